@@ -1,0 +1,151 @@
+//! What went wrong with an input, said so that an operator can fix it.
+//!
+//! Every problem names the file it was found in and, where there is one, the
+//! JSON path of the field ("profiles.anthropic:x.expires"). Messages never
+//! contain credential values: they describe shapes, not contents.
+
+use std::fmt;
+
+/// How much a problem matters to `models status --check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; nothing is lost.
+    Info,
+    /// Part of a file was ignored.
+    Warning,
+    /// A file Clawdbot owns cannot be used: a human must act (`--check` 1).
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// The file, as the host displays paths.
+    pub file: String,
+    /// JSON path of the field, when the problem is in one field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(severity: Severity, file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { severity, file: file.into(), field: None, message: message.into() }
+    }
+
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{}: {}: {}", self.file, field, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Why a whole file could not be read as what it should be.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not valid UTF-8 (at byte {offset})")]
+    NotUtf8 { offset: usize },
+    #[error("not valid JSON at line {line}, column {column}: {reason}")]
+    Syntax { line: usize, column: usize, reason: String },
+    #[error("{field} is {found}, expected {expected}")]
+    Shape { field: String, found: &'static str, expected: &'static str },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ReadError {
+    pub fn in_file(&self, file: &str, severity: Severity) -> Diagnostic {
+        let field = match self {
+            ReadError::Shape { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        let message = match self {
+            ReadError::Shape { found, expected, .. } => format!("is {found}, expected {expected}"),
+            other => other.to_string(),
+        };
+        Diagnostic { severity, file: file.to_string(), field, message }
+    }
+}
+
+/// The JSON type name of a value, for messages ("is a string, expected ...").
+pub fn kind_of(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value::*;
+    match value {
+        Null => "null",
+        Bool(_) => "a boolean",
+        Number(_) => "a number",
+        String(_) => "a string",
+        Array(_) => "an array",
+        Object(_) => "an object",
+    }
+}
+
+/// Decodes file bytes as UTF-8 text, dropping a byte-order mark.
+pub fn text_of(bytes: &[u8]) -> Result<&str, ReadError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| ReadError::NotUtf8 { offset: e.valid_up_to() })?;
+    if text.trim().is_empty() {
+        return Err(ReadError::Empty);
+    }
+    Ok(text)
+}
+
+/// Parses strict JSON text, mapping serde's error to a line and column.
+pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ReadError> {
+    let text = text_of(bytes)?;
+    serde_json::from_str(text).map_err(|e| ReadError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        reason: syntax_reason(&e),
+    })
+}
+
+/// serde_json's message without its " at line L column C" tail, which the
+/// caller reports in its own words.
+fn syntax_reason(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let err = parse_json(b"{\n  \"a\": \n").unwrap_err();
+        match err {
+            ReadError::Syntax { line, .. } => assert_eq!(line, 3),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bom_is_dropped_and_blank_is_empty() {
+        assert!(parse_json(b"\xEF\xBB\xBF{}").is_ok());
+        assert_eq!(parse_json(b"  \n\t").unwrap_err(), ReadError::Empty);
+        assert_eq!(parse_json(b"").unwrap_err(), ReadError::Empty);
+        assert!(matches!(parse_json(b"{\"a\xff\":1}"), Err(ReadError::NotUtf8 { offset: 3 })));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        assert!(matches!(parse_json(deep.as_bytes()), Err(ReadError::Syntax { .. })));
+    }
+}

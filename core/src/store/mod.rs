@@ -1,0 +1,201 @@
+//! `auth-profiles.json`, the per-agent credential store (version 1).
+//!
+//! The model is typed where rules need types and lossless everywhere else:
+//! every profile keeps the fields this version does not know, a known field
+//! of the wrong type is kept as it was (and reported), and a profile whose
+//! `type` is not one we understand is shelved and written back untouched
+//! instead of being dropped as the reference does.
+
+mod parse;
+mod write;
+
+pub use parse::parse_store;
+pub use write::write_store;
+
+use crate::secret::Secret;
+use crate::time::Expiry;
+use serde_json::{Map, Value};
+
+pub const STORE_FILENAME: &str = "auth-profiles.json";
+pub const LEGACY_STORE_FILENAME: &str = "auth.json";
+pub const STORE_VERSION: i64 = 1;
+
+/// Ordered map used throughout the store: file order is kept.
+pub type OrderedMap<V> = indexmap::IndexMap<String, V>;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuthStore {
+    pub profiles: OrderedMap<Profile>,
+    /// Per-agent order override: provider key -> profile ids.
+    pub order: OrderedMap<Vec<String>>,
+    /// Last profile that completed a run, per provider. Never used to order.
+    pub last_good: OrderedMap<String>,
+    pub usage_stats: OrderedMap<UsageStats>,
+    /// Profiles with a `type` this version does not understand, kept as read.
+    pub shelved: Map<String, Value>,
+    /// Top-level keys this version does not know, kept as read.
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub credential: Credential,
+    /// Unknown fields, and known fields whose value had the wrong type.
+    pub extra: Map<String, Value>,
+}
+
+impl Profile {
+    pub fn new(credential: Credential) -> Self {
+        Profile { credential, extra: Map::new() }
+    }
+}
+
+/// The three kinds of credential a profile can hold.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Credential {
+    ApiKey(ApiKey),
+    Token(Token),
+    OAuth(OAuth),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CredentialType {
+    ApiKey,
+    Token,
+    OAuth,
+}
+
+impl CredentialType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialType::ApiKey => "api_key",
+            CredentialType::Token => "token",
+            CredentialType::OAuth => "oauth",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "api_key" => Some(CredentialType::ApiKey),
+            "token" => Some(CredentialType::Token),
+            "oauth" => Some(CredentialType::OAuth),
+            _ => None,
+        }
+    }
+}
+
+/// A static key. Always usable, never expires.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ApiKey {
+    pub provider: String,
+    pub key: Option<Secret>,
+    pub email: Option<String>,
+}
+
+/// A static bearer token (a setup-token, a PAT). Never refreshed; unusable
+/// once a meaningful `expires` has passed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Token {
+    pub provider: String,
+    pub token: Option<Secret>,
+    pub expires: Option<Expiry>,
+    pub email: Option<String>,
+}
+
+/// A refreshable OAuth login.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OAuth {
+    pub provider: String,
+    pub access: Option<Secret>,
+    pub refresh: Option<Secret>,
+    pub expires: Option<Expiry>,
+    pub email: Option<String>,
+    /// GitHub Copilot on an enterprise host.
+    pub enterprise_url: Option<String>,
+    /// google-gemini-cli and google-antigravity.
+    pub project_id: Option<String>,
+    /// openai-codex workspace billing.
+    pub account_id: Option<String>,
+}
+
+impl Credential {
+    pub fn kind(&self) -> CredentialType {
+        match self {
+            Credential::ApiKey(_) => CredentialType::ApiKey,
+            Credential::Token(_) => CredentialType::Token,
+            Credential::OAuth(_) => CredentialType::OAuth,
+        }
+    }
+
+    pub fn provider(&self) -> &str {
+        match self {
+            Credential::ApiKey(c) => &c.provider,
+            Credential::Token(c) => &c.provider,
+            Credential::OAuth(c) => &c.provider,
+        }
+    }
+
+    pub fn email(&self) -> Option<&str> {
+        match self {
+            Credential::ApiKey(c) => c.email.as_deref(),
+            Credential::Token(c) => c.email.as_deref(),
+            Credential::OAuth(c) => c.email.as_deref(),
+        }
+    }
+
+    pub fn expires(&self) -> Option<&Expiry> {
+        match self {
+            Credential::ApiKey(_) => None,
+            Credential::Token(c) => c.expires.as_ref(),
+            Credential::OAuth(c) => c.expires.as_ref(),
+        }
+    }
+}
+
+/// Round-robin and cooldown state of one profile (`usageStats[id]`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UsageStats {
+    pub last_used: Option<f64>,
+    pub cooldown_until: Option<f64>,
+    pub disabled_until: Option<f64>,
+    pub disabled_reason: Option<String>,
+    pub error_count: Option<f64>,
+    pub failure_counts: OrderedMap<f64>,
+    pub last_failure_at: Option<f64>,
+    /// Unknown fields, and known ones whose value had the wrong type.
+    pub extra: Map<String, Value>,
+}
+
+impl UsageStats {
+    /// The reference's `resolveProfileUnusableUntil`: the later of the two
+    /// backoffs, counting only finite values above zero.
+    pub fn unusable_until(&self) -> Option<f64> {
+        [self.cooldown_until, self.disabled_until]
+            .into_iter()
+            .flatten()
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .reduce(f64::max)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == UsageStats::default()
+    }
+}
+
+impl AuthStore {
+    pub fn profile(&self, id: &str) -> Option<&Profile> {
+        self.profiles.get(id)
+    }
+
+    pub fn credential(&self, id: &str) -> Option<&Credential> {
+        self.profiles.get(id).map(|p| &p.credential)
+    }
+
+    /// Profiles whose provider normalises to `provider`, in file order.
+    pub fn profiles_for<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = (&'a String, &'a Profile)> + 'a {
+        let want = crate::provider::normalize(provider);
+        self.profiles
+            .iter()
+            .filter(move |(_, p)| crate::provider::normalize(p.credential.provider()) == want)
+    }
+}

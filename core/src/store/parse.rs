@@ -1,0 +1,325 @@
+//! Reading `auth-profiles.json`.
+//!
+//! A file that is not JSON, or has no `profiles` object, is not a store: the
+//! caller reports it and must not overwrite it. Inside a readable store,
+//! every oddity is a warning about one field, and the field is kept as it was.
+
+use super::*;
+use crate::diag::{Diagnostic, ReadError, Severity, kind_of, parse_json};
+
+/// Parses the store. `file` is the path shown in diagnostics.
+pub fn parse_store(bytes: &[u8], file: &str) -> Result<(AuthStore, Vec<Diagnostic>), ReadError> {
+    let root = parse_json(bytes)?;
+    let Value::Object(mut root) = root else {
+        return Err(ReadError::Shape { field: "the top level".into(), found: kind_of(&root), expected: "an object" });
+    };
+    let profiles = match root.remove("profiles") {
+        Some(Value::Object(p)) => p,
+        Some(other) => {
+            return Err(ReadError::Shape { field: "profiles".into(), found: kind_of(&other), expected: "an object" });
+        }
+        None => {
+            return Err(ReadError::Shape { field: "profiles".into(), found: "missing", expected: "an object" });
+        }
+    };
+    let mut reader = Reader { file, diagnostics: Vec::new() };
+    let mut store = AuthStore::default();
+    for (id, value) in profiles {
+        match reader.profile(&id, value) {
+            Ok(profile) => {
+                store.profiles.insert(id, profile);
+            }
+            Err(raw) => {
+                store.shelved.insert(id, raw);
+            }
+        }
+    }
+    root.remove("version");
+    if let Some(order) = root.remove("order") {
+        store.order = reader.order(order);
+    }
+    if let Some(good) = root.remove("lastGood") {
+        store.last_good = reader.last_good(good);
+    }
+    if let Some(stats) = root.remove("usageStats") {
+        store.usage_stats = reader.usage_stats(stats);
+    }
+    store.extra = root;
+    Ok((store, reader.diagnostics))
+}
+
+struct Reader<'a> {
+    file: &'a str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    fn warn(&mut self, field: String, message: String) {
+        self.diagnostics.push(Diagnostic::new(Severity::Warning, self.file, message).at(field));
+    }
+
+    /// A profile, or the raw value to shelve when it is not a credential.
+    fn profile(&mut self, id: &str, value: Value) -> Result<Profile, Value> {
+        let path = format!("profiles.{id}");
+        let Value::Object(mut fields) = value else {
+            self.warn(path, format!("is {}, expected an object; kept but not used", kind_of(&value)));
+            return Err(value);
+        };
+        let kind = match fields.get("type") {
+            Some(Value::String(t)) => CredentialType::parse(t),
+            _ => None,
+        };
+        let Some(kind) = kind else {
+            let found = match fields.get("type") {
+                Some(Value::String(t)) => format!("\"{}\"", crate::escape::escape_control(t)),
+                Some(v) => kind_of(v).to_string(),
+                None => "missing".to_string(),
+            };
+            self.warn(
+                format!("{path}.type"),
+                format!("is {found}, expected \"api_key\", \"token\" or \"oauth\"; kept but not used"),
+            );
+            return Err(Value::Object(fields));
+        };
+        let provider = match fields.get("provider") {
+            Some(Value::String(p)) if !p.is_empty() => p.clone(),
+            other => {
+                let found = other.map_or("missing", kind_of);
+                let found = if matches!(other, Some(Value::String(_))) { "empty" } else { found };
+                self.warn(format!("{path}.provider"), format!("is {found}, expected a provider id; kept but not used"));
+                return Err(Value::Object(fields));
+            }
+        };
+        fields.remove("type");
+        fields.remove("provider");
+        let mut take = FieldTaker { reader: self, path: &path, fields: &mut fields };
+        let credential = match kind {
+            CredentialType::ApiKey => Credential::ApiKey(ApiKey {
+                provider,
+                key: take.secret("key"),
+                email: take.text("email"),
+            }),
+            CredentialType::Token => Credential::Token(Token {
+                provider,
+                token: take.secret("token"),
+                expires: take.expiry("expires"),
+                email: take.text("email"),
+            }),
+            CredentialType::OAuth => Credential::OAuth(OAuth {
+                provider,
+                access: take.secret("access"),
+                refresh: take.secret("refresh"),
+                expires: take.expiry("expires"),
+                email: take.text("email"),
+                enterprise_url: take.text("enterpriseUrl"),
+                project_id: take.text("projectId"),
+                account_id: take.text("accountId"),
+            }),
+        };
+        Ok(Profile { credential, extra: fields })
+    }
+
+    fn order(&mut self, value: Value) -> OrderedMap<Vec<String>> {
+        let mut out = OrderedMap::default();
+        let Value::Object(map) = value else {
+            if !value.is_null() {
+                self.warn("order".into(), format!("is {}, expected an object; ignored", kind_of(&value)));
+            }
+            return out;
+        };
+        for (provider, list) in map {
+            let Value::Array(items) = list else {
+                self.warn(format!("order.{provider}"), format!("is {}, expected a list of profile ids; ignored", kind_of(&list)));
+                continue;
+            };
+            let ids: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            if ids.len() != items.len() {
+                self.warn(format!("order.{provider}"), "has entries that are not profile ids; they were dropped".into());
+            }
+            if !ids.is_empty() {
+                out.insert(provider, ids);
+            }
+        }
+        out
+    }
+
+    fn last_good(&mut self, value: Value) -> OrderedMap<String> {
+        let mut out = OrderedMap::default();
+        if let Value::Object(map) = value {
+            for (provider, id) in map {
+                match id {
+                    Value::String(id) => {
+                        out.insert(provider, id);
+                    }
+                    other => self.warn(format!("lastGood.{provider}"), format!("is {}, expected a profile id; ignored", kind_of(&other))),
+                }
+            }
+        }
+        out
+    }
+
+    fn usage_stats(&mut self, value: Value) -> OrderedMap<UsageStats> {
+        let mut out = OrderedMap::default();
+        let Value::Object(map) = value else {
+            if !value.is_null() {
+                self.warn("usageStats".into(), format!("is {}, expected an object; ignored", kind_of(&value)));
+            }
+            return out;
+        };
+        for (id, stats) in map {
+            let path = format!("usageStats.{id}");
+            let Value::Object(mut fields) = stats else {
+                self.warn(path, format!("is {}, expected an object; ignored", kind_of(&stats)));
+                continue;
+            };
+            let mut take = FieldTaker { reader: self, path: &path, fields: &mut fields };
+            let mut u = UsageStats {
+                last_used: take.number("lastUsed"),
+                cooldown_until: take.number("cooldownUntil"),
+                disabled_until: take.number("disabledUntil"),
+                disabled_reason: take.text("disabledReason"),
+                error_count: take.number("errorCount"),
+                last_failure_at: take.number("lastFailureAt"),
+                ..UsageStats::default()
+            };
+            match fields.remove("failureCounts") {
+                Some(Value::Object(counts)) => {
+                    for (reason, n) in counts {
+                        match n.as_f64() {
+                            Some(n) => {
+                                u.failure_counts.insert(reason, n);
+                            }
+                            None => self.warn(format!("{path}.failureCounts.{reason}"), format!("is {}, expected a number; ignored", kind_of(&n))),
+                        }
+                    }
+                }
+                Some(other) => {
+                    fields.insert("failureCounts".into(), other);
+                }
+                None => {}
+            }
+            u.extra = fields;
+            out.insert(id, u);
+        }
+        out
+    }
+}
+
+/// Takes known fields out of an object. A field of the wrong type stays in
+/// the object (so it is written back as it was) and is reported.
+struct FieldTaker<'r, 'a> {
+    reader: &'r mut Reader<'a>,
+    path: &'r str,
+    fields: &'r mut Map<String, Value>,
+}
+
+impl FieldTaker<'_, '_> {
+    fn take_if<T>(&mut self, name: &str, expected: &str, f: impl FnOnce(&Value) -> Option<T>) -> Option<T> {
+        let value = self.fields.get(name)?;
+        if value.is_null() {
+            return None;
+        }
+        match f(value) {
+            Some(t) => {
+                self.fields.remove(name);
+                Some(t)
+            }
+            None => {
+                let found = kind_of(value);
+                self.reader.warn(format!("{}.{name}", self.path), format!("is {found}, expected {expected}; ignored"));
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, name: &str) -> Option<String> {
+        self.take_if(name, "a string", |v| v.as_str().map(str::to_string))
+    }
+
+    fn secret(&mut self, name: &str) -> Option<Secret> {
+        self.take_if(name, "a string", |v| v.as_str().map(Secret::new))
+    }
+
+    fn expiry(&mut self, name: &str) -> Option<Expiry> {
+        self.take_if(name, "milliseconds since the epoch", Expiry::from_json)
+    }
+
+    fn number(&mut self, name: &str) -> Option<f64> {
+        self.take_if(name, "a number", Value::as_f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (AuthStore, Vec<Diagnostic>) {
+        parse_store(text.as_bytes(), "auth-profiles.json").expect("parses")
+    }
+
+    #[test]
+    fn reads_the_spec_example_and_writes_it_back() {
+        let text = r#"{
+          "version": 1,
+          "profiles": {
+            "anthropic:default": { "type": "api_key", "provider": "anthropic", "key": "sk-ant-api03-FAKEFAKEFAKEFAKEFAKE" },
+            "openai-codex:codex-cli": { "type": "oauth", "provider": "openai-codex", "access": "eyFAKE.ACCESS.JWT", "refresh": "rt_FAKE", "expires": 1767225600123.456, "futureField": {"x": [1, 2]} }
+          },
+          "order": { "anthropic": [" anthropic:default ", "", 3] },
+          "lastGood": { "anthropic": "anthropic:default" },
+          "usageStats": { "anthropic:default": { "lastUsed": 1767200000000, "errorCount": 2, "failureCounts": { "rate_limit": 2 } } },
+          "somethingNew": true
+        }"#;
+        let (store, diags) = parse(text);
+        assert_eq!(store.profiles.len(), 2);
+        assert_eq!(store.order["anthropic"], vec!["anthropic:default"]);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let written = write_store(&store);
+        assert!(written.contains("1767225600123.456"));
+        assert!(written.contains("\"futureField\""));
+        assert!(written.contains("\"somethingNew\": true"));
+        assert!(written.ends_with("}\n"));
+        let (again, _) = parse(&written);
+        assert_eq!(again, store);
+    }
+
+    #[test]
+    fn unknown_types_are_shelved_not_lost() {
+        let (store, diags) = parse(r#"{"version":1,"profiles":{"a":{"type":"magic","provider":"x","k":1},"b":null}}"#);
+        assert!(store.profiles.is_empty());
+        assert_eq!(store.shelved.len(), 2);
+        assert_eq!(diags.len(), 2);
+        let written = write_store(&store);
+        assert!(written.contains("\"magic\""));
+        assert!(written.contains("\"b\": null"));
+    }
+
+    #[test]
+    fn wrong_typed_fields_are_kept_and_reported() {
+        let (store, diags) = parse(r#"{"profiles":{"anthropic:x":{"type":"oauth","provider":"anthropic","access":"a","refresh":"r","expires":"tomorrow"}}}"#);
+        let Credential::OAuth(o) = &store.profiles["anthropic:x"].credential else { panic!() };
+        assert!(o.expires.is_none());
+        assert_eq!(diags[0].field.as_deref(), Some("profiles.anthropic:x.expires"));
+        assert!(diags[0].message.contains("is a string"));
+        assert!(write_store(&store).contains("\"expires\": \"tomorrow\""));
+    }
+
+    #[test]
+    fn not_a_store_is_an_error() {
+        for (text, want) in [
+            ("[1]", "the top level"),
+            (r#"{"version":1}"#, "profiles"),
+            (r#"{"profiles":[]}"#, "profiles"),
+        ] {
+            match parse_store(text.as_bytes(), "f") {
+                Err(ReadError::Shape { field, .. }) => assert_eq!(field, want),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+}

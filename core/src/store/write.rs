@@ -1,0 +1,119 @@
+//! The store as text: the reference's `JSON.stringify(store, null, 2)` plus
+//! a trailing newline, with known keys first and everything else after.
+
+use super::*;
+use crate::time::ms_value;
+
+pub fn write_store(store: &AuthStore) -> String {
+    let mut text = serde_json::to_string_pretty(&store_to_json(store))
+        .unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text
+}
+
+pub fn store_to_json(store: &AuthStore) -> Value {
+    let mut root = Map::new();
+    root.insert("version".into(), Value::from(STORE_VERSION));
+    let mut profiles = Map::new();
+    for (id, profile) in &store.profiles {
+        profiles.insert(id.clone(), profile_to_json(profile));
+    }
+    for (id, raw) in &store.shelved {
+        profiles.entry(id.clone()).or_insert_with(|| raw.clone());
+    }
+    root.insert("profiles".into(), Value::Object(profiles));
+    if !store.order.is_empty() {
+        let order = store
+            .order
+            .iter()
+            .map(|(k, ids)| (k.clone(), Value::from(ids.clone())))
+            .collect();
+        root.insert("order".into(), Value::Object(order));
+    }
+    if !store.last_good.is_empty() {
+        let good = store.last_good.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
+        root.insert("lastGood".into(), Value::Object(good));
+    }
+    if !store.usage_stats.is_empty() {
+        let stats = store
+            .usage_stats
+            .iter()
+            .map(|(k, v)| (k.clone(), usage_to_json(v)))
+            .collect();
+        root.insert("usageStats".into(), Value::Object(stats));
+    }
+    for (k, v) in &store.extra {
+        root.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    Value::Object(root)
+}
+
+pub fn profile_to_json(profile: &Profile) -> Value {
+    let mut out = Map::new();
+    let c = &profile.credential;
+    out.insert("type".into(), Value::from(c.kind().as_str()));
+    out.insert("provider".into(), Value::from(c.provider()));
+    let secret = |out: &mut Map<String, Value>, name: &str, s: &Option<Secret>| {
+        if let Some(s) = s {
+            out.insert(name.into(), Value::from(s.expose()));
+        }
+    };
+    let text = |out: &mut Map<String, Value>, name: &str, s: &Option<String>| {
+        if let Some(s) = s {
+            out.insert(name.into(), Value::from(s.clone()));
+        }
+    };
+    match c {
+        Credential::ApiKey(k) => {
+            secret(&mut out, "key", &k.key);
+            text(&mut out, "email", &k.email);
+        }
+        Credential::Token(t) => {
+            secret(&mut out, "token", &t.token);
+            if let Some(e) = &t.expires {
+                out.insert("expires".into(), e.to_json());
+            }
+            text(&mut out, "email", &t.email);
+        }
+        Credential::OAuth(o) => {
+            secret(&mut out, "access", &o.access);
+            secret(&mut out, "refresh", &o.refresh);
+            if let Some(e) = &o.expires {
+                out.insert("expires".into(), e.to_json());
+            }
+            text(&mut out, "email", &o.email);
+            text(&mut out, "enterpriseUrl", &o.enterprise_url);
+            text(&mut out, "projectId", &o.project_id);
+            text(&mut out, "accountId", &o.account_id);
+        }
+    }
+    for (k, v) in &profile.extra {
+        out.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    Value::Object(out)
+}
+
+pub fn usage_to_json(u: &UsageStats) -> Value {
+    let mut out = Map::new();
+    let num = |out: &mut Map<String, Value>, name: &str, v: Option<f64>| {
+        if let Some(v) = v {
+            out.insert(name.into(), ms_value(v));
+        }
+    };
+    num(&mut out, "lastUsed", u.last_used);
+    num(&mut out, "errorCount", u.error_count);
+    num(&mut out, "cooldownUntil", u.cooldown_until);
+    num(&mut out, "disabledUntil", u.disabled_until);
+    if let Some(r) = &u.disabled_reason {
+        out.insert("disabledReason".into(), Value::from(r.clone()));
+    }
+    if !u.failure_counts.is_empty() {
+        let counts = u.failure_counts.iter().map(|(k, v)| (k.clone(), ms_value(*v))).collect();
+        out.insert("failureCounts".into(), Value::Object(counts));
+    }
+    num(&mut out, "lastFailureAt", u.last_failure_at);
+    for (k, v) in &u.extra {
+        out.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    Value::Object(out)
+}

@@ -1,0 +1,88 @@
+//! Instants as the files hold them: milliseconds since the Unix epoch.
+//!
+//! `now` always comes from the host. Stored expiry times can be fractional
+//! (Codex imports once used a float mtime), so an [`Expiry`] keeps the exact
+//! JSON number it was read as and gives it back unchanged on write.
+
+use serde_json::{Number, Value};
+
+/// An instant in whole milliseconds since the epoch, as hosts pass `now`.
+pub type Millis = i64;
+
+pub const SECOND: i64 = 1_000;
+pub const MINUTE: i64 = 60 * SECOND;
+pub const HOUR: i64 = 60 * MINUTE;
+pub const DAY: i64 = 24 * HOUR;
+
+/// A credential's `expires` as written on disk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expiry(Number);
+
+impl Expiry {
+    /// Milliseconds, for comparisons with `now`.
+    pub fn ms(&self) -> f64 {
+        self.0.as_f64().unwrap_or(f64::NAN)
+    }
+
+    pub fn from_ms(ms: f64) -> Self {
+        Expiry(number_from_ms(ms))
+    }
+
+    pub fn from_millis(ms: Millis) -> Self {
+        Expiry(Number::from(ms))
+    }
+
+    /// Reads a JSON value that should be milliseconds. `None` for anything
+    /// that is not a number.
+    pub fn from_json(value: &Value) -> Option<Self> {
+        match value {
+            Value::Number(n) => Some(Expiry(n.clone())),
+            _ => None,
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        Value::Number(self.0.clone())
+    }
+
+    /// The reference's test for an expiry that means something: a finite
+    /// number greater than zero.
+    pub fn is_meaningful(&self) -> bool {
+        let ms = self.ms();
+        ms.is_finite() && ms > 0.0
+    }
+}
+
+/// A JSON number for a millisecond value: an integer when it is one (so
+/// `1767225600000` is not written as `1767225600000.0`), a float otherwise.
+pub fn number_from_ms(ms: f64) -> Number {
+    if ms.fract() == 0.0 && ms.abs() < 9.0e15 {
+        Number::from(ms as i64)
+    } else {
+        Number::from_f64(ms).unwrap_or_else(|| Number::from(0))
+    }
+}
+
+pub fn ms_value(ms: f64) -> Value {
+    Value::Number(number_from_ms(ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_stay_integers_and_fractions_stay_exact() {
+        assert_eq!(ms_value(1767225600000.0).to_string(), "1767225600000");
+        assert_eq!(ms_value(1767225600123.456).to_string(), "1767225600123.456");
+        let e: Value = serde_json::from_str("1767225600123.456").unwrap();
+        assert_eq!(Expiry::from_json(&e).unwrap().to_json().to_string(), "1767225600123.456");
+    }
+
+    #[test]
+    fn meaningful_means_finite_and_positive() {
+        assert!(!Expiry::from_millis(0).is_meaningful());
+        assert!(!Expiry::from_millis(-5).is_meaningful());
+        assert!(Expiry::from_millis(1).is_meaningful());
+    }
+}

@@ -1,0 +1,5 @@
+//! The `clawdbot` command.
+
+fn main() {
+    println!("clawdbot: under construction");
+}

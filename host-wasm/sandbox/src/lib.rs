@@ -1,0 +1,1 @@
+//! The auth core as a WebAssembly module with no imports.

@@ -14,3 +14,5 @@ pub mod provider;
 pub mod secret;
 pub mod store;
 pub mod time;
+pub mod config;
+pub mod envelope;

@@ -94,8 +94,7 @@ pub fn kind_of(value: &serde_json::Value) -> &'static str {
 /// Decodes file bytes as UTF-8 text, dropping a byte-order mark.
 pub fn text_of(bytes: &[u8]) -> Result<&str, ReadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| ReadError::NotUtf8 { offset: e.valid_up_to() })?;
+    let text = std::str::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 { offset: e.valid_up_to() })?;
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }

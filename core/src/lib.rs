@@ -8,11 +8,24 @@
 
 #![forbid(unsafe_code)]
 
-pub mod diag;
-pub mod escape;
-pub mod provider;
-pub mod secret;
-pub mod store;
-pub mod time;
 pub mod config;
+pub mod diag;
+pub mod duration;
+pub mod env_auth;
 pub mod envelope;
+pub mod escape;
+pub mod health;
+pub mod load;
+pub mod order;
+pub mod paths;
+pub mod provider;
+pub mod refresh;
+pub mod remaining;
+pub mod repair;
+pub mod secret;
+pub mod setup_token;
+pub mod store;
+pub mod sync;
+pub mod time;
+pub mod usage;
+pub mod world;

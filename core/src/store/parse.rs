@@ -94,11 +94,9 @@ impl Reader<'_> {
         fields.remove("provider");
         let mut take = FieldTaker { reader: self, path: &path, fields: &mut fields };
         let credential = match kind {
-            CredentialType::ApiKey => Credential::ApiKey(ApiKey {
-                provider,
-                key: take.secret("key"),
-                email: take.text("email"),
-            }),
+            CredentialType::ApiKey => {
+                Credential::ApiKey(ApiKey { provider, key: take.secret("key"), email: take.text("email") })
+            }
             CredentialType::Token => Credential::Token(Token {
                 provider,
                 token: take.secret("token"),
@@ -129,7 +127,10 @@ impl Reader<'_> {
         };
         for (provider, list) in map {
             let Value::Array(items) = list else {
-                self.warn(format!("order.{provider}"), format!("is {}, expected a list of profile ids; ignored", kind_of(&list)));
+                self.warn(
+                    format!("order.{provider}"),
+                    format!("is {}, expected a list of profile ids; ignored", kind_of(&list)),
+                );
                 continue;
             };
             let ids: Vec<String> = items
@@ -139,7 +140,10 @@ impl Reader<'_> {
                 .filter(|s| !s.is_empty())
                 .collect();
             if ids.len() != items.len() {
-                self.warn(format!("order.{provider}"), "has entries that are not profile ids; they were dropped".into());
+                self.warn(
+                    format!("order.{provider}"),
+                    "has entries that are not profile ids; they were dropped".into(),
+                );
             }
             if !ids.is_empty() {
                 out.insert(provider, ids);
@@ -156,7 +160,10 @@ impl Reader<'_> {
                     Value::String(id) => {
                         out.insert(provider, id);
                     }
-                    other => self.warn(format!("lastGood.{provider}"), format!("is {}, expected a profile id; ignored", kind_of(&other))),
+                    other => self.warn(
+                        format!("lastGood.{provider}"),
+                        format!("is {}, expected a profile id; ignored", kind_of(&other)),
+                    ),
                 }
             }
         }
@@ -194,7 +201,10 @@ impl Reader<'_> {
                             Some(n) => {
                                 u.failure_counts.insert(reason, n);
                             }
-                            None => self.warn(format!("{path}.failureCounts.{reason}"), format!("is {}, expected a number; ignored", kind_of(&n))),
+                            None => self.warn(
+                                format!("{path}.failureCounts.{reason}"),
+                                format!("is {}, expected a number; ignored", kind_of(&n)),
+                            ),
                         }
                     }
                 }
@@ -301,7 +311,9 @@ mod tests {
 
     #[test]
     fn wrong_typed_fields_are_kept_and_reported() {
-        let (store, diags) = parse(r#"{"profiles":{"anthropic:x":{"type":"oauth","provider":"anthropic","access":"a","refresh":"r","expires":"tomorrow"}}}"#);
+        let (store, diags) = parse(
+            r#"{"profiles":{"anthropic:x":{"type":"oauth","provider":"anthropic","access":"a","refresh":"r","expires":"tomorrow"}}}"#,
+        );
         let Credential::OAuth(o) = &store.profiles["anthropic:x"].credential else { panic!() };
         assert!(o.expires.is_none());
         assert_eq!(diags[0].field.as_deref(), Some("profiles.anthropic:x.expires"));
@@ -311,11 +323,9 @@ mod tests {
 
     #[test]
     fn not_a_store_is_an_error() {
-        for (text, want) in [
-            ("[1]", "the top level"),
-            (r#"{"version":1}"#, "profiles"),
-            (r#"{"profiles":[]}"#, "profiles"),
-        ] {
+        for (text, want) in
+            [("[1]", "the top level"), (r#"{"version":1}"#, "profiles"), (r#"{"profiles":[]}"#, "profiles")]
+        {
             match parse_store(text.as_bytes(), "f") {
                 Err(ReadError::Shape { field, .. }) => assert_eq!(field, want),
                 other => panic!("{text}: {other:?}"),

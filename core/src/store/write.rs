@@ -5,8 +5,7 @@ use super::*;
 use crate::time::ms_value;
 
 pub fn write_store(store: &AuthStore) -> String {
-    let mut text = serde_json::to_string_pretty(&store_to_json(store))
-        .unwrap_or_else(|_| "{}".to_string());
+    let mut text = serde_json::to_string_pretty(&store_to_json(store)).unwrap_or_else(|_| "{}".to_string());
     text.push('\n');
     text
 }
@@ -23,11 +22,7 @@ pub fn store_to_json(store: &AuthStore) -> Value {
     }
     root.insert("profiles".into(), Value::Object(profiles));
     if !store.order.is_empty() {
-        let order = store
-            .order
-            .iter()
-            .map(|(k, ids)| (k.clone(), Value::from(ids.clone())))
-            .collect();
+        let order = store.order.iter().map(|(k, ids)| (k.clone(), Value::from(ids.clone()))).collect();
         root.insert("order".into(), Value::Object(order));
     }
     if !store.last_good.is_empty() {
@@ -35,11 +30,7 @@ pub fn store_to_json(store: &AuthStore) -> Value {
         root.insert("lastGood".into(), Value::Object(good));
     }
     if !store.usage_stats.is_empty() {
-        let stats = store
-            .usage_stats
-            .iter()
-            .map(|(k, v)| (k.clone(), usage_to_json(v)))
-            .collect();
+        let stats = store.usage_stats.iter().map(|(k, v)| (k.clone(), usage_to_json(v))).collect();
         root.insert("usageStats".into(), Value::Object(stats));
     }
     for (k, v) in &store.extra {

@@ -1,0 +1,3 @@
+//! The `clawdbot` CLI as a library, so integration tests reach its parts.
+
+pub mod world;

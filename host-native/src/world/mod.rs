@@ -1,0 +1,1 @@
+//! Adapters to the real world: files, locks, the macOS Keychain.

@@ -29,3 +29,4 @@ pub mod sync;
 pub mod time;
 pub mod usage;
 pub mod world;
+pub mod sources;

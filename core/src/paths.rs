@@ -1,1 +1,280 @@
-//! (in progress)
+//! Where every file lives, as a pure function of the environment (A01, A02).
+//!
+//! Paths are plain `/`-joined strings: the native host passes the real HOME,
+//! the browser and the sandbox pass `~`, so the same rules print
+//! `~/.clawdbot/...` there without a special case.
+
+use crate::config::Config;
+use std::collections::BTreeMap;
+
+pub const DEFAULT_AGENT_ID: &str = "main";
+
+/// The environment facts the rules read. Hosts collect them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Env {
+    pub vars: BTreeMap<String, String>,
+    /// The user's home folder (`~` in hosts that have none).
+    pub home: String,
+    /// The working directory, to resolve relative overrides.
+    pub cwd: Option<String>,
+}
+
+impl Env {
+    pub fn new(home: impl Into<String>) -> Self {
+        Env { vars: BTreeMap::new(), home: home.into(), cwd: None }
+    }
+
+    pub fn with_var(mut self, name: &str, value: &str) -> Self {
+        self.vars.insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// A variable's trimmed value; empty counts as unset, as in the reference.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// Whether the variable is set at all, even to an empty string.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.vars.contains_key(name)
+    }
+
+    /// Expands a leading `~` and makes a relative path absolute.
+    pub fn resolve(&self, raw: &str) -> String {
+        let raw = raw.trim();
+        if raw == "~" {
+            return self.home.clone();
+        }
+        if let Some(rest) = raw.strip_prefix("~/") {
+            return join(&self.home, rest);
+        }
+        if raw.starts_with('/') || self.cwd.is_none() {
+            return normalize(raw);
+        }
+        join(self.cwd.as_deref().unwrap_or(""), raw)
+    }
+
+    /// `$HOME/x` shown as `~/x` (the reference's `shortenHomePath`).
+    pub fn shorten(&self, path: &str) -> String {
+        if self.home == "~" || self.home.is_empty() {
+            return path.to_string();
+        }
+        let home = self.home.trim_end_matches('/');
+        match path.strip_prefix(home) {
+            Some("") => "~".to_string(),
+            Some(rest) if rest.starts_with('/') => format!("~{rest}"),
+            _ => path.to_string(),
+        }
+    }
+}
+
+/// Joins two path pieces with exactly one `/`, dropping `.` segments.
+pub fn join(base: &str, rest: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let rest = rest.trim_start_matches('/');
+    if rest.is_empty() {
+        return base.to_string();
+    }
+    normalize(&format!("{base}/{rest}"))
+}
+
+/// Removes `.` segments, `..` against a real parent, and doubled slashes.
+fn normalize(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != ".." && *p != "~") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let body = parts.join("/");
+    if absolute { format!("/{body}") } else { body }
+}
+
+/// Every file the auth rules read or write, for one agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Locations {
+    pub state_dir: String,
+    pub config: String,
+    pub agent_id: String,
+    pub agent_dir: String,
+    /// `credentials/oauth.json`, the legacy OAuth import file.
+    pub oauth_json: String,
+    /// Claude Code's config folder (`$CLAUDE_CONFIG_DIR` or `~/.claude`).
+    pub claude_dir: String,
+    pub codex_home: String,
+}
+
+impl Locations {
+    pub fn store(&self) -> String {
+        join(&self.agent_dir, crate::store::STORE_FILENAME)
+    }
+
+    pub fn legacy_store(&self) -> String {
+        join(&self.agent_dir, crate::store::LEGACY_STORE_FILENAME)
+    }
+
+    pub fn claude_credentials(&self) -> String {
+        join(&self.claude_dir, ".credentials.json")
+    }
+
+    /// Claude Code's own lock: `<configDir>.lock`, a folder.
+    pub fn claude_lock(&self) -> String {
+        format!("{}.lock", self.claude_dir.trim_end_matches('/'))
+    }
+
+    pub fn codex_auth(&self) -> String {
+        join(&self.codex_home, "auth.json")
+    }
+}
+
+/// State dir: `CLAWDBOT_STATE_DIR`, then legacy `CLAWDIS_STATE_DIR`, then `~/.clawdbot`.
+pub fn state_dir(env: &Env) -> String {
+    match env.get("CLAWDBOT_STATE_DIR").or_else(|| env.get("CLAWDIS_STATE_DIR")) {
+        Some(dir) => env.resolve(dir),
+        None => join(&env.home, ".clawdbot"),
+    }
+}
+
+/// Config file: `CLAWDBOT_CONFIG_PATH`, else `<state>/clawdbot.json`.
+pub fn config_path(env: &Env) -> String {
+    match env.get("CLAWDBOT_CONFIG_PATH") {
+        Some(p) => env.resolve(p),
+        None => join(&state_dir(env), "clawdbot.json"),
+    }
+}
+
+/// The reference's `normalizeAgentId`: trimmed, lower-case, and only
+/// `[a-z0-9_-]` (other runs become `-`); empty means the default agent.
+pub fn normalize_agent_id(raw: &str) -> String {
+    let mut out = String::new();
+    for c in raw.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_string();
+    if out.is_empty() { DEFAULT_AGENT_ID.to_string() } else { out }
+}
+
+/// The agent a command acts on: the one asked for, else the config's
+/// default (`default: true`, else the first listed), else `main`.
+pub fn agent_id(config: &Config, requested: Option<&str>) -> String {
+    if let Some(raw) = requested {
+        return normalize_agent_id(raw);
+    }
+    let chosen = config.agents.iter().find(|a| a.default).or_else(|| config.agents.first());
+    match chosen {
+        Some(a) => normalize_agent_id(&a.id),
+        None => DEFAULT_AGENT_ID.to_string(),
+    }
+}
+
+/// Resolves every location once the config is known (the agent dir can
+/// come from `agents.list[].agentDir`).
+pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Locations {
+    let state = state_dir(env);
+    let agent_id = agent_id(config, requested_agent);
+    let default_agent = agent_id == agent_id_default(config);
+    let configured_dir = config
+        .agents
+        .iter()
+        .find(|a| normalize_agent_id(&a.id) == agent_id)
+        .and_then(|a| a.agent_dir.as_deref())
+        .map(|d| env.resolve(d));
+    let env_dir = env.get("CLAWDBOT_AGENT_DIR").or_else(|| env.get("PI_CODING_AGENT_DIR")).map(|d| env.resolve(d));
+    let agent_dir = match (configured_dir, env_dir) {
+        (Some(dir), _) => dir,
+        (None, Some(dir)) if default_agent && requested_agent.is_none() => dir,
+        _ => join(&state, &format!("agents/{agent_id}/agent")),
+    };
+    let oauth_json = match env.get("CLAWDBOT_OAUTH_DIR") {
+        Some(d) => join(&env.resolve(d), "oauth.json"),
+        None => join(&state, "credentials/oauth.json"),
+    };
+    let claude_dir = match env.get("CLAUDE_CONFIG_DIR") {
+        Some(d) => env.resolve(d),
+        None => join(&env.home, ".claude"),
+    };
+    let codex_home = match env.get("CODEX_HOME") {
+        Some(d) => env.resolve(d),
+        None => join(&env.home, ".codex"),
+    };
+    Locations { config: config_path(env), state_dir: state, agent_id, agent_dir, oauth_json, claude_dir, codex_home }
+}
+
+fn agent_id_default(config: &Config) -> String {
+    agent_id(config, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AgentEntry;
+
+    fn env() -> Env {
+        Env::new("/home/u")
+    }
+
+    #[test]
+    fn defaults_live_under_dot_clawdbot() {
+        let l = locate(&env(), &Config::default(), None);
+        assert_eq!(l.state_dir, "/home/u/.clawdbot");
+        assert_eq!(l.config, "/home/u/.clawdbot/clawdbot.json");
+        assert_eq!(l.store(), "/home/u/.clawdbot/agents/main/agent/auth-profiles.json");
+        assert_eq!(l.legacy_store(), "/home/u/.clawdbot/agents/main/agent/auth.json");
+        assert_eq!(l.oauth_json, "/home/u/.clawdbot/credentials/oauth.json");
+        assert_eq!(l.claude_credentials(), "/home/u/.claude/.credentials.json");
+        assert_eq!(l.claude_lock(), "/home/u/.claude.lock");
+        assert_eq!(l.codex_auth(), "/home/u/.codex/auth.json");
+    }
+
+    #[test]
+    fn overrides_in_priority_order() {
+        let e = env()
+            .with_var("CLAWDIS_STATE_DIR", "/legacy")
+            .with_var("CLAWDBOT_STATE_DIR", "~/state")
+            .with_var("PI_CODING_AGENT_DIR", "/pi")
+            .with_var("CLAUDE_CONFIG_DIR", "/cc/")
+            .with_var("CODEX_HOME", "/codex");
+        let l = locate(&e, &Config::default(), None);
+        assert_eq!(l.state_dir, "/home/u/state");
+        assert_eq!(l.agent_dir, "/pi");
+        assert_eq!(l.claude_credentials(), "/cc/.credentials.json");
+        assert_eq!(l.codex_auth(), "/codex/auth.json");
+        let e = e.with_var("CLAWDBOT_AGENT_DIR", "/agent").with_var("CLAWDBOT_CONFIG_PATH", "/etc/c.json");
+        let l = locate(&e, &Config::default(), None);
+        assert_eq!(l.agent_dir, "/agent");
+        assert_eq!(l.config, "/etc/c.json");
+        let blank = env().with_var("CLAWDBOT_STATE_DIR", "  ");
+        assert_eq!(state_dir(&blank), "/home/u/.clawdbot");
+    }
+
+    #[test]
+    fn named_agents_use_config_dir_or_state_layout() {
+        let mut cfg = Config::default();
+        cfg.agents.push(AgentEntry { id: "Work Bot".into(), default: false, agent_dir: Some("~/work-agent".into()) });
+        cfg.agents.push(AgentEntry { id: "ops".into(), default: true, agent_dir: None });
+        assert_eq!(locate(&env(), &cfg, Some("work bot")).agent_dir, "/home/u/work-agent");
+        let l = locate(&env(), &cfg, None);
+        assert_eq!(l.agent_id, "ops");
+        assert_eq!(l.agent_dir, "/home/u/.clawdbot/agents/ops/agent");
+    }
+
+    #[test]
+    fn shortens_home_and_resolves_relative_paths() {
+        let mut e = env();
+        assert_eq!(e.shorten("/home/u/.clawdbot/x"), "~/.clawdbot/x");
+        assert_eq!(e.shorten("/home/user2/x"), "/home/user2/x");
+        e.cwd = Some("/srv".into());
+        assert_eq!(e.resolve("data/../state"), "/srv/state");
+        let tilde = Env::new("~");
+        assert_eq!(join(&tilde.home, ".clawdbot"), "~/.clawdbot");
+    }
+}

@@ -1,0 +1,159 @@
+//! Claude Code's credentials: `<configDir>/.credentials.json`, or the same
+//! JSON as the secret of the macOS Keychain item (A11).
+//!
+//! With a refresh token the login is stored as `oauth` (refreshable, and
+//! refreshed in cooperation with Claude Code); without one, as a `token`.
+
+use super::{ExternalLogin, oauth, token};
+use crate::diag::{Diagnostic, ReadError, Severity, kind_of, parse_json};
+use crate::secret::Secret;
+use crate::time::Expiry;
+use serde_json::Value;
+
+pub const PROFILE_ID: &str = "anthropic:claude-cli";
+pub const PROVIDER: &str = "anthropic";
+
+/// What a Claude Code credentials document holds.
+#[derive(Debug)]
+pub enum ClaudeRead {
+    Login(ExternalLogin),
+    /// A well-formed file that holds no login (logged out, never logged in).
+    NoLogin(Diagnostic),
+    /// Not usable: the diagnostic names the file and field.
+    Broken(Diagnostic),
+}
+
+/// Reads the credentials document. `origin` names it in messages.
+pub fn read(bytes: &[u8], origin: &str) -> ClaudeRead {
+    let root = match parse_json(bytes) {
+        Ok(v) => v,
+        Err(e) => return ClaudeRead::Broken(e.in_file(origin, Severity::Warning)),
+    };
+    let broken = |field: &str, message: String| {
+        ClaudeRead::Broken(Diagnostic::new(Severity::Warning, origin, message).at(field))
+    };
+    let Value::Object(root) = root else {
+        return ClaudeRead::Broken(
+            ReadError::Shape { field: "the top level".into(), found: kind_of(&root), expected: "an object" }
+                .in_file(origin, Severity::Warning),
+        );
+    };
+    let oauth_block = match root.get("claudeAiOauth") {
+        Some(Value::Object(o)) => o,
+        None | Some(Value::Null) => {
+            return ClaudeRead::NoLogin(
+                Diagnostic::new(Severity::Info, origin, "holds no Claude login (no claudeAiOauth)").at("claudeAiOauth"),
+            );
+        }
+        Some(other) => return broken("claudeAiOauth", format!("is {}, expected an object", kind_of(other))),
+    };
+    let access = match oauth_block.get("accessToken") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Secret::new(s.clone()),
+        Some(Value::String(_)) => {
+            return ClaudeRead::NoLogin(
+                Diagnostic::new(Severity::Info, origin, "is empty: Claude Code is logged out").at("claudeAiOauth.accessToken"),
+            );
+        }
+        Some(other) => {
+            return broken("claudeAiOauth.accessToken", format!("is {}, expected a string", kind_of(other)));
+        }
+        None => return broken("claudeAiOauth.accessToken", "is missing, so there is no usable login".into()),
+    };
+    let expires = match oauth_block.get("expiresAt") {
+        Some(v @ Value::Number(_)) => match Expiry::from_json(v) {
+            Some(e) if e.is_meaningful() => e,
+            _ => return broken("claudeAiOauth.expiresAt", "is not a time after 1970; treating the login as unusable".into()),
+        },
+        Some(other) => {
+            return broken("claudeAiOauth.expiresAt", format!("is {}, expected milliseconds since the epoch", kind_of(other)));
+        }
+        None => return broken("claudeAiOauth.expiresAt", "is missing".into()),
+    };
+    let refresh = match oauth_block.get("refreshToken") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(Secret::new(s.clone())),
+        _ => None,
+    };
+    let credential = match refresh {
+        Some(refresh) => oauth(PROVIDER, access, refresh, expires),
+        None => token(PROVIDER, access, expires),
+    };
+    ClaudeRead::Login(ExternalLogin { profile_id: PROFILE_ID, credential, origin: origin.to_string() })
+}
+
+/// Turns `security find-generic-password -w` output into the JSON text.
+///
+/// macOS 26 prints a password as lowercase hex when it holds any byte
+/// outside printable ASCII (a pretty-printed JSON's newline is enough), so a
+/// value made only of hex digits that decodes to `{...` is decoded.
+pub fn decode_keychain_output(stdout: &str) -> String {
+    let trimmed = stdout.trim();
+    let looks_hex = trimmed.len() >= 2
+        && trimmed.len() % 2 == 0
+        && trimmed.starts_with("7b")
+        && trimmed.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if looks_hex {
+        let bytes: Option<Vec<u8>> = (0..trimmed.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&trimmed[i..i + 2], 16).ok())
+            .collect();
+        if let Some(text) = bytes.and_then(|b| String::from_utf8(b).ok()) {
+            return text;
+        }
+    }
+    trimmed.to_string()
+}
+
+/// Hex of bytes, lower case, as `security -X` takes a secret.
+pub fn encode_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Credential;
+
+    const FILE: &str = "~/.claude/.credentials.json";
+
+    #[test]
+    fn refresh_token_makes_oauth_else_token() {
+        let with = br#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-FAKE","refreshToken":"sk-ant-ort01-FAKE","expiresAt":1769817600000},"mcpOAuth":{}}"#;
+        let ClaudeRead::Login(l) = read(with, FILE) else { panic!() };
+        assert!(matches!(l.credential, Credential::OAuth(_)));
+        let without = br#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-FAKE","expiresAt":1769817600000}}"#;
+        let ClaudeRead::Login(l) = read(without, FILE) else { panic!() };
+        assert!(matches!(l.credential, Credential::Token(_)));
+    }
+
+    #[test]
+    fn broken_files_name_the_field() {
+        let cases: [(&[u8], &str); 4] = [
+            (br#"{"claudeAiOauth":{"accessToken":"x","expiresAt":"1767225600000"}}"#, "claudeAiOauth.expiresAt"),
+            (br#"{"claudeAiOauth":{"refreshToken":"x","expiresAt":1}}"#, "claudeAiOauth.accessToken"),
+            (br#"{"claudeAiOauth":{"accessToken":"x","expiresAt":0}}"#, "claudeAiOauth.expiresAt"),
+            (br#"{"claudeAiOauth":[]}"#, "claudeAiOauth"),
+        ];
+        for (bytes, field) in cases {
+            match read(bytes, FILE) {
+                ClaudeRead::Broken(d) => assert_eq!(d.field.as_deref(), Some(field)),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(matches!(read(br#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-FA"#, FILE), ClaudeRead::Broken(_)));
+    }
+
+    #[test]
+    fn logged_out_stub_and_null_are_no_login() {
+        let stub = br#"{"claudeAiOauth": {"accessToken": "", "refreshToken": "", "expiresAt": 0, "scopes": ["user:inference"]}}"#;
+        assert!(matches!(read(stub, FILE), ClaudeRead::NoLogin(_)));
+        assert!(matches!(read(br#"{"claudeAiOauth":null}"#, FILE), ClaudeRead::NoLogin(_)));
+    }
+
+    #[test]
+    fn keychain_hex_is_decoded() {
+        let json = "{\n  \"claudeAiOauth\": {}\n}";
+        assert_eq!(decode_keychain_output(&format!("{}\n", encode_hex(json.as_bytes()))), json);
+        assert_eq!(decode_keychain_output("{\"a\":1}\n"), "{\"a\":1}");
+        assert_eq!(decode_keychain_output("7bzz"), "7bzz");
+    }
+}

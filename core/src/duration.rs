@@ -1,1 +1,202 @@
-//! (in progress)
+//! Durations as operators type them: `365d`, `1.5h`, `90` (A68, §2.13).
+//!
+//! The reference matches `^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$` on the trimmed,
+//! lower-cased input and rounds `value × unit` with `Math.round`. This parser
+//! accepts exactly the same language without a regex engine, and computes
+//! the result in exact decimal arithmetic, so `0.0000001d` rounds the way
+//! the digits say and a value too large for an `i64` is an error instead of
+//! a silently wrong number.
+
+use thiserror::Error;
+
+/// The units a duration may carry, and the one assumed when it has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DurationUnit {
+    Ms,
+    S,
+    M,
+    H,
+    D,
+}
+
+impl DurationUnit {
+    /// Milliseconds per unit (§2.13: ms 1, s 1000, m 60000, h 3600000, d 86400000).
+    pub fn millis(self) -> i64 {
+        match self {
+            DurationUnit::Ms => 1,
+            DurationUnit::S => crate::time::SECOND,
+            DurationUnit::M => crate::time::MINUTE,
+            DurationUnit::H => crate::time::HOUR,
+            DurationUnit::D => crate::time::DAY,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DurationUnit::Ms => "ms",
+            DurationUnit::S => "s",
+            DurationUnit::M => "m",
+            DurationUnit::H => "h",
+            DurationUnit::D => "d",
+        }
+    }
+
+    /// The unit spelled as in a duration, already lower-cased.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ms" => Some(DurationUnit::Ms),
+            "s" => Some(DurationUnit::S),
+            "m" => Some(DurationUnit::M),
+            "h" => Some(DurationUnit::H),
+            "d" => Some(DurationUnit::D),
+            _ => None,
+        }
+    }
+}
+
+/// Why a duration was refused; the texts are the reference's.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DurationError {
+    #[error("invalid duration (empty)")]
+    Empty,
+    /// Holds the input as the user typed it, untrimmed, like the reference.
+    #[error("invalid duration: {0}")]
+    Invalid(String),
+}
+
+/// Parses a duration into whole milliseconds (A68).
+///
+/// `default_unit` applies when the input has no unit; `paste-token
+/// --expires-in` passes [`DurationUnit::D`].
+pub fn parse_duration(raw: &str, default_unit: DurationUnit) -> Result<i64, DurationError> {
+    let text = raw.trim_matches(is_js_trim_char).to_lowercase();
+    if text.is_empty() {
+        return Err(DurationError::Empty);
+    }
+    let invalid = || DurationError::Invalid(raw.to_string());
+    let (whole, fraction, unit) = split_duration(&text).ok_or_else(invalid)?;
+    let unit = match unit {
+        "" => default_unit,
+        u => DurationUnit::parse(u).ok_or_else(invalid)?,
+    };
+    scale(whole, fraction, unit.millis()).ok_or_else(invalid)
+}
+
+/// What JavaScript's `String.prototype.trim` removes: Unicode white space
+/// and the byte-order mark, which Rust's `trim` keeps.
+fn is_js_trim_char(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// Splits `digits[.digits]unit` into its three parts, or `None` when the
+/// text is not of that shape. Only ASCII digits count, as with `\d`.
+fn split_duration(text: &str) -> Option<(&str, &str, &str)> {
+    let whole_len = leading_digits(text);
+    if whole_len == 0 {
+        return None;
+    }
+    let (whole, rest) = text.split_at(whole_len);
+    let (fraction, unit) = match rest.strip_prefix('.') {
+        Some(after_dot) => {
+            let fraction_len = leading_digits(after_dot);
+            if fraction_len == 0 {
+                return None;
+            }
+            after_dot.split_at(fraction_len)
+        }
+        None => ("", rest),
+    };
+    Some((whole, fraction, unit))
+}
+
+fn leading_digits(text: &str) -> usize {
+    text.bytes().take_while(u8::is_ascii_digit).count()
+}
+
+/// `round(whole.fraction × unit_ms)`, half up as `Math.round` does for
+/// non-negative values, or `None` when the result does not fit an `i64`.
+fn scale(whole: &str, fraction: &str, unit_ms: i64) -> Option<i64> {
+    let mut whole_ms: i64 = 0;
+    for digit in whole.bytes() {
+        whole_ms = whole_ms.checked_mul(10)?.checked_add(i64::from(digit - b'0'))?;
+    }
+    let whole_ms = whole_ms.checked_mul(unit_ms)?;
+    whole_ms.checked_add(scaled_fraction(fraction, unit_ms))
+}
+
+/// `round(0.<fraction> × unit_ms)`, exactly: the decimal digits are
+/// multiplied by `unit_ms` from the last one up, like long multiplication;
+/// what carries past the point is the integer part and the first digit
+/// after the point decides the rounding.
+fn scaled_fraction(fraction: &str, unit_ms: i64) -> i64 {
+    let mut carry: i64 = 0;
+    let mut first_digit_after_point: i64 = 0;
+    for digit in fraction.bytes().rev() {
+        let product = i64::from(digit - b'0') * unit_ms + carry;
+        first_digit_after_point = product % 10;
+        carry = product / 10;
+    }
+    if first_digit_after_point >= 5 { carry + 1 } else { carry }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DurationUnit::*;
+
+    #[test]
+    fn units_and_default_unit() {
+        assert_eq!(parse_duration("365d", D), Ok(31_536_000_000));
+        assert_eq!(parse_duration("90", D), Ok(7_776_000_000));
+        assert_eq!(parse_duration("90", Ms), Ok(90));
+        assert_eq!(parse_duration("10ms", D), Ok(10));
+        assert_eq!(parse_duration("3s", D), Ok(3_000));
+        assert_eq!(parse_duration("2m", D), Ok(120_000));
+        assert_eq!(parse_duration("0", D), Ok(0));
+    }
+
+    #[test]
+    fn trims_and_lowercases() {
+        assert_eq!(parse_duration(" 2H ", D), Ok(7_200_000));
+        assert_eq!(parse_duration("\t10MS\n", D), Ok(10));
+        assert_eq!(parse_duration("\u{feff}1d", H), Ok(86_400_000));
+    }
+
+    #[test]
+    fn decimals_round_half_up() {
+        assert_eq!(parse_duration("1.5h", D), Ok(5_400_000));
+        assert_eq!(parse_duration("1.5", Ms), Ok(2));
+        assert_eq!(parse_duration("1.4999", Ms), Ok(1));
+        assert_eq!(parse_duration("0.5ms", D), Ok(1));
+        assert_eq!(parse_duration("0.0000001d", D), Ok(9)); // 8.64 ms
+        assert_eq!(parse_duration("0.25s", D), Ok(250));
+        assert_eq!(parse_duration("1.00000000000000000000000000001ms", D), Ok(1));
+    }
+
+    #[test]
+    fn errors_say_what_was_typed() {
+        assert_eq!(parse_duration("", D), Err(DurationError::Empty));
+        assert_eq!(parse_duration("   ", D).unwrap_err().to_string(), "invalid duration (empty)");
+        for bad in ["abc", "-1d", "1w", "1.", ".5", "1.5.5", "1 d", "d", "1dd", "1e3", "+1", "١"] {
+            let err = parse_duration(bad, D).unwrap_err();
+            assert_eq!(err, DurationError::Invalid(bad.to_string()), "{bad:?}");
+        }
+        assert_eq!(parse_duration(" 1w ", D).unwrap_err().to_string(), "invalid duration:  1w ");
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_wrong_number() {
+        assert!(parse_duration("9223372036854775807ms", D).is_ok());
+        assert!(parse_duration("9223372036854775808ms", D).is_err());
+        assert!(parse_duration("106751991167301d", D).is_err());
+        assert!(parse_duration("99999999999999999999999999", D).is_err());
+        assert!(parse_duration("9223372036854775807.5ms", D).is_err());
+    }
+
+    #[test]
+    fn unit_names_round_trip() {
+        for unit in [Ms, S, M, H, D] {
+            assert_eq!(DurationUnit::parse(unit.as_str()), Some(unit));
+        }
+    }
+}

@@ -1,1 +1,152 @@
-//! (in progress)
+//! Pasted tokens: the Anthropic setup-token check, profile-name slugs, and
+//! cleaning what a terminal paste does to a token.
+//!
+//! Two user reports shaped [`clean_pasted_token`] (A82): a setup-token
+//! wrapped by the terminal was stored cut at the line break and failed with
+//! 401 forever (§6 row 10), and an OAuth redirect's `code#state` pasted as a
+//! token was stored and put the whole provider into cooldown (§6 row 11).
+
+use crate::provider::normalize;
+use thiserror::Error;
+
+/// Every Anthropic setup-token starts with this (§2.14).
+pub const SETUP_TOKEN_PREFIX: &str = "sk-ant-oat01-";
+/// A real setup-token is longer; anything shorter was cut off (§2.14).
+pub const SETUP_TOKEN_MIN_LENGTH: usize = 80;
+
+/// The reference's setup-token check (A67): trimmed, non-empty, the right
+/// prefix, at least 80 characters. The error texts are the prompt's own.
+pub fn validate_setup_token(raw: &str) -> Result<(), &'static str> {
+    let token = raw.trim();
+    if token.is_empty() {
+        return Err("Required");
+    }
+    if !token.starts_with(SETUP_TOKEN_PREFIX) {
+        return Err("Expected token starting with sk-ant-oat01-");
+    }
+    // JavaScript counts UTF-16 units; tokens are ASCII, where it is the same.
+    if token.encode_utf16().count() < SETUP_TOKEN_MIN_LENGTH {
+        return Err("Token looks too short; paste the full setup-token");
+    }
+    Ok(())
+}
+
+/// A profile name as it goes into an id (A67, §2.14): lower-cased, every
+/// run of characters outside `[a-z0-9._-]` and every run of dashes made one
+/// dash, dashes trimmed from both ends; `default` when nothing is left.
+pub fn profile_name_slug(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for c in name.trim().to_lowercase().chars() {
+        let keep = c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_');
+        if keep {
+            slug.push(c);
+        } else if !slug.ends_with('-') {
+            // Covers both rules: a run of other characters and a run of
+            // dashes each become a single dash.
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() { "default".to_string() } else { slug.to_string() }
+}
+
+/// The id a named token profile gets: `<normalised provider>:<slug>`.
+pub fn profile_id_for(provider: &str, name: &str) -> String {
+    format!("{}:{}", normalize(provider), profile_name_slug(name))
+}
+
+/// Why a pasted token was refused. The messages never quote the token.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PasteError {
+    #[error("Required")]
+    Empty,
+    #[error(
+        "The pasted value contains '#', so it looks like an OAuth redirect's code#state, not a token; \
+         paste the token itself"
+    )]
+    LooksLikeCodeAndState,
+}
+
+/// Cleans a pasted token (A82, a [fix]): removes every whitespace character
+/// inside it, not only at the ends, since a terminal wraps long tokens and a
+/// paste then carries the line breaks; refuses a value holding `#`, which no
+/// token contains but an OAuth `code#state` does. Invisible format
+/// characters a browser copy can add (zero-width space and joiners, the
+/// byte-order mark) go the same way as whitespace.
+pub fn clean_pasted_token(raw: &str) -> Result<String, PasteError> {
+    let token: String = raw.chars().filter(|c| !is_paste_noise(*c)).collect();
+    if token.is_empty() {
+        return Err(PasteError::Empty);
+    }
+    if token.contains('#') {
+        return Err(PasteError::LooksLikeCodeAndState);
+    }
+    Ok(token)
+}
+
+fn is_paste_noise(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token_of_len(n: usize) -> String {
+        let mut t = SETUP_TOKEN_PREFIX.to_string();
+        t.push_str(&"x".repeat(n - SETUP_TOKEN_PREFIX.len()));
+        t
+    }
+
+    #[test]
+    fn setup_token_rules_and_messages() {
+        assert_eq!(validate_setup_token(&token_of_len(80)), Ok(()));
+        assert_eq!(validate_setup_token(&format!("  {}\n", token_of_len(80))), Ok(()));
+        assert_eq!(validate_setup_token(&token_of_len(79)), Err("Token looks too short; paste the full setup-token"));
+        assert_eq!(
+            validate_setup_token("sk-ant-oat01-short"),
+            Err("Token looks too short; paste the full setup-token")
+        );
+        let api_key = format!("sk-ant-api03-{}", "x".repeat(80));
+        assert_eq!(validate_setup_token(&api_key), Err("Expected token starting with sk-ant-oat01-"));
+        assert_eq!(validate_setup_token(""), Err("Required"));
+        assert_eq!(validate_setup_token(" \n "), Err("Required"));
+    }
+
+    #[test]
+    fn slugs_follow_the_reference() {
+        assert_eq!(profile_name_slug("Work"), "work");
+        assert_eq!(profile_name_slug("  My Work Account!! "), "my-work-account");
+        assert_eq!(profile_name_slug("someone@example.com"), "someone-example.com");
+        assert_eq!(profile_name_slug("a--b---c"), "a-b-c");
+        assert_eq!(profile_name_slug("--x_y.z--"), "x_y.z");
+        assert_eq!(profile_name_slug("Ünïcode"), "n-code");
+        assert_eq!(profile_name_slug(""), "default");
+        assert_eq!(profile_name_slug("!!!"), "default");
+        assert_eq!(profile_name_slug("---"), "default");
+    }
+
+    #[test]
+    fn ids_use_the_normalised_provider() {
+        assert_eq!(profile_id_for(" Anthropic ", "Work"), "anthropic:work");
+        assert_eq!(profile_id_for("Z.AI", ""), "zai:default");
+    }
+
+    #[test]
+    fn paste_cleaning_strips_inner_whitespace() {
+        let wrapped = "  sk-ant-oat01-AAAA\nBBBB\r\nCC CC\tDD\u{200b}EE \n";
+        assert_eq!(clean_pasted_token(wrapped).as_deref(), Ok("sk-ant-oat01-AAAABBBBCCCCDDEE"));
+        assert_eq!(clean_pasted_token("plain-token").as_deref(), Ok("plain-token"));
+    }
+
+    #[test]
+    fn paste_cleaning_refuses_empty_and_code_state() {
+        assert_eq!(clean_pasted_token(""), Err(PasteError::Empty));
+        assert_eq!(clean_pasted_token(" \n\t "), Err(PasteError::Empty));
+        let err = clean_pasted_token("abc123#state456").unwrap_err();
+        assert_eq!(err, PasteError::LooksLikeCodeAndState);
+        let message = err.to_string();
+        assert!(message.contains("code#state"), "{message}");
+        assert!(!message.contains("abc123"), "the message must not quote the value");
+    }
+}

@@ -66,3 +66,375 @@ pub struct AgentEntry {
     pub default: bool,
     pub agent_dir: Option<String>,
 }
+
+use crate::diag::{Diagnostic, ReadError, Severity, kind_of, text_of};
+use serde_json::Value;
+
+/// Nesting deeper than this is refused before the JSON5 parser recurses.
+const MAX_DEPTH: usize = 128;
+
+/// The config as read: the modelled subset, the raw document (so a repair
+/// can write it back with every other key intact), and what was wrong.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigRead {
+    pub config: Config,
+    pub raw: Option<Value>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The file exists but could not be used at all.
+    pub unreadable: bool,
+}
+
+/// Parses `clawdbot.json` (JSON5). A file that cannot be parsed gives the
+/// defaults and an error diagnostic with the line and column.
+pub fn parse_config(bytes: &[u8], origin: &str) -> ConfigRead {
+    let fail = |e: ReadError| ConfigRead {
+        diagnostics: vec![e.in_file(origin, Severity::Error)],
+        unreadable: true,
+        ..ConfigRead::default()
+    };
+    let text = match text_of(bytes) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    if nesting_depth(text) > MAX_DEPTH {
+        return fail(ReadError::Other(format!("nested more than {MAX_DEPTH} levels deep")));
+    }
+    let raw: Value = match json5::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let (line, column) = e.position().map_or((0, 0), |p| (p.line + 1, p.column + 1));
+            let reason = e.to_string();
+            let reason = reason.split(" at line ").next().unwrap_or(&reason).to_string();
+            return fail(ReadError::Syntax { line, column, reason: format!("JSON5: {reason}") });
+        }
+    };
+    let mut reader = ConfigReader { origin, diagnostics: Vec::new() };
+    let config = reader.config(&raw);
+    ConfigRead { config, raw: Some(raw), diagnostics: reader.diagnostics, unreadable: false }
+}
+
+/// Deepest bracket nesting outside strings and comments.
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                while let Some(d) = chars.next() {
+                    if d == '\\' {
+                        chars.next();
+                    } else if d == c {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut prev = ' ';
+                for d in chars.by_ref() {
+                    if prev == '*' && d == '/' {
+                        break;
+                    }
+                    prev = d;
+                }
+            }
+            '{' | '[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+struct ConfigReader<'a> {
+    origin: &'a str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl ConfigReader<'_> {
+    fn warn(&mut self, field: &str, found: &Value, expected: &str) {
+        self.diagnostics.push(
+            Diagnostic::new(Severity::Warning, self.origin, format!("is {}, expected {expected}; ignored", kind_of(found)))
+                .at(field),
+        );
+    }
+
+    /// The object at `path`, or `None` (warning when present with another type).
+    fn object<'v>(&mut self, root: &'v Value, path: &str) -> Option<&'v serde_json::Map<String, Value>> {
+        let mut cur = root;
+        for key in path.split('.') {
+            cur = cur.get(key)?;
+        }
+        match cur {
+            Value::Object(m) => Some(m),
+            Value::Null => None,
+            other => {
+                self.warn(path, other, "an object");
+                None
+            }
+        }
+    }
+
+    fn config(&mut self, root: &Value) -> Config {
+        let mut cfg = Config::default();
+        if !root.is_object() {
+            self.warn("the top level", root, "an object");
+            return cfg;
+        }
+        if let Some(profiles) = self.object(root, "auth.profiles") {
+            for (id, entry) in profiles {
+                let Value::Object(e) = entry else {
+                    self.warn(&format!("auth.profiles.{id}"), entry, "an object");
+                    continue;
+                };
+                let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
+                let mode = text("mode").and_then(|m| CredentialType::parse(&m));
+                if let (Some(raw), None) = (e.get("mode"), mode) {
+                    self.warn(&format!("auth.profiles.{id}.mode"), raw, "\"api_key\", \"token\" or \"oauth\"");
+                }
+                cfg.auth.profiles.insert(id.clone(), ProfileConfig { provider: text("provider"), mode, email: text("email") });
+            }
+        }
+        if let Some(order) = self.object(root, "auth.order") {
+            for (provider, list) in order {
+                match list {
+                    Value::Array(items) => {
+                        let ids: Vec<String> = items
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect();
+                        if !ids.is_empty() {
+                            cfg.auth.order.insert(provider.clone(), ids);
+                        }
+                    }
+                    other => self.warn(&format!("auth.order.{provider}"), other, "a list of profile ids"),
+                }
+            }
+        }
+        if let Some(c) = self.object(root, "auth.cooldowns") {
+            let positive = |v: Option<&Value>| v.and_then(Value::as_f64).filter(|x| x.is_finite() && *x > 0.0);
+            cfg.auth.cooldowns.billing_backoff_hours = positive(c.get("billingBackoffHours"));
+            cfg.auth.cooldowns.billing_max_hours = positive(c.get("billingMaxHours"));
+            cfg.auth.cooldowns.failure_window_hours = positive(c.get("failureWindowHours"));
+            if let Some(Value::Object(by)) = c.get("billingBackoffHoursByProvider") {
+                for (p, h) in by {
+                    if let Some(h) = positive(Some(h)) {
+                        cfg.auth.cooldowns.billing_backoff_hours_by_provider.insert(p.clone(), h);
+                    }
+                }
+            }
+        }
+        cfg.models = self.models(root);
+        if let Some(list) = root.get("agents").and_then(|a| a.get("list")) {
+            match list {
+                Value::Array(items) => {
+                    for item in items {
+                        let Some(id) = item.get("id").and_then(Value::as_str) else { continue };
+                        cfg.agents.push(AgentEntry {
+                            id: id.to_string(),
+                            default: item.get("default").and_then(Value::as_bool).unwrap_or(false),
+                            agent_dir: item.get("agentDir").and_then(Value::as_str).map(str::to_string),
+                        });
+                    }
+                }
+                Value::Null => {}
+                other => self.warn("agents.list", other, "a list"),
+            }
+        }
+        if let Some(providers) = self.object(root, "models.providers") {
+            for (id, p) in providers {
+                cfg.custom_providers.push(id.clone());
+                if let Some(key) = p.get("apiKey").and_then(Value::as_str).map(str::trim).filter(|k| !k.is_empty()) {
+                    cfg.provider_keys.insert(id.clone(), key.to_string());
+                }
+            }
+        }
+        if let Some(shell) = self.object(root, "env.shellEnv") {
+            cfg.shell_env_enabled = shell.get("enabled").and_then(Value::as_bool).unwrap_or(false);
+        }
+        cfg
+    }
+
+    fn models(&mut self, root: &Value) -> ModelsConfig {
+        let mut m = ModelsConfig::default();
+        let Some(defaults) = self.object(root, "agents.defaults") else { return m };
+        let defaults = defaults.clone();
+        (m.primary, m.fallbacks) = self.model_ref(&defaults, "model");
+        (m.image_primary, m.image_fallbacks) = self.model_ref(&defaults, "imageModel");
+        match defaults.get("models") {
+            Some(Value::Object(models)) => {
+                for (key, entry) in models {
+                    let alias = entry.get("alias").and_then(Value::as_str).map(str::to_string);
+                    m.allowed.insert(key.clone(), alias);
+                }
+            }
+            Some(Value::Null) | None => {}
+            Some(other) => self.warn("agents.defaults.models", other, "an object"),
+        }
+        m
+    }
+
+    /// `model: "p/m"` or `model: {primary, fallbacks}`.
+    fn model_ref(&mut self, defaults: &serde_json::Map<String, Value>, key: &str) -> (Option<String>, Vec<String>) {
+        let field = format!("agents.defaults.{key}");
+        match defaults.get(key) {
+            None | Some(Value::Null) => (None, Vec::new()),
+            Some(Value::String(s)) => (Some(s.trim().to_string()).filter(|s| !s.is_empty()), Vec::new()),
+            Some(Value::Object(o)) => {
+                let primary = match o.get("primary") {
+                    Some(Value::String(s)) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+                    None | Some(Value::Null) => None,
+                    Some(other) => {
+                        self.warn(&format!("{field}.primary"), other, "a model id like \"anthropic/claude-opus-4-5\"");
+                        None
+                    }
+                };
+                let fallbacks = match o.get("fallbacks") {
+                    Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                    None | Some(Value::Null) => Vec::new(),
+                    Some(other) => {
+                        self.warn(&format!("{field}.fallbacks"), other, "a list of model ids");
+                        Vec::new()
+                    }
+                };
+                (primary, fallbacks)
+            }
+            Some(other) => {
+                self.warn(&field, other, "a model id or {primary, fallbacks}");
+                (None, Vec::new())
+            }
+        }
+    }
+}
+
+/// Splits `provider/model`; a bare model takes the default provider.
+pub fn parse_model_ref(raw: &str) -> Option<(String, String)> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.split_once('/') {
+        Some((p, m)) if !p.trim().is_empty() && !m.trim().is_empty() => {
+            Some((crate::provider::normalize(p), m.trim().to_string()))
+        }
+        Some(_) => None,
+        None => Some((DEFAULT_PROVIDER.to_string(), raw.to_string())),
+    }
+}
+
+impl Config {
+    /// Resolves an alias (`agents.defaults.models.<key>.alias`) to its key.
+    pub fn resolve_alias<'a>(&'a self, raw: &'a str) -> &'a str {
+        let wanted = raw.trim();
+        self.models
+            .allowed
+            .iter()
+            .find(|(_, alias)| alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(wanted)))
+            .map_or(raw, |(key, _)| key.as_str())
+    }
+
+    /// The resolved default model as `provider/model`.
+    pub fn resolved_default(&self) -> String {
+        let raw = self.models.primary.as_deref().unwrap_or(DEFAULT_MODEL);
+        match parse_model_ref(self.resolve_alias(raw)) {
+            Some((p, m)) => format!("{p}/{m}"),
+            None => DEFAULT_MODEL.to_string(),
+        }
+    }
+
+    /// Providers of the models in use: default, fallbacks, image model and
+    /// image fallbacks (not the allow-list), de-duplicated in that order.
+    pub fn providers_in_use(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let default = self.resolved_default();
+        let refs = std::iter::once(default.as_str())
+            .chain(self.models.fallbacks.iter().map(String::as_str))
+            .chain(self.models.image_primary.iter().map(String::as_str))
+            .chain(self.models.image_fallbacks.iter().map(String::as_str));
+        for r in refs {
+            if let Some((p, _)) = parse_model_ref(self.resolve_alias(r))
+                && !out.contains(&p)
+            {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// Every provider the config mentions: the models in use, the allow-list
+    /// and custom providers.
+    pub fn providers_mentioned(&self) -> Vec<String> {
+        let mut out = self.providers_in_use();
+        let extra = self
+            .models
+            .allowed
+            .keys()
+            .filter_map(|k| parse_model_ref(k).map(|(p, _)| p))
+            .chain(self.custom_providers.iter().cloned());
+        for p in extra {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_auth_subset_of_a_json5_config() {
+        let text = br#"// comment
+        {
+          auth: {
+            profiles: { 'anthropic:me@example.com': { provider: 'anthropic', mode: 'oauth', email: 'me@example.com' } },
+            order: { anthropic: ['anthropic:me@example.com', ' '] },
+            cooldowns: { billingBackoffHours: 2, billingMaxHours: -1, billingBackoffHoursByProvider: { Anthropic: 1 } },
+          },
+          agents: { defaults: { model: { primary: 'Opus', fallbacks: ['openai/gpt-5.2'] },
+                                models: { 'anthropic/claude-opus-4-5': { alias: 'Opus' } } },
+                    list: [{ id: 'main', default: true }] },
+          models: { providers: { custom: { apiKey: ' sk-FAKE ' } } },
+          env: { shellEnv: { enabled: true } },
+        }"#;
+        let r = parse_config(text, "clawdbot.json");
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let c = r.config;
+        assert_eq!(c.auth.profiles["anthropic:me@example.com"].mode, Some(CredentialType::OAuth));
+        assert_eq!(c.auth.order["anthropic"], vec!["anthropic:me@example.com"]);
+        assert_eq!(c.auth.cooldowns.billing_backoff_hours, Some(2.0));
+        assert_eq!(c.auth.cooldowns.billing_max_hours, None);
+        assert_eq!(c.resolved_default(), "anthropic/claude-opus-4-5");
+        assert_eq!(c.providers_in_use(), vec!["anthropic", "openai"]);
+        assert_eq!(c.provider_keys["custom"], "sk-FAKE");
+        assert!(c.shell_env_enabled);
+        assert_eq!(c.agents[0].id, "main");
+    }
+
+    #[test]
+    fn broken_configs_are_reported_with_position() {
+        let r = parse_config(b"{ agents: { defaults: { model: 'anthropic/claude-opus-4-5' \n", "clawdbot.json");
+        assert!(r.unreadable);
+        assert!(r.diagnostics[0].message.contains("line"), "{}", r.diagnostics[0]);
+        let r = parse_config(b"{ agents: { defaults: { model: 42 } } }", "clawdbot.json");
+        assert!(!r.unreadable);
+        assert_eq!(r.diagnostics[0].field.as_deref(), Some("agents.defaults.model"));
+        assert_eq!(r.config.resolved_default(), DEFAULT_MODEL);
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse_config(deep.as_bytes(), "c").unreadable);
+    }
+}

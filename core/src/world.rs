@@ -1,1 +1,47 @@
-//! (in progress)
+//! What the core asks of its host: the bytes of a file, by path.
+//!
+//! Like Typst's `World`, this is the only door to the outside. The CLI
+//! answers from the disk, the browser from files the operator dropped, the
+//! tests from a map, so one load serves every host.
+
+/// One file, as the host found it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileRead {
+    Absent,
+    Present { bytes: Vec<u8>, mtime_ms: Option<f64> },
+    /// It exists but could not be read; the reason is for people.
+    Unreadable(String),
+}
+
+impl FileRead {
+    pub fn text(text: impl Into<String>) -> Self {
+        FileRead::Present { bytes: text.into().into_bytes(), mtime_ms: None }
+    }
+}
+
+pub trait World {
+    fn read(&self, path: &str) -> FileRead;
+
+    /// Claude Code's Keychain secret (macOS). `None` when this host has no
+    /// Keychain or may not read it now; then only the file is consulted.
+    fn claude_keychain(&self) -> Option<FileRead> {
+        None
+    }
+}
+
+/// A world made of a map from path to contents: tests, wasm, the envelope.
+#[derive(Debug, Clone, Default)]
+pub struct MapWorld {
+    pub files: std::collections::BTreeMap<String, FileRead>,
+    pub keychain: Option<FileRead>,
+}
+
+impl World for MapWorld {
+    fn read(&self, path: &str) -> FileRead {
+        self.files.get(path).cloned().unwrap_or(FileRead::Absent)
+    }
+
+    fn claude_keychain(&self) -> Option<FileRead> {
+        self.keychain.clone()
+    }
+}

@@ -1,1 +1,310 @@
-//! (in progress)
+//! Loading an agent's credentials: the store, what other CLIs have, legacy
+//! files, and what to write back (spec §2.1, A08-A15).
+//!
+//! The load decides; the host applies. It returns the store as the rules
+//! should see it plus the effects (the new store text, files to remove
+//! after that write succeeded). A store that cannot be read is reported and
+//! never rewritten: sync still runs in memory so that Claude Code's login
+//! shows, but nothing is written over the broken file.
+
+use crate::config::{ConfigRead, parse_config};
+use crate::diag::{Diagnostic, Severity};
+use crate::paths::{self, Env, Locations};
+use crate::sources::claude::{self, ClaudeRead};
+use crate::sources::codex::{self, CodexRead};
+use crate::sources::{ExternalLogin, legacy};
+use crate::store::{AuthStore, parse_store, write_store};
+use crate::sync::{ChangeKind, SyncChange, sync_external};
+use crate::time::Millis;
+use crate::world::{FileRead, World};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreState {
+    /// auth-profiles.json was read.
+    Found,
+    /// There is none (yet).
+    Missing,
+    /// It exists and cannot be used; it must not be overwritten.
+    Unreadable,
+}
+
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub now: Millis,
+    pub env: Env,
+    pub locations: Locations,
+    pub config: ConfigRead,
+    /// The store as the rules see it (after sync and migration).
+    pub store: AuthStore,
+    pub store_state: StoreState,
+    pub changes: Vec<SyncChange>,
+    /// New text for the store file, when something changed and it may be written.
+    pub write: Option<String>,
+    /// Files to delete once `write` has been persisted.
+    pub remove_after_write: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Google ADC credentials and project/location are all present.
+    pub gcloud_adc: bool,
+}
+
+impl Loaded {
+    /// A file's path as messages show it.
+    pub fn show(&self, path: &str) -> String {
+        self.env.shorten(path)
+    }
+
+    /// Whether a file Clawdbot owns could not be used: `--check` says 1.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Loads the agent's credentials from the host's world.
+pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> Loaded {
+    let config_path = paths::config_path(env);
+    let show = |p: &str| env.shorten(p);
+    let config = match world.read(&config_path) {
+        FileRead::Absent => ConfigRead::default(),
+        FileRead::Present { bytes, .. } => parse_config(&bytes, &show(&config_path)),
+        FileRead::Unreadable(reason) => ConfigRead {
+            diagnostics: vec![Diagnostic::new(Severity::Error, show(&config_path), format!("cannot be read: {reason}"))],
+            unreadable: true,
+            ..ConfigRead::default()
+        },
+    };
+    let locations = paths::locate(env, &config.config, agent);
+    let mut diagnostics = config.diagnostics.clone();
+    let store_path = locations.store();
+    let mut changes = Vec::new();
+    let mut remove_after_write = Vec::new();
+
+    let (mut store, store_state) = match world.read(&store_path) {
+        FileRead::Present { bytes, .. } => match parse_store(&bytes, &show(&store_path)) {
+            Ok((store, diags)) => {
+                diagnostics.extend(diags);
+                (store, StoreState::Found)
+            }
+            Err(e) => {
+                let mut d = e.in_file(&show(&store_path), Severity::Error);
+                d.message.push_str("; the file was left as it is");
+                diagnostics.push(d);
+                (AuthStore::default(), StoreState::Unreadable)
+            }
+        },
+        FileRead::Unreadable(reason) => {
+            diagnostics.push(Diagnostic::new(Severity::Error, show(&store_path), format!("cannot be read: {reason}")));
+            (AuthStore::default(), StoreState::Unreadable)
+        }
+        FileRead::Absent => (AuthStore::default(), StoreState::Missing),
+    };
+
+    if store_state == StoreState::Missing {
+        migrate_legacy(world, &locations, env, &mut store, &mut changes, &mut remove_after_write, &mut diagnostics);
+    }
+
+    let found = external_logins(world, &locations, env, now, &mut diagnostics);
+    changes.extend(sync_external(&mut store, &found));
+
+    let write = (store_state != StoreState::Unreadable && !changes.is_empty()).then(|| write_store(&store));
+    if write.is_none() {
+        remove_after_write.clear();
+    }
+    let gcloud_adc = gcloud_adc(world, env);
+    Loaded {
+        now,
+        env: env.clone(),
+        locations,
+        config,
+        store,
+        store_state,
+        changes,
+        write,
+        remove_after_write,
+        diagnostics,
+        gcloud_adc,
+    }
+}
+
+/// The legacy per-agent auth.json and credentials/oauth.json, consulted
+/// only when there is no store at all (A10).
+fn migrate_legacy(
+    world: &dyn World,
+    locations: &Locations,
+    env: &Env,
+    store: &mut AuthStore,
+    changes: &mut Vec<SyncChange>,
+    remove_after_write: &mut Vec<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let legacy_path = locations.legacy_store();
+    if let FileRead::Present { bytes, .. } = world.read(&legacy_path) {
+        match legacy::read_legacy_store(&bytes, &env.shorten(&legacy_path)) {
+            Ok(Some(profiles)) => {
+                for (id, profile) in profiles {
+                    changes.push(SyncChange {
+                        profile_id: id.clone(),
+                        kind: ChangeKind::MigratedLegacy,
+                        origin: env.shorten(&legacy_path),
+                    });
+                    store.profiles.insert(id, profile);
+                }
+                remove_after_write.push(legacy_path);
+            }
+            Ok(None) => {}
+            Err(mut d) => {
+                d.message.push_str("; not migrated, left as it is");
+                diagnostics.push(d);
+            }
+        }
+    }
+    let oauth_path = &locations.oauth_json;
+    if let FileRead::Present { bytes, .. } = world.read(oauth_path) {
+        let (entries, diags) = legacy::read_oauth_json(&bytes, &env.shorten(oauth_path));
+        diagnostics.extend(diags);
+        for (id, profile) in entries {
+            if store.profiles.contains_key(&id) {
+                continue;
+            }
+            changes.push(SyncChange {
+                profile_id: id.clone(),
+                kind: ChangeKind::ImportedOAuthJson,
+                origin: env.shorten(oauth_path),
+            });
+            store.profiles.insert(id, profile);
+        }
+    }
+}
+
+/// Logins of Claude Code (Keychain first, then its file) and Codex CLI.
+pub fn external_logins(
+    world: &dyn World,
+    locations: &Locations,
+    env: &Env,
+    now: Millis,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ExternalLogin> {
+    let mut found = Vec::new();
+    let mut claude_login = None;
+    if let Some(FileRead::Present { bytes, .. }) = world.claude_keychain() {
+        let text = claude::decode_keychain_output(&String::from_utf8_lossy(&bytes));
+        match claude::read(text.as_bytes(), "Claude Code keychain item") {
+            ClaudeRead::Login(l) => claude_login = Some(l),
+            ClaudeRead::Broken(d) | ClaudeRead::NoLogin(d) => diagnostics.push(d),
+        }
+    }
+    if claude_login.is_none() {
+        let path = locations.claude_credentials();
+        match world.read(&path) {
+            FileRead::Present { bytes, .. } => match claude::read(&bytes, &env.shorten(&path)) {
+                ClaudeRead::Login(l) => claude_login = Some(l),
+                ClaudeRead::Broken(d) | ClaudeRead::NoLogin(d) => diagnostics.push(d),
+            },
+            FileRead::Unreadable(reason) => diagnostics.push(Diagnostic::new(
+                Severity::Warning,
+                env.shorten(&path),
+                format!("cannot be read: {reason}"),
+            )),
+            FileRead::Absent => {}
+        }
+    }
+    found.extend(claude_login);
+    let path = locations.codex_auth();
+    match world.read(&path) {
+        FileRead::Present { bytes, mtime_ms } => match codex::read(&bytes, &env.shorten(&path), mtime_ms, now) {
+            CodexRead::Login(l, diags) => {
+                diagnostics.extend(diags);
+                found.push(l);
+            }
+            CodexRead::Broken(d) | CodexRead::NoLogin(d) => diagnostics.push(d),
+        },
+        FileRead::Unreadable(reason) => diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            env.shorten(&path),
+            format!("cannot be read: {reason}"),
+        )),
+        FileRead::Absent => {}
+    }
+    found
+}
+
+/// pi-ai's ADC probe for google-vertex: a credentials file plus a project
+/// and a location. The file is looked for only when the variables are set.
+fn gcloud_adc(world: &dyn World, env: &Env) -> bool {
+    let project = env.get("GOOGLE_CLOUD_PROJECT").or_else(|| env.get("GCLOUD_PROJECT"));
+    if project.is_none() || env.get("GOOGLE_CLOUD_LOCATION").is_none() {
+        return false;
+    }
+    let file = match env.get("GOOGLE_APPLICATION_CREDENTIALS") {
+        Some(p) => env.resolve(p),
+        None => paths::join(&env.home, ".config/gcloud/application_default_credentials.json"),
+    };
+    matches!(world.read(&file), FileRead::Present { .. })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::MapWorld;
+
+    const NOW: Millis = 1767225600000;
+    const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+
+    fn world(files: &[(&str, &str)]) -> MapWorld {
+        let mut w = MapWorld::default();
+        for (p, t) in files {
+            w.files.insert(p.to_string(), FileRead::text(*t));
+        }
+        w
+    }
+
+    #[test]
+    fn an_unreadable_store_is_reported_and_never_written() {
+        let w = world(&[
+            (STORE, "{\"version\": 1, \"profiles\": {"),
+            ("/h/.claude/.credentials.json", r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1769817600000}}"#),
+        ]);
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        assert_eq!(l.store_state, StoreState::Unreadable);
+        assert!(l.write.is_none());
+        assert!(l.has_errors());
+        assert!(l.store.profiles.contains_key("anthropic:claude-cli"), "Claude Code still shows");
+        assert!(l.diagnostics[0].to_string().contains("auth-profiles.json"));
+    }
+
+    #[test]
+    fn legacy_is_migrated_then_removed_and_oauth_json_kept() {
+        let w = world(&[
+            ("/h/.clawdbot/agents/main/agent/auth.json", r#"{"anthropic":{"type":"api_key","key":"k"}}"#),
+            ("/h/.clawdbot/credentials/oauth.json", r#"{"anthropic":{"access":"x"},"openai-codex":{"access":"a","refresh":"r","expires":1}}"#),
+        ]);
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        assert!(l.write.is_some());
+        assert_eq!(l.remove_after_write, vec!["/h/.clawdbot/agents/main/agent/auth.json".to_string()]);
+        assert!(l.store.profiles.contains_key("openai-codex:default"));
+        assert_eq!(l.store.profiles["anthropic:default"].credential.kind(), crate::store::CredentialType::ApiKey);
+    }
+
+    #[test]
+    fn a_healthy_store_ignores_legacy_files_and_is_not_rewritten() {
+        let w = world(&[
+            (STORE, r#"{"version":1,"profiles":{}}"#),
+            ("/h/.clawdbot/agents/main/agent/auth.json", r#"{"anthropic":{"type":"api_key","key":"k"}}"#),
+        ]);
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        assert!(l.write.is_none());
+        assert!(l.store.profiles.is_empty());
+    }
+
+    #[test]
+    fn keychain_wins_over_the_file() {
+        let mut w = world(&[(
+            "/h/.claude/.credentials.json",
+            r#"{"claudeAiOauth":{"accessToken":"file","expiresAt":1769817600000}}"#,
+        )]);
+        let json = r#"{"claudeAiOauth":{"accessToken":"kc","refreshToken":"r","expiresAt":1769817600000}}"#;
+        w.keychain = Some(FileRead::text(claude::encode_hex(json.as_bytes())));
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        assert_eq!(l.store.profiles["anthropic:claude-cli"].credential.kind(), crate::store::CredentialType::OAuth);
+    }
+}

@@ -4,3 +4,4 @@
 //! plain values (bytes, "absent", "locked") the core's snapshot understands.
 
 pub mod fsio;
+pub mod lock;

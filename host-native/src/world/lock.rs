@@ -1,0 +1,523 @@
+//! A cross-process lock that node's `proper-lockfile` honours, so this CLI,
+//! a running Node gateway and Claude Code serialise against each other.
+//!
+//! The protocol (spec clawdbot-auth §2.3, credential-formats §2.5): the lock
+//! for file `F` is the *folder* `<realpath(F)>.lock`, made with `mkdir`
+//! (atomic on every local filesystem). Its holder refreshes the folder's
+//! mtime every `stale / 2`; a lock whose mtime is older than `stale` belongs
+//! to a crashed holder and may be taken over. Release is `rmdir`.
+//!
+//! Takeover race: proper-lockfile removes a stale lock and re-creates it
+//! without re-checking, so two processes that both saw it stale can both
+//! end up "holding" it. Here the lock is re-inspected right before removal
+//! (same folder, still stale) and only a successful `mkdir` makes a holder,
+//! which leaves a window of a few system calls instead of a whole
+//! round trip; a holder that loses its lock anyway notices (the folder
+//! vanished or changed under it) through [`LockGuard::is_compromised`].
+
+use std::fmt;
+use std::fs::{self, DirBuilder, File, FileTimes};
+use std::hash::{BuildHasher, Hasher};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime};
+
+pub use super::fsio::ensure_file_exists;
+
+/// The bytes a missing `auth-profiles.json` is created with before locking
+/// (spec §1.8 `ensureAuthStoreFile`).
+pub const EMPTY_STORE: &[u8] = b"{\"version\":1,\"profiles\":{}}\n";
+
+/// How long to wait for a lock and when to call one stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockOptions {
+    /// A lock whose mtime is older than this was left by a crashed holder.
+    pub stale: Duration,
+    /// How often the holder refreshes the lock's mtime (`stale / 2`).
+    pub update: Duration,
+    /// Give up with [`LockError::Busy`] after waiting this long in total.
+    pub max_wait: Duration,
+    /// First retry delay; each next one doubles, randomised ×1..2.
+    pub min_backoff: Duration,
+    /// Retry delays never exceed this.
+    pub max_backoff: Duration,
+}
+
+impl LockOptions {
+    /// Our own store, `auth-profiles.json`: the reference's
+    /// `AUTH_STORE_LOCK_OPTIONS` (stale 30 s, backoff 100 ms ×2 up to 10 s).
+    /// The reference's ten retries wait about 43–85 s; 45 s keeps a CLI
+    /// user's wait bounded while outlasting any sane holder.
+    pub fn store() -> Self {
+        LockOptions {
+            stale: Duration::from_secs(30),
+            update: Duration::from_secs(15),
+            max_wait: Duration::from_secs(45),
+            min_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(10),
+        }
+    }
+
+    /// Claude Code's `<configDir>.lock`: proper-lockfile's defaults (stale
+    /// 10 s). Claude Code itself gives up after about 5–10 s of retries.
+    pub fn claude_code() -> Self {
+        LockOptions {
+            stale: Duration::from_secs(10),
+            update: Duration::from_secs(5),
+            max_wait: Duration::from_secs(10),
+            min_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(10),
+        }
+    }
+
+    /// The same options with another total wait bound.
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
+    }
+}
+
+/// Why a lock could not be taken or kept.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "the credential store is locked by another process (lock folder {}; waited {:.1} s). \
+         If no clawdbot command, gateway or Claude Code is running, the lock is stuck: \
+         remove it with `rmdir '{}'` (a lock nobody refreshes is also taken over once it is stale)",
+        lock_path.display(),
+        waited.as_secs_f64(),
+        lock_path.display()
+    )]
+    Busy { lock_path: PathBuf, waited: Duration },
+    #[error("{}: cannot lock it: {source} (the file must exist before it is locked)", path.display())]
+    TargetMissing {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{}: cannot {action}: {source}", lock_path.display())]
+    Io {
+        lock_path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "{}: the lock was removed or taken over by another process while we held it; \
+         what we wrote may have raced with it",
+        lock_path.display()
+    )]
+    Compromised { lock_path: PathBuf },
+}
+
+/// `<realpath(target)>.lock`, as proper-lockfile names it with `realpath`
+/// on. The target (a file, or Claude Code's config folder) must exist.
+pub fn lock_path_for(target: &Path) -> Result<PathBuf, LockError> {
+    let real =
+        fs::canonicalize(target).map_err(|source| LockError::TargetMissing { path: target.to_path_buf(), source })?;
+    let mut name = real.into_os_string();
+    name.push(".lock");
+    Ok(PathBuf::from(name))
+}
+
+/// Locks `target` (which must exist), waiting up to `options.max_wait`.
+pub fn acquire(target: &Path, options: &LockOptions) -> Result<LockGuard, LockError> {
+    acquire_lock_dir(lock_path_for(target)?, options)
+}
+
+/// Takes the lock folder `lock_path` itself, waiting up to
+/// `options.max_wait` with exponential, randomised backoff.
+pub fn acquire_lock_dir(lock_path: PathBuf, options: &LockOptions) -> Result<LockGuard, LockError> {
+    let start = Instant::now();
+    let mut attempt: u32 = 0;
+    loop {
+        if let Some(identity) = try_take(&lock_path, options.stale)? {
+            return Ok(LockGuard::start(lock_path, identity, options.update));
+        }
+        let waited = start.elapsed();
+        let Some(left) = options.max_wait.checked_sub(waited).filter(|left| !left.is_zero()) else {
+            return Err(LockError::Busy { lock_path, waited });
+        };
+        thread::sleep(backoff(attempt, options).min(left));
+        attempt = attempt.saturating_add(1);
+    }
+}
+
+/// Which folder we made, so a replaced one is told apart from ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DirIdentity {
+    dev: u64,
+    ino: u64,
+    /// The mtime the filesystem reported after our last touch (compared
+    /// exactly, so the filesystem's time precision does not matter).
+    mtime: Option<SystemTime>,
+}
+
+impl DirIdentity {
+    fn of(meta: &fs::Metadata) -> Self {
+        DirIdentity { dev: meta.dev(), ino: meta.ino(), mtime: meta.modified().ok() }
+    }
+
+    fn same_dir(&self, meta: &fs::Metadata) -> bool {
+        meta.is_dir() && meta.dev() == self.dev && meta.ino() == self.ino
+    }
+}
+
+/// One acquisition attempt: `Some` when we now hold the lock, `None` when
+/// someone else holds a fresh one.
+fn try_take(lock_path: &Path, stale: Duration) -> Result<Option<DirIdentity>, LockError> {
+    let io_err = |action, source| LockError::Io { lock_path: lock_path.to_path_buf(), action, source };
+    // Two rounds: the second runs after a stale lock was removed, or after
+    // the holder released between our mkdir and our stat.
+    for _ in 0..2 {
+        match make_lock_dir(lock_path) {
+            Ok(()) => {
+                let meta = fs::metadata(lock_path).map_err(|e| io_err("inspect the lock we made", e))?;
+                return Ok(Some(DirIdentity::of(&meta)));
+            }
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(err) => return Err(io_err("create lock folder", err)),
+        }
+        let seen = match fs::metadata(lock_path) {
+            Ok(meta) => meta,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(io_err("inspect lock folder", err)),
+        };
+        if !is_stale(&seen, stale) {
+            return Ok(None);
+        }
+        // Re-check right before removing: if another process already took
+        // the stale lock over, the folder is now fresh or a different one,
+        // and removing it would let two holders in.
+        match fs::metadata(lock_path) {
+            Ok(again) if again.dev() == seen.dev() && again.ino() == seen.ino() && is_stale(&again, stale) => {}
+            Ok(_) => return Ok(None),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(io_err("inspect lock folder", err)),
+        }
+        match fs::remove_dir(lock_path) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(io_err("remove stale lock folder", err)),
+        }
+    }
+    Ok(None)
+}
+
+fn make_lock_dir(lock_path: &Path) -> io::Result<()> {
+    DirBuilder::new().mode(0o700).create(lock_path)
+}
+
+/// proper-lockfile's test: `mtime < now - stale`. A future mtime (clock
+/// skew) is never stale.
+fn is_stale(meta: &fs::Metadata, stale: Duration) -> bool {
+    let Ok(mtime) = meta.modified() else { return false };
+    SystemTime::now().duration_since(mtime).is_ok_and(|age| age > stale)
+}
+
+/// The delay before retry number `attempt` (0-based): `min × 2^attempt`,
+/// randomised ×1..2, capped at `max` — the `retry` package's formula that
+/// proper-lockfile uses, so waiters spread out instead of colliding.
+fn backoff(attempt: u32, options: &LockOptions) -> Duration {
+    let base = options.min_backoff.as_secs_f64() * 2f64.powi(attempt.min(62) as i32);
+    let delay = base * (1.0 + jitter());
+    Duration::try_from_secs_f64(delay).unwrap_or(options.max_backoff).min(options.max_backoff)
+}
+
+/// A number in [0, 1) that differs between calls and processes. std's
+/// `RandomState` is seeded from the OS once per thread and advanced on every
+/// `new()`, which is all the unpredictability a retry jitter needs.
+fn jitter() -> f64 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// What the guard and its touch thread share.
+struct Held {
+    lock_path: PathBuf,
+    /// Our folder's identity; the mutex also serialises touches with checks.
+    identity: Mutex<DirIdentity>,
+    compromised: AtomicBool,
+}
+
+impl Held {
+    /// Whether the folder at the lock path is still the one we made, as we
+    /// last left it. Records a loss for good.
+    fn still_ours(&self) -> bool {
+        if self.compromised.load(Ordering::SeqCst) {
+            return false;
+        }
+        let identity = self.identity.lock().unwrap_or_else(PoisonError::into_inner);
+        let ours = fs::metadata(&self.lock_path)
+            .is_ok_and(|meta| identity.same_dir(&meta) && meta.modified().ok() == identity.mtime);
+        if !ours {
+            self.compromised.store(true, Ordering::SeqCst);
+        }
+        ours
+    }
+
+    /// Refreshes the lock's mtime so nobody takes it for stale, unless it
+    /// is no longer ours.
+    fn touch(&self) {
+        let mut identity = self.identity.lock().unwrap_or_else(PoisonError::into_inner);
+        let ours = fs::metadata(&self.lock_path)
+            .is_ok_and(|meta| identity.same_dir(&meta) && meta.modified().ok() == identity.mtime);
+        if !ours {
+            self.compromised.store(true, Ordering::SeqCst);
+            return;
+        }
+        let now = SystemTime::now();
+        let touched = File::open(&self.lock_path)
+            .and_then(|dir| dir.set_times(FileTimes::new().set_modified(now).set_accessed(now)));
+        // A failed touch is retried next tick; the lock only goes stale if
+        // it keeps failing for `stale`.
+        if touched.is_ok()
+            && let Ok(meta) = fs::metadata(&self.lock_path)
+            && identity.same_dir(&meta)
+        {
+            identity.mtime = meta.modified().ok();
+        }
+    }
+}
+
+/// Holds a lock until dropped or [`released`](LockGuard::release).
+pub struct LockGuard {
+    held: Arc<Held>,
+    stop: Option<Sender<()>>,
+    toucher: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockGuard").field("lock_path", &self.held.lock_path).finish_non_exhaustive()
+    }
+}
+
+impl LockGuard {
+    fn start(lock_path: PathBuf, identity: DirIdentity, update: Duration) -> Self {
+        let held = Arc::new(Held { lock_path, identity: Mutex::new(identity), compromised: AtomicBool::new(false) });
+        let (stop, stopped) = mpsc::channel::<()>();
+        let shared = Arc::clone(&held);
+        let update = update.max(Duration::from_millis(10));
+        let toucher = thread::Builder::new()
+            .name("clawdbot-lock-touch".to_string())
+            .spawn(move || {
+                // Ends when the guard drops its sender (or sends).
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(update) {
+                    shared.touch();
+                    if shared.compromised.load(Ordering::SeqCst) {
+                        break;
+                    }
+                }
+            })
+            .ok();
+        // Without the thread the lock still works; it just goes stale after
+        // `stale`, which is what a crashed holder's lock does too.
+        LockGuard { held, stop: Some(stop), toucher }
+    }
+
+    /// The lock folder, for messages.
+    pub fn lock_path(&self) -> &Path {
+        &self.held.lock_path
+    }
+
+    /// True when another process removed or replaced the lock while we held
+    /// it. Check before committing a write that must not race.
+    pub fn is_compromised(&self) -> bool {
+        !self.held.still_ours()
+    }
+
+    /// Releases the lock, saying whether it was still ours to release.
+    pub fn release(mut self) -> Result<(), LockError> {
+        self.release_inner()
+    }
+
+    fn release_inner(&mut self) -> Result<(), LockError> {
+        let Some(stop) = self.stop.take() else { return Ok(()) };
+        drop(stop);
+        if let Some(toucher) = self.toucher.take() {
+            let _ = toucher.join();
+        }
+        let lock_path = self.held.lock_path.clone();
+        if !self.held.still_ours() {
+            // Never remove a lock another process now holds.
+            return Err(LockError::Compromised { lock_path });
+        }
+        match fs::remove_dir(&lock_path) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Err(LockError::Compromised { lock_path }),
+            Err(source) => Err(LockError::Io { lock_path, action: "remove lock folder", source }),
+        }
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let _ = self.release_inner();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn quick(stale: Duration, max_wait: Duration) -> LockOptions {
+        LockOptions {
+            stale,
+            update: stale / 2,
+            max_wait,
+            min_backoff: Duration::from_millis(2),
+            max_backoff: Duration::from_millis(20),
+        }
+    }
+
+    fn set_mtime(path: &Path, time: SystemTime) {
+        File::open(path).unwrap().set_times(FileTimes::new().set_modified(time).set_accessed(time)).unwrap();
+    }
+
+    fn age(path: &Path) -> Duration {
+        SystemTime::now().duration_since(fs::metadata(path).unwrap().modified().unwrap()).unwrap_or_default()
+    }
+
+    #[test]
+    fn lock_path_is_realpath_plus_lock_and_needs_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("auth-profiles.json");
+        assert!(matches!(lock_path_for(&file), Err(LockError::TargetMissing { .. })));
+        assert!(ensure_file_exists(&file, EMPTY_STORE).unwrap());
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        let expected = fs::canonicalize(dir.path()).unwrap().join("auth-profiles.json.lock");
+        assert_eq!(lock_path_for(&link).unwrap(), expected);
+    }
+
+    #[test]
+    fn acquire_and_release_make_and_remove_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("store.json");
+        ensure_file_exists(&file, EMPTY_STORE).unwrap();
+        let guard = acquire(&file, &quick(Duration::from_secs(30), Duration::ZERO)).unwrap();
+        assert!(guard.lock_path().is_dir());
+        assert!(!guard.is_compromised());
+        let lock = guard.lock_path().to_path_buf();
+        guard.release().unwrap();
+        assert!(!lock.exists());
+        // Drop releases too.
+        {
+            let _guard = acquire(&file, &quick(Duration::from_secs(30), Duration::ZERO)).unwrap();
+            assert!(lock.exists());
+        }
+        assert!(!lock.exists());
+    }
+
+    #[test]
+    fn contending_threads_never_hold_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("store.json.lock");
+        let holders = Arc::new(AtomicUsize::new(0));
+        let rounds = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (lock, holders, rounds) = (lock.clone(), holders.clone(), rounds.clone());
+                thread::spawn(move || {
+                    for _ in 0..5 {
+                        let guard =
+                            acquire_lock_dir(lock.clone(), &quick(Duration::from_secs(30), Duration::from_secs(20)))
+                                .unwrap();
+                        assert_eq!(holders.fetch_add(1, Ordering::SeqCst), 0, "two holders at once");
+                        thread::sleep(Duration::from_millis(3));
+                        holders.fetch_sub(1, Ordering::SeqCst);
+                        rounds.fetch_add(1, Ordering::SeqCst);
+                        guard.release().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(rounds.load(Ordering::SeqCst), 20);
+        assert!(!lock.exists());
+    }
+
+    #[test]
+    fn a_stale_lock_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("store.json.lock");
+        fs::create_dir(&lock).unwrap();
+        set_mtime(&lock, SystemTime::now() - Duration::from_secs(60));
+        let started = Instant::now();
+        let guard = acquire_lock_dir(lock.clone(), &LockOptions::store().with_max_wait(Duration::ZERO)).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(age(&lock) < Duration::from_secs(10), "the new lock is fresh");
+        guard.release().unwrap();
+    }
+
+    #[test]
+    fn a_fresh_lock_held_elsewhere_gives_busy_after_max_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("store.json.lock");
+        fs::create_dir(&lock).unwrap();
+        let options = LockOptions { max_wait: Duration::from_millis(600), ..LockOptions::store() };
+        let started = Instant::now();
+        let err = acquire_lock_dir(lock.clone(), &options).unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(elapsed >= Duration::from_millis(550) && elapsed < Duration::from_secs(5), "{elapsed:?}");
+        let LockError::Busy { lock_path, waited } = &err else { panic!("{err:?}") };
+        assert_eq!(lock_path, &lock);
+        assert!(*waited >= Duration::from_millis(550));
+        let message = err.to_string();
+        assert!(message.contains("locked by another process"), "{message}");
+        assert!(message.contains(&lock.display().to_string()) && message.contains("rmdir"), "{message}");
+        assert!(lock.is_dir(), "someone else's lock is left alone");
+    }
+
+    #[test]
+    fn the_holder_keeps_the_mtime_fresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("store.json.lock");
+        let options =
+            LockOptions { update: Duration::from_millis(50), ..quick(Duration::from_secs(30), Duration::ZERO) };
+        let guard = acquire_lock_dir(lock.clone(), &options).unwrap();
+        let first = fs::metadata(&lock).unwrap().modified().unwrap();
+        thread::sleep(Duration::from_millis(300));
+        let later = fs::metadata(&lock).unwrap().modified().unwrap();
+        assert!(later > first, "mtime refreshed: {first:?} -> {later:?}");
+        assert!(!guard.is_compromised());
+        guard.release().unwrap();
+    }
+
+    #[test]
+    fn a_lock_replaced_under_the_holder_is_reported_and_not_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("store.json.lock");
+        let guard = acquire_lock_dir(lock.clone(), &quick(Duration::from_secs(30), Duration::ZERO)).unwrap();
+        fs::remove_dir(&lock).unwrap();
+        fs::create_dir(&lock).unwrap();
+        set_mtime(&lock, SystemTime::now() - Duration::from_secs(5));
+        assert!(guard.is_compromised());
+        assert!(matches!(guard.release(), Err(LockError::Compromised { .. })));
+        assert!(lock.is_dir(), "the other holder's lock stays");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let options = LockOptions::store();
+        for attempt in 0..20 {
+            let delay = backoff(attempt, &options);
+            let base = Duration::from_millis(100).saturating_mul(1u32 << attempt.min(16));
+            assert!(delay >= base.min(options.max_backoff), "attempt {attempt}: {delay:?}");
+            assert!(delay <= (base * 2).min(options.max_backoff), "attempt {attempt}: {delay:?}");
+        }
+        let a: Vec<f64> = (0..8).map(|_| jitter()).collect();
+        assert!(a.iter().all(|j| (0.0..1.0).contains(j)));
+        assert!(a.windows(2).any(|w| w[0] != w[1]), "jitter varies");
+    }
+}

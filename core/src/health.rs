@@ -1,1 +1,302 @@
-//! (in progress)
+//! Is each credential ok, expiring, expired, or missing its expiry?
+//! (spec §2.10, A49, A50)
+
+use crate::config::Config;
+use crate::store::{AuthStore, Credential, CredentialType, Profile};
+use crate::time::{Millis, ser_opt_ms};
+use serde::Serialize;
+use std::cmp::Ordering;
+
+/// The reference's `DEFAULT_OAUTH_WARN_MS`: 24 h.
+pub const DEFAULT_WARN_AFTER_MS: i64 = 86_400_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    Ok,
+    Expiring,
+    Expired,
+    /// An oauth (or expiring token) profile without a usable expiry.
+    Missing,
+    /// An api key, or a token that never expires.
+    Static,
+}
+
+impl HealthStatus {
+    /// The word `models status` prints ("missing" reads as "unknown").
+    pub fn word(self) -> &'static str {
+        match self {
+            HealthStatus::Ok => "ok",
+            HealthStatus::Expiring => "expiring",
+            HealthStatus::Expired => "expired",
+            HealthStatus::Missing => "unknown",
+            HealthStatus::Static => "static",
+        }
+    }
+
+    /// Whether `--check` counts it as needing a human.
+    pub fn is_bad(self) -> bool {
+        matches!(self, HealthStatus::Expired | HealthStatus::Missing)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProfileSource {
+    Store,
+    ClaudeCli,
+    CodexCli,
+}
+
+impl ProfileSource {
+    pub fn of(profile_id: &str) -> Self {
+        match profile_id {
+            crate::sources::claude::PROFILE_ID => ProfileSource::ClaudeCli,
+            crate::sources::codex::PROFILE_ID => ProfileSource::CodexCli,
+            _ => ProfileSource::Store,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileSource::Store => "store",
+            ProfileSource::ClaudeCli => "claude-cli",
+            ProfileSource::CodexCli => "codex-cli",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileHealth {
+    pub profile_id: String,
+    pub provider: String,
+    #[serde(rename = "type", serialize_with = "ser_type")]
+    pub kind: CredentialType,
+    pub status: HealthStatus,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
+    pub expires_at: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
+    pub remaining_ms: Option<f64>,
+    pub source: ProfileSource,
+    pub label: String,
+}
+
+fn ser_type<S: serde::Serializer>(t: &CredentialType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(t.as_str())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderHealth {
+    pub provider: String,
+    pub status: HealthStatus,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
+    pub expires_at: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
+    pub remaining_ms: Option<f64>,
+    pub profiles: Vec<ProfileHealth>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthSummary {
+    pub warn_after_ms: i64,
+    pub profiles: Vec<ProfileHealth>,
+    pub providers: Vec<ProviderHealth>,
+}
+
+/// The reference's display label: `<id> (<email>)`, the config's e-mail
+/// winning over the stored one (A52).
+pub fn display_label(config: &Config, profile_id: &str, profile: Option<&Profile>) -> String {
+    let email = config
+        .auth
+        .profiles
+        .get(profile_id)
+        .and_then(|p| p.email.as_deref())
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .or_else(|| profile.and_then(|p| p.credential.email()).map(str::trim).filter(|e| !e.is_empty()));
+    match email {
+        Some(e) => format!("{profile_id} ({e})"),
+        None => profile_id.to_string(),
+    }
+}
+
+/// Classifies one profile at `now`.
+pub fn profile_health(config: &Config, id: &str, profile: &Profile, now: Millis, warn_after_ms: i64) -> ProfileHealth {
+    let c = &profile.credential;
+    let expires = c.expires().map(|e| e.ms());
+    let (status, expires_at, remaining_ms) = match c {
+        Credential::ApiKey(_) => (HealthStatus::Static, None, None),
+        Credential::Token(_) if !expires.is_some_and(|e| e.is_finite() && e > 0.0) => (HealthStatus::Static, None, None),
+        _ => match expires.filter(|e| e.is_finite() && *e > 0.0) {
+            None => (HealthStatus::Missing, None, None),
+            Some(e) => {
+                let remaining = e - now as f64;
+                let status = if remaining <= 0.0 {
+                    HealthStatus::Expired
+                } else if remaining <= warn_after_ms as f64 {
+                    HealthStatus::Expiring
+                } else {
+                    HealthStatus::Ok
+                };
+                (status, Some(e), Some(remaining))
+            }
+        },
+    };
+    ProfileHealth {
+        profile_id: id.to_string(),
+        provider: c.provider().to_string(),
+        kind: c.kind(),
+        status,
+        expires_at,
+        remaining_ms,
+        source: ProfileSource::of(id),
+        label: display_label(config, id, Some(profile)),
+    }
+}
+
+/// Health of every profile and of each listed provider (§2.10).
+pub fn summarize(
+    config: &Config,
+    store: &AuthStore,
+    providers: &[String],
+    now: Millis,
+    warn_after_ms: i64,
+) -> HealthSummary {
+    let mut profiles: Vec<ProfileHealth> = store
+        .profiles
+        .iter()
+        .filter(|(_, p)| providers.iter().any(|want| want == p.credential.provider()))
+        .map(|(id, p)| profile_health(config, id, p, now, warn_after_ms))
+        .collect();
+    profiles.sort_by(|a, b| collate(&a.provider, &b.provider).then_with(|| collate(&a.profile_id, &b.profile_id)));
+    let mut names: Vec<&String> = providers.iter().collect();
+    names.sort_by(|a, b| collate(a, b));
+    names.dedup();
+    let providers = names
+        .into_iter()
+        .map(|name| {
+            let mine: Vec<ProfileHealth> = profiles.iter().filter(|p| &p.provider == name).cloned().collect();
+            roll_up(name, mine, now)
+        })
+        .collect();
+    HealthSummary { warn_after_ms, profiles, providers }
+}
+
+fn roll_up(provider: &str, profiles: Vec<ProfileHealth>, now: Millis) -> ProviderHealth {
+    let expiring_kinds: Vec<&ProfileHealth> = profiles.iter().filter(|p| p.kind != CredentialType::ApiKey).collect();
+    let (status, expires_at) = if profiles.is_empty() {
+        (HealthStatus::Missing, None)
+    } else if expiring_kinds.is_empty() {
+        (HealthStatus::Static, None)
+    } else {
+        let min = expiring_kinds.iter().filter_map(|p| p.expires_at).filter(|e| e.is_finite()).reduce(f64::min);
+        let status = if expiring_kinds.iter().any(|p| p.status.is_bad()) {
+            HealthStatus::Expired
+        } else if expiring_kinds.iter().any(|p| p.status == HealthStatus::Expiring) {
+            HealthStatus::Expiring
+        } else {
+            HealthStatus::Ok
+        };
+        (status, min)
+    };
+    ProviderHealth {
+        provider: provider.to_string(),
+        status,
+        expires_at,
+        remaining_ms: expires_at.map(|e| e - now as f64),
+        profiles,
+    }
+}
+
+/// An approximation of JavaScript's `localeCompare` (ICU root collation)
+/// for ids: punctuation before digits before letters, letters compared
+/// case-insensitively first, lower case before upper case on a tie.
+pub fn collate(a: &str, b: &str) -> Ordering {
+    fn key(c: char) -> (u8, u32) {
+        const PUNCT: &str = "_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+        if c.is_whitespace() {
+            (0, c as u32)
+        } else if let Some(i) = PUNCT.find(c) {
+            (1, i as u32)
+        } else if c.is_ascii_digit() {
+            (2, c as u32)
+        } else if c.is_alphabetic() {
+            (3, c.to_lowercase().next().unwrap_or(c) as u32)
+        } else {
+            (4, c as u32)
+        }
+    }
+    let primary = a.chars().map(key).cmp(b.chars().map(key));
+    primary.then_with(|| {
+        // Tertiary: lower case first.
+        let case = |s: &str| s.chars().map(|c| c.is_uppercase()).collect::<Vec<_>>();
+        case(a).cmp(&case(b))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use crate::store::{ApiKey, OAuth, Token};
+    use crate::time::{Expiry, HOUR};
+
+    const NOW: Millis = 1767225600000;
+
+    fn oauth(exp: Option<i64>) -> Profile {
+        Profile::new(Credential::OAuth(OAuth {
+            provider: "anthropic".into(),
+            access: Some(Secret::new("a")),
+            refresh: Some(Secret::new("r")),
+            expires: exp.map(Expiry::from_millis),
+            ..OAuth::default()
+        }))
+    }
+
+    fn status(p: &Profile) -> HealthStatus {
+        profile_health(&Config::default(), "x", p, NOW, DEFAULT_WARN_AFTER_MS).status
+    }
+
+    #[test]
+    fn classifies_by_remaining_time() {
+        assert_eq!(status(&oauth(Some(NOW + 48 * HOUR))), HealthStatus::Ok);
+        assert_eq!(status(&oauth(Some(NOW + 24 * HOUR))), HealthStatus::Expiring);
+        assert_eq!(status(&oauth(Some(NOW))), HealthStatus::Expired);
+        assert_eq!(status(&oauth(None)), HealthStatus::Missing);
+        assert_eq!(status(&oauth(Some(0))), HealthStatus::Missing);
+        let tok = |e| Profile::new(Credential::Token(Token { provider: "p".into(), expires: e, ..Token::default() }));
+        assert_eq!(status(&tok(None)), HealthStatus::Static);
+        assert_eq!(status(&tok(Some(Expiry::from_millis(NOW - 1)))), HealthStatus::Expired);
+        assert_eq!(status(&Profile::new(Credential::ApiKey(ApiKey::default()))), HealthStatus::Static);
+    }
+
+    #[test]
+    fn provider_rolls_up_to_the_worst() {
+        // The reference's auth-health test: ok, expiring, expired and static -> expired.
+        let mut store = AuthStore::default();
+        store.profiles.insert("anthropic:ok".into(), oauth(Some(NOW + 48 * HOUR)));
+        store.profiles.insert("anthropic:soon".into(), oauth(Some(NOW + HOUR)));
+        store.profiles.insert("anthropic:old".into(), oauth(Some(NOW - HOUR)));
+        store.profiles.insert(
+            "anthropic:key".into(),
+            Profile::new(Credential::ApiKey(ApiKey { provider: "anthropic".into(), ..ApiKey::default() })),
+        );
+        let s = summarize(&Config::default(), &store, &["anthropic".into(), "openai".into()], NOW, DEFAULT_WARN_AFTER_MS);
+        assert_eq!(s.providers[0].status, HealthStatus::Expired);
+        assert_eq!(s.providers[0].expires_at, Some((NOW - HOUR) as f64));
+        assert_eq!(s.providers[1].status, HealthStatus::Missing);
+        let ids: Vec<&str> = s.profiles.iter().map(|p| p.profile_id.as_str()).collect();
+        assert_eq!(ids, ["anthropic:key", "anthropic:ok", "anthropic:old", "anthropic:soon"]);
+    }
+
+    #[test]
+    fn collation_puts_punctuation_first_and_ignores_case() {
+        assert_eq!(collate("a-b", "a1"), Ordering::Less);
+        assert_eq!(collate("B", "a"), Ordering::Greater);
+        assert_eq!(collate("a", "A"), Ordering::Less);
+        assert_eq!(collate("anthropic", "anthropic:x"), Ordering::Less);
+    }
+}

@@ -1,1 +1,88 @@
-//! (in progress)
+//! OAuth token refresh as data: the core says what to send, the host sends it.
+//!
+//! The protocol is sans-I/O, in the manner of quinn-proto and str0m:
+//!
+//! ```text
+//! needs_refresh(&cred, now, window)?          host decides; `force` is its business (A81)
+//! let mut plan = plan(id, &profile, now, &endpoints)?
+//! loop {
+//!     response = host.send(plan.request())    host: HTTP with timeouts, no redirects
+//!     match apply(&mut plan, &profile, &response, now) {
+//!         Refreshed(new) => { persist(new); break }   persist BEFORE use: tokens rotate
+//!         Retry(_)       => continue,                 at most once (Anthropic form retry)
+//!         Failed(err)    => { report(err, user_hint(&err, id)); break }
+//!     }
+//! }
+//! ```
+//!
+//! A failure of the HTTP call itself becomes a [`RefreshError`] through
+//! [`transport_error`]. Nothing here reads the clock, the environment or the
+//! network, so every branch above is tested with fixed times and canned
+//! responses.
+
+mod endpoints;
+mod error;
+mod form;
+mod http;
+mod jwt;
+mod plan;
+mod providers;
+mod response;
+
+pub use endpoints::{CHUTES_CLIENT_ID_VAR, CHUTES_CLIENT_SECRET_VAR, Endpoints};
+pub use error::{Cause, ErrorKind, MAX_COPIED_CHARS, RefreshError, TransportFailure, transport_error, user_hint};
+pub use http::{HttpRequest, HttpResponse, Method, RequestBody};
+pub use plan::{Plan, PlanError, plan};
+pub use providers::*;
+pub use response::{Outcome, apply};
+
+use crate::store::OAuth;
+use crate::time::{MINUTE, Millis};
+
+/// How long before expiry a login is refreshed: Claude Code's five minutes,
+/// so a request never leaves with a token that dies on the way.
+pub const DEFAULT_REFRESH_WINDOW_MS: Millis = 5 * MINUTE;
+
+/// Whether `cred` should be refreshed at `now`: it has expired, or expires
+/// within `window_ms`. An `expires` that is missing or not a finite number
+/// says nothing about the token, so it counts as needing a refresh (the
+/// reference instead handed out the stale token, spec §2.4).
+///
+/// The reference refreshes only once expired (a window of 0, A23); pass
+/// [`DEFAULT_REFRESH_WINDOW_MS`] to refresh ahead like Claude Code.
+pub fn needs_refresh(cred: &OAuth, now: Millis, window_ms: Millis) -> bool {
+    let Some(expires) = cred.expires.as_ref().map(|e| e.ms()).filter(|ms| ms.is_finite()) else {
+        return true;
+    };
+    now.saturating_add(window_ms.max(0)) as f64 >= expires
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Expiry;
+
+    fn expiring_at(ms: Option<f64>) -> OAuth {
+        OAuth { provider: "anthropic".into(), expires: ms.map(Expiry::from_ms), ..OAuth::default() }
+    }
+
+    #[test]
+    fn refreshes_when_expired_or_inside_the_window() {
+        let now = 1_767_225_600_000;
+        let at = |offset: i64| expiring_at(Some((now + offset) as f64));
+        assert!(needs_refresh(&at(-1), now, 0));
+        assert!(needs_refresh(&at(0), now, 0), "now >= expires is expired");
+        assert!(!needs_refresh(&at(1), now, 0));
+        assert!(needs_refresh(&at(DEFAULT_REFRESH_WINDOW_MS), now, DEFAULT_REFRESH_WINDOW_MS));
+        assert!(!needs_refresh(&at(DEFAULT_REFRESH_WINDOW_MS + 1), now, DEFAULT_REFRESH_WINDOW_MS));
+        assert!(!needs_refresh(&at(1), now, -DEFAULT_REFRESH_WINDOW_MS), "a negative window is no window");
+        assert!(!needs_refresh(&expiring_at(Some((now as f64) + 0.5)), now, 0), "fractional expires compare exactly");
+    }
+
+    #[test]
+    fn unknown_expiry_needs_refresh() {
+        assert!(needs_refresh(&expiring_at(None), 0, 0));
+        assert!(needs_refresh(&expiring_at(Some(0.0)), 0, DEFAULT_REFRESH_WINDOW_MS));
+        assert!(needs_refresh(&expiring_at(Some(1.0)), i64::MAX, i64::MAX), "no overflow at the extremes");
+    }
+}

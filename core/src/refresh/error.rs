@@ -1,0 +1,383 @@
+//! Why a refresh failed, kept precise enough to act on.
+//!
+//! The reference reduces every failure to "Failed to refresh OAuth token for
+//! <provider>" (spec §2.5, A26). An operator then cannot tell a dead login
+//! (log in again) from a rate limit (wait) from a proxy page (fix the
+//! network). A [`RefreshError`] keeps the HTTP status, the OAuth error code
+//! and its description, and sorts the failure into permanent or transient;
+//! whatever text it copies from a response is bounded, escaped and stripped
+//! of anything that looks like a credential.
+
+use super::providers::RefreshProvider;
+use crate::escape::escape_control;
+use crate::time::{Millis, SECOND};
+use std::fmt;
+
+/// How much of a server's text an error keeps.
+pub const MAX_COPIED_CHARS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshError {
+    pub provider: RefreshProvider,
+    pub kind: ErrorKind,
+    /// The HTTP status, when the server answered.
+    pub status: Option<u16>,
+    /// The OAuth (or provider) error code, such as `invalid_grant`.
+    pub oauth_error: Option<String>,
+    /// The server's own explanation.
+    pub description: Option<String>,
+    pub cause: Cause,
+}
+
+/// Whether trying again can help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The login is dead (revoked, expired, rotated away): a human must log
+    /// in again. Retrying would only hammer the server, or, with rotating
+    /// tokens, risk revoking the whole token family.
+    Permanent,
+    /// Worth another try, after `retry_after_ms` when the server said so.
+    Transient { retry_after_ms: Option<Millis> },
+}
+
+/// What exactly went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// The server refused; `status`, `oauth_error` and `description` say how.
+    Rejected,
+    /// The answer was not the JSON object expected (an HTML page from a
+    /// proxy or captive portal, bytes that are not text). `excerpt` is the
+    /// start of it, bounded and scrubbed.
+    UnexpectedBody { excerpt: String },
+    /// A success answer without a field the provider's login needs.
+    MissingField { field: &'static str },
+    /// No answer: the host's HTTP client failed.
+    Transport { failure: TransportFailure, message: String },
+}
+
+/// The ways a host's HTTP call can fail before there is a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    Timeout,
+    Connect,
+    Tls,
+    /// Token endpoints do not redirect; a redirect means a proxy, a captive
+    /// portal or a wrong override URL, and following it would send the
+    /// refresh token elsewhere.
+    Redirect,
+    Other,
+}
+
+impl TransportFailure {
+    fn describe(self) -> &'static str {
+        match self {
+            TransportFailure::Timeout => "timed out",
+            TransportFailure::Connect => "could not connect",
+            TransportFailure::Tls => "TLS failed",
+            TransportFailure::Redirect => "was redirected",
+            TransportFailure::Other => "failed",
+        }
+    }
+}
+
+/// A failure of the host's HTTP client, as a [`RefreshError`]. Always
+/// transient: nothing was learnt about the login. `message` is bounded and
+/// escaped like server text.
+pub fn transport_error(provider: RefreshProvider, failure: TransportFailure, message: &str) -> RefreshError {
+    RefreshError {
+        provider,
+        kind: ErrorKind::Transient { retry_after_ms: None },
+        status: None,
+        oauth_error: None,
+        description: None,
+        cause: Cause::Transport { failure, message: copied(message, &[]) },
+    }
+}
+
+impl RefreshError {
+    pub fn is_permanent(&self) -> bool {
+        self.kind == ErrorKind::Permanent
+    }
+
+    pub fn retry_after_ms(&self) -> Option<Millis> {
+        match self.kind {
+            ErrorKind::Transient { retry_after_ms } => retry_after_ms,
+            ErrorKind::Permanent => None,
+        }
+    }
+}
+
+impl fmt::Display for RefreshError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} token refresh ", self.provider)?;
+        match &self.cause {
+            Cause::Transport { failure, message } => {
+                write!(f, "{}", failure.describe())?;
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+            }
+            other => {
+                f.write_str("failed")?;
+                if let Some(status) = self.status {
+                    write!(f, ": HTTP {status}")?;
+                }
+                match (&self.oauth_error, &self.description) {
+                    (Some(code), Some(text)) => write!(f, ", {code}: {text}")?,
+                    (Some(code), None) => write!(f, ", {code}")?,
+                    (None, Some(text)) => write!(f, ", {text}")?,
+                    (None, None) => {}
+                }
+                match other {
+                    Cause::UnexpectedBody { excerpt } if excerpt.is_empty() => {
+                        f.write_str(", empty or unreadable body")?
+                    }
+                    Cause::UnexpectedBody { excerpt } => write!(f, ", unexpected body: \"{excerpt}\"")?,
+                    Cause::MissingField { field } => write!(f, ", the response has no usable {field}")?,
+                    _ => {}
+                }
+            }
+        }
+        match self.kind {
+            ErrorKind::Permanent => f.write_str(" (the login must be renewed)"),
+            ErrorKind::Transient { retry_after_ms: Some(ms) } => write!(f, " (retry after {})", seconds(ms)),
+            ErrorKind::Transient { retry_after_ms: None } => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for RefreshError {}
+
+fn seconds(ms: Millis) -> String {
+    let s = ms.saturating_add(SECOND - 1) / SECOND;
+    format!("{s} s")
+}
+
+/// What an operator should do about a failed refresh of `profile_id`.
+///
+/// Dead logins name the command that renews them where the spec gives one
+/// (§3.4's doctor hints); passing failures say when to try again.
+pub fn user_hint(error: &RefreshError, profile_id: &str) -> String {
+    if let ErrorKind::Transient { retry_after_ms } = error.kind {
+        if let Some(ms) = retry_after_ms {
+            return format!("The provider asked to wait: try again in {}.", seconds(ms));
+        }
+        return match &error.cause {
+            Cause::Transport { failure: TransportFailure::Tls, .. } => {
+                "Check the gateway host's clock and any TLS-intercepting proxy, then try again.".to_string()
+            }
+            Cause::Transport { failure: TransportFailure::Redirect, .. } => format!(
+                "The token endpoint redirected: check {} and any proxy on the gateway host.",
+                error.provider.token_url_env_var()
+            ),
+            Cause::Transport { .. } => "Check the gateway host's network connection, then try again.".to_string(),
+            Cause::UnexpectedBody { .. } | Cause::MissingField { .. } => {
+                "The token endpoint answered unexpectedly (a proxy may be in the way); try again later.".to_string()
+            }
+            Cause::Rejected => "Try again later.".to_string(),
+        };
+    }
+    let why = match error.oauth_error.as_deref() {
+        Some("refresh_token_reused") => "The refresh token was already used by another holder of this login. ",
+        Some("invalid_grant") if error.provider == RefreshProvider::Anthropic => {
+            "The refresh token was rejected; Claude Code shares this login and may have rotated it. "
+        }
+        _ => "",
+    };
+    let action = match (error.provider, profile_id) {
+        (RefreshProvider::Anthropic, "anthropic:claude-cli") => "Run `claude setup-token` on the gateway host.",
+        (RefreshProvider::OpenAiCodex, "openai-codex:codex-cli") => {
+            "Run `codex login` (or `clawdbot configure` → OpenAI Codex OAuth)."
+        }
+        (RefreshProvider::OpenAiCodex, _) => {
+            "Log in again: `codex login`, or re-auth via `clawdbot configure` → OpenAI Codex OAuth."
+        }
+        _ => "Re-auth via `clawdbot configure` or `clawdbot onboard`.",
+    };
+    format!("{why}{action}")
+}
+
+/// Server text made fit for a message: known secrets and token-like values
+/// removed, control characters escaped, at most [`MAX_COPIED_CHARS`].
+pub(crate) fn copied(text: &str, secrets: &[&str]) -> String {
+    let mut text = text.trim().to_string();
+    for secret in secrets.iter().map(|s| s.trim()).filter(|s| s.len() >= 4) {
+        text = text.replace(secret, "<redacted>");
+    }
+    let text = redact_token_values(&text);
+    let escaped = escape_control(&text);
+    match escaped.char_indices().nth(MAX_COPIED_CHARS) {
+        Some((cut, _)) => format!("{}…", &escaped[..cut]),
+        None => escaped.into_owned(),
+    }
+}
+
+/// Replaces the value after any key naming a token or secret
+/// (`"access_token": "…"`, `refresh_token=…`, `client_secret=…`), in JSON
+/// and form text alike, so a body echoed into a message never carries one.
+fn redact_token_values(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied_to = 0;
+    let mut search = 0;
+    while let Some(found) = ["token", "secret", "password"].iter().filter_map(|k| lower[search..].find(k)).min() {
+        let key_at = search + found;
+        // Skip the rest of the key name, then an optional closing quote,
+        // then the separator.
+        let mut i = key_at;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'-') {
+            i += 1;
+        }
+        let key_end = i;
+        if i < bytes.len() && matches!(bytes[i], b'"' | b'\'') {
+            i += 1;
+        }
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
+        }
+        if i < bytes.len() && matches!(bytes[i], b'=' | b':') {
+            i += 1;
+            while i < bytes.len() && bytes[i] == b' ' {
+                i += 1;
+            }
+            let quoted = i < bytes.len() && matches!(bytes[i], b'"' | b'\'');
+            if quoted {
+                i += 1;
+            }
+            let value_start = i;
+            while i < bytes.len() && !matches!(bytes[i], b'&' | b'"' | b'\'' | b',' | b';' | b'}' | b'<' | b' ' | b'\n')
+            {
+                i += 1;
+            }
+            if i > value_start {
+                out.push_str(&text[copied_to..value_start]);
+                out.push_str("<redacted>");
+                copied_to = i;
+            }
+        }
+        search = key_end.max(key_at + 1);
+    }
+    out.push_str(&text[copied_to..]);
+    out
+}
+
+/// `Retry-After` as milliseconds from `now`: delay-seconds or an HTTP-date
+/// (RFC 9110 §10.2.3, including the two obsolete date forms). A date in the
+/// past means "now" (0); anything unreadable is `None`.
+pub(crate) fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        let secs: i64 = value.parse().unwrap_or(i64::MAX);
+        return Some(secs.saturating_mul(SECOND));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value)
+        .map(|d| d.timestamp_millis())
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(value, "%A, %d-%b-%y %H:%M:%S GMT")
+                .map(|d| d.and_utc().timestamp_millis())
+        })
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(value, "%a %b %e %H:%M:%S %Y").map(|d| d.and_utc().timestamp_millis())
+        })
+        .ok()?;
+    Some(at.saturating_sub(now).max(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(provider: RefreshProvider, kind: ErrorKind, code: Option<&str>) -> RefreshError {
+        RefreshError {
+            provider,
+            kind,
+            status: Some(400),
+            oauth_error: code.map(str::to_string),
+            description: Some("Refresh token not found or invalid".into()),
+            cause: Cause::Rejected,
+        }
+    }
+
+    #[test]
+    fn display_keeps_status_code_and_description() {
+        let e = rejected(RefreshProvider::Anthropic, ErrorKind::Permanent, Some("invalid_grant"));
+        assert_eq!(
+            e.to_string(),
+            "anthropic token refresh failed: HTTP 400, invalid_grant: Refresh token not found or invalid (the login must be renewed)"
+        );
+        let t = RefreshError {
+            status: Some(429),
+            kind: ErrorKind::Transient { retry_after_ms: Some(1500) },
+            ..rejected(RefreshProvider::OpenAiCodex, ErrorKind::Permanent, None)
+        };
+        assert_eq!(
+            t.to_string(),
+            "openai-codex token refresh failed: HTTP 429, Refresh token not found or invalid (retry after 2 s)"
+        );
+    }
+
+    #[test]
+    fn transport_errors_are_transient_and_bounded() {
+        let long = format!("connection reset\u{1b}[2J{}", "x".repeat(1000));
+        let e = transport_error(RefreshProvider::QwenPortal, TransportFailure::Connect, &long);
+        assert_eq!(e.kind, ErrorKind::Transient { retry_after_ms: None });
+        let text = e.to_string();
+        assert!(text.starts_with("qwen-portal token refresh could not connect: connection reset\\u{1b}[2J"), "{text}");
+        assert!(text.chars().count() < 300);
+        let timeout = transport_error(RefreshProvider::Anthropic, TransportFailure::Timeout, "");
+        assert_eq!(timeout.to_string(), "anthropic token refresh timed out");
+        assert!(user_hint(&timeout, "anthropic:x").contains("network"));
+        let redirect = transport_error(RefreshProvider::Anthropic, TransportFailure::Redirect, "302");
+        assert!(user_hint(&redirect, "anthropic:x").contains("CLAWDBOT_TOKEN_URL_ANTHROPIC"));
+    }
+
+    #[test]
+    fn hints_name_the_command_that_renews_the_login() {
+        let dead = rejected(RefreshProvider::Anthropic, ErrorKind::Permanent, Some("invalid_grant"));
+        assert!(user_hint(&dead, "anthropic:claude-cli").ends_with("Run `claude setup-token` on the gateway host."));
+        assert!(user_hint(&dead, "anthropic:work").contains("clawdbot configure"));
+        let reused = rejected(RefreshProvider::OpenAiCodex, ErrorKind::Permanent, Some("refresh_token_reused"));
+        let hint = user_hint(&reused, "openai-codex:codex-cli");
+        assert!(hint.contains("already used") && hint.contains("`codex login`"), "{hint}");
+        let wait = RefreshError {
+            kind: ErrorKind::Transient { retry_after_ms: Some(30_000) },
+            ..rejected(RefreshProvider::Anthropic, ErrorKind::Permanent, None)
+        };
+        assert_eq!(user_hint(&wait, "anthropic:x"), "The provider asked to wait: try again in 30 s.");
+        let later = RefreshError { kind: ErrorKind::Transient { retry_after_ms: None }, ..wait };
+        assert_eq!(user_hint(&later, "anthropic:x"), "Try again later.");
+    }
+
+    #[test]
+    fn copied_text_is_scrubbed_escaped_and_bounded() {
+        assert_eq!(copied("  plain  ", &[]), "plain");
+        assert_eq!(copied("saw rt-FAKE-1 twice: rt-FAKE-1", &["rt-FAKE-1"]), "saw <redacted> twice: <redacted>");
+        let json = r#"{"access_token": "at-FAKE", "refresh_token":"rt-FAKE","expires_in":3600}"#;
+        let out = copied(json, &[]);
+        assert!(!out.contains("FAKE"), "{out}");
+        assert!(out.contains("\"expires_in\":3600"), "{out}");
+        let form = "access_token=at-FAKE&token_type=bearer&client_secret=cs-FAKE&scope=x";
+        let out = copied(form, &[]);
+        assert_eq!(out, "access_token=<redacted>&token_type=<redacted>&client_secret=<redacted>&scope=x");
+        assert_eq!(copied("the token is invalid", &[]), "the token is invalid");
+        assert_eq!(copied("a\nb", &[]), "a\\u{a}b");
+        let long = copied(&"é".repeat(500), &[]);
+        assert_eq!(long.chars().count(), MAX_COPIED_CHARS + 1);
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = 784_111_777_000 - 60_000; // one minute before Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(parse_retry_after("120", now), Some(120_000));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(0));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(60_000));
+        assert_eq!(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now), Some(60_000));
+        assert_eq!(parse_retry_after("Sun Nov  6 08:49:37 1994", now), Some(60_000));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now + 120_000), Some(0));
+        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(i64::MAX));
+        for bad in ["", "-5", "1.5", "soon", "Sun, 99 Nov 1994 08:49:37 GMT"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! HTTP messages as plain values: what the host must send, what it got back.
+//!
+//! The core never opens a socket; it describes a request completely (method,
+//! URL, every header, the encoded body) so that any HTTP client, native or
+//! `fetch` in a browser, can send it without knowing anything about OAuth.
+//! Requests carry refresh tokens, and responses carry new access tokens,
+//! so neither has a `Debug` that could print them.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An encoded request body. The text holds credentials: send it, never print it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RequestBody {
+    /// `application/json`.
+    Json(String),
+    /// `application/x-www-form-urlencoded`.
+    Form(String),
+}
+
+impl RequestBody {
+    pub fn content_type(&self) -> &'static str {
+        match self {
+            RequestBody::Json(_) => "application/json",
+            RequestBody::Form(_) => "application/x-www-form-urlencoded",
+        }
+    }
+
+    /// The bytes to send.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RequestBody::Json(text) | RequestBody::Form(text) => text,
+        }
+    }
+}
+
+impl fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self {
+            RequestBody::Json(_) => "Json",
+            RequestBody::Form(_) => "Form",
+        };
+        write!(f, "{kind}(<redacted, {} bytes>)", self.as_str().len())
+    }
+}
+
+/// A request to perform exactly as described.
+///
+/// `headers` is complete: when there is a body it already holds the matching
+/// `Content-Type`, so a host adds nothing but what its client always adds
+/// (`Host`, `Content-Length`, a default `User-Agent`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<RequestBody>,
+}
+
+impl HttpRequest {
+    pub(crate) fn get(url: String) -> Self {
+        HttpRequest { method: Method::Get, url, headers: vec![header("Accept", "application/json")], body: None }
+    }
+
+    pub(crate) fn post(url: String, body: RequestBody) -> Self {
+        let headers = vec![header("Content-Type", body.content_type()), header("Accept", "application/json")];
+        HttpRequest { method: Method::Post, url, headers, body: Some(body) }
+    }
+
+    pub(crate) fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+fn header(name: &str, value: &str) -> (String, String) {
+    (name.to_string(), value.to_string())
+}
+
+/// Headers whose value is a credential.
+fn is_secret_header(name: &str) -> bool {
+    ["authorization", "proxy-authorization", "cookie", "set-cookie"].iter().any(|s| name.eq_ignore_ascii_case(s))
+}
+
+/// Headers as `Debug` may show them: credential values replaced.
+fn redacted(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers.iter().map(|(n, v)| (n.as_str(), if is_secret_header(n) { "<redacted>" } else { v.as_str() })).collect()
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &redacted(&self.headers))
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// What came back from the token endpoint, as the host's client saw it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
+        HttpResponse { status, headers, body: body.into() }
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &redacted(&self.headers))
+            .field("body", &format_args!("<redacted, {} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_body_and_authorization() {
+        let req =
+            HttpRequest::post("https://x.invalid/token".into(), RequestBody::Form("refresh_token=rt-FAKE-1".into()))
+                .with_header("authorization", "Bearer gho_FAKE_2");
+        let dbg = format!("{req:?}");
+        assert!(!dbg.contains("FAKE"), "{dbg}");
+        assert!(dbg.contains("https://x.invalid/token"));
+        assert!(dbg.contains("application/x-www-form-urlencoded"));
+        assert!(dbg.contains("<redacted, 23 bytes>"));
+    }
+
+    #[test]
+    fn post_sets_content_type_from_the_body() {
+        let req = HttpRequest::post("u".into(), RequestBody::Json("{}".into()));
+        assert_eq!(req.header("content-type"), Some("application/json"));
+        assert_eq!(req.method.as_str(), "POST");
+    }
+
+    #[test]
+    fn response_debug_hides_body_and_headers_are_case_insensitive() {
+        let res = HttpResponse::new(200, vec![("Retry-After".into(), "5".into())], "{\"access_token\":\"FAKE\"}");
+        assert!(!format!("{res:?}").contains("FAKE"));
+        assert_eq!(res.header("retry-after"), Some("5"));
+    }
+}

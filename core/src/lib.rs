@@ -30,3 +30,4 @@ pub mod time;
 pub mod usage;
 pub mod world;
 pub mod sources;
+pub mod report;

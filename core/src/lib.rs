@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod doctor;
 pub mod duration;
 pub mod env_auth;
 pub mod envelope;
@@ -22,12 +23,12 @@ pub mod provider;
 pub mod refresh;
 pub mod remaining;
 pub mod repair;
+pub mod report;
 pub mod secret;
 pub mod setup_token;
+pub mod sources;
 pub mod store;
 pub mod sync;
 pub mod time;
 pub mod usage;
 pub mod world;
-pub mod sources;
-pub mod report;

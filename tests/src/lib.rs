@@ -1,1 +1,251 @@
-//! Shared helpers of the conformance tests: reading the vectors.
+//! Shared helpers of the conformance tests: reading the vectors of
+//! `../shared/vectors/` and checking an outcome against their `expect`.
+//!
+//! Every host is reduced to the same [`Outcome`] (the envelope's response
+//! shape), so one checker serves the core, the CLI and the wasm module.
+
+use serde_json::{Map, Value, json};
+use std::path::PathBuf;
+
+/// The shared folder beside the project (`../shared`).
+pub fn shared_dir() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = std::env::var_os("CLAWDBOT_SHARED_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("../shared"));
+    assert!(dir.join("vectors").is_dir(), "shared vectors not found at {} (set CLAWDBOT_SHARED_DIR)", dir.display());
+    dir
+}
+
+#[derive(Debug, Clone)]
+pub struct Vector {
+    pub file: String,
+    pub case: Value,
+}
+
+impl Vector {
+    pub fn now(&self) -> i64 {
+        self.case["now"].as_i64().unwrap_or(0)
+    }
+
+    pub fn warn_after_ms(&self) -> i64 {
+        self.case["warnAfterMs"].as_i64().unwrap_or(86_400_000)
+    }
+
+    pub fn expect(&self) -> &Value {
+        &self.case["expect"]
+    }
+
+    /// The files of `home` as (relative path, text), exactly as a host would
+    /// find them on disk.
+    pub fn home_files(&self) -> Vec<(String, String)> {
+        let Some(Value::Object(home)) = self.case.get("home") else { return Vec::new() };
+        home.iter()
+            .map(|(path, content)| {
+                let text = match content.get("$text").and_then(Value::as_str) {
+                    Some(t) => t.to_string(),
+                    None => serde_json::to_string_pretty(content).expect("vector JSON"),
+                };
+                (path.clone(), text)
+            })
+            .collect()
+    }
+
+    pub fn env(&self) -> Map<String, Value> {
+        self.case.get("env").and_then(Value::as_object).cloned().unwrap_or_default()
+    }
+
+    /// The envelope request for this case.
+    pub fn request(&self) -> Value {
+        let home: Map<String, Value> = self.home_files().into_iter().map(|(p, t)| (p, Value::from(t))).collect();
+        json!({ "op": "status", "now": self.now(), "warnAfterMs": self.warn_after_ms(), "env": self.env(), "home": home })
+    }
+}
+
+/// Every `NN-*.json` case, read at run time so new files need no code change.
+pub fn vectors() -> Vec<Vector> {
+    let dir = shared_dir().join("vectors");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("vectors folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.file_name().is_some_and(|n| n != "units.json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("vector file");
+            Vector {
+                file: p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                case: serde_json::from_str(&text).expect("vector is JSON"),
+            }
+        })
+        .collect()
+}
+
+/// What a host did with a case, in the envelope's terms.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// The `models status --json` document.
+    pub report: Value,
+    pub check: i64,
+    /// The store after the load (as written, or as the host holds it).
+    pub store: Value,
+    pub store_written: bool,
+    /// Relative to HOME.
+    pub files_removed: Vec<String>,
+    /// All diagnostic text the host produced.
+    pub diagnostics: String,
+    /// Resolved order per provider, when the host can tell.
+    pub order: Option<Value>,
+    /// Whether the store's bytes are exactly as before (hosts with files).
+    pub store_unchanged: Option<bool>,
+}
+
+impl Outcome {
+    /// From an envelope response document.
+    pub fn from_envelope(resp: &Value) -> Outcome {
+        assert!(resp.get("error").is_none(), "envelope error: {resp}");
+        Outcome {
+            report: resp["report"].clone(),
+            check: resp["check"].as_i64().unwrap_or(-1),
+            store: resp["store"].clone(),
+            store_written: resp["storeWritten"].as_bool().unwrap_or(false),
+            files_removed: resp["filesRemoved"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).map(|s| s.trim_start_matches("~/").to_string()).collect())
+                .unwrap_or_default(),
+            diagnostics: resp["diagnostics"].to_string(),
+            order: Some(resp["order"].clone()),
+            store_unchanged: None,
+        }
+    }
+}
+
+/// Checks every `expect` key of the vector; returns the mismatches.
+pub fn check(vector: &Vector, out: &Outcome) -> Vec<String> {
+    let mut bad = Vec::new();
+    let expect = vector.expect();
+    let mut mismatch = |what: String| bad.push(what);
+    if let Some(c) = expect.get("check").and_then(Value::as_i64)
+        && c != out.check
+    {
+        mismatch(format!("check: want {c}, got {}", out.check));
+    }
+    let oauth = &out.report["auth"]["oauth"];
+    if let Some(Value::Object(want)) = expect.get("profiles") {
+        let got: Vec<&Value> = oauth["profiles"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+        if want.is_empty() && !got.is_empty() {
+            mismatch(format!("profiles: want none, got {}", got.len()));
+        }
+        for (id, fields) in want {
+            let Some(entry) = got.iter().find(|p| p["profileId"] == id.as_str()) else {
+                mismatch(format!("profiles: {id} missing"));
+                continue;
+            };
+            for (k, v) in fields.as_object().into_iter().flatten() {
+                if k == "remaining" {
+                    let rem = entry.get("remainingMs").and_then(Value::as_f64);
+                    let text = clawdbot_auth_core::remaining::format_remaining_short(rem);
+                    if Value::from(text.clone()) != *v {
+                        mismatch(format!("profiles.{id}.remaining: want {v}, got {text}"));
+                    }
+                } else if !json_eq(entry.get(k), v) {
+                    mismatch(format!("profiles.{id}.{k}: want {v}, got {:?}", entry.get(k)));
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(want)) = expect.get("providers") {
+        for (p, status) in want {
+            let got = oauth["providers"].as_array().and_then(|a| a.iter().find(|x| x["provider"] == p.as_str()));
+            if got.map(|g| &g["status"]) != Some(status) {
+                mismatch(format!("providers.{p}: want {status}, got {:?}", got.map(|g| &g["status"])));
+            }
+        }
+    }
+    if let Some(want) = expect.get("missingProvidersInUse")
+        && out.report["auth"]["missingProvidersInUse"] != *want
+    {
+        mismatch(format!("missingProvidersInUse: want {want}, got {}", out.report["auth"]["missingProvidersInUse"]));
+    }
+    if let Some(Value::Array(want)) = expect.get("unusableProfiles") {
+        let got = out.report["auth"]["unusableProfiles"].as_array().cloned().unwrap_or_default();
+        for w in want {
+            let found = got.iter().any(|g| w.as_object().into_iter().flatten().all(|(k, v)| json_eq(g.get(k), v)));
+            if !found {
+                mismatch(format!("unusableProfiles: no entry matching {w} in {got:?}"));
+            }
+        }
+    }
+    if let (Some(Value::Object(want)), Some(order)) = (expect.get("order"), &out.order) {
+        for (p, ids) in want {
+            if order.get(p) != Some(ids) {
+                mismatch(format!("order.{p}: want {ids}, got {:?}", order.get(p)));
+            }
+        }
+    }
+    if let Some(Value::Object(want)) = expect.get("providerAuth") {
+        for (p, w) in want {
+            let got =
+                out.report["auth"]["providers"].as_array().and_then(|a| a.iter().find(|x| x["provider"] == p.as_str()));
+            let Some(got) = got else {
+                mismatch(format!("providerAuth.{p}: missing"));
+                continue;
+            };
+            if let Some(kind) = w.get("effective")
+                && got["effective"]["kind"] != *kind
+            {
+                mismatch(format!("providerAuth.{p}.effective: want {kind}, got {}", got["effective"]["kind"]));
+            }
+            if let Some(src) = w.get("envSource")
+                && got["env"]["source"] != *src
+            {
+                mismatch(format!("providerAuth.{p}.envSource: want {src}, got {}", got["env"]["source"]));
+            }
+        }
+    }
+    if let Some(Value::Object(want)) = expect.get("storeAfterSync") {
+        for (id, fields) in want {
+            let got = &out.store["profiles"][id.as_str()];
+            for (k, v) in fields.as_object().into_iter().flatten() {
+                if !json_eq(got.get(k), v) {
+                    mismatch(format!("storeAfterSync.{id}.{k}: want {v}, got {:?}", got.get(k)));
+                }
+            }
+        }
+    }
+    if let Some(w) = expect.get("storeWritten").and_then(Value::as_bool)
+        && w != out.store_written
+    {
+        mismatch(format!("storeWritten: want {w}, got {}", out.store_written));
+    }
+    if let Some(Value::Array(want)) = expect.get("filesRemoved") {
+        for f in want.iter().filter_map(Value::as_str) {
+            if !out.files_removed.iter().any(|g| g == f) {
+                mismatch(format!("filesRemoved: {f} not removed ({:?})", out.files_removed));
+            }
+        }
+    }
+    if expect.get("storeUnchanged").and_then(Value::as_bool) == Some(true) {
+        if out.store_written {
+            mismatch("storeUnchanged: the store was written".into());
+        }
+        if out.store_unchanged == Some(false) {
+            mismatch("storeUnchanged: the store's bytes changed".into());
+        }
+    }
+    if let Some(text) = expect.get("diagnosticMentions").and_then(Value::as_str)
+        && !out.diagnostics.contains(text)
+    {
+        mismatch(format!("diagnosticMentions: {text:?} not in {}", out.diagnostics));
+    }
+    bad
+}
+
+/// Numbers compare by value (`1767225600000` equals `1767225600000.0`).
+fn json_eq(got: Option<&Value>, want: &Value) -> bool {
+    match (got, want) {
+        (Some(Value::Number(a)), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Some(g), w) => g == w,
+        (None, _) => false,
+    }
+}

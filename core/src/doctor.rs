@@ -1,0 +1,109 @@
+//! What `clawdbot doctor` finds and would change, as data (spec §3.4,
+//! A69-A74). The host asks, applies and prints; the panel shows the same
+//! preview.
+
+use crate::health::{HealthStatus, ProfileHealth};
+use crate::load::Loaded;
+use crate::remaining::format_remaining_short;
+use crate::report::StatusReport;
+use crate::store::CredentialType;
+use crate::usage::UnusableKind;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorPreview {
+    /// Safe changes the load makes anyway (sync, migration).
+    pub changes: Vec<String>,
+    /// The "Auth profile cooldowns" note.
+    pub cooldowns: Vec<String>,
+    /// OAuth and token profiles that are expired, expiring or missing.
+    pub issues: Vec<Issue>,
+    /// Problems with files (unreadable store or config).
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Issue {
+    pub profile_id: String,
+    pub status: HealthStatus,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
+    pub remaining_ms: Option<f64>,
+    /// An oauth profile: `doctor` can try to refresh it.
+    pub refreshable: bool,
+    pub hint: String,
+}
+
+impl Issue {
+    /// `- <id>: <status> (<rem>) — <hint>`, the "Model auth" note line.
+    pub fn line(&self) -> String {
+        let rem = self.remaining_ms.map(|r| format!(" ({})", format_remaining_short(Some(r)))).unwrap_or_default();
+        format!("- {}: {}{rem} — {}", crate::escape::escape_control(&self.profile_id), self.status.word(), self.hint)
+    }
+}
+
+impl DoctorPreview {
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    /// Whether a human must act (doctor's exit code 1).
+    pub fn needs_human(&self) -> bool {
+        !self.issues.is_empty() || !self.problems.is_empty()
+    }
+}
+
+/// The hint for a profile that needs re-authentication.
+pub fn hint_for(profile_id: &str) -> &'static str {
+    match profile_id {
+        crate::sources::claude::PROFILE_ID => "Run `claude setup-token` on the gateway host.",
+        crate::sources::codex::PROFILE_ID => "Run `codex login` (or `clawdbot configure` → OpenAI Codex OAuth).",
+        _ => "Re-auth via `clawdbot configure` or `clawdbot onboard`.",
+    }
+}
+
+pub fn issue_of(p: &ProfileHealth) -> Option<Issue> {
+    if p.kind == CredentialType::ApiKey
+        || !matches!(p.status, HealthStatus::Expired | HealthStatus::Expiring | HealthStatus::Missing)
+    {
+        return None;
+    }
+    Some(Issue {
+        profile_id: p.profile_id.clone(),
+        status: p.status,
+        remaining_ms: p.remaining_ms,
+        refreshable: p.kind == CredentialType::OAuth,
+        hint: hint_for(&p.profile_id).to_string(),
+    })
+}
+
+pub fn preview(loaded: &Loaded, report: &StatusReport) -> DoctorPreview {
+    let cooldowns = report
+        .auth
+        .unusable_profiles
+        .iter()
+        .map(|u| {
+            let rem = format_remaining_short(Some(u.remaining_ms));
+            let id = crate::escape::escape_control(&u.profile_id);
+            match u.kind {
+                UnusableKind::Cooldown => format!("- {id}: cooldown ({rem}) — Wait for cooldown or switch provider."),
+                UnusableKind::Disabled => format!(
+                    "- {id}: disabled:{} ({rem}) — Top up credits (provider billing) or switch provider.",
+                    u.reason.as_deref().unwrap_or("unknown")
+                ),
+            }
+        })
+        .collect();
+    DoctorPreview {
+        changes: loaded.changes.iter().map(ToString::to_string).collect(),
+        cooldowns,
+        issues: report.auth.oauth.profiles.iter().filter_map(issue_of).collect(),
+        problems: loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diag::Severity::Error)
+            .map(|d| crate::escape::escape_control(&d.to_string()).into_owned())
+            .collect(),
+    }
+}

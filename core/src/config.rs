@@ -164,8 +164,12 @@ struct ConfigReader<'a> {
 impl ConfigReader<'_> {
     fn warn(&mut self, field: &str, found: &Value, expected: &str) {
         self.diagnostics.push(
-            Diagnostic::new(Severity::Warning, self.origin, format!("is {}, expected {expected}; ignored", kind_of(found)))
-                .at(field),
+            Diagnostic::new(
+                Severity::Warning,
+                self.origin,
+                format!("is {}, expected {expected}; ignored", kind_of(found)),
+            )
+            .at(field),
         );
     }
 
@@ -202,7 +206,9 @@ impl ConfigReader<'_> {
                 if let (Some(raw), None) = (e.get("mode"), mode) {
                     self.warn(&format!("auth.profiles.{id}.mode"), raw, "\"api_key\", \"token\" or \"oauth\"");
                 }
-                cfg.auth.profiles.insert(id.clone(), ProfileConfig { provider: text("provider"), mode, email: text("email") });
+                cfg.auth
+                    .profiles
+                    .insert(id.clone(), ProfileConfig { provider: text("provider"), mode, email: text("email") });
             }
         }
         if let Some(order) = self.object(root, "auth.order") {

@@ -129,7 +129,9 @@ pub fn profile_health(config: &Config, id: &str, profile: &Profile, now: Millis,
     let expires = c.expires().map(|e| e.ms());
     let (status, expires_at, remaining_ms) = match c {
         Credential::ApiKey(_) => (HealthStatus::Static, None, None),
-        Credential::Token(_) if !expires.is_some_and(|e| e.is_finite() && e > 0.0) => (HealthStatus::Static, None, None),
+        Credential::Token(_) if !expires.is_some_and(|e| e.is_finite() && e > 0.0) => {
+            (HealthStatus::Static, None, None)
+        }
         _ => match expires.filter(|e| e.is_finite() && *e > 0.0) {
             None => (HealthStatus::Missing, None, None),
             Some(e) => {
@@ -284,7 +286,8 @@ mod tests {
             "anthropic:key".into(),
             Profile::new(Credential::ApiKey(ApiKey { provider: "anthropic".into(), ..ApiKey::default() })),
         );
-        let s = summarize(&Config::default(), &store, &["anthropic".into(), "openai".into()], NOW, DEFAULT_WARN_AFTER_MS);
+        let s =
+            summarize(&Config::default(), &store, &["anthropic".into(), "openai".into()], NOW, DEFAULT_WARN_AFTER_MS);
         assert_eq!(s.providers[0].status, HealthStatus::Expired);
         assert_eq!(s.providers[0].expires_at, Some((NOW - HOUR) as f64));
         assert_eq!(s.providers[1].status, HealthStatus::Missing);

@@ -68,7 +68,11 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         FileRead::Absent => ConfigRead::default(),
         FileRead::Present { bytes, .. } => parse_config(&bytes, &show(&config_path)),
         FileRead::Unreadable(reason) => ConfigRead {
-            diagnostics: vec![Diagnostic::new(Severity::Error, show(&config_path), format!("cannot be read: {reason}"))],
+            diagnostics: vec![Diagnostic::new(
+                Severity::Error,
+                show(&config_path),
+                format!("cannot be read: {reason}"),
+            )],
             unreadable: true,
             ..ConfigRead::default()
         },
@@ -262,7 +266,10 @@ mod tests {
     fn an_unreadable_store_is_reported_and_never_written() {
         let w = world(&[
             (STORE, "{\"version\": 1, \"profiles\": {"),
-            ("/h/.claude/.credentials.json", r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1769817600000}}"#),
+            (
+                "/h/.claude/.credentials.json",
+                r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1769817600000}}"#,
+            ),
         ]);
         let l = load(&w, &Env::new("/h"), NOW, None);
         assert_eq!(l.store_state, StoreState::Unreadable);
@@ -276,7 +283,10 @@ mod tests {
     fn legacy_is_migrated_then_removed_and_oauth_json_kept() {
         let w = world(&[
             ("/h/.clawdbot/agents/main/agent/auth.json", r#"{"anthropic":{"type":"api_key","key":"k"}}"#),
-            ("/h/.clawdbot/credentials/oauth.json", r#"{"anthropic":{"access":"x"},"openai-codex":{"access":"a","refresh":"r","expires":1}}"#),
+            (
+                "/h/.clawdbot/credentials/oauth.json",
+                r#"{"anthropic":{"access":"x"},"openai-codex":{"access":"a","refresh":"r","expires":1}}"#,
+            ),
         ]);
         let l = load(&w, &Env::new("/h"), NOW, None);
         assert!(l.write.is_some());

@@ -8,7 +8,10 @@
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileRead {
     Absent,
-    Present { bytes: Vec<u8>, mtime_ms: Option<f64> },
+    Present {
+        bytes: Vec<u8>,
+        mtime_ms: Option<f64>,
+    },
     /// It exists but could not be read; the reason is for people.
     Unreadable(String),
 }

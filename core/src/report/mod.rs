@@ -7,7 +7,7 @@ mod text;
 pub use text::{TextStyle, check_summary, render_text};
 
 use crate::config::Config;
-use crate::env_auth::{FoundKey, config_key, env_key, ENV_PROBE_PROVIDERS};
+use crate::env_auth::{ENV_PROBE_PROVIDERS, FoundKey, config_key, env_key};
 use crate::health::{self, HealthStatus, HealthSummary, collate};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
@@ -170,9 +170,10 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             value: if k.is_oauth() { "OAuth (env)".to_string() } else { k.value.masked() },
             source: k.source.clone(),
         });
-        let cfg_shown = cfg_found
-            .as_ref()
-            .map(|k| KeyShown { value: k.masked(), source: format!("models.json: {}", env.shorten(&loaded.locations.config)) });
+        let cfg_shown = cfg_found.as_ref().map(|k| KeyShown {
+            value: k.masked(),
+            source: format!("models.json: {}", env.shorten(&loaded.locations.config)),
+        });
         let effective = if counts.count > 0 {
             Effective { kind: "profiles", detail: env.shorten(&store_path) }
         } else if let Some(e) = &env_shown {
@@ -190,11 +191,8 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             models_json: cfg_shown,
         });
     }
-    let missing_in_use: Vec<String> = cfg
-        .providers_in_use()
-        .into_iter()
-        .filter(|p| !provider_auth.iter().any(|a| &a.provider == p))
-        .collect();
+    let missing_in_use: Vec<String> =
+        cfg.providers_in_use().into_iter().filter(|p| !provider_auth.iter().any(|a| &a.provider == p)).collect();
 
     let raw_default = cfg.models.primary.clone().unwrap_or_else(|| cfg.resolved_default());
     StatusReport {
@@ -264,14 +262,8 @@ fn profile_counts(cfg: &Config, store: &AuthStore, provider: &str, unusable: &[U
 
 /// The `--check` code for a report and the load behind it.
 pub fn check_code(report: &StatusReport, loaded: &Loaded) -> CheckCode {
-    let timed: Vec<HealthStatus> = report
-        .auth
-        .oauth
-        .profiles
-        .iter()
-        .filter(|p| p.kind != CredentialType::ApiKey)
-        .map(|p| p.status)
-        .collect();
+    let timed: Vec<HealthStatus> =
+        report.auth.oauth.profiles.iter().filter(|p| p.kind != CredentialType::ApiKey).map(|p| p.status).collect();
     if loaded.has_errors() || !report.auth.missing_providers_in_use.is_empty() || timed.iter().any(|s| s.is_bad()) {
         CheckCode::Action
     } else if timed.contains(&HealthStatus::Expiring) {

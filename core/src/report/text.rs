@@ -58,7 +58,11 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
     line(&mut out, "Default", &esc(&default));
     line(&mut out, &format!("Fallbacks ({})", report.fallbacks.len()), &list_or_dash(&report.fallbacks));
     line(&mut out, "Image model", &esc(report.image_model.as_deref().unwrap_or("-")));
-    line(&mut out, &format!("Image fallbacks ({})", report.image_fallbacks.len()), &list_or_dash(&report.image_fallbacks));
+    line(
+        &mut out,
+        &format!("Image fallbacks ({})", report.image_fallbacks.len()),
+        &list_or_dash(&report.image_fallbacks),
+    );
     let aliases: Vec<String> = report.aliases.iter().map(|(a, k)| format!("{a} -> {k}")).collect();
     line(&mut out, &format!("Aliases ({})", aliases.len()), &list_or_dash(&aliases));
     let allowed = if report.allowed.is_empty() { "all".to_string() } else { list_or_dash(&report.allowed) };

@@ -51,7 +51,8 @@ pub fn read(bytes: &[u8], origin: &str) -> ClaudeRead {
         Some(Value::String(s)) if !s.trim().is_empty() => Secret::new(s.clone()),
         Some(Value::String(_)) => {
             return ClaudeRead::NoLogin(
-                Diagnostic::new(Severity::Info, origin, "is empty: Claude Code is logged out").at("claudeAiOauth.accessToken"),
+                Diagnostic::new(Severity::Info, origin, "is empty: Claude Code is logged out")
+                    .at("claudeAiOauth.accessToken"),
             );
         }
         Some(other) => {
@@ -62,10 +63,18 @@ pub fn read(bytes: &[u8], origin: &str) -> ClaudeRead {
     let expires = match oauth_block.get("expiresAt") {
         Some(v @ Value::Number(_)) => match Expiry::from_json(v) {
             Some(e) if e.is_meaningful() => e,
-            _ => return broken("claudeAiOauth.expiresAt", "is not a time after 1970; treating the login as unusable".into()),
+            _ => {
+                return broken(
+                    "claudeAiOauth.expiresAt",
+                    "is not a time after 1970; treating the login as unusable".into(),
+                );
+            }
         },
         Some(other) => {
-            return broken("claudeAiOauth.expiresAt", format!("is {}, expected milliseconds since the epoch", kind_of(other)));
+            return broken(
+                "claudeAiOauth.expiresAt",
+                format!("is {}, expected milliseconds since the epoch", kind_of(other)),
+            );
         }
         None => return broken("claudeAiOauth.expiresAt", "is missing".into()),
     };
@@ -92,10 +101,8 @@ pub fn decode_keychain_output(stdout: &str) -> String {
         && trimmed.starts_with("7b")
         && trimmed.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if looks_hex {
-        let bytes: Option<Vec<u8>> = (0..trimmed.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&trimmed[i..i + 2], 16).ok())
-            .collect();
+        let bytes: Option<Vec<u8>> =
+            (0..trimmed.len()).step_by(2).map(|i| u8::from_str_radix(&trimmed[i..i + 2], 16).ok()).collect();
         if let Some(text) = bytes.and_then(|b| String::from_utf8(b).ok()) {
             return text;
         }

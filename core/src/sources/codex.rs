@@ -27,11 +27,14 @@ pub fn read(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> C
         Ok(v) => v,
         Err(e) => return CodexRead::Broken(e.in_file(origin, Severity::Warning)),
     };
-    let broken = |field: &str, message: String| CodexRead::Broken(Diagnostic::new(Severity::Warning, origin, message).at(field));
+    let broken =
+        |field: &str, message: String| CodexRead::Broken(Diagnostic::new(Severity::Warning, origin, message).at(field));
     let tokens = match root.get("tokens") {
         Some(Value::Object(t)) => t,
         None | Some(Value::Null) => {
-            return CodexRead::NoLogin(Diagnostic::new(Severity::Info, origin, "holds no ChatGPT login (no tokens)").at("tokens"));
+            return CodexRead::NoLogin(
+                Diagnostic::new(Severity::Info, origin, "holds no ChatGPT login (no tokens)").at("tokens"),
+            );
         }
         Some(other) => return broken("tokens", format!("is {}, expected an object", kind_of(other))),
     };
@@ -101,7 +104,8 @@ mod tests {
 
     #[test]
     fn falls_back_to_last_refresh_then_mtime_then_now() {
-        let with_last = br#"{"tokens":{"access_token":"not.a!!.jwt","refresh_token":"rt"},"last_refresh":"2026-01-01T00:00:00Z"}"#;
+        let with_last =
+            br#"{"tokens":{"access_token":"not.a!!.jwt","refresh_token":"rt"},"last_refresh":"2026-01-01T00:00:00Z"}"#;
         let CodexRead::Login(l, d) = read(with_last, FILE, Some(5.0), NOW) else { panic!() };
         assert_eq!(l.credential.expires().unwrap().ms(), (NOW + HOUR) as f64);
         assert_eq!(d.len(), 1);

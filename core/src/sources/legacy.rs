@@ -33,7 +33,9 @@ pub fn read_legacy_store(bytes: &[u8], origin: &str) -> Result<Option<Vec<(Strin
         let expires = fields.get("expires").and_then(Expiry::from_json);
         let credential = match kind {
             CredentialType::ApiKey => Credential::ApiKey(ApiKey { provider, key: secret("key"), email: s("email") }),
-            CredentialType::Token => Credential::Token(Token { provider, token: secret("token"), expires, email: s("email") }),
+            CredentialType::Token => {
+                Credential::Token(Token { provider, token: secret("token"), expires, email: s("email") })
+            }
             CredentialType::OAuth => Credential::OAuth(OAuth {
                 provider,
                 access: secret("access"),
@@ -66,8 +68,12 @@ pub fn read_oauth_json(bytes: &[u8], origin: &str) -> (Vec<(String, Profile)>, V
     for (provider, creds) in map {
         let Value::Object(mut fields) = creds else {
             diags.push(
-                Diagnostic::new(Severity::Warning, origin, format!("is {}, expected an object; ignored", kind_of(&creds)))
-                    .at(provider.clone()),
+                Diagnostic::new(
+                    Severity::Warning,
+                    origin,
+                    format!("is {}, expected an object; ignored", kind_of(&creds)),
+                )
+                .at(provider.clone()),
             );
             continue;
         };
@@ -123,7 +129,10 @@ mod tests {
 
     #[test]
     fn oauth_json_skips_wrong_shapes() {
-        let (got, diags) = read_oauth_json(br#"{"anthropic":"FAKE","openai-codex":{"access":"a","refresh":"r","expires":5}}"#, "oauth.json");
+        let (got, diags) = read_oauth_json(
+            br#"{"anthropic":"FAKE","openai-codex":{"access":"a","refresh":"r","expires":5}}"#,
+            "oauth.json",
+        );
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, "openai-codex:default");
         assert_eq!(diags.len(), 1);

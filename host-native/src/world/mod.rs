@@ -4,4 +4,5 @@
 //! plain values (bytes, "absent", "locked") the core's snapshot understands.
 
 pub mod fsio;
+pub mod keychain;
 pub mod lock;

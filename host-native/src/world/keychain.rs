@@ -1,0 +1,440 @@
+//! Claude Code's credentials in the macOS Keychain, through `/usr/bin/security`.
+//!
+//! Why the `security` tool and not Security.framework: Claude Code creates
+//! its item with `security` and no `-T`, so `security` is the only app the
+//! item trusts; any other binary triggers an "allow access" prompt (and its
+//! "Always Allow" is lost each time Claude Code rewrites the item).
+//! credential-formats §1.1, §1.2 and §5.1 list the pitfalls handled here:
+//! always pass the account (several items share the service), decode the
+//! hex form macOS 26 prints, and never put the secret on argv where `ps`
+//! shows it.
+
+use clawdbot_auth_core::paths::Env;
+use clawdbot_auth_core::secret::Secret;
+use sha2::{Digest, Sha256};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Where macOS keeps the tool.
+pub const DEFAULT_SECURITY_BIN: &str = "/usr/bin/security";
+
+/// How long a `security` call may take. A locked keychain or an ACL prompt
+/// nobody can answer (over SSH, under launchd) would otherwise hang us.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// errSecItemNotFound, as `security` reports it in its exit code.
+pub const EXIT_NOT_FOUND: i32 = 44;
+
+/// errSecInteractionNotAllowed: the keychain is locked (typical over SSH).
+pub const EXIT_LOCKED: i32 = 36;
+
+/// `security -i` reads lines of at most 4096 bytes; Claude Code keeps a
+/// 64-byte margin.
+pub const MAX_INTERACTIVE_LINE: usize = 4096 - 64;
+
+/// The account Claude Code uses when neither `$USER` nor passwd has a name.
+pub const FALLBACK_ACCOUNT: &str = "claude-code-user";
+
+/// Most output we keep from `security`: a credentials JSON is a few KiB.
+const MAX_OUTPUT: u64 = 1024 * 1024;
+
+/// How long to wait for output pipes after the tool exited (a grandchild
+/// could hold them open).
+const PIPE_GRACE: Duration = Duration::from_secs(1);
+
+/// The Keychain service Claude Code stores its OAuth credentials under.
+///
+/// `Claude Code` + OAuth suffix + `-credentials` + config-dir hash. The hash
+/// part is `-<first 8 hex of sha256(CLAUDE_CONFIG_DIR)>` whenever the
+/// variable is *present*, even empty or equal to the default, hashed over
+/// its literal text (no `~` expansion, no realpath), as Claude Code does.
+/// The OAuth suffix is `-custom-oauth` when `CLAUDE_CODE_CUSTOM_OAUTH_URL`
+/// is non-empty (production builds' only non-empty suffix).
+///
+/// Claude Code NFC-normalises the folder before hashing; we hash the bytes
+/// as given, which agrees for every NFC (e.g. ASCII) path.
+pub fn claude_service_name(env: &Env) -> String {
+    let oauth_suffix = match env.vars.get("CLAUDE_CODE_CUSTOM_OAUTH_URL") {
+        Some(url) if !url.is_empty() => "-custom-oauth",
+        _ => "",
+    };
+    let dir_hash = match env.vars.get("CLAUDE_CONFIG_DIR") {
+        Some(dir) => format!("-{}", sha256_hex_prefix(dir.as_bytes(), 8)),
+        None => String::new(),
+    };
+    format!("Claude Code{oauth_suffix}-credentials{dir_hash}")
+}
+
+fn sha256_hex_prefix(bytes: &[u8], len: usize) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = to_hex(&digest);
+    hex.truncate(len);
+    hex
+}
+
+/// The Keychain account Claude Code uses: `$USER` if non-empty, else the
+/// passwd name of the current user (cron and launchd often leave `$USER`
+/// unset), else `claude-code-user`.
+pub fn claude_account(env: &Env) -> String {
+    match env.vars.get("USER") {
+        Some(user) if !user.is_empty() => user.clone(),
+        _ => passwd_user_name().unwrap_or_else(|| FALLBACK_ACCOUNT.to_string()),
+    }
+}
+
+/// The login name of the current user from the user database (what node's
+/// `os.userInfo().username` returns).
+pub fn passwd_user_name() -> Option<String> {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let mut buf_len = 1024usize;
+    while buf_len <= 1 << 20 {
+        let mut buf = vec![0 as libc::c_char; buf_len];
+        // SAFETY: an all-zero passwd is valid (integers and null pointers).
+        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer is to a live local of the right type and
+        // `buf_len` is `buf`'s exact length; getpwuid_r writes only there.
+        let rc = unsafe { libc::getpwuid_r(uid, &mut entry, buf.as_mut_ptr(), buf_len, &mut result) };
+        if rc == libc::ERANGE {
+            buf_len *= 4;
+            continue;
+        }
+        if rc != 0 || result.is_null() || entry.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success pw_name points to a NUL-terminated string inside
+        // `buf`, which is still alive here; we copy it out before `buf` drops.
+        let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) }.to_string_lossy().into_owned();
+        return (!name.is_empty()).then_some(name);
+    }
+    None
+}
+
+/// The `security` tool to run: the first executable `security` in the
+/// absolute entries of `env_path` (so tests can put a fake one first),
+/// else [`DEFAULT_SECURITY_BIN`]. Relative entries are skipped: a `.` in
+/// PATH must not let a folder's contents receive the user's credentials.
+pub fn security_binary(env_path: Option<&str>) -> PathBuf {
+    env_path
+        .into_iter()
+        .flat_map(|path| path.split(':'))
+        .filter(|dir| dir.starts_with('/'))
+        .map(|dir| Path::new(dir).join("security"))
+        .find(|candidate| is_executable_file(candidate))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SECURITY_BIN))
+}
+
+fn is_executable_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
+/// What a Keychain read found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeychainRead {
+    /// The item's password (Claude Code's credentials JSON), hex form
+    /// already decoded.
+    Found(Secret),
+    /// No item for that service and account (exit 44).
+    NotFound,
+    /// The keychain is locked (exit 36); `security unlock-keychain` helps.
+    Locked,
+    /// `security` could not be run or failed; `reason` holds no secret.
+    Failed { reason: String },
+    /// `security` did not finish in time and was killed.
+    TimedOut,
+}
+
+/// Reads a generic password with `security find-generic-password -a
+/// <account> -w -s <service>`, killing the tool after `timeout`.
+pub fn read_generic_password(security_bin: &Path, service: &str, account: &str, timeout: Duration) -> KeychainRead {
+    let args = ["find-generic-password", "-a", account, "-w", "-s", service];
+    let finished = match run(security_bin, &args, None, timeout) {
+        Ok(finished) => finished,
+        Err(RunFailure::TimedOut) => return KeychainRead::TimedOut,
+        Err(RunFailure::Spawn(err)) => {
+            return KeychainRead::Failed { reason: format!("cannot run {}: {err}", security_bin.display()) };
+        }
+        Err(RunFailure::Io(err)) => return KeychainRead::Failed { reason: format!("talking to `security`: {err}") },
+    };
+    match finished.status.code() {
+        Some(0) => {
+            let text = String::from_utf8_lossy(&finished.stdout);
+            KeychainRead::Found(Secret::new(decode_password_output(text.trim())))
+        }
+        Some(EXIT_NOT_FOUND) => KeychainRead::NotFound,
+        Some(EXIT_LOCKED) => KeychainRead::Locked,
+        _ => KeychainRead::Failed { reason: failure_reason(finished.status, &finished.stderr, &[]) },
+    }
+}
+
+/// Undoes the hex form macOS 26 prints for a password holding any
+/// non-printable byte (a pretty-printed JSON's newlines): an even-length,
+/// all-lowercase-hex output that decodes to UTF-8 starting with `{` is
+/// decoded; anything else is returned unchanged.
+pub fn decode_password_output(trimmed: &str) -> String {
+    let is_hex = !trimmed.is_empty()
+        && trimmed.len().is_multiple_of(2)
+        && trimmed.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !is_hex {
+        return trimmed.to_string();
+    }
+    let decoded: Option<Vec<u8>> = trimmed
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| std::str::from_utf8(pair).ok().and_then(|p| u8::from_str_radix(p, 16).ok()))
+        .collect();
+    match decoded {
+        Some(bytes) if bytes.first() == Some(&b'{') => String::from_utf8(bytes).unwrap_or_else(|_| trimmed.to_string()),
+        _ => trimmed.to_string(),
+    }
+}
+
+/// Why a Keychain write failed. No variant holds the secret.
+#[derive(Debug, thiserror::Error)]
+pub enum KeychainWriteError {
+    #[error(
+        "the credentials are too large to pass to `security -i` on stdin ({len} bytes, limit {MAX_INTERACTIVE_LINE}); \
+         refusing to put them on the command line, where other processes could read them"
+    )]
+    TooLong { len: usize },
+    #[error("cannot run {}: {source}", bin.display())]
+    Spawn {
+        bin: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("talking to `security`: {0}")]
+    Io(#[source] io::Error),
+    #[error("`security` did not finish within {0:?} and was killed (a Keychain prompt nobody can answer?)")]
+    TimedOut(Duration),
+    #[error("the keychain is locked; run `security unlock-keychain` and try again")]
+    Locked,
+    #[error("`security` could not save the item: {reason}")]
+    Failed { reason: String },
+}
+
+/// Adds or updates (`-U`) a generic password, the way Claude Code does:
+/// `security -i` reads one command line from stdin whose `-X` argument is
+/// the hex of the compact JSON, so the secret never appears in argv.
+/// Pass compact JSON: `security` stores the bytes as given, and macOS 26
+/// reads back anything with a newline in hex form.
+pub fn write_generic_password(
+    security_bin: &Path,
+    service: &str,
+    account: &str,
+    json_compact: &Secret,
+    timeout: Duration,
+) -> Result<(), KeychainWriteError> {
+    let hex = to_hex(json_compact.expose().as_bytes());
+    let line = format!("add-generic-password -U -a {} -s {} -X {hex}\n", quote(account), quote(service));
+    if line.len() > MAX_INTERACTIVE_LINE {
+        return Err(KeychainWriteError::TooLong { len: line.len() });
+    }
+    let finished = match run(security_bin, &["-i"], Some(line.into_bytes()), timeout) {
+        Ok(finished) => finished,
+        Err(RunFailure::TimedOut) => return Err(KeychainWriteError::TimedOut(timeout)),
+        Err(RunFailure::Spawn(source)) => {
+            return Err(KeychainWriteError::Spawn { bin: security_bin.to_path_buf(), source });
+        }
+        Err(RunFailure::Io(err)) => return Err(KeychainWriteError::Io(err)),
+    };
+    match finished.status.code() {
+        Some(0) => Ok(()),
+        Some(EXIT_LOCKED) => Err(KeychainWriteError::Locked),
+        _ => {
+            let secrets = [hex.as_str(), json_compact.expose()];
+            Err(KeychainWriteError::Failed { reason: failure_reason(finished.status, &finished.stderr, &secrets) })
+        }
+    }
+}
+
+/// Quotes a word for `security -i`'s line parser: double quotes, with `"`
+/// and `\` escaped by a backslash.
+fn quote(word: &str) -> String {
+    let mut quoted = String::with_capacity(word.len() + 2);
+    quoted.push('"');
+    for c in word.chars() {
+        if c == '"' || c == '\\' {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    hex
+}
+
+/// A one-line reason from the exit status and stderr, with anything that
+/// looks like the secret cut out (`security -i` may echo a bad command).
+fn failure_reason(status: ExitStatus, stderr: &[u8], secrets: &[&str]) -> String {
+    let status = match status.code() {
+        Some(code) => format!("exit code {code}"),
+        None => "killed by a signal".to_string(),
+    };
+    let text = String::from_utf8_lossy(stderr);
+    let mut line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        line = line.replace(secret, "<redacted>");
+    }
+    // Long hex runs are secrets in another encoding (or a part of one).
+    let line: Vec<&str> = line
+        .split(' ')
+        .map(|word| if word.len() >= 32 && word.bytes().all(|b| b.is_ascii_hexdigit()) { "<redacted>" } else { word })
+        .collect();
+    let mut line = line.join(" ");
+    if line.chars().count() > 200 {
+        line = line.chars().take(200).collect::<String>() + "...";
+    }
+    if line.is_empty() { status } else { format!("{status}: {line}") }
+}
+
+/// A finished run of the tool.
+struct Finished {
+    status: ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+enum RunFailure {
+    Spawn(io::Error),
+    Io(io::Error),
+    TimedOut,
+}
+
+/// Runs `bin args`, feeding `input` on stdin (or none), and kills it if it
+/// has not exited after `timeout`. Pipes are drained by threads so a chatty
+/// tool cannot deadlock us; after a kill those threads are left to finish
+/// when the pipes close.
+fn run(bin: &Path, args: &[&str], input: Option<Vec<u8>>, timeout: Duration) -> Result<Finished, RunFailure> {
+    let started = Instant::now();
+    let mut child = spawn(bin, args, input.is_some())?;
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        // The line is far smaller than a pipe buffer, but a writer thread
+        // keeps even a tool that never reads from blocking us.
+        thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+    }
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= timeout => {
+                kill(&mut child);
+                return Err(RunFailure::TimedOut);
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(10)),
+            Err(err) => {
+                kill(&mut child);
+                return Err(RunFailure::Io(err));
+            }
+        }
+    };
+    let collect = |rx: Receiver<Vec<u8>>| rx.recv_timeout(PIPE_GRACE).unwrap_or_default();
+    Ok(Finished { status, stdout: collect(stdout), stderr: collect(stderr) })
+}
+
+fn spawn(bin: &Path, args: &[&str], with_stdin: bool) -> Result<Child, RunFailure> {
+    let mut attempts = 0;
+    loop {
+        let stdin = if with_stdin { Stdio::piped() } else { Stdio::null() };
+        match Command::new(bin).args(args).stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+            Ok(child) => return Ok(child),
+            // ETXTBSY: the binary was just written and another thread's fork
+            // still holds it open for writing; it clears in a moment.
+            Err(err) if err.kind() == io::ErrorKind::ExecutableFileBusy && attempts < 10 => {
+                attempts += 1;
+                thread::sleep(Duration::from_millis(20));
+            }
+            Err(err) => return Err(RunFailure::Spawn(err)),
+        }
+    }
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    if let Some(pipe) = pipe {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut bytes);
+            let _ = tx.send(bytes);
+        });
+    }
+    rx
+}
+
+fn kill(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_name_follows_claude_code() {
+        let env = Env::new("/home/me");
+        assert_eq!(claude_service_name(&env), "Claude Code-credentials");
+        let env = Env::new("/home/me").with_var("CLAUDE_CONFIG_DIR", "/Users/me/.claude-work");
+        assert_eq!(claude_service_name(&env), "Claude Code-credentials-1e91dd84");
+        // Presence, not value: even empty gets the (empty string's) hash.
+        let env = Env::new("/home/me").with_var("CLAUDE_CONFIG_DIR", "");
+        assert_eq!(claude_service_name(&env), "Claude Code-credentials-e3b0c442");
+        let env = Env::new("/home/me").with_var("CLAUDE_CODE_CUSTOM_OAUTH_URL", "https://x.invalid");
+        assert_eq!(claude_service_name(&env), "Claude Code-custom-oauth-credentials");
+    }
+
+    #[test]
+    fn account_prefers_user_then_passwd() {
+        assert_eq!(claude_account(&Env::new("/h").with_var("USER", "alice")), "alice");
+        let fallback = claude_account(&Env::new("/h").with_var("USER", ""));
+        assert!(!fallback.is_empty());
+        assert_eq!(fallback, passwd_user_name().unwrap_or_else(|| FALLBACK_ACCOUNT.to_string()));
+    }
+
+    #[test]
+    fn hex_output_is_decoded_only_when_it_is_hex_json() {
+        let json = r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-x"}}"#;
+        assert_eq!(decode_password_output(&to_hex(json.as_bytes())), json);
+        assert_eq!(decode_password_output(json), json);
+        assert_eq!(decode_password_output("7b0"), "7b0"); // odd length
+        assert_eq!(decode_password_output("7B22"), "7B22"); // uppercase
+        assert_eq!(decode_password_output("6162"), "6162"); // "ab": not JSON
+        assert_eq!(decode_password_output("7bff"), "7bff"); // not UTF-8
+        assert_eq!(decode_password_output(""), "");
+        assert_eq!(decode_password_output("7b0a7d"), "{\n}");
+    }
+
+    #[test]
+    fn quoting_escapes_quotes_and_backslashes() {
+        assert_eq!(quote(r#"a "b" \c"#), r#""a \"b\" \\c""#);
+        assert_eq!(quote("Claude Code-credentials"), "\"Claude Code-credentials\"");
+    }
+
+    #[test]
+    fn failure_reasons_never_carry_the_secret() {
+        let status = Command::new("sh").args(["-c", "exit 3"]).status().unwrap();
+        let hex = to_hex(b"{\"accessToken\":\"sk-ant-oat01-abcdef\"}");
+        let stderr = format!("security: bad command: add-generic-password -X {hex} and {}", &hex[..40]);
+        let reason = failure_reason(status, stderr.as_bytes(), &[&hex]);
+        assert!(!reason.contains(&hex[..32]), "{reason}");
+        assert!(reason.starts_with("exit code 3: security: bad command"), "{reason}");
+    }
+}

@@ -1,0 +1,163 @@
+//! The small pure rules against `../shared/vectors/units.json`, read at run
+//! time so that pairs added to the file are checked without a code change.
+//!
+//! Every section of the file must be known here: a section this test does
+//! not understand fails the run instead of being skipped in silence.
+
+use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
+use clawdbot_auth_core::remaining::format_remaining_short;
+use clawdbot_auth_core::secret::mask;
+use clawdbot_auth_core::setup_token::validate_setup_token;
+use clawdbot_auth_core::usage::{CooldownPolicy, billing_disable_ms, cooldown_ms};
+use serde_json::Value;
+use std::path::PathBuf;
+
+const UNITS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/units.json");
+
+const SECTIONS: [&str; 8] = [
+    "now",
+    "formatRemainingShort",
+    "cooldownMs",
+    "billingDisableMsDefaults",
+    "parseDuration [input, defaultUnit, ms]",
+    "parseDurationErrors",
+    "setupTokenValidation",
+    "maskApiKey",
+];
+
+/// `CLAWDBOT_SHARED_DIR` wins, as for the other conformance tests.
+fn units_path() -> PathBuf {
+    match std::env::var_os("CLAWDBOT_SHARED_DIR") {
+        Some(dir) => PathBuf::from(dir).join("vectors/units.json"),
+        None => PathBuf::from(UNITS_PATH),
+    }
+}
+
+fn units() -> Value {
+    let path = units_path();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read the unit vectors at {}: {e}; the shared folder must sit beside the project \
+             (or set CLAWDBOT_SHARED_DIR)",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The rows of a section, each an array; panics naming the section if the
+/// file has another shape.
+fn rows(units: &Value, section: &str) -> Vec<Vec<Value>> {
+    let list = units.get(section).and_then(Value::as_array);
+    let list = list.unwrap_or_else(|| panic!("units.json: section {section:?} is missing or not an array"));
+    assert!(!list.is_empty(), "units.json: section {section:?} is empty");
+    list.iter()
+        .map(|row| row.as_array().cloned().unwrap_or_else(|| panic!("units.json: {section:?} row {row} is not a pair")))
+        .collect()
+}
+
+fn int(v: &Value, what: &str) -> i64 {
+    v.as_i64().unwrap_or_else(|| panic!("units.json: {what}: {v} is not an integer"))
+}
+
+fn text<'a>(v: &'a Value, what: &str) -> &'a str {
+    v.as_str().unwrap_or_else(|| panic!("units.json: {what}: {v} is not a string"))
+}
+
+fn count(v: &Value, what: &str) -> u32 {
+    u32::try_from(int(v, what)).unwrap_or_else(|_| panic!("units.json: {what}: {v} is not a count"))
+}
+
+#[test]
+fn every_section_is_understood() {
+    let units = units();
+    let object = units.as_object().expect("units.json: the top level is an object");
+    let unknown: Vec<&String> = object.keys().filter(|k| !SECTIONS.contains(&k.as_str())).collect();
+    assert!(unknown.is_empty(), "units.json has sections this test does not check: {unknown:?}");
+}
+
+#[test]
+fn format_remaining_short_pairs() {
+    let units = units();
+    for row in rows(&units, "formatRemainingShort") {
+        let ms = row[0].as_f64().unwrap_or_else(|| panic!("formatRemainingShort: {} is not a number", row[0]));
+        let want = text(&row[1], "formatRemainingShort");
+        assert_eq!(format_remaining_short(Some(ms)), want, "formatRemainingShort({ms})");
+    }
+}
+
+#[test]
+fn cooldown_pairs() {
+    let units = units();
+    for row in rows(&units, "cooldownMs") {
+        let n = count(&row[0], "cooldownMs");
+        assert_eq!(cooldown_ms(n), int(&row[1], "cooldownMs"), "cooldownMs({n})");
+    }
+}
+
+#[test]
+fn billing_pairs_with_default_config() {
+    let units = units();
+    let policy = CooldownPolicy::default();
+    for row in rows(&units, "billingDisableMsDefaults") {
+        let k = count(&row[0], "billingDisableMsDefaults");
+        let got = billing_disable_ms(k, policy.billing_backoff_ms, policy.billing_max_ms);
+        assert_eq!(got, int(&row[1], "billingDisableMsDefaults"), "billingDisableMs({k})");
+    }
+}
+
+#[test]
+fn parse_duration_triples() {
+    let units = units();
+    let section = "parseDuration [input, defaultUnit, ms]";
+    for row in rows(&units, section) {
+        assert_eq!(row.len(), 3, "{section}: {row:?} is not a triple");
+        let input = text(&row[0], section);
+        let unit_name = text(&row[1], section);
+        let unit = DurationUnit::parse(unit_name).unwrap_or_else(|| panic!("{section}: unknown unit {unit_name:?}"));
+        assert_eq!(parse_duration(input, unit), Ok(int(&row[2], section)), "parseDuration({input:?}, {unit_name})");
+    }
+}
+
+#[test]
+fn parse_duration_errors() {
+    let units = units();
+    let list = units["parseDurationErrors"].as_array().expect("units.json: parseDurationErrors is an array");
+    assert!(!list.is_empty(), "units.json: parseDurationErrors is empty");
+    for raw in list {
+        let raw = text(raw, "parseDurationErrors");
+        let err = parse_duration(raw, DurationUnit::D).expect_err(raw).to_string();
+        let want = if raw.trim().is_empty() {
+            "invalid duration (empty)".to_string()
+        } else {
+            format!("invalid duration: {raw}")
+        };
+        assert_eq!(err, want);
+    }
+}
+
+#[test]
+fn setup_token_validation_pairs() {
+    let units = units();
+    for row in rows(&units, "setupTokenValidation") {
+        let input = text(&row[0], "setupTokenValidation");
+        let want = text(&row[1], "setupTokenValidation");
+        let got = validate_setup_token(input).err().unwrap_or("ok");
+        assert_eq!(got, want, "validateSetupToken({} chars)", input.len());
+    }
+}
+
+#[test]
+fn mask_api_key_pairs() {
+    let units = units();
+    for row in rows(&units, "maskApiKey") {
+        let input = text(&row[0], "maskApiKey");
+        assert_eq!(mask(input), text(&row[1], "maskApiKey"), "maskApiKey of a {}-char value", input.len());
+    }
+}
+
+#[test]
+fn now_is_a_timestamp() {
+    // No pair here depends on the clock; it only has to be well formed.
+    assert!(int(&units()["now"], "now") > 0);
+}

@@ -139,15 +139,20 @@ impl FailureReason {
 /// request id) reads as a rate limit (§2.8 quirk).
 pub fn classify_failure(message: &str) -> Option<FailureReason> {
     let text = message.to_lowercase();
-    let checks: [(FailureReason, fn(&str) -> bool); 5] = [
-        (FailureReason::RateLimit, is_rate_limit),
-        (FailureReason::Format, is_format),
-        (FailureReason::Billing, is_billing),
-        (FailureReason::Timeout, is_timeout),
-        (FailureReason::Auth, is_auth),
-    ];
-    checks.into_iter().find(|(_, matches)| matches(&text)).map(|(reason, _)| reason)
+    CLASSES.iter().find(|(_, matches)| matches(&text)).map(|(reason, _)| *reason)
 }
+
+/// A test on the lower-cased message.
+type Matcher = fn(&str) -> bool;
+
+/// The classes in precedence order (A46).
+const CLASSES: [(FailureReason, Matcher); 5] = [
+    (FailureReason::RateLimit, is_rate_limit),
+    (FailureReason::Format, is_format),
+    (FailureReason::Billing, is_billing),
+    (FailureReason::Timeout, is_timeout),
+    (FailureReason::Auth, is_auth),
+];
 
 fn contains_any(text: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| text.contains(n))

@@ -46,8 +46,9 @@ pub enum Cause {
     /// The server refused; `status`, `oauth_error` and `description` say how.
     Rejected,
     /// The answer was not the JSON object expected (an HTML page from a
-    /// proxy or captive portal, bytes that are not text). `excerpt` is the
-    /// start of it, bounded and scrubbed.
+    /// proxy or captive portal, bytes that are not text, nothing at all).
+    /// `excerpt` is the start of it, bounded and scrubbed; empty when the
+    /// body was.
     UnexpectedBody { excerpt: String },
     /// A success answer without a field the provider's login needs.
     MissingField { field: &'static str },
@@ -129,9 +130,7 @@ impl fmt::Display for RefreshError {
                     (None, None) => {}
                 }
                 match other {
-                    Cause::UnexpectedBody { excerpt } if excerpt.is_empty() => {
-                        f.write_str(", empty or unreadable body")?
-                    }
+                    Cause::UnexpectedBody { excerpt } if excerpt.is_empty() => f.write_str(", empty body")?,
                     Cause::UnexpectedBody { excerpt } => write!(f, ", unexpected body: \"{excerpt}\"")?,
                     Cause::MissingField { field } => write!(f, ", the response has no usable {field}")?,
                     _ => {}

@@ -84,7 +84,7 @@ pub enum PlanError {
 }
 
 impl PlanError {
-    /// The provider's error, in a form suited to a profile's status line.
+    /// The profile the error is about, escaped for display.
     pub fn profile_id(&self) -> &str {
         match self {
             PlanError::NotOAuth { profile_id, .. }

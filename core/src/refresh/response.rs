@@ -522,7 +522,7 @@ mod tests {
         assert!(!e.to_string().contains('\u{1b}') && !e.to_string().contains('\0'), "{e}");
 
         let e = failed(run("anthropic", 502, ""));
-        assert_eq!(e.to_string(), "anthropic token refresh failed: HTTP 502, empty or unreadable body");
+        assert_eq!(e.to_string(), "anthropic token refresh failed: HTTP 502, empty body");
         assert!(matches!(failed(run("anthropic", 200, "[1,2]")).cause, Cause::UnexpectedBody { .. }));
     }
 

@@ -24,7 +24,6 @@ mod endpoints;
 mod error;
 mod form;
 mod http;
-mod jwt;
 mod plan;
 mod providers;
 mod response;

@@ -10,7 +10,6 @@
 
 use super::error::{Cause, ErrorKind, RefreshError, copied, parse_retry_after};
 use super::http::{HttpRequest, HttpResponse};
-use super::jwt;
 use super::plan::{Plan, stored_scopes};
 use super::providers::RefreshProvider;
 use crate::secret::Secret;
@@ -194,7 +193,7 @@ fn renewed(
         let expires_in = positive(body, "expires_in").ok_or("expires_in")?;
         let real_expiry = now.saturating_add(ms_from_seconds(expires_in));
         if provider == RefreshProvider::OpenAiCodex
-            && let Some(account) = jwt::codex_account_id(access)
+            && let Some(account) = codex_account_id(access)
         {
             cred.account_id = Some(account);
         }
@@ -219,6 +218,14 @@ fn renewed(
         extra.insert("scopes".into(), Value::Array(scopes));
     }
     Ok(Profile { credential: Credential::OAuth(cred), extra })
+}
+
+/// The ChatGPT workspace Codex bills against, from the access token's
+/// claims; `None` leaves the stored one in place (the reference fails the
+/// whole refresh instead, though the new tokens are good).
+fn codex_account_id(access_token: &str) -> Option<String> {
+    let claims = crate::sources::jwt::claims(access_token)?;
+    crate::sources::jwt::chatgpt_account_id(&claims).map(|id| id.trim().to_string()).filter(|id| !id.is_empty())
 }
 
 /// The `expires` to store: the real expiry less the provider's margin.
@@ -250,13 +257,19 @@ mod tests {
     use super::*;
     use crate::refresh::endpoints::Endpoints;
     use crate::refresh::http::RequestBody;
-    use crate::refresh::jwt::tests::fake_jwt;
     use crate::refresh::plan::{oauth_profile, plan};
     use crate::time::MINUTE;
     use proptest::prelude::*;
     use serde_json::json;
 
     const NOW: Millis = 1_767_225_600_000;
+
+    /// An unsigned test token with the given claims.
+    fn fake_jwt(claims: &Value) -> String {
+        use base64::Engine;
+        let body = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
+        format!("eyJhbGciOiJub25lIn0.{body}.FAKESIG")
+    }
     const OLD_RT: &str = "rt-FAKE-OLD-REFRESH";
 
     fn oauth(p: &Profile) -> &OAuth {
@@ -372,6 +385,9 @@ mod tests {
 
         let opaque = r#"{"access_token":"at-FAKE-opaque","refresh_token":"rt-FAKE-NEW","expires_in":864000}"#;
         assert_eq!(oauth(&refreshed(run("openai-codex", 200, opaque))).account_id.as_deref(), Some("acct-old"));
+        let blank = fake_jwt(&json!({"https://api.openai.com/auth": {"chatgpt_account_id": " "}}));
+        let body = json!({"access_token": blank, "refresh_token": "rt-FAKE-NEW", "expires_in": 1}).to_string();
+        assert_eq!(oauth(&refreshed(run("openai-codex", 200, &body))).account_id.as_deref(), Some("acct-old"));
     }
 
     #[test]

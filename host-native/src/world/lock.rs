@@ -399,6 +399,17 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_is_locked_beside_itself_like_claude_codes_config_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join(".claude");
+        fs::create_dir(&config).unwrap();
+        let guard = acquire(&config, &LockOptions::claude_code().with_max_wait(Duration::ZERO)).unwrap();
+        assert_eq!(guard.lock_path(), fs::canonicalize(dir.path()).unwrap().join(".claude.lock"));
+        guard.release().unwrap();
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
     fn acquire_and_release_make_and_remove_the_folder() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("store.json");

@@ -32,3 +32,4 @@ pub mod sync;
 pub mod time;
 pub mod usage;
 pub mod world;
+pub mod resolve;

@@ -386,7 +386,9 @@ pub struct Unusable {
     /// `disabledReason`, only for a disabled profile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(serialize_with = "crate::time::ser_ms")]
     pub until: f64,
+    #[serde(serialize_with = "crate::time::ser_ms")]
     pub remaining_ms: f64,
 }
 

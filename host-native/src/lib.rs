@@ -1,3 +1,6 @@
 //! The `clawdbot` CLI as a library, so integration tests reach its parts.
 
+pub mod cli;
+pub mod host;
+pub mod persist;
 pub mod world;

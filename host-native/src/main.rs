@@ -1,5 +1,5 @@
 //! The `clawdbot` command.
 
-fn main() {
-    println!("clawdbot: under construction");
+fn main() -> std::process::ExitCode {
+    clawdbot::cli::main()
 }

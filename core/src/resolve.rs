@@ -1,0 +1,125 @@
+//! Which key a client should use for a provider now (spec §2.4, §2.6).
+//!
+//! Decides only; a refresh needed on the way is reported as
+//! [`ResolveError::NeedsRefresh`] for the host to perform.
+
+use crate::env_auth::{config_key, env_key};
+use crate::load::Loaded;
+use crate::order::{is_mode_compatible, resolve_order};
+use crate::provider::normalize;
+use crate::secret::Secret;
+use crate::store::{Credential, OAuth};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedKey {
+    pub key: Secret,
+    /// `profile:<id>`, `env: VAR`, `models.json`.
+    pub source: String,
+    pub profile_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ResolveError {
+    #[error("No credentials found for profile \"{0}\".")]
+    NoCredentialsForProfile(String),
+    #[error("The OAuth token of {0} has expired and must be refreshed first.")]
+    NeedsRefresh(String),
+    #[error(
+        "No API key found for provider \"openai\". You are authenticated with OpenAI Codex OAuth. Use openai-codex/gpt-5.2 (ChatGPT OAuth) or set OPENAI_API_KEY for openai/gpt-5.2."
+    )]
+    OpenAiCodexHint,
+    #[error("No API key found for provider \"{0}\".")]
+    NoKey(String),
+}
+
+/// What one profile yields at `now`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProfileKey {
+    Usable(Secret),
+    /// An oauth login whose access token has expired.
+    Expired,
+    Unusable,
+}
+
+/// `resolveApiKeyForProfile`, without the refresh.
+pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
+    let Some(profile) = loaded.store.profile(profile_id) else { return ProfileKey::Unusable };
+    let cred = &profile.credential;
+    if let Some(cfg) = loaded.config.config.auth.profiles.get(profile_id) {
+        if cfg.provider.as_deref().is_some_and(|p| normalize(p) != normalize(cred.provider())) {
+            return ProfileKey::Unusable;
+        }
+        if cfg.mode.is_some_and(|m| !is_mode_compatible(m, cred.kind())) {
+            return ProfileKey::Unusable;
+        }
+    }
+    let now = loaded.now as f64;
+    match cred {
+        Credential::ApiKey(k) => k.key.clone().filter(|k| !k.is_blank()).map_or(ProfileKey::Unusable, ProfileKey::Usable),
+        Credential::Token(t) => {
+            let Some(token) = t.token.as_ref().map(|s| s.expose().trim()).filter(|s| !s.is_empty()) else {
+                return ProfileKey::Unusable;
+            };
+            if t.expires.as_ref().is_some_and(|e| e.is_meaningful() && now >= e.ms()) {
+                return ProfileKey::Unusable;
+            }
+            ProfileKey::Usable(Secret::new(token))
+        }
+        Credential::OAuth(o) => match &o.expires {
+            Some(e) if e.is_meaningful() && now < e.ms() => oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable),
+            _ => ProfileKey::Expired,
+        },
+    }
+}
+
+/// The key handed to the model client: the access token, or for the Google
+/// Cloud Code providers `{"token", "projectId"}` as JSON (A22).
+pub fn oauth_api_key(o: &OAuth) -> Option<Secret> {
+    let access = o.access.as_ref().filter(|a| !a.is_blank())?;
+    match normalize(&o.provider).as_str() {
+        "google-gemini-cli" | "google-antigravity" => {
+            let doc = serde_json::json!({ "token": access.expose(), "projectId": o.project_id });
+            Some(Secret::new(doc.to_string()))
+        }
+        _ => Some(access.clone()),
+    }
+}
+
+/// `resolveApiKeyForProvider`: an explicit profile, else the order, else
+/// the environment, else the config's key.
+pub fn resolve_key(loaded: &Loaded, provider: &str, profile: Option<&str>) -> Result<ResolvedKey, ResolveError> {
+    let from_profile = |id: &str, key: Secret| ResolvedKey {
+        key,
+        source: format!("profile:{id}"),
+        profile_id: Some(id.to_string()),
+    };
+    if let Some(id) = profile {
+        return match profile_key(loaded, id) {
+            ProfileKey::Usable(key) => Ok(from_profile(id, key)),
+            ProfileKey::Expired => Err(ResolveError::NeedsRefresh(id.to_string())),
+            ProfileKey::Unusable => Err(ResolveError::NoCredentialsForProfile(id.to_string())),
+        };
+    }
+    let mut expired = None;
+    for id in resolve_order(&loaded.config.config, &loaded.store, provider, None, loaded.now) {
+        match profile_key(loaded, &id) {
+            ProfileKey::Usable(key) => return Ok(from_profile(&id, key)),
+            ProfileKey::Expired if expired.is_none() => expired = Some(id),
+            _ => {}
+        }
+    }
+    if let Some(found) = env_key(provider, &loaded.env, &[], loaded.gcloud_adc) {
+        return Ok(ResolvedKey { key: found.value, source: found.source, profile_id: None });
+    }
+    if let Some(key) = config_key(provider, &loaded.config.config) {
+        return Ok(ResolvedKey { key, source: "models.json".into(), profile_id: None });
+    }
+    if let Some(id) = expired {
+        return Err(ResolveError::NeedsRefresh(id));
+    }
+    let p = normalize(provider);
+    if p == "openai" && loaded.store.profiles_for("openai-codex").next().is_some() {
+        return Err(ResolveError::OpenAiCodexHint);
+    }
+    Err(ResolveError::NoKey(p))
+}

@@ -1,0 +1,224 @@
+//! `clawdbot models auth ...`: add and paste credentials, run Claude Code's
+//! setup-token, manage the order, print the key to use now.
+//!
+//! Tokens are read from standard input (a prompt on a terminal), never from
+//! argv, where `ps` would show them.
+
+use super::order::{self, OrderCommand};
+use super::{CmdResult, exit, refuse, usage};
+use crate::host::{NativeWorld, current_env, now};
+use crate::persist::update_store;
+use crate::world::fsio;
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
+use clawdbot_auth_core::load::{Loaded, load};
+use clawdbot_auth_core::provider::normalize;
+use clawdbot_auth_core::secret::Secret;
+use clawdbot_auth_core::setup_token::clean_pasted_token;
+use clawdbot_auth_core::store::{Credential, CredentialType, Profile, Token};
+use clawdbot_auth_core::time::Expiry;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+#[derive(Args, Debug)]
+pub struct AuthArgs {
+    #[command(subcommand)]
+    pub command: AuthCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuthCommand {
+    /// Interactively add a credential (asks for provider, id and expiry).
+    Add,
+    /// Store a token read from standard input as a `token` profile.
+    PasteToken(PasteArgs),
+    /// Run `claude setup-token` and require the synced anthropic:claude-cli profile.
+    SetupToken(SetupArgs),
+    /// The per-agent profile order.
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// Print the key a client should use now (for scripts and apiKeyHelper).
+    Token(TokenArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PasteArgs {
+    #[arg(long)]
+    pub provider: String,
+    /// Profile id (default: <provider>:manual).
+    #[arg(long)]
+    pub profile_id: Option<String>,
+    /// When the token expires, from now (e.g. 365d, 12h; a bare number is days).
+    #[arg(long, value_name = "DURATION")]
+    pub expires_in: Option<String>,
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SetupArgs {
+    #[arg(long, default_value = "anthropic")]
+    pub provider: String,
+    /// Do not ask before running `claude setup-token`.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    #[arg(long)]
+    pub provider: String,
+    /// Use exactly this profile (no fallback to other profiles or the env).
+    #[arg(long)]
+    pub profile: Option<String>,
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+}
+
+pub fn run(args: AuthArgs) -> CmdResult {
+    match args.command {
+        AuthCommand::Add => add(),
+        AuthCommand::PasteToken(a) => paste_token(&a, None),
+        AuthCommand::SetupToken(a) => setup_token(&a),
+        AuthCommand::Order(cmd) => order::run(cmd),
+        AuthCommand::Token(a) => token(&a),
+    }
+}
+
+/// Reads one secret: a prompt on a terminal, else all of standard input.
+fn read_secret(prompt: &str) -> Result<String, super::Failure> {
+    let stdin = std::io::stdin();
+    let mut text = String::new();
+    if stdin.is_terminal() {
+        eprint!("{prompt}: ");
+        let _ = std::io::stderr().flush();
+        stdin.lock().read_line(&mut text).context("reading the token")?;
+    } else {
+        std::io::Read::read_to_string(&mut stdin.lock(), &mut text).context("reading the token from stdin")?;
+    }
+    Ok(text)
+}
+
+fn ask(prompt: &str, default: &str) -> Result<String, super::Failure> {
+    eprint!("{prompt} [{default}]: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading an answer")?;
+    let line = line.trim();
+    Ok(if line.is_empty() { default.to_string() } else { line.to_string() })
+}
+
+fn add() -> CmdResult {
+    if !std::io::stdin().is_terminal() {
+        return Err(usage("`models auth add` is interactive; use `models auth paste-token` from scripts."));
+    }
+    let provider = normalize(&ask("Provider", "anthropic")?);
+    let profile_id = ask("Profile id", &format!("{provider}:manual"))?;
+    let expires = match ask("Does this token expire? (y/N)", "n")?.to_lowercase().as_str() {
+        "y" | "yes" => Some(ask("Expires in", "365d")?),
+        _ => None,
+    };
+    paste_token(&PasteArgs { provider, profile_id: Some(profile_id), expires_in: expires, agent: None }, None)
+}
+
+fn paste_token(args: &PasteArgs, given: Option<String>) -> CmdResult {
+    let provider = normalize(&args.provider);
+    if provider.is_empty() {
+        return Err(usage("--provider must not be empty"));
+    }
+    let profile_id = args.profile_id.clone().unwrap_or_else(|| format!("{provider}:manual"));
+    let expires_ms = match &args.expires_in {
+        Some(raw) => Some(parse_duration(raw, DurationUnit::D).map_err(|e| usage(format!("--expires-in: {e}")))?),
+        None => None,
+    };
+    let raw = match given {
+        Some(t) => t,
+        None => read_secret(&format!("Paste token for {provider}"))?,
+    };
+    let token = clean_pasted_token(&raw).map_err(|e| refuse(e.to_string()))?;
+    let env = current_env();
+    let now = now(&env);
+    let world = NativeWorld::new(&env, false);
+    let credential = Credential::Token(Token {
+        provider: provider.clone(),
+        token: Some(Secret::new(token)),
+        expires: expires_ms.map(|ms| Expiry::from_millis(now.saturating_add(ms))),
+        email: None,
+    });
+    update_store(&world, &env, now, args.agent.as_deref(), |store, _| {
+        store.profiles.insert(profile_id.clone(), Profile::new(credential));
+        Ok(())
+    })?;
+    let loaded = load(&world, &env, now, args.agent.as_deref());
+    write_config_mode(&loaded, &profile_id, &provider, CredentialType::Token)?;
+    println!("Auth profile: {profile_id} ({provider}/token)");
+    Ok(exit::OK)
+}
+
+/// Records the profile's mode in clawdbot.json (§2.11), keeping every other key.
+fn write_config_mode(loaded: &Loaded, id: &str, provider: &str, mode: CredentialType) -> Result<(), super::Failure> {
+    if loaded.config.unreadable {
+        return Err(refuse(format!(
+            "{} cannot be read, so the profile's mode was not recorded there; fix the file and run this again",
+            loaded.locations.config
+        )));
+    }
+    let mut raw = loaded.config.raw.clone().unwrap_or_else(|| serde_json::json!({}));
+    let before = raw.clone();
+    clawdbot_auth_core::repair::apply_auth_profile_config(&mut raw, id, provider, mode, None)
+        .map_err(|e| refuse(e.to_string()))?;
+    if raw != before {
+        let text = serde_json::to_string_pretty(&raw).context("encoding the config")? + "\n";
+        fsio::write_atomic(Path::new(&loaded.locations.config), text.as_bytes())
+            .with_context(|| format!("writing {}", loaded.locations.config))?;
+        println!("Updated {}", loaded.env.shorten(&loaded.locations.config));
+    }
+    Ok(())
+}
+
+fn setup_token(args: &SetupArgs) -> CmdResult {
+    if normalize(&args.provider) != "anthropic" {
+        return Err(refuse("Only --provider anthropic is supported for setup-token (uses `claude setup-token`)."));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(refuse("setup-token requires an interactive TTY."));
+    }
+    if !args.yes && !matches!(ask("Run `claude setup-token` now? (Y/n)", "y")?.to_lowercase().as_str(), "y" | "yes") {
+        return Ok(exit::OK);
+    }
+    let status = std::process::Command::new("claude").arg("setup-token").status().context("running `claude`")?;
+    if !status.success() {
+        return Err(refuse(format!("claude setup-token failed (exit {})", status.code().unwrap_or(-1))));
+    }
+    let env = current_env();
+    let now = now(&env);
+    let world = NativeWorld::new(&env, true);
+    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, None);
+    super::output::notices(&loaded, save_error.as_deref());
+    if !loaded.store.profiles.contains_key("anthropic:claude-cli") {
+        return Err(refuse(
+            "No Claude CLI credentials found after setup-token. Expected auth profile anthropic:claude-cli.",
+        ));
+    }
+    // `oauth` accepts a stored token too, so the mode never filters the
+    // refreshable login out (the reference's #855).
+    write_config_mode(&loaded, "anthropic:claude-cli", "anthropic", CredentialType::OAuth)?;
+    println!("Auth profile: anthropic:claude-cli (anthropic/oauth)");
+    Ok(exit::OK)
+}
+
+fn token(args: &TokenArgs) -> CmdResult {
+    let env = current_env();
+    let now = now(&env);
+    let world = NativeWorld::new(&env, true);
+    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, args.agent.as_deref());
+    if let Some(e) = save_error {
+        eprintln!("warning: {e}");
+    }
+    let resolved = clawdbot_auth_core::resolve::resolve_key(&loaded, &args.provider, args.profile.as_deref())
+        .map_err(|e| refuse(e.to_string()))?;
+    eprintln!("source: {}", resolved.source);
+    println!("{}", resolved.key.expose());
+    Ok(exit::OK)
+}

@@ -1,0 +1,120 @@
+//! The `clawdbot` command line: parse, gather inputs, call the core, apply
+//! its effects, print. `anyhow` lives here and nowhere deeper.
+
+mod auth;
+mod doctor;
+mod order;
+mod output;
+mod status;
+
+use clap::{Args, Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit codes, documented in docs/cli.md. `--check` owns 0/1/2; a failure
+/// to run uses 3, so monitoring can tell "expired" from "could not run".
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// `--check`: expired, missing or unreadable. Doctor: a human must act.
+    /// Other commands: the request was refused (unknown profile, bad token).
+    pub const ACTION: u8 = 1;
+    /// `--check`: something expires within the warning window.
+    pub const EXPIRING: u8 = 2;
+    /// The command could not run (I/O error, store locked, network).
+    pub const ERROR: u8 = 3;
+    /// The command line itself is wrong.
+    pub const USAGE: u8 = 64;
+}
+
+/// An error that carries its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure { code: exit::ERROR, error: e.into() }
+    }
+}
+
+pub fn refuse(message: impl Into<String>) -> Failure {
+    Failure { code: exit::ACTION, error: anyhow::anyhow!(message.into()) }
+}
+
+pub fn usage(message: impl Into<String>) -> Failure {
+    Failure { code: exit::USAGE, error: anyhow::anyhow!(message.into()) }
+}
+
+pub type CmdResult = Result<u8, Failure>;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "clawdbot",
+    version,
+    about = "Model credentials on a Clawdbot gateway host: status, checks, repair.",
+    long_about = "Model credentials on a Clawdbot gateway host.\n\n\
+        Reads every agent's auth-profiles.json, syncs in the logins Claude Code and Codex CLI \
+        already have, and tells what is ok, expiring or expired.\n\n\
+        Exit codes: 0 ok; 1 action needed (expired, missing, unreadable, refused); \
+        2 expiring (with --check); 3 could not run; 64 usage error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Model auth status and profile management.
+    Models(ModelsArgs),
+    /// Find and repair credential problems (sync, migration, permissions).
+    Doctor(doctor::DoctorArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub command: Option<ModelsCommand>,
+    /// With no subcommand: print the status as JSON.
+    #[arg(long)]
+    pub status_json: bool,
+    /// With no subcommand: print only the resolved default model.
+    #[arg(long)]
+    pub status_plain: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelsCommand {
+    /// Which credentials are ok, expiring, expired or missing.
+    Status(status::StatusArgs),
+    /// Add, paste, order and print credentials.
+    Auth(auth::AuthArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    let result = match cli.command {
+        Command::Models(m) => match m.command {
+            Some(ModelsCommand::Status(args)) => status::run(&args),
+            Some(ModelsCommand::Auth(args)) => auth::run(args),
+            None => status::run(&status::StatusArgs::bare(m.status_json, m.status_plain)),
+        },
+        Command::Doctor(args) => doctor::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            let text = format!("{:#}", f.error);
+            eprintln!("error: {}", clawdbot_auth_core::escape::escape_control(&text));
+            ExitCode::from(f.code)
+        }
+    }
+}

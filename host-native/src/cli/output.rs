@@ -1,0 +1,30 @@
+//! Where text goes: reports to stdout, notices and diagnostics to stderr,
+//! colours only on a terminal and never with `NO_COLOR`.
+
+use clawdbot_auth_core::diag::Severity;
+use clawdbot_auth_core::escape::escape_control;
+use clawdbot_auth_core::load::Loaded;
+use clawdbot_auth_core::paths::Env;
+use std::io::IsTerminal;
+
+pub fn color_stdout(env: &Env) -> bool {
+    !env.is_set("NO_COLOR") && env.get("TERM") != Some("dumb") && std::io::stdout().is_terminal()
+}
+
+/// Notices of what the load changed, and its diagnostics, on stderr.
+pub fn notices(loaded: &Loaded, save_error: Option<&str>) {
+    for change in &loaded.changes {
+        eprintln!("{}", escape_control(&change.to_string()));
+    }
+    for d in &loaded.diagnostics {
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "note",
+        };
+        eprintln!("{level}: {}", escape_control(&d.to_string()));
+    }
+    if let Some(e) = save_error {
+        eprintln!("warning: {}", escape_control(e));
+    }
+}

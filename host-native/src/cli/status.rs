@@ -1,0 +1,65 @@
+//! `clawdbot models status`: reads, syncs, reports. Never refreshes, never
+//! touches the network (the reference's text mode did both).
+
+use super::{CmdResult, exit, output, usage};
+use crate::host::{NativeWorld, current_env, now};
+use crate::persist::load_and_persist;
+use clap::Args;
+use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
+use clawdbot_auth_core::report::{self, CheckCode, ReportOptions, TextStyle};
+
+#[derive(Args, Debug, Default)]
+pub struct StatusArgs {
+    /// Print the status as one JSON document (the reference's schema).
+    #[arg(long)]
+    pub json: bool,
+    /// Print only the resolved default model.
+    #[arg(long)]
+    pub plain: bool,
+    /// Exit 1 if anything is expired, missing or unreadable, 2 if expiring, else 0.
+    #[arg(long)]
+    pub check: bool,
+    /// The agent whose store to read (default: the configured default agent).
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+    /// How soon an expiry counts as "expiring" (e.g. 24h, 90m, 2d).
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub warn_within: String,
+}
+
+impl StatusArgs {
+    pub fn bare(json: bool, plain: bool) -> Self {
+        StatusArgs { json, plain, warn_within: "24h".into(), ..StatusArgs::default() }
+    }
+}
+
+pub fn run(args: &StatusArgs) -> CmdResult {
+    if args.json && args.plain {
+        return Err(usage("Choose either --json or --plain, not both."));
+    }
+    let warn_after_ms =
+        parse_duration(&args.warn_within, DurationUnit::H).map_err(|e| usage(format!("--warn-within: {e}")))?;
+    let env = current_env();
+    let now = now(&env);
+    let world = NativeWorld::new(&env, true);
+    let (loaded, save_error) = load_and_persist(&world, &env, now, args.agent.as_deref());
+    output::notices(&loaded, save_error.as_deref());
+    let options = ReportOptions { warn_after_ms, ..ReportOptions::default() };
+    let report = report::build(&loaded, &options);
+    if args.json {
+        println!("{}", report.to_json());
+    } else if args.plain {
+        println!("{}", report.resolved_default);
+    } else {
+        let style = TextStyle { color: output::color_stdout(&env) };
+        print!("{}", report::render_text(&report, &env, style));
+    }
+    if !args.check {
+        return Ok(exit::OK);
+    }
+    Ok(match report::check_code(&report, &loaded) {
+        CheckCode::Ok => exit::OK,
+        CheckCode::Action => exit::ACTION,
+        CheckCode::Expiring => exit::EXPIRING,
+    })
+}

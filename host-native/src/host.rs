@@ -1,0 +1,87 @@
+//! The native host's side of the core's `World`: the real disk, the
+//! environment, the clock and (on macOS, or when asked) the Keychain.
+
+use crate::world::fsio;
+use crate::world::keychain::{self, KeychainRead};
+use clawdbot_auth_core::paths::Env;
+use clawdbot_auth_core::time::Millis;
+use clawdbot_auth_core::world::{FileRead, World};
+use std::path::Path;
+use std::time::Duration;
+
+/// How long `security` may take before it is killed (spec A15).
+const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct NativeWorld {
+    env: Env,
+    keychain: bool,
+}
+
+impl NativeWorld {
+    /// `allow_keychain` is the caller's permission (commands that must not
+    /// prompt pass false); the platform and `CLAWDBOT_KEYCHAIN` decide the rest.
+    pub fn new(env: &Env, allow_keychain: bool) -> Self {
+        NativeWorld { env: env.clone(), keychain: allow_keychain && keychain_enabled(env) }
+    }
+}
+
+/// On macOS the Keychain is read unless `CLAWDBOT_KEYCHAIN=off`; elsewhere
+/// only when `CLAWDBOT_KEYCHAIN=security` (for tests with a fake `security`).
+pub fn keychain_enabled(env: &Env) -> bool {
+    match env.get("CLAWDBOT_KEYCHAIN") {
+        Some("off") => false,
+        Some("security") => true,
+        _ => cfg!(target_os = "macos"),
+    }
+}
+
+impl World for NativeWorld {
+    fn read(&self, path: &str) -> FileRead {
+        convert(fsio::read_file(Path::new(path)))
+    }
+
+    fn claude_keychain(&self) -> Option<FileRead> {
+        if !self.keychain {
+            return None;
+        }
+        let bin = keychain::security_binary(self.env.vars.get("PATH").map(String::as_str));
+        let service = keychain::claude_service_name(&self.env);
+        let account = keychain::claude_account(&self.env);
+        match keychain::read_generic_password(&bin, &service, &account, KEYCHAIN_TIMEOUT) {
+            KeychainRead::Found(secret) => Some(FileRead::text(secret.expose())),
+            KeychainRead::NotFound => None,
+            KeychainRead::Locked => Some(FileRead::Unreadable("the login keychain is locked".into())),
+            KeychainRead::Failed { reason } => Some(FileRead::Unreadable(reason)),
+            KeychainRead::TimedOut => Some(FileRead::Unreadable("`security` timed out".into())),
+        }
+    }
+}
+
+pub fn convert(read: fsio::FileRead) -> FileRead {
+    match read {
+        fsio::FileRead::Absent => FileRead::Absent,
+        fsio::FileRead::Present { bytes, mtime_ms } => FileRead::Present { bytes, mtime_ms: Some(mtime_ms) },
+        fsio::FileRead::Unreadable { reason } => FileRead::Unreadable(reason),
+    }
+}
+
+/// The process environment as the core's `Env`.
+pub fn current_env() -> Env {
+    let vars = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
+    let home = std::env::var("HOME")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .or_else(|| dirs::home_dir().map(|h| h.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "/".to_string());
+    let cwd = std::env::current_dir().ok().map(|d| d.to_string_lossy().into_owned());
+    Env { vars, home, cwd }
+}
+
+/// Now, in ms. `CLAWDBOT_NOW_MS` pins it: a testing aid, like
+/// `SOURCE_DATE_EPOCH`, documented in docs/environment.md.
+pub fn now(env: &Env) -> Millis {
+    if let Some(pinned) = env.get("CLAWDBOT_NOW_MS").and_then(|v| v.parse::<i64>().ok()) {
+        return pinned;
+    }
+    chrono::Utc::now().timestamp_millis()
+}

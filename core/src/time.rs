@@ -67,6 +67,20 @@ pub fn ms_value(ms: f64) -> Value {
     Value::Number(number_from_ms(ms))
 }
 
+/// Serialises milliseconds as JavaScript would print them: `1767225600000`,
+/// not serde's `1767225600000.0`.
+pub fn ser_ms<S: serde::Serializer>(ms: &f64, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&number_from_ms(*ms), s)
+}
+
+/// [`ser_ms`] for optional fields (used with `skip_serializing_if`).
+pub fn ser_opt_ms<S: serde::Serializer>(ms: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match ms {
+        Some(ms) => ser_ms(ms, s),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,19 +98,5 @@ mod tests {
         assert!(!Expiry::from_millis(0).is_meaningful());
         assert!(!Expiry::from_millis(-5).is_meaningful());
         assert!(Expiry::from_millis(1).is_meaningful());
-    }
-}
-
-/// Serialises milliseconds as JavaScript would print them: `1767225600000`,
-/// not serde's `1767225600000.0`.
-pub fn ser_ms<S: serde::Serializer>(ms: &f64, s: S) -> Result<S::Ok, S::Error> {
-    serde::Serialize::serialize(&number_from_ms(*ms), s)
-}
-
-/// [`ser_ms`] for optional fields (used with `skip_serializing_if`).
-pub fn ser_opt_ms<S: serde::Serializer>(ms: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
-    match ms {
-        Some(ms) => ser_ms(ms, s),
-        None => s.serialize_none(),
     }
 }

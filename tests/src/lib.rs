@@ -145,7 +145,7 @@ pub fn check(vector: &Vector, out: &Outcome) -> Vec<String> {
                 if k == "remaining" {
                     let rem = entry.get("remainingMs").and_then(Value::as_f64);
                     let text = clawdbot_auth_core::remaining::format_remaining_short(rem);
-                    if Value::from(text.clone()) != *v {
+                    if v.as_str() != Some(text.as_str()) {
                         mismatch(format!("profiles.{id}.remaining: want {v}, got {text}"));
                     }
                 } else if !json_eq(entry.get(k), v) {

@@ -97,7 +97,7 @@ pub fn read(bytes: &[u8], origin: &str) -> ClaudeRead {
 pub fn decode_keychain_output(stdout: &str) -> String {
     let trimmed = stdout.trim();
     let looks_hex = trimmed.len() >= 2
-        && trimmed.len() % 2 == 0
+        && trimmed.len().is_multiple_of(2)
         && trimmed.starts_with("7b")
         && trimmed.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if looks_hex {

@@ -40,7 +40,7 @@ pub fn read(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> C
     };
     let string_field = |name: &str| match tokens.get(name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) | None | Some(Value::Null) => Err(format!("is missing")),
+        Some(Value::String(_)) | None | Some(Value::Null) => Err("is missing".to_string()),
         Some(other) => Err(format!("is {}, expected a string", kind_of(other))),
     };
     let access = match string_field("access_token") {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The project's one test command (README): installs what it needs, then runs
+# every check CI runs. Idempotent; quick when everything is already present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain components"
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+
+step "format"
+cargo fmt --all -- --check
+
+step "the core builds for wasm32 (no I/O can sneak in)"
+cargo build -q -p clawdbot-auth-core --target wasm32-unknown-unknown
+
+step "clippy, purity rules on"
+cargo clippy -q -p clawdbot-auth-core -p clawdbot -p clawdbot-conformance --all-targets -- -D warnings
+
+if [ -x scripts/build-wasm.sh ] || [ -f scripts/build-wasm.sh ]; then
+  step "wasm artefacts (dist/)"
+  bash scripts/build-wasm.sh
+fi
+
+step "cargo test (core, CLI, conformance)"
+cargo test -p clawdbot-auth-core -p clawdbot -p clawdbot-conformance
+
+if [ -f scripts/test-wasm.sh ]; then
+  step "wasm: Node and browser tests"
+  SKIP_CARGO_SANDBOX_TEST=1 bash scripts/test-wasm.sh
+fi
+
+step "all tests passed"

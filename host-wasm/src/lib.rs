@@ -1,1 +1,41 @@
 //! The auth core for JavaScript.
+//!
+//! A thin wasm-bindgen layer over [`clawdbot_auth_core::envelope::handle`]:
+//! JavaScript passes one JSON request document (file contents, `now`, the
+//! environment it chose to expose) and gets one JSON response document back.
+//! No rule lives here; the browser panel and Node call exactly the code the
+//! CLI runs.
+
+use wasm_bindgen::prelude::*;
+
+/// Handles one envelope request (`{"op": "status" | "renderText" |
+/// "doctorPreview" | "setOrder", ...}`) and returns the response JSON.
+///
+/// Never throws: malformed requests come back as `{"error": "..."}`.
+#[wasm_bindgen]
+pub fn handle(request_json: &str) -> String {
+    clawdbot_auth_core::envelope::handle(request_json)
+}
+
+/// The version of this package (the workspace version), for display and for
+/// checking that the page loaded the module it expects.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delegates_to_the_core_envelope() {
+        let request = r#"{"op":"status","now":0,"env":{},"home":{}}"#;
+        assert_eq!(handle(request), clawdbot_auth_core::envelope::handle(request));
+    }
+
+    #[test]
+    fn version_is_the_package_version() {
+        assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+    }
+}

@@ -1,0 +1,141 @@
+//! The sandboxed core (`dist/sandbox/clawdbot-auth.wasm`, built by
+//! `scripts/build-wasm.sh`) under wasmtime must be import-free and answer
+//! every envelope request exactly as the native core does, byte for byte.
+//!
+//! `CLAWDBOT_SANDBOX_WASM` points the tests at another module file.
+
+#[path = "sandbox/homes.rs"]
+mod homes;
+#[path = "sandbox/module.rs"]
+mod module;
+#[path = "sandbox/vectors.rs"]
+mod vectors;
+
+use std::cell::{Cell, RefCell};
+
+use clawdbot_auth_core::envelope;
+use proptest::prelude::{Just, prop_oneof};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use wasmtime::ExternType;
+
+use module::Sandbox;
+
+#[test]
+fn module_has_no_imports_and_exports_the_abi() {
+    let (_, module) = module::compiled();
+    let imports: Vec<String> = module.imports().map(|i| format!("{}::{}", i.module(), i.name())).collect();
+    assert_eq!(module.imports().len(), 0, "the sandbox must import nothing, found {imports:?}");
+
+    let export = |name: &str| module.get_export(name).unwrap_or_else(|| panic!("missing export `{name}`"));
+    assert!(matches!(export("memory"), ExternType::Memory(_)), "`memory` is a memory");
+    for name in ["alloc", "dealloc", "handle"] {
+        assert!(matches!(export(name), ExternType::Func(_)), "`{name}` is a function");
+    }
+    // The typed signatures are checked when a Sandbox binds them.
+    let _ = Sandbox::new();
+}
+
+#[test]
+fn every_vector_gets_the_native_response() {
+    let files = vectors::case_files();
+    assert!(!files.is_empty(), "no vectors in {}", vectors::folder().display());
+    let mut sandbox = Sandbox::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let vector: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let request = vectors::status_request(&vector).to_string();
+        let native = envelope::handle(&request);
+        let sandboxed = sandbox.handle(&request).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_eq!(sandboxed, native, "{}: sandbox and native responses differ", file.display());
+    }
+}
+
+#[test]
+fn other_ops_and_bad_requests_get_the_native_response() {
+    let mut sandbox = Sandbox::new();
+    let requests = [
+        String::new(),
+        "not json".to_string(),
+        "{}".to_string(),
+        r#"{"op":"nope"}"#.to_string(),
+        r#"{"op":"status"}"#.to_string(),
+        r#"{"op":"renderText","now":1767225600000,"env":{},"home":{}}"#.to_string(),
+        r#"{"op":"doctorPreview","now":1767225600000,"env":{},"home":{}}"#.to_string(),
+        r#"{"op":"setOrder","now":1767225600000,"env":{},"home":{},"provider":"anthropic","order":["anthropic:a"]}"#
+            .to_string(),
+        "\u{feff}{\"op\":\"status\",\"now\":-1,\"env\":{},\"home\":{}}".to_string(),
+    ];
+    for request in &requests {
+        assert_eq!(sandbox.handle(request).expect("no trap"), envelope::handle(request), "request {request:?}");
+    }
+}
+
+#[test]
+fn generated_homes_get_the_native_response() {
+    // The nested strategies' value trees are deep; in a debug build they need
+    // more than the test thread's default 2 MiB of stack.
+    let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(differential_property).expect("spawn");
+    if let Err(panic) = worker.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn differential_property() {
+    let config = Config { cases: 1000, failure_persistence: None, max_shrink_iters: 256, ..Config::default() };
+    let mut runner = TestRunner::new(config);
+    // One instance for every case: this also checks that the module's
+    // allocator holds up over many calls. (`run` takes a `Fn`.)
+    let sandbox = RefCell::new(Sandbox::new());
+    let answered = Cell::new(0usize);
+    // The same home must also render and preview the same way.
+    let op = prop_oneof![3 => Just("status"), 1 => Just("renderText"), 1 => Just("doctorPreview")];
+    let result = runner.run(&(homes::status_request(), op), |(mut request, op)| {
+        request["op"] = serde_json::Value::String(op.to_string());
+        let request = request.to_string();
+        let native = envelope::handle(&request);
+        let sandboxed = sandbox.borrow_mut().handle(&request).map_err(TestCaseError::fail)?;
+        if !native.starts_with(r#"{"error""#) {
+            answered.set(answered.get() + 1);
+        }
+        if sandboxed != native {
+            return Err(TestCaseError::fail(format!(
+                "responses differ\nrequest:   {request}\nnative:    {native}\nsandboxed: {sandboxed}"
+            )));
+        }
+        Ok(())
+    });
+    if let Err(error) = result {
+        panic!("{error}");
+    }
+    // Guard against a generator that only ever produces rejected requests.
+    assert!(answered.get() >= 500, "only {} of 1000 generated requests got a report", answered.get());
+}
+
+#[test]
+fn memory_does_not_grow_across_calls() {
+    let mut sandbox = Sandbox::new();
+    let files = vectors::case_files();
+    let requests: Vec<String> = files
+        .iter()
+        .map(|file| {
+            let vector: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(file).expect("read vector")).expect("vector JSON");
+            vectors::status_request(&vector).to_string()
+        })
+        .collect();
+    let call = |sandbox: &mut Sandbox, i: usize| sandbox.handle(&requests[i % requests.len()]).expect("no trap");
+
+    // Warm up: let the allocator reach its working set.
+    for i in 0..100 {
+        call(&mut sandbox, i);
+    }
+    let before = sandbox.memory_bytes();
+    for i in 0..1000 {
+        call(&mut sandbox, i);
+    }
+    let after = sandbox.memory_bytes();
+    // If results or requests leaked, 1000 calls of a few KiB each would add
+    // megabytes; allow one 64 KiB page of allocator slack.
+    assert!(after <= before + 65_536, "linear memory grew from {before} to {after} bytes over 1000 calls");
+}

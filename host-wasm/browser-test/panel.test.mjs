@@ -1,0 +1,392 @@
+// The admin panel (dist/web, built by scripts/build-wasm.sh) in headless
+// Chromium: the shared vectors' files are picked through the file inputs
+// and the page must show what each vector expects; then a reorder and
+// download round trip, a live countdown, the page opened from file://, and
+// no console errors or requests leaving the page's own origin.
+//
+// Run: (cd host-wasm/browser-test && npm ci && node --test panel.test.mjs)
+// CHROMIUM overrides the browser (default /usr/bin/chromium).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const webDir = join(root, 'dist/web');
+const vectorsDir = resolve(root, '../shared/vectors');
+const screenshotPath = join(root, 'target/panel.png');
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+/** Which file input takes which home file. */
+const INPUT_FOR_PATH = {
+  '.clawdbot/agents/main/agent/auth-profiles.json': 'store',
+  '.claude/.credentials.json': 'claude',
+  '.codex/auth.json': 'codex',
+  '.clawdbot/clawdbot.json': 'config',
+};
+/** Keys whose values are secrets in the credential formats. */
+const SECRET_KEYS = new Set(['key', 'token', 'access', 'refresh', 'accessToken', 'refreshToken', 'access_token', 'refresh_token', 'id_token']);
+
+let server;
+let context;
+let page;
+let origin;
+let scratch;
+const problems = []; // console errors, page errors, foreign requests
+
+function readVector(name) {
+  return JSON.parse(readFileSync(join(vectorsDir, name), 'utf8'));
+}
+
+/** A free TCP port on the loopback interface. */
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitForServer(url, child) {
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`http.server exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within 15 s`);
+}
+
+before(async () => {
+  if (!existsSync(join(webDir, 'index.html')) || !existsSync(join(webDir, 'clawdbot_auth_wasm_bg.wasm'))) {
+    throw new Error(`${webDir} is incomplete: run scripts/build-wasm.sh first`);
+  }
+  if (!existsSync(executablePath)) {
+    throw new Error(`${executablePath} is missing: apt-get install -y chromium (or set CHROMIUM)`);
+  }
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', webDir], {
+    stdio: 'ignore',
+  });
+  await waitForServer(`${origin}/index.html`, server);
+
+  scratch = await mkdtemp(join(tmpdir(), 'clawdbot-panel-'));
+  context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
+    executablePath,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 1000 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  watch(page, origin);
+  await page.clock.setFixedTime(readVector('08-mixed-providers.json').now);
+  await page.goto(`${origin}/index.html`);
+  await waitReady(page);
+});
+
+after(async () => {
+  await context?.close();
+  server?.kill();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+/** Records console errors, uncaught errors and requests to other origins. */
+function watch(target, allowedOrigin) {
+  target.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  target.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  target.on('request', (request) => {
+    const url = new URL(request.url());
+    const local = url.origin === allowedOrigin || ['blob:', 'data:', 'file:'].includes(url.protocol);
+    if (!local) problems.push(`request left the page: ${request.url()}`);
+  });
+}
+
+function assertNoProblems() {
+  assert.deepEqual(problems, [], 'console errors or foreign requests');
+}
+
+async function waitReady(target) {
+  await target.waitForFunction(() => document.body.dataset.ready !== undefined, null, { timeout: 20000 });
+  const ready = await target.evaluate(() => document.body.dataset.ready);
+  const error = await target.locator('#load-error').textContent();
+  assert.equal(ready, '1', `the page did not initialise: ${error}`);
+}
+
+/** Writes a vector's home files to disk under their own names. */
+async function writeHome(vector) {
+  const dir = join(scratch, 'homes', vector.name);
+  await mkdir(dir, { recursive: true });
+  const files = [];
+  for (const [path, content] of Object.entries(vector.home)) {
+    const text = typeof content?.$text === 'string' ? content.$text : JSON.stringify(content, null, 2);
+    const file = join(dir, basename(path));
+    await writeFile(file, text);
+    files.push({ kind: INPUT_FOR_PATH[path], file });
+  }
+  return files;
+}
+
+/** Forgets every file, pins the clock to the vector's and picks its files. */
+async function loadVector(target, vector) {
+  await target.click('#clear-files');
+  await target.clock.setFixedTime(vector.now);
+  for (const { kind, file } of await writeHome(vector)) {
+    await target.setInputFiles(`#file-${kind}`, file);
+    await target.waitForFunction((k) => document.getElementById(`file-${k}-state`).textContent.startsWith('Loaded'), kind);
+  }
+}
+
+/** What the page shows, read from the DOM. */
+function readPanel(target) {
+  return target.evaluate(() => {
+    const rows = (selector) => Array.from(document.querySelectorAll(selector));
+    return {
+      check: document.getElementById('check-result').dataset.check,
+      checkCode: document.getElementById('check-code').textContent,
+      checkText: document.getElementById('check-text').textContent,
+      profiles: rows('#profiles tbody tr').map((tr) => ({
+        id: tr.dataset.profileId,
+        status: tr.dataset.status,
+        label: tr.querySelector('th').textContent,
+        badge: tr.querySelector('.badge').textContent.trim(),
+        remaining: tr.querySelector('.remaining-short')?.textContent,
+      })),
+      providers: rows('#providers tbody tr').map((tr) => ({
+        provider: tr.dataset.provider,
+        status: tr.dataset.status,
+        badge: tr.querySelector('.badge').textContent.trim(),
+      })),
+      missing: rows('#missing li').map((li) => li.dataset.provider),
+      cooldowns: rows('#cooldowns tbody tr').map((tr) => ({ id: tr.dataset.profileId, text: tr.textContent })),
+      order: Object.fromEntries(
+        rows('#order .order-group').map((g) => [
+          g.dataset.provider,
+          { editable: Array.from(g.querySelectorAll('li')).map((li) => li.dataset.profileId), effective: JSON.parse(g.dataset.effective) },
+        ]),
+      ),
+      diagnostics: document.getElementById('diagnostics').textContent,
+      doctor: document.getElementById('doctor').textContent,
+      text: document.body.textContent,
+    };
+  });
+}
+
+/** Every secret value in a vector's home files. */
+function secretsOf(value, found = []) {
+  if (Array.isArray(value)) value.forEach((v) => secretsOf(v, found));
+  else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (SECRET_KEYS.has(key) && typeof v === 'string') found.push(v);
+      else secretsOf(v, found);
+    }
+  }
+  return found;
+}
+
+function assertMatchesVector(panel, vector) {
+  const expect = vector.expect;
+  if ('check' in expect) {
+    assert.equal(panel.check, String(expect.check), 'check code');
+    assert.equal(panel.checkCode, String(expect.check), 'check code text');
+  }
+  if (expect.profiles) {
+    if (Object.keys(expect.profiles).length === 0) assert.deepEqual(panel.profiles, [], 'no profiles');
+    for (const [id, fields] of Object.entries(expect.profiles)) {
+      const row = panel.profiles.find((p) => p.id === id);
+      assert.ok(row, `a row for ${id}`);
+      if (fields.status) {
+        assert.equal(row.status, fields.status, `${id} status`);
+        const word = fields.status === 'missing' ? 'unknown' : fields.status;
+        assert.ok(row.badge.endsWith(word), `${id} shows "${word}" as text, got "${row.badge}"`);
+      }
+      if (fields.label) assert.equal(row.label, fields.label, `${id} label`);
+      if (fields.remaining) assert.equal(row.remaining, fields.remaining, `${id} remaining`);
+    }
+  }
+  for (const [provider, status] of Object.entries(expect.providers ?? {})) {
+    const row = panel.providers.find((p) => p.provider === provider);
+    assert.ok(row, `a row for provider ${provider}`);
+    assert.equal(row.status, status, `provider ${provider} status`);
+  }
+  if (expect.missingProvidersInUse) {
+    assert.deepEqual(panel.missing, expect.missingProvidersInUse, 'missing providers in use');
+  }
+  for (const entry of expect.unusableProfiles ?? []) {
+    const row = panel.cooldowns.find((c) => c.id === entry.profileId);
+    assert.ok(row, `${entry.profileId} listed in cooldowns`);
+    if (entry.kind) assert.ok(row.text.includes(entry.kind), `${entry.profileId} kind ${entry.kind}`);
+  }
+  for (const [provider, ids] of Object.entries(expect.order ?? {})) {
+    assert.deepEqual(panel.order[provider]?.effective, ids, `${provider} order`);
+  }
+  if (expect.diagnosticMentions) {
+    assert.ok(panel.diagnostics.includes(expect.diagnosticMentions), `a diagnostic mentions ${expect.diagnosticMentions}`);
+  }
+  for (const secret of secretsOf(vector.home)) {
+    if (secret.length >= 8) assert.ok(!panel.text.includes(secret), `the page shows a secret unmasked: ${secret.slice(0, 6)}…`);
+  }
+}
+
+/** Vectors the panel can reproduce: files it has inputs for, no environment. */
+const panelVectors = readdirSync(vectorsDir)
+  .filter((name) => name.endsWith('.json') && name !== 'units.json')
+  .sort()
+  .map(readVector)
+  .filter((v) => {
+    const paths = Object.keys(v.home ?? {});
+    return paths.length > 0 && paths.every((p) => p in INPUT_FOR_PATH) && Object.keys(v.env ?? {}).length === 0;
+  });
+
+test('the panel shows every vector it can load as the vector expects', { timeout: 120000 }, async (t) => {
+  assert.ok(panelVectors.length >= 10, `only ${panelVectors.length} vectors usable in the panel`);
+  for (const vector of panelVectors) {
+    await t.test(vector.name, async () => {
+      await loadVector(page, vector);
+      assertMatchesVector(await readPanel(page), vector);
+    });
+  }
+  assertNoProblems();
+});
+
+test('mixed providers: rows, statuses, check code, screenshot', { timeout: 60000 }, async () => {
+  const vector = readVector('08-mixed-providers.json');
+  await loadVector(page, vector);
+  const panel = await readPanel(page);
+  assert.equal(panel.check, '1');
+  assert.match(panel.checkText, /Action needed/);
+  assert.deepEqual(
+    panel.profiles.map((p) => [p.id, p.badge]),
+    [
+      ['anthropic:work', '✓ ok'],
+      ['google-antigravity:me@example.com', '✗ expired'],
+      ['openai:default', '● static'],
+    ],
+  );
+  assert.deepEqual(
+    panel.providers.map((p) => [p.provider, p.status]),
+    [
+      ['anthropic', 'ok'],
+      ['google-antigravity', 'expired'],
+      ['openai', 'static'],
+    ],
+  );
+  // The doctor preview names what a human must do about the expired profile.
+  assert.ok(panel.doctor.includes('google-antigravity:me@example.com'), 'doctor names the expired profile');
+  await mkdir(dirname(screenshotPath), { recursive: true });
+  await page.screenshot({ path: screenshotPath, fullPage: true });
+  assertNoProblems();
+});
+
+test('countdowns tick from expiresAt and the check code is announced', { timeout: 60000 }, async () => {
+  const vector = readVector('03-claude-code-expiring-3h.json');
+  await loadVector(page, vector);
+  const live = await page.locator('#check-result').getAttribute('aria-live');
+  assert.equal(live, 'polite');
+  const precise = () => page.locator('#profiles tr[data-profile-id="anthropic:claude-cli"] .remaining-precise').textContent();
+  const before = await precise();
+  await page.clock.setFixedTime(vector.now + 5000);
+  await page.waitForFunction(
+    (old) => document.querySelector('#profiles tr[data-profile-id="anthropic:claude-cli"] .remaining-precise').textContent !== old,
+    before,
+  );
+  const seconds = (text) => text.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+  assert.equal(seconds(before) - seconds(await precise()), 5, `countdown from ${before}`);
+  assertNoProblems();
+});
+
+test('reorder with the keyboard, download, and the file carries the order', { timeout: 60000 }, async () => {
+  const vector = readVector('14-cooldown-order.json');
+  await loadVector(page, vector);
+  let panel = await readPanel(page);
+  assert.deepEqual(panel.order.anthropic.editable, ['anthropic:b', 'anthropic:a']);
+  assert.equal(await page.locator('#download-store').isDisabled(), true, 'nothing to download before a change');
+
+  const up = page.getByRole('button', { name: 'Move anthropic:a up in the anthropic order' });
+  await up.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() =>
+    document.querySelector('#order .order-group[data-provider="anthropic"] li')?.dataset.profileId === 'anthropic:a',
+  );
+  panel = await readPanel(page);
+  assert.deepEqual(panel.order.anthropic.editable, ['anthropic:a', 'anthropic:b']);
+  // anthropic:a is cooling down, so it is still tried last for now.
+  assert.deepEqual(panel.order.anthropic.effective, ['anthropic:b', 'anthropic:a']);
+  const focused = await page.evaluate(() => ({ ...document.activeElement.dataset }));
+  assert.equal(focused.profileId, 'anthropic:a', 'focus stays on the moved profile');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-store')]);
+  assert.equal(download.suggestedFilename(), 'auth-profiles.json');
+  const saved = join(scratch, 'downloaded-auth-profiles.json');
+  await download.saveAs(saved);
+  const store = JSON.parse(await readFile(saved, 'utf8'));
+  assert.deepEqual(store.order.anthropic, ['anthropic:a', 'anthropic:b']);
+  assert.deepEqual(Object.keys(store.profiles), ['anthropic:a', 'anthropic:b']);
+  assert.equal(store.profiles['anthropic:a'].key, vector.home['.clawdbot/agents/main/agent/auth-profiles.json'].profiles['anthropic:a'].key);
+
+  // Picking the downloaded file again shows the stored order.
+  await page.click('#clear-files');
+  await page.setInputFiles('#file-store', saved);
+  await page.waitForFunction(() => document.getElementById('file-store-state').textContent.startsWith('Loaded'));
+  panel = await readPanel(page);
+  assert.deepEqual(panel.order.anthropic.editable, ['anthropic:a', 'anthropic:b']);
+  assertNoProblems();
+});
+
+test('files dropped on the drop zone land in the right slots', { timeout: 60000 }, async () => {
+  const vector = readVector('18-model-in-use-missing.json');
+  await page.click('#clear-files');
+  await page.clock.setFixedTime(vector.now);
+  const files = [];
+  for (const { file } of await writeHome(vector)) files.push({ name: basename(file), text: await readFile(file, 'utf8') });
+  const transfer = await page.evaluateHandle((list) => {
+    const data = new DataTransfer();
+    for (const { name, text } of list) data.items.add(new File([text], name, { type: 'application/json' }));
+    return data;
+  }, files);
+  await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer });
+  await page.waitForFunction(() => document.getElementById('file-config-state').textContent.startsWith('Loaded'));
+  assert.equal(await page.locator('#file-store-state').textContent(), 'Loaded auth-profiles.json');
+  assert.equal(await page.locator('#file-config-state').textContent(), 'Loaded clawdbot.json');
+  assertMatchesVector(await readPanel(page), vector);
+  assertNoProblems();
+});
+
+test('the page also works opened as a file', { timeout: 60000 }, async () => {
+  const filePage = await context.newPage();
+  watch(filePage, 'null');
+  const vector = readVector('02-claude-code-valid-30d.json');
+  await filePage.clock.setFixedTime(vector.now);
+  await filePage.goto(pathToFileURL(join(webDir, 'index.html')).href);
+  await waitReady(filePage);
+  await loadVector(filePage, vector);
+  assertMatchesVector(await readPanel(filePage), vector);
+  await filePage.close();
+  assertNoProblems();
+});

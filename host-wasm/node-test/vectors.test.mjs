@@ -1,0 +1,68 @@
+// Every shared vector through the wasm-bindgen build for Node
+// (dist/node, made by scripts/build-wasm.sh): the check code and the
+// providers in use without credentials must be what the vector expects.
+//
+// Run: node --test host-wasm/node-test/
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const gluePath = join(root, 'dist/node/clawdbot_auth_wasm.js');
+const vectorsDir = resolve(root, '../shared/vectors');
+
+if (!existsSync(gluePath)) {
+  throw new Error(`${gluePath} does not exist: run scripts/build-wasm.sh first`);
+}
+const core = createRequire(import.meta.url)(gluePath);
+
+/** The envelope `status` request a vector describes. */
+function statusRequest(vector) {
+  const home = {};
+  for (const [path, content] of Object.entries(vector.home ?? {})) {
+    const isText =
+      content !== null && typeof content === 'object' && Object.keys(content).length === 1 && typeof content.$text === 'string';
+    home[path] = isText ? content.$text : content;
+  }
+  const request = { op: 'status', now: vector.now, env: vector.env ?? {}, home };
+  if (vector.warnAfterMs !== undefined) request.warnAfterMs = vector.warnAfterMs;
+  return request;
+}
+
+const files = readdirSync(vectorsDir)
+  .filter((name) => name.endsWith('.json') && name !== 'units.json')
+  .sort();
+
+test('the vectors folder has cases', () => {
+  assert.ok(files.length > 0, `no vectors in ${vectorsDir}`);
+});
+
+test('version() is the package version', () => {
+  assert.match(core.version(), /^\d+\.\d+\.\d+/);
+});
+
+for (const name of files) {
+  test(name, () => {
+    const vector = JSON.parse(readFileSync(join(vectorsDir, name), 'utf8'));
+    const response = JSON.parse(core.handle(JSON.stringify(statusRequest(vector))));
+    assert.equal(response.error, undefined, `the core answered an error: ${response.error}`);
+    const expect = vector.expect ?? {};
+    if ('check' in expect) {
+      assert.equal(response.check, expect.check, 'check code');
+    }
+    if ('missingProvidersInUse' in expect) {
+      assert.deepEqual(response.report.auth.missingProvidersInUse, expect.missingProvidersInUse, 'missingProvidersInUse');
+    }
+  });
+}
+
+test('bad requests come back as errors, not exceptions', () => {
+  for (const request of ['', 'not json', '{}', '{"op":"nope"}']) {
+    const response = JSON.parse(core.handle(request));
+    assert.equal(typeof response.error, 'string', `request ${JSON.stringify(request)}`);
+  }
+});

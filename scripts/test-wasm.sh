@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the wasm artefacts and runs every test of them:
+#   1. the sandboxed module under wasmtime vs the native core (cargo)
+#   2. the Node build against the shared vectors (node --test)
+#   3. the admin panel in headless Chromium (playwright-core, node --test)
+# Idempotent: installs Chromium and the npm packages only when missing or
+# out of date, so a second run spends its time on the tests alone.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "build (scripts/build-wasm.sh)"
+"$root/scripts/build-wasm.sh"
+
+step "sandboxed module vs native core (wasmtime)"
+cargo test -p clawdbot-conformance --test sandbox
+
+step "Node build vs the shared vectors"
+node --test "$root/host-wasm/node-test/vectors.test.mjs"
+
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+if [[ ! -x "$chromium" ]]; then
+    step "installing Debian chromium"
+    sudo=()
+    if [[ "$(id -u)" -ne 0 ]]; then
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+fi
+
+browser_test="$root/host-wasm/browser-test"
+installed_lock="$browser_test/node_modules/.package-lock.json"
+if [[ ! -f "$installed_lock" || "$browser_test/package-lock.json" -nt "$installed_lock" || "$browser_test/package.json" -nt "$installed_lock" ]]; then
+    step "npm ci (host-wasm/browser-test)"
+    (cd "$browser_test" && npm ci --no-audit --no-fund)
+fi
+
+step "admin panel in headless Chromium"
+(cd "$browser_test" && CHROMIUM="$chromium" node --test panel.test.mjs)
+
+printf '\nAll wasm tests passed. Screenshot: target/panel.png\n'

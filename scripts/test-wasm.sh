@@ -15,8 +15,11 @@ step() { printf '\n==> %s\n' "$*"; }
 step "build (scripts/build-wasm.sh)"
 "$root/scripts/build-wasm.sh"
 
-step "sandboxed module vs native core (wasmtime)"
-cargo test -p clawdbot-conformance --test sandbox
+# scripts/test.sh already ran it with the rest of the cargo tests.
+if [[ "${SKIP_CARGO_SANDBOX_TEST:-0}" != 1 ]]; then
+    step "sandboxed module vs native core (wasmtime)"
+    cargo test -p clawdbot-conformance --test sandbox
+fi
 
 step "Node build vs the shared vectors"
 node --test "$root/host-wasm/node-test/vectors.test.mjs"

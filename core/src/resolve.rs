@@ -55,7 +55,9 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
     }
     let now = loaded.now as f64;
     match cred {
-        Credential::ApiKey(k) => k.key.clone().filter(|k| !k.is_blank()).map_or(ProfileKey::Unusable, ProfileKey::Usable),
+        Credential::ApiKey(k) => {
+            k.key.clone().filter(|k| !k.is_blank()).map_or(ProfileKey::Unusable, ProfileKey::Usable)
+        }
         Credential::Token(t) => {
             let Some(token) = t.token.as_ref().map(|s| s.expose().trim()).filter(|s| !s.is_empty()) else {
                 return ProfileKey::Unusable;
@@ -66,7 +68,9 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
             ProfileKey::Usable(Secret::new(token))
         }
         Credential::OAuth(o) => match &o.expires {
-            Some(e) if e.is_meaningful() && now < e.ms() => oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable),
+            Some(e) if e.is_meaningful() && now < e.ms() => {
+                oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable)
+            }
             _ => ProfileKey::Expired,
         },
     }
@@ -88,11 +92,8 @@ pub fn oauth_api_key(o: &OAuth) -> Option<Secret> {
 /// `resolveApiKeyForProvider`: an explicit profile, else the order, else
 /// the environment, else the config's key.
 pub fn resolve_key(loaded: &Loaded, provider: &str, profile: Option<&str>) -> Result<ResolvedKey, ResolveError> {
-    let from_profile = |id: &str, key: Secret| ResolvedKey {
-        key,
-        source: format!("profile:{id}"),
-        profile_id: Some(id.to_string()),
-    };
+    let from_profile =
+        |id: &str, key: Secret| ResolvedKey { key, source: format!("profile:{id}"), profile_id: Some(id.to_string()) };
     if let Some(id) = profile {
         return match profile_key(loaded, id) {
             ProfileKey::Usable(key) => Ok(from_profile(id, key)),

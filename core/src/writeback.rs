@@ -1,0 +1,221 @@
+//! Writing refreshed tokens back into the files other CLIs own.
+//!
+//! Claude Code and Codex CLI share their logins with Clawdbot. Refresh
+//! tokens rotate, so once Clawdbot has refreshed, the old refresh token in
+//! their files is spent: unless the new tokens go back, the other CLI is
+//! logged out on its next refresh. These functions edit the other CLI's
+//! document as text in, text out, changing only the token fields and
+//! keeping every other key (`mcpOAuth`, `subscriptionType`, fields of newer
+//! versions) exactly as found. The host reads, locks and writes.
+
+use crate::secret::Secret;
+use crate::time::Millis;
+use serde_json::{Map, Value};
+
+/// Why a document could not be updated. Never carries a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WritebackError {
+    #[error("{origin} is not valid JSON, so it was not updated")]
+    NotJson { origin: String },
+    #[error("{origin}: {field} is not an object, so it was not updated")]
+    NotAnObject { origin: String, field: &'static str },
+}
+
+/// The token values a refresh produced.
+#[derive(Clone)]
+pub struct NewTokens<'a> {
+    pub access: &'a Secret,
+    pub refresh: Option<&'a Secret>,
+    /// Milliseconds since the epoch; written as an integer.
+    pub expires_ms: Option<Millis>,
+    /// Codex only: an id token the server returned with the refresh.
+    pub id_token: Option<&'a Secret>,
+}
+
+impl std::fmt::Debug for NewTokens<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewTokens").field("expires_ms", &self.expires_ms).finish_non_exhaustive()
+    }
+}
+
+/// How the Claude Code document is written out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One line, as the Keychain item must be (macOS 26 reads back anything
+    /// with a newline as hex, formats §1.2).
+    Compact,
+    /// Indented, as Claude Code writes its file.
+    Pretty,
+}
+
+/// Claude Code's credentials (`.credentials.json` text or the Keychain
+/// secret) with `claudeAiOauth.accessToken`, `refreshToken` and `expiresAt`
+/// replaced. Every other key and field is kept in its place; a missing
+/// `claudeAiOauth` is created. `refresh: None` keeps the stored refresh
+/// token (the server did not rotate it).
+pub fn merge_claude_credentials(
+    text: &str,
+    origin: &str,
+    tokens: &NewTokens<'_>,
+    layout: Layout,
+) -> Result<String, WritebackError> {
+    let mut root = parse_object(text, origin)?;
+    let block = root.entry("claudeAiOauth").or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(block) = block else {
+        return Err(WritebackError::NotAnObject { origin: origin.to_string(), field: "claudeAiOauth" });
+    };
+    block.insert("accessToken".into(), Value::String(tokens.access.expose().to_string()));
+    if let Some(refresh) = tokens.refresh {
+        block.insert("refreshToken".into(), Value::String(refresh.expose().to_string()));
+    }
+    if let Some(ms) = tokens.expires_ms {
+        block.insert("expiresAt".into(), Value::from(ms));
+    }
+    Ok(render(&Value::Object(root), layout))
+}
+
+/// Codex CLI's `auth.json` with `tokens.access_token`, `refresh_token`,
+/// `id_token` (when given) and `last_refresh` replaced, the way Codex's own
+/// refresh does (formats §3.4): only the fields present change, the rest is
+/// kept. Pretty-printed like Codex writes it.
+pub fn merge_codex_auth(
+    text: &str,
+    origin: &str,
+    tokens: &NewTokens<'_>,
+    now: Millis,
+) -> Result<String, WritebackError> {
+    let mut root = parse_object(text, origin)?;
+    let entry = root.entry("tokens").or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(tokens_obj) = entry else {
+        return Err(WritebackError::NotAnObject { origin: origin.to_string(), field: "tokens" });
+    };
+    tokens_obj.insert("access_token".into(), Value::String(tokens.access.expose().to_string()));
+    if let Some(refresh) = tokens.refresh {
+        tokens_obj.insert("refresh_token".into(), Value::String(refresh.expose().to_string()));
+    }
+    if let Some(id) = tokens.id_token {
+        tokens_obj.insert("id_token".into(), Value::String(id.expose().to_string()));
+    }
+    root.insert("last_refresh".into(), Value::String(rfc3339(now)));
+    Ok(render(&Value::Object(root), Layout::Pretty))
+}
+
+/// The `id_token` of a token response body, if it has one. Codex keeps it
+/// in auth.json for the account's e-mail and plan; the store does not.
+pub fn response_id_token(body: &[u8]) -> Option<Secret> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let id = value.get("id_token")?.as_str()?.trim();
+    (!id.is_empty()).then(|| Secret::new(id))
+}
+
+/// `now` as Codex writes `last_refresh`: RFC 3339, UTC, with a `Z`.
+pub fn rfc3339(now: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(now)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+fn parse_object(text: &str, origin: &str) -> Result<Map<String, Value>, WritebackError> {
+    match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(WritebackError::NotAnObject { origin: origin.to_string(), field: "the top level" }),
+        Err(_) => Err(WritebackError::NotJson { origin: origin.to_string() }),
+    }
+}
+
+fn render(value: &Value, layout: Layout) -> String {
+    match layout {
+        Layout::Compact => value.to_string(),
+        Layout::Pretty => {
+            let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+            text.push('\n');
+            text
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const CLAUDE: &str = r#"{
+  "claudeAiOauth": {
+    "accessToken": "sk-ant-oat01-OLD",
+    "refreshToken": "sk-ant-ort01-OLD",
+    "expiresAt": 1,
+    "scopes": ["user:inference"],
+    "subscriptionType": "max",
+    "futureField": {"x": 1}
+  },
+  "mcpOAuth": {"srv|0123": {"serverName": "srv", "accessToken": "", "expiresAt": 0}},
+  "unknownTop": [1, 2]
+}"#;
+
+    fn tokens<'a>(access: &'a Secret, refresh: Option<&'a Secret>) -> NewTokens<'a> {
+        NewTokens { access, refresh, expires_ms: Some(1_767_225_600_000), id_token: None }
+    }
+
+    #[test]
+    fn claude_keeps_every_other_key_and_field() {
+        let (a, r) = (Secret::new("sk-ant-oat01-NEW"), Secret::new("sk-ant-ort01-NEW"));
+        let out = merge_claude_credentials(CLAUDE, "f", &tokens(&a, Some(&r)), Layout::Compact).expect("merges");
+        assert!(!out.contains('\n'), "compact for the Keychain");
+        let v: Value = serde_json::from_str(&out).expect("json");
+        let mut want: Value = serde_json::from_str(CLAUDE).expect("json");
+        want["claudeAiOauth"]["accessToken"] = json!("sk-ant-oat01-NEW");
+        want["claudeAiOauth"]["refreshToken"] = json!("sk-ant-ort01-NEW");
+        want["claudeAiOauth"]["expiresAt"] = json!(1_767_225_600_000_i64);
+        assert_eq!(v, want);
+        let keys: Vec<&String> = v["claudeAiOauth"].as_object().expect("obj").keys().collect();
+        assert_eq!(keys[0], "accessToken", "field order kept");
+    }
+
+    #[test]
+    fn claude_without_new_refresh_keeps_the_old_one() {
+        let a = Secret::new("sk-ant-oat01-NEW");
+        let out = merge_claude_credentials(CLAUDE, "f", &tokens(&a, None), Layout::Pretty).expect("merges");
+        assert!(out.ends_with("}\n"));
+        let v: Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["claudeAiOauth"]["refreshToken"], "sk-ant-ort01-OLD");
+    }
+
+    #[test]
+    fn claude_errors_name_the_file_and_hold_no_token() {
+        let a = Secret::new("sk-ant-oat01-NEW");
+        let err = merge_claude_credentials("{nope", "~/.claude/.credentials.json", &tokens(&a, None), Layout::Pretty)
+            .expect_err("bad json");
+        assert!(err.to_string().contains("~/.claude/.credentials.json"));
+        let err = merge_claude_credentials(r#"{"claudeAiOauth": 3}"#, "f", &tokens(&a, None), Layout::Pretty)
+            .expect_err("not an object");
+        assert!(!err.to_string().contains("NEW"));
+        let out = merge_claude_credentials("{}", "f", &tokens(&a, None), Layout::Compact).expect("creates the block");
+        assert!(out.contains("sk-ant-oat01-NEW"));
+        assert!(!format!("{:?}", tokens(&a, None)).contains("NEW"));
+    }
+
+    #[test]
+    fn codex_updates_tokens_and_last_refresh_only() {
+        let text = r#"{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{"id_token":"id-OLD","access_token":"at-OLD","refresh_token":"rt-OLD","account_id":"acc"},"last_refresh":"2020-01-01T00:00:00Z","extra":true}"#;
+        let (a, r, id) = (Secret::new("at-NEW"), Secret::new("rt-NEW"), Secret::new("id-NEW"));
+        let t = NewTokens { access: &a, refresh: Some(&r), expires_ms: None, id_token: Some(&id) };
+        let out = merge_codex_auth(text, "auth.json", &t, 1_767_225_600_000).expect("merges");
+        let v: Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(
+            v,
+            json!({"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{"id_token":"id-NEW","access_token":"at-NEW","refresh_token":"rt-NEW","account_id":"acc"},"last_refresh":"2026-01-01T00:00:00Z","extra":true})
+        );
+        let t = NewTokens { access: &a, refresh: None, expires_ms: None, id_token: None };
+        let v: Value = serde_json::from_str(&merge_codex_auth(text, "a", &t, 0).expect("merges")).expect("json");
+        assert_eq!(v["tokens"]["refresh_token"], "rt-OLD");
+        assert_eq!(v["tokens"]["id_token"], "id-OLD");
+    }
+
+    #[test]
+    fn id_token_from_a_response() {
+        assert_eq!(response_id_token(br#"{"id_token":"x.y.z"}"#).map(|s| s.expose().to_string()), Some("x.y.z".into()));
+        assert!(response_id_token(br#"{"id_token":""}"#).is_none());
+        assert!(response_id_token(b"<html>").is_none());
+        assert_eq!(rfc3339(1_767_225_600_123), "2026-01-01T00:00:00.123Z");
+    }
+}

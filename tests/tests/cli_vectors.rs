@@ -1,0 +1,162 @@
+//! Every conformance vector through the `clawdbot` binary: the files on a
+//! real (temporary) disk, the clock pinned, the same checker as the core's.
+
+mod cli_common;
+
+use clawdbot_conformance::{Outcome, Vector, check, vectors};
+use cli_common::{Cli, Home, Run, STORE};
+use serde_json::{Map, Value};
+
+/// A HOME holding the vector's files.
+fn home_for(v: &Vector) -> Home {
+    let home = Home::new();
+    for (rel, text) in v.home_files() {
+        home.write(&rel, text.as_bytes());
+    }
+    home
+}
+
+/// The CLI as the vector wants it: its clock and its environment.
+fn cli_for<'a>(v: &Vector, home: &'a Home) -> Cli<'a> {
+    let mut cli = Cli::new(home.path()).env("CLAWDBOT_NOW_MS", &v.now().to_string());
+    for (key, value) in v.env() {
+        let value = match value {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        cli = cli.env(&key, &value);
+    }
+    cli
+}
+
+fn status_args(v: &Vector, extra: &[&'static str]) -> Vec<String> {
+    let mut args: Vec<String> = ["models", "status"].iter().map(|s| s.to_string()).collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push("--warn-within".into());
+    args.push(format!("{}ms", v.warn_after_ms()));
+    args
+}
+
+fn run(cli: &Cli, args: &[String]) -> Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    cli.run(&args)
+}
+
+/// Problems every run shares: it finished, did not panic, exited with a code.
+fn sanity(run: &Run) -> Vec<String> {
+    let mut bad = Vec::new();
+    if run.timed_out {
+        bad.push(format!("{}: killed after {:?}", run.what(), run.elapsed));
+    }
+    if run.stderr_text().contains("panicked") {
+        bad.push(format!("{}: panicked:\n{}", run.what(), run.stderr_text()));
+    }
+    bad
+}
+
+/// Runs one vector through the JSON `--check` path; returns the mismatches.
+fn run_json(v: &Vector) -> Vec<String> {
+    let home = home_for(v);
+    let cli = cli_for(v, &home);
+    let before = home.read(STORE);
+    let status = run(&cli, &status_args(v, &["--json", "--check"]));
+    let mut bad = sanity(&status);
+    let report = match status.json() {
+        Ok(doc) => doc,
+        Err(e) => {
+            bad.push(e);
+            Value::Null
+        }
+    };
+    let after = home.read(STORE);
+    let store = after.as_deref().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null);
+    let files_removed =
+        v.home_files().into_iter().map(|(rel, _)| rel).filter(|rel| !home.join(rel).exists()).collect::<Vec<_>>();
+
+    let mut order = Map::new();
+    let providers: Vec<String> =
+        v.expect().get("order").and_then(Value::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    for p in &providers {
+        let got = cli.run(&["models", "auth", "order", "get", "--provider", p, "--json", "--resolved"]);
+        bad.extend(sanity(&got));
+        if got.code != Some(0) {
+            bad.push(format!("{}: exit {:?}: {}", got.what(), got.code, got.stderr_text()));
+        }
+        match got.json() {
+            Ok(doc) => {
+                order.insert(p.clone(), doc["resolved"].clone());
+            }
+            Err(e) => bad.push(e),
+        }
+    }
+
+    let outcome = Outcome {
+        report,
+        check: status.code.map_or(-1, i64::from),
+        store,
+        store_written: after.is_some() && after != before,
+        files_removed,
+        diagnostics: status.stderr_text(),
+        order: Some(Value::Object(order)),
+        store_unchanged: Some(after == before),
+    };
+    bad.extend(check(v, &outcome));
+    bad.extend(run_text(v, outcome.check));
+    bad
+}
+
+/// Text mode in a fresh copy of the HOME (so it syncs too): `--check` agrees
+/// with JSON mode (A59), and a pipe gets no colour codes.
+fn run_text(v: &Vector, json_check: i64) -> Vec<String> {
+    let home = home_for(v);
+    let cli = cli_for(v, &home);
+    let checked = run(&cli, &status_args(v, &["--check"]));
+    let plain = run(&cli, &status_args(v, &[]));
+    let mut bad = sanity(&checked);
+    bad.extend(sanity(&plain));
+    if checked.code.map(i64::from) != Some(json_check) {
+        bad.push(format!("text --check exits {:?}, --json --check exits {json_check} (A59)", checked.code));
+    }
+    if plain.code != Some(0) {
+        bad.push(format!("{}: exit {:?} without --check: {}", plain.what(), plain.code, plain.stderr_text()));
+    }
+    for run in [&checked, &plain] {
+        if run.stdout.contains(&0x1b) {
+            bad.push(format!("{}: ESC on stdout although it is not a terminal", run.what()));
+        }
+        if run.stdout.is_empty() {
+            bad.push(format!("{}: printed nothing", run.what()));
+        }
+    }
+    bad
+}
+
+#[test]
+fn every_vector_passes_through_the_cli() {
+    let all = vectors();
+    assert!(all.len() >= 20, "expected the shared vectors, found {}", all.len());
+    let results: Vec<(String, Vec<String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = all
+            .chunks(all.len().div_ceil(2))
+            .map(|chunk| s.spawn(move || chunk.iter().map(|v| (v.file.clone(), run_json(v))).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("vector worker")).collect()
+    });
+    let failures: Vec<String> = results
+        .into_iter()
+        .filter(|(_, bad)| !bad.is_empty())
+        .map(|(file, bad)| format!("{file}:\n  {}", bad.join("\n  ")))
+        .collect();
+    assert!(failures.is_empty(), "{} vector(s) failed through the CLI:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The harness must see a wrong answer, or the test above proves nothing:
+/// a vector that wants 0 must fail when its credentials are expired.
+#[test]
+fn the_cli_harness_notices_a_wrong_exit_code() {
+    let v = vectors().into_iter().find(|v| v.file.starts_with("02-")).expect("vector 02");
+    let mut wrong = v.clone();
+    wrong.case["now"] = Value::from(v.now() + 40 * 86_400_000);
+    let bad = run_json(&wrong);
+    assert!(bad.iter().any(|b| b.starts_with("check:")), "an expired login passed as ok: {bad:?}");
+}

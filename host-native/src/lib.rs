@@ -2,5 +2,7 @@
 
 pub mod cli;
 pub mod host;
+pub mod http;
 pub mod persist;
+pub mod refresh;
 pub mod world;

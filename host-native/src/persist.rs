@@ -60,7 +60,7 @@ pub fn locked<T>(store_path: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
             real_dir.join(format!("{name}.lock"))
         }
     };
-    let _guard = lock::acquire_lock_dir(lock_path, &LockOptions::store())?;
+    let _guard = lock::acquire_lock_dir(lock_path, &LockOptions::store_from_env(&crate::host::current_env()))?;
     f()
 }
 

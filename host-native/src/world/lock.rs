@@ -33,6 +33,9 @@ pub use super::fsio::ensure_file_exists;
 /// (spec §1.8 `ensureAuthStoreFile`).
 pub const EMPTY_STORE: &[u8] = b"{\"version\":1,\"profiles\":{}}\n";
 
+/// Overrides how long the store lock is waited for, in milliseconds.
+pub const LOCK_WAIT_ENV: &str = "CLAWDBOT_LOCK_WAIT_MS";
+
 /// How long to wait for a lock and when to call one stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockOptions {
@@ -72,6 +75,18 @@ impl LockOptions {
             max_wait: Duration::from_secs(10),
             min_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(10),
+        }
+    }
+
+    /// [`LockOptions::store`] with the total wait taken from
+    /// `CLAWDBOT_LOCK_WAIT_MS` when it is a number of milliseconds (tests
+    /// shorten it; an operator whose gateway holds the lock long may raise
+    /// it). Anything else keeps the default 45 s.
+    pub fn store_from_env(env: &clawdbot_auth_core::paths::Env) -> Self {
+        let options = LockOptions::store();
+        match env.get(LOCK_WAIT_ENV).and_then(|v| v.parse::<u64>().ok()) {
+            Some(ms) => options.with_max_wait(Duration::from_millis(ms)),
+            None => options,
         }
     }
 

@@ -8,12 +8,15 @@ use super::order::{self, OrderCommand};
 use super::{CmdResult, exit, refuse, usage};
 use crate::host::{NativeWorld, current_env, now};
 use crate::persist::update_store;
+use crate::refresh::{is_due, refresh_profile, refresh_window};
 use crate::world::fsio;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
 use clawdbot_auth_core::load::{Loaded, load};
+use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::provider::normalize;
+use clawdbot_auth_core::resolve::{ResolveError, resolve_key};
 use clawdbot_auth_core::secret::Secret;
 use clawdbot_auth_core::setup_token::clean_pasted_token;
 use clawdbot_auth_core::store::{Credential, CredentialType, Profile, Token};
@@ -38,8 +41,11 @@ pub enum AuthCommand {
     /// The per-agent profile order.
     #[command(subcommand)]
     Order(OrderCommand),
-    /// Print the key a client should use now (for scripts and apiKeyHelper).
+    /// Print the key a client should use now (for scripts and apiKeyHelper),
+    /// refreshing an OAuth login that is expired or about to expire.
     Token(TokenArgs),
+    /// Refresh OAuth logins now (for operators and timers).
+    Refresh(super::refresh::RefreshArgs),
 }
 
 #[derive(Args, Debug)]
@@ -74,6 +80,11 @@ pub struct TokenArgs {
     pub profile: Option<String>,
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
+    /// Refresh the OAuth login first even if it looks fresh: the client got
+    /// a 401 with the current token. One refresh, skipped if another
+    /// process already replaced the token.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(args: AuthArgs) -> CmdResult {
@@ -83,6 +94,7 @@ pub fn run(args: AuthArgs) -> CmdResult {
         AuthCommand::SetupToken(a) => setup_token(&a),
         AuthCommand::Order(cmd) => order::run(cmd),
         AuthCommand::Token(a) => token(&a),
+        AuthCommand::Refresh(a) => super::refresh::run(&a),
     }
 }
 
@@ -212,12 +224,46 @@ fn token(args: &TokenArgs) -> CmdResult {
     let env = current_env();
     let now = now(&env);
     let world = NativeWorld::new(&env, true);
-    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, args.agent.as_deref());
+    let agent = args.agent.as_deref();
+    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
     if let Some(e) = save_error {
         eprintln!("warning: {e}");
     }
-    let resolved = clawdbot_auth_core::resolve::resolve_key(&loaded, &args.provider, args.profile.as_deref())
-        .map_err(|e| refuse(e.to_string()))?;
+    let resolved = resolve_key(&loaded, &args.provider, args.profile.as_deref());
+    // The login to refresh first, and whether its current key may still be
+    // handed out if the refresh cannot complete now.
+    let due = match &resolved {
+        Err(ResolveError::NeedsRefresh(id)) => Some((id.clone(), false)),
+        Ok(r) => r.profile_id.as_ref().and_then(|id| {
+            let profile = loaded.store.profile(id)?;
+            let oauth = matches!(profile.credential, Credential::OAuth(_));
+            let due = args.force || is_due(profile, now, refresh_window(&env));
+            (oauth && due).then(|| (id.clone(), !args.force))
+        }),
+        Err(_) => None,
+    };
+    let resolved = match due {
+        None => resolved.map_err(|e| refuse(e.to_string()))?,
+        Some((id, still_valid)) => match refresh_profile(&world, &env, now, agent, &id, args.force) {
+            Ok(report) => {
+                for w in &report.warnings {
+                    eprintln!("warning: {}", escape_control(w));
+                }
+                let after = load(&world, &env, now, agent);
+                resolve_key(&after, &args.provider, args.profile.as_deref()).map_err(|e| refuse(e.to_string()))?
+            }
+            Err(failure) if still_valid => {
+                // Not expired yet: the current key still works for a while;
+                // the next call (or `doctor`) reports the failure again.
+                eprintln!("warning: {}: {}", escape_control(&id), escape_control(&failure.to_string()));
+                resolved.map_err(|e| refuse(e.to_string()))?
+            }
+            Err(failure) => {
+                super::refresh::report_failure(&id, &failure);
+                return Ok(if failure.is_permanent() { exit::ACTION } else { exit::ERROR });
+            }
+        },
+    };
     eprintln!("source: {}", resolved.source);
     println!("{}", resolved.key.expose());
     Ok(exit::OK)

@@ -8,7 +8,11 @@ use crate::persist::load_and_persist;
 use crate::world::fsio;
 use anyhow::Context;
 use clap::Args;
-use clawdbot_auth_core::doctor::preview;
+use crate::refresh::refresh_profile;
+use clawdbot_auth_core::doctor::{Issue, preview};
+use clawdbot_auth_core::health::HealthStatus;
+use clawdbot_auth_core::load::load;
+use clawdbot_auth_core::paths::Env;
 use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::report::{self, ReportOptions};
 use std::io::{BufRead, IsTerminal, Write};
@@ -61,6 +65,40 @@ fn note(title: &str, lines: &[String]) {
         println!("{l}");
     }
     println!();
+}
+
+/// Offers to refresh the OAuth logins that are expired or expiring (A74:
+/// expiring ones too, forced, since they are not yet due by the refresh
+/// window), then returns the issues as they are afterwards.
+fn refresh_issues(p: &Prompter, world: &NativeWorld, env: &Env, now: i64, issues: Vec<Issue>) -> Vec<Issue> {
+    let due: Vec<&Issue> = issues
+        .iter()
+        .filter(|i| i.refreshable && matches!(i.status, HealthStatus::Expired | HealthStatus::Expiring))
+        .collect();
+    if due.is_empty() || !p.confirm("Refresh expiring OAuth tokens now?") {
+        return issues;
+    }
+    let mut errors = Vec::new();
+    for issue in due {
+        let id = escape_control(&issue.profile_id);
+        match refresh_profile(world, env, now, None, &issue.profile_id, true) {
+            Ok(report) => {
+                println!("Refreshed {id}: {}", report.result.describe());
+                errors.extend(report.warnings.iter().map(|w| format!("- {id}: {}", escape_control(w))));
+            }
+            Err(failure) => {
+                let mut line = format!("- {id}: {}", escape_control(&failure.to_string()));
+                if let Some(hint) = failure.hint() {
+                    line.push_str(&format!(" — {}", escape_control(&hint)));
+                }
+                errors.push(line);
+            }
+        }
+    }
+    note("OAuth refresh errors", &errors);
+    let after = load(world, env, now, None);
+    let report = report::build(&after, &ReportOptions::default());
+    preview(&after, &report).issues
 }
 
 pub fn run(args: &DoctorArgs) -> CmdResult {
@@ -124,9 +162,10 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
         needs_human = true;
         note("Unreadable files (left untouched)", &plan.problems.iter().map(|l| format!("- {l}")).collect::<Vec<_>>());
     }
-    if !plan.issues.is_empty() {
+    let issues = refresh_issues(&p, &world, &env, now, plan.issues);
+    if !issues.is_empty() {
         needs_human = true;
-        note("Model auth", &plan.issues.iter().map(|i| i.line()).collect::<Vec<_>>());
+        note("Model auth", &issues.iter().map(|i| i.line()).collect::<Vec<_>>());
     }
     if !report.auth.missing_providers_in_use.is_empty() {
         needs_human = true;

@@ -5,6 +5,7 @@ mod auth;
 mod doctor;
 mod order;
 mod output;
+mod refresh;
 mod status;
 
 use clap::{Args, Parser, Subcommand};

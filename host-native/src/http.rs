@@ -43,7 +43,11 @@ impl HttpOptions {
 
 /// Performs `request`; any failure before a complete response becomes a
 /// transient [`RefreshError`] for `provider`.
-pub fn send(request: &HttpRequest, provider: RefreshProvider, options: &HttpOptions) -> Result<HttpResponse, RefreshError> {
+pub fn send(
+    request: &HttpRequest,
+    provider: RefreshProvider,
+    options: &HttpOptions,
+) -> Result<HttpResponse, RefreshError> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(options.connect))
         .timeout_global(Some(options.total))
@@ -77,12 +81,8 @@ pub fn send(request: &HttpRequest, provider: RefreshProvider, options: &HttpOpti
         .iter()
         .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
         .collect();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_BODY_BYTES)
-        .read_to_vec()
-        .map_err(|e| classify(provider, &e))?;
+    let body =
+        response.body_mut().with_config().limit(MAX_BODY_BYTES).read_to_vec().map_err(|e| classify(provider, &e))?;
     Ok(HttpResponse::new(status, headers, body))
 }
 

@@ -49,7 +49,10 @@ const KEYCHAIN_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The refresh window in effect.
 pub fn refresh_window(env: &Env) -> Millis {
-    env.get(WINDOW_ENV).and_then(|v| v.parse::<Millis>().ok()).filter(|ms| *ms >= 0).unwrap_or(DEFAULT_REFRESH_WINDOW_MS)
+    env.get(WINDOW_ENV)
+        .and_then(|v| v.parse::<Millis>().ok())
+        .filter(|ms| *ms >= 0)
+        .unwrap_or(DEFAULT_REFRESH_WINDOW_MS)
 }
 
 /// Whether `profile` is an OAuth login due for a refresh at `now`.
@@ -95,7 +98,7 @@ pub enum RefreshFailure {
     Plan(#[from] PlanError),
     /// The token endpoint said no, or could not be reached.
     #[error("{error}")]
-    Rejected { profile_id: String, error: RefreshError },
+    Rejected { profile_id: String, error: Box<RefreshError> },
     #[error(
         "Claude Code is holding its credentials lock ({0}); it is probably refreshing the same login. Try again in a few seconds"
     )]
@@ -172,7 +175,7 @@ struct Request<'a> {
 /// What a look at the disk under the lock decided.
 enum Look {
     Done(RefreshResult),
-    Due(Box<Loaded>, Profile),
+    Due(Box<(Loaded, Profile)>),
 }
 
 impl Request<'_> {
@@ -180,7 +183,7 @@ impl Request<'_> {
     fn run_locked(&self) -> Result<RefreshReport, RefreshFailure> {
         let (loaded, profile) = match self.look()? {
             Look::Done(result) => return Ok(RefreshReport { result, warnings: Vec::new() }),
-            Look::Due(loaded, profile) => (loaded, profile),
+            Look::Due(due) => *due,
         };
         if self.profile_id != claude::PROFILE_ID {
             return self.exchange(&loaded, profile);
@@ -189,12 +192,17 @@ impl Request<'_> {
         // (it may have refreshed while we waited).
         let claude_dir = Path::new(&loaded.locations.claude_dir);
         let _claude_lock = match claude_dir.is_dir() {
-            true => Some(lock::acquire(claude_dir, &LockOptions::claude_code()).map_err(RefreshFailure::ClaudeCodeBusy)?),
+            true => {
+                Some(lock::acquire(claude_dir, &LockOptions::claude_code()).map_err(RefreshFailure::ClaudeCodeBusy)?)
+            }
             false => None,
         };
         match self.look()? {
             Look::Done(result) => Ok(RefreshReport { result, warnings: Vec::new() }),
-            Look::Due(loaded, profile) => self.exchange(&loaded, profile),
+            Look::Due(due) => {
+                let (loaded, profile) = *due;
+                self.exchange(&loaded, profile)
+            }
         }
     }
 
@@ -223,7 +231,7 @@ impl Request<'_> {
             let synced = loaded.changes.iter().any(|c| c.profile_id == self.profile_id);
             return Ok(Look::Done(if synced { RefreshResult::Adopted } else { RefreshResult::AlreadyFresh }));
         }
-        Ok(Look::Due(Box::new(loaded), profile))
+        Ok(Look::Due(Box::new((loaded, profile))))
     }
 
     /// The HTTP exchange and what follows it.
@@ -277,7 +285,7 @@ impl Request<'_> {
     }
 
     fn rejected(&self, error: RefreshError) -> RefreshFailure {
-        RefreshFailure::Rejected { profile_id: self.profile_id.to_string(), error }
+        RefreshFailure::Rejected { profile_id: self.profile_id.to_string(), error: Box::new(error) }
     }
 
     /// A failed exchange. A permanent one is recorded in `usageStats`
@@ -314,26 +322,35 @@ impl Request<'_> {
         let path = loaded.locations.claude_credentials();
         if let fsio::FileRead::Present { bytes, .. } = fsio::read_file(Path::new(&path)) {
             let shown = loaded.show(&path);
-            let result = writeback::merge_claude_credentials(&String::from_utf8_lossy(&bytes), &shown, &tokens, Layout::Pretty)
-                .map_err(|e| e.to_string())
-                .and_then(|text| fsio::write_atomic(Path::new(&path), text.as_bytes()).map_err(|e| e.to_string()));
+            let result =
+                writeback::merge_claude_credentials(&String::from_utf8_lossy(&bytes), &shown, &tokens, Layout::Pretty)
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| fsio::write_atomic(Path::new(&path), text.as_bytes()).map_err(|e| e.to_string()));
             if let Err(e) = result {
                 warnings.push(format!("could not update Claude Code's {shown}: {e}; Claude Code will need `/login`"));
             }
         }
         if let Some(FileRead::Present { bytes, .. }) = self.world.claude_keychain() {
             let text = claude::decode_keychain_output(&String::from_utf8_lossy(&bytes));
-            let result = writeback::merge_claude_credentials(&text, "Claude Code keychain item", &tokens, Layout::Compact)
-                .map_err(|e| e.to_string())
-                .and_then(|json| {
-                    let bin = keychain::security_binary(self.env.get("PATH"));
-                    let service = keychain::claude_service_name(self.env);
-                    let account = keychain::claude_account(self.env);
-                    keychain::write_generic_password(&bin, &service, &account, &Secret::new(json), KEYCHAIN_WRITE_TIMEOUT)
+            let result =
+                writeback::merge_claude_credentials(&text, "Claude Code keychain item", &tokens, Layout::Compact)
+                    .map_err(|e| e.to_string())
+                    .and_then(|json| {
+                        let bin = keychain::security_binary(self.env.get("PATH"));
+                        let service = keychain::claude_service_name(self.env);
+                        let account = keychain::claude_account(self.env);
+                        keychain::write_generic_password(
+                            &bin,
+                            &service,
+                            &account,
+                            &Secret::new(json),
+                            KEYCHAIN_WRITE_TIMEOUT,
+                        )
                         .map_err(|e| e.to_string())
-                });
+                    });
             if let Err(e) = result {
-                warnings.push(format!("could not update Claude Code's Keychain item: {e}; Claude Code will need `/login`"));
+                warnings
+                    .push(format!("could not update Claude Code's Keychain item: {e}; Claude Code will need `/login`"));
             }
         }
         warnings
@@ -348,9 +365,10 @@ impl Request<'_> {
         let shown = loaded.show(&path);
         let id_token = writeback::response_id_token(body);
         let tokens = NewTokens { access, refresh: new.refresh.as_ref(), expires_ms: None, id_token: id_token.as_ref() };
-        let result = writeback::merge_codex_auth(&String::from_utf8_lossy(&bytes), &shown, &tokens, host::now(self.env))
-            .map_err(|e| e.to_string())
-            .and_then(|text| fsio::write_atomic(Path::new(&path), text.as_bytes()).map_err(|e| e.to_string()));
+        let result =
+            writeback::merge_codex_auth(&String::from_utf8_lossy(&bytes), &shown, &tokens, host::now(self.env))
+                .map_err(|e| e.to_string())
+                .and_then(|text| fsio::write_atomic(Path::new(&path), text.as_bytes()).map_err(|e| e.to_string()));
         match result {
             Ok(()) => Vec::new(),
             Err(e) => vec![format!("could not update Codex's {shown}: {e}; Codex will need `codex login`")],

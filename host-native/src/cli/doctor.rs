@@ -5,15 +5,15 @@
 use super::{CmdResult, exit, output};
 use crate::host::{NativeWorld, current_env, now};
 use crate::persist::load_and_persist;
+use crate::refresh::refresh_profile;
 use crate::world::fsio;
 use anyhow::Context;
 use clap::Args;
-use crate::refresh::refresh_profile;
 use clawdbot_auth_core::doctor::{Issue, preview};
+use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::health::HealthStatus;
 use clawdbot_auth_core::load::load;
 use clawdbot_auth_core::paths::Env;
-use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::report::{self, ReportOptions};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;

@@ -61,7 +61,8 @@ pub fn run(args: &RefreshArgs) -> CmdResult {
         }
     };
     if ids.is_empty() {
-        let what = args.provider.as_deref().map_or_else(|| "any provider".to_string(), |p| format!("\"{}\"", normalize(p)));
+        let what =
+            args.provider.as_deref().map_or_else(|| "any provider".to_string(), |p| format!("\"{}\"", normalize(p)));
         return Err(usage(format!("no refreshable OAuth profile for {}", escape_control(&what))));
     }
     let (mut permanent, mut transient) = (false, false);

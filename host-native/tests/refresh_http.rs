@@ -149,8 +149,10 @@ fn server_errors_garbage_and_html_are_transient() {
 
 #[test]
 fn a_bare_400_is_retried_once_form_encoded() {
-    let server =
-        Server::start(vec![Reply::raw(400, &[], b"Invalid request format"), Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
+    let server = Server::start(vec![
+        Reply::raw(400, &[], b"Invalid request format"),
+        Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH)),
+    ]);
     let home = Home::new().with_expired_profile();
     let out = refresh(&home, &server, &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -168,13 +170,10 @@ fn a_server_that_never_answers_times_out_within_bounds() {
         let home = Home::new().with_expired_profile();
         let before = home.store_text();
         let started = Instant::now();
-        let out = run(home.clawdbot(&server).env("CLAWDBOT_HTTP_TIMEOUT_MS", "1500"), &[
-            "models",
-            "auth",
-            "refresh",
-            "--profile",
-            "anthropic:work",
-        ]);
+        let out = run(
+            home.clawdbot(&server).env("CLAWDBOT_HTTP_TIMEOUT_MS", "1500"),
+            &["models", "auth", "refresh", "--profile", "anthropic:work"],
+        );
         let took = started.elapsed();
         assert_eq!(code(&out), 3, "{}", stderr(&out));
         assert!(stderr(&out).contains("timed out"), "{}", stderr(&out));

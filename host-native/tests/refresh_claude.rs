@@ -1,0 +1,150 @@
+//! Refreshing the login shared with Claude Code: its lock is honoured (a
+//! live one waited for, a stale one taken over) and the new tokens go back
+//! into its credentials file with every other key kept.
+
+mod refresh_common;
+
+use refresh_common::*;
+use serde_json::{Value, json};
+use std::fs::{File, FileTimes};
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant, SystemTime};
+
+const PROFILE: &str = "anthropic:claude-cli";
+
+fn claude_home(expires_at: i64) -> Home {
+    let home = Home::new();
+    let creds = json!({
+        "claudeAiOauth": {
+            "accessToken": OLD_ACCESS,
+            "refreshToken": OLD_REFRESH,
+            "expiresAt": expires_at,
+            "scopes": ["user:inference", "user:profile"],
+            "subscriptionType": "max",
+            "rateLimitTier": "default_claude_max_5x",
+            "someFutureField": {"kept": true}
+        },
+        "mcpOAuth": {"example-server|0123456789abcdef": {
+            "serverName": "example-server", "serverUrl": "https://mcp.example.invalid/mcp",
+            "accessToken": "", "expiresAt": 0, "clientId": "fake-client"
+        }},
+        "trustedDeviceToken": "tdt-FAKE"
+    });
+    home.write(&home.claude_credentials(), &serde_json::to_string_pretty(&creds).expect("json"));
+    std::fs::set_permissions(home.claude_credentials(), std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    home
+}
+
+fn refresh(home: &Home, server: &Server) -> std::process::Output {
+    run(&mut home.clawdbot(server), &["models", "auth", "refresh", "--profile", PROFILE])
+}
+
+fn claude_creds(home: &Home) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(home.claude_credentials()).expect("read")).expect("json")
+}
+
+/// `<realpath(~/.claude)>.lock`, as Claude Code names its lock.
+fn claude_lock(home: &Home) -> std::path::PathBuf {
+    let real = std::fs::canonicalize(home.claude_dir()).expect("realpath");
+    let mut name = real.into_os_string();
+    name.push(".lock");
+    name.into()
+}
+
+#[test]
+fn write_back_keeps_mcp_oauth_and_unknown_fields() {
+    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
+    let home = claude_home(NOW - 60_000);
+    let before = claude_creds(&home);
+    let out = refresh(&home, &server);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("refreshed"), "{}", stdout(&out));
+    assert_eq!(server.posts(), 1);
+
+    let after = claude_creds(&home);
+    let mut want = before.clone();
+    want["claudeAiOauth"]["accessToken"] = json!(NEW_ACCESS);
+    want["claudeAiOauth"]["refreshToken"] = json!(NEW_REFRESH);
+    want["claudeAiOauth"]["expiresAt"] = json!(STORED_EXPIRES);
+    assert_eq!(after, want, "only the three token fields change");
+    let mode = std::fs::metadata(home.claude_credentials()).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let store = home.store();
+    assert_eq!(store["profiles"][PROFILE]["access"], NEW_ACCESS);
+    assert_eq!(store["profiles"][PROFILE]["refresh"], NEW_REFRESH);
+    assert!(!claude_lock(&home).exists(), "Claude Code's lock released");
+
+    // The next run sees the same login on both sides: nothing to sync, no POST.
+    let out = run(&mut home.clawdbot(&server), &["models", "auth", "token", "--provider", "anthropic"]);
+    assert_eq!(stdout(&out).trim(), NEW_ACCESS, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("synced"), "{}", stderr(&out));
+    assert_eq!(server.posts(), 1);
+}
+
+#[test]
+fn a_login_claude_code_already_refreshed_is_adopted_without_a_request() {
+    let server = Server::start(vec![Reply::tokens("sk-ant-oat01-WRONG-FAKE", None)]);
+    let home = claude_home(NOW - 60_000);
+    // Our store holds the expired login; Claude Code has since refreshed.
+    run(&mut home.clawdbot(&server), &["models", "status"]);
+    assert_eq!(home.store()["profiles"][PROFILE]["access"], OLD_ACCESS, "synced in, expired");
+    let mut creds = claude_creds(&home);
+    creds["claudeAiOauth"]["accessToken"] = json!(NEW_ACCESS);
+    creds["claudeAiOauth"]["refreshToken"] = json!(NEW_REFRESH);
+    creds["claudeAiOauth"]["expiresAt"] = json!(NOW + 8 * 3_600_000);
+    home.write(&home.claude_credentials(), &creds.to_string());
+    let out = run(&mut home.clawdbot(&server), &["models", "auth", "token", "--provider", "anthropic"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), NEW_ACCESS);
+    assert_eq!(server.posts(), 0);
+}
+
+#[test]
+fn a_held_claude_code_lock_is_waited_for() {
+    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
+    let home = claude_home(NOW - 60_000);
+    let lock = claude_lock(&home);
+    std::fs::create_dir(&lock).expect("hold the lock");
+    let releaser = {
+        let lock = lock.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1000));
+            std::fs::remove_dir(&lock).expect("release");
+        })
+    };
+    let started = Instant::now();
+    let out = refresh(&home, &server);
+    let took = started.elapsed();
+    releaser.join().expect("releaser");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(took >= Duration::from_millis(700), "waited for the holder, took {took:?}");
+    assert_eq!(server.posts(), 1);
+    assert_eq!(claude_creds(&home)["claudeAiOauth"]["accessToken"], NEW_ACCESS);
+}
+
+#[test]
+fn a_stale_claude_code_lock_is_taken_over() {
+    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
+    let home = claude_home(NOW - 60_000);
+    let lock = claude_lock(&home);
+    std::fs::create_dir(&lock).expect("stale lock");
+    let old = SystemTime::now() - Duration::from_secs(60);
+    File::open(&lock).expect("open lock dir").set_times(FileTimes::new().set_modified(old)).expect("age it");
+    let out = refresh(&home, &server);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(server.posts(), 1);
+    assert_eq!(claude_creds(&home)["claudeAiOauth"]["accessToken"], NEW_ACCESS);
+    assert!(!lock.exists(), "taken over, then released");
+}
+
+#[test]
+fn a_dead_claude_login_leaves_claude_code_untouched() {
+    let server = Server::start(vec![Reply::json(400, json!({"error": "invalid_grant"}))]);
+    let home = claude_home(NOW - 60_000);
+    let before = std::fs::read_to_string(home.claude_credentials()).expect("read");
+    let out = refresh(&home, &server);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("claude setup-token"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(home.claude_credentials()).expect("read"), before);
+}

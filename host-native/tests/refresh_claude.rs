@@ -148,3 +148,55 @@ fn a_dead_claude_login_leaves_claude_code_untouched() {
     assert!(stderr(&out).contains("claude setup-token"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(home.claude_credentials()).expect("read"), before);
 }
+
+/// A fake `security`: `find-generic-password` prints `item`; `-i` saves
+/// its stdin line (where the new secret must travel) and its argv.
+fn fake_security(dir: &std::path::Path, item: &str) {
+    let script = "#!/bin/sh\nhere=$(dirname \"$0\")\n\
+        if [ \"$1\" = \"-i\" ]; then printf '%s\\n' \"$@\" > \"$here/argv\"; cat > \"$here/stdin\"; exit 0; fi\n\
+        cat \"$here/item\"\n";
+    std::fs::create_dir_all(dir).expect("mkdir");
+    std::fs::write(dir.join("item"), item).expect("item");
+    let bin = dir.join("security");
+    std::fs::write(&bin, script).expect("script");
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+fn unhex(hex: &str) -> String {
+    let bytes: Vec<u8> =
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect();
+    String::from_utf8(bytes).expect("utf8")
+}
+
+#[test]
+fn keychain_write_back_goes_through_stdin_as_compact_hex() {
+    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
+    let home = Home::new();
+    let item = json!({
+        "claudeAiOauth": {"accessToken": OLD_ACCESS, "refreshToken": OLD_REFRESH, "expiresAt": NOW - 60_000, "subscriptionType": "max"},
+        "mcpOAuth": {"s|0": {"serverName": "s", "accessToken": "", "expiresAt": 0}}
+    });
+    let bin_dir = home.path().join("fakebin");
+    fake_security(&bin_dir, &item.to_string());
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let out = run(
+        home.clawdbot(&server).env("CLAWDBOT_KEYCHAIN", "security").env("PATH", path).env("USER", "tester"),
+        &["models", "auth", "refresh", "--profile", PROFILE],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let argv = std::fs::read_to_string(bin_dir.join("argv")).expect("security -i ran");
+    assert_eq!(argv.trim(), "-i", "no secret in argv");
+    let line = std::fs::read_to_string(bin_dir.join("stdin")).expect("stdin");
+    assert!(line.starts_with("add-generic-password -U -a "), "{line}");
+    assert!(line.contains("Claude Code-credentials"), "{line}");
+    let hex = line.trim().rsplit(' ').next().expect("hex");
+    let saved = unhex(hex);
+    assert!(!saved.contains('\n'), "compact JSON");
+    let saved: Value = serde_json::from_str(&saved).expect("json");
+    let mut want = item.clone();
+    want["claudeAiOauth"]["accessToken"] = json!(NEW_ACCESS);
+    want["claudeAiOauth"]["refreshToken"] = json!(NEW_REFRESH);
+    want["claudeAiOauth"]["expiresAt"] = json!(STORED_EXPIRES);
+    assert_eq!(saved, want);
+    assert!(!home.claude_credentials().exists(), "no file created next to the Keychain item");
+}

@@ -134,6 +134,7 @@ fn server_errors_garbage_and_html_are_transient() {
         (Reply::raw(200, &[("Content-Type", "text/html")], b"<html><body>Captive portal</body></html>"), "<html>"),
         (Reply::raw(502, &[("Content-Type", "text/html")], b"<html>Bad gateway</html>"), "HTTP 502"),
         (Reply::json(200, json!({"token_type": "Bearer"})), "access_token"),
+        (Reply::raw(200, &[], &vec![b' '; 2 * 1024 * 1024]), "larger than"),
     ];
     for (reply, expect) in cases {
         let server = Server::start(vec![reply]);

@@ -173,7 +173,7 @@ pub fn summarize(
         .filter(|(_, p)| providers.iter().any(|want| want == p.credential.provider()))
         .map(|(id, p)| profile_health(config, id, p, now, warn_after_ms))
         .collect();
-    profiles.sort_by(|a, b| collate(&a.provider, &b.provider).then_with(|| collate(&a.profile_id, &b.profile_id)));
+    profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));
     let mut names: Vec<&String> = providers.iter().collect();
     names.sort_by(|a, b| collate(a, b));
     names.dedup();
@@ -217,26 +217,29 @@ fn roll_up(provider: &str, profiles: Vec<ProfileHealth>, now: Millis) -> Provide
 /// for ids: punctuation before digits before letters, letters compared
 /// case-insensitively first, lower case before upper case on a tie.
 pub fn collate(a: &str, b: &str) -> Ordering {
-    fn key(c: char) -> (u8, u32) {
-        const PUNCT: &str = "_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+    collation_key(a).cmp(&collation_key(b))
+}
+
+/// A sort key with [`collate`]'s order: primary weights, then case bits.
+/// Computed once per item, so sorting n ids costs n keys, not n log n.
+pub fn collation_key(s: &str) -> (Vec<u32>, Vec<bool>) {
+    const PUNCT: &[u8] = b"_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+    let weight = |c: char| -> u32 {
         if c.is_whitespace() {
-            (0, c as u32)
-        } else if let Some(i) = PUNCT.find(c) {
-            (1, i as u32)
+            c as u32
+        } else if let Some(i) = c.is_ascii().then(|| PUNCT.iter().position(|&p| p as char == c)).flatten() {
+            0x1_0000 + i as u32
         } else if c.is_ascii_digit() {
-            (2, c as u32)
+            0x2_0000 + c as u32
+        } else if c.is_ascii_alphabetic() {
+            0x3_0000 + c.to_ascii_lowercase() as u32
         } else if c.is_alphabetic() {
-            (3, c.to_lowercase().next().unwrap_or(c) as u32)
+            0x3_0000 + c.to_lowercase().next().unwrap_or(c) as u32
         } else {
-            (4, c as u32)
+            0x40_0000 + c as u32
         }
-    }
-    let primary = a.chars().map(key).cmp(b.chars().map(key));
-    primary.then_with(|| {
-        // Tertiary: lower case first.
-        let case = |s: &str| s.chars().map(|c| c.is_uppercase()).collect::<Vec<_>>();
-        case(a).cmp(&case(b))
-    })
+    };
+    (s.chars().map(weight).collect(), s.chars().map(char::is_uppercase).collect())
 }
 
 #[cfg(test)]

@@ -756,11 +756,12 @@ mod tests {
             (b.kind, b.reason.as_deref(), b.until),
             (UnusableKind::Disabled, Some("billing"), now + 3_600_000.0)
         );
+        // Milliseconds print as JavaScript prints them: no `.0`.
         let json = serde_json::to_value(&list[2]).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"profileId": "a", "provider": "anthropic", "kind": "cooldown",
-                               "until": now + 240_000.0, "remainingMs": 240_000.0})
+                               "until": NOW + 240_000, "remainingMs": 240_000})
         );
     }
 }

@@ -153,12 +153,14 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     providers.sort_by(|a, b| collate(a, b));
 
     let unusable = unusable_profiles(store, now);
+    let unusable_by_id: std::collections::HashMap<&str, &Unusable> =
+        unusable.iter().map(|u| (u.profile_id.as_str(), u)).collect();
     let mut provider_auth = Vec::new();
     let mut with_oauth = Vec::new();
     for provider in &providers {
         let env_found = env_key(provider, env, &options.shell_applied, loaded.gcloud_adc);
         let cfg_found = config_key(provider, cfg);
-        let counts = profile_counts(cfg, store, provider, &unusable);
+        let counts = profile_counts(cfg, store, provider, &unusable_by_id);
         let n_oauth = counts.oauth + counts.token + usize::from(env_found.as_ref().is_some_and(FoundKey::is_oauth));
         if n_oauth > 0 {
             with_oauth.push(format!("{provider} ({n_oauth})"));
@@ -224,7 +226,12 @@ fn is_truthy(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
 }
 
-fn profile_counts(cfg: &Config, store: &AuthStore, provider: &str, unusable: &[Unusable]) -> ProfileCounts {
+fn profile_counts(
+    cfg: &Config,
+    store: &AuthStore,
+    provider: &str,
+    unusable: &std::collections::HashMap<&str, &Unusable>,
+) -> ProfileCounts {
     let mut counts = ProfileCounts { count: 0, oauth: 0, token: 0, api_key: 0, labels: Vec::new() };
     for (id, profile) in store.profiles.iter().filter(|(_, p)| p.credential.provider() == provider) {
         counts.count += 1;
@@ -245,7 +252,7 @@ fn profile_counts(cfg: &Config, store: &AuthStore, provider: &str, unusable: &[U
                 }
             }
         };
-        if let Some(u) = unusable.iter().find(|u| &u.profile_id == id) {
+        if let Some(u) = unusable.get(id.as_str()) {
             let rem = format_remaining_short(Some(u.remaining_ms));
             match u.kind {
                 UnusableKind::Cooldown => label.push_str(&format!(" [cooldown {rem}]")),

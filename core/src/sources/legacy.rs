@@ -80,7 +80,7 @@ pub fn read_oauth_json(bytes: &[u8], origin: &str) -> (Vec<(String, Profile)>, V
         let mut take = |name: &str| match fields.get(name) {
             Some(Value::String(s)) => {
                 let s = s.clone();
-                fields.remove(name);
+                fields.shift_remove(name);
                 Some(s)
             }
             _ => None,
@@ -94,9 +94,9 @@ pub fn read_oauth_json(bytes: &[u8], origin: &str) -> (Vec<(String, Profile)>, V
         let prov = take("provider").filter(|p| !p.is_empty()).unwrap_or_else(|| provider.clone());
         let expires = fields.get("expires").and_then(Expiry::from_json);
         if expires.is_some() {
-            fields.remove("expires");
+            fields.shift_remove("expires");
         }
-        fields.remove("type");
+        fields.shift_remove("type");
         let credential = Credential::OAuth(OAuth {
             provider: prov,
             access,

@@ -13,7 +13,7 @@ pub fn parse_store(bytes: &[u8], file: &str) -> Result<(AuthStore, Vec<Diagnosti
     let Value::Object(mut root) = root else {
         return Err(ReadError::Shape { field: "the top level".into(), found: kind_of(&root), expected: "an object" });
     };
-    let profiles = match root.remove("profiles") {
+    let profiles = match root.shift_remove("profiles") {
         Some(Value::Object(p)) => p,
         Some(other) => {
             return Err(ReadError::Shape { field: "profiles".into(), found: kind_of(&other), expected: "an object" });
@@ -34,14 +34,14 @@ pub fn parse_store(bytes: &[u8], file: &str) -> Result<(AuthStore, Vec<Diagnosti
             }
         }
     }
-    root.remove("version");
-    if let Some(order) = root.remove("order") {
+    root.shift_remove("version");
+    if let Some(order) = root.shift_remove("order") {
         store.order = reader.order(order);
     }
-    if let Some(good) = root.remove("lastGood") {
+    if let Some(good) = root.shift_remove("lastGood") {
         store.last_good = reader.last_good(good);
     }
-    if let Some(stats) = root.remove("usageStats") {
+    if let Some(stats) = root.shift_remove("usageStats") {
         store.usage_stats = reader.usage_stats(stats);
     }
     store.extra = root;
@@ -90,8 +90,8 @@ impl Reader<'_> {
                 return Err(Value::Object(fields));
             }
         };
-        fields.remove("type");
-        fields.remove("provider");
+        fields.shift_remove("type");
+        fields.shift_remove("provider");
         let mut take = FieldTaker { reader: self, path: &path, fields: &mut fields };
         let credential = match kind {
             CredentialType::ApiKey => {
@@ -194,7 +194,7 @@ impl Reader<'_> {
                 last_failure_at: take.number("lastFailureAt"),
                 ..UsageStats::default()
             };
-            match fields.remove("failureCounts") {
+            match fields.shift_remove("failureCounts") {
                 Some(Value::Object(counts)) => {
                     for (reason, n) in counts {
                         match n.as_f64() {
@@ -236,7 +236,7 @@ impl FieldTaker<'_, '_> {
         }
         match f(value) {
             Some(t) => {
-                self.fields.remove(name);
+                self.fields.shift_remove(name);
                 Some(t)
             }
             None => {
@@ -331,5 +331,21 @@ mod tests {
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    /// serde_json's `remove` is a swap-remove with `preserve_order`: taking
+    /// out the known keys would shuffle the unknown ones behind them.
+    #[test]
+    fn unknown_fields_keep_their_file_order() {
+        let text =
+            r#"{"profiles":{"a:b":{"zeta":1,"type":"api_key","alpha":2,"provider":"a","mid":3,"key":"k","last":4}}}"#;
+        let (store, _) = parse_store(text.as_bytes(), "f").unwrap();
+        let keys: Vec<&str> = store.profiles["a:b"].extra.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["zeta", "alpha", "mid", "last"]);
     }
 }

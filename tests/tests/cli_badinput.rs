@@ -131,15 +131,13 @@ fn healthy_store() -> Vec<u8> {
     doc.to_string().into_bytes()
 }
 
-/// Known product problems: reported (printed) instead of failing the suite.
-/// Each entry names the assertion marked `BUG:` below.
+/// What one case found wrong, collected so one run reports every case.
 struct Findings {
     failures: Vec<String>,
-    known_bugs: Vec<String>,
 }
 
 fn run_case(case: &Case, variant: Variant) -> Findings {
-    let mut out = Findings { failures: Vec::new(), known_bugs: Vec::new() };
+    let mut out = Findings { failures: Vec::new() };
     let home = Home::new();
     home.write(&case.rel, &case.bytes);
     let mut secrets = case.secrets();
@@ -254,24 +252,14 @@ fn run_case(case: &Case, variant: Variant) -> Findings {
             if named {
                 continue;
             }
-            let msg = format!("{tag}: {}: does not name {}", run.what(), case.file_name());
-            if case.name == "store--expires-negative" {
-                // BUG: a negative `expires` is silently treated as no expiry
-                // (status `missing`, --check 1) with no line saying why,
-                // unlike `expires: "tomorrow"` which gets a warning.
-                out.known_bugs.push(msg);
-            } else {
-                out.failures.push(msg);
-            }
+            out.failures.push(format!("{tag}: {}: does not name {}", run.what(), case.file_name()));
         }
         // `order get` reads the store (its `order`) and the config too.
         let order_affected = (case.is_store() && !case.readable_store())
             || case.name == "store--order-wrong-shapes"
             || case.name == "config--json5-syntax-error";
         if order_affected && !order.stderr_text().contains(case.file_name()) {
-            // BUG: `models auth order get` says nothing about a store or config
-            // it cannot read (prints "Order override: (none)", exit 0).
-            out.known_bugs.push(format!("{tag}: {}: does not name {}", order.what(), case.file_name()));
+            out.failures.push(format!("{tag}: {}: does not name {}", order.what(), case.file_name()));
         }
     }
     out
@@ -313,13 +301,6 @@ fn hostile_inputs_do_no_harm() {
             .collect();
         handles.into_iter().flat_map(|h| h.join().expect("badinput worker")).collect()
     });
-    let known: Vec<&String> = results.iter().flat_map(|r| &r.known_bugs).collect();
-    if !known.is_empty() {
-        eprintln!("KNOWN PRODUCT BUGS ({}), reported, not failing:", known.len());
-        for k in &known {
-            eprintln!("  BUG: {k}");
-        }
-    }
     let failures: Vec<&String> = results.iter().flat_map(|r| &r.failures).collect();
     assert!(
         failures.is_empty(),

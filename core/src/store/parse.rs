@@ -114,7 +114,21 @@ impl Reader<'_> {
                 account_id: take.text("accountId"),
             }),
         };
+        self.check_expiry(&path, &credential);
         Ok(Profile { credential, extra: fields })
+    }
+
+    /// An `expires` that is a number but not a time after 1970 says nothing
+    /// about the credential; the rules treat it as unknown, and say so here.
+    fn check_expiry(&mut self, path: &str, credential: &Credential) {
+        let Some(e) = credential.expires() else { return };
+        let ms = e.ms();
+        let oauth = credential.kind() == CredentialType::OAuth;
+        if !ms.is_finite() || ms < 0.0 || (oauth && ms == 0.0) {
+            let effect =
+                if oauth { "the login's expiry counts as unknown" } else { "the token counts as never expiring" };
+            self.warn(format!("{path}.expires"), format!("is {}, not a time after 1970; {effect}", e.to_json()));
+        }
     }
 
     fn order(&mut self, value: Value) -> OrderedMap<Vec<String>> {

@@ -54,6 +54,13 @@ pub fn run(cmd: OrderCommand) -> CmdResult {
     match cmd {
         OrderCommand::Get(args) => {
             let loaded = load(&world, &env, now, args.target.agent.as_deref());
+            super::output::diagnostics(&loaded);
+            if loaded.store_state == clawdbot_auth_core::load::StoreState::Unreadable {
+                return Err(refuse(format!(
+                    "{} cannot be read, so its order is unknown; fix the file (see above)",
+                    env.shorten(&loaded.locations.store())
+                )));
+            }
             let provider = normalize(&args.target.provider);
             let over = order::get_order(&loaded.store, &provider).cloned();
             let resolved =

@@ -16,6 +16,14 @@ pub fn notices(loaded: &Loaded, save_error: Option<&str>) {
     for change in &loaded.changes {
         eprintln!("{}", escape_control(&change.to_string()));
     }
+    diagnostics(loaded);
+    if let Some(e) = save_error {
+        eprintln!("warning: {}", escape_control(e));
+    }
+}
+
+/// A load's diagnostics, one line each, on stderr.
+pub fn diagnostics(loaded: &Loaded) {
     for d in &loaded.diagnostics {
         let level = match d.severity {
             Severity::Error => "error",
@@ -23,8 +31,5 @@ pub fn notices(loaded: &Loaded, save_error: Option<&str>) {
             Severity::Info => "note",
         };
         eprintln!("{level}: {}", escape_control(&d.to_string()));
-    }
-    if let Some(e) = save_error {
-        eprintln!("warning: {}", escape_control(e));
     }
 }

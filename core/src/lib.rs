@@ -32,5 +32,5 @@ pub mod store;
 pub mod sync;
 pub mod time;
 pub mod usage;
-pub mod writeback;
 pub mod world;
+pub mod writeback;

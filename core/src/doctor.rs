@@ -6,7 +6,7 @@ use crate::health::{HealthStatus, ProfileHealth};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
 use crate::report::StatusReport;
-use crate::store::CredentialType;
+use crate::store::{AuthStore, Credential, CredentialType};
 use crate::usage::UnusableKind;
 use serde::Serialize;
 
@@ -30,8 +30,13 @@ pub struct Issue {
     pub status: HealthStatus,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
     pub remaining_ms: Option<f64>,
-    /// An oauth profile: `doctor` can try to refresh it.
+    /// An oauth profile with a refresh token: `doctor` can refresh it, and
+    /// so will the gateway on use.
     pub refreshable: bool,
+    /// Whether only a person can fix it. A refreshable login that is merely
+    /// expiring is not: an 8-hour Anthropic token is always inside the 24 h
+    /// window, and would otherwise keep doctor failing forever.
+    pub needs_human: bool,
     pub hint: String,
 }
 
@@ -50,7 +55,7 @@ impl DoctorPreview {
 
     /// Whether a human must act (doctor's exit code 1).
     pub fn needs_human(&self) -> bool {
-        !self.issues.is_empty() || !self.problems.is_empty()
+        self.issues.iter().any(|i| i.needs_human) || !self.problems.is_empty()
     }
 }
 
@@ -63,17 +68,22 @@ pub fn hint_for(profile_id: &str) -> &'static str {
     }
 }
 
-pub fn issue_of(p: &ProfileHealth) -> Option<Issue> {
+pub fn issue_of(p: &ProfileHealth, store: &AuthStore) -> Option<Issue> {
     if p.kind == CredentialType::ApiKey
         || !matches!(p.status, HealthStatus::Expired | HealthStatus::Expiring | HealthStatus::Missing)
     {
         return None;
     }
+    let refreshable = matches!(
+        store.credential(&p.profile_id),
+        Some(Credential::OAuth(o)) if o.refresh.as_ref().is_some_and(|r| !r.is_blank())
+    );
     Some(Issue {
         profile_id: p.profile_id.clone(),
         status: p.status,
         remaining_ms: p.remaining_ms,
-        refreshable: p.kind == CredentialType::OAuth,
+        refreshable,
+        needs_human: !(refreshable && p.status == HealthStatus::Expiring),
         hint: hint_for(&p.profile_id).to_string(),
     })
 }
@@ -98,12 +108,53 @@ pub fn preview(loaded: &Loaded, report: &StatusReport) -> DoctorPreview {
     DoctorPreview {
         changes: loaded.changes.iter().map(ToString::to_string).collect(),
         cooldowns,
-        issues: report.auth.oauth.profiles.iter().filter_map(issue_of).collect(),
+        issues: report.auth.oauth.profiles.iter().filter_map(|p| issue_of(p, &loaded.store)).collect(),
         problems: loaded
             .diagnostics
             .iter()
             .filter(|d| d.severity == crate::diag::Severity::Error)
             .map(|d| crate::escape::escape_control(&d.to_string()).into_owned())
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Env;
+    use crate::world::{FileRead, MapWorld};
+
+    const NOW: i64 = 1_767_225_600_000;
+
+    fn plan_for(profiles: &str) -> DoctorPreview {
+        let mut w = MapWorld::default();
+        let store = format!(r#"{{"version":1,"profiles":{profiles}}}"#);
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
+        preview(&loaded, &crate::report::build(&loaded, &Default::default()))
+    }
+
+    #[test]
+    fn an_expiring_refreshable_login_needs_no_human() {
+        let eight_hours = NOW + 8 * 3_600_000;
+        let p = plan_for(&format!(
+            r#"{{"anthropic:a":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{eight_hours}}}}}"#
+        ));
+        assert_eq!(p.issues.len(), 1);
+        assert!(p.issues[0].refreshable && !p.issues[0].needs_human);
+        assert!(!p.needs_human());
+    }
+
+    #[test]
+    fn expired_or_unrefreshable_logins_need_a_human() {
+        let p = plan_for(&format!(
+            r#"{{"anthropic:a":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{}}},
+                "anthropic:t":{{"type":"token","provider":"anthropic","token":"t","expires":{}}}}}"#,
+            NOW - 1,
+            NOW + 3_600_000
+        ));
+        assert!(p.issues.iter().all(|i| i.needs_human), "{:?}", p.issues);
+        assert!(p.needs_human());
+        assert!(p.issues[0].line().contains("Re-auth via `clawdbot configure` or `clawdbot onboard`."));
     }
 }

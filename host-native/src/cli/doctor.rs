@@ -164,7 +164,7 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
     }
     let issues = refresh_issues(&p, &world, &env, now, plan.issues);
     if !issues.is_empty() {
-        needs_human = true;
+        needs_human |= issues.iter().any(|i| i.needs_human);
         note("Model auth", &issues.iter().map(|i| i.line()).collect::<Vec<_>>());
     }
     if !report.auth.missing_providers_in_use.is_empty() {

@@ -2,8 +2,10 @@
 //! layout or as its `--json` document (spec §3.2), so every host prints the
 //! same thing.
 
+mod prometheus;
 mod text;
 
+pub use prometheus::render_prometheus;
 pub use text::{TextStyle, check_summary, render_text};
 
 use crate::config::Config;

@@ -71,6 +71,13 @@ pub enum Command {
     Models(ModelsArgs),
     /// Find and repair credential problems (sync, migration, permissions).
     Doctor(doctor::DoctorArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -94,6 +101,14 @@ pub enum ModelsCommand {
     Auth(auth::AuthArgs),
 }
 
+fn man() -> CmdResult {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut out)?;
+    std::io::Write::write_all(&mut std::io::stdout(), &out)?;
+    Ok(exit::OK)
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -109,6 +124,12 @@ pub fn main() -> ExitCode {
             None => status::run(&status::StatusArgs::bare(m.status_json, m.status_plain)),
         },
         Command::Doctor(args) => doctor::run(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "clawdbot", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
+        Command::Man => man(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -13,6 +13,10 @@ pub struct StatusArgs {
     /// Print the status as one JSON document (the reference's schema).
     #[arg(long)]
     pub json: bool,
+    /// Output format: text, json, plain, or prometheus (text exposition for
+    /// node_exporter's textfile collector).
+    #[arg(long, value_enum, conflicts_with_all = ["json", "plain"])]
+    pub format: Option<Format>,
     /// Print only the resolved default model.
     #[arg(long)]
     pub plain: bool,
@@ -25,6 +29,14 @@ pub struct StatusArgs {
     /// How soon an expiry counts as "expiring" (e.g. 24h, 90m, 2d).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub warn_within: String,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Plain,
+    Prometheus,
 }
 
 impl StatusArgs {
@@ -46,18 +58,28 @@ pub fn run(args: &StatusArgs) -> CmdResult {
     output::notices(&loaded, save_error.as_deref());
     let options = ReportOptions { warn_after_ms, ..ReportOptions::default() };
     let report = report::build(&loaded, &options);
-    if args.json {
-        println!("{}", report.to_json());
-    } else if args.plain {
-        println!("{}", report.resolved_default);
-    } else {
-        let style = TextStyle { color: output::color_stdout(&env) };
-        print!("{}", report::render_text(&report, &env, style));
+    let format = match (args.format, args.json, args.plain) {
+        (Some(f), _, _) => f,
+        (None, true, _) => Format::Json,
+        (None, _, true) => Format::Plain,
+        _ => Format::Text,
+    };
+    let check = report::check_code(&report, &loaded);
+    match format {
+        Format::Json => println!("{}", report.to_json()),
+        Format::Plain => println!("{}", report.resolved_default),
+        Format::Prometheus => {
+            print!("{}", report::render_prometheus(&report, check, &loaded.locations.agent_id, now));
+        }
+        Format::Text => {
+            let style = TextStyle { color: output::color_stdout(&env) };
+            print!("{}", report::render_text(&report, &env, style));
+        }
     }
     if !args.check {
         return Ok(exit::OK);
     }
-    Ok(match report::check_code(&report, &loaded) {
+    Ok(match check {
         CheckCode::Ok => exit::OK,
         CheckCode::Action => exit::ACTION,
         CheckCode::Expiring => exit::EXPIRING,

@@ -1,0 +1,153 @@
+//! The status as Prometheus text exposition, for node_exporter's textfile
+//! collector (`clawdbot models status --format prometheus > …/clawdbot.prom`).
+//!
+//! One gauge family per fact, labels escaped as the exposition format
+//! requires, so a profile id holding a quote or a newline cannot forge a
+//! metric line.
+
+use super::{CheckCode, StatusReport};
+use crate::health::HealthStatus;
+use std::fmt::Write;
+
+/// Escapes a label value: backslash, double quote and newline.
+fn label(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn family(out: &mut String, name: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} gauge");
+}
+
+/// Renders the metrics. `agent` labels every series; `now_ms` is the run time.
+pub fn render_prometheus(report: &StatusReport, check: CheckCode, agent: &str, now_ms: i64) -> String {
+    let mut out = String::new();
+    let agent = label(agent);
+    family(
+        &mut out,
+        "clawdbot_auth_check",
+        "Exit code of `clawdbot models status --check`: 0 ok, 1 action needed, 2 expiring.",
+    );
+    let _ = writeln!(out, "clawdbot_auth_check{{agent=\"{agent}\"}} {}", check.code());
+    family(&mut out, "clawdbot_auth_last_run_timestamp_seconds", "When this status was computed (Unix seconds).");
+    let _ = writeln!(out, "clawdbot_auth_last_run_timestamp_seconds{{agent=\"{agent}\"}} {}", seconds(now_ms as f64));
+
+    let profiles = &report.auth.oauth.profiles;
+    family(
+        &mut out,
+        "clawdbot_auth_profile_expiry_timestamp_seconds",
+        "When the profile's credential expires (Unix seconds); absent for keys and tokens that never expire.",
+    );
+    for p in profiles {
+        if let Some(at) = p.expires_at {
+            let _ = writeln!(
+                out,
+                "clawdbot_auth_profile_expiry_timestamp_seconds{{agent=\"{agent}\",profile=\"{}\",provider=\"{}\",type=\"{}\"}} {}",
+                label(&p.profile_id),
+                label(&p.provider),
+                p.kind.as_str(),
+                seconds(at)
+            );
+        }
+    }
+    family(
+        &mut out,
+        "clawdbot_auth_profile_status",
+        "1 for the profile's current status (ok, expiring, expired, missing, static).",
+    );
+    for p in profiles {
+        let _ = writeln!(
+            out,
+            "clawdbot_auth_profile_status{{agent=\"{agent}\",profile=\"{}\",provider=\"{}\",type=\"{}\",source=\"{}\",status=\"{}\"}} 1",
+            label(&p.profile_id),
+            label(&p.provider),
+            p.kind.as_str(),
+            p.source.as_str(),
+            status_name(p.status)
+        );
+    }
+    family(&mut out, "clawdbot_auth_provider_status", "1 for each provider's rolled-up status.");
+    for p in &report.auth.oauth.providers {
+        let _ = writeln!(
+            out,
+            "clawdbot_auth_provider_status{{agent=\"{agent}\",provider=\"{}\",status=\"{}\"}} 1",
+            label(&p.provider),
+            status_name(p.status)
+        );
+    }
+    family(
+        &mut out,
+        "clawdbot_auth_missing_provider_in_use",
+        "1 for each provider the configured models use that has no credentials.",
+    );
+    for p in &report.auth.missing_providers_in_use {
+        let _ = writeln!(out, "clawdbot_auth_missing_provider_in_use{{agent=\"{agent}\",provider=\"{}\"}} 1", label(p));
+    }
+    family(
+        &mut out,
+        "clawdbot_auth_profile_unusable_until_timestamp_seconds",
+        "When a profile in cooldown or disabled becomes usable again.",
+    );
+    for u in &report.auth.unusable_profiles {
+        let kind = match u.kind {
+            crate::usage::UnusableKind::Cooldown => "cooldown",
+            crate::usage::UnusableKind::Disabled => "disabled",
+        };
+        let _ = writeln!(
+            out,
+            "clawdbot_auth_profile_unusable_until_timestamp_seconds{{agent=\"{agent}\",profile=\"{}\",kind=\"{kind}\"}} {}",
+            label(&u.profile_id),
+            seconds(u.until)
+        );
+    }
+    out
+}
+
+fn status_name(s: HealthStatus) -> &'static str {
+    match s {
+        HealthStatus::Ok => "ok",
+        HealthStatus::Expiring => "expiring",
+        HealthStatus::Expired => "expired",
+        HealthStatus::Missing => "missing",
+        HealthStatus::Static => "static",
+    }
+}
+
+/// Milliseconds as seconds, without a trailing `.0` when whole.
+fn seconds(ms: f64) -> String {
+    let s = ms / 1000.0;
+    if s.fract() == 0.0 && s.abs() < 9e15 { format!("{}", s as i64) } else { format!("{s}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Env;
+    use crate::world::{FileRead, MapWorld};
+
+    #[test]
+    fn labels_are_escaped_and_every_family_is_typed() {
+        let mut w = MapWorld::default();
+        let store = r#"{"version":1,"profiles":{"anthropic:a\"b\nc":{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":1767229200000}}}"#;
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        let loaded = crate::load::load(&w, &Env::new("/h"), 1_767_225_600_000, None);
+        let r = super::super::build(&loaded, &Default::default());
+        let text = render_prometheus(&r, super::super::check_code(&r, &loaded), "main", 1_767_225_600_000);
+        assert!(text.contains(r#"profile="anthropic:a\"b\nc""#), "{text}");
+        assert!(text.contains("clawdbot_auth_check{agent=\"main\"} 2"));
+        assert!(text.contains("} 1767229200\n"));
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let name = line.split('{').next().unwrap();
+            assert!(text.contains(&format!("# TYPE {name} gauge")), "{line}");
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Operators' tooling: Prometheus output, completions, the man page and the
+//! systemd units, through the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NOW: &str = "1767225600000";
+
+fn clawdbot(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clawdbot"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CLAWDBOT_NOW_MS", NOW)
+        .env("CLAWDBOT_KEYCHAIN", "off")
+        .output()
+        .expect("clawdbot runs")
+}
+
+fn home_with_store(store: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".clawdbot/agents/main/agent");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("auth-profiles.json"), store).unwrap();
+    home
+}
+
+#[test]
+fn prometheus_output_is_well_formed_and_carries_the_check_code() {
+    let home = home_with_store(
+        r#"{"version":1,"profiles":{
+            "anthropic:me":{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r","expires":1767229200000},
+            "openai:k":{"type":"api_key","provider":"openai","key":"sk-FAKEFAKEFAKEFAKEFAKE"}}}"#,
+    );
+    let out = clawdbot(home.path(), &["models", "status", "--check", "--format", "prometheus"]);
+    assert_eq!(out.status.code(), Some(2), "expiring within 24 h");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("clawdbot_auth_check{agent=\"main\"} 2"), "{text}");
+    assert!(text.contains(
+        "clawdbot_auth_profile_expiry_timestamp_seconds{agent=\"main\",profile=\"anthropic:me\",provider=\"anthropic\",type=\"oauth\"} 1767229200"
+    ));
+    assert!(text.contains("status=\"static\"} 1"));
+    assert!(!text.contains("FAKE"), "no secret in metrics");
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            assert!(rest.ends_with(" gauge"), "{line}");
+            continue;
+        }
+        if line.starts_with("# HELP ") {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').expect("sample line: series value");
+        assert!(value.parse::<f64>().is_ok(), "value of {line}");
+        let name = series.split('{').next().unwrap();
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{name}");
+        assert!(text.contains(&format!("# TYPE {name} gauge")), "untyped {name}");
+        assert!(series.ends_with('}'), "{series}");
+    }
+}
+
+#[test]
+fn completions_name_the_commands_and_bash_parses_them() {
+    let home = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = clawdbot(home.path(), &["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        for word in ["models", "doctor", "paste-token", "warn-within"] {
+            assert!(text.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    if Path::new("/bin/bash").exists() {
+        let script = clawdbot(home.path(), &["completions", "bash"]).stdout;
+        let file = home.path().join("clawdbot.bash");
+        std::fs::write(&file, script).unwrap();
+        let check = Command::new("/bin/bash").arg("-n").arg(&file).status().unwrap();
+        assert!(check.success(), "bash -n rejects the completion script");
+    }
+    assert_eq!(clawdbot(home.path(), &["completions", "tcsh"]).status.code(), Some(64));
+}
+
+#[test]
+fn the_man_page_is_roff_and_documents_the_exit_codes() {
+    let home = tempfile::tempdir().unwrap();
+    let out = clawdbot(home.path(), &["man"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(".TH clawdbot 1"), "{text}");
+    assert!(text.contains("doctor"));
+    assert!(text.contains("64 usage error"), "exit codes are documented");
+}
+
+fn unit(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../contrib/systemd").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `key=value` lines of one `[section]`, comments dropped.
+fn section(text: &str, name: &str) -> Vec<(String, String)> {
+    let mut current = String::new();
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        if line.starts_with('[') {
+            current = line.trim_matches(['[', ']']).to_string();
+        } else if current == name {
+            let (k, v) = line.split_once('=').expect("key=value");
+            out.push((k.to_string(), v.to_string()));
+        }
+    }
+    out
+}
+
+#[test]
+fn systemd_units_schedule_the_check_and_hook_failures() {
+    let timer = unit("clawdbot-auth-check.timer");
+    let t = section(&timer, "Timer");
+    assert!(t.contains(&("OnBootSec".into(), "5min".into())));
+    assert!(t.contains(&("OnUnitActiveSec".into(), "30min".into())));
+    assert!(section(&timer, "Install").contains(&("WantedBy".into(), "timers.target".into())));
+
+    let service = unit("clawdbot-auth-check.service");
+    let s = section(&service, "Service");
+    assert!(s.contains(&("Type".into(), "oneshot".into())));
+    let hook = section(&service, "Unit").into_iter().find(|(k, _)| k == "OnFailure").expect("OnFailure=");
+    let alert_template = hook.1.split('@').next().unwrap().to_string() + "@.service";
+    assert!(!unit(&alert_template).is_empty(), "the OnFailure hook's template exists");
+
+    // The ExecStart command line is one the binary accepts.
+    let exec = s.iter().find(|(k, _)| k == "ExecStart").expect("ExecStart=").1.clone();
+    let args: Vec<&str> = exec.split_whitespace().skip(1).collect();
+    let home = tempfile::tempdir().unwrap();
+    let out = clawdbot(home.path(), &args);
+    assert_eq!(out.status.code(), Some(1), "empty HOME: anthropic is missing: {:?}", out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("clawdbot_auth_missing_provider_in_use"));
+}

@@ -95,15 +95,51 @@ pub struct ProviderHealth {
     pub expires_at: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
     pub remaining_ms: Option<f64>,
-    pub profiles: Vec<ProfileHealth>,
+    /// This provider's entries of [`HealthSummary::profiles`] (sorted by
+    /// provider, so they are contiguous). The JSON repeats them in full;
+    /// memory holds them once.
+    #[serde(skip)]
+    pub profiles: std::ops::Range<usize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HealthSummary {
     pub warn_after_ms: i64,
     pub profiles: Vec<ProfileHealth>,
     pub providers: Vec<ProviderHealth>,
+}
+
+impl HealthSummary {
+    /// The profiles of one provider of [`HealthSummary::providers`].
+    pub fn profiles_of(&self, provider: &ProviderHealth) -> &[ProfileHealth] {
+        self.profiles.get(provider.profiles.clone()).unwrap_or_default()
+    }
+}
+
+/// The reference's shape: each provider carries its profiles in full.
+impl Serialize for HealthSummary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Provider<'a> {
+            #[serde(flatten)]
+            health: &'a ProviderHealth,
+            profiles: &'a [ProfileHealth],
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Summary<'a> {
+            warn_after_ms: i64,
+            profiles: &'a [ProfileHealth],
+            providers: Vec<Provider<'a>>,
+        }
+        Summary {
+            warn_after_ms: self.warn_after_ms,
+            profiles: &self.profiles,
+            providers: self.providers.iter().map(|p| Provider { health: p, profiles: self.profiles_of(p) }).collect(),
+        }
+        .serialize(s)
+    }
 }
 
 /// The reference's display label: `<id> (<email>)`, the config's e-mail
@@ -177,17 +213,21 @@ pub fn summarize(
     let mut names: Vec<&String> = providers.iter().collect();
     names.sort_by(|a, b| collate(a, b));
     names.dedup();
+    let mut ranges: std::collections::HashMap<&str, std::ops::Range<usize>> = std::collections::HashMap::new();
+    for (i, p) in profiles.iter().enumerate() {
+        ranges.entry(p.provider.as_str()).and_modify(|r| r.end = i + 1).or_insert(i..i + 1);
+    }
     let providers = names
         .into_iter()
         .map(|name| {
-            let mine: Vec<ProfileHealth> = profiles.iter().filter(|p| &p.provider == name).cloned().collect();
-            roll_up(name, mine, now)
+            let range = ranges.get(name.as_str()).cloned().unwrap_or(0..0);
+            roll_up(name, &profiles[range.clone()], range, now)
         })
         .collect();
     HealthSummary { warn_after_ms, profiles, providers }
 }
 
-fn roll_up(provider: &str, profiles: Vec<ProfileHealth>, now: Millis) -> ProviderHealth {
+fn roll_up(provider: &str, profiles: &[ProfileHealth], range: std::ops::Range<usize>, now: Millis) -> ProviderHealth {
     let expiring_kinds: Vec<&ProfileHealth> = profiles.iter().filter(|p| p.kind != CredentialType::ApiKey).collect();
     let (status, expires_at) = if profiles.is_empty() {
         (HealthStatus::Missing, None)
@@ -209,7 +249,7 @@ fn roll_up(provider: &str, profiles: Vec<ProfileHealth>, now: Millis) -> Provide
         status,
         expires_at,
         remaining_ms: expires_at.map(|e| e - now as f64),
-        profiles,
+        profiles: range,
     }
 }
 

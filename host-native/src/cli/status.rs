@@ -76,6 +76,10 @@ pub fn run(args: &StatusArgs) -> CmdResult {
             print!("{}", report::render_text(&report, &env, style));
         }
     }
+    // The process ends here: freeing a large store's every allocation one by
+    // one would only delay the exit (measured: ~15% of a 100 000-profile run).
+    std::mem::forget(report);
+    std::mem::forget(loaded);
     if !args.check {
         return Ok(exit::OK);
     }

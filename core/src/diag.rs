@@ -104,11 +104,12 @@ pub fn text_of(bytes: &[u8]) -> Result<&str, ReadError> {
 /// Parses strict JSON text, mapping serde's error to a line and column.
 pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ReadError> {
     let text = text_of(bytes)?;
-    serde_json::from_str(text).map_err(|e| ReadError::Syntax {
-        line: e.line(),
-        column: e.column(),
-        reason: syntax_reason(&e),
-    })
+    serde_json::from_str(text).map_err(|e| syntax_error(&e))
+}
+
+/// serde_json's error as a [`ReadError::Syntax`] with its line and column.
+pub fn syntax_error(e: &serde_json::Error) -> ReadError {
+    ReadError::Syntax { line: e.line(), column: e.column(), reason: syntax_reason(e) }
 }
 
 /// serde_json's message without its " at line L column C" tail, which the

@@ -122,6 +122,13 @@ impl StatusReport {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string())
     }
 
+    /// Writes the `--json` document (and a newline) without building it in
+    /// memory first: for a large store the text is several times the file.
+    pub fn write_json<W: std::io::Write>(&self, mut out: W) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")
+    }
+
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }

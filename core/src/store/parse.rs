@@ -8,44 +8,134 @@ use super::*;
 use crate::diag::{Diagnostic, ReadError, Severity, kind_of, parse_json};
 
 /// Parses the store. `file` is the path shown in diagnostics.
+///
+/// The document is streamed: each profile becomes a JSON tree only while it
+/// is converted, so a store of 100 000 profiles never exists twice in memory.
 pub fn parse_store(bytes: &[u8], file: &str) -> Result<(AuthStore, Vec<Diagnostic>), ReadError> {
-    let root = parse_json(bytes)?;
-    let Value::Object(mut root) = root else {
+    let text = crate::diag::text_of(bytes)?;
+    if !text.trim_start().starts_with('{') {
+        // Not an object: let the tree parser name the syntax error or the type.
+        let root = parse_json(bytes)?;
         return Err(ReadError::Shape { field: "the top level".into(), found: kind_of(&root), expected: "an object" });
-    };
-    let profiles = match root.shift_remove("profiles") {
-        Some(Value::Object(p)) => p,
-        Some(other) => {
-            return Err(ReadError::Shape { field: "profiles".into(), found: kind_of(&other), expected: "an object" });
-        }
-        None => {
-            return Err(ReadError::Shape { field: "profiles".into(), found: "missing", expected: "an object" });
-        }
-    };
+    }
     let mut reader = Reader { file, diagnostics: Vec::new() };
     let mut store = AuthStore::default();
-    for (id, value) in profiles {
-        match reader.profile(&id, value) {
-            Ok(profile) => {
-                store.profiles.insert(id, profile);
-            }
-            Err(raw) => {
-                store.shelved.insert(id, raw);
+    let mut profiles_found: Result<(), &'static str> = Err("missing");
+    let mut de = serde_json::Deserializer::from_str(text);
+    let root = RootVisitor { reader: &mut reader, store: &mut store, profiles_found: &mut profiles_found };
+    serde::Deserializer::deserialize_map(&mut de, root)
+        .and_then(|()| de.end())
+        .map_err(|e| crate::diag::syntax_error(&e))?;
+    if let Err(found) = profiles_found {
+        return Err(ReadError::Shape { field: "profiles".into(), found, expected: "an object" });
+    }
+    Ok((store, reader.diagnostics))
+}
+
+/// The top-level object: `profiles` streamed, the small sections as trees.
+struct RootVisitor<'r, 'a> {
+    reader: &'r mut Reader<'a>,
+    store: &'r mut AuthStore,
+    profiles_found: &'r mut Result<(), &'static str>,
+}
+
+impl<'de> serde::de::Visitor<'de> for RootVisitor<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an auth-profiles.json object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "profiles" => {
+                    let seed = ProfilesVisitor { reader: &mut *self.reader, store: &mut *self.store };
+                    *self.profiles_found = map.next_value_seed(seed)?;
+                }
+                "version" => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                "order" => self.store.order = self.reader.order(map.next_value()?),
+                "lastGood" => self.store.last_good = self.reader.last_good(map.next_value()?),
+                "usageStats" => self.store.usage_stats = self.reader.usage_stats(map.next_value()?),
+                _ => {
+                    let value: Value = map.next_value()?;
+                    self.store.extra.insert(key, value);
+                }
             }
         }
+        Ok(())
     }
-    root.shift_remove("version");
-    if let Some(order) = root.shift_remove("order") {
-        store.order = reader.order(order);
+}
+
+/// `profiles`: each entry converted as soon as it is read. Anything but an
+/// object is consumed and reported by its type.
+struct ProfilesVisitor<'r, 'a> {
+    reader: &'r mut Reader<'a>,
+    store: &'r mut AuthStore,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ProfilesVisitor<'_, '_> {
+    type Value = Result<(), &'static str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        de.deserialize_any(self)
     }
-    if let Some(good) = root.shift_remove("lastGood") {
-        store.last_good = reader.last_good(good);
+}
+
+impl<'de> serde::de::Visitor<'de> for ProfilesVisitor<'_, '_> {
+    type Value = Result<(), &'static str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object of profiles")
     }
-    if let Some(stats) = root.shift_remove("usageStats") {
-        store.usage_stats = reader.usage_stats(stats);
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while let Some(id) = map.next_key::<String>()? {
+            let value: Value = map.next_value()?;
+            match self.reader.profile(&id, value) {
+                Ok(profile) => {
+                    self.store.shelved.shift_remove(&id);
+                    self.store.profiles.insert(id, profile);
+                }
+                Err(raw) => {
+                    self.store.profiles.shift_remove(&id);
+                    self.store.shelved.insert(id, raw);
+                }
+            }
+        }
+        Ok(Ok(()))
     }
-    store.extra = root;
-    Ok((store, reader.diagnostics))
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Err("an array"))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Err("null"))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err("a boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Err("a string"))
+    }
 }
 
 /// Drops the capacity of a map emptied of its known keys: most profiles have
@@ -249,38 +339,41 @@ struct FieldTaker<'r, 'a> {
 }
 
 impl FieldTaker<'_, '_> {
-    fn take_if<T>(&mut self, name: &str, expected: &str, f: impl FnOnce(&Value) -> Option<T>) -> Option<T> {
-        let value = self.fields.get(name)?;
-        if value.is_null() {
-            return None;
+    /// Converts a present, non-null field; reports and keeps it when `f`
+    /// refuses its type. Nothing is removed here.
+    fn check<T>(&mut self, name: &str, expected: &str, f: impl FnOnce(&Value) -> Option<T>) -> Option<T> {
+        let value = self.fields.get(name).filter(|v| !v.is_null())?;
+        let converted = f(value);
+        if converted.is_none() {
+            let found = kind_of(value);
+            self.reader.warn(format!("{}.{name}", self.path), format!("is {found}, expected {expected}; ignored"));
         }
-        match f(value) {
-            Some(t) => {
-                self.fields.shift_remove(name);
-                Some(t)
-            }
-            None => {
-                let found = kind_of(value);
-                self.reader.warn(format!("{}.{name}", self.path), format!("is {found}, expected {expected}; ignored"));
-                None
-            }
-        }
+        converted
     }
 
+    /// A string field, moved out of the tree rather than copied.
     fn text(&mut self, name: &str) -> Option<String> {
-        self.take_if(name, "a string", |v| v.as_str().map(str::to_string))
+        self.check(name, "a string", |v| v.is_string().then_some(()))?;
+        match self.fields.shift_remove(name) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        }
     }
 
     fn secret(&mut self, name: &str) -> Option<Secret> {
-        self.take_if(name, "a string", |v| v.as_str().map(Secret::new))
+        self.text(name).map(Secret::new)
     }
 
     fn expiry(&mut self, name: &str) -> Option<Expiry> {
-        self.take_if(name, "milliseconds since the epoch", Expiry::from_json)
+        let e = self.check(name, "milliseconds since the epoch", Expiry::from_json)?;
+        self.fields.shift_remove(name);
+        Some(e)
     }
 
     fn number(&mut self, name: &str) -> Option<f64> {
-        self.take_if(name, "a number", Value::as_f64)
+        let n = self.check(name, "a number", Value::as_f64)?;
+        self.fields.shift_remove(name);
+        Some(n)
     }
 }
 

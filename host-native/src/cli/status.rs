@@ -66,7 +66,11 @@ pub fn run(args: &StatusArgs) -> CmdResult {
     };
     let check = report::check_code(&report, &loaded);
     match format {
-        Format::Json => println!("{}", report.to_json()),
+        Format::Json => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            report.write_json(&mut out).and_then(|()| std::io::Write::flush(&mut out))?;
+        }
         Format::Plain => println!("{}", report.resolved_default),
         Format::Prometheus => {
             print!("{}", report::render_prometheus(&report, check, &loaded.locations.agent_id, now));

@@ -17,6 +17,13 @@ pub fn handle(request_json: &str) -> String {
     clawdbot_auth_core::envelope::handle(request_json)
 }
 
+/// The core's remaining-time text (`3h`, `2d`, `0m`, `unknown`) for live
+/// countdowns, so the panel never re-implements the rounding rule (spec §2.9).
+#[wasm_bindgen(js_name = formatRemainingShort)]
+pub fn format_remaining_short(ms: f64) -> String {
+    clawdbot_auth_core::remaining::format_remaining_short(Some(ms))
+}
+
 /// The version of this package (the workspace version), for display and for
 /// checking that the page loaded the module it expects.
 #[wasm_bindgen]
@@ -32,6 +39,13 @@ mod tests {
     fn delegates_to_the_core_envelope() {
         let request = r#"{"op":"status","now":0,"env":{},"home":{}}"#;
         assert_eq!(handle(request), clawdbot_auth_core::envelope::handle(request));
+    }
+
+    #[test]
+    fn remaining_text_is_the_cores() {
+        assert_eq!(format_remaining_short(5_400_000.0), "2h");
+        assert_eq!(format_remaining_short(f64::NAN), "unknown");
+        assert_eq!(format_remaining_short(-1.0), "0m");
     }
 
     #[test]

@@ -26,7 +26,7 @@
   const STATUS_ICON = { ok: '✓', expiring: '⚠', expired: '✗', missing: '?', static: '●' };
   const REFRESH_EVERY_MS = 60000;
 
-  let core = null; // { handle(string): string, version(): string }
+  let core = null; // { handle(string): string, formatRemainingShort(number): string, version(): string }
   const state = {
     files: { store: null, claude: null, codex: null, config: null }, // kind -> { name, text }
     storeEdited: false, // the store text came from setOrder
@@ -59,15 +59,10 @@
     return document.getElementById(id);
   }
 
-  /** The core's formatRemainingShort (spec 2.9), for live countdowns. */
+  /** The core's formatRemainingShort (spec 2.9), for live countdowns: the
+   * rule lives in Rust only, exported by the wasm module. */
   function formatRemainingShort(ms) {
-    if (typeof ms !== 'number' || Number.isNaN(ms)) return 'unknown';
-    if (ms <= 0) return '0m';
-    const minutes = Math.max(1, Math.round(ms / 60000));
-    if (minutes < 60) return `${minutes}m`;
-    const hours = Math.round(minutes / 60);
-    if (hours < 48) return `${hours}h`;
-    return `${Math.round(hours / 24)}d`;
+    return core.formatRemainingShort(typeof ms === 'number' ? ms : NaN);
   }
 
   /** A precise countdown, `1d 02:03:04`, so the display visibly ticks. */

@@ -204,11 +204,7 @@ pub fn external_logins(
                 ClaudeRead::Login(l) => claude_login = Some(l),
                 ClaudeRead::Broken(d) | ClaudeRead::NoLogin(d) => diagnostics.push(d),
             },
-            FileRead::Unreadable(reason) => diagnostics.push(Diagnostic::new(
-                Severity::Warning,
-                env.shorten(&path),
-                format!("cannot be read: {reason}"),
-            )),
+            FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
             FileRead::Absent => {}
         }
     }
@@ -222,14 +218,16 @@ pub fn external_logins(
             }
             CodexRead::Broken(d) | CodexRead::NoLogin(d) => diagnostics.push(d),
         },
-        FileRead::Unreadable(reason) => diagnostics.push(Diagnostic::new(
-            Severity::Warning,
-            env.shorten(&path),
-            format!("cannot be read: {reason}"),
-        )),
+        FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
         FileRead::Absent => {}
     }
     found
+}
+
+/// Another tool's file that exists but cannot be read: worth a warning, not
+/// an error, since Clawdbot's own files may still be fine.
+fn unreadable(env: &Env, path: &str, reason: &str) -> Diagnostic {
+    Diagnostic::new(Severity::Warning, env.shorten(path), format!("cannot be read: {reason}"))
 }
 
 /// pi-ai's ADC probe for google-vertex: a credentials file plus a project

@@ -224,10 +224,10 @@ impl Request<'_> {
                 .err()
                 .map_or_else(|| RefreshFailure::UnknownProfile(self.profile_id.to_string()), RefreshFailure::Plan));
         }
-        let due = is_due(&profile, self.now, self.window);
         let changed = access_of(&loaded, self.profile_id) != self.seen_access;
-        let skip = if self.force { changed && !due } else { !due };
-        if skip {
+        let go = matches!(&profile.credential, Credential::OAuth(o)
+            if refresh::should_refresh(o, self.now, self.window, self.force, changed));
+        if !go {
             let synced = loaded.changes.iter().any(|c| c.profile_id == self.profile_id);
             return Ok(Look::Done(if synced { RefreshResult::Adopted } else { RefreshResult::AlreadyFresh }));
         }

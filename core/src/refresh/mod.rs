@@ -56,6 +56,18 @@ pub fn needs_refresh(cred: &OAuth, now: Millis, window_ms: Millis) -> bool {
     now.saturating_add(window_ms.max(0)) as f64 >= expires
 }
 
+/// Whether to refresh a login found under the lock.
+///
+/// Without `force`, only when it is due. With `force` (a client got a 401,
+/// A81), always, unless the access token changed since the caller decided to
+/// force, and the new one is not due: then another process already did the
+/// refresh the 401 asked for, and a second one would only rotate the chain
+/// again.
+pub fn should_refresh(cred: &OAuth, now: Millis, window_ms: Millis, force: bool, changed_since_asked: bool) -> bool {
+    let due = needs_refresh(cred, now, window_ms);
+    due || (force && !changed_since_asked)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +95,17 @@ mod tests {
         assert!(needs_refresh(&expiring_at(None), 0, 0));
         assert!(needs_refresh(&expiring_at(Some(0.0)), 0, DEFAULT_REFRESH_WINDOW_MS));
         assert!(needs_refresh(&expiring_at(Some(1.0)), i64::MAX, i64::MAX), "no overflow at the extremes");
+    }
+
+    #[test]
+    fn force_refreshes_once_unless_someone_already_did() {
+        let fresh = OAuth { expires: Some(crate::time::Expiry::from_millis(10 * MINUTE)), ..OAuth::default() };
+        let stale = OAuth { expires: Some(crate::time::Expiry::from_millis(MINUTE)), ..OAuth::default() };
+        let w = DEFAULT_REFRESH_WINDOW_MS;
+        assert!(!should_refresh(&fresh, 0, w, false, false));
+        assert!(should_refresh(&stale, 0, w, false, false));
+        assert!(should_refresh(&fresh, 0, w, true, false), "forced: the 401 says the token is dead");
+        assert!(!should_refresh(&fresh, 0, w, true, true), "another process already replaced it");
+        assert!(should_refresh(&stale, 0, w, true, true), "replaced, but by one that is due too");
     }
 }

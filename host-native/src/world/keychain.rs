@@ -9,16 +9,15 @@
 //! hex form macOS 26 prints, and never put the secret on argv where `ps`
 //! shows it.
 
+use super::process::{RunFailure, run};
 use clawdbot_auth_core::paths::Env;
 use clawdbot_auth_core::secret::Secret;
 use sha2::{Digest, Sha256};
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::ExitStatus;
+use std::time::Duration;
 
 /// Where macOS keeps the tool.
 pub const DEFAULT_SECURITY_BIN: &str = "/usr/bin/security";
@@ -39,13 +38,6 @@ pub const MAX_INTERACTIVE_LINE: usize = 4096 - 64;
 
 /// The account Claude Code uses when neither `$USER` nor passwd has a name.
 pub const FALLBACK_ACCOUNT: &str = "claude-code-user";
-
-/// Most output we keep from `security`: a credentials JSON is a few KiB.
-const MAX_OUTPUT: u64 = 1024 * 1024;
-
-/// How long to wait for output pipes after the tool exited (a grandchild
-/// could hold them open).
-const PIPE_GRACE: Duration = Duration::from_secs(1);
 
 /// The Keychain service Claude Code stores its OAuth credentials under.
 ///
@@ -303,87 +295,6 @@ fn failure_reason(status: ExitStatus, stderr: &[u8], secrets: &[&str]) -> String
     if line.is_empty() { status } else { format!("{status}: {line}") }
 }
 
-/// A finished run of the tool.
-struct Finished {
-    status: ExitStatus,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
-
-enum RunFailure {
-    Spawn(io::Error),
-    Io(io::Error),
-    TimedOut,
-}
-
-/// Runs `bin args`, feeding `input` on stdin (or none), and kills it if it
-/// has not exited after `timeout`. Pipes are drained by threads so a chatty
-/// tool cannot deadlock us; after a kill those threads are left to finish
-/// when the pipes close.
-fn run(bin: &Path, args: &[&str], input: Option<Vec<u8>>, timeout: Duration) -> Result<Finished, RunFailure> {
-    let started = Instant::now();
-    let mut child = spawn(bin, args, input.is_some())?;
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-        // The line is far smaller than a pipe buffer, but a writer thread
-        // keeps even a tool that never reads from blocking us.
-        thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-    }
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() >= timeout => {
-                kill(&mut child);
-                return Err(RunFailure::TimedOut);
-            }
-            Ok(None) => thread::sleep(Duration::from_millis(10)),
-            Err(err) => {
-                kill(&mut child);
-                return Err(RunFailure::Io(err));
-            }
-        }
-    };
-    let collect = |rx: Receiver<Vec<u8>>| rx.recv_timeout(PIPE_GRACE).unwrap_or_default();
-    Ok(Finished { status, stdout: collect(stdout), stderr: collect(stderr) })
-}
-
-fn spawn(bin: &Path, args: &[&str], with_stdin: bool) -> Result<Child, RunFailure> {
-    let mut attempts = 0;
-    loop {
-        let stdin = if with_stdin { Stdio::piped() } else { Stdio::null() };
-        match Command::new(bin).args(args).stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
-            Ok(child) => return Ok(child),
-            // ETXTBSY: the binary was just written and another thread's fork
-            // still holds it open for writing; it clears in a moment.
-            Err(err) if err.kind() == io::ErrorKind::ExecutableFileBusy && attempts < 10 => {
-                attempts += 1;
-                thread::sleep(Duration::from_millis(20));
-            }
-            Err(err) => return Err(RunFailure::Spawn(err)),
-        }
-    }
-}
-
-fn drain(pipe: Option<impl Read + Send + 'static>) -> Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    if let Some(pipe) = pipe {
-        thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut bytes);
-            let _ = tx.send(bytes);
-        });
-    }
-    rx
-}
-
-fn kill(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,7 +341,7 @@ mod tests {
 
     #[test]
     fn failure_reasons_never_carry_the_secret() {
-        let status = Command::new("sh").args(["-c", "exit 3"]).status().unwrap();
+        let status = std::process::Command::new("sh").args(["-c", "exit 3"]).status().unwrap();
         let hex = to_hex(b"{\"accessToken\":\"sk-ant-oat01-abcdef\"}");
         let stderr = format!("security: bad command: add-generic-password -X {hex} and {}", &hex[..40]);
         let reason = failure_reason(status, stderr.as_bytes(), &[&hex]);

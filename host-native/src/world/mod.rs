@@ -11,3 +11,4 @@
 pub mod fsio;
 pub mod keychain;
 pub mod lock;
+pub mod process;

@@ -85,6 +85,51 @@ pub fn config_key(provider: &str, config: &Config) -> Option<Secret> {
     config.provider_keys.iter().find(|(k, _)| normalize(k) == want).map(|(_, v)| Secret::new(v.clone()))
 }
 
+/// The keys the shell-env fallback may import (the model keys of the
+/// reference's `SHELL_ENV_EXPECTED_KEYS`); nothing else from a login shell
+/// reaches the process.
+pub const SHELL_ENV_EXPECTED_KEYS: &[&str] = &[
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_OAUTH_TOKEN",
+    "GEMINI_API_KEY",
+    "ZAI_API_KEY",
+    "OPENROUTER_API_KEY",
+    "MINIMAX_API_KEY",
+];
+
+/// Whether the shell-env fallback is switched on: `CLAWDBOT_LOAD_SHELL_ENV`
+/// (1/true/yes/on) or the config's `env.shellEnv.enabled` (A32).
+pub fn shell_env_enabled(env: &Env, config: &Config) -> bool {
+    config.shell_env_enabled
+        || env
+            .get("CLAWDBOT_LOAD_SHELL_ENV")
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+}
+
+/// Whether to run the login shell now: enabled, and none of the expected
+/// keys is already set (the reference's rule: a service started with its
+/// keys does not need a shell).
+pub fn shell_env_needed(env: &Env, config: &Config) -> bool {
+    shell_env_enabled(env, config) && SHELL_ENV_EXPECTED_KEYS.iter().all(|k| env.get(k).is_none())
+}
+
+/// Imports the expected keys from `env -0` output (NUL-separated
+/// `NAME=value`) into `env`; returns the names applied, in table order.
+pub fn apply_shell_env(env: &mut Env, output: &[u8]) -> Vec<String> {
+    let mut applied = Vec::new();
+    for entry in output.split(|b| *b == 0) {
+        let Ok(entry) = std::str::from_utf8(entry) else { continue };
+        let Some((name, value)) = entry.split_once('=') else { continue };
+        if SHELL_ENV_EXPECTED_KEYS.contains(&name) && env.get(name).is_none() && !value.trim().is_empty() {
+            env.vars.insert(name.to_string(), value.to_string());
+            applied.push(name.to_string());
+        }
+    }
+    applied.sort_by_key(|n| SHELL_ENV_EXPECTED_KEYS.iter().position(|k| k == n));
+    applied
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +145,22 @@ mod tests {
         assert!(k.is_oauth());
         assert!(env_key("openai-codex", &env, &[], false).is_none());
         assert_eq!(env_key("google-vertex", &env, &[], true).unwrap().source, "gcloud adc");
+    }
+
+    #[test]
+    fn shell_env_imports_only_expected_unset_keys() {
+        let mut cfg = Config::default();
+        let mut env = Env::new("/h");
+        assert!(!shell_env_needed(&env, &cfg));
+        cfg.shell_env_enabled = true;
+        assert!(shell_env_needed(&env, &cfg));
+        let out = b"PATH=/evil\0OPENAI_API_KEY=sk-FAKE\0ANTHROPIC_API_KEY= \0GEMINI_API_KEY=g=1\0garbage\0";
+        let applied = apply_shell_env(&mut env, out);
+        assert_eq!(applied, ["OPENAI_API_KEY", "GEMINI_API_KEY"]);
+        assert_eq!(env.get("GEMINI_API_KEY"), Some("g=1"));
+        assert!(env.get("PATH").is_none(), "only model keys are imported");
+        assert!(!shell_env_needed(&env, &cfg), "a key is set now");
+        let env = Env::new("/h").with_var("CLAWDBOT_LOAD_SHELL_ENV", "Yes");
+        assert!(shell_env_enabled(&env, &Config::default()));
     }
 }

@@ -85,3 +85,35 @@ pub fn now(env: &Env) -> Millis {
     }
     chrono::Utc::now().timestamp_millis()
 }
+
+/// The shell-env fallback (A32): when enabled and no model key is set,
+/// imports the expected keys from `$SHELL -l -c 'env -0'` (15 s deadline,
+/// `CLAWDBOT_SHELL_ENV_TIMEOUT_MS`). Returns the names applied; a shell that
+/// fails or hangs only yields a warning.
+pub fn apply_shell_env(loaded: &mut clawdbot_auth_core::load::Loaded) -> Vec<String> {
+    use clawdbot_auth_core::env_auth;
+    if !env_auth::shell_env_needed(&loaded.env, &loaded.config.config) {
+        return Vec::new();
+    }
+    let shell = loaded.env.get("SHELL").unwrap_or("/bin/sh").to_string();
+    let timeout = loaded
+        .env
+        .get("CLAWDBOT_SHELL_ENV_TIMEOUT_MS")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(Duration::from_secs(15), Duration::from_millis);
+    match crate::world::process::run(Path::new(&shell), &["-l", "-c", "env -0"], None, timeout) {
+        Ok(done) if done.status.success() => env_auth::apply_shell_env(&mut loaded.env, &done.stdout),
+        Ok(done) => {
+            eprintln!("warning: shell env fallback: {shell} exited with {}", done.status);
+            Vec::new()
+        }
+        Err(crate::world::process::RunFailure::TimedOut) => {
+            eprintln!("warning: shell env fallback: {shell} did not finish within {} ms", timeout.as_millis());
+            Vec::new()
+        }
+        Err(_) => {
+            eprintln!("warning: shell env fallback: could not run {shell}");
+            Vec::new()
+        }
+    }
+}

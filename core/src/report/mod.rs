@@ -219,7 +219,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         auth: AuthSection {
             store_path,
             shell_env_fallback: ShellEnvFallback {
-                enabled: cfg.shell_env_enabled || env.get("CLAWDBOT_LOAD_SHELL_ENV").is_some_and(is_truthy),
+                enabled: crate::env_auth::shell_env_enabled(env, cfg),
                 applied_keys: options.shell_applied.clone(),
             },
             providers_with_o_auth: with_oauth,
@@ -229,10 +229,6 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             oauth: health::summarize(cfg, store, &providers, now, options.warn_after_ms),
         },
     }
-}
-
-fn is_truthy(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
 }
 
 fn profile_counts(

@@ -225,10 +225,11 @@ fn token(args: &TokenArgs) -> CmdResult {
     let now = now(&env);
     let world = NativeWorld::new(&env, true);
     let agent = args.agent.as_deref();
-    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
+    let (mut loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
     if let Some(e) = save_error {
         eprintln!("warning: {e}");
     }
+    crate::host::apply_shell_env(&mut loaded);
     let resolved = resolve_key(&loaded, &args.provider, args.profile.as_deref());
     // The login to refresh first, and whether its current key may still be
     // handed out if the refresh cannot complete now.

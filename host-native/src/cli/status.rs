@@ -54,9 +54,10 @@ pub fn run(args: &StatusArgs) -> CmdResult {
     let env = current_env();
     let now = now(&env);
     let world = NativeWorld::new(&env, true);
-    let (loaded, save_error) = load_and_persist(&world, &env, now, args.agent.as_deref());
+    let (mut loaded, save_error) = load_and_persist(&world, &env, now, args.agent.as_deref());
     output::notices(&loaded, save_error.as_deref());
-    let options = ReportOptions { warn_after_ms, ..ReportOptions::default() };
+    let shell_applied = crate::host::apply_shell_env(&mut loaded);
+    let options = ReportOptions { warn_after_ms, shell_applied };
     let report = report::build(&loaded, &options);
     let format = match (args.format, args.json, args.plain) {
         (Some(f), _, _) => f,

@@ -1,0 +1,305 @@
+//! Crash safety: `clawdbot` writers SIGKILLed at seeded pseudo-random
+//! moments (0–30 ms after start). After every kill the store parses and the
+//! fields the operation changes hold either the old or the new value, never
+//! a mix; every other profile is untouched; at most one lock folder and a
+//! bounded number of temp files are left, and stale temps are cleaned by the
+//! next write.
+//!
+//! Four writers: a sync (Claude Code holds a longer-lived login), `order
+//! set`, `paste-token` and `refresh` against a local token server. The
+//! default run makes at least 80 kills per writer (320 in all);
+//! `CLAWDBOT_SAFETY_LONG=1` makes 800 per writer (3200).
+
+mod safety_common;
+
+use safety_common::*;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+fn kills_wanted() -> usize {
+    if long_run() { 800 } else { 80 }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Sync,
+    Order,
+    Paste,
+    Refresh,
+}
+
+#[derive(Debug, Default)]
+struct Stats {
+    iterations: usize,
+    kills: usize,
+    completed: usize,
+    old_after_kill: usize,
+    new_after_kill: usize,
+    locks_left: usize,
+    temps_left: usize,
+    max_temps: usize,
+}
+
+/// The writer under test, its HOME and what it is expected to change.
+struct Writer {
+    kind: Kind,
+    home: Home,
+    server: Option<Endpoint>,
+    /// The profiles the operation must never touch, as set up.
+    untouched: Value,
+    /// Profile ids the operation may change.
+    target: &'static str,
+}
+
+impl Writer {
+    fn new(kind: Kind) -> Writer {
+        let home = Home::new();
+        let bystander = json!({"type": "api_key", "provider": "openai", "key": "sk-bystander-key-0000000000"});
+        let (profiles, target) = match kind {
+            Kind::Sync => (json!({"openai:by": bystander}), "anthropic:claude-cli"),
+            Kind::Order => (
+                json!({"openai:by": bystander,
+                    "anthropic:a": {"type": "api_key", "provider": "anthropic", "key": "sk-ant-api03-AAAA-0000000000"},
+                    "anthropic:b": {"type": "api_key", "provider": "anthropic", "key": "sk-ant-api03-BBBB-0000000000"}}),
+                "-",
+            ),
+            Kind::Paste => (json!({"openai:by": bystander}), "anthropic:pasted"),
+            Kind::Refresh => (
+                json!({"openai:by": bystander,
+                    "anthropic:work": oauth("sk-ant-oat01-ROT-0", "sk-ant-ort01-ROT-0", NOW + 3_600_000)}),
+                "anthropic:work",
+            ),
+        };
+        home.write_json(STORE, &json!({"version": 1, "profiles": profiles}));
+        let server = (kind == Kind::Refresh).then(|| Endpoint::start(Behaviour::Rotating));
+        let mut untouched = profiles;
+        if let Some(map) = untouched.as_object_mut() {
+            map.remove(target);
+        }
+        Writer { kind, home, server, untouched, target }
+    }
+
+    /// The part of the store this writer changes.
+    fn project(&self, store: &Value) -> Value {
+        match self.kind {
+            Kind::Order => store["order"]["anthropic"].clone(),
+            Kind::Paste => store["profiles"][self.target]["token"].clone(),
+            Kind::Sync | Kind::Refresh => {
+                let p = &store["profiles"][self.target];
+                json!([p["access"], p["refresh"], p["expires"]])
+            }
+        }
+    }
+
+    /// Prepares iteration `i`: returns the command, the stdin and the
+    /// expected new projection (`None` when only the server knows it).
+    fn prepare(&self, i: usize, current: &Value) -> (Vec<String>, Vec<u8>, Option<Value>) {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        match self.kind {
+            Kind::Sync => {
+                let (access, refresh) = (format!("sk-ant-oat01-SYNC-{i}"), format!("sk-ant-ort01-SYNC-{i}"));
+                // Longer-lived each time, so every sync replaces the login.
+                let expires = NOW + 86_400_000 + i as i64 * 1000;
+                self.home.write_json(
+                    CLAUDE,
+                    &json!({"claudeAiOauth": {"accessToken": access, "refreshToken": refresh,
+                        "expiresAt": expires, "scopes": ["user:inference"]}}),
+                );
+                (args(&["models", "status"]), Vec::new(), Some(json!([access, refresh, expires])))
+            }
+            Kind::Order => {
+                let ab = json!(["anthropic:a", "anthropic:b"]);
+                let next = if *current == ab { json!(["anthropic:b", "anthropic:a"]) } else { ab };
+                let ids: Vec<&str> = next.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+                let mut a = args(&["models", "auth", "order", "set", "--provider", "anthropic"]);
+                a.extend(ids.iter().map(|s| s.to_string()));
+                (a, Vec::new(), Some(next))
+            }
+            Kind::Paste => {
+                let token = format!("sk-ant-api03-PASTE-{i:05}-{}", "x".repeat(40));
+                let a =
+                    args(&["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", self.target]);
+                (a, format!("{token}\n").into_bytes(), Some(json!(token)))
+            }
+            Kind::Refresh => {
+                let a = args(&["models", "auth", "refresh", "--profile", self.target, "--force"]);
+                (a, Vec::new(), None)
+            }
+        }
+    }
+
+    fn command(&self) -> std::process::Command {
+        let mut cmd = self.home.cmd();
+        if let Some(server) = &self.server {
+            cmd.env("CLAWDBOT_TOKEN_URL_ANTHROPIC", server.url());
+        }
+        cmd
+    }
+
+    /// What the server sent this iteration, as the store would hold it.
+    fn served(&self) -> Option<Value> {
+        let (access, refresh, expires_in) = self.server.as_ref()?.take_last_sent()?;
+        // Anthropic: now + expires_in - 5 min.
+        Some(json!([access, refresh, NOW + expires_in * 1000 - 300_000]))
+    }
+
+    /// Temp files of every file this writer writes.
+    fn temps(&self) -> Vec<PathBuf> {
+        let mut all = self.home.store_temps();
+        all.extend(temps_in(&self.home.join(".clawdbot"), "clawdbot.json"));
+        all
+    }
+}
+
+fn crash_loop(kind: Kind, seed: u64) -> Stats {
+    let writer = Writer::new(kind);
+    let mut rng = XorShift::new(seed);
+    let mut stats = Stats::default();
+    let wanted = kills_wanted();
+    let started = Instant::now();
+    // Temp files we backdated past the stale age: the next write that
+    // reaches the lock must remove them.
+    let mut backdated: BTreeSet<PathBuf> = BTreeSet::new();
+    while stats.kills < wanted {
+        assert!(stats.iterations < wanted * 8, "{kind:?}: too few runs could be killed: {stats:?}");
+        let i = stats.iterations;
+        stats.iterations += 1;
+        let before_store = writer.home.store();
+        let before = writer.project(&before_store);
+        let (args, stdin, expected) = writer.prepare(i, &before);
+        let mut child = writer
+            .command()
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn clawdbot");
+        if let Some(mut pipe) = child.stdin.take() {
+            let _ = pipe.write_all(&stdin);
+        }
+        let delay = Duration::from_micros(rng.below(30_000));
+        std::thread::sleep(delay);
+        let killed = match child.try_wait().expect("try_wait") {
+            Some(_) => false,
+            None => {
+                child.kill().expect("SIGKILL");
+                true
+            }
+        };
+        let out = child.wait_with_output().expect("wait");
+        let served = writer.served();
+        let expected = expected.or(served);
+        if killed {
+            stats.kills += 1;
+        } else {
+            stats.completed += 1;
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{kind:?} iteration {i}: an uninterrupted {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+
+        // The store: JSON, old or new, never a mix.
+        let after_store = writer.home.store();
+        let after = writer.project(&after_store);
+        let is_old = after == before;
+        let is_new = expected.as_ref() == Some(&after);
+        assert!(
+            is_old || is_new,
+            "{kind:?} iteration {i} (killed {killed} after {delay:?}): store holds {after}, \
+             neither the old {before} nor the new {expected:?}"
+        );
+        if !killed {
+            assert!(is_new, "{kind:?} iteration {i}: a completed run left {after}, want {expected:?}");
+        } else if is_new && !is_old {
+            stats.new_after_kill += 1;
+        } else {
+            stats.old_after_kill += 1;
+        }
+        for (id, profile) in writer.untouched.as_object().unwrap() {
+            assert_eq!(&after_store["profiles"][id], profile, "{kind:?} iteration {i}: {id} changed");
+        }
+        if kind == Kind::Refresh {
+            assert_eq!(after_store["profiles"]["anthropic:work"]["email"], "user@example.invalid");
+        }
+        if kind == Kind::Paste
+            && let Some(bytes) = writer.home.read(CONFIG)
+        {
+            let config: Value = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("{kind:?} iteration {i}: clawdbot.json is not JSON ({e})"));
+            assert!(config.is_object(), "{kind:?} iteration {i}: clawdbot.json is {config}");
+        }
+
+        // Lock folder: at most one, left only by a killed holder.
+        let lock = writer.home.lock_dir();
+        if lock.exists() {
+            assert!(killed, "{kind:?} iteration {i}: a completed run left its lock folder");
+            assert!(lock.is_dir(), "{kind:?}: the lock is not a folder");
+            stats.locks_left += 1;
+            // Its holder is dead; it would go stale after 30 s. Removing it
+            // keeps the run fast (stale takeover is tested separately).
+            std::fs::remove_dir(&lock).expect("remove a dead holder's lock");
+        }
+
+        // Temp files: a completed write removed every backdated one; a
+        // killed run leaves at most one of its own.
+        let temps = writer.temps();
+        if !killed {
+            let survivors: Vec<_> = temps.iter().filter(|t| backdated.contains(*t)).collect();
+            assert!(survivors.is_empty(), "{kind:?} iteration {i}: stale temps not cleaned: {survivors:?}");
+        }
+        backdated.retain(|t| t.exists());
+        let fresh: Vec<PathBuf> = temps.iter().filter(|t| !backdated.contains(*t)).cloned().collect();
+        assert!(fresh.len() <= 1, "{kind:?} iteration {i}: one run left {} temp files: {fresh:?}", fresh.len());
+        stats.temps_left += fresh.len();
+        stats.max_temps = stats.max_temps.max(temps.len());
+        assert!(temps.len() <= 16, "{kind:?} iteration {i}: temp files pile up: {temps:?}");
+        for temp in fresh {
+            backdate(&temp, Duration::from_secs(120));
+            backdated.insert(temp);
+        }
+    }
+
+    // One more uninterrupted write cleans every stale temp.
+    let current = writer.project(&writer.home.store());
+    let (args, stdin, expected) = writer.prepare(stats.iterations, &current);
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = run_cmd(&mut writer.command(), &arg_refs, &stdin, RUN_LIMIT);
+    assert_eq!(run.code, Some(0), "{kind:?}: final write: {}", run.err());
+    let expected = expected.or_else(|| writer.served());
+    assert_eq!(Some(writer.project(&writer.home.store())), expected, "{kind:?}: final write");
+    let left = writer.temps();
+    assert!(left.is_empty(), "{kind:?}: temp files left after a clean write: {left:?}");
+    assert!(!writer.home.lock_dir().exists(), "{kind:?}: lock left after a clean write");
+    assert_eq!(mode(&writer.home.store_path()), 0o600);
+    println!("safety_crash {kind:?}: {stats:?} in {:.1} s", started.elapsed().as_secs_f64());
+    stats
+}
+
+#[test]
+fn sync_survives_sigkill() {
+    crash_loop(Kind::Sync, 0x5eed_0001);
+}
+
+#[test]
+fn order_set_survives_sigkill() {
+    crash_loop(Kind::Order, 0x5eed_0002);
+}
+
+#[test]
+fn paste_token_survives_sigkill() {
+    crash_loop(Kind::Paste, 0x5eed_0003);
+}
+
+#[test]
+fn refresh_survives_sigkill() {
+    let stats = crash_loop(Kind::Refresh, 0x5eed_0004);
+    assert!(stats.kills >= kills_wanted());
+}

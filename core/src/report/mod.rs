@@ -6,7 +6,7 @@ mod prometheus;
 mod text;
 
 pub use prometheus::render_prometheus;
-pub use text::{TextStyle, check_summary, render_text};
+pub use text::{TextStyle, render_text};
 
 use crate::config::Config;
 use crate::env_auth::{ENV_PROBE_PROVIDERS, FoundKey, config_key, env_key};

@@ -5,7 +5,7 @@
 //! profile id holding an ANSI sequence prints as text, not as a command to
 //! the terminal.
 
-use super::{CheckCode, StatusReport};
+use super::StatusReport;
 use crate::escape::escape_control;
 use crate::health::HealthStatus;
 use crate::paths::Env;
@@ -133,13 +133,4 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
         let _ = writeln!(out, "- {} {}{expiry}{source}", esc(&p.label), style.status(p.status));
     }
     out
-}
-
-/// One line for the end of a `--check` run in text mode.
-pub fn check_summary(code: CheckCode) -> &'static str {
-    match code {
-        CheckCode::Ok => "check: ok",
-        CheckCode::Action => "check: action needed (expired, missing or unreadable credentials)",
-        CheckCode::Expiring => "check: expiring soon",
-    }
 }

@@ -162,10 +162,29 @@ fn paste_token(args: &PasteArgs, given: Option<String>) -> CmdResult {
         store.profiles.insert(profile_id.clone(), Profile::new(credential));
         Ok(())
     })?;
-    let loaded = load(&world, &env, now, args.agent.as_deref());
-    write_config_mode(&loaded, &profile_id, &provider, CredentialType::Token)?;
+    record_config_mode(&world, &env, now, args.agent.as_deref(), &profile_id, &provider, CredentialType::Token)?;
     println!("Auth profile: {profile_id} ({provider}/token)");
     Ok(exit::OK)
+}
+
+/// Records the profile's mode in clawdbot.json under the store lock, against
+/// the config as it is inside the lock: two `paste-token` runs at once would
+/// otherwise each write the config they read before, and the slower one
+/// drops the other's entry.
+fn record_config_mode(
+    world: &NativeWorld,
+    env: &clawdbot_auth_core::paths::Env,
+    now: i64,
+    agent: Option<&str>,
+    id: &str,
+    provider: &str,
+    mode: CredentialType,
+) -> Result<(), super::Failure> {
+    let store_path = load(world, env, now, agent).locations.store();
+    crate::persist::locked(&store_path, || {
+        let loaded = load(world, env, now, agent);
+        Ok(write_config_mode(&loaded, id, provider, mode))
+    })?
 }
 
 /// Records the profile's mode in clawdbot.json (§2.11), keeping every other key.
@@ -215,7 +234,7 @@ fn setup_token(args: &SetupArgs) -> CmdResult {
     }
     // `oauth` accepts a stored token too, so the mode never filters the
     // refreshable login out (the reference's #855).
-    write_config_mode(&loaded, "anthropic:claude-cli", "anthropic", CredentialType::OAuth)?;
+    record_config_mode(&world, &env, now, None, "anthropic:claude-cli", "anthropic", CredentialType::OAuth)?;
     println!("Auth profile: anthropic:claude-cli (anthropic/oauth)");
     Ok(exit::OK)
 }

@@ -303,3 +303,35 @@ fn refresh_survives_sigkill() {
     let stats = crash_loop(Kind::Refresh, 0x5eed_0004);
     assert!(stats.kills >= kills_wanted());
 }
+
+/// A crashed writer's temp files older than a minute are removed by the
+/// next write, for the store and for clawdbot.json; a young one (a live
+/// writer's) is left alone.
+#[test]
+fn stale_temps_of_every_written_file_are_cleaned() {
+    let home = Home::new();
+    home.write_json(STORE, &json!({"version": 1, "profiles": {}}));
+    home.write_json(CONFIG, &json!({"auth": {}}));
+    let plant = |rel: &str, age: u64| {
+        home.write(rel, b"{\"half\":");
+        backdate(&home.join(rel), Duration::from_secs(age));
+        home.join(rel)
+    };
+    let stale = [
+        plant(".clawdbot/agents/main/agent/.auth-profiles.json.tmp-999999-0", 120),
+        plant(".clawdbot/.clawdbot.json.tmp-999999-0", 120),
+    ];
+    let young = [
+        plant(".clawdbot/agents/main/agent/.auth-profiles.json.tmp-999999-1", 5),
+        plant(".clawdbot/.clawdbot.json.tmp-999999-1", 5),
+    ];
+    let run =
+        home.run(&["models", "auth", "paste-token", "--provider", "anthropic"], b"sk-ant-api03-TEMPS-000000000\n");
+    assert_eq!(run.code, Some(0), "{}", run.err());
+    for path in stale {
+        assert!(!path.exists(), "stale {} not cleaned", path.display());
+    }
+    for path in young {
+        assert!(path.exists(), "a live writer's {} was removed", path.display());
+    }
+}

@@ -268,6 +268,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     }
     let (dir, name) = split_target(&target)?;
     create_private_dir_all(&dir)?;
+    // Leftovers of a writer killed mid-write, of this file only; every
+    // file we write (not just the store) gets them cleaned this way.
+    let _ = cleanup_stale_temps(&dir, &name);
     let temp = write_temp(&dir, &name, bytes)?;
     if let Err(err) = injected(FaultStep::Rename).and_then(|()| fs::rename(&temp, &target)) {
         let _ = fs::remove_file(&temp);

@@ -9,7 +9,11 @@ use super::{CheckCode, StatusReport};
 use crate::health::HealthStatus;
 use std::fmt::Write;
 
-/// Escapes a label value: backslash, double quote and newline.
+/// Escapes a label value: backslash, double quote and newline as the
+/// exposition format requires; any other control or bidi character (an
+/// ANSI escape in a profile id) as the text `\u{1b}`, its backslash
+/// doubled so a scraper reads it back as that text and a terminal showing
+/// the file never sees the raw character.
 fn label(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -17,6 +21,9 @@ fn label(value: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '\n' => out.push_str("\\n"),
+            c if crate::escape::needs_escape(c) => {
+                let _ = write!(out, "\\\\u{{{:x}}}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -137,12 +144,13 @@ mod tests {
     #[test]
     fn labels_are_escaped_and_every_family_is_typed() {
         let mut w = MapWorld::default();
-        let store = r#"{"version":1,"profiles":{"anthropic:a\"b\nc":{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":1767229200000}}}"#;
+        let store = r#"{"version":1,"profiles":{"anthropic:a\"b\nc\u001b[31m":{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":1767229200000}}}"#;
         w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
         let loaded = crate::load::load(&w, &Env::new("/h"), 1_767_225_600_000, None);
         let r = super::super::build(&loaded, &Default::default());
         let text = render_prometheus(&r, super::super::check_code(&r, &loaded), "main", 1_767_225_600_000);
-        assert!(text.contains(r#"profile="anthropic:a\"b\nc""#), "{text}");
+        assert!(text.contains(r#"profile="anthropic:a\"b\nc\\u{1b}[31m""#), "{text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
         assert!(text.contains("clawdbot_auth_check{agent=\"main\"} 2"));
         assert!(text.contains("} 1767229200\n"));
         for line in text.lines().filter(|l| !l.starts_with('#')) {

@@ -245,9 +245,8 @@ fn token(args: &TokenArgs) -> CmdResult {
     let world = NativeWorld::new(&env, true);
     let agent = args.agent.as_deref();
     let (mut loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
-    if let Some(e) = save_error {
-        eprintln!("warning: {e}");
-    }
+    // Sync notices and diagnostics (an unreadable store is named), escaped.
+    super::output::notices(&loaded, save_error.as_deref());
     crate::host::apply_shell_env(&mut loaded);
     let resolved = resolve_key(&loaded, &args.provider, args.profile.as_deref());
     // The login to refresh first, and whether its current key may still be
@@ -284,7 +283,17 @@ fn token(args: &TokenArgs) -> CmdResult {
             }
         },
     };
-    eprintln!("source: {}", resolved.source);
-    println!("{}", resolved.key.expose());
+    let key = resolved.key.expose();
+    // A key is printed raw for scripts; one holding control characters
+    // (from a hostile file) is no key a server accepts, and printing it
+    // would hand a terminal its escape sequences.
+    if key.chars().any(clawdbot_auth_core::escape::needs_escape) {
+        return Err(refuse(format!(
+            "the key from {} contains control characters; refusing to print it",
+            escape_control(&resolved.source)
+        )));
+    }
+    eprintln!("source: {}", escape_control(&resolved.source));
+    println!("{key}");
     Ok(exit::OK)
 }

@@ -177,6 +177,8 @@ pub struct Run {
     pub args: Vec<String>,
     pub code: Option<i32>,
     pub timed_out: bool,
+    /// The child's peak resident set (getrusage through wait4), in KiB.
+    pub max_rss_kb: u64,
     pub elapsed: Duration,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
@@ -223,12 +225,13 @@ pub fn run_cmd(cmd: &mut Command, args: &[&str], stdin: &[u8], limit: Duration) 
     });
     let stdout = reader(child.stdout.take().expect("stdout"));
     let stderr = reader(child.stderr.take().expect("stderr"));
-    let (status, timed_out) = wait_with_limit(&mut child, limit);
+    let (code, timed_out, max_rss_kb) = wait_measured(&mut child, limit);
     let _ = writer.join();
     Run {
         args: args.iter().map(|a| a.to_string()).collect(),
-        code: status.and_then(|s| s.code()),
+        code,
         timed_out,
+        max_rss_kb,
         elapsed: start.elapsed(),
         stdout: stdout.join().unwrap_or_default(),
         stderr: stderr.join().unwrap_or_default(),
@@ -241,6 +244,36 @@ fn reader(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
         let _ = pipe.read_to_end(&mut buf);
         buf
     })
+}
+
+/// Reaps the child with `wait4` (polling), killing it once `limit` has
+/// passed; returns its exit code, whether it was killed, and its peak RSS.
+/// The child is reaped here, so `Child::wait` must not be called after.
+fn wait_measured(child: &mut Child, limit: Duration) -> (Option<i32>, bool, u64) {
+    let pid = child.id() as libc::pid_t;
+    let deadline = Instant::now() + limit;
+    let mut timed_out = false;
+    loop {
+        let mut status: libc::c_int = 0;
+        // SAFETY: an all-zero rusage is a valid value to be overwritten.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let flags = if timed_out { 0 } else { libc::WNOHANG };
+        // SAFETY: pid is our own unreaped child; the pointers are valid.
+        let got = unsafe { libc::wait4(pid, &mut status, flags, &mut usage) };
+        if got == pid {
+            let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+            return (code, timed_out, usage.ru_maxrss.max(0) as u64);
+        }
+        if got < 0 {
+            return (None, timed_out, 0);
+        }
+        if Instant::now() >= deadline {
+            timed_out = true;
+            let _ = child.kill();
+        } else {
+            thread::sleep(Duration::from_millis(2));
+        }
+    }
 }
 
 /// Polls the child and kills it once `limit` has passed.

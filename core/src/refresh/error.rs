@@ -203,7 +203,7 @@ pub(crate) fn copied(text: &str, secrets: &[&str]) -> String {
     for secret in secrets.iter().map(|s| s.trim()).filter(|s| s.len() >= 4) {
         text = text.replace(secret, "<redacted>");
     }
-    let text = redact_token_values(&text);
+    let text = redact_bare_tokens(&redact_token_values(&text));
     let escaped = escape_control(&text);
     match escaped.char_indices().nth(MAX_COPIED_CHARS) {
         Some((cut, _)) => format!("{}…", &escaped[..cut]),
@@ -258,6 +258,42 @@ fn redact_token_values(text: &str) -> String {
         search = key_end.max(key_at + 1);
     }
     out.push_str(&text[copied_to..]);
+    out
+}
+
+/// Replaces words that look like credentials wherever they stand (an HTML
+/// error page quoting a token has no `token=` before it): `sk-…` keys,
+/// `eyJ…` JWTs, and any run of 24 or more token characters mixing letters
+/// and digits with at least 12 distinct characters (random-looking). Prose,
+/// URLs (split at `/` and `:`), error codes and padding survive.
+fn redact_bare_tokens(text: &str) -> String {
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '=');
+    let looks_secret = |w: &str| {
+        (w.starts_with("sk-") && w.len() >= 12)
+            || (w.starts_with("eyJ") && w.len() >= 16)
+            || (w.len() >= 24
+                && w.bytes().any(|b| b.is_ascii_digit())
+                && w.bytes().any(|b| b.is_ascii_alphabetic())
+                && w.bytes().collect::<std::collections::BTreeSet<u8>>().len() >= 12)
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut word_start: Option<usize> = None;
+    let flush = |out: &mut String, word: &str| {
+        if looks_secret(word) { out.push_str("<redacted>") } else { out.push_str(word) }
+    };
+    for (i, c) in text.char_indices() {
+        if is_token_char(c) {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            flush(&mut out, &text[start..i]);
+        }
+        out.push(c);
+    }
+    if let Some(start) = word_start {
+        flush(&mut out, &text[start..]);
+    }
     out
 }
 
@@ -378,5 +414,15 @@ mod tests {
         for bad in ["", "-5", "1.5", "soon", "Sun, 99 Nov 1994 08:49:37 GMT"] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn bare_tokens_in_a_copied_body_are_redacted() {
+        let body = "<pre>sk-ant-oat01-SERVEDCANARY-0123456789 eyJhbGciOiJub25lIn0.e30.x</pre> \
+                    Q7mZ2xkP9wR4vT8nB3cY6hJ1 see https://console.anthropic.com/settings invalid_grant xxxxxxxxxxxxxxxxxxxxxxxxxxxxx2";
+        let text = copied(body, &[]);
+        assert!(!text.contains("SERVEDCANARY") && !text.contains("eyJhbGci") && !text.contains("Q7mZ2x"), "{text}");
+        assert!(text.contains("https://console.anthropic.com/settings"), "{text}");
+        assert!(text.contains("invalid_grant") && text.contains("xxxxxxxxxxxxxxxxxxxxxxxxxxxxx2"), "{text}");
     }
 }

@@ -28,6 +28,55 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A writer for JSON text that rewrites the characters serde_json leaves raw
+/// but a terminal would act on (DEL, C1 controls, bidi overrides) as `\uXXXX`
+/// escapes. In JSON these can only occur inside strings, where the escape
+/// means the same character, so the document stays valid and equal.
+pub struct TerminalSafeJson<W> {
+    inner: W,
+    /// The start of a UTF-8 sequence split across two writes.
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> TerminalSafeJson<W> {
+    pub fn new(inner: W) -> Self {
+        TerminalSafeJson { inner, pending: Vec::new() }
+    }
+
+    fn emit(&mut self, text: &str) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in text.char_indices() {
+            // serde escapes C0 itself; the layout's own newlines stay.
+            if c == '\u{7f}' || (!c.is_ascii() && needs_escape(c)) {
+                self.inner.write_all(&text.as_bytes()[start..i])?;
+                write!(self.inner, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        self.inner.write_all(&text.as_bytes()[start..])
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for TerminalSafeJson<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut bytes = std::mem::take(&mut self.pending);
+        bytes.extend_from_slice(buf);
+        let valid = match std::str::from_utf8(&bytes) {
+            Ok(_) => bytes.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "JSON output is not UTF-8")),
+        };
+        let text = std::str::from_utf8(&bytes[..valid]).map_err(|_| std::io::ErrorKind::InvalidData)?;
+        self.emit(text)?;
+        self.pending = bytes[valid..].to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +86,21 @@ mod tests {
         assert_eq!(escape_control("anthropic:me@example.com"), "anthropic:me@example.com");
         assert_eq!(escape_control("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\u{a}c");
         assert_eq!(escape_control("x\u{202e}y"), "x\\u{202e}y");
+    }
+
+    #[test]
+    fn json_output_escapes_what_serde_leaves_raw_even_split_across_writes() {
+        use std::io::Write;
+        let doc = serde_json::json!({"id": "a\u{7f}b\u{9b}31m\u{202e}c\u{1b}d é"});
+        let text = serde_json::to_string(&doc).unwrap();
+        let mut out = TerminalSafeJson::new(Vec::new());
+        for chunk in text.as_bytes().chunks(1) {
+            out.write_all(chunk).unwrap();
+        }
+        let safe = String::from_utf8(out.inner).unwrap();
+        assert!(!safe.chars().any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)), "{safe:?}");
+        assert!(safe.contains("\\u007f") && safe.contains("\\u009b") && safe.contains("\\u202e") && safe.contains('é'));
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, doc, "the same document");
     }
 }

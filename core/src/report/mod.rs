@@ -117,16 +117,14 @@ impl Default for ReportOptions {
 }
 
 impl StatusReport {
-    /// The `--json` document: pretty, two spaces, like the reference.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string())
-    }
-
     /// Writes the `--json` document (and a newline) without building it in
     /// memory first: for a large store the text is several times the file.
-    pub fn write_json<W: std::io::Write>(&self, mut out: W) -> std::io::Result<()> {
+    /// Characters a terminal would act on are escaped even where serde
+    /// leaves them raw ([`crate::escape::TerminalSafeJson`]).
+    pub fn write_json<W: std::io::Write>(&self, out: W) -> std::io::Result<()> {
+        let mut out = crate::escape::TerminalSafeJson::new(out);
         serde_json::to_writer_pretty(&mut out, self).map_err(std::io::Error::other)?;
-        out.write_all(b"\n")
+        std::io::Write::write_all(&mut out, b"\n")
     }
 
     pub fn to_value(&self) -> serde_json::Value {

@@ -47,7 +47,9 @@ fn stages(c: &mut Criterion) {
                 sync_external(&mut s, std::slice::from_ref(&login))
             });
         });
-        let providers: Vec<String> = store.profiles.values().map(|p| p.credential.provider().to_string()).collect();
+        let mut providers: Vec<String> = store.profiles.values().map(|p| p.credential.provider().to_string()).collect();
+        providers.sort();
+        providers.dedup();
         group.bench_with_input(BenchmarkId::new("classify", n), &store, |b, s| {
             b.iter(|| summarize(&Config::default(), s, &providers, NOW, 86_400_000));
         });

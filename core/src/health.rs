@@ -203,10 +203,11 @@ pub fn summarize(
     now: Millis,
     warn_after_ms: i64,
 ) -> HealthSummary {
+    let wanted: std::collections::HashSet<&str> = providers.iter().map(String::as_str).collect();
     let mut profiles: Vec<ProfileHealth> = store
         .profiles
         .iter()
-        .filter(|(_, p)| providers.iter().any(|want| want == p.credential.provider()))
+        .filter(|(_, p)| wanted.contains(p.credential.provider()))
         .map(|(id, p)| profile_health(config, id, p, now, warn_after_ms))
         .collect();
     profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));

@@ -68,6 +68,7 @@ run_one() {
   local t="$1" log="$logs/$1.log"
   local work="fuzz/target/corpus/$t"
   mkdir -p "$work" "fuzz/artifacts/$t"
+  rm -f "$logs/$t.rc"
   echo "fuzz.sh: $t for ${seconds}s (log: target/fuzz-logs/$t.log)"
   set +e
   (cd fuzz && cargo +nightly fuzz run "$t" "target/corpus/$t" "corpus/$t" -- \

@@ -34,4 +34,7 @@ if [ -f scripts/test-wasm.sh ]; then
   SKIP_CARGO_SANDBOX_TEST=1 bash scripts/test-wasm.sh
 fi
 
+step "short fuzz pass (only when a nightly toolchain is installed)"
+bash scripts/fuzz.sh "${CLAWDBOT_FUZZ_SECONDS:-10}"
+
 step "all tests passed"

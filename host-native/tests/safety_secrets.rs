@@ -10,17 +10,17 @@ mod safety_common;
 use safety_common::*;
 use serde_json::json;
 
-const API_KEY: &str = "sk-ant-api03-SECRETCANARY-apikey-0123456789abcdef";
+const API_KEY: &str = "sk-ant-api03-FAKECANARYXY-apikey-0123456789abcdef";
 const SHORT: &str = "sk-SHORTCANARY1";
-const ACCESS: &str = "sk-ant-oat01-SECRETCANARY-access-0123456789";
-const REFRESH: &str = "sk-ant-ort01-SECRETCANARY-refresh-0123456789";
+const ACCESS: &str = "sk-ant-oat01-FAKECANARYXY-access-0123456789";
+const REFRESH: &str = "sk-ant-ort01-FAKECANARYXY-refresh-0123456789";
 const CLAUDE_ACCESS: &str = "sk-ant-oat01-CLAUDECANARY-access-0123456789";
 const CLAUDE_REFRESH: &str = "sk-ant-ort01-CLAUDECANARY-refresh-0123456789";
 const CODEX_ACCESS: &str = "eyJhbGciOiJub25lIn0.CODEXCANARYaccess0123456789.sig";
 const CODEX_REFRESH: &str = "rt-CODEXCANARY-refresh-0123456789";
 const PASTED: &str = "sk-ant-api03-PASTECANARY-0123456789abcdef";
 const TRUNCATED: &str = "sk-ant-api03-TRUNCCANARY-0123456789";
-const SERVED: &str = "sk-ant-oat01-SERVEDCANARY-0123456789";
+const SERVED: &str = "sk-ant-oat01-FAKESERVEDCY-0123456789";
 
 fn canaries() -> Vec<&'static str> {
     vec![

@@ -418,10 +418,10 @@ mod tests {
 
     #[test]
     fn bare_tokens_in_a_copied_body_are_redacted() {
-        let body = "<pre>sk-ant-oat01-SERVEDCANARY-0123456789 eyJhbGciOiJub25lIn0.e30.x</pre> \
+        let body = "<pre>sk-ant-oat01-FAKESERVEDCY-0123456789 eyJhbGciOiJub25lIn0.e30.x</pre> \
                     Q7mZ2xkP9wR4vT8nB3cY6hJ1 see https://console.anthropic.com/settings invalid_grant xxxxxxxxxxxxxxxxxxxxxxxxxxxxx2";
         let text = copied(body, &[]);
-        assert!(!text.contains("SERVEDCANARY") && !text.contains("eyJhbGci") && !text.contains("Q7mZ2x"), "{text}");
+        assert!(!text.contains("FAKESERVEDCY") && !text.contains("eyJhbGci") && !text.contains("Q7mZ2x"), "{text}");
         assert!(text.contains("https://console.anthropic.com/settings"), "{text}");
         assert!(text.contains("invalid_grant") && text.contains("xxxxxxxxxxxxxxxxxxxxxxxxxxxxx2"), "{text}");
     }

@@ -1,5 +1,5 @@
 //! Crash safety: `clawdbot` writers SIGKILLed at seeded pseudo-random
-//! moments (0–30 ms after start). After every kill the store parses and the
+//! moments (within the measured length of one run). After every kill the store parses and the
 //! fields the operation changes hold either the old or the new value, never
 //! a mix; every other profile is untouched; at most one lock folder and a
 //! bounded number of temp files are left, and stale temps are cleaned by the
@@ -155,6 +155,9 @@ impl Writer {
     }
 }
 
+/// Uninterrupted runs that measure how long one run takes.
+const CALIBRATION_RUNS: usize = 3;
+
 fn crash_loop(kind: Kind, seed: u64) -> Stats {
     let writer = Writer::new(kind);
     let mut rng = XorShift::new(seed);
@@ -164,6 +167,10 @@ fn crash_loop(kind: Kind, seed: u64) -> Stats {
     // Temp files we backdated past the stale age: the next write that
     // reaches the lock must remove them.
     let mut backdated: BTreeSet<PathBuf> = BTreeSet::new();
+    // Kills are drawn within the time a run takes (the median of the first
+    // uninterrupted runs), so they land inside it however fast the binary is.
+    let mut durations: Vec<Duration> = Vec::new();
+    let mut window_us: u64 = 30_000;
     while stats.kills < wanted {
         assert!(stats.iterations < wanted * 8, "{kind:?}: too few runs could be killed: {stats:?}");
         let i = stats.iterations;
@@ -171,6 +178,7 @@ fn crash_loop(kind: Kind, seed: u64) -> Stats {
         let before_store = writer.home.store();
         let before = writer.project(&before_store);
         let (args, stdin, expected) = writer.prepare(i, &before);
+        let spawned = Instant::now();
         let mut child = writer
             .command()
             .args(&args)
@@ -182,16 +190,30 @@ fn crash_loop(kind: Kind, seed: u64) -> Stats {
         if let Some(mut pipe) = child.stdin.take() {
             let _ = pipe.write_all(&stdin);
         }
-        let delay = Duration::from_micros(rng.below(30_000));
-        std::thread::sleep(delay);
-        let killed = match child.try_wait().expect("try_wait") {
-            Some(_) => false,
-            None => {
-                child.kill().expect("SIGKILL");
-                true
-            }
+        let (killed, delay) = if i < CALIBRATION_RUNS {
+            // Let it finish: how long a run takes sets where to kill.
+            let _ = child.try_wait();
+            (false, Duration::ZERO)
+        } else {
+            let delay = Duration::from_micros(rng.below(window_us));
+            std::thread::sleep(delay);
+            let killed = match child.try_wait().expect("try_wait") {
+                Some(_) => false,
+                None => {
+                    child.kill().expect("SIGKILL");
+                    true
+                }
+            };
+            (killed, delay)
         };
         let out = child.wait_with_output().expect("wait");
+        if i < CALIBRATION_RUNS {
+            durations.push(spawned.elapsed());
+            if durations.len() == CALIBRATION_RUNS {
+                durations.sort();
+                window_us = (durations[CALIBRATION_RUNS / 2].as_micros() as u64).max(1_000);
+            }
+        }
         let served = writer.served();
         let expected = expected.or(served);
         if killed {

@@ -5,12 +5,18 @@
 
 #![allow(dead_code)] // each safety test uses a different subset
 
+#[path = "../../../tests/support/child.rs"]
+mod child;
+use child::reader;
+#[allow(unused_imports)] // each test crate uses a different subset
+pub use child::{control_problems, mode, wait_with_limit};
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -238,14 +244,6 @@ pub fn run_cmd(cmd: &mut Command, args: &[&str], stdin: &[u8], limit: Duration) 
     }
 }
 
-fn reader(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
-    thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = pipe.read_to_end(&mut buf);
-        buf
-    })
-}
-
 /// Reaps the child with `wait4` (polling), killing it once `limit` has
 /// passed; returns its exit code, whether it was killed, and its peak RSS.
 /// The child is reaped here, so `Child::wait` must not be called after.
@@ -274,42 +272,6 @@ fn wait_measured(child: &mut Child, limit: Duration) -> (Option<i32>, bool, u64)
             thread::sleep(Duration::from_millis(2));
         }
     }
-}
-
-/// Polls the child and kills it once `limit` has passed.
-pub fn wait_with_limit(child: &mut Child, limit: Duration) -> (Option<ExitStatus>, bool) {
-    let deadline = Instant::now() + limit;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return (Some(status), false),
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                return (child.wait().ok(), true);
-            }
-            Ok(None) => thread::sleep(Duration::from_millis(2)),
-            Err(_) => return (None, false),
-        }
-    }
-}
-
-/// Control characters that must never reach a terminal raw: C0 except `\n`
-/// and `\t`, DEL, C1, and output that is not UTF-8.
-pub fn control_problems(label: &str, bytes: &[u8]) -> Vec<String> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => return vec![format!("{label}: not UTF-8 ({e})")],
-    };
-    text.char_indices()
-        .filter(|(_, c)| c.is_control() && *c != '\n' && *c != '\t')
-        .take(3)
-        .map(|(i, c)| format!("{label}: raw control character U+{:04X} at byte {i}", c as u32))
-        .collect()
-}
-
-/// Mode bits of a path (following symlinks).
-pub fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0)
 }
 
 pub fn set_mode(path: &Path, mode: u32) {

@@ -4,10 +4,16 @@
 
 #![allow(dead_code)] // each test crate uses a different subset
 
+#[path = "../../support/child.rs"]
+mod child;
+#[allow(unused_imports)] // each test crate uses a different subset
+pub use child::{control_problems, mode};
+use child::{reader, wait_with_limit};
+
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -206,49 +212,4 @@ impl<'a> Cli<'a> {
             stderr: stderr.join().unwrap_or_default(),
         }
     }
-}
-
-fn reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = pipe.read_to_end(&mut buf);
-        buf
-    })
-}
-
-/// The watchdog: polls the child and kills it once `limit` has passed.
-fn wait_with_limit(child: &mut std::process::Child, limit: Duration) -> (Option<ExitStatus>, bool) {
-    let deadline = Instant::now() + limit;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return (Some(status), false),
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                return (child.wait().ok(), true);
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(_) => return (None, false),
-        }
-    }
-}
-
-/// Control characters that must never reach a terminal raw: C0 except `\n`
-/// and `\t`, DEL and the C1 range. Output that is not UTF-8 counts too (a
-/// file's bytes printed as they are). Returns a description per problem.
-pub fn control_problems(label: &str, bytes: &[u8]) -> Vec<String> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => return vec![format!("{label}: not UTF-8 ({e})")],
-    };
-    text.char_indices()
-        .filter(|(_, c)| c.is_control() && *c != '\n' && *c != '\t')
-        .take(3)
-        .map(|(i, c)| format!("{label}: raw control character U+{:04X} at byte {i}", c as u32))
-        .collect()
-}
-
-/// The mode bits of a path.
-pub fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0)
 }

@@ -325,6 +325,13 @@ impl ConfigReader<'_> {
     }
 }
 
+/// Whether the config file is plain JSON. Clawdbot writes the config back as
+/// JSON, so a JSON5 file (comments, unquoted keys, trailing commas) would
+/// lose its formatting: the host saves the original before the first rewrite.
+pub fn is_plain_json(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+}
+
 /// Splits `provider/model`; a bare model takes the default provider.
 pub fn parse_model_ref(raw: &str) -> Option<(String, String)> {
     let raw = raw.trim();
@@ -429,6 +436,13 @@ mod tests {
         assert_eq!(c.provider_keys["custom"], "sk-FAKE");
         assert!(c.shell_env_enabled);
         assert_eq!(c.agents[0].id, "main");
+    }
+
+    #[test]
+    fn json5_is_not_plain_json() {
+        assert!(is_plain_json(br#"{"auth": {}}"#));
+        assert!(!is_plain_json(b"// note\n{auth: {}}"));
+        assert!(!is_plain_json(b"{\"a\": 1,}"));
     }
 
     #[test]

@@ -93,3 +93,22 @@ pub fn update_store<T>(
         Ok(result)
     })
 }
+
+/// Writes `clawdbot.json` (atomically, privately). Clawdbot writes JSON; when
+/// the file on disk is JSON5 (comments, trailing commas), its original is
+/// first saved as `clawdbot.json.bak` so nothing the operator wrote is lost.
+/// Returns the backup's path when one was made.
+pub fn write_config(config_path: &str, value: &serde_json::Value) -> Result<Option<String>> {
+    let text = serde_json::to_string_pretty(value).context("encoding the config")? + "\n";
+    let path = Path::new(config_path);
+    let mut backup = None;
+    if let fsio::FileRead::Present { bytes, .. } = fsio::read_file(path)
+        && !clawdbot_auth_core::config::is_plain_json(&bytes)
+    {
+        let bak = format!("{config_path}.bak");
+        fsio::write_atomic(Path::new(&bak), &bytes).with_context(|| format!("saving {bak}"))?;
+        backup = Some(bak);
+    }
+    fsio::write_atomic(path, text.as_bytes()).with_context(|| format!("writing {config_path}"))?;
+    Ok(backup)
+}

@@ -9,7 +9,6 @@ use super::{CmdResult, exit, refuse, usage};
 use crate::host::{NativeWorld, current_env, now};
 use crate::persist::update_store;
 use crate::refresh::{is_due, refresh_profile, refresh_window};
-use crate::world::fsio;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
@@ -22,7 +21,6 @@ use clawdbot_auth_core::setup_token::clean_pasted_token;
 use clawdbot_auth_core::store::{Credential, CredentialType, Profile, Token};
 use clawdbot_auth_core::time::Expiry;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
 
 #[derive(Args, Debug)]
 pub struct AuthArgs {
@@ -200,9 +198,9 @@ fn write_config_mode(loaded: &Loaded, id: &str, provider: &str, mode: Credential
     clawdbot_auth_core::repair::apply_auth_profile_config(&mut raw, id, provider, mode, None)
         .map_err(|e| refuse(e.to_string()))?;
     if raw != before {
-        let text = serde_json::to_string_pretty(&raw).context("encoding the config")? + "\n";
-        fsio::write_atomic(Path::new(&loaded.locations.config), text.as_bytes())
-            .with_context(|| format!("writing {}", loaded.locations.config))?;
+        if let Some(bak) = crate::persist::write_config(&loaded.locations.config, &raw)? {
+            eprintln!("note: the JSON5 original (with its comments) was saved as {}", loaded.env.shorten(&bak));
+        }
         println!("Updated {}", loaded.env.shorten(&loaded.locations.config));
     }
     Ok(())

@@ -7,7 +7,6 @@ use crate::host::{NativeWorld, current_env, now};
 use crate::persist::load_and_persist;
 use crate::refresh::refresh_profile;
 use crate::world::fsio;
-use anyhow::Context;
 use clap::Args;
 use clawdbot_auth_core::doctor::{Issue, preview};
 use clawdbot_auth_core::escape::escape_control;
@@ -126,9 +125,9 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
     {
         note("Auth profiles", &[format!("- {}", escape_control(&fix.change_text))]);
         if p.confirm("Update Anthropic OAuth profile id in config now?") {
-            let text = serde_json::to_string_pretty(&fix.new_config).context("encoding the config")? + "\n";
-            fsio::write_atomic(Path::new(&loaded.locations.config), text.as_bytes())
-                .with_context(|| format!("writing {}", loaded.locations.config))?;
+            if let Some(bak) = crate::persist::write_config(&loaded.locations.config, &fix.new_config)? {
+                println!("Saved the JSON5 original (with its comments) as {}", env.shorten(&bak));
+            }
             println!("Updated {}", env.shorten(&loaded.locations.config));
         } else {
             needs_human = true;

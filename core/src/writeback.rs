@@ -60,10 +60,7 @@ pub fn merge_claude_credentials(
     layout: Layout,
 ) -> Result<String, WritebackError> {
     let mut root = parse_object(text, origin)?;
-    let block = root.entry("claudeAiOauth").or_insert_with(|| Value::Object(Map::new()));
-    let Value::Object(block) = block else {
-        return Err(WritebackError::NotAnObject { origin: origin.to_string(), field: "claudeAiOauth" });
-    };
+    let block = object_field(&mut root, "claudeAiOauth", origin)?;
     block.insert("accessToken".into(), Value::String(tokens.access.expose().to_string()));
     if let Some(refresh) = tokens.refresh {
         block.insert("refreshToken".into(), Value::String(refresh.expose().to_string()));
@@ -72,6 +69,19 @@ pub fn merge_claude_credentials(
         block.insert("expiresAt".into(), Value::from(ms));
     }
     Ok(render(&Value::Object(root), layout))
+}
+
+/// The object under `field`, created when missing. Anything else there is an
+/// error: overwriting it would lose what the other tool stored.
+fn object_field<'a>(
+    root: &'a mut Map<String, Value>,
+    field: &'static str,
+    origin: &str,
+) -> Result<&'a mut Map<String, Value>, WritebackError> {
+    match root.entry(field).or_insert_with(|| Value::Object(Map::new())) {
+        Value::Object(block) => Ok(block),
+        _ => Err(WritebackError::NotAnObject { origin: origin.to_string(), field }),
+    }
 }
 
 /// Codex CLI's `auth.json` with `tokens.access_token`, `refresh_token`,
@@ -85,10 +95,7 @@ pub fn merge_codex_auth(
     now: Millis,
 ) -> Result<String, WritebackError> {
     let mut root = parse_object(text, origin)?;
-    let entry = root.entry("tokens").or_insert_with(|| Value::Object(Map::new()));
-    let Value::Object(tokens_obj) = entry else {
-        return Err(WritebackError::NotAnObject { origin: origin.to_string(), field: "tokens" });
-    };
+    let tokens_obj = object_field(&mut root, "tokens", origin)?;
     tokens_obj.insert("access_token".into(), Value::String(tokens.access.expose().to_string()));
     if let Some(refresh) = tokens.refresh {
         tokens_obj.insert("refresh_token".into(), Value::String(refresh.expose().to_string()));

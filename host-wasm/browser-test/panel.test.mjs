@@ -20,7 +20,7 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const webDir = join(root, 'dist/web');
-const vectorsDir = resolve(root, '../shared/vectors');
+const vectorsDir = join(root, 'tests/vectors');
 const screenshotPath = join(root, 'target/panel.png');
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 

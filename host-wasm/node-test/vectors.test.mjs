@@ -1,4 +1,5 @@
-// Every shared vector through the wasm-bindgen build for Node
+// Every conformance vector (tests/vectors, plus $CLAWDBOT_SHARED_DIR/vectors
+// when that is set) through the wasm-bindgen build for Node
 // (dist/node, made by scripts/build-wasm.sh): the check code and the
 // providers in use without credentials must be what the vector expects.
 //
@@ -13,7 +14,11 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const gluePath = join(root, 'dist/node/clawdbot_auth_wasm.js');
-const vectorsDir = resolve(root, '../shared/vectors');
+/** The repository's vectors, then the extra folder's when one is named. */
+const vectorDirs = [
+  { dir: join(root, 'tests/vectors'), label: '' },
+  ...(process.env.CLAWDBOT_SHARED_DIR ? [{ dir: join(process.env.CLAWDBOT_SHARED_DIR, 'vectors'), label: 'shared:' }] : []),
+];
 
 if (!existsSync(gluePath)) {
   throw new Error(`${gluePath} does not exist: run scripts/build-wasm.sh first`);
@@ -33,21 +38,24 @@ function statusRequest(vector) {
   return request;
 }
 
-const files = readdirSync(vectorsDir)
-  .filter((name) => name.endsWith('.json') && name !== 'units.json')
-  .sort();
+const files = vectorDirs.flatMap(({ dir, label }) =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith('.json') && name !== 'units.json')
+    .sort()
+    .map((name) => ({ path: join(dir, name), name: label + name })),
+);
 
 test('the vectors folder has cases', () => {
-  assert.ok(files.length > 0, `no vectors in ${vectorsDir}`);
+  assert.ok(files.length > 0, `no vectors in ${vectorDirs[0].dir}`);
 });
 
 test('version() is the package version', () => {
   assert.match(core.version(), /^\d+\.\d+\.\d+/);
 });
 
-for (const name of files) {
+for (const { path, name } of files) {
   test(name, () => {
-    const vector = JSON.parse(readFileSync(join(vectorsDir, name), 'utf8'));
+    const vector = JSON.parse(readFileSync(path, 'utf8'));
     const response = JSON.parse(core.handle(JSON.stringify(statusRequest(vector))));
     assert.equal(response.error, undefined, `the core answered an error: ${response.error}`);
     const expect = vector.expect ?? {};

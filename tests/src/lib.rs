@@ -1,5 +1,6 @@
 //! Shared helpers of the conformance tests: reading the vectors of
-//! `../shared/vectors/` and checking an outcome against their `expect`.
+//! `tests/vectors/` (plus `$CLAWDBOT_SHARED_DIR/vectors/` when that is set,
+//! see [`cases`]) and checking an outcome against their `expect`.
 //!
 //! Every host is reduced to the same [`Outcome`] (the envelope's response
 //! shape), so one checker serves the core, the CLI and the wasm module.
@@ -7,13 +8,8 @@
 use serde_json::{Map, Value, json};
 use std::path::PathBuf;
 
-/// The shared folder beside the project (`../shared`).
-pub fn shared_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = std::env::var_os("CLAWDBOT_SHARED_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("../shared"));
-    assert!(dir.join("vectors").is_dir(), "shared vectors not found at {} (set CLAWDBOT_SHARED_DIR)", dir.display());
-    dir
-}
+#[path = "../support/cases.rs"]
+pub mod cases;
 
 #[derive(Debug, Clone)]
 pub struct Vector {
@@ -60,24 +56,44 @@ impl Vector {
     }
 }
 
-/// Every `NN-*.json` case, read at run time so new files need no code change.
+/// Every `NN-*.json` case, read at run time so new files need no code change:
+/// the repository's, then those of `CLAWDBOT_SHARED_DIR` (named `shared:NN-…`).
 pub fn vectors() -> Vec<Vector> {
-    let dir = shared_dir().join("vectors");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("vectors folder")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.file_name().is_some_and(|n| n != "units.json"))
-        .collect();
-    files.sort();
-    files
+    vector_files()
         .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).expect("vector file");
-            Vector {
-                file: p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                case: serde_json::from_str(&text).expect("vector is JSON"),
-            }
+        .map(|(file, path)| {
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let case = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+            Vector { file, case }
         })
+        .collect()
+}
+
+/// The case files of every vectors folder, each with its label, sorted
+/// within a folder: `*.json` except `units.json`.
+pub fn vector_files() -> Vec<(String, PathBuf)> {
+    let mut all = Vec::new();
+    for folder in cases::folders(cases::Suite::Vectors) {
+        let entries = std::fs::read_dir(&folder.path).unwrap_or_else(|e| panic!("{}: {e}", folder.path.display()));
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json") && p.file_name().is_some_and(|n| n != "units.json"))
+            .collect();
+        files.sort();
+        all.extend(files.into_iter().map(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (folder.label(&name), p)
+        }));
+    }
+    all
+}
+
+/// Every `units.json` (the small pure rules), with its folder's label.
+pub fn units_files() -> Vec<(String, PathBuf)> {
+    cases::folders(cases::Suite::Vectors)
+        .into_iter()
+        .map(|folder| (folder.label("units.json"), folder.path.join("units.json")))
+        .filter(|(_, path)| path.is_file())
         .collect()
 }
 

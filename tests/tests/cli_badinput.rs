@@ -1,4 +1,5 @@
-//! Every hostile input of `../shared/badinput/` through every read-only
+//! Every hostile input of `tests/badinput/` (and of
+//! `$CLAWDBOT_SHARED_DIR/badinput/` when set) through every read-only
 //! command of the binary: no panic, no hang, documented exit codes, the file
 //! left alone, no raw control characters, no secret, a diagnostic naming an
 //! unusable file, and the healthy sources beside it still working.
@@ -56,7 +57,10 @@ fn check_beside_healthy(case: &str) -> Option<i32> {
 }
 
 struct Case {
+    /// The file name, which the rules below key on.
     name: String,
+    /// The name with its folder's origin, for messages.
+    label: String,
     rel: String,
     bytes: Vec<u8>,
 }
@@ -97,16 +101,19 @@ impl Case {
 }
 
 fn cases() -> Vec<Case> {
-    let dir = clawdbot_conformance::shared_dir().join("badinput");
-    let manifest: BTreeMap<String, String> =
-        serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).expect("MANIFEST.json")).expect("manifest");
-    manifest
-        .into_iter()
-        .map(|(name, rel)| {
-            let bytes = std::fs::read(dir.join(&name)).unwrap_or_else(|e| panic!("badinput/{name}: {e}"));
-            Case { name, rel, bytes }
-        })
-        .collect()
+    let mut all = Vec::new();
+    for folder in clawdbot_conformance::cases::folders(clawdbot_conformance::cases::Suite::BadInput) {
+        let manifest_path = folder.path.join("MANIFEST.json");
+        let manifest = std::fs::read(&manifest_path).unwrap_or_else(|e| panic!("{}: {e}", manifest_path.display()));
+        let manifest: BTreeMap<String, String> = serde_json::from_slice(&manifest)
+            .unwrap_or_else(|e| panic!("{} is not a name-to-path map: {e}", manifest_path.display()));
+        all.extend(manifest.into_iter().map(|(name, rel)| {
+            let path = folder.path.join(&name);
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            Case { label: folder.label(&name), name, rel, bytes }
+        }));
+    }
+    all
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -151,7 +158,7 @@ fn run_case(case: &Case, variant: Variant) -> Findings {
         }
     }
     let cli = Cli::new(home.path());
-    let tag = format!("{} ({variant:?})", case.name);
+    let tag = format!("{} ({variant:?})", case.label);
     let mut fail = |what: String| out.failures.push(format!("{tag}: {what}"));
 
     let status = cli.run(&["models", "status"]);
@@ -291,7 +298,7 @@ fn check_rewrite_keeps_profiles(case: &Case, after: &[u8], fail: &mut impl FnMut
 #[test]
 fn hostile_inputs_do_no_harm() {
     let all = cases();
-    assert!(all.len() >= 28, "expected the shared badinput files, found {}", all.len());
+    assert!(all.len() >= 28, "expected the badinput files of tests/badinput, found {}", all.len());
     let jobs: Vec<(&Case, Variant)> =
         all.iter().flat_map(|c| [(c, Variant::Alone), (c, Variant::BesideHealthy)]).collect();
     let results: Vec<Findings> = std::thread::scope(|s| {

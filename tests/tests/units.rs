@@ -1,5 +1,6 @@
-//! The small pure rules against `../shared/vectors/units.json`, read at run
-//! time so that pairs added to the file are checked without a code change.
+//! The small pure rules against `tests/vectors/units.json` (and the one in
+//! `$CLAWDBOT_SHARED_DIR/vectors/` when set), read at run time so that pairs
+//! added to the file are checked without a code change.
 //!
 //! Every section of the file must be known here: a section this test does
 //! not understand fails the run instead of being skipped in silence.
@@ -10,9 +11,6 @@ use clawdbot_auth_core::secret::mask;
 use clawdbot_auth_core::setup_token::validate_setup_token;
 use clawdbot_auth_core::usage::{CooldownPolicy, billing_disable_ms, cooldown_ms};
 use serde_json::Value;
-use std::path::PathBuf;
-
-const UNITS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/units.json");
 
 const SECTIONS: [&str; 8] = [
     "now",
@@ -25,24 +23,17 @@ const SECTIONS: [&str; 8] = [
     "maskApiKey",
 ];
 
-/// `CLAWDBOT_SHARED_DIR` wins, as for the other conformance tests.
-fn units_path() -> PathBuf {
-    match std::env::var_os("CLAWDBOT_SHARED_DIR") {
-        Some(dir) => PathBuf::from(dir).join("vectors/units.json"),
-        None => PathBuf::from(UNITS_PATH),
-    }
-}
-
-fn units() -> Value {
-    let path = units_path();
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the unit vectors at {}: {e}; the shared folder must sit beside the project \
-             (or set CLAWDBOT_SHARED_DIR)",
-            path.display()
-        )
-    });
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+/// Every units file, parsed: the repository's, then the shared one.
+fn all_units() -> Vec<Value> {
+    let files = clawdbot_conformance::units_files();
+    assert!(!files.is_empty(), "no units.json in tests/vectors");
+    files
+        .into_iter()
+        .map(|(label, path)| {
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{label}: {}: {e}", path.display()));
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{label}: {} is not JSON: {e}", path.display()))
+        })
+        .collect()
 }
 
 /// The rows of a section, each an array; panics naming the section if the
@@ -70,94 +61,105 @@ fn count(v: &Value, what: &str) -> u32 {
 
 #[test]
 fn every_section_is_understood() {
-    let units = units();
-    let object = units.as_object().expect("units.json: the top level is an object");
-    let unknown: Vec<&String> = object.keys().filter(|k| !SECTIONS.contains(&k.as_str())).collect();
-    assert!(unknown.is_empty(), "units.json has sections this test does not check: {unknown:?}");
+    for units in all_units() {
+        let object = units.as_object().expect("units.json: the top level is an object");
+        let unknown: Vec<&String> = object.keys().filter(|k| !SECTIONS.contains(&k.as_str())).collect();
+        assert!(unknown.is_empty(), "units.json has sections this test does not check: {unknown:?}");
+    }
 }
 
 #[test]
 fn format_remaining_short_pairs() {
-    let units = units();
-    for row in rows(&units, "formatRemainingShort") {
-        let ms = row[0].as_f64().unwrap_or_else(|| panic!("formatRemainingShort: {} is not a number", row[0]));
-        let want = text(&row[1], "formatRemainingShort");
-        assert_eq!(format_remaining_short(Some(ms)), want, "formatRemainingShort({ms})");
+    for units in all_units() {
+        for row in rows(&units, "formatRemainingShort") {
+            let ms = row[0].as_f64().unwrap_or_else(|| panic!("formatRemainingShort: {} is not a number", row[0]));
+            let want = text(&row[1], "formatRemainingShort");
+            assert_eq!(format_remaining_short(Some(ms)), want, "formatRemainingShort({ms})");
+        }
     }
 }
 
 #[test]
 fn cooldown_pairs() {
-    let units = units();
-    for row in rows(&units, "cooldownMs") {
-        let n = count(&row[0], "cooldownMs");
-        assert_eq!(cooldown_ms(n), int(&row[1], "cooldownMs"), "cooldownMs({n})");
+    for units in all_units() {
+        for row in rows(&units, "cooldownMs") {
+            let n = count(&row[0], "cooldownMs");
+            assert_eq!(cooldown_ms(n), int(&row[1], "cooldownMs"), "cooldownMs({n})");
+        }
     }
 }
 
 #[test]
 fn billing_pairs_with_default_config() {
-    let units = units();
-    let policy = CooldownPolicy::default();
-    for row in rows(&units, "billingDisableMsDefaults") {
-        let k = count(&row[0], "billingDisableMsDefaults");
-        let got = billing_disable_ms(k, policy.billing_backoff_ms, policy.billing_max_ms);
-        assert_eq!(got, int(&row[1], "billingDisableMsDefaults"), "billingDisableMs({k})");
+    for units in all_units() {
+        let policy = CooldownPolicy::default();
+        for row in rows(&units, "billingDisableMsDefaults") {
+            let k = count(&row[0], "billingDisableMsDefaults");
+            let got = billing_disable_ms(k, policy.billing_backoff_ms, policy.billing_max_ms);
+            assert_eq!(got, int(&row[1], "billingDisableMsDefaults"), "billingDisableMs({k})");
+        }
     }
 }
 
 #[test]
 fn parse_duration_triples() {
-    let units = units();
-    let section = "parseDuration [input, defaultUnit, ms]";
-    for row in rows(&units, section) {
-        assert_eq!(row.len(), 3, "{section}: {row:?} is not a triple");
-        let input = text(&row[0], section);
-        let unit_name = text(&row[1], section);
-        let unit = DurationUnit::parse(unit_name).unwrap_or_else(|| panic!("{section}: unknown unit {unit_name:?}"));
-        assert_eq!(parse_duration(input, unit), Ok(int(&row[2], section)), "parseDuration({input:?}, {unit_name})");
+    for units in all_units() {
+        let section = "parseDuration [input, defaultUnit, ms]";
+        for row in rows(&units, section) {
+            assert_eq!(row.len(), 3, "{section}: {row:?} is not a triple");
+            let input = text(&row[0], section);
+            let unit_name = text(&row[1], section);
+            let unit =
+                DurationUnit::parse(unit_name).unwrap_or_else(|| panic!("{section}: unknown unit {unit_name:?}"));
+            assert_eq!(parse_duration(input, unit), Ok(int(&row[2], section)), "parseDuration({input:?}, {unit_name})");
+        }
     }
 }
 
 #[test]
 fn parse_duration_errors() {
-    let units = units();
-    let list = units["parseDurationErrors"].as_array().expect("units.json: parseDurationErrors is an array");
-    assert!(!list.is_empty(), "units.json: parseDurationErrors is empty");
-    for raw in list {
-        let raw = text(raw, "parseDurationErrors");
-        let err = parse_duration(raw, DurationUnit::D).expect_err(raw).to_string();
-        let want = if raw.trim().is_empty() {
-            "invalid duration (empty)".to_string()
-        } else {
-            format!("invalid duration: {raw}")
-        };
-        assert_eq!(err, want);
+    for units in all_units() {
+        let list = units["parseDurationErrors"].as_array().expect("units.json: parseDurationErrors is an array");
+        assert!(!list.is_empty(), "units.json: parseDurationErrors is empty");
+        for raw in list {
+            let raw = text(raw, "parseDurationErrors");
+            let err = parse_duration(raw, DurationUnit::D).expect_err(raw).to_string();
+            let want = if raw.trim().is_empty() {
+                "invalid duration (empty)".to_string()
+            } else {
+                format!("invalid duration: {raw}")
+            };
+            assert_eq!(err, want);
+        }
     }
 }
 
 #[test]
 fn setup_token_validation_pairs() {
-    let units = units();
-    for row in rows(&units, "setupTokenValidation") {
-        let input = text(&row[0], "setupTokenValidation");
-        let want = text(&row[1], "setupTokenValidation");
-        let got = validate_setup_token(input).err().unwrap_or("ok");
-        assert_eq!(got, want, "validateSetupToken({} chars)", input.len());
+    for units in all_units() {
+        for row in rows(&units, "setupTokenValidation") {
+            let input = text(&row[0], "setupTokenValidation");
+            let want = text(&row[1], "setupTokenValidation");
+            let got = validate_setup_token(input).err().unwrap_or("ok");
+            assert_eq!(got, want, "validateSetupToken({} chars)", input.len());
+        }
     }
 }
 
 #[test]
 fn mask_api_key_pairs() {
-    let units = units();
-    for row in rows(&units, "maskApiKey") {
-        let input = text(&row[0], "maskApiKey");
-        assert_eq!(mask(input), text(&row[1], "maskApiKey"), "maskApiKey of a {}-char value", input.len());
+    for units in all_units() {
+        for row in rows(&units, "maskApiKey") {
+            let input = text(&row[0], "maskApiKey");
+            assert_eq!(mask(input), text(&row[1], "maskApiKey"), "maskApiKey of a {}-char value", input.len());
+        }
     }
 }
 
 #[test]
 fn now_is_a_timestamp() {
-    // No pair here depends on the clock; it only has to be well formed.
-    assert!(int(&units()["now"], "now") > 0);
+    for units in all_units() {
+        // No pair here depends on the clock; it only has to be well formed.
+        assert!(int(&units["now"], "now") > 0);
+    }
 }

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // each safety test uses a different subset
 
+#[path = "../../../tests/support/cases.rs"]
+pub mod cases;
 #[path = "../../../tests/support/child.rs"]
 mod child;
 use child::reader;

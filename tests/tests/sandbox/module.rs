@@ -19,15 +19,51 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the tests package is inside the workspace").to_path_buf()
 }
 
-/// The module file these tests load: `$CLAWDBOT_SANDBOX_WASM`, else the
-/// build script's output. Relative paths are taken from the workspace root
-/// (cargo runs tests in the package folder, which nobody expects).
+/// The module file these tests load, in order of preference:
+/// `$CLAWDBOT_SANDBOX_WASM` (taken as given); the build script's output in
+/// `dist/` when it is newer than every source; else the module cargo builds
+/// here and now (`cargo build --profile wasm --target wasm32-unknown-unknown
+/// -p clawdbot-auth-sandbox`), so plain `cargo test --workspace` works on a
+/// fresh clone with only the wasm32 target installed. Relative paths are
+/// taken from the workspace root (cargo runs tests in the package folder,
+/// which nobody expects).
 pub fn module_path() -> PathBuf {
     let root = workspace_root();
-    match std::env::var_os(PATH_VAR) {
-        Some(path) => root.join(path),
-        None => root.join(DEFAULT_PATH),
+    if let Some(path) = std::env::var_os(PATH_VAR) {
+        return root.join(path);
     }
+    let dist = root.join(DEFAULT_PATH);
+    match stale_source(&dist) {
+        None if dist.is_file() => dist,
+        why => {
+            let why = why.map_or_else(
+                || format!("{} does not exist", dist.display()),
+                |src| format!("{} is older than {}", dist.display(), src.display()),
+            );
+            eprintln!("sandbox: {why}; building the module with cargo");
+            build_with_cargo(&root)
+        }
+    }
+}
+
+/// Builds the sandbox crate for wasm32 with the cargo running these tests
+/// (it takes the build lock only after this test binary was built, so the
+/// nested call waits for nothing) and returns the module cargo wrote.
+/// wasm-opt is not run: the module is larger but behaves the same.
+fn build_with_cargo(root: &Path) -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let status = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--profile", "wasm", "--target", "wasm32-unknown-unknown", "-p", "clawdbot-auth-sandbox"])
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build the sandboxed module: {e}"));
+    assert!(
+        status.success(),
+        "building the sandboxed module failed ({status}); is the target installed? \
+         `rustup target add wasm32-unknown-unknown`, or run scripts/build-wasm.sh"
+    );
+    target_dir.join("wasm32-unknown-unknown/wasm/clawdbot_auth_sandbox.wasm")
 }
 
 /// The engine and the compiled module, shared by every test in this binary:
@@ -36,16 +72,7 @@ pub fn compiled() -> &'static (Engine, Module) {
     static COMPILED: OnceLock<(Engine, Module)> = OnceLock::new();
     COMPILED.get_or_init(|| {
         let path = module_path();
-        if !path.is_file() {
-            panic!(
-                "the sandboxed module {} does not exist: run scripts/build-wasm.sh first \
-                 (or point {PATH_VAR} at a clawdbot-auth sandbox .wasm)",
-                path.display()
-            );
-        }
-        if std::env::var_os(PATH_VAR).is_none() {
-            refuse_stale(&path);
-        }
+        assert!(path.is_file(), "the sandboxed module {} does not exist", path.display());
         let engine = Engine::default();
         let module = Module::from_file(&engine, &path)
             .unwrap_or_else(|error| panic!("cannot compile {}: {error:#}", path.display()));
@@ -53,23 +80,17 @@ pub fn compiled() -> &'static (Engine, Module) {
     })
 }
 
-/// Fails when a source of the module changed after the build script last
-/// ran: comparing the native core with an older wasm build reports
-/// differences that are not there (or hides ones that are).
-fn refuse_stale(module: &Path) {
-    let built = modified(module).expect("module mtime");
+/// A source of the module changed after the build script last ran (or the
+/// module is missing): comparing the native core with an older wasm build
+/// reports differences that are not there, or hides ones that are.
+fn stale_source(module: &Path) -> Option<PathBuf> {
+    let built = modified(module)?;
     let root = workspace_root();
-    for dir in ["core/src", "host-wasm/sandbox/src"] {
-        if let Some((newest, file)) = newest_file(&root.join(dir))
-            && newest > built
-        {
-            panic!(
-                "{} is older than {}: run scripts/build-wasm.sh again (or set {PATH_VAR} to test a given file)",
-                module.display(),
-                file.display()
-            );
-        }
-    }
+    ["core/src", "host-wasm/sandbox/src"]
+        .into_iter()
+        .filter_map(|dir| newest_file(&root.join(dir)))
+        .find(|(newest, _)| *newest > built)
+        .map(|(_, file)| file)
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {

@@ -1,28 +1,15 @@
-//! The shared conformance vectors (`../shared/vectors/*.json`), turned into
-//! envelope `status` requests. The folder is read at run time so that new
-//! vector files are picked up without a code change.
+//! The conformance vectors (`tests/vectors/*.json`, plus the shared folder's
+//! when `CLAWDBOT_SHARED_DIR` is set), turned into envelope `status`
+//! requests. The folders are read at run time so that new vector files are
+//! picked up without a code change.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-/// The vectors folder: `../shared/vectors` relative to the workspace root.
-pub fn folder() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
-    root.parent().expect("the workspace has a parent folder").join("shared/vectors")
-}
-
-/// Every case file (`*.json` except `units.json`), sorted by name.
+/// Every case file (`*.json` except `units.json`) of every vectors folder.
 pub fn case_files() -> Vec<PathBuf> {
-    let dir = folder();
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
-    let mut files: Vec<PathBuf> = entries
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .filter(|path| path.file_name().is_some_and(|name| name != "units.json"))
-        .collect();
-    files.sort();
-    files
+    clawdbot_conformance::vector_files().into_iter().map(|(_, path)| path).collect()
 }
 
 /// The envelope `status` request a vector describes: its clock, window,

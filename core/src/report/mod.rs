@@ -120,11 +120,10 @@ impl StatusReport {
     /// Writes the `--json` document (and a newline) without building it in
     /// memory first: for a large store the text is several times the file.
     /// Characters a terminal would act on are escaped even where serde
-    /// leaves them raw ([`crate::escape::TerminalSafeJson`]).
+    /// leaves them raw ([`crate::escape::TerminalSafeFormatter`]). Give it
+    /// a buffered writer.
     pub fn write_json<W: std::io::Write>(&self, out: W) -> std::io::Result<()> {
-        let mut out = crate::escape::TerminalSafeJson::new(out);
-        serde_json::to_writer_pretty(&mut out, self).map_err(std::io::Error::other)?;
-        std::io::Write::write_all(&mut out, b"\n")
+        crate::escape::write_terminal_safe_json(out, self)
     }
 
     pub fn to_value(&self) -> serde_json::Value {

@@ -69,7 +69,7 @@ pub fn run(args: &StatusArgs) -> CmdResult {
     match format {
         Format::Json => {
             let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
             report.write_json(&mut out).and_then(|()| std::io::Write::flush(&mut out))?;
         }
         Format::Plain => println!("{}", report.resolved_default),

@@ -51,7 +51,6 @@ pub fn locked<T>(store_path: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let path = Path::new(store_path);
     let dir = path.parent().unwrap_or(Path::new("."));
     fsio::create_private_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let _ = fsio::cleanup_stale_temps(dir, "auth-profiles.json");
     let lock_path = match lock::lock_path_for(path) {
         Ok(p) => p,
         Err(_) => {
@@ -61,6 +60,11 @@ pub fn locked<T>(store_path: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
         }
     };
     let _guard = lock::acquire_lock_dir(lock_path, &LockOptions::store_from_env(&crate::host::current_env()))?;
+    // Every writer of the store holds this lock, so a temp file of it now
+    // can only be a dead writer's, however young.
+    if let Some(name) = path.file_name() {
+        let _ = fsio::remove_leftover_temps(dir, &name.to_string_lossy());
+    }
     f()
 }
 

@@ -279,18 +279,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     sync_dir(&dir)
 }
 
+/// How many fresh names a write tries for its temp file. Each try takes a
+/// new counter value, so only files planted at every one of them in a row
+/// can make a write fail, where one planted file used to.
+const TEMP_NAME_ATTEMPTS: u32 = 64;
+
+/// Creates a new private temp file for `name` in `dir`, exclusively: never
+/// through a file or symlink someone planted. A name that is taken is
+/// skipped for the next one.
+fn create_temp(dir: &Path, name: &str) -> Result<(File, PathBuf), FsError> {
+    let mut attempt = 0;
+    loop {
+        let counter = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!("{}{}-{}", temp_prefix(name), std::process::id(), counter));
+        match OpenOptions::new().write(true).create_new(true).mode(PRIVATE_FILE_MODE).open(&temp) {
+            Ok(file) => return Ok((file, temp)),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempt + 1 < TEMP_NAME_ATTEMPTS => attempt += 1,
+            Err(err) => return Err(FsError::io(&temp, "create temp file", err)),
+        }
+    }
+}
+
 /// Writes `bytes` to a fresh private temp file in `dir` and fsyncs it.
 /// Removes it again on failure.
 fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, FsError> {
-    let counter = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let temp = dir.join(format!("{}{}-{}", temp_prefix(name), std::process::id(), counter));
-    // create_new: never write through a file (or symlink) someone planted.
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(PRIVATE_FILE_MODE)
-        .open(&temp)
-        .map_err(|err| FsError::io(&temp, "create temp file", err))?;
+    let (mut file, temp) = create_temp(dir, name)?;
     let result = (|| {
         injected(FaultStep::Write)
             .and_then(|()| file.write_all(bytes))
@@ -357,9 +370,18 @@ pub fn ensure_file_exists(path: &Path, initial_bytes: &[u8]) -> Result<bool, FsE
 }
 
 /// Removes the `.<name>.tmp-*` files a crashed writer left in `dir` that are
-/// older than [`STALE_TEMP_AGE`]; returns how many it removed.
+/// older than [`STALE_TEMP_AGE`]; returns how many it removed. For files
+/// written without a lock, where a young temp may be a write in progress.
 pub fn cleanup_stale_temps(dir: &Path, name: &str) -> Result<usize, FsError> {
     cleanup_temps_older_than(dir, name, STALE_TEMP_AGE)
+}
+
+/// Removes every `.<name>.tmp-*` file in `dir`, whatever its age: call it
+/// only holding the lock every writer of `name` takes, when a temp file can
+/// only be a dead writer's. After a crash, the next locked write then
+/// leaves the folder as clean as it was.
+pub fn remove_leftover_temps(dir: &Path, name: &str) -> Result<usize, FsError> {
+    cleanup_temps_older_than(dir, name, Duration::ZERO)
 }
 
 /// [`cleanup_stale_temps`] with an explicit age. Young temp files may belong
@@ -655,5 +677,41 @@ mod tests {
         make_private(dir.path()).unwrap();
         assert_eq!(mode_of(dir.path()), 0o700);
         assert_eq!(check_private(&dir.path().join("missing")), None);
+    }
+    #[test]
+    fn a_file_planted_at_the_next_temp_names_does_not_stop_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("auth-profiles.json");
+        // Plant a folder and a symlink at the names the next writes would
+        // take (other tests may use some of the counter values meanwhile,
+        // so cover several).
+        let next = TEMP_COUNTER.load(Ordering::Relaxed);
+        for n in next..next + 8 {
+            let planted = dir.path().join(format!(".auth-profiles.json.tmp-{}-{n}", std::process::id()));
+            if n % 2 == 0 {
+                fs::create_dir(&planted).unwrap();
+            } else {
+                std::os::unix::fs::symlink("/dev/null", &planted).unwrap();
+            }
+        }
+        write_atomic(&file, b"{}").expect("the write skips the planted names");
+        assert_eq!(fs::read(&file).unwrap(), b"{}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 9, "the planted entries are left alone");
+    }
+
+    #[test]
+    fn leftover_temps_go_whatever_their_age_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let young = dir.path().join(".auth-profiles.json.tmp-1-1");
+        fs::write(&young, b"half").unwrap();
+        fs::write(dir.path().join(".other.json.tmp-1-1"), b"x").unwrap();
+        assert_eq!(
+            cleanup_stale_temps(dir.path(), "auth-profiles.json").unwrap(),
+            0,
+            "a young temp may be a live write"
+        );
+        assert_eq!(remove_leftover_temps(dir.path(), "auth-profiles.json").unwrap(), 1);
+        assert!(!young.exists());
+        assert!(dir.path().join(".other.json.tmp-1-1").exists(), "another file's temps are not touched");
     }
 }

@@ -3,6 +3,7 @@
 #   1. the sandboxed module under wasmtime vs the native core (cargo)
 #   2. the Node build against the shared vectors (node --test)
 #   3. the admin panel in headless Chromium (playwright-core, node --test)
+#   4. the store lock against the npm package proper-lockfile (node --test)
 # Idempotent: installs Chromium and the npm packages only when missing or
 # out of date, so a second run spends its time on the tests alone.
 set -euo pipefail
@@ -44,5 +45,12 @@ fi
 
 step "admin panel in headless Chromium"
 (cd "$browser_test" && CHROMIUM="$chromium" node --test panel.test.mjs)
+
+# The CLI binary comes from the cargo tests that scripts/test.sh runs first.
+step "the store lock against the real proper-lockfile (Node)"
+if [[ -z "${CLAWDBOT_BIN:-}" && ! -x "${CARGO_TARGET_DIR:-$root/target}/debug/clawdbot" ]]; then
+    cargo build -q -p clawdbot
+fi
+(cd "$browser_test" && node --test lockfile-interop.test.mjs)
 
 printf '\nAll wasm tests passed. Screenshot: target/panel.png\n'

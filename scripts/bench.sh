@@ -16,8 +16,8 @@ need() { command -v "$1" >/dev/null 2>&1 || { apt-get install -y "$2" >/dev/null
 need hyperfine hyperfine
 [ -x /usr/bin/time ] || need time time
 
-cargo build -q --profile release-native -p clawdbot
-bin="$PWD/target/release-native/clawdbot"
+cargo build -q --release -p clawdbot
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/clawdbot"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -286,6 +286,7 @@ pub fn collation_key(s: &str) -> (Vec<u32>, Vec<bool>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ProfileConfig;
     use crate::secret::Secret;
     use crate::store::{ApiKey, OAuth, Token};
     use crate::time::{Expiry, HOUR};
@@ -345,5 +346,172 @@ mod tests {
         assert_eq!(collate("B", "a"), Ordering::Greater);
         assert_eq!(collate("a", "A"), Ordering::Less);
         assert_eq!(collate("anthropic", "anthropic:x"), Ordering::Less);
+    }
+
+    fn api_key(provider: &str) -> Profile {
+        Profile::new(Credential::ApiKey(ApiKey { provider: provider.into(), ..ApiKey::default() }))
+    }
+
+    fn token(expires: Option<f64>) -> Profile {
+        Profile::new(Credential::Token(Token {
+            provider: "anthropic".into(),
+            expires: expires.map(Expiry::from_ms),
+            ..Token::default()
+        }))
+    }
+
+    #[test]
+    fn every_status_has_its_word_and_missing_reads_unknown() {
+        let words: Vec<&str> = [
+            HealthStatus::Ok,
+            HealthStatus::Expiring,
+            HealthStatus::Expired,
+            HealthStatus::Missing,
+            HealthStatus::Static,
+        ]
+        .into_iter()
+        .map(HealthStatus::word)
+        .collect();
+        assert_eq!(words, ["ok", "expiring", "expired", "unknown", "static"]);
+    }
+
+    #[test]
+    fn the_reserved_ids_name_their_cli_and_anything_else_is_the_store() {
+        assert_eq!(ProfileSource::of("anthropic:claude-cli"), ProfileSource::ClaudeCli);
+        assert_eq!(ProfileSource::of("openai-codex:codex-cli"), ProfileSource::CodexCli);
+        assert_eq!(ProfileSource::of("anthropic:claude-cli2"), ProfileSource::Store);
+        let names: Vec<&str> =
+            [ProfileSource::Store, ProfileSource::ClaudeCli, ProfileSource::CodexCli].map(ProfileSource::as_str).into();
+        assert_eq!(names, ["store", "claude-cli", "codex-cli"]);
+    }
+
+    #[test]
+    fn the_label_takes_the_configs_email_over_the_stored_one_and_ignores_blank_ones() {
+        let mut stored = oauth(Some(NOW + HOUR));
+        if let Credential::OAuth(o) = &mut stored.credential {
+            o.email = Some(" stored@example.com ".into());
+        }
+        let mut config = Config::default();
+        assert_eq!(display_label(&config, "anthropic:a", Some(&stored)), "anthropic:a (stored@example.com)");
+        let email = |e: &str| ProfileConfig { email: Some(e.into()), ..ProfileConfig::default() };
+        config.auth.profiles.insert("anthropic:a".into(), email(" config@example.com"));
+        assert_eq!(display_label(&config, "anthropic:a", Some(&stored)), "anthropic:a (config@example.com)");
+        config.auth.profiles.insert("anthropic:a".into(), email("   "));
+        assert_eq!(
+            display_label(&config, "anthropic:a", Some(&stored)),
+            "anthropic:a (stored@example.com)",
+            "a blank config e-mail does not win"
+        );
+        assert_eq!(display_label(&config, "anthropic:a", None), "anthropic:a", "blank, and nothing stored");
+        let mut blank = stored.clone();
+        if let Credential::OAuth(o) = &mut blank.credential {
+            o.email = Some("  ".into());
+        }
+        assert_eq!(display_label(&Config::default(), "anthropic:a", Some(&blank)), "anthropic:a");
+        assert_eq!(
+            profile_health(&config, "anthropic:a", &stored, NOW, DEFAULT_WARN_AFTER_MS).label,
+            "anthropic:a (stored@example.com)"
+        );
+    }
+
+    #[test]
+    fn a_token_whose_expiry_is_zero_negative_or_not_finite_never_expires() {
+        for e in [0.0, -5.0, f64::NAN, f64::INFINITY] {
+            let h = profile_health(&Config::default(), "t", &token(Some(e)), NOW, DEFAULT_WARN_AFTER_MS);
+            assert_eq!((h.status, h.expires_at, h.remaining_ms), (HealthStatus::Static, None, None), "expires {e}");
+        }
+        let h =
+            profile_health(&Config::default(), "t", &token(Some((NOW + 2 * HOUR) as f64)), NOW, DEFAULT_WARN_AFTER_MS);
+        assert_eq!(h.status, HealthStatus::Expiring);
+        assert_eq!(h.remaining_ms, Some((2 * HOUR) as f64));
+        assert_eq!(h.expires_at, Some((NOW + 2 * HOUR) as f64));
+    }
+
+    #[test]
+    fn the_warn_window_is_inclusive_and_expiry_at_now_is_expired() {
+        let at = |e: i64, warn: i64| profile_health(&Config::default(), "x", &oauth(Some(e)), NOW, warn).status;
+        assert_eq!(at(NOW + HOUR, HOUR), HealthStatus::Expiring, "exactly the window left");
+        assert_eq!(at(NOW + HOUR + 1, HOUR), HealthStatus::Ok);
+        assert_eq!(at(NOW + 1, HOUR), HealthStatus::Expiring);
+        assert_eq!(at(NOW, HOUR), HealthStatus::Expired);
+    }
+
+    fn store_of(profiles: &[(&str, Profile)]) -> AuthStore {
+        let mut store = AuthStore::default();
+        for (id, p) in profiles {
+            store.profiles.insert((*id).into(), p.clone());
+        }
+        store
+    }
+
+    fn providers(store: &AuthStore, names: &[&str]) -> HealthSummary {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        summarize(&Config::default(), store, &names, NOW, DEFAULT_WARN_AFTER_MS)
+    }
+
+    #[test]
+    fn each_provider_rolls_up_exactly_its_own_profiles() {
+        let mut google = oauth(Some(NOW + 48 * HOUR));
+        if let Credential::OAuth(o) = &mut google.credential {
+            o.provider = "google".into();
+        }
+        let store = store_of(&[
+            ("anthropic:a", oauth(Some(NOW + 48 * HOUR))),
+            ("anthropic:b", oauth(Some(NOW + 72 * HOUR))),
+            ("google:only", google),
+            ("openai:k", api_key("openai")),
+        ]);
+        let s = providers(&store, &["openai", "google", "anthropic", "zai"]);
+        let rolled: Vec<(&str, HealthStatus, Vec<&str>)> = s
+            .providers
+            .iter()
+            .map(|p| (p.provider.as_str(), p.status, s.profiles_of(p).iter().map(|h| h.profile_id.as_str()).collect()))
+            .collect();
+        assert_eq!(
+            rolled,
+            [
+                ("anthropic", HealthStatus::Ok, vec!["anthropic:a", "anthropic:b"]),
+                ("google", HealthStatus::Ok, vec!["google:only"]),
+                ("openai", HealthStatus::Static, vec!["openai:k"]),
+                ("zai", HealthStatus::Missing, vec![]),
+            ]
+        );
+        // The soonest expiry and its remaining time speak for the provider.
+        assert_eq!(s.providers[0].expires_at, Some((NOW + 48 * HOUR) as f64));
+        assert_eq!(s.providers[0].remaining_ms, Some((48 * HOUR) as f64));
+        assert_eq!(s.providers[3].remaining_ms, None);
+    }
+
+    #[test]
+    fn an_expiring_profile_makes_its_provider_expiring_and_unknown_makes_it_expired() {
+        let soon = oauth(Some(NOW + HOUR));
+        let ok = oauth(Some(NOW + 48 * HOUR));
+        let s = providers(&store_of(&[("anthropic:ok", ok.clone()), ("anthropic:soon", soon)]), &["anthropic"]);
+        assert_eq!(s.providers[0].status, HealthStatus::Expiring);
+        assert_eq!(s.providers[0].remaining_ms, Some(HOUR as f64));
+        let s = providers(
+            &store_of(&[("anthropic:ok", ok.clone()), ("anthropic:key", api_key("anthropic"))]),
+            &["anthropic"],
+        );
+        assert_eq!(s.providers[0].status, HealthStatus::Ok, "a static key does not lower an ok login");
+        let s = providers(&store_of(&[("anthropic:ok", ok), ("anthropic:none", oauth(None))]), &["anthropic"]);
+        assert_eq!(s.providers[0].status, HealthStatus::Expired, "an unknown expiry needs a human");
+    }
+
+    #[test]
+    fn collation_orders_whitespace_punctuation_digits_letters_then_the_rest() {
+        let sorted = |items: &[&str]| {
+            let mut v: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+            v.sort_by(|a, b| collate(a, b));
+            v
+        };
+        // Punctuation in its table's order, digits and letters in theirs.
+        assert_eq!(
+            sorted(&["a~", "a-", "a_", "a ", "a2", "a1", "ab", "aa"]),
+            ["a ", "a_", "a-", "a~", "a1", "a2", "aa", "ab"]
+        );
+        assert_eq!(sorted(&["é", "z", "ü", "9", "€", "ä"]), ["9", "z", "ä", "é", "ü", "€"]);
+        assert_eq!(sorted(&["€", "✓"]), ["€", "✓"]);
+        assert_eq!(sorted(&["Z", "a", "É", "e"]), ["a", "e", "Z", "É"]);
     }
 }

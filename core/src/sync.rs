@@ -66,8 +66,7 @@ pub fn decide(existing: Option<&Profile>, found: &ExternalLogin) -> Decision {
     let Some(existing) = existing else { return Decision::Take };
     let stored = &existing.credential;
     let incoming = &found.credential;
-    let target_provider = incoming.provider();
-    if stored.provider() != target_provider || stored.kind() == CredentialType::ApiKey {
+    if !holds_this_login(stored, incoming) {
         // The id is reserved for this login; anything else there is not it.
         return if stored == incoming { Decision::Same } else { Decision::Take };
     }
@@ -79,6 +78,13 @@ pub fn decide(existing: Option<&Profile>, found: &ExternalLogin) -> Decision {
     }
     let life = |c: &Credential| c.expires().filter(|e| e.is_meaningful()).map_or(0.0, |e| e.ms());
     if life(incoming) > life(stored) { Decision::Take } else { Decision::KeepNewer }
+}
+
+/// Whether what the store holds under a login's reserved id is that login
+/// (an older state of it), rather than something else put there: another
+/// provider's credential, or an API key.
+fn holds_this_login(stored: &Credential, incoming: &Credential) -> bool {
+    stored.provider() == incoming.provider() && stored.kind() != CredentialType::ApiKey
 }
 
 /// The found credential, keeping what the store knew that the CLI does not
@@ -110,7 +116,8 @@ pub fn sync_external(store: &mut AuthStore, found: &[ExternalLogin]) -> Vec<Sync
             continue;
         }
         let profile = match existing {
-            Some(e) if e.credential.provider() == login.credential.provider() => merged(e, login),
+            // Nothing of a foreign credential is carried over.
+            Some(e) if holds_this_login(&e.credential, &login.credential) => merged(e, login),
             _ => login.profile(),
         };
         store.profiles.insert(login.profile_id.to_string(), profile);
@@ -191,5 +198,111 @@ mod tests {
         let p = &s.profiles["anthropic:claude-cli"];
         assert_eq!(p.credential.email(), Some("me@example.com"));
         assert_eq!(p.extra["note"], "kept");
+    }
+
+    fn access_of(s: &AuthStore) -> Option<String> {
+        match &s.profiles["anthropic:claude-cli"].credential {
+            Credential::OAuth(c) => c.access.as_ref().map(|a| a.expose().to_string()),
+            Credential::Token(t) => t.token.as_ref().map(|a| a.expose().to_string()),
+            Credential::ApiKey(_) => None,
+        }
+    }
+
+    #[test]
+    fn a_foreign_credential_under_the_reserved_id_is_replaced_whatever_its_life() {
+        // Another provider's login, or an API key, stored under
+        // anthropic:claude-cli is not Claude Code's login: the sync takes the id.
+        let mut foreign = oauth("openai", Secret::new("x"), Secret::new("y"), Expiry::from_millis(i64::MAX / 2));
+        if let Credential::OAuth(c) = &mut foreign {
+            c.email = Some("other@example.com".into());
+        }
+        let key = Credential::ApiKey(crate::store::ApiKey {
+            provider: "anthropic".into(),
+            key: Some(Secret::new("sk-ant-api03-k")),
+            email: Some("key@example.com".into()),
+        });
+        for stored in [foreign, key] {
+            let mut s = store_with(stored.clone());
+            assert_eq!(decide(s.profiles.get("anthropic:claude-cli"), &login(o("cc", "r", 10))), Decision::Take);
+            assert_eq!(sync_external(&mut s, &[login(o("cc", "r", 10))]).len(), 1, "{stored:?}");
+            assert_eq!(access_of(&s).as_deref(), Some("cc"));
+            assert!(
+                s.profiles["anthropic:claude-cli"].credential.email().is_none(),
+                "nothing merged from a foreign login"
+            );
+        }
+    }
+
+    #[test]
+    fn equal_lifetimes_keep_the_stored_login() {
+        let s = store_with(o("ours", "r-ours", 10));
+        assert_eq!(
+            decide(s.profiles.get("anthropic:claude-cli"), &login(o("theirs", "r-theirs", 10))),
+            Decision::KeepNewer
+        );
+        assert_eq!(decide(s.profiles.get("anthropic:claude-cli"), &login(o("ours", "r-ours", 10))), Decision::Same);
+        assert_eq!(decide(None, &login(o("a", "r", 10))), Decision::Take);
+        assert_eq!(
+            decide(
+                s.profiles.get("anthropic:claude-cli"),
+                &login(token("anthropic", Secret::new("t"), Expiry::from_millis(99)))
+            ),
+            Decision::KeepRefreshable
+        );
+    }
+
+    #[test]
+    fn a_token_takes_the_stored_email_when_the_cli_gives_none() {
+        let mut stored = token("anthropic", Secret::new("t-old"), Expiry::from_millis(10));
+        if let Credential::Token(t) = &mut stored {
+            t.email = Some("me@example.com".into());
+        }
+        let mut s = store_with(stored);
+        let found = login(token("anthropic", Secret::new("t-new"), Expiry::from_millis(20)));
+        assert_eq!(sync_external(&mut s, &[found]).len(), 1);
+        assert_eq!(access_of(&s).as_deref(), Some("t-new"));
+        assert_eq!(s.profiles["anthropic:claude-cli"].credential.email(), Some("me@example.com"));
+        // The CLI's own e-mail wins over the stored one.
+        let mut newer = token("anthropic", Secret::new("t-newer"), Expiry::from_millis(30));
+        if let Credential::Token(t) = &mut newer {
+            t.email = Some("new@example.com".into());
+        }
+        sync_external(&mut s, &[login(newer)]);
+        assert_eq!(s.profiles["anthropic:claude-cli"].credential.email(), Some("new@example.com"));
+    }
+
+    #[test]
+    fn an_oauth_login_keeps_the_stored_account_id_when_the_cli_gives_none() {
+        let mut stored = o("a", "r", 10);
+        if let Credential::OAuth(c) = &mut stored {
+            c.account_id = Some("acct-1".into());
+        }
+        let mut s = store_with(stored);
+        sync_external(&mut s, &[login(o("b", "r2", 20))]);
+        let Credential::OAuth(c) = &s.profiles["anthropic:claude-cli"].credential else { panic!("oauth") };
+        assert_eq!(c.account_id.as_deref(), Some("acct-1"));
+    }
+
+    #[test]
+    fn each_change_says_what_happened_in_the_references_words() {
+        let change = |id: &str, kind, origin: &str| {
+            SyncChange { profile_id: id.into(), kind, origin: origin.into() }.to_string()
+        };
+        assert_eq!(
+            change("anthropic:claude-cli", ChangeKind::Synced, "x"),
+            "synced anthropic credentials from claude cli"
+        );
+        assert_eq!(
+            change("openai-codex:codex-cli", ChangeKind::Synced, "x"),
+            "synced openai-codex credentials from codex cli"
+        );
+        assert_eq!(
+            change("anthropic:default", ChangeKind::MigratedLegacy, "auth.json"),
+            "migrated anthropic:default from auth.json"
+        );
+        assert_eq!(
+            change("anthropic:a", ChangeKind::ImportedOAuthJson, "oauth.json"),
+            "imported anthropic:a from oauth.json"
+        );
     }
 }

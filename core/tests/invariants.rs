@@ -51,6 +51,16 @@ fn credential() -> impl Strategy<Value = Credential> {
     ]
 }
 
+/// Profile ids, the ids reserved for the synced logins among them: a store
+/// that never holds `anthropic:claude-cli` never tests the sync's rules.
+fn profile_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => "[a-z\\-]{1,6}:[a-zA-Z0-9@.]{1,10}",
+        1 => Just("anthropic:claude-cli".to_string()),
+        1 => Just("openai-codex:codex-cli".to_string()),
+    ]
+}
+
 fn store() -> impl Strategy<Value = AuthStore> {
     let profile = (credential(), proptest::option::of(text())).prop_map(|(c, note)| {
         let mut p = Profile::new(c);
@@ -68,7 +78,7 @@ fn store() -> impl Strategy<Value = AuthStore> {
                 ..UsageStats::default()
             });
     (
-        proptest::collection::vec(("[a-z\\-]{1,6}:[a-zA-Z0-9@.]{1,10}", profile), 0..20),
+        proptest::collection::vec((profile_id(), profile), 0..20),
         proptest::collection::vec(stats, 0..5),
         proptest::collection::vec(("[a-z]{1,6}", proptest::collection::vec("[a-z:]{1,8}", 1..3)), 0..3),
     )
@@ -96,6 +106,24 @@ fn oauth_login(access: &str, exp: i64) -> ExternalLogin {
         }),
         origin: "test".into(),
     }
+}
+
+/// The generator reaches the reserved ids, and with a credential the
+/// "never shortens life" half of the sync property can judge.
+#[test]
+fn the_store_generator_reaches_the_reserved_ids() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let judged = (0..400)
+        .filter(|_| {
+            let s = store().new_tree(&mut runner).expect("a store").current();
+            s.profiles.get("anthropic:claude-cli").is_some_and(|p| {
+                p.credential.provider() == "anthropic"
+                    && matches!(p.credential, Credential::OAuth(_) | Credential::Token(_))
+            })
+        })
+        .count();
+    assert!(judged >= 10, "only {judged} of 400 generated stores let the sync property judge a stored login");
 }
 
 proptest! {

@@ -115,13 +115,18 @@ fn section(text: &str, name: &str) -> Vec<(String, String)> {
 fn systemd_units_schedule_the_check_and_hook_failures() {
     let timer = unit("clawdbot-auth-check.timer");
     let t = section(&timer, "Timer");
+    // Persistent= catches up only on OnCalendar= times (systemd.timer(5)).
+    assert!(t.contains(&("OnCalendar".into(), "*:0/30".into())), "{t:?}");
+    assert!(t.contains(&("Persistent".into(), "true".into())));
     assert!(t.contains(&("OnBootSec".into(), "5min".into())));
-    assert!(t.contains(&("OnUnitActiveSec".into(), "30min".into())));
+    assert!(!t.iter().any(|(k, _)| k == "OnUnitActiveSec"), "a monotonic timer has nothing to catch up");
     assert!(section(&timer, "Install").contains(&("WantedBy".into(), "timers.target".into())));
 
     let service = unit("clawdbot-auth-check.service");
     let s = section(&service, "Service");
     assert!(s.contains(&("Type".into(), "oneshot".into())));
+    assert!(s.contains(&("SuccessExitStatus".into(), "2".into())), "exit 2 is a warning, not a failure");
+    assert!(s.contains(&("StandardError".into(), "journal".into())), "warnings never land in the .prom file");
     let hook = section(&service, "Unit").into_iter().find(|(k, _)| k == "OnFailure").expect("OnFailure=");
     let alert_template = hook.1.split('@').next().unwrap().to_string() + "@.service";
     assert!(!unit(&alert_template).is_empty(), "the OnFailure hook's template exists");
@@ -133,4 +138,76 @@ fn systemd_units_schedule_the_check_and_hook_failures() {
     let out = clawdbot(home.path(), &args);
     assert_eq!(out.status.code(), Some(1), "empty HOME: anthropic is missing: {:?}", out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("clawdbot_auth_missing_provider_in_use"));
+}
+
+/// The ExecStopPost= line logs a warning after exit 2 and nothing otherwise.
+#[test]
+fn systemd_service_logs_exit_2_as_a_warning() {
+    let service = unit("clawdbot-auth-check.service");
+    let post = section(&service, "Service").into_iter().find(|(k, _)| k == "ExecStopPost").expect("ExecStopPost=").1;
+    let script = post.strip_prefix("/bin/sh -c '").and_then(|s| s.strip_suffix('\'')).expect("/bin/sh -c '…'");
+    // systemd turns `$$` into `$` before running the line.
+    let script = script.replace("$$", "$");
+    for (status, warned) in [("2", true), ("0", false), ("1", false)] {
+        let out = Command::new("/bin/sh").arg("-c").arg(&script).env("EXIT_STATUS", status).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{status}: {err}");
+        assert_eq!(err.starts_with("<4>"), warned, "EXIT_STATUS={status}: {err:?}");
+    }
+}
+
+/// `systemd-analyze verify` accepts the units without a single warning.
+/// Skipped, with the reason, where systemd is not installed.
+#[test]
+fn systemd_units_pass_systemd_analyze_verify() {
+    let Ok(probe) = Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("skipped: systemd-analyze is not installed (apt-get install systemd)");
+        return;
+    };
+    assert!(probe.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["clawdbot-auth-check.service", "clawdbot-auth-check.timer", "clawdbot-auth-alert@.service"] {
+        // verify insists that ExecStart= names an executable: the one just built.
+        let text = unit(name).replace("/usr/local/bin/clawdbot", env!("CARGO_BIN_EXE_clawdbot"));
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    std::fs::copy(dir.path().join("clawdbot-auth-alert@.service"), dir.path().join("clawdbot-auth-alert@x.service"))
+        .unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .args(["clawdbot-auth-check.service", "clawdbot-auth-check.timer", "clawdbot-auth-alert@x.service"])
+        .current_dir(dir.path())
+        .env("SYSTEMD_LOG_COLOR", "0")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "systemd-analyze verify: {err}");
+    let own: Vec<&str> = err.lines().filter(|l| l.contains("clawdbot")).collect();
+    assert!(own.is_empty(), "warnings about the units: {own:?}");
+}
+
+/// An unreadable store and an expired login both make `--check` say 1;
+/// the metrics tell them apart.
+#[test]
+fn prometheus_tells_an_unreadable_store_from_an_expired_login() {
+    let broken = home_with_store("{ not json");
+    let out = clawdbot(broken.path(), &["models", "status", "--check", "--format", "prometheus"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "clawdbot_auth_file_unreadable{agent=\"main\",file=\"~/.clawdbot/agents/main/agent/auth-profiles.json\"} 1"
+        ),
+        "{text}"
+    );
+
+    let expired = home_with_store(
+        r#"{"version":1,"profiles":{"anthropic:me":{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r","expires":1000}}}"#,
+    );
+    let out = clawdbot(expired.path(), &["models", "status", "--check", "--format", "prometheus"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("# TYPE clawdbot_auth_file_unreadable gauge"), "{text}");
+    assert!(!text.contains("clawdbot_auth_file_unreadable{"), "{text}");
+    assert!(text.contains("status=\"expired\"} 1"), "{text}");
 }

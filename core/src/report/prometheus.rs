@@ -48,6 +48,15 @@ pub fn render_prometheus(report: &StatusReport, check: CheckCode, agent: &str, n
     family(&mut out, "clawdbot_auth_last_run_timestamp_seconds", "When this status was computed (Unix seconds).");
     let _ = writeln!(out, "clawdbot_auth_last_run_timestamp_seconds{{agent=\"{agent}\"}} {}", seconds(now_ms as f64));
 
+    family(
+        &mut out,
+        "clawdbot_auth_file_unreadable",
+        "1 for each credential file that exists and cannot be used (the store, clawdbot.json); --check says 1.",
+    );
+    for file in &report.unreadable_files {
+        let _ = writeln!(out, "clawdbot_auth_file_unreadable{{agent=\"{agent}\",file=\"{}\"}} 1", label(file));
+    }
+
     let profiles = &report.auth.oauth.profiles;
     family(
         &mut out,

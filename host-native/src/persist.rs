@@ -84,7 +84,8 @@ pub fn update_store<T>(
         let mut store = fresh.store.clone();
         let result = edit(&mut store, &fresh)?;
         if store != fresh.store || fresh.write.is_some() {
-            fsio::write_atomic(Path::new(&store_path), write_store(&store).as_bytes())
+            let text = write_store(&store)?;
+            fsio::write_atomic(Path::new(&store_path), text.as_bytes())
                 .with_context(|| format!("writing {store_path}"))?;
             for path in &fresh.remove_after_write {
                 let _ = fsio::remove_file_if_exists(Path::new(path));

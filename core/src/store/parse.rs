@@ -29,6 +29,15 @@ pub fn parse_store(bytes: &[u8], file: &str) -> Result<(AuthStore, Vec<Diagnosti
     if let Err(found) = profiles_found {
         return Err(ReadError::Shape { field: "profiles".into(), found, expected: "an object" });
     }
+    if let Some(v) = &store.newer_version {
+        reader.warn(
+            "version".into(),
+            format!(
+                "is {v}, newer than the version {STORE_VERSION} this clawdbot understands; \
+                 read as version {STORE_VERSION}, and never written"
+            ),
+        );
+    }
     Ok((store, reader.diagnostics))
 }
 
@@ -54,7 +63,10 @@ impl<'de> serde::de::Visitor<'de> for RootVisitor<'_, '_> {
                     *self.profiles_found = map.next_value_seed(seed)?;
                 }
                 "version" => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
+                    if let Value::Number(n) = map.next_value::<Value>()? {
+                        let newer = n.as_f64().is_some_and(|v| v > STORE_VERSION as f64);
+                        self.store.newer_version = newer.then_some(n);
+                    }
                 }
                 "order" => self.store.order = self.reader.order(map.next_value()?),
                 "lastGood" => self.store.last_good = self.reader.last_good(map.next_value()?),
@@ -402,7 +414,7 @@ mod tests {
         assert_eq!(store.profiles.len(), 2);
         assert_eq!(store.order["anthropic"], vec!["anthropic:default"]);
         assert_eq!(diags.len(), 1, "{diags:?}");
-        let written = write_store(&store);
+        let written = write_store(&store).unwrap();
         assert!(written.contains("1767225600123.456"));
         assert!(written.contains("\"futureField\""));
         assert!(written.contains("\"somethingNew\": true"));
@@ -417,7 +429,7 @@ mod tests {
         assert!(store.profiles.is_empty());
         assert_eq!(store.shelved.len(), 2);
         assert_eq!(diags.len(), 2);
-        let written = write_store(&store);
+        let written = write_store(&store).unwrap();
         assert!(written.contains("\"magic\""));
         assert!(written.contains("\"b\": null"));
     }
@@ -431,7 +443,18 @@ mod tests {
         assert!(o.expires.is_none());
         assert_eq!(diags[0].field.as_deref(), Some("profiles.anthropic:x.expires"));
         assert!(diags[0].message.contains("is a string"));
-        assert!(write_store(&store).contains("\"expires\": \"tomorrow\""));
+        assert!(write_store(&store).unwrap().contains("\"expires\": \"tomorrow\""));
+    }
+
+    #[test]
+    fn a_newer_version_is_read_with_a_warning_and_refused_by_the_writer() {
+        let (store, diags) = parse(r#"{"version":2,"profiles":{}}"#);
+        assert_eq!(diags[0].field.as_deref(), Some("version"), "{diags:?}");
+        assert!(matches!(write_store(&store), Err(WriteRefused::NewerVersion { found }) if found == "2"));
+        for older in [r#"{"version":1,"profiles":{}}"#, r#"{"version":"9","profiles":{}}"#, r#"{"profiles":{}}"#] {
+            let (store, diags) = parse(older);
+            assert!(diags.is_empty() && write_store(&store).is_ok(), "{older}");
+        }
     }
 
     #[test]

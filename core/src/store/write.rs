@@ -4,10 +4,25 @@
 use super::*;
 use crate::time::ms_value;
 
-pub fn write_store(store: &AuthStore) -> String {
+/// Why a store must not be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteRefused {
+    /// The file declares a version this crate does not know: writing it as
+    /// version 1 would silently drop whatever the newer version means.
+    #[error(
+        "auth-profiles.json is version {found}, newer than the version {STORE_VERSION} this clawdbot writes; \
+         it was not changed (upgrade clawdbot to modify it)"
+    )]
+    NewerVersion { found: String },
+}
+
+/// The store's text, or why it must not be written. Every write of the
+/// store goes through here, so the version rule holds for every command.
+pub fn write_store(store: &AuthStore) -> Result<String, WriteRefused> {
+    store.writable()?;
     let mut text = serde_json::to_string_pretty(&store_to_json(store)).unwrap_or_else(|_| "{}".to_string());
     text.push('\n');
-    text
+    Ok(text)
 }
 
 pub fn store_to_json(store: &AuthStore) -> Value {

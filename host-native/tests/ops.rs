@@ -89,6 +89,65 @@ fn the_man_page_is_roff_and_documents_the_exit_codes() {
     assert!(text.contains(".TH clawdbot 1"), "{text}");
     assert!(text.contains("doctor"));
     assert!(text.contains("64 usage error"), "exit codes are documented");
+
+    let out = clawdbot(home.path(), &["man", "models", "auth", "paste-token"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().contains(".TH clawdbot-models-auth-paste-token 1"));
+    assert_eq!(clawdbot(home.path(), &["man", "nope"]).status.code(), Some(64));
+}
+
+/// The names `name(1)` a page refers to, `\-` read as `-`.
+fn page_references(text: &str) -> Vec<String> {
+    let plain = text.replace("\\-", "-").replace("\\fB", " ").replace("\\fR", " ");
+    let mut refs = Vec::new();
+    for (at, _) in plain.match_indices("(1)") {
+        let name: String = plain[..at]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !name.is_empty() {
+            refs.push(name);
+        }
+    }
+    refs
+}
+
+/// `man --out-dir` writes a page per command; every page has the sections
+/// an operator looks for, and names no page that does not exist.
+#[test]
+fn every_command_has_a_man_page_and_no_page_names_a_missing_one() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("man1");
+    let out = clawdbot(home.path(), &["man", "--out-dir", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let mut pages: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    pages.sort();
+    for want in ["clawdbot.1", "clawdbot-models.1", "clawdbot-models-status.1", "clawdbot-models-auth-paste-token.1"] {
+        assert!(pages.iter().any(|p| p == want), "{want} missing from {pages:?}");
+    }
+    assert!(!pages.iter().any(|p| p.contains("help")), "no page for clap's help subcommand: {pages:?}");
+    let mut referenced = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        for section in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH FILES", ".SH \"SEE ALSO\""] {
+            assert!(text.contains(section), "{page} lacks {section}");
+        }
+        assert!(text.contains("CLAWDBOT_STATE_DIR") && text.contains("auth\\-profiles.json"), "{page}");
+        for name in page_references(&text) {
+            referenced += 1;
+            assert!(pages.contains(&format!("{name}.1")), "{page} names {name}(1), which does not exist");
+        }
+        // groff, where installed, finds nothing to warn about.
+        if let Ok(check) = Command::new("groff").args(["-man", "-ww", "-z"]).arg(dir.join(page)).output() {
+            assert!(check.stderr.is_empty(), "{page}: {}", String::from_utf8_lossy(&check.stderr));
+        }
+    }
+    assert!(referenced >= pages.len() - 1, "every page but the top one is named by its parent");
 }
 
 fn unit(name: &str) -> String {

@@ -270,3 +270,32 @@ fn prometheus_tells_an_unreadable_store_from_an_expired_login() {
     assert!(!text.contains("clawdbot_auth_file_unreadable{"), "{text}");
     assert!(text.contains("status=\"expired\"} 1"), "{text}");
 }
+
+/// What docs/auth-monitoring.md ("What --check counts") says about a
+/// credential without an expiry: a token without one never expires (0),
+/// an OAuth login without one cannot be judged (1).
+#[test]
+fn check_on_credentials_without_an_expiry_is_what_the_docs_say() {
+    let cases = [
+        (r#"{"type":"token","provider":"anthropic","token":"sk-ant-FAKE"}"#, 0, "a token without expires"),
+        (r#"{"type":"token","provider":"anthropic","token":"sk-ant-FAKE","expires":0}"#, 0, "a token with expires 0"),
+        (
+            r#"{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r"}"#,
+            1,
+            "a login without expires",
+        ),
+        (
+            r#"{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r","expires":0}"#,
+            1,
+            "a login with expires 0",
+        ),
+    ];
+    for (profile, code, what) in cases {
+        let home = home_with_store(&format!(r#"{{"version":1,"profiles":{{"anthropic:x":{profile}}}}}"#));
+        for mode in [&["--check"][..], &["--check", "--json"], &["--check", "--format", "prometheus"]] {
+            let args: Vec<&str> = ["models", "status"].into_iter().chain(mode.iter().copied()).collect();
+            let out = clawdbot(home.path(), &args);
+            assert_eq!(out.status.code(), Some(code), "{what}, {mode:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}

@@ -23,8 +23,8 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ("0", "ok."),
     (
         "1",
-        "action needed: with --check, an OAuth login or token has expired or a provider in use has no \
-         credentials, or auth-profiles.json or clawdbot.json cannot be read; doctor: a human must act; \
+        "action needed: with --check, an OAuth login or token has expired, an OAuth login has no expiry, a \
+         provider in use has no credentials, or auth-profiles.json or clawdbot.json cannot be read; doctor: a human must act; \
          other commands: the request was refused (unknown profile, malformed token).",
     ),
     ("2", "with --check: a credential expires within the warning window (--warn-within, default 24h)."),

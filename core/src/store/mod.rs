@@ -6,6 +6,7 @@
 //! `type` is not one we understand is shelved and written back untouched
 //! instead of being dropped as the reference does.
 
+mod beyond;
 mod parse;
 mod write;
 

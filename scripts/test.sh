@@ -26,6 +26,21 @@ if [ -x scripts/build-wasm.sh ] || [ -f scripts/build-wasm.sh ]; then
   bash scripts/build-wasm.sh
 fi
 
+step "systemd units (systemd-analyze verify)"
+# Under CI the check must run: Debian's systemd package is about 5 MB.
+if [ "${CI:-}" = true ] && ! command -v systemd-analyze >/dev/null 2>&1; then
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends systemd >/dev/null \
+    || { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >/dev/null \
+         && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends systemd >/dev/null; }
+fi
+if command -v systemd-analyze >/dev/null 2>&1; then
+  cargo test -q -p clawdbot --test ops systemd_units_pass_systemd_analyze_verify
+else
+  echo "skipped: systemd-analyze is not installed (apt-get install systemd)"
+fi
+
 step "cargo test (core, CLI, conformance)"
 cargo test -p clawdbot-auth-core -p clawdbot -p clawdbot-conformance
 

@@ -332,6 +332,23 @@ pub fn is_plain_json(bytes: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
 }
 
+/// The name for a backup of `file_name` that overwrites nothing: the
+/// operator may keep their own `clawdbot.json.bak`, and an earlier
+/// backup of ours is theirs too by now. `<name>.bak` when free, else the
+/// first free `<name>.bak.N` (N from 1), given the names in the folder.
+pub fn backup_name(file_name: &str, existing: &[&str]) -> String {
+    let taken = |name: &str| existing.contains(&name);
+    let plain = format!("{file_name}.bak");
+    if !taken(&plain) {
+        return plain;
+    }
+    // `existing` is finite, so one of its length + 1 candidates is free.
+    (1..=existing.len() + 1)
+        .map(|n| format!("{plain}.{n}"))
+        .find(|name| !taken(name))
+        .unwrap_or_else(|| format!("{plain}.{}", existing.len() + 1))
+}
+
 /// Splits `provider/model`; a bare model takes the default provider.
 pub fn parse_model_ref(raw: &str) -> Option<(String, String)> {
     let raw = raw.trim();
@@ -407,6 +424,15 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn backups_never_take_a_name_in_use() {
+        assert_eq!(backup_name("clawdbot.json", &["clawdbot.json"]), "clawdbot.json.bak");
+        assert_eq!(backup_name("clawdbot.json", &["clawdbot.json", "clawdbot.json.bak"]), "clawdbot.json.bak.1");
+        let many = ["clawdbot.json.bak", "clawdbot.json.bak.1", "clawdbot.json.bak.2"];
+        assert_eq!(backup_name("clawdbot.json", &many), "clawdbot.json.bak.3");
+        assert_eq!(backup_name("clawdbot.json", &["clawdbot.json.bak", "clawdbot.json.bak.2"]), "clawdbot.json.bak.1");
+    }
+
     use super::*;
 
     #[test]

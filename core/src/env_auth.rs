@@ -130,6 +130,91 @@ pub fn apply_shell_env(env: &mut Env, output: &[u8]) -> Vec<String> {
     applied
 }
 
+/// One run of the shell-env fallback: the command the login shell runs,
+/// and how its output is read.
+///
+/// A login shell's profile may print anything (a banner, a `fortune`, a
+/// motd) before or after the command. The environment is therefore framed
+/// by two markers unique to the run, and only what lies between them is
+/// read; output without the markers imports nothing and says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellEnvProbe {
+    marker: String,
+}
+
+/// What reading a login shell's output found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShellEnvRead {
+    /// These expected keys were imported, in table order.
+    Imported(Vec<String>),
+    /// The environment came back, with none of the expected keys set.
+    NoneSet,
+    /// The output held no framed environment (the shell did not run the
+    /// command, or its `env` has no `-0`).
+    NoEnvironment,
+}
+
+impl ShellEnvRead {
+    /// The names imported (none unless [`ShellEnvRead::Imported`]).
+    pub fn imported(self) -> Vec<String> {
+        match self {
+            ShellEnvRead::Imported(names) => names,
+            _ => Vec::new(),
+        }
+    }
+
+    /// What to warn about, when nothing was imported.
+    pub fn warning(&self, shell: &str) -> Option<String> {
+        let shell = crate::escape::escape_control(shell);
+        match self {
+            ShellEnvRead::Imported(_) => None,
+            ShellEnvRead::NoneSet => Some(format!(
+                "shell env fallback: the login shell ({shell}) sets none of {}; nothing imported",
+                SHELL_ENV_EXPECTED_KEYS.join(", ")
+            )),
+            ShellEnvRead::NoEnvironment => Some(format!(
+                "shell env fallback: {shell} -l -c printed no environment (does its `env` know -0?); nothing imported"
+            )),
+        }
+    }
+}
+
+impl ShellEnvProbe {
+    /// `nonce` makes the markers unique to the run (the host passes
+    /// something like its pid and the time), so no banner can forge them.
+    pub fn new(nonce: u64) -> Self {
+        ShellEnvProbe { marker: format!("CLAWDBOT-SHELL-ENV-{nonce:016x}") }
+    }
+
+    /// The `-c` argument: the environment, NUL-separated, between the
+    /// markers. Only `printf` and `env -0`, which every POSIX-ish shell
+    /// (fish included) runs the same way; the marker needs no quoting.
+    pub fn command(&self) -> String {
+        let m = &self.marker;
+        format!("printf '\\000{m}-BEGIN\\000'; env -0; printf '\\000{m}-END\\000'")
+    }
+
+    /// Imports the expected keys found between the markers into `env`.
+    pub fn read(&self, env: &mut Env, output: &[u8]) -> ShellEnvRead {
+        let begin = format!("\0{}-BEGIN\0", self.marker);
+        let end = format!("\0{}-END\0", self.marker);
+        let Some(start) = find(output, begin.as_bytes()).map(|i| i + begin.len()) else {
+            return ShellEnvRead::NoEnvironment;
+        };
+        let Some(len) = find(&output[start..], end.as_bytes()) else {
+            return ShellEnvRead::NoEnvironment;
+        };
+        match apply_shell_env(env, &output[start..start + len]) {
+            names if names.is_empty() => ShellEnvRead::NoneSet,
+            names => ShellEnvRead::Imported(names),
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +247,31 @@ mod tests {
         assert!(!shell_env_needed(&env, &cfg), "a key is set now");
         let env = Env::new("/h").with_var("CLAWDBOT_LOAD_SHELL_ENV", "Yes");
         assert!(shell_env_enabled(&env, &Config::default()));
+    }
+
+    #[test]
+    fn only_the_framed_environment_is_read() {
+        let probe = ShellEnvProbe::new(0xabc);
+        assert_eq!(
+            probe.command(),
+            "printf '\\000CLAWDBOT-SHELL-ENV-0000000000000abc-BEGIN\\000'; env -0; \
+             printf '\\000CLAWDBOT-SHELL-ENV-0000000000000abc-END\\000'"
+        );
+        let framed = |body: &[u8]| {
+            let mut out = b"Welcome!\nOPENAI_API_KEY=sk-banner\0".to_vec();
+            out.extend_from_slice(b"\0CLAWDBOT-SHELL-ENV-0000000000000abc-BEGIN\0");
+            out.extend_from_slice(body);
+            out.extend_from_slice(b"\0CLAWDBOT-SHELL-ENV-0000000000000abc-END\0bye\n");
+            out
+        };
+        let mut env = Env::new("/h");
+        let read = probe.read(&mut env, &framed(b"HOME=/x\0ANTHROPIC_API_KEY=sk-FAKE\0"));
+        assert_eq!(read, ShellEnvRead::Imported(vec!["ANTHROPIC_API_KEY".into()]));
+        assert!(env.get("OPENAI_API_KEY").is_none(), "nothing from outside the frame");
+        assert_eq!(probe.read(&mut Env::new("/h"), &framed(b"HOME=/x\0")), ShellEnvRead::NoneSet);
+        assert_eq!(probe.read(&mut Env::new("/h"), b"OPENAI_API_KEY=k\0"), ShellEnvRead::NoEnvironment);
+        let other = ShellEnvProbe::new(1);
+        assert_eq!(other.read(&mut Env::new("/h"), &framed(b"OPENAI_API_KEY=k\0")), ShellEnvRead::NoEnvironment);
+        assert!(ShellEnvRead::NoneSet.warning("/bin/zsh").unwrap().contains("sets none of OPENAI_API_KEY"));
     }
 }

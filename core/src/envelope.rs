@@ -113,5 +113,6 @@ fn set_order(req: &Value, mut loaded: Loaded) -> Result<Value, String> {
     };
     let agent_dir = loaded.env.shorten(&loaded.locations.agent_dir);
     crate::order::set_order(&mut loaded.store, provider, &ids, &agent_dir).map_err(|e| e.to_string())?;
-    Ok(json!({ "store": store_to_json(&loaded.store), "storeText": write_store(&loaded.store) }))
+    let text = write_store(&loaded.store).map_err(|e| e.to_string())?;
+    Ok(json!({ "store": store_to_json(&loaded.store), "storeText": text }))
 }

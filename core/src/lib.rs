@@ -17,6 +17,7 @@ pub mod envelope;
 pub mod escape;
 pub mod health;
 pub mod load;
+pub mod lock_wait;
 pub mod order;
 pub mod paths;
 pub mod provider;

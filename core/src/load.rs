@@ -110,7 +110,14 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
     let found = external_logins(world, &locations, env, now, &mut diagnostics);
     changes.extend(sync_external(&mut store, &found));
 
-    let write = (store_state != StoreState::Unreadable && !changes.is_empty()).then(|| write_store(&store));
+    let write = match (store_state != StoreState::Unreadable && !changes.is_empty()).then(|| write_store(&store)) {
+        Some(Ok(text)) => Some(text),
+        Some(Err(refused)) => {
+            diagnostics.push(Diagnostic::new(Severity::Warning, show(&store_path), format!("not saved: {refused}")));
+            None
+        }
+        None => None,
+    };
     if write.is_none() {
         remove_after_write.clear();
     }

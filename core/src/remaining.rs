@@ -4,13 +4,27 @@
 //! show these, so the rounding has to match the reference's digit for
 //! digit, `Math.round` ties included.
 
+/// 10000-01-01T00:00:00Z in milliseconds. A remaining time at least this
+/// long ends after the year 9999 whatever `now` is (hosts are past 1970).
+pub const YEAR_10000_MS: f64 = 253_402_300_800_000.0;
+
+/// What a remaining time past the year 9999 shows as: a stored `1e300`
+/// would otherwise print a 300-digit number of days.
+pub const BEYOND_YEAR_9999: &str = "never (beyond year 9999)";
+
+/// Whether a remaining time (or an instant) lies beyond the year 9999.
+pub fn is_beyond_year_9999(ms: f64) -> bool {
+    ms.is_finite() && ms >= YEAR_10000_MS
+}
+
 /// The reference's `formatRemainingShort`.
 ///
 /// `None` or NaN is `unknown`; zero or less is `0m`; otherwise minutes
 /// (at least 1) under an hour, hours under two days, then days, each step
 /// rounding the previous step's rounded value, as the reference does (so
 /// 47.5 h is `48h` rounded to `2d`). Positive infinity, which no real
-/// expiry produces, is `unknown` rather than the reference's `Infinityd`.
+/// expiry produces, is `unknown` rather than the reference's `Infinityd`;
+/// a finite time past the year 9999 is [`BEYOND_YEAR_9999`].
 pub fn format_remaining_short(ms: Option<f64>) -> String {
     let Some(ms) = ms.filter(|v| !v.is_nan()) else {
         return "unknown".to_string();
@@ -20,6 +34,9 @@ pub fn format_remaining_short(ms: Option<f64>) -> String {
     }
     if ms.is_infinite() {
         return "unknown".to_string();
+    }
+    if is_beyond_year_9999(ms) {
+        return BEYOND_YEAR_9999.to_string();
     }
     let minutes = js_round(ms / 60_000.0).max(1.0);
     if minutes < 60.0 {
@@ -81,6 +98,13 @@ mod tests {
         assert_eq!(fmt(48.0 * 3_600_000.0), "2d");
         assert_eq!(fmt(60.0 * 3_600_000.0), "3d"); // 2.5 d rounds up
         assert_eq!(fmt(365.0 * 86_400_000.0), "365d");
+    }
+
+    #[test]
+    fn past_the_year_9999_is_never() {
+        assert_eq!(fmt(1e300), "never (beyond year 9999)");
+        assert_eq!(fmt(YEAR_10000_MS), "never (beyond year 9999)");
+        assert_eq!(fmt(YEAR_10000_MS - 86_400_000.0), "2932896d", "just short of it: still days");
     }
 
     #[test]

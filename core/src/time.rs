@@ -16,33 +16,81 @@ pub const DAY: i64 = 24 * HOUR;
 
 /// A credential's `expires` as written on disk.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Expiry(Number);
+pub struct Expiry(Repr);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Repr {
+    Number(Number),
+    /// A number literal beyond what a double holds (`1e400`): JavaScript
+    /// reads it as ±Infinity, serde_json refuses it. Kept as written so
+    /// that the file round-trips.
+    Beyond(Box<str>),
+}
 
 impl Expiry {
-    /// Milliseconds, for comparisons with `now`.
+    /// Milliseconds, for comparisons with `now`: ±infinity for a literal
+    /// beyond a double, as `JSON.parse` gives.
     pub fn ms(&self) -> f64 {
-        self.0.as_f64().unwrap_or(f64::NAN)
+        match &self.0 {
+            Repr::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+            Repr::Beyond(literal) => literal.parse::<f64>().unwrap_or(f64::NAN),
+        }
     }
 
     pub fn from_ms(ms: f64) -> Self {
-        Expiry(number_from_ms(ms))
+        Expiry(Repr::Number(number_from_ms(ms)))
     }
 
     pub fn from_millis(ms: Millis) -> Self {
-        Expiry(Number::from(ms))
+        Expiry(Repr::Number(Number::from(ms)))
+    }
+
+    /// A JSON number literal too large for a double, as the store holds it.
+    /// `None` unless `literal` is a number that overflows.
+    pub fn beyond(literal: &str) -> Option<Self> {
+        // Rust also parses "inf" and "NaN"; JSON numbers are digits only.
+        let json_number = literal.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+            && literal.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'));
+        if !json_number {
+            return None;
+        }
+        let ms = literal.parse::<f64>().ok()?;
+        ms.is_infinite().then(|| Expiry(Repr::Beyond(literal.into())))
+    }
+
+    /// The literal of an [`Expiry::beyond`], which [`Expiry::to_json`]
+    /// cannot carry: the store writer puts it back verbatim.
+    pub fn beyond_literal(&self) -> Option<&str> {
+        match &self.0 {
+            Repr::Beyond(literal) => Some(literal),
+            Repr::Number(_) => None,
+        }
     }
 
     /// Reads a JSON value that should be milliseconds. `None` for anything
     /// that is not a number.
     pub fn from_json(value: &Value) -> Option<Self> {
         match value {
-            Value::Number(n) => Some(Expiry(n.clone())),
+            Value::Number(n) => Some(Expiry(Repr::Number(n.clone()))),
             _ => None,
         }
     }
 
+    /// The JSON value; `null` for a literal beyond a double, as
+    /// `JSON.stringify(Infinity)` gives (the store writer keeps the literal).
     pub fn to_json(&self) -> Value {
-        Value::Number(self.0.clone())
+        match &self.0 {
+            Repr::Number(n) => Value::Number(n.clone()),
+            Repr::Beyond(_) => Value::Null,
+        }
+    }
+
+    /// The value as the file has it, for messages.
+    pub fn as_written(&self) -> String {
+        match &self.0 {
+            Repr::Number(n) => n.to_string(),
+            Repr::Beyond(literal) => literal.to_string(),
+        }
     }
 
     /// The reference's test for an expiry that means something: a finite
@@ -91,6 +139,19 @@ mod tests {
         assert_eq!(ms_value(1767225600123.456).to_string(), "1767225600123.456");
         let e: Value = serde_json::from_str("1767225600123.456").unwrap();
         assert_eq!(Expiry::from_json(&e).unwrap().to_json().to_string(), "1767225600123.456");
+    }
+
+    #[test]
+    fn a_literal_beyond_a_double_is_infinity_and_kept_as_written() {
+        let e = Expiry::beyond("1e400").unwrap();
+        assert_eq!(e.ms(), f64::INFINITY);
+        assert!(!e.is_meaningful());
+        assert_eq!(e.beyond_literal(), Some("1e400"));
+        assert_eq!(e.as_written(), "1e400");
+        assert_eq!(Expiry::beyond("-1E+400").unwrap().ms(), f64::NEG_INFINITY);
+        assert!(Expiry::beyond("1e300").is_none(), "a double holds it");
+        assert!(Expiry::beyond("nope").is_none());
+        assert!(Expiry::beyond("inf").is_none() && Expiry::beyond("-infinity").is_none());
     }
 
     #[test]

@@ -87,9 +87,11 @@ pub fn now(env: &Env) -> Millis {
 }
 
 /// The shell-env fallback (A32): when enabled and no model key is set,
-/// imports the expected keys from `$SHELL -l -c 'env -0'` (15 s deadline,
-/// `CLAWDBOT_SHELL_ENV_TIMEOUT_MS`). Returns the names applied; a shell that
-/// fails or hangs only yields a warning.
+/// imports the expected keys from `$SHELL -l -c 'env -0'`, framed by the
+/// core's markers so a profile's banner cannot spoil it (15 s deadline,
+/// `CLAWDBOT_SHELL_ENV_TIMEOUT_MS`; on timeout the shell's whole process
+/// group is killed). Returns the names applied; a shell that fails, hangs
+/// or imports nothing only yields a warning.
 pub fn apply_shell_env(loaded: &mut clawdbot_auth_core::load::Loaded) -> Vec<String> {
     use clawdbot_auth_core::env_auth;
     if !env_auth::shell_env_needed(&loaded.env, &loaded.config.config) {
@@ -101,8 +103,16 @@ pub fn apply_shell_env(loaded: &mut clawdbot_auth_core::load::Loaded) -> Vec<Str
         .get("CLAWDBOT_SHELL_ENV_TIMEOUT_MS")
         .and_then(|v| v.parse::<u64>().ok())
         .map_or(Duration::from_secs(15), Duration::from_millis);
-    match crate::world::process::run(Path::new(&shell), &["-l", "-c", "env -0"], None, timeout) {
-        Ok(done) if done.status.success() => env_auth::apply_shell_env(&mut loaded.env, &done.stdout),
+    let nonce = (u64::from(std::process::id()) << 32) ^ u64::from(chrono::Utc::now().timestamp_subsec_nanos());
+    let probe = env_auth::ShellEnvProbe::new(nonce);
+    match crate::world::process::run(Path::new(&shell), &["-l", "-c", &probe.command()], None, timeout) {
+        Ok(done) if done.status.success() => {
+            let read = probe.read(&mut loaded.env, &done.stdout);
+            if let Some(warning) = read.warning(&shell) {
+                eprintln!("warning: {warning}");
+            }
+            read.imported()
+        }
         Ok(done) => {
             eprintln!("warning: shell env fallback: {shell} exited with {}", done.status);
             Vec::new()

@@ -88,7 +88,8 @@ pub fn update_store<T>(
         let mut store = fresh.store.clone();
         let result = edit(&mut store, &fresh)?;
         if store != fresh.store || fresh.write.is_some() {
-            fsio::write_atomic(Path::new(&store_path), write_store(&store).as_bytes())
+            let text = write_store(&store)?;
+            fsio::write_atomic(Path::new(&store_path), text.as_bytes())
                 .with_context(|| format!("writing {store_path}"))?;
             for path in &fresh.remove_after_write {
                 let _ = fsio::remove_file_if_exists(Path::new(path));
@@ -100,8 +101,9 @@ pub fn update_store<T>(
 
 /// Writes `clawdbot.json` (atomically, privately). Clawdbot writes JSON; when
 /// the file on disk is JSON5 (comments, trailing commas), its original is
-/// first saved as `clawdbot.json.bak` so nothing the operator wrote is lost.
-/// Returns the backup's path when one was made.
+/// first saved as `clawdbot.json.bak` (or `.bak.1`, … when that name is
+/// taken: no backup is ever overwritten) so nothing the operator wrote is
+/// lost. Returns the backup's path when one was made.
 pub fn write_config(config_path: &str, value: &serde_json::Value) -> Result<Option<String>> {
     let text = serde_json::to_string_pretty(value).context("encoding the config")? + "\n";
     let path = Path::new(config_path);
@@ -109,10 +111,46 @@ pub fn write_config(config_path: &str, value: &serde_json::Value) -> Result<Opti
     if let fsio::FileRead::Present { bytes, .. } = fsio::read_file(path)
         && !clawdbot_auth_core::config::is_plain_json(&bytes)
     {
-        let bak = format!("{config_path}.bak");
-        fsio::write_atomic(Path::new(&bak), &bytes).with_context(|| format!("saving {bak}"))?;
-        backup = Some(bak);
+        backup = Some(save_backup(path, &bytes)?);
     }
     fsio::write_atomic(path, text.as_bytes()).with_context(|| format!("writing {config_path}"))?;
     Ok(backup)
+}
+
+/// Saves `bytes` beside `path` under a name the core picks from the
+/// folder's listing, created exclusively (`O_EXCL`) so that a file
+/// appearing between the listing and the create is never replaced: that
+/// name is then taken and the next one is tried.
+fn save_backup(path: &Path, bytes: &[u8]) -> Result<String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut seen: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    loop {
+        let names: Vec<&str> = seen.iter().map(String::as_str).collect();
+        let name = clawdbot_auth_core::config::backup_name(&file_name, &names);
+        let bak = dir.join(&name);
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(fsio::PRIVATE_FILE_MODE)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&bak);
+        let mut file = match created {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                seen.push(name);
+                continue;
+            }
+            Err(e) => return Err(e).with_context(|| format!("saving {}", bak.display())),
+        };
+        // Written and synced before the config is replaced: the original
+        // stays in place until its copy is on disk.
+        file.write_all(bytes).and_then(|()| file.sync_all()).with_context(|| format!("saving {}", bak.display()))?;
+        return Ok(bak.to_string_lossy().into_owned());
+    }
 }

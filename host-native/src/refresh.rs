@@ -214,6 +214,11 @@ impl Request<'_> {
             let why = loaded.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
             return Err(RefreshFailure::Store(format!("refusing to refresh into an unreadable store: {why}")));
         }
+        // Before any request: a refresh whose result cannot be saved would
+        // spend the refresh token for nothing.
+        if let Err(refused) = loaded.store.writable() {
+            return Err(RefreshFailure::Store(refused.to_string()));
+        }
         persist::apply(&loaded).map_err(|e| RefreshFailure::Store(format!("{e:#}")))?;
         let Some(profile) = loaded.store.profile(self.profile_id).cloned() else {
             return Err(RefreshFailure::UnknownProfile(self.profile_id.to_string()));
@@ -270,7 +275,8 @@ impl Request<'_> {
         let mut store = loaded.store.clone();
         store.profiles.insert(self.profile_id.to_string(), renewed.clone());
         let store_path = loaded.locations.store();
-        fsio::write_atomic(Path::new(&store_path), write_store(&store).as_bytes())
+        let text = write_store(&store).map_err(|e| RefreshFailure::Store(e.to_string()))?;
+        fsio::write_atomic(Path::new(&store_path), text.as_bytes())
             .map_err(|e| RefreshFailure::Store(format!("the login was refreshed but could not be saved: {e}")))?;
 
         let Credential::OAuth(new) = &renewed.credential else {
@@ -296,7 +302,10 @@ impl Request<'_> {
             let policy = CooldownPolicy::from_config(&loaded.config.config.auth.cooldowns, error.provider.id());
             if mark_failure(&mut store, self.profile_id, FailureReason::Auth, &policy, host::now(self.env)) {
                 let store_path = loaded.locations.store();
-                if let Err(e) = fsio::write_atomic(Path::new(&store_path), write_store(&store).as_bytes()) {
+                let written = write_store(&store).map_err(|e| e.to_string());
+                if let Err(e) = written
+                    .and_then(|t| fsio::write_atomic(Path::new(&store_path), t.as_bytes()).map_err(|e| e.to_string()))
+                {
                     eprintln!("warning: could not record the failure in {}: {e}", loaded.show(&store_path));
                 }
             }

@@ -47,3 +47,30 @@ fn a_plain_json_config_gets_no_backup() {
     paste(home.path(), "anthropic:one");
     assert!(!dir.join("clawdbot.json.bak").exists());
 }
+
+/// The operator's own `clawdbot.json.bak` (and an earlier backup of ours)
+/// survive: each new backup takes the next free name.
+#[test]
+fn a_backup_never_overwrites_an_existing_one() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".clawdbot");
+    std::fs::create_dir_all(&dir).unwrap();
+    let theirs = "{ \"the operator's\": \"own backup\" }\n";
+    std::fs::write(dir.join("clawdbot.json.bak"), theirs).unwrap();
+    let first = "// first\n{ agents: {}, }\n";
+    std::fs::write(dir.join("clawdbot.json"), first).unwrap();
+    paste(home.path(), "anthropic:one");
+    assert_eq!(std::fs::read_to_string(dir.join("clawdbot.json.bak")).unwrap(), theirs);
+    assert_eq!(std::fs::read_to_string(dir.join("clawdbot.json.bak.1")).unwrap(), first);
+
+    let second = "// second\n{ agents: {}, }\n";
+    std::fs::write(dir.join("clawdbot.json"), second).unwrap();
+    paste(home.path(), "anthropic:two");
+    assert_eq!(std::fs::read_to_string(dir.join("clawdbot.json.bak")).unwrap(), theirs);
+    assert_eq!(std::fs::read_to_string(dir.join("clawdbot.json.bak.1")).unwrap(), first);
+    assert_eq!(std::fs::read_to_string(dir.join("clawdbot.json.bak.2")).unwrap(), second);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(dir.join("clawdbot.json.bak.2")).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600, "a backup of the config is as private as the config");
+}

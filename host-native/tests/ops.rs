@@ -89,6 +89,65 @@ fn the_man_page_is_roff_and_documents_the_exit_codes() {
     assert!(text.contains(".TH clawdbot 1"), "{text}");
     assert!(text.contains("doctor"));
     assert!(text.contains("64 usage error"), "exit codes are documented");
+
+    let out = clawdbot(home.path(), &["man", "models", "auth", "paste-token"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().contains(".TH clawdbot-models-auth-paste-token 1"));
+    assert_eq!(clawdbot(home.path(), &["man", "nope"]).status.code(), Some(64));
+}
+
+/// The names `name(1)` a page refers to, `\-` read as `-`.
+fn page_references(text: &str) -> Vec<String> {
+    let plain = text.replace("\\-", "-").replace("\\fB", " ").replace("\\fR", " ");
+    let mut refs = Vec::new();
+    for (at, _) in plain.match_indices("(1)") {
+        let name: String = plain[..at]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !name.is_empty() {
+            refs.push(name);
+        }
+    }
+    refs
+}
+
+/// `man --out-dir` writes a page per command; every page has the sections
+/// an operator looks for, and names no page that does not exist.
+#[test]
+fn every_command_has_a_man_page_and_no_page_names_a_missing_one() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("man1");
+    let out = clawdbot(home.path(), &["man", "--out-dir", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let mut pages: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    pages.sort();
+    for want in ["clawdbot.1", "clawdbot-models.1", "clawdbot-models-status.1", "clawdbot-models-auth-paste-token.1"] {
+        assert!(pages.iter().any(|p| p == want), "{want} missing from {pages:?}");
+    }
+    assert!(!pages.iter().any(|p| p.contains("help")), "no page for clap's help subcommand: {pages:?}");
+    let mut referenced = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        for section in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH FILES", ".SH \"SEE ALSO\""] {
+            assert!(text.contains(section), "{page} lacks {section}");
+        }
+        assert!(text.contains("CLAWDBOT_STATE_DIR") && text.contains("auth\\-profiles.json"), "{page}");
+        for name in page_references(&text) {
+            referenced += 1;
+            assert!(pages.contains(&format!("{name}.1")), "{page} names {name}(1), which does not exist");
+        }
+        // groff, where installed, finds nothing to warn about.
+        if let Ok(check) = Command::new("groff").args(["-man", "-ww", "-z"]).arg(dir.join(page)).output() {
+            assert!(check.stderr.is_empty(), "{page}: {}", String::from_utf8_lossy(&check.stderr));
+        }
+    }
+    assert!(referenced >= pages.len() - 1, "every page but the top one is named by its parent");
 }
 
 fn unit(name: &str) -> String {
@@ -115,13 +174,18 @@ fn section(text: &str, name: &str) -> Vec<(String, String)> {
 fn systemd_units_schedule_the_check_and_hook_failures() {
     let timer = unit("clawdbot-auth-check.timer");
     let t = section(&timer, "Timer");
+    // Persistent= catches up only on OnCalendar= times (systemd.timer(5)).
+    assert!(t.contains(&("OnCalendar".into(), "*:0/30".into())), "{t:?}");
+    assert!(t.contains(&("Persistent".into(), "true".into())));
     assert!(t.contains(&("OnBootSec".into(), "5min".into())));
-    assert!(t.contains(&("OnUnitActiveSec".into(), "30min".into())));
+    assert!(!t.iter().any(|(k, _)| k == "OnUnitActiveSec"), "a monotonic timer has nothing to catch up");
     assert!(section(&timer, "Install").contains(&("WantedBy".into(), "timers.target".into())));
 
     let service = unit("clawdbot-auth-check.service");
     let s = section(&service, "Service");
     assert!(s.contains(&("Type".into(), "oneshot".into())));
+    assert!(s.contains(&("SuccessExitStatus".into(), "2".into())), "exit 2 is a warning, not a failure");
+    assert!(s.contains(&("StandardError".into(), "journal".into())), "warnings never land in the .prom file");
     let hook = section(&service, "Unit").into_iter().find(|(k, _)| k == "OnFailure").expect("OnFailure=");
     let alert_template = hook.1.split('@').next().unwrap().to_string() + "@.service";
     assert!(!unit(&alert_template).is_empty(), "the OnFailure hook's template exists");
@@ -133,4 +197,107 @@ fn systemd_units_schedule_the_check_and_hook_failures() {
     let out = clawdbot(home.path(), &args);
     assert_eq!(out.status.code(), Some(1), "empty HOME: anthropic is missing: {:?}", out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("clawdbot_auth_missing_provider_in_use"));
+}
+
+/// The ExecStopPost= line logs a warning after exit 2 and nothing otherwise.
+#[test]
+fn systemd_service_logs_exit_2_as_a_warning() {
+    let service = unit("clawdbot-auth-check.service");
+    let post = section(&service, "Service").into_iter().find(|(k, _)| k == "ExecStopPost").expect("ExecStopPost=").1;
+    let script = post.strip_prefix("/bin/sh -c '").and_then(|s| s.strip_suffix('\'')).expect("/bin/sh -c '…'");
+    // systemd turns `$$` into `$` before running the line.
+    let script = script.replace("$$", "$");
+    for (status, warned) in [("2", true), ("0", false), ("1", false)] {
+        let out = Command::new("/bin/sh").arg("-c").arg(&script).env("EXIT_STATUS", status).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{status}: {err}");
+        assert_eq!(err.starts_with("<4>"), warned, "EXIT_STATUS={status}: {err:?}");
+    }
+}
+
+/// `systemd-analyze verify` accepts the units without a single warning.
+/// Skipped, with the reason, where systemd is not installed, except under
+/// `CI=true`, where scripts/test.sh installs it.
+#[test]
+fn systemd_units_pass_systemd_analyze_verify() {
+    let Ok(probe) = Command::new("systemd-analyze").arg("--version").output() else {
+        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI=true: systemd-analyze must be installed");
+        eprintln!("skipped: systemd-analyze is not installed (apt-get install systemd)");
+        return;
+    };
+    assert!(probe.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["clawdbot-auth-check.service", "clawdbot-auth-check.timer", "clawdbot-auth-alert@.service"] {
+        // verify insists that ExecStart= names an executable: the one just built.
+        let text = unit(name).replace("/usr/local/bin/clawdbot", env!("CARGO_BIN_EXE_clawdbot"));
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    std::fs::copy(dir.path().join("clawdbot-auth-alert@.service"), dir.path().join("clawdbot-auth-alert@x.service"))
+        .unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .args(["clawdbot-auth-check.service", "clawdbot-auth-check.timer", "clawdbot-auth-alert@x.service"])
+        .current_dir(dir.path())
+        .env("SYSTEMD_LOG_COLOR", "0")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "systemd-analyze verify: {err}");
+    let own: Vec<&str> = err.lines().filter(|l| l.contains("clawdbot")).collect();
+    assert!(own.is_empty(), "warnings about the units: {own:?}");
+}
+
+/// An unreadable store and an expired login both make `--check` say 1;
+/// the metrics tell them apart.
+#[test]
+fn prometheus_tells_an_unreadable_store_from_an_expired_login() {
+    let broken = home_with_store("{ not json");
+    let out = clawdbot(broken.path(), &["models", "status", "--check", "--format", "prometheus"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "clawdbot_auth_file_unreadable{agent=\"main\",file=\"~/.clawdbot/agents/main/agent/auth-profiles.json\"} 1"
+        ),
+        "{text}"
+    );
+
+    let expired = home_with_store(
+        r#"{"version":1,"profiles":{"anthropic:me":{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r","expires":1000}}}"#,
+    );
+    let out = clawdbot(expired.path(), &["models", "status", "--check", "--format", "prometheus"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("# TYPE clawdbot_auth_file_unreadable gauge"), "{text}");
+    assert!(!text.contains("clawdbot_auth_file_unreadable{"), "{text}");
+    assert!(text.contains("status=\"expired\"} 1"), "{text}");
+}
+
+/// What docs/auth-monitoring.md ("What --check counts") says about a
+/// credential without an expiry: a token without one never expires (0),
+/// an OAuth login without one cannot be judged (1).
+#[test]
+fn check_on_credentials_without_an_expiry_is_what_the_docs_say() {
+    let cases = [
+        (r#"{"type":"token","provider":"anthropic","token":"sk-ant-FAKE"}"#, 0, "a token without expires"),
+        (r#"{"type":"token","provider":"anthropic","token":"sk-ant-FAKE","expires":0}"#, 0, "a token with expires 0"),
+        (
+            r#"{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r"}"#,
+            1,
+            "a login without expires",
+        ),
+        (
+            r#"{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r","expires":0}"#,
+            1,
+            "a login with expires 0",
+        ),
+    ];
+    for (profile, code, what) in cases {
+        let home = home_with_store(&format!(r#"{{"version":1,"profiles":{{"anthropic:x":{profile}}}}}"#));
+        for mode in [&["--check"][..], &["--check", "--json"], &["--check", "--format", "prometheus"]] {
+            let args: Vec<&str> = ["models", "status"].into_iter().chain(mode.iter().copied()).collect();
+            let out = clawdbot(home.path(), &args);
+            assert_eq!(out.status.code(), Some(code), "{what}, {mode:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
 }

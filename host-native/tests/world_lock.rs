@@ -107,3 +107,41 @@ fn a_lock_held_by_another_process_makes_us_busy() {
     assert!(holder.wait().unwrap().success());
     guard.release().unwrap();
 }
+
+/// A lock folder left behind (nobody refreshes it): a writer says, on
+/// stderr, what it waits for, since when, and when the lock is taken over,
+/// instead of waiting in silence.
+#[test]
+fn a_writer_waiting_for_a_left_behind_lock_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let agent = home.path().join(".clawdbot/agents/main/agent");
+    fs::create_dir_all(&agent).unwrap();
+    let store = agent.join("auth-profiles.json");
+    fs::write(&store, lock::EMPTY_STORE).unwrap();
+    fs::create_dir(lock::lock_path_for(&store).unwrap()).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clawdbot"))
+        .args(["models", "auth", "paste-token", "--provider", "openai"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("CLAWDBOT_KEYCHAIN", "off")
+        .env("NO_COLOR", "1")
+        // Long enough to pass the one-second mark, short of the takeover.
+        .env(lock::LOCK_WAIT_ENV, "2500")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"sk-FAKE-pasted-0123456789\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    let notice = err.lines().find(|l| l.contains("waiting for the store lock")).unwrap_or_else(|| panic!("{err}"));
+    assert!(notice.contains(" held since 20"), "{notice}");
+    assert!(notice.contains("auth-profiles.json.lock"), "{notice}");
+    assert!(notice.contains("a lock nobody refreshes is taken over after 30 s"), "{notice}");
+    assert!(notice.contains("giving up after 2.5 s"), "{notice}");
+    assert_eq!(err.matches("waiting for").count(), 1, "said once: {err}");
+    assert_eq!(fs::read(&store).unwrap(), lock::EMPTY_STORE, "nothing written without the lock");
+}

@@ -46,6 +46,12 @@ pub struct StatusReport {
     pub aliases: indexmap::IndexMap<String, String>,
     pub allowed: Vec<String>,
     pub auth: AuthSection,
+    /// Files Clawdbot owns that exist and could not be used (the store,
+    /// `clawdbot.json`), as messages show them. Not in `--json` (the
+    /// reference's schema); Prometheus reports them so that an alert can
+    /// tell an unreadable store from an expired login.
+    #[serde(skip)]
+    pub unreadable_files: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -213,6 +219,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         image_fallbacks: cfg.models.image_fallbacks.clone(),
         aliases: cfg.models.allowed.iter().filter_map(|(k, a)| a.clone().map(|a| (a, k.clone()))).collect(),
         allowed: cfg.models.allowed.keys().cloned().collect(),
+        unreadable_files: unreadable_files(loaded),
         auth: AuthSection {
             store_path,
             shell_env_fallback: ShellEnvFallback {
@@ -226,6 +233,17 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             oauth: health::summarize(cfg, store, &providers, now, options.warn_after_ms),
         },
     }
+}
+
+/// Each file behind an error diagnostic, once, in the order reported.
+fn unreadable_files(loaded: &Loaded) -> Vec<String> {
+    let mut files: Vec<String> = Vec::new();
+    for d in loaded.diagnostics.iter().filter(|d| d.severity == crate::diag::Severity::Error) {
+        if !files.contains(&d.file) {
+            files.push(d.file.clone());
+        }
+    }
+    files
 }
 
 fn profile_counts(

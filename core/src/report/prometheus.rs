@@ -48,14 +48,24 @@ pub fn render_prometheus(report: &StatusReport, check: CheckCode, agent: &str, n
     family(&mut out, "clawdbot_auth_last_run_timestamp_seconds", "When this status was computed (Unix seconds).");
     let _ = writeln!(out, "clawdbot_auth_last_run_timestamp_seconds{{agent=\"{agent}\"}} {}", seconds(now_ms as f64));
 
+    family(
+        &mut out,
+        "clawdbot_auth_file_unreadable",
+        "1 for each credential file that exists and cannot be used (the store, clawdbot.json); --check says 1.",
+    );
+    for file in &report.unreadable_files {
+        let _ = writeln!(out, "clawdbot_auth_file_unreadable{{agent=\"{agent}\",file=\"{}\"}} 1", label(file));
+    }
+
     let profiles = &report.auth.oauth.profiles;
     family(
         &mut out,
         "clawdbot_auth_profile_expiry_timestamp_seconds",
-        "When the profile's credential expires (Unix seconds); absent for keys and tokens that never expire.",
+        "When the profile's credential expires (Unix seconds); absent for keys, tokens that never expire \
+         and expiries beyond the year 9999.",
     );
     for p in profiles {
-        if let Some(at) = p.expires_at {
+        if let Some(at) = p.expires_at.filter(|at| !crate::remaining::is_beyond_year_9999(*at)) {
             let _ = writeln!(
                 out,
                 "clawdbot_auth_profile_expiry_timestamp_seconds{{agent=\"{agent}\",profile=\"{}\",provider=\"{}\",type=\"{}\"}} {}",
@@ -129,10 +139,17 @@ fn status_name(s: HealthStatus) -> &'static str {
     }
 }
 
-/// Milliseconds as seconds, without a trailing `.0` when whole.
+/// Milliseconds as seconds, without a trailing `.0` when whole, and in
+/// exponent form when huge (`1e297`, not 298 digits).
 fn seconds(ms: f64) -> String {
     let s = ms / 1000.0;
-    if s.fract() == 0.0 && s.abs() < 9e15 { format!("{}", s as i64) } else { format!("{s}") }
+    if s.fract() == 0.0 && s.abs() < 9e15 {
+        format!("{}", s as i64)
+    } else if s.abs() >= 1e15 {
+        format!("{s:e}")
+    } else {
+        format!("{s}")
+    }
 }
 
 #[cfg(test)]

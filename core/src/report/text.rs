@@ -123,6 +123,9 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
     for p in timed {
         let expiry = match p.status {
             HealthStatus::Static => String::new(),
+            _ if p.remaining_ms.is_some_and(crate::remaining::is_beyond_year_9999) => {
+                format!(" expires {}", crate::remaining::BEYOND_YEAR_9999)
+            }
             _ if p.expires_at.is_some() => format!(" expires in {}", format_remaining_short(p.remaining_ms)),
             _ => " expires unknown".to_string(),
         };

@@ -6,11 +6,12 @@
 //! `type` is not one we understand is shelved and written back untouched
 //! instead of being dropped as the reference does.
 
+mod beyond;
 mod parse;
 mod write;
 
 pub use parse::parse_store;
-pub use write::{profile_to_json, store_to_json, usage_to_json, write_store};
+pub use write::{WriteRefused, profile_to_json, store_to_json, usage_to_json, write_store};
 
 use crate::secret::Secret;
 use crate::time::Expiry;
@@ -25,6 +26,11 @@ pub type OrderedMap<V> = indexmap::IndexMap<String, V>;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthStore {
+    /// The `version` the file declared when it is newer than
+    /// [`STORE_VERSION`]: such a store may hold fields whose meaning we do
+    /// not know, so it is read (best effort) but never rewritten as
+    /// version 1 ([`AuthStore::writable`]). Any other version reads as 1.
+    pub newer_version: Option<serde_json::Number>,
     pub profiles: OrderedMap<Profile>,
     /// Per-agent order override: provider key -> profile ids.
     pub order: OrderedMap<Vec<String>>,
@@ -183,6 +189,16 @@ impl UsageStats {
 }
 
 impl AuthStore {
+    /// Whether [`write_store`] would write this store; hosts ask before
+    /// doing anything that only makes sense if the result can be saved
+    /// (a refresh spends the old refresh token).
+    pub fn writable(&self) -> Result<(), WriteRefused> {
+        match &self.newer_version {
+            Some(v) => Err(WriteRefused::NewerVersion { found: v.to_string() }),
+            None => Ok(()),
+        }
+    }
+
     pub fn profile(&self, id: &str) -> Option<&Profile> {
         self.profiles.get(id)
     }

@@ -18,16 +18,101 @@ pub fn parse_store(bytes: &[u8], file: &str) -> Result<(AuthStore, Vec<Diagnosti
         let root = parse_json(bytes)?;
         return Err(ReadError::Shape { field: "the top level".into(), found: kind_of(&root), expected: "an object" });
     }
+    match parse_object(text, file) {
+        Err(Failed::Syntax(e)) if is_out_of_range(&e) => match super::beyond::mask_beyond_expiries(text) {
+            Some((masked, beyond)) => {
+                let (mut store, mut diagnostics) = parse_object(&masked, file).map_err(Failed::into_read_error)?;
+                restore_beyond(&mut store, &mut diagnostics, file, beyond)
+                    .ok_or_else(|| crate::diag::syntax_error(&e))?;
+                Ok((store, diagnostics))
+            }
+            None => Err(crate::diag::syntax_error(&e)),
+        },
+        other => other.map_err(Failed::into_read_error),
+    }
+}
+
+/// serde_json's error for a number beyond a double.
+fn is_out_of_range(e: &serde_json::Error) -> bool {
+    e.is_syntax() && e.to_string().starts_with("number out of range")
+}
+
+/// Gives each profile its `expires` beyond a double back, as the gateway
+/// reads it (Infinity), with a warning naming the profile. `None` when one
+/// of them is not on a token or OAuth profile (an `api_key` or a shelved
+/// entry would keep the mask, `null`, and write it back).
+fn restore_beyond(
+    store: &mut AuthStore,
+    diagnostics: &mut Vec<Diagnostic>,
+    file: &str,
+    beyond: Vec<super::beyond::BeyondExpiry>,
+) -> Option<()> {
+    for b in beyond {
+        let profile = store.profiles.get_mut(&b.profile_id)?;
+        let expiry = Expiry::beyond(&b.literal)?;
+        let effect = match &mut profile.credential {
+            Credential::Token(t) if t.expires.is_none() => {
+                t.expires = Some(expiry);
+                "the token counts as never expiring"
+            }
+            Credential::OAuth(o) if o.expires.is_none() => {
+                o.expires = Some(expiry);
+                "the login's expiry counts as unknown"
+            }
+            _ => return None,
+        };
+        // The mask, `null`, was kept as an unknown field: the credential has it now.
+        profile.extra.shift_remove("expires");
+        let sign = if b.literal.starts_with('-') { "-" } else { "" };
+        diagnostics.push(
+            Diagnostic::new(
+                Severity::Warning,
+                file,
+                format!(
+                    "is {}, beyond the largest number; read as {sign}Infinity, as the gateway reads it: {effect}",
+                    b.literal
+                ),
+            )
+            .at(format!("profiles.{}.expires", b.profile_id)),
+        );
+    }
+    Some(())
+}
+
+/// Why the object could not be read.
+enum Failed {
+    Syntax(serde_json::Error),
+    Read(ReadError),
+}
+
+impl Failed {
+    fn into_read_error(self) -> ReadError {
+        match self {
+            Failed::Syntax(e) => crate::diag::syntax_error(&e),
+            Failed::Read(e) => e,
+        }
+    }
+}
+
+/// The streaming read of a top-level object.
+fn parse_object(text: &str, file: &str) -> Result<(AuthStore, Vec<Diagnostic>), Failed> {
     let mut reader = Reader { file, diagnostics: Vec::new() };
     let mut store = AuthStore::default();
     let mut profiles_found: Result<(), &'static str> = Err("missing");
     let mut de = serde_json::Deserializer::from_str(text);
     let root = RootVisitor { reader: &mut reader, store: &mut store, profiles_found: &mut profiles_found };
-    serde::Deserializer::deserialize_map(&mut de, root)
-        .and_then(|()| de.end())
-        .map_err(|e| crate::diag::syntax_error(&e))?;
+    serde::Deserializer::deserialize_map(&mut de, root).and_then(|()| de.end()).map_err(Failed::Syntax)?;
     if let Err(found) = profiles_found {
-        return Err(ReadError::Shape { field: "profiles".into(), found, expected: "an object" });
+        return Err(Failed::Read(ReadError::Shape { field: "profiles".into(), found, expected: "an object" }));
+    }
+    if let Some(v) = &store.newer_version {
+        reader.warn(
+            "version".into(),
+            format!(
+                "is {v}, newer than the version {STORE_VERSION} this clawdbot understands; \
+                 read as version {STORE_VERSION}, and never written"
+            ),
+        );
     }
     Ok((store, reader.diagnostics))
 }
@@ -54,7 +139,10 @@ impl<'de> serde::de::Visitor<'de> for RootVisitor<'_, '_> {
                     *self.profiles_found = map.next_value_seed(seed)?;
                 }
                 "version" => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
+                    if let Value::Number(n) = map.next_value::<Value>()? {
+                        let newer = n.as_f64().is_some_and(|v| v > STORE_VERSION as f64);
+                        self.store.newer_version = newer.then_some(n);
+                    }
                 }
                 "order" => self.store.order = self.reader.order(map.next_value()?),
                 "lastGood" => self.store.last_good = self.reader.last_good(map.next_value()?),
@@ -223,7 +311,7 @@ impl Reader<'_> {
         if !ms.is_finite() || ms < 0.0 || (oauth && ms == 0.0) {
             let effect =
                 if oauth { "the login's expiry counts as unknown" } else { "the token counts as never expiring" };
-            self.warn(format!("{path}.expires"), format!("is {}, not a time after 1970; {effect}", e.to_json()));
+            self.warn(format!("{path}.expires"), format!("is {}, not a time after 1970; {effect}", e.as_written()));
         }
     }
 
@@ -402,7 +490,7 @@ mod tests {
         assert_eq!(store.profiles.len(), 2);
         assert_eq!(store.order["anthropic"], vec!["anthropic:default"]);
         assert_eq!(diags.len(), 1, "{diags:?}");
-        let written = write_store(&store);
+        let written = write_store(&store).unwrap();
         assert!(written.contains("1767225600123.456"));
         assert!(written.contains("\"futureField\""));
         assert!(written.contains("\"somethingNew\": true"));
@@ -417,7 +505,7 @@ mod tests {
         assert!(store.profiles.is_empty());
         assert_eq!(store.shelved.len(), 2);
         assert_eq!(diags.len(), 2);
-        let written = write_store(&store);
+        let written = write_store(&store).unwrap();
         assert!(written.contains("\"magic\""));
         assert!(written.contains("\"b\": null"));
     }
@@ -431,7 +519,18 @@ mod tests {
         assert!(o.expires.is_none());
         assert_eq!(diags[0].field.as_deref(), Some("profiles.anthropic:x.expires"));
         assert!(diags[0].message.contains("is a string"));
-        assert!(write_store(&store).contains("\"expires\": \"tomorrow\""));
+        assert!(write_store(&store).unwrap().contains("\"expires\": \"tomorrow\""));
+    }
+
+    #[test]
+    fn a_newer_version_is_read_with_a_warning_and_refused_by_the_writer() {
+        let (store, diags) = parse(r#"{"version":2,"profiles":{}}"#);
+        assert_eq!(diags[0].field.as_deref(), Some("version"), "{diags:?}");
+        assert!(matches!(write_store(&store), Err(WriteRefused::NewerVersion { found }) if found == "2"));
+        for older in [r#"{"version":1,"profiles":{}}"#, r#"{"version":"9","profiles":{}}"#, r#"{"profiles":{}}"#] {
+            let (store, diags) = parse(older);
+            assert!(diags.is_empty() && write_store(&store).is_ok(), "{older}");
+        }
     }
 
     #[test]
@@ -460,5 +559,59 @@ mod order_tests {
         let (store, _) = parse_store(text.as_bytes(), "f").unwrap();
         let keys: Vec<&str> = store.profiles["a:b"].extra.keys().map(String::as_str).collect();
         assert_eq!(keys, ["zeta", "alpha", "mid", "last"]);
+    }
+}
+
+#[cfg(test)]
+mod beyond_tests {
+    use super::*;
+
+    const STORE: &str = r#"{
+  "version": 1,
+  "profiles": {
+    "anthropic:forever": {
+      "type": "token",
+      "provider": "anthropic",
+      "token": "sk-ant-FAKE",
+      "expires": 1e400
+    },
+    "openai-codex:x": {
+      "type": "oauth",
+      "provider": "openai-codex",
+      "access": "FAKE-a",
+      "refresh": "FAKE-r",
+      "expires": -1E+999
+    },
+    "openai:k": {
+      "type": "api_key",
+      "provider": "openai",
+      "key": "sk-FAKE"
+    }
+  }
+}
+"#;
+
+    #[test]
+    fn an_expiry_beyond_a_double_reads_as_infinity_and_round_trips() {
+        let (store, diags) = parse_store(STORE.as_bytes(), "f").expect("readable");
+        assert_eq!(store.profiles.len(), 3, "no profile lost");
+        let forever = store.credential("anthropic:forever").unwrap().expires().unwrap();
+        assert_eq!(forever.ms(), f64::INFINITY);
+        assert!(store.profiles["anthropic:forever"].extra.is_empty(), "the mask is not kept");
+        let fields: Vec<_> = diags.iter().map(|d| d.field.as_deref().unwrap_or("")).collect();
+        assert_eq!(fields, ["profiles.anthropic:forever.expires", "profiles.openai-codex:x.expires"]);
+        assert!(diags[0].message.contains("read as Infinity") && diags[0].message.contains("never expiring"));
+        assert!(diags[1].message.contains("-Infinity"));
+        assert_eq!(write_store(&store).unwrap(), STORE, "unchanged when nothing changes");
+    }
+
+    #[test]
+    fn elsewhere_a_number_beyond_a_double_keeps_the_store_unreadable() {
+        for text in [
+            r#"{"profiles":{"a:b":{"type":"api_key","provider":"a","key":"k","expires":1e400}}}"#,
+            r#"{"profiles":{"a:b":{"type":"token","provider":"a","token":"t","expires":1,"n":1e400}}}"#,
+        ] {
+            assert!(matches!(parse_store(text.as_bytes(), "f"), Err(ReadError::Syntax { .. })), "{text}");
+        }
     }
 }

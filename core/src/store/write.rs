@@ -4,10 +4,103 @@
 use super::*;
 use crate::time::ms_value;
 
-pub fn write_store(store: &AuthStore) -> String {
-    let mut text = serde_json::to_string_pretty(&store_to_json(store)).unwrap_or_else(|_| "{}".to_string());
+/// Why a store must not be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteRefused {
+    /// The file declares a version this crate does not know: writing it as
+    /// version 1 would silently drop whatever the newer version means.
+    #[error(
+        "auth-profiles.json is version {found}, newer than the version {STORE_VERSION} this clawdbot writes; \
+         it was not changed (upgrade clawdbot to modify it)"
+    )]
+    NewerVersion { found: String },
+}
+
+/// The store's text, or why it must not be written. Every write of the
+/// store goes through here, so the version rule holds for every command.
+pub fn write_store(store: &AuthStore) -> Result<String, WriteRefused> {
+    store.writable()?;
+    let tree = store_to_json(store);
+    let beyond: std::collections::HashMap<&str, &str> = store
+        .profiles
+        .iter()
+        .filter_map(|(id, p)| Some((id.as_str(), p.credential.expires()?.beyond_literal()?)))
+        .collect();
+    let text = if beyond.is_empty() {
+        serde_json::to_string_pretty(&tree)
+    } else {
+        serde_json::to_string_pretty(&WithLiterals { root: &tree, beyond: &beyond })
+    };
+    let mut text = text.unwrap_or_else(|_| "{}".to_string());
     text.push('\n');
-    text
+    Ok(text)
+}
+
+/// The tree, with each `profiles.<id>.expires` beyond a double written as
+/// the literal it was read as (the tree can only hold `null` there).
+struct WithLiterals<'a> {
+    root: &'a Value,
+    beyond: &'a std::collections::HashMap<&'a str, &'a str>,
+}
+
+impl serde::Serialize for WithLiterals<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Value::Object(root) = self.root else { return self.root.serialize(s) };
+        let mut map = s.serialize_map(Some(root.len()))?;
+        for (key, value) in root {
+            match (key.as_str(), value) {
+                ("profiles", Value::Object(profiles)) => {
+                    map.serialize_entry(key, &Profiles { profiles, beyond: self.beyond })?
+                }
+                _ => map.serialize_entry(key, value)?,
+            }
+        }
+        map.end()
+    }
+}
+
+struct Profiles<'a> {
+    profiles: &'a Map<String, Value>,
+    beyond: &'a std::collections::HashMap<&'a str, &'a str>,
+}
+
+impl serde::Serialize for Profiles<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let mut map = s.serialize_map(Some(self.profiles.len()))?;
+        for (id, profile) in self.profiles {
+            match (self.beyond.get(id.as_str()), profile) {
+                (Some(literal), Value::Object(fields)) => {
+                    let raw =
+                        serde_json::value::RawValue::from_string((*literal).to_string()).map_err(S::Error::custom)?;
+                    map.serialize_entry(id, &Fields { fields, raw: &raw })?
+                }
+                _ => map.serialize_entry(id, profile)?,
+            }
+        }
+        map.end()
+    }
+}
+
+struct Fields<'a> {
+    fields: &'a Map<String, Value>,
+    raw: &'a serde_json::value::RawValue,
+}
+
+impl serde::Serialize for Fields<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.fields.len()))?;
+        for (key, value) in self.fields {
+            if key == "expires" {
+                map.serialize_entry(key, self.raw)?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
 }
 
 pub fn store_to_json(store: &AuthStore) -> Value {

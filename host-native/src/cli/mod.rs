@@ -3,6 +3,7 @@
 
 mod auth;
 mod doctor;
+mod man;
 mod order;
 mod output;
 mod refresh;
@@ -76,8 +77,8 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to standard output.
-    Man,
+    /// Print a manual page (roff), or write them all with --out-dir.
+    Man(man::ManArgs),
 }
 
 #[derive(Args, Debug)]
@@ -101,14 +102,6 @@ pub enum ModelsCommand {
     Auth(auth::AuthArgs),
 }
 
-fn man() -> CmdResult {
-    let cmd = <Cli as clap::CommandFactory>::command();
-    let mut out = Vec::new();
-    clap_mangen::Man::new(cmd).render(&mut out)?;
-    std::io::Write::write_all(&mut std::io::stdout(), &out)?;
-    Ok(exit::OK)
-}
-
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -129,7 +122,7 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "clawdbot", &mut std::io::stdout());
             Ok(exit::OK)
         }
-        Command::Man => man(),
+        Command::Man(args) => man::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -49,7 +49,17 @@ pub struct LockOptions {
     pub min_backoff: Duration,
     /// Retry delays never exceed this.
     pub max_backoff: Duration,
+    /// Which lock this is, as the user knows it ("the store lock").
+    pub what: &'static str,
+    /// After waiting this long, say on stderr who waits for what
+    /// (`None`: wait silently).
+    pub report_wait_after: Option<Duration>,
 }
+
+/// How long a waiter stays silent: long enough that an ordinary wait for
+/// a live holder (milliseconds) says nothing, short enough that a lock
+/// left behind never looks like a hang.
+pub const REPORT_WAIT_AFTER: Duration = Duration::from_secs(1);
 
 impl LockOptions {
     /// Our own store, `auth-profiles.json`: the reference's
@@ -63,6 +73,8 @@ impl LockOptions {
             max_wait: Duration::from_secs(45),
             min_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(10),
+            what: "the store lock",
+            report_wait_after: Some(REPORT_WAIT_AFTER),
         }
     }
 
@@ -75,6 +87,8 @@ impl LockOptions {
             max_wait: Duration::from_secs(10),
             min_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(10),
+            what: "Claude Code's lock",
+            report_wait_after: Some(REPORT_WAIT_AFTER),
         }
     }
 
@@ -150,17 +164,46 @@ pub fn acquire(target: &Path, options: &LockOptions) -> Result<LockGuard, LockEr
 pub fn acquire_lock_dir(lock_path: PathBuf, options: &LockOptions) -> Result<LockGuard, LockError> {
     let start = Instant::now();
     let mut attempt: u32 = 0;
+    let mut report_at = options.report_wait_after;
     loop {
         if let Some(identity) = try_take(&lock_path, options.stale)? {
             return Ok(LockGuard::start(lock_path, identity, options.update));
         }
         let waited = start.elapsed();
+        if report_at.is_some_and(|at| waited >= at) {
+            report_at = None;
+            eprintln!("note: {}", waiting_notice(&lock_path, options));
+        }
         let Some(left) = options.max_wait.checked_sub(waited).filter(|left| !left.is_zero()) else {
             return Err(LockError::Busy { lock_path, waited });
         };
-        thread::sleep(backoff(attempt, options).min(left));
+        // Wake up for the report even in the middle of a long backoff.
+        let until_report = report_at.map_or(left, |at| at.saturating_sub(waited));
+        thread::sleep(backoff(attempt, options).min(left).min(until_report));
         attempt = attempt.saturating_add(1);
     }
+}
+
+/// The core's wording of a wait, with what the lock folder tells: when it
+/// was made (birth time where the filesystem keeps one) and last refreshed.
+fn waiting_notice(lock_path: &Path, options: &LockOptions) -> String {
+    let meta = fs::metadata(lock_path).ok();
+    let ms = |t: io::Result<SystemTime>| {
+        t.ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_millis()).ok())
+    };
+    let refreshed_at = meta.as_ref().and_then(|m| ms(m.modified()));
+    let held_since = meta.as_ref().and_then(|m| ms(m.created())).or(refreshed_at);
+    let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    clawdbot_auth_core::lock_wait::waiting_notice(&clawdbot_auth_core::lock_wait::LockWait {
+        what: options.what,
+        lock_path: &lock_path.to_string_lossy(),
+        held_since,
+        refreshed_at,
+        stale_after_ms: millis(options.stale),
+        gives_up_after_ms: millis(options.max_wait),
+    })
 }
 
 /// Which folder we made, so a replaced one is told apart from ours.
@@ -390,6 +433,8 @@ mod tests {
             max_wait,
             min_backoff: Duration::from_millis(2),
             max_backoff: Duration::from_millis(20),
+            what: "the test lock",
+            report_wait_after: None,
         }
     }
 

@@ -6,6 +6,7 @@
 //! `clawdbot` with it.
 
 use std::io::{self, Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
@@ -70,7 +71,11 @@ fn spawn(bin: &Path, args: &[&str], with_stdin: bool) -> Result<Child, RunFailur
     let mut attempts = 0;
     loop {
         let stdin = if with_stdin { Stdio::piped() } else { Stdio::null() };
-        match Command::new(bin).args(args).stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+        // Its own process group, so that a timeout kills what it started
+        // too (a login shell's profile may start helpers that outlive it).
+        let mut command = Command::new(bin);
+        command.args(args).stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+        match command.spawn() {
             Ok(child) => return Ok(child),
             // ETXTBSY: the binary was just written and another thread's fork
             // still holds it open for writing; it clears in a moment.
@@ -95,7 +100,16 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> Receiver<Vec<u8>> {
     rx
 }
 
+/// Kills the tool's whole process group (it leads one: see [`spawn`]),
+/// then reaps the tool. Grandchildren are reaped by init.
 fn kill(child: &mut Child) {
+    if let Ok(pgid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) takes no pointers. The group id is our unreaped
+        // child's pid, so it cannot have been reused for another group.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -1,0 +1,106 @@
+//! What a process waiting for a lock tells its user.
+//!
+//! A lock folder left behind by a killed process makes every writer wait
+//! until it goes stale (30 s for the store). Waiting that long in silence
+//! looks like a hang, so after about a second the host says who waits for
+//! what, since when the lock is held, and when it will be taken over. The
+//! host measures; this module only words it, so every host says the same.
+
+use crate::time::Millis;
+
+/// What the host knows about a lock it is waiting for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockWait<'a> {
+    /// Which lock, as a user knows it: "the store lock".
+    pub what: &'a str,
+    /// The lock folder, as the host displays paths.
+    pub lock_path: &'a str,
+    /// When the folder was made (its birth time, else its mtime), if known.
+    pub held_since: Option<Millis>,
+    /// The folder's mtime: a live holder refreshes it.
+    pub refreshed_at: Option<Millis>,
+    /// A lock not refreshed for this long is taken over.
+    pub stale_after_ms: i64,
+    /// The waiter gives up after this long in total.
+    pub gives_up_after_ms: i64,
+}
+
+/// One line for standard error, e.g. "waiting for the store lock held
+/// since 2026-01-01 12:01:07 UTC (…/auth-profiles.json.lock, last
+/// refreshed 2026-01-01 12:01:22 UTC); a lock nobody refreshes is taken
+/// over after 30 s; giving up after 45 s".
+pub fn waiting_notice(wait: &LockWait) -> String {
+    let since = match wait.held_since {
+        Some(at) => format!(" held since {}", clock_time(at)),
+        None => String::new(),
+    };
+    let refreshed = match wait.refreshed_at {
+        Some(at) if Some(at) != wait.held_since => format!(", last refreshed {}", clock_time(at)),
+        _ => String::new(),
+    };
+    format!(
+        "waiting for {}{since} ({}{refreshed}); a lock nobody refreshes is taken over after {}; giving up after {}",
+        wait.what,
+        crate::escape::escape_control(wait.lock_path),
+        seconds(wait.stale_after_ms),
+        seconds(wait.gives_up_after_ms),
+    )
+}
+
+/// `2026-01-01 12:01:07 UTC`: the date too, since a lock left behind may
+/// be days old.
+fn clock_time(at: Millis) -> String {
+    match chrono::DateTime::from_timestamp_millis(at) {
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        None => "an unknown time".to_string(),
+    }
+}
+
+/// Whole seconds when whole (`30 s`), else one decimal (`2.5 s`).
+fn seconds(ms: i64) -> String {
+    if ms % 1000 == 0 { format!("{} s", ms / 1000) } else { format!("{:.1} s", ms as f64 / 1000.0) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AT: Millis = 1_767_269_267_000; // 2026-01-01T12:07:47Z
+
+    fn wait(held_since: Option<Millis>, refreshed_at: Option<Millis>) -> String {
+        waiting_notice(&LockWait {
+            what: "the store lock",
+            lock_path: "/h/.clawdbot/agents/main/agent/auth-profiles.json.lock",
+            held_since,
+            refreshed_at,
+            stale_after_ms: 30_000,
+            gives_up_after_ms: 45_000,
+        })
+    }
+
+    #[test]
+    fn names_the_lock_its_age_and_the_takeover() {
+        assert_eq!(
+            wait(Some(AT), Some(AT)),
+            "waiting for the store lock held since 2026-01-01 12:07:47 UTC \
+             (/h/.clawdbot/agents/main/agent/auth-profiles.json.lock); \
+             a lock nobody refreshes is taken over after 30 s; giving up after 45 s"
+        );
+        assert!(wait(Some(AT), Some(AT + 15_000)).contains("last refreshed 2026-01-01 12:08:02 UTC"));
+        assert!(wait(None, None).starts_with("waiting for the store lock ("));
+    }
+
+    #[test]
+    fn a_hostile_path_cannot_reach_the_terminal_raw() {
+        let text = waiting_notice(&LockWait {
+            what: "the store lock",
+            lock_path: "/h/\u{1b}]0;x\u{7}.lock",
+            held_since: None,
+            refreshed_at: None,
+            stale_after_ms: 2_500,
+            gives_up_after_ms: 1_000,
+        });
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(text.contains("after 2.5 s"), "{text}");
+    }
+}

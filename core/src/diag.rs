@@ -27,11 +27,20 @@ pub struct Diagnostic {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     pub message: String,
+    /// What the operator can do about it, when there is one thing to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl Diagnostic {
     pub fn new(severity: Severity, file: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { severity, file: file.into(), field: None, message: message.into() }
+        Diagnostic { severity, file: file.into(), field: None, message: message.into(), hint: None }
+    }
+
+    /// The same problem, with the remedy to show next to it.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
     }
 
     pub fn at(mut self, field: impl Into<String>) -> Self {
@@ -74,7 +83,7 @@ impl ReadError {
             ReadError::Shape { found, expected, .. } => format!("is {found}, expected {expected}"),
             other => other.to_string(),
         };
-        Diagnostic { severity, file: file.to_string(), field, message }
+        Diagnostic { severity, file: file.to_string(), field, message, hint: None }
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod config;
 pub mod diag;
 pub mod doctor;
+pub mod dotenv;
 pub mod duration;
 pub mod env_auth;
 pub mod envelope;
@@ -22,6 +23,7 @@ pub mod order;
 pub mod paths;
 pub mod provider;
 pub mod refresh;
+pub mod rejection;
 pub mod remaining;
 pub mod repair;
 pub mod report;

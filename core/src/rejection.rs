@@ -1,0 +1,136 @@
+//! A login its provider refused to renew, for good (issue 12 item 2).
+//!
+//! When a token endpoint answers a refresh with a permanent error
+//! (`invalid_grant`, `refresh_token_reused`, a 401/403), retrying is
+//! pointless and the access token will soon be dead too: only a person can
+//! log in again. The refusal is written to the profile's `usageStats` entry
+//! as `refreshRejected: {at, code, fingerprint}`, where the fingerprint is
+//! a short SHA-256 prefix of the refused refresh token, never the token.
+//!
+//! Because the record names the token it refused, it stops applying the
+//! moment the credential changes: a successful refresh, a Claude Code or
+//! Codex login synced with another refresh token, a pasted token (which has
+//! no refresh token) or removing the profile all end it without anyone
+//! having to remember to clear it.
+
+use crate::secret::Secret;
+use crate::store::{AuthStore, Credential};
+use crate::time::Millis;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The `usageStats` field that holds the record.
+pub const FIELD: &str = "refreshRejected";
+
+/// What `models status --json` says for a rejected login.
+pub const REASON_CODE: &str = "refresh_rejected";
+
+/// One refused refresh, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshRejection {
+    /// When the endpoint refused, in ms since the epoch.
+    pub at: f64,
+    /// The OAuth error code (`invalid_grant`), or `http_401` / `http_403`
+    /// when the endpoint gave none.
+    pub code: String,
+    /// [`fingerprint`] of the refused refresh token.
+    pub fingerprint: String,
+}
+
+/// A refresh token's fingerprint: `sha256:` and the first 16 hex digits of
+/// its SHA-256. Enough to tell two tokens apart, useless to an attacker.
+pub fn fingerprint(refresh: &Secret) -> String {
+    let digest = Sha256::digest(refresh.expose().trim().as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// The rejection that still applies to a profile: recorded, and for the
+/// refresh token it holds now. `None` for any other credential.
+pub fn rejection_of(store: &AuthStore, profile_id: &str) -> Option<RefreshRejection> {
+    let Some(Credential::OAuth(oauth)) = store.credential(profile_id) else { return None };
+    let refresh = oauth.refresh.as_ref().filter(|r| !r.is_blank())?;
+    let record = store.usage_stats.get(profile_id)?.extra.get(FIELD)?;
+    let rejection: RefreshRejection = serde_json::from_value(record.clone()).ok()?;
+    (rejection.fingerprint == fingerprint(refresh) && rejection.at.is_finite()).then_some(rejection)
+}
+
+/// Records that the endpoint refused the profile's current refresh token
+/// for good. Returns whether the store changed (false for a profile that
+/// holds no refresh token).
+pub fn record_rejection(store: &mut AuthStore, profile_id: &str, code: &str, now: Millis) -> bool {
+    let Some(Credential::OAuth(oauth)) = store.credential(profile_id) else { return false };
+    let Some(refresh) = oauth.refresh.as_ref().filter(|r| !r.is_blank()) else { return false };
+    let record = RefreshRejection { at: now as f64, code: code.to_string(), fingerprint: fingerprint(refresh) };
+    let value = serde_json::to_value(&record).unwrap_or_default();
+    let stats = store.usage_stats.entry(profile_id.to_string()).or_default();
+    if stats.extra.get(FIELD) == Some(&value) {
+        return false;
+    }
+    stats.extra.insert(FIELD.to_string(), value);
+    true
+}
+
+/// Removes a record that no longer applies (the credential changed), so
+/// that the file does not keep a stale one. Returns whether it removed one.
+pub fn forget_stale(store: &mut AuthStore, profile_id: &str) -> bool {
+    if rejection_of(store, profile_id).is_some() {
+        return false;
+    }
+    store.usage_stats.get_mut(profile_id).is_some_and(|stats| stats.extra.shift_remove(FIELD).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{OAuth, Profile, Token};
+
+    const NOW: Millis = 1_767_225_600_000;
+
+    fn store(refresh: Option<&str>) -> AuthStore {
+        let mut store = AuthStore::default();
+        let oauth = OAuth { provider: "anthropic".into(), refresh: refresh.map(Secret::new), ..OAuth::default() };
+        store.profiles.insert("anthropic:a".into(), Profile::new(Credential::OAuth(oauth)));
+        store
+    }
+
+    #[test]
+    fn a_recorded_rejection_applies_to_the_refused_token_only() {
+        let mut s = store(Some("r-FAKE-1"));
+        assert!(record_rejection(&mut s, "anthropic:a", "invalid_grant", NOW));
+        assert!(!record_rejection(&mut s, "anthropic:a", "invalid_grant", NOW), "the same record twice is no change");
+        let r = rejection_of(&s, "anthropic:a").expect("applies");
+        assert_eq!((r.at, r.code.as_str()), (NOW as f64, "invalid_grant"));
+        let json = serde_json::to_string(&s.usage_stats["anthropic:a"].extra).unwrap();
+        assert!(!json.contains("r-FAKE-1"), "never the token: {json}");
+
+        // A new refresh token (refresh, sync, login) ends it, and the stale record can go.
+        if let Some(Profile { credential: Credential::OAuth(o), .. }) = s.profiles.get_mut("anthropic:a") {
+            o.refresh = Some(Secret::new("r-FAKE-2"));
+        }
+        assert_eq!(rejection_of(&s, "anthropic:a"), None);
+        assert!(forget_stale(&mut s, "anthropic:a"));
+        assert!(!s.usage_stats["anthropic:a"].extra.contains_key(FIELD));
+    }
+
+    #[test]
+    fn a_pasted_token_or_a_removed_profile_has_no_rejection() {
+        let mut s = store(Some("r-FAKE-1"));
+        record_rejection(&mut s, "anthropic:a", "invalid_grant", NOW);
+        let token = Token { provider: "anthropic".into(), token: Some(Secret::new("t")), ..Token::default() };
+        s.profiles.insert("anthropic:a".into(), Profile::new(Credential::Token(token)));
+        assert_eq!(rejection_of(&s, "anthropic:a"), None);
+        s.profiles.clear();
+        assert_eq!(rejection_of(&s, "anthropic:a"), None);
+        assert!(!record_rejection(&mut store(None), "anthropic:a", "invalid_grant", NOW), "nothing to refuse");
+    }
+
+    #[test]
+    fn the_fingerprint_is_short_stable_and_ignores_surrounding_space() {
+        let f = fingerprint(&Secret::new("r-FAKE-1"));
+        assert_eq!(f.len(), "sha256:".len() + 16);
+        assert_eq!(f, fingerprint(&Secret::new(" r-FAKE-1\n")));
+        assert_ne!(f, fingerprint(&Secret::new("r-FAKE-2")));
+    }
+}

@@ -403,6 +403,19 @@ impl Config {
         out
     }
 
+    /// Providers a request may go to: the models in use, then those of the
+    /// allow-list (`agents.defaults.models`), normalised and de-duplicated.
+    /// What `models status --check` judges.
+    pub fn providers_configured(&self) -> Vec<String> {
+        let mut out = self.providers_in_use();
+        for p in self.models.allowed.keys().filter_map(|k| parse_model_ref(k).map(|(p, _)| p)) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
     /// Every provider the config mentions: the models in use, the allow-list
     /// and custom providers.
     pub fn providers_mentioned(&self) -> Vec<String> {

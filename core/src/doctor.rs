@@ -38,13 +38,34 @@ pub struct Issue {
     /// window, and would otherwise keep doctor failing forever.
     pub needs_human: bool,
     pub hint: String,
+    /// [`crate::rejection::REASON_CODE`] for a login refused at refresh.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<&'static str>,
+    /// The status in words: `expired 2h ago`, `expiring (3h)`,
+    /// `expired: login rejected at refresh (invalid_grant) 3h ago`.
+    #[serde(skip)]
+    pub words: String,
 }
 
 impl Issue {
-    /// `- <id>: <status> (<rem>) — <hint>`, the "Model auth" note line.
+    /// `- <id>: <status in words> — <hint>`, the "Model auth" note line.
     pub fn line(&self) -> String {
-        let rem = self.remaining_ms.map(|r| format!(" ({})", format_remaining_short(Some(r)))).unwrap_or_default();
-        format!("- {}: {}{rem} — {}", crate::escape::escape_control(&self.profile_id), self.status.word(), self.hint)
+        format!("- {}: {} — {}", crate::escape::escape_control(&self.profile_id), self.words, self.hint)
+    }
+}
+
+/// An issue's status in words (see [`Issue::words`]).
+fn words_of(p: &ProfileHealth) -> String {
+    if let Some(r) = &p.rejection {
+        let ago = format_remaining_short(Some(r.ago_ms));
+        return format!("expired: login rejected at refresh ({}) {ago} ago", crate::escape::escape_control(&r.code));
+    }
+    match p.remaining_ms {
+        Some(r) if p.status == HealthStatus::Expired && r <= 0.0 => {
+            format!("expired {} ago", format_remaining_short(Some(-r)))
+        }
+        Some(r) => format!("{} ({})", p.status.word(), format_remaining_short(Some(r))),
+        None => p.status.word().to_string(),
     }
 }
 
@@ -62,8 +83,11 @@ impl DoctorPreview {
 /// The hint for a profile that needs re-authentication.
 pub fn hint_for(profile_id: &str) -> &'static str {
     match profile_id {
-        crate::sources::claude::PROFILE_ID => "Run `claude setup-token` on the gateway host.",
-        crate::sources::codex::PROFILE_ID => "Run `codex login` (or `clawdbot configure` → OpenAI Codex OAuth).",
+        crate::sources::claude::PROFILE_ID => {
+            "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run \
+             `claude setup-token` and then `clawdbot models auth setup-token` for a 1-year token."
+        }
+        crate::sources::codex::PROFILE_ID => "Run `codex login` on the gateway host.",
         _ => "Re-auth via `clawdbot configure` or `clawdbot onboard`.",
     }
 }
@@ -74,10 +98,11 @@ pub fn issue_of(p: &ProfileHealth, store: &AuthStore) -> Option<Issue> {
     {
         return None;
     }
-    let refreshable = matches!(
-        store.credential(&p.profile_id),
-        Some(Credential::OAuth(o)) if o.refresh.as_ref().is_some_and(|r| !r.is_blank())
-    );
+    let refreshable = p.rejection.is_none()
+        && matches!(
+            store.credential(&p.profile_id),
+            Some(Credential::OAuth(o)) if o.refresh.as_ref().is_some_and(|r| !r.is_blank())
+        );
     Some(Issue {
         profile_id: p.profile_id.clone(),
         status: p.status,
@@ -85,6 +110,8 @@ pub fn issue_of(p: &ProfileHealth, store: &AuthStore) -> Option<Issue> {
         refreshable,
         needs_human: !(refreshable && p.status == HealthStatus::Expiring),
         hint: hint_for(&p.profile_id).to_string(),
+        reason_code: p.reason_code,
+        words: words_of(p),
     })
 }
 
@@ -135,14 +162,53 @@ mod tests {
     }
 
     #[test]
-    fn an_expiring_refreshable_login_needs_no_human() {
+    fn a_login_that_renews_itself_is_no_issue_at_all() {
         let eight_hours = NOW + 8 * 3_600_000;
         let p = plan_for(&format!(
-            r#"{{"anthropic:a":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{eight_hours}}}}}"#
+            r#"{{"anthropic:a":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{eight_hours}}},
+                "anthropic:b":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{}}}}}"#,
+            NOW - 1
         ));
-        assert_eq!(p.issues.len(), 1);
-        assert!(p.issues[0].refreshable && !p.issues[0].needs_human);
+        assert_eq!(p.issues, [], "an 8 h token, or an expired one, is refreshed on use");
         assert!(!p.needs_human());
+    }
+
+    #[test]
+    fn a_login_refused_at_refresh_needs_a_human_and_says_why_and_when() {
+        let mut w = MapWorld::default();
+        let expires = NOW + 3 * 3_600_000;
+        let store = format!(
+            r#"{{"version":1,"profiles":{{"anthropic:claude-cli":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r-FAKE","expires":{expires}}}}}}}"#
+        );
+        let mut parsed = crate::store::parse_store(store.as_bytes(), "s").unwrap().0;
+        crate::rejection::record_rejection(&mut parsed, "anthropic:claude-cli", "invalid_grant", NOW - 3 * 3_600_000);
+        let text = crate::store::write_store(&parsed).unwrap();
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(text));
+        let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
+        let p = preview(&loaded, &crate::report::build(&loaded, &Default::default()));
+        assert_eq!(p.issues.len(), 1);
+        let issue = &p.issues[0];
+        assert!(issue.needs_human && !issue.refreshable);
+        assert_eq!(issue.reason_code, Some("refresh_rejected"));
+        assert_eq!(
+            issue.line(),
+            "- anthropic:claude-cli: expired: login rejected at refresh (invalid_grant) 3h ago — Log in again in \
+             Claude Code on the gateway host (run `claude`, then `/login`), or run `claude setup-token` and then \
+             `clawdbot models auth setup-token` for a 1-year token."
+        );
+        assert!(p.needs_human());
+    }
+
+    #[test]
+    fn an_expired_credential_reads_how_long_ago() {
+        let p = plan_for(&format!(
+            r#"{{"openai-codex:codex-cli":{{"type":"oauth","provider":"openai-codex","access":"x","expires":{}}}}}"#,
+            NOW - 2 * 3_600_000
+        ));
+        assert_eq!(
+            p.issues[0].line(),
+            "- openai-codex:codex-cli: expired 2h ago — Run `codex login` on the gateway host."
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Keys from the environment and the config (spec §2.6, A29-A33).
 
 use crate::config::Config;
+use crate::dotenv::Applied;
 use crate::paths::Env;
 use crate::provider::normalize;
 use crate::secret::Secret;
@@ -69,15 +70,35 @@ impl FoundKey {
 /// The env key of a provider: the first variable set (trimmed, non-empty).
 /// `shell_applied` lists variables the shell-env fallback imported.
 pub fn env_key(provider: &str, env: &Env, shell_applied: &[String], gcloud_adc: bool) -> Option<FoundKey> {
+    env_key_from(provider, env, shell_applied, &Applied::default(), gcloud_adc)
+}
+
+/// [`env_key`], naming the `.env` file a variable came from:
+/// `env: ANTHROPIC_API_KEY (~/.clawdbot/.env)`.
+pub fn env_key_from(
+    provider: &str,
+    env: &Env,
+    shell_applied: &[String],
+    dotenv: &Applied,
+    gcloud_adc: bool,
+) -> Option<FoundKey> {
     if normalize(provider) == "google-vertex" {
         return gcloud_adc.then(|| FoundKey { value: Secret::new("<authenticated>"), source: "gcloud adc".into() });
     }
     env_vars_for(provider).iter().find_map(|var| {
         let value = env.get(var)?;
-        let origin = if shell_applied.iter().any(|a| a == var) { "shell env" } else { "env" };
-        Some(FoundKey { value: Secret::new(value), source: format!("{origin}: {var}") })
+        let source = match dotenv.origin(var) {
+            _ if shell_applied.iter().any(|a| a == var) => format!("shell env: {var}"),
+            Some(file) => format!("env: {var} ({file})"),
+            None => format!("env: {var}"),
+        };
+        Some(FoundKey { value: Secret::new(value), source })
     })
 }
+
+/// Claude Code's own headless variable. The gateway does not read it, so a
+/// host that has it set and no Anthropic credential is told how to store it.
+pub const CLAUDE_CODE_OAUTH_TOKEN: &str = "CLAUDE_CODE_OAUTH_TOKEN";
 
 /// `models.providers.<provider>.apiKey` of the config (normalised lookup).
 pub fn config_key(provider: &str, config: &Config) -> Option<Secret> {

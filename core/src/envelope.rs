@@ -1,7 +1,7 @@
 //! One JSON request/response over the whole core, for every non-native host
 //! (the browser panel, the sandboxed module, tests).
 //!
-//! Request: `{"op", "now", "warnAfterMs"?, "env"?, "home": {path: text | JSON}}`
+//! Request: `{"op", "now", "warnAfterMs"?, "strict"?, "env"?, "home": {path: text | JSON}}`
 //! with paths relative to HOME. The envelope's HOME is `~`, so every path in
 //! the response reads `~/.clawdbot/...`. Errors come back as `{"error": ...}`;
 //! nothing here panics on any input.
@@ -43,7 +43,8 @@ fn respond(req: &Value) -> Result<Value, String> {
     let world = world_of(req.get("home"))?;
     let agent = req.get("agent").and_then(Value::as_str);
     let loaded = load(&world, &env, now, agent);
-    let options = ReportOptions { warn_after_ms, ..ReportOptions::default() };
+    let strict = req.get("strict").and_then(Value::as_bool).unwrap_or(false);
+    let options = ReportOptions { warn_after_ms, strict, ..ReportOptions::default() };
     let report = report::build(&loaded, &options);
     let mut out = base_response(&loaded, &report);
     match op {

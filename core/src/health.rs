@@ -1,7 +1,19 @@
 //! Is each credential ok, expiring, expired, or missing its expiry?
 //! (spec §2.10, A49, A50)
+//!
+//! Two departures from the reference (issue 12, docs/reference.md):
+//! - a login that renews itself (OAuth with a refresh token, of a provider
+//!   with a known refresh flow) is `ok` whatever its access token's expiry:
+//!   an 8-hour Claude Code token is otherwise "expiring" all day long, and
+//!   an alert that always fires is ignored. The warn window applies to what
+//!   cannot renew itself. [`HealthRules::strict`] keeps the reference's rule.
+//! - a login whose refresh the provider refused for good
+//!   ([`crate::rejection`]) is `expired`, with a reason, whatever its
+//!   access token says.
 
 use crate::config::Config;
+use crate::refresh::RefreshProvider;
+use crate::rejection::{self, RefreshRejection};
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
 use crate::time::{Millis, ser_opt_ms};
 use serde::Serialize;
@@ -80,6 +92,52 @@ pub struct ProfileHealth {
     pub remaining_ms: Option<f64>,
     pub source: ProfileSource,
     pub label: String,
+    /// It renews itself on use: OAuth with a refresh token, of a provider
+    /// Clawdbot can refresh, not refused by it.
+    pub refreshable: bool,
+    /// Why it is `expired` although its expiry may say otherwise:
+    /// [`rejection::REASON_CODE`] for a login refused at refresh.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<&'static str>,
+    /// The refusal behind [`ProfileHealth::reason_code`]: when, and the
+    /// provider's error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<Rejection>,
+}
+
+/// A refused refresh as the report shows it (no fingerprint: it is of no
+/// use to a reader).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rejection {
+    pub code: String,
+    #[serde(serialize_with = "crate::time::ser_ms")]
+    pub at: f64,
+    /// How long ago, at the report's `now` (for "3h ago").
+    #[serde(skip)]
+    pub ago_ms: f64,
+}
+
+impl Rejection {
+    fn at(r: RefreshRejection, now: Millis) -> Self {
+        Rejection { ago_ms: now as f64 - r.at, code: r.code, at: r.at }
+    }
+}
+
+/// What the classification depends on besides the credential and `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthRules {
+    /// How soon an expiry that cannot renew itself counts as "expiring".
+    pub warn_after_ms: i64,
+    /// The reference's rule: an access token's expiry counts even when the
+    /// login would refresh it (`models status --strict`).
+    pub strict: bool,
+}
+
+impl Default for HealthRules {
+    fn default() -> Self {
+        HealthRules { warn_after_ms: DEFAULT_WARN_AFTER_MS, strict: false }
+    }
 }
 
 fn ser_type<S: serde::Serializer>(t: &CredentialType, s: S) -> Result<S::Ok, S::Error> {
@@ -159,11 +217,34 @@ pub fn display_label(config: &Config, profile_id: &str, profile: Option<&Profile
     }
 }
 
-/// Classifies one profile at `now`.
+/// Classifies one profile at `now` by the default rules, as if nothing had
+/// been refused ([`judge`] reads the store's record).
 pub fn profile_health(config: &Config, id: &str, profile: &Profile, now: Millis, warn_after_ms: i64) -> ProfileHealth {
+    judge(config, id, profile, None, now, HealthRules { warn_after_ms, strict: false })
+}
+
+/// Whether a credential renews itself on use: OAuth with a refresh token,
+/// of a provider with a known refresh flow.
+pub fn renews_itself(credential: &Credential) -> bool {
+    matches!(credential, Credential::OAuth(o)
+        if o.refresh.as_ref().is_some_and(|r| !r.is_blank()) && RefreshProvider::from_id(&o.provider).is_some())
+}
+
+/// Classifies one profile at `now`; `rejected` is the refusal that still
+/// applies to it ([`rejection::rejection_of`]).
+pub fn judge(
+    config: &Config,
+    id: &str,
+    profile: &Profile,
+    rejected: Option<RefreshRejection>,
+    now: Millis,
+    rules: HealthRules,
+) -> ProfileHealth {
     let c = &profile.credential;
     let expires = c.expires().map(|e| e.ms());
-    let (status, expires_at, remaining_ms) = match c {
+    let refreshable = rejected.is_none() && renews_itself(c);
+    let warn_after_ms = rules.warn_after_ms;
+    let (mut status, expires_at, remaining_ms) = match c {
         Credential::ApiKey(_) => (HealthStatus::Static, None, None),
         Credential::Token(_) if !expires.is_some_and(|e| e.is_finite() && e > 0.0) => {
             (HealthStatus::Static, None, None)
@@ -183,6 +264,12 @@ pub fn profile_health(config: &Config, id: &str, profile: &Profile, now: Millis,
             }
         },
     };
+    if refreshable && !rules.strict {
+        status = HealthStatus::Ok;
+    }
+    if rejected.is_some() {
+        status = HealthStatus::Expired;
+    }
     ProfileHealth {
         profile_id: id.to_string(),
         provider: c.provider().to_string(),
@@ -192,10 +279,14 @@ pub fn profile_health(config: &Config, id: &str, profile: &Profile, now: Millis,
         remaining_ms,
         source: ProfileSource::of(id),
         label: display_label(config, id, Some(profile)),
+        refreshable,
+        reason_code: rejected.as_ref().map(|_| rejection::REASON_CODE),
+        rejection: rejected.map(|r| Rejection::at(r, now)),
     }
 }
 
-/// Health of every profile and of each listed provider (§2.10).
+/// Health of every profile and of each listed provider (§2.10), by the
+/// default rules.
 pub fn summarize(
     config: &Config,
     store: &AuthStore,
@@ -203,12 +294,24 @@ pub fn summarize(
     now: Millis,
     warn_after_ms: i64,
 ) -> HealthSummary {
+    summarize_with(config, store, providers, now, HealthRules { warn_after_ms, strict: false })
+}
+
+/// [`summarize`] by the given rules.
+pub fn summarize_with(
+    config: &Config,
+    store: &AuthStore,
+    providers: &[String],
+    now: Millis,
+    rules: HealthRules,
+) -> HealthSummary {
+    let warn_after_ms = rules.warn_after_ms;
     let wanted: std::collections::HashSet<&str> = providers.iter().map(String::as_str).collect();
     let mut profiles: Vec<ProfileHealth> = store
         .profiles
         .iter()
         .filter(|(_, p)| wanted.contains(p.credential.provider()))
-        .map(|(id, p)| profile_health(config, id, p, now, warn_after_ms))
+        .map(|(id, p)| judge(config, id, p, rejection::rejection_of(store, id), now, rules))
         .collect();
     profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));
     let mut names: Vec<&String> = providers.iter().collect();
@@ -293,14 +396,76 @@ mod tests {
 
     const NOW: Millis = 1767225600000;
 
+    /// An OAuth login that cannot renew itself (no refresh token): the
+    /// expiry rules apply to it as they do to a token.
     fn oauth(exp: Option<i64>) -> Profile {
         Profile::new(Credential::OAuth(OAuth {
             provider: "anthropic".into(),
             access: Some(Secret::new("a")),
-            refresh: Some(Secret::new("r")),
             expires: exp.map(Expiry::from_millis),
             ..OAuth::default()
         }))
+    }
+
+    /// A login that renews itself: a refresh token, for `provider`.
+    fn renewing(provider: &str, exp: Option<i64>) -> Profile {
+        Profile::new(Credential::OAuth(OAuth {
+            provider: provider.into(),
+            access: Some(Secret::new("a")),
+            refresh: Some(Secret::new("r-FAKE")),
+            expires: exp.map(Expiry::from_millis),
+            ..OAuth::default()
+        }))
+    }
+
+    fn rules(strict: bool) -> HealthRules {
+        HealthRules { warn_after_ms: DEFAULT_WARN_AFTER_MS, strict }
+    }
+
+    #[test]
+    fn a_login_that_renews_itself_is_ok_whatever_its_access_token_says() {
+        for exp in [Some(NOW + 3 * HOUR), Some(NOW - 2 * HOUR), None] {
+            let h = judge(&Config::default(), "anthropic:a", &renewing("anthropic", exp), None, NOW, rules(false));
+            assert_eq!((h.status, h.refreshable), (HealthStatus::Ok, true), "expires {exp:?}");
+            assert_eq!(h.expires_at, exp.map(|e| e as f64), "the expiry is still reported");
+            let json = serde_json::to_value(&h).unwrap();
+            assert_eq!(json["refreshable"], true);
+            assert!(json.get("reasonCode").is_none());
+        }
+    }
+
+    #[test]
+    fn strict_keeps_the_references_rule_for_renewing_logins() {
+        let soon = renewing("anthropic", Some(NOW + 3 * HOUR));
+        let h = judge(&Config::default(), "anthropic:a", &soon, None, NOW, rules(true));
+        assert_eq!((h.status, h.refreshable), (HealthStatus::Expiring, true));
+        let old = renewing("anthropic", Some(NOW - HOUR));
+        assert_eq!(judge(&Config::default(), "a", &old, None, NOW, rules(true)).status, HealthStatus::Expired);
+    }
+
+    #[test]
+    fn a_refresh_token_without_a_known_flow_does_not_renew_anything() {
+        let h = judge(&Config::default(), "acme:a", &renewing("acme", Some(NOW + 3 * HOUR)), None, NOW, rules(false));
+        assert_eq!((h.status, h.refreshable), (HealthStatus::Expiring, false));
+    }
+
+    #[test]
+    fn a_login_refused_at_refresh_is_expired_with_its_reason_even_when_its_token_is_fresh() {
+        let mut store = AuthStore::default();
+        store.profiles.insert("anthropic:a".into(), renewing("anthropic", Some(NOW + 3 * HOUR)));
+        crate::rejection::record_rejection(&mut store, "anthropic:a", "invalid_grant", NOW - 3 * HOUR);
+        for strict in [false, true] {
+            let s = summarize_with(&Config::default(), &store, &["anthropic".into()], NOW, rules(strict));
+            let h = &s.profiles[0];
+            assert_eq!(
+                (h.status, h.refreshable, h.reason_code),
+                (HealthStatus::Expired, false, Some("refresh_rejected"))
+            );
+            let json = serde_json::to_value(h).unwrap();
+            assert_eq!(json["reasonCode"], "refresh_rejected");
+            assert_eq!(json["rejection"]["code"], "invalid_grant");
+            assert_eq!(s.providers[0].status, HealthStatus::Expired);
+        }
     }
 
     fn status(p: &Profile) -> HealthStatus {

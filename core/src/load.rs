@@ -9,6 +9,7 @@
 
 use crate::config::{ConfigRead, parse_config};
 use crate::diag::{Diagnostic, Severity};
+use crate::dotenv::{self, Applied};
 use crate::paths::{self, Env, Locations};
 use crate::sources::claude::{self, ClaudeRead};
 use crate::sources::codex::{self, CodexRead};
@@ -46,6 +47,8 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// Google ADC credentials and project/location are all present.
     pub gcloud_adc: bool,
+    /// The variables `./.env` and `<stateDir>/.env` added to [`Loaded::env`].
+    pub dotenv: Applied,
 }
 
 impl Loaded {
@@ -62,6 +65,9 @@ impl Loaded {
 
 /// Loads the agent's credentials from the host's world.
 pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> Loaded {
+    let mut dotenv_diagnostics = Vec::new();
+    let (env, dotenv) = with_dotenv(world, env, &mut dotenv_diagnostics);
+    let env = &env;
     let config_path = paths::config_path(env);
     let show = |p: &str| env.shorten(p);
     let config = match world.read(&config_path) {
@@ -78,7 +84,8 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         },
     };
     let locations = paths::locate(env, &config.config, agent);
-    let mut diagnostics = config.diagnostics.clone();
+    let mut diagnostics = dotenv_diagnostics;
+    diagnostics.extend(config.diagnostics.iter().cloned());
     let store_path = locations.store();
     let mut changes = Vec::new();
     let mut remove_after_write = Vec::new();
@@ -90,14 +97,17 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
                 (store, StoreState::Found)
             }
             Err(e) => {
-                let mut d = e.in_file(&show(&store_path), Severity::Error);
+                let mut d = e.in_file(&show(&store_path), Severity::Error).with_hint(STORE_HINT);
                 d.message.push_str("; the file was left as it is");
                 diagnostics.push(d);
                 (AuthStore::default(), StoreState::Unreadable)
             }
         },
         FileRead::Unreadable(reason) => {
-            diagnostics.push(Diagnostic::new(Severity::Error, show(&store_path), format!("cannot be read: {reason}")));
+            diagnostics.push(
+                Diagnostic::new(Severity::Error, show(&store_path), format!("cannot be read: {reason}"))
+                    .with_hint(STORE_HINT),
+            );
             (AuthStore::default(), StoreState::Unreadable)
         }
         FileRead::Absent => (AuthStore::default(), StoreState::Missing),
@@ -134,6 +144,37 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         remove_after_write,
         diagnostics,
         gcloud_adc,
+        dotenv,
+    }
+}
+
+/// `env` with what `./.env` and then `<stateDir>/.env` add, as the gateway
+/// loads them at start (never overriding a variable already set). The
+/// state folder is the one the first file may have moved.
+fn with_dotenv(world: &dyn World, env: &Env, diagnostics: &mut Vec<Diagnostic>) -> (Env, Applied) {
+    let mut env = env.clone();
+    let mut applied = Applied::default();
+    let in_cwd = env.cwd.as_deref().map(|cwd| paths::join(cwd, ".env"));
+    if let Some(path) = &in_cwd {
+        read_dotenv(world, path, &mut env, &mut applied, diagnostics);
+    }
+    let in_state_dir = paths::join(&paths::state_dir(&env), ".env");
+    if in_cwd.as_ref() != Some(&in_state_dir) {
+        read_dotenv(world, &in_state_dir, &mut env, &mut applied, diagnostics);
+    }
+    (env, applied)
+}
+
+fn read_dotenv(world: &dyn World, path: &str, env: &mut Env, applied: &mut Applied, diagnostics: &mut Vec<Diagnostic>) {
+    let shown = env.shorten(path);
+    match world.read(path) {
+        FileRead::Present { bytes, .. } => {
+            let file = dotenv::parse(&bytes, &shown);
+            diagnostics.extend(file.diagnostics.iter().cloned());
+            dotenv::apply(env, &file, &shown, applied);
+        }
+        FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, path, &reason)),
+        FileRead::Absent => {}
     }
 }
 
@@ -187,6 +228,15 @@ fn migrate_legacy(
     }
 }
 
+/// What to do about a store that cannot be read.
+const STORE_HINT: &str = "Fix the file (or move it away to start over); Clawdbot never writes over it.";
+/// What to do about a Claude Code login that was ignored.
+const CLAUDE_HINT: &str = "Log in again in Claude Code (run `claude`, then `/login`).";
+/// What to do about a Codex CLI login that was ignored.
+const CODEX_HINT: &str = "Run `codex login` again.";
+/// How messages name Claude Code's Keychain secret.
+const KEYCHAIN_ITEM: &str = "Claude Code keychain item";
+
 /// Logins of Claude Code (Keychain first, then its file) and Codex CLI.
 pub fn external_logins(
     world: &dyn World,
@@ -197,19 +247,26 @@ pub fn external_logins(
 ) -> Vec<ExternalLogin> {
     let mut found = Vec::new();
     let mut claude_login = None;
-    if let Some(FileRead::Present { bytes, .. }) = world.claude_keychain() {
-        let text = claude::decode_keychain_output(&String::from_utf8_lossy(&bytes));
-        match claude::read(text.as_bytes(), "Claude Code keychain item") {
-            ClaudeRead::Login(l) => claude_login = Some(l),
-            ClaudeRead::Broken(d) | ClaudeRead::NoLogin(d) => diagnostics.push(d),
+    match world.claude_keychain() {
+        Some(FileRead::Present { bytes, .. }) => {
+            let text = claude::decode_keychain_output(&String::from_utf8_lossy(&bytes));
+            match claude::read(text.as_bytes(), KEYCHAIN_ITEM) {
+                ClaudeRead::Login(l) => claude_login = Some(l),
+                ClaudeRead::Broken(d) | ClaudeRead::NoLogin(d) => diagnostics.push(d.with_hint(CLAUDE_HINT)),
+            }
         }
+        Some(FileRead::Unreadable(reason)) => diagnostics.push(
+            Diagnostic::new(Severity::Warning, KEYCHAIN_ITEM, format!("cannot be read: {reason}"))
+                .with_hint("Allow access when macOS asks, or unlock the login keychain, and run the command again."),
+        ),
+        Some(FileRead::Absent) | None => {}
     }
     if claude_login.is_none() {
         let path = locations.claude_credentials();
         match world.read(&path) {
             FileRead::Present { bytes, .. } => match claude::read(&bytes, &env.shorten(&path)) {
                 ClaudeRead::Login(l) => claude_login = Some(l),
-                ClaudeRead::Broken(d) | ClaudeRead::NoLogin(d) => diagnostics.push(d),
+                ClaudeRead::Broken(d) | ClaudeRead::NoLogin(d) => diagnostics.push(d.with_hint(CLAUDE_HINT)),
             },
             FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
             FileRead::Absent => {}
@@ -223,7 +280,7 @@ pub fn external_logins(
                 diagnostics.extend(diags);
                 found.push(l);
             }
-            CodexRead::Broken(d) | CodexRead::NoLogin(d) => diagnostics.push(d),
+            CodexRead::Broken(d) | CodexRead::NoLogin(d) => diagnostics.push(d.with_hint(CODEX_HINT)),
         },
         FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
         FileRead::Absent => {}

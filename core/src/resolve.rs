@@ -3,7 +3,7 @@
 //! Decides only; a refresh needed on the way is reported as
 //! [`ResolveError::NeedsRefresh`] for the host to perform.
 
-use crate::env_auth::{config_key, env_key};
+use crate::env_auth::{config_key, env_key_from};
 use crate::load::Loaded;
 use crate::order::{is_mode_compatible, resolve_order};
 use crate::provider::normalize;
@@ -109,7 +109,7 @@ pub fn resolve_key(loaded: &Loaded, provider: &str, profile: Option<&str>) -> Re
             _ => {}
         }
     }
-    if let Some(found) = env_key(provider, &loaded.env, &[], loaded.gcloud_adc) {
+    if let Some(found) = env_key_from(provider, &loaded.env, &[], &loaded.dotenv, loaded.gcloud_adc) {
         return Ok(ResolvedKey { key: found.value, source: found.source, profile_id: None });
     }
     if let Some(key) = config_key(provider, &loaded.config.config) {

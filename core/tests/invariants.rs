@@ -174,11 +174,11 @@ proptest! {
     }
 
     #[test]
-    fn check_code_is_the_worst_status_that_counts(s in store()) {
+    fn strict_check_code_is_the_worst_status_that_counts(s in store()) {
         let mut world = MapWorld::default();
         world.files.insert(STORE.into(), FileRead::text(write_store(&s).unwrap()));
         let loaded = load(&world, &Env::new("/h"), NOW, None);
-        let r = report::build(&loaded, &ReportOptions::default());
+        let r = report::build(&loaded, &ReportOptions { strict: true, ..ReportOptions::default() });
         let code = report::check_code(&r, &loaded);
         let timed: Vec<HealthStatus> = r.auth.oauth.profiles.iter()
             .filter(|p| p.kind != clawdbot_auth_core::store::CredentialType::ApiKey)
@@ -191,6 +191,32 @@ proptest! {
             CheckCode::Ok
         };
         prop_assert_eq!(code, want);
+    }
+
+    /// The in-use rule forgives problems nothing would meet: it alarms where
+    /// the reference's rule would not only for a provider a request could
+    /// not try at all (with a config that names no extra models).
+    #[test]
+    fn the_in_use_check_is_never_worse_than_the_strict_one(s in store()) {
+        let mut world = MapWorld::default();
+        world.files.insert(STORE.into(), FileRead::text(write_store(&s).unwrap()));
+        let loaded = load(&world, &Env::new("/h"), NOW, None);
+        let rank = |c: CheckCode| match c {
+            CheckCode::Ok => 0,
+            CheckCode::Expiring => 1,
+            CheckCode::Action => 2,
+        };
+        let check = report::build(&loaded, &ReportOptions::default()).auth.check;
+        let strict = report::build(&loaded, &ReportOptions { strict: true, ..ReportOptions::default() }).auth.check.code;
+        // The one thing it counts that the reference does not: a provider
+        // whose stored profiles a request could not even try (a key-less
+        // api_key profile, a spent token).
+        let untriable = check.in_use.iter().any(|v| {
+            v.status == report::Verdict::Failing
+                && clawdbot_auth_core::order::resolve_order(&loaded.config.config, &loaded.store, &v.provider, None, NOW)
+                    .is_empty()
+        });
+        prop_assert!(rank(check.code) <= rank(strict) || untriable, "{:?} > {:?}", check.code, strict);
     }
 
     #[test]

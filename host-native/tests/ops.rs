@@ -30,11 +30,11 @@ fn home_with_store(store: &str) -> tempfile::TempDir {
 fn prometheus_output_is_well_formed_and_carries_the_check_code() {
     let home = home_with_store(
         r#"{"version":1,"profiles":{
-            "anthropic:me":{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r","expires":1767229200000},
+            "anthropic:me":{"type":"oauth","provider":"anthropic","access":"FAKE-a","expires":1767229200000},
             "openai:k":{"type":"api_key","provider":"openai","key":"sk-FAKEFAKEFAKEFAKEFAKE"}}}"#,
     );
     let out = clawdbot(home.path(), &["models", "status", "--check", "--format", "prometheus"]);
-    assert_eq!(out.status.code(), Some(2), "expiring within 24 h");
+    assert_eq!(out.status.code(), Some(2), "expiring within 24 h, and no refresh token to renew it");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("clawdbot_auth_check{agent=\"main\"} 2"), "{text}");
     assert!(text.contains(
@@ -263,7 +263,7 @@ fn prometheus_tells_an_unreadable_store_from_an_expired_login() {
     );
 
     let expired = home_with_store(
-        r#"{"version":1,"profiles":{"anthropic:me":{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r","expires":1000}}}"#,
+        r#"{"version":1,"profiles":{"anthropic:me":{"type":"oauth","provider":"anthropic","access":"FAKE-a","expires":1000}}}"#,
     );
     let out = clawdbot(expired.path(), &["models", "status", "--check", "--format", "prometheus"]);
     assert_eq!(out.status.code(), Some(1));
@@ -274,8 +274,9 @@ fn prometheus_tells_an_unreadable_store_from_an_expired_login() {
 }
 
 /// What docs/auth-monitoring.md ("What --check counts") says about a
-/// credential without an expiry: a token without one never expires (0),
-/// an OAuth login without one cannot be judged (1).
+/// credential without an expiry: a token without one never expires (0), a
+/// login with a refresh token renews itself (0), an OAuth login without
+/// either cannot be judged (1).
 #[test]
 fn check_on_credentials_without_an_expiry_is_what_the_docs_say() {
     let cases = [
@@ -283,13 +284,14 @@ fn check_on_credentials_without_an_expiry_is_what_the_docs_say() {
         (r#"{"type":"token","provider":"anthropic","token":"sk-ant-FAKE","expires":0}"#, 0, "a token with expires 0"),
         (
             r#"{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r"}"#,
-            1,
-            "a login without expires",
+            0,
+            "a login without expires that renews itself",
         ),
+        (r#"{"type":"oauth","provider":"anthropic","access":"FAKE-a"}"#, 1, "a login without expires or refresh token"),
         (
-            r#"{"type":"oauth","provider":"anthropic","access":"FAKE-a","refresh":"FAKE-r","expires":0}"#,
+            r#"{"type":"oauth","provider":"anthropic","access":"FAKE-a","expires":0}"#,
             1,
-            "a login with expires 0",
+            "a login with expires 0 and no refresh token",
         ),
     ];
     for (profile, code, what) in cases {

@@ -35,6 +35,7 @@ function statusRequest(vector) {
   }
   const request = { op: 'status', now: vector.now, env: vector.env ?? {}, home };
   if (vector.warnAfterMs !== undefined) request.warnAfterMs = vector.warnAfterMs;
+  if (vector.strict !== undefined) request.strict = vector.strict;
   return request;
 }
 

@@ -26,6 +26,11 @@ impl Vector {
         self.case["warnAfterMs"].as_i64().unwrap_or(86_400_000)
     }
 
+    /// `"strict": true`: the case is judged by `--strict` (the reference's rule).
+    pub fn strict(&self) -> bool {
+        self.case["strict"].as_bool().unwrap_or(false)
+    }
+
     pub fn expect(&self) -> &Value {
         &self.case["expect"]
     }
@@ -52,7 +57,11 @@ impl Vector {
     /// The envelope request for this case.
     pub fn request(&self) -> Value {
         let home: Map<String, Value> = self.home_files().into_iter().map(|(p, t)| (p, Value::from(t))).collect();
-        json!({ "op": "status", "now": self.now(), "warnAfterMs": self.warn_after_ms(), "env": self.env(), "home": home })
+        let mut request = json!({ "op": "status", "now": self.now(), "warnAfterMs": self.warn_after_ms(), "env": self.env(), "home": home });
+        if self.strict() {
+            request["strict"] = Value::Bool(true);
+        }
+        request
     }
 }
 
@@ -247,6 +256,13 @@ pub fn check(vector: &Vector, out: &Outcome) -> Vec<String> {
         }
         if out.store_unchanged == Some(false) {
             mismatch("storeUnchanged: the store's bytes changed".into());
+        }
+    }
+    if let Some(Value::Object(want)) = expect.get("reportAt") {
+        for (pointer, v) in want {
+            if !json_eq(out.report.pointer(pointer), v) {
+                mismatch(format!("reportAt {pointer}: want {v}, got {:?}", out.report.pointer(pointer)));
+            }
         }
     }
     if let Some(text) = expect.get("diagnosticMentions").and_then(Value::as_str)

@@ -49,8 +49,10 @@ fn check_beside_healthy(case: &str) -> Option<i32> {
         // A config that cannot be parsed needs a human; a wrong field is ignored.
         "config--json5-syntax-error" => 1,
         "config--model-wrong-type" => 0,
-        // An oauth profile whose expiry is not a usable number is "missing" (§3.2: 1).
-        "store--expires-negative" | "store--expires-string" | "store--expires-huge" => 1,
+        // An oauth profile whose expiry is not a usable number was "missing"
+        // (§3.2: 1); these have a refresh token, so they renew themselves
+        // (issue 12), and Claude Code's healthy login serves anthropic anyway.
+        "store--expires-negative" | "store--expires-string" | "store--expires-huge" => 0,
         c if READABLE_STORES.contains(&c) => 0,
         // An unreadable store needs a human.
         _ => 1,

@@ -8,12 +8,16 @@ mod text;
 pub use prometheus::render_prometheus;
 pub use text::{TextStyle, render_text};
 
+mod verdict;
+
+pub use verdict::{CheckSection, ProviderVerdict, Verdict};
+
 use crate::config::Config;
-use crate::env_auth::{ENV_PROBE_PROVIDERS, FoundKey, config_key, env_key};
-use crate::health::{self, HealthStatus, HealthSummary, collate};
+use crate::env_auth::{ENV_PROBE_PROVIDERS, FoundKey, config_key, env_key_from};
+use crate::health::{self, HealthRules, HealthSummary, collate};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
-use crate::store::{AuthStore, Credential, CredentialType};
+use crate::store::{AuthStore, Credential};
 use crate::usage::{Unusable, UnusableKind, unusable_profiles};
 use serde::Serialize;
 
@@ -64,6 +68,33 @@ pub struct AuthSection {
     pub providers: Vec<ProviderAuth>,
     pub unusable_profiles: Vec<Unusable>,
     pub oauth: HealthSummary,
+    /// What `--check` judged, provider by provider, and the problems that
+    /// did not count.
+    pub check: CheckSection,
+    /// Every problem the load found, for machines (the text output has them
+    /// on stderr).
+    pub diagnostics: Vec<DiagnosticShown>,
+}
+
+/// One load diagnostic in `--json`: `{severity, path, message, hint}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiagnosticShown {
+    pub severity: crate::diag::Severity,
+    /// The file, as messages show it.
+    pub path: String,
+    /// What is wrong, with the field first when it is one field's problem.
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl From<&crate::diag::Diagnostic> for DiagnosticShown {
+    fn from(d: &crate::diag::Diagnostic) -> Self {
+        let message = match &d.field {
+            Some(field) => format!("{field}: {}", d.message),
+            None => d.message.clone(),
+        };
+        DiagnosticShown { severity: d.severity, path: d.file.clone(), message, hint: d.hint.clone() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -114,11 +145,20 @@ pub struct ReportOptions {
     pub warn_after_ms: i64,
     /// Variables the shell-env fallback imported, when it ran.
     pub shell_applied: Vec<String>,
+    /// `--strict`: the reference's `--check` (every stored profile counts,
+    /// and an access token's expiry counts even when it would be refreshed).
+    pub strict: bool,
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        ReportOptions { warn_after_ms: health::DEFAULT_WARN_AFTER_MS, shell_applied: Vec::new() }
+        ReportOptions { warn_after_ms: health::DEFAULT_WARN_AFTER_MS, shell_applied: Vec::new(), strict: false }
+    }
+}
+
+impl ReportOptions {
+    fn rules(&self) -> HealthRules {
+        HealthRules { warn_after_ms: self.warn_after_ms, strict: self.strict }
     }
 }
 
@@ -158,7 +198,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         add(&p);
     }
     for p in ENV_PROBE_PROVIDERS {
-        if env_key(p, env, &options.shell_applied, loaded.gcloud_adc).is_some() {
+        if env_key_from(p, env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc).is_some() {
             add(p);
         }
     }
@@ -170,7 +210,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     let mut provider_auth = Vec::new();
     let mut with_oauth = Vec::new();
     for provider in &providers {
-        let env_found = env_key(provider, env, &options.shell_applied, loaded.gcloud_adc);
+        let env_found = env_key_from(provider, env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc);
         let cfg_found = config_key(provider, cfg);
         let counts = profile_counts(cfg, store, provider, &unusable_by_id);
         let n_oauth = counts.oauth + counts.token + usize::from(env_found.as_ref().is_some_and(FoundKey::is_oauth));
@@ -209,6 +249,8 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         cfg.providers_in_use().into_iter().filter(|p| !provider_auth.iter().any(|a| &a.provider == p)).collect();
 
     let raw_default = cfg.models.primary.clone().unwrap_or_else(|| cfg.resolved_default());
+    let oauth = health::summarize_with(cfg, store, &providers, now, options.rules());
+    let check = verdict::judge(loaded, &oauth, &missing_in_use, options);
     StatusReport {
         config_path: loaded.locations.config.clone(),
         agent_dir: loaded.locations.agent_dir.clone(),
@@ -230,7 +272,9 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             missing_providers_in_use: missing_in_use,
             providers: provider_auth,
             unusable_profiles: unusable,
-            oauth: health::summarize(cfg, store, &providers, now, options.warn_after_ms),
+            oauth,
+            check,
+            diagnostics: loaded.diagnostics.iter().map(DiagnosticShown::from).collect(),
         },
     }
 }
@@ -287,15 +331,8 @@ fn profile_counts(
     counts
 }
 
-/// The `--check` code for a report and the load behind it.
-pub fn check_code(report: &StatusReport, loaded: &Loaded) -> CheckCode {
-    let timed: Vec<HealthStatus> =
-        report.auth.oauth.profiles.iter().filter(|p| p.kind != CredentialType::ApiKey).map(|p| p.status).collect();
-    if loaded.has_errors() || !report.auth.missing_providers_in_use.is_empty() || timed.iter().any(|s| s.is_bad()) {
-        CheckCode::Action
-    } else if timed.contains(&HealthStatus::Expiring) {
-        CheckCode::Expiring
-    } else {
-        CheckCode::Ok
-    }
+/// The `--check` code for a report and the load behind it (decided when
+/// the report was built, see [`verdict`]).
+pub fn check_code(report: &StatusReport, _loaded: &Loaded) -> CheckCode {
+    report.auth.check.code
 }

@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn labels_are_escaped_and_every_family_is_typed() {
         let mut w = MapWorld::default();
-        let store = r#"{"version":1,"profiles":{"anthropic:a\"b\nc\u001b[31m":{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":1767229200000}}}"#;
+        let store = r#"{"version":1,"profiles":{"anthropic:a\"b\nc\u001b[31m":{"type":"oauth","provider":"anthropic","access":"x","expires":1767229200000}}}"#;
         w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
         let loaded = crate::load::load(&w, &Env::new("/h"), 1_767_225_600_000, None);
         let r = super::super::build(&loaded, &Default::default());

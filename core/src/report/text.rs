@@ -107,7 +107,7 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
         out.push_str("\nMissing auth\n");
         for p in &auth.missing_providers_in_use {
             let hint = if p == "anthropic" {
-                "Run `claude setup-token` or `clawdbot configure`."
+                "Run `claude setup-token`, then `clawdbot models auth setup-token` (or `clawdbot configure`)."
             } else {
                 "Run `clawdbot configure` or set an API key env var."
             };
@@ -121,19 +121,61 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
         out.push_str("- none\n");
     }
     for p in timed {
-        let expiry = match p.status {
-            HealthStatus::Static => String::new(),
-            _ if p.remaining_ms.is_some_and(crate::remaining::is_beyond_year_9999) => {
-                format!(" expires {}", crate::remaining::BEYOND_YEAR_9999)
-            }
-            _ if p.expires_at.is_some() => format!(" expires in {}", format_remaining_short(p.remaining_ms)),
-            _ => " expires unknown".to_string(),
-        };
         let source = match p.source {
             crate::health::ProfileSource::Store => String::new(),
             other => format!(" ({})", other.as_str()),
         };
-        let _ = writeln!(out, "- {} {}{expiry}{source}", esc(&p.label), style.status(p.status));
+        let _ = writeln!(out, "- {} {}{source}", esc(&p.label), health_words(p, style));
+    }
+
+    let check = &auth.check;
+    out.push_str(&format!(
+        "\nIn use ({})\n",
+        if check.rule == "strict" { "--strict: every profile counts" } else { "what --check judges" }
+    ));
+    if check.in_use.is_empty() {
+        out.push_str("- none\n");
+    }
+    for v in &check.in_use {
+        let status = match v.status {
+            super::Verdict::Ok => style.paint("32", "ok"),
+            super::Verdict::Expiring => style.paint("33", "expiring"),
+            super::Verdict::Failing => style.paint("31", "failing"),
+        };
+        let via = v.via.as_deref().map_or_else(|| " (no usable credential)".to_string(), |via| format!(" via {via}"));
+        let _ = writeln!(out, "- {} {status}{}", esc(&v.provider), esc(&via));
+    }
+    if !check.warnings.is_empty() {
+        out.push_str("\nWarnings (not counted by --check)\n");
+        for w in &check.warnings {
+            let _ = writeln!(out, "- {}", esc(w));
+        }
     }
     out
+}
+
+/// A profile's status in words: `ok expires in 3d`, `expired 2h ago`,
+/// `ok, refreshes on use (access token expires in 3h)`, or the refusal
+/// with its remedy.
+fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
+    let status = style.status(p.status);
+    if let Some(r) = &p.rejection {
+        let ago = format_remaining_short(Some(r.ago_ms));
+        let hint = crate::doctor::hint_for(&p.profile_id);
+        return format!("{status}: login rejected at refresh ({}) {ago} ago: {hint}", escape_control(&r.code));
+    }
+    let beyond = p.remaining_ms.is_some_and(crate::remaining::is_beyond_year_9999);
+    let when = match p.remaining_ms {
+        _ if beyond => format!("expires {}", crate::remaining::BEYOND_YEAR_9999),
+        Some(r) if r <= 0.0 => format!("expired {} ago", format_remaining_short(Some(-r))),
+        Some(r) if p.expires_at.is_some() => format!("expires in {}", format_remaining_short(Some(r))),
+        _ => "expiry unknown".to_string(),
+    };
+    match p.status {
+        HealthStatus::Static => status,
+        HealthStatus::Ok if p.refreshable => format!("{status}, refreshes on use (access token {when})"),
+        HealthStatus::Expired => format!("{status} {}", when.trim_start_matches("expired ")),
+        HealthStatus::Missing => format!("{status} expires unknown"),
+        _ => format!("{status} {when}"),
+    }
 }

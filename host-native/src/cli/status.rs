@@ -20,9 +20,14 @@ pub struct StatusArgs {
     /// Print only the resolved default model.
     #[arg(long)]
     pub plain: bool,
-    /// Exit 1 if anything is expired, missing or unreadable, 2 if expiring, else 0.
+    /// Exit 1 if a provider in use has no usable credential (or a file is
+    /// unreadable), 2 if the best one it has is expiring, else 0.
     #[arg(long)]
     pub check: bool,
+    /// Judge as the reference does: every stored profile counts, and an
+    /// access token's expiry counts even when it would be refreshed.
+    #[arg(long)]
+    pub strict: bool,
     /// The agent whose store to read (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
@@ -57,7 +62,7 @@ pub fn run(args: &StatusArgs) -> CmdResult {
     let (mut loaded, save_error) = load_and_persist(&world, &env, now, args.agent.as_deref());
     output::notices(&loaded, save_error.as_deref());
     let shell_applied = crate::host::apply_shell_env(&mut loaded);
-    let options = ReportOptions { warn_after_ms, shell_applied };
+    let options = ReportOptions { warn_after_ms, shell_applied, strict: args.strict };
     let report = report::build(&loaded, &options);
     let format = match (args.format, args.json, args.plain) {
         (Some(f), _, _) => f,

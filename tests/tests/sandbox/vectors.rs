@@ -13,7 +13,7 @@ pub fn case_files() -> Vec<PathBuf> {
 }
 
 /// The envelope `status` request a vector describes: its clock, window,
-/// environment and home files. A `{"$text": "..."}` home entry is raw file
+/// rule (`strict`), environment and home files. A `{"$text": "..."}` home entry is raw file
 /// text; any other value is the file's JSON.
 pub fn status_request(vector: &Value) -> Value {
     let mut request = Map::new();
@@ -21,6 +21,9 @@ pub fn status_request(vector: &Value) -> Value {
     request.insert("now".into(), vector["now"].clone());
     if let Some(warn) = vector.get("warnAfterMs") {
         request.insert("warnAfterMs".into(), warn.clone());
+    }
+    if let Some(strict) = vector.get("strict") {
+        request.insert("strict".into(), strict.clone());
     }
     request.insert("env".into(), vector.get("env").cloned().unwrap_or_else(|| json!({})));
     let mut home = Map::new();

@@ -1,0 +1,293 @@
+//! What `models status --check` answers: can the gateway serve the models
+//! it is configured for? (issue 12 item 4)
+//!
+//! The reference counted every stored profile: an expired spare profile
+//! that no model would use made `--check` fail although every request
+//! succeeded, and an alert that cries wolf gets switched off. Here each
+//! provider in use (default model, fallbacks, image models, the configured
+//! models) is judged by the credentials a request would try, in the order
+//! it would try them, env and `models.json` keys included:
+//!
+//! - `ok` when one of them is usable and ok (or a key that does not expire);
+//! - `expiring` when the best usable one expires within the window;
+//! - `failing` when none is usable.
+//!
+//! Problems of profiles that did not decide a verdict are warnings, shown
+//! in the text and in `--json`, never an exit code. A file Clawdbot owns
+//! that cannot be read is still exit 1: nothing can be judged behind it.
+//! `--strict` keeps the reference's rule ([`strict_code`]).
+
+use super::{CheckCode, ReportOptions};
+use crate::env_auth::{CLAUDE_CODE_OAUTH_TOKEN, config_key, env_key_from};
+use crate::health::{HealthStatus, HealthSummary, ProfileHealth};
+use crate::load::Loaded;
+use crate::order::resolve_order;
+use crate::store::CredentialType;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One provider's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Ok,
+    Expiring,
+    Failing,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderVerdict {
+    pub provider: String,
+    pub status: Verdict,
+    /// The credential that decided it: a profile id, or where a key came
+    /// from (`env: ANTHROPIC_API_KEY`, `models.json`). None when failing.
+    pub via: Option<String>,
+}
+
+/// `auth.check` of `--json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckSection {
+    /// `in-use` (the default) or `strict` (the reference's rule).
+    pub rule: &'static str,
+    #[serde(serialize_with = "ser_code")]
+    pub code: CheckCode,
+    pub in_use: Vec<ProviderVerdict>,
+    /// Problems that did not decide the code, for people to look at.
+    pub warnings: Vec<String>,
+}
+
+fn ser_code<S: serde::Serializer>(code: &CheckCode, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_i32(code.code())
+}
+
+fn usable(status: HealthStatus) -> Option<Verdict> {
+    match status {
+        HealthStatus::Ok | HealthStatus::Static => Some(Verdict::Ok),
+        HealthStatus::Expiring => Some(Verdict::Expiring),
+        HealthStatus::Expired | HealthStatus::Missing => None,
+    }
+}
+
+/// Judges a load whose profiles `oauth` classified.
+pub fn judge(
+    loaded: &Loaded,
+    oauth: &HealthSummary,
+    missing_in_use: &[String],
+    options: &ReportOptions,
+) -> CheckSection {
+    let cfg = &loaded.config.config;
+    let by_id: HashMap<&str, &ProfileHealth> = oauth.profiles.iter().map(|p| (p.profile_id.as_str(), p)).collect();
+    let mut in_use = Vec::new();
+    let mut deciding: Vec<&str> = Vec::new();
+    for provider in cfg.providers_configured() {
+        let mut best: Option<(Verdict, String)> = None;
+        for id in resolve_order(cfg, &loaded.store, &provider, None, loaded.now) {
+            let Some(verdict) = by_id.get(id.as_str()).and_then(|p| usable(p.status)) else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(b, _)| *b == Verdict::Expiring && verdict == Verdict::Ok) {
+                best = Some((verdict, id));
+            }
+        }
+        if best.as_ref().is_none_or(|(b, _)| *b != Verdict::Ok) {
+            let key = env_key_from(&provider, &loaded.env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc)
+                .map(|k| k.source)
+                .or_else(|| config_key(&provider, cfg).map(|_| "models.json".to_string()));
+            if let Some(source) = key {
+                best = Some((Verdict::Ok, source));
+            }
+        }
+        if let Some((_, id)) = &best
+            && let Some(p) = by_id.get(id.as_str())
+        {
+            deciding.push(&p.profile_id);
+        }
+        let (status, via) = best.map_or((Verdict::Failing, None), |(v, via)| (v, Some(via)));
+        in_use.push(ProviderVerdict { provider, status, via });
+    }
+
+    let mut warnings = Vec::new();
+    let failing: Vec<&str> =
+        in_use.iter().filter(|v| v.status == Verdict::Failing).map(|v| v.provider.as_str()).collect();
+    for p in oauth.profiles.iter().filter(|p| p.kind != CredentialType::ApiKey) {
+        let cause_of_failure = failing.contains(&crate::provider::normalize(&p.provider).as_str());
+        if deciding.contains(&p.profile_id.as_str()) || cause_of_failure || usable(p.status) == Some(Verdict::Ok) {
+            continue;
+        }
+        let in_use_provider = in_use.iter().any(|v| v.provider == crate::provider::normalize(&p.provider));
+        let why = if in_use_provider { "requests use another credential" } else { "no model in use needs it" };
+        warnings.push(format!("{} is {}; {why}", p.profile_id, p.status.word()));
+    }
+    let anthropic_failing = failing.contains(&"anthropic");
+    if anthropic_failing && loaded.env.get(CLAUDE_CODE_OAUTH_TOKEN).is_some() {
+        warnings.push(format!(
+            "{CLAUDE_CODE_OAUTH_TOKEN} is set, but the gateway does not read it (it is Claude Code's own): \
+             store it with `clawdbot models auth setup-token` (or `clawdbot models auth paste-token --provider anthropic`)"
+        ));
+    }
+
+    let code = if options.strict {
+        strict_code(loaded, oauth, missing_in_use)
+    } else if loaded.has_errors() || !failing.is_empty() {
+        CheckCode::Action
+    } else if in_use.iter().any(|v| v.status == Verdict::Expiring) {
+        CheckCode::Expiring
+    } else {
+        CheckCode::Ok
+    };
+    CheckSection { rule: if options.strict { "strict" } else { "in-use" }, code, in_use, warnings }
+}
+
+/// The reference's rule: any stored OAuth or token profile expired or
+/// without an expiry, a provider in use without any credential, or an
+/// unreadable file is 1; any expiring one is 2.
+pub fn strict_code(loaded: &Loaded, oauth: &HealthSummary, missing_in_use: &[String]) -> CheckCode {
+    let timed: Vec<HealthStatus> =
+        oauth.profiles.iter().filter(|p| p.kind != CredentialType::ApiKey).map(|p| p.status).collect();
+    if loaded.has_errors() || !missing_in_use.is_empty() || timed.iter().any(|s| s.is_bad()) {
+        CheckCode::Action
+    } else if timed.contains(&HealthStatus::Expiring) {
+        CheckCode::Expiring
+    } else {
+        CheckCode::Ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Env;
+    use crate::world::{FileRead, MapWorld};
+
+    const NOW: i64 = 1_767_225_600_000;
+    const HOUR: i64 = 3_600_000;
+    const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+
+    fn report(files: &[(&str, String)], env: Env, strict: bool) -> super::super::StatusReport {
+        let mut w = MapWorld::default();
+        for (path, text) in files {
+            w.files.insert(path.to_string(), FileRead::text(text.clone()));
+        }
+        let loaded = crate::load::load(&w, &env, NOW, None);
+        super::super::build(&loaded, &ReportOptions { strict, ..ReportOptions::default() })
+    }
+
+    fn store(profiles: &str) -> (&'static str, String) {
+        (STORE, format!(r#"{{"version":1,"profiles":{{{profiles}}}}}"#))
+    }
+
+    fn token(id: &str, provider: &str, expires: i64) -> String {
+        format!(r#""{id}":{{"type":"token","provider":"{provider}","token":"t-FAKE","expires":{expires}}}"#)
+    }
+
+    #[test]
+    fn an_expired_spare_profile_nothing_uses_is_a_warning_not_an_exit_code() {
+        let files = [store(&format!(
+            "{},{}",
+            token("anthropic:main", "anthropic", NOW + 30 * 24 * HOUR),
+            token("openai:spare", "openai", NOW - HOUR)
+        ))];
+        let r = report(&files, Env::new("/h"), false);
+        assert_eq!(r.auth.check.code, CheckCode::Ok);
+        assert_eq!(
+            r.auth.check.in_use,
+            [ProviderVerdict { provider: "anthropic".into(), status: Verdict::Ok, via: Some("anthropic:main".into()) }]
+        );
+        assert_eq!(r.auth.check.warnings, ["openai:spare is expired; no model in use needs it"]);
+        // The reference's rule counts it.
+        assert_eq!(report(&files, Env::new("/h"), true).auth.check.code, CheckCode::Action);
+    }
+
+    #[test]
+    fn a_provider_is_as_good_as_the_best_credential_a_request_would_try() {
+        let expired_and_ok = [store(&format!(
+            "{},{}",
+            token("anthropic:a", "anthropic", NOW - HOUR),
+            token("anthropic:b", "anthropic", NOW + 30 * 24 * HOUR)
+        ))];
+        let r = report(&expired_and_ok, Env::new("/h"), false);
+        assert_eq!((r.auth.check.code, r.auth.check.in_use[0].via.as_deref()), (CheckCode::Ok, Some("anthropic:b")));
+        assert_eq!(r.auth.check.warnings, ["anthropic:a is expired; requests use another credential"]);
+
+        let expiring = [store(&token("anthropic:a", "anthropic", NOW + 3 * HOUR))];
+        assert_eq!(report(&expiring, Env::new("/h"), false).auth.check.code, CheckCode::Expiring);
+        let with_key = Env::new("/h").with_var("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE");
+        let r = report(&expiring, with_key, false);
+        assert_eq!(
+            (r.auth.check.code, r.auth.check.in_use[0].via.as_deref()),
+            (CheckCode::Ok, Some("env: ANTHROPIC_API_KEY"))
+        );
+
+        let expired = [store(&token("anthropic:a", "anthropic", NOW - HOUR))];
+        let r = report(&expired, Env::new("/h"), false);
+        assert_eq!((r.auth.check.code, r.auth.check.in_use[0].status), (CheckCode::Action, Verdict::Failing));
+        assert!(r.auth.check.warnings.is_empty(), "the cause of a failure is no mere warning");
+    }
+
+    #[test]
+    fn configured_models_count_as_in_use() {
+        let config =
+            ("/h/.clawdbot/clawdbot.json", r#"{"agents":{"defaults":{"models":{"openai/gpt-5.2":{}}}}}"#.to_string());
+        let files = [config, store(&token("anthropic:a", "anthropic", NOW + 30 * 24 * HOUR))];
+        let r = report(&files, Env::new("/h"), false);
+        let providers: Vec<(&str, Verdict)> =
+            r.auth.check.in_use.iter().map(|v| (v.provider.as_str(), v.status)).collect();
+        assert_eq!(providers, [("anthropic", Verdict::Ok), ("openai", Verdict::Failing)]);
+        assert_eq!(r.auth.check.code, CheckCode::Action);
+    }
+
+    #[test]
+    fn a_key_in_the_state_dirs_dotenv_is_an_env_credential_named_with_its_file() {
+        let files = [("/h/.clawdbot/.env", "ANTHROPIC_API_KEY=sk-ant-api03-FAKE-dotenv\nnot a line\n".to_string())];
+        let r = report(&files, Env::new("/h"), false);
+        assert_eq!(r.auth.check.code, CheckCode::Ok);
+        let source = r.auth.providers.iter().find(|p| p.provider == "anthropic").and_then(|p| p.env.clone());
+        assert_eq!(source.map(|s| s.source).as_deref(), Some("env: ANTHROPIC_API_KEY (~/.clawdbot/.env)"));
+        let diag = serde_json::to_value(&r.auth.diagnostics).unwrap();
+        assert_eq!(diag[0]["severity"], "warning");
+        assert_eq!(diag[0]["path"], "~/.clawdbot/.env");
+        assert_eq!(diag[0]["message"], "line 2 is not NAME=value; ignored");
+        assert_eq!(diag[0]["hint"], crate::dotenv::BAD_LINE_HINT);
+        // A variable already set wins over the file.
+        let set = Env::new("/h").with_var("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE-process");
+        let source = report(&files, set, false).auth.providers[0].env.clone().map(|s| s.source);
+        assert_eq!(source.as_deref(), Some("env: ANTHROPIC_API_KEY"));
+    }
+
+    #[test]
+    fn cwd_dotenv_comes_first_and_may_move_the_state_dir() {
+        let mut env = Env::new("/h");
+        env.cwd = Some("/work".into());
+        let files = [
+            ("/work/.env", "CLAWDBOT_STATE_DIR=/srv/state\n".to_string()),
+            ("/srv/state/.env", "OPENAI_API_KEY=sk-FAKE-openai\nANTHROPIC_API_KEY=sk-ant-api03-FAKE\n".to_string()),
+        ];
+        let r = report(&files, env, false);
+        assert_eq!(r.auth.store_path, "/srv/state/agents/main/agent/auth-profiles.json");
+        let sources: Vec<String> = r.auth.providers.iter().filter_map(|p| p.env.clone()).map(|e| e.source).collect();
+        assert_eq!(sources, ["env: ANTHROPIC_API_KEY (/srv/state/.env)", "env: OPENAI_API_KEY (/srv/state/.env)"]);
+    }
+
+    #[test]
+    fn claude_codes_own_variable_is_named_when_anthropic_has_nothing() {
+        let env = Env::new("/h").with_var("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-FAKE");
+        let r = report(&[], env, false);
+        assert_eq!(r.auth.check.code, CheckCode::Action);
+        assert!(
+            r.auth.check.warnings[0].starts_with("CLAUDE_CODE_OAUTH_TOKEN is set, but the gateway does not read it")
+        );
+        assert!(!r.auth.check.warnings[0].contains("FAKE"));
+    }
+
+    #[test]
+    fn an_unreadable_store_fails_the_check_and_shows_in_the_json_with_its_position_and_hint() {
+        let r = report(&[(STORE, "{\"version\": 1,\n \"profiles\": {".to_string())], Env::new("/h"), false);
+        assert_eq!(r.auth.check.code, CheckCode::Action);
+        let d = &r.auth.diagnostics[0];
+        assert_eq!(d.severity, crate::diag::Severity::Error);
+        assert!(d.message.contains("line 2"), "{}", d.message);
+        assert!(d.hint.as_deref().is_some_and(|h| h.contains("never writes over it")));
+    }
+}

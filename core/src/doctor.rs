@@ -6,7 +6,7 @@ use crate::health::{HealthStatus, ProfileHealth};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
 use crate::report::StatusReport;
-use crate::store::{AuthStore, Credential, CredentialType};
+use crate::store::CredentialType;
 use crate::usage::UnusableKind;
 use serde::Serialize;
 
@@ -54,18 +54,18 @@ impl Issue {
     }
 }
 
-/// An issue's status in words (see [`Issue::words`]).
-fn words_of(p: &ProfileHealth) -> String {
+/// `status` of a profile in words (see [`Issue::words`]).
+fn words_of(status: HealthStatus, p: &ProfileHealth) -> String {
     if let Some(r) = &p.rejection {
         let ago = format_remaining_short(Some(r.ago_ms));
         return format!("expired: login rejected at refresh ({}) {ago} ago", crate::escape::escape_control(&r.code));
     }
     match p.remaining_ms {
-        Some(r) if p.status == HealthStatus::Expired && r <= 0.0 => {
+        Some(r) if status == HealthStatus::Expired && r <= 0.0 => {
             format!("expired {} ago", format_remaining_short(Some(-r)))
         }
-        Some(r) => format!("{} ({})", p.status.word(), format_remaining_short(Some(r))),
-        None => p.status.word().to_string(),
+        Some(r) => format!("{} ({})", status.word(), format_remaining_short(Some(r))),
+        None => status.word().to_string(),
     }
 }
 
@@ -92,26 +92,42 @@ pub fn hint_for(profile_id: &str) -> &'static str {
     }
 }
 
-pub fn issue_of(p: &ProfileHealth, store: &AuthStore) -> Option<Issue> {
-    if p.kind == CredentialType::ApiKey
-        || !matches!(p.status, HealthStatus::Expired | HealthStatus::Expiring | HealthStatus::Missing)
-    {
+/// What an issue that renews itself is shown with.
+pub const REFRESHES_ITSELF: &str = "refreshes itself when due; nothing to do.";
+
+/// The issue a profile makes, if any.
+///
+/// A login that renews itself is healthy (issue 12) and needs no human, but
+/// when its access token is expired or inside the warning window doctor
+/// still lists it, so that it can offer to refresh it now (A74). Anything
+/// else that is expired, expiring or of unknown expiry needs a human.
+pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
+    if p.kind == CredentialType::ApiKey {
         return None;
     }
-    let refreshable = p.rejection.is_none()
-        && matches!(
-            store.credential(&p.profile_id),
-            Some(Credential::OAuth(o)) if o.refresh.as_ref().is_some_and(|r| !r.is_blank())
-        );
+    let (status, words) = if p.refreshable {
+        let due = match p.remaining_ms {
+            Some(r) if r <= 0.0 => HealthStatus::Expired,
+            Some(r) if r <= warn_after_ms as f64 => HealthStatus::Expiring,
+            _ => return None,
+        };
+        (due, format!("access token {}", words_of(due, p)))
+    } else if matches!(p.status, HealthStatus::Expired | HealthStatus::Expiring | HealthStatus::Missing) {
+        (p.status, words_of(p.status, p))
+    } else {
+        return None;
+    };
+    let needs_human = !p.refreshable;
     Some(Issue {
         profile_id: p.profile_id.clone(),
-        status: p.status,
+        status,
         remaining_ms: p.remaining_ms,
-        refreshable,
-        needs_human: !(refreshable && p.status == HealthStatus::Expiring),
-        hint: hint_for(&p.profile_id).to_string(),
+        refreshable: p.refreshable,
+        needs_human,
+        // No remedy next to a login that needs none.
+        hint: if needs_human { hint_for(&p.profile_id) } else { REFRESHES_ITSELF }.to_string(),
         reason_code: p.reason_code,
-        words: words_of(p),
+        words,
     })
 }
 
@@ -135,7 +151,13 @@ pub fn preview(loaded: &Loaded, report: &StatusReport) -> DoctorPreview {
     DoctorPreview {
         changes: loaded.changes.iter().map(ToString::to_string).collect(),
         cooldowns,
-        issues: report.auth.oauth.profiles.iter().filter_map(|p| issue_of(p, &loaded.store)).collect(),
+        issues: report
+            .auth
+            .oauth
+            .profiles
+            .iter()
+            .filter_map(|p| issue_of(p, report.auth.oauth.warn_after_ms))
+            .collect(),
         problems: loaded
             .diagnostics
             .iter()
@@ -162,14 +184,26 @@ mod tests {
     }
 
     #[test]
-    fn a_login_that_renews_itself_is_no_issue_at_all() {
-        let eight_hours = NOW + 8 * 3_600_000;
+    fn a_login_that_renews_itself_needs_no_human_but_is_offered_a_refresh_when_due() {
         let p = plan_for(&format!(
-            r#"{{"anthropic:a":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{eight_hours}}},
-                "anthropic:b":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{}}}}}"#,
-            NOW - 1
+            r#"{{"anthropic:a":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{}}},
+                "anthropic:b":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{}}},
+                "anthropic:c":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{}}}}}"#,
+            NOW + 8 * 3_600_000,
+            NOW - 60_000,
+            NOW + 48 * 3_600_000
         ));
-        assert_eq!(p.issues, [], "an 8 h token, or an expired one, is refreshed on use");
+        let listed: Vec<(&str, HealthStatus, bool, bool)> =
+            p.issues.iter().map(|i| (i.profile_id.as_str(), i.status, i.refreshable, i.needs_human)).collect();
+        assert_eq!(
+            listed,
+            [("anthropic:a", HealthStatus::Expiring, true, false), ("anthropic:b", HealthStatus::Expired, true, false)],
+            "an access token that is due is listed for doctor's refresh, one that is not is not listed"
+        );
+        assert_eq!(
+            p.issues[1].line(),
+            "- anthropic:b: access token expired 1m ago — refreshes itself when due; nothing to do."
+        );
         assert!(!p.needs_human());
     }
 
@@ -212,14 +246,24 @@ mod tests {
     }
 
     #[test]
-    fn expired_or_unrefreshable_logins_need_a_human() {
+    fn what_cannot_renew_itself_needs_a_human_when_expired_expiring_or_unknown() {
         let p = plan_for(&format!(
-            r#"{{"anthropic:a":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{}}},
-                "anthropic:t":{{"type":"token","provider":"anthropic","token":"t","expires":{}}}}}"#,
+            r#"{{"anthropic:a":{{"type":"oauth","provider":"anthropic","access":"x","expires":{}}},
+                "anthropic:t":{{"type":"token","provider":"anthropic","token":"t","expires":{}}},
+                "anthropic:u":{{"type":"oauth","provider":"anthropic","access":"x"}}}}"#,
             NOW - 1,
             NOW + 3_600_000
         ));
-        assert!(p.issues.iter().all(|i| i.needs_human), "{:?}", p.issues);
+        let listed: Vec<(&str, HealthStatus)> = p.issues.iter().map(|i| (i.profile_id.as_str(), i.status)).collect();
+        assert_eq!(
+            listed,
+            [
+                ("anthropic:a", HealthStatus::Expired),
+                ("anthropic:t", HealthStatus::Expiring),
+                ("anthropic:u", HealthStatus::Missing)
+            ]
+        );
+        assert!(p.issues.iter().all(|i| i.needs_human && !i.refreshable), "{:?}", p.issues);
         assert!(p.needs_human());
         assert!(p.issues[0].line().contains("Re-auth via `clawdbot configure` or `clawdbot onboard`."));
     }

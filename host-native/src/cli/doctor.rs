@@ -68,16 +68,18 @@ fn note(title: &str, lines: &[String]) {
 
 /// Offers to refresh the OAuth logins that are expired or expiring (A74:
 /// expiring ones too, forced, since they are not yet due by the refresh
-/// window), then returns the issues as they are afterwards.
-fn refresh_issues(p: &Prompter, world: &NativeWorld, env: &Env, now: i64, issues: Vec<Issue>) -> Vec<Issue> {
+/// window), then returns the issues as they are afterwards, and whether a
+/// refresh was refused for good (a dead login needs a human).
+fn refresh_issues(p: &Prompter, world: &NativeWorld, env: &Env, now: i64, issues: Vec<Issue>) -> (Vec<Issue>, bool) {
     let due: Vec<&Issue> = issues
         .iter()
         .filter(|i| i.refreshable && matches!(i.status, HealthStatus::Expired | HealthStatus::Expiring))
         .collect();
     if due.is_empty() || !p.confirm("Refresh expiring OAuth tokens now?") {
-        return issues;
+        return (issues, false);
     }
     let mut errors = Vec::new();
+    let mut refused = false;
     for issue in due {
         let id = escape_control(&issue.profile_id);
         match refresh_profile(world, env, now, None, &issue.profile_id, true) {
@@ -86,6 +88,7 @@ fn refresh_issues(p: &Prompter, world: &NativeWorld, env: &Env, now: i64, issues
                 errors.extend(report.warnings.iter().map(|w| format!("- {id}: {}", escape_control(w))));
             }
             Err(failure) => {
+                refused |= failure.is_permanent();
                 let mut line = format!("- {id}: {}", escape_control(&failure.to_string()));
                 if let Some(hint) = failure.hint() {
                     line.push_str(&format!(" — {}", escape_control(&hint)));
@@ -97,7 +100,7 @@ fn refresh_issues(p: &Prompter, world: &NativeWorld, env: &Env, now: i64, issues
     note("OAuth refresh errors", &errors);
     let after = load(world, env, now, None);
     let report = report::build(&after, &ReportOptions::default());
-    preview(&after, &report).issues
+    (preview(&after, &report).issues, refused)
 }
 
 pub fn run(args: &DoctorArgs) -> CmdResult {
@@ -161,7 +164,8 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
         needs_human = true;
         note("Unreadable files (left untouched)", &plan.problems.iter().map(|l| format!("- {l}")).collect::<Vec<_>>());
     }
-    let issues = refresh_issues(&p, &world, &env, now, plan.issues);
+    let (issues, refused) = refresh_issues(&p, &world, &env, now, plan.issues);
+    needs_human |= refused;
     if !issues.is_empty() {
         needs_human |= issues.iter().any(|i| i.needs_human);
         note("Model auth", &issues.iter().map(|i| i.line()).collect::<Vec<_>>());

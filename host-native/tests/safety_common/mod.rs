@@ -33,8 +33,9 @@ pub const CLAUDE: &str = ".claude/.credentials.json";
 pub const CODEX: &str = ".codex/auth.json";
 pub const CONFIG: &str = ".clawdbot/clawdbot.json";
 
-/// How long one ordinary run may take before the watchdog kills it.
-pub const RUN_LIMIT: Duration = Duration::from_secs(10);
+/// A hang guard for one run, not a speed target: the watchdog kills a run
+/// after this long (how long runs take is printed; speed is for the bench).
+pub const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 /// `CLAWDBOT_SAFETY_LONG=1` turns on the long variants.
 pub fn long_run() -> bool {

@@ -326,9 +326,10 @@ fn refresh_survives_sigkill() {
     assert!(stats.kills >= kills_wanted());
 }
 
-/// A crashed writer's temp files older than a minute are removed by the
-/// next write, for the store and for clawdbot.json; a young one (a live
-/// writer's) is left alone.
+/// A crashed writer's temp files are removed by the next write: for the
+/// store, every one, however young (the writer holds the store lock, so
+/// none can be a live write's); for clawdbot.json, those older than a
+/// minute, a young one being possibly a live writer's.
 #[test]
 fn stale_temps_of_every_written_file_are_cleaned() {
     let home = Home::new();
@@ -343,16 +344,15 @@ fn stale_temps_of_every_written_file_are_cleaned() {
         plant(".clawdbot/agents/main/agent/.auth-profiles.json.tmp-999999-0", 120),
         plant(".clawdbot/.clawdbot.json.tmp-999999-0", 120),
     ];
-    let young = [
-        plant(".clawdbot/agents/main/agent/.auth-profiles.json.tmp-999999-1", 5),
-        plant(".clawdbot/.clawdbot.json.tmp-999999-1", 5),
-    ];
+    let young_store_temp = plant(".clawdbot/agents/main/agent/.auth-profiles.json.tmp-999999-1", 5);
+    let young = [plant(".clawdbot/.clawdbot.json.tmp-999999-1", 5)];
     let run =
         home.run(&["models", "auth", "paste-token", "--provider", "anthropic"], b"sk-ant-api03-TEMPS-000000000\n");
     assert_eq!(run.code, Some(0), "{}", run.err());
     for path in stale {
         assert!(!path.exists(), "stale {} not cleaned", path.display());
     }
+    assert!(!young_store_temp.exists(), "a dead writer's young store temp {} was left", young_store_temp.display());
     for path in young {
         assert!(path.exists(), "a live writer's {} was removed", path.display());
     }

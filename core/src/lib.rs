@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod defaults;
 pub mod diag;
 pub mod doctor;
 pub mod duration;

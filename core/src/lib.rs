@@ -33,5 +33,6 @@ pub mod store;
 pub mod sync;
 pub mod time;
 pub mod usage;
+pub mod view;
 pub mod world;
 pub mod writeback;

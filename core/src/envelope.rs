@@ -11,7 +11,8 @@
 //! `{"error": ...}`; nothing here panics on any input.
 //!
 //! Every report-making op also answers `locations` (where it looked) and
-//! `view` ([`crate::view::View`]: everything the admin panel shows).
+//! `view` ([`crate::view::View`]: everything the admin panel shows; `"rows"`
+//! pages its long lists, `"text": false` leaves out the CLI text).
 
 use crate::config::parse_config;
 use crate::load::{Loaded, StoreState, load};
@@ -66,7 +67,10 @@ fn respond(req: &Value) -> Result<Value, String> {
     let options = ReportOptions { warn_after_ms, ..ReportOptions::default() };
     let report = report::build(&loaded, &options);
     let doctor = crate::doctor::preview(&loaded, &report);
-    let text = report::render_text(&report, &env, TextStyle::default());
+    // The text is the largest part of a big store's view (6 MB for 60 000
+    // profiles): a page that does not show it says `"text": false`.
+    let wants_text = op == "renderText" || req.get("text").and_then(Value::as_bool) != Some(false);
+    let text = wants_text.then(|| report::render_text(&report, &env, TextStyle::default()));
     let given =
         |role: FileRole| matches!(world.files.get(&role.path(&loaded.locations)), Some(FileRead::Present { .. }));
     let limits = view::Limits { rows: rows_limit(req)? };
@@ -78,7 +82,7 @@ fn respond(req: &Value) -> Result<Value, String> {
     let mut out = base_response(&loaded, &report);
     match op {
         "renderText" => {
-            out.insert("text".into(), Value::from(text.clone()));
+            out.insert("text".into(), Value::from(text.clone().unwrap_or_default()));
         }
         "doctorPreview" => {
             out.insert("doctor".into(), doctor.to_value());
@@ -371,6 +375,9 @@ mod tests {
         assert_eq!(r["view"]["files"][0]["state"], "notGiven");
         let r = call(json!({ "op": "status", "now": NOW, "warnAfterMs": HOUR, "files": {} }));
         assert_eq!(r["view"]["warnAfterMs"], HOUR);
+        assert!(r["view"]["text"].as_str().is_some_and(|t| t.contains("OAuth/token status")));
+        let r = call(json!({ "op": "view", "now": NOW, "text": false }));
+        assert!(r["view"].get("text").is_none(), "a page with its text panel closed gets none");
     }
 
     #[test]

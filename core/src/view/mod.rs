@@ -50,8 +50,10 @@ pub struct View {
     pub cooldowns: Page<CooldownRow>,
     pub orders: Vec<OrderView>,
     pub doctor: DoctorView,
-    /// `models status` as the CLI prints it (no colours).
-    pub text: String,
+    /// `models status` as the CLI prints it (no colours); absent when the
+    /// request said `"text": false` (a page whose text panel is closed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 impl View {
@@ -297,12 +299,12 @@ impl IssueRow {
 }
 
 /// Builds the view of one load. `report` and `doctor` are the load's own;
-/// `text` is the report rendered as the CLI prints it.
+/// `text` is the report rendered as the CLI prints it, if wanted.
 pub fn build(
     loaded: &Loaded,
     report: &StatusReport,
     doctor: &DoctorPreview,
-    text: String,
+    text: Option<String>,
     given: impl Fn(FileRole) -> bool,
     limits: Limits,
 ) -> View {

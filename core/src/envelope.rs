@@ -286,7 +286,7 @@ mod tests {
         let r = status(json!({ "store": store }));
         let order = &r["view"]["orders"][0];
         assert_eq!(order["provider"]["id"], "zai");
-        assert_eq!(order["stored"], json!(["zai:b", "zai:a"]));
+        assert_eq!(order["stored"]["rows"], json!(["zai:b", "zai:a"]));
         assert_eq!(order["editable"]["rows"][0]["profile"]["id"], "zai:b");
         assert_eq!(order["note"], "Order set in auth-profiles.json.");
     }

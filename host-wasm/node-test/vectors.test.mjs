@@ -87,7 +87,7 @@ test('files by role: the store is read for the config default agent', () => {
 test('the view finds an order stored under "z.ai"', () => {
   const key = { type: 'api_key', provider: 'zai', key: 'k-FAKE' };
   const r = view({ store: { version: 1, profiles: { 'zai:a': key, 'zai:b': key }, order: { 'z.ai': ['zai:b', 'zai:a'] } } });
-  assert.deepEqual(r.view.orders.map((o) => [o.provider.id, o.stored]), [['zai', ['zai:b', 'zai:a']]]);
+  assert.deepEqual(r.view.orders.map((o) => [o.provider.id, o.stored.rows]), [['zai', ['zai:b', 'zai:a']]]);
 });
 
 test('an expiring login that refreshes itself needs no human', () => {

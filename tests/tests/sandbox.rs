@@ -88,7 +88,7 @@ fn the_sandbox_places_files_by_role_for_the_default_agent() {
     let answer: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
     assert_eq!(answer["locations"]["store"], "~/.clawdbot/agents/ops/agent/auth-profiles.json");
     assert_eq!(answer["view"]["profiles"]["total"], 2, "{answer}");
-    assert_eq!(answer["view"]["orders"][0]["stored"], serde_json::json!(["zai:b", "zai:a"]));
+    assert_eq!(answer["view"]["orders"][0]["stored"]["rows"], serde_json::json!(["zai:b", "zai:a"]));
 }
 
 /// A request with a store and a config given by role: the config's default

@@ -239,7 +239,7 @@ pub struct OrderView {
     /// The store's order list for this provider, found the way the order
     /// rules find it (`z.ai` is `zai`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stored: Option<Vec<String>>,
+    pub stored: Option<Page<String>>,
     /// The profiles as they are tried now (cooling down last).
     pub effective: Page<String>,
     /// The list to edit: the stored order, else the effective one.
@@ -457,7 +457,7 @@ fn orders(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Vec<OrderVi
                 },
                 effective_note: differs
                     .then(|| format!("Tried now in this order (cooling down last): {}", shown.join(", "))),
-                stored,
+                stored: stored.map(|ids| Page::of(&ids, ids.len(), limits, String::clone)),
                 effective,
                 editable,
             })

@@ -10,9 +10,10 @@
 //! every path in the response reads `~/.clawdbot/...`. Errors come back as
 //! `{"error": ...}`; nothing here panics on any input.
 //!
-//! Every report-making op also answers `locations` (where it looked) and
-//! `view` ([`crate::view::View`]: everything the admin panel shows; `"rows"`
-//! pages its long lists, `"text": false` leaves out the CLI text).
+//! Every report-making op also answers `locations` (where it looked); the
+//! `view` op answers only that and [`crate::view::View`], everything the
+//! admin panel shows (`"rows"` pages its long lists, `"text": false` leaves
+//! out the CLI text).
 
 use crate::config::parse_config;
 use crate::load::{Loaded, StoreState, load};
@@ -66,32 +67,43 @@ fn respond(req: &Value) -> Result<Value, String> {
     }
     let options = ReportOptions { warn_after_ms, ..ReportOptions::default() };
     let report = report::build(&loaded, &options);
-    let doctor = crate::doctor::preview(&loaded, &report);
-    // The text is the largest part of a big store's view (6 MB for 60 000
-    // profiles): a page that does not show it says `"text": false`.
-    let wants_text = op == "renderText" || req.get("text").and_then(Value::as_bool) != Some(false);
-    let text = wants_text.then(|| report::render_text(&report, &env, TextStyle::default()));
-    let given =
-        |role: FileRole| matches!(world.files.get(&role.path(&loaded.locations)), Some(FileRead::Present { .. }));
-    let limits = view::Limits { rows: rows_limit(req)? };
     if op == "view" {
-        // The page's one call per refresh: only what it shows.
-        let view = view::build(&loaded, &report, &doctor, text, given, limits);
-        return Ok(json!({ "locations": locations(&loaded), "view": view.to_value() }));
+        return view_response(req, &world, &loaded, &report, &env);
     }
     let mut out = base_response(&loaded, &report);
     match op {
         "renderText" => {
-            out.insert("text".into(), Value::from(text.clone().unwrap_or_default()));
+            out.insert("text".into(), Value::from(report::render_text(&report, &env, TextStyle::default())));
         }
         "doctorPreview" => {
-            out.insert("doctor".into(), doctor.to_value());
+            out.insert("doctor".into(), crate::doctor::preview(&loaded, &report).to_value());
         }
         _ => {}
     }
     out.insert("locations".into(), locations(&loaded));
-    out.insert("view".into(), view::build(&loaded, &report, &doctor, text, given, limits).to_value());
     Ok(Value::Object(out))
+}
+
+/// The page's one call per refresh: `{"locations", "view"}`, what it shows
+/// and nothing else (no report, no store, so no secret). The other ops do
+/// not carry the view: for a big store it would add a third to their cost.
+fn view_response(
+    req: &Value,
+    world: &MapWorld,
+    loaded: &Loaded,
+    report: &report::StatusReport,
+    env: &Env,
+) -> Result<Value, String> {
+    let limits = view::Limits { rows: rows_limit(req)? };
+    let doctor = crate::doctor::preview(loaded, report);
+    // The text is the largest part of a big store's view (6 MB for 60 000
+    // profiles): a page that does not show it says `"text": false`.
+    let wants_text = req.get("text").and_then(Value::as_bool) != Some(false);
+    let text = wants_text.then(|| report::render_text(report, env, TextStyle::default()));
+    let given =
+        |role: FileRole| matches!(world.files.get(&role.path(&loaded.locations)), Some(FileRead::Present { .. }));
+    let view = view::build(loaded, report, &doctor, text, given, limits);
+    Ok(json!({ "locations": locations(loaded), "view": view.to_value() }))
 }
 
 /// `"rows"`: how many rows of each long list the view carries (all when absent).
@@ -245,7 +257,7 @@ mod tests {
     }
 
     fn status(files: Value) -> Value {
-        call(json!({ "op": "status", "now": NOW, "files": files }))
+        call(json!({ "op": "view", "now": NOW, "files": files }))
     }
 
     fn oauth_store(expires: i64) -> Value {
@@ -259,14 +271,14 @@ mod tests {
         let r = status(json!({ "store": oauth_store(NOW + HOUR), "config": config }));
         assert_eq!(r["locations"]["store"], "~/.clawdbot/agents/ops/agent/auth-profiles.json");
         assert_eq!(r["view"]["locations"]["agentId"], "ops");
-        assert_eq!(r["check"], 2, "the expiring login is seen: {r}");
+        assert_eq!(r["view"]["check"]["code"], 2, "the expiring login is seen: {r}");
         assert_eq!(r["view"]["profiles"]["total"], 1);
         assert_eq!(r["view"]["files"][0]["state"], "read");
     }
 
     #[test]
     fn the_home_map_still_works_and_gives_the_same_view() {
-        let by_path = call(json!({ "op": "status", "now": NOW, "home": {
+        let by_path = call(json!({ "op": "view", "now": NOW, "home": {
             ".clawdbot/agents/main/agent/auth-profiles.json": oauth_store(NOW + HOUR) } }));
         let by_role = status(json!({ "store": oauth_store(NOW + HOUR) }));
         assert_eq!(by_path, by_role);
@@ -373,7 +385,7 @@ mod tests {
         assert_eq!(r["view"]["defaults"]["warnWithin"], crate::defaults::WARN_WITHIN);
         assert_eq!(r["view"]["defaults"]["refreshMarginMs"], crate::defaults::REFRESH_MARGIN_MS);
         assert_eq!(r["view"]["files"][0]["state"], "notGiven");
-        let r = call(json!({ "op": "status", "now": NOW, "warnAfterMs": HOUR, "files": {} }));
+        let r = call(json!({ "op": "view", "now": NOW, "warnAfterMs": HOUR, "files": {} }));
         assert_eq!(r["view"]["warnAfterMs"], HOUR);
         assert!(r["view"]["text"].as_str().is_some_and(|t| t.contains("OAuth/token status")));
         let r = call(json!({ "op": "view", "now": NOW, "text": false }));
@@ -403,6 +415,10 @@ mod tests {
         assert_eq!(r["view"]["profiles"]["rows"].as_array().map(Vec::len), Some(2));
         assert_eq!(r["view"]["orders"][0]["editable"]["rows"].as_array().map(Vec::len), Some(2));
         assert!(call(json!({ "op": "view", "now": NOW, "rows": -1 }))["error"].is_string());
+        let status =
+            call(json!({ "op": "status", "now": NOW, "files": { "store": { "version": 1, "profiles": {} } } }));
+        assert!(status.get("view").is_none() && status["report"].is_object(), "status answers what it did, no view");
+        assert_eq!(status["locations"]["store"], "~/.clawdbot/agents/main/agent/auth-profiles.json");
     }
 
     #[test]

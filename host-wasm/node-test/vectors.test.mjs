@@ -58,6 +58,10 @@ for (const name of files) {
     if ('missingProvidersInUse' in expect) {
       assert.deepEqual(response.report.auth.missingProvidersInUse, expect.missingProvidersInUse, 'missingProvidersInUse');
     }
+    // The panel's view of the same home says the same.
+    const view = JSON.parse(core.handle(JSON.stringify({ ...statusRequest(vector), op: 'view' }))).view;
+    assert.equal(view.check.code, response.check, 'the view has the report\'s check code');
+    assert.deepEqual(view.missing.map((m) => m.provider.id), response.report.auth.missingProvidersInUse);
   });
 }
 

@@ -44,10 +44,15 @@ fn every_vector_gets_the_native_response() {
         let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let vector: serde_json::Value =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let request = vectors::status_request(&vector).to_string();
-        let native = envelope::handle(&request);
-        let sandboxed = sandbox.handle(&request).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        assert_eq!(sandboxed, native, "{}: sandbox and native responses differ", file.display());
+        let mut request = vectors::status_request(&vector);
+        // As the CLI-shaped report, then as the panel's view of the same home.
+        for op in ["status", "view"] {
+            request["op"] = serde_json::Value::from(op);
+            let request = request.to_string();
+            let native = envelope::handle(&request);
+            let sandboxed = sandbox.handle(&request).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            assert_eq!(sandboxed, native, "{}: sandbox and native {op} responses differ", file.display());
+        }
     }
 }
 

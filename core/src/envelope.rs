@@ -309,9 +309,11 @@ mod tests {
         let doctor = &r["view"]["doctor"];
         assert_eq!(doctor["needsHuman"], json!({ "total": 0, "rows": [] }));
         assert_eq!(doctor["refreshesItself"]["rows"][0]["profile"]["id"], "anthropic:a");
+        assert!(doctor["refreshesItself"]["rows"][0].get("hint").is_none(), "no remedy next to a self-renewing login");
         assert_eq!(doctor["nothingNeeded"], true);
         let r = status(json!({ "store": oauth_store(NOW - HOUR) }));
         assert_eq!(r["view"]["doctor"]["needsHuman"]["rows"][0]["badge"]["word"], "expired");
+        assert!(r["view"]["doctor"]["needsHuman"]["rows"][0]["hint"].is_string());
         assert_eq!(r["view"]["doctor"]["nothingNeeded"], false);
     }
 

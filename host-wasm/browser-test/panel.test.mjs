@@ -462,6 +462,8 @@ test('an expiring login that refreshes itself is not listed under "Needs a human
   const heading = await doctorHeadingOf(page, 'anthropic:a');
   assert.ok(heading !== null, 'the doctor preview lists the expiring login');
   assert.doesNotMatch(heading, /needs a human/i, `listed under "${heading}"`);
+  const item = await page.locator('#doctor li[data-profile-id="anthropic:a"]').textContent();
+  assert.doesNotMatch(item, /Re-auth|Run `/, `no remedy next to a login that renews itself: ${item}`);
   // An expired one does need a human.
   await loadFiles(page, NOW, { store: ['auth-profiles.json', storeOf({ 'anthropic:a': oauthLogin(NOW - HOUR) })] });
   assert.match(await doctorHeadingOf(page, 'anthropic:a'), /needs a human/i);

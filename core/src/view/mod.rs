@@ -284,7 +284,10 @@ pub struct IssueRow {
     pub badge: Badge,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<String>,
-    pub hint: String,
+    /// What a person should run; only on rows that need one, so that no
+    /// remedy stands next to a login that renews itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl IssueRow {
@@ -293,7 +296,7 @@ impl IssueRow {
             profile: Named::of(&issue.profile_id),
             badge: Badge::of(issue.status),
             remaining: issue.remaining_ms.map(|r| format_remaining_short(Some(r))),
-            hint: issue.hint.clone(),
+            hint: issue.needs_human.then(|| issue.hint.clone()),
         }
     }
 }

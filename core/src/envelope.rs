@@ -285,6 +285,17 @@ mod tests {
     }
 
     #[test]
+    fn each_file_says_how_it_fared() {
+        let legacy = json!({ "anthropic": { "type": "api_key", "key": "k-FAKE" } });
+        let r = status(json!({ "legacyStore": legacy, "claude": "{not json" }));
+        let state = |r: &Value, i: usize| r["view"]["files"][i]["state"].clone();
+        assert_eq!(state(&r, 4), "read", "no store yet: the legacy file is migrated");
+        assert_eq!(state(&r, 1), "unreadable");
+        let r = status(json!({ "legacyStore": legacy, "store": { "version": 1, "profiles": {} } }));
+        assert_eq!(state(&r, 4), "notUsed", "with a store the legacy file is never read");
+    }
+
+    #[test]
     fn an_unknown_role_is_an_error_not_a_guess() {
         let r = status(json!({ "auth.json": "{}" }));
         assert!(r["error"].as_str().is_some_and(|e| e.contains("unknown file role")), "{r}");

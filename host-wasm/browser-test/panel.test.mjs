@@ -569,3 +569,13 @@ test('the text output is the CLI text, fetched when it is opened', { timeout: 60
   await page.click('summary');
   assertNoProblems();
 });
+
+test('a legacy auth.json next to a store says it is not used', { timeout: 60000 }, async () => {
+  const legacy = { anthropic: { type: 'api_key', key: 'sk-ant-FAKE-legacy-key' } };
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', storeOf({})], legacyStore: ['auth.json', legacy] });
+  assert.match(await page.locator('#file-legacyStore-state').textContent(), /not used/);
+  await loadFiles(page, NOW, { legacyStore: ['auth.json', legacy] });
+  assert.equal(await page.locator('#file-legacyStore-state').textContent(), 'Loaded auth.json');
+  assert.deepEqual((await readPanel(page)).profiles.map((p) => p.id), ['anthropic:default'], 'migrated as the CLI would');
+  assertNoProblems();
+});

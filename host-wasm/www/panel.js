@@ -265,6 +265,7 @@
       if (file && role === 'store' && state.storeEdited) text = `${file.name}: reordered here, not saved yet`;
       else if (file && info && info.state === 'unreadable') text = `${file.name} could not be read: see Diagnostics`;
       else if (file && info && info.state === 'readWithProblems') text = `Loaded ${file.name}, with problems: see Diagnostics`;
+      else if (file && info && info.state === 'notUsed') text = `${file.name} is not used: it is read only while there is no store`;
       else if (file) text = `Loaded ${file.name}`;
       $(`file-${role}-state`).textContent = text;
     }

@@ -126,6 +126,9 @@ pub enum FileState {
     ReadWithProblems,
     /// Given but not usable at all (see the diagnostics).
     Unreadable,
+    /// Given but not consulted: the legacy files are read only when there
+    /// is no store yet (A10).
+    NotUsed,
 }
 
 /// One role's file as the page lists it.
@@ -154,8 +157,11 @@ pub fn file_views(loaded: &Loaded, given: impl Fn(FileRole) -> bool) -> Vec<File
                 // Another tool's file: any warning means no login came from it.
                 _ => worst.is_some_and(|s| s >= crate::diag::Severity::Warning),
             };
+            let legacy = matches!(role, FileRole::LegacyStore | FileRole::OauthJson);
             let state = if !given(role) {
                 FileState::NotGiven
+            } else if legacy && loaded.store_state != StoreState::Missing {
+                FileState::NotUsed
             } else if unreadable {
                 FileState::Unreadable
             } else if worst.is_some_and(|s| s >= crate::diag::Severity::Warning) {

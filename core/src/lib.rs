@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod defaults;
 pub mod diag;
 pub mod doctor;
 pub mod duration;
@@ -33,5 +34,6 @@ pub mod store;
 pub mod sync;
 pub mod time;
 pub mod usage;
+pub mod view;
 pub mod world;
 pub mod writeback;

@@ -15,6 +15,7 @@ pub mod duration;
 pub mod env_auth;
 pub mod envelope;
 pub mod escape;
+pub mod flow;
 pub mod health;
 pub mod load;
 pub mod order;

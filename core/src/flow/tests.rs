@@ -1,0 +1,442 @@
+//! The flows against a scripted host: a map of files, locks that can be
+//! held by "someone else", and a token server that answers from a list.
+//! Hooks play the other processes (a racing caller, Claude Code, a writer
+//! that skips the lock) at the exact step where they matter.
+
+use super::*;
+use crate::refresh::HttpResponse;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+const NOW: Millis = 1_767_225_600_000;
+const HOME: &str = "/h";
+const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+const CLAUDE_FILE: &str = "/h/.claude/.credentials.json";
+const OLD_ACCESS: &str = "sk-ant-oat01-OLD-FAKE";
+const OLD_REFRESH: &str = "sk-ant-ort01-OLD-FAKE";
+const NEW_ACCESS: &str = "sk-ant-oat01-NEW-FAKE";
+const NEW_REFRESH: &str = "sk-ant-ort01-NEW-FAKE";
+
+/// What the scripted host saw, in order.
+#[derive(Debug, Clone, PartialEq)]
+enum Event {
+    Read(String),
+    Keychain,
+    Lock(String),
+    Unlock(String),
+    Write(String),
+    Remove(String),
+    Post(String),
+    WriteBack(WriteBackPlace),
+}
+
+type Hook = Box<dyn FnMut(&Effect, &mut Disk)>;
+
+#[derive(Default)]
+struct Disk {
+    files: BTreeMap<String, String>,
+    keychain: Option<String>,
+    /// Lock paths someone else holds for the whole wait.
+    busy: BTreeSet<String>,
+    held: BTreeSet<String>,
+    /// Token server answers; the last one repeats.
+    replies: VecDeque<HttpResponse>,
+    posts: Vec<HttpRequest>,
+    events: Vec<Event>,
+}
+
+impl Disk {
+    fn with_store(store: Value) -> Disk {
+        let mut disk = Disk::default();
+        disk.files.insert(STORE.into(), store.to_string());
+        disk
+    }
+
+    fn store(&self) -> Value {
+        serde_json::from_str(&self.files[STORE]).expect("store json")
+    }
+
+    fn reply(mut self, status: u16, body: Value) -> Disk {
+        self.replies.push_back(HttpResponse::new(status, vec![], body.to_string()));
+        self
+    }
+
+    fn reply_raw(mut self, status: u16, body: &str) -> Disk {
+        self.replies.push_back(HttpResponse::new(status, vec![], body.to_string()));
+        self
+    }
+
+    fn position(&self, event: &Event) -> usize {
+        self.events.iter().position(|e| e == event).unwrap_or_else(|| panic!("{event:?} in {:?}", self.events))
+    }
+}
+
+fn oauth(access: &str, refresh: &str, expires: Millis) -> Value {
+    json!({"type": "oauth", "provider": "anthropic", "access": access, "refresh": refresh, "expires": expires,
+           "email": "user@example.invalid"})
+}
+
+fn expired_store(id: &str) -> Value {
+    json!({"version": 1, "profiles": {id: oauth(OLD_ACCESS, OLD_REFRESH, NOW - 60_000)}})
+}
+
+fn tokens() -> Value {
+    json!({"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 28_800})
+}
+
+fn env() -> Env {
+    Env::new(HOME)
+}
+
+fn token_cmd(provider: &str) -> TokenCommand {
+    TokenCommand::new(TokenRequest { provider: provider.into(), profile: None, agent: None, force: false }, &env(), NOW)
+}
+
+/// Carries out one effect; returns the input for the flow, if it asks for one.
+fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
+    Some(match effect {
+        Effect::Read(paths) => {
+            let mut out = Vec::new();
+            for p in paths {
+                disk.events.push(Event::Read(p.clone()));
+                let read = disk.files.get(p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
+                out.push((p.clone(), read));
+            }
+            Input::Files(out)
+        }
+        Effect::ReadKeychain => {
+            disk.events.push(Event::Keychain);
+            Input::Keychain(disk.keychain.clone().map(FileRead::text))
+        }
+        Effect::Lock(req) => {
+            if req.kind == LockKind::ClaudeCode && !disk.files.keys().any(|p| p.starts_with(&format!("{}/", req.path)))
+            {
+                return Some(Input::Lock(LockAnswer::NoTarget));
+            }
+            if disk.busy.contains(&req.path) || disk.held.contains(&req.path) {
+                return Some(Input::Lock(LockAnswer::Busy { reason: format!("{} is held", req.path) }));
+            }
+            disk.events.push(Event::Lock(req.path.clone()));
+            disk.held.insert(req.path.clone());
+            Input::Lock(LockAnswer::Taken)
+        }
+        Effect::Unlock { path } => {
+            disk.events.push(Event::Unlock(path.clone()));
+            disk.held.remove(path);
+            return None;
+        }
+        Effect::WriteAtomic { path, text } => {
+            disk.events.push(Event::Write(path.clone()));
+            disk.files.insert(path.clone(), text.expose().to_string());
+            Input::Written(Ok(()))
+        }
+        Effect::Remove { path } => {
+            disk.events.push(Event::Remove(path.clone()));
+            disk.files.remove(path);
+            Input::Written(Ok(()))
+        }
+        Effect::Send { request, .. } => {
+            disk.events.push(Event::Post(request.url.clone()));
+            disk.posts.push(request.clone());
+            let reply = match disk.replies.len() {
+                0 => {
+                    return Some(Input::Response(Err(crate::refresh::transport_error(
+                        RefreshProvider::Anthropic,
+                        crate::refresh::TransportFailure::Other,
+                        "no server",
+                    ))));
+                }
+                1 => disk.replies[0].clone(),
+                _ => disk.replies.pop_front().expect("reply"),
+            };
+            Input::Response(Ok(reply))
+        }
+        Effect::WriteBack(w) => {
+            disk.events.push(Event::WriteBack(w.place.clone()));
+            match &w.place {
+                WriteBackPlace::File { path } => {
+                    disk.files.insert(path.clone(), w.text.expose().to_string());
+                }
+                WriteBackPlace::ClaudeKeychain => disk.keychain = Some(w.text.expose().to_string()),
+            }
+            Input::Written(Ok(()))
+        }
+        Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
+        Effect::Print(_) | Effect::Done(_) => return None,
+    })
+}
+
+/// Runs `flow` to its end; `hook` sees each effect before it is carried out.
+fn drive_with(flow: &mut dyn Flow, disk: &mut Disk, mut hook: Hook) -> (Done, Vec<Line>) {
+    let mut printed = Vec::new();
+    for _ in 0..10_000 {
+        let effect = flow.poll();
+        hook(&effect, disk);
+        match &effect {
+            Effect::Done(done) => return (done.clone(), printed),
+            Effect::Print(line) => printed.push(line.clone()),
+            _ => {}
+        }
+        if let Some(input) = perform(&effect, disk) {
+            flow.handle(NOW, input);
+        }
+    }
+    panic!("the flow never ended: {:?}", disk.events);
+}
+
+fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
+    drive_with(flow, disk, Box::new(|_, _| {}))
+}
+
+/// Runs `flow` until it asks for a lock; returns that effect, not carried out.
+fn drive_to_lock(flow: &mut dyn Flow, disk: &mut Disk) -> Effect {
+    for _ in 0..10_000 {
+        let effect = flow.poll();
+        if matches!(effect, Effect::Lock(_) | Effect::Done(_)) {
+            return effect;
+        }
+        if let Some(input) = perform(&effect, disk) {
+            flow.handle(NOW, input);
+        }
+    }
+    panic!("no lock asked for");
+}
+
+fn text(lines: &[Line], stream: Stream) -> String {
+    lines.iter().filter(|l| l.stream == stream).map(|l| format!("{}\n", l.text)).collect()
+}
+
+fn all_text(done: &Done, printed: &[Line]) -> String {
+    let mut lines = printed.to_vec();
+    lines.extend(done.lines.iter().cloned());
+    format!("{}{}{}", text(&lines, Stream::Stdout), text(&lines, Stream::Stderr), done.hints.join("\n"))
+}
+
+#[test]
+fn racing_callers_make_one_post_the_others_adopt_under_the_lock() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    let mut callers: Vec<TokenCommand> = (0..3).map(|_| token_cmd("anthropic")).collect();
+    // Every caller loads and finds the login expired before anyone locks.
+    let asked: Vec<Effect> = callers.iter_mut().map(|c| drive_to_lock(c, &mut disk)).collect();
+    assert!(asked.iter().all(|e| matches!(e, Effect::Lock(r) if r.kind == LockKind::Store)), "{asked:?}");
+    assert!(disk.posts.is_empty());
+    for (caller, lock) in callers.iter_mut().zip(asked) {
+        let input = perform(&lock, &mut disk).expect("lock answer");
+        caller.handle(NOW, input);
+        let (done, printed) = drive(caller, &mut disk);
+        assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
+        assert_eq!(text(&done.lines, Stream::Stdout), format!("{NEW_ACCESS}\n"));
+        assert!(disk.held.is_empty(), "every lock released: {:?}", disk.held);
+    }
+    assert_eq!(disk.posts.len(), 1, "one refresh for three callers: {:?}", disk.events);
+    assert_eq!(disk.store()["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
+}
+
+#[test]
+fn a_command_reads_each_file_once_and_again_only_under_the_lock() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    let lock = disk.position(&Event::Lock(STORE.into()));
+    let store_reads: Vec<usize> =
+        disk.events.iter().enumerate().filter(|(_, e)| **e == Event::Read(STORE.into())).map(|(i, _)| i).collect();
+    // The probe, the look under the lock, the fresh read before the save.
+    assert_eq!(store_reads.len(), 3, "{:?}", disk.events);
+    assert!(store_reads[0] < lock && store_reads[1] > lock, "{:?}", disk.events);
+    assert_eq!(disk.events.iter().filter(|e| **e == Event::Keychain).count(), 2, "one per look; the host caches");
+}
+
+#[test]
+fn a_fresh_login_takes_no_lock_and_sends_nothing() {
+    let store = json!({"version": 1, "profiles": {"anthropic:work": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000)}});
+    let mut disk = Disk::with_store(store);
+    let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert_eq!(text(&done.lines, Stream::Stdout), format!("{OLD_ACCESS}\n"));
+    assert!(
+        !disk.events.iter().any(|e| matches!(e, Event::Lock(_) | Event::Write(_) | Event::Post(_))),
+        "{:?}",
+        disk.events
+    );
+}
+
+fn claude_file(access: &str, refresh: &str, expires: Millis) -> String {
+    json!({"claudeAiOauth": {"accessToken": access, "refreshToken": refresh, "expiresAt": expires,
+           "scopes": ["user:inference"]}, "mcpOAuth": {"kept": true}})
+    .to_string()
+}
+
+#[test]
+fn a_rotated_refresh_token_is_persisted_before_any_write_back() {
+    let mut disk = Disk::default().reply(200, tokens());
+    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
+    let (done, printed) = drive(&mut flow, &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
+    assert_eq!(disk.posts.len(), 1);
+    // The store write that holds the new refresh token comes before Claude
+    // Code's file is touched.
+    let saved = disk.events.iter().rposition(|e| *e == Event::Write(STORE.into())).expect("store written");
+    let back = disk.position(&Event::WriteBack(WriteBackPlace::File { path: CLAUDE_FILE.into() }));
+    assert!(saved < back, "{:?}", disk.events);
+    assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["refresh"], NEW_REFRESH);
+    let claude: Value = serde_json::from_str(&disk.files[CLAUDE_FILE]).expect("json");
+    assert_eq!(claude["claudeAiOauth"]["refreshToken"], NEW_REFRESH);
+    assert_eq!(claude["mcpOAuth"]["kept"], true, "their other fields kept");
+    // Claude Code's lock was taken inside ours and both were released.
+    let (ours, theirs) = (disk.position(&Event::Lock(STORE.into())), disk.position(&Event::Lock("/h/.claude".into())));
+    assert!(ours < theirs);
+    assert!(disk.held.is_empty());
+}
+
+#[test]
+fn a_busy_claude_code_lock_sends_nothing_and_releases_ours() {
+    let mut disk = Disk::default().reply(200, tokens());
+    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
+    disk.busy.insert("/h/.claude".into());
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
+    let (done, printed) = drive(&mut flow, &mut disk);
+    let all = all_text(&done, &printed);
+    assert_eq!(done.exit, Exit::Error, "passing: try again later: {all}");
+    assert!(all.contains("Claude Code is holding its credentials lock"), "{all}");
+    assert!(disk.posts.is_empty());
+    assert!(disk.events.contains(&Event::Unlock(STORE.into())) && disk.held.is_empty(), "{:?}", disk.events);
+}
+
+#[test]
+fn a_login_claude_code_refreshed_while_we_waited_for_its_lock_is_adopted() {
+    let mut disk = Disk::default().reply(200, tokens());
+    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
+    // Claude Code finishes its own refresh just as it lets go of its lock.
+    let hook: Hook = Box::new(|effect, disk| {
+        if let Effect::Lock(req) = effect
+            && req.kind == LockKind::ClaudeCode
+        {
+            disk.files.insert(CLAUDE_FILE.into(), claude_file(NEW_ACCESS, NEW_REFRESH, NOW + 8 * 3_600_000));
+        }
+    });
+    let (done, printed) = drive_with(&mut flow, &mut disk, hook);
+    let all = all_text(&done, &printed);
+    assert_eq!(done.exit, Exit::Ok, "{all}");
+    assert!(all.contains("anthropic:claude-cli: adopted"), "{all}");
+    assert!(disk.posts.is_empty(), "the look under Claude Code's lock saw its refresh");
+    assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["access"], NEW_ACCESS);
+}
+
+#[test]
+fn invalid_grant_leaves_the_credential_untouched_and_records_the_failure() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work"))
+        .reply(400, json!({"error": "invalid_grant", "error_description": "Refresh token not found or invalid"}));
+    let before = disk.store()["profiles"]["anthropic:work"].clone();
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, printed) = drive(&mut flow, &mut disk);
+    let all = all_text(&done, &printed);
+    assert_eq!(done.exit, Exit::Action, "{all}");
+    assert!(all.contains("invalid_grant") && all.contains("hint:"), "{all}");
+    assert!(!all.contains("FAKE"), "{all}");
+    assert_eq!(disk.posts.len(), 1, "an OAuth error is never retried");
+    let store = disk.store();
+    assert_eq!(store["profiles"]["anthropic:work"], before, "credential bytes unchanged");
+    assert_eq!(store["usageStats"]["anthropic:work"]["failureCounts"]["auth"], 1, "{store}");
+}
+
+#[test]
+fn a_passing_failure_writes_nothing() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply_raw(503, "busy");
+    let before = disk.files[STORE].clone();
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, _) = drive(&mut flow, &mut disk);
+    assert_eq!(done.exit, Exit::Error);
+    assert_eq!(disk.files[STORE], before);
+    assert!(!disk.events.iter().any(|e| matches!(e, Event::Write(_))));
+}
+
+#[test]
+fn a_refused_request_format_is_retried_once_form_encoded() {
+    let mut disk =
+        Disk::with_store(expired_store("anthropic:work")).reply_raw(400, "Invalid request format").reply(200, tokens());
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, printed) = drive(&mut flow, &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
+    assert_eq!(disk.posts.len(), 2);
+    assert_eq!(disk.posts[0].header("content-type"), Some("application/json"));
+    assert_eq!(disk.posts[1].header("content-type"), Some("application/x-www-form-urlencoded"));
+    assert_eq!(disk.store()["profiles"]["anthropic:work"]["access"], NEW_ACCESS);
+
+    // Refused twice: one retry only, then a passing failure.
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply_raw(400, "Invalid request format");
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, _) = drive(&mut flow, &mut disk);
+    assert_eq!(disk.posts.len(), 2);
+    assert_ne!(done.exit, Exit::Ok);
+}
+
+#[test]
+fn a_write_that_skipped_the_lock_during_the_exchange_is_kept() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    // The reference's paste-token writes in place, without the lock, while
+    // our request is on the wire.
+    let hook: Hook = Box::new(|effect, disk| {
+        if matches!(effect, Effect::Send { .. }) {
+            let mut store = disk.store();
+            store["profiles"]["anthropic:r"] =
+                json!({"type": "token", "provider": "anthropic", "token": "sk-ant-FAKE"});
+            disk.files.insert(STORE.into(), store.to_string());
+        }
+    });
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, _) = drive_with(&mut flow, &mut disk, hook);
+    assert_eq!(done.exit, Exit::Ok);
+    let store = disk.store();
+    assert_eq!(store["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
+    assert_eq!(store["profiles"]["anthropic:r"]["type"], "token", "the other writer's profile survives: {store}");
+}
+
+#[test]
+fn the_refresh_command_exit_codes() {
+    let api_key = json!({"version": 1, "profiles": {"anthropic:k": {"type": "api_key", "provider": "anthropic", "key": "k-FAKE"}}});
+    let cases = [
+        (Selection::All, Exit::Ok, "nothing to refresh"),
+        (Selection::Provider("anthropic".into()), Exit::Ok, "nothing to refresh"),
+        (Selection::Provider("nope".into()), Exit::Action, "unknown provider \"nope\""),
+        (Selection::Profile("nope:x".into()), Exit::Action, "no profile \"nope:x\""),
+    ];
+    for (selection, exit, says) in cases {
+        let mut disk = Disk::with_store(api_key.clone());
+        let mut flow = RefreshCommand::new(selection.clone(), false, None, &env(), NOW);
+        let (done, printed) = drive(&mut flow, &mut disk);
+        let all = all_text(&done, &printed);
+        assert_eq!(done.exit, exit, "{selection:?}: {all}");
+        assert!(all.contains(says), "{selection:?}: {all}");
+        assert!(disk.posts.is_empty());
+    }
+}
+
+#[test]
+fn doctor_refreshes_only_what_is_due() {
+    let store = json!({"version": 1, "profiles": {
+        "anthropic:soon": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 2 * 60_000),
+        "anthropic:later": oauth("sk-ant-oat01-LATER-FAKE", "sk-ant-ort01-LATER-FAKE", NOW + 8 * 3_600_000),
+    }});
+    let world = crate::world::MapWorld {
+        files: [(STORE.to_string(), FileRead::text(store.to_string()))].into_iter().collect(),
+        keychain: None,
+    };
+    let loaded = crate::load::load(&world, &env(), NOW, None);
+    let report = crate::report::build(&loaded, &crate::report::ReportOptions::default());
+    let issues = crate::doctor::preview(&loaded, &report).issues;
+    assert_eq!(issues.len(), 2, "both are inside doctor's 24 h window: {issues:?}");
+    assert_eq!(due_for_doctor(&loaded, &issues), vec!["anthropic:soon".to_string()]);
+}
+
+#[test]
+fn effects_never_show_a_secret_in_debug() {
+    let effect = Effect::WriteAtomic { path: STORE.into(), text: crate::secret::Secret::new(NEW_REFRESH) };
+    assert!(!format!("{effect:?}").contains("FAKE"));
+    let effect = Effect::WriteBack(WriteBack {
+        place: WriteBackPlace::ClaudeKeychain,
+        text: crate::secret::Secret::new(NEW_REFRESH),
+    });
+    assert!(!format!("{effect:?}").contains("FAKE"));
+}

@@ -2,43 +2,24 @@
 //! fresh read, atomically, and only then removing migrated legacy files.
 
 use crate::host::NativeWorld;
+use crate::interpreter::Interpreter;
 use crate::world::fsio;
 use crate::world::lock::{self, LockOptions};
 use anyhow::{Context, Result};
+use clawdbot_auth_core::flow::LoadCommand;
 use clawdbot_auth_core::load::{Loaded, load};
 use clawdbot_auth_core::paths::Env;
 use clawdbot_auth_core::store::{AuthStore, write_store};
 use std::path::Path;
 
-/// Loads, and when the load wants to write, takes the lock, loads again
-/// (another process may have written meanwhile), writes and cleans up.
-/// Returns the load that reflects the disk afterwards.
+/// Loads, and when the load wants to write, takes the lock, looks again
+/// (another process may have written meanwhile), writes and cleans up: the
+/// core's [`LoadCommand`], carried out. Returns the load that reflects the
+/// disk afterwards, and why its changes could not be saved.
 pub fn load_and_persist(world: &NativeWorld, env: &Env, now: i64, agent: Option<&str>) -> (Loaded, Option<String>) {
-    let first = load(world, env, now, agent);
-    if first.write.is_none() {
-        return (first, None);
-    }
-    match locked(&first.locations.store(), || {
-        let fresh = load(world, env, now, agent);
-        apply(&fresh)?;
-        Ok(fresh)
-    }) {
-        Ok(fresh) => (fresh, None),
-        Err(e) => (first, Some(format!("could not save synced credentials: {e:#}"))),
-    }
-}
-
-/// Writes the load's effects. The caller holds the lock.
-pub fn apply(loaded: &Loaded) -> Result<()> {
-    let Some(text) = &loaded.write else { return Ok(()) };
-    let store = loaded.locations.store();
-    fsio::write_atomic(Path::new(&store), text.as_bytes()).with_context(|| format!("writing {store}"))?;
-    for path in &loaded.remove_after_write {
-        if let Err(e) = fsio::remove_file_if_exists(Path::new(path)) {
-            eprintln!("warning: migrated {path} but could not remove it: {e}");
-        }
-    }
-    Ok(())
+    let mut flow = LoadCommand::new(env, agent, now);
+    Interpreter::new(world).run(&mut flow);
+    flow.into_loaded().expect("a load flow ends only once it has its load")
 }
 
 /// Runs `f` holding the store's lock.

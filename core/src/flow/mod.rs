@@ -34,6 +34,7 @@ mod token;
 
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
+pub use settle::LoadCommand;
 pub use token::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS, TokenCommand, TokenRequest};
 
 use crate::paths::Env;

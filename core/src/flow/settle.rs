@@ -168,3 +168,40 @@ impl Settle {
 fn unsaved(first: Loaded, reason: &str) -> Settled {
     Settled { loaded: first, save_error: Some(format!("could not save synced credentials: {reason}")) }
 }
+
+/// A load whose sync and migration are saved, as a command of its own:
+/// `status`, `doctor` and `setup-token` start with it.
+pub struct LoadCommand {
+    settle: Settle,
+    settled: Option<Settled>,
+}
+
+impl LoadCommand {
+    pub fn new(env: &Env, agent: Option<&str>, now: Millis) -> LoadCommand {
+        LoadCommand { settle: Settle::new(env, agent, now), settled: None }
+    }
+
+    /// The load, and why its changes could not be saved, once done.
+    pub fn into_loaded(self) -> Option<(Loaded, Option<String>)> {
+        self.settled.map(|s| (s.loaded, s.save_error))
+    }
+}
+
+impl super::Flow for LoadCommand {
+    fn poll(&mut self) -> Effect {
+        if self.settled.is_some() {
+            return Effect::Done(super::Done { exit: super::Exit::Ok, lines: Vec::new(), hints: Vec::new() });
+        }
+        match self.settle.poll() {
+            Step::Effect(effect) => effect,
+            Step::Ready(settled) => {
+                self.settled = Some(settled);
+                self.poll()
+            }
+        }
+    }
+
+    fn handle(&mut self, now: Millis, input: Input) {
+        self.settle.handle(now, input);
+    }
+}

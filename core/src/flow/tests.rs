@@ -440,3 +440,36 @@ fn effects_never_show_a_secret_in_debug() {
     });
     assert!(!format!("{effect:?}").contains("FAKE"));
 }
+
+#[test]
+fn the_refresh_window_comes_from_the_environment() {
+    use crate::refresh::DEFAULT_REFRESH_WINDOW_MS;
+    assert_eq!(refresh_window(&Env::new("/h")), DEFAULT_REFRESH_WINDOW_MS);
+    assert_eq!(refresh_window(&Env::new("/h").with_var(WINDOW_ENV, "0")), 0);
+    assert_eq!(refresh_window(&Env::new("/h").with_var(WINDOW_ENV, "-5")), DEFAULT_REFRESH_WINDOW_MS);
+}
+
+#[test]
+fn failures_escape_what_came_from_a_file() {
+    let f = RefreshFailure::UnknownProfile("x\u{1b}".into());
+    assert!(f.is_permanent());
+    assert!(!f.to_string().contains('\u{1b}'));
+}
+
+#[test]
+fn a_sync_is_saved_under_the_lock_against_a_second_look() {
+    let mut disk = Disk::default();
+    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000));
+    let mut flow = LoadCommand::new(&env(), None, NOW);
+    let (done, _) = drive(&mut flow, &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    let lock = disk.position(&Event::Lock(STORE.into()));
+    let second = disk.events.iter().skip(lock).position(|e| *e == Event::Read(CLAUDE_FILE.into()));
+    assert!(second.is_some(), "looked again under the lock: {:?}", disk.events);
+    assert!(lock < disk.position(&Event::Write(STORE.into())));
+    assert!(disk.held.is_empty());
+    let (loaded, save_error) = flow.into_loaded().expect("loaded");
+    assert!(save_error.is_none());
+    assert!(loaded.store.profile("anthropic:claude-cli").is_some());
+    assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["access"], OLD_ACCESS);
+}

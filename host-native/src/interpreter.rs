@@ -105,7 +105,7 @@ impl<'w> Interpreter<'w> {
     fn lock(&mut self, request: &LockRequest) -> LockAnswer {
         let options = lock_options(request.timings);
         let taken = match request.kind {
-            LockKind::Store => store_lock(&request.path, &options),
+            LockKind::Store => take_store_lock(&request.path, request.timings),
             LockKind::ClaudeCode => {
                 let dir = Path::new(&request.path);
                 if !dir.is_dir() {
@@ -142,24 +142,33 @@ impl<'w> Interpreter<'w> {
     }
 }
 
-/// The store's lock folder, `<realpath(store)>.lock`. When the store does
-/// not exist yet its folder is made and resolved instead, so that locking
-/// never creates an empty store (which would hide a legacy file from
-/// migration). Leftover temp files of crashed writers go first.
-fn store_lock(store_path: &str, options: &LockOptions) -> Result<LockGuard, LockAnswer> {
+/// Takes the store's lock folder, `<realpath(store)>.lock`. When the store
+/// does not exist yet its folder is made and resolved instead, so that
+/// locking never creates an empty store (which would hide a legacy file
+/// from migration). Leftover temp files of crashed writers go first.
+fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, LockAnswer> {
+    let failed = |reason: String| LockAnswer::Failed { reason };
     let path = Path::new(store_path);
     let dir = path.parent().unwrap_or(Path::new("."));
-    fsio::create_private_dir_all(dir)
-        .map_err(|e| LockAnswer::Failed { reason: format!("creating {}: {e}", dir.display()) })?;
+    fsio::create_private_dir_all(dir).map_err(|e| failed(format!("creating {}: {e}", dir.display())))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let _ = fsio::cleanup_stale_temps(dir, &name);
     let lock_path = match lock::lock_path_for(path) {
         Ok(p) => p,
         Err(_) => std::fs::canonicalize(dir)
-            .map_err(|e| LockAnswer::Failed { reason: format!("resolving {}: {e}", dir.display()) })?
+            .map_err(|e| failed(format!("resolving {}: {e}", dir.display())))?
             .join(format!("{name}.lock")),
     };
-    lock::acquire_lock_dir(lock_path, options).map_err(|e| answer(&e))
+    lock::acquire_lock_dir(lock_path, &lock_options(timings)).map_err(|e| answer(&e))
+}
+
+/// [`take_store_lock`] for the host's own read-modify-writes; the error
+/// is for people.
+pub(crate) fn store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, String> {
+    take_store_lock(store_path, timings).map_err(|answer| match answer {
+        LockAnswer::Busy { reason } | LockAnswer::Failed { reason } => reason,
+        LockAnswer::Taken | LockAnswer::NoTarget => format!("{store_path}: cannot be locked"),
+    })
 }
 
 fn answer(e: &LockError) -> LockAnswer {

@@ -26,12 +26,16 @@
 //! a lock, so "a command loads once" and "re-read under the lock" are
 //! properties of the flow, testable here with scripted inputs.
 
+mod edit;
 mod look;
+mod order;
 mod refresh;
 mod renew;
 mod settle;
 mod token;
 
+pub use edit::{EditFn, EditStore};
+pub use order::{OrderCommand, OrderRequest};
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
 pub use settle::LoadCommand;

@@ -473,3 +473,76 @@ fn a_sync_is_saved_under_the_lock_against_a_second_look() {
     assert!(loaded.store.profile("anthropic:claude-cli").is_some());
     assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["access"], OLD_ACCESS);
 }
+
+fn keys_store() -> Value {
+    json!({"version": 1, "profiles": {
+        "zai:a": {"type": "api_key", "provider": "zai", "key": "k-FAKE"},
+        "zai:b": {"type": "api_key", "provider": "zai", "key": "k-FAKE"},
+    }})
+}
+
+fn order(request: OrderRequest) -> OrderCommand {
+    OrderCommand::new(request, None, &env(), NOW)
+}
+
+#[test]
+fn order_set_edits_the_store_under_the_lock_and_get_reads_it_without_one() {
+    let mut disk = Disk::with_store(keys_store());
+    let set = OrderRequest::Set { provider: "z.ai".into(), profile_ids: vec!["zai:b".into(), "zai:a".into()] };
+    let (done, _) = drive(&mut order(set), &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{done:?}");
+    assert!(text(&done.lines, Stream::Stdout).contains("Order override: zai:b, zai:a"), "{done:?}");
+    let lock = disk.position(&Event::Lock(STORE.into()));
+    let read = disk.events.iter().rposition(|e| *e == Event::Read(STORE.into())).expect("read");
+    assert!(lock < read && read < disk.position(&Event::Write(STORE.into())), "{:?}", disk.events);
+    assert!(!disk.events[..lock].contains(&Event::Read(STORE.into())), "only the config is read to find the lock");
+    assert_eq!(disk.store()["order"]["zai"], json!(["zai:b", "zai:a"]));
+    assert!(disk.held.is_empty());
+
+    disk.events.clear();
+    let get = OrderRequest::Get { provider: "zai".into(), json: false, resolved: true };
+    let (done, _) = drive(&mut order(get), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert!(text(&done.lines, Stream::Stdout).contains("Resolved order: zai:b, zai:a"), "{done:?}");
+    assert!(!disk.events.iter().any(|e| matches!(e, Event::Lock(_) | Event::Write(_))), "{:?}", disk.events);
+}
+
+#[test]
+fn an_order_naming_an_unknown_profile_is_refused_and_writes_nothing() {
+    let mut disk = Disk::with_store(keys_store());
+    let before = disk.files[STORE].clone();
+    let set = OrderRequest::Set { provider: "zai".into(), profile_ids: vec!["zai:nope".into()] };
+    let (done, _) = drive(&mut order(set), &mut disk);
+    assert_eq!(done.exit, Exit::Action, "{done:?}");
+    assert_eq!(disk.files[STORE], before);
+    assert!(!disk.events.iter().any(|e| matches!(e, Event::Write(_))));
+    assert!(disk.held.is_empty());
+}
+
+#[test]
+fn an_edit_refuses_an_unreadable_store_and_a_busy_lock() {
+    let mut disk = Disk::default();
+    disk.files.insert(STORE.into(), "{ not json".into());
+    let (done, _) = drive(&mut order(OrderRequest::Clear { provider: "zai".into() }), &mut disk);
+    let all = all_text(&done, &[]);
+    assert_eq!(done.exit, Exit::Error, "{all}");
+    assert!(all.contains("refusing to modify an unreadable store"), "{all}");
+    assert_eq!(disk.files[STORE], "{ not json");
+    assert!(disk.held.is_empty(), "released: {:?}", disk.events);
+
+    let mut disk = Disk::with_store(keys_store());
+    disk.busy.insert(STORE.into());
+    let (done, _) = drive(&mut order(OrderRequest::Clear { provider: "zai".into() }), &mut disk);
+    assert_eq!(done.exit, Exit::Error);
+    assert!(!disk.events.iter().any(|e| matches!(e, Event::Write(_)) || *e == Event::Read(STORE.into())));
+}
+
+#[test]
+fn an_unreadable_store_has_no_known_order() {
+    let mut disk = Disk::default();
+    disk.files.insert(STORE.into(), "{ not json".into());
+    let get = OrderRequest::Get { provider: "zai".into(), json: true, resolved: false };
+    let (done, _) = drive(&mut order(get), &mut disk);
+    assert_eq!(done.exit, Exit::Action);
+    assert!(all_text(&done, &[]).contains("so its order is unknown"));
+}

@@ -124,9 +124,9 @@ pub fn apply_shell_env(loaded: &mut clawdbot_auth_core::load::Loaded) -> Vec<Str
     let shell = loaded.env.get("SHELL").unwrap_or("/bin/sh").to_string();
     let timeout = loaded
         .env
-        .get("CLAWDBOT_SHELL_ENV_TIMEOUT_MS")
+        .get(clawdbot_auth_core::flow::SHELL_ENV_TIMEOUT_ENV)
         .and_then(|v| v.parse::<u64>().ok())
-        .map_or(Duration::from_secs(15), Duration::from_millis);
+        .map_or(Duration::from_millis(clawdbot_auth_core::flow::SHELL_ENV_TIMEOUT_MS), Duration::from_millis);
     match crate::world::process::run(Path::new(&shell), &["-l", "-c", "env -0"], None, timeout) {
         Ok(done) if done.status.success() => env_auth::apply_shell_env(&mut loaded.env, &done.stdout),
         Ok(done) => {

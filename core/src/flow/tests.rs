@@ -546,3 +546,23 @@ fn an_unreadable_store_has_no_known_order() {
     assert_eq!(done.exit, Exit::Action);
     assert!(all_text(&done, &[]).contains("so its order is unknown"));
 }
+
+#[test]
+fn http_timeouts_come_from_the_environment() {
+    let t = HttpTimeouts::from_env(&Env::new("/h"));
+    assert_eq!((t.total_ms, t.connect_ms), (HttpTimeouts::DEFAULT_TOTAL_MS, HttpTimeouts::DEFAULT_CONNECT_MS));
+    let t = HttpTimeouts::from_env(&Env::new("/h").with_var(HTTP_TIMEOUT_ENV, "1500"));
+    assert_eq!((t.total_ms, t.connect_ms), (1500, 1500), "connect never exceeds the total");
+    for bad in ["0", "-1", "soon", ""] {
+        let t = HttpTimeouts::from_env(&Env::new("/h").with_var(HTTP_TIMEOUT_ENV, bad));
+        assert_eq!(t.total_ms, HttpTimeouts::DEFAULT_TOTAL_MS, "{bad}");
+    }
+}
+
+#[test]
+fn lock_timings_take_the_wait_from_the_environment() {
+    assert_eq!(LockTimings::store(&Env::new("/h")), LockTimings::STORE);
+    let t = LockTimings::store(&Env::new("/h").with_var(LOCK_WAIT_ENV, "250"));
+    assert_eq!(t, LockTimings { max_wait_ms: 250, ..LockTimings::STORE });
+    assert_eq!(LockTimings::store(&Env::new("/h").with_var(LOCK_WAIT_ENV, "soon")), LockTimings::STORE);
+}

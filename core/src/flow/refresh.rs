@@ -163,7 +163,9 @@ pub(crate) struct RefreshLogin {
     force: bool,
     window: Millis,
     env: Env,
-    agent: String,
+    /// The agent as the command was asked for it (`None`: the default,
+    /// which is also where `CLAWDBOT_AGENT_DIR` applies).
+    agent: Option<String>,
     store_path: String,
     claude_dir: String,
     /// The access token before the lock, to tell whether someone else
@@ -203,10 +205,10 @@ fn failed(failure: RefreshFailure) -> Next {
 }
 
 impl RefreshLogin {
-    /// A refresh of `id` as `probe` (the command's one load) shows it. With
-    /// `force`, refresh even when not due, unless the access token changed
-    /// since `probe`: someone else refreshed already (A81).
-    pub(crate) fn new(probe: &Loaded, id: &str, force: bool) -> RefreshLogin {
+    /// A refresh of `id` as `probe` (the command's one load, for `agent`)
+    /// shows it. With `force`, refresh even when not due, unless the access
+    /// token changed since `probe`: someone else refreshed already (A81).
+    pub(crate) fn new(probe: &Loaded, agent: Option<&str>, id: &str, force: bool) -> RefreshLogin {
         let window = refresh_window(&probe.env);
         let due = match probe.store.profile(id).map(|p| &p.credential) {
             Some(Credential::OAuth(o)) => refresh::needs_refresh(o, probe.now, window),
@@ -219,7 +221,7 @@ impl RefreshLogin {
             force,
             window,
             env: probe.env.clone(),
-            agent: probe.locations.agent_id.clone(),
+            agent: agent.map(str::to_string),
             store_path: probe.locations.store(),
             claude_dir: probe.locations.claude_dir.clone(),
             seen_access: access_of(&probe.store, id),
@@ -301,7 +303,7 @@ impl RefreshLogin {
     }
 
     fn look(&self, under_claude: bool) -> State {
-        State::Look { look: Look::new(&self.env, Some(&self.agent)), under_claude }
+        State::Look { look: Look::new(&self.env, self.agent.as_deref()), under_claude }
     }
 
     /// A look under the lock is done: save what its sync took, then decide.

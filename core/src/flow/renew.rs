@@ -46,6 +46,8 @@ enum State {
 
 /// Refreshing the selected logins one after another.
 pub struct RefreshCommand {
+    /// The agent as asked for (`None`: the default).
+    agent: Option<String>,
     force: bool,
     voice: Voice,
     now: Millis,
@@ -63,11 +65,15 @@ pub struct RefreshCommand {
 impl RefreshCommand {
     /// `models auth refresh`: one load, then each selected login.
     pub fn new(selection: Selection, force: bool, agent: Option<&str>, env: &Env, now: Millis) -> RefreshCommand {
-        RefreshCommand::with_state(State::Load { look: Look::new(env, agent), selection }, force, Voice::Command, now)
+        let state = State::Load { look: Look::new(env, agent), selection };
+        RefreshCommand {
+            agent: agent.map(str::to_string),
+            ..RefreshCommand::with_state(state, force, Voice::Command, now)
+        }
     }
 
     /// Doctor's refreshes of `ids` (see [`due_for_doctor`]), on the load
-    /// doctor already has.
+    /// doctor already has (of the default agent).
     pub fn doctor(loaded: Loaded, ids: Vec<String>) -> RefreshCommand {
         let now = loaded.now;
         let state = State::Next { loaded: Box::new(loaded), ids: ids.into() };
@@ -76,6 +82,7 @@ impl RefreshCommand {
 
     fn with_state(state: State, force: bool, voice: Voice, now: Millis) -> RefreshCommand {
         RefreshCommand {
+            agent: None,
             force,
             voice,
             now,
@@ -254,7 +261,7 @@ impl Flow for RefreshCommand {
                 State::Next { mut loaded, mut ids } => match ids.pop_front() {
                     Some(id) => {
                         loaded.now = self.now;
-                        let refresh = Box::new(RefreshLogin::new(&loaded, &id, self.force));
+                        let refresh = Box::new(RefreshLogin::new(&loaded, self.agent.as_deref(), &id, self.force));
                         State::Run { loaded, ids, id, refresh }
                     }
                     None => {

@@ -566,3 +566,19 @@ fn lock_timings_take_the_wait_from_the_environment() {
     assert_eq!(t, LockTimings { max_wait_ms: 250, ..LockTimings::STORE });
     assert_eq!(LockTimings::store(&Env::new("/h").with_var(LOCK_WAIT_ENV, "soon")), LockTimings::STORE);
 }
+
+#[test]
+fn the_look_under_the_lock_finds_the_same_agent_folder() {
+    // CLAWDBOT_AGENT_DIR applies to the default agent only when none is
+    // asked for; the looks under the lock must ask the same way.
+    let env = Env::new(HOME).with_var("CLAWDBOT_AGENT_DIR", "/agent");
+    let store = "/agent/auth-profiles.json";
+    let mut disk = Disk::default().reply(200, tokens());
+    disk.files.insert(store.into(), expired_store("anthropic:work").to_string());
+    let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
+    let (done, printed) = drive(&mut TokenCommand::new(request, &env, NOW), &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
+    let saved: Value = serde_json::from_str(&disk.files[store]).expect("json");
+    assert_eq!(saved["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
+    assert!(!disk.files.contains_key(STORE), "nothing written under ~/.clawdbot");
+}

@@ -130,7 +130,8 @@ impl TokenCommand {
         match due {
             None => hand_out(resolved),
             Some((id, still_valid)) => {
-                let refresh = Box::new(RefreshLogin::new(&loaded, &id, self.request.force));
+                let refresh =
+                    Box::new(RefreshLogin::new(&loaded, self.request.agent.as_deref(), &id, self.request.force));
                 State::Refresh { loaded: Box::new(loaded), refresh, resolved, id, still_valid }
             }
         }

@@ -45,9 +45,16 @@ impl Look {
         let loaded = load(&world, &self.env, now, self.agent.as_deref());
         let Missing { keychain, paths } = world.missing.into_inner();
         if keychain {
+            // Asked once; an answer that never comes reads as "none".
+            self.keychain = Some(None);
             return Step::Effect(Effect::ReadKeychain);
         }
         if !paths.is_empty() {
+            // A path the host was asked for and did not answer reads as
+            // absent, so a careless host cannot make a look ask forever.
+            for path in &paths {
+                self.files.insert(path.clone(), FileRead::Absent);
+            }
             return Step::Effect(Effect::Read(paths.into_iter().collect()));
         }
         Step::Ready(Looked { loaded, keychain: self.keychain.take().flatten() })

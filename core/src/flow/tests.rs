@@ -582,3 +582,24 @@ fn the_look_under_the_lock_finds_the_same_agent_folder() {
     assert_eq!(saved["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
     assert!(!disk.files.contains_key(STORE), "nothing written under ~/.clawdbot");
 }
+
+#[test]
+fn a_host_that_answers_nothing_cannot_make_a_look_ask_forever() {
+    let mut flow = TokenCommand::new(
+        TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false },
+        &env(),
+        NOW,
+    );
+    for _ in 0..100 {
+        match flow.poll() {
+            Effect::Done(done) => {
+                assert_eq!(done.exit, Exit::Action, "no key anywhere: {done:?}");
+                return;
+            }
+            Effect::Read(_) => flow.handle(NOW, Input::Files(Vec::new())),
+            Effect::ReadKeychain => flow.handle(NOW, Input::Files(Vec::new())),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    panic!("the look kept asking");
+}

@@ -121,7 +121,7 @@ impl fmt::Debug for Effect {
 }
 
 /// What the host hands back.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Input {
     /// The files of an [`Effect::Read`], as found.
     Files(Vec<(String, FileRead)>),
@@ -135,6 +135,28 @@ pub enum Input {
     Response(Result<HttpResponse, RefreshError>),
     /// What the shell of an [`Effect::ShellEnv`] printed.
     ShellEnv(ShellAnswer),
+}
+
+impl fmt::Debug for Input {
+    /// Never shows a secret: file and Keychain contents by size only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn shown(read: &FileRead) -> String {
+            match read {
+                FileRead::Absent => "absent".into(),
+                FileRead::Present { bytes, .. } => format!("{} bytes", bytes.len()),
+                FileRead::Unreadable(reason) => format!("unreadable: {reason}"),
+            }
+        }
+        match self {
+            Input::Files(files) => f.debug_map().entries(files.iter().map(|(path, read)| (path, shown(read)))).finish(),
+            Input::Keychain(item) => write!(f, "Keychain({})", item.as_ref().map_or("none".into(), shown)),
+            Input::Lock(answer) => f.debug_tuple("Lock").field(answer).finish(),
+            Input::Written(result) => f.debug_tuple("Written").field(result).finish(),
+            Input::Response(result) => f.debug_tuple("Response").field(result).finish(),
+            Input::ShellEnv(ShellAnswer::Output(out)) => write!(f, "ShellEnv(<{} bytes>)", out.len()),
+            Input::ShellEnv(answer) => f.debug_tuple("ShellEnv").field(answer).finish(),
+        }
+    }
 }
 
 /// Which lock, and with which timings.
@@ -275,21 +297,32 @@ pub enum Stream {
 pub struct Line {
     pub stream: Stream,
     pub text: String,
+    /// The line is a secret (the key `models auth token` prints): written
+    /// as it is, never shown in a `Debug`.
+    pub secret: bool,
 }
 
 impl fmt::Debug for Line {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}: {:?}", self.stream, self.text)
+        match self.secret {
+            true => write!(f, "{:?}: <secret, {} chars>", self.stream, self.text.chars().count()),
+            false => write!(f, "{:?}: {:?}", self.stream, self.text),
+        }
     }
 }
 
 impl Line {
     pub fn out(text: impl Into<String>) -> Line {
-        Line { stream: Stream::Stdout, text: text.into() }
+        Line { stream: Stream::Stdout, text: text.into(), secret: false }
     }
 
     pub fn err(text: impl Into<String>) -> Line {
-        Line { stream: Stream::Stderr, text: text.into() }
+        Line { stream: Stream::Stderr, text: text.into(), secret: false }
+    }
+
+    /// A secret for standard output.
+    pub fn secret(text: &crate::secret::Secret) -> Line {
+        Line { stream: Stream::Stdout, text: text.expose().to_string(), secret: true }
     }
 }
 

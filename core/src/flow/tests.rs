@@ -439,6 +439,16 @@ fn effects_never_show_a_secret_in_debug() {
         text: crate::secret::Secret::new(NEW_REFRESH),
     });
     assert!(!format!("{effect:?}").contains("FAKE"));
+    let input = Input::Files(vec![(STORE.into(), FileRead::text(expired_store("anthropic:work").to_string()))]);
+    assert!(!format!("{input:?}").contains("FAKE"), "{input:?}");
+    let input = Input::Keychain(Some(FileRead::text(claude_file(OLD_ACCESS, OLD_REFRESH, NOW))));
+    assert!(!format!("{input:?}").contains("FAKE"), "{input:?}");
+    let mut disk = Disk::with_store(
+        json!({"version": 1, "profiles": {"anthropic:work": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000)}}),
+    );
+    let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
+    assert_eq!(text(&done.lines, Stream::Stdout), format!("{OLD_ACCESS}\n"), "the key is printed as it is");
+    assert!(!format!("{done:?}").contains("FAKE"), "{done:?}");
 }
 
 #[test]

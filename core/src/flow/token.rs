@@ -198,10 +198,7 @@ fn hand_out(resolved: Result<ResolvedKey, ResolveError>) -> State {
     }
     State::Done(Done {
         exit: Exit::Ok,
-        lines: vec![
-            Line::err(format!("source: {}", escape_control(&resolved.source))),
-            Line::out(resolved.key.expose()),
-        ],
+        lines: vec![Line::err(format!("source: {}", escape_control(&resolved.source))), Line::secret(&resolved.key)],
         hints: Vec::new(),
     })
 }

@@ -48,6 +48,7 @@ pub struct EditStore<'a> {
 }
 
 impl<'a> EditStore<'a> {
+    /// An edit of `agent`'s store (`None`: the default agent).
     pub fn new(env: &Env, agent: Option<&str>, now: Millis, edit: EditFn<'a>) -> EditStore<'a> {
         EditStore {
             env: env.clone(),

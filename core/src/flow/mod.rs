@@ -26,6 +26,8 @@
 //! a lock, so "a command loads once" and "re-read under the lock" are
 //! properties of the flow, testable here with scripted inputs.
 
+#![warn(missing_docs)]
+
 mod edit;
 mod look;
 mod order;
@@ -76,19 +78,42 @@ pub enum Effect {
     /// Take a lock; answer with [`Input::Lock`].
     Lock(LockRequest),
     /// Release the lock taken for `path`. No answer.
-    Unlock { path: String },
+    Unlock {
+        /// The path of the [`LockRequest`].
+        path: String,
+    },
     /// Replace `path` with `text` atomically (temp file, fsync, rename),
     /// private to the user; answer with [`Input::Written`].
-    WriteAtomic { path: String, text: Secret },
+    WriteAtomic {
+        /// The file to replace (symlinks are written through).
+        path: String,
+        /// Its whole new content; it holds credentials.
+        text: Secret,
+    },
     /// Remove `path` if it exists; answer with [`Input::Written`].
-    Remove { path: String },
+    Remove {
+        /// The file to remove.
+        path: String,
+    },
     /// Send a refresh request; answer with [`Input::Response`].
-    Send { request: HttpRequest, provider: RefreshProvider, timeouts: HttpTimeouts },
+    Send {
+        /// The request, complete (the host adds nothing).
+        request: HttpRequest,
+        /// Whose token endpoint it is, for classifying a transport failure.
+        provider: RefreshProvider,
+        /// How long connecting and the whole exchange may take.
+        timeouts: HttpTimeouts,
+    },
     /// Give another CLI its renewed login; answer with [`Input::Written`].
     WriteBack(WriteBack),
     /// Run `shell -l -c 'env -0'` within `timeout_ms`; answer with
     /// [`Input::ShellEnv`].
-    ShellEnv { shell: String, timeout_ms: u64 },
+    ShellEnv {
+        /// The shell to run (`$SHELL`, else `/bin/sh`).
+        shell: String,
+        /// Kill it (and its children) after this long.
+        timeout_ms: u64,
+    },
     /// Write one line. No answer.
     Print(Line),
     /// The command is over.
@@ -164,7 +189,9 @@ impl fmt::Debug for Input {
 pub struct LockRequest {
     /// The file or folder the lock guards.
     pub path: String,
+    /// Whose lock, which says how its folder is named.
     pub kind: LockKind,
+    /// How long to wait, and when a lock counts as stale.
     pub timings: LockTimings,
 }
 
@@ -213,15 +240,18 @@ impl LockTimings {
 /// How taking a lock went. Reasons are for people and hold no secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LockAnswer {
+    /// It is ours until the flow asks for [`Effect::Unlock`].
     Taken,
     /// Someone else held it for the whole wait.
     Busy {
+        /// Who holds it and how long we waited, for people.
         reason: String,
     },
     /// There is nothing to lock (Claude Code's folder does not exist).
     NoTarget,
     /// The lock could not be attempted (permissions, I/O).
     Failed {
+        /// What went wrong, for people.
         reason: String,
     },
 }
@@ -229,13 +259,16 @@ pub enum LockAnswer {
 /// Timeouts of one refresh request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpTimeouts {
+    /// Connecting may take this long.
     pub connect_ms: u64,
+    /// The whole exchange, a slowly dripping body included, this long.
     pub total_ms: u64,
 }
 
 impl HttpTimeouts {
     /// Claude Code's own refresh timeout (formats §2.2).
     pub const DEFAULT_TOTAL_MS: u64 = 15 * SECOND as u64;
+    /// The connect timeout unless the total is shorter.
     pub const DEFAULT_CONNECT_MS: u64 = 5 * SECOND as u64;
 
     /// The defaults, with [`HTTP_TIMEOUT_ENV`] applied when it is a
@@ -253,6 +286,7 @@ impl HttpTimeouts {
 /// Where a renewed login goes back to.
 #[derive(Clone, PartialEq)]
 pub struct WriteBack {
+    /// Which file or item.
     pub place: WriteBackPlace,
     /// The whole new content, every field of theirs kept.
     pub text: Secret,
@@ -264,10 +298,14 @@ impl fmt::Debug for WriteBack {
     }
 }
 
+/// Where another CLI keeps the login we renewed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteBackPlace {
     /// Claude Code's `.credentials.json`, or Codex's `auth.json`.
-    File { path: String },
+    File {
+        /// The file, written atomically and privately.
+        path: String,
+    },
     /// Claude Code's Keychain item (macOS).
     ClaudeKeychain,
 }
@@ -279,6 +317,7 @@ pub enum ShellAnswer {
     Output(Vec<u8>),
     /// It exited unsuccessfully (the status, for people).
     Exited(String),
+    /// It ran past its deadline and was killed.
     TimedOut,
     /// It could not be started.
     Failed,
@@ -287,7 +326,9 @@ pub enum ShellAnswer {
 /// Which stream a line goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
+    /// What the command is for: a report, a key.
     Stdout,
+    /// Notices, warnings, errors, hints.
     Stderr,
 }
 
@@ -295,7 +336,9 @@ pub enum Stream {
 /// escaped whatever came from a file), so the host writes it verbatim.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Line {
+    /// Where it goes.
     pub stream: Stream,
+    /// The text, without its newline.
     pub text: String,
     /// The line is a secret (the key `models auth token` prints): written
     /// as it is, never shown in a `Debug`.
@@ -312,10 +355,12 @@ impl fmt::Debug for Line {
 }
 
 impl Line {
+    /// A line for standard output.
     pub fn out(text: impl Into<String>) -> Line {
         Line { stream: Stream::Stdout, text: text.into(), secret: false }
     }
 
+    /// A line for standard error.
     pub fn err(text: impl Into<String>) -> Line {
         Line { stream: Stream::Stderr, text: text.into(), secret: false }
     }
@@ -329,6 +374,7 @@ impl Line {
 /// How a command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Done {
+    /// The exit status.
     pub exit: Exit,
     /// Final lines, written in order.
     pub lines: Vec<Line>,
@@ -339,6 +385,7 @@ pub struct Done {
 /// Exit statuses, documented in docs/cli.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
+    /// It did what was asked.
     Ok,
     /// A human must act, or the request was refused.
     Action,
@@ -351,6 +398,7 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// The process exit code.
     pub fn code(self) -> u8 {
         match self {
             Exit::Ok => 0,

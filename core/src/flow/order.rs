@@ -19,15 +19,23 @@ use std::rc::Rc;
 pub enum OrderRequest {
     /// Show the override; with `resolved`, also the order in effect now.
     Get {
+        /// The provider, in any spelling (`z.ai` is `zai`).
         provider: String,
+        /// Print one JSON document instead of text.
         json: bool,
+        /// Also show the order profiles are tried in now.
         resolved: bool,
     },
+    /// Replace the override with these profile ids, first tried first.
     Set {
+        /// The provider, in any spelling.
         provider: String,
+        /// Profile ids that must exist, in order.
         profile_ids: Vec<String>,
     },
+    /// Remove the override.
     Clear {
+        /// The provider, in any spelling.
         provider: String,
     },
 }
@@ -51,6 +59,7 @@ pub struct OrderCommand {
 }
 
 impl OrderCommand {
+    /// The command for `agent` (`None`: the default agent).
     pub fn new(request: OrderRequest, agent: Option<&str>, env: &Env, now: Millis) -> OrderCommand {
         let set: SetResult = Rc::new(RefCell::new(None));
         let state = match &request {

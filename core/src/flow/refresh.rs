@@ -42,6 +42,7 @@ use crate::world::FileRead;
 use crate::writeback::{self, Layout, NewTokens};
 use std::collections::VecDeque;
 
+/// How a refresh that did not fail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshResult {
     /// This process refreshed the login.
@@ -54,6 +55,7 @@ pub enum RefreshResult {
 }
 
 impl RefreshResult {
+    /// The words `models auth refresh` prints after the profile id.
     pub fn describe(self) -> &'static str {
         match self {
             RefreshResult::Refreshed => "refreshed",
@@ -63,8 +65,10 @@ impl RefreshResult {
     }
 }
 
+/// A refresh that did not fail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefreshReport {
+    /// What happened.
     pub result: RefreshResult,
     /// Things that went wrong without failing the refresh (a write-back to
     /// another CLI, an ignored override). Never hold a secret.
@@ -74,16 +78,24 @@ pub struct RefreshReport {
 /// Why a profile was not refreshed. No variant holds a token.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RefreshFailure {
+    /// The store has no such profile, even after the sync.
     #[error("no profile \"{}\" in the credential store", escape_control(.0))]
     UnknownProfile(String),
+    /// The profile cannot be refreshed (not OAuth, no refresh token, ...).
     #[error(transparent)]
     Plan(#[from] PlanError),
     /// The token endpoint said no, or could not be reached.
     #[error("{error}")]
-    Rejected { profile_id: String, error: Box<RefreshError> },
+    Rejected {
+        /// The profile it was about.
+        profile_id: String,
+        /// What the endpoint (or the way to it) said.
+        error: Box<RefreshError>,
+    },
     #[error(
         "Claude Code is holding its credentials lock ({0}); it is probably refreshing the same login. Try again in a few seconds"
     )]
+    /// Claude Code held its lock for the whole wait.
     ClaudeCodeBusy(String),
     /// Our own store could not be locked, read or written.
     #[error("{0}")]

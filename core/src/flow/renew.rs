@@ -23,6 +23,7 @@ use std::collections::VecDeque;
 /// Which logins `models auth refresh` was asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
+    /// Exactly this profile.
     Profile(String),
     /// Every OAuth profile of this provider that has a refresh flow.
     Provider(String),

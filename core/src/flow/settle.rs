@@ -177,6 +177,7 @@ pub struct LoadCommand {
 }
 
 impl LoadCommand {
+    /// The load of `agent` (`None`: the default agent).
     pub fn new(env: &Env, agent: Option<&str>, now: Millis) -> LoadCommand {
         LoadCommand { settle: Settle::new(env, agent, now), settled: None }
     }

@@ -28,9 +28,11 @@ pub const SHELL_ENV_TIMEOUT_ENV: &str = "CLAWDBOT_SHELL_ENV_TIMEOUT_MS";
 /// What `models auth token` was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRequest {
+    /// The provider whose key to print.
     pub provider: String,
     /// Use exactly this profile (no fallback to other profiles or the env).
     pub profile: Option<String>,
+    /// The agent (`None`: the default agent).
     pub agent: Option<String>,
     /// Refresh first even if the login looks fresh (the client got a 401).
     pub force: bool,
@@ -63,6 +65,7 @@ pub struct TokenCommand {
 }
 
 impl TokenCommand {
+    /// The command as asked, at `now`.
     pub fn new(request: TokenRequest, env: &Env, now: Millis) -> TokenCommand {
         let settle = Settle::new(env, request.agent.as_deref(), now);
         TokenCommand { request, now, state: State::Load(Box::new(settle)), input: None, queue: VecDeque::new() }

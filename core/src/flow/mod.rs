@@ -33,6 +33,7 @@ mod look;
 mod order;
 mod refresh;
 mod renew;
+mod save;
 mod settle;
 mod token;
 

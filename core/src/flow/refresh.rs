@@ -197,6 +197,10 @@ pub(crate) struct RefreshLogin {
     latest: Option<Loaded>,
     /// Claude Code's Keychain item as the last look read it.
     keychain: Option<FileRead>,
+    /// The store's bytes as this flow last read or wrote them under the
+    /// lock: the read before a save that finds them unchanged reuses the
+    /// parsed store instead of parsing a large file again.
+    on_disk: Option<Vec<u8>>,
     renewed: Option<Renewed>,
 }
 
@@ -246,6 +250,7 @@ impl RefreshLogin {
             warnings: Vec::new(),
             latest: None,
             keychain: None,
+            on_disk: None,
             renewed: None,
         }
     }
@@ -269,6 +274,7 @@ impl RefreshLogin {
                     }
                     Step::Ready(looked) => {
                         self.keychain = looked.keychain;
+                        self.on_disk = looked.store_bytes;
                         self.looked(looked.loaded, under_claude)
                     }
                 },
@@ -277,7 +283,10 @@ impl RefreshLogin {
                         self.state = State::SaveSync { loaded, under_claude, save };
                         return Step::Effect(effect);
                     }
-                    Step::Ready(Ok(())) => self.decide(*loaded, under_claude),
+                    Step::Ready(Ok(())) => {
+                        self.on_disk = loaded.write.clone().map(String::into_bytes);
+                        self.decide(*loaded, under_claude)
+                    }
                     Step::Ready(Err(why)) => failed(RefreshFailure::Store(why)),
                 },
                 State::Finish(result) if !self.held.is_empty() => {
@@ -546,6 +555,12 @@ impl RefreshLogin {
         let (_, FileRead::Present { bytes, .. }) = files.into_iter().find(|(p, _)| *p == self.store_path)? else {
             return None;
         };
+        if self.on_disk.as_ref() == Some(&bytes)
+            && let Some(latest) = &self.latest
+        {
+            // Nobody wrote since our look: the store we parsed then.
+            return Some(latest.store.clone());
+        }
         parse_store(&bytes, &self.env.shorten(&self.store_path)).ok().map(|(store, _)| store)
     }
 

@@ -59,6 +59,9 @@ impl DoctorPreview {
     }
 }
 
+/// What an expiring login that can refresh itself is shown with.
+pub const REFRESHES_ITSELF: &str = "refreshes itself when due; nothing to do.";
+
 /// The hint for a profile that needs re-authentication.
 pub fn hint_for(profile_id: &str) -> &'static str {
     match profile_id {
@@ -78,13 +81,16 @@ pub fn issue_of(p: &ProfileHealth, store: &AuthStore) -> Option<Issue> {
         store.credential(&p.profile_id),
         Some(Credential::OAuth(o)) if o.refresh.as_ref().is_some_and(|r| !r.is_blank())
     );
+    let needs_human = !(refreshable && p.status == HealthStatus::Expiring);
     Some(Issue {
         profile_id: p.profile_id.clone(),
         status: p.status,
         remaining_ms: p.remaining_ms,
         refreshable,
-        needs_human: !(refreshable && p.status == HealthStatus::Expiring),
-        hint: hint_for(&p.profile_id).to_string(),
+        needs_human,
+        // No remedy next to a login that needs none (doctor would print
+        // "Run `claude setup-token`" and then "healthy").
+        hint: if needs_human { hint_for(&p.profile_id) } else { REFRESHES_ITSELF }.to_string(),
     })
 }
 
@@ -142,6 +148,7 @@ mod tests {
         ));
         assert_eq!(p.issues.len(), 1);
         assert!(p.issues[0].refreshable && !p.issues[0].needs_human);
+        assert_eq!(p.issues[0].hint, REFRESHES_ITSELF, "no remedy for a login that needs none");
         assert!(!p.needs_human());
     }
 

@@ -92,7 +92,7 @@ pub fn hint_for(profile_id: &str) -> &'static str {
     }
 }
 
-/// What an issue that renews itself is shown with.
+/// What a login that renews itself is shown with: it needs no remedy.
 pub const REFRESHES_ITSELF: &str = "refreshes itself when due; nothing to do.";
 
 /// The issue a profile makes, if any.

@@ -1,16 +1,28 @@
 //! One JSON request/response over the whole core, for every non-native host
 //! (the browser panel, the sandboxed module, tests).
 //!
-//! Request: `{"op", "now", "warnAfterMs"?, "strict"?, "env"?, "home": {path: text | JSON}}`
-//! with paths relative to HOME. The envelope's HOME is `~`, so every path in
-//! the response reads `~/.clawdbot/...`. Errors come back as `{"error": ...}`;
-//! nothing here panics on any input.
+//! Request: `{"op", "now", "warnAfterMs"?, "strict"?, "env"?, "agent"?, "files"?, "home"?}`.
+//! `strict` judges `--check` by the reference's rule (`models status --strict`).
+//! `files` holds file contents by role (`store`, `claude`, `codex`,
+//! `config`, `legacyStore`, `oauthJson`, see [`FileRole`]); the envelope
+//! places each where the CLI would read it, for the agent the config names
+//! as default (or `agent`), exactly as [`paths::locate`] decides. `home`
+//! holds contents by path relative to HOME. The envelope's HOME is `~`, so
+//! every path in the response reads `~/.clawdbot/...`. Errors come back as
+//! `{"error": ...}`; nothing here panics on any input.
+//!
+//! Every report-making op also answers `locations` (where it looked); the
+//! `view` op answers only that and [`crate::view::View`], everything the
+//! admin panel shows (`"rows"` pages its long lists, `"text": false` leaves
+//! out the CLI text).
 
+use crate::config::parse_config;
 use crate::load::{Loaded, StoreState, load};
-use crate::paths::Env;
+use crate::paths::{self, Env};
 use crate::report::{self, ReportOptions, TextStyle};
 use crate::store::{store_to_json, write_store};
-use crate::world::{FileRead, MapWorld};
+use crate::view::{self, FileRole};
+use crate::world::{FileRead, MapWorld, World};
 use serde_json::{Map, Value, json};
 
 /// Handles one request document and returns the response document.
@@ -24,6 +36,9 @@ pub fn handle(request: &str) -> String {
 
 fn respond(req: &Value) -> Result<Value, String> {
     let op = req.get("op").and_then(Value::as_str).unwrap_or("status");
+    if op == "identify" {
+        return identify(req);
+    }
     let now =
         req.get("now").and_then(Value::as_f64).filter(|n| n.is_finite()).ok_or("request.now must be a number (ms)")?
             as i64;
@@ -31,7 +46,7 @@ fn respond(req: &Value) -> Result<Value, String> {
         .get("warnAfterMs")
         .and_then(Value::as_f64)
         .filter(|n| n.is_finite() && *n >= 0.0)
-        .map_or(crate::health::DEFAULT_WARN_AFTER_MS, |n| n as i64);
+        .map_or(crate::defaults::WARN_AFTER_MS, |n| n as i64);
     let mut env = Env::new("~");
     if let Some(Value::Object(vars)) = req.get("env") {
         for (k, v) in vars {
@@ -40,43 +55,140 @@ fn respond(req: &Value) -> Result<Value, String> {
             }
         }
     }
-    let world = world_of(req.get("home"))?;
     let agent = req.get("agent").and_then(Value::as_str);
+    let world = world_of(req, &env, agent)?;
     let loaded = load(&world, &env, now, agent);
+    match op {
+        "setOrder" => return set_order(req, loaded),
+        "moveInOrder" => return move_in_order(req, loaded),
+        _ => {}
+    }
+    if !matches!(op, "status" | "renderText" | "doctorPreview" | "view") {
+        return Err(format!("unknown op \"{}\"", crate::escape::escape_control(op)));
+    }
     let strict = req.get("strict").and_then(Value::as_bool).unwrap_or(false);
     let options = ReportOptions { warn_after_ms, strict, ..ReportOptions::default() };
     let report = report::build(&loaded, &options);
+    if op == "view" {
+        return view_response(req, &world, &loaded, &report, &env);
+    }
     let mut out = base_response(&loaded, &report);
     match op {
-        "status" => {}
         "renderText" => {
             out.insert("text".into(), Value::from(report::render_text(&report, &env, TextStyle::default())));
         }
         "doctorPreview" => {
             out.insert("doctor".into(), crate::doctor::preview(&loaded, &report).to_value());
         }
-        "setOrder" => return set_order(req, loaded),
-        other => return Err(format!("unknown op \"{}\"", crate::escape::escape_control(other))),
+        _ => {}
     }
+    out.insert("locations".into(), locations(&loaded));
     Ok(Value::Object(out))
 }
 
-fn world_of(home: Option<&Value>) -> Result<MapWorld, String> {
+/// The page's one call per refresh: `{"locations", "view"}`, what it shows
+/// and nothing else (no report, no store, so no secret). The other ops do
+/// not carry the view: for a big store it would add a third to their cost.
+fn view_response(
+    req: &Value,
+    world: &MapWorld,
+    loaded: &Loaded,
+    report: &report::StatusReport,
+    env: &Env,
+) -> Result<Value, String> {
+    let limits = view::Limits { rows: rows_limit(req)? };
+    let doctor = crate::doctor::preview(loaded, report);
+    // The text is the largest part of a big store's view (6 MB for 60 000
+    // profiles): a page that does not show it says `"text": false`.
+    let wants_text = req.get("text").and_then(Value::as_bool) != Some(false);
+    let text = wants_text.then(|| report::render_text(report, env, TextStyle::default()));
+    let given =
+        |role: FileRole| matches!(world.files.get(&role.path(&loaded.locations)), Some(FileRead::Present { .. }));
+    let view = view::build(loaded, report, &doctor, text, given, limits);
+    Ok(json!({ "locations": locations(loaded), "view": view.to_value() }))
+}
+
+/// `"rows"`: how many rows of each long list the view carries (all when absent).
+fn rows_limit(req: &Value) -> Result<Option<usize>, String> {
+    match req.get("rows") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(|n| Some(usize::try_from(n).unwrap_or(usize::MAX)))
+            .ok_or_else(|| "request.rows must be a whole number of rows".to_string()),
+    }
+}
+
+/// `{"op": "identify", "name", "text"}`: which role a picked file plays.
+fn identify(req: &Value) -> Result<Value, String> {
+    let name = req.get("name").and_then(Value::as_str).ok_or("identify needs \"name\"")?;
+    let text = req.get("text").and_then(Value::as_str).unwrap_or_default();
+    Ok(json!({ "role": view::identify(name, text).key() }))
+}
+
+/// Where each role's file was looked for, as `~/...` paths (raw: these are
+/// the keys a host may send back in `home`).
+fn locations(loaded: &Loaded) -> Value {
+    let mut out = Map::new();
+    out.insert("agentId".into(), Value::from(loaded.locations.agent_id.clone()));
+    for role in FileRole::ALL {
+        out.insert(role.key().into(), Value::from(loaded.show(&role.path(&loaded.locations))));
+    }
+    Value::Object(out)
+}
+
+/// The request's files: `home` by path, then `files` by role at the paths
+/// the CLI would read for this agent. The config decides the agent, so it
+/// is placed (and read) first.
+fn world_of(req: &Value, env: &Env, agent: Option<&str>) -> Result<MapWorld, String> {
     let mut world = MapWorld::default();
-    let Some(home) = home else { return Ok(world) };
-    let Value::Object(files) = home else { return Err("request.home must be an object".into()) };
-    for (rel, content) in files {
-        let text = match content {
-            Value::String(s) => s.clone(),
-            Value::Object(o) if o.len() == 1 && o.get("$text").is_some_and(Value::is_string) => {
-                o["$text"].as_str().unwrap_or_default().to_string()
+    match req.get("home") {
+        None => {}
+        Some(Value::Object(files)) => {
+            for (rel, content) in files {
+                world.files.insert(paths::join("~", rel), FileRead::text(file_text(content)?));
             }
-            other => serde_json::to_string_pretty(other).map_err(|e| e.to_string())?,
-        };
-        let path = crate::paths::join("~", rel);
-        world.files.insert(path, FileRead::text(text));
+        }
+        Some(_) => return Err("request.home must be an object".into()),
+    }
+    let by_role = match req.get("files") {
+        None => return Ok(world),
+        Some(Value::Object(files)) => files,
+        Some(_) => return Err("request.files must be an object of file contents by role".into()),
+    };
+    let mut roles = Vec::with_capacity(by_role.len());
+    for (key, content) in by_role {
+        let role = FileRole::from_key(key).ok_or_else(|| {
+            let known: Vec<&str> = FileRole::ALL.iter().map(|r| r.key()).collect();
+            format!("unknown file role \"{}\" (known: {})", crate::escape::escape_control(key), known.join(", "))
+        })?;
+        roles.push((role, file_text(content)?));
+    }
+    let config_path = paths::config_path(env);
+    if let Some((_, text)) = roles.iter().find(|(role, _)| *role == FileRole::Config) {
+        world.files.insert(config_path.clone(), FileRead::text(text.clone()));
+    }
+    let config = match world.read(&config_path) {
+        FileRead::Present { bytes, .. } => parse_config(&bytes, &config_path).config,
+        _ => crate::config::Config::default(),
+    };
+    let locations = paths::locate(env, &config, agent);
+    for (role, text) in roles {
+        world.files.insert(role.path(&locations), FileRead::text(text));
     }
     Ok(world)
+}
+
+/// A file given as its text, as `{"$text": ...}`, or as any JSON value
+/// (written out as JSON).
+fn file_text(content: &Value) -> Result<String, String> {
+    Ok(match content {
+        Value::String(s) => s.clone(),
+        Value::Object(o) if o.len() == 1 && o.get("$text").is_some_and(Value::is_string) => {
+            o["$text"].as_str().unwrap_or_default().to_string()
+        }
+        other => serde_json::to_string_pretty(other).map_err(|e| e.to_string())?,
+    })
 }
 
 fn base_response(loaded: &Loaded, report: &report::StatusReport) -> Map<String, Value> {
@@ -103,6 +215,24 @@ fn base_response(loaded: &Loaded, report: &report::StatusReport) -> Map<String, 
     out
 }
 
+/// `{"op": "moveInOrder", "provider", "profileId", "by": -1 | 1}`: moves one
+/// profile in the list the panel's editor shows ([`view::editable_order`])
+/// and stores the result as the provider's order, as `setOrder` does.
+fn move_in_order(req: &Value, loaded: Loaded) -> Result<Value, String> {
+    let provider = req.get("provider").and_then(Value::as_str).ok_or("moveInOrder needs \"provider\"")?;
+    let profile_id = req.get("profileId").and_then(Value::as_str).ok_or("moveInOrder needs \"profileId\"")?;
+    let by = req
+        .get("by")
+        .and_then(Value::as_i64)
+        .and_then(|n| isize::try_from(n).ok())
+        .ok_or("moveInOrder needs \"by\"")?;
+    let current = view::editable_order(&loaded, provider);
+    let next = view::moved(&current, profile_id, by)
+        .ok_or_else(|| format!("\"{}\" cannot move {by} in this order", crate::escape::escape_control(profile_id)))?;
+    let request = json!({ "provider": provider, "order": next });
+    set_order(&request, loaded)
+}
+
 fn set_order(req: &Value, mut loaded: Loaded) -> Result<Value, String> {
     if loaded.store_state == StoreState::Unreadable {
         return Err("auth-profiles.json cannot be read, so its order cannot be changed".into());
@@ -116,4 +246,213 @@ fn set_order(req: &Value, mut loaded: Loaded) -> Result<Value, String> {
     crate::order::set_order(&mut loaded.store, provider, &ids, &agent_dir).map_err(|e| e.to_string())?;
     let text = write_store(&loaded.store).map_err(|e| e.to_string())?;
     Ok(json!({ "store": store_to_json(&loaded.store), "storeText": text }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_767_225_600_000;
+    const HOUR: i64 = 3_600_000;
+
+    fn call(request: Value) -> Value {
+        serde_json::from_str(&handle(&request.to_string())).expect("the envelope answers JSON")
+    }
+
+    fn status(files: Value) -> Value {
+        call(json!({ "op": "view", "now": NOW, "files": files }))
+    }
+
+    fn oauth_store(expires: i64) -> Value {
+        json!({ "version": 1, "profiles": { "anthropic:a": {
+            "type": "oauth", "provider": "anthropic", "access": "a-FAKE", "refresh": "r-FAKE", "expires": expires } } })
+    }
+
+    #[test]
+    fn files_by_role_land_where_the_config_default_agent_reads_them() {
+        let config = json!({ "agents": { "list": [{ "id": "ops", "default": true }] } });
+        let r = status(json!({ "store": oauth_store(NOW + HOUR), "config": config }));
+        assert_eq!(r["locations"]["store"], "~/.clawdbot/agents/ops/agent/auth-profiles.json");
+        assert_eq!(r["view"]["locations"]["agentId"], "ops");
+        assert_eq!(r["view"]["check"]["code"], 0, "the login is seen, and renews itself: {r}");
+        assert_eq!(r["view"]["profiles"]["total"], 1);
+        assert_eq!(r["view"]["files"][0]["state"], "read");
+    }
+
+    #[test]
+    fn the_home_map_still_works_and_gives_the_same_view() {
+        let by_path = call(json!({ "op": "view", "now": NOW, "home": {
+            ".clawdbot/agents/main/agent/auth-profiles.json": oauth_store(NOW + HOUR) } }));
+        let by_role = status(json!({ "store": oauth_store(NOW + HOUR) }));
+        assert_eq!(by_path, by_role);
+    }
+
+    #[test]
+    fn each_file_says_how_it_fared() {
+        let legacy = json!({ "anthropic": { "type": "api_key", "key": "k-FAKE" } });
+        let r = status(json!({ "legacyStore": legacy, "claude": "{not json" }));
+        let state = |r: &Value, i: usize| r["view"]["files"][i]["state"].clone();
+        assert_eq!(state(&r, 4), "read", "no store yet: the legacy file is migrated");
+        assert_eq!(state(&r, 1), "unreadable");
+        let r = status(json!({ "legacyStore": legacy, "store": { "version": 1, "profiles": {} } }));
+        assert_eq!(state(&r, 4), "notUsed", "with a store the legacy file is never read");
+    }
+
+    #[test]
+    fn an_unknown_role_is_an_error_not_a_guess() {
+        let r = status(json!({ "auth.json": "{}" }));
+        assert!(r["error"].as_str().is_some_and(|e| e.contains("unknown file role")), "{r}");
+        assert!(status(json!([])).get("error").is_some());
+    }
+
+    #[test]
+    fn a_stored_order_under_an_alias_is_the_providers_order() {
+        let key = json!({ "type": "api_key", "provider": "zai", "key": "k-FAKE" });
+        let store = json!({ "version": 1, "profiles": { "zai:a": key, "zai:b": key }, "order": { "z.ai": ["zai:b", "zai:a"] } });
+        let r = status(json!({ "store": store }));
+        let order = &r["view"]["orders"][0];
+        assert_eq!(order["provider"]["id"], "zai");
+        assert_eq!(order["stored"]["rows"], json!(["zai:b", "zai:a"]));
+        assert_eq!(order["editable"]["rows"][0]["profile"]["id"], "zai:b");
+        assert_eq!(order["note"], "Order set in auth-profiles.json.");
+    }
+
+    #[test]
+    fn an_expiring_login_that_refreshes_itself_needs_no_human() {
+        let r = status(json!({ "store": oauth_store(NOW + HOUR) }));
+        let doctor = &r["view"]["doctor"];
+        assert_eq!(doctor["needsHuman"], json!({ "total": 0, "rows": [] }));
+        assert_eq!(doctor["refreshesItself"]["rows"][0]["profile"]["id"], "anthropic:a");
+        assert!(doctor["refreshesItself"]["rows"][0].get("hint").is_none(), "no remedy next to a self-renewing login");
+        assert_eq!(doctor["nothingNeeded"], true);
+        // An access token that has expired is refreshed by the next request too.
+        let r = status(json!({ "store": oauth_store(NOW - HOUR) }));
+        assert_eq!(r["view"]["doctor"]["refreshesItself"]["rows"][0]["badge"]["word"], "expired");
+        assert_eq!(r["view"]["doctor"]["nothingNeeded"], true);
+        // Without a refresh token nothing renews it: a human must log in.
+        let mut store = oauth_store(NOW - HOUR);
+        store["profiles"]["anthropic:a"].as_object_mut().map(|p| p.remove("refresh"));
+        let r = status(json!({ "store": store }));
+        assert_eq!(r["view"]["doctor"]["needsHuman"]["rows"][0]["badge"]["word"], "expired");
+        assert!(r["view"]["doctor"]["needsHuman"]["rows"][0]["hint"].is_string());
+        assert_eq!(r["view"]["doctor"]["nothingNeeded"], false);
+    }
+
+    #[test]
+    fn an_unreadable_store_leads_with_its_diagnostic_and_needs_a_human() {
+        let r = status(json!({ "store": "{\"version\": 1, \"profiles\": {", "claude": {"claudeAiOauth": {
+            "accessToken": "a-FAKE", "expiresAt": NOW + 30 * 24 * HOUR } } }));
+        let view = &r["view"];
+        assert_eq!(view["storeUnreadable"], true);
+        assert_eq!(view["files"][0]["state"], "unreadable");
+        assert_eq!(view["files"][1]["state"], "read");
+        assert_eq!(view["diagnostics"][0]["severity"], "error");
+        assert_eq!(view["check"]["code"], 1);
+        assert_eq!(view["doctor"]["nothingNeeded"], false);
+        assert!(view["doctor"]["problems"][0].as_str().is_some_and(|p| p.contains("auth-profiles.json")));
+    }
+
+    #[test]
+    fn texts_from_files_are_escaped_as_the_cli_escapes_them_and_ids_kept_raw() {
+        let id = "openai:\u{202e}evil\u{1b}[2J";
+        let store =
+            json!({ "version": 1, "profiles": { id: { "type": "token", "provider": "openai", "token": "t-FAKE" } } });
+        let r = status(json!({ "store": store }));
+        let row = &r["view"]["profiles"]["rows"][0];
+        assert_eq!(row["profile"]["id"], id);
+        assert_eq!(row["profile"]["shown"], "openai:\\u{202e}evil\\u{1b}[2J");
+        assert_eq!(row["label"], row["profile"]["shown"]);
+        assert_only_ids_are_raw(&r["view"], "view");
+        assert_eq!(r["view"]["orders"][0]["editable"]["rows"][0]["profile"]["shown"], row["profile"]["shown"]);
+    }
+
+    /// Every string of the view is escaped, except the raw ids a page sends back.
+    fn assert_only_ids_are_raw(value: &Value, at: &str) {
+        match value {
+            Value::String(s) => assert!(!s.chars().any(crate::escape::needs_escape), "{at} is shown raw: {s:?}"),
+            Value::Array(items) => items.iter().for_each(|v| assert_only_ids_are_raw(v, at)),
+            Value::Object(fields) => {
+                for (k, v) in fields {
+                    if !matches!(k.as_str(), "id" | "stored" | "effective" | "text") {
+                        assert_only_ids_are_raw(v, &format!("{at}.{k}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn providers_come_in_the_cores_collation_with_the_cli_words() {
+        let key = |p: &str| json!({ "type": "api_key", "provider": p, "key": "k-FAKE" });
+        let store = json!({ "version": 1, "profiles": { "Zeta:1": key("Zeta"), "beta:1": key("beta"), "anthropic:1": key("anthropic") } });
+        let config = json!({ "agents": { "defaults": { "model": { "primary": "openai/gpt-5" } } } });
+        let r = status(json!({ "store": store, "config": config }));
+        let names: Vec<&str> = r["view"]["providers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["provider"]["id"].as_str())
+            .collect();
+        assert_eq!(names, ["anthropic", "beta", "openai", "Zeta"]);
+        let openai = &r["view"]["providers"][2];
+        assert_eq!(openai["inUseWithoutCredentials"], true);
+        assert_eq!(openai["badge"]["word"], "unknown", "missing reads as the CLI's \"unknown\"");
+        assert_eq!(r["view"]["check"]["text"], view::check_meaning(report::CheckCode::Action));
+    }
+
+    #[test]
+    fn the_view_carries_the_defaults_in_effect() {
+        let r = status(json!({}));
+        assert_eq!(r["view"]["warnAfterMs"], crate::defaults::WARN_AFTER_MS);
+        assert_eq!(r["view"]["defaults"]["warnWithin"], crate::defaults::WARN_WITHIN);
+        assert_eq!(r["view"]["defaults"]["refreshMarginMs"], crate::defaults::REFRESH_MARGIN_MS);
+        assert_eq!(r["view"]["files"][0]["state"], "notGiven");
+        let r = call(json!({ "op": "view", "now": NOW, "warnAfterMs": HOUR, "files": {} }));
+        assert_eq!(r["view"]["warnAfterMs"], HOUR);
+        assert!(r["view"]["text"].as_str().is_some_and(|t| t.contains("OAuth/token status")));
+        let r = call(json!({ "op": "view", "now": NOW, "text": false }));
+        assert!(r["view"].get("text").is_none(), "a page with its text panel closed gets none");
+    }
+
+    #[test]
+    fn identify_tells_codex_from_the_legacy_auth_json() {
+        let r = call(
+            json!({ "op": "identify", "name": "auth.json", "text": "{\"anthropic\":{\"type\":\"api_key\",\"key\":\"k\"}}" }),
+        );
+        assert_eq!(r["role"], "legacyStore");
+        let r = call(json!({ "op": "identify", "name": "auth.json", "text": "{\"tokens\":{}}" }));
+        assert_eq!(r["role"], "codex");
+    }
+
+    #[test]
+    fn the_view_op_answers_only_the_view_and_pages_long_lists() {
+        let key = json!({ "type": "api_key", "provider": "openai", "key": "k-FAKE" });
+        let profiles: Map<String, Value> = (0..5).map(|i| (format!("openai:{i}"), key.clone())).collect();
+        let r = call(
+            json!({ "op": "view", "now": NOW, "rows": 2, "files": { "store": { "version": 1, "profiles": profiles } } }),
+        );
+        let keys: Vec<&String> = r.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        assert_eq!(keys, ["locations", "view"], "no report and no store (no secrets) in the page's answer");
+        assert_eq!(r["view"]["profiles"]["total"], 5);
+        assert_eq!(r["view"]["profiles"]["rows"].as_array().map(Vec::len), Some(2));
+        assert_eq!(r["view"]["orders"][0]["editable"]["rows"].as_array().map(Vec::len), Some(2));
+        assert!(call(json!({ "op": "view", "now": NOW, "rows": -1 }))["error"].is_string());
+        let status =
+            call(json!({ "op": "status", "now": NOW, "files": { "store": { "version": 1, "profiles": {} } } }));
+        assert!(status.get("view").is_none() && status["report"].is_object(), "status answers what it did, no view");
+        assert_eq!(status["locations"]["store"], "~/.clawdbot/agents/main/agent/auth-profiles.json");
+    }
+
+    #[test]
+    fn move_in_order_moves_within_the_list_the_editor_shows() {
+        let key = json!({ "type": "api_key", "provider": "zai", "key": "k-FAKE" });
+        let store = json!({ "version": 1, "profiles": { "zai:a": key, "zai:b": key }, "order": { "z.ai": ["zai:b", "zai:a"] } });
+        let request = |id: &str, by: i64| json!({ "op": "moveInOrder", "now": NOW, "files": { "store": store }, "provider": "zai", "profileId": id, "by": by });
+        let r = call(request("zai:a", -1));
+        assert_eq!(r["store"]["order"], json!({ "zai": ["zai:a", "zai:b"] }), "the alias key is replaced: {r}");
+        assert!(r["storeText"].as_str().is_some_and(|t| t.contains("\"zai:a\"")));
+        assert!(call(request("zai:b", -1))["error"].is_string(), "the first cannot move up");
+        assert!(call(request("zai:nope", 1))["error"].is_string());
+    }
 }

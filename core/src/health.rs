@@ -19,8 +19,8 @@ use crate::time::{Millis, ser_opt_ms};
 use serde::Serialize;
 use std::cmp::Ordering;
 
-/// The reference's `DEFAULT_OAUTH_WARN_MS`: 24 h.
-pub const DEFAULT_WARN_AFTER_MS: i64 = 86_400_000;
+/// The reference's `DEFAULT_OAUTH_WARN_MS`: 24 h ([`crate::defaults::WARN_AFTER_MS`]).
+pub const DEFAULT_WARN_AFTER_MS: i64 = crate::defaults::WARN_AFTER_MS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

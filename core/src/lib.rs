@@ -5,10 +5,16 @@
 //! values: a report to print, a store to write, a request to send. The same
 //! code therefore runs in the `clawdbot` CLI, in a browser and in a sandboxed
 //! WebAssembly module, and every test can pin the clock.
+//!
+//! Commands that lock, re-read, send or write ([`flow`]) are state machines
+//! a host drives: it carries out each effect they ask for (read these
+//! files, take this lock, send this request, write this text) and feeds
+//! back what happened, deciding nothing itself.
 
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod defaults;
 pub mod diag;
 pub mod doctor;
 pub mod dotenv;
@@ -16,6 +22,7 @@ pub mod duration;
 pub mod env_auth;
 pub mod envelope;
 pub mod escape;
+pub mod flow;
 pub mod health;
 pub mod load;
 pub mod lock_wait;
@@ -35,5 +42,6 @@ pub mod store;
 pub mod sync;
 pub mod time;
 pub mod usage;
+pub mod view;
 pub mod world;
 pub mod writeback;

@@ -6,6 +6,7 @@ use crate::world::keychain::{self, KeychainRead};
 use clawdbot_auth_core::paths::Env;
 use clawdbot_auth_core::time::Millis;
 use clawdbot_auth_core::world::{FileRead, World};
+use std::cell::RefCell;
 use std::path::Path;
 use std::time::Duration;
 
@@ -15,13 +16,47 @@ const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct NativeWorld {
     env: Env,
     keychain: bool,
+    /// Claude Code's Keychain item, read at most once per command: each
+    /// `security` run can show a prompt on macOS (issue 14 item 18). What
+    /// this process writes back replaces it.
+    keychain_item: RefCell<Option<Option<FileRead>>>,
 }
 
 impl NativeWorld {
     /// `allow_keychain` is the caller's permission (commands that must not
     /// prompt pass false); the platform and `CLAWDBOT_KEYCHAIN` decide the rest.
     pub fn new(env: &Env, allow_keychain: bool) -> Self {
-        NativeWorld { env: env.clone(), keychain: allow_keychain && keychain_enabled(env) }
+        NativeWorld {
+            env: env.clone(),
+            keychain: allow_keychain && keychain_enabled(env),
+            keychain_item: RefCell::default(),
+        }
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// Remembers what was just written to the Keychain item, so a later
+    /// look of this command sees it without running `security` again.
+    pub fn remember_keychain(&self, text: &str) {
+        if self.keychain {
+            *self.keychain_item.borrow_mut() = Some(Some(FileRead::text(text)));
+        }
+    }
+
+    /// Reads the item with `security`, uncached.
+    fn read_keychain(&self) -> Option<FileRead> {
+        let bin = keychain::security_binary(self.env.vars.get("PATH").map(String::as_str));
+        let service = keychain::claude_service_name(&self.env);
+        let account = keychain::claude_account(&self.env);
+        match keychain::read_generic_password(&bin, &service, &account, KEYCHAIN_TIMEOUT) {
+            KeychainRead::Found(secret) => Some(FileRead::text(secret.expose())),
+            KeychainRead::NotFound => None,
+            KeychainRead::Locked => Some(FileRead::Unreadable("the login keychain is locked".into())),
+            KeychainRead::Failed { reason } => Some(FileRead::Unreadable(reason)),
+            KeychainRead::TimedOut => Some(FileRead::Unreadable("`security` timed out".into())),
+        }
     }
 }
 
@@ -44,16 +79,7 @@ impl World for NativeWorld {
         if !self.keychain {
             return None;
         }
-        let bin = keychain::security_binary(self.env.vars.get("PATH").map(String::as_str));
-        let service = keychain::claude_service_name(&self.env);
-        let account = keychain::claude_account(&self.env);
-        match keychain::read_generic_password(&bin, &service, &account, KEYCHAIN_TIMEOUT) {
-            KeychainRead::Found(secret) => Some(FileRead::text(secret.expose())),
-            KeychainRead::NotFound => None,
-            KeychainRead::Locked => Some(FileRead::Unreadable("the login keychain is locked".into())),
-            KeychainRead::Failed { reason } => Some(FileRead::Unreadable(reason)),
-            KeychainRead::TimedOut => Some(FileRead::Unreadable("`security` timed out".into())),
-        }
+        self.keychain_item.borrow_mut().get_or_insert_with(|| self.read_keychain()).clone()
     }
 }
 
@@ -100,9 +126,9 @@ pub fn apply_shell_env(loaded: &mut clawdbot_auth_core::load::Loaded) -> Vec<Str
     let shell = loaded.env.get("SHELL").unwrap_or("/bin/sh").to_string();
     let timeout = loaded
         .env
-        .get("CLAWDBOT_SHELL_ENV_TIMEOUT_MS")
+        .get(clawdbot_auth_core::flow::SHELL_ENV_TIMEOUT_ENV)
         .and_then(|v| v.parse::<u64>().ok())
-        .map_or(Duration::from_secs(15), Duration::from_millis);
+        .map_or(Duration::from_millis(clawdbot_auth_core::flow::SHELL_ENV_TIMEOUT_MS), Duration::from_millis);
     let nonce = (u64::from(std::process::id()) << 32) ^ u64::from(chrono::Utc::now().timestamp_subsec_nanos());
     let probe = env_auth::ShellEnvProbe::new(nonce);
     match crate::world::process::run(Path::new(&shell), &["-l", "-c", &probe.command()], None, timeout) {

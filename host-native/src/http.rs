@@ -6,39 +6,20 @@
 //! a body size limit, and no redirects (a token endpoint never redirects;
 //! following one would hand the refresh token to whoever answered).
 
-use clawdbot_auth_core::paths::Env;
 use clawdbot_auth_core::refresh::{
     HttpRequest, HttpResponse, Method, RefreshError, RefreshProvider, TransportFailure, transport_error,
 };
 use std::io;
 use std::time::Duration;
 
-/// Overrides the total timeout, in milliseconds (tests use ~1.5 s).
-pub const TIMEOUT_ENV: &str = "CLAWDBOT_HTTP_TIMEOUT_MS";
-/// Claude Code's own refresh timeout (formats §2.2).
-pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A token response is a few kilobytes; more is not a token endpoint.
 pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
 
-/// Timeouts for one client.
+/// Timeouts for one client: the core's `flow::HttpTimeouts` of the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpOptions {
     pub connect: Duration,
     pub total: Duration,
-}
-
-impl HttpOptions {
-    /// The defaults, with [`TIMEOUT_ENV`] applied when it is a positive
-    /// number. The connect timeout never exceeds the total.
-    pub fn from_env(env: &Env) -> Self {
-        let total = env
-            .get(TIMEOUT_ENV)
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .filter(|ms| *ms > 0)
-            .map_or(DEFAULT_TOTAL_TIMEOUT, Duration::from_millis);
-        HttpOptions { connect: DEFAULT_CONNECT_TIMEOUT.min(total), total }
-    }
 }
 
 /// Performs `request`; any failure before a complete response becomes a
@@ -118,23 +99,5 @@ fn io_failure(error: &io::Error) -> TransportFailure {
         | io::ErrorKind::HostUnreachable
         | io::ErrorKind::NetworkUnreachable => TransportFailure::Connect,
         _ => TransportFailure::Other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timeout_from_env() {
-        let env = Env::new("/h");
-        assert_eq!(HttpOptions::from_env(&env).total, DEFAULT_TOTAL_TIMEOUT);
-        let env = Env::new("/h").with_var(TIMEOUT_ENV, "1500");
-        let o = HttpOptions::from_env(&env);
-        assert_eq!((o.total, o.connect), (Duration::from_millis(1500), Duration::from_millis(1500)));
-        for bad in ["0", "-1", "soon", ""] {
-            let env = Env::new("/h").with_var(TIMEOUT_ENV, bad);
-            assert_eq!(HttpOptions::from_env(&env).total, DEFAULT_TOTAL_TIMEOUT, "{bad}");
-        }
     }
 }

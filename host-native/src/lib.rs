@@ -3,6 +3,6 @@
 pub mod cli;
 pub mod host;
 pub mod http;
+pub mod interpreter;
 pub mod persist;
-pub mod refresh;
 pub mod world;

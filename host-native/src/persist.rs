@@ -1,75 +1,40 @@
-//! Applying what a load decided, safely: under the store lock, against a
-//! fresh read, atomically, and only then removing migrated legacy files.
+//! Function-shaped doors to the core's store flows, for the commands that
+//! are not flows themselves (status, doctor, paste-token, setup-token):
+//! each runs a flow through the [`Interpreter`], so the lock, the fresh
+//! read inside it, the atomic write and the removal of migrated files
+//! happen exactly as in the flows. Plus the `clawdbot.json` writer.
 
 use crate::host::NativeWorld;
+use crate::interpreter::Interpreter;
 use crate::world::fsio;
-use crate::world::lock::{self, LockOptions};
 use anyhow::{Context, Result};
-use clawdbot_auth_core::load::{Loaded, load};
+use clawdbot_auth_core::flow::{EditStore, LoadCommand, LockTimings};
+use clawdbot_auth_core::load::Loaded;
 use clawdbot_auth_core::paths::Env;
-use clawdbot_auth_core::store::{AuthStore, write_store};
+use clawdbot_auth_core::store::AuthStore;
 use std::path::Path;
 
-/// Loads, and when the load wants to write, takes the lock, loads again
-/// (another process may have written meanwhile), writes and cleans up.
-/// Returns the load that reflects the disk afterwards.
+/// Loads, and when the load wants to write, takes the lock, looks again
+/// (another process may have written meanwhile), writes and cleans up: the
+/// core's [`LoadCommand`], carried out. Returns the load that reflects the
+/// disk afterwards, and why its changes could not be saved.
 pub fn load_and_persist(world: &NativeWorld, env: &Env, now: i64, agent: Option<&str>) -> (Loaded, Option<String>) {
-    let first = load(world, env, now, agent);
-    if first.write.is_none() {
-        return (first, None);
-    }
-    match locked(&first.locations.store(), || {
-        let fresh = load(world, env, now, agent);
-        apply(&fresh)?;
-        Ok(fresh)
-    }) {
-        Ok(fresh) => (fresh, None),
-        Err(e) => (first, Some(format!("could not save synced credentials: {e:#}"))),
-    }
+    let mut flow = LoadCommand::new(env, agent, now);
+    Interpreter::new(world).run(&mut flow);
+    flow.into_loaded().expect("a load flow ends only once it has its load")
 }
 
-/// Writes the load's effects. The caller holds the lock.
-pub fn apply(loaded: &Loaded) -> Result<()> {
-    let Some(text) = &loaded.write else { return Ok(()) };
-    let store = loaded.locations.store();
-    fsio::write_atomic(Path::new(&store), text.as_bytes()).with_context(|| format!("writing {store}"))?;
-    for path in &loaded.remove_after_write {
-        if let Err(e) = fsio::remove_file_if_exists(Path::new(path)) {
-            eprintln!("warning: migrated {path} but could not remove it: {e}");
-        }
-    }
-    Ok(())
-}
-
-/// Runs `f` holding the store's lock.
-///
-/// The lock is the folder `<realpath(store)>.lock`, as proper-lockfile names
-/// it. When the store does not exist yet its folder is resolved instead, so
-/// that locking never creates an empty store (which would hide a legacy
-/// auth.json from migration).
+/// Runs `f` holding the store's lock (the same lock the flows ask for,
+/// taken the same way: see [`crate::interpreter`]).
 pub fn locked<T>(store_path: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    let path = Path::new(store_path);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fsio::create_private_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let lock_path = match lock::lock_path_for(path) {
-        Ok(p) => p,
-        Err(_) => {
-            let real_dir = std::fs::canonicalize(dir).with_context(|| format!("resolving {}", dir.display()))?;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            real_dir.join(format!("{name}.lock"))
-        }
-    };
-    let _guard = lock::acquire_lock_dir(lock_path, &LockOptions::store_from_env(&crate::host::current_env()))?;
-    // Every writer of the store holds this lock, so a temp file of it now
-    // can only be a dead writer's, however young.
-    if let Some(name) = path.file_name() {
-        let _ = fsio::remove_leftover_temps(dir, &name.to_string_lossy());
-    }
+    let timings = LockTimings::store(&crate::host::current_env());
+    let _guard = crate::interpreter::store_lock(store_path, timings).map_err(|why| anyhow::anyhow!(why))?;
     f()
 }
 
-/// A read-modify-write of the store under the lock: `edit` gets the store
-/// as it is on disk now and returns whether it changed anything.
+/// A read-modify-write of the store under the lock: the core's
+/// [`EditStore`], carried out. `edit` gets the store as it is on disk now;
+/// an edit that fails writes nothing.
 pub fn update_store<T>(
     world: &NativeWorld,
     env: &Env,
@@ -77,26 +42,25 @@ pub fn update_store<T>(
     agent: Option<&str>,
     edit: impl FnOnce(&mut AuthStore, &Loaded) -> Result<T>,
 ) -> Result<T> {
-    let probe = load(world, env, now, agent);
-    let store_path = probe.locations.store();
-    locked(&store_path, || {
-        let fresh = load(world, env, now, agent);
-        if fresh.store_state == clawdbot_auth_core::load::StoreState::Unreadable {
-            let why = fresh.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            anyhow::bail!("refusing to modify an unreadable store: {why}");
-        }
-        let mut store = fresh.store.clone();
-        let result = edit(&mut store, &fresh)?;
-        if store != fresh.store || fresh.write.is_some() {
-            let text = write_store(&store)?;
-            fsio::write_atomic(Path::new(&store_path), text.as_bytes())
-                .with_context(|| format!("writing {store_path}"))?;
-            for path in &fresh.remove_after_write {
-                let _ = fsio::remove_file_if_exists(Path::new(path));
+    let mut result = None;
+    let mut flow = EditStore::new(
+        env,
+        agent,
+        now,
+        Box::new(|store: &mut AuthStore, loaded: &Loaded| match edit(store, loaded) {
+            Ok(value) => result = Some(Ok(value)),
+            Err(e) => {
+                store.clone_from(&loaded.store);
+                result = Some(Err(e));
             }
-        }
-        Ok(result)
-    })
+        }),
+    );
+    Interpreter::new(world).run(&mut flow);
+    match flow.outcome() {
+        Some(Ok(_)) => result.unwrap_or_else(|| Err(anyhow::anyhow!("the store edit did not run"))),
+        Some(Err(why)) => Err(anyhow::anyhow!(why)),
+        None => Err(anyhow::anyhow!("the store edit did not finish")),
+    }
 }
 
 /// Writes `clawdbot.json` (atomically, privately). Clawdbot writes JSON; when

@@ -200,3 +200,34 @@ fn keychain_write_back_goes_through_stdin_as_compact_hex() {
     assert_eq!(saved, want);
     assert!(!home.claude_credentials().exists(), "no file created next to the Keychain item");
 }
+
+#[test]
+fn one_refresh_reads_the_keychain_item_once() {
+    // Each `security find-generic-password` can show a prompt on macOS.
+    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
+    let home = Home::new();
+    let item =
+        json!({"claudeAiOauth": {"accessToken": OLD_ACCESS, "refreshToken": OLD_REFRESH, "expiresAt": NOW - 60_000}});
+    let bin_dir = home.path().join("fakebin");
+    fake_security(&bin_dir, &item.to_string());
+    // Count the reads: every call that is not `-i` appends a line.
+    let script = "#!/bin/sh\nhere=$(dirname \"$0\")\n\
+        if [ \"$1\" = \"-i\" ]; then cat > \"$here/stdin\"; exit 0; fi\n\
+        echo read >> \"$here/reads\"; cat \"$here/item\"\n";
+    std::fs::write(bin_dir.join("security"), script).expect("script");
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    for args in [
+        &["models", "auth", "token", "--provider", "anthropic"][..],
+        &["models", "auth", "refresh", "--profile", PROFILE, "--force"],
+    ] {
+        let _ = std::fs::remove_file(bin_dir.join("reads"));
+        let out = run(
+            home.clawdbot(&server).env("CLAWDBOT_KEYCHAIN", "security").env("PATH", &path).env("USER", "tester"),
+            args,
+        );
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        let reads = std::fs::read_to_string(bin_dir.join("reads")).expect("reads");
+        assert_eq!(reads.lines().count(), 1, "{args:?}: one Keychain read per command");
+    }
+    assert_eq!(server.posts(), 2);
+}

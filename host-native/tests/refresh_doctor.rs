@@ -1,4 +1,5 @@
-//! `doctor` refreshes expired and expiring OAuth logins when allowed (A74),
+//! `doctor` refreshes the OAuth logins that are due when allowed (expired,
+//! or inside the refresh window; issue 14 item 6), leaves the others alone,
 //! and reports what it could not refresh; Codex's auth.json gets the new
 //! tokens back with its other fields kept.
 
@@ -14,21 +15,48 @@ fn with_expiry(home: &Home, expires: i64) {
 }
 
 #[test]
-fn doctor_refreshes_an_expiring_login_with_yes() {
+fn doctor_refreshes_a_login_inside_the_refresh_window_with_yes() {
     // Two days: afterwards the access token is not inside the 24 h window
     // any more, so doctor has nothing left to list. (The login renews
-    // itself, so it never needed a human; doctor refreshes it early, A74.)
+    // itself, so it never needed a human.)
     let server = Server::start(vec![Reply::json(
         200,
         json!({"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 172_800}),
     )]);
     let home = Home::new().with_expired_profile();
-    with_expiry(&home, NOW + 2 * 3_600_000); // expiring (within 24 h), not yet due
+    with_expiry(&home, NOW + 2 * 60_000); // due: inside the 5-minute refresh window
     let out = run(&mut home.clawdbot(&server), &["doctor", "--yes"]);
     assert_eq!(server.posts(), 1, "{}{}", stdout(&out), stderr(&out));
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("Refreshed anthropic:work"), "{}", stdout(&out));
     assert_eq!(home.store()["profiles"]["anthropic:work"]["access"], NEW_ACCESS);
+}
+
+#[test]
+fn doctor_leaves_a_login_that_is_not_due_alone_and_prints_no_remedy() {
+    // An 8 h login: "expiring" by doctor's 24 h window, but refreshing it
+    // now would rotate its refresh token on every run for nothing.
+    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
+    let home = Home::new().with_expired_profile();
+    with_expiry(&home, NOW + 8 * 3_600_000);
+    let out = run(&mut home.clawdbot(&server), &["doctor", "--yes"]);
+    let text = stdout(&out);
+    assert_eq!(server.posts(), 0, "{text}{}", stderr(&out));
+    assert_eq!(code(&out), 0, "{text}{}", stderr(&out));
+    assert!(text.contains("healthy"), "{text}");
+    assert!(!text.contains("Re-auth") && !text.contains("setup-token"), "no remedy next to healthy: {text}");
+    assert_eq!(home.store()["profiles"]["anthropic:work"]["access"], OLD_ACCESS);
+}
+
+#[test]
+fn doctor_yes_and_non_interactive_contradict_each_other() {
+    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
+    let home = Home::new().with_expired_profile();
+    for yes in ["--yes", "--repair"] {
+        let out = run(&mut home.clawdbot(&server), &["doctor", yes, "--non-interactive"]);
+        assert_eq!(code(&out), 64, "{yes}: {}", stderr(&out));
+    }
+    assert_eq!(server.posts(), 0);
 }
 
 #[test]

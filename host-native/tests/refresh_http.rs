@@ -217,3 +217,57 @@ fn unknown_profile_and_non_oauth_are_refused() {
     assert_eq!(code(&out), 64, "one of --profile/--provider/--all is required");
     assert_eq!(server.requests().len(), 0);
 }
+
+#[test]
+fn nothing_to_refresh_is_no_error_and_an_unknown_provider_is_refused() {
+    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, None)]);
+    let home = Home::new();
+    let store = json!({"version": 1, "profiles": {"anthropic:k": {"type": "api_key", "provider": "anthropic", "key": "k-FAKE"}}});
+    home.write(&home.store_path(), &store.to_string());
+    for args in [&["--all"][..], &["--provider", "anthropic"]] {
+        let mut all = vec!["models", "auth", "refresh"];
+        all.extend_from_slice(args);
+        let out = run(&mut home.clawdbot(&server), &all);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("nothing to refresh"), "{args:?}: {}", stderr(&out));
+    }
+    let out = run(&mut home.clawdbot(&server), &["models", "auth", "refresh", "--provider", "nope"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("unknown provider \"nope\""), "{}", stderr(&out));
+    let out = run(&mut home.clawdbot(&server), &["models", "auth", "refresh", "--profile", "nope:x"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    // 64 stays for a command line that contradicts itself.
+    let out = run(&mut home.clawdbot(&server), &["models", "auth", "refresh", "--profile", "anthropic:k", "--all"]);
+    assert_eq!(code(&out), 64, "{}", stderr(&out));
+    assert_eq!(server.posts(), 0);
+}
+
+#[test]
+fn a_write_that_skips_the_lock_during_a_slow_refresh_is_kept() {
+    // The reference's paste-token writes the store in place without the
+    // lock. It does so while our request waits on a slow token server.
+    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH)).delayed(Duration::from_secs(2))]);
+    let home = Home::new().with_expired_profile();
+    let child = home
+        .clawdbot(&server)
+        .args(["models", "auth", "token", "--provider", "anthropic"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn clawdbot");
+    let started = Instant::now();
+    while server.posts() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(120), "no request came");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut store = home.store();
+    store["profiles"]["anthropic:r"] =
+        json!({"type": "token", "provider": "anthropic", "token": "sk-ant-oat01-R-FAKE"});
+    std::fs::write(home.store_path(), store.to_string()).expect("in-place write");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), NEW_ACCESS);
+    let after = home.store();
+    assert_eq!(after["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH, "{after}");
+    assert_eq!(after["profiles"]["anthropic:r"]["token"], "sk-ant-oat01-R-FAKE", "the other write survives: {after}");
+}

@@ -1,5 +1,5 @@
 // The admin panel (dist/web, built by scripts/build-wasm.sh) in headless
-// Chromium: the shared vectors' files are picked through the file inputs
+// Chromium: the vectors' files (tests/vectors) are picked through the file inputs
 // and the page must show what each vector expects; then a reorder and
 // download round trip, a live countdown, the page opened from file://, and
 // no console errors or requests leaving the page's own origin.
@@ -19,9 +19,11 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const webDir = join(root, 'dist/web');
+// PANEL_WEB_DIR runs the same tests against another build (an older panel, say).
+const webDir = process.env.PANEL_WEB_DIR ? resolve(process.env.PANEL_WEB_DIR) : join(root, 'dist/web');
 const vectorsDir = join(root, 'tests/vectors');
 const screenshotPath = join(root, 'target/panel.png');
+const narrowScreenshotPath = join(root, 'target/panel-400px.png');
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 
 /** Which file input takes which home file. */
@@ -30,6 +32,7 @@ const INPUT_FOR_PATH = {
   '.claude/.credentials.json': 'claude',
   '.codex/auth.json': 'codex',
   '.clawdbot/clawdbot.json': 'config',
+  '.clawdbot/agents/main/agent/auth.json': 'legacyStore',
 };
 /** Keys whose values are secrets in the credential formats. */
 const SECRET_KEYS = new Set(['key', 'token', 'access', 'refresh', 'accessToken', 'refreshToken', 'access_token', 'refresh_token', 'id_token']);
@@ -158,8 +161,26 @@ async function loadVector(target, vector) {
   await target.click('#clear-files');
   await target.clock.setFixedTime(vector.now);
   for (const { kind, file } of await writeHome(vector)) {
-    await target.setInputFiles(`#file-${kind}`, file);
-    await target.waitForFunction((k) => document.getElementById(`file-${k}-state`).textContent.startsWith('Loaded'), kind);
+    await pick(target, kind, file);
+  }
+}
+
+/** Picks one file through its role's input and waits until the page took it
+ * (read or not: an unreadable store must not say "Loaded"). */
+async function pick(target, kind, file) {
+  await target.setInputFiles(`#file-${kind}`, file);
+  await target.waitForFunction((k) => document.getElementById(`file-${k}-state`).textContent !== 'Not loaded', kind);
+}
+
+/** Forgets every file, pins the clock and picks `files` ({kind: [name, text]}). */
+async function loadFiles(target, now, files) {
+  await target.click('#clear-files');
+  await target.clock.setFixedTime(now);
+  const dir = await mkdtemp(join(scratch, 'files-'));
+  for (const [kind, [name, content]] of Object.entries(files)) {
+    const file = join(dir, name);
+    await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+    await pick(target, kind, file);
   }
 }
 
@@ -388,5 +409,173 @@ test('the page also works opened as a file', { timeout: 60000 }, async () => {
   await loadVector(filePage, vector);
   assertMatchesVector(await readPanel(filePage), vector);
   await filePage.close();
+  assertNoProblems();
+});
+
+// ------------------------------------------------------------------------
+// What the panel used to decide for itself, and got wrong (issue 11 item 4,
+// issue 14 item 22). Each of these failed on the panel that re-implemented
+// the core's rules (run with PANEL_WEB_DIR pointing at such a build).
+
+const NOW = 1767225600000;
+const HOUR = 3600000;
+const oauthLogin = (expires) => ({ type: 'oauth', provider: 'anthropic', access: 'a-FAKE-access', refresh: 'r-FAKE-refresh', expires });
+const storeOf = (profiles, extra = {}) => ({ version: 1, profiles, ...extra });
+
+test('a config whose default agent is not main: the store is read where the CLI reads it', { timeout: 60000 }, async () => {
+  const config = { agents: { list: [{ id: 'ops', default: true }] } };
+  await loadFiles(page, NOW, {
+    config: ['clawdbot.json', config],
+    store: ['auth-profiles.json', storeOf({ 'anthropic:a': oauthLogin(NOW + HOUR) })],
+  });
+  const panel = await readPanel(page);
+  assert.deepEqual(panel.profiles.map((p) => p.id), ['anthropic:a'], 'the profile of agent ops shows');
+  assert.equal(panel.check, '2', 'an expiring login is check 2, not "nothing found"');
+  const path = await page.locator('#file-store-path').textContent();
+  assert.equal(path, '~/.clawdbot/agents/ops/agent/auth-profiles.json', 'the label names the path the core used');
+  assertNoProblems();
+});
+
+test('an order stored under "z.ai" is the zai order', { timeout: 60000 }, async () => {
+  const key = { type: 'api_key', provider: 'zai', key: 'k-FAKE-zai-key' };
+  const store = storeOf({ 'zai:a': key, 'zai:b': key }, { order: { 'z.ai': ['zai:b', 'zai:a'] } });
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', store] });
+  const panel = await readPanel(page);
+  assert.deepEqual(panel.order.zai?.editable, ['zai:b', 'zai:a']);
+  const note = await page.locator('#order .order-group[data-provider="zai"] .meta').first().textContent();
+  assert.equal(note, 'Order set in auth-profiles.json.', 'the stored order is found');
+  assertNoProblems();
+});
+
+/** The heading of the list that holds `#doctor li[data-profile-id=id]`. */
+function doctorHeadingOf(target, id) {
+  return target.evaluate((profileId) => {
+    const item = document.querySelector(`#doctor li[data-profile-id="${CSS.escape(profileId)}"]`);
+    let node = item?.parentElement;
+    while (node && !(node.previousElementSibling && /^H[2-4]$/.test(node.previousElementSibling.tagName))) node = node.parentElement;
+    return item ? node?.previousElementSibling?.textContent ?? '' : null;
+  }, id);
+}
+
+test('an expiring login that refreshes itself is not listed under "Needs a human"', { timeout: 60000 }, async () => {
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', storeOf({ 'anthropic:a': oauthLogin(NOW + HOUR) })] });
+  const heading = await doctorHeadingOf(page, 'anthropic:a');
+  assert.ok(heading !== null, 'the doctor preview lists the expiring login');
+  assert.doesNotMatch(heading, /needs a human/i, `listed under "${heading}"`);
+  const item = await page.locator('#doctor li[data-profile-id="anthropic:a"]').textContent();
+  assert.doesNotMatch(item, /Re-auth|Run `/, `no remedy next to a login that renews itself: ${item}`);
+  // An expired one does need a human.
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', storeOf({ 'anthropic:a': oauthLogin(NOW - HOUR) })] });
+  assert.match(await doctorHeadingOf(page, 'anthropic:a'), /needs a human/i);
+  assertNoProblems();
+});
+
+test('an unreadable store shows the core diagnostics first, not "Loaded" and not "nothing needed"', { timeout: 60000 }, async () => {
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', '{"version": 1, "profiles": {'] });
+  const state = await page.locator('#file-store-state').textContent();
+  assert.doesNotMatch(state, /^Loaded/, `the store's state reads "${state}"`);
+  assert.match(state, /could not be read/i);
+  const first = await page.evaluate(() => {
+    // The first card after the check that says anything about the files.
+    const mentions = Array.from(document.querySelectorAll('main section.card')).filter((c) => c.textContent.includes('not valid JSON'));
+    const providers = document.getElementById('providers').closest('section');
+    return mentions.length > 0 && Boolean(mentions[0].compareDocumentPosition(providers) & Node.DOCUMENT_POSITION_FOLLOWING);
+  });
+  assert.ok(first, "the store's diagnostic is shown above the providers");
+  const doctor = await page.locator('#doctor').textContent();
+  assert.match(doctor, /auth-profiles\.json/, 'the doctor preview names the broken file');
+  assert.doesNotMatch(doctor, /Nothing needs a human|Needs a human\s*Nothing/i, `the doctor box says: ${doctor}`);
+  const panel = await readPanel(page);
+  assert.equal(panel.check, '1');
+  assertNoProblems();
+});
+
+test('bidi overrides and control characters are shown escaped, as the CLI prints them', { timeout: 60000 }, async () => {
+  const id = 'openai:\u202eevil\u001b[2J';
+  const store = storeOf({ [id]: { type: 'token', provider: 'openai', token: 't-FAKE-token-value' } });
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', store] });
+  const shown = await page.evaluate(() => {
+    const main = document.querySelector('main').innerText;
+    return { main, raw: /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f]/.test(main) };
+  });
+  assert.equal(shown.raw, false, 'no control or bidi character reaches the page text');
+  assert.ok(shown.main.includes('openai:\\u{202e}evil\\u{1b}[2J'), 'the id is shown as the CLI escapes it');
+  const panel = await readPanel(page);
+  assert.deepEqual(panel.profiles.map((p) => p.id), [id], 'the row still knows the real id');
+  assertNoProblems();
+});
+
+test('the panel fits a 400 px wide screen', { timeout: 60000 }, async () => {
+  await page.setViewportSize({ width: 400, height: 900 });
+  try {
+    const vector = readVector('08-mixed-providers.json');
+    await loadVector(page, vector);
+    const overflow = await page.evaluate(() => {
+      const wide = Array.from(document.querySelectorAll('main section.card')).filter((card) => card.scrollWidth > card.clientWidth + 1);
+      return { page: document.documentElement.scrollWidth, cards: wide.map((c) => c.querySelector('h2')?.textContent) };
+    });
+    await mkdir(dirname(narrowScreenshotPath), { recursive: true });
+    await page.screenshot({ path: narrowScreenshotPath, fullPage: true });
+    assert.ok(overflow.page <= 400, `the page is ${overflow.page} px wide`);
+    assert.deepEqual(overflow.cards, [], 'cards whose content overflows');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 1000 });
+  }
+  assertNoProblems();
+});
+
+test('a 60 000-profile store is computed once per refresh', { timeout: 300000 }, async () => {
+  const home = join(scratch, 'big-home');
+  await new Promise((resolveRun, reject) => {
+    const child = spawn('python3', [join(root, 'scripts/gen-home.py'), home, '60000'], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`gen-home.py exited with ${code}`))));
+  });
+  await page.click('#clear-files');
+  await page.clock.setFixedTime(NOW);
+  const started = Date.now();
+  await pick(page, 'store', join(home, '.clawdbot/agents/main/agent/auth-profiles.json'));
+  const picked = Date.now() - started;
+  console.log(`# 60000 profiles: from picking the file to the page showing it: ${picked} ms`);
+  const stats = await page.evaluate(() => window.clawdbotPanel.stats && { ...window.clawdbotPanel.stats });
+  assert.ok(stats, 'the panel reports its refresh statistics');
+  assert.equal(stats.coreCallsLastRefresh, 1, 'one core call per refresh');
+  const rows = await page.locator('#profiles tbody tr').count();
+  console.log(
+    `# 60000 profiles: core call + JSON ${stats.computeMs.toFixed(0)} ms, render ${stats.renderMs.toFixed(0)} ms, ` +
+      `${rows} profile rows in the page`,
+  );
+  const panel = await readPanel(page);
+  assert.equal(panel.check, '1');
+  // The minute re-check refreshes once more, again with one call.
+  await page.clock.setFixedTime(NOW + 61000);
+  await page.waitForFunction((before) => window.clawdbotPanel.stats.refreshes > before, stats.refreshes, { timeout: 60000 });
+  const again = await page.evaluate(() => ({ ...window.clawdbotPanel.stats }));
+  assert.equal(again.coreCallsLastRefresh, 1);
+  console.log(`# 60000 profiles, minute re-check: core call + JSON ${again.computeMs.toFixed(0)} ms, render ${again.renderMs.toFixed(0)} ms`);
+  await page.click('#clear-files');
+  assertNoProblems();
+});
+
+test('the text output is the CLI text, fetched when it is opened', { timeout: 60000 }, async () => {
+  const vector = readVector('08-mixed-providers.json');
+  await loadVector(page, vector);
+  assert.equal(await page.locator('#status-text').textContent(), '', 'not computed while closed');
+  await page.click('summary');
+  await page.waitForFunction(() => document.getElementById('status-text').textContent.includes('OAuth/token status'));
+  const text = await page.locator('#status-text').textContent();
+  assert.match(text, /^Config {8}: ~\/\.clawdbot\/clawdbot\.json$/m);
+  assert.match(text, /google-antigravity:me@example\.com \(me@example\.com\) expired/);
+  await page.click('summary');
+  assertNoProblems();
+});
+
+test('a legacy auth.json next to a store says it is not used', { timeout: 60000 }, async () => {
+  const legacy = { anthropic: { type: 'api_key', key: 'sk-ant-FAKE-legacy-key' } };
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', storeOf({})], legacyStore: ['auth.json', legacy] });
+  assert.match(await page.locator('#file-legacyStore-state').textContent(), /not used/);
+  await loadFiles(page, NOW, { legacyStore: ['auth.json', legacy] });
+  assert.equal(await page.locator('#file-legacyStore-state').textContent(), 'Loaded auth.json');
+  assert.deepEqual((await readPanel(page)).profiles.map((p) => p.id), ['anthropic:default'], 'migrated as the CLI would');
   assertNoProblems();
 });

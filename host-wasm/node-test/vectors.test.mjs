@@ -1,7 +1,8 @@
 // Every conformance vector (tests/vectors, plus $CLAWDBOT_SHARED_DIR/vectors
 // when that is set) through the wasm-bindgen build for Node
 // (dist/node, made by scripts/build-wasm.sh): the check code and the
-// providers in use without credentials must be what the vector expects.
+// providers in use without credentials must be what the vector expects;
+// then files given by role, and the view the admin panel draws.
 //
 // Run: node --test host-wasm/node-test/
 import { test } from 'node:test';
@@ -66,6 +67,10 @@ for (const { path, name } of files) {
     if ('missingProvidersInUse' in expect) {
       assert.deepEqual(response.report.auth.missingProvidersInUse, expect.missingProvidersInUse, 'missingProvidersInUse');
     }
+    // The panel's view of the same home says the same.
+    const view = JSON.parse(core.handle(JSON.stringify({ ...statusRequest(vector), op: 'view' }))).view;
+    assert.equal(view.check.code, response.check, 'the view has the report\'s check code');
+    assert.deepEqual(view.missing.map((m) => m.provider.id), response.report.auth.missingProvidersInUse);
   });
 }
 
@@ -74,4 +79,33 @@ test('bad requests come back as errors, not exceptions', () => {
     const response = JSON.parse(core.handle(request));
     assert.equal(typeof response.error, 'string', `request ${JSON.stringify(request)}`);
   }
+});
+
+// The review's probe (architecture.md §5.3): what the panel got wrong when
+// it placed files and read the report itself, now answered by the core.
+const NOW = 1767225600000;
+const view = (files, extra = {}) => JSON.parse(core.handle(JSON.stringify({ op: 'view', now: NOW, files, ...extra })));
+const oauth = { type: 'oauth', provider: 'anthropic', access: 'a-FAKE', refresh: 'r-FAKE', expires: NOW + 3600e3 };
+const store = { version: 1, profiles: { 'anthropic:a': oauth } };
+
+test('files by role: the store is read for the config default agent', () => {
+  const r = view({ store, config: { agents: { list: [{ id: 'ops', default: true }] } } });
+  assert.equal(r.locations.store, '~/.clawdbot/agents/ops/agent/auth-profiles.json');
+  assert.equal(r.view.check.code, 2);
+  assert.equal(r.view.profiles.total, 1);
+  assert.equal(r.report, undefined, 'the view op answers no report and no store');
+  assert.equal(r.store, undefined);
+});
+
+test('the view finds an order stored under "z.ai"', () => {
+  const key = { type: 'api_key', provider: 'zai', key: 'k-FAKE' };
+  const r = view({ store: { version: 1, profiles: { 'zai:a': key, 'zai:b': key }, order: { 'z.ai': ['zai:b', 'zai:a'] } } });
+  assert.deepEqual(r.view.orders.map((o) => [o.provider.id, o.stored.rows]), [['zai', ['zai:b', 'zai:a']]]);
+});
+
+test('an expiring login that refreshes itself needs no human', () => {
+  const doctor = view({ store }).view.doctor;
+  assert.equal(doctor.needsHuman.total, 0);
+  assert.deepEqual(doctor.refreshesItself.rows.map((i) => i.profile.id), ['anthropic:a']);
+  assert.equal(doctor.nothingNeeded, true);
 });

@@ -1,8 +1,11 @@
-// The admin panel: reads credential files the operator picks, asks the core
-// (WebAssembly, same code as the CLI) for the status, and renders it.
+// The admin panel: reads credential files the operator picks, hands them to
+// the core (WebAssembly, same code as the CLI) by role, and draws the view
+// the core computes. No rule lives here: where each file belongs, the sort
+// orders, what needs a human, the check code's meaning, the order lookup
+// and the escaping of file text are all the core's (the envelope's `view`).
 // No framework and no network: the only fetch is the .wasm file next to
 // this page. Secrets never leave the page: they go into the core's request
-// and the core's report masks them; this file never renders store values.
+// and the view holds none.
 //
 // A classic script (not a module) so that it also runs from file://, where
 // browsers refuse module scripts and fetch(); there it loads the
@@ -10,31 +13,25 @@
 'use strict';
 
 (function () {
-  /** Where each file lives relative to HOME, as the core expects it. */
-  const HOME_PATHS = {
-    store: '.clawdbot/agents/main/agent/auth-profiles.json',
-    claude: '.claude/.credentials.json',
-    codex: '.codex/auth.json',
-    config: '.clawdbot/clawdbot.json',
-  };
-  const KINDS = Object.keys(HOME_PATHS);
-  const CHECK_TEXT = {
-    0: 'OK: every credential is usable',
-    1: 'Action needed: a credential is expired, missing or unreadable',
-    2: 'Expiring: a credential expires soon',
-  };
-  const STATUS_ICON = { ok: '✓', expiring: '⚠', expired: '✗', missing: '?', static: '●' };
   const REFRESH_EVERY_MS = 60000;
 
   let core = null; // { handle(string): string, formatRemainingShort(number): string, version(): string }
   const state = {
-    files: { store: null, claude: null, codex: null, config: null }, // kind -> { name, text }
-    storeEdited: false, // the store text came from setOrder
-    status: null, // the last renderText response
-    doctor: null, // the last doctorPreview response
+    files: {}, // role -> { name, text }
+    storeEdited: false, // the store text came from a reorder
+    showAll: false, // the operator asked for every row
+    view: null, // the last view
+    error: null, // the core's error, if it refused the request
     renderedAt: 0,
-    warnAfterMs: 86400000,
   };
+  /** How the last refreshes went, for tests and the curious. */
+  const stats = { refreshes: 0, coreCallsLastRefresh: 0, computeMs: 0, renderMs: 0 };
+  let coreCalls = 0;
+
+  /** The roles the page has an input for, in page order (`data-kind`). */
+  function roles() {
+    return Array.from(document.querySelectorAll('input[type=file][data-kind]'), (input) => input.dataset.kind);
+  }
 
   // ---------------------------------------------------------------- helpers
 
@@ -82,22 +79,23 @@
     return new Date(ms).toISOString().replace('.000Z', 'Z');
   }
 
-  function statusBadge(status) {
-    const word = status === 'missing' ? 'unknown' : status;
+  /** A status badge: the icon and word the core chose for it. */
+  function statusBadge(badge) {
     return el(
       'span',
-      { class: `badge status-${status}` },
-      el('span', { class: 'badge-icon', 'aria-hidden': 'true' }, STATUS_ICON[status] || '•'),
-      ` ${word}`,
+      { class: `badge status-${badge.status}` },
+      el('span', { class: 'badge-icon', 'aria-hidden': 'true' }, badge.icon),
+      ` ${badge.word}`,
     );
   }
 
-  /** A live "expires in" cell: re-rendered every second from `expiresAt`. */
-  function remainingCell(expiresAt, remainingMs) {
-    if (typeof expiresAt !== 'number') {
-      return el('span', { class: 'remaining' }, remainingMs === undefined ? '—' : formatRemainingShort(remainingMs));
-    }
-    const node = el('span', { class: 'remaining', dataset: { expiresAt: String(expiresAt) } });
+  /** An "expires in" cell from the view's `remaining`: a live countdown
+   * from `expiresAt` when there is one, else the core's text; `—` for what
+   * never expires. */
+  function remainingCell(remaining) {
+    if (!remaining) return el('span', { class: 'remaining' }, '—');
+    if (typeof remaining.expiresAt !== 'number') return el('span', { class: 'remaining' }, remaining.text);
+    const node = el('span', { class: 'remaining', dataset: { expiresAt: String(remaining.expiresAt) } });
     updateRemaining(node, Date.now());
     return node;
   }
@@ -155,7 +153,9 @@
     });
   }
 
+  /** One envelope call: the request in, the parsed response out. */
   function call(request) {
+    coreCalls += 1;
     try {
       return JSON.parse(core.handle(JSON.stringify(request)));
     } catch (error) {
@@ -163,37 +163,52 @@
     }
   }
 
-  function home() {
-    const files = {};
-    for (const kind of KINDS) {
-      if (state.files[kind]) files[HOME_PATHS[kind]] = state.files[kind].text;
-    }
-    return files;
+  /** The picked files by role, as the envelope takes them. */
+  function files() {
+    const out = {};
+    for (const [role, file] of Object.entries(state.files)) if (file) out[role] = file.text;
+    return out;
   }
 
   function request(op, extra) {
-    return Object.assign({ op, now: Date.now(), warnAfterMs: state.warnAfterMs, env: {}, home: home() }, extra);
+    return Object.assign({ op, now: Date.now(), env: {}, files: files() }, extra);
+  }
+
+  function textShown() {
+    return $('status-text').closest('details').open;
   }
 
   function anyFileLoaded() {
-    return KINDS.some((kind) => state.files[kind]);
+    return Object.values(state.files).some(Boolean);
   }
 
   // ----------------------------------------------------------------- render
+
+  /** Rows each list shows until "Show all": enough to read, few enough that
+   * a 60 000-profile store costs the core, the JSON and every second's
+   * countdown next to nothing. The core pages the lists (`rows`). */
+  const ROW_LIMIT = 200;
 
   function refresh() {
     // Re-rendering replaces the order buttons; keep focus on the same one.
     const focused = document.activeElement;
     const focusKey = focused && focused.dataset && focused.dataset.move ? { ...focused.dataset } : null;
-    if (anyFileLoaded()) {
-      state.status = call(request('renderText'));
-      state.doctor = call(request('doctorPreview'));
-      state.renderedAt = Date.now();
-    } else {
-      state.status = null;
-      state.doctor = null;
-    }
+    const callsBefore = coreCalls;
+    const started = performance.now();
+    // One call per refresh: the view holds everything the page shows. Also
+    // made with no file, for the locations the labels show.
+    const paging = state.showAll ? {} : { rows: ROW_LIMIT };
+    // The CLI text (megabytes for a big store) only while its panel is open.
+    const response = call(request('view', { ...paging, text: textShown() }));
+    stats.computeMs = performance.now() - started;
+    stats.coreCallsLastRefresh = coreCalls - callsBefore;
+    state.error = response.error || null;
+    state.view = response.view || null;
+    state.renderedAt = Date.now();
+    const drawn = performance.now();
     renderAll();
+    stats.renderMs = performance.now() - drawn;
+    stats.refreshes += 1;
     if (focusKey) {
       const again = Array.from(document.querySelectorAll('#order button.move')).find(
         (b) =>
@@ -203,294 +218,330 @@
     }
   }
 
+  const SECTIONS = ['providers', 'profiles', 'missing', 'cooldowns', 'doctor', 'diagnostics', 'order'];
+
   function renderAll() {
-    renderFileStates();
-    const response = state.status;
-    const sections = ['providers', 'profiles', 'missing', 'cooldowns', 'doctor', 'diagnostics', 'order'];
-    if (!response) {
-      renderCheck(null, 'Load a credential file to see the status.');
-      for (const id of sections) $(id).replaceChildren(emptyNote('Nothing loaded yet.'));
+    const view = state.view;
+    renderFiles(view);
+    if (state.error) {
+      renderCheck(null, `The core could not check these files: ${state.error}`);
+      renderWhy([]);
+      for (const id of SECTIONS) $(id).replaceChildren(emptyNote('No result.'));
       $('status-text').textContent = '';
       $('checked-at').textContent = '';
       return;
     }
-    if (response.error) {
-      renderCheck(null, `The core could not check these files: ${response.error}`);
-      for (const id of sections) $(id).replaceChildren(emptyNote('No result.'));
+    if (!view || !anyFileLoaded()) {
+      renderCheck(null, 'Load a credential file to see the status.');
+      renderWhy([]);
+      for (const id of SECTIONS) $(id).replaceChildren(emptyNote('Nothing loaded yet.'));
       $('status-text').textContent = '';
+      $('checked-at').textContent = '';
       return;
     }
-    const report = response.report || {};
-    const auth = report.auth || {};
-    renderCheck(response.check);
-    $('checked-at').textContent = `Checked ${formatInstant(state.renderedAt)}; rechecked every minute.`;
-    renderProviders(auth);
-    renderProfiles(auth);
-    renderMissing(auth);
-    renderCooldowns(auth);
-    renderDoctor(state.doctor);
-    renderDiagnostics(response.diagnostics || []);
-    renderOrder(response.order || {}, auth);
-    $('status-text').textContent = typeof response.text === 'string' ? response.text : '';
+    renderCheck(view.check);
+    renderWhy(view.diagnostics);
+    $('checked-at').textContent =
+      `Checked ${formatInstant(state.renderedAt)}; rechecked every minute. ` +
+      `"Expiring" means within ${formatRemainingShort(view.warnAfterMs)}.`;
+    renderDiagnostics(view);
+    renderProviders(view.providers);
+    renderProfiles(view.profiles);
+    renderMissing(view.missing);
+    renderCooldowns(view.cooldowns);
+    renderDoctor(view.doctor);
+    renderOrder(view.orders);
+    $('status-text').textContent = view.text || '';
   }
 
-  function renderFileStates() {
-    for (const kind of KINDS) {
-      const file = state.files[kind];
+  /** Each role's path (where the core looked) and how its file fared. */
+  function renderFiles(view) {
+    const byRole = new Map(((view && view.files) || []).map((f) => [f.role, f]));
+    for (const role of roles()) {
+      const info = byRole.get(role);
+      if (info) $(`file-${role}-path`).textContent = info.path;
+      const file = state.files[role];
       let text = 'Not loaded';
-      if (file) {
-        text = kind === 'store' && state.storeEdited ? `${file.name}: reordered here, not saved yet` : `Loaded ${file.name}`;
-      }
-      $(`file-${kind}-state`).textContent = text;
+      if (file && role === 'store' && state.storeEdited) text = `${file.name}: reordered here, not saved yet`;
+      else if (file && info && info.state === 'unreadable') text = `${file.name} could not be read: see Diagnostics`;
+      else if (file && info && info.state === 'readWithProblems') text = `Loaded ${file.name}, with problems: see Diagnostics`;
+      else if (file && info && info.state === 'notUsed') text = `${file.name} is not used: it is read only while there is no store`;
+      else if (file) text = `Loaded ${file.name}`;
+      $(`file-${role}-state`).textContent = text;
     }
   }
 
-  function renderCheck(code, message) {
+  function renderCheck(check, message) {
     const box = $('check-result');
-    const known = code === 0 || code === 1 || code === 2;
-    const text = known ? CHECK_TEXT[code] : message;
-    const codeText = known ? String(code) : '–';
-    box.className = `check check-${known ? code : 'none'}`;
-    box.dataset.check = known ? String(code) : '';
+    const code = check ? check.code : null;
+    const text = check ? check.text : message;
+    const codeText = check ? String(code) : '–';
+    box.className = `check check-${check ? code : 'none'}`;
+    box.dataset.check = check ? String(code) : '';
     // Touch the live region only when something changed, so screen readers
     // do not announce the minute re-check.
     if ($('check-code').textContent !== codeText) $('check-code').textContent = codeText;
     if ($('check-text').textContent !== text) $('check-text').textContent = text;
   }
 
-  function renderProviders(auth) {
-    const health = (auth.oauth && auth.oauth.providers) || [];
-    const overview = new Map((auth.providers || []).map((p) => [p.provider, p]));
-    const missing = new Set(auth.missingProvidersInUse || []);
-    const names = [...new Set([...health.map((p) => p.provider), ...overview.keys(), ...missing])].sort();
-    if (names.length === 0) {
+  /** Right under the check code: the files that could not be used (the
+   * core's error diagnostics), so they are the first thing read. */
+  function renderWhy(diagnostics) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const list = $('check-why');
+    list.hidden = errors.length === 0;
+    list.replaceChildren(
+      ...errors.map((d) => el('li', { class: 'error' }, el('span', { class: 'file' }, d.file), `: ${d.message}`)),
+    );
+  }
+
+  /** Under a paged list: how much of it shows, and a button for the rest. */
+  function more(page, noun) {
+    if (page.rows.length >= page.total) return null;
+    return el(
+      'p',
+      { class: 'meta more' },
+      `Showing ${page.rows.length} of ${page.total} ${noun}; the text output below lists all. `,
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => {
+            state.showAll = true;
+            refresh();
+          },
+        },
+        `Show all ${page.total}`,
+      ),
+    );
+  }
+
+  function renderProviders(providers) {
+    if (providers.length === 0) {
       $('providers').replaceChildren(emptyNote('No providers.'));
       return;
     }
-    const byName = new Map(health.map((p) => [p.provider, p]));
-    const rows = names.map((name) => {
-      const rollup = byName.get(name);
-      const effective = overview.get(name) && overview.get(name).effective;
-      const status = rollup ? rollup.status : 'missing';
-      return el(
+    const rows = providers.map((p) =>
+      el(
         'tr',
-        { dataset: { provider: name, status } },
-        el('th', { scope: 'row' }, name, missing.has(name) ? el('span', { class: 'tag' }, ' in use, no credentials') : null),
-        el('td', {}, statusBadge(status)),
-        el('td', {}, rollup ? remainingCell(rollup.expiresAt, rollup.remainingMs) : '—'),
-        el('td', {}, rollup ? String((rollup.profiles || []).length) : '0'),
-        el('td', {}, effective ? `${effective.kind}${effective.detail ? `: ${effective.detail}` : ''}` : 'missing'),
-      );
-    });
+        { dataset: { provider: p.provider.id, status: p.badge.status } },
+        el(
+          'th',
+          { scope: 'row' },
+          p.provider.shown,
+          p.inUseWithoutCredentials ? el('span', { class: 'tag' }, ' in use, no credentials') : null,
+        ),
+        el('td', { 'data-label': 'Status' }, statusBadge(p.badge)),
+        el('td', { 'data-label': 'Expires in' }, remainingCell(p.remaining)),
+        el('td', { 'data-label': 'Profiles' }, String(p.profiles)),
+        el('td', { 'data-label': 'Credentials from', class: 'wrap' }, p.credentialsFrom),
+      ),
+    );
     $('providers').replaceChildren(
       table('Providers', ['Provider', 'Status', 'Expires in', 'Profiles', 'Credentials from'], rows),
     );
   }
 
-  function renderProfiles(auth) {
-    const profiles = (auth.oauth && auth.oauth.profiles) || [];
-    if (profiles.length === 0) {
+  function renderProfiles(profiles) {
+    if (profiles.total === 0) {
       $('profiles').replaceChildren(emptyNote('No profiles.'));
       return;
     }
-    const rows = profiles.map((p) =>
+    const rows = profiles.rows.map((p) =>
       el(
         'tr',
-        { dataset: { profileId: p.profileId, status: p.status } },
-        el('th', { scope: 'row' }, p.label || p.profileId),
-        el('td', {}, p.provider),
-        el('td', {}, p.type),
-        el('td', {}, p.source),
-        el('td', {}, statusBadge(p.status)),
-        el('td', {}, p.status === 'static' ? '—' : remainingCell(p.expiresAt, p.remainingMs)),
+        { dataset: { profileId: p.profile.id, status: p.badge.status } },
+        el('th', { scope: 'row' }, p.label),
+        el('td', { 'data-label': 'Provider' }, p.provider),
+        el('td', { 'data-label': 'Type' }, p.type),
+        el('td', { 'data-label': 'Source' }, p.source),
+        el('td', { 'data-label': 'Status' }, statusBadge(p.badge)),
+        el('td', { 'data-label': 'Expires in' }, remainingCell(p.remaining)),
       ),
     );
-    $('profiles').replaceChildren(table('Profiles', ['Profile', 'Provider', 'Type', 'Source', 'Status', 'Expires in'], rows));
+    $('profiles').replaceChildren(
+      table('Profiles', ['Profile', 'Provider', 'Type', 'Source', 'Status', 'Expires in'], rows),
+      more(profiles, 'profiles') || '',
+    );
   }
 
-  function renderMissing(auth) {
-    const missing = auth.missingProvidersInUse || [];
+  function renderMissing(missing) {
     $('missing').replaceChildren(
       missing.length === 0
         ? emptyNote('None: every provider the configured models use has credentials.')
-        : el('ul', { class: 'plain' }, missing.map((p) => el('li', { dataset: { provider: p } }, statusBadge('missing'), ` ${p}`))),
+        : el(
+            'ul',
+            { class: 'plain' },
+            missing.map((m) => el('li', { dataset: { provider: m.provider.id } }, statusBadge(m.badge), ` ${m.provider.shown}`)),
+          ),
     );
   }
 
-  function renderCooldowns(auth) {
-    const unusable = auth.unusableProfiles || [];
-    if (unusable.length === 0) {
+  function renderCooldowns(cooldowns) {
+    if (cooldowns.total === 0) {
       $('cooldowns').replaceChildren(emptyNote('No profile is cooling down.'));
       return;
     }
-    const rows = unusable.map((u) =>
+    const rows = cooldowns.rows.map((u) =>
       el(
         'tr',
-        { dataset: { profileId: u.profileId } },
-        el('th', { scope: 'row' }, u.profileId),
-        el('td', {}, u.kind + (u.reason ? ` (${u.reason})` : '')),
-        el('td', {}, remainingCell(u.until, u.remainingMs)),
+        { dataset: { profileId: u.profile.id } },
+        el('th', { scope: 'row' }, u.profile.shown),
+        el('td', { 'data-label': 'Kind' }, u.text),
+        el('td', { 'data-label': 'Usable again in' }, remainingCell(u.remaining)),
       ),
     );
-    $('cooldowns').replaceChildren(table('Profiles in cooldown', ['Profile', 'Kind', 'Usable again in'], rows));
+    $('cooldowns').replaceChildren(
+      table('Profiles in cooldown', ['Profile', 'Kind', 'Usable again in'], rows),
+      more(cooldowns, 'profiles') || '',
+    );
   }
 
-  function renderDoctor(response) {
-    if (!response || response.error || !response.doctor) {
-      $('doctor').replaceChildren(emptyNote(response && response.error ? `No preview: ${response.error}` : 'No preview.'));
-      return;
-    }
-    const doctor = response.doctor;
+  function issueItem(issue) {
+    return el(
+      'li',
+      { dataset: { profileId: issue.profile.id } },
+      statusBadge(issue.badge),
+      ` ${issue.profile.shown}`,
+      issue.remaining ? ` (${issue.remaining})` : '',
+      issue.hint ? el('span', { class: 'hint' }, ` ${issue.hint}`) : null,
+    );
+  }
+
+  function renderDoctor(doctor) {
     const parts = [];
-    const changes = doctor.changes || [];
-    parts.push(el('h3', {}, 'Changes'));
-    parts.push(changes.length ? el('ul', {}, changes.map((c) => el('li', {}, c))) : emptyNote('Nothing to change.'));
-    const issues = doctor.issues || [];
-    parts.push(el('h3', {}, 'Needs a human'));
-    parts.push(
-      issues.length
-        ? el(
+    const section = (heading, content) => parts.push(el('h3', {}, heading), content);
+    section(
+      'Changes',
+      doctor.changes.length ? el('ul', {}, doctor.changes.map((c) => el('li', {}, c))) : emptyNote('Nothing to change.'),
+    );
+    if (doctor.nothingNeeded) {
+      section('Needs a human', emptyNote('Nothing needs a human.'));
+    } else {
+      section(
+        'Needs a human',
+        el(
+          'div',
+          {},
+          el(
             'ul',
             { class: 'plain' },
-            issues.map((i) =>
-              el(
-                'li',
-                { dataset: { profileId: i.profileId } },
-                statusBadge(i.status),
-                ` ${i.profileId}`,
-                typeof i.remainingMs === 'number' ? ` (${formatRemainingShort(i.remainingMs)})` : '',
-                i.hint ? el('span', { class: 'hint' }, ` ${i.hint}`) : null,
-              ),
-            ),
-          )
-        : emptyNote('Nothing.'),
-    );
-    const cooldowns = doctor.cooldowns || [];
-    if (cooldowns.length) {
-      parts.push(el('h3', {}, 'Cooldowns'));
-      parts.push(el('ul', {}, cooldowns.map((c) => el('li', {}, c))));
+            doctor.problems.map((p) => el('li', { class: 'problem' }, p)),
+            doctor.needsHuman.rows.map(issueItem),
+          ),
+          more(doctor.needsHuman, 'logins'),
+        ),
+      );
+    }
+    if (doctor.refreshesItself.total) {
+      section(
+        'Refreshed on use, nothing to do',
+        el('div', {}, el('ul', { class: 'plain' }, doctor.refreshesItself.rows.map(issueItem)), more(doctor.refreshesItself, 'logins')),
+      );
+    }
+    if (doctor.cooldowns.total) {
+      section(
+        'Cooldowns',
+        el('div', {}, el('ul', {}, doctor.cooldowns.rows.map((c) => el('li', {}, c))), more(doctor.cooldowns, 'profiles')),
+      );
     }
     $('doctor').replaceChildren(...parts);
   }
 
-  function renderDiagnostics(diagnostics) {
+  function renderDiagnostics(view) {
+    const diagnostics = view.diagnostics;
+    const card = $('diagnostics').closest('section');
+    card.classList.toggle('has-errors', diagnostics.some((d) => d.severity === 'error'));
     if (diagnostics.length === 0) {
       $('diagnostics').replaceChildren(emptyNote('No problems reading the files.'));
       return;
     }
-    const rows = diagnostics.map((d) =>
+    const lead = view.storeUnreadable
+      ? el('p', { class: 'error', role: 'alert' }, 'The store could not be read: nothing below comes from it.')
+      : null;
+    const items = diagnostics.map((d) =>
       el(
-        'tr',
+        'li',
         { class: `severity-${d.severity}` },
-        el('td', {}, d.severity),
-        el('td', {}, d.file || ''),
-        el('td', {}, d.field || ''),
-        el('td', {}, d.message),
+        el('span', { class: 'severity' }, d.severity),
+        ' ',
+        el('span', { class: 'file' }, d.file),
+        d.field ? el('span', { class: 'field' }, ` ${d.field}`) : null,
+        `: ${d.message}`,
       ),
     );
-    $('diagnostics').replaceChildren(table('Diagnostics', ['Severity', 'File', 'Field', 'Message'], rows));
+    $('diagnostics').replaceChildren(...[lead, el('ul', { class: 'plain diagnostics' }, items)].filter(Boolean));
   }
 
-  /**
-   * The order stored in auth-profiles.json for `provider`, if any. Only the
-   * `order` lists of the store are read here, never a credential.
-   */
-  function storedOrder(response, provider) {
-    const stored = response.store && response.store.order;
-    if (!stored || typeof stored !== 'object') return null;
-    const key = (p) => String(p).trim().toLowerCase();
-    for (const [name, list] of Object.entries(stored)) {
-      if (key(name) === key(provider) && Array.isArray(list)) {
-        const ids = list.filter((id) => typeof id === 'string');
-        if (ids.length) return ids;
-      }
-    }
-    return null;
-  }
-
-  /** The list the operator edits: the stored order, else the one in use now. */
-  function editableOrder(provider) {
-    const response = state.status || {};
-    return storedOrder(response, provider) || (response.order || {})[provider] || [];
-  }
-
-  function renderOrder(order, auth) {
-    const providers = Object.keys(order).sort();
-    if (providers.length === 0) {
+  function renderOrder(orders) {
+    if (orders.length === 0) {
       $('order').replaceChildren(emptyNote('No profiles to order.'));
       return;
     }
-    const cooling = new Map((auth.unusableProfiles || []).map((u) => [u.profileId, u]));
-    const groups = providers.map((provider) => {
-      const stored = storedOrder(state.status, provider);
-      const ids = editableOrder(provider);
-      const inUse = order[provider] || [];
+    const groups = orders.map((order) => {
+      const provider = order.provider.id;
       const headingId = `order-${cssId(provider)}`;
+      const last = order.editable.total - 1;
       return el(
         'div',
-        { class: 'order-group', dataset: { provider, effective: JSON.stringify(inUse) } },
-        el('h3', { id: headingId }, provider),
-        el(
-          'p',
-          { class: 'meta' },
-          stored ? 'Order set in auth-profiles.json.' : 'No order set: shown is the order the gateway would use now.',
-        ),
+        { class: 'order-group', dataset: { provider, effective: JSON.stringify(order.effective.rows) } },
+        el('h3', { id: headingId }, order.provider.shown),
+        el('p', { class: 'meta' }, order.note),
         el(
           'ol',
           { 'aria-labelledby': headingId },
-          ids.map((id, index) =>
+          order.editable.rows.map((entry, index) =>
             el(
               'li',
-              { dataset: { profileId: id } },
+              { dataset: { profileId: entry.profile.id } },
               el('span', { class: 'order-position', 'aria-hidden': 'true' }, `${index + 1}.`),
-              el('span', { class: 'order-id' }, id),
-              cooling.has(id) ? el('span', { class: 'tag' }, ` ${cooling.get(id).kind}`) : null,
+              el('span', { class: 'order-id' }, entry.profile.shown),
+              entry.backingOff ? el('span', { class: 'tag' }, ` ${entry.backingOff}`) : null,
               el(
                 'span',
                 { class: 'order-buttons' },
-                moveButton(provider, id, index, -1, index === 0),
-                moveButton(provider, id, index, 1, index === ids.length - 1),
+                moveButton(order, entry, -1, index === 0),
+                moveButton(order, entry, 1, index === last),
               ),
             ),
           ),
         ),
-        inUse.join('\n') !== ids.join('\n')
-          ? el('p', { class: 'meta effective-order' }, `Tried now in this order (cooling down last): ${inUse.join(', ')}`)
-          : null,
+        more(order.editable, 'profiles'),
+        order.effectiveNote ? el('p', { class: 'meta effective-order' }, order.effectiveNote) : null,
       );
     });
     $('order').replaceChildren(...groups);
   }
 
-  function moveButton(provider, id, index, delta, disabled) {
+  function moveButton(order, entry, delta, disabled) {
     const direction = delta < 0 ? 'up' : 'down';
+    const provider = order.provider.id;
     return el(
       'button',
       {
         type: 'button',
         class: 'move',
-        'aria-label': `Move ${id} ${direction} in the ${provider} order`,
+        'aria-label': `Move ${entry.profile.shown} ${direction} in the ${order.provider.shown} order`,
         disabled,
-        dataset: { move: direction, provider, profileId: id },
-        onclick: () => move(provider, index, delta),
+        dataset: { move: direction, provider, profileId: entry.profile.id },
+        onclick: () => move(provider, entry.profile.id, delta),
       },
       delta < 0 ? '↑ Up' : '↓ Down',
     );
   }
 
+  /** An element id made from any text (ids in the view are data, not markup). */
   function cssId(text) {
     return Array.from(text, (c) => (/[A-Za-z0-9_-]/.test(c) ? c : `_${c.codePointAt(0).toString(16)}`)).join('');
   }
 
   // ------------------------------------------------------------- reordering
 
-  function move(provider, index, delta) {
-    const current = editableOrder(provider);
-    const target = index + delta;
-    if (target < 0 || target >= current.length) return;
-    const next = current.slice();
-    [next[index], next[target]] = [next[target], next[index]];
-    const answer = call(request('setOrder', { provider, order: next }));
+  /** Asks the core to move one profile in the order it shows, and keeps
+   * the store it answers (to download). */
+  function move(provider, profileId, delta) {
+    const answer = call(request('moveInOrder', { provider, profileId, by: delta }));
     if (answer.error || typeof answer.storeText !== 'string') {
       $('order-status').textContent = `Could not set the order: ${answer.error || 'no store in the answer'}`;
       return;
@@ -500,9 +551,11 @@
     state.storeEdited = true;
     $('download-store').disabled = false;
     refresh();
-    $('order-status').textContent = `${provider} order: ${next.join(', ')}. Download auth-profiles.json to keep it.`;
+    const group = (state.view.orders || []).find((o) => o.provider.id === provider);
+    const shownOrder = group ? group.editable.rows.map((e) => e.profile.shown).join(', ') : '';
+    $('order-status').textContent = `${group ? group.provider.shown : ''} order: ${shownOrder}. Download auth-profiles.json to keep it.`;
     // Keep keyboard focus on the profile that moved.
-    const moved = next[target];
+    const moved = profileId;
     const buttons = Array.from(document.querySelectorAll('#order button.move')).filter(
       (b) => b.dataset.provider === provider && b.dataset.profileId === moved,
     );
@@ -524,31 +577,24 @@
 
   // ------------------------------------------------------------------ files
 
-  /** Which slot a dropped file belongs in: by name, then by content. */
+  /** Which role a dropped file plays: the core decides, from name and content. */
   function kindOf(name, text) {
-    const lower = name.toLowerCase();
-    if (lower === 'auth-profiles.json') return 'store';
-    if (lower === '.credentials.json' || lower === 'credentials.json') return 'claude';
-    if (lower === 'clawdbot.json' || lower.endsWith('.json5')) return 'config';
-    if (lower === 'auth.json') return 'codex';
-    if (/"profiles"\s*:/.test(text)) return 'store';
-    if (/"claudeAiOauth"\s*:/.test(text)) return 'claude';
-    if (/"tokens"\s*:/.test(text)) return 'codex';
-    return 'config';
+    const answer = call({ op: 'identify', name, text });
+    return answer.role || 'config';
   }
 
-  async function loadFile(kind, file) {
-    state.files[kind] = { name: file.name, text: await file.text() };
-    if (kind === 'store') state.storeEdited = false;
+  function take(role, name, text) {
+    state.files[role] = { name, text };
+    if (role === 'store') state.storeEdited = false;
   }
 
   function wireFiles() {
-    for (const kind of KINDS) {
-      const input = $(`file-${kind}`);
+    for (const role of roles()) {
+      const input = $(`file-${role}`);
       input.addEventListener('change', async () => {
         const file = input.files && input.files[0];
         if (!file) return;
-        await loadFile(kind, file);
+        take(role, file.name, await file.text());
         refresh();
       });
     }
@@ -563,32 +609,38 @@
     zone.addEventListener('drop', async (event) => {
       event.preventDefault();
       zone.classList.remove('dragging');
+      const known = new Set(roles());
       for (const file of Array.from(event.dataTransfer.files || [])) {
         const text = await file.text();
-        const kind = kindOf(file.name, text);
-        state.files[kind] = { name: file.name, text };
-        if (kind === 'store') state.storeEdited = false;
+        const role = kindOf(file.name, text);
+        if (known.has(role)) take(role, file.name, text);
       }
       refresh();
     });
     $('clear-files').addEventListener('click', () => {
-      for (const kind of KINDS) {
-        state.files[kind] = null;
-        $(`file-${kind}`).value = '';
+      for (const role of roles()) {
+        state.files[role] = null;
+        $(`file-${role}`).value = '';
       }
       state.storeEdited = false;
+      state.showAll = false;
       $('download-store').disabled = true;
       $('order-status').textContent = '';
       refresh();
     });
     $('download-store').addEventListener('click', downloadStore);
+    $('status-text')
+      .closest('details')
+      .addEventListener('toggle', () => {
+        if (textShown() && anyFileLoaded()) refresh();
+      });
   }
 
   // ------------------------------------------------------------------ clock
 
   function tick() {
     const now = Date.now();
-    if (state.status && now - state.renderedAt >= REFRESH_EVERY_MS) {
+    if (anyFileLoaded() && now - state.renderedAt >= REFRESH_EVERY_MS) {
       refresh();
       return;
     }
@@ -610,13 +662,13 @@
     }
     $('core-version').textContent = core.version();
     wireFiles();
-    renderAll();
+    refresh();
     setInterval(tick, 1000);
     document.body.dataset.ready = '1';
   }
 
-  // For tests and the curious: the pure display helpers.
-  window.clawdbotPanel = { formatRemainingShort, formatCountdown, kindOf };
+  // For tests and the curious: the display helpers and the refresh statistics.
+  window.clawdbotPanel = { formatRemainingShort, formatCountdown, kindOf, stats };
 
   init();
 })();

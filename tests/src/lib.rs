@@ -23,7 +23,7 @@ impl Vector {
     }
 
     pub fn warn_after_ms(&self) -> i64 {
-        self.case["warnAfterMs"].as_i64().unwrap_or(86_400_000)
+        self.case["warnAfterMs"].as_i64().unwrap_or(clawdbot_auth_core::defaults::WARN_AFTER_MS)
     }
 
     /// `"strict": true`: the case is judged by `--strict` (the reference's rule).

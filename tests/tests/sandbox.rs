@@ -44,10 +44,15 @@ fn every_vector_gets_the_native_response() {
         let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let vector: serde_json::Value =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let request = vectors::status_request(&vector).to_string();
-        let native = envelope::handle(&request);
-        let sandboxed = sandbox.handle(&request).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        assert_eq!(sandboxed, native, "{}: sandbox and native responses differ", file.display());
+        let mut request = vectors::status_request(&vector);
+        // As the CLI-shaped report, then as the panel's view of the same home.
+        for op in ["status", "view"] {
+            request["op"] = serde_json::Value::from(op);
+            let request = request.to_string();
+            let native = envelope::handle(&request);
+            let sandboxed = sandbox.handle(&request).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            assert_eq!(sandboxed, native, "{}: sandbox and native {op} responses differ", file.display());
+        }
     }
 }
 
@@ -65,10 +70,40 @@ fn other_ops_and_bad_requests_get_the_native_response() {
         r#"{"op":"setOrder","now":1767225600000,"env":{},"home":{},"provider":"anthropic","order":["anthropic:a"]}"#
             .to_string(),
         "\u{feff}{\"op\":\"status\",\"now\":-1,\"env\":{},\"home\":{}}".to_string(),
+        // Files by role, placed for the config's default agent; the panel's ops.
+        by_role("status", ""),
+        by_role("view", r#","rows":1"#),
+        by_role("view", r#","rows":-1"#),
+        by_role("moveInOrder", r#","provider":"z.ai","profileId":"zai:a","by":-1"#),
+        by_role("moveInOrder", r#","provider":"zai","profileId":"zai:b","by":-1"#),
+        r#"{"op":"status","now":1767225600000,"files":{"auth.json":"{}"}}"#.to_string(),
+        r#"{"op":"identify","name":"auth.json","text":"{\"anthropic\":{\"type\":\"api_key\",\"key\":\"k\"}}"}"#
+            .to_string(),
+        r#"{"op":"identify"}"#.to_string(),
     ];
     for request in &requests {
         assert_eq!(sandbox.handle(request).expect("no trap"), envelope::handle(request), "request {request:?}");
     }
+}
+
+#[test]
+fn the_sandbox_places_files_by_role_for_the_default_agent() {
+    let mut sandbox = Sandbox::new();
+    let answer = sandbox.handle(&by_role("view", "")).expect("no trap");
+    let answer: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+    assert_eq!(answer["locations"]["store"], "~/.clawdbot/agents/ops/agent/auth-profiles.json");
+    assert_eq!(answer["view"]["profiles"]["total"], 2, "{answer}");
+    assert_eq!(answer["view"]["orders"][0]["stored"]["rows"], serde_json::json!(["zai:b", "zai:a"]));
+}
+
+/// A request with a store and a config given by role: the config's default
+/// agent is `ops`, and the store orders `zai` under the alias `z.ai`.
+fn by_role(op: &str, extra: &str) -> String {
+    let key = r#"{"type":"api_key","provider":"zai","key":"k-FAKE"}"#;
+    let store =
+        format!(r#"{{"version":1,"profiles":{{"zai:a":{key},"zai:b":{key}}},"order":{{"z.ai":["zai:b","zai:a"]}}}}"#);
+    let config = r#"{"agents":{"list":[{"id":"ops","default":true}]}}"#;
+    format!(r#"{{"op":"{op}","now":1767225600000,"files":{{"store":{store},"config":{config}}}{extra}}}"#)
 }
 
 #[test]
@@ -89,9 +124,14 @@ fn differential_property() {
     let sandbox = RefCell::new(Sandbox::new());
     let answered = Cell::new(0usize);
     // The same home must also render and preview the same way.
-    let op = prop_oneof![3 => Just("status"), 1 => Just("renderText"), 1 => Just("doctorPreview")];
-    let result = runner.run(&(homes::status_request(), op), |(mut request, op)| {
+    let op = prop_oneof![3 => Just("status"), 1 => Just("renderText"), 1 => Just("doctorPreview"), 1 => Just("view")];
+    // A third of the homes go in by role, as the panel sends them.
+    let shape = (homes::status_request(), op, proptest::bool::weighted(0.33));
+    let result = runner.run(&shape, |(mut request, op, by_role)| {
         request["op"] = serde_json::Value::String(op.to_string());
+        if by_role {
+            homes::by_role(&mut request);
+        }
         let request = request.to_string();
         let native = envelope::handle(&request);
         let sandboxed = sandbox.borrow_mut().handle(&request).map_err(TestCaseError::fail)?;

@@ -7,15 +7,14 @@
 use super::order::{self, OrderCommand};
 use super::{CmdResult, exit, refuse, usage};
 use crate::host::{NativeWorld, current_env, now};
+use crate::interpreter::Interpreter;
 use crate::persist::update_store;
-use crate::refresh::{is_due, refresh_profile, refresh_window};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
-use clawdbot_auth_core::escape::escape_control;
+use clawdbot_auth_core::flow::{TokenCommand, TokenRequest};
 use clawdbot_auth_core::load::{Loaded, load};
 use clawdbot_auth_core::provider::normalize;
-use clawdbot_auth_core::resolve::{ResolveError, resolve_key};
 use clawdbot_auth_core::secret::Secret;
 use clawdbot_auth_core::setup_token::clean_pasted_token;
 use clawdbot_auth_core::store::{Credential, CredentialType, Profile, Token};
@@ -237,61 +236,16 @@ fn setup_token(args: &SetupArgs) -> CmdResult {
     Ok(exit::OK)
 }
 
+/// `models auth token`: the core's [`TokenCommand`], carried out.
 fn token(args: &TokenArgs) -> CmdResult {
     let env = current_env();
-    let now = now(&env);
+    let request = TokenRequest {
+        provider: args.provider.clone(),
+        profile: args.profile.clone(),
+        agent: args.agent.clone(),
+        force: args.force,
+    };
     let world = NativeWorld::new(&env, true);
-    let agent = args.agent.as_deref();
-    let (mut loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
-    // Sync notices and diagnostics (an unreadable store is named), escaped.
-    super::output::notices(&loaded, save_error.as_deref());
-    crate::host::apply_shell_env(&mut loaded);
-    let resolved = resolve_key(&loaded, &args.provider, args.profile.as_deref());
-    // The login to refresh first, and whether its current key may still be
-    // handed out if the refresh cannot complete now.
-    let due = match &resolved {
-        Err(ResolveError::NeedsRefresh(id)) => Some((id.clone(), false)),
-        Ok(r) => r.profile_id.as_ref().and_then(|id| {
-            let profile = loaded.store.profile(id)?;
-            let oauth = matches!(profile.credential, Credential::OAuth(_));
-            let due = args.force || is_due(profile, now, refresh_window(&env));
-            (oauth && due).then(|| (id.clone(), !args.force))
-        }),
-        Err(_) => None,
-    };
-    let resolved = match due {
-        None => resolved.map_err(|e| refuse(e.to_string()))?,
-        Some((id, still_valid)) => match refresh_profile(&world, &env, now, agent, &id, args.force) {
-            Ok(report) => {
-                for w in &report.warnings {
-                    eprintln!("warning: {}", escape_control(w));
-                }
-                let after = load(&world, &env, now, agent);
-                resolve_key(&after, &args.provider, args.profile.as_deref()).map_err(|e| refuse(e.to_string()))?
-            }
-            Err(failure) if still_valid => {
-                // Not expired yet: the current key still works for a while;
-                // the next call (or `doctor`) reports the failure again.
-                eprintln!("warning: {}: {}", escape_control(&id), escape_control(&failure.to_string()));
-                resolved.map_err(|e| refuse(e.to_string()))?
-            }
-            Err(failure) => {
-                super::refresh::report_failure(&id, &failure);
-                return Ok(if failure.is_permanent() { exit::ACTION } else { exit::ERROR });
-            }
-        },
-    };
-    let key = resolved.key.expose();
-    // A key is printed raw for scripts; one holding control characters
-    // (from a hostile file) is no key a server accepts, and printing it
-    // would hand a terminal its escape sequences.
-    if key.chars().any(clawdbot_auth_core::escape::needs_escape) {
-        return Err(refuse(format!(
-            "the key from {} contains control characters; refusing to print it",
-            escape_control(&resolved.source)
-        )));
-    }
-    eprintln!("source: {}", escape_control(&resolved.source));
-    println!("{key}");
-    Ok(exit::OK)
+    let mut flow = TokenCommand::new(request, &env, now(&env));
+    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }

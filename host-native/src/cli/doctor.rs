@@ -4,15 +4,14 @@
 
 use super::{CmdResult, exit, output};
 use crate::host::{NativeWorld, current_env, now};
+use crate::interpreter::Interpreter;
 use crate::persist::load_and_persist;
-use crate::refresh::refresh_profile;
 use crate::world::fsio;
 use clap::Args;
 use clawdbot_auth_core::doctor::{Issue, preview};
 use clawdbot_auth_core::escape::escape_control;
-use clawdbot_auth_core::health::HealthStatus;
-use clawdbot_auth_core::load::load;
-use clawdbot_auth_core::paths::Env;
+use clawdbot_auth_core::flow::{RefreshCommand, due_for_doctor};
+use clawdbot_auth_core::load::Loaded;
 use clawdbot_auth_core::report::{self, ReportOptions};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -25,8 +24,9 @@ pub struct DoctorArgs {
     /// Apply repairs without asking (same as --yes for auth).
     #[arg(long)]
     pub repair: bool,
-    /// Never prompt and never write anything but safe migrations.
-    #[arg(long)]
+    /// Never prompt and never write anything but safe migrations
+    /// (contradicts --yes and --repair: a usage error).
+    #[arg(long, conflicts_with_all = ["yes", "repair"])]
     pub non_interactive: bool,
 }
 
@@ -66,41 +66,19 @@ fn note(title: &str, lines: &[String]) {
     println!();
 }
 
-/// Offers to refresh the OAuth logins that are expired or expiring (A74:
-/// expiring ones too, forced, since they are not yet due by the refresh
-/// window), then returns the issues as they are afterwards, and whether a
-/// refresh was refused for good (a dead login needs a human).
-fn refresh_issues(p: &Prompter, world: &NativeWorld, env: &Env, now: i64, issues: Vec<Issue>) -> (Vec<Issue>, bool) {
-    let due: Vec<&Issue> = issues
-        .iter()
-        .filter(|i| i.refreshable && matches!(i.status, HealthStatus::Expired | HealthStatus::Expiring))
-        .collect();
+/// Offers to refresh the OAuth logins that are due (the core's
+/// [`due_for_doctor`]: expired, or inside the refresh window), then returns
+/// the issues as the store is afterwards.
+fn refresh_issues(p: &Prompter, world: &NativeWorld, loaded: &Loaded, issues: Vec<Issue>) -> Vec<Issue> {
+    let due = due_for_doctor(loaded, &issues);
     if due.is_empty() || !p.confirm("Refresh expiring OAuth tokens now?") {
-        return (issues, false);
+        return issues;
     }
-    let mut errors = Vec::new();
-    let mut refused = false;
-    for issue in due {
-        let id = escape_control(&issue.profile_id);
-        match refresh_profile(world, env, now, None, &issue.profile_id, true) {
-            Ok(report) => {
-                println!("Refreshed {id}: {}", report.result.describe());
-                errors.extend(report.warnings.iter().map(|w| format!("- {id}: {}", escape_control(w))));
-            }
-            Err(failure) => {
-                refused |= failure.is_permanent();
-                let mut line = format!("- {id}: {}", escape_control(&failure.to_string()));
-                if let Some(hint) = failure.hint() {
-                    line.push_str(&format!(" — {}", escape_control(&hint)));
-                }
-                errors.push(line);
-            }
-        }
-    }
-    note("OAuth refresh errors", &errors);
-    let after = load(world, env, now, None);
+    let mut flow = RefreshCommand::doctor(loaded.clone(), due);
+    Interpreter::new(world).run(&mut flow);
+    let Some(after) = flow.into_loaded() else { return issues };
     let report = report::build(&after, &ReportOptions::default());
-    (preview(&after, &report).issues, refused)
+    preview(&after, &report).issues
 }
 
 pub fn run(args: &DoctorArgs) -> CmdResult {
@@ -164,8 +142,7 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
         needs_human = true;
         note("Unreadable files (left untouched)", &plan.problems.iter().map(|l| format!("- {l}")).collect::<Vec<_>>());
     }
-    let (issues, refused) = refresh_issues(&p, &world, &env, now, plan.issues);
-    needs_human |= refused;
+    let issues = refresh_issues(&p, &world, &loaded, plan.issues);
     if !issues.is_empty() {
         needs_human |= issues.iter().any(|i| i.needs_human);
         note("Model auth", &issues.iter().map(|i| i.line()).collect::<Vec<_>>());

@@ -1,13 +1,11 @@
 //! `clawdbot models auth order get|set|clear`: the per-agent order override.
+//! The rules are the core's `flow::OrderCommand`; this file is clap.
 
-use super::{CmdResult, exit, refuse};
+use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
-use crate::persist::update_store;
+use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
-use clawdbot_auth_core::escape::escape_control;
-use clawdbot_auth_core::load::load;
-use clawdbot_auth_core::order;
-use clawdbot_auth_core::provider::normalize;
+use clawdbot_auth_core::flow::OrderRequest;
 
 #[derive(Subcommand, Debug)]
 pub enum OrderCommand {
@@ -46,76 +44,21 @@ pub struct OrderSet {
     pub profile_ids: Vec<String>,
 }
 
+/// The core's order flow, carried out. Order commands never prompt for
+/// the Keychain (as the reference).
 pub fn run(cmd: OrderCommand) -> CmdResult {
     let env = current_env();
-    let now = now(&env);
-    // Order commands never prompt for the Keychain (as the reference).
-    let world = NativeWorld::new(&env, false);
-    match cmd {
-        OrderCommand::Get(args) => {
-            let loaded = load(&world, &env, now, args.target.agent.as_deref());
-            super::output::diagnostics(&loaded);
-            if loaded.store_state == clawdbot_auth_core::load::StoreState::Unreadable {
-                return Err(refuse(format!(
-                    "{} cannot be read, so its order is unknown; fix the file (see above)",
-                    env.shorten(&loaded.locations.store())
-                )));
-            }
-            let provider = normalize(&args.target.provider);
-            let over = order::get_order(&loaded.store, &provider).cloned();
-            let resolved =
-                args.resolved.then(|| order::resolve_order(&loaded.config.config, &loaded.store, &provider, None, now));
-            if args.json {
-                let mut doc = serde_json::json!({
-                    "agentId": loaded.locations.agent_id,
-                    "agentDir": loaded.locations.agent_dir,
-                    "provider": provider,
-                    "authStorePath": env.shorten(&loaded.locations.store()),
-                    "order": over,
-                });
-                if let Some(r) = resolved {
-                    doc["resolved"] = serde_json::json!(r);
-                }
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-            } else {
-                println!("Agent: {}", loaded.locations.agent_id);
-                println!("Provider: {}", escape_control(&provider));
-                println!("Auth file: {}", env.shorten(&loaded.locations.store()));
-                match over {
-                    Some(ids) => println!("Order override: {}", escape_control(&ids.join(", "))),
-                    None => println!("Order override: (none)"),
-                }
-                if let Some(r) = resolved {
-                    let shown = if r.is_empty() { "(none)".to_string() } else { r.join(", ") };
-                    println!("Resolved order: {}", escape_control(&shown));
-                }
-            }
-            Ok(exit::OK)
-        }
+    let (request, agent) = match cmd {
+        OrderCommand::Get(args) => (
+            OrderRequest::Get { provider: args.target.provider, json: args.json, resolved: args.resolved },
+            args.target.agent,
+        ),
         OrderCommand::Set(args) => {
-            let provider = normalize(&args.target.provider);
-            let set = update_store(&world, &env, now, args.target.agent.as_deref(), |store, loaded| {
-                let dir = env.shorten(&loaded.locations.agent_dir);
-                Ok(order::set_order(store, &provider, &args.profile_ids, &dir))
-            })?;
-            let ids = set.map_err(|e| refuse(e.to_string()))?;
-            let loaded = load(&world, &env, now, args.target.agent.as_deref());
-            println!("Agent: {}", loaded.locations.agent_id);
-            println!("Provider: {}", escape_control(&provider));
-            println!("Order override: {}", escape_control(&ids.join(", ")));
-            Ok(exit::OK)
+            (OrderRequest::Set { provider: args.target.provider, profile_ids: args.profile_ids }, args.target.agent)
         }
-        OrderCommand::Clear(args) => {
-            let provider = normalize(&args.provider);
-            update_store(&world, &env, now, args.agent.as_deref(), |store, _| {
-                order::clear_order(store, &provider);
-                Ok(())
-            })?;
-            let loaded = load(&world, &env, now, args.agent.as_deref());
-            println!("Agent: {}", loaded.locations.agent_id);
-            println!("Provider: {}", escape_control(&provider));
-            println!("Cleared per-agent order override.");
-            Ok(exit::OK)
-        }
-    }
+        OrderCommand::Clear(args) => (OrderRequest::Clear { provider: args.provider }, args.agent),
+    };
+    let world = NativeWorld::new(&env, false);
+    let mut flow = clawdbot_auth_core::flow::OrderCommand::new(request, agent.as_deref(), &env, now(&env));
+    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }

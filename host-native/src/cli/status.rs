@@ -32,7 +32,7 @@ pub struct StatusArgs {
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
     /// How soon an expiry counts as "expiring" (e.g. 24h, 90m, 2d).
-    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    #[arg(long, value_name = "DURATION", default_value = clawdbot_auth_core::defaults::WARN_WITHIN)]
     pub warn_within: String,
 }
 
@@ -46,7 +46,12 @@ pub enum Format {
 
 impl StatusArgs {
     pub fn bare(json: bool, plain: bool) -> Self {
-        StatusArgs { json, plain, warn_within: "24h".into(), ..StatusArgs::default() }
+        StatusArgs {
+            json,
+            plain,
+            warn_within: clawdbot_auth_core::defaults::WARN_WITHIN.into(),
+            ..StatusArgs::default()
+        }
     }
 }
 

@@ -494,3 +494,26 @@ pub fn status_request() -> impl Strategy<Value = Value> {
             Value::Object(request)
         })
 }
+
+/// The same request with its files given by role instead of by path, as
+/// the admin panel sends them (the envelope then places them itself, for
+/// the config's default agent).
+pub fn by_role(request: &mut Value) {
+    let Some(Value::Object(home)) = request.get_mut("home").map(std::mem::take) else { return };
+    let mut files = Map::new();
+    for (path, content) in home {
+        let role = match path.as_str() {
+            STORE => "store",
+            CLAUDE => "claude",
+            CODEX => "codex",
+            CONFIG => "config",
+            LEGACY => "legacyStore",
+            _ => continue,
+        };
+        files.insert(role.into(), content);
+    }
+    if let Some(object) = request.as_object_mut() {
+        object.remove("home");
+        object.insert("files".into(), Value::Object(files));
+    }
+}

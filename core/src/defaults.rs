@@ -1,0 +1,125 @@
+//! Every default a host can override, written once.
+//!
+//! The CLI's flag defaults, the envelope (and through its view, the admin
+//! panel) and the reports all read these constants, so changing the warn
+//! window or a lock timing is one edit here instead of one per host.
+
+use crate::time::{Millis, SECOND};
+
+/// How soon an expiry counts as "expiring", as `--warn-within` spells it.
+/// [`WARN_AFTER_MS`] is derived from this text at compile time, so the
+/// flag's default and the number the rules use cannot drift apart.
+pub const WARN_WITHIN: &str = "24h";
+
+/// [`WARN_WITHIN`] in milliseconds: the reference's `DEFAULT_OAUTH_WARN_MS`.
+pub const WARN_AFTER_MS: Millis = const_duration_ms(WARN_WITHIN);
+
+/// How long before its expiry a login is refreshed (Claude Code's five
+/// minutes). Defined next to the refresh rules that use it.
+pub const REFRESH_MARGIN_MS: Millis = crate::refresh::DEFAULT_REFRESH_WINDOW_MS;
+
+/// How a host waits for one of the cross-process locks (a folder whose
+/// mtime the holder keeps fresh), in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockTimings {
+    /// A lock whose mtime is older than this was left by a crashed holder.
+    pub stale_ms: Millis,
+    /// How often the holder refreshes the lock's mtime (`stale / 2`).
+    pub update_ms: Millis,
+    /// Give up after waiting this long in total.
+    pub max_wait_ms: Millis,
+    /// The first retry delay; each next one doubles, randomised ×1..2.
+    pub min_backoff_ms: Millis,
+    /// Retry delays never exceed this.
+    pub max_backoff_ms: Millis,
+}
+
+/// Our own store's lock: the reference's `AUTH_STORE_LOCK_OPTIONS` (stale
+/// 30 s, backoff 100 ms ×2 up to 10 s). The reference's ten retries wait
+/// about 43-85 s; 45 s keeps a CLI user's wait bounded while outlasting any
+/// sane holder.
+pub const STORE_LOCK: LockTimings = LockTimings {
+    stale_ms: 30 * SECOND,
+    update_ms: 15 * SECOND,
+    max_wait_ms: 45 * SECOND,
+    min_backoff_ms: 100,
+    max_backoff_ms: 10 * SECOND,
+};
+
+/// Claude Code's `<configDir>.lock`: proper-lockfile's defaults (stale
+/// 10 s). Claude Code itself gives up after about 5-10 s of retries.
+pub const CLAUDE_CODE_LOCK: LockTimings = LockTimings {
+    stale_ms: 10 * SECOND,
+    update_ms: 5 * SECOND,
+    max_wait_ms: 10 * SECOND,
+    min_backoff_ms: 100,
+    max_backoff_ms: 10 * SECOND,
+};
+
+/// The defaults as one JSON-ready value, for hosts that show them (the
+/// envelope's view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Defaults {
+    pub warn_within: &'static str,
+    pub warn_after_ms: Millis,
+    pub refresh_margin_ms: Millis,
+    pub store_lock: LockTimings,
+    pub claude_code_lock: LockTimings,
+}
+
+/// Every default of this module.
+pub const ALL: Defaults = Defaults {
+    warn_within: WARN_WITHIN,
+    warn_after_ms: WARN_AFTER_MS,
+    refresh_margin_ms: REFRESH_MARGIN_MS,
+    store_lock: STORE_LOCK,
+    claude_code_lock: CLAUDE_CODE_LOCK,
+};
+
+/// A whole number followed by `s`, `m`, `h` or `d`, in milliseconds,
+/// evaluated by the compiler: a default that does not parse fails the build.
+const fn const_duration_ms(text: &str) -> Millis {
+    let bytes = text.as_bytes();
+    assert!(bytes.len() >= 2, "a default duration is digits and a unit");
+    let mut value: Millis = 0;
+    let mut i = 0;
+    while i < bytes.len() - 1 {
+        let digit = bytes[i];
+        assert!(digit.is_ascii_digit(), "a default duration is digits and a unit");
+        value = value * 10 + (digit - b'0') as Millis;
+        i += 1;
+    }
+    let unit = match bytes[bytes.len() - 1] {
+        b's' => SECOND,
+        b'm' => crate::time::MINUTE,
+        b'h' => crate::time::HOUR,
+        b'd' => crate::time::DAY,
+        _ => panic!("a default duration ends in s, m, h or d"),
+    };
+    value * unit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::{DurationUnit, parse_duration};
+
+    #[test]
+    fn the_warn_window_text_means_what_the_cli_parser_reads() {
+        assert_eq!(WARN_AFTER_MS, 86_400_000, "the reference's 24 h");
+        assert_eq!(parse_duration(WARN_WITHIN, DurationUnit::H), Ok(WARN_AFTER_MS));
+        assert_eq!(const_duration_ms("90m"), 90 * 60_000);
+        assert_eq!(const_duration_ms("2d"), 2 * 86_400_000);
+    }
+
+    #[test]
+    fn lock_holders_refresh_well_within_the_stale_age() {
+        for lock in [STORE_LOCK, CLAUDE_CODE_LOCK] {
+            assert_eq!(lock.update_ms * 2, lock.stale_ms);
+            assert!(lock.max_wait_ms >= lock.stale_ms, "a waiter outlasts a crashed holder");
+            assert!(lock.min_backoff_ms <= lock.max_backoff_ms);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! A read-modify-write of the store: find the store (the config names the
+//! agent's folder), lock it, look, edit what is on disk now, write only if
+//! something changed, unlock.
+//!
+//! The edit always sees a read made under the lock, just before the
+//! write, so a concurrent writer that took the lock loses nothing, and
+//! one that skipped it loses nothing it finished before our lock.
+
+use super::look::{Look, unreadable_reason};
+use super::save::Save;
+use super::{Done, Effect, Exit, Flow, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use crate::config::{Config, parse_config};
+use crate::load::{Loaded, StoreState};
+use crate::paths::{self, Env};
+use crate::store::{AuthStore, write_store};
+use crate::time::Millis;
+use crate::world::FileRead;
+use std::collections::VecDeque;
+
+/// The edit: gets the store as it is under the lock (and the load it came
+/// from) and changes it in place; leaving it unchanged writes nothing.
+pub type EditFn<'a> = Box<dyn FnOnce(&mut AuthStore, &Loaded) + 'a>;
+
+enum State {
+    Locate,
+    Lock { store_path: String },
+    Look(Look),
+    Save { loaded: Box<Loaded>, save: Save },
+    Unlock { loaded: Option<Box<Loaded>>, error: Option<String> },
+    Done,
+}
+
+/// A store edit as a flow. Ends with exit 0, or 3 with the reason in
+/// [`EditStore::outcome`] (the store locked, unreadable or not writable).
+pub struct EditStore<'a> {
+    env: Env,
+    agent: Option<String>,
+    now: Millis,
+    edit: Option<EditFn<'a>>,
+    state: State,
+    input: Option<Input>,
+    asked: Option<Effect>,
+    queue: VecDeque<Effect>,
+    store_path: String,
+    outcome: Option<Result<Loaded, String>>,
+}
+
+impl<'a> EditStore<'a> {
+    /// An edit of `agent`'s store (`None`: the default agent).
+    pub fn new(env: &Env, agent: Option<&str>, now: Millis, edit: EditFn<'a>) -> EditStore<'a> {
+        EditStore {
+            env: env.clone(),
+            agent: agent.map(str::to_string),
+            now,
+            edit: Some(edit),
+            state: State::Locate,
+            input: None,
+            asked: None,
+            queue: VecDeque::new(),
+            store_path: String::new(),
+            outcome: None,
+        }
+    }
+
+    /// The load the edit saw, with the edit applied, or why it could not
+    /// be done. `None` until the flow is done.
+    pub fn outcome(self) -> Option<Result<Loaded, String>> {
+        self.outcome
+    }
+
+    fn ask(&mut self, effect: Effect, state: State) -> Option<Effect> {
+        self.state = state;
+        self.asked = Some(effect.clone());
+        Some(effect)
+    }
+
+    fn step(&mut self, state: State, input: Option<Input>) -> Option<Effect> {
+        match state {
+            State::Locate => match input {
+                None => {
+                    let path = paths::config_path(&self.env);
+                    self.ask(Effect::Read(vec![path]), State::Locate)
+                }
+                Some(Input::Files(files)) => {
+                    let config = match files.into_iter().next() {
+                        Some((path, FileRead::Present { bytes, .. })) => {
+                            parse_config(&bytes, &self.env.shorten(&path)).config
+                        }
+                        _ => Config::default(),
+                    };
+                    let store_path = paths::locate(&self.env, &config, self.agent.as_deref()).store();
+                    self.state = State::Lock { store_path };
+                    None
+                }
+                Some(_) => {
+                    self.state = State::Unlock { loaded: None, error: Some("no answer to a read".into()) };
+                    None
+                }
+            },
+            State::Lock { store_path } => match input {
+                None => {
+                    let timings = LockTimings::store(&self.env);
+                    let lock = LockRequest { path: store_path.clone(), kind: LockKind::Store, timings };
+                    self.ask(Effect::Lock(lock), State::Lock { store_path })
+                }
+                Some(Input::Lock(LockAnswer::Taken)) => {
+                    self.store_path = store_path;
+                    self.state = State::Look(Look::new(&self.env, self.agent.as_deref()));
+                    None
+                }
+                Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
+                    self.finish(None, Some(reason));
+                    None
+                }
+                Some(_) => {
+                    self.finish(None, Some(format!("{store_path}: cannot be locked")));
+                    None
+                }
+            },
+            State::Look(mut look) => {
+                if let Some(input) = input {
+                    look.handle(input);
+                }
+                match look.poll(self.now) {
+                    Step::Effect(effect) => {
+                        self.state = State::Look(look);
+                        Some(effect)
+                    }
+                    Step::Ready(looked) => {
+                        self.edited(looked.loaded);
+                        None
+                    }
+                }
+            }
+            State::Save { loaded, mut save } => {
+                if let Some(input) = input {
+                    save.handle(input);
+                }
+                match save.poll() {
+                    Step::Effect(effect) => {
+                        self.state = State::Save { loaded, save };
+                        Some(effect)
+                    }
+                    Step::Ready(Ok(())) => {
+                        self.state = State::Unlock { loaded: Some(loaded), error: None };
+                        None
+                    }
+                    Step::Ready(Err(why)) => {
+                        self.state = State::Unlock { loaded: None, error: Some(why) };
+                        None
+                    }
+                }
+            }
+            State::Unlock { loaded, error } => {
+                if !self.store_path.is_empty() {
+                    self.queue.push_back(Effect::Unlock { path: std::mem::take(&mut self.store_path) });
+                }
+                self.finish(loaded, error);
+                None
+            }
+            State::Done => {
+                self.state = State::Done;
+                let exit = match &self.outcome {
+                    Some(Ok(_)) => Exit::Ok,
+                    _ => Exit::Error,
+                };
+                Some(Effect::Done(Done { exit, lines: Vec::new(), hints: Vec::new() }))
+            }
+        }
+    }
+
+    /// The look under the lock: refuse an unreadable store, else edit.
+    fn edited(&mut self, mut loaded: Loaded) {
+        if loaded.store_state == StoreState::Unreadable {
+            let why = format!("refusing to modify an unreadable store: {}", unreadable_reason(&loaded));
+            self.state = State::Unlock { loaded: None, error: Some(why) };
+            return;
+        }
+        let mut store = loaded.store.clone();
+        if let Some(edit) = self.edit.take() {
+            edit(&mut store, &loaded);
+        }
+        let changed = store != loaded.store;
+        loaded.store = store;
+        if !changed && loaded.write.is_none() {
+            self.state = State::Unlock { loaded: Some(Box::new(loaded)), error: None };
+            return;
+        }
+        match write_store(&loaded.store) {
+            Ok(text) => {
+                let save = Save::new(&self.store_path, text, &loaded.remove_after_write);
+                self.state = State::Save { loaded: Box::new(loaded), save };
+            }
+            Err(refused) => self.state = State::Unlock { loaded: None, error: Some(refused.to_string()) },
+        }
+    }
+
+    fn finish(&mut self, loaded: Option<Box<Loaded>>, error: Option<String>) {
+        self.outcome = Some(match (loaded, error) {
+            (_, Some(e)) => Err(e),
+            (Some(l), None) => Ok(*l),
+            (None, None) => Err("the edit ended without a load".into()),
+        });
+        self.state = State::Done;
+    }
+}
+
+impl Flow for EditStore<'_> {
+    fn poll(&mut self) -> Effect {
+        loop {
+            if let Some(effect) = self.queue.pop_front() {
+                return effect;
+            }
+            if self.input.is_none()
+                && let Some(asked) = &self.asked
+            {
+                return asked.clone();
+            }
+            self.asked = None;
+            let input = self.input.take();
+            let state = std::mem::replace(&mut self.state, State::Done);
+            if let Some(effect) = self.step(state, input) {
+                return effect;
+            }
+        }
+    }
+
+    fn handle(&mut self, now: Millis, input: Input) {
+        self.now = now;
+        self.input = Some(input);
+    }
+}

@@ -1,0 +1,445 @@
+//! Commands as sans-I/O state machines, in the manner of quinn-proto and
+//! str0m: the core decides every step, the host only carries them out.
+//!
+//! A flow is polled for its next [`Effect`] and fed an [`Input`] when that
+//! effect asks for an answer. The host's loop decides nothing:
+//!
+//! ```text
+//! loop {
+//!     match flow.poll() {
+//!         Effect::Read(paths)     => flow.handle(now(), Input::Files(read_each(paths))),
+//!         Effect::ReadKeychain    => flow.handle(now(), Input::Keychain(keychain())),
+//!         Effect::Lock(req)       => flow.handle(now(), Input::Lock(take(req))),   // busy is an input
+//!         Effect::Unlock { path } => release(path),
+//!         Effect::WriteAtomic { path, text } | Effect::Remove { path } | Effect::WriteBack(..)
+//!                                 => flow.handle(now(), Input::Written(perform(..))),
+//!         Effect::Send { request, .. } => flow.handle(now(), Input::Response(http(request))),
+//!         Effect::ShellEnv { .. } => flow.handle(now(), Input::ShellEnv(run_shell(..))),
+//!         Effect::Print(line)     => write(line),
+//!         Effect::Done(done)      => break done,
+//!     }
+//! }
+//! ```
+//!
+//! `now` is always an input: the flow never reads a clock. A file is read
+//! only when a flow asks for it, and a flow asks again only after it took
+//! a lock, so "a command loads once" and "re-read under the lock" are
+//! properties of the flow, testable here with scripted inputs.
+
+#![warn(missing_docs)]
+
+mod edit;
+mod look;
+mod order;
+mod refresh;
+mod renew;
+mod save;
+mod settle;
+mod token;
+
+pub use edit::{EditFn, EditStore};
+pub use order::{OrderCommand, OrderRequest};
+pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
+pub use renew::{RefreshCommand, Selection, due_for_doctor};
+pub use settle::LoadCommand;
+pub use token::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS, TokenCommand, TokenRequest};
+
+use crate::paths::Env;
+use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
+use crate::secret::Secret;
+use crate::time::{Millis, SECOND};
+use crate::world::FileRead;
+use std::fmt;
+
+/// Overrides the refresh window (how long before expiry a login counts as
+/// due), in milliseconds. Default: [`crate::refresh::DEFAULT_REFRESH_WINDOW_MS`].
+pub const WINDOW_ENV: &str = "CLAWDBOT_REFRESH_WINDOW_MS";
+/// Overrides how long the store lock is waited for, in milliseconds.
+pub const LOCK_WAIT_ENV: &str = "CLAWDBOT_LOCK_WAIT_MS";
+/// Overrides the total HTTP timeout of a refresh, in milliseconds.
+pub const HTTP_TIMEOUT_ENV: &str = "CLAWDBOT_HTTP_TIMEOUT_MS";
+
+/// The refresh window in effect: [`WINDOW_ENV`] when it is a non-negative
+/// number of milliseconds, else the default.
+pub fn refresh_window(env: &Env) -> Millis {
+    env.get(WINDOW_ENV)
+        .and_then(|v| v.parse::<Millis>().ok())
+        .filter(|ms| *ms >= 0)
+        .unwrap_or(crate::refresh::DEFAULT_REFRESH_WINDOW_MS)
+}
+
+/// What the host is asked to do next.
+#[derive(Clone, PartialEq)]
+pub enum Effect {
+    /// Read these files; answer with [`Input::Files`], one entry per path.
+    Read(Vec<String>),
+    /// Read Claude Code's Keychain item; answer with [`Input::Keychain`]
+    /// (`None` when this host has no Keychain or may not read it now).
+    ReadKeychain,
+    /// Take a lock; answer with [`Input::Lock`].
+    Lock(LockRequest),
+    /// Release the lock taken for `path`. No answer.
+    Unlock {
+        /// The path of the [`LockRequest`].
+        path: String,
+    },
+    /// Replace `path` with `text` atomically (temp file, fsync, rename),
+    /// private to the user; answer with [`Input::Written`].
+    WriteAtomic {
+        /// The file to replace (symlinks are written through).
+        path: String,
+        /// Its whole new content; it holds credentials.
+        text: Secret,
+    },
+    /// Remove `path` if it exists; answer with [`Input::Written`].
+    Remove {
+        /// The file to remove.
+        path: String,
+    },
+    /// Send a refresh request; answer with [`Input::Response`].
+    Send {
+        /// The request, complete (the host adds nothing).
+        request: HttpRequest,
+        /// Whose token endpoint it is, for classifying a transport failure.
+        provider: RefreshProvider,
+        /// How long connecting and the whole exchange may take.
+        timeouts: HttpTimeouts,
+    },
+    /// Give another CLI its renewed login; answer with [`Input::Written`].
+    WriteBack(WriteBack),
+    /// Run `shell -l -c command` within `timeout_ms`; answer with
+    /// [`Input::ShellEnv`].
+    ShellEnv {
+        /// The shell to run (`$SHELL`, else `/bin/sh`).
+        shell: String,
+        /// The `-c` argument: the environment between two markers
+        /// ([`crate::env_auth::ShellEnvProbe`]).
+        command: String,
+        /// Kill it (and its children) after this long.
+        timeout_ms: u64,
+    },
+    /// Write one line. No answer.
+    Print(Line),
+    /// The command is over.
+    Done(Done),
+}
+
+impl fmt::Debug for Effect {
+    /// Never shows a secret: texts to write are shown by length only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Effect::Read(paths) => f.debug_tuple("Read").field(paths).finish(),
+            Effect::ReadKeychain => f.write_str("ReadKeychain"),
+            Effect::Lock(req) => f.debug_tuple("Lock").field(req).finish(),
+            Effect::Unlock { path } => f.debug_struct("Unlock").field("path", path).finish(),
+            Effect::WriteAtomic { path, text } => {
+                f.debug_struct("WriteAtomic").field("path", path).field("bytes", &text.expose().len()).finish()
+            }
+            Effect::Remove { path } => f.debug_struct("Remove").field("path", path).finish(),
+            Effect::Send { request, provider, .. } => {
+                f.debug_struct("Send").field("url", &request.url).field("provider", provider).finish()
+            }
+            Effect::WriteBack(w) => f.debug_tuple("WriteBack").field(w).finish(),
+            Effect::ShellEnv { shell, timeout_ms, .. } => {
+                f.debug_struct("ShellEnv").field("shell", shell).field("timeout_ms", timeout_ms).finish()
+            }
+            Effect::Print(line) => f.debug_tuple("Print").field(line).finish(),
+            Effect::Done(done) => f.debug_tuple("Done").field(done).finish(),
+        }
+    }
+}
+
+/// What the host hands back.
+#[derive(Clone)]
+pub enum Input {
+    /// The files of an [`Effect::Read`], as found.
+    Files(Vec<(String, FileRead)>),
+    /// The Keychain item of an [`Effect::ReadKeychain`].
+    Keychain(Option<FileRead>),
+    /// How an [`Effect::Lock`] went.
+    Lock(LockAnswer),
+    /// How a write, removal or write-back went; the error is for people.
+    Written(Result<(), String>),
+    /// The answer to an [`Effect::Send`], or why there was none.
+    Response(Result<HttpResponse, RefreshError>),
+    /// What the shell of an [`Effect::ShellEnv`] printed.
+    ShellEnv(ShellAnswer),
+}
+
+impl fmt::Debug for Input {
+    /// Never shows a secret: file and Keychain contents by size only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn shown(read: &FileRead) -> String {
+            match read {
+                FileRead::Absent => "absent".into(),
+                FileRead::Present { bytes, .. } => format!("{} bytes", bytes.len()),
+                FileRead::Unreadable(reason) => format!("unreadable: {reason}"),
+            }
+        }
+        match self {
+            Input::Files(files) => f.debug_map().entries(files.iter().map(|(path, read)| (path, shown(read)))).finish(),
+            Input::Keychain(item) => write!(f, "Keychain({})", item.as_ref().map_or("none".into(), shown)),
+            Input::Lock(answer) => f.debug_tuple("Lock").field(answer).finish(),
+            Input::Written(result) => f.debug_tuple("Written").field(result).finish(),
+            Input::Response(result) => f.debug_tuple("Response").field(result).finish(),
+            Input::ShellEnv(ShellAnswer::Output(out)) => write!(f, "ShellEnv(<{} bytes>)", out.len()),
+            Input::ShellEnv(answer) => f.debug_tuple("ShellEnv").field(answer).finish(),
+        }
+    }
+}
+
+/// Which lock, and with which timings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockRequest {
+    /// The file or folder the lock guards.
+    pub path: String,
+    /// Whose lock, which says how its folder is named.
+    pub kind: LockKind,
+    /// How long to wait, and when a lock counts as stale.
+    pub timings: LockTimings,
+}
+
+/// Whose lock it is, which says how its folder is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockKind {
+    /// Our store: the folder `<realpath(store)>.lock`, the one a Node
+    /// gateway's proper-lockfile takes. The store need not exist yet (its
+    /// folder is made and resolved instead, so that locking never creates
+    /// an empty store that would hide a legacy file from migration). Every
+    /// writer of the store holds it, so once it is taken any temp file of
+    /// the store is a dead writer's: the host removes them then.
+    Store,
+    /// Claude Code's `<realpath(configDir)>.lock`; when the config folder
+    /// does not exist the answer is [`LockAnswer::NoTarget`].
+    ClaudeCode,
+}
+
+/// proper-lockfile's timings, as plain numbers the host turns into waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockTimings {
+    /// A lock whose mtime is older than this was left by a crashed holder.
+    pub stale_ms: u64,
+    /// How often the holder refreshes the lock's mtime.
+    pub update_ms: u64,
+    /// Give up (answer [`LockAnswer::Busy`]) after waiting this long.
+    pub max_wait_ms: u64,
+}
+
+impl LockTimings {
+    /// Our store: the reference's `AUTH_STORE_LOCK_OPTIONS` (stale 30 s),
+    /// waited for at most 45 s (the reference's ten retries wait 43-85 s).
+    pub const STORE: LockTimings = LockTimings { stale_ms: 30 * 1000, update_ms: 15 * 1000, max_wait_ms: 45 * 1000 };
+    /// Claude Code's lock: proper-lockfile's defaults (stale 10 s).
+    pub const CLAUDE_CODE: LockTimings =
+        LockTimings { stale_ms: 10 * 1000, update_ms: 5 * 1000, max_wait_ms: 10 * 1000 };
+
+    /// [`LockTimings::STORE`] with the wait from [`LOCK_WAIT_ENV`] when it
+    /// is a number of milliseconds.
+    pub fn store(env: &Env) -> LockTimings {
+        match env.get(LOCK_WAIT_ENV).and_then(|v| v.parse::<u64>().ok()) {
+            Some(ms) => LockTimings { max_wait_ms: ms, ..LockTimings::STORE },
+            None => LockTimings::STORE,
+        }
+    }
+}
+
+/// How taking a lock went. Reasons are for people and hold no secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockAnswer {
+    /// It is ours until the flow asks for [`Effect::Unlock`].
+    Taken,
+    /// Someone else held it for the whole wait.
+    Busy {
+        /// Who holds it and how long we waited, for people.
+        reason: String,
+    },
+    /// There is nothing to lock (Claude Code's folder does not exist).
+    NoTarget,
+    /// The lock could not be attempted (permissions, I/O).
+    Failed {
+        /// What went wrong, for people.
+        reason: String,
+    },
+}
+
+/// Timeouts of one refresh request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpTimeouts {
+    /// Connecting may take this long.
+    pub connect_ms: u64,
+    /// The whole exchange, a slowly dripping body included, this long.
+    pub total_ms: u64,
+}
+
+impl HttpTimeouts {
+    /// Claude Code's own refresh timeout (formats §2.2).
+    pub const DEFAULT_TOTAL_MS: u64 = 15 * SECOND as u64;
+    /// The connect timeout unless the total is shorter.
+    pub const DEFAULT_CONNECT_MS: u64 = 5 * SECOND as u64;
+
+    /// The defaults, with [`HTTP_TIMEOUT_ENV`] applied when it is a
+    /// positive number. The connect timeout never exceeds the total.
+    pub fn from_env(env: &Env) -> HttpTimeouts {
+        let total_ms = env
+            .get(HTTP_TIMEOUT_ENV)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .unwrap_or(Self::DEFAULT_TOTAL_MS);
+        HttpTimeouts { connect_ms: Self::DEFAULT_CONNECT_MS.min(total_ms), total_ms }
+    }
+}
+
+/// Where a renewed login goes back to.
+#[derive(Clone, PartialEq)]
+pub struct WriteBack {
+    /// Which file or item.
+    pub place: WriteBackPlace,
+    /// The whole new content, every field of theirs kept.
+    pub text: Secret,
+}
+
+impl fmt::Debug for WriteBack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteBack").field("place", &self.place).field("bytes", &self.text.expose().len()).finish()
+    }
+}
+
+/// Where another CLI keeps the login we renewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteBackPlace {
+    /// Claude Code's `.credentials.json`, or Codex's `auth.json`.
+    File {
+        /// The file, written atomically and privately.
+        path: String,
+    },
+    /// Claude Code's Keychain item (macOS).
+    ClaudeKeychain,
+}
+
+/// What the shell-env fallback's shell did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShellAnswer {
+    /// It exited successfully with this standard output.
+    Output(Vec<u8>),
+    /// It exited unsuccessfully (the status, for people).
+    Exited(String),
+    /// It ran past its deadline and was killed.
+    TimedOut,
+    /// It could not be started.
+    Failed,
+}
+
+/// Which stream a line goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// What the command is for: a report, a key.
+    Stdout,
+    /// Notices, warnings, errors, hints.
+    Stderr,
+}
+
+/// One line of output. Its text is terminal-safe already (the flow
+/// escaped whatever came from a file), so the host writes it verbatim.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Where it goes.
+    pub stream: Stream,
+    /// The text, without its newline.
+    pub text: String,
+    /// The line is a secret (the key `models auth token` prints): written
+    /// as it is, never shown in a `Debug`.
+    pub secret: bool,
+}
+
+impl fmt::Debug for Line {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.secret {
+            true => write!(f, "{:?}: <secret, {} chars>", self.stream, self.text.chars().count()),
+            false => write!(f, "{:?}: {:?}", self.stream, self.text),
+        }
+    }
+}
+
+impl Line {
+    /// A line for standard output.
+    pub fn out(text: impl Into<String>) -> Line {
+        Line { stream: Stream::Stdout, text: text.into(), secret: false }
+    }
+
+    /// A line for standard error.
+    pub fn err(text: impl Into<String>) -> Line {
+        Line { stream: Stream::Stderr, text: text.into(), secret: false }
+    }
+
+    /// A secret for standard output.
+    pub fn secret(text: &crate::secret::Secret) -> Line {
+        Line { stream: Stream::Stdout, text: text.expose().to_string(), secret: true }
+    }
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done {
+    /// The exit status.
+    pub exit: Exit,
+    /// Final lines, written in order.
+    pub lines: Vec<Line>,
+    /// What to do about it, written as `hint: ...` on stderr.
+    pub hints: Vec<String>,
+}
+
+/// Exit statuses, documented in docs/cli.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// It did what was asked.
+    Ok,
+    /// A human must act, or the request was refused.
+    Action,
+    /// Something expires within the warning window (`--check`).
+    Expiring,
+    /// The command could not complete now (I/O, lock, network): try again.
+    Error,
+    /// The command line itself is wrong.
+    Usage,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Action => 1,
+            Exit::Expiring => 2,
+            Exit::Error => 3,
+            Exit::Usage => 64,
+        }
+    }
+}
+
+/// A state machine the host drives with the loop in the module doc.
+pub trait Flow {
+    /// The next effect. After one that asks for an answer, the host calls
+    /// [`Flow::handle`] before polling again; after [`Effect::Done`] every
+    /// poll returns it again.
+    fn poll(&mut self) -> Effect;
+    /// The answer to the last effect, and the time it arrived.
+    fn handle(&mut self, now: Millis, input: Input);
+}
+
+/// What a flow polled after its end says (a host bug, never a panic).
+pub(crate) fn internal_end() -> Done {
+    Done {
+        exit: Exit::Error,
+        lines: vec![Line::err("error: internal: a command was polled after it ended")],
+        hints: Vec::new(),
+    }
+}
+
+/// What a part of a flow yields: an effect for the host, or its result.
+pub(crate) enum Step<T> {
+    Effect(Effect),
+    Ready(T),
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,211 @@
+//! `clawdbot models auth order get|set|clear`: the per-agent order
+//! override, read with one load or changed with one locked edit.
+
+use super::edit::EditStore;
+use super::look::Look;
+use super::{Done, Effect, Exit, Flow, Input, Line, Step, internal_end};
+use crate::diag::Severity;
+use crate::escape::escape_control;
+use crate::load::{Loaded, StoreState};
+use crate::order::{self, OrderError};
+use crate::paths::Env;
+use crate::provider::normalize;
+use crate::time::Millis;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Which order command, with its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderRequest {
+    /// Show the override; with `resolved`, also the order in effect now.
+    Get {
+        /// The provider, in any spelling (`z.ai` is `zai`).
+        provider: String,
+        /// Print one JSON document instead of text.
+        json: bool,
+        /// Also show the order profiles are tried in now.
+        resolved: bool,
+    },
+    /// Replace the override with these profile ids, first tried first.
+    Set {
+        /// The provider, in any spelling.
+        provider: String,
+        /// Profile ids that must exist, in order.
+        profile_ids: Vec<String>,
+    },
+    /// Remove the override.
+    Clear {
+        /// The provider, in any spelling.
+        provider: String,
+    },
+}
+
+/// What `set` made of the ids, shared with the edit that runs inside the
+/// store flow.
+type SetResult = Rc<RefCell<Option<Result<Vec<String>, OrderError>>>>;
+
+enum State {
+    Look(Look),
+    Edit(Box<EditStore<'static>>),
+    Done(Done),
+}
+
+/// An order command as a flow.
+pub struct OrderCommand {
+    request: OrderRequest,
+    now: Millis,
+    state: State,
+    set: SetResult,
+}
+
+impl OrderCommand {
+    /// The command for `agent` (`None`: the default agent).
+    pub fn new(request: OrderRequest, agent: Option<&str>, env: &Env, now: Millis) -> OrderCommand {
+        let set: SetResult = Rc::new(RefCell::new(None));
+        let state = match &request {
+            OrderRequest::Get { .. } => State::Look(Look::new(env, agent)),
+            OrderRequest::Set { provider, profile_ids } => {
+                let (provider, ids, out) = (normalize(provider), profile_ids.clone(), Rc::clone(&set));
+                let edit = move |store: &mut crate::store::AuthStore, loaded: &Loaded| {
+                    let dir = loaded.env.shorten(&loaded.locations.agent_dir);
+                    *out.borrow_mut() = Some(order::set_order(store, &provider, &ids, &dir));
+                };
+                State::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))))
+            }
+            OrderRequest::Clear { provider } => {
+                let provider = normalize(provider);
+                let edit = move |store: &mut crate::store::AuthStore, _: &Loaded| {
+                    order::clear_order(store, &provider);
+                };
+                State::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))))
+            }
+        };
+        OrderCommand { request, now, state, set }
+    }
+
+    fn provider(&self) -> String {
+        match &self.request {
+            OrderRequest::Get { provider, .. }
+            | OrderRequest::Set { provider, .. }
+            | OrderRequest::Clear { provider } => normalize(provider),
+        }
+    }
+
+    /// `order get`: the override as stored, and the order in effect.
+    fn show(&self, loaded: &Loaded, json: bool, resolved: bool) -> Done {
+        let mut lines: Vec<Line> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let level = match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Info => "note",
+                };
+                Line::err(format!("{level}: {}", escape_control(&d.to_string())))
+            })
+            .collect();
+        let store_shown = loaded.env.shorten(&loaded.locations.store());
+        if loaded.store_state == StoreState::Unreadable {
+            lines.push(Line::err(format!(
+                "error: {} cannot be read, so its order is unknown; fix the file (see above)",
+                escape_control(&store_shown)
+            )));
+            return Done { exit: Exit::Action, lines, hints: Vec::new() };
+        }
+        let provider = self.provider();
+        let over = order::get_order(&loaded.store, &provider).cloned();
+        let effective =
+            resolved.then(|| order::resolve_order(&loaded.config.config, &loaded.store, &provider, None, self.now));
+        if json {
+            let mut doc = serde_json::json!({
+                "agentId": loaded.locations.agent_id,
+                "agentDir": loaded.locations.agent_dir,
+                "provider": provider,
+                "authStorePath": store_shown,
+                "order": over,
+            });
+            if let Some(r) = effective {
+                doc["resolved"] = serde_json::json!(r);
+            }
+            lines.push(Line::out(serde_json::to_string_pretty(&doc).unwrap_or_default()));
+        } else {
+            lines.push(Line::out(format!("Agent: {}", loaded.locations.agent_id)));
+            lines.push(Line::out(format!("Provider: {}", escape_control(&provider))));
+            lines.push(Line::out(format!("Auth file: {store_shown}")));
+            lines.push(Line::out(match over {
+                Some(ids) => format!("Order override: {}", escape_control(&ids.join(", "))),
+                None => "Order override: (none)".to_string(),
+            }));
+            if let Some(r) = effective {
+                let shown = if r.is_empty() { "(none)".to_string() } else { r.join(", ") };
+                lines.push(Line::out(format!("Resolved order: {}", escape_control(&shown))));
+            }
+        }
+        Done { exit: Exit::Ok, lines, hints: Vec::new() }
+    }
+
+    /// `set` or `clear` is done: say what the store holds now.
+    fn edited(&self, outcome: Option<Result<Loaded, String>>) -> Done {
+        let loaded = match outcome {
+            Some(Ok(loaded)) => loaded,
+            Some(Err(why)) => return error(Exit::Error, &why),
+            None => return internal_end(),
+        };
+        let provider = escape_control(&self.provider()).into_owned();
+        let mut lines = vec![
+            Line::out(format!("Agent: {}", loaded.locations.agent_id)),
+            Line::out(format!("Provider: {provider}")),
+        ];
+        match &self.request {
+            OrderRequest::Set { .. } => match self.set.borrow_mut().take() {
+                Some(Ok(ids)) => lines.push(Line::out(format!("Order override: {}", escape_control(&ids.join(", "))))),
+                Some(Err(e)) => return error(Exit::Action, &e.to_string()),
+                None => return internal_end(),
+            },
+            _ => lines.push(Line::out("Cleared per-agent order override.")),
+        }
+        Done { exit: Exit::Ok, lines, hints: Vec::new() }
+    }
+}
+
+fn error(exit: Exit, message: &str) -> Done {
+    Done { exit, lines: vec![Line::err(format!("error: {}", escape_control(message)))], hints: Vec::new() }
+}
+
+impl Flow for OrderCommand {
+    fn poll(&mut self) -> Effect {
+        let state = std::mem::replace(&mut self.state, State::Done(internal_end()));
+        let done = match state {
+            State::Look(mut look) => match look.poll(self.now) {
+                Step::Effect(effect) => {
+                    self.state = State::Look(look);
+                    return effect;
+                }
+                Step::Ready(looked) => match &self.request {
+                    OrderRequest::Get { json, resolved, .. } => self.show(&looked.loaded, *json, *resolved),
+                    _ => internal_end(),
+                },
+            },
+            State::Edit(mut edit) => match edit.poll() {
+                Effect::Done(_) => self.edited(edit.outcome()),
+                effect => {
+                    self.state = State::Edit(edit);
+                    return effect;
+                }
+            },
+            State::Done(done) => done,
+        };
+        self.state = State::Done(done.clone());
+        Effect::Done(done)
+    }
+
+    fn handle(&mut self, now: Millis, input: Input) {
+        self.now = now;
+        match &mut self.state {
+            State::Look(look) => look.handle(input),
+            State::Edit(edit) => edit.handle(now, input),
+            State::Done(_) => {}
+        }
+    }
+}

@@ -1,0 +1,704 @@
+//! Refreshing one OAuth login without logging anyone out.
+//!
+//! Refresh tokens rotate: each one works once. So a refresh must happen in
+//! exactly one process, its result must be on disk before anyone uses it,
+//! and the other holders of the same login (Claude Code, Codex CLI) must get
+//! the new tokens too. The steps, each an effect the host carries out:
+//!
+//! 1. Without a lock: a login that is fresh, with nothing to save, is left
+//!    alone (no lock, no request).
+//! 2. Take the store lock (the proper-lockfile folder a Node gateway also
+//!    honours) and look again: the store as it is now, and the logins
+//!    Claude Code and Codex have now. What the sync took is saved. If that
+//!    makes the profile fresh, another process (or the other CLI) already
+//!    refreshed: adopt, no request.
+//! 3. For `anthropic:claude-cli`, also take Claude Code's own lock
+//!    (`<configDir>.lock`) and look once more, so a running Claude Code and
+//!    this process never spend the same refresh token.
+//! 4. Send the core's request and apply the answer (one form-encoded retry
+//!    at most).
+//! 5. Persist first: read the store once more and put back only the renewed
+//!    profile, so a writer that skips the lock (the reference's
+//!    `paste-token`) loses nothing it wrote during the exchange. Then write
+//!    back to Claude Code (file and/or Keychain) or Codex (`auth.json`),
+//!    keeping all their fields.
+//! 6. A dead login (permanent failure) leaves every credential byte as it
+//!    was and records an `auth` failure in `usageStats` (again on a fresh
+//!    read); a passing failure (timeout, 429, 5xx, garbage) writes nothing.
+
+use super::look::{Look, unreadable_reason};
+use super::save::Save;
+use super::{Effect, HttpTimeouts, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, Step, WriteBack};
+use super::{WriteBackPlace, refresh_window};
+use crate::escape::escape_control;
+use crate::load::{Loaded, StoreState};
+use crate::paths::Env;
+use crate::refresh::{self, Endpoints, Outcome, Plan, PlanError, RefreshError, TransportFailure, user_hint};
+use crate::secret::Secret;
+use crate::sources::{claude, codex};
+use crate::store::{AuthStore, Credential, OAuth, Profile, parse_store, write_store};
+use crate::time::Millis;
+use crate::usage::{CooldownPolicy, FailureReason, mark_failure};
+use crate::world::FileRead;
+use crate::writeback::{self, Layout, NewTokens};
+use std::collections::VecDeque;
+
+/// How a refresh that did not fail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshResult {
+    /// This process refreshed the login.
+    Refreshed,
+    /// Nothing to do: the login is fresh (another process refreshed it, or
+    /// it never needed it).
+    AlreadyFresh,
+    /// Claude Code or Codex had refreshed it; their tokens were taken.
+    Adopted,
+}
+
+impl RefreshResult {
+    /// The words `models auth refresh` prints after the profile id.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RefreshResult::Refreshed => "refreshed",
+            RefreshResult::AlreadyFresh => "already fresh",
+            RefreshResult::Adopted => "adopted the login Claude Code or Codex had refreshed",
+        }
+    }
+}
+
+/// A refresh that did not fail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshReport {
+    /// What happened.
+    pub result: RefreshResult,
+    /// Things that went wrong without failing the refresh (a write-back to
+    /// another CLI, an ignored override). Never hold a secret.
+    pub warnings: Vec<String>,
+}
+
+/// Why a profile was not refreshed. No variant holds a token.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RefreshFailure {
+    /// The store has no such profile, even after the sync.
+    #[error("no profile \"{}\" in the credential store", escape_control(.0))]
+    UnknownProfile(String),
+    /// The profile cannot be refreshed (not OAuth, no refresh token, ...).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The token endpoint said no, or could not be reached.
+    #[error("{error}")]
+    Rejected {
+        /// The profile it was about.
+        profile_id: String,
+        /// What the endpoint (or the way to it) said.
+        error: Box<RefreshError>,
+    },
+    #[error(
+        "Claude Code is holding its credentials lock ({0}); it is probably refreshing the same login. Try again in a few seconds"
+    )]
+    /// Claude Code held its lock for the whole wait.
+    ClaudeCodeBusy(String),
+    /// Our own store could not be locked, read or written.
+    #[error("{0}")]
+    Store(String),
+}
+
+impl RefreshFailure {
+    /// A human must act (log in again, fix the profile); retrying will not help.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            RefreshFailure::UnknownProfile(_) | RefreshFailure::Plan(_) => true,
+            RefreshFailure::Rejected { error, .. } => error.is_permanent(),
+            RefreshFailure::ClaudeCodeBusy(_) | RefreshFailure::Store(_) => false,
+        }
+    }
+
+    /// What to do about it, when there is something to say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            RefreshFailure::Rejected { profile_id, error } => Some(user_hint(error, profile_id)),
+            RefreshFailure::Plan(e) => Some(crate::doctor::hint_for(e.profile_id()).to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// How one refresh ended, and the store as this flow last saw it (what it
+/// read under the lock, with what it wrote applied), so that a command can
+/// go on without loading again.
+#[derive(Debug)]
+pub(crate) struct Ended {
+    pub result: Result<RefreshReport, RefreshFailure>,
+    pub latest: Option<Loaded>,
+}
+
+enum State {
+    LockStore,
+    Look { look: Look, under_claude: bool },
+    SaveSync { loaded: Box<Loaded>, under_claude: bool, save: Save },
+    LockClaude,
+    Send { plan: Box<Plan>, profile: Box<Profile>, sent: u32 },
+    ReadBeforeSave { renewed: Box<Profile>, body: Vec<u8> },
+    Save { store: Box<AuthStore>, renewed: Box<Profile>, body: Vec<u8> },
+    WriteBacks { jobs: VecDeque<Job> },
+    ReadBeforeRecord { error: Box<RefreshError> },
+    Record { error: Box<RefreshError> },
+    Finish(Result<RefreshReport, RefreshFailure>),
+    Over,
+}
+
+/// One write-back still to do.
+enum Job {
+    /// Read this file (Claude Code's or Codex's) and merge into it.
+    File { path: String, login: Login, asked: bool },
+    /// Merge into Claude Code's Keychain item as the last look read it.
+    Keychain { text: String },
+    /// The answer to a write-back; on failure, warn with this prefix.
+    Written { what: String, remedy: &'static str },
+}
+
+#[derive(Clone, Copy)]
+enum Login {
+    ClaudeCode,
+    Codex,
+}
+
+/// The renewed login's tokens, for the write-backs.
+struct Renewed {
+    oauth: OAuth,
+    id_token: Option<Secret>,
+}
+
+/// The refresh protocol for one profile, as a state machine.
+pub(crate) struct RefreshLogin {
+    id: String,
+    force: bool,
+    window: Millis,
+    env: Env,
+    /// The agent as the command was asked for it (`None`: the default,
+    /// which is also where `CLAWDBOT_AGENT_DIR` applies).
+    agent: Option<String>,
+    store_path: String,
+    claude_dir: String,
+    /// The access token before the lock, to tell whether someone else
+    /// refreshed meanwhile.
+    seen_access: Option<Secret>,
+    now: Millis,
+    state: State,
+    /// The answer to the effect asked last (looks take their own).
+    input: Option<Input>,
+    /// That effect, asked again if the host polls without answering.
+    asked: Option<Effect>,
+    /// Effects that need no answer, emitted before anything else.
+    queue: VecDeque<Effect>,
+    /// Lock paths held, innermost last.
+    held: Vec<String>,
+    warnings: Vec<String>,
+    latest: Option<Loaded>,
+    /// Claude Code's Keychain item as the last look read it.
+    keychain: Option<FileRead>,
+    /// The store's bytes as this flow last read or wrote them under the
+    /// lock: the read before a save that finds them unchanged reuses the
+    /// parsed store instead of parsing a large file again.
+    on_disk: Option<Vec<u8>>,
+    renewed: Option<Renewed>,
+}
+
+/// What a transition asks for.
+enum Next {
+    /// Emit this effect and wait for its answer in the state.
+    Ask(Effect, State),
+    /// Carry on in this state now.
+    Go(State),
+}
+
+fn ended(result: Result<RefreshReport, RefreshFailure>) -> Next {
+    Next::Go(State::Finish(result))
+}
+
+fn failed(failure: RefreshFailure) -> Next {
+    ended(Err(failure))
+}
+
+impl RefreshLogin {
+    /// A refresh of `id` as `probe` (the command's one load, for `agent`)
+    /// shows it. With `force`, refresh even when not due, unless the access
+    /// token changed since `probe`: someone else refreshed already (A81).
+    pub(crate) fn new(probe: &Loaded, agent: Option<&str>, id: &str, force: bool) -> RefreshLogin {
+        let window = refresh_window(&probe.env);
+        let due = match probe.store.profile(id).map(|p| &p.credential) {
+            Some(Credential::OAuth(o)) => refresh::needs_refresh(o, probe.now, window),
+            _ => true,
+        };
+        // Fast path, no lock: fresh and nothing to write.
+        let fresh = !force && probe.write.is_none() && !due;
+        RefreshLogin {
+            id: id.to_string(),
+            force,
+            window,
+            env: probe.env.clone(),
+            agent: agent.map(str::to_string),
+            store_path: probe.locations.store(),
+            claude_dir: probe.locations.claude_dir.clone(),
+            seen_access: access_of(&probe.store, id),
+            now: probe.now,
+            state: if fresh { State::Finish(Ok(report(RefreshResult::AlreadyFresh))) } else { State::LockStore },
+            input: None,
+            asked: None,
+            queue: VecDeque::new(),
+            held: Vec::new(),
+            warnings: Vec::new(),
+            latest: None,
+            keychain: None,
+            on_disk: None,
+            renewed: None,
+        }
+    }
+
+    pub(crate) fn poll(&mut self) -> Step<Ended> {
+        loop {
+            if let Some(effect) = self.queue.pop_front() {
+                return Step::Effect(effect);
+            }
+            if self.input.is_none()
+                && let Some(asked) = &self.asked
+            {
+                return Step::Effect(asked.clone());
+            }
+            self.asked = None;
+            let next = match std::mem::replace(&mut self.state, State::Over) {
+                State::Look { mut look, under_claude } => match look.poll(self.now) {
+                    Step::Effect(effect) => {
+                        self.state = State::Look { look, under_claude };
+                        return Step::Effect(effect);
+                    }
+                    Step::Ready(looked) => {
+                        self.keychain = looked.keychain;
+                        self.on_disk = looked.store_bytes;
+                        self.looked(looked.loaded, under_claude)
+                    }
+                },
+                State::SaveSync { loaded, under_claude, mut save } => match save.poll() {
+                    Step::Effect(effect) => {
+                        self.state = State::SaveSync { loaded, under_claude, save };
+                        return Step::Effect(effect);
+                    }
+                    Step::Ready(Ok(())) => {
+                        self.on_disk = loaded.write.clone().map(String::into_bytes);
+                        self.decide(*loaded, under_claude)
+                    }
+                    Step::Ready(Err(why)) => failed(RefreshFailure::Store(why)),
+                },
+                State::Finish(result) if !self.held.is_empty() => {
+                    for path in self.held.drain(..).rev() {
+                        self.queue.push_back(Effect::Unlock { path });
+                    }
+                    Next::Go(State::Finish(result))
+                }
+                State::Finish(mut result) => {
+                    if let Ok(report) = &mut result {
+                        report.warnings.splice(0..0, std::mem::take(&mut self.warnings));
+                    }
+                    return Step::Ready(Ended { result, latest: self.latest.take() });
+                }
+                State::Over => {
+                    return Step::Ready(Ended {
+                        result: Err(RefreshFailure::Store("polled after the refresh ended".into())),
+                        latest: None,
+                    });
+                }
+                state => {
+                    let input = self.input.take();
+                    self.advance(state, input)
+                }
+            };
+            match next {
+                Next::Ask(effect, state) => {
+                    self.state = state;
+                    self.asked = Some(effect.clone());
+                    return Step::Effect(effect);
+                }
+                Next::Go(state) => self.state = state,
+            }
+        }
+    }
+
+    pub(crate) fn handle(&mut self, now: Millis, input: Input) {
+        self.now = now;
+        match &mut self.state {
+            State::Look { look, .. } => look.handle(input),
+            State::SaveSync { save, .. } => save.handle(input),
+            _ => self.input = Some(input),
+        }
+    }
+
+    fn look(&self, under_claude: bool) -> State {
+        State::Look { look: Look::new(&self.env, self.agent.as_deref()), under_claude }
+    }
+
+    /// A look under the lock is done: save what its sync took, then decide.
+    fn looked(&mut self, loaded: Loaded, under_claude: bool) -> Next {
+        if loaded.store_state == StoreState::Unreadable {
+            let why = unreadable_reason(&loaded);
+            return failed(RefreshFailure::Store(format!("refusing to refresh into an unreadable store: {why}")));
+        }
+        // Before any request: a refresh whose result cannot be saved (a
+        // store of a newer version) would spend the refresh token for nothing.
+        if let Err(refused) = loaded.store.writable() {
+            return failed(RefreshFailure::Store(refused.to_string()));
+        }
+        if let Some(text) = &loaded.write {
+            let save = Save::new(&self.store_path, text.clone(), &loaded.remove_after_write);
+            return Next::Go(State::SaveSync { loaded: Box::new(loaded), under_claude, save });
+        }
+        self.decide(loaded, under_claude)
+    }
+
+    /// Whether the login, as it is under the lock, still needs this
+    /// process to refresh it.
+    fn decide(&mut self, loaded: Loaded, under_claude: bool) -> Next {
+        let Some(profile) = loaded.store.profile(&self.id).cloned() else {
+            return failed(RefreshFailure::UnknownProfile(self.id.clone()));
+        };
+        let due = match &profile.credential {
+            Credential::OAuth(o) => {
+                let changed = access_of(&loaded.store, &self.id) != self.seen_access;
+                refresh::should_refresh(o, self.now, self.window, self.force, changed)
+            }
+            // plan() names the kind; no request is made.
+            _ => {
+                return match refresh::plan(&self.id, &profile, self.now, &Endpoints::defaults()) {
+                    Err(e) => failed(RefreshFailure::Plan(e)),
+                    Ok(_) => failed(RefreshFailure::UnknownProfile(self.id.clone())),
+                };
+            }
+        };
+        let synced = loaded.changes.iter().any(|c| c.profile_id == self.id);
+        self.latest = Some(loaded);
+        if !due {
+            return ended(Ok(report(if synced { RefreshResult::Adopted } else { RefreshResult::AlreadyFresh })));
+        }
+        // Claude Code shares this login: serialise with it, then look again
+        // (it may have refreshed while we waited).
+        if self.id == claude::PROFILE_ID && !under_claude {
+            return Next::Go(State::LockClaude);
+        }
+        self.exchange(profile)
+    }
+
+    /// Plans the request; the first send follows.
+    fn exchange(&mut self, profile: Profile) -> Next {
+        let endpoints = Endpoints::from_env(self.env.vars.iter());
+        for name in endpoints.ignored() {
+            self.warnings.push(format!("{name} is not an http(s) URL and was ignored"));
+        }
+        match refresh::plan(&self.id, &profile, self.now, &endpoints) {
+            Ok(plan) => Next::Go(State::Send { plan: Box::new(plan), profile: Box::new(profile), sent: 0 }),
+            Err(e) => failed(RefreshFailure::Plan(e)),
+        }
+    }
+
+    fn rejected(&self, error: RefreshError) -> RefreshFailure {
+        RefreshFailure::Rejected { profile_id: self.id.clone(), error: Box::new(error) }
+    }
+
+    fn warn(&mut self, text: String) {
+        self.queue.push_back(Effect::Print(Line::err(format!("warning: {}", escape_control(&text)))));
+    }
+
+    fn advance(&mut self, state: State, input: Option<Input>) -> Next {
+        match state {
+            State::LockStore => match input {
+                None => {
+                    let timings = LockTimings::store(&self.env);
+                    let lock = LockRequest { path: self.store_path.clone(), kind: LockKind::Store, timings };
+                    Next::Ask(Effect::Lock(lock), State::LockStore)
+                }
+                Some(Input::Lock(LockAnswer::Taken)) => {
+                    self.held.push(self.store_path.clone());
+                    Next::Go(self.look(false))
+                }
+                Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
+                    failed(RefreshFailure::Store(reason))
+                }
+                Some(_) => failed(RefreshFailure::Store(format!("{}: cannot be locked", self.store_path))),
+            },
+            State::LockClaude => match input {
+                None => {
+                    let timings = LockTimings::CLAUDE_CODE;
+                    let lock = LockRequest { path: self.claude_dir.clone(), kind: LockKind::ClaudeCode, timings };
+                    Next::Ask(Effect::Lock(lock), State::LockClaude)
+                }
+                Some(Input::Lock(LockAnswer::Taken)) => {
+                    self.held.push(self.claude_dir.clone());
+                    Next::Go(self.look(true))
+                }
+                // No Claude Code folder: nobody to serialise with, and
+                // nothing new to look at.
+                Some(Input::Lock(LockAnswer::NoTarget)) => {
+                    match self.latest.as_ref().and_then(|l| l.store.profile(&self.id)).cloned() {
+                        Some(profile) => self.exchange(profile),
+                        None => failed(RefreshFailure::UnknownProfile(self.id.clone())),
+                    }
+                }
+                Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
+                    failed(RefreshFailure::ClaudeCodeBusy(reason))
+                }
+                Some(_) => failed(RefreshFailure::ClaudeCodeBusy("no answer".into())),
+            },
+            State::Send { mut plan, profile, sent } => match input {
+                None => {
+                    let effect = Effect::Send {
+                        request: plan.request().clone(),
+                        provider: plan.provider(),
+                        timeouts: HttpTimeouts::from_env(&self.env),
+                    };
+                    Next::Ask(effect, State::Send { plan, profile, sent: sent + 1 })
+                }
+                Some(Input::Response(Err(error))) => failed(self.rejected(error)),
+                Some(Input::Response(Ok(response))) => match refresh::apply(&mut plan, &profile, &response, self.now) {
+                    Outcome::Refreshed(renewed) => {
+                        Next::Go(State::ReadBeforeSave { renewed: Box::new(renewed), body: response.body })
+                    }
+                    // At most one retry: the plan holds one form-encoded
+                    // fallback, and this bound holds whatever a plan says.
+                    Outcome::Retry(_) if sent < 2 => Next::Go(State::Send { plan, profile, sent }),
+                    Outcome::Retry(_) => {
+                        let error = refresh::transport_error(
+                            plan.provider(),
+                            TransportFailure::Other,
+                            "the token endpoint refused the request format twice",
+                        );
+                        failed(self.rejected(error))
+                    }
+                    Outcome::Failed(error) if error.is_permanent() => {
+                        Next::Go(State::ReadBeforeRecord { error: Box::new(error) })
+                    }
+                    Outcome::Failed(error) => failed(self.rejected(error)),
+                },
+                Some(_) => failed(self.rejected(refresh::transport_error(
+                    plan.provider(),
+                    TransportFailure::Other,
+                    "no answer",
+                ))),
+            },
+            State::ReadBeforeSave { renewed, body } => match input {
+                None => Next::Ask(Effect::Read(vec![self.store_path.clone()]), State::ReadBeforeSave { renewed, body }),
+                Some(input) => {
+                    // The store as it is now, so a writer that skipped the
+                    // lock keeps what it wrote; if it cannot be read any
+                    // more, the store as we read it under the lock (the
+                    // spent refresh token must not be lost).
+                    let mut store = match self.fresh_store(input) {
+                        Some(store) => store,
+                        None => self.latest.as_ref().map(|l| l.store.clone()).unwrap_or_default(),
+                    };
+                    store.profiles.insert(self.id.clone(), (*renewed).clone());
+                    Next::Go(State::Save { store: Box::new(store), renewed, body })
+                }
+            },
+            State::Save { store, renewed, body } => match input {
+                None => {
+                    let text = match write_store(&store) {
+                        Ok(text) => Secret::new(text),
+                        Err(refused) => {
+                            return failed(RefreshFailure::Store(format!(
+                                "the login was refreshed but could not be saved: {refused}"
+                            )));
+                        }
+                    };
+                    Next::Ask(
+                        Effect::WriteAtomic { path: self.store_path.clone(), text },
+                        State::Save { store, renewed, body },
+                    )
+                }
+                Some(Input::Written(Ok(()))) => {
+                    if let Some(latest) = &mut self.latest {
+                        latest.store = *store;
+                    }
+                    let Credential::OAuth(oauth) = renewed.credential else {
+                        return ended(Ok(report(RefreshResult::Refreshed)));
+                    };
+                    let jobs = self.write_back_jobs();
+                    self.renewed = Some(Renewed { oauth, id_token: writeback::response_id_token(&body) });
+                    Next::Go(State::WriteBacks { jobs })
+                }
+                Some(Input::Written(Err(e))) => {
+                    failed(RefreshFailure::Store(format!("the login was refreshed but could not be saved: {e}")))
+                }
+                Some(_) => failed(RefreshFailure::Store("the login was refreshed but could not be saved".into())),
+            },
+            State::WriteBacks { jobs } => self.write_back(jobs, input),
+            State::ReadBeforeRecord { error } => match input {
+                None => Next::Ask(Effect::Read(vec![self.store_path.clone()]), State::ReadBeforeRecord { error }),
+                Some(input) => {
+                    // A store that became unreadable meanwhile is not
+                    // written over just to count a failure.
+                    let store = match &input {
+                        Input::Files(files) if files.iter().any(|(_, r)| matches!(r, FileRead::Absent)) => {
+                            self.latest.as_ref().map(|l| l.store.clone())
+                        }
+                        _ => self.fresh_store(input),
+                    };
+                    let Some(mut store) = store else { return failed(self.rejected(*error)) };
+                    let cooldowns = self.latest.as_ref().map(|l| l.config.config.auth.cooldowns.clone());
+                    let policy = CooldownPolicy::from_config(&cooldowns.unwrap_or_default(), error.provider.id());
+                    if !mark_failure(&mut store, &self.id, FailureReason::Auth, &policy, self.now) {
+                        return failed(self.rejected(*error));
+                    }
+                    let Ok(text) = write_store(&store) else { return failed(self.rejected(*error)) };
+                    Next::Ask(
+                        Effect::WriteAtomic { path: self.store_path.clone(), text: Secret::new(text) },
+                        State::Record { error },
+                    )
+                }
+            },
+            State::Record { error } => {
+                if let Some(Input::Written(Err(e))) = input {
+                    let shown = self.env.shorten(&self.store_path);
+                    self.warn(format!("could not record the failure in {shown}: {e}"));
+                }
+                failed(self.rejected(*error))
+            }
+            state @ (State::Look { .. } | State::SaveSync { .. } | State::Finish(_) | State::Over) => Next::Go(state),
+        }
+    }
+
+    /// The store file as just read, when it is there and readable.
+    fn fresh_store(&self, input: Input) -> Option<AuthStore> {
+        let Input::Files(files) = input else { return None };
+        let (_, FileRead::Present { bytes, .. }) = files.into_iter().find(|(p, _)| *p == self.store_path)? else {
+            return None;
+        };
+        if self.on_disk.as_ref() == Some(&bytes)
+            && let Some(latest) = &self.latest
+        {
+            // Nobody wrote since our look: the store we parsed then.
+            return Some(latest.store.clone());
+        }
+        parse_store(&bytes, &self.env.shorten(&self.store_path)).ok().map(|(store, _)| store)
+    }
+
+    /// Which other CLI shares this login, and so gets the new tokens.
+    fn write_back_jobs(&self) -> VecDeque<Job> {
+        let Some(latest) = &self.latest else { return VecDeque::new() };
+        let mut jobs = VecDeque::new();
+        match self.id.as_str() {
+            claude::PROFILE_ID => {
+                let path = latest.locations.claude_credentials();
+                jobs.push_back(Job::File { path, login: Login::ClaudeCode, asked: false });
+                if let Some(FileRead::Present { bytes, .. }) = &self.keychain {
+                    let text = claude::decode_keychain_output(&String::from_utf8_lossy(bytes));
+                    jobs.push_back(Job::Keychain { text });
+                }
+            }
+            codex::PROFILE_ID => {
+                let path = latest.locations.codex_auth();
+                jobs.push_back(Job::File { path, login: Login::Codex, asked: false });
+            }
+            _ => {}
+        }
+        jobs
+    }
+
+    /// Works through the write-backs; each failure is a warning, never a
+    /// failed refresh (our store already has the new login).
+    fn write_back(&mut self, mut jobs: VecDeque<Job>, mut input: Option<Input>) -> Next {
+        while let Some(job) = jobs.pop_front() {
+            match job {
+                Job::File { path, login, asked: false } => {
+                    let effect = Effect::Read(vec![path.clone()]);
+                    jobs.push_front(Job::File { path, login, asked: true });
+                    return Next::Ask(effect, State::WriteBacks { jobs });
+                }
+                Job::File { path, login, asked: true } => {
+                    let Some(Input::Files(files)) = input.take() else { continue };
+                    let Some((_, FileRead::Present { bytes, .. })) = files.into_iter().find(|(p, _)| *p == path) else {
+                        continue;
+                    };
+                    let shown = self.env.shorten(&path);
+                    let (who, remedy) = match login {
+                        Login::ClaudeCode => ("Claude Code", "Claude Code will need `/login`"),
+                        Login::Codex => ("Codex", "Codex will need `codex login`"),
+                    };
+                    let what = format!("could not update {who}'s {shown}");
+                    match self.merge(login, &String::from_utf8_lossy(&bytes), &shown, Layout::Pretty) {
+                        Ok(text) => {
+                            let effect = Effect::WriteBack(WriteBack { place: WriteBackPlace::File { path }, text });
+                            jobs.push_front(Job::Written { what, remedy });
+                            return Next::Ask(effect, State::WriteBacks { jobs });
+                        }
+                        Err(e) => self.warnings.push(format!("{what}: {e}; {remedy}")),
+                    }
+                }
+                Job::Keychain { text } => {
+                    let what = "could not update Claude Code's Keychain item".to_string();
+                    let remedy = "Claude Code will need `/login`";
+                    match self.merge(Login::ClaudeCode, &text, "Claude Code keychain item", Layout::Compact) {
+                        Ok(text) => {
+                            let effect = Effect::WriteBack(WriteBack { place: WriteBackPlace::ClaudeKeychain, text });
+                            jobs.push_front(Job::Written { what, remedy });
+                            return Next::Ask(effect, State::WriteBacks { jobs });
+                        }
+                        Err(e) => self.warnings.push(format!("{what}: {e}; {remedy}")),
+                    }
+                }
+                Job::Written { what, remedy } => {
+                    if let Some(Input::Written(Err(e))) = input.take() {
+                        self.warnings.push(format!("{what}: {e}; {remedy}"));
+                    }
+                }
+            }
+        }
+        ended(Ok(report(RefreshResult::Refreshed)))
+    }
+
+    /// The other CLI's text with the new tokens in, every other field kept.
+    fn merge(&self, login: Login, text: &str, origin: &str, layout: Layout) -> Result<Secret, String> {
+        let Some(renewed) = &self.renewed else { return Err("nothing to write back".into()) };
+        let Some(access) = renewed.oauth.access.as_ref() else { return Err("no access token".into()) };
+        let merged = match login {
+            Login::ClaudeCode => {
+                let tokens = NewTokens {
+                    access,
+                    refresh: renewed.oauth.refresh.as_ref(),
+                    // Our stored expiry (the server's less the provider
+                    // margin): Claude Code then refreshes a few minutes
+                    // early, and the next sync sees the same login instead
+                    // of a "newer" one.
+                    expires_ms: renewed
+                        .oauth
+                        .expires
+                        .as_ref()
+                        .map(|e| e.ms())
+                        .filter(|ms| ms.is_finite())
+                        .map(|ms| ms as Millis),
+                    id_token: None,
+                };
+                writeback::merge_claude_credentials(text, origin, &tokens, layout)
+            }
+            Login::Codex => {
+                let tokens = NewTokens {
+                    access,
+                    refresh: renewed.oauth.refresh.as_ref(),
+                    expires_ms: None,
+                    id_token: renewed.id_token.as_ref(),
+                };
+                writeback::merge_codex_auth(text, origin, &tokens, self.now)
+            }
+        };
+        merged.map(Secret::new).map_err(|e| e.to_string())
+    }
+}
+
+fn report(result: RefreshResult) -> RefreshReport {
+    RefreshReport { result, warnings: Vec::new() }
+}
+
+/// The profile's access token, to compare before and after the lock.
+fn access_of(store: &AuthStore, profile_id: &str) -> Option<Secret> {
+    match &store.profile(profile_id)?.credential {
+        Credential::OAuth(o) => o.access.clone(),
+        _ => None,
+    }
+}

@@ -1,0 +1,303 @@
+//! `clawdbot models auth refresh` and doctor's refreshes: which logins to
+//! refresh, the protocol for each in turn, and how the run ends.
+//!
+//! Exit of the command: 0 every selected login is fresh, or there was
+//! nothing to refresh (with a note); 1 a login is dead, or the profile or
+//! provider is unknown; 3 a refresh could not complete now (network, 429,
+//! 5xx, lock): try again later.
+
+use super::look::{Look, unreadable_reason};
+use super::refresh::{RefreshLogin, RefreshReport};
+use super::{Done, Effect, Exit, Flow, Input, Line, Step, refresh_window};
+use crate::doctor::Issue;
+use crate::escape::escape_control;
+use crate::health::HealthStatus;
+use crate::load::{Loaded, StoreState};
+use crate::paths::Env;
+use crate::provider::normalize;
+use crate::refresh::{RefreshProvider, needs_refresh};
+use crate::store::Credential;
+use crate::time::Millis;
+use std::collections::VecDeque;
+
+/// Which logins `models auth refresh` was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Exactly this profile.
+    Profile(String),
+    /// Every OAuth profile of this provider that has a refresh flow.
+    Provider(String),
+    /// Every OAuth profile that has a refresh flow.
+    All,
+}
+
+/// Who is speaking: the command's own lines, or doctor's notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Voice {
+    Command,
+    Doctor,
+}
+
+enum State {
+    Load { look: Look, selection: Selection },
+    Next { loaded: Box<Loaded>, ids: VecDeque<String> },
+    Run { loaded: Box<Loaded>, ids: VecDeque<String>, id: String, refresh: Box<RefreshLogin> },
+    Done(Done),
+}
+
+/// Refreshing the selected logins one after another.
+pub struct RefreshCommand {
+    /// The agent as asked for (`None`: the default).
+    agent: Option<String>,
+    force: bool,
+    voice: Voice,
+    now: Millis,
+    state: State,
+    queue: VecDeque<Effect>,
+    permanent: bool,
+    transient: bool,
+    /// Doctor's "OAuth refresh errors" lines.
+    errors: Vec<String>,
+    /// The store as the last refresh left it (doctor recomputes its issues
+    /// from it instead of loading again).
+    latest: Option<Loaded>,
+}
+
+impl RefreshCommand {
+    /// `models auth refresh`: one load, then each selected login.
+    pub fn new(selection: Selection, force: bool, agent: Option<&str>, env: &Env, now: Millis) -> RefreshCommand {
+        let state = State::Load { look: Look::new(env, agent), selection };
+        RefreshCommand {
+            agent: agent.map(str::to_string),
+            ..RefreshCommand::with_state(state, force, Voice::Command, now)
+        }
+    }
+
+    /// Doctor's refreshes of `ids` (see [`due_for_doctor`]), on the load
+    /// doctor already has (of the default agent).
+    pub fn doctor(loaded: Loaded, ids: Vec<String>) -> RefreshCommand {
+        let now = loaded.now;
+        let state = State::Next { loaded: Box::new(loaded), ids: ids.into() };
+        RefreshCommand::with_state(state, false, Voice::Doctor, now)
+    }
+
+    fn with_state(state: State, force: bool, voice: Voice, now: Millis) -> RefreshCommand {
+        RefreshCommand {
+            agent: None,
+            force,
+            voice,
+            now,
+            state,
+            queue: VecDeque::new(),
+            permanent: false,
+            transient: false,
+            errors: Vec::new(),
+            latest: None,
+        }
+    }
+
+    /// The store as the refreshes left it, once done.
+    pub fn into_loaded(self) -> Option<Loaded> {
+        self.latest
+    }
+
+    fn print(&mut self, line: Line) {
+        self.queue.push_back(Effect::Print(line));
+    }
+
+    /// The profiles the selection names, or how the command ends when
+    /// there are none.
+    fn select(&mut self, loaded: Loaded, selection: Selection) -> State {
+        let want = match selection {
+            Selection::Profile(id) => return State::Next { loaded: Box::new(loaded), ids: VecDeque::from([id]) },
+            Selection::Provider(p) => Some(normalize(&p)),
+            Selection::All => None,
+        };
+        if loaded.store_state == StoreState::Unreadable {
+            let why = unreadable_reason(&loaded);
+            return State::Done(Done {
+                exit: Exit::Error,
+                lines: vec![Line::err(format!(
+                    "error: refusing to refresh into an unreadable store: {}",
+                    escape_control(&why)
+                ))],
+                hints: Vec::new(),
+            });
+        }
+        let ids: VecDeque<String> = loaded
+            .store
+            .profiles
+            .iter()
+            .filter(|(_, p)| match &p.credential {
+                Credential::OAuth(o) => {
+                    RefreshProvider::from_id(&o.provider).is_some()
+                        && want.as_deref().is_none_or(|w| normalize(&o.provider) == w)
+                }
+                _ => false,
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        if !ids.is_empty() {
+            return State::Next { loaded: Box::new(loaded), ids };
+        }
+        let (exit, text) = match &want {
+            None => (Exit::Ok, "note: nothing to refresh: no OAuth login with a refresh flow".to_string()),
+            Some(p) if known_provider(&loaded, p) => (
+                Exit::Ok,
+                format!("note: nothing to refresh: no OAuth login with a refresh flow for \"{}\"", escape_control(p)),
+            ),
+            Some(p) => (
+                Exit::Action,
+                format!("error: unknown provider \"{}\": no profile in the store has it", escape_control(p)),
+            ),
+        };
+        State::Done(Done { exit, lines: vec![Line::err(text)], hints: Vec::new() })
+    }
+
+    /// One refresh ended: say so, remember the store it left.
+    fn ended(&mut self, id: &str, result: Result<RefreshReport, super::RefreshFailure>) {
+        let shown = escape_control(id).into_owned();
+        match (result, self.voice) {
+            (Ok(report), Voice::Command) => {
+                for w in &report.warnings {
+                    self.print(Line::err(format!("warning: {}", escape_control(w))));
+                }
+                self.print(Line::out(format!("{shown}: {}", report.result.describe())));
+            }
+            (Ok(report), Voice::Doctor) => {
+                self.print(Line::out(format!("Refreshed {shown}: {}", report.result.describe())));
+                self.errors.extend(report.warnings.iter().map(|w| format!("- {shown}: {}", escape_control(w))));
+            }
+            (Err(failure), voice) => {
+                if failure.is_permanent() {
+                    self.permanent = true;
+                } else {
+                    self.transient = true;
+                }
+                match voice {
+                    Voice::Command => {
+                        let done = super::token::refresh_failed(id, &failure);
+                        for line in done.lines {
+                            self.print(line);
+                        }
+                        for hint in done.hints {
+                            self.print(Line::err(format!("hint: {hint}")));
+                        }
+                    }
+                    Voice::Doctor => {
+                        let mut line = format!("- {shown}: {}", escape_control(&failure.to_string()));
+                        if let Some(hint) = failure.hint() {
+                            line.push_str(&format!(" — {}", escape_control(&hint)));
+                        }
+                        self.errors.push(line);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Done {
+        match self.voice {
+            Voice::Command => Done {
+                exit: match (self.permanent, self.transient) {
+                    (true, _) => Exit::Action,
+                    (false, true) => Exit::Error,
+                    _ => Exit::Ok,
+                },
+                lines: Vec::new(),
+                hints: Vec::new(),
+            },
+            Voice::Doctor => {
+                let mut lines = Vec::new();
+                if !self.errors.is_empty() {
+                    lines.push(Line::out("OAuth refresh errors"));
+                    lines.extend(self.errors.drain(..).map(Line::out));
+                    lines.push(Line::out(""));
+                }
+                Done { exit: Exit::Ok, lines, hints: Vec::new() }
+            }
+        }
+    }
+}
+
+/// A provider the store or the refresh registry knows.
+fn known_provider(loaded: &Loaded, provider: &str) -> bool {
+    RefreshProvider::from_id(provider).is_some()
+        || loaded.store.profiles.values().any(|p| normalize(p.credential.provider()) == provider)
+}
+
+/// The logins doctor refreshes: those it reports as expired or expiring
+/// that can refresh and are due now (expired, or inside the refresh
+/// window). A login that is merely inside doctor's 24 h warning window is
+/// left alone: refreshing it would rotate a refresh token Claude Code
+/// shares, on every run, for nothing.
+pub fn due_for_doctor(loaded: &Loaded, issues: &[Issue]) -> Vec<String> {
+    let window = refresh_window(&loaded.env);
+    issues
+        .iter()
+        .filter(|i| i.refreshable && matches!(i.status, HealthStatus::Expired | HealthStatus::Expiring))
+        .filter(|i| {
+            matches!(loaded.store.credential(&i.profile_id),
+                Some(Credential::OAuth(o)) if needs_refresh(o, loaded.now, window))
+        })
+        .map(|i| i.profile_id.clone())
+        .collect()
+}
+
+impl Flow for RefreshCommand {
+    fn poll(&mut self) -> Effect {
+        loop {
+            if let Some(effect) = self.queue.pop_front() {
+                return effect;
+            }
+            let state = std::mem::replace(&mut self.state, State::Done(super::internal_end()));
+            self.state = match state {
+                State::Load { mut look, selection } => match look.poll(self.now) {
+                    Step::Effect(e) => {
+                        self.state = State::Load { look, selection };
+                        return e;
+                    }
+                    Step::Ready(looked) => self.select(looked.loaded, selection),
+                },
+                State::Next { mut loaded, mut ids } => match ids.pop_front() {
+                    Some(id) => {
+                        loaded.now = self.now;
+                        let refresh = Box::new(RefreshLogin::new(&loaded, self.agent.as_deref(), &id, self.force));
+                        State::Run { loaded, ids, id, refresh }
+                    }
+                    None => {
+                        self.latest = Some(*loaded);
+                        State::Done(self.finish())
+                    }
+                },
+                State::Run { mut loaded, ids, id, mut refresh } => match refresh.poll() {
+                    Step::Effect(e) => {
+                        self.state = State::Run { loaded, ids, id, refresh };
+                        return e;
+                    }
+                    Step::Ready(ended) => {
+                        if let Some(latest) = ended.latest {
+                            loaded.store = latest.store;
+                            loaded.write = None;
+                        }
+                        self.ended(&id, ended.result);
+                        State::Next { loaded, ids }
+                    }
+                },
+                State::Done(done) => {
+                    self.state = State::Done(done.clone());
+                    return Effect::Done(done);
+                }
+            };
+        }
+    }
+
+    fn handle(&mut self, now: Millis, input: Input) {
+        self.now = now;
+        match &mut self.state {
+            State::Load { look, .. } => look.handle(input),
+            State::Run { refresh, .. } => refresh.handle(now, input),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! A load whose safe changes are saved: what the sync took from Claude Code
+//! or Codex, and migrated legacy files, written under the store lock
+//! against a second look (another process may have written meanwhile).
+//!
+//! Nothing is locked when the load wants no write, so a command on an
+//! up-to-date store reads each file once and takes no lock.
+
+use super::look::Look;
+use super::save::Save;
+use super::{Effect, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use crate::load::Loaded;
+use crate::paths::Env;
+use crate::time::Millis;
+use std::collections::VecDeque;
+
+/// The load to go on with; `save_error` says why its changes could not be
+/// saved (the command goes on with them in memory).
+#[derive(Debug)]
+pub(crate) struct Settled {
+    pub loaded: Loaded,
+    pub save_error: Option<String>,
+}
+
+enum State {
+    First(Look),
+    Lock(Box<Loaded>),
+    Second { first: Box<Loaded>, look: Look },
+    Save { first: Box<Loaded>, fresh: Box<Loaded>, save: Save },
+    Unlock(Box<Settled>),
+    Ready(Box<Settled>),
+    Over,
+}
+
+pub(crate) struct Settle {
+    env: Env,
+    agent: Option<String>,
+    now: Millis,
+    state: State,
+    input: Option<Input>,
+    asked: Option<Effect>,
+    queue: VecDeque<Effect>,
+}
+
+impl Settle {
+    pub(crate) fn new(env: &Env, agent: Option<&str>, now: Millis) -> Settle {
+        Settle {
+            env: env.clone(),
+            agent: agent.map(str::to_string),
+            now,
+            state: State::First(Look::new(env, agent)),
+            input: None,
+            asked: None,
+            queue: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn handle(&mut self, now: Millis, input: Input) {
+        self.now = now;
+        match &mut self.state {
+            State::First(look) | State::Second { look, .. } => look.handle(input),
+            State::Save { save, .. } => save.handle(input),
+            _ => self.input = Some(input),
+        }
+    }
+
+    pub(crate) fn poll(&mut self) -> Step<Settled> {
+        loop {
+            if let Some(effect) = self.queue.pop_front() {
+                return Step::Effect(effect);
+            }
+            if self.input.is_none()
+                && let Some(asked) = &self.asked
+            {
+                return Step::Effect(asked.clone());
+            }
+            self.asked = None;
+            let input = self.input.take();
+            let (effect, state) = match std::mem::replace(&mut self.state, State::Over) {
+                State::First(mut look) => match look.poll(self.now) {
+                    Step::Effect(e) => {
+                        self.state = State::First(look);
+                        return Step::Effect(e);
+                    }
+                    Step::Ready(looked) if looked.loaded.write.is_none() => {
+                        return Step::Ready(Settled { loaded: looked.loaded, save_error: None });
+                    }
+                    Step::Ready(looked) => (None, State::Lock(Box::new(looked.loaded))),
+                },
+                State::Lock(first) => match input {
+                    None => {
+                        let path = first.locations.store();
+                        let timings = LockTimings::store(&self.env);
+                        (Some(Effect::Lock(LockRequest { path, kind: LockKind::Store, timings })), State::Lock(first))
+                    }
+                    Some(Input::Lock(LockAnswer::Taken)) => {
+                        (None, State::Second { first, look: Look::new(&self.env, self.agent.as_deref()) })
+                    }
+                    Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
+                        return Step::Ready(unsaved(*first, &reason));
+                    }
+                    Some(_) => return Step::Ready(unsaved(*first, "the store could not be locked")),
+                },
+                State::Second { first, mut look } => match look.poll(self.now) {
+                    Step::Effect(e) => {
+                        self.state = State::Second { first, look };
+                        return Step::Effect(e);
+                    }
+                    Step::Ready(looked) => {
+                        let fresh = Box::new(looked.loaded);
+                        match &fresh.write {
+                            Some(text) => {
+                                let save = Save::new(&fresh.locations.store(), text.clone(), &fresh.remove_after_write);
+                                (None, State::Save { first, fresh, save })
+                            }
+                            None => (None, State::Unlock(Box::new(Settled { loaded: *fresh, save_error: None }))),
+                        }
+                    }
+                },
+                State::Save { first, fresh, mut save } => match save.poll() {
+                    Step::Effect(e) => {
+                        self.state = State::Save { first, fresh, save };
+                        return Step::Effect(e);
+                    }
+                    Step::Ready(Ok(())) => {
+                        (None, State::Unlock(Box::new(Settled { loaded: *fresh, save_error: None })))
+                    }
+                    Step::Ready(Err(why)) => (None, State::Unlock(Box::new(unsaved(*first, &why)))),
+                },
+                State::Unlock(settled) => {
+                    self.queue.push_back(Effect::Unlock { path: settled.loaded.locations.store() });
+                    (None, State::Ready(settled))
+                }
+                State::Ready(settled) => return Step::Ready(*settled),
+                State::Over => return Step::Effect(Effect::Done(super::internal_end())),
+            };
+            self.state = state;
+            if let Some(effect) = effect {
+                self.asked = Some(effect.clone());
+                return Step::Effect(effect);
+            }
+        }
+    }
+}
+
+fn unsaved(first: Loaded, reason: &str) -> Settled {
+    Settled { loaded: first, save_error: Some(format!("could not save synced credentials: {reason}")) }
+}
+
+/// A load whose sync and migration are saved, as a command of its own:
+/// `status`, `doctor` and `setup-token` start with it.
+pub struct LoadCommand {
+    settle: Settle,
+    settled: Option<Settled>,
+}
+
+impl LoadCommand {
+    /// The load of `agent` (`None`: the default agent).
+    pub fn new(env: &Env, agent: Option<&str>, now: Millis) -> LoadCommand {
+        LoadCommand { settle: Settle::new(env, agent, now), settled: None }
+    }
+
+    /// The load, and why its changes could not be saved, once done.
+    pub fn into_loaded(self) -> Option<(Loaded, Option<String>)> {
+        self.settled.map(|s| (s.loaded, s.save_error))
+    }
+}
+
+impl super::Flow for LoadCommand {
+    fn poll(&mut self) -> Effect {
+        if self.settled.is_some() {
+            return Effect::Done(super::Done { exit: super::Exit::Ok, lines: Vec::new(), hints: Vec::new() });
+        }
+        match self.settle.poll() {
+            Step::Effect(effect) => effect,
+            Step::Ready(settled) => {
+                self.settled = Some(settled);
+                self.poll()
+            }
+        }
+    }
+
+    fn handle(&mut self, now: Millis, input: Input) {
+        self.settle.handle(now, input);
+    }
+}

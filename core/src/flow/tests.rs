@@ -1,0 +1,643 @@
+//! The flows against a scripted host: a map of files, locks that can be
+//! held by "someone else", and a token server that answers from a list.
+//! Hooks play the other processes (a racing caller, Claude Code, a writer
+//! that skips the lock) at the exact step where they matter.
+
+use super::*;
+use crate::refresh::HttpResponse;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+const NOW: Millis = 1_767_225_600_000;
+const HOME: &str = "/h";
+const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+const CLAUDE_FILE: &str = "/h/.claude/.credentials.json";
+const OLD_ACCESS: &str = "sk-ant-oat01-OLD-FAKE";
+const OLD_REFRESH: &str = "sk-ant-ort01-OLD-FAKE";
+const NEW_ACCESS: &str = "sk-ant-oat01-NEW-FAKE";
+const NEW_REFRESH: &str = "sk-ant-ort01-NEW-FAKE";
+
+/// What the scripted host saw, in order.
+#[derive(Debug, Clone, PartialEq)]
+enum Event {
+    Read(String),
+    Keychain,
+    Lock(String),
+    Unlock(String),
+    Write(String),
+    Remove(String),
+    Post(String),
+    WriteBack(WriteBackPlace),
+}
+
+type Hook = Box<dyn FnMut(&Effect, &mut Disk)>;
+
+#[derive(Default)]
+struct Disk {
+    files: BTreeMap<String, String>,
+    keychain: Option<String>,
+    /// Lock paths someone else holds for the whole wait.
+    busy: BTreeSet<String>,
+    held: BTreeSet<String>,
+    /// Files whose removal fails.
+    stuck: BTreeSet<String>,
+    /// Token server answers; the last one repeats.
+    replies: VecDeque<HttpResponse>,
+    posts: Vec<HttpRequest>,
+    events: Vec<Event>,
+}
+
+impl Disk {
+    fn with_store(store: Value) -> Disk {
+        let mut disk = Disk::default();
+        disk.files.insert(STORE.into(), store.to_string());
+        disk
+    }
+
+    fn store(&self) -> Value {
+        serde_json::from_str(&self.files[STORE]).expect("store json")
+    }
+
+    fn reply(mut self, status: u16, body: Value) -> Disk {
+        self.replies.push_back(HttpResponse::new(status, vec![], body.to_string()));
+        self
+    }
+
+    fn reply_raw(mut self, status: u16, body: &str) -> Disk {
+        self.replies.push_back(HttpResponse::new(status, vec![], body.to_string()));
+        self
+    }
+
+    fn position(&self, event: &Event) -> usize {
+        self.events.iter().position(|e| e == event).unwrap_or_else(|| panic!("{event:?} in {:?}", self.events))
+    }
+}
+
+fn oauth(access: &str, refresh: &str, expires: Millis) -> Value {
+    json!({"type": "oauth", "provider": "anthropic", "access": access, "refresh": refresh, "expires": expires,
+           "email": "user@example.invalid"})
+}
+
+fn expired_store(id: &str) -> Value {
+    json!({"version": 1, "profiles": {id: oauth(OLD_ACCESS, OLD_REFRESH, NOW - 60_000)}})
+}
+
+fn tokens() -> Value {
+    json!({"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 28_800})
+}
+
+fn env() -> Env {
+    Env::new(HOME)
+}
+
+fn token_cmd(provider: &str) -> TokenCommand {
+    TokenCommand::new(TokenRequest { provider: provider.into(), profile: None, agent: None, force: false }, &env(), NOW)
+}
+
+/// Carries out one effect; returns the input for the flow, if it asks for one.
+fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
+    Some(match effect {
+        Effect::Read(paths) => {
+            let mut out = Vec::new();
+            for p in paths {
+                disk.events.push(Event::Read(p.clone()));
+                let read = disk.files.get(p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
+                out.push((p.clone(), read));
+            }
+            Input::Files(out)
+        }
+        Effect::ReadKeychain => {
+            disk.events.push(Event::Keychain);
+            Input::Keychain(disk.keychain.clone().map(FileRead::text))
+        }
+        Effect::Lock(req) => {
+            if req.kind == LockKind::ClaudeCode && !disk.files.keys().any(|p| p.starts_with(&format!("{}/", req.path)))
+            {
+                return Some(Input::Lock(LockAnswer::NoTarget));
+            }
+            if disk.busy.contains(&req.path) || disk.held.contains(&req.path) {
+                return Some(Input::Lock(LockAnswer::Busy { reason: format!("{} is held", req.path) }));
+            }
+            disk.events.push(Event::Lock(req.path.clone()));
+            disk.held.insert(req.path.clone());
+            Input::Lock(LockAnswer::Taken)
+        }
+        Effect::Unlock { path } => {
+            disk.events.push(Event::Unlock(path.clone()));
+            disk.held.remove(path);
+            return None;
+        }
+        Effect::WriteAtomic { path, text } => {
+            disk.events.push(Event::Write(path.clone()));
+            disk.files.insert(path.clone(), text.expose().to_string());
+            Input::Written(Ok(()))
+        }
+        Effect::Remove { path } => {
+            disk.events.push(Event::Remove(path.clone()));
+            if disk.stuck.contains(path) {
+                return Some(Input::Written(Err("Permission denied".into())));
+            }
+            disk.files.remove(path);
+            Input::Written(Ok(()))
+        }
+        Effect::Send { request, .. } => {
+            disk.events.push(Event::Post(request.url.clone()));
+            disk.posts.push(request.clone());
+            let reply = match disk.replies.len() {
+                0 => {
+                    return Some(Input::Response(Err(crate::refresh::transport_error(
+                        RefreshProvider::Anthropic,
+                        crate::refresh::TransportFailure::Other,
+                        "no server",
+                    ))));
+                }
+                1 => disk.replies[0].clone(),
+                _ => disk.replies.pop_front().expect("reply"),
+            };
+            Input::Response(Ok(reply))
+        }
+        Effect::WriteBack(w) => {
+            disk.events.push(Event::WriteBack(w.place.clone()));
+            match &w.place {
+                WriteBackPlace::File { path } => {
+                    disk.files.insert(path.clone(), w.text.expose().to_string());
+                }
+                WriteBackPlace::ClaudeKeychain => disk.keychain = Some(w.text.expose().to_string()),
+            }
+            Input::Written(Ok(()))
+        }
+        Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
+        Effect::Print(_) | Effect::Done(_) => return None,
+    })
+}
+
+/// Runs `flow` to its end; `hook` sees each effect before it is carried out.
+fn drive_with(flow: &mut dyn Flow, disk: &mut Disk, mut hook: Hook) -> (Done, Vec<Line>) {
+    let mut printed = Vec::new();
+    for _ in 0..10_000 {
+        let effect = flow.poll();
+        hook(&effect, disk);
+        match &effect {
+            Effect::Done(done) => return (done.clone(), printed),
+            Effect::Print(line) => printed.push(line.clone()),
+            _ => {}
+        }
+        if let Some(input) = perform(&effect, disk) {
+            flow.handle(NOW, input);
+        }
+    }
+    panic!("the flow never ended: {:?}", disk.events);
+}
+
+fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
+    drive_with(flow, disk, Box::new(|_, _| {}))
+}
+
+/// Runs `flow` until it asks for a lock; returns that effect, not carried out.
+fn drive_to_lock(flow: &mut dyn Flow, disk: &mut Disk) -> Effect {
+    for _ in 0..10_000 {
+        let effect = flow.poll();
+        if matches!(effect, Effect::Lock(_) | Effect::Done(_)) {
+            return effect;
+        }
+        if let Some(input) = perform(&effect, disk) {
+            flow.handle(NOW, input);
+        }
+    }
+    panic!("no lock asked for");
+}
+
+fn text(lines: &[Line], stream: Stream) -> String {
+    lines.iter().filter(|l| l.stream == stream).map(|l| format!("{}\n", l.text)).collect()
+}
+
+fn all_text(done: &Done, printed: &[Line]) -> String {
+    let mut lines = printed.to_vec();
+    lines.extend(done.lines.iter().cloned());
+    format!("{}{}{}", text(&lines, Stream::Stdout), text(&lines, Stream::Stderr), done.hints.join("\n"))
+}
+
+#[test]
+fn racing_callers_make_one_post_the_others_adopt_under_the_lock() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    let mut callers: Vec<TokenCommand> = (0..3).map(|_| token_cmd("anthropic")).collect();
+    // Every caller loads and finds the login expired before anyone locks.
+    let asked: Vec<Effect> = callers.iter_mut().map(|c| drive_to_lock(c, &mut disk)).collect();
+    assert!(asked.iter().all(|e| matches!(e, Effect::Lock(r) if r.kind == LockKind::Store)), "{asked:?}");
+    assert!(disk.posts.is_empty());
+    for (caller, lock) in callers.iter_mut().zip(asked) {
+        let input = perform(&lock, &mut disk).expect("lock answer");
+        caller.handle(NOW, input);
+        let (done, printed) = drive(caller, &mut disk);
+        assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
+        assert_eq!(text(&done.lines, Stream::Stdout), format!("{NEW_ACCESS}\n"));
+        assert!(disk.held.is_empty(), "every lock released: {:?}", disk.held);
+    }
+    assert_eq!(disk.posts.len(), 1, "one refresh for three callers: {:?}", disk.events);
+    assert_eq!(disk.store()["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
+}
+
+#[test]
+fn a_command_reads_each_file_once_and_again_only_under_the_lock() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    let lock = disk.position(&Event::Lock(STORE.into()));
+    let store_reads: Vec<usize> =
+        disk.events.iter().enumerate().filter(|(_, e)| **e == Event::Read(STORE.into())).map(|(i, _)| i).collect();
+    // The probe, the look under the lock, the fresh read before the save.
+    assert_eq!(store_reads.len(), 3, "{:?}", disk.events);
+    assert!(store_reads[0] < lock && store_reads[1] > lock, "{:?}", disk.events);
+    assert_eq!(disk.events.iter().filter(|e| **e == Event::Keychain).count(), 2, "one per look; the host caches");
+}
+
+#[test]
+fn a_fresh_login_takes_no_lock_and_sends_nothing() {
+    let store = json!({"version": 1, "profiles": {"anthropic:work": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000)}});
+    let mut disk = Disk::with_store(store);
+    let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert_eq!(text(&done.lines, Stream::Stdout), format!("{OLD_ACCESS}\n"));
+    assert!(
+        !disk.events.iter().any(|e| matches!(e, Event::Lock(_) | Event::Write(_) | Event::Post(_))),
+        "{:?}",
+        disk.events
+    );
+}
+
+fn claude_file(access: &str, refresh: &str, expires: Millis) -> String {
+    json!({"claudeAiOauth": {"accessToken": access, "refreshToken": refresh, "expiresAt": expires,
+           "scopes": ["user:inference"]}, "mcpOAuth": {"kept": true}})
+    .to_string()
+}
+
+#[test]
+fn a_rotated_refresh_token_is_persisted_before_any_write_back() {
+    let mut disk = Disk::default().reply(200, tokens());
+    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
+    let (done, printed) = drive(&mut flow, &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
+    assert_eq!(disk.posts.len(), 1);
+    // The store write that holds the new refresh token comes before Claude
+    // Code's file is touched.
+    let saved = disk.events.iter().rposition(|e| *e == Event::Write(STORE.into())).expect("store written");
+    let back = disk.position(&Event::WriteBack(WriteBackPlace::File { path: CLAUDE_FILE.into() }));
+    assert!(saved < back, "{:?}", disk.events);
+    assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["refresh"], NEW_REFRESH);
+    let claude: Value = serde_json::from_str(&disk.files[CLAUDE_FILE]).expect("json");
+    assert_eq!(claude["claudeAiOauth"]["refreshToken"], NEW_REFRESH);
+    assert_eq!(claude["mcpOAuth"]["kept"], true, "their other fields kept");
+    // Claude Code's lock was taken inside ours and both were released.
+    let (ours, theirs) = (disk.position(&Event::Lock(STORE.into())), disk.position(&Event::Lock("/h/.claude".into())));
+    assert!(ours < theirs);
+    assert!(disk.held.is_empty());
+}
+
+#[test]
+fn a_busy_claude_code_lock_sends_nothing_and_releases_ours() {
+    let mut disk = Disk::default().reply(200, tokens());
+    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
+    disk.busy.insert("/h/.claude".into());
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
+    let (done, printed) = drive(&mut flow, &mut disk);
+    let all = all_text(&done, &printed);
+    assert_eq!(done.exit, Exit::Error, "passing: try again later: {all}");
+    assert!(all.contains("Claude Code is holding its credentials lock"), "{all}");
+    assert!(disk.posts.is_empty());
+    assert!(disk.events.contains(&Event::Unlock(STORE.into())) && disk.held.is_empty(), "{:?}", disk.events);
+}
+
+#[test]
+fn a_login_claude_code_refreshed_while_we_waited_for_its_lock_is_adopted() {
+    let mut disk = Disk::default().reply(200, tokens());
+    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
+    // Claude Code finishes its own refresh just as it lets go of its lock.
+    let hook: Hook = Box::new(|effect, disk| {
+        if let Effect::Lock(req) = effect
+            && req.kind == LockKind::ClaudeCode
+        {
+            disk.files.insert(CLAUDE_FILE.into(), claude_file(NEW_ACCESS, NEW_REFRESH, NOW + 8 * 3_600_000));
+        }
+    });
+    let (done, printed) = drive_with(&mut flow, &mut disk, hook);
+    let all = all_text(&done, &printed);
+    assert_eq!(done.exit, Exit::Ok, "{all}");
+    assert!(all.contains("anthropic:claude-cli: adopted"), "{all}");
+    assert!(disk.posts.is_empty(), "the look under Claude Code's lock saw its refresh");
+    assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["access"], NEW_ACCESS);
+}
+
+#[test]
+fn invalid_grant_leaves_the_credential_untouched_and_records_the_failure() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work"))
+        .reply(400, json!({"error": "invalid_grant", "error_description": "Refresh token not found or invalid"}));
+    let before = disk.store()["profiles"]["anthropic:work"].clone();
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, printed) = drive(&mut flow, &mut disk);
+    let all = all_text(&done, &printed);
+    assert_eq!(done.exit, Exit::Action, "{all}");
+    assert!(all.contains("invalid_grant") && all.contains("hint:"), "{all}");
+    assert!(!all.contains("FAKE"), "{all}");
+    assert_eq!(disk.posts.len(), 1, "an OAuth error is never retried");
+    let store = disk.store();
+    assert_eq!(store["profiles"]["anthropic:work"], before, "credential bytes unchanged");
+    assert_eq!(store["usageStats"]["anthropic:work"]["failureCounts"]["auth"], 1, "{store}");
+}
+
+#[test]
+fn a_passing_failure_writes_nothing() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply_raw(503, "busy");
+    let before = disk.files[STORE].clone();
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, _) = drive(&mut flow, &mut disk);
+    assert_eq!(done.exit, Exit::Error);
+    assert_eq!(disk.files[STORE], before);
+    assert!(!disk.events.iter().any(|e| matches!(e, Event::Write(_))));
+}
+
+#[test]
+fn a_refused_request_format_is_retried_once_form_encoded() {
+    let mut disk =
+        Disk::with_store(expired_store("anthropic:work")).reply_raw(400, "Invalid request format").reply(200, tokens());
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, printed) = drive(&mut flow, &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
+    assert_eq!(disk.posts.len(), 2);
+    assert_eq!(disk.posts[0].header("content-type"), Some("application/json"));
+    assert_eq!(disk.posts[1].header("content-type"), Some("application/x-www-form-urlencoded"));
+    assert_eq!(disk.store()["profiles"]["anthropic:work"]["access"], NEW_ACCESS);
+
+    // Refused twice: one retry only, then a passing failure.
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply_raw(400, "Invalid request format");
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, _) = drive(&mut flow, &mut disk);
+    assert_eq!(disk.posts.len(), 2);
+    assert_ne!(done.exit, Exit::Ok);
+}
+
+#[test]
+fn a_write_that_skipped_the_lock_during_the_exchange_is_kept() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    // The reference's paste-token writes in place, without the lock, while
+    // our request is on the wire.
+    let hook: Hook = Box::new(|effect, disk| {
+        if matches!(effect, Effect::Send { .. }) {
+            let mut store = disk.store();
+            store["profiles"]["anthropic:r"] =
+                json!({"type": "token", "provider": "anthropic", "token": "sk-ant-FAKE"});
+            disk.files.insert(STORE.into(), store.to_string());
+        }
+    });
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, _) = drive_with(&mut flow, &mut disk, hook);
+    assert_eq!(done.exit, Exit::Ok);
+    let store = disk.store();
+    assert_eq!(store["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
+    assert_eq!(store["profiles"]["anthropic:r"]["type"], "token", "the other writer's profile survives: {store}");
+}
+
+#[test]
+fn the_refresh_command_exit_codes() {
+    let api_key = json!({"version": 1, "profiles": {"anthropic:k": {"type": "api_key", "provider": "anthropic", "key": "k-FAKE"}}});
+    let cases = [
+        (Selection::All, Exit::Ok, "nothing to refresh"),
+        (Selection::Provider("anthropic".into()), Exit::Ok, "nothing to refresh"),
+        (Selection::Provider("nope".into()), Exit::Action, "unknown provider \"nope\""),
+        (Selection::Profile("nope:x".into()), Exit::Action, "no profile \"nope:x\""),
+    ];
+    for (selection, exit, says) in cases {
+        let mut disk = Disk::with_store(api_key.clone());
+        let mut flow = RefreshCommand::new(selection.clone(), false, None, &env(), NOW);
+        let (done, printed) = drive(&mut flow, &mut disk);
+        let all = all_text(&done, &printed);
+        assert_eq!(done.exit, exit, "{selection:?}: {all}");
+        assert!(all.contains(says), "{selection:?}: {all}");
+        assert!(disk.posts.is_empty());
+    }
+}
+
+#[test]
+fn doctor_refreshes_only_what_is_due() {
+    let store = json!({"version": 1, "profiles": {
+        "anthropic:soon": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 2 * 60_000),
+        "anthropic:later": oauth("sk-ant-oat01-LATER-FAKE", "sk-ant-ort01-LATER-FAKE", NOW + 8 * 3_600_000),
+    }});
+    let world = crate::world::MapWorld {
+        files: [(STORE.to_string(), FileRead::text(store.to_string()))].into_iter().collect(),
+        keychain: None,
+    };
+    let loaded = crate::load::load(&world, &env(), NOW, None);
+    let report = crate::report::build(&loaded, &crate::report::ReportOptions::default());
+    let issues = crate::doctor::preview(&loaded, &report).issues;
+    assert_eq!(issues.len(), 2, "both are inside doctor's 24 h window: {issues:?}");
+    assert_eq!(due_for_doctor(&loaded, &issues), vec!["anthropic:soon".to_string()]);
+}
+
+#[test]
+fn effects_never_show_a_secret_in_debug() {
+    let effect = Effect::WriteAtomic { path: STORE.into(), text: crate::secret::Secret::new(NEW_REFRESH) };
+    assert!(!format!("{effect:?}").contains("FAKE"));
+    let effect = Effect::WriteBack(WriteBack {
+        place: WriteBackPlace::ClaudeKeychain,
+        text: crate::secret::Secret::new(NEW_REFRESH),
+    });
+    assert!(!format!("{effect:?}").contains("FAKE"));
+    let input = Input::Files(vec![(STORE.into(), FileRead::text(expired_store("anthropic:work").to_string()))]);
+    assert!(!format!("{input:?}").contains("FAKE"), "{input:?}");
+    let input = Input::Keychain(Some(FileRead::text(claude_file(OLD_ACCESS, OLD_REFRESH, NOW))));
+    assert!(!format!("{input:?}").contains("FAKE"), "{input:?}");
+    let mut disk = Disk::with_store(
+        json!({"version": 1, "profiles": {"anthropic:work": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000)}}),
+    );
+    let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
+    assert_eq!(text(&done.lines, Stream::Stdout), format!("{OLD_ACCESS}\n"), "the key is printed as it is");
+    assert!(!format!("{done:?}").contains("FAKE"), "{done:?}");
+}
+
+#[test]
+fn the_refresh_window_comes_from_the_environment() {
+    use crate::refresh::DEFAULT_REFRESH_WINDOW_MS;
+    assert_eq!(refresh_window(&Env::new("/h")), DEFAULT_REFRESH_WINDOW_MS);
+    assert_eq!(refresh_window(&Env::new("/h").with_var(WINDOW_ENV, "0")), 0);
+    assert_eq!(refresh_window(&Env::new("/h").with_var(WINDOW_ENV, "-5")), DEFAULT_REFRESH_WINDOW_MS);
+}
+
+#[test]
+fn failures_escape_what_came_from_a_file() {
+    let f = RefreshFailure::UnknownProfile("x\u{1b}".into());
+    assert!(f.is_permanent());
+    assert!(!f.to_string().contains('\u{1b}'));
+}
+
+#[test]
+fn a_sync_is_saved_under_the_lock_against_a_second_look() {
+    let mut disk = Disk::default();
+    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000));
+    let mut flow = LoadCommand::new(&env(), None, NOW);
+    let (done, _) = drive(&mut flow, &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    let lock = disk.position(&Event::Lock(STORE.into()));
+    let second = disk.events.iter().skip(lock).position(|e| *e == Event::Read(CLAUDE_FILE.into()));
+    assert!(second.is_some(), "looked again under the lock: {:?}", disk.events);
+    assert!(lock < disk.position(&Event::Write(STORE.into())));
+    assert!(disk.held.is_empty());
+    let (loaded, save_error) = flow.into_loaded().expect("loaded");
+    assert!(save_error.is_none());
+    assert!(loaded.store.profile("anthropic:claude-cli").is_some());
+    assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["access"], OLD_ACCESS);
+}
+
+fn keys_store() -> Value {
+    json!({"version": 1, "profiles": {
+        "zai:a": {"type": "api_key", "provider": "zai", "key": "k-FAKE"},
+        "zai:b": {"type": "api_key", "provider": "zai", "key": "k-FAKE"},
+    }})
+}
+
+fn order(request: OrderRequest) -> OrderCommand {
+    OrderCommand::new(request, None, &env(), NOW)
+}
+
+#[test]
+fn order_set_edits_the_store_under_the_lock_and_get_reads_it_without_one() {
+    let mut disk = Disk::with_store(keys_store());
+    let set = OrderRequest::Set { provider: "z.ai".into(), profile_ids: vec!["zai:b".into(), "zai:a".into()] };
+    let (done, _) = drive(&mut order(set), &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{done:?}");
+    assert!(text(&done.lines, Stream::Stdout).contains("Order override: zai:b, zai:a"), "{done:?}");
+    let lock = disk.position(&Event::Lock(STORE.into()));
+    let read = disk.events.iter().rposition(|e| *e == Event::Read(STORE.into())).expect("read");
+    assert!(lock < read && read < disk.position(&Event::Write(STORE.into())), "{:?}", disk.events);
+    assert!(!disk.events[..lock].contains(&Event::Read(STORE.into())), "only the config is read to find the lock");
+    assert_eq!(disk.store()["order"]["zai"], json!(["zai:b", "zai:a"]));
+    assert!(disk.held.is_empty());
+
+    disk.events.clear();
+    let get = OrderRequest::Get { provider: "zai".into(), json: false, resolved: true };
+    let (done, _) = drive(&mut order(get), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert!(text(&done.lines, Stream::Stdout).contains("Resolved order: zai:b, zai:a"), "{done:?}");
+    assert!(!disk.events.iter().any(|e| matches!(e, Event::Lock(_) | Event::Write(_))), "{:?}", disk.events);
+}
+
+#[test]
+fn an_order_naming_an_unknown_profile_is_refused_and_writes_nothing() {
+    let mut disk = Disk::with_store(keys_store());
+    let before = disk.files[STORE].clone();
+    let set = OrderRequest::Set { provider: "zai".into(), profile_ids: vec!["zai:nope".into()] };
+    let (done, _) = drive(&mut order(set), &mut disk);
+    assert_eq!(done.exit, Exit::Action, "{done:?}");
+    assert_eq!(disk.files[STORE], before);
+    assert!(!disk.events.iter().any(|e| matches!(e, Event::Write(_))));
+    assert!(disk.held.is_empty());
+}
+
+#[test]
+fn an_edit_refuses_an_unreadable_store_and_a_busy_lock() {
+    let mut disk = Disk::default();
+    disk.files.insert(STORE.into(), "{ not json".into());
+    let (done, _) = drive(&mut order(OrderRequest::Clear { provider: "zai".into() }), &mut disk);
+    let all = all_text(&done, &[]);
+    assert_eq!(done.exit, Exit::Error, "{all}");
+    assert!(all.contains("refusing to modify an unreadable store"), "{all}");
+    assert_eq!(disk.files[STORE], "{ not json");
+    assert!(disk.held.is_empty(), "released: {:?}", disk.events);
+
+    let mut disk = Disk::with_store(keys_store());
+    disk.busy.insert(STORE.into());
+    let (done, _) = drive(&mut order(OrderRequest::Clear { provider: "zai".into() }), &mut disk);
+    assert_eq!(done.exit, Exit::Error);
+    assert!(!disk.events.iter().any(|e| matches!(e, Event::Write(_)) || *e == Event::Read(STORE.into())));
+}
+
+#[test]
+fn an_unreadable_store_has_no_known_order() {
+    let mut disk = Disk::default();
+    disk.files.insert(STORE.into(), "{ not json".into());
+    let get = OrderRequest::Get { provider: "zai".into(), json: true, resolved: false };
+    let (done, _) = drive(&mut order(get), &mut disk);
+    assert_eq!(done.exit, Exit::Action);
+    assert!(all_text(&done, &[]).contains("so its order is unknown"));
+}
+
+#[test]
+fn http_timeouts_come_from_the_environment() {
+    let t = HttpTimeouts::from_env(&Env::new("/h"));
+    assert_eq!((t.total_ms, t.connect_ms), (HttpTimeouts::DEFAULT_TOTAL_MS, HttpTimeouts::DEFAULT_CONNECT_MS));
+    let t = HttpTimeouts::from_env(&Env::new("/h").with_var(HTTP_TIMEOUT_ENV, "1500"));
+    assert_eq!((t.total_ms, t.connect_ms), (1500, 1500), "connect never exceeds the total");
+    for bad in ["0", "-1", "soon", ""] {
+        let t = HttpTimeouts::from_env(&Env::new("/h").with_var(HTTP_TIMEOUT_ENV, bad));
+        assert_eq!(t.total_ms, HttpTimeouts::DEFAULT_TOTAL_MS, "{bad}");
+    }
+}
+
+#[test]
+fn lock_timings_take_the_wait_from_the_environment() {
+    assert_eq!(LockTimings::store(&Env::new("/h")), LockTimings::STORE);
+    let t = LockTimings::store(&Env::new("/h").with_var(LOCK_WAIT_ENV, "250"));
+    assert_eq!(t, LockTimings { max_wait_ms: 250, ..LockTimings::STORE });
+    assert_eq!(LockTimings::store(&Env::new("/h").with_var(LOCK_WAIT_ENV, "soon")), LockTimings::STORE);
+}
+
+#[test]
+fn the_look_under_the_lock_finds_the_same_agent_folder() {
+    // CLAWDBOT_AGENT_DIR applies to the default agent only when none is
+    // asked for; the looks under the lock must ask the same way.
+    let env = Env::new(HOME).with_var("CLAWDBOT_AGENT_DIR", "/agent");
+    let store = "/agent/auth-profiles.json";
+    let mut disk = Disk::default().reply(200, tokens());
+    disk.files.insert(store.into(), expired_store("anthropic:work").to_string());
+    let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
+    let (done, printed) = drive(&mut TokenCommand::new(request, &env, NOW), &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
+    let saved: Value = serde_json::from_str(&disk.files[store]).expect("json");
+    assert_eq!(saved["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
+    assert!(!disk.files.contains_key(STORE), "nothing written under ~/.clawdbot");
+}
+
+#[test]
+fn a_host_that_answers_nothing_cannot_make_a_look_ask_forever() {
+    let mut flow = TokenCommand::new(
+        TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false },
+        &env(),
+        NOW,
+    );
+    for _ in 0..100 {
+        match flow.poll() {
+            Effect::Done(done) => {
+                assert_eq!(done.exit, Exit::Action, "no key anywhere: {done:?}");
+                return;
+            }
+            Effect::Read(_) => flow.handle(NOW, Input::Files(Vec::new())),
+            Effect::ReadKeychain => flow.handle(NOW, Input::Files(Vec::new())),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    panic!("the look kept asking");
+}
+
+#[test]
+fn a_migration_removes_the_legacy_file_only_after_the_store_is_written() {
+    const LEGACY: &str = "/h/.clawdbot/agents/main/agent/auth.json";
+    let legacy = json!({"openai": {"type": "api_key", "provider": "openai", "key": "sk-FAKE"}}).to_string();
+    for stuck in [false, true] {
+        let mut disk = Disk::default();
+        disk.files.insert(LEGACY.into(), legacy.clone());
+        if stuck {
+            disk.stuck.insert(LEGACY.into());
+        }
+        let mut flow = LoadCommand::new(&env(), None, NOW);
+        let (done, printed) = drive(&mut flow, &mut disk);
+        assert_eq!(done.exit, Exit::Ok);
+        let written = disk.position(&Event::Write(STORE.into()));
+        assert!(written < disk.position(&Event::Remove(LEGACY.into())), "{:?}", disk.events);
+        assert!(disk.files[STORE].contains("sk-FAKE"), "migrated: {}", disk.files[STORE]);
+        let warned = text(&printed, Stream::Stderr).contains("could not remove it: Permission denied");
+        assert_eq!(warned, stuck, "{printed:?}");
+        assert_eq!(disk.files.contains_key(LEGACY), stuck);
+        assert!(disk.held.is_empty());
+    }
+}

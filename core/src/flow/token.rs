@@ -1,0 +1,271 @@
+//! `clawdbot models auth token`: the key a client should use now, refreshed
+//! first when it is an OAuth login that is expired or about to expire.
+//!
+//! One load (saving what its sync took), then, only when the login is due,
+//! the refresh protocol of [`super::refresh`], whose look under the lock is
+//! the only other read. The key is resolved again from the store as the
+//! refresh left it, so no load follows.
+
+use super::refresh::{Ended, RefreshFailure, RefreshLogin};
+use super::settle::{Settle, Settled};
+use super::{Done, Effect, Exit, Flow, Input, Line, ShellAnswer, Step, internal_end, look, refresh_window};
+use crate::env_auth;
+use crate::escape::{escape_control, needs_escape};
+use crate::load::Loaded;
+use crate::paths::Env;
+use crate::refresh::needs_refresh;
+use crate::resolve::{ResolveError, ResolvedKey, resolve_key};
+use crate::store::Credential;
+use crate::time::{Millis, SECOND};
+use std::collections::VecDeque;
+
+/// How long the shell-env fallback's shell may run, unless
+/// `CLAWDBOT_SHELL_ENV_TIMEOUT_MS` says otherwise.
+pub const SHELL_ENV_TIMEOUT_MS: u64 = 15 * SECOND as u64;
+/// Overrides [`SHELL_ENV_TIMEOUT_MS`].
+pub const SHELL_ENV_TIMEOUT_ENV: &str = "CLAWDBOT_SHELL_ENV_TIMEOUT_MS";
+
+/// What `models auth token` was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRequest {
+    /// The provider whose key to print.
+    pub provider: String,
+    /// Use exactly this profile (no fallback to other profiles or the env).
+    pub profile: Option<String>,
+    /// The agent (`None`: the default agent).
+    pub agent: Option<String>,
+    /// Refresh first even if the login looks fresh (the client got a 401).
+    pub force: bool,
+}
+
+enum State {
+    Load(Box<Settle>),
+    Shell {
+        loaded: Box<Loaded>,
+        shell: String,
+        timeout_ms: u64,
+        probe: env_auth::ShellEnvProbe,
+    },
+    Refresh {
+        loaded: Box<Loaded>,
+        refresh: Box<RefreshLogin>,
+        resolved: Result<ResolvedKey, ResolveError>,
+        id: String,
+        still_valid: bool,
+    },
+    Done(Done),
+}
+
+/// `models auth token` as a flow.
+pub struct TokenCommand {
+    request: TokenRequest,
+    now: Millis,
+    state: State,
+    input: Option<Input>,
+    queue: VecDeque<Effect>,
+}
+
+impl TokenCommand {
+    /// The command as asked, at `now`.
+    pub fn new(request: TokenRequest, env: &Env, now: Millis) -> TokenCommand {
+        let settle = Settle::new(env, request.agent.as_deref(), now);
+        TokenCommand { request, now, state: State::Load(Box::new(settle)), input: None, queue: VecDeque::new() }
+    }
+
+    fn print(&mut self, line: Line) {
+        self.queue.push_back(Effect::Print(line));
+    }
+
+    /// The load is saved and its notices printed: the shell-env fallback,
+    /// then the key.
+    fn loaded(&mut self, settled: Settled) -> State {
+        let mut lines = look::notices(&settled.loaded);
+        if let Some(e) = &settled.save_error {
+            lines.push(Line::err(format!("warning: {}", escape_control(e))));
+        }
+        for line in lines {
+            self.print(line);
+        }
+        let loaded = settled.loaded;
+        if env_auth::shell_env_needed(&loaded.env, &loaded.config.config) {
+            let shell = loaded.env.get("SHELL").unwrap_or("/bin/sh").to_string();
+            let timeout_ms = loaded
+                .env
+                .get(SHELL_ENV_TIMEOUT_ENV)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(SHELL_ENV_TIMEOUT_MS);
+            // The clock makes the markers unique to the run: no login
+            // banner printed before or after can forge them.
+            let probe = env_auth::ShellEnvProbe::new(self.now.unsigned_abs());
+            return State::Shell { loaded: Box::new(loaded), shell, timeout_ms, probe };
+        }
+        self.resolve(loaded)
+    }
+
+    fn shell_env(
+        &mut self,
+        mut loaded: Loaded,
+        shell: &str,
+        timeout_ms: u64,
+        probe: &env_auth::ShellEnvProbe,
+        answer: ShellAnswer,
+    ) -> State {
+        let warning = match answer {
+            ShellAnswer::Output(out) => probe.read(&mut loaded.env, &out).warning(shell),
+            ShellAnswer::Exited(status) => Some(format!("shell env fallback: {shell} exited with {status}")),
+            ShellAnswer::TimedOut => Some(format!("shell env fallback: {shell} did not finish within {timeout_ms} ms")),
+            ShellAnswer::Failed => Some(format!("shell env fallback: could not run {shell}")),
+        };
+        if let Some(w) = warning {
+            self.print(Line::err(format!("warning: {}", escape_control(&w))));
+        }
+        self.resolve(loaded)
+    }
+
+    /// Resolves the key; a login that is due is refreshed first.
+    fn resolve(&mut self, loaded: Loaded) -> State {
+        let resolved = resolve_key(&loaded, &self.request.provider, self.request.profile.as_deref());
+        // The login to refresh first, and whether its current key may
+        // still be handed out if the refresh cannot complete now.
+        let due = match &resolved {
+            Err(ResolveError::NeedsRefresh(id)) => Some((id.clone(), false)),
+            Ok(r) => r.profile_id.as_ref().and_then(|id| match &loaded.store.profile(id)?.credential {
+                Credential::OAuth(o) => {
+                    let due = self.request.force || needs_refresh(o, loaded.now, refresh_window(&loaded.env));
+                    due.then(|| (id.clone(), !self.request.force))
+                }
+                _ => None,
+            }),
+            Err(_) => None,
+        };
+        match due {
+            None => hand_out(resolved),
+            Some((id, still_valid)) => {
+                let refresh =
+                    Box::new(RefreshLogin::new(&loaded, self.request.agent.as_deref(), &id, self.request.force));
+                State::Refresh { loaded: Box::new(loaded), refresh, resolved, id, still_valid }
+            }
+        }
+    }
+
+    fn refreshed(
+        &mut self,
+        mut loaded: Loaded,
+        ended: Ended,
+        resolved: Result<ResolvedKey, ResolveError>,
+        id: &str,
+        still_valid: bool,
+    ) -> State {
+        match ended.result {
+            Ok(report) => {
+                for w in &report.warnings {
+                    self.print(Line::err(format!("warning: {}", escape_control(w))));
+                }
+                // The store as the refresh left it; the command's own
+                // environment (with the shell fallback) stays.
+                if let Some(latest) = ended.latest {
+                    loaded.store = latest.store;
+                    loaded.config = latest.config;
+                    loaded.gcloud_adc = latest.gcloud_adc;
+                }
+                loaded.now = self.now;
+                hand_out(resolve_key(&loaded, &self.request.provider, self.request.profile.as_deref()))
+            }
+            Err(failure) if still_valid => {
+                // Not expired yet: the current key still works for a while;
+                // the next call (or `doctor`) reports the failure again.
+                let text = format!("warning: {}: {}", escape_control(id), escape_control(&failure.to_string()));
+                self.print(Line::err(text));
+                hand_out(resolved)
+            }
+            Err(failure) => State::Done(refresh_failed(id, &failure)),
+        }
+    }
+}
+
+/// `error: <id>: <what happened>` and, when there is one, what to do; exit
+/// 1 for a dead login, 3 for one that may work later.
+pub(crate) fn refresh_failed(id: &str, failure: &RefreshFailure) -> Done {
+    Done {
+        exit: if failure.is_permanent() { Exit::Action } else { Exit::Error },
+        lines: vec![Line::err(format!("error: {}: {}", escape_control(id), escape_control(&failure.to_string())))],
+        hints: failure.hint().map(|h| escape_control(&h).into_owned()).into_iter().collect(),
+    }
+}
+
+/// Prints the key for scripts, raw, or refuses.
+fn hand_out(resolved: Result<ResolvedKey, ResolveError>) -> State {
+    let resolved = match resolved {
+        Ok(r) => r,
+        Err(e) => return State::Done(refused(&e.to_string())),
+    };
+    // A key holding control characters (from a hostile file) is no key a
+    // server accepts, and printing it would hand a terminal its escapes.
+    if resolved.key.expose().chars().any(needs_escape) {
+        return State::Done(refused(&format!(
+            "the key from {} contains control characters; refusing to print it",
+            resolved.source
+        )));
+    }
+    State::Done(Done {
+        exit: Exit::Ok,
+        lines: vec![Line::err(format!("source: {}", escape_control(&resolved.source))), Line::secret(&resolved.key)],
+        hints: Vec::new(),
+    })
+}
+
+fn refused(message: &str) -> Done {
+    Done {
+        exit: Exit::Action,
+        lines: vec![Line::err(format!("error: {}", escape_control(message)))],
+        hints: Vec::new(),
+    }
+}
+
+impl Flow for TokenCommand {
+    fn poll(&mut self) -> Effect {
+        loop {
+            if let Some(effect) = self.queue.pop_front() {
+                return effect;
+            }
+            let state = std::mem::replace(&mut self.state, State::Done(internal_end()));
+            self.state = match state {
+                State::Load(mut settle) => match settle.poll() {
+                    Step::Effect(e) => {
+                        self.state = State::Load(settle);
+                        return e;
+                    }
+                    Step::Ready(settled) => self.loaded(settled),
+                },
+                State::Shell { loaded, shell, timeout_ms, probe } => match self.input.take() {
+                    Some(Input::ShellEnv(answer)) => self.shell_env(*loaded, &shell, timeout_ms, &probe, answer),
+                    _ => {
+                        let effect = Effect::ShellEnv { shell: shell.clone(), command: probe.command(), timeout_ms };
+                        self.state = State::Shell { loaded, shell, timeout_ms, probe };
+                        return effect;
+                    }
+                },
+                State::Refresh { loaded, mut refresh, resolved, id, still_valid } => match refresh.poll() {
+                    Step::Effect(e) => {
+                        self.state = State::Refresh { loaded, refresh, resolved, id, still_valid };
+                        return e;
+                    }
+                    Step::Ready(ended) => self.refreshed(*loaded, ended, resolved, &id, still_valid),
+                },
+                State::Done(done) => {
+                    self.state = State::Done(done.clone());
+                    return Effect::Done(done);
+                }
+            };
+        }
+    }
+
+    fn handle(&mut self, now: Millis, input: Input) {
+        self.now = now;
+        match &mut self.state {
+            State::Load(settle) => settle.handle(now, input),
+            State::Refresh { refresh, .. } => refresh.handle(now, input),
+            _ => self.input = Some(input),
+        }
+    }
+}

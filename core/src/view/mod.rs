@@ -1,0 +1,508 @@
+//! Everything the admin panel shows, computed here so that the page only
+//! draws it (issue 11 item 4).
+//!
+//! The page used to re-derive about ten rules from the report (the agent
+//! folder, sort orders, the order lookup, what needs a human, the check
+//! code's meaning) and three of them disagreed with the CLI. A [`View`] is
+//! made from the same load, report and doctor preview the CLI prints, in
+//! one pass, and every text taken from a file in it is already escaped the
+//! way the CLI escapes it ([`escape_control`]). Ids the page sends back
+//! (profile ids, providers) are also given raw, next to their shown text,
+//! and must only ever be used as data, never displayed.
+
+mod files;
+
+pub use files::{FileRole, FileState, FileView, file_views, identify};
+
+use crate::defaults::Defaults;
+use crate::doctor::{DoctorPreview, Issue};
+use crate::escape::escape_control;
+use crate::health::{HealthStatus, collation_key};
+use crate::load::{Loaded, StoreState};
+use crate::order::{order_for, resolve_order};
+use crate::provider::normalize;
+use crate::remaining::format_remaining_short;
+use crate::report::{CheckCode, StatusReport, check_code};
+use crate::usage::UnusableKind;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The page's whole content for one load.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct View {
+    pub locations: LocationsView,
+    /// Each role's file: where the CLI reads it and how it fared.
+    pub files: Vec<FileView>,
+    pub check: CheckView,
+    /// The window in effect for "expiring".
+    pub warn_after_ms: i64,
+    pub defaults: Defaults,
+    /// The store exists but cannot be used: nothing shown comes from it.
+    pub store_unreadable: bool,
+    /// Problems reading the files, errors first.
+    pub diagnostics: Vec<DiagnosticView>,
+    /// Every provider with credentials, health or use, in the core's collation.
+    pub providers: Vec<ProviderRow>,
+    pub profiles: Page<ProfileRow>,
+    /// Providers the configured models use that have no credentials.
+    pub missing: Vec<MissingRow>,
+    pub cooldowns: Page<CooldownRow>,
+    pub orders: Vec<OrderView>,
+    pub doctor: DoctorView,
+    /// `models status` as the CLI prints it (no colours); absent when the
+    /// request said `"text": false` (a page whose text panel is closed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl View {
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// Where this load looked, for the agent the config names as default (or
+/// the one asked for), as `~/...` paths.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationsView {
+    pub agent_id: String,
+    pub agent_dir: String,
+    pub config: String,
+    pub store: String,
+    pub legacy_store: String,
+    pub oauth_json: String,
+    pub claude: String,
+    pub codex: String,
+}
+
+/// The `--check` code and what it means.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckView {
+    pub code: i32,
+    pub text: &'static str,
+}
+
+/// What each `--check` code means, in one sentence.
+pub fn check_meaning(code: CheckCode) -> &'static str {
+    match code {
+        CheckCode::Ok => "OK: every credential is usable",
+        CheckCode::Action => "Action needed: a credential is expired, missing or unreadable",
+        CheckCode::Expiring => "Expiring: a credential expires soon",
+    }
+}
+
+/// How much of each long list a view carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    /// At most this many rows per list (`None`: all). A page shows a few
+    /// hundred rows of a 60 000-profile store; building, encoding and
+    /// decoding the rest would cost seconds for nothing.
+    pub rows: Option<usize>,
+}
+
+/// The first rows of a long list, and how long it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page<T> {
+    pub total: usize,
+    pub rows: Vec<T>,
+}
+
+impl<T> Page<T> {
+    /// The first `limits.rows` items of `items` (of `total`), each made by `row`.
+    fn of<I, F>(items: impl IntoIterator<Item = I>, total: usize, limits: Limits, row: F) -> Self
+    where
+        F: FnMut(I) -> T,
+    {
+        let rows = items.into_iter().take(limits.rows.unwrap_or(usize::MAX)).map(row).collect();
+        Page { total, rows }
+    }
+}
+
+/// An id the page may send back (`id`, raw) and the text it shows (`shown`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Named {
+    pub id: String,
+    pub shown: String,
+}
+
+impl Named {
+    fn of(id: &str) -> Self {
+        Named { id: id.to_string(), shown: escape_control(id).into_owned() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiagnosticView {
+    pub severity: crate::diag::Severity,
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// A status as the page shows it: the word the CLI prints and its icon.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Badge {
+    pub status: HealthStatus,
+    pub word: &'static str,
+    pub icon: &'static str,
+}
+
+impl Badge {
+    fn of(status: HealthStatus) -> Self {
+        let icon = match status {
+            HealthStatus::Ok => "✓",
+            HealthStatus::Expiring => "⚠",
+            HealthStatus::Expired => "✗",
+            HealthStatus::Missing => "?",
+            HealthStatus::Static => "●",
+        };
+        Badge { status, word: status.word(), icon }
+    }
+}
+
+/// Time left: the instant (for a live countdown) and the core's short text
+/// at the load's `now`. Absent for what never expires.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Remaining {
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
+    pub expires_at: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
+    pub remaining_ms: Option<f64>,
+    pub text: String,
+}
+
+impl Remaining {
+    fn of(expires_at: Option<f64>, remaining_ms: Option<f64>) -> Self {
+        Remaining { expires_at, remaining_ms, text: format_remaining_short(remaining_ms) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderRow {
+    pub provider: Named,
+    pub badge: Badge,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<Remaining>,
+    pub profiles: usize,
+    /// Where its credentials come from (`profiles: ~/...`, `env: ...`), or `missing`.
+    pub credentials_from: String,
+    pub in_use_without_credentials: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileRow {
+    pub profile: Named,
+    /// `<id> (<email>)`, escaped.
+    pub label: String,
+    pub provider: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub source: &'static str,
+    pub badge: Badge,
+    /// Absent for a static credential.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<Remaining>,
+}
+
+/// A provider the configured models use, without credentials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MissingRow {
+    pub provider: Named,
+    pub badge: Badge,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CooldownRow {
+    pub profile: Named,
+    pub kind: UnusableKind,
+    /// `cooldown`, or `disabled (billing)`, escaped.
+    pub text: String,
+    pub remaining: Remaining,
+}
+
+/// One provider's order: what is stored, what is tried now, and what the
+/// page's editor starts from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderView {
+    pub provider: Named,
+    /// The store's order list for this provider, found the way the order
+    /// rules find it (`z.ai` is `zai`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored: Option<Page<String>>,
+    /// The profiles as they are tried now (cooling down last).
+    pub effective: Page<String>,
+    /// The list to edit: the stored order, else the effective one.
+    pub editable: Page<OrderEntry>,
+    pub note: &'static str,
+    /// Set when the effective order differs from the editable list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderEntry {
+    pub profile: Named,
+    /// `cooldown` or `disabled` while it backs off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backing_off: Option<UnusableKind>,
+}
+
+/// What `clawdbot doctor` would do, split by who acts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorView {
+    /// Safe changes the load makes anyway (sync, migration).
+    pub changes: Vec<String>,
+    /// Files that cannot be used: only a person can fix them.
+    pub problems: Vec<String>,
+    /// Logins only a person can renew.
+    pub needs_human: Page<IssueRow>,
+    /// Logins that are merely expiring and refresh themselves.
+    pub refreshes_itself: Page<IssueRow>,
+    /// The "Auth profile cooldowns" note's lines.
+    pub cooldowns: Page<String>,
+    /// Doctor's exit code would be 0: nothing for a person to do.
+    pub nothing_needed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueRow {
+    pub profile: Named,
+    pub badge: Badge,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<String>,
+    /// What a person should run; only on rows that need one, so that no
+    /// remedy stands next to a login that renews itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl IssueRow {
+    fn of(issue: &Issue) -> Self {
+        IssueRow {
+            profile: Named::of(&issue.profile_id),
+            badge: Badge::of(issue.status),
+            remaining: issue.remaining_ms.map(|r| format_remaining_short(Some(r))),
+            hint: issue.needs_human.then(|| issue.hint.clone()),
+        }
+    }
+}
+
+/// Builds the view of one load. `report` and `doctor` are the load's own;
+/// `text` is the report rendered as the CLI prints it, if wanted.
+pub fn build(
+    loaded: &Loaded,
+    report: &StatusReport,
+    doctor: &DoctorPreview,
+    text: Option<String>,
+    given: impl Fn(FileRole) -> bool,
+    limits: Limits,
+) -> View {
+    let show = |path: &str| escape_control(&loaded.show(path)).into_owned();
+    let l = &loaded.locations;
+    let code = check_code(report, loaded);
+    View {
+        locations: LocationsView {
+            agent_id: escape_control(&l.agent_id).into_owned(),
+            agent_dir: show(&l.agent_dir),
+            config: show(&l.config),
+            store: show(&l.store()),
+            legacy_store: show(&l.legacy_store()),
+            oauth_json: show(&l.oauth_json),
+            claude: show(&l.claude_credentials()),
+            codex: show(&l.codex_auth()),
+        },
+        files: file_views(loaded, given),
+        check: CheckView { code: code.code(), text: check_meaning(code) },
+        warn_after_ms: report.auth.oauth.warn_after_ms,
+        defaults: crate::defaults::ALL,
+        store_unreadable: loaded.store_state == StoreState::Unreadable,
+        diagnostics: diagnostics(loaded),
+        providers: providers(report),
+        profiles: profiles(report, limits),
+        missing: report
+            .auth
+            .missing_providers_in_use
+            .iter()
+            .map(|p| MissingRow { provider: Named::of(p), badge: Badge::of(HealthStatus::Missing) })
+            .collect(),
+        cooldowns: cooldowns(report, limits),
+        orders: orders(loaded, report, limits),
+        doctor: doctor_view(doctor, limits),
+        text,
+    }
+}
+
+fn diagnostics(loaded: &Loaded) -> Vec<DiagnosticView> {
+    let mut list: Vec<DiagnosticView> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| DiagnosticView {
+            severity: d.severity,
+            file: escape_control(&d.file).into_owned(),
+            field: d.field.as_deref().map(|f| escape_control(f).into_owned()),
+            message: escape_control(&d.message).into_owned(),
+        })
+        .collect();
+    // Stable: within a severity, the order the load found them in.
+    list.sort_by_key(|d| std::cmp::Reverse(d.severity));
+    list
+}
+
+fn providers(report: &StatusReport) -> Vec<ProviderRow> {
+    let auth = &report.auth;
+    let health: HashMap<&str, _> = auth.oauth.providers.iter().map(|p| (p.provider.as_str(), p)).collect();
+    let overview: HashMap<&str, _> = auth.providers.iter().map(|p| (p.provider.as_str(), p)).collect();
+    let mut names: Vec<&str> = auth.oauth.providers.iter().map(|p| p.provider.as_str()).collect();
+    names.extend(auth.providers.iter().map(|p| p.provider.as_str()));
+    names.extend(auth.missing_providers_in_use.iter().map(String::as_str));
+    names.sort_by_cached_key(|n| (collation_key(n), n.to_string()));
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let rollup = health.get(name);
+            let status = rollup.map_or(HealthStatus::Missing, |p| p.status);
+            let credentials_from = match overview.get(name).map(|p| &p.effective) {
+                Some(e) if e.kind == "missing" || e.detail.is_empty() => e.kind.to_string(),
+                Some(e) => format!("{}: {}", e.kind, escape_control(&e.detail)),
+                None => "missing".to_string(),
+            };
+            ProviderRow {
+                provider: Named::of(name),
+                badge: Badge::of(status),
+                remaining: rollup
+                    .filter(|p| p.expires_at.is_some())
+                    .map(|p| Remaining::of(p.expires_at, p.remaining_ms)),
+                profiles: rollup.map_or(0, |p| p.profiles.len()),
+                credentials_from,
+                in_use_without_credentials: auth.missing_providers_in_use.iter().any(|m| m == name),
+            }
+        })
+        .collect()
+}
+
+fn profiles(report: &StatusReport, limits: Limits) -> Page<ProfileRow> {
+    let all = &report.auth.oauth.profiles;
+    Page::of(all, all.len(), limits, |p| ProfileRow {
+        profile: Named::of(&p.profile_id),
+        label: escape_control(&p.label).into_owned(),
+        provider: escape_control(&p.provider).into_owned(),
+        kind: p.kind.as_str(),
+        source: p.source.as_str(),
+        badge: Badge::of(p.status),
+        remaining: (p.status != HealthStatus::Static).then(|| Remaining::of(p.expires_at, p.remaining_ms)),
+    })
+}
+
+fn cooldowns(report: &StatusReport, limits: Limits) -> Page<CooldownRow> {
+    let all = &report.auth.unusable_profiles;
+    Page::of(all, all.len(), limits, |u| {
+        let kind = match u.kind {
+            UnusableKind::Cooldown => "cooldown",
+            UnusableKind::Disabled => "disabled",
+        };
+        let text = match &u.reason {
+            Some(reason) => format!("{kind} ({})", escape_control(reason)),
+            None => kind.to_string(),
+        };
+        CooldownRow {
+            profile: Named::of(&u.profile_id),
+            kind: u.kind,
+            text,
+            remaining: Remaining::of(Some(u.until), Some(u.remaining_ms)),
+        }
+    })
+}
+
+fn orders(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Vec<OrderView> {
+    let backing_off: HashMap<&str, UnusableKind> =
+        report.auth.unusable_profiles.iter().map(|u| (u.profile_id.as_str(), u.kind)).collect();
+    let entry = |id: &String| OrderEntry { profile: Named::of(id), backing_off: backing_off.get(id.as_str()).copied() };
+    report
+        .auth
+        .oauth
+        .providers
+        .iter()
+        .filter_map(|p| {
+            let effective = resolve_order(&loaded.config.config, &loaded.store, &p.provider, None, loaded.now);
+            if effective.is_empty() {
+                return None;
+            }
+            let stored = stored_order(loaded, &p.provider).cloned();
+            let list = stored.as_ref().unwrap_or(&effective);
+            let editable = Page::of(list, list.len(), limits, entry);
+            let differs = stored.as_ref().is_some_and(|s| *s != effective);
+            let effective = Page::of(&effective, effective.len(), limits, String::clone);
+            let mut shown: Vec<String> = effective.rows.iter().map(|id| escape_control(id).into_owned()).collect();
+            if effective.total > effective.rows.len() {
+                shown.push(format!("… ({} more)", effective.total - effective.rows.len()));
+            }
+            Some(OrderView {
+                provider: Named::of(&p.provider),
+                note: if stored.is_some() {
+                    "Order set in auth-profiles.json."
+                } else {
+                    "No order set: shown is the order the gateway would use now."
+                },
+                effective_note: differs
+                    .then(|| format!("Tried now in this order (cooling down last): {}", shown.join(", "))),
+                stored: stored.map(|ids| Page::of(&ids, ids.len(), limits, String::clone)),
+                effective,
+                editable,
+            })
+        })
+        .collect()
+}
+
+/// The store's order list for `provider`, found as the order rules find it
+/// (the first key that normalises to the provider: `z.ai` is `zai`).
+fn stored_order<'a>(loaded: &'a Loaded, provider: &str) -> Option<&'a Vec<String>> {
+    order_for(&loaded.store.order, &normalize(provider)).filter(|ids| !ids.is_empty())
+}
+
+/// The list the page's order editor shows for `provider`: the stored order,
+/// else the order the gateway would use now.
+pub fn editable_order(loaded: &Loaded, provider: &str) -> Vec<String> {
+    match stored_order(loaded, provider) {
+        Some(ids) => ids.clone(),
+        None => resolve_order(&loaded.config.config, &loaded.store, provider, None, loaded.now),
+    }
+}
+
+/// `ids` with `profile_id` moved `by` places (-1 up, 1 down), or `None`
+/// when it is not in the list or would leave it.
+pub fn moved(ids: &[String], profile_id: &str, by: isize) -> Option<Vec<String>> {
+    let from = ids.iter().position(|id| id == profile_id)?;
+    let to = from.checked_add_signed(by).filter(|to| *to < ids.len())?;
+    let mut next = ids.to_vec();
+    let id = next.remove(from);
+    next.insert(to, id);
+    Some(next)
+}
+
+fn doctor_view(doctor: &DoctorPreview, limits: Limits) -> DoctorView {
+    let (human, itself): (Vec<&Issue>, Vec<&Issue>) = doctor.issues.iter().partition(|i| i.needs_human);
+    let page = |issues: Vec<&Issue>| Page::of(issues.iter().copied(), issues.len(), limits, IssueRow::of);
+    DoctorView {
+        changes: doctor.changes.iter().map(|c| escape_control(c).into_owned()).collect(),
+        problems: doctor.problems.clone(),
+        needs_human: page(human),
+        refreshes_itself: page(itself),
+        cooldowns: Page::of(&doctor.cooldowns, doctor.cooldowns.len(), limits, String::clone),
+        nothing_needed: !doctor.needs_human(),
+    }
+}

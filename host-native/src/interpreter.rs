@@ -1,0 +1,205 @@
+//! Carries out what the core's flows ask, and nothing else.
+//!
+//! Each [`Effect`] maps to one adapter: files to [`fsio`], locks to
+//! [`lock`], the Keychain to [`keychain`], requests to [`http`], the
+//! shell-env fallback to [`process`], lines to stdout/stderr. The answers
+//! go back into the flow with the time they arrived. Which file to read,
+//! when to lock, what to write and what the exit code is are the flow's
+//! decisions (see `core/src/flow`).
+
+use crate::host::{self, NativeWorld};
+use crate::http::{self, HttpOptions};
+use crate::world::keychain;
+use crate::world::lock::{self, LockError, LockGuard, LockOptions};
+use crate::world::{fsio, process};
+use clawdbot_auth_core::flow::{
+    Done, Effect, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, ShellAnswer, Stream, WriteBack,
+    WriteBackPlace,
+};
+use clawdbot_auth_core::world::World;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+/// How long `security` may take to save the Keychain item.
+const KEYCHAIN_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The native host's effect interpreter for one command.
+pub struct Interpreter<'w> {
+    world: &'w NativeWorld,
+    /// Locks held, by the path the flow named them with.
+    locks: BTreeMap<String, LockGuard>,
+}
+
+impl<'w> Interpreter<'w> {
+    pub fn new(world: &'w NativeWorld) -> Self {
+        Interpreter { world, locks: BTreeMap::new() }
+    }
+
+    /// Runs `flow` to its end, writing its lines as they come; the final
+    /// lines and hints are written too, and the end is returned.
+    pub fn run(&mut self, flow: &mut dyn Flow) -> Done {
+        loop {
+            match flow.poll() {
+                Effect::Done(done) => {
+                    for line in &done.lines {
+                        print(line);
+                    }
+                    for hint in &done.hints {
+                        print(&Line::err(format!("hint: {hint}")));
+                    }
+                    // Whatever the flow still holds is released here.
+                    self.locks.clear();
+                    return done;
+                }
+                effect => {
+                    if let Some(input) = self.perform(effect) {
+                        flow.handle(host::now(self.world.env()), input);
+                    }
+                }
+            }
+        }
+    }
+
+    fn perform(&mut self, effect: Effect) -> Option<Input> {
+        Some(match effect {
+            Effect::Read(paths) => Input::Files(paths.into_iter().map(|p| (p.clone(), self.world.read(&p))).collect()),
+            Effect::ReadKeychain => Input::Keychain(self.world.claude_keychain()),
+            Effect::Lock(request) => Input::Lock(self.lock(&request)),
+            Effect::Unlock { path } => {
+                self.locks.remove(&path);
+                return None;
+            }
+            Effect::WriteAtomic { path, text } => Input::Written(
+                fsio::write_atomic(Path::new(&path), text.expose().as_bytes()).map_err(|e| e.to_string()),
+            ),
+            Effect::Remove { path } => {
+                Input::Written(fsio::remove_file_if_exists(Path::new(&path)).map(|_| ()).map_err(|e| e.to_string()))
+            }
+            Effect::Send { request, provider, timeouts } => {
+                let options = HttpOptions {
+                    connect: Duration::from_millis(timeouts.connect_ms),
+                    total: Duration::from_millis(timeouts.total_ms),
+                };
+                Input::Response(http::send(&request, provider, &options))
+            }
+            Effect::WriteBack(write) => Input::Written(self.write_back(&write)),
+            Effect::ShellEnv { shell, command, timeout_ms } => {
+                let timeout = Duration::from_millis(timeout_ms);
+                Input::ShellEnv(match process::run(Path::new(&shell), &["-l", "-c", &command], None, timeout) {
+                    Ok(done) if done.status.success() => ShellAnswer::Output(done.stdout),
+                    Ok(done) => ShellAnswer::Exited(done.status.to_string()),
+                    Err(process::RunFailure::TimedOut) => ShellAnswer::TimedOut,
+                    Err(_) => ShellAnswer::Failed,
+                })
+            }
+            Effect::Print(line) => {
+                print(&line);
+                return None;
+            }
+            Effect::Done(_) => return None,
+        })
+    }
+
+    fn lock(&mut self, request: &LockRequest) -> LockAnswer {
+        let options = lock_options(request.kind, request.timings);
+        let taken = match request.kind {
+            LockKind::Store => take_store_lock(&request.path, request.timings),
+            LockKind::ClaudeCode => {
+                let dir = Path::new(&request.path);
+                if !dir.is_dir() {
+                    return LockAnswer::NoTarget;
+                }
+                lock::acquire(dir, &options).map_err(|e| answer(&e))
+            }
+        };
+        match taken {
+            Ok(guard) => {
+                self.locks.insert(request.path.clone(), guard);
+                LockAnswer::Taken
+            }
+            Err(answer) => answer,
+        }
+    }
+
+    fn write_back(&self, write: &WriteBack) -> Result<(), String> {
+        match &write.place {
+            WriteBackPlace::File { path } => {
+                fsio::write_atomic(Path::new(path), write.text.expose().as_bytes()).map_err(|e| e.to_string())
+            }
+            WriteBackPlace::ClaudeKeychain => {
+                let env = self.world.env();
+                let bin = keychain::security_binary(env.get("PATH"));
+                let service = keychain::claude_service_name(env);
+                let account = keychain::claude_account(env);
+                keychain::write_generic_password(&bin, &service, &account, &write.text, KEYCHAIN_WRITE_TIMEOUT)
+                    .map_err(|e| e.to_string())?;
+                self.world.remember_keychain(write.text.expose());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Takes the store's lock folder, `<realpath(store)>.lock`. When the store
+/// does not exist yet its folder is made and resolved instead, so that
+/// locking never creates an empty store (which would hide a legacy file
+/// from migration). Leftover temp files of crashed writers go first.
+fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, LockAnswer> {
+    let failed = |reason: String| LockAnswer::Failed { reason };
+    let path = Path::new(store_path);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fsio::create_private_dir_all(dir).map_err(|e| failed(format!("creating {}: {e}", dir.display())))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let lock_path = match lock::lock_path_for(path) {
+        Ok(p) => p,
+        Err(_) => std::fs::canonicalize(dir)
+            .map_err(|e| failed(format!("resolving {}: {e}", dir.display())))?
+            .join(format!("{name}.lock")),
+    };
+    let guard = lock::acquire_lock_dir(lock_path, &lock_options(LockKind::Store, timings)).map_err(|e| answer(&e))?;
+    // Every writer of the store holds this lock, so a temp file of it now
+    // can only be a dead writer's, however young.
+    let _ = fsio::remove_leftover_temps(dir, &name);
+    Ok(guard)
+}
+
+/// [`take_store_lock`] for the host's own read-modify-writes; the error
+/// is for people.
+pub(crate) fn store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, String> {
+    take_store_lock(store_path, timings).map_err(|answer| match answer {
+        LockAnswer::Busy { reason } | LockAnswer::Failed { reason } => reason,
+        LockAnswer::Taken | LockAnswer::NoTarget => format!("{store_path}: cannot be locked"),
+    })
+}
+
+fn answer(e: &LockError) -> LockAnswer {
+    match e {
+        LockError::Busy { .. } => LockAnswer::Busy { reason: e.to_string() },
+        _ => LockAnswer::Failed { reason: e.to_string() },
+    }
+}
+
+/// The core's timings; the backoff between attempts, and how a wait is
+/// reported, are the host's.
+fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
+    let base = match kind {
+        LockKind::Store => LockOptions::store(),
+        LockKind::ClaudeCode => LockOptions::claude_code(),
+    };
+    LockOptions {
+        stale: Duration::from_millis(t.stale_ms),
+        update: Duration::from_millis(t.update_ms),
+        max_wait: Duration::from_millis(t.max_wait_ms),
+        ..base
+    }
+}
+
+/// Writes a line as the flow made it (already escaped).
+fn print(line: &Line) {
+    let _ = match line.stream {
+        Stream::Stdout => writeln!(std::io::stdout(), "{}", line.text),
+        Stream::Stderr => writeln!(std::io::stderr(), "{}", line.text),
+    };
+}

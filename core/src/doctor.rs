@@ -215,7 +215,14 @@ mod tests {
             r#"{{"version":1,"profiles":{{"anthropic:claude-cli":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r-FAKE","expires":{expires}}}}}}}"#
         );
         let mut parsed = crate::store::parse_store(store.as_bytes(), "s").unwrap().0;
-        crate::rejection::record_rejection(&mut parsed, "anthropic:claude-cli", "invalid_grant", NOW - 3 * 3_600_000);
+        let sent = crate::secret::Secret::new("r-FAKE");
+        crate::rejection::record_rejection(
+            &mut parsed,
+            "anthropic:claude-cli",
+            &sent,
+            "invalid_grant",
+            NOW - 3 * 3_600_000,
+        );
         let text = crate::store::write_store(&parsed).unwrap();
         w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(text));
         let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);

@@ -453,7 +453,8 @@ mod tests {
     fn a_login_refused_at_refresh_is_expired_with_its_reason_even_when_its_token_is_fresh() {
         let mut store = AuthStore::default();
         store.profiles.insert("anthropic:a".into(), renewing("anthropic", Some(NOW + 3 * HOUR)));
-        crate::rejection::record_rejection(&mut store, "anthropic:a", "invalid_grant", NOW - 3 * HOUR);
+        let sent = Secret::new("r-FAKE");
+        crate::rejection::record_rejection(&mut store, "anthropic:a", &sent, "invalid_grant", NOW - 3 * HOUR);
         for strict in [false, true] {
             let s = summarize_with(&Config::default(), &store, &["anthropic".into()], NOW, rules(strict));
             let h = &s.profiles[0];

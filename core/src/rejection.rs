@@ -29,7 +29,9 @@ pub const REASON_CODE: &str = "refresh_rejected";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshRejection {
-    /// When the endpoint refused, in ms since the epoch.
+    /// When the endpoint refused, in ms since the epoch (written as an
+    /// integer, like every time in the store).
+    #[serde(serialize_with = "crate::time::ser_ms")]
     pub at: f64,
     /// The OAuth error code (`invalid_grant`), or `http_401` / `http_403`
     /// when the endpoint gave none.
@@ -56,13 +58,18 @@ pub fn rejection_of(store: &AuthStore, profile_id: &str) -> Option<RefreshReject
     (rejection.fingerprint == fingerprint(refresh) && rejection.at.is_finite()).then_some(rejection)
 }
 
-/// Records that the endpoint refused the profile's current refresh token
-/// for good. Returns whether the store changed (false for a profile that
-/// holds no refresh token).
-pub fn record_rejection(store: &mut AuthStore, profile_id: &str, code: &str, now: Millis) -> bool {
+/// Records that the endpoint refused `refused`, the refresh token that was
+/// sent, for good. Nothing is recorded when the profile holds another
+/// refresh token by now (someone logged in again meanwhile: the refusal is
+/// not about that one) or none. Returns whether the store changed.
+pub fn record_rejection(store: &mut AuthStore, profile_id: &str, refused: &Secret, code: &str, now: Millis) -> bool {
     let Some(Credential::OAuth(oauth)) = store.credential(profile_id) else { return false };
     let Some(refresh) = oauth.refresh.as_ref().filter(|r| !r.is_blank()) else { return false };
-    let record = RefreshRejection { at: now as f64, code: code.to_string(), fingerprint: fingerprint(refresh) };
+    let print = fingerprint(refresh);
+    if print != fingerprint(refused) {
+        return false;
+    }
+    let record = RefreshRejection { at: now as f64, code: code.to_string(), fingerprint: print };
     let value = serde_json::to_value(&record).unwrap_or_default();
     let stats = store.usage_stats.entry(profile_id.to_string()).or_default();
     if stats.extra.get(FIELD) == Some(&value) {
@@ -78,7 +85,23 @@ pub fn forget_stale(store: &mut AuthStore, profile_id: &str) -> bool {
     if rejection_of(store, profile_id).is_some() {
         return false;
     }
+    forget(store, profile_id)
+}
+
+/// Removes the record whatever it says: a refresh just succeeded, so the
+/// login is alive (a provider may keep the same refresh token).
+pub fn forget(store: &mut AuthStore, profile_id: &str) -> bool {
     store.usage_stats.get_mut(profile_id).is_some_and(|stats| stats.extra.shift_remove(FIELD).is_some())
+}
+
+/// The code a refusal is recorded under: the OAuth error code, else the
+/// HTTP status (`http_401`).
+pub fn code_of(oauth_error: Option<&str>, status: Option<u16>) -> String {
+    match (oauth_error, status) {
+        (Some(code), _) => code.to_string(),
+        (None, Some(status)) => format!("http_{status}"),
+        (None, None) => "refused".to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -98,8 +121,16 @@ mod tests {
     #[test]
     fn a_recorded_rejection_applies_to_the_refused_token_only() {
         let mut s = store(Some("r-FAKE-1"));
-        assert!(record_rejection(&mut s, "anthropic:a", "invalid_grant", NOW));
-        assert!(!record_rejection(&mut s, "anthropic:a", "invalid_grant", NOW), "the same record twice is no change");
+        let sent = Secret::new("r-FAKE-1");
+        assert!(
+            !record_rejection(&mut s, "anthropic:a", &Secret::new("r-FAKE-0"), "invalid_grant", NOW),
+            "another token"
+        );
+        assert!(record_rejection(&mut s, "anthropic:a", &sent, "invalid_grant", NOW));
+        assert!(
+            !record_rejection(&mut s, "anthropic:a", &sent, "invalid_grant", NOW),
+            "the same record twice is no change"
+        );
         let r = rejection_of(&s, "anthropic:a").expect("applies");
         assert_eq!((r.at, r.code.as_str()), (NOW as f64, "invalid_grant"));
         let json = serde_json::to_string(&s.usage_stats["anthropic:a"].extra).unwrap();
@@ -117,13 +148,18 @@ mod tests {
     #[test]
     fn a_pasted_token_or_a_removed_profile_has_no_rejection() {
         let mut s = store(Some("r-FAKE-1"));
-        record_rejection(&mut s, "anthropic:a", "invalid_grant", NOW);
+        record_rejection(&mut s, "anthropic:a", &Secret::new("r-FAKE-1"), "invalid_grant", NOW);
         let token = Token { provider: "anthropic".into(), token: Some(Secret::new("t")), ..Token::default() };
         s.profiles.insert("anthropic:a".into(), Profile::new(Credential::Token(token)));
         assert_eq!(rejection_of(&s, "anthropic:a"), None);
         s.profiles.clear();
         assert_eq!(rejection_of(&s, "anthropic:a"), None);
-        assert!(!record_rejection(&mut store(None), "anthropic:a", "invalid_grant", NOW), "nothing to refuse");
+        assert!(
+            !record_rejection(&mut store(None), "anthropic:a", &Secret::new("r"), "invalid_grant", NOW),
+            "nothing to refuse"
+        );
+        assert_eq!(code_of(Some("invalid_grant"), Some(400)), "invalid_grant");
+        assert_eq!(code_of(None, Some(401)), "http_401");
     }
 
     #[test]

@@ -120,9 +120,11 @@ fn a_login_refused_at_refresh_is_expired_says_why_and_doctor_needs_a_human() {
     )
     .expect("store")
     .0;
+    let sent = clawdbot_auth_core::secret::Secret::new(refresh);
     clawdbot_auth_core::rejection::record_rejection(
         &mut store,
         "anthropic:claude-cli",
+        &sent,
         "invalid_grant",
         NOW - 3 * HOUR,
     );

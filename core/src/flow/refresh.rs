@@ -34,6 +34,7 @@ use crate::escape::escape_control;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
 use crate::refresh::{self, Endpoints, Outcome, Plan, PlanError, RefreshError, TransportFailure, user_hint};
+use crate::rejection;
 use crate::secret::Secret;
 use crate::sources::{claude, codex};
 use crate::store::{AuthStore, Credential, OAuth, Profile, parse_store, write_store};
@@ -134,15 +135,43 @@ pub(crate) struct Ended {
 
 enum State {
     LockStore,
-    Look { look: Look, under_claude: bool },
-    SaveSync { loaded: Box<Loaded>, under_claude: bool, save: Save },
+    Look {
+        look: Look,
+        under_claude: bool,
+    },
+    SaveSync {
+        loaded: Box<Loaded>,
+        under_claude: bool,
+        save: Save,
+    },
     LockClaude,
-    Send { plan: Box<Plan>, profile: Box<Profile>, sent: u32 },
-    ReadBeforeSave { renewed: Box<Profile>, body: Vec<u8> },
-    Save { store: Box<AuthStore>, renewed: Box<Profile>, body: Vec<u8> },
-    WriteBacks { jobs: VecDeque<Job> },
-    ReadBeforeRecord { error: Box<RefreshError> },
-    Record { error: Box<RefreshError> },
+    Send {
+        plan: Box<Plan>,
+        profile: Box<Profile>,
+        sent: u32,
+    },
+    ReadBeforeSave {
+        renewed: Box<Profile>,
+        body: Vec<u8>,
+    },
+    Save {
+        store: Box<AuthStore>,
+        renewed: Box<Profile>,
+        body: Vec<u8>,
+    },
+    WriteBacks {
+        jobs: VecDeque<Job>,
+    },
+    /// `refused`: the refresh token that was sent, which the refusal is about.
+    ReadBeforeRecord {
+        error: Box<RefreshError>,
+        refused: Option<Secret>,
+    },
+    /// `store`: what was written, for the commands that go on after.
+    Record {
+        error: Box<RefreshError>,
+        store: Box<AuthStore>,
+    },
     Finish(Result<RefreshReport, RefreshFailure>),
     Over,
 }
@@ -373,8 +402,15 @@ impl RefreshLogin {
                 };
             }
         };
+        // A refresh token the provider refused for good is never sent again:
+        // each try would only fail the same way (and `models auth token`
+        // would retry it on every call). A new login ends the refusal.
+        let refusal = rejection::rejection_of(&loaded.store, &self.id);
         let synced = loaded.changes.iter().any(|c| c.profile_id == self.id);
         self.latest = Some(loaded);
+        if let Some(refusal) = refusal {
+            return failed(self.rejected(already_refused(&profile, &refusal, self.now)));
+        }
         if !due {
             return ended(Ok(report(if synced { RefreshResult::Adopted } else { RefreshResult::AlreadyFresh })));
         }
@@ -472,7 +508,11 @@ impl RefreshLogin {
                         failed(self.rejected(error))
                     }
                     Outcome::Failed(error) if error.is_permanent() => {
-                        Next::Go(State::ReadBeforeRecord { error: Box::new(error) })
+                        let refused = match &profile.credential {
+                            Credential::OAuth(o) => o.refresh.clone(),
+                            _ => None,
+                        };
+                        Next::Go(State::ReadBeforeRecord { error: Box::new(error), refused })
                     }
                     Outcome::Failed(error) => failed(self.rejected(error)),
                 },
@@ -494,6 +534,8 @@ impl RefreshLogin {
                         None => self.latest.as_ref().map(|l| l.store.clone()).unwrap_or_default(),
                     };
                     store.profiles.insert(self.id.clone(), (*renewed).clone());
+                    // It was renewed: whatever refusal was recorded is over.
+                    rejection::forget(&mut store, &self.id);
                     Next::Go(State::Save { store: Box::new(store), renewed, body })
                 }
             },
@@ -529,8 +571,10 @@ impl RefreshLogin {
                 Some(_) => failed(RefreshFailure::Store("the login was refreshed but could not be saved".into())),
             },
             State::WriteBacks { jobs } => self.write_back(jobs, input),
-            State::ReadBeforeRecord { error } => match input {
-                None => Next::Ask(Effect::Read(vec![self.store_path.clone()]), State::ReadBeforeRecord { error }),
+            State::ReadBeforeRecord { error, refused } => match input {
+                None => {
+                    Next::Ask(Effect::Read(vec![self.store_path.clone()]), State::ReadBeforeRecord { error, refused })
+                }
                 Some(input) => {
                     // A store that became unreadable meanwhile is not
                     // written over just to count a failure.
@@ -543,20 +587,38 @@ impl RefreshLogin {
                     let Some(mut store) = store else { return failed(self.rejected(*error)) };
                     let cooldowns = self.latest.as_ref().map(|l| l.config.config.auth.cooldowns.clone());
                     let policy = CooldownPolicy::from_config(&cooldowns.unwrap_or_default(), error.provider.id());
-                    if !mark_failure(&mut store, &self.id, FailureReason::Auth, &policy, self.now) {
+                    let marked = mark_failure(&mut store, &self.id, FailureReason::Auth, &policy, self.now);
+                    // The login is dead: say so on the profile, for the
+                    // token it refused, so that status, --check and doctor
+                    // show it until the credential changes.
+                    let code = rejection::code_of(error.oauth_error.as_deref(), error.status);
+                    let recorded = refused
+                        .as_ref()
+                        .is_some_and(|sent| rejection::record_rejection(&mut store, &self.id, sent, &code, self.now));
+                    if !(marked || recorded) {
                         return failed(self.rejected(*error));
                     }
                     let Ok(text) = write_store(&store) else { return failed(self.rejected(*error)) };
                     Next::Ask(
                         Effect::WriteAtomic { path: self.store_path.clone(), text: Secret::new(text) },
-                        State::Record { error },
+                        State::Record { error, store: Box::new(store) },
                     )
                 }
             },
-            State::Record { error } => {
-                if let Some(Input::Written(Err(e))) = input {
-                    let shown = self.env.shorten(&self.store_path);
-                    self.warn(format!("could not record the failure in {shown}: {e}"));
+            State::Record { error, store } => {
+                match input {
+                    Some(Input::Written(Err(e))) => {
+                        let shown = self.env.shorten(&self.store_path);
+                        self.warn(format!("could not record the failure in {shown}: {e}"));
+                    }
+                    // What comes next (doctor's second look) sees the
+                    // refusal it just recorded.
+                    Some(Input::Written(Ok(()))) => {
+                        if let Some(latest) = &mut self.latest {
+                            latest.store = *store;
+                        }
+                    }
+                    _ => {}
                 }
                 failed(self.rejected(*error))
             }
@@ -688,6 +750,21 @@ impl RefreshLogin {
             }
         };
         merged.map(Secret::new).map_err(|e| e.to_string())
+    }
+}
+
+/// The failure of a login refused before, as the refusal recorded it.
+fn already_refused(profile: &Profile, refusal: &rejection::RefreshRejection, now: Millis) -> RefreshError {
+    let provider =
+        refresh::RefreshProvider::from_id(profile.credential.provider()).unwrap_or(refresh::RefreshProvider::Anthropic);
+    let ago = crate::remaining::format_remaining_short(Some(now as f64 - refusal.at));
+    RefreshError {
+        provider,
+        kind: refresh::ErrorKind::Permanent,
+        status: None,
+        oauth_error: Some(refusal.code.clone()),
+        description: Some(format!("refused {ago} ago; not sent again until the login changes")),
+        cause: refresh::Cause::Rejected,
     }
 }
 

@@ -347,6 +347,57 @@ fn invalid_grant_leaves_the_credential_untouched_and_records_the_failure() {
 }
 
 #[test]
+fn a_refusal_is_recorded_for_the_sent_token_and_never_sent_again_until_the_login_changes() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    drive(&mut flow, &mut disk);
+    let store = disk.store();
+    let record = &store["usageStats"]["anthropic:work"]["refreshRejected"];
+    assert_eq!(record["code"], "invalid_grant");
+    assert_eq!(record["at"], NOW);
+    assert_eq!(record["fingerprint"], crate::rejection::fingerprint(&Secret::new(OLD_REFRESH)));
+    assert!(!record.to_string().contains(OLD_REFRESH), "a fingerprint, never the token: {record}");
+
+    // The token command asks again: nothing is sent, the failure says why.
+    let mut token = token_cmd("anthropic");
+    let (done, printed) = drive(&mut token, &mut disk);
+    let all = all_text(&done, &printed);
+    assert_eq!(disk.posts.len(), 1, "a refused refresh token is not sent again: {all}");
+    assert_eq!(done.exit, Exit::Action, "{all}");
+    assert!(all.contains("invalid_grant") && all.contains("not sent again until the login changes"), "{all}");
+
+    // A new login (another refresh token) ends the refusal; the success clears the record.
+    let mut store = disk.store();
+    store["profiles"]["anthropic:work"]["refresh"] = json!("sk-ant-ort01-RELOGIN-FAKE");
+    disk.files.insert(STORE.into(), store.to_string());
+    disk.replies = VecDeque::from([HttpResponse::new(200, vec![], tokens().to_string())]);
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, _) = drive(&mut flow, &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert_eq!(disk.posts.len(), 2);
+    let store = disk.store();
+    assert_eq!(store["profiles"]["anthropic:work"]["access"], NEW_ACCESS);
+    assert!(store["usageStats"]["anthropic:work"].get("refreshRejected").is_none(), "{store}");
+}
+
+#[test]
+fn a_refusal_is_not_pinned_on_a_token_that_arrived_meanwhile() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(401, json!({"error": "unauthorized"}));
+    // Someone logs in again while the request is out.
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let hook: Hook = Box::new(|effect, disk| {
+        if matches!(effect, Effect::Send { .. }) {
+            let mut store: Value = serde_json::from_str(&disk.files[STORE]).expect("json");
+            store["profiles"]["anthropic:work"]["refresh"] = json!("sk-ant-ort01-RELOGIN-FAKE");
+            disk.files.insert(STORE.into(), store.to_string());
+        }
+    });
+    drive_with(&mut flow, &mut disk, hook);
+    let store = disk.store();
+    assert!(store["usageStats"]["anthropic:work"].get("refreshRejected").is_none(), "{store}");
+}
+
+#[test]
 fn a_passing_failure_writes_nothing() {
     let mut disk = Disk::with_store(expired_store("anthropic:work")).reply_raw(503, "busy");
     let before = disk.files[STORE].clone();

@@ -105,7 +105,10 @@ fn failure(
         description = Some(QWEN_400.to_string());
     }
     let dead_code = oauth_error.as_deref().is_some_and(|c| DEAD_LOGIN_CODES.contains(&c));
-    let permanent = dead_code || status == 401 || (provider == RefreshProvider::QwenPortal && status == 400);
+    // A 403 with a JSON answer is the token endpoint refusing the token; a
+    // 403 page (HTML from a proxy or a bot wall) says nothing about it.
+    let refused = status == 401 || (status == 403 && body.is_some());
+    let permanent = dead_code || refused || (provider == RefreshProvider::QwenPortal && status == 400);
     let kind = if permanent {
         ErrorKind::Permanent
     } else {
@@ -494,7 +497,9 @@ mod tests {
         let qwen = failed(run("qwen-portal", 400, "{}"));
         assert!(qwen.is_permanent());
         assert_eq!(qwen.description.as_deref(), Some("refresh token expired or invalid"));
-        for status in [500, 502, 503, 403, 404, 302, 0, 999] {
+        assert!(failed(run("anthropic", 403, r#"{"error":{"type":"permission_error"}}"#)).is_permanent());
+        assert!(!failed(run("anthropic", 403, "<html>blocked</html>")).is_permanent(), "a proxy's page");
+        for status in [500, 502, 503, 404, 302, 0, 999] {
             let e = failed(run("openai-codex", status, "{}"));
             assert_eq!(e.kind, ErrorKind::Transient { retry_after_ms: None }, "{status}");
             assert_eq!(e.status, Some(status));

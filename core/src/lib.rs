@@ -18,6 +18,7 @@ pub mod escape;
 pub mod health;
 pub mod load;
 pub mod order;
+pub mod paste;
 pub mod paths;
 pub mod provider;
 pub mod refresh;

@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Files larger than this are refused unread: every file we read is a small
-/// JSON document, and a huge one is a mistake or an attack, not a store.
-pub const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this are refused unread, and never written: the
+/// core's [`MAX_FILE_BYTES`](clawdbot_auth_core::store::MAX_FILE_BYTES).
+pub const MAX_READ_BYTES: u64 = clawdbot_auth_core::store::MAX_FILE_BYTES;
 
 /// Mode of every credential file we write.
 pub const PRIVATE_FILE_MODE: u32 = 0o600;
@@ -82,6 +82,11 @@ pub enum FsError {
     IsADirectory { path: PathBuf },
     #[error("{}: has no file name", path.display())]
     NoFileName { path: PathBuf },
+    #[error(
+        "{}: not written: {len} bytes is over the {cap}-byte limit every reader applies, so no command could read it back",
+        path.display()
+    )]
+    TooLarge { path: PathBuf, len: u64, cap: u64 },
 }
 
 impl FsError {
@@ -260,6 +265,17 @@ fn temp_prefix(name: &str) -> String {
 /// the one exception is a failing fsync of the folder *after* the rename,
 /// reported as an error although the new content is already in place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    write_atomic_capped(path, bytes, MAX_READ_BYTES)
+}
+
+/// [`write_atomic`] with an explicit size cap (tests use a small one).
+/// Content over the cap is refused before anything is touched: never
+/// write a file the reader would refuse.
+pub fn write_atomic_capped(path: &Path, bytes: &[u8], cap: u64) -> Result<(), FsError> {
+    let len = bytes.len() as u64;
+    if len > cap {
+        return Err(FsError::TooLarge { path: path.to_path_buf(), len, cap });
+    }
     let target = resolve_symlinks(path)?;
     if let Ok(meta) = fs::metadata(&target)
         && meta.is_dir()
@@ -492,6 +508,19 @@ mod tests {
         fs::write(&file, vec![b'x'; 100]).unwrap();
         assert!(matches!(read_file_capped(&file, 10), FileRead::Unreadable { reason } if reason.contains("too large")));
         assert!(matches!(read_file_capped(&file, 100), FileRead::Present { .. }));
+    }
+
+    #[test]
+    fn write_refuses_what_the_reader_would_refuse_and_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("store.json");
+        fs::write(&file, b"old").unwrap();
+        let err = write_atomic_capped(&file, &[b'x'; 11], 10).unwrap_err();
+        assert!(matches!(err, FsError::TooLarge { len: 11, cap: 10, .. }), "{err}");
+        assert_eq!(fs::read(&file).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+        write_atomic_capped(&file, &[b'x'; 10], 10).unwrap();
+        assert!(matches!(read_file_capped(&file, 10), FileRead::Present { .. }));
     }
 
     #[test]

@@ -1,0 +1,198 @@
+//! What a hostile and a careless operator found (issue 14), each hole
+//! played end to end through the real binary on a throw-away HOME with
+//! `NO_COLOR=1 CLAWDBOT_KEYCHAIN=off`: a paste that bricks the agent,
+//! credential files doctor did not check, escapes that reached the
+//! terminal, echoed secrets, hints naming commands that do not exist, a
+//! sync announced although nothing was saved, unreadable files missing
+//! from doctor's report, and mixed-case provider ids.
+
+mod safety_common;
+
+use safety_common::*;
+use serde_json::{Value, json};
+use std::process::Command;
+use std::time::Duration;
+
+const PASTE: &[&str] = &["models", "auth", "paste-token", "--provider", "openai"];
+
+fn store_of(profiles: Value) -> Value {
+    json!({"version": 1, "profiles": profiles})
+}
+
+fn assert_code(run: &Run, code: i32) {
+    assert_eq!(
+        run.code,
+        Some(code),
+        "{}: exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        run.what(),
+        run.code,
+        run.out(),
+        run.err()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Items 1 and 14: a paste is checked before anything is written.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_bad_paste_never_reaches_the_store() {
+    let home = Home::new();
+    let good = store_of(json!({"openai:keep": {"type": "api_key", "provider": "openai", "key": "sk-FAKE-KEEP"}}));
+    home.write_json(STORE, &good);
+    let before = home.read(STORE);
+    let twelve_mb_of_nul = vec![0u8; 12_000_000];
+    let long = "a".repeat(20 * 1024);
+    let cases: [(&str, &[u8], &str); 6] = [
+        ("12 MB of NUL", &twelve_mb_of_nul, "longer than"),
+        ("a NUL inside", b"sk-FAKE\0tail\n", "control characters"),
+        ("an escape inside", b"sk-FAKE\x1b[2Jtail\n", "control characters"),
+        ("20 KiB", long.as_bytes(), "at most 16384 bytes"),
+        ("not UTF-8", b"sk-\xff\xfe\n", "not UTF-8"),
+        ("an API key", b"sk-ant-api03-FAKEFAKEFAKE\n", "API key"),
+    ];
+    for (what, input, says) in cases {
+        let run = home.run(PASTE, input);
+        assert_code(&run, 1);
+        assert!(run.err().contains(says), "{what}: {}", run.err());
+        assert_eq!(home.read(STORE), before, "{what}: the store changed");
+        assert!(!run.all().contains("FAKEFAKE") && !run.all().contains("sk-FAKE"), "{what}: echoed {}", run.all());
+    }
+    // The good keys are still readable by every command.
+    let status = home.run(&["models", "status", "--json"], b"");
+    assert_code(&status, 0);
+    assert!(status.out().contains("openai:keep"), "{}", status.out());
+}
+
+#[test]
+fn a_wrapped_paste_is_cleaned_and_counted_and_a_replacement_is_named() {
+    let home = Home::new();
+    let first = home.run(PASTE, b"  sk-FAKE-AB\nCD \n");
+    assert_code(&first, 0);
+    assert!(first.err().contains("Read 12 characters (5 whitespace characters removed)."), "{}", first.err());
+    assert!(first.out().contains("openai:manual (openai/token), added"), "{}", first.out());
+    assert_eq!(home.store()["profiles"]["openai:manual"]["token"], "sk-FAKE-ABCD");
+    let second = home.run(PASTE, b"sk-FAKE-EF\n");
+    assert_code(&second, 0);
+    assert!(second.out().contains("replaced the one stored before"), "{}", second.out());
+}
+
+#[test]
+fn no_write_produces_a_store_the_reader_would_refuse() {
+    let home = Home::new();
+    // Just under the 64 MiB read cap: readable, but one more profile is too much.
+    let cap = 64 * 1024 * 1024;
+    let pad = "x".repeat(cap - 300);
+    home.write_json(STORE, &store_of(json!({"openai:big": {"type": "api_key", "provider": "openai", "key": pad}})));
+    let before = home.read(STORE);
+    assert!(before.as_ref().is_some_and(|b| b.len() < cap), "the fixture must be readable");
+    let run =
+        run_cmd(&mut home.cmd(), PASTE, format!("sk-FAKE-{}\n", "y".repeat(400)).as_bytes(), Duration::from_secs(120));
+    assert_code(&run, 3);
+    assert!(run.err().contains("over the 67108864-byte limit"), "{}", run.err());
+    assert_eq!(home.read(STORE), before, "the store changed");
+    assert!(home.store_temps().is_empty(), "a temp file was left: {:?}", home.store_temps());
+}
+
+#[test]
+fn paste_token_refuses_ids_and_expiries_that_cannot_work() {
+    let home = Home::new();
+    let cases: [(&[&str], i32, &str); 6] = [
+        (&["--profile-id", ""], 64, "--profile-id must not be empty"),
+        (&["--profile-id", "openai:"], 64, "no name after the ':'"),
+        (&["--profile-id", "anthropic:x"], 64, "belongs to provider anthropic, not openai"),
+        (&["--profile-id", "anthropic:claude-cli"], 1, "next sync would overwrite"),
+        (&["--expires-in", "0"], 64, "must be longer than 0"),
+        (&["--expires-in", "100000000d"], 64, "latest date the gateway can represent"),
+    ];
+    for (extra, code, says) in cases {
+        let args: Vec<&str> = PASTE.iter().chain(extra).copied().collect();
+        let run = home.run(&args, b"sk-FAKE-TOKEN\n");
+        assert_code(&run, code);
+        assert!(run.err().contains(says), "{}: {}", run.what(), run.err());
+        assert!(home.read(STORE).is_none(), "{}: wrote a store", run.what());
+    }
+    let fine = home.run(&[PASTE, &["--profile-id", "OpenAI:work", "--expires-in", "30d"]].concat(), b"sk-FAKE\n");
+    assert_code(&fine, 0);
+    assert_eq!(home.store()["profiles"]["OpenAI:work"]["expires"], NOW + 30 * 86_400_000);
+}
+
+// ---------------------------------------------------------------------------
+// Item 4: no echo at the prompt.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_pasted_token_is_not_echoed_and_its_length_is_told() {
+    let home = Home::new();
+    // `script` runs the command line through a shell: the binary's path
+    // must be a plain word.
+    assert!(!env!("CARGO_BIN_EXE_clawdbot").contains(' '));
+    let Some(screen) = on_a_terminal(&home, "models auth paste-token --provider openai", "sk-FAKE-SECRET-TYPED\n")
+    else {
+        return;
+    };
+    assert!(screen.contains("input is hidden"), "{screen}");
+    assert!(!screen.contains("SECRET-TYPED"), "the token was echoed:\n{screen}");
+    assert!(screen.contains("Read 20 characters."), "{screen}");
+    assert_eq!(home.store()["profiles"]["openai:manual"]["token"], "sk-FAKE-SECRET-TYPED");
+}
+
+/// Runs `clawdbot <args>` on a pseudo-terminal (util-linux `script`) with
+/// the same cleared environment as every other run, typing `typed` once the
+/// prompt is up; returns what the terminal showed.
+fn on_a_terminal(home: &Home, args: &str, typed: &str) -> Option<String> {
+    let probe = Command::new("script").arg("--version").output();
+    if probe.is_err() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return None;
+    }
+    let line = format!("{} {args}", env!("CARGO_BIN_EXE_clawdbot"));
+    let mut child = Command::new("script")
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".to_string()))
+        .env("CLAWDBOT_NOW_MS", NOW.to_string())
+        .env("CLAWDBOT_KEYCHAIN", "off")
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb")
+        .current_dir(home.path())
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let out = child.stdout.take()?;
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut out = out;
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = std::io::Read::read(&mut out, &mut chunk) {
+            if n == 0 || tx.send(chunk[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    // Type only once the prompt is on the screen, as a person would. The
+    // short pause covers the moment between the prompt and the terminal
+    // mode change (both inside one call of the binary).
+    let mut screen = Vec::new();
+    while !String::from_utf8_lossy(&screen).contains("input is hidden") {
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(bytes) => screen.extend(bytes),
+            Err(_) => panic!("no prompt appeared: {}", String::from_utf8_lossy(&screen)),
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    {
+        use std::io::Write;
+        stdin.write_all(typed.as_bytes()).expect("type on the terminal");
+    }
+    drop(stdin);
+    let (_, timed_out) = wait_with_limit(&mut child, Duration::from_secs(120));
+    assert!(!timed_out, "the prompt never finished");
+    let _ = reader.join();
+    screen.extend(rx.try_iter().flatten());
+    Some(String::from_utf8_lossy(&screen).into_owned())
+}

@@ -44,7 +44,8 @@ impl Issue {
     /// `- <id>: <status> (<rem>) — <hint>`, the "Model auth" note line.
     pub fn line(&self) -> String {
         let rem = self.remaining_ms.map(|r| format!(" ({})", format_remaining_short(Some(r)))).unwrap_or_default();
-        format!("- {}: {}{rem} — {}", crate::escape::escape_control(&self.profile_id), self.status.word(), self.hint)
+        let line = format!("- {}: {}{rem} — {}", self.profile_id, self.status.word(), self.hint);
+        crate::escape::escape_control(&line).into_owned()
     }
 }
 
@@ -59,13 +60,11 @@ impl DoctorPreview {
     }
 }
 
-/// The hint for a profile that needs re-authentication.
-pub fn hint_for(profile_id: &str) -> &'static str {
-    match profile_id {
-        crate::sources::claude::PROFILE_ID => "Run `claude setup-token` on the gateway host.",
-        crate::sources::codex::PROFILE_ID => "Run `codex login` (or `clawdbot configure` → OpenAI Codex OAuth).",
-        _ => "Re-auth via `clawdbot configure` or `clawdbot onboard`.",
-    }
+/// The hint for a profile that needs re-authentication, when only its id
+/// is known (its provider is the id's part before `:`).
+pub fn hint_for(profile_id: &str) -> String {
+    let provider = profile_id.split_once(':').map_or(profile_id, |(p, _)| p);
+    crate::remedy::for_profile(profile_id, provider, crate::remedy::Renewal::Relogin)
 }
 
 pub fn issue_of(p: &ProfileHealth, store: &AuthStore) -> Option<Issue> {
@@ -74,17 +73,20 @@ pub fn issue_of(p: &ProfileHealth, store: &AuthStore) -> Option<Issue> {
     {
         return None;
     }
+    let credential = store.credential(&p.profile_id);
     let refreshable = matches!(
-        store.credential(&p.profile_id),
+        credential,
         Some(Credential::OAuth(o)) if o.refresh.as_ref().is_some_and(|r| !r.is_blank())
     );
+    let provider = credential.map_or(p.provider.as_str(), Credential::provider);
+    let renewal = if refreshable { crate::remedy::Renewal::Refresh } else { crate::remedy::Renewal::Relogin };
     Some(Issue {
         profile_id: p.profile_id.clone(),
         status: p.status,
         remaining_ms: p.remaining_ms,
         refreshable,
         needs_human: !(refreshable && p.status == HealthStatus::Expiring),
-        hint: hint_for(&p.profile_id).to_string(),
+        hint: crate::remedy::for_profile(&p.profile_id, provider, renewal),
     })
 }
 
@@ -95,14 +97,16 @@ pub fn preview(loaded: &Loaded, report: &StatusReport) -> DoctorPreview {
         .iter()
         .map(|u| {
             let rem = format_remaining_short(Some(u.remaining_ms));
-            let id = crate::escape::escape_control(&u.profile_id);
-            match u.kind {
+            let id = &u.profile_id;
+            let line = match u.kind {
                 UnusableKind::Cooldown => format!("- {id}: cooldown ({rem}) — Wait for cooldown or switch provider."),
                 UnusableKind::Disabled => format!(
                     "- {id}: disabled:{} ({rem}) — Top up credits (provider billing) or switch provider.",
                     u.reason.as_deref().unwrap_or("unknown")
                 ),
-            }
+            };
+            // The id and `disabledReason` come from the store: escaped.
+            crate::escape::escape_control(&line).into_owned()
         })
         .collect();
     DoctorPreview {
@@ -155,6 +159,7 @@ mod tests {
         ));
         assert!(p.issues.iter().all(|i| i.needs_human), "{:?}", p.issues);
         assert!(p.needs_human());
-        assert!(p.issues[0].line().contains("Re-auth via `clawdbot configure` or `clawdbot onboard`."));
+        assert!(p.issues[0].line().contains("Run `clawdbot models auth refresh --profile anthropic:a`"));
+        assert!(p.issues[1].line().contains("paste-token --provider anthropic --profile-id anthropic:t"));
     }
 }

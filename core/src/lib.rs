@@ -23,6 +23,7 @@ pub mod paths;
 pub mod provider;
 pub mod refresh;
 pub mod remaining;
+pub mod remedy;
 pub mod repair;
 pub mod report;
 pub mod resolve;

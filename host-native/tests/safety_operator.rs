@@ -196,3 +196,130 @@ fn on_a_terminal(home: &Home, args: &str, typed: &str) -> Option<String> {
     screen.extend(rx.try_iter().flatten());
     Some(String::from_utf8_lossy(&screen).into_owned())
 }
+
+// ---------------------------------------------------------------------------
+// Item 3: no raw control character reaches a terminal.
+// ---------------------------------------------------------------------------
+
+/// ESC (a CSI clear and an OSC title), BEL, a bidi override and a C1 CSI.
+const HOSTILE: &str = "\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}gnp\u{9b}31m";
+
+#[test]
+fn no_control_character_reaches_the_terminal_from_any_command() {
+    let home = Home::new();
+    let evil = |s: &str| format!("{s}{HOSTILE}");
+    home.write_json(
+        CONFIG,
+        &json!({"agents": {"defaults": {"model": {"primary": evil("anthropic/claude"), "fallbacks": [evil("openai/x")]}}}}),
+    );
+    let expired = NOW - 1000;
+    home.write_json(
+        STORE,
+        &json!({
+            "version": 1,
+            "profiles": {
+                evil("anthropic:id"): {"type": "token", "provider": "anthropic", "token": "sk-ant-oat01-FAKE", "expires": expired},
+                "anthropic:billing": {"type": "api_key", "provider": evil("anthropic"), "key": "sk-ant-api03-FAKE", "email": evil("me@")},
+            },
+            "order": {"anthropic": [evil("anthropic:id")]},
+            "usageStats": {"anthropic:billing": {"disabledUntil": NOW + 3_600_000, "disabledReason": evil("billing")}},
+        }),
+    );
+    let mut runs = Vec::new();
+    for args in [
+        &["models", "status"][..],
+        &["models", "status", "--plain"],
+        &["models", "status", "--json"],
+        &["models", "status", "--format", "prometheus"],
+        &["models", "--status-plain"],
+        &["doctor", "--non-interactive"],
+        &["models", "auth", "order", "get", "--provider", "anthropic", "--resolved"],
+        &["models", "auth", "order", "get", "--provider", "anthropic", "--json"],
+        &["models", "auth", "token", "--provider", "anthropic"],
+    ] {
+        runs.push(home.run(args, b""));
+    }
+    let provider = evil("openai");
+    let id = evil("openai:id");
+    runs.push(home.run(&["models", "auth", "paste-token", "--provider", &provider], b"sk-FAKE\n"));
+    runs.push(home.run(&[PASTE, &["--profile-id", &id]].concat(), b"sk-FAKE\n"));
+    runs.push(home.run(&[PASTE, &["--expires-in", &evil("3d")]].concat(), b"sk-FAKE\n"));
+    runs.push(home.run(&["models", "auth", "order", "set", "--provider", "anthropic", &evil("x")], b""));
+    let mut problems = Vec::new();
+    for run in &runs {
+        assert!(!run.panicked() && !run.timed_out, "{}: {}", run.what(), run.err());
+        problems.extend(control_problems(&format!("{} stdout", run.what()), &run.stdout));
+        problems.extend(control_problems(&format!("{} stderr", run.what()), &run.stderr));
+    }
+    assert!(problems.is_empty(), "raw control characters:\n{}", problems.join("\n"));
+    // The hostile texts were shown (escaped), not dropped.
+    let plain = &runs[1];
+    assert!(plain.out().contains("\\u{1b}[2J"), "{}", plain.out());
+    let doctor = &runs[5];
+    assert!(doctor.out().contains("disabled:billing\\u{1b}"), "{}", doctor.out());
+}
+
+// ---------------------------------------------------------------------------
+// Item 7: hints name commands that exist.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn hints_name_commands_this_binary_has() {
+    let home = Home::new();
+    home.write_json(
+        STORE,
+        &store_of(json!({
+            "openai:t": {"type": "token", "provider": "openai", "token": "sk-FAKE", "expires": NOW - 1},
+            "anthropic:w": {"type": "oauth", "provider": "anthropic", "access": "sk-ant-oat01-FAKE", "refresh": "sk-ant-ort01-FAKE", "expires": NOW - 1},
+        })),
+    );
+    home.write_json(CONFIG, &json!({"agents": {"defaults": {"model": {"primary": "openrouter/x"}}}}));
+    let runs = [home.run(&["models", "status"], b""), home.run(&["doctor", "--non-interactive"], b"")];
+    for run in &runs {
+        let all = run.all();
+        assert!(!all.contains("clawdbot configure") && !all.contains("clawdbot onboard"), "{}:\n{all}", run.what());
+    }
+    let doctor = runs[1].out();
+    assert!(doctor.contains("`clawdbot models auth paste-token --provider openai --profile-id openai:t`"), "{doctor}");
+    assert!(doctor.contains("`clawdbot models auth refresh --profile anthropic:w`"), "{doctor}");
+    assert!(runs[0].out().contains("models auth paste-token --provider openrouter"), "{}", runs[0].out());
+}
+
+// ---------------------------------------------------------------------------
+// Item 19: one comparison rule for provider ids.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_mixed_case_provider_is_the_same_provider_everywhere() {
+    let home = Home::new();
+    home.write_json(CONFIG, &json!({"agents": {"defaults": {"model": {"primary": "OpenRouter/some-model"}}}}));
+    home.write_json(
+        STORE,
+        &store_of(
+            json!({"OpenRouter:x": {"type": "api_key", "provider": "OpenRouter", "key": "sk-or-FAKEFAKEFAKEFAKE"}}),
+        ),
+    );
+    let check = home.run(&["models", "status", "--check"], b"");
+    assert_code(&check, 0);
+    assert!(!check.out().contains("Missing auth"), "{}", check.out());
+    let json = home.run(&["models", "status", "--json"], b"");
+    let doc: Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(doc["auth"]["missingProvidersInUse"], json!([]), "{doc}");
+    let doctor = home.run(&["doctor", "--non-interactive"], b"");
+    assert!(!doctor.out().contains("Missing auth"), "{}", doctor.out());
+    let token = home.run(&["models", "auth", "token", "--provider", "openrouter"], b"");
+    assert_code(&token, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Item 21 (the --help half).
+// ---------------------------------------------------------------------------
+
+#[test]
+fn help_says_which_store_a_command_reads() {
+    let home = Home::new();
+    let help = home.run(&["--help"], b"");
+    assert_code(&help, 0);
+    assert!(!help.out().contains("every agent's auth-profiles.json"), "{}", help.out());
+    assert!(help.out().contains("one agent's auth-profiles.json"), "{}", help.out());
+}

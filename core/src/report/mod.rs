@@ -141,9 +141,11 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     let store_path = loaded.locations.store();
 
     let mut providers: Vec<String> = Vec::new();
+    // Every provider by its normalised id (A34), wherever it was named.
     let mut add = |p: &str| {
-        if !p.is_empty() && !providers.iter().any(|x| x == p) {
-            providers.push(p.to_string());
+        let p = crate::provider::normalized(p);
+        if !p.is_empty() && !providers.iter().any(|x| *x == p) {
+            providers.push(p.into_owned());
         }
     };
     for p in store.profiles.values() {
@@ -236,7 +238,8 @@ fn profile_counts(
     unusable: &std::collections::HashMap<&str, &Unusable>,
 ) -> ProfileCounts {
     let mut counts = ProfileCounts { count: 0, oauth: 0, token: 0, api_key: 0, labels: Vec::new() };
-    for (id, profile) in store.profiles.iter().filter(|(_, p)| p.credential.provider() == provider) {
+    for (id, profile) in store.profiles.iter().filter(|(_, p)| crate::provider::same(p.credential.provider(), provider))
+    {
         counts.count += 1;
         let mut label = match &profile.credential {
             Credential::ApiKey(k) => {

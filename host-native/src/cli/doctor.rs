@@ -45,7 +45,7 @@ impl Prompter {
         if self.assume_yes {
             return true;
         }
-        eprint!("{question} [Y/n] ");
+        eprint!("{} [Y/n] ", escape_control(question));
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         if std::io::stdin().lock().read_line(&mut line).is_err() {
@@ -55,13 +55,14 @@ impl Prompter {
     }
 }
 
+/// A titled block of the report; every line goes through the escaping writer.
 fn note(title: &str, lines: &[String]) {
     if lines.is_empty() {
         return;
     }
-    println!("{title}");
+    output::line(title);
     for l in lines {
-        println!("{l}");
+        output::line(l);
     }
     println!();
 }
@@ -82,7 +83,7 @@ fn refresh_issues(p: &Prompter, world: &NativeWorld, env: &Env, now: i64, issues
         let id = escape_control(&issue.profile_id);
         match refresh_profile(world, env, now, None, &issue.profile_id, true) {
             Ok(report) => {
-                println!("Refreshed {id}: {}", report.result.describe());
+                output::line(&format!("Refreshed {id}: {}", report.result.describe()));
                 errors.extend(report.warnings.iter().map(|w| format!("- {id}: {}", escape_control(w))));
             }
             Err(failure) => {
@@ -126,9 +127,9 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
         note("Auth profiles", &[format!("- {}", escape_control(&fix.change_text))]);
         if p.confirm("Update Anthropic OAuth profile id in config now?") {
             if let Some(bak) = crate::persist::write_config(&loaded.locations.config, &fix.new_config)? {
-                println!("Saved the JSON5 original (with its comments) as {}", env.shorten(&bak));
+                output::line(&format!("Saved the JSON5 original (with its comments) as {}", env.shorten(&bak)));
             }
-            println!("Updated {}", env.shorten(&loaded.locations.config));
+            output::line(&format!("Updated {}", env.shorten(&loaded.locations.config)));
         } else {
             needs_human = true;
         }
@@ -177,10 +178,10 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
         note("Missing auth", &lines);
     }
     if needs_human {
-        println!("Doctor: action needed (see above).");
+        output::line("Doctor: action needed (see above).");
         Ok(exit::ACTION)
     } else {
-        println!("Doctor: model auth is healthy.");
+        output::line("Doctor: model auth is healthy.");
         Ok(exit::OK)
     }
 }

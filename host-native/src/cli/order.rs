@@ -1,10 +1,9 @@
 //! `clawdbot models auth order get|set|clear`: the per-agent order override.
 
-use super::{CmdResult, exit, refuse};
+use super::{CmdResult, exit, output, refuse};
 use crate::host::{NativeWorld, current_env, now};
 use crate::persist::update_store;
 use clap::{Args, Subcommand};
-use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::load::load;
 use clawdbot_auth_core::order;
 use clawdbot_auth_core::provider::normalize;
@@ -54,7 +53,7 @@ pub fn run(cmd: OrderCommand) -> CmdResult {
     match cmd {
         OrderCommand::Get(args) => {
             let loaded = load(&world, &env, now, args.target.agent.as_deref());
-            super::output::diagnostics(&loaded);
+            output::diagnostics(&loaded);
             if loaded.store_state == clawdbot_auth_core::load::StoreState::Unreadable {
                 return Err(refuse(format!(
                     "{} cannot be read, so its order is unknown; fix the file (see above)",
@@ -76,18 +75,18 @@ pub fn run(cmd: OrderCommand) -> CmdResult {
                 if let Some(r) = resolved {
                     doc["resolved"] = serde_json::json!(r);
                 }
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                output::json(&doc)?;
             } else {
-                println!("Agent: {}", loaded.locations.agent_id);
-                println!("Provider: {}", escape_control(&provider));
-                println!("Auth file: {}", env.shorten(&loaded.locations.store()));
+                output::line(&format!("Agent: {}", loaded.locations.agent_id));
+                output::line(&format!("Provider: {}", provider));
+                output::line(&format!("Auth file: {}", env.shorten(&loaded.locations.store())));
                 match over {
-                    Some(ids) => println!("Order override: {}", escape_control(&ids.join(", "))),
-                    None => println!("Order override: (none)"),
+                    Some(ids) => output::line(&format!("Order override: {}", ids.join(", "))),
+                    None => output::line("Order override: (none)"),
                 }
                 if let Some(r) = resolved {
                     let shown = if r.is_empty() { "(none)".to_string() } else { r.join(", ") };
-                    println!("Resolved order: {}", escape_control(&shown));
+                    output::line(&format!("Resolved order: {}", shown));
                 }
             }
             Ok(exit::OK)
@@ -100,9 +99,9 @@ pub fn run(cmd: OrderCommand) -> CmdResult {
             })?;
             let ids = set.map_err(|e| refuse(e.to_string()))?;
             let loaded = load(&world, &env, now, args.target.agent.as_deref());
-            println!("Agent: {}", loaded.locations.agent_id);
-            println!("Provider: {}", escape_control(&provider));
-            println!("Order override: {}", escape_control(&ids.join(", ")));
+            output::line(&format!("Agent: {}", loaded.locations.agent_id));
+            output::line(&format!("Provider: {}", provider));
+            output::line(&format!("Order override: {}", ids.join(", ")));
             Ok(exit::OK)
         }
         OrderCommand::Clear(args) => {
@@ -112,9 +111,9 @@ pub fn run(cmd: OrderCommand) -> CmdResult {
                 Ok(())
             })?;
             let loaded = load(&world, &env, now, args.agent.as_deref());
-            println!("Agent: {}", loaded.locations.agent_id);
-            println!("Provider: {}", escape_control(&provider));
-            println!("Cleared per-agent order override.");
+            output::line(&format!("Agent: {}", loaded.locations.agent_id));
+            output::line(&format!("Provider: {}", provider));
+            output::line("Cleared per-agent order override.");
             Ok(exit::OK)
         }
     }

@@ -23,6 +23,16 @@ pub fn err_line(text: &str) {
     eprintln!("{}", escape_control(text));
 }
 
+/// A JSON document on stdout, pretty, through the terminal-safe writer (it
+/// escapes what serde leaves raw: DEL, C1 controls, bidi overrides).
+pub fn json(doc: &serde_json::Value) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = clawdbot_auth_core::escape::TerminalSafeJson::new(std::io::BufWriter::new(std::io::stdout().lock()));
+    serde_json::to_writer_pretty(&mut out, doc)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// Notices of what the load changed, and its diagnostics, on stderr.
 pub fn notices(loaded: &Loaded, save_error: Option<&str>) {
     for change in &loaded.changes {

@@ -21,6 +21,10 @@ pub struct DoctorPreview {
     pub issues: Vec<Issue>,
     /// Problems with files (unreadable store or config).
     pub problems: Vec<String>,
+    /// Warnings about the files read: other tools' credential files that
+    /// cannot be read or used, fields ignored. They reach stdout too, so
+    /// doctor's report lists every unreadable file it read.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,6 +51,26 @@ impl Issue {
         let line = format!("- {}: {}{rem} — {}", self.profile_id, self.status.word(), self.hint);
         crate::escape::escape_control(&line).into_owned()
     }
+}
+
+/// What the load changed, as an operator should read it. A change is only
+/// called done when it was written: with the store unreadable, or the write
+/// failed (`save_error`: a read-only HOME, a full disk), the line says it
+/// was not saved, since the store still holds the old credentials.
+pub fn change_notes(loaded: &Loaded, save_error: Option<&str>) -> Vec<String> {
+    let why = match (save_error, &loaded.write) {
+        (Some(_), _) => Some("the store could not be written"),
+        (None, None) => Some("the store cannot be read, so it was left as it is"),
+        (None, Some(_)) => None,
+    };
+    loaded
+        .changes
+        .iter()
+        .map(|c| match why {
+            None => c.to_string(),
+            Some(why) => format!("not saved ({why}; used for this run only): {c}"),
+        })
+        .collect()
 }
 
 impl DoctorPreview {
@@ -110,13 +134,19 @@ pub fn preview(loaded: &Loaded, report: &StatusReport) -> DoctorPreview {
         })
         .collect();
     DoctorPreview {
-        changes: loaded.changes.iter().map(ToString::to_string).collect(),
+        changes: change_notes(loaded, None),
         cooldowns,
         issues: report.auth.oauth.profiles.iter().filter_map(|p| issue_of(p, &loaded.store)).collect(),
         problems: loaded
             .diagnostics
             .iter()
             .filter(|d| d.severity == crate::diag::Severity::Error)
+            .map(|d| crate::escape::escape_control(&d.to_string()).into_owned())
+            .collect(),
+        warnings: loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diag::Severity::Warning)
             .map(|d| crate::escape::escape_control(&d.to_string()).into_owned())
             .collect(),
     }

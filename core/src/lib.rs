@@ -20,6 +20,7 @@ pub mod load;
 pub mod order;
 pub mod paste;
 pub mod paths;
+pub mod permissions;
 pub mod provider;
 pub mod refresh;
 pub mod remaining;

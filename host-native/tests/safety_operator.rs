@@ -10,6 +10,7 @@ mod safety_common;
 
 use safety_common::*;
 use serde_json::{Value, json};
+use std::os::unix::fs::symlink;
 use std::process::Command;
 use std::time::Duration;
 
@@ -260,6 +261,95 @@ fn no_control_character_reaches_the_terminal_from_any_command() {
 }
 
 // ---------------------------------------------------------------------------
+// Item 2: doctor checks and fixes every credential path, for every agent.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn doctor_checks_and_fixes_every_credential_file_and_folder() {
+    let home = Home::new();
+    let codex =
+        json!({"OPENAI_API_KEY": "sk-FAKE", "tokens": {"access_token": "a", "refresh_token": "r", "account_id": "x"}});
+    home.write_json(CODEX, &codex);
+    home.write_json(CLAUDE, &json!({"claudeAiOauth": {"accessToken": "sk-ant-oat01-FAKE", "refreshToken": "sk-ant-ort01-FAKE", "expiresAt": NOW + 400 * 86_400_000_i64}}));
+    home.write_json(CONFIG, &json!({}));
+    home.write_json(".clawdbot/credentials/oauth.json", &json!({}));
+    let work_store = ".clawdbot/agents/work/agent/auth-profiles.json";
+    home.write_json(
+        work_store,
+        &store_of(json!({"openai:w": {"type": "api_key", "provider": "openai", "key": "sk-FAKE-W"}})),
+    );
+    home.write_json(STORE, &store_of(json!({})));
+    let exposed = [
+        (CODEX, 0o644),
+        (CLAUDE, 0o644),
+        (CONFIG, 0o644),
+        (".clawdbot/credentials/oauth.json", 0o640),
+        (".clawdbot/credentials", 0o755),
+        (work_store, 0o604),
+        (".clawdbot/agents/work/agent", 0o755),
+        (".clawdbot", 0o750),
+        (".codex", 0o777),
+    ];
+    for (rel, m) in exposed {
+        set_mode(&home.join(rel), m);
+    }
+    let report = home.run(&["doctor", "--non-interactive"], b"");
+    assert_code(&report, 1);
+    for (rel, _) in exposed {
+        let shown = home.join(rel).to_string_lossy().into_owned();
+        assert!(report.out().contains(&format!("- {shown}: ")), "{rel} not reported:\n{}", report.out());
+    }
+    for (rel, _) in exposed {
+        assert_ne!(mode(&home.join(rel)) & 0o077, 0, "{rel} changed without --fix");
+    }
+    let fixed = home.run(&["doctor", "--fix"], b"");
+    assert!(fixed.out().contains("made private"), "{}", fixed.out());
+    for (rel, _) in exposed {
+        let m = mode(&home.join(rel));
+        let want = if rel == ".codex" {
+            0o755
+        } else if home.join(rel).is_dir() {
+            0o700
+        } else {
+            0o600
+        };
+        assert_eq!(m, want, "{rel}: mode {m:o} after --fix");
+    }
+    let again = home.run(&["doctor", "--non-interactive"], b"");
+    assert!(!again.out().contains("Permissions"), "{}", again.out());
+}
+
+#[test]
+fn doctor_takes_agent_and_reports_a_store_linked_into_a_shared_folder() {
+    let home = Home::new();
+    let shared = home.join("shared");
+    std::fs::create_dir(&shared).expect("mkdir");
+    set_mode(&shared, 0o1777);
+    let target = shared.join("store.json");
+    std::fs::write(&target, serde_json::to_vec(&store_of(json!({}))).expect("json")).expect("write");
+    set_mode(&target, 0o600);
+    let work_dir = home.join(".clawdbot/agents/work/agent");
+    std::fs::create_dir_all(&work_dir).expect("mkdir");
+    for dir in [".clawdbot", ".clawdbot/agents", ".clawdbot/agents/work", ".clawdbot/agents/work/agent"] {
+        set_mode(&home.join(dir), 0o700);
+    }
+    symlink(&target, work_dir.join("auth-profiles.json")).expect("symlink");
+    let other = ".clawdbot/agents/other/agent/auth-profiles.json";
+    home.write_json(other, &store_of(json!({})));
+    set_mode(&home.join(other), 0o644);
+    let work = home.run(&["doctor", "--non-interactive", "--agent", "work"], b"");
+    assert_code(&work, 1);
+    assert!(
+        work.out().contains("is a symlink into") && work.out().contains("which other users can write"),
+        "{}",
+        work.out()
+    );
+    assert!(!work.out().contains("agents/other"), "--agent work checked another agent:\n{}", work.out());
+    let all = home.run(&["doctor", "--non-interactive"], b"");
+    assert!(all.out().contains("agents/other/agent/auth-profiles.json: file is readable"), "{}", all.out());
+}
+
+// ---------------------------------------------------------------------------
 // Item 7: hints name commands that exist.
 // ---------------------------------------------------------------------------
 
@@ -283,6 +373,55 @@ fn hints_name_commands_this_binary_has() {
     assert!(doctor.contains("`clawdbot models auth paste-token --provider openai --profile-id openai:t`"), "{doctor}");
     assert!(doctor.contains("`clawdbot models auth refresh --profile anthropic:w`"), "{doctor}");
     assert!(runs[0].out().contains("models auth paste-token --provider openrouter"), "{}", runs[0].out());
+}
+
+// ---------------------------------------------------------------------------
+// Items 15 and 16: say what happened; list every unreadable file.
+// ---------------------------------------------------------------------------
+
+/// `home.run` with one more environment variable.
+fn run_with(home: &Home, args: &[&str], (key, value): (&str, &str)) -> Run {
+    run_cmd(home.cmd().env(key, value), args, b"", RUN_LIMIT)
+}
+
+fn claude_login() -> Value {
+    json!({"claudeAiOauth": {"accessToken": "sk-ant-oat01-FAKE", "refreshToken": "sk-ant-ort01-FAKE", "expiresAt": NOW + 86_400_000 * 30}})
+}
+
+#[test]
+fn a_sync_that_was_not_saved_is_not_announced_as_done() {
+    let home = Home::new();
+    home.write_json(CLAUDE, &claude_login());
+    // A store that cannot be read: a parent of its path is a file.
+    home.write(".clawdbot/agents/main", b"not a folder");
+    for args in [&["models", "status"][..], &["doctor", "--non-interactive"]] {
+        let run = home.run(args, b"");
+        let all = run.all();
+        assert!(all.contains("not saved"), "{}:\n{all}", run.what());
+        for line in all.lines().filter(|l| l.contains("synced anthropic")) {
+            assert!(line.contains("not saved"), "{}: {line}", run.what());
+        }
+    }
+    // A store that cannot be written (a folder nobody can create, even root).
+    let blocked = run_with(&home, &["models", "status"], ("CLAWDBOT_AGENT_DIR", "/proc/clawdbot-test/agent"));
+    let err = blocked.err();
+    assert!(err.contains("not saved") && !err.lines().any(|l| l.starts_with("synced")), "{err}");
+    assert!(err.matches("(os error").count() <= 1, "the OS error is printed twice: {err}");
+    let doctor = run_with(&home, &["doctor", "--non-interactive"], ("CLAWDBOT_AGENT_DIR", "/proc/clawdbot-test/agent"));
+    assert_code(&doctor, 1);
+    assert!(doctor.out().contains("Not saved"), "{}", doctor.out());
+    assert!(!doctor.out().contains("healthy"), "{}", doctor.out());
+}
+
+#[test]
+fn doctor_lists_every_unreadable_file_it_read_on_stdout() {
+    let home = Home::new();
+    home.write(CLAUDE, b"{ not json");
+    std::fs::create_dir_all(home.join(CODEX)).expect("a folder where Codex's file should be");
+    let run = home.run(&["doctor", "--non-interactive"], b"");
+    let out = run.out();
+    assert!(out.contains("~/.claude/.credentials.json: not valid JSON"), "{out}");
+    assert!(out.contains("~/.codex/auth.json: cannot be read"), "{out}");
 }
 
 // ---------------------------------------------------------------------------

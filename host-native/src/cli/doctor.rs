@@ -6,15 +6,16 @@ use super::{CmdResult, exit, output};
 use crate::host::{NativeWorld, current_env, now};
 use crate::persist::load_and_persist;
 use crate::refresh::refresh_profile;
-use crate::world::fsio;
 use clap::Args;
-use clawdbot_auth_core::doctor::{Issue, preview};
+use clawdbot_auth_core::doctor::{Issue, change_notes, preview};
 use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::health::HealthStatus;
-use clawdbot_auth_core::load::load;
+use clawdbot_auth_core::load::{Loaded, load};
 use clawdbot_auth_core::paths::Env;
+use clawdbot_auth_core::permissions::{PathKind, agents_to_check, others_can_write, private_paths, symlink_text};
 use clawdbot_auth_core::report::{self, ReportOptions};
 use std::io::{BufRead, IsTerminal, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 #[derive(Args, Debug)]
@@ -23,11 +24,14 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub yes: bool,
     /// Apply repairs without asking (same as --yes for auth).
-    #[arg(long)]
+    #[arg(long, visible_alias = "fix")]
     pub repair: bool,
     /// Never prompt and never write anything but safe migrations.
     #[arg(long)]
     pub non_interactive: bool,
+    /// The agent to check (default: every agent; the shared files always).
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
 }
 
 struct Prompter {
@@ -70,7 +74,14 @@ fn note(title: &str, lines: &[String]) {
 /// Offers to refresh the OAuth logins that are expired or expiring (A74:
 /// expiring ones too, forced, since they are not yet due by the refresh
 /// window), then returns the issues as they are afterwards.
-fn refresh_issues(p: &Prompter, world: &NativeWorld, env: &Env, now: i64, issues: Vec<Issue>) -> Vec<Issue> {
+fn refresh_issues(
+    p: &Prompter,
+    world: &NativeWorld,
+    env: &Env,
+    now: i64,
+    agent: Option<&str>,
+    issues: Vec<Issue>,
+) -> Vec<Issue> {
     let due: Vec<&Issue> = issues
         .iter()
         .filter(|i| i.refreshable && matches!(i.status, HealthStatus::Expired | HealthStatus::Expiring))
@@ -81,7 +92,7 @@ fn refresh_issues(p: &Prompter, world: &NativeWorld, env: &Env, now: i64, issues
     let mut errors = Vec::new();
     for issue in due {
         let id = escape_control(&issue.profile_id);
-        match refresh_profile(world, env, now, None, &issue.profile_id, true) {
+        match refresh_profile(world, env, now, agent, &issue.profile_id, true) {
             Ok(report) => {
                 output::line(&format!("Refreshed {id}: {}", report.result.describe()));
                 errors.extend(report.warnings.iter().map(|w| format!("- {id}: {}", escape_control(w))));
@@ -96,7 +107,7 @@ fn refresh_issues(p: &Prompter, world: &NativeWorld, env: &Env, now: i64, issues
         }
     }
     note("OAuth refresh errors", &errors);
-    let after = load(world, env, now, None);
+    let after = load(world, env, now, agent);
     let report = report::build(&after, &ReportOptions::default());
     preview(&after, &report).issues
 }
@@ -111,13 +122,19 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
     let now = now(&env);
     let world = NativeWorld::new(&env, !p.non_interactive && interactive_tty);
     // Sync and legacy migration are safe: they run even non-interactively.
-    let (loaded, save_error) = load_and_persist(&world, &env, now, None);
+    let agent = args.agent.as_deref();
+    let (loaded, save_error) = load_and_persist(&world, &env, now, agent);
     output::notices(&loaded, save_error.as_deref());
     let report = report::build(&loaded, &ReportOptions::default());
     let plan = preview(&loaded, &report);
-    let mut needs_human = false;
-
-    note("Auth changes", &plan.changes.iter().map(|c| format!("- {}", escape_control(c))).collect::<Vec<_>>());
+    // A change that could not be saved is no change: the store still holds
+    // the old credentials, and a human must see to the write.
+    let mut needs_human = save_error.is_some();
+    let changes = change_notes(&loaded, save_error.as_deref());
+    note("Auth changes", &changes.iter().map(|c| format!("- {c}")).collect::<Vec<_>>());
+    if let Some(e) = &save_error {
+        note("Not saved", &[format!("- {e}")]);
+    }
 
     // Profile-id repair (A69, A70): config only.
     if let Some(raw) = &loaded.config.raw
@@ -137,32 +154,16 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
 
     note("Auth profile cooldowns", &plan.cooldowns);
 
-    // Permissions: credentials must not be readable by others.
-    let mut perm_lines = Vec::new();
-    let files = [loaded.locations.store(), loaded.locations.agent_dir.clone(), loaded.locations.claude_credentials()];
-    for f in files {
-        if let Some(problem) = fsio::check_private(Path::new(&f)) {
-            if p.confirm(&format!("Make {} private?", env.shorten(&f))) {
-                match fsio::make_private(Path::new(&f)) {
-                    Ok(()) => perm_lines.push(format!("- fixed: {problem}")),
-                    Err(e) => {
-                        needs_human = true;
-                        perm_lines.push(format!("- {problem} (could not fix: {e})"));
-                    }
-                }
-            } else {
-                needs_human = true;
-                perm_lines.push(format!("- {problem} — run `clawdbot doctor --repair` or chmod it"));
-            }
-        }
-    }
-    note("Permissions", &perm_lines.iter().map(|l| escape_control(l).into_owned()).collect::<Vec<_>>());
+    let (perm_lines, perm_human) = permissions(&p, &env, &loaded, agent);
+    needs_human |= perm_human;
+    note("Permissions", &perm_lines);
 
     if !plan.problems.is_empty() {
         needs_human = true;
         note("Unreadable files (left untouched)", &plan.problems.iter().map(|l| format!("- {l}")).collect::<Vec<_>>());
     }
-    let issues = refresh_issues(&p, &world, &env, now, plan.issues);
+    note("Warnings about files read", &plan.warnings.iter().map(|l| format!("- {l}")).collect::<Vec<_>>());
+    let issues = refresh_issues(&p, &world, &env, now, agent, plan.issues);
     if !issues.is_empty() {
         needs_human |= issues.iter().any(|i| i.needs_human);
         note("Model auth", &issues.iter().map(|i| i.line()).collect::<Vec<_>>());
@@ -184,4 +185,72 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
         output::line("Doctor: model auth is healthy.");
         Ok(exit::OK)
     }
+}
+
+/// Checks (and with consent repairs) the mode of every credential file and
+/// folder the core lists for the agents in question; reports a store that
+/// is a symlink into a folder others can write. Returns the report lines
+/// and whether a human must still act.
+fn permissions(p: &Prompter, env: &Env, loaded: &Loaded, agent: Option<&str>) -> (Vec<String>, bool) {
+    let found = agent_folders(&loaded.locations.state_dir);
+    let agents = agents_to_check(&loaded.config.config, agent, &found);
+    let mut lines = Vec::new();
+    let mut needs_human = false;
+    for private in private_paths(env, &loaded.config.config, &agents) {
+        let path = Path::new(&private.path);
+        // Follows symlinks: the target is what holds the secret.
+        let Ok(meta) = std::fs::metadata(path) else { continue };
+        if meta.is_dir() != (private.kind == PathKind::Folder) {
+            continue;
+        }
+        let mode = meta.permissions().mode() & 0o7777;
+        if private.exposed(mode) {
+            let problem = private.exposure_text(mode);
+            if p.confirm(&format!("Make {} private?", env.shorten(&private.path))) {
+                let repaired = std::fs::Permissions::from_mode(private.repaired_mode(mode));
+                match std::fs::set_permissions(path, repaired) {
+                    Ok(()) => lines.push(format!("- {}", private.repaired_text(mode))),
+                    Err(e) => {
+                        needs_human = true;
+                        lines.push(format!("- {problem} (could not fix: {e})"));
+                    }
+                }
+            } else {
+                needs_human = true;
+                lines.push(format!("- {problem} — run `clawdbot doctor --fix` or chmod it"));
+            }
+        }
+        if private.store
+            && let Some((dir, dir_mode)) = symlinked_into_writable(path)
+        {
+            needs_human = true;
+            lines.push(format!("- {}", symlink_text(&private.path, &dir.to_string_lossy(), dir_mode)));
+        }
+    }
+    (lines, needs_human)
+}
+
+/// For a symlinked store: the folder its target lives in, when others can
+/// write that folder (and so replace the target).
+fn symlinked_into_writable(path: &Path) -> Option<(std::path::PathBuf, u32)> {
+    let link = std::fs::symlink_metadata(path).ok()?;
+    if !link.file_type().is_symlink() {
+        return None;
+    }
+    let target = std::fs::canonicalize(path).ok()?;
+    let dir = target.parent()?.to_path_buf();
+    let mode = std::fs::metadata(&dir).ok()?.permissions().mode() & 0o7777;
+    others_can_write(mode).then_some((dir, mode))
+}
+
+/// The agent folders under `<state>/agents/`, by name.
+fn agent_folders(state_dir: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(Path::new(state_dir).join("agents")) else { return Vec::new() };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
 }

@@ -35,8 +35,9 @@ pub fn json(doc: &serde_json::Value) -> std::io::Result<()> {
 
 /// Notices of what the load changed, and its diagnostics, on stderr.
 pub fn notices(loaded: &Loaded, save_error: Option<&str>) {
-    for change in &loaded.changes {
-        eprintln!("{}", escape_control(&change.to_string()));
+    // A change is called done only when it was written.
+    for change in clawdbot_auth_core::doctor::change_notes(loaded, save_error) {
+        err_line(&change);
     }
     diagnostics(loaded);
     if let Some(e) = save_error {

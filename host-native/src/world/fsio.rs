@@ -22,11 +22,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// core's [`MAX_FILE_BYTES`](clawdbot_auth_core::store::MAX_FILE_BYTES).
 pub const MAX_READ_BYTES: u64 = clawdbot_auth_core::store::MAX_FILE_BYTES;
 
-/// Mode of every credential file we write.
-pub const PRIVATE_FILE_MODE: u32 = 0o600;
+/// Mode of every credential file we write (the core's rule).
+pub const PRIVATE_FILE_MODE: u32 = clawdbot_auth_core::permissions::PRIVATE_FILE_MODE;
 
-/// Mode of every folder we create for credentials.
-pub const PRIVATE_DIR_MODE: u32 = 0o700;
+/// Mode of every folder we create for credentials (the core's rule).
+pub const PRIVATE_DIR_MODE: u32 = clawdbot_auth_core::permissions::PRIVATE_DIR_MODE;
 
 /// Temp files older than this are leftovers of a crashed writer: a live
 /// write finishes in milliseconds.
@@ -69,13 +69,12 @@ impl fmt::Debug for FileRead {
 /// A failed file operation, naming the path and what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
-    #[error("{}: cannot {action}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: io::Error,
-    },
+    /// The OS error is part of the message and deliberately not the error's
+    /// `source()`: `anyhow`'s `{:#}` prints the chain, and an error both
+    /// saying and chaining it printed "Read-only file system (os error 30):
+    /// Read-only file system (os error 30)".
+    #[error("{}: cannot {action}: {cause}", path.display())]
+    Io { path: PathBuf, action: &'static str, cause: io::Error },
     #[error("{}: symlinks form a loop (or a chain longer than {MAX_SYMLINK_HOPS})", path.display())]
     SymlinkLoop { path: PathBuf },
     #[error("{}: is a folder, not a file", path.display())]
@@ -91,7 +90,7 @@ pub enum FsError {
 
 impl FsError {
     fn io(path: &Path, action: &'static str, source: io::Error) -> Self {
-        FsError::Io { path: path.to_path_buf(), action, source }
+        FsError::Io { path: path.to_path_buf(), action, cause: source }
     }
 }
 
@@ -196,7 +195,7 @@ pub fn resolve_symlinks(path: &Path) -> Result<PathBuf, FsError> {
 }
 
 /// Creates `dir` and any missing parents with mode 0700. Existing folders
-/// keep their mode: tightening someone's home is `make_private`'s job.
+/// keep their mode: tightening someone's home is `doctor`'s job.
 pub fn create_private_dir_all(dir: &Path) -> Result<(), FsError> {
     if dir.as_os_str().is_empty() {
         return Ok(());
@@ -416,66 +415,6 @@ pub fn remove_file_if_exists(path: &Path) -> Result<bool, FsError> {
     }
 }
 
-/// What kind of thing a permission problem is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PermSubject {
-    File,
-    Folder,
-}
-
-/// A credential file or folder that other users can reach.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PermProblem {
-    pub path: PathBuf,
-    pub subject: PermSubject,
-    /// The permission bits found (e.g. 0o644).
-    pub mode: u32,
-    /// The permission bits wanted (0o600 or 0o700).
-    pub expected: u32,
-}
-
-impl fmt::Display for PermProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let others = self.mode & 0o077;
-        let what = match (others & 0o044 != 0, others & 0o022 != 0) {
-            (true, true) => "readable and writable",
-            (false, true) => "writable",
-            _ => "readable",
-        };
-        let kind = match self.subject {
-            PermSubject::File => "file",
-            PermSubject::Folder => "folder",
-        };
-        write!(
-            f,
-            "{}: {kind} is {what} by other users (mode {:o}, expected {:o}); fix with `chmod {:o} {}`",
-            self.path.display(),
-            self.mode,
-            self.expected,
-            self.expected,
-            self.path.display()
-        )
-    }
-}
-
-/// Says whether `path` lets group or others in: files should be 0600,
-/// folders 0700. Follows symlinks (the target is what holds the secret);
-/// a missing or uninspectable path is no problem of this kind.
-pub fn check_private(path: &Path) -> Option<PermProblem> {
-    let meta = fs::metadata(path).ok()?;
-    let mode = meta.permissions().mode() & 0o7777;
-    let (subject, expected) =
-        if meta.is_dir() { (PermSubject::Folder, PRIVATE_DIR_MODE) } else { (PermSubject::File, PRIVATE_FILE_MODE) };
-    (mode & 0o077 != 0).then(|| PermProblem { path: path.to_path_buf(), subject, mode, expected })
-}
-
-/// Sets a file to 0600 or a folder to 0700 (following symlinks).
-pub fn make_private(path: &Path) -> Result<(), FsError> {
-    let meta = fs::metadata(path).map_err(|err| FsError::io(path, "inspect", err))?;
-    let mode = if meta.is_dir() { PRIVATE_DIR_MODE } else { PRIVATE_FILE_MODE };
-    fs::set_permissions(path, Permissions::from_mode(mode)).map_err(|err| FsError::io(path, "change mode", err))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,23 +605,5 @@ mod tests {
         fs::write(&file, b"x").unwrap();
         assert!(remove_file_if_exists(&file).unwrap());
         assert!(!file.exists());
-    }
-
-    #[test]
-    fn check_and_make_private() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("f");
-        fs::write(&file, b"x").unwrap();
-        fs::set_permissions(&file, Permissions::from_mode(0o644)).unwrap();
-        let problem = check_private(&file).unwrap();
-        assert_eq!((problem.mode, problem.expected, problem.subject), (0o644, 0o600, PermSubject::File));
-        assert!(problem.to_string().contains("readable by other users"), "{problem}");
-        make_private(&file).unwrap();
-        assert_eq!(check_private(&file), None);
-        fs::set_permissions(dir.path(), Permissions::from_mode(0o755)).unwrap();
-        assert_eq!(check_private(dir.path()).unwrap().subject, PermSubject::Folder);
-        make_private(dir.path()).unwrap();
-        assert_eq!(mode_of(dir.path()), 0o700);
-        assert_eq!(check_private(&dir.path().join("missing")), None);
     }
 }

@@ -60,8 +60,11 @@ impl Issue {
 pub fn change_notes(loaded: &Loaded, save_error: Option<&str>) -> Vec<String> {
     let why = match (save_error, &loaded.write) {
         (Some(_), _) => Some("the store could not be written"),
-        (None, None) => Some("the store cannot be read, so it was left as it is"),
         (None, Some(_)) => None,
+        (None, None) if loaded.store_state == crate::load::StoreState::Unreadable => {
+            Some("the store cannot be read, so it was left as it is")
+        }
+        (None, None) => Some("the store was left as it is"),
     };
     loaded
         .changes
@@ -166,6 +169,27 @@ mod tests {
         w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
         let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
         preview(&loaded, &crate::report::build(&loaded, &Default::default()))
+    }
+
+    fn load_with_claude_login(store: Option<&str>) -> Loaded {
+        let mut w = MapWorld::default();
+        if let Some(store) = store {
+            w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        }
+        let login = r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1767312000000}}"#;
+        w.files.insert("/h/.claude/.credentials.json".into(), FileRead::text(login));
+        crate::load::load(&w, &Env::new("/h"), NOW, None)
+    }
+
+    #[test]
+    fn a_change_is_called_done_only_when_it_is_written() {
+        let fine = load_with_claude_login(None);
+        let done = change_notes(&fine, None);
+        assert_eq!(done, ["synced anthropic credentials from claude cli"]);
+        let failed = change_notes(&fine, Some("disk full"));
+        assert!(failed[0].starts_with("not saved (the store could not be written;"), "{failed:?}");
+        let unreadable = change_notes(&load_with_claude_login(Some("{ broken")), None);
+        assert!(unreadable[0].starts_with("not saved (the store cannot be read"), "{unreadable:?}");
     }
 
     #[test]

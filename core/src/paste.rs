@@ -88,6 +88,26 @@ pub enum PasteError {
     ApiKeyAsToken,
 }
 
+impl PasteError {
+    /// Whether the command line itself is wrong (a malformed or
+    /// contradictory flag: a usage error) rather than the id being taken
+    /// or the pasted value unfit (a refusal).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            PasteError::EmptyProvider
+                | PasteError::ProviderControl(_)
+                | PasteError::EmptyProfileId
+                | PasteError::EmptyProfileName(..)
+                | PasteError::ProfileIdControl(_)
+                | PasteError::ProviderMismatch { .. }
+                | PasteError::Duration(_)
+                | PasteError::ExpiresNow
+                | PasteError::ExpiresBeyondJs
+        )
+    }
+}
+
 /// Where a paste goes, checked before the operator is asked for the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasteTarget {
@@ -229,6 +249,8 @@ mod tests {
         let err = target("openai", Some("x\u{1b}]0;T\u{7}")).unwrap_err();
         assert!(!err.to_string().contains('\u{1b}'), "{err}");
         assert!(matches!(target("open\u{1b}ai", None), Err(PasteError::ProviderControl(_))));
+        assert!(target("openai", Some("anthropic:x")).unwrap_err().is_usage());
+        assert!(!target("openai", Some("anthropic:claude-cli")).unwrap_err().is_usage(), "a reserved id is refused");
     }
 
     #[test]

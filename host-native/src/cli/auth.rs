@@ -157,21 +157,9 @@ fn paste_token(args: &PasteArgs) -> CmdResult {
     Ok(exit::OK)
 }
 
-/// A refused paste: a malformed or contradictory flag is a usage error; a
-/// reserved id or a wrong secret is a refusal.
+/// A refused paste: exit 64 for a wrong command line, else 1.
 fn paste_failure(e: PasteError) -> super::Failure {
-    match e {
-        PasteError::EmptyProvider
-        | PasteError::ProviderControl(_)
-        | PasteError::EmptyProfileId
-        | PasteError::EmptyProfileName(..)
-        | PasteError::ProfileIdControl(_)
-        | PasteError::ProviderMismatch { .. }
-        | PasteError::Duration(_)
-        | PasteError::ExpiresNow
-        | PasteError::ExpiresBeyondJs => usage(e.to_string()),
-        _ => refuse(e.to_string()),
-    }
+    if e.is_usage() { usage(e.to_string()) } else { refuse(e.to_string()) }
 }
 
 /// Records the profile's mode in clawdbot.json under the store lock, against

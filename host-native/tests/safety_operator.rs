@@ -373,6 +373,7 @@ fn hints_name_commands_this_binary_has() {
     assert!(doctor.contains("`clawdbot models auth paste-token --provider openai --profile-id openai:t`"), "{doctor}");
     assert!(doctor.contains("`clawdbot models auth refresh --profile anthropic:w`"), "{doctor}");
     assert!(runs[0].out().contains("models auth paste-token --provider openrouter"), "{}", runs[0].out());
+    assert!(doctor.contains("- openrouter: no credentials for a provider in use — Set its API key env var, or run `clawdbot models auth paste-token --provider openrouter`."), "{doctor}");
 }
 
 // ---------------------------------------------------------------------------

@@ -174,7 +174,10 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
             .auth
             .missing_providers_in_use
             .iter()
-            .map(|prov| format!("- {}: no credentials for a provider in use", escape_control(prov)))
+            .map(|prov| {
+                let hint = clawdbot_auth_core::remedy::for_missing_provider(prov);
+                format!("- {prov}: no credentials for a provider in use — {hint}")
+            })
             .collect();
         note("Missing auth", &lines);
     }

@@ -376,6 +376,29 @@ fn hints_name_commands_this_binary_has() {
     assert!(doctor.contains("- openrouter: no credentials for a provider in use — Set its API key env var, or run `clawdbot models auth paste-token --provider openrouter`."), "{doctor}");
 }
 
+#[test]
+fn a_rejected_refresh_blames_claude_code_only_for_its_own_login() {
+    let home = Home::new();
+    let server = Endpoint::start(Behaviour::Fixed {
+        status: 400,
+        content_type: "application/json".to_string(),
+        body: br#"{"error":"invalid_grant","error_description":"refresh token revoked"}"#.to_vec(),
+    });
+    let login = json!({"type": "oauth", "provider": "anthropic", "access": "sk-ant-oat01-FAKE", "refresh": "sk-ant-ort01-FAKE", "expires": NOW - 60_000});
+    home.write_json(STORE, &store_of(json!({"anthropic:work": login})));
+    let mut cmd = home.cmd();
+    cmd.env("CLAWDBOT_TOKEN_URL_ANTHROPIC", server.url());
+    let run = run_cmd(&mut cmd, &["models", "auth", "refresh", "--profile", "anthropic:work"], b"", RUN_LIMIT);
+    assert_code(&run, 1);
+    let err = run.err();
+    assert!(!err.contains("Claude Code shares this login"), "{err}");
+    assert!(!err.contains("clawdbot configure") && !err.contains("clawdbot onboard"), "{err}");
+    assert!(
+        err.contains("`clawdbot models auth paste-token --provider anthropic --profile-id anthropic:work`"),
+        "{err}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Items 15 and 16: say what happened; list every unreadable file.
 // ---------------------------------------------------------------------------

@@ -185,7 +185,7 @@ pub fn profile_health(config: &Config, id: &str, profile: &Profile, now: Millis,
     };
     ProfileHealth {
         profile_id: id.to_string(),
-        provider: c.provider().to_string(),
+        provider: crate::provider::normalize(c.provider()),
         kind: c.kind(),
         status,
         expires_at,
@@ -203,11 +203,13 @@ pub fn summarize(
     now: Millis,
     warn_after_ms: i64,
 ) -> HealthSummary {
-    let wanted: std::collections::HashSet<&str> = providers.iter().map(String::as_str).collect();
+    // One comparison rule for providers (A34): `OpenRouter` in the store is
+    // the `openrouter` the config's models use.
+    let wanted: std::collections::HashSet<String> = providers.iter().map(|p| crate::provider::normalize(p)).collect();
     let mut profiles: Vec<ProfileHealth> = store
         .profiles
         .iter()
-        .filter(|(_, p)| wanted.contains(p.credential.provider()))
+        .filter(|(_, p)| wanted.contains(crate::provider::normalized(p.credential.provider()).as_ref()))
         .map(|(id, p)| profile_health(config, id, p, now, warn_after_ms))
         .collect();
     profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));

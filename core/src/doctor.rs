@@ -21,6 +21,10 @@ pub struct DoctorPreview {
     pub issues: Vec<Issue>,
     /// Problems with files (unreadable store or config).
     pub problems: Vec<String>,
+    /// Warnings about the files read: other tools' credential files that
+    /// cannot be read or used, fields ignored. They reach stdout too, so
+    /// doctor's report lists every unreadable file it read.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,7 +54,8 @@ pub struct Issue {
 impl Issue {
     /// `- <id>: <status in words> — <hint>`, the "Model auth" note line.
     pub fn line(&self) -> String {
-        format!("- {}: {} — {}", crate::escape::escape_control(&self.profile_id), self.words, self.hint)
+        let line = format!("- {}: {} — {}", self.profile_id, self.words, self.hint);
+        crate::escape::escape_control(&line).into_owned()
     }
 }
 
@@ -69,6 +74,29 @@ fn words_of(status: HealthStatus, p: &ProfileHealth) -> String {
     }
 }
 
+/// What the load changed, as an operator should read it. A change is only
+/// called done when it was written: with the store unreadable, or the write
+/// failed (`save_error`: a read-only HOME, a full disk), the line says it
+/// was not saved, since the store still holds the old credentials.
+pub fn change_notes(loaded: &Loaded, save_error: Option<&str>) -> Vec<String> {
+    let why = match (save_error, &loaded.write) {
+        (Some(_), _) => Some("the store could not be written"),
+        (None, Some(_)) => None,
+        (None, None) if loaded.store_state == crate::load::StoreState::Unreadable => {
+            Some("the store cannot be read, so it was left as it is")
+        }
+        (None, None) => Some("the store was left as it is"),
+    };
+    loaded
+        .changes
+        .iter()
+        .map(|c| match why {
+            None => c.to_string(),
+            Some(why) => format!("not saved ({why}; used for this run only): {c}"),
+        })
+        .collect()
+}
+
 impl DoctorPreview {
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
@@ -80,16 +108,11 @@ impl DoctorPreview {
     }
 }
 
-/// The hint for a profile that needs re-authentication.
-pub fn hint_for(profile_id: &str) -> &'static str {
-    match profile_id {
-        crate::sources::claude::PROFILE_ID => {
-            "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run \
-             `claude setup-token` and then `clawdbot models auth setup-token` for a 1-year token."
-        }
-        crate::sources::codex::PROFILE_ID => "Run `codex login` on the gateway host.",
-        _ => "Re-auth via `clawdbot configure` or `clawdbot onboard`.",
-    }
+/// The hint for a profile that needs re-authentication, when only its id
+/// is known (its provider is the id's part before `:`).
+pub fn hint_for(profile_id: &str) -> String {
+    let provider = profile_id.split_once(':').map_or(profile_id, |(p, _)| p);
+    crate::remedy::for_profile(profile_id, provider, crate::remedy::Renewal::Relogin)
 }
 
 /// What a login that renews itself is shown with: it needs no remedy.
@@ -125,7 +148,11 @@ pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
         refreshable: p.refreshable,
         needs_human,
         // No remedy next to a login that needs none.
-        hint: if needs_human { hint_for(&p.profile_id) } else { REFRESHES_ITSELF }.to_string(),
+        hint: if needs_human {
+            crate::remedy::for_profile(&p.profile_id, &p.provider, crate::remedy::Renewal::Relogin)
+        } else {
+            REFRESHES_ITSELF.to_string()
+        },
         reason_code: p.reason_code,
         words,
     })
@@ -138,18 +165,20 @@ pub fn preview(loaded: &Loaded, report: &StatusReport) -> DoctorPreview {
         .iter()
         .map(|u| {
             let rem = format_remaining_short(Some(u.remaining_ms));
-            let id = crate::escape::escape_control(&u.profile_id);
-            match u.kind {
+            let id = &u.profile_id;
+            let line = match u.kind {
                 UnusableKind::Cooldown => format!("- {id}: cooldown ({rem}) — Wait for cooldown or switch provider."),
                 UnusableKind::Disabled => format!(
                     "- {id}: disabled:{} ({rem}) — Top up credits (provider billing) or switch provider.",
                     u.reason.as_deref().unwrap_or("unknown")
                 ),
-            }
+            };
+            // The id and `disabledReason` come from the store: escaped.
+            crate::escape::escape_control(&line).into_owned()
         })
         .collect();
     DoctorPreview {
-        changes: loaded.changes.iter().map(ToString::to_string).collect(),
+        changes: change_notes(loaded, None),
         cooldowns,
         issues: report
             .auth
@@ -162,6 +191,12 @@ pub fn preview(loaded: &Loaded, report: &StatusReport) -> DoctorPreview {
             .diagnostics
             .iter()
             .filter(|d| d.severity == crate::diag::Severity::Error)
+            .map(|d| crate::escape::escape_control(&d.to_string()).into_owned())
+            .collect(),
+        warnings: loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diag::Severity::Warning)
             .map(|d| crate::escape::escape_control(&d.to_string()).into_owned())
             .collect(),
     }
@@ -181,6 +216,27 @@ mod tests {
         w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
         let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
         preview(&loaded, &crate::report::build(&loaded, &Default::default()))
+    }
+
+    fn load_with_claude_login(store: Option<&str>) -> Loaded {
+        let mut w = MapWorld::default();
+        if let Some(store) = store {
+            w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        }
+        let login = r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1767312000000}}"#;
+        w.files.insert("/h/.claude/.credentials.json".into(), FileRead::text(login));
+        crate::load::load(&w, &Env::new("/h"), NOW, None)
+    }
+
+    #[test]
+    fn a_change_is_called_done_only_when_it_is_written() {
+        let fine = load_with_claude_login(None);
+        let done = change_notes(&fine, None);
+        assert_eq!(done, ["synced anthropic credentials from claude cli"]);
+        let failed = change_notes(&fine, Some("disk full"));
+        assert!(failed[0].starts_with("not saved (the store could not be written;"), "{failed:?}");
+        let unreadable = change_notes(&load_with_claude_login(Some("{ broken")), None);
+        assert!(unreadable[0].starts_with("not saved (the store cannot be read"), "{unreadable:?}");
     }
 
     #[test]
@@ -272,6 +328,7 @@ mod tests {
         );
         assert!(p.issues.iter().all(|i| i.needs_human && !i.refreshable), "{:?}", p.issues);
         assert!(p.needs_human());
-        assert!(p.issues[0].line().contains("Re-auth via `clawdbot configure` or `clawdbot onboard`."));
+        assert!(p.issues[0].line().contains("paste-token --provider anthropic --profile-id anthropic:a"));
+        assert!(p.issues[1].line().contains("paste-token --provider anthropic --profile-id anthropic:t"));
     }
 }

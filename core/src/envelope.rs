@@ -394,7 +394,9 @@ mod tests {
             .flatten()
             .filter_map(|p| p["provider"]["id"].as_str())
             .collect();
-        assert_eq!(names, ["anthropic", "beta", "openai", "Zeta"]);
+        // Providers are compared (and named) normalised, as everywhere in
+        // the CLI: `Zeta` is `zeta`.
+        assert_eq!(names, ["anthropic", "beta", "openai", "zeta"]);
         let openai = &r["view"]["providers"][2];
         assert_eq!(openai["inUseWithoutCredentials"], true);
         assert_eq!(openai["badge"]["word"], "unknown", "missing reads as the CLI's \"unknown\"");

@@ -112,6 +112,19 @@ impl serde_json::ser::Formatter for TerminalSafeFormatter {
     }
 }
 
+/// `value` as pretty JSON through [`TerminalSafeFormatter`], without the
+/// final newline: for a flow's printed line.
+pub fn terminal_safe_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, TerminalSafeFormatter::new());
+    // Writing to a Vec fails only for a value serde cannot represent.
+    if value.serialize(&mut serializer).is_err() {
+        return String::new();
+    }
+    // The formatter writes only whole UTF-8 characters and ASCII escapes.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Writes `value` as pretty JSON through [`TerminalSafeFormatter`], then a
 /// newline. Give it a buffered writer: serde writes many small pieces.
 pub fn write_terminal_safe_json<W: std::io::Write, T: serde::Serialize + ?Sized>(

@@ -272,7 +272,7 @@ pub fn judge(
     }
     ProfileHealth {
         profile_id: id.to_string(),
-        provider: c.provider().to_string(),
+        provider: crate::provider::normalize(c.provider()),
         kind: c.kind(),
         status,
         expires_at,
@@ -306,11 +306,13 @@ pub fn summarize_with(
     rules: HealthRules,
 ) -> HealthSummary {
     let warn_after_ms = rules.warn_after_ms;
-    let wanted: std::collections::HashSet<&str> = providers.iter().map(String::as_str).collect();
+    // One comparison rule for providers (A34): `OpenRouter` in the store is
+    // the `openrouter` the config's models use.
+    let wanted: std::collections::HashSet<String> = providers.iter().map(|p| crate::provider::normalize(p)).collect();
     let mut profiles: Vec<ProfileHealth> = store
         .profiles
         .iter()
-        .filter(|(_, p)| wanted.contains(p.credential.provider()))
+        .filter(|(_, p)| wanted.contains(crate::provider::normalized(p.credential.provider()).as_ref()))
         .map(|(id, p)| judge(config, id, p, rejection::rejection_of(store, id), now, rules))
         .collect();
     profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));

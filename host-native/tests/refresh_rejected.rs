@@ -24,7 +24,7 @@ fn a_refused_refresh_marks_the_login_dead_until_a_new_login() {
     let out = run(&mut home.clawdbot(&server), &["models", "status", "--check"]);
     assert_eq!(code(&out), 1);
     assert!(
-        stdout(&out).contains("expired: login rejected at refresh (invalid_grant) 0m ago: Re-auth via"),
+        stdout(&out).contains("expired: login rejected at refresh (invalid_grant) 0m ago: Paste a new token"),
         "{}",
         stdout(&out)
     );
@@ -53,7 +53,11 @@ fn a_refused_refresh_marks_the_login_dead_until_a_new_login() {
     cmd.args(["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:work"]);
     cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
-    std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), b"sk-ant-api03-FAKE-new-key\n").expect("write");
+    std::io::Write::write_all(
+        child.stdin.as_mut().expect("stdin"),
+        format!("sk-ant-oat01-{}\n", "F".repeat(80)).as_bytes(),
+    )
+    .expect("write");
     let out = child.wait_with_output().expect("wait");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let out = run(&mut home.clawdbot(&server), &["models", "status", "--check"]);

@@ -120,7 +120,7 @@ impl Writer {
                 (a, Vec::new(), Some(next))
             }
             Kind::Paste => {
-                let token = format!("sk-ant-api03-PASTE-{i:05}-{}", "x".repeat(40));
+                let token = format!("sk-ant-oat01-PASTE-{i:05}-{}", "x".repeat(40));
                 let a =
                     args(&["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", self.target]);
                 (a, format!("{token}\n").into_bytes(), Some(json!(token)))
@@ -356,7 +356,7 @@ fn stale_temps_of_every_written_file_are_cleaned() {
     let young_store_temp = plant(".clawdbot/agents/main/agent/.auth-profiles.json.tmp-999999-1", 5);
     let young = [plant(".clawdbot/.clawdbot.json.tmp-999999-1", 5)];
     let run =
-        home.run(&["models", "auth", "paste-token", "--provider", "anthropic"], b"sk-ant-api03-TEMPS-000000000\n");
+        home.run(&["models", "auth", "paste-token", "--provider", "anthropic"], b"sk-ant-oat01-TEMPS-000000000\n");
     assert_eq!(run.code, Some(0), "{}", run.err());
     for path in stale {
         assert!(!path.exists(), "stale {} not cleaned", path.display());

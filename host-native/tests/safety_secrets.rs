@@ -18,8 +18,8 @@ const CLAUDE_ACCESS: &str = "sk-ant-oat01-FAKECLAUDECY-access-0123456789";
 const CLAUDE_REFRESH: &str = "sk-ant-ort01-FAKECLAUDECY-refresh-0123456789";
 const CODEX_ACCESS: &str = "eyJhbGciOiJub25lIn0.CODEXCANARYaccess0123456789.sig";
 const CODEX_REFRESH: &str = "rt-CODEXCANARY-refresh-0123456789";
-const PASTED: &str = "sk-ant-api03-FAKEPASTECY-0123456789abcdef";
-const TRUNCATED: &str = "sk-ant-api03-FAKETRUNCCY-0123456789";
+const PASTED: &str = "sk-ant-oat01-FAKEPASTECY-0123456789abcdef";
+const TRUNCATED: &str = "sk-ant-oat01-FAKETRUNCCY-0123456789";
 const SERVED: &str = "sk-ant-oat01-FAKESERVEDCY-0123456789";
 
 fn canaries() -> Vec<&'static str> {

@@ -128,7 +128,7 @@ impl OrderCommand {
             if let Some(r) = effective {
                 doc["resolved"] = serde_json::json!(r);
             }
-            lines.push(Line::out(serde_json::to_string_pretty(&doc).unwrap_or_default()));
+            lines.push(Line::out(crate::escape::terminal_safe_json(&doc)));
         } else {
             lines.push(Line::out(format!("Agent: {}", loaded.locations.agent_id)));
             lines.push(Line::out(format!("Provider: {}", escape_control(&provider))));

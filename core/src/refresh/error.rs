@@ -178,21 +178,10 @@ pub fn user_hint(error: &RefreshError, profile_id: &str) -> String {
     }
     let why = match error.oauth_error.as_deref() {
         Some("refresh_token_reused") => "The refresh token was already used by another holder of this login. ",
-        Some("invalid_grant") if error.provider == RefreshProvider::Anthropic => {
-            "The refresh token was rejected; Claude Code shares this login and may have rotated it. "
-        }
+        Some("invalid_grant") => crate::remedy::why_refresh_was_rejected(profile_id),
         _ => "",
     };
-    let action = match (error.provider, profile_id) {
-        (RefreshProvider::Anthropic, "anthropic:claude-cli") => "Run `claude setup-token` on the gateway host.",
-        (RefreshProvider::OpenAiCodex, "openai-codex:codex-cli") => {
-            "Run `codex login` (or `clawdbot configure` → OpenAI Codex OAuth)."
-        }
-        (RefreshProvider::OpenAiCodex, _) => {
-            "Log in again: `codex login`, or re-auth via `clawdbot configure` → OpenAI Codex OAuth."
-        }
-        _ => "Re-auth via `clawdbot configure` or `clawdbot onboard`.",
-    };
+    let action = crate::remedy::for_profile(profile_id, error.provider.id(), crate::remedy::Renewal::Relogin);
     format!("{why}{action}")
 }
 
@@ -370,8 +359,14 @@ mod tests {
     #[test]
     fn hints_name_the_command_that_renews_the_login() {
         let dead = rejected(RefreshProvider::Anthropic, ErrorKind::Permanent, Some("invalid_grant"));
-        assert!(user_hint(&dead, "anthropic:claude-cli").ends_with("Run `claude setup-token` on the gateway host."));
-        assert!(user_hint(&dead, "anthropic:work").contains("clawdbot configure"));
+        let claude = user_hint(&dead, "anthropic:claude-cli");
+        assert!(
+            claude.contains("run `claude`, then `/login`") && claude.contains("models auth setup-token"),
+            "{claude}"
+        );
+        let work = user_hint(&dead, "anthropic:work");
+        assert!(work.contains("models auth paste-token --provider anthropic --profile-id anthropic:work"), "{work}");
+        assert!(!work.contains("Claude Code"), "only anthropic:claude-cli is shared with Claude Code: {work}");
         let reused = rejected(RefreshProvider::OpenAiCodex, ErrorKind::Permanent, Some("refresh_token_reused"));
         let hint = user_hint(&reused, "openai-codex:codex-cli");
         assert!(hint.contains("already used") && hint.contains("`codex login`"), "{hint}");

@@ -17,7 +17,7 @@ use crate::env_auth::{ENV_PROBE_PROVIDERS, FoundKey, config_key, env_key_from};
 use crate::health::{self, HealthRules, HealthSummary, collate};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
-use crate::store::{AuthStore, Credential};
+use crate::store::{Credential, Profile};
 use crate::usage::{Unusable, UnusableKind, unusable_profiles};
 use serde::Serialize;
 
@@ -186,12 +186,25 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     let store_path = loaded.locations.store();
 
     let mut providers: Vec<String> = Vec::new();
+    // Every provider by its normalised id (A34), wherever it was named.
     let mut add = |p: &str| {
-        if !p.is_empty() && !providers.iter().any(|x| x == p) {
-            providers.push(p.to_string());
+        let p = crate::provider::normalized(p);
+        if !p.is_empty() && !providers.iter().any(|x| *x == p) {
+            providers.push(p.into_owned());
         }
     };
-    for p in store.profiles.values() {
+    // Each profile under its normalised provider, once, in store order: the
+    // per-provider counts below read their group instead of scanning (and
+    // normalising) every profile once per provider.
+    let mut by_provider: std::collections::HashMap<String, Vec<(&String, &Profile)>> = std::collections::HashMap::new();
+    for (id, p) in &store.profiles {
+        let key = crate::provider::normalized(p.credential.provider());
+        match by_provider.get_mut(key.as_ref()) {
+            Some(group) => group.push((id, p)),
+            None => {
+                by_provider.insert(key.into_owned(), vec![(id, p)]);
+            }
+        }
         add(p.credential.provider());
     }
     for p in cfg.providers_mentioned() {
@@ -212,7 +225,8 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     for provider in &providers {
         let env_found = env_key_from(provider, env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc);
         let cfg_found = config_key(provider, cfg);
-        let counts = profile_counts(cfg, store, provider, &unusable_by_id);
+        let group = by_provider.get(provider.as_str()).map_or(&[][..], Vec::as_slice);
+        let counts = profile_counts(cfg, group, &unusable_by_id);
         let n_oauth = counts.oauth + counts.token + usize::from(env_found.as_ref().is_some_and(FoundKey::is_oauth));
         if n_oauth > 0 {
             with_oauth.push(format!("{provider} ({n_oauth})"));
@@ -292,12 +306,11 @@ fn unreadable_files(loaded: &Loaded) -> Vec<String> {
 
 fn profile_counts(
     cfg: &Config,
-    store: &AuthStore,
-    provider: &str,
+    profiles: &[(&String, &Profile)],
     unusable: &std::collections::HashMap<&str, &Unusable>,
 ) -> ProfileCounts {
     let mut counts = ProfileCounts { count: 0, oauth: 0, token: 0, api_key: 0, labels: Vec::new() };
-    for (id, profile) in store.profiles.iter().filter(|(_, p)| p.credential.provider() == provider) {
+    for &(id, profile) in profiles {
         counts.count += 1;
         let mut label = match &profile.credential {
             Credential::ApiKey(k) => {

@@ -106,11 +106,7 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
     if !auth.missing_providers_in_use.is_empty() {
         out.push_str("\nMissing auth\n");
         for p in &auth.missing_providers_in_use {
-            let hint = if p == "anthropic" {
-                "Run `claude setup-token`, then `clawdbot models auth setup-token` (or `clawdbot configure`)."
-            } else {
-                "Run `clawdbot configure` or set an API key env var."
-            };
+            let hint = crate::remedy::for_missing_provider(p);
             let _ = writeln!(out, "- {} {}", style.paint("31", &esc(p)), hint);
         }
     }

@@ -21,6 +21,13 @@ pub const STORE_FILENAME: &str = "auth-profiles.json";
 pub const LEGACY_STORE_FILENAME: &str = "auth.json";
 pub const STORE_VERSION: i64 = 1;
 
+/// The largest credential file a host reads; anything bigger is refused
+/// unread (every such file is a small JSON document, and a huge one is a
+/// mistake or an attack). The same number bounds every write: a writer that
+/// produced a bigger file would lock every later reader out of it, and of
+/// every good credential it holds.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Ordered map used throughout the store: file order is kept.
 pub type OrderedMap<V> = indexmap::IndexMap<String, V>;
 

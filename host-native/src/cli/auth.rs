@@ -5,21 +5,19 @@
 //! argv, where `ps` would show them.
 
 use super::order::{self, OrderCommand};
-use super::{CmdResult, exit, refuse, usage};
+use super::{CmdResult, exit, output, refuse, usage};
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use crate::persist::update_store;
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
+use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::flow::{TokenCommand, TokenRequest};
 use clawdbot_auth_core::load::{Loaded, load};
+use clawdbot_auth_core::paste::{MAX_PASTE_INPUT_BYTES, PasteError, PasteTarget};
 use clawdbot_auth_core::provider::normalize;
-use clawdbot_auth_core::secret::Secret;
-use clawdbot_auth_core::setup_token::clean_pasted_token;
-use clawdbot_auth_core::store::{Credential, CredentialType, Profile, Token};
-use clawdbot_auth_core::time::Expiry;
-use std::io::{BufRead, IsTerminal, Write};
+use clawdbot_auth_core::store::{CredentialType, Profile};
+use std::io::{BufRead, IsTerminal, Read, Write};
 
 #[derive(Args, Debug)]
 pub struct AuthArgs {
@@ -87,7 +85,7 @@ pub struct TokenArgs {
 pub fn run(args: AuthArgs) -> CmdResult {
     match args.command {
         AuthCommand::Add => add(),
-        AuthCommand::PasteToken(a) => paste_token(&a, None),
+        AuthCommand::PasteToken(a) => paste_token(&a),
         AuthCommand::SetupToken(a) => setup_token(&a),
         AuthCommand::Order(cmd) => order::run(cmd),
         AuthCommand::Token(a) => token(&a),
@@ -95,22 +93,23 @@ pub fn run(args: AuthArgs) -> CmdResult {
     }
 }
 
-/// Reads one secret: a prompt on a terminal, else all of standard input.
-fn read_secret(prompt: &str) -> Result<String, super::Failure> {
+/// Reads one secret: a prompt with the terminal's echo off (so the token
+/// is not left on screen or in a recording), else standard input, at most
+/// one byte past what the core accepts. The core judges the bytes.
+fn read_secret(prompt: &str) -> Result<Vec<u8>, super::Failure> {
     let stdin = std::io::stdin();
-    let mut text = String::new();
     if stdin.is_terminal() {
-        eprint!("{prompt}: ");
-        let _ = std::io::stderr().flush();
-        stdin.lock().read_line(&mut text).context("reading the token")?;
-    } else {
-        std::io::Read::read_to_string(&mut stdin.lock(), &mut text).context("reading the token from stdin")?;
+        let line = rpassword::prompt_password(format!("{prompt} (input is hidden): ")).context("reading the token")?;
+        return Ok(line.into_bytes());
     }
-    Ok(text)
+    let mut bytes = Vec::new();
+    let cap = MAX_PASTE_INPUT_BYTES as u64 + 1;
+    std::io::Read::read_to_end(&mut stdin.lock().take(cap), &mut bytes).context("reading the token from stdin")?;
+    Ok(bytes)
 }
 
 fn ask(prompt: &str, default: &str) -> Result<String, super::Failure> {
-    eprint!("{prompt} [{default}]: ");
+    eprint!("{} [{}]: ", escape_control(prompt), escape_control(default));
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).context("reading an answer")?;
@@ -128,40 +127,39 @@ fn add() -> CmdResult {
         "y" | "yes" => Some(ask("Expires in", "365d")?),
         _ => None,
     };
-    paste_token(&PasteArgs { provider, profile_id: Some(profile_id), expires_in: expires, agent: None }, None)
+    paste_token(&PasteArgs { provider, profile_id: Some(profile_id), expires_in: expires, agent: None })
 }
 
-fn paste_token(args: &PasteArgs, given: Option<String>) -> CmdResult {
-    let provider = normalize(&args.provider);
-    if provider.is_empty() {
-        return Err(usage("--provider must not be empty"));
-    }
-    let profile_id = args.profile_id.clone().unwrap_or_else(|| format!("{provider}:manual"));
-    let expires_ms = match &args.expires_in {
-        Some(raw) => Some(parse_duration(raw, DurationUnit::D).map_err(|e| usage(format!("--expires-in: {e}")))?),
-        None => None,
-    };
-    let raw = match given {
-        Some(t) => t,
-        None => read_secret(&format!("Paste token for {provider}"))?,
-    };
-    let token = clean_pasted_token(&raw).map_err(|e| refuse(e.to_string()))?;
+fn paste_token(args: &PasteArgs) -> CmdResult {
     let env = current_env();
     let now = now(&env);
+    // Everything about where the token goes is checked before asking for it.
+    let target = PasteTarget::new(&args.provider, args.profile_id.as_deref(), args.expires_in.as_deref(), now)
+        .map_err(paste_failure)?;
+    let raw = read_secret(&format!("Paste token for {}", escape_control(&target.provider)))?;
+    let accepted = target.accept(&raw).map_err(paste_failure)?;
+    drop(raw);
+    let removed = match accepted.removed {
+        0 => String::new(),
+        1 => " (1 whitespace character removed)".to_string(),
+        n => format!(" ({n} whitespace characters removed)"),
+    };
+    output::err_line(&format!("Read {} characters{removed}.", accepted.chars));
     let world = NativeWorld::new(&env, false);
-    let credential = Credential::Token(Token {
-        provider: provider.clone(),
-        token: Some(Secret::new(token)),
-        expires: expires_ms.map(|ms| Expiry::from_millis(now.saturating_add(ms))),
-        email: None,
-    });
-    update_store(&world, &env, now, args.agent.as_deref(), |store, _| {
-        store.profiles.insert(profile_id.clone(), Profile::new(credential));
-        Ok(())
+    let PasteTarget { provider, profile_id, .. } = target;
+    let credential = accepted.credential;
+    let replaced = update_store(&world, &env, now, args.agent.as_deref(), |store, _| {
+        Ok(store.profiles.insert(profile_id.clone(), Profile::new(credential)).is_some())
     })?;
     record_config_mode(&world, &env, now, args.agent.as_deref(), &profile_id, &provider, CredentialType::Token)?;
-    println!("Auth profile: {profile_id} ({provider}/token)");
+    let verb = if replaced { "replaced the one stored before" } else { "added" };
+    output::line(&format!("Auth profile: {profile_id} ({provider}/token), {verb}"));
     Ok(exit::OK)
+}
+
+/// A refused paste: exit 64 for a wrong command line, else 1.
+fn paste_failure(e: PasteError) -> super::Failure {
+    if e.is_usage() { usage(e.to_string()) } else { refuse(e.to_string()) }
 }
 
 /// Records the profile's mode in clawdbot.json under the store lock, against
@@ -198,9 +196,12 @@ fn write_config_mode(loaded: &Loaded, id: &str, provider: &str, mode: Credential
         .map_err(|e| refuse(e.to_string()))?;
     if raw != before {
         if let Some(bak) = crate::persist::write_config(&loaded.locations.config, &raw)? {
-            eprintln!("note: the JSON5 original (with its comments) was saved as {}", loaded.env.shorten(&bak));
+            output::err_line(&format!(
+                "note: the JSON5 original (with its comments) was saved as {}",
+                loaded.env.shorten(&bak)
+            ));
         }
-        println!("Updated {}", loaded.env.shorten(&loaded.locations.config));
+        output::line(&format!("Updated {}", loaded.env.shorten(&loaded.locations.config)));
     }
     Ok(())
 }
@@ -232,7 +233,7 @@ fn setup_token(args: &SetupArgs) -> CmdResult {
     // `oauth` accepts a stored token too, so the mode never filters the
     // refreshable login out (the reference's #855).
     record_config_mode(&world, &env, now, None, "anthropic:claude-cli", "anthropic", CredentialType::OAuth)?;
-    println!("Auth profile: anthropic:claude-cli (anthropic/oauth)");
+    output::line("Auth profile: anthropic:claude-cli (anthropic/oauth)");
     Ok(exit::OK)
 }
 

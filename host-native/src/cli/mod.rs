@@ -56,8 +56,10 @@ pub type CmdResult = Result<u8, Failure>;
     version,
     about = "Model credentials on a Clawdbot gateway host: status, checks, repair.",
     long_about = "Model credentials on a Clawdbot gateway host.\n\n\
-        Reads every agent's auth-profiles.json, syncs in the logins Claude Code and Codex CLI \
-        already have, and tells what is ok, expiring or expired.\n\n\
+        Each command reads one agent's auth-profiles.json: the configured default agent, or \
+        the one named with --agent. It syncs in the logins Claude Code and Codex CLI already \
+        have, and tells what is ok, expiring or expired. `doctor` checks the file permissions \
+        of every agent unless given --agent.\n\n\
         Exit codes: 0 ok; 1 action needed (expired, missing, unreadable, refused); \
         2 expiring (with --check); 3 could not run; 64 usage error."
 )]

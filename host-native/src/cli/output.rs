@@ -11,10 +11,23 @@ pub fn color_stdout(env: &Env) -> bool {
     !env.is_set("NO_COLOR") && env.get("TERM") != Some("dumb") && std::io::stdout().is_terminal()
 }
 
+/// One line of a report on stdout, escaped: every line a command prints
+/// about files or flags goes through here (or [`err_line`]), so no text
+/// from a file or the command line reaches the terminal raw.
+pub fn line(text: &str) {
+    println!("{}", escape_control(text));
+}
+
+/// One line on stderr, escaped like [`line`].
+pub fn err_line(text: &str) {
+    eprintln!("{}", escape_control(text));
+}
+
 /// Notices of what the load changed, and its diagnostics, on stderr.
 pub fn notices(loaded: &Loaded, save_error: Option<&str>) {
-    for change in &loaded.changes {
-        eprintln!("{}", escape_control(&change.to_string()));
+    // A change is called done only when it was written.
+    for change in clawdbot_auth_core::doctor::change_notes(loaded, save_error) {
+        err_line(&change);
     }
     diagnostics(loaded);
     if let Some(e) = save_error {

@@ -82,7 +82,7 @@ pub fn run(args: &StatusArgs) -> CmdResult {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
             report.write_json(&mut out).and_then(|()| std::io::Write::flush(&mut out))?;
         }
-        Format::Plain => println!("{}", report.resolved_default),
+        Format::Plain => output::line(&report.resolved_default),
         Format::Prometheus => {
             print!("{}", report::render_prometheus(&report, check, &loaded.locations.agent_id, now));
         }

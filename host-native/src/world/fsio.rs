@@ -18,15 +18,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Files larger than this are refused unread: every file we read is a small
-/// JSON document, and a huge one is a mistake or an attack, not a store.
-pub const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this are refused unread, and never written: the
+/// core's [`MAX_FILE_BYTES`](clawdbot_auth_core::store::MAX_FILE_BYTES).
+pub const MAX_READ_BYTES: u64 = clawdbot_auth_core::store::MAX_FILE_BYTES;
 
-/// Mode of every credential file we write.
-pub const PRIVATE_FILE_MODE: u32 = 0o600;
+/// Mode of every credential file we write (the core's rule).
+pub const PRIVATE_FILE_MODE: u32 = clawdbot_auth_core::permissions::PRIVATE_FILE_MODE;
 
-/// Mode of every folder we create for credentials.
-pub const PRIVATE_DIR_MODE: u32 = 0o700;
+/// Mode of every folder we create for credentials (the core's rule).
+pub const PRIVATE_DIR_MODE: u32 = clawdbot_auth_core::permissions::PRIVATE_DIR_MODE;
 
 /// Temp files older than this are leftovers of a crashed writer: a live
 /// write finishes in milliseconds.
@@ -69,24 +69,28 @@ impl fmt::Debug for FileRead {
 /// A failed file operation, naming the path and what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
-    #[error("{}: cannot {action}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: io::Error,
-    },
+    /// The OS error is part of the message and deliberately not the error's
+    /// `source()`: `anyhow`'s `{:#}` prints the chain, and an error both
+    /// saying and chaining it printed "Read-only file system (os error 30):
+    /// Read-only file system (os error 30)".
+    #[error("{}: cannot {action}: {cause}", path.display())]
+    Io { path: PathBuf, action: &'static str, cause: io::Error },
     #[error("{}: symlinks form a loop (or a chain longer than {MAX_SYMLINK_HOPS})", path.display())]
     SymlinkLoop { path: PathBuf },
     #[error("{}: is a folder, not a file", path.display())]
     IsADirectory { path: PathBuf },
     #[error("{}: has no file name", path.display())]
     NoFileName { path: PathBuf },
+    #[error(
+        "{}: not written: {len} bytes is over the {cap}-byte limit every reader applies, so no command could read it back",
+        path.display()
+    )]
+    TooLarge { path: PathBuf, len: u64, cap: u64 },
 }
 
 impl FsError {
     fn io(path: &Path, action: &'static str, source: io::Error) -> Self {
-        FsError::Io { path: path.to_path_buf(), action, source }
+        FsError::Io { path: path.to_path_buf(), action, cause: source }
     }
 }
 
@@ -191,7 +195,7 @@ pub fn resolve_symlinks(path: &Path) -> Result<PathBuf, FsError> {
 }
 
 /// Creates `dir` and any missing parents with mode 0700. Existing folders
-/// keep their mode: tightening someone's home is `make_private`'s job.
+/// keep their mode: tightening someone's home is `doctor`'s job.
 pub fn create_private_dir_all(dir: &Path) -> Result<(), FsError> {
     if dir.as_os_str().is_empty() {
         return Ok(());
@@ -260,6 +264,17 @@ fn temp_prefix(name: &str) -> String {
 /// the one exception is a failing fsync of the folder *after* the rename,
 /// reported as an error although the new content is already in place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    write_atomic_capped(path, bytes, MAX_READ_BYTES)
+}
+
+/// [`write_atomic`] with an explicit size cap (tests use a small one).
+/// Content over the cap is refused before anything is touched: never
+/// write a file the reader would refuse.
+pub fn write_atomic_capped(path: &Path, bytes: &[u8], cap: u64) -> Result<(), FsError> {
+    let len = bytes.len() as u64;
+    if len > cap {
+        return Err(FsError::TooLarge { path: path.to_path_buf(), len, cap });
+    }
     let target = resolve_symlinks(path)?;
     if let Ok(meta) = fs::metadata(&target)
         && meta.is_dir()
@@ -422,66 +437,6 @@ pub fn remove_file_if_exists(path: &Path) -> Result<bool, FsError> {
     }
 }
 
-/// What kind of thing a permission problem is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PermSubject {
-    File,
-    Folder,
-}
-
-/// A credential file or folder that other users can reach.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PermProblem {
-    pub path: PathBuf,
-    pub subject: PermSubject,
-    /// The permission bits found (e.g. 0o644).
-    pub mode: u32,
-    /// The permission bits wanted (0o600 or 0o700).
-    pub expected: u32,
-}
-
-impl fmt::Display for PermProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let others = self.mode & 0o077;
-        let what = match (others & 0o044 != 0, others & 0o022 != 0) {
-            (true, true) => "readable and writable",
-            (false, true) => "writable",
-            _ => "readable",
-        };
-        let kind = match self.subject {
-            PermSubject::File => "file",
-            PermSubject::Folder => "folder",
-        };
-        write!(
-            f,
-            "{}: {kind} is {what} by other users (mode {:o}, expected {:o}); fix with `chmod {:o} {}`",
-            self.path.display(),
-            self.mode,
-            self.expected,
-            self.expected,
-            self.path.display()
-        )
-    }
-}
-
-/// Says whether `path` lets group or others in: files should be 0600,
-/// folders 0700. Follows symlinks (the target is what holds the secret);
-/// a missing or uninspectable path is no problem of this kind.
-pub fn check_private(path: &Path) -> Option<PermProblem> {
-    let meta = fs::metadata(path).ok()?;
-    let mode = meta.permissions().mode() & 0o7777;
-    let (subject, expected) =
-        if meta.is_dir() { (PermSubject::Folder, PRIVATE_DIR_MODE) } else { (PermSubject::File, PRIVATE_FILE_MODE) };
-    (mode & 0o077 != 0).then(|| PermProblem { path: path.to_path_buf(), subject, mode, expected })
-}
-
-/// Sets a file to 0600 or a folder to 0700 (following symlinks).
-pub fn make_private(path: &Path) -> Result<(), FsError> {
-    let meta = fs::metadata(path).map_err(|err| FsError::io(path, "inspect", err))?;
-    let mode = if meta.is_dir() { PRIVATE_DIR_MODE } else { PRIVATE_FILE_MODE };
-    fs::set_permissions(path, Permissions::from_mode(mode)).map_err(|err| FsError::io(path, "change mode", err))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,6 +469,19 @@ mod tests {
         fs::write(&file, vec![b'x'; 100]).unwrap();
         assert!(matches!(read_file_capped(&file, 10), FileRead::Unreadable { reason } if reason.contains("too large")));
         assert!(matches!(read_file_capped(&file, 100), FileRead::Present { .. }));
+    }
+
+    #[test]
+    fn write_refuses_what_the_reader_would_refuse_and_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("store.json");
+        fs::write(&file, b"old").unwrap();
+        let err = write_atomic_capped(&file, &[b'x'; 11], 10).unwrap_err();
+        assert!(matches!(err, FsError::TooLarge { len: 11, cap: 10, .. }), "{err}");
+        assert_eq!(fs::read(&file).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+        write_atomic_capped(&file, &[b'x'; 10], 10).unwrap();
+        assert!(matches!(read_file_capped(&file, 10), FileRead::Present { .. }));
     }
 
     #[test]
@@ -661,23 +629,6 @@ mod tests {
         assert!(!file.exists());
     }
 
-    #[test]
-    fn check_and_make_private() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("f");
-        fs::write(&file, b"x").unwrap();
-        fs::set_permissions(&file, Permissions::from_mode(0o644)).unwrap();
-        let problem = check_private(&file).unwrap();
-        assert_eq!((problem.mode, problem.expected, problem.subject), (0o644, 0o600, PermSubject::File));
-        assert!(problem.to_string().contains("readable by other users"), "{problem}");
-        make_private(&file).unwrap();
-        assert_eq!(check_private(&file), None);
-        fs::set_permissions(dir.path(), Permissions::from_mode(0o755)).unwrap();
-        assert_eq!(check_private(dir.path()).unwrap().subject, PermSubject::Folder);
-        make_private(dir.path()).unwrap();
-        assert_eq!(mode_of(dir.path()), 0o700);
-        assert_eq!(check_private(&dir.path().join("missing")), None);
-    }
     #[test]
     fn a_file_planted_at_the_next_temp_names_does_not_stop_a_write() {
         let dir = tempfile::tempdir().unwrap();

@@ -89,6 +89,8 @@ struct State {
     requests: Vec<Recorded>,
 }
 
+/// A clone is another handle to the same server.
+#[derive(Clone)]
 pub struct Server {
     pub port: u16,
     state: Arc<Mutex<State>>,

@@ -1,0 +1,237 @@
+//! Which credential files and folders must be private, and what counts as
+//! exposed: the rule `doctor` checks and repairs.
+//!
+//! `doctor` once checked three paths of one agent and missed the rest: a
+//! Codex `auth.json` at 0644 handed every local user a refresh token and an
+//! API key. The list here covers every file the auth rules read or manage,
+//! for every agent the host names, plus the folders that hold them; the host
+//! only stats and chmods what this module lists.
+
+use crate::config::Config;
+use crate::paths::{Env, Locations, join, locate};
+
+/// Files hold secrets: owner read/write only.
+pub const PRIVATE_FILE_MODE: u32 = 0o600;
+/// Folders that hold them: owner only.
+pub const PRIVATE_DIR_MODE: u32 = 0o700;
+
+/// What a path is expected to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    File,
+    Folder,
+}
+
+impl PathKind {
+    /// The mode a private path of this kind gets.
+    pub fn private_mode(self) -> u32 {
+        match self {
+            PathKind::File => PRIVATE_FILE_MODE,
+            PathKind::Folder => PRIVATE_DIR_MODE,
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            PathKind::File => "file",
+            PathKind::Folder => "folder",
+        }
+    }
+}
+
+/// One path that must not let group or others in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivatePath {
+    pub path: String,
+    pub kind: PathKind,
+    /// Whether the path is a credential store the gateway reads: a symlink
+    /// there into a folder others can write lets them swap the store.
+    pub store: bool,
+    /// Another tool's folder (`~/.claude`, `~/.codex`): it holds much that
+    /// is no secret and those tools create it 0755, so only write access for
+    /// others (which lets them replace the credential file) counts there.
+    pub foreign_folder: bool,
+}
+
+impl PrivatePath {
+    /// Whether `mode` lets others in where they must not be.
+    pub fn exposed(&self, mode: u32) -> bool {
+        if self.foreign_folder { others_can_write(mode) } else { is_exposed(mode) }
+    }
+
+    /// The mode doctor sets: the private mode, or for another tool's folder
+    /// its mode without the write bits for others.
+    pub fn repaired_mode(&self, mode: u32) -> u32 {
+        if self.foreign_folder { mode & 0o7755 } else { self.kind.private_mode() }
+    }
+
+    /// The report line for a path doctor made private.
+    pub fn repaired_text(&self, mode: u32) -> String {
+        format!(
+            "{}: {} made private (mode {:o} -> {:o})",
+            self.path,
+            self.kind.word(),
+            mode & 0o7777,
+            self.repaired_mode(mode)
+        )
+    }
+
+    /// The report line for an exposed path.
+    pub fn exposure_text(&self, mode: u32) -> String {
+        let what = match (mode & 0o044 != 0, mode & 0o022 != 0) {
+            (true, true) => "readable and writable",
+            (false, true) => "writable",
+            _ => "readable",
+        };
+        let want = self.repaired_mode(mode);
+        format!(
+            "{}: {} is {what} by other users (mode {:o}, expected {want:o}); fix with `chmod {want:o} {}`",
+            self.path,
+            self.kind.word(),
+            mode & 0o7777,
+            self.path
+        )
+    }
+}
+
+/// Every path that must be private: the state dir, the config, the legacy
+/// OAuth import, Claude Code's and Codex's folders and credential files, and
+/// for each agent in `agents` its folders, store and legacy store. Each path
+/// appears once, in a stable order.
+pub fn private_paths(env: &Env, config: &Config, agents: &[String]) -> Vec<PrivatePath> {
+    let mut out: Vec<PrivatePath> = Vec::new();
+    let mut add = |path: String, kind: PathKind, store: bool| {
+        if !path.is_empty() && !out.iter().any(|p| p.path == path) {
+            out.push(PrivatePath { path, kind, store, foreign_folder: false });
+        }
+    };
+    let first = locate(env, config, agents.first().map(String::as_str));
+    add(first.state_dir.clone(), PathKind::Folder, false);
+    add(first.config.clone(), PathKind::File, false);
+    if let Some(credentials) = parent(&first.oauth_json) {
+        add(credentials, PathKind::Folder, false);
+    }
+    add(first.oauth_json.clone(), PathKind::File, false);
+    add(join(&first.state_dir, "agents"), PathKind::Folder, false);
+    for agent in agents {
+        let at: Locations = locate(env, config, Some(agent));
+        // `<state>/agents/<id>/agent`: the `<id>` folder too, when it is ours.
+        if let Some(agent_parent) = parent(&at.agent_dir).filter(|p| p.starts_with(&at.state_dir)) {
+            add(agent_parent, PathKind::Folder, false);
+        }
+        add(at.agent_dir.clone(), PathKind::Folder, false);
+        add(at.store(), PathKind::File, true);
+        add(at.legacy_store(), PathKind::File, false);
+    }
+    add(first.claude_credentials(), PathKind::File, false);
+    add(first.codex_auth(), PathKind::File, false);
+    for folder in [&first.claude_dir, &first.codex_home] {
+        if !out.iter().any(|p| &p.path == folder) {
+            out.push(PrivatePath { path: folder.clone(), kind: PathKind::Folder, store: false, foreign_folder: true });
+        }
+    }
+    out
+}
+
+/// The agents doctor checks: the one asked for, else the default agent,
+/// every agent the config lists and every folder found under
+/// `<state>/agents/` (`found`, as the host listed it), each once.
+pub fn agents_to_check(config: &Config, requested: Option<&str>, found: &[String]) -> Vec<String> {
+    if let Some(raw) = requested {
+        return vec![crate::paths::normalize_agent_id(raw)];
+    }
+    let mut out = vec![crate::paths::agent_id(config, None)];
+    let listed = config.agents.iter().map(|a| a.id.as_str()).chain(found.iter().map(String::as_str));
+    for id in listed.map(crate::paths::normalize_agent_id) {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+fn parent(path: &str) -> Option<String> {
+    let trimmed = path.trim_end_matches('/');
+    let (dir, _) = trimmed.rsplit_once('/')?;
+    (!dir.is_empty()).then(|| dir.to_string())
+}
+
+/// Whether permission bits let group or others in (read, write or search).
+pub fn is_exposed(mode: u32) -> bool {
+    mode & 0o077 != 0
+}
+
+/// Whether a folder's bits let group or others create, rename or replace
+/// files in it.
+pub fn others_can_write(mode: u32) -> bool {
+    mode & 0o022 != 0
+}
+
+/// A store that is a symlink into a folder others can write.
+pub fn symlink_text(store: &str, target_dir: &str, mode: u32) -> String {
+    format!(
+        "{store}: is a symlink into {target_dir}, which other users can write (mode {:o}); they could replace \
+         the credentials: move the store into a private folder",
+        mode & 0o7777
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_credential_path_of_every_agent_is_listed_once() {
+        let env = Env::new("/h");
+        let paths = private_paths(&env, &Config::default(), &["main".to_string(), "work".to_string()]);
+        let listed: Vec<&str> = paths.iter().map(|p| p.path.as_str()).collect();
+        for want in [
+            "/h/.clawdbot",
+            "/h/.clawdbot/clawdbot.json",
+            "/h/.clawdbot/credentials",
+            "/h/.clawdbot/credentials/oauth.json",
+            "/h/.clawdbot/agents",
+            "/h/.clawdbot/agents/main",
+            "/h/.clawdbot/agents/main/agent",
+            "/h/.clawdbot/agents/main/agent/auth-profiles.json",
+            "/h/.clawdbot/agents/main/agent/auth.json",
+            "/h/.clawdbot/agents/work/agent/auth-profiles.json",
+            "/h/.claude",
+            "/h/.claude/.credentials.json",
+            "/h/.codex",
+            "/h/.codex/auth.json",
+        ] {
+            assert!(listed.contains(&want), "{want} missing from {listed:?}");
+        }
+        let mut unique = listed.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), listed.len(), "{listed:?}");
+        let stores: Vec<&str> = paths.iter().filter(|p| p.store).map(|p| p.path.as_str()).collect();
+        assert_eq!(stores.len(), 2, "{stores:?}");
+    }
+
+    #[test]
+    fn doctor_checks_the_agent_asked_for_or_all_of_them() {
+        let cfg = Config::default();
+        assert_eq!(agents_to_check(&cfg, Some("Work"), &["x".into()]), ["work"]);
+        assert_eq!(agents_to_check(&cfg, None, &["ops".into(), "main".into()]), ["main", "ops"]);
+    }
+
+    #[test]
+    fn exposure_is_any_group_or_other_bit() {
+        assert!(!is_exposed(0o600) && !is_exposed(0o700) && !is_exposed(0o400));
+        assert!(is_exposed(0o644) && is_exposed(0o640) && is_exposed(0o701));
+        assert!(others_can_write(0o777) && others_can_write(0o1777) && !others_can_write(0o755));
+        let paths = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string()]);
+        let find = |p: &str| paths.iter().find(|x| x.path == p).unwrap().clone();
+        let auth = find("/h/.codex/auth.json");
+        assert!(auth.exposed(0o644));
+        let text = auth.exposure_text(0o644);
+        assert!(text.contains("readable by other users (mode 644, expected 600)"), "{text}");
+        let claude_dir = find("/h/.claude");
+        assert!(!claude_dir.exposed(0o755) && claude_dir.exposed(0o775) && claude_dir.exposed(0o757));
+        assert_eq!(claude_dir.repaired_mode(0o777), 0o755);
+        assert!(find("/h/.clawdbot").exposed(0o755));
+    }
+}

@@ -1,0 +1,99 @@
+//! What to run when a credential needs a person: one place for the hints
+//! that status, doctor and refresh errors print.
+//!
+//! Every hint names a command that exists: one of this binary's
+//! (`clawdbot models auth ...`), the tool that owns a synced login
+//! (`claude`, `codex`), or, said plainly, the gateway's own onboarding.
+//! Earlier hints sent operators to `clawdbot configure` and `clawdbot
+//! onboard`, which this binary does not have. Ids and providers come from
+//! files, so they are escaped here.
+
+use crate::escape::escape_control;
+use crate::sources::{claude, codex};
+
+/// How a profile can be renewed, as far as the hint is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// An OAuth login with a refresh token: a refresh may still work.
+    Refresh,
+    /// Anything else: a new login or a new token is needed.
+    Relogin,
+}
+
+/// The hint for profile `id` of `provider` that is expired, expiring,
+/// missing its secret, or whose refresh was rejected.
+pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
+    let id_text = escape_control(id);
+    let provider_text = escape_control(provider);
+    match id {
+        // This profile mirrors Claude Code's own login, which `claude
+        // setup-token` does not renew: the login is renewed in Claude Code;
+        // a 1-year token is the other way out.
+        claude::PROFILE_ID => "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run \
+             `claude setup-token` and then `clawdbot models auth setup-token` for a 1-year token."
+            .to_string(),
+        codex::PROFILE_ID => "Run `codex login` on the gateway host.".to_string(),
+        _ if renewal == Renewal::Refresh => format!(
+            "Run `clawdbot models auth refresh --profile {id_text}`; if the login was revoked, log in again \
+             through the gateway's onboarding, or paste a token with \
+             `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
+        ),
+        _ => format!(
+            "Paste a new token: `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
+        ),
+    }
+}
+
+/// The hint for a provider the configured models use but nothing holds a
+/// credential for.
+pub fn for_missing_provider(provider: &str) -> String {
+    let provider_text = escape_control(provider);
+    if provider == "anthropic" {
+        "Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`.".to_string()
+    } else {
+        format!("Set its API key env var, or run `clawdbot models auth paste-token --provider {provider_text}`.")
+    }
+}
+
+/// What a rejected refresh token tells: only the synced Claude Code login
+/// is shared with Claude Code, which rotates it on its own refresh.
+pub fn why_refresh_was_rejected(id: &str) -> &'static str {
+    if id == claude::PROFILE_ID {
+        "The refresh token was rejected; Claude Code shares this login and may have rotated it. "
+    } else {
+        "The refresh token was rejected (revoked, or already used by another holder of this login). "
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_hint_names_an_existing_command() {
+        let hints = [
+            for_profile("anthropic:claude-cli", "anthropic", Renewal::Refresh),
+            for_profile("openai-codex:codex-cli", "openai-codex", Renewal::Relogin),
+            for_profile("anthropic:work", "anthropic", Renewal::Refresh),
+            for_profile("openai:manual", "openai", Renewal::Relogin),
+            for_missing_provider("anthropic"),
+            for_missing_provider("openrouter"),
+        ];
+        for hint in &hints {
+            assert!(!hint.contains("clawdbot configure") && !hint.contains("clawdbot onboard"), "{hint}");
+        }
+        assert!(hints[2].contains("models auth refresh --profile anthropic:work"), "{}", hints[2]);
+        assert!(hints[3].contains("paste-token --provider openai --profile-id openai:manual"), "{}", hints[3]);
+    }
+
+    #[test]
+    fn only_the_claude_code_login_is_shared_with_claude_code() {
+        assert!(why_refresh_was_rejected("anthropic:claude-cli").contains("Claude Code"));
+        assert!(!why_refresh_was_rejected("anthropic:work").contains("Claude Code"));
+    }
+
+    #[test]
+    fn ids_from_files_are_escaped() {
+        assert!(!for_profile("x\u{1b}[2J", "p\u{7}", Renewal::Relogin).chars().any(crate::escape::needs_escape));
+    }
+}

@@ -31,6 +31,62 @@ pub fn validate_setup_token(raw: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Claude Code's refresh tokens start with this; one pasted here is the
+/// wrong half of a login, not a setup-token.
+pub const REFRESH_TOKEN_PREFIX: &str = "sk-ant-ort01-";
+
+/// Anthropic API keys start with one of these (sent as `x-api-key`).
+pub const API_KEY_PREFIXES: [&str; 2] = ["sk-ant-api03-", "sk-ant-admin01-"];
+
+/// Why a value is not the setup-token `claude setup-token` prints. The
+/// messages say which thing it looks like, never what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SetupTokenError {
+    #[error("no token was given; paste the sk-ant-oat01-… token `claude setup-token` printed")]
+    Empty,
+    #[error("the token has whitespace inside it (a wrapped paste?); paste it as one line")]
+    WhitespaceInside,
+    #[error(
+        "that is an Anthropic API key (sk-ant-api03-/sk-ant-admin01-), not a setup-token; \
+         store keys with `clawdbot models auth paste-token --provider anthropic` or ANTHROPIC_API_KEY"
+    )]
+    ApiKey,
+    #[error(
+        "that is a refresh token (sk-ant-ort01-), not a setup-token; paste the sk-ant-oat01-… token \
+         `claude setup-token` printed"
+    )]
+    RefreshToken,
+    #[error("Expected token starting with sk-ant-oat01-")]
+    WrongPrefix,
+    #[error("Token looks too short; paste the full setup-token")]
+    TooShort,
+}
+
+/// The setup-token check of `models auth setup-token` (issue 12 item 1):
+/// [`validate_setup_token`]'s rules, plus the mistakes an operator makes
+/// with today's `claude setup-token` output (a wrapped paste, an API key,
+/// the refresh token of a login), each named. Returns the trimmed token.
+pub fn check_setup_token(raw: &str) -> Result<&str, SetupTokenError> {
+    let token = raw.trim();
+    if token.is_empty() {
+        return Err(SetupTokenError::Empty);
+    }
+    if token.chars().any(char::is_whitespace) {
+        return Err(SetupTokenError::WhitespaceInside);
+    }
+    if API_KEY_PREFIXES.iter().any(|p| token.starts_with(p)) {
+        return Err(SetupTokenError::ApiKey);
+    }
+    if token.starts_with(REFRESH_TOKEN_PREFIX) {
+        return Err(SetupTokenError::RefreshToken);
+    }
+    match validate_setup_token(token) {
+        Ok(()) => Ok(token),
+        Err(_) if !token.starts_with(SETUP_TOKEN_PREFIX) => Err(SetupTokenError::WrongPrefix),
+        Err(_) => Err(SetupTokenError::TooShort),
+    }
+}
+
 /// A profile name as it goes into an id (A67, §2.14): lower-cased, every
 /// run of characters outside `[a-z0-9._-]` and every run of dashes made one
 /// dash, dashes trimmed from both ends; `default` when nothing is left.
@@ -91,6 +147,26 @@ fn is_paste_noise(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_setup_token_check_names_what_the_value_looks_like() {
+        let good = format!("sk-ant-oat01-{}", "A".repeat(80));
+        assert_eq!(check_setup_token(&format!("  {good}\n")), Ok(good.as_str()));
+        let wrapped = format!("{}\n{}", &good[..40], &good[40..]);
+        let cases = [
+            ("", SetupTokenError::Empty),
+            (wrapped.as_str(), SetupTokenError::WhitespaceInside),
+            ("sk-ant-api03-FAKEFAKEFAKE", SetupTokenError::ApiKey),
+            ("sk-ant-admin01-FAKE", SetupTokenError::ApiKey),
+            ("sk-ant-ort01-FAKE-refresh", SetupTokenError::RefreshToken),
+            ("sk-ant-oat01-short", SetupTokenError::TooShort),
+            ("hello", SetupTokenError::WrongPrefix),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(check_setup_token(raw), Err(want.clone()), "{raw:?}");
+            assert!(!want.to_string().contains("FAKE"));
+        }
+    }
 
     fn token_of_len(n: usize) -> String {
         let mut t = SETUP_TOKEN_PREFIX.to_string();

@@ -13,9 +13,10 @@ use crate::world::keychain;
 use crate::world::lock::{self, LockError, LockGuard, LockOptions};
 use crate::world::{fsio, process};
 use clawdbot_auth_core::flow::{
-    Done, Effect, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, ShellAnswer, Stream, WriteBack,
-    WriteBackPlace,
+    Done, Effect, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, RunAnswer, ShellAnswer, Stream,
+    WriteBack, WriteBackPlace,
 };
+use clawdbot_auth_core::secret::Secret;
 use clawdbot_auth_core::world::World;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -94,6 +95,8 @@ impl<'w> Interpreter<'w> {
                     Err(_) => ShellAnswer::Failed,
                 })
             }
+            Effect::RunOnTerminal { program, args } => Input::Ran(run_on_terminal(&program, &args)),
+            Effect::AskSecret { prompt } => Input::Secret(ask_secret(&prompt)),
             Effect::Print(line) => {
                 print(&line);
                 return None;
@@ -202,4 +205,33 @@ fn print(line: &Line) {
         Stream::Stdout => writeln!(std::io::stdout(), "{}", line.text),
         Stream::Stderr => writeln!(std::io::stderr(), "{}", line.text),
     };
+}
+
+/// Runs `program` with the terminal as its stdin, stdout and stderr (the
+/// user talks to it), and waits for it.
+fn run_on_terminal(program: &str, args: &[String]) -> RunAnswer {
+    match std::process::Command::new(program).args(args).status() {
+        Ok(status) => match status.code() {
+            Some(code) => RunAnswer::Exited(code),
+            None => RunAnswer::Failed(format!("`{program}` was killed by a signal")),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => RunAnswer::NotFound,
+        Err(e) => RunAnswer::Failed(e.to_string()),
+    }
+}
+
+/// A secret from the terminal with the echo off, else from standard input
+/// (at most the core's paste limit, plus one byte so that it sees "too long").
+fn ask_secret(prompt: &str) -> Result<Secret, String> {
+    use std::io::{IsTerminal, Read};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return rpassword::prompt_password(format!("{prompt} (input is hidden): "))
+            .map(Secret::new)
+            .map_err(|e| e.to_string());
+    }
+    let mut bytes = Vec::new();
+    let cap = clawdbot_auth_core::paste::MAX_PASTE_INPUT_BYTES as u64 + 1;
+    stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map(Secret::new).map_err(|_| "the token is not text".to_string())
 }

@@ -35,6 +35,7 @@ mod refresh;
 mod renew;
 mod save;
 mod settle;
+mod setup;
 mod token;
 
 pub use edit::{EditFn, EditStore};
@@ -42,6 +43,7 @@ pub use order::{OrderCommand, OrderRequest};
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
 pub use settle::LoadCommand;
+pub use setup::{DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SetupOutcome, SetupRequest, SetupTokenCommand};
 pub use token::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS, TokenCommand, TokenRequest};
 
 use crate::paths::Env;
@@ -118,6 +120,21 @@ pub enum Effect {
         /// Kill it (and its children) after this long.
         timeout_ms: u64,
     },
+    /// Run `program args` attached to the terminal (its prompts and
+    /// output are the user's); answer with [`Input::Ran`]. Only asked
+    /// when standard input is a terminal.
+    RunOnTerminal {
+        /// The program, looked up on PATH.
+        program: String,
+        /// Its arguments.
+        args: Vec<String>,
+    },
+    /// Ask for a secret: on a terminal with `prompt` and the echo off,
+    /// else read it from standard input; answer with [`Input::Secret`].
+    AskSecret {
+        /// What to ask, without a trailing colon.
+        prompt: String,
+    },
     /// Write one line. No answer.
     Print(Line),
     /// The command is over.
@@ -143,6 +160,10 @@ impl fmt::Debug for Effect {
             Effect::ShellEnv { shell, timeout_ms, .. } => {
                 f.debug_struct("ShellEnv").field("shell", shell).field("timeout_ms", timeout_ms).finish()
             }
+            Effect::RunOnTerminal { program, args } => {
+                f.debug_struct("RunOnTerminal").field("program", program).field("args", args).finish()
+            }
+            Effect::AskSecret { prompt } => f.debug_struct("AskSecret").field("prompt", prompt).finish(),
             Effect::Print(line) => f.debug_tuple("Print").field(line).finish(),
             Effect::Done(done) => f.debug_tuple("Done").field(done).finish(),
         }
@@ -164,6 +185,21 @@ pub enum Input {
     Response(Result<HttpResponse, RefreshError>),
     /// What the shell of an [`Effect::ShellEnv`] printed.
     ShellEnv(ShellAnswer),
+    /// How the program of an [`Effect::RunOnTerminal`] ended.
+    Ran(RunAnswer),
+    /// The secret of an [`Effect::AskSecret`], or why it could not be read.
+    Secret(Result<Secret, String>),
+}
+
+/// How a program run on the terminal ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunAnswer {
+    /// It ran and exited with this code.
+    Exited(i32),
+    /// It is not on PATH.
+    NotFound,
+    /// It could not be started, or was killed; the reason is for people.
+    Failed(String),
 }
 
 impl fmt::Debug for Input {
@@ -184,6 +220,9 @@ impl fmt::Debug for Input {
             Input::Response(result) => f.debug_tuple("Response").field(result).finish(),
             Input::ShellEnv(ShellAnswer::Output(out)) => write!(f, "ShellEnv(<{} bytes>)", out.len()),
             Input::ShellEnv(answer) => f.debug_tuple("ShellEnv").field(answer).finish(),
+            Input::Ran(answer) => f.debug_tuple("Ran").field(answer).finish(),
+            Input::Secret(Ok(_)) => f.write_str("Secret(<hidden>)"),
+            Input::Secret(Err(why)) => f.debug_tuple("Secret").field(why).finish(),
         }
     }
 }

@@ -6,7 +6,7 @@ mod prometheus;
 mod text;
 
 pub use prometheus::render_prometheus;
-pub use text::{TextStyle, render_text};
+pub use text::{TextStyle, profile_status_line, render_text};
 
 mod verdict;
 

@@ -150,6 +150,17 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
     out
 }
 
+/// One profile's line of the "OAuth/token status" section, as
+/// `models status` prints it (what `setup-token` shows after storing).
+pub fn profile_status_line(report: &StatusReport, profile_id: &str, style: TextStyle) -> Option<String> {
+    let p = report.auth.oauth.profiles.iter().find(|p| p.profile_id == profile_id)?;
+    let source = match p.source {
+        crate::health::ProfileSource::Store => String::new(),
+        other => format!(" ({})", other.as_str()),
+    };
+    Some(format!("- {} {}{source}", escape_control(&p.label), health_words(p, style)))
+}
+
 /// A profile's status in words: `ok expires in 3d`, `expired 2h ago`,
 /// `ok, refreshes on use (access token expires in 3h)`, or the refusal
 /// with its remedy.

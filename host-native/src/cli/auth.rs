@@ -12,10 +12,11 @@ use crate::persist::update_store;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::escape::escape_control;
-use clawdbot_auth_core::flow::{TokenCommand, TokenRequest};
+use clawdbot_auth_core::flow::{SetupOutcome, SetupRequest, SetupTokenCommand, TokenCommand, TokenRequest};
 use clawdbot_auth_core::load::{Loaded, load};
 use clawdbot_auth_core::paste::{MAX_PASTE_INPUT_BYTES, PasteError, PasteTarget};
 use clawdbot_auth_core::provider::normalize;
+use clawdbot_auth_core::report::{self, ReportOptions, TextStyle};
 use clawdbot_auth_core::store::{CredentialType, Profile};
 use std::io::{BufRead, IsTerminal, Read, Write};
 
@@ -31,7 +32,8 @@ pub enum AuthCommand {
     Add,
     /// Store a token read from standard input as a `token` profile.
     PasteToken(PasteArgs),
-    /// Run `claude setup-token` and require the synced anthropic:claude-cli profile.
+    /// Store a 1-year Anthropic token: runs `claude setup-token` on a
+    /// terminal and asks for the token it printed (stdin without a terminal).
     SetupToken(SetupArgs),
     /// The per-agent profile order.
     #[command(subcommand)]
@@ -61,8 +63,16 @@ pub struct PasteArgs {
 pub struct SetupArgs {
     #[arg(long, default_value = "anthropic")]
     pub provider: String,
-    /// Do not ask before running `claude setup-token`.
+    /// Profile id (default: anthropic:default).
     #[arg(long)]
+    pub profile_id: Option<String>,
+    /// When the token expires, from now (default 365d, what `claude setup-token` issues).
+    #[arg(long, value_name = "DURATION")]
+    pub expires_in: Option<String>,
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+    /// Accepted for old scripts; nothing is asked before running `claude setup-token`.
+    #[arg(long, hide = true)]
     pub yes: bool,
 }
 
@@ -206,34 +216,49 @@ fn write_config_mode(loaded: &Loaded, id: &str, provider: &str, mode: Credential
     Ok(())
 }
 
+/// `models auth setup-token`: the core's [`SetupTokenCommand`] decides
+/// (run `claude setup-token` on a terminal, then ask; without one, read
+/// stdin), then the token is stored like a paste and its status shown.
 fn setup_token(args: &SetupArgs) -> CmdResult {
     if normalize(&args.provider) != "anthropic" {
         return Err(refuse("Only --provider anthropic is supported for setup-token (uses `claude setup-token`)."));
     }
-    if !std::io::stdin().is_terminal() {
-        return Err(refuse("setup-token requires an interactive TTY."));
-    }
-    if !args.yes && !matches!(ask("Run `claude setup-token` now? (Y/n)", "y")?.to_lowercase().as_str(), "y" | "yes") {
-        return Ok(exit::OK);
-    }
-    let status = std::process::Command::new("claude").arg("setup-token").status().context("running `claude`")?;
-    if !status.success() {
-        return Err(refuse(format!("claude setup-token failed (exit {})", status.code().unwrap_or(-1))));
-    }
     let env = current_env();
     let now = now(&env);
-    let world = NativeWorld::new(&env, true);
-    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, None);
-    super::output::notices(&loaded, save_error.as_deref());
-    if !loaded.store.profiles.contains_key("anthropic:claude-cli") {
-        return Err(refuse(
-            "No Claude CLI credentials found after setup-token. Expected auth profile anthropic:claude-cli.",
-        ));
+    let terminal = std::io::stdin().is_terminal();
+    let world = NativeWorld::new(&env, terminal);
+    let request = SetupRequest {
+        profile_id: args.profile_id.clone(),
+        expires_in: args.expires_in.clone(),
+        agent: args.agent.clone(),
+        terminal,
+    };
+    let mut flow = SetupTokenCommand::new(request, &env, now);
+    let done = Interpreter::new(&world).run(&mut flow);
+    let agent = args.agent.as_deref();
+    let (profile_id, mode) = match flow.outcome() {
+        Some(SetupOutcome::Store { profile_id, credential }) => {
+            let credential = credential.clone();
+            update_store(&world, &env, now, agent, |store, _| {
+                store.profiles.insert(profile_id.clone(), Profile::new(*credential));
+                Ok(())
+            })?;
+            (profile_id.clone(), CredentialType::Token)
+        }
+        // `oauth` accepts a stored token too, so the mode never filters the
+        // refreshable login out (the reference's #855).
+        Some(SetupOutcome::Synced) => {
+            (clawdbot_auth_core::sources::claude::PROFILE_ID.to_string(), CredentialType::OAuth)
+        }
+        None => return Ok(done.exit.code()),
+    };
+    record_config_mode(&world, &env, now, agent, &profile_id, "anthropic", mode)?;
+    let loaded = load(&world, &env, now, agent);
+    let report = report::build(&loaded, &ReportOptions::default());
+    let style = TextStyle { color: output::color_stdout(&env) };
+    if let Some(line) = report::profile_status_line(&report, &profile_id, style) {
+        output::line(&line);
     }
-    // `oauth` accepts a stored token too, so the mode never filters the
-    // refreshable login out (the reference's #855).
-    record_config_mode(&world, &env, now, None, "anthropic:claude-cli", "anthropic", CredentialType::OAuth)?;
-    output::line("Auth profile: anthropic:claude-cli (anthropic/oauth)");
     Ok(exit::OK)
 }
 

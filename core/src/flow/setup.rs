@@ -1,0 +1,371 @@
+//! `models auth setup-token`: a long-lived Anthropic token, the way today's
+//! Claude Code hands it out (issue 12 item 1).
+//!
+//! Current Claude Code's `claude setup-token` prints a one-year token and
+//! stores nothing, so waiting for a synced `anthropic:claude-cli` (what
+//! this command used to do) can never succeed. The flow:
+//!
+//! - on a terminal, run `claude setup-token` there ([`Effect::RunOnTerminal`];
+//!   a host without `claude` on its PATH answers "not found" and the flow
+//!   goes straight to the prompt). If a fresh `anthropic:claude-cli` login
+//!   appeared meanwhile (older Claude Code stored one), that is the result;
+//! - otherwise ask for the token without echo ([`Effect::AskSecret`]; with
+//!   no terminal the host reads standard input, and nothing is run);
+//! - check it ([`check_setup_token`]: the `sk-ant-oat01-` form, no
+//!   whitespace inside, not an API key nor a refresh token, each said);
+//! - end with what to store: a `token` credential of provider `anthropic`
+//!   under `anthropic:default` (or `--profile-id`), expiring after
+//!   `--expires-in` (365 days unless given). The host stores it under the
+//!   store lock with the store-edit flow, records the mode in
+//!   `clawdbot.json` as `paste-token` does, and prints the profile's status
+//!   line ([`crate::report::profile_status_line`]).
+
+use super::look::Look;
+use super::{Done, Effect, Exit, Flow, Input, Line, RunAnswer, Step};
+use crate::health::{HealthStatus, profile_health};
+use crate::paste::PasteTarget;
+use crate::paths::Env;
+use crate::setup_token::check_setup_token;
+use crate::sources::claude;
+use crate::store::Credential;
+use crate::time::Millis;
+
+/// The profile a setup-token goes to unless `--profile-id` says otherwise.
+pub const DEFAULT_PROFILE_ID: &str = "anthropic:default";
+/// How long a setup-token lives unless `--expires-in` says otherwise
+/// (what `claude setup-token` issues).
+pub const DEFAULT_EXPIRES_IN: &str = "365d";
+
+/// What `models auth setup-token` was asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetupRequest {
+    /// `--profile-id` (default [`DEFAULT_PROFILE_ID`]).
+    pub profile_id: Option<String>,
+    /// `--expires-in` (default [`DEFAULT_EXPIRES_IN`]).
+    pub expires_in: Option<String>,
+    /// `--agent`.
+    pub agent: Option<String>,
+    /// Whether standard input is a terminal (the host knows).
+    pub terminal: bool,
+}
+
+/// What the flow decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetupOutcome {
+    /// Store this `token` credential as `profile_id`, mode `token`.
+    Store {
+        /// Where it goes.
+        profile_id: String,
+        /// The checked token, with its expiry.
+        credential: Box<Credential>,
+    },
+    /// Claude Code stored a fresh login itself: `anthropic:claude-cli`.
+    Synced,
+}
+
+enum State {
+    Start,
+    LookBefore(Look),
+    Run { before: Option<Credential> },
+    LookAfter { look: Look, before: Option<Credential> },
+    Ask,
+    Over(Done),
+}
+
+/// The setup-token command as a flow; [`SetupTokenCommand::outcome`] holds
+/// what to store once it is done.
+pub struct SetupTokenCommand {
+    request: SetupRequest,
+    env: Env,
+    now: Millis,
+    target: Option<PasteTarget>,
+    state: State,
+    asked: Option<Effect>,
+    input: Option<Input>,
+    outcome: Option<SetupOutcome>,
+}
+
+fn over(exit: Exit, lines: Vec<Line>, hints: Vec<String>) -> State {
+    State::Over(Done { exit, lines, hints })
+}
+
+fn refused(message: impl Into<String>) -> State {
+    over(Exit::Action, vec![Line::err(format!("error: {}", message.into()))], Vec::new())
+}
+
+impl SetupTokenCommand {
+    /// A setup-token for `request`, at `now`, in `env`.
+    pub fn new(request: SetupRequest, env: &Env, now: Millis) -> SetupTokenCommand {
+        SetupTokenCommand {
+            request,
+            env: env.clone(),
+            now,
+            target: None,
+            state: State::Start,
+            asked: None,
+            input: None,
+            outcome: None,
+        }
+    }
+
+    /// What to store, once the flow ended with [`Exit::Ok`].
+    pub fn outcome(&self) -> Option<&SetupOutcome> {
+        self.outcome.as_ref()
+    }
+
+    fn ask(&mut self, effect: Effect, state: State) -> Effect {
+        self.state = state;
+        self.asked = Some(effect.clone());
+        effect
+    }
+
+    /// The credential `anthropic:claude-cli` holds in a look.
+    fn claude_login(loaded: &crate::load::Loaded) -> Option<Credential> {
+        loaded.store.credential(claude::PROFILE_ID).cloned()
+    }
+
+    /// A login Claude Code stored during the run: new or changed, and usable.
+    fn fresh(&self, before: &Option<Credential>, loaded: &crate::load::Loaded) -> bool {
+        let Some(profile) = loaded.store.profile(claude::PROFILE_ID) else { return false };
+        if before.as_ref() == Some(&profile.credential) {
+            return false;
+        }
+        let health = profile_health(&loaded.config.config, claude::PROFILE_ID, profile, self.now, 0);
+        !matches!(health.status, HealthStatus::Expired | HealthStatus::Missing)
+    }
+
+    fn accept(&mut self, raw: &str) -> State {
+        let Some(target) = self.target.clone() else { return refused("internal: no target") };
+        let token = match check_setup_token(raw) {
+            Ok(token) => token,
+            Err(e) => return refused(e.to_string()),
+        };
+        match target.accept(token.as_bytes()) {
+            Ok(accepted) => {
+                self.outcome = Some(SetupOutcome::Store {
+                    profile_id: target.profile_id.clone(),
+                    credential: Box::new(accepted.credential),
+                });
+                over(Exit::Ok, Vec::new(), Vec::new())
+            }
+            Err(e) => refused(e.to_string()),
+        }
+    }
+}
+
+impl Flow for SetupTokenCommand {
+    fn poll(&mut self) -> Effect {
+        loop {
+            if self.input.is_none()
+                && let Some(asked) = &self.asked
+            {
+                return asked.clone();
+            }
+            self.asked = None;
+            let input = self.input.take();
+            self.state = match std::mem::replace(&mut self.state, State::Over(super::internal_end())) {
+                State::Start => {
+                    let id = self.request.profile_id.as_deref().unwrap_or(DEFAULT_PROFILE_ID);
+                    let expires = self.request.expires_in.as_deref().unwrap_or(DEFAULT_EXPIRES_IN);
+                    match PasteTarget::new("anthropic", Some(id), Some(expires), self.now) {
+                        Ok(target) => {
+                            self.target = Some(target);
+                            if self.request.terminal {
+                                State::LookBefore(Look::new(&self.env, self.request.agent.as_deref()))
+                            } else {
+                                State::Ask
+                            }
+                        }
+                        Err(e) if e.is_usage() => over(Exit::Usage, vec![Line::err(format!("error: {e}"))], Vec::new()),
+                        Err(e) => refused(e.to_string()),
+                    }
+                }
+                State::LookBefore(mut look) => {
+                    if let Some(input) = input {
+                        look.handle(input);
+                    }
+                    match look.poll(self.now) {
+                        Step::Effect(e) => return self.ask(e, State::LookBefore(look)),
+                        Step::Ready(looked) => State::Run { before: Self::claude_login(&looked.loaded) },
+                    }
+                }
+                State::Run { before } => match input {
+                    None => {
+                        let effect =
+                            Effect::RunOnTerminal { program: "claude".into(), args: vec!["setup-token".into()] };
+                        return self.ask(effect, State::Run { before });
+                    }
+                    Some(Input::Ran(RunAnswer::Exited(0))) => {
+                        State::LookAfter { look: Look::new(&self.env, self.request.agent.as_deref()), before }
+                    }
+                    Some(Input::Ran(RunAnswer::NotFound)) => {
+                        let note = "note: `claude` is not on PATH; paste a token made with `claude setup-token` \
+                                    on a machine where you can log in";
+                        let state = State::Ask;
+                        self.state = state;
+                        return Effect::Print(Line::err(note));
+                    }
+                    Some(Input::Ran(RunAnswer::Exited(code))) => {
+                        refused(format!("`claude setup-token` failed (exit {code}); nothing was stored"))
+                    }
+                    Some(Input::Ran(RunAnswer::Failed(why))) => over(
+                        Exit::Error,
+                        vec![Line::err(format!("error: could not run `claude setup-token`: {why}"))],
+                        Vec::new(),
+                    ),
+                    Some(_) => refused("internal: unexpected answer to running claude"),
+                },
+                State::LookAfter { mut look, before } => {
+                    if let Some(input) = input {
+                        look.handle(input);
+                    }
+                    match look.poll(self.now) {
+                        Step::Effect(e) => return self.ask(e, State::LookAfter { look, before }),
+                        Step::Ready(looked) if self.fresh(&before, &looked.loaded) => {
+                            self.outcome = Some(SetupOutcome::Synced);
+                            over(Exit::Ok, Vec::new(), Vec::new())
+                        }
+                        Step::Ready(_) => State::Ask,
+                    }
+                }
+                State::Ask => match input {
+                    None => {
+                        let effect =
+                            Effect::AskSecret { prompt: "Paste the token `claude setup-token` printed".into() };
+                        return self.ask(effect, State::Ask);
+                    }
+                    Some(Input::Secret(Ok(secret))) => self.accept(secret.expose()),
+                    Some(Input::Secret(Err(why))) => over(
+                        Exit::Error,
+                        vec![Line::err(format!("error: could not read the token: {why}"))],
+                        Vec::new(),
+                    ),
+                    Some(_) => refused("internal: unexpected answer to the prompt"),
+                },
+                State::Over(done) => {
+                    self.state = State::Over(done.clone());
+                    return Effect::Done(done);
+                }
+            };
+        }
+    }
+
+    fn handle(&mut self, now: Millis, input: Input) {
+        self.now = now;
+        self.input = Some(input);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::FileRead;
+    use std::collections::BTreeMap;
+
+    const NOW: Millis = 1_767_225_600_000;
+    const CLAUDE_FILE: &str = "/h/.claude/.credentials.json";
+
+    fn token() -> String {
+        format!("sk-ant-oat01-{}", "A".repeat(80))
+    }
+
+    /// Drives the flow: files from `files` (changed by `after_run` once
+    /// claude has run), `ran` for the run, `secret` for the prompt.
+    fn drive(
+        terminal: bool,
+        files: &mut BTreeMap<String, String>,
+        ran: RunAnswer,
+        after_run: Option<(&str, String)>,
+        secret: &str,
+    ) -> (SetupTokenCommand, Done, Vec<String>) {
+        let request = SetupRequest { terminal, ..SetupRequest::default() };
+        let mut flow = SetupTokenCommand::new(request, &Env::new("/h"), NOW);
+        let mut seen = Vec::new();
+        let mut after_run = after_run;
+        for _ in 0..1000 {
+            let effect = flow.poll();
+            let input = match effect {
+                Effect::Done(done) => return (flow, done, seen),
+                Effect::Read(paths) => Input::Files(
+                    paths
+                        .into_iter()
+                        .map(|p| {
+                            let read = files.get(&p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
+                            (p, read)
+                        })
+                        .collect(),
+                ),
+                Effect::ReadKeychain => Input::Keychain(None),
+                Effect::RunOnTerminal { program, args } => {
+                    seen.push(format!("run {program} {}", args.join(" ")));
+                    if let Some((path, text)) = after_run.take() {
+                        files.insert(path.to_string(), text);
+                    }
+                    Input::Ran(ran.clone())
+                }
+                Effect::AskSecret { .. } => {
+                    seen.push("ask".into());
+                    Input::Secret(Ok(crate::secret::Secret::new(secret)))
+                }
+                Effect::Print(line) => {
+                    seen.push(line.text);
+                    continue;
+                }
+                other => panic!("unexpected {other:?}"),
+            };
+            flow.handle(NOW, input);
+        }
+        panic!("the flow did not end");
+    }
+
+    #[test]
+    fn on_a_terminal_it_runs_claude_then_asks_for_the_printed_token() {
+        let (flow, done, seen) = drive(true, &mut BTreeMap::new(), RunAnswer::Exited(0), None, &token());
+        assert_eq!(seen, ["run claude setup-token", "ask"]);
+        assert_eq!(done.exit, Exit::Ok);
+        let Some(SetupOutcome::Store { profile_id, credential }) = flow.outcome() else { panic!("no outcome") };
+        assert_eq!(profile_id, DEFAULT_PROFILE_ID);
+        let Credential::Token(t) = credential.as_ref() else { panic!("not a token") };
+        assert_eq!(t.provider, "anthropic");
+        assert_eq!(t.expires.as_ref().map(|e| e.ms()), Some((NOW + 365 * 86_400_000) as f64));
+    }
+
+    #[test]
+    fn without_a_terminal_it_runs_nothing_and_reads_the_token() {
+        let (flow, done, seen) =
+            drive(false, &mut BTreeMap::new(), RunAnswer::Exited(0), None, &format!("{}\n", token()));
+        assert_eq!(seen, ["ask"], "nothing is run without a terminal");
+        assert_eq!(done.exit, Exit::Ok);
+        assert!(matches!(flow.outcome(), Some(SetupOutcome::Store { .. })));
+    }
+
+    #[test]
+    fn without_claude_on_path_it_says_so_and_asks() {
+        let (_, done, seen) = drive(true, &mut BTreeMap::new(), RunAnswer::NotFound, None, &token());
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert!(seen[1].contains("`claude` is not on PATH"), "{seen:?}");
+        assert_eq!(done.exit, Exit::Ok);
+    }
+
+    #[test]
+    fn a_fresh_login_stored_by_an_older_claude_code_is_accepted() {
+        let login = format!(
+            r#"{{"claudeAiOauth":{{"accessToken":"sk-ant-oat01-FAKE","refreshToken":"sk-ant-ort01-FAKE","expiresAt":{}}}}}"#,
+            NOW + 8 * 3_600_000
+        );
+        let (flow, done, seen) =
+            drive(true, &mut BTreeMap::new(), RunAnswer::Exited(0), Some((CLAUDE_FILE, login)), "unused");
+        assert_eq!(seen, ["run claude setup-token"], "no prompt when Claude Code stored the login");
+        assert_eq!((done.exit, flow.outcome()), (Exit::Ok, Some(&SetupOutcome::Synced)));
+    }
+
+    #[test]
+    fn a_wrong_value_or_a_failed_run_stores_nothing_and_says_why() {
+        let (flow, done, _) = drive(false, &mut BTreeMap::new(), RunAnswer::Exited(0), None, "sk-ant-api03-FAKE");
+        assert_eq!((done.exit, flow.outcome()), (Exit::Action, None));
+        assert!(done.lines[0].text.contains("API key"), "{:?}", done.lines);
+        let (flow, done, _) = drive(true, &mut BTreeMap::new(), RunAnswer::Exited(1), None, &token());
+        assert_eq!((done.exit, flow.outcome()), (Exit::Action, None));
+        assert!(done.lines[0].text.contains("failed (exit 1)"), "{:?}", done.lines);
+    }
+}

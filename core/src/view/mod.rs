@@ -88,9 +88,9 @@ pub struct CheckView {
 /// What each `--check` code means, in one sentence.
 pub fn check_meaning(code: CheckCode) -> &'static str {
     match code {
-        CheckCode::Ok => "OK: every credential is usable",
-        CheckCode::Action => "Action needed: a credential is expired, missing or unreadable",
-        CheckCode::Expiring => "Expiring: a credential expires soon",
+        CheckCode::Ok => "OK: every provider in use has a usable credential",
+        CheckCode::Action => "Action needed: a provider in use has no usable credential, or a file is unreadable",
+        CheckCode::Expiring => "Expiring: the best credential of a provider in use expires soon",
     }
 }
 

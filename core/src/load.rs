@@ -118,7 +118,13 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
     }
 
     let found = external_logins(world, &locations, env, now, &mut diagnostics);
-    changes.extend(sync_external(&mut store, &found));
+    let synced = sync_external(&mut store, &found);
+    // A login synced in with another refresh token is a new login: a
+    // refusal recorded for the old token goes with it.
+    for change in &synced {
+        crate::rejection::forget_stale(&mut store, &change.profile_id);
+    }
+    changes.extend(synced);
 
     let write = match (store_state != StoreState::Unreadable && !changes.is_empty()).then(|| write_store(&store)) {
         Some(Ok(text)) => Some(text),
@@ -366,6 +372,28 @@ mod tests {
         let l = load(&w, &Env::new("/h"), NOW, None);
         assert!(l.write.is_none());
         assert!(l.store.profiles.is_empty());
+    }
+
+    #[test]
+    fn a_login_synced_with_another_refresh_token_drops_the_old_refusal() {
+        let mut store = crate::store::parse_store(
+            br#"{"version":1,"profiles":{"anthropic:claude-cli":{"type":"oauth","provider":"anthropic","access":"a","refresh":"r-OLD","expires":1767229200000}}}"#,
+            "s",
+        )
+        .unwrap()
+        .0;
+        let old = crate::secret::Secret::new("r-OLD");
+        assert!(crate::rejection::record_rejection(&mut store, "anthropic:claude-cli", &old, "invalid_grant", NOW));
+        let w = world(&[
+            (STORE, &crate::store::write_store(&store).unwrap()),
+            (
+                "/h/.claude/.credentials.json",
+                r#"{"claudeAiOauth":{"accessToken":"a2","refreshToken":"r-NEW","expiresAt":1769817600000}}"#,
+            ),
+        ]);
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        assert!(l.write.as_deref().is_some_and(|t| !t.contains("refreshRejected")), "{:?}", l.write);
+        assert_eq!(crate::rejection::rejection_of(&l.store, "anthropic:claude-cli"), None);
     }
 
     #[test]

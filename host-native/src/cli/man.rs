@@ -23,11 +23,16 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ("0", "ok."),
     (
         "1",
-        "action needed: with --check, an OAuth login or token has expired, an OAuth login has no expiry, a \
-         provider in use has no credentials, or auth-profiles.json or clawdbot.json cannot be read; doctor: a human must act; \
+        "action needed: with --check, a provider the configured models use has no usable credential (expired, \
+         refused at refresh, without an expiry, or none), or auth-profiles.json or clawdbot.json cannot be read (with \
+         --strict: any stored OAuth login or token expired or without an expiry); doctor: a human must act; \
          other commands: the request was refused (unknown profile, malformed token).",
     ),
-    ("2", "with --check: a credential expires within the warning window (--warn-within, default 24h)."),
+    (
+        "2",
+        "with --check: the best credential of a provider in use expires within the warning window \
+         (--warn-within, default 24h) and cannot renew itself (with --strict: any stored one does).",
+    ),
     (
         "3",
         "the command could not run: an I/O error, the store locked by another process, a network error, \
@@ -61,6 +66,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
 /// The files read and written, relative to the defaults above.
 const FILES: &[(&str, &str)] = &[
     ("~/.clawdbot/clawdbot.json", "the gateway's config (JSON5); rewritten as JSON after a backup when it was JSON5."),
+    ("./.env, ~/.clawdbot/.env", "variables read as the gateway reads them, never overriding one already set."),
     ("~/.clawdbot/agents/<id>/agent/auth-profiles.json", "an agent's credential store (0600)."),
     ("~/.clawdbot/agents/<id>/agent/auth-profiles.json.lock", "the store's lock folder, shared with the Node gateway."),
     ("~/.clawdbot/agents/<id>/agent/auth.json", "the legacy store, migrated once."),

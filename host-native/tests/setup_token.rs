@@ -165,5 +165,6 @@ fn on_a_terminal_a_login_stored_by_an_older_claude_code_is_accepted() {
     assert!(!text(&out).contains("input is hidden"), "no prompt: {}", text(&out));
     assert!(text(&out).contains("anthropic:claude-cli ok, refreshes on use"), "{}", text(&out));
     assert_eq!(host.config()["auth"]["profiles"]["anthropic:claude-cli"]["mode"], "oauth");
+    assert_eq!(host.store()["profiles"]["anthropic:claude-cli"]["type"], "oauth", "the synced login is saved");
     assert_eq!(host.check(), Some(0));
 }

@@ -253,7 +253,9 @@ fn setup_token(args: &SetupArgs) -> CmdResult {
         None => return Ok(done.exit.code()),
     };
     record_config_mode(&world, &env, now, agent, &profile_id, "anthropic", mode)?;
-    let loaded = load(&world, &env, now, agent);
+    // Persists what the sync took too (the login an older Claude Code stored).
+    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
+    output::notices(&loaded, save_error.as_deref());
     let report = report::build(&loaded, &ReportOptions::default());
     let style = TextStyle { color: output::color_stdout(&env) };
     if let Some(line) = report::profile_status_line(&report, &profile_id, style) {

@@ -91,7 +91,9 @@ const store = { version: 1, profiles: { 'anthropic:a': oauth } };
 test('files by role: the store is read for the config default agent', () => {
   const r = view({ store, config: { agents: { list: [{ id: 'ops', default: true }] } } });
   assert.equal(r.locations.store, '~/.clawdbot/agents/ops/agent/auth-profiles.json');
-  assert.equal(r.view.check.code, 2);
+  // Found, and judged: a login that renews itself is ok (0); placed under
+  // agents/main it would not be found at all (1).
+  assert.equal(r.view.check.code, 0);
   assert.equal(r.view.profiles.total, 1);
   assert.equal(r.report, undefined, 'the view op answers no report and no store');
   assert.equal(r.store, undefined);

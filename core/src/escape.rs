@@ -43,6 +43,11 @@ impl<W: std::io::Write> TerminalSafeJson<W> {
         TerminalSafeJson { inner, pending: Vec::new() }
     }
 
+    /// What was written, once done.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+
     fn emit(&mut self, text: &str) -> std::io::Result<()> {
         let mut start = 0;
         for (i, c) in text.char_indices() {
@@ -75,6 +80,16 @@ impl<W: std::io::Write> std::io::Write for TerminalSafeJson<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// A value as pretty JSON text that is safe to print (see
+/// [`TerminalSafeJson`]): what a flow hands the host as one line.
+pub fn terminal_safe_json(value: &impl serde::Serialize) -> String {
+    let mut out = TerminalSafeJson::new(Vec::new());
+    if serde_json::to_writer_pretty(&mut out, value).is_err() {
+        return "null".into();
+    }
+    String::from_utf8(out.into_inner()).unwrap_or_else(|_| "null".into())
 }
 
 #[cfg(test)]

@@ -94,6 +94,7 @@ impl<'w> Interpreter<'w> {
                     Err(_) => ShellAnswer::Failed,
                 })
             }
+            Effect::Confirm { question } => Input::Answer(confirm(&question)),
             Effect::Print(line) => {
                 print(&line);
                 return None;
@@ -186,6 +187,20 @@ fn lock_options(t: LockTimings) -> LockOptions {
         max_wait: Duration::from_millis(t.max_wait_ms),
         ..LockOptions::store()
     }
+}
+
+/// Asks on the terminal; `None` when standard input is not one. Only an
+/// explicit yes counts.
+fn confirm(question: &str) -> Option<bool> {
+    use std::io::{BufRead, IsTerminal};
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    Some(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
 /// Writes a line as the flow made it (already escaped).

@@ -28,17 +28,26 @@
 
 #![warn(missing_docs)]
 
+mod config_edit;
+mod cooldown;
 mod edit;
+mod list;
 mod look;
 mod order;
+mod paste_key;
 mod refresh;
+mod remove;
 mod renew;
 mod settle;
 mod token;
 
+pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use edit::{EditFn, EditStore};
+pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};
+pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
+pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
 pub use settle::LoadCommand;
 pub use token::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS, TokenCommand, TokenRequest};
@@ -114,6 +123,12 @@ pub enum Effect {
         /// Kill it (and its children) after this long.
         timeout_ms: u64,
     },
+    /// Ask the operator a yes/no question; answer with [`Input::Answer`]
+    /// (`None` when there is no terminal to ask on).
+    Confirm {
+        /// The question, terminal-safe, without its `[y/N]`.
+        question: String,
+    },
     /// Write one line. No answer.
     Print(Line),
     /// The command is over.
@@ -139,6 +154,7 @@ impl fmt::Debug for Effect {
             Effect::ShellEnv { shell, timeout_ms } => {
                 f.debug_struct("ShellEnv").field("shell", shell).field("timeout_ms", timeout_ms).finish()
             }
+            Effect::Confirm { question } => f.debug_struct("Confirm").field("question", question).finish(),
             Effect::Print(line) => f.debug_tuple("Print").field(line).finish(),
             Effect::Done(done) => f.debug_tuple("Done").field(done).finish(),
         }
@@ -160,6 +176,9 @@ pub enum Input {
     Response(Result<HttpResponse, RefreshError>),
     /// What the shell of an [`Effect::ShellEnv`] printed.
     ShellEnv(ShellAnswer),
+    /// The operator's answer to an [`Effect::Confirm`]; `None`: nobody
+    /// could be asked.
+    Answer(Option<bool>),
 }
 
 impl fmt::Debug for Input {
@@ -180,6 +199,7 @@ impl fmt::Debug for Input {
             Input::Response(result) => f.debug_tuple("Response").field(result).finish(),
             Input::ShellEnv(ShellAnswer::Output(out)) => write!(f, "ShellEnv(<{} bytes>)", out.len()),
             Input::ShellEnv(answer) => f.debug_tuple("ShellEnv").field(answer).finish(),
+            Input::Answer(answer) => f.debug_tuple("Answer").field(answer).finish(),
         }
     }
 }
@@ -435,5 +455,7 @@ pub(crate) enum Step<T> {
     Ready(T),
 }
 
+#[cfg(test)]
+mod manage_tests;
 #[cfg(test)]
 mod tests;

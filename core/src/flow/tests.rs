@@ -162,6 +162,7 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
             Input::Written(Ok(()))
         }
         Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
+        Effect::Confirm { .. } => Input::Answer(None),
         Effect::Print(_) | Effect::Done(_) => return None,
     })
 }

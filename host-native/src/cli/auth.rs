@@ -25,6 +25,9 @@ use std::io::{BufRead, IsTerminal, Write};
 pub struct AuthArgs {
     #[command(subcommand)]
     pub command: AuthCommand,
+    /// The agent whose credentials to work on (also accepted after the subcommand).
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -43,6 +46,18 @@ pub enum AuthCommand {
     Token(TokenArgs),
     /// Refresh OAuth logins now (for operators and timers).
     Refresh(super::refresh::RefreshArgs),
+    /// List every credential of the agent: source, status and why, cooldowns, hints.
+    List(super::manage::ListArgs),
+    /// Remove a profile and every reference to it (order, lastGood, usage stats, config).
+    #[command(visible_alias = "logout")]
+    Remove(super::manage::RemoveArgs),
+    /// Cooldowns and billing disables.
+    #[command(subcommand)]
+    Cooldown(super::manage::CooldownCommandArgs),
+    /// Store an API key read from a hidden prompt or standard input as an `api_key` profile.
+    PasteApiKey(super::manage::PasteKeyArgs),
+    /// Let the sync bring a removed Claude Code or Codex login back.
+    Sync(super::manage::SyncArgs),
 }
 
 #[derive(Args, Debug)]
@@ -85,6 +100,7 @@ pub struct TokenArgs {
 }
 
 pub fn run(args: AuthArgs) -> CmdResult {
+    let agent = args.agent.as_deref();
     match args.command {
         AuthCommand::Add => add(),
         AuthCommand::PasteToken(a) => paste_token(&a, None),
@@ -92,6 +108,11 @@ pub fn run(args: AuthArgs) -> CmdResult {
         AuthCommand::Order(cmd) => order::run(cmd),
         AuthCommand::Token(a) => token(&a),
         AuthCommand::Refresh(a) => super::refresh::run(&a),
+        AuthCommand::List(a) => super::manage::list(&a, agent),
+        AuthCommand::Remove(a) => super::manage::remove(&a, agent),
+        AuthCommand::Cooldown(cmd) => super::manage::cooldown(&cmd, agent),
+        AuthCommand::PasteApiKey(a) => super::manage::paste_api_key(&a, agent),
+        AuthCommand::Sync(a) => super::manage::sync(&a, agent),
     }
 }
 

@@ -1,0 +1,163 @@
+//! The management flows driven with scripted inputs: what they read,
+//! lock, write and ask, in which order.
+
+use super::*;
+use crate::paths::Env;
+use crate::secret::Secret;
+use crate::world::FileRead;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const NOW: Millis = 1_767_225_600_000;
+const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+const CONFIG: &str = "/h/.clawdbot/clawdbot.json";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Event {
+    Lock,
+    Unlock,
+    Write(String),
+    Ask,
+}
+
+struct Disk {
+    files: BTreeMap<String, String>,
+    events: Vec<Event>,
+    answer: Option<bool>,
+    locked: bool,
+}
+
+impl Disk {
+    fn new(store: Value) -> Disk {
+        let files = BTreeMap::from([(STORE.to_string(), store.to_string())]);
+        Disk { files, events: Vec::new(), answer: None, locked: false }
+    }
+
+    fn store(&self) -> Value {
+        serde_json::from_str(&self.files[STORE]).unwrap()
+    }
+
+    fn writes(&self) -> Vec<&str> {
+        self.events.iter().filter_map(|e| if let Event::Write(p) = e { Some(p.as_str()) } else { None }).collect()
+    }
+}
+
+fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
+    let mut printed = Vec::new();
+    for _ in 0..1000 {
+        let input = match flow.poll() {
+            Effect::Done(done) => return (done, printed),
+            Effect::Read(paths) => Input::Files(
+                paths
+                    .into_iter()
+                    .map(|p| {
+                        let read = disk.files.get(&p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
+                        (p, read)
+                    })
+                    .collect(),
+            ),
+            Effect::ReadKeychain => Input::Keychain(None),
+            Effect::Lock(_) => {
+                assert!(!disk.locked, "a flow never takes the store lock twice at once");
+                disk.locked = true;
+                disk.events.push(Event::Lock);
+                Input::Lock(LockAnswer::Taken)
+            }
+            Effect::Unlock { .. } => {
+                disk.locked = false;
+                disk.events.push(Event::Unlock);
+                continue;
+            }
+            Effect::WriteAtomic { path, text } => {
+                assert!(disk.locked, "{path} written outside the lock");
+                disk.events.push(Event::Write(path.clone()));
+                disk.files.insert(path, text.expose().to_string());
+                Input::Written(Ok(()))
+            }
+            Effect::Confirm { .. } => {
+                disk.events.push(Event::Ask);
+                Input::Answer(disk.answer)
+            }
+            Effect::Print(line) => {
+                printed.push(line);
+                continue;
+            }
+            other => panic!("unexpected {other:?}"),
+        };
+        flow.handle(NOW, input);
+    }
+    panic!("the flow did not end");
+}
+
+fn two_profiles() -> Value {
+    json!({"version": 1, "profiles": {
+        "anthropic:a": {"type": "api_key", "provider": "anthropic", "key": "FAKE-a"},
+        "anthropic:b": {"type": "api_key", "provider": "anthropic", "key": "FAKE-b"}},
+        "order": {"anthropic": ["anthropic:a"]}})
+}
+
+fn remove(id: &str, yes: bool) -> RemoveCommand {
+    let request = RemoveRequest { profile_id: id.into(), agent: None, yes, dry_run: false };
+    RemoveCommand::new(request, &Env::new("/h"), NOW)
+}
+
+#[test]
+fn a_declined_removal_asks_once_and_writes_nothing() {
+    let mut disk = Disk::new(two_profiles());
+    disk.answer = Some(false);
+    let (done, _) = drive(&mut remove("anthropic:a", false), &mut disk);
+    assert_eq!(done.exit, Exit::Action);
+    assert_eq!(disk.events, [Event::Ask], "asked before any lock");
+}
+
+#[test]
+fn a_confirmed_removal_edits_the_store_under_the_lock_and_leaves_a_silent_config() {
+    let mut disk = Disk::new(two_profiles());
+    disk.answer = Some(true);
+    let (done, printed) = drive(&mut remove("anthropic:a", false), &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{printed:?} {done:?}");
+    assert_eq!(disk.events, [Event::Ask, Event::Lock, Event::Write(STORE.into()), Event::Unlock]);
+    let store = disk.store();
+    assert!(store["profiles"].get("anthropic:a").is_none() && store.get("order").is_none(), "{store}");
+}
+
+#[test]
+fn the_config_is_edited_in_a_second_locked_step_only_when_it_names_the_profile() {
+    let mut disk = Disk::new(two_profiles());
+    disk.files.insert(CONFIG.into(), json!({"auth": {"profiles": {"anthropic:a": {"mode": "api_key"}}}}).to_string());
+    let (done, _) = drive(&mut remove("anthropic:a", true), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert_eq!(disk.writes(), [STORE, CONFIG]);
+    assert_eq!(disk.events.iter().filter(|e| **e == Event::Lock).count(), 2);
+    assert!(!disk.locked);
+    let config: Value = serde_json::from_str(&disk.files[CONFIG]).unwrap();
+    assert_eq!(config, json!({"auth": {"profiles": {}}}));
+}
+
+#[test]
+fn a_refused_key_ends_before_anything_is_read() {
+    let pasted = Secret::new("FAKE one two");
+    let request = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, pasted };
+    let mut flow = PasteKeyCommand::new(request, &Env::new("/h"), NOW);
+    let Effect::Done(done) = flow.poll() else { panic!("the first effect ends it") };
+    assert_eq!(done.exit, Exit::Action);
+    assert!(!format!("{done:?}").contains("FAKE"));
+}
+
+#[test]
+fn cooldown_clear_writes_under_the_lock_and_a_second_clear_writes_nothing() {
+    let mut store = two_profiles();
+    store["usageStats"] = json!({"anthropic:a": {"cooldownUntil": NOW + 60_000, "errorCount": 2}});
+    let mut disk = Disk::new(store);
+    let env = Env::new("/h");
+    let (done, printed) = drive(&mut CooldownCommand::clear(&env, None, CooldownTarget::All, NOW), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    let said = |l: &Line| l.text.starts_with("Cleared anthropic:a: cooldown");
+    assert!(done.lines.iter().chain(&printed).any(said), "{done:?}");
+    assert_eq!(disk.writes(), [STORE]);
+    disk.events.clear();
+    let (done, printed) = drive(&mut CooldownCommand::clear(&env, None, CooldownTarget::All, NOW), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert!(disk.writes().is_empty(), "nothing left to clear");
+    assert!(done.lines.iter().chain(&printed).any(|l| l.text.starts_with("Nothing to clear")), "{done:?}");
+}

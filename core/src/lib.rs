@@ -16,6 +16,7 @@ pub mod env_auth;
 pub mod envelope;
 pub mod escape;
 pub mod flow;
+pub mod handout;
 pub mod health;
 pub mod listing;
 pub mod load;

@@ -161,3 +161,52 @@ fn cooldown_clear_writes_under_the_lock_and_a_second_clear_writes_nothing() {
     assert!(disk.writes().is_empty(), "nothing left to clear");
     assert!(done.lines.iter().chain(&printed).any(|l| l.text.starts_with("Nothing to clear")), "{done:?}");
 }
+
+/// Drives a token command, answering every effect at `at(step)`, until
+/// it sends a request (returned) or ends (`None`).
+fn first_send(flow: &mut TokenCommand, disk: &mut Disk, at: impl Fn() -> Millis) -> Option<HttpTimeouts> {
+    for _ in 0..1000 {
+        let input = match flow.poll() {
+            Effect::Send { timeouts, .. } => return Some(timeouts),
+            Effect::Done(_) => return None,
+            Effect::Read(paths) => Input::Files(
+                paths
+                    .into_iter()
+                    .map(|p| {
+                        let read = disk.files.get(&p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
+                        (p, read)
+                    })
+                    .collect(),
+            ),
+            Effect::ReadKeychain => Input::Keychain(None),
+            Effect::Lock(req) if req.kind == LockKind::ClaudeCode => Input::Lock(LockAnswer::NoTarget),
+            Effect::Lock(_) => Input::Lock(LockAnswer::Taken),
+            Effect::WriteAtomic { .. } | Effect::Remove { .. } | Effect::WriteBack(_) => Input::Written(Ok(())),
+            Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
+            _ => continue,
+        };
+        flow.handle(at(), input);
+    }
+    panic!("the flow did not end");
+}
+
+fn expiring_login() -> Disk {
+    Disk::new(json!({"version": 1, "profiles": {"anthropic:work": {
+        "type": "oauth", "provider": "anthropic", "access": "FAKE-a", "refresh": "FAKE-r", "expires": NOW + 60_000}}}))
+}
+
+fn token() -> TokenCommand {
+    let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
+    TokenCommand::new(request, &Env::new("/h"), NOW)
+}
+
+#[test]
+fn a_token_request_gets_at_most_the_budget_and_none_once_it_is_spent() {
+    let timeouts = first_send(&mut token(), &mut expiring_login(), || NOW).expect("a login due is refreshed");
+    assert!(timeouts.total_ms <= TOKEN_BUDGET_MS as u64, "{timeouts:?}");
+    assert!(timeouts.connect_ms <= timeouts.total_ms);
+    let late = first_send(&mut token(), &mut expiring_login(), || NOW + TOKEN_BUDGET_MS);
+    assert_eq!(late, None, "no request starts after the budget is spent");
+    let short = first_send(&mut token().budget(2_000), &mut expiring_login(), || NOW + 500).unwrap();
+    assert_eq!(short.total_ms, 1_500, "what is left of the budget");
+}

@@ -50,7 +50,9 @@ pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
 pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
 pub use settle::LoadCommand;
-pub use token::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS, TokenCommand, TokenRequest};
+pub use token::{
+    SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS, TOKEN_BUDGET_MS, TOKEN_MIN_VALID_MS, TokenCommand, TokenRequest,
+};
 
 use crate::paths::Env;
 use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};

@@ -13,6 +13,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
 use clawdbot_auth_core::flow::{TokenCommand, TokenRequest};
+use clawdbot_auth_core::handout::KeyForm;
 use clawdbot_auth_core::load::{Loaded, load};
 use clawdbot_auth_core::provider::normalize;
 use clawdbot_auth_core::secret::Secret;
@@ -97,23 +98,65 @@ pub struct TokenArgs {
     /// process already replaced the token.
     #[arg(long)]
     pub force: bool,
+    /// Print {token, type, provider, profileId, expiresAt} as one JSON line.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// raw (the key alone), json, or env (`VAR='key'`, shell-quoted, with the
+    /// variable the provider's clients read).
+    #[arg(long, value_enum)]
+    pub format: Option<KeyFormat>,
+    /// Refresh first when the key would expire sooner than this (e.g. 10m,
+    /// 1h; a bare number is minutes). Default 10m, so a key outlives Claude
+    /// Code's 5-minute helper cache.
+    #[arg(long, value_name = "DURATION")]
+    pub min_valid: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyFormat {
+    Raw,
+    Json,
+    Env,
 }
 
 pub fn run(args: AuthArgs) -> CmdResult {
     let agent = args.agent.as_deref();
     match args.command {
         AuthCommand::Add => add(),
-        AuthCommand::PasteToken(a) => paste_token(&a, None),
+        AuthCommand::PasteToken(mut a) => {
+            a.agent = a.agent.or(inherited(agent));
+            paste_token(&a, None)
+        }
         AuthCommand::SetupToken(a) => setup_token(&a),
-        AuthCommand::Order(cmd) => order::run(cmd),
-        AuthCommand::Token(a) => token(&a),
-        AuthCommand::Refresh(a) => super::refresh::run(&a),
+        AuthCommand::Order(mut cmd) => {
+            let target = match &mut cmd {
+                OrderCommand::Get(g) => &mut g.target,
+                OrderCommand::Set(s) => &mut s.target,
+                OrderCommand::Clear(t) => t,
+            };
+            target.agent = target.agent.take().or(inherited(agent));
+            order::run(cmd)
+        }
+        AuthCommand::Token(mut a) => {
+            a.agent = a.agent.or(inherited(agent));
+            token(&a)
+        }
+        AuthCommand::Refresh(mut a) => {
+            a.agent = a.agent.or(inherited(agent));
+            super::refresh::run(&a)
+        }
         AuthCommand::List(a) => super::manage::list(&a, agent),
         AuthCommand::Remove(a) => super::manage::remove(&a, agent),
         AuthCommand::Cooldown(cmd) => super::manage::cooldown(&cmd, agent),
         AuthCommand::PasteApiKey(a) => super::manage::paste_api_key(&a, agent),
         AuthCommand::Sync(a) => super::manage::sync(&a, agent),
     }
+}
+
+/// The agent given at the group level (`models auth --agent ID ...`),
+/// for a subcommand that was not given its own.
+fn inherited(agent: Option<&str>) -> Option<String> {
+    agent.map(str::to_string)
 }
 
 /// Reads one secret: a prompt on a terminal, else all of standard input.
@@ -266,7 +309,15 @@ fn token(args: &TokenArgs) -> CmdResult {
         agent: args.agent.clone(),
         force: args.force,
     };
+    let form = match (args.json, args.format) {
+        (true, _) | (_, Some(KeyFormat::Json)) => KeyForm::Json,
+        (_, Some(KeyFormat::Env)) => KeyForm::Env,
+        _ => KeyForm::Raw,
+    };
+    let mut flow = TokenCommand::new(request, &env, now(&env)).form(form);
+    if let Some(raw) = &args.min_valid {
+        flow = flow.min_valid(parse_duration(raw, DurationUnit::M).map_err(|e| usage(format!("--min-valid: {e}")))?);
+    }
     let world = NativeWorld::new(&env, true);
-    let mut flow = TokenCommand::new(request, &env, now(&env));
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }

@@ -15,6 +15,7 @@ pub mod duration;
 pub mod env_auth;
 pub mod envelope;
 pub mod escape;
+pub mod findings;
 pub mod flow;
 pub mod handout;
 pub mod health;

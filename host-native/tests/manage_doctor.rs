@@ -130,3 +130,51 @@ fn all_agents_checks_each_and_exits_with_the_worst() {
     assert!(stdout(&text).contains("== Agent: main ==") && stdout(&text).contains("== Agent: ops =="));
     assert_eq!(code(&doctor(&home, &["--all-agents", "--agent", "ops"])), 64);
 }
+
+/// A healthy default agent and an `ops` agent whose token expired.
+fn two_agents() -> Home {
+    let home = Home::new();
+    let healthy = json!({"version": 1, "profiles": {"anthropic:k": {"type": "api_key", "provider": "anthropic", "key": "sk-ant-api03-FAKE"}}});
+    home.write(&home.store_path(), &healthy.to_string());
+    let ops = home.path().join(".clawdbot/agents/ops/agent/auth-profiles.json");
+    let expiring = json!({"version": 1, "profiles": {"anthropic:t": {"type": "token", "provider": "anthropic", "token": "sk-ant-oat01-FAKE", "expires": NOW + 3_600_000}}});
+    home.write(&ops, &expiring.to_string());
+    home
+}
+
+fn models(home: &Home, args: &[&str]) -> std::process::Output {
+    let server = Server::start(Vec::new());
+    let mut all = vec!["models"];
+    all.extend_from_slice(args);
+    home.clawdbot(&server).args(&all).output().expect("clawdbot runs")
+}
+
+#[test]
+fn status_all_agents_reports_each_and_checks_the_worst() {
+    let home = two_agents();
+    assert_eq!(code(&models(&home, &["status", "--check"])), 0, "the default agent alone is fine");
+    let out = models(&home, &["status", "--all-agents", "--check", "--json"]);
+    assert_eq!(code(&out), 2, "ops expires within 24 h: {}", stderr(&out));
+    let doc = json_of(&out);
+    assert_eq!(doc["check"], 2);
+    let agents = doc["agents"].as_array().unwrap();
+    assert_eq!(agents.iter().map(|a| a["agentId"].as_str().unwrap()).collect::<Vec<_>>(), ["main", "ops"]);
+    assert_eq!((agents[0]["check"].clone(), agents[1]["check"].clone()), (json!(0), json!(2)));
+    assert!(agents[1]["auth"]["storePath"].as_str().unwrap().contains("agents/ops/agent"), "{doc}");
+    let text = models(&home, &["status", "--all-agents"]);
+    assert_eq!(code(&text), 0, "without --check the exit is 0");
+    assert!(stdout(&text).contains("== Agent: ops =="), "{}", stdout(&text));
+    assert_eq!(code(&models(&home, &["status", "--all-agents", "--plain"])), 64);
+    assert_eq!(code(&models(&home, &["status", "--all-agents", "--agent", "ops"])), 64);
+}
+
+#[test]
+fn models_json_is_status_json() {
+    let home = two_agents();
+    let alias = models(&home, &["--json"]);
+    assert_eq!(code(&alias), 0, "{}", stderr(&alias));
+    assert_eq!(json_of(&alias), json_of(&models(&home, &["status", "--json"])));
+    let ops = models(&home, &["--agent", "ops", "--json"]);
+    assert!(json_of(&ops)["auth"]["storePath"].as_str().unwrap().contains("agents/ops/agent"));
+    assert_eq!(code(&models(&home, &["--json", "status"])), 64, "the alias is for `models` alone");
+}

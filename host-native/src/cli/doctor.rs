@@ -290,7 +290,7 @@ fn check_agent(args: &DoctorArgs, p: &Prompter, agent: Option<&str>) -> Result<(
 
 /// The agents `--all-agents` covers: the core's rule over the folders
 /// found under `<state>/agents/`.
-fn every_agent(env: &Env) -> Vec<String> {
+pub(super) fn every_agent(env: &Env) -> Vec<String> {
     let world = NativeWorld::new(env, false);
     let config_path = clawdbot_auth_core::paths::config_path(env);
     let config = match clawdbot_auth_core::world::World::read(&world, &config_path) {
@@ -329,11 +329,12 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
     }
     let mut worst = exit::OK;
     let mut documents = Vec::new();
-    for agent in every_agent(&current_env()) {
+    for (i, agent) in every_agent(&current_env()).into_iter().enumerate() {
         if !args.json {
             println!("== Agent: {} ==", escape_control(&agent));
         }
-        let (code, document) = check_agent(args, &p, Some(&agent))?;
+        // The default agent as a bare run checks it (`CLAWDBOT_AGENT_DIR`).
+        let (code, document) = check_agent(args, &p, (i > 0).then_some(agent.as_str()))?;
         worst = worst.max(code);
         documents.push(document);
         if !args.json {

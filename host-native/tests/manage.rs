@@ -280,3 +280,47 @@ fn agent_is_taken_at_the_group_and_on_the_leaf() {
     assert!(!std::fs::read_to_string(&ops).unwrap().contains("openai:ops"));
     assert!(home.store_text().contains("anthropic:work"), "the default agent is untouched");
 }
+
+#[test]
+fn completions_and_the_man_page_cover_the_new_commands_and_flags() {
+    let home = Home::new();
+    let words = [
+        "list",
+        "remove",
+        "logout",
+        "cooldown",
+        "paste-api-key",
+        "sync",
+        "min-valid",
+        "all-agents",
+        "dry-run",
+        "fix",
+        "deep",
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        let out = clawdbot(&home, &["completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}");
+        // clap_complete's fish script stops at two levels: the flags of
+        // `models auth <leaf>` are bash's and zsh's only.
+        let deep = ["min-valid", "dry-run"];
+        for word in words.iter().filter(|w| shell != "fish" || !deep.contains(w)) {
+            assert!(stdout(&out).contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let man = clawdbot(&home, &["man"]);
+    assert_eq!(code(&man), 0);
+    let roff = stdout(&man);
+    for section in
+        ["CLAWDBOT MODELS AUTH LIST", "CLAWDBOT MODELS AUTH COOLDOWN CLEAR", "CLAWDBOT MODELS AUTH PASTE-API-KEY"]
+    {
+        assert!(roff.contains(&format!(".SH \"{section}\"")), "the man page lacks {section}");
+    }
+    // roff writes a flag's dashes as `\-`.
+    for flag in ["min\\-valid", "all\\-agents", "dry\\-run", "\\-\\-fix", "\\-\\-deep", "\\-\\-format"] {
+        assert!(roff.contains(flag), "the man page lacks {flag}");
+    }
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cli.md")).unwrap();
+    for word in words.iter().chain(&["--format env", "apiKeyHelper", "--json"]) {
+        assert!(docs.contains(word), "docs/cli.md lacks {word}");
+    }
+}

@@ -107,12 +107,39 @@ pub enum ModelsCommand {
     Auth(auth::AuthArgs),
 }
 
+/// The man page: clawdbot's own, then a section for every nested command
+/// (`clawdbot models auth list`, ...) with its synopsis and options, all
+/// from the clap definitions, so that no command or flag is missing.
 fn man() -> CmdResult {
-    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    cmd.build();
     let mut out = Vec::new();
-    clap_mangen::Man::new(cmd).render(&mut out)?;
+    clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
+    for sub in cmd.get_subcommands() {
+        man_sections(&format!("clawdbot {}", sub.get_name()), sub, &mut out)?;
+    }
     std::io::Write::write_all(&mut std::io::stdout(), &out)?;
     Ok(exit::OK)
+}
+
+/// `path`'s section (its about, synopsis and options), then its
+/// subcommands', depth first.
+fn man_sections(path: &str, cmd: &clap::Command, out: &mut Vec<u8>) -> std::io::Result<()> {
+    if cmd.get_name() == "help" {
+        return Ok(());
+    }
+    let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+    let header = format!(".SH \"{}\"\n{}\n", path.to_uppercase(), about.replace('\\', "\\e"));
+    out.extend_from_slice(header.as_bytes());
+    let page = clap_mangen::Man::new(cmd.clone().bin_name(path.to_string()));
+    page.render_synopsis_section(out)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        page.render_options_section(out)?;
+    }
+    for sub in cmd.get_subcommands() {
+        man_sections(&format!("{path} {}", sub.get_name()), sub, out)?;
+    }
+    Ok(())
 }
 
 pub fn main() -> ExitCode {

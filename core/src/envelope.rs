@@ -54,6 +54,12 @@ fn respond(req: &Value) -> Result<Value, String> {
         "doctorPreview" => {
             out.insert("doctor".into(), crate::doctor::preview(&loaded, &report).to_value());
         }
+        "listProfiles" => {
+            // `models auth list`'s view: what the panel's profile table shows.
+            let provider = req.get("provider").and_then(Value::as_str);
+            let listing = crate::listing::list(&loaded, provider);
+            out.insert("listing".into(), serde_json::to_value(&listing).unwrap_or(Value::Null));
+        }
         "setOrder" => return set_order(req, loaded),
         other => return Err(format!("unknown op \"{}\"", crate::escape::escape_control(other))),
     }
@@ -114,4 +120,24 @@ fn set_order(req: &Value, mut loaded: Loaded) -> Result<Value, String> {
     let agent_dir = loaded.env.shorten(&loaded.locations.agent_dir);
     crate::order::set_order(&mut loaded.store, provider, &ids, &agent_dir).map_err(|e| e.to_string())?;
     Ok(json!({ "store": store_to_json(&loaded.store), "storeText": write_store(&loaded.store) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_profiles_is_the_cli_listing() {
+        let request = json!({"op": "listProfiles", "now": 1_767_225_600_000_i64, "home": {
+            ".clawdbot/agents/main/agent/auth-profiles.json": {"version": 1, "profiles": {
+                "anthropic:k": {"type": "api_key", "provider": "anthropic", "key": "sk-FAKE-0123456789-MIDDLE-abcdefgh"}},
+                "usageStats": {"anthropic:k": {"cooldownUntil": 1_767_225_660_000_i64, "failureCounts": {"rate_limit": 1}}}}}});
+        let response: Value = serde_json::from_str(&handle(&request.to_string())).unwrap();
+        let entry = &response["listing"]["profiles"][0];
+        assert_eq!(entry["status"], "cooldown");
+        assert_eq!(entry["cooldownReason"], "rate_limit");
+        assert_eq!(entry["cooldownUntil"], "2026-01-01T00:01:00Z");
+        assert!(entry["recoveryHint"].as_str().unwrap().contains("cooldown clear anthropic:k"));
+        assert!(!response["listing"].to_string().contains("MIDDLE"), "the listing holds no secret");
+    }
 }

@@ -324,3 +324,26 @@ fn completions_and_the_man_page_cover_the_new_commands_and_flags() {
         assert!(docs.contains(word), "docs/cli.md lacks {word}");
     }
 }
+
+#[test]
+fn list_shows_a_login_kept_only_in_the_keychain() {
+    let home = Home::new();
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let login = r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-FAKE-CANARYMIDDLE-kc","refreshToken":"sk-ant-ort01-FAKE","expiresAt":1769817600000}}"#;
+    let script = bin.join("security");
+    std::fs::write(&script, format!("#!/bin/sh\nprintf '%s' '{login}'\n")).unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let server = Server::start(Vec::new());
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = home
+        .clawdbot(&server)
+        .args(["models", "auth", "list", "--json"])
+        .env("CLAWDBOT_KEYCHAIN", "security")
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_no_canary(&out);
+    assert_eq!(json_of(&out)["profiles"][0]["id"], "anthropic:claude-cli", "{}", stdout(&out));
+}

@@ -91,12 +91,13 @@ fn run_flow(flow: &mut dyn Flow, keychain: bool) -> CmdResult {
     Ok(Interpreter::new(&world).run(flow).exit.code())
 }
 
-/// `models auth list`. Listing never prompts for the Keychain.
+/// `models auth list`. It reads Claude Code's Keychain item as `models
+/// status` does, so a login kept only there is listed too.
 pub fn list(args: &ListArgs, agent: Option<&str>) -> CmdResult {
     let env = current_env();
     let agent = args.agent.as_deref().or(agent);
     let mut flow = ListCommand::new(&env, agent, args.provider.as_deref(), args.json, now(&env));
-    run_flow(&mut flow, false)
+    run_flow(&mut flow, true)
 }
 
 /// `models auth remove` (alias `logout`).

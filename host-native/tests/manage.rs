@@ -347,3 +347,25 @@ fn list_shows_a_login_kept_only_in_the_keychain() {
     assert_no_canary(&out);
     assert_eq!(json_of(&out)["profiles"][0]["id"], "anthropic:claude-cli", "{}", stdout(&out));
 }
+
+#[test]
+fn every_auth_command_takes_agent_on_the_leaf_and_the_group() {
+    let home = billing_home();
+    // Each parses (a usage error would be 64); what they then refuse
+    // without a terminal or a store is theirs.
+    for args in [
+        &["models", "auth", "setup-token", "--agent", "ops"][..],
+        &["models", "auth", "--agent", "ops", "setup-token"][..],
+        &["models", "auth", "--agent", "ops", "order", "get", "--provider", "anthropic"][..],
+        &["models", "auth", "--agent", "ops", "refresh", "--all"][..],
+        &["models", "auth", "--agent", "ops", "cooldown", "clear", "--all"][..],
+        &["models", "auth", "--agent", "ops", "sync", "--enable", "codex-cli"][..],
+        &["models", "--agent", "ops", "status", "--json"][..],
+    ] {
+        let out = clawdbot(&home, args);
+        assert_ne!(code(&out), 64, "{args:?}: {}", stderr(&out));
+    }
+    let out =
+        clawdbot(&home, &["models", "auth", "--agent", "ops", "order", "get", "--provider", "anthropic", "--json"]);
+    assert_eq!(json_of(&out)["agentId"], "ops");
+}

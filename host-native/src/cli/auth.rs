@@ -82,6 +82,9 @@ pub struct SetupArgs {
     /// Do not ask before running `claude setup-token`.
     #[arg(long)]
     pub yes: bool,
+    /// The agent whose store takes the synced login.
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -122,12 +125,15 @@ pub enum KeyFormat {
 pub fn run(args: AuthArgs) -> CmdResult {
     let agent = args.agent.as_deref();
     match args.command {
-        AuthCommand::Add => add(),
+        AuthCommand::Add => add(agent),
         AuthCommand::PasteToken(mut a) => {
             a.agent = a.agent.or(inherited(agent));
             paste_token(&a, None)
         }
-        AuthCommand::SetupToken(a) => setup_token(&a),
+        AuthCommand::SetupToken(mut a) => {
+            a.agent = a.agent.or(inherited(agent));
+            setup_token(&a)
+        }
         AuthCommand::Order(mut cmd) => {
             let target = match &mut cmd {
                 OrderCommand::Get(g) => &mut g.target,
@@ -182,7 +188,7 @@ fn ask(prompt: &str, default: &str) -> Result<String, super::Failure> {
     Ok(if line.is_empty() { default.to_string() } else { line.to_string() })
 }
 
-fn add() -> CmdResult {
+fn add(agent: Option<&str>) -> CmdResult {
     if !std::io::stdin().is_terminal() {
         return Err(usage("`models auth add` is interactive; use `models auth paste-token` from scripts."));
     }
@@ -192,7 +198,8 @@ fn add() -> CmdResult {
         "y" | "yes" => Some(ask("Expires in", "365d")?),
         _ => None,
     };
-    paste_token(&PasteArgs { provider, profile_id: Some(profile_id), expires_in: expires, agent: None }, None)
+    let agent = inherited(agent);
+    paste_token(&PasteArgs { provider, profile_id: Some(profile_id), expires_in: expires, agent }, None)
 }
 
 fn paste_token(args: &PasteArgs, given: Option<String>) -> CmdResult {
@@ -286,7 +293,8 @@ fn setup_token(args: &SetupArgs) -> CmdResult {
     let env = current_env();
     let now = now(&env);
     let world = NativeWorld::new(&env, true);
-    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, None);
+    let agent = args.agent.as_deref();
+    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
     super::output::notices(&loaded, save_error.as_deref());
     if !loaded.store.profiles.contains_key("anthropic:claude-cli") {
         return Err(refuse(
@@ -295,7 +303,7 @@ fn setup_token(args: &SetupArgs) -> CmdResult {
     }
     // `oauth` accepts a stored token too, so the mode never filters the
     // refreshable login out (the reference's #855).
-    record_config_mode(&world, &env, now, None, "anthropic:claude-cli", "anthropic", CredentialType::OAuth)?;
+    record_config_mode(&world, &env, now, agent, "anthropic:claude-cli", "anthropic", CredentialType::OAuth)?;
     println!("Auth profile: anthropic:claude-cli (anthropic/oauth)");
     Ok(exit::OK)
 }

@@ -369,3 +369,25 @@ fn every_auth_command_takes_agent_on_the_leaf_and_the_group() {
         clawdbot(&home, &["models", "auth", "--agent", "ops", "order", "get", "--provider", "anthropic", "--json"]);
     assert_eq!(json_of(&out)["agentId"], "ops");
 }
+
+#[test]
+fn an_unreadable_store_is_listed_around_and_never_edited() {
+    let home = Home::new();
+    let broken = "{\"version\": 1, \"profiles\": {";
+    home.write(&home.store_path(), broken);
+    let out = clawdbot(&home, &["models", "auth", "list"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("cannot be read"), "{}", stderr(&out));
+    for args in [
+        &["models", "auth", "remove", "anthropic:x", "--yes"][..],
+        &["models", "auth", "cooldown", "clear", "--all"][..],
+    ] {
+        let out = clawdbot(&home, args);
+        assert_ne!(code(&out), 0, "{args:?}");
+    }
+    let out =
+        clawdbot_with_stdin(&home, &["models", "auth", "paste-api-key", "--provider", "openai"], CANARY.as_bytes());
+    assert_ne!(code(&out), 0);
+    assert_no_canary(&out);
+    assert_eq!(home.store_text(), broken, "the broken file is left as it is");
+}

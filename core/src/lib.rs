@@ -5,6 +5,11 @@
 //! values: a report to print, a store to write, a request to send. The same
 //! code therefore runs in the `clawdbot` CLI, in a browser and in a sandboxed
 //! WebAssembly module, and every test can pin the clock.
+//!
+//! Commands that lock, re-read, send or write ([`flow`]) are state machines
+//! a host drives: it carries out each effect they ask for (read these
+//! files, take this lock, send this request, write this text) and feeds
+//! back what happened, deciding nothing itself.
 
 #![forbid(unsafe_code)]
 

@@ -1,5 +1,8 @@
-//! Applying what a load decided, safely: under the store lock, against a
-//! fresh read, atomically, and only then removing migrated legacy files.
+//! Function-shaped doors to the core's store flows, for the commands that
+//! are not flows themselves (status, doctor, paste-token, setup-token):
+//! each runs a flow through the [`Interpreter`], so the lock, the fresh
+//! read inside it, the atomic write and the removal of migrated files
+//! happen exactly as in the flows. Plus the `clawdbot.json` writer.
 
 use crate::host::NativeWorld;
 use crate::interpreter::Interpreter;

@@ -236,6 +236,9 @@ fn nothing_to_refresh_is_no_error_and_an_unknown_provider_is_refused() {
     assert!(stderr(&out).contains("unknown provider \"nope\""), "{}", stderr(&out));
     let out = run(&mut home.clawdbot(&server), &["models", "auth", "refresh", "--profile", "nope:x"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
+    // 64 stays for a command line that contradicts itself.
+    let out = run(&mut home.clawdbot(&server), &["models", "auth", "refresh", "--profile", "anthropic:k", "--all"]);
+    assert_eq!(code(&out), 64, "{}", stderr(&out));
     assert_eq!(server.posts(), 0);
 }
 

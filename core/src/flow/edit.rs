@@ -7,12 +7,11 @@
 //! one that skipped it loses nothing it finished before our lock.
 
 use super::look::{Look, unreadable_reason};
-use super::{Done, Effect, Exit, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::save::Save;
+use super::{Done, Effect, Exit, Flow, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use crate::config::{Config, parse_config};
-use crate::escape::escape_control;
 use crate::load::{Loaded, StoreState};
 use crate::paths::{self, Env};
-use crate::secret::Secret;
 use crate::store::{AuthStore, write_store};
 use crate::time::Millis;
 use crate::world::FileRead;
@@ -26,8 +25,7 @@ enum State {
     Locate,
     Lock { store_path: String },
     Look(Look),
-    Write { loaded: Box<Loaded>, text: String },
-    Remove { loaded: Box<Loaded>, paths: VecDeque<String>, asked: bool },
+    Save { loaded: Box<Loaded>, save: Save },
     Unlock { loaded: Option<Box<Loaded>>, error: Option<String> },
     Done,
 }
@@ -134,41 +132,21 @@ impl<'a> EditStore<'a> {
                     }
                 }
             }
-            State::Write { loaded, text } => match input {
-                None => {
-                    let effect = Effect::WriteAtomic { path: self.store_path.clone(), text: Secret::new(text.clone()) };
-                    self.ask(effect, State::Write { loaded, text })
+            State::Save { loaded, mut save } => {
+                if let Some(input) = input {
+                    save.handle(input);
                 }
-                Some(Input::Written(Ok(()))) => {
-                    let paths = loaded.remove_after_write.iter().cloned().collect();
-                    self.state = State::Remove { loaded, paths, asked: false };
-                    None
-                }
-                Some(Input::Written(Err(e))) => {
-                    let why = format!("writing {}: {e}", self.store_path);
-                    self.state = State::Unlock { loaded: None, error: Some(why) };
-                    None
-                }
-                Some(_) => {
-                    self.state = State::Unlock { loaded: None, error: Some("no answer to a write".into()) };
-                    None
-                }
-            },
-            State::Remove { loaded, mut paths, asked } => {
-                if asked {
-                    if let (Some(path), Some(Input::Written(Err(e)))) = (paths.front(), &input) {
-                        self.queue.push_back(Effect::Print(Line::err(format!(
-                            "warning: migrated {} but could not remove it: {}",
-                            escape_control(path),
-                            escape_control(e)
-                        ))));
+                match save.poll() {
+                    Step::Effect(effect) => {
+                        self.state = State::Save { loaded, save };
+                        Some(effect)
                     }
-                    paths.pop_front();
-                }
-                match paths.front().cloned() {
-                    Some(path) => self.ask(Effect::Remove { path }, State::Remove { loaded, paths, asked: true }),
-                    None => {
+                    Step::Ready(Ok(())) => {
                         self.state = State::Unlock { loaded: Some(loaded), error: None };
+                        None
+                    }
+                    Step::Ready(Err(why)) => {
+                        self.state = State::Unlock { loaded: None, error: Some(why) };
                         None
                     }
                 }
@@ -208,8 +186,8 @@ impl<'a> EditStore<'a> {
             self.state = State::Unlock { loaded: Some(Box::new(loaded)), error: None };
             return;
         }
-        let text = write_store(&loaded.store);
-        self.state = State::Write { loaded: Box::new(loaded), text };
+        let save = Save::new(&self.store_path, write_store(&loaded.store), &loaded.remove_after_write);
+        self.state = State::Save { loaded: Box::new(loaded), save };
     }
 
     fn finish(&mut self, loaded: Option<Box<Loaded>>, error: Option<String>) {

@@ -27,12 +27,14 @@ pub(crate) struct Look {
     keychain: Option<Option<FileRead>>,
 }
 
-/// A finished look: the load, and Claude Code's Keychain item as read (a
-/// write-back merges into it).
+/// A finished look: the load, Claude Code's Keychain item as read (a
+/// write-back merges into it) and the store's bytes as read (a later read
+/// that finds the same bytes need not be parsed again).
 #[derive(Debug)]
 pub(crate) struct Looked {
     pub loaded: Loaded,
     pub keychain: Option<FileRead>,
+    pub store_bytes: Option<Vec<u8>>,
 }
 
 impl Look {
@@ -57,7 +59,11 @@ impl Look {
             }
             return Step::Effect(Effect::Read(paths.into_iter().collect()));
         }
-        Step::Ready(Looked { loaded, keychain: self.keychain.take().flatten() })
+        let store_bytes = match self.files.remove(&loaded.locations.store()) {
+            Some(FileRead::Present { bytes, .. }) => Some(bytes),
+            _ => None,
+        };
+        Step::Ready(Looked { loaded, keychain: self.keychain.take().flatten(), store_bytes })
     }
 
     /// Takes the answer to this look's last effect; anything else is not

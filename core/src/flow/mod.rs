@@ -38,6 +38,7 @@ mod paste_key;
 mod refresh;
 mod remove;
 mod renew;
+mod save;
 mod settle;
 mod token;
 

@@ -27,6 +27,7 @@
 //!    read); a passing failure (timeout, 429, 5xx, garbage) writes nothing.
 
 use super::look::{Look, unreadable_reason};
+use super::save::Save;
 use super::{Effect, HttpTimeouts, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, Step, WriteBack};
 use super::{WriteBackPlace, refresh_window};
 use crate::escape::escape_control;
@@ -134,8 +135,7 @@ pub(crate) struct Ended {
 enum State {
     LockStore,
     Look { look: Look, under_claude: bool },
-    SaveSync { loaded: Box<Loaded>, under_claude: bool },
-    RemoveMigrated { paths: VecDeque<String>, loaded: Box<Loaded>, under_claude: bool, asked: bool },
+    SaveSync { loaded: Box<Loaded>, under_claude: bool, save: Save },
     LockClaude,
     Send { plan: Box<Plan>, profile: Box<Profile>, sent: u32 },
     ReadBeforeSave { renewed: Box<Profile>, body: Vec<u8> },
@@ -199,6 +199,10 @@ pub(crate) struct RefreshLogin {
     latest: Option<Loaded>,
     /// Claude Code's Keychain item as the last look read it.
     keychain: Option<FileRead>,
+    /// The store's bytes as this flow last read or wrote them under the
+    /// lock: the read before a save that finds them unchanged reuses the
+    /// parsed store instead of parsing a large file again.
+    on_disk: Option<Vec<u8>>,
     renewed: Option<Renewed>,
 }
 
@@ -261,6 +265,7 @@ impl RefreshLogin {
             warnings: Vec::new(),
             latest: None,
             keychain: None,
+            on_disk: None,
             renewed: None,
         }
     }
@@ -284,8 +289,20 @@ impl RefreshLogin {
                     }
                     Step::Ready(looked) => {
                         self.keychain = looked.keychain;
+                        self.on_disk = looked.store_bytes;
                         self.looked(looked.loaded, under_claude)
                     }
+                },
+                State::SaveSync { loaded, under_claude, mut save } => match save.poll() {
+                    Step::Effect(effect) => {
+                        self.state = State::SaveSync { loaded, under_claude, save };
+                        return Step::Effect(effect);
+                    }
+                    Step::Ready(Ok(())) => {
+                        self.on_disk = loaded.write.clone().map(String::into_bytes);
+                        self.decide(*loaded, under_claude)
+                    }
+                    Step::Ready(Err(why)) => failed(RefreshFailure::Store(why)),
                 },
                 State::Finish(result) if !self.held.is_empty() => {
                     for path in self.held.drain(..).rev() {
@@ -325,6 +342,7 @@ impl RefreshLogin {
         self.now = now;
         match &mut self.state {
             State::Look { look, .. } => look.handle(input),
+            State::SaveSync { save, .. } => save.handle(input),
             _ => self.input = Some(input),
         }
     }
@@ -339,8 +357,9 @@ impl RefreshLogin {
             let why = unreadable_reason(&loaded);
             return failed(RefreshFailure::Store(format!("refusing to refresh into an unreadable store: {why}")));
         }
-        if loaded.write.is_some() {
-            return Next::Go(State::SaveSync { loaded: Box::new(loaded), under_claude });
+        if let Some(text) = &loaded.write {
+            let save = Save::new(&self.store_path, text.clone(), &loaded.remove_after_write);
+            return Next::Go(State::SaveSync { loaded: Box::new(loaded), under_claude, save });
         }
         self.decide(loaded, under_claude)
     }
@@ -437,38 +456,6 @@ impl RefreshLogin {
                 }
                 Some(_) => failed(RefreshFailure::ClaudeCodeBusy("no answer".into())),
             },
-            State::SaveSync { loaded, under_claude } => match input {
-                None => {
-                    let effect = Effect::WriteAtomic {
-                        path: self.store_path.clone(),
-                        text: Secret::new(loaded.write.clone().unwrap_or_default()),
-                    };
-                    Next::Ask(effect, State::SaveSync { loaded, under_claude })
-                }
-                Some(Input::Written(Ok(()))) => {
-                    let paths = loaded.remove_after_write.iter().cloned().collect();
-                    Next::Go(State::RemoveMigrated { paths, loaded, under_claude, asked: false })
-                }
-                Some(Input::Written(Err(e))) => {
-                    failed(RefreshFailure::Store(format!("writing {}: {e}", self.store_path)))
-                }
-                Some(_) => failed(RefreshFailure::Store(format!("writing {}: no answer", self.store_path))),
-            },
-            State::RemoveMigrated { mut paths, loaded, under_claude, asked } => {
-                if asked {
-                    if let (Some(path), Some(Input::Written(Err(e)))) = (paths.front().cloned(), &input) {
-                        self.warn(format!("migrated {path} but could not remove it: {e}"));
-                    }
-                    paths.pop_front();
-                }
-                match paths.front() {
-                    Some(path) => {
-                        let effect = Effect::Remove { path: path.clone() };
-                        Next::Ask(effect, State::RemoveMigrated { paths, loaded, under_claude, asked: true })
-                    }
-                    None => self.decide(*loaded, under_claude),
-                }
-            }
             State::Send { mut plan, profile, sent } => match input {
                 None => {
                     let mut timeouts = HttpTimeouts::from_env(&self.env);
@@ -587,7 +574,7 @@ impl RefreshLogin {
                 }
                 failed(self.rejected(*error))
             }
-            state @ (State::Look { .. } | State::Finish(_) | State::Over) => Next::Go(state),
+            state @ (State::Look { .. } | State::SaveSync { .. } | State::Finish(_) | State::Over) => Next::Go(state),
         }
     }
 
@@ -597,6 +584,12 @@ impl RefreshLogin {
         let (_, FileRead::Present { bytes, .. }) = files.into_iter().find(|(p, _)| *p == self.store_path)? else {
             return None;
         };
+        if self.on_disk.as_ref() == Some(&bytes)
+            && let Some(latest) = &self.latest
+        {
+            // Nobody wrote since our look: the store we parsed then.
+            return Some(latest.store.clone());
+        }
         parse_store(&bytes, &self.env.shorten(&self.store_path)).ok().map(|(store, _)| store)
     }
 

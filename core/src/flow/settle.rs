@@ -6,11 +6,10 @@
 //! up-to-date store reads each file once and takes no lock.
 
 use super::look::Look;
-use super::{Effect, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, Step};
-use crate::escape::escape_control;
+use super::save::Save;
+use super::{Effect, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use crate::load::Loaded;
 use crate::paths::Env;
-use crate::secret::Secret;
 use crate::time::Millis;
 use std::collections::VecDeque;
 
@@ -26,8 +25,7 @@ enum State {
     First(Look),
     Lock(Box<Loaded>),
     Second { first: Box<Loaded>, look: Look },
-    Write { first: Box<Loaded>, fresh: Box<Loaded> },
-    Remove { fresh: Box<Loaded>, paths: VecDeque<String>, asked: bool },
+    Save { first: Box<Loaded>, fresh: Box<Loaded>, save: Save },
     Unlock(Box<Settled>),
     Ready(Box<Settled>),
     Over,
@@ -60,6 +58,7 @@ impl Settle {
         self.now = now;
         match &mut self.state {
             State::First(look) | State::Second { look, .. } => look.handle(input),
+            State::Save { save, .. } => save.handle(input),
             _ => self.input = Some(input),
         }
     }
@@ -108,47 +107,25 @@ impl Settle {
                     }
                     Step::Ready(looked) => {
                         let fresh = Box::new(looked.loaded);
-                        match fresh.write.is_some() {
-                            true => (None, State::Write { first, fresh }),
-                            false => (None, State::Unlock(Box::new(Settled { loaded: *fresh, save_error: None }))),
+                        match &fresh.write {
+                            Some(text) => {
+                                let save = Save::new(&fresh.locations.store(), text.clone(), &fresh.remove_after_write);
+                                (None, State::Save { first, fresh, save })
+                            }
+                            None => (None, State::Unlock(Box::new(Settled { loaded: *fresh, save_error: None }))),
                         }
                     }
                 },
-                State::Write { first, fresh } => match input {
-                    None => {
-                        let path = fresh.locations.store();
-                        let text = Secret::new(fresh.write.clone().unwrap_or_default());
-                        (Some(Effect::WriteAtomic { path, text }), State::Write { first, fresh })
+                State::Save { first, fresh, mut save } => match save.poll() {
+                    Step::Effect(e) => {
+                        self.state = State::Save { first, fresh, save };
+                        return Step::Effect(e);
                     }
-                    Some(Input::Written(Ok(()))) => {
-                        let paths = fresh.remove_after_write.iter().cloned().collect();
-                        (None, State::Remove { fresh, paths, asked: false })
+                    Step::Ready(Ok(())) => {
+                        (None, State::Unlock(Box::new(Settled { loaded: *fresh, save_error: None })))
                     }
-                    Some(Input::Written(Err(e))) => {
-                        let why = format!("writing {}: {e}", fresh.locations.store());
-                        (None, State::Unlock(Box::new(unsaved(*first, &why))))
-                    }
-                    Some(_) => (None, State::Unlock(Box::new(unsaved(*first, "no answer to a write")))),
+                    Step::Ready(Err(why)) => (None, State::Unlock(Box::new(unsaved(*first, &why)))),
                 },
-                State::Remove { fresh, mut paths, asked } => {
-                    if asked {
-                        if let (Some(path), Some(Input::Written(Err(e)))) = (paths.front(), &input) {
-                            self.queue.push_back(Effect::Print(Line::err(format!(
-                                "warning: migrated {} but could not remove it: {}",
-                                escape_control(path),
-                                escape_control(e)
-                            ))));
-                        }
-                        paths.pop_front();
-                    }
-                    match paths.front() {
-                        Some(path) => {
-                            let effect = Effect::Remove { path: path.clone() };
-                            (Some(effect), State::Remove { fresh, paths, asked: true })
-                        }
-                        None => (None, State::Unlock(Box::new(Settled { loaded: *fresh, save_error: None }))),
-                    }
-                }
                 State::Unlock(settled) => {
                     self.queue.push_back(Effect::Unlock { path: settled.loaded.locations.store() });
                     (None, State::Ready(settled))

@@ -39,6 +39,8 @@ struct Disk {
     /// Lock paths someone else holds for the whole wait.
     busy: BTreeSet<String>,
     held: BTreeSet<String>,
+    /// Files whose removal fails.
+    stuck: BTreeSet<String>,
     /// Token server answers; the last one repeats.
     replies: VecDeque<HttpResponse>,
     posts: Vec<HttpRequest>,
@@ -132,6 +134,9 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
         }
         Effect::Remove { path } => {
             disk.events.push(Event::Remove(path.clone()));
+            if disk.stuck.contains(path) {
+                return Some(Input::Written(Err("Permission denied".into())));
+            }
             disk.files.remove(path);
             Input::Written(Ok(()))
         }
@@ -613,4 +618,27 @@ fn a_host_that_answers_nothing_cannot_make_a_look_ask_forever() {
         }
     }
     panic!("the look kept asking");
+}
+
+#[test]
+fn a_migration_removes_the_legacy_file_only_after_the_store_is_written() {
+    const LEGACY: &str = "/h/.clawdbot/agents/main/agent/auth.json";
+    let legacy = json!({"openai": {"type": "api_key", "provider": "openai", "key": "sk-FAKE"}}).to_string();
+    for stuck in [false, true] {
+        let mut disk = Disk::default();
+        disk.files.insert(LEGACY.into(), legacy.clone());
+        if stuck {
+            disk.stuck.insert(LEGACY.into());
+        }
+        let mut flow = LoadCommand::new(&env(), None, NOW);
+        let (done, printed) = drive(&mut flow, &mut disk);
+        assert_eq!(done.exit, Exit::Ok);
+        let written = disk.position(&Event::Write(STORE.into()));
+        assert!(written < disk.position(&Event::Remove(LEGACY.into())), "{:?}", disk.events);
+        assert!(disk.files[STORE].contains("sk-FAKE"), "migrated: {}", disk.files[STORE]);
+        let warned = text(&printed, Stream::Stderr).contains("could not remove it: Permission denied");
+        assert_eq!(warned, stuck, "{printed:?}");
+        assert_eq!(disk.files.contains_key(LEGACY), stuck);
+        assert!(disk.held.is_empty());
+    }
 }

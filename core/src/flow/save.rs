@@ -1,0 +1,79 @@
+//! Saving a store: the atomic write, then removing the legacy files a
+//! migration replaced (only once the write is on disk, so a crash in
+//! between loses nothing). One part, used by every flow that saves.
+
+use super::{Effect, Input, Line, Step};
+use crate::escape::escape_control;
+use crate::secret::Secret;
+use std::collections::VecDeque;
+
+pub(crate) struct Save {
+    path: String,
+    /// The text still to write; `None` once asked for.
+    text: Option<Secret>,
+    written: bool,
+    removes: VecDeque<String>,
+    /// The effect awaiting its answer.
+    asked: Option<Effect>,
+    input: Option<Input>,
+    warnings: VecDeque<Line>,
+}
+
+impl Save {
+    pub(crate) fn new(path: &str, text: String, removes: &[String]) -> Save {
+        Save {
+            path: path.to_string(),
+            text: Some(Secret::new(text)),
+            written: false,
+            removes: removes.iter().cloned().collect(),
+            asked: None,
+            input: None,
+            warnings: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn handle(&mut self, input: Input) {
+        self.input = Some(input);
+    }
+
+    /// The next effect, or how the save ended: `Err` says why the store
+    /// could not be written (nothing was removed then). A file that could
+    /// not be removed is a warning, printed.
+    pub(crate) fn poll(&mut self) -> Step<Result<(), String>> {
+        loop {
+            if let Some(line) = self.warnings.pop_front() {
+                return Step::Effect(Effect::Print(line));
+            }
+            if let Some(asked) = &self.asked {
+                let Some(input) = self.input.take() else { return Step::Effect(asked.clone()) };
+                self.asked = None;
+                let result = match input {
+                    Input::Written(result) => result,
+                    _ => Err("no answer".to_string()),
+                };
+                if !self.written {
+                    if let Err(e) = result {
+                        return Step::Ready(Err(format!("writing {}: {e}", self.path)));
+                    }
+                    self.written = true;
+                } else if let Some(path) = self.removes.pop_front()
+                    && let Err(e) = result
+                {
+                    self.warnings.push_back(Line::err(format!(
+                        "warning: migrated {} but could not remove it: {}",
+                        escape_control(&path),
+                        escape_control(&e)
+                    )));
+                }
+                continue;
+            }
+            let effect = match (self.text.take(), self.removes.front()) {
+                (Some(text), _) => Effect::WriteAtomic { path: self.path.clone(), text },
+                (None, Some(path)) => Effect::Remove { path: path.clone() },
+                (None, None) => return Step::Ready(Ok(())),
+            };
+            self.asked = Some(effect.clone());
+            return Step::Effect(effect);
+        }
+    }
+}

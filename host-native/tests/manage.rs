@@ -391,3 +391,13 @@ fn an_unreadable_store_is_listed_around_and_never_edited() {
     assert_no_canary(&out);
     assert_eq!(home.store_text(), broken, "the broken file is left as it is");
 }
+
+#[test]
+fn a_paste_token_under_a_removed_synced_id_lifts_the_removal() {
+    let home = billing_home();
+    assert_eq!(code(&clawdbot(&home, &["models", "auth", "remove", "anthropic:claude-cli", "--yes"])), 0);
+    let args = ["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:claude-cli"];
+    let out = clawdbot_with_stdin(&home, &args, b"sk-ant-oat01-FAKE-pasted-0123456789\n");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(home.store().get("syncDisabled").is_none(), "{}", home.store());
+}

@@ -228,6 +228,8 @@ fn paste_token(args: &PasteArgs, given: Option<String>) -> CmdResult {
     });
     update_store(&world, &env, now, args.agent.as_deref(), |store, _| {
         store.profiles.insert(profile_id.clone(), Profile::new(credential));
+        // A paste under a removed synced login's id re-adds it.
+        clawdbot_auth_core::sync::enable_sync(store, &profile_id);
         Ok(())
     })?;
     record_config_mode(&world, &env, now, args.agent.as_deref(), &profile_id, &provider, CredentialType::Token)?;
@@ -294,6 +296,10 @@ fn setup_token(args: &SetupArgs) -> CmdResult {
     let now = now(&env);
     let world = NativeWorld::new(&env, true);
     let agent = args.agent.as_deref();
+    // Logging in again re-adds a Claude Code login `models auth remove`
+    // kept out of the sync; the core's sync flow lifts that and syncs.
+    let mut enable = clawdbot_auth_core::flow::SyncCommand::enable(&env, agent, "claude-cli", now).map_err(usage)?;
+    crate::interpreter::Interpreter::new(&world).stdout_to_stderr().run(&mut enable);
     let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
     super::output::notices(&loaded, save_error.as_deref());
     if !loaded.store.profiles.contains_key("anthropic:claude-cli") {

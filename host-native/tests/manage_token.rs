@@ -111,3 +111,20 @@ fn agent_is_taken_at_the_group_level() {
         assert_eq!(stdout(&out).trim(), "sk-ant-api03-FAKE-ops", "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn a_key_from_the_environment_keeps_its_kind_in_every_form() {
+    let home = Home::new();
+    let server = Server::start(Vec::new());
+    let run_with = |var: &str, args: &[&str]| {
+        let mut all = vec!["models", "auth", "token", "--provider", "anthropic"];
+        all.extend_from_slice(args);
+        home.clawdbot(&server).env(var, "sk-ant-FAKE-env").args(&all).output().unwrap()
+    };
+    let key = run_with("ANTHROPIC_API_KEY", &["--format", "env"]);
+    assert_eq!(stdout(&key).trim(), "ANTHROPIC_API_KEY='sk-ant-FAKE-env'", "{}", stderr(&key));
+    let bearer = run_with("ANTHROPIC_OAUTH_TOKEN", &["--format", "env"]);
+    assert_eq!(stdout(&bearer).trim(), "ANTHROPIC_AUTH_TOKEN='sk-ant-FAKE-env'");
+    let doc: Value = serde_json::from_str(&stdout(&run_with("ANTHROPIC_API_KEY", &["--json"]))).unwrap();
+    assert_eq!(doc, json!({"token": "sk-ant-FAKE-env", "type": "api_key", "provider": "anthropic"}));
+}

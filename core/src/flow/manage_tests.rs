@@ -210,3 +210,37 @@ fn a_token_request_gets_at_most_the_budget_and_none_once_it_is_spent() {
     let short = first_send(&mut token().budget(2_000), &mut expiring_login(), || NOW + 500).unwrap();
     assert_eq!(short.total_ms, 1_500, "what is left of the budget");
 }
+
+#[test]
+fn a_dry_run_says_what_would_go_and_touches_nothing() {
+    let mut disk = Disk::new(two_profiles());
+    let request = RemoveRequest { profile_id: "anthropic:a".into(), agent: None, yes: false, dry_run: true };
+    let (done, printed) = drive(&mut RemoveCommand::new(request, &Env::new("/h"), NOW), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert!(disk.events.is_empty(), "no lock, no question, no write: {:?}", disk.events);
+    let said: Vec<&str> = printed.iter().map(|l| l.text.as_str()).collect();
+    assert!(said[0].starts_with("Would remove anthropic:a"), "{said:?}");
+    assert!(said.iter().any(|l| l.contains("order override (left empty, so deleted) of anthropic")), "{said:?}");
+}
+
+#[test]
+fn removing_a_synced_login_keeps_it_out_and_sync_enable_brings_it_back() {
+    let claude = "/h/.claude/.credentials.json";
+    let mut disk = Disk::new(json!({"version": 1, "profiles": {}}));
+    let login =
+        json!({"claudeAiOauth": {"accessToken": "FAKE-a", "refreshToken": "FAKE-r", "expiresAt": NOW + 3_600_000}});
+    disk.files.insert(claude.into(), login.to_string());
+    let (done, printed) = drive(&mut remove("anthropic:claude-cli", true), &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{printed:?}");
+    assert!(done.lines.iter().any(|l| l.text.contains("Claude Code's own login is untouched")), "{done:?}");
+    assert!(disk.files.contains_key(claude));
+    assert_eq!(disk.store()["syncDisabled"], json!(["anthropic:claude-cli"]));
+    assert!(disk.store()["profiles"].get("anthropic:claude-cli").is_none());
+
+    let mut sync = SyncCommand::enable(&Env::new("/h"), None, "claude-cli", NOW).unwrap();
+    let (done, _) = drive(&mut sync, &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert!(disk.store().get("syncDisabled").is_none());
+    assert!(disk.store()["profiles"].get("anthropic:claude-cli").is_some(), "synced at once");
+    assert!(SyncCommand::enable(&Env::new("/h"), None, "gemini", NOW).is_err());
+}

@@ -62,7 +62,9 @@ pub fn remove_profile(store: &mut AuthStore, profile_id: &str) -> Removed {
             }
         }
     }
-    store.order.retain(|_, ids| !ids.is_empty());
+    // Only the lists this removal emptied: an empty list someone stored
+    // is theirs to keep.
+    store.order.retain(|provider, _| !removed.emptied_orders.contains(provider));
     removed.last_good = store.last_good.iter().filter(|(_, id)| *id == profile_id).map(|(p, _)| p.clone()).collect();
     store.last_good.retain(|_, id| id != profile_id);
     removed.usage_stats = store.usage_stats.shift_remove(profile_id).is_some();
@@ -159,5 +161,59 @@ mod tests {
         assert_eq!(c, json!({"auth": {"profiles": {"x:y": {}}, "order": {"x": ["x:y"], "odd": 3}}}));
         assert!(!remove_from_config(&mut c, "anthropic:a"), "nothing left to take");
         assert!(!remove_from_config(&mut json!([1]), "anthropic:a"));
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        const IDS: &[&str] = &["a:1", "a:2", "b:1", "anthropic:claude-cli", "openai-codex:codex-cli"];
+
+        fn any_id() -> impl Strategy<Value = String> {
+            prop::sample::select(IDS).prop_map(str::to_string)
+        }
+
+        fn any_store() -> impl Strategy<Value = AuthStore> {
+            (
+                prop::collection::vec(any_id(), 0..5),
+                prop::collection::vec(("[ab]", prop::collection::vec(any_id(), 0..4)), 0..3),
+                prop::collection::vec(("[ab]", any_id()), 0..3),
+                prop::collection::vec(any_id(), 0..4),
+            )
+                .prop_map(|(profiles, orders, last_good, stats)| {
+                    let mut s = AuthStore::default();
+                    for id in profiles {
+                        let key = Credential::ApiKey(ApiKey { provider: "a".into(), ..ApiKey::default() });
+                        s.profiles.insert(id, Profile::new(key));
+                    }
+                    s.order.extend(orders);
+                    s.last_good.extend(last_good);
+                    for id in stats {
+                        s.usage_stats.insert(id, UsageStats { error_count: Some(1.0), ..UsageStats::default() });
+                    }
+                    s
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn nothing_names_a_removed_profile_and_nothing_else_goes(store in any_store(), id in any_id()) {
+                let mut after = store.clone();
+                let removed = remove_profile(&mut after, &id);
+                prop_assert_eq!(removed.profile, store.profiles.contains_key(&id));
+                prop_assert!(!after.profiles.contains_key(&id));
+                prop_assert!(after.order.values().all(|ids| !ids.contains(&id)));
+                for (provider, ids) in &store.order {
+                    let emptied = !ids.is_empty() && ids.iter().all(|i| *i == id);
+                    prop_assert_eq!(after.order.contains_key(provider), !emptied, "{}", provider);
+                }
+                prop_assert!(after.last_good.values().all(|v| *v != id));
+                prop_assert!(!after.usage_stats.contains_key(&id));
+                for (other, profile) in store.profiles.iter().filter(|(o, _)| **o != id) {
+                    prop_assert_eq!(after.profiles.get(other), Some(profile));
+                }
+                prop_assert_eq!(removed.sync_disabled, synced_from(&id).is_some() && !crate::sync::sync_disabled(&store, &id));
+            }
+        }
     }
 }

@@ -341,4 +341,31 @@ mod tests {
         let l = list(&loaded(store, Env::new("/h")), Some("Z.AI"));
         assert_eq!(l.profiles.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["zai:k"]);
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn no_listed_form_holds_a_whole_secret(
+                key in "[A-Za-z0-9_-]{17,64}",
+                until in proptest::option::of(0i64..4_000_000_000_000),
+                reason in proptest::option::of("[a-z_]{1,12}"),
+                expires in proptest::option::of(-1e15f64..1e16),
+            ) {
+                let mut stats = serde_json::json!({});
+                if let Some(u) = until { stats["cooldownUntil"] = u.into(); stats["disabledUntil"] = u.into(); }
+                if let Some(r) = &reason { stats["disabledReason"] = r.clone().into(); stats["failureCounts"] = serde_json::json!({r.clone(): 1}); }
+                let mut login = serde_json::json!({"type": "oauth", "provider": "p", "access": key, "refresh": key});
+                if let Some(e) = expires { login["expires"] = e.into(); }
+                let store = serde_json::json!({"version": 1, "profiles": {
+                    "p:k": {"type": "api_key", "provider": "p", "key": key}, "p:o": login},
+                    "usageStats": {"p:k": stats.clone(), "p:o": stats}});
+                let l = list(&loaded(&store.to_string(), Env::new("/h")), None);
+                let shown = format!("{}{}", serde_json::to_string(&l).unwrap(), render_text(&l).join("\n"));
+                prop_assert!(!shown.contains(&key));
+            }
+        }
+    }
 }

@@ -63,7 +63,7 @@ fn respond(req: &Value) -> Result<Value, String> {
         "moveInOrder" => return move_in_order(req, loaded),
         _ => {}
     }
-    if !matches!(op, "status" | "renderText" | "doctorPreview" | "view") {
+    if !matches!(op, "status" | "renderText" | "doctorPreview" | "view" | "listProfiles") {
         return Err(format!("unknown op \"{}\"", crate::escape::escape_control(op)));
     }
     let strict = req.get("strict").and_then(Value::as_bool).unwrap_or(false);
@@ -79,6 +79,12 @@ fn respond(req: &Value) -> Result<Value, String> {
         }
         "doctorPreview" => {
             out.insert("doctor".into(), crate::doctor::preview(&loaded, &report).to_value());
+        }
+        "listProfiles" => {
+            // `models auth list`'s view: what the panel's profile table shows.
+            let provider = req.get("provider").and_then(Value::as_str);
+            let listing = crate::listing::list(&loaded, provider);
+            out.insert("listing".into(), serde_json::to_value(&listing).unwrap_or(Value::Null));
         }
         _ => {}
     }
@@ -456,5 +462,25 @@ mod tests {
         assert!(r["storeText"].as_str().is_some_and(|t| t.contains("\"zai:a\"")));
         assert!(call(request("zai:b", -1))["error"].is_string(), "the first cannot move up");
         assert!(call(request("zai:nope", 1))["error"].is_string());
+    }
+}
+
+#[cfg(test)]
+mod listing_tests {
+    use super::*;
+
+    #[test]
+    fn list_profiles_is_the_cli_listing() {
+        let request = json!({"op": "listProfiles", "now": 1_767_225_600_000_i64, "home": {
+            ".clawdbot/agents/main/agent/auth-profiles.json": {"version": 1, "profiles": {
+                "anthropic:k": {"type": "api_key", "provider": "anthropic", "key": "sk-FAKE-0123456789-MIDDLE-abcdefgh"}},
+                "usageStats": {"anthropic:k": {"cooldownUntil": 1_767_225_660_000_i64, "failureCounts": {"rate_limit": 1}}}}}});
+        let response: Value = serde_json::from_str(&handle(&request.to_string())).unwrap();
+        let entry = &response["listing"]["profiles"][0];
+        assert_eq!(entry["status"], "cooldown");
+        assert_eq!(entry["cooldownReason"], "rate_limit");
+        assert_eq!(entry["cooldownUntil"], "2026-01-01T00:01:00Z");
+        assert!(entry["recoveryHint"].as_str().unwrap().contains("cooldown clear anthropic:k"));
+        assert!(!response["listing"].to_string().contains("MIDDLE"), "the listing holds no secret");
     }
 }

@@ -119,10 +119,10 @@ pub fn terminal_safe_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, TerminalSafeFormatter::new());
     // Writing to a Vec fails only for a value serde cannot represent.
     if value.serialize(&mut serializer).is_err() {
-        return String::new();
+        return "null".into();
     }
     // The formatter writes only whole UTF-8 characters and ASCII escapes.
-    String::from_utf8(out).unwrap_or_default()
+    String::from_utf8(out).unwrap_or_else(|_| "null".into())
 }
 
 /// Writes `value` as pretty JSON through [`TerminalSafeFormatter`], then a

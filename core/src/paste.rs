@@ -58,7 +58,9 @@ pub enum PasteError {
     ProfileIdControl(String),
     #[error(
         "--profile-id {0} is where the sync keeps that tool's own login, and the next sync would \
-         overwrite a pasted token; pick another id (e.g. {1}:manual)"
+         overwrite a pasted token; pick another id (e.g. {1}:manual). To let the sync bring \
+         that login back after `models auth remove`, run `clawdbot models auth sync --enable claude-cli` \
+         (or `codex-cli`)"
     )]
     ReservedProfileId(String, String),
     #[error("--profile-id {id} belongs to provider {id_provider}, not {provider}; use {provider}:<name>")]

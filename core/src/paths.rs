@@ -176,6 +176,21 @@ pub fn agent_id(config: &Config, requested: Option<&str>) -> String {
     }
 }
 
+/// Every agent `--all-agents` covers: the default agent first, then those
+/// the config lists, then every folder under `<state>/agents/` that holds
+/// an `agent/` folder (`found`: those folder names, as the host listed
+/// them), each once, by normalised id.
+pub fn all_agents(config: &Config, found: &[String]) -> Vec<String> {
+    let mut ids = vec![agent_id(config, None)];
+    let listed = config.agents.iter().map(|a| a.id.as_str());
+    for id in listed.chain(found.iter().map(String::as_str)).map(normalize_agent_id) {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
 /// Resolves every location once the config is known (the agent dir can
 /// come from `agents.list[].agentDir`).
 pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Locations {
@@ -216,6 +231,15 @@ fn agent_id_default(config: &Config) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_agents_puts_the_default_first_and_lists_each_once() {
+        let mut config = Config::default();
+        config.agents.push(crate::config::AgentEntry { id: "Ops".into(), default: false, agent_dir: None });
+        let found = ["main".to_string(), "ops".into(), "lab".into()];
+        assert_eq!(all_agents(&config, &found), ["ops", "main", "lab"], "the first listed is the default");
+        assert_eq!(all_agents(&Config::default(), &[]), ["main"]);
+    }
     use crate::config::AgentEntry;
 
     fn env() -> Env {

@@ -140,6 +140,31 @@ pub fn clean_pasted_token(raw: &str) -> Result<String, PasteError> {
     Ok(token)
 }
 
+/// Why a pasted API key was refused. The messages never quote the key.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ApiKeyError {
+    #[error("Required")]
+    Empty,
+    #[error("The pasted key has whitespace or control characters inside it; paste the key alone, on one line")]
+    InnerSpace,
+}
+
+/// Cleans a pasted API key (`models auth paste-api-key`): the line break a
+/// paste or `echo` adds at either end goes, but a key is one unbroken
+/// word, so whitespace or control characters inside mean two values or a
+/// mangled paste, refused rather than guessed at (unlike a wrapped token,
+/// an API key is short enough never to be wrapped by a terminal).
+pub fn clean_pasted_api_key(raw: &str) -> Result<String, ApiKeyError> {
+    let key = raw.trim_matches(|c: char| is_paste_noise(c) || c.is_control());
+    if key.is_empty() {
+        return Err(ApiKeyError::Empty);
+    }
+    if key.chars().any(|c| is_paste_noise(c) || c.is_control()) {
+        return Err(ApiKeyError::InnerSpace);
+    }
+    Ok(key.to_string())
+}
+
 fn is_paste_noise(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}')
 }
@@ -213,6 +238,17 @@ mod tests {
         let wrapped = "  sk-ant-oat01-AAAA\nBBBB\r\nCC CC\tDD\u{200b}EE \n";
         assert_eq!(clean_pasted_token(wrapped).as_deref(), Ok("sk-ant-oat01-AAAABBBBCCCCDDEE"));
         assert_eq!(clean_pasted_token("plain-token").as_deref(), Ok("plain-token"));
+    }
+
+    #[test]
+    fn api_keys_lose_their_line_ends_but_not_their_insides() {
+        assert_eq!(clean_pasted_api_key("  sk-FAKE-key\r\n").as_deref(), Ok("sk-FAKE-key"));
+        assert_eq!(clean_pasted_api_key(" \n"), Err(ApiKeyError::Empty));
+        for bad in ["sk-FAKE key", "sk-FAKE\nkey", "sk-\u{1b}[31mFAKE", "sk-FAKE\u{200b}key"] {
+            let err = clean_pasted_api_key(bad).unwrap_err();
+            assert_eq!(err, ApiKeyError::InnerSpace, "{bad:?}");
+            assert!(!err.to_string().contains("FAKE"), "the message must not quote the key");
+        }
     }
 
     #[test]

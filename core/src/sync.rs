@@ -107,10 +107,61 @@ fn merged(existing: &Profile, found: &ExternalLogin) -> Profile {
     Profile { credential, extra: existing.extra.clone() }
 }
 
-/// Applies every found login to the store; returns what changed.
+/// The store's top-level key listing the synced profiles an operator
+/// removed (`models auth remove`), which the sync must not bring back. A
+/// top-level key, so older versions of this tool, which keep the keys they
+/// do not know, keep it too.
+pub const SYNC_DISABLED_KEY: &str = "syncDisabled";
+
+/// Whether the operator removed this synced profile and has not re-added it.
+pub fn sync_disabled(store: &AuthStore, profile_id: &str) -> bool {
+    store
+        .extra
+        .get(SYNC_DISABLED_KEY)
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|ids| ids.iter().any(|v| v.as_str() == Some(profile_id)))
+}
+
+/// Keeps the sync from bringing `profile_id` back. Returns whether the
+/// store changed. A stray non-list value under the key is replaced.
+pub fn disable_sync(store: &mut AuthStore, profile_id: &str) -> bool {
+    if sync_disabled(store, profile_id) {
+        return false;
+    }
+    let entry = store.extra.entry(SYNC_DISABLED_KEY).or_insert_with(|| serde_json::Value::Array(Vec::new()));
+    if !entry.is_array() {
+        *entry = serde_json::Value::Array(Vec::new());
+    }
+    if let Some(ids) = entry.as_array_mut() {
+        ids.push(serde_json::Value::String(profile_id.to_string()));
+    }
+    true
+}
+
+/// Lets the sync bring `profile_id` in again (`models auth sync --enable`,
+/// or a paste under that id). Returns whether the store changed; the key
+/// goes once its list is empty.
+pub fn enable_sync(store: &mut AuthStore, profile_id: &str) -> bool {
+    let Some(ids) = store.extra.get_mut(SYNC_DISABLED_KEY).and_then(serde_json::Value::as_array_mut) else {
+        return false;
+    };
+    let before = ids.len();
+    ids.retain(|v| v.as_str() != Some(profile_id));
+    let changed = ids.len() != before;
+    if ids.is_empty() {
+        store.extra.shift_remove(SYNC_DISABLED_KEY);
+    }
+    changed
+}
+
+/// Applies every found login to the store; returns what changed. A login
+/// whose profile the operator removed stays out ([`sync_disabled`]).
 pub fn sync_external(store: &mut AuthStore, found: &[ExternalLogin]) -> Vec<SyncChange> {
     let mut changes = Vec::new();
     for login in found {
+        if sync_disabled(store, login.profile_id) {
+            continue;
+        }
         let existing = store.profiles.get(login.profile_id);
         if decide(existing, login) != Decision::Take {
             continue;
@@ -183,6 +234,29 @@ mod tests {
         assert!(sync_external(&mut s, &[login(tok.clone())]).is_empty());
         let mut s = store_with(tok);
         assert_eq!(sync_external(&mut s, &[login(o("a", "r", 100))]).len(), 1);
+    }
+
+    #[test]
+    fn a_removed_synced_profile_stays_out_until_enabled_again() {
+        let mut s = AuthStore::default();
+        assert!(disable_sync(&mut s, "anthropic:claude-cli"));
+        assert!(!disable_sync(&mut s, "anthropic:claude-cli"), "recorded once");
+        let found = [login(o("a", "r", 10))];
+        assert!(sync_external(&mut s, &found).is_empty());
+        assert!(s.profiles.is_empty());
+        assert!(enable_sync(&mut s, "anthropic:claude-cli"));
+        assert!(!s.extra.contains_key(SYNC_DISABLED_KEY), "an empty list is not kept");
+        assert_eq!(sync_external(&mut s, &found).len(), 1);
+    }
+
+    #[test]
+    fn a_stray_sync_disabled_value_is_replaced_not_trusted() {
+        let mut s = AuthStore::default();
+        s.extra.insert(SYNC_DISABLED_KEY.into(), serde_json::json!("anthropic:claude-cli"));
+        assert!(!sync_disabled(&s, "anthropic:claude-cli"));
+        assert!(!enable_sync(&mut s, "anthropic:claude-cli"));
+        assert!(disable_sync(&mut s, "anthropic:claude-cli"));
+        assert_eq!(s.extra[SYNC_DISABLED_KEY], serde_json::json!(["anthropic:claude-cli"]));
     }
 
     #[test]

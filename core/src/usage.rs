@@ -366,6 +366,79 @@ pub fn clear_cooldown(store: &mut AuthStore, profile_id: &str) -> bool {
     })
 }
 
+/// What [`end_backoff`] ended, for the command to say.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EndedBackoff {
+    /// A cooldown was running until then.
+    pub cooldown_until: Option<f64>,
+    /// A disable was running until then, for this reason.
+    pub disabled_until: Option<f64>,
+    /// `disabledReason` as stored (billing, ...).
+    pub disabled_reason: Option<String>,
+    /// The failure counts reset (`errorCount`, `failureCounts`).
+    pub counts_reset: bool,
+}
+
+impl EndedBackoff {
+    /// Whether anything was running (a reset of old counts alone is not
+    /// worth a line of its own).
+    pub fn ended_anything(&self) -> bool {
+        self.cooldown_until.is_some() || self.disabled_until.is_some()
+    }
+}
+
+/// Ends a profile's cooldown and billing disable by hand (`models auth
+/// cooldown clear`), once their cause is gone: unlike [`clear_cooldown`]
+/// the disable goes too, and every failure count is reset so the next
+/// failure starts the ladders from their first step. `lastUsed` and
+/// `lastFailureAt` stay (round robin and the failure window read them).
+/// `None` when nothing changed.
+pub fn end_backoff(store: &mut AuthStore, profile_id: &str, now: Millis) -> Option<EndedBackoff> {
+    let stats = store.usage_stats.get(profile_id)?;
+    let running = |v: Option<f64>| v.filter(|u| u.is_finite() && *u > now as f64);
+    let ended = EndedBackoff {
+        cooldown_until: running(stats.cooldown_until),
+        disabled_until: running(stats.disabled_until),
+        disabled_reason: running(stats.disabled_until).and(stats.disabled_reason.clone()),
+        counts_reset: stored_count(stats.error_count) > 0 || !stats.failure_counts.is_empty(),
+    };
+    let changed = edit_stats(store, profile_id, |stats| {
+        if stats.error_count.is_some() {
+            stats.error_count = Some(0.0);
+        }
+        stats.cooldown_until = None;
+        stats.disabled_until = None;
+        stats.disabled_reason = None;
+        stats.failure_counts.clear();
+        forget_extra(stats, &["errorCount", "cooldownUntil", "disabledUntil", "disabledReason", "failureCounts"]);
+    });
+    changed.then_some(ended)
+}
+
+/// Whether a running backoff's cause looks gone: it followed an `auth`
+/// failure (the login was rejected) and the credential stored now expires
+/// after that failure, so it was renewed or replaced since the rejection
+/// (a rejected login that was not expired yet looks the same; clearing is
+/// harmless then, the next rejection backs off again). Billing and rate
+/// limits cannot be judged from here, and neither can a key without an
+/// expiry. `doctor` offers [`end_backoff`] for these.
+pub fn backoff_cause_changed(store: &AuthStore, profile_id: &str, now: Millis) -> bool {
+    let (Some(stats), Some(profile)) = (store.usage_stats.get(profile_id), store.profile(profile_id)) else {
+        return false;
+    };
+    let now_ms = now as f64;
+    if !stats.unusable_until().is_some_and(|u| u > now_ms) {
+        return false;
+    }
+    let auth = FailureReason::Auth.as_str();
+    let after_auth =
+        stats.failure_counts.get(auth).is_some_and(|n| *n > 0.0) || stats.disabled_reason.as_deref() == Some(auth);
+    let (Some(failed_at), Some(expires)) = (stats.last_failure_at, profile.credential.expires()) else {
+        return false;
+    };
+    after_auth && expires.is_meaningful() && expires.ms() > failed_at && expires.ms() > now_ms
+}
+
 /// Whether a profile is unusable, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -436,6 +509,44 @@ mod tests {
 
     fn stats<'a>(store: &'a AuthStore, id: &str) -> &'a UsageStats {
         &store.usage_stats[id]
+    }
+
+    #[test]
+    fn ending_a_backoff_ends_the_disable_too_and_resets_the_counts() {
+        let mut store = store_with(&[("a", "anthropic")]);
+        let policy = CooldownPolicy::default();
+        mark_failure(&mut store, "a", FailureReason::Billing, &policy, NOW);
+        mark_failure(&mut store, "a", FailureReason::RateLimit, &policy, NOW);
+        let ended = end_backoff(&mut store, "a", NOW).expect("something ran");
+        assert!(ended.cooldown_until.is_some() && ended.disabled_until.is_some() && ended.counts_reset);
+        assert_eq!(ended.disabled_reason.as_deref(), Some("billing"));
+        let s = stats(&store, "a");
+        assert_eq!((s.cooldown_until, s.disabled_until, s.error_count), (None, None, Some(0.0)));
+        assert!(s.failure_counts.is_empty() && s.last_failure_at.is_some());
+        assert!(unusable_profiles(&store, NOW).is_empty());
+        assert_eq!(end_backoff(&mut store, "a", NOW), None, "a second clear changes nothing");
+        assert_eq!(end_backoff(&mut store, "missing", NOW), None);
+    }
+
+    #[test]
+    fn a_backoff_after_an_auth_failure_is_stale_once_the_login_was_renewed() {
+        let mut store = AuthStore::default();
+        let login = |expires: i64| {
+            Credential::OAuth(OAuth {
+                provider: "anthropic".into(),
+                expires: Some(crate::time::Expiry::from_millis(expires)),
+                ..OAuth::default()
+            })
+        };
+        store.profiles.insert("a".into(), Profile::new(login(NOW - 1000)));
+        mark_failure(&mut store, "a", FailureReason::Auth, &CooldownPolicy::default(), NOW);
+        assert!(!backoff_cause_changed(&store, "a", NOW), "the login that failed is still the one stored");
+        store.profiles.insert("a".into(), Profile::new(login(NOW + 8 * HOUR)));
+        assert!(backoff_cause_changed(&store, "a", NOW));
+        let mut rate = store.clone();
+        rate.usage_stats.shift_remove("a");
+        mark_failure(&mut rate, "a", FailureReason::RateLimit, &CooldownPolicy::default(), NOW);
+        assert!(!backoff_cause_changed(&rate, "a", NOW), "a rate limit cannot be judged");
     }
 
     #[test]

@@ -31,11 +31,27 @@ pub struct Interpreter<'w> {
     world: &'w NativeWorld,
     /// Locks held, by the path the flow named them with.
     locks: BTreeMap<String, LockGuard>,
+    /// Write the flow's standard-output lines to standard error (a
+    /// command whose stdout is one JSON document runs flows this way).
+    stdout_to_stderr: bool,
 }
 
 impl<'w> Interpreter<'w> {
     pub fn new(world: &'w NativeWorld) -> Self {
-        Interpreter { world, locks: BTreeMap::new() }
+        Interpreter { world, locks: BTreeMap::new(), stdout_to_stderr: false }
+    }
+
+    /// This interpreter, writing the flow's stdout lines to stderr.
+    pub fn stdout_to_stderr(mut self) -> Self {
+        self.stdout_to_stderr = true;
+        self
+    }
+
+    fn print(&self, line: &Line) {
+        match self.stdout_to_stderr {
+            true => print(&Line { stream: Stream::Stderr, ..line.clone() }),
+            false => print(line),
+        }
     }
 
     /// Runs `flow` to its end, writing its lines as they come; the final
@@ -45,10 +61,10 @@ impl<'w> Interpreter<'w> {
             match flow.poll() {
                 Effect::Done(done) => {
                     for line in &done.lines {
-                        print(line);
+                        self.print(line);
                     }
                     for hint in &done.hints {
-                        print(&Line::err(format!("hint: {hint}")));
+                        self.print(&Line::err(format!("hint: {hint}")));
                     }
                     // Whatever the flow still holds is released here.
                     self.locks.clear();
@@ -97,8 +113,9 @@ impl<'w> Interpreter<'w> {
             }
             Effect::RunOnTerminal { program, args } => Input::Ran(run_on_terminal(&program, &args)),
             Effect::AskSecret { prompt } => Input::Secret(ask_secret(&prompt)),
+            Effect::Confirm { question } => Input::Answer(confirm(&question)),
             Effect::Print(line) => {
-                print(&line);
+                self.print(&line);
                 return None;
             }
             Effect::Done(_) => return None,
@@ -197,6 +214,20 @@ fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
         max_wait: Duration::from_millis(t.max_wait_ms),
         ..base
     }
+}
+
+/// Asks on the terminal; `None` when standard input is not one. Only an
+/// explicit yes counts.
+fn confirm(question: &str) -> Option<bool> {
+    use std::io::{BufRead, IsTerminal};
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    Some(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
 /// Writes a line as the flow made it (already escaped).

@@ -28,23 +28,34 @@
 
 #![warn(missing_docs)]
 
+mod config_edit;
+mod cooldown;
 mod edit;
+mod list;
 mod look;
 mod order;
+mod paste_key;
 mod refresh;
+mod remove;
 mod renew;
 mod save;
 mod settle;
 mod setup;
 mod token;
 
+pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use edit::{EditFn, EditStore};
+pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};
+pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
+pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
 pub use settle::LoadCommand;
 pub use setup::{DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SetupOutcome, SetupRequest, SetupTokenCommand};
-pub use token::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS, TokenCommand, TokenRequest};
+pub use token::{
+    SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS, TOKEN_BUDGET_MS, TOKEN_MIN_VALID_MS, TokenCommand, TokenRequest,
+};
 
 use crate::paths::Env;
 use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
@@ -135,6 +146,12 @@ pub enum Effect {
         /// What to ask, without a trailing colon.
         prompt: String,
     },
+    /// Ask the operator a yes/no question; answer with [`Input::Answer`]
+    /// (`None` when there is no terminal to ask on).
+    Confirm {
+        /// The question, terminal-safe, without its `[y/N]`.
+        question: String,
+    },
     /// Write one line. No answer.
     Print(Line),
     /// The command is over.
@@ -164,6 +181,7 @@ impl fmt::Debug for Effect {
                 f.debug_struct("RunOnTerminal").field("program", program).field("args", args).finish()
             }
             Effect::AskSecret { prompt } => f.debug_struct("AskSecret").field("prompt", prompt).finish(),
+            Effect::Confirm { question } => f.debug_struct("Confirm").field("question", question).finish(),
             Effect::Print(line) => f.debug_tuple("Print").field(line).finish(),
             Effect::Done(done) => f.debug_tuple("Done").field(done).finish(),
         }
@@ -185,6 +203,9 @@ pub enum Input {
     Response(Result<HttpResponse, RefreshError>),
     /// What the shell of an [`Effect::ShellEnv`] printed.
     ShellEnv(ShellAnswer),
+    /// The operator's answer to an [`Effect::Confirm`]; `None`: nobody
+    /// could be asked.
+    Answer(Option<bool>),
     /// How the program of an [`Effect::RunOnTerminal`] ended.
     Ran(RunAnswer),
     /// The secret of an [`Effect::AskSecret`], or why it could not be read.
@@ -223,6 +244,7 @@ impl fmt::Debug for Input {
             Input::Ran(answer) => f.debug_tuple("Ran").field(answer).finish(),
             Input::Secret(Ok(_)) => f.write_str("Secret(<hidden>)"),
             Input::Secret(Err(why)) => f.debug_tuple("Secret").field(why).finish(),
+            Input::Answer(answer) => f.debug_tuple("Answer").field(answer).finish(),
         }
     }
 }
@@ -480,5 +502,7 @@ pub(crate) enum Step<T> {
     Ready(T),
 }
 
+#[cfg(test)]
+mod manage_tests;
 #[cfg(test)]
 mod tests;

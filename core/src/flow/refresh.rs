@@ -203,6 +203,8 @@ pub(crate) struct RefreshLogin {
     id: String,
     force: bool,
     window: Millis,
+    /// No request may run past this instant (`models auth token`'s budget).
+    deadline: Option<Millis>,
     env: Env,
     /// The agent as the command was asked for it (`None`: the default,
     /// which is also where `CLAWDBOT_AGENT_DIR` applies).
@@ -254,7 +256,19 @@ impl RefreshLogin {
     /// shows it. With `force`, refresh even when not due, unless the access
     /// token changed since `probe`: someone else refreshed already (A81).
     pub(crate) fn new(probe: &Loaded, agent: Option<&str>, id: &str, force: bool) -> RefreshLogin {
-        let window = refresh_window(&probe.env);
+        RefreshLogin::within(probe, agent, id, force, refresh_window(&probe.env), None)
+    }
+
+    /// [`RefreshLogin::new`] with the window in which a login counts as
+    /// due, and an instant no token request may run past.
+    pub(crate) fn within(
+        probe: &Loaded,
+        agent: Option<&str>,
+        id: &str,
+        force: bool,
+        window: Millis,
+        deadline: Option<Millis>,
+    ) -> RefreshLogin {
         let due = match probe.store.profile(id).map(|p| &p.credential) {
             Some(Credential::OAuth(o)) => refresh::needs_refresh(o, probe.now, window),
             _ => true,
@@ -265,6 +279,7 @@ impl RefreshLogin {
             id: id.to_string(),
             force,
             window,
+            deadline,
             env: probe.env.clone(),
             agent: agent.map(str::to_string),
             store_path: probe.locations.store(),
@@ -484,12 +499,26 @@ impl RefreshLogin {
             },
             State::Send { mut plan, profile, sent } => match input {
                 None => {
-                    let effect = Effect::Send {
-                        request: plan.request().clone(),
-                        provider: plan.provider(),
-                        timeouts: HttpTimeouts::from_env(&self.env),
-                    };
-                    Next::Ask(effect, State::Send { plan, profile, sent: sent + 1 })
+                    let mut timeouts = HttpTimeouts::from_env(&self.env);
+                    // Within the caller's budget: what is left of it, and
+                    // nothing at all once it is spent.
+                    let left = self.deadline.map(|d| u64::try_from(d.saturating_sub(self.now)).unwrap_or(0));
+                    if let Some(left) = left {
+                        timeouts.total_ms = timeouts.total_ms.min(left);
+                        timeouts.connect_ms = timeouts.connect_ms.min(left);
+                    }
+                    if left == Some(0) {
+                        let message = "the time allowed for the token request ran out";
+                        failed(self.rejected(refresh::transport_error(
+                            plan.provider(),
+                            TransportFailure::Timeout,
+                            message,
+                        )))
+                    } else {
+                        let effect =
+                            Effect::Send { request: plan.request().clone(), provider: plan.provider(), timeouts };
+                        Next::Ask(effect, State::Send { plan, profile, sent: sent + 1 })
+                    }
                 }
                 Some(Input::Response(Err(error))) => failed(self.rejected(error)),
                 Some(Input::Response(Ok(response))) => match refresh::apply(&mut plan, &profile, &response, self.now) {

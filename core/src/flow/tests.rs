@@ -170,6 +170,7 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
         // Only setup-token asks these; its own tests answer them.
         Effect::RunOnTerminal { .. } => Input::Ran(RunAnswer::NotFound),
         Effect::AskSecret { .. } => Input::Secret(Err("no terminal in this test".into())),
+        Effect::Confirm { .. } => Input::Answer(None),
         Effect::Print(_) | Effect::Done(_) => return None,
     })
 }

@@ -11,6 +11,7 @@ use super::settle::{Settle, Settled};
 use super::{Done, Effect, Exit, Flow, Input, Line, ShellAnswer, Step, internal_end, look, refresh_window};
 use crate::env_auth;
 use crate::escape::{escape_control, needs_escape};
+use crate::handout::{self, HandedKey, KeyForm};
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::refresh::needs_refresh;
@@ -24,6 +25,15 @@ use std::collections::VecDeque;
 pub const SHELL_ENV_TIMEOUT_MS: u64 = 15 * SECOND as u64;
 /// Overrides [`SHELL_ENV_TIMEOUT_MS`].
 pub const SHELL_ENV_TIMEOUT_ENV: &str = "CLAWDBOT_SHELL_ENV_TIMEOUT_MS";
+
+/// How long a handed-out key must stay valid unless `--min-valid` says
+/// otherwise: Claude Code keeps a helper's key for 5 minutes, so a key
+/// valid for 10 outlives its cache.
+pub const TOKEN_MIN_VALID_MS: Millis = 10 * crate::time::MINUTE;
+/// How long the token requests of one `models auth token` may take in all:
+/// Claude Code warns about a helper that takes more than 10 s, and the
+/// load and the lock need a little too.
+pub const TOKEN_BUDGET_MS: Millis = 8 * SECOND;
 
 /// What `models auth token` was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +69,9 @@ enum State {
 /// `models auth token` as a flow.
 pub struct TokenCommand {
     request: TokenRequest,
+    form: KeyForm,
+    min_valid: Millis,
+    deadline: Millis,
     now: Millis,
     state: State,
     input: Option<Input>,
@@ -69,11 +82,57 @@ impl TokenCommand {
     /// The command as asked, at `now`.
     pub fn new(request: TokenRequest, env: &Env, now: Millis) -> TokenCommand {
         let settle = Settle::new(env, request.agent.as_deref(), now);
-        TokenCommand { request, now, state: State::Load(Box::new(settle)), input: None, queue: VecDeque::new() }
+        TokenCommand {
+            request,
+            form: KeyForm::Raw,
+            min_valid: TOKEN_MIN_VALID_MS,
+            deadline: now.saturating_add(TOKEN_BUDGET_MS),
+            now,
+            state: State::Load(Box::new(settle)),
+            input: None,
+            queue: VecDeque::new(),
+        }
+    }
+
+    /// Prints the key in `form` (default: the key alone).
+    pub fn form(mut self, form: KeyForm) -> TokenCommand {
+        self.form = form;
+        self
+    }
+
+    /// Refreshes first when the key would expire within `ms` (default
+    /// [`TOKEN_MIN_VALID_MS`]); the refresh window applies too.
+    pub fn min_valid(mut self, ms: Millis) -> TokenCommand {
+        self.min_valid = ms;
+        self
+    }
+
+    /// No token request runs past `ms` after the start (default
+    /// [`TOKEN_BUDGET_MS`]).
+    pub fn budget(mut self, ms: Millis) -> TokenCommand {
+        self.deadline = self.now.saturating_add(ms);
+        self
     }
 
     fn print(&mut self, line: Line) {
         self.queue.push_back(Effect::Print(line));
+    }
+
+    /// Prints the key for scripts, or refuses.
+    fn hand_out(&self, loaded: &Loaded, resolved: Result<ResolvedKey, ResolveError>) -> State {
+        let resolved = match resolved {
+            Ok(r) => r,
+            Err(e) => return State::Done(refused(&e.to_string())),
+        };
+        if let Some(refusal) = unprintable(&resolved) {
+            return State::Done(refusal);
+        }
+        let line = handout::render(&HandedKey::of(loaded, &self.request.provider, &resolved), self.form);
+        State::Done(Done {
+            exit: Exit::Ok,
+            lines: vec![Line::err(format!("source: {}", escape_control(&resolved.source))), Line::secret(&line)],
+            hints: Vec::new(),
+        })
     }
 
     /// The load is saved and its notices printed: the shell-env fallback,
@@ -122,6 +181,12 @@ impl TokenCommand {
         self.resolve(loaded)
     }
 
+    /// A login expiring within this is refreshed first: the refresh
+    /// window, or the key's minimum validity when that is longer.
+    fn window(&self, env: &Env) -> Millis {
+        refresh_window(env).max(self.min_valid)
+    }
+
     /// Resolves the key; a login that is due is refreshed first.
     fn resolve(&mut self, loaded: Loaded) -> State {
         let resolved = resolve_key(&loaded, &self.request.provider, self.request.profile.as_deref());
@@ -131,7 +196,7 @@ impl TokenCommand {
             Err(ResolveError::NeedsRefresh(id)) => Some((id.clone(), false)),
             Ok(r) => r.profile_id.as_ref().and_then(|id| match &loaded.store.profile(id)?.credential {
                 Credential::OAuth(o) => {
-                    let due = self.request.force || needs_refresh(o, loaded.now, refresh_window(&loaded.env));
+                    let due = self.request.force || needs_refresh(o, loaded.now, self.window(&loaded.env));
                     due.then(|| (id.clone(), !self.request.force))
                 }
                 _ => None,
@@ -139,10 +204,12 @@ impl TokenCommand {
             Err(_) => None,
         };
         match due {
-            None => hand_out(resolved),
+            None => self.hand_out(&loaded, resolved),
             Some((id, still_valid)) => {
+                let (agent, window) = (self.request.agent.as_deref(), self.window(&loaded.env));
                 let refresh =
-                    Box::new(RefreshLogin::new(&loaded, self.request.agent.as_deref(), &id, self.request.force));
+                    RefreshLogin::within(&loaded, agent, &id, self.request.force, window, Some(self.deadline));
+                let refresh = Box::new(refresh);
                 State::Refresh { loaded: Box::new(loaded), refresh, resolved, id, still_valid }
             }
         }
@@ -169,14 +236,15 @@ impl TokenCommand {
                     loaded.gcloud_adc = latest.gcloud_adc;
                 }
                 loaded.now = self.now;
-                hand_out(resolve_key(&loaded, &self.request.provider, self.request.profile.as_deref()))
+                let resolved = resolve_key(&loaded, &self.request.provider, self.request.profile.as_deref());
+                self.hand_out(&loaded, resolved)
             }
             Err(failure) if still_valid => {
                 // Not expired yet: the current key still works for a while;
                 // the next call (or `doctor`) reports the failure again.
                 let text = format!("warning: {}: {}", escape_control(id), escape_control(&failure.to_string()));
                 self.print(Line::err(text));
-                hand_out(resolved)
+                self.hand_out(&loaded, resolved)
             }
             Err(failure) => State::Done(refresh_failed(id, &failure)),
         }
@@ -193,24 +261,12 @@ pub(crate) fn refresh_failed(id: &str, failure: &RefreshFailure) -> Done {
     }
 }
 
-/// Prints the key for scripts, raw, or refuses.
-fn hand_out(resolved: Result<ResolvedKey, ResolveError>) -> State {
-    let resolved = match resolved {
-        Ok(r) => r,
-        Err(e) => return State::Done(refused(&e.to_string())),
-    };
+/// The refusal of a key that cannot be printed, or `None`.
+fn unprintable(resolved: &ResolvedKey) -> Option<Done> {
     // A key holding control characters (from a hostile file) is no key a
     // server accepts, and printing it would hand a terminal its escapes.
-    if resolved.key.expose().chars().any(needs_escape) {
-        return State::Done(refused(&format!(
-            "the key from {} contains control characters; refusing to print it",
-            resolved.source
-        )));
-    }
-    State::Done(Done {
-        exit: Exit::Ok,
-        lines: vec![Line::err(format!("source: {}", escape_control(&resolved.source))), Line::secret(&resolved.key)],
-        hints: Vec::new(),
+    resolved.key.expose().chars().any(needs_escape).then(|| {
+        refused(&format!("the key from {} contains control characters; refusing to print it", resolved.source))
     })
 }
 

@@ -35,6 +35,17 @@ impl CheckCode {
     pub fn code(self) -> i32 {
         self as i32
     }
+
+    /// The worse of two (`--all-agents`): a human must act before
+    /// anything expires soon, which comes before ok.
+    pub fn worst(self, other: CheckCode) -> CheckCode {
+        let rank = |c: CheckCode| match c {
+            CheckCode::Ok => 0,
+            CheckCode::Expiring => 1,
+            CheckCode::Action => 2,
+        };
+        if rank(other) > rank(self) { other } else { self }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -11,8 +11,10 @@ use crate::interpreter::Interpreter;
 use crate::persist::update_store;
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
 use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::flow::{SetupOutcome, SetupRequest, SetupTokenCommand, TokenCommand, TokenRequest};
+use clawdbot_auth_core::handout::KeyForm;
 use clawdbot_auth_core::load::{Loaded, load};
 use clawdbot_auth_core::paste::{MAX_PASTE_INPUT_BYTES, PasteError, PasteTarget};
 use clawdbot_auth_core::provider::normalize;
@@ -24,6 +26,9 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 pub struct AuthArgs {
     #[command(subcommand)]
     pub command: AuthCommand,
+    /// The agent whose credentials to work on (also accepted after the subcommand).
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -43,6 +48,18 @@ pub enum AuthCommand {
     Token(TokenArgs),
     /// Refresh OAuth logins now (for operators and timers).
     Refresh(super::refresh::RefreshArgs),
+    /// List every credential of the agent: source, status and why, cooldowns, hints.
+    List(super::manage::ListArgs),
+    /// Remove a profile and every reference to it (order, lastGood, usage stats, config).
+    #[command(visible_alias = "logout")]
+    Remove(super::manage::RemoveArgs),
+    /// Cooldowns and billing disables.
+    #[command(subcommand)]
+    Cooldown(super::manage::CooldownCommandArgs),
+    /// Store an API key read from a hidden prompt or standard input as an `api_key` profile.
+    PasteApiKey(super::manage::PasteKeyArgs),
+    /// Let the sync bring a removed Claude Code or Codex login back.
+    Sync(super::manage::SyncArgs),
 }
 
 #[derive(Args, Debug)]
@@ -69,6 +86,7 @@ pub struct SetupArgs {
     /// When the token expires, from now (default 365d, what `claude setup-token` issues).
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
+    /// The agent whose store takes the token.
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
     /// Accepted for old scripts; nothing is asked before running `claude setup-token`.
@@ -90,17 +108,68 @@ pub struct TokenArgs {
     /// process already replaced the token.
     #[arg(long)]
     pub force: bool,
+    /// Print {token, type, provider, profileId, expiresAt} as one JSON line.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// raw (the key alone), json, or env (`VAR='key'`, shell-quoted, with the
+    /// variable the provider's clients read).
+    #[arg(long, value_enum)]
+    pub format: Option<KeyFormat>,
+    /// Refresh first when the key would expire sooner than this (e.g. 10m,
+    /// 1h; a bare number is minutes). Default 10m, so a key outlives Claude
+    /// Code's 5-minute helper cache.
+    #[arg(long, value_name = "DURATION")]
+    pub min_valid: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyFormat {
+    Raw,
+    Json,
+    Env,
 }
 
 pub fn run(args: AuthArgs) -> CmdResult {
+    let agent = args.agent.as_deref();
     match args.command {
-        AuthCommand::Add => add(),
-        AuthCommand::PasteToken(a) => paste_token(&a),
-        AuthCommand::SetupToken(a) => setup_token(&a),
-        AuthCommand::Order(cmd) => order::run(cmd),
-        AuthCommand::Token(a) => token(&a),
-        AuthCommand::Refresh(a) => super::refresh::run(&a),
+        AuthCommand::Add => add(agent),
+        AuthCommand::PasteToken(mut a) => {
+            a.agent = a.agent.or(inherited(agent));
+            paste_token(&a)
+        }
+        AuthCommand::SetupToken(mut a) => {
+            a.agent = a.agent.or(inherited(agent));
+            setup_token(&a)
+        }
+        AuthCommand::Order(mut cmd) => {
+            let target = match &mut cmd {
+                OrderCommand::Get(g) => &mut g.target,
+                OrderCommand::Set(s) => &mut s.target,
+                OrderCommand::Clear(t) => t,
+            };
+            target.agent = target.agent.take().or(inherited(agent));
+            order::run(cmd)
+        }
+        AuthCommand::Token(mut a) => {
+            a.agent = a.agent.or(inherited(agent));
+            token(&a)
+        }
+        AuthCommand::Refresh(mut a) => {
+            a.agent = a.agent.or(inherited(agent));
+            super::refresh::run(&a)
+        }
+        AuthCommand::List(a) => super::manage::list(&a, agent),
+        AuthCommand::Remove(a) => super::manage::remove(&a, agent),
+        AuthCommand::Cooldown(cmd) => super::manage::cooldown(&cmd, agent),
+        AuthCommand::PasteApiKey(a) => super::manage::paste_api_key(&a, agent),
+        AuthCommand::Sync(a) => super::manage::sync(&a, agent),
     }
+}
+
+/// The agent given at the group level (`models auth --agent ID ...`),
+/// for a subcommand that was not given its own.
+fn inherited(agent: Option<&str>) -> Option<String> {
+    agent.map(str::to_string)
 }
 
 /// Reads one secret: a prompt with the terminal's echo off (so the token
@@ -127,7 +196,7 @@ fn ask(prompt: &str, default: &str) -> Result<String, super::Failure> {
     Ok(if line.is_empty() { default.to_string() } else { line.to_string() })
 }
 
-fn add() -> CmdResult {
+fn add(agent: Option<&str>) -> CmdResult {
     if !std::io::stdin().is_terminal() {
         return Err(usage("`models auth add` is interactive; use `models auth paste-token` from scripts."));
     }
@@ -137,7 +206,8 @@ fn add() -> CmdResult {
         "y" | "yes" => Some(ask("Expires in", "365d")?),
         _ => None,
     };
-    paste_token(&PasteArgs { provider, profile_id: Some(profile_id), expires_in: expires, agent: None })
+    let agent = inherited(agent);
+    paste_token(&PasteArgs { provider, profile_id: Some(profile_id), expires_in: expires, agent })
 }
 
 fn paste_token(args: &PasteArgs) -> CmdResult {
@@ -159,7 +229,10 @@ fn paste_token(args: &PasteArgs) -> CmdResult {
     let PasteTarget { provider, profile_id, .. } = target;
     let credential = accepted.credential;
     let replaced = update_store(&world, &env, now, args.agent.as_deref(), |store, _| {
-        Ok(store.profiles.insert(profile_id.clone(), Profile::new(credential)).is_some())
+        let replaced = store.profiles.insert(profile_id.clone(), Profile::new(credential)).is_some();
+        // A paste under a removed synced login's id re-adds it.
+        clawdbot_auth_core::sync::enable_sync(store, &profile_id);
+        Ok(replaced)
     })?;
     record_config_mode(&world, &env, now, args.agent.as_deref(), &profile_id, &provider, CredentialType::Token)?;
     let verb = if replaced { "replaced the one stored before" } else { "added" };
@@ -273,7 +346,15 @@ fn token(args: &TokenArgs) -> CmdResult {
         agent: args.agent.clone(),
         force: args.force,
     };
+    let form = match (args.json, args.format) {
+        (true, _) | (_, Some(KeyFormat::Json)) => KeyForm::Json,
+        (_, Some(KeyFormat::Env)) => KeyForm::Env,
+        _ => KeyForm::Raw,
+    };
+    let mut flow = TokenCommand::new(request, &env, now(&env)).form(form);
+    if let Some(raw) = &args.min_valid {
+        flow = flow.min_valid(parse_duration(raw, DurationUnit::M).map_err(|e| usage(format!("--min-valid: {e}")))?);
+    }
     let world = NativeWorld::new(&env, true);
-    let mut flow = TokenCommand::new(request, &env, now(&env));
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod doctor;
 mod man;
+mod manage;
 mod order;
 mod output;
 mod refresh;
@@ -84,7 +85,6 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct ModelsArgs {
     #[command(subcommand)]
     pub command: Option<ModelsCommand>,
@@ -94,6 +94,12 @@ pub struct ModelsArgs {
     /// With no subcommand: print only the resolved default model.
     #[arg(long)]
     pub status_plain: bool,
+    /// With no subcommand: print the status as JSON (as `models status --json`).
+    #[arg(long)]
+    pub json: bool,
+    /// The agent to work on, for every subcommand (also accepted after it).
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -113,10 +119,23 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Models(m) if m.command.is_some() && (m.status_json || m.status_plain || m.json) => {
+            Err(usage("--json, --status-json and --status-plain are for `clawdbot models` alone"))
+        }
         Command::Models(m) => match m.command {
-            Some(ModelsCommand::Status(args)) => status::run(&args),
-            Some(ModelsCommand::Auth(args)) => auth::run(args),
-            None => status::run(&status::StatusArgs::bare(m.status_json, m.status_plain)),
+            Some(ModelsCommand::Status(mut args)) => {
+                args.agent = args.agent.or(m.agent);
+                status::run(&args)
+            }
+            Some(ModelsCommand::Auth(mut args)) => {
+                args.agent = args.agent.or(m.agent);
+                auth::run(args)
+            }
+            None => {
+                let mut args = status::StatusArgs::bare(m.status_json || m.json, m.status_plain);
+                args.agent = m.agent;
+                status::run(&args)
+            }
         },
         Command::Doctor(args) => doctor::run(&args),
         Command::Completions { shell } => {

@@ -6,7 +6,8 @@ use crate::host::{NativeWorld, current_env, now};
 use crate::persist::load_and_persist;
 use clap::Args;
 use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
-use clawdbot_auth_core::report::{self, CheckCode, ReportOptions, TextStyle};
+use clawdbot_auth_core::load::Loaded;
+use clawdbot_auth_core::report::{self, CheckCode, ReportOptions, StatusReport, TextStyle};
 
 #[derive(Args, Debug, Default)]
 pub struct StatusArgs {
@@ -31,6 +32,10 @@ pub struct StatusArgs {
     /// The agent whose store to read (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
+    /// Every agent under the state dir: one section (text) or one entry
+    /// (JSON) each; --check exits with the worst of them.
+    #[arg(long, conflicts_with = "agent")]
+    pub all_agents: bool,
     /// How soon an expiry counts as "expiring" (e.g. 24h, 90m, 2d).
     #[arg(long, value_name = "DURATION", default_value = clawdbot_auth_core::defaults::WARN_WITHIN)]
     pub warn_within: String,
@@ -61,40 +66,14 @@ pub fn run(args: &StatusArgs) -> CmdResult {
     }
     let warn_after_ms =
         parse_duration(&args.warn_within, DurationUnit::H).map_err(|e| usage(format!("--warn-within: {e}")))?;
-    let env = current_env();
-    let now = now(&env);
-    let world = NativeWorld::new(&env, true);
-    let (mut loaded, save_error) = load_and_persist(&world, &env, now, args.agent.as_deref());
-    output::notices(&loaded, save_error.as_deref());
-    let shell_applied = crate::host::apply_shell_env(&mut loaded);
-    let options = ReportOptions { warn_after_ms, shell_applied, strict: args.strict };
-    let report = report::build(&loaded, &options);
+    let rule = Rule { warn_after_ms, strict: args.strict };
     let format = match (args.format, args.json, args.plain) {
         (Some(f), _, _) => f,
         (None, true, _) => Format::Json,
         (None, _, true) => Format::Plain,
         _ => Format::Text,
     };
-    let check = report::check_code(&report, &loaded);
-    match format {
-        Format::Json => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            report.write_json(&mut out).and_then(|()| std::io::Write::flush(&mut out))?;
-        }
-        Format::Plain => output::line(&report.resolved_default),
-        Format::Prometheus => {
-            print!("{}", report::render_prometheus(&report, check, &loaded.locations.agent_id, now));
-        }
-        Format::Text => {
-            let style = TextStyle { color: output::color_stdout(&env) };
-            print!("{}", report::render_text(&report, &env, style));
-        }
-    }
-    // The process ends here: freeing a large store's every allocation one by
-    // one would only delay the exit (measured: ~15% of a 100 000-profile run).
-    std::mem::forget(report);
-    std::mem::forget(loaded);
+    let check = if args.all_agents { all_agents(format, rule)? } else { one(args.agent.as_deref(), format, rule)? };
     if !args.check {
         return Ok(exit::OK);
     }
@@ -103,4 +82,86 @@ pub fn run(args: &StatusArgs) -> CmdResult {
         CheckCode::Action => exit::ACTION,
         CheckCode::Expiring => exit::EXPIRING,
     })
+}
+
+/// One agent's load and report, and what `--check` makes of them.
+/// How the report judges: the warn window, and whether `--strict` keeps
+/// the reference's rule.
+#[derive(Debug, Clone, Copy)]
+struct Rule {
+    warn_after_ms: i64,
+    strict: bool,
+}
+
+fn report_of(agent: Option<&str>, rule: Rule) -> (Loaded, StatusReport, CheckCode) {
+    let env = current_env();
+    let now = now(&env);
+    let world = NativeWorld::new(&env, true);
+    let (mut loaded, save_error) = load_and_persist(&world, &env, now, agent);
+    output::notices(&loaded, save_error.as_deref());
+    let shell_applied = crate::host::apply_shell_env(&mut loaded);
+    let options = ReportOptions { warn_after_ms: rule.warn_after_ms, shell_applied, strict: rule.strict };
+    let report = report::build(&loaded, &options);
+    let check = report::check_code(&report, &loaded);
+    (loaded, report, check)
+}
+
+fn one(agent: Option<&str>, format: Format, rule: Rule) -> Result<CheckCode, super::Failure> {
+    let (loaded, report, check) = report_of(agent, rule);
+    let env = &loaded.env;
+    match format {
+        Format::Json => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            report.write_json(&mut out).and_then(|()| std::io::Write::flush(&mut out))?;
+        }
+        Format::Plain => output::line(&report.resolved_default),
+        Format::Prometheus => {
+            print!("{}", report::render_prometheus(&report, check, &loaded.locations.agent_id, loaded.now));
+        }
+        Format::Text => {
+            let style = TextStyle { color: output::color_stdout(env) };
+            print!("{}", report::render_text(&report, env, style));
+        }
+    }
+    // The process ends here: freeing a large store's every allocation one by
+    // one would only delay the exit (measured: ~15% of a 100 000-profile run).
+    std::mem::forget(report);
+    std::mem::forget(loaded);
+    Ok(check)
+}
+
+/// `--all-agents`: every agent the core's `paths::all_agents` names.
+fn all_agents(format: Format, rule: Rule) -> Result<CheckCode, super::Failure> {
+    if matches!(format, Format::Plain | Format::Prometheus) {
+        return Err(usage("--all-agents prints text or JSON; run --plain and --format prometheus per agent"));
+    }
+    let env = current_env();
+    let mut worst = CheckCode::Ok;
+    let mut entries = Vec::new();
+    for (i, agent) in super::doctor::every_agent(&env).into_iter().enumerate() {
+        // The default agent as a bare run reads it (`CLAWDBOT_AGENT_DIR`).
+        let (loaded, report, check) = report_of((i > 0).then_some(agent.as_str()), rule);
+        worst = worst.worst(check);
+        match format {
+            Format::Json => {
+                let mut entry = serde_json::json!({"agentId": agent, "check": check.code()});
+                if let (Some(e), serde_json::Value::Object(r)) = (entry.as_object_mut(), report.to_value()) {
+                    e.extend(r);
+                }
+                entries.push(entry);
+            }
+            _ => {
+                println!("== Agent: {} ==", clawdbot_auth_core::escape::escape_control(&agent));
+                let style = TextStyle { color: output::color_stdout(&loaded.env) };
+                print!("{}", report::render_text(&report, &loaded.env, style));
+                println!();
+            }
+        }
+    }
+    if format == Format::Json {
+        let doc = serde_json::json!({"check": worst.code(), "agents": entries});
+        println!("{}", clawdbot_auth_core::escape::terminal_safe_json(&doc));
+    }
+    Ok(worst)
 }

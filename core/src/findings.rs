@@ -1,0 +1,305 @@
+//! What `clawdbot doctor --json` reports: one finding per problem, each
+//! under a stable check id (listed in docs/doctor.md) so that monitoring
+//! can match on the id instead of on a sentence.
+//!
+//! The findings the load and the report show are made here; the host adds
+//! the ones only it can see (file modes) with the same type.
+
+use crate::diag::Severity;
+use crate::doctor::{DoctorPreview, hint_for};
+use crate::escape::escape_control;
+use crate::health::HealthStatus;
+use crate::load::{Loaded, StoreState};
+use crate::report::StatusReport;
+use crate::sync::ChangeKind;
+use crate::usage::{FailureReason, UnusableKind, backoff_cause_changed};
+use serde::Serialize;
+
+/// The stable check ids.
+pub mod check {
+    /// `auth-profiles.json` exists and cannot be used (left untouched).
+    pub const STORE_UNREADABLE: &str = "auth/store-unreadable";
+    /// `clawdbot.json` exists and cannot be used (left untouched).
+    pub const CONFIG_UNREADABLE: &str = "auth/config-unreadable";
+    /// Another credential file (Claude Code's, Codex's, a legacy one)
+    /// cannot be used.
+    pub const FILE_UNREADABLE: &str = "auth/file-unreadable";
+    /// An OAuth login or token is past its expiry and will not renew itself.
+    pub const PROFILE_EXPIRED: &str = "auth/profile-expired";
+    /// A login or token expires within the warning window.
+    pub const PROFILE_EXPIRING: &str = "auth/profile-expiring";
+    /// An OAuth login or token has no usable expiry.
+    pub const EXPIRY_UNKNOWN: &str = "auth/expiry-unknown";
+    /// The provider rejected the login (an `auth` failure) and it backs off.
+    pub const LOGIN_REJECTED: &str = "auth/login-rejected";
+    /// A profile is in a cooldown or disabled (billing, rate limits).
+    pub const COOLDOWN: &str = "auth/cooldown";
+    /// A cooldown or disable whose cause is gone: `--fix` ends it.
+    pub const COOLDOWN_STALE: &str = "auth/cooldown-stale";
+    /// A credential file or folder others can read.
+    pub const PERMISSIONS: &str = "auth/permissions";
+    /// A legacy `auth.json` or `credentials/oauth.json` was migrated.
+    pub const LEGACY_FILE: &str = "auth/legacy-file";
+    /// A provider the config's models use has no credentials.
+    pub const MISSING_PROVIDER: &str = "auth/missing-provider";
+    /// The config names an Anthropic OAuth profile id the store does not use.
+    pub const PROFILE_ID_MISMATCH: &str = "auth/profile-id-mismatch";
+    /// What the sync or migration took could not be saved.
+    pub const NOT_SAVED: &str = "auth/not-saved";
+
+    /// Every id, in the order docs/doctor.md lists them.
+    pub const ALL: &[&str] = &[
+        STORE_UNREADABLE,
+        CONFIG_UNREADABLE,
+        FILE_UNREADABLE,
+        PROFILE_EXPIRED,
+        PROFILE_EXPIRING,
+        EXPIRY_UNKNOWN,
+        LOGIN_REJECTED,
+        COOLDOWN,
+        COOLDOWN_STALE,
+        PERMISSIONS,
+        LEGACY_FILE,
+        MISSING_PROVIDER,
+        PROFILE_ID_MISMATCH,
+        NOT_SAVED,
+    ];
+}
+
+/// How bad a finding is. `error`: a person must act (doctor exits 1);
+/// `warning`: worth a look; `info`: nothing to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// A person must act.
+    Error,
+    /// Worth a look.
+    Warning,
+    /// Nothing to do.
+    Info,
+}
+
+/// One problem doctor found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// A stable id from [`check`].
+    pub check_id: &'static str,
+    /// How bad it is.
+    pub severity: Level,
+    /// For people; terminal-safe.
+    pub message: String,
+    /// The file concerned, as shown (`~/...`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The profile or provider concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// What to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_hint: Option<String>,
+}
+
+impl Finding {
+    /// A finding with nothing but its id, level and message.
+    pub fn new(check_id: &'static str, severity: Level, message: impl Into<String>) -> Finding {
+        Finding { check_id, severity, message: message.into(), path: None, target: None, fix_hint: None }
+    }
+
+    /// The same, about `path`.
+    pub fn at(mut self, path: impl Into<String>) -> Finding {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// The same, about `target`.
+    pub fn about(mut self, target: impl Into<String>) -> Finding {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// The same, with what to do.
+    pub fn fix(mut self, hint: impl Into<String>) -> Finding {
+        self.fix_hint = Some(hint.into());
+        self
+    }
+}
+
+/// `doctor --json`: one document per agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorDocument {
+    /// No finding needs a person.
+    pub ok: bool,
+    /// The agent checked.
+    pub agent_id: String,
+    /// What was found.
+    pub findings: Vec<Finding>,
+    /// What doctor changed (sync, migration, repairs), for people.
+    pub changes: Vec<String>,
+}
+
+impl DoctorDocument {
+    /// The document for `findings`: ok unless one of them is an error.
+    pub fn new(agent_id: &str, findings: Vec<Finding>, changes: Vec<String>) -> DoctorDocument {
+        let ok = !findings.iter().any(|f| f.severity == Level::Error);
+        DoctorDocument { ok, agent_id: agent_id.to_string(), findings, changes }
+    }
+}
+
+/// The hint to end a backoff by hand.
+pub fn cooldown_clear_hint(profile_id: &str) -> String {
+    format!("clawdbot models auth cooldown clear {}", escape_control(profile_id))
+}
+
+/// The findings a load and its report show: unreadable files, expiries,
+/// backoffs, migrations and missing providers.
+pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let store = loaded.show(&loaded.locations.store());
+    let config = loaded.show(&loaded.locations.config);
+    for d in loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+        let id = if d.file == store && loaded.store_state == StoreState::Unreadable {
+            check::STORE_UNREADABLE
+        } else if d.file == config {
+            check::CONFIG_UNREADABLE
+        } else {
+            check::FILE_UNREADABLE
+        };
+        let message = escape_control(&d.to_string()).into_owned();
+        out.push(
+            Finding::new(id, Level::Error, message).at(d.file.clone()).fix("fix the file; doctor leaves it as it is"),
+        );
+    }
+    for issue in &preview.issues {
+        let (id, what) = match issue.status {
+            HealthStatus::Expired => (check::PROFILE_EXPIRED, "expired"),
+            HealthStatus::Missing => (check::EXPIRY_UNKNOWN, "has no usable expiry"),
+            _ => (check::PROFILE_EXPIRING, "expires soon"),
+        };
+        let level = if issue.needs_human { Level::Error } else { Level::Info };
+        let shown = escape_control(&issue.profile_id).into_owned();
+        out.push(
+            Finding::new(id, level, format!("{shown} {what}")).about(issue.profile_id.clone()).fix(issue.hint.clone()),
+        );
+    }
+    for u in &report.auth.unusable_profiles {
+        let shown = escape_control(&u.profile_id).into_owned();
+        let stats = loaded.store.usage_stats.get(&u.profile_id);
+        let auth = FailureReason::Auth.as_str();
+        let rejected = stats.is_some_and(|s| {
+            s.failure_counts.get(auth).is_some_and(|n| *n > 0.0) || s.disabled_reason.as_deref() == Some(auth)
+        });
+        let finding = if backoff_cause_changed(&loaded.store, &u.profile_id, loaded.now) {
+            Finding::new(
+                check::COOLDOWN_STALE,
+                Level::Warning,
+                format!("{shown} backs off after a rejected login, but its login was renewed since"),
+            )
+            .fix(format!("clawdbot doctor --fix, or {}", cooldown_clear_hint(&u.profile_id)))
+        } else if rejected {
+            Finding::new(check::LOGIN_REJECTED, Level::Warning, format!("the provider rejected the login of {shown}"))
+                .fix(hint_for(&u.profile_id))
+        } else {
+            let what = match u.kind {
+                UnusableKind::Cooldown => "in a cooldown".to_string(),
+                UnusableKind::Disabled => {
+                    format!("disabled ({})", escape_control(u.reason.as_deref().unwrap_or("unknown")))
+                }
+            };
+            let fix = match u.reason.as_deref() {
+                Some("billing") => "Top up credits (provider billing), then ",
+                _ => "Wait for it to end, or once the cause is gone: ",
+            };
+            Finding::new(check::COOLDOWN, Level::Warning, format!("{shown} is {what}"))
+                .fix(format!("{fix}{}", cooldown_clear_hint(&u.profile_id)))
+        };
+        out.push(finding.about(u.profile_id.clone()));
+    }
+    for change in &loaded.changes {
+        if matches!(change.kind, ChangeKind::MigratedLegacy | ChangeKind::ImportedOAuthJson) {
+            let message = escape_control(&change.to_string()).into_owned();
+            out.push(Finding::new(check::LEGACY_FILE, Level::Info, message).at(change.origin.clone()));
+        }
+    }
+    for provider in &report.auth.missing_providers_in_use {
+        let shown = escape_control(provider).into_owned();
+        out.push(
+            Finding::new(
+                check::MISSING_PROVIDER,
+                Level::Error,
+                format!("{shown}: no credentials for a provider in use"),
+            )
+            .about(provider.clone())
+            .fix(format!("clawdbot models auth paste-api-key --provider {shown}")),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Env;
+    use crate::world::{FileRead, MapWorld};
+
+    const NOW: i64 = 1_767_225_600_000;
+
+    fn found(store: &str) -> Vec<Finding> {
+        let mut w = MapWorld::default();
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
+        let report = crate::report::build(&loaded, &Default::default());
+        let preview = crate::doctor::preview(&loaded, &report);
+        findings(&loaded, &report, &preview)
+    }
+
+    fn ids(f: &[Finding]) -> Vec<&'static str> {
+        f.iter().map(|f| f.check_id).collect()
+    }
+
+    #[test]
+    fn an_unreadable_store_is_an_error_at_its_path() {
+        let f = found("{\"version\": 1,");
+        assert_eq!(ids(&f)[0], check::STORE_UNREADABLE, "{f:?}");
+        assert_eq!(f[0].path.as_deref(), Some("~/.clawdbot/agents/main/agent/auth-profiles.json"));
+        assert_eq!(f[0].severity, Level::Error);
+    }
+
+    #[test]
+    fn backoffs_are_told_apart_by_their_cause() {
+        let store = format!(
+            r#"{{"version":1,"profiles":{{
+              "a:billing":{{"type":"api_key","provider":"a","key":"FAKE"}},
+              "a:rejected":{{"type":"oauth","provider":"a","access":"FAKE","refresh":"FAKE","expires":{old}}},
+              "a:renewed":{{"type":"oauth","provider":"a","access":"FAKE","refresh":"FAKE","expires":{new}}}}},
+              "usageStats":{{
+              "a:billing":{{"disabledUntil":{until},"disabledReason":"billing"}},
+              "a:rejected":{{"cooldownUntil":{until},"failureCounts":{{"auth":1}},"lastFailureAt":{failed}}},
+              "a:renewed":{{"cooldownUntil":{until},"failureCounts":{{"auth":1}},"lastFailureAt":{failed}}}}}}}"#,
+            old = NOW + 60 * 60_000,
+            new = NOW + 8 * 3_600_000,
+            until = NOW + 60_000,
+            failed = NOW + 2 * 3_600_000,
+        );
+        let f = found(&store);
+        let backoffs = [check::COOLDOWN, check::LOGIN_REJECTED, check::COOLDOWN_STALE];
+        let of = |id: &str| {
+            f.iter().find(|f| f.target.as_deref() == Some(id) && backoffs.contains(&f.check_id)).map(|f| f.check_id)
+        };
+        assert_eq!(of("a:billing"), Some(check::COOLDOWN));
+        assert_eq!(of("a:rejected"), Some(check::LOGIN_REJECTED), "its login expires before the failure time");
+        assert_eq!(of("a:renewed"), Some(check::COOLDOWN_STALE));
+        let backoff_levels = f.iter().filter(|f| backoffs.contains(&f.check_id)).map(|f| f.severity);
+        assert!(backoff_levels.into_iter().all(|l| l == Level::Warning), "backoffs do not fail doctor: {f:?}");
+    }
+
+    #[test]
+    fn every_id_is_listed_once() {
+        let mut all = check::ALL.to_vec();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), check::ALL.len());
+        assert!(check::ALL.iter().all(|id| id.starts_with("auth/")));
+    }
+}

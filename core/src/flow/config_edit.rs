@@ -1,0 +1,172 @@
+//! A read-modify-write of `clawdbot.json` under the store lock: the
+//! profile entries it holds (`auth.profiles`, `auth.order`) change
+//! together with the store, and two commands at once must not each write
+//! the config they read before.
+//!
+//! The config is read after the lock is taken, edited as a JSON document
+//! (every key this version does not model is kept) and written back only
+//! when the edit changed it. Clawdbot writes JSON; a JSON5 original (with
+//! its comments) is first saved as `clawdbot.json.bak`.
+
+use super::{Effect, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use crate::config::{is_plain_json, parse_config};
+use crate::paths::Env;
+use crate::secret::Secret;
+use crate::world::FileRead;
+use serde_json::Value;
+use std::collections::VecDeque;
+
+/// The edit: gets the config document (an empty object when there is no
+/// file), changes it in place and says whether it did; an `Err` (a config
+/// of the wrong shape) writes nothing.
+pub(crate) type ConfigFn = Box<dyn FnOnce(&mut Value) -> Result<bool, String>>;
+
+/// How the edit went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ConfigEdited {
+    /// Written; with the backup of a JSON5 original when one was made.
+    Written { backup: Option<String> },
+    /// The edit changed nothing, so nothing was written.
+    Unchanged,
+    /// Not done, and why (for people).
+    Failed(String),
+}
+
+enum State {
+    Lock,
+    Read,
+    Write { writes: VecDeque<(String, String)>, backup: Option<String> },
+    Unlock(ConfigEdited),
+    Over(ConfigEdited),
+}
+
+pub(crate) struct ConfigEdit {
+    env: Env,
+    store_path: String,
+    config_path: String,
+    edit: Option<ConfigFn>,
+    state: State,
+    input: Option<Input>,
+    asked: bool,
+}
+
+impl ConfigEdit {
+    pub(crate) fn new(env: &Env, store_path: &str, config_path: &str, edit: ConfigFn) -> ConfigEdit {
+        ConfigEdit {
+            env: env.clone(),
+            store_path: store_path.to_string(),
+            config_path: config_path.to_string(),
+            edit: Some(edit),
+            state: State::Lock,
+            input: None,
+            asked: false,
+        }
+    }
+
+    pub(crate) fn handle(&mut self, input: Input) {
+        self.input = Some(input);
+    }
+
+    pub(crate) fn poll(&mut self) -> Step<ConfigEdited> {
+        loop {
+            let input = self.input.take();
+            if self.asked && input.is_none() {
+                // The host polled again without answering: ask again.
+                self.asked = false;
+            }
+            let (effect, state) = match std::mem::replace(&mut self.state, State::Over(ConfigEdited::Unchanged)) {
+                State::Lock => match (self.asked, input) {
+                    (false, _) => {
+                        let timings = LockTimings::store(&self.env);
+                        let req = LockRequest { path: self.store_path.clone(), kind: LockKind::Store, timings };
+                        (Some(Effect::Lock(req)), State::Lock)
+                    }
+                    (true, Some(Input::Lock(LockAnswer::Taken))) => (None, State::Read),
+                    (true, Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason }))) => {
+                        (None, State::Over(ConfigEdited::Failed(reason)))
+                    }
+                    (true, _) => (None, State::Over(ConfigEdited::Failed("the store could not be locked".into()))),
+                },
+                State::Read => match (self.asked, input) {
+                    (false, _) => (Some(Effect::Read(vec![self.config_path.clone()])), State::Read),
+                    (true, Some(Input::Files(files))) => {
+                        let read = files.into_iter().find(|(p, _)| *p == self.config_path).map(|(_, r)| r);
+                        (None, self.edited(read.unwrap_or(FileRead::Absent)))
+                    }
+                    (true, _) => (None, State::Unlock(ConfigEdited::Failed("no answer to a read".into()))),
+                },
+                State::Write { mut writes, backup } => match (self.asked, input) {
+                    (false, _) => match writes.front() {
+                        Some((path, text)) => {
+                            let effect = Effect::WriteAtomic { path: path.clone(), text: Secret::new(text.clone()) };
+                            (Some(effect), State::Write { writes, backup })
+                        }
+                        None => (None, State::Unlock(ConfigEdited::Written { backup })),
+                    },
+                    (true, Some(Input::Written(Ok(())))) => {
+                        writes.pop_front();
+                        (None, State::Write { writes, backup })
+                    }
+                    (true, Some(Input::Written(Err(e)))) => {
+                        let path = writes.front().map(|(p, _)| self.env.shorten(p)).unwrap_or_default();
+                        (None, State::Unlock(ConfigEdited::Failed(format!("writing {path}: {e}"))))
+                    }
+                    (true, _) => (None, State::Unlock(ConfigEdited::Failed("no answer to a write".into()))),
+                },
+                State::Unlock(edited) => {
+                    let path = std::mem::take(&mut self.store_path);
+                    self.asked = false;
+                    self.state = State::Over(edited);
+                    return Step::Effect(Effect::Unlock { path });
+                }
+                State::Over(edited) => {
+                    self.state = State::Over(edited.clone());
+                    return Step::Ready(edited);
+                }
+            };
+            self.state = state;
+            self.asked = effect.is_some();
+            if let Some(effect) = effect {
+                return Step::Effect(effect);
+            }
+        }
+    }
+
+    /// The config as read under the lock, edited: what to write.
+    fn edited(&mut self, read: FileRead) -> State {
+        let shown = self.env.shorten(&self.config_path);
+        let (mut doc, original) = match read {
+            FileRead::Absent => (Value::Object(serde_json::Map::new()), None),
+            FileRead::Unreadable(reason) => {
+                return State::Unlock(ConfigEdited::Failed(format!("{shown} cannot be read: {reason}")));
+            }
+            FileRead::Present { bytes, .. } => {
+                let parsed = parse_config(&bytes, &shown);
+                match (parsed.unreadable, parsed.raw) {
+                    (false, Some(raw)) => (raw, Some(bytes)),
+                    _ => {
+                        let why = parsed.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+                        return State::Unlock(ConfigEdited::Failed(format!("{why}; it was left as it is")));
+                    }
+                }
+            }
+        };
+        let Some(edit) = self.edit.take() else { return State::Unlock(ConfigEdited::Unchanged) };
+        match edit(&mut doc) {
+            Err(why) => State::Unlock(ConfigEdited::Failed(why)),
+            Ok(false) => State::Unlock(ConfigEdited::Unchanged),
+            Ok(true) => {
+                let mut writes = VecDeque::new();
+                let mut backup = None;
+                if let Some(bytes) = original.filter(|b| !is_plain_json(b)) {
+                    let bak = format!("{}.bak", self.config_path);
+                    writes.push_back((bak.clone(), String::from_utf8_lossy(&bytes).into_owned()));
+                    backup = Some(self.env.shorten(&bak));
+                }
+                let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+                writes.push_back((self.config_path.clone(), text));
+                State::Write { writes, backup }
+            }
+        }
+    }
+}

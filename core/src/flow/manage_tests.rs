@@ -1,0 +1,246 @@
+//! The management flows driven with scripted inputs: what they read,
+//! lock, write and ask, in which order.
+
+use super::*;
+use crate::paths::Env;
+use crate::secret::Secret;
+use crate::world::FileRead;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const NOW: Millis = 1_767_225_600_000;
+const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+const CONFIG: &str = "/h/.clawdbot/clawdbot.json";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Event {
+    Lock,
+    Unlock,
+    Write(String),
+    Ask,
+}
+
+struct Disk {
+    files: BTreeMap<String, String>,
+    events: Vec<Event>,
+    answer: Option<bool>,
+    locked: bool,
+}
+
+impl Disk {
+    fn new(store: Value) -> Disk {
+        let files = BTreeMap::from([(STORE.to_string(), store.to_string())]);
+        Disk { files, events: Vec::new(), answer: None, locked: false }
+    }
+
+    fn store(&self) -> Value {
+        serde_json::from_str(&self.files[STORE]).unwrap()
+    }
+
+    fn writes(&self) -> Vec<&str> {
+        self.events.iter().filter_map(|e| if let Event::Write(p) = e { Some(p.as_str()) } else { None }).collect()
+    }
+}
+
+fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
+    let mut printed = Vec::new();
+    for _ in 0..1000 {
+        let input = match flow.poll() {
+            Effect::Done(done) => return (done, printed),
+            Effect::Read(paths) => Input::Files(
+                paths
+                    .into_iter()
+                    .map(|p| {
+                        let read = disk.files.get(&p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
+                        (p, read)
+                    })
+                    .collect(),
+            ),
+            Effect::ReadKeychain => Input::Keychain(None),
+            Effect::Lock(_) => {
+                assert!(!disk.locked, "a flow never takes the store lock twice at once");
+                disk.locked = true;
+                disk.events.push(Event::Lock);
+                Input::Lock(LockAnswer::Taken)
+            }
+            Effect::Unlock { .. } => {
+                disk.locked = false;
+                disk.events.push(Event::Unlock);
+                continue;
+            }
+            Effect::WriteAtomic { path, text } => {
+                assert!(disk.locked, "{path} written outside the lock");
+                disk.events.push(Event::Write(path.clone()));
+                disk.files.insert(path, text.expose().to_string());
+                Input::Written(Ok(()))
+            }
+            Effect::Confirm { .. } => {
+                disk.events.push(Event::Ask);
+                Input::Answer(disk.answer)
+            }
+            Effect::Print(line) => {
+                printed.push(line);
+                continue;
+            }
+            other => panic!("unexpected {other:?}"),
+        };
+        flow.handle(NOW, input);
+    }
+    panic!("the flow did not end");
+}
+
+fn two_profiles() -> Value {
+    json!({"version": 1, "profiles": {
+        "anthropic:a": {"type": "api_key", "provider": "anthropic", "key": "FAKE-a"},
+        "anthropic:b": {"type": "api_key", "provider": "anthropic", "key": "FAKE-b"}},
+        "order": {"anthropic": ["anthropic:a"]}})
+}
+
+fn remove(id: &str, yes: bool) -> RemoveCommand {
+    let request = RemoveRequest { profile_id: id.into(), agent: None, yes, dry_run: false };
+    RemoveCommand::new(request, &Env::new("/h"), NOW)
+}
+
+#[test]
+fn a_declined_removal_asks_once_and_writes_nothing() {
+    let mut disk = Disk::new(two_profiles());
+    disk.answer = Some(false);
+    let (done, _) = drive(&mut remove("anthropic:a", false), &mut disk);
+    assert_eq!(done.exit, Exit::Action);
+    assert_eq!(disk.events, [Event::Ask], "asked before any lock");
+}
+
+#[test]
+fn a_confirmed_removal_edits_the_store_under_the_lock_and_leaves_a_silent_config() {
+    let mut disk = Disk::new(two_profiles());
+    disk.answer = Some(true);
+    let (done, printed) = drive(&mut remove("anthropic:a", false), &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{printed:?} {done:?}");
+    assert_eq!(disk.events, [Event::Ask, Event::Lock, Event::Write(STORE.into()), Event::Unlock]);
+    let store = disk.store();
+    assert!(store["profiles"].get("anthropic:a").is_none() && store.get("order").is_none(), "{store}");
+}
+
+#[test]
+fn the_config_is_edited_in_a_second_locked_step_only_when_it_names_the_profile() {
+    let mut disk = Disk::new(two_profiles());
+    disk.files.insert(CONFIG.into(), json!({"auth": {"profiles": {"anthropic:a": {"mode": "api_key"}}}}).to_string());
+    let (done, _) = drive(&mut remove("anthropic:a", true), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert_eq!(disk.writes(), [STORE, CONFIG]);
+    assert_eq!(disk.events.iter().filter(|e| **e == Event::Lock).count(), 2);
+    assert!(!disk.locked);
+    let config: Value = serde_json::from_str(&disk.files[CONFIG]).unwrap();
+    assert_eq!(config, json!({"auth": {"profiles": {}}}));
+}
+
+#[test]
+fn a_refused_key_ends_before_anything_is_read() {
+    let pasted = Secret::new("FAKE one two");
+    let request = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, pasted };
+    let mut flow = PasteKeyCommand::new(request, &Env::new("/h"), NOW);
+    let Effect::Done(done) = flow.poll() else { panic!("the first effect ends it") };
+    assert_eq!(done.exit, Exit::Action);
+    assert!(!format!("{done:?}").contains("FAKE"));
+}
+
+#[test]
+fn cooldown_clear_writes_under_the_lock_and_a_second_clear_writes_nothing() {
+    let mut store = two_profiles();
+    store["usageStats"] = json!({"anthropic:a": {"cooldownUntil": NOW + 60_000, "errorCount": 2}});
+    let mut disk = Disk::new(store);
+    let env = Env::new("/h");
+    let (done, printed) = drive(&mut CooldownCommand::clear(&env, None, CooldownTarget::All, NOW), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    let said = |l: &Line| l.text.starts_with("Cleared anthropic:a: cooldown");
+    assert!(done.lines.iter().chain(&printed).any(said), "{done:?}");
+    assert_eq!(disk.writes(), [STORE]);
+    disk.events.clear();
+    let (done, printed) = drive(&mut CooldownCommand::clear(&env, None, CooldownTarget::All, NOW), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert!(disk.writes().is_empty(), "nothing left to clear");
+    assert!(done.lines.iter().chain(&printed).any(|l| l.text.starts_with("Nothing to clear")), "{done:?}");
+}
+
+/// Drives a token command, answering every effect at `at(step)`, until
+/// it sends a request (returned) or ends (`None`).
+fn first_send(flow: &mut TokenCommand, disk: &mut Disk, at: impl Fn() -> Millis) -> Option<HttpTimeouts> {
+    for _ in 0..1000 {
+        let input = match flow.poll() {
+            Effect::Send { timeouts, .. } => return Some(timeouts),
+            Effect::Done(_) => return None,
+            Effect::Read(paths) => Input::Files(
+                paths
+                    .into_iter()
+                    .map(|p| {
+                        let read = disk.files.get(&p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
+                        (p, read)
+                    })
+                    .collect(),
+            ),
+            Effect::ReadKeychain => Input::Keychain(None),
+            Effect::Lock(req) if req.kind == LockKind::ClaudeCode => Input::Lock(LockAnswer::NoTarget),
+            Effect::Lock(_) => Input::Lock(LockAnswer::Taken),
+            Effect::WriteAtomic { .. } | Effect::Remove { .. } | Effect::WriteBack(_) => Input::Written(Ok(())),
+            Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
+            _ => continue,
+        };
+        flow.handle(at(), input);
+    }
+    panic!("the flow did not end");
+}
+
+fn expiring_login() -> Disk {
+    Disk::new(json!({"version": 1, "profiles": {"anthropic:work": {
+        "type": "oauth", "provider": "anthropic", "access": "FAKE-a", "refresh": "FAKE-r", "expires": NOW + 60_000}}}))
+}
+
+fn token() -> TokenCommand {
+    let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
+    TokenCommand::new(request, &Env::new("/h"), NOW)
+}
+
+#[test]
+fn a_token_request_gets_at_most_the_budget_and_none_once_it_is_spent() {
+    let timeouts = first_send(&mut token(), &mut expiring_login(), || NOW).expect("a login due is refreshed");
+    assert!(timeouts.total_ms <= TOKEN_BUDGET_MS as u64, "{timeouts:?}");
+    assert!(timeouts.connect_ms <= timeouts.total_ms);
+    let late = first_send(&mut token(), &mut expiring_login(), || NOW + TOKEN_BUDGET_MS);
+    assert_eq!(late, None, "no request starts after the budget is spent");
+    let short = first_send(&mut token().budget(2_000), &mut expiring_login(), || NOW + 500).unwrap();
+    assert_eq!(short.total_ms, 1_500, "what is left of the budget");
+}
+
+#[test]
+fn a_dry_run_says_what_would_go_and_touches_nothing() {
+    let mut disk = Disk::new(two_profiles());
+    let request = RemoveRequest { profile_id: "anthropic:a".into(), agent: None, yes: false, dry_run: true };
+    let (done, printed) = drive(&mut RemoveCommand::new(request, &Env::new("/h"), NOW), &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert!(disk.events.is_empty(), "no lock, no question, no write: {:?}", disk.events);
+    let said: Vec<&str> = printed.iter().map(|l| l.text.as_str()).collect();
+    assert!(said[0].starts_with("Would remove anthropic:a"), "{said:?}");
+    assert!(said.iter().any(|l| l.contains("order override (left empty, so deleted) of anthropic")), "{said:?}");
+}
+
+#[test]
+fn removing_a_synced_login_keeps_it_out_and_sync_enable_brings_it_back() {
+    let claude = "/h/.claude/.credentials.json";
+    let mut disk = Disk::new(json!({"version": 1, "profiles": {}}));
+    let login =
+        json!({"claudeAiOauth": {"accessToken": "FAKE-a", "refreshToken": "FAKE-r", "expiresAt": NOW + 3_600_000}});
+    disk.files.insert(claude.into(), login.to_string());
+    let (done, printed) = drive(&mut remove("anthropic:claude-cli", true), &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{printed:?}");
+    assert!(done.lines.iter().any(|l| l.text.contains("Claude Code's own login is untouched")), "{done:?}");
+    assert!(disk.files.contains_key(claude));
+    assert_eq!(disk.store()["syncDisabled"], json!(["anthropic:claude-cli"]));
+    assert!(disk.store()["profiles"].get("anthropic:claude-cli").is_none());
+
+    let mut sync = SyncCommand::enable(&Env::new("/h"), None, "claude-cli", NOW).unwrap();
+    let (done, _) = drive(&mut sync, &mut disk);
+    assert_eq!(done.exit, Exit::Ok);
+    assert!(disk.store().get("syncDisabled").is_none());
+    assert!(disk.store()["profiles"].get("anthropic:claude-cli").is_some(), "synced at once");
+    assert!(SyncCommand::enable(&Env::new("/h"), None, "gemini", NOW).is_err());
+}

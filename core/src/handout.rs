@@ -1,0 +1,156 @@
+//! The forms in which `models auth token` hands a key to a script: the
+//! raw key, one JSON document, or a shell assignment of the variable the
+//! provider's own clients read.
+//!
+//! Each form is exactly one line on standard output, and the only output
+//! of this crate that holds a secret unmasked.
+
+use crate::load::Loaded;
+use crate::resolve::ResolvedKey;
+use crate::secret::Secret;
+use crate::store::CredentialType;
+use serde::Serialize;
+
+/// How the key is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyForm {
+    /// The key alone (what `apiKeyHelper` wants).
+    #[default]
+    Raw,
+    /// `{token, type, provider, profileId, expiresAt}`.
+    Json,
+    /// `VAR='key'`, shell-quoted, for `eval` or an env file.
+    Env,
+}
+
+/// What is known about the key being handed out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandedKey<'a> {
+    /// The key.
+    pub key: &'a Secret,
+    /// `api_key`, `token` or `oauth`.
+    pub kind: CredentialType,
+    /// The provider asked for, normalised.
+    pub provider: String,
+    /// The profile it came from (none for the environment or the config).
+    pub profile_id: Option<&'a str>,
+    /// When it expires, ISO 8601, when it does.
+    pub expires_at: Option<String>,
+}
+
+impl<'a> HandedKey<'a> {
+    /// The key `resolved` found in `loaded` for `provider`.
+    pub fn of(loaded: &'a Loaded, provider: &str, resolved: &'a ResolvedKey) -> HandedKey<'a> {
+        let profile = resolved.profile_id.as_deref().and_then(|id| loaded.store.profile(id));
+        let kind = match profile {
+            Some(p) => p.credential.kind(),
+            // `env: ANTHROPIC_OAUTH_TOKEN`, `shell env: ...`, `models.json`.
+            None if resolved.source.contains("TOKEN") => CredentialType::Token,
+            None => CredentialType::ApiKey,
+        };
+        let expires_at = profile
+            .and_then(|p| p.credential.expires())
+            .filter(|e| e.is_meaningful())
+            .map(|e| crate::listing::iso8601(e.ms()));
+        HandedKey {
+            key: &resolved.key,
+            kind,
+            provider: crate::provider::normalize(provider),
+            profile_id: resolved.profile_id.as_deref(),
+            expires_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyJson<'a> {
+    token: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    provider: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<&'a str>,
+}
+
+/// The variable a provider's clients read the key from: for Anthropic an
+/// OAuth or setup token goes in `ANTHROPIC_AUTH_TOKEN` (sent as a bearer
+/// token) and a key in `ANTHROPIC_API_KEY`; elsewhere the provider's own
+/// variable, else `<PROVIDER>_API_KEY`.
+pub fn client_env_var(provider: &str, kind: CredentialType) -> String {
+    let bearer = kind != CredentialType::ApiKey;
+    if provider == "anthropic" {
+        return if bearer { "ANTHROPIC_AUTH_TOKEN" } else { "ANTHROPIC_API_KEY" }.into();
+    }
+    let vars = crate::env_auth::env_vars_for(provider);
+    let preferred = vars.iter().find(|v| v.contains("TOKEN") == bearer).or(vars.first());
+    match preferred {
+        Some(v) => (*v).to_string(),
+        None => {
+            let stem: String = provider
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+                .collect();
+            format!("{stem}_API_KEY")
+        }
+    }
+}
+
+/// `'text'` for a POSIX shell: single quotes, each `'` written `'\''`.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The one line printed for `form`.
+pub fn render(key: &HandedKey<'_>, form: KeyForm) -> Secret {
+    Secret::new(match form {
+        KeyForm::Raw => key.key.expose().to_string(),
+        KeyForm::Env => {
+            format!("{}={}", client_env_var(&key.provider, key.kind), shell_quote(key.key.expose()))
+        }
+        KeyForm::Json => {
+            let doc = KeyJson {
+                token: key.key.expose(),
+                kind: key.kind.as_str(),
+                provider: &key.provider,
+                profile_id: key.profile_id,
+                expires_at: key.expires_at.as_deref(),
+            };
+            serde_json::to_string(&doc).unwrap_or_default()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_variable_follows_the_kind_of_key() {
+        assert_eq!(client_env_var("anthropic", CredentialType::OAuth), "ANTHROPIC_AUTH_TOKEN");
+        assert_eq!(client_env_var("anthropic", CredentialType::Token), "ANTHROPIC_AUTH_TOKEN");
+        assert_eq!(client_env_var("anthropic", CredentialType::ApiKey), "ANTHROPIC_API_KEY");
+        assert_eq!(client_env_var("openai", CredentialType::ApiKey), "OPENAI_API_KEY");
+        assert_eq!(client_env_var("chutes", CredentialType::OAuth), "CHUTES_OAUTH_TOKEN");
+        assert_eq!(client_env_var("chutes", CredentialType::ApiKey), "CHUTES_API_KEY");
+        assert_eq!(client_env_var("my-llm.v2", CredentialType::ApiKey), "MY_LLM_V2_API_KEY");
+    }
+
+    #[test]
+    fn shell_quoting_survives_quotes_and_spaces() {
+        assert_eq!(shell_quote("a'b c$d"), r"'a'\''b c$d'");
+        let key = Secret::new("sk-FAKE'$(x)");
+        let handed = HandedKey {
+            key: &key,
+            kind: CredentialType::ApiKey,
+            provider: "openai".into(),
+            profile_id: None,
+            expires_at: None,
+        };
+        assert_eq!(render(&handed, KeyForm::Env).expose(), r"OPENAI_API_KEY='sk-FAKE'\''$(x)'");
+        let doc: serde_json::Value = serde_json::from_str(render(&handed, KeyForm::Json).expose()).unwrap();
+        assert_eq!(doc, serde_json::json!({"token": "sk-FAKE'$(x)", "type": "api_key", "provider": "openai"}));
+    }
+}

@@ -1,0 +1,371 @@
+//! `models auth list`: every credential of an agent as one flat list, the
+//! view both the CLI and the admin panel show (so they cannot disagree).
+//!
+//! One entry per stored profile, synced ones included, and one per
+//! provider key found in the environment. Each says where it comes from,
+//! whether it can be used now and why not, and what to do about it; its
+//! secret appears only masked, and only in the text form.
+
+use crate::doctor::hint_for;
+use crate::env_auth::{ENV_PROBE_PROVIDERS, env_key};
+use crate::escape::escape_control;
+use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, ProfileSource, profile_health};
+use crate::load::Loaded;
+use crate::provider::normalize;
+use crate::store::{Credential, Profile, UsageStats};
+use crate::time::Millis;
+use serde::Serialize;
+
+/// Where a listed credential comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// Stored in the agent's `auth-profiles.json`.
+    Store,
+    /// Synced from Claude Code's login.
+    ClaudeCode,
+    /// Synced from Codex CLI's login.
+    CodexCli,
+    /// A provider variable in the environment.
+    Env,
+}
+
+impl Source {
+    fn of(profile_id: &str) -> Source {
+        match ProfileSource::of(profile_id) {
+            ProfileSource::Store => Source::Store,
+            ProfileSource::ClaudeCli => Source::ClaudeCode,
+            ProfileSource::CodexCli => Source::CodexCli,
+        }
+    }
+
+    /// The word the text form shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Store => "store",
+            Source::ClaudeCode => "Claude Code",
+            Source::CodexCli => "Codex CLI",
+            Source::Env => "env",
+        }
+    }
+}
+
+/// One listed credential: the JSON entry of `models auth list --json`.
+/// Times are ISO 8601 (UTC); absent fields are omitted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// The profile id (`env:VAR` for an environment key).
+    pub id: String,
+    /// The provider, as stored.
+    pub provider: String,
+    /// `api_key`, `token` or `oauth`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Where it comes from.
+    pub source: Source,
+    /// The account, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// When the credential expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// `ok`, `expiring`, `expired`, `unknown`, `static`, `cooldown`,
+    /// `disabled`, `missing-secret`.
+    pub status: &'static str,
+    /// Why, as a stable code (see docs/cli.md).
+    pub reason_code: String,
+    /// A cooldown runs until then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cooldown_until: Option<String>,
+    /// The failure that started the cooldown (the most counted reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cooldown_reason: Option<String>,
+    /// A disable runs until then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled_until: Option<String>,
+    /// Why it is disabled (`billing`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<String>,
+    /// What to do, when something is to be done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_hint: Option<String>,
+    /// The secret, masked, for the text form only.
+    #[serde(skip)]
+    pub masked: String,
+}
+
+/// The whole `models auth list --json` document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listing {
+    /// The agent listed.
+    pub agent_id: String,
+    /// Its folder, as shown (`~/...`).
+    pub agent_dir: String,
+    /// Its store, as shown.
+    pub store_path: String,
+    /// Every credential, stored ones in file order, then the environment's.
+    pub profiles: Vec<Entry>,
+}
+
+/// An instant in ISO 8601, UTC, to the millisecond when it has one.
+pub fn iso8601(ms: f64) -> String {
+    crate::writeback::rfc3339(ms as Millis)
+}
+
+/// Lists `loaded`'s credentials, only `provider`'s when given (in any
+/// spelling).
+pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
+    let want = provider.map(normalize);
+    let wanted = |p: &str| want.as_deref().is_none_or(|w| normalize(p) == w);
+    let mut profiles: Vec<Entry> = loaded
+        .store
+        .profiles
+        .iter()
+        .filter(|(_, p)| wanted(p.credential.provider()))
+        .map(|(id, p)| entry(loaded, id, p, loaded.store.usage_stats.get(id)))
+        .collect();
+    for p in ENV_PROBE_PROVIDERS {
+        if !wanted(p) {
+            continue;
+        }
+        if let Some(found) = env_key(p, &loaded.env, &[], loaded.gcloud_adc) {
+            let var = found.source.rsplit(": ").next().unwrap_or(&found.source).to_string();
+            let oauth = found.is_oauth();
+            profiles.push(Entry {
+                id: format!("env:{var}"),
+                provider: (*p).to_string(),
+                kind: if oauth { "token" } else { "api_key" },
+                source: Source::Env,
+                email: None,
+                expires_at: None,
+                status: "static",
+                reason_code: "static".into(),
+                cooldown_until: None,
+                cooldown_reason: None,
+                disabled_until: None,
+                disabled_reason: None,
+                recovery_hint: None,
+                masked: found.value.masked(),
+            });
+        }
+    }
+    Listing {
+        agent_id: loaded.locations.agent_id.clone(),
+        agent_dir: loaded.env.shorten(&loaded.locations.agent_dir),
+        store_path: loaded.env.shorten(&loaded.locations.store()),
+        profiles,
+    }
+}
+
+fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats>) -> Entry {
+    let now = loaded.now;
+    let health = profile_health(&loaded.config.config, id, profile, now, DEFAULT_WARN_AFTER_MS);
+    let running = |v: Option<f64>| v.filter(|u| u.is_finite() && *u > now as f64);
+    let cooldown = stats.and_then(|s| running(s.cooldown_until));
+    let disabled = stats.and_then(|s| running(s.disabled_until));
+    let disabled_reason = disabled.and(stats.and_then(|s| s.disabled_reason.clone()));
+    let cooldown_reason = cooldown.and(stats.and_then(most_counted_failure));
+    let secret = secret_of(&profile.credential);
+    let clear = format!("or run `clawdbot models auth cooldown clear {}` once the cause is gone", escape_control(id));
+    let (status, reason_code, hint): (&'static str, String, Option<String>) = if secret.is_none() {
+        ("missing-secret", "missing-secret".into(), Some(hint_for(id).to_string()))
+    } else if let Some(reason) = disabled.map(|_| disabled_reason.clone().unwrap_or_else(|| "unknown".into())) {
+        let first = match reason.as_str() {
+            "billing" => "Top up credits (provider billing)",
+            _ => "Wait for the disable to end",
+        };
+        ("disabled", format!("disabled-{reason}"), Some(format!("{first}, {clear}.")))
+    } else if cooldown.is_some() {
+        ("cooldown", "cooldown".into(), Some(format!("Wait for the cooldown to end, {clear}.")))
+    } else {
+        match health.status {
+            HealthStatus::Ok => ("ok", "ok".into(), None),
+            HealthStatus::Static => ("static", "static".into(), None),
+            HealthStatus::Expiring => ("expiring", "expiring".into(), expiring_hint(profile, id)),
+            HealthStatus::Expired => ("expired", "expired".into(), expired_hint(profile, id)),
+            HealthStatus::Missing => ("unknown", "expiry-unknown".into(), Some(hint_for(id).to_string())),
+        }
+    };
+    Entry {
+        id: id.to_string(),
+        provider: profile.credential.provider().to_string(),
+        kind: profile.credential.kind().as_str(),
+        source: Source::of(id),
+        email: profile.credential.email().map(str::to_string),
+        expires_at: health.expires_at.map(iso8601),
+        status,
+        reason_code,
+        cooldown_until: cooldown.map(iso8601),
+        cooldown_reason,
+        disabled_until: disabled.map(iso8601),
+        disabled_reason,
+        recovery_hint: hint,
+        masked: secret.map_or_else(|| "missing".into(), |s| s.masked()),
+    }
+}
+
+/// The secret a client would use; `None` when blank.
+fn secret_of(c: &Credential) -> Option<&crate::secret::Secret> {
+    let s = match c {
+        Credential::ApiKey(k) => k.key.as_ref(),
+        Credential::Token(t) => t.token.as_ref(),
+        Credential::OAuth(o) => o.access.as_ref().or(o.refresh.as_ref()),
+    };
+    s.filter(|s| !s.is_blank())
+}
+
+fn refreshable(profile: &Profile) -> bool {
+    matches!(&profile.credential, Credential::OAuth(o) if o.refresh.as_ref().is_some_and(|r| !r.is_blank()))
+}
+
+fn expiring_hint(profile: &Profile, id: &str) -> Option<String> {
+    (!refreshable(profile)).then(|| hint_for(id).to_string())
+}
+
+fn expired_hint(profile: &Profile, id: &str) -> Option<String> {
+    Some(match refreshable(profile) {
+        true => format!(
+            "Run `clawdbot models auth refresh --profile {}`; if that fails: {}",
+            escape_control(id),
+            hint_for(id)
+        ),
+        false => hint_for(id).to_string(),
+    })
+}
+
+/// The failure reason counted most often (the first of equals).
+fn most_counted_failure(stats: &UsageStats) -> Option<String> {
+    let mut best: Option<(&String, f64)> = None;
+    for (reason, n) in &stats.failure_counts {
+        if *n > 0.0 && best.is_none_or(|(_, m)| *n > m) {
+            best = Some((reason, *n));
+        }
+    }
+    best.map(|(r, _)| r.clone())
+}
+
+/// The text form: one block per credential, escaped for a terminal.
+pub fn render_text(listing: &Listing) -> Vec<String> {
+    let mut lines = vec![
+        format!("Agent: {}", escape_control(&listing.agent_id)),
+        format!("Auth file: {}", escape_control(&listing.store_path)),
+    ];
+    if listing.profiles.is_empty() {
+        lines.push("No credentials.".into());
+    }
+    for e in &listing.profiles {
+        let mut head = format!(
+            "- {} ({}/{}, {}): {}",
+            escape_control(&e.id),
+            escape_control(&e.provider),
+            e.kind,
+            e.source.label(),
+            e.status
+        );
+        if e.reason_code != e.status {
+            head.push_str(&format!(" [{}]", escape_control(&e.reason_code)));
+        }
+        lines.push(head);
+        lines.push(format!("    secret: {}", escape_control(&e.masked)));
+        if let Some(email) = &e.email {
+            lines.push(format!("    email: {}", escape_control(email)));
+        }
+        if let Some(t) = &e.expires_at {
+            lines.push(format!("    expires: {t}"));
+        }
+        if let Some(t) = &e.cooldown_until {
+            let why = e.cooldown_reason.as_deref().map(|r| format!(" ({})", escape_control(r))).unwrap_or_default();
+            lines.push(format!("    cooldown until: {t}{why}"));
+        }
+        if let Some(t) = &e.disabled_until {
+            let why = e.disabled_reason.as_deref().map(|r| format!(" ({})", escape_control(r))).unwrap_or_default();
+            lines.push(format!("    disabled until: {t}{why}"));
+        }
+        if let Some(h) = &e.recovery_hint {
+            lines.push(format!("    hint: {h}"));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Env;
+    use crate::world::{FileRead, MapWorld};
+
+    const NOW: i64 = 1_767_225_600_000;
+
+    fn loaded(store: &str, env: Env) -> Loaded {
+        let mut w = MapWorld::default();
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        crate::load::load(&w, &env, NOW, None)
+    }
+
+    #[test]
+    fn entries_carry_status_reason_backoff_and_hint_without_secrets() {
+        let store = format!(
+            r#"{{"version":1,"profiles":{{
+              "anthropic:k":{{"type":"api_key","provider":"anthropic","key":"sk-FAKE-0123456789-SECRETMIDDLE-abcdefgh"}},
+              "openai-codex:codex-cli":{{"type":"oauth","provider":"openai-codex","access":"FAKE-a","refresh":"FAKE-r","expires":{exp},"email":"me@example.com"}}}},
+              "usageStats":{{"anthropic:k":{{"disabledUntil":{until},"disabledReason":"billing","failureCounts":{{"billing":1}}}}}}}}"#,
+            exp = NOW - 1,
+            until = NOW + 3_600_000
+        );
+        let l = list(&loaded(&store, Env::new("/h").with_var("OPENAI_API_KEY", "sk-FAKE-env-key-0123456789")), None);
+        assert_eq!(l.agent_id, "main");
+        assert_eq!(l.store_path, "~/.clawdbot/agents/main/agent/auth-profiles.json");
+        let k = &l.profiles[0];
+        assert_eq!((k.status, k.reason_code.as_str(), k.source), ("disabled", "disabled-billing", Source::Store));
+        assert_eq!(k.disabled_until.as_deref(), Some("2026-01-01T01:00:00Z"));
+        assert!(k.recovery_hint.as_deref().unwrap().contains("cooldown clear anthropic:k"));
+        let c = &l.profiles[1];
+        assert_eq!((c.status, c.source, c.email.as_deref()), ("expired", Source::CodexCli, Some("me@example.com")));
+        assert_eq!(c.expires_at.as_deref(), Some("2025-12-31T23:59:59.999Z"));
+        let e = &l.profiles[2];
+        assert_eq!((e.id.as_str(), e.source), ("env:OPENAI_API_KEY", Source::Env));
+        let json = serde_json::to_string(&l).unwrap();
+        assert!(!json.contains("SECRETMIDDLE") && !json.contains("FAKE-env"), "{json}");
+        assert!(!json.contains("cooldownUntil"), "absent fields are omitted");
+        let text = render_text(&l).join("\n");
+        assert!(!text.contains("SECRETMIDDLE"), "{text}");
+        assert!(text.contains("disabled until: 2026-01-01T01:00:00Z (billing)"), "{text}");
+    }
+
+    #[test]
+    fn the_provider_filter_takes_any_spelling() {
+        let store = r#"{"version":1,"profiles":{"zai:k":{"type":"api_key","provider":"zai","key":"FAKE-k"},
+                       "anthropic:k":{"type":"api_key","provider":"anthropic","key":"FAKE-k"}}}"#;
+        let l = list(&loaded(store, Env::new("/h")), Some("Z.AI"));
+        assert_eq!(l.profiles.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["zai:k"]);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn no_listed_form_holds_a_whole_secret(
+                key in "[A-Za-z0-9_-]{17,64}",
+                until in proptest::option::of(0i64..4_000_000_000_000),
+                reason in proptest::option::of("[a-z_]{1,12}"),
+                expires in proptest::option::of(-1e15f64..1e16),
+            ) {
+                let mut stats = serde_json::json!({});
+                if let Some(u) = until { stats["cooldownUntil"] = u.into(); stats["disabledUntil"] = u.into(); }
+                if let Some(r) = &reason { stats["disabledReason"] = r.clone().into(); stats["failureCounts"] = serde_json::json!({r.clone(): 1}); }
+                let mut login = serde_json::json!({"type": "oauth", "provider": "p", "access": key, "refresh": key});
+                if let Some(e) = expires { login["expires"] = e.into(); }
+                let store = serde_json::json!({"version": 1, "profiles": {
+                    "p:k": {"type": "api_key", "provider": "p", "key": key}, "p:o": login},
+                    "usageStats": {"p:k": stats.clone(), "p:o": stats}});
+                let l = list(&loaded(&store.to_string(), Env::new("/h")), None);
+                let shown = format!("{}{}", serde_json::to_string(&l).unwrap(), render_text(&l).join("\n"));
+                prop_assert!(!shown.contains(&key));
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! `clawdbot models auth list | remove | cooldown clear | paste-api-key |
+//! sync`: clap, and the core's flows carried out. Every rule (what is
+//! listed, what a removal takes, what a key may look like) is the core's.
+
+use super::CmdResult;
+use crate::host::{NativeWorld, current_env, now};
+use crate::interpreter::Interpreter;
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use clawdbot_auth_core::flow::{
+    CooldownCommand, CooldownTarget, Flow, ListCommand, PasteKeyCommand, PasteKeyRequest, RemoveCommand, RemoveRequest,
+    SyncCommand,
+};
+use clawdbot_auth_core::secret::Secret;
+use std::io::{IsTerminal, Read};
+
+/// The most a pasted key may be read from standard input; a key is far
+/// shorter, and a runaway pipe must not fill the memory.
+const MAX_KEY_INPUT_BYTES: u64 = 64 * 1024;
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Only this provider's credentials (any spelling: `z.ai` is `zai`).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Print one JSON document: {agentId, agentDir, storePath, profiles}.
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RemoveArgs {
+    /// The profile to remove, as `models auth list` shows it.
+    pub profile_id: String,
+    /// Do not ask (needed when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Say what would be removed and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CooldownCommandArgs {
+    /// End cooldowns and billing disables and reset their failure counts.
+    Clear(CooldownClearArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["profile_id", "provider", "all"])))]
+pub struct CooldownClearArgs {
+    /// The profile whose cooldown or disable to end.
+    pub profile_id: Option<String>,
+    /// Every profile of this provider.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Every profile of the agent.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PasteKeyArgs {
+    #[arg(long)]
+    pub provider: String,
+    /// Profile id (default: <provider>:default).
+    #[arg(long)]
+    pub profile_id: Option<String>,
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Let the sync bring this login in again after `models auth remove`.
+    #[arg(long, value_name = "SOURCE", value_parser = ["claude-cli", "codex-cli"])]
+    pub enable: String,
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+}
+
+fn run_flow(flow: &mut dyn Flow, keychain: bool) -> CmdResult {
+    let env = current_env();
+    let world = NativeWorld::new(&env, keychain);
+    Ok(Interpreter::new(&world).run(flow).exit.code())
+}
+
+/// `models auth list`. It reads Claude Code's Keychain item as `models
+/// status` does, so a login kept only there is listed too.
+pub fn list(args: &ListArgs, agent: Option<&str>) -> CmdResult {
+    let env = current_env();
+    let agent = args.agent.as_deref().or(agent);
+    let mut flow = ListCommand::new(&env, agent, args.provider.as_deref(), args.json, now(&env));
+    run_flow(&mut flow, true)
+}
+
+/// `models auth remove` (alias `logout`).
+pub fn remove(args: &RemoveArgs, agent: Option<&str>) -> CmdResult {
+    let env = current_env();
+    let request = RemoveRequest {
+        profile_id: args.profile_id.clone(),
+        agent: args.agent.clone().or(agent.map(str::to_string)),
+        yes: args.yes,
+        dry_run: args.dry_run,
+    };
+    let mut flow = RemoveCommand::new(request, &env, now(&env));
+    run_flow(&mut flow, false)
+}
+
+/// `models auth cooldown clear`.
+pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<&str>) -> CmdResult {
+    let CooldownCommandArgs::Clear(args) = cmd;
+    let target = match (&args.profile_id, &args.provider, args.all) {
+        (Some(id), _, _) => CooldownTarget::Profile(id.clone()),
+        (None, Some(p), _) => CooldownTarget::Provider(p.clone()),
+        _ => CooldownTarget::All,
+    };
+    let env = current_env();
+    let mut flow = CooldownCommand::clear(&env, args.agent.as_deref().or(agent), target, now(&env));
+    run_flow(&mut flow, false)
+}
+
+/// `models auth paste-api-key`: the key from a prompt without echo, or
+/// from standard input; never from argv, where `ps` would show it.
+pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<&str>) -> CmdResult {
+    let provider = clawdbot_auth_core::provider::normalize(&args.provider);
+    let pasted = read_key(&format!("Paste the API key for {}", clawdbot_auth_core::escape::escape_control(&provider)))?;
+    let env = current_env();
+    let request = PasteKeyRequest {
+        provider: args.provider.clone(),
+        profile_id: args.profile_id.clone(),
+        agent: args.agent.clone().or(agent.map(str::to_string)),
+        pasted,
+    };
+    let mut flow = PasteKeyCommand::new(request, &env, now(&env));
+    run_flow(&mut flow, false)
+}
+
+/// `models auth sync --enable SOURCE`.
+pub fn sync(args: &SyncArgs, agent: Option<&str>) -> CmdResult {
+    let env = current_env();
+    let mut flow =
+        SyncCommand::enable(&env, args.agent.as_deref().or(agent), &args.enable, now(&env)).map_err(super::usage)?;
+    run_flow(&mut flow, true)
+}
+
+fn read_key(prompt: &str) -> Result<Secret, super::Failure> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let line = rpassword::prompt_password(format!("{prompt} (input is hidden): ")).context("reading the key")?;
+        return Ok(Secret::new(line));
+    }
+    let mut bytes = Vec::new();
+    stdin.lock().take(MAX_KEY_INPUT_BYTES).read_to_end(&mut bytes).context("reading the key from stdin")?;
+    let text = String::from_utf8(bytes).map_err(|_| super::refuse("the key read from stdin is not UTF-8 text"))?;
+    Ok(Secret::new(text))
+}

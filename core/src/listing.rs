@@ -322,7 +322,9 @@ mod tests {
         assert_eq!(k.disabled_until.as_deref(), Some("2026-01-01T01:00:00Z"));
         assert!(k.recovery_hint.as_deref().unwrap().contains("cooldown clear anthropic:k"));
         let c = &l.profiles[1];
-        assert_eq!((c.status, c.source, c.email.as_deref()), ("expired", Source::CodexCli, Some("me@example.com")));
+        // A login with a refresh token renews itself: ok (issue 12), its
+        // access token's expiry still shown.
+        assert_eq!((c.status, c.source, c.email.as_deref()), ("ok", Source::CodexCli, Some("me@example.com")));
         assert_eq!(c.expires_at.as_deref(), Some("2025-12-31T23:59:59.999Z"));
         let e = &l.profiles[2];
         assert_eq!((e.id.as_str(), e.source), ("env:OPENAI_API_KEY", Source::Env));

@@ -53,8 +53,10 @@ fn doctor_json_is_one_document_with_stable_check_ids() {
     }
     let expired = doc["findings"].as_array().unwrap().iter().find(|f| f["checkId"] == "auth/profile-expired").unwrap();
     assert_eq!((expired["severity"].as_str(), expired["target"].as_str()), (Some("error"), Some("anthropic:old")));
-    let perms = doc["findings"].as_array().unwrap().iter().find(|f| f["checkId"] == "auth/permissions").unwrap();
-    assert_eq!(perms["path"], "~/.clawdbot/agents/main/agent/auth-profiles.json");
+    // Every exposed credential path is a finding of its own, the store's among them.
+    let perms: Vec<&serde_json::Value> =
+        doc["findings"].as_array().unwrap().iter().filter(|f| f["checkId"] == "auth/permissions").collect();
+    assert!(perms.iter().any(|f| f["path"] == "~/.clawdbot/agents/main/agent/auth-profiles.json"), "{perms:?}");
     let mode = std::fs::metadata(home.store_path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644, "--json alone repairs nothing");
     // Every id doctor can report is documented.
@@ -71,7 +73,7 @@ fn fix_is_repair_and_force_and_deep_are_accepted() {
     assert_eq!(code(&out), 1, "the expired token and the missing provider still need a person");
     let doc = json_of(&out);
     assert!(!ids(&doc).contains(&"auth/permissions".to_string()), "{doc}");
-    assert!(doc["changes"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().contains("fixed")), "{doc}");
+    assert!(doc["changes"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().contains("made private")), "{doc}");
     let mode = std::fs::metadata(home.store_path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let text = doctor(&troubled_home(), &["--fix", "--force", "--deep"]);
@@ -112,7 +114,17 @@ fn all_agents_checks_each_and_exits_with_the_worst() {
     let ops = home.path().join(".clawdbot/agents/ops/agent/auth-profiles.json");
     let expired = json!({"version": 1, "profiles": {"anthropic:t": {"type": "token", "provider": "anthropic", "token": "sk-ant-oat01-FAKE", "expires": NOW - 1}}});
     home.write(&ops, &expired.to_string());
-    for dir in [home.store_path().parent().unwrap().to_path_buf(), ops.parent().unwrap().to_path_buf()] {
+    // Doctor checks every agent's files and the shared folders (issue 14,
+    // item 2): all private, so only the credentials speak.
+    let state = home.path().join(".clawdbot");
+    for dir in [
+        home.store_path().parent().unwrap().to_path_buf(),
+        ops.parent().unwrap().to_path_buf(),
+        state.join("agents/main"),
+        state.join("agents/ops"),
+        state.join("agents"),
+        state.clone(),
+    ] {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
     for file in [home.store_path(), ops.clone()] {

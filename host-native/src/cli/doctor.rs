@@ -221,17 +221,11 @@ fn check_agent(args: &DoctorArgs, p: &Prompter, agent: Option<&str>) -> Result<(
         found.retain(|f| !(f.check_id == check::COOLDOWN_STALE && f.target.as_deref() == Some(id.as_str())));
     }
 
-    let (perm_lines, perm_human) = permissions(p, &env, &loaded, agent);
-    needs_human |= perm_human;
-    for line in &perm_lines {
-        let text = escape_control(line.trim_start_matches("- ")).into_owned();
-        if text.contains(" made private (mode ") {
-            changes.push(text);
-        } else {
-            found.push(Finding::new(check::PERMISSIONS, Level::Error, text).fix("clawdbot doctor --fix"));
-        }
-    }
-    out.note("Permissions", &perm_lines);
+    let perms = permissions(p, &env, &loaded, agent);
+    needs_human |= !perms.findings.is_empty();
+    out.note("Permissions", &perms.lines);
+    found.extend(perms.findings);
+    changes.extend(perms.changes);
 
     if !plan.problems.is_empty() {
         needs_human = true;
@@ -342,13 +336,13 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
 /// folder the core lists for the agents in question; reports a store that
 /// is a symlink into a folder others can write. Returns the report lines
 /// and whether a human must still act.
-fn permissions(p: &Prompter, env: &Env, loaded: &Loaded, agent: Option<&str>) -> (Vec<String>, bool) {
+fn permissions(p: &Prompter, env: &Env, loaded: &Loaded, agent: Option<&str>) -> Permissions {
     let found = agent_folders(&loaded.locations.state_dir);
     let agents = agents_to_check(&loaded.config.config, agent, &found);
-    let mut lines = Vec::new();
-    let mut needs_human = false;
+    let mut out = Permissions::default();
     for private in private_paths(env, &loaded.config.config, &agents) {
         let path = Path::new(&private.path);
+        let shown = env.shorten(&private.path);
         // Follows symlinks: the target is what holds the secret.
         let Ok(meta) = std::fs::metadata(path) else { continue };
         if meta.is_dir() != (private.kind == PathKind::Folder) {
@@ -357,28 +351,47 @@ fn permissions(p: &Prompter, env: &Env, loaded: &Loaded, agent: Option<&str>) ->
         let mode = meta.permissions().mode() & 0o7777;
         if private.exposed(mode) {
             let problem = private.exposure_text(mode);
-            if p.confirm(&format!("Make {} private?", env.shorten(&private.path))) {
+            if p.confirm(&format!("Make {shown} private?")) {
                 let repaired = std::fs::Permissions::from_mode(private.repaired_mode(mode));
                 match std::fs::set_permissions(path, repaired) {
-                    Ok(()) => lines.push(format!("- {}", private.repaired_text(mode))),
+                    Ok(()) => {
+                        let text = private.repaired_text(mode);
+                        out.lines.push(format!("- {text}"));
+                        out.changes.push(escape_control(&text).into_owned());
+                    }
                     Err(e) => {
-                        needs_human = true;
-                        lines.push(format!("- {problem} (could not fix: {e})"));
+                        let text = format!("{problem} (could not fix: {e})");
+                        out.lines.push(format!("- {text}"));
+                        out.findings.push(Finding::new(check::PERMISSIONS, Level::Error, text).at(shown.clone()));
                     }
                 }
             } else {
-                needs_human = true;
-                lines.push(format!("- {problem} — run `clawdbot doctor --fix` or chmod it"));
+                out.lines.push(format!("- {problem} — run `clawdbot doctor --fix` or chmod it"));
+                out.findings.push(
+                    Finding::new(check::PERMISSIONS, Level::Error, problem)
+                        .at(shown.clone())
+                        .fix("clawdbot doctor --fix"),
+                );
             }
         }
         if private.store
             && let Some((dir, dir_mode)) = symlinked_into_writable(path)
         {
-            needs_human = true;
-            lines.push(format!("- {}", symlink_text(&private.path, &dir.to_string_lossy(), dir_mode)));
+            let text = symlink_text(&private.path, &dir.to_string_lossy(), dir_mode);
+            out.lines.push(format!("- {text}"));
+            out.findings.push(Finding::new(check::PERMISSIONS, Level::Error, text).at(shown.clone()));
         }
     }
-    (lines, needs_human)
+    out
+}
+
+/// What the permission check found and did: its report lines, the
+/// findings of `--json` (each one a human's to act on), and the repairs.
+#[derive(Default)]
+struct Permissions {
+    lines: Vec<String>,
+    findings: Vec<Finding>,
+    changes: Vec<String>,
 }
 
 /// For a symlinked store: the folder its target lives in, when others can

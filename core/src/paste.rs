@@ -85,7 +85,7 @@ pub enum PasteError {
     InputTooLong,
     #[error(
         "the pasted value is an Anthropic API key (sk-ant-api03-/sk-ant-admin01-), which is sent as \
-         x-api-key, not as a token; set ANTHROPIC_API_KEY or add it as an api_key profile"
+         x-api-key, not as a token; store it with `clawdbot models auth paste-api-key --provider anthropic`"
     )]
     ApiKeyAsToken,
 }

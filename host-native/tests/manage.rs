@@ -230,6 +230,20 @@ fn paste_api_key_from_stdin_stores_it_and_never_shows_it() {
 }
 
 #[test]
+fn paste_token_refuses_an_api_key_and_points_to_paste_api_key() {
+    let home = Home::new();
+    let out = clawdbot_with_stdin(
+        &home,
+        &["models", "auth", "paste-token", "--provider", "anthropic"],
+        b"sk-ant-api03-FAKE-0123456789abcdefghij\n",
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("models auth paste-api-key --provider anthropic"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("0123456789abcdefghij"), "the key is not echoed");
+    assert!(!home.store_path().exists(), "nothing stored");
+}
+
+#[test]
 fn paste_api_key_refuses_a_broken_key_and_writes_nothing() {
     let home = billing_home();
     let before = home.store_text();

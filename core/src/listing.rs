@@ -159,6 +159,13 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
     }
 }
 
+/// The entry `models auth list` shows for the stored profile `id`, for a
+/// page that lists profiles its own way (the admin panel's view).
+pub fn entry_for(loaded: &Loaded, id: &str) -> Option<Entry> {
+    let profile = loaded.store.profiles.get(id)?;
+    Some(entry(loaded, id, profile, loaded.store.usage_stats.get(id)))
+}
+
 fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats>) -> Entry {
     let now = loaded.now;
     let health = profile_health(&loaded.config.config, id, profile, now, DEFAULT_WARN_AFTER_MS);

@@ -580,6 +580,26 @@ test('the text output is the CLI text, fetched when it is opened', { timeout: 60
   assertNoProblems();
 });
 
+test('the profile table says what `models auth list` says: reason, back-off and the fix', { timeout: 60000 }, async () => {
+  const store = {
+    version: 1,
+    profiles: { 'anthropic:tok': { type: 'token', provider: 'anthropic', token: 'sk-ant-oat01-FAKE-0123456789abcdefghijklmnop', expires: NOW + 30 * 86400000 } },
+    usageStats: { 'anthropic:tok': { cooldownUntil: NOW + 600000, failureCounts: { rate_limit: 2 }, errorCount: 2 } },
+  };
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', store] });
+  const cells = await page.evaluate(() => {
+    const row = document.querySelector('#profiles tbody tr[data-profile-id="anthropic:tok"]');
+    const cell = (label) => row?.querySelector(`td[data-label="${label}"]`)?.textContent ?? null;
+    return { reason: cell('Reason'), backoff: cell('Back-off'), fix: cell('Fix') };
+  });
+  assert.deepEqual(cells, {
+    reason: 'cooldown',
+    backoff: 'cooldown until 2026-01-01T00:10:00Z (rate_limit)',
+    fix: 'Wait for the cooldown to end, or run `clawdbot models auth cooldown clear anthropic:tok` once the cause is gone.',
+  });
+  assertNoProblems();
+});
+
 test('a legacy auth.json next to a store says it is not used', { timeout: 60000 }, async () => {
   const legacy = { anthropic: { type: 'api_key', key: 'sk-ant-FAKE-legacy-key' } };
   await loadFiles(page, NOW, { store: ['auth-profiles.json', storeOf({})], legacyStore: ['auth.json', legacy] });

@@ -358,10 +358,13 @@
         el('td', { 'data-label': 'Source' }, p.source),
         el('td', { 'data-label': 'Status' }, statusBadge(p.badge)),
         el('td', { 'data-label': 'Expires in' }, remainingCell(p.remaining)),
+        el('td', { 'data-label': 'Reason' }, p.reasonCode),
+        el('td', { 'data-label': 'Back-off' }, p.backoff || ''),
+        el('td', { 'data-label': 'Fix' }, p.recoveryHint || ''),
       ),
     );
     $('profiles').replaceChildren(
-      table('Profiles', ['Profile', 'Provider', 'Type', 'Source', 'Status', 'Expires in'], rows),
+      table('Profiles', ['Profile', 'Provider', 'Type', 'Source', 'Status', 'Expires in', 'Reason', 'Back-off', 'Fix'], rows),
       more(profiles, 'profiles') || '',
     );
   }

@@ -211,6 +211,15 @@ pub struct ProfileRow {
     /// Absent for a static credential.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<Remaining>,
+    /// Why it has its status, as `models auth list` says (a stable code).
+    pub reason_code: String,
+    /// The cooldown or disable in force, and why (`cooldown until
+    /// 2026-01-01T01:00:00Z (rate_limit)`), escaped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<String>,
+    /// What fixes it, as `models auth list` says, escaped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_hint: Option<String>,
 }
 
 /// A provider the configured models use, without credentials.
@@ -332,7 +341,7 @@ pub fn build(
         store_unreadable: loaded.store_state == StoreState::Unreadable,
         diagnostics: diagnostics(loaded),
         providers: providers(report),
-        profiles: profiles(report, limits),
+        profiles: profiles(loaded, report, limits),
         missing: report
             .auth
             .missing_providers_in_use
@@ -395,16 +404,34 @@ fn providers(report: &StatusReport) -> Vec<ProviderRow> {
         .collect()
 }
 
-fn profiles(report: &StatusReport, limits: Limits) -> Page<ProfileRow> {
+/// The profile table: the report's health of each profile, with what
+/// `models auth list` adds (reason, back-off, recovery hint), so the page
+/// and the CLI list say the same.
+fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<ProfileRow> {
     let all = &report.auth.oauth.profiles;
-    Page::of(all, all.len(), limits, |p| ProfileRow {
-        profile: Named::of(&p.profile_id),
-        label: escape_control(&p.label).into_owned(),
-        provider: escape_control(&p.provider).into_owned(),
-        kind: p.kind.as_str(),
-        source: p.source.as_str(),
-        badge: Badge::of(p.status),
-        remaining: (p.status != HealthStatus::Static).then(|| Remaining::of(p.expires_at, p.remaining_ms)),
+    Page::of(all, all.len(), limits, |p| {
+        let listed = crate::listing::entry_for(loaded, &p.profile_id);
+        let backoff = listed.as_ref().and_then(|e| {
+            let (word, until, why) = match (&e.disabled_until, &e.cooldown_until) {
+                (Some(until), _) => ("disabled", until, &e.disabled_reason),
+                (None, Some(until)) => ("cooldown", until, &e.cooldown_reason),
+                (None, None) => return None,
+            };
+            let why = why.as_deref().map(|w| format!(" ({w})")).unwrap_or_default();
+            Some(escape_control(&format!("{word} until {until}{why}")).into_owned())
+        });
+        ProfileRow {
+            profile: Named::of(&p.profile_id),
+            label: escape_control(&p.label).into_owned(),
+            provider: escape_control(&p.provider).into_owned(),
+            kind: p.kind.as_str(),
+            source: p.source.as_str(),
+            badge: Badge::of(p.status),
+            remaining: (p.status != HealthStatus::Static).then(|| Remaining::of(p.expires_at, p.remaining_ms)),
+            reason_code: listed.as_ref().map_or_else(String::new, |e| escape_control(&e.reason_code).into_owned()),
+            backoff,
+            recovery_hint: listed.and_then(|e| e.recovery_hint).map(|h| escape_control(&h).into_owned()),
+        }
     })
 }
 

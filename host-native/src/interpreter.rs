@@ -101,6 +101,9 @@ impl<'w> Interpreter<'w> {
                 };
                 Input::Response(http::send(&request, provider, &options))
             }
+            Effect::SaveBackup { of, text } => Input::Saved(
+                crate::persist::save_backup(Path::new(&of), text.expose().as_bytes()).map_err(|e| format!("{e:#}")),
+            ),
             Effect::WriteBack(write) => Input::Written(self.write_back(&write)),
             Effect::ShellEnv { shell, command, timeout_ms } => {
                 let timeout = Duration::from_millis(timeout_ms);

@@ -85,7 +85,7 @@ pub fn write_config(config_path: &str, value: &serde_json::Value) -> Result<Opti
 /// folder's listing, created exclusively (`O_EXCL`) so that a file
 /// appearing between the listing and the create is never replaced: that
 /// name is then taken and the next one is tried.
-fn save_backup(path: &Path, bytes: &[u8]) -> Result<String> {
+pub(crate) fn save_backup(path: &Path, bytes: &[u8]) -> Result<String> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));

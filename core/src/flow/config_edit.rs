@@ -6,7 +6,8 @@
 //! The config is read after the lock is taken, edited as a JSON document
 //! (every key this version does not model is kept) and written back only
 //! when the edit changed it. Clawdbot writes JSON; a JSON5 original (with
-//! its comments) is first saved as `clawdbot.json.bak`.
+//! its comments) is first saved as `clawdbot.json.bak`, or the first free
+//! `clawdbot.json.bak.N` when that name is taken: no backup is overwritten.
 
 use super::{Effect, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use crate::config::{is_plain_json, parse_config};
@@ -35,7 +36,15 @@ pub(crate) enum ConfigEdited {
 enum State {
     Lock,
     Read,
-    Write { writes: VecDeque<(String, String)>, backup: Option<String> },
+    /// The JSON5 original goes first, under a name no file has.
+    Backup {
+        original: String,
+        text: String,
+    },
+    Write {
+        writes: VecDeque<(String, String)>,
+        backup: Option<String>,
+    },
     Unlock(ConfigEdited),
     Over(ConfigEdited),
 }
@@ -94,6 +103,19 @@ impl ConfigEdit {
                         (None, self.edited(read.unwrap_or(FileRead::Absent)))
                     }
                     (true, _) => (None, State::Unlock(ConfigEdited::Failed("no answer to a read".into()))),
+                },
+                State::Backup { original, text } => match (self.asked, input) {
+                    (false, _) => {
+                        let effect =
+                            Effect::SaveBackup { of: self.config_path.clone(), text: Secret::new(original.clone()) };
+                        (Some(effect), State::Backup { original, text })
+                    }
+                    (true, Some(Input::Saved(Ok(saved)))) => {
+                        let writes = VecDeque::from([(self.config_path.clone(), text)]);
+                        (None, State::Write { writes, backup: Some(self.env.shorten(&saved)) })
+                    }
+                    (true, Some(Input::Saved(Err(e)))) => (None, State::Unlock(ConfigEdited::Failed(e))),
+                    (true, _) => (None, State::Unlock(ConfigEdited::Failed("no answer to a backup".into()))),
                 },
                 State::Write { mut writes, backup } => match (self.asked, input) {
                     (false, _) => match writes.front() {
@@ -156,16 +178,11 @@ impl ConfigEdit {
             Err(why) => State::Unlock(ConfigEdited::Failed(why)),
             Ok(false) => State::Unlock(ConfigEdited::Unchanged),
             Ok(true) => {
-                let mut writes = VecDeque::new();
-                let mut backup = None;
-                if let Some(bytes) = original.filter(|b| !is_plain_json(b)) {
-                    let bak = format!("{}.bak", self.config_path);
-                    writes.push_back((bak.clone(), String::from_utf8_lossy(&bytes).into_owned()));
-                    backup = Some(self.env.shorten(&bak));
-                }
                 let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
-                writes.push_back((self.config_path.clone(), text));
-                State::Write { writes, backup }
+                match original.filter(|b| !is_plain_json(b)) {
+                    Some(bytes) => State::Backup { original: String::from_utf8_lossy(&bytes).into_owned(), text },
+                    None => State::Write { writes: VecDeque::from([(self.config_path.clone(), text)]), backup: None },
+                }
             }
         }
     }

@@ -183,6 +183,7 @@ fn first_send(flow: &mut TokenCommand, disk: &mut Disk, at: impl Fn() -> Millis)
             Effect::Lock(_) => Input::Lock(LockAnswer::Taken),
             Effect::WriteAtomic { .. } | Effect::Remove { .. } | Effect::WriteBack(_) => Input::Written(Ok(())),
             Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
+            Effect::SaveBackup { of, .. } => Input::Saved(Ok(format!("{of}.bak"))),
             _ => continue,
         };
         flow.handle(at(), input);

@@ -35,6 +35,7 @@ mod list;
 mod look;
 mod order;
 mod paste_key;
+mod record_mode;
 mod refresh;
 mod remove;
 mod renew;
@@ -48,6 +49,7 @@ pub use edit::{EditFn, EditStore};
 pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
+pub use record_mode::RecordModeCommand;
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
 pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
@@ -102,6 +104,16 @@ pub enum Effect {
         /// The file to replace (symlinks are written through).
         path: String,
         /// Its whole new content; it holds credentials.
+        text: Secret,
+    },
+    /// Save `text` beside the file `of` under a name no file has yet (the
+    /// core's [`crate::config::backup_name`] over the folder's listing,
+    /// created exclusively, so nothing is ever overwritten); answer with
+    /// [`Input::Saved`].
+    SaveBackup {
+        /// The file whose original `text` is.
+        of: String,
+        /// The original, as read.
         text: Secret,
     },
     /// Remove `path` if it exists; answer with [`Input::Written`].
@@ -170,6 +182,9 @@ impl fmt::Debug for Effect {
                 f.debug_struct("WriteAtomic").field("path", path).field("bytes", &text.expose().len()).finish()
             }
             Effect::Remove { path } => f.debug_struct("Remove").field("path", path).finish(),
+            Effect::SaveBackup { of, text } => {
+                f.debug_struct("SaveBackup").field("of", of).field("bytes", &text.expose().len()).finish()
+            }
             Effect::Send { request, provider, .. } => {
                 f.debug_struct("Send").field("url", &request.url).field("provider", provider).finish()
             }
@@ -199,6 +214,8 @@ pub enum Input {
     Lock(LockAnswer),
     /// How a write, removal or write-back went; the error is for people.
     Written(Result<(), String>),
+    /// The path an [`Effect::SaveBackup`] saved to, or why it could not.
+    Saved(Result<String, String>),
     /// The answer to an [`Effect::Send`], or why there was none.
     Response(Result<HttpResponse, RefreshError>),
     /// What the shell of an [`Effect::ShellEnv`] printed.
@@ -238,6 +255,7 @@ impl fmt::Debug for Input {
             Input::Keychain(item) => write!(f, "Keychain({})", item.as_ref().map_or("none".into(), shown)),
             Input::Lock(answer) => f.debug_tuple("Lock").field(answer).finish(),
             Input::Written(result) => f.debug_tuple("Written").field(result).finish(),
+            Input::Saved(result) => f.debug_tuple("Saved").field(result).finish(),
             Input::Response(result) => f.debug_tuple("Response").field(result).finish(),
             Input::ShellEnv(ShellAnswer::Output(out)) => write!(f, "ShellEnv(<{} bytes>)", out.len()),
             Input::ShellEnv(answer) => f.debug_tuple("ShellEnv").field(answer).finish(),

@@ -132,6 +132,16 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
             disk.files.insert(path.clone(), text.expose().to_string());
             Input::Written(Ok(()))
         }
+        Effect::SaveBackup { of, text } => {
+            // The first free name, as the host picks it.
+            let name = std::iter::once(format!("{of}.bak"))
+                .chain((1..).map(|n| format!("{of}.bak.{n}")))
+                .find(|name| !disk.files.contains_key(name))
+                .unwrap_or_default();
+            disk.events.push(Event::Write(name.clone()));
+            disk.files.insert(name.clone(), text.expose().to_string());
+            Input::Saved(Ok(name))
+        }
         Effect::Remove { path } => {
             disk.events.push(Event::Remove(path.clone()));
             if disk.stuck.contains(path) {

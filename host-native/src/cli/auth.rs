@@ -13,9 +13,11 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
 use clawdbot_auth_core::escape::escape_control;
-use clawdbot_auth_core::flow::{SetupOutcome, SetupRequest, SetupTokenCommand, TokenCommand, TokenRequest};
+use clawdbot_auth_core::flow::{
+    RecordModeCommand, SetupOutcome, SetupRequest, SetupTokenCommand, TokenCommand, TokenRequest,
+};
 use clawdbot_auth_core::handout::KeyForm;
-use clawdbot_auth_core::load::{Loaded, load};
+use clawdbot_auth_core::load::Loaded;
 use clawdbot_auth_core::paste::{MAX_PASTE_INPUT_BYTES, PasteError, PasteTarget};
 use clawdbot_auth_core::provider::normalize;
 use clawdbot_auth_core::report::{self, ReportOptions, TextStyle};
@@ -228,13 +230,13 @@ fn paste_token(args: &PasteArgs) -> CmdResult {
     let world = NativeWorld::new(&env, false);
     let PasteTarget { provider, profile_id, .. } = target;
     let credential = accepted.credential;
-    let replaced = update_store(&world, &env, now, args.agent.as_deref(), |store, _| {
+    let (replaced, at) = update_store(&world, &env, now, args.agent.as_deref(), |store, loaded| {
         let replaced = store.profiles.insert(profile_id.clone(), Profile::new(credential)).is_some();
         // A paste under a removed synced login's id re-adds it.
         clawdbot_auth_core::sync::enable_sync(store, &profile_id);
-        Ok(replaced)
+        Ok((replaced, located(loaded)))
     })?;
-    record_config_mode(&world, &env, now, args.agent.as_deref(), &profile_id, &provider, CredentialType::Token)?;
+    record_config_mode(&world, &env, &at, &profile_id, &provider, CredentialType::Token)?;
     let verb = if replaced { "replaced the one stored before" } else { "added" };
     output::line(&format!("Auth profile: {profile_id} ({provider}/token), {verb}"));
     Ok(exit::OK)
@@ -245,53 +247,32 @@ fn paste_failure(e: PasteError) -> super::Failure {
     if e.is_usage() { usage(e.to_string()) } else { refuse(e.to_string()) }
 }
 
-/// Records the profile's mode in clawdbot.json under the store lock, against
-/// the config as it is inside the lock: two `paste-token` runs at once would
-/// otherwise each write the config they read before, and the slower one
-/// drops the other's entry.
+/// Records the profile's mode in clawdbot.json: the core's
+/// [`RecordModeCommand`] (under the store lock, against the config as it is
+/// inside the lock), carried out. `at` is (store, config) as the store
+/// edit's load located them.
 fn record_config_mode(
     world: &NativeWorld,
     env: &clawdbot_auth_core::paths::Env,
-    now: i64,
-    agent: Option<&str>,
+    at: &(String, String),
     id: &str,
     provider: &str,
     mode: CredentialType,
 ) -> Result<(), super::Failure> {
-    let store_path = load(world, env, now, agent).locations.store();
-    crate::persist::locked(&store_path, || {
-        let loaded = load(world, env, now, agent);
-        Ok(write_config_mode(&loaded, id, provider, mode))
-    })?
+    let mut flow = RecordModeCommand::new(env, &at.0, &at.1, id, provider, mode);
+    Interpreter::new(world).run(&mut flow);
+    match flow.outcome() {
+        Some(Ok(())) => Ok(()),
+        Some(Err(why)) => Err(refuse(why)),
+        None => Err(refuse("the config edit did not finish")),
+    }
 }
 
-/// Records the profile's mode in clawdbot.json (§2.11), keeping every other key.
-fn write_config_mode(loaded: &Loaded, id: &str, provider: &str, mode: CredentialType) -> Result<(), super::Failure> {
-    if loaded.config.unreadable {
-        return Err(refuse(format!(
-            "{} cannot be read, so the profile's mode was not recorded there; fix the file and run this again",
-            loaded.locations.config
-        )));
-    }
-    let mut raw = loaded.config.raw.clone().unwrap_or_else(|| serde_json::json!({}));
-    let before = raw.clone();
-    clawdbot_auth_core::repair::apply_auth_profile_config(&mut raw, id, provider, mode, None)
-        .map_err(|e| refuse(e.to_string()))?;
-    if raw != before {
-        if let Some(bak) = crate::persist::write_config(&loaded.locations.config, &raw)? {
-            output::err_line(&format!(
-                "note: the JSON5 original (with its comments) was saved as {}",
-                loaded.env.shorten(&bak)
-            ));
-        }
-        output::line(&format!("Updated {}", loaded.env.shorten(&loaded.locations.config)));
-    }
-    Ok(())
+/// The store and config a load located, for the edits that follow it.
+fn located(loaded: &Loaded) -> (String, String) {
+    (loaded.locations.store(), loaded.locations.config.clone())
 }
 
-/// `models auth setup-token`: the core's [`SetupTokenCommand`] decides
-/// (run `claude setup-token` on a terminal, then ask; without one, read
-/// stdin), then the token is stored like a paste and its status shown.
 fn setup_token(args: &SetupArgs) -> CmdResult {
     if normalize(&args.provider) != "anthropic" {
         return Err(refuse("Only --provider anthropic is supported for setup-token (uses `claude setup-token`)."));
@@ -309,25 +290,26 @@ fn setup_token(args: &SetupArgs) -> CmdResult {
     let mut flow = SetupTokenCommand::new(request, &env, now);
     let done = Interpreter::new(&world).run(&mut flow);
     let agent = args.agent.as_deref();
-    let (profile_id, mode) = match flow.outcome() {
+    let (profile_id, mode, at) = match flow.outcome() {
         Some(SetupOutcome::Store { profile_id, credential }) => {
             let credential = credential.clone();
-            update_store(&world, &env, now, agent, |store, _| {
+            let at = update_store(&world, &env, now, agent, |store, loaded| {
                 store.profiles.insert(profile_id.clone(), Profile::new(*credential));
-                Ok(())
+                Ok(located(loaded))
             })?;
-            (profile_id.clone(), CredentialType::Token)
+            (profile_id.clone(), CredentialType::Token, Some(at))
         }
         // `oauth` accepts a stored token too, so the mode never filters the
         // refreshable login out (the reference's #855).
         Some(SetupOutcome::Synced) => {
-            (clawdbot_auth_core::sources::claude::PROFILE_ID.to_string(), CredentialType::OAuth)
+            (clawdbot_auth_core::sources::claude::PROFILE_ID.to_string(), CredentialType::OAuth, None)
         }
         None => return Ok(done.exit.code()),
     };
-    record_config_mode(&world, &env, now, agent, &profile_id, "anthropic", mode)?;
     // Persists what the sync took too (the login an older Claude Code stored).
     let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
+    let at = at.unwrap_or_else(|| located(&loaded));
+    record_config_mode(&world, &env, &at, &profile_id, "anthropic", mode)?;
     output::notices(&loaded, save_error.as_deref());
     let report = report::build(&loaded, &ReportOptions::default());
     let style = TextStyle { color: output::color_stdout(&env) };

@@ -48,10 +48,7 @@ impl<'a> HandedKey<'a> {
             None if resolved.source.contains("TOKEN") => CredentialType::Token,
             None => CredentialType::ApiKey,
         };
-        let expires_at = profile
-            .and_then(|p| p.credential.expires())
-            .filter(|e| e.is_meaningful())
-            .map(|e| crate::listing::iso8601(e.ms()));
+        let expires_at = profile.and_then(|p| p.credential.expiry().at()).map(crate::listing::iso8601);
         HandedKey {
             key: &resolved.key,
             kind,

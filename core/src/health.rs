@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::refresh::RefreshProvider;
 use crate::rejection::{self, RefreshRejection};
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
-use crate::time::{Millis, ser_opt_ms};
+use crate::time::{ExpiryKind, Millis, ser_opt_ms};
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -241,28 +241,22 @@ pub fn judge(
     rules: HealthRules,
 ) -> ProfileHealth {
     let c = &profile.credential;
-    let expires = c.expires().map(|e| e.ms());
     let refreshable = rejected.is_none() && renews_itself(c);
     let warn_after_ms = rules.warn_after_ms;
-    let (mut status, expires_at, remaining_ms) = match c {
-        Credential::ApiKey(_) => (HealthStatus::Static, None, None),
-        Credential::Token(_) if !expires.is_some_and(|e| e.is_finite() && e > 0.0) => {
-            (HealthStatus::Static, None, None)
+    let (mut status, expires_at, remaining_ms) = match c.expiry() {
+        ExpiryKind::Never => (HealthStatus::Static, None, None),
+        ExpiryKind::Unknown => (HealthStatus::Missing, None, None),
+        ExpiryKind::At(e) => {
+            let remaining = e - now as f64;
+            let status = if remaining <= 0.0 {
+                HealthStatus::Expired
+            } else if remaining <= warn_after_ms as f64 {
+                HealthStatus::Expiring
+            } else {
+                HealthStatus::Ok
+            };
+            (status, Some(e), Some(remaining))
         }
-        _ => match expires.filter(|e| e.is_finite() && *e > 0.0) {
-            None => (HealthStatus::Missing, None, None),
-            Some(e) => {
-                let remaining = e - now as f64;
-                let status = if remaining <= 0.0 {
-                    HealthStatus::Expired
-                } else if remaining <= warn_after_ms as f64 {
-                    HealthStatus::Expiring
-                } else {
-                    HealthStatus::Ok
-                };
-                (status, Some(e), Some(remaining))
-            }
-        },
     };
     if refreshable && !rules.strict {
         status = HealthStatus::Ok;

@@ -120,7 +120,7 @@ fn has_usable_secret(credential: &Credential, now: Millis) -> bool {
     match credential {
         Credential::ApiKey(k) => present(&k.key),
         Credential::Token(t) => {
-            let expired = t.expires.as_ref().is_some_and(|e| e.is_meaningful() && now as f64 >= e.ms());
+            let expired = t.expiry().passed(now as f64);
             present(&t.token) && !expired
         }
         Credential::OAuth(o) => present(&o.access) || present(&o.refresh),

@@ -9,6 +9,7 @@ use crate::order::{is_mode_compatible, resolve_order};
 use crate::provider::normalize;
 use crate::secret::Secret;
 use crate::store::{Credential, OAuth};
+use crate::time::ExpiryKind;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedKey {
@@ -62,16 +63,16 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
             let Some(token) = t.token.as_ref().map(|s| s.expose().trim()).filter(|s| !s.is_empty()) else {
                 return ProfileKey::Unusable;
             };
-            if t.expires.as_ref().is_some_and(|e| e.is_meaningful() && now >= e.ms()) {
+            if t.expiry().passed(now) {
                 return ProfileKey::Unusable;
             }
             ProfileKey::Usable(Secret::new(token))
         }
-        Credential::OAuth(o) => match &o.expires {
-            Some(e) if e.is_meaningful() && now < e.ms() => {
-                oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable)
-            }
-            _ => ProfileKey::Expired,
+        // An unknown expiry is not trusted: the login is handed out only
+        // after a refresh has told us when it ends.
+        Credential::OAuth(o) => match o.expiry() {
+            ExpiryKind::At(e) if now < e => oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable),
+            ExpiryKind::At(_) | ExpiryKind::Unknown | ExpiryKind::Never => ProfileKey::Expired,
         },
     }
 }

@@ -76,7 +76,7 @@ pub fn decide(existing: Option<&Profile>, found: &ExternalLogin) -> Decision {
     if merged(existing, found).credential == *stored {
         return Decision::Same;
     }
-    let life = |c: &Credential| c.expires().filter(|e| e.is_meaningful()).map_or(0.0, |e| e.ms());
+    let life = |c: &Credential| c.expiry().at().unwrap_or(0.0);
     if life(incoming) > life(stored) { Decision::Take } else { Decision::KeepNewer }
 }
 

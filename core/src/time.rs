@@ -93,11 +93,62 @@ impl Expiry {
         }
     }
 
-    /// The reference's test for an expiry that means something: a finite
-    /// number greater than zero.
-    pub fn is_meaningful(&self) -> bool {
+    /// The instant, when the value names one: the reference's test for an
+    /// expiry that means something, a finite number greater than zero.
+    /// `0`, a negative number, `1e400` and a fraction of nothing say
+    /// nothing about when the credential stops working.
+    fn instant(&self) -> Option<f64> {
         let ms = self.ms();
-        ms.is_finite() && ms > 0.0
+        (ms.is_finite() && ms > 0.0).then_some(ms)
+    }
+}
+
+/// What a credential's `expires` tells the rules, decided once from the
+/// kind of credential and the value on disk.
+///
+/// The reference asked "does this expiry mean anything?" in several
+/// slightly different ways; every rule now matches on this instead, so
+/// that an expiry of `0` cannot mean "never" to one rule and "long ago" to
+/// another.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExpiryKind {
+    /// The credential stops working at this instant (ms since the epoch).
+    At(f64),
+    /// It does not expire: an API key, or a static token without a
+    /// meaningful `expires`.
+    Never,
+    /// It expires, but the file does not say when: an OAuth login whose
+    /// `expires` is missing or meaningless. Treated as due for a refresh
+    /// and, until then, as not known to work.
+    Unknown,
+}
+
+impl ExpiryKind {
+    /// For a credential that may live for ever (a static token): a
+    /// meaningless `expires` means it does not expire.
+    pub fn of_static(expires: Option<&Expiry>) -> Self {
+        expires.and_then(Expiry::instant).map_or(ExpiryKind::Never, ExpiryKind::At)
+    }
+
+    /// For a credential that always expires (an OAuth login): a meaningless
+    /// `expires` means the time is unknown.
+    pub fn of_expiring(expires: Option<&Expiry>) -> Self {
+        expires.and_then(Expiry::instant).map_or(ExpiryKind::Unknown, ExpiryKind::At)
+    }
+
+    /// The instant, when there is one.
+    pub fn at(self) -> Option<f64> {
+        match self {
+            ExpiryKind::At(ms) => Some(ms),
+            ExpiryKind::Never | ExpiryKind::Unknown => None,
+        }
+    }
+
+    /// Whether the credential has stopped working by `now`. `Unknown` is
+    /// not "expired": callers decide what an unknown expiry means for them
+    /// (a refresh is due; a handed-out key is not trusted).
+    pub fn passed(self, now: f64) -> bool {
+        self.at().is_some_and(|at| now >= at)
     }
 }
 
@@ -145,7 +196,7 @@ mod tests {
     fn a_literal_beyond_a_double_is_infinity_and_kept_as_written() {
         let e = Expiry::beyond("1e400").unwrap();
         assert_eq!(e.ms(), f64::INFINITY);
-        assert!(!e.is_meaningful());
+        assert_eq!(ExpiryKind::of_expiring(Some(&e)), ExpiryKind::Unknown);
         assert_eq!(e.beyond_literal(), Some("1e400"));
         assert_eq!(e.as_written(), "1e400");
         assert_eq!(Expiry::beyond("-1E+400").unwrap().ms(), f64::NEG_INFINITY);
@@ -156,8 +207,31 @@ mod tests {
 
     #[test]
     fn meaningful_means_finite_and_positive() {
-        assert!(!Expiry::from_millis(0).is_meaningful());
-        assert!(!Expiry::from_millis(-5).is_meaningful());
-        assert!(Expiry::from_millis(1).is_meaningful());
+        assert_eq!(ExpiryKind::of_expiring(Some(&Expiry::from_millis(0))), ExpiryKind::Unknown);
+        assert_eq!(ExpiryKind::of_expiring(Some(&Expiry::from_millis(-5))), ExpiryKind::Unknown);
+        assert_eq!(ExpiryKind::of_expiring(Some(&Expiry::from_millis(1))), ExpiryKind::At(1.0));
+    }
+
+    #[test]
+    fn a_meaningless_expiry_means_never_for_a_static_token_and_unknown_for_a_login() {
+        let beyond = Expiry::beyond("1e400").unwrap();
+        let nan = Expiry::from_ms(f64::NAN);
+        for e in [None, Some(&Expiry::from_millis(0)), Some(&Expiry::from_millis(-1)), Some(&beyond), Some(&nan)] {
+            assert_eq!(ExpiryKind::of_static(e), ExpiryKind::Never, "{e:?}");
+            assert_eq!(ExpiryKind::of_expiring(e), ExpiryKind::Unknown, "{e:?}");
+        }
+        let at = Expiry::from_ms(1767225600000.5);
+        assert_eq!(ExpiryKind::of_static(Some(&at)), ExpiryKind::At(1767225600000.5));
+        assert_eq!(ExpiryKind::of_expiring(Some(&at)).at(), Some(1767225600000.5));
+    }
+
+    #[test]
+    fn passed_is_reached_at_the_instant_and_never_without_one() {
+        let at = ExpiryKind::At(1000.0);
+        assert!(!at.passed(999.0));
+        assert!(at.passed(1000.0) && at.passed(1001.0));
+        assert!(!ExpiryKind::Never.passed(f64::MAX) && !ExpiryKind::Unknown.passed(f64::MAX));
+        assert_eq!(ExpiryKind::Never.at(), None);
+        assert_eq!(ExpiryKind::Unknown.at(), None);
     }
 }

@@ -757,13 +757,7 @@ impl RefreshLogin {
                     // margin): Claude Code then refreshes a few minutes
                     // early, and the next sync sees the same login instead
                     // of a "newer" one.
-                    expires_ms: renewed
-                        .oauth
-                        .expires
-                        .as_ref()
-                        .map(|e| e.ms())
-                        .filter(|ms| ms.is_finite())
-                        .map(|ms| ms as Millis),
+                    expires_ms: renewed.oauth.expiry().at().map(|ms| ms as Millis),
                     id_token: None,
                 };
                 writeback::merge_claude_credentials(text, origin, &tokens, layout)

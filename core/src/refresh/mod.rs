@@ -36,7 +36,7 @@ pub use providers::*;
 pub use response::{Outcome, apply};
 
 use crate::store::OAuth;
-use crate::time::{MINUTE, Millis};
+use crate::time::{ExpiryKind, MINUTE, Millis};
 
 /// How long before expiry a login is refreshed: Claude Code's five minutes,
 /// so a request never leaves with a token that dies on the way.
@@ -50,10 +50,10 @@ pub const DEFAULT_REFRESH_WINDOW_MS: Millis = 5 * MINUTE;
 /// The reference refreshes only once expired (a window of 0, A23); pass
 /// [`DEFAULT_REFRESH_WINDOW_MS`] to refresh ahead like Claude Code.
 pub fn needs_refresh(cred: &OAuth, now: Millis, window_ms: Millis) -> bool {
-    let Some(expires) = cred.expires.as_ref().map(|e| e.ms()).filter(|ms| ms.is_finite()) else {
-        return true;
-    };
-    now.saturating_add(window_ms.max(0)) as f64 >= expires
+    match cred.expiry() {
+        ExpiryKind::At(expires) => now.saturating_add(window_ms.max(0)) as f64 >= expires,
+        ExpiryKind::Unknown | ExpiryKind::Never => true,
+    }
 }
 
 /// Whether to refresh a login found under the lock.

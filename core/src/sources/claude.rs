@@ -7,7 +7,7 @@
 use super::{ExternalLogin, oauth, token};
 use crate::diag::{Diagnostic, ReadError, Severity, kind_of, parse_json};
 use crate::secret::Secret;
-use crate::time::Expiry;
+use crate::time::{Expiry, ExpiryKind};
 use serde_json::Value;
 
 pub const PROFILE_ID: &str = "anthropic:claude-cli";
@@ -62,7 +62,7 @@ pub fn read(bytes: &[u8], origin: &str) -> ClaudeRead {
     };
     let expires = match oauth_block.get("expiresAt") {
         Some(v @ Value::Number(_)) => match Expiry::from_json(v) {
-            Some(e) if e.is_meaningful() => e,
+            Some(e) if ExpiryKind::of_expiring(Some(&e)) != ExpiryKind::Unknown => e,
             _ => {
                 return broken(
                     "claudeAiOauth.expiresAt",

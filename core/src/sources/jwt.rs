@@ -1,6 +1,7 @@
 //! The payload of a JWT, read without verifying it: Codex access tokens
 //! carry their expiry (`exp`) and the ChatGPT account id.
 
+use crate::time::{Expiry, ExpiryKind};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
@@ -29,8 +30,7 @@ pub fn claims(token: &str) -> Option<Map<String, Value>> {
 /// `exp` in milliseconds, when it is a number of seconds.
 pub fn expiry_ms(claims: &Map<String, Value>) -> Option<f64> {
     let exp = claims.get("exp")?.as_f64()?;
-    let ms = exp * 1000.0;
-    (ms.is_finite() && ms > 0.0).then_some(ms)
+    ExpiryKind::of_expiring(Some(&Expiry::from_ms(exp * 1000.0))).at()
 }
 
 /// `https://api.openai.com/auth`.`chatgpt_account_id`.

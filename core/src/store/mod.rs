@@ -14,7 +14,7 @@ pub use parse::parse_store;
 pub use write::{WriteRefused, profile_to_json, store_to_json, usage_to_json, write_store};
 
 use crate::secret::Secret;
-use crate::time::Expiry;
+use crate::time::{Expiry, ExpiryKind};
 use serde_json::{Map, Value};
 
 pub const STORE_FILENAME: &str = "auth-profiles.json";
@@ -162,6 +162,31 @@ impl Credential {
             Credential::Token(c) => c.expires.as_ref(),
             Credential::OAuth(c) => c.expires.as_ref(),
         }
+    }
+
+    /// What its expiry tells the rules: an API key never expires, a token
+    /// without a meaningful `expires` never does either, a login without
+    /// one expires at an unknown time.
+    pub fn expiry(&self) -> ExpiryKind {
+        match self {
+            Credential::ApiKey(_) => ExpiryKind::Never,
+            Credential::Token(t) => t.expiry(),
+            Credential::OAuth(o) => o.expiry(),
+        }
+    }
+}
+
+impl Token {
+    /// [`Credential::expiry`] of a static token.
+    pub fn expiry(&self) -> ExpiryKind {
+        ExpiryKind::of_static(self.expires.as_ref())
+    }
+}
+
+impl OAuth {
+    /// [`Credential::expiry`] of a login.
+    pub fn expiry(&self) -> ExpiryKind {
+        ExpiryKind::of_expiring(self.expires.as_ref())
     }
 }
 

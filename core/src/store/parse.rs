@@ -306,9 +306,11 @@ impl Reader<'_> {
     /// about the credential; the rules treat it as unknown, and say so here.
     fn check_expiry(&mut self, path: &str, credential: &Credential) {
         let Some(e) = credential.expires() else { return };
-        let ms = e.ms();
         let oauth = credential.kind() == CredentialType::OAuth;
-        if !ms.is_finite() || ms < 0.0 || (oauth && ms == 0.0) {
+        // `0` is how a static token is written to say "never": only a
+        // login's `0` is worth a word.
+        let says_never = !oauth && e.ms() == 0.0;
+        if credential.expiry().at().is_none() && !says_never {
             let effect =
                 if oauth { "the login's expiry counts as unknown" } else { "the token counts as never expiring" };
             self.warn(format!("{path}.expires"), format!("is {}, not a time after 1970; {effect}", e.as_written()));

@@ -18,6 +18,11 @@ pub enum Severity {
     Error,
 }
 
+/// One problem with an input, and what the operator can do about it.
+///
+/// The remedies travel with the problem (as a compiler's diagnostics carry
+/// their hints), so that every output, stderr, `--json` and the panel,
+/// shows the same advice and no host writes its own.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -27,20 +32,32 @@ pub struct Diagnostic {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     pub message: String,
-    /// What the operator can do about it, when there is one thing to do.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    /// What the operator can do about it, most useful first; empty when
+    /// there is nothing to do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
 }
 
 impl Diagnostic {
     pub fn new(severity: Severity, file: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { severity, file: file.into(), field: None, message: message.into(), hint: None }
+        Diagnostic { severity, file: file.into(), field: None, message: message.into(), hints: Vec::new() }
     }
 
-    /// The same problem, with the remedy to show next to it.
+    /// The same problem, with one more remedy to show after it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hints.push(hint.into());
         self
+    }
+
+    /// The problem as it is written on stderr: `error: FILE: FIELD: MESSAGE`,
+    /// then one `hint: ...` line per remedy. Escaping is the printer's job.
+    pub fn lines(&self) -> impl Iterator<Item = String> + '_ {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "note",
+        };
+        std::iter::once(format!("{level}: {self}")).chain(self.hints.iter().map(|h| format!("hint: {h}")))
     }
 
     pub fn at(mut self, field: impl Into<String>) -> Self {
@@ -83,7 +100,7 @@ impl ReadError {
             ReadError::Shape { found, expected, .. } => format!("is {found}, expected {expected}"),
             other => other.to_string(),
         };
-        Diagnostic { severity, file: file.to_string(), field, message, hint: None }
+        Diagnostic { severity, file: file.to_string(), field, message, hints: Vec::new() }
     }
 }
 
@@ -134,6 +151,28 @@ fn syntax_reason(e: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_diagnostic_is_written_as_its_level_then_one_line_per_hint() {
+        let d = Diagnostic::new(Severity::Error, "/h/auth-profiles.json", "is not valid JSON")
+            .at("profiles.a")
+            .with_hint("Fix the file.")
+            .with_hint("Or move it away.");
+        let lines: Vec<String> = d.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "error: /h/auth-profiles.json: profiles.a: is not valid JSON",
+                "hint: Fix the file.",
+                "hint: Or move it away."
+            ]
+        );
+        let warning = Diagnostic::new(Severity::Warning, "f", "m");
+        assert_eq!(warning.lines().collect::<Vec<_>>(), ["warning: f: m"]);
+        assert_eq!(Diagnostic::new(Severity::Info, "f", "m").lines().next().as_deref(), Some("note: f: m"));
+        let json = serde_json::to_value(&warning).unwrap();
+        assert!(json.get("hints").is_none(), "no remedy, no key: {json}");
+    }
 
     #[test]
     fn syntax_errors_carry_line_and_column() {

@@ -229,7 +229,7 @@ mod tests {
                 "~/.clawdbot/.env: line 4 is not NAME=value; ignored",
             ]
         );
-        assert!(f.diagnostics.iter().all(|d| d.severity == Severity::Warning && d.hint.is_some()));
+        assert!(f.diagnostics.iter().all(|d| d.severity == Severity::Warning && !d.hints.is_empty()));
     }
 
     #[test]

@@ -229,5 +229,5 @@ fn a_corrupt_store_shows_in_the_json_with_line_column_and_hint() {
     assert_eq!(d["path"], "~/.clawdbot/agents/main/agent/auth-profiles.json");
     let message = d["message"].as_str().expect("message");
     assert!(message.contains("line 3") && message.contains("column"), "{message}");
-    assert_eq!(d["hint"], "Fix the file (or move it away to start over); Clawdbot never writes over it.");
+    assert_eq!(d["hints"][0], "Fix the file (or move it away to start over); Clawdbot never writes over it.");
 }

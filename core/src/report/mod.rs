@@ -87,7 +87,7 @@ pub struct AuthSection {
     pub diagnostics: Vec<DiagnosticShown>,
 }
 
-/// One load diagnostic in `--json`: `{severity, path, message, hint}`.
+/// One load diagnostic in `--json`: `{severity, path, message, hints}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiagnosticShown {
     pub severity: crate::diag::Severity,
@@ -95,7 +95,8 @@ pub struct DiagnosticShown {
     pub path: String,
     /// What is wrong, with the field first when it is one field's problem.
     pub message: String,
-    pub hint: Option<String>,
+    /// What to do about it, most useful first (`[]` when nothing).
+    pub hints: Vec<String>,
 }
 
 impl From<&crate::diag::Diagnostic> for DiagnosticShown {
@@ -104,7 +105,7 @@ impl From<&crate::diag::Diagnostic> for DiagnosticShown {
             Some(field) => format!("{field}: {}", d.message),
             None => d.message.clone(),
         };
-        DiagnosticShown { severity: d.severity, path: d.file.clone(), message, hint: d.hint.clone() }
+        DiagnosticShown { severity: d.severity, path: d.file.clone(), message, hints: d.hints.clone() }
     }
 }
 

@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(diag[0]["severity"], "warning");
         assert_eq!(diag[0]["path"], "~/.clawdbot/.env");
         assert_eq!(diag[0]["message"], "line 2 is not NAME=value; ignored");
-        assert_eq!(diag[0]["hint"], crate::dotenv::BAD_LINE_HINT);
+        assert_eq!(diag[0]["hints"], serde_json::json!([crate::dotenv::BAD_LINE_HINT]));
         // A variable already set wins over the file.
         let set = Env::new("/h").with_var("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE-process");
         let source = report(&files, set, false).auth.providers[0].env.clone().map(|s| s.source);
@@ -288,6 +288,6 @@ mod tests {
         let d = &r.auth.diagnostics[0];
         assert_eq!(d.severity, crate::diag::Severity::Error);
         assert!(d.message.contains("line 2"), "{}", d.message);
-        assert!(d.hint.as_deref().is_some_and(|h| h.contains("never writes over it")));
+        assert!(d.hints.iter().any(|h| h.contains("never writes over it")));
     }
 }

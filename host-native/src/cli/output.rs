@@ -1,7 +1,6 @@
 //! Where text goes: reports to stdout, notices and diagnostics to stderr,
 //! colours only on a terminal and never with `NO_COLOR`.
 
-use clawdbot_auth_core::diag::Severity;
 use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::load::Loaded;
 use clawdbot_auth_core::paths::Env;
@@ -37,12 +36,7 @@ pub fn notices(loaded: &Loaded, save_error: Option<&str>) {
 
 /// A load's diagnostics, one line each, on stderr.
 pub fn diagnostics(loaded: &Loaded) {
-    for d in &loaded.diagnostics {
-        let level = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "note",
-        };
-        eprintln!("{level}: {}", escape_control(&d.to_string()));
+    for line in loaded.diagnostics.iter().flat_map(|d| d.lines()) {
+        err_line(&line);
     }
 }

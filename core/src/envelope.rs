@@ -331,9 +331,12 @@ mod tests {
         assert_eq!(doctor["refreshesItself"]["rows"][0]["profile"]["id"], "anthropic:a");
         assert!(doctor["refreshesItself"]["rows"][0].get("hint").is_none(), "no remedy next to a self-renewing login");
         assert_eq!(doctor["nothingNeeded"], true);
-        // An access token that has expired is refreshed by the next request too.
+        // An access token that has expired is refreshed by the next request
+        // too: the login is ok, and the row says what is due in words.
         let r = status(json!({ "store": oauth_store(NOW - HOUR) }));
-        assert_eq!(r["view"]["doctor"]["refreshesItself"]["rows"][0]["badge"]["word"], "expired");
+        let row = &r["view"]["doctor"]["refreshesItself"]["rows"][0];
+        assert_eq!(row["badge"]["word"], "ok", "{row}");
+        assert_eq!(row["remaining"], "access token expired 1h ago", "{row}");
         assert_eq!(r["view"]["doctor"]["nothingNeeded"], true);
         // Without a refresh token nothing renews it: a human must log in.
         let mut store = oauth_store(NOW - HOUR);
@@ -353,6 +356,8 @@ mod tests {
         assert_eq!(view["files"][0]["state"], "unreadable");
         assert_eq!(view["files"][1]["state"], "read");
         assert_eq!(view["diagnostics"][0]["severity"], "error");
+        let hints = view["diagnostics"][0]["hints"].as_array().expect("the remedy travels with the problem");
+        assert!(hints[0].as_str().is_some_and(|h| h.contains("never writes over it")), "{hints:?}");
         assert_eq!(view["check"]["code"], 1);
         assert_eq!(view["doctor"]["nothingNeeded"], false);
         assert!(view["doctor"]["problems"][0].as_str().is_some_and(|p| p.contains("auth-profiles.json")));

@@ -470,6 +470,13 @@ test('an expiring login that refreshes itself is not listed under "Needs a human
   assert.doesNotMatch(heading, /needs a human/i, `listed under "${heading}"`);
   const item = await page.locator('#doctor li[data-profile-id="anthropic:a"]').textContent();
   assert.doesNotMatch(item, /Re-auth|Run `/, `no remedy next to a login that renews itself: ${item}`);
+  // Its access token has expired, but the login renews itself: it is
+  // badged ok, and the row says in words what the next request will renew.
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', storeOf({ 'anthropic:a': oauthLogin(NOW - HOUR) })] });
+  const renewing = page.locator('#doctor li[data-profile-id="anthropic:a"]');
+  const badge = await renewing.locator('.badge').first().textContent();
+  assert.match(badge, /ok/, `the badge shows the login's state: ${badge}`);
+  assert.match(await renewing.textContent(), /access token expired 1h ago/);
   // An expired one without a refresh token does need a human.
   const { refresh, ...spent } = oauthLogin(NOW - HOUR);
   await loadFiles(page, NOW, { store: ['auth-profiles.json', storeOf({ 'anthropic:a': spent })] });
@@ -492,6 +499,9 @@ test('an unreadable store shows the core diagnostics first, not "Loaded" and not
   const doctor = await page.locator('#doctor').textContent();
   assert.match(doctor, /auth-profiles\.json/, 'the doctor preview names the broken file');
   assert.doesNotMatch(doctor, /Nothing needs a human|Needs a human\s*Nothing/i, `the doctor box says: ${doctor}`);
+  // The remedy the CLI prints as a `hint:` line is shown with the problem.
+  const listed = await page.locator('#diagnostics').textContent();
+  assert.match(listed, /hint: Fix the file .*never writes over it/, `the diagnostics card says: ${listed}`);
   const panel = await readPanel(page);
   assert.equal(panel.check, '1');
   assertNoProblems();

@@ -472,6 +472,7 @@
         el('span', { class: 'file' }, d.file),
         d.field ? el('span', { class: 'field' }, ` ${d.field}`) : null,
         `: ${d.message}`,
+        ...(d.hints || []).map((h) => el('span', { class: 'hint' }, ` hint: ${h}`)),
       ),
     );
     $('diagnostics').replaceChildren(...[lead, el('ul', { class: 'plain diagnostics' }, items)].filter(Boolean));

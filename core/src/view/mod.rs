@@ -142,6 +142,9 @@ pub struct DiagnosticView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     pub message: String,
+    /// The remedies the CLI prints as `hint:` lines, in the same words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
 }
 
 /// A status as the page shows it: the word the CLI prints and its icon.
@@ -300,11 +303,20 @@ pub struct IssueRow {
 }
 
 impl IssueRow {
+    /// A login that renews itself is badged by the login's state, which is
+    /// ok (as `models status` says); what is due is its access token, and
+    /// the row says so in words ("access token expired 1m ago") rather than
+    /// with a red badge that reads as "act now".
     fn of(issue: &Issue) -> Self {
+        let (badge, remaining) = if issue.refreshable {
+            (Badge::of(HealthStatus::Ok), Some(escape_control(&issue.words).into_owned()))
+        } else {
+            (Badge::of(issue.status), issue.remaining_ms.map(|r| format_remaining_short(Some(r))))
+        };
         IssueRow {
             profile: Named::of(&issue.profile_id),
-            badge: Badge::of(issue.status),
-            remaining: issue.remaining_ms.map(|r| format_remaining_short(Some(r))),
+            badge,
+            remaining,
             hint: issue.needs_human.then(|| issue.hint.clone()),
         }
     }
@@ -364,6 +376,7 @@ fn diagnostics(loaded: &Loaded) -> Vec<DiagnosticView> {
             file: escape_control(&d.file).into_owned(),
             field: d.field.as_deref().map(|f| escape_control(f).into_owned()),
             message: escape_control(&d.message).into_owned(),
+            hints: d.hints.iter().map(|h| escape_control(h).into_owned()).collect(),
         })
         .collect();
     // Stable: within a severity, the order the load found them in.

@@ -34,6 +34,7 @@ pub mod paste;
 pub mod paths;
 pub mod permissions;
 pub mod provider;
+pub mod providers;
 pub mod refresh;
 pub mod rejection;
 pub mod remaining;

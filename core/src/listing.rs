@@ -7,7 +7,7 @@
 //! secret appears only masked, and only in the text form.
 
 use crate::doctor::hint_for;
-use crate::env_auth::{ENV_PROBE_PROVIDERS, env_key};
+use crate::env_auth::{env_key, env_probe_providers};
 use crate::escape::escape_control;
 use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, ProfileSource, profile_health};
 use crate::load::Loaded;
@@ -126,7 +126,7 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
         .filter(|(_, p)| wanted(p.credential.provider()))
         .map(|(id, p)| entry(loaded, id, p, loaded.store.usage_stats.get(id)))
         .collect();
-    for p in ENV_PROBE_PROVIDERS {
+    for p in env_probe_providers() {
         if !wanted(p) {
             continue;
         }
@@ -135,7 +135,7 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
             let oauth = found.is_oauth();
             profiles.push(Entry {
                 id: format!("env:{var}"),
-                provider: (*p).to_string(),
+                provider: p.to_string(),
                 kind: if oauth { "token" } else { "api_key" },
                 source: Source::Env,
                 email: None,

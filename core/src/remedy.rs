@@ -38,6 +38,7 @@ pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
              through the gateway's onboarding, or paste a token with \
              `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
         ),
+        _ if let Some(hint) = crate::providers::find(provider).and_then(|p| p.relogin_hint) => hint.to_string(),
         _ => format!(
             "Paste a new token: `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
         ),
@@ -48,10 +49,12 @@ pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
 /// credential for.
 pub fn for_missing_provider(provider: &str) -> String {
     let provider_text = escape_control(provider);
-    if provider == "anthropic" {
-        "Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`.".to_string()
-    } else {
-        format!("Set its API key env var, or run `clawdbot models auth paste-token --provider {provider_text}`.")
+    // Exactly the id: the report names providers as the files spell them.
+    match crate::providers::find(provider).filter(|p| p.id == provider).and_then(|p| p.missing_hint) {
+        Some(hint) => hint.to_string(),
+        None => {
+            format!("Set its API key env var, or run `clawdbot models auth paste-token --provider {provider_text}`.")
+        }
     }
 }
 

@@ -784,8 +784,8 @@ impl RefreshLogin {
 
 /// The failure of a login refused before, as the refusal recorded it.
 fn already_refused(profile: &Profile, refusal: &rejection::RefreshRejection, now: Millis) -> RefreshError {
-    let provider =
-        refresh::RefreshProvider::from_id(profile.credential.provider()).unwrap_or(refresh::RefreshProvider::Anthropic);
+    let provider = refresh::RefreshProvider::from_id(profile.credential.provider())
+        .unwrap_or(refresh::RefreshProvider::new(&crate::providers::anthropic::SPEC));
     let ago = crate::remaining::format_remaining_short(Some(now as f64 - refusal.at));
     RefreshError {
         provider,

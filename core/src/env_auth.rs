@@ -63,10 +63,6 @@ pub fn env_key_from(
     })
 }
 
-/// Claude Code's own headless variable. The gateway does not read it, so a
-/// host that has it set and no Anthropic credential is told how to store it.
-pub const CLAUDE_CODE_OAUTH_TOKEN: &str = "CLAUDE_CODE_OAUTH_TOKEN";
-
 /// `models.providers.<provider>.apiKey` of the config (normalised lookup).
 pub fn config_key(provider: &str, config: &Config) -> Option<Secret> {
     let want = normalize(provider);

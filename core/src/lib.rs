@@ -29,6 +29,7 @@ pub mod health;
 pub mod listing;
 pub mod load;
 pub mod lock_wait;
+pub mod logins;
 pub mod order;
 pub mod paste;
 pub mod paths;

@@ -431,7 +431,8 @@ impl RefreshLogin {
         }
         // Claude Code shares this login: serialise with it, then look again
         // (it may have refreshed while we waited).
-        if self.id == claude::PROFILE_ID && !under_claude {
+        let shares_lock = crate::logins::by_profile_id(&self.id).is_some_and(|s| s.shares_lock);
+        if shares_lock && !under_claude {
             return Next::Go(State::LockClaude);
         }
         self.exchange(profile)

@@ -22,6 +22,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     missing_hint: Some(
         "Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`.",
     ),
+    legacy_profile_id: Some("anthropic:default"),
+    setup_token: true,
     refresh: Some(RefreshSpec {
         token_url: Some(TOKEN_URL),
         expiry_margin_ms: FIVE_MINUTES,

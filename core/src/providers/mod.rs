@@ -113,6 +113,12 @@ pub struct ProviderSpec {
     /// A better message than "no API key found" when another provider's
     /// login is present (OpenAI's key vs a Codex login).
     pub no_key_hint: Option<NoKeyHint>,
+    /// The profile id its old single-profile configs used, which doctor's
+    /// profile-id hint and repair look for (A69, A70).
+    pub legacy_profile_id: Option<&'static str>,
+    /// `models auth setup-token` can store one of its tokens (Claude Code's
+    /// `claude setup-token`).
+    pub setup_token: bool,
     /// Its OAuth refresh flow (spec §4), when it has one.
     pub refresh: Option<RefreshSpec>,
 }
@@ -238,6 +244,8 @@ impl ProviderSpec {
             missing_hint: None,
             relogin_hint: None,
             no_key_hint: None,
+            legacy_profile_id: None,
+            setup_token: false,
             refresh: None,
         }
     }

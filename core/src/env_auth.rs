@@ -7,50 +7,17 @@ use crate::provider::normalize;
 use crate::secret::Secret;
 
 /// Which variables hold a provider's key, in priority order (ref table plus
-/// the later providers of §5 item 20). `ANTHROPIC_OAUTH_TOKEN` comes first.
+/// the later providers of §5 item 20; each provider's file lists its own).
+/// `ANTHROPIC_OAUTH_TOKEN` comes first.
 pub fn env_vars_for(provider: &str) -> &'static [&'static str] {
-    match normalize(provider).as_str() {
-        "anthropic" => &["ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"],
-        "github-copilot" => &["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"],
-        "openai" => &["OPENAI_API_KEY"],
-        "google" => &["GEMINI_API_KEY"],
-        "groq" => &["GROQ_API_KEY"],
-        "cerebras" => &["CEREBRAS_API_KEY"],
-        "xai" => &["XAI_API_KEY"],
-        "openrouter" => &["OPENROUTER_API_KEY"],
-        "minimax" => &["MINIMAX_API_KEY"],
-        "zai" => &["ZAI_API_KEY", "Z_AI_API_KEY"],
-        "mistral" => &["MISTRAL_API_KEY"],
-        "opencode-zen" => &["OPENCODE_ZEN_API_KEY"],
-        "opencode" => &["OPENCODE_API_KEY", "OPENCODE_ZEN_API_KEY"],
-        "chutes" => &["CHUTES_OAUTH_TOKEN", "CHUTES_API_KEY"],
-        "qwen-portal" => &["QWEN_OAUTH_TOKEN", "QWEN_PORTAL_API_KEY"],
-        "deepgram" => &["DEEPGRAM_API_KEY"],
-        "vercel-ai-gateway" => &["AI_GATEWAY_API_KEY"],
-        "moonshot" => &["MOONSHOT_API_KEY"],
-        "kimi-code" => &["KIMICODE_API_KEY"],
-        "synthetic" => &["SYNTHETIC_API_KEY"],
-        "venice" => &["VENICE_API_KEY"],
-        _ => &[],
-    }
+    crate::providers::find(provider).map_or(&[], |p| p.env_vars)
 }
 
 /// Providers `models status` probes for env keys even when nothing else
-/// mentions them.
-pub const ENV_PROBE_PROVIDERS: &[&str] = &[
-    "anthropic",
-    "github-copilot",
-    "google-vertex",
-    "openai",
-    "google",
-    "groq",
-    "cerebras",
-    "xai",
-    "openrouter",
-    "zai",
-    "mistral",
-    "synthetic",
-];
+/// mentions them, in the order it lists them.
+pub fn env_probe_providers() -> impl Iterator<Item = &'static str> {
+    crate::providers::env_probed()
+}
 
 /// A key found outside the store.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +49,7 @@ pub fn env_key_from(
     dotenv: &Applied,
     gcloud_adc: bool,
 ) -> Option<FoundKey> {
-    if normalize(provider) == "google-vertex" {
+    if crate::providers::find(provider).is_some_and(|p| p.gcloud_adc) {
         return gcloud_adc.then(|| FoundKey { value: Secret::new("<authenticated>"), source: "gcloud adc".into() });
     }
     env_vars_for(provider).iter().find_map(|var| {
@@ -95,10 +62,6 @@ pub fn env_key_from(
         Some(FoundKey { value: Secret::new(value), source })
     })
 }
-
-/// Claude Code's own headless variable. The gateway does not read it, so a
-/// host that has it set and no Anthropic credential is told how to store it.
-pub const CLAUDE_CODE_OAUTH_TOKEN: &str = "CLAUDE_CODE_OAUTH_TOKEN";
 
 /// `models.providers.<provider>.apiKey` of the config (normalised lookup).
 pub fn config_key(provider: &str, config: &Config) -> Option<Secret> {

@@ -72,16 +72,20 @@ struct KeyJson<'a> {
     expires_at: Option<&'a str>,
 }
 
-/// The variable a provider's clients read the key from: for Anthropic an
-/// OAuth or setup token goes in `ANTHROPIC_AUTH_TOKEN` (sent as a bearer
-/// token) and a key in `ANTHROPIC_API_KEY`; elsewhere the provider's own
+/// The variable a provider's clients read the key from: the provider's
+/// [`crate::providers::ClientVars`] when it has them (for Anthropic an
+/// OAuth or setup token goes in `ANTHROPIC_AUTH_TOKEN`, sent as a bearer
+/// token, and a key in `ANTHROPIC_API_KEY`); elsewhere the provider's own
 /// variable, else `<PROVIDER>_API_KEY`.
 pub fn client_env_var(provider: &str, kind: CredentialType) -> String {
     let bearer = kind != CredentialType::ApiKey;
-    if provider == "anthropic" {
-        return if bearer { "ANTHROPIC_AUTH_TOKEN" } else { "ANTHROPIC_API_KEY" }.into();
+    let spec = crate::providers::find(provider);
+    // Exactly the id, as before the registry: a stored "Anthropic" gets the
+    // generic choice below.
+    if let Some(vars) = spec.filter(|p| p.id == provider).and_then(|p| p.client_vars) {
+        return if bearer { vars.bearer } else { vars.api_key }.into();
     }
-    let vars = crate::env_auth::env_vars_for(provider);
+    let vars = spec.map_or(&[][..], |p| p.env_vars);
     let preferred = vars.iter().find(|v| v.contains("TOKEN") == bearer).or(vars.first());
     match preferred {
         Some(v) => (*v).to_string(),

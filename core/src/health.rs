@@ -52,29 +52,37 @@ impl HealthStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Where a profile's credential comes from: the store, or another CLI's
+/// login synced into it (serialised as the source's name, `claude-cli`).
+#[derive(Debug, Clone, Copy)]
 pub enum ProfileSource {
     Store,
-    ClaudeCli,
-    CodexCli,
+    Synced(&'static crate::logins::LoginSource),
 }
 
 impl ProfileSource {
     pub fn of(profile_id: &str) -> Self {
-        match profile_id {
-            crate::sources::claude::PROFILE_ID => ProfileSource::ClaudeCli,
-            crate::sources::codex::PROFILE_ID => ProfileSource::CodexCli,
-            _ => ProfileSource::Store,
-        }
+        crate::logins::by_profile_id(profile_id).map_or(ProfileSource::Store, ProfileSource::Synced)
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             ProfileSource::Store => "store",
-            ProfileSource::ClaudeCli => "claude-cli",
-            ProfileSource::CodexCli => "codex-cli",
+            ProfileSource::Synced(source) => source.name,
         }
+    }
+}
+
+impl PartialEq for ProfileSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for ProfileSource {}
+
+impl Serialize for ProfileSource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -539,12 +547,14 @@ mod tests {
 
     #[test]
     fn the_reserved_ids_name_their_cli_and_anything_else_is_the_store() {
-        assert_eq!(ProfileSource::of("anthropic:claude-cli"), ProfileSource::ClaudeCli);
-        assert_eq!(ProfileSource::of("openai-codex:codex-cli"), ProfileSource::CodexCli);
+        let claude = ProfileSource::Synced(&crate::logins::claude_code::SOURCE);
+        let codex = ProfileSource::Synced(&crate::logins::codex_cli::SOURCE);
+        assert_eq!(ProfileSource::of("anthropic:claude-cli"), claude);
+        assert_eq!(ProfileSource::of("openai-codex:codex-cli"), codex);
         assert_eq!(ProfileSource::of("anthropic:claude-cli2"), ProfileSource::Store);
-        let names: Vec<&str> =
-            [ProfileSource::Store, ProfileSource::ClaudeCli, ProfileSource::CodexCli].map(ProfileSource::as_str).into();
+        let names: Vec<&str> = [ProfileSource::Store, claude, codex].map(ProfileSource::as_str).into();
         assert_eq!(names, ["store", "claude-cli", "codex-cli"]);
+        assert_eq!(serde_json::to_value(claude).expect("json"), serde_json::json!("claude-cli"));
     }
 
     #[test]

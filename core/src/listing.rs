@@ -7,7 +7,7 @@
 //! secret appears only masked, and only in the text form.
 
 use crate::doctor::hint_for;
-use crate::env_auth::{ENV_PROBE_PROVIDERS, env_key};
+use crate::env_auth::{env_key, env_probe_providers};
 use crate::escape::escape_control;
 use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, ProfileSource, profile_health};
 use crate::load::Loaded;
@@ -17,15 +17,13 @@ use crate::time::Millis;
 use serde::Serialize;
 
 /// Where a listed credential comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy)]
 pub enum Source {
     /// Stored in the agent's `auth-profiles.json`.
     Store,
-    /// Synced from Claude Code's login.
-    ClaudeCode,
-    /// Synced from Codex CLI's login.
-    CodexCli,
+    /// Synced from another CLI's login (JSON: its `list_word`,
+    /// `claude-code`).
+    Synced(&'static crate::logins::LoginSource),
     /// A provider variable in the environment.
     Env,
 }
@@ -34,8 +32,16 @@ impl Source {
     fn of(profile_id: &str) -> Source {
         match ProfileSource::of(profile_id) {
             ProfileSource::Store => Source::Store,
-            ProfileSource::ClaudeCli => Source::ClaudeCode,
-            ProfileSource::CodexCli => Source::CodexCli,
+            ProfileSource::Synced(source) => Source::Synced(source),
+        }
+    }
+
+    /// The word `--json` gives.
+    pub fn word(self) -> &'static str {
+        match self {
+            Source::Store => "store",
+            Source::Synced(source) => source.list_word,
+            Source::Env => "env",
         }
     }
 
@@ -43,10 +49,22 @@ impl Source {
     pub fn label(self) -> &'static str {
         match self {
             Source::Store => "store",
-            Source::ClaudeCode => "Claude Code",
-            Source::CodexCli => "Codex CLI",
+            Source::Synced(source) => source.owner,
             Source::Env => "env",
         }
+    }
+}
+
+impl PartialEq for Source {
+    fn eq(&self, other: &Self) -> bool {
+        self.word() == other.word()
+    }
+}
+impl Eq for Source {}
+
+impl Serialize for Source {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.word())
     }
 }
 
@@ -126,7 +144,7 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
         .filter(|(_, p)| wanted(p.credential.provider()))
         .map(|(id, p)| entry(loaded, id, p, loaded.store.usage_stats.get(id)))
         .collect();
-    for p in ENV_PROBE_PROVIDERS {
+    for p in env_probe_providers() {
         if !wanted(p) {
             continue;
         }
@@ -135,7 +153,7 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
             let oauth = found.is_oauth();
             profiles.push(Entry {
                 id: format!("env:{var}"),
-                provider: (*p).to_string(),
+                provider: p.to_string(),
                 kind: if oauth { "token" } else { "api_key" },
                 source: Source::Env,
                 email: None,
@@ -331,7 +349,10 @@ mod tests {
         let c = &l.profiles[1];
         // A login with a refresh token renews itself: ok (issue 12), its
         // access token's expiry still shown.
-        assert_eq!((c.status, c.source, c.email.as_deref()), ("ok", Source::CodexCli, Some("me@example.com")));
+        assert_eq!(
+            (c.status, c.source, c.email.as_deref()),
+            ("ok", Source::of("openai-codex:codex-cli"), Some("me@example.com"))
+        );
         assert_eq!(c.expires_at.as_deref(), Some("2025-12-31T23:59:59.999Z"));
         let e = &l.profiles[2];
         assert_eq!((e.id.as_str(), e.source), ("env:OPENAI_API_KEY", Source::Env));

@@ -10,9 +10,8 @@
 use crate::config::{ConfigRead, parse_config};
 use crate::diag::{Diagnostic, Severity};
 use crate::dotenv::{self, Applied};
+use crate::logins::SourceRead;
 use crate::paths::{self, Env, Locations};
-use crate::sources::claude::{self, ClaudeRead};
-use crate::sources::codex::{self, CodexRead};
 use crate::sources::{ExternalLogin, legacy};
 use crate::store::{AuthStore, parse_store, write_store};
 use crate::sync::{ChangeKind, SyncChange, sync_external};
@@ -117,7 +116,7 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         migrate_legacy(world, &locations, env, &mut store, &mut changes, &mut remove_after_write, &mut diagnostics);
     }
 
-    let found = external_logins(world, &locations, env, now, &mut diagnostics);
+    let found = external_logins(world, env, now, &mut diagnostics);
     let synced = sync_external(&mut store, &found);
     // A login synced in with another refresh token is a new login: a
     // refusal recorded for the old token goes with it.
@@ -236,60 +235,53 @@ fn migrate_legacy(
 
 /// What to do about a store that cannot be read.
 const STORE_HINT: &str = "Fix the file (or move it away to start over); Clawdbot never writes over it.";
-/// What to do about a Claude Code login that was ignored.
-const CLAUDE_HINT: &str = "Log in again in Claude Code (run `claude`, then `/login`).";
-/// What to do about a Codex CLI login that was ignored.
-const CODEX_HINT: &str = "Run `codex login` again.";
-/// How messages name Claude Code's Keychain secret.
-const KEYCHAIN_ITEM: &str = "Claude Code keychain item";
-
-/// Logins of Claude Code (Keychain first, then its file) and Codex CLI.
+/// The logins of every [`crate::logins::LOGIN_SOURCES`] entry, in registry
+/// order: a source's Keychain item first when it has one, else its file.
 pub fn external_logins(
     world: &dyn World,
-    locations: &Locations,
     env: &Env,
     now: Millis,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<ExternalLogin> {
     let mut found = Vec::new();
-    let mut claude_login = None;
-    match world.claude_keychain() {
-        Some(FileRead::Present { bytes, .. }) => {
-            let text = claude::decode_keychain_output(&String::from_utf8_lossy(&bytes));
-            match claude::read(text.as_bytes(), KEYCHAIN_ITEM) {
-                ClaudeRead::Login(l) => claude_login = Some(l),
-                ClaudeRead::Broken(d) | ClaudeRead::NoLogin(d) => diagnostics.push(d.with_hint(CLAUDE_HINT)),
-            }
-        }
-        Some(FileRead::Unreadable(reason)) => diagnostics.push(
-            Diagnostic::new(Severity::Warning, KEYCHAIN_ITEM, format!("cannot be read: {reason}"))
-                .with_hint("Allow access when macOS asks, or unlock the login keychain, and run the command again."),
-        ),
-        Some(FileRead::Absent) | None => {}
-    }
-    if claude_login.is_none() {
-        let path = locations.claude_credentials();
-        match world.read(&path) {
-            FileRead::Present { bytes, .. } => match claude::read(&bytes, &env.shorten(&path)) {
-                ClaudeRead::Login(l) => claude_login = Some(l),
-                ClaudeRead::Broken(d) | ClaudeRead::NoLogin(d) => diagnostics.push(d.with_hint(CLAUDE_HINT)),
-            },
-            FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
-            FileRead::Absent => {}
-        }
-    }
-    found.extend(claude_login);
-    let path = locations.codex_auth();
-    match world.read(&path) {
-        FileRead::Present { bytes, mtime_ms } => match codex::read(&bytes, &env.shorten(&path), mtime_ms, now) {
-            CodexRead::Login(l, diags) => {
+    for source in crate::logins::LOGIN_SOURCES {
+        let mut login = None;
+        let take = |read: SourceRead, diagnostics: &mut Vec<Diagnostic>| match read {
+            SourceRead::Login(l, diags) => {
                 diagnostics.extend(diags);
-                found.push(l);
+                Some(l)
             }
-            CodexRead::Broken(d) | CodexRead::NoLogin(d) => diagnostics.push(d.with_hint(CODEX_HINT)),
-        },
-        FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
-        FileRead::Absent => {}
+            SourceRead::Broken(d) | SourceRead::NoLogin(d) => {
+                diagnostics.push(d.with_hint(source.ignored_hint));
+                None
+            }
+        };
+        // The host has one Keychain item to offer: the source's that has one.
+        if let Some(keychain) = &source.keychain {
+            match world.claude_keychain() {
+                Some(FileRead::Present { bytes, .. }) => {
+                    let text = (keychain.decode)(&String::from_utf8_lossy(&bytes));
+                    login = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
+                }
+                Some(FileRead::Unreadable(reason)) => diagnostics.push(
+                    Diagnostic::new(Severity::Warning, keychain.origin, format!("cannot be read: {reason}")).with_hint(
+                        "Allow access when macOS asks, or unlock the login keychain, and run the command again.",
+                    ),
+                ),
+                Some(FileRead::Absent) | None => {}
+            }
+        }
+        if login.is_none() {
+            let path = crate::paths::join(&source.dir(env), source.file_name);
+            match world.read(&path) {
+                FileRead::Present { bytes, mtime_ms } => {
+                    login = take((source.read)(&bytes, &env.shorten(&path), mtime_ms, now), diagnostics);
+                }
+                FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
+                FileRead::Absent => {}
+            }
+        }
+        found.extend(login);
     }
     found
 }
@@ -403,7 +395,7 @@ mod tests {
             r#"{"claudeAiOauth":{"accessToken":"file","expiresAt":1769817600000}}"#,
         )]);
         let json = r#"{"claudeAiOauth":{"accessToken":"kc","refreshToken":"r","expiresAt":1769817600000}}"#;
-        w.keychain = Some(FileRead::text(claude::encode_hex(json.as_bytes())));
+        w.keychain = Some(FileRead::text(crate::sources::claude::encode_hex(json.as_bytes())));
         let l = load(&w, &Env::new("/h"), NOW, None);
         assert_eq!(l.store.profiles["anthropic:claude-cli"].credential.kind(), crate::store::CredentialType::OAuth);
     }

@@ -33,9 +33,12 @@ pub const MAX_PASTE_INPUT_BYTES: usize = 256 * 1024;
 /// JavaScript number; an expiry past this is an invalid date there.
 pub const MAX_JS_DATE_MS: Millis = 8_640_000_000_000_000;
 
-/// Ids the sync writes: a token pasted there is overwritten by the next
-/// sync of that tool's login, so nobody may paste into them.
-pub const RESERVED_PROFILE_IDS: [&str; 2] = [crate::sources::claude::PROFILE_ID, crate::sources::codex::PROFILE_ID];
+/// Whether the sync writes `id` (a [`crate::logins::LoginSource`]'s
+/// profile): a token pasted there is overwritten by the next sync of that
+/// tool's login, so nobody may paste into it.
+pub fn is_reserved_profile_id(id: &str) -> bool {
+    crate::logins::by_profile_id(id).is_some()
+}
 
 /// Prefixes of Anthropic Console keys: they go in an `x-api-key` header,
 /// and stored as a token they would be sent as a bearer token and fail
@@ -191,7 +194,7 @@ fn check_profile_id(raw: &str, provider: &str) -> Result<String, PasteError> {
     if id.chars().any(needs_escape) {
         return Err(PasteError::ProfileIdControl(crate::escape::escape_control(id).into_owned()));
     }
-    if RESERVED_PROFILE_IDS.contains(&id) {
+    if is_reserved_profile_id(id) {
         return Err(PasteError::ReservedProfileId(id.to_string(), provider.to_string()));
     }
     if let Some((id_provider, name)) = id.split_once(':') {

@@ -119,7 +119,7 @@ impl Locations {
     }
 
     pub fn claude_credentials(&self) -> String {
-        join(&self.claude_dir, ".credentials.json")
+        join(&self.claude_dir, crate::logins::claude_code::SOURCE.file_name)
     }
 
     /// Claude Code's own lock: `<configDir>.lock`, a folder.
@@ -128,7 +128,7 @@ impl Locations {
     }
 
     pub fn codex_auth(&self) -> String {
-        join(&self.codex_home, "auth.json")
+        join(&self.codex_home, crate::logins::codex_cli::SOURCE.file_name)
     }
 }
 
@@ -213,14 +213,8 @@ pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Loca
         Some(d) => join(&env.resolve(d), "oauth.json"),
         None => join(&state, "credentials/oauth.json"),
     };
-    let claude_dir = match env.get("CLAUDE_CONFIG_DIR") {
-        Some(d) => env.resolve(d),
-        None => join(&env.home, ".claude"),
-    };
-    let codex_home = match env.get("CODEX_HOME") {
-        Some(d) => env.resolve(d),
-        None => join(&env.home, ".codex"),
-    };
+    let claude_dir = crate::logins::claude_code::SOURCE.dir(env);
+    let codex_home = crate::logins::codex_cli::SOURCE.dir(env);
     Locations { config: config_path(env), state_dir: state, agent_id, agent_dir, oauth_json, claude_dir, codex_home }
 }
 

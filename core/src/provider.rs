@@ -8,8 +8,9 @@
 
 use std::borrow::Cow;
 
-/// The reference's `normalizeProviderId`: trimmed, lower-cased, and the
-/// z.ai spellings folded into `zai` (A34).
+/// The reference's `normalizeProviderId`: trimmed, lower-cased, and a
+/// registered alias folded into its provider's id (`z.ai` → `zai`, A34;
+/// the aliases live in [`crate::providers`]).
 pub fn normalize(provider: &str) -> String {
     normalized(provider).into_owned()
 }
@@ -23,9 +24,9 @@ pub fn normalized(provider: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(trimmed)
     };
-    match p.as_ref() {
-        "z.ai" | "z-ai" => Cow::Borrowed("zai"),
-        _ => p,
+    match crate::providers::alias_of(&p) {
+        Some(id) => Cow::Borrowed(id),
+        None => p,
     }
 }
 

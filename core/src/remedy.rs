@@ -9,7 +9,6 @@
 //! files, so they are escaped here.
 
 use crate::escape::escape_control;
-use crate::sources::{claude, codex};
 
 /// How a profile can be renewed, as far as the hint is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,19 +24,17 @@ pub enum Renewal {
 pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
     let id_text = escape_control(id);
     let provider_text = escape_control(provider);
+    // A synced login is renewed in the tool that owns it.
+    if let Some(source) = crate::logins::by_profile_id(id) {
+        return source.relogin_hint.to_string();
+    }
     match id {
-        // This profile mirrors Claude Code's own login, which `claude
-        // setup-token` does not renew: the login is renewed in Claude Code;
-        // a 1-year token is the other way out.
-        claude::PROFILE_ID => "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run \
-             `claude setup-token` and then `clawdbot models auth setup-token` for a 1-year token."
-            .to_string(),
-        codex::PROFILE_ID => "Run `codex login` on the gateway host.".to_string(),
         _ if renewal == Renewal::Refresh => format!(
             "Run `clawdbot models auth refresh --profile {id_text}`; if the login was revoked, log in again \
              through the gateway's onboarding, or paste a token with \
              `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
         ),
+        _ if let Some(hint) = crate::providers::find(provider).and_then(|p| p.relogin_hint) => hint.to_string(),
         _ => format!(
             "Paste a new token: `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
         ),
@@ -48,20 +45,21 @@ pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
 /// credential for.
 pub fn for_missing_provider(provider: &str) -> String {
     let provider_text = escape_control(provider);
-    if provider == "anthropic" {
-        "Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`.".to_string()
-    } else {
-        format!("Set its API key env var, or run `clawdbot models auth paste-token --provider {provider_text}`.")
+    // Exactly the id: the report names providers as the files spell them.
+    match crate::providers::find(provider).filter(|p| p.id == provider).and_then(|p| p.missing_hint) {
+        Some(hint) => hint.to_string(),
+        None => {
+            format!("Set its API key env var, or run `clawdbot models auth paste-token --provider {provider_text}`.")
+        }
     }
 }
 
-/// What a rejected refresh token tells: only the synced Claude Code login
-/// is shared with Claude Code, which rotates it on its own refresh.
+/// What a rejected refresh token tells: a login shared with the tool that
+/// rotates it on its own refresh (Claude Code's) says so.
 pub fn why_refresh_was_rejected(id: &str) -> &'static str {
-    if id == claude::PROFILE_ID {
-        "The refresh token was rejected; Claude Code shares this login and may have rotated it. "
-    } else {
-        "The refresh token was rejected (revoked, or already used by another holder of this login). "
+    match crate::logins::by_profile_id(id).and_then(|s| s.rejected_why) {
+        Some(why) => why,
+        None => "The refresh token was rejected (revoked, or already used by another holder of this login). ",
     }
 }
 

@@ -43,8 +43,7 @@ impl Removed {
 /// Which other CLI a profile id is synced from, if any.
 pub fn synced_from(profile_id: &str) -> Option<&'static str> {
     match ProfileSource::of(profile_id) {
-        ProfileSource::ClaudeCli => Some("Claude Code"),
-        ProfileSource::CodexCli => Some("Codex CLI"),
+        ProfileSource::Synced(source) => Some(source.owner),
         ProfileSource::Store => None,
     }
 }

@@ -203,7 +203,8 @@ fn replace_in_order(order: &mut Map<String, Value>, key: &str, from: &str, to: &
 /// The block doctor prints for a GitHub issue when an Anthropic legacy id
 /// should be repaired (A71, §2.12), lines joined by `\n`; `None` for other
 /// providers or when there is nothing to suggest. `legacy_id` defaults to
-/// `anthropic:default`.
+/// the provider's `legacy_profile_id` (`anthropic:default`); a provider
+/// without one has no hint.
 pub fn format_auth_doctor_hint(
     config: &Config,
     store: &AuthStore,
@@ -211,10 +212,9 @@ pub fn format_auth_doctor_hint(
     legacy_id: Option<&str>,
 ) -> Option<String> {
     let key = normalize(provider);
-    if key != "anthropic" {
-        return None;
-    }
-    let legacy_id = legacy_id.unwrap_or("anthropic:default");
+    // Only a provider whose old configs had a single profile id has one.
+    let default_id = crate::providers::find(&key)?.legacy_profile_id?;
+    let legacy_id = legacy_id.unwrap_or(default_id);
     let legacy = LegacyEntry::from_config(config, legacy_id);
     let suggested = suggest(legacy, store, &key, legacy_id).filter(|s| s != legacy_id)?;
     let entry = legacy.unwrap_or_default();

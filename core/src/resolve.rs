@@ -7,6 +7,7 @@ use crate::env_auth::{config_key, env_key_from};
 use crate::load::Loaded;
 use crate::order::{is_mode_compatible, resolve_order};
 use crate::provider::normalize;
+use crate::providers::OAuthKey;
 use crate::secret::Secret;
 use crate::store::{Credential, OAuth};
 use crate::time::ExpiryKind;
@@ -25,10 +26,10 @@ pub enum ResolveError {
     NoCredentialsForProfile(String),
     #[error("The OAuth token of {0} has expired and must be refreshed first.")]
     NeedsRefresh(String),
-    #[error(
-        "No API key found for provider \"openai\". You are authenticated with OpenAI Codex OAuth. Use openai-codex/gpt-5.2 (ChatGPT OAuth) or set OPENAI_API_KEY for openai/gpt-5.2."
-    )]
-    OpenAiCodexHint,
+    /// No key, but a login of a sibling provider the operator probably
+    /// meant: the provider's [`crate::providers::NoKeyHint`] says which.
+    #[error("{0}")]
+    OtherLogin(&'static str),
     #[error("No API key found for provider \"{0}\".")]
     NoKey(String),
 }
@@ -81,12 +82,13 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
 /// Cloud Code providers `{"token", "projectId"}` as JSON (A22).
 pub fn oauth_api_key(o: &OAuth) -> Option<Secret> {
     let access = o.access.as_ref().filter(|a| !a.is_blank())?;
-    match normalize(&o.provider).as_str() {
-        "google-gemini-cli" | "google-antigravity" => {
+    let shape = crate::providers::find(&o.provider).map_or(OAuthKey::AccessToken, |p| p.oauth_key);
+    match shape {
+        OAuthKey::TokenAndProject => {
             let doc = serde_json::json!({ "token": access.expose(), "projectId": o.project_id });
             Some(Secret::new(doc.to_string()))
         }
-        _ => Some(access.clone()),
+        OAuthKey::AccessToken => Some(access.clone()),
     }
 }
 
@@ -120,8 +122,10 @@ pub fn resolve_key(loaded: &Loaded, provider: &str, profile: Option<&str>) -> Re
         return Err(ResolveError::NeedsRefresh(id));
     }
     let p = normalize(provider);
-    if p == "openai" && loaded.store.profiles_for("openai-codex").next().is_some() {
-        return Err(ResolveError::OpenAiCodexHint);
+    if let Some(hint) = crate::providers::find(&p).and_then(|spec| spec.no_key_hint)
+        && loaded.store.profiles_for(hint.when_logged_in_to).next().is_some()
+    {
+        return Err(ResolveError::OtherLogin(hint.message));
     }
     Err(ResolveError::NoKey(p))
 }

@@ -36,13 +36,10 @@ pub enum ChangeKind {
 impl fmt::Display for SyncChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            ChangeKind::Synced => {
-                let (provider, cli) = match self.profile_id.as_str() {
-                    crate::sources::codex::PROFILE_ID => ("openai-codex", "codex cli"),
-                    _ => ("anthropic", "claude cli"),
-                };
-                write!(f, "synced {provider} credentials from {cli}")
-            }
+            ChangeKind::Synced => match crate::logins::by_profile_id(&self.profile_id) {
+                Some(s) => write!(f, "synced {} credentials from {}", s.provider, s.sync_label),
+                None => write!(f, "synced {} from {}", self.profile_id, self.origin),
+            },
             ChangeKind::MigratedLegacy => write!(f, "migrated {} from {}", self.profile_id, self.origin),
             ChangeKind::ImportedOAuthJson => write!(f, "imported {} from {}", self.profile_id, self.origin),
         }

@@ -431,7 +431,8 @@ impl RefreshLogin {
         }
         // Claude Code shares this login: serialise with it, then look again
         // (it may have refreshed while we waited).
-        if self.id == claude::PROFILE_ID && !under_claude {
+        let shares_lock = crate::logins::by_profile_id(&self.id).is_some_and(|s| s.shares_lock);
+        if shares_lock && !under_claude {
             return Next::Go(State::LockClaude);
         }
         self.exchange(profile)
@@ -778,8 +779,8 @@ impl RefreshLogin {
 
 /// The failure of a login refused before, as the refusal recorded it.
 fn already_refused(profile: &Profile, refusal: &rejection::RefreshRejection, now: Millis) -> RefreshError {
-    let provider =
-        refresh::RefreshProvider::from_id(profile.credential.provider()).unwrap_or(refresh::RefreshProvider::Anthropic);
+    let provider = refresh::RefreshProvider::from_id(profile.credential.provider())
+        .unwrap_or(refresh::RefreshProvider::new(&crate::providers::anthropic::SPEC));
     let ago = crate::remaining::format_remaining_short(Some(now as f64 - refusal.at));
     RefreshError {
         provider,

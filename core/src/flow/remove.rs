@@ -303,10 +303,9 @@ impl SyncCommand {
     /// Enables the sync of `source` (`claude-cli` or `codex-cli`); `Err`
     /// names the sources there are.
     pub fn enable(env: &Env, agent: Option<&str>, source: &str, now: Millis) -> Result<SyncCommand, String> {
-        let profile_id = match source {
-            "claude-cli" | "claude-code" => crate::sources::claude::PROFILE_ID,
-            "codex-cli" | "codex" => crate::sources::codex::PROFILE_ID,
-            _ => return Err("the sources are claude-cli and codex-cli".into()),
+        let Some(profile_id) = crate::logins::by_name(source).map(|s| s.profile_id) else {
+            let names: Vec<&str> = crate::logins::names().collect();
+            return Err(format!("the sources are {}", names.join(" and ")));
         };
         let edit = move |store: &mut AuthStore, _: &Loaded| {
             crate::sync::enable_sync(store, profile_id);

@@ -156,7 +156,7 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
             let reply = match disk.replies.len() {
                 0 => {
                     return Some(Input::Response(Err(crate::refresh::transport_error(
-                        RefreshProvider::Anthropic,
+                        crate::providers::refreshable("anthropic"),
                         crate::refresh::TransportFailure::Other,
                         "no server",
                     ))));

@@ -7,21 +7,23 @@
 //! release. The core reads no environment: the host passes the variables it
 //! has and [`Endpoints::from_env`] picks what it understands.
 
-use super::providers::RefreshProvider;
+use crate::providers::RefreshProvider;
 use crate::secret::Secret;
 use std::collections::BTreeMap;
-
-/// Chutes' client id when the profile does not store its own `clientId`.
-pub const CHUTES_CLIENT_ID_VAR: &str = "CHUTES_CLIENT_ID";
-/// Chutes' optional client secret.
-pub const CHUTES_CLIENT_SECRET_VAR: &str = "CHUTES_CLIENT_SECRET";
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Endpoints {
     token_urls: BTreeMap<RefreshProvider, String>,
-    chutes_client_id: Option<String>,
-    chutes_client_secret: Option<Secret>,
+    clients: BTreeMap<RefreshProvider, Client>,
     ignored: Vec<String>,
+}
+
+/// An OAuth client the host names for a provider whose client the operator
+/// registers (the provider's [`crate::providers::RefreshSpec::client_vars`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Client {
+    id: Option<String>,
+    secret: Option<Secret>,
 }
 
 impl Endpoints {
@@ -30,29 +32,35 @@ impl Endpoints {
         Endpoints::default()
     }
 
-    /// Reads `CLAWDBOT_TOKEN_URL_<PROVIDER>`, `CHUTES_CLIENT_ID` and
-    /// `CHUTES_CLIENT_SECRET` from the host's variables; other names are
-    /// skipped. Blank values count as unset. A token URL that is not
-    /// `http://` or `https://` is not used and its variable is listed in
-    /// [`Endpoints::ignored`], so the host can warn instead of silently
-    /// sending a refresh token somewhere unexpected.
+    /// Reads `CLAWDBOT_TOKEN_URL_<PROVIDER>` and the client variables of the
+    /// providers that have them (`CHUTES_CLIENT_ID`, `CHUTES_CLIENT_SECRET`)
+    /// from the host's variables; other names are skipped. Blank values
+    /// count as unset. A token URL that is not `http://` or `https://` is
+    /// not used and its variable is listed in [`Endpoints::ignored`], so the
+    /// host can warn instead of silently sending a refresh token somewhere
+    /// unexpected.
     pub fn from_env<K, V>(vars: impl IntoIterator<Item = (K, V)>) -> Self
     where
         K: AsRef<str>,
         V: AsRef<str>,
     {
         let names: Vec<(String, RefreshProvider)> =
-            RefreshProvider::ALL.into_iter().map(|p| (p.token_url_env_var(), p)).collect();
+            RefreshProvider::all().map(|p| (p.token_url_env_var(), p)).collect();
         let mut endpoints = Endpoints::default();
         for (name, value) in vars {
             let (name, value) = (name.as_ref(), value.as_ref().trim());
             if value.is_empty() {
                 continue;
             }
-            if name == CHUTES_CLIENT_ID_VAR {
-                endpoints.chutes_client_id = Some(value.to_string());
-            } else if name == CHUTES_CLIENT_SECRET_VAR {
-                endpoints.chutes_client_secret = Some(Secret::new(value));
+            if let Some((provider, vars)) = RefreshProvider::all()
+                .find_map(|p| p.flow().client_vars.filter(|v| v.id_var == name || v.secret_var == name).map(|v| (p, v)))
+            {
+                let client = endpoints.clients.entry(provider).or_default();
+                if vars.id_var == name {
+                    client.id = Some(value.to_string());
+                } else {
+                    client.secret = Some(Secret::new(value));
+                }
             } else if let Some((_, provider)) = names.iter().find(|(n, _)| n == name) {
                 if is_http_url(value) {
                     endpoints.token_urls.insert(*provider, value.to_string());
@@ -70,9 +78,14 @@ impl Endpoints {
         self
     }
 
-    pub fn with_chutes_client(mut self, client_id: impl Into<String>, client_secret: Option<Secret>) -> Self {
-        self.chutes_client_id = Some(client_id.into());
-        self.chutes_client_secret = client_secret;
+    /// Names the OAuth client for `provider`'s logins that store none.
+    pub fn with_client(
+        mut self,
+        provider: RefreshProvider,
+        client_id: impl Into<String>,
+        client_secret: Option<Secret>,
+    ) -> Self {
+        self.clients.insert(provider, Client { id: Some(client_id.into()), secret: client_secret });
         self
     }
 
@@ -81,12 +94,14 @@ impl Endpoints {
         self.token_urls.get(&provider).map(String::as_str)
     }
 
-    pub fn chutes_client_id(&self) -> Option<&str> {
-        self.chutes_client_id.as_deref()
+    /// The host's OAuth client id for `provider`.
+    pub fn client_id(&self, provider: RefreshProvider) -> Option<&str> {
+        self.clients.get(&provider)?.id.as_deref()
     }
 
-    pub fn chutes_client_secret(&self) -> Option<&Secret> {
-        self.chutes_client_secret.as_ref()
+    /// The host's OAuth client secret for `provider`.
+    pub fn client_secret(&self, provider: RefreshProvider) -> Option<&Secret> {
+        self.clients.get(&provider)?.secret.as_ref()
     }
 
     /// Variables that were set but could not be used.
@@ -115,12 +130,14 @@ mod tests {
             ("CHUTES_CLIENT_SECRET", "csecret-FAKE"),
             ("HOME", "/root"),
         ]);
-        assert_eq!(e.token_url_override(RefreshProvider::Anthropic), Some("http://127.0.0.1:9/token"));
-        assert_eq!(e.token_url_override(RefreshProvider::OpenAiCodex), None);
-        assert_eq!(e.token_url_override(RefreshProvider::QwenPortal), None);
+        let p = |id: &str| RefreshProvider::from_id(id).expect("built in");
+        assert_eq!(e.token_url_override(p("anthropic")), Some("http://127.0.0.1:9/token"));
+        assert_eq!(e.token_url_override(p("openai-codex")), None);
+        assert_eq!(e.token_url_override(p("qwen-portal")), None);
         assert_eq!(e.ignored(), ["CLAWDBOT_TOKEN_URL_QWEN_PORTAL"]);
-        assert_eq!(e.chutes_client_id(), Some("cid"));
-        assert_eq!(e.chutes_client_secret().map(Secret::expose), Some("csecret-FAKE"));
+        assert_eq!(e.client_id(p("chutes")), Some("cid"));
+        assert_eq!(e.client_secret(p("chutes")).map(Secret::expose), Some("csecret-FAKE"));
+        assert_eq!(e.client_id(p("anthropic")), None);
         assert!(!format!("{e:?}").contains("csecret-FAKE"));
     }
 
@@ -128,6 +145,7 @@ mod tests {
     fn accepts_owned_pairs() {
         let vars = vec![("CLAWDBOT_TOKEN_URL_GITHUB_COPILOT".to_string(), "https://gh.invalid/t".to_string())];
         let e = Endpoints::from_env(vars);
-        assert_eq!(e.token_url_override(RefreshProvider::GithubCopilot), Some("https://gh.invalid/t"));
+        let copilot = RefreshProvider::from_id("github-copilot").expect("built in");
+        assert_eq!(e.token_url_override(copilot), Some("https://gh.invalid/t"));
     }
 }

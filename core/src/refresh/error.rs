@@ -8,8 +8,8 @@
 //! whatever text it copies from a response is bounded, escaped and stripped
 //! of anything that looks like a credential.
 
-use super::providers::RefreshProvider;
 use crate::escape::escape_control;
+use crate::providers::RefreshProvider;
 use crate::time::{Millis, SECOND};
 use std::fmt;
 
@@ -325,7 +325,7 @@ mod tests {
 
     #[test]
     fn display_keeps_status_code_and_description() {
-        let e = rejected(RefreshProvider::Anthropic, ErrorKind::Permanent, Some("invalid_grant"));
+        let e = rejected(crate::providers::refreshable("anthropic"), ErrorKind::Permanent, Some("invalid_grant"));
         assert_eq!(
             e.to_string(),
             "anthropic token refresh failed: HTTP 400, invalid_grant: Refresh token not found or invalid (the login must be renewed)"
@@ -333,7 +333,7 @@ mod tests {
         let t = RefreshError {
             status: Some(429),
             kind: ErrorKind::Transient { retry_after_ms: Some(1500) },
-            ..rejected(RefreshProvider::OpenAiCodex, ErrorKind::Permanent, None)
+            ..rejected(crate::providers::refreshable("openai-codex"), ErrorKind::Permanent, None)
         };
         assert_eq!(
             t.to_string(),
@@ -344,21 +344,21 @@ mod tests {
     #[test]
     fn transport_errors_are_transient_and_bounded() {
         let long = format!("connection reset\u{1b}[2J{}", "x".repeat(1000));
-        let e = transport_error(RefreshProvider::QwenPortal, TransportFailure::Connect, &long);
+        let e = transport_error(crate::providers::refreshable("qwen-portal"), TransportFailure::Connect, &long);
         assert_eq!(e.kind, ErrorKind::Transient { retry_after_ms: None });
         let text = e.to_string();
         assert!(text.starts_with("qwen-portal token refresh could not connect: connection reset\\u{1b}[2J"), "{text}");
         assert!(text.chars().count() < 300);
-        let timeout = transport_error(RefreshProvider::Anthropic, TransportFailure::Timeout, "");
+        let timeout = transport_error(crate::providers::refreshable("anthropic"), TransportFailure::Timeout, "");
         assert_eq!(timeout.to_string(), "anthropic token refresh timed out");
         assert!(user_hint(&timeout, "anthropic:x").contains("network"));
-        let redirect = transport_error(RefreshProvider::Anthropic, TransportFailure::Redirect, "302");
+        let redirect = transport_error(crate::providers::refreshable("anthropic"), TransportFailure::Redirect, "302");
         assert!(user_hint(&redirect, "anthropic:x").contains("CLAWDBOT_TOKEN_URL_ANTHROPIC"));
     }
 
     #[test]
     fn hints_name_the_command_that_renews_the_login() {
-        let dead = rejected(RefreshProvider::Anthropic, ErrorKind::Permanent, Some("invalid_grant"));
+        let dead = rejected(crate::providers::refreshable("anthropic"), ErrorKind::Permanent, Some("invalid_grant"));
         let claude = user_hint(&dead, "anthropic:claude-cli");
         assert!(
             claude.contains("run `claude`, then `/login`") && claude.contains("models auth setup-token"),
@@ -367,12 +367,13 @@ mod tests {
         let work = user_hint(&dead, "anthropic:work");
         assert!(work.contains("models auth paste-token --provider anthropic --profile-id anthropic:work"), "{work}");
         assert!(!work.contains("Claude Code"), "only anthropic:claude-cli is shared with Claude Code: {work}");
-        let reused = rejected(RefreshProvider::OpenAiCodex, ErrorKind::Permanent, Some("refresh_token_reused"));
+        let reused =
+            rejected(crate::providers::refreshable("openai-codex"), ErrorKind::Permanent, Some("refresh_token_reused"));
         let hint = user_hint(&reused, "openai-codex:codex-cli");
         assert!(hint.contains("already used") && hint.contains("`codex login`"), "{hint}");
         let wait = RefreshError {
             kind: ErrorKind::Transient { retry_after_ms: Some(30_000) },
-            ..rejected(RefreshProvider::Anthropic, ErrorKind::Permanent, None)
+            ..rejected(crate::providers::refreshable("anthropic"), ErrorKind::Permanent, None)
         };
         assert_eq!(user_hint(&wait, "anthropic:x"), "The provider asked to wait: try again in 30 s.");
         let later = RefreshError { kind: ErrorKind::Transient { retry_after_ms: None }, ..wait };

@@ -22,17 +22,21 @@
 
 mod endpoints;
 mod error;
-mod form;
+pub(crate) mod form;
 mod http;
 mod plan;
-mod providers;
 mod response;
 
-pub use endpoints::{CHUTES_CLIENT_ID_VAR, CHUTES_CLIENT_SECRET_VAR, Endpoints};
+pub use crate::providers::RefreshProvider;
+pub use crate::providers::chutes::{
+    CLIENT_ID_VAR as CHUTES_CLIENT_ID_VAR, CLIENT_SECRET_VAR as CHUTES_CLIENT_SECRET_VAR,
+};
+pub use endpoints::Endpoints;
 pub use error::{Cause, ErrorKind, MAX_COPIED_CHARS, RefreshError, TransportFailure, transport_error, user_hint};
 pub use http::{HttpRequest, HttpResponse, Method, RequestBody};
+pub(crate) use plan::stored_scopes;
 pub use plan::{Plan, PlanError, plan};
-pub use providers::*;
+pub(crate) use response::text as body_text;
 pub use response::{Outcome, apply};
 
 use crate::store::OAuth;

@@ -8,14 +8,12 @@
 //! opaque 400 from the server.
 
 use super::endpoints::Endpoints;
-use super::form;
-use super::http::{HttpRequest, RequestBody};
-use super::providers::*;
+use super::http::HttpRequest;
 use crate::escape::escape_control;
+use crate::providers::{RefreshInput, RefreshProvider, Requests};
 use crate::secret::Secret;
 use crate::store::{Credential, Profile};
 use crate::time::Millis;
-use serde_json::Value;
 
 /// One refresh exchange in progress: the request to send now and, for
 /// Anthropic, the single form-encoded retry still allowed.
@@ -68,17 +66,14 @@ pub enum PlanError {
     UnknownProvider { profile_id: String, provider: String },
     #[error("profile {profile_id} has no refresh token; log in again")]
     MissingRefreshToken { profile_id: String },
-    /// The reference's exact words (spec §4), which users search for.
-    #[error("{}", if *.provider == RefreshProvider::GoogleAntigravity {
-        "Antigravity credentials missing projectId"
-    } else {
-        "Google Cloud credentials missing projectId"
-    })]
-    MissingProjectId { profile_id: String, provider: RefreshProvider },
+    /// The reference's exact words (spec §4), which users search for; the
+    /// provider's file holds them.
+    #[error("{message}")]
+    MissingProjectId { profile_id: String, message: &'static str },
     #[error(
-        "profile {profile_id}: chutes needs an OAuth client id: store it as clientId in the profile or set CHUTES_CLIENT_ID"
+        "profile {profile_id}: {provider} needs an OAuth client id: store it as clientId in the profile or set {var}"
     )]
-    MissingClientId { profile_id: String },
+    MissingClientId { profile_id: String, provider: &'static str, var: &'static str },
     #[error("profile {profile_id}: enterpriseUrl \"{url}\" does not name a GitHub host")]
     InvalidEnterpriseUrl { profile_id: String, url: String },
 }
@@ -91,7 +86,7 @@ impl PlanError {
             | PlanError::UnknownProvider { profile_id, .. }
             | PlanError::MissingRefreshToken { profile_id }
             | PlanError::MissingProjectId { profile_id, .. }
-            | PlanError::MissingClientId { profile_id }
+            | PlanError::MissingClientId { profile_id, .. }
             | PlanError::InvalidEnterpriseUrl { profile_id, .. } => profile_id,
         }
     }
@@ -114,89 +109,18 @@ pub fn plan(profile_id: &str, profile: &Profile, _now: Millis, endpoints: &Endpo
         Some(r) if !r.is_empty() => r,
         _ => return Err(PlanError::MissingRefreshToken { profile_id: shown_id }),
     };
-    let url = |fallback: &str| endpoints.token_url_override(provider).unwrap_or(fallback).to_string();
-
-    let (request, form_fallback) = match provider {
-        RefreshProvider::Anthropic => {
-            let scope = requested_scope(profile);
-            let mut fields =
-                vec![("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", ANTHROPIC_CLIENT_ID)];
-            if let Some(scope) = scope.as_deref() {
-                fields.push(("scope", scope));
-            }
-            let json: serde_json::Map<String, Value> =
-                fields.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
-            let url = url(ANTHROPIC_TOKEN_URL);
-            let request = HttpRequest::post(url.clone(), RequestBody::Json(Value::Object(json).to_string()));
-            let fallback = HttpRequest::post(url, RequestBody::Form(form::encode(fields)));
-            (request, Some(fallback))
-        }
-        RefreshProvider::OpenAiCodex => {
-            let body = form::encode([
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh),
-                ("client_id", CODEX_CLIENT_ID),
-            ]);
-            (HttpRequest::post(url(CODEX_TOKEN_URL), RequestBody::Form(body)), None)
-        }
-        RefreshProvider::GithubCopilot => {
-            let target = match endpoints.token_url_override(provider) {
-                Some(u) => u.to_string(),
-                None => {
-                    let domain = match cred.enterprise_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-                        None => "github.com".to_string(),
-                        Some(u) => github_host(u).ok_or_else(|| PlanError::InvalidEnterpriseUrl {
-                            profile_id: shown_id.clone(),
-                            url: shown(&bounded(u, 120)),
-                        })?,
-                    };
-                    format!("https://api.{domain}/copilot_internal/v2/token")
-                }
-            };
-            let mut request = HttpRequest::get(target).with_header("Authorization", format!("Bearer {refresh}"));
-            for (name, value) in COPILOT_HEADERS {
-                request = request.with_header(name, value);
-            }
-            (request, None)
-        }
-        RefreshProvider::GoogleGeminiCli | RefreshProvider::GoogleAntigravity => {
-            if cred.project_id.as_deref().is_none_or(|p| p.trim().is_empty()) {
-                return Err(PlanError::MissingProjectId { profile_id: shown_id, provider });
-            }
-            let (client_id, client_secret) = if provider == RefreshProvider::GoogleAntigravity {
-                (ANTIGRAVITY_CLIENT_ID, ANTIGRAVITY_CLIENT_SECRET)
-            } else {
-                (GEMINI_CLI_CLIENT_ID, GEMINI_CLI_CLIENT_SECRET)
-            };
-            let body = form::encode([
-                ("client_id", client_id),
-                ("client_secret", client_secret),
-                ("refresh_token", refresh),
-                ("grant_type", "refresh_token"),
-            ]);
-            (HttpRequest::post(url(GOOGLE_TOKEN_URL), RequestBody::Form(body)), None)
-        }
-        RefreshProvider::QwenPortal => {
-            let body = form::encode([
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh),
-                ("client_id", QWEN_CLIENT_ID),
-            ]);
-            (HttpRequest::post(url(QWEN_TOKEN_URL), RequestBody::Form(body)), None)
-        }
-        RefreshProvider::Chutes => {
-            let stored = profile.extra.get("clientId").and_then(Value::as_str).map(str::trim).filter(|c| !c.is_empty());
-            let Some(client_id) = stored.or(endpoints.chutes_client_id()) else {
-                return Err(PlanError::MissingClientId { profile_id: shown_id });
-            };
-            let mut fields =
-                vec![("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", client_id)];
-            if let Some(secret) = endpoints.chutes_client_secret().map(Secret::expose) {
-                fields.push(("client_secret", secret));
-            }
-            (HttpRequest::post(url(CHUTES_TOKEN_URL), RequestBody::Form(form::encode(fields))), None)
-        }
+    let client_id = endpoints.client_id(provider);
+    let client_secret = endpoints.client_secret(provider).map(Secret::expose);
+    let input = RefreshInput {
+        profile_id: &shown_id,
+        profile,
+        cred,
+        refresh_token: refresh,
+        url_override: endpoints.token_url_override(provider),
+        client_id,
+        client_secret,
     };
+    let Requests { request, form_fallback } = (provider.flow().request)(&input)?;
     Ok(Plan { profile_id: profile_id.to_string(), provider, request, form_fallback })
 }
 
@@ -207,37 +131,8 @@ pub(crate) fn stored_scopes(profile: &Profile) -> Option<Vec<String>> {
     items.iter().map(|s| s.as_str().map(|s| s.trim().to_string())).collect::<Option<Vec<_>>>()
 }
 
-/// Anthropic's `scope` parameter: the login's own scopes, never more, so the
-/// answer cannot be `invalid_scope` (formats §2.2). Omitted when the profile
-/// stores none.
-fn requested_scope(profile: &Profile) -> Option<String> {
-    let scopes: Vec<String> = stored_scopes(profile)?.into_iter().filter(|s| !s.is_empty()).collect();
-    (!scopes.is_empty()).then(|| scopes.join(" "))
-}
-
-/// pi-ai's `normalizeDomain`: the host name of `enterpriseUrl`, with or
-/// without a scheme, port and path dropped.
-fn github_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = host_port.split(':').next()?.trim_end_matches('.').to_ascii_lowercase();
-    let valid = !host.is_empty()
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        && !host.starts_with(['.', '-'])
-        && !host.contains("..");
-    valid.then_some(host)
-}
-
 fn shown(text: &str) -> String {
     escape_control(text).into_owned()
-}
-
-fn bounded(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
 }
 
 /// For tests in sibling modules: an oauth profile of `provider`.
@@ -256,9 +151,17 @@ pub(crate) fn oauth_profile(provider: &str, refresh: &str) -> Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::refresh::http::Method;
+    use crate::providers::anthropic::TOKEN_URL as ANTHROPIC_TOKEN_URL;
+    use crate::providers::google_antigravity::{
+        CLIENT_ID as ANTIGRAVITY_CLIENT_ID, CLIENT_SECRET as ANTIGRAVITY_CLIENT_SECRET,
+    };
+    use crate::providers::google_gemini_cli::{
+        CLIENT_ID as GEMINI_CLI_CLIENT_ID, CLIENT_SECRET as GEMINI_CLI_CLIENT_SECRET,
+    };
+    use crate::refresh::form;
+    use crate::refresh::http::{Method, RequestBody};
     use crate::store::{ApiKey, OAuth, Token};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     const RT: &str = "rt-FAKE+/=&x y";
     const RT_FORM: &str = "rt-FAKE%2B%2F%3D%26x+y";
@@ -318,7 +221,7 @@ mod tests {
     #[test]
     fn anthropic_url_is_configurable() {
         let e = Endpoints::defaults()
-            .with_token_url(RefreshProvider::Anthropic, "https://platform.claude.com/v1/oauth/token");
+            .with_token_url(crate::providers::refreshable("anthropic"), "https://platform.claude.com/v1/oauth/token");
         let p = plan("a", &oauth_profile("anthropic", "rt-FAKE"), 0, &e).expect("plans");
         assert_eq!(p.request().url, "https://platform.claude.com/v1/oauth/token");
         assert_eq!(

@@ -11,7 +11,7 @@
 use super::error::{Cause, ErrorKind, RefreshError, copied, parse_retry_after};
 use super::http::{HttpRequest, HttpResponse};
 use super::plan::{Plan, stored_scopes};
-use super::providers::RefreshProvider;
+use crate::providers::{RefreshProvider, SuccessShape};
 use crate::secret::Secret;
 use crate::store::{Credential, OAuth, Profile};
 use crate::time::{Expiry, Millis, SECOND};
@@ -33,9 +33,6 @@ pub enum Outcome {
 /// and with rotating tokens can get the whole token family revoked.
 const DEAD_LOGIN_CODES: [&str; 4] =
     ["invalid_grant", "refresh_token_reused", "refresh_token_expired", "refresh_token_invalidated"];
-
-/// Qwen's wording for its 400 (spec §4), used when the body says nothing.
-const QWEN_400: &str = "refresh token expired or invalid";
 
 /// Feeds the response to `plan`'s current request into the exchange.
 ///
@@ -101,14 +98,17 @@ fn failure(
     let status = response.status;
     let oauth_error = body.and_then(error_code).map(|c| copied(&c, &secrets));
     let mut description = body.and_then(error_description).map(|d| copied(&d, &secrets)).filter(|d| !d.is_empty());
-    if provider == RefreshProvider::QwenPortal && status == 400 && description.is_none() {
-        description = Some(QWEN_400.to_string());
+    let dead_on_400 = provider.flow().dead_on_400.filter(|_| status == 400);
+    if let Some(wording) = dead_on_400
+        && description.is_none()
+    {
+        description = Some(wording.to_string());
     }
     let dead_code = oauth_error.as_deref().is_some_and(|c| DEAD_LOGIN_CODES.contains(&c));
     // A 403 with a JSON answer is the token endpoint refusing the token; a
     // 403 page (HTML from a proxy or a bot wall) says nothing about it.
     let refused = status == 401 || (status == 403 && body.is_some());
-    let permanent = dead_code || refused || (provider == RefreshProvider::QwenPortal && status == 400);
+    let permanent = dead_code || refused || dead_on_400.is_some();
     let kind = if permanent {
         ErrorKind::Permanent
     } else {
@@ -179,37 +179,34 @@ fn renewed(
         },
     };
     let mut extra = old.extra.clone();
-    let margin = provider.expiry_margin_ms();
+    let flow = provider.flow();
+    let margin = flow.expiry_margin_ms;
 
-    if provider == RefreshProvider::GithubCopilot {
-        let token = text(body, "token").ok_or("token")?;
-        let expires_at = positive(body, "expires_at").ok_or("expires_at")?;
-        let real_expiry = ms_from_seconds(expires_at);
-        cred.access = Some(Secret::new(token));
-        cred.expires = Some(Expiry::from_millis(stored_expiry(real_expiry, margin, now)));
-    } else {
-        let access = text(body, "access_token").ok_or("access_token")?;
-        let refresh = text(body, "refresh_token");
-        if provider == RefreshProvider::OpenAiCodex && refresh.is_none() {
-            return Err("refresh_token");
+    match flow.success {
+        SuccessShape::CopilotToken => {
+            let token = text(body, "token").ok_or("token")?;
+            let expires_at = positive(body, "expires_at").ok_or("expires_at")?;
+            let real_expiry = ms_from_seconds(expires_at);
+            cred.access = Some(Secret::new(token));
+            cred.expires = Some(Expiry::from_millis(stored_expiry(real_expiry, margin, now)));
         }
-        let expires_in = positive(body, "expires_in").ok_or("expires_in")?;
-        let real_expiry = now.saturating_add(ms_from_seconds(expires_in));
-        if provider == RefreshProvider::OpenAiCodex
-            && let Some(account) = codex_account_id(access)
-        {
-            cred.account_id = Some(account);
+        SuccessShape::OAuth2 => {
+            let access = text(body, "access_token").ok_or("access_token")?;
+            let refresh = text(body, "refresh_token");
+            if flow.refresh_token_required && refresh.is_none() {
+                return Err("refresh_token");
+            }
+            let expires_in = positive(body, "expires_in").ok_or("expires_in")?;
+            let real_expiry = now.saturating_add(ms_from_seconds(expires_in));
+            cred.access = Some(Secret::new(access));
+            if let Some(refresh) = refresh {
+                cred.refresh = Some(Secret::new(refresh));
+            }
+            cred.expires = Some(Expiry::from_millis(stored_expiry(real_expiry, margin, now)));
         }
-        cred.access = Some(Secret::new(access));
-        if let Some(refresh) = refresh {
-            cred.refresh = Some(Secret::new(refresh));
-        }
-        cred.expires = Some(Expiry::from_millis(stored_expiry(real_expiry, margin, now)));
-        if provider == RefreshProvider::QwenPortal
-            && let Some(url) = text(body, "resource_url")
-        {
-            extra.insert("resourceUrl".into(), Value::String(url.to_string()));
-        }
+    }
+    if let Some(take_extras) = flow.on_renewed {
+        take_extras(body, &mut cred, &mut extra);
     }
 
     // A login that records its scopes keeps them current: the server may
@@ -221,14 +218,6 @@ fn renewed(
         extra.insert("scopes".into(), Value::Array(scopes));
     }
     Ok(Profile { credential: Credential::OAuth(cred), extra })
-}
-
-/// The ChatGPT workspace Codex bills against, from the access token's
-/// claims; `None` leaves the stored one in place (the reference fails the
-/// whole refresh instead, though the new tokens are good).
-fn codex_account_id(access_token: &str) -> Option<String> {
-    let claims = crate::sources::jwt::claims(access_token)?;
-    crate::sources::jwt::chatgpt_account_id(&claims).map(|id| id.trim().to_string()).filter(|id| !id.is_empty())
 }
 
 /// The `expires` to store: the real expiry less the provider's margin.
@@ -247,7 +236,7 @@ fn ms_from_seconds(seconds: f64) -> Millis {
     (seconds * SECOND as f64).round() as Millis
 }
 
-fn text<'a>(body: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
+pub(crate) fn text<'a>(body: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
     body.get(field)?.as_str().map(str::trim).filter(|s| !s.is_empty())
 }
 
@@ -601,7 +590,7 @@ mod tests {
     proptest! {
         #[test]
         fn apply_never_panics(
-            provider in prop::sample::select(RefreshProvider::ALL.to_vec()),
+            provider in prop::sample::select(RefreshProvider::all().collect::<Vec<_>>()),
             status in any::<u16>(),
             body in prop::collection::vec(any::<u8>(), 0..512),
             retry_after in prop::option::of(".{0,40}"),
@@ -625,7 +614,7 @@ mod tests {
             expires in prop::option::of(prop_oneof![any::<f64>().prop_map(|f| json!(f)), any::<i64>().prop_map(|i| json!(i)), Just(json!("1"))]),
             error in prop::option::of(prop_oneof![Just(json!("invalid_grant")), Just(json!({"code": 1})), Just(json!([]))]),
         ) {
-            for provider in RefreshProvider::ALL {
+            for provider in RefreshProvider::all() {
                 let mut body = Map::new();
                 if let Some(a) = &access { body.insert("access_token".into(), a.clone()); body.insert("token".into(), a.clone()); }
                 if let Some(e) = &expires { body.insert("expires_in".into(), e.clone()); body.insert("expires_at".into(), e.clone()); }

@@ -13,7 +13,7 @@ mod verdict;
 pub use verdict::{CheckSection, ProviderVerdict, Verdict};
 
 use crate::config::Config;
-use crate::env_auth::{ENV_PROBE_PROVIDERS, FoundKey, config_key, env_key_from};
+use crate::env_auth::{FoundKey, config_key, env_key_from, env_probe_providers};
 use crate::health::{self, HealthRules, HealthSummary, collate};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
@@ -222,7 +222,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     for p in cfg.providers_mentioned() {
         add(&p);
     }
-    for p in ENV_PROBE_PROVIDERS {
+    for p in env_probe_providers() {
         if env_key_from(p, env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc).is_some() {
             add(p);
         }

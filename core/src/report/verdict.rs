@@ -18,7 +18,7 @@
 //! `--strict` keeps the reference's rule ([`strict_code`]).
 
 use super::{CheckCode, ReportOptions};
-use crate::env_auth::{CLAUDE_CODE_OAUTH_TOKEN, config_key, env_key_from};
+use crate::env_auth::{config_key, env_key_from};
 use crate::health::{HealthStatus, HealthSummary, ProfileHealth};
 use crate::load::Loaded;
 use crate::order::resolve_order;
@@ -120,12 +120,15 @@ pub fn judge(
         let why = if in_use_provider { "requests use another credential" } else { "no model in use needs it" };
         warnings.push(format!("{} is {}; {why}", p.profile_id, p.status.word()));
     }
-    let anthropic_failing = failing.contains(&"anthropic");
-    if anthropic_failing && loaded.env.get(CLAUDE_CODE_OAUTH_TOKEN).is_some() {
-        warnings.push(format!(
-            "{CLAUDE_CODE_OAUTH_TOKEN} is set, but the gateway does not read it (it is Claude Code's own): \
-             store it with `clawdbot models auth setup-token` (or `clawdbot models auth paste-token --provider anthropic`)"
-        ));
+    // A tool's own variable set while its provider fails: the operator
+    // probably expects the gateway to read it.
+    for source in crate::logins::LOGIN_SOURCES {
+        if let Some((var, advice)) = source.headless
+            && failing.contains(&source.provider)
+            && loaded.env.get(var).is_some()
+        {
+            warnings.push(advice.to_string());
+        }
     }
 
     let code = if options.strict {

@@ -274,7 +274,7 @@ fn located(loaded: &Loaded) -> (String, String) {
 }
 
 fn setup_token(args: &SetupArgs) -> CmdResult {
-    if normalize(&args.provider) != "anthropic" {
+    if !clawdbot_auth_core::providers::find(&args.provider).is_some_and(|p| p.setup_token) {
         return Err(refuse("Only --provider anthropic is supported for setup-token (uses `claude setup-token`)."));
     }
     let env = current_env();

@@ -79,7 +79,7 @@ pub struct PasteKeyArgs {
 #[derive(Args, Debug)]
 pub struct SyncArgs {
     /// Let the sync bring this login in again after `models auth remove`.
-    #[arg(long, value_name = "SOURCE", value_parser = ["claude-cli", "codex-cli"])]
+    #[arg(long, value_name = "SOURCE", value_parser = clap::builder::PossibleValuesParser::new(clawdbot_auth_core::logins::names()))]
     pub enable: String,
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,

@@ -12,7 +12,6 @@
 use super::process::{RunFailure, run};
 use clawdbot_auth_core::paths::Env;
 use clawdbot_auth_core::secret::Secret;
-use sha2::{Digest, Sha256};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -37,36 +36,13 @@ pub const EXIT_LOCKED: i32 = 36;
 pub const MAX_INTERACTIVE_LINE: usize = 4096 - 64;
 
 /// The account Claude Code uses when neither `$USER` nor passwd has a name.
-pub const FALLBACK_ACCOUNT: &str = "claude-code-user";
+pub const FALLBACK_ACCOUNT: &str = clawdbot_auth_core::logins::claude_code::KEYCHAIN_FALLBACK_ACCOUNT;
 
-/// The Keychain service Claude Code stores its OAuth credentials under.
-///
-/// `Claude Code` + OAuth suffix + `-credentials` + config-dir hash. The hash
-/// part is `-<first 8 hex of sha256(CLAUDE_CONFIG_DIR)>` whenever the
-/// variable is *present*, even empty or equal to the default, hashed over
-/// its literal text (no `~` expansion, no realpath), as Claude Code does.
-/// The OAuth suffix is `-custom-oauth` when `CLAUDE_CODE_CUSTOM_OAUTH_URL`
-/// is non-empty (production builds' only non-empty suffix).
-///
-/// Claude Code NFC-normalises the folder before hashing; we hash the bytes
-/// as given, which agrees for every NFC (e.g. ASCII) path.
+/// The Keychain service Claude Code stores its OAuth credentials under:
+/// the core derives it from the environment
+/// ([`clawdbot_auth_core::logins::claude_code::keychain_service`]).
 pub fn claude_service_name(env: &Env) -> String {
-    let oauth_suffix = match env.vars.get("CLAUDE_CODE_CUSTOM_OAUTH_URL") {
-        Some(url) if !url.is_empty() => "-custom-oauth",
-        _ => "",
-    };
-    let dir_hash = match env.vars.get("CLAUDE_CONFIG_DIR") {
-        Some(dir) => format!("-{}", sha256_hex_prefix(dir.as_bytes(), 8)),
-        None => String::new(),
-    };
-    format!("Claude Code{oauth_suffix}-credentials{dir_hash}")
-}
-
-fn sha256_hex_prefix(bytes: &[u8], len: usize) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = to_hex(&digest);
-    hex.truncate(len);
-    hex
+    clawdbot_auth_core::logins::claude_code::keychain_service(env)
 }
 
 /// The Keychain account Claude Code uses: `$USER` if non-empty, else the

@@ -1,0 +1,82 @@
+//! Claude Code's login: `$CLAUDE_CONFIG_DIR/.credentials.json` (default
+//! `~/.claude`), or the same JSON as the secret of its macOS Keychain item
+//! (A11). Claude Code refreshes it itself under its lock `<dir>.lock`, so
+//! Clawdbot takes that lock too, and writes renewed tokens back.
+//!
+//! The document is read by [`crate::sources::claude`] and merged back by
+//! [`crate::writeback::merge_claude_credentials`].
+
+use super::{Home, Keychain, LoginSource, SourceRead};
+use crate::paths::Env;
+use crate::sources::claude::{self, ClaudeRead};
+use crate::time::Millis;
+use sha2::{Digest, Sha256};
+
+/// The Keychain account Claude Code uses when the host has no user name.
+pub const KEYCHAIN_FALLBACK_ACCOUNT: &str = "claude-code-user";
+
+pub const SOURCE: LoginSource = LoginSource {
+    name: "claude-cli",
+    aliases: &["claude-code"],
+    list_word: "claude-code",
+    owner: "Claude Code",
+    sync_label: "claude cli",
+    profile_id: claude::PROFILE_ID,
+    provider: claude::PROVIDER,
+    home: Home { env_var: "CLAUDE_CONFIG_DIR", default: ".claude" },
+    file_name: ".credentials.json",
+    shares_lock: true,
+    keychain: Some(Keychain {
+        service: keychain_service,
+        fallback_account: KEYCHAIN_FALLBACK_ACCOUNT,
+        origin: "Claude Code keychain item",
+        decode: claude::decode_keychain_output,
+    }),
+    // `claude setup-token` does not renew this login: it is renewed in
+    // Claude Code; a 1-year token is the other way out.
+    relogin_hint: "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run \
+                   `claude setup-token` and then `clawdbot models auth setup-token` for a 1-year token.",
+    ignored_hint: "Log in again in Claude Code (run `claude`, then `/login`).",
+    rejected_why: Some("The refresh token was rejected; Claude Code shares this login and may have rotated it. "),
+    headless: Some((
+        "CLAUDE_CODE_OAUTH_TOKEN",
+        "CLAUDE_CODE_OAUTH_TOKEN is set, but the gateway does not read it (it is Claude Code's own): store it with \
+         `clawdbot models auth setup-token` (or `clawdbot models auth paste-token --provider anthropic`)",
+    )),
+    read,
+};
+
+fn read(bytes: &[u8], origin: &str, _mtime_ms: Option<f64>, _now: Millis) -> SourceRead {
+    match claude::read(bytes, origin) {
+        ClaudeRead::Login(l) => SourceRead::Login(l, Vec::new()),
+        ClaudeRead::NoLogin(d) => SourceRead::NoLogin(d),
+        ClaudeRead::Broken(d) => SourceRead::Broken(d),
+    }
+}
+
+/// The Keychain service Claude Code stores its OAuth credentials under.
+///
+/// `Claude Code` + OAuth suffix + `-credentials` + config-dir hash. The hash
+/// part is `-<first 8 hex of sha256(CLAUDE_CONFIG_DIR)>` whenever the
+/// variable is *present*, even empty or equal to the default, hashed over
+/// its literal text (no `~` expansion, no realpath), as Claude Code does.
+/// The OAuth suffix is `-custom-oauth` when `CLAUDE_CODE_CUSTOM_OAUTH_URL`
+/// is non-empty (production builds' only non-empty suffix).
+///
+/// Claude Code NFC-normalises the folder before hashing; we hash the bytes
+/// as given, which agrees for every NFC (e.g. ASCII) path.
+pub fn keychain_service(env: &Env) -> String {
+    let oauth_suffix = match env.vars.get("CLAUDE_CODE_CUSTOM_OAUTH_URL") {
+        Some(url) if !url.is_empty() => "-custom-oauth",
+        _ => "",
+    };
+    let dir_hash = match env.vars.get("CLAUDE_CONFIG_DIR") {
+        Some(dir) => {
+            let digest = Sha256::digest(dir.as_bytes());
+            let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+            format!("-{hex}")
+        }
+        None => String::new(),
+    };
+    format!("Claude Code{oauth_suffix}-credentials{dir_hash}")
+}

@@ -1,0 +1,37 @@
+//! Codex CLI's login: `$CODEX_HOME/auth.json` (default `~/.codex`, A13).
+//! No Keychain item and no lock; renewed tokens are written back to the
+//! file.
+//!
+//! The document is read by [`crate::sources::codex`] and merged back by
+//! [`crate::writeback::merge_codex_auth`].
+
+use super::{Home, LoginSource, SourceRead};
+use crate::sources::codex::{self, CodexRead};
+use crate::time::Millis;
+
+pub const SOURCE: LoginSource = LoginSource {
+    name: "codex-cli",
+    aliases: &["codex"],
+    list_word: "codex-cli",
+    owner: "Codex CLI",
+    sync_label: "codex cli",
+    profile_id: codex::PROFILE_ID,
+    provider: codex::PROVIDER,
+    home: Home { env_var: "CODEX_HOME", default: ".codex" },
+    file_name: "auth.json",
+    shares_lock: false,
+    keychain: None,
+    relogin_hint: "Run `codex login` on the gateway host.",
+    ignored_hint: "Run `codex login` again.",
+    rejected_why: None,
+    headless: None,
+    read,
+};
+
+fn read(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> SourceRead {
+    match codex::read(bytes, origin, mtime_ms, now) {
+        CodexRead::Login(l, diagnostics) => SourceRead::Login(l, diagnostics),
+        CodexRead::NoLogin(d) => SourceRead::NoLogin(d),
+        CodexRead::Broken(d) => SourceRead::Broken(d),
+    }
+}

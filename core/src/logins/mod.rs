@@ -1,0 +1,147 @@
+//! Other CLIs' logins that Clawdbot syncs, as data: one file per login
+//! source, one list.
+//!
+//! A [`LoginSource`] says everything the core knows about one: the profile
+//! id it syncs into and its provider, where its file lives (a folder under
+//! HOME or named by a variable, as data the core resolves and the host
+//! reads), its Keychain item, whether it has a lock Clawdbot must share,
+//! how its document is read, and the words messages use for it.
+//! [`LOGIN_SOURCES`] collects them; loading, sync messages, health, hints,
+//! `auth sync --enable` and the listing look sources up there instead of
+//! naming them (`docs/architecture.md`, "Adding a provider").
+
+pub mod claude_code;
+pub mod codex_cli;
+
+use crate::diag::Diagnostic;
+use crate::paths::Env;
+use crate::sources::ExternalLogin;
+use crate::time::Millis;
+use std::fmt;
+
+/// The registry: every login source, in the order they are loaded.
+pub static LOGIN_SOURCES: &[&LoginSource] = &[&claude_code::SOURCE, &codex_cli::SOURCE];
+
+/// Everything the core knows about another CLI's login.
+pub struct LoginSource {
+    /// The name `models auth sync --enable` takes and status shows:
+    /// `claude-cli`.
+    pub name: &'static str,
+    /// Other names `sync --enable` accepts.
+    pub aliases: &'static [&'static str],
+    /// The word `models auth list --json` gives as its `source`.
+    pub list_word: &'static str,
+    /// The tool, as messages name it: "Claude Code".
+    pub owner: &'static str,
+    /// The tool in the sync message ("synced anthropic credentials from
+    /// claude cli").
+    pub sync_label: &'static str,
+    /// The store profile the login is synced into.
+    pub profile_id: &'static str,
+    pub provider: &'static str,
+    /// The folder holding its files.
+    pub home: Home,
+    /// Its credentials file inside [`LoginSource::home`].
+    pub file_name: &'static str,
+    /// It takes a lock `<home>.lock` (a folder) around its own refreshes,
+    /// which a refresh of the synced profile takes too.
+    pub shares_lock: bool,
+    /// Its Keychain item (macOS), read before its file when present.
+    pub keychain: Option<Keychain>,
+    /// What to do when the login needs a person.
+    pub relogin_hint: &'static str,
+    /// What to do when its file held no usable login.
+    pub ignored_hint: &'static str,
+    /// Said before the hint when its refresh token was rejected, when the
+    /// tool shares the token and rotates it itself.
+    pub rejected_why: Option<&'static str>,
+    /// A variable the tool reads and the gateway does not, with the advice
+    /// given when it is set while the source's provider fails.
+    pub headless: Option<(&'static str, &'static str)>,
+    /// Reads its document; `origin` names it in messages, `mtime_ms` is the
+    /// file's time if known.
+    pub read: fn(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> SourceRead,
+}
+
+/// A folder: the variable naming it when set (resolved against HOME),
+/// else `default` under HOME.
+#[derive(Debug, Clone, Copy)]
+pub struct Home {
+    pub env_var: &'static str,
+    pub default: &'static str,
+}
+
+/// A Keychain item: the service derived from the environment, and how
+/// messages name it. The host runs `security`; the account is the host's
+/// user name, else `fallback_account`.
+#[derive(Clone, Copy)]
+pub struct Keychain {
+    pub service: fn(&Env) -> String,
+    pub fallback_account: &'static str,
+    /// How messages name the item.
+    pub origin: &'static str,
+    /// Turns `security`'s output into the document `read` takes.
+    pub decode: fn(&str) -> String,
+}
+
+/// What a source's document holds.
+#[derive(Debug)]
+pub enum SourceRead {
+    Login(ExternalLogin, Vec<Diagnostic>),
+    /// A well-formed document with no login (logged out, never logged in).
+    NoLogin(Diagnostic),
+    /// Not usable: the diagnostic names the file and field.
+    Broken(Diagnostic),
+}
+
+impl LoginSource {
+    /// Its folder for `env`.
+    pub fn dir(&self, env: &Env) -> String {
+        match env.get(self.home.env_var) {
+            Some(d) => env.resolve(d),
+            None => crate::paths::join(&env.home, self.home.default),
+        }
+    }
+}
+
+impl fmt::Debug for LoginSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LoginSource({})", self.name)
+    }
+}
+
+/// The source that syncs into `profile_id`, if any.
+pub fn by_profile_id(profile_id: &str) -> Option<&'static LoginSource> {
+    LOGIN_SOURCES.iter().copied().find(|s| s.profile_id == profile_id)
+}
+
+/// The source `sync --enable` names, by name or alias.
+pub fn by_name(name: &str) -> Option<&'static LoginSource> {
+    LOGIN_SOURCES.iter().copied().find(|s| s.name == name || s.aliases.contains(&name))
+}
+
+/// The names of every source, for help texts and argument checks.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    LOGIN_SOURCES.iter().map(|s| s.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_profiles_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for s in LOGIN_SOURCES {
+            for n in std::iter::once(&s.name).chain(s.aliases) {
+                assert!(seen.insert(*n), "{n} twice");
+            }
+            assert!(std::ptr::eq(by_profile_id(s.profile_id).expect("found"), *s));
+            assert!(crate::providers::find(s.provider).is_some(), "{} syncs into a known provider", s.name);
+        }
+        assert_eq!(names().collect::<Vec<_>>(), ["claude-cli", "codex-cli"]);
+        assert_eq!(by_name("claude-code").map(|s| s.profile_id), Some("anthropic:claude-cli"));
+        assert_eq!(by_name("codex").map(|s| s.profile_id), Some("openai-codex:codex-cli"));
+        assert!(by_name("gemini").is_none());
+    }
+}

@@ -1,0 +1,64 @@
+//! Anthropic: Claude Code's OAuth login (refreshed as Claude Code does),
+//! setup tokens and API keys.
+
+use super::{ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape};
+use crate::refresh::{HttpRequest, PlanError, RequestBody, form};
+use serde_json::Value;
+
+pub const ID: &str = "anthropic";
+
+/// Claude Code's public OAuth client, which pi-ai shares (spec §4, formats §2.1).
+pub const CLIENT_ID: &str = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
+/// pi-ai's URL. Newer clients use `https://platform.claude.com/v1/oauth/token`;
+/// the old host still answers and is what the reference sends.
+pub const TOKEN_URL: &str = "https://console.anthropic.com/v1/oauth/token";
+
+pub const SPEC: ProviderSpec = ProviderSpec {
+    env_vars: &["ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"],
+    env_probe: true,
+    // Anthropic's SDKs send `ANTHROPIC_AUTH_TOKEN` as a bearer token and
+    // `ANTHROPIC_API_KEY` as `x-api-key`.
+    client_vars: Some(ClientVars { bearer: "ANTHROPIC_AUTH_TOKEN", api_key: "ANTHROPIC_API_KEY" }),
+    missing_hint: Some(
+        "Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`.",
+    ),
+    legacy_profile_id: Some("anthropic:default"),
+    setup_token: true,
+    refresh: Some(RefreshSpec {
+        token_url: Some(TOKEN_URL),
+        expiry_margin_ms: FIVE_MINUTES,
+        request,
+        success: SuccessShape::OAuth2,
+        refresh_token_required: false,
+        dead_on_400: None,
+        on_renewed: None,
+        client_vars: None,
+    }),
+    ..ProviderSpec::new(ID)
+};
+
+/// JSON first, as Claude Code sends it, with the same fields form-encoded
+/// as the one retry: Anthropic has refused well-formed JSON bodies with a
+/// bare 400 and accepted the form (formats §2.2).
+fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+    let scope = requested_scope(input.profile);
+    let mut fields =
+        vec![("grant_type", "refresh_token"), ("refresh_token", input.refresh_token), ("client_id", CLIENT_ID)];
+    if let Some(scope) = scope.as_deref() {
+        fields.push(("scope", scope));
+    }
+    let json: serde_json::Map<String, Value> =
+        fields.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    let url = input.url(TOKEN_URL);
+    let request = HttpRequest::post(url.clone(), RequestBody::Json(Value::Object(json).to_string()));
+    let fallback = HttpRequest::post(url, RequestBody::Form(form::encode(fields)));
+    Ok(Requests { request, form_fallback: Some(fallback) })
+}
+
+/// Anthropic's `scope` parameter: the login's own scopes, never more, so the
+/// answer cannot be `invalid_scope` (formats §2.2). Omitted when the profile
+/// stores none.
+fn requested_scope(profile: &crate::store::Profile) -> Option<String> {
+    let scopes: Vec<String> = crate::refresh::stored_scopes(profile)?.into_iter().filter(|s| !s.is_empty()).collect();
+    (!scopes.is_empty()).then(|| scopes.join(" "))
+}

@@ -1,0 +1,50 @@
+//! Chutes: OAuth logins whose client the operator registers (its id is in
+//! the profile or the host's environment).
+
+use super::{ClientEnv, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape};
+use crate::refresh::{HttpRequest, PlanError, RequestBody, form};
+use serde_json::Value;
+
+pub const ID: &str = "chutes";
+
+pub const TOKEN_URL: &str = "https://api.chutes.ai/idp/token";
+/// Chutes' client id when the profile does not store its own `clientId`.
+pub const CLIENT_ID_VAR: &str = "CHUTES_CLIENT_ID";
+/// Chutes' optional client secret.
+pub const CLIENT_SECRET_VAR: &str = "CHUTES_CLIENT_SECRET";
+
+pub const SPEC: ProviderSpec = ProviderSpec {
+    env_vars: &["CHUTES_OAUTH_TOKEN", "CHUTES_API_KEY"],
+    refresh: Some(RefreshSpec {
+        token_url: Some(TOKEN_URL),
+        expiry_margin_ms: FIVE_MINUTES,
+        request,
+        success: SuccessShape::OAuth2,
+        refresh_token_required: false,
+        dead_on_400: None,
+        on_renewed: None,
+        client_vars: Some(ClientEnv { id_var: CLIENT_ID_VAR, secret_var: CLIENT_SECRET_VAR }),
+    }),
+    ..ProviderSpec::new(ID)
+};
+
+/// The profile's own `clientId` wins over the host's.
+fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+    let stored = input.profile.extra.get("clientId").and_then(Value::as_str).map(str::trim).filter(|c| !c.is_empty());
+    let Some(client_id) = stored.or(input.client_id) else {
+        return Err(PlanError::MissingClientId {
+            profile_id: input.profile_id.to_string(),
+            provider: ID,
+            var: CLIENT_ID_VAR,
+        });
+    };
+    let mut fields =
+        vec![("grant_type", "refresh_token"), ("refresh_token", input.refresh_token), ("client_id", client_id)];
+    if let Some(secret) = input.client_secret {
+        fields.push(("client_secret", secret));
+    }
+    Ok(Requests {
+        request: HttpRequest::post(input.url(TOKEN_URL), RequestBody::Form(form::encode(fields))),
+        form_fallback: None,
+    })
+}

@@ -1,0 +1,76 @@
+//! GitHub Copilot: a GitHub OAuth token exchanged for a short-lived Copilot
+//! token, on github.com or a GitHub Enterprise host.
+
+use super::{FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape};
+use crate::refresh::{HttpRequest, PlanError};
+
+pub const ID: &str = "github-copilot";
+
+/// The editor identity GitHub's Copilot token exchange expects (spec §4).
+pub const HEADERS: [(&str, &str); 4] = [
+    ("User-Agent", "GitHubCopilotChat/0.35.0"),
+    ("Editor-Version", "vscode/1.107.0"),
+    ("Editor-Plugin-Version", "copilot-chat/0.35.0"),
+    ("Copilot-Integration-Id", "vscode-chat"),
+];
+
+pub const SPEC: ProviderSpec = ProviderSpec {
+    env_vars: &["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"],
+    env_probe: true,
+    refresh: Some(RefreshSpec {
+        // It depends on the login's GitHub host.
+        token_url: None,
+        expiry_margin_ms: FIVE_MINUTES,
+        request,
+        success: SuccessShape::CopilotToken,
+        refresh_token_required: false,
+        dead_on_400: None,
+        on_renewed: None,
+        client_vars: None,
+    }),
+    ..ProviderSpec::new(ID)
+};
+
+/// `GET https://api.<host>/copilot_internal/v2/token` with the GitHub token
+/// as the bearer.
+fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+    let target = match input.url_override {
+        Some(u) => u.to_string(),
+        None => {
+            let domain = match input.cred.enterprise_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                None => "github.com".to_string(),
+                Some(u) => github_host(u).ok_or_else(|| PlanError::InvalidEnterpriseUrl {
+                    profile_id: input.profile_id.to_string(),
+                    url: crate::escape::escape_control(&bounded(u, 120)).into_owned(),
+                })?,
+            };
+            format!("https://api.{domain}/copilot_internal/v2/token")
+        }
+    };
+    let mut request = HttpRequest::get(target).with_header("Authorization", format!("Bearer {}", input.refresh_token));
+    for (name, value) in HEADERS {
+        request = request.with_header(name, value);
+    }
+    Ok(Requests { request, form_fallback: None })
+}
+
+/// pi-ai's `normalizeDomain`: the host name of `enterpriseUrl`, with or
+/// without a scheme, port and path dropped.
+pub(crate) fn github_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host_port.split(':').next()?.trim_end_matches('.').to_ascii_lowercase();
+    let valid = !host.is_empty()
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && !host.starts_with(['.', '-'])
+        && !host.contains("..");
+    valid.then_some(host)
+}
+
+fn bounded(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}

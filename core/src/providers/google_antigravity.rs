@@ -1,0 +1,32 @@
+//! Google Antigravity: Cloud Code logins of the Antigravity IDE's client.
+
+use super::{FIVE_MINUTES, OAuthKey, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape, shapes};
+use crate::refresh::PlanError;
+
+pub const ID: &str = "google-antigravity";
+
+/// Antigravity's installed-app client (spec §4).
+pub const CLIENT_ID: &str = "1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com";
+/// Antigravity's installed-app secret: `CLIENT_SECRET` (base64 in source) in
+/// badlogic/pi-mono `packages/ai/src/utils/oauth/google-antigravity.ts`.
+pub const CLIENT_SECRET: &str = "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";
+
+pub const SPEC: ProviderSpec = ProviderSpec {
+    oauth_key: OAuthKey::TokenAndProject,
+    refresh: Some(RefreshSpec {
+        token_url: Some(super::google_gemini_cli::TOKEN_URL),
+        expiry_margin_ms: FIVE_MINUTES,
+        request,
+        success: SuccessShape::OAuth2,
+        refresh_token_required: false,
+        dead_on_400: None,
+        on_renewed: None,
+        client_vars: None,
+    }),
+    ..ProviderSpec::new(ID)
+};
+
+fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+    super::google_gemini_cli::require_project(input, "Antigravity credentials missing projectId")?;
+    Ok(shapes::installed_app_form(input, super::google_gemini_cli::TOKEN_URL, CLIENT_ID, CLIENT_SECRET))
+}

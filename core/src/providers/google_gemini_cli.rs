@@ -1,0 +1,43 @@
+//! Google Gemini CLI: Cloud Code Assist logins of Gemini CLI's installed app.
+
+use super::{FIVE_MINUTES, OAuthKey, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape, shapes};
+use crate::refresh::PlanError;
+
+pub const ID: &str = "google-gemini-cli";
+
+pub const TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
+/// Gemini CLI's installed-app client (spec §4).
+pub const CLIENT_ID: &str = "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com";
+/// Gemini CLI's installed-app secret: `OAUTH_CLIENT_SECRET` in
+/// google-gemini/gemini-cli `packages/core/src/code_assist/oauth2.ts`. Google
+/// documents installed-app secrets as not secret.
+pub const CLIENT_SECRET: &str = "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";
+
+pub const SPEC: ProviderSpec = ProviderSpec {
+    oauth_key: OAuthKey::TokenAndProject,
+    refresh: Some(RefreshSpec {
+        token_url: Some(TOKEN_URL),
+        expiry_margin_ms: FIVE_MINUTES,
+        request,
+        success: SuccessShape::OAuth2,
+        refresh_token_required: false,
+        dead_on_400: None,
+        on_renewed: None,
+        client_vars: None,
+    }),
+    ..ProviderSpec::new(ID)
+};
+
+fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+    // The reference's exact words (spec §4), which users search for.
+    require_project(input, "Google Cloud credentials missing projectId")?;
+    Ok(shapes::installed_app_form(input, TOKEN_URL, CLIENT_ID, CLIENT_SECRET))
+}
+
+/// A Cloud Code login is useless without its project: refuse before asking.
+pub(crate) fn require_project(input: &RefreshInput<'_>, message: &'static str) -> Result<(), PlanError> {
+    if input.cred.project_id.as_deref().is_none_or(|p| p.trim().is_empty()) {
+        return Err(PlanError::MissingProjectId { profile_id: input.profile_id.to_string(), message });
+    }
+    Ok(())
+}

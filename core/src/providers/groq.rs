@@ -1,0 +1,7 @@
+//! Groq. An API key only (spec §2.6).
+
+use super::ProviderSpec;
+
+pub const ID: &str = "groq";
+
+pub const SPEC: ProviderSpec = ProviderSpec { env_vars: &["GROQ_API_KEY"], env_probe: true, ..ProviderSpec::new(ID) };

@@ -1,0 +1,457 @@
+//! Every provider the core knows, as data: one file per provider, one list.
+//!
+//! A provider is a [`ProviderSpec`]: its id and aliases, the variables that
+//! hold its API key, the hints an operator is given about it, and, for the
+//! providers whose OAuth logins can be refreshed, a [`RefreshSpec`] (token
+//! endpoint, client, request shape, response quirks, expiry margin).
+//! [`PROVIDERS`] collects them. Every consumer looks a provider up there
+//! ([`find`]) instead of comparing names, so adding a provider is one new
+//! file in this folder and one line in [`PROVIDERS`]; nothing else in the
+//! crate names a provider (`docs/architecture.md`, "Adding a provider").
+//!
+//! Each constant is a public value of the official client it imitates
+//! (installed-app OAuth clients embed their ids and "secrets" in source);
+//! the spec section that fixes each is named beside it, so that a change
+//! upstream can be traced.
+
+pub mod anthropic;
+pub mod cerebras;
+pub mod chutes;
+pub mod deepgram;
+pub mod github_copilot;
+pub mod google;
+pub mod google_antigravity;
+pub mod google_gemini_cli;
+pub mod google_vertex;
+pub mod groq;
+pub mod kimi_code;
+pub mod minimax;
+pub mod mistral;
+pub mod moonshot;
+pub mod openai;
+pub mod openai_codex;
+pub mod opencode;
+pub mod opencode_zen;
+pub mod openrouter;
+pub mod qwen_portal;
+pub mod shapes;
+pub mod synthetic;
+pub mod venice;
+pub mod vercel_ai_gateway;
+pub mod xai;
+pub mod zai;
+
+#[cfg(test)]
+mod fixture_tinyllm;
+
+use crate::refresh::{HttpRequest, PlanError};
+use crate::store::{OAuth, Profile};
+use crate::time::{MINUTE, Millis};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The registry: every provider, once. The providers `models status` probes
+/// for env keys come first, in the order it lists them.
+pub static PROVIDERS: &[&ProviderSpec] = &[
+    &anthropic::SPEC,
+    &github_copilot::SPEC,
+    &google_vertex::SPEC,
+    &openai::SPEC,
+    &google::SPEC,
+    &groq::SPEC,
+    &cerebras::SPEC,
+    &xai::SPEC,
+    &openrouter::SPEC,
+    &zai::SPEC,
+    &mistral::SPEC,
+    &synthetic::SPEC,
+    &openai_codex::SPEC,
+    &google_gemini_cli::SPEC,
+    &google_antigravity::SPEC,
+    &qwen_portal::SPEC,
+    &chutes::SPEC,
+    &minimax::SPEC,
+    &opencode_zen::SPEC,
+    &opencode::SPEC,
+    &deepgram::SPEC,
+    &vercel_ai_gateway::SPEC,
+    &moonshot::SPEC,
+    &kimi_code::SPEC,
+    &venice::SPEC,
+    #[cfg(test)]
+    &fixture_tinyllm::SPEC,
+];
+
+/// Everything the core knows about one provider.
+#[derive(Debug)]
+pub struct ProviderSpec {
+    /// The id as profiles and configs store it, already normal (lower case).
+    pub id: &'static str,
+    /// Other spellings that name this provider (lower case); they fold into
+    /// `id` wherever provider ids are compared (A34).
+    pub aliases: &'static [&'static str],
+    /// The variables that hold its key, in priority order (spec §2.6).
+    pub env_vars: &'static [&'static str],
+    /// Whether `models status` and `models auth list` look for its env key
+    /// even when nothing else mentions the provider.
+    pub env_probe: bool,
+    /// Its key comes from Google's application default credentials
+    /// (`gcloud auth application-default login`) rather than a variable.
+    pub gcloud_adc: bool,
+    /// The variables its model clients read a handed-out key from, when they
+    /// differ by credential kind; otherwise the first of `env_vars` fitting
+    /// the kind is used.
+    pub client_vars: Option<ClientVars>,
+    /// How an OAuth access token becomes the key handed to model clients.
+    pub oauth_key: OAuthKey,
+    /// What to do when the configured models use it and nothing holds a
+    /// credential; `None` gives the generic "set its API key" hint.
+    pub missing_hint: Option<&'static str>,
+    /// What to do when one of its profiles needs a new login and cannot be
+    /// refreshed; `None` gives the generic paste-token hint.
+    pub relogin_hint: Option<&'static str>,
+    /// A better message than "no API key found" when another provider's
+    /// login is present (OpenAI's key vs a Codex login).
+    pub no_key_hint: Option<NoKeyHint>,
+    /// The profile id its old single-profile configs used, which doctor's
+    /// profile-id hint and repair look for (A69, A70).
+    pub legacy_profile_id: Option<&'static str>,
+    /// `models auth setup-token` can store one of its tokens (Claude Code's
+    /// `claude setup-token`).
+    pub setup_token: bool,
+    /// Its OAuth refresh flow (spec §4), when it has one.
+    pub refresh: Option<RefreshSpec>,
+}
+
+/// The variables a client reads: a bearer token goes in `bearer`, an API key
+/// in `api_key`.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientVars {
+    pub bearer: &'static str,
+    pub api_key: &'static str,
+}
+
+/// The key an OAuth profile hands out (A22).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthKey {
+    /// The access token itself.
+    AccessToken,
+    /// `{"token", "projectId"}` as JSON: the Google Cloud Code providers.
+    TokenAndProject,
+}
+
+/// Said instead of "no API key found" when the store holds a login of
+/// `when_logged_in_to`.
+#[derive(Debug, Clone, Copy)]
+pub struct NoKeyHint {
+    pub when_logged_in_to: &'static str,
+    pub message: &'static str,
+}
+
+/// A provider's OAuth refresh flow (spec §4).
+#[derive(Debug)]
+pub struct RefreshSpec {
+    /// The token URL when nothing overrides it; `None` when it depends on
+    /// the login (Copilot's GitHub host).
+    pub token_url: Option<&'static str>,
+    /// Subtracted from the server's expiry when storing `expires`, so that
+    /// the stored value is "time to refresh" rather than "dead at".
+    pub expiry_margin_ms: Millis,
+    /// The request (and an optional format retry) for a login.
+    pub request: fn(&RefreshInput<'_>) -> Result<Requests, PlanError>,
+    /// What a successful answer looks like.
+    pub success: SuccessShape,
+    /// A success without a new refresh token is a broken answer (Codex
+    /// always rotates); otherwise the old one is kept.
+    pub refresh_token_required: bool,
+    /// A bare 400 means the refresh token is dead; the text is the
+    /// description used when the body gives none (Qwen).
+    pub dead_on_400: Option<&'static str>,
+    /// Extra values a success carries, laid over the renewed login.
+    pub on_renewed: Option<TakeExtras>,
+    /// Variables naming the OAuth client when a profile stores none.
+    pub client_vars: Option<ClientEnv>,
+}
+
+/// Lays the extra values of a success body (the first argument) over the
+/// renewed login and its profile's other fields.
+pub type TakeExtras = fn(&Map<String, Value>, &mut OAuth, &mut Map<String, Value>);
+
+/// The variables holding an OAuth client's id and optional secret.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientEnv {
+    pub id_var: &'static str,
+    pub secret_var: &'static str,
+}
+
+/// The shape of a successful token response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuccessShape {
+    /// RFC 6749: `access_token`, `expires_in` seconds, maybe `refresh_token`.
+    OAuth2,
+    /// GitHub's Copilot exchange: `token` and `expires_at` in epoch seconds.
+    CopilotToken,
+}
+
+/// What a request shape gets to build the refresh request from.
+#[derive(Debug)]
+pub struct RefreshInput<'a> {
+    /// The profile id, escaped for messages.
+    pub profile_id: &'a str,
+    pub profile: &'a Profile,
+    pub cred: &'a OAuth,
+    /// The stored refresh token, trimmed and non-empty.
+    pub refresh_token: &'a str,
+    /// `CLAWDBOT_TOKEN_URL_<PROVIDER>` when set.
+    pub url_override: Option<&'a str>,
+    /// The OAuth client id and secret from the host's variables
+    /// ([`RefreshSpec::client_vars`]).
+    pub client_id: Option<&'a str>,
+    pub client_secret: Option<&'a str>,
+}
+
+impl RefreshInput<'_> {
+    /// The override, else `default`.
+    pub fn url(&self, default: &str) -> String {
+        self.url_override.unwrap_or(default).to_string()
+    }
+}
+
+/// The request to send, and for a provider that needs one, the same
+/// refresh in another encoding to send once if the first is refused.
+#[derive(Debug)]
+pub struct Requests {
+    pub request: HttpRequest,
+    pub form_fallback: Option<HttpRequest>,
+}
+
+/// How much earlier than the server's expiry most providers' `expires` is
+/// set (spec §4).
+pub const FIVE_MINUTES: Millis = 5 * MINUTE;
+
+impl ProviderSpec {
+    /// A provider known only by id: no key variables, no hints, no refresh.
+    /// Provider files start from this and set what differs.
+    pub const fn new(id: &'static str) -> Self {
+        ProviderSpec {
+            id,
+            aliases: &[],
+            env_vars: &[],
+            env_probe: false,
+            gcloud_adc: false,
+            client_vars: None,
+            oauth_key: OAuthKey::AccessToken,
+            missing_hint: None,
+            relogin_hint: None,
+            no_key_hint: None,
+            legacy_profile_id: None,
+            setup_token: false,
+            refresh: None,
+        }
+    }
+
+    /// Its refresh flow as a handle, when it has one.
+    pub fn refreshable(&'static self) -> Option<RefreshProvider> {
+        self.refresh.as_ref().map(|_| RefreshProvider(self))
+    }
+}
+
+/// The provider a stored id names, compared normalised (A34), or `None`
+/// for one the core has no data for.
+pub fn find(provider: &str) -> Option<&'static ProviderSpec> {
+    let id = crate::provider::normalized(provider);
+    PROVIDERS.iter().copied().find(|p| p.id == id)
+}
+
+/// The id an alias folds into (`z.ai` → `zai`); `lower` is trimmed and
+/// lower-cased already.
+pub(crate) fn alias_of(lower: &str) -> Option<&'static str> {
+    PROVIDERS.iter().find(|p| p.aliases.contains(&lower)).map(|p| p.id)
+}
+
+/// The providers whose env keys are looked for unasked, in listing order.
+pub fn env_probed() -> impl Iterator<Item = &'static str> {
+    PROVIDERS.iter().filter(|p| p.env_probe).map(|p| p.id)
+}
+
+/// A provider with a known refresh flow (spec §4): a handle on its
+/// registry entry, compared by id.
+#[derive(Clone, Copy)]
+pub struct RefreshProvider(&'static ProviderSpec);
+
+impl RefreshProvider {
+    /// The handle on `spec`, which must have a refresh flow (checked when
+    /// used in a constant, else on the call).
+    pub const fn new(spec: &'static ProviderSpec) -> Self {
+        assert!(spec.refresh.is_some(), "RefreshProvider::new of a provider without a refresh flow");
+        RefreshProvider(spec)
+    }
+
+    /// Every refreshable provider, in registry order.
+    pub fn all() -> impl Iterator<Item = RefreshProvider> {
+        PROVIDERS.iter().copied().filter_map(ProviderSpec::refreshable)
+    }
+
+    /// The provider for a stored `provider` string, compared normalised.
+    pub fn from_id(provider: &str) -> Option<Self> {
+        find(provider)?.refreshable()
+    }
+
+    /// The provider id as profiles store it.
+    pub fn id(self) -> &'static str {
+        self.0.id
+    }
+
+    /// Its registry entry.
+    pub fn spec(self) -> &'static ProviderSpec {
+        self.0
+    }
+
+    /// Its refresh flow.
+    pub fn flow(self) -> &'static RefreshSpec {
+        match &self.0.refresh {
+            Some(flow) => flow,
+            // A handle is only made by `refreshable`, which checked.
+            None => unreachable!("RefreshProvider without a refresh flow"),
+        }
+    }
+
+    /// Subtracted from the server's expiry when storing `expires` (spec §4).
+    pub fn expiry_margin_ms(self) -> Millis {
+        self.flow().expiry_margin_ms
+    }
+
+    /// The token URL when nothing overrides it. Copilot's depends on the
+    /// login's GitHub host, so it has none here.
+    pub fn default_token_url(self) -> Option<&'static str> {
+        self.flow().token_url
+    }
+
+    /// The environment variable that overrides the token URL, for tests and
+    /// for proxies: `CLAWDBOT_TOKEN_URL_<PROVIDER>`.
+    pub fn token_url_env_var(self) -> String {
+        format!("CLAWDBOT_TOKEN_URL_{}", crate::provider::env_suffix(self.id()))
+    }
+}
+
+impl PartialEq for RefreshProvider {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+impl Eq for RefreshProvider {}
+impl std::hash::Hash for RefreshProvider {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
+}
+impl PartialOrd for RefreshProvider {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for RefreshProvider {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.id().cmp(other.id())
+    }
+}
+impl fmt::Debug for RefreshProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RefreshProvider({})", self.id())
+    }
+}
+impl fmt::Display for RefreshProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// For tests across the crate: the refreshable provider `id`.
+#[cfg(test)]
+pub(crate) fn refreshable(id: &str) -> RefreshProvider {
+    match RefreshProvider::from_id(id) {
+        Some(p) => p,
+        None => panic!("{id} has no refresh flow"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_normal_and_found() {
+        let mut seen = std::collections::BTreeSet::new();
+        for p in PROVIDERS {
+            assert_eq!(crate::provider::normalize(p.id), p.id, "{}", p.id);
+            assert!(seen.insert(p.id), "{} listed twice", p.id);
+            assert!(std::ptr::eq(find(p.id).expect("found"), *p), "{}", p.id);
+            for alias in p.aliases {
+                assert!(seen.insert(alias), "{alias} names two providers");
+            }
+        }
+    }
+
+    #[test]
+    fn ids_round_trip_and_normalise() {
+        for p in RefreshProvider::all() {
+            assert_eq!(RefreshProvider::from_id(p.id()), Some(p));
+        }
+        assert_eq!(RefreshProvider::from_id(" Anthropic ").map(RefreshProvider::id), Some("anthropic"));
+        assert_eq!(RefreshProvider::from_id("openai"), None);
+        assert_eq!(RefreshProvider::from_id("minimax-portal"), None);
+        let built_in: Vec<&str> =
+            RefreshProvider::all().map(RefreshProvider::id).filter(|id| *id != "tinyllm").collect();
+        assert_eq!(
+            built_in,
+            [
+                "anthropic",
+                "github-copilot",
+                "openai-codex",
+                "google-gemini-cli",
+                "google-antigravity",
+                "qwen-portal",
+                "chutes"
+            ]
+        );
+    }
+
+    #[test]
+    fn margins_follow_the_spec() {
+        let margin = |id: &str| RefreshProvider::from_id(id).map(RefreshProvider::expiry_margin_ms);
+        assert_eq!(margin("openai-codex"), Some(0));
+        assert_eq!(margin("qwen-portal"), Some(0));
+        for p in ["anthropic", "github-copilot", "google-gemini-cli", "google-antigravity", "chutes"] {
+            assert_eq!(margin(p), Some(300_000), "{p}");
+        }
+    }
+
+    #[test]
+    fn env_var_names() {
+        let var = |id: &str| RefreshProvider::from_id(id).map(RefreshProvider::token_url_env_var);
+        assert_eq!(var("openai-codex").as_deref(), Some("CLAWDBOT_TOKEN_URL_OPENAI_CODEX"));
+        assert_eq!(var("google-gemini-cli").as_deref(), Some("CLAWDBOT_TOKEN_URL_GOOGLE_GEMINI_CLI"));
+    }
+
+    #[test]
+    fn the_env_probe_order_is_the_listing_order() {
+        let probed: Vec<&str> = env_probed().collect();
+        assert_eq!(
+            probed,
+            [
+                "anthropic",
+                "github-copilot",
+                "google-vertex",
+                "openai",
+                "google",
+                "groq",
+                "cerebras",
+                "xai",
+                "openrouter",
+                "zai",
+                "mistral",
+                "synthetic"
+            ]
+        );
+    }
+}

@@ -1,0 +1,46 @@
+//! OpenAI Codex: ChatGPT OAuth logins, as Codex CLI holds them.
+
+use super::{ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape, shapes};
+use crate::refresh::PlanError;
+use crate::store::OAuth;
+use serde_json::{Map, Value};
+
+pub const ID: &str = "openai-codex";
+
+/// Codex CLI's public client (spec §4, formats §3.4).
+pub const CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
+pub const TOKEN_URL: &str = "https://auth.openai.com/oauth/token";
+
+pub const SPEC: ProviderSpec = ProviderSpec {
+    refresh: Some(RefreshSpec {
+        token_url: Some(TOKEN_URL),
+        // Codex stores the real expiry (spec §4).
+        expiry_margin_ms: 0,
+        request,
+        success: SuccessShape::OAuth2,
+        // Codex rotates on every refresh; an answer without a new refresh
+        // token would leave the login holding a spent one.
+        refresh_token_required: true,
+        dead_on_400: None,
+        on_renewed: Some(take_account_id),
+        client_vars: None,
+    }),
+    ..ProviderSpec::new(ID)
+};
+
+fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+    Ok(shapes::public_client_form(input, TOKEN_URL, CLIENT_ID))
+}
+
+/// The ChatGPT workspace Codex bills against, from the new access token's
+/// claims; when it cannot be read the stored one stays (the reference fails
+/// the whole refresh instead, though the new tokens are good).
+fn take_account_id(_body: &Map<String, Value>, cred: &mut OAuth, _extra: &mut Map<String, Value>) {
+    let Some(access) = cred.access.as_ref() else { return };
+    let Some(claims) = crate::sources::jwt::claims(access.expose()) else { return };
+    if let Some(id) =
+        crate::sources::jwt::chatgpt_account_id(&claims).map(|id| id.trim().to_string()).filter(|id| !id.is_empty())
+    {
+        cred.account_id = Some(id);
+    }
+}

@@ -1,0 +1,41 @@
+//! Qwen Portal: Qwen Code's OAuth logins.
+
+use super::{ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape, shapes};
+use crate::refresh::PlanError;
+use crate::store::OAuth;
+use serde_json::{Map, Value};
+
+pub const ID: &str = "qwen-portal";
+
+/// Qwen Code's public client (spec §4, `src/providers/qwen-portal-oauth.ts`).
+pub const CLIENT_ID: &str = "f0304373b74a44d2b584a3fb70ca9e56";
+pub const TOKEN_URL: &str = "https://chat.qwen.ai/api/v1/oauth2/token";
+
+pub const SPEC: ProviderSpec = ProviderSpec {
+    env_vars: &["QWEN_OAUTH_TOKEN", "QWEN_PORTAL_API_KEY"],
+    refresh: Some(RefreshSpec {
+        token_url: Some(TOKEN_URL),
+        // Qwen stores the real expiry (spec §4).
+        expiry_margin_ms: 0,
+        request,
+        success: SuccessShape::OAuth2,
+        refresh_token_required: false,
+        // Qwen answers a dead refresh token with a bare 400; its wording
+        // (spec §4) is used when the body says nothing.
+        dead_on_400: Some("refresh token expired or invalid"),
+        on_renewed: Some(take_resource_url),
+        client_vars: None,
+    }),
+    ..ProviderSpec::new(ID)
+};
+
+fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+    Ok(shapes::public_client_form(input, TOKEN_URL, CLIENT_ID))
+}
+
+/// The API base the login is served from, which Qwen may move on refresh.
+fn take_resource_url(body: &Map<String, Value>, _cred: &mut OAuth, extra: &mut Map<String, Value>) {
+    if let Some(url) = crate::refresh::body_text(body, "resource_url") {
+        extra.insert("resourceUrl".into(), Value::String(url.to_string()));
+    }
+}

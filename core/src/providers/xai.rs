@@ -1,0 +1,7 @@
+//! xAI (Grok). An API key only (spec §2.6).
+
+use super::ProviderSpec;
+
+pub const ID: &str = "xai";
+
+pub const SPEC: ProviderSpec = ProviderSpec { env_vars: &["XAI_API_KEY"], env_probe: true, ..ProviderSpec::new(ID) };

@@ -247,7 +247,7 @@ impl Flow for RemoveCommand {
                     _ => {
                         let question = format!("Remove {}?", self.id());
                         self.state = State::Confirm { config };
-                        return Effect::Confirm { question };
+                        return Effect::Confirm { question, default_yes: false };
                     }
                 },
                 State::Edit { mut edit, config } => match edit.poll() {

@@ -181,6 +181,10 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
         Effect::RunOnTerminal { .. } => Input::Ran(RunAnswer::NotFound),
         Effect::AskSecret { .. } => Input::Secret(Err("no terminal in this test".into())),
         Effect::Confirm { .. } => Input::Answer(None),
+        Effect::AskLine { .. } => Input::Text(Err("no terminal in this test".into())),
+        Effect::ListFolder { .. } => Input::Entries(Vec::new()),
+        Effect::Stat(paths) => Input::Stats(paths.iter().map(|p| (p.clone(), None)).collect()),
+        Effect::SetMode { .. } => Input::Written(Err("not in this test".into())),
         Effect::Print(_) | Effect::Done(_) => return None,
     })
 }

@@ -8,8 +8,8 @@
 
 use super::refresh::{Ended, RefreshFailure, RefreshLogin};
 use super::settle::{Settle, Settled};
+use super::shell::ShellFallback;
 use super::{Done, Effect, Exit, Flow, Input, Line, ShellAnswer, Step, internal_end, look, refresh_window};
-use crate::env_auth;
 use crate::escape::{escape_control, needs_escape};
 use crate::handout::{self, HandedKey, KeyForm};
 use crate::load::Loaded;
@@ -19,12 +19,6 @@ use crate::resolve::{ResolveError, ResolvedKey, resolve_key};
 use crate::store::Credential;
 use crate::time::{Millis, SECOND};
 use std::collections::VecDeque;
-
-/// How long the shell-env fallback's shell may run, unless
-/// `CLAWDBOT_SHELL_ENV_TIMEOUT_MS` says otherwise.
-pub const SHELL_ENV_TIMEOUT_MS: u64 = 15 * SECOND as u64;
-/// Overrides [`SHELL_ENV_TIMEOUT_MS`].
-pub const SHELL_ENV_TIMEOUT_ENV: &str = "CLAWDBOT_SHELL_ENV_TIMEOUT_MS";
 
 /// How long a handed-out key must stay valid unless `--min-valid` says
 /// otherwise: Claude Code keeps a helper's key for 5 minutes, so a key
@@ -52,9 +46,7 @@ enum State {
     Load(Box<Settle>),
     Shell {
         loaded: Box<Loaded>,
-        shell: String,
-        timeout_ms: u64,
-        probe: env_auth::ShellEnvProbe,
+        shell: ShellFallback,
     },
     Refresh {
         loaded: Box<Loaded>,
@@ -146,37 +138,15 @@ impl TokenCommand {
             self.print(line);
         }
         let loaded = settled.loaded;
-        if env_auth::shell_env_needed(&loaded.env, &loaded.config.config) {
-            let shell = loaded.env.get("SHELL").unwrap_or("/bin/sh").to_string();
-            let timeout_ms = loaded
-                .env
-                .get(SHELL_ENV_TIMEOUT_ENV)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(SHELL_ENV_TIMEOUT_MS);
-            // The clock makes the markers unique to the run: no login
-            // banner printed before or after can forge them.
-            let probe = env_auth::ShellEnvProbe::new(self.now.unsigned_abs());
-            return State::Shell { loaded: Box::new(loaded), shell, timeout_ms, probe };
+        match ShellFallback::needed(&loaded, self.now) {
+            Some(shell) => State::Shell { loaded: Box::new(loaded), shell },
+            None => self.resolve(loaded),
         }
-        self.resolve(loaded)
     }
 
-    fn shell_env(
-        &mut self,
-        mut loaded: Loaded,
-        shell: &str,
-        timeout_ms: u64,
-        probe: &env_auth::ShellEnvProbe,
-        answer: ShellAnswer,
-    ) -> State {
-        let warning = match answer {
-            ShellAnswer::Output(out) => probe.read(&mut loaded.env, &out).warning(shell),
-            ShellAnswer::Exited(status) => Some(format!("shell env fallback: {shell} exited with {status}")),
-            ShellAnswer::TimedOut => Some(format!("shell env fallback: {shell} did not finish within {timeout_ms} ms")),
-            ShellAnswer::Failed => Some(format!("shell env fallback: could not run {shell}")),
-        };
-        if let Some(w) = warning {
-            self.print(Line::err(format!("warning: {}", escape_control(&w))));
+    fn shell_env(&mut self, mut loaded: Loaded, shell: &ShellFallback, answer: ShellAnswer) -> State {
+        if let (_, Some(warning)) = shell.apply(&mut loaded, answer) {
+            self.print(warning);
         }
         self.resolve(loaded)
     }
@@ -293,11 +263,11 @@ impl Flow for TokenCommand {
                     }
                     Step::Ready(settled) => self.loaded(settled),
                 },
-                State::Shell { loaded, shell, timeout_ms, probe } => match self.input.take() {
-                    Some(Input::ShellEnv(answer)) => self.shell_env(*loaded, &shell, timeout_ms, &probe, answer),
+                State::Shell { loaded, shell } => match self.input.take() {
+                    Some(Input::ShellEnv(answer)) => self.shell_env(*loaded, &shell, answer),
                     _ => {
-                        let effect = Effect::ShellEnv { shell: shell.clone(), command: probe.command(), timeout_ms };
-                        self.state = State::Shell { loaded, shell, timeout_ms, probe };
+                        let effect = shell.effect();
+                        self.state = State::Shell { loaded, shell };
                         return effect;
                     }
                 },

@@ -14,7 +14,7 @@ use crate::world::lock::{self, LockError, LockGuard, LockOptions};
 use crate::world::{fsio, process};
 use clawdbot_auth_core::flow::{
     Done, Effect, Entry, FileMeta, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, RunAnswer,
-    ShellAnswer, Stream, WriteBack, WriteBackPlace,
+    SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
 use clawdbot_auth_core::secret::Secret;
 use clawdbot_auth_core::world::World;
@@ -309,16 +309,16 @@ fn run_on_terminal(program: &str, args: &[String]) -> RunAnswer {
 
 /// A secret from the terminal with the echo off, else from standard input
 /// (at most the core's paste limit, plus one byte so that it sees "too long").
-fn ask_secret(prompt: &str) -> Result<Secret, String> {
+fn ask_secret(prompt: &str) -> Result<Secret, SecretError> {
     use std::io::{IsTerminal, Read};
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         return rpassword::prompt_password(format!("{prompt} (input is hidden): "))
             .map(Secret::new)
-            .map_err(|e| e.to_string());
+            .map_err(|e| SecretError::Unreadable(e.to_string()));
     }
     let mut bytes = Vec::new();
     let cap = clawdbot_auth_core::paste::MAX_PASTE_INPUT_BYTES as u64 + 1;
-    stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map(Secret::new).map_err(|_| "the token is not text".to_string())
+    stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| SecretError::Unreadable(e.to_string()))?;
+    String::from_utf8(bytes).map(Secret::new).map_err(|_| SecretError::NotText)
 }

@@ -28,13 +28,16 @@
 
 #![warn(missing_docs)]
 
+mod add;
 mod config_edit;
 mod cooldown;
+mod drive;
 mod edit;
 mod list;
 mod look;
 mod order;
 mod paste_key;
+mod paste_token;
 mod record_mode;
 mod refresh;
 mod remove;
@@ -46,11 +49,13 @@ mod shell;
 mod status;
 mod token;
 
+pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use edit::{EditFn, EditStore};
 pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
+pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
 pub use record_mode::RecordModeCommand;
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
 pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
@@ -264,7 +269,7 @@ pub enum Input {
     /// How the program of an [`Effect::RunOnTerminal`] ended.
     Ran(RunAnswer),
     /// The secret of an [`Effect::AskSecret`], or why it could not be read.
-    Secret(Result<Secret, String>),
+    Secret(Result<Secret, SecretError>),
     /// The line of an [`Effect::AskLine`] (without its line end), or why
     /// it could not be read.
     Text(Result<String, String>),
@@ -273,6 +278,24 @@ pub enum Input {
     /// What an [`Effect::Stat`] found: `None` for a path that is not there
     /// (or cannot be looked at).
     Stats(Vec<(String, Option<FileMeta>)>),
+}
+
+/// Why an [`Effect::AskSecret`] has no secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretError {
+    /// What was read is not UTF-8 text (no token is).
+    NotText,
+    /// Nothing could be read; the reason is for people.
+    Unreadable(String),
+}
+
+impl fmt::Display for SecretError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretError::NotText => f.write_str("the token is not text"),
+            SecretError::Unreadable(why) => f.write_str(why),
+        }
+    }
 }
 
 /// One entry of a folder.
@@ -593,5 +616,7 @@ pub(crate) enum Step<T> {
 
 #[cfg(test)]
 mod manage_tests;
+#[cfg(test)]
+mod script;
 #[cfg(test)]
 mod tests;

@@ -462,68 +462,11 @@ impl Flow for StatusCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::{Entry, FileMeta, ShellAnswer, Stream};
+    use crate::flow::Stream;
+    use crate::flow::script::{Host, NOW, env, store_path, text};
     use serde_json::{Value, json};
-    use std::collections::BTreeMap;
 
-    const NOW: Millis = 1_767_225_600_000;
     const HOUR: Millis = 3_600_000;
-    const STATE: &str = "/h/.clawdbot";
-
-    fn store_path(agent: &str) -> String {
-        format!("{STATE}/agents/{agent}/agent/auth-profiles.json")
-    }
-
-    /// A scripted host: files, the agent folders, a shell's output; what
-    /// was asked, in order.
-    #[derive(Default)]
-    struct Host {
-        files: BTreeMap<String, String>,
-        folders: Vec<&'static str>,
-        shell: Option<ShellAnswer>,
-        asked: Vec<String>,
-    }
-
-    impl Host {
-        fn run(&mut self, flow: &mut StatusCommand) -> (Done, Vec<Line>) {
-            let mut printed = Vec::new();
-            for _ in 0..1000 {
-                let input = match flow.poll() {
-                    Effect::Done(done) => return (done, printed),
-                    Effect::Print(line) => {
-                        printed.push(line);
-                        continue;
-                    }
-                    Effect::Read(paths) => {
-                        self.asked.extend(paths.iter().map(|p| format!("read {p}")));
-                        let read =
-                            |p: &String| self.files.get(p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
-                        Input::Files(paths.iter().map(|p| (p.clone(), read(p))).collect())
-                    }
-                    Effect::ReadKeychain => Input::Keychain(None),
-                    Effect::ListFolder { path } => {
-                        self.asked.push(format!("list {path}"));
-                        let names = self.folders.iter().map(|n| Entry { name: n.to_string(), folder: true });
-                        Input::Entries(names.collect())
-                    }
-                    Effect::Stat(paths) => {
-                        let meta = |p: &String| {
-                            let with_agent = self.folders.iter().any(|n| *p == format!("{STATE}/agents/{n}/agent"));
-                            with_agent.then_some(FileMeta { folder: true, mode: 0o700, link_folder: None })
-                        };
-                        Input::Stats(paths.iter().map(|p| (p.clone(), meta(p))).collect())
-                    }
-                    Effect::ShellEnv { shell, .. } => {
-                        self.asked.push(format!("shell {shell}"));
-                        Input::ShellEnv(self.shell.clone().unwrap_or(ShellAnswer::Failed))
-                    }
-                    other => panic!("status never asks {other:?}"),
-                };
-                flow.handle(NOW, input);
-            }
-            panic!("the flow never ended");
-        }
-    }
 
     fn request() -> StatusRequest {
         StatusRequest::bare(false, false, None, false)
@@ -538,12 +481,11 @@ mod tests {
     }
 
     fn stdout(lines: &[Line]) -> String {
-        lines.iter().filter(|l| l.stream == Stream::Stdout).map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n")
+        text(lines, Stream::Stdout)
     }
 
     fn run(request: StatusRequest, host: &mut Host) -> (Done, Vec<Line>) {
-        let env = Env::new("/h");
-        host.run(&mut StatusCommand::new(request, &env, NOW))
+        host.run(&mut StatusCommand::new(request, &env(), NOW))
     }
 
     #[test]

@@ -179,7 +179,7 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
         Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
         // Only setup-token asks these; its own tests answer them.
         Effect::RunOnTerminal { .. } => Input::Ran(RunAnswer::NotFound),
-        Effect::AskSecret { .. } => Input::Secret(Err("no terminal in this test".into())),
+        Effect::AskSecret { .. } => Input::Secret(Err(SecretError::Unreadable("no terminal in this test".into()))),
         Effect::Confirm { .. } => Input::Answer(None),
         Effect::AskLine { .. } => Input::Text(Err("no terminal in this test".into())),
         Effect::ListFolder { .. } => Input::Entries(Vec::new()),

@@ -9,20 +9,18 @@ use super::{CmdResult, exit, output, refuse, usage};
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use crate::persist::update_store;
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
-use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::flow::{
-    RecordModeCommand, SetupOutcome, SetupRequest, SetupTokenCommand, TokenCommand, TokenRequest,
+    AddCommand, AddRequest, PasteTokenCommand, PasteTokenRequest, RecordModeCommand, SetupOutcome, SetupRequest,
+    SetupTokenCommand, TokenCommand, TokenRequest,
 };
 use clawdbot_auth_core::handout::KeyForm;
 use clawdbot_auth_core::load::Loaded;
-use clawdbot_auth_core::paste::{MAX_PASTE_INPUT_BYTES, PasteError, PasteTarget};
 use clawdbot_auth_core::provider::normalize;
 use clawdbot_auth_core::report::{self, ReportOptions, TextStyle};
 use clawdbot_auth_core::store::{CredentialType, Profile};
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::IsTerminal;
 
 #[derive(Args, Debug)]
 pub struct AuthArgs {
@@ -174,77 +172,27 @@ fn inherited(agent: Option<&str>) -> Option<String> {
     agent.map(str::to_string)
 }
 
-/// Reads one secret: a prompt with the terminal's echo off (so the token
-/// is not left on screen or in a recording), else standard input, at most
-/// one byte past what the core accepts. The core judges the bytes.
-fn read_secret(prompt: &str) -> Result<Vec<u8>, super::Failure> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        let line = rpassword::prompt_password(format!("{prompt} (input is hidden): ")).context("reading the token")?;
-        return Ok(line.into_bytes());
-    }
-    let mut bytes = Vec::new();
-    let cap = MAX_PASTE_INPUT_BYTES as u64 + 1;
-    std::io::Read::read_to_end(&mut stdin.lock().take(cap), &mut bytes).context("reading the token from stdin")?;
-    Ok(bytes)
-}
-
-fn ask(prompt: &str, default: &str) -> Result<String, super::Failure> {
-    eprint!("{} [{}]: ", escape_control(prompt), escape_control(default));
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading an answer")?;
-    let line = line.trim();
-    Ok(if line.is_empty() { default.to_string() } else { line.to_string() })
-}
-
+/// `models auth add`: the core's [`AddCommand`], carried out.
 fn add(agent: Option<&str>) -> CmdResult {
-    if !std::io::stdin().is_terminal() {
-        return Err(usage("`models auth add` is interactive; use `models auth paste-token` from scripts."));
-    }
-    let provider = normalize(&ask("Provider", "anthropic")?);
-    let profile_id = ask("Profile id", &format!("{provider}:manual"))?;
-    let expires = match ask("Does this token expire? (y/N)", "n")?.to_lowercase().as_str() {
-        "y" | "yes" => Some(ask("Expires in", "365d")?),
-        _ => None,
-    };
-    let agent = inherited(agent);
-    paste_token(&PasteArgs { provider, profile_id: Some(profile_id), expires_in: expires, agent })
+    let env = current_env();
+    let request = AddRequest { agent: inherited(agent), terminal: std::io::stdin().is_terminal() };
+    let mut flow = AddCommand::new(request, &env, now(&env));
+    let world = NativeWorld::new(&env, false);
+    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }
 
+/// `models auth paste-token`: the core's [`PasteTokenCommand`], carried out.
 fn paste_token(args: &PasteArgs) -> CmdResult {
     let env = current_env();
-    let now = now(&env);
-    // Everything about where the token goes is checked before asking for it.
-    let target = PasteTarget::new(&args.provider, args.profile_id.as_deref(), args.expires_in.as_deref(), now)
-        .map_err(paste_failure)?;
-    let raw = read_secret(&format!("Paste token for {}", escape_control(&target.provider)))?;
-    let accepted = target.accept(&raw).map_err(paste_failure)?;
-    drop(raw);
-    let removed = match accepted.removed {
-        0 => String::new(),
-        1 => " (1 whitespace character removed)".to_string(),
-        n => format!(" ({n} whitespace characters removed)"),
+    let request = PasteTokenRequest {
+        provider: args.provider.clone(),
+        profile_id: args.profile_id.clone(),
+        expires_in: args.expires_in.clone(),
+        agent: args.agent.clone(),
     };
-    output::err_line(&format!("Read {} characters{removed}.", accepted.chars));
+    let mut flow = PasteTokenCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env, false);
-    let PasteTarget { provider, profile_id, .. } = target;
-    let credential = accepted.credential;
-    let (replaced, at) = update_store(&world, &env, now, args.agent.as_deref(), |store, loaded| {
-        let replaced = store.profiles.insert(profile_id.clone(), Profile::new(credential)).is_some();
-        // A paste under a removed synced login's id re-adds it.
-        clawdbot_auth_core::sync::enable_sync(store, &profile_id);
-        Ok((replaced, located(loaded)))
-    })?;
-    record_config_mode(&world, &env, &at, &profile_id, &provider, CredentialType::Token)?;
-    let verb = if replaced { "replaced the one stored before" } else { "added" };
-    output::line(&format!("Auth profile: {profile_id} ({provider}/token), {verb}"));
-    Ok(exit::OK)
-}
-
-/// A refused paste: exit 64 for a wrong command line, else 1.
-fn paste_failure(e: PasteError) -> super::Failure {
-    if e.is_usage() { usage(e.to_string()) } else { refuse(e.to_string()) }
+    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }
 
 /// Records the profile's mode in clawdbot.json: the core's

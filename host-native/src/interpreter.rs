@@ -31,27 +31,11 @@ pub struct Interpreter<'w> {
     world: &'w NativeWorld,
     /// Locks held, by the path the flow named them with.
     locks: BTreeMap<String, LockGuard>,
-    /// Write the flow's standard-output lines to standard error (a
-    /// command whose stdout is one JSON document runs flows this way).
-    stdout_to_stderr: bool,
 }
 
 impl<'w> Interpreter<'w> {
     pub fn new(world: &'w NativeWorld) -> Self {
-        Interpreter { world, locks: BTreeMap::new(), stdout_to_stderr: false }
-    }
-
-    /// This interpreter, writing the flow's stdout lines to stderr.
-    pub fn stdout_to_stderr(mut self) -> Self {
-        self.stdout_to_stderr = true;
-        self
-    }
-
-    fn print(&self, line: &Line) {
-        match self.stdout_to_stderr {
-            true => print(&Line { stream: Stream::Stderr, ..line.clone() }),
-            false => print(line),
-        }
+        Interpreter { world, locks: BTreeMap::new() }
     }
 
     /// Runs `flow` to its end, writing its lines as they come; the final
@@ -61,10 +45,10 @@ impl<'w> Interpreter<'w> {
             match flow.poll() {
                 Effect::Done(done) => {
                     for line in &done.lines {
-                        self.print(line);
+                        print(line);
                     }
                     for hint in &done.hints {
-                        self.print(&Line::err(format!("hint: {hint}")));
+                        print(&Line::err(format!("hint: {hint}")));
                     }
                     // Whatever the flow still holds is released here.
                     self.locks.clear();
@@ -126,7 +110,7 @@ impl<'w> Interpreter<'w> {
                 Input::Written(std::fs::set_permissions(&path, permissions).map_err(|e| e.to_string()))
             }
             Effect::Print(line) => {
-                self.print(&line);
+                print(&line);
                 return None;
             }
             Effect::Done(_) => return None,
@@ -194,15 +178,6 @@ fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, 
     // can only be a dead writer's, however young.
     let _ = fsio::remove_leftover_temps(dir, &name);
     Ok(guard)
-}
-
-/// [`take_store_lock`] for the host's own read-modify-writes; the error
-/// is for people.
-pub(crate) fn store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, String> {
-    take_store_lock(store_path, timings).map_err(|answer| match answer {
-        LockAnswer::Busy { reason } | LockAnswer::Failed { reason } => reason,
-        LockAnswer::Taken | LockAnswer::NoTarget => format!("{store_path}: cannot be locked"),
-    })
 }
 
 fn answer(e: &LockError) -> LockAnswer {

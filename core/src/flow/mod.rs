@@ -29,8 +29,10 @@
 #![warn(missing_docs)]
 
 mod add;
+mod agents;
 mod config_edit;
 mod cooldown;
+mod doctor;
 mod drive;
 mod edit;
 mod list;
@@ -45,12 +47,14 @@ mod renew;
 mod save;
 mod settle;
 mod setup;
+mod setup_run;
 mod shell;
 mod status;
 mod token;
 
 pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
+pub use doctor::{DoctorCommand, DoctorRequest};
 pub use edit::{EditFn, EditStore};
 pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};
@@ -62,6 +66,7 @@ pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
 pub use settle::LoadCommand;
 pub use setup::{DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SetupOutcome, SetupRequest, SetupTokenCommand};
+pub use setup_run::SetupCommand;
 pub use shell::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS};
 pub use status::{Assessment, StatusCommand, StatusFormat, StatusRequest, assess};
 pub use token::{TOKEN_BUDGET_MS, TOKEN_MIN_VALID_MS, TokenCommand, TokenRequest};

@@ -9,18 +9,18 @@
 //! `--all-agents` first finds the agents (the config, then the folders
 //! under `<state>/agents/` that hold an `agent/` folder).
 
+use super::agents::FindAgents;
+use super::drive::advance;
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Done, Effect, Exit, Flow, Input, Line, Step, internal_end};
-use crate::config::{Config, parse_config};
 use crate::duration::{DurationUnit, parse_duration};
 use crate::escape::{escape_control, terminal_safe_json};
 use crate::load::Loaded;
-use crate::paths::{self, Env};
+use crate::paths::Env;
 use crate::report::{self, CheckCode, ReportOptions, StatusReport, TextStyle};
 use crate::time::Millis;
-use crate::world::FileRead;
 use std::collections::VecDeque;
 
 /// How the report is printed.
@@ -128,7 +128,7 @@ fn exit_of(check: CheckCode) -> Exit {
 
 /// Colours only on a terminal that wants them (`NO_COLOR` unset, `TERM`
 /// not `dumb`).
-fn style(env: &Env, terminal: bool) -> TextStyle {
+pub(crate) fn style(env: &Env, terminal: bool) -> TextStyle {
     TextStyle { color: terminal && !env.is_set("NO_COLOR") && env.get("TERM") != Some("dumb") }
 }
 
@@ -207,17 +207,8 @@ impl Assess {
 }
 
 enum State {
-    /// `--all-agents`: the config names agents, and the default.
-    Config,
-    /// `--all-agents`: the folders under `<state>/agents/`.
-    Folders {
-        config: Box<Config>,
-    },
-    /// `--all-agents`: which of them hold an `agent/` folder.
-    AgentFolders {
-        config: Box<Config>,
-        names: Vec<String>,
-    },
+    /// `--all-agents`: which agents there are.
+    Find(FindAgents),
     /// Each agent in turn; the first is the default, read as a bare run
     /// reads it (`CLAWDBOT_AGENT_DIR` applies).
     Agent {
@@ -295,17 +286,13 @@ impl StatusCommand {
         if matches!(self.format, StatusFormat::Plain | StatusFormat::Prometheus) {
             return usage("--all-agents prints text or JSON; run --plain and --format prometheus per agent");
         }
-        State::Config
+        State::Find(FindAgents::new(&self.env))
     }
 
     fn ask(&mut self, effect: Effect, state: State) -> Effect {
         self.state = state;
         self.asked = Some(effect.clone());
         effect
-    }
-
-    fn agents_dir(&self) -> String {
-        paths::join(&paths::state_dir(&self.env), "agents")
     }
 
     /// One agent's report is made: print it (or keep its JSON entry).
@@ -346,48 +333,15 @@ impl StatusCommand {
 
     fn step(&mut self, state: State, input: Option<Input>) -> Option<Effect> {
         match state {
-            State::Config => match input {
-                Some(Input::Files(files)) => {
-                    let config = match files.into_iter().next() {
-                        Some((path, FileRead::Present { bytes, .. })) => {
-                            parse_config(&bytes, &self.env.shorten(&path)).config
-                        }
-                        _ => Config::default(),
-                    };
-                    self.state = State::Folders { config: Box::new(config) };
-                    None
+            State::Find(mut find) => {
+                match advance(&mut find, input, self.now) {
+                    Step::Effect(e) => return Some(self.ask(e, State::Find(find))),
+                    Step::Ready(agents) => {
+                        self.state = State::Agent { agents: agents.into(), first: true, current: None }
+                    }
                 }
-                _ => Some(self.ask(Effect::Read(vec![paths::config_path(&self.env)]), State::Config)),
-            },
-            State::Folders { config } => match input {
-                Some(Input::Entries(entries)) => {
-                    let names = entries.into_iter().map(|e| e.name).collect();
-                    self.state = State::AgentFolders { config, names };
-                    None
-                }
-                _ => Some(self.ask(Effect::ListFolder { path: self.agents_dir() }, State::Folders { config })),
-            },
-            State::AgentFolders { config, names } => match input {
-                Some(Input::Stats(stats)) => {
-                    let dir = self.agents_dir();
-                    let mut found: Vec<String> = names
-                        .into_iter()
-                        .filter(|name| {
-                            let inner = paths::join(&paths::join(&dir, name), "agent");
-                            stats.iter().any(|(p, meta)| *p == inner && meta.as_ref().is_some_and(|m| m.folder))
-                        })
-                        .collect();
-                    found.sort();
-                    let agents = paths::all_agents(&config, &found).into();
-                    self.state = State::Agent { agents, first: true, current: None };
-                    None
-                }
-                _ => {
-                    let dir = self.agents_dir();
-                    let inner = names.iter().map(|n| paths::join(&paths::join(&dir, n), "agent")).collect();
-                    Some(self.ask(Effect::Stat(inner), State::AgentFolders { config, names }))
-                }
-            },
+                None
+            }
             State::Agent { agents, first, current: Some((agent, mut assess)) } => {
                 if let Some(input) = input {
                     assess.handle(self.now, input);

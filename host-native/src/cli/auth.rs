@@ -5,21 +5,16 @@
 //! argv, where `ps` would show them.
 
 use super::order::{self, OrderCommand};
-use super::{CmdResult, exit, output, refuse, usage};
+use super::{CmdResult, usage};
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
-use crate::persist::update_store;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
 use clawdbot_auth_core::flow::{
-    AddCommand, AddRequest, PasteTokenCommand, PasteTokenRequest, RecordModeCommand, SetupOutcome, SetupRequest,
-    SetupTokenCommand, TokenCommand, TokenRequest,
+    AddCommand, AddRequest, PasteTokenCommand, PasteTokenRequest, SetupCommand, SetupRequest, TokenCommand,
+    TokenRequest,
 };
 use clawdbot_auth_core::handout::KeyForm;
-use clawdbot_auth_core::load::Loaded;
-use clawdbot_auth_core::provider::normalize;
-use clawdbot_auth_core::report::{self, ReportOptions, TextStyle};
-use clawdbot_auth_core::store::{CredentialType, Profile};
 use std::io::IsTerminal;
 
 #[derive(Args, Debug)]
@@ -195,38 +190,9 @@ fn paste_token(args: &PasteArgs) -> CmdResult {
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }
 
-/// Records the profile's mode in clawdbot.json: the core's
-/// [`RecordModeCommand`] (under the store lock, against the config as it is
-/// inside the lock), carried out. `at` is (store, config) as the store
-/// edit's load located them.
-fn record_config_mode(
-    world: &NativeWorld,
-    env: &clawdbot_auth_core::paths::Env,
-    at: &(String, String),
-    id: &str,
-    provider: &str,
-    mode: CredentialType,
-) -> Result<(), super::Failure> {
-    let mut flow = RecordModeCommand::new(env, &at.0, &at.1, id, provider, mode);
-    Interpreter::new(world).run(&mut flow);
-    match flow.outcome() {
-        Some(Ok(())) => Ok(()),
-        Some(Err(why)) => Err(refuse(why)),
-        None => Err(refuse("the config edit did not finish")),
-    }
-}
-
-/// The store and config a load located, for the edits that follow it.
-fn located(loaded: &Loaded) -> (String, String) {
-    (loaded.locations.store(), loaded.locations.config.clone())
-}
-
+/// `models auth setup-token`: the core's [`SetupCommand`], carried out.
 fn setup_token(args: &SetupArgs) -> CmdResult {
-    if normalize(&args.provider) != "anthropic" {
-        return Err(refuse("Only --provider anthropic is supported for setup-token (uses `claude setup-token`)."));
-    }
     let env = current_env();
-    let now = now(&env);
     let terminal = std::io::stdin().is_terminal();
     let world = NativeWorld::new(&env, terminal);
     let request = SetupRequest {
@@ -235,36 +201,8 @@ fn setup_token(args: &SetupArgs) -> CmdResult {
         agent: args.agent.clone(),
         terminal,
     };
-    let mut flow = SetupTokenCommand::new(request, &env, now);
-    let done = Interpreter::new(&world).run(&mut flow);
-    let agent = args.agent.as_deref();
-    let (profile_id, mode, at) = match flow.outcome() {
-        Some(SetupOutcome::Store { profile_id, credential }) => {
-            let credential = credential.clone();
-            let at = update_store(&world, &env, now, agent, |store, loaded| {
-                store.profiles.insert(profile_id.clone(), Profile::new(*credential));
-                Ok(located(loaded))
-            })?;
-            (profile_id.clone(), CredentialType::Token, Some(at))
-        }
-        // `oauth` accepts a stored token too, so the mode never filters the
-        // refreshable login out (the reference's #855).
-        Some(SetupOutcome::Synced) => {
-            (clawdbot_auth_core::sources::claude::PROFILE_ID.to_string(), CredentialType::OAuth, None)
-        }
-        None => return Ok(done.exit.code()),
-    };
-    // Persists what the sync took too (the login an older Claude Code stored).
-    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
-    let at = at.unwrap_or_else(|| located(&loaded));
-    record_config_mode(&world, &env, &at, &profile_id, "anthropic", mode)?;
-    output::notices(&loaded, save_error.as_deref());
-    let report = report::build(&loaded, &ReportOptions::default());
-    let style = TextStyle { color: output::color_stdout(&env) };
-    if let Some(line) = report::profile_status_line(&report, &profile_id, style) {
-        output::line(&line);
-    }
-    Ok(exit::OK)
+    let mut flow = SetupCommand::new(&args.provider, request, std::io::stdout().is_terminal(), &env, now(&env));
+    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }
 
 /// `models auth token`: the core's [`TokenCommand`], carried out.

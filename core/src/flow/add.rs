@@ -2,9 +2,9 @@
 //! the expiry on the terminal, then runs `paste-token` with the answers.
 //! Scripts use `paste-token` itself: without a terminal nothing is asked.
 
-use super::drive::{Driven, Lines, Machine, Turn, advance};
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::paste_token::{self, Paste, PasteTokenRequest, error};
-use super::{Effect, Exit, Flow, Input, Step};
+use super::{Effect, Exit, Input, Step};
 use crate::escape::escape_control;
 use crate::paths::Env;
 use crate::provider::normalize;
@@ -126,15 +126,7 @@ impl Machine for Add {
     }
 }
 
-impl Flow for AddCommand {
-    fn poll(&mut self) -> Effect {
-        self.inner.poll()
-    }
-
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.inner.handle(now, input);
-    }
-}
+flow_of_driven!(AddCommand);
 
 #[cfg(test)]
 mod tests {

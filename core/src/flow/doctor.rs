@@ -12,11 +12,11 @@
 
 use super::agents::FindAgents;
 use super::config_edit::{ConfigEdit, ConfigEdited};
-use super::drive::{Driven, Lines, Machine, Turn, advance};
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::{
-    CooldownCommand, CooldownTarget, Done, Effect, Exit, FileMeta, Flow, Input, Line, RefreshCommand, Step, Stream,
+    CooldownCommand, CooldownTarget, Done, Effect, Exit, FileMeta, Input, Line, RefreshCommand, Step, Stream,
     due_for_doctor,
 };
 use crate::doctor::{DoctorPreview, change_notes, preview};
@@ -642,15 +642,7 @@ impl Machine for Doctor {
     }
 }
 
-impl Flow for DoctorCommand {
-    fn poll(&mut self) -> Effect {
-        self.inner.poll()
-    }
-
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.inner.handle(now, input);
-    }
-}
+flow_of_driven!(DoctorCommand);
 
 #[cfg(test)]
 mod tests {

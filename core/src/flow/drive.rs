@@ -152,3 +152,20 @@ impl Part for ConfigEdit {
         self.poll()
     }
 }
+
+/// The [`Flow`] of a public command type that holds its [`Driven`]
+/// machine in a field `inner` (the machine itself stays private).
+macro_rules! flow_of_driven {
+    ($command:ty) => {
+        impl $crate::flow::Flow for $command {
+            fn poll(&mut self) -> $crate::flow::Effect {
+                self.inner.poll()
+            }
+
+            fn handle(&mut self, now: $crate::time::Millis, input: $crate::flow::Input) {
+                self.inner.handle(now, input);
+            }
+        }
+    };
+}
+pub(crate) use flow_of_driven;

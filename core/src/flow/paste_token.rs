@@ -8,10 +8,10 @@
 //! lets the sync bring it back), and the profile's mode recorded in the
 //! config ([`RecordModeCommand`]). The token is never printed.
 
-use super::drive::{Driven, Lines, Machine, Turn, advance};
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordModeCommand;
-use super::{Done, Effect, Exit, Flow, Input, Line, SecretError, Step};
+use super::{Done, Effect, Exit, Input, Line, SecretError, Step};
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paste::{PasteError, PasteTarget};
@@ -162,15 +162,7 @@ impl Machine for Paste {
     }
 }
 
-impl Flow for PasteTokenCommand {
-    fn poll(&mut self) -> Effect {
-        self.inner.poll()
-    }
-
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.inner.handle(now, input);
-    }
-}
+flow_of_driven!(PasteTokenCommand);
 
 #[cfg(test)]
 mod tests {

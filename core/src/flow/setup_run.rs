@@ -4,13 +4,13 @@
 //! the mode recorded in `clawdbot.json` ([`RecordModeCommand`]), then the
 //! profile's status line as `models status` prints it.
 
-use super::drive::{Driven, Lines, Machine, Turn, advance};
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
 use super::look::saved_notices;
 use super::paste_token::error;
 use super::record_mode::RecordModeCommand;
 use super::settle::{Settle, Settled};
-use super::{Done, Effect, Exit, Flow, Input, Line, SetupOutcome, SetupRequest, SetupTokenCommand, Step};
+use super::{Done, Effect, Exit, Input, Line, SetupOutcome, SetupRequest, SetupTokenCommand, Step};
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::provider::normalize;
@@ -157,15 +157,7 @@ impl Machine for Setup {
     }
 }
 
-impl Flow for SetupCommand {
-    fn poll(&mut self) -> Effect {
-        self.inner.poll()
-    }
-
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.inner.handle(now, input);
-    }
-}
+flow_of_driven!(SetupCommand);
 
 #[cfg(test)]
 mod tests {

@@ -10,11 +10,11 @@
 //! under `<state>/agents/` that hold an `agent/` folder).
 
 use super::agents::FindAgents;
-use super::drive::advance;
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
-use super::{Done, Effect, Exit, Flow, Input, Line, Step, internal_end};
+use super::{Done, Effect, Exit, Input, Line, Step, internal_end};
 use crate::duration::{DurationUnit, parse_duration};
 use crate::escape::{escape_control, terminal_safe_json};
 use crate::load::Loaded;
@@ -211,25 +211,14 @@ enum State {
     Find(FindAgents),
     /// Each agent in turn; the first is the default, read as a bare run
     /// reads it (`CLAWDBOT_AGENT_DIR` applies).
-    Agent {
-        agents: VecDeque<String>,
-        first: bool,
-        current: Option<(String, Box<Assess>)>,
-    },
-    Done(Done),
+    Agent { agents: VecDeque<String>, first: bool, current: Option<(String, Box<Assess>)> },
 }
 
-/// `models status` as a flow.
-pub struct StatusCommand {
+struct Status {
     env: Env,
     request: StatusRequest,
     format: StatusFormat,
     options: ReportOptions,
-    now: Millis,
-    state: State,
-    asked: Option<Effect>,
-    input: Option<Input>,
-    queue: VecDeque<Effect>,
     worst: CheckCode,
     /// `--all-agents --json`: one entry per agent.
     entries: Vec<serde_json::Value>,
@@ -237,6 +226,11 @@ pub struct StatusCommand {
     /// command: a host may leave them unfreed (for a large store freeing
     /// every allocation one by one is a sixth of the run).
     kept: Option<Assessed>,
+}
+
+/// `models status` as a flow.
+pub struct StatusCommand {
+    inner: Driven<Status>,
 }
 
 impl StatusCommand {
@@ -249,61 +243,50 @@ impl StatusCommand {
             (None, _, true) => StatusFormat::Plain,
             _ => StatusFormat::Text,
         };
-        let mut command = StatusCommand {
+        let mut status = Status {
             env: env.clone(),
             format,
             options: ReportOptions { strict: request.strict, ..ReportOptions::default() },
-            now,
-            state: State::Done(internal_end()),
-            asked: None,
-            input: None,
-            queue: VecDeque::new(),
             worst: CheckCode::Ok,
             entries: Vec::new(),
             kept: None,
             request,
         };
-        command.state = command.start();
-        command
+        let inner = match status.start() {
+            Ok(state) => Driven::new(status, state, now),
+            Err(refusal) => Driven::ended(status, refusal, now),
+        };
+        StatusCommand { inner }
     }
+}
 
-    fn start(&mut self) -> State {
+impl Status {
+    fn start(&mut self) -> Result<State, Done> {
         if self.request.json && self.request.plain {
-            return usage("Choose either --json or --plain, not both.");
+            return Err(usage("Choose either --json or --plain, not both."));
         }
         match parse_duration(&self.request.warn_within, DurationUnit::H) {
             Ok(ms) => self.options.warn_after_ms = ms,
-            Err(e) => return usage(&format!("--warn-within: {e}")),
+            Err(e) => return Err(usage(&format!("--warn-within: {e}"))),
         }
         if !self.request.all_agents {
             let agent = self.request.agent.clone().unwrap_or_default();
-            return State::Agent {
-                agents: VecDeque::from([agent]),
-                first: self.request.agent.is_none(),
-                current: None,
-            };
+            let first = self.request.agent.is_none();
+            return Ok(State::Agent { agents: VecDeque::from([agent]), first, current: None });
         }
         if matches!(self.format, StatusFormat::Plain | StatusFormat::Prometheus) {
-            return usage("--all-agents prints text or JSON; run --plain and --format prometheus per agent");
+            return Err(usage("--all-agents prints text or JSON; run --plain and --format prometheus per agent"));
         }
-        State::Find(FindAgents::new(&self.env))
-    }
-
-    fn ask(&mut self, effect: Effect, state: State) -> Effect {
-        self.state = state;
-        self.asked = Some(effect.clone());
-        effect
+        Ok(State::Find(FindAgents::new(&self.env)))
     }
 
     /// One agent's report is made: print it (or keep its JSON entry).
-    fn reported(&mut self, agent: &str, assessed: Assessed) {
+    fn reported(&mut self, agent: &str, assessed: Assessed, out: &mut Lines) {
         let Assessed { loaded, assessment } = &assessed;
         self.worst = self.worst.worst(assessment.check);
         let style = style(&loaded.env, self.request.terminal);
         match (self.request.all_agents, self.format) {
-            (false, format) => {
-                self.queue.push_back(Effect::Print(Line::out(assessment.render(loaded, format, style))));
-            }
+            (false, format) => out.push_back(Effect::Print(Line::out(assessment.render(loaded, format, style)))),
             (true, StatusFormat::Json) => {
                 let mut entry = serde_json::json!({"agentId": agent, "check": assessment.check.code()});
                 if let (Some(e), serde_json::Value::Object(r)) = (entry.as_object_mut(), assessment.report.to_value()) {
@@ -312,10 +295,10 @@ impl StatusCommand {
                 self.entries.push(entry);
             }
             (true, _) => {
-                self.queue.push_back(Effect::Print(Line::out(format!("== Agent: {} ==", escape_control(agent)))));
+                out.push_back(Effect::Print(Line::out(format!("== Agent: {} ==", escape_control(agent)))));
                 let text = assessment.render(loaded, StatusFormat::Text, style);
-                self.queue.push_back(Effect::Print(Line::out(text)));
-                self.queue.push_back(Effect::Print(Line::out("")));
+                out.push_back(Effect::Print(Line::out(text)));
+                out.push_back(Effect::Print(Line::out("")));
             }
         }
         self.kept = Some(assessed);
@@ -330,88 +313,44 @@ impl StatusCommand {
         let exit = if self.request.check { exit_of(self.worst) } else { Exit::Ok };
         Done { exit, lines, hints: Vec::new() }
     }
+}
 
-    fn step(&mut self, state: State, input: Option<Input>) -> Option<Effect> {
+impl Machine for Status {
+    type State = State;
+
+    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
-            State::Find(mut find) => {
-                match advance(&mut find, input, self.now) {
-                    Step::Effect(e) => return Some(self.ask(e, State::Find(find))),
-                    Step::Ready(agents) => {
-                        self.state = State::Agent { agents: agents.into(), first: true, current: None }
-                    }
-                }
-                None
-            }
+            State::Find(mut find) => match advance(&mut find, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Find(find), e),
+                Step::Ready(agents) => Turn::Go(State::Agent { agents: agents.into(), first: true, current: None }),
+            },
             State::Agent { agents, first, current: Some((agent, mut assess)) } => {
                 if let Some(input) = input {
-                    assess.handle(self.now, input);
+                    assess.handle(now, input);
                 }
-                match assess.poll(&mut self.queue) {
-                    Step::Effect(e) => {
-                        self.state = State::Agent { agents, first, current: Some((agent, assess)) };
-                        return Some(e);
-                    }
+                match assess.poll(out) {
+                    Step::Effect(e) => Turn::Ask(State::Agent { agents, first, current: Some((agent, assess)) }, e),
                     Step::Ready(assessed) => {
-                        self.reported(&agent, assessed);
-                        self.state = match agents.is_empty() {
-                            true => State::Done(self.finish()),
-                            false => State::Agent { agents, first: false, current: None },
-                        };
+                        self.reported(&agent, assessed, out);
+                        Turn::Go(State::Agent { agents, first: false, current: None })
                     }
                 }
-                None
             }
             State::Agent { mut agents, first, current: None } => {
-                let Some(agent) = agents.pop_front() else {
-                    self.state = State::Done(self.finish());
-                    return None;
-                };
+                let Some(agent) = agents.pop_front() else { return Turn::End(self.finish()) };
                 let asked = (!first).then_some(agent.as_str());
-                let assess = Assess::new(&self.env, asked, self.options.clone(), self.now);
-                self.state = State::Agent { agents, first, current: Some((agent, Box::new(assess))) };
-                None
-            }
-            State::Done(done) => {
-                self.state = State::Done(done.clone());
-                Some(Effect::Done(done))
+                let assess = Assess::new(&self.env, asked, self.options.clone(), now);
+                Turn::Go(State::Agent { agents, first, current: Some((agent, Box::new(assess))) })
             }
         }
     }
 }
 
-fn usage(message: &str) -> State {
-    State::Done(Done {
-        exit: Exit::Usage,
-        lines: vec![Line::err(format!("error: {}", escape_control(message)))],
-        hints: Vec::new(),
-    })
+fn usage(message: &str) -> Done {
+    Done { exit: Exit::Usage, lines: vec![Line::err(format!("error: {}", escape_control(message)))], hints: Vec::new() }
 }
 
-impl Flow for StatusCommand {
-    fn poll(&mut self) -> Effect {
-        loop {
-            if let Some(effect) = self.queue.pop_front() {
-                return effect;
-            }
-            if self.input.is_none()
-                && let Some(asked) = &self.asked
-            {
-                return asked.clone();
-            }
-            self.asked = None;
-            let input = self.input.take();
-            let state = std::mem::replace(&mut self.state, State::Done(internal_end()));
-            if let Some(effect) = self.step(state, input) {
-                return effect;
-            }
-        }
-    }
-
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.now = now;
-        self.input = Some(input);
-    }
-}
+flow_of_driven!(StatusCommand);
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@
 
 use super::config_edit::{ConfigEdit, ConfigEdited};
 use super::look::{Look, Looked};
+use super::refresh::{Ended, RefreshLogin};
 use super::settle::{Settle, Settled};
 use super::{Done, Effect, Flow, Input, Step, internal_end};
 use crate::time::Millis;
@@ -38,6 +39,11 @@ pub(crate) trait Machine {
 
 /// Effects queued by a step, written before anything else.
 pub(crate) type Lines = VecDeque<Effect>;
+
+/// Queues one line for the host to write before the next effect.
+pub(crate) fn print(out: &mut Lines, line: super::Line) {
+    out.push_back(Effect::Print(line));
+}
 
 /// A [`Machine`] run as a [`Flow`].
 pub(crate) struct Driven<M: Machine> {
@@ -139,6 +145,16 @@ impl Part for Settle {
         self.handle(now, input);
     }
     fn next(&mut self, _now: Millis) -> Step<Settled> {
+        self.poll()
+    }
+}
+
+impl Part for RefreshLogin {
+    type Out = Ended;
+    fn feed(&mut self, now: Millis, input: Input) {
+        self.handle(now, input);
+    }
+    fn next(&mut self, _now: Millis) -> Step<Ended> {
         self.poll()
     }
 }

@@ -62,6 +62,12 @@ impl<M: Machine> Driven<M> {
         Driven { machine, state: Some(state), input: None, now, queue: VecDeque::new(), done: None }
     }
 
+    /// Ends the command before its first step (a refused command line).
+    pub(crate) fn end(&mut self, done: Done) {
+        self.state = None;
+        self.done = Some(done);
+    }
+
     /// `machine` that ended before its first step (a refused command line).
     pub(crate) fn ended(machine: M, done: Done, now: Millis) -> Driven<M> {
         Driven { machine, state: None, input: None, now, queue: VecDeque::new(), done: Some(done) }

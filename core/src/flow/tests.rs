@@ -710,3 +710,14 @@ fn a_migration_removes_the_legacy_file_only_after_the_store_is_written() {
         assert!(disk.held.is_empty());
     }
 }
+
+#[test]
+fn a_min_valid_that_does_not_parse_is_a_usage_error_before_anything_is_read() {
+    let mut disk = Disk::with_store(expired_store("anthropic:a"));
+    let (done, _) = drive(&mut token_cmd("anthropic").min_valid_flag("soon"), &mut disk);
+    assert_eq!(done.exit, Exit::Usage);
+    assert_eq!(done.lines[0].text, "error: --min-valid: invalid duration: soon");
+    assert!(disk.events.is_empty(), "{:?}", disk.events);
+    let (done, _) = drive(&mut token_cmd("anthropic").min_valid_flag("90"), &mut disk);
+    assert_ne!(done.exit, Exit::Usage, "a bare number is minutes");
+}

@@ -11,6 +11,7 @@ use super::refresh::{Ended, RefreshFailure, RefreshLogin};
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Done, Exit, Input, Line, ShellAnswer, Step, look, refresh_window};
+use crate::duration::{DurationUnit, parse_duration};
 use crate::escape::{escape_control, needs_escape};
 use crate::handout::{self, HandedKey, KeyForm};
 use crate::load::Loaded;
@@ -96,6 +97,20 @@ impl TokenCommand {
     pub fn min_valid(mut self, ms: Millis) -> TokenCommand {
         self.inner.machine.min_valid = ms;
         self
+    }
+
+    /// `--min-valid` as typed (a bare number is minutes); a duration that
+    /// does not parse ends the command as a usage error before anything
+    /// is read.
+    pub fn min_valid_flag(mut self, raw: &str) -> TokenCommand {
+        match parse_duration(raw, DurationUnit::M) {
+            Ok(ms) => self.min_valid(ms),
+            Err(e) => {
+                let message = format!("error: --min-valid: {}", escape_control(&e.to_string()));
+                self.inner.end(Done { exit: Exit::Usage, lines: vec![Line::err(message)], hints: Vec::new() });
+                self
+            }
+        }
     }
 
     /// No token request runs past `ms` after the start (default

@@ -4,12 +4,11 @@
 //! Tokens are read from standard input (a prompt on a terminal), never from
 //! argv, where `ps` would show them.
 
+use super::CmdResult;
 use super::order::{self, OrderCommand};
-use super::{CmdResult, usage};
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
-use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
 use clawdbot_auth_core::flow::{
     AddCommand, AddRequest, PasteTokenCommand, PasteTokenRequest, SetupCommand, SetupRequest, TokenCommand,
     TokenRequest,
@@ -221,7 +220,7 @@ fn token(args: &TokenArgs) -> CmdResult {
     };
     let mut flow = TokenCommand::new(request, &env, now(&env)).form(form);
     if let Some(raw) = &args.min_valid {
-        flow = flow.min_valid(parse_duration(raw, DurationUnit::M).map_err(|e| usage(format!("--min-valid: {e}")))?);
+        flow = flow.min_valid_flag(raw);
     }
     let world = NativeWorld::new(&env, true);
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())

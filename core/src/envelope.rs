@@ -68,11 +68,12 @@ fn respond(req: &Value) -> Result<Value, String> {
     }
     let strict = req.get("strict").and_then(Value::as_bool).unwrap_or(false);
     let options = ReportOptions { warn_after_ms, strict, ..ReportOptions::default() };
-    let report = report::build(&loaded, &options);
+    // The report and its check code exactly as `models status` makes them.
+    let crate::flow::Assessment { report, check } = crate::flow::assess(&loaded, &options);
     if op == "view" {
         return view_response(req, &world, &loaded, &report, &env);
     }
-    let mut out = base_response(&loaded, &report);
+    let mut out = base_response(&loaded, &report, check);
     match op {
         "renderText" => {
             out.insert("text".into(), Value::from(report::render_text(&report, &env, TextStyle::default())));
@@ -197,10 +198,10 @@ fn file_text(content: &Value) -> Result<String, String> {
     })
 }
 
-fn base_response(loaded: &Loaded, report: &report::StatusReport) -> Map<String, Value> {
+fn base_response(loaded: &Loaded, report: &report::StatusReport, check: report::CheckCode) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("report".into(), report.to_value());
-    out.insert("check".into(), Value::from(report::check_code(report, loaded).code()));
+    out.insert("check".into(), Value::from(check.code()));
     let store = match loaded.store_state {
         StoreState::Unreadable => Value::Null,
         _ => store_to_json(&loaded.store),

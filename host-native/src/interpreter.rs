@@ -13,8 +13,8 @@ use crate::world::keychain;
 use crate::world::lock::{self, LockError, LockGuard, LockOptions};
 use crate::world::{fsio, process};
 use clawdbot_auth_core::flow::{
-    Done, Effect, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, RunAnswer, ShellAnswer, Stream,
-    WriteBack, WriteBackPlace,
+    Done, Effect, Entry, FileMeta, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, RunAnswer,
+    SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
 use clawdbot_auth_core::secret::Secret;
 use clawdbot_auth_core::world::World;
@@ -31,27 +31,11 @@ pub struct Interpreter<'w> {
     world: &'w NativeWorld,
     /// Locks held, by the path the flow named them with.
     locks: BTreeMap<String, LockGuard>,
-    /// Write the flow's standard-output lines to standard error (a
-    /// command whose stdout is one JSON document runs flows this way).
-    stdout_to_stderr: bool,
 }
 
 impl<'w> Interpreter<'w> {
     pub fn new(world: &'w NativeWorld) -> Self {
-        Interpreter { world, locks: BTreeMap::new(), stdout_to_stderr: false }
-    }
-
-    /// This interpreter, writing the flow's stdout lines to stderr.
-    pub fn stdout_to_stderr(mut self) -> Self {
-        self.stdout_to_stderr = true;
-        self
-    }
-
-    fn print(&self, line: &Line) {
-        match self.stdout_to_stderr {
-            true => print(&Line { stream: Stream::Stderr, ..line.clone() }),
-            false => print(line),
-        }
+        Interpreter { world, locks: BTreeMap::new() }
     }
 
     /// Runs `flow` to its end, writing its lines as they come; the final
@@ -61,10 +45,10 @@ impl<'w> Interpreter<'w> {
             match flow.poll() {
                 Effect::Done(done) => {
                     for line in &done.lines {
-                        self.print(line);
+                        print(line);
                     }
                     for hint in &done.hints {
-                        self.print(&Line::err(format!("hint: {hint}")));
+                        print(&Line::err(format!("hint: {hint}")));
                     }
                     // Whatever the flow still holds is released here.
                     self.locks.clear();
@@ -116,9 +100,17 @@ impl<'w> Interpreter<'w> {
             }
             Effect::RunOnTerminal { program, args } => Input::Ran(run_on_terminal(&program, &args)),
             Effect::AskSecret { prompt } => Input::Secret(ask_secret(&prompt)),
-            Effect::Confirm { question } => Input::Answer(confirm(&question)),
+            Effect::Confirm { question, default_yes } => Input::Answer(confirm(&question, default_yes)),
+            Effect::AskLine { prompt } => Input::Text(ask_line(&prompt)),
+            Effect::ListFolder { path } => Input::Entries(list_folder(Path::new(&path))),
+            Effect::Stat(paths) => Input::Stats(paths.into_iter().map(|p| (p.clone(), stat(Path::new(&p)))).collect()),
+            Effect::SetMode { path, mode } => {
+                use std::os::unix::fs::PermissionsExt;
+                let permissions = std::fs::Permissions::from_mode(mode);
+                Input::Written(std::fs::set_permissions(&path, permissions).map_err(|e| e.to_string()))
+            }
             Effect::Print(line) => {
-                self.print(&line);
+                print(&line);
                 return None;
             }
             Effect::Done(_) => return None,
@@ -188,15 +180,6 @@ fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, 
     Ok(guard)
 }
 
-/// [`take_store_lock`] for the host's own read-modify-writes; the error
-/// is for people.
-pub(crate) fn store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, String> {
-    take_store_lock(store_path, timings).map_err(|answer| match answer {
-        LockAnswer::Busy { reason } | LockAnswer::Failed { reason } => reason,
-        LockAnswer::Taken | LockAnswer::NoTarget => format!("{store_path}: cannot be locked"),
-    })
-}
-
 fn answer(e: &LockError) -> LockAnswer {
     match e {
         LockError::Busy { .. } => LockAnswer::Busy { reason: e.to_string() },
@@ -219,18 +202,63 @@ fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
     }
 }
 
-/// Asks on the terminal; `None` when standard input is not one. Only an
-/// explicit yes counts.
-fn confirm(question: &str) -> Option<bool> {
+/// Asks on the terminal; `None` when standard input is not one or no
+/// answer could be read. Only an explicit no (or, when the default is no,
+/// an explicit yes) goes against the default.
+fn confirm(question: &str, default_yes: bool) -> Option<bool> {
     use std::io::{BufRead, IsTerminal};
     if !std::io::stdin().is_terminal() {
         return None;
     }
-    eprint!("{question} [y/N] ");
+    eprint!("{question} {} ", if default_yes { "[Y/n]" } else { "[y/N]" });
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).ok()?;
-    Some(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
+    let answer = line.trim().to_lowercase();
+    Some(match default_yes {
+        true => !matches!(answer.as_str(), "n" | "no"),
+        false => matches!(answer.as_str(), "y" | "yes"),
+    })
+}
+
+/// Shows `prompt` on stderr and reads one line from standard input.
+fn ask_line(prompt: &str) -> Result<String, String> {
+    use std::io::BufRead;
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// The entries of a folder (none when it cannot be listed); a symlink is
+/// no folder here.
+fn list_folder(dir: &Path) -> Vec<Entry> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            Some(Entry { name, folder: e.file_type().is_ok_and(|t| t.is_dir()) })
+        })
+        .collect()
+}
+
+/// What `path` is through its symlinks, and for a symlink the folder of
+/// its target with that folder's mode.
+fn stat(path: &Path) -> Option<FileMeta> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).ok()?;
+    let link_folder = std::fs::symlink_metadata(path)
+        .ok()
+        .filter(|link| link.file_type().is_symlink())
+        .and_then(|_| std::fs::canonicalize(path).ok())
+        .and_then(|target| {
+            let dir = target.parent()?.to_path_buf();
+            let mode = std::fs::metadata(&dir).ok()?.permissions().mode() & 0o7777;
+            Some((dir.to_string_lossy().into_owned(), mode))
+        });
+    Some(FileMeta { folder: meta.is_dir(), mode: meta.permissions().mode() & 0o7777, link_folder })
 }
 
 /// Writes a line as the flow made it (already escaped).
@@ -256,16 +284,16 @@ fn run_on_terminal(program: &str, args: &[String]) -> RunAnswer {
 
 /// A secret from the terminal with the echo off, else from standard input
 /// (at most the core's paste limit, plus one byte so that it sees "too long").
-fn ask_secret(prompt: &str) -> Result<Secret, String> {
+fn ask_secret(prompt: &str) -> Result<Secret, SecretError> {
     use std::io::{IsTerminal, Read};
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         return rpassword::prompt_password(format!("{prompt} (input is hidden): "))
             .map(Secret::new)
-            .map_err(|e| e.to_string());
+            .map_err(|e| SecretError::Unreadable(e.to_string()));
     }
     let mut bytes = Vec::new();
     let cap = clawdbot_auth_core::paste::MAX_PASTE_INPUT_BYTES as u64 + 1;
-    stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map(Secret::new).map_err(|_| "the token is not text".to_string())
+    stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| SecretError::Unreadable(e.to_string()))?;
+    String::from_utf8(bytes).map(Secret::new).map_err(|_| SecretError::NotText)
 }

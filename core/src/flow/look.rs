@@ -9,7 +9,7 @@
 //! at most once; a new look (after taking a lock) reads them again.
 
 use super::{Effect, Input, Line, Step};
-use crate::diag::Severity;
+use crate::diag::Diagnostic;
 use crate::escape::escape_control;
 use crate::load::{Loaded, load};
 use crate::paths::Env;
@@ -117,15 +117,27 @@ impl World for Fed<'_> {
 /// escaped.
 pub(crate) fn notices(loaded: &Loaded) -> Vec<Line> {
     let mut lines: Vec<Line> = loaded.changes.iter().map(|c| Line::err(escape_control(&c.to_string()))).collect();
-    lines.extend(loaded.diagnostics.iter().map(|d| {
-        let level = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "note",
-        };
-        Line::err(format!("{level}: {}", escape_control(&d.to_string())))
-    }));
+    lines.extend(diagnostics(loaded));
     lines
+}
+
+/// The notices of a load whose changes a command tried to save: each
+/// change says whether it was saved ([`crate::doctor::change_notes`]),
+/// then the diagnostics, then why the save failed.
+pub(crate) fn saved_notices(loaded: &Loaded, save_error: Option<&str>) -> Vec<Line> {
+    let mut lines: Vec<Line> =
+        crate::doctor::change_notes(loaded, save_error).iter().map(|c| Line::err(escape_control(c))).collect();
+    lines.extend(diagnostics(loaded));
+    if let Some(e) = save_error {
+        lines.push(Line::err(format!("warning: {}", escape_control(e))));
+    }
+    lines
+}
+
+/// A load's diagnostics, one line each, with their level.
+fn diagnostics(loaded: &Loaded) -> impl Iterator<Item = Line> + '_ {
+    // Each problem, then its remedies as `hint:` lines.
+    loaded.diagnostics.iter().flat_map(Diagnostic::lines).map(|l| Line::err(escape_control(&l).into_owned()))
 }
 
 /// Why a store that cannot be read is not written: its diagnostics.

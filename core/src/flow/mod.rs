@@ -28,13 +28,18 @@
 
 #![warn(missing_docs)]
 
+mod add;
+mod agents;
 mod config_edit;
 mod cooldown;
+mod doctor;
+mod drive;
 mod edit;
 mod list;
 mod look;
 mod order;
 mod paste_key;
+mod paste_token;
 mod record_mode;
 mod refresh;
 mod remove;
@@ -42,22 +47,29 @@ mod renew;
 mod save;
 mod settle;
 mod setup;
+mod setup_run;
+mod shell;
+mod status;
 mod token;
 
+pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
+pub use doctor::{DoctorCommand, DoctorRequest};
 pub use edit::{EditFn, EditStore};
 pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
+pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
 pub use record_mode::RecordModeCommand;
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
 pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
 pub use settle::LoadCommand;
 pub use setup::{DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SetupOutcome, SetupRequest, SetupTokenCommand};
-pub use token::{
-    SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS, TOKEN_BUDGET_MS, TOKEN_MIN_VALID_MS, TokenCommand, TokenRequest,
-};
+pub use setup_run::SetupCommand;
+pub use shell::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS};
+pub use status::{Assessment, StatusCommand, StatusFormat, StatusRequest, assess};
+pub use token::{TOKEN_BUDGET_MS, TOKEN_MIN_VALID_MS, TokenCommand, TokenRequest};
 
 use crate::paths::Env;
 use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
@@ -159,10 +171,38 @@ pub enum Effect {
         prompt: String,
     },
     /// Ask the operator a yes/no question; answer with [`Input::Answer`]
-    /// (`None` when there is no terminal to ask on).
+    /// (`None` when there is no terminal to ask on, or no answer could be
+    /// read).
     Confirm {
         /// The question, terminal-safe, without its `[y/N]`.
         question: String,
+        /// What an answer that is neither yes nor no means: doctor's
+        /// repairs default to yes (`[Y/n]`), a removal to no (`[y/N]`).
+        default_yes: bool,
+    },
+    /// Ask for one line of text on the terminal, showing `prompt` as it
+    /// is (terminal-safe, with its default and colon); answer with
+    /// [`Input::Text`].
+    AskLine {
+        /// The whole prompt.
+        prompt: String,
+    },
+    /// List the entries of a folder; answer with [`Input::Entries`]
+    /// (none when it cannot be listed).
+    ListFolder {
+        /// The folder.
+        path: String,
+    },
+    /// Look at these paths, following symlinks; answer with
+    /// [`Input::Stats`], one entry per path.
+    Stat(Vec<String>),
+    /// Set the permission bits of `path` (following symlinks: the target
+    /// is what holds the secret); answer with [`Input::Written`].
+    SetMode {
+        /// The file or folder.
+        path: String,
+        /// The new bits (`0o600`-style).
+        mode: u32,
     },
     /// Write one line. No answer.
     Print(Line),
@@ -196,7 +236,15 @@ impl fmt::Debug for Effect {
                 f.debug_struct("RunOnTerminal").field("program", program).field("args", args).finish()
             }
             Effect::AskSecret { prompt } => f.debug_struct("AskSecret").field("prompt", prompt).finish(),
-            Effect::Confirm { question } => f.debug_struct("Confirm").field("question", question).finish(),
+            Effect::Confirm { question, default_yes } => {
+                f.debug_struct("Confirm").field("question", question).field("default_yes", default_yes).finish()
+            }
+            Effect::AskLine { prompt } => f.debug_struct("AskLine").field("prompt", prompt).finish(),
+            Effect::ListFolder { path } => f.debug_struct("ListFolder").field("path", path).finish(),
+            Effect::Stat(paths) => f.debug_tuple("Stat").field(paths).finish(),
+            Effect::SetMode { path, mode } => {
+                f.debug_struct("SetMode").field("path", path).field("mode", &format_args!("{mode:o}")).finish()
+            }
             Effect::Print(line) => f.debug_tuple("Print").field(line).finish(),
             Effect::Done(done) => f.debug_tuple("Done").field(done).finish(),
         }
@@ -226,7 +274,55 @@ pub enum Input {
     /// How the program of an [`Effect::RunOnTerminal`] ended.
     Ran(RunAnswer),
     /// The secret of an [`Effect::AskSecret`], or why it could not be read.
-    Secret(Result<Secret, String>),
+    Secret(Result<Secret, SecretError>),
+    /// The line of an [`Effect::AskLine`] (without its line end), or why
+    /// it could not be read.
+    Text(Result<String, String>),
+    /// The entries of an [`Effect::ListFolder`], in any order.
+    Entries(Vec<Entry>),
+    /// What an [`Effect::Stat`] found: `None` for a path that is not there
+    /// (or cannot be looked at).
+    Stats(Vec<(String, Option<FileMeta>)>),
+}
+
+/// Why an [`Effect::AskSecret`] has no secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretError {
+    /// What was read is not UTF-8 text (no token is).
+    NotText,
+    /// Nothing could be read; the reason is for people.
+    Unreadable(String),
+}
+
+impl fmt::Display for SecretError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretError::NotText => f.write_str("the token is not text"),
+            SecretError::Unreadable(why) => f.write_str(why),
+        }
+    }
+}
+
+/// One entry of a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its name.
+    pub name: String,
+    /// Whether it is itself a folder (a symlink to one is not).
+    pub folder: bool,
+}
+
+/// What a path is, as [`Effect::Stat`] saw it through any symlinks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileMeta {
+    /// It is a folder.
+    pub folder: bool,
+    /// Its permission bits (`mode & 0o7777`).
+    pub mode: u32,
+    /// When the path itself is a symlink: the folder its target lives in,
+    /// and that folder's permission bits (whoever can write it can replace
+    /// the target).
+    pub link_folder: Option<(String, u32)>,
 }
 
 /// How a program run on the terminal ended.
@@ -263,6 +359,9 @@ impl fmt::Debug for Input {
             Input::Secret(Ok(_)) => f.write_str("Secret(<hidden>)"),
             Input::Secret(Err(why)) => f.debug_tuple("Secret").field(why).finish(),
             Input::Answer(answer) => f.debug_tuple("Answer").field(answer).finish(),
+            Input::Text(text) => f.debug_tuple("Text").field(text).finish(),
+            Input::Entries(entries) => f.debug_tuple("Entries").field(entries).finish(),
+            Input::Stats(stats) => f.debug_tuple("Stats").field(stats).finish(),
         }
     }
 }
@@ -522,5 +621,7 @@ pub(crate) enum Step<T> {
 
 #[cfg(test)]
 mod manage_tests;
+#[cfg(test)]
+mod script;
 #[cfg(test)]
 mod tests;

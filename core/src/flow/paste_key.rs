@@ -8,8 +8,9 @@
 //! [`crate::setup_token::clean_pasted_api_key`]. The key is never printed.
 
 use super::config_edit::{ConfigEdit, ConfigEdited};
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
-use super::{Done, Effect, Exit, Flow, Input, Line, Step, internal_end};
+use super::{Done, Effect, Exit, Input, Line, Step, internal_end};
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paths::Env;
@@ -19,7 +20,6 @@ use crate::secret::Secret;
 use crate::setup_token::clean_pasted_api_key;
 use crate::store::{ApiKey, AuthStore, Credential, CredentialType, Profile};
 use crate::time::Millis;
-use std::collections::VecDeque;
 
 /// What `models auth paste-api-key` was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,16 +37,17 @@ pub struct PasteKeyRequest {
 enum State {
     Edit(Box<EditStore<'static>>),
     Config(Box<ConfigEdit>),
-    Done(Done),
+}
+
+struct PasteKey {
+    env: Env,
+    provider: String,
+    profile_id: String,
 }
 
 /// `models auth paste-api-key` as a flow.
 pub struct PasteKeyCommand {
-    env: Env,
-    provider: String,
-    profile_id: String,
-    state: State,
-    queue: VecDeque<Effect>,
+    inner: Driven<PasteKey>,
 }
 
 impl PasteKeyCommand {
@@ -55,56 +56,54 @@ impl PasteKeyCommand {
     pub fn new(request: PasteKeyRequest, env: &Env, now: Millis) -> PasteKeyCommand {
         let provider = normalize(&request.provider);
         let profile_id = request.profile_id.clone().unwrap_or_else(|| format!("{provider}:default"));
-        let mut command = PasteKeyCommand {
-            env: env.clone(),
-            provider,
-            profile_id,
-            state: State::Done(internal_end()),
-            queue: VecDeque::new(),
-        };
-        command.state = if command.provider.is_empty() {
-            State::Done(refused(Exit::Usage, "--provider must not be empty"))
+        let command = PasteKey { env: env.clone(), provider, profile_id };
+        let refusal = if command.provider.is_empty() {
+            Err(refused(Exit::Usage, "--provider must not be empty"))
         } else if command.profile_id.trim().is_empty() {
-            State::Done(refused(Exit::Usage, "--profile-id must not be empty"))
+            Err(refused(Exit::Usage, "--profile-id must not be empty"))
         } else {
-            match clean_pasted_api_key(request.pasted.expose()) {
-                Err(e) => State::Done(refused(Exit::Action, &e.to_string())),
-                Ok(key) => {
-                    let (id, provider, key) = (command.profile_id.clone(), command.provider.clone(), Secret::new(key));
-                    let edit = move |store: &mut AuthStore, _: &Loaded| {
-                        let credential = Credential::ApiKey(ApiKey { provider, key: Some(key), email: None });
-                        store.profiles.insert(id.clone(), Profile::new(credential));
-                        // Pasting under a synced login's id re-adds it.
-                        crate::sync::enable_sync(store, &id);
-                    };
-                    State::Edit(Box::new(EditStore::new(env, request.agent.as_deref(), now, Box::new(edit))))
-                }
+            clean_pasted_api_key(request.pasted.expose()).map_err(|e| refused(Exit::Action, &e.to_string()))
+        };
+        let inner = match refusal {
+            Err(done) => Driven::ended(command, done, now),
+            Ok(key) => {
+                let (id, provider, key) = (command.profile_id.clone(), command.provider.clone(), Secret::new(key));
+                let edit = move |store: &mut AuthStore, _: &Loaded| {
+                    let credential = Credential::ApiKey(ApiKey { provider, key: Some(key), email: None });
+                    store.profiles.insert(id.clone(), Profile::new(credential));
+                    // Pasting under a synced login's id re-adds it.
+                    crate::sync::enable_sync(store, &id);
+                };
+                let edit = EditStore::new(env, request.agent.as_deref(), now, Box::new(edit));
+                Driven::new(command, State::Edit(Box::new(edit)), now)
             }
         };
-        command
+        PasteKeyCommand { inner }
     }
+}
 
-    fn stored(&mut self, outcome: Option<Result<Loaded, String>>) -> State {
+impl PasteKey {
+    fn stored(&mut self, outcome: Option<Result<Loaded, String>>, out: &mut Lines) -> Turn<State> {
         let loaded = match outcome {
             Some(Ok(loaded)) => loaded,
-            Some(Err(why)) => return State::Done(refused(Exit::Error, &why)),
-            None => return State::Done(internal_end()),
+            Some(Err(why)) => return Turn::End(refused(Exit::Error, &why)),
+            None => return Turn::End(internal_end()),
         };
         let line =
             format!("Auth profile: {} ({}/api_key)", escape_control(&self.profile_id), escape_control(&self.provider));
-        self.queue.push_back(Effect::Print(Line::out(line)));
+        out.push_back(Effect::Print(Line::out(line)));
         let (id, provider) = (self.profile_id.clone(), self.provider.clone());
         let edit = move |doc: &mut serde_json::Value| {
             let before = doc.clone();
             apply_auth_profile_config(doc, &id, &provider, CredentialType::ApiKey, None).map_err(|e| e.to_string())?;
             Ok(*doc != before)
         };
-        State::Config(Box::new(ConfigEdit::new(
+        Turn::Go(State::Config(Box::new(ConfigEdit::new(
             &self.env,
             &loaded.locations.store(),
             &loaded.locations.config,
             Box::new(edit),
-        )))
+        ))))
     }
 
     fn configured(&self, edited: ConfigEdited) -> Done {
@@ -136,41 +135,21 @@ fn refused(exit: Exit, message: &str) -> Done {
     Done { exit, lines: vec![Line::err(format!("error: {}", escape_control(message)))], hints: Vec::new() }
 }
 
-impl Flow for PasteKeyCommand {
-    fn poll(&mut self) -> Effect {
-        loop {
-            if let Some(effect) = self.queue.pop_front() {
-                return effect;
-            }
-            let state = std::mem::replace(&mut self.state, State::Done(internal_end()));
-            self.state = match state {
-                State::Edit(mut edit) => match edit.poll() {
-                    Effect::Done(_) => self.stored(edit.outcome()),
-                    e => {
-                        self.state = State::Edit(edit);
-                        return e;
-                    }
-                },
-                State::Config(mut edit) => match edit.poll() {
-                    Step::Effect(e) => {
-                        self.state = State::Config(edit);
-                        return e;
-                    }
-                    Step::Ready(edited) => State::Done(self.configured(edited)),
-                },
-                State::Done(done) => {
-                    self.state = State::Done(done.clone());
-                    return Effect::Done(done);
-                }
-            };
-        }
-    }
+impl Machine for PasteKey {
+    type State = State;
 
-    fn handle(&mut self, now: Millis, input: Input) {
-        match &mut self.state {
-            State::Edit(edit) => edit.handle(now, input),
-            State::Config(edit) => edit.handle(input),
-            State::Done(_) => {}
+    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+        match state {
+            State::Edit(mut edit) => match advance(&mut *edit, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Edit(edit), e),
+                Step::Ready(_) => self.stored(edit.outcome(), out),
+            },
+            State::Config(mut edit) => match advance(&mut *edit, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Config(edit), e),
+                Step::Ready(edited) => Turn::End(self.configured(edited)),
+            },
         }
     }
 }
+
+flow_of_driven!(PasteKeyCommand);

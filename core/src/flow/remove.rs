@@ -7,10 +7,11 @@
 //! edit of the config. The rules are [`crate::removal`].
 
 use super::config_edit::{ConfigEdit, ConfigEdited};
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven, print};
 use super::edit::EditStore;
 use super::look::{Look, unreadable_reason};
 use super::settle::Settle;
-use super::{Done, Effect, Exit, Flow, Input, Line, Step, internal_end};
+use super::{Done, Effect, Exit, Input, Line, Step, internal_end};
 use crate::escape::escape_control;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
@@ -18,7 +19,6 @@ use crate::removal::{Removed, remove_from_config, remove_profile, synced_from};
 use crate::store::AuthStore;
 use crate::time::Millis;
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// What `models auth remove` was asked.
@@ -44,42 +44,34 @@ enum State {
     Done(Done),
 }
 
-/// `models auth remove` as a flow.
-pub struct RemoveCommand {
+struct Remove {
     request: RemoveRequest,
     env: Env,
     now: Millis,
-    state: State,
-    input: Option<Input>,
-    queue: VecDeque<Effect>,
     removed: Shared,
+}
+
+/// `models auth remove` as a flow.
+pub struct RemoveCommand {
+    inner: Driven<Remove>,
 }
 
 impl RemoveCommand {
     /// The command as asked, at `now`.
     pub fn new(request: RemoveRequest, env: &Env, now: Millis) -> RemoveCommand {
         let look = Look::new(env, request.agent.as_deref());
-        RemoveCommand {
-            request,
-            env: env.clone(),
-            now,
-            state: State::Look(look),
-            input: None,
-            queue: VecDeque::new(),
-            removed: Rc::default(),
-        }
+        let remove = Remove { request, env: env.clone(), now, removed: Rc::default() };
+        RemoveCommand { inner: Driven::new(remove, State::Look(look), now) }
     }
+}
 
+impl Remove {
     fn id(&self) -> String {
         escape_control(&self.request.profile_id).into_owned()
     }
 
-    fn print(&mut self, line: Line) {
-        self.queue.push_back(Effect::Print(line));
-    }
-
     /// The look: is it there, what would go, and ask.
-    fn looked(&mut self, loaded: Loaded) -> State {
+    fn looked(&mut self, loaded: Loaded, out: &mut Lines) -> State {
         let id = self.id();
         if loaded.store_state == StoreState::Unreadable {
             let why = format!("refusing to modify an unreadable store: {}", unreadable_reason(&loaded));
@@ -106,7 +98,7 @@ impl RemoveCommand {
             lines.push(format!("  and its entry in {}", escape_control(&config_shown)));
         }
         for line in lines {
-            self.print(Line::out(line));
+            print(out, Line::out(line));
         }
         if self.request.dry_run {
             return State::Done(Done {
@@ -143,7 +135,7 @@ impl RemoveCommand {
     }
 
     /// The store is edited: on to the config, or done.
-    fn stored(&mut self, outcome: Option<Result<Loaded, String>>, config: bool) -> State {
+    fn stored(&mut self, outcome: Option<Result<Loaded, String>>, config: bool, out: &mut Lines) -> State {
         let loaded = match outcome {
             Some(Ok(loaded)) => loaded,
             Some(Err(why)) => return State::Done(refused(Exit::Error, &why, Vec::new())),
@@ -151,10 +143,13 @@ impl RemoveCommand {
         };
         let id = self.id();
         let removed = self.removed.borrow().as_ref().is_some_and(|r| r.profile);
-        self.print(Line::out(match removed {
-            true => format!("Removed {id}."),
-            false => format!("{id} was already gone from the store."),
-        }));
+        print(
+            out,
+            Line::out(match removed {
+                true => format!("Removed {id}."),
+                false => format!("{id} was already gone from the store."),
+            }),
+        );
         if !config {
             return State::Done(self.finish());
         }
@@ -168,17 +163,20 @@ impl RemoveCommand {
         State::Config { edit, loaded: Box::new(loaded) }
     }
 
-    fn configured(&mut self, loaded: &Loaded, edited: ConfigEdited) -> State {
+    fn configured(&mut self, loaded: &Loaded, edited: ConfigEdited, out: &mut Lines) -> State {
         let shown = escape_control(&loaded.env.shorten(&loaded.locations.config)).into_owned();
         match edited {
             ConfigEdited::Written { backup } => {
                 if let Some(bak) = backup {
-                    self.print(Line::err(format!(
-                        "note: the JSON5 original (with its comments) was saved as {}",
-                        escape_control(&bak)
-                    )));
+                    print(
+                        out,
+                        Line::err(format!(
+                            "note: the JSON5 original (with its comments) was saved as {}",
+                            escape_control(&bak)
+                        )),
+                    );
                 }
-                self.print(Line::out(format!("Updated {shown}")));
+                print(out, Line::out(format!("Updated {shown}")));
             }
             ConfigEdited::Unchanged => {}
             ConfigEdited::Failed(why) => {
@@ -227,76 +225,54 @@ fn refused(exit: Exit, message: &str, hints: Vec<String>) -> Done {
     Done { exit, lines: vec![Line::err(format!("error: {}", escape_control(message)))], hints }
 }
 
-impl Flow for RemoveCommand {
-    fn poll(&mut self) -> Effect {
-        loop {
-            if let Some(effect) = self.queue.pop_front() {
-                return effect;
-            }
-            let state = std::mem::replace(&mut self.state, State::Done(internal_end()));
-            self.state = match state {
-                State::Look(mut look) => match look.poll(self.now) {
-                    Step::Effect(e) => {
-                        self.state = State::Look(look);
-                        return e;
-                    }
-                    Step::Ready(looked) => self.looked(looked.loaded),
-                },
-                State::Confirm { config } => match self.input.take() {
-                    Some(Input::Answer(answer)) => self.answered(config, answer),
-                    _ => {
-                        let question = format!("Remove {}?", self.id());
-                        self.state = State::Confirm { config };
-                        return Effect::Confirm { question };
-                    }
-                },
-                State::Edit { mut edit, config } => match edit.poll() {
-                    Effect::Done(_) => self.stored(edit.outcome(), config),
-                    e => {
-                        self.state = State::Edit { edit, config };
-                        return e;
-                    }
-                },
-                State::Config { mut edit, loaded } => match edit.poll() {
-                    Step::Effect(e) => {
-                        self.state = State::Config { edit, loaded };
-                        return e;
-                    }
-                    Step::Ready(edited) => self.configured(&loaded, edited),
-                },
-                State::Done(done) => {
-                    self.state = State::Done(done.clone());
-                    return Effect::Done(done);
-                }
-            };
-        }
-    }
+impl Machine for Remove {
+    type State = State;
 
-    fn handle(&mut self, now: Millis, input: Input) {
+    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
         self.now = now;
-        match &mut self.state {
-            State::Look(look) => look.handle(input),
-            State::Edit { edit, .. } => edit.handle(now, input),
-            State::Config { edit, .. } => edit.handle(input),
-            _ => self.input = Some(input),
-        }
+        let next = match state {
+            State::Look(mut look) => match advance(&mut look, input, now) {
+                Step::Effect(e) => return Turn::Ask(State::Look(look), e),
+                Step::Ready(looked) => self.looked(looked.loaded, out),
+            },
+            State::Confirm { config } => match input {
+                Some(Input::Answer(answer)) => self.answered(config, answer),
+                _ => {
+                    let question = format!("Remove {}?", self.id());
+                    return Turn::Ask(State::Confirm { config }, Effect::Confirm { question, default_yes: false });
+                }
+            },
+            State::Edit { mut edit, config } => match advance(&mut *edit, input, now) {
+                Step::Effect(e) => return Turn::Ask(State::Edit { edit, config }, e),
+                Step::Ready(_) => self.stored(edit.outcome(), config, out),
+            },
+            State::Config { mut edit, loaded } => match advance(&mut edit, input, now) {
+                Step::Effect(e) => return Turn::Ask(State::Config { edit, loaded }, e),
+                Step::Ready(edited) => self.configured(&loaded, edited, out),
+            },
+            State::Done(done) => return Turn::End(done),
+        };
+        Turn::Go(next)
     }
 }
+
+flow_of_driven!(RemoveCommand);
 
 /// `models auth sync --enable SOURCE`: lets the sync bring a removed
 /// login back, and syncs it now.
 pub struct SyncCommand {
+    inner: Driven<SyncEnable>,
+}
+
+struct SyncEnable {
     profile_id: &'static str,
     env: Env,
     agent: Option<String>,
-    now: Millis,
-    state: SyncState,
 }
 
 enum SyncState {
     Edit(Box<EditStore<'static>>),
     Settle(Box<Settle>),
-    Done(Done),
 }
 
 impl SyncCommand {
@@ -311,60 +287,43 @@ impl SyncCommand {
             crate::sync::enable_sync(store, profile_id);
         };
         let state = SyncState::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))));
-        Ok(SyncCommand { profile_id, env: env.clone(), agent: agent.map(str::to_string), now, state })
+        let sync = SyncEnable { profile_id, env: env.clone(), agent: agent.map(str::to_string) };
+        Ok(SyncCommand { inner: Driven::new(sync, state, now) })
     }
 }
 
-impl Flow for SyncCommand {
-    fn poll(&mut self) -> Effect {
-        loop {
-            let state = std::mem::replace(&mut self.state, SyncState::Done(internal_end()));
-            self.state = match state {
-                SyncState::Edit(mut edit) => match edit.poll() {
-                    Effect::Done(_) => match edit.outcome() {
-                        Some(Ok(_)) => {
-                            SyncState::Settle(Box::new(Settle::new(&self.env, self.agent.as_deref(), self.now)))
-                        }
-                        Some(Err(why)) => SyncState::Done(refused(Exit::Error, &why, Vec::new())),
-                        None => SyncState::Done(internal_end()),
-                    },
-                    e => {
-                        self.state = SyncState::Edit(edit);
-                        return e;
+impl Machine for SyncEnable {
+    type State = SyncState;
+
+    fn step(&mut self, state: SyncState, input: Option<Input>, now: Millis, _out: &mut Lines) -> Turn<SyncState> {
+        match state {
+            SyncState::Edit(mut edit) => match advance(&mut *edit, input, now) {
+                Step::Effect(e) => Turn::Ask(SyncState::Edit(edit), e),
+                Step::Ready(_) => match edit.outcome() {
+                    Some(Ok(_)) => {
+                        Turn::Go(SyncState::Settle(Box::new(Settle::new(&self.env, self.agent.as_deref(), now))))
                     }
+                    Some(Err(why)) => Turn::End(refused(Exit::Error, &why, Vec::new())),
+                    None => Turn::End(internal_end()),
                 },
-                SyncState::Settle(mut settle) => match settle.poll() {
-                    Step::Effect(e) => {
-                        self.state = SyncState::Settle(settle);
-                        return e;
+            },
+            SyncState::Settle(mut settle) => match advance(&mut *settle, input, now) {
+                Step::Effect(e) => Turn::Ask(SyncState::Settle(settle), e),
+                Step::Ready(settled) => {
+                    let id = self.profile_id;
+                    let mut lines = vec![Line::out(format!("The sync may bring {id} in again."))];
+                    lines.push(Line::out(match settled.loaded.store.profiles.contains_key(id) {
+                        true => format!("{id} is in the store."),
+                        false => format!("No login to sync for {id} right now; it comes in once there is one."),
+                    }));
+                    if let Some(e) = settled.save_error {
+                        lines.push(Line::err(format!("warning: {}", escape_control(&e))));
                     }
-                    Step::Ready(settled) => {
-                        let id = self.profile_id;
-                        let mut lines = vec![Line::out(format!("The sync may bring {id} in again."))];
-                        lines.push(Line::out(match settled.loaded.store.profiles.contains_key(id) {
-                            true => format!("{id} is in the store."),
-                            false => format!("No login to sync for {id} right now; it comes in once there is one."),
-                        }));
-                        if let Some(e) = settled.save_error {
-                            lines.push(Line::err(format!("warning: {}", escape_control(&e))));
-                        }
-                        SyncState::Done(Done { exit: Exit::Ok, lines, hints: Vec::new() })
-                    }
-                },
-                SyncState::Done(done) => {
-                    self.state = SyncState::Done(done.clone());
-                    return Effect::Done(done);
+                    Turn::End(Done { exit: Exit::Ok, lines, hints: Vec::new() })
                 }
-            };
-        }
-    }
-
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.now = now;
-        match &mut self.state {
-            SyncState::Edit(edit) => edit.handle(now, input),
-            SyncState::Settle(settle) => settle.handle(now, input),
-            SyncState::Done(_) => {}
+            },
         }
     }
 }
+
+flow_of_driven!(SyncCommand);

@@ -6,9 +6,10 @@
 //! provider is unknown; 3 a refresh could not complete now (network, 429,
 //! 5xx, lock): try again later.
 
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven, print};
 use super::look::{Look, unreadable_reason};
 use super::refresh::{RefreshLogin, RefreshReport};
-use super::{Done, Effect, Exit, Flow, Input, Line, Step, refresh_window};
+use super::{Done, Exit, Input, Line, Step, refresh_window};
 use crate::doctor::Issue;
 use crate::escape::escape_control;
 use crate::health::HealthStatus;
@@ -45,15 +46,11 @@ enum State {
     Done(Done),
 }
 
-/// Refreshing the selected logins one after another.
-pub struct RefreshCommand {
+struct Renew {
     /// The agent as asked for (`None`: the default).
     agent: Option<String>,
     force: bool,
     voice: Voice,
-    now: Millis,
-    state: State,
-    queue: VecDeque<Effect>,
     permanent: bool,
     transient: bool,
     /// Doctor's "OAuth refresh errors" lines.
@@ -63,14 +60,17 @@ pub struct RefreshCommand {
     latest: Option<Loaded>,
 }
 
+/// Refreshing the selected logins one after another.
+pub struct RefreshCommand {
+    inner: Driven<Renew>,
+}
+
 impl RefreshCommand {
     /// `models auth refresh`: one load, then each selected login.
     pub fn new(selection: Selection, force: bool, agent: Option<&str>, env: &Env, now: Millis) -> RefreshCommand {
         let state = State::Load { look: Look::new(env, agent), selection };
-        RefreshCommand {
-            agent: agent.map(str::to_string),
-            ..RefreshCommand::with_state(state, force, Voice::Command, now)
-        }
+        let renew = Renew { agent: agent.map(str::to_string), ..Renew::new(force, Voice::Command) };
+        RefreshCommand { inner: Driven::new(renew, state, now) }
     }
 
     /// Doctor's refreshes of `ids` (see [`due_for_doctor`]), on the load
@@ -78,31 +78,18 @@ impl RefreshCommand {
     pub fn doctor(loaded: Loaded, ids: Vec<String>) -> RefreshCommand {
         let now = loaded.now;
         let state = State::Next { loaded: Box::new(loaded), ids: ids.into() };
-        RefreshCommand::with_state(state, false, Voice::Doctor, now)
-    }
-
-    fn with_state(state: State, force: bool, voice: Voice, now: Millis) -> RefreshCommand {
-        RefreshCommand {
-            agent: None,
-            force,
-            voice,
-            now,
-            state,
-            queue: VecDeque::new(),
-            permanent: false,
-            transient: false,
-            errors: Vec::new(),
-            latest: None,
-        }
+        RefreshCommand { inner: Driven::new(Renew::new(false, Voice::Doctor), state, now) }
     }
 
     /// The store as the refreshes left it, once done.
     pub fn into_loaded(self) -> Option<Loaded> {
-        self.latest
+        self.inner.machine.latest
     }
+}
 
-    fn print(&mut self, line: Line) {
-        self.queue.push_back(Effect::Print(line));
+impl Renew {
+    fn new(force: bool, voice: Voice) -> Renew {
+        Renew { agent: None, force, voice, permanent: false, transient: false, errors: Vec::new(), latest: None }
     }
 
     /// The profiles the selection names, or how the command ends when
@@ -155,17 +142,17 @@ impl RefreshCommand {
     }
 
     /// One refresh ended: say so, remember the store it left.
-    fn ended(&mut self, id: &str, result: Result<RefreshReport, super::RefreshFailure>) {
+    fn ended(&mut self, id: &str, result: Result<RefreshReport, super::RefreshFailure>, out: &mut Lines) {
         let shown = escape_control(id).into_owned();
         match (result, self.voice) {
             (Ok(report), Voice::Command) => {
                 for w in &report.warnings {
-                    self.print(Line::err(format!("warning: {}", escape_control(w))));
+                    print(out, Line::err(format!("warning: {}", escape_control(w))));
                 }
-                self.print(Line::out(format!("{shown}: {}", report.result.describe())));
+                print(out, Line::out(format!("{shown}: {}", report.result.describe())));
             }
             (Ok(report), Voice::Doctor) => {
-                self.print(Line::out(format!("Refreshed {shown}: {}", report.result.describe())));
+                print(out, Line::out(format!("Refreshed {shown}: {}", report.result.describe())));
                 self.errors.extend(report.warnings.iter().map(|w| format!("- {shown}: {}", escape_control(w))));
             }
             (Err(failure), voice) => {
@@ -178,10 +165,10 @@ impl RefreshCommand {
                     Voice::Command => {
                         let done = super::token::refresh_failed(id, &failure);
                         for line in done.lines {
-                            self.print(line);
+                            print(out, line);
                         }
                         for hint in done.hints {
-                            self.print(Line::err(format!("hint: {hint}")));
+                            print(out, Line::err(format!("hint: {hint}")));
                         }
                     }
                     Voice::Doctor => {
@@ -244,60 +231,41 @@ pub fn due_for_doctor(loaded: &Loaded, issues: &[Issue]) -> Vec<String> {
         .collect()
 }
 
-impl Flow for RefreshCommand {
-    fn poll(&mut self) -> Effect {
-        loop {
-            if let Some(effect) = self.queue.pop_front() {
-                return effect;
-            }
-            let state = std::mem::replace(&mut self.state, State::Done(super::internal_end()));
-            self.state = match state {
-                State::Load { mut look, selection } => match look.poll(self.now) {
-                    Step::Effect(e) => {
-                        self.state = State::Load { look, selection };
-                        return e;
-                    }
-                    Step::Ready(looked) => self.select(looked.loaded, selection),
-                },
-                State::Next { mut loaded, mut ids } => match ids.pop_front() {
-                    Some(id) => {
-                        loaded.now = self.now;
-                        let refresh = Box::new(RefreshLogin::new(&loaded, self.agent.as_deref(), &id, self.force));
-                        State::Run { loaded, ids, id, refresh }
-                    }
-                    None => {
-                        self.latest = Some(*loaded);
-                        State::Done(self.finish())
-                    }
-                },
-                State::Run { mut loaded, ids, id, mut refresh } => match refresh.poll() {
-                    Step::Effect(e) => {
-                        self.state = State::Run { loaded, ids, id, refresh };
-                        return e;
-                    }
-                    Step::Ready(ended) => {
-                        if let Some(latest) = ended.latest {
-                            loaded.store = latest.store;
-                            loaded.write = None;
-                        }
-                        self.ended(&id, ended.result);
-                        State::Next { loaded, ids }
-                    }
-                },
-                State::Done(done) => {
-                    self.state = State::Done(done.clone());
-                    return Effect::Done(done);
-                }
-            };
-        }
-    }
+impl Machine for Renew {
+    type State = State;
 
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.now = now;
-        match &mut self.state {
-            State::Load { look, .. } => look.handle(input),
-            State::Run { refresh, .. } => refresh.handle(now, input),
-            _ => {}
-        }
+    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+        let next = match state {
+            State::Load { mut look, selection } => match advance(&mut look, input, now) {
+                Step::Effect(e) => return Turn::Ask(State::Load { look, selection }, e),
+                Step::Ready(looked) => self.select(looked.loaded, selection),
+            },
+            State::Next { mut loaded, mut ids } => match ids.pop_front() {
+                Some(id) => {
+                    loaded.now = now;
+                    let refresh = Box::new(RefreshLogin::new(&loaded, self.agent.as_deref(), &id, self.force));
+                    State::Run { loaded, ids, id, refresh }
+                }
+                None => {
+                    self.latest = Some(*loaded);
+                    return Turn::End(self.finish());
+                }
+            },
+            State::Run { mut loaded, ids, id, mut refresh } => match advance(&mut *refresh, input, now) {
+                Step::Effect(e) => return Turn::Ask(State::Run { loaded, ids, id, refresh }, e),
+                Step::Ready(ended) => {
+                    if let Some(latest) = ended.latest {
+                        loaded.store = latest.store;
+                        loaded.write = None;
+                    }
+                    self.ended(&id, ended.result, out);
+                    State::Next { loaded, ids }
+                }
+            },
+            State::Done(done) => return Turn::End(done),
+        };
+        Turn::Go(next)
     }
 }
+
+flow_of_driven!(RefreshCommand);

@@ -179,8 +179,12 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
         Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
         // Only setup-token asks these; its own tests answer them.
         Effect::RunOnTerminal { .. } => Input::Ran(RunAnswer::NotFound),
-        Effect::AskSecret { .. } => Input::Secret(Err("no terminal in this test".into())),
+        Effect::AskSecret { .. } => Input::Secret(Err(SecretError::Unreadable("no terminal in this test".into()))),
         Effect::Confirm { .. } => Input::Answer(None),
+        Effect::AskLine { .. } => Input::Text(Err("no terminal in this test".into())),
+        Effect::ListFolder { .. } => Input::Entries(Vec::new()),
+        Effect::Stat(paths) => Input::Stats(paths.iter().map(|p| (p.clone(), None)).collect()),
+        Effect::SetMode { .. } => Input::Written(Err("not in this test".into())),
         Effect::Print(_) | Effect::Done(_) => return None,
     })
 }
@@ -705,4 +709,15 @@ fn a_migration_removes_the_legacy_file_only_after_the_store_is_written() {
         assert_eq!(disk.files.contains_key(LEGACY), stuck);
         assert!(disk.held.is_empty());
     }
+}
+
+#[test]
+fn a_min_valid_that_does_not_parse_is_a_usage_error_before_anything_is_read() {
+    let mut disk = Disk::with_store(expired_store("anthropic:a"));
+    let (done, _) = drive(&mut token_cmd("anthropic").min_valid_flag("soon"), &mut disk);
+    assert_eq!(done.exit, Exit::Usage);
+    assert_eq!(done.lines[0].text, "error: --min-valid: invalid duration: soon");
+    assert!(disk.events.is_empty(), "{:?}", disk.events);
+    let (done, _) = drive(&mut token_cmd("anthropic").min_valid_flag("90"), &mut disk);
+    assert_ne!(done.exit, Exit::Usage, "a bare number is minutes");
 }

@@ -6,10 +6,12 @@
 //! the only other read. The key is resolved again from the store as the
 //! refresh left it, so no load follows.
 
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven, print};
 use super::refresh::{Ended, RefreshFailure, RefreshLogin};
 use super::settle::{Settle, Settled};
-use super::{Done, Effect, Exit, Flow, Input, Line, ShellAnswer, Step, internal_end, look, refresh_window};
-use crate::env_auth;
+use super::shell::ShellFallback;
+use super::{Done, Exit, Input, Line, ShellAnswer, Step, look, refresh_window};
+use crate::duration::{DurationUnit, parse_duration};
 use crate::escape::{escape_control, needs_escape};
 use crate::handout::{self, HandedKey, KeyForm};
 use crate::load::Loaded;
@@ -18,13 +20,6 @@ use crate::refresh::needs_refresh;
 use crate::resolve::{ResolveError, ResolvedKey, resolve_key};
 use crate::store::Credential;
 use crate::time::{Millis, SECOND};
-use std::collections::VecDeque;
-
-/// How long the shell-env fallback's shell may run, unless
-/// `CLAWDBOT_SHELL_ENV_TIMEOUT_MS` says otherwise.
-pub const SHELL_ENV_TIMEOUT_MS: u64 = 15 * SECOND as u64;
-/// Overrides [`SHELL_ENV_TIMEOUT_MS`].
-pub const SHELL_ENV_TIMEOUT_ENV: &str = "CLAWDBOT_SHELL_ENV_TIMEOUT_MS";
 
 /// How long a handed-out key must stay valid unless `--min-valid` says
 /// otherwise: Claude Code keeps a helper's key for 5 minutes, so a key
@@ -52,9 +47,7 @@ enum State {
     Load(Box<Settle>),
     Shell {
         loaded: Box<Loaded>,
-        shell: String,
-        timeout_ms: u64,
-        probe: env_auth::ShellEnvProbe,
+        shell: ShellFallback,
     },
     Refresh {
         loaded: Box<Loaded>,
@@ -66,58 +59,70 @@ enum State {
     Done(Done),
 }
 
-/// `models auth token` as a flow.
-pub struct TokenCommand {
+struct Token {
     request: TokenRequest,
     form: KeyForm,
     min_valid: Millis,
     deadline: Millis,
     now: Millis,
-    state: State,
-    input: Option<Input>,
-    queue: VecDeque<Effect>,
+}
+
+/// `models auth token` as a flow.
+pub struct TokenCommand {
+    inner: Driven<Token>,
 }
 
 impl TokenCommand {
     /// The command as asked, at `now`.
     pub fn new(request: TokenRequest, env: &Env, now: Millis) -> TokenCommand {
         let settle = Settle::new(env, request.agent.as_deref(), now);
-        TokenCommand {
+        let token = Token {
             request,
             form: KeyForm::Raw,
             min_valid: TOKEN_MIN_VALID_MS,
             deadline: now.saturating_add(TOKEN_BUDGET_MS),
             now,
-            state: State::Load(Box::new(settle)),
-            input: None,
-            queue: VecDeque::new(),
-        }
+        };
+        TokenCommand { inner: Driven::new(token, State::Load(Box::new(settle)), now) }
     }
 
     /// Prints the key in `form` (default: the key alone).
     pub fn form(mut self, form: KeyForm) -> TokenCommand {
-        self.form = form;
+        self.inner.machine.form = form;
         self
     }
 
     /// Refreshes first when the key would expire within `ms` (default
     /// [`TOKEN_MIN_VALID_MS`]); the refresh window applies too.
     pub fn min_valid(mut self, ms: Millis) -> TokenCommand {
-        self.min_valid = ms;
+        self.inner.machine.min_valid = ms;
         self
+    }
+
+    /// `--min-valid` as typed (a bare number is minutes); a duration that
+    /// does not parse ends the command as a usage error before anything
+    /// is read.
+    pub fn min_valid_flag(mut self, raw: &str) -> TokenCommand {
+        match parse_duration(raw, DurationUnit::M) {
+            Ok(ms) => self.min_valid(ms),
+            Err(e) => {
+                let message = format!("error: --min-valid: {}", escape_control(&e.to_string()));
+                self.inner.end(Done { exit: Exit::Usage, lines: vec![Line::err(message)], hints: Vec::new() });
+                self
+            }
+        }
     }
 
     /// No token request runs past `ms` after the start (default
     /// [`TOKEN_BUDGET_MS`]).
     pub fn budget(mut self, ms: Millis) -> TokenCommand {
-        self.deadline = self.now.saturating_add(ms);
+        let token = &mut self.inner.machine;
+        token.deadline = token.now.saturating_add(ms);
         self
     }
+}
 
-    fn print(&mut self, line: Line) {
-        self.queue.push_back(Effect::Print(line));
-    }
-
+impl Token {
     /// Prints the key for scripts, or refuses.
     fn hand_out(&self, loaded: &Loaded, resolved: Result<ResolvedKey, ResolveError>) -> State {
         let resolved = match resolved {
@@ -137,46 +142,24 @@ impl TokenCommand {
 
     /// The load is saved and its notices printed: the shell-env fallback,
     /// then the key.
-    fn loaded(&mut self, settled: Settled) -> State {
+    fn loaded(&mut self, settled: Settled, out: &mut Lines) -> State {
         let mut lines = look::notices(&settled.loaded);
         if let Some(e) = &settled.save_error {
             lines.push(Line::err(format!("warning: {}", escape_control(e))));
         }
         for line in lines {
-            self.print(line);
+            print(out, line);
         }
         let loaded = settled.loaded;
-        if env_auth::shell_env_needed(&loaded.env, &loaded.config.config) {
-            let shell = loaded.env.get("SHELL").unwrap_or("/bin/sh").to_string();
-            let timeout_ms = loaded
-                .env
-                .get(SHELL_ENV_TIMEOUT_ENV)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(SHELL_ENV_TIMEOUT_MS);
-            // The clock makes the markers unique to the run: no login
-            // banner printed before or after can forge them.
-            let probe = env_auth::ShellEnvProbe::new(self.now.unsigned_abs());
-            return State::Shell { loaded: Box::new(loaded), shell, timeout_ms, probe };
+        match ShellFallback::needed(&loaded, self.now) {
+            Some(shell) => State::Shell { loaded: Box::new(loaded), shell },
+            None => self.resolve(loaded),
         }
-        self.resolve(loaded)
     }
 
-    fn shell_env(
-        &mut self,
-        mut loaded: Loaded,
-        shell: &str,
-        timeout_ms: u64,
-        probe: &env_auth::ShellEnvProbe,
-        answer: ShellAnswer,
-    ) -> State {
-        let warning = match answer {
-            ShellAnswer::Output(out) => probe.read(&mut loaded.env, &out).warning(shell),
-            ShellAnswer::Exited(status) => Some(format!("shell env fallback: {shell} exited with {status}")),
-            ShellAnswer::TimedOut => Some(format!("shell env fallback: {shell} did not finish within {timeout_ms} ms")),
-            ShellAnswer::Failed => Some(format!("shell env fallback: could not run {shell}")),
-        };
-        if let Some(w) = warning {
-            self.print(Line::err(format!("warning: {}", escape_control(&w))));
+    fn shell_env(&mut self, mut loaded: Loaded, shell: &ShellFallback, answer: ShellAnswer, out: &mut Lines) -> State {
+        if let (_, Some(warning)) = shell.apply(&mut loaded, answer) {
+            print(out, warning);
         }
         self.resolve(loaded)
     }
@@ -217,6 +200,7 @@ impl TokenCommand {
 
     fn refreshed(
         &mut self,
+        out: &mut Lines,
         mut loaded: Loaded,
         ended: Ended,
         resolved: Result<ResolvedKey, ResolveError>,
@@ -226,7 +210,7 @@ impl TokenCommand {
         match ended.result {
             Ok(report) => {
                 for w in &report.warnings {
-                    self.print(Line::err(format!("warning: {}", escape_control(w))));
+                    print(out, Line::err(format!("warning: {}", escape_control(w))));
                 }
                 // The store as the refresh left it; the command's own
                 // environment (with the shell fallback) stays.
@@ -243,7 +227,7 @@ impl TokenCommand {
                 // Not expired yet: the current key still works for a while;
                 // the next call (or `doctor`) reports the failure again.
                 let text = format!("warning: {}: {}", escape_control(id), escape_control(&failure.to_string()));
-                self.print(Line::err(text));
+                print(out, Line::err(text));
                 self.hand_out(&loaded, resolved)
             }
             Err(failure) => State::Done(refresh_failed(id, &failure)),
@@ -278,50 +262,35 @@ fn refused(message: &str) -> Done {
     }
 }
 
-impl Flow for TokenCommand {
-    fn poll(&mut self) -> Effect {
-        loop {
-            if let Some(effect) = self.queue.pop_front() {
-                return effect;
-            }
-            let state = std::mem::replace(&mut self.state, State::Done(internal_end()));
-            self.state = match state {
-                State::Load(mut settle) => match settle.poll() {
-                    Step::Effect(e) => {
-                        self.state = State::Load(settle);
-                        return e;
-                    }
-                    Step::Ready(settled) => self.loaded(settled),
-                },
-                State::Shell { loaded, shell, timeout_ms, probe } => match self.input.take() {
-                    Some(Input::ShellEnv(answer)) => self.shell_env(*loaded, &shell, timeout_ms, &probe, answer),
-                    _ => {
-                        let effect = Effect::ShellEnv { shell: shell.clone(), command: probe.command(), timeout_ms };
-                        self.state = State::Shell { loaded, shell, timeout_ms, probe };
-                        return effect;
-                    }
-                },
-                State::Refresh { loaded, mut refresh, resolved, id, still_valid } => match refresh.poll() {
-                    Step::Effect(e) => {
-                        self.state = State::Refresh { loaded, refresh, resolved, id, still_valid };
-                        return e;
-                    }
-                    Step::Ready(ended) => self.refreshed(*loaded, ended, resolved, &id, still_valid),
-                },
-                State::Done(done) => {
-                    self.state = State::Done(done.clone());
-                    return Effect::Done(done);
-                }
-            };
-        }
-    }
+impl Machine for Token {
+    type State = State;
 
-    fn handle(&mut self, now: Millis, input: Input) {
+    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
         self.now = now;
-        match &mut self.state {
-            State::Load(settle) => settle.handle(now, input),
-            State::Refresh { refresh, .. } => refresh.handle(now, input),
-            _ => self.input = Some(input),
-        }
+        let next = match state {
+            State::Load(mut settle) => match advance(&mut *settle, input, now) {
+                Step::Effect(e) => return Turn::Ask(State::Load(settle), e),
+                Step::Ready(settled) => self.loaded(settled, out),
+            },
+            State::Shell { loaded, shell } => match input {
+                Some(Input::ShellEnv(answer)) => self.shell_env(*loaded, &shell, answer, out),
+                _ => {
+                    let effect = shell.effect();
+                    return Turn::Ask(State::Shell { loaded, shell }, effect);
+                }
+            },
+            State::Refresh { loaded, mut refresh, resolved, id, still_valid } => {
+                match advance(&mut *refresh, input, now) {
+                    Step::Effect(e) => {
+                        return Turn::Ask(State::Refresh { loaded, refresh, resolved, id, still_valid }, e);
+                    }
+                    Step::Ready(ended) => self.refreshed(out, *loaded, ended, resolved, &id, still_valid),
+                }
+            }
+            State::Done(done) => return Turn::End(done),
+        };
+        Turn::Go(next)
     }
 }
+
+flow_of_driven!(TokenCommand);

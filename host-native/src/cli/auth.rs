@@ -4,25 +4,17 @@
 //! Tokens are read from standard input (a prompt on a terminal), never from
 //! argv, where `ps` would show them.
 
+use super::CmdResult;
 use super::order::{self, OrderCommand};
-use super::{CmdResult, exit, output, refuse, usage};
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
-use crate::persist::update_store;
-use anyhow::Context;
 use clap::{Args, Subcommand};
-use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
-use clawdbot_auth_core::escape::escape_control;
 use clawdbot_auth_core::flow::{
-    RecordModeCommand, SetupOutcome, SetupRequest, SetupTokenCommand, TokenCommand, TokenRequest,
+    AddCommand, AddRequest, PasteTokenCommand, PasteTokenRequest, SetupCommand, SetupRequest, TokenCommand,
+    TokenRequest,
 };
 use clawdbot_auth_core::handout::KeyForm;
-use clawdbot_auth_core::load::Loaded;
-use clawdbot_auth_core::paste::{MAX_PASTE_INPUT_BYTES, PasteError, PasteTarget};
-use clawdbot_auth_core::provider::normalize;
-use clawdbot_auth_core::report::{self, ReportOptions, TextStyle};
-use clawdbot_auth_core::store::{CredentialType, Profile};
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::IsTerminal;
 
 #[derive(Args, Debug)]
 pub struct AuthArgs {
@@ -174,111 +166,32 @@ fn inherited(agent: Option<&str>) -> Option<String> {
     agent.map(str::to_string)
 }
 
-/// Reads one secret: a prompt with the terminal's echo off (so the token
-/// is not left on screen or in a recording), else standard input, at most
-/// one byte past what the core accepts. The core judges the bytes.
-fn read_secret(prompt: &str) -> Result<Vec<u8>, super::Failure> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        let line = rpassword::prompt_password(format!("{prompt} (input is hidden): ")).context("reading the token")?;
-        return Ok(line.into_bytes());
-    }
-    let mut bytes = Vec::new();
-    let cap = MAX_PASTE_INPUT_BYTES as u64 + 1;
-    std::io::Read::read_to_end(&mut stdin.lock().take(cap), &mut bytes).context("reading the token from stdin")?;
-    Ok(bytes)
-}
-
-fn ask(prompt: &str, default: &str) -> Result<String, super::Failure> {
-    eprint!("{} [{}]: ", escape_control(prompt), escape_control(default));
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading an answer")?;
-    let line = line.trim();
-    Ok(if line.is_empty() { default.to_string() } else { line.to_string() })
-}
-
+/// `models auth add`: the core's [`AddCommand`], carried out.
 fn add(agent: Option<&str>) -> CmdResult {
-    if !std::io::stdin().is_terminal() {
-        return Err(usage("`models auth add` is interactive; use `models auth paste-token` from scripts."));
-    }
-    let provider = normalize(&ask("Provider", "anthropic")?);
-    let profile_id = ask("Profile id", &format!("{provider}:manual"))?;
-    let expires = match ask("Does this token expire? (y/N)", "n")?.to_lowercase().as_str() {
-        "y" | "yes" => Some(ask("Expires in", "365d")?),
-        _ => None,
-    };
-    let agent = inherited(agent);
-    paste_token(&PasteArgs { provider, profile_id: Some(profile_id), expires_in: expires, agent })
+    let env = current_env();
+    let request = AddRequest { agent: inherited(agent), terminal: std::io::stdin().is_terminal() };
+    let mut flow = AddCommand::new(request, &env, now(&env));
+    let world = NativeWorld::new(&env, false);
+    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }
 
+/// `models auth paste-token`: the core's [`PasteTokenCommand`], carried out.
 fn paste_token(args: &PasteArgs) -> CmdResult {
     let env = current_env();
-    let now = now(&env);
-    // Everything about where the token goes is checked before asking for it.
-    let target = PasteTarget::new(&args.provider, args.profile_id.as_deref(), args.expires_in.as_deref(), now)
-        .map_err(paste_failure)?;
-    let raw = read_secret(&format!("Paste token for {}", escape_control(&target.provider)))?;
-    let accepted = target.accept(&raw).map_err(paste_failure)?;
-    drop(raw);
-    let removed = match accepted.removed {
-        0 => String::new(),
-        1 => " (1 whitespace character removed)".to_string(),
-        n => format!(" ({n} whitespace characters removed)"),
+    let request = PasteTokenRequest {
+        provider: args.provider.clone(),
+        profile_id: args.profile_id.clone(),
+        expires_in: args.expires_in.clone(),
+        agent: args.agent.clone(),
     };
-    output::err_line(&format!("Read {} characters{removed}.", accepted.chars));
+    let mut flow = PasteTokenCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env, false);
-    let PasteTarget { provider, profile_id, .. } = target;
-    let credential = accepted.credential;
-    let (replaced, at) = update_store(&world, &env, now, args.agent.as_deref(), |store, loaded| {
-        let replaced = store.profiles.insert(profile_id.clone(), Profile::new(credential)).is_some();
-        // A paste under a removed synced login's id re-adds it.
-        clawdbot_auth_core::sync::enable_sync(store, &profile_id);
-        Ok((replaced, located(loaded)))
-    })?;
-    record_config_mode(&world, &env, &at, &profile_id, &provider, CredentialType::Token)?;
-    let verb = if replaced { "replaced the one stored before" } else { "added" };
-    output::line(&format!("Auth profile: {profile_id} ({provider}/token), {verb}"));
-    Ok(exit::OK)
+    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }
 
-/// A refused paste: exit 64 for a wrong command line, else 1.
-fn paste_failure(e: PasteError) -> super::Failure {
-    if e.is_usage() { usage(e.to_string()) } else { refuse(e.to_string()) }
-}
-
-/// Records the profile's mode in clawdbot.json: the core's
-/// [`RecordModeCommand`] (under the store lock, against the config as it is
-/// inside the lock), carried out. `at` is (store, config) as the store
-/// edit's load located them.
-fn record_config_mode(
-    world: &NativeWorld,
-    env: &clawdbot_auth_core::paths::Env,
-    at: &(String, String),
-    id: &str,
-    provider: &str,
-    mode: CredentialType,
-) -> Result<(), super::Failure> {
-    let mut flow = RecordModeCommand::new(env, &at.0, &at.1, id, provider, mode);
-    Interpreter::new(world).run(&mut flow);
-    match flow.outcome() {
-        Some(Ok(())) => Ok(()),
-        Some(Err(why)) => Err(refuse(why)),
-        None => Err(refuse("the config edit did not finish")),
-    }
-}
-
-/// The store and config a load located, for the edits that follow it.
-fn located(loaded: &Loaded) -> (String, String) {
-    (loaded.locations.store(), loaded.locations.config.clone())
-}
-
+/// `models auth setup-token`: the core's [`SetupCommand`], carried out.
 fn setup_token(args: &SetupArgs) -> CmdResult {
-    if !clawdbot_auth_core::providers::find(&args.provider).is_some_and(|p| p.setup_token) {
-        return Err(refuse("Only --provider anthropic is supported for setup-token (uses `claude setup-token`)."));
-    }
     let env = current_env();
-    let now = now(&env);
     let terminal = std::io::stdin().is_terminal();
     let world = NativeWorld::new(&env, terminal);
     let request = SetupRequest {
@@ -287,36 +200,8 @@ fn setup_token(args: &SetupArgs) -> CmdResult {
         agent: args.agent.clone(),
         terminal,
     };
-    let mut flow = SetupTokenCommand::new(request, &env, now);
-    let done = Interpreter::new(&world).run(&mut flow);
-    let agent = args.agent.as_deref();
-    let (profile_id, mode, at) = match flow.outcome() {
-        Some(SetupOutcome::Store { profile_id, credential }) => {
-            let credential = credential.clone();
-            let at = update_store(&world, &env, now, agent, |store, loaded| {
-                store.profiles.insert(profile_id.clone(), Profile::new(*credential));
-                Ok(located(loaded))
-            })?;
-            (profile_id.clone(), CredentialType::Token, Some(at))
-        }
-        // `oauth` accepts a stored token too, so the mode never filters the
-        // refreshable login out (the reference's #855).
-        Some(SetupOutcome::Synced) => {
-            (clawdbot_auth_core::sources::claude::PROFILE_ID.to_string(), CredentialType::OAuth, None)
-        }
-        None => return Ok(done.exit.code()),
-    };
-    // Persists what the sync took too (the login an older Claude Code stored).
-    let (loaded, save_error) = crate::persist::load_and_persist(&world, &env, now, agent);
-    let at = at.unwrap_or_else(|| located(&loaded));
-    record_config_mode(&world, &env, &at, &profile_id, "anthropic", mode)?;
-    output::notices(&loaded, save_error.as_deref());
-    let report = report::build(&loaded, &ReportOptions::default());
-    let style = TextStyle { color: output::color_stdout(&env) };
-    if let Some(line) = report::profile_status_line(&report, &profile_id, style) {
-        output::line(&line);
-    }
-    Ok(exit::OK)
+    let mut flow = SetupCommand::new(&args.provider, request, std::io::stdout().is_terminal(), &env, now(&env));
+    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }
 
 /// `models auth token`: the core's [`TokenCommand`], carried out.
@@ -335,7 +220,7 @@ fn token(args: &TokenArgs) -> CmdResult {
     };
     let mut flow = TokenCommand::new(request, &env, now(&env)).form(form);
     if let Some(raw) = &args.min_valid {
-        flow = flow.min_valid(parse_duration(raw, DurationUnit::M).map_err(|e| usage(format!("--min-valid: {e}")))?);
+        flow = flow.min_valid_flag(raw);
     }
     let world = NativeWorld::new(&env, true);
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())

@@ -6,7 +6,6 @@ mod doctor;
 mod man;
 mod manage;
 mod order;
-mod output;
 mod refresh;
 mod status;
 

@@ -305,10 +305,16 @@ struct Held {
 }
 
 impl Held {
+    /// Whether the lock was found lost (taken over or removed): once lost,
+    /// it is never ours again.
+    fn is_compromised(&self) -> bool {
+        self.compromised.load(Ordering::SeqCst)
+    }
+
     /// Whether the folder at the lock path is still the one we made, as we
     /// last left it. Records a loss for good.
     fn still_ours(&self) -> bool {
-        if self.compromised.load(Ordering::SeqCst) {
+        if self.is_compromised() {
             return false;
         }
         let identity = self.identity.lock().unwrap_or_else(PoisonError::into_inner);
@@ -369,7 +375,7 @@ impl LockGuard {
                 // Ends when the guard drops its sender (or sends).
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(update) {
                     shared.touch();
-                    if shared.compromised.load(Ordering::SeqCst) {
+                    if shared.is_compromised() {
                         break;
                     }
                 }
@@ -514,7 +520,8 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        assert_eq!(rounds.load(Ordering::SeqCst), 20);
+        // Every thread has ended, so this is the last handle on the counter.
+        assert_eq!(Arc::into_inner(rounds).map(AtomicUsize::into_inner), Some(20));
         assert!(!lock.exists());
     }
 

@@ -1,0 +1,184 @@
+//! `clawdbot models auth add`: asks for the provider, the profile id and
+//! the expiry on the terminal, then runs `paste-token` with the answers.
+//! Scripts use `paste-token` itself: without a terminal nothing is asked.
+
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
+use super::paste_token::{self, Paste, PasteTokenRequest, error};
+use super::{Effect, Exit, Input, Step};
+use crate::escape::escape_control;
+use crate::paths::Env;
+use crate::provider::normalize;
+use crate::time::Millis;
+
+/// What `models auth add` was given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddRequest {
+    /// The agent (`None`: the default agent).
+    pub agent: Option<String>,
+    /// Whether standard input is a terminal (the host knows).
+    pub terminal: bool,
+}
+
+/// One question and the answer used when none is typed.
+struct Question {
+    text: &'static str,
+    default: String,
+}
+
+enum State {
+    Provider,
+    ProfileId { provider: String },
+    Expires { provider: String, profile_id: String },
+    ExpiresIn { provider: String, profile_id: String },
+    Paste(Box<Driven<Paste>>),
+}
+
+struct Add {
+    env: Env,
+    agent: Option<String>,
+}
+
+/// `models auth add` as a flow.
+pub struct AddCommand {
+    inner: Driven<Add>,
+}
+
+impl AddCommand {
+    /// The command as asked, at `now`.
+    pub fn new(request: AddRequest, env: &Env, now: Millis) -> AddCommand {
+        let add = Add { env: env.clone(), agent: request.agent };
+        let inner = match request.terminal {
+            true => Driven::new(add, State::Provider, now),
+            false => Driven::ended(
+                add,
+                error(Exit::Usage, "`models auth add` is interactive; use `models auth paste-token` from scripts."),
+                now,
+            ),
+        };
+        AddCommand { inner }
+    }
+}
+
+impl Add {
+    /// Asks `question` in `state`, or takes its answer (trimmed; the
+    /// default when empty) and goes on with `then`.
+    fn ask(
+        &self,
+        question: Question,
+        input: Option<Input>,
+        state: State,
+        then: impl FnOnce(String) -> Turn<State>,
+    ) -> Turn<State> {
+        match input {
+            Some(Input::Text(Ok(line))) => {
+                let answer = line.trim();
+                then(if answer.is_empty() { question.default } else { answer.to_string() })
+            }
+            Some(Input::Text(Err(why))) => Turn::End(error(Exit::Error, &format!("reading an answer: {why}"))),
+            _ => {
+                let prompt = format!("{} [{}]: ", escape_control(question.text), escape_control(&question.default));
+                Turn::Ask(state, Effect::AskLine { prompt })
+            }
+        }
+    }
+
+    fn paste(&self, provider: String, profile_id: String, expires_in: Option<String>, now: Millis) -> Turn<State> {
+        let request =
+            PasteTokenRequest { provider, profile_id: Some(profile_id), expires_in, agent: self.agent.clone() };
+        Turn::Go(State::Paste(Box::new(paste_token::start(request, &self.env, now))))
+    }
+}
+
+impl Machine for Add {
+    type State = State;
+
+    fn step(&mut self, state: State, input: Option<Input>, now: Millis, _out: &mut Lines) -> Turn<State> {
+        match state {
+            State::Provider => {
+                let question = Question { text: "Provider", default: "anthropic".into() };
+                self.ask(question, input, State::Provider, |answer| {
+                    Turn::Go(State::ProfileId { provider: normalize(&answer) })
+                })
+            }
+            State::ProfileId { provider } => {
+                let question = Question { text: "Profile id", default: format!("{provider}:manual") };
+                let state = State::ProfileId { provider: provider.clone() };
+                self.ask(question, input, state, |profile_id| Turn::Go(State::Expires { provider, profile_id }))
+            }
+            State::Expires { provider, profile_id } => {
+                let question = Question { text: "Does this token expire? (y/N)", default: "n".into() };
+                let state = State::Expires { provider: provider.clone(), profile_id: profile_id.clone() };
+                self.ask(question, input, state, |answer| match answer.to_lowercase().as_str() {
+                    "y" | "yes" => Turn::Go(State::ExpiresIn { provider, profile_id }),
+                    _ => self.paste(provider, profile_id, None, now),
+                })
+            }
+            State::ExpiresIn { provider, profile_id } => {
+                let question = Question { text: "Expires in", default: "365d".into() };
+                let state = State::ExpiresIn { provider: provider.clone(), profile_id: profile_id.clone() };
+                self.ask(question, input, state, |expires| self.paste(provider, profile_id, Some(expires), now))
+            }
+            State::Paste(mut paste) => match advance(&mut *paste, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Paste(paste), e),
+                Step::Ready(done) => Turn::End(done),
+            },
+        }
+    }
+}
+
+flow_of_driven!(AddCommand);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::script::{Host, NOW, env};
+    use crate::secret::Secret;
+    use serde_json::json;
+
+    fn add(terminal: bool) -> AddCommand {
+        AddCommand::new(AddRequest { agent: None, terminal }, &env(), NOW)
+    }
+
+    #[test]
+    fn without_a_terminal_add_points_to_paste_token_and_asks_nothing() {
+        let mut host = Host::default();
+        let (done, _) = host.run(&mut add(false));
+        assert_eq!(done.exit, Exit::Usage);
+        assert!(done.lines[0].text.contains("use `models auth paste-token` from scripts"), "{done:?}");
+        assert!(host.asked.is_empty());
+    }
+
+    #[test]
+    fn the_answers_and_their_defaults_make_the_paste() {
+        let mut host = Host::with_store(&json!({"version": 1, "profiles": {}}));
+        host.lines = [Ok(" Z.AI ".into()), Ok(String::new()), Ok("Yes".into()), Ok("12h".into())].into();
+        host.secret = Some(Ok(Secret::new("sk-FAKE-zai")));
+        let (done, _) = host.run(&mut add(true));
+        assert_eq!(done.exit, Exit::Ok, "{done:?}");
+        let asks: Vec<&str> = host.asked.iter().filter(|a| a.starts_with("ask ")).map(String::as_str).collect();
+        assert_eq!(
+            asks,
+            [
+                "ask Provider [anthropic]: ",
+                "ask Profile id [zai:manual]: ",
+                "ask Does this token expire? (y/N) [n]: ",
+                "ask Expires in [365d]: "
+            ]
+        );
+        let profile = &host.store()["profiles"]["zai:manual"];
+        assert_eq!(profile["token"], "sk-FAKE-zai");
+        assert_eq!(profile["expires"], NOW + 12 * 3_600_000);
+        // No expiry unless asked for; an unreadable answer ends it.
+        host.lines = [Ok(String::new()), Ok("anthropic:work".into()), Ok("n".into())].into();
+        host.secret = Some(Ok(Secret::new("sk-ant-oat01-FAKE")));
+        let (done, _) = host.run(&mut add(true));
+        assert_eq!(done.exit, Exit::Ok, "{done:?}");
+        assert!(host.store()["profiles"]["anthropic:work"].get("expires").is_none());
+        host.lines = [Err("Input/output error".into())].into();
+        let (done, _) = host.run(&mut add(true));
+        assert_eq!(
+            (done.exit, done.lines[0].text.as_str()),
+            (Exit::Error, "error: reading an answer: Input/output error")
+        );
+    }
+}

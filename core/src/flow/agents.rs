@@ -1,0 +1,92 @@
+//! Which agents `--all-agents` covers (`models status`, `doctor`): the
+//! default agent, those the config lists, then every folder under
+//! `<state>/agents/` that holds an `agent/` folder ([`paths::all_agents`]).
+//! Three questions to the host: the config, the folder's entries, and
+//! which of them hold an `agent/` folder.
+
+use super::drive::Part;
+use super::{Effect, Input, Step};
+use crate::config::{Config, parse_config};
+use crate::paths::{self, Env};
+use crate::time::Millis;
+use crate::world::FileRead;
+
+enum State {
+    Config,
+    Folders { config: Box<Config> },
+    AgentFolders { config: Box<Config>, names: Vec<String> },
+    Over,
+}
+
+pub(crate) struct FindAgents {
+    env: Env,
+    state: State,
+    input: Option<Input>,
+}
+
+impl FindAgents {
+    pub(crate) fn new(env: &Env) -> FindAgents {
+        FindAgents { env: env.clone(), state: State::Config, input: None }
+    }
+
+    fn agents_dir(&self) -> String {
+        paths::join(&paths::state_dir(&self.env), "agents")
+    }
+
+    fn inner(&self, name: &str) -> String {
+        paths::join(&paths::join(&self.agents_dir(), name), "agent")
+    }
+}
+
+impl Part for FindAgents {
+    type Out = Vec<String>;
+
+    fn feed(&mut self, _now: Millis, input: Input) {
+        self.input = Some(input);
+    }
+
+    fn next(&mut self, _now: Millis) -> Step<Vec<String>> {
+        loop {
+            let input = self.input.take();
+            self.state = match (std::mem::replace(&mut self.state, State::Over), input) {
+                (State::Config, Some(Input::Files(files))) => {
+                    let config = match files.into_iter().next() {
+                        Some((path, FileRead::Present { bytes, .. })) => {
+                            parse_config(&bytes, &self.env.shorten(&path)).config
+                        }
+                        _ => Config::default(),
+                    };
+                    State::Folders { config: Box::new(config) }
+                }
+                (State::Config, _) => {
+                    self.state = State::Config;
+                    return Step::Effect(Effect::Read(vec![paths::config_path(&self.env)]));
+                }
+                (State::Folders { config }, Some(Input::Entries(entries))) => {
+                    State::AgentFolders { config, names: entries.into_iter().map(|e| e.name).collect() }
+                }
+                (State::Folders { config }, _) => {
+                    self.state = State::Folders { config };
+                    return Step::Effect(Effect::ListFolder { path: self.agents_dir() });
+                }
+                (State::AgentFolders { config, names }, Some(Input::Stats(stats))) => {
+                    let mut found: Vec<String> = names
+                        .into_iter()
+                        .filter(|name| {
+                            let inner = self.inner(name);
+                            stats.iter().any(|(p, meta)| *p == inner && meta.as_ref().is_some_and(|m| m.folder))
+                        })
+                        .collect();
+                    found.sort();
+                    return Step::Ready(paths::all_agents(&config, &found));
+                }
+                (State::AgentFolders { config, names }, _) => {
+                    let inner = names.iter().map(|n| self.inner(n)).collect();
+                    self.state = State::AgentFolders { config, names };
+                    return Step::Effect(Effect::Stat(inner));
+                }
+                (State::Over, _) => return Step::Ready(Vec::new()),
+            };
+        }
+    }
+}

@@ -1,0 +1,805 @@
+//! `clawdbot doctor`: the auth parts of spec §3.4, exiting 1 when a human
+//! must act (the reference always exits 0).
+//!
+//! Per agent, in this order: the load whose sync and migration are saved
+//! (safe: they run even non-interactively), the OAuth profile-id repair of
+//! the config (A69, A70), the cooldowns whose cause is gone, the modes of
+//! every credential file and folder, then the refresh of what is due
+//! ([`due_for_doctor`]). Each repair is offered ([`Effect::Confirm`],
+//! default yes) unless `--yes`/`--fix` says yes or `--non-interactive` (or
+//! no terminal) says no. What is found is the core's [`findings`]; `--json`
+//! prints it as one document instead of the notes.
+
+use super::agents::FindAgents;
+use super::config_edit::{ConfigEdit, ConfigEdited};
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
+use super::look::saved_notices;
+use super::settle::{Settle, Settled};
+use super::{
+    CooldownCommand, CooldownTarget, Done, Effect, Exit, FileMeta, Input, Line, RefreshCommand, Step, Stream,
+    due_for_doctor,
+};
+use crate::doctor::{DoctorPreview, change_notes, preview};
+use crate::escape::{escape_control, terminal_safe_json};
+use crate::findings::{DoctorDocument, Finding, Level, check, findings};
+use crate::load::Loaded;
+use crate::paths::{self, Env};
+use crate::permissions::{PathKind, PrivatePath, agents_to_check, others_can_write, private_paths, symlink_text};
+use crate::report::{self, ReportOptions, StatusReport};
+use crate::time::Millis;
+use crate::usage::backoff_cause_changed;
+use std::collections::VecDeque;
+
+/// What `doctor` was asked, flags as given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DoctorRequest {
+    /// `--yes`.
+    pub yes: bool,
+    /// `--repair` / `--fix`.
+    pub repair: bool,
+    /// `--non-interactive`.
+    pub non_interactive: bool,
+    /// `--json`.
+    pub json: bool,
+    /// `--agent` (`None`: the default agent).
+    pub agent: Option<String>,
+    /// `--all-agents`.
+    pub all_agents: bool,
+    /// Whether standard input is a terminal (the host knows).
+    pub terminal: bool,
+}
+
+impl DoctorRequest {
+    /// The reference's `confirmRepair` never asks: `--non-interactive`, or
+    /// no terminal to ask on (`--json` asks nothing either) and no `--yes`.
+    fn never_asks(&self) -> bool {
+        let someone_to_ask = self.terminal && !self.json;
+        self.non_interactive || !(someone_to_ask || self.assume_yes())
+    }
+
+    /// Every repair is answered yes.
+    fn assume_yes(&self) -> bool {
+        self.yes || self.repair
+    }
+
+    /// Whether the command may read Claude Code's Keychain item: only when
+    /// someone is there to answer the prompt macOS may show.
+    pub fn reads_keychain(&self) -> bool {
+        !self.never_asks() && self.terminal
+    }
+}
+
+/// What one agent's check has found and done so far.
+struct Check {
+    /// The agent as asked for (`None`: the default agent).
+    agent: Option<String>,
+    loaded: Box<Loaded>,
+    report: Box<StatusReport>,
+    plan: DoctorPreview,
+    found: Vec<Finding>,
+    changes: Vec<String>,
+    needs_human: bool,
+}
+
+/// What the permission check found and did.
+#[derive(Default)]
+struct Permissions {
+    lines: Vec<String>,
+    findings: Vec<Finding>,
+    changes: Vec<String>,
+}
+
+enum State {
+    Find(FindAgents),
+    NextAgent,
+    Load { agent: Option<String>, settle: Box<Settle> },
+    Repair(Box<Check>),
+    RepairEdit { check: Box<Check>, edit: Box<ConfigEdit>, text: String },
+    Stale(Box<Check>),
+    Cooldown { check: Box<Check>, ids: VecDeque<String>, flow: Option<(String, Box<CooldownCommand>)> },
+    Folders(Box<Check>),
+    Stat { check: Box<Check>, paths: Vec<PrivatePath> },
+    Mode(Modes),
+    Refresh(Box<Check>),
+    Refreshing { check: Box<Check>, due: Box<RefreshCommand> },
+}
+
+struct Doctor {
+    env: Env,
+    request: DoctorRequest,
+    agents: VecDeque<String>,
+    first: bool,
+    documents: Vec<DoctorDocument>,
+    worst: Exit,
+}
+
+/// `doctor` as a flow.
+pub struct DoctorCommand {
+    inner: Driven<Doctor>,
+}
+
+impl DoctorCommand {
+    /// The command as asked, at `now`.
+    pub fn new(request: DoctorRequest, env: &Env, now: Millis) -> DoctorCommand {
+        let state = match request.all_agents {
+            true => State::Find(FindAgents::new(env)),
+            false => State::NextAgent,
+        };
+        let agents = match request.all_agents {
+            true => VecDeque::new(),
+            false => VecDeque::from([request.agent.clone().unwrap_or_default()]),
+        };
+        let first = request.all_agents || request.agent.is_none();
+        let doctor = Doctor { env: env.clone(), request, agents, first, documents: Vec::new(), worst: Exit::Ok };
+        DoctorCommand { inner: Driven::new(doctor, state, now) }
+    }
+}
+
+/// How a question went.
+enum Answer {
+    Yes,
+    No,
+    Ask(Effect),
+}
+
+impl Doctor {
+    fn json(&self) -> bool {
+        self.request.json
+    }
+
+    /// A note: its title, its lines, a blank line; nothing with `--json`
+    /// or without lines. Every line is escaped.
+    fn note(&self, out: &mut Lines, title: &str, lines: &[String]) {
+        if self.json() || lines.is_empty() {
+            return;
+        }
+        out.push_back(Effect::Print(Line::out(escape_control(title))));
+        out.extend(lines.iter().map(|l| Effect::Print(Line::out(escape_control(l)))));
+        out.push_back(Effect::Print(Line::out("")));
+    }
+
+    /// A line about a repair: on stdout, or on stderr beside `--json`'s document.
+    fn say(&self, out: &mut Lines, line: &str) {
+        out.push_back(Effect::Print(self.voice(Line::out(escape_control(line)))));
+    }
+
+    /// `--json` keeps stdout for its document: everything else goes to stderr.
+    fn voice(&self, line: Line) -> Line {
+        match self.json() {
+            true => Line { stream: Stream::Stderr, ..line },
+            false => line,
+        }
+    }
+
+    /// An effect of a repair's own command, with its lines in doctor's voice.
+    fn forward(&self, effect: Effect) -> Effect {
+        match effect {
+            Effect::Print(line) => Effect::Print(self.voice(line)),
+            other => other,
+        }
+    }
+
+    /// The end of a repair's own command, written as the host would.
+    fn ended(&self, done: Done, out: &mut Lines) {
+        out.extend(done.lines.into_iter().map(|l| Effect::Print(self.voice(l))));
+        out.extend(done.hints.into_iter().map(|h| Effect::Print(self.voice(Line::err(format!("hint: {h}"))))));
+    }
+
+    /// The reference's `confirmRepair`.
+    fn confirm(&self, question: &str, input: Option<Input>) -> Answer {
+        if self.request.never_asks() {
+            return Answer::No;
+        }
+        if self.request.assume_yes() {
+            return Answer::Yes;
+        }
+        match input {
+            Some(Input::Answer(Some(true))) => Answer::Yes,
+            Some(Input::Answer(_)) => Answer::No,
+            _ => Answer::Ask(Effect::Confirm { question: escape_control(question).into_owned(), default_yes: true }),
+        }
+    }
+
+    /// The next agent's check, or the end.
+    fn next_agent(&mut self, now: Millis, out: &mut Lines) -> Turn<State> {
+        let Some(agent) = self.agents.pop_front() else { return Turn::End(self.finish()) };
+        if self.request.all_agents && !self.json() {
+            out.push_back(Effect::Print(Line::out(format!("== Agent: {} ==", escape_control(&agent)))));
+        }
+        // The default agent as a bare run checks it (`CLAWDBOT_AGENT_DIR`).
+        let agent = (!std::mem::replace(&mut self.first, false)).then_some(agent);
+        let settle = Box::new(Settle::new(&self.env, agent.as_deref(), now));
+        Turn::Go(State::Load { agent, settle })
+    }
+
+    /// The load is saved: what it found, and the notes of what it did.
+    fn loaded(&self, agent: Option<String>, settled: Settled, out: &mut Lines) -> Box<Check> {
+        let Settled { loaded, save_error } = settled;
+        out.extend(saved_notices(&loaded, save_error.as_deref()).into_iter().map(Effect::Print));
+        let report = report::build(&loaded, &ReportOptions::default());
+        let plan = preview(&loaded, &report);
+        let mut found = findings(&loaded, &report, &plan);
+        let notes = change_notes(&loaded, save_error.as_deref());
+        self.note(out, "Auth changes", &notes.iter().map(|c| format!("- {c}")).collect::<Vec<_>>());
+        if let Some(e) = &save_error {
+            found.push(Finding::new(check::NOT_SAVED, Level::Warning, escape_control(e).into_owned()));
+            self.note(out, "Not saved", &[format!("- {e}")]);
+        }
+        Box::new(Check {
+            agent,
+            // A change that could not be saved is no change: the store
+            // still holds the old credentials, and a human must see to it.
+            changes: if save_error.is_some() { Vec::new() } else { plan.changes.clone() },
+            needs_human: save_error.is_some(),
+            loaded: Box::new(loaded),
+            report: Box::new(report),
+            plan,
+            found,
+        })
+    }
+
+    /// The config's Anthropic OAuth profile id, repaired when it names a
+    /// profile the store does not have.
+    fn repair(&self, mut check: Box<Check>, input: Option<Input>, out: &mut Lines) -> Turn<State> {
+        let fix = check.loaded.config.raw.as_ref().and_then(|raw| {
+            crate::repair::repair_oauth_profile_id_mismatch(raw, &check.loaded.store, "anthropic", None)
+        });
+        let Some(fix) = fix else { return Turn::Go(State::Stale(check)) };
+        let text = escape_control(&fix.change_text).into_owned();
+        if input.is_none() {
+            self.note(out, "Auth profiles", &[format!("- {text}")]);
+        }
+        match self.confirm("Update Anthropic OAuth profile id in config now?", input) {
+            Answer::Ask(effect) => Turn::Ask(State::Repair(check), effect),
+            Answer::Yes => {
+                // Under the store lock, against the config as it is then.
+                let store = check.loaded.store.clone();
+                let edit = move |doc: &mut serde_json::Value| match crate::repair::repair_oauth_profile_id_mismatch(
+                    doc,
+                    &store,
+                    "anthropic",
+                    None,
+                ) {
+                    Some(fix) => {
+                        *doc = fix.new_config;
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                };
+                let at = &check.loaded.locations;
+                let edit = ConfigEdit::new(&self.env, &at.store(), &at.config, Box::new(edit));
+                Turn::Go(State::RepairEdit { check, edit: Box::new(edit), text })
+            }
+            Answer::No => {
+                check.needs_human = true;
+                let config = self.env.shorten(&check.loaded.locations.config);
+                let finding = Finding::new(check::PROFILE_ID_MISMATCH, Level::Error, text)
+                    .at(config)
+                    .fix("clawdbot doctor --fix");
+                check.found.push(finding);
+                Turn::Go(State::Stale(check))
+            }
+        }
+    }
+
+    fn repaired(&self, mut check: Box<Check>, edited: ConfigEdited, text: String, out: &mut Lines) -> Turn<State> {
+        match edited {
+            ConfigEdited::Written { backup } => {
+                if let Some(bak) = backup {
+                    self.say(out, &format!("Saved the JSON5 original (with its comments) as {bak}"));
+                }
+                self.say(out, &format!("Updated {}", self.env.shorten(&check.loaded.locations.config)));
+                check.changes.push(text);
+            }
+            ConfigEdited::Unchanged => {}
+            ConfigEdited::Failed(why) => return Turn::End(super::paste_token::error(Exit::Error, &why)),
+        }
+        Turn::Go(State::Stale(check))
+    }
+
+    /// The cooldowns whose cause is gone (the core's
+    /// [`backoff_cause_changed`]), ended with consent.
+    fn stale(&self, check: Box<Check>, input: Option<Input>, out: &mut Lines) -> Turn<State> {
+        let loaded = &check.loaded;
+        let stale: VecDeque<String> = loaded
+            .store
+            .usage_stats
+            .keys()
+            .filter(|id| backoff_cause_changed(&loaded.store, id, loaded.now))
+            .cloned()
+            .collect();
+        if input.is_none() {
+            self.note(out, "Auth profile cooldowns", &check.plan.cooldowns);
+        }
+        if stale.is_empty() {
+            return Turn::Go(State::Folders(check));
+        }
+        if input.is_none() {
+            let lines: Vec<String> = stale
+                .iter()
+                .map(|id| {
+                    format!(
+                        "- {}: backs off after a rejected login, but the login was renewed since",
+                        escape_control(id)
+                    )
+                })
+                .collect();
+            self.note(out, "Stale cooldowns", &lines);
+        }
+        match self.confirm("End these cooldowns now?", input) {
+            Answer::Ask(effect) => Turn::Ask(State::Stale(check), effect),
+            Answer::Yes => Turn::Go(State::Cooldown { check, ids: stale, flow: None }),
+            Answer::No => Turn::Go(State::Folders(check)),
+        }
+    }
+
+    /// Each stale cooldown ended by its own command, in turn.
+    fn cooldown(
+        &self,
+        mut check: Box<Check>,
+        mut ids: VecDeque<String>,
+        flow: Option<(String, Box<CooldownCommand>)>,
+        input: Option<Input>,
+        now: Millis,
+        out: &mut Lines,
+    ) -> Turn<State> {
+        let Some((id, mut flow)) = flow else {
+            let Some(id) = ids.pop_front() else { return Turn::Go(State::Folders(check)) };
+            let agent = Some(check.loaded.locations.agent_id.as_str());
+            let flow = CooldownCommand::clear(&self.env, agent, CooldownTarget::Profile(id.clone()), now);
+            return Turn::Go(State::Cooldown { check, ids, flow: Some((id, Box::new(flow))) });
+        };
+        match advance(&mut *flow, input, now) {
+            Step::Effect(e) => Turn::Ask(State::Cooldown { check, ids, flow: Some((id, flow)) }, self.forward(e)),
+            Step::Ready(done) => {
+                if done.exit == Exit::Ok {
+                    check.changes.push(format!("ended the cooldown of {} (its cause is gone)", escape_control(&id)));
+                    check.found.retain(|f| !(f.check_id == check::COOLDOWN_STALE && f.target.as_deref() == Some(&id)));
+                }
+                self.ended(done, out);
+                Turn::Go(State::Cooldown { check, ids, flow: None })
+            }
+        }
+    }
+
+    fn agents_dir(&self, check: &Check) -> String {
+        paths::join(&check.loaded.locations.state_dir, "agents")
+    }
+
+    /// The mode of each path that must be private, repaired with consent;
+    /// a store that is a symlink into a folder others can write.
+    fn mode(&self, mode: Modes, input: Option<Input>, out: &mut Lines) -> Turn<State> {
+        let Modes { check, mut items, mut perms, pending } = mode;
+        let Some((private, meta)) = items.pop_front() else { return self.permissions_done(check, perms, out) };
+        let shown = self.env.shorten(&private.path);
+        let bits = meta.mode;
+        if private.exposed(bits) {
+            let problem = private.exposure_text(bits);
+            let answer = match pending {
+                Pending::Chmod => None,
+                Pending::Asked => Some(self.confirm("", input.clone())),
+                Pending::None => Some(self.confirm(&format!("Make {shown} private?"), None)),
+            };
+            let chmod = Effect::SetMode { path: private.path.clone(), mode: private.repaired_mode(bits) };
+            // The path waits at the front for the answer.
+            let wait = |items: &mut VecDeque<_>, pending| {
+                items.push_front((private.clone(), meta.clone()));
+                pending
+            };
+            match answer {
+                Some(Answer::Ask(effect)) => {
+                    let pending = wait(&mut items, Pending::Asked);
+                    return Turn::Ask(State::Mode(Modes { check, items, perms, pending }), effect);
+                }
+                Some(Answer::Yes) => {
+                    let pending = wait(&mut items, Pending::Chmod);
+                    return Turn::Ask(State::Mode(Modes { check, items, perms, pending }), chmod);
+                }
+                Some(Answer::No) => {
+                    perms.lines.push(format!("- {problem} — run `clawdbot doctor --fix` or chmod it"));
+                    let finding = Finding::new(check::PERMISSIONS, Level::Error, problem)
+                        .at(shown.clone())
+                        .fix("clawdbot doctor --fix");
+                    perms.findings.push(finding);
+                }
+                None => match input {
+                    Some(Input::Written(Ok(()))) => {
+                        let text = private.repaired_text(bits);
+                        perms.lines.push(format!("- {text}"));
+                        perms.changes.push(escape_control(&text).into_owned());
+                    }
+                    Some(Input::Written(Err(e))) => {
+                        let text = format!("{problem} (could not fix: {e})");
+                        perms.lines.push(format!("- {text}"));
+                        perms.findings.push(Finding::new(check::PERMISSIONS, Level::Error, text).at(shown.clone()));
+                    }
+                    _ => {
+                        let pending = wait(&mut items, Pending::Chmod);
+                        return Turn::Ask(State::Mode(Modes { check, items, perms, pending }), chmod);
+                    }
+                },
+            }
+        }
+        if private.store
+            && let Some((dir, dir_mode)) = meta.link_folder.as_ref().filter(|(_, m)| others_can_write(*m))
+        {
+            let text = symlink_text(&private.path, dir, *dir_mode);
+            perms.lines.push(format!("- {text}"));
+            perms.findings.push(Finding::new(check::PERMISSIONS, Level::Error, text).at(shown));
+        }
+        Turn::Go(State::Mode(Modes { check, items, perms, pending: Pending::None }))
+    }
+
+    /// The permissions are checked: their note, the unreadable files and
+    /// the warnings; then the refreshes.
+    fn permissions_done(&self, mut check: Box<Check>, perms: Permissions, out: &mut Lines) -> Turn<State> {
+        check.needs_human |= !perms.findings.is_empty();
+        self.note(out, "Permissions", &perms.lines);
+        check.found.extend(perms.findings);
+        check.changes.extend(perms.changes);
+        if !check.plan.problems.is_empty() {
+            check.needs_human = true;
+            let lines: Vec<String> = check.plan.problems.iter().map(|l| format!("- {l}")).collect();
+            self.note(out, "Unreadable files (left untouched)", &lines);
+        }
+        let warnings: Vec<String> = check.plan.warnings.iter().map(|l| format!("- {l}")).collect();
+        self.note(out, "Warnings about files read", &warnings);
+        Turn::Go(State::Refresh(check))
+    }
+
+    /// Offers to refresh the OAuth logins that are due.
+    fn refresh(&mut self, check: Box<Check>, input: Option<Input>, out: &mut Lines) -> Turn<State> {
+        let due = due_for_doctor(&check.loaded, &check.plan.issues);
+        if due.is_empty() {
+            let (loaded, issues) = ((*check.loaded).clone(), check.plan.issues.clone());
+            return self.checked(check, loaded, issues, out);
+        }
+        match self.confirm("Refresh expiring OAuth tokens now?", input) {
+            Answer::Ask(effect) => Turn::Ask(State::Refresh(check), effect),
+            Answer::Yes => {
+                let due = Box::new(RefreshCommand::doctor((*check.loaded).clone(), due));
+                Turn::Go(State::Refreshing { check, due })
+            }
+            Answer::No => {
+                let (loaded, issues) = ((*check.loaded).clone(), check.plan.issues.clone());
+                self.checked(check, loaded, issues, out)
+            }
+        }
+    }
+
+    fn refreshing(
+        &mut self,
+        check: Box<Check>,
+        mut due: Box<RefreshCommand>,
+        input: Option<Input>,
+        now: Millis,
+        out: &mut Lines,
+    ) -> Turn<State> {
+        match advance(&mut *due, input, now) {
+            Step::Effect(e) => Turn::Ask(State::Refreshing { check, due }, self.forward(e)),
+            Step::Ready(done) => {
+                self.ended(done, out);
+                match due.into_loaded() {
+                    // The issues as the store is after the refreshes.
+                    Some(after) => {
+                        let report = report::build(&after, &ReportOptions::default());
+                        let issues = preview(&after, &report).issues;
+                        self.checked(check, after, issues, out)
+                    }
+                    None => {
+                        let (loaded, issues) = ((*check.loaded).clone(), check.plan.issues.clone());
+                        self.checked(check, loaded, issues, out)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One agent is checked: its last notes, its document and exit.
+    fn checked(
+        &mut self,
+        mut check: Box<Check>,
+        after: Loaded,
+        issues: Vec<crate::doctor::Issue>,
+        out: &mut Lines,
+    ) -> Turn<State> {
+        if !issues.is_empty() {
+            check.needs_human |= issues.iter().any(|i| i.needs_human);
+            self.note(out, "Model auth", &issues.iter().map(|i| i.line()).collect::<Vec<_>>());
+        }
+        // The expiry findings as the store is after the refreshes.
+        let report_after = report::build(&after, &ReportOptions::default());
+        let expiry_ids = [check::PROFILE_EXPIRED, check::PROFILE_EXPIRING, check::EXPIRY_UNKNOWN];
+        check.found.retain(|f| !expiry_ids.contains(&f.check_id));
+        let after_plan = DoctorPreview { issues, ..preview(&after, &report_after) };
+        let expiry =
+            findings(&after, &report_after, &after_plan).into_iter().filter(|f| expiry_ids.contains(&f.check_id));
+        check.found.extend(expiry);
+        let missing = &check.report.auth.missing_providers_in_use;
+        if !missing.is_empty() {
+            check.needs_human = true;
+            let lines: Vec<String> = missing
+                .iter()
+                .map(|prov| {
+                    let hint = crate::remedy::for_missing_provider(prov);
+                    format!("- {prov}: no credentials for a provider in use — {hint}")
+                })
+                .collect();
+            self.note(out, "Missing auth", &lines);
+        }
+        if !self.json() {
+            let summary = match check.needs_human {
+                true => "Doctor: action needed (see above).",
+                false => "Doctor: model auth is healthy.",
+            };
+            out.push_back(Effect::Print(Line::out(summary)));
+            if self.request.all_agents {
+                out.push_back(Effect::Print(Line::out("")));
+            }
+        }
+        let Check { found, changes, needs_human, .. } = *check;
+        let mut document = DoctorDocument::new(&after.locations.agent_id, found, changes);
+        // The exit rule is the text mode's; the document agrees with it.
+        document.ok = !needs_human;
+        if needs_human {
+            self.worst = Exit::Action;
+        }
+        self.documents.push(document);
+        Turn::Go(State::NextAgent)
+    }
+
+    fn finish(&mut self) -> Done {
+        let mut lines = Vec::new();
+        if self.json() {
+            let text = match (self.request.all_agents, self.documents.first()) {
+                (false, Some(document)) => terminal_safe_json(document),
+                _ => {
+                    let ok = self.documents.iter().all(|d| d.ok);
+                    terminal_safe_json(&serde_json::json!({"ok": ok, "agents": self.documents}))
+                }
+            };
+            lines.push(Line::out(text));
+        }
+        Done { exit: self.worst, lines, hints: Vec::new() }
+    }
+}
+
+/// Where the permission check is.
+struct Modes {
+    check: Box<Check>,
+    items: VecDeque<(PrivatePath, FileMeta)>,
+    perms: Permissions,
+    pending: Pending,
+}
+
+/// What the first item waits for.
+enum Pending {
+    None,
+    Asked,
+    Chmod,
+}
+
+impl Machine for Doctor {
+    type State = State;
+
+    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+        match state {
+            State::Find(mut find) => match advance(&mut find, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Find(find), e),
+                Step::Ready(agents) => {
+                    self.agents = agents.into();
+                    Turn::Go(State::NextAgent)
+                }
+            },
+            State::NextAgent => self.next_agent(now, out),
+            State::Load { agent, mut settle } => match advance(&mut *settle, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Load { agent, settle }, e),
+                Step::Ready(settled) => Turn::Go(State::Repair(self.loaded(agent, settled, out))),
+            },
+            State::Repair(check) => self.repair(check, input, out),
+            State::RepairEdit { check, mut edit, text } => match advance(&mut *edit, input, now) {
+                Step::Effect(e) => Turn::Ask(State::RepairEdit { check, edit, text }, e),
+                Step::Ready(edited) => self.repaired(check, edited, text, out),
+            },
+            State::Stale(check) => self.stale(check, input, out),
+            State::Cooldown { check, ids, flow } => self.cooldown(check, ids, flow, input, now, out),
+            State::Folders(check) => match input {
+                Some(Input::Entries(entries)) => {
+                    let mut found: Vec<String> = entries.into_iter().filter(|e| e.folder).map(|e| e.name).collect();
+                    found.sort();
+                    let config = &check.loaded.config.config;
+                    let agents = agents_to_check(config, check.agent.as_deref(), &found);
+                    let paths = private_paths(&self.env, config, &agents);
+                    Turn::Go(State::Stat { check, paths })
+                }
+                _ => {
+                    let path = self.agents_dir(&check);
+                    Turn::Ask(State::Folders(check), Effect::ListFolder { path })
+                }
+            },
+            State::Stat { check, paths } => match input {
+                Some(Input::Stats(stats)) => {
+                    let items = paths
+                        .into_iter()
+                        .filter_map(|private| {
+                            let (_, meta) = stats.iter().find(|(p, _)| *p == private.path)?;
+                            // A path that is not there, or not what it should be, is not judged.
+                            let meta = meta.clone().filter(|m| m.folder == (private.kind == PathKind::Folder))?;
+                            Some((private, meta))
+                        })
+                        .collect();
+                    Turn::Go(State::Mode(Modes { check, items, perms: Permissions::default(), pending: Pending::None }))
+                }
+                _ => {
+                    let effect = Effect::Stat(paths.iter().map(|p| p.path.clone()).collect());
+                    Turn::Ask(State::Stat { check, paths }, effect)
+                }
+            },
+            State::Mode(modes) => self.mode(modes, input, out),
+            State::Refresh(check) => self.refresh(check, input, out),
+            State::Refreshing { check, due } => self.refreshing(check, due, input, now, out),
+        }
+    }
+}
+
+flow_of_driven!(DoctorCommand);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::script::{Host, NOW, STATE, env, store_path, text};
+    use serde_json::{Value, json};
+
+    const HOUR: Millis = 3_600_000;
+
+    fn doctor(request: DoctorRequest) -> DoctorCommand {
+        DoctorCommand::new(request, &env(), NOW)
+    }
+
+    /// A key for the provider of the default model: nothing to do.
+    fn key_store() -> Value {
+        json!({"version": 1, "profiles": {"anthropic:k": {"type": "api_key", "provider": "anthropic", "key": "sk-FAKE"}}})
+    }
+
+    fn expired_store() -> Value {
+        json!({"version": 1, "profiles": {"anthropic:a": {
+            "type": "oauth", "provider": "anthropic", "access": "a-FAKE", "expires": NOW - HOUR}}})
+    }
+
+    fn document(done: &Done) -> Value {
+        serde_json::from_str(&done.lines[0].text).expect("one JSON document")
+    }
+
+    #[test]
+    fn a_healthy_store_exits_0_and_writes_nothing() {
+        let mut host = Host::with_store(&key_store());
+        let (done, printed) = host.run(&mut doctor(DoctorRequest::default()));
+        assert_eq!(done.exit, Exit::Ok, "{printed:?}");
+        assert_eq!(text(&printed, Stream::Stdout), "Doctor: model auth is healthy.");
+        assert!(!host.asked.iter().any(|a| a.starts_with("write") || a.starts_with("chmod") || a.starts_with("lock")));
+        let (done, printed) = host.run(&mut doctor(DoctorRequest { json: true, ..DoctorRequest::default() }));
+        assert_eq!(text(&printed, Stream::Stdout), "", "stdout holds only the document");
+        assert_eq!(document(&done)["ok"], true);
+        assert_eq!(document(&done)["agentId"], "main");
+    }
+
+    #[test]
+    fn a_dead_login_needs_a_human_in_text_and_in_json_alike() {
+        let mut host = Host::with_store(&expired_store());
+        let (done, printed) = host.run(&mut doctor(DoctorRequest::default()));
+        assert_eq!(done.exit, Exit::Action);
+        let out = text(&printed, Stream::Stdout);
+        assert!(out.contains("Model auth\n- anthropic:a: expired 1h ago"), "{out}");
+        assert!(out.ends_with("Doctor: action needed (see above)."), "{out}");
+        let (done, _) = host.run(&mut doctor(DoctorRequest { json: true, ..DoctorRequest::default() }));
+        assert_eq!(done.exit, Exit::Action);
+        let doc = document(&done);
+        assert_eq!(doc["ok"], false);
+        assert!(
+            doc["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["checkId"] == check::PROFILE_EXPIRED)),
+            "{doc}"
+        );
+    }
+
+    #[test]
+    fn an_exposed_store_is_reported_without_consent_and_made_private_with_it() {
+        let mut host = Host::with_store(&key_store());
+        host.modes.insert(store_path("main"), 0o644);
+        let (done, printed) = host.run(&mut doctor(DoctorRequest::default()));
+        assert_eq!(done.exit, Exit::Action);
+        assert!(text(&printed, Stream::Stdout).contains("— run `clawdbot doctor --fix` or chmod it"), "{printed:?}");
+        assert!(!host.asked.iter().any(|a| a.starts_with("chmod") || a.starts_with("confirm")), "{:?}", host.asked);
+        let (done, printed) = host.run(&mut doctor(DoctorRequest { yes: true, ..DoctorRequest::default() }));
+        assert_eq!(done.exit, Exit::Ok, "{printed:?}");
+        assert!(host.asked.contains(&format!("chmod 600 {}", store_path("main"))), "{:?}", host.asked);
+        assert_eq!(host.modes[&store_path("main")], 0o600);
+        // A chmod that fails stays a human's to fix.
+        host.modes.insert(store_path("main"), 0o640);
+        host.stuck.push(store_path("main"));
+        let (done, _) = host.run(&mut doctor(DoctorRequest { repair: true, json: true, ..DoctorRequest::default() }));
+        assert_eq!(done.exit, Exit::Action);
+        let doc = document(&done);
+        assert!(doc["findings"][0]["message"].as_str().is_some_and(|m| m.contains("could not fix")), "{doc}");
+    }
+
+    #[test]
+    fn on_a_terminal_each_repair_is_asked_with_yes_as_the_default() {
+        let mut host = Host::with_store(&key_store());
+        host.modes.insert(store_path("main"), 0o644);
+        host.answer = Some(false);
+        let (done, _) = host.run(&mut doctor(DoctorRequest { terminal: true, ..DoctorRequest::default() }));
+        assert_eq!(done.exit, Exit::Action, "declined");
+        let question = "confirm Make ~/.clawdbot/agents/main/agent/auth-profiles.json private?".to_string();
+        assert!(host.asked.contains(&question), "{:?}", host.asked);
+        assert!(!host.asked.iter().any(|a| a.starts_with("chmod")));
+        host.answer = Some(true);
+        let (done, _) = host.run(&mut doctor(DoctorRequest { terminal: true, ..DoctorRequest::default() }));
+        assert_eq!(done.exit, Exit::Ok);
+        // --json never asks, even on a terminal.
+        host.modes.insert(store_path("main"), 0o644);
+        host.asked.clear();
+        let request = DoctorRequest { terminal: true, json: true, ..DoctorRequest::default() };
+        assert!(!request.reads_keychain(), "nobody to answer a Keychain prompt");
+        host.run(&mut doctor(request));
+        assert!(!host.asked.iter().any(|a| a.starts_with("confirm")), "{:?}", host.asked);
+        assert!(DoctorRequest { terminal: true, ..DoctorRequest::default() }.reads_keychain());
+    }
+
+    #[test]
+    fn a_store_linked_into_a_folder_others_can_write_needs_a_human() {
+        let mut host = Host::with_store(&key_store());
+        host.links.insert(store_path("main"), ("/tmp/shared".into(), 0o777));
+        let (done, printed) = host.run(&mut doctor(DoctorRequest::default()));
+        assert_eq!(done.exit, Exit::Action);
+        assert!(text(&printed, Stream::Stdout).contains("is a symlink into /tmp/shared"), "{printed:?}");
+    }
+
+    #[test]
+    fn all_agents_checks_each_and_exits_with_the_worst() {
+        let mut host = Host { folders: vec!["ops"], ..Host::with_store(&key_store()) };
+        host.files.insert(store_path("ops"), expired_store().to_string());
+        let request = DoctorRequest { all_agents: true, json: true, ..DoctorRequest::default() };
+        let (done, _) = host.run(&mut doctor(request));
+        assert_eq!(done.exit, Exit::Action);
+        let doc = document(&done);
+        assert_eq!(doc["ok"], false);
+        assert_eq!(doc["agents"][0]["agentId"], "main");
+        assert_eq!(doc["agents"][0]["ok"], true);
+        assert_eq!(doc["agents"][1]["agentId"], "ops");
+        assert_eq!(doc["agents"][1]["ok"], false);
+        let (_, printed) = host.run(&mut doctor(DoctorRequest { all_agents: true, ..DoctorRequest::default() }));
+        let out = text(&printed, Stream::Stdout);
+        assert!(out.starts_with("== Agent: main =="), "{out}");
+        assert!(out.contains("== Agent: ops =="), "{out}");
+        assert!(host.asked.contains(&format!("list {STATE}/agents")), "{:?}", host.asked);
+    }
+
+    #[test]
+    fn the_profile_id_repair_is_a_finding_until_consented_then_a_locked_config_write() {
+        let login = json!({"type": "oauth", "provider": "anthropic", "access": "a-FAKE", "refresh": "r-FAKE",
+                           "expires": NOW + 48 * HOUR});
+        let mut host = Host::with_store(&json!({"version": 1, "profiles": {"anthropic:me@example.com": login}}));
+        // JSON5: a comment the write would lose, so the original is saved first.
+        let config = "// mine\n{\"auth\": {\"profiles\": {\"anthropic:default\": {\"provider\": \"anthropic\", \"mode\": \"oauth\"}}}}";
+        host.files.insert(crate::flow::script::CONFIG.into(), config.into());
+        let (done, _) = host.run(&mut doctor(DoctorRequest { json: true, ..DoctorRequest::default() }));
+        assert_eq!(done.exit, Exit::Action);
+        let doc = document(&done);
+        let finding =
+            doc["findings"].as_array().and_then(|f| f.iter().find(|f| f["checkId"] == check::PROFILE_ID_MISMATCH));
+        assert!(finding.is_some_and(|f| f["fixHint"] == "clawdbot doctor --fix"), "{doc}");
+        assert_eq!(host.files[crate::flow::script::CONFIG], config, "nothing written without consent");
+        let (done, printed) = host.run(&mut doctor(DoctorRequest { yes: true, ..DoctorRequest::default() }));
+        assert_eq!(done.exit, Exit::Ok, "{printed:?}");
+        let out = text(&printed, Stream::Stdout);
+        assert!(out.contains("Saved the JSON5 original (with its comments) as ~/.clawdbot/clawdbot.json.bak"), "{out}");
+        assert!(out.contains("Updated ~/.clawdbot/clawdbot.json"), "{out}");
+        let written: Value = serde_json::from_str(&host.files[crate::flow::script::CONFIG]).expect("JSON now");
+        assert!(written["auth"]["profiles"].get("anthropic:me@example.com").is_some(), "{written}");
+        let at = |what: String| {
+            host.asked.iter().position(|a| *a == what).unwrap_or_else(|| panic!("{what}: {:?}", host.asked))
+        };
+        let lock = at(format!("lock {}", store_path("main")));
+        assert!(lock < at(format!("write {}", crate::flow::script::CONFIG)), "written under the store lock");
+    }
+}

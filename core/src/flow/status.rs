@@ -1,0 +1,487 @@
+//! `clawdbot models status` (and bare `clawdbot models`): read, sync,
+//! report. Never refreshes and never touches the network (the reference's
+//! text mode did both).
+//!
+//! Per agent: the load whose sync is saved ([`Settle`]), its notices, the
+//! shell-env fallback when it is needed, then the report and what
+//! `--check` makes of it ([`assess`], which the envelope uses too). The
+//! flow picks the format, writes the report and decides the exit code;
+//! `--all-agents` first finds the agents (the config, then the folders
+//! under `<state>/agents/` that hold an `agent/` folder).
+
+use super::agents::FindAgents;
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
+use super::look::saved_notices;
+use super::settle::{Settle, Settled};
+use super::shell::ShellFallback;
+use super::{Done, Effect, Exit, Input, Line, Step, internal_end};
+use crate::duration::{DurationUnit, parse_duration};
+use crate::escape::{escape_control, terminal_safe_json};
+use crate::load::Loaded;
+use crate::paths::Env;
+use crate::report::{self, CheckCode, ReportOptions, StatusReport, TextStyle};
+use crate::time::Millis;
+use std::collections::VecDeque;
+
+/// How the report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFormat {
+    /// The reference's text layout.
+    Text,
+    /// One JSON document (the reference's schema).
+    Json,
+    /// Only the resolved default model.
+    Plain,
+    /// Prometheus text exposition (node_exporter's textfile collector).
+    Prometheus,
+}
+
+/// What `models status` was asked, flags as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRequest {
+    /// `--json`.
+    pub json: bool,
+    /// `--plain`.
+    pub plain: bool,
+    /// `--format` (it excludes `--json` and `--plain`).
+    pub format: Option<StatusFormat>,
+    /// `--check`: the exit code says what the report found.
+    pub check: bool,
+    /// `--strict`: judge as the reference does.
+    pub strict: bool,
+    /// `--agent` (`None`: the default agent).
+    pub agent: Option<String>,
+    /// `--all-agents`.
+    pub all_agents: bool,
+    /// `--warn-within`, as typed.
+    pub warn_within: String,
+    /// Standard output is a terminal (colours are the flow's call).
+    pub terminal: bool,
+}
+
+impl StatusRequest {
+    /// A bare `clawdbot models [--json | --plain]`.
+    pub fn bare(json: bool, plain: bool, agent: Option<String>, terminal: bool) -> StatusRequest {
+        StatusRequest {
+            json,
+            plain,
+            format: None,
+            check: false,
+            strict: false,
+            agent,
+            all_agents: false,
+            warn_within: crate::defaults::WARN_WITHIN.into(),
+            terminal,
+        }
+    }
+}
+
+/// A report and what `--check` makes of it.
+#[derive(Debug)]
+pub struct Assessment {
+    /// The `models status` model.
+    pub report: StatusReport,
+    /// `--check`'s answer.
+    pub check: CheckCode,
+}
+
+/// The report of `loaded` and its check code: every host's status, the
+/// CLI's and the envelope's, is this.
+pub fn assess(loaded: &Loaded, options: &ReportOptions) -> Assessment {
+    let report = report::build(loaded, options);
+    let check = report::check_code(&report, loaded);
+    Assessment { report, check }
+}
+
+impl Assessment {
+    /// The report as `format` prints it, without the final line end.
+    pub fn render(&self, loaded: &Loaded, format: StatusFormat, style: TextStyle) -> String {
+        let mut text = match format {
+            StatusFormat::Json => {
+                let mut out = Vec::with_capacity(1 << 16);
+                // Writing into memory fails only if serde does; the
+                // document is then as far as it got.
+                let _ = self.report.write_json(&mut out);
+                String::from_utf8(out).unwrap_or_default()
+            }
+            StatusFormat::Plain => escape_control(&self.report.resolved_default).into_owned(),
+            StatusFormat::Prometheus => {
+                report::render_prometheus(&self.report, self.check, &loaded.locations.agent_id, loaded.now)
+            }
+            StatusFormat::Text => report::render_text(&self.report, &loaded.env, style),
+        };
+        if text.ends_with('\n') {
+            text.pop();
+        }
+        text
+    }
+}
+
+/// The check code as an exit status.
+fn exit_of(check: CheckCode) -> Exit {
+    match check {
+        CheckCode::Ok => Exit::Ok,
+        CheckCode::Action => Exit::Action,
+        CheckCode::Expiring => Exit::Expiring,
+    }
+}
+
+/// Colours only on a terminal that wants them (`NO_COLOR` unset, `TERM`
+/// not `dumb`).
+pub(crate) fn style(env: &Env, terminal: bool) -> TextStyle {
+    TextStyle { color: terminal && !env.is_set("NO_COLOR") && env.get("TERM") != Some("dumb") }
+}
+
+/// One agent's look, sync saved, shell fallback applied, report made.
+struct Assess {
+    options: ReportOptions,
+    now: Millis,
+    state: AssessState,
+    input: Option<Input>,
+}
+
+enum AssessState {
+    Load(Box<Settle>),
+    Shell { loaded: Box<Loaded>, shell: ShellFallback },
+    Over,
+}
+
+/// What [`Assess`] ends with; its notices are printed already.
+struct Assessed {
+    loaded: Loaded,
+    assessment: Assessment,
+}
+
+impl Assess {
+    fn new(env: &Env, agent: Option<&str>, options: ReportOptions, now: Millis) -> Assess {
+        Assess { options, now, state: AssessState::Load(Box::new(Settle::new(env, agent, now))), input: None }
+    }
+
+    fn handle(&mut self, now: Millis, input: Input) {
+        self.now = now;
+        match &mut self.state {
+            AssessState::Load(settle) => settle.handle(now, input),
+            _ => self.input = Some(input),
+        }
+    }
+
+    /// The next effect (notices are [`Effect::Print`]s), or the result.
+    fn poll(&mut self, queue: &mut VecDeque<Effect>) -> Step<Assessed> {
+        loop {
+            match std::mem::replace(&mut self.state, AssessState::Over) {
+                AssessState::Load(mut settle) => match settle.poll() {
+                    Step::Effect(e) => {
+                        self.state = AssessState::Load(settle);
+                        return Step::Effect(e);
+                    }
+                    Step::Ready(Settled { loaded, save_error }) => {
+                        queue.extend(saved_notices(&loaded, save_error.as_deref()).into_iter().map(Effect::Print));
+                        match ShellFallback::needed(&loaded, self.now) {
+                            Some(shell) => self.state = AssessState::Shell { loaded: Box::new(loaded), shell },
+                            None => return Step::Ready(self.ready(loaded)),
+                        }
+                    }
+                },
+                AssessState::Shell { mut loaded, shell } => match self.input.take() {
+                    Some(Input::ShellEnv(answer)) => {
+                        let (imported, warning) = shell.apply(&mut loaded, answer);
+                        queue.extend(warning.map(Effect::Print));
+                        self.options.shell_applied = imported;
+                        return Step::Ready(self.ready(*loaded));
+                    }
+                    _ => {
+                        let effect = shell.effect();
+                        self.state = AssessState::Shell { loaded, shell };
+                        return Step::Effect(effect);
+                    }
+                },
+                AssessState::Over => return Step::Effect(Effect::Done(internal_end())),
+            }
+        }
+    }
+
+    fn ready(&mut self, loaded: Loaded) -> Assessed {
+        let assessment = assess(&loaded, &self.options);
+        Assessed { loaded, assessment }
+    }
+}
+
+enum State {
+    /// `--all-agents`: which agents there are.
+    Find(FindAgents),
+    /// Each agent in turn; the first is the default, read as a bare run
+    /// reads it (`CLAWDBOT_AGENT_DIR` applies).
+    Agent { agents: VecDeque<String>, first: bool, current: Option<(String, Box<Assess>)> },
+}
+
+struct Status {
+    env: Env,
+    request: StatusRequest,
+    format: StatusFormat,
+    options: ReportOptions,
+    worst: CheckCode,
+    /// `--all-agents --json`: one entry per agent.
+    entries: Vec<serde_json::Value>,
+    /// The last agent's load and report. The process ends after the
+    /// command: a host may leave them unfreed (for a large store freeing
+    /// every allocation one by one is a sixth of the run).
+    kept: Option<Assessed>,
+}
+
+/// `models status` as a flow.
+pub struct StatusCommand {
+    inner: Driven<Status>,
+}
+
+impl StatusCommand {
+    /// The command as asked, at `now`. A wrong command line ends it
+    /// before anything is read.
+    pub fn new(request: StatusRequest, env: &Env, now: Millis) -> StatusCommand {
+        let format = match (request.format, request.json, request.plain) {
+            (Some(f), _, _) => f,
+            (None, true, _) => StatusFormat::Json,
+            (None, _, true) => StatusFormat::Plain,
+            _ => StatusFormat::Text,
+        };
+        let mut status = Status {
+            env: env.clone(),
+            format,
+            options: ReportOptions { strict: request.strict, ..ReportOptions::default() },
+            worst: CheckCode::Ok,
+            entries: Vec::new(),
+            kept: None,
+            request,
+        };
+        let inner = match status.start() {
+            Ok(state) => Driven::new(status, state, now),
+            Err(refusal) => Driven::ended(status, refusal, now),
+        };
+        StatusCommand { inner }
+    }
+}
+
+impl Status {
+    fn start(&mut self) -> Result<State, Done> {
+        if self.request.json && self.request.plain {
+            return Err(usage("Choose either --json or --plain, not both."));
+        }
+        match parse_duration(&self.request.warn_within, DurationUnit::H) {
+            Ok(ms) => self.options.warn_after_ms = ms,
+            Err(e) => return Err(usage(&format!("--warn-within: {e}"))),
+        }
+        if !self.request.all_agents {
+            let agent = self.request.agent.clone().unwrap_or_default();
+            let first = self.request.agent.is_none();
+            return Ok(State::Agent { agents: VecDeque::from([agent]), first, current: None });
+        }
+        if matches!(self.format, StatusFormat::Plain | StatusFormat::Prometheus) {
+            return Err(usage("--all-agents prints text or JSON; run --plain and --format prometheus per agent"));
+        }
+        Ok(State::Find(FindAgents::new(&self.env)))
+    }
+
+    /// One agent's report is made: print it (or keep its JSON entry).
+    fn reported(&mut self, agent: &str, assessed: Assessed, out: &mut Lines) {
+        let Assessed { loaded, assessment } = &assessed;
+        self.worst = self.worst.worst(assessment.check);
+        let style = style(&loaded.env, self.request.terminal);
+        match (self.request.all_agents, self.format) {
+            (false, format) => out.push_back(Effect::Print(Line::out(assessment.render(loaded, format, style)))),
+            (true, StatusFormat::Json) => {
+                let mut entry = serde_json::json!({"agentId": agent, "check": assessment.check.code()});
+                if let (Some(e), serde_json::Value::Object(r)) = (entry.as_object_mut(), assessment.report.to_value()) {
+                    e.extend(r);
+                }
+                self.entries.push(entry);
+            }
+            (true, _) => {
+                out.push_back(Effect::Print(Line::out(format!("== Agent: {} ==", escape_control(agent)))));
+                let text = assessment.render(loaded, StatusFormat::Text, style);
+                out.push_back(Effect::Print(Line::out(text)));
+                out.push_back(Effect::Print(Line::out("")));
+            }
+        }
+        self.kept = Some(assessed);
+    }
+
+    fn finish(&mut self) -> Done {
+        let mut lines = Vec::new();
+        if self.request.all_agents && self.format == StatusFormat::Json {
+            let doc = serde_json::json!({"check": self.worst.code(), "agents": std::mem::take(&mut self.entries)});
+            lines.push(Line::out(terminal_safe_json(&doc)));
+        }
+        let exit = if self.request.check { exit_of(self.worst) } else { Exit::Ok };
+        Done { exit, lines, hints: Vec::new() }
+    }
+}
+
+impl Machine for Status {
+    type State = State;
+
+    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+        match state {
+            State::Find(mut find) => match advance(&mut find, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Find(find), e),
+                Step::Ready(agents) => Turn::Go(State::Agent { agents: agents.into(), first: true, current: None }),
+            },
+            State::Agent { agents, first, current: Some((agent, mut assess)) } => {
+                if let Some(input) = input {
+                    assess.handle(now, input);
+                }
+                match assess.poll(out) {
+                    Step::Effect(e) => Turn::Ask(State::Agent { agents, first, current: Some((agent, assess)) }, e),
+                    Step::Ready(assessed) => {
+                        self.reported(&agent, assessed, out);
+                        Turn::Go(State::Agent { agents, first: false, current: None })
+                    }
+                }
+            }
+            State::Agent { mut agents, first, current: None } => {
+                let Some(agent) = agents.pop_front() else { return Turn::End(self.finish()) };
+                let asked = (!first).then_some(agent.as_str());
+                let assess = Assess::new(&self.env, asked, self.options.clone(), now);
+                Turn::Go(State::Agent { agents, first, current: Some((agent, Box::new(assess))) })
+            }
+        }
+    }
+}
+
+fn usage(message: &str) -> Done {
+    Done { exit: Exit::Usage, lines: vec![Line::err(format!("error: {}", escape_control(message)))], hints: Vec::new() }
+}
+
+flow_of_driven!(StatusCommand);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::Stream;
+    use crate::flow::script::{Host, NOW, env, store_path, text};
+    use serde_json::{Value, json};
+
+    const HOUR: Millis = 3_600_000;
+
+    fn request() -> StatusRequest {
+        StatusRequest::bare(false, false, None, false)
+    }
+
+    fn oauth_store(expires: Millis, refresh: bool) -> String {
+        let mut p = json!({"type": "oauth", "provider": "anthropic", "access": "a-FAKE", "expires": expires});
+        if refresh {
+            p["refresh"] = json!("r-FAKE");
+        }
+        json!({"version": 1, "profiles": {"anthropic:a": p}}).to_string()
+    }
+
+    fn stdout(lines: &[Line]) -> String {
+        text(lines, Stream::Stdout)
+    }
+
+    fn run(request: StatusRequest, host: &mut Host) -> (Done, Vec<Line>) {
+        host.run(&mut StatusCommand::new(request, &env(), NOW))
+    }
+
+    #[test]
+    fn a_wrong_command_line_is_a_usage_error_before_anything_is_read() {
+        let bad = [
+            StatusRequest { json: true, plain: true, ..request() },
+            StatusRequest { warn_within: "soon".into(), ..request() },
+            StatusRequest { all_agents: true, format: Some(StatusFormat::Prometheus), ..request() },
+            StatusRequest { all_agents: true, plain: true, ..request() },
+        ];
+        for req in bad {
+            let mut host = Host::default();
+            let (done, _) = run(req.clone(), &mut host);
+            assert_eq!(done.exit, Exit::Usage, "{req:?}");
+            assert!(done.lines[0].text.starts_with("error: "), "{:?}", done.lines);
+            assert!(host.asked.is_empty(), "{req:?} read {:?}", host.asked);
+        }
+    }
+
+    #[test]
+    fn check_decides_the_exit_and_without_it_status_exits_0() {
+        // Expired, and nothing renews it: a human must act.
+        let mut host = Host::default();
+        host.files.insert(store_path("main"), oauth_store(NOW - HOUR, false));
+        let (done, printed) = run(StatusRequest { check: true, ..request() }, &mut host);
+        assert_eq!(done.exit, Exit::Action);
+        assert!(stdout(&printed).contains("anthropic:a"), "{printed:?}");
+        let (done, _) = run(request(), &mut host);
+        assert_eq!(done.exit, Exit::Ok);
+        // Inside the warning window and renewing itself: ok; inside a wider
+        // window without a refresh token: expiring.
+        host.files.insert(store_path("main"), oauth_store(NOW + HOUR, false));
+        let (done, _) = run(StatusRequest { check: true, warn_within: "2h".into(), ..request() }, &mut host);
+        assert_eq!(done.exit, Exit::Expiring);
+        let (done, _) = run(StatusRequest { check: true, warn_within: "30m".into(), ..request() }, &mut host);
+        assert_eq!(done.exit, Exit::Ok);
+    }
+
+    #[test]
+    fn each_format_prints_one_block_and_status_reads_each_file_once() {
+        let mut host = Host::default();
+        host.files.insert(store_path("main"), oauth_store(NOW + 48 * HOUR, true));
+        let (_, printed) = run(StatusRequest { json: true, ..request() }, &mut host);
+        let out = stdout(&printed);
+        let doc: Value = serde_json::from_str(&out).expect("one JSON document on stdout");
+        assert!(doc["auth"].is_object(), "{doc}");
+        let mut reads = host.asked.clone();
+        reads.sort();
+        reads.dedup();
+        assert_eq!(reads.len(), host.asked.len(), "a file read twice: {:?}", host.asked);
+        let (_, printed) = run(StatusRequest { plain: true, ..request() }, &mut host);
+        assert_eq!(stdout(&printed).lines().count(), 1);
+        let (_, printed) = run(StatusRequest { format: Some(StatusFormat::Prometheus), ..request() }, &mut host);
+        assert!(stdout(&printed).contains("clawdbot_auth_check{agent=\"main\"} 0"), "{printed:?}");
+        assert!(!stdout(&printed).ends_with('\n'), "the host adds the line end");
+    }
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        let mut host = Host::default();
+        host.files.insert(store_path("main"), oauth_store(NOW - HOUR, false));
+        let (_, plain) = run(request(), &mut host);
+        assert!(!stdout(&plain).contains('\u{1b}'));
+        let (_, coloured) = run(StatusRequest { terminal: true, ..request() }, &mut host);
+        assert!(stdout(&coloured).contains('\u{1b}'), "{coloured:?}");
+        let env = Env::new("/h").with_var("NO_COLOR", "1");
+        let (_, no_color) = host.run(&mut StatusCommand::new(StatusRequest { terminal: true, ..request() }, &env, NOW));
+        assert!(!stdout(&no_color).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn all_agents_covers_the_config_and_the_agent_folders_and_exits_with_the_worst() {
+        let mut host = Host { folders: vec!["zeta", "ops"], ..Host::default() };
+        host.files.insert(store_path("ops"), oauth_store(NOW - HOUR, false));
+        host.files.insert(store_path("main"), oauth_store(NOW + 48 * HOUR, true));
+        let req = StatusRequest { all_agents: true, json: true, check: true, ..request() };
+        let (done, _) = run(req, &mut host);
+        assert_eq!(done.exit, Exit::Action, "ops is expired");
+        let doc: Value = serde_json::from_str(&done.lines[0].text).expect("one document");
+        let ids: Vec<&str> =
+            doc["agents"].as_array().into_iter().flatten().filter_map(|a| a["agentId"].as_str()).collect();
+        assert_eq!(ids, ["main", "ops", "zeta"], "the default first, then the folders in order");
+        assert_eq!(doc["check"], 1);
+        assert_eq!(doc["agents"][0]["check"], 0);
+        let (_, printed) = run(StatusRequest { all_agents: true, ..request() }, &mut host);
+        assert!(stdout(&printed).starts_with("== Agent: main =="), "{printed:?}");
+    }
+
+    #[test]
+    fn the_shell_fallback_runs_only_when_enabled_and_its_failure_is_a_warning() {
+        let mut host = Host::default();
+        host.files.insert(store_path("main"), oauth_store(NOW + 48 * HOUR, true));
+        let (_, _) = run(request(), &mut host);
+        assert!(!host.asked.iter().any(|a| a.starts_with("shell")));
+        let env = Env::new("/h").with_var("CLAWDBOT_LOAD_SHELL_ENV", "1").with_var("SHELL", "/bin/zsh");
+        let (done, printed) = host.run(&mut StatusCommand::new(request(), &env, NOW));
+        assert_eq!(done.exit, Exit::Ok);
+        assert!(host.asked.contains(&"shell /bin/zsh".to_string()), "{:?}", host.asked);
+        assert!(
+            printed
+                .iter()
+                .any(|l| l.stream == Stream::Stderr && l.text == "warning: shell env fallback: could not run /bin/zsh"),
+            "{printed:?}"
+        );
+    }
+}

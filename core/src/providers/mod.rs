@@ -232,7 +232,8 @@ impl RefreshInput<'_> {
 pub struct Requests {
     /// The refresh request to send first.
     pub request: HttpRequest,
-    /// The same refresh in form encoding, sent once if `request` is refused; `None` when the provider has a single encoding.
+    /// The same refresh in form encoding, sent once if `request` is refused;
+    /// `None` when the provider has a single encoding.
     pub form_fallback: Option<HttpRequest>,
 }
 

@@ -49,7 +49,8 @@ impl FileRole {
         }
     }
 
-    /// The role whose [`FileRole::key`] is `key`; `None` for a key the envelope does not know.
+    /// The role whose [`FileRole::key`] is `key`; `None` for a key the envelope
+    /// does not know.
     pub fn from_key(key: &str) -> Option<Self> {
         FileRole::ALL.into_iter().find(|role| role.key() == key)
     }

@@ -39,7 +39,8 @@ pub struct View {
     pub check: CheckView,
     /// The window in effect for "expiring".
     pub warn_after_ms: i64,
-    /// The built-in defaults (expiry window, margins), so the page need not hard-code them.
+    /// The built-in defaults (expiry window, margins), so the page need not
+    /// hard-code them.
     pub defaults: Defaults,
     /// The store exists but cannot be used: nothing shown comes from it.
     pub store_unreadable: bool,
@@ -64,7 +65,8 @@ pub struct View {
 }
 
 impl View {
-    /// The view as JSON for the page (camelCase keys); `Null` only if serialising fails, which plain data does not.
+    /// The view as JSON for the page (camelCase keys); `Null` only if
+    /// serialising fails, which plain data does not.
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
@@ -228,7 +230,8 @@ pub struct ProviderRow {
     pub provider: Named,
     /// The best status of its profiles, or `missing`.
     pub badge: Badge,
-    /// Time left on its best expiring credential; absent when nothing of it expires.
+    /// Time left on its best expiring credential; absent when nothing of it
+    /// expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<Remaining>,
     /// How many of its profiles the report lists.
@@ -308,7 +311,8 @@ pub struct OrderView {
     pub effective: Page<String>,
     /// The list to edit: the stored order, else the effective one.
     pub editable: Page<OrderEntry>,
-    /// Says where the editable list came from: the store's order or the gateway's current one.
+    /// Says where the editable list came from: the store's order or the
+    /// gateway's current one.
     pub note: &'static str,
     /// Set when the effective order differs from the editable list.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -352,7 +356,8 @@ pub struct IssueRow {
     pub profile: Named,
     /// Its health; `ok` for a login that renews itself.
     pub badge: Badge,
-    /// Time left in short form, or for a self-renewing login the words "access token expired 1m ago".
+    /// Time left in short form, or for a self-renewing login the words "access
+    /// token expired 1m ago".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<String>,
     /// What a person should run; only on rows that need one, so that no

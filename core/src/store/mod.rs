@@ -88,8 +88,11 @@ pub enum Credential {
 /// A credential's `type`, without its contents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CredentialType {
+    /// A static key (`api_key`).
     ApiKey,
+    /// A static bearer token (`token`).
     Token,
+    /// A refreshable login (`oauth`).
     OAuth,
 }
 

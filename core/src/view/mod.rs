@@ -228,9 +228,10 @@ impl Remaining {
 pub struct ProviderRow {
     /// The provider id, raw and shown.
     pub provider: Named,
-    /// The best status of its profiles, or `missing`.
+    /// Its profiles' statuses rolled up (any expired or unknown: expired), or
+    /// `missing`.
     pub badge: Badge,
-    /// Time left on its best expiring credential; absent when nothing of it
+    /// Time left until its earliest expiry; absent when nothing of it
     /// expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<Remaining>,

@@ -79,7 +79,7 @@ impl View {
 pub struct LocationsView {
     /// The agent whose folder this is, escaped.
     pub agent_id: String,
-    /// The agent folder (`~/.clawdbot/agents/<id>/agent`).
+    /// The agent folder (usually `~/.clawdbot/agents/<id>/agent`).
     pub agent_dir: String,
     /// The config file (`clawdbot.json`).
     pub config: String,

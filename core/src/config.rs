@@ -9,33 +9,46 @@ use crate::store::{CredentialType, OrderedMap};
 
 /// The reference's built-in default model, used when none is configured.
 pub const DEFAULT_MODEL: &str = "anthropic/claude-opus-4-5";
+/// The provider of [`DEFAULT_MODEL`], assumed for a model ref without
+/// `provider/`.
 pub const DEFAULT_PROVIDER: &str = "anthropic";
 
+/// The parts of `clawdbot.json` the auth rules read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
+    /// `auth.*`: profile metadata, orders and cooldown settings.
     pub auth: AuthConfig,
+    /// The models in use (`agents.defaults.*`).
     pub models: ModelsConfig,
+    /// `agents.list`, in file order.
     pub agents: Vec<AgentEntry>,
     /// `models.providers.<id>.apiKey`, trimmed, by provider key as written.
     pub provider_keys: OrderedMap<String>,
     /// `models.providers` keys, in file order.
     pub custom_providers: Vec<String>,
+    /// `env.shellEnv.enabled`: import missing keys from the login shell.
     pub shell_env_enabled: bool,
 }
 
+/// The config's `auth` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthConfig {
     /// `auth.profiles`: metadata only, never secrets.
     pub profiles: OrderedMap<ProfileConfig>,
     /// `auth.order`: provider key -> profile ids.
     pub order: OrderedMap<Vec<String>>,
+    /// `auth.cooldowns`, the back-off settings.
     pub cooldowns: Cooldowns,
 }
 
+/// One `auth.profiles.<id>` entry: metadata the config keeps about a profile.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProfileConfig {
+    /// `provider`; `None` when absent or not a string.
     pub provider: Option<String>,
+    /// `mode`: the credential kind it expects; `None` when absent or unknown.
     pub mode: Option<CredentialType>,
+    /// `email`, used in display labels.
     pub email: Option<String>,
 }
 
@@ -43,27 +56,39 @@ pub struct ProfileConfig {
 /// finite numbers above zero are read as `None`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cooldowns {
+    /// `billingBackoffHours`: the first billing disable's length.
     pub billing_backoff_hours: Option<f64>,
+    /// `billingBackoffHoursByProvider`: the same, per provider key.
     pub billing_backoff_hours_by_provider: OrderedMap<f64>,
+    /// `billingMaxHours`: the cap on a billing disable's length.
     pub billing_max_hours: Option<f64>,
+    /// `failureWindowHours`: failures older than this no longer count.
     pub failure_window_hours: Option<f64>,
 }
 
+/// `agents.defaults`: the models configured.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ModelsConfig {
     /// `agents.defaults.model` (a string, or `primary` of an object).
     pub primary: Option<String>,
+    /// `agents.defaults.model.fallbacks`, in order.
     pub fallbacks: Vec<String>,
+    /// `agents.defaults.imageModel` (a string, or `primary` of an object).
     pub image_primary: Option<String>,
+    /// `agents.defaults.imageModel.fallbacks`, in order.
     pub image_fallbacks: Vec<String>,
     /// `agents.defaults.models`: model key -> alias, in file order.
     pub allowed: OrderedMap<Option<String>>,
 }
 
+/// One `agents.list[]` entry.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AgentEntry {
+    /// `id`, the agent's name and folder.
     pub id: String,
+    /// `default`: the agent used when none is named.
     pub default: bool,
+    /// `agentDir`: where its agent folder is, when not the usual place.
     pub agent_dir: Option<String>,
 }
 
@@ -77,8 +102,12 @@ const MAX_DEPTH: usize = 128;
 /// can write it back with every other key intact), and what was wrong.
 #[derive(Debug, Clone, Default)]
 pub struct ConfigRead {
+    /// The modelled subset.
     pub config: Config,
+    /// The whole document as parsed, for repairs; `None` when absent or
+    /// unreadable.
     pub raw: Option<Value>,
+    /// What was wrong with the file, field by field.
     pub diagnostics: Vec<Diagnostic>,
     /// The file exists but could not be used at all.
     pub unreadable: bool,

@@ -62,10 +62,15 @@ pub const CLAUDE_CODE_LOCK: LockTimings = LockTimings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Defaults {
+    /// [`WARN_WITHIN`]: the `--warn-within` default, as typed.
     pub warn_within: &'static str,
+    /// [`WARN_AFTER_MS`]: the same window in ms.
     pub warn_after_ms: Millis,
+    /// [`REFRESH_MARGIN_MS`]: how long before expiry a login is refreshed.
     pub refresh_margin_ms: Millis,
+    /// [`STORE_LOCK`]: the timings of the store's lock.
     pub store_lock: LockTimings,
+    /// [`CLAUDE_CODE_LOCK`]: the timings of Claude Code's lock.
     pub claude_code_lock: LockTimings,
 }
 

@@ -25,12 +25,14 @@ pub enum Severity {
 /// shows the same advice and no host writes its own.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
+    /// How bad it is: an error needs a human, a warning lost part of the file.
     pub severity: Severity,
     /// The file, as the host displays paths.
     pub file: String,
     /// JSON path of the field, when the problem is in one field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// What is wrong, in one sentence without the file name.
     pub message: String,
     /// What the operator can do about it, most useful first; empty when
     /// there is nothing to do.
@@ -39,6 +41,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A diagnostic about the whole of `file`, without hints.
     pub fn new(severity: Severity, file: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic { severity, file: file.into(), field: None, message: message.into(), hints: Vec::new() }
     }
@@ -60,6 +63,7 @@ impl Diagnostic {
         std::iter::once(format!("{level}: {self}")).chain(self.hints.iter().map(|h| format!("hint: {h}")))
     }
 
+    /// The same diagnostic, blamed on the JSON path `field`.
     pub fn at(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
@@ -78,19 +82,43 @@ impl fmt::Display for Diagnostic {
 /// Why a whole file could not be read as what it should be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
+    /// The file has no content at all.
     #[error("the file is empty")]
     Empty,
+    /// The file's bytes are not UTF-8.
     #[error("not valid UTF-8 (at byte {offset})")]
-    NotUtf8 { offset: usize },
+    NotUtf8 {
+        /// Where the first invalid byte is.
+        offset: usize,
+    },
+    /// The text is not JSON (or JSON5, for the config).
     #[error("not valid JSON at line {line}, column {column}: {reason}")]
-    Syntax { line: usize, column: usize, reason: String },
+    Syntax {
+        /// The line of the error, from 1.
+        line: usize,
+        /// The column of the error, from 1.
+        column: usize,
+        /// The parser's explanation.
+        reason: String,
+    },
+    /// A value has the wrong JSON type.
     #[error("{field} is {found}, expected {expected}")]
-    Shape { field: String, found: &'static str, expected: &'static str },
+    Shape {
+        /// The JSON path of the value (`profiles.x.type`).
+        field: String,
+        /// What it is, as [`kind_of`] names it.
+        found: &'static str,
+        /// What it should be, in words.
+        expected: &'static str,
+    },
+    /// Any other reason, in words.
     #[error("{0}")]
     Other(String),
 }
 
 impl ReadError {
+    /// This error as a diagnostic about `file`, a shape error blamed on its
+    /// field.
     pub fn in_file(&self, file: &str, severity: Severity) -> Diagnostic {
         let field = match self {
             ReadError::Shape { field, .. } => Some(field.clone()),

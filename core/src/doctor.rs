@@ -10,6 +10,7 @@ use crate::store::CredentialType;
 use crate::usage::UnusableKind;
 use serde::Serialize;
 
+/// What `clawdbot doctor` would report and do for this load, without doing it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DoctorPreview {
@@ -27,11 +28,15 @@ pub struct DoctorPreview {
     pub warnings: Vec<String>,
 }
 
+/// One OAuth or token profile doctor reports on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Issue {
+    /// The store's profile id.
     pub profile_id: String,
+    /// Its health at the load's `now`.
     pub status: HealthStatus,
+    /// Ms until it expires (negative once past); `None` for an unknown expiry.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
     pub remaining_ms: Option<f64>,
     /// An oauth profile with a refresh token: `doctor` can refresh it, and
@@ -41,6 +46,8 @@ pub struct Issue {
     /// expiring is not: an 8-hour Anthropic token is always inside the 24 h
     /// window, and would otherwise keep doctor failing forever.
     pub needs_human: bool,
+    /// The remedy to print: a re-login command when a person must act, else a
+    /// note that it refreshes itself.
     pub hint: String,
     /// [`crate::rejection::REASON_CODE`] for a login refused at refresh.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +105,8 @@ pub fn change_notes(loaded: &Loaded, save_error: Option<&str>) -> Vec<String> {
 }
 
 impl DoctorPreview {
+    /// The preview as JSON for `--json` and the panel; `Null` only if
+    /// serialising fails.
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
@@ -158,6 +167,7 @@ pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
     })
 }
 
+/// Doctor's preview of `loaded`, whose report is `report`.
 pub fn preview(loaded: &Loaded, report: &StatusReport) -> DoctorPreview {
     let cooldowns = report
         .auth

@@ -12,10 +12,15 @@ use thiserror::Error;
 /// The units a duration may carry, and the one assumed when it has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DurationUnit {
+    /// Milliseconds (`ms`).
     Ms,
+    /// Seconds (`s`).
     S,
+    /// Minutes (`m`).
     M,
+    /// Hours (`h`).
     H,
+    /// Days (`d`).
     D,
 }
 
@@ -31,6 +36,7 @@ impl DurationUnit {
         }
     }
 
+    /// The unit's suffix as typed (`ms`, `s`, `m`, `h`, `d`).
     pub fn as_str(self) -> &'static str {
         match self {
             DurationUnit::Ms => "ms",
@@ -57,6 +63,7 @@ impl DurationUnit {
 /// Why a duration was refused; the texts are the reference's.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DurationError {
+    /// Nothing but whitespace was given.
     #[error("invalid duration (empty)")]
     Empty,
     /// Holds the input as the user typed it, untrimmed, like the reference.

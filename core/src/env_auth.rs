@@ -22,6 +22,7 @@ pub fn env_probe_providers() -> impl Iterator<Item = &'static str> {
 /// A key found outside the store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoundKey {
+    /// The key, or for an OAuth variable the token.
     pub value: Secret,
     /// `env: VAR`, `shell env: VAR`, `gcloud adc` or `models.json`.
     pub source: String,

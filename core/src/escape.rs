@@ -39,6 +39,7 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
 pub struct TerminalSafeFormatter(serde_json::ser::PrettyFormatter<'static>);
 
 impl TerminalSafeFormatter {
+    /// A formatter with serde_json's pretty layout (two-space indent).
     pub fn new() -> Self {
         TerminalSafeFormatter(serde_json::ser::PrettyFormatter::new())
     }

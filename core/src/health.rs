@@ -22,11 +22,17 @@ use std::cmp::Ordering;
 /// The reference's `DEFAULT_OAUTH_WARN_MS`: 24 h ([`crate::defaults::WARN_AFTER_MS`]).
 pub const DEFAULT_WARN_AFTER_MS: i64 = crate::defaults::WARN_AFTER_MS;
 
+/// A credential's health as `models status` classifies it (serialised lower
+/// case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HealthStatus {
+    /// Usable and not expiring within the warning window, or renews itself.
     Ok,
+    /// Expires within the warning window and cannot renew itself.
     Expiring,
+    /// Past its expiry (and cannot renew itself), or refused by its provider at
+    /// refresh.
     Expired,
     /// An oauth (or expiring token) profile without a usable expiry.
     Missing,
@@ -56,15 +62,21 @@ impl HealthStatus {
 /// login synced into it (serialised as the source's name, `claude-cli`).
 #[derive(Debug, Clone, Copy)]
 pub enum ProfileSource {
+    /// An entry of the profile store itself.
     Store,
+    /// A login another CLI holds, synced into the store under that source's
+    /// profile id.
     Synced(&'static crate::logins::LoginSource),
 }
 
 impl ProfileSource {
+    /// Where the profile with this id comes from: a login source's profile id
+    /// means that source.
     pub fn of(profile_id: &str) -> Self {
         crate::logins::by_profile_id(profile_id).map_or(ProfileSource::Store, ProfileSource::Synced)
     }
 
+    /// The name `--json` shows: `store`, or the source's name (`claude-cli`).
     pub fn as_str(self) -> &'static str {
         match self {
             ProfileSource::Store => "store",
@@ -86,19 +98,30 @@ impl Serialize for ProfileSource {
     }
 }
 
+/// One profile's health in the report (`auth.oauth.profiles[]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileHealth {
+    /// The store's profile id.
     pub profile_id: String,
+    /// Provider id, normalised.
     pub provider: String,
+    /// Its credential kind (`type`: `oauth`, `token`, `api_key`).
     #[serde(rename = "type", serialize_with = "ser_type")]
     pub kind: CredentialType,
+    /// How it is classified at the report's `now`.
     pub status: HealthStatus,
+    /// Its expiry, ms since the epoch; `None` for an API key or an unknown
+    /// expiry.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
     pub expires_at: Option<f64>,
+    /// `expires_at` minus `now`, ms (negative once past); `None` when
+    /// `expires_at` is.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
     pub remaining_ms: Option<f64>,
+    /// The store, or the CLI whose login it mirrors.
     pub source: ProfileSource,
+    /// The display label: `<id> (<email>)`, or the id alone.
     pub label: String,
     /// It renews itself on use: OAuth with a refresh token, of a provider
     /// Clawdbot can refresh, not refused by it.
@@ -118,7 +141,9 @@ pub struct ProfileHealth {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rejection {
+    /// The provider's error code (`invalid_grant`).
     pub code: String,
+    /// When the refusal happened, ms since the epoch.
     #[serde(serialize_with = "crate::time::ser_ms")]
     pub at: f64,
     /// How long ago, at the report's `now` (for "3h ago").
@@ -152,13 +177,21 @@ fn ser_type<S: serde::Serializer>(t: &CredentialType, s: S) -> Result<S::Ok, S::
     s.serialize_str(t.as_str())
 }
 
+/// One provider's health rolled up over its profiles
+/// (`auth.oauth.providers[]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderHealth {
+    /// Provider id, normalised.
     pub provider: String,
+    /// `expired` if any expiring profile is bad, else `expiring` if any is,
+    /// else `ok`; `static` with only API keys, `missing` with no profiles.
     pub status: HealthStatus,
+    /// The earliest finite expiry among its expiring profiles, ms since the
+    /// epoch.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
     pub expires_at: Option<f64>,
+    /// `expires_at` minus `now`, ms.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
     pub remaining_ms: Option<f64>,
     /// This provider's entries of [`HealthSummary::profiles`] (sorted by
@@ -168,10 +201,14 @@ pub struct ProviderHealth {
     pub profiles: std::ops::Range<usize>,
 }
 
+/// The report's OAuth and token health (`auth.oauth`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthSummary {
+    /// The warning window used, ms.
     pub warn_after_ms: i64,
+    /// Every profile's health, grouped by provider in the core's collation.
     pub profiles: Vec<ProfileHealth>,
+    /// One rolled-up health per provider asked about, in the order given.
     pub providers: Vec<ProviderHealth>,
 }
 

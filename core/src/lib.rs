@@ -12,6 +12,7 @@
 //! back what happened, deciding nothing itself.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod config;
 pub mod defaults;

@@ -18,6 +18,7 @@ use crate::sync::{ChangeKind, SyncChange, sync_external};
 use crate::time::Millis;
 use crate::world::{FileRead, World};
 
+/// What became of `auth-profiles.json` in this load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreState {
@@ -29,20 +30,29 @@ pub enum StoreState {
     Unreadable,
 }
 
+/// Everything one load of an agent read, and what it would write: the input of
+/// every report and command.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The load's clock, ms since the epoch; every rule judges against it.
     pub now: Millis,
+    /// The environment the host handed in.
     pub env: Env,
+    /// Where every file was looked for.
     pub locations: Locations,
+    /// The config as read, with its diagnostics.
     pub config: ConfigRead,
     /// The store as the rules see it (after sync and migration).
     pub store: AuthStore,
+    /// Whether the store was found, absent or unusable.
     pub store_state: StoreState,
+    /// What the external-login sync and legacy migration changed in `store`.
     pub changes: Vec<SyncChange>,
     /// New text for the store file, when something changed and it may be written.
     pub write: Option<String>,
     /// Files to delete once `write` has been persisted.
     pub remove_after_write: Vec<String>,
+    /// Every problem found in the files read, in the order found.
     pub diagnostics: Vec<Diagnostic>,
     /// Google ADC credentials and project/location are all present.
     pub gcloud_adc: bool,

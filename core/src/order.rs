@@ -194,14 +194,30 @@ fn preferred_first(mut ids: Vec<String>, preferred: Option<&str>) -> Vec<String>
 /// Why `models auth order set` refused; the texts are the reference's.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum OrderError {
+    /// `--provider` was not given or blank.
     #[error("Missing --provider.")]
     MissingProvider,
+    /// No profile ids were given.
     #[error("Missing profile ids. Provide one or more profile ids.")]
     MissingProfileIds,
+    /// A given id is not in the agent's store.
     #[error("Auth profile \"{profile_id}\" not found in {agent_dir}.")]
-    ProfileNotFound { profile_id: String, agent_dir: String },
+    ProfileNotFound {
+        /// The id, as given.
+        profile_id: String,
+        /// The agent folder whose store was searched.
+        agent_dir: String,
+    },
+    /// A given profile belongs to another provider.
     #[error("Auth profile \"{profile_id}\" is for {profile_provider}, not {provider}.")]
-    WrongProvider { profile_id: String, profile_provider: String, provider: String },
+    WrongProvider {
+        /// The id, as given.
+        profile_id: String,
+        /// The provider its store entry names.
+        profile_provider: String,
+        /// The `--provider` given, normalised.
+        provider: String,
+    },
 }
 
 /// `models auth order set` (A65, §3.1): every id, trimmed, must be a

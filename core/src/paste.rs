@@ -49,16 +49,24 @@ const API_KEY_PREFIXES: [&str; 2] = ["sk-ant-api03-", "sk-ant-admin01-"];
 /// wrong; none quotes the secret (ids and providers are escaped).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PasteError {
+    /// `--provider` was empty or blank.
     #[error("--provider must not be empty")]
     EmptyProvider,
+    /// `--provider` holds control characters (the escaped id is given).
     #[error("--provider contains control characters ({0}); type the provider id itself")]
     ProviderControl(String),
+    /// `--profile-id` was empty or blank.
     #[error("--profile-id must not be empty")]
     EmptyProfileId,
+    /// `--profile-id` is `provider:` with no name (the id, and the provider for
+    /// the example).
     #[error("--profile-id {0:?} has no name after the ':'; use e.g. {1}:manual")]
     EmptyProfileName(String, String),
+    /// `--profile-id` holds control characters (the escaped id is given).
     #[error("--profile-id contains control characters ({0}); ids are printed on terminals")]
     ProfileIdControl(String),
+    /// `--profile-id` is a login source's profile id, which the sync overwrites
+    /// (the id, and the provider for the example).
     #[error(
         "--profile-id {0} is where the sync keeps that tool's own login, and the next sync would \
          overwrite a pasted token; pick another id (e.g. {1}:manual). To let the sync bring \
@@ -66,26 +74,44 @@ pub enum PasteError {
          (or `codex-cli`)"
     )]
     ReservedProfileId(String, String),
+    /// `--profile-id` names another provider than `--provider`.
     #[error("--profile-id {id} belongs to provider {id_provider}, not {provider}; use {provider}:<name>")]
-    ProviderMismatch { id: String, id_provider: String, provider: String },
+    ProviderMismatch {
+        /// The `--profile-id` given.
+        id: String,
+        /// The provider its `provider:` prefix names, as typed.
+        id_provider: String,
+        /// The normalised `--provider`.
+        provider: String,
+    },
+    /// `--expires-in` is not a duration.
     #[error("--expires-in: {0}")]
     Duration(#[from] crate::duration::DurationError),
+    /// `--expires-in` is zero.
     #[error("--expires-in must be longer than 0 (a token that expires now is expired on arrival)")]
     ExpiresNow,
+    /// `--expires-in` reaches past JavaScript's last date (year 275760).
     #[error(
         "--expires-in reaches past the latest date the gateway can represent (year 275760); leave it out for a token that does not expire"
     )]
     ExpiresBeyondJs,
+    /// The pasted text is not one token (empty, or an OAuth `code#state`).
     #[error(transparent)]
     Cleaning(#[from] setup_token::PasteError),
+    /// The pasted bytes are not UTF-8.
     #[error("the pasted value is not UTF-8 text")]
     NotText,
+    /// The pasted value holds control characters.
     #[error("the pasted value contains control characters (such as NUL or ESC); no token does, so nothing was stored")]
     SecretControl,
+    /// The cleaned value is longer than [`MAX_SECRET_BYTES`] (its length is
+    /// given).
     #[error("the pasted value is {0} bytes long; a token is at most {MAX_SECRET_BYTES} bytes, so nothing was stored")]
     TooLong(usize),
+    /// The credential was refused (fails over as 401).
     #[error("the pasted input is longer than {MAX_PASTE_INPUT_BYTES} bytes; no token is, so nothing was stored")]
     InputTooLong,
+    /// An Anthropic API key was pasted as a token.
     #[error(
         "the pasted value is an Anthropic API key (sk-ant-api03-/sk-ant-admin01-), which is sent as \
          x-api-key, not as a token; store it with `clawdbot models auth paste-api-key --provider anthropic`"
@@ -118,6 +144,7 @@ impl PasteError {
 pub struct PasteTarget {
     /// The normalised provider.
     pub provider: String,
+    /// Where it is stored: `--profile-id`, or `<provider>:manual`.
     pub profile_id: String,
     /// The absolute expiry, when `--expires-in` was given.
     pub expires_ms: Option<Millis>,
@@ -126,6 +153,7 @@ pub struct PasteTarget {
 /// A secret that passed every rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AcceptedPaste {
+    /// The credential to store, of the kind the command pastes.
     pub credential: Credential,
     /// Characters kept, for the "read N characters" line (never the value).
     pub chars: usize,

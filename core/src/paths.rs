@@ -7,11 +7,14 @@
 use crate::config::Config;
 use std::collections::BTreeMap;
 
+/// The agent used when the config names none and none is asked for.
 pub const DEFAULT_AGENT_ID: &str = "main";
 
 /// The environment facts the rules read. Hosts collect them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Env {
+    /// The process environment, by name; only the variables the rules read
+    /// matter.
     pub vars: BTreeMap<String, String>,
     /// The user's home folder (`~` in hosts that have none).
     pub home: String,
@@ -20,10 +23,14 @@ pub struct Env {
 }
 
 impl Env {
+    /// An environment with only a home folder: no variables, no working
+    /// directory.
     pub fn new(home: impl Into<String>) -> Self {
         Env { vars: BTreeMap::new(), home: home.into(), cwd: None }
     }
 
+    /// The same environment with `name` set to `value` (tests and hosts
+    /// building one up).
     pub fn with_var(mut self, name: &str, value: &str) -> Self {
         self.vars.insert(name.to_string(), value.to_string());
         self
@@ -98,26 +105,35 @@ fn normalize(path: &str) -> String {
 /// Every file the auth rules read or write, for one agent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Locations {
+    /// Clawdbot's state folder (`CLAWDBOT_STATE_DIR`, else `~/.clawdbot`).
     pub state_dir: String,
+    /// The config file (`CLAWDBOT_CONFIG_PATH`, else `<state>/clawdbot.json`).
     pub config: String,
+    /// The agent these locations are for, normalised.
     pub agent_id: String,
+    /// Its agent folder: the config's `agentDir`, the env override, or
+    /// `<state>/agents/<id>/agent`.
     pub agent_dir: String,
     /// `credentials/oauth.json`, the legacy OAuth import file.
     pub oauth_json: String,
     /// Claude Code's config folder (`$CLAUDE_CONFIG_DIR` or `~/.claude`).
     pub claude_dir: String,
+    /// Codex CLI's home folder (`$CODEX_HOME` or `~/.codex`).
     pub codex_home: String,
 }
 
 impl Locations {
+    /// The agent's profile store, `<agent_dir>/auth-profiles.json`.
     pub fn store(&self) -> String {
         join(&self.agent_dir, crate::store::STORE_FILENAME)
     }
 
+    /// The agent's pre-store `auth.json`, read only to migrate it.
     pub fn legacy_store(&self) -> String {
         join(&self.agent_dir, crate::store::LEGACY_STORE_FILENAME)
     }
 
+    /// Claude Code's credentials file, `<claude_dir>/.credentials.json`.
     pub fn claude_credentials(&self) -> String {
         join(&self.claude_dir, crate::logins::claude_code::SOURCE.file_name)
     }
@@ -127,6 +143,7 @@ impl Locations {
         format!("{}.lock", self.claude_dir.trim_end_matches('/'))
     }
 
+    /// Codex CLI's `auth.json`, in `codex_home`.
     pub fn codex_auth(&self) -> String {
         join(&self.codex_home, crate::logins::codex_cli::SOURCE.file_name)
     }

@@ -18,7 +18,9 @@ pub const PRIVATE_DIR_MODE: u32 = 0o700;
 /// What a path is expected to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathKind {
+    /// A regular file, which must be `0600`.
     File,
+    /// A folder, which must be `0700`.
     Folder,
 }
 
@@ -31,6 +33,7 @@ impl PathKind {
         }
     }
 
+    /// `file` or `folder`, for messages.
     pub fn word(self) -> &'static str {
         match self {
             PathKind::File => "file",
@@ -42,7 +45,9 @@ impl PathKind {
 /// One path that must not let group or others in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrivatePath {
+    /// The absolute path to check.
     pub path: String,
+    /// Whether it should be a file or a folder.
     pub kind: PathKind,
     /// Whether the path is a credential store the gateway reads: a symlink
     /// there into a folder others can write lets them swap the store.

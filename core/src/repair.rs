@@ -116,7 +116,9 @@ fn looks_like_email(text: &str) -> bool {
 /// A config rewrite that moves a legacy OAuth profile id to its real one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileIdRepair {
+    /// The legacy profile id the config uses.
     pub from: String,
+    /// The id the store holds the login under.
     pub to: String,
     /// The whole config, with only `auth.profiles` and `auth.order` changed.
     pub new_config: Value,
@@ -240,7 +242,9 @@ pub fn format_auth_doctor_hint(
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("config: {path} is {found}, expected an object")]
 pub struct ConfigShapeError {
+    /// The JSON path that is not an object (`auth.profiles`).
     pub path: String,
+    /// What it is, as [`crate::diag::kind_of`] names it.
     pub found: &'static str,
 }
 

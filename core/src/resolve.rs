@@ -12,24 +12,35 @@ use crate::secret::Secret;
 use crate::store::{Credential, OAuth};
 use crate::time::ExpiryKind;
 
+/// The key a model client is handed for a provider, and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedKey {
+    /// The key itself; for an OAuth login, what the provider's
+    /// [`crate::providers::OAuthKey`] makes of the access token.
     pub key: Secret,
     /// `profile:<id>`, `env: VAR`, `models.json`.
     pub source: String,
+    /// The profile it came from; `None` for an env or `models.json` key.
     pub profile_id: Option<String>,
 }
 
+/// Why no key can be handed out; the texts are the reference's.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ResolveError {
+    /// The profile asked for is absent, blank, or does not fit its
+    /// `auth.profiles` entry (the profile id).
     #[error("No credentials found for profile \"{0}\".")]
     NoCredentialsForProfile(String),
+    /// The profile is an OAuth login whose access token has expired or has no
+    /// known expiry: refresh it first (the profile id).
     #[error("The OAuth token of {0} has expired and must be refreshed first.")]
     NeedsRefresh(String),
     /// No key, but a login of a sibling provider the operator probably
     /// meant: the provider's [`crate::providers::NoKeyHint`] says which.
     #[error("{0}")]
     OtherLogin(&'static str),
+    /// No profile, variable or `models.json` entry holds a key for the provider
+    /// (the provider id).
     #[error("No API key found for provider \"{0}\".")]
     NoKey(String),
 }
@@ -37,9 +48,12 @@ pub enum ResolveError {
 /// What one profile yields at `now`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProfileKey {
+    /// A key to hand out now.
     Usable(Secret),
     /// An oauth login whose access token has expired.
     Expired,
+    /// Absent, blank, expired (a static token), or at odds with its
+    /// `auth.profiles` entry.
     Unusable,
 }
 

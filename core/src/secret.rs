@@ -12,6 +12,7 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a value; from here on `Debug` shows it only masked.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
@@ -22,6 +23,7 @@ impl Secret {
         &self.0
     }
 
+    /// Whether it is empty or only whitespace, which counts as no secret.
     pub fn is_blank(&self) -> bool {
         self.0.trim().is_empty()
     }

@@ -42,22 +42,28 @@ pub const API_KEY_PREFIXES: [&str; 2] = ["sk-ant-api03-", "sk-ant-admin01-"];
 /// messages say which thing it looks like, never what it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SetupTokenError {
+    /// Nothing but whitespace was given.
     #[error("no token was given; paste the sk-ant-oat01-… token `claude setup-token` printed")]
     Empty,
+    /// Whitespace inside the value: a paste wrapped over lines.
     #[error("the token has whitespace inside it (a wrapped paste?); paste it as one line")]
     WhitespaceInside,
+    /// An Anthropic API key was given instead.
     #[error(
         "that is an Anthropic API key (sk-ant-api03-/sk-ant-admin01-), not a setup-token; \
          store keys with `clawdbot models auth paste-token --provider anthropic` or ANTHROPIC_API_KEY"
     )]
     ApiKey,
+    /// A Claude OAuth refresh token was given instead.
     #[error(
         "that is a refresh token (sk-ant-ort01-), not a setup-token; paste the sk-ant-oat01-… token \
          `claude setup-token` printed"
     )]
     RefreshToken,
+    /// It does not start with `sk-ant-oat01-`.
     #[error("Expected token starting with sk-ant-oat01-")]
     WrongPrefix,
+    /// Shorter than any real setup-token.
     #[error("Token looks too short; paste the full setup-token")]
     TooShort,
 }
@@ -114,8 +120,10 @@ pub fn profile_id_for(provider: &str, name: &str) -> String {
 /// Why a pasted token was refused. The messages never quote the token.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PasteError {
+    /// Nothing but whitespace (and invisible characters) was pasted.
     #[error("Required")]
     Empty,
+    /// The paste holds `#`: an OAuth redirect's `code#state`, not a token.
     #[error(
         "The pasted value contains '#', so it looks like an OAuth redirect's code#state, not a token; \
          paste the token itself"
@@ -143,8 +151,10 @@ pub fn clean_pasted_token(raw: &str) -> Result<String, PasteError> {
 /// Why a pasted API key was refused. The messages never quote the key.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ApiKeyError {
+    /// Nothing but whitespace was pasted.
     #[error("Required")]
     Empty,
+    /// Whitespace or control characters inside the key.
     #[error("The pasted key has whitespace or control characters inside it; paste the key alone, on one line")]
     InnerSpace,
 }

@@ -16,12 +16,15 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncChange {
+    /// The store profile changed.
     pub profile_id: String,
+    /// What kind of change it was.
     pub kind: ChangeKind,
     /// Where the credential came from, for people.
     pub origin: String,
 }
 
+/// How a profile came to change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ChangeKind {
@@ -49,6 +52,7 @@ impl fmt::Display for SyncChange {
 /// Why a found login was or was not taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
+    /// The found login replaces the stored one.
     Take,
     /// The store already holds exactly this.
     Same,

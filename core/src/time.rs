@@ -9,9 +9,13 @@ use serde_json::{Number, Value};
 /// An instant in whole milliseconds since the epoch, as hosts pass `now`.
 pub type Millis = i64;
 
+/// One second, in ms.
 pub const SECOND: i64 = 1_000;
+/// One minute, in ms.
 pub const MINUTE: i64 = 60 * SECOND;
+/// One hour, in ms.
 pub const HOUR: i64 = 60 * MINUTE;
+/// One day, in ms.
 pub const DAY: i64 = 24 * HOUR;
 
 /// A credential's `expires` as written on disk.
@@ -37,10 +41,12 @@ impl Expiry {
         }
     }
 
+    /// An `expires` holding `ms` (an integer when it is one).
     pub fn from_ms(ms: f64) -> Self {
         Expiry(Repr::Number(number_from_ms(ms)))
     }
 
+    /// An `expires` holding the whole ms `ms`.
     pub fn from_millis(ms: Millis) -> Self {
         Expiry(Repr::Number(Number::from(ms)))
     }
@@ -162,6 +168,7 @@ pub fn number_from_ms(ms: f64) -> Number {
     }
 }
 
+/// A JSON number for a ms value ([`number_from_ms`]).
 pub fn ms_value(ms: f64) -> Value {
     Value::Number(number_from_ms(ms))
 }

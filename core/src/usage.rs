@@ -14,11 +14,19 @@ use serde::Serialize;
 
 /// First cooldown step and the ceiling of the cooldown ladder (A42).
 pub const COOLDOWN_BASE_MS: i64 = MINUTE;
+/// The ceiling of the cooldown ladder: no cooldown lasts longer than an hour
+/// (A42).
 pub const COOLDOWN_MAX_MS: i64 = HOUR;
 /// The billing backoff never starts below one minute (A43).
 pub const BILLING_MIN_BASE_MS: i64 = MINUTE;
+/// `auth.cooldowns.billingBackoffHours` when unset: the first billing disable's
+/// length (A43).
 pub const DEFAULT_BILLING_BACKOFF_HOURS: f64 = 5.0;
+/// `auth.cooldowns.billingMaxHours` when unset: the longest billing disable
+/// (A43).
 pub const DEFAULT_BILLING_MAX_HOURS: f64 = 24.0;
+/// `auth.cooldowns.failureWindowHours` when unset: failures older than this
+/// start a new count.
 pub const DEFAULT_FAILURE_WINDOW_HOURS: f64 = 24.0;
 
 /// Cooldown after the `error_count`-th failure in a window (A42):
@@ -43,8 +51,12 @@ pub fn billing_disable_ms(k: u32, base_ms: i64, max_ms: i64) -> i64 {
 /// provider (§2.8 "Configuration").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CooldownPolicy {
+    /// The first billing disable's length, ms (already at least
+    /// [`BILLING_MIN_BASE_MS`]).
     pub billing_backoff_ms: i64,
+    /// The longest billing disable, ms.
     pub billing_max_ms: i64,
+    /// How long after the last failure the counts reset, ms.
     pub failure_window_ms: i64,
 }
 
@@ -85,15 +97,23 @@ fn hours_to_ms(hours: Option<f64>, default_hours: f64) -> i64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureReason {
+    /// The credential was refused (fails over as 401).
     Auth,
+    /// The request was malformed for the provider (fails over as 400).
     Format,
+    /// Too many requests (fails over as 429); the usual cooldown reason.
     RateLimit,
+    /// Out of credit or quota (fails over as 402): disables the profile instead
+    /// of cooling it down.
     Billing,
+    /// The call timed out (fails over as 408).
     Timeout,
+    /// Nothing matched; fails over without a status.
     Unknown,
 }
 
 impl FailureReason {
+    /// The value stored in `failureCounts` keys and `disabledReason`.
     pub fn as_str(self) -> &'static str {
         match self {
             FailureReason::Auth => "auth",
@@ -105,6 +125,8 @@ impl FailureReason {
         }
     }
 
+    /// The reason a stored value names; `None` for one this version does not
+    /// know.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "auth" => Some(FailureReason::Auth),
@@ -443,7 +465,9 @@ pub fn backoff_cause_changed(store: &AuthStore, profile_id: &str, now: Millis) -
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UnusableKind {
+    /// `cooldownUntil` is in the future: skipped for rotation for a while.
     Cooldown,
+    /// `disabledUntil` is in the future (a billing problem): needs a human.
     Disabled,
 }
 
@@ -452,15 +476,21 @@ pub enum UnusableKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Unusable {
+    /// The `usageStats` key.
     pub profile_id: String,
+    /// The profile's provider as the store spells it; `None` when no profile
+    /// has this id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
+    /// Whether it is cooling down or disabled; disabled wins when both run.
     pub kind: UnusableKind,
     /// `disabledReason`, only for a disabled profile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// When it is usable again, ms since the epoch.
     #[serde(serialize_with = "crate::time::ser_ms")]
     pub until: f64,
+    /// `until` minus `now`, ms; always positive.
     #[serde(serialize_with = "crate::time::ser_ms")]
     pub remaining_ms: f64,
 }

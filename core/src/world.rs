@@ -7,9 +7,14 @@
 /// One file, as the host found it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileRead {
+    /// No file at this path.
     Absent,
+    /// The file was read.
     Present {
+        /// Its whole contents, unchecked.
         bytes: Vec<u8>,
+        /// When it was last modified, ms since the epoch; `None` when the host
+        /// cannot tell.
         mtime_ms: Option<f64>,
     },
     /// It exists but could not be read; the reason is for people.
@@ -17,12 +22,15 @@ pub enum FileRead {
 }
 
 impl FileRead {
+    /// A present file holding `text`, with no known modification time.
     pub fn text(text: impl Into<String>) -> Self {
         FileRead::Present { bytes: text.into().into_bytes(), mtime_ms: None }
     }
 }
 
+/// The file system as the core sees it: the host reads, the core decides.
 pub trait World {
+    /// What is at `path` (absolute, as [`crate::paths`] built it) now.
     fn read(&self, path: &str) -> FileRead;
 
     /// Claude Code's Keychain secret (macOS). `None` when this host has no
@@ -35,7 +43,9 @@ pub trait World {
 /// A world made of a map from path to contents: tests, wasm, the envelope.
 #[derive(Debug, Clone, Default)]
 pub struct MapWorld {
+    /// The files by absolute path; a path not in the map is absent.
     pub files: std::collections::BTreeMap<String, FileRead>,
+    /// What [`World::claude_keychain`] returns; `None`: no Keychain.
     pub keychain: Option<FileRead>,
 }
 

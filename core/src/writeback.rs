@@ -15,16 +15,28 @@ use serde_json::{Map, Value};
 /// Why a document could not be updated. Never carries a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WritebackError {
+    /// The document is not JSON.
     #[error("{origin} is not valid JSON, so it was not updated")]
-    NotJson { origin: String },
+    NotJson {
+        /// How messages name the document (a path or the Keychain item).
+        origin: String,
+    },
+    /// A field that must be an object is something else.
     #[error("{origin}: {field} is not an object, so it was not updated")]
-    NotAnObject { origin: String, field: &'static str },
+    NotAnObject {
+        /// How messages name the document.
+        origin: String,
+        /// The JSON path that is not an object.
+        field: &'static str,
+    },
 }
 
 /// The token values a refresh produced.
 #[derive(Clone)]
 pub struct NewTokens<'a> {
+    /// The new access token.
     pub access: &'a Secret,
+    /// The new refresh token; `None` keeps the stored one.
     pub refresh: Option<&'a Secret>,
     /// Milliseconds since the epoch; written as an integer.
     pub expires_ms: Option<Millis>,

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 /// The Keychain account Claude Code uses when the host has no user name.
 pub const KEYCHAIN_FALLBACK_ACCOUNT: &str = "claude-code-user";
 
+/// Claude Code's login source, listed in [`super::LOGIN_SOURCES`].
 pub const SOURCE: LoginSource = LoginSource {
     name: "claude-cli",
     aliases: &["claude-code"],

@@ -9,6 +9,7 @@ use super::{Home, LoginSource, SourceRead};
 use crate::sources::codex::{self, CodexRead};
 use crate::time::Millis;
 
+/// Codex CLI's login source, listed in [`super::LOGIN_SOURCES`].
 pub const SOURCE: LoginSource = LoginSource {
     name: "codex-cli",
     aliases: &["codex"],

@@ -38,6 +38,7 @@ pub struct LoginSource {
     pub sync_label: &'static str,
     /// The store profile the login is synced into.
     pub profile_id: &'static str,
+    /// The provider of the synced profile.
     pub provider: &'static str,
     /// The folder holding its files.
     pub home: Home,
@@ -67,7 +68,10 @@ pub struct LoginSource {
 /// else `default` under HOME.
 #[derive(Debug, Clone, Copy)]
 pub struct Home {
+    /// The variable that names the folder when set (`CLAUDE_CONFIG_DIR`,
+    /// `CODEX_HOME`).
     pub env_var: &'static str,
+    /// The folder under HOME otherwise (`.claude`, `.codex`).
     pub default: &'static str,
 }
 
@@ -76,7 +80,9 @@ pub struct Home {
 /// user name, else `fallback_account`.
 #[derive(Clone, Copy)]
 pub struct Keychain {
+    /// The Keychain service name, which may depend on the environment.
     pub service: fn(&Env) -> String,
+    /// The account used when the host has no user name.
     pub fallback_account: &'static str,
     /// How messages name the item.
     pub origin: &'static str,
@@ -87,6 +93,8 @@ pub struct Keychain {
 /// What a source's document holds.
 #[derive(Debug)]
 pub enum SourceRead {
+    /// A login, with the problems found in the parts of the document that were
+    /// ignored.
     Login(ExternalLogin, Vec<Diagnostic>),
     /// A well-formed document with no login (logged out, never logged in).
     NoLogin(Diagnostic),

@@ -5,6 +5,7 @@ use super::{ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, R
 use crate::refresh::{HttpRequest, PlanError, RequestBody, form};
 use serde_json::Value;
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "anthropic";
 
 /// Claude Code's public OAuth client, which pi-ai shares (spec §4, formats §2.1).
@@ -13,6 +14,7 @@ pub const CLIENT_ID: &str = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
 /// the old host still answers and is what the reference sends.
 pub const TOKEN_URL: &str = "https://console.anthropic.com/v1/oauth/token";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"],
     env_probe: true,

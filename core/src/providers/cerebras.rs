@@ -2,7 +2,9 @@
 
 use super::ProviderSpec;
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "cerebras";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec =
     ProviderSpec { env_vars: &["CEREBRAS_API_KEY"], env_probe: true, ..ProviderSpec::new(ID) };

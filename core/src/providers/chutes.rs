@@ -5,14 +5,17 @@ use super::{ClientEnv, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Re
 use crate::refresh::{HttpRequest, PlanError, RequestBody, form};
 use serde_json::Value;
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "chutes";
 
+/// Chutes' token endpoint (spec §4); `CLAWDBOT_TOKEN_URL_CHUTES` overrides it.
 pub const TOKEN_URL: &str = "https://api.chutes.ai/idp/token";
 /// Chutes' client id when the profile does not store its own `clientId`.
 pub const CLIENT_ID_VAR: &str = "CHUTES_CLIENT_ID";
 /// Chutes' optional client secret.
 pub const CLIENT_SECRET_VAR: &str = "CHUTES_CLIENT_SECRET";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["CHUTES_OAUTH_TOKEN", "CHUTES_API_KEY"],
     refresh: Some(RefreshSpec {

@@ -4,6 +4,7 @@
 use super::{FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape};
 use crate::refresh::{HttpRequest, PlanError};
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "github-copilot";
 
 /// The editor identity GitHub's Copilot token exchange expects (spec §4).
@@ -14,6 +15,7 @@ pub const HEADERS: [(&str, &str); 4] = [
     ("Copilot-Integration-Id", "vscode-chat"),
 ];
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"],
     env_probe: true,

@@ -3,6 +3,7 @@
 use super::{FIVE_MINUTES, OAuthKey, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape, shapes};
 use crate::refresh::PlanError;
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "google-antigravity";
 
 /// Antigravity's installed-app client (spec §4).
@@ -11,6 +12,7 @@ pub const CLIENT_ID: &str = "1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps
 /// badlogic/pi-mono `packages/ai/src/utils/oauth/google-antigravity.ts`.
 pub const CLIENT_SECRET: &str = "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";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     oauth_key: OAuthKey::TokenAndProject,
     refresh: Some(RefreshSpec {

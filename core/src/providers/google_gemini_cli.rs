@@ -3,8 +3,10 @@
 use super::{FIVE_MINUTES, OAuthKey, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape, shapes};
 use crate::refresh::PlanError;
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "google-gemini-cli";
 
+/// Google's OAuth 2.0 token endpoint, shared with Antigravity (spec §4).
 pub const TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 /// Gemini CLI's installed-app client (spec §4).
 pub const CLIENT_ID: &str = "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com";
@@ -13,6 +15,7 @@ pub const CLIENT_ID: &str = "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.
 /// documents installed-app secrets as not secret.
 pub const CLIENT_SECRET: &str = "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";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     oauth_key: OAuthKey::TokenAndProject,
     refresh: Some(RefreshSpec {

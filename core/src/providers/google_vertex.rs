@@ -3,6 +3,8 @@
 
 use super::ProviderSpec;
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "google-vertex";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec { env_probe: true, gcloud_adc: true, ..ProviderSpec::new(ID) };

@@ -127,7 +127,9 @@ pub struct ProviderSpec {
 /// in `api_key`.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientVars {
+    /// Variable a bearer credential (OAuth or setup token) is handed out in.
     pub bearer: &'static str,
+    /// Variable an API key is handed out in.
     pub api_key: &'static str,
 }
 
@@ -144,7 +146,9 @@ pub enum OAuthKey {
 /// `when_logged_in_to`.
 #[derive(Debug, Clone, Copy)]
 pub struct NoKeyHint {
+    /// Provider id whose stored login makes this hint apply.
     pub when_logged_in_to: &'static str,
+    /// The whole message printed instead of "no API key found".
     pub message: &'static str,
 }
 
@@ -180,7 +184,9 @@ pub type TakeExtras = fn(&Map<String, Value>, &mut OAuth, &mut Map<String, Value
 /// The variables holding an OAuth client's id and optional secret.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientEnv {
+    /// Variable holding the client id, used when the profile has no `clientId`.
     pub id_var: &'static str,
+    /// Variable holding the optional client secret.
     pub secret_var: &'static str,
 }
 
@@ -198,7 +204,9 @@ pub enum SuccessShape {
 pub struct RefreshInput<'a> {
     /// The profile id, escaped for messages.
     pub profile_id: &'a str,
+    /// The stored profile being refreshed, for fields beyond the credential.
     pub profile: &'a Profile,
+    /// The OAuth credential being refreshed.
     pub cred: &'a OAuth,
     /// The stored refresh token, trimmed and non-empty.
     pub refresh_token: &'a str,
@@ -207,6 +215,7 @@ pub struct RefreshInput<'a> {
     /// The OAuth client id and secret from the host's variables
     /// ([`RefreshSpec::client_vars`]).
     pub client_id: Option<&'a str>,
+    /// The client secret from the host's variables, when the client has one.
     pub client_secret: Option<&'a str>,
 }
 
@@ -221,7 +230,10 @@ impl RefreshInput<'_> {
 /// refresh in another encoding to send once if the first is refused.
 #[derive(Debug)]
 pub struct Requests {
+    /// The refresh request to send first.
     pub request: HttpRequest,
+    /// The same refresh in form encoding, sent once if `request` is refused;
+    /// `None` when the provider has a single encoding.
     pub form_fallback: Option<HttpRequest>,
 }
 

@@ -3,8 +3,10 @@
 
 use super::{NoKeyHint, ProviderSpec};
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "openai";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["OPENAI_API_KEY"],
     env_probe: true,

@@ -5,12 +5,15 @@ use crate::refresh::PlanError;
 use crate::store::OAuth;
 use serde_json::{Map, Value};
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "openai-codex";
 
 /// Codex CLI's public client (spec §4, formats §3.4).
 pub const CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
+/// OpenAI's token endpoint, as Codex CLI calls it (spec §4).
 pub const TOKEN_URL: &str = "https://auth.openai.com/oauth/token";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     refresh: Some(RefreshSpec {
         token_url: Some(TOKEN_URL),

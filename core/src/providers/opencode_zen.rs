@@ -2,6 +2,8 @@
 
 use super::ProviderSpec;
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "opencode-zen";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec { env_vars: &["OPENCODE_ZEN_API_KEY"], ..ProviderSpec::new(ID) };

@@ -5,12 +5,15 @@ use crate::refresh::PlanError;
 use crate::store::OAuth;
 use serde_json::{Map, Value};
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "qwen-portal";
 
 /// Qwen Code's public client (spec §4, `src/providers/qwen-portal-oauth.ts`).
 pub const CLIENT_ID: &str = "f0304373b74a44d2b584a3fb70ca9e56";
+/// Qwen Portal's token endpoint, as Qwen Code calls it (spec §4).
 pub const TOKEN_URL: &str = "https://chat.qwen.ai/api/v1/oauth2/token";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["QWEN_OAUTH_TOKEN", "QWEN_PORTAL_API_KEY"],
     refresh: Some(RefreshSpec {

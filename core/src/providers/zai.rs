@@ -2,8 +2,10 @@
 
 use super::ProviderSpec;
 
+/// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "zai";
 
+/// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     // The reference's `normalizeProviderId` folds these into `zai` (A34).
     aliases: &["z.ai", "z-ai"],

@@ -11,6 +11,8 @@ use crate::providers::RefreshProvider;
 use crate::secret::Secret;
 use std::collections::BTreeMap;
 
+/// The token URLs and OAuth clients a host's environment overrides, per
+/// refreshable provider, and the override variables it ignored.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Endpoints {
     token_urls: BTreeMap<RefreshProvider, String>,

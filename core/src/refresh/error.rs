@@ -16,9 +16,13 @@ use std::fmt;
 /// How much of a server's text an error keeps.
 pub const MAX_COPIED_CHARS: usize = 200;
 
+/// Why a refresh failed, with what the server said, ready to print (its
+/// `Display`) and to classify (permanent or not).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshError {
+    /// The provider whose endpoint was called, named in the message.
     pub provider: RefreshProvider,
+    /// Whether a retry could help.
     pub kind: ErrorKind,
     /// The HTTP status, when the server answered.
     pub status: Option<u16>,
@@ -26,6 +30,7 @@ pub struct RefreshError {
     pub oauth_error: Option<String>,
     /// The server's own explanation.
     pub description: Option<String>,
+    /// What exactly went wrong.
     pub cause: Cause,
 }
 
@@ -37,7 +42,10 @@ pub enum ErrorKind {
     /// tokens, risk revoking the whole token family.
     Permanent,
     /// Worth another try, after `retry_after_ms` when the server said so.
-    Transient { retry_after_ms: Option<Millis> },
+    Transient {
+        /// From the server's `Retry-After`, ms; `None` when it said nothing.
+        retry_after_ms: Option<Millis>,
+    },
 }
 
 /// What exactly went wrong.
@@ -49,23 +57,38 @@ pub enum Cause {
     /// proxy or captive portal, bytes that are not text, nothing at all).
     /// `excerpt` is the start of it, bounded and scrubbed; empty when the
     /// body was.
-    UnexpectedBody { excerpt: String },
+    UnexpectedBody {
+        /// The start of the body, bounded and scrubbed of secrets.
+        excerpt: String,
+    },
     /// A success answer without a field the provider's login needs.
-    MissingField { field: &'static str },
+    MissingField {
+        /// The JSON field missing (`access_token`).
+        field: &'static str,
+    },
     /// No answer: the host's HTTP client failed.
-    Transport { failure: TransportFailure, message: String },
+    Transport {
+        /// Which way the call failed.
+        failure: TransportFailure,
+        /// The host's own description, bounded and scrubbed.
+        message: String,
+    },
 }
 
 /// The ways a host's HTTP call can fail before there is a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportFailure {
+    /// The server did not answer in time.
     Timeout,
+    /// No connection could be made (DNS, refused, unreachable).
     Connect,
+    /// The TLS handshake failed (certificate, protocol).
     Tls,
     /// Token endpoints do not redirect; a redirect means a proxy, a captive
     /// portal or a wrong override URL, and following it would send the
     /// refresh token elsewhere.
     Redirect,
+    /// Any other failure of the host's HTTP client.
     Other,
 }
 
@@ -96,10 +119,13 @@ pub fn transport_error(provider: RefreshProvider, failure: TransportFailure, mes
 }
 
 impl RefreshError {
+    /// The login is dead: a human must log in again, and no retry may be made.
     pub fn is_permanent(&self) -> bool {
         self.kind == ErrorKind::Permanent
     }
 
+    /// How long the server asked to wait before retrying; `None` when permanent
+    /// or it did not say.
     pub fn retry_after_ms(&self) -> Option<Millis> {
         match self.kind {
             ErrorKind::Transient { retry_after_ms } => retry_after_ms,

@@ -8,13 +8,17 @@
 
 use std::fmt;
 
+/// The HTTP method of a request the core asks a host to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// `GET`.
     Get,
+    /// `POST`, what every token endpoint takes.
     Post,
 }
 
 impl Method {
+    /// The method's name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -39,6 +43,7 @@ pub enum RequestBody {
 }
 
 impl RequestBody {
+    /// The `Content-Type` header value matching the body's encoding.
     pub fn content_type(&self) -> &'static str {
         match self {
             RequestBody::Json(_) => "application/json",
@@ -71,9 +76,15 @@ impl fmt::Debug for RequestBody {
 /// (`Host`, `Content-Length`, a default `User-Agent`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
+    /// The method to send with.
     pub method: Method,
+    /// The full URL, already including any override
+    /// (`CLAWDBOT_TOKEN_URL_<PROVIDER>`).
     pub url: String,
+    /// Every header to send, in order, `Content-Type` included when there is a
+    /// body.
     pub headers: Vec<(String, String)>,
+    /// The body, if any; it may hold the refresh token, so it is never printed.
     pub body: Option<RequestBody>,
 }
 
@@ -126,12 +137,17 @@ impl fmt::Debug for HttpRequest {
 /// What came back from the token endpoint, as the host's client saw it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
+    /// The HTTP status code.
     pub status: u16,
+    /// The response headers, names as received (compare them
+    /// case-insensitively).
     pub headers: Vec<(String, String)>,
+    /// The raw body; it may hold new tokens, so it is never printed.
     pub body: Vec<u8>,
 }
 
 impl HttpResponse {
+    /// A response as the host received it.
     pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
         HttpResponse { status, headers, body: body.into() }
     }

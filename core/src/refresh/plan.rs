@@ -36,10 +36,12 @@ impl Plan {
         &self.request
     }
 
+    /// The provider whose token endpoint this exchange talks to.
     pub fn provider(&self) -> RefreshProvider {
         self.provider
     }
 
+    /// The profile being refreshed, raw (escape it before display).
     pub fn profile_id(&self) -> &str {
         &self.profile_id
     }
@@ -60,22 +62,59 @@ impl Plan {
 /// Why no refresh request can be made for a profile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// The profile holds an API key or a static token, which cannot be
+    /// refreshed.
     #[error("profile {profile_id} holds a {kind} credential; only oauth credentials can be refreshed")]
-    NotOAuth { profile_id: String, kind: &'static str },
+    NotOAuth {
+        /// The profile's id, escaped.
+        profile_id: String,
+        /// Its credential `type` (`api_key`, `token`).
+        kind: &'static str,
+    },
+    /// No refresh flow is registered for the profile's provider.
     #[error("profile {profile_id}: no refresh flow is known for provider \"{provider}\"")]
-    UnknownProvider { profile_id: String, provider: String },
+    UnknownProvider {
+        /// The profile's id, escaped.
+        profile_id: String,
+        /// The provider as the profile names it, escaped.
+        provider: String,
+    },
+    /// The login stores no (or only a blank) `refresh` token.
     #[error("profile {profile_id} has no refresh token; log in again")]
-    MissingRefreshToken { profile_id: String },
+    MissingRefreshToken {
+        /// The profile's id, escaped.
+        profile_id: String,
+    },
     /// The reference's exact words (spec §4), which users search for; the
     /// provider's file holds them.
     #[error("{message}")]
-    MissingProjectId { profile_id: String, message: &'static str },
+    MissingProjectId {
+        /// The profile's id, escaped.
+        profile_id: String,
+        /// The provider's message for a login without `projectId`.
+        message: &'static str,
+    },
+    /// A provider whose client the operator registers has no client id in the
+    /// profile or the environment.
     #[error(
         "profile {profile_id}: {provider} needs an OAuth client id: store it as clientId in the profile or set {var}"
     )]
-    MissingClientId { profile_id: String, provider: &'static str, var: &'static str },
+    MissingClientId {
+        /// The profile's id, escaped.
+        profile_id: String,
+        /// The provider id.
+        provider: &'static str,
+        /// The variable that would supply the client id.
+        var: &'static str,
+    },
+    /// A Copilot login's `enterpriseUrl` is not a host name.
     #[error("profile {profile_id}: enterpriseUrl \"{url}\" does not name a GitHub host")]
-    InvalidEnterpriseUrl { profile_id: String, url: String },
+    InvalidEnterpriseUrl {
+        /// The profile's id, escaped.
+        profile_id: String,
+        /// The stored value, escaped.
+        url: String,
+    },
 }
 
 impl PlanError {

@@ -26,6 +26,7 @@ pub enum Outcome {
     /// Send this request next and pass its response to [`apply`] with the
     /// same plan. Happens at most once per plan (Anthropic's form retry).
     Retry(HttpRequest),
+    /// The refresh failed; the error says whether a retry can help.
     Failed(RefreshError),
 }
 

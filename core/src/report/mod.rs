@@ -24,6 +24,7 @@ use serde::Serialize;
 /// What `--check` answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum CheckCode {
+    /// Every provider in use has a usable credential.
     Ok = 0,
     /// Expired, missing or unreadable: a human must act.
     Action = 1,
@@ -32,6 +33,7 @@ pub enum CheckCode {
 }
 
 impl CheckCode {
+    /// The process exit code `--check` gives.
     pub fn code(self) -> i32 {
         self as i32
     }
@@ -48,18 +50,32 @@ impl CheckCode {
     }
 }
 
+/// What `models status` reports, in the reference's `--json` shape (camelCase
+/// keys).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusReport {
+    /// The config file read (`clawdbot.json`), as a full path.
     pub config_path: String,
+    /// The agent folder whose store was read.
     pub agent_dir: String,
+    /// The default model as configured (`agents.defaults.model.primary`),
+    /// before alias resolution; the built-in default when unset.
     pub default_model: String,
+    /// The default model after alias resolution, as a `provider/model` ref.
     pub resolved_default: String,
+    /// The configured fallback models, in order.
     pub fallbacks: Vec<String>,
+    /// The configured image model (`agents.defaults.imageModel`); `None` when
+    /// unset.
     pub image_model: Option<String>,
+    /// The configured image fallback models, in order.
     pub image_fallbacks: Vec<String>,
+    /// Alias -> model ref, for every allowed model that has an alias.
     pub aliases: indexmap::IndexMap<String, String>,
+    /// The allowed models' refs (the config's `models` keys), in config order.
     pub allowed: Vec<String>,
+    /// Credentials per provider, back-offs and OAuth health.
     pub auth: AuthSection,
     /// Files Clawdbot owns that exist and could not be used (the store,
     /// `clawdbot.json`), as messages show them. Not in `--json` (the
@@ -69,15 +85,25 @@ pub struct StatusReport {
     pub unreadable_files: Vec<String>,
 }
 
+/// The `auth` part of the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthSection {
+    /// The profile store's path.
     pub store_path: String,
+    /// Whether the login shell's variables are consulted, and which it
+    /// supplied.
     pub shell_env_fallback: ShellEnvFallback,
+    /// `provider (n)` for each provider with OAuth or token credentials, `n`
+    /// counting them.
     pub providers_with_o_auth: Vec<String>,
+    /// Providers the configured models use that have no credentials.
     pub missing_providers_in_use: Vec<String>,
+    /// Each provider with any credential, in the core's provider collation.
     pub providers: Vec<ProviderAuth>,
+    /// Profiles cooling down or disabled now (`usageStats`).
     pub unusable_profiles: Vec<Unusable>,
+    /// Per-profile and per-provider OAuth and token health.
     pub oauth: HealthSummary,
     /// What `--check` judged, provider by provider, and the problems that
     /// did not count.
@@ -90,6 +116,7 @@ pub struct AuthSection {
 /// One load diagnostic in `--json`: `{severity, path, message, hints}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiagnosticShown {
+    /// How bad it is.
     pub severity: crate::diag::Severity,
     /// The file, as messages show it.
     pub path: String,
@@ -109,51 +136,75 @@ impl From<&crate::diag::Diagnostic> for DiagnosticShown {
     }
 }
 
+/// The shell-env fallback: reading keys from the login shell when the process
+/// lacks them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShellEnvFallback {
+    /// The fallback is switched on (config or environment).
     pub enabled: bool,
+    /// Variables it imported this run; empty when it did not run.
     pub applied_keys: Vec<String>,
 }
 
+/// One provider's credentials, as the auth overview lists them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderAuth {
+    /// Provider id, normalised.
     pub provider: String,
+    /// Which source wins, in priority order profiles > env > `models.json`.
     pub effective: Effective,
+    /// The provider's store profiles, counted by kind, with labels.
     pub profiles: ProfileCounts,
+    /// Its key from the environment, masked; `None` when no variable holds one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<KeyShown>,
+    /// Its key from the config's `models.providers`, masked; `None` when
+    /// absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub models_json: Option<KeyShown>,
 }
 
+/// The credential source that would be used, and what it shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Effective {
+    /// `profiles`, `env`, `models.json` or `missing`.
     pub kind: &'static str,
+    /// The store path, the masked key, or `missing`.
     pub detail: String,
 }
 
+/// A provider's store profiles, counted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileCounts {
+    /// All its profiles.
     pub count: usize,
+    /// Those holding an OAuth login.
     pub oauth: usize,
+    /// Those holding a static token.
     pub token: usize,
+    /// Those holding an API key.
     pub api_key: usize,
+    /// One label per profile (`id=masked-key`, `id=OAuth`, plus any `[cooldown
+    /// 5m]`), as the overview prints them.
     pub labels: Vec<String>,
 }
 
 /// A key shown masked, with where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KeyShown {
+    /// The key masked ([`crate::secret::mask`]), or `OAuth (env)`.
     pub value: String,
+    /// Where it was found (a variable name, or `models.json: <path>`).
     pub source: String,
 }
 
 /// Options a host chooses.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
+    /// How long before expiry a credential counts as expiring, ms.
     pub warn_after_ms: i64,
     /// Variables the shell-env fallback imported, when it ran.
     pub shell_applied: Vec<String>,
@@ -184,6 +235,8 @@ impl StatusReport {
         crate::escape::write_terminal_safe_json(out, self)
     }
 
+    /// The report as JSON with its `--json` keys; `Null` only if serialising
+    /// fails.
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }

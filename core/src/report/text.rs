@@ -17,6 +17,7 @@ use std::fmt::Write;
 /// that wants them (and `NO_COLOR` is unset).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextStyle {
+    /// Use ANSI colours.
     pub color: bool,
 }
 

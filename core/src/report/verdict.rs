@@ -30,15 +30,21 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
+    /// A credential a request would try is usable and not expiring soon.
     Ok,
+    /// The best usable credential expires within the warning window.
     Expiring,
+    /// No credential a request would try is usable.
     Failing,
 }
 
+/// One provider in use and how `--check` judged it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderVerdict {
+    /// Provider id, as the configured models name it.
     pub provider: String,
+    /// Its verdict.
     pub status: Verdict,
     /// The credential that decided it: a profile id, or where a key came
     /// from (`env: ANTHROPIC_API_KEY`, `models.json`). None when failing.
@@ -51,8 +57,10 @@ pub struct ProviderVerdict {
 pub struct CheckSection {
     /// `in-use` (the default) or `strict` (the reference's rule).
     pub rule: &'static str,
+    /// The exit code `--check` gives (serialised as its number).
     #[serde(serialize_with = "ser_code")]
     pub code: CheckCode,
+    /// Every provider the configured models use, judged.
     pub in_use: Vec<ProviderVerdict>,
     /// Problems that did not decide the code, for people to look at.
     pub warnings: Vec<String>,

@@ -10,12 +10,15 @@ use crate::secret::Secret;
 use crate::time::{Expiry, ExpiryKind};
 use serde_json::Value;
 
+/// The store profile Claude Code's login is synced into.
 pub const PROFILE_ID: &str = "anthropic:claude-cli";
+/// The provider of Claude Code's login.
 pub const PROVIDER: &str = "anthropic";
 
 /// What a Claude Code credentials document holds.
 #[derive(Debug)]
 pub enum ClaudeRead {
+    /// A login, ready to sync.
     Login(ExternalLogin),
     /// A well-formed file that holds no login (logged out, never logged in).
     NoLogin(Diagnostic),

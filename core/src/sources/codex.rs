@@ -11,13 +11,19 @@ use crate::store::Credential;
 use crate::time::{Expiry, HOUR, Millis};
 use serde_json::Value;
 
+/// The store profile Codex CLI's login is synced into.
 pub const PROFILE_ID: &str = "openai-codex:codex-cli";
+/// The provider of Codex CLI's login.
 pub const PROVIDER: &str = "openai-codex";
 
+/// What a Codex CLI `auth.json` holds.
 #[derive(Debug)]
 pub enum CodexRead {
+    /// A login, with the problems found in the parts that were ignored.
     Login(ExternalLogin, Vec<Diagnostic>),
+    /// A well-formed file with no ChatGPT login (no `tokens`).
     NoLogin(Diagnostic),
+    /// Not usable: the diagnostic names the file and field.
     Broken(Diagnostic),
 }
 

@@ -18,12 +18,14 @@ use crate::time::Expiry;
 pub struct ExternalLogin {
     /// `anthropic:claude-cli` or `openai-codex:codex-cli`.
     pub profile_id: &'static str,
+    /// The login as the store would hold it.
     pub credential: Credential,
     /// Where it came from, for messages ("Claude Code keychain", a path).
     pub origin: String,
 }
 
 impl ExternalLogin {
+    /// The login as a store profile, with no extra fields.
     pub fn profile(&self) -> Profile {
         Profile::new(self.credential.clone())
     }

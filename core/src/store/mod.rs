@@ -17,8 +17,12 @@ use crate::secret::Secret;
 use crate::time::{Expiry, ExpiryKind};
 use serde_json::{Map, Value};
 
+/// The profile store's file name inside an agent folder.
 pub const STORE_FILENAME: &str = "auth-profiles.json";
+/// The pre-store single-profile file's name (also Codex CLI's `auth.json`),
+/// read only for migration.
 pub const LEGACY_STORE_FILENAME: &str = "auth.json";
+/// The `version` this crate reads and writes.
 pub const STORE_VERSION: i64 = 1;
 
 /// The largest credential file a host reads; anything bigger is refused
@@ -31,6 +35,8 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Ordered map used throughout the store: file order is kept.
 pub type OrderedMap<V> = indexmap::IndexMap<String, V>;
 
+/// One agent's `auth-profiles.json`, every part of it kept so that a rewrite
+/// loses nothing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthStore {
     /// The `version` the file declared when it is newer than
@@ -38,11 +44,13 @@ pub struct AuthStore {
     /// not know, so it is read (best effort) but never rewritten as
     /// version 1 ([`AuthStore::writable`]). Any other version reads as 1.
     pub newer_version: Option<serde_json::Number>,
+    /// The profiles by id (`profiles`), in file order.
     pub profiles: OrderedMap<Profile>,
     /// Per-agent order override: provider key -> profile ids.
     pub order: OrderedMap<Vec<String>>,
     /// Last profile that completed a run, per provider. Never used to order.
     pub last_good: OrderedMap<String>,
+    /// Round-robin and cooldown state per profile id (`usageStats`).
     pub usage_stats: OrderedMap<UsageStats>,
     /// Profiles with a `type` this version does not understand, kept as read.
     pub shelved: Map<String, Value>,
@@ -50,14 +58,17 @@ pub struct AuthStore {
     pub extra: Map<String, Value>,
 }
 
+/// One entry of `profiles`: its credential and whatever else it holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
+    /// The credential, by its `type`.
     pub credential: Credential,
     /// Unknown fields, and known fields whose value had the wrong type.
     pub extra: Map<String, Value>,
 }
 
 impl Profile {
+    /// A profile holding only `credential`, with no extra fields.
     pub fn new(credential: Credential) -> Self {
         Profile { credential, extra: Map::new() }
     }
@@ -66,19 +77,27 @@ impl Profile {
 /// The three kinds of credential a profile can hold.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Credential {
+    /// `"type": "api_key"`.
     ApiKey(ApiKey),
+    /// `"type": "token"`.
     Token(Token),
+    /// `"type": "oauth"`.
     OAuth(OAuth),
 }
 
+/// A credential's `type`, without its contents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CredentialType {
+    /// A static key (`api_key`).
     ApiKey,
+    /// A static bearer token (`token`).
     Token,
+    /// A refreshable login (`oauth`).
     OAuth,
 }
 
 impl CredentialType {
+    /// The `type` value as the store spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             CredentialType::ApiKey => "api_key",
@@ -87,6 +106,8 @@ impl CredentialType {
         }
     }
 
+    /// The kind a `type` value names; `None` for one this version does not know
+    /// (such a profile is shelved).
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "api_key" => Some(CredentialType::ApiKey),
@@ -100,8 +121,12 @@ impl CredentialType {
 /// A static key. Always usable, never expires.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApiKey {
+    /// Provider id as the file spells it (not normalised); compare with
+    /// [`crate::provider::same`].
     pub provider: String,
+    /// The key (`key`); `None` when absent or not a string.
     pub key: Option<Secret>,
+    /// The account it belongs to (`email`), shown in labels only.
     pub email: Option<String>,
 }
 
@@ -109,19 +134,33 @@ pub struct ApiKey {
 /// once a meaningful `expires` has passed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Token {
+    /// Provider id as the file spells it (not normalised); compare with
+    /// [`crate::provider::same`].
     pub provider: String,
+    /// The bearer token (`token`); `None` when absent or not a string.
     pub token: Option<Secret>,
+    /// When it stops working (`expires`, ms since the epoch); `None` or a
+    /// meaningless value: it never does ([`Token::expiry`]).
     pub expires: Option<Expiry>,
+    /// The account it belongs to (`email`), shown in labels only.
     pub email: Option<String>,
 }
 
 /// A refreshable OAuth login.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OAuth {
+    /// Provider id as the file spells it (not normalised); compare with
+    /// [`crate::provider::same`].
     pub provider: String,
+    /// The access token (`access`) sent to the model API.
     pub access: Option<Secret>,
+    /// The refresh token (`refresh`) that renews `access`; `None`: the login
+    /// cannot be refreshed.
     pub refresh: Option<Secret>,
+    /// When `access` expires (`expires`, ms since the epoch, already minus the
+    /// provider's margin); `None`: unknown ([`OAuth::expiry`]).
     pub expires: Option<Expiry>,
+    /// The account it belongs to (`email`), shown in labels only.
     pub email: Option<String>,
     /// GitHub Copilot on an enterprise host.
     pub enterprise_url: Option<String>,
@@ -132,6 +171,7 @@ pub struct OAuth {
 }
 
 impl Credential {
+    /// Which of the three kinds this is.
     pub fn kind(&self) -> CredentialType {
         match self {
             Credential::ApiKey(_) => CredentialType::ApiKey,
@@ -140,6 +180,7 @@ impl Credential {
         }
     }
 
+    /// Provider id as the file spells it (not normalised).
     pub fn provider(&self) -> &str {
         match self {
             Credential::ApiKey(c) => &c.provider,
@@ -148,6 +189,7 @@ impl Credential {
         }
     }
 
+    /// The account it belongs to, when the file says.
     pub fn email(&self) -> Option<&str> {
         match self {
             Credential::ApiKey(c) => c.email.as_deref(),
@@ -156,6 +198,7 @@ impl Credential {
         }
     }
 
+    /// The stored `expires`, as written; `None` for an API key or when absent.
     pub fn expires(&self) -> Option<&Expiry> {
         match self {
             Credential::ApiKey(_) => None,
@@ -193,12 +236,23 @@ impl OAuth {
 /// Round-robin and cooldown state of one profile (`usageStats[id]`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UsageStats {
+    /// When it was last picked for a run (`lastUsed`, ms since the epoch).
     pub last_used: Option<f64>,
+    /// Skipped for rotation until then (`cooldownUntil`, ms since the epoch).
     pub cooldown_until: Option<f64>,
+    /// Not used at all until then (`disabledUntil`, ms since the epoch), e.g.
+    /// after a billing failure.
     pub disabled_until: Option<f64>,
+    /// Why it is disabled (`disabledReason`, e.g. `billing`).
     pub disabled_reason: Option<String>,
+    /// Failures in the current window (`errorCount`); drives the cooldown's
+    /// length.
     pub error_count: Option<f64>,
+    /// Failures per reason in the current window (`failureCounts`: reason ->
+    /// count).
     pub failure_counts: OrderedMap<f64>,
+    /// When it last failed (`lastFailureAt`, ms since the epoch); an old one
+    /// starts a new window.
     pub last_failure_at: Option<f64>,
     /// Unknown fields, and known ones whose value had the wrong type.
     pub extra: Map<String, Value>,
@@ -215,6 +269,7 @@ impl UsageStats {
             .reduce(f64::max)
     }
 
+    /// Whether nothing at all is recorded, so the entry can be dropped.
     pub fn is_empty(&self) -> bool {
         *self == UsageStats::default()
     }
@@ -231,10 +286,12 @@ impl AuthStore {
         }
     }
 
+    /// The profile stored under `id`, if any.
     pub fn profile(&self, id: &str) -> Option<&Profile> {
         self.profiles.get(id)
     }
 
+    /// The credential of the profile stored under `id`, if any.
     pub fn credential(&self, id: &str) -> Option<&Credential> {
         self.profiles.get(id).map(|p| &p.credential)
     }

@@ -13,7 +13,10 @@ pub enum WriteRefused {
         "auth-profiles.json is version {found}, newer than the version {STORE_VERSION} this clawdbot writes; \
          it was not changed (upgrade clawdbot to modify it)"
     )]
-    NewerVersion { found: String },
+    NewerVersion {
+        /// The `version` the file declared, as written.
+        found: String,
+    },
 }
 
 /// The store's text, or why it must not be written. Every write of the
@@ -103,6 +106,9 @@ impl serde::Serialize for Fields<'_> {
     }
 }
 
+/// The whole store as the JSON object written to `auth-profiles.json`: known
+/// parts in the reference's shape, unknown keys and shelved profiles kept as
+/// read.
 pub fn store_to_json(store: &AuthStore) -> Value {
     let mut root = Map::new();
     root.insert("version".into(), Value::from(STORE_VERSION));
@@ -132,6 +138,8 @@ pub fn store_to_json(store: &AuthStore) -> Value {
     Value::Object(root)
 }
 
+/// One profile as its `profiles.<id>` object: `type`, the credential's fields,
+/// then its unknown fields as read.
 pub fn profile_to_json(profile: &Profile) -> Value {
     let mut out = Map::new();
     let c = &profile.credential;
@@ -177,6 +185,8 @@ pub fn profile_to_json(profile: &Profile) -> Value {
     Value::Object(out)
 }
 
+/// One `usageStats.<id>` object: the fields that are set, then the unknown ones
+/// as read.
 pub fn usage_to_json(u: &UsageStats) -> Value {
     let mut out = Map::new();
     let num = |out: &mut Map<String, Value>, name: &str, v: Option<f64>| {

@@ -49,6 +49,8 @@ impl FileRole {
         }
     }
 
+    /// The role whose [`FileRole::key`] is `key`; `None` for a key the envelope
+    /// does not know.
     pub fn from_key(key: &str) -> Option<Self> {
         FileRole::ALL.into_iter().find(|role| role.key() == key)
     }
@@ -135,10 +137,13 @@ pub enum FileState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileView {
+    /// Which file this is.
     pub role: FileRole,
+    /// [`FileRole::label`]: what the file is, for people.
     pub label: &'static str,
     /// Where the CLI reads it, `~/...`, escaped.
     pub path: String,
+    /// Whether it was given, read, unusable or not used.
     pub state: FileState,
 }
 

@@ -31,12 +31,16 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct View {
+    /// The paths this load looked at, shown as `~/...`.
     pub locations: LocationsView,
     /// Each role's file: where the CLI reads it and how it fared.
     pub files: Vec<FileView>,
+    /// The `--check` exit code this load gives and its meaning.
     pub check: CheckView,
     /// The window in effect for "expiring".
     pub warn_after_ms: i64,
+    /// The built-in defaults (expiry window, margins), so the page need not
+    /// hard-code them.
     pub defaults: Defaults,
     /// The store exists but cannot be used: nothing shown comes from it.
     pub store_unreadable: bool,
@@ -44,11 +48,15 @@ pub struct View {
     pub diagnostics: Vec<DiagnosticView>,
     /// Every provider with credentials, health or use, in the core's collation.
     pub providers: Vec<ProviderRow>,
+    /// Every profile's health, as `models auth list` sees it, first rows only.
     pub profiles: Page<ProfileRow>,
     /// Providers the configured models use that have no credentials.
     pub missing: Vec<MissingRow>,
+    /// Profiles cooling down or disabled now (`usageStats`), first rows only.
     pub cooldowns: Page<CooldownRow>,
+    /// Each provider with an effective order: stored, tried now and editable.
     pub orders: Vec<OrderView>,
+    /// What doctor would do, as the page's doctor panel shows it.
     pub doctor: DoctorView,
     /// `models status` as the CLI prints it (no colours); absent when the
     /// request said `"text": false` (a page whose text panel is closed).
@@ -57,6 +65,8 @@ pub struct View {
 }
 
 impl View {
+    /// The view as JSON for the page (camelCase keys); `Null` only if
+    /// serialising fails, which plain data does not.
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
@@ -67,13 +77,21 @@ impl View {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LocationsView {
+    /// The agent whose folder this is, escaped.
     pub agent_id: String,
+    /// The agent folder (usually `~/.clawdbot/agents/<id>/agent`).
     pub agent_dir: String,
+    /// The config file (`clawdbot.json`).
     pub config: String,
+    /// The profile store (`auth-profiles.json`).
     pub store: String,
+    /// The legacy single-profile store (`auth.json`), read for migration.
     pub legacy_store: String,
+    /// The old OAuth file (`oauth.json`), read for migration.
     pub oauth_json: String,
+    /// Claude Code's credentials file, an external login source.
     pub claude: String,
+    /// Codex CLI's `auth.json`, an external login source.
     pub codex: String,
 }
 
@@ -81,7 +99,9 @@ pub struct LocationsView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckView {
+    /// The number the CLI exits with under `--check` (0, 1 or 2).
     pub code: i32,
+    /// The sentence [`check_meaning`] gives for it.
     pub text: &'static str,
 }
 
@@ -106,7 +126,9 @@ pub struct Limits {
 /// The first rows of a long list, and how long it is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Page<T> {
+    /// How many items the whole list has, even when `rows` is cut short.
     pub total: usize,
+    /// The first items, at most [`Limits::rows`] of them.
     pub rows: Vec<T>,
 }
 
@@ -124,7 +146,9 @@ impl<T> Page<T> {
 /// An id the page may send back (`id`, raw) and the text it shows (`shown`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Named {
+    /// The raw id, to send back in requests; never display it.
     pub id: String,
+    /// The id escaped for display ([`escape_control`]).
     pub shown: String,
 }
 
@@ -134,13 +158,18 @@ impl Named {
     }
 }
 
+/// One problem found reading a file, escaped for display.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DiagnosticView {
+    /// How bad it is; errors sort first.
     pub severity: crate::diag::Severity,
+    /// The file it concerns, as `~/...`.
     pub file: String,
+    /// The JSON field it concerns, when one is to blame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// What is wrong, in the CLI's words.
     pub message: String,
     /// The remedies the CLI prints as `hint:` lines, in the same words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -151,8 +180,11 @@ pub struct DiagnosticView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Badge {
+    /// The status itself, for styling.
     pub status: HealthStatus,
+    /// The word `models status` prints for it (`ok`, `expiring`, ...).
     pub word: &'static str,
+    /// A one-character icon for it (`✓`, `⚠`, `✗`, `?`, `●`).
     pub icon: &'static str,
 }
 
@@ -174,10 +206,13 @@ impl Badge {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Remaining {
+    /// When it expires, ms since the epoch.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
     pub expires_at: Option<f64>,
+    /// Ms left at the load's `now` (negative once past).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
     pub remaining_ms: Option<f64>,
+    /// The remaining time in the CLI's short form (`2h`, `0m` once past).
     pub text: String,
 }
 
@@ -187,29 +222,43 @@ impl Remaining {
     }
 }
 
+/// One row of the provider table: health rolled up over its profiles.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderRow {
+    /// The provider id, raw and shown.
     pub provider: Named,
+    /// Its profiles' statuses rolled up (any expired or unknown: expired), or
+    /// `missing`.
     pub badge: Badge,
+    /// Time left until its earliest expiry; absent when nothing of it
+    /// expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<Remaining>,
+    /// How many of its profiles the report lists.
     pub profiles: usize,
     /// Where its credentials come from (`profiles: ~/...`, `env: ...`), or `missing`.
     pub credentials_from: String,
+    /// The configured models use it and it has no credentials.
     pub in_use_without_credentials: bool,
 }
 
+/// One row of the profile table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileRow {
+    /// The profile id, raw and shown.
     pub profile: Named,
     /// `<id> (<email>)`, escaped.
     pub label: String,
+    /// Its provider as the store spells it, escaped.
     pub provider: String,
+    /// The credential kind (`oauth`, `token`, `api_key`).
     #[serde(rename = "type")]
     pub kind: &'static str,
+    /// Where the credential comes from (the store, or an external CLI's file).
     pub source: &'static str,
+    /// Its health status.
     pub badge: Badge,
     /// Absent for a static credential.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -228,17 +277,23 @@ pub struct ProfileRow {
 /// A provider the configured models use, without credentials.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MissingRow {
+    /// The provider id, raw and shown.
     pub provider: Named,
+    /// Always the `missing` badge.
     pub badge: Badge,
 }
 
+/// One profile that is cooling down or disabled now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CooldownRow {
+    /// The profile id, raw and shown.
     pub profile: Named,
+    /// Whether it is a cooldown or a disable.
     pub kind: UnusableKind,
     /// `cooldown`, or `disabled (billing)`, escaped.
     pub text: String,
+    /// When it ends and how long is left.
     pub remaining: Remaining,
 }
 
@@ -247,6 +302,7 @@ pub struct CooldownRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderView {
+    /// The provider id, raw and shown.
     pub provider: Named,
     /// The store's order list for this provider, found the way the order
     /// rules find it (`z.ai` is `zai`).
@@ -256,15 +312,19 @@ pub struct OrderView {
     pub effective: Page<String>,
     /// The list to edit: the stored order, else the effective one.
     pub editable: Page<OrderEntry>,
+    /// Says where the editable list came from: the store's order or the
+    /// gateway's current one.
     pub note: &'static str,
     /// Set when the effective order differs from the editable list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_note: Option<String>,
 }
 
+/// One profile in the order editor.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderEntry {
+    /// The profile id, raw and shown.
     pub profile: Named,
     /// `cooldown` or `disabled` while it backs off.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -289,11 +349,16 @@ pub struct DoctorView {
     pub nothing_needed: bool,
 }
 
+/// One login doctor reports on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IssueRow {
+    /// The profile id, raw and shown.
     pub profile: Named,
+    /// Its health; `ok` for a login that renews itself.
     pub badge: Badge,
+    /// Time left in short form, or for a self-renewing login the words "access
+    /// token expired 1m ago".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<String>,
     /// What a person should run; only on rows that need one, so that no

@@ -40,11 +40,8 @@ impl Plan {
         self.provider
     }
 
-    pub fn profile_id(&self) -> &str {
-        &self.profile_id
-    }
-
     /// Whether a format retry is still possible for this exchange.
+    #[cfg(test)]
     pub fn can_retry_as_form(&self) -> bool {
         self.form_fallback.is_some()
     }

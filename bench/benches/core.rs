@@ -7,15 +7,15 @@
 #[allow(dead_code)]
 mod module;
 
-use clawdbot_auth_core::config::Config;
-use clawdbot_auth_core::health::summarize;
-use clawdbot_auth_core::load::load;
-use clawdbot_auth_core::paths::Env;
-use clawdbot_auth_core::report::{self, ReportOptions, TextStyle};
-use clawdbot_auth_core::sources::claude::{ClaudeRead, read};
-use clawdbot_auth_core::store::parse_store;
-use clawdbot_auth_core::sync::sync_external;
-use clawdbot_auth_core::world::{FileRead, MapWorld};
+use clawdbot_auth_core::Env;
+use clawdbot_auth_core::rules::Config;
+use clawdbot_auth_core::rules::claude::{ClaudeRead, read};
+use clawdbot_auth_core::rules::load;
+use clawdbot_auth_core::rules::parse_store;
+use clawdbot_auth_core::rules::summarize;
+use clawdbot_auth_core::rules::sync_external;
+use clawdbot_auth_core::rules::{ReportOptions, TextStyle, build_report, render_text};
+use clawdbot_auth_core::{FileRead, MapWorld};
 use clawdbot_bench::{NOW, claude_text, status_request, store_text};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -57,8 +57,8 @@ fn stages(c: &mut Criterion) {
         let loaded = load(&w, &env, NOW, None);
         group.bench_with_input(BenchmarkId::new("report+render", n), &loaded, |b, l| {
             b.iter(|| {
-                let r = report::build(l, &ReportOptions::default());
-                report::render_text(&r, &env, TextStyle::default())
+                let r = build_report(l, &ReportOptions::default());
+                render_text(&r, &env, TextStyle::default())
             });
         });
     }

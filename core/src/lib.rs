@@ -14,44 +14,116 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod config;
+// The front door. Hosts need three things: the commands (`flow`), what they
+// hand in (a `World`, an `Env`, `now`), and the few values they carry out
+// (HTTP, locks, the Keychain item, file modes). Everything else is private
+// and reached through the flows; `rules` opens the pure rules to the
+// conformance suite, the benches and the fuzzers, which test them one by one.
+
 pub mod defaults;
-pub mod diag;
-pub mod doctor;
-pub mod dotenv;
-pub mod duration;
-pub mod env_auth;
 pub mod envelope;
-pub mod escape;
-pub mod findings;
 pub mod flow;
-pub mod handout;
-pub mod health;
-pub mod listing;
-pub mod load;
-pub mod lock_wait;
-pub mod logins;
-pub mod order;
-pub mod paste;
-pub mod paths;
-pub mod permissions;
-pub mod provider;
-pub mod providers;
-pub mod refresh;
-pub mod rejection;
-pub mod remaining;
-pub mod remedy;
-pub mod removal;
-pub mod repair;
-pub mod report;
-pub mod resolve;
-pub mod secret;
-pub mod setup_token;
-pub mod sources;
-pub mod store;
-pub mod sync;
-pub mod time;
-pub mod usage;
-pub mod view;
-pub mod world;
-pub mod writeback;
+
+mod config;
+mod diag;
+mod doctor;
+mod dotenv;
+mod duration;
+mod env_auth;
+mod escape;
+mod findings;
+mod handout;
+mod health;
+mod listing;
+mod load;
+mod lock_wait;
+mod logins;
+mod order;
+mod paste;
+mod paths;
+mod permissions;
+mod provider;
+mod providers;
+mod refresh;
+mod rejection;
+mod remaining;
+mod remedy;
+mod removal;
+mod repair;
+mod report;
+mod resolve;
+mod secret;
+mod setup_token;
+mod sources;
+mod store;
+mod sync;
+mod time;
+mod usage;
+mod view;
+mod world;
+mod writeback;
+
+// What a host hands in.
+pub use paths::Env;
+pub use time::Millis;
+pub use world::{FileRead, MapWorld, World};
+
+// What it carries without looking inside, and how text reaches a terminal.
+pub use escape::{escape_control, terminal_safe_json};
+pub use secret::{Secret, mask};
+
+// The effects it carries out: HTTP for a refresh, a lock's wait notice, the
+// Keychain item and file modes of the files it writes, the size limits of
+// what it reads.
+pub use config::backup_name;
+pub use lock_wait::{LockWait, waiting_notice};
+pub use logins::claude_code::{KEYCHAIN_FALLBACK_ACCOUNT, keychain_service};
+pub use logins::names as login_source_names;
+pub use paste::MAX_PASTE_INPUT_BYTES;
+pub use permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
+pub use refresh::{
+    HttpRequest, HttpResponse, Method, RefreshError, RefreshProvider, TransportFailure, transport_error,
+};
+pub use store::MAX_FILE_BYTES;
+
+// What a command line parses before it builds a flow's request.
+pub use duration::{DurationUnit, parse_duration};
+pub use handout::KeyForm;
+pub use provider::normalize as normalize_provider;
+pub use remaining::format_remaining_short;
+
+/// The rules one by one, as pure functions of their inputs.
+///
+/// For the conformance suite (which pins each rule against the reference's
+/// vectors), the benches (which time each stage of a load), the fuzzers,
+/// and a gateway that embeds the core: it records each request's outcome
+/// (`mark_used`, `mark_cooldown`, `classify_failure`...) and names profiles
+/// as the reference does. A host of the CLI's commands never needs these:
+/// every command is a [`flow`].
+pub mod rules {
+    pub use crate::config::{Config, parse_config};
+    pub use crate::findings::check as doctor_checks;
+    pub use crate::health::{HealthStatus, profile_health, summarize};
+    pub use crate::load::{Loaded, load};
+    pub use crate::order::resolve_order;
+    pub use crate::provider::same as same_provider;
+    pub use crate::rejection::record_rejection;
+    pub use crate::repair::{format_auth_doctor_hint, suggest_oauth_profile_id_for_legacy_default};
+    pub use crate::report::{
+        CheckCode, ReportOptions, TextStyle, Verdict, build as build_report, check_code, render_text,
+    };
+    pub use crate::setup_token::validate_setup_token;
+    pub use crate::setup_token::{profile_id_for, profile_name_slug};
+    pub use crate::store::{
+        ApiKey, AuthStore, Credential, CredentialType, OAuth, Profile, Token, UsageStats, parse_store, write_store,
+    };
+    pub use crate::sync::sync_external;
+    pub use crate::time::{Expiry, ExpiryKind};
+    pub use crate::usage::{
+        CooldownPolicy, FailureReason, billing_disable_ms, classify_failure, clear_cooldown, cooldown_ms,
+        mark_cooldown, mark_good, mark_used,
+    };
+
+    /// The readers of the files other tools own, one module each.
+    pub use crate::sources::{ExternalLogin, claude, codex, jwt, legacy};
+}

@@ -35,6 +35,7 @@ pub struct Removed {
 
 impl Removed {
     /// Whether the store held anything of this id.
+    #[cfg(test)]
     pub fn anything(&self) -> bool {
         self.profile || !self.orders.is_empty() || !self.last_good.is_empty() || self.usage_stats
     }

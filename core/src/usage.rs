@@ -401,14 +401,6 @@ pub struct EndedBackoff {
     pub counts_reset: bool,
 }
 
-impl EndedBackoff {
-    /// Whether anything was running (a reset of old counts alone is not
-    /// worth a line of its own).
-    pub fn ended_anything(&self) -> bool {
-        self.cooldown_until.is_some() || self.disabled_until.is_some()
-    }
-}
-
 /// Ends a profile's cooldown and billing disable by hand (`models auth
 /// cooldown clear`), once their cause is gone: unlike [`clear_cooldown`]
 /// the disable goes too, and every failure count is reset so the next

@@ -1,17 +1,11 @@
 //! Invariants of the core, over generated inputs (issue 2's list).
 
-use clawdbot_auth_core::health::{HealthStatus, profile_health};
-use clawdbot_auth_core::load::load;
-use clawdbot_auth_core::paths::Env;
-use clawdbot_auth_core::report::{self, CheckCode, ReportOptions};
-use clawdbot_auth_core::secret::Secret;
-use clawdbot_auth_core::sources::ExternalLogin;
-use clawdbot_auth_core::store::{
-    ApiKey, AuthStore, Credential, OAuth, Profile, Token, UsageStats, parse_store, write_store,
+use clawdbot_auth_core::rules::{
+    ApiKey, AuthStore, CheckCode, Credential, Expiry, ExternalLogin, HealthStatus, OAuth, Profile, ReportOptions,
+    Token, UsageStats, Verdict, build_report, check_code, load, parse_store, profile_health, sync_external,
+    write_store,
 };
-use clawdbot_auth_core::sync::sync_external;
-use clawdbot_auth_core::time::Expiry;
-use clawdbot_auth_core::world::{FileRead, MapWorld};
+use clawdbot_auth_core::{Env, FileRead, MapWorld, Secret};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -179,10 +173,10 @@ proptest! {
         let mut world = MapWorld::default();
         world.files.insert(STORE.into(), FileRead::text(write_store(&s).unwrap()));
         let loaded = load(&world, &Env::new("/h"), NOW, None);
-        let r = report::build(&loaded, &ReportOptions { strict: true, ..ReportOptions::default() });
-        let code = report::check_code(&r, &loaded);
+        let r = build_report(&loaded, &ReportOptions { strict: true, ..ReportOptions::default() });
+        let code = check_code(&r, &loaded);
         let timed: Vec<HealthStatus> = r.auth.oauth.profiles.iter()
-            .filter(|p| p.kind != clawdbot_auth_core::store::CredentialType::ApiKey)
+            .filter(|p| p.kind != clawdbot_auth_core::rules::CredentialType::ApiKey)
             .map(|p| p.status).collect();
         let want = if !r.auth.missing_providers_in_use.is_empty() || timed.iter().any(|s| s.is_bad()) {
             CheckCode::Action
@@ -207,14 +201,14 @@ proptest! {
             CheckCode::Expiring => 1,
             CheckCode::Action => 2,
         };
-        let check = report::build(&loaded, &ReportOptions::default()).auth.check;
-        let strict = report::build(&loaded, &ReportOptions { strict: true, ..ReportOptions::default() }).auth.check.code;
+        let check = build_report(&loaded, &ReportOptions::default()).auth.check;
+        let strict = build_report(&loaded, &ReportOptions { strict: true, ..ReportOptions::default() }).auth.check.code;
         // The one thing it counts that the reference does not: a provider
         // whose stored profiles a request could not even try (a key-less
         // api_key profile, a spent token).
         let untriable = check.in_use.iter().any(|v| {
-            v.status == report::Verdict::Failing
-                && clawdbot_auth_core::order::resolve_order(&loaded.config.config, &loaded.store, &v.provider, None, NOW)
+            v.status == Verdict::Failing
+                && clawdbot_auth_core::rules::resolve_order(&loaded.config.config, &loaded.store, &v.provider, None, NOW)
                     .is_empty()
         });
         prop_assert!(rank(check.code) <= rank(strict) || untriable, "{:?} > {:?}", check.code, strict);
@@ -223,11 +217,11 @@ proptest! {
     #[test]
     fn no_reader_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let _ = parse_store(&bytes, "f");
-        let _ = clawdbot_auth_core::config::parse_config(&bytes, "c");
-        let _ = clawdbot_auth_core::sources::claude::read(&bytes, "c");
-        let _ = clawdbot_auth_core::sources::codex::read(&bytes, "x", None, NOW);
-        let _ = clawdbot_auth_core::sources::legacy::read_legacy_store(&bytes, "l");
-        let _ = clawdbot_auth_core::sources::legacy::read_oauth_json(&bytes, "o");
+        let _ = clawdbot_auth_core::rules::parse_config(&bytes, "c");
+        let _ = clawdbot_auth_core::rules::claude::read(&bytes, "c");
+        let _ = clawdbot_auth_core::rules::codex::read(&bytes, "x", None, NOW);
+        let _ = clawdbot_auth_core::rules::legacy::read_legacy_store(&bytes, "l");
+        let _ = clawdbot_auth_core::rules::legacy::read_oauth_json(&bytes, "o");
         let _ = clawdbot_auth_core::envelope::handle(&String::from_utf8_lossy(&bytes));
     }
 
@@ -236,9 +230,9 @@ proptest! {
         let wrapped = format!("{{\"profiles\":{{\"a:b\":{s}}},\"claudeAiOauth\":{s},\"tokens\":{s}}}");
         for b in [s.as_bytes(), wrapped.as_bytes()] {
             let _ = parse_store(b, "f");
-            let _ = clawdbot_auth_core::config::parse_config(b, "c");
-            let _ = clawdbot_auth_core::sources::claude::read(b, "c");
-            let _ = clawdbot_auth_core::sources::codex::read(b, "x", None, NOW);
+            let _ = clawdbot_auth_core::rules::parse_config(b, "c");
+            let _ = clawdbot_auth_core::rules::claude::read(b, "c");
+            let _ = clawdbot_auth_core::rules::codex::read(b, "x", None, NOW);
         }
     }
 }

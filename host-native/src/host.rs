@@ -3,9 +3,9 @@
 
 use crate::world::fsio;
 use crate::world::keychain::{self, KeychainRead};
-use clawdbot_auth_core::paths::Env;
-use clawdbot_auth_core::time::Millis;
-use clawdbot_auth_core::world::{FileRead, World};
+use clawdbot_auth_core::Env;
+use clawdbot_auth_core::Millis;
+use clawdbot_auth_core::{FileRead, World};
 use std::cell::RefCell;
 use std::path::Path;
 use std::time::Duration;

@@ -6,7 +6,7 @@
 //! a body size limit, and no redirects (a token endpoint never redirects;
 //! following one would hand the refresh token to whoever answered).
 
-use clawdbot_auth_core::refresh::{
+use clawdbot_auth_core::{
     HttpRequest, HttpResponse, Method, RefreshError, RefreshProvider, TransportFailure, transport_error,
 };
 use std::io;

@@ -12,12 +12,12 @@ use crate::http::{self, HttpOptions};
 use crate::world::keychain;
 use crate::world::lock::{self, LockError, LockGuard, LockOptions};
 use crate::world::{fsio, process};
+use clawdbot_auth_core::Secret;
+use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
     Done, Effect, Entry, FileMeta, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, RunAnswer,
     SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
-use clawdbot_auth_core::secret::Secret;
-use clawdbot_auth_core::world::World;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -293,7 +293,7 @@ fn ask_secret(prompt: &str) -> Result<Secret, SecretError> {
             .map_err(|e| SecretError::Unreadable(e.to_string()));
     }
     let mut bytes = Vec::new();
-    let cap = clawdbot_auth_core::paste::MAX_PASTE_INPUT_BYTES as u64 + 1;
+    let cap = clawdbot_auth_core::MAX_PASTE_INPUT_BYTES as u64 + 1;
     stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| SecretError::Unreadable(e.to_string()))?;
     String::from_utf8(bytes).map(Secret::new).map_err(|_| SecretError::NotText)
 }

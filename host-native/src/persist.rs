@@ -21,7 +21,7 @@ pub(crate) fn save_backup(path: &Path, bytes: &[u8]) -> Result<String> {
         .collect();
     loop {
         let names: Vec<&str> = seen.iter().map(String::as_str).collect();
-        let name = clawdbot_auth_core::config::backup_name(&file_name, &names);
+        let name = clawdbot_auth_core::backup_name(&file_name, &names);
         let bak = dir.join(&name);
         let created = std::fs::OpenOptions::new()
             .write(true)

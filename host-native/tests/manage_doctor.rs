@@ -61,7 +61,7 @@ fn doctor_json_is_one_document_with_stable_check_ids() {
     assert_eq!(mode, 0o644, "--json alone repairs nothing");
     // Every id doctor can report is documented.
     let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/doctor.md")).unwrap();
-    for id in clawdbot_auth_core::findings::check::ALL {
+    for id in clawdbot_auth_core::rules::doctor_checks::ALL {
         assert!(docs.contains(&format!("`{id}`")), "{id} is not in docs/doctor.md");
     }
 }

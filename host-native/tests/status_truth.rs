@@ -110,7 +110,7 @@ fn a_healthy_claude_code_login_is_ok_and_refreshes_on_use() {
 fn a_login_refused_at_refresh_is_expired_says_why_and_doctor_needs_a_human() {
     let home = Home::new();
     let refresh = "sk-ant-ort01-FAKE-dead";
-    let mut store = clawdbot_auth_core::store::parse_store(
+    let mut store = clawdbot_auth_core::rules::parse_store(
         json!({"version": 1, "profiles": {"anthropic:claude-cli": {
             "type": "oauth", "provider": "anthropic", "access": "sk-ant-oat01-FAKE-a", "refresh": refresh,
             "expires": NOW + 3 * HOUR}}})
@@ -120,15 +120,15 @@ fn a_login_refused_at_refresh_is_expired_says_why_and_doctor_needs_a_human() {
     )
     .expect("store")
     .0;
-    let sent = clawdbot_auth_core::secret::Secret::new(refresh);
-    clawdbot_auth_core::rejection::record_rejection(
+    let sent = clawdbot_auth_core::Secret::new(refresh);
+    clawdbot_auth_core::rules::record_rejection(
         &mut store,
         "anthropic:claude-cli",
         &sent,
         "invalid_grant",
         NOW - 3 * HOUR,
     );
-    let text = clawdbot_auth_core::store::write_store(&store).expect("text");
+    let text = clawdbot_auth_core::rules::write_store(&store).expect("text");
     let record = serde_json::from_str::<Value>(&text).expect("json")["usageStats"].to_string();
     assert!(record.contains("sha256:") && !record.contains(refresh), "a fingerprint, never the token: {record}");
     home.write(STORE, &text);

@@ -2,7 +2,7 @@
 //! Linux: the script records its argv and stdin and answers as told.
 
 use clawdbot::world::keychain::{self, KeychainRead, KeychainWriteError};
-use clawdbot_auth_core::secret::Secret;
+use clawdbot_auth_core::Secret;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

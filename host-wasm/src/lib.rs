@@ -21,7 +21,7 @@ pub fn handle(request_json: &str) -> String {
 /// countdowns, so the panel never re-implements the rounding rule (spec §2.9).
 #[wasm_bindgen(js_name = formatRemainingShort)]
 pub fn format_remaining_short(ms: f64) -> String {
-    clawdbot_auth_core::remaining::format_remaining_short(Some(ms))
+    clawdbot_auth_core::format_remaining_short(Some(ms))
 }
 
 /// The version of this package (the workspace version), for display and for

@@ -169,7 +169,7 @@ pub fn check(vector: &Vector, out: &Outcome) -> Vec<String> {
             for (k, v) in fields.as_object().into_iter().flatten() {
                 if k == "remaining" {
                     let rem = entry.get("remainingMs").and_then(Value::as_f64);
-                    let text = clawdbot_auth_core::remaining::format_remaining_short(rem);
+                    let text = clawdbot_auth_core::format_remaining_short(rem);
                     if v.as_str() != Some(text.as_str()) {
                         mismatch(format!("profiles.{id}.remaining: want {v}, got {text}"));
                     }

@@ -5,11 +5,11 @@
 //! Every section of the file must be known here: a section this test does
 //! not understand fails the run instead of being skipped in silence.
 
-use clawdbot_auth_core::duration::{DurationUnit, parse_duration};
-use clawdbot_auth_core::remaining::format_remaining_short;
-use clawdbot_auth_core::secret::mask;
-use clawdbot_auth_core::setup_token::validate_setup_token;
-use clawdbot_auth_core::usage::{CooldownPolicy, billing_disable_ms, cooldown_ms};
+use clawdbot_auth_core::format_remaining_short;
+use clawdbot_auth_core::mask;
+use clawdbot_auth_core::rules::validate_setup_token;
+use clawdbot_auth_core::rules::{CooldownPolicy, billing_disable_ms, cooldown_ms};
+use clawdbot_auth_core::{DurationUnit, parse_duration};
 use serde_json::Value;
 
 const SECTIONS: [&str; 8] = [

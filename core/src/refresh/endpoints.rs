@@ -75,19 +75,9 @@ impl Endpoints {
     }
 
     /// Sends `provider`'s token requests to `url` instead.
+    #[cfg(test)]
     pub fn with_token_url(mut self, provider: RefreshProvider, url: impl Into<String>) -> Self {
         self.token_urls.insert(provider, url.into());
-        self
-    }
-
-    /// Names the OAuth client for `provider`'s logins that store none.
-    pub fn with_client(
-        mut self,
-        provider: RefreshProvider,
-        client_id: impl Into<String>,
-        client_secret: Option<Secret>,
-    ) -> Self {
-        self.clients.insert(provider, Client { id: Some(client_id.into()), secret: client_secret });
         self
     }
 

@@ -28,11 +28,8 @@ mod plan;
 mod response;
 
 pub use crate::providers::RefreshProvider;
-pub use crate::providers::chutes::{
-    CLIENT_ID_VAR as CHUTES_CLIENT_ID_VAR, CLIENT_SECRET_VAR as CHUTES_CLIENT_SECRET_VAR,
-};
 pub use endpoints::Endpoints;
-pub use error::{Cause, ErrorKind, MAX_COPIED_CHARS, RefreshError, TransportFailure, transport_error, user_hint};
+pub use error::{Cause, ErrorKind, RefreshError, TransportFailure, transport_error, user_hint};
 pub use http::{HttpRequest, HttpResponse, Method, RequestBody};
 pub(crate) use plan::stored_scopes;
 pub use plan::{Plan, PlanError, plan};

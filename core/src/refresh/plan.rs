@@ -41,12 +41,8 @@ impl Plan {
         self.provider
     }
 
-    /// The profile being refreshed, raw (escape it before display).
-    pub fn profile_id(&self) -> &str {
-        &self.profile_id
-    }
-
     /// Whether a format retry is still possible for this exchange.
+    #[cfg(test)]
     pub fn can_retry_as_form(&self) -> bool {
         self.form_fallback.is_some()
     }

@@ -10,7 +10,7 @@ pub use text::{TextStyle, profile_status_line, render_text};
 
 mod verdict;
 
-pub use verdict::{CheckSection, ProviderVerdict, Verdict};
+pub use verdict::{CheckSection, Verdict};
 
 use crate::config::Config;
 use crate::env_auth::{FoundKey, config_key, env_key_from, env_probe_providers};

@@ -11,7 +11,7 @@ mod parse;
 mod write;
 
 pub use parse::parse_store;
-pub use write::{WriteRefused, profile_to_json, store_to_json, usage_to_json, write_store};
+pub use write::{WriteRefused, store_to_json, write_store};
 
 use crate::secret::Secret;
 use crate::time::{Expiry, ExpiryKind};

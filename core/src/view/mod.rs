@@ -12,7 +12,7 @@
 
 mod files;
 
-pub use files::{FileRole, FileState, FileView, file_views, identify};
+pub use files::{FileRole, FileView, file_views, identify};
 
 use crate::defaults::Defaults;
 use crate::doctor::{DoctorPreview, Issue};

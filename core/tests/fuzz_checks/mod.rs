@@ -6,8 +6,9 @@
 //! add the promises that can be stated about any input: the store round-trips
 //! through its writer, and the envelope always answers with JSON.
 
-use clawdbot_auth_core::sources::{claude, codex, jwt, legacy};
-use clawdbot_auth_core::{config, envelope, store};
+use clawdbot_auth_core::envelope;
+use clawdbot_auth_core::rules::{claude, codex, jwt, legacy};
+use clawdbot_auth_core::rules::{parse_config, parse_store, write_store};
 use serde_json::{Value, json};
 
 /// `now` of the shared vectors: 2026-01-01T00:00:00Z.
@@ -36,15 +37,15 @@ pub fn by_name(name: &str) -> Option<Check> {
 /// parses to the same store, and writing that store again gives the same text.
 pub fn store(data: &[u8]) {
     const FILE: &str = "~/.clawdbot/agents/main/agent/auth-profiles.json";
-    let Ok((parsed, _)) = store::parse_store(data, FILE) else { return };
+    let Ok((parsed, _)) = parse_store(data, FILE) else { return };
     // A store declaring a newer version is never written: nothing to check.
-    let Ok(written) = store::write_store(&parsed) else { return };
-    let (reparsed, _) = match store::parse_store(written.as_bytes(), FILE) {
+    let Ok(written) = write_store(&parsed) else { return };
+    let (reparsed, _) = match parse_store(written.as_bytes(), FILE) {
         Ok(r) => r,
         Err(e) => panic!("write_store gave text that parse_store refuses: {e:?}\n--- written ---\n{written}"),
     };
     assert!(parsed == reparsed, "parse → write → parse changed the store\n--- written ---\n{written}");
-    let rewritten = store::write_store(&reparsed).expect("a store written once can be written again");
+    let rewritten = write_store(&reparsed).expect("a store written once can be written again");
     assert!(
         written == rewritten,
         "write_store is not idempotent\n--- first ---\n{written}\n--- second ---\n{rewritten}"
@@ -53,7 +54,7 @@ pub fn store(data: &[u8]) {
 
 /// `parse_config` (JSON5).
 pub fn config(data: &[u8]) {
-    let read = config::parse_config(data, "~/.clawdbot/clawdbot.json");
+    let read = parse_config(data, "~/.clawdbot/clawdbot.json");
     // The derived views of a parsed config must not panic either.
     let _ = read.config.resolved_default();
     let _ = read.config.providers_in_use();

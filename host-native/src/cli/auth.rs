@@ -9,11 +9,11 @@ use super::order::{self, OrderCommand};
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
+use clawdbot_auth_core::KeyForm;
 use clawdbot_auth_core::flow::{
     AddCommand, AddRequest, PasteTokenCommand, PasteTokenRequest, SetupCommand, SetupRequest, TokenCommand,
     TokenRequest,
 };
-use clawdbot_auth_core::handout::KeyForm;
 use std::io::IsTerminal;
 
 #[derive(Args, Debug)]

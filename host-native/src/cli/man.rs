@@ -84,7 +84,7 @@ pub fn run(args: &ManArgs) -> CmdResult {
             for page in &pages {
                 let path = dir.join(&page.file);
                 std::fs::write(&path, &page.text)?;
-                println!("{}", clawdbot_auth_core::escape::escape_control(&path.to_string_lossy()));
+                println!("{}", clawdbot_auth_core::escape_control(&path.to_string_lossy()));
             }
         }
         None => {
@@ -93,7 +93,7 @@ pub fn run(args: &ManArgs) -> CmdResult {
             let Some(page) = pages.iter().find(|p| p.name == name) else {
                 return Err(usage(format!(
                     "no manual page for `{}`; there are: {}",
-                    clawdbot_auth_core::escape::escape_control(&want.join(" ")),
+                    clawdbot_auth_core::escape_control(&want.join(" ")),
                     pages.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
                 )));
             };

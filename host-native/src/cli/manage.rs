@@ -7,11 +7,11 @@ use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use clawdbot_auth_core::Secret;
 use clawdbot_auth_core::flow::{
     CooldownCommand, CooldownTarget, Flow, ListCommand, PasteKeyCommand, PasteKeyRequest, RemoveCommand, RemoveRequest,
     SyncCommand,
 };
-use clawdbot_auth_core::secret::Secret;
 use std::io::{IsTerminal, Read};
 
 /// The most a pasted key may be read from standard input; a key is far
@@ -79,7 +79,7 @@ pub struct PasteKeyArgs {
 #[derive(Args, Debug)]
 pub struct SyncArgs {
     /// Let the sync bring this login in again after `models auth remove`.
-    #[arg(long, value_name = "SOURCE", value_parser = clap::builder::PossibleValuesParser::new(clawdbot_auth_core::logins::names()))]
+    #[arg(long, value_name = "SOURCE", value_parser = clap::builder::PossibleValuesParser::new(clawdbot_auth_core::login_source_names()))]
     pub enable: String,
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
@@ -129,8 +129,8 @@ pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<&str>) -> CmdResult {
 /// `models auth paste-api-key`: the key from a prompt without echo, or
 /// from standard input; never from argv, where `ps` would show it.
 pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<&str>) -> CmdResult {
-    let provider = clawdbot_auth_core::provider::normalize(&args.provider);
-    let pasted = read_key(&format!("Paste the API key for {}", clawdbot_auth_core::escape::escape_control(&provider)))?;
+    let provider = clawdbot_auth_core::normalize_provider(&args.provider);
+    let pasted = read_key(&format!("Paste the API key for {}", clawdbot_auth_core::escape_control(&provider)))?;
     let env = current_env();
     let request = PasteKeyRequest {
         provider: args.provider.clone(),

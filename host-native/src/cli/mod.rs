@@ -148,7 +148,7 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
             let text = format!("{:#}", f.error);
-            eprintln!("error: {}", clawdbot_auth_core::escape::escape_control(&text));
+            eprintln!("error: {}", clawdbot_auth_core::escape_control(&text));
             ExitCode::from(f.code)
         }
     }

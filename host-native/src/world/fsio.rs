@@ -19,14 +19,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Files larger than this are refused unread, and never written: the
-/// core's [`MAX_FILE_BYTES`](clawdbot_auth_core::store::MAX_FILE_BYTES).
-pub const MAX_READ_BYTES: u64 = clawdbot_auth_core::store::MAX_FILE_BYTES;
+/// core's [`MAX_FILE_BYTES`](clawdbot_auth_core::MAX_FILE_BYTES).
+pub const MAX_READ_BYTES: u64 = clawdbot_auth_core::MAX_FILE_BYTES;
 
 /// Mode of every credential file we write (the core's rule).
-pub const PRIVATE_FILE_MODE: u32 = clawdbot_auth_core::permissions::PRIVATE_FILE_MODE;
+pub const PRIVATE_FILE_MODE: u32 = clawdbot_auth_core::PRIVATE_FILE_MODE;
 
 /// Mode of every folder we create for credentials (the core's rule).
-pub const PRIVATE_DIR_MODE: u32 = clawdbot_auth_core::permissions::PRIVATE_DIR_MODE;
+pub const PRIVATE_DIR_MODE: u32 = clawdbot_auth_core::PRIVATE_DIR_MODE;
 
 /// Temp files older than this are leftovers of a crashed writer: a live
 /// write finishes in milliseconds.

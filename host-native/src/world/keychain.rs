@@ -10,8 +10,8 @@
 //! shows it.
 
 use super::process::{RunFailure, run};
-use clawdbot_auth_core::paths::Env;
-use clawdbot_auth_core::secret::Secret;
+use clawdbot_auth_core::Env;
+use clawdbot_auth_core::Secret;
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -36,13 +36,13 @@ pub const EXIT_LOCKED: i32 = 36;
 pub const MAX_INTERACTIVE_LINE: usize = 4096 - 64;
 
 /// The account Claude Code uses when neither `$USER` nor passwd has a name.
-pub const FALLBACK_ACCOUNT: &str = clawdbot_auth_core::logins::claude_code::KEYCHAIN_FALLBACK_ACCOUNT;
+pub const FALLBACK_ACCOUNT: &str = clawdbot_auth_core::KEYCHAIN_FALLBACK_ACCOUNT;
 
 /// The Keychain service Claude Code stores its OAuth credentials under:
 /// the core derives it from the environment
-/// ([`clawdbot_auth_core::logins::claude_code::keychain_service`]).
+/// ([`clawdbot_auth_core::keychain_service`]).
 pub fn claude_service_name(env: &Env) -> String {
-    clawdbot_auth_core::logins::claude_code::keychain_service(env)
+    clawdbot_auth_core::keychain_service(env)
 }
 
 /// The Keychain account Claude Code uses: `$USER` if non-empty, else the

@@ -96,7 +96,7 @@ impl LockOptions {
     /// `CLAWDBOT_LOCK_WAIT_MS` when it is a number of milliseconds (tests
     /// shorten it; an operator whose gateway holds the lock long may raise
     /// it). Anything else keeps the default 45 s.
-    pub fn store_from_env(env: &clawdbot_auth_core::paths::Env) -> Self {
+    pub fn store_from_env(env: &clawdbot_auth_core::Env) -> Self {
         let options = LockOptions::store();
         match env.get(LOCK_WAIT_ENV).and_then(|v| v.parse::<u64>().ok()) {
             Some(ms) => options.with_max_wait(Duration::from_millis(ms)),
@@ -196,7 +196,7 @@ fn waiting_notice(lock_path: &Path, options: &LockOptions) -> String {
     let refreshed_at = meta.as_ref().and_then(|m| ms(m.modified()));
     let held_since = meta.as_ref().and_then(|m| ms(m.created())).or(refreshed_at);
     let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-    clawdbot_auth_core::lock_wait::waiting_notice(&clawdbot_auth_core::lock_wait::LockWait {
+    clawdbot_auth_core::waiting_notice(&clawdbot_auth_core::LockWait {
         what: options.what,
         lock_path: &lock_path.to_string_lossy(),
         held_since,

@@ -58,6 +58,9 @@ pub struct Loaded {
     pub gcloud_adc: bool,
     /// The variables `./.env` and `<stateDir>/.env` added to [`Loaded::env`].
     pub dotenv: Applied,
+    /// The variables the shell-env fallback imported into [`Loaded::env`]
+    /// (A32), so that a key found there is labelled `shell env: VAR` (A31).
+    pub shell_applied: Vec<String>,
 }
 
 impl Loaded {
@@ -160,6 +163,7 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         diagnostics,
         gcloud_adc,
         dotenv,
+        shell_applied: Vec::new(),
     }
 }
 

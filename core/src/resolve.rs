@@ -126,7 +126,7 @@ pub fn resolve_key(loaded: &Loaded, provider: &str, profile: Option<&str>) -> Re
             _ => {}
         }
     }
-    if let Some(found) = env_key_from(provider, &loaded.env, &[], &loaded.dotenv, loaded.gcloud_adc) {
+    if let Some(found) = env_key_from(provider, &loaded.env, &loaded.shell_applied, &loaded.dotenv, loaded.gcloud_adc) {
         return Ok(ResolvedKey { key: found.value, source: found.source, profile_id: None });
     }
     if let Some(key) = config_key(provider, &loaded.config.config) {

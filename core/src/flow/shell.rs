@@ -58,6 +58,7 @@ impl ShellFallback {
             }
             ShellAnswer::Failed => (Vec::new(), Some(format!("shell env fallback: could not run {shell}"))),
         };
+        loaded.shell_applied.extend(imported.iter().cloned());
         (imported, warning.map(|w| Line::err(format!("warning: {}", escape_control(&w)))))
     }
 }

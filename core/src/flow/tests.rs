@@ -721,3 +721,37 @@ fn a_min_valid_that_does_not_parse_is_a_usage_error_before_anything_is_read() {
     let (done, _) = drive(&mut token_cmd("anthropic").min_valid_flag("90"), &mut disk);
     assert_ne!(done.exit, Exit::Usage, "a bare number is minutes");
 }
+
+/// A31: a key the shell-env fallback imported is labelled `shell env:`,
+/// not `env:`, so an operator can tell it does not come from the process.
+#[test]
+fn a_key_from_the_shell_fallback_is_labelled_shell_env() {
+    let env = Env::new(HOME).with_var("CLAWDBOT_LOAD_SHELL_ENV", "1").with_var("SHELL", "/bin/zsh");
+    let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
+    let mut flow = TokenCommand::new(request, &env, NOW);
+    let mut disk = Disk::default();
+    let mut printed = Vec::new();
+    let done = loop {
+        let effect = flow.poll();
+        let input = match &effect {
+            Effect::Done(done) => break done.clone(),
+            Effect::Print(line) => {
+                printed.push(line.clone());
+                continue;
+            }
+            Effect::ShellEnv { command, .. } => {
+                // Answer between the markers the command prints, as a shell would.
+                let start = command.find("CLAWDBOT-SHELL-ENV-").expect("the command carries its marker");
+                let marker = &command[start..command[start..].find("-BEGIN").map(|e| start + e).expect("BEGIN")];
+                let out = format!("banner\0{marker}-BEGIN\0ANTHROPIC_API_KEY=sk-ant-api03-FAKE-shell\0{marker}-END\0");
+                Input::ShellEnv(ShellAnswer::Output(out.into_bytes()))
+            }
+            other => perform(other, &mut disk).expect("an effect that needs an answer"),
+        };
+        flow.handle(NOW, input);
+    };
+    assert_eq!(done.exit, Exit::Ok, "{printed:?}");
+    let all = printed.iter().chain(&done.lines);
+    let source: Vec<&str> = all.map(|l| l.text.as_str()).filter(|t| t.starts_with("source:")).collect();
+    assert_eq!(source, ["source: shell env: ANTHROPIC_API_KEY"], "{printed:?}");
+}

@@ -108,7 +108,7 @@ pub mod rules {
     pub use crate::order::resolve_order;
     pub use crate::provider::same as same_provider;
     pub use crate::rejection::record_rejection;
-    pub use crate::repair::{format_auth_doctor_hint, suggest_oauth_profile_id_for_legacy_default};
+    pub use crate::repair::suggest_oauth_profile_id_for_legacy_default;
     pub use crate::report::{
         CheckCode, ReportOptions, TextStyle, Verdict, build as build_report, check_code, render_text,
     };

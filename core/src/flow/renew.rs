@@ -142,7 +142,13 @@ impl Renew {
     }
 
     /// One refresh ended: say so, remember the store it left.
-    fn ended(&mut self, id: &str, result: Result<RefreshReport, super::RefreshFailure>, out: &mut Lines) {
+    fn ended(
+        &mut self,
+        id: &str,
+        result: Result<RefreshReport, super::RefreshFailure>,
+        loaded: &Loaded,
+        out: &mut Lines,
+    ) {
         let shown = escape_control(id).into_owned();
         match (result, self.voice) {
             (Ok(report), Voice::Command) => {
@@ -163,7 +169,7 @@ impl Renew {
                 }
                 match voice {
                     Voice::Command => {
-                        let done = super::token::refresh_failed(id, &failure);
+                        let done = super::token::refresh_failed(id, &failure, loaded);
                         for line in done.lines {
                             print(out, line);
                         }
@@ -258,7 +264,7 @@ impl Machine for Renew {
                         loaded.store = latest.store;
                         loaded.write = None;
                     }
-                    self.ended(&id, ended.result, out);
+                    self.ended(&id, ended.result, &loaded, out);
                     State::Next { loaded, ids }
                 }
             },

@@ -755,3 +755,36 @@ fn a_key_from_the_shell_fallback_is_labelled_shell_env() {
     let source: Vec<&str> = all.map(|l| l.text.as_str()).filter(|t| t.starts_with("source:")).collect();
     assert_eq!(source, ["source: shell env: ANTHROPIC_API_KEY"], "{printed:?}");
 }
+
+/// A25, A71: a failed refresh of the legacy `anthropic:default` login, when
+/// an OAuth profile should take its place, ends with the reference's
+/// doctor hint block naming that profile and the command that repairs it.
+#[test]
+fn a_failed_refresh_of_the_legacy_default_id_prints_the_doctor_hint_block() {
+    let mut store = expired_store("anthropic:default");
+    store["profiles"]["anthropic:me@example.com"] = oauth(NEW_ACCESS, NEW_REFRESH, NOW + 3_600_000);
+    let mut disk = Disk::with_store(store)
+        .reply(400, json!({"error": "invalid_grant", "error_description": "Refresh token not found or invalid"}));
+    let config = json!({"auth": {"profiles": {"anthropic:default": {"provider": "anthropic", "mode": "oauth"}}}});
+    disk.files.insert("/h/.clawdbot/clawdbot.json".into(), config.to_string());
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:default".into()), false, None, &env(), NOW);
+    let (done, printed) = drive(&mut flow, &mut disk);
+    let text: Vec<&str> = printed.iter().chain(&done.lines).map(|l| l.text.as_str()).collect();
+    let at = text.iter().position(|l| *l == "Doctor hint (for GitHub issue):").unwrap_or_else(|| panic!("{text:#?}"));
+    assert_eq!(
+        text[at..at + 6],
+        [
+            "Doctor hint (for GitHub issue):",
+            "- provider: anthropic",
+            "- config: anthropic:default (provider=anthropic, mode=oauth)",
+            "- auth store oauth profiles: anthropic:default, anthropic:me@example.com",
+            "- suggested profile: anthropic:me@example.com",
+            "Fix: run \"clawdbot doctor --yes\"",
+        ]
+    );
+    // Any other id has no such block: there is nothing to migrate.
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
+    let (done, printed) = drive(&mut flow, &mut disk);
+    assert!(!all_text(&done, &printed).contains("Doctor hint"));
+}

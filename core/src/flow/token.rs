@@ -17,6 +17,7 @@ use crate::handout::{self, HandedKey, KeyForm};
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::refresh::needs_refresh;
+use crate::repair::format_auth_doctor_hint;
 use crate::resolve::{ResolveError, ResolvedKey, resolve_key};
 use crate::store::Credential;
 use crate::time::{Millis, SECOND};
@@ -230,17 +231,31 @@ impl Token {
                 print(out, Line::err(text));
                 self.hand_out(&loaded, resolved)
             }
-            Err(failure) => State::Done(refresh_failed(id, &failure)),
+            Err(failure) => State::Done(refresh_failed(id, &failure, &loaded)),
         }
     }
 }
 
 /// `error: <id>: <what happened>` and, when there is one, what to do; exit
 /// 1 for a dead login, 3 for one that may work later.
-pub(crate) fn refresh_failed(id: &str, failure: &RefreshFailure) -> Done {
+///
+/// When the login that failed is a legacy `<provider>:default` id that an
+/// OAuth profile should replace, the reference's "Doctor hint (for GitHub
+/// issue)" block follows (A25, A71): it names the suggested profile and
+/// `clawdbot doctor --yes`, which makes the repair.
+pub(crate) fn refresh_failed(id: &str, failure: &RefreshFailure, loaded: &Loaded) -> Done {
+    let mut lines = vec![Line::err(format!("error: {}: {}", escape_control(id), escape_control(&failure.to_string())))];
+    let provider = loaded
+        .store
+        .profile(id)
+        .map(|p| p.credential.provider().to_string())
+        .unwrap_or_else(|| id.split_once(':').map_or(id, |(p, _)| p).to_string());
+    if let Some(block) = format_auth_doctor_hint(&loaded.config.config, &loaded.store, &provider, Some(id)) {
+        lines.extend(block.lines().map(|l| Line::err(escape_control(l).into_owned())));
+    }
     Done {
         exit: if failure.is_permanent() { Exit::Action } else { Exit::Error },
-        lines: vec![Line::err(format!("error: {}: {}", escape_control(id), escape_control(&failure.to_string())))],
+        lines,
         hints: failure.hint().map(|h| escape_control(&h).into_owned()).into_iter().collect(),
     }
 }

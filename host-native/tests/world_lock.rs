@@ -25,6 +25,9 @@ fn log_line(log: &Path, line: &str) {
     file.write_all(line.as_bytes()).unwrap();
 }
 
+/// An empty store: `version` 1 and no profiles.
+const EMPTY_STORE: &[u8] = b"{\"version\":1,\"profiles\":{}}\n";
+
 /// Does nothing in a normal run; as a spawned child it takes the lock a few
 /// times, logging entry and exit, or holds it once for a while.
 #[test]
@@ -67,7 +70,7 @@ fn spawn_child(target: &Path, log: Option<&Path>, hold_ms: Option<u64>) -> std::
 fn processes_take_turns() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("auth-profiles.json");
-    lock::ensure_file_exists(&target, lock::EMPTY_STORE).unwrap();
+    fs::write(&target, EMPTY_STORE).unwrap();
     let log = dir.path().join("log");
     let children: Vec<_> = (0..3).map(|_| spawn_child(&target, Some(&log), None)).collect();
     for mut child in children {
@@ -89,7 +92,7 @@ fn processes_take_turns() {
 fn a_lock_held_by_another_process_makes_us_busy() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("auth-profiles.json");
-    lock::ensure_file_exists(&target, lock::EMPTY_STORE).unwrap();
+    fs::write(&target, EMPTY_STORE).unwrap();
     let lock_path = lock::lock_path_for(&target).unwrap();
     let mut holder = spawn_child(&target, None, Some(1500));
     let appeared = Instant::now();
@@ -114,7 +117,7 @@ fn a_writer_waiting_for_a_left_behind_lock_says_so() {
     let agent = home.path().join(".clawdbot/agents/main/agent");
     fs::create_dir_all(&agent).unwrap();
     let store = agent.join("auth-profiles.json");
-    fs::write(&store, lock::EMPTY_STORE).unwrap();
+    fs::write(&store, EMPTY_STORE).unwrap();
     fs::create_dir(lock::lock_path_for(&store).unwrap()).unwrap();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_clawdbot"))
@@ -140,5 +143,5 @@ fn a_writer_waiting_for_a_left_behind_lock_says_so() {
     assert!(notice.contains("a lock nobody refreshes is taken over after 30 s"), "{notice}");
     assert!(notice.contains("giving up after 2.5 s"), "{notice}");
     assert_eq!(err.matches("waiting for").count(), 1, "said once: {err}");
-    assert_eq!(fs::read(&store).unwrap(), lock::EMPTY_STORE, "nothing written without the lock");
+    assert_eq!(fs::read(&store).unwrap(), EMPTY_STORE, "nothing written without the lock");
 }

@@ -346,13 +346,17 @@ fn sync_dir(dir: &Path) -> Result<(), FsError> {
 }
 
 /// Creates `path` holding `initial_bytes` (0600, parent 0700) only if
-/// nothing is there yet; returns whether it created it.
-///
-/// proper-lockfile resolves the locked file's realpath, so the store must
-/// exist before it is locked (spec §1.8 `ensureAuthStoreFile`). The file
-/// appears complete or not at all: the content goes to a temp file that is
-/// then hard-linked into place, which fails rather than replaces when a
+/// nothing is there yet; returns whether it created it. The file appears
+/// complete or not at all: the content goes to a temp file that is then
+/// hard-linked into place, which fails rather than replaces when a
 /// concurrent process created the file first.
+///
+/// Only tests use it, to make a lock target. The reference creates an
+/// empty store before locking it (spec §1.8 `ensureAuthStoreFile`); we do
+/// not, because an empty store would hide a legacy `auth.json` from
+/// migration: the interpreter locks `<realpath(folder)>/<name>.lock`
+/// instead when the store is missing (`take_store_lock`).
+#[cfg(test)]
 pub fn ensure_file_exists(path: &Path, initial_bytes: &[u8]) -> Result<bool, FsError> {
     let target = resolve_symlinks(path)?;
     match fs::symlink_metadata(&target) {

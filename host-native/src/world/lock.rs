@@ -27,11 +27,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-pub use super::fsio::ensure_file_exists;
+#[cfg(test)]
+use super::fsio::ensure_file_exists;
 
-/// The bytes a missing `auth-profiles.json` is created with before locking
-/// (spec §1.8 `ensureAuthStoreFile`).
-pub const EMPTY_STORE: &[u8] = b"{\"version\":1,\"profiles\":{}}\n";
+/// An empty store, for tests that need a lock target.
+#[cfg(test)]
+const EMPTY_STORE: &[u8] = b"{\"version\":1,\"profiles\":{}}\n";
 
 /// Overrides how long the store lock is waited for, in milliseconds.
 pub const LOCK_WAIT_ENV: &str = "CLAWDBOT_LOCK_WAIT_MS";

@@ -58,6 +58,7 @@ pub enum AuthCommand {
 
 #[derive(Args, Debug)]
 pub struct PasteArgs {
+    /// The provider the token is for (e.g. anthropic, openai; any spelling).
     #[arg(long)]
     pub provider: String,
     /// Profile id (default: <provider>:manual).
@@ -66,12 +67,14 @@ pub struct PasteArgs {
     /// When the token expires, from now (e.g. 365d, 12h; a bare number is days).
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
+    /// The agent whose store to use (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct SetupArgs {
+    /// The provider (only anthropic has a setup-token).
     #[arg(long, default_value = "anthropic")]
     pub provider: String,
     /// Profile id (default: anthropic:default).
@@ -90,11 +93,13 @@ pub struct SetupArgs {
 
 #[derive(Args, Debug)]
 pub struct TokenArgs {
+    /// The provider whose key to print (any spelling: `z.ai` is `zai`).
     #[arg(long)]
     pub provider: String,
     /// Use exactly this profile (no fallback to other profiles or the env).
     #[arg(long)]
     pub profile: Option<String>,
+    /// The agent whose store to use (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
     /// Refresh the OAuth login first even if it looks fresh: the client got

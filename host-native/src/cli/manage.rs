@@ -26,6 +26,7 @@ pub struct ListArgs {
     /// Print one JSON document: {agentId, agentDir, storePath, profiles}.
     #[arg(long)]
     pub json: bool,
+    /// The agent whose store to use (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
 }
@@ -40,6 +41,7 @@ pub struct RemoveArgs {
     /// Say what would be removed and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// The agent whose store to use (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
 }
@@ -61,17 +63,20 @@ pub struct CooldownClearArgs {
     /// Every profile of the agent.
     #[arg(long)]
     pub all: bool,
+    /// The agent whose store to use (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct PasteKeyArgs {
+    /// The provider the key is for (e.g. openai, openrouter; any spelling).
     #[arg(long)]
     pub provider: String,
     /// Profile id (default: <provider>:default).
     #[arg(long)]
     pub profile_id: Option<String>,
+    /// The agent whose store to use (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
 }
@@ -81,6 +86,7 @@ pub struct SyncArgs {
     /// Let the sync bring this login in again after `models auth remove`.
     #[arg(long, value_name = "SOURCE", value_parser = clap::builder::PossibleValuesParser::new(clawdbot_auth_core::login_source_names()))]
     pub enable: String,
+    /// The agent whose store to use (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
 }

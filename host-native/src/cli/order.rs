@@ -19,8 +19,10 @@ pub enum OrderCommand {
 
 #[derive(Args, Debug)]
 pub struct OrderTarget {
+    /// The provider whose order to work on (any spelling: `z.ai` is `zai`).
     #[arg(long)]
     pub provider: String,
+    /// The agent whose store to use (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
 }
@@ -29,6 +31,7 @@ pub struct OrderTarget {
 pub struct OrderGet {
     #[command(flatten)]
     pub target: OrderTarget,
+    /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
     /// Also show the order profiles are tried in now (cooldowns, round robin).

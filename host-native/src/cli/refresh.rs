@@ -29,6 +29,7 @@ pub struct RefreshArgs {
     /// Refresh even when the token is not due yet (e.g. after a 401).
     #[arg(long)]
     pub force: bool,
+    /// The agent whose store to use (default: the configured default agent).
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
 }

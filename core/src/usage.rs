@@ -795,6 +795,60 @@ mod tests {
     }
 
     #[test]
+    fn an_infinite_stored_count_is_garbage_too() {
+        let mut store = store_with(&[("a", "anthropic")]);
+        store.usage_stats.insert("a".into(), UsageStats { error_count: Some(f64::INFINITY), ..UsageStats::default() });
+        mark_failure(&mut store, "a", FailureReason::RateLimit, &CooldownPolicy::default(), NOW);
+        let s = stats(&store, "a");
+        assert_eq!(s.error_count, Some(1.0), "the ladder restarts, it is not pinned at its top");
+        assert_eq!(s.cooldown_until, Some((NOW + 60_000) as f64));
+        // A fraction counts its whole part.
+        store.usage_stats.insert("a".into(), UsageStats { error_count: Some(2.9), ..UsageStats::default() });
+        mark_failure(&mut store, "a", FailureReason::RateLimit, &CooldownPolicy::default(), NOW);
+        assert_eq!(stats(&store, "a").error_count, Some(3.0));
+    }
+
+    #[test]
+    fn a_last_failure_at_zero_or_below_never_resets_the_counts() {
+        // Only a positive instant measures a window: 0 or a negative time
+        // is no failure time at all, so the counts carry on.
+        for at in [0.0, -5.0] {
+            let mut store = store_with(&[("a", "anthropic")]);
+            store.usage_stats.insert(
+                "a".into(),
+                UsageStats { error_count: Some(3.0), last_failure_at: Some(at), ..UsageStats::default() },
+            );
+            store.usage_stats["a"].failure_counts.insert("rate_limit".into(), 3.0);
+            mark_failure(&mut store, "a", FailureReason::RateLimit, &CooldownPolicy::default(), NOW);
+            let s = stats(&store, "a");
+            assert_eq!(s.error_count, Some(4.0), "at {at}");
+            assert_eq!(s.failure_counts["rate_limit"], 4.0, "at {at}");
+        }
+    }
+
+    #[test]
+    fn a_disable_ending_exactly_now_is_over_while_the_cooldown_runs() {
+        let mut store = store_with(&[("a", "anthropic")]);
+        let now = NOW as f64;
+        store.usage_stats.insert(
+            "a".into(),
+            UsageStats {
+                cooldown_until: Some(now + 5.0),
+                disabled_until: Some(now),
+                disabled_reason: Some("billing".into()),
+                ..UsageStats::default()
+            },
+        );
+        let list = unusable_profiles(&store, NOW);
+        assert_eq!(list.len(), 1);
+        assert_eq!((list[0].kind, list[0].reason.as_deref()), (UnusableKind::Cooldown, None));
+        assert_eq!((list[0].until, list[0].remaining_ms), (now + 5.0, 5.0));
+        // A backoff ending exactly now is not listed at all.
+        store.usage_stats["a"].cooldown_until = Some(now);
+        assert!(unusable_profiles(&store, NOW).is_empty());
+    }
+
+    #[test]
     fn cooldown_helper_is_an_unknown_failure() {
         let mut store = store_with(&[("a", "anthropic")]);
         assert!(mark_cooldown(&mut store, "a", &CooldownPolicy::default(), NOW));

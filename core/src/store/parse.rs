@@ -547,6 +547,103 @@ mod tests {
 }
 
 #[cfg(test)]
+mod section_tests {
+    use super::*;
+
+    fn parse(text: &str) -> (AuthStore, Vec<Diagnostic>) {
+        parse_store(text.as_bytes(), "f").expect("parses")
+    }
+
+    fn fields_and_messages(diags: &[Diagnostic]) -> Vec<(String, String)> {
+        diags.iter().map(|d| (d.field.clone().unwrap_or_default(), d.message.clone())).collect()
+    }
+
+    #[test]
+    fn last_good_is_read_into_its_own_section() {
+        let (store, diags) = parse(r#"{"profiles":{},"lastGood":{"anthropic":"anthropic:a","openai":7}}"#);
+        assert_eq!(store.last_good.len(), 1);
+        assert_eq!(store.last_good["anthropic"], "anthropic:a");
+        assert!(store.extra.is_empty(), "not kept as an unknown key: {:?}", store.extra);
+        assert_eq!(
+            fields_and_messages(&diags),
+            [("lastGood.openai".to_string(), "is a number, expected a profile id; ignored".to_string())]
+        );
+    }
+
+    #[test]
+    fn an_empty_provider_shelves_the_profile() {
+        let (store, diags) = parse(r#"{"profiles":{"a:b":{"type":"api_key","provider":"","key":"k"}}}"#);
+        assert!(store.profiles.is_empty());
+        assert!(store.shelved.contains_key("a:b"));
+        assert_eq!(
+            fields_and_messages(&diags),
+            [("profiles.a:b.provider".to_string(), "is empty, expected a provider id; kept but not used".to_string())]
+        );
+        let (_, diags) = parse(r#"{"profiles":{"a:b":{"type":"api_key","provider":5,"key":"k"}}}"#);
+        assert_eq!(diags[0].message, "is a number, expected a provider id; kept but not used");
+    }
+
+    fn expiry_warnings(kind: &str, expires: &str) -> Vec<(String, String)> {
+        let text = format!(
+            r#"{{"profiles":{{"p:x":{{"type":"{kind}","provider":"p","token":"t","access":"a","expires":{expires}}}}}}}"#
+        );
+        let (store, diags) = parse(&text);
+        assert_eq!(store.profiles.len(), 1, "{text}");
+        fields_and_messages(&diags)
+    }
+
+    #[test]
+    fn an_expiry_before_1970_is_reported_and_zero_only_for_a_login() {
+        let warned = |effect: &str, written: &str| {
+            vec![("profiles.p:x.expires".to_string(), format!("is {written}, not a time after 1970; {effect}"))]
+        };
+        let token = "the token counts as never expiring";
+        let login = "the login's expiry counts as unknown";
+        assert_eq!(expiry_warnings("token", "-1"), warned(token, "-1"));
+        assert_eq!(expiry_warnings("token", "-0.5"), warned(token, "-0.5"));
+        assert_eq!(expiry_warnings("token", "0"), [], "a token's 0 means no expiry");
+        assert_eq!(expiry_warnings("token", "1"), []);
+        assert_eq!(expiry_warnings("oauth", "0"), warned(login, "0"));
+        assert_eq!(expiry_warnings("oauth", "-1"), warned(login, "-1"));
+        assert_eq!(expiry_warnings("oauth", "1"), []);
+        assert_eq!(expiry_warnings("oauth", "1767225600000"), []);
+    }
+
+    #[test]
+    fn null_sections_are_silent_and_other_types_are_reported() {
+        let (store, diags) = parse(r#"{"profiles":{},"order":null,"usageStats":null,"lastGood":null}"#);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(store.order.is_empty() && store.usage_stats.is_empty() && store.last_good.is_empty());
+        let (_, diags) = parse(r#"{"profiles":{},"order":5,"usageStats":"x"}"#);
+        assert_eq!(
+            fields_and_messages(&diags),
+            [
+                ("order".to_string(), "is a number, expected an object; ignored".to_string()),
+                ("usageStats".to_string(), "is a string, expected an object; ignored".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_usage_field_is_read() {
+        let (store, diags) = parse(
+            r#"{"profiles":{},"usageStats":{"a:b":{"lastUsed":1,"cooldownUntil":2,"disabledUntil":3,
+               "disabledReason":"billing","errorCount":4,"lastFailureAt":5,"failureCounts":{"rate_limit":6},"x":7}}}"#,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let u = &store.usage_stats["a:b"];
+        assert_eq!(u.last_used, Some(1.0));
+        assert_eq!(u.cooldown_until, Some(2.0));
+        assert_eq!(u.disabled_until, Some(3.0));
+        assert_eq!(u.disabled_reason.as_deref(), Some("billing"));
+        assert_eq!(u.error_count, Some(4.0));
+        assert_eq!(u.last_failure_at, Some(5.0));
+        assert_eq!(u.failure_counts["rate_limit"], 6.0);
+        assert_eq!(u.extra.keys().collect::<Vec<_>>(), ["x"]);
+    }
+}
+
+#[cfg(test)]
 mod order_tests {
     use super::*;
 

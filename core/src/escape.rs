@@ -177,7 +177,10 @@ mod tests {
         // The last value of the array is no object, so only the array's own
         // end-of-value bookkeeping puts its `]` on a new line.
         let doc = serde_json::json!({"d": [1, "x"], "e": [[true]]});
-        assert_eq!(terminal_safe_json(&doc), "{\n  \"d\": [\n    1,\n    \"x\"\n  ],\n  \"e\": [\n    [\n      true\n    ]\n  ]\n}");
+        assert_eq!(
+            terminal_safe_json(&doc),
+            "{\n  \"d\": [\n    1,\n    \"x\"\n  ],\n  \"e\": [\n    [\n      true\n    ]\n  ]\n}"
+        );
         assert_eq!(terminal_safe_json(&doc), serde_json::to_string_pretty(&doc).unwrap());
     }
 

@@ -242,6 +242,13 @@ mod tests {
     }
 
     #[test]
+    fn an_agent_named_twice_is_listed_once() {
+        let once = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string()]);
+        let twice = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string(), "main".to_string()]);
+        assert_eq!(twice, once);
+    }
+
+    #[test]
     fn an_agent_folder_outside_the_state_dir_adds_no_parent() {
         let mut config = Config::default();
         config.agents.push(crate::config::AgentEntry {

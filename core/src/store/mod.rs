@@ -230,6 +230,13 @@ mod tests {
     }
 
     #[test]
+    fn the_file_size_limit_is_64_mib() {
+        // The hosts read and write no credential file above this; docs
+        // and error messages say 64 MiB.
+        assert_eq!(MAX_FILE_BYTES, 67_108_864);
+    }
+
+    #[test]
     fn unusable_until_is_the_later_finite_positive_backoff() {
         assert_eq!(stats(Some(5.0), Some(9.0)).unusable_until(), Some(9.0));
         assert_eq!(stats(Some(9.0), Some(5.0)).unusable_until(), Some(9.0));

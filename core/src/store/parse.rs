@@ -625,6 +625,102 @@ mod section_tests {
     }
 
     #[test]
+    fn profiles_of_any_other_type_are_no_store() {
+        for (profiles, found) in [
+            ("true", "a boolean"),
+            ("null", "null"),
+            ("1", "a number"),
+            ("-1", "a number"),
+            ("1.5", "a number"),
+            (r#""x""#, "a string"),
+            (r#""\u0041""#, "a string"),
+            ("[1, {}]", "an array"),
+        ] {
+            let text = format!(r#"{{"profiles":{profiles}}}"#);
+            match parse_store(text.as_bytes(), "f") {
+                Err(ReadError::Shape { field, found: f, expected }) => {
+                    assert_eq!((field.as_str(), f, expected), ("profiles", found, "an object"), "{text}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_profile_that_is_no_credential_says_why() {
+        let (store, diags) = parse(
+            r#"{"profiles":{"a:1":{"type":"magic","provider":"a"},"a:2":{"type":5,"provider":"a"},
+               "a:3":{"provider":"a"},"a:4":{"type":"token"},"a:5":[1]}}"#,
+        );
+        assert!(store.profiles.is_empty());
+        assert_eq!(store.shelved.len(), 5);
+        let expected = "expected \"api_key\", \"token\" or \"oauth\"; kept but not used";
+        assert_eq!(
+            fields_and_messages(&diags),
+            [
+                ("profiles.a:1.type".to_string(), format!("is \"magic\", {expected}")),
+                ("profiles.a:2.type".to_string(), format!("is a number, {expected}")),
+                ("profiles.a:3.type".to_string(), format!("is missing, {expected}")),
+                (
+                    "profiles.a:4.provider".to_string(),
+                    "is missing, expected a provider id; kept but not used".to_string()
+                ),
+                ("profiles.a:5".to_string(), "is an array, expected an object; kept but not used".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_later_entry_of_the_same_id_wins() {
+        let (store, _) =
+            parse(r#"{"profiles":{"a:1":{"type":"magic"},"a:1":{"type":"api_key","provider":"a","key":"k"}}}"#);
+        assert!(store.profiles.contains_key("a:1") && !store.shelved.contains_key("a:1"));
+        let (store, _) =
+            parse(r#"{"profiles":{"a:1":{"type":"api_key","provider":"a","key":"k"},"a:1":{"type":"magic"}}}"#);
+        assert!(!store.profiles.contains_key("a:1") && store.shelved.contains_key("a:1"));
+    }
+
+    #[test]
+    fn odd_usage_entries_are_reported_or_kept() {
+        let (store, diags) = parse(
+            r#"{"profiles":{},"usageStats":{"a:1":5,"a:2":{"failureCounts":{"auth":"x","format":2}},"a:3":{"failureCounts":7,"lastUsed":"x"}}}"#,
+        );
+        assert!(!store.usage_stats.contains_key("a:1"));
+        assert_eq!(store.usage_stats["a:2"].failure_counts.len(), 1);
+        assert_eq!(store.usage_stats["a:2"].failure_counts["format"], 2.0);
+        let a3 = &store.usage_stats["a:3"];
+        assert_eq!(a3.extra.get("failureCounts"), Some(&serde_json::json!(7)), "kept as it was");
+        assert_eq!(a3.extra.get("lastUsed"), Some(&serde_json::json!("x")));
+        assert_eq!(a3.last_used, None);
+        assert_eq!(
+            fields_and_messages(&diags),
+            [
+                ("usageStats.a:1".to_string(), "is a number, expected an object; ignored".to_string()),
+                (
+                    "usageStats.a:2.failureCounts.auth".to_string(),
+                    "is a string, expected a number; ignored".to_string()
+                ),
+                ("usageStats.a:3.lastUsed".to_string(), "is a string, expected a number; ignored".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn odd_order_lists_are_reported_and_trimmed() {
+        let (store, diags) = parse(r#"{"profiles":{},"order":{"a":5,"b":[" b:1 ",2,""],"c":["c:1"],"d":[""],"e":[]}}"#);
+        assert_eq!(store.order.keys().collect::<Vec<_>>(), ["b", "c"], "lists left empty are dropped");
+        assert_eq!(store.order["b"], ["b:1"]);
+        assert_eq!(
+            fields_and_messages(&diags),
+            [
+                ("order.a".to_string(), "is a number, expected a list of profile ids; ignored".to_string()),
+                ("order.b".to_string(), "has entries that are not profile ids; they were dropped".to_string()),
+                ("order.d".to_string(), "has entries that are not profile ids; they were dropped".to_string()),
+            ]
+        );
+    }
+
+    #[test]
     fn every_usage_field_is_read() {
         let (store, diags) = parse(
             r#"{"profiles":{},"usageStats":{"a:b":{"lastUsed":1,"cooldownUntil":2,"disabledUntil":3,

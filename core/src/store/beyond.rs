@@ -171,6 +171,19 @@ mod tests {
     }
 
     #[test]
+    fn only_profile_ids_count_as_definitions() {
+        // The same name elsewhere (a usage entry, a field inside the
+        // profile) is not a second definition of the profile.
+        for text in [
+            r#"{"profiles":{"a":{"type":"token","expires":1e400}},"usageStats":{"a":{"lastUsed":1}}}"#,
+            r#"{"profiles":{"a":{"a":1,"type":"token","expires":1e400}}}"#,
+        ] {
+            let (_, found) = mask_beyond_expiries(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(found, [BeyondExpiry { profile_id: "a".into(), literal: "1e400".into() }]);
+        }
+    }
+
+    #[test]
     fn an_unterminated_string_is_not_masked() {
         assert!(mask_beyond_expiries(r#"{"profiles":{"a":{"expires":1e400,"x":"never"#).is_none());
         assert!(mask_beyond_expiries(r#"{"profiles":{"a":{"expires":1e400,"x\"#).is_none());

@@ -172,4 +172,22 @@ mod tests {
         write_terminal_safe_json(&mut out, &doc).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string_pretty(&doc).unwrap() + "\n");
     }
+
+    #[test]
+    fn an_array_of_plain_values_closes_on_its_own_line() {
+        // The last value of the array is no object, so only the array's own
+        // end-of-value bookkeeping puts its `]` on a new line.
+        let doc = serde_json::json!({"d": [1, "x"], "e": [[true]]});
+        assert_eq!(
+            terminal_safe_json(&doc),
+            "{\n  \"d\": [\n    1,\n    \"x\"\n  ],\n  \"e\": [\n    [\n      true\n    ]\n  ]\n}"
+        );
+        assert_eq!(terminal_safe_json(&doc), serde_json::to_string_pretty(&doc).unwrap());
+    }
+
+    #[test]
+    fn terminal_safe_json_escapes_and_has_no_final_newline() {
+        assert_eq!(terminal_safe_json("a\u{7f}\u{202e}b"), "\"a\\u007f\\u202eb\"");
+        assert_eq!(terminal_safe_json(&[1]), "[\n  1\n]");
+    }
 }

@@ -295,6 +295,87 @@ mod tests {
     }
 
     #[test]
+    fn each_finding_has_its_id_level_words_and_fix() {
+        let store = format!(
+            r#"{{"version":1,"profiles":{{
+              "z:gone":{{"type":"token","provider":"z","token":"FAKE","expires":{gone}}},
+              "z:soon":{{"type":"token","provider":"z","token":"FAKE","expires":{soon}}},
+              "z:unknown":{{"type":"oauth","provider":"z","access":"FAKE"}},
+              "z:bill":{{"type":"api_key","provider":"z","key":"FAKE"}},
+              "z:off":{{"type":"api_key","provider":"z","key":"FAKE"}},
+              "z:cool":{{"type":"api_key","provider":"z","key":"FAKE"}},
+              "z:auth0":{{"type":"api_key","provider":"z","key":"FAKE"}},
+              "z:authd":{{"type":"api_key","provider":"z","key":"FAKE"}},
+              "anthropic:r":{{"type":"oauth","provider":"anthropic","access":"FAKE","refresh":"FAKE","expires":{gone}}}}},
+              "usageStats":{{
+              "z:bill":{{"disabledUntil":{until},"disabledReason":"billing"}},
+              "z:off":{{"disabledUntil":{until}}},
+              "z:cool":{{"cooldownUntil":{until},"failureCounts":{{"rate_limit":2}}}},
+              "z:auth0":{{"cooldownUntil":{until},"failureCounts":{{"auth":0}}}},
+              "z:authd":{{"disabledUntil":{until},"disabledReason":"auth"}}}}}}"#,
+            gone = NOW - 1,
+            soon = NOW + 3_600_000,
+            until = NOW + 60_000,
+        );
+        let mut w = MapWorld::default();
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(&store));
+        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text("{nope"));
+        let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
+        let report = crate::report::build(&loaded, &Default::default());
+        let preview = crate::doctor::preview(&loaded, &report);
+        let got: Vec<String> =
+            findings(&loaded, &report, &preview).iter().map(|f| serde_json::to_string(f).unwrap()).collect();
+        let want = [
+            r#"{"checkId":"auth/config-unreadable","severity":"error","message":"~/.clawdbot/clawdbot.json: not valid JSON at line 1, column 1: JSON5: EOF parsing identifier","path":"~/.clawdbot/clawdbot.json","fixHint":"fix the file; doctor leaves it as it is"}"#,
+            r#"{"checkId":"auth/profile-expired","severity":"info","message":"anthropic:r expired","target":"anthropic:r","fixHint":"refreshes itself when due; nothing to do."}"#,
+            r#"{"checkId":"auth/profile-expired","severity":"error","message":"z:gone expired","target":"z:gone","fixHint":"Paste a new token: `clawdbot models auth paste-token --provider z --profile-id z:gone`."}"#,
+            r#"{"checkId":"auth/profile-expiring","severity":"error","message":"z:soon expires soon","target":"z:soon","fixHint":"Paste a new token: `clawdbot models auth paste-token --provider z --profile-id z:soon`."}"#,
+            r#"{"checkId":"auth/expiry-unknown","severity":"error","message":"z:unknown has no usable expiry","target":"z:unknown","fixHint":"Paste a new token: `clawdbot models auth paste-token --provider z --profile-id z:unknown`."}"#,
+            r#"{"checkId":"auth/cooldown","severity":"warning","message":"z:bill is disabled (billing)","target":"z:bill","fixHint":"Top up credits (provider billing), then clawdbot models auth cooldown clear z:bill"}"#,
+            r#"{"checkId":"auth/cooldown","severity":"warning","message":"z:off is disabled (unknown)","target":"z:off","fixHint":"Wait for it to end, or once the cause is gone: clawdbot models auth cooldown clear z:off"}"#,
+            r#"{"checkId":"auth/cooldown","severity":"warning","message":"z:cool is in a cooldown","target":"z:cool","fixHint":"Wait for it to end, or once the cause is gone: clawdbot models auth cooldown clear z:cool"}"#,
+            // A count of zero auth failures is no rejection.
+            r#"{"checkId":"auth/cooldown","severity":"warning","message":"z:auth0 is in a cooldown","target":"z:auth0","fixHint":"Wait for it to end, or once the cause is gone: clawdbot models auth cooldown clear z:auth0"}"#,
+            // A disable for auth is one.
+            r#"{"checkId":"auth/login-rejected","severity":"warning","message":"the provider rejected the login of z:authd","target":"z:authd","fixHint":"Paste a new token: `clawdbot models auth paste-token --provider z --profile-id z:authd`."}"#,
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_provider_in_use_without_credentials_is_an_error() {
+        let f = found(r#"{"version":1,"profiles":{}}"#);
+        let missing: Vec<String> = f
+            .iter()
+            .filter(|f| f.check_id == check::MISSING_PROVIDER)
+            .map(|f| serde_json::to_string(f).unwrap())
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                r#"{"checkId":"auth/missing-provider","severity":"error","message":"anthropic: no credentials for a provider in use","target":"anthropic","fixHint":"clawdbot models auth paste-api-key --provider anthropic"}"#
+            ]
+        );
+    }
+
+    #[test]
+    fn a_document_is_ok_unless_a_finding_is_an_error() {
+        let warn = Finding::new(check::COOLDOWN, Level::Warning, "w");
+        let info = Finding::new(check::LEGACY_FILE, Level::Info, "i").at("p").about("t").fix("f");
+        assert_eq!(
+            (info.path.as_deref(), info.target.as_deref(), info.fix_hint.as_deref()),
+            (Some("p"), Some("t"), Some("f"))
+        );
+        let doc = DoctorDocument::new("main", vec![warn.clone(), info], vec!["c".into()]);
+        assert!(doc.ok);
+        assert_eq!(doc.agent_id, "main");
+        let bad = DoctorDocument::new("main", vec![warn, Finding::new(check::NOT_SAVED, Level::Error, "e")], vec![]);
+        assert!(!bad.ok);
+        assert!(DoctorDocument::new("main", vec![], vec![]).ok);
+        assert_eq!(cooldown_clear_hint("a\u{1b}"), "clawdbot models auth cooldown clear a\\u{1b}");
+    }
+
+    #[test]
     fn every_id_is_listed_once() {
         let mut all = check::ALL.to_vec();
         all.sort_unstable();

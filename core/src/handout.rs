@@ -137,6 +137,66 @@ mod tests {
         assert_eq!(client_env_var("chutes", CredentialType::OAuth), "CHUTES_OAUTH_TOKEN");
         assert_eq!(client_env_var("chutes", CredentialType::ApiKey), "CHUTES_API_KEY");
         assert_eq!(client_env_var("my-llm.v2", CredentialType::ApiKey), "MY_LLM_V2_API_KEY");
+        assert_eq!(client_env_var("my-llm.v2", CredentialType::OAuth), "MY_LLM_V2_API_KEY");
+        // No variable of the wanted kind: the provider's first one.
+        assert_eq!(client_env_var("github-copilot", CredentialType::ApiKey), "COPILOT_GITHUB_TOKEN");
+        assert_eq!(client_env_var("zai", CredentialType::Token), "ZAI_API_KEY");
+    }
+
+    fn loaded(store: &str) -> Loaded {
+        let mut w = crate::world::MapWorld::default();
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), crate::world::FileRead::text(store));
+        crate::load::load(&w, &crate::paths::Env::new("/h"), 1_767_225_600_000, None)
+    }
+
+    fn resolved(source: &str, profile_id: Option<&str>) -> ResolvedKey {
+        ResolvedKey { key: Secret::new("FAKE-key"), source: source.into(), profile_id: profile_id.map(String::from) }
+    }
+
+    #[test]
+    fn a_handed_key_takes_its_kind_and_expiry_from_the_profile() {
+        let l = loaded(
+            r#"{"version":1,"profiles":{
+              "anthropic:t":{"type":"token","provider":"anthropic","token":"FAKE-key","expires":1767229200000},
+              "anthropic:z":{"type":"token","provider":"anthropic","token":"FAKE-key","expires":0},
+              "openai:o":{"type":"oauth","provider":"openai","access":"FAKE-key"}}}"#,
+        );
+        let r = resolved("profile:anthropic:t", Some("anthropic:t"));
+        let k = HandedKey::of(&l, "Anthropic", &r);
+        assert_eq!(
+            (k.kind, k.provider.as_str(), k.profile_id, k.expires_at.as_deref()),
+            (CredentialType::Token, "anthropic", Some("anthropic:t"), Some("2026-01-01T01:00:00Z"))
+        );
+        assert_eq!(k.key.expose(), "FAKE-key");
+        let r = resolved("profile:anthropic:z", Some("anthropic:z"));
+        assert_eq!(HandedKey::of(&l, "anthropic", &r).expires_at, None, "an expiry of 0 means none");
+        let r = resolved("profile:openai:o", Some("openai:o"));
+        assert_eq!(HandedKey::of(&l, "openai", &r).kind, CredentialType::OAuth);
+        // Without a profile, the source's variable says what it is.
+        let r = resolved("env: ANTHROPIC_OAUTH_TOKEN", None);
+        let k = HandedKey::of(&l, "anthropic", &r);
+        assert_eq!((k.kind, k.profile_id, k.expires_at), (CredentialType::Token, None, None));
+        assert_eq!(HandedKey::of(&l, "openai", &resolved("env: OPENAI_API_KEY", None)).kind, CredentialType::ApiKey);
+        assert_eq!(HandedKey::of(&l, "openai", &resolved("models.json", None)).kind, CredentialType::ApiKey);
+    }
+
+    #[test]
+    fn each_form_is_one_exact_line() {
+        let key = Secret::new("sk-ant-oat01-FAKE");
+        let handed = HandedKey {
+            key: &key,
+            kind: CredentialType::Token,
+            provider: "anthropic".into(),
+            profile_id: Some("anthropic:t"),
+            expires_at: Some("2026-01-01T01:00:00Z".into()),
+        };
+        assert_eq!(render(&handed, KeyForm::Raw).expose(), "sk-ant-oat01-FAKE");
+        assert_eq!(render(&handed, KeyForm::Env).expose(), "ANTHROPIC_AUTH_TOKEN='sk-ant-oat01-FAKE'");
+        assert_eq!(
+            render(&handed, KeyForm::Json).expose(),
+            r#"{"token":"sk-ant-oat01-FAKE","type":"token","provider":"anthropic","profileId":"anthropic:t","expiresAt":"2026-01-01T01:00:00Z"}"#
+        );
+        assert_eq!(KeyForm::default(), KeyForm::Raw);
     }
 
     #[test]

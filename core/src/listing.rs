@@ -372,6 +372,167 @@ mod tests {
         assert_eq!(l.profiles.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["zai:k"]);
     }
 
+    /// One profile of each status, reason and hint the list can give.
+    fn every_case() -> Listing {
+        let store = format!(
+            r#"{{"version":1,"profiles":{{
+              "anthropic:nokey":{{"type":"api_key","provider":"anthropic","key":"  "}},
+              "openai:off":{{"type":"api_key","provider":"openai","key":"sk-FAKE-off-0123456789abcdef"}},
+              "openai:cool":{{"type":"api_key","provider":"openai","key":"FAKE-cool"}},
+              "openai:bill":{{"type":"api_key","provider":"openai","key":"FAKE-bill"}},
+              "zai:soon":{{"type":"token","provider":"zai","token":"FAKE-soon-token","expires":{soon},"email":"z@example.com"}},
+              "zai:gone":{{"type":"token","provider":"zai","token":"FAKE-gone-token","expires":{gone}}},
+              "minimax-portal:old":{{"type":"oauth","provider":"minimax-portal","access":"FAKE-access-minimax","refresh":"FAKE-r","expires":{gone}}},
+              "minimax-portal:norefresh":{{"type":"oauth","provider":"minimax-portal","access":"FAKE-access-2","refresh":" ","expires":{soon}}},
+              "minimax-portal:noexp":{{"type":"oauth","provider":"minimax-portal","refresh":"FAKE-refresh-only"}},
+              "groq:fine":{{"type":"token","provider":"groq","token":"FAKE-groq-token","expires":{later}}},
+              "groq:static":{{"type":"token","provider":"groq","token":"FAKE-groq-static"}},
+              "anthropic:claude-cli":{{"type":"token","provider":"anthropic","token":"FAKE-claude"}},
+              "openai-codex:codex-cli":{{"type":"api_key","provider":"openai-codex","key":"FAKE-codex"}}}},
+              "usageStats":{{
+                "openai:off":{{"disabledUntil":{hour},"cooldownUntil":{hour},"failureCounts":{{"auth":0}}}},
+                "openai:bill":{{"disabledUntil":{hour},"disabledReason":"billing"}},
+                "openai:cool":{{"cooldownUntil":{minute},"disabledUntil":{now},"disabledReason":"billing",
+                               "failureCounts":{{"auth":1,"rate_limit":2,"format":2,"timeout":0}}}},
+                "groq:fine":{{"cooldownUntil":{now},"failureCounts":{{"auth":3}}}}}}}}"#,
+            soon = NOW + 3_600_000,
+            gone = NOW - 1,
+            later = NOW + 2 * 86_400_000,
+            hour = NOW + 3_600_000,
+            minute = NOW + 60_000,
+            now = NOW,
+        );
+        let env = Env::new("/h")
+            .with_var("ANTHROPIC_OAUTH_TOKEN", "sk-ant-oat01-FAKE-env-0123456789")
+            .with_var("GROQ_API_KEY", "gsk-FAKE-env-0123456789");
+        list(&loaded(&store, env), None)
+    }
+
+    #[test]
+    fn the_text_form_shows_each_status_reason_and_hint() {
+        let text = render_text(&every_case());
+        let want = [
+            "Agent: main",
+            "Auth file: ~/.clawdbot/agents/main/agent/auth-profiles.json",
+            "- anthropic:nokey (anthropic/api_key, store): missing-secret",
+            "    secret: missing",
+            "    hint: Paste a new token: `clawdbot models auth paste-token --provider anthropic --profile-id anthropic:nokey`.",
+            "- openai:off (openai/api_key, store): disabled [disabled-unknown]",
+            "    secret: sk-FAKE-...89abcdef",
+            "    cooldown until: 2026-01-01T01:00:00Z",
+            "    disabled until: 2026-01-01T01:00:00Z",
+            "    hint: Wait for the disable to end, or run `clawdbot models auth cooldown clear openai:off` once the cause is gone.",
+            "- openai:cool (openai/api_key, store): cooldown",
+            "    secret: FA...ol",
+            "    cooldown until: 2026-01-01T00:01:00Z (rate_limit)",
+            "    hint: Wait for the cooldown to end, or run `clawdbot models auth cooldown clear openai:cool` once the cause is gone.",
+            "- openai:bill (openai/api_key, store): disabled [disabled-billing]",
+            "    secret: FA...ll",
+            "    disabled until: 2026-01-01T01:00:00Z (billing)",
+            "    hint: Top up credits (provider billing), or run `clawdbot models auth cooldown clear openai:bill` once the cause is gone.",
+            "- zai:soon (zai/token, store): expiring",
+            "    secret: FA...en",
+            "    email: z@example.com",
+            "    expires: 2026-01-01T01:00:00Z",
+            "    hint: Paste a new token: `clawdbot models auth paste-token --provider zai --profile-id zai:soon`.",
+            "- zai:gone (zai/token, store): expired",
+            "    secret: FA...en",
+            "    expires: 2025-12-31T23:59:59.999Z",
+            "    hint: Paste a new token: `clawdbot models auth paste-token --provider zai --profile-id zai:gone`.",
+            "- minimax-portal:old (minimax-portal/oauth, store): expired",
+            "    secret: FAKE-acc...-minimax",
+            "    expires: 2025-12-31T23:59:59.999Z",
+            "    hint: Run `clawdbot models auth refresh --profile minimax-portal:old`; if that fails: Paste a new token: \
+             `clawdbot models auth paste-token --provider minimax-portal --profile-id minimax-portal:old`.",
+            "- minimax-portal:norefresh (minimax-portal/oauth, store): expiring",
+            "    secret: FA...-2",
+            "    expires: 2026-01-01T01:00:00Z",
+            "    hint: Paste a new token: `clawdbot models auth paste-token --provider minimax-portal --profile-id minimax-portal:norefresh`.",
+            "- minimax-portal:noexp (minimax-portal/oauth, store): unknown [expiry-unknown]",
+            "    secret: FAKE-ref...esh-only",
+            "    hint: Paste a new token: `clawdbot models auth paste-token --provider minimax-portal --profile-id minimax-portal:noexp`.",
+            "- groq:fine (groq/token, store): ok",
+            "    secret: FA...en",
+            "    expires: 2026-01-03T00:00:00Z",
+            "- groq:static (groq/token, store): static",
+            "    secret: FA...ic",
+        ];
+        assert_eq!(text[..want.len()], want);
+        let rest: Vec<&str> = text[want.len()..].iter().filter(|l| l.starts_with("- ")).map(String::as_str).collect();
+        assert_eq!(
+            rest,
+            [
+                "- anthropic:claude-cli (anthropic/token, Claude Code): static",
+                "- openai-codex:codex-cli (openai-codex/api_key, Codex CLI): static",
+                "- env:ANTHROPIC_OAUTH_TOKEN (anthropic/token, env): static",
+                "- env:GROQ_API_KEY (groq/api_key, env): static",
+            ]
+        );
+        assert_eq!(text.last().map(String::as_str), Some("    secret: gsk-FAKE...23456789"));
+    }
+
+    #[test]
+    fn the_json_form_has_each_field_only_when_it_applies() {
+        let l = every_case();
+        let json = serde_json::to_value(&l).unwrap();
+        let by_id = |id: &str| json["profiles"].as_array().unwrap().iter().find(|e| e["id"] == id).unwrap().clone();
+        assert_eq!(
+            by_id("openai:cool"),
+            serde_json::json!({"id": "openai:cool", "provider": "openai", "type": "api_key", "source": "store",
+                "status": "cooldown", "reasonCode": "cooldown", "cooldownUntil": "2026-01-01T00:01:00Z",
+                "cooldownReason": "rate_limit",
+                "recoveryHint": "Wait for the cooldown to end, or run `clawdbot models auth cooldown clear openai:cool` once the cause is gone."})
+        );
+        assert_eq!(by_id("openai:bill")["disabledReason"], "billing", "the reason of a running disable");
+        assert_eq!(
+            by_id("groq:fine"),
+            serde_json::json!({"id": "groq:fine", "provider": "groq", "type": "token", "source": "store",
+                "expiresAt": "2026-01-03T00:00:00Z", "status": "ok", "reasonCode": "ok"}),
+            "a backoff ending exactly now is over"
+        );
+        assert_eq!(by_id("anthropic:claude-cli")["source"], "claude-code");
+        assert_eq!(by_id("openai-codex:codex-cli")["source"], "codex-cli");
+        assert_eq!(by_id("env:GROQ_API_KEY")["source"], "env");
+        assert_eq!(l.agent_dir, "~/.clawdbot/agents/main/agent");
+        assert_eq!(by_id("openai:off").get("cooldownReason"), None, "a count of zero is no reason");
+    }
+
+    #[test]
+    fn entry_for_is_the_listed_entry() {
+        let store = r#"{"version":1,"profiles":{"zai:k":{"type":"api_key","provider":"zai","key":"FAKE-k"}}}"#;
+        let l = loaded(store, Env::new("/h"));
+        assert_eq!(entry_for(&l, "zai:k"), Some(list(&l, None).profiles[0].clone()));
+        assert_eq!(entry_for(&l, "zai:other"), None);
+    }
+
+    #[test]
+    fn the_filter_applies_to_environment_keys_too() {
+        let env = Env::new("/h").with_var("GROQ_API_KEY", "gsk-FAKE-env").with_var("OPENAI_API_KEY", "sk-FAKE-env");
+        let l = list(&loaded(r#"{"version":1,"profiles":{}}"#, env), Some("groq"));
+        assert_eq!(l.profiles.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["env:GROQ_API_KEY"]);
+    }
+
+    #[test]
+    fn an_empty_list_says_so_and_file_text_is_escaped() {
+        let empty = list(&loaded(r#"{"version":1,"profiles":{}}"#, Env::new("/h")), None);
+        assert_eq!(render_text(&empty)[2..], ["No credentials."]);
+        let store = format!(
+            r#"{{"version":1,"profiles":{{"openai:e\u001b":{{"type":"api_key","provider":"open\u001bai","key":"FAKE-key","email":"m\u001b@x"}}}},
+               "usageStats":{{"openai:e\u001b":{{"disabledUntil":{u},"cooldownUntil":{u},"disabledReason":"bi\u001bll","failureCounts":{{"r\u001b":1}}}}}}}}"#,
+            u = NOW + 60_000
+        );
+        let text = render_text(&list(&loaded(&store, Env::new("/h")), None)).join("\n");
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(
+            text.contains("- openai:e\\u{1b} (open\\u{1b}ai/api_key, store): disabled [disabled-bi\\u{1b}ll]"),
+            "{text}"
+        );
+        assert!(text.contains("    email: m\\u{1b}@x"), "{text}");
+        assert!(text.contains("    cooldown until: 2026-01-01T00:01:00Z (r\\u{1b})"), "{text}");
+        assert!(text.contains("    disabled until: 2026-01-01T00:01:00Z (bi\\u{1b}ll)"), "{text}");
+        assert!(text.contains("cooldown clear openai:e\\u{1b}` once"), "{text}");
+    }
+
     mod props {
         use super::*;
         use proptest::prelude::*;

@@ -91,6 +91,26 @@ mod tests {
     }
 
     #[test]
+    fn a_refresh_without_a_birth_time_is_still_shown() {
+        assert_eq!(
+            wait(None, Some(AT)),
+            "waiting for the store lock (/h/.clawdbot/agents/main/agent/auth-profiles.json.lock, \
+             last refreshed 2026-01-01 12:07:47 UTC); \
+             a lock nobody refreshes is taken over after 30 s; giving up after 45 s"
+        );
+        assert!(wait(Some(i64::MAX), None).contains("held since an unknown time ("));
+    }
+
+    #[test]
+    fn seconds_are_whole_or_one_decimal() {
+        assert_eq!(seconds(30_000), "30 s");
+        assert_eq!(seconds(0), "0 s");
+        assert_eq!(seconds(1_500), "1.5 s");
+        assert_eq!(seconds(1_001), "1.0 s");
+        assert_eq!(seconds(250), "0.2 s");
+    }
+
+    #[test]
     fn a_hostile_path_cannot_reach_the_terminal_raw() {
         let text = waiting_notice(&LockWait {
             what: "the store lock",

@@ -217,6 +217,138 @@ mod tests {
     }
 
     #[test]
+    fn the_list_is_in_a_stable_order_with_each_kind_and_flag() {
+        let paths = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string(), "work".to_string()]);
+        let rows: Vec<(&str, PathKind, bool, bool)> =
+            paths.iter().map(|p| (p.path.as_str(), p.kind, p.store, p.foreign_folder)).collect();
+        use PathKind::{File, Folder};
+        assert_eq!(
+            rows,
+            [
+                ("/h/.clawdbot", Folder, false, false),
+                ("/h/.clawdbot/clawdbot.json", File, false, false),
+                ("/h/.clawdbot/credentials", Folder, false, false),
+                ("/h/.clawdbot/credentials/oauth.json", File, false, false),
+                ("/h/.clawdbot/agents", Folder, false, false),
+                ("/h/.clawdbot/agents/main", Folder, false, false),
+                ("/h/.clawdbot/agents/main/agent", Folder, false, false),
+                ("/h/.clawdbot/agents/main/agent/auth-profiles.json", File, true, false),
+                ("/h/.clawdbot/agents/main/agent/auth.json", File, false, false),
+                ("/h/.clawdbot/agents/work", Folder, false, false),
+                ("/h/.clawdbot/agents/work/agent", Folder, false, false),
+                ("/h/.clawdbot/agents/work/agent/auth-profiles.json", File, true, false),
+                ("/h/.clawdbot/agents/work/agent/auth.json", File, false, false),
+                ("/h/.claude/.credentials.json", File, false, false),
+                ("/h/.codex/auth.json", File, false, false),
+                ("/h/.claude", Folder, false, true),
+                ("/h/.codex", Folder, false, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_agent_named_twice_is_listed_once() {
+        let once = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string()]);
+        let twice = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string(), "main".to_string()]);
+        assert_eq!(twice, once);
+    }
+
+    #[test]
+    fn an_agent_folder_outside_the_state_dir_adds_no_parent() {
+        let mut config = Config::default();
+        config.agents.push(crate::config::AgentEntry {
+            id: "ext".into(),
+            default: false,
+            agent_dir: Some("/srv/ext/agent".into()),
+        });
+        let paths = private_paths(&Env::new("/h"), &config, &["ext".to_string()]);
+        let listed: Vec<&str> = paths.iter().map(|p| p.path.as_str()).collect();
+        assert!(
+            listed.contains(&"/srv/ext/agent") && listed.contains(&"/srv/ext/agent/auth-profiles.json"),
+            "{listed:?}"
+        );
+        assert!(!listed.contains(&"/srv/ext"), "not ours to lock: {listed:?}");
+    }
+
+    #[test]
+    fn a_parent_is_the_folder_above_never_the_root() {
+        assert_eq!(parent("/a/b"), Some("/a".into()));
+        assert_eq!(parent("/a/b/"), Some("/a".into()));
+        assert_eq!(parent("/a"), None);
+        assert_eq!(parent("a"), None);
+        assert_eq!(parent("a/b"), Some("a".into()));
+    }
+
+    #[test]
+    fn report_lines_say_what_is_exposed_and_the_fix() {
+        let file = PrivatePath { path: "/h/f".into(), kind: PathKind::File, store: false, foreign_folder: false };
+        assert_eq!(
+            file.exposure_text(0o100644),
+            "/h/f: file is readable by other users (mode 644, expected 600); fix with `chmod 600 /h/f`"
+        );
+        assert_eq!(
+            file.exposure_text(0o620),
+            "/h/f: file is writable by other users (mode 620, expected 600); fix with `chmod 600 /h/f`"
+        );
+        assert_eq!(
+            file.exposure_text(0o666),
+            "/h/f: file is readable and writable by other users (mode 666, expected 600); fix with `chmod 600 /h/f`"
+        );
+        assert_eq!(
+            file.exposure_text(0o604),
+            "/h/f: file is readable by other users (mode 604, expected 600); fix with `chmod 600 /h/f`"
+        );
+        assert_eq!(
+            file.exposure_text(0o602),
+            "/h/f: file is writable by other users (mode 602, expected 600); fix with `chmod 600 /h/f`"
+        );
+        assert_eq!(file.repaired_text(0o100644), "/h/f: file made private (mode 644 -> 600)");
+        let dir = PrivatePath { path: "/h/d".into(), kind: PathKind::Folder, store: true, foreign_folder: false };
+        assert_eq!(dir.repaired_mode(0o755), 0o700);
+        assert_eq!(dir.repaired_text(0o40755), "/h/d: folder made private (mode 755 -> 700)");
+        let foreign =
+            PrivatePath { path: "/h/.claude".into(), kind: PathKind::Folder, store: false, foreign_folder: true };
+        assert_eq!(foreign.repaired_mode(0o1777), 0o1755, "the sticky bit stays");
+        assert_eq!(
+            foreign.exposure_text(0o777),
+            "/h/.claude: folder is readable and writable by other users (mode 777, expected 755); fix with `chmod 755 /h/.claude`"
+        );
+        assert_eq!(PathKind::File.private_mode(), 0o600);
+        assert_eq!(PathKind::Folder.private_mode(), 0o700);
+        assert_eq!((PathKind::File.word(), PathKind::Folder.word()), ("file", "folder"));
+    }
+
+    #[test]
+    fn the_symlink_line_names_the_store_and_the_folder() {
+        assert_eq!(
+            symlink_text("/h/s.json", "/tmp", 0o41777),
+            "/h/s.json: is a symlink into /tmp, which other users can write (mode 1777); they could replace \
+             the credentials: move the store into a private folder"
+        );
+    }
+
+    #[test]
+    fn exposure_edges() {
+        for bit in [0o001, 0o002, 0o004, 0o010, 0o020, 0o040] {
+            assert!(is_exposed(bit), "{bit:o}");
+        }
+        assert!(!is_exposed(0o4700) && !is_exposed(0o100));
+        assert!(others_can_write(0o002) && others_can_write(0o020));
+        assert!(!others_can_write(0o755 & !0o022) && !others_can_write(0o044) && !others_can_write(0o011));
+    }
+
+    #[test]
+    fn the_config_lists_agents_to_check_too() {
+        let mut cfg = Config::default();
+        for id in ["Ops", "main"] {
+            cfg.agents.push(crate::config::AgentEntry { id: id.into(), default: false, agent_dir: None });
+        }
+        // With none marked default, the first listed agent is the default one.
+        assert_eq!(agents_to_check(&cfg, None, &["ops".into(), "lab".into()]), ["ops", "main", "lab"]);
+        assert_eq!(agents_to_check(&cfg, None, &[]), ["ops", "main"]);
+    }
+
+    #[test]
     fn doctor_checks_the_agent_asked_for_or_all_of_them() {
         let cfg = Config::default();
         assert_eq!(agents_to_check(&cfg, Some("Work"), &["x".into()]), ["work"]);

@@ -163,6 +163,41 @@ mod tests {
     }
 
     #[test]
+    fn the_fingerprint_is_the_first_16_hex_digits_of_sha256() {
+        // printf %s r-FAKE-1 | sha256sum
+        assert_eq!(fingerprint(&Secret::new("r-FAKE-1")), "sha256:e647c083c5021b81");
+    }
+
+    #[test]
+    fn the_record_is_stored_as_integers_and_read_back_only_when_whole() {
+        let mut s = store(Some("r-FAKE-1"));
+        assert!(record_rejection(&mut s, "anthropic:a", &Secret::new("r-FAKE-1"), "http_403", NOW));
+        assert_eq!(
+            s.usage_stats["anthropic:a"].extra[FIELD],
+            serde_json::json!({"at": NOW, "code": "http_403", "fingerprint": fingerprint(&Secret::new("r-FAKE-1"))})
+        );
+        // A newer refusal of the same token replaces the record.
+        assert!(record_rejection(&mut s, "anthropic:a", &Secret::new("r-FAKE-1"), "http_403", NOW + 1));
+        assert_eq!(rejection_of(&s, "anthropic:a").map(|r| r.at), Some((NOW + 1) as f64));
+        // Forgetting it removes it once.
+        assert!(forget(&mut s, "anthropic:a"));
+        assert!(!forget(&mut s, "anthropic:a"));
+        assert!(!forget(&mut s, "anthropic:missing"));
+        // A record that applies is not stale.
+        record_rejection(&mut s, "anthropic:a", &Secret::new("r-FAKE-1"), "invalid_grant", NOW);
+        assert!(!forget_stale(&mut s, "anthropic:a"));
+        assert!(s.usage_stats["anthropic:a"].extra.contains_key(FIELD));
+        // A record that is not one is ignored.
+        s.usage_stats["anthropic:a"].extra.insert(FIELD.into(), serde_json::json!("nonsense"));
+        assert_eq!(rejection_of(&s, "anthropic:a"), None);
+        // A blank refresh token has nothing a rejection could be about.
+        let mut blank = store(Some("  "));
+        assert!(!record_rejection(&mut blank, "anthropic:a", &Secret::new("  "), "invalid_grant", NOW));
+        assert!(blank.usage_stats.is_empty());
+        assert_eq!(code_of(None, None), "refused");
+    }
+
+    #[test]
     fn the_fingerprint_is_short_stable_and_ignores_surrounding_space() {
         let f = fingerprint(&Secret::new("r-FAKE-1"));
         assert_eq!(f.len(), "sha256:".len() + 16);

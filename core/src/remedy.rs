@@ -91,6 +91,45 @@ mod tests {
     }
 
     #[test]
+    fn each_hint_word_for_word() {
+        let claude = "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run \
+                      `claude setup-token` and then `clawdbot models auth setup-token` for a 1-year token.";
+        for renewal in [Renewal::Refresh, Renewal::Relogin] {
+            assert_eq!(for_profile("anthropic:claude-cli", "anthropic", renewal), claude);
+            assert_eq!(
+                for_profile("openai-codex:codex-cli", "openai-codex", renewal),
+                "Run `codex login` on the gateway host."
+            );
+        }
+        assert_eq!(
+            for_profile("qwen-portal:q", "qwen-portal", Renewal::Refresh),
+            "Run `clawdbot models auth refresh --profile qwen-portal:q`; if the login was revoked, log in again \
+             through the gateway's onboarding, or paste a token with \
+             `clawdbot models auth paste-token --provider qwen-portal --profile-id qwen-portal:q`."
+        );
+        assert_eq!(
+            for_profile("qwen-portal:q", "qwen-portal", Renewal::Relogin),
+            "Paste a new token: `clawdbot models auth paste-token --provider qwen-portal --profile-id qwen-portal:q`."
+        );
+        assert_eq!(
+            for_missing_provider("anthropic"),
+            "Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`."
+        );
+        assert_eq!(
+            for_missing_provider("groq\u{1b}"),
+            "Set its API key env var, or run `clawdbot models auth paste-token --provider groq\\u{1b}`."
+        );
+        assert_eq!(
+            why_refresh_was_rejected("anthropic:claude-cli"),
+            "The refresh token was rejected; Claude Code shares this login and may have rotated it. "
+        );
+        assert_eq!(
+            why_refresh_was_rejected("openai-codex:codex-cli"),
+            "The refresh token was rejected (revoked, or already used by another holder of this login). "
+        );
+    }
+
+    #[test]
     fn ids_from_files_are_escaped() {
         assert!(!for_profile("x\u{1b}[2J", "p\u{7}", Renewal::Relogin).chars().any(crate::escape::needs_escape));
     }

@@ -146,6 +146,37 @@ mod tests {
     }
 
     #[test]
+    fn anything_is_any_one_reference() {
+        assert!(!Removed::default().anything());
+        assert!(Removed { profile: true, ..Removed::default() }.anything());
+        assert!(Removed { orders: vec!["a".into()], ..Removed::default() }.anything());
+        assert!(Removed { last_good: vec!["a".into()], ..Removed::default() }.anything());
+        assert!(Removed { usage_stats: true, ..Removed::default() }.anything());
+        assert!(!Removed { sync_disabled: true, ..Removed::default() }.anything(), "not something the store held");
+    }
+
+    #[test]
+    fn synced_from_names_the_other_cli() {
+        assert_eq!(synced_from("anthropic:claude-cli"), Some("Claude Code"));
+        assert_eq!(synced_from("openai-codex:codex-cli"), Some("Codex CLI"));
+        assert_eq!(synced_from("anthropic:a"), None);
+    }
+
+    #[test]
+    fn an_empty_order_someone_stored_is_kept() {
+        let mut s = store();
+        s.order.insert("mine".into(), Vec::new());
+        let r = remove_profile(&mut s, "anthropic:b");
+        assert_eq!(
+            (r.orders.as_slice(), r.emptied_orders.as_slice()),
+            (["anthropic".to_string()].as_slice(), [].as_slice())
+        );
+        assert_eq!(s.order.get("mine"), Some(&Vec::new()));
+        assert_eq!(s.order.get("anthropic"), Some(&vec!["anthropic:a".to_string()]));
+        assert!(r.profile && !r.usage_stats && r.last_good.is_empty());
+    }
+
+    #[test]
     fn an_unknown_id_changes_nothing() {
         let mut s = store();
         let before = s.clone();

@@ -99,6 +99,24 @@ mod tests {
     }
 
     #[test]
+    fn a_value_of_five_to_seven_characters_keeps_one_each_way() {
+        // A quarter of the length, rounded down: one character of five,
+        // six or seven, two from eight on.
+        assert_eq!(mask("abcde"), "a...e");
+        assert_eq!(mask("abcdefg"), "a...g");
+        assert_eq!(mask("abcdefghijklmnopq"), "abcdefgh...jklmnopq");
+        assert_eq!(mask("  abcde  "), "a...e");
+    }
+
+    #[test]
+    fn masked_and_debug_print_exactly_the_mask() {
+        let s = Secret::new("sk-ant-api03-FAKEFAKEFAKEFAKEFAKE");
+        assert_eq!(s.masked(), "sk-ant-a...FAKEFAKE");
+        assert_eq!(format!("{s:?}"), "Secret(sk-ant-a...FAKEFAKE)");
+        assert_eq!(format!("{:?}", Secret::default()), "Secret(missing)");
+    }
+
+    #[test]
     fn multibyte_values_do_not_split_characters() {
         assert_eq!(mask("ééééééééééééééééééé"), "éééééééé...éééééééé");
     }

@@ -213,6 +213,16 @@ mod tests {
     }
 
     #[test]
+    fn integers_are_written_as_integers_only_below_9e15() {
+        assert_eq!(ms_value(8.9e15).to_string(), "8900000000000000");
+        assert_eq!(ms_value(-8.9e15).to_string(), "-8900000000000000");
+        assert!(number_from_ms(9.0e15).is_f64(), "at the bound it stays a float");
+        assert!(number_from_ms(-9.0e15).is_f64());
+        assert!(number_from_ms(8.9e15).is_i64());
+        assert_eq!(number_from_ms(f64::NAN), Number::from(0), "a double JSON cannot hold");
+    }
+
+    #[test]
     fn meaningful_means_finite_and_positive() {
         assert_eq!(ExpiryKind::of_expiring(Some(&Expiry::from_millis(0))), ExpiryKind::Unknown);
         assert_eq!(ExpiryKind::of_expiring(Some(&Expiry::from_millis(-5))), ExpiryKind::Unknown);

@@ -572,6 +572,111 @@ mod tests {
     }
 
     #[test]
+    fn ending_a_backoff_says_what_was_running() {
+        let mut store = store_with(&[("a", "anthropic")]);
+        let now = NOW as f64;
+        let put = |store: &mut AuthStore, s: UsageStats| {
+            store.usage_stats.insert("a".into(), s);
+        };
+        // A cooldown ending exactly now is over; the stale fields still go.
+        put(
+            &mut store,
+            UsageStats {
+                cooldown_until: Some(now),
+                disabled_until: Some(now),
+                disabled_reason: Some("billing".into()),
+                error_count: Some(0.0),
+                ..UsageStats::default()
+            },
+        );
+        let ended = end_backoff(&mut store, "a", NOW).expect("stale fields removed");
+        assert_eq!(ended, EndedBackoff::default());
+        assert!(!ended.ended_anything());
+        assert_eq!(stats(&store, "a").disabled_reason, None);
+
+        put(&mut store, UsageStats { cooldown_until: Some(now + 1.0), ..UsageStats::default() });
+        let ended = end_backoff(&mut store, "a", NOW).unwrap();
+        assert_eq!(ended, EndedBackoff { cooldown_until: Some(now + 1.0), ..EndedBackoff::default() });
+        assert!(ended.ended_anything());
+        assert_eq!(stats(&store, "a").error_count, None, "an absent count stays absent");
+
+        put(
+            &mut store,
+            UsageStats {
+                disabled_until: Some(now + 2.0),
+                disabled_reason: Some("billing".into()),
+                error_count: Some(2.0),
+                ..UsageStats::default()
+            },
+        );
+        let ended = end_backoff(&mut store, "a", NOW).unwrap();
+        assert_eq!(
+            ended,
+            EndedBackoff {
+                disabled_until: Some(now + 2.0),
+                disabled_reason: Some("billing".into()),
+                counts_reset: true,
+                ..EndedBackoff::default()
+            }
+        );
+        assert!(ended.ended_anything());
+
+        put(&mut store, UsageStats { cooldown_until: Some(f64::INFINITY), ..UsageStats::default() });
+        store.usage_stats["a"].failure_counts.insert("auth".into(), 0.0);
+        store.usage_stats["a"].extra.insert("disabledUntil".into(), serde_json::Value::String("x".into()));
+        let ended = end_backoff(&mut store, "a", NOW).unwrap();
+        assert_eq!(ended.cooldown_until, None, "infinity is no instant");
+        assert!(ended.counts_reset, "a listed reason is a count to reset");
+        assert!(stats(&store, "a").extra.is_empty(), "stray copies go too");
+    }
+
+    #[test]
+    fn a_renewed_login_clears_only_a_running_auth_backoff() {
+        let login = |expires: i64| {
+            Profile::new(Credential::OAuth(OAuth {
+                provider: "anthropic".into(),
+                expires: Some(crate::time::Expiry::from_millis(expires)),
+                ..OAuth::default()
+            }))
+        };
+        let now = NOW as f64;
+        let judge = |stats: UsageStats, expires: i64| {
+            let mut store = AuthStore::default();
+            store.profiles.insert("a".into(), login(expires));
+            store.usage_stats.insert("a".into(), stats);
+            backoff_cause_changed(&store, "a", NOW)
+        };
+        let auth_counted = |until: f64, failed_at: Option<f64>| {
+            let mut s = UsageStats { cooldown_until: Some(until), last_failure_at: failed_at, ..UsageStats::default() };
+            s.failure_counts.insert("auth".into(), 1.0);
+            s
+        };
+        let renewed = NOW + HOUR;
+        assert!(judge(auth_counted(now + 1.0, Some(now - 1.0)), renewed));
+        assert!(!judge(auth_counted(now, Some(now - 1.0)), renewed), "the backoff is over");
+        assert!(!judge(auth_counted(now + 1.0, None), renewed), "no failure time to compare");
+        assert!(!judge(auth_counted(now + 1.0, Some(now - 10.0)), NOW - 5), "renewed, but expired again");
+        assert!(!judge(auth_counted(now + 1.0, Some(now - 10.0)), NOW), "expires exactly now");
+        assert!(!judge(auth_counted(now + 1.0, Some(renewed as f64)), renewed), "not after the failure");
+        assert!(!judge(auth_counted(now + 1.0, Some(now - 1.0)), 0), "an expiry of 0 means nothing");
+        let mut zero = auth_counted(now + 1.0, Some(now - 1.0));
+        zero.failure_counts.insert("auth".into(), 0.0);
+        assert!(!judge(zero, renewed), "a zero count is no auth failure");
+        let disabled = UsageStats {
+            disabled_until: Some(now + 1.0),
+            disabled_reason: Some("auth".into()),
+            last_failure_at: Some(now - 1.0),
+            ..UsageStats::default()
+        };
+        assert!(judge(disabled.clone(), renewed), "a disable for auth");
+        let billing = UsageStats { disabled_reason: Some("billing".into()), ..disabled };
+        assert!(!judge(billing, renewed));
+        let mut store = AuthStore::default();
+        store.usage_stats.insert("a".into(), auth_counted(now + 1.0, Some(now - 1.0)));
+        assert!(!backoff_cause_changed(&store, "a", NOW), "no profile stored");
+    }
+
+    #[test]
     fn cooldown_ladder() {
         let expected = [60_000, 300_000, 1_500_000, 3_600_000, 3_600_000];
         for (n, ms) in (1..=5).zip(expected) {
@@ -814,6 +919,60 @@ mod tests {
         let s = stats(&store, "a");
         assert_eq!(s.error_count, Some(1.0));
         assert_eq!(s.failure_counts["auth"], 1.0);
+    }
+
+    #[test]
+    fn an_infinite_stored_count_is_garbage_too() {
+        let mut store = store_with(&[("a", "anthropic")]);
+        store.usage_stats.insert("a".into(), UsageStats { error_count: Some(f64::INFINITY), ..UsageStats::default() });
+        mark_failure(&mut store, "a", FailureReason::RateLimit, &CooldownPolicy::default(), NOW);
+        let s = stats(&store, "a");
+        assert_eq!(s.error_count, Some(1.0), "the ladder restarts, it is not pinned at its top");
+        assert_eq!(s.cooldown_until, Some((NOW + 60_000) as f64));
+        // A fraction counts its whole part.
+        store.usage_stats.insert("a".into(), UsageStats { error_count: Some(2.9), ..UsageStats::default() });
+        mark_failure(&mut store, "a", FailureReason::RateLimit, &CooldownPolicy::default(), NOW);
+        assert_eq!(stats(&store, "a").error_count, Some(3.0));
+    }
+
+    #[test]
+    fn a_last_failure_at_zero_or_below_never_resets_the_counts() {
+        // Only a positive instant measures a window: 0 or a negative time
+        // is no failure time at all, so the counts carry on.
+        for at in [0.0, -5.0] {
+            let mut store = store_with(&[("a", "anthropic")]);
+            store.usage_stats.insert(
+                "a".into(),
+                UsageStats { error_count: Some(3.0), last_failure_at: Some(at), ..UsageStats::default() },
+            );
+            store.usage_stats["a"].failure_counts.insert("rate_limit".into(), 3.0);
+            mark_failure(&mut store, "a", FailureReason::RateLimit, &CooldownPolicy::default(), NOW);
+            let s = stats(&store, "a");
+            assert_eq!(s.error_count, Some(4.0), "at {at}");
+            assert_eq!(s.failure_counts["rate_limit"], 4.0, "at {at}");
+        }
+    }
+
+    #[test]
+    fn a_disable_ending_exactly_now_is_over_while_the_cooldown_runs() {
+        let mut store = store_with(&[("a", "anthropic")]);
+        let now = NOW as f64;
+        store.usage_stats.insert(
+            "a".into(),
+            UsageStats {
+                cooldown_until: Some(now + 5.0),
+                disabled_until: Some(now),
+                disabled_reason: Some("billing".into()),
+                ..UsageStats::default()
+            },
+        );
+        let list = unusable_profiles(&store, NOW);
+        assert_eq!(list.len(), 1);
+        assert_eq!((list[0].kind, list[0].reason.as_deref()), (UnusableKind::Cooldown, None));
+        assert_eq!((list[0].until, list[0].remaining_ms), (now + 5.0, 5.0));
+        // A backoff ending exactly now is not listed at all.
+        store.usage_stats["a"].cooldown_until = Some(now);
+        assert!(unusable_profiles(&store, NOW).is_empty());
     }
 
     #[test]

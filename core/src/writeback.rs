@@ -231,6 +231,54 @@ mod tests {
     }
 
     #[test]
+    fn debug_of_new_tokens_shows_only_the_expiry() {
+        let a = Secret::new("sk-ant-oat01-FAKE-NEW");
+        assert_eq!(format!("{:?}", tokens(&a, None)), "NewTokens { expires_ms: Some(1767225600000), .. }");
+    }
+
+    #[test]
+    fn errors_say_which_file_and_field() {
+        let a = Secret::new("at-FAKE");
+        let t = tokens(&a, None);
+        assert_eq!(
+            merge_claude_credentials("{nope", "c.json", &t, Layout::Pretty).unwrap_err().to_string(),
+            "c.json is not valid JSON, so it was not updated"
+        );
+        assert_eq!(
+            merge_claude_credentials("[1]", "c.json", &t, Layout::Pretty).unwrap_err().to_string(),
+            "c.json: the top level is not an object, so it was not updated"
+        );
+        assert_eq!(
+            merge_codex_auth(r#"{"tokens":"x"}"#, "auth.json", &t, 0).unwrap_err(),
+            WritebackError::NotAnObject { origin: "auth.json".into(), field: "tokens" }
+        );
+        // A byte-order mark in front is no reason to refuse.
+        let out = merge_claude_credentials("\u{feff}{}", "c.json", &t, Layout::Compact).unwrap();
+        assert_eq!(out, r#"{"claudeAiOauth":{"accessToken":"at-FAKE","expiresAt":1767225600000}}"#);
+        let pretty = merge_claude_credentials("{}", "c.json", &t, Layout::Pretty).unwrap();
+        assert_eq!(
+            pretty,
+            "{\n  \"claudeAiOauth\": {\n    \"accessToken\": \"at-FAKE\",\n    \"expiresAt\": 1767225600000\n  }\n}\n"
+        );
+        let no_expiry = NewTokens { expires_ms: None, ..t };
+        let out = merge_claude_credentials(r#"{"claudeAiOauth":{"expiresAt":5}}"#, "c", &no_expiry, Layout::Compact);
+        assert_eq!(out.unwrap(), r#"{"claudeAiOauth":{"expiresAt":5,"accessToken":"at-FAKE"}}"#);
+    }
+
+    #[test]
+    fn an_id_token_is_trimmed_and_must_be_text() {
+        assert_eq!(
+            response_id_token(br#"{"id_token":"  x.y.z "}"#).map(|s| s.expose().to_string()),
+            Some("x.y.z".into())
+        );
+        assert!(response_id_token(br#"{"id_token":"   "}"#).is_none());
+        assert!(response_id_token(br#"{"id_token":5}"#).is_none());
+        assert!(response_id_token(br#"{"access_token":"a"}"#).is_none());
+        assert_eq!(rfc3339(1_767_225_600_000), "2026-01-01T00:00:00Z");
+        assert_eq!(rfc3339(i64::MAX), "1970-01-01T00:00:00Z", "out of range is the epoch");
+    }
+
+    #[test]
     fn id_token_from_a_response() {
         assert_eq!(response_id_token(br#"{"id_token":"x.y.z"}"#).map(|s| s.expose().to_string()), Some("x.y.z".into()));
         assert!(response_id_token(br#"{"id_token":""}"#).is_none());

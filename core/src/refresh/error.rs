@@ -438,6 +438,144 @@ mod tests {
         }
     }
 
+    fn with_cause(cause: Cause, code: Option<&str>, description: Option<&str>) -> RefreshError {
+        RefreshError {
+            provider: RefreshProvider::Anthropic,
+            kind: ErrorKind::Transient { retry_after_ms: None },
+            status: Some(502),
+            oauth_error: code.map(str::to_string),
+            description: description.map(str::to_string),
+            cause,
+        }
+    }
+
+    #[test]
+    fn display_names_each_cause() {
+        let empty = with_cause(Cause::UnexpectedBody { excerpt: String::new() }, None, None);
+        assert_eq!(empty.to_string(), "anthropic token refresh failed: HTTP 502, empty body");
+        let page = with_cause(Cause::UnexpectedBody { excerpt: "<html>".into() }, None, None);
+        assert_eq!(page.to_string(), "anthropic token refresh failed: HTTP 502, unexpected body: \"<html>\"");
+        let missing = RefreshError {
+            status: Some(200),
+            ..with_cause(Cause::MissingField { field: "access_token" }, Some("odd"), None)
+        };
+        assert_eq!(
+            missing.to_string(),
+            "anthropic token refresh failed: HTTP 200, odd, the response has no usable access_token"
+        );
+        let bare = RefreshError { status: None, ..with_cause(Cause::Rejected, None, None) };
+        assert_eq!(bare.to_string(), "anthropic token refresh failed");
+        let tls = transport_error(RefreshProvider::Anthropic, TransportFailure::Tls, "bad cert");
+        assert_eq!(tls.to_string(), "anthropic token refresh TLS failed: bad cert");
+        let other = transport_error(RefreshProvider::Anthropic, TransportFailure::Other, "");
+        assert_eq!(other.to_string(), "anthropic token refresh failed");
+        let redirect = transport_error(RefreshProvider::Anthropic, TransportFailure::Redirect, "");
+        assert_eq!(redirect.to_string(), "anthropic token refresh was redirected");
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        let wait = |ms| {
+            user_hint(
+                &RefreshError {
+                    kind: ErrorKind::Transient { retry_after_ms: Some(ms) },
+                    ..with_cause(Cause::Rejected, None, None)
+                },
+                "anthropic:x",
+            )
+        };
+        assert_eq!(wait(0), "The provider asked to wait: try again in 0 s.");
+        assert_eq!(wait(1), "The provider asked to wait: try again in 1 s.");
+        assert_eq!(wait(1000), "The provider asked to wait: try again in 1 s.");
+        assert_eq!(wait(1001), "The provider asked to wait: try again in 2 s.");
+        assert_eq!(wait(i64::MAX), format!("The provider asked to wait: try again in {} s.", i64::MAX / 1000));
+        let e = RefreshError {
+            kind: ErrorKind::Transient { retry_after_ms: Some(7) },
+            ..with_cause(Cause::Rejected, None, None)
+        };
+        assert_eq!(e.retry_after_ms(), Some(7));
+        assert!(!e.is_permanent());
+        let dead = RefreshError { kind: ErrorKind::Permanent, ..e };
+        assert_eq!(dead.retry_after_ms(), None);
+        assert!(dead.is_permanent());
+    }
+
+    #[test]
+    fn transient_hints_say_what_to_check() {
+        let hint = |e: &RefreshError| user_hint(e, "anthropic:x");
+        assert_eq!(
+            hint(&transport_error(RefreshProvider::Anthropic, TransportFailure::Tls, "")),
+            "Check the gateway host's clock and any TLS-intercepting proxy, then try again."
+        );
+        assert_eq!(
+            hint(&transport_error(RefreshProvider::Anthropic, TransportFailure::Redirect, "")),
+            "The token endpoint redirected: check CLAWDBOT_TOKEN_URL_ANTHROPIC and any proxy on the gateway host."
+        );
+        for failure in [TransportFailure::Timeout, TransportFailure::Connect, TransportFailure::Other] {
+            assert_eq!(
+                hint(&transport_error(RefreshProvider::Anthropic, failure, "")),
+                "Check the gateway host's network connection, then try again."
+            );
+        }
+        let odd = "The token endpoint answered unexpectedly (a proxy may be in the way); try again later.";
+        assert_eq!(hint(&with_cause(Cause::UnexpectedBody { excerpt: String::new() }, None, None)), odd);
+        assert_eq!(hint(&with_cause(Cause::MissingField { field: "access_token" }, None, None)), odd);
+    }
+
+    #[test]
+    fn a_dead_login_hint_is_the_reason_then_the_renewal() {
+        let dead = |code: Option<&str>| rejected(RefreshProvider::OpenAiCodex, ErrorKind::Permanent, code);
+        let action = crate::remedy::for_profile("openai-codex:work", "openai-codex", crate::remedy::Renewal::Relogin);
+        assert!(!action.is_empty());
+        assert_eq!(user_hint(&dead(None), "openai-codex:work"), action);
+        assert_eq!(user_hint(&dead(Some("server_error")), "openai-codex:work"), action);
+        assert_eq!(
+            user_hint(&dead(Some("refresh_token_reused")), "openai-codex:work"),
+            format!("The refresh token was already used by another holder of this login. {action}")
+        );
+        assert_eq!(
+            user_hint(&dead(Some("invalid_grant")), "openai-codex:work"),
+            format!("{}{action}", crate::remedy::why_refresh_was_rejected("openai-codex:work"))
+        );
+    }
+
+    #[test]
+    fn token_values_are_redacted_up_to_their_end_and_only_when_present() {
+        assert_eq!(copied("token=", &[]), "token=");
+        assert_eq!(copied("token=&scope=x", &[]), "token=&scope=x", "an empty value stays empty");
+        assert_eq!(copied("token", &[]), "token");
+        assert_eq!(copied("bad token", &[]), "bad token");
+        assert_eq!(copied("refresh_token\"", &[]), "refresh_token\"");
+        assert_eq!(copied("token = ", &[]), "token =");
+        assert_eq!(copied("token: '", &[]), "token: '");
+        assert_eq!(copied("token=abc", &[]), "token=<redacted>");
+        assert_eq!(copied("Token :  'abc' ok", &[]), "Token :  '<redacted>' ok");
+        assert_eq!(copied("password=hunter2;x=1", &[]), "password=<redacted>;x=1");
+        assert_eq!(copied("a secret:v1,b", &[]), "a secret:<redacted>,b");
+        assert_eq!(copied("tokentoken=v", &[]), "tokentoken=<redacted>");
+        assert_eq!(copied("x_token-name = v\nnext", &[]), "x_token-name = <redacted>\\u{a}next");
+        assert_eq!(
+            copied("short secret", &["abc", "ab"]),
+            "short secret",
+            "secrets under 4 characters are not replaced"
+        );
+    }
+
+    #[test]
+    fn bare_token_thresholds() {
+        let redacted = |w: &str| copied(w, &[]) == "<redacted>";
+        assert!(!redacted("sk-FAKE1234"), "11 characters");
+        assert!(redacted("sk-FAKE12345"), "12 characters");
+        assert!(!redacted("eyJhbGciOiJub25"), "15 characters");
+        assert!(redacted("eyJhbGciOiJub25l"), "16 characters");
+        // 24 token characters mixing letters and digits, 12 distinct.
+        assert!(redacted("abcdefghijk1abcdefghijk1"));
+        assert!(!redacted("abcdefghijk1abcdefghijk"), "23 characters");
+        assert!(!redacted("abcdefghij1aabcdefghij1a"), "11 distinct");
+        assert!(!redacted("abcdefghijklmnopqrstuvwx"), "no digit");
+        assert!(!redacted("0123456789-_.~+=0123456789"), "no letter");
+    }
+
     #[test]
     fn bare_tokens_in_a_copied_body_are_redacted() {
         let body = "<pre>sk-ant-oat01-FAKESERVEDCY-0123456789 eyJhbGciOiJub25lIn0.e30.x</pre> \

@@ -196,6 +196,50 @@ mod tests {
     }
 
     #[test]
+    fn methods_print_their_http_names() {
+        assert_eq!(Method::Get.to_string(), "GET");
+        assert_eq!(Method::Post.to_string(), "POST");
+        assert_eq!(format!("{} {}", Method::Get, Method::Post), "GET POST");
+    }
+
+    #[test]
+    fn debug_shows_everything_but_credentials_exactly() {
+        let req = HttpRequest::get("https://x.invalid/t".into())
+            .with_header("Proxy-Authorization", "Basic FAKE")
+            .with_header("Cookie", "s=FAKE")
+            .with_header("Set-Cookie", "s=FAKE")
+            .with_header("X-Plain", "seen");
+        assert_eq!(
+            format!("{req:?}"),
+            "HttpRequest { method: Get, url: \"https://x.invalid/t\", headers: [(\"Accept\", \"application/json\"), \
+             (\"Proxy-Authorization\", \"<redacted>\"), (\"Cookie\", \"<redacted>\"), (\"Set-Cookie\", \"<redacted>\"), \
+             (\"X-Plain\", \"seen\")], body: None }"
+        );
+        let res = HttpResponse::new(
+            401,
+            vec![("set-cookie".into(), "FAKE".into()), ("Retry-After".into(), "5".into())],
+            "FAKE-BODY",
+        );
+        assert_eq!(
+            format!("{res:?}"),
+            "HttpResponse { status: 401, headers: [(\"set-cookie\", \"<redacted>\"), (\"Retry-After\", \"5\")], \
+             body: <redacted, 9 bytes> }"
+        );
+        assert_eq!(format!("{:?}", RequestBody::Json("{\"a\":1}".into())), "Json(<redacted, 7 bytes>)");
+    }
+
+    #[test]
+    fn a_header_is_its_first_value() {
+        let res = HttpResponse::new(200, vec![("A".into(), "1".into()), ("a".into(), "2".into())], "");
+        assert_eq!(res.header("a"), Some("1"));
+        assert_eq!(res.header("b"), None);
+        let req = HttpRequest::post("u".into(), RequestBody::Form("x=1".into()));
+        assert_eq!(req.header("ACCEPT"), Some("application/json"));
+        assert_eq!(req.body.as_ref().map(RequestBody::as_str), Some("x=1"));
+        assert_eq!(req.method, Method::Post);
+    }
+
+    #[test]
     fn response_debug_hides_body_and_headers_are_case_insensitive() {
         let res = HttpResponse::new(200, vec![("Retry-After".into(), "5".into())], "{\"access_token\":\"FAKE\"}");
         assert!(!format!("{res:?}").contains("FAKE"));

@@ -390,6 +390,70 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_knows_its_profile_and_provider() {
+        let p = plan("anthropic:work", &oauth_profile("anthropic", "rt-FAKE"), 0, &Endpoints::defaults()).unwrap();
+        assert_eq!(p.profile_id(), "anthropic:work");
+        assert_eq!(p.provider(), RefreshProvider::Anthropic);
+        assert!(p.can_retry_as_form());
+        let p = plan("q:1", &oauth_profile("qwen-portal", "rt-FAKE"), 0, &Endpoints::defaults()).unwrap();
+        assert_eq!((p.profile_id(), p.provider()), ("q:1", RefreshProvider::QwenPortal));
+    }
+
+    #[test]
+    fn the_form_retry_is_taken_once() {
+        let mut p = plan_for(&oauth_profile("anthropic", RT));
+        let form = p.take_form_retry().cloned().expect("a retry");
+        assert!(matches!(form.body, Some(RequestBody::Form(_))));
+        assert_eq!(p.request(), &form, "the retry is the request now");
+        assert!(!p.can_retry_as_form());
+        assert!(p.take_form_retry().is_none());
+        assert_eq!(p.request(), &form);
+    }
+
+    #[test]
+    fn a_long_enterprise_url_is_shown_bounded() {
+        let long = format!("https://{}/", "a b".repeat(100));
+        let profile =
+            with_oauth(oauth_profile("github-copilot", "gho_FAKE"), |c| c.enterprise_url = Some(long.clone()));
+        let err = plan("c:1", &profile, 0, &Endpoints::defaults()).expect_err("not a host");
+        let shown: String = long.chars().take(120).collect();
+        assert_eq!(err, PlanError::InvalidEnterpriseUrl { profile_id: "c:1".into(), url: format!("{shown}…") });
+        assert_eq!(err.to_string(), format!("profile c:1: enterpriseUrl \"{shown}…\" does not name a GitHub host"));
+        // Exactly 120 characters are shown whole.
+        let exact = format!("x y{}", "z".repeat(117));
+        let profile =
+            with_oauth(oauth_profile("github-copilot", "gho_FAKE"), |c| c.enterprise_url = Some(exact.clone()));
+        let err = plan("c:1", &profile, 0, &Endpoints::defaults()).expect_err("not a host");
+        assert_eq!(err, PlanError::InvalidEnterpriseUrl { profile_id: "c:1".into(), url: exact });
+    }
+
+    #[test]
+    fn each_refusal_names_its_profile() {
+        let e = Endpoints::defaults();
+        let key = Profile::new(Credential::ApiKey(ApiKey { provider: "anthropic".into(), ..ApiKey::default() }));
+        let cases = [
+            plan("k:1", &key, 0, &e).unwrap_err(),
+            plan("u:1", &oauth_profile("minimax-portal", "rt-FAKE"), 0, &e).unwrap_err(),
+            plan("r:1", &with_oauth(oauth_profile("anthropic", "x"), |c| c.refresh = None), 0, &e).unwrap_err(),
+            plan("g:1", &oauth_profile("google-gemini-cli", "rt-FAKE"), 0, &e).unwrap_err(),
+            plan("c:1", &oauth_profile("chutes", "rt-FAKE"), 0, &e).unwrap_err(),
+        ];
+        let ids: Vec<&str> = cases.iter().map(PlanError::profile_id).collect();
+        assert_eq!(ids, ["k:1", "u:1", "r:1", "g:1", "c:1"]);
+        let words: Vec<String> = cases.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            words,
+            [
+                "profile k:1 holds a api_key credential; only oauth credentials can be refreshed",
+                "profile u:1: no refresh flow is known for provider \"minimax-portal\"",
+                "profile r:1 has no refresh token; log in again",
+                "Google Cloud credentials missing projectId",
+                "profile c:1: chutes needs an OAuth client id: store it as clientId in the profile or set CHUTES_CLIENT_ID",
+            ]
+        );
+    }
+
+    #[test]
     fn debug_of_a_plan_shows_no_token() {
         for provider in ["anthropic", "openai-codex", "github-copilot", "qwen-portal"] {
             let p = plan_for(&oauth_profile(provider, "rt-FAKE-SECRET"));

@@ -59,4 +59,44 @@ mod tests {
         let c = claims("eyJhbGciOiJub25lIn0.eyJleHAiOiJuZXZlciJ9.sig").unwrap();
         assert_eq!(expiry_ms(&c), None);
     }
+
+    /// `header.payload.signature` around a payload of `json`, with the
+    /// signature padded so that the whole token is `len` bytes long.
+    fn token_of(json: &str, len: usize) -> String {
+        let head = format!("eyJhbGciOiJub25lIn0.{}.", URL_SAFE_NO_PAD.encode(json));
+        assert!(len > head.len());
+        format!("{head}{}", "S".repeat(len - head.len()))
+    }
+
+    #[test]
+    fn the_length_limit_is_64_kib_inclusive() {
+        let at_limit = token_of(r#"{"exp":1}"#, 64 * 1024);
+        assert_eq!(at_limit.len(), 65536);
+        assert!(claims(&at_limit).is_some(), "a token of exactly 64 KiB is read");
+        assert!(claims(&token_of(r#"{"exp":1}"#, 64 * 1024 + 1)).is_none());
+        // Well over a kilobyte, well under the limit.
+        assert!(claims(&token_of(r#"{"exp":1}"#, 2000)).is_some());
+    }
+
+    #[test]
+    fn a_good_payload_still_needs_exactly_three_parts_and_a_signature() {
+        let payload = URL_SAFE_NO_PAD.encode(r#"{"exp":1}"#);
+        assert!(claims(&format!("h.{payload}.sig")).is_some());
+        assert!(claims(&format!("h.{payload}.sig.extra")).is_none(), "four parts");
+        assert!(claims(&format!("h.{payload}.")).is_none(), "empty signature");
+        assert!(claims(&format!("h.{payload}")).is_none(), "no signature");
+        // Padding is tolerated; a payload that is not an object is not.
+        assert!(claims(&format!("h.{payload}==.sig")).is_some());
+        assert!(claims(&format!("h.{}.sig", URL_SAFE_NO_PAD.encode("[1]"))).is_none());
+    }
+
+    #[test]
+    fn an_expiry_must_be_positive_and_finite() {
+        let exp = |json: &str| expiry_ms(claims(&token_of(json, 100)).as_ref().unwrap());
+        assert_eq!(exp(r#"{"exp":0}"#), None);
+        assert_eq!(exp(r#"{"exp":-1}"#), None);
+        assert_eq!(exp(r#"{"exp":1e308}"#), None, "overflows to infinity in ms");
+        assert_eq!(exp(r#"{"exp":0.001}"#), Some(1.0));
+        assert_eq!(exp(r#"{"exp":2}"#), Some(2000.0));
+    }
 }

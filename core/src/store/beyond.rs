@@ -138,6 +138,58 @@ mod tests {
     }
 
     #[test]
+    fn nothing_beyond_a_double_is_nothing_to_mask() {
+        assert!(mask_beyond_expiries(r#"{"profiles":{"a":{"expires":1e300}}}"#).is_none());
+        assert!(mask_beyond_expiries(r#"{"profiles":{}}"#).is_none());
+        assert!(mask_beyond_expiries("").is_none());
+    }
+
+    #[test]
+    fn brackets_and_quotes_inside_strings_do_not_move_the_path() {
+        // `\\` ends in a backslash of its own, `\"` is a quote inside the
+        // string: neither ends it early nor late.
+        let text = r#"{"profiles":{"x":{"type":"{[\\","n":"]}\",","a":2},"b":{"t":[{"k":1},2],"expires":1e999}}}"#;
+        let (masked, found) = mask_beyond_expiries(text).expect("masked");
+        assert_eq!(found, [BeyondExpiry { profile_id: "b".into(), literal: "1e999".into() }]);
+        assert_eq!(masked, text.replace("1e999", "null "));
+        let v: serde_json::Value = serde_json::from_str(&masked).unwrap();
+        assert!(v["profiles"]["b"]["expires"].is_null());
+        assert_eq!(v["profiles"]["x"]["n"], "]}\",");
+    }
+
+    #[test]
+    fn each_profiles_expiry_is_masked_to_the_same_width() {
+        let text = r#"{"version":1,"profiles":{"a":{"expires":1e400},"b":{"expires":1},"c":{"expires":-1.5e+1000}}}"#;
+        let (masked, found) = mask_beyond_expiries(text).expect("masked");
+        assert_eq!(
+            masked,
+            r#"{"version":1,"profiles":{"a":{"expires":null },"b":{"expires":1},"c":{"expires":null      }}}"#
+        );
+        let ids: Vec<&str> = found.iter().map(|b| b.profile_id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        assert_eq!(found[1].literal, "-1.5e+1000");
+    }
+
+    #[test]
+    fn only_profile_ids_count_as_definitions() {
+        // The same name elsewhere (a usage entry, a field inside the
+        // profile) is not a second definition of the profile.
+        for text in [
+            r#"{"profiles":{"a":{"type":"token","expires":1e400}},"usageStats":{"a":{"lastUsed":1}}}"#,
+            r#"{"profiles":{"a":{"a":1,"type":"token","expires":1e400}}}"#,
+        ] {
+            let (_, found) = mask_beyond_expiries(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(found, [BeyondExpiry { profile_id: "a".into(), literal: "1e400".into() }]);
+        }
+    }
+
+    #[test]
+    fn an_unterminated_string_is_not_masked() {
+        assert!(mask_beyond_expiries(r#"{"profiles":{"a":{"expires":1e400,"x":"never"#).is_none());
+        assert!(mask_beyond_expiries(r#"{"profiles":{"a":{"expires":1e400,"x\"#).is_none());
+    }
+
+    #[test]
     fn anywhere_else_or_twice_defined_is_left_alone() {
         for text in [
             r#"{"profiles":{"a":{"type":"token","extra":1e400}}}"#,

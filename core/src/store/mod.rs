@@ -302,3 +302,71 @@ impl AuthStore {
         self.profiles.iter().filter(move |(_, p)| crate::provider::normalize(p.credential.provider()) == want)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(cooldown: Option<f64>, disabled: Option<f64>) -> UsageStats {
+        UsageStats { cooldown_until: cooldown, disabled_until: disabled, ..UsageStats::default() }
+    }
+
+    #[test]
+    fn the_file_size_limit_is_64_mib() {
+        // The hosts read and write no credential file above this; docs
+        // and error messages say 64 MiB.
+        assert_eq!(MAX_FILE_BYTES, 67_108_864);
+    }
+
+    #[test]
+    fn unusable_until_is_the_later_finite_positive_backoff() {
+        assert_eq!(stats(Some(5.0), Some(9.0)).unusable_until(), Some(9.0));
+        assert_eq!(stats(Some(9.0), Some(5.0)).unusable_until(), Some(9.0));
+        assert_eq!(stats(None, Some(5.0)).unusable_until(), Some(5.0));
+        assert_eq!(stats(Some(0.0), None).unusable_until(), None, "zero is no backoff");
+        assert_eq!(stats(Some(-1.0), Some(0.0)).unusable_until(), None);
+        assert_eq!(stats(Some(f64::INFINITY), Some(3.0)).unusable_until(), Some(3.0), "infinity is ignored");
+        assert_eq!(stats(Some(f64::NAN), None).unusable_until(), None);
+        assert_eq!(stats(None, None).unusable_until(), None);
+    }
+
+    #[test]
+    fn usage_stats_are_empty_only_when_every_field_is_unset() {
+        assert!(UsageStats::default().is_empty());
+        assert!(!stats(Some(1.0), None).is_empty());
+        let mut extra = UsageStats::default();
+        extra.extra.insert("x".into(), Value::Null);
+        assert!(!extra.is_empty());
+    }
+
+    #[test]
+    fn profile_and_credential_look_up_by_id() {
+        let mut store = AuthStore::default();
+        let key = Credential::ApiKey(ApiKey { provider: "openai".into(), ..ApiKey::default() });
+        store.profiles.insert("openai:k".into(), Profile::new(key.clone()));
+        assert_eq!(store.profile("openai:k").map(|p| &p.credential), Some(&key));
+        assert_eq!(store.credential("openai:k"), Some(&key));
+        assert!(store.profile("openai:other").is_none() && store.credential("openai:other").is_none());
+    }
+
+    #[test]
+    fn credential_accessors_and_type_names() {
+        let token = Credential::Token(Token {
+            provider: "anthropic".into(),
+            expires: Some(Expiry::from_millis(7)),
+            email: Some("me@example.com".into()),
+            ..Token::default()
+        });
+        assert_eq!(token.kind(), CredentialType::Token);
+        assert_eq!(token.provider(), "anthropic");
+        assert_eq!(token.email(), Some("me@example.com"));
+        assert_eq!(token.expires().map(Expiry::ms), Some(7.0));
+        let key = Credential::ApiKey(ApiKey { provider: "openai".into(), ..ApiKey::default() });
+        assert!(key.expires().is_none() && key.email().is_none());
+        for t in [CredentialType::ApiKey, CredentialType::Token, CredentialType::OAuth] {
+            assert_eq!(CredentialType::parse(t.as_str()), Some(t));
+        }
+        assert_eq!(CredentialType::OAuth.as_str(), "oauth");
+        assert_eq!(CredentialType::parse("API_KEY"), None);
+    }
+}

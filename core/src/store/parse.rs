@@ -549,6 +549,199 @@ mod tests {
 }
 
 #[cfg(test)]
+mod section_tests {
+    use super::*;
+
+    fn parse(text: &str) -> (AuthStore, Vec<Diagnostic>) {
+        parse_store(text.as_bytes(), "f").expect("parses")
+    }
+
+    fn fields_and_messages(diags: &[Diagnostic]) -> Vec<(String, String)> {
+        diags.iter().map(|d| (d.field.clone().unwrap_or_default(), d.message.clone())).collect()
+    }
+
+    #[test]
+    fn last_good_is_read_into_its_own_section() {
+        let (store, diags) = parse(r#"{"profiles":{},"lastGood":{"anthropic":"anthropic:a","openai":7}}"#);
+        assert_eq!(store.last_good.len(), 1);
+        assert_eq!(store.last_good["anthropic"], "anthropic:a");
+        assert!(store.extra.is_empty(), "not kept as an unknown key: {:?}", store.extra);
+        assert_eq!(
+            fields_and_messages(&diags),
+            [("lastGood.openai".to_string(), "is a number, expected a profile id; ignored".to_string())]
+        );
+    }
+
+    #[test]
+    fn an_empty_provider_shelves_the_profile() {
+        let (store, diags) = parse(r#"{"profiles":{"a:b":{"type":"api_key","provider":"","key":"k"}}}"#);
+        assert!(store.profiles.is_empty());
+        assert!(store.shelved.contains_key("a:b"));
+        assert_eq!(
+            fields_and_messages(&diags),
+            [("profiles.a:b.provider".to_string(), "is empty, expected a provider id; kept but not used".to_string())]
+        );
+        let (_, diags) = parse(r#"{"profiles":{"a:b":{"type":"api_key","provider":5,"key":"k"}}}"#);
+        assert_eq!(diags[0].message, "is a number, expected a provider id; kept but not used");
+    }
+
+    fn expiry_warnings(kind: &str, expires: &str) -> Vec<(String, String)> {
+        let text = format!(
+            r#"{{"profiles":{{"p:x":{{"type":"{kind}","provider":"p","token":"t","access":"a","expires":{expires}}}}}}}"#
+        );
+        let (store, diags) = parse(&text);
+        assert_eq!(store.profiles.len(), 1, "{text}");
+        fields_and_messages(&diags)
+    }
+
+    #[test]
+    fn an_expiry_before_1970_is_reported_and_zero_only_for_a_login() {
+        let warned = |effect: &str, written: &str| {
+            vec![("profiles.p:x.expires".to_string(), format!("is {written}, not a time after 1970; {effect}"))]
+        };
+        let token = "the token counts as never expiring";
+        let login = "the login's expiry counts as unknown";
+        assert_eq!(expiry_warnings("token", "-1"), warned(token, "-1"));
+        assert_eq!(expiry_warnings("token", "-0.5"), warned(token, "-0.5"));
+        assert_eq!(expiry_warnings("token", "0"), [], "a token's 0 means no expiry");
+        assert_eq!(expiry_warnings("token", "1"), []);
+        assert_eq!(expiry_warnings("oauth", "0"), warned(login, "0"));
+        assert_eq!(expiry_warnings("oauth", "-1"), warned(login, "-1"));
+        assert_eq!(expiry_warnings("oauth", "1"), []);
+        assert_eq!(expiry_warnings("oauth", "1767225600000"), []);
+    }
+
+    #[test]
+    fn null_sections_are_silent_and_other_types_are_reported() {
+        let (store, diags) = parse(r#"{"profiles":{},"order":null,"usageStats":null,"lastGood":null}"#);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(store.order.is_empty() && store.usage_stats.is_empty() && store.last_good.is_empty());
+        let (_, diags) = parse(r#"{"profiles":{},"order":5,"usageStats":"x"}"#);
+        assert_eq!(
+            fields_and_messages(&diags),
+            [
+                ("order".to_string(), "is a number, expected an object; ignored".to_string()),
+                ("usageStats".to_string(), "is a string, expected an object; ignored".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn profiles_of_any_other_type_are_no_store() {
+        for (profiles, found) in [
+            ("true", "a boolean"),
+            ("null", "null"),
+            ("1", "a number"),
+            ("-1", "a number"),
+            ("1.5", "a number"),
+            (r#""x""#, "a string"),
+            (r#""\u0041""#, "a string"),
+            ("[1, {}]", "an array"),
+        ] {
+            let text = format!(r#"{{"profiles":{profiles}}}"#);
+            match parse_store(text.as_bytes(), "f") {
+                Err(ReadError::Shape { field, found: f, expected }) => {
+                    assert_eq!((field.as_str(), f, expected), ("profiles", found, "an object"), "{text}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_profile_that_is_no_credential_says_why() {
+        let (store, diags) = parse(
+            r#"{"profiles":{"a:1":{"type":"magic","provider":"a"},"a:2":{"type":5,"provider":"a"},
+               "a:3":{"provider":"a"},"a:4":{"type":"token"},"a:5":[1]}}"#,
+        );
+        assert!(store.profiles.is_empty());
+        assert_eq!(store.shelved.len(), 5);
+        let expected = "expected \"api_key\", \"token\" or \"oauth\"; kept but not used";
+        assert_eq!(
+            fields_and_messages(&diags),
+            [
+                ("profiles.a:1.type".to_string(), format!("is \"magic\", {expected}")),
+                ("profiles.a:2.type".to_string(), format!("is a number, {expected}")),
+                ("profiles.a:3.type".to_string(), format!("is missing, {expected}")),
+                (
+                    "profiles.a:4.provider".to_string(),
+                    "is missing, expected a provider id; kept but not used".to_string()
+                ),
+                ("profiles.a:5".to_string(), "is an array, expected an object; kept but not used".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_later_entry_of_the_same_id_wins() {
+        let (store, _) =
+            parse(r#"{"profiles":{"a:1":{"type":"magic"},"a:1":{"type":"api_key","provider":"a","key":"k"}}}"#);
+        assert!(store.profiles.contains_key("a:1") && !store.shelved.contains_key("a:1"));
+        let (store, _) =
+            parse(r#"{"profiles":{"a:1":{"type":"api_key","provider":"a","key":"k"},"a:1":{"type":"magic"}}}"#);
+        assert!(!store.profiles.contains_key("a:1") && store.shelved.contains_key("a:1"));
+    }
+
+    #[test]
+    fn odd_usage_entries_are_reported_or_kept() {
+        let (store, diags) = parse(
+            r#"{"profiles":{},"usageStats":{"a:1":5,"a:2":{"failureCounts":{"auth":"x","format":2}},"a:3":{"failureCounts":7,"lastUsed":"x"}}}"#,
+        );
+        assert!(!store.usage_stats.contains_key("a:1"));
+        assert_eq!(store.usage_stats["a:2"].failure_counts.len(), 1);
+        assert_eq!(store.usage_stats["a:2"].failure_counts["format"], 2.0);
+        let a3 = &store.usage_stats["a:3"];
+        assert_eq!(a3.extra.get("failureCounts"), Some(&serde_json::json!(7)), "kept as it was");
+        assert_eq!(a3.extra.get("lastUsed"), Some(&serde_json::json!("x")));
+        assert_eq!(a3.last_used, None);
+        assert_eq!(
+            fields_and_messages(&diags),
+            [
+                ("usageStats.a:1".to_string(), "is a number, expected an object; ignored".to_string()),
+                (
+                    "usageStats.a:2.failureCounts.auth".to_string(),
+                    "is a string, expected a number; ignored".to_string()
+                ),
+                ("usageStats.a:3.lastUsed".to_string(), "is a string, expected a number; ignored".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn odd_order_lists_are_reported_and_trimmed() {
+        let (store, diags) = parse(r#"{"profiles":{},"order":{"a":5,"b":[" b:1 ",2,""],"c":["c:1"],"d":[""],"e":[]}}"#);
+        assert_eq!(store.order.keys().collect::<Vec<_>>(), ["b", "c"], "lists left empty are dropped");
+        assert_eq!(store.order["b"], ["b:1"]);
+        assert_eq!(
+            fields_and_messages(&diags),
+            [
+                ("order.a".to_string(), "is a number, expected a list of profile ids; ignored".to_string()),
+                ("order.b".to_string(), "has entries that are not profile ids; they were dropped".to_string()),
+                ("order.d".to_string(), "has entries that are not profile ids; they were dropped".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_usage_field_is_read() {
+        let (store, diags) = parse(
+            r#"{"profiles":{},"usageStats":{"a:b":{"lastUsed":1,"cooldownUntil":2,"disabledUntil":3,
+               "disabledReason":"billing","errorCount":4,"lastFailureAt":5,"failureCounts":{"rate_limit":6},"x":7}}}"#,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let u = &store.usage_stats["a:b"];
+        assert_eq!(u.last_used, Some(1.0));
+        assert_eq!(u.cooldown_until, Some(2.0));
+        assert_eq!(u.disabled_until, Some(3.0));
+        assert_eq!(u.disabled_reason.as_deref(), Some("billing"));
+        assert_eq!(u.error_count, Some(4.0));
+        assert_eq!(u.last_failure_at, Some(5.0));
+        assert_eq!(u.failure_counts["rate_limit"], 6.0);
+        assert_eq!(u.extra.keys().collect::<Vec<_>>(), ["x"]);
+    }
+}
+
+#[cfg(test)]
 mod order_tests {
     use super::*;
 

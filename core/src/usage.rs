@@ -591,13 +591,13 @@ mod tests {
         );
         let ended = end_backoff(&mut store, "a", NOW).expect("stale fields removed");
         assert_eq!(ended, EndedBackoff::default());
-        assert!(!ended.ended_anything());
+        assert!(!(ended.cooldown_until.is_some() || ended.disabled_until.is_some()));
         assert_eq!(stats(&store, "a").disabled_reason, None);
 
         put(&mut store, UsageStats { cooldown_until: Some(now + 1.0), ..UsageStats::default() });
         let ended = end_backoff(&mut store, "a", NOW).unwrap();
         assert_eq!(ended, EndedBackoff { cooldown_until: Some(now + 1.0), ..EndedBackoff::default() });
-        assert!(ended.ended_anything());
+        assert!((ended.cooldown_until.is_some() || ended.disabled_until.is_some()));
         assert_eq!(stats(&store, "a").error_count, None, "an absent count stays absent");
 
         put(
@@ -619,7 +619,7 @@ mod tests {
                 ..EndedBackoff::default()
             }
         );
-        assert!(ended.ended_anything());
+        assert!((ended.cooldown_until.is_some() || ended.disabled_until.is_some()));
 
         put(&mut store, UsageStats { cooldown_until: Some(f64::INFINITY), ..UsageStats::default() });
         store.usage_stats["a"].failure_counts.insert("auth".into(), 0.0);

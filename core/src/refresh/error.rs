@@ -440,7 +440,7 @@ mod tests {
 
     fn with_cause(cause: Cause, code: Option<&str>, description: Option<&str>) -> RefreshError {
         RefreshError {
-            provider: RefreshProvider::Anthropic,
+            provider: crate::providers::refreshable("anthropic"),
             kind: ErrorKind::Transient { retry_after_ms: None },
             status: Some(502),
             oauth_error: code.map(str::to_string),
@@ -465,11 +465,11 @@ mod tests {
         );
         let bare = RefreshError { status: None, ..with_cause(Cause::Rejected, None, None) };
         assert_eq!(bare.to_string(), "anthropic token refresh failed");
-        let tls = transport_error(RefreshProvider::Anthropic, TransportFailure::Tls, "bad cert");
+        let tls = transport_error(crate::providers::refreshable("anthropic"), TransportFailure::Tls, "bad cert");
         assert_eq!(tls.to_string(), "anthropic token refresh TLS failed: bad cert");
-        let other = transport_error(RefreshProvider::Anthropic, TransportFailure::Other, "");
+        let other = transport_error(crate::providers::refreshable("anthropic"), TransportFailure::Other, "");
         assert_eq!(other.to_string(), "anthropic token refresh failed");
-        let redirect = transport_error(RefreshProvider::Anthropic, TransportFailure::Redirect, "");
+        let redirect = transport_error(crate::providers::refreshable("anthropic"), TransportFailure::Redirect, "");
         assert_eq!(redirect.to_string(), "anthropic token refresh was redirected");
     }
 
@@ -504,16 +504,16 @@ mod tests {
     fn transient_hints_say_what_to_check() {
         let hint = |e: &RefreshError| user_hint(e, "anthropic:x");
         assert_eq!(
-            hint(&transport_error(RefreshProvider::Anthropic, TransportFailure::Tls, "")),
+            hint(&transport_error(crate::providers::refreshable("anthropic"), TransportFailure::Tls, "")),
             "Check the gateway host's clock and any TLS-intercepting proxy, then try again."
         );
         assert_eq!(
-            hint(&transport_error(RefreshProvider::Anthropic, TransportFailure::Redirect, "")),
+            hint(&transport_error(crate::providers::refreshable("anthropic"), TransportFailure::Redirect, "")),
             "The token endpoint redirected: check CLAWDBOT_TOKEN_URL_ANTHROPIC and any proxy on the gateway host."
         );
         for failure in [TransportFailure::Timeout, TransportFailure::Connect, TransportFailure::Other] {
             assert_eq!(
-                hint(&transport_error(RefreshProvider::Anthropic, failure, "")),
+                hint(&transport_error(crate::providers::refreshable("anthropic"), failure, "")),
                 "Check the gateway host's network connection, then try again."
             );
         }
@@ -524,7 +524,8 @@ mod tests {
 
     #[test]
     fn a_dead_login_hint_is_the_reason_then_the_renewal() {
-        let dead = |code: Option<&str>| rejected(RefreshProvider::OpenAiCodex, ErrorKind::Permanent, code);
+        let dead =
+            |code: Option<&str>| rejected(crate::providers::refreshable("openai-codex"), ErrorKind::Permanent, code);
         let action = crate::remedy::for_profile("openai-codex:work", "openai-codex", crate::remedy::Renewal::Relogin);
         assert!(!action.is_empty());
         assert_eq!(user_hint(&dead(None), "openai-codex:work"), action);

@@ -390,13 +390,12 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_knows_its_profile_and_provider() {
+    fn a_plan_knows_its_provider() {
         let p = plan("anthropic:work", &oauth_profile("anthropic", "rt-FAKE"), 0, &Endpoints::defaults()).unwrap();
-        assert_eq!(p.profile_id(), "anthropic:work");
-        assert_eq!(p.provider(), RefreshProvider::Anthropic);
+        assert_eq!(p.provider(), crate::providers::refreshable("anthropic"));
         assert!(p.can_retry_as_form());
         let p = plan("q:1", &oauth_profile("qwen-portal", "rt-FAKE"), 0, &Endpoints::defaults()).unwrap();
-        assert_eq!((p.profile_id(), p.provider()), ("q:1", RefreshProvider::QwenPortal));
+        assert_eq!(p.provider(), crate::providers::refreshable("qwen-portal"));
     }
 
     #[test]

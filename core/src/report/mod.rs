@@ -7,6 +7,10 @@ mod text;
 
 pub use prometheus::render_prometheus;
 pub use text::{TextStyle, profile_status_line, render_text};
+/// A home with one of everything a report shows, for the tests of what is
+/// made from a report (the view).
+#[cfg(test)]
+pub(crate) use text::tests::busy_home;
 
 mod verdict;
 

@@ -188,7 +188,7 @@ fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::load::Loaded;
     use crate::world::{FileRead, MapWorld};

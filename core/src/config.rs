@@ -659,7 +659,10 @@ mod tests {
         assert_eq!(m.allowed["p/a"].as_deref(), Some("A"));
         assert_eq!(m.allowed["p/b"], None);
 
-        let r = parse_config(br#"{ "agents": { "defaults": { "model": { "primary": " p/m ", "fallbacks": ["q/n"] } } } }"#, "c");
+        let r = parse_config(
+            br#"{ "agents": { "defaults": { "model": { "primary": " p/m ", "fallbacks": ["q/n"] } } } }"#,
+            "c",
+        );
         assert_eq!(r.config.models.primary.as_deref(), Some("p/m"));
         assert_eq!(r.config.models.fallbacks, vec!["q/n"]);
         let r = parse_config(br#"{ "agents": { "defaults": { "model": " p/m " } } }"#, "c");
@@ -691,7 +694,9 @@ mod tests {
 
     #[test]
     fn aliases_resolve_case_blind_and_unknown_ones_stay() {
-        let c = config(r#"{ "agents": { "defaults": { "model": "fast", "models": { "openai/gpt": { "alias": "Fast" } } } } }"#);
+        let c = config(
+            r#"{ "agents": { "defaults": { "model": "fast", "models": { "openai/gpt": { "alias": "Fast" } } } } }"#,
+        );
         assert_eq!(c.resolve_alias(" FAST "), "openai/gpt");
         assert_eq!(c.resolve_alias("slow"), "slow");
         assert_eq!(c.resolved_default(), "openai/gpt");

@@ -345,7 +345,10 @@ mod tests {
             NOW + warn + 1
         ));
         let listed: Vec<(&str, HealthStatus)> = p.issues.iter().map(|i| (i.profile_id.as_str(), i.status)).collect();
-        assert_eq!(listed, [("anthropic:at-edge", HealthStatus::Expiring), ("anthropic:at-zero", HealthStatus::Expired)]);
+        assert_eq!(
+            listed,
+            [("anthropic:at-edge", HealthStatus::Expiring), ("anthropic:at-zero", HealthStatus::Expired)]
+        );
         assert_eq!(
             p.issues[0].line(),
             "- anthropic:at-edge: access token expiring (24h) — refreshes itself when due; nothing to do."
@@ -404,7 +407,9 @@ mod tests {
         loaded.write = None;
         assert_eq!(
             change_notes(&loaded, None),
-            ["not saved (the store was left as it is; used for this run only): synced anthropic credentials from claude cli"]
+            [
+                "not saved (the store was left as it is; used for this run only): synced anthropic credentials from claude cli"
+            ]
         );
     }
 

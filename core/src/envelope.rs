@@ -479,7 +479,10 @@ mod tests {
             call(json!({ "now": NOW, "files": "x" }))["error"],
             "request.files must be an object of file contents by role"
         );
-        assert_eq!(call(json!({ "op": "view", "now": NOW, "rows": "2" }))["error"], "request.rows must be a whole number of rows");
+        assert_eq!(
+            call(json!({ "op": "view", "now": NOW, "rows": "2" }))["error"],
+            "request.rows must be a whole number of rows"
+        );
     }
 
     #[test]
@@ -509,7 +512,9 @@ mod tests {
         assert_eq!(r["store"], Value::Null);
         assert_eq!(r["check"], 1);
         assert_eq!(r["diagnostics"][0]["severity"], "error");
-        let r = call(json!({ "op": "setOrder", "now": NOW, "files": { "store": "{ broken" }, "provider": "a", "order": [] }));
+        let r = call(
+            json!({ "op": "setOrder", "now": NOW, "files": { "store": "{ broken" }, "provider": "a", "order": [] }),
+        );
         assert_eq!(r["error"], "auth-profiles.json cannot be read, so its order cannot be changed");
     }
 
@@ -517,7 +522,10 @@ mod tests {
     fn each_op_adds_its_own_answer() {
         let files = json!({ "store": oauth_store(NOW + HOUR) });
         let text = call(json!({ "op": "renderText", "now": NOW, "files": files }));
-        assert!(text["text"].as_str().is_some_and(|t| t.starts_with("Config        : ~/.clawdbot/clawdbot.json\n")), "{text}");
+        assert!(
+            text["text"].as_str().is_some_and(|t| t.starts_with("Config        : ~/.clawdbot/clawdbot.json\n")),
+            "{text}"
+        );
         assert!(text["report"].is_object());
         let doctor = call(json!({ "op": "doctorPreview", "now": NOW, "files": files }));
         assert_eq!(doctor["doctor"]["issues"][0]["profileId"], "anthropic:a");
@@ -556,7 +564,10 @@ mod tests {
         assert_eq!(file_text(&json!("raw")), Ok("raw".to_string()));
         assert_eq!(file_text(&json!({ "$text": "{ raw" })), Ok("{ raw".to_string()));
         assert_eq!(file_text(&json!({ "$text": 1 })), Ok("{\n  \"$text\": 1\n}".to_string()));
-        assert_eq!(file_text(&json!({ "$text": "a", "b": 1 })), Ok("{\n  \"$text\": \"a\",\n  \"b\": 1\n}".to_string()));
+        assert_eq!(
+            file_text(&json!({ "$text": "a", "b": 1 })),
+            Ok("{\n  \"$text\": \"a\",\n  \"b\": 1\n}".to_string())
+        );
         assert_eq!(file_text(&json!({})), Ok("{}".to_string()));
         assert_eq!(file_text(&json!([1])), Ok("[\n  1\n]".to_string()));
     }
@@ -565,10 +576,14 @@ mod tests {
     fn set_order_stores_the_order_and_needs_a_list() {
         let key = json!({ "type": "api_key", "provider": "zai", "key": "k-FAKE" });
         let store = json!({ "version": 1, "profiles": { "zai:a": key, "zai:b": key } });
-        let r = call(json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "provider": "zai", "order": ["zai:b", 3, "zai:a"] }));
+        let r = call(
+            json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "provider": "zai", "order": ["zai:b", 3, "zai:a"] }),
+        );
         assert_eq!(r["store"]["order"], json!({ "zai": ["zai:b", "zai:a"] }), "{r}");
         assert!(r["storeText"].as_str().is_some_and(|t| t.contains("\"order\"")));
-        let r = call(json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "provider": "zai", "order": "zai:b" }));
+        let r = call(
+            json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "provider": "zai", "order": "zai:b" }),
+        );
         assert_eq!(r["error"], "setOrder needs \"order\": a list of profile ids");
         let r = call(json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "order": [] }));
         assert_eq!(r["error"], "setOrder needs \"provider\"");
@@ -582,7 +597,9 @@ mod tests {
         assert_eq!(r["locations"]["config"], "~/.clawdbot/clawdbot.json");
         let r = call(json!({ "now": NOW, "files": { "claude": ops, "store": oauth_store(NOW + HOUR) } }));
         assert_eq!(r["locations"]["agentId"], "main", "a file in another role is not read as the config");
-        let r = call(json!({ "now": NOW, "home": { ".clawdbot/clawdbot.json": ops }, "files": { "store": oauth_store(NOW + HOUR) } }));
+        let r = call(
+            json!({ "now": NOW, "home": { ".clawdbot/clawdbot.json": ops }, "files": { "store": oauth_store(NOW + HOUR) } }),
+        );
         assert_eq!(r["locations"]["agentId"], "ops", "a config given by path decides too");
         assert_eq!(r["report"]["auth"]["storePath"], "~/.clawdbot/agents/ops/agent/auth-profiles.json");
     }

@@ -511,7 +511,15 @@ mod tests {
             ("GOOGLE_CLOUD_LOCATION", "l"),
             ("GOOGLE_APPLICATION_CREDENTIALS", "/keys/none.json")
         ]));
-        assert!(!load(&world(&[]), &env.clone().with_var("GOOGLE_CLOUD_PROJECT", "p").with_var("GOOGLE_CLOUD_LOCATION", "l"), NOW, None).gcloud_adc);
+        assert!(
+            !load(
+                &world(&[]),
+                &env.clone().with_var("GOOGLE_CLOUD_PROJECT", "p").with_var("GOOGLE_CLOUD_LOCATION", "l"),
+                NOW,
+                None
+            )
+            .gcloud_adc
+        );
     }
 
     #[test]
@@ -521,7 +529,10 @@ mod tests {
                 "/h/.claude/.credentials.json",
                 r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1769817600000}}"#,
             ),
-            ("/h/.codex/auth.json", r#"{"tokens":{"access_token":"acc-FAKE","refresh_token":"r-FAKE"},"last_refresh":"2026-01-01T00:00:00Z"}"#),
+            (
+                "/h/.codex/auth.json",
+                r#"{"tokens":{"access_token":"acc-FAKE","refresh_token":"r-FAKE"},"last_refresh":"2026-01-01T00:00:00Z"}"#,
+            ),
         ]);
         let l = load(&w, &Env::new("/h"), NOW, None);
         let mut ids: Vec<&String> = l.store.profiles.keys().collect();

@@ -6,11 +6,11 @@ mod prometheus;
 mod text;
 
 pub use prometheus::render_prometheus;
-pub use text::{TextStyle, profile_status_line, render_text};
 /// A home with one of everything a report shows, for the tests of what is
 /// made from a report (the view).
 #[cfg(test)]
 pub(crate) use text::tests::busy_home;
+pub use text::{TextStyle, profile_status_line, render_text};
 
 mod verdict;
 
@@ -402,7 +402,8 @@ mod tests {
         assert_eq!(auth["providersWithOAuth"], serde_json::json!(["anthropic (8)", "openai-codex (1)"]));
         assert_eq!(auth["shellEnvFallback"], serde_json::json!({"enabled": true, "appliedKeys": ["XAI_API_KEY"]}));
         assert_eq!(auth["missingProvidersInUse"], serde_json::json!(["groq"]));
-        let providers: Vec<&str> = auth["providers"].as_array().unwrap().iter().map(|p| p["provider"].as_str().unwrap()).collect();
+        let providers: Vec<&str> =
+            auth["providers"].as_array().unwrap().iter().map(|p| p["provider"].as_str().unwrap()).collect();
         assert_eq!(providers, ["anthropic", "custom", "google", "openai", "openai-codex", "xai"]);
         let openai = &auth["providers"][3];
         assert_eq!(openai["profiles"]["count"], 3);
@@ -466,7 +467,8 @@ mod tests {
         w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text(config));
         let loaded = crate::load::load(&w, &Env::new("/h"), 1_767_225_600_000, None);
         let r = build(&loaded, &Default::default());
-        let providers: Vec<(&str, usize)> = r.auth.providers.iter().map(|p| (p.provider.as_str(), p.profiles.count)).collect();
+        let providers: Vec<(&str, usize)> =
+            r.auth.providers.iter().map(|p| (p.provider.as_str(), p.profiles.count)).collect();
         assert_eq!(providers, [("zai", 2)]);
         assert_eq!(r.auth.missing_providers_in_use, Vec::<String>::new());
     }

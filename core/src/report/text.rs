@@ -232,17 +232,14 @@ pub(crate) mod tests {
             "env": { "shellEnv": { "enabled": true } }
         }"#;
         w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text(config));
-        let codex = format!(
-            r#"{{"tokens":{{"access_token":"acc-FAKE","refresh_token":"r-FAKE","account_id":"acct"}},"last_refresh":"2026-01-01T00:00:00Z"}}"#
-        );
+        let codex = r#"{"tokens":{"access_token":"acc-FAKE","refresh_token":"r-FAKE","account_id":"acct"}},"last_refresh":"2026-01-01T00:00:00Z"}"#;
         w.files.insert("/h/.codex/auth.json".into(), FileRead::text(codex));
         let env = crate::paths::Env::new("/h")
             .with_var("GEMINI_API_KEY", "FAKE-gemini-key-0123456789")
             .with_var("XAI_API_KEY", "xai-FAKE-0123456789")
             .with_var("ANTHROPIC_OAUTH_TOKEN", "sk-ant-oat01-FAKE-0123456789");
         let loaded = crate::load::load(&w, &env, NOW, None);
-        let options =
-            super::super::ReportOptions { shell_applied: vec!["XAI_API_KEY".into()], ..Default::default() };
+        let options = super::super::ReportOptions { shell_applied: vec!["XAI_API_KEY".into()], ..Default::default() };
         (loaded, options)
     }
 
@@ -371,7 +368,12 @@ pub(crate) mod tests {
         let loaded = crate::load::load(&w, &crate::paths::Env::new("/h"), NOW, None);
         let r = super::super::build(&loaded, &Default::default());
         let text = render_text(&r, &loaded.env, TextStyle { color: true });
-        assert!(text.ends_with("\nIn use (what --check judges)\n- anthropic \u{1b}[33mexpiring\u{1b}[0m via anthropic:soon\n"), "{text}");
+        assert!(
+            text.ends_with(
+                "\nIn use (what --check judges)\n- anthropic \u{1b}[33mexpiring\u{1b}[0m via anthropic:soon\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -387,7 +389,13 @@ pub(crate) mod tests {
         .unwrap()
         .0;
         let sent = crate::secret::Secret::new("r-FAKE");
-        assert!(crate::rejection::record_rejection(&mut store, "anthropic:claude-cli", &sent, "invalid\u{1b}grant", NOW - 2 * HOUR));
+        assert!(crate::rejection::record_rejection(
+            &mut store,
+            "anthropic:claude-cli",
+            &sent,
+            "invalid\u{1b}grant",
+            NOW - 2 * HOUR
+        ));
         let mut w = MapWorld::default();
         w.files.insert(
             "/h/.clawdbot/agents/main/agent/auth-profiles.json".into(),

@@ -346,9 +346,8 @@ mod tests {
         let env = Env::new("/h").with_var("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-FAKE");
         let r = report(&ok, env, false);
         assert_eq!(r.auth.check.warnings, Vec::<String>::new());
-        let failing_other = [
-            ("/h/.clawdbot/clawdbot.json", r#"{"agents":{"defaults":{"model":"openai/gpt-5.2"}}}"#.to_string()),
-        ];
+        let failing_other =
+            [("/h/.clawdbot/clawdbot.json", r#"{"agents":{"defaults":{"model":"openai/gpt-5.2"}}}"#.to_string())];
         let env = Env::new("/h").with_var("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-FAKE");
         let r = report(&failing_other, env, false);
         assert_eq!(r.auth.check.code, CheckCode::Action);
@@ -369,14 +368,21 @@ mod tests {
         assert_eq!(report(&keys_only, Env::new("/h"), true).auth.check.code, CheckCode::Ok);
         let missing = [
             store(key),
-            ("/h/.clawdbot/clawdbot.json", r#"{"agents":{"defaults":{"model":{"fallbacks":["openai/gpt-5.2"]}}}}"#.to_string()),
+            (
+                "/h/.clawdbot/clawdbot.json",
+                r#"{"agents":{"defaults":{"model":{"fallbacks":["openai/gpt-5.2"]}}}}"#.to_string(),
+            ),
         ];
         let r = report(&missing, Env::new("/h"), true);
         assert_eq!((r.auth.check.code, r.auth.check.rule), (CheckCode::Action, "strict"));
         let broken = [(STORE, "{ broken".to_string())];
         let env = Env::new("/h").with_var("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE");
         assert_eq!(report(&broken, env.clone(), true).auth.check.code, CheckCode::Action);
-        assert_eq!(report(&broken, env, false).auth.check.code, CheckCode::Action, "an unreadable store is 1 either way");
+        assert_eq!(
+            report(&broken, env, false).auth.check.code,
+            CheckCode::Action,
+            "an unreadable store is 1 either way"
+        );
     }
 
     #[test]

@@ -263,7 +263,8 @@ mod tests {
     fn each_file_s_state_follows_its_own_diagnostics() {
         use FileState::*;
         assert_eq!(states(&[]), [NotGiven; 6]);
-        let codex_without_exp = r#"{"tokens":{"access_token":"acc-FAKE","refresh_token":"r-FAKE"},"last_refresh":"2026-01-01T00:00:00Z"}"#;
+        let codex_without_exp =
+            r#"{"tokens":{"access_token":"acc-FAKE","refresh_token":"r-FAKE"},"last_refresh":"2026-01-01T00:00:00Z"}"#;
         assert_eq!(
             states(&[
                 (STORE, r#"{"version":1,"profiles":{"a:b":3}}"#),

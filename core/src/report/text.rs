@@ -232,7 +232,7 @@ pub(crate) mod tests {
             "env": { "shellEnv": { "enabled": true } }
         }"#;
         w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text(config));
-        let codex = r#"{"tokens":{"access_token":"acc-FAKE","refresh_token":"r-FAKE","account_id":"acct"}},"last_refresh":"2026-01-01T00:00:00Z"}"#;
+        let codex = r#"{"tokens":{"access_token":"acc-FAKE","refresh_token":"r-FAKE","account_id":"acct"},"last_refresh":"2026-01-01T00:00:00Z"}"#;
         w.files.insert("/h/.codex/auth.json".into(), FileRead::text(codex));
         let env = crate::paths::Env::new("/h")
             .with_var("GEMINI_API_KEY", "FAKE-gemini-key-0123456789")

@@ -697,4 +697,21 @@ mod tests {
         assert_eq!(v["storeUnreadable"], true);
         assert_eq!(v["doctor"]["nothingNeeded"], false);
     }
+
+    #[test]
+    fn a_provider_without_a_source_detail_shows_its_kind_alone() {
+        let (loaded, options) = crate::report::busy_home();
+        let mut report = crate::report::build(&loaded, &options);
+        let google = report.auth.providers.iter().position(|p| p.provider == "google").unwrap();
+        report.auth.providers[google].effective =
+            crate::report::Effective { kind: "missing", detail: "missing".into() };
+        let xai = report.auth.providers.iter().position(|p| p.provider == "xai").unwrap();
+        report.auth.providers[xai].effective = crate::report::Effective { kind: "env", detail: String::new() };
+        let rows = providers(&report);
+        let from = |id: &str| rows.iter().find(|r| r.provider.id == id).map(|r| r.credentials_from.clone());
+        assert_eq!(from("google").as_deref(), Some("missing"));
+        assert_eq!(from("xai").as_deref(), Some("env"));
+        assert_eq!(from("custom").as_deref(), Some("models.json: sk-FAKEC...KECUSTOM"));
+        assert_eq!(from("groq").as_deref(), Some("missing"), "no overview entry at all");
+    }
 }

@@ -62,8 +62,11 @@ pub struct FoundKey {
 
 impl FoundKey {
     /// Whether it is an OAuth token rather than an API key (`resolveModelAuthMode`).
+    /// Only the variable's part of the source counts: the `.env` file named
+    /// after it (`env: OPENAI_API_KEY (~/oauth/.env)`) says nothing of the key.
     pub fn is_oauth(&self) -> bool {
-        self.source.contains("OAUTH_TOKEN") || self.source.to_lowercase().contains("oauth")
+        let named = self.source.split(" (").next().unwrap_or_default();
+        named.contains("OAUTH_TOKEN") || named.to_lowercase().contains("oauth")
     }
 }
 
@@ -361,6 +364,21 @@ mod tests {
         assert!(key("OAuth (env)").is_oauth());
         assert!(!key("env: CHUTES_API_KEY").is_oauth());
         assert!(!key("gcloud adc").is_oauth());
+    }
+
+    #[test]
+    fn a_key_from_a_dotenv_file_in_an_oauth_folder_is_still_a_key() {
+        // Regression (issue 15): the source names the `.env` file, and a
+        // folder called `oauth` made an API key count as an OAuth token.
+        let env = Env::new("/h").with_var("OPENAI_API_KEY", "sk-FAKE-0123456789");
+        let mut dotenv = Applied::default();
+        dotenv.origins.insert("OPENAI_API_KEY".into(), "~/oauth/.env".into());
+        let k = env_key_from("openai", &env, &[], &dotenv, false).unwrap();
+        assert_eq!(k.source, "env: OPENAI_API_KEY (~/oauth/.env)");
+        assert!(!k.is_oauth());
+        let env = Env::new("/h").with_var("ANTHROPIC_OAUTH_TOKEN", "sk-ant-oat01-FAKE");
+        dotenv.origins.insert("ANTHROPIC_OAUTH_TOKEN".into(), "~/keys/.env".into());
+        assert!(env_key_from("anthropic", &env, &[], &dotenv, false).unwrap().is_oauth());
     }
 
     #[test]

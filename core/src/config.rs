@@ -525,4 +525,225 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert!(parse_config(deep.as_bytes(), "c").unreadable);
     }
+
+    // Each test below pins a rule that a mutant once changed unnoticed
+    // (issue 15).
+
+    #[test]
+    fn nesting_counts_brackets_outside_strings_and_comments() {
+        assert_eq!(nesting_depth(""), 0);
+        assert_eq!(nesting_depth("[{}]"), 2);
+        // Siblings do not add up: a closing bracket ends a level.
+        assert_eq!(nesting_depth("[][]{}"), 1);
+        assert_eq!(nesting_depth("[1/2,[3]]"), 2, "a lone slash is division, not a comment");
+        assert_eq!(nesting_depth(r#""[[[""#), 0);
+        assert_eq!(nesting_depth("'[[['"), 0);
+        assert_eq!(nesting_depth(r#""ab[[""#), 0);
+        assert_eq!(nesting_depth(r#""ab"[["#), 2);
+        assert_eq!(nesting_depth(r#""a\"[[""#), 0, "an escaped quote does not end the string");
+        assert_eq!(nesting_depth(r#"'a"[' ["#), 1, "a string ends only at its own quote");
+        assert_eq!(nesting_depth("// [[\n["), 1);
+        assert_eq!(nesting_depth("/* [[ */["), 1);
+        assert_eq!(nesting_depth("/* a/[ */"), 0, "a slash inside a block comment does not end it");
+        assert_eq!(nesting_depth("/**[*/"), 0, "a star inside a block comment does not end it");
+    }
+
+    #[test]
+    fn nesting_of_exactly_the_limit_is_read() {
+        let at = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        let r = parse_config(at.as_bytes(), "c");
+        assert!(!r.unreadable, "{:?}", r.diagnostics);
+        let over = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        let r = parse_config(over.as_bytes(), "c");
+        assert!(r.unreadable);
+        assert_eq!(r.diagnostics.len(), 1);
+        assert!(r.diagnostics[0].message.contains("nested more than 128 levels deep"), "{}", r.diagnostics[0]);
+        assert!(r.raw.is_none());
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_line_and_column_from_one() {
+        let r = parse_config(b"{\n  a: 1,\n  b: ]\n}", "clawdbot.json");
+        assert!(r.unreadable);
+        assert_eq!(r.diagnostics.len(), 1);
+        let d = &r.diagnostics[0];
+        assert_eq!(d.severity, Severity::Error);
+        assert_eq!(d.file, "clawdbot.json");
+        assert!(d.message.contains("line 3, column 6"), "{d}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_text_is_unreadable() {
+        let r = parse_config(&[0xff, 0xfe, b'{'], "clawdbot.json");
+        assert!(r.unreadable);
+        assert_eq!(r.diagnostics.len(), 1);
+        assert_eq!(r.diagnostics[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn a_top_level_that_is_not_an_object_is_warned_about() {
+        let r = parse_config(b"[1]", "clawdbot.json");
+        assert!(!r.unreadable);
+        assert_eq!(r.config, Config::default());
+        assert_eq!(r.diagnostics.len(), 1);
+        assert_eq!(r.diagnostics[0].field.as_deref(), Some("the top level"));
+        assert_eq!(r.diagnostics[0].severity, Severity::Warning);
+        assert_eq!(r.diagnostics[0].message, "is an array, expected an object; ignored");
+    }
+
+    #[test]
+    fn wrong_types_are_warned_about_field_by_field() {
+        let r = parse_config(
+            br#"{ auth: { profiles: { 'a:b': 1, 'c:d': { mode: 'bogus' }, 'e:f': { mode: 'token' } }, order: { x: 'a:b' } },
+                  agents: { defaults: { models: 3, imageModel: { primary: 4, fallbacks: 'no' } }, list: 'no' },
+                  models: { providers: 'no' } }"#,
+            "c",
+        );
+        let fields: Vec<_> = r.diagnostics.iter().map(|d| d.field.clone().unwrap_or_default()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "auth.profiles.a:b",
+                "auth.profiles.c:d.mode",
+                "auth.order.x",
+                "agents.defaults.imageModel.primary",
+                "agents.defaults.imageModel.fallbacks",
+                "agents.defaults.models",
+                "agents.list",
+                "models.providers",
+            ]
+        );
+        assert!(r.diagnostics.iter().all(|d| d.severity == Severity::Warning));
+        assert_eq!(r.config.auth.profiles.len(), 2);
+        assert_eq!(r.config.auth.profiles["c:d"].mode, None);
+        assert_eq!(r.config.auth.profiles["e:f"].mode, Some(CredentialType::Token));
+        assert!(r.config.auth.order.is_empty());
+    }
+
+    #[test]
+    fn a_null_section_is_no_section_and_no_warning() {
+        let r = parse_config(br#"{ "auth": { "profiles": null }, "agents": { "list": null } }"#, "c");
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert!(r.config.auth.profiles.is_empty());
+    }
+
+    #[test]
+    fn an_order_of_blank_ids_is_no_order() {
+        let r = parse_config(br#"{ "auth": { "order": { "a": [" ", ""], "b": [" b:1 ", 3] } } }"#, "c");
+        assert_eq!(r.config.auth.order.len(), 1);
+        assert_eq!(r.config.auth.order["b"], vec!["b:1"]);
+    }
+
+    #[test]
+    fn cooldowns_must_be_finite_and_above_zero() {
+        let r = parse_config(
+            br#"{ "auth": { "cooldowns": { "billingBackoffHours": 0, "billingMaxHours": 0.5, "failureWindowHours": -2,
+                 "billingBackoffHoursByProvider": { "a": 0, "b": 3, "c": "4" } } } }"#,
+            "c",
+        );
+        let c = &r.config.auth.cooldowns;
+        assert_eq!(c.billing_backoff_hours, None, "zero is not a backoff");
+        assert_eq!(c.billing_max_hours, Some(0.5));
+        assert_eq!(c.failure_window_hours, None);
+        assert_eq!(c.billing_backoff_hours_by_provider.len(), 1);
+        assert_eq!(c.billing_backoff_hours_by_provider["b"], 3.0);
+    }
+
+    #[test]
+    fn agents_providers_and_shell_env_are_read() {
+        let r = parse_config(
+            br#"{ "agents": { "list": [{ "id": "a" }, { "nope": 1 }, { "id": "b", "default": true, "agentDir": "~/b" }] },
+                 "models": { "providers": { "x": { "apiKey": "  " }, "y": {} } },
+                 "env": { "shellEnv": { "enabled": false } } }"#,
+            "c",
+        );
+        let c = r.config;
+        assert_eq!(
+            c.agents,
+            vec![
+                AgentEntry { id: "a".into(), default: false, agent_dir: None },
+                AgentEntry { id: "b".into(), default: true, agent_dir: Some("~/b".into()) },
+            ]
+        );
+        assert_eq!(c.custom_providers, vec!["x", "y"]);
+        assert!(c.provider_keys.is_empty(), "a blank apiKey is no key");
+        assert!(!c.shell_env_enabled);
+        assert!(r.raw.is_some());
+    }
+
+    #[test]
+    fn model_refs_as_strings_and_objects() {
+        let r = parse_config(
+            br#"{ "agents": { "defaults": { "model": "  ", "imageModel": { "primary": " ", "fallbacks": ["p/i", 3] },
+                 "models": { "p/a": { "alias": "A" }, "p/b": {} } } } }"#,
+            "c",
+        );
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let m = &r.config.models;
+        assert_eq!(m.primary, None, "a blank model is no model");
+        assert_eq!(m.fallbacks, Vec::<String>::new());
+        assert_eq!(m.image_primary, None, "a blank primary is no primary");
+        assert_eq!(m.image_fallbacks, vec!["p/i"]);
+        assert_eq!(m.allowed.len(), 2);
+        assert_eq!(m.allowed["p/a"].as_deref(), Some("A"));
+        assert_eq!(m.allowed["p/b"], None);
+
+        let r = parse_config(
+            br#"{ "agents": { "defaults": { "model": { "primary": " p/m ", "fallbacks": ["q/n"] } } } }"#,
+            "c",
+        );
+        assert_eq!(r.config.models.primary.as_deref(), Some("p/m"));
+        assert_eq!(r.config.models.fallbacks, vec!["q/n"]);
+        let r = parse_config(br#"{ "agents": { "defaults": { "model": " p/m " } } }"#, "c");
+        assert_eq!(r.config.models.primary.as_deref(), Some("p/m"));
+    }
+
+    #[test]
+    fn model_refs_need_both_halves() {
+        assert_eq!(parse_model_ref(" OpenAI/gpt "), Some(("openai".to_string(), "gpt".to_string())));
+        assert_eq!(parse_model_ref("opus"), Some((DEFAULT_PROVIDER.to_string(), "opus".to_string())));
+        assert_eq!(parse_model_ref("/m"), None);
+        assert_eq!(parse_model_ref(" /m"), None);
+        assert_eq!(parse_model_ref("p/"), None);
+        assert_eq!(parse_model_ref("p/ "), None);
+        assert_eq!(parse_model_ref("  "), None);
+    }
+
+    #[test]
+    fn a_backup_takes_the_first_free_number() {
+        assert_eq!(backup_name("c", &["c.bak", "c.bak.1"]), "c.bak.2");
+        assert_eq!(backup_name("c", &[]), "c.bak");
+    }
+
+    fn config(text: &str) -> Config {
+        let r = parse_config(text.as_bytes(), "c");
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        r.config
+    }
+
+    #[test]
+    fn aliases_resolve_case_blind_and_unknown_ones_stay() {
+        let c = config(
+            r#"{ "agents": { "defaults": { "model": "fast", "models": { "openai/gpt": { "alias": "Fast" } } } } }"#,
+        );
+        assert_eq!(c.resolve_alias(" FAST "), "openai/gpt");
+        assert_eq!(c.resolve_alias("slow"), "slow");
+        assert_eq!(c.resolved_default(), "openai/gpt");
+        assert_eq!(Config::default().resolved_default(), DEFAULT_MODEL);
+        assert_eq!(config(r#"{ "agents": { "defaults": { "model": "x/" } } }"#).resolved_default(), DEFAULT_MODEL);
+    }
+
+    #[test]
+    fn providers_in_use_configured_and_mentioned() {
+        let c = config(
+            r#"{ "agents": { "defaults": {
+                   "model": { "primary": "a/1", "fallbacks": ["b/1", "a/2", "/bad"] },
+                   "imageModel": { "primary": "c/1", "fallbacks": ["b/2", "d/1"] },
+                   "models": { "a/3": {}, "e/1": {}, "E/2": {}, "f": {} } } },
+                 "models": { "providers": { "g": {}, "a": {}, "h": {} } } }"#,
+        );
+        assert_eq!(c.providers_in_use(), vec!["a", "b", "c", "d"]);
+        assert_eq!(c.providers_configured(), vec!["a", "b", "c", "d", "e", "anthropic"]);
+        assert_eq!(c.providers_mentioned(), vec!["a", "b", "c", "d", "e", "anthropic", "g", "h"]);
+    }
 }

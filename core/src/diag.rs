@@ -220,6 +220,47 @@ mod tests {
     }
 
     #[test]
+    fn a_shape_error_names_its_field_apart_from_the_message() {
+        let e = ReadError::Shape { field: "profiles.a:b.expires".into(), found: "a string", expected: "a number" };
+        let d = e.in_file("auth-profiles.json", Severity::Warning);
+        assert_eq!(d.field.as_deref(), Some("profiles.a:b.expires"));
+        assert_eq!(d.message, "is a string, expected a number");
+        assert_eq!(d.to_string(), "auth-profiles.json: profiles.a:b.expires: is a string, expected a number");
+        let d = ReadError::Empty.in_file("f", Severity::Error);
+        assert_eq!(d, Diagnostic::new(Severity::Error, "f", "the file is empty"));
+        assert_eq!(d.to_string(), "f: the file is empty");
+    }
+
+    #[test]
+    fn a_syntax_error_keeps_serde_s_reason_without_its_position() {
+        let err = parse_json(b"{\"a\": tru}").unwrap_err();
+        assert_eq!(err, ReadError::Syntax { line: 1, column: 10, reason: "expected ident".into() });
+        assert_eq!(err.to_string(), "not valid JSON at line 1, column 10: expected ident");
+    }
+
+    #[test]
+    fn hints_fields_and_kinds_read_as_written() {
+        let d = Diagnostic::new(Severity::Info, "f", "m").at("x.y").with_hint("do this");
+        assert_eq!(d.field.as_deref(), Some("x.y"));
+        assert_eq!(d.hints, ["do this"]);
+        assert_eq!(d.to_string(), "f: x.y: m");
+        let kinds: Vec<_> = [
+            serde_json::json!(null),
+            serde_json::json!(true),
+            serde_json::json!(1),
+            serde_json::json!("s"),
+            serde_json::json!([]),
+            serde_json::json!({}),
+        ]
+        .iter()
+        .map(kind_of)
+        .collect();
+        assert_eq!(kinds, ["null", "a boolean", "a number", "a string", "an array", "an object"]);
+        assert_eq!(text_of(b" {} "), Ok(" {} "));
+        assert_eq!(parse_json(b"[1]"), Ok(serde_json::json!([1])));
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = "[".repeat(100_000);
         assert!(matches!(parse_json(deep.as_bytes()), Err(ReadError::Syntax { .. })));

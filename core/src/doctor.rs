@@ -341,4 +341,102 @@ mod tests {
         assert!(p.issues[0].line().contains("paste-token --provider anthropic --profile-id anthropic:a"));
         assert!(p.issues[1].line().contains("paste-token --provider anthropic --profile-id anthropic:t"));
     }
+
+    #[test]
+    fn a_refreshable_login_is_due_at_zero_and_at_the_window_s_edge() {
+        let warn = crate::health::DEFAULT_WARN_AFTER_MS;
+        let p = plan_for(&format!(
+            r#"{{"anthropic:at-zero":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{}}},
+                "anthropic:at-edge":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{}}},
+                "anthropic:past-edge":{{"type":"oauth","provider":"anthropic","access":"x","refresh":"r","expires":{}}},
+                "anthropic:key":{{"type":"api_key","provider":"anthropic","key":"sk-FAKE"}}}}"#,
+            NOW,
+            NOW + warn,
+            NOW + warn + 1
+        ));
+        let listed: Vec<(&str, HealthStatus)> = p.issues.iter().map(|i| (i.profile_id.as_str(), i.status)).collect();
+        assert_eq!(
+            listed,
+            [("anthropic:at-edge", HealthStatus::Expiring), ("anthropic:at-zero", HealthStatus::Expired)]
+        );
+        assert_eq!(
+            p.issues[0].line(),
+            "- anthropic:at-edge: access token expiring (24h) — refreshes itself when due; nothing to do."
+        );
+        assert_eq!(
+            p.issues[1].line(),
+            "- anthropic:at-zero: access token expired 0m ago — refreshes itself when due; nothing to do."
+        );
+    }
+
+    #[test]
+    fn each_status_reads_in_its_own_words() {
+        let p = plan_for(&format!(
+            r#"{{"anthropic:t":{{"type":"token","provider":"anthropic","token":"t","expires":{}}},
+                "anthropic:u":{{"type":"oauth","provider":"anthropic","access":"x"}}}}"#,
+            NOW + 3_600_000
+        ));
+        let words: Vec<&str> = p.issues.iter().map(|i| i.words.as_str()).collect();
+        assert_eq!(words, ["expiring (1h)", "unknown"]);
+    }
+
+    #[test]
+    fn the_preview_as_json_names_its_fields_in_camel_case() {
+        let p = plan_for(&format!(
+            r#"{{"openai-codex:codex-cli":{{"type":"oauth","provider":"openai-codex","access":"x","expires":{}}}}}"#,
+            NOW - 2 * 3_600_000
+        ));
+        let v = p.to_value();
+        assert_eq!(v["issues"][0]["profileId"], "openai-codex:codex-cli");
+        assert_eq!(v["issues"][0]["status"], "expired");
+        assert_eq!(v["issues"][0]["needsHuman"], true);
+        assert_eq!(v["issues"][0]["remainingMs"], -7_200_000);
+        assert!(v["issues"][0].get("words").is_none());
+        assert_eq!(v["changes"], serde_json::json!([]));
+        assert_eq!(v["problems"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn hints_follow_the_provider_before_the_colon() {
+        assert_eq!(hint_for("openai-codex:codex-cli"), "Run `codex login` on the gateway host.");
+        assert_eq!(
+            hint_for("anthropic:claude-cli"),
+            "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run `claude \
+             setup-token` and then `clawdbot models auth setup-token` for a 1-year token."
+        );
+        assert_eq!(
+            hint_for("anthropic:work"),
+            crate::remedy::for_profile("anthropic:work", "anthropic", crate::remedy::Renewal::Relogin)
+        );
+        assert_eq!(hint_for("openai"), crate::remedy::for_profile("openai", "openai", crate::remedy::Renewal::Relogin));
+    }
+
+    #[test]
+    fn a_change_not_written_for_another_reason_says_so() {
+        let mut loaded = load_with_claude_login(None);
+        loaded.write = None;
+        assert_eq!(
+            change_notes(&loaded, None),
+            [
+                "not saved (the store was left as it is; used for this run only): synced anthropic credentials from claude cli"
+            ]
+        );
+    }
+
+    #[test]
+    fn file_problems_need_a_human_and_warnings_do_not() {
+        let mut w = MapWorld::default();
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text("{ broken"));
+        w.files.insert("/h/.codex/auth.json".into(), FileRead::text("{ broken"));
+        let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
+        let p = preview(&loaded, &crate::report::build(&loaded, &Default::default()));
+        assert!(p.issues.is_empty(), "{:?}", p.issues);
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert!(p.problems[0].starts_with("~/.clawdbot/agents/main/agent/auth-profiles.json: "), "{:?}", p.problems);
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(p.warnings[0].starts_with("~/.codex/auth.json: "), "{:?}", p.warnings);
+        assert!(p.needs_human());
+        let fine = plan_for("{}");
+        assert!(!fine.needs_human());
+    }
 }

@@ -244,4 +244,29 @@ mod tests {
         assert_eq!((env.vars["D"].as_str(), applied.origin("D")), ("two", Some("two")));
         assert_eq!(applied.origin("B"), None);
     }
+
+    #[test]
+    fn export_is_a_prefix_only_when_a_space_follows_it() {
+        assert_eq!(
+            vars("exportFOO=1\nexport=2\nexport\tBAR=3\n"),
+            pairs(&[("exportFOO", "1"), ("export", "2"), ("BAR", "3")])
+        );
+    }
+
+    #[test]
+    fn a_multi_line_value_takes_its_lines_and_the_next_line_is_counted_after_it() {
+        let f = parse(b"M=\"one\ntwo\nthree\"\nbad line\n", "f");
+        assert_eq!(f.vars, pairs(&[("M", "one\ntwo\nthree")]));
+        assert_eq!(f.diagnostics[0].message, "line 4 is not NAME=value; ignored");
+        assert_eq!(vars("A='x'   # note\n"), pairs(&[("A", "x")]));
+        assert_eq!(
+            vars("A=\"x\\\\\"\nB=1\n"),
+            pairs(&[("A", "x\\\\"), ("B", "1")]),
+            "an escaped backslash does not escape the quote"
+        );
+        assert_eq!(vars("K : v\n"), Vec::<(String, String)>::new(), "a colon must follow the name directly");
+        assert_eq!(vars("K =v\n"), pairs(&[("K", "v")]));
+        assert_eq!(vars("A=é\"b\"\n"), pairs(&[("A", "é\"b\"")]));
+        assert_eq!(vars("A=\"é\"\n"), pairs(&[("A", "é")]));
+    }
 }

@@ -30,8 +30,11 @@ pub struct FoundKey {
 
 impl FoundKey {
     /// Whether it is an OAuth token rather than an API key (`resolveModelAuthMode`).
+    /// Only the variable's part of the source counts: the `.env` file named
+    /// after it (`env: OPENAI_API_KEY (~/oauth/.env)`) says nothing of the key.
     pub fn is_oauth(&self) -> bool {
-        self.source.contains("OAUTH_TOKEN") || self.source.to_lowercase().contains("oauth")
+        let named = self.source.split(" (").next().unwrap_or_default();
+        named.contains("OAUTH_TOKEN") || named.to_lowercase().contains("oauth")
     }
 }
 
@@ -258,5 +261,160 @@ mod tests {
         let other = ShellEnvProbe::new(1);
         assert_eq!(other.read(&mut Env::new("/h"), &framed(b"OPENAI_API_KEY=k\0")), ShellEnvRead::NoEnvironment);
         assert!(ShellEnvRead::NoneSet.warning("/bin/zsh").unwrap().contains("sets none of OPENAI_API_KEY"));
+    }
+
+    // Each test below pins a rule that a mutant once changed unnoticed
+    // (issue 15).
+
+    #[test]
+    fn every_provider_s_variables_in_priority_order() {
+        let table: &[(&str, &[&str])] = &[
+            ("anthropic", &["ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"]),
+            ("github-copilot", &["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"]),
+            ("openai", &["OPENAI_API_KEY"]),
+            ("google", &["GEMINI_API_KEY"]),
+            ("groq", &["GROQ_API_KEY"]),
+            ("cerebras", &["CEREBRAS_API_KEY"]),
+            ("xai", &["XAI_API_KEY"]),
+            ("openrouter", &["OPENROUTER_API_KEY"]),
+            ("minimax", &["MINIMAX_API_KEY"]),
+            ("zai", &["ZAI_API_KEY", "Z_AI_API_KEY"]),
+            ("mistral", &["MISTRAL_API_KEY"]),
+            ("opencode-zen", &["OPENCODE_ZEN_API_KEY"]),
+            ("opencode", &["OPENCODE_API_KEY", "OPENCODE_ZEN_API_KEY"]),
+            ("chutes", &["CHUTES_OAUTH_TOKEN", "CHUTES_API_KEY"]),
+            ("qwen-portal", &["QWEN_OAUTH_TOKEN", "QWEN_PORTAL_API_KEY"]),
+            ("deepgram", &["DEEPGRAM_API_KEY"]),
+            ("vercel-ai-gateway", &["AI_GATEWAY_API_KEY"]),
+            ("moonshot", &["MOONSHOT_API_KEY"]),
+            ("kimi-code", &["KIMICODE_API_KEY"]),
+            ("synthetic", &["SYNTHETIC_API_KEY"]),
+            ("venice", &["VENICE_API_KEY"]),
+            ("openai-codex", &[]),
+            ("google-vertex", &[]),
+        ];
+        for (provider, vars) in table {
+            assert_eq!(env_vars_for(provider), *vars, "{provider}");
+        }
+        assert_eq!(env_vars_for(" OpenAI "), ["OPENAI_API_KEY"], "looked up by the normalised id");
+    }
+
+    #[test]
+    fn the_first_variable_set_wins_and_says_where_it_came_from() {
+        let env = Env::new("/h").with_var("GH_TOKEN", "gh-FAKE").with_var("GITHUB_TOKEN", "gt-FAKE");
+        let k = env_key("github-copilot", &env, &[], false).unwrap();
+        assert_eq!(k, FoundKey { value: Secret::new("gh-FAKE"), source: "env: GH_TOKEN".into() });
+        assert!(!k.is_oauth());
+        let k = env_key("github-copilot", &env, &["GITHUB_TOKEN".into()], false).unwrap();
+        assert_eq!(k.source, "env: GH_TOKEN", "another variable's shell import does not relabel this one");
+        let mut dotenv = Applied::default();
+        dotenv.origins.insert("GH_TOKEN".into(), "~/.clawdbot/.env".into());
+        let k = env_key_from("github-copilot", &env, &[], &dotenv, false).unwrap();
+        assert_eq!(k.source, "env: GH_TOKEN (~/.clawdbot/.env)");
+        let k = env_key_from("github-copilot", &env, &["GH_TOKEN".into()], &dotenv, false).unwrap();
+        assert_eq!(k.source, "shell env: GH_TOKEN", "the shell import is named first");
+        assert_eq!(env_key("google-vertex", &env, &[], false), None, "no ADC, no key");
+        assert_eq!(
+            env_key("Google-Vertex", &env, &[], true),
+            Some(FoundKey { value: Secret::new("<authenticated>"), source: "gcloud adc".into() })
+        );
+        assert_eq!(env_key("openai", &env, &[], true), None, "ADC is only Vertex's");
+    }
+
+    #[test]
+    fn an_oauth_source_is_one_that_names_oauth() {
+        let key = |source: &str| FoundKey { value: Secret::new("FAKE"), source: source.into() };
+        assert!(key("env: CHUTES_OAUTH_TOKEN").is_oauth());
+        assert!(key("OAuth (env)").is_oauth());
+        assert!(!key("env: CHUTES_API_KEY").is_oauth());
+        assert!(!key("gcloud adc").is_oauth());
+    }
+
+    #[test]
+    fn a_key_from_a_dotenv_file_in_an_oauth_folder_is_still_a_key() {
+        // Regression (issue 15): the source names the `.env` file, and a
+        // folder called `oauth` made an API key count as an OAuth token.
+        let env = Env::new("/h").with_var("OPENAI_API_KEY", "sk-FAKE-0123456789");
+        let mut dotenv = Applied::default();
+        dotenv.origins.insert("OPENAI_API_KEY".into(), "~/oauth/.env".into());
+        let k = env_key_from("openai", &env, &[], &dotenv, false).unwrap();
+        assert_eq!(k.source, "env: OPENAI_API_KEY (~/oauth/.env)");
+        assert!(!k.is_oauth());
+        let env = Env::new("/h").with_var("ANTHROPIC_OAUTH_TOKEN", "sk-ant-oat01-FAKE");
+        dotenv.origins.insert("ANTHROPIC_OAUTH_TOKEN".into(), "~/keys/.env".into());
+        assert!(env_key_from("anthropic", &env, &[], &dotenv, false).unwrap().is_oauth());
+    }
+
+    #[test]
+    fn the_config_key_is_found_by_normalised_provider() {
+        let mut cfg = Config::default();
+        cfg.provider_keys.insert("Custom".into(), "sk-FAKE-custom".into());
+        cfg.provider_keys.insert("other".into(), "sk-FAKE-other".into());
+        assert_eq!(config_key(" custom ", &cfg), Some(Secret::new("sk-FAKE-custom")));
+        assert_eq!(config_key("other", &cfg), Some(Secret::new("sk-FAKE-other")));
+        assert_eq!(config_key("missing", &cfg), None);
+    }
+
+    #[test]
+    fn the_shell_runs_only_when_enabled_and_no_expected_key_is_set() {
+        let on = Config { shell_env_enabled: true, ..Config::default() };
+        let off = Config::default();
+        let empty = Env::new("/h");
+        assert!(shell_env_enabled(&empty, &on));
+        assert!(!shell_env_enabled(&empty, &off));
+        for yes in ["1", "true", "YES", "on"] {
+            assert!(shell_env_enabled(&empty.clone().with_var("CLAWDBOT_LOAD_SHELL_ENV", yes), &off), "{yes}");
+        }
+        for no in ["0", "off", "", "2"] {
+            assert!(!shell_env_enabled(&empty.clone().with_var("CLAWDBOT_LOAD_SHELL_ENV", no), &off), "{no}");
+        }
+        assert!(shell_env_needed(&empty, &on));
+        assert!(!shell_env_needed(&empty, &off));
+        for key in SHELL_ENV_EXPECTED_KEYS {
+            assert!(!shell_env_needed(&empty.clone().with_var(key, "FAKE"), &on), "{key}");
+        }
+        assert!(shell_env_needed(&empty.clone().with_var("GROQ_API_KEY", "FAKE"), &on), "not an expected key");
+    }
+
+    #[test]
+    fn imports_keep_a_set_variable_and_sort_by_the_table() {
+        let mut env = Env::new("/h").with_var("OPENAI_API_KEY", "sk-FAKE-set");
+        let out = b"MINIMAX_API_KEY=m\0OPENAI_API_KEY=sk-FAKE-shell\0NOEQUALS\0ANTHROPIC_API_KEY=a\0\xff=x\0";
+        assert_eq!(apply_shell_env(&mut env, out), ["ANTHROPIC_API_KEY", "MINIMAX_API_KEY"]);
+        assert_eq!(env.get("OPENAI_API_KEY"), Some("sk-FAKE-set"));
+        assert_eq!(env.get("MINIMAX_API_KEY"), Some("m"));
+        assert_eq!(apply_shell_env(&mut Env::new("/h"), b"ZAI_API_KEY=\0"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_frame_is_read_exactly_and_each_outcome_warns_in_its_words() {
+        let probe = ShellEnvProbe::new(7);
+        let begin = b"\0CLAWDBOT-SHELL-ENV-0000000000000007-BEGIN\0";
+        let end = b"\0CLAWDBOT-SHELL-ENV-0000000000000007-END\0";
+        let mut out = begin.to_vec();
+        out.extend_from_slice(b"OPENAI_API_KEY=sk-FAKE\0ZAI_API_KEY=z");
+        out.extend_from_slice(end);
+        out.extend_from_slice(b"GEMINI_API_KEY=after\0");
+        let mut env = Env::new("/h");
+        let read = probe.read(&mut env, &out);
+        assert_eq!(read.clone().imported(), ["OPENAI_API_KEY", "ZAI_API_KEY"]);
+        assert_eq!(env.get("ZAI_API_KEY"), Some("z"), "the value ends where the frame does");
+        assert_eq!(env.get("GEMINI_API_KEY"), None);
+        assert_eq!(read.warning("sh"), None);
+        let mut only_begin = begin.to_vec();
+        only_begin.extend_from_slice(b"OPENAI_API_KEY=k\0");
+        assert_eq!(probe.read(&mut Env::new("/h"), &only_begin), ShellEnvRead::NoEnvironment);
+        assert_eq!(ShellEnvRead::NoneSet.imported(), Vec::<String>::new());
+        assert_eq!(
+            ShellEnvRead::NoneSet.warning("/bin/zsh").unwrap(),
+            "shell env fallback: the login shell (/bin/zsh) sets none of OPENAI_API_KEY, ANTHROPIC_API_KEY, \
+             ANTHROPIC_OAUTH_TOKEN, GEMINI_API_KEY, ZAI_API_KEY, OPENROUTER_API_KEY, MINIMAX_API_KEY; nothing imported"
+        );
+        assert_eq!(
+            ShellEnvRead::NoEnvironment.warning("fish\x1b[2J").unwrap(),
+            "shell env fallback: fish\\u{1b}[2J -l -c printed no environment (does its `env` know -0?); nothing imported"
+        );
+        assert_eq!(find(b"abcabc", b"ca"), Some(2));
+        assert_eq!(find(b"abc", b"x"), None);
     }
 }

@@ -469,6 +469,146 @@ mod tests {
         assert!(call(request("zai:b", -1))["error"].is_string(), "the first cannot move up");
         assert!(call(request("zai:nope", 1))["error"].is_string());
     }
+
+    // Each test below pins a rule that a mutant once changed unnoticed
+    // (issue 15).
+
+    #[test]
+    fn bad_requests_say_what_is_wrong() {
+        let r: Value = serde_json::from_str(&handle("{nope")).unwrap();
+        assert!(r["error"].as_str().is_some_and(|e| e.starts_with("request is not JSON: ")), "{r}");
+        assert_eq!(call(json!({ "op": "status" }))["error"], "request.now must be a number (ms)");
+        assert_eq!(call(json!({ "op": "bogus\u{1b}", "now": NOW }))["error"], "unknown op \"bogus\\u{1b}\"");
+        assert_eq!(call(json!({ "op": "identify" }))["error"], "identify needs \"name\"");
+        assert_eq!(call(json!({ "now": NOW, "home": [] }))["error"], "request.home must be an object");
+        assert_eq!(
+            call(json!({ "now": NOW, "files": "x" }))["error"],
+            "request.files must be an object of file contents by role"
+        );
+        assert_eq!(
+            call(json!({ "op": "view", "now": NOW, "rows": "2" }))["error"],
+            "request.rows must be a whole number of rows"
+        );
+    }
+
+    #[test]
+    fn status_is_the_default_op_and_answers_the_whole_load() {
+        let legacy = json!({ "anthropic": { "type": "api_key", "key": "sk-FAKE-legacy-0123456789" } });
+        let r = call(json!({ "now": NOW, "files": { "legacyStore": legacy } }));
+        assert_eq!(r["check"], 0, "{r}");
+        assert_eq!(r["report"]["auth"]["providers"][0]["provider"], "anthropic");
+        assert_eq!(r["store"]["profiles"]["anthropic:default"]["type"], "api_key");
+        assert_eq!(r["storeWritten"], true);
+        assert_eq!(r["filesRemoved"], json!(["~/.clawdbot/agents/main/agent/auth.json"]));
+        assert_eq!(r["changes"].as_array().map(Vec::len), Some(1));
+        assert_eq!(r["order"], json!({ "anthropic": ["anthropic:default"] }), "only providers with an order");
+        assert_eq!(r["diagnostics"], json!([]));
+        assert_eq!(r["locations"]["agentId"], "main");
+        for absent in ["text", "doctor", "listing", "view"] {
+            assert!(r.get(absent).is_none(), "{absent}");
+        }
+        let fine = call(json!({ "now": NOW, "files": { "store": oauth_store(NOW + HOUR) } }));
+        assert_eq!(fine["storeWritten"], false);
+        assert_eq!(fine["filesRemoved"], json!([]));
+    }
+
+    #[test]
+    fn an_unreadable_store_is_answered_as_null_and_its_order_cannot_be_set() {
+        let r = call(json!({ "op": "status", "now": NOW, "files": { "store": "{ broken" } }));
+        assert_eq!(r["store"], Value::Null);
+        assert_eq!(r["check"], 1);
+        assert_eq!(r["diagnostics"][0]["severity"], "error");
+        let r = call(
+            json!({ "op": "setOrder", "now": NOW, "files": { "store": "{ broken" }, "provider": "a", "order": [] }),
+        );
+        assert_eq!(r["error"], "auth-profiles.json cannot be read, so its order cannot be changed");
+    }
+
+    #[test]
+    fn each_op_adds_its_own_answer() {
+        let files = json!({ "store": oauth_store(NOW + HOUR) });
+        let text = call(json!({ "op": "renderText", "now": NOW, "files": files }));
+        assert!(
+            text["text"].as_str().is_some_and(|t| t.starts_with("Config        : ~/.clawdbot/clawdbot.json\n")),
+            "{text}"
+        );
+        assert!(text["report"].is_object());
+        let doctor = call(json!({ "op": "doctorPreview", "now": NOW, "files": files }));
+        assert_eq!(doctor["doctor"]["issues"][0]["profileId"], "anthropic:a");
+        let listing = call(json!({ "op": "listProfiles", "now": NOW, "files": files, "provider": "openai" }));
+        assert_eq!(listing["listing"]["profiles"], json!([]), "only the provider asked for: {listing}");
+        assert!(listing["locations"].is_object());
+    }
+
+    #[test]
+    fn the_window_strictness_and_environment_are_the_request_s() {
+        let files = json!({ "store": oauth_store(NOW + 2 * HOUR) });
+        let warn = |r: &Value| r["report"]["auth"]["oauth"]["warnAfterMs"].clone();
+        assert_eq!(warn(&call(json!({ "now": NOW, "files": files, "warnAfterMs": 0 }))), 0);
+        assert_eq!(warn(&call(json!({ "now": NOW, "files": files, "warnAfterMs": HOUR }))), HOUR);
+        let default = crate::defaults::WARN_AFTER_MS;
+        assert_eq!(warn(&call(json!({ "now": NOW, "files": files, "warnAfterMs": -1 }))), default);
+        assert_eq!(warn(&call(json!({ "now": NOW, "files": files }))), default);
+        let strict = call(json!({ "now": NOW, "files": files, "strict": true }));
+        assert_eq!(strict["report"]["auth"]["check"]["rule"], "strict");
+        assert_eq!(strict["check"], 2, "strict: the access token's expiry counts");
+        let lax = call(json!({ "now": NOW, "files": files }));
+        assert_eq!(lax["report"]["auth"]["check"]["rule"], "in-use");
+        assert_eq!(lax["check"], 0);
+        let env = call(json!({ "now": NOW, "env": { "OPENAI_API_KEY": "sk-FAKE-env-0123456789", "GROQ_API_KEY": 3 } }));
+        let providers: Vec<&str> = env["report"]["auth"]["providers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["provider"].as_str())
+            .collect();
+        assert_eq!(providers, ["openai"], "a variable that is not text is not set");
+    }
+
+    #[test]
+    fn a_file_is_text_a_text_object_or_json() {
+        assert_eq!(file_text(&json!("raw")), Ok("raw".to_string()));
+        assert_eq!(file_text(&json!({ "$text": "{ raw" })), Ok("{ raw".to_string()));
+        assert_eq!(file_text(&json!({ "$text": 1 })), Ok("{\n  \"$text\": 1\n}".to_string()));
+        assert_eq!(
+            file_text(&json!({ "$text": "a", "b": 1 })),
+            Ok("{\n  \"$text\": \"a\",\n  \"b\": 1\n}".to_string())
+        );
+        assert_eq!(file_text(&json!({})), Ok("{}".to_string()));
+        assert_eq!(file_text(&json!([1])), Ok("[\n  1\n]".to_string()));
+    }
+
+    #[test]
+    fn set_order_stores_the_order_and_needs_a_list() {
+        let key = json!({ "type": "api_key", "provider": "zai", "key": "k-FAKE" });
+        let store = json!({ "version": 1, "profiles": { "zai:a": key, "zai:b": key } });
+        let r = call(
+            json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "provider": "zai", "order": ["zai:b", 3, "zai:a"] }),
+        );
+        assert_eq!(r["store"]["order"], json!({ "zai": ["zai:b", "zai:a"] }), "{r}");
+        assert!(r["storeText"].as_str().is_some_and(|t| t.contains("\"order\"")));
+        let r = call(
+            json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "provider": "zai", "order": "zai:b" }),
+        );
+        assert_eq!(r["error"], "setOrder needs \"order\": a list of profile ids");
+        let r = call(json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "order": [] }));
+        assert_eq!(r["error"], "setOrder needs \"provider\"");
+    }
+
+    #[test]
+    fn only_the_config_role_decides_the_agent() {
+        let ops = json!({ "agents": { "list": [{ "id": "ops", "default": true }] } });
+        let r = call(json!({ "now": NOW, "files": { "store": oauth_store(NOW + HOUR), "config": ops } }));
+        assert_eq!(r["locations"]["agentId"], "ops");
+        assert_eq!(r["locations"]["config"], "~/.clawdbot/clawdbot.json");
+        let r = call(json!({ "now": NOW, "files": { "claude": ops, "store": oauth_store(NOW + HOUR) } }));
+        assert_eq!(r["locations"]["agentId"], "main", "a file in another role is not read as the config");
+        let r = call(
+            json!({ "now": NOW, "home": { ".clawdbot/clawdbot.json": ops }, "files": { "store": oauth_store(NOW + HOUR) } }),
+        );
+        assert_eq!(r["locations"]["agentId"], "ops", "a config given by path decides too");
+        assert_eq!(r["report"]["auth"]["storePath"], "~/.clawdbot/agents/ops/agent/auth-profiles.json");
+    }
 }
 
 #[cfg(test)]

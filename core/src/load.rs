@@ -413,4 +413,140 @@ mod tests {
         let l = load(&w, &Env::new("/h"), NOW, None);
         assert_eq!(l.store.profiles["anthropic:claude-cli"].credential.kind(), crate::store::CredentialType::OAuth);
     }
+
+    // Each test below pins a rule that a mutant once changed unnoticed
+    // (issue 15).
+
+    #[test]
+    fn an_unreadable_config_is_an_error_and_the_defaults_are_used() {
+        let mut w = world(&[]);
+        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::Unreadable("permission denied".into()));
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        assert!(l.config.unreadable);
+        assert_eq!(
+            l.diagnostics,
+            [Diagnostic::new(Severity::Error, "~/.clawdbot/clawdbot.json", "cannot be read: permission denied")]
+        );
+        assert!(l.has_errors());
+        assert_eq!(l.show("/h/.clawdbot/x"), "~/.clawdbot/x");
+        assert_eq!(l.show("/elsewhere"), "/elsewhere");
+    }
+
+    #[test]
+    fn a_config_s_warnings_are_the_load_s_and_not_errors() {
+        let w = world(&[("/h/.clawdbot/clawdbot.json", r#"{"agents":{"defaults":{"model":42}}}"#)]);
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        assert!(!l.config.unreadable);
+        assert_eq!(l.diagnostics.len(), 1);
+        assert_eq!(l.diagnostics[0].field.as_deref(), Some("agents.defaults.model"));
+        assert!(!l.has_errors(), "a warning is not an error");
+        let fine = load(&world(&[]), &Env::new("/h"), NOW, None);
+        assert!(!fine.has_errors());
+        assert_eq!(fine.store_state, StoreState::Missing);
+        assert!(fine.write.is_none(), "nothing changed, nothing to write");
+    }
+
+    #[test]
+    fn an_unreadable_store_or_other_tool_s_file_is_reported_by_its_path() {
+        let mut w = world(&[]);
+        w.files.insert(STORE.into(), FileRead::Unreadable("EACCES".into()));
+        w.files.insert("/h/.claude/.credentials.json".into(), FileRead::Unreadable("EIO".into()));
+        w.files.insert("/h/.codex/auth.json".into(), FileRead::Unreadable("EPERM".into()));
+        w.keychain = Some(FileRead::Unreadable("locked".into()));
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        assert_eq!(l.store_state, StoreState::Unreadable);
+        let shown: Vec<(Severity, &str, &str)> =
+            l.diagnostics.iter().map(|d| (d.severity, d.file.as_str(), d.message.as_str())).collect();
+        assert_eq!(
+            shown,
+            [
+                (Severity::Error, "~/.clawdbot/agents/main/agent/auth-profiles.json", "cannot be read: EACCES"),
+                (Severity::Warning, "Claude Code keychain item", "cannot be read: locked"),
+                (Severity::Warning, "~/.claude/.credentials.json", "cannot be read: EIO"),
+                (Severity::Warning, "~/.codex/auth.json", "cannot be read: EPERM"),
+            ]
+        );
+        assert_eq!(l.diagnostics[0].hints, [STORE_HINT]);
+    }
+
+    #[test]
+    fn a_broken_store_says_it_was_left_as_it_is() {
+        let w = world(&[(STORE, "{ broken")]);
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        assert_eq!(l.store_state, StoreState::Unreadable);
+        assert!(l.diagnostics[0].message.ends_with("; the file was left as it is"), "{}", l.diagnostics[0]);
+        assert_eq!(l.diagnostics[0].hints, [STORE_HINT]);
+    }
+
+    #[test]
+    fn both_dotenv_files_are_read_once_each() {
+        let w = world(&[("/w/.env", "OPENAI_API_KEY=sk-FAKE-cwd\n"), ("/h/.clawdbot/.env", "GROQ_API_KEY=gsk-FAKE\n")]);
+        let mut env = Env::new("/h");
+        env.cwd = Some("/w".into());
+        let l = load(&w, &env, NOW, None);
+        assert_eq!(l.env.get("OPENAI_API_KEY"), Some("sk-FAKE-cwd"));
+        assert_eq!(l.env.get("GROQ_API_KEY"), Some("gsk-FAKE"));
+        assert_eq!(l.dotenv.origin("GROQ_API_KEY"), Some("~/.clawdbot/.env"));
+        let w = world(&[("/h/.clawdbot/.env", "not a line\n")]);
+        let mut env = Env::new("/h");
+        env.cwd = Some("/h/.clawdbot".into());
+        let l = load(&w, &env, NOW, None);
+        assert_eq!(l.diagnostics.len(), 1, "the same file is not read twice: {:?}", l.diagnostics);
+    }
+
+    #[test]
+    fn google_adc_needs_a_project_a_location_and_the_file() {
+        let adc = "/h/.config/gcloud/application_default_credentials.json";
+        let w = world(&[(adc, "{}"), ("/keys/sa.json", "{}")]);
+        let env = Env::new("/h");
+        let with = |vars: &[(&str, &str)]| {
+            let e = vars.iter().fold(env.clone(), |e, (k, v)| e.with_var(k, v));
+            load(&w, &e, NOW, None).gcloud_adc
+        };
+        assert!(with(&[("GOOGLE_CLOUD_PROJECT", "p"), ("GOOGLE_CLOUD_LOCATION", "l")]));
+        assert!(with(&[("GCLOUD_PROJECT", "p"), ("GOOGLE_CLOUD_LOCATION", "l")]));
+        assert!(!with(&[("GOOGLE_CLOUD_LOCATION", "l")]), "no project");
+        assert!(!with(&[("GOOGLE_CLOUD_PROJECT", "p")]), "no location");
+        assert!(with(&[
+            ("GOOGLE_CLOUD_PROJECT", "p"),
+            ("GOOGLE_CLOUD_LOCATION", "l"),
+            ("GOOGLE_APPLICATION_CREDENTIALS", "/keys/sa.json")
+        ]));
+        assert!(!with(&[
+            ("GOOGLE_CLOUD_PROJECT", "p"),
+            ("GOOGLE_CLOUD_LOCATION", "l"),
+            ("GOOGLE_APPLICATION_CREDENTIALS", "/keys/none.json")
+        ]));
+        assert!(
+            !load(
+                &world(&[]),
+                &env.clone().with_var("GOOGLE_CLOUD_PROJECT", "p").with_var("GOOGLE_CLOUD_LOCATION", "l"),
+                NOW,
+                None
+            )
+            .gcloud_adc
+        );
+    }
+
+    #[test]
+    fn external_logins_are_found_and_synced_in() {
+        let w = world(&[
+            (
+                "/h/.claude/.credentials.json",
+                r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1769817600000}}"#,
+            ),
+            (
+                "/h/.codex/auth.json",
+                r#"{"tokens":{"access_token":"acc-FAKE","refresh_token":"r-FAKE"},"last_refresh":"2026-01-01T00:00:00Z"}"#,
+            ),
+        ]);
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        let mut ids: Vec<&String> = l.store.profiles.keys().collect();
+        ids.sort();
+        assert_eq!(ids, ["anthropic:claude-cli", "openai-codex:codex-cli"]);
+        assert_eq!(l.changes.len(), 2);
+        assert!(l.write.is_some());
+        let mut d = Vec::new();
+        assert_eq!(external_logins(&w, &l.env, NOW, &mut d).len(), 2);
+    }
 }

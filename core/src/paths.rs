@@ -312,4 +312,87 @@ mod tests {
         let tilde = Env::new("~");
         assert_eq!(join(&tilde.home, ".clawdbot"), "~/.clawdbot");
     }
+
+    // Each test below pins a rule that a mutant once changed unnoticed
+    // (issue 15).
+
+    #[test]
+    fn a_variable_is_set_even_when_empty_but_gets_only_a_value() {
+        let e = env().with_var("EMPTY", "").with_var("PADDED", "  v  ");
+        assert!(e.is_set("EMPTY"));
+        assert!(!e.is_set("UNSET"));
+        assert_eq!(e.get("EMPTY"), None);
+        assert_eq!(e.get("PADDED"), Some("v"));
+    }
+
+    #[test]
+    fn resolving_expands_tilde_and_keeps_absolute_paths() {
+        let mut e = env();
+        assert_eq!(e.resolve(" ~ "), "/home/u");
+        assert_eq!(e.resolve("~/a/./b"), "/home/u/a/b");
+        assert_eq!(e.resolve("/x//y/"), "/x/y");
+        assert_eq!(e.resolve("rel/p"), "rel/p", "no working directory: left relative");
+        e.cwd = Some("/srv".into());
+        assert_eq!(e.resolve("/abs/../p"), "/p", "absolute even with a working directory");
+        assert_eq!(e.resolve("rel"), "/srv/rel");
+    }
+
+    #[test]
+    fn shortening_needs_a_real_home_and_a_whole_segment() {
+        let e = Env::new("/home/u/");
+        assert_eq!(e.shorten("/home/u"), "~");
+        assert_eq!(e.shorten("/home/u/x"), "~/x");
+        assert_eq!(e.shorten("/home/ux"), "/home/ux");
+        assert_eq!(Env::new("~").shorten("~/x"), "~/x");
+        assert_eq!(Env::new("").shorten("/x"), "/x");
+        assert_eq!(Env::new("").shorten(""), "");
+    }
+
+    #[test]
+    fn dot_dot_climbs_only_over_a_real_parent() {
+        assert_eq!(join("/a/b", "../c"), "/a/c");
+        assert_eq!(join("a", "../../c"), "../c", "a leading .. stays");
+        assert_eq!(join("~", "../x"), "~/../x", "never above the home placeholder");
+        assert_eq!(join("x", "../.."), "..");
+        assert_eq!(join("..", "../x"), "../../x", "a .. is no parent to climb over");
+        assert_eq!(join("/a/", ""), "/a");
+    }
+
+    #[test]
+    fn agent_ids_are_normalised_as_the_reference_does() {
+        assert_eq!(normalize_agent_id(" Work Bot "), "work-bot");
+        assert_eq!(normalize_agent_id("a__b--c"), "a__b--c");
+        assert_eq!(normalize_agent_id("a!!b"), "a-b", "a run of others is one dash");
+        assert_eq!(normalize_agent_id("-a-"), "a");
+        assert_eq!(normalize_agent_id("!!"), "main");
+        assert_eq!(normalize_agent_id(""), "main");
+        assert_eq!(normalize_agent_id("a_1"), "a_1");
+    }
+
+    #[test]
+    fn the_agent_dir_variable_is_only_the_default_agent_s_when_none_is_asked_for() {
+        let mut cfg = Config::default();
+        cfg.agents.push(AgentEntry { id: "main".into(), default: true, agent_dir: None });
+        cfg.agents.push(AgentEntry { id: "ops".into(), default: false, agent_dir: None });
+        let e = env().with_var("CLAWDBOT_AGENT_DIR", "/agent");
+        assert_eq!(locate(&e, &cfg, None).agent_dir, "/agent");
+        assert_eq!(locate(&e, &cfg, Some("main")).agent_dir, "/home/u/.clawdbot/agents/main/agent");
+        assert_eq!(locate(&e, &cfg, Some("ops")).agent_dir, "/home/u/.clawdbot/agents/ops/agent");
+        let e = env().with_var("CLAWDBOT_OAUTH_DIR", "~/oauth");
+        assert_eq!(locate(&e, &cfg, None).oauth_json, "/home/u/oauth/oauth.json");
+    }
+
+    #[test]
+    fn the_first_listed_agent_is_the_default_when_none_says_so() {
+        let mut cfg = Config::default();
+        assert_eq!(agent_id(&cfg, None), "main");
+        cfg.agents.push(AgentEntry { id: "First".into(), default: false, agent_dir: None });
+        cfg.agents.push(AgentEntry { id: "second".into(), default: false, agent_dir: None });
+        assert_eq!(agent_id(&cfg, None), "first");
+        cfg.agents[1].default = true;
+        assert_eq!(agent_id(&cfg, None), "second");
+        assert_eq!(agent_id(&cfg, Some(" Other ")), "other");
+        assert_eq!(config_path(&env().with_var("CLAWDIS_STATE_DIR", "/legacy")), "/legacy/clawdbot.json");
+        assert_eq!(Locations { claude_dir: "/c/".into(), ..locate(&env(), &cfg, None) }.claude_lock(), "/c.lock");
+    }
 }

@@ -143,3 +143,175 @@ pub fn resolve_key(loaded: &Loaded, provider: &str, profile: Option<&str>) -> Re
     }
     Err(ResolveError::NoKey(p))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Env;
+    use crate::world::{FileRead, MapWorld};
+
+    const NOW: i64 = 1_767_225_600_000;
+    const HOUR: i64 = 3_600_000;
+
+    fn loaded_with(profiles: &str, config: Option<&str>, env: Env) -> Loaded {
+        let mut w = MapWorld::default();
+        let store = format!(r#"{{"version":1,"profiles":{profiles}}}"#);
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        if let Some(config) = config {
+            w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text(config));
+        }
+        let l = crate::load::load(&w, &env, NOW, None);
+        assert!(!l.has_errors(), "{:?}", l.diagnostics);
+        l
+    }
+
+    fn loaded(profiles: &str) -> Loaded {
+        loaded_with(profiles, None, Env::new("/h"))
+    }
+
+    fn usable(key: &str) -> ProfileKey {
+        ProfileKey::Usable(Secret::new(key))
+    }
+
+    #[test]
+    fn an_api_key_or_token_is_usable_unless_blank_or_expired() {
+        let l = loaded(&format!(
+            r#"{{"a:key":{{"type":"api_key","provider":"a","key":"sk-FAKE"}},
+                "a:blank-key":{{"type":"api_key","provider":"a","key":"  "}},
+                "a:token":{{"type":"token","provider":"a","token":" tok-FAKE ","expires":{}}},
+                "a:blank-token":{{"type":"token","provider":"a","token":" "}},
+                "a:token-at-expiry":{{"type":"token","provider":"a","token":"tok-FAKE","expires":{NOW}}},
+                "a:token-no-expiry":{{"type":"token","provider":"a","token":"tok-FAKE","expires":0}}}}"#,
+            NOW + 1
+        ));
+        assert_eq!(profile_key(&l, "a:key"), usable("sk-FAKE"));
+        assert_eq!(profile_key(&l, "a:blank-key"), ProfileKey::Unusable);
+        assert_eq!(profile_key(&l, "a:token"), usable("tok-FAKE"), "trimmed, usable until its expiry");
+        assert_eq!(profile_key(&l, "a:blank-token"), ProfileKey::Unusable);
+        assert_eq!(profile_key(&l, "a:token-at-expiry"), ProfileKey::Unusable, "expired at its very millisecond");
+        assert_eq!(profile_key(&l, "a:token-no-expiry"), usable("tok-FAKE"), "an expiry of 0 is none");
+        assert_eq!(profile_key(&l, "a:nope"), ProfileKey::Unusable);
+    }
+
+    #[test]
+    fn an_oauth_login_is_usable_strictly_before_its_expiry() {
+        let l = loaded(&format!(
+            r#"{{"a:live":{{"type":"oauth","provider":"a","access":"acc-FAKE","refresh":"r","expires":{}}},
+                "a:at-expiry":{{"type":"oauth","provider":"a","access":"acc-FAKE","refresh":"r","expires":{NOW}}},
+                "a:no-expiry":{{"type":"oauth","provider":"a","access":"acc-FAKE","refresh":"r","expires":0}},
+                "a:no-access":{{"type":"oauth","provider":"a","access":" ","refresh":"r","expires":{}}}}}"#,
+            NOW + 1,
+            NOW + HOUR
+        ));
+        assert_eq!(profile_key(&l, "a:live"), usable("acc-FAKE"));
+        assert_eq!(profile_key(&l, "a:at-expiry"), ProfileKey::Expired);
+        assert_eq!(profile_key(&l, "a:no-expiry"), ProfileKey::Expired, "without a known expiry it must be refreshed");
+        assert_eq!(profile_key(&l, "a:no-access"), ProfileKey::Unusable);
+    }
+
+    #[test]
+    fn the_config_s_provider_and_mode_must_match_the_credential() {
+        let profiles = r#"{"a:key":{"type":"api_key","provider":"a","key":"sk-FAKE"},
+                           "a:tok":{"type":"token","provider":"a","token":"tok-FAKE"}}"#;
+        let config = r#"{"auth":{"profiles":{
+            "a:key":{"provider":"A","mode":"api_key"},
+            "a:tok":{"provider":"b","mode":"token"}}}}"#;
+        let l = loaded_with(profiles, Some(config), Env::new("/h"));
+        assert_eq!(profile_key(&l, "a:key"), usable("sk-FAKE"), "same provider once normalised, same mode");
+        assert_eq!(profile_key(&l, "a:tok"), ProfileKey::Unusable, "another provider");
+        let config = r#"{"auth":{"profiles":{"a:key":{"mode":"oauth"},"a:tok":{"mode":"oauth"}}}}"#;
+        let l = loaded_with(profiles, Some(config), Env::new("/h"));
+        assert_eq!(profile_key(&l, "a:key"), ProfileKey::Unusable, "an api key is no oauth login");
+        assert_eq!(profile_key(&l, "a:tok"), usable("tok-FAKE"), "a token may stand for an oauth login");
+    }
+
+    #[test]
+    fn google_cloud_code_logins_hand_out_token_and_project() {
+        let l = loaded(&format!(
+            r#"{{"google-gemini-cli:me":{{"type":"oauth","provider":"google-gemini-cli","access":"acc-FAKE","refresh":"r","expires":{e},"projectId":"p-1"}},
+                "google-antigravity:me":{{"type":"oauth","provider":"google-antigravity","access":"acc-FAKE","refresh":"r","expires":{e}}}}}"#,
+            e = NOW + HOUR
+        ));
+        assert_eq!(profile_key(&l, "google-gemini-cli:me"), usable(r#"{"token":"acc-FAKE","projectId":"p-1"}"#));
+        assert_eq!(profile_key(&l, "google-antigravity:me"), usable(r#"{"token":"acc-FAKE","projectId":null}"#));
+    }
+
+    #[test]
+    fn an_explicit_profile_says_exactly_what_is_wrong_with_it() {
+        let l = loaded(&format!(
+            r#"{{"a:live":{{"type":"oauth","provider":"a","access":"acc-FAKE","refresh":"r","expires":{}}},
+                "a:old":{{"type":"oauth","provider":"a","access":"acc-FAKE","refresh":"r","expires":{}}}}}"#,
+            NOW + HOUR,
+            NOW - HOUR
+        ));
+        assert_eq!(
+            resolve_key(&l, "a", Some("a:live")),
+            Ok(ResolvedKey {
+                key: Secret::new("acc-FAKE"),
+                source: "profile:a:live".into(),
+                profile_id: Some("a:live".into())
+            })
+        );
+        assert_eq!(resolve_key(&l, "a", Some("a:old")), Err(ResolveError::NeedsRefresh("a:old".into())));
+        assert_eq!(resolve_key(&l, "a", Some("a:none")), Err(ResolveError::NoCredentialsForProfile("a:none".into())));
+    }
+
+    #[test]
+    fn the_order_s_first_usable_profile_wins_over_an_earlier_expired_one() {
+        let profiles = format!(
+            r#"{{"a:old1":{{"type":"oauth","provider":"a","access":"acc-FAKE-1","refresh":"r","expires":{old}}},
+                "a:old2":{{"type":"oauth","provider":"a","access":"acc-FAKE-2","refresh":"r","expires":{old}}},
+                "a:key":{{"type":"api_key","provider":"a","key":"sk-FAKE"}}}}"#,
+            old = NOW - HOUR
+        );
+        let config = r#"{"auth":{"order":{"a":["a:old1","a:old2","a:key"]}}}"#;
+        let l = loaded_with(&profiles, Some(config), Env::new("/h"));
+        let k = resolve_key(&l, "a", None).unwrap();
+        assert_eq!((k.source.as_str(), k.profile_id.as_deref()), ("profile:a:key", Some("a:key")));
+
+        let config = r#"{"auth":{"order":{"a":["a:old1","a:old2"]}}}"#;
+        let l = loaded_with(&profiles, Some(config), Env::new("/h"));
+        assert_eq!(
+            resolve_key(&l, "a", None),
+            Err(ResolveError::NeedsRefresh("a:old1".into())),
+            "the first expired login is the one to refresh"
+        );
+    }
+
+    #[test]
+    fn the_environment_then_the_config_stand_in_before_an_expired_login() {
+        let profiles = format!(
+            r#"{{"openai:old":{{"type":"oauth","provider":"openai","access":"acc-FAKE","refresh":"r","expires":{}}}}}"#,
+            NOW - HOUR
+        );
+        let config = r#"{"models":{"providers":{"openai":{"apiKey":"sk-FAKE-config"}}}}"#;
+        let env = Env::new("/h").with_var("OPENAI_API_KEY", "sk-FAKE-env");
+        let l = loaded_with(&profiles, Some(config), env);
+        assert_eq!(
+            resolve_key(&l, "openai", None),
+            Ok(ResolvedKey { key: Secret::new("sk-FAKE-env"), source: "env: OPENAI_API_KEY".into(), profile_id: None })
+        );
+        let l = loaded_with(&profiles, Some(config), Env::new("/h"));
+        assert_eq!(
+            resolve_key(&l, "openai", None),
+            Ok(ResolvedKey { key: Secret::new("sk-FAKE-config"), source: "models.json".into(), profile_id: None })
+        );
+        let l = loaded_with(&profiles, None, Env::new("/h"));
+        assert_eq!(resolve_key(&l, "openai", None), Err(ResolveError::NeedsRefresh("openai:old".into())));
+    }
+
+    #[test]
+    fn no_key_names_the_normalised_provider_and_points_codex_users_to_codex() {
+        let codex = format!(
+            r#"{{"openai-codex:codex-cli":{{"type":"oauth","provider":"openai-codex","access":"acc-FAKE","refresh":"r","expires":{}}}}}"#,
+            NOW + HOUR
+        );
+        let l = loaded(&codex);
+        let codex_hint = resolve_key(&l, "OpenAI", None).expect_err("no openai key").to_string();
+        assert!(codex_hint.contains("You are authenticated with OpenAI Codex OAuth"), "{codex_hint}");
+        assert_eq!(resolve_key(&l, "groq", None), Err(ResolveError::NoKey("groq".into())));
+        let l = loaded("{}");
+        assert_eq!(resolve_key(&l, "OpenAI", None), Err(ResolveError::NoKey("openai".into())));
+        assert_eq!(ResolveError::NoKey("openai".into()).to_string(), "No API key found for provider \"openai\".");
+    }
+}

@@ -6,6 +6,10 @@ mod prometheus;
 mod text;
 
 pub use prometheus::render_prometheus;
+/// A home with one of everything a report shows, for the tests of what is
+/// made from a report (the view).
+#[cfg(test)]
+pub(crate) use text::tests::busy_home;
 pub use text::{TextStyle, profile_status_line, render_text};
 
 mod verdict;
@@ -413,4 +417,113 @@ fn profile_counts(
 /// the report was built, see [`verdict`]).
 pub fn check_code(report: &StatusReport, _loaded: &Loaded) -> CheckCode {
     report.auth.check.code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Env;
+    use crate::world::{FileRead, MapWorld};
+
+    #[test]
+    fn codes_and_the_worst_of_two() {
+        assert_eq!([CheckCode::Ok.code(), CheckCode::Action.code(), CheckCode::Expiring.code()], [0, 1, 2]);
+        use CheckCode::*;
+        for (a, b, worst) in [
+            (Ok, Ok, Ok),
+            (Ok, Expiring, Expiring),
+            (Expiring, Ok, Expiring),
+            (Expiring, Action, Action),
+            (Action, Expiring, Action),
+            (Action, Ok, Action),
+            (Expiring, Expiring, Expiring),
+        ] {
+            assert_eq!(a.worst(b), worst, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn the_json_document_names_every_section_in_camel_case() {
+        let (loaded, options) = text::tests::busy_home();
+        let r = build(&loaded, &options);
+        let v = r.to_value();
+        assert_eq!(v["configPath"], "/h/.clawdbot/clawdbot.json");
+        assert_eq!(v["defaultModel"], "Opus");
+        assert_eq!(v["resolvedDefault"], "anthropic/claude-opus-4-5");
+        assert_eq!(v["aliases"], serde_json::json!({"Opus": "anthropic/claude-opus-4-5"}));
+        assert!(v.get("unreadableFiles").is_none(), "not in the reference's schema");
+        let auth = &v["auth"];
+        assert_eq!(auth["providersWithOAuth"], serde_json::json!(["anthropic (8)", "openai-codex (1)"]));
+        assert_eq!(auth["shellEnvFallback"], serde_json::json!({"enabled": true, "appliedKeys": ["XAI_API_KEY"]}));
+        assert_eq!(auth["missingProvidersInUse"], serde_json::json!(["groq"]));
+        let providers: Vec<&str> =
+            auth["providers"].as_array().unwrap().iter().map(|p| p["provider"].as_str().unwrap()).collect();
+        assert_eq!(providers, ["anthropic", "custom", "google", "openai", "openai-codex", "xai"]);
+        let openai = &auth["providers"][3];
+        assert_eq!(openai["profiles"]["count"], 3);
+        assert_eq!(openai["profiles"]["apiKey"], 3);
+        assert_eq!(openai["effective"]["kind"], "profiles");
+        assert!(openai.get("env").is_none() && openai.get("modelsJson").is_none());
+        assert_eq!(auth["providers"][1]["modelsJson"]["source"], "models.json: ~/.clawdbot/clawdbot.json");
+        assert_eq!(auth["providers"][5]["env"]["source"], "shell env: XAI_API_KEY");
+        assert_eq!(auth["check"]["code"], 1);
+        assert_eq!(auth["check"]["rule"], "in-use");
+        assert_eq!(auth["diagnostics"][0]["severity"], "info");
+        assert_eq!(auth["diagnostics"][0]["path"], "~/.codex/auth.json");
+        assert_eq!(
+            auth["diagnostics"][0]["message"],
+            "tokens.access_token: has no readable expiry (exp) in the access token; assuming one hour after the last refresh"
+        );
+        assert_eq!(auth["diagnostics"][0]["hint"], serde_json::Value::Null);
+        assert_eq!(auth["oauth"]["warnAfterMs"], 86_400_000);
+
+        let mut written = Vec::new();
+        r.write_json(&mut written).unwrap();
+        let read: serde_json::Value = serde_json::from_slice(&written).unwrap();
+        assert_eq!(read, v, "the streamed document is the same one");
+        assert_eq!(check_code(&r, &loaded), CheckCode::Action);
+    }
+
+    #[test]
+    fn the_warning_window_and_strictness_reach_the_health_rules() {
+        let (loaded, options) = text::tests::busy_home();
+        let wide = ReportOptions { warn_after_ms: 4 * 86_400_000, ..options.clone() };
+        let r = build(&loaded, &wide);
+        assert_eq!(r.auth.oauth.warn_after_ms, 4 * 86_400_000);
+        let tok = r.auth.oauth.profiles.iter().find(|p| p.profile_id == "anthropic:tok").unwrap();
+        assert_eq!(tok.status, crate::health::HealthStatus::Expiring, "3 days is inside a 4-day window");
+        let strict = build(&loaded, &ReportOptions { strict: true, ..options });
+        assert_eq!(strict.auth.check.rule, "strict");
+    }
+
+    #[test]
+    fn unreadable_files_are_the_error_diagnostics_files_once_each() {
+        let mut w = MapWorld::default();
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text("{ broken"));
+        w.files.insert("/h/.codex/auth.json".into(), FileRead::text("{ broken"));
+        let mut loaded = crate::load::load(&w, &Env::new("/h"), 1_767_225_600_000, None);
+        let again = loaded.diagnostics.iter().find(|d| d.severity == crate::diag::Severity::Error).unwrap().clone();
+        loaded.diagnostics.push(again);
+        let r = build(&loaded, &Default::default());
+        assert_eq!(r.unreadable_files, ["~/.clawdbot/agents/main/agent/auth-profiles.json"]);
+        let fine = crate::load::load(&MapWorld::default(), &Env::new("/h"), 1_767_225_600_000, None);
+        assert_eq!(build(&fine, &Default::default()).unreadable_files, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_provider_named_twice_is_listed_once_by_its_normalised_id() {
+        let mut w = MapWorld::default();
+        let store = r#"{"version":1,"profiles":{
+            "Z-AI:a":{"type":"api_key","provider":"Z-AI","key":"sk-FAKE-a-0123456789"},
+            "zai:b":{"type":"api_key","provider":"zai","key":"sk-FAKE-b-0123456789"}}}"#;
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        let config = r#"{"agents":{"defaults":{"model":"zai/glm"}},"models":{"providers":{"ZAI":{}}}}"#;
+        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text(config));
+        let loaded = crate::load::load(&w, &Env::new("/h"), 1_767_225_600_000, None);
+        let r = build(&loaded, &Default::default());
+        let providers: Vec<(&str, usize)> =
+            r.auth.providers.iter().map(|p| (p.provider.as_str(), p.profiles.count)).collect();
+        assert_eq!(providers, [("zai", 2)]);
+        assert_eq!(r.auth.missing_providers_in_use, Vec::<String>::new());
+    }
 }

@@ -175,4 +175,101 @@ mod tests {
             assert!(text.contains(&format!("# TYPE {name} gauge")), "{line}");
         }
     }
+
+    #[test]
+    fn every_family_of_a_busy_home_reads_exactly_so() {
+        let (loaded, options) = super::super::text::tests::busy_home();
+        let r = super::super::build(&loaded, &options);
+        let text = render_prometheus(&r, super::super::check_code(&r, &loaded), "a\"gent", 1_767_225_600_500);
+        let expected = concat!(
+            "# HELP clawdbot_auth_check Exit code of `clawdbot models status --check`: 0 ok, 1 action needed, 2 expiring.\n",
+            "# TYPE clawdbot_auth_check gauge\n",
+            "clawdbot_auth_check{agent=\"a\\\"gent\"} 1\n",
+            "# HELP clawdbot_auth_last_run_timestamp_seconds When this status was computed (Unix seconds).\n",
+            "# TYPE clawdbot_auth_last_run_timestamp_seconds gauge\n",
+            "clawdbot_auth_last_run_timestamp_seconds{agent=\"a\\\"gent\"} 1767225600.5\n",
+            "# HELP clawdbot_auth_file_unreadable 1 for each credential file that exists and cannot be used (the store, clawdbot.json); --check says 1.\n",
+            "# TYPE clawdbot_auth_file_unreadable gauge\n",
+            "# HELP clawdbot_auth_profile_expiry_timestamp_seconds When the profile's credential expires (Unix seconds); absent for keys, tokens that never expire and expiries beyond the year 9999.\n",
+            "# TYPE clawdbot_auth_profile_expiry_timestamp_seconds gauge\n",
+            "clawdbot_auth_profile_expiry_timestamp_seconds{agent=\"a\\\"gent\",profile=\"anthropic:old\",provider=\"anthropic\",type=\"token\"} 1767218400\n",
+            "clawdbot_auth_profile_expiry_timestamp_seconds{agent=\"a\\\"gent\",profile=\"anthropic:soon\",provider=\"anthropic\",type=\"token\"} 1767243600\n",
+            "clawdbot_auth_profile_expiry_timestamp_seconds{agent=\"a\\\"gent\",profile=\"anthropic:tok\",provider=\"anthropic\",type=\"token\"} 1767484800\n",
+            "clawdbot_auth_profile_expiry_timestamp_seconds{agent=\"a\\\"gent\",profile=\"anthropic:work\",provider=\"anthropic\",type=\"oauth\"} 1767236400\n",
+            "clawdbot_auth_profile_expiry_timestamp_seconds{agent=\"a\\\"gent\",profile=\"openai-codex:codex-cli\",provider=\"openai-codex\",type=\"oauth\"} 1767229200\n",
+            "# HELP clawdbot_auth_profile_status 1 for the profile's current status (ok, expiring, expired, missing, static).\n",
+            "# TYPE clawdbot_auth_profile_status gauge\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:far\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"ok\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:forever\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"static\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:old\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"expired\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:soon\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"expiring\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:tok\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"ok\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:unknown\",provider=\"anthropic\",type=\"oauth\",source=\"store\",status=\"missing\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:work\",provider=\"anthropic\",type=\"oauth\",source=\"store\",status=\"ok\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"openai:cool\",provider=\"openai\",type=\"api_key\",source=\"store\",status=\"static\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"openai:key\",provider=\"openai\",type=\"api_key\",source=\"store\",status=\"static\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"openai:off\",provider=\"openai\",type=\"api_key\",source=\"store\",status=\"static\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"openai-codex:codex-cli\",provider=\"openai-codex\",type=\"oauth\",source=\"codex-cli\",status=\"ok\"} 1\n",
+            "# HELP clawdbot_auth_provider_status 1 for each provider's rolled-up status.\n",
+            "# TYPE clawdbot_auth_provider_status gauge\n",
+            "clawdbot_auth_provider_status{agent=\"a\\\"gent\",provider=\"anthropic\",status=\"expired\"} 1\n",
+            "clawdbot_auth_provider_status{agent=\"a\\\"gent\",provider=\"custom\",status=\"missing\"} 1\n",
+            "clawdbot_auth_provider_status{agent=\"a\\\"gent\",provider=\"google\",status=\"missing\"} 1\n",
+            "clawdbot_auth_provider_status{agent=\"a\\\"gent\",provider=\"groq\",status=\"missing\"} 1\n",
+            "clawdbot_auth_provider_status{agent=\"a\\\"gent\",provider=\"openai\",status=\"static\"} 1\n",
+            "clawdbot_auth_provider_status{agent=\"a\\\"gent\",provider=\"openai-codex\",status=\"ok\"} 1\n",
+            "clawdbot_auth_provider_status{agent=\"a\\\"gent\",provider=\"xai\",status=\"missing\"} 1\n",
+            "# HELP clawdbot_auth_missing_provider_in_use 1 for each provider the configured models use that has no credentials.\n",
+            "# TYPE clawdbot_auth_missing_provider_in_use gauge\n",
+            "clawdbot_auth_missing_provider_in_use{agent=\"a\\\"gent\",provider=\"groq\"} 1\n",
+            "# HELP clawdbot_auth_profile_unusable_until_timestamp_seconds When a profile in cooldown or disabled becomes usable again.\n",
+            "# TYPE clawdbot_auth_profile_unusable_until_timestamp_seconds gauge\n",
+            "clawdbot_auth_profile_unusable_until_timestamp_seconds{agent=\"a\\\"gent\",profile=\"openai:cool\",kind=\"cooldown\"} 1767225840\n",
+            "clawdbot_auth_profile_unusable_until_timestamp_seconds{agent=\"a\\\"gent\",profile=\"openai:off\",kind=\"disabled\"} 1767243600\n",
+        );
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn seconds_are_whole_when_whole_and_in_exponent_form_when_huge() {
+        let cases = [
+            (1_767_229_200_000.0, "1767229200"),
+            (1500.0, "1.5"),
+            (-2000.0, "-2"),
+            (0.0, "0"),
+            (8.9e18, "8900000000000000"),
+            (9e18, "9e15"),
+            (-9e18, "-9e15"),
+            (1e18 + 500.0, "1.0000000000000005e15"),
+            (1e300, "1e297"),
+        ];
+        for (ms, text) in cases {
+            assert_eq!(seconds(ms), text, "{ms}");
+        }
+    }
+
+    #[test]
+    fn each_unusable_file_is_one_series() {
+        let mut w = MapWorld::default();
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text("{ broken"));
+        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text("{ broken"));
+        let loaded = crate::load::load(&w, &Env::new("/h"), 1_767_225_600_000, None);
+        let r = super::super::build(&loaded, &Default::default());
+        let text = render_prometheus(&r, super::super::check_code(&r, &loaded), "main", 1_767_225_600_000);
+        let unreadable: Vec<&str> = text.lines().filter(|l| l.starts_with("clawdbot_auth_file_unreadable{")).collect();
+        assert_eq!(
+            unreadable,
+            [
+                "clawdbot_auth_file_unreadable{agent=\"main\",file=\"~/.clawdbot/clawdbot.json\"} 1",
+                "clawdbot_auth_file_unreadable{agent=\"main\",file=\"~/.clawdbot/agents/main/agent/auth-profiles.json\"} 1",
+            ]
+        );
+        assert!(text.contains("clawdbot_auth_check{agent=\"main\"} 1\n"));
+    }
+
+    #[test]
+    fn labels_escape_backslash_quote_newline_and_controls_only() {
+        assert_eq!(label("plain:id-é"), "plain:id-é");
+        assert_eq!(label("a\\b\"c\nd\u{1b}e\u{202e}"), "a\\\\b\\\"c\\nd\\\\u{1b}e\\\\u{202e}");
+    }
 }

@@ -187,3 +187,229 @@ fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
         _ => format!("{status} {when}"),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::load::Loaded;
+    use crate::world::{FileRead, MapWorld};
+
+    pub const NOW: i64 = 1_767_225_600_000;
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+
+    /// A home with one of everything the report shows.
+    pub fn busy_home() -> (Loaded, super::super::ReportOptions) {
+        let mut w = MapWorld::default();
+        let store = format!(
+            r#"{{"version":1,"profiles":{{
+                "anthropic:work":{{"type":"oauth","provider":"anthropic","access":"acc-FAKE","refresh":"r-FAKE","expires":{in3h},"email":"me@example.com"}},
+                "anthropic:tok":{{"type":"token","provider":"anthropic","token":"tok-FAKE-0123456789","expires":{in3d}}},
+                "anthropic:old":{{"type":"token","provider":"anthropic","token":"tok-FAKE-9876543210","expires":{ago2h}}},
+                "anthropic:forever":{{"type":"token","provider":"anthropic","token":"tok-FAKE-forever-0000"}},
+                "anthropic:unknown":{{"type":"oauth","provider":"anthropic","access":"acc-FAKE"}},
+                "anthropic:soon":{{"type":"token","provider":"anthropic","token":"tok-FAKE-soon-000000","expires":{in5h}}},
+                "anthropic:far":{{"type":"token","provider":"anthropic","token":"tok-FAKE-far-0000000","expires":300000000000000}},
+                "openai:key":{{"type":"api_key","provider":"openai","key":"sk-FAKEFAKEFAKEFAKEFAKE"}},
+                "openai:cool":{{"type":"api_key","provider":"openai","key":"sk-FAKECOOLFAKECOOLFAKE"}},
+                "openai:off":{{"type":"api_key","provider":"openai","key":"sk-FAKEOFFFAKEOFFFAKEOF"}}
+            }},"usageStats":{{
+                "openai:cool":{{"errorCount":1,"cooldownUntil":{in4m}}},
+                "openai:off":{{"disabledUntil":{in5h},"disabledReason":"billing"}}
+            }}}}"#,
+            in3h = NOW + 3 * HOUR,
+            in3d = NOW + 3 * DAY,
+            ago2h = NOW - 2 * HOUR,
+            in4m = NOW + 4 * 60_000,
+            in5h = NOW + 5 * HOUR,
+        );
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        let config = r#"{
+            "agents": { "defaults": {
+                "model": { "primary": "Opus", "fallbacks": ["openai/gpt-5.2", "groq/llama"] },
+                "imageModel": { "primary": "google/gemini", "fallbacks": ["xai/grok"] },
+                "models": { "anthropic/claude-opus-4-5": { "alias": "Opus" }, "openai/gpt-5.2": {} } } },
+            "models": { "providers": { "custom": { "apiKey": "sk-FAKECUSTOMFAKECUSTOM" } } },
+            "env": { "shellEnv": { "enabled": true } }
+        }"#;
+        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text(config));
+        let codex = r#"{"tokens":{"access_token":"acc-FAKE","refresh_token":"r-FAKE","account_id":"acct"},"last_refresh":"2026-01-01T00:00:00Z"}"#;
+        w.files.insert("/h/.codex/auth.json".into(), FileRead::text(codex));
+        let env = crate::paths::Env::new("/h")
+            .with_var("GEMINI_API_KEY", "FAKE-gemini-key-0123456789")
+            .with_var("XAI_API_KEY", "xai-FAKE-0123456789")
+            .with_var("ANTHROPIC_OAUTH_TOKEN", "sk-ant-oat01-FAKE-0123456789");
+        let loaded = crate::load::load(&w, &env, NOW, None);
+        let options = super::super::ReportOptions { shell_applied: vec!["XAI_API_KEY".into()], ..Default::default() };
+        (loaded, options)
+    }
+
+    #[test]
+    fn every_section_of_a_busy_home_reads_exactly_so() {
+        let (loaded, options) = busy_home();
+        let r = super::super::build(&loaded, &options);
+        let expected = concat!(
+            "Config        : ~/.clawdbot/clawdbot.json\n",
+            "Agent dir     : ~/.clawdbot/agents/main/agent\n",
+            "Default       : anthropic/claude-opus-4-5 (from Opus)\n",
+            "Fallbacks (2) : openai/gpt-5.2, groq/llama\n",
+            "Image model   : google/gemini\n",
+            "Image fallbacks (1): xai/grok\n",
+            "Aliases (1)   : Opus -> anthropic/claude-opus-4-5\n",
+            "Configured models (2): anthropic/claude-opus-4-5, openai/gpt-5.2\n",
+            "\n",
+            "Auth overview\n",
+            "Auth store    : ~/.clawdbot/agents/main/agent/auth-profiles.json\n",
+            "Shell env     : on (applied: XAI_API_KEY)\n",
+            "Providers w/ OAuth/tokens (2): anthropic (8), openai-codex (1)\n",
+            "- anthropic effective=profiles:~/.clawdbot/agents/main/agent/auth-profiles.json | profiles=7 (oauth=2, token=5, api_key=0) | anthropic:work=OAuth (me@example.com), anthropic:tok=token:tok-FAKE...23456789, anthropic:old=token:tok-FAKE...76543210, anthropic:forever=token:tok-FAKE...ver-0000, anthropic:unknown=OAuth, anthropic:soon=token:tok-FAKE...n-000000, anthropic:far=token:tok-FAKE...-0000000 | env=OAuth (env) | source=env: ANTHROPIC_OAUTH_TOKEN\n",
+            "- custom effective=models.json:sk-FAKEC...KECUSTOM | models.json=sk-FAKEC...KECUSTOM | source=models.json: ~/.clawdbot/clawdbot.json\n",
+            "- google effective=env:FAKE-gem...23456789 | env=FAKE-gem...23456789 | source=env: GEMINI_API_KEY\n",
+            "- openai effective=profiles:~/.clawdbot/agents/main/agent/auth-profiles.json | profiles=3 (oauth=0, token=0, api_key=3) | openai:key=sk-FAKEF...FAKEFAKE, openai:cool=sk-FAKEC...COOLFAKE [cooldown 4m], openai:off=sk-FAKEO...FFFAKEOF [disabled:billing 5h]\n",
+            "- openai-codex effective=profiles:~/.clawdbot/agents/main/agent/auth-profiles.json | profiles=1 (oauth=1, token=0, api_key=0) | openai-codex:codex-cli=OAuth\n",
+            "- xai effective=env:xai-FAKE...23456789 | env=xai-FAKE...23456789 | source=shell env: XAI_API_KEY\n",
+            "\n",
+            "Missing auth\n",
+            "- groq Set its API key env var, or run `clawdbot models auth paste-token --provider groq`.\n",
+            "\n",
+            "OAuth/token status\n",
+            "- anthropic:far ok expires never (beyond year 9999)\n",
+            "- anthropic:forever static\n",
+            "- anthropic:old expired 2h ago\n",
+            "- anthropic:soon expiring expires in 5h\n",
+            "- anthropic:tok ok expires in 3d\n",
+            "- anthropic:unknown unknown expires unknown\n",
+            "- anthropic:work (me@example.com) ok, refreshes on use (access token expires in 3h)\n",
+            "- openai-codex:codex-cli ok, refreshes on use (access token expires in 1h) (codex-cli)\n",
+            "\n",
+            "In use (what --check judges)\n",
+            "- anthropic ok via anthropic:work\n",
+            "- openai ok via openai:key\n",
+            "- groq failing (no usable credential)\n",
+            "- google ok via env: GEMINI_API_KEY\n",
+            "- xai ok via shell env: XAI_API_KEY\n",
+            "\n",
+            "Warnings (not counted by --check)\n",
+            "- anthropic:old is expired; requests use another credential\n",
+            "- anthropic:soon is expiring; requests use another credential\n",
+            "- anthropic:unknown is unknown; requests use another credential\n",
+        );
+        assert_eq!(render_text(&r, &loaded.env, TextStyle::default()), expected);
+    }
+
+    #[test]
+    fn an_empty_home_says_none_all_off_and_what_is_missing() {
+        let loaded = crate::load::load(&MapWorld::default(), &crate::paths::Env::new("/h"), NOW, None);
+        let r = super::super::build(&loaded, &Default::default());
+        let expected = concat!(
+            "Config        : ~/.clawdbot/clawdbot.json\n",
+            "Agent dir     : ~/.clawdbot/agents/main/agent\n",
+            "Default       : anthropic/claude-opus-4-5\n",
+            "Fallbacks (0) : -\n",
+            "Image model   : -\n",
+            "Image fallbacks (0): -\n",
+            "Aliases (0)   : -\n",
+            "Configured models (0): all\n",
+            "\n",
+            "Auth overview\n",
+            "Auth store    : ~/.clawdbot/agents/main/agent/auth-profiles.json\n",
+            "Shell env     : off\n",
+            "Providers w/ OAuth/tokens (0): -\n",
+            "\n",
+            "Missing auth\n",
+            "- anthropic Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`.\n",
+            "\n",
+            "OAuth/token status\n",
+            "- none\n",
+            "\n",
+            "In use (what --check judges)\n",
+            "- anthropic failing (no usable credential)\n",
+        );
+        assert_eq!(render_text(&r, &loaded.env, TextStyle::default()), expected);
+    }
+
+    #[test]
+    fn colours_mark_each_status_and_strict_says_so() {
+        let (loaded, options) = busy_home();
+        let options = super::super::ReportOptions { strict: true, ..options };
+        let r = super::super::build(&loaded, &options);
+        let text = render_text(&r, &loaded.env, TextStyle { color: true });
+        for line in [
+            "- \u{1b}[31mgroq\u{1b}[0m Set its API key env var",
+            "- anthropic:far \u{1b}[32mok\u{1b}[0m expires never (beyond year 9999)\n",
+            "- anthropic:forever \u{1b}[2mstatic\u{1b}[0m\n",
+            "- anthropic:old \u{1b}[31mexpired\u{1b}[0m 2h ago\n",
+            "- anthropic:soon \u{1b}[33mexpiring\u{1b}[0m expires in 5h\n",
+            "- anthropic:unknown \u{1b}[31munknown\u{1b}[0m expires unknown\n",
+            "- anthropic:work (me@example.com) \u{1b}[33mexpiring\u{1b}[0m expires in 3h\n",
+            "\nIn use (--strict: every profile counts)\n- anthropic \u{1b}[32mok\u{1b}[0m via anthropic:tok\n",
+            "- groq \u{1b}[31mfailing\u{1b}[0m (no usable credential)\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in\n{text}");
+        }
+        assert_eq!(
+            profile_status_line(&r, "openai-codex:codex-cli", TextStyle::default()).as_deref(),
+            Some("- openai-codex:codex-cli expiring expires in 1h (codex-cli)")
+        );
+        assert_eq!(
+            profile_status_line(&r, "anthropic:tok", TextStyle::default()).as_deref(),
+            Some("- anthropic:tok ok expires in 3d")
+        );
+        assert_eq!(profile_status_line(&r, "anthropic:nope", TextStyle::default()), None);
+    }
+
+    #[test]
+    fn an_expiring_verdict_is_yellow() {
+        let mut w = MapWorld::default();
+        let store = format!(
+            r#"{{"version":1,"profiles":{{"anthropic:soon":{{"type":"token","provider":"anthropic","token":"tok-FAKE","expires":{}}}}}}}"#,
+            NOW + 5 * HOUR
+        );
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        let loaded = crate::load::load(&w, &crate::paths::Env::new("/h"), NOW, None);
+        let r = super::super::build(&loaded, &Default::default());
+        let text = render_text(&r, &loaded.env, TextStyle { color: true });
+        assert!(
+            text.ends_with(
+                "\nIn use (what --check judges)\n- anthropic \u{1b}[33mexpiring\u{1b}[0m via anthropic:soon\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_login_refused_at_refresh_says_when_and_what_to_do() {
+        let mut store = crate::store::parse_store(
+            format!(
+                r#"{{"version":1,"profiles":{{"anthropic:claude-cli":{{"type":"oauth","provider":"anthropic","access":"acc-FAKE","refresh":"r-FAKE","expires":{}}}}}}}"#,
+                NOW + 3 * HOUR
+            )
+            .as_bytes(),
+            "s",
+        )
+        .unwrap()
+        .0;
+        let sent = crate::secret::Secret::new("r-FAKE");
+        assert!(crate::rejection::record_rejection(
+            &mut store,
+            "anthropic:claude-cli",
+            &sent,
+            "invalid\u{1b}grant",
+            NOW - 2 * HOUR
+        ));
+        let mut w = MapWorld::default();
+        w.files.insert(
+            "/h/.clawdbot/agents/main/agent/auth-profiles.json".into(),
+            FileRead::text(crate::store::write_store(&store).unwrap()),
+        );
+        let loaded = crate::load::load(&w, &crate::paths::Env::new("/h"), NOW, None);
+        let r = super::super::build(&loaded, &Default::default());
+        assert_eq!(
+            profile_status_line(&r, "anthropic:claude-cli", TextStyle::default()).unwrap(),
+            format!(
+                "- anthropic:claude-cli expired: login rejected at refresh (invalid\\u{{1b}}grant) 2h ago: {} (claude-cli)",
+                crate::doctor::hint_for("anthropic:claude-cli")
+            )
+        );
+    }
+}

@@ -301,4 +301,107 @@ mod tests {
         assert!(d.message.contains("line 2"), "{}", d.message);
         assert!(d.hints.iter().any(|h| h.contains("never writes over it")));
     }
+
+    // Each test below pins a rule that a mutant once changed unnoticed
+    // (issue 15).
+
+    fn order(provider: &str, ids: &[&str]) -> (&'static str, String) {
+        let ids: Vec<String> = ids.iter().map(|i| format!("\"{i}\"")).collect();
+        ("/h/.clawdbot/clawdbot.json", format!(r#"{{"auth":{{"order":{{"{provider}":[{}]}}}}}}"#, ids.join(",")))
+    }
+
+    #[test]
+    fn a_later_ok_credential_beats_an_earlier_expiring_one_and_not_the_reverse() {
+        let profiles = store(&format!(
+            "{},{},{}",
+            token("anthropic:soon", "anthropic", NOW + 3 * HOUR),
+            token("anthropic:good", "anthropic", NOW + 30 * 24 * HOUR),
+            token("anthropic:good2", "anthropic", NOW + 40 * 24 * HOUR)
+        ));
+        let files = [profiles.clone(), order("anthropic", &["anthropic:soon", "anthropic:good", "anthropic:good2"])];
+        let r = report(&files, Env::new("/h"), false);
+        assert_eq!(
+            r.auth.check.in_use,
+            [ProviderVerdict { provider: "anthropic".into(), status: Verdict::Ok, via: Some("anthropic:good".into()) }]
+        );
+        assert_eq!(r.auth.check.code, CheckCode::Ok);
+        assert_eq!(r.auth.check.warnings, ["anthropic:soon is expiring; requests use another credential"]);
+        let files = [profiles, order("anthropic", &["anthropic:good", "anthropic:soon"])];
+        let r = report(&files, Env::new("/h"), false);
+        assert_eq!(r.auth.check.in_use[0].via.as_deref(), Some("anthropic:good"), "the first ok one stays");
+    }
+
+    #[test]
+    fn an_env_or_config_key_stands_in_only_when_no_profile_is_ok() {
+        let ok = [store(&token("anthropic:a", "anthropic", NOW + 30 * 24 * HOUR))];
+        let with_key = Env::new("/h").with_var("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE");
+        let r = report(&ok, with_key, false);
+        assert_eq!(r.auth.check.in_use[0].via.as_deref(), Some("anthropic:a"));
+        let expiring = store(&token("anthropic:a", "anthropic", NOW + 3 * HOUR));
+        let config = (
+            "/h/.clawdbot/clawdbot.json",
+            r#"{"models":{"providers":{"anthropic":{"apiKey":"sk-ant-FAKE-config"}}}}"#.to_string(),
+        );
+        let r = report(&[expiring, config], Env::new("/h"), false);
+        assert_eq!(
+            r.auth.check.in_use[0],
+            ProviderVerdict { provider: "anthropic".into(), status: Verdict::Ok, via: Some("models.json".into()) }
+        );
+        assert_eq!(r.auth.check.code, CheckCode::Ok);
+        assert_eq!(r.auth.check.warnings, ["anthropic:a is expiring; requests use another credential"]);
+    }
+
+    #[test]
+    fn claude_code_s_variable_is_not_mentioned_when_anthropic_works() {
+        let ok = [store(&token("anthropic:a", "anthropic", NOW + 30 * 24 * HOUR))];
+        let env = Env::new("/h").with_var("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-FAKE");
+        let r = report(&ok, env, false);
+        assert_eq!(r.auth.check.warnings, Vec::<String>::new());
+        let failing_other =
+            [("/h/.clawdbot/clawdbot.json", r#"{"agents":{"defaults":{"model":"openai/gpt-5.2"}}}"#.to_string())];
+        let env = Env::new("/h").with_var("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-FAKE");
+        let r = report(&failing_other, env, false);
+        assert_eq!(r.auth.check.code, CheckCode::Action);
+        assert_eq!(r.auth.check.warnings, Vec::<String>::new(), "only anthropic failing names it");
+    }
+
+    #[test]
+    fn the_strict_rule_counts_timed_profiles_missing_providers_and_files() {
+        let key = r#""anthropic:k":{"type":"api_key","provider":"anthropic","key":"sk-ant-api03-FAKE"}"#;
+        let ok = [store(&format!("{key},{}", token("anthropic:a", "anthropic", NOW + 30 * 24 * HOUR)))];
+        assert_eq!(report(&ok, Env::new("/h"), true).auth.check.code, CheckCode::Ok);
+        let expiring = [store(&format!("{key},{}", token("anthropic:a", "anthropic", NOW + 3 * HOUR)))];
+        assert_eq!(report(&expiring, Env::new("/h"), true).auth.check.code, CheckCode::Expiring);
+        let expired = [store(&format!("{key},{}", token("anthropic:a", "anthropic", NOW - HOUR)))];
+        assert_eq!(report(&expired, Env::new("/h"), true).auth.check.code, CheckCode::Action);
+        assert_eq!(report(&expired, Env::new("/h"), false).auth.check.code, CheckCode::Ok, "the key serves");
+        let keys_only = [store(key)];
+        assert_eq!(report(&keys_only, Env::new("/h"), true).auth.check.code, CheckCode::Ok);
+        let missing = [
+            store(key),
+            (
+                "/h/.clawdbot/clawdbot.json",
+                r#"{"agents":{"defaults":{"model":{"fallbacks":["openai/gpt-5.2"]}}}}"#.to_string(),
+            ),
+        ];
+        let r = report(&missing, Env::new("/h"), true);
+        assert_eq!((r.auth.check.code, r.auth.check.rule), (CheckCode::Action, "strict"));
+        let broken = [(STORE, "{ broken".to_string())];
+        let env = Env::new("/h").with_var("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE");
+        assert_eq!(report(&broken, env.clone(), true).auth.check.code, CheckCode::Action);
+        assert_eq!(
+            report(&broken, env, false).auth.check.code,
+            CheckCode::Action,
+            "an unreadable store is 1 either way"
+        );
+    }
+
+    #[test]
+    fn the_section_as_json_carries_the_code_as_a_number() {
+        let r = report(&[], Env::new("/h"), false);
+        let v = serde_json::to_value(&r.auth.check).unwrap();
+        assert_eq!(v["code"], 1);
+        assert_eq!(v["rule"], "in-use");
+        assert_eq!(v["inUse"], serde_json::json!([{ "provider": "anthropic", "status": "failing", "via": null }]));
+    }
 }

@@ -209,4 +209,87 @@ mod tests {
         }
         assert_eq!(FileRole::from_key("home"), None);
     }
+
+    // Each test below pins a rule that a mutant once changed unnoticed
+    // (issue 15).
+
+    #[test]
+    fn names_win_over_content_and_paths_are_cut_to_the_base_name() {
+        assert_eq!(identify("clawdbot.json", r#"{"profiles":{}}"#), FileRole::Config);
+        assert_eq!(identify("credentials.json", r#"{"profiles":{}}"#), FileRole::Claude);
+        assert_eq!(identify("oauth.json", r#"{"profiles":{}}"#), FileRole::OauthJson);
+        assert_eq!(identify(" /srv/agent/Auth-Profiles.JSON ", "{}"), FileRole::Store);
+        assert_eq!(identify("C:\\Users\\u\\oauth.json", "{}"), FileRole::OauthJson);
+        assert_eq!(identify("x.json5", r#"{"claudeAiOauth":{}}"#), FileRole::Config);
+        assert_eq!(identify("x.json", r#"{"profiles":{}}"#), FileRole::Store);
+        assert_eq!(identify("x.json", r#"{"tokens":{}}"#), FileRole::Codex);
+        assert_eq!(identify("x.json", r#"{"anthropic":{"type":"api_key","key":"k-FAKE"}}"#), FileRole::LegacyStore);
+        assert_eq!(identify("x.json", "{}"), FileRole::Config);
+    }
+
+    #[test]
+    fn each_role_has_its_key_label_and_place() {
+        let env = crate::paths::Env::new("/h");
+        let l = crate::paths::locate(&env, &crate::config::Config::default(), None);
+        let all: Vec<(&str, &str, String)> = FileRole::ALL.iter().map(|r| (r.key(), r.label(), r.path(&l))).collect();
+        assert_eq!(
+            all,
+            [
+                ("store", "Auth profiles", "/h/.clawdbot/agents/main/agent/auth-profiles.json".to_string()),
+                ("claude", "Claude Code credentials", "/h/.claude/.credentials.json".into()),
+                ("codex", "Codex CLI login", "/h/.codex/auth.json".into()),
+                ("config", "Clawdbot config (JSON5)", "/h/.clawdbot/clawdbot.json".into()),
+                ("legacyStore", "Legacy auth.json (agent folder)", "/h/.clawdbot/agents/main/agent/auth.json".into()),
+                ("oauthJson", "Legacy OAuth import (oauth.json)", "/h/.clawdbot/credentials/oauth.json".into()),
+            ]
+        );
+    }
+
+    fn states(files: &[(&str, &str)]) -> Vec<FileState> {
+        let mut w = crate::world::MapWorld::default();
+        for (p, t) in files {
+            w.files.insert(p.to_string(), crate::world::FileRead::text(*t));
+        }
+        let loaded = crate::load::load(&w, &crate::paths::Env::new("/h"), 1_767_225_600_000, None);
+        let given = |role: FileRole| w.files.contains_key(&role.path(&loaded.locations));
+        let views = file_views(&loaded, given);
+        assert!(views.iter().all(|v| v.path.starts_with("~/")), "{views:?}");
+        views.into_iter().map(|v| v.state).collect()
+    }
+
+    const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+    const CONFIG: &str = "/h/.clawdbot/clawdbot.json";
+    const CODEX: &str = "/h/.codex/auth.json";
+    const CLAUDE: &str = "/h/.claude/.credentials.json";
+    const LEGACY: &str = "/h/.clawdbot/agents/main/agent/auth.json";
+    const OAUTH: &str = "/h/.clawdbot/credentials/oauth.json";
+
+    #[test]
+    fn each_file_s_state_follows_its_own_diagnostics() {
+        use FileState::*;
+        assert_eq!(states(&[]), [NotGiven; 6]);
+        let codex_without_exp =
+            r#"{"tokens":{"access_token":"acc-FAKE","refresh_token":"r-FAKE"},"last_refresh":"2026-01-01T00:00:00Z"}"#;
+        assert_eq!(
+            states(&[
+                (STORE, r#"{"version":1,"profiles":{"a:b":3}}"#),
+                (CONFIG, r#"{"agents":{"defaults":{"model":42}}}"#),
+                (CODEX, codex_without_exp),
+                (CLAUDE, "{ broken"),
+                (LEGACY, "{}"),
+                (OAUTH, "{}"),
+            ]),
+            [ReadWithProblems, Unreadable, Read, ReadWithProblems, NotUsed, NotUsed],
+            "an info note is no problem; another tool's warning means nothing came from it"
+        );
+        assert_eq!(
+            states(&[(STORE, "{ broken"), (CONFIG, "{ broken"), (LEGACY, "{}")]),
+            [Unreadable, NotGiven, NotGiven, Unreadable, NotUsed, NotGiven],
+            "the legacy files are read only when there is no store at all"
+        );
+        assert_eq!(
+            states(&[(LEGACY, r#"{"anthropic":{"type":"api_key","key":"k-FAKE"}}"#), (OAUTH, "{}")]),
+            [NotGiven, NotGiven, NotGiven, NotGiven, Read, Read]
+        );
+    }
 }

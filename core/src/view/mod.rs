@@ -611,3 +611,185 @@ fn doctor_view(doctor: &DoctorPreview, limits: Limits) -> DoctorView {
         nothing_needed: !doctor.needs_human(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn busy_view(rows: Option<usize>) -> Value {
+        let (loaded, options) = crate::report::busy_home();
+        let report = crate::report::build(&loaded, &options);
+        let doctor = crate::doctor::preview(&loaded, &report);
+        build(&loaded, &report, &doctor, None, |_| true, Limits { rows }).to_value()
+    }
+
+    fn parsed(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn providers_say_their_roll_up_count_and_where_credentials_come_from() {
+        let v = busy_view(None);
+        assert_eq!(
+            v["providers"],
+            parsed(
+                r#"[{"provider":{"id":"anthropic","shown":"anthropic"},"badge":{"status":"expired","word":"expired","icon":"✗"},"remaining":{"expiresAt":1767218400000,"remainingMs":-7200000,"text":"0m"},"profiles":7,"credentialsFrom":"profiles: ~/.clawdbot/agents/main/agent/auth-profiles.json","inUseWithoutCredentials":false},{"provider":{"id":"custom","shown":"custom"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"models.json: sk-FAKEC...KECUSTOM","inUseWithoutCredentials":false},{"provider":{"id":"google","shown":"google"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"env: FAKE-gem...23456789","inUseWithoutCredentials":false},{"provider":{"id":"groq","shown":"groq"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"missing","inUseWithoutCredentials":true},{"provider":{"id":"openai","shown":"openai"},"badge":{"status":"static","word":"static","icon":"●"},"profiles":3,"credentialsFrom":"profiles: ~/.clawdbot/agents/main/agent/auth-profiles.json","inUseWithoutCredentials":false},{"provider":{"id":"openai-codex","shown":"openai-codex"},"badge":{"status":"ok","word":"ok","icon":"✓"},"remaining":{"expiresAt":1767229200000,"remainingMs":3600000,"text":"1h"},"profiles":1,"credentialsFrom":"profiles: ~/.clawdbot/agents/main/agent/auth-profiles.json","inUseWithoutCredentials":false},{"provider":{"id":"xai","shown":"xai"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"env: xai-FAKE...23456789","inUseWithoutCredentials":false}]"#
+            )
+        );
+    }
+
+    #[test]
+    fn cooldowns_and_profiles_say_why_until_when_and_what_to_do() {
+        let v = busy_view(None);
+        assert_eq!(
+            v["cooldowns"],
+            parsed(
+                r#"{"total":2,"rows":[{"profile":{"id":"openai:cool","shown":"openai:cool"},"kind":"cooldown","text":"cooldown","remaining":{"expiresAt":1767225840000,"remainingMs":240000,"text":"4m"}},{"profile":{"id":"openai:off","shown":"openai:off"},"kind":"disabled","text":"disabled (billing)","remaining":{"expiresAt":1767243600000,"remainingMs":18000000,"text":"5h"}}]}"#
+            )
+        );
+        assert_eq!(v["profiles"]["total"], 11);
+        assert_eq!(
+            v["profiles"]["rows"][0],
+            parsed(
+                r#"{"profile":{"id":"anthropic:far","shown":"anthropic:far"},"label":"anthropic:far","provider":"anthropic","type":"token","source":"store","badge":{"status":"ok","word":"ok","icon":"✓"},"remaining":{"expiresAt":300000000000000,"remainingMs":298232774400000,"text":"never (beyond year 9999)"},"reasonCode":"ok"}"#
+            )
+        );
+        assert_eq!(
+            v["profiles"]["rows"][9],
+            parsed(
+                r#"{"profile":{"id":"openai:off","shown":"openai:off"},"label":"openai:off","provider":"openai","type":"api_key","source":"store","badge":{"status":"static","word":"static","icon":"●"},"reasonCode":"disabled-billing","backoff":"disabled until 2026-01-01T05:00:00Z (billing)","recoveryHint":"Top up credits (provider billing), or run `clawdbot models auth cooldown clear openai:off` once the cause is gone."}"#
+            ),
+            "a static key has no time left"
+        );
+        assert_eq!(v["check"], json!({ "code": 1, "text": check_meaning(CheckCode::Action) }));
+        assert_eq!(v["storeUnreadable"], false);
+        assert_eq!(
+            v["missing"],
+            json!([{ "provider": { "id": "groq", "shown": "groq" }, "badge": { "status": "missing", "word": "unknown", "icon": "?" } }])
+        );
+    }
+
+    #[test]
+    fn doctor_splits_what_needs_a_human_from_what_renews_itself() {
+        let v = busy_view(Some(1));
+        let d = &v["doctor"];
+        assert_eq!(d["changes"], json!(["synced openai-codex credentials from codex cli"]));
+        assert_eq!((d["needsHuman"]["total"].clone(), d["refreshesItself"]["total"].clone()), (json!(3), json!(2)));
+        assert_eq!(d["needsHuman"]["rows"].as_array().map(Vec::len), Some(1), "paged");
+        assert_eq!(d["needsHuman"]["rows"][0]["profile"]["id"], "anthropic:old");
+        assert_eq!(d["needsHuman"]["rows"][0]["remaining"], "0m");
+        assert_eq!(d["refreshesItself"]["rows"][0]["profile"]["id"], "anthropic:work");
+        assert_eq!(
+            d["cooldowns"],
+            json!({ "total": 2, "rows": ["- openai:cool: cooldown (4m) — Wait for cooldown or switch provider."] })
+        );
+        assert_eq!(d["nothingNeeded"], false);
+        assert_eq!(d["problems"], json!([]));
+    }
+
+    #[test]
+    fn the_check_codes_mean_what_they_say() {
+        assert_eq!(check_meaning(CheckCode::Ok), "OK: every provider in use has a usable credential");
+        assert_eq!(
+            check_meaning(CheckCode::Action),
+            "Action needed: a provider in use has no usable credential, or a file is unreadable"
+        );
+        assert_eq!(
+            check_meaning(CheckCode::Expiring),
+            "Expiring: the best credential of a provider in use expires soon"
+        );
+    }
+
+    #[test]
+    fn a_profile_moves_within_the_list_only() {
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(moved(&ids, "b", -1), Some(vec!["b".into(), "a".into(), "c".into()]));
+        assert_eq!(moved(&ids, "b", 1), Some(vec!["a".into(), "c".into(), "b".into()]));
+        assert_eq!(moved(&ids, "c", 1), None, "the last cannot move down");
+        assert_eq!(moved(&ids, "a", -1), None);
+        assert_eq!(moved(&ids, "a", 2), Some(vec!["b".into(), "c".into(), "a".into()]));
+        assert_eq!(moved(&ids, "a", 3), None);
+        assert_eq!(moved(&ids, "x", 1), None);
+    }
+
+    fn view_of(files: &[(&str, &str)], rows: Option<usize>) -> Value {
+        let mut w = crate::world::MapWorld::default();
+        for (p, t) in files {
+            w.files.insert(p.to_string(), crate::world::FileRead::text(*t));
+        }
+        let loaded = crate::load::load(&w, &crate::paths::Env::new("/h"), 1_767_225_600_000, None);
+        let report = crate::report::build(&loaded, &Default::default());
+        let doctor = crate::doctor::preview(&loaded, &report);
+        build(&loaded, &report, &doctor, Some("TEXT".into()), |_| false, Limits { rows }).to_value()
+    }
+
+    const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+
+    #[test]
+    fn a_stored_order_the_gateway_would_change_is_explained() {
+        let store = r#"{"version":1,
+            "profiles":{"openai:a":{"type":"api_key","provider":"openai","key":"k-FAKE"},
+                        "openai:b":{"type":"api_key","provider":"openai","key":"k-FAKE"},
+                        "openai:c":{"type":"api_key","provider":"openai","key":"k-FAKE"}},
+            "order":{"openai":["openai:a","openai:b","openai:c"]},
+            "usageStats":{"openai:a":{"cooldownUntil":1767225840000}}}"#;
+        let v = view_of(&[(STORE, store)], Some(1));
+        let order = &v["orders"][0];
+        assert_eq!(order["note"], "Order set in auth-profiles.json.");
+        assert_eq!(order["stored"], json!({ "total": 3, "rows": ["openai:a"] }));
+        assert_eq!(order["effective"], json!({ "total": 3, "rows": ["openai:b"] }));
+        assert_eq!(order["effectiveNote"], "Tried now in this order (cooling down last): openai:b, … (2 more)");
+        assert_eq!(
+            order["editable"]["rows"][0],
+            json!({ "profile": { "id": "openai:a", "shown": "openai:a" }, "backingOff": "cooldown" })
+        );
+        let all = view_of(&[(STORE, store)], None);
+        assert_eq!(
+            all["orders"][0]["effectiveNote"],
+            "Tried now in this order (cooling down last): openai:b, openai:c, openai:a"
+        );
+        assert_eq!(all["text"], "TEXT");
+        assert_eq!(all["files"][0]["state"], "notGiven");
+        let same = store.replace(r#""usageStats":{"openai:a":{"cooldownUntil":1767225840000}}"#, r#""usageStats":{}"#);
+        let v = view_of(&[(STORE, &same)], None);
+        assert!(
+            v["orders"][0].get("effectiveNote").is_none(),
+            "no note when the stored order is what is tried: {}",
+            v["orders"][0]
+        );
+        let empty =
+            store.replace(r#""order":{"openai":["openai:a","openai:b","openai:c"]}"#, r#""order":{"openai":[]}"#);
+        let v = view_of(&[(STORE, &empty)], None);
+        assert_eq!(v["orders"][0]["note"], "No order set: shown is the order the gateway would use now.");
+        assert!(v["orders"][0].get("stored").is_none());
+    }
+
+    #[test]
+    fn errors_come_first_then_the_order_found() {
+        let v = view_of(&[("/h/.clawdbot/.env", "bad line\nalso bad\n"), (STORE, "{ broken")], None);
+        let severities: Vec<&str> =
+            v["diagnostics"].as_array().unwrap().iter().map(|d| d["severity"].as_str().unwrap()).collect();
+        assert_eq!(severities, ["error", "warning", "warning"]);
+        assert_eq!(v["diagnostics"][1]["message"], "line 1 is not NAME=value; ignored");
+        assert_eq!(v["storeUnreadable"], true);
+        assert_eq!(v["doctor"]["nothingNeeded"], false);
+    }
+
+    #[test]
+    fn a_provider_without_a_source_detail_shows_its_kind_alone() {
+        let (loaded, options) = crate::report::busy_home();
+        let mut report = crate::report::build(&loaded, &options);
+        let google = report.auth.providers.iter().position(|p| p.provider == "google").unwrap();
+        report.auth.providers[google].effective =
+            crate::report::Effective { kind: "missing", detail: "missing".into() };
+        let xai = report.auth.providers.iter().position(|p| p.provider == "xai").unwrap();
+        report.auth.providers[xai].effective = crate::report::Effective { kind: "env", detail: String::new() };
+        let rows = providers(&report);
+        let from = |id: &str| rows.iter().find(|r| r.provider.id == id).map(|r| r.credentials_from.clone());
+        assert_eq!(from("google").as_deref(), Some("missing"));
+        assert_eq!(from("xai").as_deref(), Some("env"));
+        assert_eq!(from("custom").as_deref(), Some("models.json: sk-FAKEC...KECUSTOM"));
+        assert_eq!(from("groq").as_deref(), Some("missing"), "no overview entry at all");
+    }
+}

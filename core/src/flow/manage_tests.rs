@@ -24,13 +24,15 @@ struct Disk {
     files: BTreeMap<String, String>,
     events: Vec<Event>,
     answer: Option<bool>,
+    /// What an `AskSecret` reads.
+    pasted: Option<Result<Secret, SecretError>>,
     locked: bool,
 }
 
 impl Disk {
     fn new(store: Value) -> Disk {
         let files = BTreeMap::from([(STORE.to_string(), store.to_string())]);
-        Disk { files, events: Vec::new(), answer: None, locked: false }
+        Disk { files, events: Vec::new(), answer: None, pasted: None, locked: false }
     }
 
     fn store(&self) -> Value {
@@ -77,6 +79,10 @@ fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
             Effect::Confirm { .. } => {
                 disk.events.push(Event::Ask);
                 Input::Answer(disk.answer)
+            }
+            Effect::AskSecret { .. } => {
+                disk.events.push(Event::Ask);
+                Input::Secret(disk.pasted.take().expect("the test gives the pasted key"))
             }
             Effect::Print(line) => {
                 printed.push(line);
@@ -134,14 +140,45 @@ fn the_config_is_edited_in_a_second_locked_step_only_when_it_names_the_profile()
     assert_eq!(config, json!({"auth": {"profiles": {}}}));
 }
 
+fn paste_key(disk: &mut Disk, pasted: Result<Secret, SecretError>) -> (Done, Vec<Line>) {
+    disk.pasted = Some(pasted);
+    let request = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None };
+    drive(&mut PasteKeyCommand::new(request, &Env::new("/h"), NOW), disk)
+}
+
 #[test]
-fn a_refused_key_ends_before_anything_is_read() {
-    let pasted = Secret::new("FAKE one two");
-    let request = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, pasted };
-    let mut flow = PasteKeyCommand::new(request, &Env::new("/h"), NOW);
-    let Effect::Done(done) = flow.poll() else { panic!("the first effect ends it") };
-    assert_eq!(done.exit, Exit::Action);
-    assert!(!format!("{done:?}").contains("FAKE"));
+fn a_pasted_key_is_asked_for_first_then_stored_under_the_lock() {
+    let mut disk = Disk::new(two_profiles());
+    let (done, _) = paste_key(&mut disk, Ok(Secret::new("sk-FAKE-pasted-key\n")));
+    assert_eq!(done.exit, Exit::Ok, "{done:?}");
+    assert_eq!(disk.events[..3], [Event::Ask, Event::Lock, Event::Write(STORE.into())]);
+    let key = &disk.store()["profiles"]["openai:default"];
+    assert_eq!(key, &json!({"type": "api_key", "provider": "openai", "key": "sk-FAKE-pasted-key"}));
+}
+
+#[test]
+fn a_refused_key_ends_before_anything_is_locked_or_written() {
+    let too_long = "k".repeat(paste_key::MAX_API_KEY_INPUT_BYTES + 1);
+    let cases = [
+        (Ok(Secret::new("FAKE one two")), Exit::Action, "error: "),
+        (Ok(Secret::new(too_long)), Exit::Action, "error: the input is larger than 64 KiB; no API key is"),
+        (Err(SecretError::NotText), Exit::Action, "error: the key is not UTF-8 text"),
+        (Err(SecretError::Unreadable("EIO".into())), Exit::Error, "error: reading the key: EIO"),
+    ];
+    for (pasted, exit, said) in cases {
+        let mut disk = Disk::new(two_profiles());
+        let before = disk.files.clone();
+        let (done, _) = paste_key(&mut disk, pasted);
+        assert_eq!(done.exit, exit, "{done:?}");
+        assert!(done.lines[0].text.starts_with(said), "{done:?}");
+        assert!(!format!("{done:?}").contains("FAKE"));
+        assert_eq!(disk.events, [Event::Ask], "nothing locked");
+        assert_eq!(disk.files, before, "nothing written");
+    }
+    // A key of exactly the limit is judged on its content, not refused for size.
+    let mut disk = Disk::new(two_profiles());
+    let (done, _) = paste_key(&mut disk, Ok(Secret::new("k".repeat(paste_key::MAX_API_KEY_INPUT_BYTES))));
+    assert_eq!(done.exit, Exit::Ok, "{done:?}");
 }
 
 #[test]

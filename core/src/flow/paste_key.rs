@@ -3,14 +3,16 @@
 //! the store, then records the profile's mode in the config (as
 //! `paste-token` does) in one locked edit of the config.
 //!
-//! The host reads the key (a prompt without echo, or standard input,
-//! never argv) and hands it in; the rules of what a key may look like are
-//! [`crate::setup_token::clean_pasted_api_key`]. The key is never printed.
+//! The flow asks for the key ([`Effect::AskSecret`]: a prompt without echo,
+//! or standard input, never argv) and judges the bytes itself: at most
+//! [`MAX_API_KEY_INPUT_BYTES`], UTF-8, and what
+//! [`crate::setup_token::clean_pasted_api_key`] accepts. The key is never
+//! printed.
 
 use super::config_edit::{ConfigEdit, ConfigEdited};
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
-use super::{Done, Effect, Exit, Input, Line, Step, internal_end};
+use super::{Done, Effect, Exit, Input, Line, SecretError, Step, internal_end};
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paths::Env;
@@ -30,17 +32,23 @@ pub struct PasteKeyRequest {
     pub profile_id: Option<String>,
     /// The agent (`None`: the default agent).
     pub agent: Option<String>,
-    /// The key as read, line end and all.
-    pub pasted: Secret,
 }
 
+/// The most a pasted API key may take, line end included. The longest
+/// provider keys are a few hundred bytes; more is a paste of something
+/// else. The host reads one byte past [`crate::MAX_PASTE_INPUT_BYTES`], so
+/// a longer input is refused here, never cut short and stored.
+pub const MAX_API_KEY_INPUT_BYTES: usize = 64 * 1024;
+
 enum State {
+    Ask,
     Edit(Box<EditStore<'static>>),
     Config(Box<ConfigEdit>),
 }
 
 struct PasteKey {
     env: Env,
+    agent: Option<String>,
     provider: String,
     profile_id: String,
 }
@@ -51,38 +59,45 @@ pub struct PasteKeyCommand {
 }
 
 impl PasteKeyCommand {
-    /// The command as asked, at `now`. A key that is refused ends it
-    /// before anything is read.
+    /// The command as asked, at `now`. A usage error ends it before the
+    /// key is asked for.
     pub fn new(request: PasteKeyRequest, env: &Env, now: Millis) -> PasteKeyCommand {
         let provider = normalize(&request.provider);
         let profile_id = request.profile_id.clone().unwrap_or_else(|| format!("{provider}:default"));
-        let command = PasteKey { env: env.clone(), provider, profile_id };
-        let refusal = if command.provider.is_empty() {
-            Err(refused(Exit::Usage, "--provider must not be empty"))
+        let command = PasteKey { env: env.clone(), agent: request.agent, provider, profile_id };
+        let inner = if command.provider.is_empty() {
+            Driven::ended(command, refused(Exit::Usage, "--provider must not be empty"), now)
         } else if command.profile_id.trim().is_empty() {
-            Err(refused(Exit::Usage, "--profile-id must not be empty"))
+            Driven::ended(command, refused(Exit::Usage, "--profile-id must not be empty"), now)
         } else {
-            clean_pasted_api_key(request.pasted.expose()).map_err(|e| refused(Exit::Action, &e.to_string()))
-        };
-        let inner = match refusal {
-            Err(done) => Driven::ended(command, done, now),
-            Ok(key) => {
-                let (id, provider, key) = (command.profile_id.clone(), command.provider.clone(), Secret::new(key));
-                let edit = move |store: &mut AuthStore, _: &Loaded| {
-                    let credential = Credential::ApiKey(ApiKey { provider, key: Some(key), email: None });
-                    store.profiles.insert(id.clone(), Profile::new(credential));
-                    // Pasting under a synced login's id re-adds it.
-                    crate::sync::enable_sync(store, &id);
-                };
-                let edit = EditStore::new(env, request.agent.as_deref(), now, Box::new(edit));
-                Driven::new(command, State::Edit(Box::new(edit)), now)
-            }
+            Driven::new(command, State::Ask, now)
         };
         PasteKeyCommand { inner }
     }
 }
 
 impl PasteKey {
+    /// Judges the pasted bytes; a key it accepts goes into the store.
+    fn pasted(&self, pasted: &str, now: Millis) -> Turn<State> {
+        if pasted.len() > MAX_API_KEY_INPUT_BYTES {
+            let why = format!("the input is larger than {} KiB; no API key is", MAX_API_KEY_INPUT_BYTES / 1024);
+            return Turn::End(refused(Exit::Action, &why));
+        }
+        let key = match clean_pasted_api_key(pasted) {
+            Ok(key) => Secret::new(key),
+            Err(e) => return Turn::End(refused(Exit::Action, &e.to_string())),
+        };
+        let (id, provider) = (self.profile_id.clone(), self.provider.clone());
+        let edit = move |store: &mut AuthStore, _: &Loaded| {
+            let credential = Credential::ApiKey(ApiKey { provider, key: Some(key), email: None });
+            store.profiles.insert(id.clone(), Profile::new(credential));
+            // Pasting under a synced login's id re-adds it.
+            crate::sync::enable_sync(store, &id);
+        };
+        let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit));
+        Turn::Go(State::Edit(Box::new(edit)))
+    }
+
     fn stored(&mut self, outcome: Option<Result<Loaded, String>>, out: &mut Lines) -> Turn<State> {
         let loaded = match outcome {
             Some(Ok(loaded)) => loaded,
@@ -140,6 +155,19 @@ impl Machine for PasteKey {
 
     fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
+            State::Ask => match input {
+                Some(Input::Secret(Ok(secret))) => self.pasted(secret.expose(), now),
+                Some(Input::Secret(Err(SecretError::NotText))) => {
+                    Turn::End(refused(Exit::Action, "the key is not UTF-8 text"))
+                }
+                Some(Input::Secret(Err(SecretError::Unreadable(why)))) => {
+                    Turn::End(refused(Exit::Error, &format!("reading the key: {why}")))
+                }
+                _ => {
+                    let prompt = format!("Paste the API key for {}", escape_control(&self.provider));
+                    Turn::Ask(State::Ask, Effect::AskSecret { prompt })
+                }
+            },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Edit(edit), e),
                 Step::Ready(_) => self.stored(edit.outcome(), out),

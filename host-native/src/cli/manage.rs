@@ -5,18 +5,11 @@
 use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
-use anyhow::Context;
 use clap::{Args, Subcommand};
-use clawdbot_auth_core::Secret;
 use clawdbot_auth_core::flow::{
     CooldownCommand, CooldownTarget, Flow, ListCommand, PasteKeyCommand, PasteKeyRequest, RemoveCommand, RemoveRequest,
     SyncCommand,
 };
-use std::io::{IsTerminal, Read};
-
-/// The most a pasted key may be read from standard input; a key is far
-/// shorter, and a runaway pipe must not fill the memory.
-const MAX_KEY_INPUT_BYTES: u64 = 64 * 1024;
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
@@ -132,17 +125,14 @@ pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<&str>) -> CmdResult {
     run_flow(&mut flow, false)
 }
 
-/// `models auth paste-api-key`: the key from a prompt without echo, or
-/// from standard input; never from argv, where `ps` would show it.
+/// `models auth paste-api-key`: the flow asks for the key (a prompt without
+/// echo, or standard input; never argv, where `ps` would show it).
 pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<&str>) -> CmdResult {
-    let provider = clawdbot_auth_core::normalize_provider(&args.provider);
-    let pasted = read_key(&format!("Paste the API key for {}", clawdbot_auth_core::escape_control(&provider)))?;
     let env = current_env();
     let request = PasteKeyRequest {
         provider: args.provider.clone(),
         profile_id: args.profile_id.clone(),
         agent: args.agent.clone().or(agent.map(str::to_string)),
-        pasted,
     };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
     run_flow(&mut flow, false)
@@ -154,16 +144,4 @@ pub fn sync(args: &SyncArgs, agent: Option<&str>) -> CmdResult {
     let mut flow =
         SyncCommand::enable(&env, args.agent.as_deref().or(agent), &args.enable, now(&env)).map_err(super::usage)?;
     run_flow(&mut flow, true)
-}
-
-fn read_key(prompt: &str) -> Result<Secret, super::Failure> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        let line = rpassword::prompt_password(format!("{prompt} (input is hidden): ")).context("reading the key")?;
-        return Ok(Secret::new(line));
-    }
-    let mut bytes = Vec::new();
-    stdin.lock().take(MAX_KEY_INPUT_BYTES).read_to_end(&mut bytes).context("reading the key from stdin")?;
-    let text = String::from_utf8(bytes).map_err(|_| super::refuse("the key read from stdin is not UTF-8 text"))?;
-    Ok(Secret::new(text))
 }

@@ -187,8 +187,8 @@ fn answer(e: &LockError) -> LockAnswer {
     }
 }
 
-/// The core's timings; the backoff between attempts, and how a wait is
-/// reported, are the host's.
+/// The core's timings, backoff included; how a wait is reported is the
+/// host's.
 fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
     let base = match kind {
         LockKind::Store => LockOptions::store(),
@@ -198,6 +198,8 @@ fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
         stale: Duration::from_millis(t.stale_ms),
         update: Duration::from_millis(t.update_ms),
         max_wait: Duration::from_millis(t.max_wait_ms),
+        min_backoff: Duration::from_millis(t.min_backoff_ms),
+        max_backoff: Duration::from_millis(t.max_backoff_ms),
         ..base
     }
 }

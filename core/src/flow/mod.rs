@@ -401,15 +401,29 @@ pub struct LockTimings {
     pub update_ms: u64,
     /// Give up (answer [`LockAnswer::Busy`]) after waiting this long.
     pub max_wait_ms: u64,
+    /// The first retry delay; each next one doubles, randomised ×1..2.
+    pub min_backoff_ms: u64,
+    /// Retry delays never exceed this.
+    pub max_backoff_ms: u64,
 }
 
 impl LockTimings {
-    /// Our store: the reference's `AUTH_STORE_LOCK_OPTIONS` (stale 30 s),
-    /// waited for at most 45 s (the reference's ten retries wait 43-85 s).
-    pub const STORE: LockTimings = LockTimings { stale_ms: 30 * 1000, update_ms: 15 * 1000, max_wait_ms: 45 * 1000 };
-    /// Claude Code's lock: proper-lockfile's defaults (stale 10 s).
-    pub const CLAUDE_CODE: LockTimings =
-        LockTimings { stale_ms: 10 * 1000, update_ms: 5 * 1000, max_wait_ms: 10 * 1000 };
+    /// Our store's lock: [`crate::defaults::STORE_LOCK`].
+    pub const STORE: LockTimings = LockTimings::of(crate::defaults::STORE_LOCK);
+    /// Claude Code's lock: [`crate::defaults::CLAUDE_CODE_LOCK`].
+    pub const CLAUDE_CODE: LockTimings = LockTimings::of(crate::defaults::CLAUDE_CODE_LOCK);
+
+    /// A default as the waits a host sleeps (the defaults are written once,
+    /// in [`crate::defaults`], and shown by the panel from there).
+    const fn of(d: crate::defaults::LockTimings) -> LockTimings {
+        LockTimings {
+            stale_ms: d.stale_ms.unsigned_abs(),
+            update_ms: d.update_ms.unsigned_abs(),
+            max_wait_ms: d.max_wait_ms.unsigned_abs(),
+            min_backoff_ms: d.min_backoff_ms.unsigned_abs(),
+            max_backoff_ms: d.max_backoff_ms.unsigned_abs(),
+        }
+    }
 
     /// [`LockTimings::STORE`] with the wait from [`LOCK_WAIT_ENV`] when it
     /// is a number of milliseconds.

@@ -788,3 +788,17 @@ fn a_failed_refresh_of_the_legacy_default_id_prints_the_doctor_hint_block() {
     let (done, printed) = drive(&mut flow, &mut disk);
     assert!(!all_text(&done, &printed).contains("Doctor hint"));
 }
+
+/// The lock waits hosts sleep are the defaults the panel shows, written
+/// once in `defaults` (they were also spelled here and in the host).
+#[test]
+fn lock_timings_are_the_defaults() {
+    let s = LockTimings::STORE;
+    let d = crate::defaults::STORE_LOCK;
+    assert_eq!((s.stale_ms, s.update_ms, s.max_wait_ms), (30_000, 15_000, 45_000));
+    assert_eq!((s.min_backoff_ms, s.max_backoff_ms), (100, 10_000));
+    assert_eq!(s.max_wait_ms, d.max_wait_ms.unsigned_abs());
+    let c = LockTimings::CLAUDE_CODE;
+    assert_eq!((c.stale_ms, c.update_ms, c.max_wait_ms), (10_000, 5_000, 10_000));
+    assert_eq!(c.stale_ms, crate::defaults::CLAUDE_CODE_LOCK.stale_ms.unsigned_abs());
+}

@@ -15,6 +15,7 @@
 //! round trip; a holder that loses its lock anyway notices (the folder
 //! vanished or changed under it) through [`LockGuard::is_compromised`].
 
+use clawdbot_auth_core::flow::LockTimings;
 use std::fmt;
 use std::fs::{self, DirBuilder, File, FileTimes};
 use std::hash::{BuildHasher, Hasher};
@@ -63,32 +64,29 @@ pub struct LockOptions {
 pub const REPORT_WAIT_AFTER: Duration = Duration::from_secs(1);
 
 impl LockOptions {
-    /// Our own store, `auth-profiles.json`: the reference's
-    /// `AUTH_STORE_LOCK_OPTIONS` (stale 30 s, backoff 100 ms ×2 up to 10 s).
-    /// The reference's ten retries wait about 43–85 s; 45 s keeps a CLI
-    /// user's wait bounded while outlasting any sane holder.
+    /// Our own store, `auth-profiles.json`, with the core's timings
+    /// (`clawdbot_auth_core::defaults::STORE_LOCK`: the reference's
+    /// `AUTH_STORE_LOCK_OPTIONS`, waited for at most 45 s).
     pub fn store() -> Self {
-        LockOptions {
-            stale: Duration::from_secs(30),
-            update: Duration::from_secs(15),
-            max_wait: Duration::from_secs(45),
-            min_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(10),
-            what: "the store lock",
-            report_wait_after: Some(REPORT_WAIT_AFTER),
-        }
+        LockOptions::of(LockTimings::STORE, "the store lock")
     }
 
-    /// Claude Code's `<configDir>.lock`: proper-lockfile's defaults (stale
-    /// 10 s). Claude Code itself gives up after about 5–10 s of retries.
+    /// Claude Code's `<configDir>.lock`, with the core's timings
+    /// (`clawdbot_auth_core::defaults::CLAUDE_CODE_LOCK`: proper-lockfile's
+    /// defaults).
     pub fn claude_code() -> Self {
+        LockOptions::of(LockTimings::CLAUDE_CODE, "Claude Code's lock")
+    }
+
+    /// The waits of `t`; `what` names the lock in the wait notice.
+    fn of(t: LockTimings, what: &'static str) -> Self {
         LockOptions {
-            stale: Duration::from_secs(10),
-            update: Duration::from_secs(5),
-            max_wait: Duration::from_secs(10),
-            min_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(10),
-            what: "Claude Code's lock",
+            stale: Duration::from_millis(t.stale_ms),
+            update: Duration::from_millis(t.update_ms),
+            max_wait: Duration::from_millis(t.max_wait_ms),
+            min_backoff: Duration::from_millis(t.min_backoff_ms),
+            max_backoff: Duration::from_millis(t.max_backoff_ms),
+            what,
             report_wait_after: Some(REPORT_WAIT_AFTER),
         }
     }

@@ -1,7 +1,7 @@
 //! Anthropic: Claude Code's OAuth login (refreshed as Claude Code does),
 //! setup tokens and API keys.
 
-use super::{ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape};
+use super::{ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests};
 use crate::refresh::{HttpRequest, PlanError, RequestBody, form};
 use serde_json::Value;
 
@@ -26,16 +26,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     ),
     legacy_profile_id: Some("anthropic:default"),
     setup_token: true,
-    refresh: Some(RefreshSpec {
-        token_url: Some(TOKEN_URL),
-        expiry_margin_ms: FIVE_MINUTES,
-        request,
-        success: SuccessShape::OAuth2,
-        refresh_token_required: false,
-        dead_on_400: None,
-        on_renewed: None,
-        client_vars: None,
-    }),
+    refresh: Some(RefreshSpec::oauth2(TOKEN_URL, FIVE_MINUTES, request)),
     ..ProviderSpec::new(ID)
 };
 

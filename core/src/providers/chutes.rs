@@ -1,7 +1,7 @@
 //! Chutes: OAuth logins whose client the operator registers (its id is in
 //! the profile or the host's environment).
 
-use super::{ClientEnv, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape};
+use super::{ClientEnv, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests};
 use crate::refresh::{HttpRequest, PlanError, RequestBody, form};
 use serde_json::Value;
 
@@ -19,14 +19,8 @@ pub const CLIENT_SECRET_VAR: &str = "CHUTES_CLIENT_SECRET";
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["CHUTES_OAUTH_TOKEN", "CHUTES_API_KEY"],
     refresh: Some(RefreshSpec {
-        token_url: Some(TOKEN_URL),
-        expiry_margin_ms: FIVE_MINUTES,
-        request,
-        success: SuccessShape::OAuth2,
-        refresh_token_required: false,
-        dead_on_400: None,
-        on_renewed: None,
         client_vars: Some(ClientEnv { id_var: CLIENT_ID_VAR, secret_var: CLIENT_SECRET_VAR }),
+        ..RefreshSpec::oauth2(TOKEN_URL, FIVE_MINUTES, request)
     }),
     ..ProviderSpec::new(ID)
 };

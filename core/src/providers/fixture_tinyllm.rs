@@ -9,7 +9,7 @@
 //! the login with its margin, and its hints appear in the status report and
 //! in a failed refresh's diagnostic.
 
-use super::{FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape, shapes};
+use super::{FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests, shapes};
 use crate::refresh::PlanError;
 
 pub const ID: &str = "tinyllm";
@@ -21,16 +21,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["TINYLLM_API_KEY"],
     relogin_hint: Some("Run `tinyllm login` on the gateway host."),
     missing_hint: Some("Run `tinyllm login`, or set TINYLLM_API_KEY."),
-    refresh: Some(RefreshSpec {
-        token_url: Some(TOKEN_URL),
-        expiry_margin_ms: FIVE_MINUTES,
-        request,
-        success: SuccessShape::OAuth2,
-        refresh_token_required: false,
-        dead_on_400: None,
-        on_renewed: None,
-        client_vars: None,
-    }),
+    refresh: Some(RefreshSpec::oauth2(TOKEN_URL, FIVE_MINUTES, request)),
     ..ProviderSpec::new(ID)
 };
 

@@ -1,6 +1,6 @@
 //! Google Gemini CLI: Cloud Code Assist logins of Gemini CLI's installed app.
 
-use super::{FIVE_MINUTES, OAuthKey, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape, shapes};
+use super::{FIVE_MINUTES, OAuthKey, ProviderSpec, RefreshInput, RefreshSpec, Requests, shapes};
 use crate::refresh::PlanError;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -18,16 +18,7 @@ pub const CLIENT_SECRET: &str = "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";
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     oauth_key: OAuthKey::TokenAndProject,
-    refresh: Some(RefreshSpec {
-        token_url: Some(TOKEN_URL),
-        expiry_margin_ms: FIVE_MINUTES,
-        request,
-        success: SuccessShape::OAuth2,
-        refresh_token_required: false,
-        dead_on_400: None,
-        on_renewed: None,
-        client_vars: None,
-    }),
+    refresh: Some(RefreshSpec::oauth2(TOKEN_URL, FIVE_MINUTES, request)),
     ..ProviderSpec::new(ID)
 };
 

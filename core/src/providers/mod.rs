@@ -177,6 +177,28 @@ pub struct RefreshSpec {
     pub client_vars: Option<ClientEnv>,
 }
 
+impl RefreshSpec {
+    /// A plain OAuth 2 refresh at `token_url`: a standard answer, the old
+    /// refresh token kept when none comes back, no extras. A provider with
+    /// quirks overrides the fields it needs (`..RefreshSpec::oauth2(...)`).
+    pub const fn oauth2(
+        token_url: &'static str,
+        expiry_margin_ms: Millis,
+        request: fn(&RefreshInput<'_>) -> Result<Requests, PlanError>,
+    ) -> RefreshSpec {
+        RefreshSpec {
+            token_url: Some(token_url),
+            expiry_margin_ms,
+            request,
+            success: SuccessShape::OAuth2,
+            refresh_token_required: false,
+            dead_on_400: None,
+            on_renewed: None,
+            client_vars: None,
+        }
+    }
+}
+
 /// Lays the extra values of a success body (the first argument) over the
 /// renewed login and its profile's other fields.
 pub type TakeExtras = fn(&Map<String, Value>, &mut OAuth, &mut Map<String, Value>);

@@ -1,6 +1,6 @@
 //! OpenAI Codex: ChatGPT OAuth logins, as Codex CLI holds them.
 
-use super::{ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape, shapes};
+use super::{ProviderSpec, RefreshInput, RefreshSpec, Requests, shapes};
 use crate::refresh::PlanError;
 use crate::store::OAuth;
 use serde_json::{Map, Value};
@@ -16,17 +16,12 @@ pub const TOKEN_URL: &str = "https://auth.openai.com/oauth/token";
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     refresh: Some(RefreshSpec {
-        token_url: Some(TOKEN_URL),
-        // Codex stores the real expiry (spec §4).
-        expiry_margin_ms: 0,
-        request,
-        success: SuccessShape::OAuth2,
         // Codex rotates on every refresh; an answer without a new refresh
         // token would leave the login holding a spent one.
         refresh_token_required: true,
-        dead_on_400: None,
         on_renewed: Some(take_account_id),
-        client_vars: None,
+        // Codex stores the real expiry (spec §4): no margin.
+        ..RefreshSpec::oauth2(TOKEN_URL, 0, request)
     }),
     ..ProviderSpec::new(ID)
 };

@@ -1,6 +1,6 @@
 //! Qwen Portal: Qwen Code's OAuth logins.
 
-use super::{ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape, shapes};
+use super::{ProviderSpec, RefreshInput, RefreshSpec, Requests, shapes};
 use crate::refresh::PlanError;
 use crate::store::OAuth;
 use serde_json::{Map, Value};
@@ -17,17 +17,12 @@ pub const TOKEN_URL: &str = "https://chat.qwen.ai/api/v1/oauth2/token";
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["QWEN_OAUTH_TOKEN", "QWEN_PORTAL_API_KEY"],
     refresh: Some(RefreshSpec {
-        token_url: Some(TOKEN_URL),
-        // Qwen stores the real expiry (spec §4).
-        expiry_margin_ms: 0,
-        request,
-        success: SuccessShape::OAuth2,
-        refresh_token_required: false,
         // Qwen answers a dead refresh token with a bare 400; its wording
         // (spec §4) is used when the body says nothing.
         dead_on_400: Some("refresh token expired or invalid"),
         on_renewed: Some(take_resource_url),
-        client_vars: None,
+        // Qwen stores the real expiry (spec §4): no margin.
+        ..RefreshSpec::oauth2(TOKEN_URL, 0, request)
     }),
     ..ProviderSpec::new(ID)
 };

@@ -282,26 +282,19 @@ mod tests {
     #[test]
     fn report_lines_say_what_is_exposed_and_the_fix() {
         let file = PrivatePath { path: "/h/f".into(), kind: PathKind::File, store: false, foreign_folder: false };
-        assert_eq!(
-            file.exposure_text(0o100644),
-            "/h/f: file is readable by other users (mode 644, expected 600); fix with `chmod 600 /h/f`"
-        );
-        assert_eq!(
-            file.exposure_text(0o620),
-            "/h/f: file is writable by other users (mode 620, expected 600); fix with `chmod 600 /h/f`"
-        );
-        assert_eq!(
-            file.exposure_text(0o666),
-            "/h/f: file is readable and writable by other users (mode 666, expected 600); fix with `chmod 600 /h/f`"
-        );
-        assert_eq!(
-            file.exposure_text(0o604),
-            "/h/f: file is readable by other users (mode 604, expected 600); fix with `chmod 600 /h/f`"
-        );
-        assert_eq!(
-            file.exposure_text(0o602),
-            "/h/f: file is writable by other users (mode 602, expected 600); fix with `chmod 600 /h/f`"
-        );
+        for (mode, shown, what) in [
+            (0o100644, "644", "readable"),
+            (0o620, "620", "writable"),
+            (0o666, "666", "readable and writable"),
+            (0o604, "604", "readable"),
+            (0o602, "602", "writable"),
+        ] {
+            assert_eq!(
+                file.exposure_text(mode),
+                format!("/h/f: file is {what} by other users (mode {shown}, expected 600); fix with `chmod 600 /h/f`"),
+                "mode {mode:o}"
+            );
+        }
         assert_eq!(file.repaired_text(0o100644), "/h/f: file made private (mode 644 -> 600)");
         let dir = PrivatePath { path: "/h/d".into(), kind: PathKind::Folder, store: true, foreign_folder: false };
         assert_eq!(dir.repaired_mode(0o755), 0o700);

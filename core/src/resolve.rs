@@ -126,11 +126,17 @@ pub fn resolve_key(loaded: &Loaded, provider: &str, profile: Option<&str>) -> Re
             _ => {}
         }
     }
-    if let Some(found) = env_key_from(provider, &loaded.env, &loaded.shell_applied, &loaded.dotenv, loaded.gcloud_adc) {
-        return Ok(ResolvedKey { key: found.value, source: found.source, profile_id: None });
+    // A login that renews itself is refreshed before an environment key
+    // stands in for it (A28: the reference refreshes each profile of the
+    // order in turn, and reads the environment only after all of them).
+    if let Some(id) = expired
+        .as_ref()
+        .filter(|id| loaded.store.profile(id).is_some_and(|p| crate::health::renews_itself(&p.credential)))
+    {
+        return Err(ResolveError::NeedsRefresh(id.clone()));
     }
-    if let Some(key) = config_key(provider, &loaded.config.config) {
-        return Ok(ResolvedKey { key, source: "models.json".into(), profile_id: None });
+    if let Some(found) = stand_in_key(loaded, provider) {
+        return Ok(found);
     }
     if let Some(id) = expired {
         return Err(ResolveError::NeedsRefresh(id));
@@ -142,6 +148,21 @@ pub fn resolve_key(loaded: &Loaded, provider: &str, profile: Option<&str>) -> Re
         return Err(ResolveError::OtherLogin(hint.message));
     }
     Err(ResolveError::NoKey(p))
+}
+
+/// The key that stands in when no profile gives one: the environment's,
+/// then the config's (`models.json`). Also what a command hands out when
+/// the refresh of a login failed, as the reference goes on to the
+/// environment when a profile's refresh throws.
+pub fn stand_in_key(loaded: &Loaded, provider: &str) -> Option<ResolvedKey> {
+    if let Some(found) = env_key_from(provider, &loaded.env, &loaded.shell_applied, &loaded.dotenv, loaded.gcloud_adc) {
+        return Some(ResolvedKey { key: found.value, source: found.source, profile_id: None });
+    }
+    config_key(provider, &loaded.config.config).map(|key| ResolvedKey {
+        key,
+        source: "models.json".into(),
+        profile_id: None,
+    })
 }
 
 #[cfg(test)]

@@ -802,3 +802,35 @@ fn lock_timings_are_the_defaults() {
     assert_eq!((c.stale_ms, c.update_ms, c.max_wait_ms), (10_000, 5_000, 10_000));
     assert_eq!(c.stale_ms, crate::defaults::CLAUDE_CODE_LOCK.stale_ms.unsigned_abs());
 }
+
+/// A28: a login that renews itself is refreshed before an environment key
+/// stands in for it; the key handed out is the renewed login's.
+#[test]
+fn an_expired_login_that_renews_itself_is_refreshed_before_an_env_key_is_used() {
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    let env = env().with_var("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE-env");
+    let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
+    let (done, printed) = drive(&mut TokenCommand::new(request, &env, NOW), &mut disk);
+    let all = all_text(&done, &printed);
+    assert_eq!(done.exit, Exit::Ok, "{all}");
+    assert_eq!(disk.posts.len(), 1, "the login was refreshed");
+    assert!(all.contains("source: profile:anthropic:work"), "{all}");
+    // When the refresh fails, the environment's key stands in, and says so.
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
+    let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
+    let (done, printed) = drive(&mut TokenCommand::new(request, &env, NOW), &mut disk);
+    let all = all_text(&done, &printed);
+    assert_eq!(done.exit, Exit::Ok, "{all}");
+    assert!(all.contains("source: env: ANTHROPIC_API_KEY"), "{all}");
+    assert!(all.contains("warning: anthropic:work:") && all.contains("using env: ANTHROPIC_API_KEY instead"), "{all}");
+    // An explicit profile has no stand-in: its failure is the answer.
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
+    let request = TokenRequest {
+        provider: "anthropic".into(),
+        profile: Some("anthropic:work".into()),
+        agent: None,
+        force: false,
+    };
+    let (done, _) = drive(&mut TokenCommand::new(request, &env, NOW), &mut disk);
+    assert_eq!(done.exit, Exit::Action);
+}

@@ -231,6 +231,24 @@ impl Token {
                 print(out, Line::err(text));
                 self.hand_out(&loaded, resolved)
             }
+            // The login could not be renewed: a key from the environment or
+            // the config stands in, as the reference goes on past a profile
+            // whose refresh failed (an explicit --profile has no stand-in).
+            Err(failure) if self.request.profile.is_none() => {
+                match crate::resolve::stand_in_key(&loaded, &self.request.provider) {
+                    Some(key) => {
+                        let text = format!(
+                            "warning: {}: {}; using {} instead",
+                            escape_control(id),
+                            escape_control(&failure.to_string()),
+                            escape_control(&key.source)
+                        );
+                        print(out, Line::err(text));
+                        self.hand_out(&loaded, Ok(key))
+                    }
+                    None => State::Done(refresh_failed(id, &failure, &loaded)),
+                }
+            }
             Err(failure) => State::Done(refresh_failed(id, &failure, &loaded)),
         }
     }

@@ -32,11 +32,11 @@ use super::{Effect, HttpTimeouts, Input, Line, LockAnswer, LockKind, LockRequest
 use super::{WriteBackPlace, refresh_window};
 use crate::escape::escape_control;
 use crate::load::{Loaded, StoreState};
+use crate::logins::LoginSource;
 use crate::paths::Env;
 use crate::refresh::{self, Endpoints, Outcome, Plan, PlanError, RefreshError, TransportFailure, user_hint};
 use crate::rejection;
 use crate::secret::Secret;
-use crate::sources::{claude, codex};
 use crate::store::{AuthStore, Credential, OAuth, Profile, parse_store, write_store};
 use crate::time::Millis;
 use crate::usage::{CooldownPolicy, FailureReason, mark_failure};
@@ -178,18 +178,12 @@ enum State {
 
 /// One write-back still to do.
 enum Job {
-    /// Read this file (Claude Code's or Codex's) and merge into it.
-    File { path: String, login: Login, asked: bool },
-    /// Merge into Claude Code's Keychain item as the last look read it.
-    Keychain { text: String },
+    /// Read this login source's file and merge into it.
+    File { path: String, login: &'static LoginSource, asked: bool },
+    /// Merge into the source's Keychain item as the last look read it.
+    Keychain { text: String, login: &'static LoginSource },
     /// The answer to a write-back; on failure, warn with this prefix.
     Written { what: String, remedy: &'static str },
-}
-
-#[derive(Clone, Copy)]
-enum Login {
-    ClaudeCode,
-    Codex,
 }
 
 /// The renewed login's tokens, for the write-backs.
@@ -673,22 +667,13 @@ impl RefreshLogin {
 
     /// Which other CLI shares this login, and so gets the new tokens.
     fn write_back_jobs(&self) -> VecDeque<Job> {
-        let Some(latest) = &self.latest else { return VecDeque::new() };
         let mut jobs = VecDeque::new();
-        match self.id.as_str() {
-            claude::PROFILE_ID => {
-                let path = latest.locations.claude_credentials();
-                jobs.push_back(Job::File { path, login: Login::ClaudeCode, asked: false });
-                if let Some(FileRead::Present { bytes, .. }) = &self.keychain {
-                    let text = claude::decode_keychain_output(&String::from_utf8_lossy(bytes));
-                    jobs.push_back(Job::Keychain { text });
-                }
-            }
-            codex::PROFILE_ID => {
-                let path = latest.locations.codex_auth();
-                jobs.push_back(Job::File { path, login: Login::Codex, asked: false });
-            }
-            _ => {}
+        let (Some(_), Some(login)) = (&self.latest, crate::logins::synced_into(&self.id)) else { return jobs };
+        let path = crate::paths::join(&login.dir(&self.env), login.file_name);
+        jobs.push_back(Job::File { path, login, asked: false });
+        if let (Some(keychain), Some(FileRead::Present { bytes, .. })) = (&login.keychain, &self.keychain) {
+            let text = (keychain.decode)(&String::from_utf8_lossy(bytes));
+            jobs.push_back(Job::Keychain { text, login });
         }
         jobs
     }
@@ -709,11 +694,8 @@ impl RefreshLogin {
                         continue;
                     };
                     let shown = self.env.shorten(&path);
-                    let (who, remedy) = match login {
-                        Login::ClaudeCode => ("Claude Code", "Claude Code will need `/login`"),
-                        Login::Codex => ("Codex", "Codex will need `codex login`"),
-                    };
-                    let what = format!("could not update {who}'s {shown}");
+                    let remedy = login.write_back.remedy;
+                    let what = format!("could not update {}'s {shown}", login.owner);
                     match self.merge(login, &String::from_utf8_lossy(&bytes), &shown, Layout::Pretty) {
                         Ok(text) => {
                             let effect = Effect::WriteBack(WriteBack { place: WriteBackPlace::File { path }, text });
@@ -723,10 +705,11 @@ impl RefreshLogin {
                         Err(e) => self.warnings.push(format!("{what}: {e}; {remedy}")),
                     }
                 }
-                Job::Keychain { text } => {
-                    let what = "could not update Claude Code's Keychain item".to_string();
-                    let remedy = "Claude Code will need `/login`";
-                    match self.merge(Login::ClaudeCode, &text, "Claude Code keychain item", Layout::Compact) {
+                Job::Keychain { text, login } => {
+                    let what = format!("could not update {}'s Keychain item", login.owner);
+                    let remedy = login.write_back.remedy;
+                    let origin = login.keychain.as_ref().map_or(login.owner, |k| k.origin);
+                    match self.merge(login, &text, origin, Layout::Compact) {
                         Ok(text) => {
                             let effect = Effect::WriteBack(WriteBack { place: WriteBackPlace::ClaudeKeychain, text });
                             jobs.push_front(Job::Written { what, remedy });
@@ -746,34 +729,16 @@ impl RefreshLogin {
     }
 
     /// The other CLI's text with the new tokens in, every other field kept.
-    fn merge(&self, login: Login, text: &str, origin: &str, layout: Layout) -> Result<Secret, String> {
+    fn merge(&self, login: &LoginSource, text: &str, origin: &str, layout: Layout) -> Result<Secret, String> {
         let Some(renewed) = &self.renewed else { return Err("nothing to write back".into()) };
         let Some(access) = renewed.oauth.access.as_ref() else { return Err("no access token".into()) };
-        let merged = match login {
-            Login::ClaudeCode => {
-                let tokens = NewTokens {
-                    access,
-                    refresh: renewed.oauth.refresh.as_ref(),
-                    // Our stored expiry (the server's less the provider
-                    // margin): Claude Code then refreshes a few minutes
-                    // early, and the next sync sees the same login instead
-                    // of a "newer" one.
-                    expires_ms: renewed.oauth.expiry().at().map(|ms| ms as Millis),
-                    id_token: None,
-                };
-                writeback::merge_claude_credentials(text, origin, &tokens, layout)
-            }
-            Login::Codex => {
-                let tokens = NewTokens {
-                    access,
-                    refresh: renewed.oauth.refresh.as_ref(),
-                    expires_ms: None,
-                    id_token: renewed.id_token.as_ref(),
-                };
-                writeback::merge_codex_auth(text, origin, &tokens, self.now)
-            }
+        let tokens = NewTokens {
+            access,
+            refresh: renewed.oauth.refresh.as_ref(),
+            expires_ms: renewed.oauth.expiry().at().map(|ms| ms as Millis),
+            id_token: renewed.id_token.as_ref(),
         };
-        merged.map(Secret::new).map_err(|e| e.to_string())
+        (login.write_back.merge)(text, origin, &tokens, layout, self.now).map(Secret::new).map_err(|e| e.to_string())
     }
 }
 

@@ -6,10 +6,11 @@
 //! The document is read by [`crate::sources::claude`] and merged back by
 //! [`crate::writeback::merge_claude_credentials`].
 
-use super::{Home, Keychain, LoginSource, SourceRead};
+use super::{Home, Keychain, LoginSource, SourceRead, WriteBackSpec};
 use crate::paths::Env;
 use crate::sources::claude::{self, ClaudeRead};
 use crate::time::Millis;
+use crate::writeback::{Layout, NewTokens, WritebackError};
 use sha2::{Digest, Sha256};
 
 /// The Keychain account Claude Code uses when the host has no user name.
@@ -45,7 +46,22 @@ pub const SOURCE: LoginSource = LoginSource {
          `clawdbot models auth setup-token` (or `clawdbot models auth paste-token --provider anthropic`)",
     )),
     read,
+    write_back: WriteBackSpec { remedy: "Claude Code will need `/login`", merge },
 };
+
+/// Claude Code gets our stored expiry (the server's less the provider's
+/// margin): it then refreshes a few minutes early, and the next sync sees
+/// the same login instead of a "newer" one.
+fn merge(
+    text: &str,
+    origin: &str,
+    renewed: &NewTokens<'_>,
+    layout: Layout,
+    _now: Millis,
+) -> Result<String, WritebackError> {
+    let tokens = NewTokens { id_token: None, ..*renewed };
+    crate::writeback::merge_claude_credentials(text, origin, &tokens, layout)
+}
 
 fn read(bytes: &[u8], origin: &str, _mtime_ms: Option<f64>, _now: Millis) -> SourceRead {
     match claude::read(bytes, origin) {

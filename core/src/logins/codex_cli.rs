@@ -5,9 +5,10 @@
 //! The document is read by [`crate::sources::codex`] and merged back by
 //! [`crate::writeback::merge_codex_auth`].
 
-use super::{Home, LoginSource, SourceRead};
+use super::{Home, LoginSource, SourceRead, WriteBackSpec};
 use crate::sources::codex::{self, CodexRead};
 use crate::time::Millis;
+use crate::writeback::{Layout, NewTokens, WritebackError};
 
 /// Codex CLI's login source, listed in [`super::LOGIN_SOURCES`].
 pub const SOURCE: LoginSource = LoginSource {
@@ -27,7 +28,21 @@ pub const SOURCE: LoginSource = LoginSource {
     rejected_why: None,
     headless: None,
     read,
+    write_back: WriteBackSpec { remedy: "Codex will need `codex login`", merge },
 };
+
+/// Codex keeps no expiry of its own (it reads the token's `exp`), and
+/// stamps `last_refresh` with `now`.
+fn merge(
+    text: &str,
+    origin: &str,
+    renewed: &NewTokens<'_>,
+    _layout: Layout,
+    now: Millis,
+) -> Result<String, WritebackError> {
+    let tokens = NewTokens { expires_ms: None, ..*renewed };
+    crate::writeback::merge_codex_auth(text, origin, &tokens, now)
+}
 
 fn read(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> SourceRead {
     match codex::read(bytes, origin, mtime_ms, now) {

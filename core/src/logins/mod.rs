@@ -62,6 +62,33 @@ pub struct LoginSource {
     /// Reads its document; `origin` names it in messages, `mtime_ms` is the
     /// file's time if known.
     pub read: fn(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> SourceRead,
+    /// How a login renewed by Clawdbot goes back into the tool's own file
+    /// (and Keychain item), so that the tool does not hold a spent token.
+    pub write_back: WriteBackSpec,
+}
+
+/// Writing renewed tokens back into a login source's document.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteBackSpec {
+    /// What a person must do when the write-back fails ("Claude Code will
+    /// need `/login`").
+    pub remedy: &'static str,
+    /// The document `text` (named `origin` in errors) with the renewed
+    /// login's tokens in and every other field kept; each tool takes the
+    /// tokens it keeps. `layout` is how a Claude Code document is written
+    /// (one line for the Keychain).
+    pub merge: fn(
+        text: &str,
+        origin: &str,
+        renewed: &crate::writeback::NewTokens<'_>,
+        layout: crate::writeback::Layout,
+        now: Millis,
+    ) -> Result<String, crate::writeback::WritebackError>,
+}
+
+/// The source whose login is synced into `profile_id`, if any.
+pub fn synced_into(profile_id: &str) -> Option<&'static LoginSource> {
+    LOGIN_SOURCES.iter().copied().find(|s| s.profile_id == profile_id)
 }
 
 /// A folder: the variable naming it when set (resolved against HOME),

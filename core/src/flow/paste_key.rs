@@ -9,15 +9,14 @@
 //! [`crate::setup_token::clean_pasted_api_key`] accepts. The key is never
 //! printed.
 
-use super::config_edit::{ConfigEdit, ConfigEdited};
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
+use super::record_mode::RecordModeCommand;
 use super::{Done, Effect, Exit, Input, Line, SecretError, Step, internal_end};
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::provider::normalize;
-use crate::repair::apply_auth_profile_config;
 use crate::secret::Secret;
 use crate::setup_token::clean_pasted_api_key;
 use crate::store::{ApiKey, AuthStore, Credential, CredentialType, Profile};
@@ -43,7 +42,7 @@ pub const MAX_API_KEY_INPUT_BYTES: usize = 64 * 1024;
 enum State {
     Ask,
     Edit(Box<EditStore<'static>>),
-    Config(Box<ConfigEdit>),
+    Record(Box<RecordModeCommand>),
 }
 
 struct PasteKey {
@@ -107,41 +106,23 @@ impl PasteKey {
         let line =
             format!("Auth profile: {} ({}/api_key)", escape_control(&self.profile_id), escape_control(&self.provider));
         out.push_back(Effect::Print(Line::out(line)));
-        let (id, provider) = (self.profile_id.clone(), self.provider.clone());
-        let edit = move |doc: &mut serde_json::Value| {
-            let before = doc.clone();
-            apply_auth_profile_config(doc, &id, &provider, CredentialType::ApiKey, None).map_err(|e| e.to_string())?;
-            Ok(*doc != before)
-        };
-        Turn::Go(State::Config(Box::new(ConfigEdit::new(
+        let record = RecordModeCommand::new(
             &self.env,
             &loaded.locations.store(),
             &loaded.locations.config,
-            Box::new(edit),
-        ))))
+            &self.profile_id,
+            &self.provider,
+            CredentialType::ApiKey,
+        );
+        Turn::Go(State::Record(Box::new(record)))
     }
 
-    fn configured(&self, edited: ConfigEdited) -> Done {
-        let config = escape_control(&self.env.shorten(&crate::paths::config_path(&self.env))).into_owned();
-        match edited {
-            ConfigEdited::Written { backup } => {
-                let mut lines = Vec::new();
-                if let Some(bak) = backup {
-                    lines.push(Line::err(format!(
-                        "note: the JSON5 original (with its comments) was saved as {}",
-                        escape_control(&bak)
-                    )));
-                }
-                lines.push(Line::out(format!("Updated {config}")));
-                Done { exit: Exit::Ok, lines, hints: Vec::new() }
-            }
-            ConfigEdited::Unchanged => Done { exit: Exit::Ok, lines: Vec::new(), hints: Vec::new() },
-            ConfigEdited::Failed(why) => refused(
-                Exit::Action,
-                &format!(
-                    "the key is stored, but its mode was not recorded in {config}: {why}; fix the file and run this again"
-                ),
-            ),
+    /// The mode is recorded (or could not be: the key is stored anyway).
+    fn recorded(record: &RecordModeCommand, done: Done) -> Done {
+        match record.outcome() {
+            Some(Ok(())) => done,
+            Some(Err(why)) => refused(Exit::Action, &why),
+            None => internal_end(),
         }
     }
 }
@@ -172,9 +153,9 @@ impl Machine for PasteKey {
                 Step::Effect(e) => Turn::Ask(State::Edit(edit), e),
                 Step::Ready(_) => self.stored(edit.outcome(), out),
             },
-            State::Config(mut edit) => match advance(&mut *edit, input, now) {
-                Step::Effect(e) => Turn::Ask(State::Config(edit), e),
-                Step::Ready(edited) => Turn::End(self.configured(edited)),
+            State::Record(mut record) => match advance(&mut *record, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Record(record), e),
+                Step::Ready(done) => Turn::End(PasteKey::recorded(&record, done)),
             },
         }
     }

@@ -589,6 +589,8 @@ mod tests {
         assert_eq!(ProfileSource::of("anthropic:claude-cli"), claude);
         assert_eq!(ProfileSource::of("openai-codex:codex-cli"), codex);
         assert_eq!(ProfileSource::of("anthropic:claude-cli2"), ProfileSource::Store);
+        assert_ne!(claude, codex, "two sources are two sources");
+        assert_ne!(ProfileSource::Store, claude);
         let names: Vec<&str> = [ProfileSource::Store, claude, codex].map(ProfileSource::as_str).into();
         assert_eq!(names, ["store", "claude-cli", "codex-cli"]);
         assert_eq!(serde_json::to_value(claude).expect("json"), serde_json::json!("claude-cli"));

@@ -668,7 +668,7 @@ impl RefreshLogin {
     /// Which other CLI shares this login, and so gets the new tokens.
     fn write_back_jobs(&self) -> VecDeque<Job> {
         let mut jobs = VecDeque::new();
-        let (Some(_), Some(login)) = (&self.latest, crate::logins::synced_into(&self.id)) else { return jobs };
+        let (Some(_), Some(login)) = (&self.latest, crate::logins::by_profile_id(&self.id)) else { return jobs };
         let path = crate::paths::join(&login.dir(&self.env), login.file_name);
         jobs.push_back(Job::File { path, login, asked: false });
         if let (Some(keychain), Some(FileRead::Present { bytes, .. })) = (&login.keychain, &self.keychain) {

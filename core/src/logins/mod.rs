@@ -86,11 +86,6 @@ pub struct WriteBackSpec {
     ) -> Result<String, crate::writeback::WritebackError>,
 }
 
-/// The source whose login is synced into `profile_id`, if any.
-pub fn synced_into(profile_id: &str) -> Option<&'static LoginSource> {
-    LOGIN_SOURCES.iter().copied().find(|s| s.profile_id == profile_id)
-}
-
 /// A folder: the variable naming it when set (resolved against HOME),
 /// else `default` under HOME.
 #[derive(Debug, Clone, Copy)]

@@ -451,8 +451,8 @@ impl Doctor {
     fn refresh(&mut self, check: Box<Check>, input: Option<Input>, out: &mut Lines) -> Turn<State> {
         let due = due_for_doctor(&check.loaded, &check.plan.issues);
         if due.is_empty() {
-            let (loaded, issues) = ((*check.loaded).clone(), check.plan.issues.clone());
-            return self.checked(check, loaded, issues, out);
+            let loaded = (*check.loaded).clone();
+            return self.checked(check, loaded, out);
         }
         match self.confirm("Refresh expiring OAuth tokens now?", input) {
             Answer::Ask(effect) => Turn::Ask(State::Refresh(check), effect),
@@ -461,8 +461,8 @@ impl Doctor {
                 Turn::Go(State::Refreshing { check, due })
             }
             Answer::No => {
-                let (loaded, issues) = ((*check.loaded).clone(), check.plan.issues.clone());
-                self.checked(check, loaded, issues, out)
+                let loaded = (*check.loaded).clone();
+                self.checked(check, loaded, out)
             }
         }
     }
@@ -479,39 +479,24 @@ impl Doctor {
             Step::Effect(e) => Turn::Ask(State::Refreshing { check, due }, self.forward(e)),
             Step::Ready(done) => {
                 self.ended(done, out);
-                match due.into_loaded() {
-                    // The issues as the store is after the refreshes.
-                    Some(after) => {
-                        let report = report::build(&after, &ReportOptions::default());
-                        let issues = preview(&after, &report).issues;
-                        self.checked(check, after, issues, out)
-                    }
-                    None => {
-                        let (loaded, issues) = ((*check.loaded).clone(), check.plan.issues.clone());
-                        self.checked(check, loaded, issues, out)
-                    }
-                }
+                let after = due.into_loaded().unwrap_or_else(|| (*check.loaded).clone());
+                self.checked(check, after, out)
             }
         }
     }
 
     /// One agent is checked: its last notes, its document and exit.
-    fn checked(
-        &mut self,
-        mut check: Box<Check>,
-        after: Loaded,
-        issues: Vec<crate::doctor::Issue>,
-        out: &mut Lines,
-    ) -> Turn<State> {
+    fn checked(&mut self, mut check: Box<Check>, after: Loaded, out: &mut Lines) -> Turn<State> {
+        // The expiry issues and findings as the store is after the refreshes.
+        let report_after = report::build(&after, &ReportOptions::default());
+        let after_plan = preview(&after, &report_after);
+        let issues = &after_plan.issues;
         if !issues.is_empty() {
             check.needs_human |= issues.iter().any(|i| i.needs_human);
             self.note(out, "Model auth", &issues.iter().map(|i| i.line()).collect::<Vec<_>>());
         }
-        // The expiry findings as the store is after the refreshes.
-        let report_after = report::build(&after, &ReportOptions::default());
         let expiry_ids = [check::PROFILE_EXPIRED, check::PROFILE_EXPIRING, check::EXPIRY_UNKNOWN];
         check.found.retain(|f| !expiry_ids.contains(&f.check_id));
-        let after_plan = DoctorPreview { issues, ..preview(&after, &report_after) };
         let expiry =
             findings(&after, &report_after, &after_plan).into_iter().filter(|f| expiry_ids.contains(&f.check_id));
         check.found.extend(expiry);
@@ -699,6 +684,33 @@ mod tests {
             doc["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["checkId"] == check::PROFILE_EXPIRED)),
             "{doc}"
         );
+    }
+
+    #[test]
+    fn a_cooldown_whose_login_was_renewed_since_is_ended_with_consent_and_no_longer_found() {
+        // Rejected an hour ago, renewed since (it expires in two days): the
+        // cooldown still runs for another hour, but its cause is gone.
+        let mut store = json!({"version": 1, "profiles": {"anthropic:a": {
+            "type": "oauth", "provider": "anthropic", "access": "a-FAKE", "refresh": "r-FAKE",
+            "expires": NOW + 48 * HOUR}}});
+        store["usageStats"] = json!({"anthropic:a": {
+            "cooldownUntil": NOW + HOUR, "failureCounts": {"auth": 1}, "lastFailureAt": NOW - HOUR, "errorCount": 1}});
+        let mut host = Host::with_store(&store);
+        let stale = |doc: &Value| {
+            doc["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["checkId"] == check::COOLDOWN_STALE))
+        };
+        let (done, _) = host.run(&mut doctor(DoctorRequest { json: true, ..DoctorRequest::default() }));
+        assert!(stale(&document(&done)), "found without consent: {}", document(&done));
+        assert!(!host.files[&store_path("main")].contains("\"cooldownUntil\": null"), "and left alone");
+
+        let (done, printed) = host.run(&mut doctor(DoctorRequest { yes: true, json: true, ..DoctorRequest::default() }));
+        let doc = document(&done);
+        assert!(!stale(&doc), "ended, so no longer found: {doc}");
+        let changes = doc["changes"].to_string();
+        assert!(changes.contains("ended the cooldown of anthropic:a (its cause is gone)"), "{doc} {printed:?}");
+        let stats: Value = serde_json::from_str(&host.files[&store_path("main")]).expect("the store is JSON");
+        let stats = &stats["usageStats"]["anthropic:a"];
+        assert!(stats.get("cooldownUntil").is_none_or(Value::is_null), "{stats}");
     }
 
     #[test]

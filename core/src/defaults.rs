@@ -117,6 +117,21 @@ mod tests {
         assert_eq!(parse_duration(WARN_WITHIN, DurationUnit::H), Ok(WARN_AFTER_MS));
         assert_eq!(const_duration_ms("90m"), 90 * 60_000);
         assert_eq!(const_duration_ms("2d"), 2 * 86_400_000);
+        assert_eq!(const_duration_ms("45s"), 45_000);
+        assert_eq!(const_duration_ms("7h"), 7 * 3_600_000);
+    }
+
+    /// The spec's numbers (§2.3, A17), spelled out: proper-lockfile's
+    /// backoff of 100 ms to 10 s, the store's stale age of 30 s refreshed
+    /// every 15 s, and Claude Code's 10 s.
+    #[test]
+    fn the_lock_timings_are_the_references() {
+        let (store, claude) = (STORE_LOCK, CLAUDE_CODE_LOCK);
+        assert_eq!((store.stale_ms, store.update_ms, store.max_wait_ms), (30_000, 15_000, 45_000));
+        assert_eq!((claude.stale_ms, claude.update_ms, claude.max_wait_ms), (10_000, 5_000, 10_000));
+        for lock in [store, claude] {
+            assert_eq!((lock.min_backoff_ms, lock.max_backoff_ms), (100, 10_000));
+        }
     }
 
     #[test]

@@ -703,7 +703,8 @@ mod tests {
         assert!(stale(&document(&done)), "found without consent: {}", document(&done));
         assert!(!host.files[&store_path("main")].contains("\"cooldownUntil\": null"), "and left alone");
 
-        let (done, printed) = host.run(&mut doctor(DoctorRequest { yes: true, json: true, ..DoctorRequest::default() }));
+        let (done, printed) =
+            host.run(&mut doctor(DoctorRequest { yes: true, json: true, ..DoctorRequest::default() }));
         let doc = document(&done);
         assert!(!stale(&doc), "ended, so no longer found: {doc}");
         let changes = doc["changes"].to_string();

@@ -259,6 +259,7 @@ impl Flow for SetupTokenCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::SecretError;
     use crate::world::FileRead;
     use std::collections::BTreeMap;
 
@@ -276,7 +277,7 @@ mod tests {
         files: &mut BTreeMap<String, String>,
         ran: RunAnswer,
         after_run: Option<(&str, String)>,
-        secret: &str,
+        secret: Result<&str, SecretError>,
     ) -> (SetupTokenCommand, Done, Vec<String>) {
         let request = SetupRequest { terminal, ..SetupRequest::default() };
         let mut flow = SetupTokenCommand::new(request, &Env::new("/h"), NOW);
@@ -305,7 +306,7 @@ mod tests {
                 }
                 Effect::AskSecret { .. } => {
                     seen.push("ask".into());
-                    Input::Secret(Ok(crate::secret::Secret::new(secret)))
+                    Input::Secret(secret.clone().map(crate::secret::Secret::new))
                 }
                 Effect::Print(line) => {
                     seen.push(line.text);
@@ -320,7 +321,7 @@ mod tests {
 
     #[test]
     fn on_a_terminal_it_runs_claude_then_asks_for_the_printed_token() {
-        let (flow, done, seen) = drive(true, &mut BTreeMap::new(), RunAnswer::Exited(0), None, &token());
+        let (flow, done, seen) = drive(true, &mut BTreeMap::new(), RunAnswer::Exited(0), None, Ok(&token()));
         assert_eq!(seen, ["run claude setup-token", "ask"]);
         assert_eq!(done.exit, Exit::Ok);
         let Some(SetupOutcome::Store { profile_id, credential }) = flow.outcome() else { panic!("no outcome") };
@@ -333,7 +334,7 @@ mod tests {
     #[test]
     fn without_a_terminal_it_runs_nothing_and_reads_the_token() {
         let (flow, done, seen) =
-            drive(false, &mut BTreeMap::new(), RunAnswer::Exited(0), None, &format!("{}\n", token()));
+            drive(false, &mut BTreeMap::new(), RunAnswer::Exited(0), None, Ok(&format!("{}\n", token())));
         assert_eq!(seen, ["ask"], "nothing is run without a terminal");
         assert_eq!(done.exit, Exit::Ok);
         assert!(matches!(flow.outcome(), Some(SetupOutcome::Store { .. })));
@@ -341,7 +342,7 @@ mod tests {
 
     #[test]
     fn without_claude_on_path_it_says_so_and_asks() {
-        let (_, done, seen) = drive(true, &mut BTreeMap::new(), RunAnswer::NotFound, None, &token());
+        let (_, done, seen) = drive(true, &mut BTreeMap::new(), RunAnswer::NotFound, None, Ok(&token()));
         assert_eq!(seen.len(), 3, "{seen:?}");
         assert!(seen[1].contains("`claude` is not on PATH"), "{seen:?}");
         assert_eq!(done.exit, Exit::Ok);
@@ -354,18 +355,30 @@ mod tests {
             NOW + 8 * 3_600_000
         );
         let (flow, done, seen) =
-            drive(true, &mut BTreeMap::new(), RunAnswer::Exited(0), Some((CLAUDE_FILE, login)), "unused");
+            drive(true, &mut BTreeMap::new(), RunAnswer::Exited(0), Some((CLAUDE_FILE, login)), Ok("unused"));
         assert_eq!(seen, ["run claude setup-token"], "no prompt when Claude Code stored the login");
         assert_eq!((done.exit, flow.outcome()), (Exit::Ok, Some(&SetupOutcome::Synced)));
     }
 
     #[test]
     fn a_wrong_value_or_a_failed_run_stores_nothing_and_says_why() {
-        let (flow, done, _) = drive(false, &mut BTreeMap::new(), RunAnswer::Exited(0), None, "sk-ant-api03-FAKE");
+        let (flow, done, _) = drive(false, &mut BTreeMap::new(), RunAnswer::Exited(0), None, Ok("sk-ant-api03-FAKE"));
         assert_eq!((done.exit, flow.outcome()), (Exit::Action, None));
         assert!(done.lines[0].text.contains("API key"), "{:?}", done.lines);
-        let (flow, done, _) = drive(true, &mut BTreeMap::new(), RunAnswer::Exited(1), None, &token());
+        let (flow, done, _) = drive(true, &mut BTreeMap::new(), RunAnswer::Exited(1), None, Ok(&token()));
         assert_eq!((done.exit, flow.outcome()), (Exit::Action, None));
         assert!(done.lines[0].text.contains("failed (exit 1)"), "{:?}", done.lines);
+    }
+
+    #[test]
+    fn a_token_that_could_not_be_read_stores_nothing_and_says_why() {
+        for (why, said) in [
+            (SecretError::NotText, "error: could not read the token: the token is not text"),
+            (SecretError::Unreadable("EIO".into()), "error: could not read the token: EIO"),
+        ] {
+            let (flow, done, _) = drive(false, &mut BTreeMap::new(), RunAnswer::Exited(0), None, Err(why));
+            assert_eq!((done.exit, flow.outcome()), (Exit::Error, None));
+            assert_eq!(done.lines[0].text, said);
+        }
     }
 }

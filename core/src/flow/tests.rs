@@ -834,3 +834,38 @@ fn an_expired_login_that_renews_itself_is_refreshed_before_an_env_key_is_used() 
     let (done, _) = drive(&mut TokenCommand::new(request, &env, NOW), &mut disk);
     assert_eq!(done.exit, Exit::Action);
 }
+
+/// The `Debug` of what crosses the host boundary goes to logs and test
+/// failures: it names each effect, input and line, and shows a secret by
+/// its size only.
+#[test]
+fn debug_shows_what_crosses_the_boundary_and_never_a_secret() {
+    let secret = "sk-ant-oat01-DEBUG-FAKE";
+    let write = Effect::WriteAtomic { path: STORE.into(), text: Secret::new(secret) };
+    assert_eq!(format!("{write:?}"), format!("WriteAtomic {{ path: {STORE:?}, bytes: {} }}", secret.len()));
+    let place = WriteBackPlace::File { path: CLAUDE_FILE.into() };
+    let back = WriteBack { place: place.clone(), text: Secret::new(secret) };
+    assert_eq!(format!("{back:?}"), format!("WriteBack {{ place: {place:?}, bytes: {} }}", secret.len()));
+    assert_eq!(
+        format!("{:?}", Effect::WriteBack(back)),
+        format!("WriteBack(WriteBack {{ place: {place:?}, bytes: 23 }})")
+    );
+
+    let files = Input::Files(vec![
+        (STORE.into(), FileRead::text(secret)),
+        (CLAUDE_FILE.into(), FileRead::Absent),
+        ("/h/x".into(), FileRead::Unreadable("EACCES".into())),
+    ]);
+    assert_eq!(
+        format!("{files:?}"),
+        format!("{{{STORE:?}: \"23 bytes\", {CLAUDE_FILE:?}: \"absent\", \"/h/x\": \"unreadable: EACCES\"}}")
+    );
+    assert_eq!(format!("{:?}", Input::Keychain(Some(FileRead::text(secret)))), "Keychain(23 bytes)");
+    assert_eq!(format!("{:?}", Input::Keychain(None)), "Keychain(none)");
+    assert_eq!(format!("{:?}", Input::Secret(Ok(Secret::new(secret)))), "Secret(<hidden>)");
+    assert_eq!(format!("{:?}", Input::Secret(Err(SecretError::NotText))), "Secret(NotText)");
+
+    let line = Line { stream: Stream::Stdout, text: secret.into(), secret: true };
+    assert_eq!(format!("{line:?}"), "Stdout: <secret, 23 chars>");
+    assert_eq!(format!("{:?}", Line::err("error: nope")), "Stderr: \"error: nope\"");
+}

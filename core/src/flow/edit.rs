@@ -230,3 +230,43 @@ impl Flow for EditStore<'_> {
         self.input = Some(input);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::script::{Host, NOW, env, store_path};
+    use serde_json::json;
+
+    fn remember(store: &mut AuthStore, _: &Loaded) {
+        store.last_good.insert("anthropic".into(), "anthropic:k".into());
+    }
+
+    #[test]
+    fn an_edit_is_written_under_the_lock_and_ends_with_0() {
+        let key = json!({"type": "api_key", "provider": "anthropic", "key": "sk-FAKE"});
+        let mut host = Host::with_store(&json!({"version": 1, "profiles": {"anthropic:k": key}}));
+        let mut flow = EditStore::new(&env(), None, NOW, Box::new(remember));
+        let (done, _) = host.run(&mut flow);
+        assert_eq!(done.exit, Exit::Ok);
+        assert_eq!(host.store()["lastGood"]["anthropic"], "anthropic:k");
+        let path = store_path("main");
+        let at = |what: String| host.asked.iter().position(|a| *a == what);
+        assert!(at(format!("lock {path}")) < at(format!("write {path}")), "{:?}", host.asked);
+        assert!(at(format!("write {path}")) < at(format!("unlock {path}")), "{:?}", host.asked);
+        let loaded = flow.outcome().and_then(Result::ok).expect("the edited load");
+        assert_eq!(loaded.store.last_good.get("anthropic").map(String::as_str), Some("anthropic:k"));
+    }
+
+    #[test]
+    fn an_unreadable_store_is_left_as_it_is_and_ends_with_3() {
+        let mut host = Host::default();
+        host.files.insert(store_path("main"), "{ not json".into());
+        let mut flow = EditStore::new(&env(), None, NOW, Box::new(remember));
+        let (done, _) = host.run(&mut flow);
+        assert_eq!(done.exit, Exit::Error);
+        assert_eq!(host.files[&store_path("main")], "{ not json");
+        assert!(host.asked.contains(&format!("unlock {}", store_path("main"))), "{:?}", host.asked);
+        let why = flow.outcome().and_then(Result::err).expect("why");
+        assert!(why.starts_with("refusing to modify an unreadable store"), "{why}");
+    }
+}

@@ -869,3 +869,11 @@ fn debug_shows_what_crosses_the_boundary_and_never_a_secret() {
     assert_eq!(format!("{line:?}"), "Stdout: <secret, 23 chars>");
     assert_eq!(format!("{:?}", Line::err("error: nope")), "Stderr: \"error: nope\"");
 }
+
+/// The codes of docs/cli.md's table, which cron jobs and systemd units
+/// test: 0 done, 1 act, 2 expiring soon, 3 try again, 64 wrong usage.
+#[test]
+fn exit_codes_are_the_documented_ones() {
+    let codes = [Exit::Ok, Exit::Action, Exit::Expiring, Exit::Error, Exit::Usage].map(Exit::code);
+    assert_eq!(codes, [0, 1, 2, 3, 64]);
+}

@@ -327,13 +327,14 @@ impl RefreshLogin {
                     }
                     Step::Ready(Err(why)) => failed(RefreshFailure::Store(why)),
                 },
-                State::Finish(result) if !self.held.is_empty() => {
-                    for path in self.held.drain(..).rev() {
-                        self.queue.push_back(Effect::Unlock { path });
-                    }
-                    Next::Go(State::Finish(result))
-                }
                 State::Finish(mut result) => {
+                    // Every lock still held is released, the last taken
+                    // first, before the end is told.
+                    self.queue.extend(self.held.drain(..).rev().map(|path| Effect::Unlock { path }));
+                    if let Some(unlock) = self.queue.pop_front() {
+                        self.state = State::Finish(result);
+                        return Step::Effect(unlock);
+                    }
                     if let Ok(report) = &mut result {
                         report.warnings.splice(0..0, std::mem::take(&mut self.warnings));
                     }

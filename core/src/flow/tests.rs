@@ -362,6 +362,10 @@ fn invalid_grant_leaves_the_credential_untouched_and_records_the_failure() {
     let store = disk.store();
     assert_eq!(store["profiles"]["anthropic:work"], before, "credential bytes unchanged");
     assert_eq!(store["usageStats"]["anthropic:work"]["failureCounts"]["auth"], 1, "{store}");
+    // What looks next (doctor's second look) sees the failure just recorded.
+    let latest = flow.into_loaded().expect("the load after the refusal");
+    let stats = latest.store.usage_stats.get("anthropic:work").expect("its usage");
+    assert_eq!(stats.failure_counts.get("auth"), Some(&1.0));
 }
 
 #[test]
@@ -876,4 +880,22 @@ fn debug_shows_what_crosses_the_boundary_and_never_a_secret() {
 fn exit_codes_are_the_documented_ones() {
     let codes = [Exit::Ok, Exit::Action, Exit::Expiring, Exit::Error, Exit::Usage].map(Exit::code);
     assert_eq!(codes, [0, 1, 2, 3, 64]);
+}
+
+/// Doctor's refreshes: a failure is listed under its heading, and a
+/// success leaves the heading out.
+#[test]
+fn doctor_lists_refresh_errors_under_their_heading_and_only_then() {
+    let doctor = || DoctorCommand::new(DoctorRequest { yes: true, ..DoctorRequest::default() }, &env(), NOW);
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    let (_, printed) = drive(&mut doctor(), &mut disk);
+    assert_eq!(disk.posts.len(), 1, "doctor refreshed the login");
+    let out: Vec<&str> = printed.iter().map(|l| l.text.as_str()).collect();
+    assert!(!out.contains(&"OAuth refresh errors"), "{out:#?}");
+
+    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
+    let (_, printed) = drive(&mut doctor(), &mut disk);
+    let out: Vec<&str> = printed.iter().map(|l| l.text.as_str()).collect();
+    let at = out.iter().position(|l| *l == "OAuth refresh errors").unwrap_or_else(|| panic!("{out:#?}"));
+    assert!(out[at + 1].contains("anthropic:work") && out[at + 1].contains("invalid_grant"), "{out:#?}");
 }

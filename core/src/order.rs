@@ -420,6 +420,16 @@ mod tests {
     }
 
     #[test]
+    fn a_last_use_of_minus_zero_ties_with_zero_and_keeps_file_order() {
+        let mut s = store(vec![("a", api("anthropic")), ("b", api("anthropic"))]);
+        used(&mut s, "a", 0.0);
+        used(&mut s, "b", -0.0);
+        assert_eq!(order(&Config::default(), &s, "anthropic"), ids(&["a", "b"]), "-0 is no earlier than 0");
+        used(&mut s, "b", -1.0);
+        assert_eq!(order(&Config::default(), &s, "anthropic"), ids(&["b", "a"]));
+    }
+
+    #[test]
     fn cooldown_goes_last_in_the_round_robin() {
         let mut s = store(vec![("a", oauth("anthropic")), ("b", api("anthropic")), ("c", api("anthropic"))]);
         cooling(&mut s, "a", NOW + 60_000);

@@ -249,6 +249,16 @@ fn a_token_request_gets_at_most_the_budget_and_none_once_it_is_spent() {
     assert_eq!(short.total_ms, 1_500, "what is left of the budget");
 }
 
+/// The numbers behind the budget and the minimum validity: Claude Code
+/// warns about a key helper slower than 10 s and caches its key 5 min.
+#[test]
+fn the_token_budget_is_8_s_and_a_key_must_stay_valid_10_min() {
+    assert_eq!(TOKEN_BUDGET_MS, 8_000);
+    assert_eq!(TOKEN_MIN_VALID_MS, 600_000);
+    let early = first_send(&mut token(), &mut expiring_login(), || NOW + 7_999);
+    assert_eq!(early.map(|t| t.total_ms), Some(1), "a request may still start 1 ms before the 8 s are spent");
+}
+
 #[test]
 fn a_dry_run_says_what_would_go_and_touches_nothing() {
     let mut disk = Disk::new(two_profiles());

@@ -44,11 +44,15 @@ pub fn parse(bytes: &[u8], shown: &str) -> DotenvFile {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let lines: Vec<&str> = text.split('\n').collect();
     let mut file = DotenvFile::default();
-    let mut i = 0;
-    while i < lines.len() {
-        let number = i + 1;
-        let (entry, used) = entry_at(&lines[i..]);
-        i += used;
+    let mut rest = &lines[..];
+    let mut number = 1;
+    while !rest.is_empty() {
+        let (entry, used) = entry_at(rest);
+        // An entry takes at least its own line: the loop always ends.
+        let used = used.clamp(1, rest.len());
+        rest = &rest[used..];
+        let line = number;
+        number += used;
         match entry {
             Entry::Skip => {}
             Entry::Var(name, value) => match file.vars.iter_mut().find(|(n, _)| *n == name) {
@@ -56,7 +60,7 @@ pub fn parse(bytes: &[u8], shown: &str) -> DotenvFile {
                 None => file.vars.push((name, value)),
             },
             Entry::Malformed => file.diagnostics.push(
-                Diagnostic::new(Severity::Warning, shown, format!("line {number} is not NAME=value; ignored"))
+                Diagnostic::new(Severity::Warning, shown, format!("line {line} is not NAME=value; ignored"))
                     .with_hint(BAD_LINE_HINT),
             ),
         }
@@ -110,9 +114,7 @@ fn entry_at(lines: &[&str]) -> (Entry, usize) {
 /// reference then reads the line as an unquoted value).
 fn quoted(quote: char, first: &str, more: &[&str]) -> Option<(String, usize)> {
     let mut body = String::new();
-    let mut segment = first;
-    let mut used = 1;
-    loop {
+    for (used, segment) in (1..).zip(std::iter::once(first).chain(more.iter().copied())) {
         let mut escaped = false;
         for (at, c) in segment.char_indices() {
             if c == quote && !escaped {
@@ -130,9 +132,8 @@ fn quoted(quote: char, first: &str, more: &[&str]) -> Option<(String, usize)> {
         }
         body.push_str(segment);
         body.push('\n');
-        segment = more.get(used - 1)?;
-        used += 1;
     }
+    None
 }
 
 /// The variables the `.env` files gave, each with the file it came from.

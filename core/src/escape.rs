@@ -66,19 +66,17 @@ impl serde_json::ser::Formatter for TerminalSafeFormatter {
         fragment: &str,
     ) -> std::io::Result<()> {
         let bytes = fragment.as_bytes();
-        let (mut start, mut i) = (0, 0);
-        while i < bytes.len() {
-            if !may_start_escape(bytes[i]) {
-                i += 1;
-                continue;
-            }
-            let Some(c) = fragment[i..].chars().next() else { break };
+        let mut start = 0;
+        // Only the bytes that may start an escaped character are looked at
+        // closer; an iterator, not an index stepped by hand, so no step can
+        // stall the loop.
+        for (i, _) in bytes.iter().enumerate().filter(|&(_, &b)| may_start_escape(b)) {
+            let Some(c) = fragment.get(i..).and_then(|rest| rest.chars().next()) else { continue };
             if needs_escape(c) {
                 out.write_all(&bytes[start..i])?;
                 write!(out, "\\u{:04x}", c as u32)?;
                 start = i + c.len_utf8();
             }
-            i += c.len_utf8();
         }
         out.write_all(&bytes[start..])
     }

@@ -267,6 +267,19 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_config_beside_an_unreadable_store_is_told_apart() {
+        let mut w = MapWorld::default();
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text("{"));
+        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text("{ auth: "));
+        let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
+        let report = crate::report::build(&loaded, &Default::default());
+        let f = findings(&loaded, &report, &crate::doctor::preview(&loaded, &report));
+        let at = |id| f.iter().find(|f| f.check_id == id).and_then(|f| f.path.as_deref());
+        assert_eq!(at(check::STORE_UNREADABLE), Some("~/.clawdbot/agents/main/agent/auth-profiles.json"), "{f:?}");
+        assert_eq!(at(check::CONFIG_UNREADABLE), Some("~/.clawdbot/clawdbot.json"), "{f:?}");
+    }
+
+    #[test]
     fn backoffs_are_told_apart_by_their_cause() {
         let store = format!(
             r#"{{"version":1,"profiles":{{

@@ -321,6 +321,16 @@ mod tests {
     use crate::paths::Env;
     use crate::world::{FileRead, MapWorld};
 
+    /// Sources are equal when they read the same in a listing.
+    #[test]
+    fn sources_are_equal_by_their_word() {
+        let [claude, codex] = [0, 1].map(|i| Source::Synced(crate::logins::LOGIN_SOURCES[i]));
+        assert_eq!(claude, Source::Synced(crate::logins::LOGIN_SOURCES[0]));
+        assert_ne!(claude, codex);
+        assert_ne!(Source::Store, Source::Env);
+        assert_ne!(Source::Store, claude);
+    }
+
     const NOW: i64 = 1_767_225_600_000;
 
     fn loaded(store: &str, env: Env) -> Loaded {

@@ -58,9 +58,11 @@ pub fn resolve_order(
             eligible.push(id);
         }
     }
+    // An explicit list keeps its order (backoffs last); an empty one has
+    // nothing to order either way.
     let ordered = match explicit {
-        Some(ids) if !ids.is_empty() => cooldowns_last(store, eligible, now),
-        _ => round_robin(store, eligible, now),
+        Some(_) => cooldowns_last(store, eligible, now),
+        None => round_robin(store, eligible, now),
     };
     preferred_first(ordered, preferred)
 }

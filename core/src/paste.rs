@@ -315,6 +315,13 @@ mod tests {
         assert_eq!(t.accept(&vec![b'a'; MAX_SECRET_BYTES + 1]), Err(PasteError::TooLong(MAX_SECRET_BYTES + 1)));
         let huge = vec![b'a'; MAX_PASTE_INPUT_BYTES + 1];
         assert_eq!(t.accept(&huge), Err(PasteError::InputTooLong));
+        // Exactly the input limit is read and cleaned: a wrapped paste of a
+        // secret at the limit, its whitespace removed.
+        let mut wrapped = vec![b' '; MAX_PASTE_INPUT_BYTES];
+        wrapped[..MAX_SECRET_BYTES].fill(b'a');
+        assert_eq!(t.accept(&wrapped).map(|a| a.chars), Ok(MAX_SECRET_BYTES));
+        // The limits' numbers (docs/cli.md): 16 KiB of secret, 256 KiB of input.
+        assert_eq!((MAX_SECRET_BYTES, MAX_PASTE_INPUT_BYTES), (16_384, 262_144));
         assert_eq!(t.accept(b"sk-ant-api03-FAKE"), Err(PasteError::ApiKeyAsToken));
     }
 

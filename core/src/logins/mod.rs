@@ -159,6 +159,14 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 mod tests {
     use super::*;
 
+    /// A source holds readers and merges (functions): its `Debug` is its
+    /// name, which is what a log or a failed assertion needs.
+    #[test]
+    fn a_source_debugs_as_its_name() {
+        let shown: Vec<String> = LOGIN_SOURCES.iter().map(|s| format!("{s:?}")).collect();
+        assert_eq!(shown, ["LoginSource(claude-cli)", "LoginSource(codex-cli)"]);
+    }
+
     #[test]
     fn names_and_profiles_are_unique() {
         let mut seen = std::collections::BTreeSet::new();

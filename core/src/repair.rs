@@ -563,6 +563,11 @@ mod tests {
         );
         let hint = format_auth_doctor_hint(&cfg, &s, "anthropic", None).unwrap();
         assert!(hint.contains("- config: anthropic:default (provider=?, mode=oauth)"), "{hint}");
+        // A blank provider and no mode is nothing to show.
+        let blank = ProfileConfig { provider: Some(String::new()), ..ProfileConfig::default() };
+        cfg.auth.profiles.insert("anthropic:default".into(), blank);
+        let hint = format_auth_doctor_hint(&cfg, &s, "anthropic", None).unwrap();
+        assert!(hint.contains("\n- config: anthropic:default\n"), "{hint}");
     }
 
     #[test]

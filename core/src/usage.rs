@@ -265,7 +265,10 @@ fn contains_word(text: &str, word: &str) -> bool {
 /// can hold anything, and the ladder needs a step number.
 fn stored_count(value: Option<f64>) -> u32 {
     match value {
-        Some(v) if v.is_finite() && v > 0.0 => v.floor().min(f64::from(u32::MAX)) as u32,
+        // `as` truncates toward zero and saturates: a fraction counts its
+        // whole part, anything below 1 (NaN included) is 0, a huge count
+        // is the top. Infinity is garbage, not a count: 0.
+        Some(v) if v.is_finite() => v as u32,
         _ => 0,
     }
 }

@@ -90,3 +90,35 @@ impl Part for FindAgents {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{Entry, FileMeta};
+
+    fn meta(folder: bool) -> Option<FileMeta> {
+        Some(FileMeta { folder, mode: 0o700, link_folder: None })
+    }
+
+    /// The default agent (here the config's only one), the config's, then the folders that hold an
+    /// `agent/` folder; a file, or an `agent` that is not a folder, is no
+    /// agent.
+    #[test]
+    fn the_default_then_the_configs_then_each_folder_holding_an_agent_folder() {
+        let mut find = FindAgents::new(&Env::new("/h"));
+        let Step::Effect(Effect::Read(paths)) = find.next(0) else { panic!("the config is read first") };
+        assert_eq!(paths, ["/h/.clawdbot/clawdbot.json"]);
+        let config = FileRead::text(r#"{"agents": {"list": [{"id": "ops"}]}}"#);
+        find.feed(0, Input::Files(vec![(paths[0].clone(), config)]));
+        let Step::Effect(Effect::ListFolder { path }) = find.next(0) else { panic!("then the folder listed") };
+        assert_eq!(path, "/h/.clawdbot/agents");
+        let entry = |name: &str, folder| Entry { name: name.into(), folder };
+        find.feed(0, Input::Entries(vec![entry("zed", true), entry("notes.txt", false), entry("hollow", true)]));
+        let Step::Effect(Effect::Stat(inner)) = find.next(0) else { panic!("then each entry's agent/ looked at") };
+        let at = |name: &str| format!("/h/.clawdbot/agents/{name}/agent");
+        assert_eq!(inner, [at("zed"), at("notes.txt"), at("hollow")]);
+        find.feed(0, Input::Stats(vec![(at("zed"), meta(true)), (at("notes.txt"), None), (at("hollow"), meta(false))]));
+        let Step::Ready(ids) = find.next(0) else { panic!("then done") };
+        assert_eq!(ids, ["ops", "zed"], "the config's only agent is the default");
+    }
+}

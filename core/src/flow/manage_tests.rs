@@ -182,6 +182,24 @@ fn a_refused_key_ends_before_anything_is_locked_or_written() {
 }
 
 #[test]
+fn cooldown_clear_of_one_profile_ends_its_backoff_and_an_unknown_one_is_refused() {
+    let mut store = two_profiles();
+    store["usageStats"] = json!({"anthropic:a": {"cooldownUntil": NOW + 60_000, "errorCount": 2}});
+    let mut disk = Disk::new(store);
+    let env = Env::new("/h");
+    let one = |id: &str| CooldownCommand::clear(&env, None, CooldownTarget::Profile(id.into()), NOW);
+    let (done, _) = drive(&mut one("anthropic:a"), &mut disk);
+    assert_eq!(done.exit, Exit::Ok, "{done:?}");
+    assert!(done.lines[0].text.starts_with("Cleared anthropic:a: cooldown (until "), "{done:?}");
+    assert_eq!(disk.writes(), [STORE]);
+    disk.events.clear();
+    let (done, _) = drive(&mut one("anthropic:nobody"), &mut disk);
+    assert_eq!(done.exit, Exit::Action, "{done:?}");
+    assert_eq!(done.lines[0].text, "error: no profile anthropic:nobody in this agent's store");
+    assert!(disk.writes().is_empty(), "nothing written for an unknown profile");
+}
+
+#[test]
 fn cooldown_clear_writes_under_the_lock_and_a_second_clear_writes_nothing() {
     let mut store = two_profiles();
     store["usageStats"] = json!({"anthropic:a": {"cooldownUntil": NOW + 60_000, "errorCount": 2}});

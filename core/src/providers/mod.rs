@@ -355,12 +355,6 @@ impl RefreshProvider {
         self.flow().expiry_margin_ms
     }
 
-    /// The token URL when nothing overrides it. Copilot's depends on the
-    /// login's GitHub host, so it has none here.
-    pub fn default_token_url(self) -> Option<&'static str> {
-        self.flow().token_url
-    }
-
     /// The environment variable that overrides the token URL, for tests and
     /// for proxies: `CLAWDBOT_TOKEN_URL_<PROVIDER>`.
     pub fn token_url_env_var(self) -> String {
@@ -374,11 +368,6 @@ impl PartialEq for RefreshProvider {
     }
 }
 impl Eq for RefreshProvider {}
-impl std::hash::Hash for RefreshProvider {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.id().hash(state);
-    }
-}
 impl PartialOrd for RefreshProvider {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
@@ -412,6 +401,19 @@ pub(crate) fn refreshable(id: &str) -> RefreshProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A handle is its provider's id: equal, ordered (the endpoint maps are
+    /// keyed by it) and shown by it.
+    #[test]
+    fn handles_compare_and_show_as_their_id() {
+        let (anthropic, codex) = (refreshable("anthropic"), refreshable("openai-codex"));
+        assert_eq!(anthropic, RefreshProvider::from_id("Anthropic").expect("normalised"));
+        assert_ne!(anthropic, codex);
+        assert_eq!(anthropic.partial_cmp(&codex), Some(std::cmp::Ordering::Less));
+        assert!(codex > anthropic);
+        assert_eq!(format!("{anthropic:?}"), "RefreshProvider(anthropic)");
+        assert_eq!(codex.to_string(), "openai-codex");
+    }
 
     #[test]
     fn ids_are_unique_normal_and_found() {

@@ -258,6 +258,20 @@ mod tests {
     }
 
     #[test]
+    fn the_store_edited_is_the_one_the_config_points_the_agent_at() {
+        let mut host = Host::default();
+        let config = json!({"agents": {"list": [{"id": "main", "agentDir": "/srv/main"}]}});
+        host.files.insert(crate::flow::script::CONFIG.into(), config.to_string());
+        let mut flow = EditStore::new(&env(), None, NOW, Box::new(remember));
+        let (done, _) = host.run(&mut flow);
+        assert_eq!(done.exit, Exit::Ok);
+        let written: serde_json::Value =
+            serde_json::from_str(&host.files["/srv/main/auth-profiles.json"]).expect("JSON");
+        assert_eq!(written["lastGood"]["anthropic"], "anthropic:k");
+        assert!(!host.files.contains_key(&store_path("main")), "not the usual place");
+    }
+
+    #[test]
     fn an_unreadable_store_is_left_as_it_is_and_ends_with_3() {
         let mut host = Host::default();
         host.files.insert(store_path("main"), "{ not json".into());

@@ -273,6 +273,7 @@ fn a_token_request_gets_at_most_the_budget_and_none_once_it_is_spent() {
 fn the_token_budget_is_8_s_and_a_key_must_stay_valid_10_min() {
     assert_eq!(TOKEN_BUDGET_MS, 8_000);
     assert_eq!(TOKEN_MIN_VALID_MS, 600_000);
+    assert_eq!(crate::flow::SHELL_ENV_TIMEOUT_MS, 15_000, "the shell-env fallback's default (docs/environment.md)");
     let early = first_send(&mut token(), &mut expiring_login(), || NOW + 7_999);
     assert_eq!(early.map(|t| t.total_ms), Some(1), "a request may still start 1 ms before the 8 s are spent");
 }

@@ -97,3 +97,25 @@ pub fn keychain_service(env: &Env) -> String {
     };
     format!("Claude Code{oauth_suffix}-credentials{dir_hash}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Keychain item Claude Code reads (credential-formats.md): the
+    /// hashes were computed apart, with Python's hashlib.
+    #[test]
+    fn the_keychain_service_is_claude_codes() {
+        let env = Env::new("/h");
+        assert_eq!(keychain_service(&env), "Claude Code-credentials");
+        // Present, even as the default path: hashed as written.
+        let custom = env.clone().with_var("CLAUDE_CONFIG_DIR", "/h/.claude");
+        assert_eq!(keychain_service(&custom), "Claude Code-credentials-73482090");
+        let custom = env.clone().with_var("CLAUDE_CONFIG_DIR", "/srv/claude");
+        assert_eq!(keychain_service(&custom), "Claude Code-credentials-bc29611f");
+        let oauth = custom.with_var("CLAUDE_CODE_CUSTOM_OAUTH_URL", "https://example.invalid");
+        assert_eq!(keychain_service(&oauth), "Claude Code-custom-oauth-credentials-bc29611f");
+        let empty_url = env.with_var("CLAUDE_CODE_CUSTOM_OAUTH_URL", "");
+        assert_eq!(keychain_service(&empty_url), "Claude Code-credentials", "an empty URL is no custom OAuth");
+    }
+}

@@ -245,9 +245,18 @@ mod tests {
 
     const NOW: i64 = 1_767_225_600_000;
 
+    const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+
     fn found(store: &str) -> Vec<Finding> {
+        found_in(&[(STORE, store)])
+    }
+
+    /// The findings over these files (path, text) and no others.
+    fn found_in(files: &[(&str, &str)]) -> Vec<Finding> {
         let mut w = MapWorld::default();
-        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        for (path, text) in files {
+            w.files.insert(path.to_string(), FileRead::text(*text));
+        }
         let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
         let report = crate::report::build(&loaded, &Default::default());
         let preview = crate::doctor::preview(&loaded, &report);
@@ -268,12 +277,7 @@ mod tests {
 
     #[test]
     fn an_unreadable_config_beside_an_unreadable_store_is_told_apart() {
-        let mut w = MapWorld::default();
-        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text("{"));
-        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text("{ auth: "));
-        let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
-        let report = crate::report::build(&loaded, &Default::default());
-        let f = findings(&loaded, &report, &crate::doctor::preview(&loaded, &report));
+        let f = found_in(&[(STORE, "{"), ("/h/.clawdbot/clawdbot.json", "{ auth: ")]);
         let at = |id| f.iter().find(|f| f.check_id == id).and_then(|f| f.path.as_deref());
         assert_eq!(at(check::STORE_UNREADABLE), Some("~/.clawdbot/agents/main/agent/auth-profiles.json"), "{f:?}");
         assert_eq!(at(check::CONFIG_UNREADABLE), Some("~/.clawdbot/clawdbot.json"), "{f:?}");

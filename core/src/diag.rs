@@ -18,6 +18,17 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    /// The word a terminal puts before a message of this severity.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "note",
+        }
+    }
+}
+
 /// One problem with an input, and what the operator can do about it.
 ///
 /// The remedies travel with the problem (as a compiler's diagnostics carry
@@ -50,17 +61,6 @@ impl Diagnostic {
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
         self
-    }
-
-    /// The problem as it is written on stderr: `error: FILE: FIELD: MESSAGE`,
-    /// then one `hint: ...` line per remedy. Escaping is the printer's job.
-    pub fn lines(&self) -> impl Iterator<Item = String> + '_ {
-        let level = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "note",
-        };
-        std::iter::once(format!("{level}: {self}")).chain(self.hints.iter().map(|h| format!("hint: {h}")))
     }
 
     /// The same diagnostic, blamed on the JSON path `field`.
@@ -181,28 +181,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_diagnostic_is_written_as_its_level_then_one_line_per_hint() {
-        let d = Diagnostic::new(Severity::Error, "/h/auth-profiles.json", "is not valid JSON")
-            .at("profiles.a")
-            .with_hint("Fix the file.")
-            .with_hint("Or move it away.");
-        let lines: Vec<String> = d.lines().collect();
-        assert_eq!(
-            lines,
-            [
-                "error: /h/auth-profiles.json: profiles.a: is not valid JSON",
-                "hint: Fix the file.",
-                "hint: Or move it away."
-            ]
-        );
-        let warning = Diagnostic::new(Severity::Warning, "f", "m");
-        assert_eq!(warning.lines().collect::<Vec<_>>(), ["warning: f: m"]);
-        assert_eq!(Diagnostic::new(Severity::Info, "f", "m").lines().next().as_deref(), Some("note: f: m"));
-        let json = serde_json::to_value(&warning).unwrap();
-        assert!(json.get("hints").is_none(), "no remedy, no key: {json}");
-    }
-
-    #[test]
     fn syntax_errors_carry_line_and_column() {
         let err = parse_json(b"{\n  \"a\": \n").unwrap_err();
         match err {
@@ -244,6 +222,8 @@ mod tests {
         assert_eq!(d.field.as_deref(), Some("x.y"));
         assert_eq!(d.hints, ["do this"]);
         assert_eq!(d.to_string(), "f: x.y: m");
+        let json = serde_json::to_value(Diagnostic::new(Severity::Warning, "f", "m")).unwrap();
+        assert!(json.get("hints").is_none(), "no remedy, no key: {json}");
         let kinds: Vec<_> = [
             serde_json::json!(null),
             serde_json::json!(true),

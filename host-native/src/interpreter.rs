@@ -2,8 +2,9 @@
 //!
 //! Each [`Effect`] maps to one adapter: files to [`fsio`], locks to
 //! [`lock`], the Keychain to [`keychain`], requests to [`http`], the
-//! shell-env fallback to [`process`], lines to stdout/stderr. The answers
-//! go back into the flow with the time they arrived. Which file to read,
+//! shell-env fallback to [`process`], events to stdout and stderr as the
+//! core renders them for a terminal. The answers go back into the flow
+//! with the time they arrived. Which file to read,
 //! when to lock, what to write and what the exit code is are the flow's
 //! decisions (see `core/src/flow`).
 
@@ -44,11 +45,8 @@ impl<'w> Interpreter<'w> {
         loop {
             match flow.poll() {
                 Effect::Done(done) => {
-                    for line in &done.lines {
-                        print(line);
-                    }
-                    for hint in &done.hints {
-                        print(&Line::err(format!("hint: {hint}")));
+                    for line in done.lines() {
+                        print(&line);
                     }
                     // Whatever the flow still holds is released here.
                     self.locks.clear();
@@ -109,8 +107,10 @@ impl<'w> Interpreter<'w> {
                 let permissions = std::fs::Permissions::from_mode(mode);
                 Input::Written(std::fs::set_permissions(&path, permissions).map_err(|e| e.to_string()))
             }
-            Effect::Print(line) => {
-                print(&line);
+            Effect::Emit(event) => {
+                for line in event.lines() {
+                    print(&line);
+                }
                 return None;
             }
             Effect::Done(_) => return None,
@@ -263,7 +263,7 @@ fn stat(path: &Path) -> Option<FileMeta> {
     Some(FileMeta { folder: meta.is_dir(), mode: meta.permissions().mode() & 0o7777, link_folder })
 }
 
-/// Writes a line as the flow made it (already escaped).
+/// Writes a line as the core rendered it (already escaped).
 fn print(line: &Line) {
     let _ = match line.stream {
         Stream::Stdout => writeln!(std::io::stdout(), "{}", line.text),

@@ -3,8 +3,8 @@
 //! Scripts use `paste-token` itself: without a terminal nothing is asked.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
-use super::paste_token::{self, Paste, PasteTokenRequest, error};
-use super::{Effect, Exit, Input, Step};
+use super::paste_token::{self, Paste, PasteTokenRequest};
+use super::{Done, Effect, Exit, Input, Step};
 use crate::escape::escape_control;
 use crate::paths::Env;
 use crate::provider::normalize;
@@ -51,7 +51,10 @@ impl AddCommand {
             true => Driven::new(add, State::Provider, now),
             false => Driven::ended(
                 add,
-                error(Exit::Usage, "`models auth add` is interactive; use `models auth paste-token` from scripts."),
+                Done::refused(
+                    Exit::Usage,
+                    "`models auth add` is interactive; use `models auth paste-token` from scripts.",
+                ),
                 now,
             ),
         };
@@ -74,7 +77,7 @@ impl Add {
                 let answer = line.trim();
                 then(if answer.is_empty() { question.default } else { answer.to_string() })
             }
-            Some(Input::Text(Err(why))) => Turn::End(error(Exit::Error, &format!("reading an answer: {why}"))),
+            Some(Input::Text(Err(why))) => Turn::End(Done::refused(Exit::Error, format!("reading an answer: {why}"))),
             _ => {
                 let prompt = format!("{} [{}]: ", escape_control(question.text), escape_control(&question.default));
                 Turn::Ask(state, Effect::AskLine { prompt })
@@ -144,7 +147,7 @@ mod tests {
         let mut host = Host::default();
         let (done, _) = host.run(&mut add(false));
         assert_eq!(done.exit, Exit::Usage);
-        assert!(done.lines[0].text.contains("use `models auth paste-token` from scripts"), "{done:?}");
+        assert!(done.lines()[0].text.contains("use `models auth paste-token` from scripts"), "{done:?}");
         assert!(host.asked.is_empty());
     }
 
@@ -177,7 +180,7 @@ mod tests {
         host.lines = [Err("Input/output error".into())].into();
         let (done, _) = host.run(&mut add(true));
         assert_eq!(
-            (done.exit, done.lines[0].text.as_str()),
+            (done.exit, done.lines()[0].text.as_str()),
             (Exit::Error, "error: reading an answer: Input/output error")
         );
     }

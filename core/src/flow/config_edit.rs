@@ -9,7 +9,7 @@
 //! its comments) is first saved as `clawdbot.json.bak`, or the first free
 //! `clawdbot.json.bak.N` when that name is taken: no backup is overwritten.
 
-use super::{Effect, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::{Effect, Event, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use crate::config::{is_plain_json, parse_config};
 use crate::paths::Env;
 use crate::secret::Secret;
@@ -31,6 +31,12 @@ pub(crate) enum ConfigEdited {
     Unchanged,
     /// Not done, and why (for people).
     Failed(String),
+}
+
+/// The note that a JSON5 config's original was kept: writing it back as
+/// JSON drops its comments.
+pub(crate) fn backup_note(backup: &str) -> Event {
+    Event::note(format!("the JSON5 original (with its comments) was saved as {backup}"))
 }
 
 enum State {

@@ -3,8 +3,7 @@
 //! locked edit, and says what it ended.
 
 use super::edit::EditStore;
-use super::{Done, Effect, Exit, Flow, Input, Line, internal_end};
-use crate::escape::escape_control;
+use super::{Done, Effect, Event, Exit, Flow, Input, internal_end};
 use crate::listing::iso8601;
 use crate::load::Loaded;
 use crate::paths::Env;
@@ -57,32 +56,26 @@ impl CooldownCommand {
     }
 
     fn finish(&self, outcome: Option<Result<Loaded, String>>) -> Done {
-        let error = |exit, message: &str| Done {
-            exit,
-            lines: vec![Line::err(format!("error: {}", escape_control(message)))],
-            hints: Vec::new(),
-        };
         match outcome {
             Some(Ok(_)) => {}
-            Some(Err(why)) => return error(Exit::Error, &why),
+            Some(Err(why)) => return Done::refused(Exit::Error, why),
             None => return internal_end(),
         }
         let Some(cleared) = self.cleared.borrow_mut().take() else {
             let CooldownTarget::Profile(id) = &self.target else { return internal_end() };
-            let mut done = error(Exit::Action, &format!("no profile {id} in this agent's store"));
-            done.hints.push("`clawdbot models auth list` shows the profiles there are".into());
-            return done;
+            return Done::refused(Exit::Action, format!("no profile {id} in this agent's store"))
+                .hint("`clawdbot models auth list` shows the profiles there are");
         };
-        let mut lines: Vec<Line> = cleared.iter().map(|(id, e)| Line::out(describe(id, e))).collect();
-        if lines.is_empty() {
+        let mut events: Vec<Event> = cleared.iter().map(|(id, e)| Event::Output(describe(id, e))).collect();
+        if events.is_empty() {
             let whom = match &self.target {
-                CooldownTarget::Profile(id) => escape_control(id).into_owned(),
-                CooldownTarget::Provider(p) => format!("the {} profiles", escape_control(&normalize(p))),
+                CooldownTarget::Profile(id) => id.clone(),
+                CooldownTarget::Provider(p) => format!("the {} profiles", normalize(p)),
                 CooldownTarget::All => "any profile".into(),
             };
-            lines.push(Line::out(format!("Nothing to clear for {whom}: no cooldown, disable or failure count.")));
+            events.push(Event::Output(format!("Nothing to clear for {whom}: no cooldown, disable or failure count.")));
         }
-        Done { exit: Exit::Ok, lines, hints: Vec::new() }
+        Done::with(Exit::Ok, events)
     }
 }
 
@@ -90,13 +83,13 @@ impl CooldownCommand {
 fn describe(id: &str, e: &EndedBackoff) -> String {
     let mut parts = Vec::new();
     if let Some(until) = e.disabled_until {
-        let reason = escape_control(e.disabled_reason.as_deref().unwrap_or("unknown")).into_owned();
+        let reason = e.disabled_reason.as_deref().unwrap_or("unknown");
         parts.push(format!("{reason} disable (until {})", iso8601(until)));
     }
     if let Some(until) = e.cooldown_until {
         parts.push(format!("cooldown (until {})", iso8601(until)));
     }
-    let mut text = format!("Cleared {}: ", escape_control(id));
+    let mut text = format!("Cleared {id}: ");
     text.push_str(&match (parts.is_empty(), e.counts_reset) {
         (false, true) => format!("{}; failure counts reset.", parts.join(", ")),
         (false, false) => format!("{}.", parts.join(", ")),

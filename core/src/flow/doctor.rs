@@ -16,8 +16,7 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::{
-    CooldownCommand, CooldownTarget, Done, Effect, Exit, FileMeta, Input, Line, RefreshCommand, Step, Stream,
-    due_for_doctor,
+    CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, Input, RefreshCommand, Step, due_for_doctor,
 };
 use crate::doctor::{DoctorPreview, change_notes, preview};
 use crate::escape::{escape_control, terminal_safe_json};
@@ -153,36 +152,36 @@ impl Doctor {
         if self.json() || lines.is_empty() {
             return;
         }
-        out.push_back(Effect::Print(Line::out(escape_control(title))));
-        out.extend(lines.iter().map(|l| Effect::Print(Line::out(escape_control(l)))));
-        out.push_back(Effect::Print(Line::out("")));
+        out.push_back(Effect::Emit(Event::Output(title.to_string())));
+        out.extend(lines.iter().map(|l| Effect::Emit(Event::Output(l.clone()))));
+        out.push_back(Effect::Emit(Event::Output(String::new())));
     }
 
     /// A line about a repair: on stdout, or on stderr beside `--json`'s document.
     fn say(&self, out: &mut Lines, line: &str) {
-        out.push_back(Effect::Print(self.voice(Line::out(escape_control(line)))));
+        out.push_back(Effect::Emit(self.voice(Event::Output(line.to_string()))));
     }
 
-    /// `--json` keeps stdout for its document: everything else goes to stderr.
-    fn voice(&self, line: Line) -> Line {
-        match self.json() {
-            true => Line { stream: Stream::Stderr, ..line },
-            false => line,
+    /// `--json` keeps stdout for its document: a repair's own answer
+    /// becomes a notice on stderr.
+    fn voice(&self, event: Event) -> Event {
+        match (self.json(), event) {
+            (true, Event::Output(text) | Event::Report(text)) => Event::Notice(text),
+            (_, event) => event,
         }
     }
 
-    /// An effect of a repair's own command, with its lines in doctor's voice.
+    /// An effect of a repair's own command, with its events in doctor's voice.
     fn forward(&self, effect: Effect) -> Effect {
         match effect {
-            Effect::Print(line) => Effect::Print(self.voice(line)),
+            Effect::Emit(event) => Effect::Emit(self.voice(event)),
             other => other,
         }
     }
 
-    /// The end of a repair's own command, written as the host would.
+    /// The end of a repair's own command, said in doctor's voice.
     fn ended(&self, done: Done, out: &mut Lines) {
-        out.extend(done.lines.into_iter().map(|l| Effect::Print(self.voice(l))));
-        out.extend(done.hints.into_iter().map(|h| Effect::Print(self.voice(Line::err(format!("hint: {h}"))))));
+        out.extend(done.events.into_iter().map(|e| Effect::Emit(self.voice(e))));
     }
 
     /// The reference's `confirmRepair`.
@@ -204,7 +203,7 @@ impl Doctor {
     fn next_agent(&mut self, now: Millis, out: &mut Lines) -> Turn<State> {
         let Some(agent) = self.agents.pop_front() else { return Turn::End(self.finish()) };
         if self.request.all_agents && !self.json() {
-            out.push_back(Effect::Print(Line::out(format!("== Agent: {} ==", escape_control(&agent)))));
+            out.push_back(Effect::Emit(Event::Output(format!("== Agent: {agent} =="))));
         }
         // The default agent as a bare run checks it (`CLAWDBOT_AGENT_DIR`).
         let agent = (!std::mem::replace(&mut self.first, false)).then_some(agent);
@@ -215,7 +214,7 @@ impl Doctor {
     /// The load is saved: what it found, and the notes of what it did.
     fn loaded(&self, agent: Option<String>, settled: Settled, out: &mut Lines) -> Box<Check> {
         let Settled { loaded, save_error } = settled;
-        out.extend(saved_notices(&loaded, save_error.as_deref()).into_iter().map(Effect::Print));
+        out.extend(saved_notices(&loaded, save_error.as_deref()).into_iter().map(Effect::Emit));
         let report = report::build(&loaded, &ReportOptions::default());
         let plan = preview(&loaded, &report);
         let mut found = findings(&loaded, &report, &plan);
@@ -292,7 +291,7 @@ impl Doctor {
                 check.changes.push(text);
             }
             ConfigEdited::Unchanged => {}
-            ConfigEdited::Failed(why) => return Turn::End(super::paste_token::error(Exit::Error, &why)),
+            ConfigEdited::Failed(why) => return Turn::End(Done::refused(Exit::Error, why)),
         }
         Turn::Go(State::Stale(check))
     }
@@ -517,9 +516,9 @@ impl Doctor {
                 true => "Doctor: action needed (see above).",
                 false => "Doctor: model auth is healthy.",
             };
-            out.push_back(Effect::Print(Line::out(summary)));
+            out.push_back(Effect::Emit(Event::Output(summary.into())));
             if self.request.all_agents {
-                out.push_back(Effect::Print(Line::out("")));
+                out.push_back(Effect::Emit(Event::Output(String::new())));
             }
         }
         let Check { found, changes, needs_human, .. } = *check;
@@ -534,7 +533,7 @@ impl Doctor {
     }
 
     fn finish(&mut self) -> Done {
-        let mut lines = Vec::new();
+        let mut events = Vec::new();
         if self.json() {
             let text = match (self.request.all_agents, self.documents.first()) {
                 (false, Some(document)) => terminal_safe_json(document),
@@ -543,9 +542,9 @@ impl Doctor {
                     terminal_safe_json(&serde_json::json!({"ok": ok, "agents": self.documents}))
                 }
             };
-            lines.push(Line::out(text));
+            events.push(Event::Report(text));
         }
-        Done { exit: self.worst, lines, hints: Vec::new() }
+        Done::with(self.worst, events)
     }
 }
 
@@ -632,6 +631,7 @@ flow_of_driven!(DoctorCommand);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::Stream;
     use crate::flow::script::{Host, NOW, STATE, env, store_path, text};
     use serde_json::{Value, json};
 
@@ -652,7 +652,7 @@ mod tests {
     }
 
     fn document(done: &Done) -> Value {
-        serde_json::from_str(&done.lines[0].text).expect("one JSON document")
+        serde_json::from_str(&done.lines()[0].text).expect("one JSON document")
     }
 
     #[test]

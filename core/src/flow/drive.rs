@@ -3,7 +3,7 @@
 //! A command is a [`Machine`]: from its current state and the answer to
 //! the effect it asked last, one [`Turn`] says what happens next. The
 //! [`Driven`] wrapper is the [`Flow`] the host runs: it keeps the state,
-//! hands each answer to the next step, writes queued lines first, and
+//! hands each answer to the next step, shows queued events first, and
 //! repeats the end once the command is over. A part a command is built
 //! from (a look, a saved load, a store or config edit, a whole sub-command)
 //! is a [`Part`], advanced with [`advance`].
@@ -32,7 +32,7 @@ pub(crate) trait Machine {
     /// Where the command is.
     type State;
     /// One step from `state`, given the answer to the effect it asked, if
-    /// any, which arrived at `now`. Lines to write before the next effect
+    /// any, which arrived at `now`. Events to show before the next effect
     /// go to `out`.
     fn step(&mut self, state: Self::State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<Self::State>;
 }
@@ -40,9 +40,9 @@ pub(crate) trait Machine {
 /// Effects queued by a step, written before anything else.
 pub(crate) type Lines = VecDeque<Effect>;
 
-/// Queues one line for the host to write before the next effect.
-pub(crate) fn print(out: &mut Lines, line: super::Line) {
-    out.push_back(Effect::Print(line));
+/// Queues one event for the host to show before the next effect.
+pub(crate) fn emit(out: &mut Lines, event: super::Event) {
+    out.push_back(Effect::Emit(event));
 }
 
 /// A [`Machine`] run as a [`Flow`].
@@ -120,7 +120,7 @@ pub(crate) fn advance<P: Part + ?Sized>(part: &mut P, input: Option<Input>, now:
     part.next(now)
 }
 
-/// A whole command inside another: its lines are the outer command's
+/// A whole command inside another: its events are the outer command's
 /// effects, its end is its result.
 impl<F: Flow> Part for F {
     type Out = Done;

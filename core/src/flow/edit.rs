@@ -164,7 +164,7 @@ impl<'a> EditStore<'a> {
                     Some(Ok(_)) => Exit::Ok,
                     _ => Exit::Error,
                 };
-                Some(Effect::Done(Done { exit, lines: Vec::new(), hints: Vec::new() }))
+                Some(Effect::Done(Done::quiet(exit)))
             }
         }
     }

@@ -3,8 +3,7 @@
 //! commands that save).
 
 use super::look::{Look, notices};
-use super::{Done, Effect, Exit, Flow, Input, Line, Step, internal_end};
-use crate::escape::escape_control;
+use super::{Done, Effect, Event, Exit, Flow, Input, Step, internal_end};
 use crate::listing::{self, Listing};
 use crate::load::StoreState;
 use crate::paths::Env;
@@ -52,25 +51,25 @@ impl Flow for ListCommand {
         };
         self.look = None;
         let loaded = looked.loaded;
-        let mut lines = notices(&loaded);
+        let mut events = notices(&loaded);
         let listing = listing::list(&loaded, self.provider.as_deref());
         let exit = match loaded.store_state {
             StoreState::Unreadable => {
-                lines.push(Line::err(format!(
-                    "error: {} cannot be read; only what other CLIs and the environment hold is listed",
-                    escape_control(&listing.store_path)
+                events.push(Event::error(format!(
+                    "{} cannot be read; only what other CLIs and the environment hold is listed",
+                    listing.store_path
                 )));
                 Exit::Action
             }
             _ => Exit::Ok,
         };
         if self.json {
-            lines.push(Line::out(crate::escape::terminal_safe_json(&listing)));
+            events.push(Event::Report(crate::escape::terminal_safe_json(&listing)));
         } else {
-            lines.extend(listing::render_text(&listing).into_iter().map(Line::out));
+            events.extend(listing::render_text(&listing).into_iter().map(Event::Report));
         }
         self.listing = Some(listing);
-        let done = Done { exit, lines, hints: Vec::new() };
+        let done = Done::with(exit, events);
         self.done = Some(done.clone());
         Effect::Done(done)
     }

@@ -8,9 +8,7 @@
 //! few rounds, each asking only for what is new. Each look reads each file
 //! at most once; a new look (after taking a lock) reads them again.
 
-use super::{Effect, Input, Line, Step};
-use crate::diag::Diagnostic;
-use crate::escape::escape_control;
+use super::{Effect, Event, Input, Step};
 use crate::load::{Loaded, load};
 use crate::paths::Env;
 use crate::time::Millis;
@@ -113,31 +111,27 @@ impl World for Fed<'_> {
     }
 }
 
-/// What a load changed and what it found wrong, one line each on stderr,
-/// escaped.
-pub(crate) fn notices(loaded: &Loaded) -> Vec<Line> {
-    let mut lines: Vec<Line> = loaded.changes.iter().map(|c| Line::err(escape_control(&c.to_string()))).collect();
-    lines.extend(diagnostics(loaded));
-    lines
+/// What a load changed and what it found wrong.
+pub(crate) fn notices(loaded: &Loaded) -> Vec<Event> {
+    let mut events: Vec<Event> = loaded.changes.iter().map(|c| Event::Notice(c.to_string())).collect();
+    events.extend(diagnostics(loaded));
+    events
 }
 
 /// The notices of a load whose changes a command tried to save: each
 /// change says whether it was saved ([`crate::doctor::change_notes`]),
 /// then the diagnostics, then why the save failed.
-pub(crate) fn saved_notices(loaded: &Loaded, save_error: Option<&str>) -> Vec<Line> {
-    let mut lines: Vec<Line> =
-        crate::doctor::change_notes(loaded, save_error).iter().map(|c| Line::err(escape_control(c))).collect();
-    lines.extend(diagnostics(loaded));
-    if let Some(e) = save_error {
-        lines.push(Line::err(format!("warning: {}", escape_control(e))));
-    }
-    lines
+pub(crate) fn saved_notices(loaded: &Loaded, save_error: Option<&str>) -> Vec<Event> {
+    let mut events: Vec<Event> =
+        crate::doctor::change_notes(loaded, save_error).into_iter().map(Event::Notice).collect();
+    events.extend(diagnostics(loaded));
+    events.extend(save_error.map(Event::warning));
+    events
 }
 
-/// A load's diagnostics, one line each, with their level.
-fn diagnostics(loaded: &Loaded) -> impl Iterator<Item = Line> + '_ {
-    // Each problem, then its remedies as `hint:` lines.
-    loaded.diagnostics.iter().flat_map(Diagnostic::lines).map(|l| Line::err(escape_control(&l).into_owned()))
+/// A load's diagnostics, each with its remedies.
+fn diagnostics(loaded: &Loaded) -> impl Iterator<Item = Event> + '_ {
+    loaded.diagnostics.iter().cloned().map(Event::Diagnostic)
 }
 
 /// Why a store that cannot be read is not written: its diagnostics.

@@ -84,8 +84,8 @@ fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
                 disk.events.push(Event::Ask);
                 Input::Secret(disk.pasted.take().expect("the test gives the pasted key"))
             }
-            Effect::Print(line) => {
-                printed.push(line);
+            Effect::Emit(event) => {
+                printed.extend(event.lines());
                 continue;
             }
             other => panic!("unexpected {other:?}"),
@@ -170,7 +170,7 @@ fn a_refused_key_ends_before_anything_is_locked_or_written() {
         let before = disk.files.clone();
         let (done, _) = paste_key(&mut disk, pasted);
         assert_eq!(done.exit, exit, "{done:?}");
-        assert!(done.lines[0].text.starts_with(said), "{done:?}");
+        assert!(done.lines()[0].text.starts_with(said), "{done:?}");
         assert!(!format!("{done:?}").contains("FAKE"));
         assert_eq!(disk.events, [Event::Ask], "nothing locked");
         assert_eq!(disk.files, before, "nothing written");
@@ -190,12 +190,12 @@ fn cooldown_clear_of_one_profile_ends_its_backoff_and_an_unknown_one_is_refused(
     let one = |id: &str| CooldownCommand::clear(&env, None, CooldownTarget::Profile(id.into()), NOW);
     let (done, _) = drive(&mut one("anthropic:a"), &mut disk);
     assert_eq!(done.exit, Exit::Ok, "{done:?}");
-    assert!(done.lines[0].text.starts_with("Cleared anthropic:a: cooldown (until "), "{done:?}");
+    assert!(done.lines()[0].text.starts_with("Cleared anthropic:a: cooldown (until "), "{done:?}");
     assert_eq!(disk.writes(), [STORE]);
     disk.events.clear();
     let (done, _) = drive(&mut one("anthropic:nobody"), &mut disk);
     assert_eq!(done.exit, Exit::Action, "{done:?}");
-    assert_eq!(done.lines[0].text, "error: no profile anthropic:nobody in this agent's store");
+    assert_eq!(done.lines()[0].text, "error: no profile anthropic:nobody in this agent's store");
     assert!(disk.writes().is_empty(), "nothing written for an unknown profile");
 }
 
@@ -208,13 +208,13 @@ fn cooldown_clear_writes_under_the_lock_and_a_second_clear_writes_nothing() {
     let (done, printed) = drive(&mut CooldownCommand::clear(&env, None, CooldownTarget::All, NOW), &mut disk);
     assert_eq!(done.exit, Exit::Ok);
     let said = |l: &Line| l.text.starts_with("Cleared anthropic:a: cooldown");
-    assert!(done.lines.iter().chain(&printed).any(said), "{done:?}");
+    assert!(done.lines().iter().chain(&printed).any(said), "{done:?}");
     assert_eq!(disk.writes(), [STORE]);
     disk.events.clear();
     let (done, printed) = drive(&mut CooldownCommand::clear(&env, None, CooldownTarget::All, NOW), &mut disk);
     assert_eq!(done.exit, Exit::Ok);
     assert!(disk.writes().is_empty(), "nothing left to clear");
-    assert!(done.lines.iter().chain(&printed).any(|l| l.text.starts_with("Nothing to clear")), "{done:?}");
+    assert!(done.lines().iter().chain(&printed).any(|l| l.text.starts_with("Nothing to clear")), "{done:?}");
 }
 
 /// Drives a token command, answering every effect at `at(step)`, until
@@ -299,7 +299,7 @@ fn removing_a_synced_login_keeps_it_out_and_sync_enable_brings_it_back() {
     disk.files.insert(claude.into(), login.to_string());
     let (done, printed) = drive(&mut remove("anthropic:claude-cli", true), &mut disk);
     assert_eq!(done.exit, Exit::Ok, "{printed:?}");
-    assert!(done.lines.iter().any(|l| l.text.contains("Claude Code's own login is untouched")), "{done:?}");
+    assert!(done.lines().iter().any(|l| l.text.contains("Claude Code's own login is untouched")), "{done:?}");
     assert!(disk.files.contains_key(claude));
     assert_eq!(disk.store()["syncDisabled"], json!(["anthropic:claude-cli"]));
     assert!(disk.store()["profiles"].get("anthropic:claude-cli").is_none());

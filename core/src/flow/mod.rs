@@ -15,7 +15,7 @@
 //!                                 => flow.handle(now(), Input::Written(perform(..))),
 //!         Effect::Send { request, .. } => flow.handle(now(), Input::Response(http(request))),
 //!         Effect::ShellEnv { .. } => flow.handle(now(), Input::ShellEnv(run_shell(..))),
-//!         Effect::Print(line)     => write(line),
+//!         Effect::Emit(event)     => write(event.lines()),
 //!         Effect::Done(done)      => break done,
 //!     }
 //! }
@@ -35,6 +35,7 @@ mod cooldown;
 mod doctor;
 mod drive;
 mod edit;
+mod event;
 mod list;
 mod look;
 mod order;
@@ -56,6 +57,7 @@ pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
 pub use edit::{EditFn, EditStore};
+pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
@@ -204,8 +206,8 @@ pub enum Effect {
         /// The new bits (`0o600`-style).
         mode: u32,
     },
-    /// Write one line. No answer.
-    Print(Line),
+    /// Say this. No answer.
+    Emit(Event),
     /// The command is over.
     Done(Done),
 }
@@ -245,7 +247,7 @@ impl fmt::Debug for Effect {
             Effect::SetMode { path, mode } => {
                 f.debug_struct("SetMode").field("path", path).field("mode", &format_args!("{mode:o}")).finish()
             }
-            Effect::Print(line) => f.debug_tuple("Print").field(line).finish(),
+            Effect::Emit(event) => f.debug_tuple("Emit").field(event).finish(),
             Effect::Done(done) => f.debug_tuple("Done").field(done).finish(),
         }
     }
@@ -521,63 +523,41 @@ pub enum ShellAnswer {
     Failed,
 }
 
-/// Which stream a line goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    /// What the command is for: a report, a key.
-    Stdout,
-    /// Notices, warnings, errors, hints.
-    Stderr,
-}
-
-/// One line of output. Its text is terminal-safe already (the flow
-/// escaped whatever came from a file), so the host writes it verbatim.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Line {
-    /// Where it goes.
-    pub stream: Stream,
-    /// The text, without its newline.
-    pub text: String,
-    /// The line is a secret (the key `models auth token` prints): written
-    /// as it is, never shown in a `Debug`.
-    pub secret: bool,
-}
-
-impl fmt::Debug for Line {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.secret {
-            true => write!(f, "{:?}: <secret, {} chars>", self.stream, self.text.chars().count()),
-            false => write!(f, "{:?}: {:?}", self.stream, self.text),
-        }
-    }
-}
-
-impl Line {
-    /// A line for standard output.
-    pub fn out(text: impl Into<String>) -> Line {
-        Line { stream: Stream::Stdout, text: text.into(), secret: false }
-    }
-
-    /// A line for standard error.
-    pub fn err(text: impl Into<String>) -> Line {
-        Line { stream: Stream::Stderr, text: text.into(), secret: false }
-    }
-
-    /// A secret for standard output.
-    pub fn secret(text: &crate::secret::Secret) -> Line {
-        Line { stream: Stream::Stdout, text: text.expose().to_string(), secret: true }
-    }
-}
-
 /// How a command ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Done {
     /// The exit status.
     pub exit: Exit,
-    /// Final lines, written in order.
-    pub lines: Vec<Line>,
-    /// What to do about it, written as `hint: ...` on stderr.
-    pub hints: Vec<String>,
+    /// What it says last, in order.
+    pub events: Vec<Event>,
+}
+
+impl Done {
+    /// An end that says nothing more.
+    pub fn quiet(exit: Exit) -> Done {
+        Done { exit, events: Vec::new() }
+    }
+
+    /// An end that says `events`.
+    pub fn with(exit: Exit, events: Vec<Event>) -> Done {
+        Done { exit, events }
+    }
+
+    /// An end with one error: a refusal or a failure.
+    pub fn refused(exit: Exit, message: impl Into<String>) -> Done {
+        Done { exit, events: vec![Event::error(message)] }
+    }
+
+    /// The same end, then `hint`.
+    pub fn hint(mut self, hint: impl Into<String>) -> Done {
+        self.events.push(Event::Hint(hint.into()));
+        self
+    }
+
+    /// Its events as a terminal shows them.
+    pub fn lines(&self) -> Vec<Line> {
+        self.events.iter().flat_map(Event::lines).collect()
+    }
 }
 
 /// Exit statuses, documented in docs/cli.md.
@@ -620,11 +600,7 @@ pub trait Flow {
 
 /// What a flow polled after its end says (a host bug, never a panic).
 pub(crate) fn internal_end() -> Done {
-    Done {
-        exit: Exit::Error,
-        lines: vec![Line::err("error: internal: a command was polled after it ended")],
-        hints: Vec::new(),
-    }
+    Done::refused(Exit::Error, "internal: a command was polled after it ended")
 }
 
 /// What a part of a flow yields: an effect for the host, or its result.

@@ -3,9 +3,7 @@
 
 use super::edit::EditStore;
 use super::look::Look;
-use super::{Done, Effect, Exit, Flow, Input, Line, Step, internal_end};
-use crate::diag::Severity;
-use crate::escape::escape_control;
+use super::{Done, Effect, Event, Exit, Flow, Input, Step, internal_end};
 use crate::load::{Loaded, StoreState};
 use crate::order::{self, OrderError};
 use crate::paths::Env;
@@ -93,25 +91,15 @@ impl OrderCommand {
 
     /// `order get`: the override as stored, and the order in effect.
     fn show(&self, loaded: &Loaded, json: bool, resolved: bool) -> Done {
-        let mut lines: Vec<Line> = loaded
-            .diagnostics
-            .iter()
-            .map(|d| {
-                let level = match d.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                    Severity::Info => "note",
-                };
-                Line::err(format!("{level}: {}", escape_control(&d.to_string())))
-            })
-            .collect();
+        // The problems alone: `order` is no repair, its remedies are doctor's.
+        let mut events: Vec<Event> =
+            loaded.diagnostics.iter().map(|d| Event::Message { severity: d.severity, text: d.to_string() }).collect();
         let store_shown = loaded.env.shorten(&loaded.locations.store());
         if loaded.store_state == StoreState::Unreadable {
-            lines.push(Line::err(format!(
-                "error: {} cannot be read, so its order is unknown; fix the file (see above)",
-                escape_control(&store_shown)
+            events.push(Event::error(format!(
+                "{store_shown} cannot be read, so its order is unknown; fix the file (see above)"
             )));
-            return Done { exit: Exit::Action, lines, hints: Vec::new() };
+            return Done::with(Exit::Action, events);
         }
         let provider = self.provider();
         let over = order::get_order(&loaded.store, &provider).cloned();
@@ -128,49 +116,44 @@ impl OrderCommand {
             if let Some(r) = effective {
                 doc["resolved"] = serde_json::json!(r);
             }
-            lines.push(Line::out(crate::escape::terminal_safe_json(&doc)));
+            events.push(Event::Report(crate::escape::terminal_safe_json(&doc)));
         } else {
-            lines.push(Line::out(format!("Agent: {}", loaded.locations.agent_id)));
-            lines.push(Line::out(format!("Provider: {}", escape_control(&provider))));
-            lines.push(Line::out(format!("Auth file: {store_shown}")));
-            lines.push(Line::out(match over {
-                Some(ids) => format!("Order override: {}", escape_control(&ids.join(", "))),
+            events.push(Event::Output(format!("Agent: {}", loaded.locations.agent_id)));
+            events.push(Event::Output(format!("Provider: {provider}")));
+            events.push(Event::Output(format!("Auth file: {store_shown}")));
+            events.push(Event::Output(match over {
+                Some(ids) => format!("Order override: {}", ids.join(", ")),
                 None => "Order override: (none)".to_string(),
             }));
             if let Some(r) = effective {
                 let shown = if r.is_empty() { "(none)".to_string() } else { r.join(", ") };
-                lines.push(Line::out(format!("Resolved order: {}", escape_control(&shown))));
+                events.push(Event::Output(format!("Resolved order: {shown}")));
             }
         }
-        Done { exit: Exit::Ok, lines, hints: Vec::new() }
+        Done::with(Exit::Ok, events)
     }
 
     /// `set` or `clear` is done: say what the store holds now.
     fn edited(&self, outcome: Option<Result<Loaded, String>>) -> Done {
         let loaded = match outcome {
             Some(Ok(loaded)) => loaded,
-            Some(Err(why)) => return error(Exit::Error, &why),
+            Some(Err(why)) => return Done::refused(Exit::Error, why),
             None => return internal_end(),
         };
-        let provider = escape_control(&self.provider()).into_owned();
-        let mut lines = vec![
-            Line::out(format!("Agent: {}", loaded.locations.agent_id)),
-            Line::out(format!("Provider: {provider}")),
+        let mut events = vec![
+            Event::Output(format!("Agent: {}", loaded.locations.agent_id)),
+            Event::Output(format!("Provider: {}", self.provider())),
         ];
         match &self.request {
             OrderRequest::Set { .. } => match self.set.borrow_mut().take() {
-                Some(Ok(ids)) => lines.push(Line::out(format!("Order override: {}", escape_control(&ids.join(", "))))),
-                Some(Err(e)) => return error(Exit::Action, &e.to_string()),
+                Some(Ok(ids)) => events.push(Event::Output(format!("Order override: {}", ids.join(", ")))),
+                Some(Err(e)) => return Done::refused(Exit::Action, e.to_string()),
                 None => return internal_end(),
             },
-            _ => lines.push(Line::out("Cleared per-agent order override.")),
+            _ => events.push(Event::Output("Cleared per-agent order override.".into())),
         }
-        Done { exit: Exit::Ok, lines, hints: Vec::new() }
+        Done::with(Exit::Ok, events)
     }
-}
-
-fn error(exit: Exit, message: &str) -> Done {
-    Done { exit, lines: vec![Line::err(format!("error: {}", escape_control(message)))], hints: Vec::new() }
 }
 
 impl Flow for OrderCommand {

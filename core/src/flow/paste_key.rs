@@ -9,10 +9,10 @@
 //! [`crate::setup_token::clean_pasted_api_key`] accepts. The key is never
 //! printed.
 
-use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
+use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordModeCommand;
-use super::{Done, Effect, Exit, Input, Line, SecretError, Step, internal_end};
+use super::{Done, Effect, Event, Exit, Input, SecretError, Step, internal_end};
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paths::Env;
@@ -65,9 +65,9 @@ impl PasteKeyCommand {
         let profile_id = request.profile_id.clone().unwrap_or_else(|| format!("{provider}:default"));
         let command = PasteKey { env: env.clone(), agent: request.agent, provider, profile_id };
         let inner = if command.provider.is_empty() {
-            Driven::ended(command, refused(Exit::Usage, "--provider must not be empty"), now)
+            Driven::ended(command, Done::refused(Exit::Usage, "--provider must not be empty"), now)
         } else if command.profile_id.trim().is_empty() {
-            Driven::ended(command, refused(Exit::Usage, "--profile-id must not be empty"), now)
+            Driven::ended(command, Done::refused(Exit::Usage, "--profile-id must not be empty"), now)
         } else {
             Driven::new(command, State::Ask, now)
         };
@@ -80,11 +80,11 @@ impl PasteKey {
     fn pasted(&self, pasted: &str, now: Millis) -> Turn<State> {
         if pasted.len() > MAX_API_KEY_INPUT_BYTES {
             let why = format!("the input is larger than {} KiB; no API key is", MAX_API_KEY_INPUT_BYTES / 1024);
-            return Turn::End(refused(Exit::Action, &why));
+            return Turn::End(Done::refused(Exit::Action, why));
         }
         let key = match clean_pasted_api_key(pasted) {
             Ok(key) => Secret::new(key),
-            Err(e) => return Turn::End(refused(Exit::Action, &e.to_string())),
+            Err(e) => return Turn::End(Done::refused(Exit::Action, e.to_string())),
         };
         let (id, provider) = (self.profile_id.clone(), self.provider.clone());
         let edit = move |store: &mut AuthStore, _: &Loaded| {
@@ -100,12 +100,10 @@ impl PasteKey {
     fn stored(&mut self, outcome: Option<Result<Loaded, String>>, out: &mut Lines) -> Turn<State> {
         let loaded = match outcome {
             Some(Ok(loaded)) => loaded,
-            Some(Err(why)) => return Turn::End(refused(Exit::Error, &why)),
+            Some(Err(why)) => return Turn::End(Done::refused(Exit::Error, why)),
             None => return Turn::End(internal_end()),
         };
-        let line =
-            format!("Auth profile: {} ({}/api_key)", escape_control(&self.profile_id), escape_control(&self.provider));
-        out.push_back(Effect::Print(Line::out(line)));
+        emit(out, Event::Output(format!("Auth profile: {} ({}/api_key)", self.profile_id, self.provider)));
         let record = RecordModeCommand::new(
             &self.env,
             &loaded.locations.store(),
@@ -121,14 +119,10 @@ impl PasteKey {
     fn recorded(record: &RecordModeCommand, done: Done) -> Done {
         match record.outcome() {
             Some(Ok(())) => done,
-            Some(Err(why)) => refused(Exit::Action, &why),
+            Some(Err(why)) => Done::refused(Exit::Action, why),
             None => internal_end(),
         }
     }
-}
-
-fn refused(exit: Exit, message: &str) -> Done {
-    Done { exit, lines: vec![Line::err(format!("error: {}", escape_control(message)))], hints: Vec::new() }
 }
 
 impl Machine for PasteKey {
@@ -139,10 +133,10 @@ impl Machine for PasteKey {
             State::Ask => match input {
                 Some(Input::Secret(Ok(secret))) => self.pasted(secret.expose(), now),
                 Some(Input::Secret(Err(SecretError::NotText))) => {
-                    Turn::End(refused(Exit::Action, "the key is not UTF-8 text"))
+                    Turn::End(Done::refused(Exit::Action, "the key is not UTF-8 text"))
                 }
                 Some(Input::Secret(Err(SecretError::Unreadable(why)))) => {
-                    Turn::End(refused(Exit::Error, &format!("reading the key: {why}")))
+                    Turn::End(Done::refused(Exit::Error, format!("reading the key: {why}")))
                 }
                 _ => {
                     let prompt = format!("Paste the API key for {}", escape_control(&self.provider));

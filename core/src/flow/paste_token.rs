@@ -8,10 +8,10 @@
 //! lets the sync bring it back), and the profile's mode recorded in the
 //! config ([`RecordModeCommand`]). The token is never printed.
 
-use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
+use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordModeCommand;
-use super::{Done, Effect, Exit, Input, Line, SecretError, Step};
+use super::{Done, Effect, Event, Exit, Input, SecretError, Step};
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paste::{PasteError, PasteTarget};
@@ -76,11 +76,7 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
 
 /// A refused paste: exit 64 for a wrong command line, else 1.
 fn refusal(e: &PasteError) -> Done {
-    error(if e.is_usage() { Exit::Usage } else { Exit::Action }, &e.to_string())
-}
-
-pub(crate) fn error(exit: Exit, message: &str) -> Done {
-    Done { exit, lines: vec![Line::err(format!("error: {}", escape_control(message)))], hints: Vec::new() }
+    Done::refused(if e.is_usage() { Exit::Usage } else { Exit::Action }, e.to_string())
 }
 
 impl Paste {
@@ -95,7 +91,7 @@ impl Paste {
             1 => " (1 whitespace character removed)".to_string(),
             n => format!(" ({n} whitespace characters removed)"),
         };
-        out.push_back(Effect::Print(Line::err(format!("Read {} characters{removed}.", accepted.chars))));
+        emit(out, Event::Notice(format!("Read {} characters{removed}.", accepted.chars)));
         let (id, credential, replaced) =
             (self.target.profile_id.clone(), accepted.credential, Rc::clone(&self.replaced));
         let edit = move |store: &mut AuthStore, _: &Loaded| {
@@ -111,7 +107,7 @@ impl Paste {
     fn stored(&mut self, outcome: Option<Result<Loaded, String>>) -> Turn<State> {
         let loaded = match outcome {
             Some(Ok(loaded)) => loaded,
-            Some(Err(why)) => return Turn::End(error(Exit::Error, &why)),
+            Some(Err(why)) => return Turn::End(Done::refused(Exit::Error, why)),
             None => return Turn::End(super::internal_end()),
         };
         let (store, config) = (loaded.locations.store(), loaded.locations.config.clone());
@@ -121,16 +117,16 @@ impl Paste {
     }
 
     fn recorded(&self, record: &RecordModeCommand, done: Done, out: &mut Lines) -> Turn<State> {
-        out.extend(done.lines.into_iter().map(Effect::Print));
+        out.extend(done.events.into_iter().map(Effect::Emit));
         match record.outcome() {
             Some(Ok(())) => {}
-            Some(Err(why)) => return Turn::End(error(Exit::Action, &why)),
-            None => return Turn::End(error(Exit::Action, "the config edit did not finish")),
+            Some(Err(why)) => return Turn::End(Done::refused(Exit::Action, why)),
+            None => return Turn::End(Done::refused(Exit::Action, "the config edit did not finish")),
         }
         let verb = if self.replaced.get() { "replaced the one stored before" } else { "added" };
-        let (id, provider) = (escape_control(&self.target.profile_id), escape_control(&self.target.provider));
-        let line = Line::out(format!("Auth profile: {id} ({provider}/token), {verb}"));
-        Turn::End(Done { exit: Exit::Ok, lines: vec![line], hints: Vec::new() })
+        let (id, provider) = (&self.target.profile_id, &self.target.provider);
+        let said = Event::Output(format!("Auth profile: {id} ({provider}/token), {verb}"));
+        Turn::End(Done::with(Exit::Ok, vec![said]))
     }
 }
 
@@ -143,7 +139,7 @@ impl Machine for Paste {
                 Some(Input::Secret(Ok(secret))) => self.pasted(secret.expose().as_bytes(), now, out),
                 Some(Input::Secret(Err(SecretError::NotText))) => Turn::End(refusal(&PasteError::NotText)),
                 Some(Input::Secret(Err(SecretError::Unreadable(why)))) => {
-                    Turn::End(error(Exit::Error, &format!("reading the token: {why}")))
+                    Turn::End(Done::refused(Exit::Error, format!("reading the token: {why}")))
                 }
                 _ => {
                     let prompt = format!("Paste token for {}", escape_control(&self.target.provider));
@@ -199,7 +195,7 @@ mod tests {
             let mut host = host_pasting("sk-FAKE");
             let (done, _) = host.run(&mut paste(provider, id, expires));
             assert_eq!(done.exit, exit, "{provider} {id:?} {expires:?}: {done:?}");
-            assert!(done.lines[0].text.starts_with("error: "), "{done:?}");
+            assert!(done.lines()[0].text.starts_with("error: "), "{done:?}");
             assert!(host.asked.is_empty(), "asked {:?}", host.asked);
         }
     }
@@ -210,7 +206,7 @@ mod tests {
         let (done, printed) = host.run(&mut paste("OpenAI", None, Some("30")));
         assert_eq!(done.exit, Exit::Ok, "{done:?}");
         assert!(text(&printed, Stream::Stderr).contains("Read 12 characters (5 whitespace characters removed)."));
-        assert_eq!(done.lines[0].text, "Auth profile: openai:manual (openai/token), added");
+        assert_eq!(done.lines()[0].text, "Auth profile: openai:manual (openai/token), added");
         let store = host.store();
         assert_eq!(store["profiles"]["openai:manual"]["token"], "sk-FAKE-ABCD");
         assert_eq!(store["profiles"]["openai:manual"]["expires"], NOW + 30 * 86_400_000);
@@ -229,7 +225,7 @@ mod tests {
         // The same paste again replaces it, and says so.
         host.secret = Some(Ok(Secret::new("sk-FAKE-EF")));
         let (done, _) = host.run(&mut paste("openai", None, None));
-        assert_eq!(done.lines[0].text, "Auth profile: openai:manual (openai/token), replaced the one stored before");
+        assert_eq!(done.lines()[0].text, "Auth profile: openai:manual (openai/token), replaced the one stored before");
     }
 
     #[test]
@@ -244,15 +240,15 @@ mod tests {
             let before = host.files.clone();
             let (done, _) = host.run(&mut paste("openai", None, None));
             assert_eq!(done.exit, Exit::Action, "{says}");
-            assert!(done.lines[0].text.contains(says), "{done:?}");
-            assert!(!done.lines[0].text.contains("FAKE"), "echoed: {done:?}");
+            assert!(done.lines()[0].text.contains(says), "{done:?}");
+            assert!(!done.lines()[0].text.contains("FAKE"), "echoed: {done:?}");
             assert_eq!(host.files, before, "{says}: something was written");
         }
         let mut host = host_pasting("");
         host.secret = Some(Err(SecretError::Unreadable("Input/output error".into())));
         let (done, _) = host.run(&mut paste("openai", None, None));
         assert_eq!(done.exit, Exit::Error);
-        assert_eq!(done.lines[0].text, "error: reading the token: Input/output error");
+        assert_eq!(done.lines()[0].text, "error: reading the token: Input/output error");
     }
 
     #[test]
@@ -261,7 +257,7 @@ mod tests {
         host.files.insert(store_path("main"), "{\"version\": 1, \"profiles\": {".into());
         let (done, _) = host.run(&mut paste("openai", None, None));
         assert_eq!(done.exit, Exit::Error);
-        assert!(done.lines[0].text.contains("refusing to modify an unreadable store"), "{done:?}");
+        assert!(done.lines()[0].text.contains("refusing to modify an unreadable store"), "{done:?}");
         assert!(!host.asked.iter().any(|a| a.starts_with("write")), "{:?}", host.asked);
     }
 }

@@ -3,9 +3,8 @@
 //! config as it is inside the lock, so two pastes at once never drop each
 //! other's `auth.profiles` entry.
 
-use super::config_edit::{ConfigEdit, ConfigEdited};
-use super::{Done, Effect, Exit, Flow, Input, Line, Step, internal_end};
-use crate::escape::escape_control;
+use super::config_edit::{ConfigEdit, ConfigEdited, backup_note};
+use super::{Done, Effect, Event, Exit, Flow, Input, Step, internal_end};
 use crate::paths::Env;
 use crate::repair::apply_auth_profile_config;
 use crate::store::CredentialType;
@@ -40,7 +39,7 @@ impl RecordModeCommand {
         };
         RecordModeCommand {
             edit: Some(ConfigEdit::new(env, store_path, config_path, Box::new(edit))),
-            config_shown: escape_control(&env.shorten(config_path)).into_owned(),
+            config_shown: env.shorten(config_path),
             done: None,
             failure: None,
         }
@@ -56,23 +55,16 @@ impl RecordModeCommand {
         let config = &self.config_shown;
         match edited {
             ConfigEdited::Written { backup } => {
-                let mut lines = Vec::new();
-                if let Some(bak) = backup {
-                    lines.push(Line::err(format!(
-                        "note: the JSON5 original (with its comments) was saved as {}",
-                        escape_control(&bak)
-                    )));
-                }
-                lines.push(Line::out(format!("Updated {config}")));
-                Done { exit: Exit::Ok, lines, hints: Vec::new() }
+                let mut events: Vec<Event> = backup.as_deref().map(backup_note).into_iter().collect();
+                events.push(Event::Output(format!("Updated {config}")));
+                Done::with(Exit::Ok, events)
             }
-            ConfigEdited::Unchanged => Done { exit: Exit::Ok, lines: Vec::new(), hints: Vec::new() },
+            ConfigEdited::Unchanged => Done::quiet(Exit::Ok),
             ConfigEdited::Failed(why) => {
                 self.failure = Some(format!(
-                    "the profile is stored, but its mode was not recorded in {config}: {}; fix the file and run this again",
-                    escape_control(&why)
+                    "the profile is stored, but its mode was not recorded in {config}: {why}; fix the file and run this again"
                 ));
-                Done { exit: Exit::Action, lines: Vec::new(), hints: Vec::new() }
+                Done::quiet(Exit::Action)
             }
         }
     }

@@ -28,7 +28,7 @@
 
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
-use super::{Effect, HttpTimeouts, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, Step, WriteBack};
+use super::{Effect, Event, HttpTimeouts, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step, WriteBack};
 use super::{WriteBackPlace, refresh_window};
 use crate::escape::escape_control;
 use crate::load::{Loaded, StoreState};
@@ -450,7 +450,7 @@ impl RefreshLogin {
     }
 
     fn warn(&mut self, text: String) {
-        self.queue.push_back(Effect::Print(Line::err(format!("warning: {}", escape_control(&text)))));
+        self.queue.push_back(Effect::Emit(Event::warning(text)));
     }
 
     fn advance(&mut self, state: State, input: Option<Input>) -> Next {

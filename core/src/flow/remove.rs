@@ -6,13 +6,12 @@
 //! edit of the store and, when the config names the profile, one locked
 //! edit of the config. The rules are [`crate::removal`].
 
-use super::config_edit::{ConfigEdit, ConfigEdited};
-use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven, print};
+use super::config_edit::{ConfigEdit, ConfigEdited, backup_note};
+use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::look::{Look, unreadable_reason};
 use super::settle::Settle;
-use super::{Done, Effect, Exit, Input, Line, Step, internal_end};
-use crate::escape::escape_control;
+use super::{Done, Effect, Event, Exit, Input, Step, internal_end};
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
 use crate::removal::{Removed, remove_from_config, remove_profile, synced_from};
@@ -66,8 +65,8 @@ impl RemoveCommand {
 }
 
 impl Remove {
-    fn id(&self) -> String {
-        escape_control(&self.request.profile_id).into_owned()
+    fn id(&self) -> &str {
+        &self.request.profile_id
     }
 
     /// The look: is it there, what would go, and ask.
@@ -75,13 +74,15 @@ impl Remove {
         let id = self.id();
         if loaded.store_state == StoreState::Unreadable {
             let why = format!("refusing to modify an unreadable store: {}", unreadable_reason(&loaded));
-            return State::Done(refused(Exit::Action, &why, Vec::new()));
+            return State::Done(Done::refused(Exit::Action, why));
         }
         let mut preview = loaded.store.clone();
         let removed = remove_profile(&mut preview, &self.request.profile_id);
         if !removed.profile {
-            let hint = "`clawdbot models auth list` shows the profiles there are".to_string();
-            return State::Done(refused(Exit::Action, &format!("no profile {id} in this agent's store"), vec![hint]));
+            return State::Done(
+                Done::refused(Exit::Action, format!("no profile {id} in this agent's store"))
+                    .hint("`clawdbot models auth list` shows the profiles there are"),
+            );
         }
         let mut config_preview = loaded.config.raw.clone().unwrap_or_default();
         let config = remove_from_config(&mut config_preview, &self.request.profile_id);
@@ -92,20 +93,16 @@ impl Remove {
         };
         let store_shown = loaded.env.shorten(&loaded.locations.store());
         let config_shown = loaded.env.shorten(&loaded.locations.config);
-        let mut lines = vec![format!("{verb} {id} from {}", escape_control(&store_shown))];
+        let mut lines = vec![format!("{verb} {id} from {store_shown}")];
         lines.extend(references(&removed).into_iter().map(|r| format!("  and {r}")));
         if config {
-            lines.push(format!("  and its entry in {}", escape_control(&config_shown)));
+            lines.push(format!("  and its entry in {config_shown}"));
         }
         for line in lines {
-            print(out, Line::out(line));
+            emit(out, Event::Output(line));
         }
         if self.request.dry_run {
-            return State::Done(Done {
-                exit: Exit::Ok,
-                lines: vec![Line::out("Nothing was changed (--dry-run).")],
-                hints: Vec::new(),
-            });
+            return State::Done(Done::with(Exit::Ok, vec![Event::Output("Nothing was changed (--dry-run).".into())]));
         }
         match self.request.yes {
             true => self.edit(config),
@@ -125,12 +122,11 @@ impl Remove {
     fn answered(&mut self, config: bool, answer: Option<bool>) -> State {
         match answer {
             Some(true) => self.edit(config),
-            Some(false) => State::Done(refused(Exit::Action, "nothing was removed", Vec::new())),
-            None => State::Done(refused(
-                Exit::Usage,
-                "not on a terminal, so nobody can confirm the removal",
-                vec!["pass --yes to remove without asking, or --dry-run to see what would go".into()],
-            )),
+            Some(false) => State::Done(Done::refused(Exit::Action, "nothing was removed")),
+            None => State::Done(
+                Done::refused(Exit::Usage, "not on a terminal, so nobody can confirm the removal")
+                    .hint("pass --yes to remove without asking, or --dry-run to see what would go"),
+            ),
         }
     }
 
@@ -138,14 +134,14 @@ impl Remove {
     fn stored(&mut self, outcome: Option<Result<Loaded, String>>, config: bool, out: &mut Lines) -> State {
         let loaded = match outcome {
             Some(Ok(loaded)) => loaded,
-            Some(Err(why)) => return State::Done(refused(Exit::Error, &why, Vec::new())),
+            Some(Err(why)) => return State::Done(Done::refused(Exit::Error, why)),
             None => return State::Done(internal_end()),
         };
         let id = self.id();
         let removed = self.removed.borrow().as_ref().is_some_and(|r| r.profile);
-        print(
+        emit(
             out,
-            Line::out(match removed {
+            Event::Output(match removed {
                 true => format!("Removed {id}."),
                 false => format!("{id} was already gone from the store."),
             }),
@@ -164,24 +160,18 @@ impl Remove {
     }
 
     fn configured(&mut self, loaded: &Loaded, edited: ConfigEdited, out: &mut Lines) -> State {
-        let shown = escape_control(&loaded.env.shorten(&loaded.locations.config)).into_owned();
+        let shown = loaded.env.shorten(&loaded.locations.config);
         match edited {
             ConfigEdited::Written { backup } => {
                 if let Some(bak) = backup {
-                    print(
-                        out,
-                        Line::err(format!(
-                            "note: the JSON5 original (with its comments) was saved as {}",
-                            escape_control(&bak)
-                        )),
-                    );
+                    emit(out, backup_note(&bak));
                 }
-                print(out, Line::out(format!("Updated {shown}")));
+                emit(out, Event::Output(format!("Updated {shown}")));
             }
             ConfigEdited::Unchanged => {}
             ConfigEdited::Failed(why) => {
                 let message = format!("the profile is removed, but {shown} still names it: {why}");
-                return State::Done(refused(Exit::Error, &message, Vec::new()));
+                return State::Done(Done::refused(Exit::Error, message));
             }
         }
         State::Done(self.finish())
@@ -190,16 +180,16 @@ impl Remove {
     /// The closing words: for a synced login, that the other CLI's own
     /// login is untouched and the sync leaves it out from now on.
     fn finish(&self) -> Done {
-        let mut lines = Vec::new();
+        let mut events = Vec::new();
         if let Some(cli) = synced_from(&self.request.profile_id) {
             let source = crate::health::ProfileSource::of(&self.request.profile_id).as_str();
-            lines.push(Line::out(format!(
+            events.push(Event::Output(format!(
                 "{cli}'s own login is untouched; the sync leaves {} out until you run \
                  `clawdbot models auth sync --enable {source}` (or paste a credential under that id).",
                 self.id()
             )));
         }
-        Done { exit: Exit::Ok, lines, hints: Vec::new() }
+        Done::with(Exit::Ok, events)
     }
 }
 
@@ -210,19 +200,15 @@ fn references(r: &Removed) -> Vec<String> {
         let emptied = r.emptied_orders.contains(p);
         let what =
             if emptied { "the order override (left empty, so deleted)" } else { "its place in the order override" };
-        out.push(format!("{what} of {}", escape_control(p)));
+        out.push(format!("{what} of {p}"));
     }
     for p in &r.last_good {
-        out.push(format!("lastGood of {}", escape_control(p)));
+        out.push(format!("lastGood of {p}"));
     }
     if r.usage_stats {
         out.push("its usage stats (cooldowns, counts)".into());
     }
     out
-}
-
-fn refused(exit: Exit, message: &str, hints: Vec<String>) -> Done {
-    Done { exit, lines: vec![Line::err(format!("error: {}", escape_control(message)))], hints }
 }
 
 impl Machine for Remove {
@@ -303,7 +289,7 @@ impl Machine for SyncEnable {
                     Some(Ok(_)) => {
                         Turn::Go(SyncState::Settle(Box::new(Settle::new(&self.env, self.agent.as_deref(), now))))
                     }
-                    Some(Err(why)) => Turn::End(refused(Exit::Error, &why, Vec::new())),
+                    Some(Err(why)) => Turn::End(Done::refused(Exit::Error, why)),
                     None => Turn::End(internal_end()),
                 },
             },
@@ -311,15 +297,13 @@ impl Machine for SyncEnable {
                 Step::Effect(e) => Turn::Ask(SyncState::Settle(settle), e),
                 Step::Ready(settled) => {
                     let id = self.profile_id;
-                    let mut lines = vec![Line::out(format!("The sync may bring {id} in again."))];
-                    lines.push(Line::out(match settled.loaded.store.profiles.contains_key(id) {
+                    let mut events = vec![Event::Output(format!("The sync may bring {id} in again."))];
+                    events.push(Event::Output(match settled.loaded.store.profiles.contains_key(id) {
                         true => format!("{id} is in the store."),
                         false => format!("No login to sync for {id} right now; it comes in once there is one."),
                     }));
-                    if let Some(e) = settled.save_error {
-                        lines.push(Line::err(format!("warning: {}", escape_control(&e))));
-                    }
-                    Turn::End(Done { exit: Exit::Ok, lines, hints: Vec::new() })
+                    events.extend(settled.save_error.map(Event::warning));
+                    Turn::End(Done::with(Exit::Ok, events))
                 }
             },
         }

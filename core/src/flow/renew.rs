@@ -6,12 +6,11 @@
 //! provider is unknown; 3 a refresh could not complete now (network, 429,
 //! 5xx, lock): try again later.
 
-use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven, print};
+use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::{Look, unreadable_reason};
 use super::refresh::{RefreshLogin, RefreshReport};
-use super::{Done, Exit, Input, Line, Step, refresh_window};
+use super::{Done, Effect, Event, Exit, Input, Step, refresh_window};
 use crate::doctor::Issue;
-use crate::escape::escape_control;
 use crate::health::HealthStatus;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
@@ -102,14 +101,10 @@ impl Renew {
         };
         if loaded.store_state == StoreState::Unreadable {
             let why = unreadable_reason(&loaded);
-            return State::Done(Done {
-                exit: Exit::Error,
-                lines: vec![Line::err(format!(
-                    "error: refusing to refresh into an unreadable store: {}",
-                    escape_control(&why)
-                ))],
-                hints: Vec::new(),
-            });
+            return State::Done(Done::refused(
+                Exit::Error,
+                format!("refusing to refresh into an unreadable store: {why}"),
+            ));
         }
         let ids: VecDeque<String> = loaded
             .store
@@ -127,18 +122,14 @@ impl Renew {
         if !ids.is_empty() {
             return State::Next { loaded: Box::new(loaded), ids };
         }
-        let (exit, text) = match &want {
-            None => (Exit::Ok, "note: nothing to refresh: no OAuth login with a refresh flow".to_string()),
-            Some(p) if known_provider(&loaded, p) => (
-                Exit::Ok,
-                format!("note: nothing to refresh: no OAuth login with a refresh flow for \"{}\"", escape_control(p)),
-            ),
-            Some(p) => (
-                Exit::Action,
-                format!("error: unknown provider \"{}\": no profile in the store has it", escape_control(p)),
-            ),
-        };
-        State::Done(Done { exit, lines: vec![Line::err(text)], hints: Vec::new() })
+        let nothing = "nothing to refresh: no OAuth login with a refresh flow";
+        State::Done(match &want {
+            None => Done::with(Exit::Ok, vec![Event::note(nothing)]),
+            Some(p) if known_provider(&loaded, p) => {
+                Done::with(Exit::Ok, vec![Event::note(format!("{nothing} for \"{p}\""))])
+            }
+            Some(p) => Done::refused(Exit::Action, format!("unknown provider \"{p}\": no profile in the store has it")),
+        })
     }
 
     /// One refresh ended: say so, remember the store it left.
@@ -149,17 +140,16 @@ impl Renew {
         loaded: &Loaded,
         out: &mut Lines,
     ) {
-        let shown = escape_control(id).into_owned();
         match (result, self.voice) {
             (Ok(report), Voice::Command) => {
                 for w in &report.warnings {
-                    print(out, Line::err(format!("warning: {}", escape_control(w))));
+                    emit(out, Event::warning(w.as_str()));
                 }
-                print(out, Line::out(format!("{shown}: {}", report.result.describe())));
+                emit(out, Event::Output(format!("{id}: {}", report.result.describe())));
             }
             (Ok(report), Voice::Doctor) => {
-                print(out, Line::out(format!("Refreshed {shown}: {}", report.result.describe())));
-                self.errors.extend(report.warnings.iter().map(|w| format!("- {shown}: {}", escape_control(w))));
+                emit(out, Event::Output(format!("Refreshed {id}: {}", report.result.describe())));
+                self.errors.extend(report.warnings.iter().map(|w| format!("- {id}: {w}")));
             }
             (Err(failure), voice) => {
                 if failure.is_permanent() {
@@ -170,17 +160,12 @@ impl Renew {
                 match voice {
                     Voice::Command => {
                         let done = super::token::refresh_failed(id, &failure, loaded);
-                        for line in done.lines {
-                            print(out, line);
-                        }
-                        for hint in done.hints {
-                            print(out, Line::err(format!("hint: {hint}")));
-                        }
+                        out.extend(done.events.into_iter().map(Effect::Emit));
                     }
                     Voice::Doctor => {
-                        let mut line = format!("- {shown}: {}", escape_control(&failure.to_string()));
+                        let mut line = format!("- {id}: {failure}");
                         if let Some(hint) = failure.hint() {
-                            line.push_str(&format!(" — {}", escape_control(&hint)));
+                            line.push_str(&format!(" — {hint}"));
                         }
                         self.errors.push(line);
                     }
@@ -191,23 +176,19 @@ impl Renew {
 
     fn finish(&mut self) -> Done {
         match self.voice {
-            Voice::Command => Done {
-                exit: match (self.permanent, self.transient) {
-                    (true, _) => Exit::Action,
-                    (false, true) => Exit::Error,
-                    _ => Exit::Ok,
-                },
-                lines: Vec::new(),
-                hints: Vec::new(),
-            },
+            Voice::Command => Done::quiet(match (self.permanent, self.transient) {
+                (true, _) => Exit::Action,
+                (false, true) => Exit::Error,
+                _ => Exit::Ok,
+            }),
             Voice::Doctor => {
-                let mut lines = Vec::new();
+                let mut events = Vec::new();
                 if !self.errors.is_empty() {
-                    lines.push(Line::out("OAuth refresh errors"));
-                    lines.extend(self.errors.drain(..).map(Line::out));
-                    lines.push(Line::out(""));
+                    events.push(Event::Output("OAuth refresh errors".into()));
+                    events.extend(self.errors.drain(..).map(Event::Output));
+                    events.push(Event::Output(String::new()));
                 }
-                Done { exit: Exit::Ok, lines, hints: Vec::new() }
+                Done::with(Exit::Ok, events)
             }
         }
     }

@@ -2,8 +2,7 @@
 //! migration replaced (only once the write is on disk, so a crash in
 //! between loses nothing). One part, used by every flow that saves.
 
-use super::{Effect, Input, Line, Step};
-use crate::escape::escape_control;
+use super::{Effect, Event, Input, Step};
 use crate::secret::Secret;
 use std::collections::VecDeque;
 
@@ -16,7 +15,7 @@ pub(crate) struct Save {
     /// The effect awaiting its answer.
     asked: Option<Effect>,
     input: Option<Input>,
-    warnings: VecDeque<Line>,
+    warnings: VecDeque<Event>,
 }
 
 impl Save {
@@ -42,7 +41,7 @@ impl Save {
     pub(crate) fn poll(&mut self) -> Step<Result<(), String>> {
         loop {
             if let Some(line) = self.warnings.pop_front() {
-                return Step::Effect(Effect::Print(line));
+                return Step::Effect(Effect::Emit(line));
             }
             if let Some(asked) = &self.asked {
                 let Some(input) = self.input.take() else { return Step::Effect(asked.clone()) };
@@ -59,11 +58,7 @@ impl Save {
                 } else if let Some(path) = self.removes.pop_front()
                     && let Err(e) = result
                 {
-                    self.warnings.push_back(Line::err(format!(
-                        "warning: migrated {} but could not remove it: {}",
-                        escape_control(&path),
-                        escape_control(&e)
-                    )));
+                    self.warnings.push_back(Event::warning(format!("migrated {path} but could not remove it: {e}")));
                 }
                 continue;
             }

@@ -54,8 +54,8 @@ impl Host {
             let effect = flow.poll();
             let input = match effect {
                 Effect::Done(done) => return (done, printed),
-                Effect::Print(line) => {
-                    printed.push(line);
+                Effect::Emit(event) => {
+                    printed.extend(event.lines());
                     continue;
                 }
                 Effect::Unlock { path } => {

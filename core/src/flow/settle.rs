@@ -168,7 +168,7 @@ impl LoadCommand {
 impl super::Flow for LoadCommand {
     fn poll(&mut self) -> Effect {
         if self.settled.is_some() {
-            return Effect::Done(super::Done { exit: super::Exit::Ok, lines: Vec::new(), hints: Vec::new() });
+            return Effect::Done(super::Done::quiet(super::Exit::Ok));
         }
         match self.settle.poll() {
             Step::Effect(effect) => effect,

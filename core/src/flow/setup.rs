@@ -21,7 +21,7 @@
 //!   line ([`crate::report::profile_status_line`]).
 
 use super::look::Look;
-use super::{Done, Effect, Exit, Flow, Input, Line, RunAnswer, Step};
+use super::{Done, Effect, Event, Exit, Flow, Input, RunAnswer, Step};
 use crate::health::{HealthStatus, profile_health};
 use crate::paste::PasteTarget;
 use crate::paths::Env;
@@ -85,12 +85,8 @@ pub struct SetupTokenCommand {
     outcome: Option<SetupOutcome>,
 }
 
-fn over(exit: Exit, lines: Vec<Line>, hints: Vec<String>) -> State {
-    State::Over(Done { exit, lines, hints })
-}
-
 fn refused(message: impl Into<String>) -> State {
-    over(Exit::Action, vec![Line::err(format!("error: {}", message.into()))], Vec::new())
+    State::Over(Done::refused(Exit::Action, message))
 }
 
 impl SetupTokenCommand {
@@ -146,7 +142,7 @@ impl SetupTokenCommand {
                     profile_id: target.profile_id.clone(),
                     credential: Box::new(accepted.credential),
                 });
-                over(Exit::Ok, Vec::new(), Vec::new())
+                State::Over(Done::quiet(Exit::Ok))
             }
             Err(e) => refused(e.to_string()),
         }
@@ -176,7 +172,7 @@ impl Flow for SetupTokenCommand {
                                 State::Ask
                             }
                         }
-                        Err(e) if e.is_usage() => over(Exit::Usage, vec![Line::err(format!("error: {e}"))], Vec::new()),
+                        Err(e) if e.is_usage() => State::Over(Done::refused(Exit::Usage, e.to_string())),
                         Err(e) => refused(e.to_string()),
                     }
                 }
@@ -199,20 +195,17 @@ impl Flow for SetupTokenCommand {
                         State::LookAfter { look: Look::new(&self.env, self.request.agent.as_deref()), before }
                     }
                     Some(Input::Ran(RunAnswer::NotFound)) => {
-                        let note = "note: `claude` is not on PATH; paste a token made with `claude setup-token` \
+                        let note = "`claude` is not on PATH; paste a token made with `claude setup-token` \
                                     on a machine where you can log in";
-                        let state = State::Ask;
-                        self.state = state;
-                        return Effect::Print(Line::err(note));
+                        self.state = State::Ask;
+                        return Effect::Emit(Event::note(note));
                     }
                     Some(Input::Ran(RunAnswer::Exited(code))) => {
                         refused(format!("`claude setup-token` failed (exit {code}); nothing was stored"))
                     }
-                    Some(Input::Ran(RunAnswer::Failed(why))) => over(
-                        Exit::Error,
-                        vec![Line::err(format!("error: could not run `claude setup-token`: {why}"))],
-                        Vec::new(),
-                    ),
+                    Some(Input::Ran(RunAnswer::Failed(why))) => {
+                        State::Over(Done::refused(Exit::Error, format!("could not run `claude setup-token`: {why}")))
+                    }
                     Some(_) => refused("internal: unexpected answer to running claude"),
                 },
                 State::LookAfter { mut look, before } => {
@@ -223,7 +216,7 @@ impl Flow for SetupTokenCommand {
                         Step::Effect(e) => return self.ask(e, State::LookAfter { look, before }),
                         Step::Ready(looked) if self.fresh(&before, &looked.loaded) => {
                             self.outcome = Some(SetupOutcome::Synced);
-                            over(Exit::Ok, Vec::new(), Vec::new())
+                            State::Over(Done::quiet(Exit::Ok))
                         }
                         Step::Ready(_) => State::Ask,
                     }
@@ -235,11 +228,9 @@ impl Flow for SetupTokenCommand {
                         return self.ask(effect, State::Ask);
                     }
                     Some(Input::Secret(Ok(secret))) => self.accept(secret.expose()),
-                    Some(Input::Secret(Err(why))) => over(
-                        Exit::Error,
-                        vec![Line::err(format!("error: could not read the token: {why}"))],
-                        Vec::new(),
-                    ),
+                    Some(Input::Secret(Err(why))) => {
+                        State::Over(Done::refused(Exit::Error, format!("could not read the token: {why}")))
+                    }
                     Some(_) => refused("internal: unexpected answer to the prompt"),
                 },
                 State::Over(done) => {
@@ -308,8 +299,8 @@ mod tests {
                     seen.push("ask".into());
                     Input::Secret(secret.clone().map(crate::secret::Secret::new))
                 }
-                Effect::Print(line) => {
-                    seen.push(line.text);
+                Effect::Emit(event) => {
+                    seen.extend(event.lines().into_iter().map(|l| l.text));
                     continue;
                 }
                 other => panic!("unexpected {other:?}"),
@@ -364,10 +355,10 @@ mod tests {
     fn a_wrong_value_or_a_failed_run_stores_nothing_and_says_why() {
         let (flow, done, _) = drive(false, &mut BTreeMap::new(), RunAnswer::Exited(0), None, Ok("sk-ant-api03-FAKE"));
         assert_eq!((done.exit, flow.outcome()), (Exit::Action, None));
-        assert!(done.lines[0].text.contains("API key"), "{:?}", done.lines);
+        assert!(done.lines()[0].text.contains("API key"), "{:?}", done.lines());
         let (flow, done, _) = drive(true, &mut BTreeMap::new(), RunAnswer::Exited(1), None, Ok(&token()));
         assert_eq!((done.exit, flow.outcome()), (Exit::Action, None));
-        assert!(done.lines[0].text.contains("failed (exit 1)"), "{:?}", done.lines);
+        assert!(done.lines()[0].text.contains("failed (exit 1)"), "{:?}", done.lines());
     }
 
     #[test]
@@ -378,7 +369,7 @@ mod tests {
         ] {
             let (flow, done, _) = drive(false, &mut BTreeMap::new(), RunAnswer::Exited(0), None, Err(why));
             assert_eq!((done.exit, flow.outcome()), (Exit::Error, None));
-            assert_eq!(done.lines[0].text, said);
+            assert_eq!(done.lines()[0].text, said);
         }
     }
 }

@@ -7,10 +7,9 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
 use super::look::saved_notices;
-use super::paste_token::error;
 use super::record_mode::RecordModeCommand;
 use super::settle::{Settle, Settled};
-use super::{Done, Effect, Exit, Input, Line, SetupOutcome, SetupRequest, SetupTokenCommand, Step};
+use super::{Done, Effect, Event, Exit, Input, SetupOutcome, SetupRequest, SetupTokenCommand, Step};
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::report::{self, ReportOptions};
@@ -53,7 +52,7 @@ impl SetupCommand {
             true => Driven::new(setup, State::Ask(Box::new(SetupTokenCommand::new(request, env, now))), now),
             false => Driven::ended(
                 setup,
-                error(
+                Done::refused(
                     Exit::Action,
                     "Only --provider anthropic is supported for setup-token (uses `claude setup-token`).",
                 ),
@@ -104,19 +103,19 @@ impl Setup {
         done: Done,
         out: &mut Lines,
     ) -> Turn<State> {
-        out.extend(done.lines.into_iter().map(Effect::Print));
+        out.extend(done.events.into_iter().map(Effect::Emit));
         match record.outcome() {
             Some(Ok(())) => {}
-            Some(Err(why)) => return Turn::End(error(Exit::Action, &why)),
-            None => return Turn::End(error(Exit::Action, "the config edit did not finish")),
+            Some(Err(why)) => return Turn::End(Done::refused(Exit::Action, why)),
+            None => return Turn::End(Done::refused(Exit::Action, "the config edit did not finish")),
         }
         let loaded = &settled.loaded;
-        out.extend(saved_notices(loaded, settled.save_error.as_deref()).into_iter().map(Effect::Print));
+        out.extend(saved_notices(loaded, settled.save_error.as_deref()).into_iter().map(Effect::Emit));
         let report = report::build(loaded, &ReportOptions::default());
         let style = super::status::style(&loaded.env, self.color);
         let lines =
-            report::profile_status_line(&report, &target.profile_id, style).map(Line::out).into_iter().collect();
-        Turn::End(Done { exit: Exit::Ok, lines, hints: Vec::new() })
+            report::profile_status_line(&report, &target.profile_id, style).map(Event::Report).into_iter().collect();
+        Turn::End(Done::with(Exit::Ok, lines))
     }
 }
 
@@ -141,7 +140,7 @@ impl Machine for Setup {
                         target.at = Some(located(&loaded));
                         Turn::Go(self.settle(target, now))
                     }
-                    Some(Err(why)) => Turn::End(error(Exit::Error, &why)),
+                    Some(Err(why)) => Turn::End(Done::refused(Exit::Error, why)),
                     None => Turn::End(super::internal_end()),
                 },
             },
@@ -176,7 +175,7 @@ mod tests {
         let mut host = Host::default();
         let (done, _) = host.run(&mut setup("openai"));
         assert_eq!(done.exit, Exit::Action);
-        assert!(done.lines[0].text.contains("Only --provider anthropic"), "{done:?}");
+        assert!(done.lines()[0].text.contains("Only --provider anthropic"), "{done:?}");
         assert!(host.asked.is_empty());
     }
 
@@ -186,7 +185,7 @@ mod tests {
         host.secret = Some(Ok(Secret::new(format!("sk-ant-oat01-{}", "A".repeat(80)))));
         let (done, printed) = host.run(&mut setup("Anthropic"));
         assert_eq!(done.exit, Exit::Ok, "{done:?} {printed:?}");
-        assert_eq!(done.lines[0].text, "- anthropic:default ok expires in 365d");
+        assert_eq!(done.lines()[0].text, "- anthropic:default ok expires in 365d");
         assert_eq!(host.store()["profiles"]["anthropic:default"]["type"], "token");
         let config: Value = serde_json::from_str(&host.files[CONFIG]).expect("config written");
         assert_eq!(config["auth"]["profiles"]["anthropic:default"]["mode"], "token");

@@ -3,9 +3,8 @@
 //! framed by markers a login banner cannot forge. A shell that fails,
 //! hangs or imports nothing only costs a warning.
 
-use super::{Effect, Line, ShellAnswer};
+use super::{Effect, Event, ShellAnswer};
 use crate::env_auth::{self, ShellEnvProbe};
-use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::time::{Millis, SECOND};
 
@@ -42,7 +41,7 @@ impl ShellFallback {
 
     /// Applies what the shell printed to `loaded`'s environment: the
     /// names imported, and the warning to print when there are none.
-    pub(crate) fn apply(&self, loaded: &mut Loaded, answer: ShellAnswer) -> (Vec<String>, Option<Line>) {
+    pub(crate) fn apply(&self, loaded: &mut Loaded, answer: ShellAnswer) -> (Vec<String>, Option<Event>) {
         let shell = &self.shell;
         let (imported, warning) = match answer {
             ShellAnswer::Output(out) => {
@@ -59,6 +58,6 @@ impl ShellFallback {
             ShellAnswer::Failed => (Vec::new(), Some(format!("shell env fallback: could not run {shell}"))),
         };
         loaded.shell_applied.extend(imported.iter().cloned());
-        (imported, warning.map(|w| Line::err(format!("warning: {}", escape_control(&w)))))
+        (imported, warning.map(Event::warning))
     }
 }

@@ -14,7 +14,7 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
-use super::{Done, Effect, Exit, Input, Line, Step, internal_end};
+use super::{Done, Effect, Event, Exit, Input, Step, internal_end};
 use crate::duration::{DurationUnit, parse_duration};
 use crate::escape::{escape_control, terminal_safe_json};
 use crate::load::Loaded;
@@ -165,7 +165,7 @@ impl Assess {
         }
     }
 
-    /// The next effect (notices are [`Effect::Print`]s), or the result.
+    /// The next effect (notices are [`Effect::Emit`]s), or the result.
     fn poll(&mut self, queue: &mut VecDeque<Effect>) -> Step<Assessed> {
         loop {
             match std::mem::replace(&mut self.state, AssessState::Over) {
@@ -175,7 +175,7 @@ impl Assess {
                         return Step::Effect(e);
                     }
                     Step::Ready(Settled { loaded, save_error }) => {
-                        queue.extend(saved_notices(&loaded, save_error.as_deref()).into_iter().map(Effect::Print));
+                        queue.extend(saved_notices(&loaded, save_error.as_deref()).into_iter().map(Effect::Emit));
                         match ShellFallback::needed(&loaded, self.now) {
                             Some(shell) => self.state = AssessState::Shell { loaded: Box::new(loaded), shell },
                             None => return Step::Ready(self.ready(loaded)),
@@ -185,7 +185,7 @@ impl Assess {
                 AssessState::Shell { mut loaded, shell } => match self.input.take() {
                     Some(Input::ShellEnv(answer)) => {
                         let (imported, warning) = shell.apply(&mut loaded, answer);
-                        queue.extend(warning.map(Effect::Print));
+                        queue.extend(warning.map(Effect::Emit));
                         self.options.shell_applied = imported;
                         return Step::Ready(self.ready(*loaded));
                     }
@@ -263,11 +263,11 @@ impl StatusCommand {
 impl Status {
     fn start(&mut self) -> Result<State, Done> {
         if self.request.json && self.request.plain {
-            return Err(usage("Choose either --json or --plain, not both."));
+            return Err(Done::refused(Exit::Usage, "Choose either --json or --plain, not both."));
         }
         match parse_duration(&self.request.warn_within, DurationUnit::H) {
             Ok(ms) => self.options.warn_after_ms = ms,
-            Err(e) => return Err(usage(&format!("--warn-within: {e}"))),
+            Err(e) => return Err(Done::refused(Exit::Usage, format!("--warn-within: {e}"))),
         }
         if !self.request.all_agents {
             let agent = self.request.agent.clone().unwrap_or_default();
@@ -275,7 +275,10 @@ impl Status {
             return Ok(State::Agent { agents: VecDeque::from([agent]), first, current: None });
         }
         if matches!(self.format, StatusFormat::Plain | StatusFormat::Prometheus) {
-            return Err(usage("--all-agents prints text or JSON; run --plain and --format prometheus per agent"));
+            return Err(Done::refused(
+                Exit::Usage,
+                "--all-agents prints text or JSON; run --plain and --format prometheus per agent",
+            ));
         }
         Ok(State::Find(FindAgents::new(&self.env)))
     }
@@ -286,7 +289,7 @@ impl Status {
         self.worst = self.worst.worst(assessment.check);
         let style = style(&loaded.env, self.request.terminal);
         match (self.request.all_agents, self.format) {
-            (false, format) => out.push_back(Effect::Print(Line::out(assessment.render(loaded, format, style)))),
+            (false, format) => out.push_back(Effect::Emit(Event::Report(assessment.render(loaded, format, style)))),
             (true, StatusFormat::Json) => {
                 let mut entry = serde_json::json!({"agentId": agent, "check": assessment.check.code()});
                 if let (Some(e), serde_json::Value::Object(r)) = (entry.as_object_mut(), assessment.report.to_value()) {
@@ -295,23 +298,23 @@ impl Status {
                 self.entries.push(entry);
             }
             (true, _) => {
-                out.push_back(Effect::Print(Line::out(format!("== Agent: {} ==", escape_control(agent)))));
+                out.push_back(Effect::Emit(Event::Output(format!("== Agent: {agent} =="))));
                 let text = assessment.render(loaded, StatusFormat::Text, style);
-                out.push_back(Effect::Print(Line::out(text)));
-                out.push_back(Effect::Print(Line::out("")));
+                out.push_back(Effect::Emit(Event::Report(text)));
+                out.push_back(Effect::Emit(Event::Output(String::new())));
             }
         }
         self.kept = Some(assessed);
     }
 
     fn finish(&mut self) -> Done {
-        let mut lines = Vec::new();
+        let mut events = Vec::new();
         if self.request.all_agents && self.format == StatusFormat::Json {
             let doc = serde_json::json!({"check": self.worst.code(), "agents": std::mem::take(&mut self.entries)});
-            lines.push(Line::out(terminal_safe_json(&doc)));
+            events.push(Event::Report(terminal_safe_json(&doc)));
         }
         let exit = if self.request.check { exit_of(self.worst) } else { Exit::Ok };
-        Done { exit, lines, hints: Vec::new() }
+        Done::with(exit, events)
     }
 }
 
@@ -346,17 +349,13 @@ impl Machine for Status {
     }
 }
 
-fn usage(message: &str) -> Done {
-    Done { exit: Exit::Usage, lines: vec![Line::err(format!("error: {}", escape_control(message)))], hints: Vec::new() }
-}
-
 flow_of_driven!(StatusCommand);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::Stream;
     use crate::flow::script::{Host, NOW, env, store_path, text};
+    use crate::flow::{Line, Stream};
     use serde_json::{Value, json};
 
     const HOUR: Millis = 3_600_000;
@@ -393,7 +392,7 @@ mod tests {
             let mut host = Host::default();
             let (done, _) = run(req.clone(), &mut host);
             assert_eq!(done.exit, Exit::Usage, "{req:?}");
-            assert!(done.lines[0].text.starts_with("error: "), "{:?}", done.lines);
+            assert!(done.lines()[0].text.starts_with("error: "), "{:?}", done.lines());
             assert!(host.asked.is_empty(), "{req:?} read {:?}", host.asked);
         }
     }
@@ -457,7 +456,7 @@ mod tests {
         let req = StatusRequest { all_agents: true, json: true, check: true, ..request() };
         let (done, _) = run(req, &mut host);
         assert_eq!(done.exit, Exit::Action, "ops is expired");
-        let doc: Value = serde_json::from_str(&done.lines[0].text).expect("one document");
+        let doc: Value = serde_json::from_str(&done.lines()[0].text).expect("one document");
         let ids: Vec<&str> =
             doc["agents"].as_array().into_iter().flatten().filter_map(|a| a["agentId"].as_str()).collect();
         assert_eq!(ids, ["main", "ops", "zeta"], "the default first, then the folders in order");

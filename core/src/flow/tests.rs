@@ -185,7 +185,7 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
         Effect::ListFolder { .. } => Input::Entries(Vec::new()),
         Effect::Stat(paths) => Input::Stats(paths.iter().map(|p| (p.clone(), None)).collect()),
         Effect::SetMode { .. } => Input::Written(Err("not in this test".into())),
-        Effect::Print(_) | Effect::Done(_) => return None,
+        Effect::Emit(_) | Effect::Done(_) => return None,
     })
 }
 
@@ -197,7 +197,7 @@ fn drive_with(flow: &mut dyn Flow, disk: &mut Disk, mut hook: Hook) -> (Done, Ve
         hook(&effect, disk);
         match &effect {
             Effect::Done(done) => return (done.clone(), printed),
-            Effect::Print(line) => printed.push(line.clone()),
+            Effect::Emit(event) => printed.extend(event.lines()),
             _ => {}
         }
         if let Some(input) = perform(&effect, disk) {
@@ -231,8 +231,8 @@ fn text(lines: &[Line], stream: Stream) -> String {
 
 fn all_text(done: &Done, printed: &[Line]) -> String {
     let mut lines = printed.to_vec();
-    lines.extend(done.lines.iter().cloned());
-    format!("{}{}{}", text(&lines, Stream::Stdout), text(&lines, Stream::Stderr), done.hints.join("\n"))
+    lines.extend(done.lines());
+    format!("{}{}", text(&lines, Stream::Stdout), text(&lines, Stream::Stderr))
 }
 
 #[test]
@@ -248,7 +248,7 @@ fn racing_callers_make_one_post_the_others_adopt_under_the_lock() {
         caller.handle(NOW, input);
         let (done, printed) = drive(caller, &mut disk);
         assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
-        assert_eq!(text(&done.lines, Stream::Stdout), format!("{NEW_ACCESS}\n"));
+        assert_eq!(text(&done.lines(), Stream::Stdout), format!("{NEW_ACCESS}\n"));
         assert!(disk.held.is_empty(), "every lock released: {:?}", disk.held);
     }
     assert_eq!(disk.posts.len(), 1, "one refresh for three callers: {:?}", disk.events);
@@ -275,7 +275,7 @@ fn a_fresh_login_takes_no_lock_and_sends_nothing() {
     let mut disk = Disk::with_store(store);
     let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
     assert_eq!(done.exit, Exit::Ok);
-    assert_eq!(text(&done.lines, Stream::Stdout), format!("{OLD_ACCESS}\n"));
+    assert_eq!(text(&done.lines(), Stream::Stdout), format!("{OLD_ACCESS}\n"));
     assert!(
         !disk.events.iter().any(|e| matches!(e, Event::Lock(_) | Event::Write(_) | Event::Post(_))),
         "{:?}",
@@ -525,7 +525,7 @@ fn effects_never_show_a_secret_in_debug() {
         json!({"version": 1, "profiles": {"anthropic:work": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000)}}),
     );
     let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
-    assert_eq!(text(&done.lines, Stream::Stdout), format!("{OLD_ACCESS}\n"), "the key is printed as it is");
+    assert_eq!(text(&done.lines(), Stream::Stdout), format!("{OLD_ACCESS}\n"), "the key is printed as it is");
     assert!(!format!("{done:?}").contains("FAKE"), "{done:?}");
 }
 
@@ -579,7 +579,7 @@ fn order_set_edits_the_store_under_the_lock_and_get_reads_it_without_one() {
     let set = OrderRequest::Set { provider: "z.ai".into(), profile_ids: vec!["zai:b".into(), "zai:a".into()] };
     let (done, _) = drive(&mut order(set), &mut disk);
     assert_eq!(done.exit, Exit::Ok, "{done:?}");
-    assert!(text(&done.lines, Stream::Stdout).contains("Order override: zai:b, zai:a"), "{done:?}");
+    assert!(text(&done.lines(), Stream::Stdout).contains("Order override: zai:b, zai:a"), "{done:?}");
     let lock = disk.position(&Event::Lock(STORE.into()));
     let read = disk.events.iter().rposition(|e| *e == Event::Read(STORE.into())).expect("read");
     assert!(lock < read && read < disk.position(&Event::Write(STORE.into())), "{:?}", disk.events);
@@ -591,7 +591,7 @@ fn order_set_edits_the_store_under_the_lock_and_get_reads_it_without_one() {
     let get = OrderRequest::Get { provider: "zai".into(), json: false, resolved: true };
     let (done, _) = drive(&mut order(get), &mut disk);
     assert_eq!(done.exit, Exit::Ok);
-    assert!(text(&done.lines, Stream::Stdout).contains("Resolved order: zai:b, zai:a"), "{done:?}");
+    assert!(text(&done.lines(), Stream::Stdout).contains("Resolved order: zai:b, zai:a"), "{done:?}");
     assert!(!disk.events.iter().any(|e| matches!(e, Event::Lock(_) | Event::Write(_))), "{:?}", disk.events);
 }
 
@@ -720,7 +720,7 @@ fn a_min_valid_that_does_not_parse_is_a_usage_error_before_anything_is_read() {
     let mut disk = Disk::with_store(expired_store("anthropic:a"));
     let (done, _) = drive(&mut token_cmd("anthropic").min_valid_flag("soon"), &mut disk);
     assert_eq!(done.exit, Exit::Usage);
-    assert_eq!(done.lines[0].text, "error: --min-valid: invalid duration: soon");
+    assert_eq!(done.lines()[0].text, "error: --min-valid: invalid duration: soon");
     assert!(disk.events.is_empty(), "{:?}", disk.events);
     let (done, _) = drive(&mut token_cmd("anthropic").min_valid_flag("90"), &mut disk);
     assert_ne!(done.exit, Exit::Usage, "a bare number is minutes");
@@ -739,8 +739,8 @@ fn a_key_from_the_shell_fallback_is_labelled_shell_env() {
         let effect = flow.poll();
         let input = match &effect {
             Effect::Done(done) => break done.clone(),
-            Effect::Print(line) => {
-                printed.push(line.clone());
+            Effect::Emit(event) => {
+                printed.extend(event.lines());
                 continue;
             }
             Effect::ShellEnv { command, .. } => {
@@ -755,7 +755,8 @@ fn a_key_from_the_shell_fallback_is_labelled_shell_env() {
         flow.handle(NOW, input);
     };
     assert_eq!(done.exit, Exit::Ok, "{printed:?}");
-    let all = printed.iter().chain(&done.lines);
+    let last = done.lines();
+    let all = printed.iter().chain(&last);
     let source: Vec<&str> = all.map(|l| l.text.as_str()).filter(|t| t.starts_with("source:")).collect();
     assert_eq!(source, ["source: shell env: ANTHROPIC_API_KEY"], "{printed:?}");
 }
@@ -773,7 +774,8 @@ fn a_failed_refresh_of_the_legacy_default_id_prints_the_doctor_hint_block() {
     disk.files.insert("/h/.clawdbot/clawdbot.json".into(), config.to_string());
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:default".into()), false, None, &env(), NOW);
     let (done, printed) = drive(&mut flow, &mut disk);
-    let text: Vec<&str> = printed.iter().chain(&done.lines).map(|l| l.text.as_str()).collect();
+    let last = done.lines();
+    let text: Vec<&str> = printed.iter().chain(&last).map(|l| l.text.as_str()).collect();
     let at = text.iter().position(|l| *l == "Doctor hint (for GitHub issue):").unwrap_or_else(|| panic!("{text:#?}"));
     assert_eq!(
         text[at..at + 6],
@@ -871,7 +873,8 @@ fn debug_shows_what_crosses_the_boundary_and_never_a_secret() {
 
     let line = Line { stream: Stream::Stdout, text: secret.into(), secret: true };
     assert_eq!(format!("{line:?}"), "Stdout: <secret, 23 chars>");
-    assert_eq!(format!("{:?}", Line::err("error: nope")), "Stderr: \"error: nope\"");
+    let line = Line { stream: Stream::Stderr, text: "error: nope".into(), secret: false };
+    assert_eq!(format!("{line:?}"), "Stderr: \"error: nope\"");
 }
 
 /// The codes of docs/cli.md's table, which cron jobs and systemd units

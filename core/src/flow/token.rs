@@ -6,13 +6,13 @@
 //! the only other read. The key is resolved again from the store as the
 //! refresh left it, so no load follows.
 
-use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven, print};
+use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::refresh::{Ended, RefreshFailure, RefreshLogin};
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
-use super::{Done, Exit, Input, Line, ShellAnswer, Step, look, refresh_window};
+use super::{Done, Effect, Event, Exit, Input, ShellAnswer, Step, look, refresh_window};
 use crate::duration::{DurationUnit, parse_duration};
-use crate::escape::{escape_control, needs_escape};
+use crate::escape::needs_escape;
 use crate::handout::{self, HandedKey, KeyForm};
 use crate::load::Loaded;
 use crate::paths::Env;
@@ -107,8 +107,7 @@ impl TokenCommand {
         match parse_duration(raw, DurationUnit::M) {
             Ok(ms) => self.min_valid(ms),
             Err(e) => {
-                let message = format!("error: --min-valid: {}", escape_control(&e.to_string()));
-                self.inner.end(Done { exit: Exit::Usage, lines: vec![Line::err(message)], hints: Vec::new() });
+                self.inner.end(Done::refused(Exit::Usage, format!("--min-valid: {e}")));
                 self
             }
         }
@@ -128,29 +127,21 @@ impl Token {
     fn hand_out(&self, loaded: &Loaded, resolved: Result<ResolvedKey, ResolveError>) -> State {
         let resolved = match resolved {
             Ok(r) => r,
-            Err(e) => return State::Done(refused(&e.to_string())),
+            Err(e) => return State::Done(Done::refused(Exit::Action, e.to_string())),
         };
         if let Some(refusal) = unprintable(&resolved) {
             return State::Done(refusal);
         }
-        let line = handout::render(&HandedKey::of(loaded, &self.request.provider, &resolved), self.form);
-        State::Done(Done {
-            exit: Exit::Ok,
-            lines: vec![Line::err(format!("source: {}", escape_control(&resolved.source))), Line::secret(&line)],
-            hints: Vec::new(),
-        })
+        let key = handout::render(&HandedKey::of(loaded, &self.request.provider, &resolved), self.form);
+        State::Done(Done::with(Exit::Ok, vec![Event::Key { source: resolved.source, key }]))
     }
 
     /// The load is saved and its notices printed: the shell-env fallback,
     /// then the key.
     fn loaded(&mut self, settled: Settled, out: &mut Lines) -> State {
-        let mut lines = look::notices(&settled.loaded);
-        if let Some(e) = &settled.save_error {
-            lines.push(Line::err(format!("warning: {}", escape_control(e))));
-        }
-        for line in lines {
-            print(out, line);
-        }
+        let mut events = look::notices(&settled.loaded);
+        events.extend(settled.save_error.map(Event::warning));
+        out.extend(events.into_iter().map(Effect::Emit));
         let loaded = settled.loaded;
         match ShellFallback::needed(&loaded, self.now) {
             Some(shell) => State::Shell { loaded: Box::new(loaded), shell },
@@ -160,7 +151,7 @@ impl Token {
 
     fn shell_env(&mut self, mut loaded: Loaded, shell: &ShellFallback, answer: ShellAnswer, out: &mut Lines) -> State {
         if let (_, Some(warning)) = shell.apply(&mut loaded, answer) {
-            print(out, warning);
+            emit(out, warning);
         }
         self.resolve(loaded)
     }
@@ -211,7 +202,7 @@ impl Token {
         match ended.result {
             Ok(report) => {
                 for w in &report.warnings {
-                    print(out, Line::err(format!("warning: {}", escape_control(w))));
+                    emit(out, Event::warning(w.as_str()));
                 }
                 // The store as the refresh left it; the command's own
                 // environment (with the shell fallback) stays.
@@ -227,8 +218,7 @@ impl Token {
             Err(failure) if still_valid => {
                 // Not expired yet: the current key still works for a while;
                 // the next call (or `doctor`) reports the failure again.
-                let text = format!("warning: {}: {}", escape_control(id), escape_control(&failure.to_string()));
-                print(out, Line::err(text));
+                emit(out, Event::warning(format!("{id}: {failure}")));
                 self.hand_out(&loaded, resolved)
             }
             // The login could not be renewed: a key from the environment or
@@ -237,13 +227,7 @@ impl Token {
             Err(failure) if self.request.profile.is_none() => {
                 match crate::resolve::stand_in_key(&loaded, &self.request.provider) {
                     Some(key) => {
-                        let text = format!(
-                            "warning: {}: {}; using {} instead",
-                            escape_control(id),
-                            escape_control(&failure.to_string()),
-                            escape_control(&key.source)
-                        );
-                        print(out, Line::err(text));
+                        emit(out, Event::warning(format!("{id}: {failure}; using {} instead", key.source)));
                         self.hand_out(&loaded, Ok(key))
                     }
                     None => State::Done(refresh_failed(id, &failure, &loaded)),
@@ -262,20 +246,17 @@ impl Token {
 /// issue)" block follows (A25, A71): it names the suggested profile and
 /// `clawdbot doctor --yes`, which makes the repair.
 pub(crate) fn refresh_failed(id: &str, failure: &RefreshFailure, loaded: &Loaded) -> Done {
-    let mut lines = vec![Line::err(format!("error: {}: {}", escape_control(id), escape_control(&failure.to_string())))];
+    let mut events = vec![Event::error(format!("{id}: {failure}"))];
     let provider = loaded
         .store
         .profile(id)
         .map(|p| p.credential.provider().to_string())
         .unwrap_or_else(|| id.split_once(':').map_or(id, |(p, _)| p).to_string());
     if let Some(block) = format_auth_doctor_hint(&loaded.config.config, &loaded.store, &provider, Some(id)) {
-        lines.extend(block.lines().map(|l| Line::err(escape_control(l).into_owned())));
+        events.extend(block.lines().map(|l| Event::Notice(l.to_string())));
     }
-    Done {
-        exit: if failure.is_permanent() { Exit::Action } else { Exit::Error },
-        lines,
-        hints: failure.hint().map(|h| escape_control(&h).into_owned()).into_iter().collect(),
-    }
+    events.extend(failure.hint().map(Event::Hint));
+    Done::with(if failure.is_permanent() { Exit::Action } else { Exit::Error }, events)
 }
 
 /// The refusal of a key that cannot be printed, or `None`.
@@ -283,16 +264,9 @@ fn unprintable(resolved: &ResolvedKey) -> Option<Done> {
     // A key holding control characters (from a hostile file) is no key a
     // server accepts, and printing it would hand a terminal its escapes.
     resolved.key.expose().chars().any(needs_escape).then(|| {
-        refused(&format!("the key from {} contains control characters; refusing to print it", resolved.source))
+        let why = format!("the key from {} contains control characters; refusing to print it", resolved.source);
+        Done::refused(Exit::Action, why)
     })
-}
-
-fn refused(message: &str) -> Done {
-    Done {
-        exit: Exit::Action,
-        lines: vec![Line::err(format!("error: {}", escape_control(message)))],
-        hints: Vec::new(),
-    }
 }
 
 impl Machine for Token {

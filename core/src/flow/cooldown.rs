@@ -2,8 +2,9 @@
 //! ends cooldowns and billing disables once their cause is gone, in one
 //! locked edit, and says what it ended.
 
-use super::edit::EditStore;
-use super::{Done, Effect, Event, Exit, Flow, Input, internal_end};
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
+use super::edit::{EditStore, TxnFailure};
+use super::{Done, Event, Exit, Input, Step, internal_end};
 use crate::listing::iso8601;
 use crate::load::Loaded;
 use crate::paths::Env;
@@ -30,10 +31,13 @@ type Cleared = Rc<RefCell<Option<Vec<(String, EndedBackoff)>>>>;
 
 /// `models auth cooldown clear` as a flow.
 pub struct CooldownCommand {
+    inner: Driven<Cooldown>,
+}
+
+/// What the command keeps besides its one store edit.
+struct Cooldown {
     target: CooldownTarget,
-    edit: Option<Box<EditStore<'static>>>,
     cleared: Cleared,
-    done: Option<Done>,
 }
 
 impl CooldownCommand {
@@ -51,15 +55,15 @@ impl CooldownCommand {
             let ended = ids.into_iter().filter_map(|id| end_backoff(store, &id, loaded.now).map(|e| (id, e))).collect();
             *out.borrow_mut() = Some(ended);
         };
-        let edit = Some(Box::new(EditStore::new(env, agent, now, Box::new(edit))));
-        CooldownCommand { target, edit, cleared, done: None }
+        let edit = Box::new(EditStore::new(env, agent, now, Box::new(edit)));
+        CooldownCommand { inner: Driven::new(Cooldown { target, cleared }, edit, now) }
     }
+}
 
-    fn finish(&self, outcome: Option<Result<Loaded, String>>) -> Done {
-        match outcome {
-            Some(Ok(_)) => {}
-            Some(Err(why)) => return Done::refused(Exit::Error, why),
-            None => return internal_end(),
+impl Cooldown {
+    fn finish(&self, outcome: Result<Loaded, TxnFailure>) -> Done {
+        if let Err(failure) = outcome {
+            return failure.refusal();
         }
         let Some(cleared) = self.cleared.borrow_mut().take() else {
             let CooldownTarget::Profile(id) = &self.target else { return internal_end() };
@@ -98,26 +102,15 @@ fn describe(id: &str, e: &EndedBackoff) -> String {
     text
 }
 
-impl Flow for CooldownCommand {
-    fn poll(&mut self) -> Effect {
-        if let Some(done) = &self.done {
-            return Effect::Done(done.clone());
-        }
-        let Some(edit) = self.edit.as_mut() else { return Effect::Done(internal_end()) };
-        match edit.poll() {
-            Effect::Done(_) => {
-                let outcome = self.edit.take().and_then(|edit| edit.outcome());
-                let done = self.finish(outcome);
-                self.done = Some(done.clone());
-                Effect::Done(done)
-            }
-            effect => effect,
-        }
-    }
+impl Machine for Cooldown {
+    type State = Box<EditStore<'static>>;
 
-    fn handle(&mut self, now: Millis, input: Input) {
-        if let Some(edit) = self.edit.as_mut() {
-            edit.handle(now, input);
+    fn step(&mut self, mut edit: Self::State, input: Option<Input>, now: Millis, _: &mut Lines) -> Turn<Self::State> {
+        match advance(&mut *edit, input, now) {
+            Step::Effect(e) => Turn::Ask(edit, e),
+            Step::Ready(outcome) => Turn::End(self.finish(outcome)),
         }
     }
 }
+
+flow_of_driven!(CooldownCommand);

@@ -6,9 +6,10 @@
 //! write, so a concurrent writer that took the lock loses nothing, and
 //! one that skipped it loses nothing it finished before our lock.
 
+use super::drive::Part;
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
-use super::{Done, Effect, Exit, Flow, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::{Done, Effect, Exit, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use crate::config::{Config, parse_config};
 use crate::load::{Loaded, StoreState};
 use crate::paths::{self, Env};
@@ -26,12 +27,38 @@ enum State {
     Lock { store_path: String },
     Look(Look),
     Save { loaded: Box<Loaded>, save: Save },
-    Unlock { loaded: Option<Box<Loaded>>, error: Option<String> },
+    Unlock { loaded: Option<Box<Loaded>>, error: Option<TxnFailure> },
     Done,
 }
 
-/// A store edit as a flow. Ends with exit 0, or 3 with the reason in
-/// [`EditStore::outcome`] (the store locked, unreadable or not writable).
+/// Why a store transaction did not complete, and so how the command
+/// ends: the one place that decides it for every command that writes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TxnFailure {
+    /// The store cannot be read: a human must fix it (exit 1); nothing
+    /// is written.
+    #[error("refusing to modify an unreadable store: {0}")]
+    Unreadable(String),
+    /// It could not be located, locked or written now: try again (exit 3).
+    #[error("{0}")]
+    Io(String),
+}
+
+impl TxnFailure {
+    /// The command's end: an unreadable store needs a person, anything
+    /// else may work next time.
+    pub(crate) fn refusal(&self) -> Done {
+        let exit = match self {
+            TxnFailure::Unreadable(_) => Exit::Action,
+            TxnFailure::Io(_) => Exit::Error,
+        };
+        Done::refused(exit, self.to_string())
+    }
+}
+
+/// A store transaction: locate, lock, re-read, edit, write, unlock. A
+/// [`Part`] of the commands that change the store; it ends with the load
+/// it edited or a [`TxnFailure`].
 pub struct EditStore<'a> {
     env: Env,
     agent: Option<String>,
@@ -42,7 +69,7 @@ pub struct EditStore<'a> {
     asked: Option<Effect>,
     queue: VecDeque<Effect>,
     store_path: String,
-    outcome: Option<Result<Loaded, String>>,
+    outcome: Option<Result<Loaded, TxnFailure>>,
 }
 
 impl<'a> EditStore<'a> {
@@ -60,12 +87,6 @@ impl<'a> EditStore<'a> {
             store_path: String::new(),
             outcome: None,
         }
-    }
-
-    /// The load the edit saw, with the edit applied, or why it could not
-    /// be done. `None` until the flow is done.
-    pub fn outcome(self) -> Option<Result<Loaded, String>> {
-        self.outcome
     }
 
     fn ask(&mut self, effect: Effect, state: State) -> Option<Effect> {
@@ -93,7 +114,8 @@ impl<'a> EditStore<'a> {
                     None
                 }
                 Some(_) => {
-                    self.state = State::Unlock { loaded: None, error: Some("no answer to a read".into()) };
+                    let error = TxnFailure::Io("no answer to a read".into());
+                    self.state = State::Unlock { loaded: None, error: Some(error) };
                     None
                 }
             },
@@ -109,11 +131,11 @@ impl<'a> EditStore<'a> {
                     None
                 }
                 Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
-                    self.finish(None, Some(reason));
+                    self.finish(None, Some(TxnFailure::Io(reason)));
                     None
                 }
                 Some(_) => {
-                    self.finish(None, Some(format!("{store_path}: cannot be locked")));
+                    self.finish(None, Some(TxnFailure::Io(format!("{store_path}: cannot be locked"))));
                     None
                 }
             },
@@ -146,7 +168,7 @@ impl<'a> EditStore<'a> {
                         None
                     }
                     Step::Ready(Err(why)) => {
-                        self.state = State::Unlock { loaded: None, error: Some(why) };
+                        self.state = State::Unlock { loaded: None, error: Some(TxnFailure::Io(why)) };
                         None
                     }
                 }
@@ -160,11 +182,7 @@ impl<'a> EditStore<'a> {
             }
             State::Done => {
                 self.state = State::Done;
-                let exit = match &self.outcome {
-                    Some(Ok(_)) => Exit::Ok,
-                    _ => Exit::Error,
-                };
-                Some(Effect::Done(Done::quiet(exit)))
+                None
             }
         }
     }
@@ -172,7 +190,7 @@ impl<'a> EditStore<'a> {
     /// The look under the lock: refuse an unreadable store, else edit.
     fn edited(&mut self, mut loaded: Loaded) {
         if loaded.store_state == StoreState::Unreadable {
-            let why = format!("refusing to modify an unreadable store: {}", unreadable_reason(&loaded));
+            let why = TxnFailure::Unreadable(unreadable_reason(&loaded));
             self.state = State::Unlock { loaded: None, error: Some(why) };
             return;
         }
@@ -191,43 +209,51 @@ impl<'a> EditStore<'a> {
                 let save = Save::new(&self.store_path, text, &loaded.remove_after_write);
                 self.state = State::Save { loaded: Box::new(loaded), save };
             }
-            Err(refused) => self.state = State::Unlock { loaded: None, error: Some(refused.to_string()) },
+            Err(refused) => {
+                self.state = State::Unlock { loaded: None, error: Some(TxnFailure::Io(refused.to_string())) }
+            }
         }
     }
 
-    fn finish(&mut self, loaded: Option<Box<Loaded>>, error: Option<String>) {
+    fn finish(&mut self, loaded: Option<Box<Loaded>>, error: Option<TxnFailure>) {
         self.outcome = Some(match (loaded, error) {
             (_, Some(e)) => Err(e),
             (Some(l), None) => Ok(*l),
-            (None, None) => Err("the edit ended without a load".into()),
+            (None, None) => Err(TxnFailure::Io("the edit ended without a load".into())),
         });
         self.state = State::Done;
     }
 }
 
-impl Flow for EditStore<'_> {
-    fn poll(&mut self) -> Effect {
+impl Part for EditStore<'_> {
+    type Out = Result<Loaded, TxnFailure>;
+
+    fn feed(&mut self, now: Millis, input: Input) {
+        self.now = now;
+        self.input = Some(input);
+    }
+
+    fn next(&mut self, _now: Millis) -> Step<Self::Out> {
         loop {
             if let Some(effect) = self.queue.pop_front() {
-                return effect;
+                return Step::Effect(effect);
             }
             if self.input.is_none()
                 && let Some(asked) = &self.asked
             {
-                return asked.clone();
+                return Step::Effect(asked.clone());
             }
             self.asked = None;
+            if let State::Done = self.state {
+                let over = || Err(TxnFailure::Io("internal: a store edit was polled after it ended".into()));
+                return Step::Ready(self.outcome.take().unwrap_or_else(over));
+            }
             let input = self.input.take();
             let state = std::mem::replace(&mut self.state, State::Done);
             if let Some(effect) = self.step(state, input) {
-                return effect;
+                return Step::Effect(effect);
             }
         }
-    }
-
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.now = now;
-        self.input = Some(input);
     }
 }
 
@@ -242,18 +268,17 @@ mod tests {
     }
 
     #[test]
-    fn an_edit_is_written_under_the_lock_and_ends_with_0() {
+    fn an_edit_is_written_under_the_lock_and_ends_with_the_load() {
         let key = json!({"type": "api_key", "provider": "anthropic", "key": "sk-FAKE"});
         let mut host = Host::with_store(&json!({"version": 1, "profiles": {"anthropic:k": key}}));
         let mut flow = EditStore::new(&env(), None, NOW, Box::new(remember));
-        let (done, _) = host.run(&mut flow);
-        assert_eq!(done.exit, Exit::Ok);
+        let outcome = host.run_part(&mut flow);
         assert_eq!(host.store()["lastGood"]["anthropic"], "anthropic:k");
         let path = store_path("main");
         let at = |what: String| host.asked.iter().position(|a| *a == what);
         assert!(at(format!("lock {path}")) < at(format!("write {path}")), "{:?}", host.asked);
         assert!(at(format!("write {path}")) < at(format!("unlock {path}")), "{:?}", host.asked);
-        let loaded = flow.outcome().and_then(Result::ok).expect("the edited load");
+        let loaded = outcome.expect("the edited load");
         assert_eq!(loaded.store.last_good.get("anthropic").map(String::as_str), Some("anthropic:k"));
     }
 
@@ -263,8 +288,7 @@ mod tests {
         let config = json!({"agents": {"list": [{"id": "main", "agentDir": "/srv/main"}]}});
         host.files.insert(crate::flow::script::CONFIG.into(), config.to_string());
         let mut flow = EditStore::new(&env(), None, NOW, Box::new(remember));
-        let (done, _) = host.run(&mut flow);
-        assert_eq!(done.exit, Exit::Ok);
+        assert!(host.run_part(&mut flow).is_ok());
         let written: serde_json::Value =
             serde_json::from_str(&host.files["/srv/main/auth-profiles.json"]).expect("JSON");
         assert_eq!(written["lastGood"]["anthropic"], "anthropic:k");
@@ -272,15 +296,23 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_store_is_left_as_it_is_and_ends_with_3() {
+    fn an_unreadable_store_is_left_as_it_is_and_needs_a_person() {
         let mut host = Host::default();
         host.files.insert(store_path("main"), "{ not json".into());
         let mut flow = EditStore::new(&env(), None, NOW, Box::new(remember));
-        let (done, _) = host.run(&mut flow);
-        assert_eq!(done.exit, Exit::Error);
+        let failure = host.run_part(&mut flow).expect_err("why");
         assert_eq!(host.files[&store_path("main")], "{ not json");
         assert!(host.asked.contains(&format!("unlock {}", store_path("main"))), "{:?}", host.asked);
-        let why = flow.outcome().and_then(Result::err).expect("why");
-        assert!(why.starts_with("refusing to modify an unreadable store"), "{why}");
+        assert!(matches!(failure, TxnFailure::Unreadable(_)), "{failure:?}");
+        let done = failure.refusal();
+        assert_eq!(done.exit, Exit::Action);
+        assert!(done.lines()[0].text.starts_with("error: refusing to modify an unreadable store: "), "{done:?}");
+    }
+
+    #[test]
+    fn a_store_that_cannot_be_written_now_is_worth_another_try() {
+        let done = TxnFailure::Io("/h/a.json: No space left on device".into()).refusal();
+        assert_eq!(done.exit, Exit::Error);
+        assert_eq!(done.lines()[0].text, "error: /h/a.json: No space left on device");
     }
 }

@@ -2,20 +2,24 @@
 //! nothing, so what the sync would take is shown but saved only by the
 //! commands that save).
 
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::{Look, notices};
-use super::{Done, Effect, Event, Exit, Flow, Input, Step, internal_end};
+use super::{Done, Event, Exit, Input, Step};
 use crate::listing::{self, Listing};
+use crate::load::Loaded;
 use crate::load::StoreState;
 use crate::paths::Env;
 use crate::time::Millis;
 
 /// `models auth list` as a flow.
 pub struct ListCommand {
+    inner: Driven<List>,
+}
+
+/// What the list keeps besides its one look.
+struct List {
     provider: Option<String>,
     json: bool,
-    now: Millis,
-    look: Option<Look>,
-    done: Option<Done>,
     listing: Option<Listing>,
 }
 
@@ -23,34 +27,18 @@ impl ListCommand {
     /// The list of `agent`'s credentials (`None`: the default agent), only
     /// `provider`'s when given; one JSON document with `json`.
     pub fn new(env: &Env, agent: Option<&str>, provider: Option<&str>, json: bool, now: Millis) -> ListCommand {
-        ListCommand {
-            provider: provider.map(str::to_string),
-            json,
-            now,
-            look: Some(Look::new(env, agent)),
-            done: None,
-            listing: None,
-        }
+        let list = List { provider: provider.map(str::to_string), json, listing: None };
+        ListCommand { inner: Driven::new(list, Box::new(Look::new(env, agent)), now) }
     }
 
     /// The listing, once done: the view a panel draws.
     pub fn listing(&self) -> Option<&Listing> {
-        self.listing.as_ref()
+        self.inner.machine.listing.as_ref()
     }
 }
 
-impl Flow for ListCommand {
-    fn poll(&mut self) -> Effect {
-        if let Some(done) = &self.done {
-            return Effect::Done(done.clone());
-        }
-        let Some(look) = self.look.as_mut() else { return Effect::Done(internal_end()) };
-        let looked = match look.poll(self.now) {
-            Step::Effect(effect) => return effect,
-            Step::Ready(looked) => looked,
-        };
-        self.look = None;
-        let loaded = looked.loaded;
+impl List {
+    fn listed(&mut self, loaded: Loaded) -> Done {
         let mut events = notices(&loaded);
         let listing = listing::list(&loaded, self.provider.as_deref());
         let exit = match loaded.store_state {
@@ -69,15 +57,19 @@ impl Flow for ListCommand {
             events.extend(listing::render_text(&listing).into_iter().map(Event::Report));
         }
         self.listing = Some(listing);
-        let done = Done::with(exit, events);
-        self.done = Some(done.clone());
-        Effect::Done(done)
+        Done::with(exit, events)
     }
+}
 
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.now = now;
-        if let Some(look) = self.look.as_mut() {
-            look.handle(input);
+impl Machine for List {
+    type State = Box<Look>;
+
+    fn step(&mut self, mut look: Box<Look>, input: Option<Input>, now: Millis, _: &mut Lines) -> Turn<Box<Look>> {
+        match advance(&mut *look, input, now) {
+            Step::Effect(e) => Turn::Ask(look, e),
+            Step::Ready(looked) => Turn::End(self.listed(looked.loaded)),
         }
     }
 }
+
+flow_of_driven!(ListCommand);

@@ -1,9 +1,10 @@
 //! `clawdbot models auth order get|set|clear`: the per-agent order
 //! override, read with one load or changed with one locked edit.
 
-use super::edit::EditStore;
+use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
+use super::edit::{EditStore, TxnFailure};
 use super::look::Look;
-use super::{Done, Effect, Event, Exit, Flow, Input, Step, internal_end};
+use super::{Done, Event, Exit, Input, Step, internal_end};
 use crate::load::{Loaded, StoreState};
 use crate::order::{self, OrderError};
 use crate::paths::Env;
@@ -43,16 +44,19 @@ pub enum OrderRequest {
 type SetResult = Rc<RefCell<Option<Result<Vec<String>, OrderError>>>>;
 
 enum State {
-    Look(Look),
+    Look(Box<Look>),
     Edit(Box<EditStore<'static>>),
-    Done(Done),
 }
 
 /// An order command as a flow.
 pub struct OrderCommand {
+    inner: Driven<Order>,
+}
+
+/// What an order command keeps besides its look or its edit.
+struct Order {
     request: OrderRequest,
     now: Millis,
-    state: State,
     set: SetResult,
 }
 
@@ -61,7 +65,7 @@ impl OrderCommand {
     pub fn new(request: OrderRequest, agent: Option<&str>, env: &Env, now: Millis) -> OrderCommand {
         let set: SetResult = Rc::new(RefCell::new(None));
         let state = match &request {
-            OrderRequest::Get { .. } => State::Look(Look::new(env, agent)),
+            OrderRequest::Get { .. } => State::Look(Box::new(Look::new(env, agent))),
             OrderRequest::Set { provider, profile_ids } => {
                 let (provider, ids, out) = (normalize(provider), profile_ids.clone(), Rc::clone(&set));
                 let edit = move |store: &mut crate::store::AuthStore, loaded: &Loaded| {
@@ -78,9 +82,11 @@ impl OrderCommand {
                 State::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))))
             }
         };
-        OrderCommand { request, now, state, set }
+        OrderCommand { inner: Driven::new(Order { request, now, set }, state, now) }
     }
+}
 
+impl Order {
     fn provider(&self) -> String {
         match &self.request {
             OrderRequest::Get { provider, .. }
@@ -134,11 +140,10 @@ impl OrderCommand {
     }
 
     /// `set` or `clear` is done: say what the store holds now.
-    fn edited(&self, outcome: Option<Result<Loaded, String>>) -> Done {
+    fn edited(&self, outcome: Result<Loaded, TxnFailure>) -> Done {
         let loaded = match outcome {
-            Some(Ok(loaded)) => loaded,
-            Some(Err(why)) => return Done::refused(Exit::Error, why),
-            None => return internal_end(),
+            Ok(loaded) => loaded,
+            Err(failure) => return failure.refusal(),
         };
         let mut events = vec![
             Event::Output(format!("Agent: {}", loaded.locations.agent_id)),
@@ -156,39 +161,25 @@ impl OrderCommand {
     }
 }
 
-impl Flow for OrderCommand {
-    fn poll(&mut self) -> Effect {
-        let state = std::mem::replace(&mut self.state, State::Done(internal_end()));
-        let done = match state {
-            State::Look(mut look) => match look.poll(self.now) {
-                Step::Effect(effect) => {
-                    self.state = State::Look(look);
-                    return effect;
-                }
-                Step::Ready(looked) => match &self.request {
+impl Machine for Order {
+    type State = State;
+
+    fn step(&mut self, state: State, input: Option<Input>, now: Millis, _: &mut Lines) -> Turn<State> {
+        self.now = now;
+        match state {
+            State::Look(mut look) => match advance(&mut *look, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Look(look), e),
+                Step::Ready(looked) => Turn::End(match &self.request {
                     OrderRequest::Get { json, resolved, .. } => self.show(&looked.loaded, *json, *resolved),
                     _ => internal_end(),
-                },
+                }),
             },
-            State::Edit(mut edit) => match edit.poll() {
-                Effect::Done(_) => self.edited(edit.outcome()),
-                effect => {
-                    self.state = State::Edit(edit);
-                    return effect;
-                }
+            State::Edit(mut edit) => match advance(&mut *edit, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Edit(edit), e),
+                Step::Ready(outcome) => Turn::End(self.edited(outcome)),
             },
-            State::Done(done) => done,
-        };
-        self.state = State::Done(done.clone());
-        Effect::Done(done)
-    }
-
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.now = now;
-        match &mut self.state {
-            State::Look(look) => look.handle(input),
-            State::Edit(edit) => edit.handle(now, input),
-            State::Done(_) => {}
         }
     }
 }
+
+flow_of_driven!(OrderCommand);

@@ -10,7 +10,7 @@
 //! printed.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
-use super::edit::EditStore;
+use super::edit::{EditStore, TxnFailure};
 use super::record_mode::RecordModeCommand;
 use super::{Done, Effect, Event, Exit, Input, SecretError, Step, internal_end};
 use crate::escape::escape_control;
@@ -97,11 +97,10 @@ impl PasteKey {
         Turn::Go(State::Edit(Box::new(edit)))
     }
 
-    fn stored(&mut self, outcome: Option<Result<Loaded, String>>, out: &mut Lines) -> Turn<State> {
+    fn stored(&mut self, outcome: Result<Loaded, TxnFailure>, out: &mut Lines) -> Turn<State> {
         let loaded = match outcome {
-            Some(Ok(loaded)) => loaded,
-            Some(Err(why)) => return Turn::End(Done::refused(Exit::Error, why)),
-            None => return Turn::End(internal_end()),
+            Ok(loaded) => loaded,
+            Err(failure) => return Turn::End(failure.refusal()),
         };
         emit(out, Event::Output(format!("Auth profile: {} ({}/api_key)", self.profile_id, self.provider)));
         let record = RecordModeCommand::new(
@@ -145,7 +144,7 @@ impl Machine for PasteKey {
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Edit(edit), e),
-                Step::Ready(_) => self.stored(edit.outcome(), out),
+                Step::Ready(outcome) => self.stored(outcome, out),
             },
             State::Record(mut record) => match advance(&mut *record, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Record(record), e),

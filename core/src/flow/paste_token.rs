@@ -9,7 +9,7 @@
 //! config ([`RecordModeCommand`]). The token is never printed.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
-use super::edit::EditStore;
+use super::edit::{EditStore, TxnFailure};
 use super::record_mode::RecordModeCommand;
 use super::{Done, Effect, Event, Exit, Input, SecretError, Step};
 use crate::escape::escape_control;
@@ -104,11 +104,10 @@ impl Paste {
 
     /// The store is written: record the mode where the edit's load found
     /// the config.
-    fn stored(&mut self, outcome: Option<Result<Loaded, String>>) -> Turn<State> {
+    fn stored(&mut self, outcome: Result<Loaded, TxnFailure>) -> Turn<State> {
         let loaded = match outcome {
-            Some(Ok(loaded)) => loaded,
-            Some(Err(why)) => return Turn::End(Done::refused(Exit::Error, why)),
-            None => return Turn::End(super::internal_end()),
+            Ok(loaded) => loaded,
+            Err(failure) => return Turn::End(failure.refusal()),
         };
         let (store, config) = (loaded.locations.store(), loaded.locations.config.clone());
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
@@ -148,7 +147,7 @@ impl Machine for Paste {
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Edit(edit), e),
-                Step::Ready(_) => self.stored(edit.outcome()),
+                Step::Ready(outcome) => self.stored(outcome),
             },
             State::Record { mut record } => match advance(&mut *record, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Record { record }, e),
@@ -252,11 +251,11 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_store_is_never_written_and_the_paste_fails_as_could_not_run() {
+    fn an_unreadable_store_is_never_written_and_the_paste_needs_a_person() {
         let mut host = host_pasting("sk-FAKE-1");
         host.files.insert(store_path("main"), "{\"version\": 1, \"profiles\": {".into());
         let (done, _) = host.run(&mut paste("openai", None, None));
-        assert_eq!(done.exit, Exit::Error);
+        assert_eq!(done.exit, Exit::Action);
         assert!(done.lines()[0].text.contains("refusing to modify an unreadable store"), "{done:?}");
         assert!(!host.asked.iter().any(|a| a.starts_with("write")), "{:?}", host.asked);
     }

@@ -99,6 +99,10 @@ pub enum RefreshFailure {
     )]
     /// Claude Code held its lock for the whole wait.
     ClaudeCodeBusy(String),
+    /// Our own store cannot be read: a human must fix it first, as for
+    /// every command that would write it.
+    #[error("refusing to refresh into an unreadable store: {0}")]
+    Unreadable(String),
     /// Our own store could not be locked, read or written.
     #[error("{0}")]
     Store(String),
@@ -108,7 +112,7 @@ impl RefreshFailure {
     /// A human must act (log in again, fix the profile); retrying will not help.
     pub fn is_permanent(&self) -> bool {
         match self {
-            RefreshFailure::UnknownProfile(_) | RefreshFailure::Plan(_) => true,
+            RefreshFailure::UnknownProfile(_) | RefreshFailure::Plan(_) | RefreshFailure::Unreadable(_) => true,
             RefreshFailure::Rejected { error, .. } => error.is_permanent(),
             RefreshFailure::ClaudeCodeBusy(_) | RefreshFailure::Store(_) => false,
         }
@@ -378,8 +382,7 @@ impl RefreshLogin {
     /// A look under the lock is done: save what its sync took, then decide.
     fn looked(&mut self, loaded: Loaded, under_claude: bool) -> Next {
         if loaded.store_state == StoreState::Unreadable {
-            let why = unreadable_reason(&loaded);
-            return failed(RefreshFailure::Store(format!("refusing to refresh into an unreadable store: {why}")));
+            return failed(RefreshFailure::Unreadable(unreadable_reason(&loaded)));
         }
         // Before any request: a refresh whose result cannot be saved (a
         // store of a newer version) would spend the refresh token for nothing.

@@ -8,10 +8,10 @@
 
 use super::config_edit::{ConfigEdit, ConfigEdited, backup_note};
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
-use super::edit::EditStore;
+use super::edit::{EditStore, TxnFailure};
 use super::look::{Look, unreadable_reason};
 use super::settle::Settle;
-use super::{Done, Effect, Event, Exit, Input, Step, internal_end};
+use super::{Done, Effect, Event, Exit, Input, Step};
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
 use crate::removal::{Removed, remove_from_config, remove_profile, synced_from};
@@ -131,11 +131,10 @@ impl Remove {
     }
 
     /// The store is edited: on to the config, or done.
-    fn stored(&mut self, outcome: Option<Result<Loaded, String>>, config: bool, out: &mut Lines) -> State {
+    fn stored(&mut self, outcome: Result<Loaded, TxnFailure>, config: bool, out: &mut Lines) -> State {
         let loaded = match outcome {
-            Some(Ok(loaded)) => loaded,
-            Some(Err(why)) => return State::Done(Done::refused(Exit::Error, why)),
-            None => return State::Done(internal_end()),
+            Ok(loaded) => loaded,
+            Err(failure) => return State::Done(failure.refusal()),
         };
         let id = self.id();
         let removed = self.removed.borrow().as_ref().is_some_and(|r| r.profile);
@@ -230,7 +229,7 @@ impl Machine for Remove {
             },
             State::Edit { mut edit, config } => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => return Turn::Ask(State::Edit { edit, config }, e),
-                Step::Ready(_) => self.stored(edit.outcome(), config, out),
+                Step::Ready(outcome) => self.stored(outcome, config, out),
             },
             State::Config { mut edit, loaded } => match advance(&mut edit, input, now) {
                 Step::Effect(e) => return Turn::Ask(State::Config { edit, loaded }, e),
@@ -285,13 +284,10 @@ impl Machine for SyncEnable {
         match state {
             SyncState::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(SyncState::Edit(edit), e),
-                Step::Ready(_) => match edit.outcome() {
-                    Some(Ok(_)) => {
-                        Turn::Go(SyncState::Settle(Box::new(Settle::new(&self.env, self.agent.as_deref(), now))))
-                    }
-                    Some(Err(why)) => Turn::End(Done::refused(Exit::Error, why)),
-                    None => Turn::End(internal_end()),
-                },
+                Step::Ready(Ok(_)) => {
+                    Turn::Go(SyncState::Settle(Box::new(Settle::new(&self.env, self.agent.as_deref(), now))))
+                }
+                Step::Ready(Err(failure)) => Turn::End(failure.refusal()),
             },
             SyncState::Settle(mut settle) => match advance(&mut *settle, input, now) {
                 Step::Effect(e) => Turn::Ask(SyncState::Settle(settle), e),

@@ -8,7 +8,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::{Look, unreadable_reason};
-use super::refresh::{RefreshLogin, RefreshReport};
+use super::refresh::{RefreshFailure, RefreshLogin, RefreshReport};
 use super::{Done, Effect, Event, Exit, Input, Step, refresh_window};
 use crate::doctor::Issue;
 use crate::health::HealthStatus;
@@ -101,10 +101,7 @@ impl Renew {
         };
         if loaded.store_state == StoreState::Unreadable {
             let why = unreadable_reason(&loaded);
-            return State::Done(Done::refused(
-                Exit::Error,
-                format!("refusing to refresh into an unreadable store: {why}"),
-            ));
+            return State::Done(Done::refused(Exit::Action, RefreshFailure::Unreadable(why).to_string()));
         }
         let ids: VecDeque<String> = loaded
             .store

@@ -135,14 +135,11 @@ impl Machine for Setup {
             },
             State::Store { mut target, mut edit } => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Store { target, edit }, e),
-                Step::Ready(_) => match edit.outcome() {
-                    Some(Ok(loaded)) => {
-                        target.at = Some(located(&loaded));
-                        Turn::Go(self.settle(target, now))
-                    }
-                    Some(Err(why)) => Turn::End(Done::refused(Exit::Error, why)),
-                    None => Turn::End(super::internal_end()),
-                },
+                Step::Ready(Ok(loaded)) => {
+                    target.at = Some(located(&loaded));
+                    Turn::Go(self.settle(target, now))
+                }
+                Step::Ready(Err(failure)) => Turn::End(failure.refusal()),
             },
             State::Settle { target, mut settle } => match advance(&mut *settle, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Settle { target, settle }, e),

@@ -613,7 +613,7 @@ fn an_edit_refuses_an_unreadable_store_and_a_busy_lock() {
     disk.files.insert(STORE.into(), "{ not json".into());
     let (done, _) = drive(&mut order(OrderRequest::Clear { provider: "zai".into() }), &mut disk);
     let all = all_text(&done, &[]);
-    assert_eq!(done.exit, Exit::Error, "{all}");
+    assert_eq!(done.exit, Exit::Action, "{all}");
     assert!(all.contains("refusing to modify an unreadable store"), "{all}");
     assert_eq!(disk.files[STORE], "{ not json");
     assert!(disk.held.is_empty(), "released: {:?}", disk.events);
@@ -901,4 +901,20 @@ fn doctor_lists_refresh_errors_under_their_heading_and_only_then() {
     let out: Vec<&str> = printed.iter().map(|l| l.text.as_str()).collect();
     let at = out.iter().position(|l| *l == "OAuth refresh errors").unwrap_or_else(|| panic!("{out:#?}"));
     assert!(out[at + 1].contains("anthropic:work") && out[at + 1].contains("invalid_grant"), "{out:#?}");
+}
+
+/// An unreadable store needs a person in every command that would write
+/// it: refresh, by profile or for all, ends 1 like paste, order and remove.
+#[test]
+fn a_refresh_into_an_unreadable_store_needs_a_person() {
+    for selection in [Selection::Profile("anthropic:work".into()), Selection::All] {
+        let mut disk = Disk::default();
+        disk.files.insert(STORE.into(), "{ not json".into());
+        let (done, printed) = drive(&mut RefreshCommand::new(selection.clone(), false, None, &env(), NOW), &mut disk);
+        let all = all_text(&done, &printed);
+        assert_eq!(done.exit, Exit::Action, "{selection:?}: {all}");
+        let refusal = all.lines().find(|l| l.contains("refusing to refresh into an unreadable store: "));
+        assert!(refusal.is_some_and(|l| l.starts_with("error: ")), "{all}");
+        assert_eq!(disk.files[STORE], "{ not json");
+    }
 }

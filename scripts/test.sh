@@ -21,6 +21,9 @@ cargo build -q -p clawdbot-auth-core --target wasm32-unknown-unknown
 step "clippy, purity rules on"
 cargo clippy -q -p clawdbot-auth-core -p clawdbot -p clawdbot-conformance --all-targets -- -D warnings
 
+step "the core's API docs build without a rustdoc warning (no link to a private item)"
+RUSTDOCFLAGS='-D warnings' cargo doc -p clawdbot-auth-core --no-deps
+
 if [ -x scripts/build-wasm.sh ] || [ -f scripts/build-wasm.sh ]; then
   step "wasm artefacts (dist/)"
   bash scripts/build-wasm.sh

@@ -111,7 +111,7 @@ impl serde_json::ser::Formatter for TerminalSafeFormatter {
     }
 }
 
-/// `value` as pretty JSON through [`TerminalSafeFormatter`], without the
+/// `value` as pretty JSON through `TerminalSafeFormatter`, without the
 /// final newline: for a flow's printed line.
 pub fn terminal_safe_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut out = Vec::new();

@@ -263,7 +263,7 @@ pub fn display_label(config: &Config, profile_id: &str, profile: Option<&Profile
 }
 
 /// Classifies one profile at `now` by the default rules, as if nothing had
-/// been refused ([`judge`] reads the store's record).
+/// been refused (`judge` reads the store's record).
 pub fn profile_health(config: &Config, id: &str, profile: &Profile, now: Millis, warn_after_ms: i64) -> ProfileHealth {
     judge(config, id, profile, None, now, HealthRules { warn_after_ms, strict: false })
 }

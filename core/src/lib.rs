@@ -13,6 +13,10 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// No input may panic the core, so its code never unwraps: an impossible case
+// is made unrepresentable or handled. Tests may unwrap, since a panic there
+// is a failure with a line number.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 // The front door. Hosts need three things: the commands (`flow`), what they
 // hand in (a `World`, an `Env`, `now`), and the few values they carry out

@@ -25,8 +25,8 @@ pub fn is_mode_compatible(config_mode: CredentialType, stored_type: CredentialTy
 ///    `auth.order`, else the config's profiles for the provider, else the
 ///    store's profiles for it in file order (A35). Keys and providers are
 ///    compared normalised (A34).
-/// 2. Ids that cannot work are dropped (A39, a [fix] taken from the later
-///    reference, see [`is_order_eligible`]), then duplicates.
+/// 2. Ids that cannot work are dropped (A39, a \[fix\] taken from the later
+///    reference, see `is_order_eligible`), then duplicates.
 /// 3. With an explicit order, that order is kept and profiles backing off
 ///    move to the end, soonest free first (A36). Without one, profiles are
 ///    round-robined: oauth, token, api_key, each least recently used first,

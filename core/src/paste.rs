@@ -23,7 +23,7 @@ use thiserror::Error;
 pub const MAX_SECRET_BYTES: usize = 16 * 1024;
 
 /// The most a host reads from standard input for one secret. Whitespace
-/// (a wrapped paste) is removed before [`MAX_SECRET_BYTES`] applies, so the
+/// (a wrapped paste) is removed before `MAX_SECRET_BYTES` applies, so the
 /// raw input may be longer, but not without bound: one byte past this is
 /// enough to refuse.
 pub const MAX_PASTE_INPUT_BYTES: usize = 256 * 1024;

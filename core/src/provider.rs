@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 /// The reference's `normalizeProviderId`: trimmed, lower-cased, and a
 /// registered alias folded into its provider's id (`z.ai` → `zai`, A34;
-/// the aliases live in [`crate::providers`]).
+/// the aliases live in `providers`).
 pub fn normalize(provider: &str) -> String {
     normalized(provider).into_owned()
 }

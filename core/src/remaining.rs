@@ -24,7 +24,7 @@ pub fn is_beyond_year_9999(ms: f64) -> bool {
 /// rounding the previous step's rounded value, as the reference does (so
 /// 47.5 h is `48h` rounded to `2d`). Positive infinity, which no real
 /// expiry produces, is `unknown` rather than the reference's `Infinityd`;
-/// a finite time past the year 9999 is [`BEYOND_YEAR_9999`].
+/// a finite time past the year 9999 is `BEYOND_YEAR_9999`.
 pub fn format_remaining_short(ms: Option<f64>) -> String {
     let Some(ms) = ms.filter(|v| !v.is_nan()) else {
         return "unknown".to_string();

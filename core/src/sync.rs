@@ -156,7 +156,7 @@ pub fn enable_sync(store: &mut AuthStore, profile_id: &str) -> bool {
 }
 
 /// Applies every found login to the store; returns what changed. A login
-/// whose profile the operator removed stays out ([`sync_disabled`]).
+/// whose profile the operator removed stays out (`sync_disabled`).
 pub fn sync_external(store: &mut AuthStore, found: &[ExternalLogin]) -> Vec<SyncChange> {
     let mut changes = Vec::new();
     for login in found {

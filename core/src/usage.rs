@@ -52,7 +52,7 @@ pub fn billing_disable_ms(k: u32, base_ms: i64, max_ms: i64) -> i64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CooldownPolicy {
     /// The first billing disable's length, ms (already at least
-    /// [`BILLING_MIN_BASE_MS`]).
+    /// `BILLING_MIN_BASE_MS`).
     pub billing_backoff_ms: i64,
     /// The longest billing disable, ms.
     pub billing_max_ms: i64,

@@ -30,7 +30,7 @@ impl FileRead {
 
 /// The file system as the core sees it: the host reads, the core decides.
 pub trait World {
-    /// What is at `path` (absolute, as [`crate::paths`] built it) now.
+    /// What is at `path` (absolute, as `paths` built it) now.
     fn read(&self, path: &str) -> FileRead;
 
     /// Claude Code's Keychain secret (macOS). `None` when this host has no

@@ -127,7 +127,7 @@ fn a_writer_waiting_for_a_left_behind_lock_says_so() {
         .env("CLAWDBOT_KEYCHAIN", "off")
         .env("NO_COLOR", "1")
         // Long enough to pass the one-second mark, short of the takeover.
-        .env(lock::LOCK_WAIT_ENV, "2500")
+        .env(clawdbot_auth_core::flow::LOCK_WAIT_ENV, "2500")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -81,7 +81,7 @@ use crate::world::FileRead;
 use std::fmt;
 
 /// Overrides the refresh window (how long before expiry a login counts as
-/// due), in milliseconds. Default: [`crate::refresh::DEFAULT_REFRESH_WINDOW_MS`].
+/// due), in milliseconds. Default: `refresh::DEFAULT_REFRESH_WINDOW_MS`.
 pub const WINDOW_ENV: &str = "CLAWDBOT_REFRESH_WINDOW_MS";
 /// Overrides how long the store lock is waited for, in milliseconds.
 pub const LOCK_WAIT_ENV: &str = "CLAWDBOT_LOCK_WAIT_MS";
@@ -152,7 +152,7 @@ pub enum Effect {
         /// The shell to run (`$SHELL`, else `/bin/sh`).
         shell: String,
         /// The `-c` argument: the environment between two markers
-        /// ([`crate::env_auth::ShellEnvProbe`]).
+        /// (`env_auth::ShellEnvProbe`).
         command: String,
         /// Kill it (and its children) after this long.
         timeout_ms: u64,

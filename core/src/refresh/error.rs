@@ -1,7 +1,7 @@
 //! Why a refresh failed, kept precise enough to act on.
 //!
 //! The reference reduces every failure to "Failed to refresh OAuth token for
-//! <provider>" (spec §2.5, A26). An operator then cannot tell a dead login
+//! `<provider>`" (spec §2.5, A26). An operator then cannot tell a dead login
 //! (log in again) from a rate limit (wait) from a proxy page (fix the
 //! network). A [`RefreshError`] keeps the HTTP status, the OAuth error code
 //! and its description, and sorts the failure into permanent or transient;

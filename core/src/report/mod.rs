@@ -414,7 +414,7 @@ fn profile_counts(
 }
 
 /// The `--check` code for a report and the load behind it (decided when
-/// the report was built, see [`verdict`]).
+/// the report was built, see `verdict`).
 pub fn check_code(report: &StatusReport, _loaded: &Loaded) -> CheckCode {
     report.auth.check.code
 }

@@ -40,7 +40,7 @@ pub type OrderedMap<V> = indexmap::IndexMap<String, V>;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthStore {
     /// The `version` the file declared when it is newer than
-    /// [`STORE_VERSION`]: such a store may hold fields whose meaning we do
+    /// `STORE_VERSION`: such a store may hold fields whose meaning we do
     /// not know, so it is read (best effort) but never rewritten as
     /// version 1 ([`AuthStore::writable`]). Any other version reads as 1.
     pub newer_version: Option<serde_json::Number>,

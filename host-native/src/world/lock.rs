@@ -28,16 +28,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-#[cfg(test)]
-use super::fsio::ensure_file_exists;
-
-/// An empty store, for tests that need a lock target.
-#[cfg(test)]
-const EMPTY_STORE: &[u8] = b"{\"version\":1,\"profiles\":{}}\n";
-
-/// Overrides how long the store lock is waited for, in milliseconds.
-pub const LOCK_WAIT_ENV: &str = "CLAWDBOT_LOCK_WAIT_MS";
-
 /// How long to wait for a lock and when to call one stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockOptions {
@@ -88,18 +78,6 @@ impl LockOptions {
             max_backoff: Duration::from_millis(t.max_backoff_ms),
             what,
             report_wait_after: Some(REPORT_WAIT_AFTER),
-        }
-    }
-
-    /// [`LockOptions::store`] with the total wait taken from
-    /// `CLAWDBOT_LOCK_WAIT_MS` when it is a number of milliseconds (tests
-    /// shorten it; an operator whose gateway holds the lock long may raise
-    /// it). Anything else keeps the default 45 s.
-    pub fn store_from_env(env: &clawdbot_auth_core::Env) -> Self {
-        let options = LockOptions::store();
-        match env.get(LOCK_WAIT_ENV).and_then(|v| v.parse::<u64>().ok()) {
-            Some(ms) => options.with_max_wait(Duration::from_millis(ms)),
-            None => options,
         }
     }
 
@@ -429,7 +407,11 @@ impl Drop for LockGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::world::fsio::ensure_file_exists;
     use std::sync::atomic::AtomicUsize;
+
+    /// An empty store, for tests that need a lock target.
+    const EMPTY_STORE: &[u8] = b"{\"version\":1,\"profiles\":{}}\n";
 
     fn quick(stale: Duration, max_wait: Duration) -> LockOptions {
         LockOptions {

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 
 /// The edit: gets the store as it is under the lock (and the load it came
 /// from) and changes it in place; leaving it unchanged writes nothing.
-pub type EditFn<'a> = Box<dyn FnOnce(&mut AuthStore, &Loaded) + 'a>;
+pub(crate) type EditFn<'a> = Box<dyn FnOnce(&mut AuthStore, &Loaded) + 'a>;
 
 enum State {
     Locate,
@@ -59,7 +59,7 @@ impl TxnFailure {
 /// A store transaction: locate, lock, re-read, edit, write, unlock. A
 /// [`Part`] of the commands that change the store; it ends with the load
 /// it edited or a [`TxnFailure`].
-pub struct EditStore<'a> {
+pub(crate) struct EditStore<'a> {
     env: Env,
     agent: Option<String>,
     now: Millis,
@@ -74,7 +74,7 @@ pub struct EditStore<'a> {
 
 impl<'a> EditStore<'a> {
     /// An edit of `agent`'s store (`None`: the default agent).
-    pub fn new(env: &Env, agent: Option<&str>, now: Millis, edit: EditFn<'a>) -> EditStore<'a> {
+    pub(crate) fn new(env: &Env, agent: Option<&str>, now: Millis, edit: EditFn<'a>) -> EditStore<'a> {
         EditStore {
             env: env.clone(),
             agent: agent.map(str::to_string),

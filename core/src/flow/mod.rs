@@ -56,7 +56,7 @@ mod token;
 pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
-pub use edit::{EditFn, EditStore};
+
 pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};

@@ -62,11 +62,10 @@ pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
 pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
-pub use record_mode::RecordModeCommand;
+
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
 pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
-pub use settle::LoadCommand;
 pub use setup::{DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SetupOutcome, SetupRequest, SetupTokenCommand};
 pub use setup_run::SetupCommand;
 pub use shell::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS};

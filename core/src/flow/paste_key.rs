@@ -11,8 +11,8 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::{EditStore, TxnFailure};
-use super::record_mode::RecordModeCommand;
-use super::{Done, Effect, Event, Exit, Input, SecretError, Step, internal_end};
+use super::record_mode::RecordMode;
+use super::{Done, Effect, Event, Exit, Input, SecretError, Step};
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paths::Env;
@@ -42,7 +42,7 @@ pub const MAX_API_KEY_INPUT_BYTES: usize = 64 * 1024;
 enum State {
     Ask,
     Edit(Box<EditStore<'static>>),
-    Record(Box<RecordModeCommand>),
+    Record(Box<RecordMode>),
 }
 
 struct PasteKey {
@@ -103,7 +103,7 @@ impl PasteKey {
             Err(failure) => return Turn::End(failure.refusal()),
         };
         emit(out, Event::Output(format!("Auth profile: {} ({}/api_key)", self.profile_id, self.provider)));
-        let record = RecordModeCommand::new(
+        let record = RecordMode::new(
             &self.env,
             &loaded.locations.store(),
             &loaded.locations.config,
@@ -115,11 +115,10 @@ impl PasteKey {
     }
 
     /// The mode is recorded (or could not be: the key is stored anyway).
-    fn recorded(record: &RecordModeCommand, done: Done) -> Done {
-        match record.outcome() {
-            Some(Ok(())) => done,
-            Some(Err(why)) => Done::refused(Exit::Action, why),
-            None => internal_end(),
+    fn recorded(recorded: Result<Vec<Event>, String>) -> Done {
+        match recorded {
+            Ok(events) => Done::with(Exit::Ok, events),
+            Err(why) => Done::refused(Exit::Action, why),
         }
     }
 }
@@ -148,7 +147,7 @@ impl Machine for PasteKey {
             },
             State::Record(mut record) => match advance(&mut *record, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Record(record), e),
-                Step::Ready(done) => Turn::End(PasteKey::recorded(&record, done)),
+                Step::Ready(recorded) => Turn::End(PasteKey::recorded(recorded)),
             },
         }
     }

@@ -6,11 +6,11 @@
 //! standard input, never argv) and the core judges the bytes. Then one
 //! locked edit of the store (a paste under a removed synced login's id
 //! lets the sync bring it back), and the profile's mode recorded in the
-//! config ([`RecordModeCommand`]). The token is never printed.
+//! config ([`RecordMode`]). The token is never printed.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::{EditStore, TxnFailure};
-use super::record_mode::RecordModeCommand;
+use super::record_mode::RecordMode;
 use super::{Done, Effect, Event, Exit, Input, SecretError, Step};
 use crate::escape::escape_control;
 use crate::load::Loaded;
@@ -37,7 +37,7 @@ pub struct PasteTokenRequest {
 pub(crate) enum State {
     Ask,
     Edit(Box<EditStore<'static>>),
-    Record { record: Box<RecordModeCommand> },
+    Record { record: Box<RecordMode> },
 }
 
 pub(crate) struct Paste {
@@ -111,16 +111,14 @@ impl Paste {
         };
         let (store, config) = (loaded.locations.store(), loaded.locations.config.clone());
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
-        let record = RecordModeCommand::new(&self.env, &store, &config, id, provider, CredentialType::Token);
+        let record = RecordMode::new(&self.env, &store, &config, id, provider, CredentialType::Token);
         Turn::Go(State::Record { record: Box::new(record) })
     }
 
-    fn recorded(&self, record: &RecordModeCommand, done: Done, out: &mut Lines) -> Turn<State> {
-        out.extend(done.events.into_iter().map(Effect::Emit));
-        match record.outcome() {
-            Some(Ok(())) => {}
-            Some(Err(why)) => return Turn::End(Done::refused(Exit::Action, why)),
-            None => return Turn::End(Done::refused(Exit::Action, "the config edit did not finish")),
+    fn recorded(&self, recorded: Result<Vec<Event>, String>, out: &mut Lines) -> Turn<State> {
+        match recorded {
+            Ok(events) => out.extend(events.into_iter().map(Effect::Emit)),
+            Err(why) => return Turn::End(Done::refused(Exit::Action, why)),
         }
         let verb = if self.replaced.get() { "replaced the one stored before" } else { "added" };
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
@@ -151,7 +149,7 @@ impl Machine for Paste {
             },
             State::Record { mut record } => match advance(&mut *record, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Record { record }, e),
-                Step::Ready(done) => self.recorded(&record, done, out),
+                Step::Ready(recorded) => self.recorded(recorded, out),
             },
         }
     }

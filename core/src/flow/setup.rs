@@ -20,8 +20,9 @@
 //!   `clawdbot.json` as `paste-token` does, and prints the profile's status
 //!   line ([`crate::report::profile_status_line`]).
 
+use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::Look;
-use super::{Done, Effect, Event, Exit, Flow, Input, RunAnswer, Step};
+use super::{Done, Effect, Event, Exit, Input, RunAnswer, Step};
 use crate::health::{HealthStatus, profile_health};
 use crate::paste::PasteTarget;
 use crate::paths::Env;
@@ -65,56 +66,45 @@ pub enum SetupOutcome {
 
 enum State {
     Start,
-    LookBefore(Look),
+    LookBefore(Box<Look>),
     Run { before: Option<Credential> },
-    LookAfter { look: Look, before: Option<Credential> },
+    LookAfter { look: Box<Look>, before: Option<Credential> },
     Ask,
-    Over(Done),
 }
 
 /// The setup-token command as a flow; [`SetupTokenCommand::outcome`] holds
 /// what to store once it is done.
 pub struct SetupTokenCommand {
+    inner: Driven<SetupToken>,
+}
+
+/// What the command keeps besides where it is.
+struct SetupToken {
     request: SetupRequest,
     env: Env,
     now: Millis,
     target: Option<PasteTarget>,
-    state: State,
-    asked: Option<Effect>,
-    input: Option<Input>,
     outcome: Option<SetupOutcome>,
 }
 
-fn refused(message: impl Into<String>) -> State {
-    State::Over(Done::refused(Exit::Action, message))
+fn refused(message: impl Into<String>) -> Turn<State> {
+    Turn::End(Done::refused(Exit::Action, message))
 }
 
 impl SetupTokenCommand {
     /// A setup-token for `request`, at `now`, in `env`.
     pub fn new(request: SetupRequest, env: &Env, now: Millis) -> SetupTokenCommand {
-        SetupTokenCommand {
-            request,
-            env: env.clone(),
-            now,
-            target: None,
-            state: State::Start,
-            asked: None,
-            input: None,
-            outcome: None,
-        }
+        let setup = SetupToken { request, env: env.clone(), now, target: None, outcome: None };
+        SetupTokenCommand { inner: Driven::new(setup, State::Start, now) }
     }
 
     /// What to store, once the flow ended with [`Exit::Ok`].
     pub fn outcome(&self) -> Option<&SetupOutcome> {
-        self.outcome.as_ref()
+        self.inner.machine.outcome.as_ref()
     }
+}
 
-    fn ask(&mut self, effect: Effect, state: State) -> Effect {
-        self.state = state;
-        self.asked = Some(effect.clone());
-        effect
-    }
-
+impl SetupToken {
     /// The credential `anthropic:claude-cli` holds in a look.
     fn claude_login(loaded: &crate::load::Loaded) -> Option<Credential> {
         loaded.store.credential(claude::PROFILE_ID).cloned()
@@ -130,7 +120,7 @@ impl SetupTokenCommand {
         !matches!(health.status, HealthStatus::Expired | HealthStatus::Missing)
     }
 
-    fn accept(&mut self, raw: &str) -> State {
+    fn accept(&mut self, raw: &str) -> Turn<State> {
         let Some(target) = self.target.clone() else { return refused("internal: no target") };
         let token = match check_setup_token(raw) {
             Ok(token) => token,
@@ -142,115 +132,92 @@ impl SetupTokenCommand {
                     profile_id: target.profile_id.clone(),
                     credential: Box::new(accepted.credential),
                 });
-                State::Over(Done::quiet(Exit::Ok))
+                Turn::End(Done::quiet(Exit::Ok))
             }
+            Err(e) => refused(e.to_string()),
+        }
+    }
+
+    fn start(&mut self) -> Turn<State> {
+        let id = self.request.profile_id.as_deref().unwrap_or(DEFAULT_PROFILE_ID);
+        let expires = self.request.expires_in.as_deref().unwrap_or(DEFAULT_EXPIRES_IN);
+        match PasteTarget::new("anthropic", Some(id), Some(expires), self.now) {
+            Ok(target) => {
+                self.target = Some(target);
+                Turn::Go(match self.request.terminal {
+                    true => State::LookBefore(Box::new(Look::new(&self.env, self.request.agent.as_deref()))),
+                    false => State::Ask,
+                })
+            }
+            Err(e) if e.is_usage() => Turn::End(Done::refused(Exit::Usage, e.to_string())),
             Err(e) => refused(e.to_string()),
         }
     }
 }
 
-impl Flow for SetupTokenCommand {
-    fn poll(&mut self) -> Effect {
-        loop {
-            if self.input.is_none()
-                && let Some(asked) = &self.asked
-            {
-                return asked.clone();
-            }
-            self.asked = None;
-            let input = self.input.take();
-            self.state = match std::mem::replace(&mut self.state, State::Over(super::internal_end())) {
-                State::Start => {
-                    let id = self.request.profile_id.as_deref().unwrap_or(DEFAULT_PROFILE_ID);
-                    let expires = self.request.expires_in.as_deref().unwrap_or(DEFAULT_EXPIRES_IN);
-                    match PasteTarget::new("anthropic", Some(id), Some(expires), self.now) {
-                        Ok(target) => {
-                            self.target = Some(target);
-                            if self.request.terminal {
-                                State::LookBefore(Look::new(&self.env, self.request.agent.as_deref()))
-                            } else {
-                                State::Ask
-                            }
-                        }
-                        Err(e) if e.is_usage() => State::Over(Done::refused(Exit::Usage, e.to_string())),
-                        Err(e) => refused(e.to_string()),
-                    }
+impl Machine for SetupToken {
+    type State = State;
+
+    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+        self.now = now;
+        match state {
+            State::Start => self.start(),
+            State::LookBefore(mut look) => match advance(&mut *look, input, now) {
+                Step::Effect(e) => Turn::Ask(State::LookBefore(look), e),
+                Step::Ready(looked) => Turn::Go(State::Run { before: Self::claude_login(&looked.loaded) }),
+            },
+            State::Run { before } => match input {
+                None => {
+                    let effect = Effect::RunOnTerminal { program: "claude".into(), args: vec!["setup-token".into()] };
+                    Turn::Ask(State::Run { before }, effect)
                 }
-                State::LookBefore(mut look) => {
-                    if let Some(input) = input {
-                        look.handle(input);
-                    }
-                    match look.poll(self.now) {
-                        Step::Effect(e) => return self.ask(e, State::LookBefore(look)),
-                        Step::Ready(looked) => State::Run { before: Self::claude_login(&looked.loaded) },
-                    }
+                Some(Input::Ran(RunAnswer::Exited(0))) => {
+                    let look = Box::new(Look::new(&self.env, self.request.agent.as_deref()));
+                    Turn::Go(State::LookAfter { look, before })
                 }
-                State::Run { before } => match input {
-                    None => {
-                        let effect =
-                            Effect::RunOnTerminal { program: "claude".into(), args: vec!["setup-token".into()] };
-                        return self.ask(effect, State::Run { before });
-                    }
-                    Some(Input::Ran(RunAnswer::Exited(0))) => {
-                        State::LookAfter { look: Look::new(&self.env, self.request.agent.as_deref()), before }
-                    }
-                    Some(Input::Ran(RunAnswer::NotFound)) => {
-                        let note = "`claude` is not on PATH; paste a token made with `claude setup-token` \
-                                    on a machine where you can log in";
-                        self.state = State::Ask;
-                        return Effect::Emit(Event::note(note));
-                    }
-                    Some(Input::Ran(RunAnswer::Exited(code))) => {
-                        refused(format!("`claude setup-token` failed (exit {code}); nothing was stored"))
-                    }
-                    Some(Input::Ran(RunAnswer::Failed(why))) => {
-                        State::Over(Done::refused(Exit::Error, format!("could not run `claude setup-token`: {why}")))
-                    }
-                    Some(_) => refused("internal: unexpected answer to running claude"),
-                },
-                State::LookAfter { mut look, before } => {
-                    if let Some(input) = input {
-                        look.handle(input);
-                    }
-                    match look.poll(self.now) {
-                        Step::Effect(e) => return self.ask(e, State::LookAfter { look, before }),
-                        Step::Ready(looked) if self.fresh(&before, &looked.loaded) => {
-                            self.outcome = Some(SetupOutcome::Synced);
-                            State::Over(Done::quiet(Exit::Ok))
-                        }
-                        Step::Ready(_) => State::Ask,
-                    }
+                Some(Input::Ran(RunAnswer::NotFound)) => {
+                    let note = "`claude` is not on PATH; paste a token made with `claude setup-token` \
+                                on a machine where you can log in";
+                    emit(out, Event::note(note));
+                    Turn::Go(State::Ask)
                 }
-                State::Ask => match input {
-                    None => {
-                        let effect =
-                            Effect::AskSecret { prompt: "Paste the token `claude setup-token` printed".into() };
-                        return self.ask(effect, State::Ask);
-                    }
-                    Some(Input::Secret(Ok(secret))) => self.accept(secret.expose()),
-                    Some(Input::Secret(Err(why))) => {
-                        State::Over(Done::refused(Exit::Error, format!("could not read the token: {why}")))
-                    }
-                    Some(_) => refused("internal: unexpected answer to the prompt"),
-                },
-                State::Over(done) => {
-                    self.state = State::Over(done.clone());
-                    return Effect::Done(done);
+                Some(Input::Ran(RunAnswer::Exited(code))) => {
+                    refused(format!("`claude setup-token` failed (exit {code}); nothing was stored"))
                 }
-            };
+                Some(Input::Ran(RunAnswer::Failed(why))) => {
+                    Turn::End(Done::refused(Exit::Error, format!("could not run `claude setup-token`: {why}")))
+                }
+                Some(_) => refused("internal: unexpected answer to running claude"),
+            },
+            State::LookAfter { mut look, before } => match advance(&mut *look, input, now) {
+                Step::Effect(e) => Turn::Ask(State::LookAfter { look, before }, e),
+                Step::Ready(looked) if self.fresh(&before, &looked.loaded) => {
+                    self.outcome = Some(SetupOutcome::Synced);
+                    Turn::End(Done::quiet(Exit::Ok))
+                }
+                Step::Ready(_) => Turn::Go(State::Ask),
+            },
+            State::Ask => match input {
+                None => {
+                    let effect = Effect::AskSecret { prompt: "Paste the token `claude setup-token` printed".into() };
+                    Turn::Ask(State::Ask, effect)
+                }
+                Some(Input::Secret(Ok(secret))) => self.accept(secret.expose()),
+                Some(Input::Secret(Err(why))) => {
+                    Turn::End(Done::refused(Exit::Error, format!("could not read the token: {why}")))
+                }
+                Some(_) => refused("internal: unexpected answer to the prompt"),
+            },
         }
     }
-
-    fn handle(&mut self, now: Millis, input: Input) {
-        self.now = now;
-        self.input = Some(input);
-    }
 }
+
+flow_of_driven!(SetupTokenCommand);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::SecretError;
+    use crate::flow::{Flow, SecretError};
     use crate::world::FileRead;
     use std::collections::BTreeMap;
 

@@ -1,13 +1,13 @@
 //! `clawdbot models auth setup-token`, whole: the token asked for
 //! ([`SetupTokenCommand`]), stored under the store lock, the load saved
 //! (what the sync took, such as the login an older Claude Code stored),
-//! the mode recorded in `clawdbot.json` ([`RecordModeCommand`]), then the
+//! the mode recorded in `clawdbot.json` ([`RecordMode`]), then the
 //! profile's status line as `models status` prints it.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
 use super::look::saved_notices;
-use super::record_mode::RecordModeCommand;
+use super::record_mode::RecordMode;
 use super::settle::{Settle, Settled};
 use super::{Done, Effect, Event, Exit, Input, SetupOutcome, SetupRequest, SetupTokenCommand, Step};
 use crate::load::Loaded;
@@ -28,7 +28,7 @@ enum State {
     Ask(Box<SetupTokenCommand>),
     Store { target: Target, edit: Box<EditStore<'static>> },
     Settle { target: Target, settle: Box<Settle> },
-    Record { target: Box<Target>, settled: Box<Settled>, record: Box<RecordModeCommand> },
+    Record { target: Box<Target>, settled: Box<Settled>, record: Box<RecordMode> },
 }
 
 struct Setup {
@@ -91,7 +91,7 @@ impl Setup {
 
     fn record(&self, target: Target, settled: Settled) -> State {
         let at = target.at.clone().unwrap_or_else(|| located(&settled.loaded));
-        let record = RecordModeCommand::new(&self.env, &at.0, &at.1, &target.profile_id, "anthropic", target.mode);
+        let record = RecordMode::new(&self.env, &at.0, &at.1, &target.profile_id, "anthropic", target.mode);
         State::Record { target: Box::new(target), settled: Box::new(settled), record: Box::new(record) }
     }
 
@@ -99,15 +99,12 @@ impl Setup {
         &self,
         target: &Target,
         settled: &Settled,
-        record: &RecordModeCommand,
-        done: Done,
+        recorded: Result<Vec<Event>, String>,
         out: &mut Lines,
     ) -> Turn<State> {
-        out.extend(done.events.into_iter().map(Effect::Emit));
-        match record.outcome() {
-            Some(Ok(())) => {}
-            Some(Err(why)) => return Turn::End(Done::refused(Exit::Action, why)),
-            None => return Turn::End(Done::refused(Exit::Action, "the config edit did not finish")),
+        match recorded {
+            Ok(events) => out.extend(events.into_iter().map(Effect::Emit)),
+            Err(why) => return Turn::End(Done::refused(Exit::Action, why)),
         }
         let loaded = &settled.loaded;
         out.extend(saved_notices(loaded, settled.save_error.as_deref()).into_iter().map(Effect::Emit));
@@ -147,7 +144,7 @@ impl Machine for Setup {
             },
             State::Record { target, settled, mut record } => match advance(&mut *record, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Record { target, settled, record }, e),
-                Step::Ready(done) => self.recorded(&target, &settled, &record, done, out),
+                Step::Ready(recorded) => self.recorded(&target, &settled, recorded, out),
             },
         }
     }

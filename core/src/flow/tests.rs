@@ -3,6 +3,7 @@
 //! Hooks play the other processes (a racing caller, Claude Code, a writer
 //! that skips the lock) at the exact step where they matter.
 
+use super::settle::{Settle, Settled};
 use super::*;
 use crate::refresh::HttpResponse;
 use serde_json::{Value, json};
@@ -209,6 +210,19 @@ fn drive_with(flow: &mut dyn Flow, disk: &mut Disk, mut hook: Hook) -> (Done, Ve
 
 fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
     drive_with(flow, disk, Box::new(|_, _| {}))
+}
+
+/// Runs a part of a command to its result; what it showed, as lines.
+fn drive_part<P: super::drive::Part>(part: &mut P, disk: &mut Disk) -> (P::Out, Vec<Line>) {
+    let (mut printed, mut input) = (Vec::new(), None);
+    for _ in 0..10_000 {
+        match super::drive::advance(part, input.take(), NOW) {
+            Step::Ready(out) => return (out, printed),
+            Step::Effect(Effect::Emit(event)) => printed.extend(event.lines()),
+            Step::Effect(effect) => input = perform(&effect, disk),
+        }
+    }
+    panic!("the part never ended: {:?}", disk.events);
 }
 
 /// Runs `flow` until it asks for a lock; returns that effect, not carried out.
@@ -548,15 +562,13 @@ fn failures_escape_what_came_from_a_file() {
 fn a_sync_is_saved_under_the_lock_against_a_second_look() {
     let mut disk = Disk::default();
     disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000));
-    let mut flow = LoadCommand::new(&env(), None, NOW);
-    let (done, _) = drive(&mut flow, &mut disk);
-    assert_eq!(done.exit, Exit::Ok);
+    let (settled, _) = drive_part(&mut Settle::new(&env(), None, NOW), &mut disk);
     let lock = disk.position(&Event::Lock(STORE.into()));
     let second = disk.events.iter().skip(lock).position(|e| *e == Event::Read(CLAUDE_FILE.into()));
     assert!(second.is_some(), "looked again under the lock: {:?}", disk.events);
     assert!(lock < disk.position(&Event::Write(STORE.into())));
     assert!(disk.held.is_empty());
-    let (loaded, save_error) = flow.into_loaded().expect("loaded");
+    let Settled { loaded, save_error } = settled;
     assert!(save_error.is_none());
     assert!(loaded.store.profile("anthropic:claude-cli").is_some());
     assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["access"], OLD_ACCESS);
@@ -702,9 +714,8 @@ fn a_migration_removes_the_legacy_file_only_after_the_store_is_written() {
         if stuck {
             disk.stuck.insert(LEGACY.into());
         }
-        let mut flow = LoadCommand::new(&env(), None, NOW);
-        let (done, printed) = drive(&mut flow, &mut disk);
-        assert_eq!(done.exit, Exit::Ok);
+        let (settled, printed) = drive_part(&mut Settle::new(&env(), None, NOW), &mut disk);
+        assert!(settled.save_error.is_none(), "{:?}", settled.save_error);
         let written = disk.position(&Event::Write(STORE.into()));
         assert!(written < disk.position(&Event::Remove(LEGACY.into())), "{:?}", disk.events);
         assert!(disk.files[STORE].contains("sk-FAKE"), "migrated: {}", disk.files[STORE]);

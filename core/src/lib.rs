@@ -23,6 +23,7 @@
 pub mod defaults;
 pub mod envelope;
 pub mod flow;
+pub mod manual;
 
 mod config;
 mod diag;

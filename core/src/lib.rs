@@ -90,6 +90,7 @@ pub use store::MAX_FILE_BYTES;
 // What a command line parses before it builds a flow's request.
 pub use duration::{DurationUnit, parse_duration};
 pub use handout::KeyForm;
+pub use paste::PASTED_TOKEN_NAME;
 pub use provider::normalize as normalize_provider;
 pub use remaining::format_remaining_short;
 

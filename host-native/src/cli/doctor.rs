@@ -34,9 +34,8 @@ pub struct DoctorArgs {
     /// of the notes; never prompts (repairs only with --fix or --yes).
     #[arg(long)]
     pub json: bool,
-    /// The agent whose credentials to check (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
+    #[command(flatten)]
+    pub agent: super::AgentArg,
     /// Check every agent under the state dir; the exit code is the worst.
     #[arg(long, conflicts_with = "agent")]
     pub all_agents: bool,
@@ -49,11 +48,11 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
         repair: args.repair,
         non_interactive: args.non_interactive,
         json: args.json,
-        agent: args.agent.clone(),
+        agent: args.agent.agent.clone(),
         all_agents: args.all_agents,
         terminal: std::io::stdin().is_terminal(),
     };
     let world = NativeWorld::new(&env, request.reads_keychain());
     let mut flow = DoctorCommand::new(request, &env, now(&env));
-    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
+    Interpreter::new(&world).run(&mut flow).exit
 }

@@ -85,6 +85,7 @@ pub use permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
 pub use refresh::{
     HttpRequest, HttpResponse, Method, RefreshError, RefreshProvider, TransportFailure, transport_error,
 };
+pub use sources::claude::encode_hex;
 pub use store::MAX_FILE_BYTES;
 
 // What a command line parses before it builds a flow's request.

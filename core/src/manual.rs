@@ -14,6 +14,9 @@ use crate::time::{MINUTE, Millis, SECOND};
 /// The host reads it; it is named here so the manual and the host agree.
 pub const KEYCHAIN_ENV: &str = "CLAWDBOT_KEYCHAIN";
 
+/// The user's home folder, which a host reads to fill [`Env::home`].
+pub const HOME_ENV: &str = "HOME";
+
 /// Pins a host's clock to this many milliseconds since the epoch (a
 /// testing aid, like `SOURCE_DATE_EPOCH`).
 pub const NOW_ENV: &str = "CLAWDBOT_NOW_MS";
@@ -48,7 +51,7 @@ pub fn environment() -> Vec<Variable> {
     let claude = claude_code::SOURCE;
     let codex = codex_cli::SOURCE;
     let mut rows = vec![
-        row(&[paths::HOME_ENV], "where everything lives by default."),
+        row(&[HOME_ENV], "where everything lives by default."),
         row(
             &[paths::STATE_DIR_ENV, paths::LEGACY_STATE_DIR_ENV],
             format!("the state folder (default {state}; the second is its legacy name)."),

@@ -22,8 +22,6 @@ pub const AGENT_DIR_ENV: &str = "CLAWDBOT_AGENT_DIR";
 pub const PI_AGENT_DIR_ENV: &str = "PI_CODING_AGENT_DIR";
 /// Names the folder of the legacy `oauth.json`.
 pub const OAUTH_DIR_ENV: &str = "CLAWDBOT_OAUTH_DIR";
-/// The user's home folder; hosts read it to fill [`Env::home`].
-pub const HOME_ENV: &str = "HOME";
 
 /// The environment facts the rules read. Hosts collect them.
 #[derive(Debug, Clone, Default, PartialEq)]

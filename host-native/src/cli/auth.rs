@@ -4,14 +4,13 @@
 //! Tokens are read from standard input (a prompt on a terminal), never from
 //! argv, where `ps` would show them.
 
-use super::CmdResult;
 use super::order::{self, OrderCommand};
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::KeyForm;
 use clawdbot_auth_core::flow::{
-    self, AddCommand, AddRequest, PasteTokenCommand, PasteTokenRequest, SetupCommand, SetupRequest, TokenCommand,
+    self, AddCommand, AddRequest, Exit, PasteTokenCommand, PasteTokenRequest, SetupCommand, SetupRequest, TokenCommand,
     TokenRequest,
 };
 use std::io::IsTerminal;
@@ -117,7 +116,7 @@ pub enum KeyFormat {
     Env,
 }
 
-pub fn run(args: AuthArgs, agent: Option<String>) -> CmdResult {
+pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
     match args.command {
         AuthCommand::Add => add(agent),
         AuthCommand::PasteToken(a) => paste_token(&a, agent),
@@ -134,7 +133,7 @@ pub fn run(args: AuthArgs, agent: Option<String>) -> CmdResult {
 }
 
 /// `models auth add`: the core's [`AddCommand`], carried out.
-fn add(agent: Option<String>) -> CmdResult {
+fn add(agent: Option<String>) -> Exit {
     let env = current_env();
     let request = AddRequest { agent, terminal: std::io::stdin().is_terminal() };
     let mut flow = AddCommand::new(request, &env, now(&env));
@@ -143,7 +142,7 @@ fn add(agent: Option<String>) -> CmdResult {
 }
 
 /// `models auth paste-token`: the core's [`PasteTokenCommand`], carried out.
-fn paste_token(args: &PasteArgs, agent: Option<String>) -> CmdResult {
+fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let request = PasteTokenRequest {
         provider: args.provider.clone(),
@@ -157,7 +156,7 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> CmdResult {
 }
 
 /// `models auth setup-token`: the core's [`SetupCommand`], carried out.
-fn setup_token(args: &SetupArgs, agent: Option<String>) -> CmdResult {
+fn setup_token(args: &SetupArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let terminal = std::io::stdin().is_terminal();
     let world = NativeWorld::new(&env, terminal);
@@ -168,7 +167,7 @@ fn setup_token(args: &SetupArgs, agent: Option<String>) -> CmdResult {
 }
 
 /// `models auth token`: the core's [`TokenCommand`], carried out.
-fn token(args: &TokenArgs, agent: Option<String>) -> CmdResult {
+fn token(args: &TokenArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let request =
         TokenRequest { provider: args.provider.clone(), profile: args.profile.clone(), agent, force: args.force };

@@ -2,11 +2,10 @@
 //! What doctor checks, asks, repairs, prints and exits with is decided in
 //! `core/src/flow/doctor.rs`.
 
-use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::Args;
-use clawdbot_auth_core::flow::{DoctorCommand, DoctorRequest};
+use clawdbot_auth_core::flow::{DoctorCommand, DoctorRequest, Exit};
 use std::io::IsTerminal;
 
 #[derive(Args, Debug)]
@@ -41,7 +40,7 @@ pub struct DoctorArgs {
     pub all_agents: bool,
 }
 
-pub fn run(args: &DoctorArgs) -> CmdResult {
+pub fn run(args: &DoctorArgs) -> Exit {
     let env = current_env();
     let request = DoctorRequest {
         yes: args.yes,

@@ -4,7 +4,7 @@
 //! written from the core's tables (so they cannot drift from what the core
 //! does either), and SEE ALSO. Every page a page names is generated with it.
 
-use super::{CmdResult, failed};
+use super::failed;
 use clap::Args;
 use clawdbot_auth_core::flow::Exit;
 use clawdbot_auth_core::manual;
@@ -21,7 +21,7 @@ pub struct ManArgs {
     pub out_dir: Option<PathBuf>,
 }
 
-pub fn run(args: &ManArgs) -> CmdResult {
+pub fn run(args: &ManArgs) -> Exit {
     let root = <super::Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
     let pages = pages(root);
     let written = match &args.out_dir {

@@ -2,7 +2,6 @@
 //! sync`: clap, and the core's flows carried out. Every rule (what is
 //! listed, what a removal takes, what a key may look like) is the core's.
 
-use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
@@ -69,7 +68,7 @@ pub struct SyncArgs {
     pub enable: String,
 }
 
-fn run_flow(flow: &mut dyn Flow, keychain: bool) -> CmdResult {
+fn run_flow(flow: &mut dyn Flow, keychain: bool) -> Exit {
     let env = current_env();
     let world = NativeWorld::new(&env, keychain);
     Interpreter::new(&world).run(flow).exit
@@ -77,14 +76,14 @@ fn run_flow(flow: &mut dyn Flow, keychain: bool) -> CmdResult {
 
 /// `models auth list`. It reads Claude Code's Keychain item as `models
 /// status` does, so a login kept only there is listed too.
-pub fn list(args: &ListArgs, agent: Option<String>) -> CmdResult {
+pub fn list(args: &ListArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let mut flow = ListCommand::new(&env, agent.as_deref(), args.provider.as_deref(), args.json, now(&env));
     run_flow(&mut flow, true)
 }
 
 /// `models auth remove` (alias `logout`).
-pub fn remove(args: &RemoveArgs, agent: Option<String>) -> CmdResult {
+pub fn remove(args: &RemoveArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let request = RemoveRequest { profile_id: args.profile_id.clone(), agent, yes: args.yes, dry_run: args.dry_run };
     let mut flow = RemoveCommand::new(request, &env, now(&env));
@@ -92,7 +91,7 @@ pub fn remove(args: &RemoveArgs, agent: Option<String>) -> CmdResult {
 }
 
 /// `models auth cooldown clear`.
-pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<String>) -> CmdResult {
+pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<String>) -> Exit {
     let CooldownCommandArgs::Clear(args) = cmd;
     let target = match (&args.profile_id, &args.provider, args.all) {
         (Some(id), _, _) => CooldownTarget::Profile(id.clone()),
@@ -106,7 +105,7 @@ pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<String>) -> CmdResult {
 
 /// `models auth paste-api-key`: the flow asks for the key (a prompt without
 /// echo, or standard input; never argv, where `ps` would show it).
-pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> CmdResult {
+pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let request = PasteKeyRequest { provider: args.provider.clone(), profile_id: args.profile_id.clone(), agent };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
@@ -114,7 +113,7 @@ pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> CmdResult {
 }
 
 /// `models auth sync --enable SOURCE`.
-pub fn sync(args: &SyncArgs, agent: Option<String>) -> CmdResult {
+pub fn sync(args: &SyncArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     match SyncCommand::enable(&env, agent.as_deref(), &args.enable, now(&env)) {
         Ok(mut flow) => run_flow(&mut flow, true),

@@ -13,9 +13,6 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use clawdbot_auth_core::flow::Exit;
 use std::process::ExitCode;
 
-/// What a command ends with; its code is the process's exit status.
-pub type CmdResult = Exit;
-
 /// Says why a command could not go on, and ends it with `exit`.
 pub fn failed(exit: Exit, why: impl std::fmt::Display) -> Exit {
     eprintln!("error: {}", clawdbot_auth_core::escape_control(&why.to_string()));

@@ -1,11 +1,10 @@
 //! `clawdbot models auth order get|set|clear`: the per-agent order override.
 //! The rules are the core's `flow::OrderCommand`; this file is clap.
 
-use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
-use clawdbot_auth_core::flow::OrderRequest;
+use clawdbot_auth_core::flow::{Exit, OrderRequest};
 
 #[derive(Subcommand, Debug)]
 pub enum OrderCommand {
@@ -46,7 +45,7 @@ pub struct OrderSet {
 
 /// The core's order flow, carried out. Order commands never prompt for
 /// the Keychain (as the reference).
-pub fn run(cmd: OrderCommand, agent: Option<String>) -> CmdResult {
+pub fn run(cmd: OrderCommand, agent: Option<String>) -> Exit {
     let env = current_env();
     let request = match cmd {
         OrderCommand::Get(args) => {

@@ -8,11 +8,10 @@
 //! (network, 429, 5xx, lock): try again later. The rules are the core's
 //! [`RefreshCommand`]; this file is clap and the interpreter.
 
-use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{ArgGroup, Args};
-use clawdbot_auth_core::flow::{RefreshCommand, Selection};
+use clawdbot_auth_core::flow::{Exit, RefreshCommand, Selection};
 
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("which").required(true).args(["profile", "provider", "all"])))]
@@ -31,7 +30,7 @@ pub struct RefreshArgs {
     pub force: bool,
 }
 
-pub fn run(args: &RefreshArgs, agent: Option<String>) -> CmdResult {
+pub fn run(args: &RefreshArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let selection = match (&args.profile, &args.provider) {
         (Some(id), _) => Selection::Profile(id.clone()),

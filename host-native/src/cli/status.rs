@@ -1,11 +1,10 @@
 //! `clawdbot models status`: reads, syncs, reports. Never refreshes, never
 //! touches the network (the reference's text mode did both).
 
-use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::Args;
-use clawdbot_auth_core::flow::{StatusCommand, StatusFormat, StatusRequest};
+use clawdbot_auth_core::flow::{Exit, StatusCommand, StatusFormat, StatusRequest};
 use std::io::IsTerminal;
 
 #[derive(Args, Debug, Default)]
@@ -60,7 +59,7 @@ impl StatusArgs {
 /// left unfreed: the process ends here, and freeing a large store's every
 /// allocation one by one would only delay the exit (measured: ~15% of a
 /// 100 000-profile run).
-pub fn run(args: &StatusArgs, agent: Option<String>) -> CmdResult {
+pub fn run(args: &StatusArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let request = StatusRequest {
         json: args.json,

@@ -86,12 +86,15 @@ pub const SHELL_ENV_EXPECTED_KEYS: &[&str] = &[
     "MINIMAX_API_KEY",
 ];
 
+/// Switches the shell-env fallback on (1/true/yes/on).
+pub const LOAD_SHELL_ENV: &str = "CLAWDBOT_LOAD_SHELL_ENV";
+
 /// Whether the shell-env fallback is switched on: `CLAWDBOT_LOAD_SHELL_ENV`
 /// (1/true/yes/on) or the config's `env.shellEnv.enabled` (A32).
 pub fn shell_env_enabled(env: &Env, config: &Config) -> bool {
     config.shell_env_enabled
         || env
-            .get("CLAWDBOT_LOAD_SHELL_ENV")
+            .get(LOAD_SHELL_ENV)
             .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
 }
 

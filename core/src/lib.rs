@@ -27,6 +27,7 @@
 pub mod defaults;
 pub mod envelope;
 pub mod flow;
+pub mod manual;
 
 mod config;
 mod diag;
@@ -88,11 +89,13 @@ pub use permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
 pub use refresh::{
     HttpRequest, HttpResponse, Method, RefreshError, RefreshProvider, TransportFailure, transport_error,
 };
+pub use sources::claude::encode_hex;
 pub use store::MAX_FILE_BYTES;
 
 // What a command line parses before it builds a flow's request.
 pub use duration::{DurationUnit, parse_duration};
 pub use handout::KeyForm;
+pub use paste::PASTED_TOKEN_NAME;
 pub use provider::normalize as normalize_provider;
 pub use remaining::format_remaining_short;
 

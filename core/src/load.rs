@@ -308,12 +308,19 @@ fn unreadable(env: &Env, path: &str, reason: &str) -> Diagnostic {
 
 /// pi-ai's ADC probe for google-vertex: a credentials file plus a project
 /// and a location. The file is looked for only when the variables are set.
+/// The Google Cloud project gcloud's ADC is for, in the order read.
+pub const GCLOUD_PROJECT_ENV: [&str; 2] = ["GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"];
+/// The Google Cloud location; without it ADC is not used.
+pub const GCLOUD_LOCATION_ENV: &str = "GOOGLE_CLOUD_LOCATION";
+/// The ADC file, when not gcloud's default.
+pub const GCLOUD_CREDENTIALS_ENV: &str = "GOOGLE_APPLICATION_CREDENTIALS";
+
 fn gcloud_adc(world: &dyn World, env: &Env) -> bool {
-    let project = env.get("GOOGLE_CLOUD_PROJECT").or_else(|| env.get("GCLOUD_PROJECT"));
-    if project.is_none() || env.get("GOOGLE_CLOUD_LOCATION").is_none() {
+    let project = GCLOUD_PROJECT_ENV.iter().find_map(|name| env.get(name));
+    if project.is_none() || env.get(GCLOUD_LOCATION_ENV).is_none() {
         return false;
     }
-    let file = match env.get("GOOGLE_APPLICATION_CREDENTIALS") {
+    let file = match env.get(GCLOUD_CREDENTIALS_ENV) {
         Some(p) => env.resolve(p),
         None => paths::join(&env.home, ".config/gcloud/application_default_credentials.json"),
     };

@@ -139,6 +139,10 @@ impl PasteError {
     }
 }
 
+/// The name a pasted token's profile gets when no `--profile-id` is given:
+/// `<provider>:manual`.
+pub const PASTED_TOKEN_NAME: &str = "manual";
+
 /// Where a paste goes, checked before the operator is asked for the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasteTarget {
@@ -178,7 +182,7 @@ impl PasteTarget {
             return Err(PasteError::EmptyProvider);
         }
         let profile_id = match profile_id {
-            None => format!("{provider}:manual"),
+            None => format!("{provider}:{PASTED_TOKEN_NAME}"),
             Some(id) => check_profile_id(id, &provider)?,
         };
         let expires_ms = expires_in.map(|raw| expiry_from(raw, now)).transpose()?;

@@ -10,6 +10,19 @@ use std::collections::BTreeMap;
 /// The agent used when the config names none and none is asked for.
 pub const DEFAULT_AGENT_ID: &str = "main";
 
+/// Names the state folder.
+pub const STATE_DIR_ENV: &str = "CLAWDBOT_STATE_DIR";
+/// The state folder's name before the rename, read when [`STATE_DIR_ENV`] is unset.
+pub const LEGACY_STATE_DIR_ENV: &str = "CLAWDIS_STATE_DIR";
+/// Names the config file.
+pub const CONFIG_PATH_ENV: &str = "CLAWDBOT_CONFIG_PATH";
+/// Names the default agent's folder.
+pub const AGENT_DIR_ENV: &str = "CLAWDBOT_AGENT_DIR";
+/// The coding agent's name for [`AGENT_DIR_ENV`], read when that is unset.
+pub const PI_AGENT_DIR_ENV: &str = "PI_CODING_AGENT_DIR";
+/// Names the folder of the legacy `oauth.json`.
+pub const OAUTH_DIR_ENV: &str = "CLAWDBOT_OAUTH_DIR";
+
 /// The environment facts the rules read. Hosts collect them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Env {
@@ -151,7 +164,7 @@ impl Locations {
 
 /// State dir: `CLAWDBOT_STATE_DIR`, then legacy `CLAWDIS_STATE_DIR`, then `~/.clawdbot`.
 pub fn state_dir(env: &Env) -> String {
-    match env.get("CLAWDBOT_STATE_DIR").or_else(|| env.get("CLAWDIS_STATE_DIR")) {
+    match env.get(STATE_DIR_ENV).or_else(|| env.get(LEGACY_STATE_DIR_ENV)) {
         Some(dir) => env.resolve(dir),
         None => join(&env.home, ".clawdbot"),
     }
@@ -159,7 +172,7 @@ pub fn state_dir(env: &Env) -> String {
 
 /// Config file: `CLAWDBOT_CONFIG_PATH`, else `<state>/clawdbot.json`.
 pub fn config_path(env: &Env) -> String {
-    match env.get("CLAWDBOT_CONFIG_PATH") {
+    match env.get(CONFIG_PATH_ENV) {
         Some(p) => env.resolve(p),
         None => join(&state_dir(env), "clawdbot.json"),
     }
@@ -220,13 +233,13 @@ pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Loca
         .find(|a| normalize_agent_id(&a.id) == agent_id)
         .and_then(|a| a.agent_dir.as_deref())
         .map(|d| env.resolve(d));
-    let env_dir = env.get("CLAWDBOT_AGENT_DIR").or_else(|| env.get("PI_CODING_AGENT_DIR")).map(|d| env.resolve(d));
+    let env_dir = env.get(AGENT_DIR_ENV).or_else(|| env.get(PI_AGENT_DIR_ENV)).map(|d| env.resolve(d));
     let agent_dir = match (configured_dir, env_dir) {
         (Some(dir), _) => dir,
         (None, Some(dir)) if default_agent && requested_agent.is_none() => dir,
         _ => join(&state, &format!("agents/{agent_id}/agent")),
     };
-    let oauth_json = match env.get("CLAWDBOT_OAUTH_DIR") {
+    let oauth_json = match env.get(OAUTH_DIR_ENV) {
         Some(d) => join(&env.resolve(d), "oauth.json"),
         None => join(&state, "credentials/oauth.json"),
     };

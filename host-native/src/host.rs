@@ -5,13 +5,10 @@ use crate::world::fsio;
 use crate::world::keychain::{self, KeychainRead};
 use clawdbot_auth_core::Env;
 use clawdbot_auth_core::Millis;
+use clawdbot_auth_core::manual;
 use clawdbot_auth_core::{FileRead, World};
 use std::cell::RefCell;
 use std::path::Path;
-use std::time::Duration;
-
-/// How long `security` may take before it is killed (spec A15).
-const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct NativeWorld {
     env: Env,
@@ -50,7 +47,7 @@ impl NativeWorld {
         let bin = keychain::security_binary(self.env.vars.get("PATH").map(String::as_str));
         let service = keychain::claude_service_name(&self.env);
         let account = keychain::claude_account(&self.env);
-        match keychain::read_generic_password(&bin, &service, &account, KEYCHAIN_TIMEOUT) {
+        match keychain::read_generic_password(&bin, &service, &account, keychain::TIMEOUT) {
             KeychainRead::Found(secret) => Some(FileRead::text(secret.expose())),
             KeychainRead::NotFound => None,
             KeychainRead::Locked => Some(FileRead::Unreadable("the login keychain is locked".into())),
@@ -63,7 +60,7 @@ impl NativeWorld {
 /// On macOS the Keychain is read unless `CLAWDBOT_KEYCHAIN=off`; elsewhere
 /// only when `CLAWDBOT_KEYCHAIN=security` (for tests with a fake `security`).
 pub fn keychain_enabled(env: &Env) -> bool {
-    match env.get("CLAWDBOT_KEYCHAIN") {
+    match env.get(manual::KEYCHAIN_ENV) {
         Some("off") => false,
         Some("security") => true,
         _ => cfg!(target_os = "macos"),
@@ -94,7 +91,7 @@ pub fn convert(read: fsio::FileRead) -> FileRead {
 /// The process environment as the core's `Env`.
 pub fn current_env() -> Env {
     let vars = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
-    let home = std::env::var("HOME")
+    let home = std::env::var(manual::HOME_ENV)
         .ok()
         .filter(|h| !h.trim().is_empty())
         .or_else(|| dirs::home_dir().map(|h| h.to_string_lossy().into_owned()))
@@ -106,7 +103,7 @@ pub fn current_env() -> Env {
 /// Now, in ms. `CLAWDBOT_NOW_MS` pins it: a testing aid, like
 /// `SOURCE_DATE_EPOCH`, documented in docs/environment.md.
 pub fn now(env: &Env) -> Millis {
-    if let Some(pinned) = env.get("CLAWDBOT_NOW_MS").and_then(|v| v.parse::<i64>().ok()) {
+    if let Some(pinned) = env.get(manual::NOW_ENV).and_then(|v| v.parse::<i64>().ok()) {
         return pinned;
     }
     chrono::Utc::now().timestamp_millis()

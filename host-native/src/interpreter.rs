@@ -24,9 +24,6 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-/// How long `security` may take to save the Keychain item.
-const KEYCHAIN_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// The native host's effect interpreter for one command.
 pub struct Interpreter<'w> {
     world: &'w NativeWorld,
@@ -148,7 +145,7 @@ impl<'w> Interpreter<'w> {
                 let bin = keychain::security_binary(env.get("PATH"));
                 let service = keychain::claude_service_name(env);
                 let account = keychain::claude_account(env);
-                keychain::write_generic_password(&bin, &service, &account, &write.text, KEYCHAIN_WRITE_TIMEOUT)
+                keychain::write_generic_password(&bin, &service, &account, &write.text, keychain::TIMEOUT)
                     .map_err(|e| e.to_string())?;
                 self.world.remember_keychain(write.text.expose());
                 Ok(())
@@ -194,14 +191,7 @@ fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
         LockKind::Store => LockOptions::store(),
         LockKind::ClaudeCode => LockOptions::claude_code(),
     };
-    LockOptions {
-        stale: Duration::from_millis(t.stale_ms),
-        update: Duration::from_millis(t.update_ms),
-        max_wait: Duration::from_millis(t.max_wait_ms),
-        min_backoff: Duration::from_millis(t.min_backoff_ms),
-        max_backoff: Duration::from_millis(t.max_backoff_ms),
-        ..base
-    }
+    base.timed(t)
 }
 
 /// Asks on the terminal; `None` when standard input is not one or no

@@ -398,6 +398,56 @@ fn every_auth_command_takes_agent_on_the_leaf_and_the_group() {
     assert_eq!(json_of(&out)["agentId"], "ops");
 }
 
+/// docs/cli.md: `--agent ID` is accepted at every level, `models`, `models
+/// auth` and each subcommand, and the innermost wins.
+#[test]
+fn every_models_command_takes_agent_at_every_level() {
+    let home = billing_home();
+    let leaves: [&[&str]; 14] = [
+        &["status"],
+        &["auth", "add"],
+        &["auth", "paste-token", "--provider", "anthropic"],
+        &["auth", "setup-token"],
+        &["auth", "order", "get", "--provider", "anthropic"],
+        &["auth", "order", "set", "--provider", "anthropic", "anthropic:work"],
+        &["auth", "order", "clear", "--provider", "anthropic"],
+        &["auth", "token", "--provider", "anthropic"],
+        &["auth", "refresh", "--all"],
+        &["auth", "list"],
+        &["auth", "remove", "openai:none", "--dry-run"],
+        &["auth", "cooldown", "clear", "--all"],
+        &["auth", "paste-api-key", "--provider", "openai"],
+        &["auth", "sync", "--enable", "codex-cli"],
+    ];
+    for leaf in leaves {
+        let at_models = [&["models", "--agent", "ops"][..], leaf].concat();
+        let at_leaf = [&["models"][..], leaf, &["--agent", "ops"]].concat();
+        let mut at_group = vec!["models"];
+        if leaf[0] == "auth" {
+            at_group.extend(["auth", "--agent", "ops"]);
+            at_group.extend(&leaf[1..]);
+        } else {
+            at_group.extend(["--agent", "ops"]);
+            at_group.extend(leaf);
+        }
+        for args in [at_models, at_group, at_leaf] {
+            // Each parses: clap's refusal names the argument and shows a
+            // usage line; what a command then refuses without a terminal
+            // (`add` exits 64 itself) is its own.
+            let out = clawdbot_with_stdin(&home, &args, b"");
+            let err = stderr(&out);
+            assert!(!err.contains("unexpected argument") && !err.contains("Usage:"), "{args:?}: {err}");
+            assert!(code(&out) != 64 || leaf == ["auth", "add"], "{args:?}: {err}");
+        }
+    }
+    assert_ne!(code(&clawdbot(&home, &["doctor", "--non-interactive", "--agent", "ops"])), 64);
+    let innermost = ["models", "--agent", "main", "auth", "--agent", "lab", "order", "get", "--provider", "anthropic"];
+    let out = clawdbot(&home, &[&innermost[..], &["--agent", "ops", "--json"]].concat());
+    assert_eq!(json_of(&out)["agentId"], "ops", "{}", stderr(&out));
+    let out = clawdbot(&home, &[&innermost[..], &["--json"]].concat());
+    assert_eq!(json_of(&out)["agentId"], "lab", "{}", stderr(&out));
+}
+
 #[test]
 fn an_unreadable_store_is_listed_around_and_never_edited() {
     let home = Home::new();

@@ -587,6 +587,46 @@ impl Exit {
     }
 }
 
+/// What each exit status means, written once: `--help` shows the summary,
+/// the manual pages and docs/cli.md the meaning.
+impl Exit {
+    /// Every exit status, in the order of their codes.
+    pub const ALL: [Exit; 5] = [Exit::Ok, Exit::Action, Exit::Expiring, Exit::Error, Exit::Usage];
+
+    /// A few words, as `--help` lists them.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Exit::Ok => "ok",
+            Exit::Action => "action needed (expired, missing, unreadable, refused)",
+            Exit::Expiring => "expiring (with --check)",
+            Exit::Error => "could not run",
+            Exit::Usage => "usage error",
+        }
+    }
+
+    /// The whole meaning, as the manual pages give it.
+    pub fn meaning(self) -> String {
+        match self {
+            Exit::Ok => "ok.".into(),
+            Exit::Action => "action needed: with --check, a provider the configured models use has no usable \
+                             credential (expired, refused at refresh, without an expiry, or none), or \
+                             auth-profiles.json or clawdbot.json cannot be read (with --strict: any stored OAuth \
+                             login or token expired or without an expiry); doctor: a human must act; other \
+                             commands: the request was refused (unknown profile, malformed token)."
+                .into(),
+            Exit::Expiring => format!(
+                "with --check: the best credential of a provider in use expires within the warning window \
+                 (--warn-within, default {}) and cannot renew itself (with --strict: any stored one does).",
+                crate::defaults::WARN_WITHIN
+            ),
+            Exit::Error => "the command could not run: an I/O error, the store locked by another process, a \
+                            network error, or a store that declares a newer version and so is never written."
+                .into(),
+            Exit::Usage => "the command line is wrong.".into(),
+        }
+    }
+}
+
 /// A state machine the host drives with the loop in the module doc.
 pub trait Flow {
     /// The next effect. After one that asks for an answer, the host calls

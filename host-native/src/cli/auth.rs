@@ -4,14 +4,13 @@
 //! Tokens are read from standard input (a prompt on a terminal), never from
 //! argv, where `ps` would show them.
 
-use super::CmdResult;
 use super::order::{self, OrderCommand};
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::KeyForm;
 use clawdbot_auth_core::flow::{
-    AddCommand, AddRequest, PasteTokenCommand, PasteTokenRequest, SetupCommand, SetupRequest, TokenCommand,
+    self, AddCommand, AddRequest, Exit, PasteTokenCommand, PasteTokenRequest, SetupCommand, SetupRequest, TokenCommand,
     TokenRequest,
 };
 use std::io::IsTerminal;
@@ -20,9 +19,6 @@ use std::io::IsTerminal;
 pub struct AuthArgs {
     #[command(subcommand)]
     pub command: AuthCommand,
-    /// The agent whose credentials to work on (also accepted after the subcommand).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -61,15 +57,11 @@ pub struct PasteArgs {
     /// The provider the token is for (e.g. anthropic, openai; any spelling).
     #[arg(long)]
     pub provider: String,
-    /// Profile id (default: <provider>:manual).
-    #[arg(long)]
+    #[arg(long, help = format!("Profile id (default: <provider>:{})", clawdbot_auth_core::PASTED_TOKEN_NAME))]
     pub profile_id: Option<String>,
     /// When the token expires, from now (e.g. 365d, 12h; a bare number is days).
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
-    /// The agent whose store to use (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -77,15 +69,13 @@ pub struct SetupArgs {
     /// The provider (only anthropic has a setup-token).
     #[arg(long, default_value = "anthropic")]
     pub provider: String,
-    /// Profile id (default: anthropic:default).
-    #[arg(long)]
+    #[arg(long, help = format!("Profile id (default: {})", flow::DEFAULT_PROFILE_ID))]
     pub profile_id: Option<String>,
-    /// When the token expires, from now (default 365d, what `claude setup-token` issues).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", help = format!(
+        "When the token expires, from now (default {}, what `claude setup-token` issues)",
+        flow::DEFAULT_EXPIRES_IN
+    ))]
     pub expires_in: Option<String>,
-    /// The agent whose store takes the token.
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
     /// Accepted for old scripts; nothing is asked before running `claude setup-token`.
     #[arg(long, hide = true)]
     pub yes: bool,
@@ -99,9 +89,6 @@ pub struct TokenArgs {
     /// Use exactly this profile (no fallback to other profiles or the env).
     #[arg(long)]
     pub profile: Option<String>,
-    /// The agent whose store to use (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
     /// Refresh the OAuth login first even if it looks fresh: the client got
     /// a 401 with the current token. One refresh, skipped if another
     /// process already replaced the token.
@@ -114,10 +101,11 @@ pub struct TokenArgs {
     /// variable the provider's clients read).
     #[arg(long, value_enum)]
     pub format: Option<KeyFormat>,
-    /// Refresh first when the key would expire sooner than this (e.g. 10m,
-    /// 1h; a bare number is minutes). Default 10m, so a key outlives Claude
-    /// Code's 5-minute helper cache.
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", help = format!(
+        "Refresh first when the key would expire sooner than this (e.g. 10m, 1h; a bare number is minutes). \
+         Default {}, so a key outlives Claude Code's 5-minute helper cache",
+        clawdbot_auth_core::format_remaining_short(Some(flow::TOKEN_MIN_VALID_MS as f64))
+    ))]
     pub min_valid: Option<String>,
 }
 
@@ -128,35 +116,14 @@ pub enum KeyFormat {
     Env,
 }
 
-pub fn run(args: AuthArgs) -> CmdResult {
-    let agent = args.agent.as_deref();
+pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
     match args.command {
         AuthCommand::Add => add(agent),
-        AuthCommand::PasteToken(mut a) => {
-            a.agent = a.agent.or(inherited(agent));
-            paste_token(&a)
-        }
-        AuthCommand::SetupToken(mut a) => {
-            a.agent = a.agent.or(inherited(agent));
-            setup_token(&a)
-        }
-        AuthCommand::Order(mut cmd) => {
-            let target = match &mut cmd {
-                OrderCommand::Get(g) => &mut g.target,
-                OrderCommand::Set(s) => &mut s.target,
-                OrderCommand::Clear(t) => t,
-            };
-            target.agent = target.agent.take().or(inherited(agent));
-            order::run(cmd)
-        }
-        AuthCommand::Token(mut a) => {
-            a.agent = a.agent.or(inherited(agent));
-            token(&a)
-        }
-        AuthCommand::Refresh(mut a) => {
-            a.agent = a.agent.or(inherited(agent));
-            super::refresh::run(&a)
-        }
+        AuthCommand::PasteToken(a) => paste_token(&a, agent),
+        AuthCommand::SetupToken(a) => setup_token(&a, agent),
+        AuthCommand::Order(cmd) => order::run(cmd, agent),
+        AuthCommand::Token(a) => token(&a, agent),
+        AuthCommand::Refresh(a) => super::refresh::run(&a, agent),
         AuthCommand::List(a) => super::manage::list(&a, agent),
         AuthCommand::Remove(a) => super::manage::remove(&a, agent),
         AuthCommand::Cooldown(cmd) => super::manage::cooldown(&cmd, agent),
@@ -165,59 +132,45 @@ pub fn run(args: AuthArgs) -> CmdResult {
     }
 }
 
-/// The agent given at the group level (`models auth --agent ID ...`),
-/// for a subcommand that was not given its own.
-fn inherited(agent: Option<&str>) -> Option<String> {
-    agent.map(str::to_string)
-}
-
 /// `models auth add`: the core's [`AddCommand`], carried out.
-fn add(agent: Option<&str>) -> CmdResult {
+fn add(agent: Option<String>) -> Exit {
     let env = current_env();
-    let request = AddRequest { agent: inherited(agent), terminal: std::io::stdin().is_terminal() };
+    let request = AddRequest { agent, terminal: std::io::stdin().is_terminal() };
     let mut flow = AddCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env, false);
-    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
+    Interpreter::new(&world).run(&mut flow).exit
 }
 
 /// `models auth paste-token`: the core's [`PasteTokenCommand`], carried out.
-fn paste_token(args: &PasteArgs) -> CmdResult {
+fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let request = PasteTokenRequest {
         provider: args.provider.clone(),
         profile_id: args.profile_id.clone(),
         expires_in: args.expires_in.clone(),
-        agent: args.agent.clone(),
+        agent,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env, false);
-    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
+    Interpreter::new(&world).run(&mut flow).exit
 }
 
 /// `models auth setup-token`: the core's [`SetupCommand`], carried out.
-fn setup_token(args: &SetupArgs) -> CmdResult {
+fn setup_token(args: &SetupArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let terminal = std::io::stdin().is_terminal();
     let world = NativeWorld::new(&env, terminal);
-    let request = SetupRequest {
-        profile_id: args.profile_id.clone(),
-        expires_in: args.expires_in.clone(),
-        agent: args.agent.clone(),
-        terminal,
-    };
+    let request =
+        SetupRequest { profile_id: args.profile_id.clone(), expires_in: args.expires_in.clone(), agent, terminal };
     let mut flow = SetupCommand::new(&args.provider, request, std::io::stdout().is_terminal(), &env, now(&env));
-    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
+    Interpreter::new(&world).run(&mut flow).exit
 }
 
 /// `models auth token`: the core's [`TokenCommand`], carried out.
-fn token(args: &TokenArgs) -> CmdResult {
+fn token(args: &TokenArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let request = TokenRequest {
-        provider: args.provider.clone(),
-        profile: args.profile.clone(),
-        agent: args.agent.clone(),
-        force: args.force,
-    };
+    let request =
+        TokenRequest { provider: args.provider.clone(), profile: args.profile.clone(), agent, force: args.force };
     let form = match (args.json, args.format) {
         (true, _) | (_, Some(KeyFormat::Json)) => KeyForm::Json,
         (_, Some(KeyFormat::Env)) => KeyForm::Env,
@@ -228,5 +181,5 @@ fn token(args: &TokenArgs) -> CmdResult {
         flow = flow.min_valid_flag(raw);
     }
     let world = NativeWorld::new(&env, true);
-    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
+    Interpreter::new(&world).run(&mut flow).exit
 }

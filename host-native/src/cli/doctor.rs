@@ -2,11 +2,10 @@
 //! What doctor checks, asks, repairs, prints and exits with is decided in
 //! `core/src/flow/doctor.rs`.
 
-use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::Args;
-use clawdbot_auth_core::flow::{DoctorCommand, DoctorRequest};
+use clawdbot_auth_core::flow::{DoctorCommand, DoctorRequest, Exit};
 use std::io::IsTerminal;
 
 #[derive(Args, Debug)]
@@ -34,26 +33,25 @@ pub struct DoctorArgs {
     /// of the notes; never prompts (repairs only with --fix or --yes).
     #[arg(long)]
     pub json: bool,
-    /// The agent whose credentials to check (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
+    #[command(flatten)]
+    pub agent: super::AgentArg,
     /// Check every agent under the state dir; the exit code is the worst.
     #[arg(long, conflicts_with = "agent")]
     pub all_agents: bool,
 }
 
-pub fn run(args: &DoctorArgs) -> CmdResult {
+pub fn run(args: &DoctorArgs) -> Exit {
     let env = current_env();
     let request = DoctorRequest {
         yes: args.yes,
         repair: args.repair,
         non_interactive: args.non_interactive,
         json: args.json,
-        agent: args.agent.clone(),
+        agent: args.agent.agent.clone(),
         all_agents: args.all_agents,
         terminal: std::io::stdin().is_terminal(),
     };
     let world = NativeWorld::new(&env, request.reads_keychain());
     let mut flow = DoctorCommand::new(request, &env, now(&env));
-    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
+    Interpreter::new(&world).run(&mut flow).exit
 }

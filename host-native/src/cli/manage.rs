@@ -2,13 +2,12 @@
 //! sync`: clap, and the core's flows carried out. Every rule (what is
 //! listed, what a removal takes, what a key may look like) is the core's.
 
-use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::flow::{
-    CooldownCommand, CooldownTarget, Flow, ListCommand, PasteKeyCommand, PasteKeyRequest, RemoveCommand, RemoveRequest,
-    SyncCommand,
+    CooldownCommand, CooldownTarget, Exit, Flow, ListCommand, PasteKeyCommand, PasteKeyRequest, RemoveCommand,
+    RemoveRequest, SyncCommand,
 };
 
 #[derive(Args, Debug)]
@@ -19,9 +18,6 @@ pub struct ListArgs {
     /// Print one JSON document: {agentId, agentDir, storePath, profiles}.
     #[arg(long)]
     pub json: bool,
-    /// The agent whose store to use (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -34,9 +30,6 @@ pub struct RemoveArgs {
     /// Say what would be removed and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// The agent whose store to use (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -56,9 +49,6 @@ pub struct CooldownClearArgs {
     /// Every profile of the agent.
     #[arg(long)]
     pub all: bool,
-    /// The agent whose store to use (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -69,9 +59,6 @@ pub struct PasteKeyArgs {
     /// Profile id (default: <provider>:default).
     #[arg(long)]
     pub profile_id: Option<String>,
-    /// The agent whose store to use (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -79,41 +66,32 @@ pub struct SyncArgs {
     /// Let the sync bring this login in again after `models auth remove`.
     #[arg(long, value_name = "SOURCE", value_parser = clap::builder::PossibleValuesParser::new(clawdbot_auth_core::login_source_names()))]
     pub enable: String,
-    /// The agent whose store to use (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
 }
 
-fn run_flow(flow: &mut dyn Flow, keychain: bool) -> CmdResult {
+fn run_flow(flow: &mut dyn Flow, keychain: bool) -> Exit {
     let env = current_env();
     let world = NativeWorld::new(&env, keychain);
-    Ok(Interpreter::new(&world).run(flow).exit.code())
+    Interpreter::new(&world).run(flow).exit
 }
 
 /// `models auth list`. It reads Claude Code's Keychain item as `models
 /// status` does, so a login kept only there is listed too.
-pub fn list(args: &ListArgs, agent: Option<&str>) -> CmdResult {
+pub fn list(args: &ListArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let agent = args.agent.as_deref().or(agent);
-    let mut flow = ListCommand::new(&env, agent, args.provider.as_deref(), args.json, now(&env));
+    let mut flow = ListCommand::new(&env, agent.as_deref(), args.provider.as_deref(), args.json, now(&env));
     run_flow(&mut flow, true)
 }
 
 /// `models auth remove` (alias `logout`).
-pub fn remove(args: &RemoveArgs, agent: Option<&str>) -> CmdResult {
+pub fn remove(args: &RemoveArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let request = RemoveRequest {
-        profile_id: args.profile_id.clone(),
-        agent: args.agent.clone().or(agent.map(str::to_string)),
-        yes: args.yes,
-        dry_run: args.dry_run,
-    };
+    let request = RemoveRequest { profile_id: args.profile_id.clone(), agent, yes: args.yes, dry_run: args.dry_run };
     let mut flow = RemoveCommand::new(request, &env, now(&env));
     run_flow(&mut flow, false)
 }
 
 /// `models auth cooldown clear`.
-pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<&str>) -> CmdResult {
+pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<String>) -> Exit {
     let CooldownCommandArgs::Clear(args) = cmd;
     let target = match (&args.profile_id, &args.provider, args.all) {
         (Some(id), _, _) => CooldownTarget::Profile(id.clone()),
@@ -121,27 +99,24 @@ pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<&str>) -> CmdResult {
         _ => CooldownTarget::All,
     };
     let env = current_env();
-    let mut flow = CooldownCommand::clear(&env, args.agent.as_deref().or(agent), target, now(&env));
+    let mut flow = CooldownCommand::clear(&env, agent.as_deref(), target, now(&env));
     run_flow(&mut flow, false)
 }
 
 /// `models auth paste-api-key`: the flow asks for the key (a prompt without
 /// echo, or standard input; never argv, where `ps` would show it).
-pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<&str>) -> CmdResult {
+pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let request = PasteKeyRequest {
-        provider: args.provider.clone(),
-        profile_id: args.profile_id.clone(),
-        agent: args.agent.clone().or(agent.map(str::to_string)),
-    };
+    let request = PasteKeyRequest { provider: args.provider.clone(), profile_id: args.profile_id.clone(), agent };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
     run_flow(&mut flow, false)
 }
 
 /// `models auth sync --enable SOURCE`.
-pub fn sync(args: &SyncArgs, agent: Option<&str>) -> CmdResult {
+pub fn sync(args: &SyncArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let mut flow =
-        SyncCommand::enable(&env, args.agent.as_deref().or(agent), &args.enable, now(&env)).map_err(super::usage)?;
-    run_flow(&mut flow, true)
+    match SyncCommand::enable(&env, agent.as_deref(), &args.enable, now(&env)) {
+        Ok(mut flow) => run_flow(&mut flow, true),
+        Err(why) => super::failed(Exit::Usage, why),
+    }
 }

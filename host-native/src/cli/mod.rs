@@ -1,5 +1,5 @@
 //! The `clawdbot` command line: parse, gather inputs, call the core, apply
-//! its effects, print. `anyhow` lives here and nowhere deeper.
+//! its effects, print. Exit statuses are the core's [`Exit`].
 
 mod auth;
 mod doctor;
@@ -9,59 +9,36 @@ mod order;
 mod refresh;
 mod status;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clawdbot_auth_core::flow::Exit;
 use std::process::ExitCode;
 
-/// Exit codes, documented in docs/cli.md. `--check` owns 0/1/2; a failure
-/// to run uses 3, so monitoring can tell "expired" from "could not run".
-pub mod exit {
-    pub const OK: u8 = 0;
-    /// `--check`: expired, missing or unreadable. Doctor: a human must act.
-    /// Other commands: the request was refused (unknown profile, bad token).
-    pub const ACTION: u8 = 1;
-    /// `--check`: something expires within the warning window.
-    pub const EXPIRING: u8 = 2;
-    /// The command could not run (I/O error, store locked, network).
-    pub const ERROR: u8 = 3;
-    /// The command line itself is wrong.
-    pub const USAGE: u8 = 64;
+/// Says why a command could not go on, and ends it with `exit`.
+pub fn failed(exit: Exit, why: impl std::fmt::Display) -> Exit {
+    eprintln!("error: {}", clawdbot_auth_core::escape_control(&why.to_string()));
+    exit
 }
 
-/// An error that carries its exit code.
-#[derive(Debug)]
-pub struct Failure {
-    pub code: u8,
-    pub error: anyhow::Error,
+/// `--help`'s description, its exit codes from the core's table.
+fn long_about() -> String {
+    let codes: Vec<String> = Exit::ALL.iter().map(|e| format!("{} {}", e.code(), e.summary())).collect();
+    format!(
+        "Model credentials on a Clawdbot gateway host.\n\n\
+         Each command reads one agent's auth-profiles.json: the configured default agent, or \
+         the one named with --agent. It syncs in the logins Claude Code and Codex CLI already \
+         have, and tells what is ok, expiring or expired. `doctor` checks the file permissions \
+         of every agent unless given --agent.\n\n\
+         Exit codes: {}.",
+        codes.join("; ")
+    )
 }
-
-impl<E: Into<anyhow::Error>> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure { code: exit::ERROR, error: e.into() }
-    }
-}
-
-pub fn refuse(message: impl Into<String>) -> Failure {
-    Failure { code: exit::ACTION, error: anyhow::anyhow!(message.into()) }
-}
-
-pub fn usage(message: impl Into<String>) -> Failure {
-    Failure { code: exit::USAGE, error: anyhow::anyhow!(message.into()) }
-}
-
-pub type CmdResult = Result<u8, Failure>;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "clawdbot",
     version,
     about = "Model credentials on a Clawdbot gateway host: status, checks, repair.",
-    long_about = "Model credentials on a Clawdbot gateway host.\n\n\
-        Each command reads one agent's auth-profiles.json: the configured default agent, or \
-        the one named with --agent. It syncs in the logins Claude Code and Codex CLI already \
-        have, and tells what is ok, expiring or expired. `doctor` checks the file permissions \
-        of every agent unless given --agent.\n\n\
-        Exit codes: 0 ok; 1 action needed (expired, missing, unreadable, refused); \
-        2 expiring (with --check); 3 could not run; 64 usage error."
+    long_about = long_about()
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -84,6 +61,16 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
+/// `--agent`, declared once: `models` and `doctor` flatten it, and being
+/// global it is taken before or after every subcommand under them.
+#[derive(Args, Debug, Default, Clone)]
+pub struct AgentArg {
+    /// The agent whose credentials to work on (default: the configured
+    /// default agent; accepted at every level, the innermost wins).
+    #[arg(long, value_name = "ID", global = true)]
+    pub agent: Option<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct ModelsArgs {
     #[command(subcommand)]
@@ -97,9 +84,8 @@ pub struct ModelsArgs {
     /// With no subcommand: print the status as JSON (as `models status --json`).
     #[arg(long)]
     pub json: bool,
-    /// The agent to work on, for every subcommand (also accepted after it).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
+    #[command(flatten)]
+    pub agent: AgentArg,
 }
 
 #[derive(Subcommand, Debug)]
@@ -115,43 +101,31 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() { Exit::Usage } else { Exit::Ok }.code());
         }
     };
-    let result = match cli.command {
+    ExitCode::from(run(cli).code())
+}
+
+fn run(cli: Cli) -> Exit {
+    match cli.command {
         Command::Models(m) if m.command.is_some() && (m.status_json || m.status_plain || m.json) => {
-            Err(usage("--json, --status-json and --status-plain are for `clawdbot models` alone"))
+            failed(Exit::Usage, "--json, --status-json and --status-plain are for `clawdbot models` alone")
         }
-        Command::Models(m) => match m.command {
-            Some(ModelsCommand::Status(mut args)) => {
-                args.agent = args.agent.or(m.agent);
-                status::run(&args)
+        Command::Models(m) => {
+            let agent = m.agent.agent;
+            match m.command {
+                Some(ModelsCommand::Status(args)) => status::run(&args, agent),
+                Some(ModelsCommand::Auth(args)) => auth::run(args, agent),
+                None => status::run(&status::StatusArgs::bare(m.status_json || m.json, m.status_plain), agent),
             }
-            Some(ModelsCommand::Auth(mut args)) => {
-                args.agent = args.agent.or(m.agent);
-                auth::run(args)
-            }
-            None => {
-                let mut args = status::StatusArgs::bare(m.status_json || m.json, m.status_plain);
-                args.agent = m.agent;
-                status::run(&args)
-            }
-        },
+        }
         Command::Doctor(args) => doctor::run(&args),
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "clawdbot", &mut std::io::stdout());
-            Ok(exit::OK)
+            clap_complete::generate(shell, &mut Cli::command(), "clawdbot", &mut std::io::stdout());
+            Exit::Ok
         }
         Command::Man(args) => man::run(&args),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(f) => {
-            let text = format!("{:#}", f.error);
-            eprintln!("error: {}", clawdbot_auth_core::escape_control(&text));
-            ExitCode::from(f.code)
-        }
     }
 }
 

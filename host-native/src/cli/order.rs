@@ -1,11 +1,10 @@
 //! `clawdbot models auth order get|set|clear`: the per-agent order override.
 //! The rules are the core's `flow::OrderCommand`; this file is clap.
 
-use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
-use clawdbot_auth_core::flow::OrderRequest;
+use clawdbot_auth_core::flow::{Exit, OrderRequest};
 
 #[derive(Subcommand, Debug)]
 pub enum OrderCommand {
@@ -22,9 +21,6 @@ pub struct OrderTarget {
     /// The provider whose order to work on (any spelling: `z.ai` is `zai`).
     #[arg(long)]
     pub provider: String,
-    /// The agent whose store to use (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -49,19 +45,16 @@ pub struct OrderSet {
 
 /// The core's order flow, carried out. Order commands never prompt for
 /// the Keychain (as the reference).
-pub fn run(cmd: OrderCommand) -> CmdResult {
+pub fn run(cmd: OrderCommand, agent: Option<String>) -> Exit {
     let env = current_env();
-    let (request, agent) = match cmd {
-        OrderCommand::Get(args) => (
-            OrderRequest::Get { provider: args.target.provider, json: args.json, resolved: args.resolved },
-            args.target.agent,
-        ),
-        OrderCommand::Set(args) => {
-            (OrderRequest::Set { provider: args.target.provider, profile_ids: args.profile_ids }, args.target.agent)
+    let request = match cmd {
+        OrderCommand::Get(args) => {
+            OrderRequest::Get { provider: args.target.provider, json: args.json, resolved: args.resolved }
         }
-        OrderCommand::Clear(args) => (OrderRequest::Clear { provider: args.provider }, args.agent),
+        OrderCommand::Set(args) => OrderRequest::Set { provider: args.target.provider, profile_ids: args.profile_ids },
+        OrderCommand::Clear(args) => OrderRequest::Clear { provider: args.provider },
     };
     let world = NativeWorld::new(&env, false);
     let mut flow = clawdbot_auth_core::flow::OrderCommand::new(request, agent.as_deref(), &env, now(&env));
-    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
+    Interpreter::new(&world).run(&mut flow).exit
 }

@@ -8,11 +8,10 @@
 //! (network, 429, 5xx, lock): try again later. The rules are the core's
 //! [`RefreshCommand`]; this file is clap and the interpreter.
 
-use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{ArgGroup, Args};
-use clawdbot_auth_core::flow::{RefreshCommand, Selection};
+use clawdbot_auth_core::flow::{Exit, RefreshCommand, Selection};
 
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("which").required(true).args(["profile", "provider", "all"])))]
@@ -29,12 +28,9 @@ pub struct RefreshArgs {
     /// Refresh even when the token is not due yet (e.g. after a 401).
     #[arg(long)]
     pub force: bool,
-    /// The agent whose store to use (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
 }
 
-pub fn run(args: &RefreshArgs) -> CmdResult {
+pub fn run(args: &RefreshArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let selection = match (&args.profile, &args.provider) {
         (Some(id), _) => Selection::Profile(id.clone()),
@@ -42,6 +38,6 @@ pub fn run(args: &RefreshArgs) -> CmdResult {
         (None, None) => Selection::All,
     };
     let world = NativeWorld::new(&env, true);
-    let mut flow = RefreshCommand::new(selection, args.force, args.agent.as_deref(), &env, now(&env));
-    Ok(Interpreter::new(&world).run(&mut flow).exit.code())
+    let mut flow = RefreshCommand::new(selection, args.force, agent.as_deref(), &env, now(&env));
+    Interpreter::new(&world).run(&mut flow).exit
 }

@@ -1,11 +1,10 @@
 //! `clawdbot models status`: reads, syncs, reports. Never refreshes, never
 //! touches the network (the reference's text mode did both).
 
-use super::CmdResult;
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::Args;
-use clawdbot_auth_core::flow::{StatusCommand, StatusFormat, StatusRequest};
+use clawdbot_auth_core::flow::{Exit, StatusCommand, StatusFormat, StatusRequest};
 use std::io::IsTerminal;
 
 #[derive(Args, Debug, Default)]
@@ -28,9 +27,6 @@ pub struct StatusArgs {
     /// access token's expiry counts even when it would be refreshed.
     #[arg(long)]
     pub strict: bool,
-    /// The agent whose store to read (default: the configured default agent).
-    #[arg(long, value_name = "ID")]
-    pub agent: Option<String>,
     /// Every agent under the state dir: one section (text) or one entry
     /// (JSON) each; --check exits with the worst of them.
     #[arg(long, conflicts_with = "agent")]
@@ -63,7 +59,7 @@ impl StatusArgs {
 /// left unfreed: the process ends here, and freeing a large store's every
 /// allocation one by one would only delay the exit (measured: ~15% of a
 /// 100 000-profile run).
-pub fn run(args: &StatusArgs) -> CmdResult {
+pub fn run(args: &StatusArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let request = StatusRequest {
         json: args.json,
@@ -76,14 +72,14 @@ pub fn run(args: &StatusArgs) -> CmdResult {
         }),
         check: args.check,
         strict: args.strict,
-        agent: args.agent.clone(),
+        agent,
         all_agents: args.all_agents,
         warn_within: args.warn_within.clone(),
         terminal: std::io::stdout().is_terminal(),
     };
     let mut flow = StatusCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env, true);
-    let code = Interpreter::new(&world).run(&mut flow).exit.code();
+    let exit = Interpreter::new(&world).run(&mut flow).exit;
     std::mem::forget(flow);
-    Ok(code)
+    exit
 }

@@ -11,7 +11,7 @@
 
 use super::process::{RunFailure, run};
 use clawdbot_auth_core::Env;
-use clawdbot_auth_core::Secret;
+use clawdbot_auth_core::{Secret, encode_hex};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -21,9 +21,10 @@ use std::time::Duration;
 /// Where macOS keeps the tool.
 pub const DEFAULT_SECURITY_BIN: &str = "/usr/bin/security";
 
-/// How long a `security` call may take. A locked keychain or an ACL prompt
-/// nobody can answer (over SSH, under launchd) would otherwise hang us.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a `security` call, read or write, may take before it is killed
+/// (spec A15). A locked keychain or an ACL prompt nobody can answer (over
+/// SSH, under launchd) would otherwise hang us.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// errSecItemNotFound, as `security` reports it in its exit code.
 pub const EXIT_NOT_FOUND: i32 = 44;
@@ -199,7 +200,7 @@ pub fn write_generic_password(
     json_compact: &Secret,
     timeout: Duration,
 ) -> Result<(), KeychainWriteError> {
-    let hex = to_hex(json_compact.expose().as_bytes());
+    let hex = encode_hex(json_compact.expose().as_bytes());
     let line = format!("add-generic-password -U -a {} -s {} -X {hex}\n", quote(account), quote(service));
     if line.len() > MAX_INTERACTIVE_LINE {
         return Err(KeychainWriteError::TooLong { len: line.len() });
@@ -235,16 +236,6 @@ fn quote(word: &str) -> String {
     }
     quoted.push('"');
     quoted
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    hex
 }
 
 /// A one-line reason from the exit status and stderr, with anything that
@@ -299,7 +290,7 @@ mod tests {
     #[test]
     fn hex_output_is_decoded_only_when_it_is_hex_json() {
         let json = r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-x"}}"#;
-        assert_eq!(decode_password_output(&to_hex(json.as_bytes())), json);
+        assert_eq!(decode_password_output(&encode_hex(json.as_bytes())), json);
         assert_eq!(decode_password_output(json), json);
         assert_eq!(decode_password_output("7b0"), "7b0"); // odd length
         assert_eq!(decode_password_output("7B22"), "7B22"); // uppercase
@@ -318,7 +309,7 @@ mod tests {
     #[test]
     fn failure_reasons_never_carry_the_secret() {
         let status = std::process::Command::new("sh").args(["-c", "exit 3"]).status().unwrap();
-        let hex = to_hex(b"{\"accessToken\":\"sk-ant-oat01-abcdef\"}");
+        let hex = encode_hex(b"{\"accessToken\":\"sk-ant-oat01-abcdef\"}");
         let stderr = format!("security: bad command: add-generic-password -X {hex} and {}", &hex[..40]);
         let reason = failure_reason(status, stderr.as_bytes(), &[&hex]);
         assert!(!reason.contains(&hex[..32]), "{reason}");

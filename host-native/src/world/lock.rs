@@ -70,14 +70,29 @@ impl LockOptions {
 
     /// The waits of `t`; `what` names the lock in the wait notice.
     fn of(t: LockTimings, what: &'static str) -> Self {
+        let unset = Duration::ZERO;
+        LockOptions {
+            stale: unset,
+            update: unset,
+            max_wait: unset,
+            min_backoff: unset,
+            max_backoff: unset,
+            what,
+            report_wait_after: Some(REPORT_WAIT_AFTER),
+        }
+        .timed(t)
+    }
+
+    /// The same lock waited for with the core's timings `t` (a flow may
+    /// hand in other timings than the defaults, e.g. a shorter wait).
+    pub fn timed(self, t: LockTimings) -> Self {
         LockOptions {
             stale: Duration::from_millis(t.stale_ms),
             update: Duration::from_millis(t.update_ms),
             max_wait: Duration::from_millis(t.max_wait_ms),
             min_backoff: Duration::from_millis(t.min_backoff_ms),
             max_backoff: Duration::from_millis(t.max_backoff_ms),
-            what,
-            report_wait_after: Some(REPORT_WAIT_AFTER),
+            ..self
         }
     }
 

@@ -1,0 +1,213 @@
+//! What a manual says about the core's own facts: the environment
+//! variables it reads and the files it reads and writes. Each row is built
+//! from the constant the rule reads (or from the registry a rule walks), so
+//! a host's man page and `--help` cannot name a variable or a path the core
+//! does not use, nor miss one it starts to use. The exit statuses are
+//! [`crate::flow::Exit::ALL`], next to the type.
+
+use crate::logins::{claude_code, codex_cli};
+use crate::paths::{self, Env};
+use crate::time::{MINUTE, Millis, SECOND};
+
+/// Whether a host reads the macOS Keychain: `off` never, `security` through
+/// the first `security` on `PATH` even off macOS (for tests with a fake one).
+/// The host reads it; it is named here so the manual and the host agree.
+pub const KEYCHAIN_ENV: &str = "CLAWDBOT_KEYCHAIN";
+
+/// The user's home folder, which a host reads to fill [`Env::home`].
+pub const HOME_ENV: &str = "HOME";
+
+/// Pins a host's clock to this many milliseconds since the epoch (a
+/// testing aid, like `SOURCE_DATE_EPOCH`).
+pub const NOW_ENV: &str = "CLAWDBOT_NOW_MS";
+
+/// One row of a manual's ENVIRONMENT section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    /// The variable, then any it falls back to or goes with.
+    pub names: Vec<&'static str>,
+    /// What setting it does.
+    pub meaning: String,
+}
+
+fn row(names: &[&'static str], meaning: impl Into<String>) -> Variable {
+    Variable { names: names.to_vec(), meaning: meaning.into() }
+}
+
+/// `300000` as `5 min`, `15000` as `15 s`.
+fn spoken(ms: Millis) -> String {
+    match ms {
+        ms if ms % MINUTE == 0 => format!("{} min", ms / MINUTE),
+        ms if ms % SECOND == 0 => format!("{} s", ms / SECOND),
+        ms => format!("{ms} ms"),
+    }
+}
+
+/// Every variable an operator may set, but the providers' keys
+/// ([`provider_variables`]), in the order a manual lists them.
+pub fn environment() -> Vec<Variable> {
+    let home = Env::new("~");
+    let state = paths::state_dir(&home);
+    let claude = claude_code::SOURCE;
+    let codex = codex_cli::SOURCE;
+    let mut rows = vec![
+        row(&[HOME_ENV], "where everything lives by default."),
+        row(
+            &[paths::STATE_DIR_ENV, paths::LEGACY_STATE_DIR_ENV],
+            format!("the state folder (default {state}; the second is its legacy name)."),
+        ),
+        row(&[paths::CONFIG_PATH_ENV], "the config file (default <state>/clawdbot.json)."),
+        row(
+            &[paths::AGENT_DIR_ENV, paths::PI_AGENT_DIR_ENV],
+            format!("the default agent's folder (default <state>/agents/{}/agent).", paths::DEFAULT_AGENT_ID),
+        ),
+        row(&[paths::OAUTH_DIR_ENV], "folder of the legacy oauth.json (default <state>/credentials)."),
+        row(
+            &[claude.home.env_var],
+            format!("Claude Code's folder (default ~/{}); also changes its Keychain item's name.", claude.home.default),
+        ),
+        row(&[codex.home.env_var], format!("Codex CLI's folder (default ~/{}).", codex.home.default)),
+        row(
+            &[KEYCHAIN_ENV],
+            "off: never read the macOS Keychain; security: read it through the first `security` on PATH, \
+             even off macOS.",
+        ),
+        row(
+            &[crate::env_auth::LOAD_SHELL_ENV],
+            "1, true, yes or on: import model keys from a login shell ($SHELL -l) when none is set.",
+        ),
+        row(
+            &[crate::flow::SHELL_ENV_TIMEOUT_ENV],
+            format!("deadline of that login shell in ms (default {}).", crate::flow::SHELL_ENV_TIMEOUT_MS),
+        ),
+        row(
+            &[crate::flow::WINDOW_ENV],
+            format!(
+                "how long before expiry an OAuth login is refreshed on use, in ms (default {}).",
+                spoken(crate::refresh::DEFAULT_REFRESH_WINDOW_MS)
+            ),
+        ),
+        row(
+            &[crate::flow::HTTP_TIMEOUT_ENV],
+            format!(
+                "total timeout of a token request, in ms (default {}).",
+                spoken(crate::flow::HttpTimeouts::DEFAULT_TOTAL_MS as Millis)
+            ),
+        ),
+        row(
+            &[crate::flow::LOCK_WAIT_ENV],
+            format!(
+                "longest wait for the store lock, in ms (default {}).",
+                spoken(crate::defaults::STORE_LOCK.max_wait_ms)
+            ),
+        ),
+    ];
+    if let Some((name, _)) = claude.headless {
+        rows.push(row(
+            &[name],
+            "Claude Code's own token: not read as a credential; models status says how to store it.",
+        ));
+    }
+    let mut gcloud = vec![crate::load::GCLOUD_CREDENTIALS_ENV];
+    gcloud.extend(crate::load::GCLOUD_PROJECT_ENV);
+    gcloud.push(crate::load::GCLOUD_LOCATION_ENV);
+    rows.push(row(&gcloud, "google-vertex through gcloud's application default credentials."));
+    for client in crate::providers::PROVIDERS.iter().filter_map(|p| p.refresh.as_ref()?.client_vars) {
+        rows.push(row(
+            &[client.id_var, client.secret_var],
+            "an OAuth client's id and secret, when a profile has none.",
+        ));
+    }
+    // Read by the status report's renderer.
+    rows.push(row(&["NO_COLOR", "TERM"], "no colours with NO_COLOR set or TERM=dumb (and never off a terminal)."));
+    rows
+}
+
+/// Every variable a provider's key is taken from, in registry order (each
+/// provider's own order is its priority).
+pub fn provider_variables() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for name in crate::providers::PROVIDERS.iter().flat_map(|p| p.env_vars.iter().copied()) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// One row of a manual's FILES section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Where it is by default, under `~`.
+    pub path: String,
+    /// What it holds and what is done to it.
+    pub meaning: &'static str,
+}
+
+/// Every file the commands read or write, at its default place.
+pub fn files() -> Vec<File> {
+    let home = Env::new("~");
+    let at = paths::locate(&home, &crate::config::Config::default(), None);
+    // Any agent's folder: the default one's, with its id as a placeholder.
+    let default_agent = format!("/agents/{}/", paths::DEFAULT_AGENT_ID);
+    let any_agent = |path: String| path.replace(&default_agent, "/agents/<id>/");
+    let store = any_agent(at.store());
+    let file = |path: String, meaning| File { path, meaning };
+    vec![
+        file(at.config.clone(), "the gateway's config (JSON5); rewritten as JSON after a backup when it was JSON5."),
+        file(
+            format!("./.env, {}", paths::join(&at.state_dir, ".env")),
+            "variables read as the gateway reads them, never overriding one already set.",
+        ),
+        file(store.clone(), "an agent's credential store (0600)."),
+        file(format!("{store}.lock"), "the store's lock folder, shared with the Node gateway."),
+        file(any_agent(at.legacy_store()), "the legacy store, migrated once."),
+        file(at.oauth_json.clone(), "legacy OAuth logins, migrated once."),
+        file(at.claude_credentials(), "Claude Code's login, synced in (and written back after a refresh)."),
+        file(at.claude_lock(), "Claude Code's lock folder, taken around a write-back."),
+        file(at.codex_auth(), "Codex CLI's login, synced in (and written back after a refresh)."),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_files_are_where_the_rules_look_by_default() {
+        let paths: Vec<String> = files().into_iter().map(|f| f.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "~/.clawdbot/clawdbot.json",
+                "./.env, ~/.clawdbot/.env",
+                "~/.clawdbot/agents/<id>/agent/auth-profiles.json",
+                "~/.clawdbot/agents/<id>/agent/auth-profiles.json.lock",
+                "~/.clawdbot/agents/<id>/agent/auth.json",
+                "~/.clawdbot/credentials/oauth.json",
+                "~/.claude/.credentials.json",
+                "~/.claude.lock",
+                "~/.codex/auth.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn each_variable_is_listed_once_with_its_default_spoken() {
+        let rows = environment();
+        let mut names: Vec<&str> = rows.iter().flat_map(|r| r.names.iter().copied()).collect();
+        names.extend(provider_variables());
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        let meaning = |name: &str| rows.iter().find(|r| r.names.contains(&name)).map(|r| r.meaning.clone());
+        assert!(meaning("CLAWDBOT_REFRESH_WINDOW_MS").is_some_and(|m| m.contains("(default 5 min)")));
+        assert!(meaning("CLAWDBOT_HTTP_TIMEOUT_MS").is_some_and(|m| m.contains("(default 15 s)")));
+        assert!(meaning("CLAWDBOT_LOCK_WAIT_MS").is_some_and(|m| m.contains("(default 45 s)")));
+        assert!(meaning("CLAWDBOT_SHELL_ENV_TIMEOUT_MS").is_some_and(|m| m.contains("(default 15000)")));
+        assert!(meaning("CLAWDBOT_STATE_DIR").is_some_and(|m| m.contains("(default ~/.clawdbot;")));
+        assert_eq!(spoken(1_500), "1500 ms");
+        assert_eq!(&provider_variables()[..2], ["ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"]);
+    }
+}

@@ -112,6 +112,10 @@ struct Doctor {
     worst: Exit,
 }
 
+/// The refusal of `--all-agents` beside `--agent`, for every command that
+/// takes both.
+pub(crate) const ALL_OR_ONE: &str = "Choose either --all-agents or --agent, not both.";
+
 /// `doctor` as a flow.
 pub struct DoctorCommand {
     inner: Driven<Doctor>,
@@ -129,8 +133,13 @@ impl DoctorCommand {
             false => VecDeque::from([request.agent.clone().unwrap_or_default()]),
         };
         let first = request.all_agents || request.agent.is_none();
+        let both = request.all_agents && request.agent.is_some();
         let doctor = Doctor { env: env.clone(), request, agents, first, documents: Vec::new(), worst: Exit::Ok };
-        DoctorCommand { inner: Driven::new(doctor, state, now) }
+        let inner = match both {
+            true => Driven::ended(doctor, Done::refused(Exit::Usage, ALL_OR_ONE), now),
+            false => Driven::new(doctor, state, now),
+        };
+        DoctorCommand { inner }
     }
 }
 
@@ -653,6 +662,16 @@ mod tests {
 
     fn document(done: &Done) -> Value {
         serde_json::from_str(&done.lines()[0].text).expect("one JSON document")
+    }
+
+    #[test]
+    fn every_agent_and_one_agent_together_is_a_usage_error_before_anything_is_read() {
+        let mut host = Host::with_store(&key_store());
+        let request = DoctorRequest { all_agents: true, agent: Some("ops".into()), ..DoctorRequest::default() };
+        let (done, _) = host.run(&mut doctor(request));
+        assert_eq!(done.exit, Exit::Usage);
+        assert_eq!(done.lines()[0].text, "error: Choose either --all-agents or --agent, not both.");
+        assert!(host.asked.is_empty(), "{:?}", host.asked);
     }
 
     #[test]

@@ -262,8 +262,16 @@ impl StatusCommand {
 
 impl Status {
     fn start(&mut self) -> Result<State, Done> {
+        // Which output: one of --json, --plain and --format, decided here
+        // and nowhere else (the command line only parses them).
         if self.request.json && self.request.plain {
             return Err(Done::refused(Exit::Usage, "Choose either --json or --plain, not both."));
+        }
+        if self.request.format.is_some() && (self.request.json || self.request.plain) {
+            return Err(Done::refused(Exit::Usage, "Choose one of --format, --json and --plain."));
+        }
+        if self.request.all_agents && self.request.agent.is_some() {
+            return Err(Done::refused(Exit::Usage, super::doctor::ALL_OR_ONE));
         }
         match parse_duration(&self.request.warn_within, DurationUnit::H) {
             Ok(ms) => self.options.warn_after_ms = ms,
@@ -387,6 +395,9 @@ mod tests {
             StatusRequest { warn_within: "soon".into(), ..request() },
             StatusRequest { all_agents: true, format: Some(StatusFormat::Prometheus), ..request() },
             StatusRequest { all_agents: true, plain: true, ..request() },
+            StatusRequest { format: Some(StatusFormat::Prometheus), json: true, ..request() },
+            StatusRequest { format: Some(StatusFormat::Text), plain: true, ..request() },
+            StatusRequest { all_agents: true, agent: Some("ops".into()), ..request() },
         ];
         for req in bad {
             let mut host = Host::default();

@@ -36,7 +36,7 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub agent: super::AgentArg,
     /// Check every agent under the state dir; the exit code is the worst.
-    #[arg(long, conflicts_with = "agent")]
+    #[arg(long)]
     pub all_agents: bool,
 }
 

@@ -14,7 +14,7 @@ pub struct StatusArgs {
     pub json: bool,
     /// Output format: text, json, plain, or prometheus (text exposition for
     /// node_exporter's textfile collector).
-    #[arg(long, value_enum, conflicts_with_all = ["json", "plain"])]
+    #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Print only the resolved default model.
     #[arg(long)]
@@ -29,7 +29,7 @@ pub struct StatusArgs {
     pub strict: bool,
     /// Every agent under the state dir: one section (text) or one entry
     /// (JSON) each; --check exits with the worst of them.
-    #[arg(long, conflicts_with = "agent")]
+    #[arg(long)]
     pub all_agents: bool,
     /// How soon an expiry counts as "expiring" (e.g. 24h, 90m, 2d).
     #[arg(long, value_name = "DURATION", default_value = clawdbot_auth_core::defaults::WARN_WITHIN)]

@@ -110,6 +110,8 @@ struct Doctor {
     agents: VecDeque<String>,
     first: bool,
     documents: Vec<DoctorDocument>,
+    /// Each agent's preview after its repairs, beside its document.
+    previews: Vec<DoctorPreview>,
     worst: Exit,
 }
 
@@ -130,8 +132,22 @@ impl DoctorCommand {
             false => VecDeque::from([request.agent.clone().unwrap_or_default()]),
         };
         let first = request.all_agents || request.agent.is_none();
-        let doctor = Doctor { env: env.clone(), request, agents, first, documents: Vec::new(), worst: Exit::Ok };
+        let doctor = Doctor {
+            env: env.clone(),
+            request,
+            agents,
+            first,
+            documents: Vec::new(),
+            previews: Vec::new(),
+            worst: Exit::Ok,
+        };
         DoctorCommand { inner: Driven::new(doctor, state, now) }
+    }
+
+    /// Each agent checked so far: what doctor found in its load after its
+    /// repairs, and its `--json` document (the panel shows both).
+    pub fn checked(&self) -> impl Iterator<Item = (&DoctorPreview, &DoctorDocument)> {
+        self.inner.machine.previews.iter().zip(&self.inner.machine.documents)
     }
 }
 
@@ -530,6 +546,7 @@ impl Doctor {
             self.worst = Exit::Action;
         }
         self.documents.push(document);
+        self.previews.push(after_plan);
         Turn::Go(State::NextAgent)
     }
 

@@ -4,20 +4,20 @@
 //! Request: `{"op", "now", "warnAfterMs"?, "strict"?, "env"?, "agent"?, "files"?, "home"?}`.
 //! `strict` judges `--check` by the reference's rule (`models status --strict`).
 //! `files` holds file contents by role (`store`, `claude`, `codex`,
-//! `config`, `legacyStore`, `oauthJson`, see [`FileRole`]); the envelope
+//! `config`, `legacyStore`, `oauthJson`, see `view::FileRole`); the envelope
 //! places each where the CLI would read it, for the agent the config names
-//! as default (or `agent`), exactly as [`paths::locate`] decides. `home`
+//! as default (or `agent`), exactly as `paths::locate` decides. `home`
 //! holds contents by path relative to HOME. The envelope's HOME is `~`, so
 //! every path in the response reads `~/.clawdbot/...`. Errors come back as
 //! `{"error": ...}`; nothing here panics on any input.
 //!
 //! Every report-making op also answers `locations` (where it looked); the
-//! `view` op answers only that and [`crate::view::View`], everything the
+//! `view` op answers only that and `view::View`, everything the
 //! admin panel shows (`"rows"` pages its long lists, `"text": false` leaves
 //! out the CLI text).
 //!
 //! What a command would do is the command's own flow, run over the
-//! request's files in memory ([`memory`]): the doctor panel and
+//! request's files in memory (`envelope/memory.rs`): the doctor panel and
 //! `doctorPreview` are `clawdbot doctor --non-interactive --json`, the
 //! order editor's `setOrder` and `moveInOrder` are `models auth order set`.
 //! Their writes come back in the answer; nothing leaves the envelope.

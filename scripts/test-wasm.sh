@@ -43,14 +43,16 @@ if [[ ! -f "$installed_lock" || "$browser_test/package-lock.json" -nt "$installe
     (cd "$browser_test" && npm ci --no-audit --no-fund)
 fi
 
-step "admin panel in headless Chromium"
-(cd "$browser_test" && CHROMIUM="$chromium" node --test panel.test.mjs)
-
-# The CLI binary comes from the cargo tests that scripts/test.sh runs first.
-step "the store lock against the real proper-lockfile (Node)"
+# The CLI binary comes from the cargo tests that scripts/test.sh runs first;
+# the panel's doctor and order are checked against it, and so is the lock.
 if [[ -z "${CLAWDBOT_BIN:-}" && ! -x "${CARGO_TARGET_DIR:-$root/target}/debug/clawdbot" ]]; then
     cargo build -q -p clawdbot
 fi
+
+step "admin panel in headless Chromium"
+(cd "$browser_test" && CHROMIUM="$chromium" node --test panel.test.mjs)
+
+step "the store lock against the real proper-lockfile (Node)"
 (cd "$browser_test" && node --test lockfile-interop.test.mjs)
 
 printf '\nAll wasm tests passed. Screenshot: target/panel.png\n'

@@ -4,7 +4,7 @@
 //! Request: `{"op", "now", "warnAfterMs"?, "strict"?, "env"?, "agent"?, "files"?, "home"?}`.
 //! `strict` judges `--check` by the reference's rule (`models status --strict`).
 //! `files` holds file contents by role (`store`, `claude`, `codex`,
-//! `config`, `legacyStore`, `oauthJson`, see `FileRole`); the envelope
+//! `config`, `legacyStore`, `oauthJson`, see `view::FileRole`); the envelope
 //! places each where the CLI would read it, for the agent the config names
 //! as default (or `agent`), exactly as `paths::locate` decides. `home`
 //! holds contents by path relative to HOME. The envelope's HOME is `~`, so
@@ -15,12 +15,22 @@
 //! `view` op answers only that and `view::View`, everything the
 //! admin panel shows (`"rows"` pages its long lists, `"text": false` leaves
 //! out the CLI text).
+//!
+//! What a command would do is the command's own flow, run over the
+//! request's files in memory (`envelope/memory.rs`): the doctor panel and
+//! `doctorPreview` are `clawdbot doctor --non-interactive --json`, the
+//! order editor's `setOrder` and `moveInOrder` are `models auth order set`.
+//! Their writes come back in the answer; nothing leaves the envelope.
+
+mod doctor;
+mod memory;
+mod order;
 
 use crate::config::parse_config;
 use crate::load::{Loaded, StoreState, load};
 use crate::paths::{self, Env};
 use crate::report::{self, ReportOptions, TextStyle};
-use crate::store::{store_to_json, write_store};
+use crate::store::store_to_json;
 use crate::view::{self, FileRole};
 use crate::world::{FileRead, MapWorld, World};
 use serde_json::{Map, Value, json};
@@ -59,8 +69,8 @@ fn respond(req: &Value) -> Result<Value, String> {
     let world = world_of(req, &env, agent)?;
     let loaded = load(&world, &env, now, agent);
     match op {
-        "setOrder" => return set_order(req, loaded),
-        "moveInOrder" => return move_in_order(req, loaded),
+        "setOrder" => return order::set_order(req, &world, &loaded, agent),
+        "moveInOrder" => return order::move_in_order(req, &world, &loaded, agent),
         _ => {}
     }
     if !matches!(op, "status" | "renderText" | "doctorPreview" | "view" | "listProfiles") {
@@ -71,7 +81,7 @@ fn respond(req: &Value) -> Result<Value, String> {
     // The report and its check code exactly as `models status` makes them.
     let crate::flow::Assessment { report, check } = crate::flow::assess(&loaded, &options);
     if op == "view" {
-        return view_response(req, &world, &loaded, &report, &env);
+        return view_response(req, &world, &loaded, &report, &env, agent);
     }
     let mut out = base_response(&loaded, &report, check);
     match op {
@@ -79,7 +89,9 @@ fn respond(req: &Value) -> Result<Value, String> {
             out.insert("text".into(), Value::from(report::render_text(&report, &env, TextStyle::default())));
         }
         "doctorPreview" => {
-            out.insert("doctor".into(), crate::doctor::preview(&loaded, &report).to_value());
+            let run = doctor::run(&world, &env, agent, now)?;
+            out.insert("doctor".into(), run.to_value());
+            out.insert("writes".into(), writes(&run.ran));
         }
         "listProfiles" => {
             // `models auth list`'s view: what the panel's profile table shows.
@@ -102,17 +114,18 @@ fn view_response(
     loaded: &Loaded,
     report: &report::StatusReport,
     env: &Env,
+    agent: Option<&str>,
 ) -> Result<Value, String> {
     let limits = view::Limits { rows: rows_limit(req)? };
-    let doctor = crate::doctor::preview(loaded, report);
+    let doctor = doctor::run(world, env, agent, loaded.now)?;
     // The text is the largest part of a big store's view (6 MB for 60 000
     // profiles): a page that does not show it says `"text": false`.
     let wants_text = req.get("text").and_then(Value::as_bool) != Some(false);
     let text = wants_text.then(|| report::render_text(report, env, TextStyle::default()));
     let given =
         |role: FileRole| matches!(world.files.get(&role.path(&loaded.locations)), Some(FileRead::Present { .. }));
-    let view = view::build(loaded, report, &doctor, text, given, limits);
-    Ok(json!({ "locations": locations(loaded), "view": view.to_value() }))
+    let view = view::build(loaded, report, &doctor.preview, text, given, limits);
+    Ok(json!({ "locations": locations(loaded), "view": doctor.into_view(view, limits) }))
 }
 
 /// `"rows"`: how many rows of each long list the view carries (all when absent).
@@ -222,37 +235,16 @@ fn base_response(loaded: &Loaded, report: &report::StatusReport, check: report::
     out
 }
 
-/// `{"op": "moveInOrder", "provider", "profileId", "by": -1 | 1}`: moves one
-/// profile in the list the panel's editor shows ([`view::editable_order`])
-/// and stores the result as the provider's order, as `setOrder` does.
-fn move_in_order(req: &Value, loaded: Loaded) -> Result<Value, String> {
-    let provider = req.get("provider").and_then(Value::as_str).ok_or("moveInOrder needs \"provider\"")?;
-    let profile_id = req.get("profileId").and_then(Value::as_str).ok_or("moveInOrder needs \"profileId\"")?;
-    let by = req
-        .get("by")
-        .and_then(Value::as_i64)
-        .and_then(|n| isize::try_from(n).ok())
-        .ok_or("moveInOrder needs \"by\"")?;
-    let current = view::editable_order(&loaded, provider);
-    let next = view::moved(&current, profile_id, by)
-        .ok_or_else(|| format!("\"{}\" cannot move {by} in this order", crate::escape::escape_control(profile_id)))?;
-    let request = json!({ "provider": provider, "order": next });
-    set_order(&request, loaded)
-}
-
-fn set_order(req: &Value, mut loaded: Loaded) -> Result<Value, String> {
-    if loaded.store_state == StoreState::Unreadable {
-        return Err("auth-profiles.json cannot be read, so its order cannot be changed".into());
-    }
-    let provider = req.get("provider").and_then(Value::as_str).ok_or("setOrder needs \"provider\"")?;
-    let ids: Vec<String> = match req.get("order") {
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-        _ => return Err("setOrder needs \"order\": a list of profile ids".into()),
-    };
-    let agent_dir = loaded.env.shorten(&loaded.locations.agent_dir);
-    crate::order::set_order(&mut loaded.store, provider, &ids, &agent_dir).map_err(|e| e.to_string())?;
-    let text = write_store(&loaded.store).map_err(|e| e.to_string())?;
-    Ok(json!({ "store": store_to_json(&loaded.store), "storeText": text }))
+/// A command's writes as the answer carries them: `{"path", "text"}` for
+/// a file written (its whole new text: it may hold credentials),
+/// `{"path", "removed": true}`, `{"path", "mode": 384}`.
+fn writes(ran: &memory::Ran) -> Value {
+    let each = ran.writes.iter().map(|w| match &w.change {
+        memory::Change::Text(text) => json!({ "path": w.path, "text": text.expose() }),
+        memory::Change::Removed => json!({ "path": w.path, "removed": true }),
+        memory::Change::Mode(mode) => json!({ "path": w.path, "mode": mode }),
+    });
+    Value::Array(each.collect())
 }
 
 #[cfg(test)]
@@ -521,7 +513,12 @@ mod tests {
         let r = call(
             json!({ "op": "setOrder", "now": NOW, "files": { "store": "{ broken" }, "provider": "a", "order": [] }),
         );
-        assert_eq!(r["error"], "auth-profiles.json cannot be read, so its order cannot be changed");
+        // `models auth order set`'s own refusal, as the CLI prints it after `error: `.
+        assert_eq!(
+            r["error"],
+            "refusing to modify an unreadable store: ~/.clawdbot/agents/main/agent/auth-profiles.json: \
+             not valid JSON at line 1, column 3: key must be a string; the file was left as it is"
+        );
     }
 
     #[test]
@@ -593,6 +590,94 @@ mod tests {
         assert_eq!(r["error"], "setOrder needs \"order\": a list of profile ids");
         let r = call(json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "order": [] }));
         assert_eq!(r["error"], "setOrder needs \"provider\"");
+    }
+
+    /// A login whose config entry names another profile id: the repair
+    /// only `doctor` itself makes (the preview of old never saw it).
+    fn mismatched_profile_id() -> Value {
+        let login = json!({ "type": "oauth", "provider": "anthropic", "access": "a-FAKE", "refresh": "r-FAKE", "expires": NOW + 48 * HOUR });
+        let config =
+            json!({ "auth": { "profiles": { "anthropic:default": { "provider": "anthropic", "mode": "oauth" } } } });
+        json!({ "store": { "version": 1, "profiles": { "anthropic:me@example.com": login } }, "config": config })
+    }
+
+    #[test]
+    fn doctor_preview_is_doctor_run_without_prompts() {
+        let r = call(json!({ "op": "doctorPreview", "now": NOW, "files": mismatched_profile_id() }));
+        let doctor = &r["doctor"];
+        assert_eq!(doctor["ok"], false, "{r}");
+        assert_eq!(doctor["exit"], 1);
+        let found =
+            doctor["findings"].as_array().and_then(|f| f.iter().find(|f| f["checkId"] == "auth/profile-id-mismatch"));
+        assert_eq!(found.map(|f| f["fixHint"].clone()), Some(json!("clawdbot doctor --fix")), "{r}");
+        assert_eq!(doctor["issues"], json!([]), "the login itself is fine");
+        assert_eq!(r["writes"], json!([]), "non-interactive: the config is left as it is");
+        let fine =
+            call(json!({ "op": "doctorPreview", "now": NOW, "files": { "store": oauth_store(NOW + 48 * HOUR) } }));
+        assert_eq!((fine["doctor"]["ok"].clone(), fine["doctor"]["exit"].clone()), (json!(true), json!(0)), "{fine}");
+    }
+
+    #[test]
+    fn doctor_answers_the_migration_it_saves_as_writes() {
+        let legacy = json!({ "anthropic": { "type": "api_key", "key": "sk-FAKE-legacy-0123456789" } });
+        let r = call(json!({ "op": "doctorPreview", "now": NOW, "files": { "legacyStore": legacy } }));
+        let writes = r["writes"].as_array().cloned().unwrap_or_default();
+        assert_eq!(writes.len(), 2, "{r}");
+        assert_eq!(writes[0]["path"], "~/.clawdbot/agents/main/agent/auth-profiles.json");
+        let text = writes[0]["text"].as_str().unwrap_or_default();
+        assert!(text.contains("\"anthropic:default\"") && text.contains("sk-FAKE-legacy-0123456789"), "{text}");
+        assert_eq!(writes[1], json!({ "path": "~/.clawdbot/agents/main/agent/auth.json", "removed": true }));
+        let view = call(json!({ "op": "view", "now": NOW, "files": { "legacyStore": legacy } }));
+        assert_eq!(
+            view["view"]["doctor"]["writes"],
+            json!(["~/.clawdbot/agents/main/agent/auth-profiles.json", "~/.clawdbot/agents/main/agent/auth.json"])
+        );
+        assert!(!view.to_string().contains("sk-FAKE-legacy-0123456789"), "the view holds no secret");
+    }
+
+    #[test]
+    fn the_views_doctor_panel_is_doctors_verdict() {
+        let r = status(mismatched_profile_id());
+        let doctor = &r["view"]["doctor"];
+        assert_eq!(doctor["nothingNeeded"], false, "doctor exits 1: {r}");
+        assert_eq!(doctor["findings"]["total"], 1);
+        let row = &doctor["findings"]["rows"][0];
+        assert_eq!(row["checkId"], "auth/profile-id-mismatch");
+        assert_eq!(row["severity"], "error");
+        assert_eq!(row["path"], "~/.clawdbot/clawdbot.json");
+        // A provider in use without credentials makes doctor exit 1 too.
+        let config = json!({ "agents": { "defaults": { "model": { "primary": "openai/gpt-5" } } } });
+        let r = status(json!({ "store": oauth_store(NOW + 48 * HOUR), "config": config }));
+        assert_eq!(r["view"]["doctor"]["nothingNeeded"], false, "{r}");
+        assert_eq!(r["view"]["doctor"]["findings"]["rows"][0]["checkId"], "auth/missing-provider");
+        let r = status(json!({ "store": oauth_store(NOW + 48 * HOUR) }));
+        assert_eq!(r["view"]["doctor"]["nothingNeeded"], true);
+        assert_eq!(r["view"]["doctor"]["findings"], json!({ "total": 0, "rows": [] }));
+    }
+
+    #[test]
+    fn set_order_answers_the_store_order_set_wrote() {
+        let key = json!({ "type": "api_key", "provider": "zai", "key": "k-FAKE" });
+        let store = json!({ "version": 1, "profiles": { "zai:a": key, "zai:b": key } });
+        let r = call(
+            json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "provider": "z.ai", "order": ["zai:b", "zai:a"] }),
+        );
+        let writes = r["writes"].as_array().cloned().unwrap_or_default();
+        assert_eq!(writes.len(), 1, "{r}");
+        assert_eq!(writes[0]["path"], "~/.clawdbot/agents/main/agent/auth-profiles.json");
+        assert_eq!(writes[0]["text"], r["storeText"], "the file to download is the one written");
+        let again = call(
+            json!({ "op": "setOrder", "now": NOW, "files": { "store": r["storeText"] }, "provider": "zai", "order": ["zai:b", "zai:a"] }),
+        );
+        assert_eq!(again["writes"], json!([]), "the same order again changes nothing: {again}");
+        assert_eq!(again["storeText"], r["storeText"]);
+        let unknown = call(
+            json!({ "op": "setOrder", "now": NOW, "files": { "store": store }, "provider": "zai", "order": ["zai:nope"] }),
+        );
+        assert!(
+            unknown["error"].as_str().is_some_and(|e| e.contains("zai:nope") && !e.starts_with("error:")),
+            "{unknown}"
+        );
     }
 
     #[test]

@@ -5,10 +5,12 @@
 // no console errors or requests leaving the page's own origin.
 //
 // Run: (cd host-wasm/browser-test && npm ci && node --test panel.test.mjs)
-// CHROMIUM overrides the browser (default /usr/bin/chromium).
+// CHROMIUM overrides the browser (default /usr/bin/chromium). The doctor and
+// order tests run the CLI on the same files (`cargo build -p clawdbot`
+// first, or CLAWDBOT_BIN).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -25,6 +27,8 @@ const vectorsDir = join(root, 'tests/vectors');
 const screenshotPath = join(root, 'target/panel.png');
 const narrowScreenshotPath = join(root, 'target/panel-400px.png');
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+// The CLI the panel's commands must agree with (built by scripts/test-wasm.sh).
+const clawdbotBin = process.env.CLAWDBOT_BIN || join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'debug/clawdbot');
 
 /** Which file input takes which home file. */
 const INPUT_FOR_PATH = {
@@ -538,6 +542,81 @@ test('the panel fits a 400 px wide screen', { timeout: 60000 }, async () => {
   } finally {
     await page.setViewportSize({ width: 1280, height: 1000 });
   }
+  assertNoProblems();
+});
+
+// ------------------------------------------------------------------------
+// The doctor section and the order editor are the CLI's own commands, run
+// by the core over the picked files (issue 20 item 6): the same home on
+// disk under the real `clawdbot` must give the same verdict and the same
+// bytes.
+
+/** Writes `files` ({relative path: text}) under a fresh HOME. */
+async function homeOnDisk(files) {
+  const home = await mkdtemp(join(scratch, 'cli-home-'));
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(dirname(join(home, rel)), { recursive: true, mode: 0o700 });
+    await writeFile(join(home, rel), text, { mode: 0o600 });
+  }
+  return home;
+}
+
+/** Runs the CLI on `home` at NOW, without a terminal or the Keychain. */
+function cli(home, args, now = NOW) {
+  assert.ok(existsSync(clawdbotBin), `${clawdbotBin} is missing: cargo build -p clawdbot (or set CLAWDBOT_BIN)`);
+  const env = { HOME: home, PATH: process.env.PATH, NO_COLOR: '1', CLAWDBOT_KEYCHAIN: 'off', CLAWDBOT_NOW_MS: String(now) };
+  const run = spawnSync(clawdbotBin, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const STORE_PATH = '.clawdbot/agents/main/agent/auth-profiles.json';
+const CONFIG_PATH = '.clawdbot/clawdbot.json';
+
+test('the doctor section is `clawdbot doctor` itself: a config repair only the command finds', { timeout: 60000 }, async () => {
+  // The login is fine, so a preview of the logins alone says nothing is
+  // needed; but the config names `anthropic:default`, which the store does
+  // not have, and doctor offers to repair that (exit 1 without --fix).
+  const login = oauthLogin(NOW + 48 * HOUR);
+  const store = JSON.stringify(storeOf({ 'anthropic:me@example.com': login }), null, 2);
+  const config = JSON.stringify({ auth: { profiles: { 'anthropic:default': { provider: 'anthropic', mode: 'oauth' } } } }, null, 2);
+  const home = await homeOnDisk({ [STORE_PATH]: store, [CONFIG_PATH]: config });
+  const doctor = cli(home, ['doctor', '--non-interactive', '--json']);
+  assert.equal(doctor.code, 1, `the CLI's doctor needs a human: ${doctor.stderr}`);
+  const document = JSON.parse(doctor.stdout);
+  const mismatch = document.findings.find((f) => f.checkId === 'auth/profile-id-mismatch');
+  assert.ok(mismatch, `the CLI finds the mismatch: ${doctor.stdout}`);
+
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', store], config: ['clawdbot.json', config] });
+  const section = await page.locator('#doctor').textContent();
+  assert.doesNotMatch(section, /Nothing needs a human/, `the panel agrees with doctor's exit 1: ${section}`);
+  const item = page.locator('#doctor li.finding[data-check-id="auth/profile-id-mismatch"]');
+  assert.equal(await item.count(), 1, `the panel lists the repair doctor found: ${section}`);
+  const text = await item.textContent();
+  assert.ok(text.includes(mismatch.message), `the command's own words: ${text}`);
+  assert.ok(text.includes(`fix: ${mismatch.fixHint}`), text);
+  // And a home doctor is happy with reads "Nothing needs a human" in both.
+  const healthy = JSON.stringify(storeOf({ 'anthropic:me@example.com': login }), null, 2);
+  assert.equal(cli(await homeOnDisk({ [STORE_PATH]: healthy }), ['doctor', '--non-interactive', '--json']).code, 0);
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', healthy] });
+  assert.match(await page.locator('#doctor').textContent(), /Nothing needs a human/);
+  assertNoProblems();
+});
+
+test('a move downloads the very store `clawdbot models auth order set` writes', { timeout: 60000 }, async () => {
+  const vector = readVector('14-cooldown-order.json');
+  const storeText = JSON.stringify(vector.home[STORE_PATH], null, 2);
+  await loadFiles(page, vector.now, { store: ['auth-profiles.json', storeText] });
+  await page.getByRole('button', { name: 'Move anthropic:a up in the anthropic order' }).click();
+  await page.waitForFunction(() => !document.getElementById('download-store').disabled);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-store')]);
+  const saved = join(scratch, 'moved-auth-profiles.json');
+  await download.saveAs(saved);
+  const downloaded = await readFile(saved, 'utf8');
+
+  const home = await homeOnDisk({ [STORE_PATH]: storeText });
+  const set = cli(home, ['models', 'auth', 'order', 'set', '--provider', 'anthropic', 'anthropic:a', 'anthropic:b'], vector.now);
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(downloaded, await readFile(join(home, STORE_PATH), 'utf8'), 'byte for byte the file the CLI wrote');
   assertNoProblems();
 });
 

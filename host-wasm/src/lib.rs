@@ -8,8 +8,13 @@
 
 use wasm_bindgen::prelude::*;
 
-/// Handles one envelope request (`{"op": "status" | "renderText" |
-/// "doctorPreview" | "setOrder", ...}`) and returns the response JSON.
+/// Handles one envelope request and returns the response JSON. The ops
+/// (docs/wasm.md): `view` (everything the panel shows), `status`,
+/// `renderText`, `listProfiles`, `doctorPreview` (`clawdbot doctor
+/// --non-interactive --json`, run over the request's files), `setOrder` and
+/// `moveInOrder` (`clawdbot models auth order set`, answering the store it
+/// wrote) and `identify` (which role a dropped file plays). A command's
+/// writes come back in the answer; none leaves the module.
 ///
 /// Never throws: malformed requests come back as `{"error": "..."}`.
 #[wasm_bindgen]

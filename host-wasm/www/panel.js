@@ -412,6 +412,19 @@
     );
   }
 
+  /** One of doctor's findings: its severity, what it is, where, and the fix. */
+  function findingItem(finding) {
+    return el(
+      'li',
+      { class: `finding severity-${finding.severity}`, dataset: { checkId: finding.checkId } },
+      el('span', { class: 'severity' }, finding.severity),
+      finding.path ? ' ' : '',
+      finding.path ? el('span', { class: 'file' }, finding.path) : null,
+      `: ${finding.message}`,
+      finding.fixHint ? el('span', { class: 'hint' }, ` fix: ${finding.fixHint}`) : null,
+    );
+  }
+
   function renderDoctor(doctor) {
     const parts = [];
     const section = (heading, content) => parts.push(el('h3', {}, heading), content);
@@ -421,6 +434,8 @@
     );
     if (doctor.nothingNeeded) {
       section('Needs a human', emptyNote('Nothing needs a human.'));
+    } else if (doctor.problems.length === 0 && doctor.needsHuman.total === 0) {
+      section('Needs a human', emptyNote('See what doctor also found, below.'));
     } else {
       section(
         'Needs a human',
@@ -447,6 +462,12 @@
       section(
         'Cooldowns',
         el('div', {}, el('ul', {}, doctor.cooldowns.rows.map((c) => el('li', {}, c))), more(doctor.cooldowns, 'profiles')),
+      );
+    }
+    if (doctor.findings.total) {
+      section(
+        'Doctor also found',
+        el('div', {}, el('ul', { class: 'plain' }, doctor.findings.rows.map(findingItem)), more(doctor.findings, 'findings')),
       );
     }
     $('doctor').replaceChildren(...parts);

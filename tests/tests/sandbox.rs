@@ -76,6 +76,10 @@ fn other_ops_and_bad_requests_get_the_native_response() {
         by_role("view", r#","rows":-1"#),
         by_role("moveInOrder", r#","provider":"z.ai","profileId":"zai:a","by":-1"#),
         by_role("moveInOrder", r#","provider":"zai","profileId":"zai:b","by":-1"#),
+        // The command flows run in the module as natively: doctor, order set.
+        by_role("doctorPreview", ""),
+        by_role("setOrder", r#","provider":"zai","order":["zai:a","zai:b"]"#),
+        by_role("setOrder", r#","provider":"zai","order":["zai:nope"]"#),
         r#"{"op":"status","now":1767225600000,"files":{"auth.json":"{}"}}"#.to_string(),
         r#"{"op":"identify","name":"auth.json","text":"{\"anthropic\":{\"type\":\"api_key\",\"key\":\"k\"}}"}"#
             .to_string(),

@@ -109,6 +109,8 @@ struct Doctor {
     agents: VecDeque<String>,
     first: bool,
     documents: Vec<DoctorDocument>,
+    /// Each agent's preview after its repairs, beside its document.
+    previews: Vec<DoctorPreview>,
     worst: Exit,
 }
 
@@ -134,12 +136,26 @@ impl DoctorCommand {
         };
         let first = request.all_agents || request.agent.is_none();
         let both = request.all_agents && request.agent.is_some();
-        let doctor = Doctor { env: env.clone(), request, agents, first, documents: Vec::new(), worst: Exit::Ok };
+        let doctor = Doctor {
+            env: env.clone(),
+            request,
+            agents,
+            first,
+            documents: Vec::new(),
+            previews: Vec::new(),
+            worst: Exit::Ok,
+        };
         let inner = match both {
             true => Driven::ended(doctor, Done::refused(Exit::Usage, ALL_OR_ONE), now),
             false => Driven::new(doctor, state, now),
         };
         DoctorCommand { inner }
+    }
+
+    /// Each agent checked so far: what doctor found in its load after its
+    /// repairs, and its `--json` document (the panel shows both).
+    pub fn checked(&self) -> impl Iterator<Item = (&DoctorPreview, &DoctorDocument)> {
+        self.inner.machine.previews.iter().zip(&self.inner.machine.documents)
     }
 }
 
@@ -538,6 +554,7 @@ impl Doctor {
             self.worst = Exit::Action;
         }
         self.documents.push(document);
+        self.previews.push(after_plan);
         Turn::Go(State::NextAgent)
     }
 

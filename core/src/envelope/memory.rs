@@ -1,0 +1,314 @@
+//! The command flows run over files held in memory: the envelope's host.
+//!
+//! The envelope has no disk, network, terminal or Keychain, only the files
+//! a request gives. So that the panel shows what a command would really
+//! do, it runs the command's own flow, and this host answers each effect
+//! from those files: reads from the map (absent when missing), every lock
+//! granted (nobody else is here), writes, removals, backups and modes
+//! applied to the map and recorded in order (they are what the page offers
+//! to download), a refresh request refused as a transport failure, and
+//! every question answered "nobody to ask". Nothing here reads a clock:
+//! each answer arrives at the request's `now`.
+
+use crate::diag::Severity;
+use crate::flow::{
+    Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer, WriteBackPlace,
+};
+use crate::paths;
+use crate::permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
+use crate::refresh::{TransportFailure, transport_error};
+use crate::secret::Secret;
+use crate::time::Millis;
+use crate::world::FileRead;
+use std::collections::BTreeMap;
+
+/// Why a question gets no answer here.
+const NOBODY: &str = "nobody to ask: the envelope has no terminal";
+
+/// More effects than any command asks for: a flow that never ends is ended.
+const MAX_EFFECTS: usize = 1_000_000;
+
+/// What a command did to one file.
+#[derive(Clone, PartialEq)]
+pub enum Change {
+    /// The whole new text (it may hold credentials).
+    Text(Secret),
+    /// The file was removed.
+    Removed,
+    /// Its permission bits were set.
+    Mode(u32),
+}
+
+/// One change, in the order the command made it.
+#[derive(Clone, PartialEq)]
+pub struct Write {
+    /// The file, as the command named it (`~/...` in the envelope).
+    pub path: String,
+    /// What happened to it.
+    pub change: Change,
+}
+
+/// How a command ended over the files.
+pub struct Ran {
+    /// Its exit status.
+    pub exit: Exit,
+    /// What it said, in order, its end's last.
+    pub said: Vec<Event>,
+    /// What it changed, in order.
+    pub writes: Vec<Write>,
+}
+
+impl Ran {
+    /// Why the command refused or failed, for the envelope's `error`: the
+    /// errors it said, one per line.
+    pub fn refusal(&self) -> String {
+        let errors: Vec<&str> = self
+            .said
+            .iter()
+            .filter_map(|event| match event {
+                Event::Message { severity: Severity::Error, text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        match errors.is_empty() {
+            true => format!("the command exited with {}", self.exit.code()),
+            false => errors.join("\n"),
+        }
+    }
+}
+
+/// Files in memory, and the answers a flow gets over them.
+pub struct Memory {
+    files: BTreeMap<String, FileRead>,
+    modes: BTreeMap<String, u32>,
+    now: Millis,
+}
+
+impl Memory {
+    /// `files` by path, at `now`.
+    pub fn new(files: BTreeMap<String, FileRead>, now: Millis) -> Memory {
+        Memory { files, modes: BTreeMap::new(), now }
+    }
+
+    /// The file at `path` as the commands run so far left it.
+    pub fn file(&self, path: &str) -> Option<&FileRead> {
+        self.files.get(path)
+    }
+
+    /// Runs `flow` to its end.
+    pub fn run(&mut self, flow: &mut dyn Flow) -> Ran {
+        let mut said = Vec::new();
+        let mut writes = Vec::new();
+        for _ in 0..MAX_EFFECTS {
+            let input = match flow.poll() {
+                Effect::Done(done) => {
+                    said.extend(done.events);
+                    return Ran { exit: done.exit, said, writes };
+                }
+                Effect::Emit(event) => {
+                    said.push(event);
+                    continue;
+                }
+                Effect::Unlock { .. } => continue,
+                effect => self.answer(effect, &mut writes),
+            };
+            flow.handle(self.now, input);
+        }
+        said.push(Event::error("internal: the command did not end"));
+        Ran { exit: Exit::Error, said, writes }
+    }
+
+    fn answer(&mut self, effect: Effect, writes: &mut Vec<Write>) -> Input {
+        let mut record = |path: &str, change: Change| writes.push(Write { path: path.to_string(), change });
+        match effect {
+            Effect::Read(paths) => Input::Files(
+                paths
+                    .into_iter()
+                    .map(|p| (p.clone(), self.files.get(&p).cloned().unwrap_or(FileRead::Absent)))
+                    .collect(),
+            ),
+            Effect::ReadKeychain => Input::Keychain(None),
+            Effect::Lock(_) => Input::Lock(LockAnswer::Taken),
+            Effect::WriteAtomic { path, text } => {
+                self.files.insert(path.clone(), FileRead::text(text.expose()));
+                record(&path, Change::Text(text));
+                Input::Written(Ok(()))
+            }
+            Effect::WriteBack(back) => match back.place {
+                WriteBackPlace::File { path } => {
+                    self.files.insert(path.clone(), FileRead::text(back.text.expose()));
+                    record(&path, Change::Text(back.text));
+                    Input::Written(Ok(()))
+                }
+                WriteBackPlace::ClaudeKeychain => Input::Written(Err("the envelope has no Keychain".into())),
+            },
+            Effect::SaveBackup { of, text } => {
+                let (folder, name) = of.rsplit_once('/').unwrap_or(("", of.as_str()));
+                let taken = self.entries(folder);
+                let taken: Vec<&str> = taken.iter().map(|e| e.name.as_str()).collect();
+                let path = paths::join(folder, &crate::config::backup_name(name, &taken));
+                self.files.insert(path.clone(), FileRead::text(text.expose()));
+                record(&path, Change::Text(text));
+                Input::Saved(Ok(path))
+            }
+            Effect::Remove { path } => {
+                if self.files.remove(&path).is_some() {
+                    record(&path, Change::Removed);
+                }
+                Input::Written(Ok(()))
+            }
+            Effect::SetMode { path, mode } => {
+                self.modes.insert(path.clone(), mode);
+                record(&path, Change::Mode(mode));
+                Input::Written(Ok(()))
+            }
+            Effect::Send { provider, .. } => {
+                Input::Response(Err(transport_error(provider, TransportFailure::Other, "the envelope has no network")))
+            }
+            Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
+            Effect::RunOnTerminal { .. } => Input::Ran(RunAnswer::Failed(NOBODY.into())),
+            Effect::AskSecret { .. } => Input::Secret(Err(SecretError::Unreadable(NOBODY.into()))),
+            Effect::Confirm { .. } => Input::Answer(None),
+            Effect::AskLine { .. } => Input::Text(Err(NOBODY.into())),
+            Effect::ListFolder { path } => Input::Entries(self.entries(&path)),
+            Effect::Stat(paths) => Input::Stats(paths.into_iter().map(|p| (p.clone(), self.meta(&p))).collect()),
+            // Answered by `run`; nothing waits for an answer to these.
+            Effect::Unlock { .. } | Effect::Emit(_) | Effect::Done(_) => Input::Written(Ok(())),
+        }
+    }
+
+    /// The files and folders directly in `folder`: a folder is any path
+    /// that holds a file.
+    fn entries(&self, folder: &str) -> Vec<Entry> {
+        let prefix = format!("{}/", folder.trim_end_matches('/'));
+        let mut out: Vec<Entry> = Vec::new();
+        for path in self.present() {
+            let Some(rest) = path.strip_prefix(&prefix) else { continue };
+            let (name, folder) = match rest.split_once('/') {
+                Some((name, _)) => (name, true),
+                None => (rest, false),
+            };
+            if !out.iter().any(|e| e.name == name) {
+                out.push(Entry { name: name.to_string(), folder });
+            }
+        }
+        out
+    }
+
+    /// A file given is private, and so is every folder holding one, unless
+    /// a command set its mode: the envelope is told no modes.
+    fn meta(&self, path: &str) -> Option<FileMeta> {
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        let folder = match self.present().any(|p| p == path) {
+            true => false,
+            false if self.present().any(|p| p.starts_with(&prefix)) => true,
+            false => return None,
+        };
+        let private = if folder { PRIVATE_DIR_MODE } else { PRIVATE_FILE_MODE };
+        let mode = self.modes.get(path).copied().unwrap_or(private);
+        Some(FileMeta { folder, mode, link_folder: None })
+    }
+
+    fn present(&self) -> impl Iterator<Item = &String> {
+        self.files.iter().filter(|(_, read)| !matches!(read, FileRead::Absent)).map(|(path, _)| path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{OrderCommand, OrderRequest};
+    use crate::paths::Env;
+
+    const NOW: Millis = 1_767_225_600_000;
+    const STORE: &str = "~/.clawdbot/agents/main/agent/auth-profiles.json";
+
+    fn memory(files: &[(&str, &str)]) -> Memory {
+        Memory::new(files.iter().map(|(p, t)| (p.to_string(), FileRead::text(*t))).collect(), NOW)
+    }
+
+    fn text(memory: &Memory, path: &str) -> String {
+        match memory.file(path) {
+            Some(FileRead::Present { bytes, .. }) => String::from_utf8_lossy(bytes).into_owned(),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_command_writes_into_the_map_and_the_write_is_recorded() {
+        let key = r#"{"type":"api_key","provider":"zai","key":"k-FAKE"}"#;
+        let store = format!(r#"{{"version":1,"profiles":{{"zai:a":{key},"zai:b":{key}}}}}"#);
+        let mut memory = memory(&[(STORE, &store)]);
+        let request = OrderRequest::Set { provider: "zai".into(), profile_ids: vec!["zai:b".into(), "zai:a".into()] };
+        let ran = memory.run(&mut OrderCommand::new(request, None, &Env::new("~"), NOW));
+        assert_eq!(ran.exit, Exit::Ok, "{}", ran.refusal());
+        assert_eq!(ran.writes.len(), 1);
+        assert_eq!(ran.writes[0].path, STORE);
+        let Change::Text(written) = &ran.writes[0].change else { panic!("a text") };
+        assert_eq!(written.expose(), text(&memory, STORE), "the map holds what was written");
+        assert!(written.expose().contains(r#""zai": ["#) || written.expose().contains(r#""zai":["#));
+    }
+
+    #[test]
+    fn a_refusal_is_the_commands_error_line() {
+        let mut memory = memory(&[(STORE, "{ broken")]);
+        let request = OrderRequest::Set { provider: "zai".into(), profile_ids: vec![] };
+        let ran = memory.run(&mut OrderCommand::new(request, None, &Env::new("~"), NOW));
+        assert_eq!(ran.exit, Exit::Action);
+        assert!(ran.writes.is_empty());
+        assert!(ran.refusal().starts_with("refusing to modify an unreadable store: "), "{}", ran.refusal());
+    }
+
+    #[test]
+    fn folders_are_the_paths_that_hold_files_and_everything_given_is_private() {
+        let mut memory = memory(&[(STORE, "{}"), ("~/.clawdbot/clawdbot.json", "{}")]);
+        let names = |m: &Memory, p: &str| {
+            let mut e: Vec<(String, bool)> = m.entries(p).into_iter().map(|e| (e.name, e.folder)).collect();
+            e.sort();
+            e
+        };
+        assert_eq!(names(&memory, "~/.clawdbot"), [("agents".to_string(), true), ("clawdbot.json".to_string(), false)]);
+        assert_eq!(memory.meta(STORE).map(|m| (m.folder, m.mode)), Some((false, PRIVATE_FILE_MODE)));
+        assert_eq!(memory.meta("~/.clawdbot/agents").map(|m| (m.folder, m.mode)), Some((true, PRIVATE_DIR_MODE)));
+        assert_eq!(memory.meta("~/.codex"), None);
+        let mut writes = Vec::new();
+        memory.answer(Effect::SetMode { path: STORE.into(), mode: 0o640 }, &mut writes);
+        assert_eq!(memory.meta(STORE).map(|m| m.mode), Some(0o640));
+        let backup = Effect::SaveBackup { of: "~/.clawdbot/clawdbot.json".into(), text: Secret::new("// mine") };
+        let Input::Saved(Ok(first)) = memory.answer(backup.clone(), &mut writes) else { panic!("saved") };
+        let Input::Saved(Ok(second)) = memory.answer(backup, &mut writes) else { panic!("saved") };
+        assert_eq!(
+            [first.as_str(), second.as_str()],
+            ["~/.clawdbot/clawdbot.json.bak", "~/.clawdbot/clawdbot.json.bak.1"]
+        );
+        memory.answer(Effect::Remove { path: STORE.into() }, &mut writes);
+        assert!(memory.file(STORE).is_none());
+        let kinds: Vec<&str> = writes
+            .iter()
+            .map(|w| match w.change {
+                Change::Text(_) => "text",
+                Change::Removed => "removed",
+                Change::Mode(_) => "mode",
+            })
+            .collect();
+        assert_eq!(kinds, ["mode", "text", "text", "removed"]);
+    }
+
+    #[test]
+    fn nobody_answers_and_nothing_leaves() {
+        let mut memory = memory(&[]);
+        let mut writes = Vec::new();
+        let asked = |m: &mut Memory, e: Effect, w: &mut Vec<Write>| format!("{:?}", m.answer(e, w));
+        assert_eq!(
+            asked(&mut memory, Effect::Confirm { question: "q".into(), default_yes: true }, &mut writes),
+            "Answer(None)"
+        );
+        assert!(asked(&mut memory, Effect::AskLine { prompt: "p".into() }, &mut writes).contains(NOBODY));
+        assert!(asked(&mut memory, Effect::AskSecret { prompt: "p".into() }, &mut writes).contains(NOBODY));
+        let shell = Effect::ShellEnv { shell: "/bin/sh".into(), command: "env".into(), timeout_ms: 1 };
+        assert_eq!(asked(&mut memory, shell, &mut writes), "ShellEnv(Failed)");
+        let back = crate::flow::WriteBack { place: WriteBackPlace::ClaudeKeychain, text: Secret::new("x") };
+        assert!(asked(&mut memory, Effect::WriteBack(back), &mut writes).contains("Err"));
+        assert!(writes.is_empty());
+    }
+}

@@ -1,0 +1,70 @@
+//! `setOrder` and `moveInOrder`: `clawdbot models auth order set`, run
+//! over the request's files; the store it writes is the answer.
+
+use super::memory::Memory;
+use crate::flow::{Exit, OrderCommand, OrderRequest};
+use crate::load::Loaded;
+use crate::store::{parse_store, store_to_json};
+use crate::view;
+use crate::world::{FileRead, MapWorld};
+use serde_json::{Value, json};
+
+/// `{"op": "setOrder", "provider", "order": [ids]}`.
+pub(super) fn set_order(req: &Value, world: &MapWorld, loaded: &Loaded, agent: Option<&str>) -> Result<Value, String> {
+    let provider = req.get("provider").and_then(Value::as_str).ok_or("setOrder needs \"provider\"")?;
+    let ids: Vec<String> = match req.get("order") {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        _ => return Err("setOrder needs \"order\": a list of profile ids".into()),
+    };
+    order_set(world, loaded, agent, provider, ids)
+}
+
+/// `{"op": "moveInOrder", "provider", "profileId", "by": -1 | 1}`: moves one
+/// profile in the list the panel's editor shows ([`view::editable_order`])
+/// and sets the result as the provider's order, as `setOrder` does.
+pub(super) fn move_in_order(
+    req: &Value,
+    world: &MapWorld,
+    loaded: &Loaded,
+    agent: Option<&str>,
+) -> Result<Value, String> {
+    let provider = req.get("provider").and_then(Value::as_str).ok_or("moveInOrder needs \"provider\"")?;
+    let profile_id = req.get("profileId").and_then(Value::as_str).ok_or("moveInOrder needs \"profileId\"")?;
+    let by = req
+        .get("by")
+        .and_then(Value::as_i64)
+        .and_then(|n| isize::try_from(n).ok())
+        .ok_or("moveInOrder needs \"by\"")?;
+    let current = view::editable_order(loaded, provider);
+    let next = view::moved(&current, profile_id, by)
+        .ok_or_else(|| format!("\"{}\" cannot move {by} in this order", crate::escape::escape_control(profile_id)))?;
+    order_set(world, loaded, agent, provider, next)
+}
+
+/// Runs `order set` and answers the store as it left it: `store`,
+/// `storeText` (the file to download) and every write.
+fn order_set(
+    world: &MapWorld,
+    loaded: &Loaded,
+    agent: Option<&str>,
+    provider: &str,
+    profile_ids: Vec<String>,
+) -> Result<Value, String> {
+    let request = OrderRequest::Set { provider: provider.to_string(), profile_ids };
+    let mut memory = Memory::new(world.files.clone(), loaded.now);
+    let ran = memory.run(&mut OrderCommand::new(request, agent, &loaded.env, loaded.now));
+    if ran.exit != Exit::Ok {
+        return Err(ran.refusal());
+    }
+    let path = loaded.locations.store();
+    let text = match memory.file(&path) {
+        Some(FileRead::Present { bytes, .. }) => String::from_utf8_lossy(bytes).into_owned(),
+        _ => return Err(format!("{} was not written", loaded.show(&path))),
+    };
+    let store = parse_store(text.as_bytes(), &loaded.show(&path)).map(|(store, _)| store_to_json(&store));
+    Ok(json!({
+        "store": store.unwrap_or(Value::Null),
+        "storeText": text,
+        "writes": super::writes(&ran),
+    }))
+}

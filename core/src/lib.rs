@@ -39,6 +39,7 @@ mod escape;
 mod findings;
 mod handout;
 mod health;
+mod io;
 mod listing;
 mod load;
 mod lock_wait;
@@ -69,6 +70,7 @@ mod world;
 mod writeback;
 
 // What a host hands in.
+pub use io::{ExitStatus, IoFailure, IoKind};
 pub use paths::Env;
 pub use time::Millis;
 pub use world::{FileRead, MapWorld, World};

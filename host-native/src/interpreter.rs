@@ -13,12 +13,12 @@ use crate::http::{self, HttpOptions};
 use crate::world::keychain;
 use crate::world::lock::{self, LockError, LockGuard, LockOptions};
 use crate::world::{fsio, process};
-use clawdbot_auth_core::Secret;
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
     Done, Effect, Entry, FileMeta, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, RunAnswer,
     SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
+use clawdbot_auth_core::{ExitStatus, IoKind, Secret};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -88,7 +88,7 @@ impl<'w> Interpreter<'w> {
                 let timeout = Duration::from_millis(timeout_ms);
                 Input::ShellEnv(match process::run(Path::new(&shell), &["-l", "-c", &command], None, timeout) {
                     Ok(done) if done.status.success() => ShellAnswer::Output(done.stdout),
-                    Ok(done) => ShellAnswer::Exited(done.status.to_string()),
+                    Ok(done) => ShellAnswer::Exited(exit_status(done.status)),
                     Err(process::RunFailure::TimedOut) => ShellAnswer::TimedOut,
                     Err(_) => ShellAnswer::Failed,
                 })
@@ -214,12 +214,12 @@ fn confirm(question: &str, default_yes: bool) -> Option<bool> {
 }
 
 /// Shows `prompt` on stderr and reads one line from standard input.
-fn ask_line(prompt: &str) -> Result<String, String> {
+fn ask_line(prompt: &str) -> Result<String, IoKind> {
     use std::io::BufRead;
     eprint!("{prompt}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| fsio::io_kind(&e))?;
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
@@ -253,6 +253,12 @@ fn stat(path: &Path) -> Option<FileMeta> {
     Some(FileMeta { folder: meta.is_dir(), mode: meta.permissions().mode() & 0o7777, link_folder })
 }
 
+/// How a program ended, as the core reads it.
+fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
+    use std::os::unix::process::ExitStatusExt;
+    ExitStatus { code: status.code(), signal: status.signal() }
+}
+
 /// Writes a line as the core rendered it (already escaped).
 fn print(line: &Line) {
     let _ = match line.stream {
@@ -264,13 +270,14 @@ fn print(line: &Line) {
 /// Runs `program` with the terminal as its stdin, stdout and stderr (the
 /// user talks to it), and waits for it.
 fn run_on_terminal(program: &str, args: &[String]) -> RunAnswer {
+    use std::os::unix::process::ExitStatusExt;
     match std::process::Command::new(program).args(args).status() {
         Ok(status) => match status.code() {
             Some(code) => RunAnswer::Exited(code),
-            None => RunAnswer::Failed(format!("`{program}` was killed by a signal")),
+            None => RunAnswer::Killed { signal: status.signal() },
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => RunAnswer::NotFound,
-        Err(e) => RunAnswer::Failed(e.to_string()),
+        Err(e) => RunAnswer::Failed(fsio::io_kind(&e)),
     }
 }
 
@@ -282,10 +289,10 @@ fn ask_secret(prompt: &str) -> Result<Secret, SecretError> {
     if stdin.is_terminal() {
         return rpassword::prompt_password(format!("{prompt} (input is hidden): "))
             .map(Secret::new)
-            .map_err(|e| SecretError::Unreadable(e.to_string()));
+            .map_err(|e| SecretError::Unreadable(fsio::io_kind(&e)));
     }
     let mut bytes = Vec::new();
     let cap = clawdbot_auth_core::MAX_PASTE_INPUT_BYTES as u64 + 1;
-    stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| SecretError::Unreadable(e.to_string()))?;
+    stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| SecretError::Unreadable(fsio::io_kind(&e)))?;
     String::from_utf8(bytes).map(Secret::new).map_err(|_| SecretError::NotText)
 }

@@ -14,6 +14,7 @@ use crate::diag::Severity;
 use crate::flow::{
     Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer, WriteBackPlace,
 };
+use crate::io::IoKind;
 use crate::paths;
 use crate::permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
 use crate::refresh::{TransportFailure, transport_error};
@@ -21,9 +22,6 @@ use crate::secret::Secret;
 use crate::time::Millis;
 use crate::world::FileRead;
 use std::collections::BTreeMap;
-
-/// Why a question gets no answer here.
-const NOBODY: &str = "nobody to ask: the envelope has no terminal";
 
 /// More effects than any command asks for: a flow that never ends is ended.
 const MAX_EFFECTS: usize = 1_000_000;
@@ -166,10 +164,10 @@ impl Memory {
                 Input::Response(Err(transport_error(provider, TransportFailure::Other, "the envelope has no network")))
             }
             Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
-            Effect::RunOnTerminal { .. } => Input::Ran(RunAnswer::Failed(NOBODY.into())),
-            Effect::AskSecret { .. } => Input::Secret(Err(SecretError::Unreadable(NOBODY.into()))),
+            Effect::RunOnTerminal { .. } => Input::Ran(RunAnswer::Failed(IoKind::NoTerminal)),
+            Effect::AskSecret { .. } => Input::Secret(Err(SecretError::Unreadable(IoKind::NoTerminal))),
             Effect::Confirm { .. } => Input::Answer(None),
-            Effect::AskLine { .. } => Input::Text(Err(NOBODY.into())),
+            Effect::AskLine { .. } => Input::Text(Err(IoKind::NoTerminal)),
             Effect::ListFolder { path } => Input::Entries(self.entries(&path)),
             Effect::Stat(paths) => Input::Stats(paths.into_iter().map(|p| (p.clone(), self.meta(&p))).collect()),
             // Answered by `run`; nothing waits for an answer to these.
@@ -303,8 +301,9 @@ mod tests {
             asked(&mut memory, Effect::Confirm { question: "q".into(), default_yes: true }, &mut writes),
             "Answer(None)"
         );
-        assert!(asked(&mut memory, Effect::AskLine { prompt: "p".into() }, &mut writes).contains(NOBODY));
-        assert!(asked(&mut memory, Effect::AskSecret { prompt: "p".into() }, &mut writes).contains(NOBODY));
+        assert_eq!(asked(&mut memory, Effect::AskLine { prompt: "p".into() }, &mut writes), "Text(Err(NoTerminal))");
+        let secret = asked(&mut memory, Effect::AskSecret { prompt: "p".into() }, &mut writes);
+        assert_eq!(secret, "Secret(Unreadable(NoTerminal))");
         let shell = Effect::ShellEnv { shell: "/bin/sh".into(), command: "env".into(), timeout_ms: 1 };
         assert_eq!(asked(&mut memory, shell, &mut writes), "ShellEnv(Failed)");
         let back = crate::flow::WriteBack { place: WriteBackPlace::ClaudeKeychain, text: Secret::new("x") };

@@ -177,7 +177,7 @@ mod tests {
         let (done, _) = host.run(&mut add(true));
         assert_eq!(done.exit, Exit::Ok, "{done:?}");
         assert!(host.store()["profiles"]["anthropic:work"].get("expires").is_none());
-        host.lines = [Err("Input/output error".into())].into();
+        host.lines = [Err(crate::io::IoKind::Other { code: None })].into();
         let (done, _) = host.run(&mut add(true));
         assert_eq!(
             (done.exit, done.lines()[0].text.as_str()),

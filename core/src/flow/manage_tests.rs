@@ -163,7 +163,11 @@ fn a_refused_key_ends_before_anything_is_locked_or_written() {
         (Ok(Secret::new("FAKE one two")), Exit::Action, "error: "),
         (Ok(Secret::new(too_long)), Exit::Action, "error: the input is larger than 64 KiB; no API key is"),
         (Err(SecretError::NotText), Exit::Action, "error: the key is not UTF-8 text"),
-        (Err(SecretError::Unreadable("EIO".into())), Exit::Error, "error: reading the key: EIO"),
+        (
+            Err(SecretError::Unreadable(IoKind::Other { code: None })),
+            Exit::Error,
+            "error: reading the key: Input/output error",
+        ),
     ];
     for (pasted, exit, said) in cases {
         let mut disk = Disk::new(two_profiles());

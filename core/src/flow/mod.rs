@@ -72,6 +72,7 @@ pub use shell::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS};
 pub use status::{Assessment, StatusCommand, StatusFormat, StatusRequest, assess};
 pub use token::{TOKEN_BUDGET_MS, TOKEN_MIN_VALID_MS, TokenCommand, TokenRequest};
 
+use crate::io::{ExitStatus, IoKind};
 use crate::paths::Env;
 use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
 use crate::secret::Secret;
@@ -278,7 +279,7 @@ pub enum Input {
     Secret(Result<Secret, SecretError>),
     /// The line of an [`Effect::AskLine`] (without its line end), or why
     /// it could not be read.
-    Text(Result<String, String>),
+    Text(Result<String, IoKind>),
     /// The entries of an [`Effect::ListFolder`], in any order.
     Entries(Vec<Entry>),
     /// What an [`Effect::Stat`] found: `None` for a path that is not there
@@ -291,15 +292,15 @@ pub enum Input {
 pub enum SecretError {
     /// What was read is not UTF-8 text (no token is).
     NotText,
-    /// Nothing could be read; the reason is for people.
-    Unreadable(String),
+    /// Nothing could be read.
+    Unreadable(IoKind),
 }
 
 impl fmt::Display for SecretError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SecretError::NotText => f.write_str("the token is not text"),
-            SecretError::Unreadable(why) => f.write_str(why),
+            SecretError::Unreadable(why) => why.fmt(f),
         }
     }
 }
@@ -333,8 +334,13 @@ pub enum RunAnswer {
     Exited(i32),
     /// It is not on PATH.
     NotFound,
-    /// It could not be started, or was killed; the reason is for people.
-    Failed(String),
+    /// A signal ended it.
+    Killed {
+        /// Which, when the system said.
+        signal: Option<i32>,
+    },
+    /// It could not be started.
+    Failed(IoKind),
 }
 
 impl fmt::Debug for Input {
@@ -514,8 +520,8 @@ pub enum WriteBackPlace {
 pub enum ShellAnswer {
     /// It exited successfully with this standard output.
     Output(Vec<u8>),
-    /// It exited unsuccessfully (the status, for people).
-    Exited(String),
+    /// It exited unsuccessfully, with this status.
+    Exited(ExitStatus),
     /// It ran past its deadline and was killed.
     TimedOut,
     /// It could not be started.

@@ -242,7 +242,7 @@ mod tests {
             assert_eq!(host.files, before, "{says}: something was written");
         }
         let mut host = host_pasting("");
-        host.secret = Some(Err(SecretError::Unreadable("Input/output error".into())));
+        host.secret = Some(Err(SecretError::Unreadable(crate::io::IoKind::Other { code: None })));
         let (done, _) = host.run(&mut paste("openai", None, None));
         assert_eq!(done.exit, Exit::Error);
         assert_eq!(done.lines()[0].text, "error: reading the token: Input/output error");

@@ -28,7 +28,7 @@ pub(crate) struct Host {
     pub links: BTreeMap<String, (String, u32)>,
     pub shell: Option<ShellAnswer>,
     pub secret: Option<Result<Secret, SecretError>>,
-    pub lines: VecDeque<Result<String, String>>,
+    pub lines: VecDeque<Result<String, crate::io::IoKind>>,
     pub answer: Option<bool>,
     /// Paths whose chmod fails.
     pub stuck: Vec<String>,
@@ -133,11 +133,11 @@ impl Host {
             }
             Effect::AskSecret { prompt } => {
                 self.asked.push(format!("secret {prompt}"));
-                Input::Secret(self.secret.take().unwrap_or(Err(SecretError::Unreadable("no more input".into()))))
+                Input::Secret(self.secret.take().unwrap_or(Err(SecretError::Unreadable(crate::io::IoKind::Closed))))
             }
             Effect::AskLine { prompt } => {
                 self.asked.push(format!("ask {prompt}"));
-                Input::Text(self.lines.pop_front().unwrap_or(Err("no more input".into())))
+                Input::Text(self.lines.pop_front().unwrap_or(Err(crate::io::IoKind::Closed)))
             }
             Effect::Confirm { question, .. } => {
                 self.asked.push(format!("confirm {question}"));

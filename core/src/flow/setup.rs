@@ -187,6 +187,10 @@ impl Machine for SetupToken {
                 Some(Input::Ran(RunAnswer::Failed(why))) => {
                     Turn::End(Done::refused(Exit::Error, format!("could not run `claude setup-token`: {why}")))
                 }
+                Some(Input::Ran(RunAnswer::Killed { .. })) => Turn::End(Done::refused(
+                    Exit::Error,
+                    "could not run `claude setup-token`: `claude` was killed by a signal",
+                )),
                 Some(_) => refused("internal: unexpected answer to running claude"),
             },
             State::LookAfter { mut look, before } => match advance(&mut *look, input, now) {
@@ -218,6 +222,7 @@ flow_of_driven!(SetupTokenCommand);
 mod tests {
     use super::*;
     use crate::flow::{Flow, SecretError};
+    use crate::io::IoKind;
     use crate::world::FileRead;
     use std::collections::BTreeMap;
 
@@ -332,7 +337,10 @@ mod tests {
     fn a_token_that_could_not_be_read_stores_nothing_and_says_why() {
         for (why, said) in [
             (SecretError::NotText, "error: could not read the token: the token is not text"),
-            (SecretError::Unreadable("EIO".into()), "error: could not read the token: EIO"),
+            (
+                SecretError::Unreadable(IoKind::Other { code: Some(5) }),
+                "error: could not read the token: Input/output error (os error 5)",
+            ),
         ] {
             let (flow, done, _) = drive(false, &mut BTreeMap::new(), RunAnswer::Exited(0), None, Err(why));
             assert_eq!((done.exit, flow.outcome()), (Exit::Error, None));

@@ -180,9 +180,9 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
         Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
         // Only setup-token asks these; its own tests answer them.
         Effect::RunOnTerminal { .. } => Input::Ran(RunAnswer::NotFound),
-        Effect::AskSecret { .. } => Input::Secret(Err(SecretError::Unreadable("no terminal in this test".into()))),
+        Effect::AskSecret { .. } => Input::Secret(Err(SecretError::Unreadable(crate::io::IoKind::NoTerminal))),
         Effect::Confirm { .. } => Input::Answer(None),
-        Effect::AskLine { .. } => Input::Text(Err("no terminal in this test".into())),
+        Effect::AskLine { .. } => Input::Text(Err(crate::io::IoKind::NoTerminal)),
         Effect::ListFolder { .. } => Input::Entries(Vec::new()),
         Effect::Stat(paths) => Input::Stats(paths.iter().map(|p| (p.clone(), None)).collect()),
         Effect::SetMode { .. } => Input::Written(Err("not in this test".into())),

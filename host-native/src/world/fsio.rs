@@ -149,6 +149,27 @@ fn mtime_ms(meta: &fs::Metadata) -> f64 {
 }
 
 /// A short human reason for an I/O error, for "unreadable" diagnostics.
+/// An OS error as the core's kind of failure: the core words it.
+pub fn io_kind(err: &io::Error) -> clawdbot_auth_core::IoKind {
+    use clawdbot_auth_core::IoKind;
+    match err.raw_os_error() {
+        Some(libc::EACCES) | Some(libc::EPERM) => IoKind::PermissionDenied,
+        Some(libc::EISDIR) => IoKind::IsAFolder,
+        Some(libc::ELOOP) => IoKind::SymlinkLoop,
+        Some(libc::ENOTDIR) => IoKind::NotAFolder,
+        Some(libc::ENAMETOOLONG) => IoKind::NameTooLong,
+        Some(libc::EFBIG) | Some(libc::EOVERFLOW) => IoKind::TooLarge { bytes: None, limit: None },
+        Some(libc::ENOSPC) | Some(libc::EDQUOT) => IoKind::NoSpace,
+        Some(libc::EROFS) => IoKind::ReadOnly,
+        Some(libc::ETIMEDOUT) => IoKind::TimedOut,
+        code => match err.kind() {
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe => IoKind::Closed,
+            io::ErrorKind::TimedOut => IoKind::TimedOut,
+            _ => IoKind::Other { code },
+        },
+    }
+}
+
 pub fn describe_io_error(err: &io::Error) -> String {
     match err.raw_os_error() {
         Some(libc::EACCES) | Some(libc::EPERM) => "permission denied".to_string(),
@@ -668,5 +689,19 @@ mod tests {
         assert_eq!(remove_leftover_temps(dir.path(), "auth-profiles.json").unwrap(), 1);
         assert!(!young.exists());
         assert!(dir.path().join(".other.json.tmp-1-1").exists(), "another file's temps are not touched");
+    }
+
+    #[test]
+    fn os_errors_become_the_core_s_kinds() {
+        use clawdbot_auth_core::IoKind;
+        let of = |code| io_kind(&io::Error::from_raw_os_error(code));
+        assert_eq!(of(libc::EACCES), IoKind::PermissionDenied);
+        assert_eq!(of(libc::EPERM), IoKind::PermissionDenied);
+        assert_eq!(of(libc::ENOSPC), IoKind::NoSpace);
+        assert_eq!(of(libc::EROFS), IoKind::ReadOnly);
+        assert_eq!(of(libc::ENOTDIR), IoKind::NotAFolder);
+        assert_eq!(of(libc::ELOOP), IoKind::SymlinkLoop);
+        assert_eq!(of(libc::EIO), IoKind::Other { code: Some(libc::EIO) });
+        assert_eq!(io_kind(&io::Error::from(io::ErrorKind::UnexpectedEof)), IoKind::Closed);
     }
 }

@@ -1,0 +1,154 @@
+//! What went wrong when the host touched the world, as values.
+//!
+//! A host answers a read, a write, a lock or a run with what happened, and
+//! a failure comes back as a kind and the path it happened on, never as
+//! the host's own sentence: the core words every message (and its hints)
+//! in one place, so a busy lock of Claude Code's is never reported in the
+//! store lock's words, and a JSON host can tell "no space" from
+//! "permission denied" without parsing text.
+
+use std::fmt;
+
+/// Why an operation on a file, a folder or a stream failed. The words
+/// are the ones operators saw from the host before they were typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IoKind {
+    /// The user may not read, write or search it.
+    PermissionDenied,
+    /// The path is a folder where a file was expected.
+    IsAFolder,
+    /// A device, a pipe or a socket, where a file was expected.
+    NotRegular,
+    /// Symlinks point at each other.
+    SymlinkLoop,
+    /// A parent of the path is a file, not a folder.
+    NotAFolder,
+    /// The path is longer than the system takes.
+    NameTooLong,
+    /// The file is larger than the core reads.
+    TooLarge {
+        /// Its size, when the host knows it.
+        bytes: Option<u64>,
+        /// The limit it is over, when the host applied one.
+        limit: Option<u64>,
+    },
+    /// The disk (or quota) is full.
+    NoSpace,
+    /// The file system is mounted read-only.
+    ReadOnly,
+    /// It did not finish in time.
+    TimedOut,
+    /// The stream ended, or was closed, before anything could be read.
+    Closed,
+    /// There is no terminal (nor standard input) to ask on.
+    NoTerminal,
+    /// Any other failure, with the system's error number when there is one.
+    Other {
+        /// `errno`, for the operator's search engine.
+        code: Option<i32>,
+    },
+}
+
+impl fmt::Display for IoKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IoKind::PermissionDenied => f.write_str("permission denied"),
+            IoKind::IsAFolder => f.write_str("is a folder, not a file"),
+            IoKind::NotRegular => f.write_str("is not a regular file (device, pipe or socket)"),
+            IoKind::SymlinkLoop => f.write_str("symlinks form a loop"),
+            IoKind::NotAFolder => f.write_str("a parent of the path is not a folder"),
+            IoKind::NameTooLong => f.write_str("the path is too long"),
+            IoKind::TooLarge { bytes: Some(bytes), limit: Some(limit) } => {
+                write!(f, "is too large ({bytes} bytes; the limit is {limit})")
+            }
+            IoKind::TooLarge { .. } => f.write_str("is too large"),
+            IoKind::NoSpace => f.write_str("No space left on device"),
+            IoKind::ReadOnly => f.write_str("Read-only file system"),
+            IoKind::TimedOut => f.write_str("timed out"),
+            IoKind::Closed => f.write_str("the input was closed"),
+            IoKind::NoTerminal => f.write_str("there is no terminal to ask on"),
+            IoKind::Other { code: Some(code) } => write!(f, "Input/output error (os error {code})"),
+            IoKind::Other { code: None } => f.write_str("Input/output error"),
+        }
+    }
+}
+
+/// An I/O failure on one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IoFailure {
+    /// What went wrong.
+    pub kind: IoKind,
+    /// Where, as the host was asked to touch it.
+    pub path: String,
+}
+
+impl IoFailure {
+    /// `kind` on `path`.
+    pub fn new(kind: IoKind, path: impl Into<String>) -> IoFailure {
+        IoFailure { kind, path: path.into() }
+    }
+}
+
+impl fmt::Display for IoFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.kind)
+    }
+}
+
+impl std::error::Error for IoFailure {}
+
+/// How a program the host ran ended, as the system said it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitStatus {
+    /// Its exit code, when it exited.
+    pub code: Option<i32>,
+    /// The signal that ended it, when one did.
+    pub signal: Option<i32>,
+}
+
+impl fmt::Display for ExitStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.code, self.signal) {
+            (Some(code), _) => write!(f, "exit status: {code}"),
+            (None, Some(signal)) => write!(f, "signal: {signal}"),
+            (None, None) => f.write_str("an unknown status"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_names_its_path_then_its_kind() {
+        let kinds = [
+            (IoKind::PermissionDenied, "permission denied"),
+            (IoKind::IsAFolder, "is a folder, not a file"),
+            (IoKind::NotRegular, "is not a regular file (device, pipe or socket)"),
+            (IoKind::SymlinkLoop, "symlinks form a loop"),
+            (IoKind::NotAFolder, "a parent of the path is not a folder"),
+            (IoKind::NameTooLong, "the path is too long"),
+            (IoKind::TooLarge { bytes: Some(9), limit: Some(8) }, "is too large (9 bytes; the limit is 8)"),
+            (IoKind::TooLarge { bytes: None, limit: None }, "is too large"),
+            (IoKind::NoSpace, "No space left on device"),
+            (IoKind::ReadOnly, "Read-only file system"),
+            (IoKind::TimedOut, "timed out"),
+            (IoKind::Closed, "the input was closed"),
+            (IoKind::NoTerminal, "there is no terminal to ask on"),
+            (IoKind::Other { code: Some(5) }, "Input/output error (os error 5)"),
+            (IoKind::Other { code: None }, "Input/output error"),
+        ];
+        for (kind, words) in kinds {
+            assert_eq!(IoFailure::new(kind, "/h/a.json").to_string(), format!("/h/a.json: {words}"));
+        }
+    }
+
+    #[test]
+    fn an_exit_status_reads_as_the_system_writes_it() {
+        assert_eq!(ExitStatus { code: Some(2), signal: None }.to_string(), "exit status: 2");
+        assert_eq!(ExitStatus { code: None, signal: Some(9) }.to_string(), "signal: 9");
+        assert_eq!(ExitStatus { code: None, signal: None }.to_string(), "an unknown status");
+    }
+}

@@ -43,6 +43,13 @@ pub enum IoKind {
     Closed,
     /// There is no terminal (nor standard input) to ask on.
     NoTerminal,
+    /// The path names no file (`/`, `..`).
+    NoFileName,
+    /// The place does not exist where this host runs (the envelope's
+    /// Keychain).
+    Unsupported,
+    /// The macOS login keychain is locked.
+    KeychainLocked,
     /// Any other failure, with the system's error number when there is one.
     Other {
         /// `errno`, for the operator's search engine.
@@ -68,31 +75,108 @@ impl fmt::Display for IoKind {
             IoKind::TimedOut => f.write_str("timed out"),
             IoKind::Closed => f.write_str("the input was closed"),
             IoKind::NoTerminal => f.write_str("there is no terminal to ask on"),
+            IoKind::NoFileName => f.write_str("has no file name"),
+            IoKind::Unsupported => f.write_str("this host has no such place"),
+            IoKind::KeychainLocked => f.write_str("the login keychain is locked"),
             IoKind::Other { code: Some(code) } => write!(f, "Input/output error (os error {code})"),
             IoKind::Other { code: None } => f.write_str("Input/output error"),
         }
     }
 }
 
-/// An I/O failure on one path.
+/// The step of a write that failed: an atomic replace is several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IoStep {
+    /// Looking at the path (through its symlinks).
+    Inspect,
+    /// Creating a file.
+    Create,
+    /// Creating a folder on the way to it.
+    CreateFolder,
+    /// Creating the temp file beside it.
+    CreateTemp,
+    /// Writing the temp file.
+    WriteTemp,
+    /// Making the temp file private.
+    SetTempMode,
+    /// Flushing the temp file to the disk.
+    FlushTemp,
+    /// Renaming the temp file over it.
+    Replace,
+    /// Flushing its folder to the disk.
+    FlushFolder,
+    /// Writing it in place.
+    Write,
+    /// Removing it.
+    Remove,
+    /// Listing its folder.
+    ListFolder,
+    /// Reading where a symlink points.
+    ReadSymlink,
+    /// Changing its permission bits.
+    SetMode,
+}
+
+impl fmt::Display for IoStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IoStep::Inspect => "inspect",
+            IoStep::Create => "create",
+            IoStep::CreateFolder => "create folder",
+            IoStep::CreateTemp => "create temp file",
+            IoStep::WriteTemp => "write temp file",
+            IoStep::SetTempMode => "set mode of temp file",
+            IoStep::FlushTemp => "flush temp file",
+            IoStep::Replace => "replace file",
+            IoStep::FlushFolder => "flush folder",
+            IoStep::Write => "write",
+            IoStep::Remove => "remove",
+            IoStep::ListFolder => "list folder",
+            IoStep::ReadSymlink => "read symlink",
+            IoStep::SetMode => "set mode",
+        })
+    }
+}
+
+/// An I/O failure on one path: the answer to a write, a removal, a
+/// backup, a mode change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IoFailure {
     /// What went wrong.
     pub kind: IoKind,
     /// Where, as the host was asked to touch it.
     pub path: String,
+    /// Which step failed, when the host did several.
+    pub step: Option<IoStep>,
 }
 
 impl IoFailure {
     /// `kind` on `path`.
     pub fn new(kind: IoKind, path: impl Into<String>) -> IoFailure {
-        IoFailure { kind, path: path.into() }
+        IoFailure { kind, path: path.into(), step: None }
+    }
+
+    /// The same failure, at `step`.
+    pub fn at(mut self, step: IoStep) -> IoFailure {
+        self.step = Some(step);
+        self
     }
 }
 
 impl fmt::Display for IoFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.kind)
+        match (self.step, self.kind) {
+            // A write the readers would refuse is never made: say why.
+            (Some(_), IoKind::TooLarge { bytes: Some(bytes), limit: Some(limit) }) => write!(
+                f,
+                "{}: not written: {bytes} bytes is over the {limit}-byte limit every reader applies, \
+                 so no command could read it back",
+                self.path
+            ),
+            (Some(step), kind) => write!(f, "{}: cannot {step}: {kind}", self.path),
+            (None, kind) => write!(f, "{}: {kind}", self.path),
+        }
     }
 }
 
@@ -137,12 +221,27 @@ mod tests {
             (IoKind::TimedOut, "timed out"),
             (IoKind::Closed, "the input was closed"),
             (IoKind::NoTerminal, "there is no terminal to ask on"),
+            (IoKind::NoFileName, "has no file name"),
+            (IoKind::Unsupported, "this host has no such place"),
+            (IoKind::KeychainLocked, "the login keychain is locked"),
             (IoKind::Other { code: Some(5) }, "Input/output error (os error 5)"),
             (IoKind::Other { code: None }, "Input/output error"),
         ];
         for (kind, words) in kinds {
             assert_eq!(IoFailure::new(kind, "/h/a.json").to_string(), format!("/h/a.json: {words}"));
         }
+    }
+
+    #[test]
+    fn a_failed_step_says_which_and_a_refused_write_says_why() {
+        let denied = IoFailure::new(IoKind::PermissionDenied, "/h/a.json").at(IoStep::Replace);
+        assert_eq!(denied.to_string(), "/h/a.json: cannot replace file: permission denied");
+        let big = IoKind::TooLarge { bytes: Some(9), limit: Some(8) };
+        assert_eq!(
+            IoFailure::new(big, "/h/a.json").at(IoStep::Write).to_string(),
+            "/h/a.json: not written: 9 bytes is over the 8-byte limit every reader applies, so no command could read it back"
+        );
+        assert_eq!(IoFailure::new(big, "/h/a.json").to_string(), "/h/a.json: is too large (9 bytes; the limit is 8)");
     }
 
     #[test]

@@ -70,7 +70,7 @@ mod world;
 mod writeback;
 
 // What a host hands in.
-pub use io::{ExitStatus, IoFailure, IoKind};
+pub use io::{ExitStatus, IoFailure, IoKind, IoStep};
 pub use paths::Env;
 pub use time::Millis;
 pub use world::{FileRead, MapWorld, World};

@@ -18,7 +18,7 @@ use clawdbot_auth_core::flow::{
     Done, Effect, Entry, FileMeta, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, RunAnswer,
     SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
-use clawdbot_auth_core::{ExitStatus, IoKind, Secret};
+use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -67,11 +67,11 @@ impl<'w> Interpreter<'w> {
                 self.locks.remove(&path);
                 return None;
             }
-            Effect::WriteAtomic { path, text } => Input::Written(
-                fsio::write_atomic(Path::new(&path), text.expose().as_bytes()).map_err(|e| e.to_string()),
-            ),
+            Effect::WriteAtomic { path, text } => {
+                Input::Written(fsio::write_atomic(Path::new(&path), text.expose().as_bytes()).map_err(|e| e.failure()))
+            }
             Effect::Remove { path } => {
-                Input::Written(fsio::remove_file_if_exists(Path::new(&path)).map(|_| ()).map_err(|e| e.to_string()))
+                Input::Written(fsio::remove_file_if_exists(Path::new(&path)).map(|_| ()).map_err(|e| e.failure()))
             }
             Effect::Send { request, provider, timeouts } => {
                 let options = HttpOptions {
@@ -80,9 +80,9 @@ impl<'w> Interpreter<'w> {
                 };
                 Input::Response(http::send(&request, provider, &options))
             }
-            Effect::SaveBackup { of, text } => Input::Saved(
-                crate::persist::save_backup(Path::new(&of), text.expose().as_bytes()).map_err(|e| format!("{e:#}")),
-            ),
+            Effect::SaveBackup { of, text } => {
+                Input::Saved(crate::persist::save_backup(Path::new(&of), text.expose().as_bytes()))
+            }
             Effect::WriteBack(write) => Input::Written(self.write_back(&write)),
             Effect::ShellEnv { shell, command, timeout_ms } => {
                 let timeout = Duration::from_millis(timeout_ms);
@@ -102,7 +102,8 @@ impl<'w> Interpreter<'w> {
             Effect::SetMode { path, mode } => {
                 use std::os::unix::fs::PermissionsExt;
                 let permissions = std::fs::Permissions::from_mode(mode);
-                Input::Written(std::fs::set_permissions(&path, permissions).map_err(|e| e.to_string()))
+                let failed = |e: std::io::Error| IoFailure::new(fsio::io_kind(&e), &path).at(IoStep::SetMode);
+                Input::Written(std::fs::set_permissions(&path, permissions).map_err(failed))
             }
             Effect::Emit(event) => {
                 for line in event.lines() {
@@ -135,10 +136,10 @@ impl<'w> Interpreter<'w> {
         }
     }
 
-    fn write_back(&self, write: &WriteBack) -> Result<(), String> {
+    fn write_back(&self, write: &WriteBack) -> Result<(), IoFailure> {
         match &write.place {
             WriteBackPlace::File { path } => {
-                fsio::write_atomic(Path::new(path), write.text.expose().as_bytes()).map_err(|e| e.to_string())
+                fsio::write_atomic(Path::new(path), write.text.expose().as_bytes()).map_err(|e| e.failure())
             }
             WriteBackPlace::ClaudeKeychain => {
                 let env = self.world.env();
@@ -146,7 +147,7 @@ impl<'w> Interpreter<'w> {
                 let service = keychain::claude_service_name(env);
                 let account = keychain::claude_account(env);
                 keychain::write_generic_password(&bin, &service, &account, &write.text, keychain::TIMEOUT)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| IoFailure::new(e.kind(), format!("Keychain item {service}")))?;
                 self.world.remember_keychain(write.text.expose());
                 Ok(())
             }

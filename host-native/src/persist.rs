@@ -3,20 +3,21 @@
 //! is the core's, the exclusive create is the host's.
 
 use crate::world::fsio;
-use anyhow::{Context, Result};
+use clawdbot_auth_core::{IoFailure, IoStep};
 use std::path::Path;
 
 /// Saves `bytes` beside `path` under a name the core picks from the
 /// folder's listing, created exclusively (`O_EXCL`) so that a file
 /// appearing between the listing and the create is never replaced: that
 /// name is then taken and the next one is tried.
-pub(crate) fn save_backup(path: &Path, bytes: &[u8]) -> Result<String> {
+pub(crate) fn save_backup(path: &Path, bytes: &[u8]) -> Result<String, IoFailure> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let failed = |at: &Path, step, e: std::io::Error| IoFailure::new(fsio::io_kind(&e), at.to_string_lossy()).at(step);
     let mut seen: Vec<String> = std::fs::read_dir(dir)
-        .with_context(|| format!("listing {}", dir.display()))?
+        .map_err(|e| failed(dir, IoStep::ListFolder, e))?
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect();
     loop {
@@ -35,11 +36,11 @@ pub(crate) fn save_backup(path: &Path, bytes: &[u8]) -> Result<String> {
                 seen.push(name);
                 continue;
             }
-            Err(e) => return Err(e).with_context(|| format!("saving {}", bak.display())),
+            Err(e) => return Err(failed(&bak, IoStep::Create, e)),
         };
         // Written and synced before the config is replaced: the original
         // stays in place until its copy is on disk.
-        file.write_all(bytes).and_then(|()| file.sync_all()).with_context(|| format!("saving {}", bak.display()))?;
+        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| failed(&bak, IoStep::Write, e))?;
         return Ok(bak.to_string_lossy().into_owned());
     }
 }

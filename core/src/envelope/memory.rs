@@ -14,7 +14,7 @@ use crate::diag::Severity;
 use crate::flow::{
     Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer, WriteBackPlace,
 };
-use crate::io::IoKind;
+use crate::io::{IoFailure, IoKind, IoStep};
 use crate::paths;
 use crate::permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
 use crate::refresh::{TransportFailure, transport_error};
@@ -138,7 +138,9 @@ impl Memory {
                     record(&path, Change::Text(back.text));
                     Input::Written(Ok(()))
                 }
-                WriteBackPlace::ClaudeKeychain => Input::Written(Err("the envelope has no Keychain".into())),
+                WriteBackPlace::ClaudeKeychain => {
+                    Input::Written(Err(IoFailure::new(IoKind::Unsupported, "the Keychain").at(IoStep::Write)))
+                }
             },
             Effect::SaveBackup { of, text } => {
                 let (folder, name) = of.rsplit_once('/').unwrap_or(("", of.as_str()));

@@ -120,7 +120,7 @@ impl ConfigEdit {
                         let writes = VecDeque::from([(self.config_path.clone(), text)]);
                         (None, State::Write { writes, backup: Some(self.env.shorten(&saved)) })
                     }
-                    (true, Some(Input::Saved(Err(e)))) => (None, State::Unlock(ConfigEdited::Failed(e))),
+                    (true, Some(Input::Saved(Err(e)))) => (None, State::Unlock(ConfigEdited::Failed(e.to_string()))),
                     (true, _) => (None, State::Unlock(ConfigEdited::Failed("no answer to a backup".into()))),
                 },
                 State::Write { mut writes, backup } => match (self.asked, input) {

@@ -72,7 +72,7 @@ pub use shell::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS};
 pub use status::{Assessment, StatusCommand, StatusFormat, StatusRequest, assess};
 pub use token::{TOKEN_BUDGET_MS, TOKEN_MIN_VALID_MS, TokenCommand, TokenRequest};
 
-use crate::io::{ExitStatus, IoKind};
+use crate::io::{ExitStatus, IoFailure, IoKind};
 use crate::paths::Env;
 use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
 use crate::secret::Secret;
@@ -262,10 +262,10 @@ pub enum Input {
     Keychain(Option<FileRead>),
     /// How an [`Effect::Lock`] went.
     Lock(LockAnswer),
-    /// How a write, removal or write-back went; the error is for people.
-    Written(Result<(), String>),
+    /// How a write, removal, mode change or write-back went.
+    Written(Result<(), IoFailure>),
     /// The path an [`Effect::SaveBackup`] saved to, or why it could not.
-    Saved(Result<String, String>),
+    Saved(Result<String, IoFailure>),
     /// The answer to an [`Effect::Send`], or why there was none.
     Response(Result<HttpResponse, RefreshError>),
     /// What the shell of an [`Effect::ShellEnv`] printed.

@@ -47,7 +47,7 @@ impl Save {
                 let Some(input) = self.input.take() else { return Step::Effect(asked.clone()) };
                 self.asked = None;
                 let result = match input {
-                    Input::Written(result) => result,
+                    Input::Written(result) => result.map_err(|e| e.to_string()),
                     _ => Err("no answer".to_string()),
                 };
                 if !self.written {

@@ -122,7 +122,8 @@ impl Host {
             Effect::SetMode { path, mode } => {
                 self.asked.push(format!("chmod {mode:o} {path}"));
                 if self.stuck.contains(&path) {
-                    return Input::Written(Err("Operation not permitted".into()));
+                    let denied = crate::io::IoFailure::new(crate::io::IoKind::PermissionDenied, &path);
+                    return Input::Written(Err(denied.at(crate::io::IoStep::SetMode)));
                 }
                 self.modes.insert(path, mode);
                 Input::Written(Ok(()))

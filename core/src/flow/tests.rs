@@ -146,7 +146,8 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
         Effect::Remove { path } => {
             disk.events.push(Event::Remove(path.clone()));
             if disk.stuck.contains(path) {
-                return Some(Input::Written(Err("Permission denied".into())));
+                let denied = crate::io::IoFailure::new(crate::io::IoKind::PermissionDenied, path.as_str());
+                return Some(Input::Written(Err(denied.at(crate::io::IoStep::Remove))));
             }
             disk.files.remove(path);
             Input::Written(Ok(()))
@@ -185,7 +186,9 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
         Effect::AskLine { .. } => Input::Text(Err(crate::io::IoKind::NoTerminal)),
         Effect::ListFolder { .. } => Input::Entries(Vec::new()),
         Effect::Stat(paths) => Input::Stats(paths.iter().map(|p| (p.clone(), None)).collect()),
-        Effect::SetMode { .. } => Input::Written(Err("not in this test".into())),
+        Effect::SetMode { path, .. } => {
+            Input::Written(Err(crate::io::IoFailure::new(crate::io::IoKind::Unsupported, path.as_str())))
+        }
         Effect::Emit(_) | Effect::Done(_) => return None,
     })
 }
@@ -719,7 +722,8 @@ fn a_migration_removes_the_legacy_file_only_after_the_store_is_written() {
         let written = disk.position(&Event::Write(STORE.into()));
         assert!(written < disk.position(&Event::Remove(LEGACY.into())), "{:?}", disk.events);
         assert!(disk.files[STORE].contains("sk-FAKE"), "migrated: {}", disk.files[STORE]);
-        let warned = text(&printed, Stream::Stderr).contains("could not remove it: Permission denied");
+        let warned = text(&printed, Stream::Stderr)
+            .contains(&format!("could not remove it: {LEGACY}: cannot remove: permission denied"));
         assert_eq!(warned, stuck, "{printed:?}");
         assert_eq!(disk.files.contains_key(LEGACY), stuck);
         assert!(disk.held.is_empty());

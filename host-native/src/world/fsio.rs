@@ -92,6 +92,39 @@ impl FsError {
     fn io(path: &Path, action: &'static str, source: io::Error) -> Self {
         FsError::Io { path: path.to_path_buf(), action, cause: source }
     }
+
+    /// The failure as the core's value: the step, the kind, the path.
+    pub fn failure(&self) -> clawdbot_auth_core::IoFailure {
+        use clawdbot_auth_core::{IoFailure, IoKind, IoStep};
+        let at = |path: &Path, kind| IoFailure::new(kind, path.to_string_lossy());
+        match self {
+            FsError::Io { path, action, cause } => {
+                let failure = at(path, io_kind(cause));
+                let step = match *action {
+                    "inspect" => IoStep::Inspect,
+                    "read symlink" => IoStep::ReadSymlink,
+                    "create folder" => IoStep::CreateFolder,
+                    "replace file" => IoStep::Replace,
+                    "create temp file" => IoStep::CreateTemp,
+                    "write temp file" => IoStep::WriteTemp,
+                    "set mode of temp file" => IoStep::SetTempMode,
+                    "flush temp file" => IoStep::FlushTemp,
+                    "flush folder" => IoStep::FlushFolder,
+                    "create" => IoStep::Create,
+                    "list folder" => IoStep::ListFolder,
+                    "remove" => IoStep::Remove,
+                    _ => IoStep::Write,
+                };
+                failure.at(step)
+            }
+            FsError::SymlinkLoop { path } => at(path, IoKind::SymlinkLoop),
+            FsError::IsADirectory { path } => at(path, IoKind::IsAFolder),
+            FsError::NoFileName { path } => at(path, IoKind::NoFileName),
+            FsError::TooLarge { path, len, cap } => {
+                at(path, IoKind::TooLarge { bytes: Some(*len), limit: Some(*cap) }).at(IoStep::Write)
+            }
+        }
+    }
 }
 
 /// Reads a whole file, refusing anything over [`MAX_READ_BYTES`].

@@ -188,6 +188,22 @@ pub enum KeychainWriteError {
     Failed { reason: String },
 }
 
+impl KeychainWriteError {
+    /// The failure as the core's kind: the core words it.
+    pub fn kind(&self) -> clawdbot_auth_core::IoKind {
+        use clawdbot_auth_core::IoKind;
+        match self {
+            KeychainWriteError::TooLong { len } => {
+                IoKind::TooLarge { bytes: u64::try_from(*len).ok(), limit: u64::try_from(MAX_INTERACTIVE_LINE).ok() }
+            }
+            KeychainWriteError::Spawn { source, .. } | KeychainWriteError::Io(source) => super::fsio::io_kind(source),
+            KeychainWriteError::TimedOut(_) => IoKind::TimedOut,
+            KeychainWriteError::Locked => IoKind::KeychainLocked,
+            KeychainWriteError::Failed { .. } => IoKind::Other { code: None },
+        }
+    }
+}
+
 /// Adds or updates (`-U`) a generic password, the way Claude Code does:
 /// `security -i` reads one command line from stdin whose `-X` argument is
 /// the hex of the compact JSON, so the secret never appears in argv.

@@ -208,7 +208,8 @@ impl Doctor {
         }
         // The default agent as a bare run checks it (`CLAWDBOT_AGENT_DIR`).
         let agent = (!std::mem::replace(&mut self.first, false)).then_some(agent);
-        let settle = Box::new(Settle::new(&self.env, agent.as_deref(), now));
+        let settle =
+            Box::new(Settle::new(&self.env, agent.as_deref(), now).reading_keychain(self.request.reads_keychain()));
         Turn::Go(State::Load { agent, settle })
     }
 

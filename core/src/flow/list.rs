@@ -28,7 +28,7 @@ impl ListCommand {
             provider: provider.map(str::to_string),
             json,
             now,
-            look: Some(Look::new(env, agent)),
+            look: Some(Look::new(env, agent).reading_keychain(true)),
             done: None,
             listing: None,
         }

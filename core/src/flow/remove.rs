@@ -300,9 +300,9 @@ impl Machine for SyncEnable {
             SyncState::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(SyncState::Edit(edit), e),
                 Step::Ready(_) => match edit.outcome() {
-                    Some(Ok(_)) => {
-                        Turn::Go(SyncState::Settle(Box::new(Settle::new(&self.env, self.agent.as_deref(), now))))
-                    }
+                    Some(Ok(_)) => Turn::Go(SyncState::Settle(Box::new(
+                        Settle::new(&self.env, self.agent.as_deref(), now).reading_keychain(true),
+                    ))),
                     Some(Err(why)) => Turn::End(refused(Exit::Error, &why, Vec::new())),
                     None => Turn::End(internal_end()),
                 },

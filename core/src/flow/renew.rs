@@ -68,7 +68,7 @@ pub struct RefreshCommand {
 impl RefreshCommand {
     /// `models auth refresh`: one load, then each selected login.
     pub fn new(selection: Selection, force: bool, agent: Option<&str>, env: &Env, now: Millis) -> RefreshCommand {
-        let state = State::Load { look: Look::new(env, agent), selection };
+        let state = State::Load { look: Look::new(env, agent).reading_keychain(true), selection };
         let renew = Renew { agent: agent.map(str::to_string), ..Renew::new(force, Voice::Command) };
         RefreshCommand { inner: Driven::new(renew, state, now) }
     }

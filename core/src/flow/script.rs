@@ -76,7 +76,7 @@ impl Host {
                 let read = |p: &String| self.files.get(p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
                 Input::Files(paths.iter().map(|p| (p.clone(), read(p))).collect())
             }
-            Effect::ReadKeychain => Input::Keychain(None),
+            Effect::ReadKeychain(_) => Input::Keychain(None),
             Effect::Lock(request) => {
                 self.asked.push(format!("lock {}", request.path));
                 Input::Lock(LockAnswer::Taken)

@@ -171,7 +171,10 @@ impl Flow for SetupTokenCommand {
                         Ok(target) => {
                             self.target = Some(target);
                             if self.request.terminal {
-                                State::LookBefore(Look::new(&self.env, self.request.agent.as_deref()))
+                                State::LookBefore(
+                                    Look::new(&self.env, self.request.agent.as_deref())
+                                        .reading_keychain(self.request.terminal),
+                                )
                             } else {
                                 State::Ask
                             }
@@ -196,7 +199,8 @@ impl Flow for SetupTokenCommand {
                         return self.ask(effect, State::Run { before });
                     }
                     Some(Input::Ran(RunAnswer::Exited(0))) => {
-                        State::LookAfter { look: Look::new(&self.env, self.request.agent.as_deref()), before }
+                        let look = Look::new(&self.env, self.request.agent.as_deref());
+                        State::LookAfter { look: look.reading_keychain(self.request.terminal), before }
                     }
                     Some(Input::Ran(RunAnswer::NotFound)) => {
                         let note = "note: `claude` is not on PATH; paste a token made with `claude setup-token` \
@@ -296,7 +300,7 @@ mod tests {
                         })
                         .collect(),
                 ),
-                Effect::ReadKeychain => Input::Keychain(None),
+                Effect::ReadKeychain(_) => Input::Keychain(None),
                 Effect::RunOnTerminal { program, args } => {
                     seen.push(format!("run {program} {}", args.join(" ")));
                     if let Some((path, text)) = after_run.take() {

@@ -76,7 +76,7 @@ pub struct TokenCommand {
 impl TokenCommand {
     /// The command as asked, at `now`.
     pub fn new(request: TokenRequest, env: &Env, now: Millis) -> TokenCommand {
-        let settle = Settle::new(env, request.agent.as_deref(), now);
+        let settle = Settle::new(env, request.agent.as_deref(), now).reading_keychain(true);
         let token = Token {
             request,
             form: KeyForm::Raw,

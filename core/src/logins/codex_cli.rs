@@ -21,7 +21,7 @@ pub const SOURCE: LoginSource = LoginSource {
     provider: codex::PROVIDER,
     home: Home { env_var: "CODEX_HOME", default: ".codex" },
     file_name: "auth.json",
-    shares_lock: false,
+    lock: None,
     keychain: None,
     relogin_hint: "Run `codex login` on the gateway host.",
     ignored_hint: "Run `codex login` again.",
@@ -49,5 +49,17 @@ fn read(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> Sourc
         CodexRead::Login(l, diagnostics) => SourceRead::Login(l, diagnostics),
         CodexRead::NoLogin(d) => SourceRead::NoLogin(d),
         CodexRead::Broken(d) => SourceRead::Broken(d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn its_file_follows_codex_home() {
+        let env = crate::paths::Env::new("/h");
+        assert_eq!(SOURCE.file(&env), "/h/.codex/auth.json");
+        assert_eq!(SOURCE.file(&env.with_var("CODEX_HOME", "/codex")), "/codex/auth.json");
     }
 }

@@ -4,11 +4,13 @@
 //! A [`LoginSource`] says everything the core knows about one: the profile
 //! id it syncs into and its provider, where its file lives (a folder under
 //! HOME or named by a variable, as data the core resolves and the host
-//! reads), its Keychain item, whether it has a lock Clawdbot must share,
+//! reads), its Keychain item (service and account rules), the lock Clawdbot
+//! must share with it (what is locked, its timings),
 //! how its document is read, and the words messages use for it.
 //! [`LOGIN_SOURCES`] collects them; loading, sync messages, health, hints,
 //! `auth sync --enable` and the listing look sources up there instead of
-//! naming them (`docs/architecture.md`, "Adding a provider").
+//! naming them, and the host reads the items and takes the locks the core
+//! names (`docs/architecture.md`, "Adding a login source").
 
 pub mod claude_code;
 pub mod codex_cli;
@@ -17,6 +19,7 @@ use crate::diag::Diagnostic;
 use crate::paths::Env;
 use crate::sources::ExternalLogin;
 use crate::time::Millis;
+use crate::world::KeychainItem;
 use std::fmt;
 
 /// The registry: every login source, in the order they are loaded.
@@ -44,9 +47,9 @@ pub struct LoginSource {
     pub home: Home,
     /// Its credentials file inside [`LoginSource::home`].
     pub file_name: &'static str,
-    /// It takes a lock `<home>.lock` (a folder) around its own refreshes,
-    /// which a refresh of the synced profile takes too.
-    pub shares_lock: bool,
+    /// The lock the tool takes around its own refreshes, which a refresh
+    /// of the synced profile takes too.
+    pub lock: Option<SourceLock>,
     /// Its Keychain item (macOS), read before its file when present.
     pub keychain: Option<Keychain>,
     /// What to do when the login needs a person.
@@ -97,15 +100,33 @@ pub struct Home {
     pub default: &'static str,
 }
 
-/// A Keychain item: the service derived from the environment, and how
-/// messages name it. The host runs `security`; the account is the host's
-/// user name, else `fallback_account`.
+/// A lock another tool takes around its refreshes, in proper-lockfile's
+/// manner: a folder `<realpath(target)>.lock` whose mtime the holder keeps
+/// fresh. The host takes it with [`crate::flow::LockKind::Shared`]; when
+/// the target does not exist the tool never ran here, nobody is there to
+/// serialise with, and the refresh goes on without it.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceLock {
+    /// What is locked, inside the source's folder; empty for the folder
+    /// itself (`<folder>.lock`).
+    pub target: &'static str,
+    /// The lock in the wait notice ("waiting for Claude Code's lock").
+    pub name: &'static str,
+    /// How stale a holder's lock may grow, how often ours is refreshed and
+    /// how long we wait: the tool's own numbers.
+    pub timings: crate::defaults::LockTimings,
+}
+
+/// A Keychain item: its service and account derived from the environment,
+/// and how messages name it. The core names the item; the host runs
+/// `security` with exactly that service and account.
 #[derive(Clone, Copy)]
 pub struct Keychain {
     /// The Keychain service name, which may depend on the environment.
     pub service: fn(&Env) -> String,
-    /// The account used when the host has no user name.
-    pub fallback_account: &'static str,
+    /// The account, which may depend on the user
+    /// ([`user_name_or`] gives the usual rule).
+    pub account: fn(&Env) -> String,
     /// How messages name the item.
     pub origin: &'static str,
     /// Turns `security`'s output into the document `read` takes.
@@ -132,6 +153,40 @@ impl LoginSource {
             None => crate::paths::join(&env.home, self.home.default),
         }
     }
+
+    /// Its credentials file for `env`.
+    pub fn file(&self, env: &Env) -> String {
+        crate::paths::join(&self.dir(env), self.file_name)
+    }
+
+    /// Its Keychain item for `env`, if it has one.
+    pub fn keychain_item(&self, env: &Env) -> Option<KeychainItem> {
+        self.keychain.map(|k| k.item(env))
+    }
+
+    /// The request for its lock, if it has one: the target in its folder
+    /// for `env`, with its timings.
+    pub fn lock_request(&self, env: &Env) -> Option<crate::flow::LockRequest> {
+        let lock = self.lock?;
+        Some(crate::flow::LockRequest {
+            path: crate::paths::join(&self.dir(env), lock.target),
+            kind: crate::flow::LockKind::Shared { name: lock.name },
+            timings: crate::flow::LockTimings::of(lock.timings),
+        })
+    }
+}
+
+impl Keychain {
+    /// The item for `env`.
+    pub fn item(&self, env: &Env) -> KeychainItem {
+        KeychainItem { service: (self.service)(env), account: (self.account)(env) }
+    }
+}
+
+/// The account rule of tools that file their item under the user: the
+/// user's name ([`Env::user_name`]), else `fallback`.
+pub fn user_name_or(env: &Env, fallback: &str) -> String {
+    env.user_name().unwrap_or(fallback).to_string()
 }
 
 impl fmt::Debug for LoginSource {

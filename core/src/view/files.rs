@@ -71,8 +71,8 @@ impl FileRole {
     pub fn path(self, locations: &Locations) -> String {
         match self {
             FileRole::Store => locations.store(),
-            FileRole::Claude => locations.claude_credentials(),
-            FileRole::Codex => locations.codex_auth(),
+            FileRole::Claude => crate::logins::claude_code::SOURCE.file(&locations.env),
+            FileRole::Codex => crate::logins::codex_cli::SOURCE.file(&locations.env),
             FileRole::Config => locations.config.clone(),
             FileRole::LegacyStore => locations.legacy_store(),
             FileRole::OauthJson => locations.oauth_json.clone(),

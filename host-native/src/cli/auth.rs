@@ -176,7 +176,7 @@ fn add(agent: Option<&str>) -> CmdResult {
     let env = current_env();
     let request = AddRequest { agent: inherited(agent), terminal: std::io::stdin().is_terminal() };
     let mut flow = AddCommand::new(request, &env, now(&env));
-    let world = NativeWorld::new(&env, false);
+    let world = NativeWorld::new(&env);
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }
 
@@ -190,7 +190,7 @@ fn paste_token(args: &PasteArgs) -> CmdResult {
         agent: args.agent.clone(),
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
-    let world = NativeWorld::new(&env, false);
+    let world = NativeWorld::new(&env);
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }
 
@@ -198,7 +198,7 @@ fn paste_token(args: &PasteArgs) -> CmdResult {
 fn setup_token(args: &SetupArgs) -> CmdResult {
     let env = current_env();
     let terminal = std::io::stdin().is_terminal();
-    let world = NativeWorld::new(&env, terminal);
+    let world = NativeWorld::new(&env);
     let request = SetupRequest {
         profile_id: args.profile_id.clone(),
         expires_in: args.expires_in.clone(),
@@ -227,6 +227,6 @@ fn token(args: &TokenArgs) -> CmdResult {
     if let Some(raw) = &args.min_valid {
         flow = flow.min_valid_flag(raw);
     }
-    let world = NativeWorld::new(&env, true);
+    let world = NativeWorld::new(&env);
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }

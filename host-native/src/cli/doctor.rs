@@ -53,7 +53,7 @@ pub fn run(args: &DoctorArgs) -> CmdResult {
         all_agents: args.all_agents,
         terminal: std::io::stdin().is_terminal(),
     };
-    let world = NativeWorld::new(&env, request.reads_keychain());
+    let world = NativeWorld::new(&env);
     let mut flow = DoctorCommand::new(request, &env, now(&env));
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }

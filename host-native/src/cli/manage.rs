@@ -84,9 +84,9 @@ pub struct SyncArgs {
     pub agent: Option<String>,
 }
 
-fn run_flow(flow: &mut dyn Flow, keychain: bool) -> CmdResult {
+fn run_flow(flow: &mut dyn Flow) -> CmdResult {
     let env = current_env();
-    let world = NativeWorld::new(&env, keychain);
+    let world = NativeWorld::new(&env);
     Ok(Interpreter::new(&world).run(flow).exit.code())
 }
 
@@ -96,7 +96,7 @@ pub fn list(args: &ListArgs, agent: Option<&str>) -> CmdResult {
     let env = current_env();
     let agent = args.agent.as_deref().or(agent);
     let mut flow = ListCommand::new(&env, agent, args.provider.as_deref(), args.json, now(&env));
-    run_flow(&mut flow, true)
+    run_flow(&mut flow)
 }
 
 /// `models auth remove` (alias `logout`).
@@ -109,7 +109,7 @@ pub fn remove(args: &RemoveArgs, agent: Option<&str>) -> CmdResult {
         dry_run: args.dry_run,
     };
     let mut flow = RemoveCommand::new(request, &env, now(&env));
-    run_flow(&mut flow, false)
+    run_flow(&mut flow)
 }
 
 /// `models auth cooldown clear`.
@@ -122,7 +122,7 @@ pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<&str>) -> CmdResult {
     };
     let env = current_env();
     let mut flow = CooldownCommand::clear(&env, args.agent.as_deref().or(agent), target, now(&env));
-    run_flow(&mut flow, false)
+    run_flow(&mut flow)
 }
 
 /// `models auth paste-api-key`: the flow asks for the key (a prompt without
@@ -135,7 +135,7 @@ pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<&str>) -> CmdResult {
         agent: args.agent.clone().or(agent.map(str::to_string)),
     };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
-    run_flow(&mut flow, false)
+    run_flow(&mut flow)
 }
 
 /// `models auth sync --enable SOURCE`.
@@ -143,5 +143,5 @@ pub fn sync(args: &SyncArgs, agent: Option<&str>) -> CmdResult {
     let env = current_env();
     let mut flow =
         SyncCommand::enable(&env, args.agent.as_deref().or(agent), &args.enable, now(&env)).map_err(super::usage)?;
-    run_flow(&mut flow, true)
+    run_flow(&mut flow)
 }

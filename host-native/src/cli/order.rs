@@ -61,7 +61,7 @@ pub fn run(cmd: OrderCommand) -> CmdResult {
         }
         OrderCommand::Clear(args) => (OrderRequest::Clear { provider: args.provider }, args.agent),
     };
-    let world = NativeWorld::new(&env, false);
+    let world = NativeWorld::new(&env);
     let mut flow = clawdbot_auth_core::flow::OrderCommand::new(request, agent.as_deref(), &env, now(&env));
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }

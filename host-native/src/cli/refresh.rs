@@ -41,7 +41,7 @@ pub fn run(args: &RefreshArgs) -> CmdResult {
         (None, Some(provider)) => Selection::Provider(provider.clone()),
         (None, None) => Selection::All,
     };
-    let world = NativeWorld::new(&env, true);
+    let world = NativeWorld::new(&env);
     let mut flow = RefreshCommand::new(selection, args.force, args.agent.as_deref(), &env, now(&env));
     Ok(Interpreter::new(&world).run(&mut flow).exit.code())
 }

@@ -82,7 +82,7 @@ pub fn run(args: &StatusArgs) -> CmdResult {
         terminal: std::io::stdout().is_terminal(),
     };
     let mut flow = StatusCommand::new(request, &env, now(&env));
-    let world = NativeWorld::new(&env, true);
+    let world = NativeWorld::new(&env);
     let code = Interpreter::new(&world).run(&mut flow).exit.code();
     std::mem::forget(flow);
     Ok(code)

@@ -241,8 +241,12 @@ mod tests {
                 ("/h/.clawdbot/agents/work/agent/auth.json", File, false, false),
                 ("/h/.claude/.credentials.json", File, false, false),
                 ("/h/.codex/auth.json", File, false, false),
+                // The test fixture's, registered in tests only: the list
+                // is every login source's.
+                ("/h/.tinyllm/credentials.json", File, false, false),
                 ("/h/.claude", Folder, false, true),
                 ("/h/.codex", Folder, false, true),
+                ("/h/.tinyllm", Folder, false, true),
             ]
         );
     }

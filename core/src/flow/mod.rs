@@ -640,6 +640,8 @@ pub(crate) enum Step<T> {
 }
 
 #[cfg(test)]
+mod keychain_tests;
+#[cfg(test)]
 mod manage_tests;
 #[cfg(test)]
 mod script;

@@ -34,6 +34,8 @@ pub(crate) struct Host {
     pub stuck: Vec<String>,
     /// What the flow asked, one entry per effect (reads one per path).
     pub asked: Vec<String>,
+    /// The Keychain items the flow asked for, in order (none is there).
+    pub keychain: Vec<KeychainItem>,
 }
 
 impl Host {
@@ -76,7 +78,14 @@ impl Host {
                 let read = |p: &String| self.files.get(p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
                 Input::Files(paths.iter().map(|p| (p.clone(), read(p))).collect())
             }
-            Effect::ReadKeychain(_) => Input::Keychain(None),
+            Effect::ReadKeychain(item) => {
+                self.keychain.push(item);
+                Input::Keychain(None)
+            }
+            Effect::RunOnTerminal { program, .. } => {
+                self.asked.push(format!("run {program}"));
+                Input::Ran(RunAnswer::NotFound)
+            }
             Effect::Lock(request) => {
                 self.asked.push(format!("lock {}", request.path));
                 Input::Lock(LockAnswer::Taken)

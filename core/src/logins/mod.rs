@@ -14,6 +14,8 @@
 
 pub mod claude_code;
 pub mod codex_cli;
+#[cfg(test)]
+mod fixture_tinycli;
 
 use crate::diag::Diagnostic;
 use crate::paths::Env;
@@ -23,7 +25,12 @@ use crate::world::KeychainItem;
 use std::fmt;
 
 /// The registry: every login source, in the order they are loaded.
-pub static LOGIN_SOURCES: &[&LoginSource] = &[&claude_code::SOURCE, &codex_cli::SOURCE];
+pub static LOGIN_SOURCES: &[&LoginSource] = &[
+    &claude_code::SOURCE,
+    &codex_cli::SOURCE,
+    #[cfg(test)]
+    &fixture_tinycli::SOURCE,
+];
 
 /// Everything the core knows about another CLI's login.
 pub struct LoginSource {
@@ -219,7 +226,8 @@ mod tests {
     #[test]
     fn a_source_debugs_as_its_name() {
         let shown: Vec<String> = LOGIN_SOURCES.iter().map(|s| format!("{s:?}")).collect();
-        assert_eq!(shown, ["LoginSource(claude-cli)", "LoginSource(codex-cli)"]);
+        // The last one is the test fixture, registered in tests only.
+        assert_eq!(shown, ["LoginSource(claude-cli)", "LoginSource(codex-cli)", "LoginSource(tinyllm-cli)"]);
     }
 
     #[test]
@@ -232,7 +240,7 @@ mod tests {
             assert!(std::ptr::eq(by_profile_id(s.profile_id).expect("found"), *s));
             assert!(crate::providers::find(s.provider).is_some(), "{} syncs into a known provider", s.name);
         }
-        assert_eq!(names().collect::<Vec<_>>(), ["claude-cli", "codex-cli"]);
+        assert_eq!(names().collect::<Vec<_>>(), ["claude-cli", "codex-cli", "tinyllm-cli"]);
         assert_eq!(by_name("claude-code").map(|s| s.profile_id), Some("anthropic:claude-cli"));
         assert_eq!(by_name("codex").map(|s| s.profile_id), Some("openai-codex:codex-cli"));
         assert!(by_name("gemini").is_none());

@@ -6,7 +6,7 @@
 //! The document is read by [`crate::sources::claude`] and merged back by
 //! [`crate::writeback::merge_claude_credentials`].
 
-use super::{Home, Keychain, LoginSource, SourceLock, SourceRead, WriteBackSpec};
+use super::{Home, Keychain, LoginSource, PanelFile, SourceLock, SourceRead, WriteBackSpec};
 use crate::paths::Env;
 use crate::sources::claude::{self, ClaudeRead};
 use crate::time::Millis;
@@ -27,6 +27,12 @@ pub const SOURCE: LoginSource = LoginSource {
     provider: claude::PROVIDER,
     home: Home { env_var: "CLAUDE_CONFIG_DIR", default: ".claude" },
     file_name: ".credentials.json",
+    panel: Some(PanelFile {
+        key: "claude",
+        label: "Claude Code credentials",
+        names: &[".credentials.json", "credentials.json"],
+        markers: &["claudeAiOauth"],
+    }),
     // Its `<configDir>.lock`, with proper-lockfile's defaults.
     lock: Some(SourceLock { target: "", name: "Claude Code's lock", timings: crate::defaults::PROPER_LOCKFILE_LOCK }),
     keychain: Some(Keychain {

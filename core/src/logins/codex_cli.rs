@@ -5,7 +5,7 @@
 //! The document is read by [`crate::sources::codex`] and merged back by
 //! [`crate::writeback::merge_codex_auth`].
 
-use super::{Home, LoginSource, SourceRead, WriteBackSpec};
+use super::{Home, LoginSource, PanelFile, SourceRead, WriteBackSpec};
 use crate::sources::codex::{self, CodexRead};
 use crate::time::Millis;
 use crate::writeback::{Layout, NewTokens, WritebackError};
@@ -21,6 +21,14 @@ pub const SOURCE: LoginSource = LoginSource {
     provider: codex::PROVIDER,
     home: Home { env_var: "CODEX_HOME", default: ".codex" },
     file_name: "auth.json",
+    // `auth.json` is also the agent folder's legacy store: decided by
+    // content, the name only once the legacy reader found nothing.
+    panel: Some(PanelFile {
+        key: "codex",
+        label: "Codex CLI login",
+        names: &[],
+        markers: &["tokens", "OPENAI_API_KEY"],
+    }),
     lock: None,
     keychain: None,
     relogin_hint: "Run `codex login` on the gateway host.",

@@ -44,6 +44,8 @@ pub const SOURCE: LoginSource = LoginSource {
     provider: "tinyllm",
     home: Home { env_var: "TINYLLM_HOME", default: ".tinyllm" },
     file_name: "credentials.json",
+    // No input in the admin panel, whose page lists its inputs by hand.
+    panel: None,
     lock: Some(SourceLock { target: "", name: "TinyLLM CLI's lock", timings: LOCK }),
     keychain: Some(Keychain { service, account, origin: "TinyLLM CLI keychain item", decode }),
     relogin_hint: "Run `tinyllm login` on the gateway host.",

@@ -54,6 +54,8 @@ pub struct LoginSource {
     pub home: Home,
     /// Its credentials file inside [`LoginSource::home`].
     pub file_name: &'static str,
+    /// How the admin panel takes that file; `None`: it has no input there.
+    pub panel: Option<PanelFile>,
     /// The lock the tool takes around its own refreshes, which a refresh
     /// of the synced profile takes too.
     pub lock: Option<SourceLock>,
@@ -94,6 +96,21 @@ pub struct WriteBackSpec {
         layout: crate::writeback::Layout,
         now: Millis,
     ) -> Result<String, crate::writeback::WritebackError>,
+}
+
+/// A login source's file in the admin panel: one input, and the rules
+/// that tell a dropped file is this one ([`crate::view::identify`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PanelFile {
+    /// Its key in the envelope's `files` object and in the view
+    /// (`claude`).
+    pub key: &'static str,
+    /// What the file is, for people ("Claude Code credentials").
+    pub label: &'static str,
+    /// File names that make a file this source's whatever it holds.
+    pub names: &'static [&'static str],
+    /// Top-level keys that make a JSON document this source's.
+    pub markers: &'static [&'static str],
 }
 
 /// A folder: the variable naming it when set (resolved against HOME),
@@ -195,6 +212,15 @@ impl Keychain {
 pub fn user_name_or(env: &Env, fallback: &str) -> String {
     env.user_name().unwrap_or(fallback).to_string()
 }
+
+/// Sources are one per name (`names_and_profiles_are_unique`).
+impl PartialEq for LoginSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for LoginSource {}
 
 impl fmt::Debug for LoginSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -480,7 +480,7 @@ impl RefreshLogin {
             State::LockSource => {
                 let source = crate::logins::by_profile_id(&self.id);
                 let owner = source.map_or("", |s| s.owner);
-                let Some(lock) = source.and_then(|s| s.lock_request(&self.env)) else {
+                let Some(lock) = source.and_then(|s| source_lock(s, &self.env)) else {
                     return failed(RefreshFailure::UnknownProfile(self.id.clone()));
                 };
                 match input {
@@ -753,6 +753,14 @@ impl RefreshLogin {
         };
         (login.write_back.merge)(text, origin, &tokens, layout, self.now).map(Secret::new).map_err(|e| e.to_string())
     }
+}
+
+/// The request for `source`'s lock ([`crate::logins::SourceLock`]) in
+/// `env`: its target, its name for the wait notice and its timings.
+fn source_lock(source: &LoginSource, env: &Env) -> Option<LockRequest> {
+    let lock = source.lock?;
+    let path = source.lock_path(env)?;
+    Some(LockRequest { path, kind: LockKind::Shared { name: lock.name }, timings: LockTimings::of(lock.timings) })
 }
 
 /// The failure of a login refused before, as the refusal recorded it.

@@ -155,9 +155,9 @@ mod tests {
     #[test]
     fn its_lock_is_its_folder_with_proper_lockfiles_timings() {
         let env = Env::new("/h").with_var("CLAUDE_CONFIG_DIR", "/cc/");
-        let lock = SOURCE.lock_request(&env).expect("a lock");
-        assert_eq!(lock.path, "/cc");
-        assert_eq!(lock.kind, crate::flow::LockKind::Shared { name: "Claude Code's lock" });
+        assert_eq!(SOURCE.lock_path(&env).as_deref(), Some("/cc"));
+        let lock = SOURCE.lock.expect("a lock");
+        assert_eq!(lock.name, "Claude Code's lock");
         assert_eq!((lock.timings.stale_ms, lock.timings.update_ms, lock.timings.max_wait_ms), (10_000, 5_000, 10_000));
         assert_eq!(SOURCE.file(&env), "/cc/.credentials.json");
         assert_eq!(SOURCE.file(&Env::new("/h")), "/h/.claude/.credentials.json");

@@ -188,15 +188,10 @@ impl LoginSource {
         self.keychain.map(|k| k.item(env))
     }
 
-    /// The request for its lock, if it has one: the target in its folder
-    /// for `env`, with its timings.
-    pub fn lock_request(&self, env: &Env) -> Option<crate::flow::LockRequest> {
-        let lock = self.lock?;
-        Some(crate::flow::LockRequest {
-            path: crate::paths::join(&self.dir(env), lock.target),
-            kind: crate::flow::LockKind::Shared { name: lock.name },
-            timings: crate::flow::LockTimings::of(lock.timings),
-        })
+    /// What its lock is taken on for `env` (the target in its folder),
+    /// if it has one.
+    pub fn lock_path(&self, env: &Env) -> Option<String> {
+        self.lock.map(|lock| crate::paths::join(&self.dir(env), lock.target))
     }
 }
 

@@ -115,3 +115,15 @@ pub fn now(env: &Env) -> Millis {
     }
     chrono::Utc::now().timestamp_millis()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The core's Keychain account rule falls back on this name when USER
+    /// is unset (cron, launchd): the host hands it in with the environment.
+    #[test]
+    fn the_user_database_name_reaches_the_core() {
+        assert_eq!(current_env().login_name, keychain::passwd_user_name());
+    }
+}

@@ -391,8 +391,9 @@ pub enum LockKind {
     /// the store is a dead writer's: the host removes them then.
     Store,
     /// A login source's lock ([`crate::logins::SourceLock`]): the folder
-    /// `<realpath(path)>.lock` the other tool's proper-lockfile takes; when
-    /// `path` does not exist the answer is [`LockAnswer::NoTarget`].
+    /// `<realpath(path)>.lock` the other tool's proper-lockfile takes
+    /// beside the folder `path`; when `path` is not a folder (the tool
+    /// never ran here) the answer is [`LockAnswer::NoTarget`].
     Shared {
         /// How the wait notice names it ("Claude Code's lock").
         name: &'static str,

@@ -127,12 +127,12 @@ pub struct Home {
 /// A lock another tool takes around its refreshes, in proper-lockfile's
 /// manner: a folder `<realpath(target)>.lock` whose mtime the holder keeps
 /// fresh. The host takes it with [`crate::flow::LockKind::Shared`]; when
-/// the target does not exist the tool never ran here, nobody is there to
-/// serialise with, and the refresh goes on without it.
+/// the target folder does not exist the tool never ran here, nobody is
+/// there to serialise with, and the refresh goes on without it.
 #[derive(Debug, Clone, Copy)]
 pub struct SourceLock {
-    /// What is locked, inside the source's folder; empty for the folder
-    /// itself (`<folder>.lock`).
+    /// The folder locked, inside the source's folder; empty for the
+    /// source's folder itself (`<folder>.lock`).
     pub target: &'static str,
     /// The lock in the wait notice ("waiting for Claude Code's lock").
     pub name: &'static str,

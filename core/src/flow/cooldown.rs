@@ -56,6 +56,13 @@ impl CooldownCommand {
         CooldownCommand { target, edit, cleared, done: None }
     }
 
+    /// The same command, its edit's look reading the Keychain when `may`
+    /// (doctor's, with someone to answer the prompt).
+    pub(crate) fn reading_keychain(mut self, may: bool) -> CooldownCommand {
+        self.edit = self.edit.take().map(|edit| Box::new(edit.reading_keychain(may)));
+        self
+    }
+
     fn finish(&self, outcome: Option<Result<Loaded, String>>) -> Done {
         let error = |exit, message: &str| Done {
             exit,

@@ -347,7 +347,8 @@ impl Doctor {
         let Some((id, mut flow)) = flow else {
             let Some(id) = ids.pop_front() else { return Turn::Go(State::Folders(check)) };
             let agent = Some(check.loaded.locations.agent_id.as_str());
-            let flow = CooldownCommand::clear(&self.env, agent, CooldownTarget::Profile(id.clone()), now);
+            let flow = CooldownCommand::clear(&self.env, agent, CooldownTarget::Profile(id.clone()), now)
+                .reading_keychain(self.request.reads_keychain());
             return Turn::Go(State::Cooldown { check, ids, flow: Some((id, Box::new(flow))) });
         };
         match advance(&mut *flow, input, now) {
@@ -458,7 +459,8 @@ impl Doctor {
         match self.confirm("Refresh expiring OAuth tokens now?", input) {
             Answer::Ask(effect) => Turn::Ask(State::Refresh(check), effect),
             Answer::Yes => {
-                let due = Box::new(RefreshCommand::doctor((*check.loaded).clone(), due));
+                let keychain = self.request.reads_keychain();
+                let due = Box::new(RefreshCommand::doctor((*check.loaded).clone(), due, keychain));
                 Turn::Go(State::Refreshing { check, due })
             }
             Answer::No => {

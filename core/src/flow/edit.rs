@@ -34,6 +34,8 @@ enum State {
 /// [`EditStore::outcome`] (the store locked, unreadable or not writable).
 pub struct EditStore<'a> {
     env: Env,
+    /// Whether its look reads the Keychain ([`Look::reading_keychain`]).
+    keychain: bool,
     agent: Option<String>,
     now: Millis,
     edit: Option<EditFn<'a>>,
@@ -50,6 +52,7 @@ impl<'a> EditStore<'a> {
     pub fn new(env: &Env, agent: Option<&str>, now: Millis, edit: EditFn<'a>) -> EditStore<'a> {
         EditStore {
             env: env.clone(),
+            keychain: false,
             agent: agent.map(str::to_string),
             now,
             edit: Some(edit),
@@ -60,6 +63,13 @@ impl<'a> EditStore<'a> {
             store_path: String::new(),
             outcome: None,
         }
+    }
+
+    /// The same edit, its look reading the Keychain when `may` (the
+    /// command's decision).
+    pub(crate) fn reading_keychain(mut self, may: bool) -> EditStore<'a> {
+        self.keychain = may;
+        self
     }
 
     /// The load the edit saw, with the edit applied, or why it could not
@@ -105,7 +115,8 @@ impl<'a> EditStore<'a> {
                 }
                 Some(Input::Lock(LockAnswer::Taken)) => {
                     self.store_path = store_path;
-                    self.state = State::Look(Look::new(&self.env, self.agent.as_deref()));
+                    let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.keychain);
+                    self.state = State::Look(look);
                     None
                 }
                 Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {

@@ -64,6 +64,16 @@ fn commands_that_need_the_login_read_the_keychain() {
 fn doctor_and_setup_token_read_it_only_with_someone_to_answer_the_prompt() {
     assert!(reads(doctor(true)), "doctor on a terminal");
     assert!(!reads(doctor(false)), "doctor without one");
+    // `doctor --yes` refreshes a login that is due without a terminal,
+    // and its refresh does not read the Keychain either.
+    let due = Host::with_store(&json!({"version": 1, "profiles": {"anthropic:work": {
+        "type": "oauth", "provider": "anthropic", "access": "sk-ant-oat01-FAKE", "refresh": "sk-ant-ort01-FAKE",
+        "expires": NOW + 60_000}}}));
+    let mut yes = DoctorCommand::new(DoctorRequest { yes: true, ..DoctorRequest::default() }, &env(), NOW);
+    let mut host = due;
+    host.run(&mut yes);
+    assert!(host.asked.iter().any(|a| a.starts_with("send ")), "doctor --yes refreshed: {:?}", host.asked);
+    assert!(host.keychain.is_empty(), "without a terminal: {:?}", host.keychain);
     assert!(reads(setup(true)), "setup-token on a terminal");
     assert!(!reads(setup(false)), "setup-token without one");
 }

@@ -227,6 +227,8 @@ pub(crate) struct RefreshLogin {
     latest: Option<Loaded>,
     /// The Keychain items as the last look read them.
     keychain: BTreeMap<KeychainItem, FileRead>,
+    /// Whether its looks read the Keychain (the command's decision).
+    reads_keychain: bool,
     /// The store's bytes as this flow last read or wrote them under the
     /// lock: the read before a save that finds them unchanged reuses the
     /// parsed store instead of parsing a large file again.
@@ -292,6 +294,7 @@ impl RefreshLogin {
             warnings: Vec::new(),
             latest: None,
             keychain: BTreeMap::new(),
+            reads_keychain: false,
             on_disk: None,
             renewed: None,
         }
@@ -375,11 +378,16 @@ impl RefreshLogin {
         }
     }
 
-    /// A look under a lock. It reads the Keychain: a renewed login goes
-    /// back into the item it was read from, and only commands that may
-    /// read the Keychain refresh (`super::keychain_tests`).
+    /// The same refresh, its looks reading the Keychain when `may`: a
+    /// renewed login then also goes back into the item it was read from.
+    pub(crate) fn reading_keychain(mut self, may: bool) -> RefreshLogin {
+        self.reads_keychain = may;
+        self
+    }
+
     fn look(&self, under_source: bool) -> State {
-        State::Look { look: Look::new(&self.env, self.agent.as_deref()).reading_keychain(true), under_source }
+        let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.reads_keychain);
+        State::Look { look, under_source }
     }
 
     /// A look under the lock is done: save what its sync took, then decide.

@@ -286,7 +286,7 @@ impl SyncCommand {
         let edit = move |store: &mut AuthStore, _: &Loaded| {
             crate::sync::enable_sync(store, profile_id);
         };
-        let state = SyncState::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))));
+        let state = SyncState::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit)).reading_keychain(true)));
         let sync = SyncEnable { profile_id, env: env.clone(), agent: agent.map(str::to_string) };
         Ok(SyncCommand { inner: Driven::new(sync, state, now) })
     }

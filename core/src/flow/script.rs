@@ -82,6 +82,11 @@ impl Host {
                 self.keychain.push(item);
                 Input::Keychain(None)
             }
+            Effect::Send { request, provider, .. } => {
+                self.asked.push(format!("send {}", request.url));
+                let failure = crate::refresh::TransportFailure::Other;
+                Input::Response(Err(crate::refresh::transport_error(provider, failure, "no server in this test")))
+            }
             Effect::RunOnTerminal { program, .. } => {
                 self.asked.push(format!("run {program}"));
                 Input::Ran(RunAnswer::NotFound)

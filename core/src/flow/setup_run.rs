@@ -75,7 +75,8 @@ impl Setup {
                 let edit = move |store: &mut AuthStore, _: &Loaded| {
                     store.profiles.insert(id.clone(), Profile::new(*credential));
                 };
-                let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit));
+                let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit))
+                    .reading_keychain(self.keychain);
                 let target = Target { profile_id, mode: CredentialType::Token, at: None };
                 Turn::Go(State::Store { target, edit: Box::new(edit) })
             }

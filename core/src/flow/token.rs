@@ -193,7 +193,7 @@ impl Token {
                 let (agent, window) = (self.request.agent.as_deref(), self.window(&loaded.env));
                 let refresh =
                     RefreshLogin::within(&loaded, agent, &id, self.request.force, window, Some(self.deadline));
-                let refresh = Box::new(refresh);
+                let refresh = Box::new(refresh.reading_keychain(true));
                 State::Refresh { loaded: Box::new(loaded), refresh, resolved, id, still_valid }
             }
         }

@@ -47,9 +47,11 @@ pub const STORE_LOCK: LockTimings = LockTimings {
     max_backoff_ms: 10 * SECOND,
 };
 
-/// Claude Code's `<configDir>.lock`: proper-lockfile's defaults (stale
-/// 10 s). Claude Code itself gives up after about 5-10 s of retries.
-pub const CLAUDE_CODE_LOCK: LockTimings = LockTimings {
+/// proper-lockfile's defaults (stale 10 s), which the tools that lock
+/// their own files with it keep: Claude Code's `<configDir>.lock` (its
+/// login source says so). Claude Code itself gives up after about 5-10 s
+/// of retries.
+pub const PROPER_LOCKFILE_LOCK: LockTimings = LockTimings {
     stale_ms: 10 * SECOND,
     update_ms: 5 * SECOND,
     max_wait_ms: 10 * SECOND,
@@ -70,8 +72,10 @@ pub struct Defaults {
     pub refresh_margin_ms: Millis,
     /// [`STORE_LOCK`]: the timings of the store's lock.
     pub store_lock: LockTimings,
-    /// [`CLAUDE_CODE_LOCK`]: the timings of Claude Code's lock.
-    pub claude_code_lock: LockTimings,
+    /// [`PROPER_LOCKFILE_LOCK`]: the timings of the other tools' locks
+    /// (Claude Code's), under the name the view has always given them.
+    #[serde(rename = "claudeCodeLock")]
+    pub shared_lock: LockTimings,
 }
 
 /// Every default of this module.
@@ -80,7 +84,7 @@ pub const ALL: Defaults = Defaults {
     warn_after_ms: WARN_AFTER_MS,
     refresh_margin_ms: REFRESH_MARGIN_MS,
     store_lock: STORE_LOCK,
-    claude_code_lock: CLAUDE_CODE_LOCK,
+    shared_lock: PROPER_LOCKFILE_LOCK,
 };
 
 /// A whole number followed by `s`, `m`, `h` or `d`, in milliseconds,
@@ -126,7 +130,7 @@ mod tests {
     /// every 15 s, and Claude Code's 10 s.
     #[test]
     fn the_lock_timings_are_the_references() {
-        let (store, claude) = (STORE_LOCK, CLAUDE_CODE_LOCK);
+        let (store, claude) = (STORE_LOCK, PROPER_LOCKFILE_LOCK);
         assert_eq!((store.stale_ms, store.update_ms, store.max_wait_ms), (30_000, 15_000, 45_000));
         assert_eq!((claude.stale_ms, claude.update_ms, claude.max_wait_ms), (10_000, 5_000, 10_000));
         for lock in [store, claude] {
@@ -136,7 +140,7 @@ mod tests {
 
     #[test]
     fn lock_holders_refresh_well_within_the_stale_age() {
-        for lock in [STORE_LOCK, CLAUDE_CODE_LOCK] {
+        for lock in [STORE_LOCK, PROPER_LOCKFILE_LOCK] {
             assert_eq!(lock.update_ms * 2, lock.stale_ms);
             assert!(lock.max_wait_ms >= lock.stale_ms, "a waiter outlasts a crashed holder");
             assert!(lock.min_backoff_ms <= lock.max_backoff_ms);

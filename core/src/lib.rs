@@ -73,18 +73,16 @@ mod writeback;
 pub use io::{ExitStatus, IoFailure, IoKind, IoStep};
 pub use paths::Env;
 pub use time::Millis;
-pub use world::{FileRead, MapWorld, World};
+pub use world::{FileRead, KeychainItem, MapWorld, World};
 
 // What it carries without looking inside, and how text reaches a terminal.
 pub use escape::{escape_control, terminal_safe_json};
 pub use secret::{Secret, mask};
 
 // The effects it carries out: HTTP for a refresh, a lock's wait notice, the
-// Keychain item and file modes of the files it writes, the size limits of
-// what it reads.
+// file modes of the files it writes, the size limits of what it reads.
 pub use config::backup_name;
 pub use lock_wait::{LockWait, waiting_notice};
-pub use logins::claude_code::{KEYCHAIN_FALLBACK_ACCOUNT, keychain_service};
 pub use logins::names as login_source_names;
 pub use paste::MAX_PASTE_INPUT_BYTES;
 pub use permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};

@@ -270,9 +270,8 @@ pub fn external_logins(
                 None
             }
         };
-        // The host has one Keychain item to offer: the source's that has one.
         if let Some(keychain) = &source.keychain {
-            match world.claude_keychain() {
+            match world.keychain(&keychain.item(env)) {
                 Some(FileRead::Present { bytes, .. }) => {
                     let text = (keychain.decode)(&String::from_utf8_lossy(&bytes));
                     login = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
@@ -286,7 +285,7 @@ pub fn external_logins(
             }
         }
         if login.is_none() {
-            let path = crate::paths::join(&source.dir(env), source.file_name);
+            let path = source.file(env);
             match world.read(&path) {
                 FileRead::Present { bytes, mtime_ms } => {
                     login = take((source.read)(&bytes, &env.shorten(&path), mtime_ms, now), diagnostics);
@@ -409,6 +408,11 @@ mod tests {
         assert_eq!(crate::rejection::rejection_of(&l.store, "anthropic:claude-cli"), None);
     }
 
+    /// Claude Code's item for a user with no name: the fallback account.
+    fn claude_item() -> crate::world::KeychainItem {
+        crate::logins::claude_code::SOURCE.keychain_item(&Env::new("/h")).expect("Claude Code has an item")
+    }
+
     #[test]
     fn keychain_wins_over_the_file() {
         let mut w = world(&[(
@@ -416,7 +420,7 @@ mod tests {
             r#"{"claudeAiOauth":{"accessToken":"file","expiresAt":1769817600000}}"#,
         )]);
         let json = r#"{"claudeAiOauth":{"accessToken":"kc","refreshToken":"r","expiresAt":1769817600000}}"#;
-        w.keychain = Some(FileRead::text(crate::sources::claude::encode_hex(json.as_bytes())));
+        w.keychain.insert(claude_item(), FileRead::text(crate::sources::claude::encode_hex(json.as_bytes())));
         let l = load(&w, &Env::new("/h"), NOW, None);
         assert_eq!(l.store.profiles["anthropic:claude-cli"].credential.kind(), crate::store::CredentialType::OAuth);
     }
@@ -459,7 +463,7 @@ mod tests {
         w.files.insert(STORE.into(), FileRead::Unreadable("EACCES".into()));
         w.files.insert("/h/.claude/.credentials.json".into(), FileRead::Unreadable("EIO".into()));
         w.files.insert("/h/.codex/auth.json".into(), FileRead::Unreadable("EPERM".into()));
-        w.keychain = Some(FileRead::Unreadable("locked".into()));
+        w.keychain.insert(claude_item(), FileRead::Unreadable("locked".into()));
         let l = load(&w, &Env::new("/h"), NOW, None);
         assert_eq!(l.store_state, StoreState::Unreadable);
         let shown: Vec<(Severity, &str, &str)> =

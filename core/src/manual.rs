@@ -141,7 +141,7 @@ pub struct File {
     /// Where it is by default, under `~`.
     pub path: String,
     /// What it holds and what is done to it.
-    pub meaning: &'static str,
+    pub meaning: String,
 }
 
 /// Every file the commands read or write, at its default place.
@@ -152,8 +152,8 @@ pub fn files() -> Vec<File> {
     let default_agent = format!("/agents/{}/", paths::DEFAULT_AGENT_ID);
     let any_agent = |path: String| path.replace(&default_agent, "/agents/<id>/");
     let store = any_agent(at.store());
-    let file = |path: String, meaning| File { path, meaning };
-    vec![
+    let file = |path: String, meaning: &str| File { path, meaning: meaning.to_string() };
+    let mut files = vec![
         file(at.config.clone(), "the gateway's config (JSON5); rewritten as JSON after a backup when it was JSON5."),
         file(
             format!("./.env, {}", paths::join(&at.state_dir, ".env")),
@@ -163,10 +163,17 @@ pub fn files() -> Vec<File> {
         file(format!("{store}.lock"), "the store's lock folder, shared with the Node gateway."),
         file(any_agent(at.legacy_store()), "the legacy store, migrated once."),
         file(at.oauth_json.clone(), "legacy OAuth logins, migrated once."),
-        file(at.claude_credentials(), "Claude Code's login, synced in (and written back after a refresh)."),
-        file(at.claude_lock(), "Claude Code's lock folder, taken around a write-back."),
-        file(at.codex_auth(), "Codex CLI's login, synced in (and written back after a refresh)."),
-    ]
+    ];
+    // Each login source's file and lock, from its registry entry.
+    for source in crate::logins::LOGIN_SOURCES {
+        let owner = source.owner;
+        files
+            .push(file(source.file(&home), &format!("{owner}'s login, synced in (and written back after a refresh).")));
+        if let Some(lock) = source.lock_path(&home) {
+            files.push(file(format!("{lock}.lock"), &format!("{owner}'s lock folder, taken around a write-back.")));
+        }
+    }
+    files
 }
 
 #[cfg(test)]
@@ -176,8 +183,9 @@ mod tests {
     #[test]
     fn the_files_are_where_the_rules_look_by_default() {
         let paths: Vec<String> = files().into_iter().map(|f| f.path).collect();
+        // The shipped registry's; a test build adds its fixture source after them.
         assert_eq!(
-            paths,
+            paths[..9],
             [
                 "~/.clawdbot/clawdbot.json",
                 "./.env, ~/.clawdbot/.env",

@@ -1,4 +1,6 @@
-//! Where every file lives, as a pure function of the environment (A01, A02).
+//! Where Clawdbot's own files live, as a pure function of the environment
+//! (A01, A02). Other CLIs' files are their login sources' (`crate::logins`),
+//! which build on this module and never the other way round.
 //!
 //! Paths are plain `/`-joined strings: the native host passes the real HOME,
 //! the browser and the sandbox pass `~`, so the same rules print
@@ -33,13 +35,16 @@ pub struct Env {
     pub home: String,
     /// The working directory, to resolve relative overrides.
     pub cwd: Option<String>,
+    /// The current user's name in the user database (passwd), for when
+    /// `$USER` is unset (cron, launchd); `None` where the host has none.
+    pub login_name: Option<String>,
 }
 
 impl Env {
     /// An environment with only a home folder: no variables, no working
     /// directory.
     pub fn new(home: impl Into<String>) -> Self {
-        Env { vars: BTreeMap::new(), home: home.into(), cwd: None }
+        Env { vars: BTreeMap::new(), home: home.into(), cwd: None, login_name: None }
     }
 
     /// The same environment with `name` set to `value` (tests and hosts
@@ -52,6 +57,15 @@ impl Env {
     /// A variable's trimmed value; empty counts as unset, as in the reference.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// The user's name: `$USER` when it is non-empty, else the user
+    /// database's name (what node's `os.userInfo().username` returns).
+    pub fn user_name(&self) -> Option<&str> {
+        match self.vars.get("USER") {
+            Some(user) if !user.is_empty() => Some(user),
+            _ => self.login_name.as_deref(),
+        }
     }
 
     /// Whether the variable is set at all, even to an empty string.
@@ -129,10 +143,9 @@ pub struct Locations {
     pub agent_dir: String,
     /// `credentials/oauth.json`, the legacy OAuth import file.
     pub oauth_json: String,
-    /// Claude Code's config folder (`$CLAUDE_CONFIG_DIR` or `~/.claude`).
-    pub claude_dir: String,
-    /// Codex CLI's home folder (`$CODEX_HOME` or `~/.codex`).
-    pub codex_home: String,
+    /// The environment these were resolved in, where each login source
+    /// places its own files (`crate::logins`).
+    pub env: Env,
 }
 
 impl Locations {
@@ -144,21 +157,6 @@ impl Locations {
     /// The agent's pre-store `auth.json`, read only to migrate it.
     pub fn legacy_store(&self) -> String {
         join(&self.agent_dir, crate::store::LEGACY_STORE_FILENAME)
-    }
-
-    /// Claude Code's credentials file, `<claude_dir>/.credentials.json`.
-    pub fn claude_credentials(&self) -> String {
-        join(&self.claude_dir, crate::logins::claude_code::SOURCE.file_name)
-    }
-
-    /// Claude Code's own lock: `<configDir>.lock`, a folder.
-    pub fn claude_lock(&self) -> String {
-        format!("{}.lock", self.claude_dir.trim_end_matches('/'))
-    }
-
-    /// Codex CLI's `auth.json`, in `codex_home`.
-    pub fn codex_auth(&self) -> String {
-        join(&self.codex_home, crate::logins::codex_cli::SOURCE.file_name)
     }
 }
 
@@ -243,9 +241,7 @@ pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Loca
         Some(d) => join(&env.resolve(d), "oauth.json"),
         None => join(&state, "credentials/oauth.json"),
     };
-    let claude_dir = crate::logins::claude_code::SOURCE.dir(env);
-    let codex_home = crate::logins::codex_cli::SOURCE.dir(env);
-    Locations { config: config_path(env), state_dir: state, agent_id, agent_dir, oauth_json, claude_dir, codex_home }
+    Locations { config: config_path(env), state_dir: state, agent_id, agent_dir, oauth_json, env: env.clone() }
 }
 
 fn agent_id_default(config: &Config) -> String {
@@ -278,9 +274,6 @@ mod tests {
         assert_eq!(l.store(), "/home/u/.clawdbot/agents/main/agent/auth-profiles.json");
         assert_eq!(l.legacy_store(), "/home/u/.clawdbot/agents/main/agent/auth.json");
         assert_eq!(l.oauth_json, "/home/u/.clawdbot/credentials/oauth.json");
-        assert_eq!(l.claude_credentials(), "/home/u/.claude/.credentials.json");
-        assert_eq!(l.claude_lock(), "/home/u/.claude.lock");
-        assert_eq!(l.codex_auth(), "/home/u/.codex/auth.json");
     }
 
     #[test]
@@ -288,14 +281,10 @@ mod tests {
         let e = env()
             .with_var("CLAWDIS_STATE_DIR", "/legacy")
             .with_var("CLAWDBOT_STATE_DIR", "~/state")
-            .with_var("PI_CODING_AGENT_DIR", "/pi")
-            .with_var("CLAUDE_CONFIG_DIR", "/cc/")
-            .with_var("CODEX_HOME", "/codex");
+            .with_var("PI_CODING_AGENT_DIR", "/pi");
         let l = locate(&e, &Config::default(), None);
         assert_eq!(l.state_dir, "/home/u/state");
         assert_eq!(l.agent_dir, "/pi");
-        assert_eq!(l.claude_credentials(), "/cc/.credentials.json");
-        assert_eq!(l.codex_auth(), "/codex/auth.json");
         let e = e.with_var("CLAWDBOT_AGENT_DIR", "/agent").with_var("CLAWDBOT_CONFIG_PATH", "/etc/c.json");
         let l = locate(&e, &Config::default(), None);
         assert_eq!(l.agent_dir, "/agent");
@@ -328,6 +317,16 @@ mod tests {
 
     // Each test below pins a rule that a mutant once changed unnoticed
     // (issue 15).
+
+    #[test]
+    fn the_user_name_is_user_else_the_user_database_s() {
+        assert_eq!(env().with_var("USER", "alice").user_name(), Some("alice"));
+        let mut e = env().with_var("USER", "");
+        assert_eq!(e.user_name(), None, "an empty USER is no name");
+        e.login_name = Some("bob".into());
+        assert_eq!(e.user_name(), Some("bob"));
+        assert_eq!(e.clone().with_var("USER", " a ").user_name(), Some(" a "), "USER as given, untrimmed");
+    }
 
     #[test]
     fn a_variable_is_set_even_when_empty_but_gets_only_a_value() {
@@ -406,6 +405,5 @@ mod tests {
         assert_eq!(agent_id(&cfg, None), "second");
         assert_eq!(agent_id(&cfg, Some(" Other ")), "other");
         assert_eq!(config_path(&env().with_var("CLAWDIS_STATE_DIR", "/legacy")), "/legacy/clawdbot.json");
-        assert_eq!(Locations { claude_dir: "/c/".into(), ..locate(&env(), &cfg, None) }.claude_lock(), "/c.lock");
     }
 }

@@ -100,9 +100,9 @@ impl PrivatePath {
 }
 
 /// Every path that must be private: the state dir, the config, the legacy
-/// OAuth import, Claude Code's and Codex's folders and credential files, and
-/// for each agent in `agents` its folders, store and legacy store. Each path
-/// appears once, in a stable order.
+/// OAuth import, for each agent in `agents` its folders, store and legacy
+/// store, and every login source's credentials file and folder (Claude
+/// Code's, Codex's). Each path appears once, in a stable order.
 pub fn private_paths(env: &Env, config: &Config, agents: &[String]) -> Vec<PrivatePath> {
     let mut out: Vec<PrivatePath> = Vec::new();
     let mut add = |path: String, kind: PathKind, store: bool| {
@@ -128,11 +128,12 @@ pub fn private_paths(env: &Env, config: &Config, agents: &[String]) -> Vec<Priva
         add(at.store(), PathKind::File, true);
         add(at.legacy_store(), PathKind::File, false);
     }
-    add(first.claude_credentials(), PathKind::File, false);
-    add(first.codex_auth(), PathKind::File, false);
-    for folder in [&first.claude_dir, &first.codex_home] {
-        if !out.iter().any(|p| &p.path == folder) {
-            out.push(PrivatePath { path: folder.clone(), kind: PathKind::Folder, store: false, foreign_folder: true });
+    for source in crate::logins::LOGIN_SOURCES {
+        add(source.file(env), PathKind::File, false);
+    }
+    for folder in crate::logins::LOGIN_SOURCES.iter().map(|s| s.dir(env)) {
+        if !out.iter().any(|p| p.path == folder) {
+            out.push(PrivatePath { path: folder, kind: PathKind::Folder, store: false, foreign_folder: true });
         }
     }
     out
@@ -240,8 +241,12 @@ mod tests {
                 ("/h/.clawdbot/agents/work/agent/auth.json", File, false, false),
                 ("/h/.claude/.credentials.json", File, false, false),
                 ("/h/.codex/auth.json", File, false, false),
+                // The test fixture's, registered in tests only: the list
+                // is every login source's.
+                ("/h/.tinyllm/credentials.json", File, false, false),
                 ("/h/.claude", Folder, false, true),
                 ("/h/.codex", Folder, false, true),
+                ("/h/.tinyllm", Folder, false, true),
             ]
         );
     }

@@ -1,4 +1,5 @@
-//! What the core asks of its host: the bytes of a file, by path.
+//! What the core asks of its host: the bytes of a file, by path, and the
+//! secret of a Keychain item, by service and account.
 //!
 //! Like Typst's `World`, this is the only door to the outside. The CLI
 //! answers from the disk, the browser from files the operator dropped, the
@@ -28,14 +29,26 @@ impl FileRead {
     }
 }
 
+/// One Keychain item (macOS generic password), named by the core from a
+/// login source's rules: the host runs `security` with exactly these.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KeychainItem {
+    /// The item's service ("Claude Code-credentials").
+    pub service: String,
+    /// The item's account; always given, since several items can share a
+    /// service.
+    pub account: String,
+}
+
 /// The file system as the core sees it: the host reads, the core decides.
 pub trait World {
     /// What is at `path` (absolute, as `paths` built it) now.
     fn read(&self, path: &str) -> FileRead;
 
-    /// Claude Code's Keychain secret (macOS). `None` when this host has no
-    /// Keychain or may not read it now; then only the file is consulted.
-    fn claude_keychain(&self) -> Option<FileRead> {
+    /// The secret of `item`, as `security` printed it. `None` when this host
+    /// has no Keychain or no such item; then only the file is consulted.
+    fn keychain(&self, item: &KeychainItem) -> Option<FileRead> {
+        let _ = item;
         None
     }
 }
@@ -45,8 +58,8 @@ pub trait World {
 pub struct MapWorld {
     /// The files by absolute path; a path not in the map is absent.
     pub files: std::collections::BTreeMap<String, FileRead>,
-    /// What [`World::claude_keychain`] returns; `None`: no Keychain.
-    pub keychain: Option<FileRead>,
+    /// The Keychain items by name; an item not in the map is not there.
+    pub keychain: std::collections::BTreeMap<KeychainItem, FileRead>,
 }
 
 impl World for MapWorld {
@@ -54,7 +67,7 @@ impl World for MapWorld {
         self.files.get(path).cloned().unwrap_or(FileRead::Absent)
     }
 
-    fn claude_keychain(&self) -> Option<FileRead> {
-        self.keychain.clone()
+    fn keychain(&self, item: &KeychainItem) -> Option<FileRead> {
+        self.keychain.get(item).cloned()
     }
 }

@@ -1,53 +1,50 @@
 //! The native host's side of the core's `World`: the real disk, the
-//! environment, the clock and (on macOS, or when asked) the Keychain.
+//! environment, the clock and (on macOS, or when asked) the Keychain items
+//! the core names.
 
 use crate::world::fsio;
 use crate::world::keychain::{self, KeychainRead};
 use clawdbot_auth_core::Env;
 use clawdbot_auth_core::Millis;
 use clawdbot_auth_core::manual;
-use clawdbot_auth_core::{FileRead, World};
+use clawdbot_auth_core::{FileRead, KeychainItem, World};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 pub struct NativeWorld {
     env: Env,
     keychain: bool,
-    /// Claude Code's Keychain item, read at most once per command: each
+    /// The Keychain items read so far, each at most once per command: each
     /// `security` run can show a prompt on macOS (issue 14 item 18). What
-    /// this process writes back replaces it.
-    keychain_item: RefCell<Option<Option<FileRead>>>,
+    /// this process writes back replaces the item's entry.
+    items: RefCell<BTreeMap<KeychainItem, Option<FileRead>>>,
 }
 
 impl NativeWorld {
-    /// `allow_keychain` is the caller's permission (commands that must not
-    /// prompt pass false); the platform and `CLAWDBOT_KEYCHAIN` decide the rest.
-    pub fn new(env: &Env, allow_keychain: bool) -> Self {
-        NativeWorld {
-            env: env.clone(),
-            keychain: allow_keychain && keychain_enabled(env),
-            keychain_item: RefCell::default(),
-        }
+    /// Whether a command may read the Keychain at all is its flow's
+    /// decision (a flow that may not never asks); the platform and
+    /// `CLAWDBOT_KEYCHAIN` decide whether this host can.
+    pub fn new(env: &Env) -> Self {
+        NativeWorld { env: env.clone(), keychain: keychain_enabled(env), items: RefCell::default() }
     }
 
     pub fn env(&self) -> &Env {
         &self.env
     }
 
-    /// Remembers what was just written to the Keychain item, so a later
-    /// look of this command sees it without running `security` again.
-    pub fn remember_keychain(&self, text: &str) {
+    /// Remembers what was just written to `item`, so a later look of this
+    /// command sees it without running `security` again.
+    pub fn remember_keychain(&self, item: &KeychainItem, text: &str) {
         if self.keychain {
-            *self.keychain_item.borrow_mut() = Some(Some(FileRead::text(text)));
+            self.items.borrow_mut().insert(item.clone(), Some(FileRead::text(text)));
         }
     }
 
-    /// Reads the item with `security`, uncached.
-    fn read_keychain(&self) -> Option<FileRead> {
+    /// Reads `item` with `security`, uncached.
+    fn read_keychain(&self, item: &KeychainItem) -> Option<FileRead> {
         let bin = keychain::security_binary(self.env.vars.get("PATH").map(String::as_str));
-        let service = keychain::claude_service_name(&self.env);
-        let account = keychain::claude_account(&self.env);
-        match keychain::read_generic_password(&bin, &service, &account, keychain::TIMEOUT) {
+        match keychain::read_generic_password(&bin, &item.service, &item.account, keychain::TIMEOUT) {
             KeychainRead::Found(secret) => Some(FileRead::text(secret.expose())),
             KeychainRead::NotFound => None,
             KeychainRead::Locked => Some(FileRead::Unreadable("the login keychain is locked".into())),
@@ -72,11 +69,16 @@ impl World for NativeWorld {
         convert(fsio::read_file(Path::new(path)))
     }
 
-    fn claude_keychain(&self) -> Option<FileRead> {
+    fn keychain(&self, item: &KeychainItem) -> Option<FileRead> {
         if !self.keychain {
             return None;
         }
-        self.keychain_item.borrow_mut().get_or_insert_with(|| self.read_keychain()).clone()
+        if let Some(read) = self.items.borrow().get(item) {
+            return read.clone();
+        }
+        let read = self.read_keychain(item);
+        self.items.borrow_mut().insert(item.clone(), read.clone());
+        read
     }
 }
 
@@ -97,7 +99,9 @@ pub fn current_env() -> Env {
         .or_else(|| dirs::home_dir().map(|h| h.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "/".to_string());
     let cwd = std::env::current_dir().ok().map(|d| d.to_string_lossy().into_owned());
-    Env { vars, home, cwd }
+    // The Keychain account of a login source may be the user's name, which
+    // cron and launchd often leave out of USER.
+    Env { vars, home, cwd, login_name: keychain::passwd_user_name() }
 }
 
 /// Now, in ms. `CLAWDBOT_NOW_MS` pins it: a testing aid, like
@@ -107,4 +111,16 @@ pub fn now(env: &Env) -> Millis {
         return pinned;
     }
     chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The core's Keychain account rule falls back on this name when USER
+    /// is unset (cron, launchd): the host hands it in with the environment.
+    #[test]
+    fn the_user_database_name_reaches_the_core() {
+        assert_eq!(current_env().login_name, keychain::passwd_user_name());
+    }
 }

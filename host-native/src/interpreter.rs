@@ -61,7 +61,7 @@ impl<'w> Interpreter<'w> {
     fn perform(&mut self, effect: Effect) -> Option<Input> {
         Some(match effect {
             Effect::Read(paths) => Input::Files(paths.into_iter().map(|p| (p.clone(), self.world.read(&p))).collect()),
-            Effect::ReadKeychain => Input::Keychain(self.world.claude_keychain()),
+            Effect::ReadKeychain(item) => Input::Keychain(self.world.keychain(&item)),
             Effect::Lock(request) => Input::Lock(self.lock(&request)),
             Effect::Unlock { path } => {
                 self.locks.remove(&path);
@@ -119,7 +119,7 @@ impl<'w> Interpreter<'w> {
         let options = lock_options(request.kind, request.timings);
         let taken = match request.kind {
             LockKind::Store => take_store_lock(&request.path, request.timings),
-            LockKind::ClaudeCode => {
+            LockKind::Shared { .. } => {
                 let dir = Path::new(&request.path);
                 if !dir.is_dir() {
                     return LockAnswer::NoTarget;
@@ -141,14 +141,12 @@ impl<'w> Interpreter<'w> {
             WriteBackPlace::File { path } => {
                 fsio::write_atomic(Path::new(path), write.text.expose().as_bytes()).map_err(|e| e.failure())
             }
-            WriteBackPlace::ClaudeKeychain => {
-                let env = self.world.env();
-                let bin = keychain::security_binary(env.get("PATH"));
-                let service = keychain::claude_service_name(env);
-                let account = keychain::claude_account(env);
-                keychain::write_generic_password(&bin, &service, &account, &write.text, keychain::TIMEOUT)
+            WriteBackPlace::Keychain(item) => {
+                let bin = keychain::security_binary(self.world.env().get("PATH"));
+                let (service, account) = (&item.service, &item.account);
+                keychain::write_generic_password(&bin, service, account, &write.text, keychain::TIMEOUT)
                     .map_err(|e| IoFailure::new(e.kind(), format!("Keychain item {service}")))?;
-                self.world.remember_keychain(write.text.expose());
+                self.world.remember_keychain(item, write.text.expose());
                 Ok(())
             }
         }
@@ -190,7 +188,7 @@ fn answer(e: &LockError) -> LockAnswer {
 fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
     let base = match kind {
         LockKind::Store => LockOptions::store(),
-        LockKind::ClaudeCode => LockOptions::claude_code(),
+        LockKind::Shared { name } => LockOptions::shared(name),
     };
     base.timed(t)
 }

@@ -125,7 +125,7 @@ impl Memory {
                     .map(|p| (p.clone(), self.files.get(&p).cloned().unwrap_or(FileRead::Absent)))
                     .collect(),
             ),
-            Effect::ReadKeychain => Input::Keychain(None),
+            Effect::ReadKeychain(_) => Input::Keychain(None),
             Effect::Lock(_) => Input::Lock(LockAnswer::Taken),
             Effect::WriteAtomic { path, text } => {
                 self.files.insert(path.clone(), FileRead::text(text.expose()));
@@ -138,8 +138,9 @@ impl Memory {
                     record(&path, Change::Text(back.text));
                     Input::Written(Ok(()))
                 }
-                WriteBackPlace::ClaudeKeychain => {
-                    Input::Written(Err(IoFailure::new(IoKind::Unsupported, "the Keychain").at(IoStep::Write)))
+                WriteBackPlace::Keychain(item) => {
+                    let at = format!("Keychain item {}", item.service);
+                    Input::Written(Err(IoFailure::new(IoKind::Unsupported, at).at(IoStep::Write)))
                 }
             },
             Effect::SaveBackup { of, text } => {
@@ -308,7 +309,8 @@ mod tests {
         assert_eq!(secret, "Secret(Unreadable(NoTerminal))");
         let shell = Effect::ShellEnv { shell: "/bin/sh".into(), command: "env".into(), timeout_ms: 1 };
         assert_eq!(asked(&mut memory, shell, &mut writes), "ShellEnv(Failed)");
-        let back = crate::flow::WriteBack { place: WriteBackPlace::ClaudeKeychain, text: Secret::new("x") };
+        let item = crate::world::KeychainItem { service: "s".into(), account: "a".into() };
+        let back = crate::flow::WriteBack { place: WriteBackPlace::Keychain(item), text: Secret::new("x") };
         assert!(asked(&mut memory, Effect::WriteBack(back), &mut writes).contains("Err"));
         assert!(writes.is_empty());
     }

@@ -60,6 +60,17 @@ impl CooldownCommand {
     }
 }
 
+impl CooldownCommand {
+    /// The same command, its edit's look reading the Keychain when `may`
+    /// (doctor's, with someone to answer the prompt).
+    pub(crate) fn reading_keychain(mut self, may: bool) -> CooldownCommand {
+        if let Some(edit) = self.inner.state_mut() {
+            edit.set_reading_keychain(may);
+        }
+        self
+    }
+}
+
 impl Cooldown {
     fn finish(&self, outcome: Result<Loaded, TxnFailure>) -> Done {
         if let Err(failure) = outcome {

@@ -232,7 +232,8 @@ impl Doctor {
         }
         // The default agent as a bare run checks it (`CLAWDBOT_AGENT_DIR`).
         let agent = (!std::mem::replace(&mut self.first, false)).then_some(agent);
-        let settle = Box::new(Settle::new(&self.env, agent.as_deref(), now));
+        let settle =
+            Box::new(Settle::new(&self.env, agent.as_deref(), now).reading_keychain(self.request.reads_keychain()));
         Turn::Go(State::Load { agent, settle })
     }
 
@@ -370,7 +371,8 @@ impl Doctor {
         let Some((id, mut flow)) = flow else {
             let Some(id) = ids.pop_front() else { return Turn::Go(State::Folders(check)) };
             let agent = Some(check.loaded.locations.agent_id.as_str());
-            let flow = CooldownCommand::clear(&self.env, agent, CooldownTarget::Profile(id.clone()), now);
+            let flow = CooldownCommand::clear(&self.env, agent, CooldownTarget::Profile(id.clone()), now)
+                .reading_keychain(self.request.reads_keychain());
             return Turn::Go(State::Cooldown { check, ids, flow: Some((id, Box::new(flow))) });
         };
         match advance(&mut *flow, input, now) {
@@ -481,7 +483,8 @@ impl Doctor {
         match self.confirm("Refresh expiring OAuth tokens now?", input) {
             Answer::Ask(effect) => Turn::Ask(State::Refresh(check), effect),
             Answer::Yes => {
-                let due = Box::new(RefreshCommand::doctor((*check.loaded).clone(), due));
+                let keychain = self.request.reads_keychain();
+                let due = Box::new(RefreshCommand::doctor((*check.loaded).clone(), due, keychain));
                 Turn::Go(State::Refreshing { check, due })
             }
             Answer::No => {

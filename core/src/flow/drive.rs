@@ -68,6 +68,12 @@ impl<M: Machine> Driven<M> {
         self.done = Some(done);
     }
 
+    /// The state it is in, before it ends (a command's options reach its
+    /// parts through it).
+    pub(crate) fn state_mut(&mut self) -> Option<&mut M::State> {
+        self.state.as_mut()
+    }
+
     /// `machine` that ended before its first step (a refused command line).
     pub(crate) fn ended(machine: M, done: Done, now: Millis) -> Driven<M> {
         Driven { machine, state: None, input: None, now, queue: VecDeque::new(), done: Some(done) }

@@ -61,6 +61,8 @@ impl TxnFailure {
 /// it edited or a [`TxnFailure`].
 pub(crate) struct EditStore<'a> {
     env: Env,
+    /// Whether its look reads the Keychain ([`Look::reading_keychain`]).
+    keychain: bool,
     agent: Option<String>,
     now: Millis,
     edit: Option<EditFn<'a>>,
@@ -77,6 +79,7 @@ impl<'a> EditStore<'a> {
     pub(crate) fn new(env: &Env, agent: Option<&str>, now: Millis, edit: EditFn<'a>) -> EditStore<'a> {
         EditStore {
             env: env.clone(),
+            keychain: false,
             agent: agent.map(str::to_string),
             now,
             edit: Some(edit),
@@ -87,6 +90,18 @@ impl<'a> EditStore<'a> {
             store_path: String::new(),
             outcome: None,
         }
+    }
+
+    /// The same edit, its look reading the Keychain when `may` (the
+    /// command's decision).
+    pub(crate) fn reading_keychain(mut self, may: bool) -> EditStore<'a> {
+        self.set_reading_keychain(may);
+        self
+    }
+
+    /// [`EditStore::reading_keychain`], in place.
+    pub(crate) fn set_reading_keychain(&mut self, may: bool) {
+        self.keychain = may;
     }
 
     fn ask(&mut self, effect: Effect, state: State) -> Option<Effect> {
@@ -127,7 +142,8 @@ impl<'a> EditStore<'a> {
                 }
                 Some(Input::Lock(LockAnswer::Taken)) => {
                     self.store_path = store_path;
-                    self.state = State::Look(Look::new(&self.env, self.agent.as_deref()));
+                    let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.keychain);
+                    self.state = State::Look(look);
                     None
                 }
                 Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {

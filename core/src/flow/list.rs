@@ -28,7 +28,7 @@ impl ListCommand {
     /// `provider`'s when given; one JSON document with `json`.
     pub fn new(env: &Env, agent: Option<&str>, provider: Option<&str>, json: bool, now: Millis) -> ListCommand {
         let list = List { provider: provider.map(str::to_string), json, listing: None };
-        ListCommand { inner: Driven::new(list, Box::new(Look::new(env, agent)), now) }
+        ListCommand { inner: Driven::new(list, Box::new(Look::new(env, agent).reading_keychain(true)), now) }
     }
 
     /// The listing, once done: the view a panel draws.

@@ -12,7 +12,7 @@ use super::{Effect, Event, Input, Step};
 use crate::load::{Loaded, load};
 use crate::paths::Env;
 use crate::time::Millis;
-use crate::world::{FileRead, World};
+use crate::world::{FileRead, KeychainItem, World};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,32 +22,56 @@ pub(crate) struct Look {
     env: Env,
     agent: Option<String>,
     files: BTreeMap<String, FileRead>,
-    keychain: Option<Option<FileRead>>,
+    /// The Keychain items answered so far (`None`: no such item).
+    items: BTreeMap<KeychainItem, Option<FileRead>>,
+    /// Whether this command may read Keychain items at all: each read can
+    /// show a macOS prompt, so a command nobody answers never asks.
+    keychain: bool,
+    /// The item of the last [`Effect::ReadKeychain`], which the next
+    /// [`Input::Keychain`] answers.
+    asked: Option<KeychainItem>,
 }
 
-/// A finished look: the load, Claude Code's Keychain item as read (a
-/// write-back merges into it) and the store's bytes as read (a later read
-/// that finds the same bytes need not be parsed again).
+/// A finished look: the load, the Keychain items as read (a write-back
+/// merges into them) and the store's bytes as read (a later read that
+/// finds the same bytes need not be parsed again).
 #[derive(Debug)]
 pub(crate) struct Looked {
     pub loaded: Loaded,
-    pub keychain: Option<FileRead>,
+    pub keychain: BTreeMap<KeychainItem, FileRead>,
     pub store_bytes: Option<Vec<u8>>,
 }
 
 impl Look {
+    /// A look that reads no Keychain item; see [`Look::reading_keychain`].
     pub(crate) fn new(env: &Env, agent: Option<&str>) -> Look {
-        Look { env: env.clone(), agent: agent.map(str::to_string), files: BTreeMap::new(), keychain: None }
+        Look {
+            env: env.clone(),
+            agent: agent.map(str::to_string),
+            files: BTreeMap::new(),
+            items: BTreeMap::new(),
+            keychain: false,
+            asked: None,
+        }
+    }
+
+    /// The same look, asking for the login sources' Keychain items when
+    /// `may` (the command's decision, see [`super::keychain_tests`]).
+    pub(crate) fn reading_keychain(mut self, may: bool) -> Look {
+        self.keychain = may;
+        self
     }
 
     pub(crate) fn poll(&mut self, now: Millis) -> Step<Looked> {
-        let world = Fed { files: &self.files, keychain: self.keychain.as_ref(), missing: RefCell::default() };
+        let world =
+            Fed { files: &self.files, items: self.keychain.then_some(&self.items), missing: RefCell::default() };
         let loaded = load(&world, &self.env, now, self.agent.as_deref());
-        let Missing { keychain, paths } = world.missing.into_inner();
-        if keychain {
+        let Missing { items, paths } = world.missing.into_inner();
+        if let Some(item) = items.into_iter().next() {
             // Asked once; an answer that never comes reads as "none".
-            self.keychain = Some(None);
-            return Step::Effect(Effect::ReadKeychain);
+            self.items.insert(item.clone(), None);
+            self.asked = Some(item.clone());
+            return Step::Effect(Effect::ReadKeychain(item));
         }
         if !paths.is_empty() {
             // A path the host was asked for and did not answer reads as
@@ -61,7 +85,9 @@ impl Look {
             Some(FileRead::Present { bytes, .. }) => Some(bytes),
             _ => None,
         };
-        Step::Ready(Looked { loaded, keychain: self.keychain.take().flatten(), store_bytes })
+        let keychain =
+            std::mem::take(&mut self.items).into_iter().filter_map(|(item, read)| Some((item, read?))).collect();
+        Step::Ready(Looked { loaded, keychain, store_bytes })
     }
 
     /// Takes the answer to this look's last effect; anything else is not
@@ -69,7 +95,11 @@ impl Look {
     pub(crate) fn handle(&mut self, input: Input) {
         match input {
             Input::Files(files) => self.files.extend(files),
-            Input::Keychain(item) => self.keychain = Some(item),
+            Input::Keychain(read) => {
+                if let Some(item) = self.asked.take() {
+                    self.items.insert(item, read);
+                }
+            }
             _ => {}
         }
     }
@@ -77,15 +107,16 @@ impl Look {
 
 #[derive(Default)]
 struct Missing {
-    keychain: bool,
+    items: BTreeSet<KeychainItem>,
     paths: BTreeSet<String>,
 }
 
 /// The files handed in so far; what is not there is noted and reads as
-/// absent for this round.
+/// absent for this round. `items`: the Keychain items answered so far,
+/// `None` when the command reads none.
 struct Fed<'a> {
     files: &'a BTreeMap<String, FileRead>,
-    keychain: Option<&'a Option<FileRead>>,
+    items: Option<&'a BTreeMap<KeychainItem, Option<FileRead>>>,
     missing: RefCell<Missing>,
 }
 
@@ -100,11 +131,11 @@ impl World for Fed<'_> {
         }
     }
 
-    fn claude_keychain(&self) -> Option<FileRead> {
-        match self.keychain {
-            Some(item) => item.clone(),
+    fn keychain(&self, item: &KeychainItem) -> Option<FileRead> {
+        match self.items?.get(item) {
+            Some(read) => read.clone(),
             None => {
-                self.missing.borrow_mut().keychain = true;
+                self.missing.borrow_mut().items.insert(item.clone());
                 None
             }
         }

@@ -58,7 +58,7 @@ fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
                     })
                     .collect(),
             ),
-            Effect::ReadKeychain => Input::Keychain(None),
+            Effect::ReadKeychain(_) => Input::Keychain(None),
             Effect::Lock(_) => {
                 assert!(!disk.locked, "a flow never takes the store lock twice at once");
                 disk.locked = true;
@@ -237,8 +237,8 @@ fn first_send(flow: &mut TokenCommand, disk: &mut Disk, at: impl Fn() -> Millis)
                     })
                     .collect(),
             ),
-            Effect::ReadKeychain => Input::Keychain(None),
-            Effect::Lock(req) if req.kind == LockKind::ClaudeCode => Input::Lock(LockAnswer::NoTarget),
+            Effect::ReadKeychain(_) => Input::Keychain(None),
+            Effect::Lock(req) if matches!(req.kind, LockKind::Shared { .. }) => Input::Lock(LockAnswer::NoTarget),
             Effect::Lock(_) => Input::Lock(LockAnswer::Taken),
             Effect::WriteAtomic { .. } | Effect::Remove { .. } | Effect::WriteBack(_) => Input::Written(Ok(())),
             Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),

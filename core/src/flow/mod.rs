@@ -8,7 +8,7 @@
 //! loop {
 //!     match flow.poll() {
 //!         Effect::Read(paths)     => flow.handle(now(), Input::Files(read_each(paths))),
-//!         Effect::ReadKeychain    => flow.handle(now(), Input::Keychain(keychain())),
+//!         Effect::ReadKeychain(item) => flow.handle(now(), Input::Keychain(keychain(item))),
 //!         Effect::Lock(req)       => flow.handle(now(), Input::Lock(take(req))),   // busy is an input
 //!         Effect::Unlock { path } => release(path),
 //!         Effect::WriteAtomic { path, text } | Effect::Remove { path } | Effect::WriteBack(..)
@@ -78,6 +78,7 @@ use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
 use crate::secret::Secret;
 use crate::time::{Millis, SECOND};
 use crate::world::FileRead;
+pub use crate::world::KeychainItem;
 use std::fmt;
 
 /// Overrides the refresh window (how long before expiry a login counts as
@@ -102,9 +103,11 @@ pub fn refresh_window(env: &Env) -> Millis {
 pub enum Effect {
     /// Read these files; answer with [`Input::Files`], one entry per path.
     Read(Vec<String>),
-    /// Read Claude Code's Keychain item; answer with [`Input::Keychain`]
-    /// (`None` when this host has no Keychain or may not read it now).
-    ReadKeychain,
+    /// Read this Keychain item (a login source's, named by the core);
+    /// answer with [`Input::Keychain`] (`None` when this host has no
+    /// Keychain or no such item). A command that may not read the Keychain
+    /// never asks.
+    ReadKeychain(KeychainItem),
     /// Take a lock; answer with [`Input::Lock`].
     Lock(LockRequest),
     /// Release the lock taken for `path`. No answer.
@@ -217,7 +220,7 @@ impl fmt::Debug for Effect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Effect::Read(paths) => f.debug_tuple("Read").field(paths).finish(),
-            Effect::ReadKeychain => f.write_str("ReadKeychain"),
+            Effect::ReadKeychain(item) => f.debug_tuple("ReadKeychain").field(item).finish(),
             Effect::Lock(req) => f.debug_tuple("Lock").field(req).finish(),
             Effect::Unlock { path } => f.debug_struct("Unlock").field("path", path).finish(),
             Effect::WriteAtomic { path, text } => {
@@ -258,7 +261,7 @@ impl fmt::Debug for Effect {
 pub enum Input {
     /// The files of an [`Effect::Read`], as found.
     Files(Vec<(String, FileRead)>),
-    /// The Keychain item of an [`Effect::ReadKeychain`].
+    /// The secret of the item of an [`Effect::ReadKeychain`].
     Keychain(Option<FileRead>),
     /// How an [`Effect::Lock`] went.
     Lock(LockAnswer),
@@ -394,9 +397,14 @@ pub enum LockKind {
     /// writer of the store holds it, so once it is taken any temp file of
     /// the store is a dead writer's: the host removes them then.
     Store,
-    /// Claude Code's `<realpath(configDir)>.lock`; when the config folder
-    /// does not exist the answer is [`LockAnswer::NoTarget`].
-    ClaudeCode,
+    /// A login source's lock (`logins::SourceLock`): the folder
+    /// `<realpath(path)>.lock` the other tool's proper-lockfile takes
+    /// beside the folder `path`; when `path` is not a folder (the tool
+    /// never ran here) the answer is [`LockAnswer::NoTarget`].
+    Shared {
+        /// How the wait notice names it ("Claude Code's lock").
+        name: &'static str,
+    },
 }
 
 /// proper-lockfile's timings, as plain numbers the host turns into waits.
@@ -417,12 +425,10 @@ pub struct LockTimings {
 impl LockTimings {
     /// Our store's lock: [`crate::defaults::STORE_LOCK`].
     pub const STORE: LockTimings = LockTimings::of(crate::defaults::STORE_LOCK);
-    /// Claude Code's lock: [`crate::defaults::CLAUDE_CODE_LOCK`].
-    pub const CLAUDE_CODE: LockTimings = LockTimings::of(crate::defaults::CLAUDE_CODE_LOCK);
 
     /// A default as the waits a host sleeps (the defaults are written once,
-    /// in [`crate::defaults`], and shown by the panel from there).
-    const fn of(d: crate::defaults::LockTimings) -> LockTimings {
+    /// in [`crate::defaults`] or a login source's file).
+    pub const fn of(d: crate::defaults::LockTimings) -> LockTimings {
         LockTimings {
             stale_ms: d.stale_ms.unsigned_abs(),
             update_ms: d.update_ms.unsigned_abs(),
@@ -452,7 +458,7 @@ pub enum LockAnswer {
         /// Who holds it and how long we waited, for people.
         reason: String,
     },
-    /// There is nothing to lock (Claude Code's folder does not exist).
+    /// There is nothing to lock (a login source's folder does not exist).
     NoTarget,
     /// The lock could not be attempted (permissions, I/O).
     Failed {
@@ -506,13 +512,14 @@ impl fmt::Debug for WriteBack {
 /// Where another CLI keeps the login we renewed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteBackPlace {
-    /// Claude Code's `.credentials.json`, or Codex's `auth.json`.
+    /// A login source's file (Claude Code's `.credentials.json`, Codex's
+    /// `auth.json`).
     File {
         /// The file, written atomically and privately.
         path: String,
     },
-    /// Claude Code's Keychain item (macOS).
-    ClaudeKeychain,
+    /// A login source's Keychain item (macOS), as the core named it.
+    Keychain(KeychainItem),
 }
 
 /// What the shell-env fallback's shell did.
@@ -654,6 +661,8 @@ pub(crate) enum Step<T> {
     Ready(T),
 }
 
+#[cfg(test)]
+mod keychain_tests;
 #[cfg(test)]
 mod manage_tests;
 #[cfg(test)]

@@ -12,9 +12,10 @@
 //!    Claude Code and Codex have now. What the sync took is saved. If that
 //!    makes the profile fresh, another process (or the other CLI) already
 //!    refreshed: adopt, no request.
-//! 3. For `anthropic:claude-cli`, also take Claude Code's own lock
-//!    (`<configDir>.lock`) and look once more, so a running Claude Code and
-//!    this process never spend the same refresh token.
+//! 3. For a login source with a lock (`anthropic:claude-cli`: Claude Code's
+//!    `<configDir>.lock`), also take it with the source's timings and look
+//!    once more, so a running Claude Code and this process never spend the
+//!    same refresh token.
 //! 4. Send the core's request and apply the answer (one form-encoded retry
 //!    at most).
 //! 5. Persist first: read the store once more and put back only the renewed
@@ -28,8 +29,8 @@
 
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
-use super::{Effect, Event, HttpTimeouts, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step, WriteBack};
-use super::{WriteBackPlace, refresh_window};
+use super::{Effect, Event, HttpTimeouts, Input, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::{WriteBack, WriteBackPlace, refresh_window};
 use crate::escape::escape_control;
 use crate::load::{Loaded, StoreState};
 use crate::logins::LoginSource;
@@ -42,7 +43,7 @@ use crate::time::Millis;
 use crate::usage::{CooldownPolicy, FailureReason, mark_failure};
 use crate::world::FileRead;
 use crate::writeback::{self, Layout, NewTokens};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// How a refresh that did not fail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,10 +96,15 @@ pub enum RefreshFailure {
         error: Box<RefreshError>,
     },
     #[error(
-        "Claude Code is holding its credentials lock ({0}); it is probably refreshing the same login. Try again in a few seconds"
+        "{owner} is holding its credentials lock ({reason}); it is probably refreshing the same login. Try again in a few seconds"
     )]
-    /// Claude Code held its lock for the whole wait.
-    ClaudeCodeBusy(String),
+    /// The login source's tool held its lock for the whole wait.
+    SourceBusy {
+        /// The tool, as messages name it ("Claude Code").
+        owner: &'static str,
+        /// What the host said about the lock, for people.
+        reason: String,
+    },
     /// Our own store cannot be read: a human must fix it first, as for
     /// every command that would write it.
     #[error("refusing to refresh into an unreadable store: {0}")]
@@ -114,7 +120,7 @@ impl RefreshFailure {
         match self {
             RefreshFailure::UnknownProfile(_) | RefreshFailure::Plan(_) | RefreshFailure::Unreadable(_) => true,
             RefreshFailure::Rejected { error, .. } => error.is_permanent(),
-            RefreshFailure::ClaudeCodeBusy(_) | RefreshFailure::Store(_) => false,
+            RefreshFailure::SourceBusy { .. } | RefreshFailure::Store(_) => false,
         }
     }
 
@@ -141,14 +147,14 @@ enum State {
     LockStore,
     Look {
         look: Look,
-        under_claude: bool,
+        under_source: bool,
     },
     SaveSync {
         loaded: Box<Loaded>,
-        under_claude: bool,
+        under_source: bool,
         save: Save,
     },
-    LockClaude,
+    LockSource,
     Send {
         plan: Box<Plan>,
         profile: Box<Profile>,
@@ -185,7 +191,7 @@ enum Job {
     /// Read this login source's file and merge into it.
     File { path: String, login: &'static LoginSource, asked: bool },
     /// Merge into the source's Keychain item as the last look read it.
-    Keychain { text: String, login: &'static LoginSource },
+    Keychain { item: KeychainItem, text: String, login: &'static LoginSource },
     /// The answer to a write-back; on failure, warn with this prefix.
     Written { what: String, remedy: &'static str },
 }
@@ -208,7 +214,6 @@ pub(crate) struct RefreshLogin {
     /// which is also where `CLAWDBOT_AGENT_DIR` applies).
     agent: Option<String>,
     store_path: String,
-    claude_dir: String,
     /// The access token before the lock, to tell whether someone else
     /// refreshed meanwhile.
     seen_access: Option<Secret>,
@@ -224,8 +229,10 @@ pub(crate) struct RefreshLogin {
     held: Vec<String>,
     warnings: Vec<String>,
     latest: Option<Loaded>,
-    /// Claude Code's Keychain item as the last look read it.
-    keychain: Option<FileRead>,
+    /// The Keychain items as the last look read them.
+    keychain: BTreeMap<KeychainItem, FileRead>,
+    /// Whether its looks read the Keychain (the command's decision).
+    reads_keychain: bool,
     /// The store's bytes as this flow last read or wrote them under the
     /// lock: the read before a save that finds them unchanged reuses the
     /// parsed store instead of parsing a large file again.
@@ -281,7 +288,6 @@ impl RefreshLogin {
             env: probe.env.clone(),
             agent: agent.map(str::to_string),
             store_path: probe.locations.store(),
-            claude_dir: probe.locations.claude_dir.clone(),
             seen_access: access_of(&probe.store, id),
             now: probe.now,
             state: if fresh { State::Finish(Ok(report(RefreshResult::AlreadyFresh))) } else { State::LockStore },
@@ -291,7 +297,8 @@ impl RefreshLogin {
             held: Vec::new(),
             warnings: Vec::new(),
             latest: None,
-            keychain: None,
+            keychain: BTreeMap::new(),
+            reads_keychain: false,
             on_disk: None,
             renewed: None,
         }
@@ -309,25 +316,25 @@ impl RefreshLogin {
             }
             self.asked = None;
             let next = match std::mem::replace(&mut self.state, State::Over) {
-                State::Look { mut look, under_claude } => match look.poll(self.now) {
+                State::Look { mut look, under_source } => match look.poll(self.now) {
                     Step::Effect(effect) => {
-                        self.state = State::Look { look, under_claude };
+                        self.state = State::Look { look, under_source };
                         return Step::Effect(effect);
                     }
                     Step::Ready(looked) => {
                         self.keychain = looked.keychain;
                         self.on_disk = looked.store_bytes;
-                        self.looked(looked.loaded, under_claude)
+                        self.looked(looked.loaded, under_source)
                     }
                 },
-                State::SaveSync { loaded, under_claude, mut save } => match save.poll() {
+                State::SaveSync { loaded, under_source, mut save } => match save.poll() {
                     Step::Effect(effect) => {
-                        self.state = State::SaveSync { loaded, under_claude, save };
+                        self.state = State::SaveSync { loaded, under_source, save };
                         return Step::Effect(effect);
                     }
                     Step::Ready(Ok(())) => {
                         self.on_disk = loaded.write.clone().map(String::into_bytes);
-                        self.decide(*loaded, under_claude)
+                        self.decide(*loaded, under_source)
                     }
                     Step::Ready(Err(why)) => failed(RefreshFailure::Store(why)),
                 },
@@ -375,12 +382,20 @@ impl RefreshLogin {
         }
     }
 
-    fn look(&self, under_claude: bool) -> State {
-        State::Look { look: Look::new(&self.env, self.agent.as_deref()), under_claude }
+    /// The same refresh, its looks reading the Keychain when `may`: a
+    /// renewed login then also goes back into the item it was read from.
+    pub(crate) fn reading_keychain(mut self, may: bool) -> RefreshLogin {
+        self.reads_keychain = may;
+        self
+    }
+
+    fn look(&self, under_source: bool) -> State {
+        let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.reads_keychain);
+        State::Look { look, under_source }
     }
 
     /// A look under the lock is done: save what its sync took, then decide.
-    fn looked(&mut self, loaded: Loaded, under_claude: bool) -> Next {
+    fn looked(&mut self, loaded: Loaded, under_source: bool) -> Next {
         if loaded.store_state == StoreState::Unreadable {
             return failed(RefreshFailure::Unreadable(unreadable_reason(&loaded)));
         }
@@ -391,14 +406,14 @@ impl RefreshLogin {
         }
         if let Some(text) = &loaded.write {
             let save = Save::new(&self.store_path, text.clone(), &loaded.remove_after_write);
-            return Next::Go(State::SaveSync { loaded: Box::new(loaded), under_claude, save });
+            return Next::Go(State::SaveSync { loaded: Box::new(loaded), under_source, save });
         }
-        self.decide(loaded, under_claude)
+        self.decide(loaded, under_source)
     }
 
     /// Whether the login, as it is under the lock, still needs this
     /// process to refresh it.
-    fn decide(&mut self, loaded: Loaded, under_claude: bool) -> Next {
+    fn decide(&mut self, loaded: Loaded, under_source: bool) -> Next {
         let Some(profile) = loaded.store.profile(&self.id).cloned() else {
             return failed(RefreshFailure::UnknownProfile(self.id.clone()));
         };
@@ -427,11 +442,11 @@ impl RefreshLogin {
         if !due {
             return ended(Ok(report(if synced { RefreshResult::Adopted } else { RefreshResult::AlreadyFresh })));
         }
-        // Claude Code shares this login: serialise with it, then look again
-        // (it may have refreshed while we waited).
-        let shares_lock = crate::logins::by_profile_id(&self.id).is_some_and(|s| s.shares_lock);
-        if shares_lock && !under_claude {
-            return Next::Go(State::LockClaude);
+        // Another tool shares this login under its lock: serialise with it,
+        // then look again (it may have refreshed while we waited).
+        let shares_lock = crate::logins::by_profile_id(&self.id).is_some_and(|s| s.lock.is_some());
+        if shares_lock && !under_source {
+            return Next::Go(State::LockSource);
         }
         self.exchange(profile)
     }
@@ -473,29 +488,32 @@ impl RefreshLogin {
                 }
                 Some(_) => failed(RefreshFailure::Store(format!("{}: cannot be locked", self.store_path))),
             },
-            State::LockClaude => match input {
-                None => {
-                    let timings = LockTimings::CLAUDE_CODE;
-                    let lock = LockRequest { path: self.claude_dir.clone(), kind: LockKind::ClaudeCode, timings };
-                    Next::Ask(Effect::Lock(lock), State::LockClaude)
-                }
-                Some(Input::Lock(LockAnswer::Taken)) => {
-                    self.held.push(self.claude_dir.clone());
-                    Next::Go(self.look(true))
-                }
-                // No Claude Code folder: nobody to serialise with, and
-                // nothing new to look at.
-                Some(Input::Lock(LockAnswer::NoTarget)) => {
-                    match self.latest.as_ref().and_then(|l| l.store.profile(&self.id)).cloned() {
-                        Some(profile) => self.exchange(profile),
-                        None => failed(RefreshFailure::UnknownProfile(self.id.clone())),
+            State::LockSource => {
+                let source = crate::logins::by_profile_id(&self.id);
+                let owner = source.map_or("", |s| s.owner);
+                let Some(lock) = source.and_then(|s| source_lock(s, &self.env)) else {
+                    return failed(RefreshFailure::UnknownProfile(self.id.clone()));
+                };
+                match input {
+                    None => Next::Ask(Effect::Lock(lock), State::LockSource),
+                    Some(Input::Lock(LockAnswer::Taken)) => {
+                        self.held.push(lock.path);
+                        Next::Go(self.look(true))
                     }
+                    // No folder: nobody to serialise with, and nothing new
+                    // to look at.
+                    Some(Input::Lock(LockAnswer::NoTarget)) => {
+                        match self.latest.as_ref().and_then(|l| l.store.profile(&self.id)).cloned() {
+                            Some(profile) => self.exchange(profile),
+                            None => failed(RefreshFailure::UnknownProfile(self.id.clone())),
+                        }
+                    }
+                    Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
+                        failed(RefreshFailure::SourceBusy { owner, reason })
+                    }
+                    Some(_) => failed(RefreshFailure::SourceBusy { owner, reason: "no answer".into() }),
                 }
-                Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
-                    failed(RefreshFailure::ClaudeCodeBusy(reason))
-                }
-                Some(_) => failed(RefreshFailure::ClaudeCodeBusy("no answer".into())),
-            },
+            }
             State::Send { mut plan, profile, sent } => match input {
                 None => {
                     let mut timeouts = HttpTimeouts::from_env(&self.env);
@@ -673,11 +691,13 @@ impl RefreshLogin {
     fn write_back_jobs(&self) -> VecDeque<Job> {
         let mut jobs = VecDeque::new();
         let (Some(_), Some(login)) = (&self.latest, crate::logins::by_profile_id(&self.id)) else { return jobs };
-        let path = crate::paths::join(&login.dir(&self.env), login.file_name);
-        jobs.push_back(Job::File { path, login, asked: false });
-        if let (Some(keychain), Some(FileRead::Present { bytes, .. })) = (&login.keychain, &self.keychain) {
-            let text = (keychain.decode)(&String::from_utf8_lossy(bytes));
-            jobs.push_back(Job::Keychain { text, login });
+        jobs.push_back(Job::File { path: login.file(&self.env), login, asked: false });
+        if let Some(keychain) = &login.keychain {
+            let item = keychain.item(&self.env);
+            if let Some(FileRead::Present { bytes, .. }) = self.keychain.get(&item) {
+                let text = (keychain.decode)(&String::from_utf8_lossy(bytes));
+                jobs.push_back(Job::Keychain { item, text, login });
+            }
         }
         jobs
     }
@@ -709,13 +729,13 @@ impl RefreshLogin {
                         Err(e) => self.warnings.push(format!("{what}: {e}; {remedy}")),
                     }
                 }
-                Job::Keychain { text, login } => {
+                Job::Keychain { item, text, login } => {
                     let what = format!("could not update {}'s Keychain item", login.owner);
                     let remedy = login.write_back.remedy;
                     let origin = login.keychain.as_ref().map_or(login.owner, |k| k.origin);
                     match self.merge(login, &text, origin, Layout::Compact) {
                         Ok(text) => {
-                            let effect = Effect::WriteBack(WriteBack { place: WriteBackPlace::ClaudeKeychain, text });
+                            let effect = Effect::WriteBack(WriteBack { place: WriteBackPlace::Keychain(item), text });
                             jobs.push_front(Job::Written { what, remedy });
                             return Next::Ask(effect, State::WriteBacks { jobs });
                         }
@@ -744,6 +764,14 @@ impl RefreshLogin {
         };
         (login.write_back.merge)(text, origin, &tokens, layout, self.now).map(Secret::new).map_err(|e| e.to_string())
     }
+}
+
+/// The request for `source`'s lock ([`crate::logins::SourceLock`]) in
+/// `env`: its target, its name for the wait notice and its timings.
+fn source_lock(source: &LoginSource, env: &Env) -> Option<LockRequest> {
+    let lock = source.lock?;
+    let path = source.lock_path(env)?;
+    Some(LockRequest { path, kind: LockKind::Shared { name: lock.name }, timings: LockTimings::of(lock.timings) })
 }
 
 /// The failure of a login refused before, as the refusal recorded it.

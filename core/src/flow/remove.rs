@@ -271,7 +271,7 @@ impl SyncCommand {
         let edit = move |store: &mut AuthStore, _: &Loaded| {
             crate::sync::enable_sync(store, profile_id);
         };
-        let state = SyncState::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))));
+        let state = SyncState::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit)).reading_keychain(true)));
         let sync = SyncEnable { profile_id, env: env.clone(), agent: agent.map(str::to_string) };
         Ok(SyncCommand { inner: Driven::new(sync, state, now) })
     }
@@ -285,7 +285,8 @@ impl Machine for SyncEnable {
             SyncState::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(SyncState::Edit(edit), e),
                 Step::Ready(Ok(_)) => {
-                    Turn::Go(SyncState::Settle(Box::new(Settle::new(&self.env, self.agent.as_deref(), now))))
+                    let settle = Settle::new(&self.env, self.agent.as_deref(), now).reading_keychain(true);
+                    Turn::Go(SyncState::Settle(Box::new(settle)))
                 }
                 Step::Ready(Err(failure)) => Turn::End(failure.refusal()),
             },

@@ -50,6 +50,9 @@ struct Renew {
     agent: Option<String>,
     force: bool,
     voice: Voice,
+    /// Whether the refreshes' looks read the Keychain (doctor's only with
+    /// someone to answer the prompt).
+    keychain: bool,
     permanent: bool,
     transient: bool,
     /// Doctor's "OAuth refresh errors" lines.
@@ -67,17 +70,18 @@ pub struct RefreshCommand {
 impl RefreshCommand {
     /// `models auth refresh`: one load, then each selected login.
     pub fn new(selection: Selection, force: bool, agent: Option<&str>, env: &Env, now: Millis) -> RefreshCommand {
-        let state = State::Load { look: Look::new(env, agent), selection };
-        let renew = Renew { agent: agent.map(str::to_string), ..Renew::new(force, Voice::Command) };
+        let state = State::Load { look: Look::new(env, agent).reading_keychain(true), selection };
+        let renew = Renew { agent: agent.map(str::to_string), keychain: true, ..Renew::new(force, Voice::Command) };
         RefreshCommand { inner: Driven::new(renew, state, now) }
     }
 
     /// Doctor's refreshes of `ids` (see [`due_for_doctor`]), on the load
-    /// doctor already has (of the default agent).
-    pub fn doctor(loaded: Loaded, ids: Vec<String>) -> RefreshCommand {
+    /// doctor already has (of the default agent), reading the Keychain
+    /// when `keychain` ([`super::DoctorRequest::reads_keychain`]).
+    pub fn doctor(loaded: Loaded, ids: Vec<String>, keychain: bool) -> RefreshCommand {
         let now = loaded.now;
         let state = State::Next { loaded: Box::new(loaded), ids: ids.into() };
-        RefreshCommand { inner: Driven::new(Renew::new(false, Voice::Doctor), state, now) }
+        RefreshCommand { inner: Driven::new(Renew { keychain, ..Renew::new(false, Voice::Doctor) }, state, now) }
     }
 
     /// The store as the refreshes left it, once done.
@@ -88,7 +92,16 @@ impl RefreshCommand {
 
 impl Renew {
     fn new(force: bool, voice: Voice) -> Renew {
-        Renew { agent: None, force, voice, permanent: false, transient: false, errors: Vec::new(), latest: None }
+        Renew {
+            agent: None,
+            force,
+            voice,
+            keychain: false,
+            permanent: false,
+            transient: false,
+            errors: Vec::new(),
+            latest: None,
+        }
     }
 
     /// The profiles the selection names, or how the command ends when
@@ -227,7 +240,8 @@ impl Machine for Renew {
             State::Next { mut loaded, mut ids } => match ids.pop_front() {
                 Some(id) => {
                     loaded.now = now;
-                    let refresh = Box::new(RefreshLogin::new(&loaded, self.agent.as_deref(), &id, self.force));
+                    let refresh = RefreshLogin::new(&loaded, self.agent.as_deref(), &id, self.force);
+                    let refresh = Box::new(refresh.reading_keychain(self.keychain));
                     State::Run { loaded, ids, id, refresh }
                 }
                 None => {

@@ -34,6 +34,8 @@ pub(crate) struct Host {
     pub stuck: Vec<String>,
     /// What the flow asked, one entry per effect (reads one per path).
     pub asked: Vec<String>,
+    /// The Keychain items the flow asked for, in order (none is there).
+    pub keychain: Vec<KeychainItem>,
 }
 
 impl Host {
@@ -90,7 +92,19 @@ impl Host {
                 let read = |p: &String| self.files.get(p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
                 Input::Files(paths.iter().map(|p| (p.clone(), read(p))).collect())
             }
-            Effect::ReadKeychain => Input::Keychain(None),
+            Effect::ReadKeychain(item) => {
+                self.keychain.push(item);
+                Input::Keychain(None)
+            }
+            Effect::Send { request, provider, .. } => {
+                self.asked.push(format!("send {}", request.url));
+                let failure = crate::refresh::TransportFailure::Other;
+                Input::Response(Err(crate::refresh::transport_error(provider, failure, "no server in this test")))
+            }
+            Effect::RunOnTerminal { program, .. } => {
+                self.asked.push(format!("run {program}"));
+                Input::Ran(RunAnswer::NotFound)
+            }
             Effect::Lock(request) => {
                 self.asked.push(format!("lock {}", request.path));
                 Input::Lock(LockAnswer::Taken)

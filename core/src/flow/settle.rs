@@ -33,6 +33,8 @@ enum State {
 
 pub(crate) struct Settle {
     env: Env,
+    /// Whether its looks read the Keychain ([`Look::reading_keychain`]).
+    keychain: bool,
     agent: Option<String>,
     now: Millis,
     state: State,
@@ -45,6 +47,7 @@ impl Settle {
     pub(crate) fn new(env: &Env, agent: Option<&str>, now: Millis) -> Settle {
         Settle {
             env: env.clone(),
+            keychain: false,
             agent: agent.map(str::to_string),
             now,
             state: State::First(Look::new(env, agent)),
@@ -52,6 +55,15 @@ impl Settle {
             asked: None,
             queue: VecDeque::new(),
         }
+    }
+
+    /// The same load, reading the Keychain when `may`.
+    pub(crate) fn reading_keychain(mut self, may: bool) -> Settle {
+        self.keychain = may;
+        if let State::First(look) = self.state {
+            self.state = State::First(look.reading_keychain(may));
+        }
+        self
     }
 
     pub(crate) fn handle(&mut self, now: Millis, input: Input) {
@@ -93,7 +105,8 @@ impl Settle {
                         (Some(Effect::Lock(LockRequest { path, kind: LockKind::Store, timings })), State::Lock(first))
                     }
                     Some(Input::Lock(LockAnswer::Taken)) => {
-                        (None, State::Second { first, look: Look::new(&self.env, self.agent.as_deref()) })
+                        let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.keychain);
+                        (None, State::Second { first, look })
                     }
                     Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
                         return Step::Ready(unsaved(*first, &reason));

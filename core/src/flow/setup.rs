@@ -138,6 +138,12 @@ impl SetupToken {
         }
     }
 
+    /// A look at Claude Code's login, which reads its Keychain item only
+    /// with someone at the terminal to answer the prompt.
+    fn look(&self) -> Look {
+        Look::new(&self.env, self.request.agent.as_deref()).reading_keychain(self.request.terminal)
+    }
+
     fn start(&mut self) -> Turn<State> {
         let id = self.request.profile_id.as_deref().unwrap_or(DEFAULT_PROFILE_ID);
         let expires = self.request.expires_in.as_deref().unwrap_or(DEFAULT_EXPIRES_IN);
@@ -145,7 +151,7 @@ impl SetupToken {
             Ok(target) => {
                 self.target = Some(target);
                 Turn::Go(match self.request.terminal {
-                    true => State::LookBefore(Box::new(Look::new(&self.env, self.request.agent.as_deref()))),
+                    true => State::LookBefore(Box::new(self.look())),
                     false => State::Ask,
                 })
             }
@@ -172,8 +178,7 @@ impl Machine for SetupToken {
                     Turn::Ask(State::Run { before }, effect)
                 }
                 Some(Input::Ran(RunAnswer::Exited(0))) => {
-                    let look = Box::new(Look::new(&self.env, self.request.agent.as_deref()));
-                    Turn::Go(State::LookAfter { look, before })
+                    Turn::Go(State::LookAfter { look: Box::new(self.look()), before })
                 }
                 Some(Input::Ran(RunAnswer::NotFound)) => {
                     let note = "`claude` is not on PATH; paste a token made with `claude setup-token` \
@@ -259,7 +264,7 @@ mod tests {
                         })
                         .collect(),
                 ),
-                Effect::ReadKeychain => Input::Keychain(None),
+                Effect::ReadKeychain(_) => Input::Keychain(None),
                 Effect::RunOnTerminal { program, args } => {
                     seen.push(format!("run {program} {}", args.join(" ")));
                     if let Some((path, text)) = after_run.take() {

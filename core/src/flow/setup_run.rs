@@ -35,6 +35,9 @@ struct Setup {
     env: Env,
     agent: Option<String>,
     color: bool,
+    /// Whether its loads may read the Keychain: only on a terminal, where
+    /// someone can answer the prompt macOS may show.
+    keychain: bool,
 }
 
 /// `models auth setup-token` as one flow.
@@ -46,7 +49,7 @@ impl SetupCommand {
     /// `--provider` as given (only Anthropic has a setup-token); `color`:
     /// standard output is a terminal.
     pub fn new(provider: &str, request: SetupRequest, color: bool, env: &Env, now: Millis) -> SetupCommand {
-        let setup = Setup { env: env.clone(), agent: request.agent.clone(), color };
+        let setup = Setup { env: env.clone(), agent: request.agent.clone(), color, keychain: request.terminal };
         // The provider's own file says whether it has a setup-token.
         let inner = match crate::providers::find(provider).is_some_and(|p| p.setup_token) {
             true => Driven::new(setup, State::Ask(Box::new(SetupTokenCommand::new(request, env, now))), now),
@@ -71,7 +74,8 @@ impl Setup {
                 let edit = move |store: &mut AuthStore, _: &Loaded| {
                     store.profiles.insert(id.clone(), Profile::new(*credential));
                 };
-                let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit));
+                let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit))
+                    .reading_keychain(self.keychain);
                 let target = Target { profile_id, mode: CredentialType::Token, at: None };
                 Turn::Go(State::Store { target, edit: Box::new(edit) })
             }
@@ -86,7 +90,8 @@ impl Setup {
     }
 
     fn settle(&self, target: Target, now: Millis) -> State {
-        State::Settle { target, settle: Box::new(Settle::new(&self.env, self.agent.as_deref(), now)) }
+        let settle = Settle::new(&self.env, self.agent.as_deref(), now).reading_keychain(self.keychain);
+        State::Settle { target, settle: Box::new(settle) }
     }
 
     fn record(&self, target: Target, settled: Settled) -> State {

@@ -154,7 +154,12 @@ struct Assessed {
 
 impl Assess {
     fn new(env: &Env, agent: Option<&str>, options: ReportOptions, now: Millis) -> Assess {
-        Assess { options, now, state: AssessState::Load(Box::new(Settle::new(env, agent, now))), input: None }
+        Assess {
+            options,
+            now,
+            state: AssessState::Load(Box::new(Settle::new(env, agent, now).reading_keychain(true))),
+            input: None,
+        }
     }
 
     fn handle(&mut self, now: Millis, input: Input) {

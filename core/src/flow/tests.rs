@@ -22,7 +22,7 @@ const NEW_REFRESH: &str = "sk-ant-ort01-NEW-FAKE";
 #[derive(Debug, Clone, PartialEq)]
 enum Event {
     Read(String),
-    Keychain,
+    Keychain(KeychainItem),
     Lock(String),
     Unlock(String),
     Write(String),
@@ -36,7 +36,7 @@ type Hook = Box<dyn FnMut(&Effect, &mut Disk)>;
 #[derive(Default)]
 struct Disk {
     files: BTreeMap<String, String>,
-    keychain: Option<String>,
+    keychain: BTreeMap<KeychainItem, String>,
     /// Lock paths someone else holds for the whole wait.
     busy: BTreeSet<String>,
     held: BTreeSet<String>,
@@ -107,13 +107,13 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
             }
             Input::Files(out)
         }
-        Effect::ReadKeychain => {
-            disk.events.push(Event::Keychain);
-            Input::Keychain(disk.keychain.clone().map(FileRead::text))
+        Effect::ReadKeychain(item) => {
+            disk.events.push(Event::Keychain(item.clone()));
+            Input::Keychain(disk.keychain.get(item).cloned().map(FileRead::text))
         }
         Effect::Lock(req) => {
-            if req.kind == LockKind::ClaudeCode && !disk.files.keys().any(|p| p.starts_with(&format!("{}/", req.path)))
-            {
+            let shared = matches!(req.kind, LockKind::Shared { .. });
+            if shared && !disk.files.keys().any(|p| p.starts_with(&format!("{}/", req.path))) {
                 return Some(Input::Lock(LockAnswer::NoTarget));
             }
             if disk.busy.contains(&req.path) || disk.held.contains(&req.path) {
@@ -174,7 +174,9 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
                 WriteBackPlace::File { path } => {
                     disk.files.insert(path.clone(), w.text.expose().to_string());
                 }
-                WriteBackPlace::ClaudeKeychain => disk.keychain = Some(w.text.expose().to_string()),
+                WriteBackPlace::Keychain(item) => {
+                    disk.keychain.insert(item.clone(), w.text.expose().to_string());
+                }
             }
             Input::Written(Ok(()))
         }
@@ -283,7 +285,9 @@ fn a_command_reads_each_file_once_and_again_only_under_the_lock() {
     // The probe, the look under the lock, the fresh read before the save.
     assert_eq!(store_reads.len(), 3, "{:?}", disk.events);
     assert!(store_reads[0] < lock && store_reads[1] > lock, "{:?}", disk.events);
-    assert_eq!(disk.events.iter().filter(|e| **e == Event::Keychain).count(), 2, "one per look; the host caches");
+    let claude = crate::logins::claude_code::SOURCE.keychain_item(&env()).expect("an item");
+    let keychain_reads = disk.events.iter().filter(|e| **e == Event::Keychain(claude.clone())).count();
+    assert_eq!(keychain_reads, 2, "one per look; the host caches");
 }
 
 #[test]
@@ -351,7 +355,7 @@ fn a_login_claude_code_refreshed_while_we_waited_for_its_lock_is_adopted() {
     // Claude Code finishes its own refresh just as it lets go of its lock.
     let hook: Hook = Box::new(|effect, disk| {
         if let Effect::Lock(req) = effect
-            && req.kind == LockKind::ClaudeCode
+            && req.kind == (LockKind::Shared { name: "Claude Code's lock" })
         {
             disk.files.insert(CLAUDE_FILE.into(), claude_file(NEW_ACCESS, NEW_REFRESH, NOW + 8 * 3_600_000));
         }
@@ -516,7 +520,7 @@ fn doctor_refreshes_only_what_is_due() {
     }});
     let world = crate::world::MapWorld {
         files: [(STORE.to_string(), FileRead::text(store.to_string()))].into_iter().collect(),
-        keychain: None,
+        keychain: BTreeMap::new(),
     };
     let loaded = crate::load::load(&world, &env(), NOW, None);
     let report = crate::report::build(&loaded, &crate::report::ReportOptions::default());
@@ -530,7 +534,7 @@ fn effects_never_show_a_secret_in_debug() {
     let effect = Effect::WriteAtomic { path: STORE.into(), text: crate::secret::Secret::new(NEW_REFRESH) };
     assert!(!format!("{effect:?}").contains("FAKE"));
     let effect = Effect::WriteBack(WriteBack {
-        place: WriteBackPlace::ClaudeKeychain,
+        place: WriteBackPlace::Keychain(KeychainItem { service: "s".into(), account: "a".into() }),
         text: crate::secret::Secret::new(NEW_REFRESH),
     });
     assert!(!format!("{effect:?}").contains("FAKE"));
@@ -700,7 +704,7 @@ fn a_host_that_answers_nothing_cannot_make_a_look_ask_forever() {
                 return;
             }
             Effect::Read(_) => flow.handle(NOW, Input::Files(Vec::new())),
-            Effect::ReadKeychain => flow.handle(NOW, Input::Files(Vec::new())),
+            Effect::ReadKeychain(_) => flow.handle(NOW, Input::Files(Vec::new())),
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -819,9 +823,9 @@ fn lock_timings_are_the_defaults() {
     assert_eq!((s.stale_ms, s.update_ms, s.max_wait_ms), (30_000, 15_000, 45_000));
     assert_eq!((s.min_backoff_ms, s.max_backoff_ms), (100, 10_000));
     assert_eq!(s.max_wait_ms, d.max_wait_ms.unsigned_abs());
-    let c = LockTimings::CLAUDE_CODE;
+    let c = LockTimings::of(crate::defaults::PROPER_LOCKFILE_LOCK);
     assert_eq!((c.stale_ms, c.update_ms, c.max_wait_ms), (10_000, 5_000, 10_000));
-    assert_eq!(c.stale_ms, crate::defaults::CLAUDE_CODE_LOCK.stale_ms.unsigned_abs());
+    assert_eq!(c.stale_ms, crate::defaults::PROPER_LOCKFILE_LOCK.stale_ms.unsigned_abs());
 }
 
 /// A28: a login that renews itself is refreshed before an environment key

@@ -76,7 +76,7 @@ pub struct TokenCommand {
 impl TokenCommand {
     /// The command as asked, at `now`.
     pub fn new(request: TokenRequest, env: &Env, now: Millis) -> TokenCommand {
-        let settle = Settle::new(env, request.agent.as_deref(), now);
+        let settle = Settle::new(env, request.agent.as_deref(), now).reading_keychain(true);
         let token = Token {
             request,
             form: KeyForm::Raw,
@@ -184,7 +184,7 @@ impl Token {
                 let (agent, window) = (self.request.agent.as_deref(), self.window(&loaded.env));
                 let refresh =
                     RefreshLogin::within(&loaded, agent, &id, self.request.force, window, Some(self.deadline));
-                let refresh = Box::new(refresh);
+                let refresh = Box::new(refresh.reading_keychain(true));
                 State::Refresh { loaded: Box::new(loaded), refresh, resolved, id, still_valid }
             }
         }

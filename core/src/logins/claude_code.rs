@@ -6,7 +6,7 @@
 //! The document is read by [`crate::sources::claude`] and merged back by
 //! [`crate::writeback::merge_claude_credentials`].
 
-use super::{Home, Keychain, LoginSource, SourceRead, WriteBackSpec};
+use super::{Home, Keychain, LoginSource, PanelFile, SourceLock, SourceRead, WriteBackSpec};
 use crate::paths::Env;
 use crate::sources::claude::{self, ClaudeRead};
 use crate::time::Millis;
@@ -27,10 +27,17 @@ pub const SOURCE: LoginSource = LoginSource {
     provider: claude::PROVIDER,
     home: Home { env_var: "CLAUDE_CONFIG_DIR", default: ".claude" },
     file_name: ".credentials.json",
-    shares_lock: true,
+    panel: Some(PanelFile {
+        key: "claude",
+        label: "Claude Code credentials",
+        names: &[".credentials.json", "credentials.json"],
+        markers: &["claudeAiOauth"],
+    }),
+    // Its `<configDir>.lock`, with proper-lockfile's defaults.
+    lock: Some(SourceLock { target: "", name: "Claude Code's lock", timings: crate::defaults::PROPER_LOCKFILE_LOCK }),
     keychain: Some(Keychain {
         service: keychain_service,
-        fallback_account: KEYCHAIN_FALLBACK_ACCOUNT,
+        account: keychain_account,
         origin: "Claude Code keychain item",
         decode: claude::decode_keychain_output,
     }),
@@ -69,6 +76,13 @@ fn read(bytes: &[u8], origin: &str, _mtime_ms: Option<f64>, _now: Millis) -> Sou
         ClaudeRead::NoLogin(d) => SourceRead::NoLogin(d),
         ClaudeRead::Broken(d) => SourceRead::Broken(d),
     }
+}
+
+/// The Keychain account Claude Code uses: `$USER` if non-empty, else the
+/// user database's name (cron and launchd often leave `$USER` unset), else
+/// [`KEYCHAIN_FALLBACK_ACCOUNT`].
+fn keychain_account(env: &Env) -> String {
+    super::user_name_or(env, KEYCHAIN_FALLBACK_ACCOUNT)
 }
 
 /// The Keychain service Claude Code stores its OAuth credentials under.
@@ -117,5 +131,35 @@ mod tests {
         assert_eq!(keychain_service(&oauth), "Claude Code-custom-oauth-credentials-bc29611f");
         let empty_url = env.with_var("CLAUDE_CODE_CUSTOM_OAUTH_URL", "");
         assert_eq!(keychain_service(&empty_url), "Claude Code-credentials", "an empty URL is no custom OAuth");
+        // Presence, not value: even empty gets the (empty string's) hash.
+        let work = Env::new("/home/me").with_var("CLAUDE_CONFIG_DIR", "/Users/me/.claude-work");
+        assert_eq!(keychain_service(&work), "Claude Code-credentials-1e91dd84");
+        let empty = Env::new("/home/me").with_var("CLAUDE_CONFIG_DIR", "");
+        assert_eq!(keychain_service(&empty), "Claude Code-credentials-e3b0c442");
+        let oauth = Env::new("/home/me").with_var("CLAUDE_CODE_CUSTOM_OAUTH_URL", "https://x.invalid");
+        assert_eq!(keychain_service(&oauth), "Claude Code-custom-oauth-credentials");
+    }
+
+    #[test]
+    fn the_keychain_account_is_the_user_else_claude_codes_fallback() {
+        let alice = Env::new("/h").with_var("USER", "alice");
+        assert_eq!(keychain_account(&alice), "alice");
+        let mut nobody = Env::new("/h").with_var("USER", "");
+        assert_eq!(keychain_account(&nobody), "claude-code-user");
+        nobody.login_name = Some("daemon".into());
+        assert_eq!(keychain_account(&nobody), "daemon", "the user database's name when USER is empty");
+        let item = SOURCE.keychain_item(&alice).expect("an item");
+        assert_eq!((item.service.as_str(), item.account.as_str()), ("Claude Code-credentials", "alice"));
+    }
+
+    #[test]
+    fn its_lock_is_its_folder_with_proper_lockfiles_timings() {
+        let env = Env::new("/h").with_var("CLAUDE_CONFIG_DIR", "/cc/");
+        assert_eq!(SOURCE.lock_path(&env).as_deref(), Some("/cc"));
+        let lock = SOURCE.lock.expect("a lock");
+        assert_eq!(lock.name, "Claude Code's lock");
+        assert_eq!((lock.timings.stale_ms, lock.timings.update_ms, lock.timings.max_wait_ms), (10_000, 5_000, 10_000));
+        assert_eq!(SOURCE.file(&env), "/cc/.credentials.json");
+        assert_eq!(SOURCE.file(&Env::new("/h")), "/h/.claude/.credentials.json");
     }
 }

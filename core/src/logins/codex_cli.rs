@@ -5,7 +5,7 @@
 //! The document is read by [`crate::sources::codex`] and merged back by
 //! [`crate::writeback::merge_codex_auth`].
 
-use super::{Home, LoginSource, SourceRead, WriteBackSpec};
+use super::{Home, LoginSource, PanelFile, SourceRead, WriteBackSpec};
 use crate::sources::codex::{self, CodexRead};
 use crate::time::Millis;
 use crate::writeback::{Layout, NewTokens, WritebackError};
@@ -21,7 +21,15 @@ pub const SOURCE: LoginSource = LoginSource {
     provider: codex::PROVIDER,
     home: Home { env_var: "CODEX_HOME", default: ".codex" },
     file_name: "auth.json",
-    shares_lock: false,
+    // `auth.json` is also the agent folder's legacy store: decided by
+    // content, the name only once the legacy reader found nothing.
+    panel: Some(PanelFile {
+        key: "codex",
+        label: "Codex CLI login",
+        names: &[],
+        markers: &["tokens", "OPENAI_API_KEY"],
+    }),
+    lock: None,
     keychain: None,
     relogin_hint: "Run `codex login` on the gateway host.",
     ignored_hint: "Run `codex login` again.",
@@ -49,5 +57,17 @@ fn read(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> Sourc
         CodexRead::Login(l, diagnostics) => SourceRead::Login(l, diagnostics),
         CodexRead::NoLogin(d) => SourceRead::NoLogin(d),
         CodexRead::Broken(d) => SourceRead::Broken(d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn its_file_follows_codex_home() {
+        let env = crate::paths::Env::new("/h");
+        assert_eq!(SOURCE.file(&env), "/h/.codex/auth.json");
+        assert_eq!(SOURCE.file(&env.with_var("CODEX_HOME", "/codex")), "/codex/auth.json");
     }
 }

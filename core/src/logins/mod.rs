@@ -4,23 +4,33 @@
 //! A [`LoginSource`] says everything the core knows about one: the profile
 //! id it syncs into and its provider, where its file lives (a folder under
 //! HOME or named by a variable, as data the core resolves and the host
-//! reads), its Keychain item, whether it has a lock Clawdbot must share,
+//! reads), its Keychain item (service and account rules), the lock Clawdbot
+//! must share with it (what is locked, its timings),
 //! how its document is read, and the words messages use for it.
 //! [`LOGIN_SOURCES`] collects them; loading, sync messages, health, hints,
 //! `auth sync --enable` and the listing look sources up there instead of
-//! naming them (`docs/architecture.md`, "Adding a provider").
+//! naming them, and the host reads the items and takes the locks the core
+//! names (`docs/architecture.md`, "Adding a login source").
 
 pub mod claude_code;
 pub mod codex_cli;
+#[cfg(test)]
+mod fixture_tinycli;
 
 use crate::diag::Diagnostic;
 use crate::paths::Env;
 use crate::sources::ExternalLogin;
 use crate::time::Millis;
+use crate::world::KeychainItem;
 use std::fmt;
 
 /// The registry: every login source, in the order they are loaded.
-pub static LOGIN_SOURCES: &[&LoginSource] = &[&claude_code::SOURCE, &codex_cli::SOURCE];
+pub static LOGIN_SOURCES: &[&LoginSource] = &[
+    &claude_code::SOURCE,
+    &codex_cli::SOURCE,
+    #[cfg(test)]
+    &fixture_tinycli::SOURCE,
+];
 
 /// Everything the core knows about another CLI's login.
 pub struct LoginSource {
@@ -44,9 +54,11 @@ pub struct LoginSource {
     pub home: Home,
     /// Its credentials file inside [`LoginSource::home`].
     pub file_name: &'static str,
-    /// It takes a lock `<home>.lock` (a folder) around its own refreshes,
-    /// which a refresh of the synced profile takes too.
-    pub shares_lock: bool,
+    /// How the admin panel takes that file; `None`: it has no input there.
+    pub panel: Option<PanelFile>,
+    /// The lock the tool takes around its own refreshes, which a refresh
+    /// of the synced profile takes too.
+    pub lock: Option<SourceLock>,
     /// Its Keychain item (macOS), read before its file when present.
     pub keychain: Option<Keychain>,
     /// What to do when the login needs a person.
@@ -86,6 +98,21 @@ pub struct WriteBackSpec {
     ) -> Result<String, crate::writeback::WritebackError>,
 }
 
+/// A login source's file in the admin panel: one input, and the rules
+/// that tell a dropped file is this one ([`crate::view::identify`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PanelFile {
+    /// Its key in the envelope's `files` object and in the view
+    /// (`claude`).
+    pub key: &'static str,
+    /// What the file is, for people ("Claude Code credentials").
+    pub label: &'static str,
+    /// File names that make a file this source's whatever it holds.
+    pub names: &'static [&'static str],
+    /// Top-level keys that make a JSON document this source's.
+    pub markers: &'static [&'static str],
+}
+
 /// A folder: the variable naming it when set (resolved against HOME),
 /// else `default` under HOME.
 #[derive(Debug, Clone, Copy)]
@@ -97,15 +124,33 @@ pub struct Home {
     pub default: &'static str,
 }
 
-/// A Keychain item: the service derived from the environment, and how
-/// messages name it. The host runs `security`; the account is the host's
-/// user name, else `fallback_account`.
+/// A lock another tool takes around its refreshes, in proper-lockfile's
+/// manner: a folder `<realpath(target)>.lock` whose mtime the holder keeps
+/// fresh. The host takes it with [`crate::flow::LockKind::Shared`]; when
+/// the target folder does not exist the tool never ran here, nobody is
+/// there to serialise with, and the refresh goes on without it.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceLock {
+    /// The folder locked, inside the source's folder; empty for the
+    /// source's folder itself (`<folder>.lock`).
+    pub target: &'static str,
+    /// The lock in the wait notice ("waiting for Claude Code's lock").
+    pub name: &'static str,
+    /// How stale a holder's lock may grow, how often ours is refreshed and
+    /// how long we wait: the tool's own numbers.
+    pub timings: crate::defaults::LockTimings,
+}
+
+/// A Keychain item: its service and account derived from the environment,
+/// and how messages name it. The core names the item; the host runs
+/// `security` with exactly that service and account.
 #[derive(Clone, Copy)]
 pub struct Keychain {
     /// The Keychain service name, which may depend on the environment.
     pub service: fn(&Env) -> String,
-    /// The account used when the host has no user name.
-    pub fallback_account: &'static str,
+    /// The account, which may depend on the user
+    /// ([`user_name_or`] gives the usual rule).
+    pub account: fn(&Env) -> String,
     /// How messages name the item.
     pub origin: &'static str,
     /// Turns `security`'s output into the document `read` takes.
@@ -132,7 +177,45 @@ impl LoginSource {
             None => crate::paths::join(&env.home, self.home.default),
         }
     }
+
+    /// Its credentials file for `env`.
+    pub fn file(&self, env: &Env) -> String {
+        crate::paths::join(&self.dir(env), self.file_name)
+    }
+
+    /// Its Keychain item for `env`, if it has one.
+    pub fn keychain_item(&self, env: &Env) -> Option<KeychainItem> {
+        self.keychain.map(|k| k.item(env))
+    }
+
+    /// What its lock is taken on for `env` (the target in its folder),
+    /// if it has one.
+    pub fn lock_path(&self, env: &Env) -> Option<String> {
+        self.lock.map(|lock| crate::paths::join(&self.dir(env), lock.target))
+    }
 }
+
+impl Keychain {
+    /// The item for `env`.
+    pub fn item(&self, env: &Env) -> KeychainItem {
+        KeychainItem { service: (self.service)(env), account: (self.account)(env) }
+    }
+}
+
+/// The account rule of tools that file their item under the user: the
+/// user's name ([`Env::user_name`]), else `fallback`.
+pub fn user_name_or(env: &Env, fallback: &str) -> String {
+    env.user_name().unwrap_or(fallback).to_string()
+}
+
+/// Sources are one per name (`names_and_profiles_are_unique`).
+impl PartialEq for LoginSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for LoginSource {}
 
 impl fmt::Debug for LoginSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -164,7 +247,8 @@ mod tests {
     #[test]
     fn a_source_debugs_as_its_name() {
         let shown: Vec<String> = LOGIN_SOURCES.iter().map(|s| format!("{s:?}")).collect();
-        assert_eq!(shown, ["LoginSource(claude-cli)", "LoginSource(codex-cli)"]);
+        // The last one is the test fixture, registered in tests only.
+        assert_eq!(shown, ["LoginSource(claude-cli)", "LoginSource(codex-cli)", "LoginSource(tinyllm-cli)"]);
     }
 
     #[test]
@@ -177,7 +261,7 @@ mod tests {
             assert!(std::ptr::eq(by_profile_id(s.profile_id).expect("found"), *s));
             assert!(crate::providers::find(s.provider).is_some(), "{} syncs into a known provider", s.name);
         }
-        assert_eq!(names().collect::<Vec<_>>(), ["claude-cli", "codex-cli"]);
+        assert_eq!(names().collect::<Vec<_>>(), ["claude-cli", "codex-cli", "tinyllm-cli"]);
         assert_eq!(by_name("claude-code").map(|s| s.profile_id), Some("anthropic:claude-cli"));
         assert_eq!(by_name("codex").map(|s| s.profile_id), Some("openai-codex:codex-cli"));
         assert!(by_name("gemini").is_none());

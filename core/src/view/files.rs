@@ -2,6 +2,7 @@
 //! live: the core places each one where the CLI would read it.
 
 use crate::load::{Loaded, StoreState};
+use crate::logins::{LOGIN_SOURCES, LoginSource};
 use crate::paths::Locations;
 use crate::sources::legacy;
 use serde::Serialize;
@@ -9,15 +10,15 @@ use serde_json::Value;
 
 /// What a file is to the auth rules. The envelope's `files` object is keyed
 /// by [`FileRole::key`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileRole {
     /// This agent's `auth-profiles.json`.
     Store,
-    /// Claude Code's `.credentials.json`.
-    Claude,
-    /// Codex CLI's `auth.json`.
-    Codex,
+    /// A login source's credentials file (Claude Code's
+    /// `.credentials.json`, Codex CLI's `auth.json`), as its
+    /// [`crate::logins::PanelFile`] describes it; only sources with one
+    /// are in [`FileRole::ALL`].
+    Login(&'static LoginSource),
     /// `clawdbot.json` (JSON5).
     Config,
     /// The agent folder's pre-store `auth.json`, migrated when there is no store.
@@ -26,23 +27,44 @@ pub enum FileRole {
     OauthJson,
 }
 
+/// The login sources the panel has an input for, in registry order.
+const PANEL_SOURCES: usize = {
+    let (mut n, mut i) = (0, 0);
+    while i < LOGIN_SOURCES.len() {
+        n += LOGIN_SOURCES[i].panel.is_some() as usize;
+        i += 1;
+    }
+    n
+};
+
+/// How many roles there are: Clawdbot's own four and one per login source
+/// with a panel input.
+const ROLES: usize = 4 + PANEL_SOURCES;
+
 impl FileRole {
-    /// Every role, in the order a page lists them.
-    pub const ALL: [FileRole; 6] = [
-        FileRole::Store,
-        FileRole::Claude,
-        FileRole::Codex,
-        FileRole::Config,
-        FileRole::LegacyStore,
-        FileRole::OauthJson,
-    ];
+    /// Every role, in the order a page lists them: the store, the login
+    /// sources' files in registry order, then the config and legacy files.
+    pub const ALL: [FileRole; ROLES] = {
+        let mut all = [FileRole::Store; ROLES];
+        let (mut at, mut i) = (1, 0);
+        while i < LOGIN_SOURCES.len() {
+            if LOGIN_SOURCES[i].panel.is_some() {
+                all[at] = FileRole::Login(LOGIN_SOURCES[i]);
+                at += 1;
+            }
+            i += 1;
+        }
+        all[ROLES - 3] = FileRole::Config;
+        all[ROLES - 2] = FileRole::LegacyStore;
+        all[ROLES - 1] = FileRole::OauthJson;
+        all
+    };
 
     /// The role's key in the envelope's `files` object.
     pub fn key(self) -> &'static str {
         match self {
             FileRole::Store => "store",
-            FileRole::Claude => "claude",
-            FileRole::Codex => "codex",
+            FileRole::Login(source) => source.panel.map_or(source.name, |p| p.key),
             FileRole::Config => "config",
             FileRole::LegacyStore => "legacyStore",
             FileRole::OauthJson => "oauthJson",
@@ -59,8 +81,7 @@ impl FileRole {
     pub fn label(self) -> &'static str {
         match self {
             FileRole::Store => "Auth profiles",
-            FileRole::Claude => "Claude Code credentials",
-            FileRole::Codex => "Codex CLI login",
+            FileRole::Login(source) => source.panel.map_or(source.owner, |p| p.label),
             FileRole::Config => "Clawdbot config (JSON5)",
             FileRole::LegacyStore => "Legacy auth.json (agent folder)",
             FileRole::OauthJson => "Legacy OAuth import (oauth.json)",
@@ -71,8 +92,7 @@ impl FileRole {
     pub fn path(self, locations: &Locations) -> String {
         match self {
             FileRole::Store => locations.store(),
-            FileRole::Claude => locations.claude_credentials(),
-            FileRole::Codex => locations.codex_auth(),
+            FileRole::Login(source) => source.file(&locations.env),
             FileRole::Config => locations.config.clone(),
             FileRole::LegacyStore => locations.legacy_store(),
             FileRole::OauthJson => locations.oauth_json.clone(),
@@ -80,40 +100,52 @@ impl FileRole {
     }
 }
 
+/// A role is written as its key (`"claude"`).
+impl Serialize for FileRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
 /// Which role a file a person picked or dropped plays, from its name and
 /// then its content.
 ///
-/// `auth.json` is both Codex CLI's login and the agent folder's legacy
-/// store, so that name is decided by content: a `tokens` object or an
-/// `OPENAI_API_KEY` is Codex's; a map of providers to credentials is the
-/// legacy store.
+/// Names decide first (Clawdbot's own files', then each login source's
+/// `names`); then the store's marker, a login source's markers (Claude Code's `claudeAiOauth`, Codex's `tokens`
+/// or `OPENAI_API_KEY`), a legacy store's shape, and last a source's own
+/// file name: `auth.json` is both Codex CLI's login and the agent folder's
+/// legacy store, so that name is decided by content.
 pub fn identify(name: &str, text: &str) -> FileRole {
     let lower = name.trim().to_lowercase();
     let base = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
     let json: Option<Value> = serde_json::from_str(text).ok();
     let has = |key: &str| json.as_ref().and_then(Value::as_object).is_some_and(|o| o.contains_key(key));
+    // The sources the panel has an input for, with their panel rules.
+    let sources = || LOGIN_SOURCES.iter().filter_map(|s| Some((*s, s.panel?)));
     match base {
         crate::store::STORE_FILENAME => return FileRole::Store,
-        ".credentials.json" | "credentials.json" => return FileRole::Claude,
         "clawdbot.json" => return FileRole::Config,
         "oauth.json" => return FileRole::OauthJson,
         _ if base.ends_with(".json5") => return FileRole::Config,
         _ => {}
     }
+    if let Some((source, _)) = sources().find(|(_, panel)| panel.names.contains(&base)) {
+        return FileRole::Login(source);
+    }
     if has("profiles") {
         return FileRole::Store;
     }
-    if has("claudeAiOauth") {
-        return FileRole::Claude;
-    }
-    if has("tokens") || has("OPENAI_API_KEY") {
-        return FileRole::Codex;
+    if let Some((source, _)) = sources().find(|(_, panel)| panel.markers.iter().any(|m| has(m))) {
+        return FileRole::Login(source);
     }
     let is_legacy = matches!(legacy::read_legacy_store(text.as_bytes(), name), Ok(Some(p)) if !p.is_empty());
     if is_legacy {
         return FileRole::LegacyStore;
     }
-    if base == crate::store::LEGACY_STORE_FILENAME { FileRole::Codex } else { FileRole::Config }
+    match sources().find(|(source, _)| source.file_name == base) {
+        Some((source, _)) => FileRole::Login(source),
+        None => FileRole::Config,
+    }
 }
 
 /// How one role's file fared in the load.
@@ -183,20 +215,23 @@ pub fn file_views(loaded: &Loaded, given: impl Fn(FileRole) -> bool) -> Vec<File
 mod tests {
     use super::*;
 
+    const CLAUDE_CODE: FileRole = FileRole::Login(&crate::logins::claude_code::SOURCE);
+    const CODEX_CLI: FileRole = FileRole::Login(&crate::logins::codex_cli::SOURCE);
+
     #[test]
     fn an_auth_json_is_codex_or_legacy_by_content() {
-        assert_eq!(identify("auth.json", r#"{"tokens":{"access_token":"a"}}"#), FileRole::Codex);
-        assert_eq!(identify("auth.json", r#"{"OPENAI_API_KEY":"sk-FAKE"}"#), FileRole::Codex);
+        assert_eq!(identify("auth.json", r#"{"tokens":{"access_token":"a"}}"#), CODEX_CLI);
+        assert_eq!(identify("auth.json", r#"{"OPENAI_API_KEY":"sk-FAKE"}"#), CODEX_CLI);
         assert_eq!(identify("auth.json", r#"{"anthropic":{"type":"api_key","key":"k-FAKE"}}"#), FileRole::LegacyStore);
-        assert_eq!(identify("auth.json", "not json"), FileRole::Codex);
+        assert_eq!(identify("auth.json", "not json"), CODEX_CLI);
     }
 
     #[test]
     fn names_then_content_decide() {
         assert_eq!(identify("auth-profiles.json", ""), FileRole::Store);
         assert_eq!(identify("Backup.json", r#"{"version":1,"profiles":{}}"#), FileRole::Store);
-        assert_eq!(identify(".credentials.json", "{}"), FileRole::Claude);
-        assert_eq!(identify("x.json", r#"{"claudeAiOauth":{}}"#), FileRole::Claude);
+        assert_eq!(identify(".credentials.json", "{}"), CLAUDE_CODE);
+        assert_eq!(identify("x.json", r#"{"claudeAiOauth":{}}"#), CLAUDE_CODE);
         assert_eq!(identify("clawdbot.json5", "{agents: {}}"), FileRole::Config);
         assert_eq!(identify("oauth.json", "{}"), FileRole::OauthJson);
         assert_eq!(identify("whatever.json", "{}"), FileRole::Config);
@@ -216,13 +251,13 @@ mod tests {
     #[test]
     fn names_win_over_content_and_paths_are_cut_to_the_base_name() {
         assert_eq!(identify("clawdbot.json", r#"{"profiles":{}}"#), FileRole::Config);
-        assert_eq!(identify("credentials.json", r#"{"profiles":{}}"#), FileRole::Claude);
+        assert_eq!(identify("credentials.json", r#"{"profiles":{}}"#), CLAUDE_CODE);
         assert_eq!(identify("oauth.json", r#"{"profiles":{}}"#), FileRole::OauthJson);
         assert_eq!(identify(" /srv/agent/Auth-Profiles.JSON ", "{}"), FileRole::Store);
         assert_eq!(identify("C:\\Users\\u\\oauth.json", "{}"), FileRole::OauthJson);
         assert_eq!(identify("x.json5", r#"{"claudeAiOauth":{}}"#), FileRole::Config);
         assert_eq!(identify("x.json", r#"{"profiles":{}}"#), FileRole::Store);
-        assert_eq!(identify("x.json", r#"{"tokens":{}}"#), FileRole::Codex);
+        assert_eq!(identify("x.json", r#"{"tokens":{}}"#), CODEX_CLI);
         assert_eq!(identify("x.json", r#"{"anthropic":{"type":"api_key","key":"k-FAKE"}}"#), FileRole::LegacyStore);
         assert_eq!(identify("x.json", "{}"), FileRole::Config);
     }

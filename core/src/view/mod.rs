@@ -89,10 +89,10 @@ pub struct LocationsView {
     pub legacy_store: String,
     /// The old OAuth file (`oauth.json`), read for migration.
     pub oauth_json: String,
-    /// Claude Code's credentials file, an external login source.
-    pub claude: String,
-    /// Codex CLI's `auth.json`, an external login source.
-    pub codex: String,
+    /// Each login source's file (Claude Code's, Codex CLI's), under its
+    /// panel key (`claude`, `codex`).
+    #[serde(flatten)]
+    pub logins: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// The `--check` code and what it means.
@@ -408,8 +408,13 @@ pub fn build(
             store: show(&l.store()),
             legacy_store: show(&l.legacy_store()),
             oauth_json: show(&l.oauth_json),
-            claude: show(&l.claude_credentials()),
-            codex: show(&l.codex_auth()),
+            logins: FileRole::ALL
+                .into_iter()
+                .filter_map(|role| match role {
+                    FileRole::Login(_) => Some((role.key(), show(&role.path(l)))),
+                    _ => None,
+                })
+                .collect(),
         },
         files: file_views(loaded, given),
         check: CheckView { code: code.code(), text: check_meaning(code) },

@@ -137,7 +137,7 @@ fn add(agent: Option<String>) -> Exit {
     let env = current_env();
     let request = AddRequest { agent, terminal: std::io::stdin().is_terminal() };
     let mut flow = AddCommand::new(request, &env, now(&env));
-    let world = NativeWorld::new(&env, false);
+    let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
 }
 
@@ -151,7 +151,7 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
         agent,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
-    let world = NativeWorld::new(&env, false);
+    let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
 }
 
@@ -159,7 +159,7 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
 fn setup_token(args: &SetupArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let terminal = std::io::stdin().is_terminal();
-    let world = NativeWorld::new(&env, terminal);
+    let world = NativeWorld::new(&env);
     let request =
         SetupRequest { profile_id: args.profile_id.clone(), expires_in: args.expires_in.clone(), agent, terminal };
     let mut flow = SetupCommand::new(&args.provider, request, std::io::stdout().is_terminal(), &env, now(&env));
@@ -180,6 +180,6 @@ fn token(args: &TokenArgs, agent: Option<String>) -> Exit {
     if let Some(raw) = &args.min_valid {
         flow = flow.min_valid_flag(raw);
     }
-    let world = NativeWorld::new(&env, true);
+    let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
 }

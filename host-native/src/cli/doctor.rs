@@ -51,7 +51,7 @@ pub fn run(args: &DoctorArgs) -> Exit {
         all_agents: args.all_agents,
         terminal: std::io::stdin().is_terminal(),
     };
-    let world = NativeWorld::new(&env, request.reads_keychain());
+    let world = NativeWorld::new(&env);
     let mut flow = DoctorCommand::new(request, &env, now(&env));
     Interpreter::new(&world).run(&mut flow).exit
 }

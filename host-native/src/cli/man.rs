@@ -105,7 +105,7 @@ pub fn environment() -> Vec<(String, String)> {
 
 /// The FILES rows.
 pub fn files() -> Vec<(String, String)> {
-    manual::files().into_iter().map(|f| (f.path, f.meaning.to_string())).collect()
+    manual::files().into_iter().map(|f| (f.path, f.meaning)).collect()
 }
 
 fn extra_sections(parent: Option<&str>) -> Roff {

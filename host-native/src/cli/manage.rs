@@ -68,9 +68,9 @@ pub struct SyncArgs {
     pub enable: String,
 }
 
-fn run_flow(flow: &mut dyn Flow, keychain: bool) -> Exit {
+fn run_flow(flow: &mut dyn Flow) -> Exit {
     let env = current_env();
-    let world = NativeWorld::new(&env, keychain);
+    let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(flow).exit
 }
 
@@ -79,7 +79,7 @@ fn run_flow(flow: &mut dyn Flow, keychain: bool) -> Exit {
 pub fn list(args: &ListArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let mut flow = ListCommand::new(&env, agent.as_deref(), args.provider.as_deref(), args.json, now(&env));
-    run_flow(&mut flow, true)
+    run_flow(&mut flow)
 }
 
 /// `models auth remove` (alias `logout`).
@@ -87,7 +87,7 @@ pub fn remove(args: &RemoveArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let request = RemoveRequest { profile_id: args.profile_id.clone(), agent, yes: args.yes, dry_run: args.dry_run };
     let mut flow = RemoveCommand::new(request, &env, now(&env));
-    run_flow(&mut flow, false)
+    run_flow(&mut flow)
 }
 
 /// `models auth cooldown clear`.
@@ -100,7 +100,7 @@ pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<String>) -> Exit {
     };
     let env = current_env();
     let mut flow = CooldownCommand::clear(&env, agent.as_deref(), target, now(&env));
-    run_flow(&mut flow, false)
+    run_flow(&mut flow)
 }
 
 /// `models auth paste-api-key`: the flow asks for the key (a prompt without
@@ -109,14 +109,14 @@ pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let request = PasteKeyRequest { provider: args.provider.clone(), profile_id: args.profile_id.clone(), agent };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
-    run_flow(&mut flow, false)
+    run_flow(&mut flow)
 }
 
 /// `models auth sync --enable SOURCE`.
 pub fn sync(args: &SyncArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     match SyncCommand::enable(&env, agent.as_deref(), &args.enable, now(&env)) {
-        Ok(mut flow) => run_flow(&mut flow, true),
+        Ok(mut flow) => run_flow(&mut flow),
         Err(why) => super::failed(Exit::Usage, why),
     }
 }

@@ -54,7 +54,7 @@ pub fn run(cmd: OrderCommand, agent: Option<String>) -> Exit {
         OrderCommand::Set(args) => OrderRequest::Set { provider: args.target.provider, profile_ids: args.profile_ids },
         OrderCommand::Clear(args) => OrderRequest::Clear { provider: args.provider },
     };
-    let world = NativeWorld::new(&env, false);
+    let world = NativeWorld::new(&env);
     let mut flow = clawdbot_auth_core::flow::OrderCommand::new(request, agent.as_deref(), &env, now(&env));
     Interpreter::new(&world).run(&mut flow).exit
 }

@@ -37,7 +37,7 @@ pub fn run(args: &RefreshArgs, agent: Option<String>) -> Exit {
         (None, Some(provider)) => Selection::Provider(provider.clone()),
         (None, None) => Selection::All,
     };
-    let world = NativeWorld::new(&env, true);
+    let world = NativeWorld::new(&env);
     let mut flow = RefreshCommand::new(selection, args.force, agent.as_deref(), &env, now(&env));
     Interpreter::new(&world).run(&mut flow).exit
 }

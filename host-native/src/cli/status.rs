@@ -78,7 +78,7 @@ pub fn run(args: &StatusArgs, agent: Option<String>) -> Exit {
         terminal: std::io::stdout().is_terminal(),
     };
     let mut flow = StatusCommand::new(request, &env, now(&env));
-    let world = NativeWorld::new(&env, true);
+    let world = NativeWorld::new(&env);
     let exit = Interpreter::new(&world).run(&mut flow).exit;
     std::mem::forget(flow);
     exit

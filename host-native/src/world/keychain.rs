@@ -1,16 +1,18 @@
-//! Claude Code's credentials in the macOS Keychain, through `/usr/bin/security`.
+//! Login sources' items in the macOS Keychain, through `/usr/bin/security`:
+//! the core names each item (service and account); this module reads and
+//! writes exactly that item.
 //!
-//! Why the `security` tool and not Security.framework: Claude Code creates
-//! its item with `security` and no `-T`, so `security` is the only app the
-//! item trusts; any other binary triggers an "allow access" prompt (and its
-//! "Always Allow" is lost each time Claude Code rewrites the item).
+//! Why the `security` tool and not Security.framework: Claude Code (the
+//! default registry's source with an item) creates its item with
+//! `security` and no `-T`, so `security` is the only app the item trusts;
+//! any other binary triggers an "allow access" prompt (and its "Always
+//! Allow" is lost each time the tool rewrites the item).
 //! credential-formats §1.1, §1.2 and §5.1 list the pitfalls handled here:
 //! always pass the account (several items share the service), decode the
 //! hex form macOS 26 prints, and never put the secret on argv where `ps`
 //! shows it.
 
 use super::process::{RunFailure, run};
-use clawdbot_auth_core::Env;
 use clawdbot_auth_core::{Secret, encode_hex};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
@@ -35,26 +37,6 @@ pub const EXIT_LOCKED: i32 = 36;
 /// `security -i` reads lines of at most 4096 bytes; Claude Code keeps a
 /// 64-byte margin.
 pub const MAX_INTERACTIVE_LINE: usize = 4096 - 64;
-
-/// The account Claude Code uses when neither `$USER` nor passwd has a name.
-pub const FALLBACK_ACCOUNT: &str = clawdbot_auth_core::KEYCHAIN_FALLBACK_ACCOUNT;
-
-/// The Keychain service Claude Code stores its OAuth credentials under:
-/// the core derives it from the environment
-/// ([`clawdbot_auth_core::keychain_service`]).
-pub fn claude_service_name(env: &Env) -> String {
-    clawdbot_auth_core::keychain_service(env)
-}
-
-/// The Keychain account Claude Code uses: `$USER` if non-empty, else the
-/// passwd name of the current user (cron and launchd often leave `$USER`
-/// unset), else `claude-code-user`.
-pub fn claude_account(env: &Env) -> String {
-    match env.vars.get("USER") {
-        Some(user) if !user.is_empty() => user.clone(),
-        _ => passwd_user_name().unwrap_or_else(|| FALLBACK_ACCOUNT.to_string()),
-    }
-}
 
 /// The login name of the current user from the user database (what node's
 /// `os.userInfo().username` returns).
@@ -106,7 +88,7 @@ fn is_executable_file(path: &Path) -> bool {
 /// What a Keychain read found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KeychainRead {
-    /// The item's password (Claude Code's credentials JSON), hex form
+    /// The item's password (Claude Code's: its credentials JSON), hex form
     /// already decoded.
     Found(Secret),
     /// No item for that service and account (exit 44).
@@ -283,24 +265,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn service_name_follows_claude_code() {
-        let env = Env::new("/home/me");
-        assert_eq!(claude_service_name(&env), "Claude Code-credentials");
-        let env = Env::new("/home/me").with_var("CLAUDE_CONFIG_DIR", "/Users/me/.claude-work");
-        assert_eq!(claude_service_name(&env), "Claude Code-credentials-1e91dd84");
-        // Presence, not value: even empty gets the (empty string's) hash.
-        let env = Env::new("/home/me").with_var("CLAUDE_CONFIG_DIR", "");
-        assert_eq!(claude_service_name(&env), "Claude Code-credentials-e3b0c442");
-        let env = Env::new("/home/me").with_var("CLAUDE_CODE_CUSTOM_OAUTH_URL", "https://x.invalid");
-        assert_eq!(claude_service_name(&env), "Claude Code-custom-oauth-credentials");
-    }
-
-    #[test]
-    fn account_prefers_user_then_passwd() {
-        assert_eq!(claude_account(&Env::new("/h").with_var("USER", "alice")), "alice");
-        let fallback = claude_account(&Env::new("/h").with_var("USER", ""));
-        assert!(!fallback.is_empty());
-        assert_eq!(fallback, passwd_user_name().unwrap_or_else(|| FALLBACK_ACCOUNT.to_string()));
+    fn the_user_database_name_is_a_name_when_there_is_one() {
+        assert!(passwd_user_name().is_none_or(|name| !name.is_empty()));
     }
 
     #[test]

@@ -61,11 +61,11 @@ impl LockOptions {
         LockOptions::of(LockTimings::STORE, "the store lock")
     }
 
-    /// Claude Code's `<configDir>.lock`, with the core's timings
-    /// (`clawdbot_auth_core::defaults::CLAUDE_CODE_LOCK`: proper-lockfile's
-    /// defaults).
-    pub fn claude_code() -> Self {
-        LockOptions::of(LockTimings::CLAUDE_CODE, "Claude Code's lock")
+    /// A login source's lock (Claude Code's `<configDir>.lock` in the
+    /// default registry), named `what` in the wait notice; the core's
+    /// request gives its timings, proper-lockfile's defaults until then.
+    pub fn shared(what: &'static str) -> Self {
+        LockOptions::of(LockTimings::of(clawdbot_auth_core::defaults::PROPER_LOCKFILE_LOCK), what)
     }
 
     /// The waits of `t`; `what` names the lock in the wait notice.
@@ -465,7 +465,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join(".claude");
         fs::create_dir(&config).unwrap();
-        let guard = acquire(&config, &LockOptions::claude_code().with_max_wait(Duration::ZERO)).unwrap();
+        let guard = acquire(&config, &LockOptions::shared("Claude Code's lock").with_max_wait(Duration::ZERO)).unwrap();
         assert_eq!(guard.lock_path(), fs::canonicalize(dir.path()).unwrap().join(".claude.lock"));
         guard.release().unwrap();
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);

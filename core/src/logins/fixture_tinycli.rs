@@ -1,0 +1,199 @@
+//! TinyLLM CLI, a login source that exists only in tests: the "one file +
+//! one registry line" proof for login sources, as
+//! `providers/fixture_tinyllm.rs` is for providers (it logs in to that
+//! provider).
+//!
+//! This file and the `#[cfg(test)]` line in [`super::LOGIN_SOURCES`] are
+//! all it takes to add a source with a Keychain item and a lock. The test
+//! below drives the ordinary `models auth refresh` flow, which names no
+//! source: the login is synced from the tool's Keychain item (its service
+//! and account rules), refreshed under the tool's lock (`<folder>.lock`,
+//! with its own timings) and written back to the same item.
+
+use super::{Home, Keychain, LoginSource, SourceLock, SourceRead, WriteBackSpec};
+use crate::defaults::LockTimings;
+use crate::diag::{Diagnostic, Severity};
+use crate::paths::Env;
+use crate::secret::Secret;
+use crate::sources::ExternalLogin;
+use crate::time::{Expiry, Millis, SECOND};
+use crate::writeback::{Layout, NewTokens, WritebackError};
+use serde_json::Value;
+
+/// The profile the login is synced into.
+pub const PROFILE_ID: &str = "tinyllm:tinyllm-cli";
+
+/// The tool's own lock timings: not proper-lockfile's defaults, so a test
+/// can tell that the request carries the source's.
+const LOCK: LockTimings = LockTimings {
+    stale_ms: 20 * SECOND,
+    update_ms: 10 * SECOND,
+    max_wait_ms: 3 * SECOND,
+    min_backoff_ms: 50,
+    max_backoff_ms: SECOND,
+};
+
+/// TinyLLM CLI's login source, listed in [`super::LOGIN_SOURCES`] in tests.
+pub const SOURCE: LoginSource = LoginSource {
+    name: "tinyllm-cli",
+    aliases: &["tiny-cli"],
+    list_word: "tinyllm-cli",
+    owner: "TinyLLM CLI",
+    sync_label: "tinyllm cli",
+    profile_id: PROFILE_ID,
+    provider: "tinyllm",
+    home: Home { env_var: "TINYLLM_HOME", default: ".tinyllm" },
+    file_name: "credentials.json",
+    // No input in the admin panel, whose page lists its inputs by hand.
+    panel: None,
+    lock: Some(SourceLock { target: "", name: "TinyLLM CLI's lock", timings: LOCK }),
+    keychain: Some(Keychain { service, account, origin: "TinyLLM CLI keychain item", decode }),
+    relogin_hint: "Run `tinyllm login` on the gateway host.",
+    ignored_hint: "Run `tinyllm login` again.",
+    rejected_why: None,
+    headless: None,
+    read,
+    write_back: WriteBackSpec { remedy: "TinyLLM CLI will need `tinyllm login`", merge },
+};
+
+/// One item per profile name the tool was given, `default` otherwise.
+fn service(env: &Env) -> String {
+    format!("TinyLLM-{}", env.get("TINYLLM_PROFILE").unwrap_or("default"))
+}
+
+fn account(env: &Env) -> String {
+    super::user_name_or(env, "tinyllm-user")
+}
+
+fn decode(stdout: &str) -> String {
+    stdout.trim().to_string()
+}
+
+/// `{"access": .., "refresh": .., "expires": ms}`, other fields ignored.
+fn read(bytes: &[u8], origin: &str, _mtime_ms: Option<f64>, _now: Millis) -> SourceRead {
+    let Ok(doc) = serde_json::from_slice::<Value>(bytes) else {
+        return SourceRead::Broken(Diagnostic::new(Severity::Warning, origin, "is not valid JSON"));
+    };
+    let (Some(access), Some(refresh), Some(expires)) =
+        (doc["access"].as_str(), doc["refresh"].as_str(), doc["expires"].as_i64())
+    else {
+        return SourceRead::NoLogin(Diagnostic::new(Severity::Info, origin, "holds no TinyLLM login"));
+    };
+    let credential =
+        crate::sources::oauth("tinyllm", Secret::new(access), Secret::new(refresh), Expiry::from_millis(expires));
+    SourceRead::Login(ExternalLogin { profile_id: PROFILE_ID, credential, origin: origin.to_string() }, Vec::new())
+}
+
+fn merge(
+    text: &str,
+    origin: &str,
+    renewed: &NewTokens<'_>,
+    _layout: Layout,
+    _now: Millis,
+) -> Result<String, WritebackError> {
+    let mut doc: Value = serde_json::from_str(text).map_err(|_| WritebackError::NotJson { origin: origin.into() })?;
+    let Some(fields) = doc.as_object_mut() else {
+        return Err(WritebackError::NotAnObject { origin: origin.into(), field: "(document)" });
+    };
+    fields.insert("access".into(), renewed.access.expose().into());
+    if let Some(refresh) = renewed.refresh {
+        fields.insert("refresh".into(), refresh.expose().into());
+    }
+    if let Some(ms) = renewed.expires_ms {
+        fields.insert("expires".into(), ms.into());
+    }
+    Ok(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{
+        Effect, Flow, Input, KeychainItem, LockAnswer, LockKind, LockRequest, RefreshCommand, Selection, WriteBackPlace,
+    };
+    use crate::refresh::HttpResponse;
+    use crate::world::FileRead;
+    use std::collections::BTreeMap;
+
+    const NOW: Millis = 1_767_225_600_000;
+    const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+
+    /// The "one file + one registry line" proof for login sources.
+    #[test]
+    fn a_login_source_added_as_one_file_and_one_registry_line_works_end_to_end() {
+        let env = Env::new("/h").with_var("USER", "alice").with_var("TINYLLM_PROFILE", "work");
+        let item = KeychainItem { service: "TinyLLM-work".into(), account: "alice".into() };
+        let expired =
+            format!(r#"{{"access":"at-FAKE-OLD","refresh":"rt-FAKE-OLD","expires":{},"theme":"dark"}}"#, NOW - 1);
+        let mut keychain = BTreeMap::from([(item.clone(), expired)]);
+        // The login lives only in the Keychain item: no file anywhere.
+        let mut files: BTreeMap<String, String> = BTreeMap::new();
+        let (mut locks, mut posts, mut write_backs, mut asked_items) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+
+        let mut flow = RefreshCommand::new(Selection::Profile(PROFILE_ID.into()), false, None, &env, NOW);
+        let done = loop {
+            let input = match flow.poll() {
+                Effect::Done(done) => break done,
+                Effect::Emit(_) | Effect::Unlock { .. } => continue,
+                Effect::Read(paths) => Input::Files(
+                    paths
+                        .into_iter()
+                        .map(|p| {
+                            let read = files.get(&p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
+                            (p, read)
+                        })
+                        .collect(),
+                ),
+                Effect::ReadKeychain(asked) => {
+                    asked_items.push(asked.clone());
+                    Input::Keychain(keychain.get(&asked).cloned().map(FileRead::text))
+                }
+                Effect::Lock(request) => {
+                    locks.push(request);
+                    Input::Lock(LockAnswer::Taken)
+                }
+                Effect::WriteAtomic { path, text } => {
+                    files.insert(path, text.expose().to_string());
+                    Input::Written(Ok(()))
+                }
+                Effect::Send { request, .. } => {
+                    posts.push(request.url.clone());
+                    let body = r#"{"access_token":"at-FAKE-NEW","refresh_token":"rt-FAKE-NEW","expires_in":3600}"#;
+                    Input::Response(Ok(HttpResponse::new(200, vec![], body)))
+                }
+                Effect::WriteBack(write) => {
+                    if let WriteBackPlace::Keychain(at) = &write.place {
+                        keychain.insert(at.clone(), write.text.expose().to_string());
+                    }
+                    write_backs.push(write.place);
+                    Input::Written(Ok(()))
+                }
+                other => panic!("not asked of a refresh: {other:?}"),
+            };
+            flow.handle(NOW, input);
+        };
+        assert_eq!(done.exit, crate::flow::Exit::Ok, "{done:?}");
+
+        // Synced from its Keychain item, named by its own rules.
+        assert!(asked_items.contains(&item), "{asked_items:?}");
+        // Refreshed under its lock, on its file, with its timings, after
+        // the store's.
+        let source_lock = LockRequest {
+            path: "/h/.tinyllm".into(),
+            kind: LockKind::Shared { name: "TinyLLM CLI's lock" },
+            timings: crate::flow::LockTimings::of(LOCK),
+        };
+        assert_eq!(locks.iter().map(|l| l.path.as_str()).collect::<Vec<_>>(), [STORE, &source_lock.path]);
+        assert_eq!(locks[1], source_lock);
+        assert_eq!(posts, ["https://auth.tinyllm.invalid/oauth/token"], "its provider's endpoint");
+        // Written back to the item it came from, its other fields kept.
+        assert_eq!(write_backs, [WriteBackPlace::Keychain(item.clone())]);
+        let back: Value = serde_json::from_str(&keychain[&item]).expect("json");
+        assert_eq!(
+            (back["access"].as_str(), back["refresh"].as_str(), back["theme"].as_str()),
+            (Some("at-FAKE-NEW"), Some("rt-FAKE-NEW"), Some("dark"))
+        );
+        let store: Value = serde_json::from_str(&files[STORE]).expect("the store");
+        assert_eq!(store["profiles"][PROFILE_ID]["access"], "at-FAKE-NEW");
+    }
+}

@@ -81,6 +81,7 @@ impl fmt::Display for Diagnostic {
 
 /// Why a whole file could not be read as what it should be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadError {
     /// The file has no content at all.
     #[error("the file is empty")]

@@ -34,6 +34,7 @@ mod doctor;
 mod dotenv;
 mod duration;
 mod env_auth;
+mod error;
 mod escape;
 mod findings;
 mod handout;
@@ -66,6 +67,9 @@ mod usage;
 mod view;
 mod world;
 mod writeback;
+
+// The one error root, for a host or gateway that holds more than one kind.
+pub use error::Error;
 
 // What a host hands in.
 pub use paths::Env;

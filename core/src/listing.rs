@@ -6,7 +6,6 @@
 //! whether it can be used now and why not, and what to do about it; its
 //! secret appears only masked, and only in the text form.
 
-use crate::doctor::hint_for;
 use crate::env_auth::{env_key, env_probe_providers};
 use crate::escape::escape_control;
 use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, ProfileSource, profile_health};
@@ -195,7 +194,7 @@ fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats
     let secret = secret_of(&profile.credential);
     let clear = format!("or run `clawdbot models auth cooldown clear {}` once the cause is gone", escape_control(id));
     let (status, reason_code, hint): (&'static str, String, Option<String>) = if secret.is_none() {
-        ("missing-secret", "missing-secret".into(), Some(hint_for(id).to_string()))
+        ("missing-secret", "missing-secret".into(), Some(crate::remedy::for_profile_id(id).to_string()))
     } else if let Some(reason) = disabled.map(|_| disabled_reason.clone().unwrap_or_else(|| "unknown".into())) {
         let first = match reason.as_str() {
             "billing" => "Top up credits (provider billing)",
@@ -210,7 +209,7 @@ fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats
             HealthStatus::Static => ("static", "static".into(), None),
             HealthStatus::Expiring => ("expiring", "expiring".into(), expiring_hint(profile, id)),
             HealthStatus::Expired => ("expired", "expired".into(), expired_hint(profile, id)),
-            HealthStatus::Missing => ("unknown", "expiry-unknown".into(), Some(hint_for(id).to_string())),
+            HealthStatus::Missing => ("unknown", "expiry-unknown".into(), Some(crate::remedy::for_profile_id(id).to_string())),
         }
     };
     Entry {
@@ -246,7 +245,7 @@ fn refreshable(profile: &Profile) -> bool {
 }
 
 fn expiring_hint(profile: &Profile, id: &str) -> Option<String> {
-    (!refreshable(profile)).then(|| hint_for(id).to_string())
+    (!refreshable(profile)).then(|| crate::remedy::for_profile_id(id).to_string())
 }
 
 fn expired_hint(profile: &Profile, id: &str) -> Option<String> {
@@ -254,9 +253,9 @@ fn expired_hint(profile: &Profile, id: &str) -> Option<String> {
         true => format!(
             "Run `clawdbot models auth refresh --profile {}`; if that fails: {}",
             escape_control(id),
-            hint_for(id)
+            crate::remedy::for_profile_id(id)
         ),
-        false => hint_for(id).to_string(),
+        false => crate::remedy::for_profile_id(id).to_string(),
     })
 }
 

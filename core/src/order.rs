@@ -195,6 +195,7 @@ fn preferred_first(mut ids: Vec<String>, preferred: Option<&str>) -> Vec<String>
 
 /// Why `models auth order set` refused; the texts are the reference's.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum OrderError {
     /// `--provider` was not given or blank.
     #[error("Missing --provider.")]

@@ -26,6 +26,7 @@ pub struct ResolvedKey {
 
 /// Why no key can be handed out; the texts are the reference's.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ResolveError {
     /// The profile asked for is absent, blank, or does not fit its
     /// `auth.profiles` entry (the profile id).

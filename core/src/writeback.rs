@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 /// Why a document could not be updated. Never carries a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum WritebackError {
     /// The document is not JSON.
     #[error("{origin} is not valid JSON, so it was not updated")]

@@ -55,6 +55,7 @@ mod token;
 
 pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
+pub use edit::TxnFailure;
 pub use doctor::{DoctorCommand, DoctorRequest};
 
 pub use event::{Event, Line, Stream};
@@ -288,21 +289,15 @@ pub enum Input {
 }
 
 /// Why an [`Effect::AskSecret`] has no secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SecretError {
     /// What was read is not UTF-8 text (no token is).
+    #[error("the token is not text")]
     NotText,
     /// Nothing could be read; the reason is for people.
+    #[error("{0}")]
     Unreadable(String),
-}
-
-impl fmt::Display for SecretError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SecretError::NotText => f.write_str("the token is not text"),
-            SecretError::Unreadable(why) => f.write_str(why),
-        }
-    }
 }
 
 /// One entry of a folder.

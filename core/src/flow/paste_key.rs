@@ -84,7 +84,10 @@ impl PasteKey {
         }
         let key = match clean_pasted_api_key(pasted) {
             Ok(key) => Secret::new(key),
-            Err(e) => return Turn::End(Done::refused(Exit::Action, e.to_string())),
+            Err(e) => {
+                let done = Done::refused(Exit::Action, e.to_string());
+                return Turn::End(crate::remedy::for_error(&e.into()).into_iter().fold(done, Done::hint));
+            }
         };
         let (id, provider) = (self.profile_id.clone(), self.provider.clone());
         let edit = move |store: &mut AuthStore, _: &Loaded| {

@@ -76,7 +76,8 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
 
 /// A refused paste: exit 64 for a wrong command line, else 1.
 fn refusal(e: &PasteError) -> Done {
-    Done::refused(if e.is_usage() { Exit::Usage } else { Exit::Action }, e.to_string())
+    let done = Done::refused(if e.is_usage() { Exit::Usage } else { Exit::Action }, e.to_string());
+    crate::remedy::for_error(&e.clone().into()).into_iter().fold(done, Done::hint)
 }
 
 impl Paste {

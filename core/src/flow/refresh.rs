@@ -34,7 +34,7 @@ use crate::escape::escape_control;
 use crate::load::{Loaded, StoreState};
 use crate::logins::LoginSource;
 use crate::paths::Env;
-use crate::refresh::{self, Endpoints, Outcome, Plan, PlanError, RefreshError, TransportFailure, user_hint};
+use crate::refresh::{self, Endpoints, Outcome, Plan, PlanError, RefreshError, TransportFailure};
 use crate::rejection;
 use crate::secret::Secret;
 use crate::store::{AuthStore, Credential, OAuth, Profile, parse_store, write_store};
@@ -79,6 +79,7 @@ pub struct RefreshReport {
 
 /// Why a profile was not refreshed. No variant holds a token.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RefreshFailure {
     /// The store has no such profile, even after the sync.
     #[error("no profile \"{}\" in the credential store", escape_control(.0))]
@@ -94,9 +95,7 @@ pub enum RefreshFailure {
         /// What the endpoint (or the way to it) said.
         error: Box<RefreshError>,
     },
-    #[error(
-        "Claude Code is holding its credentials lock ({0}); it is probably refreshing the same login. Try again in a few seconds"
-    )]
+    #[error("Claude Code is holding its credentials lock ({0}); it is probably refreshing the same login")]
     /// Claude Code held its lock for the whole wait.
     ClaudeCodeBusy(String),
     /// Our own store cannot be read: a human must fix it first, as for
@@ -120,11 +119,7 @@ impl RefreshFailure {
 
     /// What to do about it, when there is something to say.
     pub fn hint(&self) -> Option<String> {
-        match self {
-            RefreshFailure::Rejected { profile_id, error } => Some(user_hint(error, profile_id)),
-            RefreshFailure::Plan(e) => Some(crate::doctor::hint_for(e.profile_id()).to_string()),
-            _ => None,
-        }
+        crate::remedy::for_refresh_failure(self).into_iter().next()
     }
 }
 

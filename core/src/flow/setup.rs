@@ -89,6 +89,12 @@ fn refused(message: impl Into<String>) -> State {
     State::Over(Done::refused(Exit::Action, message))
 }
 
+/// A refusal for `error`, with its remedies.
+fn refused_with_hints(error: crate::Error) -> State {
+    let done = Done::refused(Exit::Action, error.to_string());
+    State::Over(crate::remedy::for_error(&error).into_iter().fold(done, Done::hint))
+}
+
 impl SetupTokenCommand {
     /// A setup-token for `request`, at `now`, in `env`.
     pub fn new(request: SetupRequest, env: &Env, now: Millis) -> SetupTokenCommand {
@@ -134,7 +140,7 @@ impl SetupTokenCommand {
         let Some(target) = self.target.clone() else { return refused("internal: no target") };
         let token = match check_setup_token(raw) {
             Ok(token) => token,
-            Err(e) => return refused(e.to_string()),
+            Err(e) => return refused_with_hints(e.into()),
         };
         match target.accept(token.as_bytes()) {
             Ok(accepted) => {
@@ -144,7 +150,7 @@ impl SetupTokenCommand {
                 });
                 State::Over(Done::quiet(Exit::Ok))
             }
-            Err(e) => refused(e.to_string()),
+            Err(e) => refused_with_hints(e.into()),
         }
     }
 }

@@ -57,6 +57,7 @@ impl Plan {
 
 /// Why no refresh request can be made for a profile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlanError {
     /// The profile holds an API key or a static token, which cannot be
     /// refreshed.
@@ -76,7 +77,7 @@ pub enum PlanError {
         provider: String,
     },
     /// The login stores no (or only a blank) `refresh` token.
-    #[error("profile {profile_id} has no refresh token; log in again")]
+    #[error("profile {profile_id} has no refresh token")]
     MissingRefreshToken {
         /// The profile's id, escaped.
         profile_id: String,
@@ -445,7 +446,7 @@ mod tests {
             [
                 "profile k:1 holds a api_key credential; only oauth credentials can be refreshed",
                 "profile u:1: no refresh flow is known for provider \"minimax-portal\"",
-                "profile r:1 has no refresh token; log in again",
+                "profile r:1 has no refresh token",
                 "Google Cloud credentials missing projectId",
                 "profile c:1: chutes needs an OAuth client id: store it as clientId in the profile or set CHUTES_CLIENT_ID",
             ]

@@ -15,6 +15,7 @@ mod files;
 pub use files::{FileRole, FileView, file_views, identify};
 
 use crate::defaults::Defaults;
+use crate::diag::Diagnostic;
 use crate::doctor::{DoctorPreview, Issue};
 use crate::escape::escape_control;
 use crate::health::{HealthStatus, collation_key};
@@ -45,7 +46,7 @@ pub struct View {
     /// The store exists but cannot be used: nothing shown comes from it.
     pub store_unreadable: bool,
     /// Problems reading the files, errors first.
-    pub diagnostics: Vec<DiagnosticView>,
+    pub diagnostics: Vec<Diagnostic>,
     /// Every provider with credentials, health or use, in the core's collation.
     pub providers: Vec<ProviderRow>,
     /// Every profile's health, as `models auth list` sees it, first rows only.
@@ -156,24 +157,6 @@ impl Named {
     fn of(id: &str) -> Self {
         Named { id: id.to_string(), shown: escape_control(id).into_owned() }
     }
-}
-
-/// One problem found reading a file, escaped for display.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DiagnosticView {
-    /// How bad it is; errors sort first.
-    pub severity: crate::diag::Severity,
-    /// The file it concerns, as `~/...`.
-    pub file: String,
-    /// The JSON field it concerns, when one is to blame.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// What is wrong, in the CLI's words.
-    pub message: String,
-    /// The remedies the CLI prints as `hint:` lines, in the same words.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub hints: Vec<String>,
 }
 
 /// A status as the page shows it: the word the CLI prints and its icon.
@@ -432,18 +415,8 @@ pub fn build(
     }
 }
 
-fn diagnostics(loaded: &Loaded) -> Vec<DiagnosticView> {
-    let mut list: Vec<DiagnosticView> = loaded
-        .diagnostics
-        .iter()
-        .map(|d| DiagnosticView {
-            severity: d.severity,
-            file: escape_control(&d.file).into_owned(),
-            field: d.field.as_deref().map(|f| escape_control(f).into_owned()),
-            message: escape_control(&d.message).into_owned(),
-            hints: d.hints.iter().map(|h| escape_control(h).into_owned()).collect(),
-        })
-        .collect();
+fn diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
+    let mut list: Vec<Diagnostic> = loaded.diagnostics.iter().map(Diagnostic::escaped).collect();
     // Stable: within a severity, the order the load found them in.
     list.sort_by_key(|d| std::cmp::Reverse(d.severity));
     list

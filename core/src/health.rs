@@ -58,45 +58,79 @@ impl HealthStatus {
     }
 }
 
-/// Where a profile's credential comes from: the store, or another CLI's
-/// login synced into it (serialised as the source's name, `claude-cli`).
+/// Where a credential comes from: the store, another CLI's login synced
+/// into it, or the environment.
+///
+/// One enum for every document; each names a source in its own word, and
+/// those words are the reference's and the scripts' (`claude-cli` in
+/// `models status --json`, `claude-code` in `models auth list --json`), so
+/// a document picks its word by method and nothing serialises a `Source`
+/// without choosing.
 #[derive(Debug, Clone, Copy)]
-pub enum ProfileSource {
+pub enum Source {
     /// An entry of the profile store itself.
     Store,
     /// A login another CLI holds, synced into the store under that source's
     /// profile id.
     Synced(&'static crate::logins::LoginSource),
+    /// A provider variable in the environment.
+    Env,
 }
 
-impl ProfileSource {
+impl Source {
     /// Where the profile with this id comes from: a login source's profile id
     /// means that source.
     pub fn of(profile_id: &str) -> Self {
-        crate::logins::by_profile_id(profile_id).map_or(ProfileSource::Store, ProfileSource::Synced)
+        crate::logins::by_profile_id(profile_id).map_or(Source::Store, Source::Synced)
     }
 
-    /// The name `--json` shows: `store`, or the source's name (`claude-cli`).
-    pub fn as_str(self) -> &'static str {
+    /// The word of `models status --json` and of `models auth sync
+    /// --enable`: `store`, or the source's name (`claude-cli`).
+    pub fn status_word(self) -> &'static str {
         match self {
-            ProfileSource::Store => "store",
-            ProfileSource::Synced(source) => source.name,
+            Source::Store => "store",
+            Source::Synced(source) => source.name,
+            Source::Env => "env",
         }
     }
+
+    /// The word of `models auth list --json`: `store`, `env`, or the
+    /// source's list word (`claude-code`).
+    pub fn list_word(self) -> &'static str {
+        match self {
+            Source::Store => "store",
+            Source::Synced(source) => source.list_word,
+            Source::Env => "env",
+        }
+    }
+
+    /// The word `models auth list` shows: the CLI that owns a synced login
+    /// (`Claude Code`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Store => "store",
+            Source::Synced(source) => source.owner,
+            Source::Env => "env",
+        }
+    }
+
+    /// Serialises [`Source::status_word`].
+    pub fn ser_status_word<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.status_word())
+    }
+
+    /// Serialises [`Source::list_word`].
+    pub fn ser_list_word<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.list_word())
+    }
 }
 
-impl PartialEq for ProfileSource {
+impl PartialEq for Source {
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        self.status_word() == other.status_word()
     }
 }
-impl Eq for ProfileSource {}
-
-impl Serialize for ProfileSource {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
+impl Eq for Source {}
 
 /// One profile's health in the report (`auth.oauth.profiles[]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -120,7 +154,8 @@ pub struct ProfileHealth {
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
     pub remaining_ms: Option<f64>,
     /// The store, or the CLI whose login it mirrors.
-    pub source: ProfileSource,
+    #[serde(serialize_with = "Source::ser_status_word")]
+    pub source: Source,
     /// The display label: `<id> (<email>)`, or the id alone.
     pub label: String,
     /// It renews itself on use: OAuth with a refresh token, of a provider
@@ -316,7 +351,7 @@ pub fn judge(
         status,
         expires_at,
         remaining_ms,
-        source: ProfileSource::of(id),
+        source: Source::of(id),
         label: display_label(config, id, Some(profile)),
         refreshable,
         reason_code: rejected.as_ref().map(|_| rejection::REASON_CODE),
@@ -584,16 +619,22 @@ mod tests {
 
     #[test]
     fn the_reserved_ids_name_their_cli_and_anything_else_is_the_store() {
-        let claude = ProfileSource::Synced(&crate::logins::claude_code::SOURCE);
-        let codex = ProfileSource::Synced(&crate::logins::codex_cli::SOURCE);
-        assert_eq!(ProfileSource::of("anthropic:claude-cli"), claude);
-        assert_eq!(ProfileSource::of("openai-codex:codex-cli"), codex);
-        assert_eq!(ProfileSource::of("anthropic:claude-cli2"), ProfileSource::Store);
+        let claude = Source::Synced(&crate::logins::claude_code::SOURCE);
+        let codex = Source::Synced(&crate::logins::codex_cli::SOURCE);
+        assert_eq!(Source::of("anthropic:claude-cli"), claude);
+        assert_eq!(Source::of("openai-codex:codex-cli"), codex);
+        assert_eq!(Source::of("anthropic:claude-cli2"), Source::Store);
         assert_ne!(claude, codex, "two sources are two sources");
-        assert_ne!(ProfileSource::Store, claude);
-        let names: Vec<&str> = [ProfileSource::Store, claude, codex].map(ProfileSource::as_str).into();
+        assert_ne!(Source::Store, claude);
+        let names: Vec<&str> = [Source::Store, claude, codex].map(Source::status_word).into();
         assert_eq!(names, ["store", "claude-cli", "codex-cli"]);
-        assert_eq!(serde_json::to_value(claude).expect("json"), serde_json::json!("claude-cli"));
+        // One source, a word per document.
+        let words = |s: Source| (s.status_word(), s.list_word(), s.label());
+        assert_eq!(words(claude), ("claude-cli", "claude-code", "Claude Code"));
+        assert_eq!(words(codex), ("codex-cli", "codex-cli", "Codex CLI"));
+        assert_eq!(words(Source::Env), ("env", "env", "env"));
+        let health = profile_health(&Config::default(), "anthropic:claude-cli", &oauth(Some(NOW + HOUR)), NOW, 0);
+        assert_eq!(serde_json::to_value(&health).expect("json")["source"], serde_json::json!("claude-cli"));
     }
 
     #[test]

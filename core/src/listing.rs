@@ -8,64 +8,12 @@
 
 use crate::env_auth::{env_key, env_probe_providers};
 use crate::escape::escape_control;
-use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, ProfileSource, profile_health};
+use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, Source, profile_health};
 use crate::load::Loaded;
 use crate::provider::normalize;
 use crate::store::{Credential, Profile, UsageStats};
 use crate::time::Millis;
 use serde::Serialize;
-
-/// Where a listed credential comes from.
-#[derive(Debug, Clone, Copy)]
-pub enum Source {
-    /// Stored in the agent's `auth-profiles.json`.
-    Store,
-    /// Synced from another CLI's login (JSON: its `list_word`,
-    /// `claude-code`).
-    Synced(&'static crate::logins::LoginSource),
-    /// A provider variable in the environment.
-    Env,
-}
-
-impl Source {
-    fn of(profile_id: &str) -> Source {
-        match ProfileSource::of(profile_id) {
-            ProfileSource::Store => Source::Store,
-            ProfileSource::Synced(source) => Source::Synced(source),
-        }
-    }
-
-    /// The word `--json` gives.
-    pub fn word(self) -> &'static str {
-        match self {
-            Source::Store => "store",
-            Source::Synced(source) => source.list_word,
-            Source::Env => "env",
-        }
-    }
-
-    /// The word the text form shows.
-    pub fn label(self) -> &'static str {
-        match self {
-            Source::Store => "store",
-            Source::Synced(source) => source.owner,
-            Source::Env => "env",
-        }
-    }
-}
-
-impl PartialEq for Source {
-    fn eq(&self, other: &Self) -> bool {
-        self.word() == other.word()
-    }
-}
-impl Eq for Source {}
-
-impl Serialize for Source {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.word())
-    }
-}
 
 /// One listed credential: the JSON entry of `models auth list --json`.
 /// Times are ISO 8601 (UTC); absent fields are omitted.
@@ -80,6 +28,7 @@ pub struct Entry {
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// Where it comes from.
+    #[serde(serialize_with = "Source::ser_list_word")]
     pub source: Source,
     /// The account, when known.
     #[serde(skip_serializing_if = "Option::is_none")]

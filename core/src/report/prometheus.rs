@@ -88,7 +88,7 @@ pub fn render_prometheus(report: &StatusReport, check: CheckCode, agent: &str, n
             label(&p.profile_id),
             label(&p.provider),
             p.kind.as_str(),
-            p.source.as_str(),
+            p.source.status_word(),
             status_name(p.status)
         );
     }

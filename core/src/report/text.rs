@@ -119,8 +119,8 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
     }
     for p in timed {
         let source = match p.source {
-            crate::health::ProfileSource::Store => String::new(),
-            other => format!(" ({})", other.as_str()),
+            crate::health::Source::Store => String::new(),
+            other => format!(" ({})", other.status_word()),
         };
         let _ = writeln!(out, "- {} {}{source}", esc(&p.label), health_words(p, style));
     }
@@ -156,8 +156,8 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
 pub fn profile_status_line(report: &StatusReport, profile_id: &str, style: TextStyle) -> Option<String> {
     let p = report.auth.oauth.profiles.iter().find(|p| p.profile_id == profile_id)?;
     let source = match p.source {
-        crate::health::ProfileSource::Store => String::new(),
-        other => format!(" ({})", other.as_str()),
+        crate::health::Source::Store => String::new(),
+        other => format!(" ({})", other.status_word()),
     };
     Some(format!("- {} {}{source}", escape_control(&p.label), health_words(p, style)))
 }

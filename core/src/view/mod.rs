@@ -476,7 +476,7 @@ fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<Prof
             label: escape_control(&p.label).into_owned(),
             provider: escape_control(&p.provider).into_owned(),
             kind: p.kind.as_str(),
-            source: p.source.as_str(),
+            source: p.source.status_word(),
             badge: Badge::of(p.status),
             remaining: (p.status != HealthStatus::Static).then(|| Remaining::of(p.expires_at, p.remaining_ms)),
             reason_code: listed.as_ref().map_or_else(String::new, |e| escape_control(&e.reason_code).into_owned()),

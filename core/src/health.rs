@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::refresh::RefreshProvider;
 use crate::rejection::{self, RefreshRejection};
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
-use crate::time::{ExpiryKind, Millis, ser_opt_ms};
+use crate::time::{ExpiryKind, Instant, Millis, ser_opt_ms};
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -145,10 +145,10 @@ pub struct ProfileHealth {
     pub kind: CredentialType,
     /// How it is classified at the report's `now`.
     pub status: HealthStatus,
-    /// Its expiry, ms since the epoch; `None` for an API key or an unknown
-    /// expiry.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
-    pub expires_at: Option<f64>,
+    /// Its expiry (ms since the epoch in JSON); `None` for an API key or
+    /// an unknown expiry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Instant>,
     /// `expires_at` minus `now`, ms (negative once past); `None` when
     /// `expires_at` is.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
@@ -222,10 +222,10 @@ pub struct ProviderHealth {
     /// `expired` if any expiring profile is bad, else `expiring` if any is,
     /// else `ok`; `static` with only API keys, `missing` with no profiles.
     pub status: HealthStatus,
-    /// The earliest finite expiry among its expiring profiles, ms since the
-    /// epoch.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
-    pub expires_at: Option<f64>,
+    /// The earliest finite expiry among its expiring profiles (ms since
+    /// the epoch in JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Instant>,
     /// `expires_at` minus `now`, ms.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
     pub remaining_ms: Option<f64>,
@@ -327,8 +327,8 @@ pub fn judge(
         ExpiryKind::Never => (HealthStatus::Static, None, None),
         ExpiryKind::Unknown => (HealthStatus::Missing, None, None),
         ExpiryKind::At(e) => {
-            let remaining = e - now as f64;
-            let status = if remaining <= 0.0 {
+            let remaining = e.remaining(now);
+            let status = if e.is_past(now) {
                 HealthStatus::Expired
             } else if remaining <= warn_after_ms as f64 {
                 HealthStatus::Expiring
@@ -414,7 +414,7 @@ fn roll_up(provider: &str, profiles: &[ProfileHealth], range: std::ops::Range<us
     } else if expiring_kinds.is_empty() {
         (HealthStatus::Static, None)
     } else {
-        let min = expiring_kinds.iter().filter_map(|p| p.expires_at).filter(|e| e.is_finite()).reduce(f64::min);
+        let min = expiring_kinds.iter().filter_map(|p| p.expires_at).filter(|e| e.ms().is_finite()).reduce(|a, b| if b < a { b } else { a });
         let status = if expiring_kinds.iter().any(|p| p.status.is_bad()) {
             HealthStatus::Expired
         } else if expiring_kinds.iter().any(|p| p.status == HealthStatus::Expiring) {
@@ -428,7 +428,7 @@ fn roll_up(provider: &str, profiles: &[ProfileHealth], range: std::ops::Range<us
         provider: provider.to_string(),
         status,
         expires_at,
-        remaining_ms: expires_at.map(|e| e - now as f64),
+        remaining_ms: expires_at.map(|e| e.remaining(now)),
         profiles: range,
     }
 }
@@ -503,7 +503,7 @@ mod tests {
         for exp in [Some(NOW + 3 * HOUR), Some(NOW - 2 * HOUR), None] {
             let h = judge(&Config::default(), "anthropic:a", &renewing("anthropic", exp), None, NOW, rules(false));
             assert_eq!((h.status, h.refreshable), (HealthStatus::Ok, true), "expires {exp:?}");
-            assert_eq!(h.expires_at, exp.map(|e| e as f64), "the expiry is still reported");
+            assert_eq!(h.expires_at, exp.map(Instant::from_millis), "the expiry is still reported");
             let json = serde_json::to_value(&h).unwrap();
             assert_eq!(json["refreshable"], true);
             assert!(json.get("reasonCode").is_none());
@@ -576,7 +576,7 @@ mod tests {
         let s =
             summarize(&Config::default(), &store, &["anthropic".into(), "openai".into()], NOW, DEFAULT_WARN_AFTER_MS);
         assert_eq!(s.providers[0].status, HealthStatus::Expired);
-        assert_eq!(s.providers[0].expires_at, Some((NOW - HOUR) as f64));
+        assert_eq!(s.providers[0].expires_at, Some(Instant::from_millis(NOW - HOUR)));
         assert_eq!(s.providers[1].status, HealthStatus::Missing);
         let ids: Vec<&str> = s.profiles.iter().map(|p| p.profile_id.as_str()).collect();
         assert_eq!(ids, ["anthropic:key", "anthropic:ok", "anthropic:old", "anthropic:soon"]);
@@ -676,7 +676,7 @@ mod tests {
             profile_health(&Config::default(), "t", &token(Some((NOW + 2 * HOUR) as f64)), NOW, DEFAULT_WARN_AFTER_MS);
         assert_eq!(h.status, HealthStatus::Expiring);
         assert_eq!(h.remaining_ms, Some((2 * HOUR) as f64));
-        assert_eq!(h.expires_at, Some((NOW + 2 * HOUR) as f64));
+        assert_eq!(h.expires_at, Some(Instant::from_millis(NOW + 2 * HOUR)));
     }
 
     #[test]
@@ -729,7 +729,7 @@ mod tests {
             ]
         );
         // The soonest expiry and its remaining time speak for the provider.
-        assert_eq!(s.providers[0].expires_at, Some((NOW + 48 * HOUR) as f64));
+        assert_eq!(s.providers[0].expires_at, Some(Instant::from_millis(NOW + 48 * HOUR)));
         assert_eq!(s.providers[0].remaining_ms, Some((48 * HOUR) as f64));
         assert_eq!(s.providers[3].remaining_ms, None);
     }

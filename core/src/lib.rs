@@ -73,7 +73,7 @@ pub use error::Error;
 
 // What a host hands in.
 pub use paths::Env;
-pub use time::Millis;
+pub use time::{Instant, Millis};
 pub use world::{FileRead, MapWorld, World};
 
 // What it carries without looking inside, and how text reaches a terminal.

@@ -12,7 +12,7 @@ use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, Source, profile_health}
 use crate::load::Loaded;
 use crate::provider::normalize;
 use crate::store::{Credential, Profile, UsageStats};
-use crate::time::Millis;
+use crate::time::Instant;
 use serde::Serialize;
 
 /// One listed credential: the JSON entry of `models auth list --json`.
@@ -75,9 +75,10 @@ pub struct Listing {
     pub profiles: Vec<Entry>,
 }
 
-/// An instant in ISO 8601, UTC, to the millisecond when it has one.
-pub fn iso8601(ms: f64) -> String {
-    crate::writeback::rfc3339(ms as Millis)
+/// An instant of the usage statistics (ms) in ISO 8601; `None` past the
+/// year 9999 ([`Instant::iso`]).
+fn iso(ms: f64) -> Option<String> {
+    Instant::from_ms(ms).iso()
 }
 
 /// Lists `loaded`'s credentials, only `provider`'s when given (in any
@@ -167,12 +168,12 @@ fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats
         kind: profile.credential.kind().as_str(),
         source: Source::of(id),
         email: profile.credential.email().map(str::to_string),
-        expires_at: health.expires_at.map(iso8601),
+        expires_at: health.expires_at.and_then(Instant::iso),
         status,
         reason_code,
-        cooldown_until: cooldown.map(iso8601),
+        cooldown_until: cooldown.and_then(iso),
         cooldown_reason,
-        disabled_until: disabled.map(iso8601),
+        disabled_until: disabled.and_then(iso),
         disabled_reason,
         recovery_hint: hint,
         masked: secret.map_or_else(|| "missing".into(), |s| s.masked()),
@@ -453,6 +454,27 @@ mod tests {
         assert_eq!(by_id("env:GROQ_API_KEY")["source"], "env");
         assert_eq!(l.agent_dir, "~/.clawdbot/agents/main/agent");
         assert_eq!(by_id("openai:off").get("cooldownReason"), None, "a count of zero is no reason");
+    }
+
+    #[test]
+    fn an_expiry_of_1e16_has_no_made_up_date_in_the_list_and_keeps_its_number_in_status() {
+        // chrono cannot hold 1e16 ms; the list once said 1970-01-01.
+        let store = r#"{"version":1,"profiles":{
+              "zai:far":{"type":"token","provider":"zai","token":"FAKE-far-token","expires":1e16}},
+              "usageStats":{"zai:far":{"cooldownUntil":1e16}}}"#;
+        let l = loaded(store, Env::new("/h"));
+        let listed = list(&l, None);
+        let json = serde_json::to_value(&listed).unwrap();
+        let entry = &json["profiles"][0];
+        assert_eq!((&entry["id"], &entry["status"]), (&serde_json::json!("zai:far"), &serde_json::json!("cooldown")));
+        assert_eq!(entry.get("expiresAt"), None, "{entry}");
+        assert_eq!(entry.get("cooldownUntil"), None, "{entry}");
+        let text = render_text(&listed).join("\n");
+        assert!(!text.contains("1970") && !text.contains("expires:"), "{text}");
+        // `models status --json` gives the same instant as the number it is.
+        let profile = l.store.profile("zai:far").unwrap();
+        let health = profile_health(&l.config.config, "zai:far", profile, NOW, DEFAULT_WARN_AFTER_MS);
+        assert_eq!(serde_json::to_value(&health).unwrap()["expiresAt"], serde_json::json!(1e16));
     }
 
     #[test]

@@ -122,7 +122,7 @@ fn has_usable_secret(credential: &Credential, now: Millis) -> bool {
     match credential {
         Credential::ApiKey(k) => present(&k.key),
         Credential::Token(t) => {
-            let expired = t.expiry().passed(now as f64);
+            let expired = t.expiry().passed(now);
             present(&t.token) && !expired
         }
         Credential::OAuth(o) => present(&o.access) || present(&o.refresh),

@@ -734,7 +734,7 @@ impl RefreshLogin {
         let tokens = NewTokens {
             access,
             refresh: renewed.oauth.refresh.as_ref(),
-            expires_ms: renewed.oauth.expiry().at().map(|ms| ms as Millis),
+            expires_ms: renewed.oauth.expiry().at().map(|at| at.ms() as Millis),
             id_token: renewed.id_token.as_ref(),
         };
         (login.write_back.merge)(text, origin, &tokens, layout, self.now).map(Secret::new).map_err(|e| e.to_string())

@@ -52,7 +52,7 @@ pub const DEFAULT_REFRESH_WINDOW_MS: Millis = 5 * MINUTE;
 /// [`DEFAULT_REFRESH_WINDOW_MS`] to refresh ahead like Claude Code.
 pub fn needs_refresh(cred: &OAuth, now: Millis, window_ms: Millis) -> bool {
     match cred.expiry() {
-        ExpiryKind::At(expires) => now.saturating_add(window_ms.max(0)) as f64 >= expires,
+        ExpiryKind::At(expires) => expires.is_past(now.saturating_add(window_ms.max(0))),
         ExpiryKind::Unknown | ExpiryKind::Never => true,
     }
 }

@@ -172,9 +172,9 @@ fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
         let hint = crate::remedy::for_profile_id(&p.profile_id);
         return format!("{status}: login rejected at refresh ({}) {ago} ago: {hint}", escape_control(&r.code));
     }
-    let beyond = p.remaining_ms.is_some_and(crate::remaining::is_beyond_year_9999);
+    let beyond = p.remaining_ms.is_some_and(crate::time::is_beyond_year_9999);
     let when = match p.remaining_ms {
-        _ if beyond => format!("expires {}", crate::remaining::BEYOND_YEAR_9999),
+        _ if beyond => format!("expires {}", crate::time::BEYOND_YEAR_9999),
         Some(r) if r <= 0.0 => format!("expired {} ago", format_remaining_short(Some(-r))),
         Some(r) if p.expires_at.is_some() => format!("expires in {}", format_remaining_short(Some(r))),
         _ => "expiry unknown".to_string(),

@@ -23,6 +23,7 @@ use crate::load::{Loaded, StoreState};
 use crate::order::{order_for, resolve_order};
 use crate::provider::normalize;
 use crate::remaining::format_remaining_short;
+use crate::time::Instant;
 use crate::report::{CheckCode, StatusReport, check_code};
 use crate::usage::UnusableKind;
 use serde::Serialize;
@@ -189,9 +190,9 @@ impl Badge {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Remaining {
-    /// When it expires, ms since the epoch.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
-    pub expires_at: Option<f64>,
+    /// When it expires (ms since the epoch in JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Instant>,
     /// Ms left at the load's `now` (negative once past).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
     pub remaining_ms: Option<f64>,
@@ -200,7 +201,7 @@ pub struct Remaining {
 }
 
 impl Remaining {
-    fn of(expires_at: Option<f64>, remaining_ms: Option<f64>) -> Self {
+    fn of(expires_at: Option<Instant>, remaining_ms: Option<f64>) -> Self {
         Remaining { expires_at, remaining_ms, text: format_remaining_short(remaining_ms) }
     }
 }
@@ -501,7 +502,7 @@ fn cooldowns(report: &StatusReport, limits: Limits) -> Page<CooldownRow> {
             profile: Named::of(&u.profile_id),
             kind: u.kind,
             text,
-            remaining: Remaining::of(Some(u.until), Some(u.remaining_ms)),
+            remaining: Remaining::of(Some(Instant::from_ms(u.until)), Some(u.remaining_ms)),
         }
     })
 }

@@ -13,7 +13,7 @@ use crate::escape::escape_control;
 use crate::flow::RefreshFailure;
 use crate::paste::PasteError;
 use crate::refresh::error::seconds;
-use crate::refresh::{Cause, ErrorKind, RefreshError, TransportFailure};
+use crate::refresh::{Cause, ErrorKind, PlanError, RefreshError, TransportFailure};
 use crate::setup_token::{ApiKeyError, PastedTokenError, SetupTokenError};
 
 /// How a profile can be renewed, as far as the hint is concerned.
@@ -116,7 +116,7 @@ pub fn for_error(error: &Error) -> Vec<String> {
     let one = |hint: String| vec![hint];
     match error {
         Error::RefreshFailed(e) => for_refresh_failure(e),
-        Error::Plan(e) => one(for_profile_id(e.profile_id())),
+        Error::Plan(e) => one(for_plan(e)),
         Error::Paste(e) => for_paste(e),
         Error::PastedToken(e) => for_pasted_token(e),
         Error::SetupToken(e) => for_setup_token(e),
@@ -129,9 +129,18 @@ pub fn for_error(error: &Error) -> Vec<String> {
 pub fn for_refresh_failure(failure: &RefreshFailure) -> Vec<String> {
     match failure {
         RefreshFailure::Rejected { profile_id, error } => vec![for_refresh(error, profile_id)],
-        RefreshFailure::Plan(e) => vec![for_profile_id(e.profile_id())],
+        RefreshFailure::Plan(e) => vec![for_plan(e)],
         RefreshFailure::ClaudeCodeBusy(_) => vec!["Try again in a few seconds.".into()],
         _ => Vec::new(),
+    }
+}
+
+/// What to do about a profile no refresh can be planned for: supply what
+/// is missing, or log in again.
+fn for_plan(error: &PlanError) -> String {
+    match error {
+        PlanError::MissingClientId { var, .. } => format!("Store it as clientId in the profile or set {var}."),
+        other => for_profile_id(other.profile_id()),
     }
 }
 

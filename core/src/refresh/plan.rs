@@ -93,9 +93,7 @@ pub enum PlanError {
     },
     /// A provider whose client the operator registers has no client id in the
     /// profile or the environment.
-    #[error(
-        "profile {profile_id}: {provider} needs an OAuth client id: store it as clientId in the profile or set {var}"
-    )]
+    #[error("profile {profile_id}: {provider} needs an OAuth client id")]
     MissingClientId {
         /// The profile's id, escaped.
         profile_id: String,
@@ -359,7 +357,11 @@ mod tests {
     fn chutes_client_id_from_profile_then_host() {
         let mut profile = oauth_profile("chutes", "rt-FAKE");
         let err = plan("c", &profile, 0, &Endpoints::defaults()).expect_err("no client id");
-        assert!(err.to_string().contains("CHUTES_CLIENT_ID"));
+        assert_eq!(err.to_string(), "profile c: chutes needs an OAuth client id");
+        assert_eq!(
+            crate::remedy::for_error(&err.into()),
+            ["Store it as clientId in the profile or set CHUTES_CLIENT_ID."]
+        );
 
         let from_env = Endpoints::from_env([("CHUTES_CLIENT_ID", "env-cid"), ("CHUTES_CLIENT_SECRET", "cs-FAKE")]);
         let req = plan("c", &profile, 0, &from_env).expect("plans").request().clone();
@@ -448,7 +450,7 @@ mod tests {
                 "profile u:1: no refresh flow is known for provider \"minimax-portal\"",
                 "profile r:1 has no refresh token",
                 "Google Cloud credentials missing projectId",
-                "profile c:1: chutes needs an OAuth client id: store it as clientId in the profile or set CHUTES_CLIENT_ID",
+                "profile c:1: chutes needs an OAuth client id",
             ]
         );
     }

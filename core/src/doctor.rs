@@ -401,7 +401,10 @@ mod tests {
             crate::remedy::for_profile_id("anthropic:work"),
             crate::remedy::for_profile("anthropic:work", "anthropic", crate::remedy::Renewal::Relogin)
         );
-        assert_eq!(crate::remedy::for_profile_id("openai"), crate::remedy::for_profile("openai", "openai", crate::remedy::Renewal::Relogin));
+        assert_eq!(
+            crate::remedy::for_profile_id("openai"),
+            crate::remedy::for_profile("openai", "openai", crate::remedy::Renewal::Relogin)
+        );
     }
 
     #[test]

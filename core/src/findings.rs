@@ -7,10 +7,10 @@
 
 use crate::diag::Severity;
 use crate::doctor::DoctorPreview;
-use crate::remedy::for_profile_id;
 use crate::escape::escape_control;
 use crate::health::HealthStatus;
 use crate::load::{Loaded, StoreState};
+use crate::remedy::for_profile_id;
 use crate::report::StatusReport;
 use crate::sync::ChangeKind;
 use crate::usage::{FailureReason, UnusableKind, backoff_cause_changed};

@@ -414,7 +414,11 @@ fn roll_up(provider: &str, profiles: &[ProfileHealth], range: std::ops::Range<us
     } else if expiring_kinds.is_empty() {
         (HealthStatus::Static, None)
     } else {
-        let min = expiring_kinds.iter().filter_map(|p| p.expires_at).filter(|e| e.ms().is_finite()).reduce(|a, b| if b < a { b } else { a });
+        let min = expiring_kinds
+            .iter()
+            .filter_map(|p| p.expires_at)
+            .filter(|e| e.ms().is_finite())
+            .reduce(|a, b| if b < a { b } else { a });
         let status = if expiring_kinds.iter().any(|p| p.status.is_bad()) {
             HealthStatus::Expired
         } else if expiring_kinds.iter().any(|p| p.status == HealthStatus::Expiring) {

@@ -159,7 +159,9 @@ fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats
             HealthStatus::Static => ("static", "static".into(), None),
             HealthStatus::Expiring => ("expiring", "expiring".into(), expiring_hint(profile, id)),
             HealthStatus::Expired => ("expired", "expired".into(), expired_hint(profile, id)),
-            HealthStatus::Missing => ("unknown", "expiry-unknown".into(), Some(crate::remedy::for_profile_id(id).to_string())),
+            HealthStatus::Missing => {
+                ("unknown", "expiry-unknown".into(), Some(crate::remedy::for_profile_id(id).to_string()))
+            }
         }
     };
     Entry {

@@ -257,10 +257,15 @@ mod tests {
     fn the_remedies_that_left_the_messages_are_hints_word_for_word() {
         let hints = |e: Error| for_error(&e);
         assert_eq!(
-            hints(PasteError::ProviderMismatch { id: "a:1".into(), id_provider: "a".into(), provider: "b".into() }.into()),
+            hints(
+                PasteError::ProviderMismatch { id: "a:1".into(), id_provider: "a".into(), provider: "b".into() }.into()
+            ),
             ["Use b:<name>."]
         );
-        assert_eq!(hints(PasteError::EmptyProfileName("openai:".into(), "openai".into()).into()), ["Use e.g. openai:manual."]);
+        assert_eq!(
+            hints(PasteError::EmptyProfileName("openai:".into(), "openai".into()).into()),
+            ["Use e.g. openai:manual."]
+        );
         assert_eq!(hints(PasteError::ProviderControl("x".into()).into()), ["Type the provider id itself."]);
         assert_eq!(
             hints(PasteError::ReservedProfileId("anthropic:claude-cli".into(), "anthropic".into()).into()),
@@ -276,7 +281,10 @@ mod tests {
             ["Store it with `clawdbot models auth paste-api-key --provider anthropic`."]
         );
         assert_eq!(hints(PastedTokenError::LooksLikeCodeAndState.into()), ["Paste the token itself."]);
-        assert_eq!(hints(PasteError::Cleaning(PastedTokenError::LooksLikeCodeAndState).into()), ["Paste the token itself."]);
+        assert_eq!(
+            hints(PasteError::Cleaning(PastedTokenError::LooksLikeCodeAndState).into()),
+            ["Paste the token itself."]
+        );
         assert_eq!(hints(ApiKeyError::InnerSpace.into()), ["Paste the key alone, on one line."]);
         assert_eq!(hints(SetupTokenError::Empty.into()), [PASTE_THE_SETUP_TOKEN]);
         assert_eq!(hints(SetupTokenError::RefreshToken.into()), [PASTE_THE_SETUP_TOKEN]);
@@ -285,10 +293,7 @@ mod tests {
             hints(SetupTokenError::ApiKey.into()),
             ["Store keys with `clawdbot models auth paste-api-key --provider anthropic` or ANTHROPIC_API_KEY."]
         );
-        assert_eq!(
-            hints(RefreshFailure::ClaudeCodeBusy("~/.claude".into()).into()),
-            ["Try again in a few seconds."]
-        );
+        assert_eq!(hints(RefreshFailure::ClaudeCodeBusy("~/.claude".into()).into()), ["Try again in a few seconds."]);
         let no_refresh = crate::refresh::PlanError::MissingRefreshToken { profile_id: "openai:x".into() };
         assert_eq!(hints(no_refresh.into()), [for_profile_id("openai:x")]);
         // A cause with nothing to do about it has no hint.

@@ -244,7 +244,9 @@ fn paste_token_refuses_an_api_key_and_points_to_paste_api_key() {
     );
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("not as a token\nhint: Store it with `clawdbot models auth paste-api-key --provider anthropic`.\n"),
+        stderr(&out).contains(
+            "not as a token\nhint: Store it with `clawdbot models auth paste-api-key --provider anthropic`.\n"
+        ),
         "{}",
         stderr(&out)
     );

@@ -101,14 +101,24 @@ fn paste_token_refuses_ids_and_expiries_that_cannot_work() {
     // The remedy is a hint line of its own, after the error (issue 20).
     let cases: [(&[&str], i32, &str, &str); 6] = [
         (&["--profile-id", ""], 64, "error: --profile-id must not be empty\n", ""),
-        (&["--profile-id", "openai:"], 64, "error: --profile-id \"openai:\" has no name after the ':'\n", "hint: Use e.g. openai:manual.\n"),
+        (
+            &["--profile-id", "openai:"],
+            64,
+            "error: --profile-id \"openai:\" has no name after the ':'\n",
+            "hint: Use e.g. openai:manual.\n",
+        ),
         (
             &["--profile-id", "anthropic:x"],
             64,
             "error: --profile-id anthropic:x belongs to provider anthropic, not openai\n",
             "hint: Use openai:<name>.\n",
         ),
-        (&["--profile-id", "anthropic:claude-cli"], 1, "next sync would overwrite a pasted token\n", "hint: Pick another id (e.g. openai:manual).\nhint: To let the sync"),
+        (
+            &["--profile-id", "anthropic:claude-cli"],
+            1,
+            "next sync would overwrite a pasted token\n",
+            "hint: Pick another id (e.g. openai:manual).\nhint: To let the sync",
+        ),
         (&["--expires-in", "0"], 64, "must be longer than 0", ""),
         (
             &["--expires-in", "100000000d"],

@@ -129,7 +129,11 @@ fn a_value_that_is_no_setup_token_is_refused_with_the_reason_and_nothing_stored(
     // The remedy is a hint line of its own (issue 20); the reference's
     // "too short" words keep theirs.
     let cases = [
-        ("sk-ant-ort01-FAKE-refresh", "refresh token", "\nhint: Paste the sk-ant-oat01-… token `claude setup-token` printed.\n"),
+        (
+            "sk-ant-ort01-FAKE-refresh",
+            "refresh token",
+            "\nhint: Paste the sk-ant-oat01-… token `claude setup-token` printed.\n",
+        ),
         (
             "sk-ant-api03-FAKE-key",
             "API key",

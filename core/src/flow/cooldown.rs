@@ -5,12 +5,11 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::{EditStore, TxnFailure};
 use super::{Done, Event, Exit, Input, Step, internal_end};
-use crate::time::Instant;
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::provider::normalize;
 use crate::store::AuthStore;
-use crate::time::Millis;
+use crate::time::{Instant, Millis};
 use crate::usage::{EndedBackoff, end_backoff};
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -55,8 +55,8 @@ mod token;
 
 pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
-pub use edit::TxnFailure;
 pub use doctor::{DoctorCommand, DoctorRequest};
+pub use edit::TxnFailure;
 
 pub use event::{Event, Line, Stream};
 pub use list::ListCommand;

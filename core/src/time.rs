@@ -71,7 +71,7 @@ impl Instant {
         self.0 - now as f64
     }
 
-    /// Whether it lies beyond the year 9999 ([`is_beyond_year_9999`]).
+    /// Whether it lies beyond the year 9999 (`is_beyond_year_9999`).
     pub fn is_far_future(self) -> bool {
         is_beyond_year_9999(self.0)
     }
@@ -89,7 +89,7 @@ impl Instant {
     }
 
     /// The instant as a person reads it: its ISO text, or
-    /// [`BEYOND_YEAR_9999`]. Text outputs and the panel's titles.
+    /// `BEYOND_YEAR_9999`. Text outputs and the panel's titles.
     pub fn shown(self) -> String {
         match self.iso() {
             Some(iso) => iso,

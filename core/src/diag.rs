@@ -68,6 +68,43 @@ impl Diagnostic {
         self.field = Some(field.into());
         self
     }
+
+    /// The same diagnostic with every text from a file escaped, for a
+    /// medium that shows it as it is (the panel's view).
+    pub fn escaped(&self) -> Self {
+        let safe = |text: &str| crate::escape::escape_control(text).into_owned();
+        Diagnostic {
+            severity: self.severity,
+            file: safe(&self.file),
+            field: self.field.as_deref().map(safe),
+            message: safe(&self.message),
+            hints: self.hints.iter().map(|h| safe(h)).collect(),
+        }
+    }
+}
+
+/// Diagnostics as `models status --json` has always written them:
+/// `{severity, path, message, hints}`, the field (when one is to blame)
+/// leading the message and `hints` always present. The same data as
+/// [`Diagnostic`]'s own form, which the panel's view uses, in the
+/// reference schema's names.
+pub fn ser_status_json<S: serde::Serializer>(list: &[Diagnostic], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Shown<'a> {
+        severity: Severity,
+        path: &'a str,
+        message: String,
+        hints: &'a [String],
+    }
+    s.collect_seq(list.iter().map(|d| Shown {
+        severity: d.severity,
+        path: &d.file,
+        message: match &d.field {
+            Some(field) => format!("{field}: {}", d.message),
+            None => d.message.clone(),
+        },
+        hints: &d.hints,
+    }))
 }
 
 impl fmt::Display for Diagnostic {
@@ -81,6 +118,7 @@ impl fmt::Display for Diagnostic {
 
 /// Why a whole file could not be read as what it should be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadError {
     /// The file has no content at all.
     #[error("the file is empty")]
@@ -238,6 +276,31 @@ mod tests {
         assert_eq!(kinds, ["null", "a boolean", "a number", "a string", "an array", "an object"]);
         assert_eq!(text_of(b" {} "), Ok(" {} "));
         assert_eq!(parse_json(b"[1]"), Ok(serde_json::json!([1])));
+    }
+
+    #[test]
+    fn one_diagnostic_two_documents_each_with_its_own_names() {
+        let d = Diagnostic::new(Severity::Error, "~/a.json", "is \u{1b}bad").at("profiles.x").with_hint("Fix it.");
+        let plain = Diagnostic::new(Severity::Warning, "~/.env", "line 2 is odd");
+        // The panel's view: the diagnostic itself, escaped.
+        assert_eq!(
+            serde_json::to_value([d.escaped(), plain.escaped()]).unwrap(),
+            serde_json::json!([
+                {"severity": "error", "file": "~/a.json", "field": "profiles.x", "message": "is \\u{1b}bad", "hints": ["Fix it."]},
+                {"severity": "warning", "file": "~/.env", "message": "line 2 is odd"}
+            ])
+        );
+        // `models status --json`: the reference schema's names, the field
+        // leading the message, `hints` always there.
+        let mut out = Vec::new();
+        ser_status_json(&[d, plain], &mut serde_json::Serializer::new(&mut out)).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap(),
+            serde_json::json!([
+                {"severity": "error", "path": "~/a.json", "message": "profiles.x: is \u{1b}bad", "hints": ["Fix it."]},
+                {"severity": "warning", "path": "~/.env", "message": "line 2 is odd", "hints": []}
+            ])
+        );
     }
 
     #[test]

@@ -62,6 +62,7 @@ impl DurationUnit {
 
 /// Why a duration was refused; the texts are the reference's.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum DurationError {
     /// Nothing but whitespace was given.
     #[error("invalid duration (empty)")]

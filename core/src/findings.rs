@@ -6,10 +6,11 @@
 //! the ones only it can see (file modes) with the same type.
 
 use crate::diag::Severity;
-use crate::doctor::{DoctorPreview, hint_for};
+use crate::doctor::DoctorPreview;
 use crate::escape::escape_control;
 use crate::health::HealthStatus;
 use crate::load::{Loaded, StoreState};
+use crate::remedy::for_profile_id;
 use crate::report::StatusReport;
 use crate::sync::ChangeKind;
 use crate::usage::{FailureReason, UnusableKind, backoff_cause_changed};
@@ -199,7 +200,7 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
             .fix(format!("clawdbot doctor --fix, or {}", cooldown_clear_hint(&u.profile_id)))
         } else if rejected {
             Finding::new(check::LOGIN_REJECTED, Level::Warning, format!("the provider rejected the login of {shown}"))
-                .fix(hint_for(&u.profile_id))
+                .fix(for_profile_id(&u.profile_id))
         } else {
             let what = match u.kind {
                 UnusableKind::Cooldown => "in a cooldown".to_string(),

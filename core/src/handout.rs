@@ -9,6 +9,7 @@ use crate::load::Loaded;
 use crate::resolve::ResolvedKey;
 use crate::secret::Secret;
 use crate::store::CredentialType;
+use crate::time::Instant;
 use serde::Serialize;
 
 /// How the key is printed.
@@ -48,7 +49,7 @@ impl<'a> HandedKey<'a> {
             None if resolved.source.contains("TOKEN") => CredentialType::Token,
             None => CredentialType::ApiKey,
         };
-        let expires_at = profile.and_then(|p| p.credential.expiry().at()).map(crate::listing::iso8601);
+        let expires_at = profile.and_then(|p| p.credential.expiry().at()).and_then(Instant::iso);
         HandedKey {
             key: &resolved.key,
             kind,

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::refresh::RefreshProvider;
 use crate::rejection::{self, RefreshRejection};
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
-use crate::time::{ExpiryKind, Millis, ser_opt_ms};
+use crate::time::{ExpiryKind, Instant, Millis, ser_opt_ms};
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -58,45 +58,79 @@ impl HealthStatus {
     }
 }
 
-/// Where a profile's credential comes from: the store, or another CLI's
-/// login synced into it (serialised as the source's name, `claude-cli`).
+/// Where a credential comes from: the store, another CLI's login synced
+/// into it, or the environment.
+///
+/// One enum for every document; each names a source in its own word, and
+/// those words are the reference's and the scripts' (`claude-cli` in
+/// `models status --json`, `claude-code` in `models auth list --json`), so
+/// a document picks its word by method and nothing serialises a `Source`
+/// without choosing.
 #[derive(Debug, Clone, Copy)]
-pub enum ProfileSource {
+pub enum Source {
     /// An entry of the profile store itself.
     Store,
     /// A login another CLI holds, synced into the store under that source's
     /// profile id.
     Synced(&'static crate::logins::LoginSource),
+    /// A provider variable in the environment.
+    Env,
 }
 
-impl ProfileSource {
+impl Source {
     /// Where the profile with this id comes from: a login source's profile id
     /// means that source.
     pub fn of(profile_id: &str) -> Self {
-        crate::logins::by_profile_id(profile_id).map_or(ProfileSource::Store, ProfileSource::Synced)
+        crate::logins::by_profile_id(profile_id).map_or(Source::Store, Source::Synced)
     }
 
-    /// The name `--json` shows: `store`, or the source's name (`claude-cli`).
-    pub fn as_str(self) -> &'static str {
+    /// The word of `models status --json` and of `models auth sync
+    /// --enable`: `store`, or the source's name (`claude-cli`).
+    pub fn status_word(self) -> &'static str {
         match self {
-            ProfileSource::Store => "store",
-            ProfileSource::Synced(source) => source.name,
+            Source::Store => "store",
+            Source::Synced(source) => source.name,
+            Source::Env => "env",
         }
     }
+
+    /// The word of `models auth list --json`: `store`, `env`, or the
+    /// source's list word (`claude-code`).
+    pub fn list_word(self) -> &'static str {
+        match self {
+            Source::Store => "store",
+            Source::Synced(source) => source.list_word,
+            Source::Env => "env",
+        }
+    }
+
+    /// The word `models auth list` shows: the CLI that owns a synced login
+    /// (`Claude Code`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Store => "store",
+            Source::Synced(source) => source.owner,
+            Source::Env => "env",
+        }
+    }
+
+    /// Serialises [`Source::status_word`].
+    pub fn ser_status_word<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.status_word())
+    }
+
+    /// Serialises [`Source::list_word`].
+    pub fn ser_list_word<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.list_word())
+    }
 }
 
-impl PartialEq for ProfileSource {
+impl PartialEq for Source {
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        self.status_word() == other.status_word()
     }
 }
-impl Eq for ProfileSource {}
-
-impl Serialize for ProfileSource {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
+impl Eq for Source {}
 
 /// One profile's health in the report (`auth.oauth.profiles[]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,16 +145,17 @@ pub struct ProfileHealth {
     pub kind: CredentialType,
     /// How it is classified at the report's `now`.
     pub status: HealthStatus,
-    /// Its expiry, ms since the epoch; `None` for an API key or an unknown
-    /// expiry.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
-    pub expires_at: Option<f64>,
+    /// Its expiry (ms since the epoch in JSON); `None` for an API key or
+    /// an unknown expiry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Instant>,
     /// `expires_at` minus `now`, ms (negative once past); `None` when
     /// `expires_at` is.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
     pub remaining_ms: Option<f64>,
     /// The store, or the CLI whose login it mirrors.
-    pub source: ProfileSource,
+    #[serde(serialize_with = "Source::ser_status_word")]
+    pub source: Source,
     /// The display label: `<id> (<email>)`, or the id alone.
     pub label: String,
     /// It renews itself on use: OAuth with a refresh token, of a provider
@@ -187,10 +222,10 @@ pub struct ProviderHealth {
     /// `expired` if any expiring profile is bad, else `expiring` if any is,
     /// else `ok`; `static` with only API keys, `missing` with no profiles.
     pub status: HealthStatus,
-    /// The earliest finite expiry among its expiring profiles, ms since the
-    /// epoch.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
-    pub expires_at: Option<f64>,
+    /// The earliest finite expiry among its expiring profiles (ms since
+    /// the epoch in JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Instant>,
     /// `expires_at` minus `now`, ms.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_ms")]
     pub remaining_ms: Option<f64>,
@@ -292,8 +327,8 @@ pub fn judge(
         ExpiryKind::Never => (HealthStatus::Static, None, None),
         ExpiryKind::Unknown => (HealthStatus::Missing, None, None),
         ExpiryKind::At(e) => {
-            let remaining = e - now as f64;
-            let status = if remaining <= 0.0 {
+            let remaining = e.remaining(now);
+            let status = if e.is_past(now) {
                 HealthStatus::Expired
             } else if remaining <= warn_after_ms as f64 {
                 HealthStatus::Expiring
@@ -316,7 +351,7 @@ pub fn judge(
         status,
         expires_at,
         remaining_ms,
-        source: ProfileSource::of(id),
+        source: Source::of(id),
         label: display_label(config, id, Some(profile)),
         refreshable,
         reason_code: rejected.as_ref().map(|_| rejection::REASON_CODE),
@@ -379,7 +414,11 @@ fn roll_up(provider: &str, profiles: &[ProfileHealth], range: std::ops::Range<us
     } else if expiring_kinds.is_empty() {
         (HealthStatus::Static, None)
     } else {
-        let min = expiring_kinds.iter().filter_map(|p| p.expires_at).filter(|e| e.is_finite()).reduce(f64::min);
+        let min = expiring_kinds
+            .iter()
+            .filter_map(|p| p.expires_at)
+            .filter(|e| e.ms().is_finite())
+            .reduce(|a, b| if b < a { b } else { a });
         let status = if expiring_kinds.iter().any(|p| p.status.is_bad()) {
             HealthStatus::Expired
         } else if expiring_kinds.iter().any(|p| p.status == HealthStatus::Expiring) {
@@ -393,7 +432,7 @@ fn roll_up(provider: &str, profiles: &[ProfileHealth], range: std::ops::Range<us
         provider: provider.to_string(),
         status,
         expires_at,
-        remaining_ms: expires_at.map(|e| e - now as f64),
+        remaining_ms: expires_at.map(|e| e.remaining(now)),
         profiles: range,
     }
 }
@@ -468,7 +507,7 @@ mod tests {
         for exp in [Some(NOW + 3 * HOUR), Some(NOW - 2 * HOUR), None] {
             let h = judge(&Config::default(), "anthropic:a", &renewing("anthropic", exp), None, NOW, rules(false));
             assert_eq!((h.status, h.refreshable), (HealthStatus::Ok, true), "expires {exp:?}");
-            assert_eq!(h.expires_at, exp.map(|e| e as f64), "the expiry is still reported");
+            assert_eq!(h.expires_at, exp.map(Instant::from_millis), "the expiry is still reported");
             let json = serde_json::to_value(&h).unwrap();
             assert_eq!(json["refreshable"], true);
             assert!(json.get("reasonCode").is_none());
@@ -541,7 +580,7 @@ mod tests {
         let s =
             summarize(&Config::default(), &store, &["anthropic".into(), "openai".into()], NOW, DEFAULT_WARN_AFTER_MS);
         assert_eq!(s.providers[0].status, HealthStatus::Expired);
-        assert_eq!(s.providers[0].expires_at, Some((NOW - HOUR) as f64));
+        assert_eq!(s.providers[0].expires_at, Some(Instant::from_millis(NOW - HOUR)));
         assert_eq!(s.providers[1].status, HealthStatus::Missing);
         let ids: Vec<&str> = s.profiles.iter().map(|p| p.profile_id.as_str()).collect();
         assert_eq!(ids, ["anthropic:key", "anthropic:ok", "anthropic:old", "anthropic:soon"]);
@@ -584,16 +623,22 @@ mod tests {
 
     #[test]
     fn the_reserved_ids_name_their_cli_and_anything_else_is_the_store() {
-        let claude = ProfileSource::Synced(&crate::logins::claude_code::SOURCE);
-        let codex = ProfileSource::Synced(&crate::logins::codex_cli::SOURCE);
-        assert_eq!(ProfileSource::of("anthropic:claude-cli"), claude);
-        assert_eq!(ProfileSource::of("openai-codex:codex-cli"), codex);
-        assert_eq!(ProfileSource::of("anthropic:claude-cli2"), ProfileSource::Store);
+        let claude = Source::Synced(&crate::logins::claude_code::SOURCE);
+        let codex = Source::Synced(&crate::logins::codex_cli::SOURCE);
+        assert_eq!(Source::of("anthropic:claude-cli"), claude);
+        assert_eq!(Source::of("openai-codex:codex-cli"), codex);
+        assert_eq!(Source::of("anthropic:claude-cli2"), Source::Store);
         assert_ne!(claude, codex, "two sources are two sources");
-        assert_ne!(ProfileSource::Store, claude);
-        let names: Vec<&str> = [ProfileSource::Store, claude, codex].map(ProfileSource::as_str).into();
+        assert_ne!(Source::Store, claude);
+        let names: Vec<&str> = [Source::Store, claude, codex].map(Source::status_word).into();
         assert_eq!(names, ["store", "claude-cli", "codex-cli"]);
-        assert_eq!(serde_json::to_value(claude).expect("json"), serde_json::json!("claude-cli"));
+        // One source, a word per document.
+        let words = |s: Source| (s.status_word(), s.list_word(), s.label());
+        assert_eq!(words(claude), ("claude-cli", "claude-code", "Claude Code"));
+        assert_eq!(words(codex), ("codex-cli", "codex-cli", "Codex CLI"));
+        assert_eq!(words(Source::Env), ("env", "env", "env"));
+        let health = profile_health(&Config::default(), "anthropic:claude-cli", &oauth(Some(NOW + HOUR)), NOW, 0);
+        assert_eq!(serde_json::to_value(&health).expect("json")["source"], serde_json::json!("claude-cli"));
     }
 
     #[test]
@@ -635,7 +680,7 @@ mod tests {
             profile_health(&Config::default(), "t", &token(Some((NOW + 2 * HOUR) as f64)), NOW, DEFAULT_WARN_AFTER_MS);
         assert_eq!(h.status, HealthStatus::Expiring);
         assert_eq!(h.remaining_ms, Some((2 * HOUR) as f64));
-        assert_eq!(h.expires_at, Some((NOW + 2 * HOUR) as f64));
+        assert_eq!(h.expires_at, Some(Instant::from_millis(NOW + 2 * HOUR)));
     }
 
     #[test]
@@ -688,7 +733,7 @@ mod tests {
             ]
         );
         // The soonest expiry and its remaining time speak for the provider.
-        assert_eq!(s.providers[0].expires_at, Some((NOW + 48 * HOUR) as f64));
+        assert_eq!(s.providers[0].expires_at, Some(Instant::from_millis(NOW + 48 * HOUR)));
         assert_eq!(s.providers[0].remaining_ms, Some((48 * HOUR) as f64));
         assert_eq!(s.providers[3].remaining_ms, None);
     }

@@ -35,6 +35,7 @@ mod doctor;
 mod dotenv;
 mod duration;
 mod env_auth;
+mod error;
 mod escape;
 mod findings;
 mod handout;
@@ -69,10 +70,13 @@ mod view;
 mod world;
 mod writeback;
 
+// The one error root, for a host or gateway that holds more than one kind.
+pub use error::Error;
+
 // What a host hands in.
 pub use io::{ExitStatus, IoFailure, IoKind, IoStep};
 pub use paths::Env;
-pub use time::Millis;
+pub use time::{Instant, Millis};
 pub use world::{FileRead, KeychainItem, MapWorld, World};
 
 // What it carries without looking inside, and how text reaches a terminal.

@@ -6,67 +6,14 @@
 //! whether it can be used now and why not, and what to do about it; its
 //! secret appears only masked, and only in the text form.
 
-use crate::doctor::hint_for;
 use crate::env_auth::{env_key, env_probe_providers};
 use crate::escape::escape_control;
-use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, ProfileSource, profile_health};
+use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, Source, profile_health};
 use crate::load::Loaded;
 use crate::provider::normalize;
 use crate::store::{Credential, Profile, UsageStats};
-use crate::time::Millis;
+use crate::time::Instant;
 use serde::Serialize;
-
-/// Where a listed credential comes from.
-#[derive(Debug, Clone, Copy)]
-pub enum Source {
-    /// Stored in the agent's `auth-profiles.json`.
-    Store,
-    /// Synced from another CLI's login (JSON: its `list_word`,
-    /// `claude-code`).
-    Synced(&'static crate::logins::LoginSource),
-    /// A provider variable in the environment.
-    Env,
-}
-
-impl Source {
-    fn of(profile_id: &str) -> Source {
-        match ProfileSource::of(profile_id) {
-            ProfileSource::Store => Source::Store,
-            ProfileSource::Synced(source) => Source::Synced(source),
-        }
-    }
-
-    /// The word `--json` gives.
-    pub fn word(self) -> &'static str {
-        match self {
-            Source::Store => "store",
-            Source::Synced(source) => source.list_word,
-            Source::Env => "env",
-        }
-    }
-
-    /// The word the text form shows.
-    pub fn label(self) -> &'static str {
-        match self {
-            Source::Store => "store",
-            Source::Synced(source) => source.owner,
-            Source::Env => "env",
-        }
-    }
-}
-
-impl PartialEq for Source {
-    fn eq(&self, other: &Self) -> bool {
-        self.word() == other.word()
-    }
-}
-impl Eq for Source {}
-
-impl Serialize for Source {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.word())
-    }
-}
 
 /// One listed credential: the JSON entry of `models auth list --json`.
 /// Times are ISO 8601 (UTC); absent fields are omitted.
@@ -81,6 +28,7 @@ pub struct Entry {
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// Where it comes from.
+    #[serde(serialize_with = "Source::ser_list_word")]
     pub source: Source,
     /// The account, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,9 +75,10 @@ pub struct Listing {
     pub profiles: Vec<Entry>,
 }
 
-/// An instant in ISO 8601, UTC, to the millisecond when it has one.
-pub fn iso8601(ms: f64) -> String {
-    crate::writeback::rfc3339(ms as Millis)
+/// An instant of the usage statistics (ms) in ISO 8601; `None` past the
+/// year 9999 ([`Instant::iso`]).
+fn iso(ms: f64) -> Option<String> {
+    Instant::from_ms(ms).iso()
 }
 
 /// Lists `loaded`'s credentials, only `provider`'s when given (in any
@@ -195,7 +144,7 @@ fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats
     let secret = secret_of(&profile.credential);
     let clear = format!("or run `clawdbot models auth cooldown clear {}` once the cause is gone", escape_control(id));
     let (status, reason_code, hint): (&'static str, String, Option<String>) = if secret.is_none() {
-        ("missing-secret", "missing-secret".into(), Some(hint_for(id).to_string()))
+        ("missing-secret", "missing-secret".into(), Some(crate::remedy::for_profile_id(id).to_string()))
     } else if let Some(reason) = disabled.map(|_| disabled_reason.clone().unwrap_or_else(|| "unknown".into())) {
         let first = match reason.as_str() {
             "billing" => "Top up credits (provider billing)",
@@ -210,7 +159,9 @@ fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats
             HealthStatus::Static => ("static", "static".into(), None),
             HealthStatus::Expiring => ("expiring", "expiring".into(), expiring_hint(profile, id)),
             HealthStatus::Expired => ("expired", "expired".into(), expired_hint(profile, id)),
-            HealthStatus::Missing => ("unknown", "expiry-unknown".into(), Some(hint_for(id).to_string())),
+            HealthStatus::Missing => {
+                ("unknown", "expiry-unknown".into(), Some(crate::remedy::for_profile_id(id).to_string()))
+            }
         }
     };
     Entry {
@@ -219,12 +170,12 @@ fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats
         kind: profile.credential.kind().as_str(),
         source: Source::of(id),
         email: profile.credential.email().map(str::to_string),
-        expires_at: health.expires_at.map(iso8601),
+        expires_at: health.expires_at.and_then(Instant::iso),
         status,
         reason_code,
-        cooldown_until: cooldown.map(iso8601),
+        cooldown_until: cooldown.and_then(iso),
         cooldown_reason,
-        disabled_until: disabled.map(iso8601),
+        disabled_until: disabled.and_then(iso),
         disabled_reason,
         recovery_hint: hint,
         masked: secret.map_or_else(|| "missing".into(), |s| s.masked()),
@@ -246,7 +197,7 @@ fn refreshable(profile: &Profile) -> bool {
 }
 
 fn expiring_hint(profile: &Profile, id: &str) -> Option<String> {
-    (!refreshable(profile)).then(|| hint_for(id).to_string())
+    (!refreshable(profile)).then(|| crate::remedy::for_profile_id(id).to_string())
 }
 
 fn expired_hint(profile: &Profile, id: &str) -> Option<String> {
@@ -254,9 +205,9 @@ fn expired_hint(profile: &Profile, id: &str) -> Option<String> {
         true => format!(
             "Run `clawdbot models auth refresh --profile {}`; if that fails: {}",
             escape_control(id),
-            hint_for(id)
+            crate::remedy::for_profile_id(id)
         ),
-        false => hint_for(id).to_string(),
+        false => crate::remedy::for_profile_id(id).to_string(),
     })
 }
 
@@ -505,6 +456,27 @@ mod tests {
         assert_eq!(by_id("env:GROQ_API_KEY")["source"], "env");
         assert_eq!(l.agent_dir, "~/.clawdbot/agents/main/agent");
         assert_eq!(by_id("openai:off").get("cooldownReason"), None, "a count of zero is no reason");
+    }
+
+    #[test]
+    fn an_expiry_of_1e16_has_no_made_up_date_in_the_list_and_keeps_its_number_in_status() {
+        // chrono cannot hold 1e16 ms; the list once said 1970-01-01.
+        let store = r#"{"version":1,"profiles":{
+              "zai:far":{"type":"token","provider":"zai","token":"FAKE-far-token","expires":1e16}},
+              "usageStats":{"zai:far":{"cooldownUntil":1e16}}}"#;
+        let l = loaded(store, Env::new("/h"));
+        let listed = list(&l, None);
+        let json = serde_json::to_value(&listed).unwrap();
+        let entry = &json["profiles"][0];
+        assert_eq!((&entry["id"], &entry["status"]), (&serde_json::json!("zai:far"), &serde_json::json!("cooldown")));
+        assert_eq!(entry.get("expiresAt"), None, "{entry}");
+        assert_eq!(entry.get("cooldownUntil"), None, "{entry}");
+        let text = render_text(&listed).join("\n");
+        assert!(!text.contains("1970") && !text.contains("expires:"), "{text}");
+        // `models status --json` gives the same instant as the number it is.
+        let profile = l.store.profile("zai:far").unwrap();
+        let health = profile_health(&l.config.config, "zai:far", profile, NOW, DEFAULT_WARN_AFTER_MS);
+        assert_eq!(serde_json::to_value(&health).unwrap()["expiresAt"], serde_json::json!(1e16));
     }
 
     #[test]

@@ -122,7 +122,7 @@ fn has_usable_secret(credential: &Credential, now: Millis) -> bool {
     match credential {
         Credential::ApiKey(k) => present(&k.key),
         Credential::Token(t) => {
-            let expired = t.expiry().passed(now as f64);
+            let expired = t.expiry().passed(now);
             present(&t.token) && !expired
         }
         Credential::OAuth(o) => present(&o.access) || present(&o.refresh),
@@ -195,6 +195,7 @@ fn preferred_first(mut ids: Vec<String>, preferred: Option<&str>) -> Vec<String>
 
 /// Why `models auth order set` refused; the texts are the reference's.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum OrderError {
     /// `--provider` was not given or blank.
     #[error("Missing --provider.")]

@@ -48,19 +48,20 @@ const API_KEY_PREFIXES: [&str; 2] = ["sk-ant-api03-", "sk-ant-admin01-"];
 /// Why a paste was refused. Each message names the one thing that is
 /// wrong; none quotes the secret (ids and providers are escaped).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum PasteError {
     /// `--provider` was empty or blank.
     #[error("--provider must not be empty")]
     EmptyProvider,
     /// `--provider` holds control characters (the escaped id is given).
-    #[error("--provider contains control characters ({0}); type the provider id itself")]
+    #[error("--provider contains control characters ({0})")]
     ProviderControl(String),
     /// `--profile-id` was empty or blank.
     #[error("--profile-id must not be empty")]
     EmptyProfileId,
     /// `--profile-id` is `provider:` with no name (the id, and the provider for
     /// the example).
-    #[error("--profile-id {0:?} has no name after the ':'; use e.g. {1}:manual")]
+    #[error("--profile-id {0:?} has no name after the ':'")]
     EmptyProfileName(String, String),
     /// `--profile-id` holds control characters (the escaped id is given).
     #[error("--profile-id contains control characters ({0}); ids are printed on terminals")]
@@ -69,13 +70,11 @@ pub enum PasteError {
     /// (the id, and the provider for the example).
     #[error(
         "--profile-id {0} is where the sync keeps that tool's own login, and the next sync would \
-         overwrite a pasted token; pick another id (e.g. {1}:manual). To let the sync bring \
-         that login back after `models auth remove`, run `clawdbot models auth sync --enable claude-cli` \
-         (or `codex-cli`)"
+         overwrite a pasted token"
     )]
     ReservedProfileId(String, String),
     /// `--profile-id` names another provider than `--provider`.
-    #[error("--profile-id {id} belongs to provider {id_provider}, not {provider}; use {provider}:<name>")]
+    #[error("--profile-id {id} belongs to provider {id_provider}, not {provider}")]
     ProviderMismatch {
         /// The `--profile-id` given.
         id: String,
@@ -91,13 +90,11 @@ pub enum PasteError {
     #[error("--expires-in must be longer than 0 (a token that expires now is expired on arrival)")]
     ExpiresNow,
     /// `--expires-in` reaches past JavaScript's last date (year 275760).
-    #[error(
-        "--expires-in reaches past the latest date the gateway can represent (year 275760); leave it out for a token that does not expire"
-    )]
+    #[error("--expires-in reaches past the latest date the gateway can represent (year 275760)")]
     ExpiresBeyondJs,
     /// The pasted text is not one token (empty, or an OAuth `code#state`).
     #[error(transparent)]
-    Cleaning(#[from] setup_token::PasteError),
+    Cleaning(#[from] setup_token::PastedTokenError),
     /// The pasted bytes are not UTF-8.
     #[error("the pasted value is not UTF-8 text")]
     NotText,
@@ -114,7 +111,7 @@ pub enum PasteError {
     /// An Anthropic API key was pasted as a token.
     #[error(
         "the pasted value is an Anthropic API key (sk-ant-api03-/sk-ant-admin01-), which is sent as \
-         x-api-key, not as a token; store it with `clawdbot models auth paste-api-key --provider anthropic`"
+         x-api-key, not as a token"
     )]
     ApiKeyAsToken,
 }
@@ -314,7 +311,7 @@ mod tests {
         assert_eq!(t.accept(b"abc\x1b[2Jdef"), Err(PasteError::SecretControl));
         assert_eq!(t.accept(&[0u8; 100]), Err(PasteError::SecretControl));
         assert_eq!(t.accept(b"\xff\xfe"), Err(PasteError::NotText));
-        assert_eq!(t.accept(b"\n"), Err(PasteError::Cleaning(setup_token::PasteError::Empty)));
+        assert_eq!(t.accept(b"\n"), Err(PasteError::Cleaning(setup_token::PastedTokenError::Empty)));
         assert_eq!(t.accept(&vec![b'a'; MAX_SECRET_BYTES]).map(|a| a.chars), Ok(MAX_SECRET_BYTES));
         assert_eq!(t.accept(&vec![b'a'; MAX_SECRET_BYTES + 1]), Err(PasteError::TooLong(MAX_SECRET_BYTES + 1)));
         let huge = vec![b'a'; MAX_PASTE_INPUT_BYTES + 1];

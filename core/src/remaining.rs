@@ -4,18 +4,9 @@
 //! show these, so the rounding has to match the reference's digit for
 //! digit, `Math.round` ties included.
 
-/// 10000-01-01T00:00:00Z in milliseconds. A remaining time at least this
-/// long ends after the year 9999 whatever `now` is (hosts are past 1970).
-pub const YEAR_10000_MS: f64 = 253_402_300_800_000.0;
-
-/// What a remaining time past the year 9999 shows as: a stored `1e300`
-/// would otherwise print a 300-digit number of days.
-pub const BEYOND_YEAR_9999: &str = "never (beyond year 9999)";
-
-/// Whether a remaining time (or an instant) lies beyond the year 9999.
-pub fn is_beyond_year_9999(ms: f64) -> bool {
-    ms.is_finite() && ms >= YEAR_10000_MS
-}
+// A time left past the year 9999 is the far-future rule's (`time.rs`): a
+// stored `1e300` would otherwise print a 300-digit number of days.
+use crate::time::{BEYOND_YEAR_9999, is_beyond_year_9999};
 
 /// The reference's `formatRemainingShort`.
 ///
@@ -102,6 +93,7 @@ mod tests {
 
     #[test]
     fn past_the_year_9999_is_never() {
+        use crate::time::YEAR_10000_MS;
         assert_eq!(fmt(1e300), "never (beyond year 9999)");
         assert_eq!(fmt(YEAR_10000_MS), "never (beyond year 9999)");
         assert_eq!(fmt(YEAR_10000_MS - 86_400_000.0), "2932896d", "just short of it: still days");

@@ -8,7 +8,13 @@
 //! onboard`, which this binary does not have. Ids and providers come from
 //! files, so they are escaped here.
 
+use crate::error::Error;
 use crate::escape::escape_control;
+use crate::flow::RefreshFailure;
+use crate::paste::PasteError;
+use crate::refresh::error::seconds;
+use crate::refresh::{Cause, ErrorKind, PlanError, RefreshError, TransportFailure};
+use crate::setup_token::{ApiKeyError, PastedTokenError, SetupTokenError};
 
 /// How a profile can be renewed, as far as the hint is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +67,124 @@ pub fn why_refresh_was_rejected(id: &str) -> &'static str {
         Some(why) => why,
         None => "The refresh token was rejected (revoked, or already used by another holder of this login). ",
     }
+}
+
+/// The hint for a profile that needs re-authentication, when only its id
+/// is known (its provider is the id's part before `:`).
+pub fn for_profile_id(profile_id: &str) -> String {
+    let provider = profile_id.split_once(':').map_or(profile_id, |(p, _)| p);
+    for_profile(profile_id, provider, Renewal::Relogin)
+}
+
+/// What an operator should do about a failed refresh of `profile_id`.
+///
+/// Dead logins name the command that renews them where the spec gives one
+/// (§3.4's doctor hints); passing failures say when to try again.
+pub fn for_refresh(error: &RefreshError, profile_id: &str) -> String {
+    if let ErrorKind::Transient { retry_after_ms } = error.kind {
+        if let Some(ms) = retry_after_ms {
+            return format!("The provider asked to wait: try again in {}.", seconds(ms));
+        }
+        return match &error.cause {
+            Cause::Transport { failure: TransportFailure::Tls, .. } => {
+                "Check the gateway host's clock and any TLS-intercepting proxy, then try again.".to_string()
+            }
+            Cause::Transport { failure: TransportFailure::Redirect, .. } => format!(
+                "The token endpoint redirected: check {} and any proxy on the gateway host.",
+                error.provider.token_url_env_var()
+            ),
+            Cause::Transport { .. } => "Check the gateway host's network connection, then try again.".to_string(),
+            Cause::UnexpectedBody { .. } | Cause::MissingField { .. } => {
+                "The token endpoint answered unexpectedly (a proxy may be in the way); try again later.".to_string()
+            }
+            Cause::Rejected => "Try again later.".to_string(),
+        };
+    }
+    let why = match error.oauth_error.as_deref() {
+        Some("refresh_token_reused") => "The refresh token was already used by another holder of this login. ",
+        Some("invalid_grant") => why_refresh_was_rejected(profile_id),
+        _ => "",
+    };
+    let action = for_profile(profile_id, error.provider.id(), Renewal::Relogin);
+    format!("{why}{action}")
+}
+
+/// What to do about `error`, one hint a line, most useful first; empty
+/// when there is nothing to say. The error's message says what went wrong
+/// and never this.
+pub fn for_error(error: &Error) -> Vec<String> {
+    let one = |hint: String| vec![hint];
+    match error {
+        Error::RefreshFailed(e) => for_refresh_failure(e),
+        Error::Plan(e) => one(for_plan(e)),
+        Error::Paste(e) => for_paste(e),
+        Error::PastedToken(e) => for_pasted_token(e),
+        Error::SetupToken(e) => for_setup_token(e),
+        Error::ApiKey(ApiKeyError::InnerSpace) => one("Paste the key alone, on one line.".into()),
+        _ => Vec::new(),
+    }
+}
+
+/// What to do about a profile that was not refreshed.
+pub fn for_refresh_failure(failure: &RefreshFailure) -> Vec<String> {
+    match failure {
+        RefreshFailure::Rejected { profile_id, error } => vec![for_refresh(error, profile_id)],
+        RefreshFailure::Plan(e) => vec![for_plan(e)],
+        RefreshFailure::SourceBusy { .. } => vec!["Try again in a few seconds.".into()],
+        _ => Vec::new(),
+    }
+}
+
+/// What to do about a profile no refresh can be planned for: supply what
+/// is missing, or log in again.
+fn for_plan(error: &PlanError) -> String {
+    match error {
+        PlanError::MissingClientId { var, .. } => format!("Store it as clientId in the profile or set {var}."),
+        other => for_profile_id(other.profile_id()),
+    }
+}
+
+fn for_paste(error: &PasteError) -> Vec<String> {
+    let one = |hint: String| vec![hint];
+    match error {
+        PasteError::ProviderControl(_) => one("Type the provider id itself.".into()),
+        PasteError::EmptyProfileName(_, provider) => one(format!("Use e.g. {provider}:manual.")),
+        PasteError::ReservedProfileId(_, provider) => vec![
+            format!("Pick another id (e.g. {provider}:manual)."),
+            "To let the sync bring that login back after `models auth remove`, run \
+             `clawdbot models auth sync --enable claude-cli` (or `codex-cli`)."
+                .into(),
+        ],
+        PasteError::ProviderMismatch { provider, .. } => one(format!("Use {provider}:<name>.")),
+        PasteError::ExpiresBeyondJs => one("Leave it out for a token that does not expire.".into()),
+        PasteError::ApiKeyAsToken => {
+            one("Store it with `clawdbot models auth paste-api-key --provider anthropic`.".into())
+        }
+        PasteError::Cleaning(e) => for_pasted_token(e),
+        _ => Vec::new(),
+    }
+}
+
+fn for_pasted_token(error: &PastedTokenError) -> Vec<String> {
+    match error {
+        PastedTokenError::LooksLikeCodeAndState => vec!["Paste the token itself.".into()],
+        _ => Vec::new(),
+    }
+}
+
+/// What `claude setup-token` prints, which the setup-token hints ask for.
+const PASTE_THE_SETUP_TOKEN: &str = "Paste the sk-ant-oat01-… token `claude setup-token` printed.";
+
+fn for_setup_token(error: &SetupTokenError) -> Vec<String> {
+    let hint = match error {
+        SetupTokenError::Empty | SetupTokenError::RefreshToken => PASTE_THE_SETUP_TOKEN,
+        SetupTokenError::WhitespaceInside => "Paste it as one line.",
+        SetupTokenError::ApiKey => {
+            "Store keys with `clawdbot models auth paste-api-key --provider anthropic` or ANTHROPIC_API_KEY."
+        }
+        _ => return Vec::new(),
+    };
+    vec![hint.to_string()]
 }
 
 #[cfg(test)]
@@ -127,6 +251,56 @@ mod tests {
             why_refresh_was_rejected("openai-codex:codex-cli"),
             "The refresh token was rejected (revoked, or already used by another holder of this login). "
         );
+    }
+
+    #[test]
+    fn the_remedies_that_left_the_messages_are_hints_word_for_word() {
+        let hints = |e: Error| for_error(&e);
+        assert_eq!(
+            hints(
+                PasteError::ProviderMismatch { id: "a:1".into(), id_provider: "a".into(), provider: "b".into() }.into()
+            ),
+            ["Use b:<name>."]
+        );
+        assert_eq!(
+            hints(PasteError::EmptyProfileName("openai:".into(), "openai".into()).into()),
+            ["Use e.g. openai:manual."]
+        );
+        assert_eq!(hints(PasteError::ProviderControl("x".into()).into()), ["Type the provider id itself."]);
+        assert_eq!(
+            hints(PasteError::ReservedProfileId("anthropic:claude-cli".into(), "anthropic".into()).into()),
+            [
+                "Pick another id (e.g. anthropic:manual).",
+                "To let the sync bring that login back after `models auth remove`, run \
+                 `clawdbot models auth sync --enable claude-cli` (or `codex-cli`)."
+            ]
+        );
+        assert_eq!(hints(PasteError::ExpiresBeyondJs.into()), ["Leave it out for a token that does not expire."]);
+        assert_eq!(
+            hints(PasteError::ApiKeyAsToken.into()),
+            ["Store it with `clawdbot models auth paste-api-key --provider anthropic`."]
+        );
+        assert_eq!(hints(PastedTokenError::LooksLikeCodeAndState.into()), ["Paste the token itself."]);
+        assert_eq!(
+            hints(PasteError::Cleaning(PastedTokenError::LooksLikeCodeAndState).into()),
+            ["Paste the token itself."]
+        );
+        assert_eq!(hints(ApiKeyError::InnerSpace.into()), ["Paste the key alone, on one line."]);
+        assert_eq!(hints(SetupTokenError::Empty.into()), [PASTE_THE_SETUP_TOKEN]);
+        assert_eq!(hints(SetupTokenError::RefreshToken.into()), [PASTE_THE_SETUP_TOKEN]);
+        assert_eq!(hints(SetupTokenError::WhitespaceInside.into()), ["Paste it as one line."]);
+        assert_eq!(
+            hints(SetupTokenError::ApiKey.into()),
+            ["Store keys with `clawdbot models auth paste-api-key --provider anthropic` or ANTHROPIC_API_KEY."]
+        );
+        assert_eq!(
+            hints(RefreshFailure::SourceBusy { owner: "Claude Code", reason: "~/.claude".into() }.into()),
+            ["Try again in a few seconds."]
+        );
+        let no_refresh = crate::refresh::PlanError::MissingRefreshToken { profile_id: "openai:x".into() };
+        assert_eq!(hints(no_refresh.into()), [for_profile_id("openai:x")]);
+        // A cause with nothing to do about it has no hint.
+        assert!(hints(PasteError::EmptyProvider.into()).is_empty());
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! leave it out ([`crate::sync::disable_sync`]). The other CLI's own login
 //! is never touched.
 
-use crate::health::ProfileSource;
+use crate::health::Source;
 use crate::store::AuthStore;
 use serde_json::Value;
 
@@ -43,9 +43,9 @@ impl Removed {
 
 /// Which other CLI a profile id is synced from, if any.
 pub fn synced_from(profile_id: &str) -> Option<&'static str> {
-    match ProfileSource::of(profile_id) {
-        ProfileSource::Synced(source) => Some(source.owner),
-        ProfileSource::Store => None,
+    match Source::of(profile_id) {
+        Source::Synced(source) => Some(source.owner),
+        Source::Store | Source::Env => None,
     }
 }
 

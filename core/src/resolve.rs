@@ -26,6 +26,7 @@ pub struct ResolvedKey {
 
 /// Why no key can be handed out; the texts are the reference's.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ResolveError {
     /// The profile asked for is absent, blank, or does not fit its
     /// `auth.profiles` entry (the profile id).
@@ -69,7 +70,7 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
             return ProfileKey::Unusable;
         }
     }
-    let now = loaded.now as f64;
+    let now = loaded.now;
     match cred {
         Credential::ApiKey(k) => {
             k.key.clone().filter(|k| !k.is_blank()).map_or(ProfileKey::Unusable, ProfileKey::Usable)
@@ -86,7 +87,7 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
         // An unknown expiry is not trusted: the login is handed out only
         // after a refresh has told us when it ends.
         Credential::OAuth(o) => match o.expiry() {
-            ExpiryKind::At(e) if now < e => oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable),
+            ExpiryKind::At(e) if !e.is_past(now) => oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable),
             ExpiryKind::At(_) | ExpiryKind::Unknown | ExpiryKind::Never => ProfileKey::Expired,
         },
     }

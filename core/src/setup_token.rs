@@ -41,24 +41,19 @@ pub const API_KEY_PREFIXES: [&str; 2] = ["sk-ant-api03-", "sk-ant-admin01-"];
 /// Why a value is not the setup-token `claude setup-token` prints. The
 /// messages say which thing it looks like, never what it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum SetupTokenError {
     /// Nothing but whitespace was given.
-    #[error("no token was given; paste the sk-ant-oat01-… token `claude setup-token` printed")]
+    #[error("no token was given")]
     Empty,
     /// Whitespace inside the value: a paste wrapped over lines.
-    #[error("the token has whitespace inside it (a wrapped paste?); paste it as one line")]
+    #[error("the token has whitespace inside it (a wrapped paste?)")]
     WhitespaceInside,
     /// An Anthropic API key was given instead.
-    #[error(
-        "that is an Anthropic API key (sk-ant-api03-/sk-ant-admin01-), not a setup-token; \
-         store keys with `clawdbot models auth paste-token --provider anthropic` or ANTHROPIC_API_KEY"
-    )]
+    #[error("that is an Anthropic API key (sk-ant-api03-/sk-ant-admin01-), not a setup-token")]
     ApiKey,
     /// A Claude OAuth refresh token was given instead.
-    #[error(
-        "that is a refresh token (sk-ant-ort01-), not a setup-token; paste the sk-ant-oat01-… token \
-         `claude setup-token` printed"
-    )]
+    #[error("that is a refresh token (sk-ant-ort01-), not a setup-token")]
     RefreshToken,
     /// It does not start with `sk-ant-oat01-`.
     #[error("Expected token starting with sk-ant-oat01-")]
@@ -119,15 +114,13 @@ pub fn profile_id_for(provider: &str, name: &str) -> String {
 
 /// Why a pasted token was refused. The messages never quote the token.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum PasteError {
+#[non_exhaustive]
+pub enum PastedTokenError {
     /// Nothing but whitespace (and invisible characters) was pasted.
     #[error("Required")]
     Empty,
     /// The paste holds `#`: an OAuth redirect's `code#state`, not a token.
-    #[error(
-        "The pasted value contains '#', so it looks like an OAuth redirect's code#state, not a token; \
-         paste the token itself"
-    )]
+    #[error("the pasted value contains '#', so it looks like an OAuth redirect's code#state, not a token")]
     LooksLikeCodeAndState,
 }
 
@@ -137,25 +130,26 @@ pub enum PasteError {
 /// token contains but an OAuth `code#state` does. Invisible format
 /// characters a browser copy can add (zero-width space and joiners, the
 /// byte-order mark) go the same way as whitespace.
-pub fn clean_pasted_token(raw: &str) -> Result<String, PasteError> {
+pub fn clean_pasted_token(raw: &str) -> Result<String, PastedTokenError> {
     let token: String = raw.chars().filter(|c| !is_paste_noise(*c)).collect();
     if token.is_empty() {
-        return Err(PasteError::Empty);
+        return Err(PastedTokenError::Empty);
     }
     if token.contains('#') {
-        return Err(PasteError::LooksLikeCodeAndState);
+        return Err(PastedTokenError::LooksLikeCodeAndState);
     }
     Ok(token)
 }
 
 /// Why a pasted API key was refused. The messages never quote the key.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ApiKeyError {
     /// Nothing but whitespace was pasted.
     #[error("Required")]
     Empty,
     /// Whitespace or control characters inside the key.
-    #[error("The pasted key has whitespace or control characters inside it; paste the key alone, on one line")]
+    #[error("the pasted key has whitespace or control characters inside it")]
     InnerSpace,
 }
 
@@ -263,10 +257,10 @@ mod tests {
 
     #[test]
     fn paste_cleaning_refuses_empty_and_code_state() {
-        assert_eq!(clean_pasted_token(""), Err(PasteError::Empty));
-        assert_eq!(clean_pasted_token(" \n\t "), Err(PasteError::Empty));
+        assert_eq!(clean_pasted_token(""), Err(PastedTokenError::Empty));
+        assert_eq!(clean_pasted_token(" \n\t "), Err(PastedTokenError::Empty));
         let err = clean_pasted_token("abc123#state456").unwrap_err();
-        assert_eq!(err, PasteError::LooksLikeCodeAndState);
+        assert_eq!(err, PastedTokenError::LooksLikeCodeAndState);
         let message = err.to_string();
         assert!(message.contains("code#state"), "{message}");
         assert!(!message.contains("abc123"), "the message must not quote the value");

@@ -77,7 +77,7 @@ pub fn decide(existing: Option<&Profile>, found: &ExternalLogin) -> Decision {
     if merged(existing, found).credential == *stored {
         return Decision::Same;
     }
-    let life = |c: &Credential| c.expiry().at().unwrap_or(0.0);
+    let life = |c: &Credential| c.expiry().at().map_or(0.0, |at| at.ms());
     if life(incoming) > life(stored) { Decision::Take } else { Decision::KeepNewer }
 }
 

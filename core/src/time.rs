@@ -2,7 +2,10 @@
 //!
 //! `now` always comes from the host. Stored expiry times can be fractional
 //! (Codex imports once used a float mtime), so an [`Expiry`] keeps the exact
-//! JSON number it was read as and gives it back unchanged on write.
+//! JSON number it was read as and gives it back unchanged on write. What
+//! that number means is an [`Instant`]: the one type every rule asks "has
+//! it passed", "how long is left", "how is it written", and the one place
+//! that decides an instant past the year 9999.
 
 use serde_json::{Number, Value};
 
@@ -17,6 +20,90 @@ pub const MINUTE: i64 = 60 * SECOND;
 pub const HOUR: i64 = 60 * MINUTE;
 /// One day, in ms.
 pub const DAY: i64 = 24 * HOUR;
+
+/// 10000-01-01T00:00:00Z in milliseconds. An instant (or a remaining
+/// time) at least this far out lies beyond the year 9999 whatever `now` is
+/// (hosts are past 1970).
+pub const YEAR_10000_MS: f64 = 253_402_300_800_000.0;
+
+/// The far-future rule, decided once: whether `ms` (an instant, or a time
+/// left) lies beyond the year 9999. No credential lives that long; a
+/// stored `1e16` is a placeholder for "does not expire", and no four-digit
+/// ISO year can name it.
+pub fn is_beyond_year_9999(ms: f64) -> bool {
+    ms.is_finite() && ms >= YEAR_10000_MS
+}
+
+/// What an instant past the year 9999 shows as where a date would be, and
+/// a time left that long where a duration would be.
+pub const BEYOND_YEAR_9999: &str = "never (beyond year 9999)";
+
+/// A point in time, in milliseconds since the epoch (fractional when the
+/// file's number is). Its JSON form is that number, as `models status
+/// --json` and the panel's view have always written `expiresAt`.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Instant(f64);
+
+impl Instant {
+    /// The instant `ms` milliseconds after the epoch.
+    pub fn from_ms(ms: f64) -> Self {
+        Instant(ms)
+    }
+
+    /// The instant of a host's `now`.
+    pub fn from_millis(ms: Millis) -> Self {
+        Instant(ms as f64)
+    }
+
+    /// Milliseconds since the epoch.
+    pub fn ms(self) -> f64 {
+        self.0
+    }
+
+    /// Whether it has come by `now`: the instant itself counts as passed,
+    /// as the reference's `now >= expires` does.
+    pub fn is_past(self, now: Millis) -> bool {
+        now as f64 >= self.0
+    }
+
+    /// Milliseconds from `now` until it, negative once past.
+    pub fn remaining(self, now: Millis) -> f64 {
+        self.0 - now as f64
+    }
+
+    /// Whether it lies beyond the year 9999 (`is_beyond_year_9999`).
+    pub fn is_far_future(self) -> bool {
+        is_beyond_year_9999(self.0)
+    }
+
+    /// ISO 8601 in UTC as Codex writes it (`2026-01-01T00:00:00Z`,
+    /// milliseconds only when there are some, a fraction below them cut).
+    /// `None` past the year 9999 and for what names no instant (NaN, an
+    /// infinity): a date there would be wrong, not rounded.
+    pub fn iso(self) -> Option<String> {
+        if !self.0.is_finite() || self.is_far_future() {
+            return None;
+        }
+        let at = chrono::DateTime::from_timestamp_millis(self.0 as i64)?;
+        Some(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+
+    /// The instant as a person reads it: its ISO text, or
+    /// `BEYOND_YEAR_9999`. Text outputs and the panel's titles.
+    pub fn shown(self) -> String {
+        match self.iso() {
+            Some(iso) => iso,
+            None if self.is_far_future() => BEYOND_YEAR_9999.to_string(),
+            None => "unknown".to_string(),
+        }
+    }
+}
+
+impl serde::Serialize for Instant {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ser_ms(&self.0, s)
+    }
+}
 
 /// A credential's `expires` as written on disk.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,9 +190,9 @@ impl Expiry {
     /// expiry that means something, a finite number greater than zero.
     /// `0`, a negative number, `1e400` and a fraction of nothing say
     /// nothing about when the credential stops working.
-    fn instant(&self) -> Option<f64> {
+    fn instant(&self) -> Option<Instant> {
         let ms = self.ms();
-        (ms.is_finite() && ms > 0.0).then_some(ms)
+        (ms.is_finite() && ms > 0.0).then_some(Instant(ms))
     }
 }
 
@@ -118,8 +205,8 @@ impl Expiry {
 /// another.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ExpiryKind {
-    /// The credential stops working at this instant (ms since the epoch).
-    At(f64),
+    /// The credential stops working at this instant.
+    At(Instant),
     /// It does not expire: an API key, or a static token without a
     /// meaningful `expires`.
     Never,
@@ -143,7 +230,7 @@ impl ExpiryKind {
     }
 
     /// The instant, when there is one.
-    pub fn at(self) -> Option<f64> {
+    pub fn at(self) -> Option<Instant> {
         match self {
             ExpiryKind::At(ms) => Some(ms),
             ExpiryKind::Never | ExpiryKind::Unknown => None,
@@ -153,8 +240,8 @@ impl ExpiryKind {
     /// Whether the credential has stopped working by `now`. `Unknown` is
     /// not "expired": callers decide what an unknown expiry means for them
     /// (a refresh is due; a handed-out key is not trusted).
-    pub fn passed(self, now: f64) -> bool {
-        self.at().is_some_and(|at| now >= at)
+    pub fn passed(self, now: Millis) -> bool {
+        self.at().is_some_and(|at| at.is_past(now))
     }
 }
 
@@ -226,7 +313,7 @@ mod tests {
     fn meaningful_means_finite_and_positive() {
         assert_eq!(ExpiryKind::of_expiring(Some(&Expiry::from_millis(0))), ExpiryKind::Unknown);
         assert_eq!(ExpiryKind::of_expiring(Some(&Expiry::from_millis(-5))), ExpiryKind::Unknown);
-        assert_eq!(ExpiryKind::of_expiring(Some(&Expiry::from_millis(1))), ExpiryKind::At(1.0));
+        assert_eq!(ExpiryKind::of_expiring(Some(&Expiry::from_millis(1))), ExpiryKind::At(Instant(1.0)));
     }
 
     #[test]
@@ -238,17 +325,45 @@ mod tests {
             assert_eq!(ExpiryKind::of_expiring(e), ExpiryKind::Unknown, "{e:?}");
         }
         let at = Expiry::from_ms(1767225600000.5);
-        assert_eq!(ExpiryKind::of_static(Some(&at)), ExpiryKind::At(1767225600000.5));
-        assert_eq!(ExpiryKind::of_expiring(Some(&at)).at(), Some(1767225600000.5));
+        assert_eq!(ExpiryKind::of_static(Some(&at)), ExpiryKind::At(Instant(1767225600000.5)));
+        assert_eq!(ExpiryKind::of_expiring(Some(&at)).at(), Some(Instant(1767225600000.5)));
     }
 
     #[test]
     fn passed_is_reached_at_the_instant_and_never_without_one() {
-        let at = ExpiryKind::At(1000.0);
-        assert!(!at.passed(999.0));
-        assert!(at.passed(1000.0) && at.passed(1001.0));
-        assert!(!ExpiryKind::Never.passed(f64::MAX) && !ExpiryKind::Unknown.passed(f64::MAX));
+        let at = ExpiryKind::At(Instant(1000.0));
+        assert!(!at.passed(999));
+        assert!(at.passed(1000) && at.passed(1001));
+        assert!(!ExpiryKind::At(Instant(1000.5)).passed(1000), "a fraction later is not yet");
+        assert!(!ExpiryKind::Never.passed(Millis::MAX) && !ExpiryKind::Unknown.passed(Millis::MAX));
         assert_eq!(ExpiryKind::Never.at(), None);
         assert_eq!(ExpiryKind::Unknown.at(), None);
+    }
+
+    #[test]
+    fn an_instant_is_past_from_itself_on_and_counts_down_to_it() {
+        let at = Instant::from_millis(1_767_225_600_000);
+        assert!(!at.is_past(1_767_225_599_999) && at.is_past(1_767_225_600_000));
+        assert_eq!(at.remaining(1_767_225_600_000 - 60_000), 60_000.0);
+        assert_eq!(at.remaining(1_767_225_600_000 + 1), -1.0);
+        assert_eq!(serde_json::to_string(&at).unwrap(), "1767225600000", "an integer stays one");
+        assert_eq!(serde_json::to_string(&Instant::from_ms(1.5)).unwrap(), "1.5");
+    }
+
+    #[test]
+    fn iso_text_is_codex_s_and_no_date_is_made_up_past_the_year_9999() {
+        assert_eq!(Instant::from_millis(1_767_225_600_000).iso().as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(Instant::from_ms(1_767_225_600_123.9).iso().as_deref(), Some("2026-01-01T00:00:00.123Z"));
+        assert_eq!(Instant::from_ms(YEAR_10000_MS - 1.0).iso().as_deref(), Some("9999-12-31T23:59:59.999Z"));
+        // A stored 1e16 once came out as 1970-01-01 (chrono cannot hold
+        // it), and the year 10000 as "+10000-...".
+        for far in [YEAR_10000_MS, 1e16, 1e300] {
+            let at = Instant::from_ms(far);
+            assert!(at.is_far_future());
+            assert_eq!((at.iso(), at.shown()), (None, BEYOND_YEAR_9999.to_string()), "{far}");
+        }
+        assert_eq!(Instant::from_ms(f64::NAN).iso(), None);
+        assert_eq!(Instant::from_ms(f64::INFINITY).shown(), "unknown");
+        assert!(!is_beyond_year_9999(f64::INFINITY), "an infinity is no instant");
     }
 }

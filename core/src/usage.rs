@@ -450,7 +450,8 @@ pub fn backoff_cause_changed(store: &AuthStore, profile_id: &str, now: Millis) -
     let auth = FailureReason::Auth.as_str();
     let after_auth =
         stats.failure_counts.get(auth).is_some_and(|n| *n > 0.0) || stats.disabled_reason.as_deref() == Some(auth);
-    let (Some(failed_at), Some(expires)) = (stats.last_failure_at, profile.credential.expiry().at()) else {
+    let (Some(failed_at), Some(expires)) = (stats.last_failure_at, profile.credential.expiry().at().map(|at| at.ms()))
+    else {
         return false;
     };
     after_auth && expires > failed_at && expires > now_ms

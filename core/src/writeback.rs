@@ -9,11 +9,12 @@
 //! versions) exactly as found. The host reads, locks and writes.
 
 use crate::secret::Secret;
-use crate::time::Millis;
+use crate::time::{Instant, Millis};
 use serde_json::{Map, Value};
 
 /// Why a document could not be updated. Never carries a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum WritebackError {
     /// The document is not JSON.
     #[error("{origin} is not valid JSON, so it was not updated")]
@@ -115,7 +116,11 @@ pub fn merge_codex_auth(
     if let Some(id) = tokens.id_token {
         tokens_obj.insert("id_token".into(), Value::String(id.expose().to_string()));
     }
-    root.insert("last_refresh".into(), Value::String(rfc3339(now)));
+    // A host clock past the year 9999 names no date Codex could read: the
+    // old value stays rather than a made-up one.
+    if let Some(at) = Instant::from_millis(now).iso() {
+        root.insert("last_refresh".into(), Value::String(at));
+    }
     Ok(render(&Value::Object(root), Layout::Pretty))
 }
 
@@ -125,13 +130,6 @@ pub fn response_id_token(body: &[u8]) -> Option<Secret> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let id = value.get("id_token")?.as_str()?.trim();
     (!id.is_empty()).then(|| Secret::new(id))
-}
-
-/// `now` as Codex writes `last_refresh`: RFC 3339, UTC, with a `Z`.
-pub fn rfc3339(now: Millis) -> String {
-    chrono::DateTime::from_timestamp_millis(now)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 fn parse_object(text: &str, origin: &str) -> Result<Map<String, Value>, WritebackError> {
@@ -274,8 +272,6 @@ mod tests {
         assert!(response_id_token(br#"{"id_token":"   "}"#).is_none());
         assert!(response_id_token(br#"{"id_token":5}"#).is_none());
         assert!(response_id_token(br#"{"access_token":"a"}"#).is_none());
-        assert_eq!(rfc3339(1_767_225_600_000), "2026-01-01T00:00:00Z");
-        assert_eq!(rfc3339(i64::MAX), "1970-01-01T00:00:00Z", "out of range is the epoch");
     }
 
     #[test]
@@ -283,6 +279,5 @@ mod tests {
         assert_eq!(response_id_token(br#"{"id_token":"x.y.z"}"#).map(|s| s.expose().to_string()), Some("x.y.z".into()));
         assert!(response_id_token(br#"{"id_token":""}"#).is_none());
         assert!(response_id_token(b"<html>").is_none());
-        assert_eq!(rfc3339(1_767_225_600_123), "2026-01-01T00:00:00.123Z");
     }
 }

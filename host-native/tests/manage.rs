@@ -243,7 +243,13 @@ fn paste_token_refuses_an_api_key_and_points_to_paste_api_key() {
         b"sk-ant-api03-FAKE-0123456789abcdefghij\n",
     );
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert!(stderr(&out).contains("models auth paste-api-key --provider anthropic"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "not as a token\nhint: Store it with `clawdbot models auth paste-api-key --provider anthropic`.\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains("0123456789abcdefghij"), "the key is not echoed");
     assert!(!home.store_path().exists(), "nothing stored");
 }
@@ -259,7 +265,11 @@ fn paste_api_key_refuses_a_broken_key_and_writes_nothing() {
     );
     assert_eq!(code(&out), 1);
     assert_no_canary(&out);
-    assert!(stderr(&out).contains("whitespace or control characters inside"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("whitespace or control characters inside it\nhint: Paste the key alone, on one line.\n"),
+        "{}",
+        stderr(&out)
+    );
     let empty = clawdbot_with_stdin(&home, &["models", "auth", "paste-api-key", "--provider", "openai"], b"\n");
     assert_eq!(code(&empty), 1);
     assert_eq!(home.store_text(), before);

@@ -98,19 +98,40 @@ fn no_write_produces_a_store_the_reader_would_refuse() {
 #[test]
 fn paste_token_refuses_ids_and_expiries_that_cannot_work() {
     let home = Home::new();
-    let cases: [(&[&str], i32, &str); 6] = [
-        (&["--profile-id", ""], 64, "--profile-id must not be empty"),
-        (&["--profile-id", "openai:"], 64, "no name after the ':'"),
-        (&["--profile-id", "anthropic:x"], 64, "belongs to provider anthropic, not openai"),
-        (&["--profile-id", "anthropic:claude-cli"], 1, "next sync would overwrite"),
-        (&["--expires-in", "0"], 64, "must be longer than 0"),
-        (&["--expires-in", "100000000d"], 64, "latest date the gateway can represent"),
+    // The remedy is a hint line of its own, after the error (issue 20).
+    let cases: [(&[&str], i32, &str, &str); 6] = [
+        (&["--profile-id", ""], 64, "error: --profile-id must not be empty\n", ""),
+        (
+            &["--profile-id", "openai:"],
+            64,
+            "error: --profile-id \"openai:\" has no name after the ':'\n",
+            "hint: Use e.g. openai:manual.\n",
+        ),
+        (
+            &["--profile-id", "anthropic:x"],
+            64,
+            "error: --profile-id anthropic:x belongs to provider anthropic, not openai\n",
+            "hint: Use openai:<name>.\n",
+        ),
+        (
+            &["--profile-id", "anthropic:claude-cli"],
+            1,
+            "next sync would overwrite a pasted token\n",
+            "hint: Pick another id (e.g. openai:manual).\nhint: To let the sync",
+        ),
+        (&["--expires-in", "0"], 64, "must be longer than 0", ""),
+        (
+            &["--expires-in", "100000000d"],
+            64,
+            "latest date the gateway can represent (year 275760)\n",
+            "hint: Leave it out for a token that does not expire.\n",
+        ),
     ];
-    for (extra, code, says) in cases {
+    for (extra, code, says, hint) in cases {
         let args: Vec<&str> = PASTE.iter().chain(extra).copied().collect();
         let run = home.run(&args, b"sk-FAKE-TOKEN\n");
         assert_code(&run, code);
-        assert!(run.err().contains(says), "{}: {}", run.what(), run.err());
+        assert!(run.err().contains(&format!("{says}{hint}")), "{}: {}", run.what(), run.err());
         assert!(home.read(STORE).is_none(), "{}: wrote a store", run.what());
     }
     let fine = home.run(&[PASTE, &["--profile-id", "OpenAI:work", "--expires-in", "30d"]].concat(), b"sk-FAKE\n");

@@ -126,16 +126,27 @@ fn without_a_terminal_the_token_comes_from_stdin_and_nothing_is_run() {
 #[test]
 fn a_value_that_is_no_setup_token_is_refused_with_the_reason_and_nothing_stored() {
     let host = Host::new("");
+    // The remedy is a hint line of its own (issue 20); the reference's
+    // "too short" words keep theirs.
     let cases = [
-        ("sk-ant-ort01-FAKE-refresh", "refresh token"),
-        ("sk-ant-api03-FAKE-key", "API key"),
-        ("sk-ant-oat01-short", "too short"),
-        ("sk-ant-oat01-AAAA BBBB", "whitespace inside"),
+        (
+            "sk-ant-ort01-FAKE-refresh",
+            "refresh token",
+            "\nhint: Paste the sk-ant-oat01-… token `claude setup-token` printed.\n",
+        ),
+        (
+            "sk-ant-api03-FAKE-key",
+            "API key",
+            "\nhint: Store keys with `clawdbot models auth paste-api-key --provider anthropic` or ANTHROPIC_API_KEY.\n",
+        ),
+        ("sk-ant-oat01-short", "too short", "; paste the full setup-token\n"),
+        ("sk-ant-oat01-AAAA BBBB", "whitespace inside", "(a wrapped paste?)\nhint: Paste it as one line.\n"),
     ];
-    for (value, why) in cases {
+    for (value, why, remedy) in cases {
         let out = host.clawdbot(&["models", "auth", "setup-token"], value);
         assert_eq!(out.status.code(), Some(1), "{value}: {}", text(&out));
         assert!(text(&out).contains(why), "{value}: {}", text(&out));
+        assert!(text(&out).contains(remedy), "{value}: {}", text(&out));
         assert!(!text(&out).contains("FAKE"), "never the value: {}", text(&out));
     }
     assert!(!host.path().join(STORE).exists(), "nothing stored");

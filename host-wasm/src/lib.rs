@@ -29,6 +29,14 @@ pub fn format_remaining_short(ms: f64) -> String {
     clawdbot_auth_core::format_remaining_short(Some(ms))
 }
 
+/// An instant (ms since the epoch) as the CLI writes it: ISO 8601, or
+/// `never (beyond year 9999)`, so the panel never decides the far future
+/// itself.
+#[wasm_bindgen(js_name = formatInstant)]
+pub fn format_instant(ms: f64) -> String {
+    clawdbot_auth_core::Instant::from_ms(ms).shown()
+}
+
 /// The version of this package (the workspace version), for display and for
 /// checking that the page loaded the module it expects.
 #[wasm_bindgen]
@@ -51,6 +59,8 @@ mod tests {
         assert_eq!(format_remaining_short(5_400_000.0), "2h");
         assert_eq!(format_remaining_short(f64::NAN), "unknown");
         assert_eq!(format_remaining_short(-1.0), "0m");
+        assert_eq!(format_instant(1_767_225_600_000.0), "2026-01-01T00:00:00Z");
+        assert_eq!(format_instant(1e16), "never (beyond year 9999)");
     }
 
     #[test]

@@ -15,7 +15,7 @@
 (function () {
   const REFRESH_EVERY_MS = 60000;
 
-  let core = null; // { handle(string): string, formatRemainingShort(number): string, version(): string }
+  let core = null; // { handle(string): string, formatRemainingShort(number): string, formatInstant(number): string, version(): string }
   const state = {
     files: {}, // role -> { name, text }
     storeEdited: false, // the store text came from a reorder
@@ -73,10 +73,11 @@
     return days > 0 ? `${days}d ${clock}` : clock;
   }
 
-  /** An instant as ISO text; far-out or non-finite values as they are. */
+  /** An instant as the CLI writes it: the core's ISO text, or its words
+   * for an instant past the year 9999 (the far-future rule lives in Rust
+   * only, like the rounding above). */
   function formatInstant(ms) {
-    if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return String(ms);
-    return new Date(ms).toISOString().replace('.000Z', 'Z');
+    return core.formatInstant(typeof ms === 'number' ? ms : NaN);
   }
 
   /** A status badge: the icon and word the core chose for it. */

@@ -5,12 +5,11 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::{EditStore, TxnFailure};
 use super::{Done, Event, Exit, Input, Step, internal_end};
-use crate::listing::iso8601;
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::provider::normalize;
 use crate::store::AuthStore;
-use crate::time::Millis;
+use crate::time::{Instant, Millis};
 use crate::usage::{EndedBackoff, end_backoff};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -99,10 +98,10 @@ fn describe(id: &str, e: &EndedBackoff) -> String {
     let mut parts = Vec::new();
     if let Some(until) = e.disabled_until {
         let reason = e.disabled_reason.as_deref().unwrap_or("unknown");
-        parts.push(format!("{reason} disable (until {})", iso8601(until)));
+        parts.push(format!("{reason} disable (until {})", Instant::from_ms(until).shown()));
     }
     if let Some(until) = e.cooldown_until {
-        parts.push(format!("cooldown (until {})", iso8601(until)));
+        parts.push(format!("cooldown (until {})", Instant::from_ms(until).shown()));
     }
     let mut text = format!("Cleared {id}: ");
     text.push_str(&match (parts.is_empty(), e.counts_reset) {

@@ -34,7 +34,8 @@ enum State {
 /// Why a store transaction did not complete, and so how the command
 /// ends: the one place that decides it for every command that writes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum TxnFailure {
+#[non_exhaustive]
+pub enum TxnFailure {
     /// The store cannot be read: a human must fix it (exit 1); nothing
     /// is written.
     #[error("refusing to modify an unreadable store: {0}")]

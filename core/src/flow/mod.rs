@@ -56,6 +56,7 @@ mod token;
 pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
+pub use edit::TxnFailure;
 
 pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
@@ -291,21 +292,15 @@ pub enum Input {
 }
 
 /// Why an [`Effect::AskSecret`] has no secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SecretError {
     /// What was read is not UTF-8 text (no token is).
+    #[error("the token is not text")]
     NotText,
     /// Nothing could be read.
+    #[error("{0}")]
     Unreadable(IoKind),
-}
-
-impl fmt::Display for SecretError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SecretError::NotText => f.write_str("the token is not text"),
-            SecretError::Unreadable(why) => why.fmt(f),
-        }
-    }
 }
 
 /// One entry of a folder.
@@ -558,6 +553,13 @@ impl Done {
     /// An end with one error: a refusal or a failure.
     pub fn refused(exit: Exit, message: impl Into<String>) -> Done {
         Done { exit, events: vec![Event::error(message)] }
+    }
+
+    /// An end with one error and its remedies, from the one place that
+    /// words them ([`crate::remedy`] is private: the hints travel as events).
+    pub(crate) fn refusing(exit: Exit, error: &crate::Error) -> Done {
+        let done = Done::refused(exit, error.to_string());
+        crate::remedy::for_error(error).into_iter().fold(done, Done::hint)
     }
 
     /// The same end, then `hint`.

@@ -84,7 +84,7 @@ impl PasteKey {
         }
         let key = match clean_pasted_api_key(pasted) {
             Ok(key) => Secret::new(key),
-            Err(e) => return Turn::End(Done::refused(Exit::Action, e.to_string())),
+            Err(e) => return Turn::End(Done::refusing(Exit::Action, &e.into())),
         };
         let (id, provider) = (self.profile_id.clone(), self.provider.clone());
         let edit = move |store: &mut AuthStore, _: &Loaded| {

@@ -76,7 +76,7 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
 
 /// A refused paste: exit 64 for a wrong command line, else 1.
 fn refusal(e: &PasteError) -> Done {
-    Done::refused(if e.is_usage() { Exit::Usage } else { Exit::Action }, e.to_string())
+    Done::refusing(if e.is_usage() { Exit::Usage } else { Exit::Action }, &e.clone().into())
 }
 
 impl Paste {

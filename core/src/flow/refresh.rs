@@ -35,7 +35,7 @@ use crate::escape::escape_control;
 use crate::load::{Loaded, StoreState};
 use crate::logins::LoginSource;
 use crate::paths::Env;
-use crate::refresh::{self, Endpoints, Outcome, Plan, PlanError, RefreshError, TransportFailure, user_hint};
+use crate::refresh::{self, Endpoints, Outcome, Plan, PlanError, RefreshError, TransportFailure};
 use crate::rejection;
 use crate::secret::Secret;
 use crate::store::{AuthStore, Credential, OAuth, Profile, parse_store, write_store};
@@ -80,6 +80,7 @@ pub struct RefreshReport {
 
 /// Why a profile was not refreshed. No variant holds a token.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RefreshFailure {
     /// The store has no such profile, even after the sync.
     #[error("no profile \"{}\" in the credential store", escape_control(.0))]
@@ -95,9 +96,7 @@ pub enum RefreshFailure {
         /// What the endpoint (or the way to it) said.
         error: Box<RefreshError>,
     },
-    #[error(
-        "{owner} is holding its credentials lock ({reason}); it is probably refreshing the same login. Try again in a few seconds"
-    )]
+    #[error("{owner} is holding its credentials lock ({reason}); it is probably refreshing the same login")]
     /// The login source's tool held its lock for the whole wait.
     SourceBusy {
         /// The tool, as messages name it ("Claude Code").
@@ -126,11 +125,7 @@ impl RefreshFailure {
 
     /// What to do about it, when there is something to say.
     pub fn hint(&self) -> Option<String> {
-        match self {
-            RefreshFailure::Rejected { profile_id, error } => Some(user_hint(error, profile_id)),
-            RefreshFailure::Plan(e) => Some(crate::doctor::hint_for(e.profile_id()).to_string()),
-            _ => None,
-        }
+        crate::remedy::for_refresh_failure(self).into_iter().next()
     }
 }
 
@@ -759,7 +754,7 @@ impl RefreshLogin {
         let tokens = NewTokens {
             access,
             refresh: renewed.oauth.refresh.as_ref(),
-            expires_ms: renewed.oauth.expiry().at().map(|ms| ms as Millis),
+            expires_ms: renewed.oauth.expiry().at().map(|at| at.ms() as Millis),
             id_token: renewed.id_token.as_ref(),
         };
         (login.write_back.merge)(text, origin, &tokens, layout, self.now).map(Secret::new).map_err(|e| e.to_string())

@@ -181,7 +181,7 @@ impl Remove {
     fn finish(&self) -> Done {
         let mut events = Vec::new();
         if let Some(cli) = synced_from(&self.request.profile_id) {
-            let source = crate::health::ProfileSource::of(&self.request.profile_id).as_str();
+            let source = crate::health::Source::of(&self.request.profile_id).status_word();
             events.push(Event::Output(format!(
                 "{cli}'s own login is untouched; the sync leaves {} out until you run \
                  `clawdbot models auth sync --enable {source}` (or paste a credential under that id).",

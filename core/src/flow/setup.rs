@@ -91,6 +91,11 @@ fn refused(message: impl Into<String>) -> Turn<State> {
     Turn::End(Done::refused(Exit::Action, message))
 }
 
+/// A refusal for `error`, with its remedies.
+fn refused_with_hints(error: crate::Error) -> Turn<State> {
+    Turn::End(Done::refusing(Exit::Action, &error))
+}
+
 impl SetupTokenCommand {
     /// A setup-token for `request`, at `now`, in `env`.
     pub fn new(request: SetupRequest, env: &Env, now: Millis) -> SetupTokenCommand {
@@ -124,7 +129,7 @@ impl SetupToken {
         let Some(target) = self.target.clone() else { return refused("internal: no target") };
         let token = match check_setup_token(raw) {
             Ok(token) => token,
-            Err(e) => return refused(e.to_string()),
+            Err(e) => return refused_with_hints(e.into()),
         };
         match target.accept(token.as_bytes()) {
             Ok(accepted) => {
@@ -134,7 +139,7 @@ impl SetupToken {
                 });
                 Turn::End(Done::quiet(Exit::Ok))
             }
-            Err(e) => refused(e.to_string()),
+            Err(e) => refused_with_hints(e.into()),
         }
     }
 

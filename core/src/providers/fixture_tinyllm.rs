@@ -83,7 +83,7 @@ mod tests {
         // A dead login's diagnostic carries its relogin hint.
         let dead = HttpResponse::new(400, vec![], r#"{"error":"invalid_grant"}"#);
         let Outcome::Failed(error) = refresh::apply(&mut plan, &login(), &dead, NOW) else { panic!("failed") };
-        assert!(refresh::user_hint(&error, "tinyllm:me").ends_with("Run `tinyllm login` on the gateway host."));
+        assert!(crate::remedy::for_refresh(&error, "tinyllm:me").ends_with("Run `tinyllm login` on the gateway host."));
 
         // The status report knows it: a configured model with no credential
         // shows its own hint under "Missing auth".

@@ -173,42 +173,10 @@ impl fmt::Display for RefreshError {
 
 impl std::error::Error for RefreshError {}
 
-fn seconds(ms: Millis) -> String {
+/// `ms` as whole seconds, rounded up (`30 s`), as messages and hints say it.
+pub(crate) fn seconds(ms: Millis) -> String {
     let s = ms.saturating_add(SECOND - 1) / SECOND;
     format!("{s} s")
-}
-
-/// What an operator should do about a failed refresh of `profile_id`.
-///
-/// Dead logins name the command that renews them where the spec gives one
-/// (§3.4's doctor hints); passing failures say when to try again.
-pub fn user_hint(error: &RefreshError, profile_id: &str) -> String {
-    if let ErrorKind::Transient { retry_after_ms } = error.kind {
-        if let Some(ms) = retry_after_ms {
-            return format!("The provider asked to wait: try again in {}.", seconds(ms));
-        }
-        return match &error.cause {
-            Cause::Transport { failure: TransportFailure::Tls, .. } => {
-                "Check the gateway host's clock and any TLS-intercepting proxy, then try again.".to_string()
-            }
-            Cause::Transport { failure: TransportFailure::Redirect, .. } => format!(
-                "The token endpoint redirected: check {} and any proxy on the gateway host.",
-                error.provider.token_url_env_var()
-            ),
-            Cause::Transport { .. } => "Check the gateway host's network connection, then try again.".to_string(),
-            Cause::UnexpectedBody { .. } | Cause::MissingField { .. } => {
-                "The token endpoint answered unexpectedly (a proxy may be in the way); try again later.".to_string()
-            }
-            Cause::Rejected => "Try again later.".to_string(),
-        };
-    }
-    let why = match error.oauth_error.as_deref() {
-        Some("refresh_token_reused") => "The refresh token was already used by another holder of this login. ",
-        Some("invalid_grant") => crate::remedy::why_refresh_was_rejected(profile_id),
-        _ => "",
-    };
-    let action = crate::remedy::for_profile(profile_id, error.provider.id(), crate::remedy::Renewal::Relogin);
-    format!("{why}{action}")
 }
 
 /// Server text made fit for a message: known secrets and token-like values
@@ -377,33 +345,33 @@ mod tests {
         assert!(text.chars().count() < 300);
         let timeout = transport_error(crate::providers::refreshable("anthropic"), TransportFailure::Timeout, "");
         assert_eq!(timeout.to_string(), "anthropic token refresh timed out");
-        assert!(user_hint(&timeout, "anthropic:x").contains("network"));
+        assert!(crate::remedy::for_refresh(&timeout, "anthropic:x").contains("network"));
         let redirect = transport_error(crate::providers::refreshable("anthropic"), TransportFailure::Redirect, "302");
-        assert!(user_hint(&redirect, "anthropic:x").contains("CLAWDBOT_TOKEN_URL_ANTHROPIC"));
+        assert!(crate::remedy::for_refresh(&redirect, "anthropic:x").contains("CLAWDBOT_TOKEN_URL_ANTHROPIC"));
     }
 
     #[test]
     fn hints_name_the_command_that_renews_the_login() {
         let dead = rejected(crate::providers::refreshable("anthropic"), ErrorKind::Permanent, Some("invalid_grant"));
-        let claude = user_hint(&dead, "anthropic:claude-cli");
+        let claude = crate::remedy::for_refresh(&dead, "anthropic:claude-cli");
         assert!(
             claude.contains("run `claude`, then `/login`") && claude.contains("models auth setup-token"),
             "{claude}"
         );
-        let work = user_hint(&dead, "anthropic:work");
+        let work = crate::remedy::for_refresh(&dead, "anthropic:work");
         assert!(work.contains("models auth paste-token --provider anthropic --profile-id anthropic:work"), "{work}");
         assert!(!work.contains("Claude Code"), "only anthropic:claude-cli is shared with Claude Code: {work}");
         let reused =
             rejected(crate::providers::refreshable("openai-codex"), ErrorKind::Permanent, Some("refresh_token_reused"));
-        let hint = user_hint(&reused, "openai-codex:codex-cli");
+        let hint = crate::remedy::for_refresh(&reused, "openai-codex:codex-cli");
         assert!(hint.contains("already used") && hint.contains("`codex login`"), "{hint}");
         let wait = RefreshError {
             kind: ErrorKind::Transient { retry_after_ms: Some(30_000) },
             ..rejected(crate::providers::refreshable("anthropic"), ErrorKind::Permanent, None)
         };
-        assert_eq!(user_hint(&wait, "anthropic:x"), "The provider asked to wait: try again in 30 s.");
+        assert_eq!(crate::remedy::for_refresh(&wait, "anthropic:x"), "The provider asked to wait: try again in 30 s.");
         let later = RefreshError { kind: ErrorKind::Transient { retry_after_ms: None }, ..wait };
-        assert_eq!(user_hint(&later, "anthropic:x"), "Try again later.");
+        assert_eq!(crate::remedy::for_refresh(&later, "anthropic:x"), "Try again later.");
     }
 
     #[test]
@@ -476,7 +444,7 @@ mod tests {
     #[test]
     fn retry_after_rounds_up_to_whole_seconds() {
         let wait = |ms| {
-            user_hint(
+            crate::remedy::for_refresh(
                 &RefreshError {
                     kind: ErrorKind::Transient { retry_after_ms: Some(ms) },
                     ..with_cause(Cause::Rejected, None, None)
@@ -502,7 +470,7 @@ mod tests {
 
     #[test]
     fn transient_hints_say_what_to_check() {
-        let hint = |e: &RefreshError| user_hint(e, "anthropic:x");
+        let hint = |e: &RefreshError| crate::remedy::for_refresh(e, "anthropic:x");
         assert_eq!(
             hint(&transport_error(crate::providers::refreshable("anthropic"), TransportFailure::Tls, "")),
             "Check the gateway host's clock and any TLS-intercepting proxy, then try again."
@@ -528,14 +496,14 @@ mod tests {
             |code: Option<&str>| rejected(crate::providers::refreshable("openai-codex"), ErrorKind::Permanent, code);
         let action = crate::remedy::for_profile("openai-codex:work", "openai-codex", crate::remedy::Renewal::Relogin);
         assert!(!action.is_empty());
-        assert_eq!(user_hint(&dead(None), "openai-codex:work"), action);
-        assert_eq!(user_hint(&dead(Some("server_error")), "openai-codex:work"), action);
+        assert_eq!(crate::remedy::for_refresh(&dead(None), "openai-codex:work"), action);
+        assert_eq!(crate::remedy::for_refresh(&dead(Some("server_error")), "openai-codex:work"), action);
         assert_eq!(
-            user_hint(&dead(Some("refresh_token_reused")), "openai-codex:work"),
+            crate::remedy::for_refresh(&dead(Some("refresh_token_reused")), "openai-codex:work"),
             format!("The refresh token was already used by another holder of this login. {action}")
         );
         assert_eq!(
-            user_hint(&dead(Some("invalid_grant")), "openai-codex:work"),
+            crate::remedy::for_refresh(&dead(Some("invalid_grant")), "openai-codex:work"),
             format!("{}{action}", crate::remedy::why_refresh_was_rejected("openai-codex:work"))
         );
     }

@@ -10,7 +10,7 @@
 //!     match apply(&mut plan, &profile, &response, now) {
 //!         Refreshed(new) => { persist(new); break }   persist BEFORE use: tokens rotate
 //!         Retry(_)       => continue,                 at most once (Anthropic form retry)
-//!         Failed(err)    => { report(err, user_hint(&err, id)); break }
+//!         Failed(err)    => { report(err, remedy::for_refresh(&err, id)); break }
 //!     }
 //! }
 //! ```
@@ -21,7 +21,7 @@
 //! responses.
 
 mod endpoints;
-mod error;
+pub(crate) mod error;
 pub(crate) mod form;
 mod http;
 mod plan;
@@ -29,7 +29,7 @@ mod response;
 
 pub use crate::providers::RefreshProvider;
 pub use endpoints::Endpoints;
-pub use error::{Cause, ErrorKind, RefreshError, TransportFailure, transport_error, user_hint};
+pub use error::{Cause, ErrorKind, RefreshError, TransportFailure, transport_error};
 pub use http::{HttpRequest, HttpResponse, Method, RequestBody};
 pub(crate) use plan::stored_scopes;
 pub use plan::{Plan, PlanError, plan};
@@ -52,7 +52,7 @@ pub const DEFAULT_REFRESH_WINDOW_MS: Millis = 5 * MINUTE;
 /// [`DEFAULT_REFRESH_WINDOW_MS`] to refresh ahead like Claude Code.
 pub fn needs_refresh(cred: &OAuth, now: Millis, window_ms: Millis) -> bool {
     match cred.expiry() {
-        ExpiryKind::At(expires) => now.saturating_add(window_ms.max(0)) as f64 >= expires,
+        ExpiryKind::At(expires) => expires.is_past(now.saturating_add(window_ms.max(0))),
         ExpiryKind::Unknown | ExpiryKind::Never => true,
     }
 }

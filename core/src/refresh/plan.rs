@@ -57,6 +57,7 @@ impl Plan {
 
 /// Why no refresh request can be made for a profile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlanError {
     /// The profile holds an API key or a static token, which cannot be
     /// refreshed.
@@ -76,7 +77,7 @@ pub enum PlanError {
         provider: String,
     },
     /// The login stores no (or only a blank) `refresh` token.
-    #[error("profile {profile_id} has no refresh token; log in again")]
+    #[error("profile {profile_id} has no refresh token")]
     MissingRefreshToken {
         /// The profile's id, escaped.
         profile_id: String,
@@ -92,9 +93,7 @@ pub enum PlanError {
     },
     /// A provider whose client the operator registers has no client id in the
     /// profile or the environment.
-    #[error(
-        "profile {profile_id}: {provider} needs an OAuth client id: store it as clientId in the profile or set {var}"
-    )]
+    #[error("profile {profile_id}: {provider} needs an OAuth client id")]
     MissingClientId {
         /// The profile's id, escaped.
         profile_id: String,
@@ -358,7 +357,11 @@ mod tests {
     fn chutes_client_id_from_profile_then_host() {
         let mut profile = oauth_profile("chutes", "rt-FAKE");
         let err = plan("c", &profile, 0, &Endpoints::defaults()).expect_err("no client id");
-        assert!(err.to_string().contains("CHUTES_CLIENT_ID"));
+        assert_eq!(err.to_string(), "profile c: chutes needs an OAuth client id");
+        assert_eq!(
+            crate::remedy::for_error(&err.into()),
+            ["Store it as clientId in the profile or set CHUTES_CLIENT_ID."]
+        );
 
         let from_env = Endpoints::from_env([("CHUTES_CLIENT_ID", "env-cid"), ("CHUTES_CLIENT_SECRET", "cs-FAKE")]);
         let req = plan("c", &profile, 0, &from_env).expect("plans").request().clone();
@@ -445,9 +448,9 @@ mod tests {
             [
                 "profile k:1 holds a api_key credential; only oauth credentials can be refreshed",
                 "profile u:1: no refresh flow is known for provider \"minimax-portal\"",
-                "profile r:1 has no refresh token; log in again",
+                "profile r:1 has no refresh token",
                 "Google Cloud credentials missing projectId",
-                "profile c:1: chutes needs an OAuth client id: store it as clientId in the profile or set CHUTES_CLIENT_ID",
+                "profile c:1: chutes needs an OAuth client id",
             ]
         );
     }

@@ -461,7 +461,7 @@ mod tests {
     }
 
     fn user_hint_for(e: &RefreshError) -> String {
-        crate::refresh::error::user_hint(e, "anthropic:claude-cli")
+        crate::remedy::for_refresh(e, "anthropic:claude-cli")
     }
 
     #[test]
@@ -512,7 +512,7 @@ mod tests {
         let date = HttpResponse::new(429, vec![("Retry-After".into(), at)], "Too Many Requests");
         let e = failed(apply(&mut plan, &old, &date, NOW));
         assert_eq!(e.retry_after_ms(), Some(90_000));
-        assert!(crate::refresh::error::user_hint(&e, "p").contains("90 s"));
+        assert!(crate::remedy::for_refresh(&e, "p").contains("90 s"));
         assert!(failed(run("chutes", 429, "")).retry_after_ms().is_none());
     }
 
@@ -564,7 +564,7 @@ mod tests {
                 outcome = apply(&mut plan, &old, &reply(status, body), NOW);
             }
             let e = failed(outcome);
-            let shown = format!("{e} {e:?} {}", crate::refresh::error::user_hint(&e, "p:1"));
+            let shown = format!("{e} {e:?} {}", crate::remedy::for_refresh(&e, "p:1"));
             assert!(!shown.contains("FAKE"), "{provider} {status}: {shown}");
         }
         let e = failed(run("chutes", 200, json_200_with_error));

@@ -113,31 +113,9 @@ pub struct AuthSection {
     /// did not count.
     pub check: CheckSection,
     /// Every problem the load found, for machines (the text output has them
-    /// on stderr).
-    pub diagnostics: Vec<DiagnosticShown>,
-}
-
-/// One load diagnostic in `--json`: `{severity, path, message, hints}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DiagnosticShown {
-    /// How bad it is.
-    pub severity: crate::diag::Severity,
-    /// The file, as messages show it.
-    pub path: String,
-    /// What is wrong, with the field first when it is one field's problem.
-    pub message: String,
-    /// What to do about it, most useful first (`[]` when nothing).
-    pub hints: Vec<String>,
-}
-
-impl From<&crate::diag::Diagnostic> for DiagnosticShown {
-    fn from(d: &crate::diag::Diagnostic) -> Self {
-        let message = match &d.field {
-            Some(field) => format!("{field}: {}", d.message),
-            None => d.message.clone(),
-        };
-        DiagnosticShown { severity: d.severity, path: d.file.clone(), message, hints: d.hints.clone() }
-    }
+    /// on stderr), as `{severity, path, message, hints}`.
+    #[serde(serialize_with = "crate::diag::ser_status_json")]
+    pub diagnostics: Vec<crate::diag::Diagnostic>,
 }
 
 /// The shell-env fallback: reading keys from the login shell when the process
@@ -357,7 +335,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             unusable_profiles: unusable,
             oauth,
             check,
-            diagnostics: loaded.diagnostics.iter().map(DiagnosticShown::from).collect(),
+            diagnostics: loaded.diagnostics.clone(),
         },
     }
 }

@@ -65,14 +65,14 @@ pub fn render_prometheus(report: &StatusReport, check: CheckCode, agent: &str, n
          and expiries beyond the year 9999.",
     );
     for p in profiles {
-        if let Some(at) = p.expires_at.filter(|at| !crate::remaining::is_beyond_year_9999(*at)) {
+        if let Some(at) = p.expires_at.filter(|at| !at.is_far_future()) {
             let _ = writeln!(
                 out,
                 "clawdbot_auth_profile_expiry_timestamp_seconds{{agent=\"{agent}\",profile=\"{}\",provider=\"{}\",type=\"{}\"}} {}",
                 label(&p.profile_id),
                 label(&p.provider),
                 p.kind.as_str(),
-                seconds(at)
+                seconds(at.ms())
             );
         }
     }
@@ -88,7 +88,7 @@ pub fn render_prometheus(report: &StatusReport, check: CheckCode, agent: &str, n
             label(&p.profile_id),
             label(&p.provider),
             p.kind.as_str(),
-            p.source.as_str(),
+            p.source.status_word(),
             status_name(p.status)
         );
     }

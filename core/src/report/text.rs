@@ -119,8 +119,8 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
     }
     for p in timed {
         let source = match p.source {
-            crate::health::ProfileSource::Store => String::new(),
-            other => format!(" ({})", other.as_str()),
+            crate::health::Source::Store => String::new(),
+            other => format!(" ({})", other.status_word()),
         };
         let _ = writeln!(out, "- {} {}{source}", esc(&p.label), health_words(p, style));
     }
@@ -156,8 +156,8 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
 pub fn profile_status_line(report: &StatusReport, profile_id: &str, style: TextStyle) -> Option<String> {
     let p = report.auth.oauth.profiles.iter().find(|p| p.profile_id == profile_id)?;
     let source = match p.source {
-        crate::health::ProfileSource::Store => String::new(),
-        other => format!(" ({})", other.as_str()),
+        crate::health::Source::Store => String::new(),
+        other => format!(" ({})", other.status_word()),
     };
     Some(format!("- {} {}{source}", escape_control(&p.label), health_words(p, style)))
 }
@@ -169,12 +169,12 @@ fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
     let status = style.status(p.status);
     if let Some(r) = &p.rejection {
         let ago = format_remaining_short(Some(r.ago_ms));
-        let hint = crate::doctor::hint_for(&p.profile_id);
+        let hint = crate::remedy::for_profile_id(&p.profile_id);
         return format!("{status}: login rejected at refresh ({}) {ago} ago: {hint}", escape_control(&r.code));
     }
-    let beyond = p.remaining_ms.is_some_and(crate::remaining::is_beyond_year_9999);
+    let beyond = p.remaining_ms.is_some_and(crate::time::is_beyond_year_9999);
     let when = match p.remaining_ms {
-        _ if beyond => format!("expires {}", crate::remaining::BEYOND_YEAR_9999),
+        _ if beyond => format!("expires {}", crate::time::BEYOND_YEAR_9999),
         Some(r) if r <= 0.0 => format!("expired {} ago", format_remaining_short(Some(-r))),
         Some(r) if p.expires_at.is_some() => format!("expires in {}", format_remaining_short(Some(r))),
         _ => "expiry unknown".to_string(),
@@ -408,7 +408,7 @@ pub(crate) mod tests {
             profile_status_line(&r, "anthropic:claude-cli", TextStyle::default()).unwrap(),
             format!(
                 "- anthropic:claude-cli expired: login rejected at refresh (invalid\\u{{1b}}grant) 2h ago: {} (claude-cli)",
-                crate::doctor::hint_for("anthropic:claude-cli")
+                crate::remedy::for_profile_id("anthropic:claude-cli")
             )
         );
     }

@@ -256,7 +256,7 @@ mod tests {
         assert_eq!(r.auth.check.code, CheckCode::Ok);
         let source = r.auth.providers.iter().find(|p| p.provider == "anthropic").and_then(|p| p.env.clone());
         assert_eq!(source.map(|s| s.source).as_deref(), Some("env: ANTHROPIC_API_KEY (~/.clawdbot/.env)"));
-        let diag = serde_json::to_value(&r.auth.diagnostics).unwrap();
+        let diag = serde_json::to_value(&r.auth).unwrap()["diagnostics"].clone();
         assert_eq!(diag[0]["severity"], "warning");
         assert_eq!(diag[0]["path"], "~/.clawdbot/.env");
         assert_eq!(diag[0]["message"], "line 2 is not NAME=value; ignored");

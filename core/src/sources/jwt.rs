@@ -30,7 +30,7 @@ pub fn claims(token: &str) -> Option<Map<String, Value>> {
 /// `exp` in milliseconds, when it is a number of seconds.
 pub fn expiry_ms(claims: &Map<String, Value>) -> Option<f64> {
     let exp = claims.get("exp")?.as_f64()?;
-    ExpiryKind::of_expiring(Some(&Expiry::from_ms(exp * 1000.0))).at()
+    ExpiryKind::of_expiring(Some(&Expiry::from_ms(exp * 1000.0))).at().map(|at| at.ms())
 }
 
 /// `https://api.openai.com/auth`.`chatgpt_account_id`.

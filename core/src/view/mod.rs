@@ -15,6 +15,7 @@ mod files;
 pub use files::{FileRole, FileView, file_views, identify};
 
 use crate::defaults::Defaults;
+use crate::diag::Diagnostic;
 use crate::doctor::{DoctorPreview, Issue};
 use crate::escape::escape_control;
 use crate::health::{HealthStatus, collation_key};
@@ -23,6 +24,7 @@ use crate::order::{order_for, resolve_order};
 use crate::provider::normalize;
 use crate::remaining::format_remaining_short;
 use crate::report::{CheckCode, StatusReport, check_code};
+use crate::time::Instant;
 use crate::usage::UnusableKind;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -45,7 +47,7 @@ pub struct View {
     /// The store exists but cannot be used: nothing shown comes from it.
     pub store_unreadable: bool,
     /// Problems reading the files, errors first.
-    pub diagnostics: Vec<DiagnosticView>,
+    pub diagnostics: Vec<Diagnostic>,
     /// Every provider with credentials, health or use, in the core's collation.
     pub providers: Vec<ProviderRow>,
     /// Every profile's health, as `models auth list` sees it, first rows only.
@@ -158,24 +160,6 @@ impl Named {
     }
 }
 
-/// One problem found reading a file, escaped for display.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DiagnosticView {
-    /// How bad it is; errors sort first.
-    pub severity: crate::diag::Severity,
-    /// The file it concerns, as `~/...`.
-    pub file: String,
-    /// The JSON field it concerns, when one is to blame.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// What is wrong, in the CLI's words.
-    pub message: String,
-    /// The remedies the CLI prints as `hint:` lines, in the same words.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub hints: Vec<String>,
-}
-
 /// A status as the page shows it: the word the CLI prints and its icon.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -206,9 +190,9 @@ impl Badge {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Remaining {
-    /// When it expires, ms since the epoch.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
-    pub expires_at: Option<f64>,
+    /// When it expires (ms since the epoch in JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Instant>,
     /// Ms left at the load's `now` (negative once past).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::ser_opt_ms")]
     pub remaining_ms: Option<f64>,
@@ -217,7 +201,7 @@ pub struct Remaining {
 }
 
 impl Remaining {
-    fn of(expires_at: Option<f64>, remaining_ms: Option<f64>) -> Self {
+    fn of(expires_at: Option<Instant>, remaining_ms: Option<f64>) -> Self {
         Remaining { expires_at, remaining_ms, text: format_remaining_short(remaining_ms) }
     }
 }
@@ -437,18 +421,8 @@ pub fn build(
     }
 }
 
-fn diagnostics(loaded: &Loaded) -> Vec<DiagnosticView> {
-    let mut list: Vec<DiagnosticView> = loaded
-        .diagnostics
-        .iter()
-        .map(|d| DiagnosticView {
-            severity: d.severity,
-            file: escape_control(&d.file).into_owned(),
-            field: d.field.as_deref().map(|f| escape_control(f).into_owned()),
-            message: escape_control(&d.message).into_owned(),
-            hints: d.hints.iter().map(|h| escape_control(h).into_owned()).collect(),
-        })
-        .collect();
+fn diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
+    let mut list: Vec<Diagnostic> = loaded.diagnostics.iter().map(Diagnostic::escaped).collect();
     // Stable: within a severity, the order the load found them in.
     list.sort_by_key(|d| std::cmp::Reverse(d.severity));
     list
@@ -508,7 +482,7 @@ fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<Prof
             label: escape_control(&p.label).into_owned(),
             provider: escape_control(&p.provider).into_owned(),
             kind: p.kind.as_str(),
-            source: p.source.as_str(),
+            source: p.source.status_word(),
             badge: Badge::of(p.status),
             remaining: (p.status != HealthStatus::Static).then(|| Remaining::of(p.expires_at, p.remaining_ms)),
             reason_code: listed.as_ref().map_or_else(String::new, |e| escape_control(&e.reason_code).into_owned()),
@@ -533,7 +507,7 @@ fn cooldowns(report: &StatusReport, limits: Limits) -> Page<CooldownRow> {
             profile: Named::of(&u.profile_id),
             kind: u.kind,
             text,
-            remaining: Remaining::of(Some(u.until), Some(u.remaining_ms)),
+            remaining: Remaining::of(Some(Instant::from_ms(u.until)), Some(u.remaining_ms)),
         }
     })
 }

@@ -1,0 +1,219 @@
+//! Every way the core can fail, under one root.
+//!
+//! Each rule keeps its own small enum next to the rule (a paste's
+//! arguments, a refresh plan, a store transaction), so its tests and
+//! callers match on exactly the cases it has. [`Error`] gathers them for a
+//! caller that holds more than one kind (a host, a gateway embedding the
+//! core, the remedy table): every sub-enum converts into it with `?`.
+//!
+//! The messages follow one style, which the smoke test below enforces:
+//! a lower-case cause (or one that opens with the option, path or name it
+//! is about), never a remedy and never a label. What to do about an error
+//! is [`crate::remedy::for_error`]'s, and reaches a person as a hint; the
+//! few upper-case texts left are the reference's own words, which users
+//! search for and the conformance vectors pin.
+
+use crate::diag::ReadError;
+use crate::duration::DurationError;
+use crate::flow::{RefreshFailure, SecretError, TxnFailure};
+use crate::order::OrderError;
+use crate::paste::PasteError;
+use crate::refresh::{PlanError, RefreshError};
+use crate::repair::ConfigShapeError;
+use crate::resolve::ResolveError;
+use crate::setup_token::{ApiKeyError, PastedTokenError, SetupTokenError};
+use crate::writeback::WritebackError;
+
+/// Why something the core was asked to do did not happen.
+///
+/// Non-exhaustive: a new rule adds its own variant. Its `Display` is the
+/// wrapped error's own, word for word.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read as what it should be.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// No refresh request can be made for a profile.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// A token endpoint refused, or could not be reached.
+    #[error(transparent)]
+    Refresh(#[from] RefreshError),
+    /// A profile was not refreshed.
+    #[error(transparent)]
+    RefreshFailed(#[from] RefreshFailure),
+    /// A store transaction (locate, lock, re-read, write) did not complete.
+    #[error(transparent)]
+    Store(#[from] TxnFailure),
+    /// `models auth order set` was refused.
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    /// No key can be handed out.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// A duration could not be read.
+    #[error(transparent)]
+    Duration(#[from] DurationError),
+    /// Another tool's credentials document could not be updated.
+    #[error(transparent)]
+    Writeback(#[from] WritebackError),
+    /// `models auth paste-token` was refused.
+    #[error(transparent)]
+    Paste(#[from] PasteError),
+    /// A pasted value is not one token.
+    #[error(transparent)]
+    PastedToken(#[from] PastedTokenError),
+    /// A value is not a setup-token.
+    #[error(transparent)]
+    SetupToken(#[from] SetupTokenError),
+    /// A pasted API key was refused.
+    #[error(transparent)]
+    ApiKey(#[from] ApiKeyError),
+    /// No secret could be read from the terminal.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// A config value that must be an object is something else.
+    #[error(transparent)]
+    ConfigShape(#[from] ConfigShapeError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::refreshable;
+    use crate::refresh::{TransportFailure, transport_error};
+
+    /// A secret every error below was given, one way or another.
+    const SECRET: &str = "sk-ant-oat01-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE";
+
+    /// One of every variant of every error, each built as the rule builds
+    /// it where the rule sees a secret.
+    fn every_error() -> Vec<Error> {
+        let s = SECRET;
+        let mut all: Vec<Error> = vec![
+            ReadError::Empty.into(),
+            ReadError::NotUtf8 { offset: 3 }.into(),
+            ReadError::Syntax { line: 1, column: 2, reason: "expected value".into() }.into(),
+            ReadError::Shape { field: "profiles.x".into(), found: "a string", expected: "an object" }.into(),
+            ReadError::Other("nested more than 128 levels deep".into()).into(),
+            PlanError::NotOAuth { profile_id: "a:1".into(), kind: "api_key" }.into(),
+            PlanError::UnknownProvider { profile_id: "a:1".into(), provider: "nope".into() }.into(),
+            PlanError::MissingRefreshToken { profile_id: "a:1".into() }.into(),
+            PlanError::MissingClientId { profile_id: "c:1".into(), provider: "chutes", var: "CHUTES_CLIENT_ID" }.into(),
+            PlanError::InvalidEnterpriseUrl { profile_id: "g:1".into(), url: "x y".into() }.into(),
+            transport_error(refreshable("anthropic"), TransportFailure::Tls, &format!("bad {s}")).into(),
+            TxnFailure::Unreadable("not valid JSON".into()).into(),
+            TxnFailure::Io("/h/a.json: cannot be locked".into()).into(),
+            OrderError::MissingProvider.into(),
+            OrderError::MissingProfileIds.into(),
+            OrderError::ProfileNotFound { profile_id: "a:1".into(), agent_dir: "/h/agent".into() }.into(),
+            OrderError::WrongProvider {
+                profile_id: "a:1".into(),
+                profile_provider: "openai".into(),
+                provider: "anthropic".into(),
+            }
+            .into(),
+            ResolveError::NoCredentialsForProfile("a:1".into()).into(),
+            ResolveError::NeedsRefresh("a:1".into()).into(),
+            ResolveError::NoKey("openai".into()).into(),
+            DurationError::Empty.into(),
+            DurationError::Invalid("3 fortnights".into()).into(),
+            WritebackError::NotJson { origin: "~/.codex/auth.json".into() }.into(),
+            WritebackError::NotAnObject { origin: "~/.codex/auth.json".into(), field: "tokens" }.into(),
+            PasteError::EmptyProvider.into(),
+            PasteError::ProviderControl("a\\u{1b}".into()).into(),
+            PasteError::EmptyProfileId.into(),
+            PasteError::EmptyProfileName("openai:".into(), "openai".into()).into(),
+            PasteError::ProfileIdControl("a\\u{7}".into()).into(),
+            PasteError::ReservedProfileId("anthropic:claude-cli".into(), "anthropic".into()).into(),
+            PasteError::ProviderMismatch { id: "a:1".into(), id_provider: "a".into(), provider: "b".into() }.into(),
+            PasteError::Duration(DurationError::Empty).into(),
+            PasteError::ExpiresNow.into(),
+            PasteError::ExpiresBeyondJs.into(),
+            PasteError::Cleaning(PastedTokenError::Empty).into(),
+            PasteError::NotText.into(),
+            PasteError::SecretControl.into(),
+            PasteError::TooLong(9000).into(),
+            PasteError::InputTooLong.into(),
+            PasteError::ApiKeyAsToken.into(),
+            SecretError::NotText.into(),
+            // A kind the host reports, which each flow puts in a sentence
+            // of its own ("could not read the token: ...").
+            SecretError::Unreadable(crate::io::IoKind::PermissionDenied).into(),
+            ConfigShapeError { path: "auth".into(), found: "a string" }.into(),
+            RefreshFailure::UnknownProfile("a:1".into()).into(),
+            RefreshFailure::Plan(PlanError::MissingRefreshToken { profile_id: "a:1".into() }).into(),
+            RefreshFailure::Rejected {
+                profile_id: "a:1".into(),
+                error: Box::new(transport_error(refreshable("openai-codex"), TransportFailure::Timeout, "")),
+            }
+            .into(),
+            RefreshFailure::SourceBusy { owner: "Claude Code", reason: "~/.claude".into() }.into(),
+            RefreshFailure::Unreadable("not valid JSON".into()).into(),
+            RefreshFailure::Store("/h/a.json: cannot be locked".into()).into(),
+        ];
+        // The rules that see a secret, fed one.
+        let setup = [
+            String::new(),
+            format!("{} {}", &s[..40], &s[40..]),
+            "sk-ant-api03-FAKEFAKEFAKEFAKEFAKE".to_string(),
+            "sk-ant-ort01-FAKEFAKEFAKEFAKEFAKE".to_string(),
+            "FAKEFAKEFAKEFAKEFAKEFAKE".to_string(),
+            s[..40].to_string(),
+        ];
+        all.extend(setup.iter().filter_map(|t| crate::setup_token::check_setup_token(t).err()).map(Error::from));
+        for pasted in ["", &format!("{s}#state")] {
+            all.extend(crate::setup_token::clean_pasted_token(pasted).err().map(Error::from));
+        }
+        for key in ["", &format!("{s} {s}")] {
+            all.extend(crate::setup_token::clean_pasted_api_key(key).err().map(Error::from));
+        }
+        let hints = crate::providers::PROVIDERS.iter().filter_map(|p| p.no_key_hint.as_ref());
+        all.extend(hints.map(|h| Error::from(ResolveError::OtherLogin(h.message))));
+        // The provider files' words for a login without its project.
+        for message in ["Google Cloud credentials missing projectId", "Antigravity credentials missing projectId"] {
+            all.push(PlanError::MissingProjectId { profile_id: "g:1".into(), message }.into());
+        }
+        all
+    }
+
+    /// The reference's words, kept as it spells them (spec ids in
+    /// docs/reference.md): users search for them, the vectors pin them.
+    const THE_REFERENCES: [&str; 9] = [
+        "Missing --provider.",
+        "Missing profile ids.",
+        "Auth profile \"",
+        "No credentials found for profile",
+        "The OAuth token of",
+        "No API key found for provider",
+        "Required",
+        "Expected token starting with sk-ant-oat01-",
+        "Token looks too short",
+    ];
+
+    /// The names a message may open with: it is about them.
+    const NAMES: [&str; 3] = ["Claude Code", "Google", "Antigravity"];
+
+    #[test]
+    fn every_error_is_a_lower_case_cause_without_a_label_a_remedy_or_a_secret() {
+        let all = every_error();
+        assert!(all.len() > 60, "{}", all.len());
+        for error in &all {
+            let text = error.to_string();
+            let opens_well = text.starts_with(|c: char| c.is_lowercase() || "\"'-~/".contains(c))
+                || THE_REFERENCES.iter().chain(&NAMES).any(|words| text.starts_with(words));
+            assert!(opens_well, "{error:?} says {text:?}");
+            for label in ["error:", "hint:", "warning:", "note:"] {
+                assert!(!text.contains(label), "{text}");
+            }
+            assert!(!text.contains("FAKEFAKE"), "a secret in {text:?}");
+            // A remedy is a hint of its own (remedy::for_error), not a
+            // clause of the message.
+            let the_references = THE_REFERENCES.iter().any(|words| text.starts_with(words));
+            for remedy in ["; log in again", "; paste ", "; use ", "; pick ", "; type ", ". Try again"] {
+                assert!(the_references || !text.contains(remedy), "a remedy in {text:?}");
+            }
+        }
+    }
+}

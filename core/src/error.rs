@@ -76,6 +76,9 @@ pub enum Error {
     /// A config value that must be an object is something else.
     #[error(transparent)]
     ConfigShape(#[from] ConfigShapeError),
+    /// The host could not read, write or run something.
+    #[error(transparent)]
+    Io(#[from] crate::io::IoFailure),
 }
 
 #[cfg(test)]
@@ -142,6 +145,7 @@ mod tests {
             // of its own ("could not read the token: ...").
             SecretError::Unreadable(crate::io::IoKind::PermissionDenied).into(),
             ConfigShapeError { path: "auth".into(), found: "a string" }.into(),
+            crate::io::IoFailure::new(crate::io::IoKind::NoSpace, "/h/a.json").at(crate::io::IoStep::Replace).into(),
             RefreshFailure::UnknownProfile("a:1".into()).into(),
             RefreshFailure::Plan(PlanError::MissingRefreshToken { profile_id: "a:1".into() }).into(),
             RefreshFailure::Rejected {

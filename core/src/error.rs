@@ -153,7 +153,12 @@ mod tests {
                 error: Box::new(transport_error(refreshable("openai-codex"), TransportFailure::Timeout, "")),
             }
             .into(),
-            RefreshFailure::SourceBusy { owner: "Claude Code", reason: "~/.claude".into() }.into(),
+            RefreshFailure::SourceBusy {
+                owner: "Claude Code",
+                busy: crate::flow::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 },
+            }
+            .into(),
+            TxnFailure::Busy(crate::flow::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 }).into(),
             RefreshFailure::Unreadable("not valid JSON".into()).into(),
             RefreshFailure::Store("/h/a.json: cannot be locked".into()).into(),
         ];

@@ -116,6 +116,8 @@ pub enum IoStep {
     ReadSymlink,
     /// Changing its permission bits.
     SetMode,
+    /// Taking its lock folder.
+    Lock,
 }
 
 impl fmt::Display for IoStep {
@@ -135,6 +137,7 @@ impl fmt::Display for IoStep {
             IoStep::ListFolder => "list folder",
             IoStep::ReadSymlink => "read symlink",
             IoStep::SetMode => "set mode",
+            IoStep::Lock => "lock it",
         })
     }
 }

@@ -10,6 +10,7 @@
 use crate::config::{ConfigRead, parse_config};
 use crate::diag::{Diagnostic, Severity};
 use crate::dotenv::{self, Applied};
+use crate::io::IoKind;
 use crate::logins::SourceRead;
 use crate::paths::{self, Env, Locations};
 use crate::sources::{ExternalLogin, legacy};
@@ -301,7 +302,7 @@ pub fn external_logins(
 
 /// Another tool's file that exists but cannot be read: worth a warning, not
 /// an error, since Clawdbot's own files may still be fine.
-fn unreadable(env: &Env, path: &str, reason: &str) -> Diagnostic {
+fn unreadable(env: &Env, path: &str, reason: &IoKind) -> Diagnostic {
     Diagnostic::new(Severity::Warning, env.shorten(path), format!("cannot be read: {reason}"))
 }
 
@@ -431,7 +432,7 @@ mod tests {
     #[test]
     fn an_unreadable_config_is_an_error_and_the_defaults_are_used() {
         let mut w = world(&[]);
-        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::Unreadable("permission denied".into()));
+        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::Unreadable(IoKind::PermissionDenied));
         let l = load(&w, &Env::new("/h"), NOW, None);
         assert!(l.config.unreadable);
         assert_eq!(
@@ -460,10 +461,10 @@ mod tests {
     #[test]
     fn an_unreadable_store_or_other_tool_s_file_is_reported_by_its_path() {
         let mut w = world(&[]);
-        w.files.insert(STORE.into(), FileRead::Unreadable("EACCES".into()));
-        w.files.insert("/h/.claude/.credentials.json".into(), FileRead::Unreadable("EIO".into()));
-        w.files.insert("/h/.codex/auth.json".into(), FileRead::Unreadable("EPERM".into()));
-        w.keychain.insert(claude_item(), FileRead::Unreadable("locked".into()));
+        w.files.insert(STORE.into(), FileRead::Unreadable(IoKind::PermissionDenied));
+        w.files.insert("/h/.claude/.credentials.json".into(), FileRead::Unreadable(IoKind::Other { code: Some(5) }));
+        w.files.insert("/h/.codex/auth.json".into(), FileRead::Unreadable(IoKind::NotRegular));
+        w.keychain.insert(claude_item(), FileRead::Unreadable(IoKind::KeychainLocked));
         let l = load(&w, &Env::new("/h"), NOW, None);
         assert_eq!(l.store_state, StoreState::Unreadable);
         let shown: Vec<(Severity, &str, &str)> =
@@ -471,10 +472,14 @@ mod tests {
         assert_eq!(
             shown,
             [
-                (Severity::Error, "~/.clawdbot/agents/main/agent/auth-profiles.json", "cannot be read: EACCES"),
-                (Severity::Warning, "Claude Code keychain item", "cannot be read: locked"),
-                (Severity::Warning, "~/.claude/.credentials.json", "cannot be read: EIO"),
-                (Severity::Warning, "~/.codex/auth.json", "cannot be read: EPERM"),
+                (Severity::Error, "~/.clawdbot/agents/main/agent/auth-profiles.json", "cannot be read: permission denied"),
+                (Severity::Warning, "Claude Code keychain item", "cannot be read: the login keychain is locked"),
+                (Severity::Warning, "~/.claude/.credentials.json", "cannot be read: Input/output error (os error 5)"),
+                (
+                    Severity::Warning,
+                    "~/.codex/auth.json",
+                    "cannot be read: is not a regular file (device, pipe or socket)",
+                ),
             ]
         );
         assert_eq!(l.diagnostics[0].hints, [STORE_HINT]);

@@ -10,7 +10,7 @@
 
 use crate::error::Error;
 use crate::escape::escape_control;
-use crate::flow::RefreshFailure;
+use crate::flow::{RefreshFailure, TxnFailure};
 use crate::paste::PasteError;
 use crate::refresh::error::seconds;
 use crate::refresh::{Cause, ErrorKind, PlanError, RefreshError, TransportFailure};
@@ -121,8 +121,18 @@ pub fn for_error(error: &Error) -> Vec<String> {
         Error::PastedToken(e) => for_pasted_token(e),
         Error::SetupToken(e) => for_setup_token(e),
         Error::ApiKey(ApiKeyError::InnerSpace) => one("Paste the key alone, on one line.".into()),
+        Error::Store(TxnFailure::Busy(busy)) => one(for_stuck_lock(&busy.lock_path)),
         _ => Vec::new(),
     }
+}
+
+/// What to do about a lock held past the wait: it is usually a live
+/// process's, but one whose holder died is stuck until it goes stale.
+pub fn for_stuck_lock(lock_path: &str) -> String {
+    format!(
+        "If no clawdbot command, gateway or Claude Code is running, the lock is stuck: remove it with \
+         `rmdir '{lock_path}'` (a lock nobody refreshes is also taken over once it is stale)"
+    )
 }
 
 /// What to do about a profile that was not refreshed.
@@ -294,8 +304,22 @@ mod tests {
             ["Store keys with `clawdbot models auth paste-api-key --provider anthropic` or ANTHROPIC_API_KEY."]
         );
         assert_eq!(
-            hints(RefreshFailure::SourceBusy { owner: "Claude Code", reason: "~/.claude".into() }.into()),
+            hints(
+                RefreshFailure::SourceBusy {
+                    owner: "Claude Code",
+                    busy: crate::flow::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 }
+                }
+                .into()
+            ),
             ["Try again in a few seconds."]
+        );
+        assert_eq!(
+            hints(
+                TxnFailure::Busy(crate::flow::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 })
+                    .into()
+            ),
+            ["If no clawdbot command, gateway or Claude Code is running, the lock is stuck: remove it with \
+              `rmdir '/h/.claude.lock'` (a lock nobody refreshes is also taken over once it is stale)"]
         );
         let no_refresh = crate::refresh::PlanError::MissingRefreshToken { profile_id: "openai:x".into() };
         assert_eq!(hints(no_refresh.into()), [for_profile_id("openai:x")]);

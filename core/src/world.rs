@@ -18,8 +18,8 @@ pub enum FileRead {
         /// cannot tell.
         mtime_ms: Option<f64>,
     },
-    /// It exists but could not be read; the reason is for people.
-    Unreadable(String),
+    /// It exists but could not be read, and why.
+    Unreadable(crate::io::IoKind),
 }
 
 impl FileRead {

@@ -7,7 +7,7 @@ use crate::world::keychain::{self, KeychainRead};
 use clawdbot_auth_core::Env;
 use clawdbot_auth_core::Millis;
 use clawdbot_auth_core::manual;
-use clawdbot_auth_core::{FileRead, KeychainItem, World};
+use clawdbot_auth_core::{FileRead, IoKind, KeychainItem, World};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -47,9 +47,11 @@ impl NativeWorld {
         match keychain::read_generic_password(&bin, &item.service, &item.account, keychain::TIMEOUT) {
             KeychainRead::Found(secret) => Some(FileRead::text(secret.expose())),
             KeychainRead::NotFound => None,
-            KeychainRead::Locked => Some(FileRead::Unreadable("the login keychain is locked".into())),
-            KeychainRead::Failed { reason } => Some(FileRead::Unreadable(reason)),
-            KeychainRead::TimedOut => Some(FileRead::Unreadable("`security` timed out".into())),
+            KeychainRead::Locked => Some(FileRead::Unreadable(IoKind::KeychainLocked)),
+            // `security`'s own words stay in the host: the core says what
+            // kind of failure it was.
+            KeychainRead::Failed { .. } => Some(FileRead::Unreadable(IoKind::Other { code: None })),
+            KeychainRead::TimedOut => Some(FileRead::Unreadable(IoKind::TimedOut)),
         }
     }
 }
@@ -86,7 +88,7 @@ pub fn convert(read: fsio::FileRead) -> FileRead {
     match read {
         fsio::FileRead::Absent => FileRead::Absent,
         fsio::FileRead::Present { bytes, mtime_ms } => FileRead::Present { bytes, mtime_ms: Some(mtime_ms) },
-        fsio::FileRead::Unreadable { reason } => FileRead::Unreadable(reason),
+        fsio::FileRead::Unreadable { kind } => FileRead::Unreadable(kind),
     }
 }
 

@@ -15,8 +15,8 @@ use crate::world::lock::{self, LockError, LockGuard, LockOptions};
 use crate::world::{fsio, process};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
-    Done, Effect, Entry, FileMeta, Flow, Input, Line, LockAnswer, LockKind, LockRequest, LockTimings, RunAnswer,
-    SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
+    Done, Effect, Entry, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
+    RunAnswer, SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
 use std::collections::BTreeMap;
@@ -158,15 +158,16 @@ impl<'w> Interpreter<'w> {
 /// locking never creates an empty store (which would hide a legacy file
 /// from migration). Leftover temp files of crashed writers go first.
 fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, LockAnswer> {
-    let failed = |reason: String| LockAnswer::Failed { reason };
     let path = Path::new(store_path);
     let dir = path.parent().unwrap_or(Path::new("."));
-    fsio::create_private_dir_all(dir).map_err(|e| failed(format!("creating {}: {e}", dir.display())))?;
+    fsio::create_private_dir_all(dir).map_err(|e| LockAnswer::Failed(e.failure()))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let lock_path = match lock::lock_path_for(path) {
         Ok(p) => p,
         Err(_) => std::fs::canonicalize(dir)
-            .map_err(|e| failed(format!("resolving {}: {e}", dir.display())))?
+            .map_err(|e| {
+                LockAnswer::Failed(IoFailure::new(fsio::io_kind(&e), dir.to_string_lossy()).at(IoStep::Inspect))
+            })?
             .join(format!("{name}.lock")),
     };
     let guard = lock::acquire_lock_dir(lock_path, &lock_options(LockKind::Store, timings)).map_err(|e| answer(&e))?;
@@ -176,10 +177,18 @@ fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, 
     Ok(guard)
 }
 
+/// A lock that was not taken, as the core's value: the core words it
+/// for whoever's lock it is.
 fn answer(e: &LockError) -> LockAnswer {
+    let at = |path: &Path, kind| IoFailure::new(kind, path.to_string_lossy()).at(IoStep::Lock);
     match e {
-        LockError::Busy { .. } => LockAnswer::Busy { reason: e.to_string() },
-        _ => LockAnswer::Failed { reason: e.to_string() },
+        LockError::Busy { lock_path, waited } => LockAnswer::Busy(LockBusy {
+            lock_path: lock_path.to_string_lossy().into_owned(),
+            waited_ms: u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+        }),
+        LockError::TargetMissing { path, source } => LockAnswer::Failed(at(path, fsio::io_kind(source))),
+        LockError::Io { lock_path, source, .. } => LockAnswer::Failed(at(lock_path, fsio::io_kind(source))),
+        LockError::Compromised { lock_path } => LockAnswer::Failed(at(lock_path, IoKind::Other { code: None })),
     }
 }
 

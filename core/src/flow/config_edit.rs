@@ -97,8 +97,9 @@ impl ConfigEdit {
                         (Some(Effect::Lock(req)), State::Lock)
                     }
                     (true, Some(Input::Lock(LockAnswer::Taken))) => (None, State::Read),
-                    (true, Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason }))) => {
-                        (None, State::Over(ConfigEdited::Failed(reason)))
+                    (true, Some(Input::Lock(answer))) => {
+                        let why = answer.store_refusal().unwrap_or_else(|| "the store could not be locked".into());
+                        (None, State::Over(ConfigEdited::Failed(why)))
                     }
                     (true, _) => (None, State::Over(ConfigEdited::Failed("the store could not be locked".into()))),
                 },

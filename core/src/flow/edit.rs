@@ -9,7 +9,7 @@
 use super::drive::Part;
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
-use super::{Done, Effect, Exit, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::{Done, Effect, Exit, Input, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings, Step};
 use crate::config::{Config, parse_config};
 use crate::load::{Loaded, StoreState};
 use crate::paths::{self, Env};
@@ -40,6 +40,10 @@ pub enum TxnFailure {
     /// is written.
     #[error("refusing to modify an unreadable store: {0}")]
     Unreadable(String),
+    /// Another process held the store's lock for the whole wait: try
+    /// again (exit 3), or remove a stuck lock (the hint says how).
+    #[error("{}", .0.of_store())]
+    Busy(LockBusy),
     /// It could not be located, locked or written now: try again (exit 3).
     #[error("{0}")]
     Io(String),
@@ -51,9 +55,9 @@ impl TxnFailure {
     pub(crate) fn refusal(&self) -> Done {
         let exit = match self {
             TxnFailure::Unreadable(_) => Exit::Action,
-            TxnFailure::Io(_) => Exit::Error,
+            TxnFailure::Busy(_) | TxnFailure::Io(_) => Exit::Error,
         };
-        Done::refused(exit, self.to_string())
+        Done::refusing(exit, &self.clone().into())
     }
 }
 
@@ -147,8 +151,12 @@ impl<'a> EditStore<'a> {
                     self.state = State::Look(look);
                     None
                 }
-                Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
-                    self.finish(None, Some(TxnFailure::Io(reason)));
+                Some(Input::Lock(LockAnswer::Busy(busy))) => {
+                    self.finish(None, Some(TxnFailure::Busy(busy)));
+                    None
+                }
+                Some(Input::Lock(LockAnswer::Failed(failure))) => {
+                    self.finish(None, Some(TxnFailure::Io(failure.to_string())));
                     None
                 }
                 Some(_) => {

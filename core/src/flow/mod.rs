@@ -443,23 +443,54 @@ impl LockTimings {
     }
 }
 
-/// How taking a lock went. Reasons are for people and hold no secret.
+/// How taking a lock went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LockAnswer {
     /// It is ours until the flow asks for [`Effect::Unlock`].
     Taken,
     /// Someone else held it for the whole wait.
-    Busy {
-        /// Who holds it and how long we waited, for people.
-        reason: String,
-    },
+    Busy(LockBusy),
     /// There is nothing to lock (a login source's folder does not exist).
     NoTarget,
     /// The lock could not be attempted (permissions, I/O).
-    Failed {
-        /// What went wrong, for people.
-        reason: String,
-    },
+    Failed(IoFailure),
+}
+
+/// A lock someone else held for the whole wait: which, and how long we
+/// waited. Whose it is, and so what to say, is the flow's: the store's
+/// is "the credential store is locked", Claude Code's is "Claude Code is
+/// holding its credentials lock".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockBusy {
+    /// The lock folder, as the host resolved it.
+    pub lock_path: String,
+    /// How long the host waited for it.
+    pub waited_ms: u64,
+}
+
+impl fmt::Display for LockBusy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let waited = self.waited_ms as f64 / 1000.0;
+        write!(f, "lock folder {}; waited {waited:.1} s", self.lock_path)
+    }
+}
+
+impl LockBusy {
+    /// Why our store could not be changed now.
+    pub(crate) fn of_store(&self) -> String {
+        format!("the credential store is locked by another process ({self})")
+    }
+}
+
+impl LockAnswer {
+    /// Why the store's lock was not taken, in one sentence (`None` when it was).
+    pub(crate) fn store_refusal(&self) -> Option<String> {
+        match self {
+            LockAnswer::Taken | LockAnswer::NoTarget => None,
+            LockAnswer::Busy(busy) => Some(busy.of_store()),
+            LockAnswer::Failed(failure) => Some(failure.to_string()),
+        }
+    }
 }
 
 /// Timeouts of one refresh request.

@@ -96,13 +96,13 @@ pub enum RefreshFailure {
         /// What the endpoint (or the way to it) said.
         error: Box<RefreshError>,
     },
-    #[error("{owner} is holding its credentials lock ({reason}); it is probably refreshing the same login")]
+    #[error("{owner} is holding its credentials lock ({busy}); it is probably refreshing the same login")]
     /// The login source's tool held its lock for the whole wait.
     SourceBusy {
         /// The tool, as messages name it ("Claude Code").
         owner: &'static str,
-        /// What the host said about the lock, for people.
-        reason: String,
+        /// Which lock, and how long we waited.
+        busy: super::LockBusy,
     },
     /// Our own store cannot be read: a human must fix it first, as for
     /// every command that would write it.
@@ -478,8 +478,8 @@ impl RefreshLogin {
                     self.held.push(self.store_path.clone());
                     Next::Go(self.look(false))
                 }
-                Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
-                    failed(RefreshFailure::Store(reason))
+                Some(Input::Lock(answer @ (LockAnswer::Busy(_) | LockAnswer::Failed(_)))) => {
+                    failed(RefreshFailure::Store(answer.store_refusal().unwrap_or_default()))
                 }
                 Some(_) => failed(RefreshFailure::Store(format!("{}: cannot be locked", self.store_path))),
             },
@@ -503,10 +503,11 @@ impl RefreshLogin {
                             None => failed(RefreshFailure::UnknownProfile(self.id.clone())),
                         }
                     }
-                    Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
-                        failed(RefreshFailure::SourceBusy { owner, reason })
+                    Some(Input::Lock(LockAnswer::Busy(busy))) => failed(RefreshFailure::SourceBusy { owner, busy }),
+                    Some(Input::Lock(LockAnswer::Failed(failure))) => {
+                        failed(RefreshFailure::Store(format!("{owner}'s lock: {failure}")))
                     }
-                    Some(_) => failed(RefreshFailure::SourceBusy { owner, reason: "no answer".into() }),
+                    Some(_) => failed(RefreshFailure::Store(format!("{owner}'s lock could not be taken"))),
                 }
             }
             State::Send { mut plan, profile, sent } => match input {

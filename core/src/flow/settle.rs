@@ -108,8 +108,9 @@ impl Settle {
                         let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.keychain);
                         (None, State::Second { first, look })
                     }
-                    Some(Input::Lock(LockAnswer::Busy { reason } | LockAnswer::Failed { reason })) => {
-                        return Step::Ready(unsaved(*first, &reason));
+                    Some(Input::Lock(answer)) => {
+                        let why = answer.store_refusal().unwrap_or_else(|| "the store could not be locked".into());
+                        return Step::Ready(unsaved(*first, &why));
                     }
                     Some(_) => return Step::Ready(unsaved(*first, "the store could not be locked")),
                 },

@@ -117,7 +117,8 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
                 return Some(Input::Lock(LockAnswer::NoTarget));
             }
             if disk.busy.contains(&req.path) || disk.held.contains(&req.path) {
-                return Some(Input::Lock(LockAnswer::Busy { reason: format!("{} is held", req.path) }));
+                let busy = LockBusy { lock_path: format!("{}.lock", req.path), waited_ms: 10_000 };
+                return Some(Input::Lock(LockAnswer::Busy(busy)));
             }
             disk.events.push(Event::Lock(req.path.clone()));
             disk.held.insert(req.path.clone());
@@ -879,11 +880,11 @@ fn debug_shows_what_crosses_the_boundary_and_never_a_secret() {
     let files = Input::Files(vec![
         (STORE.into(), FileRead::text(secret)),
         (CLAUDE_FILE.into(), FileRead::Absent),
-        ("/h/x".into(), FileRead::Unreadable("EACCES".into())),
+        ("/h/x".into(), FileRead::Unreadable(crate::io::IoKind::PermissionDenied)),
     ]);
     assert_eq!(
         format!("{files:?}"),
-        format!("{{{STORE:?}: \"23 bytes\", {CLAUDE_FILE:?}: \"absent\", \"/h/x\": \"unreadable: EACCES\"}}")
+        format!("{{{STORE:?}: \"23 bytes\", {CLAUDE_FILE:?}: \"absent\", \"/h/x\": \"unreadable: permission denied\"}}")
     );
     assert_eq!(format!("{:?}", Input::Keychain(Some(FileRead::text(secret)))), "Keychain(23 bytes)");
     assert_eq!(format!("{:?}", Input::Keychain(None)), "Keychain(none)");

@@ -9,6 +9,7 @@
 //! unlike Claude Code's newer builds which replace a symlinked
 //! `.credentials.json` with a regular file (credential-formats §1.7).
 
+use clawdbot_auth_core::IoKind;
 use std::collections::HashSet;
 use std::fmt;
 use std::fs::{self, DirBuilder, File, OpenOptions, Permissions};
@@ -49,8 +50,8 @@ pub enum FileRead {
         /// node's `mtimeMs`.
         mtime_ms: f64,
     },
-    /// Something is there but we cannot use it; `reason` is for humans.
-    Unreadable { reason: String },
+    /// Something is there but we cannot use it, and why.
+    Unreadable { kind: clawdbot_auth_core::IoKind },
 }
 
 /// The bytes are usually credentials: Debug shows their length only.
@@ -61,7 +62,7 @@ impl fmt::Debug for FileRead {
             FileRead::Present { bytes, mtime_ms } => {
                 f.debug_struct("Present").field("len", &bytes.len()).field("mtime_ms", mtime_ms).finish()
             }
-            FileRead::Unreadable { reason } => f.debug_struct("Unreadable").field("reason", reason).finish(),
+            FileRead::Unreadable { kind } => f.debug_struct("Unreadable").field("kind", kind).finish(),
         }
     }
 }
@@ -95,7 +96,7 @@ impl FsError {
 
     /// The failure as the core's value: the step, the kind, the path.
     pub fn failure(&self) -> clawdbot_auth_core::IoFailure {
-        use clawdbot_auth_core::{IoFailure, IoKind, IoStep};
+        use clawdbot_auth_core::{IoFailure, IoStep};
         let at = |path: &Path, kind| IoFailure::new(kind, path.to_string_lossy());
         match self {
             FsError::Io { path, action, cause } => {
@@ -139,34 +140,34 @@ pub fn read_file_capped(path: &Path, cap: u64) -> FileRead {
     let file = match OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path) {
         Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return FileRead::Absent,
-        Err(err) => return FileRead::Unreadable { reason: describe_io_error(&err) },
+        Err(err) => return FileRead::Unreadable { kind: io_kind(&err) },
     };
     let meta = match file.metadata() {
         Ok(meta) => meta,
-        Err(err) => return FileRead::Unreadable { reason: describe_io_error(&err) },
+        Err(err) => return FileRead::Unreadable { kind: io_kind(&err) },
     };
     if meta.is_dir() {
-        return FileRead::Unreadable { reason: "is a folder, not a file".to_string() };
+        return FileRead::Unreadable { kind: IoKind::IsAFolder };
     }
     if !meta.is_file() {
-        return FileRead::Unreadable { reason: "is not a regular file (device, pipe or socket)".to_string() };
+        return FileRead::Unreadable { kind: IoKind::NotRegular };
     }
     if meta.len() > cap {
-        return FileRead::Unreadable { reason: too_large(meta.len(), cap) };
+        return FileRead::Unreadable { kind: too_large(meta.len(), cap) };
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // Read one byte past the cap so a file that grew after fstat is caught.
     if let Err(err) = file.take(cap.saturating_add(1)).read_to_end(&mut bytes) {
-        return FileRead::Unreadable { reason: describe_io_error(&err) };
+        return FileRead::Unreadable { kind: io_kind(&err) };
     }
     if bytes.len() as u64 > cap {
-        return FileRead::Unreadable { reason: too_large(bytes.len() as u64, cap) };
+        return FileRead::Unreadable { kind: too_large(bytes.len() as u64, cap) };
     }
     FileRead::Present { bytes, mtime_ms: mtime_ms(&meta) }
 }
 
-fn too_large(len: u64, cap: u64) -> String {
-    format!("is too large ({len} bytes; the limit is {cap})")
+fn too_large(len: u64, cap: u64) -> IoKind {
+    IoKind::TooLarge { bytes: Some(len), limit: Some(cap) }
 }
 
 /// Modification time as fractional milliseconds, negative before 1970.
@@ -183,8 +184,7 @@ fn mtime_ms(meta: &fs::Metadata) -> f64 {
 
 /// A short human reason for an I/O error, for "unreadable" diagnostics.
 /// An OS error as the core's kind of failure: the core words it.
-pub fn io_kind(err: &io::Error) -> clawdbot_auth_core::IoKind {
-    use clawdbot_auth_core::IoKind;
+pub fn io_kind(err: &io::Error) -> IoKind {
     match err.raw_os_error() {
         Some(libc::EACCES) | Some(libc::EPERM) => IoKind::PermissionDenied,
         Some(libc::EISDIR) => IoKind::IsAFolder,
@@ -200,18 +200,6 @@ pub fn io_kind(err: &io::Error) -> clawdbot_auth_core::IoKind {
             io::ErrorKind::TimedOut => IoKind::TimedOut,
             _ => IoKind::Other { code },
         },
-    }
-}
-
-pub fn describe_io_error(err: &io::Error) -> String {
-    match err.raw_os_error() {
-        Some(libc::EACCES) | Some(libc::EPERM) => "permission denied".to_string(),
-        Some(libc::EISDIR) => "is a folder, not a file".to_string(),
-        Some(libc::ELOOP) => "symlinks form a loop".to_string(),
-        Some(libc::ENOTDIR) => "a parent of the path is not a folder".to_string(),
-        Some(libc::ENAMETOOLONG) => "the path is too long".to_string(),
-        Some(libc::EFBIG) | Some(libc::EOVERFLOW) => "is too large".to_string(),
-        _ => err.to_string(),
     }
 }
 
@@ -517,7 +505,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(read_file(dir.path()), FileRead::Unreadable { reason } if reason.contains("folder")));
+        assert!(matches!(read_file(dir.path()), FileRead::Unreadable { kind: IoKind::IsAFolder }));
     }
 
     #[test]
@@ -525,7 +513,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("big");
         fs::write(&file, vec![b'x'; 100]).unwrap();
-        assert!(matches!(read_file_capped(&file, 10), FileRead::Unreadable { reason } if reason.contains("too large")));
+        assert!(matches!(
+            read_file_capped(&file, 10),
+            FileRead::Unreadable { kind: IoKind::TooLarge { bytes: Some(11..), limit: Some(10) } }
+        ));
         assert!(matches!(read_file_capped(&file, 100), FileRead::Present { .. }));
     }
 
@@ -549,7 +540,7 @@ mod tests {
         let b = dir.path().join("b");
         symlink(&b, &a).unwrap();
         symlink(&a, &b).unwrap();
-        assert!(matches!(read_file(&a), FileRead::Unreadable { reason } if reason.contains("loop")));
+        assert!(matches!(read_file(&a), FileRead::Unreadable { kind: IoKind::SymlinkLoop }));
         let dangling = dir.path().join("dangling");
         symlink(dir.path().join("nowhere"), &dangling).unwrap();
         assert_eq!(read_file(&dangling), FileRead::Absent);

@@ -472,7 +472,11 @@ mod tests {
         assert_eq!(
             shown,
             [
-                (Severity::Error, "~/.clawdbot/agents/main/agent/auth-profiles.json", "cannot be read: permission denied"),
+                (
+                    Severity::Error,
+                    "~/.clawdbot/agents/main/agent/auth-profiles.json",
+                    "cannot be read: permission denied"
+                ),
                 (Severity::Warning, "Claude Code keychain item", "cannot be read: the login keychain is locked"),
                 (Severity::Warning, "~/.claude/.credentials.json", "cannot be read: Input/output error (os error 5)"),
                 (

@@ -9,10 +9,12 @@
 //! its comments) is first saved as `clawdbot.json.bak`, or the first free
 //! `clawdbot.json.bak.N` when that name is taken: no backup is overwritten.
 
+use super::drive::Part;
 use super::{Effect, Event, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use crate::config::{is_plain_json, parse_config};
 use crate::paths::Env;
 use crate::secret::Secret;
+use crate::time::Millis;
 use crate::world::FileRead;
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -78,11 +80,48 @@ impl ConfigEdit {
         }
     }
 
-    pub(crate) fn handle(&mut self, input: Input) {
+    /// The config as read under the lock, edited: what to write.
+    fn edited(&mut self, read: FileRead) -> State {
+        let shown = self.env.shorten(&self.config_path);
+        let (mut doc, original) = match read {
+            FileRead::Absent => (Value::Object(serde_json::Map::new()), None),
+            FileRead::Unreadable(reason) => {
+                return State::Unlock(ConfigEdited::Failed(format!("{shown} cannot be read: {reason}")));
+            }
+            FileRead::Present { bytes, .. } => {
+                let parsed = parse_config(&bytes, &shown);
+                match (parsed.unreadable, parsed.raw) {
+                    (false, Some(raw)) => (raw, Some(bytes)),
+                    _ => {
+                        let why = parsed.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+                        return State::Unlock(ConfigEdited::Failed(format!("{why}; it was left as it is")));
+                    }
+                }
+            }
+        };
+        let Some(edit) = self.edit.take() else { return State::Unlock(ConfigEdited::Unchanged) };
+        match edit(&mut doc) {
+            Err(why) => State::Unlock(ConfigEdited::Failed(why)),
+            Ok(false) => State::Unlock(ConfigEdited::Unchanged),
+            Ok(true) => {
+                let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+                match original.filter(|b| !is_plain_json(b)) {
+                    Some(bytes) => State::Backup { original: String::from_utf8_lossy(&bytes).into_owned(), text },
+                    None => State::Write { writes: VecDeque::from([(self.config_path.clone(), text)]), backup: None },
+                }
+            }
+        }
+    }
+}
+
+impl Part for ConfigEdit {
+    type Out = ConfigEdited;
+
+    fn feed(&mut self, _now: Millis, input: Input) {
         self.input = Some(input);
     }
 
-    pub(crate) fn poll(&mut self) -> Step<ConfigEdited> {
+    fn next(&mut self, _now: Millis) -> Step<ConfigEdited> {
         loop {
             let input = self.input.take();
             if self.asked && input.is_none() {
@@ -157,39 +196,6 @@ impl ConfigEdit {
             self.asked = effect.is_some();
             if let Some(effect) = effect {
                 return Step::Effect(effect);
-            }
-        }
-    }
-
-    /// The config as read under the lock, edited: what to write.
-    fn edited(&mut self, read: FileRead) -> State {
-        let shown = self.env.shorten(&self.config_path);
-        let (mut doc, original) = match read {
-            FileRead::Absent => (Value::Object(serde_json::Map::new()), None),
-            FileRead::Unreadable(reason) => {
-                return State::Unlock(ConfigEdited::Failed(format!("{shown} cannot be read: {reason}")));
-            }
-            FileRead::Present { bytes, .. } => {
-                let parsed = parse_config(&bytes, &shown);
-                match (parsed.unreadable, parsed.raw) {
-                    (false, Some(raw)) => (raw, Some(bytes)),
-                    _ => {
-                        let why = parsed.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-                        return State::Unlock(ConfigEdited::Failed(format!("{why}; it was left as it is")));
-                    }
-                }
-            }
-        };
-        let Some(edit) = self.edit.take() else { return State::Unlock(ConfigEdited::Unchanged) };
-        match edit(&mut doc) {
-            Err(why) => State::Unlock(ConfigEdited::Failed(why)),
-            Ok(false) => State::Unlock(ConfigEdited::Unchanged),
-            Ok(true) => {
-                let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
-                match original.filter(|b| !is_plain_json(b)) {
-                    Some(bytes) => State::Backup { original: String::from_utf8_lossy(&bytes).into_owned(), text },
-                    None => State::Write { writes: VecDeque::from([(self.config_path.clone(), text)]), backup: None },
-                }
             }
         }
     }

@@ -8,10 +8,6 @@
 //! from (a look, a saved load, a store or config edit, a whole sub-command)
 //! is a [`Part`], advanced with [`advance`].
 
-use super::config_edit::{ConfigEdit, ConfigEdited};
-use super::look::{Look, Looked};
-use super::refresh::{Ended, RefreshLogin};
-use super::settle::{Settle, Settled};
 use super::{Done, Effect, Flow, Input, Step, internal_end};
 use crate::time::Millis;
 use std::collections::VecDeque;
@@ -138,46 +134,6 @@ impl<F: Flow> Part for F {
             Effect::Done(done) => Step::Ready(done),
             effect => Step::Effect(effect),
         }
-    }
-}
-
-impl Part for Look {
-    type Out = Looked;
-    fn feed(&mut self, _now: Millis, input: Input) {
-        self.handle(input);
-    }
-    fn next(&mut self, now: Millis) -> Step<Looked> {
-        self.poll(now)
-    }
-}
-
-impl Part for Settle {
-    type Out = Settled;
-    fn feed(&mut self, now: Millis, input: Input) {
-        self.handle(now, input);
-    }
-    fn next(&mut self, _now: Millis) -> Step<Settled> {
-        self.poll()
-    }
-}
-
-impl Part for RefreshLogin {
-    type Out = Ended;
-    fn feed(&mut self, now: Millis, input: Input) {
-        self.handle(now, input);
-    }
-    fn next(&mut self, _now: Millis) -> Step<Ended> {
-        self.poll()
-    }
-}
-
-impl Part for ConfigEdit {
-    type Out = ConfigEdited;
-    fn feed(&mut self, _now: Millis, input: Input) {
-        self.handle(input);
-    }
-    fn next(&mut self, _now: Millis) -> Step<ConfigEdited> {
-        self.poll()
     }
 }
 

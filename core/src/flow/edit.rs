@@ -166,9 +166,9 @@ impl<'a> EditStore<'a> {
             },
             State::Look(mut look) => {
                 if let Some(input) = input {
-                    look.handle(input);
+                    look.feed(self.now, input);
                 }
-                match look.poll(self.now) {
+                match look.next(self.now) {
                     Step::Effect(effect) => {
                         self.state = State::Look(look);
                         Some(effect)
@@ -181,9 +181,9 @@ impl<'a> EditStore<'a> {
             }
             State::Save { loaded, mut save } => {
                 if let Some(input) = input {
-                    save.handle(input);
+                    save.feed(self.now, input);
                 }
-                match save.poll() {
+                match save.next(self.now) {
                     Step::Effect(effect) => {
                         self.state = State::Save { loaded, save };
                         Some(effect)

@@ -8,6 +8,7 @@
 //! few rounds, each asking only for what is new. Each look reads each file
 //! at most once; a new look (after taking a lock) reads them again.
 
+use super::drive::Part;
 use super::{Effect, Event, Input, Step};
 use crate::load::{Loaded, load};
 use crate::paths::Env;
@@ -61,8 +62,32 @@ impl Look {
         self.keychain = may;
         self
     }
+}
 
-    pub(crate) fn poll(&mut self, now: Millis) -> Step<Looked> {
+#[derive(Default)]
+struct Missing {
+    items: BTreeSet<KeychainItem>,
+    paths: BTreeSet<String>,
+}
+
+impl Part for Look {
+    type Out = Looked;
+
+    /// Takes the answer to this look's last effect; anything else is not
+    /// for a look and is ignored.
+    fn feed(&mut self, _now: Millis, input: Input) {
+        match input {
+            Input::Files(files) => self.files.extend(files),
+            Input::Keychain(read) => {
+                if let Some(item) = self.asked.take() {
+                    self.items.insert(item, read);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn next(&mut self, now: Millis) -> Step<Looked> {
         let world =
             Fed { files: &self.files, items: self.keychain.then_some(&self.items), missing: RefCell::default() };
         let loaded = load(&world, &self.env, now, self.agent.as_deref());
@@ -89,26 +114,6 @@ impl Look {
             std::mem::take(&mut self.items).into_iter().filter_map(|(item, read)| Some((item, read?))).collect();
         Step::Ready(Looked { loaded, keychain, store_bytes })
     }
-
-    /// Takes the answer to this look's last effect; anything else is not
-    /// for a look and is ignored.
-    pub(crate) fn handle(&mut self, input: Input) {
-        match input {
-            Input::Files(files) => self.files.extend(files),
-            Input::Keychain(read) => {
-                if let Some(item) = self.asked.take() {
-                    self.items.insert(item, read);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-#[derive(Default)]
-struct Missing {
-    items: BTreeSet<KeychainItem>,
-    paths: BTreeSet<String>,
 }
 
 /// The files handed in so far; what is not there is noted and reads as

@@ -61,12 +61,12 @@ impl RecordMode {
 impl Part for RecordMode {
     type Out = Result<Vec<Event>, String>;
 
-    fn feed(&mut self, _now: Millis, input: Input) {
-        self.edit.handle(input);
+    fn feed(&mut self, now: Millis, input: Input) {
+        self.edit.feed(now, input);
     }
 
-    fn next(&mut self, _now: Millis) -> Step<Self::Out> {
-        match self.edit.poll() {
+    fn next(&mut self, now: Millis) -> Step<Self::Out> {
+        match self.edit.next(now) {
             Step::Effect(e) => Step::Effect(e),
             Step::Ready(edited) => Step::Ready(self.ended(edited)),
         }

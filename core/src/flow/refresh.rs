@@ -27,6 +27,7 @@
 //!    was and records an `auth` failure in `usageStats` (again on a fresh
 //!    read); a passing failure (timeout, 429, 5xx, garbage) writes nothing.
 
+use super::drive::Part;
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
 use super::{Effect, Event, HttpTimeouts, Input, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Step};
@@ -296,84 +297,6 @@ impl RefreshLogin {
             reads_keychain: false,
             on_disk: None,
             renewed: None,
-        }
-    }
-
-    pub(crate) fn poll(&mut self) -> Step<Ended> {
-        loop {
-            if let Some(effect) = self.queue.pop_front() {
-                return Step::Effect(effect);
-            }
-            if self.input.is_none()
-                && let Some(asked) = &self.asked
-            {
-                return Step::Effect(asked.clone());
-            }
-            self.asked = None;
-            let next = match std::mem::replace(&mut self.state, State::Over) {
-                State::Look { mut look, under_source } => match look.poll(self.now) {
-                    Step::Effect(effect) => {
-                        self.state = State::Look { look, under_source };
-                        return Step::Effect(effect);
-                    }
-                    Step::Ready(looked) => {
-                        self.keychain = looked.keychain;
-                        self.on_disk = looked.store_bytes;
-                        self.looked(looked.loaded, under_source)
-                    }
-                },
-                State::SaveSync { loaded, under_source, mut save } => match save.poll() {
-                    Step::Effect(effect) => {
-                        self.state = State::SaveSync { loaded, under_source, save };
-                        return Step::Effect(effect);
-                    }
-                    Step::Ready(Ok(())) => {
-                        self.on_disk = loaded.write.clone().map(String::into_bytes);
-                        self.decide(*loaded, under_source)
-                    }
-                    Step::Ready(Err(why)) => failed(RefreshFailure::Store(why)),
-                },
-                State::Finish(mut result) => {
-                    // Every lock still held is released, the last taken
-                    // first, before the end is told.
-                    self.queue.extend(self.held.drain(..).rev().map(|path| Effect::Unlock { path }));
-                    if let Some(unlock) = self.queue.pop_front() {
-                        self.state = State::Finish(result);
-                        return Step::Effect(unlock);
-                    }
-                    if let Ok(report) = &mut result {
-                        report.warnings.splice(0..0, std::mem::take(&mut self.warnings));
-                    }
-                    return Step::Ready(Ended { result, latest: self.latest.take() });
-                }
-                State::Over => {
-                    return Step::Ready(Ended {
-                        result: Err(RefreshFailure::Store("polled after the refresh ended".into())),
-                        latest: None,
-                    });
-                }
-                state => {
-                    let input = self.input.take();
-                    self.advance(state, input)
-                }
-            };
-            match next {
-                Next::Ask(effect, state) => {
-                    self.state = state;
-                    self.asked = Some(effect.clone());
-                    return Step::Effect(effect);
-                }
-                Next::Go(state) => self.state = state,
-            }
-        }
-    }
-
-    pub(crate) fn handle(&mut self, now: Millis, input: Input) {
-        self.now = now;
-        match &mut self.state {
-            State::Look { look, .. } => look.handle(input),
-            State::SaveSync { save, .. } => save.handle(input),
-            _ => self.input = Some(input),
         }
     }
 
@@ -759,6 +682,88 @@ impl RefreshLogin {
             id_token: renewed.id_token.as_ref(),
         };
         (login.write_back.merge)(text, origin, &tokens, layout, self.now).map(Secret::new).map_err(|e| e.to_string())
+    }
+}
+
+impl Part for RefreshLogin {
+    type Out = Ended;
+
+    fn feed(&mut self, now: Millis, input: Input) {
+        self.now = now;
+        match &mut self.state {
+            State::Look { look, .. } => look.feed(now, input),
+            State::SaveSync { save, .. } => save.feed(now, input),
+            _ => self.input = Some(input),
+        }
+    }
+
+    fn next(&mut self, _now: Millis) -> Step<Ended> {
+        loop {
+            if let Some(effect) = self.queue.pop_front() {
+                return Step::Effect(effect);
+            }
+            if self.input.is_none()
+                && let Some(asked) = &self.asked
+            {
+                return Step::Effect(asked.clone());
+            }
+            self.asked = None;
+            let next = match std::mem::replace(&mut self.state, State::Over) {
+                State::Look { mut look, under_source } => match look.next(self.now) {
+                    Step::Effect(effect) => {
+                        self.state = State::Look { look, under_source };
+                        return Step::Effect(effect);
+                    }
+                    Step::Ready(looked) => {
+                        self.keychain = looked.keychain;
+                        self.on_disk = looked.store_bytes;
+                        self.looked(looked.loaded, under_source)
+                    }
+                },
+                State::SaveSync { loaded, under_source, mut save } => match save.next(self.now) {
+                    Step::Effect(effect) => {
+                        self.state = State::SaveSync { loaded, under_source, save };
+                        return Step::Effect(effect);
+                    }
+                    Step::Ready(Ok(())) => {
+                        self.on_disk = loaded.write.clone().map(String::into_bytes);
+                        self.decide(*loaded, under_source)
+                    }
+                    Step::Ready(Err(why)) => failed(RefreshFailure::Store(why)),
+                },
+                State::Finish(mut result) => {
+                    // Every lock still held is released, the last taken
+                    // first, before the end is told.
+                    self.queue.extend(self.held.drain(..).rev().map(|path| Effect::Unlock { path }));
+                    if let Some(unlock) = self.queue.pop_front() {
+                        self.state = State::Finish(result);
+                        return Step::Effect(unlock);
+                    }
+                    if let Ok(report) = &mut result {
+                        report.warnings.splice(0..0, std::mem::take(&mut self.warnings));
+                    }
+                    return Step::Ready(Ended { result, latest: self.latest.take() });
+                }
+                State::Over => {
+                    return Step::Ready(Ended {
+                        result: Err(RefreshFailure::Store("polled after the refresh ended".into())),
+                        latest: None,
+                    });
+                }
+                state => {
+                    let input = self.input.take();
+                    self.advance(state, input)
+                }
+            };
+            match next {
+                Next::Ask(effect, state) => {
+                    self.state = state;
+                    self.asked = Some(effect.clone());
+                    return Step::Effect(effect);
+                }
+                Next::Go(state) => self.state = state,
+            }
+        }
     }
 }
 

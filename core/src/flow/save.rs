@@ -2,8 +2,10 @@
 //! migration replaced (only once the write is on disk, so a crash in
 //! between loses nothing). One part, used by every flow that saves.
 
+use super::drive::Part;
 use super::{Effect, Event, Input, Step};
 use crate::secret::Secret;
+use crate::time::Millis;
 use std::collections::VecDeque;
 
 pub(crate) struct Save {
@@ -30,15 +32,19 @@ impl Save {
             warnings: VecDeque::new(),
         }
     }
+}
 
-    pub(crate) fn handle(&mut self, input: Input) {
+impl Part for Save {
+    type Out = Result<(), String>;
+
+    fn feed(&mut self, _now: Millis, input: Input) {
         self.input = Some(input);
     }
 
     /// The next effect, or how the save ended: `Err` says why the store
     /// could not be written (nothing was removed then). A file that could
     /// not be removed is a warning, printed.
-    pub(crate) fn poll(&mut self) -> Step<Result<(), String>> {
+    fn next(&mut self, _now: Millis) -> Step<Result<(), String>> {
         loop {
             if let Some(line) = self.warnings.pop_front() {
                 return Step::Effect(Effect::Emit(line));

@@ -5,6 +5,7 @@
 //! Nothing is locked when the load wants no write, so a command on an
 //! up-to-date store reads each file once and takes no lock.
 
+use super::drive::Part;
 use super::look::Look;
 use super::save::Save;
 use super::{Effect, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
@@ -65,17 +66,25 @@ impl Settle {
         }
         self
     }
+}
 
-    pub(crate) fn handle(&mut self, now: Millis, input: Input) {
+fn unsaved(first: Loaded, reason: &str) -> Settled {
+    Settled { loaded: first, save_error: Some(format!("could not save synced credentials: {reason}")) }
+}
+
+impl Part for Settle {
+    type Out = Settled;
+
+    fn feed(&mut self, now: Millis, input: Input) {
         self.now = now;
         match &mut self.state {
-            State::First(look) | State::Second { look, .. } => look.handle(input),
-            State::Save { save, .. } => save.handle(input),
+            State::First(look) | State::Second { look, .. } => look.feed(now, input),
+            State::Save { save, .. } => save.feed(now, input),
             _ => self.input = Some(input),
         }
     }
 
-    pub(crate) fn poll(&mut self) -> Step<Settled> {
+    fn next(&mut self, _now: Millis) -> Step<Settled> {
         loop {
             if let Some(effect) = self.queue.pop_front() {
                 return Step::Effect(effect);
@@ -88,7 +97,7 @@ impl Settle {
             self.asked = None;
             let input = self.input.take();
             let (effect, state) = match std::mem::replace(&mut self.state, State::Over) {
-                State::First(mut look) => match look.poll(self.now) {
+                State::First(mut look) => match look.next(self.now) {
                     Step::Effect(e) => {
                         self.state = State::First(look);
                         return Step::Effect(e);
@@ -114,7 +123,7 @@ impl Settle {
                     }
                     Some(_) => return Step::Ready(unsaved(*first, "the store could not be locked")),
                 },
-                State::Second { first, mut look } => match look.poll(self.now) {
+                State::Second { first, mut look } => match look.next(self.now) {
                     Step::Effect(e) => {
                         self.state = State::Second { first, look };
                         return Step::Effect(e);
@@ -130,7 +139,7 @@ impl Settle {
                         }
                     }
                 },
-                State::Save { first, fresh, mut save } => match save.poll() {
+                State::Save { first, fresh, mut save } => match save.next(self.now) {
                     Step::Effect(e) => {
                         self.state = State::Save { first, fresh, save };
                         return Step::Effect(e);
@@ -154,8 +163,4 @@ impl Settle {
             }
         }
     }
-}
-
-fn unsaved(first: Loaded, reason: &str) -> Settled {
-    Settled { loaded: first, save_error: Some(format!("could not save synced credentials: {reason}")) }
 }

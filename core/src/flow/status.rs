@@ -10,7 +10,7 @@
 //! under `<state>/agents/` that hold an `agent/` folder).
 
 use super::agents::FindAgents;
-use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
+use super::drive::{Driven, Lines, Machine, Part, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
@@ -138,6 +138,10 @@ struct Assess {
     now: Millis,
     state: AssessState,
     input: Option<Input>,
+    /// Notices to show before anything else.
+    queue: VecDeque<Effect>,
+    /// The result, once its notices are shown.
+    assessed: Option<Assessed>,
 }
 
 enum AssessState {
@@ -159,40 +163,67 @@ impl Assess {
             now,
             state: AssessState::Load(Box::new(Settle::new(env, agent, now).reading_keychain(true))),
             input: None,
+            queue: VecDeque::new(),
+            assessed: None,
         }
     }
 
-    fn handle(&mut self, now: Millis, input: Input) {
+    /// The report is made: its notices first, then the result.
+    fn ready(&mut self, loaded: Loaded) -> Step<Assessed> {
+        let assessment = assess(&loaded, &self.options);
+        let assessed = Assessed { loaded, assessment };
+        match self.queue.pop_front() {
+            Some(effect) => {
+                self.assessed = Some(assessed);
+                Step::Effect(effect)
+            }
+            None => Step::Ready(assessed),
+        }
+    }
+}
+
+impl Part for Assess {
+    type Out = Assessed;
+
+    fn feed(&mut self, now: Millis, input: Input) {
         self.now = now;
         match &mut self.state {
-            AssessState::Load(settle) => settle.handle(now, input),
+            AssessState::Load(settle) => settle.feed(now, input),
             _ => self.input = Some(input),
         }
     }
 
-    /// The next effect (notices are [`Effect::Emit`]s), or the result.
-    fn poll(&mut self, queue: &mut VecDeque<Effect>) -> Step<Assessed> {
+    /// The next effect (notices are [`Effect::Emit`]s, shown before the
+    /// result), or the result.
+    fn next(&mut self, _now: Millis) -> Step<Assessed> {
+        if let Some(effect) = self.queue.pop_front() {
+            return Step::Effect(effect);
+        }
+        if let Some(assessed) = self.assessed.take() {
+            return Step::Ready(assessed);
+        }
         loop {
             match std::mem::replace(&mut self.state, AssessState::Over) {
-                AssessState::Load(mut settle) => match settle.poll() {
+                AssessState::Load(mut settle) => match settle.next(self.now) {
                     Step::Effect(e) => {
                         self.state = AssessState::Load(settle);
                         return Step::Effect(e);
                     }
                     Step::Ready(Settled { loaded, save_error }) => {
-                        queue.extend(saved_notices(&loaded, save_error.as_deref()).into_iter().map(Effect::Emit));
+                        let notices = saved_notices(&loaded, save_error.as_deref());
+                        self.queue.extend(notices.into_iter().map(Effect::Emit));
                         match ShellFallback::needed(&loaded, self.now) {
                             Some(shell) => self.state = AssessState::Shell { loaded: Box::new(loaded), shell },
-                            None => return Step::Ready(self.ready(loaded)),
+                            None => return self.ready(loaded),
                         }
                     }
                 },
                 AssessState::Shell { mut loaded, shell } => match self.input.take() {
                     Some(Input::ShellEnv(answer)) => {
                         let (imported, warning) = shell.apply(&mut loaded, answer);
-                        queue.extend(warning.map(Effect::Emit));
+                        self.queue.extend(warning.map(Effect::Emit));
                         self.options.shell_applied = imported;
-                        return Step::Ready(self.ready(*loaded));
+                        return self.ready(*loaded);
                     }
                     _ => {
                         let effect = shell.effect();
@@ -203,11 +234,6 @@ impl Assess {
                 AssessState::Over => return Step::Effect(Effect::Done(internal_end())),
             }
         }
-    }
-
-    fn ready(&mut self, loaded: Loaded) -> Assessed {
-        let assessment = assess(&loaded, &self.options);
-        Assessed { loaded, assessment }
     }
 }
 
@@ -341,10 +367,7 @@ impl Machine for Status {
                 Step::Ready(agents) => Turn::Go(State::Agent { agents: agents.into(), first: true, current: None }),
             },
             State::Agent { agents, first, current: Some((agent, mut assess)) } => {
-                if let Some(input) = input {
-                    assess.handle(now, input);
-                }
-                match assess.poll(out) {
+                match advance(&mut *assess, input, now) {
                     Step::Effect(e) => Turn::Ask(State::Agent { agents, first, current: Some((agent, assess)) }, e),
                     Step::Ready(assessed) => {
                         self.reported(&agent, assessed, out);

@@ -884,7 +884,9 @@ fn debug_shows_what_crosses_the_boundary_and_never_a_secret() {
     ]);
     assert_eq!(
         format!("{files:?}"),
-        format!("{{{STORE:?}: \"23 bytes\", {CLAUDE_FILE:?}: \"absent\", \"/h/x\": \"unreadable: permission denied\"}}")
+        format!(
+            "{{{STORE:?}: \"23 bytes\", {CLAUDE_FILE:?}: \"absent\", \"/h/x\": \"unreadable: permission denied\"}}"
+        )
     );
     assert_eq!(format!("{:?}", Input::Keychain(Some(FileRead::text(secret)))), "Keychain(23 bytes)");
     assert_eq!(format!("{:?}", Input::Keychain(None)), "Keychain(none)");

@@ -15,7 +15,7 @@ use crate::world::lock::{self, LockError, LockGuard, LockOptions};
 use crate::world::{fsio, process};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
-    Done, Effect, Entry, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
+    Asked, Done, Entry, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
     RunAnswer, SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
@@ -40,78 +40,83 @@ impl<'w> Interpreter<'w> {
     /// lines and hints are written too, and the end is returned.
     pub fn run(&mut self, flow: &mut dyn Flow) -> Done {
         loop {
-            match flow.poll() {
-                Effect::Done(done) => {
-                    for line in done.lines() {
-                        print(&line);
-                    }
-                    // Whatever the flow still holds is released here.
-                    self.locks.clear();
-                    return done;
-                }
-                effect => {
-                    if let Some(input) = self.perform(effect) {
+            let done = match flow.poll().split() {
+                Asked::Done(done) => done,
+                asked => {
+                    if let Some(input) = self.perform(asked) {
                         flow.handle(host::now(self.world.env()), input);
                     }
+                    continue;
                 }
+            };
+            for line in done.lines() {
+                print(&line);
             }
+            // Whatever the flow still holds is released here.
+            self.locks.clear();
+            return done;
         }
     }
 
-    fn perform(&mut self, effect: Effect) -> Option<Input> {
-        Some(match effect {
-            Effect::Read(paths) => Input::Files(paths.into_iter().map(|p| (p.clone(), self.world.read(&p))).collect()),
-            Effect::ReadKeychain(item) => Input::Keychain(self.world.keychain(&item)),
-            Effect::Lock(request) => Input::Lock(self.lock(&request)),
-            Effect::Unlock { path } => {
+    /// Carries out one request; its answer, through the reply it came with.
+    fn perform(&mut self, asked: Asked) -> Option<Input> {
+        Some(match asked {
+            Asked::Read { paths, reply } => {
+                reply.with(paths.into_iter().map(|p| (p.clone(), self.world.read(&p))).collect())
+            }
+            Asked::ReadKeychain { item, reply } => reply.with(self.world.keychain(&item)),
+            Asked::Lock { request, reply } => reply.with(self.lock(&request)),
+            Asked::Unlock { path } => {
                 self.locks.remove(&path);
                 return None;
             }
-            Effect::WriteAtomic { path, text } => {
-                Input::Written(fsio::write_atomic(Path::new(&path), text.expose().as_bytes()).map_err(|e| e.failure()))
+            Asked::WriteAtomic { path, text, reply } => {
+                reply.with(fsio::write_atomic(Path::new(&path), text.expose().as_bytes()).map_err(|e| e.failure()))
             }
-            Effect::Remove { path } => {
-                Input::Written(fsio::remove_file_if_exists(Path::new(&path)).map(|_| ()).map_err(|e| e.failure()))
+            Asked::Remove { path, reply } => {
+                reply.with(fsio::remove_file_if_exists(Path::new(&path)).map(|_| ()).map_err(|e| e.failure()))
             }
-            Effect::Send { request, provider, timeouts } => {
+            Asked::Send { request, provider, timeouts, reply } => {
                 let options = HttpOptions {
                     connect: Duration::from_millis(timeouts.connect_ms),
                     total: Duration::from_millis(timeouts.total_ms),
                 };
-                Input::Response(http::send(&request, provider, &options))
+                reply.with(http::send(&request, provider, &options))
             }
-            Effect::SaveBackup { of, text } => {
-                Input::Saved(crate::persist::save_backup(Path::new(&of), text.expose().as_bytes()))
+            Asked::SaveBackup { of, text, reply } => {
+                reply.with(crate::persist::save_backup(Path::new(&of), text.expose().as_bytes()))
             }
-            Effect::WriteBack(write) => Input::Written(self.write_back(&write)),
-            Effect::ShellEnv { shell, command, timeout_ms } => {
+            Asked::WriteBack { write, reply } => reply.with(self.write_back(&write)),
+            Asked::ShellEnv { shell, command, timeout_ms, reply } => {
                 let timeout = Duration::from_millis(timeout_ms);
-                Input::ShellEnv(match process::run(Path::new(&shell), &["-l", "-c", &command], None, timeout) {
+                reply.with(match process::run(Path::new(&shell), &["-l", "-c", &command], None, timeout) {
                     Ok(done) if done.status.success() => ShellAnswer::Output(done.stdout),
                     Ok(done) => ShellAnswer::Exited(exit_status(done.status)),
                     Err(process::RunFailure::TimedOut) => ShellAnswer::TimedOut,
                     Err(_) => ShellAnswer::Failed,
                 })
             }
-            Effect::RunOnTerminal { program, args } => Input::Ran(run_on_terminal(&program, &args)),
-            Effect::AskSecret { prompt } => Input::Secret(ask_secret(&prompt)),
-            Effect::Confirm { question, default_yes } => Input::Answer(confirm(&question, default_yes)),
-            Effect::AskLine { prompt } => Input::Text(ask_line(&prompt)),
-            Effect::ListFolder { path } => Input::Entries(list_folder(Path::new(&path))),
-            Effect::Stat(paths) => Input::Stats(paths.into_iter().map(|p| (p.clone(), stat(Path::new(&p)))).collect()),
-            Effect::SetMode { path, mode } => {
+            Asked::RunOnTerminal { program, args, reply } => reply.with(run_on_terminal(&program, &args)),
+            Asked::AskSecret { prompt, reply } => reply.with(ask_secret(&prompt)),
+            Asked::Confirm { question, default_yes, reply } => reply.with(confirm(&question, default_yes)),
+            Asked::AskLine { prompt, reply } => reply.with(ask_line(&prompt)),
+            Asked::ListFolder { path, reply } => reply.with(list_folder(Path::new(&path))),
+            Asked::Stat { paths, reply } => {
+                reply.with(paths.into_iter().map(|p| (p.clone(), stat(Path::new(&p)))).collect())
+            }
+            Asked::SetMode { path, mode, reply } => {
                 use std::os::unix::fs::PermissionsExt;
                 let permissions = std::fs::Permissions::from_mode(mode);
                 let failed = |e: std::io::Error| IoFailure::new(fsio::io_kind(&e), &path).at(IoStep::SetMode);
-                Input::Written(std::fs::set_permissions(&path, permissions).map_err(failed))
+                reply.with(std::fs::set_permissions(&path, permissions).map_err(failed))
             }
-            Effect::Emit(event) => {
+            Asked::Emit(event) => {
                 for line in event.lines() {
                     print(&line);
                 }
                 return None;
             }
-            Effect::Done(_) => return None,
+            Asked::Done(_) => return None,
         })
     }
 

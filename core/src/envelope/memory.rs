@@ -12,7 +12,7 @@
 
 use crate::diag::Severity;
 use crate::flow::{
-    Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer, WriteBackPlace,
+    Answer, Effect, Entry, Event, Exit, FileMeta, Flow, LockAnswer, RunAnswer, SecretError, ShellAnswer, WriteBackPlace,
 };
 use crate::io::{IoFailure, IoKind, IoStep};
 use crate::paths;
@@ -110,37 +110,37 @@ impl Memory {
                 Effect::Unlock { .. } => continue,
                 effect => self.answer(effect, &mut writes),
             };
-            flow.handle(self.now, input);
+            flow.handle(self.now, input.into());
         }
         said.push(Event::error("internal: the command did not end"));
         Ran { exit: Exit::Error, said, writes }
     }
 
-    fn answer(&mut self, effect: Effect, writes: &mut Vec<Write>) -> Input {
+    fn answer(&mut self, effect: Effect, writes: &mut Vec<Write>) -> Answer {
         let mut record = |path: &str, change: Change| writes.push(Write { path: path.to_string(), change });
         match effect {
-            Effect::Read(paths) => Input::Files(
+            Effect::Read(paths) => Answer::Files(
                 paths
                     .into_iter()
                     .map(|p| (p.clone(), self.files.get(&p).cloned().unwrap_or(FileRead::Absent)))
                     .collect(),
             ),
-            Effect::ReadKeychain(_) => Input::Keychain(None),
-            Effect::Lock(_) => Input::Lock(LockAnswer::Taken),
+            Effect::ReadKeychain(_) => Answer::Keychain(None),
+            Effect::Lock(_) => Answer::Lock(LockAnswer::Taken),
             Effect::WriteAtomic { path, text } => {
                 self.files.insert(path.clone(), FileRead::text(text.expose()));
                 record(&path, Change::Text(text));
-                Input::Written(Ok(()))
+                Answer::Written(Ok(()))
             }
             Effect::WriteBack(back) => match back.place {
                 WriteBackPlace::File { path } => {
                     self.files.insert(path.clone(), FileRead::text(back.text.expose()));
                     record(&path, Change::Text(back.text));
-                    Input::Written(Ok(()))
+                    Answer::Written(Ok(()))
                 }
                 WriteBackPlace::Keychain(item) => {
                     let at = format!("Keychain item {}", item.service);
-                    Input::Written(Err(IoFailure::new(IoKind::Unsupported, at).at(IoStep::Write)))
+                    Answer::Written(Err(IoFailure::new(IoKind::Unsupported, at).at(IoStep::Write)))
                 }
             },
             Effect::SaveBackup { of, text } => {
@@ -150,31 +150,31 @@ impl Memory {
                 let path = paths::join(folder, &crate::config::backup_name(name, &taken));
                 self.files.insert(path.clone(), FileRead::text(text.expose()));
                 record(&path, Change::Text(text));
-                Input::Saved(Ok(path))
+                Answer::Saved(Ok(path))
             }
             Effect::Remove { path } => {
                 if self.files.remove(&path).is_some() {
                     record(&path, Change::Removed);
                 }
-                Input::Written(Ok(()))
+                Answer::Written(Ok(()))
             }
             Effect::SetMode { path, mode } => {
                 self.modes.insert(path.clone(), mode);
                 record(&path, Change::Mode(mode));
-                Input::Written(Ok(()))
+                Answer::Written(Ok(()))
             }
             Effect::Send { provider, .. } => {
-                Input::Response(Err(transport_error(provider, TransportFailure::Other, "the envelope has no network")))
+                Answer::Response(Err(transport_error(provider, TransportFailure::Other, "the envelope has no network")))
             }
-            Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
-            Effect::RunOnTerminal { .. } => Input::Ran(RunAnswer::Failed(IoKind::NoTerminal)),
-            Effect::AskSecret { .. } => Input::Secret(Err(SecretError::Unreadable(IoKind::NoTerminal))),
-            Effect::Confirm { .. } => Input::Answer(None),
-            Effect::AskLine { .. } => Input::Text(Err(IoKind::NoTerminal)),
-            Effect::ListFolder { path } => Input::Entries(self.entries(&path)),
-            Effect::Stat(paths) => Input::Stats(paths.into_iter().map(|p| (p.clone(), self.meta(&p))).collect()),
+            Effect::ShellEnv { .. } => Answer::ShellEnv(ShellAnswer::Failed),
+            Effect::RunOnTerminal { .. } => Answer::Ran(RunAnswer::Failed(IoKind::NoTerminal)),
+            Effect::AskSecret { .. } => Answer::Secret(Err(SecretError::Unreadable(IoKind::NoTerminal))),
+            Effect::Confirm { .. } => Answer::Confirmed(None),
+            Effect::AskLine { .. } => Answer::Text(Err(IoKind::NoTerminal)),
+            Effect::ListFolder { path } => Answer::Entries(self.entries(&path)),
+            Effect::Stat(paths) => Answer::Stats(paths.into_iter().map(|p| (p.clone(), self.meta(&p))).collect()),
             // Answered by `run`; nothing waits for an answer to these.
-            Effect::Unlock { .. } | Effect::Emit(_) | Effect::Done(_) => Input::Written(Ok(())),
+            Effect::Unlock { .. } | Effect::Emit(_) | Effect::Done(_) => Answer::Written(Ok(())),
         }
     }
 
@@ -276,8 +276,8 @@ mod tests {
         memory.answer(Effect::SetMode { path: STORE.into(), mode: 0o640 }, &mut writes);
         assert_eq!(memory.meta(STORE).map(|m| m.mode), Some(0o640));
         let backup = Effect::SaveBackup { of: "~/.clawdbot/clawdbot.json".into(), text: Secret::new("// mine") };
-        let Input::Saved(Ok(first)) = memory.answer(backup.clone(), &mut writes) else { panic!("saved") };
-        let Input::Saved(Ok(second)) = memory.answer(backup, &mut writes) else { panic!("saved") };
+        let Answer::Saved(Ok(first)) = memory.answer(backup.clone(), &mut writes) else { panic!("saved") };
+        let Answer::Saved(Ok(second)) = memory.answer(backup, &mut writes) else { panic!("saved") };
         assert_eq!(
             [first.as_str(), second.as_str()],
             ["~/.clawdbot/clawdbot.json.bak", "~/.clawdbot/clawdbot.json.bak.1"]

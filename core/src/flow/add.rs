@@ -4,7 +4,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::paste_token::{self, Paste, PasteTokenRequest};
-use super::{Done, Effect, Exit, Input, Step};
+use super::{Answer, Done, Effect, Exit, Step};
 use crate::escape::escape_control;
 use crate::paths::Env;
 use crate::provider::normalize;
@@ -68,16 +68,16 @@ impl Add {
     fn ask(
         &self,
         question: Question,
-        input: Option<Input>,
+        input: Option<Answer>,
         state: State,
         then: impl FnOnce(String) -> Turn<State>,
     ) -> Turn<State> {
         match input {
-            Some(Input::Text(Ok(line))) => {
+            Some(Answer::Text(Ok(line))) => {
                 let answer = line.trim();
                 then(if answer.is_empty() { question.default } else { answer.to_string() })
             }
-            Some(Input::Text(Err(why))) => Turn::End(Done::refused(Exit::Error, format!("reading an answer: {why}"))),
+            Some(Answer::Text(Err(why))) => Turn::End(Done::refused(Exit::Error, format!("reading an answer: {why}"))),
             _ => {
                 let prompt = format!("{} [{}]: ", escape_control(question.text), escape_control(&question.default));
                 Turn::Ask(state, Effect::AskLine { prompt })
@@ -95,7 +95,7 @@ impl Add {
 impl Machine for Add {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, _out: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, _out: &mut Lines) -> Turn<State> {
         match state {
             State::Provider => {
                 let question = Question { text: "Provider", default: "anthropic".into() };

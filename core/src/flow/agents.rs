@@ -5,7 +5,7 @@
 //! which of them hold an `agent/` folder.
 
 use super::drive::Part;
-use super::{Effect, Input, Step};
+use super::{Answer, Effect, Step};
 use crate::config::{Config, parse_config};
 use crate::paths::{self, Env};
 use crate::time::Millis;
@@ -21,7 +21,7 @@ enum State {
 pub(crate) struct FindAgents {
     env: Env,
     state: State,
-    input: Option<Input>,
+    input: Option<Answer>,
 }
 
 impl FindAgents {
@@ -41,7 +41,7 @@ impl FindAgents {
 impl Part for FindAgents {
     type Out = Vec<String>;
 
-    fn feed(&mut self, _now: Millis, input: Input) {
+    fn feed(&mut self, _now: Millis, input: Answer) {
         self.input = Some(input);
     }
 
@@ -49,7 +49,7 @@ impl Part for FindAgents {
         loop {
             let input = self.input.take();
             self.state = match (std::mem::replace(&mut self.state, State::Over), input) {
-                (State::Config, Some(Input::Files(files))) => {
+                (State::Config, Some(Answer::Files(files))) => {
                     let config = match files.into_iter().next() {
                         Some((path, FileRead::Present { bytes, .. })) => {
                             parse_config(&bytes, &self.env.shorten(&path)).config
@@ -62,14 +62,14 @@ impl Part for FindAgents {
                     self.state = State::Config;
                     return Step::Effect(Effect::Read(vec![paths::config_path(&self.env)]));
                 }
-                (State::Folders { config }, Some(Input::Entries(entries))) => {
+                (State::Folders { config }, Some(Answer::Entries(entries))) => {
                     State::AgentFolders { config, names: entries.into_iter().map(|e| e.name).collect() }
                 }
                 (State::Folders { config }, _) => {
                     self.state = State::Folders { config };
                     return Step::Effect(Effect::ListFolder { path: self.agents_dir() });
                 }
-                (State::AgentFolders { config, names }, Some(Input::Stats(stats))) => {
+                (State::AgentFolders { config, names }, Some(Answer::Stats(stats))) => {
                     let mut found: Vec<String> = names
                         .into_iter()
                         .filter(|name| {
@@ -109,15 +109,18 @@ mod tests {
         let Step::Effect(Effect::Read(paths)) = find.next(0) else { panic!("the config is read first") };
         assert_eq!(paths, ["/h/.clawdbot/clawdbot.json"]);
         let config = FileRead::text(r#"{"agents": {"list": [{"id": "ops"}]}}"#);
-        find.feed(0, Input::Files(vec![(paths[0].clone(), config)]));
+        find.feed(0, Answer::Files(vec![(paths[0].clone(), config)]));
         let Step::Effect(Effect::ListFolder { path }) = find.next(0) else { panic!("then the folder listed") };
         assert_eq!(path, "/h/.clawdbot/agents");
         let entry = |name: &str, folder| Entry { name: name.into(), folder };
-        find.feed(0, Input::Entries(vec![entry("zed", true), entry("notes.txt", false), entry("hollow", true)]));
+        find.feed(0, Answer::Entries(vec![entry("zed", true), entry("notes.txt", false), entry("hollow", true)]));
         let Step::Effect(Effect::Stat(inner)) = find.next(0) else { panic!("then each entry's agent/ looked at") };
         let at = |name: &str| format!("/h/.clawdbot/agents/{name}/agent");
         assert_eq!(inner, [at("zed"), at("notes.txt"), at("hollow")]);
-        find.feed(0, Input::Stats(vec![(at("zed"), meta(true)), (at("notes.txt"), None), (at("hollow"), meta(false))]));
+        find.feed(
+            0,
+            Answer::Stats(vec![(at("zed"), meta(true)), (at("notes.txt"), None), (at("hollow"), meta(false))]),
+        );
         let Step::Ready(ids) = find.next(0) else { panic!("then done") };
         assert_eq!(ids, ["ops", "zed"], "the config's only agent is the default");
     }

@@ -10,7 +10,7 @@
 //! `clawdbot.json.bak.N` when that name is taken: no backup is overwritten.
 
 use super::drive::Part;
-use super::{Effect, Event, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::{Answer, Effect, Event, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use crate::config::{is_plain_json, parse_config};
 use crate::paths::Env;
 use crate::secret::Secret;
@@ -63,7 +63,7 @@ pub(crate) struct ConfigEdit {
     config_path: String,
     edit: Option<ConfigFn>,
     state: State,
-    input: Option<Input>,
+    input: Option<Answer>,
     asked: bool,
 }
 
@@ -117,7 +117,7 @@ impl ConfigEdit {
 impl Part for ConfigEdit {
     type Out = ConfigEdited;
 
-    fn feed(&mut self, _now: Millis, input: Input) {
+    fn feed(&mut self, _now: Millis, input: Answer) {
         self.input = Some(input);
     }
 
@@ -135,8 +135,8 @@ impl Part for ConfigEdit {
                         let req = LockRequest { path: self.store_path.clone(), kind: LockKind::Store, timings };
                         (Some(Effect::Lock(req)), State::Lock)
                     }
-                    (true, Some(Input::Lock(LockAnswer::Taken))) => (None, State::Read),
-                    (true, Some(Input::Lock(answer))) => {
+                    (true, Some(Answer::Lock(LockAnswer::Taken))) => (None, State::Read),
+                    (true, Some(Answer::Lock(answer))) => {
                         let why = answer.store_refusal().unwrap_or_else(|| "the store could not be locked".into());
                         (None, State::Over(ConfigEdited::Failed(why)))
                     }
@@ -144,7 +144,7 @@ impl Part for ConfigEdit {
                 },
                 State::Read => match (self.asked, input) {
                     (false, _) => (Some(Effect::Read(vec![self.config_path.clone()])), State::Read),
-                    (true, Some(Input::Files(files))) => {
+                    (true, Some(Answer::Files(files))) => {
                         let read = files.into_iter().find(|(p, _)| *p == self.config_path).map(|(_, r)| r);
                         (None, self.edited(read.unwrap_or(FileRead::Absent)))
                     }
@@ -156,11 +156,11 @@ impl Part for ConfigEdit {
                             Effect::SaveBackup { of: self.config_path.clone(), text: Secret::new(original.clone()) };
                         (Some(effect), State::Backup { original, text })
                     }
-                    (true, Some(Input::Saved(Ok(saved)))) => {
+                    (true, Some(Answer::Saved(Ok(saved)))) => {
                         let writes = VecDeque::from([(self.config_path.clone(), text)]);
                         (None, State::Write { writes, backup: Some(self.env.shorten(&saved)) })
                     }
-                    (true, Some(Input::Saved(Err(e)))) => (None, State::Unlock(ConfigEdited::Failed(e.to_string()))),
+                    (true, Some(Answer::Saved(Err(e)))) => (None, State::Unlock(ConfigEdited::Failed(e.to_string()))),
                     (true, _) => (None, State::Unlock(ConfigEdited::Failed("no answer to a backup".into()))),
                 },
                 State::Write { mut writes, backup } => match (self.asked, input) {
@@ -171,11 +171,11 @@ impl Part for ConfigEdit {
                         }
                         None => (None, State::Unlock(ConfigEdited::Written { backup })),
                     },
-                    (true, Some(Input::Written(Ok(())))) => {
+                    (true, Some(Answer::Written(Ok(())))) => {
                         writes.pop_front();
                         (None, State::Write { writes, backup })
                     }
-                    (true, Some(Input::Written(Err(e)))) => {
+                    (true, Some(Answer::Written(Err(e)))) => {
                         let path = writes.front().map(|(p, _)| self.env.shorten(p)).unwrap_or_default();
                         (None, State::Unlock(ConfigEdited::Failed(format!("writing {path}: {e}"))))
                     }

@@ -4,7 +4,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::{EditStore, TxnFailure};
-use super::{Done, Event, Exit, Input, Step, internal_end};
+use super::{Answer, Done, Event, Exit, Step, internal_end};
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::provider::normalize;
@@ -115,7 +115,7 @@ fn describe(id: &str, e: &EndedBackoff) -> String {
 impl Machine for Cooldown {
     type State = Box<EditStore<'static>>;
 
-    fn step(&mut self, mut edit: Self::State, input: Option<Input>, now: Millis, _: &mut Lines) -> Turn<Self::State> {
+    fn step(&mut self, mut edit: Self::State, input: Option<Answer>, now: Millis, _: &mut Lines) -> Turn<Self::State> {
         match advance(&mut *edit, input, now) {
             Step::Effect(e) => Turn::Ask(edit, e),
             Step::Ready(outcome) => Turn::End(self.finish(outcome)),

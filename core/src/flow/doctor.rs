@@ -16,7 +16,7 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::{
-    CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, Input, RefreshCommand, Step, due_for_doctor,
+    Answer, CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, RefreshCommand, Step, due_for_doctor,
 };
 use crate::doctor::{DoctorPreview, change_notes, preview};
 use crate::escape::{escape_control, terminal_safe_json};
@@ -160,7 +160,7 @@ impl DoctorCommand {
 }
 
 /// How a question went.
-enum Answer {
+enum Consent {
     Yes,
     No,
     Ask(Effect),
@@ -210,17 +210,17 @@ impl Doctor {
     }
 
     /// The reference's `confirmRepair`.
-    fn confirm(&self, question: &str, input: Option<Input>) -> Answer {
+    fn confirm(&self, question: &str, input: Option<Answer>) -> Consent {
         if self.request.never_asks() {
-            return Answer::No;
+            return Consent::No;
         }
         if self.request.assume_yes() {
-            return Answer::Yes;
+            return Consent::Yes;
         }
         match input {
-            Some(Input::Answer(Some(true))) => Answer::Yes,
-            Some(Input::Answer(_)) => Answer::No,
-            _ => Answer::Ask(Effect::Confirm { question: escape_control(question).into_owned(), default_yes: true }),
+            Some(Answer::Confirmed(Some(true))) => Consent::Yes,
+            Some(Answer::Confirmed(_)) => Consent::No,
+            _ => Consent::Ask(Effect::Confirm { question: escape_control(question).into_owned(), default_yes: true }),
         }
     }
 
@@ -265,7 +265,7 @@ impl Doctor {
 
     /// The config's Anthropic OAuth profile id, repaired when it names a
     /// profile the store does not have.
-    fn repair(&self, mut check: Box<Check>, input: Option<Input>, out: &mut Lines) -> Turn<State> {
+    fn repair(&self, mut check: Box<Check>, input: Option<Answer>, out: &mut Lines) -> Turn<State> {
         let fix = check.loaded.config.raw.as_ref().and_then(|raw| {
             crate::repair::repair_oauth_profile_id_mismatch(raw, &check.loaded.store, "anthropic", None)
         });
@@ -275,8 +275,8 @@ impl Doctor {
             self.note(out, "Auth profiles", &[format!("- {text}")]);
         }
         match self.confirm("Update Anthropic OAuth profile id in config now?", input) {
-            Answer::Ask(effect) => Turn::Ask(State::Repair(check), effect),
-            Answer::Yes => {
+            Consent::Ask(effect) => Turn::Ask(State::Repair(check), effect),
+            Consent::Yes => {
                 // Under the store lock, against the config as it is then.
                 let store = check.loaded.store.clone();
                 let edit = move |doc: &mut serde_json::Value| match crate::repair::repair_oauth_profile_id_mismatch(
@@ -295,7 +295,7 @@ impl Doctor {
                 let edit = ConfigEdit::new(&self.env, &at.store(), &at.config, Box::new(edit));
                 Turn::Go(State::RepairEdit { check, edit: Box::new(edit), text })
             }
-            Answer::No => {
+            Consent::No => {
                 check.needs_human = true;
                 let config = self.env.shorten(&check.loaded.locations.config);
                 let finding = Finding::new(check::PROFILE_ID_MISMATCH, Level::Error, text)
@@ -324,7 +324,7 @@ impl Doctor {
 
     /// The cooldowns whose cause is gone (the core's
     /// [`backoff_cause_changed`]), ended with consent.
-    fn stale(&self, check: Box<Check>, input: Option<Input>, out: &mut Lines) -> Turn<State> {
+    fn stale(&self, check: Box<Check>, input: Option<Answer>, out: &mut Lines) -> Turn<State> {
         let loaded = &check.loaded;
         let stale: VecDeque<String> = loaded
             .store
@@ -352,9 +352,9 @@ impl Doctor {
             self.note(out, "Stale cooldowns", &lines);
         }
         match self.confirm("End these cooldowns now?", input) {
-            Answer::Ask(effect) => Turn::Ask(State::Stale(check), effect),
-            Answer::Yes => Turn::Go(State::Cooldown { check, ids: stale, flow: None }),
-            Answer::No => Turn::Go(State::Folders(check)),
+            Consent::Ask(effect) => Turn::Ask(State::Stale(check), effect),
+            Consent::Yes => Turn::Go(State::Cooldown { check, ids: stale, flow: None }),
+            Consent::No => Turn::Go(State::Folders(check)),
         }
     }
 
@@ -364,7 +364,7 @@ impl Doctor {
         mut check: Box<Check>,
         mut ids: VecDeque<String>,
         flow: Option<(String, Box<CooldownCommand>)>,
-        input: Option<Input>,
+        input: Option<Answer>,
         now: Millis,
         out: &mut Lines,
     ) -> Turn<State> {
@@ -394,7 +394,7 @@ impl Doctor {
 
     /// The mode of each path that must be private, repaired with consent;
     /// a store that is a symlink into a folder others can write.
-    fn mode(&self, mode: Modes, input: Option<Input>, out: &mut Lines) -> Turn<State> {
+    fn mode(&self, mode: Modes, input: Option<Answer>, out: &mut Lines) -> Turn<State> {
         let Modes { check, mut items, mut perms, pending } = mode;
         let Some((private, meta)) = items.pop_front() else { return self.permissions_done(check, perms, out) };
         let shown = self.env.shorten(&private.path);
@@ -413,15 +413,15 @@ impl Doctor {
                 pending
             };
             match answer {
-                Some(Answer::Ask(effect)) => {
+                Some(Consent::Ask(effect)) => {
                     let pending = wait(&mut items, Pending::Asked);
                     return Turn::Ask(State::Mode(Modes { check, items, perms, pending }), effect);
                 }
-                Some(Answer::Yes) => {
+                Some(Consent::Yes) => {
                     let pending = wait(&mut items, Pending::Chmod);
                     return Turn::Ask(State::Mode(Modes { check, items, perms, pending }), chmod);
                 }
-                Some(Answer::No) => {
+                Some(Consent::No) => {
                     perms.lines.push(format!("- {problem} — run `clawdbot doctor --fix` or chmod it"));
                     let finding = Finding::new(check::PERMISSIONS, Level::Error, problem)
                         .at(shown.clone())
@@ -429,12 +429,12 @@ impl Doctor {
                     perms.findings.push(finding);
                 }
                 None => match input {
-                    Some(Input::Written(Ok(()))) => {
+                    Some(Answer::Written(Ok(()))) => {
                         let text = private.repaired_text(bits);
                         perms.lines.push(format!("- {text}"));
                         perms.changes.push(escape_control(&text).into_owned());
                     }
-                    Some(Input::Written(Err(e))) => {
+                    Some(Answer::Written(Err(e))) => {
                         let text = format!("{problem} (could not fix: {e})");
                         perms.lines.push(format!("- {text}"));
                         perms.findings.push(Finding::new(check::PERMISSIONS, Level::Error, text).at(shown.clone()));
@@ -474,20 +474,20 @@ impl Doctor {
     }
 
     /// Offers to refresh the OAuth logins that are due.
-    fn refresh(&mut self, check: Box<Check>, input: Option<Input>, out: &mut Lines) -> Turn<State> {
+    fn refresh(&mut self, check: Box<Check>, input: Option<Answer>, out: &mut Lines) -> Turn<State> {
         let due = due_for_doctor(&check.loaded, &check.plan.issues);
         if due.is_empty() {
             let loaded = (*check.loaded).clone();
             return self.checked(check, loaded, out);
         }
         match self.confirm("Refresh expiring OAuth tokens now?", input) {
-            Answer::Ask(effect) => Turn::Ask(State::Refresh(check), effect),
-            Answer::Yes => {
+            Consent::Ask(effect) => Turn::Ask(State::Refresh(check), effect),
+            Consent::Yes => {
                 let keychain = self.request.reads_keychain();
                 let due = Box::new(RefreshCommand::doctor((*check.loaded).clone(), due, keychain));
                 Turn::Go(State::Refreshing { check, due })
             }
-            Answer::No => {
+            Consent::No => {
                 let loaded = (*check.loaded).clone();
                 self.checked(check, loaded, out)
             }
@@ -498,7 +498,7 @@ impl Doctor {
         &mut self,
         check: Box<Check>,
         mut due: Box<RefreshCommand>,
-        input: Option<Input>,
+        input: Option<Answer>,
         now: Millis,
         out: &mut Lines,
     ) -> Turn<State> {
@@ -595,7 +595,7 @@ enum Pending {
 impl Machine for Doctor {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
             State::Find(mut find) => match advance(&mut find, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Find(find), e),
@@ -617,7 +617,7 @@ impl Machine for Doctor {
             State::Stale(check) => self.stale(check, input, out),
             State::Cooldown { check, ids, flow } => self.cooldown(check, ids, flow, input, now, out),
             State::Folders(check) => match input {
-                Some(Input::Entries(entries)) => {
+                Some(Answer::Entries(entries)) => {
                     let mut found: Vec<String> = entries.into_iter().filter(|e| e.folder).map(|e| e.name).collect();
                     found.sort();
                     let config = &check.loaded.config.config;
@@ -631,7 +631,7 @@ impl Machine for Doctor {
                 }
             },
             State::Stat { check, paths } => match input {
-                Some(Input::Stats(stats)) => {
+                Some(Answer::Stats(stats)) => {
                     let items = paths
                         .into_iter()
                         .filter_map(|private| {

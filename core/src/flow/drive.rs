@@ -8,7 +8,7 @@
 //! from (a look, a saved load, a store or config edit, a whole sub-command)
 //! is a [`Part`], advanced with [`advance`].
 
-use super::{Done, Effect, Flow, Input, Step, internal_end};
+use super::{Answer, Done, Effect, Flow, Input, Step, internal_end};
 use crate::time::Millis;
 use std::collections::VecDeque;
 
@@ -30,7 +30,7 @@ pub(crate) trait Machine {
     /// One step from `state`, given the answer to the effect it asked, if
     /// any, which arrived at `now`. Events to show before the next effect
     /// go to `out`.
-    fn step(&mut self, state: Self::State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<Self::State>;
+    fn step(&mut self, state: Self::State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<Self::State>;
 }
 
 /// Effects queued by a step, written before anything else.
@@ -46,7 +46,7 @@ pub(crate) struct Driven<M: Machine> {
     /// The command, for what it keeps besides its state.
     pub(crate) machine: M,
     state: Option<M::State>,
-    input: Option<Input>,
+    input: Option<Answer>,
     now: Millis,
     queue: Lines,
     done: Option<Done>,
@@ -100,7 +100,7 @@ impl<M: Machine> Flow for Driven<M> {
 
     fn handle(&mut self, now: Millis, input: Input) {
         self.now = now;
-        self.input = Some(input);
+        self.input = Some(input.0);
     }
 }
 
@@ -109,13 +109,13 @@ pub(crate) trait Part {
     /// What it ends with.
     type Out;
     /// The answer to its last effect.
-    fn feed(&mut self, now: Millis, input: Input);
+    fn feed(&mut self, now: Millis, input: Answer);
     /// Its next effect, or its result.
     fn next(&mut self, now: Millis) -> Step<Self::Out>;
 }
 
 /// Hands `part` the answer it waits for, if any, and polls it.
-pub(crate) fn advance<P: Part + ?Sized>(part: &mut P, input: Option<Input>, now: Millis) -> Step<P::Out> {
+pub(crate) fn advance<P: Part + ?Sized>(part: &mut P, input: Option<Answer>, now: Millis) -> Step<P::Out> {
     if let Some(input) = input {
         part.feed(now, input);
     }
@@ -126,8 +126,8 @@ pub(crate) fn advance<P: Part + ?Sized>(part: &mut P, input: Option<Input>, now:
 /// effects, its end is its result.
 impl<F: Flow> Part for F {
     type Out = Done;
-    fn feed(&mut self, now: Millis, input: Input) {
-        self.handle(now, input);
+    fn feed(&mut self, now: Millis, input: Answer) {
+        self.handle(now, Input(input));
     }
     fn next(&mut self, _now: Millis) -> Step<Done> {
         match self.poll() {

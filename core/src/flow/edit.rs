@@ -9,7 +9,7 @@
 use super::drive::Part;
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
-use super::{Done, Effect, Exit, Input, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings, Step};
+use super::{Answer, Done, Effect, Exit, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings, Step};
 use crate::config::{Config, parse_config};
 use crate::load::{Loaded, StoreState};
 use crate::paths::{self, Env};
@@ -72,7 +72,7 @@ pub(crate) struct EditStore<'a> {
     now: Millis,
     edit: Option<EditFn<'a>>,
     state: State,
-    input: Option<Input>,
+    input: Option<Answer>,
     asked: Option<Effect>,
     queue: VecDeque<Effect>,
     store_path: String,
@@ -115,14 +115,14 @@ impl<'a> EditStore<'a> {
         Some(effect)
     }
 
-    fn step(&mut self, state: State, input: Option<Input>) -> Option<Effect> {
+    fn step(&mut self, state: State, input: Option<Answer>) -> Option<Effect> {
         match state {
             State::Locate => match input {
                 None => {
                     let path = paths::config_path(&self.env);
                     self.ask(Effect::Read(vec![path]), State::Locate)
                 }
-                Some(Input::Files(files)) => {
+                Some(Answer::Files(files)) => {
                     let config = match files.into_iter().next() {
                         Some((path, FileRead::Present { bytes, .. })) => {
                             parse_config(&bytes, &self.env.shorten(&path)).config
@@ -145,17 +145,17 @@ impl<'a> EditStore<'a> {
                     let lock = LockRequest { path: store_path.clone(), kind: LockKind::Store, timings };
                     self.ask(Effect::Lock(lock), State::Lock { store_path })
                 }
-                Some(Input::Lock(LockAnswer::Taken)) => {
+                Some(Answer::Lock(LockAnswer::Taken)) => {
                     self.store_path = store_path;
                     let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.keychain);
                     self.state = State::Look(look);
                     None
                 }
-                Some(Input::Lock(LockAnswer::Busy(busy))) => {
+                Some(Answer::Lock(LockAnswer::Busy(busy))) => {
                     self.finish(None, Some(TxnFailure::Busy(busy)));
                     None
                 }
-                Some(Input::Lock(LockAnswer::Failed(failure))) => {
+                Some(Answer::Lock(LockAnswer::Failed(failure))) => {
                     self.finish(None, Some(TxnFailure::Io(failure.to_string())));
                     None
                 }
@@ -253,7 +253,7 @@ impl<'a> EditStore<'a> {
 impl Part for EditStore<'_> {
     type Out = Result<Loaded, TxnFailure>;
 
-    fn feed(&mut self, now: Millis, input: Input) {
+    fn feed(&mut self, now: Millis, input: Answer) {
         self.now = now;
         self.input = Some(input);
     }

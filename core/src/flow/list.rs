@@ -4,7 +4,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::{Look, notices};
-use super::{Done, Event, Exit, Input, Step};
+use super::{Answer, Done, Event, Exit, Step};
 use crate::listing::{self, Listing};
 use crate::load::Loaded;
 use crate::load::StoreState;
@@ -64,7 +64,7 @@ impl List {
 impl Machine for List {
     type State = Box<Look>;
 
-    fn step(&mut self, mut look: Box<Look>, input: Option<Input>, now: Millis, _: &mut Lines) -> Turn<Box<Look>> {
+    fn step(&mut self, mut look: Box<Look>, input: Option<Answer>, now: Millis, _: &mut Lines) -> Turn<Box<Look>> {
         match advance(&mut *look, input, now) {
             Step::Effect(e) => Turn::Ask(look, e),
             Step::Ready(looked) => Turn::End(self.listed(looked.loaded)),

@@ -9,7 +9,7 @@
 //! at most once; a new look (after taking a lock) reads them again.
 
 use super::drive::Part;
-use super::{Effect, Event, Input, Step};
+use super::{Answer, Effect, Event, Step};
 use crate::load::{Loaded, load};
 use crate::paths::Env;
 use crate::time::Millis;
@@ -29,7 +29,7 @@ pub(crate) struct Look {
     /// show a macOS prompt, so a command nobody answers never asks.
     keychain: bool,
     /// The item of the last [`Effect::ReadKeychain`], which the next
-    /// [`Input::Keychain`] answers.
+    /// [`Answer::Keychain`] answers.
     asked: Option<KeychainItem>,
 }
 
@@ -75,10 +75,10 @@ impl Part for Look {
 
     /// Takes the answer to this look's last effect; anything else is not
     /// for a look and is ignored.
-    fn feed(&mut self, _now: Millis, input: Input) {
+    fn feed(&mut self, _now: Millis, input: Answer) {
         match input {
-            Input::Files(files) => self.files.extend(files),
-            Input::Keychain(read) => {
+            Answer::Files(files) => self.files.extend(files),
+            Answer::Keychain(read) => {
                 if let Some(item) = self.asked.take() {
                     self.items.insert(item, read);
                 }

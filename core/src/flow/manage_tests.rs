@@ -49,7 +49,7 @@ fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
     for _ in 0..1000 {
         let input = match flow.poll() {
             Effect::Done(done) => return (done, printed),
-            Effect::Read(paths) => Input::Files(
+            Effect::Read(paths) => Answer::Files(
                 paths
                     .into_iter()
                     .map(|p| {
@@ -58,12 +58,12 @@ fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
                     })
                     .collect(),
             ),
-            Effect::ReadKeychain(_) => Input::Keychain(None),
+            Effect::ReadKeychain(_) => Answer::Keychain(None),
             Effect::Lock(_) => {
                 assert!(!disk.locked, "a flow never takes the store lock twice at once");
                 disk.locked = true;
                 disk.events.push(Event::Lock);
-                Input::Lock(LockAnswer::Taken)
+                Answer::Lock(LockAnswer::Taken)
             }
             Effect::Unlock { .. } => {
                 disk.locked = false;
@@ -74,15 +74,15 @@ fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
                 assert!(disk.locked, "{path} written outside the lock");
                 disk.events.push(Event::Write(path.clone()));
                 disk.files.insert(path, text.expose().to_string());
-                Input::Written(Ok(()))
+                Answer::Written(Ok(()))
             }
             Effect::Confirm { .. } => {
                 disk.events.push(Event::Ask);
-                Input::Answer(disk.answer)
+                Answer::Confirmed(disk.answer)
             }
             Effect::AskSecret { .. } => {
                 disk.events.push(Event::Ask);
-                Input::Secret(disk.pasted.take().expect("the test gives the pasted key"))
+                Answer::Secret(disk.pasted.take().expect("the test gives the pasted key"))
             }
             Effect::Emit(event) => {
                 printed.extend(event.lines());
@@ -90,7 +90,7 @@ fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
             }
             other => panic!("unexpected {other:?}"),
         };
-        flow.handle(NOW, input);
+        flow.handle(NOW, input.into());
     }
     panic!("the flow did not end");
 }
@@ -228,7 +228,7 @@ fn first_send(flow: &mut TokenCommand, disk: &mut Disk, at: impl Fn() -> Millis)
         let input = match flow.poll() {
             Effect::Send { timeouts, .. } => return Some(timeouts),
             Effect::Done(_) => return None,
-            Effect::Read(paths) => Input::Files(
+            Effect::Read(paths) => Answer::Files(
                 paths
                     .into_iter()
                     .map(|p| {
@@ -237,15 +237,15 @@ fn first_send(flow: &mut TokenCommand, disk: &mut Disk, at: impl Fn() -> Millis)
                     })
                     .collect(),
             ),
-            Effect::ReadKeychain(_) => Input::Keychain(None),
-            Effect::Lock(req) if matches!(req.kind, LockKind::Shared { .. }) => Input::Lock(LockAnswer::NoTarget),
-            Effect::Lock(_) => Input::Lock(LockAnswer::Taken),
-            Effect::WriteAtomic { .. } | Effect::Remove { .. } | Effect::WriteBack(_) => Input::Written(Ok(())),
-            Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
-            Effect::SaveBackup { of, .. } => Input::Saved(Ok(format!("{of}.bak"))),
+            Effect::ReadKeychain(_) => Answer::Keychain(None),
+            Effect::Lock(req) if matches!(req.kind, LockKind::Shared { .. }) => Answer::Lock(LockAnswer::NoTarget),
+            Effect::Lock(_) => Answer::Lock(LockAnswer::Taken),
+            Effect::WriteAtomic { .. } | Effect::Remove { .. } | Effect::WriteBack(_) => Answer::Written(Ok(())),
+            Effect::ShellEnv { .. } => Answer::ShellEnv(ShellAnswer::Failed),
+            Effect::SaveBackup { of, .. } => Answer::Saved(Ok(format!("{of}.bak"))),
             _ => continue,
         };
-        flow.handle(at(), input);
+        flow.handle(at(), input.into());
     }
     panic!("the flow did not end");
 }

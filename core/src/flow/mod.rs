@@ -7,14 +7,14 @@
 //! ```text
 //! loop {
 //!     match flow.poll() {
-//!         Effect::Read(paths)     => flow.handle(now(), Input::Files(read_each(paths))),
-//!         Effect::ReadKeychain(item) => flow.handle(now(), Input::Keychain(keychain(item))),
-//!         Effect::Lock(req)       => flow.handle(now(), Input::Lock(take(req))),   // busy is an input
+//!         Effect::Read(paths)     => flow.handle(now(), Answer::Files(read_each(paths))),
+//!         Effect::ReadKeychain(item) => flow.handle(now(), Answer::Keychain(keychain(item))),
+//!         Effect::Lock(req)       => flow.handle(now(), Answer::Lock(take(req))),   // busy is an input
 //!         Effect::Unlock { path } => release(path),
 //!         Effect::WriteAtomic { path, text } | Effect::Remove { path } | Effect::WriteBack(..)
-//!                                 => flow.handle(now(), Input::Written(perform(..))),
-//!         Effect::Send { request, .. } => flow.handle(now(), Input::Response(http(request))),
-//!         Effect::ShellEnv { .. } => flow.handle(now(), Input::ShellEnv(run_shell(..))),
+//!                                 => flow.handle(now(), Answer::Written(perform(..))),
+//!         Effect::Send { request, .. } => flow.handle(now(), Answer::Response(http(request))),
+//!         Effect::ShellEnv { .. } => flow.handle(now(), Answer::ShellEnv(run_shell(..))),
 //!         Effect::Emit(event)     => write(event.lines()),
 //!         Effect::Done(done)      => break done,
 //!     }
@@ -45,6 +45,7 @@ mod record_mode;
 mod refresh;
 mod remove;
 mod renew;
+mod reply;
 mod save;
 mod settle;
 mod setup;
@@ -67,6 +68,7 @@ pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
 pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
+pub use reply::{Answers, Asked, Reply};
 pub use setup::{DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SetupOutcome, SetupRequest, SetupTokenCommand};
 pub use setup_run::SetupCommand;
 pub use shell::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS};
@@ -102,14 +104,14 @@ pub fn refresh_window(env: &Env) -> Millis {
 /// What the host is asked to do next.
 #[derive(Clone, PartialEq)]
 pub enum Effect {
-    /// Read these files; answer with [`Input::Files`], one entry per path.
+    /// Read these files; answer with `Answer::Files`, one entry per path.
     Read(Vec<String>),
     /// Read this Keychain item (a login source's, named by the core);
-    /// answer with [`Input::Keychain`] (`None` when this host has no
+    /// answer with `Answer::Keychain` (`None` when this host has no
     /// Keychain or no such item). A command that may not read the Keychain
     /// never asks.
     ReadKeychain(KeychainItem),
-    /// Take a lock; answer with [`Input::Lock`].
+    /// Take a lock; answer with `Answer::Lock`.
     Lock(LockRequest),
     /// Release the lock taken for `path`. No answer.
     Unlock {
@@ -117,7 +119,7 @@ pub enum Effect {
         path: String,
     },
     /// Replace `path` with `text` atomically (temp file, fsync, rename),
-    /// private to the user; answer with [`Input::Written`].
+    /// private to the user; answer with `Answer::Written`.
     WriteAtomic {
         /// The file to replace (symlinks are written through).
         path: String,
@@ -127,19 +129,19 @@ pub enum Effect {
     /// Save `text` beside the file `of` under a name no file has yet (the
     /// core's [`crate::config::backup_name`] over the folder's listing,
     /// created exclusively, so nothing is ever overwritten); answer with
-    /// [`Input::Saved`].
+    /// `Answer::Saved`.
     SaveBackup {
         /// The file whose original `text` is.
         of: String,
         /// The original, as read.
         text: Secret,
     },
-    /// Remove `path` if it exists; answer with [`Input::Written`].
+    /// Remove `path` if it exists; answer with `Answer::Written`.
     Remove {
         /// The file to remove.
         path: String,
     },
-    /// Send a refresh request; answer with [`Input::Response`].
+    /// Send a refresh request; answer with `Answer::Response`.
     Send {
         /// The request, complete (the host adds nothing).
         request: HttpRequest,
@@ -148,10 +150,10 @@ pub enum Effect {
         /// How long connecting and the whole exchange may take.
         timeouts: HttpTimeouts,
     },
-    /// Give another CLI its renewed login; answer with [`Input::Written`].
+    /// Give another CLI its renewed login; answer with `Answer::Written`.
     WriteBack(WriteBack),
     /// Run `shell -l -c command` within `timeout_ms`; answer with
-    /// [`Input::ShellEnv`].
+    /// `Answer::ShellEnv`.
     ShellEnv {
         /// The shell to run (`$SHELL`, else `/bin/sh`).
         shell: String,
@@ -162,7 +164,7 @@ pub enum Effect {
         timeout_ms: u64,
     },
     /// Run `program args` attached to the terminal (its prompts and
-    /// output are the user's); answer with [`Input::Ran`]. Only asked
+    /// output are the user's); answer with `Answer::Ran`. Only asked
     /// when standard input is a terminal.
     RunOnTerminal {
         /// The program, looked up on PATH.
@@ -171,12 +173,12 @@ pub enum Effect {
         args: Vec<String>,
     },
     /// Ask for a secret: on a terminal with `prompt` and the echo off,
-    /// else read it from standard input; answer with [`Input::Secret`].
+    /// else read it from standard input; answer with `Answer::Secret`.
     AskSecret {
         /// What to ask, without a trailing colon.
         prompt: String,
     },
-    /// Ask the operator a yes/no question; answer with [`Input::Answer`]
+    /// Ask the operator a yes/no question; answer with `Answer::Answer`
     /// (`None` when there is no terminal to ask on, or no answer could be
     /// read).
     Confirm {
@@ -188,22 +190,22 @@ pub enum Effect {
     },
     /// Ask for one line of text on the terminal, showing `prompt` as it
     /// is (terminal-safe, with its default and colon); answer with
-    /// [`Input::Text`].
+    /// `Answer::Text`.
     AskLine {
         /// The whole prompt.
         prompt: String,
     },
-    /// List the entries of a folder; answer with [`Input::Entries`]
+    /// List the entries of a folder; answer with `Answer::Entries`
     /// (none when it cannot be listed).
     ListFolder {
         /// The folder.
         path: String,
     },
     /// Look at these paths, following symlinks; answer with
-    /// [`Input::Stats`], one entry per path.
+    /// `Answer::Stats`, one entry per path.
     Stat(Vec<String>),
     /// Set the permission bits of `path` (following symlinks: the target
-    /// is what holds the secret); answer with [`Input::Written`].
+    /// is what holds the secret); answer with `Answer::Written`.
     SetMode {
         /// The file or folder.
         path: String,
@@ -257,9 +259,27 @@ impl fmt::Debug for Effect {
     }
 }
 
-/// What the host hands back.
+/// What the host hands back: made only by answering the request it was
+/// given ([`Effect::split`] hands the host a [`Reply`] typed for it), so an
+/// answer to the wrong effect does not compile.
 #[derive(Clone)]
-pub enum Input {
+pub struct Input(pub(crate) Answer);
+
+impl From<Answer> for Input {
+    fn from(answer: Answer) -> Input {
+        Input(answer)
+    }
+}
+
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An answer, as the flows read it.
+#[derive(Clone)]
+pub(crate) enum Answer {
     /// The files of an [`Effect::Read`], as found.
     Files(Vec<(String, FileRead)>),
     /// The secret of the item of an [`Effect::ReadKeychain`].
@@ -276,7 +296,7 @@ pub enum Input {
     ShellEnv(ShellAnswer),
     /// The operator's answer to an [`Effect::Confirm`]; `None`: nobody
     /// could be asked.
-    Answer(Option<bool>),
+    Confirmed(Option<bool>),
     /// How the program of an [`Effect::RunOnTerminal`] ended.
     Ran(RunAnswer),
     /// The secret of an [`Effect::AskSecret`], or why it could not be read.
@@ -341,7 +361,7 @@ pub enum RunAnswer {
     Failed(IoKind),
 }
 
-impl fmt::Debug for Input {
+impl fmt::Debug for Answer {
     /// Never shows a secret: file and Keychain contents by size only.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn shown(read: &FileRead) -> String {
@@ -352,21 +372,23 @@ impl fmt::Debug for Input {
             }
         }
         match self {
-            Input::Files(files) => f.debug_map().entries(files.iter().map(|(path, read)| (path, shown(read)))).finish(),
-            Input::Keychain(item) => write!(f, "Keychain({})", item.as_ref().map_or("none".into(), shown)),
-            Input::Lock(answer) => f.debug_tuple("Lock").field(answer).finish(),
-            Input::Written(result) => f.debug_tuple("Written").field(result).finish(),
-            Input::Saved(result) => f.debug_tuple("Saved").field(result).finish(),
-            Input::Response(result) => f.debug_tuple("Response").field(result).finish(),
-            Input::ShellEnv(ShellAnswer::Output(out)) => write!(f, "ShellEnv(<{} bytes>)", out.len()),
-            Input::ShellEnv(answer) => f.debug_tuple("ShellEnv").field(answer).finish(),
-            Input::Ran(answer) => f.debug_tuple("Ran").field(answer).finish(),
-            Input::Secret(Ok(_)) => f.write_str("Secret(<hidden>)"),
-            Input::Secret(Err(why)) => f.debug_tuple("Secret").field(why).finish(),
-            Input::Answer(answer) => f.debug_tuple("Answer").field(answer).finish(),
-            Input::Text(text) => f.debug_tuple("Text").field(text).finish(),
-            Input::Entries(entries) => f.debug_tuple("Entries").field(entries).finish(),
-            Input::Stats(stats) => f.debug_tuple("Stats").field(stats).finish(),
+            Answer::Files(files) => {
+                f.debug_map().entries(files.iter().map(|(path, read)| (path, shown(read)))).finish()
+            }
+            Answer::Keychain(item) => write!(f, "Keychain({})", item.as_ref().map_or("none".into(), shown)),
+            Answer::Lock(answer) => f.debug_tuple("Lock").field(answer).finish(),
+            Answer::Written(result) => f.debug_tuple("Written").field(result).finish(),
+            Answer::Saved(result) => f.debug_tuple("Saved").field(result).finish(),
+            Answer::Response(result) => f.debug_tuple("Response").field(result).finish(),
+            Answer::ShellEnv(ShellAnswer::Output(out)) => write!(f, "ShellEnv(<{} bytes>)", out.len()),
+            Answer::ShellEnv(answer) => f.debug_tuple("ShellEnv").field(answer).finish(),
+            Answer::Ran(answer) => f.debug_tuple("Ran").field(answer).finish(),
+            Answer::Secret(Ok(_)) => f.write_str("Secret(<hidden>)"),
+            Answer::Secret(Err(why)) => f.debug_tuple("Secret").field(why).finish(),
+            Answer::Confirmed(answer) => f.debug_tuple("Answer").field(answer).finish(),
+            Answer::Text(text) => f.debug_tuple("Text").field(text).finish(),
+            Answer::Entries(entries) => f.debug_tuple("Entries").field(entries).finish(),
+            Answer::Stats(stats) => f.debug_tuple("Stats").field(stats).finish(),
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::{EditStore, TxnFailure};
 use super::look::Look;
-use super::{Done, Event, Exit, Input, Step, internal_end};
+use super::{Answer, Done, Event, Exit, Step, internal_end};
 use crate::load::{Loaded, StoreState};
 use crate::order::{self, OrderError};
 use crate::paths::Env;
@@ -164,7 +164,7 @@ impl Order {
 impl Machine for Order {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, _: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, _: &mut Lines) -> Turn<State> {
         self.now = now;
         match state {
             State::Look(mut look) => match advance(&mut *look, input, now) {

@@ -12,7 +12,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::{EditStore, TxnFailure};
 use super::record_mode::RecordMode;
-use super::{Done, Effect, Event, Exit, Input, SecretError, Step};
+use super::{Answer, Done, Effect, Event, Exit, SecretError, Step};
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paths::Env;
@@ -126,14 +126,14 @@ impl PasteKey {
 impl Machine for PasteKey {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
             State::Ask => match input {
-                Some(Input::Secret(Ok(secret))) => self.pasted(secret.expose(), now),
-                Some(Input::Secret(Err(SecretError::NotText))) => {
+                Some(Answer::Secret(Ok(secret))) => self.pasted(secret.expose(), now),
+                Some(Answer::Secret(Err(SecretError::NotText))) => {
                     Turn::End(Done::refused(Exit::Action, "the key is not UTF-8 text"))
                 }
-                Some(Input::Secret(Err(SecretError::Unreadable(why)))) => {
+                Some(Answer::Secret(Err(SecretError::Unreadable(why)))) => {
                     Turn::End(Done::refused(Exit::Error, format!("reading the key: {why}")))
                 }
                 _ => {

@@ -11,7 +11,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::{EditStore, TxnFailure};
 use super::record_mode::RecordMode;
-use super::{Done, Effect, Event, Exit, Input, SecretError, Step};
+use super::{Answer, Done, Effect, Event, Exit, SecretError, Step};
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paste::{PasteError, PasteTarget};
@@ -130,12 +130,12 @@ impl Paste {
 impl Machine for Paste {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
             State::Ask => match input {
-                Some(Input::Secret(Ok(secret))) => self.pasted(secret.expose().as_bytes(), now, out),
-                Some(Input::Secret(Err(SecretError::NotText))) => Turn::End(refusal(&PasteError::NotText)),
-                Some(Input::Secret(Err(SecretError::Unreadable(why)))) => {
+                Some(Answer::Secret(Ok(secret))) => self.pasted(secret.expose().as_bytes(), now, out),
+                Some(Answer::Secret(Err(SecretError::NotText))) => Turn::End(refusal(&PasteError::NotText)),
+                Some(Answer::Secret(Err(SecretError::Unreadable(why)))) => {
                     Turn::End(Done::refused(Exit::Error, format!("reading the token: {why}")))
                 }
                 _ => {

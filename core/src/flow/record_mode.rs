@@ -5,7 +5,7 @@
 
 use super::config_edit::{ConfigEdit, ConfigEdited, backup_note};
 use super::drive::Part;
-use super::{Event, Input, Step};
+use super::{Answer, Event, Step};
 use crate::paths::Env;
 use crate::repair::apply_auth_profile_config;
 use crate::store::CredentialType;
@@ -61,7 +61,7 @@ impl RecordMode {
 impl Part for RecordMode {
     type Out = Result<Vec<Event>, String>;
 
-    fn feed(&mut self, now: Millis, input: Input) {
+    fn feed(&mut self, now: Millis, input: Answer) {
         self.edit.feed(now, input);
     }
 

@@ -30,7 +30,7 @@
 use super::drive::Part;
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
-use super::{Effect, Event, HttpTimeouts, Input, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::{Answer, Effect, Event, HttpTimeouts, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use super::{WriteBack, WriteBackPlace, refresh_window};
 use crate::escape::escape_control;
 use crate::load::{Loaded, StoreState};
@@ -216,7 +216,7 @@ pub(crate) struct RefreshLogin {
     now: Millis,
     state: State,
     /// The answer to the effect asked last (looks take their own).
-    input: Option<Input>,
+    input: Option<Answer>,
     /// That effect, asked again if the host polls without answering.
     asked: Option<Effect>,
     /// Effects that need no answer, emitted before anything else.
@@ -389,7 +389,7 @@ impl RefreshLogin {
         self.queue.push_back(Effect::Emit(Event::warning(text)));
     }
 
-    fn advance(&mut self, state: State, input: Option<Input>) -> Next {
+    fn advance(&mut self, state: State, input: Option<Answer>) -> Next {
         match state {
             State::LockStore => match input {
                 None => {
@@ -397,11 +397,11 @@ impl RefreshLogin {
                     let lock = LockRequest { path: self.store_path.clone(), kind: LockKind::Store, timings };
                     Next::Ask(Effect::Lock(lock), State::LockStore)
                 }
-                Some(Input::Lock(LockAnswer::Taken)) => {
+                Some(Answer::Lock(LockAnswer::Taken)) => {
                     self.held.push(self.store_path.clone());
                     Next::Go(self.look(false))
                 }
-                Some(Input::Lock(answer @ (LockAnswer::Busy(_) | LockAnswer::Failed(_)))) => {
+                Some(Answer::Lock(answer @ (LockAnswer::Busy(_) | LockAnswer::Failed(_)))) => {
                     failed(RefreshFailure::Store(answer.store_refusal().unwrap_or_default()))
                 }
                 Some(_) => failed(RefreshFailure::Store(format!("{}: cannot be locked", self.store_path))),
@@ -414,20 +414,20 @@ impl RefreshLogin {
                 };
                 match input {
                     None => Next::Ask(Effect::Lock(lock), State::LockSource),
-                    Some(Input::Lock(LockAnswer::Taken)) => {
+                    Some(Answer::Lock(LockAnswer::Taken)) => {
                         self.held.push(lock.path);
                         Next::Go(self.look(true))
                     }
                     // No folder: nobody to serialise with, and nothing new
                     // to look at.
-                    Some(Input::Lock(LockAnswer::NoTarget)) => {
+                    Some(Answer::Lock(LockAnswer::NoTarget)) => {
                         match self.latest.as_ref().and_then(|l| l.store.profile(&self.id)).cloned() {
                             Some(profile) => self.exchange(profile),
                             None => failed(RefreshFailure::UnknownProfile(self.id.clone())),
                         }
                     }
-                    Some(Input::Lock(LockAnswer::Busy(busy))) => failed(RefreshFailure::SourceBusy { owner, busy }),
-                    Some(Input::Lock(LockAnswer::Failed(failure))) => {
+                    Some(Answer::Lock(LockAnswer::Busy(busy))) => failed(RefreshFailure::SourceBusy { owner, busy }),
+                    Some(Answer::Lock(LockAnswer::Failed(failure))) => {
                         failed(RefreshFailure::Store(format!("{owner}'s lock: {failure}")))
                     }
                     Some(_) => failed(RefreshFailure::Store(format!("{owner}'s lock could not be taken"))),
@@ -456,31 +456,33 @@ impl RefreshLogin {
                         Next::Ask(effect, State::Send { plan, profile, sent: sent + 1 })
                     }
                 }
-                Some(Input::Response(Err(error))) => failed(self.rejected(error)),
-                Some(Input::Response(Ok(response))) => match refresh::apply(&mut plan, &profile, &response, self.now) {
-                    Outcome::Refreshed(renewed) => {
-                        Next::Go(State::ReadBeforeSave { renewed: Box::new(renewed), body: response.body })
+                Some(Answer::Response(Err(error))) => failed(self.rejected(error)),
+                Some(Answer::Response(Ok(response))) => {
+                    match refresh::apply(&mut plan, &profile, &response, self.now) {
+                        Outcome::Refreshed(renewed) => {
+                            Next::Go(State::ReadBeforeSave { renewed: Box::new(renewed), body: response.body })
+                        }
+                        // At most one retry: the plan holds one form-encoded
+                        // fallback, and this bound holds whatever a plan says.
+                        Outcome::Retry(_) if sent < 2 => Next::Go(State::Send { plan, profile, sent }),
+                        Outcome::Retry(_) => {
+                            let error = refresh::transport_error(
+                                plan.provider(),
+                                TransportFailure::Other,
+                                "the token endpoint refused the request format twice",
+                            );
+                            failed(self.rejected(error))
+                        }
+                        Outcome::Failed(error) if error.is_permanent() => {
+                            let refused = match &profile.credential {
+                                Credential::OAuth(o) => o.refresh.clone(),
+                                _ => None,
+                            };
+                            Next::Go(State::ReadBeforeRecord { error: Box::new(error), refused })
+                        }
+                        Outcome::Failed(error) => failed(self.rejected(error)),
                     }
-                    // At most one retry: the plan holds one form-encoded
-                    // fallback, and this bound holds whatever a plan says.
-                    Outcome::Retry(_) if sent < 2 => Next::Go(State::Send { plan, profile, sent }),
-                    Outcome::Retry(_) => {
-                        let error = refresh::transport_error(
-                            plan.provider(),
-                            TransportFailure::Other,
-                            "the token endpoint refused the request format twice",
-                        );
-                        failed(self.rejected(error))
-                    }
-                    Outcome::Failed(error) if error.is_permanent() => {
-                        let refused = match &profile.credential {
-                            Credential::OAuth(o) => o.refresh.clone(),
-                            _ => None,
-                        };
-                        Next::Go(State::ReadBeforeRecord { error: Box::new(error), refused })
-                    }
-                    Outcome::Failed(error) => failed(self.rejected(error)),
-                },
+                }
                 Some(_) => failed(self.rejected(refresh::transport_error(
                     plan.provider(),
                     TransportFailure::Other,
@@ -519,7 +521,7 @@ impl RefreshLogin {
                         State::Save { store, renewed, body },
                     )
                 }
-                Some(Input::Written(Ok(()))) => {
+                Some(Answer::Written(Ok(()))) => {
                     if let Some(latest) = &mut self.latest {
                         latest.store = *store;
                     }
@@ -530,7 +532,7 @@ impl RefreshLogin {
                     self.renewed = Some(Renewed { oauth, id_token: writeback::response_id_token(&body) });
                     Next::Go(State::WriteBacks { jobs })
                 }
-                Some(Input::Written(Err(e))) => {
+                Some(Answer::Written(Err(e))) => {
                     failed(RefreshFailure::Store(format!("the login was refreshed but could not be saved: {e}")))
                 }
                 Some(_) => failed(RefreshFailure::Store("the login was refreshed but could not be saved".into())),
@@ -544,7 +546,7 @@ impl RefreshLogin {
                     // A store that became unreadable meanwhile is not
                     // written over just to count a failure.
                     let store = match &input {
-                        Input::Files(files) if files.iter().any(|(_, r)| matches!(r, FileRead::Absent)) => {
+                        Answer::Files(files) if files.iter().any(|(_, r)| matches!(r, FileRead::Absent)) => {
                             self.latest.as_ref().map(|l| l.store.clone())
                         }
                         _ => self.fresh_store(input),
@@ -572,13 +574,13 @@ impl RefreshLogin {
             },
             State::Record { error, store } => {
                 match input {
-                    Some(Input::Written(Err(e))) => {
+                    Some(Answer::Written(Err(e))) => {
                         let shown = self.env.shorten(&self.store_path);
                         self.warn(format!("could not record the failure in {shown}: {e}"));
                     }
                     // What comes next (doctor's second look) sees the
                     // refusal it just recorded.
-                    Some(Input::Written(Ok(()))) => {
+                    Some(Answer::Written(Ok(()))) => {
                         if let Some(latest) = &mut self.latest {
                             latest.store = *store;
                         }
@@ -592,8 +594,8 @@ impl RefreshLogin {
     }
 
     /// The store file as just read, when it is there and readable.
-    fn fresh_store(&self, input: Input) -> Option<AuthStore> {
-        let Input::Files(files) = input else { return None };
+    fn fresh_store(&self, input: Answer) -> Option<AuthStore> {
+        let Answer::Files(files) = input else { return None };
         let (_, FileRead::Present { bytes, .. }) = files.into_iter().find(|(p, _)| *p == self.store_path)? else {
             return None;
         };
@@ -623,7 +625,7 @@ impl RefreshLogin {
 
     /// Works through the write-backs; each failure is a warning, never a
     /// failed refresh (our store already has the new login).
-    fn write_back(&mut self, mut jobs: VecDeque<Job>, mut input: Option<Input>) -> Next {
+    fn write_back(&mut self, mut jobs: VecDeque<Job>, mut input: Option<Answer>) -> Next {
         while let Some(job) = jobs.pop_front() {
             match job {
                 Job::File { path, login, asked: false } => {
@@ -632,7 +634,7 @@ impl RefreshLogin {
                     return Next::Ask(effect, State::WriteBacks { jobs });
                 }
                 Job::File { path, login, asked: true } => {
-                    let Some(Input::Files(files)) = input.take() else { continue };
+                    let Some(Answer::Files(files)) = input.take() else { continue };
                     let Some((_, FileRead::Present { bytes, .. })) = files.into_iter().find(|(p, _)| *p == path) else {
                         continue;
                     };
@@ -662,7 +664,7 @@ impl RefreshLogin {
                     }
                 }
                 Job::Written { what, remedy } => {
-                    if let Some(Input::Written(Err(e))) = input.take() {
+                    if let Some(Answer::Written(Err(e))) = input.take() {
                         self.warnings.push(format!("{what}: {e}; {remedy}"));
                     }
                 }
@@ -688,7 +690,7 @@ impl RefreshLogin {
 impl Part for RefreshLogin {
     type Out = Ended;
 
-    fn feed(&mut self, now: Millis, input: Input) {
+    fn feed(&mut self, now: Millis, input: Answer) {
         self.now = now;
         match &mut self.state {
             State::Look { look, .. } => look.feed(now, input),

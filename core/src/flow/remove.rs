@@ -11,7 +11,7 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::{EditStore, TxnFailure};
 use super::look::{Look, unreadable_reason};
 use super::settle::Settle;
-use super::{Done, Effect, Event, Exit, Input, Step};
+use super::{Answer, Done, Effect, Event, Exit, Step};
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
 use crate::removal::{Removed, remove_from_config, remove_profile, synced_from};
@@ -213,7 +213,7 @@ fn references(r: &Removed) -> Vec<String> {
 impl Machine for Remove {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         self.now = now;
         let next = match state {
             State::Look(mut look) => match advance(&mut look, input, now) {
@@ -221,7 +221,7 @@ impl Machine for Remove {
                 Step::Ready(looked) => self.looked(looked.loaded, out),
             },
             State::Confirm { config } => match input {
-                Some(Input::Answer(answer)) => self.answered(config, answer),
+                Some(Answer::Confirmed(answer)) => self.answered(config, answer),
                 _ => {
                     let question = format!("Remove {}?", self.id());
                     return Turn::Ask(State::Confirm { config }, Effect::Confirm { question, default_yes: false });
@@ -280,7 +280,7 @@ impl SyncCommand {
 impl Machine for SyncEnable {
     type State = SyncState;
 
-    fn step(&mut self, state: SyncState, input: Option<Input>, now: Millis, _out: &mut Lines) -> Turn<SyncState> {
+    fn step(&mut self, state: SyncState, input: Option<Answer>, now: Millis, _out: &mut Lines) -> Turn<SyncState> {
         match state {
             SyncState::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(SyncState::Edit(edit), e),

@@ -9,7 +9,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::{Look, unreadable_reason};
 use super::refresh::{RefreshFailure, RefreshLogin, RefreshReport};
-use super::{Done, Effect, Event, Exit, Input, Step, refresh_window};
+use super::{Answer, Done, Effect, Event, Exit, Step, refresh_window};
 use crate::doctor::Issue;
 use crate::health::HealthStatus;
 use crate::load::{Loaded, StoreState};
@@ -231,7 +231,7 @@ pub fn due_for_doctor(loaded: &Loaded, issues: &[Issue]) -> Vec<String> {
 impl Machine for Renew {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         let next = match state {
             State::Load { mut look, selection } => match advance(&mut look, input, now) {
                 Step::Effect(e) => return Turn::Ask(State::Load { look, selection }, e),

@@ -3,7 +3,7 @@
 //! between loses nothing). One part, used by every flow that saves.
 
 use super::drive::Part;
-use super::{Effect, Event, Input, Step};
+use super::{Answer, Effect, Event, Step};
 use crate::secret::Secret;
 use crate::time::Millis;
 use std::collections::VecDeque;
@@ -16,7 +16,7 @@ pub(crate) struct Save {
     removes: VecDeque<String>,
     /// The effect awaiting its answer.
     asked: Option<Effect>,
-    input: Option<Input>,
+    input: Option<Answer>,
     warnings: VecDeque<Event>,
 }
 
@@ -37,7 +37,7 @@ impl Save {
 impl Part for Save {
     type Out = Result<(), String>;
 
-    fn feed(&mut self, _now: Millis, input: Input) {
+    fn feed(&mut self, _now: Millis, input: Answer) {
         self.input = Some(input);
     }
 
@@ -53,7 +53,7 @@ impl Part for Save {
                 let Some(input) = self.input.take() else { return Step::Effect(asked.clone()) };
                 self.asked = None;
                 let result = match input {
-                    Input::Written(result) => result.map_err(|e| e.to_string()),
+                    Answer::Written(result) => result.map_err(|e| e.to_string()),
                     _ => Err("no answer".to_string()),
                 };
                 if !self.written {

@@ -66,7 +66,7 @@ impl Host {
                 }
                 effect => self.perform(effect),
             };
-            flow.handle(NOW, input);
+            flow.handle(NOW, input.into());
         }
         panic!("the flow never ended: {:?}", self.asked);
     }
@@ -85,78 +85,78 @@ impl Host {
         panic!("the part never ended: {:?}", self.asked);
     }
 
-    fn perform(&mut self, effect: Effect) -> Input {
+    fn perform(&mut self, effect: Effect) -> Answer {
         match effect {
             Effect::Read(paths) => {
                 self.asked.extend(paths.iter().map(|p| format!("read {p}")));
                 let read = |p: &String| self.files.get(p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
-                Input::Files(paths.iter().map(|p| (p.clone(), read(p))).collect())
+                Answer::Files(paths.iter().map(|p| (p.clone(), read(p))).collect())
             }
             Effect::ReadKeychain(item) => {
                 self.keychain.push(item);
-                Input::Keychain(None)
+                Answer::Keychain(None)
             }
             Effect::Send { request, provider, .. } => {
                 self.asked.push(format!("send {}", request.url));
                 let failure = crate::refresh::TransportFailure::Other;
-                Input::Response(Err(crate::refresh::transport_error(provider, failure, "no server in this test")))
+                Answer::Response(Err(crate::refresh::transport_error(provider, failure, "no server in this test")))
             }
             Effect::RunOnTerminal { program, .. } => {
                 self.asked.push(format!("run {program}"));
-                Input::Ran(RunAnswer::NotFound)
+                Answer::Ran(RunAnswer::NotFound)
             }
             Effect::Lock(request) => {
                 self.asked.push(format!("lock {}", request.path));
-                Input::Lock(LockAnswer::Taken)
+                Answer::Lock(LockAnswer::Taken)
             }
             Effect::WriteAtomic { path, text } => {
                 self.asked.push(format!("write {path}"));
                 self.files.insert(path, text.expose().to_string());
-                Input::Written(Ok(()))
+                Answer::Written(Ok(()))
             }
             Effect::SaveBackup { of, text } => {
                 let name = format!("{of}.bak");
                 self.asked.push(format!("write {name}"));
                 self.files.insert(name.clone(), text.expose().to_string());
-                Input::Saved(Ok(name))
+                Answer::Saved(Ok(name))
             }
             Effect::Remove { path } => {
                 self.asked.push(format!("remove {path}"));
                 self.files.remove(&path);
-                Input::Written(Ok(()))
+                Answer::Written(Ok(()))
             }
             Effect::ListFolder { path } => {
                 self.asked.push(format!("list {path}"));
-                Input::Entries(self.folders.iter().map(|n| Entry { name: n.to_string(), folder: true }).collect())
+                Answer::Entries(self.folders.iter().map(|n| Entry { name: n.to_string(), folder: true }).collect())
             }
             Effect::Stat(paths) => {
                 self.asked.push(format!("stat {}", paths.len()));
-                Input::Stats(paths.iter().map(|p| (p.clone(), self.meta(p))).collect())
+                Answer::Stats(paths.iter().map(|p| (p.clone(), self.meta(p))).collect())
             }
             Effect::SetMode { path, mode } => {
                 self.asked.push(format!("chmod {mode:o} {path}"));
                 if self.stuck.contains(&path) {
                     let denied = crate::io::IoFailure::new(crate::io::IoKind::PermissionDenied, &path);
-                    return Input::Written(Err(denied.at(crate::io::IoStep::SetMode)));
+                    return Answer::Written(Err(denied.at(crate::io::IoStep::SetMode)));
                 }
                 self.modes.insert(path, mode);
-                Input::Written(Ok(()))
+                Answer::Written(Ok(()))
             }
             Effect::ShellEnv { shell, .. } => {
                 self.asked.push(format!("shell {shell}"));
-                Input::ShellEnv(self.shell.clone().unwrap_or(ShellAnswer::Failed))
+                Answer::ShellEnv(self.shell.clone().unwrap_or(ShellAnswer::Failed))
             }
             Effect::AskSecret { prompt } => {
                 self.asked.push(format!("secret {prompt}"));
-                Input::Secret(self.secret.take().unwrap_or(Err(SecretError::Unreadable(crate::io::IoKind::Closed))))
+                Answer::Secret(self.secret.take().unwrap_or(Err(SecretError::Unreadable(crate::io::IoKind::Closed))))
             }
             Effect::AskLine { prompt } => {
                 self.asked.push(format!("ask {prompt}"));
-                Input::Text(self.lines.pop_front().unwrap_or(Err(crate::io::IoKind::Closed)))
+                Answer::Text(self.lines.pop_front().unwrap_or(Err(crate::io::IoKind::Closed)))
             }
             Effect::Confirm { question, .. } => {
                 self.asked.push(format!("confirm {question}"));
-                Input::Answer(self.answer)
+                Answer::Confirmed(self.answer)
             }
             other => panic!("not scripted: {other:?}"),
         }

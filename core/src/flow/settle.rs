@@ -8,7 +8,7 @@
 use super::drive::Part;
 use super::look::Look;
 use super::save::Save;
-use super::{Effect, Input, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::{Answer, Effect, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::time::Millis;
@@ -39,7 +39,7 @@ pub(crate) struct Settle {
     agent: Option<String>,
     now: Millis,
     state: State,
-    input: Option<Input>,
+    input: Option<Answer>,
     asked: Option<Effect>,
     queue: VecDeque<Effect>,
 }
@@ -75,7 +75,7 @@ fn unsaved(first: Loaded, reason: &str) -> Settled {
 impl Part for Settle {
     type Out = Settled;
 
-    fn feed(&mut self, now: Millis, input: Input) {
+    fn feed(&mut self, now: Millis, input: Answer) {
         self.now = now;
         match &mut self.state {
             State::First(look) | State::Second { look, .. } => look.feed(now, input),
@@ -113,11 +113,11 @@ impl Part for Settle {
                         let timings = LockTimings::store(&self.env);
                         (Some(Effect::Lock(LockRequest { path, kind: LockKind::Store, timings })), State::Lock(first))
                     }
-                    Some(Input::Lock(LockAnswer::Taken)) => {
+                    Some(Answer::Lock(LockAnswer::Taken)) => {
                         let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.keychain);
                         (None, State::Second { first, look })
                     }
-                    Some(Input::Lock(answer)) => {
+                    Some(Answer::Lock(answer)) => {
                         let why = answer.store_refusal().unwrap_or_else(|| "the store could not be locked".into());
                         return Step::Ready(unsaved(*first, &why));
                     }

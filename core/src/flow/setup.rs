@@ -22,7 +22,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::Look;
-use super::{Done, Effect, Event, Exit, Input, RunAnswer, Step};
+use super::{Answer, Done, Effect, Event, Exit, RunAnswer, Step};
 use crate::health::{HealthStatus, profile_health};
 use crate::paste::PasteTarget;
 use crate::paths::Env;
@@ -169,7 +169,7 @@ impl SetupToken {
 impl Machine for SetupToken {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         self.now = now;
         match state {
             State::Start => self.start(),
@@ -182,22 +182,22 @@ impl Machine for SetupToken {
                     let effect = Effect::RunOnTerminal { program: "claude".into(), args: vec!["setup-token".into()] };
                     Turn::Ask(State::Run { before }, effect)
                 }
-                Some(Input::Ran(RunAnswer::Exited(0))) => {
+                Some(Answer::Ran(RunAnswer::Exited(0))) => {
                     Turn::Go(State::LookAfter { look: Box::new(self.look()), before })
                 }
-                Some(Input::Ran(RunAnswer::NotFound)) => {
+                Some(Answer::Ran(RunAnswer::NotFound)) => {
                     let note = "`claude` is not on PATH; paste a token made with `claude setup-token` \
                                 on a machine where you can log in";
                     emit(out, Event::note(note));
                     Turn::Go(State::Ask)
                 }
-                Some(Input::Ran(RunAnswer::Exited(code))) => {
+                Some(Answer::Ran(RunAnswer::Exited(code))) => {
                     refused(format!("`claude setup-token` failed (exit {code}); nothing was stored"))
                 }
-                Some(Input::Ran(RunAnswer::Failed(why))) => {
+                Some(Answer::Ran(RunAnswer::Failed(why))) => {
                     Turn::End(Done::refused(Exit::Error, format!("could not run `claude setup-token`: {why}")))
                 }
-                Some(Input::Ran(RunAnswer::Killed { .. })) => Turn::End(Done::refused(
+                Some(Answer::Ran(RunAnswer::Killed { .. })) => Turn::End(Done::refused(
                     Exit::Error,
                     "could not run `claude setup-token`: `claude` was killed by a signal",
                 )),
@@ -216,8 +216,8 @@ impl Machine for SetupToken {
                     let effect = Effect::AskSecret { prompt: "Paste the token `claude setup-token` printed".into() };
                     Turn::Ask(State::Ask, effect)
                 }
-                Some(Input::Secret(Ok(secret))) => self.accept(secret.expose()),
-                Some(Input::Secret(Err(why))) => {
+                Some(Answer::Secret(Ok(secret))) => self.accept(secret.expose()),
+                Some(Answer::Secret(Err(why))) => {
                     Turn::End(Done::refused(Exit::Error, format!("could not read the token: {why}")))
                 }
                 Some(_) => refused("internal: unexpected answer to the prompt"),
@@ -260,7 +260,7 @@ mod tests {
             let effect = flow.poll();
             let input = match effect {
                 Effect::Done(done) => return (flow, done, seen),
-                Effect::Read(paths) => Input::Files(
+                Effect::Read(paths) => Answer::Files(
                     paths
                         .into_iter()
                         .map(|p| {
@@ -269,17 +269,17 @@ mod tests {
                         })
                         .collect(),
                 ),
-                Effect::ReadKeychain(_) => Input::Keychain(None),
+                Effect::ReadKeychain(_) => Answer::Keychain(None),
                 Effect::RunOnTerminal { program, args } => {
                     seen.push(format!("run {program} {}", args.join(" ")));
                     if let Some((path, text)) = after_run.take() {
                         files.insert(path.to_string(), text);
                     }
-                    Input::Ran(ran.clone())
+                    Answer::Ran(ran.clone())
                 }
                 Effect::AskSecret { .. } => {
                     seen.push("ask".into());
-                    Input::Secret(secret.clone().map(crate::secret::Secret::new))
+                    Answer::Secret(secret.clone().map(crate::secret::Secret::new))
                 }
                 Effect::Emit(event) => {
                     seen.extend(event.lines().into_iter().map(|l| l.text));
@@ -287,7 +287,7 @@ mod tests {
                 }
                 other => panic!("unexpected {other:?}"),
             };
-            flow.handle(NOW, input);
+            flow.handle(NOW, input.into());
         }
         panic!("the flow did not end");
     }

@@ -9,7 +9,7 @@ use super::edit::EditStore;
 use super::look::saved_notices;
 use super::record_mode::RecordMode;
 use super::settle::{Settle, Settled};
-use super::{Done, Effect, Event, Exit, Input, SetupOutcome, SetupRequest, SetupTokenCommand, Step};
+use super::{Answer, Done, Effect, Event, Exit, SetupOutcome, SetupRequest, SetupTokenCommand, Step};
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::report::{self, ReportOptions};
@@ -129,7 +129,7 @@ fn located(loaded: &Loaded) -> (String, String) {
 impl Machine for Setup {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
             State::Ask(mut ask) => match advance(&mut *ask, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Ask(ask), e),

@@ -14,7 +14,7 @@ use super::drive::{Driven, Lines, Machine, Part, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
-use super::{Done, Effect, Event, Exit, Input, Step, internal_end};
+use super::{Answer, Done, Effect, Event, Exit, Step, internal_end};
 use crate::duration::{DurationUnit, parse_duration};
 use crate::escape::{escape_control, terminal_safe_json};
 use crate::load::Loaded;
@@ -137,7 +137,7 @@ struct Assess {
     options: ReportOptions,
     now: Millis,
     state: AssessState,
-    input: Option<Input>,
+    input: Option<Answer>,
     /// Notices to show before anything else.
     queue: VecDeque<Effect>,
     /// The result, once its notices are shown.
@@ -185,7 +185,7 @@ impl Assess {
 impl Part for Assess {
     type Out = Assessed;
 
-    fn feed(&mut self, now: Millis, input: Input) {
+    fn feed(&mut self, now: Millis, input: Answer) {
         self.now = now;
         match &mut self.state {
             AssessState::Load(settle) => settle.feed(now, input),
@@ -219,7 +219,7 @@ impl Part for Assess {
                     }
                 },
                 AssessState::Shell { mut loaded, shell } => match self.input.take() {
-                    Some(Input::ShellEnv(answer)) => {
+                    Some(Answer::ShellEnv(answer)) => {
                         let (imported, warning) = shell.apply(&mut loaded, answer);
                         self.queue.extend(warning.map(Effect::Emit));
                         self.options.shell_applied = imported;
@@ -360,7 +360,7 @@ impl Status {
 impl Machine for Status {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
             State::Find(mut find) => match advance(&mut find, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Find(find), e),

@@ -96,7 +96,7 @@ fn token_cmd(provider: &str) -> TokenCommand {
 }
 
 /// Carries out one effect; returns the input for the flow, if it asks for one.
-fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
+fn perform(effect: &Effect, disk: &mut Disk) -> Option<Answer> {
     Some(match effect {
         Effect::Read(paths) => {
             let mut out = Vec::new();
@@ -105,24 +105,24 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
                 let read = disk.files.get(p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
                 out.push((p.clone(), read));
             }
-            Input::Files(out)
+            Answer::Files(out)
         }
         Effect::ReadKeychain(item) => {
             disk.events.push(Event::Keychain(item.clone()));
-            Input::Keychain(disk.keychain.get(item).cloned().map(FileRead::text))
+            Answer::Keychain(disk.keychain.get(item).cloned().map(FileRead::text))
         }
         Effect::Lock(req) => {
             let shared = matches!(req.kind, LockKind::Shared { .. });
             if shared && !disk.files.keys().any(|p| p.starts_with(&format!("{}/", req.path))) {
-                return Some(Input::Lock(LockAnswer::NoTarget));
+                return Some(Answer::Lock(LockAnswer::NoTarget));
             }
             if disk.busy.contains(&req.path) || disk.held.contains(&req.path) {
                 let busy = LockBusy { lock_path: format!("{}.lock", req.path), waited_ms: 10_000 };
-                return Some(Input::Lock(LockAnswer::Busy(busy)));
+                return Some(Answer::Lock(LockAnswer::Busy(busy)));
             }
             disk.events.push(Event::Lock(req.path.clone()));
             disk.held.insert(req.path.clone());
-            Input::Lock(LockAnswer::Taken)
+            Answer::Lock(LockAnswer::Taken)
         }
         Effect::Unlock { path } => {
             disk.events.push(Event::Unlock(path.clone()));
@@ -132,7 +132,7 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
         Effect::WriteAtomic { path, text } => {
             disk.events.push(Event::Write(path.clone()));
             disk.files.insert(path.clone(), text.expose().to_string());
-            Input::Written(Ok(()))
+            Answer::Written(Ok(()))
         }
         Effect::SaveBackup { of, text } => {
             // The first free name, as the host picks it.
@@ -142,23 +142,23 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
                 .unwrap_or_default();
             disk.events.push(Event::Write(name.clone()));
             disk.files.insert(name.clone(), text.expose().to_string());
-            Input::Saved(Ok(name))
+            Answer::Saved(Ok(name))
         }
         Effect::Remove { path } => {
             disk.events.push(Event::Remove(path.clone()));
             if disk.stuck.contains(path) {
                 let denied = crate::io::IoFailure::new(crate::io::IoKind::PermissionDenied, path.as_str());
-                return Some(Input::Written(Err(denied.at(crate::io::IoStep::Remove))));
+                return Some(Answer::Written(Err(denied.at(crate::io::IoStep::Remove))));
             }
             disk.files.remove(path);
-            Input::Written(Ok(()))
+            Answer::Written(Ok(()))
         }
         Effect::Send { request, .. } => {
             disk.events.push(Event::Post(request.url.clone()));
             disk.posts.push(request.clone());
             let reply = match disk.replies.len() {
                 0 => {
-                    return Some(Input::Response(Err(crate::refresh::transport_error(
+                    return Some(Answer::Response(Err(crate::refresh::transport_error(
                         crate::providers::refreshable("anthropic"),
                         crate::refresh::TransportFailure::Other,
                         "no server",
@@ -167,7 +167,7 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
                 1 => disk.replies[0].clone(),
                 _ => disk.replies.pop_front().expect("reply"),
             };
-            Input::Response(Ok(reply))
+            Answer::Response(Ok(reply))
         }
         Effect::WriteBack(w) => {
             disk.events.push(Event::WriteBack(w.place.clone()));
@@ -179,18 +179,18 @@ fn perform(effect: &Effect, disk: &mut Disk) -> Option<Input> {
                     disk.keychain.insert(item.clone(), w.text.expose().to_string());
                 }
             }
-            Input::Written(Ok(()))
+            Answer::Written(Ok(()))
         }
-        Effect::ShellEnv { .. } => Input::ShellEnv(ShellAnswer::Failed),
+        Effect::ShellEnv { .. } => Answer::ShellEnv(ShellAnswer::Failed),
         // Only setup-token asks these; its own tests answer them.
-        Effect::RunOnTerminal { .. } => Input::Ran(RunAnswer::NotFound),
-        Effect::AskSecret { .. } => Input::Secret(Err(SecretError::Unreadable(crate::io::IoKind::NoTerminal))),
-        Effect::Confirm { .. } => Input::Answer(None),
-        Effect::AskLine { .. } => Input::Text(Err(crate::io::IoKind::NoTerminal)),
-        Effect::ListFolder { .. } => Input::Entries(Vec::new()),
-        Effect::Stat(paths) => Input::Stats(paths.iter().map(|p| (p.clone(), None)).collect()),
+        Effect::RunOnTerminal { .. } => Answer::Ran(RunAnswer::NotFound),
+        Effect::AskSecret { .. } => Answer::Secret(Err(SecretError::Unreadable(crate::io::IoKind::NoTerminal))),
+        Effect::Confirm { .. } => Answer::Confirmed(None),
+        Effect::AskLine { .. } => Answer::Text(Err(crate::io::IoKind::NoTerminal)),
+        Effect::ListFolder { .. } => Answer::Entries(Vec::new()),
+        Effect::Stat(paths) => Answer::Stats(paths.iter().map(|p| (p.clone(), None)).collect()),
         Effect::SetMode { path, .. } => {
-            Input::Written(Err(crate::io::IoFailure::new(crate::io::IoKind::Unsupported, path.as_str())))
+            Answer::Written(Err(crate::io::IoFailure::new(crate::io::IoKind::Unsupported, path.as_str())))
         }
         Effect::Emit(_) | Effect::Done(_) => return None,
     })
@@ -208,7 +208,7 @@ fn drive_with(flow: &mut dyn Flow, disk: &mut Disk, mut hook: Hook) -> (Done, Ve
             _ => {}
         }
         if let Some(input) = perform(&effect, disk) {
-            flow.handle(NOW, input);
+            flow.handle(NOW, input.into());
         }
     }
     panic!("the flow never ended: {:?}", disk.events);
@@ -239,7 +239,7 @@ fn drive_to_lock(flow: &mut dyn Flow, disk: &mut Disk) -> Effect {
             return effect;
         }
         if let Some(input) = perform(&effect, disk) {
-            flow.handle(NOW, input);
+            flow.handle(NOW, input.into());
         }
     }
     panic!("no lock asked for");
@@ -265,7 +265,7 @@ fn racing_callers_make_one_post_the_others_adopt_under_the_lock() {
     assert!(disk.posts.is_empty());
     for (caller, lock) in callers.iter_mut().zip(asked) {
         let input = perform(&lock, &mut disk).expect("lock answer");
-        caller.handle(NOW, input);
+        caller.handle(NOW, input.into());
         let (done, printed) = drive(caller, &mut disk);
         assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
         assert_eq!(text(&done.lines(), Stream::Stdout), format!("{NEW_ACCESS}\n"));
@@ -539,9 +539,9 @@ fn effects_never_show_a_secret_in_debug() {
         text: crate::secret::Secret::new(NEW_REFRESH),
     });
     assert!(!format!("{effect:?}").contains("FAKE"));
-    let input = Input::Files(vec![(STORE.into(), FileRead::text(expired_store("anthropic:work").to_string()))]);
+    let input = Answer::Files(vec![(STORE.into(), FileRead::text(expired_store("anthropic:work").to_string()))]);
     assert!(!format!("{input:?}").contains("FAKE"), "{input:?}");
-    let input = Input::Keychain(Some(FileRead::text(claude_file(OLD_ACCESS, OLD_REFRESH, NOW))));
+    let input = Answer::Keychain(Some(FileRead::text(claude_file(OLD_ACCESS, OLD_REFRESH, NOW))));
     assert!(!format!("{input:?}").contains("FAKE"), "{input:?}");
     let mut disk = Disk::with_store(
         json!({"version": 1, "profiles": {"anthropic:work": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000)}}),
@@ -704,8 +704,8 @@ fn a_host_that_answers_nothing_cannot_make_a_look_ask_forever() {
                 assert_eq!(done.exit, Exit::Action, "no key anywhere: {done:?}");
                 return;
             }
-            Effect::Read(_) => flow.handle(NOW, Input::Files(Vec::new())),
-            Effect::ReadKeychain(_) => flow.handle(NOW, Input::Files(Vec::new())),
+            Effect::Read(_) => flow.handle(NOW, Answer::Files(Vec::new()).into()),
+            Effect::ReadKeychain(_) => flow.handle(NOW, Answer::Files(Vec::new()).into()),
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -768,11 +768,11 @@ fn a_key_from_the_shell_fallback_is_labelled_shell_env() {
                 let start = command.find("CLAWDBOT-SHELL-ENV-").expect("the command carries its marker");
                 let marker = &command[start..command[start..].find("-BEGIN").map(|e| start + e).expect("BEGIN")];
                 let out = format!("banner\0{marker}-BEGIN\0ANTHROPIC_API_KEY=sk-ant-api03-FAKE-shell\0{marker}-END\0");
-                Input::ShellEnv(ShellAnswer::Output(out.into_bytes()))
+                Answer::ShellEnv(ShellAnswer::Output(out.into_bytes()))
             }
             other => perform(other, &mut disk).expect("an effect that needs an answer"),
         };
-        flow.handle(NOW, input);
+        flow.handle(NOW, input.into());
     };
     assert_eq!(done.exit, Exit::Ok, "{printed:?}");
     let last = done.lines();
@@ -877,7 +877,7 @@ fn debug_shows_what_crosses_the_boundary_and_never_a_secret() {
         format!("WriteBack(WriteBack {{ place: {place:?}, bytes: 23 }})")
     );
 
-    let files = Input::Files(vec![
+    let files = Answer::Files(vec![
         (STORE.into(), FileRead::text(secret)),
         (CLAUDE_FILE.into(), FileRead::Absent),
         ("/h/x".into(), FileRead::Unreadable(crate::io::IoKind::PermissionDenied)),
@@ -888,10 +888,10 @@ fn debug_shows_what_crosses_the_boundary_and_never_a_secret() {
             "{{{STORE:?}: \"23 bytes\", {CLAUDE_FILE:?}: \"absent\", \"/h/x\": \"unreadable: permission denied\"}}"
         )
     );
-    assert_eq!(format!("{:?}", Input::Keychain(Some(FileRead::text(secret)))), "Keychain(23 bytes)");
-    assert_eq!(format!("{:?}", Input::Keychain(None)), "Keychain(none)");
-    assert_eq!(format!("{:?}", Input::Secret(Ok(Secret::new(secret)))), "Secret(<hidden>)");
-    assert_eq!(format!("{:?}", Input::Secret(Err(SecretError::NotText))), "Secret(NotText)");
+    assert_eq!(format!("{:?}", Answer::Keychain(Some(FileRead::text(secret)))), "Keychain(23 bytes)");
+    assert_eq!(format!("{:?}", Answer::Keychain(None)), "Keychain(none)");
+    assert_eq!(format!("{:?}", Answer::Secret(Ok(Secret::new(secret)))), "Secret(<hidden>)");
+    assert_eq!(format!("{:?}", Answer::Secret(Err(SecretError::NotText))), "Secret(NotText)");
 
     let line = Line { stream: Stream::Stdout, text: secret.into(), secret: true };
     assert_eq!(format!("{line:?}"), "Stdout: <secret, 23 chars>");

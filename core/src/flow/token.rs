@@ -10,7 +10,7 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::refresh::{Ended, RefreshFailure, RefreshLogin};
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
-use super::{Done, Effect, Event, Exit, Input, ShellAnswer, Step, look, refresh_window};
+use super::{Answer, Done, Effect, Event, Exit, ShellAnswer, Step, look, refresh_window};
 use crate::duration::{DurationUnit, parse_duration};
 use crate::escape::needs_escape;
 use crate::handout::{self, HandedKey, KeyForm};
@@ -272,7 +272,7 @@ fn unprintable(resolved: &ResolvedKey) -> Option<Done> {
 impl Machine for Token {
     type State = State;
 
-    fn step(&mut self, state: State, input: Option<Input>, now: Millis, out: &mut Lines) -> Turn<State> {
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         self.now = now;
         let next = match state {
             State::Load(mut settle) => match advance(&mut *settle, input, now) {
@@ -280,7 +280,7 @@ impl Machine for Token {
                 Step::Ready(settled) => self.loaded(settled, out),
             },
             State::Shell { loaded, shell } => match input {
-                Some(Input::ShellEnv(answer)) => self.shell_env(*loaded, &shell, answer, out),
+                Some(Answer::ShellEnv(answer)) => self.shell_env(*loaded, &shell, answer, out),
                 _ => {
                     let effect = shell.effect();
                     return Turn::Ask(State::Shell { loaded, shell }, effect);

@@ -109,7 +109,8 @@ fn merge(
 mod tests {
     use super::*;
     use crate::flow::{
-        Effect, Flow, Input, KeychainItem, LockAnswer, LockKind, LockRequest, RefreshCommand, Selection, WriteBackPlace,
+        Answer, Effect, Flow, KeychainItem, LockAnswer, LockKind, LockRequest, RefreshCommand, Selection,
+        WriteBackPlace,
     };
     use crate::refresh::HttpResponse;
     use crate::world::FileRead;
@@ -135,7 +136,7 @@ mod tests {
             let input = match flow.poll() {
                 Effect::Done(done) => break done,
                 Effect::Emit(_) | Effect::Unlock { .. } => continue,
-                Effect::Read(paths) => Input::Files(
+                Effect::Read(paths) => Answer::Files(
                     paths
                         .into_iter()
                         .map(|p| {
@@ -146,31 +147,31 @@ mod tests {
                 ),
                 Effect::ReadKeychain(asked) => {
                     asked_items.push(asked.clone());
-                    Input::Keychain(keychain.get(&asked).cloned().map(FileRead::text))
+                    Answer::Keychain(keychain.get(&asked).cloned().map(FileRead::text))
                 }
                 Effect::Lock(request) => {
                     locks.push(request);
-                    Input::Lock(LockAnswer::Taken)
+                    Answer::Lock(LockAnswer::Taken)
                 }
                 Effect::WriteAtomic { path, text } => {
                     files.insert(path, text.expose().to_string());
-                    Input::Written(Ok(()))
+                    Answer::Written(Ok(()))
                 }
                 Effect::Send { request, .. } => {
                     posts.push(request.url.clone());
                     let body = r#"{"access_token":"at-FAKE-NEW","refresh_token":"rt-FAKE-NEW","expires_in":3600}"#;
-                    Input::Response(Ok(HttpResponse::new(200, vec![], body)))
+                    Answer::Response(Ok(HttpResponse::new(200, vec![], body)))
                 }
                 Effect::WriteBack(write) => {
                     if let WriteBackPlace::Keychain(at) = &write.place {
                         keychain.insert(at.clone(), write.text.expose().to_string());
                     }
                     write_backs.push(write.place);
-                    Input::Written(Ok(()))
+                    Answer::Written(Ok(()))
                 }
                 other => panic!("not asked of a refresh: {other:?}"),
             };
-            flow.handle(NOW, input);
+            flow.handle(NOW, input.into());
         };
         assert_eq!(done.exit, crate::flow::Exit::Ok, "{done:?}");
 

@@ -104,6 +104,36 @@ impl<M: Machine> Flow for Driven<M> {
     }
 }
 
+/// What a hand-stepped part owes its host before it moves on: the effects
+/// it queued (an unlock, a warning) first, then the effect it asked, again,
+/// until its answer comes.
+#[derive(Default)]
+pub(crate) struct Pending {
+    /// Effects to hand out before anything else.
+    pub(crate) queue: VecDeque<Effect>,
+    /// The effect awaiting its answer.
+    pub(crate) asked: Option<Effect>,
+    /// The answer, once it came.
+    pub(crate) input: Option<Answer>,
+}
+
+impl Pending {
+    /// The effect still owed, if any; once the asked one is answered it is
+    /// forgotten, and the part goes on with `input`.
+    pub(crate) fn owed(&mut self) -> Option<Effect> {
+        if let Some(effect) = self.queue.pop_front() {
+            return Some(effect);
+        }
+        if self.input.is_none()
+            && let Some(asked) = &self.asked
+        {
+            return Some(asked.clone());
+        }
+        self.asked = None;
+        None
+    }
+}
+
 /// A piece of a command with effects of its own and a result.
 pub(crate) trait Part {
     /// What it ends with.

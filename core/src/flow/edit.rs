@@ -6,7 +6,7 @@
 //! write, so a concurrent writer that took the lock loses nothing, and
 //! one that skipped it loses nothing it finished before our lock.
 
-use super::drive::Part;
+use super::drive::{Part, Pending};
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
 use super::{Answer, Done, Effect, Exit, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings, Step};
@@ -16,7 +16,6 @@ use crate::paths::{self, Env};
 use crate::store::{AuthStore, write_store};
 use crate::time::Millis;
 use crate::world::FileRead;
-use std::collections::VecDeque;
 
 /// The edit: gets the store as it is under the lock (and the load it came
 /// from) and changes it in place; leaving it unchanged writes nothing.
@@ -72,9 +71,8 @@ pub(crate) struct EditStore<'a> {
     now: Millis,
     edit: Option<EditFn<'a>>,
     state: State,
-    input: Option<Answer>,
-    asked: Option<Effect>,
-    queue: VecDeque<Effect>,
+    /// What it owes the host before it moves on.
+    pending: Pending,
     store_path: String,
     outcome: Option<Result<Loaded, TxnFailure>>,
 }
@@ -89,9 +87,7 @@ impl<'a> EditStore<'a> {
             now,
             edit: Some(edit),
             state: State::Locate,
-            input: None,
-            asked: None,
-            queue: VecDeque::new(),
+            pending: Pending::default(),
             store_path: String::new(),
             outcome: None,
         }
@@ -111,7 +107,7 @@ impl<'a> EditStore<'a> {
 
     fn ask(&mut self, effect: Effect, state: State) -> Option<Effect> {
         self.state = state;
-        self.asked = Some(effect.clone());
+        self.pending.asked = Some(effect.clone());
         Some(effect)
     }
 
@@ -200,7 +196,7 @@ impl<'a> EditStore<'a> {
             }
             State::Unlock { loaded, error } => {
                 if !self.store_path.is_empty() {
-                    self.queue.push_back(Effect::Unlock { path: std::mem::take(&mut self.store_path) });
+                    self.pending.queue.push_back(Effect::Unlock { path: std::mem::take(&mut self.store_path) });
                 }
                 self.finish(loaded, error);
                 None
@@ -255,25 +251,19 @@ impl Part for EditStore<'_> {
 
     fn feed(&mut self, now: Millis, input: Answer) {
         self.now = now;
-        self.input = Some(input);
+        self.pending.input = Some(input);
     }
 
     fn next(&mut self, _now: Millis) -> Step<Self::Out> {
         loop {
-            if let Some(effect) = self.queue.pop_front() {
+            if let Some(effect) = self.pending.owed() {
                 return Step::Effect(effect);
             }
-            if self.input.is_none()
-                && let Some(asked) = &self.asked
-            {
-                return Step::Effect(asked.clone());
-            }
-            self.asked = None;
             if let State::Done = self.state {
                 let over = || Err(TxnFailure::Io("internal: a store edit was polled after it ended".into()));
                 return Step::Ready(self.outcome.take().unwrap_or_else(over));
             }
-            let input = self.input.take();
+            let input = self.pending.input.take();
             let state = std::mem::replace(&mut self.state, State::Done);
             if let Some(effect) = self.step(state, input) {
                 return Step::Effect(effect);

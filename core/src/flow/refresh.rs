@@ -27,7 +27,7 @@
 //!    was and records an `auth` failure in `usageStats` (again on a fresh
 //!    read); a passing failure (timeout, 429, 5xx, garbage) writes nothing.
 
-use super::drive::Part;
+use super::drive::{Part, Pending};
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
 use super::{Answer, Effect, Event, HttpTimeouts, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Step};
@@ -215,12 +215,8 @@ pub(crate) struct RefreshLogin {
     seen_access: Option<Secret>,
     now: Millis,
     state: State,
-    /// The answer to the effect asked last (looks take their own).
-    input: Option<Answer>,
-    /// That effect, asked again if the host polls without answering.
-    asked: Option<Effect>,
-    /// Effects that need no answer, emitted before anything else.
-    queue: VecDeque<Effect>,
+    /// What it owes the host before it moves on.
+    pending: Pending,
     /// Lock paths held, innermost last.
     held: Vec<String>,
     warnings: Vec<String>,
@@ -287,9 +283,7 @@ impl RefreshLogin {
             seen_access: access_of(&probe.store, id),
             now: probe.now,
             state: if fresh { State::Finish(Ok(report(RefreshResult::AlreadyFresh))) } else { State::LockStore },
-            input: None,
-            asked: None,
-            queue: VecDeque::new(),
+            pending: Pending::default(),
             held: Vec::new(),
             warnings: Vec::new(),
             latest: None,
@@ -386,7 +380,7 @@ impl RefreshLogin {
     }
 
     fn warn(&mut self, text: String) {
-        self.queue.push_back(Effect::Emit(Event::warning(text)));
+        self.pending.queue.push_back(Effect::Emit(Event::warning(text)));
     }
 
     fn advance(&mut self, state: State, input: Option<Answer>) -> Next {
@@ -695,21 +689,15 @@ impl Part for RefreshLogin {
         match &mut self.state {
             State::Look { look, .. } => look.feed(now, input),
             State::SaveSync { save, .. } => save.feed(now, input),
-            _ => self.input = Some(input),
+            _ => self.pending.input = Some(input),
         }
     }
 
     fn next(&mut self, _now: Millis) -> Step<Ended> {
         loop {
-            if let Some(effect) = self.queue.pop_front() {
+            if let Some(effect) = self.pending.owed() {
                 return Step::Effect(effect);
             }
-            if self.input.is_none()
-                && let Some(asked) = &self.asked
-            {
-                return Step::Effect(asked.clone());
-            }
-            self.asked = None;
             let next = match std::mem::replace(&mut self.state, State::Over) {
                 State::Look { mut look, under_source } => match look.next(self.now) {
                     Step::Effect(effect) => {
@@ -736,8 +724,8 @@ impl Part for RefreshLogin {
                 State::Finish(mut result) => {
                     // Every lock still held is released, the last taken
                     // first, before the end is told.
-                    self.queue.extend(self.held.drain(..).rev().map(|path| Effect::Unlock { path }));
-                    if let Some(unlock) = self.queue.pop_front() {
+                    self.pending.queue.extend(self.held.drain(..).rev().map(|path| Effect::Unlock { path }));
+                    if let Some(unlock) = self.pending.queue.pop_front() {
                         self.state = State::Finish(result);
                         return Step::Effect(unlock);
                     }
@@ -753,14 +741,14 @@ impl Part for RefreshLogin {
                     });
                 }
                 state => {
-                    let input = self.input.take();
+                    let input = self.pending.input.take();
                     self.advance(state, input)
                 }
             };
             match next {
                 Next::Ask(effect, state) => {
                     self.state = state;
-                    self.asked = Some(effect.clone());
+                    self.pending.asked = Some(effect.clone());
                     return Step::Effect(effect);
                 }
                 Next::Go(state) => self.state = state,

@@ -5,14 +5,13 @@
 //! Nothing is locked when the load wants no write, so a command on an
 //! up-to-date store reads each file once and takes no lock.
 
-use super::drive::Part;
+use super::drive::{Part, Pending};
 use super::look::Look;
 use super::save::Save;
 use super::{Answer, Effect, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use crate::load::Loaded;
 use crate::paths::Env;
 use crate::time::Millis;
-use std::collections::VecDeque;
 
 /// The load to go on with; `save_error` says why its changes could not be
 /// saved (the command goes on with them in memory).
@@ -39,9 +38,8 @@ pub(crate) struct Settle {
     agent: Option<String>,
     now: Millis,
     state: State,
-    input: Option<Answer>,
-    asked: Option<Effect>,
-    queue: VecDeque<Effect>,
+    /// What it owes the host before it moves on.
+    pending: Pending,
 }
 
 impl Settle {
@@ -52,9 +50,7 @@ impl Settle {
             agent: agent.map(str::to_string),
             now,
             state: State::First(Look::new(env, agent)),
-            input: None,
-            asked: None,
-            queue: VecDeque::new(),
+            pending: Pending::default(),
         }
     }
 
@@ -80,22 +76,16 @@ impl Part for Settle {
         match &mut self.state {
             State::First(look) | State::Second { look, .. } => look.feed(now, input),
             State::Save { save, .. } => save.feed(now, input),
-            _ => self.input = Some(input),
+            _ => self.pending.input = Some(input),
         }
     }
 
     fn next(&mut self, _now: Millis) -> Step<Settled> {
         loop {
-            if let Some(effect) = self.queue.pop_front() {
+            if let Some(effect) = self.pending.owed() {
                 return Step::Effect(effect);
             }
-            if self.input.is_none()
-                && let Some(asked) = &self.asked
-            {
-                return Step::Effect(asked.clone());
-            }
-            self.asked = None;
-            let input = self.input.take();
+            let input = self.pending.input.take();
             let (effect, state) = match std::mem::replace(&mut self.state, State::Over) {
                 State::First(mut look) => match look.next(self.now) {
                     Step::Effect(e) => {
@@ -150,7 +140,7 @@ impl Part for Settle {
                     Step::Ready(Err(why)) => (None, State::Unlock(Box::new(unsaved(*first, &why)))),
                 },
                 State::Unlock(settled) => {
-                    self.queue.push_back(Effect::Unlock { path: settled.loaded.locations.store() });
+                    self.pending.queue.push_back(Effect::Unlock { path: settled.loaded.locations.store() });
                     (None, State::Ready(settled))
                 }
                 State::Ready(settled) => return Step::Ready(*settled),
@@ -158,7 +148,7 @@ impl Part for Settle {
             };
             self.state = state;
             if let Some(effect) = effect {
-                self.asked = Some(effect.clone());
+                self.pending.asked = Some(effect.clone());
                 return Step::Effect(effect);
             }
         }

@@ -117,13 +117,6 @@ impl DoctorPreview {
     }
 }
 
-/// The hint for a profile that needs re-authentication, when only its id
-/// is known (its provider is the id's part before `:`).
-pub fn hint_for(profile_id: &str) -> String {
-    let provider = profile_id.split_once(':').map_or(profile_id, |(p, _)| p);
-    crate::remedy::for_profile(profile_id, provider, crate::remedy::Renewal::Relogin)
-}
-
 /// What a login that renews itself is shown with: it needs no remedy.
 pub const REFRESHES_ITSELF: &str = "refreshes itself when due; nothing to do.";
 
@@ -394,21 +387,6 @@ mod tests {
         assert!(v["issues"][0].get("words").is_none());
         assert_eq!(v["changes"], serde_json::json!([]));
         assert_eq!(v["problems"], serde_json::json!([]));
-    }
-
-    #[test]
-    fn hints_follow_the_provider_before_the_colon() {
-        assert_eq!(hint_for("openai-codex:codex-cli"), "Run `codex login` on the gateway host.");
-        assert_eq!(
-            hint_for("anthropic:claude-cli"),
-            "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run `claude \
-             setup-token` and then `clawdbot models auth setup-token` for a 1-year token."
-        );
-        assert_eq!(
-            hint_for("anthropic:work"),
-            crate::remedy::for_profile("anthropic:work", "anthropic", crate::remedy::Renewal::Relogin)
-        );
-        assert_eq!(hint_for("openai"), crate::remedy::for_profile("openai", "openai", crate::remedy::Renewal::Relogin));
     }
 
     #[test]

@@ -6,10 +6,11 @@
 //! the ones only it can see (file modes) with the same type.
 
 use crate::diag::Severity;
-use crate::doctor::{DoctorPreview, hint_for};
+use crate::doctor::DoctorPreview;
 use crate::escape::escape_control;
 use crate::health::HealthStatus;
 use crate::load::{Loaded, StoreState};
+use crate::remedy::hint_for;
 use crate::report::StatusReport;
 use crate::sync::ChangeKind;
 use crate::usage::{FailureReason, UnusableKind, backoff_cause_changed};

@@ -39,6 +39,7 @@ mod escape;
 mod findings;
 mod handout;
 mod health;
+mod http;
 mod listing;
 mod load;
 mod lock_wait;

@@ -6,12 +6,12 @@
 //! whether it can be used now and why not, and what to do about it; its
 //! secret appears only masked, and only in the text form.
 
-use crate::doctor::hint_for;
 use crate::env_auth::{env_key, env_probe_providers};
 use crate::escape::escape_control;
 use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, ProfileSource, profile_health};
 use crate::load::Loaded;
 use crate::provider::normalize;
+use crate::remedy::hint_for;
 use crate::store::{Credential, Profile, UsageStats};
 use crate::time::Millis;
 use serde::Serialize;

@@ -6,7 +6,7 @@
 //! profile back in.
 
 use crate::config::Config;
-use crate::provider::normalize;
+use crate::provider::{ProfilesOf, normalize};
 use crate::store::{AuthStore, Credential, CredentialType, OrderedMap};
 use crate::time::Millis;
 use thiserror::Error;

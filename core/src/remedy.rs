@@ -41,6 +41,13 @@ pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
     }
 }
 
+/// The hint for a profile that needs re-authentication, when only its id
+/// is known (its provider is the id's part before `:`).
+pub fn hint_for(profile_id: &str) -> String {
+    let provider = profile_id.split_once(':').map_or(profile_id, |(p, _)| p);
+    for_profile(profile_id, provider, Renewal::Relogin)
+}
+
 /// The hint for a provider the configured models use but nothing holds a
 /// credential for.
 pub fn for_missing_provider(provider: &str) -> String {
@@ -66,6 +73,18 @@ pub fn why_refresh_was_rejected(id: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hints_follow_the_provider_before_the_colon() {
+        assert_eq!(hint_for("openai-codex:codex-cli"), "Run `codex login` on the gateway host.");
+        assert_eq!(
+            hint_for("anthropic:claude-cli"),
+            "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run `claude \
+             setup-token` and then `clawdbot models auth setup-token` for a 1-year token."
+        );
+        assert_eq!(hint_for("anthropic:work"), for_profile("anthropic:work", "anthropic", Renewal::Relogin));
+        assert_eq!(hint_for("openai"), for_profile("openai", "openai", Renewal::Relogin));
+    }
 
     #[test]
     fn every_hint_names_an_existing_command() {

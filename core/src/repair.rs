@@ -7,7 +7,7 @@
 //! not know (models, agents, channels, ...) must come out as it went in.
 
 use crate::config::Config;
-use crate::provider::normalize;
+use crate::provider::{ProfilesOf, normalize};
 use crate::store::{AuthStore, Credential, CredentialType};
 use serde_json::{Map, Value};
 use thiserror::Error;

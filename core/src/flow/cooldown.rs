@@ -8,7 +8,7 @@ use super::{Done, Event, Exit, Input, Step, internal_end};
 use crate::listing::iso8601;
 use crate::load::Loaded;
 use crate::paths::Env;
-use crate::provider::normalize;
+use crate::provider::{ProfilesOf, normalize};
 use crate::store::AuthStore;
 use crate::time::Millis;
 use crate::usage::{EndedBackoff, end_backoff};

@@ -122,7 +122,7 @@ impl RefreshFailure {
     pub fn hint(&self) -> Option<String> {
         match self {
             RefreshFailure::Rejected { profile_id, error } => Some(user_hint(error, profile_id)),
-            RefreshFailure::Plan(e) => Some(crate::doctor::hint_for(e.profile_id()).to_string()),
+            RefreshFailure::Plan(e) => Some(crate::remedy::hint_for(e.profile_id()).to_string()),
             _ => None,
         }
     }

@@ -48,7 +48,7 @@ impl SetupCommand {
     pub fn new(provider: &str, request: SetupRequest, color: bool, env: &Env, now: Millis) -> SetupCommand {
         let setup = Setup { env: env.clone(), agent: request.agent.clone(), color };
         // The provider's own file says whether it has a setup-token.
-        let inner = match crate::providers::find(provider).is_some_and(|p| p.setup_token) {
+        let inner = match crate::providers::find(provider).is_some_and(|p| p.setup_token.is_some()) {
             true => Driven::new(setup, State::Ask(Box::new(SetupTokenCommand::new(request, env, now))), now),
             false => Driven::ended(
                 setup,

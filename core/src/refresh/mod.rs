@@ -22,26 +22,41 @@
 
 mod endpoints;
 mod error;
-pub(crate) mod form;
-mod http;
 mod plan;
 mod response;
 
+pub use crate::http::{HttpRequest, HttpResponse, Method};
 pub use crate::providers::RefreshProvider;
 pub use endpoints::Endpoints;
 pub use error::{Cause, ErrorKind, RefreshError, TransportFailure, transport_error, user_hint};
-pub use http::{HttpRequest, HttpResponse, Method, RequestBody};
-pub(crate) use plan::stored_scopes;
 pub use plan::{Plan, PlanError, plan};
-pub(crate) use response::text as body_text;
 pub use response::{Outcome, apply};
 
+use crate::providers::RequestError;
 use crate::store::OAuth;
 use crate::time::{ExpiryKind, MINUTE, Millis};
 
 /// How long before expiry a login is refreshed: Claude Code's five minutes,
 /// so a request never leaves with a token that dies on the way.
 pub const DEFAULT_REFRESH_WINDOW_MS: Millis = 5 * MINUTE;
+
+/// A provider's refusal to build a request, in the refresh rules' words
+/// (the registry has its own error so that it need not import ours).
+impl From<RequestError> for PlanError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::MissingProjectId { profile_id, message } => {
+                PlanError::MissingProjectId { profile_id, message }
+            }
+            RequestError::MissingClientId { profile_id, provider, var } => {
+                PlanError::MissingClientId { profile_id, provider, var }
+            }
+            RequestError::InvalidEnterpriseUrl { profile_id, url } => {
+                PlanError::InvalidEnterpriseUrl { profile_id, url }
+            }
+        }
+    }
+}
 
 /// Whether `cred` should be refreshed at `now`: it has expired, or expires
 /// within `window_ms`. An `expires` that is missing or not a finite number

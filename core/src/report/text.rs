@@ -169,7 +169,7 @@ fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
     let status = style.status(p.status);
     if let Some(r) = &p.rejection {
         let ago = format_remaining_short(Some(r.ago_ms));
-        let hint = crate::doctor::hint_for(&p.profile_id);
+        let hint = crate::remedy::hint_for(&p.profile_id);
         return format!("{status}: login rejected at refresh ({}) {ago} ago: {hint}", escape_control(&r.code));
     }
     let beyond = p.remaining_ms.is_some_and(crate::remaining::is_beyond_year_9999);
@@ -408,7 +408,7 @@ pub(crate) mod tests {
             profile_status_line(&r, "anthropic:claude-cli", TextStyle::default()).unwrap(),
             format!(
                 "- anthropic:claude-cli expired: login rejected at refresh (invalid\\u{{1b}}grant) 2h ago: {} (claude-cli)",
-                crate::doctor::hint_for("anthropic:claude-cli")
+                crate::remedy::hint_for("anthropic:claude-cli")
             )
         );
     }

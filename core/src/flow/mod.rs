@@ -66,7 +66,9 @@ pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
 pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
 pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
-pub use setup::{DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SetupOutcome, SetupRequest, SetupTokenCommand};
+pub use setup::{
+    DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SETUP_TOKEN_PROVIDER, SetupOutcome, SetupRequest, SetupTokenCommand,
+};
 pub use setup_run::SetupCommand;
 pub use shell::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS};
 pub use status::{Assessment, StatusCommand, StatusFormat, StatusRequest, assess};

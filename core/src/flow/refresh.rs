@@ -421,8 +421,8 @@ impl RefreshLogin {
         let refusal = rejection::rejection_of(&loaded.store, &self.id);
         let synced = loaded.changes.iter().any(|c| c.profile_id == self.id);
         self.latest = Some(loaded);
-        if let Some(refusal) = refusal {
-            return failed(self.rejected(already_refused(&profile, &refusal, self.now)));
+        if let Some(refused) = refusal.and_then(|r| already_refused(&profile, &r, self.now)) {
+            return failed(self.rejected(refused));
         }
         if !due {
             return ended(Ok(report(if synced { RefreshResult::Adopted } else { RefreshResult::AlreadyFresh })));
@@ -746,19 +746,19 @@ impl RefreshLogin {
     }
 }
 
-/// The failure of a login refused before, as the refusal recorded it.
-fn already_refused(profile: &Profile, refusal: &rejection::RefreshRejection, now: Millis) -> RefreshError {
-    let provider = refresh::RefreshProvider::from_id(profile.credential.provider())
-        .unwrap_or(refresh::RefreshProvider::new(&crate::providers::anthropic::SPEC));
+/// The failure of a login refused before, as the refusal recorded it;
+/// `None` for a provider with no refresh flow, which the plan refuses.
+fn already_refused(profile: &Profile, refusal: &rejection::RefreshRejection, now: Millis) -> Option<RefreshError> {
+    let provider = refresh::RefreshProvider::from_id(profile.credential.provider())?;
     let ago = crate::remaining::format_remaining_short(Some(now as f64 - refusal.at));
-    RefreshError {
+    Some(RefreshError {
         provider,
         kind: refresh::ErrorKind::Permanent,
         status: None,
         oauth_error: Some(refusal.code.clone()),
         description: Some(format!("refused {ago} ago; not sent again until the login changes")),
         cause: refresh::Cause::Rejected,
-    }
+    })
 }
 
 fn report(result: RefreshResult) -> RefreshReport {
@@ -770,5 +770,25 @@ fn access_of(store: &AuthStore, profile_id: &str) -> Option<Secret> {
     match &store.profile(profile_id)?.credential {
         Credential::OAuth(o) => o.access.clone(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A refusal is reported under the refused login's own provider; a
+    /// provider without a refresh flow has none to report (its plan refuses),
+    /// rather than being filed under another provider.
+    #[test]
+    fn a_refusal_is_its_own_providers() {
+        let refusal = rejection::RefreshRejection { at: 0.0, code: "invalid_grant".into(), fingerprint: String::new() };
+        let of = |provider: &str| {
+            let profile = Profile::new(Credential::OAuth(OAuth { provider: provider.into(), ..OAuth::default() }));
+            already_refused(&profile, &refusal, 60_000).map(|e| e.provider.id())
+        };
+        assert_eq!(of("openai-codex"), Some("openai-codex"));
+        assert_eq!(of(" Anthropic "), Some("anthropic"));
+        assert_eq!(of("custom"), None);
     }
 }

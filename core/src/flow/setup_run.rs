@@ -91,7 +91,8 @@ impl Setup {
 
     fn record(&self, target: Target, settled: Settled) -> State {
         let at = target.at.clone().unwrap_or_else(|| located(&settled.loaded));
-        let record = RecordMode::new(&self.env, &at.0, &at.1, &target.profile_id, "anthropic", target.mode);
+        let record =
+            RecordMode::new(&self.env, &at.0, &at.1, &target.profile_id, crate::providers::SETUP_TOKEN.id, target.mode);
         State::Record { target: Box::new(target), settled: Box::new(settled), record: Box::new(record) }
     }
 

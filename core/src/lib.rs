@@ -97,6 +97,7 @@ pub use store::MAX_FILE_BYTES;
 pub use duration::{DurationUnit, parse_duration};
 pub use handout::KeyForm;
 pub use paste::PASTED_TOKEN_NAME;
+pub use provider::ProviderId;
 pub use provider::normalize as normalize_provider;
 pub use remaining::format_remaining_short;
 

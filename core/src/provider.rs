@@ -73,6 +73,25 @@ impl PartialEq<&str> for ProviderId {
     }
 }
 
+impl From<&str> for ProviderId {
+    fn from(raw: &str) -> Self {
+        ProviderId::parse(raw)
+    }
+}
+
+impl From<String> for ProviderId {
+    fn from(raw: String) -> Self {
+        ProviderId::parse(&raw)
+    }
+}
+
+/// As the normal id, the way the reference writes it into documents.
+impl serde::Serialize for ProviderId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 impl From<ProviderId> for String {
     fn from(id: ProviderId) -> String {
         id.0
@@ -132,5 +151,7 @@ mod tests {
         assert_eq!(id.spec().map(|s| s.id), Some("zai"));
         assert_eq!(ProviderId::parse("custom").spec().map(|s| s.id), None);
         assert_eq!(String::from(ProviderId::parse("OpenRouter")), "openrouter");
+        assert_eq!(ProviderId::from("Z-AI"), ProviderId::from(" zai".to_string()));
+        assert_eq!(serde_json::to_string(&ProviderId::parse("Z.AI")).ok().as_deref(), Some("\"zai\""));
     }
 }

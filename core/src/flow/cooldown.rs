@@ -8,7 +8,7 @@ use super::{Done, Event, Exit, Input, Step, internal_end};
 use crate::listing::iso8601;
 use crate::load::Loaded;
 use crate::paths::Env;
-use crate::provider::{ProfilesOf, normalize};
+use crate::provider::{ProfilesOf, ProviderId};
 use crate::store::AuthStore;
 use crate::time::Millis;
 use crate::usage::{EndedBackoff, end_backoff};
@@ -20,8 +20,8 @@ use std::rc::Rc;
 pub enum CooldownTarget {
     /// One profile, which must exist.
     Profile(String),
-    /// Every profile of a provider (any spelling).
-    Provider(String),
+    /// Every profile of a provider.
+    Provider(ProviderId),
     /// Every profile of the agent.
     All,
 }
@@ -74,7 +74,7 @@ impl Cooldown {
         if events.is_empty() {
             let whom = match &self.target {
                 CooldownTarget::Profile(id) => id.clone(),
-                CooldownTarget::Provider(p) => format!("the {} profiles", normalize(p)),
+                CooldownTarget::Provider(p) => format!("the {p} profiles"),
                 CooldownTarget::All => "any profile".into(),
             };
             events.push(Event::Output(format!("Nothing to clear for {whom}: no cooldown, disable or failure count.")));

@@ -8,7 +8,7 @@ use super::{Done, Event, Exit, Input, Step, internal_end};
 use crate::load::{Loaded, StoreState};
 use crate::order::{self, OrderError};
 use crate::paths::Env;
-use crate::provider::normalize;
+use crate::provider::ProviderId;
 use crate::time::Millis;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,8 +18,8 @@ use std::rc::Rc;
 pub enum OrderRequest {
     /// Show the override; with `resolved`, also the order in effect now.
     Get {
-        /// The provider, in any spelling (`z.ai` is `zai`).
-        provider: String,
+        /// The provider (`z.ai` is `zai`).
+        provider: ProviderId,
         /// Print one JSON document instead of text.
         json: bool,
         /// Also show the order profiles are tried in now.
@@ -27,15 +27,15 @@ pub enum OrderRequest {
     },
     /// Replace the override with these profile ids, first tried first.
     Set {
-        /// The provider, in any spelling.
-        provider: String,
+        /// The provider.
+        provider: ProviderId,
         /// Profile ids that must exist, in order.
         profile_ids: Vec<String>,
     },
     /// Remove the override.
     Clear {
-        /// The provider, in any spelling.
-        provider: String,
+        /// The provider.
+        provider: ProviderId,
     },
 }
 
@@ -67,7 +67,7 @@ impl OrderCommand {
         let state = match &request {
             OrderRequest::Get { .. } => State::Look(Box::new(Look::new(env, agent))),
             OrderRequest::Set { provider, profile_ids } => {
-                let (provider, ids, out) = (normalize(provider), profile_ids.clone(), Rc::clone(&set));
+                let (provider, ids, out) = (provider.clone(), profile_ids.clone(), Rc::clone(&set));
                 let edit = move |store: &mut crate::store::AuthStore, loaded: &Loaded| {
                     let dir = loaded.env.shorten(&loaded.locations.agent_dir);
                     *out.borrow_mut() = Some(order::set_order(store, &provider, &ids, &dir));
@@ -75,7 +75,7 @@ impl OrderCommand {
                 State::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))))
             }
             OrderRequest::Clear { provider } => {
-                let provider = normalize(provider);
+                let provider = provider.clone();
                 let edit = move |store: &mut crate::store::AuthStore, _: &Loaded| {
                     order::clear_order(store, &provider);
                 };
@@ -87,11 +87,11 @@ impl OrderCommand {
 }
 
 impl Order {
-    fn provider(&self) -> String {
+    fn provider(&self) -> &ProviderId {
         match &self.request {
             OrderRequest::Get { provider, .. }
             | OrderRequest::Set { provider, .. }
-            | OrderRequest::Clear { provider } => normalize(provider),
+            | OrderRequest::Clear { provider } => provider,
         }
     }
 

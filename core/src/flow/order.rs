@@ -108,9 +108,9 @@ impl Order {
             return Done::with(Exit::Action, events);
         }
         let provider = self.provider();
-        let over = order::get_order(&loaded.store, &provider).cloned();
+        let over = order::get_order(&loaded.store, provider).cloned();
         let effective =
-            resolved.then(|| order::resolve_order(&loaded.config.config, &loaded.store, &provider, None, self.now));
+            resolved.then(|| order::resolve_order(&loaded.config.config, &loaded.store, provider, None, self.now));
         if json {
             let mut doc = serde_json::json!({
                 "agentId": loaded.locations.agent_id,

@@ -11,7 +11,7 @@ use crate::store::{CredentialType, OrderedMap};
 pub const DEFAULT_MODEL: &str = "anthropic/claude-opus-4-5";
 /// The provider of [`DEFAULT_MODEL`], assumed for a model ref without
 /// `provider/`.
-pub const DEFAULT_PROVIDER: &str = "anthropic";
+pub const DEFAULT_PROVIDER: &str = crate::providers::DEFAULT.id;
 
 /// The parts of `clawdbot.json` the auth rules read.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -4,7 +4,7 @@
 //! panel) and the reports all read these constants, so changing the warn
 //! window or a lock timing is one edit here instead of one per host.
 
-use crate::time::{Millis, SECOND};
+use crate::time::{MINUTE, Millis, SECOND};
 
 /// How soon an expiry counts as "expiring", as `--warn-within` spells it.
 /// [`WARN_AFTER_MS`] is derived from this text at compile time, so the
@@ -14,9 +14,9 @@ pub const WARN_WITHIN: &str = "24h";
 /// [`WARN_WITHIN`] in milliseconds: the reference's `DEFAULT_OAUTH_WARN_MS`.
 pub const WARN_AFTER_MS: Millis = const_duration_ms(WARN_WITHIN);
 
-/// How long before its expiry a login is refreshed (Claude Code's five
-/// minutes). Defined next to the refresh rules that use it.
-pub const REFRESH_MARGIN_MS: Millis = crate::refresh::DEFAULT_REFRESH_WINDOW_MS;
+/// How long before its expiry a login is refreshed: Claude Code's five
+/// minutes, so a request never leaves with a token that dies on the way.
+pub const REFRESH_MARGIN_MS: Millis = 5 * MINUTE;
 
 /// How a host waits for one of the cross-process locks (a folder whose
 /// mtime the holder keeps fresh), in milliseconds.

@@ -390,24 +390,6 @@ mod tests {
     }
 
     #[test]
-    fn hints_follow_the_provider_before_the_colon() {
-        assert_eq!(crate::remedy::for_profile_id("openai-codex:codex-cli"), "Run `codex login` on the gateway host.");
-        assert_eq!(
-            crate::remedy::for_profile_id("anthropic:claude-cli"),
-            "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run `claude \
-             setup-token` and then `clawdbot models auth setup-token` for a 1-year token."
-        );
-        assert_eq!(
-            crate::remedy::for_profile_id("anthropic:work"),
-            crate::remedy::for_profile("anthropic:work", "anthropic", crate::remedy::Renewal::Relogin)
-        );
-        assert_eq!(
-            crate::remedy::for_profile_id("openai"),
-            crate::remedy::for_profile("openai", "openai", crate::remedy::Renewal::Relogin)
-        );
-    }
-
-    #[test]
     fn a_change_not_written_for_another_reason_says_so() {
         let mut loaded = load_with_claude_login(None);
         loaded.write = None;

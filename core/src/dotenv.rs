@@ -24,7 +24,7 @@
 //! do so, which the core must not touch and the reference does not do.
 
 use crate::diag::{Diagnostic, Severity};
-use crate::paths::Env;
+use crate::env::Env;
 
 /// What one `.env` file holds.
 #[derive(Debug, Clone, Default, PartialEq)]

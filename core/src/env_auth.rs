@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::dotenv::Applied;
 use crate::paths::Env;
-use crate::provider::normalize;
+use crate::provider::ProviderId;
 use crate::secret::Secret;
 
 /// Which variables hold a provider's key, in priority order (ref table plus
@@ -69,8 +69,8 @@ pub fn env_key_from(
 
 /// `models.providers.<provider>.apiKey` of the config (normalised lookup).
 pub fn config_key(provider: &str, config: &Config) -> Option<Secret> {
-    let want = normalize(provider);
-    config.provider_keys.iter().find(|(k, _)| normalize(k) == want).map(|(_, v)| Secret::new(v.clone()))
+    let want = ProviderId::parse(provider);
+    config.provider_keys.iter().find(|(k, _)| want.names(k)).map(|(_, v)| Secret::new(v.clone()))
 }
 
 /// The keys the shell-env fallback may import (the model keys of the

@@ -15,9 +15,10 @@
 
 use crate::diag::ReadError;
 use crate::duration::DurationError;
-use crate::flow::{RefreshFailure, SecretError, TxnFailure};
+use crate::io::{LockBusy, SecretError};
 use crate::order::OrderError;
 use crate::paste::PasteError;
+use crate::refresh::RefreshFailure;
 use crate::refresh::{PlanError, RefreshError};
 use crate::repair::ConfigShapeError;
 use crate::resolve::ResolveError;
@@ -79,6 +80,24 @@ pub enum Error {
     /// The host could not read, write or run something.
     #[error(transparent)]
     Io(#[from] crate::io::IoFailure),
+}
+
+/// Why a store transaction did not complete, and so how the command
+/// ends: the one place that decides it for every command that writes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TxnFailure {
+    /// The store cannot be read: a human must fix it (exit 1); nothing
+    /// is written.
+    #[error("refusing to modify an unreadable store: {0}")]
+    Unreadable(String),
+    /// Another process held the store's lock for the whole wait: try
+    /// again (exit 3), or remove a stuck lock (the hint says how).
+    #[error("{}", .0.of_store())]
+    Busy(LockBusy),
+    /// It could not be located, locked or written now: try again (exit 3).
+    #[error("{0}")]
+    Io(String),
 }
 
 #[cfg(test)]
@@ -155,10 +174,10 @@ mod tests {
             .into(),
             RefreshFailure::SourceBusy {
                 owner: "Claude Code",
-                busy: crate::flow::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 },
+                busy: crate::io::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 },
             }
             .into(),
-            TxnFailure::Busy(crate::flow::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 }).into(),
+            TxnFailure::Busy(crate::io::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 }).into(),
             RefreshFailure::Unreadable("not valid JSON".into()).into(),
             RefreshFailure::Store("/h/a.json: cannot be locked".into()).into(),
         ];

@@ -204,6 +204,44 @@ impl fmt::Display for ExitStatus {
     }
 }
 
+/// A lock someone else held for the whole wait: which, and how long we
+/// waited. Whose it is, and so what to say, is the flow's: the store's
+/// is "the credential store is locked", Claude Code's is "Claude Code is
+/// holding its credentials lock".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockBusy {
+    /// The lock folder, as the host resolved it.
+    pub lock_path: String,
+    /// How long the host waited for it.
+    pub waited_ms: u64,
+}
+
+impl fmt::Display for LockBusy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let waited = self.waited_ms as f64 / 1000.0;
+        write!(f, "lock folder {}; waited {waited:.1} s", self.lock_path)
+    }
+}
+
+impl LockBusy {
+    /// Why our store could not be changed now.
+    pub(crate) fn of_store(&self) -> String {
+        format!("the credential store is locked by another process ({self})")
+    }
+}
+
+/// Why a secret asked for (`Effect::AskSecret`) could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretError {
+    /// What was read is not UTF-8 text (no token is).
+    #[error("the token is not text")]
+    NotText,
+    /// Nothing could be read.
+    #[error("{0}")]
+    Unreadable(IoKind),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,12 +34,14 @@ mod diag;
 mod doctor;
 mod dotenv;
 mod duration;
+mod env;
 mod env_auth;
 mod error;
 mod escape;
 mod findings;
 mod handout;
 mod health;
+mod http;
 mod io;
 mod listing;
 mod load;
@@ -74,8 +76,8 @@ mod writeback;
 pub use error::Error;
 
 // What a host hands in.
+pub use env::Env;
 pub use io::{ExitStatus, IoFailure, IoKind, IoStep};
-pub use paths::Env;
 pub use time::{Instant, Millis};
 pub use world::{FileRead, KeychainItem, MapWorld, World};
 
@@ -100,6 +102,7 @@ pub use store::MAX_FILE_BYTES;
 pub use duration::{DurationUnit, parse_duration};
 pub use handout::KeyForm;
 pub use paste::PASTED_TOKEN_NAME;
+pub use provider::ProviderId;
 pub use provider::normalize as normalize_provider;
 pub use remaining::format_remaining_short;
 

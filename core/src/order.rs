@@ -6,7 +6,7 @@
 //! profile back in.
 
 use crate::config::Config;
-use crate::provider::normalize;
+use crate::provider::{ProfilesOf, ProviderId};
 use crate::store::{AuthStore, Credential, CredentialType, OrderedMap};
 use crate::time::Millis;
 use thiserror::Error;
@@ -42,7 +42,7 @@ pub fn resolve_order(
     preferred: Option<&str>,
     now: Millis,
 ) -> Vec<String> {
-    let key = normalize(provider);
+    let key = ProviderId::parse(provider);
     let explicit = order_for(&store.order, &key).or_else(|| order_for(&config.auth.order, &key));
     let base: Vec<String> = match explicit {
         Some(ids) => ids.clone(),
@@ -69,18 +69,18 @@ pub fn resolve_order(
 
 /// The first order list whose key normalises to `key` (file order decides
 /// between aliases such as `z.ai` and `zai`).
-pub fn order_for<'a>(orders: &'a OrderedMap<Vec<String>>, key: &str) -> Option<&'a Vec<String>> {
-    orders.iter().find(|(k, _)| normalize(k) == key).map(|(_, ids)| ids)
+pub fn order_for<'a>(orders: &'a OrderedMap<Vec<String>>, key: &ProviderId) -> Option<&'a Vec<String>> {
+    orders.iter().find(|(k, _)| key.names(k)).map(|(_, ids)| ids)
 }
 
 /// The base list when no order is set: the config's profiles for the
 /// provider if it names any, else the store's.
-fn default_base_order(config: &Config, store: &AuthStore, key: &str) -> Vec<String> {
+fn default_base_order(config: &Config, store: &AuthStore, key: &ProviderId) -> Vec<String> {
     let configured: Vec<String> = config
         .auth
         .profiles
         .iter()
-        .filter(|(_, p)| p.provider.as_deref().is_some_and(|p| normalize(p) == key))
+        .filter(|(_, p)| p.provider.as_deref().is_some_and(|p| key.names(p)))
         .map(|(id, _)| id.clone())
         .collect();
     if !configured.is_empty() {
@@ -99,15 +99,15 @@ fn default_base_order(config: &Config, store: &AuthStore, key: &str) -> Vec<Stri
 ///
 /// A config entry without a provider or mode does not constrain (the
 /// reference's schema makes both required, so it never meets one).
-pub fn is_order_eligible(config: &Config, store: &AuthStore, profile_id: &str, key: &str, now: Millis) -> bool {
+pub fn is_order_eligible(config: &Config, store: &AuthStore, profile_id: &str, key: &ProviderId, now: Millis) -> bool {
     let Some(credential) = store.credential(profile_id) else {
         return false;
     };
-    if normalize(credential.provider()) != key {
+    if !key.names(credential.provider()) {
         return false;
     }
     if let Some(entry) = config.auth.profiles.get(profile_id) {
-        if entry.provider.as_deref().is_some_and(|p| normalize(p) != key) {
+        if entry.provider.as_deref().is_some_and(|p| !key.names(p)) {
             return false;
         }
         if entry.mode.is_some_and(|mode| !is_mode_compatible(mode, credential.kind())) {
@@ -235,11 +235,13 @@ pub enum OrderError {
 /// over the list just set.
 pub fn set_order<S: AsRef<str>>(
     store: &mut AuthStore,
-    provider: &str,
+    provider: &ProviderId,
     profile_ids: &[S],
     agent_dir: &str,
 ) -> Result<Vec<String>, OrderError> {
-    let key = provider_key(provider)?;
+    if provider.is_empty() {
+        return Err(OrderError::MissingProvider);
+    }
     let mut ids: Vec<String> = Vec::with_capacity(profile_ids.len());
     for raw in profile_ids {
         let id = raw.as_ref().trim();
@@ -251,26 +253,19 @@ pub fn set_order<S: AsRef<str>>(
         return Err(OrderError::MissingProfileIds);
     }
     for id in &ids {
-        check_profile(store, id, &key, agent_dir)?;
+        check_profile(store, id, provider, agent_dir)?;
     }
-    store.order.retain(|k, _| k == &key || normalize(k) != key);
-    store.order.insert(key, ids.clone());
+    store.order.retain(|k, _| k == provider.as_str() || !provider.names(k));
+    store.order.insert(provider.to_string(), ids.clone());
     Ok(ids)
 }
 
-fn provider_key(provider: &str) -> Result<String, OrderError> {
-    if provider.trim().is_empty() {
-        return Err(OrderError::MissingProvider);
-    }
-    Ok(normalize(provider))
-}
-
-fn check_profile(store: &AuthStore, profile_id: &str, key: &str, agent_dir: &str) -> Result<(), OrderError> {
+fn check_profile(store: &AuthStore, profile_id: &str, key: &ProviderId, agent_dir: &str) -> Result<(), OrderError> {
     let credential = store.credential(profile_id).ok_or_else(|| OrderError::ProfileNotFound {
         profile_id: profile_id.to_string(),
         agent_dir: agent_dir.to_string(),
     })?;
-    if normalize(credential.provider()) != key {
+    if !key.names(credential.provider()) {
         return Err(OrderError::WrongProvider {
             profile_id: profile_id.to_string(),
             profile_provider: credential.provider().to_string(),
@@ -284,17 +279,16 @@ fn check_profile(store: &AuthStore, profile_id: &str, key: &str, agent_dir: &str
 /// [`set_order`], any alias key of it). Whether anything was removed; the
 /// command prints its message either way. An `order` left empty is not
 /// written at all.
-pub fn clear_order(store: &mut AuthStore, provider: &str) -> bool {
-    let key = normalize(provider);
+pub fn clear_order(store: &mut AuthStore, provider: &ProviderId) -> bool {
     let before = store.order.len();
-    store.order.retain(|k, _| normalize(k) != key);
+    store.order.retain(|k, _| !provider.names(k));
     store.order.len() != before
 }
 
 /// `models auth order get`: the override stored under exactly the
 /// normalised provider key, as the reference reads it.
-pub fn get_order<'a>(store: &'a AuthStore, provider: &str) -> Option<&'a Vec<String>> {
-    store.order.get(&normalize(provider))
+pub fn get_order<'a>(store: &'a AuthStore, provider: &ProviderId) -> Option<&'a Vec<String>> {
+    store.order.get(provider.as_str())
 }
 
 #[cfg(test)]
@@ -598,21 +592,22 @@ mod tests {
             ("openai:x", api("openai")),
         ]);
         let dir = "/home/u/.clawdbot/agents/main/agent";
-        assert_eq!(set_order(&mut s, " ", &["anthropic:a"], dir), Err(OrderError::MissingProvider));
+        assert_eq!(set_order(&mut s, &" ".into(), &["anthropic:a"], dir), Err(OrderError::MissingProvider));
         let none: [&str; 0] = [];
-        let err = set_order(&mut s, "anthropic", &none, dir).unwrap_err();
+        let err = set_order(&mut s, &"anthropic".into(), &none, dir).unwrap_err();
         assert_eq!(err.to_string(), "Missing profile ids. Provide one or more profile ids.");
-        assert_eq!(set_order(&mut s, "anthropic", &[" ", ""], dir), Err(OrderError::MissingProfileIds));
-        let err = set_order(&mut s, "anthropic", &["anthropic:a", "ghost"], dir).unwrap_err();
+        assert_eq!(set_order(&mut s, &"anthropic".into(), &[" ", ""], dir), Err(OrderError::MissingProfileIds));
+        let err = set_order(&mut s, &"anthropic".into(), &["anthropic:a", "ghost"], dir).unwrap_err();
         assert_eq!(err.to_string(), "Auth profile \"ghost\" not found in /home/u/.clawdbot/agents/main/agent.");
-        let err = set_order(&mut s, "Anthropic", &["openai:x"], dir).unwrap_err();
+        let err = set_order(&mut s, &"Anthropic".into(), &["openai:x"], dir).unwrap_err();
         assert_eq!(err.to_string(), "Auth profile \"openai:x\" is for openai, not anthropic.");
         assert!(s.order.is_empty(), "a refused set leaves the store alone");
 
-        let written = set_order(&mut s, "ANTHROPIC", &[" anthropic:b ", "anthropic:a", "anthropic:b"], dir).unwrap();
+        let written =
+            set_order(&mut s, &"ANTHROPIC".into(), &[" anthropic:b ", "anthropic:a", "anthropic:b"], dir).unwrap();
         assert_eq!(written, ids(&["anthropic:b", "anthropic:a"]));
         assert_eq!(s.order.get("anthropic"), Some(&written));
-        assert_eq!(get_order(&s, "Anthropic"), Some(&written));
+        assert_eq!(get_order(&s, &"Anthropic".into()), Some(&written));
     }
 
     #[test]
@@ -620,7 +615,7 @@ mod tests {
         let mut s = store(vec![("zai:a", api("zai")), ("zai:b", api("zai")), ("o:x", api("o"))]);
         s.order.insert("Z.AI".into(), ids(&["zai:a"]));
         s.order.insert("o".into(), ids(&["o:x"]));
-        set_order(&mut s, "z.ai", &["zai:b", "zai:a"], "dir").unwrap();
+        set_order(&mut s, &"z.ai".into(), &["zai:b", "zai:a"], "dir").unwrap();
         assert_eq!(s.order.keys().collect::<Vec<_>>(), ["o", "zai"]);
         assert_eq!(order(&Config::default(), &s, "zai"), ids(&["zai:b", "zai:a"]));
     }
@@ -628,16 +623,16 @@ mod tests {
     #[test]
     fn clear_and_get_order() {
         let mut s = store(vec![("anthropic:a", api("anthropic"))]);
-        assert_eq!(get_order(&s, "anthropic"), None);
-        assert!(!clear_order(&mut s, "anthropic"));
+        assert_eq!(get_order(&s, &"anthropic".into()), None);
+        assert!(!clear_order(&mut s, &"anthropic".into()));
         s.order.insert("anthropic".into(), ids(&["anthropic:a"]));
         s.order.insert("Anthropic".into(), ids(&["anthropic:a"]));
         // get reads the exact normalised key only.
         s.order.insert("Openai".into(), ids(&["x"]));
-        assert_eq!(get_order(&s, "openai"), None);
-        assert!(clear_order(&mut s, " Anthropic"));
+        assert_eq!(get_order(&s, &"openai".into()), None);
+        assert!(clear_order(&mut s, &" Anthropic".into()));
         assert_eq!(s.order.keys().collect::<Vec<_>>(), ["Openai"]);
-        assert!(clear_order(&mut s, "openai"));
+        assert!(clear_order(&mut s, &"openai".into()));
         assert!(s.order.is_empty());
     }
 
@@ -730,14 +725,14 @@ mod properties {
             prop_assert_eq!(unique.len(), got.len(), "no duplicates: {:?}", got);
             for id in &got {
                 prop_assert!(store.profiles.contains_key(id), "{} is not a stored id", id);
-                prop_assert!(is_order_eligible(&config, &store, id, "anthropic", NOW), "{} is not eligible", id);
+                prop_assert!(is_order_eligible(&config, &store, id, &"anthropic".into(), NOW), "{} is not eligible", id);
             }
             // Every eligible id of the base list is present.
             let base: Vec<String> = match &explicit {
                 Some(list) => list.iter().map(|i| format!("id{i}")).collect(),
-                None => default_base_order(&config, &store, "anthropic"),
+                None => default_base_order(&config, &store, &"anthropic".into()),
             };
-            for id in base.iter().filter(|id| is_order_eligible(&config, &store, id, "anthropic", NOW)) {
+            for id in base.iter().filter(|id| is_order_eligible(&config, &store, id, &"anthropic".into(), NOW)) {
                 prop_assert!(unique.contains(id), "{} is eligible but missing from {:?}", id, got);
             }
             if let Some(p) = &preferred && unique.contains(p) {

@@ -11,7 +11,7 @@
 //! only reads standard input and prints. No message ever quotes the secret.
 
 use crate::escape::needs_escape;
-use crate::provider::normalize;
+use crate::provider::ProviderId;
 use crate::setup_token::{self, clean_pasted_token};
 use crate::store::{Credential, Token};
 use crate::time::{Expiry, Millis};
@@ -174,7 +174,7 @@ impl PasteTarget {
         if provider.chars().any(needs_escape) {
             return Err(PasteError::ProviderControl(crate::escape::escape_control(provider).into_owned()));
         }
-        let provider = normalize(provider);
+        let provider = ProviderId::parse(provider);
         if provider.is_empty() {
             return Err(PasteError::EmptyProvider);
         }
@@ -183,7 +183,7 @@ impl PasteTarget {
             Some(id) => check_profile_id(id, &provider)?,
         };
         let expires_ms = expires_in.map(|raw| expiry_from(raw, now)).transpose()?;
-        Ok(PasteTarget { provider, profile_id, expires_ms })
+        Ok(PasteTarget { provider: provider.into(), profile_id, expires_ms })
     }
 
     /// Cleans and checks the pasted bytes and builds the token credential.
@@ -215,7 +215,7 @@ impl PasteTarget {
 }
 
 /// The id as given (trimmed), or why it cannot hold a pasted token.
-fn check_profile_id(raw: &str, provider: &str) -> Result<String, PasteError> {
+fn check_profile_id(raw: &str, provider: &ProviderId) -> Result<String, PasteError> {
     let id = raw.trim();
     if id.is_empty() {
         return Err(PasteError::EmptyProfileId);
@@ -227,7 +227,7 @@ fn check_profile_id(raw: &str, provider: &str) -> Result<String, PasteError> {
         return Err(PasteError::ReservedProfileId(id.to_string(), provider.to_string()));
     }
     if let Some((id_provider, name)) = id.split_once(':') {
-        if normalize(id_provider) != provider {
+        if !provider.names(id_provider) {
             return Err(PasteError::ProviderMismatch {
                 id: id.to_string(),
                 id_provider: id_provider.to_string(),

@@ -7,7 +7,6 @@
 //! `~/.clawdbot/...` there without a special case.
 
 use crate::config::Config;
-use std::collections::BTreeMap;
 
 /// The agent used when the config names none and none is asked for.
 pub const DEFAULT_AGENT_ID: &str = "main";
@@ -25,109 +24,7 @@ pub const PI_AGENT_DIR_ENV: &str = "PI_CODING_AGENT_DIR";
 /// Names the folder of the legacy `oauth.json`.
 pub const OAUTH_DIR_ENV: &str = "CLAWDBOT_OAUTH_DIR";
 
-/// The environment facts the rules read. Hosts collect them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Env {
-    /// The process environment, by name; only the variables the rules read
-    /// matter.
-    pub vars: BTreeMap<String, String>,
-    /// The user's home folder (`~` in hosts that have none).
-    pub home: String,
-    /// The working directory, to resolve relative overrides.
-    pub cwd: Option<String>,
-    /// The current user's name in the user database (passwd), for when
-    /// `$USER` is unset (cron, launchd); `None` where the host has none.
-    pub login_name: Option<String>,
-}
-
-impl Env {
-    /// An environment with only a home folder: no variables, no working
-    /// directory.
-    pub fn new(home: impl Into<String>) -> Self {
-        Env { vars: BTreeMap::new(), home: home.into(), cwd: None, login_name: None }
-    }
-
-    /// The same environment with `name` set to `value` (tests and hosts
-    /// building one up).
-    pub fn with_var(mut self, name: &str, value: &str) -> Self {
-        self.vars.insert(name.to_string(), value.to_string());
-        self
-    }
-
-    /// A variable's trimmed value; empty counts as unset, as in the reference.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
-    }
-
-    /// The user's name: `$USER` when it is non-empty, else the user
-    /// database's name (what node's `os.userInfo().username` returns).
-    pub fn user_name(&self) -> Option<&str> {
-        match self.vars.get("USER") {
-            Some(user) if !user.is_empty() => Some(user),
-            _ => self.login_name.as_deref(),
-        }
-    }
-
-    /// Whether the variable is set at all, even to an empty string.
-    pub fn is_set(&self, name: &str) -> bool {
-        self.vars.contains_key(name)
-    }
-
-    /// Expands a leading `~` and makes a relative path absolute.
-    pub fn resolve(&self, raw: &str) -> String {
-        let raw = raw.trim();
-        if raw == "~" {
-            return self.home.clone();
-        }
-        if let Some(rest) = raw.strip_prefix("~/") {
-            return join(&self.home, rest);
-        }
-        if raw.starts_with('/') || self.cwd.is_none() {
-            return normalize(raw);
-        }
-        join(self.cwd.as_deref().unwrap_or(""), raw)
-    }
-
-    /// `$HOME/x` shown as `~/x` (the reference's `shortenHomePath`).
-    pub fn shorten(&self, path: &str) -> String {
-        if self.home == "~" || self.home.is_empty() {
-            return path.to_string();
-        }
-        let home = self.home.trim_end_matches('/');
-        match path.strip_prefix(home) {
-            Some("") => "~".to_string(),
-            Some(rest) if rest.starts_with('/') => format!("~{rest}"),
-            _ => path.to_string(),
-        }
-    }
-}
-
-/// Joins two path pieces with exactly one `/`, dropping `.` segments.
-pub fn join(base: &str, rest: &str) -> String {
-    let base = base.trim_end_matches('/');
-    let rest = rest.trim_start_matches('/');
-    if rest.is_empty() {
-        return base.to_string();
-    }
-    normalize(&format!("{base}/{rest}"))
-}
-
-/// Removes `.` segments, `..` against a real parent, and doubled slashes.
-fn normalize(path: &str) -> String {
-    let absolute = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != ".." && *p != "~") => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    let body = parts.join("/");
-    if absolute { format!("/{body}") } else { body }
-}
+pub use crate::env::{Env, join};
 
 /// Every file the auth rules read or write, for one agent.
 #[derive(Debug, Clone, PartialEq)]

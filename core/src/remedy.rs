@@ -9,9 +9,10 @@
 //! files, so they are escaped here.
 
 use crate::error::Error;
+use crate::error::TxnFailure;
 use crate::escape::escape_control;
-use crate::flow::{RefreshFailure, TxnFailure};
 use crate::paste::PasteError;
+use crate::refresh::RefreshFailure;
 use crate::refresh::error::seconds;
 use crate::refresh::{Cause, ErrorKind, PlanError, RefreshError, TransportFailure};
 use crate::setup_token::{ApiKeyError, PastedTokenError, SetupTokenError};
@@ -202,6 +203,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn hints_follow_the_provider_before_the_colon() {
+        assert_eq!(for_profile_id("openai-codex:codex-cli"), "Run `codex login` on the gateway host.");
+        assert_eq!(
+            for_profile_id("anthropic:claude-cli"),
+            "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run `claude \
+             setup-token` and then `clawdbot models auth setup-token` for a 1-year token."
+        );
+        assert_eq!(for_profile_id("anthropic:work"), for_profile("anthropic:work", "anthropic", Renewal::Relogin));
+        assert_eq!(for_profile_id("openai"), for_profile("openai", "openai", Renewal::Relogin));
+    }
+
+    #[test]
     fn every_hint_names_an_existing_command() {
         let hints = [
             for_profile("anthropic:claude-cli", "anthropic", Renewal::Refresh),
@@ -307,7 +320,7 @@ mod tests {
             hints(
                 RefreshFailure::SourceBusy {
                     owner: "Claude Code",
-                    busy: crate::flow::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 }
+                    busy: crate::io::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 }
                 }
                 .into()
             ),
@@ -315,8 +328,7 @@ mod tests {
         );
         assert_eq!(
             hints(
-                TxnFailure::Busy(crate::flow::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 })
-                    .into()
+                TxnFailure::Busy(crate::io::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 }).into()
             ),
             ["If no clawdbot command, gateway or Claude Code is running, the lock is stuck: remove it with \
               `rmdir '/h/.claude.lock'` (a lock nobody refreshes is also taken over once it is stale)"]

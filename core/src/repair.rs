@@ -7,7 +7,7 @@
 //! not know (models, agents, channels, ...) must come out as it went in.
 
 use crate::config::Config;
-use crate::provider::normalize;
+use crate::provider::{ProfilesOf, ProviderId};
 use crate::store::{AuthStore, Credential, CredentialType};
 use serde_json::{Map, Value};
 use thiserror::Error;
@@ -42,8 +42,8 @@ impl<'a> LegacyEntry<'a> {
         Some(LegacyEntry { provider: text("provider"), mode: text("mode"), email: text("email") })
     }
 
-    fn is_for(&self, key: &str) -> bool {
-        self.provider.is_some_and(|p| normalize(p) == key)
+    fn is_for(&self, key: &ProviderId) -> bool {
+        self.provider.is_some_and(|p| key.names(p))
     }
 }
 
@@ -64,7 +64,7 @@ pub fn suggest_oauth_profile_id_for_legacy_default(
 }
 
 fn suggest(legacy: Option<LegacyEntry<'_>>, store: &AuthStore, provider: &str, legacy_id: &str) -> Option<String> {
-    let key = normalize(provider);
+    let key = ProviderId::parse(provider);
     if profile_suffix(legacy_id) != "default" {
         return None;
     }
@@ -80,7 +80,7 @@ fn suggest(legacy: Option<LegacyEntry<'_>>, store: &AuthStore, provider: &str, l
     {
         return Some(found.clone());
     }
-    let last_good = store.last_good.get(&key).or_else(|| store.last_good.get(provider));
+    let last_good = store.last_good.get(key.as_str()).or_else(|| store.last_good.get(provider));
     if let Some(good) = last_good.filter(|good| candidates.contains(good)) {
         return Some(good.clone());
     }
@@ -141,7 +141,7 @@ pub fn repair_oauth_profile_id_mismatch(
     provider: &str,
     legacy_id: Option<&str>,
 ) -> Option<ProfileIdRepair> {
-    let key = normalize(provider);
+    let key = ProviderId::parse(provider);
     let from = legacy_id.map_or_else(|| format!("{key}:default"), str::to_string);
     let legacy = LegacyEntry::from_json(config_json, &from)?;
     if legacy.mode != Some("oauth") || !legacy.is_for(&key) {
@@ -188,8 +188,8 @@ fn rename_entry(profiles: &mut Map<String, Value>, from: &str, to: &str, entry: 
 
 /// In the first `auth.order` list whose key normalises to `key`: `from`
 /// becomes `to`, then blanks, non-strings and repeats go.
-fn replace_in_order(order: &mut Map<String, Value>, key: &str, from: &str, to: &str) {
-    let Some(list) = order.iter_mut().find(|(k, _)| normalize(k) == key).and_then(|(_, v)| v.as_array_mut()) else {
+fn replace_in_order(order: &mut Map<String, Value>, key: &ProviderId, from: &str, to: &str) {
+    let Some(list) = order.iter_mut().find(|(k, _)| key.names(k)).and_then(|(_, v)| v.as_array_mut()) else {
         return;
     };
     let mut rewritten: Vec<Value> = Vec::with_capacity(list.len());
@@ -213,9 +213,9 @@ pub fn format_auth_doctor_hint(
     provider: &str,
     legacy_id: Option<&str>,
 ) -> Option<String> {
-    let key = normalize(provider);
+    let key = ProviderId::parse(provider);
     // Only a provider whose old configs had a single profile id has one.
-    let default_id = crate::providers::find(&key)?.legacy_profile_id?;
+    let default_id = key.spec()?.legacy_profile_id?;
     let legacy_id = legacy_id.unwrap_or(default_id);
     let legacy = LegacyEntry::from_config(config, legacy_id);
     let suggested = suggest(legacy, store, &key, legacy_id).filter(|s| s != legacy_id)?;

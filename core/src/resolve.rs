@@ -6,7 +6,7 @@
 use crate::env_auth::{config_key, env_key_from};
 use crate::load::Loaded;
 use crate::order::{is_mode_compatible, resolve_order};
-use crate::provider::normalize;
+use crate::provider::{ProfilesOf, normalize};
 use crate::providers::OAuthKey;
 use crate::secret::Secret;
 use crate::store::{Credential, OAuth};

@@ -7,7 +7,7 @@
 //! this module decides *what* marking means.
 
 use crate::config::Cooldowns;
-use crate::provider::normalize;
+use crate::provider::ProviderId;
 use crate::store::{AuthStore, UsageStats};
 use crate::time::{HOUR, MINUTE, Millis};
 use serde::Serialize;
@@ -74,9 +74,9 @@ impl CooldownPolicy {
     /// `billingBackoffHours` even when it is unusable. Only finite values
     /// above zero count; anything else takes the default.
     pub fn from_config(cooldowns: &Cooldowns, provider: &str) -> Self {
-        let key = normalize(provider);
+        let key = ProviderId::parse(provider);
         let by_provider =
-            cooldowns.billing_backoff_hours_by_provider.iter().find(|(k, _)| normalize(k) == key).map(|(_, h)| *h);
+            cooldowns.billing_backoff_hours_by_provider.iter().find(|(k, _)| key.names(k)).map(|(_, h)| *h);
         let billing_hours = by_provider.or(cooldowns.billing_backoff_hours);
         CooldownPolicy {
             billing_backoff_ms: hours_to_ms(billing_hours, DEFAULT_BILLING_BACKOFF_HOURS),

@@ -50,7 +50,7 @@ fn order_set(
     provider: &str,
     profile_ids: Vec<String>,
 ) -> Result<Value, String> {
-    let request = OrderRequest::Set { provider: provider.to_string(), profile_ids };
+    let request = OrderRequest::Set { provider: provider.into(), profile_ids };
     let mut memory = Memory::new(world.files.clone(), loaded.now);
     let ran = memory.run(&mut OrderCommand::new(request, agent, &loaded.env, loaded.now));
     if ran.exit != Exit::Ok {

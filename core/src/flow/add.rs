@@ -98,7 +98,7 @@ impl Machine for Add {
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, _out: &mut Lines) -> Turn<State> {
         match state {
             State::Provider => {
-                let question = Question { text: "Provider", default: "anthropic".into() };
+                let question = Question { text: "Provider", default: crate::providers::DEFAULT.id.into() };
                 self.ask(question, input, State::Provider, |answer| {
                     Turn::Go(State::ProfileId { provider: normalize(&answer) })
                 })

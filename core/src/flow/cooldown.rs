@@ -3,11 +3,12 @@
 //! locked edit, and says what it ended.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
-use super::edit::{EditStore, TxnFailure};
+use super::edit::EditStore;
 use super::{Answer, Done, Event, Exit, Step, internal_end};
+use crate::error::TxnFailure;
 use crate::load::Loaded;
 use crate::paths::Env;
-use crate::provider::normalize;
+use crate::provider::{ProfilesOf, ProviderId};
 use crate::store::AuthStore;
 use crate::time::{Instant, Millis};
 use crate::usage::{EndedBackoff, end_backoff};
@@ -19,8 +20,8 @@ use std::rc::Rc;
 pub enum CooldownTarget {
     /// One profile, which must exist.
     Profile(String),
-    /// Every profile of a provider (any spelling).
-    Provider(String),
+    /// Every profile of a provider.
+    Provider(ProviderId),
     /// Every profile of the agent.
     All,
 }
@@ -84,7 +85,7 @@ impl Cooldown {
         if events.is_empty() {
             let whom = match &self.target {
                 CooldownTarget::Profile(id) => id.clone(),
-                CooldownTarget::Provider(p) => format!("the {} profiles", normalize(p)),
+                CooldownTarget::Provider(p) => format!("the {p} profiles"),
                 CooldownTarget::All => "any profile".into(),
             };
             events.push(Event::Output(format!("Nothing to clear for {whom}: no cooldown, disable or failure count.")));

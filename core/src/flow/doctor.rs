@@ -24,6 +24,7 @@ use crate::findings::{DoctorDocument, Finding, Level, check, findings};
 use crate::load::Loaded;
 use crate::paths::{self, Env};
 use crate::permissions::{PathKind, PrivatePath, agents_to_check, others_can_write, private_paths, symlink_text};
+use crate::providers::LEGACY_PROFILE;
 use crate::report::{self, ReportOptions, StatusReport};
 use crate::time::Millis;
 use crate::usage::backoff_cause_changed;
@@ -267,7 +268,7 @@ impl Doctor {
     /// profile the store does not have.
     fn repair(&self, mut check: Box<Check>, input: Option<Answer>, out: &mut Lines) -> Turn<State> {
         let fix = check.loaded.config.raw.as_ref().and_then(|raw| {
-            crate::repair::repair_oauth_profile_id_mismatch(raw, &check.loaded.store, "anthropic", None)
+            crate::repair::repair_oauth_profile_id_mismatch(raw, &check.loaded.store, LEGACY_PROFILE.id, None)
         });
         let Some(fix) = fix else { return Turn::Go(State::Stale(check)) };
         let text = escape_control(&fix.change_text).into_owned();
@@ -282,7 +283,7 @@ impl Doctor {
                 let edit = move |doc: &mut serde_json::Value| match crate::repair::repair_oauth_profile_id_mismatch(
                     doc,
                     &store,
-                    "anthropic",
+                    LEGACY_PROFILE.id,
                     None,
                 ) {
                     Some(fix) => {

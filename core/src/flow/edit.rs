@@ -9,8 +9,9 @@
 use super::drive::{Part, Pending};
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
-use super::{Answer, Done, Effect, Exit, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings, Step};
+use super::{Answer, Done, Effect, Exit, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use crate::config::{Config, parse_config};
+use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
 use crate::paths::{self, Env};
 use crate::store::{AuthStore, write_store};
@@ -28,24 +29,6 @@ enum State {
     Save { loaded: Box<Loaded>, save: Save },
     Unlock { loaded: Option<Box<Loaded>>, error: Option<TxnFailure> },
     Done,
-}
-
-/// Why a store transaction did not complete, and so how the command
-/// ends: the one place that decides it for every command that writes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TxnFailure {
-    /// The store cannot be read: a human must fix it (exit 1); nothing
-    /// is written.
-    #[error("refusing to modify an unreadable store: {0}")]
-    Unreadable(String),
-    /// Another process held the store's lock for the whole wait: try
-    /// again (exit 3), or remove a stuck lock (the hint says how).
-    #[error("{}", .0.of_store())]
-    Busy(LockBusy),
-    /// It could not be located, locked or written now: try again (exit 3).
-    #[error("{0}")]
-    Io(String),
 }
 
 impl TxnFailure {

@@ -54,22 +54,26 @@ mod shell;
 mod status;
 mod token;
 
+pub use crate::error::TxnFailure;
 pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
-pub use edit::TxnFailure;
 
+pub use crate::io::{LockBusy, SecretError};
 pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
 pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
 
-pub use refresh::{RefreshFailure, RefreshReport, RefreshResult};
+pub use crate::refresh::RefreshFailure;
+pub use refresh::{RefreshReport, RefreshResult};
 pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
 pub use renew::{RefreshCommand, Selection, due_for_doctor};
 pub use reply::{Answers, Asked, Reply};
-pub use setup::{DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SetupOutcome, SetupRequest, SetupTokenCommand};
+pub use setup::{
+    DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SETUP_TOKEN_PROVIDER, SetupOutcome, SetupRequest, SetupTokenCommand,
+};
 pub use setup_run::SetupCommand;
 pub use shell::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS};
 pub use status::{Assessment, StatusCommand, StatusFormat, StatusRequest, assess};
@@ -311,18 +315,6 @@ pub(crate) enum Answer {
     Stats(Vec<(String, Option<FileMeta>)>),
 }
 
-/// Why an [`Effect::AskSecret`] has no secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SecretError {
-    /// What was read is not UTF-8 text (no token is).
-    #[error("the token is not text")]
-    NotText,
-    /// Nothing could be read.
-    #[error("{0}")]
-    Unreadable(IoKind),
-}
-
 /// One entry of a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -476,32 +468,6 @@ pub enum LockAnswer {
     NoTarget,
     /// The lock could not be attempted (permissions, I/O).
     Failed(IoFailure),
-}
-
-/// A lock someone else held for the whole wait: which, and how long we
-/// waited. Whose it is, and so what to say, is the flow's: the store's
-/// is "the credential store is locked", Claude Code's is "Claude Code is
-/// holding its credentials lock".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LockBusy {
-    /// The lock folder, as the host resolved it.
-    pub lock_path: String,
-    /// How long the host waited for it.
-    pub waited_ms: u64,
-}
-
-impl fmt::Display for LockBusy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let waited = self.waited_ms as f64 / 1000.0;
-        write!(f, "lock folder {}; waited {waited:.1} s", self.lock_path)
-    }
-}
-
-impl LockBusy {
-    /// Why our store could not be changed now.
-    pub(crate) fn of_store(&self) -> String {
-        format!("the credential store is locked by another process ({self})")
-    }
 }
 
 impl LockAnswer {

@@ -2,13 +2,14 @@
 //! override, read with one load or changed with one locked edit.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
-use super::edit::{EditStore, TxnFailure};
+use super::edit::EditStore;
 use super::look::Look;
 use super::{Answer, Done, Event, Exit, Step, internal_end};
+use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
 use crate::order::{self, OrderError};
 use crate::paths::Env;
-use crate::provider::normalize;
+use crate::provider::ProviderId;
 use crate::time::Millis;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,8 +19,8 @@ use std::rc::Rc;
 pub enum OrderRequest {
     /// Show the override; with `resolved`, also the order in effect now.
     Get {
-        /// The provider, in any spelling (`z.ai` is `zai`).
-        provider: String,
+        /// The provider (`z.ai` is `zai`).
+        provider: ProviderId,
         /// Print one JSON document instead of text.
         json: bool,
         /// Also show the order profiles are tried in now.
@@ -27,15 +28,15 @@ pub enum OrderRequest {
     },
     /// Replace the override with these profile ids, first tried first.
     Set {
-        /// The provider, in any spelling.
-        provider: String,
+        /// The provider.
+        provider: ProviderId,
         /// Profile ids that must exist, in order.
         profile_ids: Vec<String>,
     },
     /// Remove the override.
     Clear {
-        /// The provider, in any spelling.
-        provider: String,
+        /// The provider.
+        provider: ProviderId,
     },
 }
 
@@ -67,7 +68,7 @@ impl OrderCommand {
         let state = match &request {
             OrderRequest::Get { .. } => State::Look(Box::new(Look::new(env, agent))),
             OrderRequest::Set { provider, profile_ids } => {
-                let (provider, ids, out) = (normalize(provider), profile_ids.clone(), Rc::clone(&set));
+                let (provider, ids, out) = (provider.clone(), profile_ids.clone(), Rc::clone(&set));
                 let edit = move |store: &mut crate::store::AuthStore, loaded: &Loaded| {
                     let dir = loaded.env.shorten(&loaded.locations.agent_dir);
                     *out.borrow_mut() = Some(order::set_order(store, &provider, &ids, &dir));
@@ -75,7 +76,7 @@ impl OrderCommand {
                 State::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))))
             }
             OrderRequest::Clear { provider } => {
-                let provider = normalize(provider);
+                let provider = provider.clone();
                 let edit = move |store: &mut crate::store::AuthStore, _: &Loaded| {
                     order::clear_order(store, &provider);
                 };
@@ -87,11 +88,11 @@ impl OrderCommand {
 }
 
 impl Order {
-    fn provider(&self) -> String {
+    fn provider(&self) -> &ProviderId {
         match &self.request {
             OrderRequest::Get { provider, .. }
             | OrderRequest::Set { provider, .. }
-            | OrderRequest::Clear { provider } => normalize(provider),
+            | OrderRequest::Clear { provider } => provider,
         }
     }
 
@@ -108,9 +109,9 @@ impl Order {
             return Done::with(Exit::Action, events);
         }
         let provider = self.provider();
-        let over = order::get_order(&loaded.store, &provider).cloned();
+        let over = order::get_order(&loaded.store, provider).cloned();
         let effective =
-            resolved.then(|| order::resolve_order(&loaded.config.config, &loaded.store, &provider, None, self.now));
+            resolved.then(|| order::resolve_order(&loaded.config.config, &loaded.store, provider, None, self.now));
         if json {
             let mut doc = serde_json::json!({
                 "agentId": loaded.locations.agent_id,

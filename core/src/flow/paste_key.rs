@@ -10,13 +10,14 @@
 //! printed.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
-use super::edit::{EditStore, TxnFailure};
+use super::edit::EditStore;
 use super::record_mode::RecordMode;
 use super::{Answer, Done, Effect, Event, Exit, SecretError, Step};
+use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paths::Env;
-use crate::provider::normalize;
+use crate::provider::ProviderId;
 use crate::secret::Secret;
 use crate::setup_token::clean_pasted_api_key;
 use crate::store::{ApiKey, AuthStore, Credential, CredentialType, Profile};
@@ -25,8 +26,8 @@ use crate::time::Millis;
 /// What `models auth paste-api-key` was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasteKeyRequest {
-    /// The provider, in any spelling.
-    pub provider: String,
+    /// The provider.
+    pub provider: ProviderId,
     /// The profile id (default `<provider>:default`).
     pub profile_id: Option<String>,
     /// The agent (`None`: the default agent).
@@ -61,7 +62,7 @@ impl PasteKeyCommand {
     /// The command as asked, at `now`. A usage error ends it before the
     /// key is asked for.
     pub fn new(request: PasteKeyRequest, env: &Env, now: Millis) -> PasteKeyCommand {
-        let provider = normalize(&request.provider);
+        let provider = String::from(request.provider);
         let profile_id = request.profile_id.clone().unwrap_or_else(|| format!("{provider}:default"));
         let command = PasteKey { env: env.clone(), agent: request.agent, provider, profile_id };
         let inner = if command.provider.is_empty() {

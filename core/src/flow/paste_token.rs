@@ -9,9 +9,10 @@
 //! config ([`RecordMode`]). The token is never printed.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
-use super::edit::{EditStore, TxnFailure};
+use super::edit::EditStore;
 use super::record_mode::RecordMode;
 use super::{Answer, Done, Effect, Event, Exit, SecretError, Step};
+use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paste::{PasteError, PasteTarget};

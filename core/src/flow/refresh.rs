@@ -32,11 +32,10 @@ use super::look::{Look, unreadable_reason};
 use super::save::Save;
 use super::{Answer, Effect, Event, HttpTimeouts, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use super::{WriteBack, WriteBackPlace, refresh_window};
-use crate::escape::escape_control;
 use crate::load::{Loaded, StoreState};
 use crate::logins::LoginSource;
 use crate::paths::Env;
-use crate::refresh::{self, Endpoints, Outcome, Plan, PlanError, RefreshError, TransportFailure};
+use crate::refresh::{self, Endpoints, Outcome, Plan, RefreshError, RefreshFailure, TransportFailure};
 use crate::rejection;
 use crate::secret::Secret;
 use crate::store::{AuthStore, Credential, OAuth, Profile, parse_store, write_store};
@@ -79,51 +78,7 @@ pub struct RefreshReport {
     pub warnings: Vec<String>,
 }
 
-/// Why a profile was not refreshed. No variant holds a token.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RefreshFailure {
-    /// The store has no such profile, even after the sync.
-    #[error("no profile \"{}\" in the credential store", escape_control(.0))]
-    UnknownProfile(String),
-    /// The profile cannot be refreshed (not OAuth, no refresh token, ...).
-    #[error(transparent)]
-    Plan(#[from] PlanError),
-    /// The token endpoint said no, or could not be reached.
-    #[error("{error}")]
-    Rejected {
-        /// The profile it was about.
-        profile_id: String,
-        /// What the endpoint (or the way to it) said.
-        error: Box<RefreshError>,
-    },
-    #[error("{owner} is holding its credentials lock ({busy}); it is probably refreshing the same login")]
-    /// The login source's tool held its lock for the whole wait.
-    SourceBusy {
-        /// The tool, as messages name it ("Claude Code").
-        owner: &'static str,
-        /// Which lock, and how long we waited.
-        busy: super::LockBusy,
-    },
-    /// Our own store cannot be read: a human must fix it first, as for
-    /// every command that would write it.
-    #[error("refusing to refresh into an unreadable store: {0}")]
-    Unreadable(String),
-    /// Our own store could not be locked, read or written.
-    #[error("{0}")]
-    Store(String),
-}
-
 impl RefreshFailure {
-    /// A human must act (log in again, fix the profile); retrying will not help.
-    pub fn is_permanent(&self) -> bool {
-        match self {
-            RefreshFailure::UnknownProfile(_) | RefreshFailure::Plan(_) | RefreshFailure::Unreadable(_) => true,
-            RefreshFailure::Rejected { error, .. } => error.is_permanent(),
-            RefreshFailure::SourceBusy { .. } | RefreshFailure::Store(_) => false,
-        }
-    }
-
     /// What to do about it, when there is something to say.
     pub fn hint(&self) -> Option<String> {
         crate::remedy::for_refresh_failure(self).into_iter().next()
@@ -348,8 +303,8 @@ impl RefreshLogin {
         let refusal = rejection::rejection_of(&loaded.store, &self.id);
         let synced = loaded.changes.iter().any(|c| c.profile_id == self.id);
         self.latest = Some(loaded);
-        if let Some(refusal) = refusal {
-            return failed(self.rejected(already_refused(&profile, &refusal, self.now)));
+        if let Some(refused) = refusal.and_then(|r| already_refused(&profile, &r, self.now)) {
+            return failed(self.rejected(refused));
         }
         if !due {
             return ended(Ok(report(if synced { RefreshResult::Adopted } else { RefreshResult::AlreadyFresh })));
@@ -765,19 +720,19 @@ fn source_lock(source: &LoginSource, env: &Env) -> Option<LockRequest> {
     Some(LockRequest { path, kind: LockKind::Shared { name: lock.name }, timings: LockTimings::of(lock.timings) })
 }
 
-/// The failure of a login refused before, as the refusal recorded it.
-fn already_refused(profile: &Profile, refusal: &rejection::RefreshRejection, now: Millis) -> RefreshError {
-    let provider = refresh::RefreshProvider::from_id(profile.credential.provider())
-        .unwrap_or(refresh::RefreshProvider::new(&crate::providers::anthropic::SPEC));
+/// The failure of a login refused before, as the refusal recorded it;
+/// `None` for a provider with no refresh flow, which the plan refuses.
+fn already_refused(profile: &Profile, refusal: &rejection::RefreshRejection, now: Millis) -> Option<RefreshError> {
+    let provider = refresh::RefreshProvider::from_id(profile.credential.provider())?;
     let ago = crate::remaining::format_remaining_short(Some(now as f64 - refusal.at));
-    RefreshError {
+    Some(RefreshError {
         provider,
         kind: refresh::ErrorKind::Permanent,
         status: None,
         oauth_error: Some(refusal.code.clone()),
         description: Some(format!("refused {ago} ago; not sent again until the login changes")),
         cause: refresh::Cause::Rejected,
-    }
+    })
 }
 
 fn report(result: RefreshResult) -> RefreshReport {
@@ -789,5 +744,25 @@ fn access_of(store: &AuthStore, profile_id: &str) -> Option<Secret> {
     match &store.profile(profile_id)?.credential {
         Credential::OAuth(o) => o.access.clone(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A refusal is reported under the refused login's own provider; a
+    /// provider without a refresh flow has none to report (its plan refuses),
+    /// rather than being filed under another provider.
+    #[test]
+    fn a_refusal_is_its_own_providers() {
+        let refusal = rejection::RefreshRejection { at: 0.0, code: "invalid_grant".into(), fingerprint: String::new() };
+        let of = |provider: &str| {
+            let profile = Profile::new(Credential::OAuth(OAuth { provider: provider.into(), ..OAuth::default() }));
+            already_refused(&profile, &refusal, 60_000).map(|e| e.provider.id())
+        };
+        assert_eq!(of("openai-codex"), Some("openai-codex"));
+        assert_eq!(of(" Anthropic "), Some("anthropic"));
+        assert_eq!(of("custom"), None);
     }
 }

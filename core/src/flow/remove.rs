@@ -8,10 +8,11 @@
 
 use super::config_edit::{ConfigEdit, ConfigEdited, backup_note};
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
-use super::edit::{EditStore, TxnFailure};
+use super::edit::EditStore;
 use super::look::{Look, unreadable_reason};
 use super::settle::Settle;
 use super::{Answer, Done, Effect, Event, Exit, Step};
+use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
 use crate::removal::{Removed, remove_from_config, remove_profile, synced_from};

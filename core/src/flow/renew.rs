@@ -8,13 +8,14 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::{Look, unreadable_reason};
-use super::refresh::{RefreshFailure, RefreshLogin, RefreshReport};
+use super::refresh::{RefreshLogin, RefreshReport};
 use super::{Answer, Done, Effect, Event, Exit, Step, refresh_window};
 use crate::doctor::Issue;
 use crate::health::HealthStatus;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
-use crate::provider::normalize;
+use crate::provider::ProviderId;
+use crate::refresh::RefreshFailure;
 use crate::refresh::{RefreshProvider, needs_refresh};
 use crate::store::Credential;
 use crate::time::Millis;
@@ -26,7 +27,7 @@ pub enum Selection {
     /// Exactly this profile.
     Profile(String),
     /// Every OAuth profile of this provider that has a refresh flow.
-    Provider(String),
+    Provider(ProviderId),
     /// Every OAuth profile that has a refresh flow.
     All,
 }
@@ -109,7 +110,7 @@ impl Renew {
     fn select(&mut self, loaded: Loaded, selection: Selection) -> State {
         let want = match selection {
             Selection::Profile(id) => return State::Next { loaded: Box::new(loaded), ids: VecDeque::from([id]) },
-            Selection::Provider(p) => Some(normalize(&p)),
+            Selection::Provider(p) => Some(p),
             Selection::All => None,
         };
         if loaded.store_state == StoreState::Unreadable {
@@ -123,7 +124,7 @@ impl Renew {
             .filter(|(_, p)| match &p.credential {
                 Credential::OAuth(o) => {
                     RefreshProvider::from_id(&o.provider).is_some()
-                        && want.as_deref().is_none_or(|w| normalize(&o.provider) == w)
+                        && want.as_ref().is_none_or(|w| w.names(&o.provider))
                 }
                 _ => false,
             })
@@ -205,9 +206,9 @@ impl Renew {
 }
 
 /// A provider the store or the refresh registry knows.
-fn known_provider(loaded: &Loaded, provider: &str) -> bool {
+fn known_provider(loaded: &Loaded, provider: &ProviderId) -> bool {
     RefreshProvider::from_id(provider).is_some()
-        || loaded.store.profiles.values().any(|p| normalize(p.credential.provider()) == provider)
+        || loaded.store.profiles.values().any(|p| provider.names(p.credential.provider()))
 }
 
 /// The logins doctor refreshes: those it reports as expired or expiring

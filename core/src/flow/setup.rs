@@ -31,8 +31,14 @@ use crate::sources::claude;
 use crate::store::Credential;
 use crate::time::Millis;
 
+/// The provider `models auth setup-token` stores a token of (the registry
+/// says which).
+pub const SETUP_TOKEN_PROVIDER: &str = crate::providers::SETUP_TOKEN.id;
 /// The profile a setup-token goes to unless `--profile-id` says otherwise.
-pub const DEFAULT_PROFILE_ID: &str = "anthropic:default";
+pub const DEFAULT_PROFILE_ID: &str = match crate::providers::SETUP_TOKEN.setup_token {
+    Some(id) => id,
+    None => panic!("the setup-token provider names no profile"),
+};
 /// How long a setup-token lives unless `--expires-in` says otherwise
 /// (what `claude setup-token` issues).
 pub const DEFAULT_EXPIRES_IN: &str = "365d";
@@ -152,7 +158,7 @@ impl SetupToken {
     fn start(&mut self) -> Turn<State> {
         let id = self.request.profile_id.as_deref().unwrap_or(DEFAULT_PROFILE_ID);
         let expires = self.request.expires_in.as_deref().unwrap_or(DEFAULT_EXPIRES_IN);
-        match PasteTarget::new("anthropic", Some(id), Some(expires), self.now) {
+        match PasteTarget::new(SETUP_TOKEN_PROVIDER, Some(id), Some(expires), self.now) {
             Ok(target) => {
                 self.target = Some(target);
                 Turn::Go(match self.request.terminal {

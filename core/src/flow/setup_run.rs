@@ -51,7 +51,7 @@ impl SetupCommand {
     pub fn new(provider: &str, request: SetupRequest, color: bool, env: &Env, now: Millis) -> SetupCommand {
         let setup = Setup { env: env.clone(), agent: request.agent.clone(), color, keychain: request.terminal };
         // The provider's own file says whether it has a setup-token.
-        let inner = match crate::providers::find(provider).is_some_and(|p| p.setup_token) {
+        let inner = match crate::providers::find(provider).is_some_and(|p| p.setup_token.is_some()) {
             true => Driven::new(setup, State::Ask(Box::new(SetupTokenCommand::new(request, env, now))), now),
             false => Driven::ended(
                 setup,
@@ -96,7 +96,8 @@ impl Setup {
 
     fn record(&self, target: Target, settled: Settled) -> State {
         let at = target.at.clone().unwrap_or_else(|| located(&settled.loaded));
-        let record = RecordMode::new(&self.env, &at.0, &at.1, &target.profile_id, "anthropic", target.mode);
+        let record =
+            RecordMode::new(&self.env, &at.0, &at.1, &target.profile_id, crate::providers::SETUP_TOKEN.id, target.mode);
         State::Record { target: Box::new(target), settled: Box::new(settled), record: Box::new(record) }
     }
 

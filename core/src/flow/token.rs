@@ -7,7 +7,7 @@
 //! refresh left it, so no load follows.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
-use super::refresh::{Ended, RefreshFailure, RefreshLogin};
+use super::refresh::{Ended, RefreshLogin};
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Answer, Done, Effect, Event, Exit, ShellAnswer, Step, look, refresh_window};
@@ -16,6 +16,7 @@ use crate::escape::needs_escape;
 use crate::handout::{self, HandedKey, KeyForm};
 use crate::load::Loaded;
 use crate::paths::Env;
+use crate::refresh::RefreshFailure;
 use crate::refresh::needs_refresh;
 use crate::repair::format_auth_doctor_hint;
 use crate::resolve::{ResolveError, ResolvedKey, resolve_key};

@@ -7,7 +7,7 @@
 //! [`crate::writeback::merge_claude_credentials`].
 
 use super::{Home, Keychain, LoginSource, PanelFile, SourceLock, SourceRead, WriteBackSpec};
-use crate::paths::Env;
+use crate::env::Env;
 use crate::sources::claude::{self, ClaudeRead};
 use crate::time::Millis;
 use crate::writeback::{Layout, NewTokens, WritebackError};

@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn its_file_follows_codex_home() {
-        let env = crate::paths::Env::new("/h");
+        let env = crate::env::Env::new("/h");
         assert_eq!(SOURCE.file(&env), "/h/.codex/auth.json");
         assert_eq!(SOURCE.file(&env.with_var("CODEX_HOME", "/codex")), "/codex/auth.json");
     }

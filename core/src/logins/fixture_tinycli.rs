@@ -13,7 +13,7 @@
 use super::{Home, Keychain, LoginSource, SourceLock, SourceRead, WriteBackSpec};
 use crate::defaults::LockTimings;
 use crate::diag::{Diagnostic, Severity};
-use crate::paths::Env;
+use crate::env::Env;
 use crate::secret::Secret;
 use crate::sources::ExternalLogin;
 use crate::time::{Expiry, Millis, SECOND};

@@ -18,7 +18,7 @@ pub mod codex_cli;
 mod fixture_tinycli;
 
 use crate::diag::Diagnostic;
-use crate::paths::Env;
+use crate::env::Env;
 use crate::sources::ExternalLogin;
 use crate::time::Millis;
 use crate::world::KeychainItem;
@@ -174,13 +174,13 @@ impl LoginSource {
     pub fn dir(&self, env: &Env) -> String {
         match env.get(self.home.env_var) {
             Some(d) => env.resolve(d),
-            None => crate::paths::join(&env.home, self.home.default),
+            None => crate::env::join(&env.home, self.home.default),
         }
     }
 
     /// Its credentials file for `env`.
     pub fn file(&self, env: &Env) -> String {
-        crate::paths::join(&self.dir(env), self.file_name)
+        crate::env::join(&self.dir(env), self.file_name)
     }
 
     /// Its Keychain item for `env`, if it has one.
@@ -191,7 +191,7 @@ impl LoginSource {
     /// What its lock is taken on for `env` (the target in its folder),
     /// if it has one.
     pub fn lock_path(&self, env: &Env) -> Option<String> {
-        self.lock.map(|lock| crate::paths::join(&self.dir(env), lock.target))
+        self.lock.map(|lock| crate::env::join(&self.dir(env), lock.target))
     }
 }
 

@@ -1,8 +1,8 @@
 //! Anthropic: Claude Code's OAuth login (refreshed as Claude Code does),
 //! setup tokens and API keys.
 
-use super::{ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests};
-use crate::refresh::{HttpRequest, PlanError, RequestBody, form};
+use super::{ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests};
+use crate::http::{HttpRequest, RequestBody, form};
 use serde_json::Value;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -25,7 +25,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         "Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`.",
     ),
     legacy_profile_id: Some("anthropic:default"),
-    setup_token: true,
+    setup_token: Some("anthropic:default"),
     refresh: Some(RefreshSpec::oauth2(TOKEN_URL, FIVE_MINUTES, request)),
     ..ProviderSpec::new(ID)
 };
@@ -33,7 +33,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
 /// JSON first, as Claude Code sends it, with the same fields form-encoded
 /// as the one retry: Anthropic has refused well-formed JSON bodies with a
 /// bare 400 and accepted the form (formats §2.2).
-fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
     let scope = requested_scope(input.profile);
     let mut fields =
         vec![("grant_type", "refresh_token"), ("refresh_token", input.refresh_token), ("client_id", CLIENT_ID)];
@@ -52,6 +52,6 @@ fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
 /// answer cannot be `invalid_scope` (formats §2.2). Omitted when the profile
 /// stores none.
 fn requested_scope(profile: &crate::store::Profile) -> Option<String> {
-    let scopes: Vec<String> = crate::refresh::stored_scopes(profile)?.into_iter().filter(|s| !s.is_empty()).collect();
+    let scopes: Vec<String> = super::shapes::stored_scopes(profile)?.into_iter().filter(|s| !s.is_empty()).collect();
     (!scopes.is_empty()).then(|| scopes.join(" "))
 }

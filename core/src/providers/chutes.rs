@@ -1,8 +1,8 @@
 //! Chutes: OAuth logins whose client the operator registers (its id is in
 //! the profile or the host's environment).
 
-use super::{ClientEnv, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests};
-use crate::refresh::{HttpRequest, PlanError, RequestBody, form};
+use super::{ClientEnv, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests};
+use crate::http::{HttpRequest, RequestBody, form};
 use serde_json::Value;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -26,10 +26,10 @@ pub const SPEC: ProviderSpec = ProviderSpec {
 };
 
 /// The profile's own `clientId` wins over the host's.
-fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
     let stored = input.profile.extra.get("clientId").and_then(Value::as_str).map(str::trim).filter(|c| !c.is_empty());
     let Some(client_id) = stored.or(input.client_id) else {
-        return Err(PlanError::MissingClientId {
+        return Err(RequestError::MissingClientId {
             profile_id: input.profile_id.to_string(),
             provider: ID,
             var: CLIENT_ID_VAR,

@@ -9,8 +9,7 @@
 //! the login with its margin, and its hints appear in the status report and
 //! in a failed refresh's diagnostic.
 
-use super::{FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests, shapes};
-use crate::refresh::PlanError;
+use super::{FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
 
 pub const ID: &str = "tinyllm";
 pub const TOKEN_URL: &str = "https://auth.tinyllm.invalid/oauth/token";
@@ -25,7 +24,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     ..ProviderSpec::new(ID)
 };
 
-fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
     Ok(shapes::public_client_form(input, TOKEN_URL, CLIENT_ID))
 }
 
@@ -64,7 +63,7 @@ mod tests {
         // Its OAuth login is refreshable and is planned to its endpoint.
         let plan = refresh::plan("tinyllm:me", &login(), NOW, &Endpoints::defaults()).expect("plan");
         assert_eq!(plan.request().url, super::TOKEN_URL);
-        let body = plan.request().body.as_ref().map(refresh::RequestBody::as_str).unwrap_or_default();
+        let body = plan.request().body.as_ref().map(crate::http::RequestBody::as_str).unwrap_or_default();
         assert_eq!(body, "grant_type=refresh_token&refresh_token=rt-FAKE-TINY&client_id=tinyllm-public-client");
         let moved = Endpoints::from_env([("CLAWDBOT_TOKEN_URL_TINYLLM", "http://127.0.0.1:9/t")]);
         assert_eq!(

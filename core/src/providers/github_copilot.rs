@@ -1,8 +1,8 @@
 //! GitHub Copilot: a GitHub OAuth token exchanged for a short-lived Copilot
 //! token, on github.com or a GitHub Enterprise host.
 
-use super::{FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, Requests, SuccessShape};
-use crate::refresh::{HttpRequest, PlanError};
+use super::{FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, SuccessShape};
+use crate::http::HttpRequest;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "github-copilot";
@@ -35,13 +35,13 @@ pub const SPEC: ProviderSpec = ProviderSpec {
 
 /// `GET https://api.<host>/copilot_internal/v2/token` with the GitHub token
 /// as the bearer.
-fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
     let target = match input.url_override {
         Some(u) => u.to_string(),
         None => {
             let domain = match input.cred.enterprise_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
                 None => "github.com".to_string(),
-                Some(u) => github_host(u).ok_or_else(|| PlanError::InvalidEnterpriseUrl {
+                Some(u) => github_host(u).ok_or_else(|| RequestError::InvalidEnterpriseUrl {
                     profile_id: input.profile_id.to_string(),
                     url: crate::escape::escape_control(&bounded(u, 120)).into_owned(),
                 })?,

@@ -1,7 +1,6 @@
 //! Google Antigravity: Cloud Code logins of the Antigravity IDE's client.
 
-use super::{FIVE_MINUTES, OAuthKey, ProviderSpec, RefreshInput, RefreshSpec, Requests, shapes};
-use crate::refresh::PlanError;
+use super::{FIVE_MINUTES, OAuthKey, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "google-antigravity";
@@ -19,7 +18,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     ..ProviderSpec::new(ID)
 };
 
-fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
     super::google_gemini_cli::require_project(input, "Antigravity credentials missing projectId")?;
     Ok(shapes::installed_app_form(input, super::google_gemini_cli::TOKEN_URL, CLIENT_ID, CLIENT_SECRET))
 }

@@ -1,7 +1,6 @@
 //! Google Gemini CLI: Cloud Code Assist logins of Gemini CLI's installed app.
 
-use super::{FIVE_MINUTES, OAuthKey, ProviderSpec, RefreshInput, RefreshSpec, Requests, shapes};
-use crate::refresh::PlanError;
+use super::{FIVE_MINUTES, OAuthKey, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "google-gemini-cli";
@@ -22,16 +21,16 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     ..ProviderSpec::new(ID)
 };
 
-fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
     // The reference's exact words (spec §4), which users search for.
     require_project(input, "Google Cloud credentials missing projectId")?;
     Ok(shapes::installed_app_form(input, TOKEN_URL, CLIENT_ID, CLIENT_SECRET))
 }
 
 /// A Cloud Code login is useless without its project: refuse before asking.
-pub(crate) fn require_project(input: &RefreshInput<'_>, message: &'static str) -> Result<(), PlanError> {
+pub(crate) fn require_project(input: &RefreshInput<'_>, message: &'static str) -> Result<(), RequestError> {
     if input.cred.project_id.as_deref().is_none_or(|p| p.trim().is_empty()) {
-        return Err(PlanError::MissingProjectId { profile_id: input.profile_id.to_string(), message });
+        return Err(RequestError::MissingProjectId { profile_id: input.profile_id.to_string(), message });
     }
     Ok(())
 }

@@ -44,10 +44,11 @@ pub mod zai;
 #[cfg(test)]
 mod fixture_tinyllm;
 
-use crate::refresh::{HttpRequest, PlanError};
+use crate::http::HttpRequest;
 use crate::store::{OAuth, Profile};
 use crate::time::{MINUTE, Millis};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The registry: every provider, once. The providers `models status` probes
@@ -81,6 +82,43 @@ pub static PROVIDERS: &[&ProviderSpec] = &[
     #[cfg(test)]
     &fixture_tinyllm::SPEC,
 ];
+
+/// The provider a bare model name (`opus`, no `provider/`) belongs to, as
+/// the reference's `DEFAULT_PROVIDER`, and the one `models auth add` offers.
+pub const DEFAULT: &ProviderSpec = &anthropic::SPEC;
+
+/// The provider `models auth setup-token` stores tokens of: the one whose
+/// spec has a [`ProviderSpec::setup_token`] profile.
+pub const SETUP_TOKEN: &ProviderSpec = the_one(Role::SetupToken);
+
+/// The provider whose old single-profile configs doctor repairs: the one
+/// whose spec has a [`ProviderSpec::legacy_profile_id`].
+pub const LEGACY_PROFILE: &ProviderSpec = the_one(Role::LegacyProfile);
+
+/// A part only one provider plays; flows ask the registry who plays it
+/// instead of naming the provider.
+#[derive(Clone, Copy)]
+enum Role {
+    SetupToken,
+    LegacyProfile,
+}
+
+/// The first provider playing `role`, found when the crate is compiled.
+const fn the_one(role: Role) -> &'static ProviderSpec {
+    let mut i = 0;
+    while i < PROVIDERS.len() {
+        let p = PROVIDERS[i];
+        let plays = match role {
+            Role::SetupToken => p.setup_token.is_some(),
+            Role::LegacyProfile => p.legacy_profile_id.is_some(),
+        };
+        if plays {
+            return p;
+        }
+        i += 1;
+    }
+    panic!("no provider in the registry plays this role")
+}
 
 /// Everything the core knows about one provider.
 #[derive(Debug)]
@@ -117,8 +155,8 @@ pub struct ProviderSpec {
     /// profile-id hint and repair look for (A69, A70).
     pub legacy_profile_id: Option<&'static str>,
     /// `models auth setup-token` can store one of its tokens (Claude Code's
-    /// `claude setup-token`).
-    pub setup_token: bool,
+    /// `claude setup-token`): the profile id it goes to by default.
+    pub setup_token: Option<&'static str>,
     /// Its OAuth refresh flow (spec §4), when it has one.
     pub refresh: Option<RefreshSpec>,
 }
@@ -162,7 +200,7 @@ pub struct RefreshSpec {
     /// the stored value is "time to refresh" rather than "dead at".
     pub expiry_margin_ms: Millis,
     /// The request (and an optional format retry) for a login.
-    pub request: fn(&RefreshInput<'_>) -> Result<Requests, PlanError>,
+    pub request: fn(&RefreshInput<'_>) -> Result<Requests, RequestError>,
     /// What a successful answer looks like.
     pub success: SuccessShape,
     /// A success without a new refresh token is a broken answer (Codex
@@ -184,7 +222,7 @@ impl RefreshSpec {
     pub const fn oauth2(
         token_url: &'static str,
         expiry_margin_ms: Millis,
-        request: fn(&RefreshInput<'_>) -> Result<Requests, PlanError>,
+        request: fn(&RefreshInput<'_>) -> Result<Requests, RequestError>,
     ) -> RefreshSpec {
         RefreshSpec {
             token_url: Some(token_url),
@@ -248,6 +286,36 @@ impl RefreshInput<'_> {
     }
 }
 
+/// Why a provider cannot build a refresh request for a login. The refresh
+/// rules turn it into their own error (`PlanError`): the registry sits
+/// below them and does not know their types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestError {
+    /// The login has no `projectId`; the text is the provider's message.
+    MissingProjectId {
+        /// The profile's id, escaped.
+        profile_id: String,
+        /// The provider's message for a login without `projectId`.
+        message: &'static str,
+    },
+    /// No OAuth client id in the profile or the environment.
+    MissingClientId {
+        /// The profile's id, escaped.
+        profile_id: String,
+        /// The provider id.
+        provider: &'static str,
+        /// The variable that would supply the client id.
+        var: &'static str,
+    },
+    /// A Copilot login's `enterpriseUrl` is not a host name.
+    InvalidEnterpriseUrl {
+        /// The profile's id, escaped.
+        profile_id: String,
+        /// The stored value, escaped.
+        url: String,
+    },
+}
+
 /// The request to send, and for a provider that needs one, the same
 /// refresh in another encoding to send once if the first is refused.
 #[derive(Debug)]
@@ -279,7 +347,7 @@ impl ProviderSpec {
             relogin_hint: None,
             no_key_hint: None,
             legacy_profile_id: None,
-            setup_token: false,
+            setup_token: None,
             refresh: None,
         }
     }
@@ -293,14 +361,29 @@ impl ProviderSpec {
 /// The provider a stored id names, compared normalised (A34), or `None`
 /// for one the core has no data for.
 pub fn find(provider: &str) -> Option<&'static ProviderSpec> {
-    let id = crate::provider::normalized(provider);
+    let id = normalized(provider);
     PROVIDERS.iter().copied().find(|p| p.id == id)
 }
 
-/// The id an alias folds into (`z.ai` → `zai`); `lower` is trimmed and
-/// lower-cased already.
-pub(crate) fn alias_of(lower: &str) -> Option<&'static str> {
-    PROVIDERS.iter().find(|p| p.aliases.contains(&lower)).map(|p| p.id)
+/// The reference's `normalizeProviderId`: trimmed, lower-cased, and a
+/// registered alias folded into its provider's id (`z.ai` → `zai`, A34).
+/// Borrowed when the id is already normal (nearly every id in a store).
+pub(crate) fn normalized(provider: &str) -> Cow<'_, str> {
+    let trimmed = provider.trim();
+    let p: Cow<'_, str> = if trimmed.chars().any(char::is_uppercase) {
+        Cow::Owned(trimmed.to_lowercase())
+    } else {
+        Cow::Borrowed(trimmed)
+    };
+    match PROVIDERS.iter().find(|spec| spec.aliases.contains(&&*p)) {
+        Some(spec) => Cow::Borrowed(spec.id),
+        None => p,
+    }
+}
+
+/// `CLAWDBOT_TOKEN_URL_<PROVIDER>`-style suffix: upper-cased, `-` and `.` as `_`.
+pub(crate) fn env_suffix(provider: &str) -> String {
+    normalized(provider).chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
 }
 
 /// The providers whose env keys are looked for unasked, in listing order.
@@ -358,7 +441,7 @@ impl RefreshProvider {
     /// The environment variable that overrides the token URL, for tests and
     /// for proxies: `CLAWDBOT_TOKEN_URL_<PROVIDER>`.
     pub fn token_url_env_var(self) -> String {
-        format!("CLAWDBOT_TOKEN_URL_{}", crate::provider::env_suffix(self.id()))
+        format!("CLAWDBOT_TOKEN_URL_{}", env_suffix(self.id()))
     }
 }
 
@@ -419,7 +502,7 @@ mod tests {
     fn ids_are_unique_normal_and_found() {
         let mut seen = std::collections::BTreeSet::new();
         for p in PROVIDERS {
-            assert_eq!(crate::provider::normalize(p.id), p.id, "{}", p.id);
+            assert_eq!(normalized(p.id), p.id, "{}", p.id);
             assert!(seen.insert(p.id), "{} listed twice", p.id);
             assert!(std::ptr::eq(find(p.id).expect("found"), *p), "{}", p.id);
             for alias in p.aliases {
@@ -460,6 +543,15 @@ mod tests {
         for p in ["anthropic", "github-copilot", "google-gemini-cli", "google-antigravity", "chutes"] {
             assert_eq!(margin(p), Some(300_000), "{p}");
         }
+    }
+
+    /// The roles flows ask for are played by exactly one provider each, so
+    /// `the_one` cannot pick one of two at random.
+    #[test]
+    fn each_role_has_one_player() {
+        assert_eq!(PROVIDERS.iter().filter(|p| p.setup_token.is_some()).count(), 1);
+        assert_eq!(PROVIDERS.iter().filter(|p| p.legacy_profile_id.is_some()).count(), 1);
+        assert!(SETUP_TOKEN.setup_token.is_some() && LEGACY_PROFILE.legacy_profile_id.is_some());
     }
 
     #[test]

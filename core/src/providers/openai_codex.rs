@@ -1,7 +1,6 @@
 //! OpenAI Codex: ChatGPT OAuth logins, as Codex CLI holds them.
 
-use super::{ProviderSpec, RefreshInput, RefreshSpec, Requests, shapes};
-use crate::refresh::PlanError;
+use super::{ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
 use crate::store::OAuth;
 use serde_json::{Map, Value};
 
@@ -26,7 +25,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     ..ProviderSpec::new(ID)
 };
 
-fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
     Ok(shapes::public_client_form(input, TOKEN_URL, CLIENT_ID))
 }
 

@@ -1,7 +1,6 @@
 //! Qwen Portal: Qwen Code's OAuth logins.
 
-use super::{ProviderSpec, RefreshInput, RefreshSpec, Requests, shapes};
-use crate::refresh::PlanError;
+use super::{ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
 use crate::store::OAuth;
 use serde_json::{Map, Value};
 
@@ -27,13 +26,13 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     ..ProviderSpec::new(ID)
 };
 
-fn request(input: &RefreshInput<'_>) -> Result<Requests, PlanError> {
+fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
     Ok(shapes::public_client_form(input, TOKEN_URL, CLIENT_ID))
 }
 
 /// The API base the login is served from, which Qwen may move on refresh.
 fn take_resource_url(body: &Map<String, Value>, _cred: &mut OAuth, extra: &mut Map<String, Value>) {
-    if let Some(url) = crate::refresh::body_text(body, "resource_url") {
+    if let Some(url) = crate::http::body_text(body, "resource_url") {
         extra.insert("resourceUrl".into(), Value::String(url.to_string()));
     }
 }

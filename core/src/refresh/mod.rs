@@ -22,26 +22,43 @@
 
 mod endpoints;
 pub(crate) mod error;
-pub(crate) mod form;
-mod http;
+mod failure;
 mod plan;
 mod response;
 
+pub use crate::http::{HttpRequest, HttpResponse, Method};
 pub use crate::providers::RefreshProvider;
 pub use endpoints::Endpoints;
 pub use error::{Cause, ErrorKind, RefreshError, TransportFailure, transport_error};
-pub use http::{HttpRequest, HttpResponse, Method, RequestBody};
-pub(crate) use plan::stored_scopes;
+pub use failure::RefreshFailure;
 pub use plan::{Plan, PlanError, plan};
-pub(crate) use response::text as body_text;
 pub use response::{Outcome, apply};
 
+use crate::providers::RequestError;
 use crate::store::OAuth;
-use crate::time::{ExpiryKind, MINUTE, Millis};
+use crate::time::{ExpiryKind, Millis};
 
-/// How long before expiry a login is refreshed: Claude Code's five minutes,
-/// so a request never leaves with a token that dies on the way.
-pub const DEFAULT_REFRESH_WINDOW_MS: Millis = 5 * MINUTE;
+/// How long before expiry a login is refreshed ([`crate::defaults`] holds
+/// every default once).
+pub const DEFAULT_REFRESH_WINDOW_MS: Millis = crate::defaults::REFRESH_MARGIN_MS;
+
+/// A provider's refusal to build a request, in the refresh rules' words
+/// (the registry has its own error so that it need not import ours).
+impl From<RequestError> for PlanError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::MissingProjectId { profile_id, message } => {
+                PlanError::MissingProjectId { profile_id, message }
+            }
+            RequestError::MissingClientId { profile_id, provider, var } => {
+                PlanError::MissingClientId { profile_id, provider, var }
+            }
+            RequestError::InvalidEnterpriseUrl { profile_id, url } => {
+                PlanError::InvalidEnterpriseUrl { profile_id, url }
+            }
+        }
+    }
+}
 
 /// Whether `cred` should be refreshed at `now`: it has expired, or expires
 /// within `window_ms`. An `expires` that is missing or not a finite number
@@ -72,7 +89,7 @@ pub fn should_refresh(cred: &OAuth, now: Millis, window_ms: Millis, force: bool,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Expiry;
+    use crate::time::{Expiry, MINUTE};
 
     fn expiring_at(ms: Option<f64>) -> OAuth {
         OAuth { provider: "anthropic".into(), expires: ms.map(Expiry::from_ms), ..OAuth::default() }

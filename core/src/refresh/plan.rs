@@ -8,8 +8,8 @@
 //! opaque 400 from the server.
 
 use super::endpoints::Endpoints;
-use super::http::HttpRequest;
 use crate::escape::escape_control;
+use crate::http::HttpRequest;
 use crate::providers::{RefreshInput, RefreshProvider, Requests};
 use crate::secret::Secret;
 use crate::store::{Credential, Profile};
@@ -158,13 +158,6 @@ pub fn plan(profile_id: &str, profile: &Profile, _now: Millis, endpoints: &Endpo
     Ok(Plan { profile_id: profile_id.to_string(), provider, request, form_fallback })
 }
 
-/// The scopes a profile carries itself (`extra.scopes`, an array of strings,
-/// as synced from Claude Code). `None` when absent or not that shape.
-pub(crate) fn stored_scopes(profile: &Profile) -> Option<Vec<String>> {
-    let items = profile.extra.get("scopes")?.as_array()?;
-    items.iter().map(|s| s.as_str().map(|s| s.trim().to_string())).collect::<Option<Vec<_>>>()
-}
-
 fn shown(text: &str) -> String {
     escape_control(text).into_owned()
 }
@@ -185,6 +178,8 @@ pub(crate) fn oauth_profile(provider: &str, refresh: &str) -> Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::form;
+    use crate::http::{Method, RequestBody};
     use crate::providers::anthropic::TOKEN_URL as ANTHROPIC_TOKEN_URL;
     use crate::providers::google_antigravity::{
         CLIENT_ID as ANTIGRAVITY_CLIENT_ID, CLIENT_SECRET as ANTIGRAVITY_CLIENT_SECRET,
@@ -192,8 +187,6 @@ mod tests {
     use crate::providers::google_gemini_cli::{
         CLIENT_ID as GEMINI_CLI_CLIENT_ID, CLIENT_SECRET as GEMINI_CLI_CLIENT_SECRET,
     };
-    use crate::refresh::form;
-    use crate::refresh::http::{Method, RequestBody};
     use crate::store::{ApiKey, OAuth, Token};
     use serde_json::{Value, json};
 

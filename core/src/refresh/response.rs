@@ -9,8 +9,10 @@
 //! end the login.
 
 use super::error::{Cause, ErrorKind, RefreshError, copied, parse_retry_after};
-use super::http::{HttpRequest, HttpResponse};
-use super::plan::{Plan, stored_scopes};
+use super::plan::Plan;
+use crate::http::body_text as text;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::providers::shapes::stored_scopes;
 use crate::providers::{RefreshProvider, SuccessShape};
 use crate::secret::Secret;
 use crate::store::{Credential, OAuth, Profile};
@@ -237,10 +239,6 @@ fn ms_from_seconds(seconds: f64) -> Millis {
     (seconds * SECOND as f64).round() as Millis
 }
 
-pub(crate) fn text<'a>(body: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
-    body.get(field)?.as_str().map(str::trim).filter(|s| !s.is_empty())
-}
-
 fn positive(body: &Map<String, Value>, field: &str) -> Option<f64> {
     body.get(field)?.as_f64().filter(|n| n.is_finite() && *n > 0.0)
 }
@@ -248,8 +246,8 @@ fn positive(body: &Map<String, Value>, field: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::RequestBody;
     use crate::refresh::endpoints::Endpoints;
-    use crate::refresh::http::RequestBody;
     use crate::refresh::plan::{oauth_profile, plan};
     use crate::time::MINUTE;
     use proptest::prelude::*;

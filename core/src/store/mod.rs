@@ -295,12 +295,6 @@ impl AuthStore {
     pub fn credential(&self, id: &str) -> Option<&Credential> {
         self.profiles.get(id).map(|p| &p.credential)
     }
-
-    /// Profiles whose provider normalises to `provider`, in file order.
-    pub fn profiles_for<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = (&'a String, &'a Profile)> + 'a {
-        let want = crate::provider::normalize(provider);
-        self.profiles.iter().filter(move |(_, p)| crate::provider::normalize(p.credential.provider()) == want)
-    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::escape::escape_control;
 use crate::health::{HealthStatus, collation_key};
 use crate::load::{Loaded, StoreState};
 use crate::order::{order_for, resolve_order};
-use crate::provider::normalize;
+use crate::provider::ProviderId;
 use crate::remaining::format_remaining_short;
 use crate::report::{CheckCode, StatusReport, check_code};
 use crate::time::Instant;
@@ -555,7 +555,7 @@ fn orders(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Vec<OrderVi
 /// The store's order list for `provider`, found as the order rules find it
 /// (the first key that normalises to the provider: `z.ai` is `zai`).
 fn stored_order<'a>(loaded: &'a Loaded, provider: &str) -> Option<&'a Vec<String>> {
-    order_for(&loaded.store.order, &normalize(provider)).filter(|ids| !ids.is_empty())
+    order_for(&loaded.store.order, &ProviderId::parse(provider)).filter(|ids| !ids.is_empty())
 }
 
 /// The list the page's order editor shows for `provider`: the stored order,

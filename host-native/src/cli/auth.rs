@@ -67,7 +67,7 @@ pub struct PasteArgs {
 #[derive(Args, Debug)]
 pub struct SetupArgs {
     /// The provider (only anthropic has a setup-token).
-    #[arg(long, default_value = "anthropic")]
+    #[arg(long, default_value = flow::SETUP_TOKEN_PROVIDER)]
     pub provider: String,
     #[arg(long, help = format!("Profile id (default: {})", flow::DEFAULT_PROFILE_ID))]
     pub profile_id: Option<String>,

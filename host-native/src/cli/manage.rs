@@ -95,7 +95,7 @@ pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<String>) -> Exit {
     let CooldownCommandArgs::Clear(args) = cmd;
     let target = match (&args.profile_id, &args.provider, args.all) {
         (Some(id), _, _) => CooldownTarget::Profile(id.clone()),
-        (None, Some(p), _) => CooldownTarget::Provider(p.clone()),
+        (None, Some(p), _) => CooldownTarget::Provider(p.as_str().into()),
         _ => CooldownTarget::All,
     };
     let env = current_env();
@@ -107,7 +107,8 @@ pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<String>) -> Exit {
 /// echo, or standard input; never argv, where `ps` would show it).
 pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let request = PasteKeyRequest { provider: args.provider.clone(), profile_id: args.profile_id.clone(), agent };
+    let request =
+        PasteKeyRequest { provider: args.provider.as_str().into(), profile_id: args.profile_id.clone(), agent };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
     run_flow(&mut flow)
 }

@@ -49,10 +49,12 @@ pub fn run(cmd: OrderCommand, agent: Option<String>) -> Exit {
     let env = current_env();
     let request = match cmd {
         OrderCommand::Get(args) => {
-            OrderRequest::Get { provider: args.target.provider, json: args.json, resolved: args.resolved }
+            OrderRequest::Get { provider: args.target.provider.into(), json: args.json, resolved: args.resolved }
         }
-        OrderCommand::Set(args) => OrderRequest::Set { provider: args.target.provider, profile_ids: args.profile_ids },
-        OrderCommand::Clear(args) => OrderRequest::Clear { provider: args.provider },
+        OrderCommand::Set(args) => {
+            OrderRequest::Set { provider: args.target.provider.into(), profile_ids: args.profile_ids }
+        }
+        OrderCommand::Clear(args) => OrderRequest::Clear { provider: args.provider.into() },
     };
     let world = NativeWorld::new(&env);
     let mut flow = clawdbot_auth_core::flow::OrderCommand::new(request, agent.as_deref(), &env, now(&env));

@@ -34,7 +34,7 @@ pub fn run(args: &RefreshArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let selection = match (&args.profile, &args.provider) {
         (Some(id), _) => Selection::Profile(id.clone()),
-        (None, Some(provider)) => Selection::Provider(provider.clone()),
+        (None, Some(provider)) => Selection::Provider(provider.as_str().into()),
         (None, None) => Selection::All,
     };
     let world = NativeWorld::new(&env);

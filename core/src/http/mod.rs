@@ -5,7 +5,14 @@
 //! `fetch` in a browser, can send it without knowing anything about OAuth.
 //! Requests carry refresh tokens, and responses carry new access tokens,
 //! so neither has a `Debug` that could print them.
+//!
+//! This is the ground floor: the provider registry builds requests from
+//! these types and the refresh rules read the responses, so neither needs
+//! the other for them.
 
+pub(crate) mod form;
+
+use serde_json::{Map, Value};
 use std::fmt;
 
 /// The HTTP method of a request the core asks a host to send.
@@ -166,6 +173,11 @@ impl fmt::Debug for HttpResponse {
             .field("body", &format_args!("<redacted, {} bytes>", self.body.len()))
             .finish()
     }
+}
+
+/// A JSON answer's text field, trimmed; `None` when absent, not text or blank.
+pub(crate) fn body_text<'a>(body: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
+    body.get(field)?.as_str().map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -24,53 +24,117 @@
 // and reached through the flows; `rules` opens the pure rules to the
 // conformance suite, the benches and the fuzzers, which test them one by one.
 
-pub mod defaults;
-pub mod envelope;
-pub mod flow;
-pub mod manual;
+// The modules by layer, from the ground floor up; each folder of core/src
+// is a layer (docs/architecture.md, "Layers"; core/tests/layers.rs holds
+// the order). Module paths stay flat: `crate::health`, not
+// `crate::rules::health`.
 
-mod config;
+// values: time, secrets, text safety, what the host reports.
+#[path = "values/defaults.rs"]
+pub mod defaults;
+#[path = "values/diag.rs"]
 mod diag;
-mod doctor;
-mod dotenv;
+#[path = "values/duration.rs"]
 mod duration;
+#[path = "values/env.rs"]
 mod env;
-mod env_auth;
-mod error;
+#[path = "values/escape.rs"]
 mod escape;
-mod findings;
-mod handout;
-mod health;
+#[path = "values/http/mod.rs"]
 mod http;
+#[path = "values/io.rs"]
 mod io;
-mod listing;
-mod load;
+#[path = "values/lock_wait.rs"]
 mod lock_wait;
-mod logins;
-mod order;
-mod paste;
-mod paths;
-mod permissions;
-mod provider;
-mod providers;
-mod refresh;
-mod rejection;
-mod remaining;
-mod remedy;
-mod removal;
-mod repair;
-mod report;
-mod resolve;
+#[path = "values/secret.rs"]
 mod secret;
-mod setup_token;
-mod sources;
-mod store;
-mod sync;
+#[path = "values/time.rs"]
 mod time;
-mod usage;
-mod view;
+#[path = "values/world.rs"]
 mod world;
+#[path = "values/writeback.rs"]
 mod writeback;
+
+// formats: one file shape each.
+#[path = "formats/dotenv.rs"]
+mod dotenv;
+#[path = "formats/sources/mod.rs"]
+mod sources;
+#[path = "formats/store/mod.rs"]
+mod store;
+
+// registries: every provider and login source as data.
+#[path = "registries/logins/mod.rs"]
+mod logins;
+#[path = "registries/provider.rs"]
+mod provider;
+#[path = "registries/providers/mod.rs"]
+mod providers;
+
+// settings: what the operator configured, where files are.
+#[path = "settings/config.rs"]
+mod config;
+#[path = "settings/paths.rs"]
+mod paths;
+
+// rules: every decision, as pure functions.
+#[path = "rules/env_auth.rs"]
+mod env_auth;
+#[path = "rules/error.rs"]
+mod error;
+#[path = "rules/health.rs"]
+mod health;
+#[path = "rules/load.rs"]
+mod load;
+#[path = "rules/order.rs"]
+mod order;
+#[path = "rules/paste.rs"]
+mod paste;
+#[path = "rules/permissions.rs"]
+mod permissions;
+#[path = "rules/refresh/mod.rs"]
+mod refresh;
+#[path = "rules/rejection.rs"]
+mod rejection;
+#[path = "rules/remaining.rs"]
+mod remaining;
+#[path = "rules/remedy.rs"]
+mod remedy;
+#[path = "rules/removal.rs"]
+mod removal;
+#[path = "rules/repair.rs"]
+mod repair;
+#[path = "rules/resolve.rs"]
+mod resolve;
+#[path = "rules/setup_token.rs"]
+mod setup_token;
+#[path = "rules/sync.rs"]
+mod sync;
+#[path = "rules/usage.rs"]
+mod usage;
+
+// presentation: the documents and text the rules are shown as.
+#[path = "presentation/doctor.rs"]
+mod doctor;
+#[path = "presentation/findings.rs"]
+mod findings;
+#[path = "presentation/handout.rs"]
+mod handout;
+#[path = "presentation/listing.rs"]
+mod listing;
+#[path = "presentation/report/mod.rs"]
+mod report;
+#[path = "presentation/view/mod.rs"]
+mod view;
+
+// flows: every command as a state machine (core/src/flow).
+pub mod flow;
+
+// doors: the JSON envelope (wasm, sandbox) and the manual's tables.
+#[path = "doors/envelope/mod.rs"]
+pub mod envelope;
+#[path = "doors/manual.rs"]
+pub mod manual;
 
 // The one error root, for a host or gateway that holds more than one kind.
 pub use error::Error;

@@ -247,9 +247,19 @@ fn non_test_code(dir: &Path) -> Vec<(String, String, Vec<String>)> {
         .collect()
 }
 
-/// The top-level module a file belongs to (`refresh/plan.rs` is `refresh`).
+/// The top-level module a file belongs to: under its layer's folder,
+/// `rules/refresh/plan.rs` is `refresh` (`flow/` is a layer of its own).
 fn module_of(path: &str) -> &str {
-    path.split_once('/').map_or(path.trim_end_matches(".rs"), |(m, _)| m)
+    let in_layer = match path.split_once('/') {
+        Some((folder, rest)) if LAYERS.iter().any(|(layer, _)| *layer == folder) => rest,
+        _ => path,
+    };
+    in_layer.split_once('/').map_or(in_layer.trim_end_matches(".rs"), |(m, _)| m)
+}
+
+/// The layer folder a file stands in, if any.
+fn folder_of(path: &str) -> Option<&str> {
+    path.split_once('/').map(|(folder, _)| folder).filter(|f| LAYERS.iter().any(|(layer, _)| layer == f))
 }
 
 /// The first segment of every `crate::` path in `code`, `use crate::{a, b::c}` included.
@@ -326,6 +336,22 @@ fn every_module_has_one_layer() {
     assert_eq!(listed.len(), listed.iter().collect::<BTreeSet<_>>().len(), "a module is in two layers");
 }
 
+/// The folders show the layers: a module's file stands in the folder named
+/// for its layer, so a newcomer finds a rule's room from the tree alone.
+#[test]
+fn each_module_stands_in_its_layer_s_folder() {
+    let mut misplaced = Vec::new();
+    for (path, _) in sources(&src()) {
+        let module = module_of(&path);
+        let Some(layer) = layer_of(module).map(|i| LAYERS[i].0) else { continue };
+        let expected = if layer == "flows" { None } else { Some(layer) };
+        if module != "lib" && folder_of(&path) != expected {
+            misplaced.push(format!("{path} ({module}) belongs in {layer}/"));
+        }
+    }
+    assert!(misplaced.is_empty(), "{misplaced:#?}");
+}
+
 #[test]
 fn no_module_imports_from_a_higher_layer() {
     let mut climbs = Vec::new();
@@ -378,7 +404,7 @@ fn path_between(graph: &BTreeMap<String, BTreeMap<String, String>>, from: &str, 
 /// Every provider id and alias the registry files declare.
 fn provider_names() -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    for (_, code, literals) in non_test_code(&src().join("providers")) {
+    for (_, code, literals) in non_test_code(&src().join("registries/providers")) {
         let literal_at = |text: &str| -> Option<String> {
             let n: usize = text.trim_start().strip_prefix('"')?.split('"').next()?.parse().ok()?;
             literals.get(n).cloned()
@@ -404,7 +430,7 @@ fn provider_names() -> BTreeSet<String> {
 fn no_provider_is_named_outside_its_registry() {
     let names = provider_names();
     assert!(names.contains("anthropic") && names.contains("z.ai"), "the registry's ids are read: {names:?}");
-    let registry_files = ["providers/", "logins/", "sources/"];
+    let registry_files = ["registries/providers/", "registries/logins/", "formats/sources/"];
     let host = Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-native/src");
     let trees = [("core/src/", src()), ("host-native/src/", host)];
     let mut named = Vec::new();

@@ -165,8 +165,14 @@ fn without_tests(code: &str) -> (String, Vec<String>) {
     while let Some(at) = rest.find(ATTR) {
         out.push_str(&rest[..at]);
         let mut item = rest[at + ATTR.len()..].trim_start();
+        // `#[path = "<n>"]`: the file is literal n, not the module's name.
+        let mut path_literal = None;
         while item.starts_with("#[") {
-            item = item[closing(item, 2, b'[', b']')..].trim_start();
+            let end = closing(item, 2, b'[', b']');
+            if let Some(lit) = item[..end].strip_prefix("#[path = \"").and_then(|r| r.strip_suffix("\"]")) {
+                path_literal = Some(lit.to_string());
+            }
+            item = item[end..].trim_start();
         }
         let decl = match item.strip_prefix("pub") {
             Some(r) if r.starts_with('(') => r[closing(r, 1, b'(', b')')..].trim_start(),
@@ -177,7 +183,7 @@ fn without_tests(code: &str) -> (String, Vec<String>) {
             && let Some(name) = ident(r.trim_start())
             && r.trim_start()[name.len()..].trim_start().starts_with(';')
         {
-            test_mods.push(name);
+            test_mods.push(path_literal.map_or(name, |n| format!("#{n}")));
         }
         rest = &item[item_end(item)..];
     }
@@ -229,15 +235,26 @@ fn non_test_code(dir: &Path) -> Vec<(String, String, Vec<String>)> {
         })
         .collect();
     let mut test_files = BTreeSet::new();
-    for (path, _, _, test_mods) in &lexed {
+    for (path, _, literals, test_mods) in &lexed {
         let base = if path.ends_with("mod.rs") || path == "lib.rs" || path == "main.rs" {
             path.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"))
         } else {
             format!("{}/", path.trim_end_matches(".rs"))
         };
         for m in test_mods {
-            test_files.insert(format!("{base}{m}.rs"));
-            test_files.insert(format!("{base}{m}/mod.rs"));
+            match m.strip_prefix('#').and_then(|n| n.parse::<usize>().ok()) {
+                // A `#[path]` is relative to the declaring file's folder.
+                Some(n) => {
+                    let dir = path.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
+                    if let Some(file) = literals.get(n) {
+                        test_files.insert(format!("{dir}{file}"));
+                    }
+                }
+                None => {
+                    test_files.insert(format!("{base}{m}.rs"));
+                    test_files.insert(format!("{base}{m}/mod.rs"));
+                }
+            }
         }
     }
     lexed

@@ -1,6 +1,6 @@
 //! `clawdbot doctor`: clap, and the core's [`DoctorCommand`] carried out.
 //! What doctor checks, asks, repairs, prints and exits with is decided in
-//! `core/src/flow/doctor.rs`.
+//! `core/src/flow/commands/doctor.rs`.
 
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;

@@ -5,7 +5,11 @@
 
 use super::settle::{Settle, Settled};
 use super::*;
+use crate::env::Env;
+use crate::refresh::HttpRequest;
 use crate::refresh::HttpResponse;
+use crate::secret::Secret;
+use crate::world::FileRead;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 

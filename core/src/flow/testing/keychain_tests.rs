@@ -6,6 +6,7 @@
 
 use super::script::{Host, NOW, env};
 use super::*;
+use crate::secret::Secret;
 use serde_json::json;
 
 /// A store with one profile of each kind a command may act on.

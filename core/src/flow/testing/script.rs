@@ -3,6 +3,9 @@
 //! advance, modes of paths; what the flow asked is recorded in order.
 
 use super::*;
+use crate::env::Env;
+use crate::secret::Secret;
+use crate::world::FileRead;
 use std::collections::{BTreeMap, VecDeque};
 
 pub(crate) const NOW: Millis = 1_767_225_600_000;

@@ -7,7 +7,7 @@
 //! refresh left it, so no load follows.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
-use super::refresh::{Ended, RefreshLogin};
+use super::refresh_login::{Ended, RefreshLogin};
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Answer, Done, Effect, Event, Exit, ShellAnswer, Step, look, refresh_window};

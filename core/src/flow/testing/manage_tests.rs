@@ -2,6 +2,7 @@
 //! lock, write and ask, in which order.
 
 use super::*;
+use crate::io::IoKind;
 use crate::paths::Env;
 use crate::secret::Secret;
 use crate::world::FileRead;

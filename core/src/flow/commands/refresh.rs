@@ -8,7 +8,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::{Look, unreadable_reason};
-use super::refresh::{RefreshLogin, RefreshReport};
+use super::refresh_login::{RefreshLogin, RefreshReport};
 use super::{Answer, Done, Effect, Event, Exit, Step, refresh_window};
 use crate::doctor::Issue;
 use crate::health::HealthStatus;

@@ -1,0 +1,473 @@
+//! What a flow asks of its host ([`Effect`]) and what the host hands back
+//! ([`Input`], made only through a typed reply): the protocol's requests
+//! and answers, with the values they carry.
+
+use super::{Done, Event};
+use crate::env::Env;
+use crate::io::{ExitStatus, IoFailure, IoKind, LockBusy, SecretError};
+use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
+use crate::secret::Secret;
+use crate::time::{Millis, SECOND};
+use crate::world::{FileRead, KeychainItem};
+use std::fmt;
+
+/// Overrides the refresh window (how long before expiry a login counts as
+/// due), in milliseconds. Default: `refresh::DEFAULT_REFRESH_WINDOW_MS`.
+pub const WINDOW_ENV: &str = "CLAWDBOT_REFRESH_WINDOW_MS";
+/// Overrides how long the store lock is waited for, in milliseconds.
+pub const LOCK_WAIT_ENV: &str = "CLAWDBOT_LOCK_WAIT_MS";
+/// Overrides the total HTTP timeout of a refresh, in milliseconds.
+pub const HTTP_TIMEOUT_ENV: &str = "CLAWDBOT_HTTP_TIMEOUT_MS";
+
+/// The refresh window in effect: [`WINDOW_ENV`] when it is a non-negative
+/// number of milliseconds, else the default.
+pub fn refresh_window(env: &Env) -> Millis {
+    env.get(WINDOW_ENV)
+        .and_then(|v| v.parse::<Millis>().ok())
+        .filter(|ms| *ms >= 0)
+        .unwrap_or(crate::refresh::DEFAULT_REFRESH_WINDOW_MS)
+}
+
+/// What the host is asked to do next.
+#[derive(Clone, PartialEq)]
+pub enum Effect {
+    /// Read these files; answer with `Answer::Files`, one entry per path.
+    Read(Vec<String>),
+    /// Read this Keychain item (a login source's, named by the core);
+    /// answer with `Answer::Keychain` (`None` when this host has no
+    /// Keychain or no such item). A command that may not read the Keychain
+    /// never asks.
+    ReadKeychain(KeychainItem),
+    /// Take a lock; answer with `Answer::Lock`.
+    Lock(LockRequest),
+    /// Release the lock taken for `path`. No answer.
+    Unlock {
+        /// The path of the [`LockRequest`].
+        path: String,
+    },
+    /// Replace `path` with `text` atomically (temp file, fsync, rename),
+    /// private to the user; answer with `Answer::Written`.
+    WriteAtomic {
+        /// The file to replace (symlinks are written through).
+        path: String,
+        /// Its whole new content; it holds credentials.
+        text: Secret,
+    },
+    /// Save `text` beside the file `of` under a name no file has yet (the
+    /// core's [`crate::config::backup_name`] over the folder's listing,
+    /// created exclusively, so nothing is ever overwritten); answer with
+    /// `Answer::Saved`.
+    SaveBackup {
+        /// The file whose original `text` is.
+        of: String,
+        /// The original, as read.
+        text: Secret,
+    },
+    /// Remove `path` if it exists; answer with `Answer::Written`.
+    Remove {
+        /// The file to remove.
+        path: String,
+    },
+    /// Send a refresh request; answer with `Answer::Response`.
+    Send {
+        /// The request, complete (the host adds nothing).
+        request: HttpRequest,
+        /// Whose token endpoint it is, for classifying a transport failure.
+        provider: RefreshProvider,
+        /// How long connecting and the whole exchange may take.
+        timeouts: HttpTimeouts,
+    },
+    /// Give another CLI its renewed login; answer with `Answer::Written`.
+    WriteBack(WriteBack),
+    /// Run `shell -l -c command` within `timeout_ms`; answer with
+    /// `Answer::ShellEnv`.
+    ShellEnv {
+        /// The shell to run (`$SHELL`, else `/bin/sh`).
+        shell: String,
+        /// The `-c` argument: the environment between two markers
+        /// (`env_auth::ShellEnvProbe`).
+        command: String,
+        /// Kill it (and its children) after this long.
+        timeout_ms: u64,
+    },
+    /// Run `program args` attached to the terminal (its prompts and
+    /// output are the user's); answer with `Answer::Ran`. Only asked
+    /// when standard input is a terminal.
+    RunOnTerminal {
+        /// The program, looked up on PATH.
+        program: String,
+        /// Its arguments.
+        args: Vec<String>,
+    },
+    /// Ask for a secret: on a terminal with `prompt` and the echo off,
+    /// else read it from standard input; answer with `Answer::Secret`.
+    AskSecret {
+        /// What to ask, without a trailing colon.
+        prompt: String,
+    },
+    /// Ask the operator a yes/no question; answer with `Answer::Answer`
+    /// (`None` when there is no terminal to ask on, or no answer could be
+    /// read).
+    Confirm {
+        /// The question, terminal-safe, without its `[y/N]`.
+        question: String,
+        /// What an answer that is neither yes nor no means: doctor's
+        /// repairs default to yes (`[Y/n]`), a removal to no (`[y/N]`).
+        default_yes: bool,
+    },
+    /// Ask for one line of text on the terminal, showing `prompt` as it
+    /// is (terminal-safe, with its default and colon); answer with
+    /// `Answer::Text`.
+    AskLine {
+        /// The whole prompt.
+        prompt: String,
+    },
+    /// List the entries of a folder; answer with `Answer::Entries`
+    /// (none when it cannot be listed).
+    ListFolder {
+        /// The folder.
+        path: String,
+    },
+    /// Look at these paths, following symlinks; answer with
+    /// `Answer::Stats`, one entry per path.
+    Stat(Vec<String>),
+    /// Set the permission bits of `path` (following symlinks: the target
+    /// is what holds the secret); answer with `Answer::Written`.
+    SetMode {
+        /// The file or folder.
+        path: String,
+        /// The new bits (`0o600`-style).
+        mode: u32,
+    },
+    /// Say this. No answer.
+    Emit(Event),
+    /// The command is over.
+    Done(Done),
+}
+
+impl fmt::Debug for Effect {
+    /// Never shows a secret: texts to write are shown by length only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Effect::Read(paths) => f.debug_tuple("Read").field(paths).finish(),
+            Effect::ReadKeychain(item) => f.debug_tuple("ReadKeychain").field(item).finish(),
+            Effect::Lock(req) => f.debug_tuple("Lock").field(req).finish(),
+            Effect::Unlock { path } => f.debug_struct("Unlock").field("path", path).finish(),
+            Effect::WriteAtomic { path, text } => {
+                f.debug_struct("WriteAtomic").field("path", path).field("bytes", &text.expose().len()).finish()
+            }
+            Effect::Remove { path } => f.debug_struct("Remove").field("path", path).finish(),
+            Effect::SaveBackup { of, text } => {
+                f.debug_struct("SaveBackup").field("of", of).field("bytes", &text.expose().len()).finish()
+            }
+            Effect::Send { request, provider, .. } => {
+                f.debug_struct("Send").field("url", &request.url).field("provider", provider).finish()
+            }
+            Effect::WriteBack(w) => f.debug_tuple("WriteBack").field(w).finish(),
+            Effect::ShellEnv { shell, timeout_ms, .. } => {
+                f.debug_struct("ShellEnv").field("shell", shell).field("timeout_ms", timeout_ms).finish()
+            }
+            Effect::RunOnTerminal { program, args } => {
+                f.debug_struct("RunOnTerminal").field("program", program).field("args", args).finish()
+            }
+            Effect::AskSecret { prompt } => f.debug_struct("AskSecret").field("prompt", prompt).finish(),
+            Effect::Confirm { question, default_yes } => {
+                f.debug_struct("Confirm").field("question", question).field("default_yes", default_yes).finish()
+            }
+            Effect::AskLine { prompt } => f.debug_struct("AskLine").field("prompt", prompt).finish(),
+            Effect::ListFolder { path } => f.debug_struct("ListFolder").field("path", path).finish(),
+            Effect::Stat(paths) => f.debug_tuple("Stat").field(paths).finish(),
+            Effect::SetMode { path, mode } => {
+                f.debug_struct("SetMode").field("path", path).field("mode", &format_args!("{mode:o}")).finish()
+            }
+            Effect::Emit(event) => f.debug_tuple("Emit").field(event).finish(),
+            Effect::Done(done) => f.debug_tuple("Done").field(done).finish(),
+        }
+    }
+}
+
+/// What the host hands back: made only by answering the request it was
+/// given ([`Effect::split`] hands the host a [`Reply`](super::Reply) typed for it), so an
+/// answer to the wrong effect does not compile.
+#[derive(Clone)]
+pub struct Input(pub(crate) Answer);
+
+impl From<Answer> for Input {
+    fn from(answer: Answer) -> Input {
+        Input(answer)
+    }
+}
+
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An answer, as the flows read it.
+#[derive(Clone)]
+pub(crate) enum Answer {
+    /// The files of an [`Effect::Read`], as found.
+    Files(Vec<(String, FileRead)>),
+    /// The secret of the item of an [`Effect::ReadKeychain`].
+    Keychain(Option<FileRead>),
+    /// How an [`Effect::Lock`] went.
+    Lock(LockAnswer),
+    /// How a write, removal, mode change or write-back went.
+    Written(Result<(), IoFailure>),
+    /// The path an [`Effect::SaveBackup`] saved to, or why it could not.
+    Saved(Result<String, IoFailure>),
+    /// The answer to an [`Effect::Send`], or why there was none.
+    Response(Result<HttpResponse, RefreshError>),
+    /// What the shell of an [`Effect::ShellEnv`] printed.
+    ShellEnv(ShellAnswer),
+    /// The operator's answer to an [`Effect::Confirm`]; `None`: nobody
+    /// could be asked.
+    Confirmed(Option<bool>),
+    /// How the program of an [`Effect::RunOnTerminal`] ended.
+    Ran(RunAnswer),
+    /// The secret of an [`Effect::AskSecret`], or why it could not be read.
+    Secret(Result<Secret, SecretError>),
+    /// The line of an [`Effect::AskLine`] (without its line end), or why
+    /// it could not be read.
+    Text(Result<String, IoKind>),
+    /// The entries of an [`Effect::ListFolder`], in any order.
+    Entries(Vec<Entry>),
+    /// What an [`Effect::Stat`] found: `None` for a path that is not there
+    /// (or cannot be looked at).
+    Stats(Vec<(String, Option<FileMeta>)>),
+}
+
+/// One entry of a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its name.
+    pub name: String,
+    /// Whether it is itself a folder (a symlink to one is not).
+    pub folder: bool,
+}
+
+/// What a path is, as [`Effect::Stat`] saw it through any symlinks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileMeta {
+    /// It is a folder.
+    pub folder: bool,
+    /// Its permission bits (`mode & 0o7777`).
+    pub mode: u32,
+    /// When the path itself is a symlink: the folder its target lives in,
+    /// and that folder's permission bits (whoever can write it can replace
+    /// the target).
+    pub link_folder: Option<(String, u32)>,
+}
+
+/// How a program run on the terminal ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunAnswer {
+    /// It ran and exited with this code.
+    Exited(i32),
+    /// It is not on PATH.
+    NotFound,
+    /// A signal ended it.
+    Killed {
+        /// Which, when the system said.
+        signal: Option<i32>,
+    },
+    /// It could not be started.
+    Failed(IoKind),
+}
+
+impl fmt::Debug for Answer {
+    /// Never shows a secret: file and Keychain contents by size only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn shown(read: &FileRead) -> String {
+            match read {
+                FileRead::Absent => "absent".into(),
+                FileRead::Present { bytes, .. } => format!("{} bytes", bytes.len()),
+                FileRead::Unreadable(reason) => format!("unreadable: {reason}"),
+            }
+        }
+        match self {
+            Answer::Files(files) => {
+                f.debug_map().entries(files.iter().map(|(path, read)| (path, shown(read)))).finish()
+            }
+            Answer::Keychain(item) => write!(f, "Keychain({})", item.as_ref().map_or("none".into(), shown)),
+            Answer::Lock(answer) => f.debug_tuple("Lock").field(answer).finish(),
+            Answer::Written(result) => f.debug_tuple("Written").field(result).finish(),
+            Answer::Saved(result) => f.debug_tuple("Saved").field(result).finish(),
+            Answer::Response(result) => f.debug_tuple("Response").field(result).finish(),
+            Answer::ShellEnv(ShellAnswer::Output(out)) => write!(f, "ShellEnv(<{} bytes>)", out.len()),
+            Answer::ShellEnv(answer) => f.debug_tuple("ShellEnv").field(answer).finish(),
+            Answer::Ran(answer) => f.debug_tuple("Ran").field(answer).finish(),
+            Answer::Secret(Ok(_)) => f.write_str("Secret(<hidden>)"),
+            Answer::Secret(Err(why)) => f.debug_tuple("Secret").field(why).finish(),
+            Answer::Confirmed(answer) => f.debug_tuple("Answer").field(answer).finish(),
+            Answer::Text(text) => f.debug_tuple("Text").field(text).finish(),
+            Answer::Entries(entries) => f.debug_tuple("Entries").field(entries).finish(),
+            Answer::Stats(stats) => f.debug_tuple("Stats").field(stats).finish(),
+        }
+    }
+}
+
+/// Which lock, and with which timings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockRequest {
+    /// The file or folder the lock guards.
+    pub path: String,
+    /// Whose lock, which says how its folder is named.
+    pub kind: LockKind,
+    /// How long to wait, and when a lock counts as stale.
+    pub timings: LockTimings,
+}
+
+/// Whose lock it is, which says how its folder is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockKind {
+    /// Our store: the folder `<realpath(store)>.lock`, the one a Node
+    /// gateway's proper-lockfile takes. The store need not exist yet (its
+    /// folder is made and resolved instead, so that locking never creates
+    /// an empty store that would hide a legacy file from migration). Every
+    /// writer of the store holds it, so once it is taken any temp file of
+    /// the store is a dead writer's: the host removes them then.
+    Store,
+    /// A login source's lock (`logins::SourceLock`): the folder
+    /// `<realpath(path)>.lock` the other tool's proper-lockfile takes
+    /// beside the folder `path`; when `path` is not a folder (the tool
+    /// never ran here) the answer is [`LockAnswer::NoTarget`].
+    Shared {
+        /// How the wait notice names it ("Claude Code's lock").
+        name: &'static str,
+    },
+}
+
+/// proper-lockfile's timings, as plain numbers the host turns into waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockTimings {
+    /// A lock whose mtime is older than this was left by a crashed holder.
+    pub stale_ms: u64,
+    /// How often the holder refreshes the lock's mtime.
+    pub update_ms: u64,
+    /// Give up (answer [`LockAnswer::Busy`]) after waiting this long.
+    pub max_wait_ms: u64,
+    /// The first retry delay; each next one doubles, randomised ×1..2.
+    pub min_backoff_ms: u64,
+    /// Retry delays never exceed this.
+    pub max_backoff_ms: u64,
+}
+
+impl LockTimings {
+    /// Our store's lock: [`crate::defaults::STORE_LOCK`].
+    pub const STORE: LockTimings = LockTimings::of(crate::defaults::STORE_LOCK);
+
+    /// A default as the waits a host sleeps (the defaults are written once,
+    /// in [`crate::defaults`] or a login source's file).
+    pub const fn of(d: crate::defaults::LockTimings) -> LockTimings {
+        LockTimings {
+            stale_ms: d.stale_ms.unsigned_abs(),
+            update_ms: d.update_ms.unsigned_abs(),
+            max_wait_ms: d.max_wait_ms.unsigned_abs(),
+            min_backoff_ms: d.min_backoff_ms.unsigned_abs(),
+            max_backoff_ms: d.max_backoff_ms.unsigned_abs(),
+        }
+    }
+
+    /// [`LockTimings::STORE`] with the wait from [`LOCK_WAIT_ENV`] when it
+    /// is a number of milliseconds.
+    pub fn store(env: &Env) -> LockTimings {
+        match env.get(LOCK_WAIT_ENV).and_then(|v| v.parse::<u64>().ok()) {
+            Some(ms) => LockTimings { max_wait_ms: ms, ..LockTimings::STORE },
+            None => LockTimings::STORE,
+        }
+    }
+}
+
+/// How taking a lock went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockAnswer {
+    /// It is ours until the flow asks for [`Effect::Unlock`].
+    Taken,
+    /// Someone else held it for the whole wait.
+    Busy(LockBusy),
+    /// There is nothing to lock (a login source's folder does not exist).
+    NoTarget,
+    /// The lock could not be attempted (permissions, I/O).
+    Failed(IoFailure),
+}
+
+impl LockAnswer {
+    /// Why the store's lock was not taken, in one sentence (`None` when it was).
+    pub(crate) fn store_refusal(&self) -> Option<String> {
+        match self {
+            LockAnswer::Taken | LockAnswer::NoTarget => None,
+            LockAnswer::Busy(busy) => Some(busy.of_store()),
+            LockAnswer::Failed(failure) => Some(failure.to_string()),
+        }
+    }
+}
+
+/// Timeouts of one refresh request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpTimeouts {
+    /// Connecting may take this long.
+    pub connect_ms: u64,
+    /// The whole exchange, a slowly dripping body included, this long.
+    pub total_ms: u64,
+}
+
+impl HttpTimeouts {
+    /// Claude Code's own refresh timeout (formats §2.2).
+    pub const DEFAULT_TOTAL_MS: u64 = 15 * SECOND as u64;
+    /// The connect timeout unless the total is shorter.
+    pub const DEFAULT_CONNECT_MS: u64 = 5 * SECOND as u64;
+
+    /// The defaults, with [`HTTP_TIMEOUT_ENV`] applied when it is a
+    /// positive number. The connect timeout never exceeds the total.
+    pub fn from_env(env: &Env) -> HttpTimeouts {
+        let total_ms = env
+            .get(HTTP_TIMEOUT_ENV)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .unwrap_or(Self::DEFAULT_TOTAL_MS);
+        HttpTimeouts { connect_ms: Self::DEFAULT_CONNECT_MS.min(total_ms), total_ms }
+    }
+}
+
+/// Where a renewed login goes back to.
+#[derive(Clone, PartialEq)]
+pub struct WriteBack {
+    /// Which file or item.
+    pub place: WriteBackPlace,
+    /// The whole new content, every field of theirs kept.
+    pub text: Secret,
+}
+
+impl fmt::Debug for WriteBack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteBack").field("place", &self.place).field("bytes", &self.text.expose().len()).finish()
+    }
+}
+
+/// Where another CLI keeps the login we renewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteBackPlace {
+    /// A login source's file (Claude Code's `.credentials.json`, Codex's
+    /// `auth.json`).
+    File {
+        /// The file, written atomically and privately.
+        path: String,
+    },
+    /// A login source's Keychain item (macOS), as the core named it.
+    Keychain(KeychainItem),
+}
+
+/// What the shell-env fallback's shell did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShellAnswer {
+    /// It exited successfully with this standard output.
+    Output(Vec<u8>),
+    /// It exited unsuccessfully, with this status.
+    Exited(ExitStatus),
+    /// It ran past its deadline and was killed.
+    TimedOut,
+    /// It could not be started.
+    Failed,
+}

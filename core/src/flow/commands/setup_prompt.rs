@@ -237,9 +237,9 @@ flow_of_driven!(SetupTokenCommand);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::{Flow, SecretError};
+    use crate::flow::SecretError;
+    use crate::flow::script::Host;
     use crate::io::IoKind;
-    use crate::world::FileRead;
     use std::collections::BTreeMap;
 
     const NOW: Millis = 1_767_225_600_000;
@@ -249,8 +249,9 @@ mod tests {
         format!("sk-ant-oat01-{}", "A".repeat(80))
     }
 
-    /// Drives the flow: files from `files` (changed by `after_run` once
-    /// claude has run), `ran` for the run, `secret` for the prompt.
+    /// Drives the flow on the scripted host: `ran` for the run of claude
+    /// (which may leave `after_run` behind), `secret` for the prompt. What
+    /// it ran, asked and said, in order.
     fn drive(
         terminal: bool,
         files: &mut BTreeMap<String, String>,
@@ -260,42 +261,28 @@ mod tests {
     ) -> (SetupTokenCommand, Done, Vec<String>) {
         let request = SetupRequest { terminal, ..SetupRequest::default() };
         let mut flow = SetupTokenCommand::new(request, &Env::new("/h"), NOW);
+        let mut host = Host {
+            files: std::mem::take(files),
+            ran: Some(ran),
+            leaves: after_run.map(|(path, text)| (path.to_string(), text)),
+            secret: Some(secret.map(crate::secret::Secret::new)),
+            ..Host::default()
+        };
+        let (done, printed) = host.run(&mut flow);
+        let mut printed = printed.into_iter().map(|l| l.text);
+        // The run and the prompt, with what was said between them.
         let mut seen = Vec::new();
-        let mut after_run = after_run;
-        for _ in 0..1000 {
-            let effect = flow.poll();
-            let input = match effect {
-                Effect::Done(done) => return (flow, done, seen),
-                Effect::Read(paths) => Answer::Files(
-                    paths
-                        .into_iter()
-                        .map(|p| {
-                            let read = files.get(&p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
-                            (p, read)
-                        })
-                        .collect(),
-                ),
-                Effect::ReadKeychain(_) => Answer::Keychain(None),
-                Effect::RunOnTerminal { program, args } => {
-                    seen.push(format!("run {program} {}", args.join(" ")));
-                    if let Some((path, text)) = after_run.take() {
-                        files.insert(path.to_string(), text);
-                    }
-                    Answer::Ran(ran.clone())
-                }
-                Effect::AskSecret { .. } => {
-                    seen.push("ask".into());
-                    Answer::Secret(secret.clone().map(crate::secret::Secret::new))
-                }
-                Effect::Emit(event) => {
-                    seen.extend(event.lines().into_iter().map(|l| l.text));
-                    continue;
-                }
-                other => panic!("unexpected {other:?}"),
-            };
-            flow.handle(NOW, input.into());
+        for asked in &host.asked {
+            if asked.starts_with("run ") {
+                seen.push(asked.clone());
+                seen.extend(printed.by_ref());
+            } else if asked.starts_with("secret ") {
+                seen.push("ask".to_string());
+            }
         }
-        panic!("the flow did not end");
+        seen.extend(printed);
+        *files = host.files;
+        (flow, done, seen)
     }
 
     #[test]

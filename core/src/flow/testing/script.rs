@@ -39,6 +39,10 @@ pub(crate) struct Host {
     pub asked: Vec<String>,
     /// The Keychain items the flow asked for, in order (none is there).
     pub keychain: Vec<KeychainItem>,
+    /// How a program run on the terminal ends (default: not on PATH), and
+    /// a file it leaves behind when it runs (Claude Code storing a login).
+    pub ran: Option<RunAnswer>,
+    pub leaves: Option<(String, String)>,
 }
 
 impl Host {
@@ -104,9 +108,12 @@ impl Host {
                 let failure = crate::refresh::TransportFailure::Other;
                 Answer::Response(Err(crate::refresh::transport_error(provider, failure, "no server in this test")))
             }
-            Effect::RunOnTerminal { program, .. } => {
-                self.asked.push(format!("run {program}"));
-                Answer::Ran(RunAnswer::NotFound)
+            Effect::RunOnTerminal { program, args } => {
+                self.asked.push(format!("run {program} {}", args.join(" ")).trim_end().to_string());
+                if let Some((path, text)) = self.leaves.take() {
+                    self.files.insert(path, text);
+                }
+                Answer::Ran(self.ran.clone().unwrap_or(RunAnswer::NotFound))
             }
             Effect::Lock(request) => {
                 self.asked.push(format!("lock {}", request.path));

@@ -12,7 +12,8 @@
 
 use crate::diag::Severity;
 use crate::flow::{
-    Answer, Effect, Entry, Event, Exit, FileMeta, Flow, LockAnswer, RunAnswer, SecretError, ShellAnswer, WriteBackPlace,
+    Answer, Asked, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer,
+    WriteBackPlace,
 };
 use crate::io::{IoFailure, IoKind, IoStep};
 use crate::paths;
@@ -98,83 +99,82 @@ impl Memory {
         let mut said = Vec::new();
         let mut writes = Vec::new();
         for _ in 0..MAX_EFFECTS {
-            let input = match flow.poll() {
-                Effect::Done(done) => {
+            let input = match flow.poll().split() {
+                Asked::Done(done) => {
                     said.extend(done.events);
                     return Ran { exit: done.exit, said, writes };
                 }
-                Effect::Emit(event) => {
+                Asked::Emit(event) => {
                     said.push(event);
                     continue;
                 }
-                Effect::Unlock { .. } => continue,
-                effect => self.answer(effect, &mut writes),
+                Asked::Unlock { .. } => continue,
+                asked => self.answer(asked, &mut writes),
             };
-            flow.handle(self.now, input.into());
+            flow.handle(self.now, input);
         }
         said.push(Event::error("internal: the command did not end"));
         Ran { exit: Exit::Error, said, writes }
     }
 
-    fn answer(&mut self, effect: Effect, writes: &mut Vec<Write>) -> Answer {
+    /// The answer to one request, through the reply it came with.
+    fn answer(&mut self, asked: Asked, writes: &mut Vec<Write>) -> Input {
         let mut record = |path: &str, change: Change| writes.push(Write { path: path.to_string(), change });
-        match effect {
-            Effect::Read(paths) => Answer::Files(
+        let unsupported = |at: String| Err(IoFailure::new(IoKind::Unsupported, at).at(IoStep::Write));
+        match asked {
+            Asked::Read { paths, reply } => reply.with(
                 paths
                     .into_iter()
                     .map(|p| (p.clone(), self.files.get(&p).cloned().unwrap_or(FileRead::Absent)))
                     .collect(),
             ),
-            Effect::ReadKeychain(_) => Answer::Keychain(None),
-            Effect::Lock(_) => Answer::Lock(LockAnswer::Taken),
-            Effect::WriteAtomic { path, text } => {
+            Asked::ReadKeychain { reply, .. } => reply.with(None),
+            Asked::Lock { reply, .. } => reply.with(LockAnswer::Taken),
+            Asked::WriteAtomic { path, text, reply } => {
                 self.files.insert(path.clone(), FileRead::text(text.expose()));
                 record(&path, Change::Text(text));
-                Answer::Written(Ok(()))
+                reply.with(Ok(()))
             }
-            Effect::WriteBack(back) => match back.place {
+            Asked::WriteBack { write, reply } => match write.place {
                 WriteBackPlace::File { path } => {
-                    self.files.insert(path.clone(), FileRead::text(back.text.expose()));
-                    record(&path, Change::Text(back.text));
-                    Answer::Written(Ok(()))
+                    self.files.insert(path.clone(), FileRead::text(write.text.expose()));
+                    record(&path, Change::Text(write.text));
+                    reply.with(Ok(()))
                 }
-                WriteBackPlace::Keychain(item) => {
-                    let at = format!("Keychain item {}", item.service);
-                    Answer::Written(Err(IoFailure::new(IoKind::Unsupported, at).at(IoStep::Write)))
-                }
+                WriteBackPlace::Keychain(item) => reply.with(unsupported(format!("Keychain item {}", item.service))),
             },
-            Effect::SaveBackup { of, text } => {
+            Asked::SaveBackup { of, text, reply } => {
                 let (folder, name) = of.rsplit_once('/').unwrap_or(("", of.as_str()));
                 let taken = self.entries(folder);
                 let taken: Vec<&str> = taken.iter().map(|e| e.name.as_str()).collect();
                 let path = paths::join(folder, &crate::config::backup_name(name, &taken));
                 self.files.insert(path.clone(), FileRead::text(text.expose()));
                 record(&path, Change::Text(text));
-                Answer::Saved(Ok(path))
+                reply.with(Ok(path))
             }
-            Effect::Remove { path } => {
+            Asked::Remove { path, reply } => {
                 if self.files.remove(&path).is_some() {
                     record(&path, Change::Removed);
                 }
-                Answer::Written(Ok(()))
+                reply.with(Ok(()))
             }
-            Effect::SetMode { path, mode } => {
+            Asked::SetMode { path, mode, reply } => {
                 self.modes.insert(path.clone(), mode);
                 record(&path, Change::Mode(mode));
-                Answer::Written(Ok(()))
+                reply.with(Ok(()))
             }
-            Effect::Send { provider, .. } => {
-                Answer::Response(Err(transport_error(provider, TransportFailure::Other, "the envelope has no network")))
+            Asked::Send { provider, reply, .. } => {
+                reply.with(Err(transport_error(provider, TransportFailure::Other, "the envelope has no network")))
             }
-            Effect::ShellEnv { .. } => Answer::ShellEnv(ShellAnswer::Failed),
-            Effect::RunOnTerminal { .. } => Answer::Ran(RunAnswer::Failed(IoKind::NoTerminal)),
-            Effect::AskSecret { .. } => Answer::Secret(Err(SecretError::Unreadable(IoKind::NoTerminal))),
-            Effect::Confirm { .. } => Answer::Confirmed(None),
-            Effect::AskLine { .. } => Answer::Text(Err(IoKind::NoTerminal)),
-            Effect::ListFolder { path } => Answer::Entries(self.entries(&path)),
-            Effect::Stat(paths) => Answer::Stats(paths.into_iter().map(|p| (p.clone(), self.meta(&p))).collect()),
+            Asked::ShellEnv { reply, .. } => reply.with(ShellAnswer::Failed),
+            Asked::RunOnTerminal { reply, .. } => reply.with(RunAnswer::Failed(IoKind::NoTerminal)),
+            Asked::AskSecret { reply, .. } => reply.with(Err(SecretError::Unreadable(IoKind::NoTerminal))),
+            Asked::Confirm { reply, .. } => reply.with(None),
+            Asked::AskLine { reply, .. } => reply.with(Err(IoKind::NoTerminal)),
+            Asked::ListFolder { path, reply } => reply.with(self.entries(&path)),
+            Asked::Stat { paths, reply } => reply.with(paths.into_iter().map(|p| (p.clone(), self.meta(&p))).collect()),
             // Answered by `run`; nothing waits for an answer to these.
-            Effect::Unlock { .. } | Effect::Emit(_) | Effect::Done(_) => Answer::Written(Ok(())),
+            Asked::Unlock { .. } | Asked::Emit(_) | Asked::Done(_) => Input::from(Answer::Written(Ok(()))),
         }
     }
 
@@ -218,6 +218,7 @@ impl Memory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::Effect;
     use crate::flow::{OrderCommand, OrderRequest};
     use crate::paths::Env;
 
@@ -273,16 +274,16 @@ mod tests {
         assert_eq!(memory.meta("~/.clawdbot/agents").map(|m| (m.folder, m.mode)), Some((true, PRIVATE_DIR_MODE)));
         assert_eq!(memory.meta("~/.codex"), None);
         let mut writes = Vec::new();
-        memory.answer(Effect::SetMode { path: STORE.into(), mode: 0o640 }, &mut writes);
+        memory.answer(Effect::SetMode { path: STORE.into(), mode: 0o640 }.split(), &mut writes);
         assert_eq!(memory.meta(STORE).map(|m| m.mode), Some(0o640));
         let backup = Effect::SaveBackup { of: "~/.clawdbot/clawdbot.json".into(), text: Secret::new("// mine") };
-        let Answer::Saved(Ok(first)) = memory.answer(backup.clone(), &mut writes) else { panic!("saved") };
-        let Answer::Saved(Ok(second)) = memory.answer(backup, &mut writes) else { panic!("saved") };
+        let Answer::Saved(Ok(first)) = memory.answer(backup.clone().split(), &mut writes).0 else { panic!("saved") };
+        let Answer::Saved(Ok(second)) = memory.answer(backup.split(), &mut writes).0 else { panic!("saved") };
         assert_eq!(
             [first.as_str(), second.as_str()],
             ["~/.clawdbot/clawdbot.json.bak", "~/.clawdbot/clawdbot.json.bak.1"]
         );
-        memory.answer(Effect::Remove { path: STORE.into() }, &mut writes);
+        memory.answer(Effect::Remove { path: STORE.into() }.split(), &mut writes);
         assert!(memory.file(STORE).is_none());
         let kinds: Vec<&str> = writes
             .iter()
@@ -299,7 +300,7 @@ mod tests {
     fn nobody_answers_and_nothing_leaves() {
         let mut memory = memory(&[]);
         let mut writes = Vec::new();
-        let asked = |m: &mut Memory, e: Effect, w: &mut Vec<Write>| format!("{:?}", m.answer(e, w));
+        let asked = |m: &mut Memory, e: Effect, w: &mut Vec<Write>| format!("{:?}", m.answer(e.split(), w));
         assert_eq!(
             asked(&mut memory, Effect::Confirm { question: "q".into(), default_yes: true }, &mut writes),
             "Answer(None)"

@@ -14,7 +14,6 @@ use std::path::Path;
 
 pub struct NativeWorld {
     env: Env,
-    keychain: bool,
     /// The Keychain items read so far, each at most once per command: each
     /// `security` run can show a prompt on macOS (issue 14 item 18). What
     /// this process writes back replaces the item's entry.
@@ -22,11 +21,11 @@ pub struct NativeWorld {
 }
 
 impl NativeWorld {
-    /// Whether a command may read the Keychain at all is its flow's
-    /// decision (a flow that may not never asks); the platform and
-    /// `CLAWDBOT_KEYCHAIN` decide whether this host can.
+    /// Whether the Keychain is read at all is the core's decision (a flow
+    /// asks only when its command may and `CLAWDBOT_KEYCHAIN` allows): this
+    /// host answers what it is asked.
     pub fn new(env: &Env) -> Self {
-        NativeWorld { env: env.clone(), keychain: keychain_enabled(env), items: RefCell::default() }
+        NativeWorld { env: env.clone(), items: RefCell::default() }
     }
 
     pub fn env(&self) -> &Env {
@@ -36,9 +35,7 @@ impl NativeWorld {
     /// Remembers what was just written to `item`, so a later look of this
     /// command sees it without running `security` again.
     pub fn remember_keychain(&self, item: &KeychainItem, text: &str) {
-        if self.keychain {
-            self.items.borrow_mut().insert(item.clone(), Some(FileRead::text(text)));
-        }
+        self.items.borrow_mut().insert(item.clone(), Some(FileRead::text(text)));
     }
 
     /// Reads `item` with `security`, uncached.
@@ -56,25 +53,12 @@ impl NativeWorld {
     }
 }
 
-/// On macOS the Keychain is read unless `CLAWDBOT_KEYCHAIN=off`; elsewhere
-/// only when `CLAWDBOT_KEYCHAIN=security` (for tests with a fake `security`).
-pub fn keychain_enabled(env: &Env) -> bool {
-    match env.get(manual::KEYCHAIN_ENV) {
-        Some("off") => false,
-        Some("security") => true,
-        _ => cfg!(target_os = "macos"),
-    }
-}
-
 impl World for NativeWorld {
     fn read(&self, path: &str) -> FileRead {
         convert(fsio::read_file(Path::new(path)))
     }
 
     fn keychain(&self, item: &KeychainItem) -> Option<FileRead> {
-        if !self.keychain {
-            return None;
-        }
         if let Some(read) = self.items.borrow().get(item) {
             return read.clone();
         }
@@ -103,7 +87,7 @@ pub fn current_env() -> Env {
     let cwd = std::env::current_dir().ok().map(|d| d.to_string_lossy().into_owned());
     // The Keychain account of a login source may be the user's name, which
     // cron and launchd often leave out of USER.
-    Env { vars, home, cwd, login_name: keychain::passwd_user_name() }
+    Env { vars, home, cwd, login_name: keychain::passwd_user_name(), system_keychain: cfg!(target_os = "macos") }
 }
 
 /// Now, in ms. `CLAWDBOT_NOW_MS` pins it: a testing aid, like

@@ -9,10 +9,7 @@ use crate::logins::{claude_code, codex_cli};
 use crate::paths::{self, Env};
 use crate::time::{MINUTE, Millis, SECOND};
 
-/// Whether a host reads the macOS Keychain: `off` never, `security` through
-/// the first `security` on `PATH` even off macOS (for tests with a fake one).
-/// The host reads it; it is named here so the manual and the host agree.
-pub const KEYCHAIN_ENV: &str = "CLAWDBOT_KEYCHAIN";
+pub use crate::env::KEYCHAIN_ENV;
 
 /// The user's home folder, which a host reads to fill [`Env::home`].
 pub const HOME_ENV: &str = "HOME";

@@ -20,13 +20,21 @@ pub struct Env {
     /// The current user's name in the user database (passwd), for when
     /// `$USER` is unset (cron, launchd); `None` where the host has none.
     pub login_name: Option<String>,
+    /// The host has a system Keychain (macOS). Whether it is read is the
+    /// core's rule: [`Env::keychain_in_use`].
+    pub system_keychain: bool,
 }
+
+/// Whether the Keychain is read: `off` never, `security` through the first
+/// `security` on `PATH` even off macOS (for tests with a fake one); unset,
+/// where the host has one.
+pub const KEYCHAIN_ENV: &str = "CLAWDBOT_KEYCHAIN";
 
 impl Env {
     /// An environment with only a home folder: no variables, no working
     /// directory.
     pub fn new(home: impl Into<String>) -> Self {
-        Env { vars: BTreeMap::new(), home: home.into(), cwd: None, login_name: None }
+        Env { vars: BTreeMap::new(), home: home.into(), cwd: None, login_name: None, system_keychain: false }
     }
 
     /// The same environment with `name` set to `value` (tests and hosts
@@ -47,6 +55,16 @@ impl Env {
         match self.vars.get("USER") {
             Some(user) if !user.is_empty() => Some(user),
             _ => self.login_name.as_deref(),
+        }
+    }
+
+    /// Whether Keychain items are read at all (a command that may not read
+    /// them never asks, whatever this says).
+    pub fn keychain_in_use(&self) -> bool {
+        match self.get(KEYCHAIN_ENV) {
+            Some("off") => false,
+            Some("security") => true,
+            _ => self.system_keychain,
         }
     }
 
@@ -109,4 +127,20 @@ fn normalize(path: &str) -> String {
     }
     let body = parts.join("/");
     if absolute { format!("/{body}") } else { body }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keychain_is_read_where_the_host_has_one_unless_the_operator_says() {
+        let mac = Env { system_keychain: true, ..Env::new("/h") };
+        let linux = Env::new("/h");
+        assert!(mac.keychain_in_use());
+        assert!(!linux.keychain_in_use());
+        assert!(!mac.clone().with_var(KEYCHAIN_ENV, "off").keychain_in_use());
+        assert!(linux.clone().with_var(KEYCHAIN_ENV, "security").keychain_in_use(), "a fake `security` in tests");
+        assert!(mac.with_var(KEYCHAIN_ENV, "").keychain_in_use(), "empty is unset");
+    }
 }

@@ -88,8 +88,8 @@ impl Part for Look {
     }
 
     fn next(&mut self, now: Millis) -> Step<Looked> {
-        let world =
-            Fed { files: &self.files, items: self.keychain.then_some(&self.items), missing: RefCell::default() };
+        let items = (self.keychain && self.env.keychain_in_use()).then_some(&self.items);
+        let world = Fed { files: &self.files, items, missing: RefCell::default() };
         let loaded = load(&world, &self.env, now, self.agent.as_deref());
         let Missing { items, paths } = world.missing.into_inner();
         if let Some(item) = items.into_iter().next() {

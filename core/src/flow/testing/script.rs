@@ -16,8 +16,9 @@ pub(crate) fn store_path(agent: &str) -> String {
     format!("{STATE}/agents/{agent}/agent/auth-profiles.json")
 }
 
+/// A host with a Keychain (the items it holds are the host's to answer).
 pub(crate) fn env() -> Env {
-    Env::new("/h")
+    Env { system_keychain: true, ..Env::new("/h") }
 }
 
 #[derive(Default)]

@@ -91,8 +91,9 @@ fn tokens() -> Value {
     json!({"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 28_800})
 }
 
+/// A host with a Keychain (the items it holds are the host's to answer).
 fn env() -> Env {
-    Env::new(HOME)
+    Env { system_keychain: true, ..Env::new(HOME) }
 }
 
 fn token_cmd(provider: &str) -> TokenCommand {

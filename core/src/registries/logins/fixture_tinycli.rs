@@ -122,7 +122,9 @@ mod tests {
     /// The "one file + one registry line" proof for login sources.
     #[test]
     fn a_login_source_added_as_one_file_and_one_registry_line_works_end_to_end() {
-        let env = Env::new("/h").with_var("USER", "alice").with_var("TINYLLM_PROFILE", "work");
+        let env = Env { system_keychain: true, ..Env::new("/h") }
+            .with_var("USER", "alice")
+            .with_var("TINYLLM_PROFILE", "work");
         let item = KeychainItem { service: "TinyLLM-work".into(), account: "alice".into() };
         let expired =
             format!(r#"{{"access":"at-FAKE-OLD","refresh":"rt-FAKE-OLD","expires":{},"theme":"dark"}}"#, NOW - 1);

@@ -15,7 +15,7 @@
 
 use crate::diag::ReadError;
 use crate::duration::DurationError;
-use crate::io::{LockBusy, SecretError};
+use crate::io::{IoFailure, LockBusy, SecretError};
 use crate::order::OrderError;
 use crate::paste::PasteError;
 use crate::refresh::RefreshFailure;
@@ -95,9 +95,15 @@ pub enum TxnFailure {
     /// again (exit 3), or remove a stuck lock (the hint says how).
     #[error("{}", .0.of_store())]
     Busy(LockBusy),
-    /// It could not be located, locked or written now: try again (exit 3).
+    /// The store of a newer version is never written: upgrade (exit 3).
+    #[error(transparent)]
+    Newer(#[from] crate::store::WriteRefused),
+    /// The host could not lock or write it now: try again (exit 3).
     #[error("{0}")]
-    Io(String),
+    Io(IoFailure),
+    /// The host broke the protocol (an effect went unanswered).
+    #[error("internal: {0}")]
+    Internal(&'static str),
 }
 
 #[cfg(test)]
@@ -126,7 +132,9 @@ mod tests {
             PlanError::InvalidEnterpriseUrl { profile_id: "g:1".into(), url: "x y".into() }.into(),
             transport_error(refreshable("anthropic"), TransportFailure::Tls, &format!("bad {s}")).into(),
             TxnFailure::Unreadable("not valid JSON".into()).into(),
-            TxnFailure::Io("/h/a.json: cannot be locked".into()).into(),
+            TxnFailure::Io(crate::io::IoFailure::new(crate::io::IoKind::NoSpace, "/h/a.json")).into(),
+            TxnFailure::Internal("no answer to a read").into(),
+            TxnFailure::Newer(crate::store::WriteRefused::NewerVersion { found: "2".into() }).into(),
             OrderError::MissingProvider.into(),
             OrderError::MissingProfileIds.into(),
             OrderError::ProfileNotFound { profile_id: "a:1".into(), agent_dir: "/h/agent".into() }.into(),

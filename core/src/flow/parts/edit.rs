@@ -37,7 +37,7 @@ impl TxnFailure {
     pub(crate) fn refusal(&self) -> Done {
         let exit = match self {
             TxnFailure::Unreadable(_) => Exit::Action,
-            TxnFailure::Busy(_) | TxnFailure::Io(_) => Exit::Error,
+            TxnFailure::Busy(_) | TxnFailure::Newer(_) | TxnFailure::Io(_) | TxnFailure::Internal(_) => Exit::Error,
         };
         Done::refusing(exit, &self.clone().into())
     }
@@ -113,7 +113,7 @@ impl<'a> EditStore<'a> {
                     None
                 }
                 Some(_) => {
-                    let error = TxnFailure::Io("no answer to a read".into());
+                    let error = TxnFailure::Internal("no answer to a read");
                     self.state = State::Unlock { loaded: None, error: Some(error) };
                     None
                 }
@@ -135,11 +135,11 @@ impl<'a> EditStore<'a> {
                     None
                 }
                 Some(Answer::Lock(LockAnswer::Failed(failure))) => {
-                    self.finish(None, Some(TxnFailure::Io(failure.to_string())));
+                    self.finish(None, Some(TxnFailure::Io(failure)));
                     None
                 }
                 Some(_) => {
-                    self.finish(None, Some(TxnFailure::Io(format!("{store_path}: cannot be locked"))));
+                    self.finish(None, Some(TxnFailure::Internal("no answer to the store lock")));
                     None
                 }
             },
@@ -213,9 +213,7 @@ impl<'a> EditStore<'a> {
                 let save = Save::new(&self.store_path, text, &loaded.remove_after_write);
                 self.state = State::Save { loaded: Box::new(loaded), save };
             }
-            Err(refused) => {
-                self.state = State::Unlock { loaded: None, error: Some(TxnFailure::Io(refused.to_string())) }
-            }
+            Err(refused) => self.state = State::Unlock { loaded: None, error: Some(TxnFailure::Newer(refused)) },
         }
     }
 
@@ -223,7 +221,7 @@ impl<'a> EditStore<'a> {
         self.outcome = Some(match (loaded, error) {
             (_, Some(e)) => Err(e),
             (Some(l), None) => Ok(*l),
-            (None, None) => Err(TxnFailure::Io("the edit ended without a load".into())),
+            (None, None) => Err(TxnFailure::Internal("the edit ended without a load")),
         });
         self.state = State::Done;
     }
@@ -243,7 +241,7 @@ impl Part for EditStore<'_> {
                 return Step::Effect(effect);
             }
             if let State::Done = self.state {
-                let over = || Err(TxnFailure::Io("internal: a store edit was polled after it ended".into()));
+                let over = || Err(TxnFailure::Internal("a store edit was polled after it ended"));
                 return Step::Ready(self.outcome.take().unwrap_or_else(over));
             }
             let input = self.pending.input.take();
@@ -309,8 +307,9 @@ mod tests {
 
     #[test]
     fn a_store_that_cannot_be_written_now_is_worth_another_try() {
-        let done = TxnFailure::Io("/h/a.json: No space left on device".into()).refusal();
+        let full = crate::io::IoFailure::new(crate::io::IoKind::NoSpace, "/h/a.json").at(crate::io::IoStep::Replace);
+        let done = TxnFailure::Io(full).refusal();
         assert_eq!(done.exit, Exit::Error);
-        assert_eq!(done.lines()[0].text, "error: /h/a.json: No space left on device");
+        assert_eq!(done.lines()[0].text, "error: /h/a.json: cannot replace file: No space left on device");
     }
 }

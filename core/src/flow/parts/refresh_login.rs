@@ -674,7 +674,7 @@ impl Part for RefreshLogin {
                         self.on_disk = loaded.write.clone().map(String::into_bytes);
                         self.decide(*loaded, under_source)
                     }
-                    Step::Ready(Err(why)) => failed(RefreshFailure::Store(why)),
+                    Step::Ready(Err(why)) => failed(RefreshFailure::Store(why.to_string())),
                 },
                 State::Finish(mut result) => {
                     // Every lock still held is released, the last taken

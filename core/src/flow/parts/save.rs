@@ -4,6 +4,7 @@
 
 use super::drive::Part;
 use super::{Answer, Effect, Event, Step};
+use crate::io::{IoFailure, IoKind};
 use crate::secret::Secret;
 use crate::time::Millis;
 use std::collections::VecDeque;
@@ -35,7 +36,7 @@ impl Save {
 }
 
 impl Part for Save {
-    type Out = Result<(), String>;
+    type Out = Result<(), IoFailure>;
 
     fn feed(&mut self, _now: Millis, input: Answer) {
         self.input = Some(input);
@@ -44,7 +45,7 @@ impl Part for Save {
     /// The next effect, or how the save ended: `Err` says why the store
     /// could not be written (nothing was removed then). A file that could
     /// not be removed is a warning, printed.
-    fn next(&mut self, _now: Millis) -> Step<Result<(), String>> {
+    fn next(&mut self, _now: Millis) -> Step<Result<(), IoFailure>> {
         loop {
             if let Some(line) = self.warnings.pop_front() {
                 return Step::Effect(Effect::Emit(line));
@@ -53,12 +54,12 @@ impl Part for Save {
                 let Some(input) = self.input.take() else { return Step::Effect(asked.clone()) };
                 self.asked = None;
                 let result = match input {
-                    Answer::Written(result) => result.map_err(|e| e.to_string()),
-                    _ => Err("no answer".to_string()),
+                    Answer::Written(result) => result,
+                    _ => Err(IoFailure::new(IoKind::Other { code: None }, self.path.as_str())),
                 };
                 if !self.written {
                     if let Err(e) = result {
-                        return Step::Ready(Err(format!("writing {}: {e}", self.path)));
+                        return Step::Ready(Err(e));
                     }
                     self.written = true;
                 } else if let Some(path) = self.removes.pop_front()

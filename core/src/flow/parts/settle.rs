@@ -137,7 +137,7 @@ impl Part for Settle {
                     Step::Ready(Ok(())) => {
                         (None, State::Unlock(Box::new(Settled { loaded: *fresh, save_error: None })))
                     }
-                    Step::Ready(Err(why)) => (None, State::Unlock(Box::new(unsaved(*first, &why)))),
+                    Step::Ready(Err(why)) => (None, State::Unlock(Box::new(unsaved(*first, &why.to_string())))),
                 },
                 State::Unlock(settled) => {
                     self.pending.queue.push_back(Effect::Unlock { path: settled.loaded.locations.store() });

@@ -15,7 +15,7 @@
 
 use crate::diag::ReadError;
 use crate::duration::DurationError;
-use crate::io::{IoFailure, LockBusy, SecretError};
+use crate::io::SecretError;
 use crate::order::OrderError;
 use crate::paste::PasteError;
 use crate::refresh::RefreshFailure;
@@ -23,6 +23,7 @@ use crate::refresh::{PlanError, RefreshError};
 use crate::repair::ConfigShapeError;
 use crate::resolve::ResolveError;
 use crate::setup_token::{ApiKeyError, PastedTokenError, SetupTokenError};
+pub use crate::store::TxnFailure;
 use crate::writeback::WritebackError;
 
 /// Why something the core was asked to do did not happen.
@@ -80,30 +81,6 @@ pub enum Error {
     /// The host could not read, write or run something.
     #[error(transparent)]
     Io(#[from] crate::io::IoFailure),
-}
-
-/// Why a store transaction did not complete, and so how the command
-/// ends: the one place that decides it for every command that writes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TxnFailure {
-    /// The store cannot be read: a human must fix it (exit 1); nothing
-    /// is written.
-    #[error("refusing to modify an unreadable store: {0}")]
-    Unreadable(String),
-    /// Another process held the store's lock for the whole wait: try
-    /// again (exit 3), or remove a stuck lock (the hint says how).
-    #[error("{}", .0.of_store())]
-    Busy(LockBusy),
-    /// The store of a newer version is never written: upgrade (exit 3).
-    #[error(transparent)]
-    Newer(#[from] crate::store::WriteRefused),
-    /// The host could not lock or write it now: try again (exit 3).
-    #[error("{0}")]
-    Io(IoFailure),
-    /// The host broke the protocol (an effect went unanswered).
-    #[error("internal: {0}")]
-    Internal(&'static str),
 }
 
 #[cfg(test)]
@@ -187,7 +164,12 @@ mod tests {
             .into(),
             TxnFailure::Busy(crate::io::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 }).into(),
             RefreshFailure::Unreadable("not valid JSON".into()).into(),
-            RefreshFailure::Store("/h/a.json: cannot be locked".into()).into(),
+            RefreshFailure::Store(TxnFailure::Internal("no answer to the store lock")).into(),
+            RefreshFailure::NotSaved(TxnFailure::Io(crate::io::IoFailure::new(
+                crate::io::IoKind::NoSpace,
+                "/h/a.json",
+            )))
+            .into(),
         ];
         // The rules that see a secret, fed one.
         let setup = [

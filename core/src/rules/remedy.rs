@@ -142,6 +142,7 @@ pub fn for_refresh_failure(failure: &RefreshFailure) -> Vec<String> {
         RefreshFailure::Rejected { profile_id, error } => vec![for_refresh(error, profile_id)],
         RefreshFailure::Plan(e) => vec![for_plan(e)],
         RefreshFailure::SourceBusy { .. } => vec!["Try again in a few seconds.".into()],
+        RefreshFailure::Store(txn) | RefreshFailure::NotSaved(txn) => for_error(&Error::Store(txn.clone())),
         _ => Vec::new(),
     }
 }

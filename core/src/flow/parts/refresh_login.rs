@@ -32,6 +32,7 @@ use super::look::{Look, unreadable_reason};
 use super::save::Save;
 use super::{Answer, Effect, Event, HttpTimeouts, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Step};
 use super::{WriteBack, WriteBackPlace, refresh_window};
+use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
 use crate::logins::LoginSource;
 use crate::paths::Env;
@@ -269,7 +270,7 @@ impl RefreshLogin {
         // Before any request: a refresh whose result cannot be saved (a
         // store of a newer version) would spend the refresh token for nothing.
         if let Err(refused) = loaded.store.writable() {
-            return failed(RefreshFailure::Store(refused.to_string()));
+            return failed(RefreshFailure::Store(TxnFailure::Newer(refused)));
         }
         if let Some(text) = &loaded.write {
             let save = Save::new(&self.store_path, text.clone(), &loaded.remove_after_write);
@@ -351,9 +352,13 @@ impl RefreshLogin {
                     Next::Go(self.look(false))
                 }
                 Some(Answer::Lock(answer @ (LockAnswer::Busy(_) | LockAnswer::Failed(_)))) => {
-                    failed(RefreshFailure::Store(answer.store_refusal().unwrap_or_default()))
+                    failed(RefreshFailure::Store(match answer {
+                        LockAnswer::Busy(busy) => TxnFailure::Busy(busy),
+                        LockAnswer::Failed(failure) => TxnFailure::Io(failure),
+                        _ => TxnFailure::Internal("the store lock was neither taken nor refused"),
+                    }))
                 }
-                Some(_) => failed(RefreshFailure::Store(format!("{}: cannot be locked", self.store_path))),
+                Some(_) => failed(RefreshFailure::Store(TxnFailure::Internal("no answer to the store lock"))),
             },
             State::LockSource => {
                 let source = crate::logins::by_profile_id(&self.id);
@@ -377,9 +382,11 @@ impl RefreshLogin {
                     }
                     Some(Answer::Lock(LockAnswer::Busy(busy))) => failed(RefreshFailure::SourceBusy { owner, busy }),
                     Some(Answer::Lock(LockAnswer::Failed(failure))) => {
-                        failed(RefreshFailure::Store(format!("{owner}'s lock: {failure}")))
+                        failed(RefreshFailure::SourceLockFailed { owner, failure })
                     }
-                    Some(_) => failed(RefreshFailure::Store(format!("{owner}'s lock could not be taken"))),
+                    Some(_) => {
+                        failed(RefreshFailure::Store(TxnFailure::Internal("no answer to a login source's lock")))
+                    }
                 }
             }
             State::Send { mut plan, profile, sent } => match input {
@@ -460,9 +467,7 @@ impl RefreshLogin {
                     let text = match write_store(&store) {
                         Ok(text) => Secret::new(text),
                         Err(refused) => {
-                            return failed(RefreshFailure::Store(format!(
-                                "the login was refreshed but could not be saved: {refused}"
-                            )));
+                            return failed(RefreshFailure::NotSaved(TxnFailure::Newer(refused)));
                         }
                     };
                     Next::Ask(
@@ -481,10 +486,8 @@ impl RefreshLogin {
                     self.renewed = Some(Renewed { oauth, id_token: writeback::response_id_token(&body) });
                     Next::Go(State::WriteBacks { jobs })
                 }
-                Some(Answer::Written(Err(e))) => {
-                    failed(RefreshFailure::Store(format!("the login was refreshed but could not be saved: {e}")))
-                }
-                Some(_) => failed(RefreshFailure::Store("the login was refreshed but could not be saved".into())),
+                Some(Answer::Written(Err(e))) => failed(RefreshFailure::NotSaved(TxnFailure::Io(e))),
+                Some(_) => failed(RefreshFailure::NotSaved(TxnFailure::Internal("no answer to the write"))),
             },
             State::WriteBacks { jobs } => self.write_back(jobs, input),
             State::ReadBeforeRecord { error, refused } => match input {
@@ -674,7 +677,7 @@ impl Part for RefreshLogin {
                         self.on_disk = loaded.write.clone().map(String::into_bytes);
                         self.decide(*loaded, under_source)
                     }
-                    Step::Ready(Err(why)) => failed(RefreshFailure::Store(why.to_string())),
+                    Step::Ready(Err(why)) => failed(RefreshFailure::Store(TxnFailure::Io(why))),
                 },
                 State::Finish(mut result) => {
                     // Every lock still held is released, the last taken
@@ -691,7 +694,7 @@ impl Part for RefreshLogin {
                 }
                 State::Over => {
                     return Step::Ready(Ended {
-                        result: Err(RefreshFailure::Store("polled after the refresh ended".into())),
+                        result: Err(RefreshFailure::Store(TxnFailure::Internal("polled after the refresh ended"))),
                         latest: None,
                     });
                 }

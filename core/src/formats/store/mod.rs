@@ -8,9 +8,11 @@
 
 mod beyond;
 mod parse;
+mod txn;
 mod write;
 
 pub use parse::parse_store;
+pub use txn::TxnFailure;
 pub use write::{WriteRefused, store_to_json, write_store};
 
 use crate::secret::Secret;

@@ -4,6 +4,7 @@
 use super::{PlanError, RefreshError};
 use crate::escape::escape_control;
 use crate::io::LockBusy;
+use crate::store::TxnFailure;
 
 /// Why a profile was not refreshed. No variant holds a token.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -37,7 +38,19 @@ pub enum RefreshFailure {
     Unreadable(String),
     /// Our own store could not be locked, read or written.
     #[error("{0}")]
-    Store(String),
+    Store(TxnFailure),
+    /// The token endpoint renewed the login, but the store could not take
+    /// it (the refresh token may now be spent).
+    #[error("the login was refreshed but could not be saved: {0}")]
+    NotSaved(TxnFailure),
+    /// The login source's lock could not be attempted.
+    #[error("{owner}'s lock: {failure}")]
+    SourceLockFailed {
+        /// The tool, as messages name it ("Claude Code").
+        owner: &'static str,
+        /// What the host said.
+        failure: crate::io::IoFailure,
+    },
 }
 
 impl RefreshFailure {
@@ -46,7 +59,10 @@ impl RefreshFailure {
         match self {
             RefreshFailure::UnknownProfile(_) | RefreshFailure::Plan(_) | RefreshFailure::Unreadable(_) => true,
             RefreshFailure::Rejected { error, .. } => error.is_permanent(),
-            RefreshFailure::SourceBusy { .. } | RefreshFailure::Store(_) => false,
+            RefreshFailure::SourceBusy { .. }
+            | RefreshFailure::Store(_)
+            | RefreshFailure::NotSaved(_)
+            | RefreshFailure::SourceLockFailed { .. } => false,
         }
     }
 }

@@ -768,7 +768,7 @@ mod tests {
         assert_eq!(host.modes[&store_path("main")], 0o600);
         // A chmod that fails stays a human's to fix.
         host.modes.insert(store_path("main"), 0o640);
-        host.stuck.push(store_path("main"));
+        host.stuck.insert(store_path("main"));
         let (done, _) = host.run(&mut doctor(DoctorRequest { repair: true, json: true, ..DoctorRequest::default() }));
         assert_eq!(done.exit, Exit::Action);
         let doc = document(&done);

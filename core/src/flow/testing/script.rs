@@ -35,7 +35,8 @@ pub(crate) struct Host {
     pub items: BTreeMap<KeychainItem, String>,
     /// Folders under `<state>/agents/`, each with an `agent/` folder.
     pub folders: Vec<&'static str>,
-    /// Modes of paths that exist besides the files (folders included).
+    /// Modes of paths that exist besides the files (folders included; a
+    /// shared lock finds its folder among them or above a file).
     pub modes: BTreeMap<String, u32>,
     /// Paths that are symlinks, with the folder of their target and its mode.
     pub links: BTreeMap<String, (String, u32)>,
@@ -172,7 +173,9 @@ impl Host {
                 let path = request.path.clone();
                 let shared = matches!(request.kind, LockKind::Shared { .. });
                 self.locks.push(request);
-                if shared && !self.files.keys().any(|p| p.starts_with(&format!("{path}/"))) {
+                let there =
+                    self.modes.contains_key(&path) || self.files.keys().any(|p| p.starts_with(&format!("{path}/")));
+                if shared && !there {
                     return Some(Answer::Lock(LockAnswer::NoTarget));
                 }
                 if self.busy.contains(&path) || self.held.contains(&path) {

@@ -171,21 +171,13 @@ fn cooldown_clear_writes_under_the_lock_and_a_second_clear_writes_nothing() {
     assert!(done.lines().iter().chain(&printed).any(|l| l.text.starts_with("Nothing to clear")), "{done:?}");
 }
 
-/// Drives a token command, answering every effect at `at(step)`, until
-/// it sends a request (returned) or ends (`None`).
+/// Drives a token command, answering every effect at `at()`, until it
+/// sends a request (returned) or ends (`None`).
 fn first_send(flow: &mut TokenCommand, host: &mut Host, at: impl Fn() -> Millis) -> Option<HttpTimeouts> {
-    for _ in 0..1000 {
-        match flow.poll() {
-            Effect::Send { timeouts, .. } => return Some(timeouts),
-            Effect::Done(_) => return None,
-            effect => {
-                if let Some(input) = host.perform(effect) {
-                    flow.handle(at(), input.into());
-                }
-            }
-        }
+    match host.run_until(flow, |e| matches!(e, Effect::Send { .. }), at) {
+        Effect::Send { timeouts, .. } => Some(timeouts),
+        _ => None,
     }
-    panic!("the flow did not end");
 }
 
 fn expiring_login() -> Host {

@@ -118,6 +118,26 @@ impl Host {
         panic!("the flow never ended: {:?}", self.asked);
     }
 
+    /// Runs `flow` until it ends or asks for what `stop` picks, answering
+    /// at `at()`: that effect, not carried out.
+    pub(crate) fn run_until(
+        &mut self,
+        flow: &mut dyn Flow,
+        stop: impl Fn(&Effect) -> bool,
+        at: impl Fn() -> Millis,
+    ) -> Effect {
+        for _ in 0..10_000 {
+            let effect = flow.poll();
+            if matches!(effect, Effect::Done(_)) || stop(&effect) {
+                return effect;
+            }
+            if let Some(answer) = self.perform(effect) {
+                flow.handle(at(), answer.into());
+            }
+        }
+        panic!("the flow never ended: {:?}", self.asked);
+    }
+
     /// Runs a part of a command to its result, and what it showed.
     pub(crate) fn run_part<P: super::drive::Part>(&mut self, part: &mut P) -> (P::Out, Vec<Line>) {
         let (mut printed, mut input) = (Vec::new(), None);

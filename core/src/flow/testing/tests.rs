@@ -3,7 +3,7 @@
 //! Hooks play the other processes (a racing caller, Claude Code, a writer
 //! that skips the lock) at the exact step where they matter.
 
-use super::script::{Hook, Host, NOW, written_back};
+use super::script::{Hook, Host, NOW, env, written_back};
 use super::settle::{Settle, Settled};
 use super::*;
 use crate::env::Env;
@@ -34,26 +34,8 @@ fn tokens() -> Value {
     json!({"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 28_800})
 }
 
-fn env() -> Env {
-    Env::new(HOME)
-}
-
 fn token_cmd(provider: &str) -> TokenCommand {
     TokenCommand::new(TokenRequest { provider: provider.into(), profile: None, agent: None, force: false }, &env(), NOW)
-}
-
-/// Runs `flow` until it asks for a lock; returns that effect, not carried out.
-fn drive_to_lock(flow: &mut dyn Flow, host: &mut Host) -> Effect {
-    for _ in 0..10_000 {
-        let effect = flow.poll();
-        if matches!(effect, Effect::Lock(_) | Effect::Done(_)) {
-            return effect;
-        }
-        if let Some(input) = host.perform(effect) {
-            flow.handle(NOW, input.into());
-        }
-    }
-    panic!("no lock asked for");
 }
 
 fn text(lines: &[Line], stream: Stream) -> String {
@@ -71,7 +53,8 @@ fn racing_callers_make_one_post_the_others_adopt_under_the_lock() {
     let mut host = Host::with_store(&expired_store("anthropic:work")).reply(200, tokens());
     let mut callers: Vec<TokenCommand> = (0..3).map(|_| token_cmd("anthropic")).collect();
     // Every caller loads and finds the login expired before anyone locks.
-    let asked: Vec<Effect> = callers.iter_mut().map(|c| drive_to_lock(c, &mut host)).collect();
+    let asked: Vec<Effect> =
+        callers.iter_mut().map(|c| host.run_until(c, |e| matches!(e, Effect::Lock(_)), || NOW)).collect();
     assert!(asked.iter().all(|e| matches!(e, Effect::Lock(r) if r.kind == LockKind::Store)), "{asked:?}");
     assert!(host.posts.is_empty());
     for (caller, lock) in callers.iter_mut().zip(asked) {
@@ -140,7 +123,7 @@ fn a_rotated_refresh_token_is_persisted_before_any_write_back() {
     assert_eq!(claude["claudeAiOauth"]["refreshToken"], NEW_REFRESH);
     assert_eq!(claude["mcpOAuth"]["kept"], true, "their other fields kept");
     // Claude Code's lock was taken inside ours and both were released.
-    let (ours, theirs) = (host.position(&format!("lock {STORE}")), host.position(&"lock /h/.claude".to_string()));
+    let (ours, theirs) = (host.position(&format!("lock {STORE}")), host.position("lock /h/.claude"));
     assert!(ours < theirs);
     assert!(host.held.is_empty());
 }

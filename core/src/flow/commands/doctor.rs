@@ -849,10 +849,10 @@ mod tests {
         assert!(out.contains("Updated ~/.clawdbot/clawdbot.json"), "{out}");
         let written: Value = serde_json::from_str(&host.files[crate::flow::script::CONFIG]).expect("JSON now");
         assert!(written["auth"]["profiles"].get("anthropic:me@example.com").is_some(), "{written}");
-        let at = |what: String| {
-            host.asked.iter().position(|a| *a == what).unwrap_or_else(|| panic!("{what}: {:?}", host.asked))
-        };
-        let lock = at(format!("lock {}", store_path("main")));
-        assert!(lock < at(format!("write {}", crate::flow::script::CONFIG)), "written under the store lock");
+        let lock = host.position(&format!("lock {}", store_path("main")));
+        assert!(
+            lock < host.position(&format!("write {}", crate::flow::script::CONFIG)),
+            "written under the store lock"
+        );
     }
 }

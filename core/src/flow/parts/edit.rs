@@ -273,7 +273,7 @@ mod tests {
         let outcome = host.run_part(&mut flow).0;
         assert_eq!(host.store()["lastGood"]["anthropic"], "anthropic:k");
         let path = store_path("main");
-        let at = |what: String| host.asked.iter().position(|a| *a == what);
+        let at = |what: String| host.position(&what);
         assert!(at(format!("lock {path}")) < at(format!("write {path}")), "{:?}", host.asked);
         assert!(at(format!("write {path}")) < at(format!("unlock {path}")), "{:?}", host.asked);
         let loaded = outcome.expect("the edited load");

@@ -56,11 +56,12 @@ pub(crate) struct Host {
     /// taken while one is held, a pasted secret is given, and nothing but
     /// reads, locks, writes and questions is asked (else the test fails).
     pub edits_only: bool,
-    /// What the flow asked, one entry per effect (reads one per path).
+    /// What the flow asked, one entry per effect (reads one per path; a
+    /// lock not taken says why after its path).
     pub asked: Vec<String>,
     /// The Keychain items the flow asked for, in order.
     pub keychain: Vec<KeychainItem>,
-    /// The locks the flow asked for, taken or not, in order.
+    /// The locks the flow asked for, in order, with their kinds and timings.
     pub locks: Vec<LockRequest>,
     /// The requests sent to the token server, in order.
     pub posts: Vec<HttpRequest>,
@@ -196,9 +197,11 @@ impl Host {
                 let there =
                     self.modes.contains_key(&path) || self.files.keys().any(|p| p.starts_with(&format!("{path}/")));
                 if shared && !there {
+                    self.asked.push(format!("lock {path} (no target)"));
                     return Some(Answer::Lock(LockAnswer::NoTarget));
                 }
                 if self.busy.contains(&path) || self.held.contains(&path) {
+                    self.asked.push(format!("lock {path} (busy)"));
                     let busy = LockBusy { lock_path: format!("{path}.lock"), waited_ms: 10_000 };
                     return Some(Answer::Lock(LockAnswer::Busy(busy)));
                 }

@@ -262,7 +262,7 @@ mod keychain_tests;
 mod manage_tests;
 #[cfg(test)]
 #[path = "testing/script.rs"]
-mod script;
+pub(crate) mod script;
 #[cfg(test)]
 #[path = "testing/tests.rs"]
 mod tests;

@@ -768,7 +768,7 @@ mod tests {
         assert_eq!(host.modes[&store_path("main")], 0o600);
         // A chmod that fails stays a human's to fix.
         host.modes.insert(store_path("main"), 0o640);
-        host.stuck.push(store_path("main"));
+        host.stuck.insert(store_path("main"));
         let (done, _) = host.run(&mut doctor(DoctorRequest { repair: true, json: true, ..DoctorRequest::default() }));
         assert_eq!(done.exit, Exit::Action);
         let doc = document(&done);
@@ -849,10 +849,10 @@ mod tests {
         assert!(out.contains("Updated ~/.clawdbot/clawdbot.json"), "{out}");
         let written: Value = serde_json::from_str(&host.files[crate::flow::script::CONFIG]).expect("JSON now");
         assert!(written["auth"]["profiles"].get("anthropic:me@example.com").is_some(), "{written}");
-        let at = |what: String| {
-            host.asked.iter().position(|a| *a == what).unwrap_or_else(|| panic!("{what}: {:?}", host.asked))
-        };
-        let lock = at(format!("lock {}", store_path("main")));
-        assert!(lock < at(format!("write {}", crate::flow::script::CONFIG)), "written under the store lock");
+        let lock = host.position(&format!("lock {}", store_path("main")));
+        assert!(
+            lock < host.position(&format!("write {}", crate::flow::script::CONFIG)),
+            "written under the store lock"
+        );
     }
 }

@@ -210,13 +210,10 @@ mod tests {
         assert_eq!(store["profiles"]["openai:manual"]["expires"], NOW + 30 * 86_400_000);
         let config: serde_json::Value = serde_json::from_str(&host.files[CONFIG]).expect("config written");
         assert_eq!(config["auth"]["profiles"]["openai:manual"]["mode"], "token");
-        let at = |what: &str| {
-            host.asked.iter().position(|a| a == what).unwrap_or_else(|| panic!("{what}: {:?}", host.asked))
-        };
         let (lock, write, unlock) = (
-            at(&format!("lock {}", store_path("main"))),
-            at(&format!("write {}", store_path("main"))),
-            at(&format!("unlock {}", store_path("main"))),
+            host.position(&format!("lock {}", store_path("main"))),
+            host.position(&format!("write {}", store_path("main"))),
+            host.position(&format!("unlock {}", store_path("main"))),
         );
         assert!(lock < write && write < unlock, "{:?}", host.asked);
         assert!(host.asked[0].starts_with("secret Paste token for openai"), "asked first: {:?}", host.asked);

@@ -268,10 +268,10 @@ mod tests {
         let key = json!({"type": "api_key", "provider": "anthropic", "key": "sk-FAKE"});
         let mut host = Host::with_store(&json!({"version": 1, "profiles": {"anthropic:k": key}}));
         let mut flow = EditStore::new(&env(), None, NOW, Box::new(remember));
-        let outcome = host.run_part(&mut flow);
+        let outcome = host.run_part(&mut flow).0;
         assert_eq!(host.store()["lastGood"]["anthropic"], "anthropic:k");
         let path = store_path("main");
-        let at = |what: String| host.asked.iter().position(|a| *a == what);
+        let at = |what: String| host.position(&what);
         assert!(at(format!("lock {path}")) < at(format!("write {path}")), "{:?}", host.asked);
         assert!(at(format!("write {path}")) < at(format!("unlock {path}")), "{:?}", host.asked);
         let loaded = outcome.expect("the edited load");
@@ -284,7 +284,7 @@ mod tests {
         let config = json!({"agents": {"list": [{"id": "main", "agentDir": "/srv/main"}]}});
         host.files.insert(crate::flow::script::CONFIG.into(), config.to_string());
         let mut flow = EditStore::new(&env(), None, NOW, Box::new(remember));
-        assert!(host.run_part(&mut flow).is_ok());
+        assert!(host.run_part(&mut flow).0.is_ok());
         let written: serde_json::Value =
             serde_json::from_str(&host.files["/srv/main/auth-profiles.json"]).expect("JSON");
         assert_eq!(written["lastGood"]["anthropic"], "anthropic:k");
@@ -296,7 +296,7 @@ mod tests {
         let mut host = Host::default();
         host.files.insert(store_path("main"), "{ not json".into());
         let mut flow = EditStore::new(&env(), None, NOW, Box::new(remember));
-        let failure = host.run_part(&mut flow).expect_err("why");
+        let failure = host.run_part(&mut flow).0.expect_err("why");
         assert_eq!(host.files[&store_path("main")], "{ not json");
         assert!(host.asked.contains(&format!("unlock {}", store_path("main"))), "{:?}", host.asked);
         assert!(matches!(failure, TxnFailure::Unreadable(_)), "{failure:?}");

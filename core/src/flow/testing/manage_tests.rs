@@ -1,18 +1,18 @@
 //! The management flows driven with scripted inputs: what they read,
 //! lock, write and ask, in which order.
 
+use super::script::{Host, NOW};
 use super::*;
 use crate::io::IoKind;
 use crate::paths::Env;
 use crate::secret::Secret;
-use crate::world::FileRead;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
-const NOW: Millis = 1_767_225_600_000;
 const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
 const CONFIG: &str = "/h/.clawdbot/clawdbot.json";
 
+/// What a store edit did, read from the host's record: reads left out,
+/// a question of either kind is one `Ask`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Event {
     Lock,
@@ -21,79 +21,28 @@ enum Event {
     Ask,
 }
 
-struct Disk {
-    files: BTreeMap<String, String>,
-    events: Vec<Event>,
-    answer: Option<bool>,
-    /// What an `AskSecret` reads.
-    pasted: Option<Result<Secret, SecretError>>,
-    locked: bool,
+/// A host for store edits, holding `store`: it fails the test when a
+/// write skips the lock, a lock is taken twice or anything else is asked.
+fn editing(store: Value) -> Host {
+    let mut host = Host::with_store(&store);
+    host.edits_only = true;
+    host
 }
 
-impl Disk {
-    fn new(store: Value) -> Disk {
-        let files = BTreeMap::from([(STORE.to_string(), store.to_string())]);
-        Disk { files, events: Vec::new(), answer: None, pasted: None, locked: false }
-    }
-
-    fn store(&self) -> Value {
-        serde_json::from_str(&self.files[STORE]).unwrap()
-    }
-
-    fn writes(&self) -> Vec<&str> {
-        self.events.iter().filter_map(|e| if let Event::Write(p) = e { Some(p.as_str()) } else { None }).collect()
-    }
+fn events(host: &Host) -> Vec<Event> {
+    let event = |a: &String| match a.split_once(' ') {
+        Some(("lock", _)) => Some(Event::Lock),
+        Some(("unlock", _)) => Some(Event::Unlock),
+        Some(("write", path)) => Some(Event::Write(path.to_string())),
+        Some(("confirm" | "secret", _)) => Some(Event::Ask),
+        Some(("read", _)) => None,
+        _ => panic!("not a store edit's: {a}"),
+    };
+    host.asked.iter().filter_map(event).collect()
 }
 
-fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
-    let mut printed = Vec::new();
-    for _ in 0..1000 {
-        let input = match flow.poll() {
-            Effect::Done(done) => return (done, printed),
-            Effect::Read(paths) => Answer::Files(
-                paths
-                    .into_iter()
-                    .map(|p| {
-                        let read = disk.files.get(&p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
-                        (p, read)
-                    })
-                    .collect(),
-            ),
-            Effect::ReadKeychain(_) => Answer::Keychain(None),
-            Effect::Lock(_) => {
-                assert!(!disk.locked, "a flow never takes the store lock twice at once");
-                disk.locked = true;
-                disk.events.push(Event::Lock);
-                Answer::Lock(LockAnswer::Taken)
-            }
-            Effect::Unlock { .. } => {
-                disk.locked = false;
-                disk.events.push(Event::Unlock);
-                continue;
-            }
-            Effect::WriteAtomic { path, text } => {
-                assert!(disk.locked, "{path} written outside the lock");
-                disk.events.push(Event::Write(path.clone()));
-                disk.files.insert(path, text.expose().to_string());
-                Answer::Written(Ok(()))
-            }
-            Effect::Confirm { .. } => {
-                disk.events.push(Event::Ask);
-                Answer::Confirmed(disk.answer)
-            }
-            Effect::AskSecret { .. } => {
-                disk.events.push(Event::Ask);
-                Answer::Secret(disk.pasted.take().expect("the test gives the pasted key"))
-            }
-            Effect::Emit(event) => {
-                printed.extend(event.lines());
-                continue;
-            }
-            other => panic!("unexpected {other:?}"),
-        };
-        flow.handle(NOW, input.into());
-    }
-    panic!("the flow did not end");
+fn writes(host: &Host) -> Vec<String> {
+    events(host).into_iter().filter_map(|e| if let Event::Write(p) = e { Some(p) } else { None }).collect()
 }
 
 fn two_profiles() -> Value {
@@ -110,50 +59,50 @@ fn remove(id: &str, yes: bool) -> RemoveCommand {
 
 #[test]
 fn a_declined_removal_asks_once_and_writes_nothing() {
-    let mut disk = Disk::new(two_profiles());
-    disk.answer = Some(false);
-    let (done, _) = drive(&mut remove("anthropic:a", false), &mut disk);
+    let mut host = editing(two_profiles());
+    host.answer = Some(false);
+    let (done, _) = host.run(&mut remove("anthropic:a", false));
     assert_eq!(done.exit, Exit::Action);
-    assert_eq!(disk.events, [Event::Ask], "asked before any lock");
+    assert_eq!(events(&host), [Event::Ask], "asked before any lock");
 }
 
 #[test]
 fn a_confirmed_removal_edits_the_store_under_the_lock_and_leaves_a_silent_config() {
-    let mut disk = Disk::new(two_profiles());
-    disk.answer = Some(true);
-    let (done, printed) = drive(&mut remove("anthropic:a", false), &mut disk);
+    let mut host = editing(two_profiles());
+    host.answer = Some(true);
+    let (done, printed) = host.run(&mut remove("anthropic:a", false));
     assert_eq!(done.exit, Exit::Ok, "{printed:?} {done:?}");
-    assert_eq!(disk.events, [Event::Ask, Event::Lock, Event::Write(STORE.into()), Event::Unlock]);
-    let store = disk.store();
+    assert_eq!(events(&host), [Event::Ask, Event::Lock, Event::Write(STORE.into()), Event::Unlock]);
+    let store = host.store();
     assert!(store["profiles"].get("anthropic:a").is_none() && store.get("order").is_none(), "{store}");
 }
 
 #[test]
 fn the_config_is_edited_in_a_second_locked_step_only_when_it_names_the_profile() {
-    let mut disk = Disk::new(two_profiles());
-    disk.files.insert(CONFIG.into(), json!({"auth": {"profiles": {"anthropic:a": {"mode": "api_key"}}}}).to_string());
-    let (done, _) = drive(&mut remove("anthropic:a", true), &mut disk);
+    let mut host = editing(two_profiles());
+    host.files.insert(CONFIG.into(), json!({"auth": {"profiles": {"anthropic:a": {"mode": "api_key"}}}}).to_string());
+    let (done, _) = host.run(&mut remove("anthropic:a", true));
     assert_eq!(done.exit, Exit::Ok);
-    assert_eq!(disk.writes(), [STORE, CONFIG]);
-    assert_eq!(disk.events.iter().filter(|e| **e == Event::Lock).count(), 2);
-    assert!(!disk.locked);
-    let config: Value = serde_json::from_str(&disk.files[CONFIG]).unwrap();
+    assert_eq!(writes(&host), [STORE, CONFIG]);
+    assert_eq!(events(&host).iter().filter(|e| **e == Event::Lock).count(), 2);
+    assert!(host.held.is_empty());
+    let config: Value = serde_json::from_str(&host.files[CONFIG]).unwrap();
     assert_eq!(config, json!({"auth": {"profiles": {}}}));
 }
 
-fn paste_key(disk: &mut Disk, pasted: Result<Secret, SecretError>) -> (Done, Vec<Line>) {
-    disk.pasted = Some(pasted);
+fn paste_key(host: &mut Host, pasted: Result<Secret, SecretError>) -> (Done, Vec<Line>) {
+    host.secret = Some(pasted);
     let request = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None };
-    drive(&mut PasteKeyCommand::new(request, &Env::new("/h"), NOW), disk)
+    host.run(&mut PasteKeyCommand::new(request, &Env::new("/h"), NOW))
 }
 
 #[test]
 fn a_pasted_key_is_asked_for_first_then_stored_under_the_lock() {
-    let mut disk = Disk::new(two_profiles());
-    let (done, _) = paste_key(&mut disk, Ok(Secret::new("sk-FAKE-pasted-key\n")));
+    let mut host = editing(two_profiles());
+    let (done, _) = paste_key(&mut host, Ok(Secret::new("sk-FAKE-pasted-key\n")));
     assert_eq!(done.exit, Exit::Ok, "{done:?}");
-    assert_eq!(disk.events[..3], [Event::Ask, Event::Lock, Event::Write(STORE.into())]);
-    let key = &disk.store()["profiles"]["openai:default"];
+    assert_eq!(events(&host)[..3], [Event::Ask, Event::Lock, Event::Write(STORE.into())]);
+    let key = &host.store()["profiles"]["openai:default"];
     assert_eq!(key, &json!({"type": "api_key", "provider": "openai", "key": "sk-FAKE-pasted-key"}));
 }
 
@@ -171,18 +120,18 @@ fn a_refused_key_ends_before_anything_is_locked_or_written() {
         ),
     ];
     for (pasted, exit, said) in cases {
-        let mut disk = Disk::new(two_profiles());
-        let before = disk.files.clone();
-        let (done, _) = paste_key(&mut disk, pasted);
+        let mut host = editing(two_profiles());
+        let before = host.files.clone();
+        let (done, _) = paste_key(&mut host, pasted);
         assert_eq!(done.exit, exit, "{done:?}");
         assert!(done.lines()[0].text.starts_with(said), "{done:?}");
         assert!(!format!("{done:?}").contains("FAKE"));
-        assert_eq!(disk.events, [Event::Ask], "nothing locked");
-        assert_eq!(disk.files, before, "nothing written");
+        assert_eq!(events(&host), [Event::Ask], "nothing locked");
+        assert_eq!(host.files, before, "nothing written");
     }
     // A key of exactly the limit is judged on its content, not refused for size.
-    let mut disk = Disk::new(two_profiles());
-    let (done, _) = paste_key(&mut disk, Ok(Secret::new("k".repeat(paste_key::MAX_API_KEY_INPUT_BYTES))));
+    let mut host = editing(two_profiles());
+    let (done, _) = paste_key(&mut host, Ok(Secret::new("k".repeat(paste_key::MAX_API_KEY_INPUT_BYTES))));
     assert_eq!(done.exit, Exit::Ok, "{done:?}");
 }
 
@@ -190,69 +139,49 @@ fn a_refused_key_ends_before_anything_is_locked_or_written() {
 fn cooldown_clear_of_one_profile_ends_its_backoff_and_an_unknown_one_is_refused() {
     let mut store = two_profiles();
     store["usageStats"] = json!({"anthropic:a": {"cooldownUntil": NOW + 60_000, "errorCount": 2}});
-    let mut disk = Disk::new(store);
+    let mut host = editing(store);
     let env = Env::new("/h");
     let one = |id: &str| CooldownCommand::clear(&env, None, CooldownTarget::Profile(id.into()), NOW);
-    let (done, _) = drive(&mut one("anthropic:a"), &mut disk);
+    let (done, _) = host.run(&mut one("anthropic:a"));
     assert_eq!(done.exit, Exit::Ok, "{done:?}");
     assert!(done.lines()[0].text.starts_with("Cleared anthropic:a: cooldown (until "), "{done:?}");
-    assert_eq!(disk.writes(), [STORE]);
-    disk.events.clear();
-    let (done, _) = drive(&mut one("anthropic:nobody"), &mut disk);
+    assert_eq!(writes(&host), [STORE]);
+    host.asked.clear();
+    let (done, _) = host.run(&mut one("anthropic:nobody"));
     assert_eq!(done.exit, Exit::Action, "{done:?}");
     assert_eq!(done.lines()[0].text, "error: no profile anthropic:nobody in this agent's store");
-    assert!(disk.writes().is_empty(), "nothing written for an unknown profile");
+    assert!(writes(&host).is_empty(), "nothing written for an unknown profile");
 }
 
 #[test]
 fn cooldown_clear_writes_under_the_lock_and_a_second_clear_writes_nothing() {
     let mut store = two_profiles();
     store["usageStats"] = json!({"anthropic:a": {"cooldownUntil": NOW + 60_000, "errorCount": 2}});
-    let mut disk = Disk::new(store);
+    let mut host = editing(store);
     let env = Env::new("/h");
-    let (done, printed) = drive(&mut CooldownCommand::clear(&env, None, CooldownTarget::All, NOW), &mut disk);
+    let (done, printed) = host.run(&mut CooldownCommand::clear(&env, None, CooldownTarget::All, NOW));
     assert_eq!(done.exit, Exit::Ok);
     let said = |l: &Line| l.text.starts_with("Cleared anthropic:a: cooldown");
     assert!(done.lines().iter().chain(&printed).any(said), "{done:?}");
-    assert_eq!(disk.writes(), [STORE]);
-    disk.events.clear();
-    let (done, printed) = drive(&mut CooldownCommand::clear(&env, None, CooldownTarget::All, NOW), &mut disk);
+    assert_eq!(writes(&host), [STORE]);
+    host.asked.clear();
+    let (done, printed) = host.run(&mut CooldownCommand::clear(&env, None, CooldownTarget::All, NOW));
     assert_eq!(done.exit, Exit::Ok);
-    assert!(disk.writes().is_empty(), "nothing left to clear");
+    assert!(writes(&host).is_empty(), "nothing left to clear");
     assert!(done.lines().iter().chain(&printed).any(|l| l.text.starts_with("Nothing to clear")), "{done:?}");
 }
 
-/// Drives a token command, answering every effect at `at(step)`, until
-/// it sends a request (returned) or ends (`None`).
-fn first_send(flow: &mut TokenCommand, disk: &mut Disk, at: impl Fn() -> Millis) -> Option<HttpTimeouts> {
-    for _ in 0..1000 {
-        let input = match flow.poll() {
-            Effect::Send { timeouts, .. } => return Some(timeouts),
-            Effect::Done(_) => return None,
-            Effect::Read(paths) => Answer::Files(
-                paths
-                    .into_iter()
-                    .map(|p| {
-                        let read = disk.files.get(&p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
-                        (p, read)
-                    })
-                    .collect(),
-            ),
-            Effect::ReadKeychain(_) => Answer::Keychain(None),
-            Effect::Lock(req) if matches!(req.kind, LockKind::Shared { .. }) => Answer::Lock(LockAnswer::NoTarget),
-            Effect::Lock(_) => Answer::Lock(LockAnswer::Taken),
-            Effect::WriteAtomic { .. } | Effect::Remove { .. } | Effect::WriteBack(_) => Answer::Written(Ok(())),
-            Effect::ShellEnv { .. } => Answer::ShellEnv(ShellAnswer::Failed),
-            Effect::SaveBackup { of, .. } => Answer::Saved(Ok(format!("{of}.bak"))),
-            _ => continue,
-        };
-        flow.handle(at(), input.into());
+/// Drives a token command, answering every effect at `at()`, until it
+/// sends a request (returned) or ends (`None`).
+fn first_send(flow: &mut TokenCommand, host: &mut Host, at: impl Fn() -> Millis) -> Option<HttpTimeouts> {
+    match host.run_until(flow, |e| matches!(e, Effect::Send { .. }), at) {
+        Effect::Send { timeouts, .. } => Some(timeouts),
+        _ => None,
     }
-    panic!("the flow did not end");
 }
 
-fn expiring_login() -> Disk {
-    Disk::new(json!({"version": 1, "profiles": {"anthropic:work": {
+fn expiring_login() -> Host {
+    Host::with_store(&json!({"version": 1, "profiles": {"anthropic:work": {
         "type": "oauth", "provider": "anthropic", "access": "FAKE-a", "refresh": "FAKE-r", "expires": NOW + 60_000}}}))
 }
 
@@ -285,11 +214,11 @@ fn the_token_budget_is_8_s_and_a_key_must_stay_valid_10_min() {
 
 #[test]
 fn a_dry_run_says_what_would_go_and_touches_nothing() {
-    let mut disk = Disk::new(two_profiles());
+    let mut host = editing(two_profiles());
     let request = RemoveRequest { profile_id: "anthropic:a".into(), agent: None, yes: false, dry_run: true };
-    let (done, printed) = drive(&mut RemoveCommand::new(request, &Env::new("/h"), NOW), &mut disk);
+    let (done, printed) = host.run(&mut RemoveCommand::new(request, &Env::new("/h"), NOW));
     assert_eq!(done.exit, Exit::Ok);
-    assert!(disk.events.is_empty(), "no lock, no question, no write: {:?}", disk.events);
+    assert!(events(&host).is_empty(), "no lock, no question, no write: {:?}", events(&host));
     let said: Vec<&str> = printed.iter().map(|l| l.text.as_str()).collect();
     assert!(said[0].starts_with("Would remove anthropic:a"), "{said:?}");
     assert!(said.iter().any(|l| l.contains("order override (left empty, so deleted) of anthropic")), "{said:?}");
@@ -298,21 +227,21 @@ fn a_dry_run_says_what_would_go_and_touches_nothing() {
 #[test]
 fn removing_a_synced_login_keeps_it_out_and_sync_enable_brings_it_back() {
     let claude = "/h/.claude/.credentials.json";
-    let mut disk = Disk::new(json!({"version": 1, "profiles": {}}));
+    let mut host = editing(json!({"version": 1, "profiles": {}}));
     let login =
         json!({"claudeAiOauth": {"accessToken": "FAKE-a", "refreshToken": "FAKE-r", "expiresAt": NOW + 3_600_000}});
-    disk.files.insert(claude.into(), login.to_string());
-    let (done, printed) = drive(&mut remove("anthropic:claude-cli", true), &mut disk);
+    host.files.insert(claude.into(), login.to_string());
+    let (done, printed) = host.run(&mut remove("anthropic:claude-cli", true));
     assert_eq!(done.exit, Exit::Ok, "{printed:?}");
     assert!(done.lines().iter().any(|l| l.text.contains("Claude Code's own login is untouched")), "{done:?}");
-    assert!(disk.files.contains_key(claude));
-    assert_eq!(disk.store()["syncDisabled"], json!(["anthropic:claude-cli"]));
-    assert!(disk.store()["profiles"].get("anthropic:claude-cli").is_none());
+    assert!(host.files.contains_key(claude));
+    assert_eq!(host.store()["syncDisabled"], json!(["anthropic:claude-cli"]));
+    assert!(host.store()["profiles"].get("anthropic:claude-cli").is_none());
 
     let mut sync = SyncCommand::enable(&Env::new("/h"), None, "claude-cli", NOW).unwrap();
-    let (done, _) = drive(&mut sync, &mut disk);
+    let (done, _) = host.run(&mut sync);
     assert_eq!(done.exit, Exit::Ok);
-    assert!(disk.store().get("syncDisabled").is_none());
-    assert!(disk.store()["profiles"].get("anthropic:claude-cli").is_some(), "synced at once");
+    assert!(host.store().get("syncDisabled").is_none());
+    assert!(host.store()["profiles"].get("anthropic:claude-cli").is_some(), "synced at once");
     assert!(SyncCommand::enable(&Env::new("/h"), None, "gemini", NOW).is_err());
 }

@@ -3,17 +3,16 @@
 //! Hooks play the other processes (a racing caller, Claude Code, a writer
 //! that skips the lock) at the exact step where they matter.
 
+use super::script::{Hook, Host, NOW, env, written_back};
 use super::settle::{Settle, Settled};
 use super::*;
 use crate::env::Env;
-use crate::refresh::HttpRequest;
 use crate::refresh::HttpResponse;
 use crate::secret::Secret;
 use crate::world::FileRead;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
-const NOW: Millis = 1_767_225_600_000;
 const HOME: &str = "/h";
 const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
 const CLAUDE_FILE: &str = "/h/.claude/.credentials.json";
@@ -21,62 +20,6 @@ const OLD_ACCESS: &str = "sk-ant-oat01-OLD-FAKE";
 const OLD_REFRESH: &str = "sk-ant-ort01-OLD-FAKE";
 const NEW_ACCESS: &str = "sk-ant-oat01-NEW-FAKE";
 const NEW_REFRESH: &str = "sk-ant-ort01-NEW-FAKE";
-
-/// What the scripted host saw, in order.
-#[derive(Debug, Clone, PartialEq)]
-enum Event {
-    Read(String),
-    Keychain(KeychainItem),
-    Lock(String),
-    Unlock(String),
-    Write(String),
-    Remove(String),
-    Post(String),
-    WriteBack(WriteBackPlace),
-}
-
-type Hook = Box<dyn FnMut(&Effect, &mut Disk)>;
-
-#[derive(Default)]
-struct Disk {
-    files: BTreeMap<String, String>,
-    keychain: BTreeMap<KeychainItem, String>,
-    /// Lock paths someone else holds for the whole wait.
-    busy: BTreeSet<String>,
-    held: BTreeSet<String>,
-    /// Files whose removal fails.
-    stuck: BTreeSet<String>,
-    /// Token server answers; the last one repeats.
-    replies: VecDeque<HttpResponse>,
-    posts: Vec<HttpRequest>,
-    events: Vec<Event>,
-}
-
-impl Disk {
-    fn with_store(store: Value) -> Disk {
-        let mut disk = Disk::default();
-        disk.files.insert(STORE.into(), store.to_string());
-        disk
-    }
-
-    fn store(&self) -> Value {
-        serde_json::from_str(&self.files[STORE]).expect("store json")
-    }
-
-    fn reply(mut self, status: u16, body: Value) -> Disk {
-        self.replies.push_back(HttpResponse::new(status, vec![], body.to_string()));
-        self
-    }
-
-    fn reply_raw(mut self, status: u16, body: &str) -> Disk {
-        self.replies.push_back(HttpResponse::new(status, vec![], body.to_string()));
-        self
-    }
-
-    fn position(&self, event: &Event) -> usize {
-        self.events.iter().position(|e| e == event).unwrap_or_else(|| panic!("{event:?} in {:?}", self.events))
-    }
-}
 
 fn oauth(access: &str, refresh: &str, expires: Millis) -> Value {
     json!({"type": "oauth", "provider": "anthropic", "access": access, "refresh": refresh, "expires": expires,
@@ -91,163 +34,8 @@ fn tokens() -> Value {
     json!({"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 28_800})
 }
 
-/// A host with a Keychain (the items it holds are the host's to answer).
-fn env() -> Env {
-    Env { system_keychain: true, ..Env::new(HOME) }
-}
-
 fn token_cmd(provider: &str) -> TokenCommand {
     TokenCommand::new(TokenRequest { provider: provider.into(), profile: None, agent: None, force: false }, &env(), NOW)
-}
-
-/// Carries out one effect; returns the input for the flow, if it asks for one.
-fn perform(effect: &Effect, disk: &mut Disk) -> Option<Answer> {
-    Some(match effect {
-        Effect::Read(paths) => {
-            let mut out = Vec::new();
-            for p in paths {
-                disk.events.push(Event::Read(p.clone()));
-                let read = disk.files.get(p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
-                out.push((p.clone(), read));
-            }
-            Answer::Files(out)
-        }
-        Effect::ReadKeychain(item) => {
-            disk.events.push(Event::Keychain(item.clone()));
-            Answer::Keychain(disk.keychain.get(item).cloned().map(FileRead::text))
-        }
-        Effect::Lock(req) => {
-            let shared = matches!(req.kind, LockKind::Shared { .. });
-            if shared && !disk.files.keys().any(|p| p.starts_with(&format!("{}/", req.path))) {
-                return Some(Answer::Lock(LockAnswer::NoTarget));
-            }
-            if disk.busy.contains(&req.path) || disk.held.contains(&req.path) {
-                let busy = LockBusy { lock_path: format!("{}.lock", req.path), waited_ms: 10_000 };
-                return Some(Answer::Lock(LockAnswer::Busy(busy)));
-            }
-            disk.events.push(Event::Lock(req.path.clone()));
-            disk.held.insert(req.path.clone());
-            Answer::Lock(LockAnswer::Taken)
-        }
-        Effect::Unlock { path } => {
-            disk.events.push(Event::Unlock(path.clone()));
-            disk.held.remove(path);
-            return None;
-        }
-        Effect::WriteAtomic { path, text } => {
-            disk.events.push(Event::Write(path.clone()));
-            disk.files.insert(path.clone(), text.expose().to_string());
-            Answer::Written(Ok(()))
-        }
-        Effect::SaveBackup { of, text } => {
-            // The first free name, as the host picks it.
-            let name = std::iter::once(format!("{of}.bak"))
-                .chain((1..).map(|n| format!("{of}.bak.{n}")))
-                .find(|name| !disk.files.contains_key(name))
-                .unwrap_or_default();
-            disk.events.push(Event::Write(name.clone()));
-            disk.files.insert(name.clone(), text.expose().to_string());
-            Answer::Saved(Ok(name))
-        }
-        Effect::Remove { path } => {
-            disk.events.push(Event::Remove(path.clone()));
-            if disk.stuck.contains(path) {
-                let denied = crate::io::IoFailure::new(crate::io::IoKind::PermissionDenied, path.as_str());
-                return Some(Answer::Written(Err(denied.at(crate::io::IoStep::Remove))));
-            }
-            disk.files.remove(path);
-            Answer::Written(Ok(()))
-        }
-        Effect::Send { request, .. } => {
-            disk.events.push(Event::Post(request.url.clone()));
-            disk.posts.push(request.clone());
-            let reply = match disk.replies.len() {
-                0 => {
-                    return Some(Answer::Response(Err(crate::refresh::transport_error(
-                        crate::providers::refreshable("anthropic"),
-                        crate::refresh::TransportFailure::Other,
-                        "no server",
-                    ))));
-                }
-                1 => disk.replies[0].clone(),
-                _ => disk.replies.pop_front().expect("reply"),
-            };
-            Answer::Response(Ok(reply))
-        }
-        Effect::WriteBack(w) => {
-            disk.events.push(Event::WriteBack(w.place.clone()));
-            match &w.place {
-                WriteBackPlace::File { path } => {
-                    disk.files.insert(path.clone(), w.text.expose().to_string());
-                }
-                WriteBackPlace::Keychain(item) => {
-                    disk.keychain.insert(item.clone(), w.text.expose().to_string());
-                }
-            }
-            Answer::Written(Ok(()))
-        }
-        Effect::ShellEnv { .. } => Answer::ShellEnv(ShellAnswer::Failed),
-        // Only setup-token asks these; its own tests answer them.
-        Effect::RunOnTerminal { .. } => Answer::Ran(RunAnswer::NotFound),
-        Effect::AskSecret { .. } => Answer::Secret(Err(SecretError::Unreadable(crate::io::IoKind::NoTerminal))),
-        Effect::Confirm { .. } => Answer::Confirmed(None),
-        Effect::AskLine { .. } => Answer::Text(Err(crate::io::IoKind::NoTerminal)),
-        Effect::ListFolder { .. } => Answer::Entries(Vec::new()),
-        Effect::Stat(paths) => Answer::Stats(paths.iter().map(|p| (p.clone(), None)).collect()),
-        Effect::SetMode { path, .. } => {
-            Answer::Written(Err(crate::io::IoFailure::new(crate::io::IoKind::Unsupported, path.as_str())))
-        }
-        Effect::Emit(_) | Effect::Done(_) => return None,
-    })
-}
-
-/// Runs `flow` to its end; `hook` sees each effect before it is carried out.
-fn drive_with(flow: &mut dyn Flow, disk: &mut Disk, mut hook: Hook) -> (Done, Vec<Line>) {
-    let mut printed = Vec::new();
-    for _ in 0..10_000 {
-        let effect = flow.poll();
-        hook(&effect, disk);
-        match &effect {
-            Effect::Done(done) => return (done.clone(), printed),
-            Effect::Emit(event) => printed.extend(event.lines()),
-            _ => {}
-        }
-        if let Some(input) = perform(&effect, disk) {
-            flow.handle(NOW, input.into());
-        }
-    }
-    panic!("the flow never ended: {:?}", disk.events);
-}
-
-fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
-    drive_with(flow, disk, Box::new(|_, _| {}))
-}
-
-/// Runs a part of a command to its result; what it showed, as lines.
-fn drive_part<P: super::drive::Part>(part: &mut P, disk: &mut Disk) -> (P::Out, Vec<Line>) {
-    let (mut printed, mut input) = (Vec::new(), None);
-    for _ in 0..10_000 {
-        match super::drive::advance(part, input.take(), NOW) {
-            Step::Ready(out) => return (out, printed),
-            Step::Effect(Effect::Emit(event)) => printed.extend(event.lines()),
-            Step::Effect(effect) => input = perform(&effect, disk),
-        }
-    }
-    panic!("the part never ended: {:?}", disk.events);
-}
-
-/// Runs `flow` until it asks for a lock; returns that effect, not carried out.
-fn drive_to_lock(flow: &mut dyn Flow, disk: &mut Disk) -> Effect {
-    for _ in 0..10_000 {
-        let effect = flow.poll();
-        if matches!(effect, Effect::Lock(_) | Effect::Done(_)) {
-            return effect;
-        }
-        if let Some(input) = perform(&effect, disk) {
-            flow.handle(NOW, input.into());
-        }
-    }
-    panic!("no lock asked for");
 }
 
 fn text(lines: &[Line], stream: Stream) -> String {
@@ -262,51 +50,52 @@ fn all_text(done: &Done, printed: &[Line]) -> String {
 
 #[test]
 fn racing_callers_make_one_post_the_others_adopt_under_the_lock() {
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(200, tokens());
     let mut callers: Vec<TokenCommand> = (0..3).map(|_| token_cmd("anthropic")).collect();
     // Every caller loads and finds the login expired before anyone locks.
-    let asked: Vec<Effect> = callers.iter_mut().map(|c| drive_to_lock(c, &mut disk)).collect();
+    let asked: Vec<Effect> =
+        callers.iter_mut().map(|c| host.run_until(c, |e| matches!(e, Effect::Lock(_)), || NOW)).collect();
     assert!(asked.iter().all(|e| matches!(e, Effect::Lock(r) if r.kind == LockKind::Store)), "{asked:?}");
-    assert!(disk.posts.is_empty());
+    assert!(host.posts.is_empty());
     for (caller, lock) in callers.iter_mut().zip(asked) {
-        let input = perform(&lock, &mut disk).expect("lock answer");
+        let input = host.perform(lock).expect("lock answer");
         caller.handle(NOW, input.into());
-        let (done, printed) = drive(caller, &mut disk);
+        let (done, printed) = host.run(caller);
         assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
         assert_eq!(text(&done.lines(), Stream::Stdout), format!("{NEW_ACCESS}\n"));
-        assert!(disk.held.is_empty(), "every lock released: {:?}", disk.held);
+        assert!(host.held.is_empty(), "every lock released: {:?}", host.held);
     }
-    assert_eq!(disk.posts.len(), 1, "one refresh for three callers: {:?}", disk.events);
-    assert_eq!(disk.store()["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
+    assert_eq!(host.posts.len(), 1, "one refresh for three callers: {:?}", host.asked);
+    assert_eq!(host.store()["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
 }
 
 #[test]
 fn a_command_reads_each_file_once_and_again_only_under_the_lock() {
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
-    let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(200, tokens());
+    let (done, _) = host.run(&mut token_cmd("anthropic"));
     assert_eq!(done.exit, Exit::Ok);
-    let lock = disk.position(&Event::Lock(STORE.into()));
+    let lock = host.position(&format!("lock {STORE}"));
     let store_reads: Vec<usize> =
-        disk.events.iter().enumerate().filter(|(_, e)| **e == Event::Read(STORE.into())).map(|(i, _)| i).collect();
+        host.asked.iter().enumerate().filter(|(_, e)| **e == format!("read {STORE}")).map(|(i, _)| i).collect();
     // The probe, the look under the lock, the fresh read before the save.
-    assert_eq!(store_reads.len(), 3, "{:?}", disk.events);
-    assert!(store_reads[0] < lock && store_reads[1] > lock, "{:?}", disk.events);
+    assert_eq!(store_reads.len(), 3, "{:?}", host.asked);
+    assert!(store_reads[0] < lock && store_reads[1] > lock, "{:?}", host.asked);
     let claude = crate::logins::claude_code::SOURCE.keychain_item(&env()).expect("an item");
-    let keychain_reads = disk.events.iter().filter(|e| **e == Event::Keychain(claude.clone())).count();
+    let keychain_reads = host.keychain.iter().filter(|i| **i == claude).count();
     assert_eq!(keychain_reads, 2, "one per look; the host caches");
 }
 
 #[test]
 fn a_fresh_login_takes_no_lock_and_sends_nothing() {
     let store = json!({"version": 1, "profiles": {"anthropic:work": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000)}});
-    let mut disk = Disk::with_store(store);
-    let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
+    let mut host = Host::with_store(&store);
+    let (done, _) = host.run(&mut token_cmd("anthropic"));
     assert_eq!(done.exit, Exit::Ok);
     assert_eq!(text(&done.lines(), Stream::Stdout), format!("{OLD_ACCESS}\n"));
     assert!(
-        !disk.events.iter().any(|e| matches!(e, Event::Lock(_) | Event::Write(_) | Event::Post(_))),
+        !host.asked.iter().any(|e| e.starts_with("lock ") || e.starts_with("write ") || e.starts_with("send ")),
         "{:?}",
-        disk.events
+        host.asked
     );
 }
 
@@ -318,75 +107,75 @@ fn claude_file(access: &str, refresh: &str, expires: Millis) -> String {
 
 #[test]
 fn a_rotated_refresh_token_is_persisted_before_any_write_back() {
-    let mut disk = Disk::default().reply(200, tokens());
-    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
+    let mut host = Host::default().reply(200, tokens());
+    host.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
-    let (done, printed) = drive(&mut flow, &mut disk);
+    let (done, printed) = host.run(&mut flow);
     assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
-    assert_eq!(disk.posts.len(), 1);
+    assert_eq!(host.posts.len(), 1);
     // The store write that holds the new refresh token comes before Claude
     // Code's file is touched.
-    let saved = disk.events.iter().rposition(|e| *e == Event::Write(STORE.into())).expect("store written");
-    let back = disk.position(&Event::WriteBack(WriteBackPlace::File { path: CLAUDE_FILE.into() }));
-    assert!(saved < back, "{:?}", disk.events);
-    assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["refresh"], NEW_REFRESH);
-    let claude: Value = serde_json::from_str(&disk.files[CLAUDE_FILE]).expect("json");
+    let saved = host.asked.iter().rposition(|e| *e == format!("write {STORE}")).expect("store written");
+    let back = host.position(&written_back(&WriteBackPlace::File { path: CLAUDE_FILE.into() }));
+    assert!(saved < back, "{:?}", host.asked);
+    assert_eq!(host.store()["profiles"]["anthropic:claude-cli"]["refresh"], NEW_REFRESH);
+    let claude: Value = serde_json::from_str(&host.files[CLAUDE_FILE]).expect("json");
     assert_eq!(claude["claudeAiOauth"]["refreshToken"], NEW_REFRESH);
     assert_eq!(claude["mcpOAuth"]["kept"], true, "their other fields kept");
     // Claude Code's lock was taken inside ours and both were released.
-    let (ours, theirs) = (disk.position(&Event::Lock(STORE.into())), disk.position(&Event::Lock("/h/.claude".into())));
+    let (ours, theirs) = (host.position(&format!("lock {STORE}")), host.position("lock /h/.claude"));
     assert!(ours < theirs);
-    assert!(disk.held.is_empty());
+    assert!(host.held.is_empty());
 }
 
 #[test]
 fn a_busy_claude_code_lock_sends_nothing_and_releases_ours() {
-    let mut disk = Disk::default().reply(200, tokens());
-    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
-    disk.busy.insert("/h/.claude".into());
+    let mut host = Host::default().reply(200, tokens());
+    host.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
+    host.busy.insert("/h/.claude".into());
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
-    let (done, printed) = drive(&mut flow, &mut disk);
+    let (done, printed) = host.run(&mut flow);
     let all = all_text(&done, &printed);
     assert_eq!(done.exit, Exit::Error, "passing: try again later: {all}");
     assert!(all.contains("Claude Code is holding its credentials lock"), "{all}");
-    assert!(disk.posts.is_empty());
-    assert!(disk.events.contains(&Event::Unlock(STORE.into())) && disk.held.is_empty(), "{:?}", disk.events);
+    assert!(host.posts.is_empty());
+    assert!(host.asked.contains(&format!("unlock {STORE}")) && host.held.is_empty(), "{:?}", host.asked);
 }
 
 #[test]
 fn a_login_claude_code_refreshed_while_we_waited_for_its_lock_is_adopted() {
-    let mut disk = Disk::default().reply(200, tokens());
-    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
+    let mut host = Host::default().reply(200, tokens());
+    host.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
     // Claude Code finishes its own refresh just as it lets go of its lock.
-    let hook: Hook = Box::new(|effect, disk| {
+    let hook: Hook = Box::new(|effect, host| {
         if let Effect::Lock(req) = effect
             && req.kind == (LockKind::Shared { name: "Claude Code's lock" })
         {
-            disk.files.insert(CLAUDE_FILE.into(), claude_file(NEW_ACCESS, NEW_REFRESH, NOW + 8 * 3_600_000));
+            host.files.insert(CLAUDE_FILE.into(), claude_file(NEW_ACCESS, NEW_REFRESH, NOW + 8 * 3_600_000));
         }
     });
-    let (done, printed) = drive_with(&mut flow, &mut disk, hook);
+    let (done, printed) = host.run_with(&mut flow, hook);
     let all = all_text(&done, &printed);
     assert_eq!(done.exit, Exit::Ok, "{all}");
     assert!(all.contains("anthropic:claude-cli: adopted"), "{all}");
-    assert!(disk.posts.is_empty(), "the look under Claude Code's lock saw its refresh");
-    assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["access"], NEW_ACCESS);
+    assert!(host.posts.is_empty(), "the look under Claude Code's lock saw its refresh");
+    assert_eq!(host.store()["profiles"]["anthropic:claude-cli"]["access"], NEW_ACCESS);
 }
 
 #[test]
 fn invalid_grant_leaves_the_credential_untouched_and_records_the_failure() {
-    let mut disk = Disk::with_store(expired_store("anthropic:work"))
+    let mut host = Host::with_store(&expired_store("anthropic:work"))
         .reply(400, json!({"error": "invalid_grant", "error_description": "Refresh token not found or invalid"}));
-    let before = disk.store()["profiles"]["anthropic:work"].clone();
+    let before = host.store()["profiles"]["anthropic:work"].clone();
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
-    let (done, printed) = drive(&mut flow, &mut disk);
+    let (done, printed) = host.run(&mut flow);
     let all = all_text(&done, &printed);
     assert_eq!(done.exit, Exit::Action, "{all}");
     assert!(all.contains("invalid_grant") && all.contains("hint:"), "{all}");
     assert!(!all.contains("FAKE"), "{all}");
-    assert_eq!(disk.posts.len(), 1, "an OAuth error is never retried");
-    let store = disk.store();
+    assert_eq!(host.posts.len(), 1, "an OAuth error is never retried");
+    let store = host.store();
     assert_eq!(store["profiles"]["anthropic:work"], before, "credential bytes unchanged");
     assert_eq!(store["usageStats"]["anthropic:work"]["failureCounts"]["auth"], 1, "{store}");
     // What looks next (doctor's second look) sees the failure just recorded.
@@ -397,10 +186,10 @@ fn invalid_grant_leaves_the_credential_untouched_and_records_the_failure() {
 
 #[test]
 fn a_refusal_is_recorded_for_the_sent_token_and_never_sent_again_until_the_login_changes() {
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
-    drive(&mut flow, &mut disk);
-    let store = disk.store();
+    host.run(&mut flow);
+    let store = host.store();
     let record = &store["usageStats"]["anthropic:work"]["refreshRejected"];
     assert_eq!(record["code"], "invalid_grant");
     assert_eq!(record["at"], NOW);
@@ -409,91 +198,91 @@ fn a_refusal_is_recorded_for_the_sent_token_and_never_sent_again_until_the_login
 
     // The token command asks again: nothing is sent, the failure says why.
     let mut token = token_cmd("anthropic");
-    let (done, printed) = drive(&mut token, &mut disk);
+    let (done, printed) = host.run(&mut token);
     let all = all_text(&done, &printed);
-    assert_eq!(disk.posts.len(), 1, "a refused refresh token is not sent again: {all}");
+    assert_eq!(host.posts.len(), 1, "a refused refresh token is not sent again: {all}");
     assert_eq!(done.exit, Exit::Action, "{all}");
     assert!(all.contains("invalid_grant") && all.contains("not sent again until the login changes"), "{all}");
 
     // A new login (another refresh token) ends the refusal; the success clears the record.
-    let mut store = disk.store();
+    let mut store = host.store();
     store["profiles"]["anthropic:work"]["refresh"] = json!("sk-ant-ort01-RELOGIN-FAKE");
-    disk.files.insert(STORE.into(), store.to_string());
-    disk.replies = VecDeque::from([HttpResponse::new(200, vec![], tokens().to_string())]);
+    host.files.insert(STORE.into(), store.to_string());
+    host.replies = VecDeque::from([HttpResponse::new(200, vec![], tokens().to_string())]);
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
-    let (done, _) = drive(&mut flow, &mut disk);
+    let (done, _) = host.run(&mut flow);
     assert_eq!(done.exit, Exit::Ok);
-    assert_eq!(disk.posts.len(), 2);
-    let store = disk.store();
+    assert_eq!(host.posts.len(), 2);
+    let store = host.store();
     assert_eq!(store["profiles"]["anthropic:work"]["access"], NEW_ACCESS);
     assert!(store["usageStats"]["anthropic:work"].get("refreshRejected").is_none(), "{store}");
 }
 
 #[test]
 fn a_refusal_is_not_pinned_on_a_token_that_arrived_meanwhile() {
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(401, json!({"error": "unauthorized"}));
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(401, json!({"error": "unauthorized"}));
     // Someone logs in again while the request is out.
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
-    let hook: Hook = Box::new(|effect, disk| {
+    let hook: Hook = Box::new(|effect, host| {
         if matches!(effect, Effect::Send { .. }) {
-            let mut store: Value = serde_json::from_str(&disk.files[STORE]).expect("json");
+            let mut store: Value = serde_json::from_str(&host.files[STORE]).expect("json");
             store["profiles"]["anthropic:work"]["refresh"] = json!("sk-ant-ort01-RELOGIN-FAKE");
-            disk.files.insert(STORE.into(), store.to_string());
+            host.files.insert(STORE.into(), store.to_string());
         }
     });
-    drive_with(&mut flow, &mut disk, hook);
-    let store = disk.store();
+    host.run_with(&mut flow, hook);
+    let store = host.store();
     assert!(store["usageStats"]["anthropic:work"].get("refreshRejected").is_none(), "{store}");
 }
 
 #[test]
 fn a_passing_failure_writes_nothing() {
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply_raw(503, "busy");
-    let before = disk.files[STORE].clone();
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(503, "busy");
+    let before = host.files[STORE].clone();
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
-    let (done, _) = drive(&mut flow, &mut disk);
+    let (done, _) = host.run(&mut flow);
     assert_eq!(done.exit, Exit::Error);
-    assert_eq!(disk.files[STORE], before);
-    assert!(!disk.events.iter().any(|e| matches!(e, Event::Write(_))));
+    assert_eq!(host.files[STORE], before);
+    assert!(!host.asked.iter().any(|e| e.starts_with("write ")));
 }
 
 #[test]
 fn a_refused_request_format_is_retried_once_form_encoded() {
-    let mut disk =
-        Disk::with_store(expired_store("anthropic:work")).reply_raw(400, "Invalid request format").reply(200, tokens());
+    let mut host =
+        Host::with_store(&expired_store("anthropic:work")).reply(400, "Invalid request format").reply(200, tokens());
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
-    let (done, printed) = drive(&mut flow, &mut disk);
+    let (done, printed) = host.run(&mut flow);
     assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
-    assert_eq!(disk.posts.len(), 2);
-    assert_eq!(disk.posts[0].header("content-type"), Some("application/json"));
-    assert_eq!(disk.posts[1].header("content-type"), Some("application/x-www-form-urlencoded"));
-    assert_eq!(disk.store()["profiles"]["anthropic:work"]["access"], NEW_ACCESS);
+    assert_eq!(host.posts.len(), 2);
+    assert_eq!(host.posts[0].header("content-type"), Some("application/json"));
+    assert_eq!(host.posts[1].header("content-type"), Some("application/x-www-form-urlencoded"));
+    assert_eq!(host.store()["profiles"]["anthropic:work"]["access"], NEW_ACCESS);
 
     // Refused twice: one retry only, then a passing failure.
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply_raw(400, "Invalid request format");
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(400, "Invalid request format");
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
-    let (done, _) = drive(&mut flow, &mut disk);
-    assert_eq!(disk.posts.len(), 2);
+    let (done, _) = host.run(&mut flow);
+    assert_eq!(host.posts.len(), 2);
     assert_ne!(done.exit, Exit::Ok);
 }
 
 #[test]
 fn a_write_that_skipped_the_lock_during_the_exchange_is_kept() {
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(200, tokens());
     // The reference's paste-token writes in place, without the lock, while
     // our request is on the wire.
-    let hook: Hook = Box::new(|effect, disk| {
+    let hook: Hook = Box::new(|effect, host| {
         if matches!(effect, Effect::Send { .. }) {
-            let mut store = disk.store();
+            let mut store = host.store();
             store["profiles"]["anthropic:r"] =
                 json!({"type": "token", "provider": "anthropic", "token": "sk-ant-FAKE"});
-            disk.files.insert(STORE.into(), store.to_string());
+            host.files.insert(STORE.into(), store.to_string());
         }
     });
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
-    let (done, _) = drive_with(&mut flow, &mut disk, hook);
+    let (done, _) = host.run_with(&mut flow, hook);
     assert_eq!(done.exit, Exit::Ok);
-    let store = disk.store();
+    let store = host.store();
     assert_eq!(store["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
     assert_eq!(store["profiles"]["anthropic:r"]["type"], "token", "the other writer's profile survives: {store}");
 }
@@ -508,13 +297,13 @@ fn the_refresh_command_exit_codes() {
         (Selection::Profile("nope:x".into()), Exit::Action, "no profile \"nope:x\""),
     ];
     for (selection, exit, says) in cases {
-        let mut disk = Disk::with_store(api_key.clone());
+        let mut host = Host::with_store(&api_key.clone());
         let mut flow = RefreshCommand::new(selection.clone(), false, None, &env(), NOW);
-        let (done, printed) = drive(&mut flow, &mut disk);
+        let (done, printed) = host.run(&mut flow);
         let all = all_text(&done, &printed);
         assert_eq!(done.exit, exit, "{selection:?}: {all}");
         assert!(all.contains(says), "{selection:?}: {all}");
-        assert!(disk.posts.is_empty());
+        assert!(host.posts.is_empty());
     }
 }
 
@@ -548,10 +337,10 @@ fn effects_never_show_a_secret_in_debug() {
     assert!(!format!("{input:?}").contains("FAKE"), "{input:?}");
     let input = Answer::Keychain(Some(FileRead::text(claude_file(OLD_ACCESS, OLD_REFRESH, NOW))));
     assert!(!format!("{input:?}").contains("FAKE"), "{input:?}");
-    let mut disk = Disk::with_store(
-        json!({"version": 1, "profiles": {"anthropic:work": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000)}}),
+    let mut host = Host::with_store(
+        &json!({"version": 1, "profiles": {"anthropic:work": oauth(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000)}}),
     );
-    let (done, _) = drive(&mut token_cmd("anthropic"), &mut disk);
+    let (done, _) = host.run(&mut token_cmd("anthropic"));
     assert_eq!(text(&done.lines(), Stream::Stdout), format!("{OLD_ACCESS}\n"), "the key is printed as it is");
     assert!(!format!("{done:?}").contains("FAKE"), "{done:?}");
 }
@@ -573,18 +362,18 @@ fn failures_escape_what_came_from_a_file() {
 
 #[test]
 fn a_sync_is_saved_under_the_lock_against_a_second_look() {
-    let mut disk = Disk::default();
-    disk.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000));
-    let (settled, _) = drive_part(&mut Settle::new(&env(), None, NOW), &mut disk);
-    let lock = disk.position(&Event::Lock(STORE.into()));
-    let second = disk.events.iter().skip(lock).position(|e| *e == Event::Read(CLAUDE_FILE.into()));
-    assert!(second.is_some(), "looked again under the lock: {:?}", disk.events);
-    assert!(lock < disk.position(&Event::Write(STORE.into())));
-    assert!(disk.held.is_empty());
+    let mut host = Host::default();
+    host.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW + 3_600_000));
+    let (settled, _) = host.run_part(&mut Settle::new(&env(), None, NOW));
+    let lock = host.position(&format!("lock {STORE}"));
+    let second = host.asked.iter().skip(lock).position(|e| *e == format!("read {CLAUDE_FILE}"));
+    assert!(second.is_some(), "looked again under the lock: {:?}", host.asked);
+    assert!(lock < host.position(&format!("write {STORE}")));
+    assert!(host.held.is_empty());
     let Settled { loaded, save_error } = settled;
     assert!(save_error.is_none());
     assert!(loaded.store.profile("anthropic:claude-cli").is_some());
-    assert_eq!(disk.store()["profiles"]["anthropic:claude-cli"]["access"], OLD_ACCESS);
+    assert_eq!(host.store()["profiles"]["anthropic:claude-cli"]["access"], OLD_ACCESS);
 }
 
 fn keys_store() -> Value {
@@ -600,62 +389,62 @@ fn order(request: OrderRequest) -> OrderCommand {
 
 #[test]
 fn order_set_edits_the_store_under_the_lock_and_get_reads_it_without_one() {
-    let mut disk = Disk::with_store(keys_store());
+    let mut host = Host::with_store(&keys_store());
     let set = OrderRequest::Set { provider: "z.ai".into(), profile_ids: vec!["zai:b".into(), "zai:a".into()] };
-    let (done, _) = drive(&mut order(set), &mut disk);
+    let (done, _) = host.run(&mut order(set));
     assert_eq!(done.exit, Exit::Ok, "{done:?}");
     assert!(text(&done.lines(), Stream::Stdout).contains("Order override: zai:b, zai:a"), "{done:?}");
-    let lock = disk.position(&Event::Lock(STORE.into()));
-    let read = disk.events.iter().rposition(|e| *e == Event::Read(STORE.into())).expect("read");
-    assert!(lock < read && read < disk.position(&Event::Write(STORE.into())), "{:?}", disk.events);
-    assert!(!disk.events[..lock].contains(&Event::Read(STORE.into())), "only the config is read to find the lock");
-    assert_eq!(disk.store()["order"]["zai"], json!(["zai:b", "zai:a"]));
-    assert!(disk.held.is_empty());
+    let lock = host.position(&format!("lock {STORE}"));
+    let read = host.asked.iter().rposition(|e| *e == format!("read {STORE}")).expect("read");
+    assert!(lock < read && read < host.position(&format!("write {STORE}")), "{:?}", host.asked);
+    assert!(!host.asked[..lock].contains(&format!("read {STORE}")), "only the config is read to find the lock");
+    assert_eq!(host.store()["order"]["zai"], json!(["zai:b", "zai:a"]));
+    assert!(host.held.is_empty());
 
-    disk.events.clear();
+    host.asked.clear();
     let get = OrderRequest::Get { provider: "zai".into(), json: false, resolved: true };
-    let (done, _) = drive(&mut order(get), &mut disk);
+    let (done, _) = host.run(&mut order(get));
     assert_eq!(done.exit, Exit::Ok);
     assert!(text(&done.lines(), Stream::Stdout).contains("Resolved order: zai:b, zai:a"), "{done:?}");
-    assert!(!disk.events.iter().any(|e| matches!(e, Event::Lock(_) | Event::Write(_))), "{:?}", disk.events);
+    assert!(!host.asked.iter().any(|e| e.starts_with("lock ") || e.starts_with("write ")), "{:?}", host.asked);
 }
 
 #[test]
 fn an_order_naming_an_unknown_profile_is_refused_and_writes_nothing() {
-    let mut disk = Disk::with_store(keys_store());
-    let before = disk.files[STORE].clone();
+    let mut host = Host::with_store(&keys_store());
+    let before = host.files[STORE].clone();
     let set = OrderRequest::Set { provider: "zai".into(), profile_ids: vec!["zai:nope".into()] };
-    let (done, _) = drive(&mut order(set), &mut disk);
+    let (done, _) = host.run(&mut order(set));
     assert_eq!(done.exit, Exit::Action, "{done:?}");
-    assert_eq!(disk.files[STORE], before);
-    assert!(!disk.events.iter().any(|e| matches!(e, Event::Write(_))));
-    assert!(disk.held.is_empty());
+    assert_eq!(host.files[STORE], before);
+    assert!(!host.asked.iter().any(|e| e.starts_with("write ")));
+    assert!(host.held.is_empty());
 }
 
 #[test]
 fn an_edit_refuses_an_unreadable_store_and_a_busy_lock() {
-    let mut disk = Disk::default();
-    disk.files.insert(STORE.into(), "{ not json".into());
-    let (done, _) = drive(&mut order(OrderRequest::Clear { provider: "zai".into() }), &mut disk);
+    let mut host = Host::default();
+    host.files.insert(STORE.into(), "{ not json".into());
+    let (done, _) = host.run(&mut order(OrderRequest::Clear { provider: "zai".into() }));
     let all = all_text(&done, &[]);
     assert_eq!(done.exit, Exit::Action, "{all}");
     assert!(all.contains("refusing to modify an unreadable store"), "{all}");
-    assert_eq!(disk.files[STORE], "{ not json");
-    assert!(disk.held.is_empty(), "released: {:?}", disk.events);
+    assert_eq!(host.files[STORE], "{ not json");
+    assert!(host.held.is_empty(), "released: {:?}", host.asked);
 
-    let mut disk = Disk::with_store(keys_store());
-    disk.busy.insert(STORE.into());
-    let (done, _) = drive(&mut order(OrderRequest::Clear { provider: "zai".into() }), &mut disk);
+    let mut host = Host::with_store(&keys_store());
+    host.busy.insert(STORE.into());
+    let (done, _) = host.run(&mut order(OrderRequest::Clear { provider: "zai".into() }));
     assert_eq!(done.exit, Exit::Error);
-    assert!(!disk.events.iter().any(|e| matches!(e, Event::Write(_)) || *e == Event::Read(STORE.into())));
+    assert!(!host.asked.iter().any(|e| e.starts_with("write ") || *e == format!("read {STORE}")));
 }
 
 #[test]
 fn an_unreadable_store_has_no_known_order() {
-    let mut disk = Disk::default();
-    disk.files.insert(STORE.into(), "{ not json".into());
+    let mut host = Host::default();
+    host.files.insert(STORE.into(), "{ not json".into());
     let get = OrderRequest::Get { provider: "zai".into(), json: true, resolved: false };
-    let (done, _) = drive(&mut order(get), &mut disk);
+    let (done, _) = host.run(&mut order(get));
     assert_eq!(done.exit, Exit::Action);
     assert!(all_text(&done, &[]).contains("so its order is unknown"));
 }
@@ -686,14 +475,14 @@ fn the_look_under_the_lock_finds_the_same_agent_folder() {
     // asked for; the looks under the lock must ask the same way.
     let env = Env::new(HOME).with_var("CLAWDBOT_AGENT_DIR", "/agent");
     let store = "/agent/auth-profiles.json";
-    let mut disk = Disk::default().reply(200, tokens());
-    disk.files.insert(store.into(), expired_store("anthropic:work").to_string());
+    let mut host = Host::default().reply(200, tokens());
+    host.files.insert(store.into(), expired_store("anthropic:work").to_string());
     let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
-    let (done, printed) = drive(&mut TokenCommand::new(request, &env, NOW), &mut disk);
+    let (done, printed) = host.run(&mut TokenCommand::new(request, &env, NOW));
     assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
-    let saved: Value = serde_json::from_str(&disk.files[store]).expect("json");
+    let saved: Value = serde_json::from_str(&host.files[store]).expect("json");
     assert_eq!(saved["profiles"]["anthropic:work"]["refresh"], NEW_REFRESH);
-    assert!(!disk.files.contains_key(STORE), "nothing written under ~/.clawdbot");
+    assert!(!host.files.contains_key(STORE), "nothing written under ~/.clawdbot");
 }
 
 #[test]
@@ -722,32 +511,32 @@ fn a_migration_removes_the_legacy_file_only_after_the_store_is_written() {
     const LEGACY: &str = "/h/.clawdbot/agents/main/agent/auth.json";
     let legacy = json!({"openai": {"type": "api_key", "provider": "openai", "key": "sk-FAKE"}}).to_string();
     for stuck in [false, true] {
-        let mut disk = Disk::default();
-        disk.files.insert(LEGACY.into(), legacy.clone());
+        let mut host = Host::default();
+        host.files.insert(LEGACY.into(), legacy.clone());
         if stuck {
-            disk.stuck.insert(LEGACY.into());
+            host.stuck.insert(LEGACY.into());
         }
-        let (settled, printed) = drive_part(&mut Settle::new(&env(), None, NOW), &mut disk);
+        let (settled, printed) = host.run_part(&mut Settle::new(&env(), None, NOW));
         assert!(settled.save_error.is_none(), "{:?}", settled.save_error);
-        let written = disk.position(&Event::Write(STORE.into()));
-        assert!(written < disk.position(&Event::Remove(LEGACY.into())), "{:?}", disk.events);
-        assert!(disk.files[STORE].contains("sk-FAKE"), "migrated: {}", disk.files[STORE]);
+        let written = host.position(&format!("write {STORE}"));
+        assert!(written < host.position(&format!("remove {LEGACY}")), "{:?}", host.asked);
+        assert!(host.files[STORE].contains("sk-FAKE"), "migrated: {}", host.files[STORE]);
         let warned = text(&printed, Stream::Stderr)
             .contains(&format!("could not remove it: {LEGACY}: cannot remove: permission denied"));
         assert_eq!(warned, stuck, "{printed:?}");
-        assert_eq!(disk.files.contains_key(LEGACY), stuck);
-        assert!(disk.held.is_empty());
+        assert_eq!(host.files.contains_key(LEGACY), stuck);
+        assert!(host.held.is_empty());
     }
 }
 
 #[test]
 fn a_min_valid_that_does_not_parse_is_a_usage_error_before_anything_is_read() {
-    let mut disk = Disk::with_store(expired_store("anthropic:a"));
-    let (done, _) = drive(&mut token_cmd("anthropic").min_valid_flag("soon"), &mut disk);
+    let mut host = Host::with_store(&expired_store("anthropic:a"));
+    let (done, _) = host.run(&mut token_cmd("anthropic").min_valid_flag("soon"));
     assert_eq!(done.exit, Exit::Usage);
     assert_eq!(done.lines()[0].text, "error: --min-valid: invalid duration: soon");
-    assert!(disk.events.is_empty(), "{:?}", disk.events);
-    let (done, _) = drive(&mut token_cmd("anthropic").min_valid_flag("90"), &mut disk);
+    assert!(host.asked.is_empty() && host.keychain.is_empty(), "{:?} {:?}", host.asked, host.keychain);
+    let (done, _) = host.run(&mut token_cmd("anthropic").min_valid_flag("90"));
     assert_ne!(done.exit, Exit::Usage, "a bare number is minutes");
 }
 
@@ -758,27 +547,17 @@ fn a_key_from_the_shell_fallback_is_labelled_shell_env() {
     let env = Env::new(HOME).with_var("CLAWDBOT_LOAD_SHELL_ENV", "1").with_var("SHELL", "/bin/zsh");
     let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
     let mut flow = TokenCommand::new(request, &env, NOW);
-    let mut disk = Disk::default();
-    let mut printed = Vec::new();
-    let done = loop {
-        let effect = flow.poll();
-        let input = match &effect {
-            Effect::Done(done) => break done.clone(),
-            Effect::Emit(event) => {
-                printed.extend(event.lines());
-                continue;
-            }
-            Effect::ShellEnv { command, .. } => {
-                // Answer between the markers the command prints, as a shell would.
-                let start = command.find("CLAWDBOT-SHELL-ENV-").expect("the command carries its marker");
-                let marker = &command[start..command[start..].find("-BEGIN").map(|e| start + e).expect("BEGIN")];
-                let out = format!("banner\0{marker}-BEGIN\0ANTHROPIC_API_KEY=sk-ant-api03-FAKE-shell\0{marker}-END\0");
-                Answer::ShellEnv(ShellAnswer::Output(out.into_bytes()))
-            }
-            other => perform(other, &mut disk).expect("an effect that needs an answer"),
-        };
-        flow.handle(NOW, input.into());
-    };
+    let mut host = Host::default();
+    let hook: Hook = Box::new(|effect, host| {
+        if let Effect::ShellEnv { command, .. } = effect {
+            // Answer between the markers the command prints, as a shell would.
+            let start = command.find("CLAWDBOT-SHELL-ENV-").expect("the command carries its marker");
+            let marker = &command[start..command[start..].find("-BEGIN").map(|e| start + e).expect("BEGIN")];
+            let out = format!("banner\0{marker}-BEGIN\0ANTHROPIC_API_KEY=sk-ant-api03-FAKE-shell\0{marker}-END\0");
+            host.shell = Some(ShellAnswer::Output(out.into_bytes()));
+        }
+    });
+    let (done, printed) = host.run_with(&mut flow, hook);
     assert_eq!(done.exit, Exit::Ok, "{printed:?}");
     let last = done.lines();
     let all = printed.iter().chain(&last);
@@ -793,12 +572,12 @@ fn a_key_from_the_shell_fallback_is_labelled_shell_env() {
 fn a_failed_refresh_of_the_legacy_default_id_prints_the_doctor_hint_block() {
     let mut store = expired_store("anthropic:default");
     store["profiles"]["anthropic:me@example.com"] = oauth(NEW_ACCESS, NEW_REFRESH, NOW + 3_600_000);
-    let mut disk = Disk::with_store(store)
+    let mut host = Host::with_store(&store)
         .reply(400, json!({"error": "invalid_grant", "error_description": "Refresh token not found or invalid"}));
     let config = json!({"auth": {"profiles": {"anthropic:default": {"provider": "anthropic", "mode": "oauth"}}}});
-    disk.files.insert("/h/.clawdbot/clawdbot.json".into(), config.to_string());
+    host.files.insert("/h/.clawdbot/clawdbot.json".into(), config.to_string());
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:default".into()), false, None, &env(), NOW);
-    let (done, printed) = drive(&mut flow, &mut disk);
+    let (done, printed) = host.run(&mut flow);
     let last = done.lines();
     let text: Vec<&str> = printed.iter().chain(&last).map(|l| l.text.as_str()).collect();
     let at = text.iter().position(|l| *l == "Doctor hint (for GitHub issue):").unwrap_or_else(|| panic!("{text:#?}"));
@@ -814,9 +593,9 @@ fn a_failed_refresh_of_the_legacy_default_id_prints_the_doctor_hint_block() {
         ]
     );
     // Any other id has no such block: there is nothing to migrate.
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:work".into()), false, None, &env(), NOW);
-    let (done, printed) = drive(&mut flow, &mut disk);
+    let (done, printed) = host.run(&mut flow);
     assert!(!all_text(&done, &printed).contains("Doctor hint"));
 }
 
@@ -838,31 +617,31 @@ fn lock_timings_are_the_defaults() {
 /// stands in for it; the key handed out is the renewed login's.
 #[test]
 fn an_expired_login_that_renews_itself_is_refreshed_before_an_env_key_is_used() {
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(200, tokens());
     let env = env().with_var("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE-env");
     let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
-    let (done, printed) = drive(&mut TokenCommand::new(request, &env, NOW), &mut disk);
+    let (done, printed) = host.run(&mut TokenCommand::new(request, &env, NOW));
     let all = all_text(&done, &printed);
     assert_eq!(done.exit, Exit::Ok, "{all}");
-    assert_eq!(disk.posts.len(), 1, "the login was refreshed");
+    assert_eq!(host.posts.len(), 1, "the login was refreshed");
     assert!(all.contains("source: profile:anthropic:work"), "{all}");
     // When the refresh fails, the environment's key stands in, and says so.
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
     let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
-    let (done, printed) = drive(&mut TokenCommand::new(request, &env, NOW), &mut disk);
+    let (done, printed) = host.run(&mut TokenCommand::new(request, &env, NOW));
     let all = all_text(&done, &printed);
     assert_eq!(done.exit, Exit::Ok, "{all}");
     assert!(all.contains("source: env: ANTHROPIC_API_KEY"), "{all}");
     assert!(all.contains("warning: anthropic:work:") && all.contains("using env: ANTHROPIC_API_KEY instead"), "{all}");
     // An explicit profile has no stand-in: its failure is the answer.
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
     let request = TokenRequest {
         provider: "anthropic".into(),
         profile: Some("anthropic:work".into()),
         agent: None,
         force: false,
     };
-    let (done, _) = drive(&mut TokenCommand::new(request, &env, NOW), &mut disk);
+    let (done, _) = host.run(&mut TokenCommand::new(request, &env, NOW));
     assert_eq!(done.exit, Exit::Action);
 }
 
@@ -917,14 +696,14 @@ fn exit_codes_are_the_documented_ones() {
 #[test]
 fn doctor_lists_refresh_errors_under_their_heading_and_only_then() {
     let doctor = || DoctorCommand::new(DoctorRequest { yes: true, ..DoctorRequest::default() }, &env(), NOW);
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(200, tokens());
-    let (_, printed) = drive(&mut doctor(), &mut disk);
-    assert_eq!(disk.posts.len(), 1, "doctor refreshed the login");
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(200, tokens());
+    let (_, printed) = host.run(&mut doctor());
+    assert_eq!(host.posts.len(), 1, "doctor refreshed the login");
     let out: Vec<&str> = printed.iter().map(|l| l.text.as_str()).collect();
     assert!(!out.contains(&"OAuth refresh errors"), "{out:#?}");
 
-    let mut disk = Disk::with_store(expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
-    let (_, printed) = drive(&mut doctor(), &mut disk);
+    let mut host = Host::with_store(&expired_store("anthropic:work")).reply(400, json!({"error": "invalid_grant"}));
+    let (_, printed) = host.run(&mut doctor());
     let out: Vec<&str> = printed.iter().map(|l| l.text.as_str()).collect();
     let at = out.iter().position(|l| *l == "OAuth refresh errors").unwrap_or_else(|| panic!("{out:#?}"));
     assert!(out[at + 1].contains("anthropic:work") && out[at + 1].contains("invalid_grant"), "{out:#?}");
@@ -935,13 +714,13 @@ fn doctor_lists_refresh_errors_under_their_heading_and_only_then() {
 #[test]
 fn a_refresh_into_an_unreadable_store_needs_a_person() {
     for selection in [Selection::Profile("anthropic:work".into()), Selection::All] {
-        let mut disk = Disk::default();
-        disk.files.insert(STORE.into(), "{ not json".into());
-        let (done, printed) = drive(&mut RefreshCommand::new(selection.clone(), false, None, &env(), NOW), &mut disk);
+        let mut host = Host::default();
+        host.files.insert(STORE.into(), "{ not json".into());
+        let (done, printed) = host.run(&mut RefreshCommand::new(selection.clone(), false, None, &env(), NOW));
         let all = all_text(&done, &printed);
         assert_eq!(done.exit, Exit::Action, "{selection:?}: {all}");
         let refusal = all.lines().find(|l| l.contains("refusing to refresh into an unreadable store: "));
         assert!(refusal.is_some_and(|l| l.starts_with("error: ")), "{all}");
-        assert_eq!(disk.files[STORE], "{ not json");
+        assert_eq!(host.files[STORE], "{ not json");
     }
 }

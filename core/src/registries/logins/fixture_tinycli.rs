@@ -108,16 +108,8 @@ fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::{
-        Answer, Effect, Flow, KeychainItem, LockAnswer, LockKind, LockRequest, RefreshCommand, Selection,
-        WriteBackPlace,
-    };
-    use crate::refresh::HttpResponse;
-    use crate::world::FileRead;
-    use std::collections::BTreeMap;
-
-    const NOW: Millis = 1_767_225_600_000;
-    const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
+    use crate::flow::script::{Host, NOW, store_path, written_back};
+    use crate::flow::{KeychainItem, LockKind, LockRequest, RefreshCommand, Selection, WriteBackPlace};
 
     /// The "one file + one registry line" proof for login sources.
     #[test]
@@ -128,57 +120,22 @@ mod tests {
         let item = KeychainItem { service: "TinyLLM-work".into(), account: "alice".into() };
         let expired =
             format!(r#"{{"access":"at-FAKE-OLD","refresh":"rt-FAKE-OLD","expires":{},"theme":"dark"}}"#, NOW - 1);
-        let mut keychain = BTreeMap::from([(item.clone(), expired)]);
+        let body = r#"{"access_token":"at-FAKE-NEW","refresh_token":"rt-FAKE-NEW","expires_in":3600}"#;
         // The login lives only in the Keychain item: no file anywhere.
-        let mut files: BTreeMap<String, String> = BTreeMap::new();
-        let (mut locks, mut posts, mut write_backs, mut asked_items) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut host = Host::default().reply(200, body);
+        host.items.insert(item.clone(), expired);
+        // Its folder is there for the lock, empty.
+        host.modes.insert("/h/.tinyllm".into(), 0o700);
 
         let mut flow = RefreshCommand::new(Selection::Profile(PROFILE_ID.into()), false, None, &env, NOW);
-        let done = loop {
-            let input = match flow.poll() {
-                Effect::Done(done) => break done,
-                Effect::Emit(_) | Effect::Unlock { .. } => continue,
-                Effect::Read(paths) => Answer::Files(
-                    paths
-                        .into_iter()
-                        .map(|p| {
-                            let read = files.get(&p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
-                            (p, read)
-                        })
-                        .collect(),
-                ),
-                Effect::ReadKeychain(asked) => {
-                    asked_items.push(asked.clone());
-                    Answer::Keychain(keychain.get(&asked).cloned().map(FileRead::text))
-                }
-                Effect::Lock(request) => {
-                    locks.push(request);
-                    Answer::Lock(LockAnswer::Taken)
-                }
-                Effect::WriteAtomic { path, text } => {
-                    files.insert(path, text.expose().to_string());
-                    Answer::Written(Ok(()))
-                }
-                Effect::Send { request, .. } => {
-                    posts.push(request.url.clone());
-                    let body = r#"{"access_token":"at-FAKE-NEW","refresh_token":"rt-FAKE-NEW","expires_in":3600}"#;
-                    Answer::Response(Ok(HttpResponse::new(200, vec![], body)))
-                }
-                Effect::WriteBack(write) => {
-                    if let WriteBackPlace::Keychain(at) = &write.place {
-                        keychain.insert(at.clone(), write.text.expose().to_string());
-                    }
-                    write_backs.push(write.place);
-                    Answer::Written(Ok(()))
-                }
-                other => panic!("not asked of a refresh: {other:?}"),
-            };
-            flow.handle(NOW, input.into());
-        };
+        let (done, _) = host.run(&mut flow);
         assert_eq!(done.exit, crate::flow::Exit::Ok, "{done:?}");
+        let refresh_only = ["read ", "lock ", "unlock ", "write ", "send ", "back "];
+        let other = host.asked.iter().find(|a| !refresh_only.iter().any(|p| a.starts_with(p)));
+        assert!(other.is_none(), "not asked of a refresh: {other:?}");
 
         // Synced from its Keychain item, named by its own rules.
-        assert!(asked_items.contains(&item), "{asked_items:?}");
+        assert!(host.keychain.contains(&item), "{:?}", host.keychain);
         // Refreshed under its lock, on its file, with its timings, after
         // the store's.
         let source_lock = LockRequest {
@@ -186,17 +143,20 @@ mod tests {
             kind: LockKind::Shared { name: "TinyLLM CLI's lock" },
             timings: crate::flow::LockTimings::of(LOCK),
         };
-        assert_eq!(locks.iter().map(|l| l.path.as_str()).collect::<Vec<_>>(), [STORE, &source_lock.path]);
-        assert_eq!(locks[1], source_lock);
+        let store = store_path("main");
+        assert_eq!(host.locks.iter().map(|l| l.path.as_str()).collect::<Vec<_>>(), [&store, &source_lock.path]);
+        assert_eq!(host.locks[1], source_lock);
+        assert!(host.asked.contains(&format!("lock {}", source_lock.path)), "taken: {:?}", host.asked);
+        let posts: Vec<&str> = host.posts.iter().map(|p| p.url.as_str()).collect();
         assert_eq!(posts, ["https://auth.tinyllm.invalid/oauth/token"], "its provider's endpoint");
         // Written back to the item it came from, its other fields kept.
-        assert_eq!(write_backs, [WriteBackPlace::Keychain(item.clone())]);
-        let back: Value = serde_json::from_str(&keychain[&item]).expect("json");
+        let back: Vec<&String> = host.asked.iter().filter(|a| a.starts_with("back ")).collect();
+        assert_eq!(back, [&written_back(&WriteBackPlace::Keychain(item.clone()))]);
+        let back: Value = serde_json::from_str(&host.items[&item]).expect("json");
         assert_eq!(
             (back["access"].as_str(), back["refresh"].as_str(), back["theme"].as_str()),
             (Some("at-FAKE-NEW"), Some("rt-FAKE-NEW"), Some("dark"))
         );
-        let store: Value = serde_json::from_str(&files[STORE]).expect("the store");
-        assert_eq!(store["profiles"][PROFILE_ID]["access"], "at-FAKE-NEW");
+        assert_eq!(host.store()["profiles"][PROFILE_ID]["access"], "at-FAKE-NEW");
     }
 }

@@ -67,6 +67,11 @@ pub const SOURCE: LoginSource = LoginSource {
     write_back: WriteBackSpec { remedy: "Claude Code will need `/login`", merge },
 };
 
+/// What to run when Claude Code's sign-in ended: a new sign-in (on the
+/// host whose Claude Code the gateway syncs), or a 1-year token instead.
+const ENDED_HINT: &str = "Sign in again: run `claude auth login` on the gateway host, or run `claude setup-token` and \
+                          then `clawdbot models auth setup-token` for a 1-year token.";
+
 /// Claude Code gets our stored expiry (the server's less the provider's
 /// margin): it then refreshes a few minutes early, and the next sync sees
 /// the same login instead of a "newer" one.
@@ -85,6 +90,7 @@ fn read(bytes: &[u8], origin: &str, _mtime_ms: Option<f64>, _now: Millis) -> Sou
     match claude::read(bytes, origin) {
         ClaudeRead::Login(l) => SourceRead::Login(l, Vec::new()),
         ClaudeRead::NoLogin(d) => SourceRead::NoLogin(d),
+        ClaudeRead::Ended(d) => SourceRead::Ended(d.with_hint(ENDED_HINT)),
         ClaudeRead::Broken(d) => SourceRead::Broken(d),
     }
 }

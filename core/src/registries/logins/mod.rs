@@ -197,6 +197,10 @@ pub enum SourceRead {
     Login(ExternalLogin, Vec<Diagnostic>),
     /// A well-formed document with no login (logged out, never logged in).
     NoLogin(Diagnostic),
+    /// A login the tool itself found ended for good (refused at refresh):
+    /// the diagnostic says why and carries what a person must run. It is
+    /// never synced, so it never replaces the stored login.
+    Ended(Diagnostic),
     /// Not usable: the diagnostic names the file and field.
     Broken(Diagnostic),
 }

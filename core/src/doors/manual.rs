@@ -60,10 +60,16 @@ pub fn environment() -> Vec<Variable> {
         ),
         row(&[paths::OAUTH_DIR_ENV], "folder of the legacy oauth.json (default <state>/credentials)."),
         row(
-            &[claude.home.env_var],
-            format!("Claude Code's folder (default ~/{}); also changes its Keychain item's name.", claude.home.default),
+            &claude.home.env_vars.iter().map(|v| v.name).collect::<Vec<_>>(),
+            format!(
+                "Claude Code's folder, the first one set (empty: the default ~/{}); also changes its Keychain item's name.",
+                claude.home.default
+            ),
         ),
-        row(&[codex.home.env_var], format!("Codex CLI's folder (default ~/{}).", codex.home.default)),
+        row(
+            &codex.home.env_vars.iter().map(|v| v.name).collect::<Vec<_>>(),
+            format!("Codex CLI's folder (default ~/{}).", codex.home.default),
+        ),
         row(
             &[KEYCHAIN_ENV],
             "off: never read the macOS Keychain; security: read it through the first `security` on PATH, \

@@ -270,6 +270,10 @@ pub fn external_logins(
                 diagnostics.push(d.with_hint(source.ignored_hint));
                 None
             }
+            SourceRead::Ended(d) => {
+                diagnostics.push(d);
+                None
+            }
         };
         if let Some(keychain) = &source.keychain {
             match world.keychain(&keychain.item(env)) {
@@ -330,6 +334,7 @@ fn gcloud_adc(world: &dyn World, env: &Env) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Credential;
     use crate::world::MapWorld;
 
     const NOW: Millis = 1767225600000;
@@ -568,5 +573,28 @@ mod tests {
         assert!(l.write.is_some());
         let mut d = Vec::new();
         assert_eq!(external_logins(&w, &l.env, NOW, &mut d).len(), 2);
+    }
+
+    /// Claude Code's dead-login stub is a sign-in that ended, said with
+    /// what to run, and it never replaces the login the store holds.
+    #[test]
+    fn a_dead_login_stub_says_the_sign_in_ended_and_leaves_the_store_alone() {
+        let stored = r#"{"version":1,"profiles":{"anthropic:claude-cli":{"type":"oauth","provider":"anthropic","access":"a-FAKE","refresh":"r-FAKE","expires":1769817600000}}}"#;
+        let stub = r#"{"claudeAiOauth":{"accessToken":"","refreshToken":"","expiresAt":0,"loginEnded":"time_limit"}}"#;
+        let w = world(&[(STORE, stored), ("/h/.claude/.credentials.json", stub)]);
+        let l = load(&w, &Env::new("/h"), NOW, None);
+        assert!(l.changes.is_empty(), "{:?}", l.changes);
+        assert!(l.write.is_none());
+        let Some(Credential::OAuth(kept)) = l.store.credential("anthropic:claude-cli") else { panic!() };
+        assert_eq!(kept.access.as_ref().map(|a| a.expose()), Some("a-FAKE"));
+        let ended: Vec<&Diagnostic> =
+            l.diagnostics.iter().filter(|d| d.file == "~/.claude/.credentials.json").collect();
+        assert_eq!(ended.len(), 1, "{:?}", l.diagnostics);
+        assert_eq!(ended[0].severity, Severity::Warning);
+        assert!(ended[0].message.starts_with("sign-in ended: "), "{}", ended[0].message);
+        assert!(ended[0].message.contains("time limit"), "{}", ended[0].message);
+        assert_eq!(ended[0].hints.len(), 1);
+        assert!(ended[0].hints[0].contains("`claude auth login` on the gateway host"), "{:?}", ended[0].hints);
+        assert!(ended[0].hints[0].contains("setup-token"), "{:?}", ended[0].hints);
     }
 }

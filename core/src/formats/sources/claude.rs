@@ -22,8 +22,36 @@ pub enum ClaudeRead {
     Login(ExternalLogin),
     /// A well-formed file that holds no login (logged out, never logged in).
     NoLogin(Diagnostic),
+    /// The stub Claude Code leaves when its login was refused at refresh:
+    /// the sign-in ended and only a person can sign in again.
+    Ended(Diagnostic),
     /// Not usable: the diagnostic names the file and field.
     Broken(Diagnostic),
+}
+
+/// Whether `oauth` is the stub Claude Code (2.1.3xx) writes when its
+/// refresh was refused for good: both tokens emptied, `expiresAt: 0`, the
+/// other fields kept, and `loginEnded` saying why when it knows.
+fn is_ended_stub(oauth: &serde_json::Map<String, Value>) -> bool {
+    let blank = |key: &str| match oauth.get(key) {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(_) => false,
+    };
+    let zero = oauth.get("expiresAt").and_then(Value::as_f64) == Some(0.0);
+    blank("accessToken") && blank("refreshToken") && (zero || oauth.contains_key("loginEnded"))
+}
+
+/// Why the sign-in ended, in words, from `loginEnded`.
+fn ended_because(oauth: &serde_json::Map<String, Value>) -> String {
+    match oauth.get("loginEnded").and_then(Value::as_str).map(str::trim) {
+        Some("time_limit") => "it reached its time limit (loginEnded: time_limit)".into(),
+        Some(other) if !other.is_empty() => {
+            let shown: String = other.chars().filter(|c| !c.is_control()).take(40).collect();
+            format!("loginEnded: {shown}")
+        }
+        _ => "its refresh token was refused".into(),
+    }
 }
 
 /// Reads the credentials document. `origin` names it in messages.
@@ -50,6 +78,11 @@ pub fn read(bytes: &[u8], origin: &str) -> ClaudeRead {
         }
         Some(other) => return broken("claudeAiOauth", format!("is {}, expected an object", kind_of(other))),
     };
+    if is_ended_stub(oauth_block) {
+        let message =
+            format!("sign-in ended: Claude Code's login was refused at refresh, {}", ended_because(oauth_block));
+        return ClaudeRead::Ended(Diagnostic::new(Severity::Warning, origin, message).at("claudeAiOauth"));
+    }
     let access = match oauth_block.get("accessToken") {
         Some(Value::String(s)) if !s.trim().is_empty() => Secret::new(s.clone()),
         Some(Value::String(_)) => {
@@ -152,11 +185,36 @@ mod tests {
         assert!(matches!(read(br#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-FA"#, FILE), ClaudeRead::Broken(_)));
     }
 
+    /// The stub Claude Code writes when its refresh is refused for good
+    /// is a sign-in that ended, with its reason; never a login, never "no
+    /// login".
     #[test]
-    fn logged_out_stub_and_null_are_no_login() {
+    fn the_dead_login_stub_is_a_sign_in_that_ended() {
         let stub = br#"{"claudeAiOauth": {"accessToken": "", "refreshToken": "", "expiresAt": 0, "scopes": ["user:inference"]}}"#;
-        assert!(matches!(read(stub, FILE), ClaudeRead::NoLogin(_)));
+        let ClaudeRead::Ended(d) = read(stub, FILE) else { panic!("{:?}", read(stub, FILE)) };
+        assert_eq!(d.field.as_deref(), Some("claudeAiOauth"));
+        assert_eq!(
+            d.message,
+            "sign-in ended: Claude Code's login was refused at refresh, its refresh token was refused"
+        );
+        let timed_out = br#"{"claudeAiOauth": {"accessToken": "", "refreshToken": "", "expiresAt": 0, "loginEnded": "time_limit", "subscriptionType": "max"}, "mcpOAuth": {}}"#;
+        let ClaudeRead::Ended(d) = read(timed_out, FILE) else { panic!() };
+        assert!(d.message.ends_with("it reached its time limit (loginEnded: time_limit)"), "{}", d.message);
+        let odd =
+            br#"{"claudeAiOauth": {"accessToken": "", "refreshToken": "", "expiresAt": 0, "loginEnded": "on_hold\n"}}"#;
+        let ClaudeRead::Ended(d) = read(odd, FILE) else { panic!() };
+        assert!(d.message.ends_with("loginEnded: on_hold"), "{}", d.message);
+        // A live access token is not a stub, whatever else the block says.
+        let live = br#"{"claudeAiOauth": {"accessToken": "sk-ant-oat01-FAKE", "refreshToken": "", "expiresAt": 1769817600000}}"#;
+        assert!(matches!(read(live, FILE), ClaudeRead::Login(_)));
+    }
+
+    #[test]
+    fn no_oauth_block_or_an_empty_token_is_no_login() {
         assert!(matches!(read(br#"{"claudeAiOauth":null}"#, FILE), ClaudeRead::NoLogin(_)));
+        assert!(matches!(read(br#"{"mcpOAuth":{}}"#, FILE), ClaudeRead::NoLogin(_)));
+        let no_stub = br#"{"claudeAiOauth": {"accessToken": "", "expiresAt": 1769817600000}}"#;
+        assert!(matches!(read(no_stub, FILE), ClaudeRead::NoLogin(_)));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Claude Code's login: `$CLAUDE_CONFIG_DIR/.credentials.json` (default
+//! Claude Code's login: `.credentials.json` in its storage folder
+//! (`$CLAUDE_SECURESTORAGE_CONFIG_DIR`, else `$CLAUDE_CONFIG_DIR`, else
 //! `~/.claude`), or the same JSON as the secret of its macOS Keychain item
 //! (A11). Claude Code refreshes it itself under its lock `<dir>.lock`, so
 //! Clawdbot takes that lock too, and writes renewed tokens back.
@@ -6,7 +7,7 @@
 //! The document is read by [`crate::sources::claude`] and merged back by
 //! [`crate::writeback::merge_claude_credentials`].
 
-use super::{Home, Keychain, LoginSource, PanelFile, SourceLock, SourceRead, WriteBackSpec};
+use super::{FolderVar, Home, Keychain, LoginSource, PanelFile, SourceLock, SourceRead, WriteBackSpec};
 use crate::env::Env;
 use crate::sources::claude::{self, ClaudeRead};
 use crate::time::Millis;
@@ -15,6 +16,13 @@ use sha2::{Digest, Sha256};
 
 /// The Keychain account Claude Code uses when the host has no user name.
 pub const KEYCHAIN_FALLBACK_ACCOUNT: &str = "claude-code-user";
+
+/// The variable that names Claude Code's storage folder (2.1.3xx), read
+/// before [`CONFIG_DIR_VAR`]; set but empty, it means `~/.claude`.
+const SECURE_STORAGE_VAR: &str = "CLAUDE_SECURESTORAGE_CONFIG_DIR";
+/// Claude Code's configuration folder, which is also its storage folder
+/// unless [`SECURE_STORAGE_VAR`] is set.
+const CONFIG_DIR_VAR: &str = "CLAUDE_CONFIG_DIR";
 
 /// Claude Code's login source, listed in [`super::LOGIN_SOURCES`].
 pub const SOURCE: LoginSource = LoginSource {
@@ -25,7 +33,10 @@ pub const SOURCE: LoginSource = LoginSource {
     sync_label: "claude cli",
     profile_id: claude::PROFILE_ID,
     provider: claude::PROVIDER,
-    home: Home { env_var: "CLAUDE_CONFIG_DIR", default: ".claude" },
+    home: Home {
+        env_vars: &[FolderVar { name: SECURE_STORAGE_VAR, nfc: true }, FolderVar::plain(CONFIG_DIR_VAR)],
+        default: ".claude",
+    },
     file_name: ".credentials.json",
     panel: Some(PanelFile {
         key: "claude",
@@ -56,6 +67,11 @@ pub const SOURCE: LoginSource = LoginSource {
     write_back: WriteBackSpec { remedy: "Claude Code will need `/login`", merge },
 };
 
+/// What to run when Claude Code's sign-in ended: a new sign-in (on the
+/// host whose Claude Code the gateway syncs), or a 1-year token instead.
+const ENDED_HINT: &str = "Sign in again: run `claude auth login` on the gateway host, or run `claude setup-token` and \
+                          then `clawdbot models auth setup-token` for a 1-year token.";
+
 /// Claude Code gets our stored expiry (the server's less the provider's
 /// margin): it then refreshes a few minutes early, and the next sync sees
 /// the same login instead of a "newer" one.
@@ -74,36 +90,46 @@ fn read(bytes: &[u8], origin: &str, _mtime_ms: Option<f64>, _now: Millis) -> Sou
     match claude::read(bytes, origin) {
         ClaudeRead::Login(l) => SourceRead::Login(l, Vec::new()),
         ClaudeRead::NoLogin(d) => SourceRead::NoLogin(d),
+        ClaudeRead::Ended(d) => SourceRead::Ended(d.with_hint(ENDED_HINT)),
         ClaudeRead::Broken(d) => SourceRead::Broken(d),
     }
 }
 
 /// The Keychain account Claude Code uses: `$USER` if non-empty, else the
 /// user database's name (cron and launchd often leave `$USER` unset), else
-/// [`KEYCHAIN_FALLBACK_ACCOUNT`].
+/// [`KEYCHAIN_FALLBACK_ACCOUNT`]; a name with anything but ASCII letters,
+/// digits, `.`, `_` and `-` is replaced by the fallback too (2.1.3xx), so
+/// a name with a space or an accent files the item under the fallback.
 fn keychain_account(env: &Env) -> String {
-    super::user_name_or(env, KEYCHAIN_FALLBACK_ACCOUNT)
+    let name = super::user_name_or(env, KEYCHAIN_FALLBACK_ACCOUNT);
+    let plain = name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if plain { name } else { KEYCHAIN_FALLBACK_ACCOUNT.to_string() }
 }
 
 /// The Keychain service Claude Code stores its OAuth credentials under.
 ///
-/// `Claude Code` + OAuth suffix + `-credentials` + config-dir hash. The hash
-/// part is `-<first 8 hex of sha256(CLAUDE_CONFIG_DIR)>` whenever the
-/// variable is *present*, even empty or equal to the default, hashed over
-/// its literal text (no `~` expansion, no realpath), as Claude Code does.
+/// `Claude Code` + OAuth suffix + `-credentials` + folder hash, following
+/// the storage folder's rule: the hash part is `-<first 8 hex of
+/// sha256(folder)>` over the NFC form of the literal text (no `~`
+/// expansion, no realpath) of `CLAUDE_SECURESTORAGE_CONFIG_DIR` when it is
+/// set and non-empty; none when it is set but empty (the default folder);
+/// when it is unset, that of `CLAUDE_CONFIG_DIR` whenever that is
+/// *present*, even empty or equal to the default, as Claude Code does.
 /// The OAuth suffix is `-custom-oauth` when `CLAUDE_CODE_CUSTOM_OAUTH_URL`
 /// is non-empty (production builds' only non-empty suffix).
-///
-/// Claude Code NFC-normalises the folder before hashing; we hash the bytes
-/// as given, which agrees for every NFC (e.g. ASCII) path.
 pub fn keychain_service(env: &Env) -> String {
     let oauth_suffix = match env.vars.get("CLAUDE_CODE_CUSTOM_OAUTH_URL") {
         Some(url) if !url.is_empty() => "-custom-oauth",
         _ => "",
     };
-    let dir_hash = match env.vars.get("CLAUDE_CONFIG_DIR") {
+    let hashed = match env.vars.get(SECURE_STORAGE_VAR) {
+        Some(dir) if dir.is_empty() => None,
+        Some(dir) => Some(dir),
+        None => env.vars.get(CONFIG_DIR_VAR),
+    };
+    let dir_hash = match hashed {
         Some(dir) => {
-            let digest = Sha256::digest(dir.as_bytes());
+            let digest = Sha256::digest(super::nfc(dir).as_bytes());
             let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
             format!("-{hex}")
         }
@@ -149,7 +175,41 @@ mod tests {
         nobody.login_name = Some("daemon".into());
         assert_eq!(keychain_account(&nobody), "daemon", "the user database's name when USER is empty");
         let item = SOURCE.keychain_item(&alice).expect("an item");
+        let plain = Env::new("/h").with_var("USER", "a.b_c-D9");
+        assert_eq!(keychain_account(&plain), "a.b_c-D9");
+        for odd in ["john smith", "jos\u{e9}", "me@corp", "DOMAIN\\me"] {
+            let env = Env::new("/h").with_var("USER", odd);
+            assert_eq!(keychain_account(&env), "claude-code-user", "{odd:?} is not a plain account name");
+        }
+        nobody.login_name = Some("Jane Doe".into());
+        assert_eq!(keychain_account(&nobody), "claude-code-user", "the user database's name follows the rule too");
         assert_eq!((item.service.as_str(), item.account.as_str()), ("Claude Code-credentials", "alice"));
+    }
+
+    /// Claude Code 2.1.332's storage folder: the secure-storage variable
+    /// first (empty: the default folder, not `CLAUDE_CONFIG_DIR`), and the
+    /// file, lock and Keychain hash all follow it. The hashes were computed
+    /// apart, with Python's hashlib over the NFC text.
+    #[test]
+    fn the_secure_storage_folder_comes_first_for_file_lock_and_keychain() {
+        let both = Env::new("/h").with_var("CLAUDE_CONFIG_DIR", "/cfg").with_var(SECURE_STORAGE_VAR, "/secure");
+        assert_eq!(SOURCE.file(&both), "/secure/.credentials.json");
+        assert_eq!(SOURCE.lock_path(&both).as_deref(), Some("/secure"));
+        assert_eq!(keychain_service(&both), "Claude Code-credentials-5be4b1b1");
+        let empty = Env::new("/h").with_var("CLAUDE_CONFIG_DIR", "/cfg").with_var(SECURE_STORAGE_VAR, "");
+        assert_eq!(SOURCE.file(&empty), "/h/.claude/.credentials.json", "empty means ~/.claude");
+        assert_eq!(SOURCE.lock_path(&empty).as_deref(), Some("/h/.claude"));
+        assert_eq!(keychain_service(&empty), "Claude Code-credentials", "empty means the default item");
+        let only = Env::new("/h").with_var(SECURE_STORAGE_VAR, "~/vault");
+        assert_eq!(SOURCE.file(&only), "/h/vault/.credentials.json");
+        // Decomposed (e + combining acute) and composed name one folder.
+        let decomposed = Env::new("/h").with_var(SECURE_STORAGE_VAR, "/srv/cafe\u{301}");
+        let composed = Env::new("/h").with_var(SECURE_STORAGE_VAR, "/srv/caf\u{e9}");
+        assert_eq!(SOURCE.file(&decomposed), "/srv/caf\u{e9}/.credentials.json");
+        assert_eq!(keychain_service(&decomposed), keychain_service(&composed));
+        assert_eq!(keychain_service(&composed), "Claude Code-credentials-9e472a79");
+        let config = Env::new("/h").with_var("CLAUDE_CONFIG_DIR", "/srv/cafe\u{301}");
+        assert_eq!(keychain_service(&config), keychain_service(&composed), "the config folder is hashed in NFC too");
     }
 
     #[test]

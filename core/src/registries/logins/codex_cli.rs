@@ -5,7 +5,7 @@
 //! The document is read by [`crate::sources::codex`] and merged back by
 //! [`crate::writeback::merge_codex_auth`].
 
-use super::{Home, LoginSource, PanelFile, SourceRead, WriteBackSpec};
+use super::{FolderVar, Home, LoginSource, PanelFile, SourceRead, WriteBackSpec};
 use crate::sources::codex::{self, CodexRead};
 use crate::time::Millis;
 use crate::writeback::{Layout, NewTokens, WritebackError};
@@ -19,7 +19,7 @@ pub const SOURCE: LoginSource = LoginSource {
     sync_label: "codex cli",
     profile_id: codex::PROFILE_ID,
     provider: codex::PROVIDER,
-    home: Home { env_var: "CODEX_HOME", default: ".codex" },
+    home: Home { env_vars: &[FolderVar::plain("CODEX_HOME")], default: ".codex" },
     file_name: "auth.json",
     // `auth.json` is also the agent folder's legacy store: decided by
     // content, the name only once the legacy reader found nothing.

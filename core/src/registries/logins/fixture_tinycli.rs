@@ -10,7 +10,7 @@
 //! and account rules), refreshed under the tool's lock (`<folder>.lock`,
 //! with its own timings) and written back to the same item.
 
-use super::{Home, Keychain, LoginSource, SourceLock, SourceRead, WriteBackSpec};
+use super::{FolderVar, Home, Keychain, LoginSource, SourceLock, SourceRead, WriteBackSpec};
 use crate::defaults::LockTimings;
 use crate::diag::{Diagnostic, Severity};
 use crate::env::Env;
@@ -42,7 +42,7 @@ pub const SOURCE: LoginSource = LoginSource {
     sync_label: "tinyllm cli",
     profile_id: PROFILE_ID,
     provider: "tinyllm",
-    home: Home { env_var: "TINYLLM_HOME", default: ".tinyllm" },
+    home: Home { env_vars: &[FolderVar::plain("TINYLLM_HOME")], default: ".tinyllm" },
     file_name: "credentials.json",
     // No input in the admin panel, whose page lists its inputs by hand.
     panel: None,

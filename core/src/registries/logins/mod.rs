@@ -113,15 +113,47 @@ pub struct PanelFile {
     pub markers: &'static [&'static str],
 }
 
-/// A folder: the variable naming it when set (resolved against HOME),
-/// else `default` under HOME.
+/// A folder: named by the first of its variables that is set (resolved
+/// against HOME), else `default` under HOME.
 #[derive(Debug, Clone, Copy)]
 pub struct Home {
-    /// The variable that names the folder when set (`CLAUDE_CONFIG_DIR`,
-    /// `CODEX_HOME`).
-    pub env_var: &'static str,
+    /// The variables that name the folder, the one the tool reads first
+    /// first. The first one present decides, and one present but empty
+    /// means `default` (not the next variable), as Claude Code reads
+    /// `CLAUDE_SECURESTORAGE_CONFIG_DIR` before `CLAUDE_CONFIG_DIR`.
+    pub env_vars: &'static [FolderVar],
     /// The folder under HOME otherwise (`.claude`, `.codex`).
     pub default: &'static str,
+}
+
+/// A variable naming a source's folder.
+#[derive(Debug, Clone, Copy)]
+pub struct FolderVar {
+    /// Its name (`CLAUDE_CONFIG_DIR`).
+    pub name: &'static str,
+    /// Whether the tool NFC-normalises the path first, so that the same
+    /// folder spelt decomposed names the same files.
+    pub nfc: bool,
+}
+
+impl FolderVar {
+    /// A variable whose value is taken as written.
+    pub const fn plain(name: &'static str) -> FolderVar {
+        FolderVar { name, nfc: false }
+    }
+
+    /// Its value in `env` as the tool takes it: `None` when unset, the
+    /// (normalised) text when set, empty when set to nothing.
+    pub fn value(&self, env: &Env) -> Option<String> {
+        let raw = env.vars.get(self.name)?;
+        Some(if self.nfc { nfc(raw) } else { raw.clone() })
+    }
+}
+
+/// `text` in Unicode normalisation form C.
+pub fn nfc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect()
 }
 
 /// A lock another tool takes around its refreshes, in proper-lockfile's
@@ -165,6 +197,10 @@ pub enum SourceRead {
     Login(ExternalLogin, Vec<Diagnostic>),
     /// A well-formed document with no login (logged out, never logged in).
     NoLogin(Diagnostic),
+    /// A login the tool itself found ended for good (refused at refresh):
+    /// the diagnostic says why and carries what a person must run. It is
+    /// never synced, so it never replaces the stored login.
+    Ended(Diagnostic),
     /// Not usable: the diagnostic names the file and field.
     Broken(Diagnostic),
 }
@@ -172,9 +208,10 @@ pub enum SourceRead {
 impl LoginSource {
     /// Its folder for `env`.
     pub fn dir(&self, env: &Env) -> String {
-        match env.get(self.home.env_var) {
-            Some(d) => env.resolve(d),
-            None => crate::env::join(&env.home, self.home.default),
+        let named = self.home.env_vars.iter().find_map(|var| var.value(env));
+        match named.as_deref().map(str::trim) {
+            Some(d) if !d.is_empty() => env.resolve(d),
+            _ => crate::env::join(&env.home, self.home.default),
         }
     }
 

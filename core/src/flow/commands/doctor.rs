@@ -52,6 +52,9 @@ pub struct DoctorRequest {
 impl DoctorRequest {
     /// The reference's `confirmRepair` never asks: `--non-interactive`, or
     /// no terminal to ask on (`--json` asks nothing either) and no `--yes`.
+    /// `--non-interactive` beside `--yes`/`--fix` is no contradiction:
+    /// unattended scripts run `doctor --fix --non-interactive --yes`, which
+    /// asks nothing and makes the repairs `--fix` names.
     fn never_asks(&self) -> bool {
         let someone_to_ask = self.terminal && !self.json;
         self.non_interactive || !(someone_to_ask || self.assume_yes())
@@ -212,11 +215,11 @@ impl Doctor {
 
     /// The reference's `confirmRepair`.
     fn confirm(&self, question: &str, input: Option<Answer>) -> Consent {
-        if self.request.never_asks() {
-            return Consent::No;
-        }
         if self.request.assume_yes() {
             return Consent::Yes;
+        }
+        if self.request.never_asks() {
+            return Consent::No;
         }
         match input {
             Some(Answer::Confirmed(Some(true))) => Consent::Yes,
@@ -773,6 +776,22 @@ mod tests {
         assert_eq!(done.exit, Exit::Action);
         let doc = document(&done);
         assert!(doc["findings"][0]["message"].as_str().is_some_and(|m| m.contains("could not fix")), "{doc}");
+    }
+
+    #[test]
+    fn fix_beside_non_interactive_repairs_without_asking() {
+        for request in [
+            DoctorRequest { repair: true, non_interactive: true, terminal: true, ..DoctorRequest::default() },
+            DoctorRequest { yes: true, repair: true, non_interactive: true, ..DoctorRequest::default() },
+        ] {
+            let mut host = Host::with_store(&key_store());
+            host.modes.insert(store_path("main"), 0o644);
+            assert!(!request.reads_keychain(), "nobody to answer a Keychain prompt: {request:?}");
+            let (done, printed) = host.run(&mut doctor(request.clone()));
+            assert_eq!(done.exit, Exit::Ok, "{request:?} {printed:?}");
+            assert!(!host.asked.iter().any(|a| a.starts_with("confirm")), "{:?}", host.asked);
+            assert_eq!(host.modes[&store_path("main")], 0o600, "{request:?}");
+        }
     }
 
     #[test]

@@ -16,7 +16,8 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::{
-    Answer, CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, RefreshCommand, Step, due_for_doctor,
+    Answer, CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, RefreshCommand, Step, consent,
+    due_for_doctor,
 };
 use crate::doctor::{DoctorPreview, change_notes, preview};
 use crate::escape::{escape_control, terminal_safe_json};
@@ -221,10 +222,16 @@ impl Doctor {
         if self.request.never_asks() {
             return Consent::No;
         }
+        let ask =
+            || Consent::Ask(Effect::Confirm { question: escape_control(question).into_owned(), default_yes: true });
         match input {
-            Some(Answer::Confirmed(Some(true))) => Consent::Yes,
-            Some(Answer::Confirmed(_)) => Consent::No,
-            _ => Consent::Ask(Effect::Confirm { question: escape_control(question).into_owned(), default_yes: true }),
+            Some(Answer::Confirmed(Some(line))) => match consent(&line, true) {
+                Some(true) => Consent::Yes,
+                Some(false) => Consent::No,
+                None => ask(),
+            },
+            Some(Answer::Confirmed(None)) => Consent::No,
+            _ => ask(),
         }
     }
 
@@ -405,10 +412,12 @@ impl Doctor {
         let bits = meta.mode;
         if private.exposed(bits) {
             let problem = private.exposure_text(bits);
+            // Asked again (with the same words) until the answer is yes or no.
+            let question = format!("Make {shown} private?");
             let answer = match pending {
                 Pending::Chmod => None,
-                Pending::Asked => Some(self.confirm("", input.clone())),
-                Pending::None => Some(self.confirm(&format!("Make {shown} private?"), None)),
+                Pending::Asked => Some(self.confirm(&question, input.clone())),
+                Pending::None => Some(self.confirm(&question, None)),
             };
             let chmod = Effect::SetMode { path: private.path.clone(), mode: private.repaired_mode(bits) };
             // The path waits at the front for the answer.

@@ -79,7 +79,7 @@ fn drive(flow: &mut dyn Flow, disk: &mut Disk) -> (Done, Vec<Line>) {
             }
             Effect::Confirm { .. } => {
                 disk.events.push(Event::Ask);
-                Answer::Confirmed(disk.answer)
+                Answer::Confirmed(disk.answer.map(|yes| if yes { "y" } else { "n" }.to_string()))
             }
             Effect::AskSecret { .. } => {
                 disk.events.push(Event::Ask);

@@ -80,6 +80,45 @@ fn completions_name_the_commands_and_bash_parses_them() {
     assert_eq!(clawdbot(home.path(), &["completions", "tcsh"]).status.code(), Some(64));
 }
 
+/// Runs `clawdbot <args>` with standard output going to `stdout`.
+fn clawdbot_into(home: &Path, args: &[&str], stdout: std::process::Stdio) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clawdbot"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("CLAWDBOT_NOW_MS", NOW)
+        .env("CLAWDBOT_KEYCHAIN", "off")
+        .stdout(stdout)
+        .output()
+        .expect("clawdbot runs")
+}
+
+/// Issue 23 item 16: `completions bash | head -1` and `completions zsh >
+/// /dev/full` panicked (exit 101) and printed the build machine's paths.
+#[test]
+fn output_that_cannot_be_written_is_exit_3_and_no_panic() {
+    let home = tempfile::tempdir().unwrap();
+    type Opened = fn() -> std::process::Stdio;
+    let mut outputs: Vec<(&str, Opened)> = vec![("a closed pipe", || {
+        // The reader is gone before the first byte is written.
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        writer.into()
+    })];
+    if Path::new("/dev/full").exists() {
+        outputs.push(("/dev/full", || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap().into()));
+    }
+    for (into, stdout) in outputs {
+        for args in [&["completions", "bash"][..], &["completions", "zsh"], &["man"], &["man", "models", "auth"]] {
+            let out = clawdbot_into(home.path(), args, stdout());
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{args:?} into {into}: {err}");
+            assert!(err.contains("standard output"), "{args:?} into {into}: {err}");
+            assert!(!err.contains("panicked") && !err.contains(".rs") && !err.contains(".cargo"), "{err}");
+        }
+    }
+}
+
 #[test]
 fn the_man_page_is_roff_and_documents_the_exit_codes() {
     let home = tempfile::tempdir().unwrap();

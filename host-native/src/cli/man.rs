@@ -33,7 +33,7 @@ pub fn run(args: &ManArgs) -> Exit {
                 let names = pages.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
                 return failed(Exit::Usage, format!("no manual page for `{}`; there are: {names}", want.join(" ")));
             };
-            std::io::Write::write_all(&mut std::io::stdout(), page.text.as_bytes())
+            return super::print_all(page.text.as_bytes(), "the manual page");
         }
     };
     match written {

@@ -342,3 +342,18 @@ fn check_on_credentials_without_an_expiry_is_what_the_docs_say() {
         }
     }
 }
+
+/// Issue 23 item 19: `man models auth logout` exited 64 although the
+/// parser takes `logout` for `remove`.
+#[test]
+fn man_takes_a_command_by_its_alias_too() {
+    let home = tempfile::tempdir().unwrap();
+    let alias = clawdbot(home.path(), &["man", "models", "auth", "logout"]);
+    assert_eq!(alias.status.code(), Some(0), "{}", String::from_utf8_lossy(&alias.stderr));
+    let page = clawdbot(home.path(), &["man", "models", "auth", "remove"]);
+    assert_eq!(alias.stdout, page.stdout, "the alias names remove's page");
+    let unknown = clawdbot(home.path(), &["man", "models", "auth", "logoff"]);
+    assert_eq!(unknown.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(err.contains("no manual page for `clawdbot models auth logoff`"), "{err}");
+}

@@ -23,13 +23,13 @@ pub struct ManArgs {
 
 pub fn run(args: &ManArgs) -> Exit {
     let root = <super::Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    let name = page_name(&root, &args.command);
     let pages = pages(root);
     let written = match &args.out_dir {
         Some(dir) => write_all(dir, &pages),
         None => {
             let want = std::iter::once("clawdbot").chain(args.command.iter().map(String::as_str)).collect::<Vec<_>>();
-            let name = want.join("-");
-            let Some(page) = pages.iter().find(|p| p.name == name) else {
+            let Some(page) = pages.iter().find(|p| Some(&p.name) == name.as_ref()) else {
                 let names = pages.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
                 return failed(Exit::Usage, format!("no manual page for `{}`; there are: {names}", want.join(" ")));
             };
@@ -40,6 +40,18 @@ pub fn run(args: &ManArgs) -> Exit {
         Ok(()) => Exit::Ok,
         Err(err) => failed(Exit::Error, err),
     }
+}
+
+/// The page of the command `words` name, as the parser reads them: an
+/// alias (`models auth logout`) names its command's page.
+fn page_name(root: &clap::Command, words: &[String]) -> Option<String> {
+    let mut cmd = root;
+    let mut name = root.get_name().to_string();
+    for word in words {
+        cmd = cmd.find_subcommand(word)?;
+        name = format!("{name}-{}", cmd.get_name());
+    }
+    Some(name)
 }
 
 /// `--out-dir`: every page into `dir`, each path printed once written.

@@ -357,3 +357,21 @@ fn man_takes_a_command_by_its_alias_too() {
     let err = String::from_utf8_lossy(&unknown.stderr);
     assert!(err.contains("no manual page for `clawdbot models auth logoff`"), "{err}");
 }
+
+/// Issue 23 item 13: `man --out-dir` said "Not a directory" or "Is a
+/// directory" without saying which path.
+#[test]
+fn man_out_dir_errors_name_the_path() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let under_a_file = file.join("man1");
+    let taken = home.path().join("taken");
+    std::fs::create_dir_all(taken.join("clawdbot-models.1")).unwrap();
+    for (dir, named) in [(&under_a_file, &under_a_file), (&file, &file), (&taken, &taken.join("clawdbot-models.1"))] {
+        let out = clawdbot(home.path(), &["man", "--out-dir", dir.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{}: {err}", dir.display());
+        assert!(err.contains(&named.display().to_string()), "{} is not named: {err}", named.display());
+    }
+}

@@ -54,13 +54,17 @@ fn page_name(root: &clap::Command, words: &[String]) -> Option<String> {
     Some(name)
 }
 
-/// `--out-dir`: every page into `dir`, each path printed once written.
-fn write_all(dir: &std::path::Path, pages: &[Page]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+/// `--out-dir`: every page into `dir`, each path printed once written; a
+/// failure names the folder or page it failed on.
+fn write_all(dir: &std::path::Path, pages: &[Page]) -> Result<(), String> {
+    let named = |path: &std::path::Path, err: std::io::Error| format!("{}: {err}", path.display());
+    std::fs::create_dir_all(dir).map_err(|e| named(dir, e))?;
     for page in pages {
         let path = dir.join(&page.file);
-        std::fs::write(&path, &page.text)?;
-        println!("{}", clawdbot_auth_core::escape_control(&path.to_string_lossy()));
+        std::fs::write(&path, &page.text).map_err(|e| named(&path, e))?;
+        let line = format!("{}\n", clawdbot_auth_core::escape_control(&path.to_string_lossy()));
+        std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes())
+            .map_err(|e| format!("could not write to standard output: {e}"))?;
     }
     Ok(())
 }

@@ -7,15 +7,7 @@ use std::process::{Command, Output};
 const NOW: &str = "1767225600000";
 
 fn clawdbot(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clawdbot"))
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CLAWDBOT_NOW_MS", NOW)
-        .env("CLAWDBOT_KEYCHAIN", "off")
-        .output()
-        .expect("clawdbot runs")
+    clawdbot_into(home, args, std::process::Stdio::piped())
 }
 
 fn home_with_store(store: &str) -> tempfile::TempDir {
@@ -86,6 +78,7 @@ fn clawdbot_into(home: &Path, args: &[&str], stdout: std::process::Stdio) -> Out
         .args(args)
         .env_clear()
         .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("CLAWDBOT_NOW_MS", NOW)
         .env("CLAWDBOT_KEYCHAIN", "off")
         .stdout(stdout)

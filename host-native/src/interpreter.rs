@@ -207,10 +207,11 @@ fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
     base.timed(t)
 }
 
-/// Asks on the terminal; `None` when standard input is not one or no
-/// answer could be read. Only an explicit no (or, when the default is no,
-/// an explicit yes) goes against the default.
-fn confirm(question: &str, default_yes: bool) -> Option<bool> {
+/// Asks on the terminal and returns the line typed, for the core to judge
+/// (it asks again when the line is neither yes nor no); `None` when
+/// standard input is not a terminal or could not be read. End of input
+/// reads as an empty line, as it always has.
+fn confirm(question: &str, default_yes: bool) -> Option<String> {
     use std::io::{BufRead, IsTerminal};
     if !std::io::stdin().is_terminal() {
         return None;
@@ -219,11 +220,7 @@ fn confirm(question: &str, default_yes: bool) -> Option<bool> {
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).ok()?;
-    let answer = line.trim().to_lowercase();
-    Some(match default_yes {
-        true => !matches!(answer.as_str(), "n" | "no"),
-        false => matches!(answer.as_str(), "y" | "yes"),
-    })
+    Some(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
 /// Shows `prompt` on stderr and reads one line from standard input.

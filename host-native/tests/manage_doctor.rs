@@ -79,7 +79,13 @@ fn fix_is_repair_and_force_and_deep_are_accepted() {
     let text = doctor(&troubled_home(), &["--fix", "--force", "--deep"]);
     assert_eq!(code(&text), 1);
     assert!(stdout(&text).contains("Doctor: action needed"), "{}", stdout(&text));
-    assert_eq!(code(&doctor(&troubled_home(), &["--fix", "--non-interactive"])), 64);
+    // Issue 23 item 20: --non-interactive only takes the prompts away.
+    let home = troubled_home();
+    let unattended = doctor(&home, &["--fix", "--non-interactive", "--yes", "--json"]);
+    assert_eq!(code(&unattended), 1, "{}", stderr(&unattended));
+    assert!(!ids(&json_of(&unattended)).contains(&"auth/permissions".to_string()), "{}", stdout(&unattended));
+    let mode = std::fs::metadata(home.store_path()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }
 
 #[test]

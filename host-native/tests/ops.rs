@@ -7,15 +7,7 @@ use std::process::{Command, Output};
 const NOW: &str = "1767225600000";
 
 fn clawdbot(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clawdbot"))
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CLAWDBOT_NOW_MS", NOW)
-        .env("CLAWDBOT_KEYCHAIN", "off")
-        .output()
-        .expect("clawdbot runs")
+    clawdbot_into(home, args, std::process::Stdio::piped())
 }
 
 fn home_with_store(store: &str) -> tempfile::TempDir {
@@ -78,6 +70,46 @@ fn completions_name_the_commands_and_bash_parses_them() {
         assert!(check.success(), "bash -n rejects the completion script");
     }
     assert_eq!(clawdbot(home.path(), &["completions", "tcsh"]).status.code(), Some(64));
+}
+
+/// Runs `clawdbot <args>` with standard output going to `stdout`.
+fn clawdbot_into(home: &Path, args: &[&str], stdout: std::process::Stdio) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clawdbot"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CLAWDBOT_NOW_MS", NOW)
+        .env("CLAWDBOT_KEYCHAIN", "off")
+        .stdout(stdout)
+        .output()
+        .expect("clawdbot runs")
+}
+
+/// Issue 23 item 16: `completions bash | head -1` and `completions zsh >
+/// /dev/full` panicked (exit 101) and printed the build machine's paths.
+#[test]
+fn output_that_cannot_be_written_is_exit_3_and_no_panic() {
+    let home = tempfile::tempdir().unwrap();
+    type Opened = fn() -> std::process::Stdio;
+    let mut outputs: Vec<(&str, Opened)> = vec![("a closed pipe", || {
+        // The reader is gone before the first byte is written.
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        writer.into()
+    })];
+    if Path::new("/dev/full").exists() {
+        outputs.push(("/dev/full", || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap().into()));
+    }
+    for (into, stdout) in outputs {
+        for args in [&["completions", "bash"][..], &["completions", "zsh"], &["man"], &["man", "models", "auth"]] {
+            let out = clawdbot_into(home.path(), args, stdout());
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{args:?} into {into}: {err}");
+            assert!(err.contains("standard output"), "{args:?} into {into}: {err}");
+            assert!(!err.contains("panicked") && !err.contains(".rs") && !err.contains(".cargo"), "{err}");
+        }
+    }
 }
 
 #[test]
@@ -301,5 +333,38 @@ fn check_on_credentials_without_an_expiry_is_what_the_docs_say() {
             let out = clawdbot(home.path(), &args);
             assert_eq!(out.status.code(), Some(code), "{what}, {mode:?}: {}", String::from_utf8_lossy(&out.stderr));
         }
+    }
+}
+
+/// Issue 23 item 19: `man models auth logout` exited 64 although the
+/// parser takes `logout` for `remove`.
+#[test]
+fn man_takes_a_command_by_its_alias_too() {
+    let home = tempfile::tempdir().unwrap();
+    let alias = clawdbot(home.path(), &["man", "models", "auth", "logout"]);
+    assert_eq!(alias.status.code(), Some(0), "{}", String::from_utf8_lossy(&alias.stderr));
+    let page = clawdbot(home.path(), &["man", "models", "auth", "remove"]);
+    assert_eq!(alias.stdout, page.stdout, "the alias names remove's page");
+    let unknown = clawdbot(home.path(), &["man", "models", "auth", "logoff"]);
+    assert_eq!(unknown.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(err.contains("no manual page for `clawdbot models auth logoff`"), "{err}");
+}
+
+/// Issue 23 item 13: `man --out-dir` said "Not a directory" or "Is a
+/// directory" without saying which path.
+#[test]
+fn man_out_dir_errors_name_the_path() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let under_a_file = file.join("man1");
+    let taken = home.path().join("taken");
+    std::fs::create_dir_all(taken.join("clawdbot-models.1")).unwrap();
+    for (dir, named) in [(&under_a_file, &under_a_file), (&file, &file), (&taken, &taken.join("clawdbot-models.1"))] {
+        let out = clawdbot(home.path(), &["man", "--out-dir", dir.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{}: {err}", dir.display());
+        assert!(err.contains(&named.display().to_string()), "{} is not named: {err}", named.display());
     }
 }

@@ -49,14 +49,21 @@ fn doctor_leaves_a_login_that_is_not_due_alone_and_prints_no_remedy() {
 }
 
 #[test]
-fn doctor_yes_and_non_interactive_contradict_each_other() {
-    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
-    let home = Home::new().with_expired_profile();
-    for yes in ["--yes", "--repair"] {
-        let out = run(&mut home.clawdbot(&server), &["doctor", yes, "--non-interactive"]);
-        assert_eq!(code(&out), 64, "{yes}: {}", stderr(&out));
+fn doctor_fix_beside_non_interactive_repairs_without_asking() {
+    // Issue 23 item 20: unattended scripts run `doctor --fix
+    // --non-interactive --yes`; each spelling is accepted and refreshes.
+    for flags in [
+        &["--yes", "--non-interactive"][..],
+        &["--repair", "--non-interactive"],
+        &["--fix", "--non-interactive", "--yes"],
+    ] {
+        let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
+        let home = Home::new().with_expired_profile();
+        let out = run(&mut home.clawdbot(&server), &[&["doctor"][..], flags].concat());
+        assert_ne!(code(&out), 64, "{flags:?}: {}", stderr(&out));
+        assert_eq!(server.posts(), 1, "{flags:?}: {}{}", stdout(&out), stderr(&out));
+        assert_eq!(home.store()["profiles"]["anthropic:work"]["access"], NEW_ACCESS, "{flags:?}");
     }
-    assert_eq!(server.posts(), 0);
 }
 
 #[test]

@@ -161,8 +161,13 @@ fn a_pasted_token_is_not_echoed_and_its_length_is_told() {
 
 /// Runs `clawdbot <args>` on a pseudo-terminal (util-linux `script`) with
 /// the same cleared environment as every other run, typing `typed` once the
-/// prompt is up; returns what the terminal showed.
+/// hidden prompt is up; returns what the terminal showed.
 fn on_a_terminal(home: &Home, args: &str, typed: &str) -> Option<String> {
+    on_a_terminal_at(home, args, "input is hidden", typed)
+}
+
+/// [`on_a_terminal`], typing once `prompt` is on the screen.
+fn on_a_terminal_at(home: &Home, args: &str, prompt: &str, typed: &str) -> Option<String> {
     let probe = Command::new("script").arg("--version").output();
     if probe.is_err() {
         eprintln!("skipped: util-linux `script` is not installed");
@@ -200,7 +205,7 @@ fn on_a_terminal(home: &Home, args: &str, typed: &str) -> Option<String> {
     // short pause covers the moment between the prompt and the terminal
     // mode change (both inside one call of the binary).
     let mut screen = Vec::new();
-    while !String::from_utf8_lossy(&screen).contains("input is hidden") {
+    while !String::from_utf8_lossy(&screen).contains(prompt) {
         match rx.recv_timeout(Duration::from_secs(120)) {
             Ok(bytes) => screen.extend(bytes),
             Err(_) => panic!("no prompt appeared: {}", String::from_utf8_lossy(&screen)),
@@ -510,4 +515,42 @@ fn help_says_which_store_a_command_reads() {
     assert_code(&help, 0);
     assert!(!help.out().contains("every agent's auth-profiles.json"), "{}", help.out());
     assert!(help.out().contains("one agent's auth-profiles.json"), "{}", help.out());
+}
+
+// ---------------------------------------------------------------------------
+// Issue 23 item 18: a confirmation is yes, no, the default, or asked again.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn doctor_asks_again_until_the_answer_is_yes_or_no() {
+    let home = Home::new();
+    home.write_json(
+        STORE,
+        &json!({"version": 1, "profiles": {
+        "openai:a": {"type": "api_key", "provider": "openai", "key": "sk-FAKE-a"}}}),
+    );
+    std::fs::set_permissions(home.store_path(), std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let Some(screen) = on_a_terminal_at(&home, "doctor", "[Y/n]", "nope\nq\nn\n") else { return };
+    assert_eq!(screen.matches("private? [Y/n]").count(), 3, "asked again after nope and q:\n{screen}");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(home.store_path()).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o644, "no was no:\n{screen}");
+    assert!(screen.contains("run `clawdbot doctor --fix` or chmod it"), "{screen}");
+}
+
+#[test]
+fn remove_asks_again_until_the_answer_is_yes_or_no() {
+    let home = Home::new();
+    home.write_json(
+        STORE,
+        &json!({"version": 1, "profiles": {
+        "openai:a": {"type": "api_key", "provider": "openai", "key": "sk-FAKE-a"},
+        "openai:b": {"type": "api_key", "provider": "openai", "key": "sk-FAKE-b"}}}),
+    );
+    let Some(screen) = on_a_terminal_at(&home, "models auth remove openai:a", "[y/N]", "yes please\ny\n") else {
+        return;
+    };
+    assert_eq!(screen.matches("[y/N]").count(), 2, "asked again after \"yes please\":\n{screen}");
+    let store = home.store();
+    assert!(store["profiles"].get("openai:a").is_none(), "y was yes:\n{screen}\n{store}");
+    assert!(store["profiles"].get("openai:b").is_some(), "{store}");
 }

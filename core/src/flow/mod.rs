@@ -115,7 +115,7 @@ pub use token::{TOKEN_BUDGET_MS, TOKEN_MIN_VALID_MS, TokenCommand, TokenRequest}
 
 use crate::time::Millis;
 pub use crate::world::KeychainItem;
-pub(crate) use effect::Answer;
+pub(crate) use effect::{Answer, consent};
 pub use effect::{
     Effect, Entry, FileMeta, HTTP_TIMEOUT_ENV, HttpTimeouts, Input, LOCK_WAIT_ENV, LockAnswer, LockKind, LockRequest,
     LockTimings, RunAnswer, ShellAnswer, WINDOW_ENV, WriteBack, WriteBackPlace, refresh_window,

@@ -17,9 +17,9 @@ pub struct DoctorArgs {
     /// same flag.
     #[arg(long, visible_alias = "fix")]
     pub repair: bool,
-    /// Never prompt and never write anything but safe migrations
-    /// (contradicts --yes and --repair: a usage error).
-    #[arg(long, conflicts_with_all = ["yes", "repair"])]
+    /// Never prompt; without --yes or --fix, never write anything but safe
+    /// migrations (with them, make their repairs without asking).
+    #[arg(long)]
     pub non_interactive: bool,
     /// Accepted so scripts written for the reference keep working; no
     /// effect here (every auth check always runs in full).

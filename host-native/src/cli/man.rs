@@ -23,17 +23,17 @@ pub struct ManArgs {
 
 pub fn run(args: &ManArgs) -> Exit {
     let root = <super::Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    let name = page_name(&root, &args.command);
     let pages = pages(root);
     let written = match &args.out_dir {
         Some(dir) => write_all(dir, &pages),
         None => {
             let want = std::iter::once("clawdbot").chain(args.command.iter().map(String::as_str)).collect::<Vec<_>>();
-            let name = want.join("-");
-            let Some(page) = pages.iter().find(|p| p.name == name) else {
+            let Some(page) = pages.iter().find(|p| Some(&p.name) == name.as_ref()) else {
                 let names = pages.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
                 return failed(Exit::Usage, format!("no manual page for `{}`; there are: {names}", want.join(" ")));
             };
-            std::io::Write::write_all(&mut std::io::stdout(), page.text.as_bytes())
+            return super::print_all(page.text.as_bytes(), "the manual page");
         }
     };
     match written {
@@ -42,13 +42,29 @@ pub fn run(args: &ManArgs) -> Exit {
     }
 }
 
-/// `--out-dir`: every page into `dir`, each path printed once written.
-fn write_all(dir: &std::path::Path, pages: &[Page]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+/// The page of the command `words` name, as the parser reads them: an
+/// alias (`models auth logout`) names its command's page.
+fn page_name(root: &clap::Command, words: &[String]) -> Option<String> {
+    let mut cmd = root;
+    let mut name = root.get_name().to_string();
+    for word in words {
+        cmd = cmd.find_subcommand(word)?;
+        name = format!("{name}-{}", cmd.get_name());
+    }
+    Some(name)
+}
+
+/// `--out-dir`: every page into `dir`, each path printed once written; a
+/// failure names the folder or page it failed on.
+fn write_all(dir: &std::path::Path, pages: &[Page]) -> Result<(), String> {
+    let named = |path: &std::path::Path, err: std::io::Error| format!("{}: {err}", path.display());
+    std::fs::create_dir_all(dir).map_err(|e| named(dir, e))?;
     for page in pages {
         let path = dir.join(&page.file);
-        std::fs::write(&path, &page.text)?;
-        println!("{}", clawdbot_auth_core::escape_control(&path.to_string_lossy()));
+        std::fs::write(&path, &page.text).map_err(|e| named(&path, e))?;
+        let line = format!("{}\n", clawdbot_auth_core::escape_control(&path.to_string_lossy()));
+        std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes())
+            .map_err(|e| format!("could not write to standard output: {e}"))?;
     }
     Ok(())
 }

@@ -19,6 +19,17 @@ pub fn failed(exit: Exit, why: impl std::fmt::Display) -> Exit {
     exit
 }
 
+/// Writes a command's main output to standard output, flushed: a failed
+/// write (a closed pipe, `> /dev/full`) is exit 3, said on stderr.
+pub fn print_all(bytes: &[u8], what: &str) -> Exit {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Exit::Ok,
+        Err(err) => failed(Exit::Error, format!("could not write {what} to standard output: {err}")),
+    }
+}
+
 /// `--help`'s description, its exit codes from the core's table.
 fn long_about() -> String {
     let codes: Vec<String> = Exit::ALL.iter().map(|e| format!("{} {}", e.code(), e.summary())).collect();
@@ -122,8 +133,11 @@ fn run(cli: Cli) -> Exit {
         }
         Command::Doctor(args) => doctor::run(&args),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "clawdbot", &mut std::io::stdout());
-            Exit::Ok
+            // Into memory first: clap_complete panics on a failed write
+            // (a closed pipe, a full disk), naming the build machine's paths.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "clawdbot", &mut script);
+            print_all(&script, "the completion script")
         }
         Command::Man(args) => man::run(&args),
     }

@@ -16,7 +16,8 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::{
-    Answer, CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, RefreshCommand, Step, due_for_doctor,
+    Answer, CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, RefreshCommand, Step, consent,
+    due_for_doctor,
 };
 use crate::doctor::{DoctorPreview, change_notes, preview};
 use crate::escape::{escape_control, terminal_safe_json};
@@ -52,6 +53,9 @@ pub struct DoctorRequest {
 impl DoctorRequest {
     /// The reference's `confirmRepair` never asks: `--non-interactive`, or
     /// no terminal to ask on (`--json` asks nothing either) and no `--yes`.
+    /// `--non-interactive` beside `--yes`/`--fix` is no contradiction:
+    /// unattended scripts run `doctor --fix --non-interactive --yes`, which
+    /// asks nothing and makes the repairs `--fix` names.
     fn never_asks(&self) -> bool {
         let someone_to_ask = self.terminal && !self.json;
         self.non_interactive || !(someone_to_ask || self.assume_yes())
@@ -212,16 +216,22 @@ impl Doctor {
 
     /// The reference's `confirmRepair`.
     fn confirm(&self, question: &str, input: Option<Answer>) -> Consent {
-        if self.request.never_asks() {
-            return Consent::No;
-        }
         if self.request.assume_yes() {
             return Consent::Yes;
         }
+        if self.request.never_asks() {
+            return Consent::No;
+        }
+        let ask =
+            || Consent::Ask(Effect::Confirm { question: escape_control(question).into_owned(), default_yes: true });
         match input {
-            Some(Answer::Confirmed(Some(true))) => Consent::Yes,
-            Some(Answer::Confirmed(_)) => Consent::No,
-            _ => Consent::Ask(Effect::Confirm { question: escape_control(question).into_owned(), default_yes: true }),
+            Some(Answer::Confirmed(Some(line))) => match consent(&line, true) {
+                Some(true) => Consent::Yes,
+                Some(false) => Consent::No,
+                None => ask(),
+            },
+            Some(Answer::Confirmed(None)) => Consent::No,
+            _ => ask(),
         }
     }
 
@@ -402,10 +412,12 @@ impl Doctor {
         let bits = meta.mode;
         if private.exposed(bits) {
             let problem = private.exposure_text(bits);
+            // Asked again (with the same words) until the answer is yes or no.
+            let question = format!("Make {shown} private?");
             let answer = match pending {
                 Pending::Chmod => None,
-                Pending::Asked => Some(self.confirm("", input.clone())),
-                Pending::None => Some(self.confirm(&format!("Make {shown} private?"), None)),
+                Pending::Asked => Some(self.confirm(&question, input.clone())),
+                Pending::None => Some(self.confirm(&question, None)),
             };
             let chmod = Effect::SetMode { path: private.path.clone(), mode: private.repaired_mode(bits) };
             // The path waits at the front for the answer.
@@ -773,6 +785,22 @@ mod tests {
         assert_eq!(done.exit, Exit::Action);
         let doc = document(&done);
         assert!(doc["findings"][0]["message"].as_str().is_some_and(|m| m.contains("could not fix")), "{doc}");
+    }
+
+    #[test]
+    fn fix_beside_non_interactive_repairs_without_asking() {
+        for request in [
+            DoctorRequest { repair: true, non_interactive: true, terminal: true, ..DoctorRequest::default() },
+            DoctorRequest { yes: true, repair: true, non_interactive: true, ..DoctorRequest::default() },
+        ] {
+            let mut host = Host::with_store(&key_store());
+            host.modes.insert(store_path("main"), 0o644);
+            assert!(!request.reads_keychain(), "nobody to answer a Keychain prompt: {request:?}");
+            let (done, printed) = host.run(&mut doctor(request.clone()));
+            assert_eq!(done.exit, Exit::Ok, "{request:?} {printed:?}");
+            assert!(!host.asked.iter().any(|a| a.starts_with("confirm")), "{:?}", host.asked);
+            assert_eq!(host.modes[&store_path("main")], 0o600, "{request:?}");
+        }
     }
 
     #[test]

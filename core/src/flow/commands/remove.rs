@@ -11,7 +11,7 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::look::{Look, unreadable_reason};
 use super::settle::Settle;
-use super::{Answer, Done, Effect, Event, Exit, Step};
+use super::{Answer, Done, Effect, Event, Exit, Step, consent};
 use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
@@ -222,7 +222,10 @@ impl Machine for Remove {
                 Step::Ready(looked) => self.looked(looked.loaded, out),
             },
             State::Confirm { config } => match input {
-                Some(Answer::Confirmed(answer)) => self.answered(config, answer),
+                Some(Answer::Confirmed(None)) => self.answered(config, None),
+                Some(Answer::Confirmed(Some(line))) if consent(&line, false).is_some() => {
+                    self.answered(config, consent(&line, false))
+                }
                 _ => {
                     let question = format!("Remove {}?", self.id());
                     return Turn::Ask(State::Confirm { config }, Effect::Confirm { question, default_yes: false });

@@ -105,14 +105,15 @@ pub enum Effect {
         /// What to ask, without a trailing colon.
         prompt: String,
     },
-    /// Ask the operator a yes/no question; answer with `Answer::Answer`
-    /// (`None` when there is no terminal to ask on, or no answer could be
-    /// read).
+    /// Ask the operator a yes/no question; answer with
+    /// `Answer::Confirmed`: the line typed, as read (the core decides what
+    /// it means, [`consent`], and asks again when it means neither), or
+    /// `None` when there is no terminal to ask on or no line could be read.
     Confirm {
         /// The question, terminal-safe, without its `[y/N]`.
         question: String,
-        /// What an answer that is neither yes nor no means: doctor's
-        /// repairs default to yes (`[Y/n]`), a removal to no (`[y/N]`).
+        /// What an empty answer means: doctor's repairs default to yes
+        /// (`[Y/n]`), a removal to no (`[y/N]`).
         default_yes: bool,
     },
     /// Ask for one line of text on the terminal, showing `prompt` as it
@@ -221,9 +222,9 @@ pub(crate) enum Answer {
     Response(Result<HttpResponse, RefreshError>),
     /// What the shell of an [`Effect::ShellEnv`] printed.
     ShellEnv(ShellAnswer),
-    /// The operator's answer to an [`Effect::Confirm`]; `None`: nobody
-    /// could be asked.
-    Confirmed(Option<bool>),
+    /// The line the operator typed at an [`Effect::Confirm`]; `None`:
+    /// nobody could be asked, or nothing could be read.
+    Confirmed(Option<String>),
     /// How the program of an [`Effect::RunOnTerminal`] ended.
     Ran(RunAnswer),
     /// The secret of an [`Effect::AskSecret`], or why it could not be read.
@@ -459,6 +460,19 @@ pub enum WriteBackPlace {
     Keychain(KeychainItem),
 }
 
+/// What `line`, typed at an [`Effect::Confirm`], means: `y`/`yes` is yes,
+/// `n`/`no` is no, an empty line the default (in any case, spaces around
+/// ignored); `None` for anything else, which is asked again, so that
+/// "nope" or a stray `q` never counts as consent.
+pub(crate) fn consent(line: &str, default_yes: bool) -> Option<bool> {
+    match line.trim().to_lowercase().as_str() {
+        "" => Some(default_yes),
+        "y" | "yes" => Some(true),
+        "n" | "no" => Some(false),
+        _ => None,
+    }
+}
+
 /// What the shell-env fallback's shell did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShellAnswer {
@@ -470,4 +484,29 @@ pub enum ShellAnswer {
     TimedOut,
     /// It could not be started.
     Failed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::consent;
+
+    #[test]
+    fn only_yes_an_empty_line_or_no_is_an_answer_and_the_rest_is_asked_again() {
+        for (line, default_yes, meant) in [
+            ("", true, Some(true)),
+            ("", false, Some(false)),
+            ("  ", true, Some(true)),
+            ("y", false, Some(true)),
+            (" YES ", false, Some(true)),
+            ("n", true, Some(false)),
+            ("No", true, Some(false)),
+            ("nope", true, None),
+            ("q", true, None),
+            ("yes please", false, None),
+            ("ok", true, None),
+            ("\u{1b}[A", true, None),
+        ] {
+            assert_eq!(consent(line, default_yes), meant, "{line:?} (default yes: {default_yes})");
+        }
+    }
 }

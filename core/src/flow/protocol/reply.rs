@@ -88,7 +88,7 @@ answers! {
     Result<String, IoFailure> => Saved,
     Result<HttpResponse, RefreshError> => Response,
     ShellAnswer => ShellEnv,
-    Option<bool> => Confirmed,
+    Option<String> => Confirmed,
     RunAnswer => Ran,
     Result<Secret, SecretError> => Secret,
     Result<String, IoKind> => Text,
@@ -131,7 +131,7 @@ pub enum Asked {
     /// See [`Effect::AskSecret`].
     AskSecret { prompt: String, reply: Reply<Result<Secret, SecretError>> },
     /// See [`Effect::Confirm`].
-    Confirm { question: String, default_yes: bool, reply: Reply<Option<bool>> },
+    Confirm { question: String, default_yes: bool, reply: Reply<Option<String>> },
     /// See [`Effect::AskLine`].
     AskLine { prompt: String, reply: Reply<Result<String, IoKind>> },
     /// See [`Effect::ListFolder`].
@@ -198,6 +198,6 @@ mod tests {
         let Asked::Confirm { reply, .. } = Effect::Confirm { question: "q".into(), default_yes: true }.split() else {
             panic!("a question")
         };
-        assert!(matches!(reply.with(Some(false)).0, Answer::Confirmed(Some(false))));
+        assert!(matches!(reply.with(Some("n".into())).0, Answer::Confirmed(Some(line)) if line == "n"));
     }
 }

@@ -278,7 +278,7 @@ impl Host {
             }
             Effect::Confirm { question, .. } => {
                 self.asked.push(format!("confirm {question}"));
-                Answer::Confirmed(self.answer)
+                Answer::Confirmed(self.answer.map(|yes| if yes { "y" } else { "n" }.to_string()))
             }
         })
     }

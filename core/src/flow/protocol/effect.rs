@@ -107,7 +107,7 @@ pub enum Effect {
     },
     /// Ask the operator a yes/no question; answer with
     /// `Answer::Confirmed`: the line typed, as read (the core decides what
-    /// it means, [`consent`], and asks again when it means neither), or
+    /// it means, `consent`, and asks again when it means neither), or
     /// `None` when there is no terminal to ask on or no line could be read.
     Confirm {
         /// The question, terminal-safe, without its `[y/N]`.

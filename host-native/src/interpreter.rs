@@ -15,7 +15,7 @@ use crate::world::lock::{self, LockError, LockGuard, LockOptions};
 use crate::world::{fsio, process};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
-    Asked, Done, Entry, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
+    Asked, Done, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
     RunAnswer, SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
@@ -29,11 +29,14 @@ pub struct Interpreter<'w> {
     world: &'w NativeWorld,
     /// Locks held, by the path the flow named them with.
     locks: BTreeMap<String, LockGuard>,
+    /// Why the command's output could not be written (the first failure):
+    /// a report nobody received is a command that could not run.
+    unwritten: Option<std::io::Error>,
 }
 
 impl<'w> Interpreter<'w> {
     pub fn new(world: &'w NativeWorld) -> Self {
-        Interpreter { world, locks: BTreeMap::new() }
+        Interpreter { world, locks: BTreeMap::new(), unwritten: None }
     }
 
     /// Runs `flow` to its end, writing its lines as they come; the final
@@ -50,11 +53,25 @@ impl<'w> Interpreter<'w> {
                 }
             };
             for line in done.lines() {
-                print(&line);
+                self.show(&line);
             }
             // Whatever the flow still holds is released here.
             self.locks.clear();
-            return done;
+            if let Err(e) = std::io::stdout().flush() {
+                self.unwritten.get_or_insert(e);
+            }
+            return match self.unwritten.take() {
+                // `> /dev/full`, a closed pipe: the key or the report was
+                // lost, so the command did not do its job (issue 23 item 8).
+                Some(e) => Done {
+                    exit: crate::cli::failed(
+                        Exit::Error,
+                        format!("could not write the output to standard output: {e}"),
+                    ),
+                    ..done
+                },
+                None => done,
+            };
         }
     }
 
@@ -112,12 +129,21 @@ impl<'w> Interpreter<'w> {
             }
             Asked::Emit(event) => {
                 for line in event.lines() {
-                    print(&line);
+                    self.show(&line);
                 }
                 return None;
             }
             Asked::Done(_) => return None,
         })
+    }
+
+    /// Writes one line, remembering a failed write of the output.
+    fn show(&mut self, line: &Line) {
+        if let Err(e) = print(line)
+            && line.stream == Stream::Stdout
+        {
+            self.unwritten.get_or_insert(e);
+        }
     }
 
     fn lock(&mut self, request: &LockRequest) -> LockAnswer {
@@ -270,11 +296,11 @@ fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
 }
 
 /// Writes a line as the core rendered it (already escaped).
-fn print(line: &Line) {
-    let _ = match line.stream {
+fn print(line: &Line) -> std::io::Result<()> {
+    match line.stream {
         Stream::Stdout => writeln!(std::io::stdout(), "{}", line.text),
         Stream::Stderr => writeln!(std::io::stderr(), "{}", line.text),
-    };
+    }
 }
 
 /// Runs `program` with the terminal as its stdin, stdout and stderr (the

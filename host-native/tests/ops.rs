@@ -112,6 +112,42 @@ fn output_that_cannot_be_written_is_exit_3_and_no_panic() {
     }
 }
 
+/// Issue 23 item 8: a report or a key that could not be written (`>
+/// /dev/full`, a reader that went away) was exit 0; it is exit 3, said on
+/// stderr without the key.
+#[test]
+fn a_command_whose_output_could_not_be_written_could_not_run() {
+    let home = tempfile::tempdir().unwrap();
+    let key = "sk-FAKE-unwritten-0123456789";
+    let store = format!(
+        r#"{{"version":1,"profiles":{{"openai:default":{{"type":"api_key","provider":"openai","key":"{key}"}}}}}}"#
+    );
+    let dir = home.path().join(".clawdbot/agents/main/agent");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("auth-profiles.json"), store).unwrap();
+    let closed_pipe = || -> std::process::Stdio {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        writer.into()
+    };
+    for args in [
+        &["models", "status", "--json"][..],
+        &["models", "status"],
+        &["models", "auth", "list"],
+        &["models", "auth", "token", "--provider", "openai"],
+    ] {
+        let out = clawdbot_into(home.path(), args, closed_pipe());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
+        assert!(err.contains("could not write the output to standard output"), "{args:?}: {err}");
+        assert!(!err.contains(key), "the key on stderr: {err}");
+    }
+    // Written where it can be, the same commands end 0.
+    let out =
+        clawdbot_into(home.path(), &["models", "auth", "token", "--provider", "openai"], std::process::Stdio::piped());
+    assert_eq!((out.status.code(), String::from_utf8_lossy(&out.stdout).trim()), (Some(0), key));
+}
+
 #[test]
 fn the_man_page_is_roff_and_documents_the_exit_codes() {
     let home = tempfile::tempdir().unwrap();

@@ -286,7 +286,12 @@ fn stat(path: &Path) -> Option<FileMeta> {
             let mode = std::fs::metadata(&dir).ok()?.permissions().mode() & 0o7777;
             Some((dir.to_string_lossy().into_owned(), mode))
         });
-    Some(FileMeta { folder: meta.is_dir(), mode: meta.permissions().mode() & 0o7777, link_folder })
+    Some(FileMeta {
+        folder: meta.is_dir(),
+        regular: meta.is_file(),
+        mode: meta.permissions().mode() & 0o7777,
+        link_folder,
+    })
 }
 
 /// How a program ended, as the core reads it.

@@ -207,7 +207,7 @@ impl Memory {
         };
         let private = if folder { PRIVATE_DIR_MODE } else { PRIVATE_FILE_MODE };
         let mode = self.modes.get(path).copied().unwrap_or(private);
-        Some(FileMeta { folder, mode, link_folder: None })
+        Some(FileMeta { folder, regular: !folder, mode, link_folder: None })
     }
 
     fn present(&self) -> impl Iterator<Item = &String> {

@@ -19,6 +19,7 @@ use super::{
     Answer, CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, RefreshCommand, Step, consent,
     due_for_doctor,
 };
+use crate::diag::Severity;
 use crate::doctor::{DoctorPreview, change_notes, preview};
 use crate::escape::{escape_control, terminal_safe_json};
 use crate::findings::{DoctorDocument, Finding, Level, check, findings};
@@ -410,7 +411,13 @@ impl Doctor {
         let Some((private, meta)) = items.pop_front() else { return self.permissions_done(check, perms, out) };
         let shown = self.env.shorten(&private.path);
         let bits = meta.mode;
-        if private.exposed(bits) {
+        let held = held_back(&private, &meta, &check.loaded);
+        if let Some(reason) = held.as_ref().filter(|_| private.exposed(bits)) {
+            let text = format!("{}: {reason}; left as it is (mode {:o})", private.path, bits & 0o7777);
+            perms.lines.push(format!("- {text}"));
+            perms.findings.push(Finding::new(check::PERMISSIONS, Level::Error, text).at(shown.clone()));
+        }
+        if held.is_none() && private.exposed(bits) {
             let problem = private.exposure_text(bits);
             // Asked again (with the same words) until the answer is yes or no.
             let question = format!("Make {shown} private?");
@@ -588,6 +595,37 @@ impl Doctor {
         }
         Done::with(self.worst, events)
     }
+}
+
+/// Why doctor must not change the mode of `private`, if it must not: a
+/// chmod follows symlinks, so a path that is not what doctor checks (a
+/// device, a pipe, a file outside its folder, a file the load could not
+/// read) would have its mode changed on something doctor never looked at.
+fn held_back(private: &PrivatePath, meta: &FileMeta, loaded: &Loaded) -> Option<String> {
+    if let Some((dir, _)) = meta.link_folder.as_ref()
+        && parent_of(&private.path) != Some(dir.as_str())
+    {
+        return Some(format!("is a symlink into {dir}"));
+    }
+    if private.kind == PathKind::File && !meta.regular {
+        return Some("is not a regular file".to_string());
+    }
+    // A warning or error about a whole file (no field) says it was not read
+    // as what it should be; one about a field means the file parsed. The
+    // store's "not saved" is about the write, not the read.
+    let shown = loaded.show(&private.path);
+    let unread = loaded.diagnostics.iter().any(|d| {
+        (d.file == private.path || d.file == shown)
+            && d.field.is_none()
+            && d.severity != Severity::Info
+            && !d.message.starts_with("not saved")
+    });
+    (private.kind == PathKind::File && unread).then(|| "could not be read".to_string())
+}
+
+/// The folder `path` is in.
+fn parent_of(path: &str) -> Option<&str> {
+    path.trim_end_matches('/').rsplit_once('/').map(|(dir, _)| if dir.is_empty() { "/" } else { dir })
 }
 
 /// Where the permission check is.
@@ -833,6 +871,31 @@ mod tests {
         let (done, printed) = host.run(&mut doctor(DoctorRequest::default()));
         assert_eq!(done.exit, Exit::Action);
         assert!(text(&printed, Stream::Stdout).contains("is a symlink into /tmp/shared"), "{printed:?}");
+    }
+
+    #[test]
+    fn a_path_linked_out_of_its_folder_or_unparsed_is_left_as_it_is() {
+        let mut host = Host::with_store(&key_store());
+        host.modes.insert(store_path("main"), 0o644);
+        host.links.insert(store_path("main"), ("/elsewhere".into(), 0o755));
+        let (done, printed) = host.run(&mut doctor(DoctorRequest { yes: true, ..DoctorRequest::default() }));
+        assert_eq!(done.exit, Exit::Action, "{printed:?}");
+        assert!(!host.asked.iter().any(|a| a.starts_with("chmod")), "{:?}", host.asked);
+        let out = text(&printed, Stream::Stdout);
+        assert!(out.contains("auth-profiles.json: is a symlink into /elsewhere; left as it is (mode 644)"), "{out}");
+        // Linked within its own folder, it is the file doctor checked.
+        let folder = store_path("main").rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        host.links.insert(store_path("main"), (folder, 0o700));
+        host.run(&mut doctor(DoctorRequest { yes: true, ..DoctorRequest::default() }));
+        assert_eq!(host.modes[&store_path("main")], 0o600);
+
+        let mut host = Host::with_store(&key_store());
+        host.files.insert(store_path("main"), "{ not json".into());
+        host.modes.insert(store_path("main"), 0o644);
+        let (_, printed) = host.run(&mut doctor(DoctorRequest { yes: true, ..DoctorRequest::default() }));
+        assert!(!host.asked.iter().any(|a| a.starts_with("chmod")), "{:?}", host.asked);
+        let out = text(&printed, Stream::Stdout);
+        assert!(out.contains("auth-profiles.json: could not be read; left as it is (mode 644)"), "{out}");
     }
 
     #[test]

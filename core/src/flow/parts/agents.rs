@@ -97,7 +97,7 @@ mod tests {
     use crate::flow::{Entry, FileMeta};
 
     fn meta(folder: bool) -> Option<FileMeta> {
-        Some(FileMeta { folder, mode: 0o700, link_folder: None })
+        Some(FileMeta { folder, regular: !folder, mode: 0o700, link_folder: None })
     }
 
     /// The default agent (here the config's only one), the config's, then the folders that hold an

@@ -253,6 +253,9 @@ pub struct Entry {
 pub struct FileMeta {
     /// It is a folder.
     pub folder: bool,
+    /// It is a regular file: not a folder, device, pipe or socket, whose
+    /// mode doctor may change without breaking what else uses it.
+    pub regular: bool,
     /// Its permission bits (`mode & 0o7777`).
     pub mode: u32,
     /// When the path itself is a symlink: the folder its target lives in,

@@ -308,7 +308,7 @@ impl Host {
             None => return None,
         };
         let folder = agent_folder || !self.files.contains_key(path);
-        Some(FileMeta { folder, mode, link_folder: self.links.get(path).cloned() })
+        Some(FileMeta { folder, regular: !folder, mode, link_folder: self.links.get(path).cloned() })
     }
 }
 

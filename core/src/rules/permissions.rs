@@ -156,7 +156,8 @@ pub fn agents_to_check(config: &Config, requested: Option<&str>, found: &[String
     out
 }
 
-fn parent(path: &str) -> Option<String> {
+/// The folder `path` is in; `None` at the root, which is never ours.
+pub fn parent(path: &str) -> Option<String> {
     let trimmed = path.trim_end_matches('/');
     let (dir, _) = trimmed.rsplit_once('/')?;
     (!dir.is_empty()).then(|| dir.to_string())

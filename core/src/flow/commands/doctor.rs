@@ -25,7 +25,9 @@ use crate::escape::{escape_control, terminal_safe_json};
 use crate::findings::{DoctorDocument, Finding, Level, check, findings};
 use crate::load::Loaded;
 use crate::paths::{self, Env};
-use crate::permissions::{PathKind, PrivatePath, agents_to_check, others_can_write, private_paths, symlink_text};
+use crate::permissions::{
+    PathKind, PrivatePath, agents_to_check, others_can_write, parent, private_paths, symlink_text,
+};
 use crate::providers::LEGACY_PROFILE;
 use crate::report::{self, ReportOptions, StatusReport};
 use crate::time::Millis;
@@ -603,7 +605,7 @@ impl Doctor {
 /// read) would have its mode changed on something doctor never looked at.
 fn held_back(private: &PrivatePath, meta: &FileMeta, loaded: &Loaded) -> Option<String> {
     if let Some((dir, _)) = meta.link_folder.as_ref()
-        && parent_of(&private.path) != Some(dir.as_str())
+        && parent(&private.path).as_deref() != Some(dir.as_str())
     {
         return Some(format!("is a symlink into {dir}"));
     }
@@ -621,11 +623,6 @@ fn held_back(private: &PrivatePath, meta: &FileMeta, loaded: &Loaded) -> Option<
             && !d.message.starts_with("not saved")
     });
     (private.kind == PathKind::File && unread).then(|| "could not be read".to_string())
-}
-
-/// The folder `path` is in.
-fn parent_of(path: &str) -> Option<&str> {
-    path.trim_end_matches('/').rsplit_once('/').map(|(dir, _)| if dir.is_empty() { "/" } else { dir })
 }
 
 /// Where the permission check is.

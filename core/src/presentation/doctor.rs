@@ -151,7 +151,7 @@ pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
         needs_human,
         // No remedy next to a login that needs none.
         hint: if needs_human {
-            crate::remedy::for_profile(&p.profile_id, &p.provider, crate::remedy::Renewal::Relogin)
+            crate::remedy::for_credential(&p.profile_id, &p.provider, p.kind, crate::remedy::Renewal::Relogin)
         } else {
             REFRESHES_ITSELF.to_string()
         },
@@ -332,7 +332,15 @@ mod tests {
         assert!(p.issues.iter().all(|i| i.needs_human && !i.refreshable), "{:?}", p.issues);
         assert!(p.needs_human());
         assert!(p.issues[0].line().contains("paste-token --provider anthropic --profile-id anthropic:a"));
-        assert!(p.issues[1].line().contains("paste-token --provider anthropic --profile-id anthropic:t"));
+        // A setup-token is renewed by `setup-token`, which stores the new
+        // one's expiry (issue 23 item 10).
+        assert!(
+            p.issues[1]
+                .line()
+                .contains("Run `clawdbot models auth setup-token --profile-id anthropic:t` for a new 1-year token"),
+            "{}",
+            p.issues[1].line()
+        );
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub struct Loaded {
     /// The variables the shell-env fallback imported into [`Loaded::env`]
     /// (A32), so that a key found there is labelled `shell env: VAR` (A31).
     pub shell_applied: Vec<String>,
+    /// The login sources holding a login the sync left out, because
+    /// `models auth remove` took its profile out (`syncDisabled`).
+    pub held_out: Vec<&'static crate::logins::LoginSource>,
 }
 
 impl Loaded {
@@ -131,6 +134,14 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
     }
 
     let found = external_logins(world, env, now, &mut diagnostics);
+    // A login the sync leaves out because `models auth remove` took its
+    // profile out: a new login in that tool never appears, so status,
+    // list and doctor say why (issue 23 item 11).
+    let held_out = crate::sync::held_out(&store, &found);
+    for source in &held_out {
+        let note = Diagnostic::new(Severity::Info, show(&store_path), crate::sync::held_out_words(source));
+        diagnostics.push(note.with_hint(source.enable_hint()));
+    }
     let synced = sync_external(&mut store, &found);
     // A login synced in with another refresh token is a new login: a
     // refusal recorded for the old token goes with it.
@@ -165,6 +176,7 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         gcloud_adc,
         dotenv,
         shell_applied: Vec::new(),
+        held_out,
     }
 }
 

@@ -62,6 +62,9 @@ pub struct PasteArgs {
     /// When the token expires, from now (e.g. 365d, 12h; a bare number is days).
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
+    /// Replace an API key or login stored under the id without asking.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -79,6 +82,9 @@ pub struct SetupArgs {
     /// Accepted for old scripts; nothing is asked before running `claude setup-token`.
     #[arg(long, hide = true)]
     pub yes: bool,
+    /// Replace an API key or login stored under the id without asking.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -149,6 +155,7 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
         profile_id: args.profile_id.clone(),
         expires_in: args.expires_in.clone(),
         agent,
+        force: args.force,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env);
@@ -160,8 +167,13 @@ fn setup_token(args: &SetupArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let terminal = std::io::stdin().is_terminal();
     let world = NativeWorld::new(&env);
-    let request =
-        SetupRequest { profile_id: args.profile_id.clone(), expires_in: args.expires_in.clone(), agent, terminal };
+    let request = SetupRequest {
+        profile_id: args.profile_id.clone(),
+        expires_in: args.expires_in.clone(),
+        agent,
+        terminal,
+        force: args.force,
+    };
     let mut flow = SetupCommand::new(&args.provider, request, std::io::stdout().is_terminal(), &env, now(&env));
     Interpreter::new(&world).run(&mut flow).exit
 }

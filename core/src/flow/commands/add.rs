@@ -86,8 +86,13 @@ impl Add {
     }
 
     fn paste(&self, provider: String, profile_id: String, expires_in: Option<String>, now: Millis) -> Turn<State> {
-        let request =
-            PasteTokenRequest { provider, profile_id: Some(profile_id), expires_in, agent: self.agent.clone() };
+        let request = PasteTokenRequest {
+            provider,
+            profile_id: Some(profile_id),
+            expires_in,
+            agent: self.agent.clone(),
+            force: false,
+        };
         Turn::Go(State::Paste(Box::new(paste_token::start(request, &self.env, now))))
     }
 }

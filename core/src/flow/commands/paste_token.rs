@@ -2,12 +2,14 @@
 //! [--expires-in D]`: stores a pasted token as a `token` profile.
 //!
 //! Where the token goes is checked before it is asked for
-//! ([`PasteTarget`]); the host reads it (a prompt without echo, or
-//! standard input, never argv) and the core judges the bytes. Then one
-//! locked edit of the store (a paste under a removed synced login's id
-//! lets the sync bring it back), and the profile's mode recorded in the
-//! config ([`RecordMode`]). The token is never printed.
+//! ([`PasteTarget`]), and so is what the id holds ([`Claim`]: a
+//! credential of another type is replaced only with a yes or `--force`);
+//! the host reads it (a prompt without echo, or standard input, never
+//! argv) and the core judges the bytes. Then one locked edit of the store
+//! ([`PasteTarget::place`]), and the profile's mode recorded in the config
+//! ([`RecordMode`]). The token is never printed.
 
+use super::claim::Claim;
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
@@ -15,11 +17,11 @@ use super::{Answer, Done, Effect, Event, Exit, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
-use crate::paste::{PasteError, PasteTarget};
+use crate::paste::{PasteError, PasteTarget, Placed};
 use crate::paths::Env;
-use crate::store::{AuthStore, CredentialType, Profile};
+use crate::store::{AuthStore, CredentialType};
 use crate::time::Millis;
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// What `models auth paste-token` was given.
@@ -33,9 +35,12 @@ pub struct PasteTokenRequest {
     pub expires_in: Option<String>,
     /// The agent (`None`: the default agent).
     pub agent: Option<String>,
+    /// Replace a credential of another type at the id without asking.
+    pub force: bool,
 }
 
 pub(crate) enum State {
+    Claim(Box<Claim>),
     Ask,
     Edit(Box<EditStore<'static>>),
     Record { record: Box<RecordMode> },
@@ -45,7 +50,10 @@ pub(crate) struct Paste {
     env: Env,
     agent: Option<String>,
     target: PasteTarget,
-    replaced: Rc<Cell<bool>>,
+    /// A credential of another type at the id may be replaced.
+    replace_other: bool,
+    /// What the store edit did: placed, or why not.
+    placed: Rc<RefCell<Option<Result<Placed, PasteError>>>>,
 }
 
 /// `models auth paste-token` as a flow.
@@ -65,10 +73,21 @@ impl PasteTokenCommand {
 pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Driven<Paste> {
     let target = PasteTarget::new(&request.provider, request.profile_id.as_deref(), request.expires_in.as_deref(), now);
     let (target, state) = match target {
-        Ok(target) => (target, Ok(State::Ask)),
-        Err(e) => (PasteTarget { provider: String::new(), profile_id: String::new(), expires_ms: None }, Err(e)),
+        Ok(target) => {
+            let claim = Claim::new(env, request.agent.as_deref(), &target, request.force);
+            (target, Ok(State::Claim(Box::new(claim))))
+        }
+        Err(e) => {
+            let none = PasteTarget {
+                provider: String::new(),
+                profile_id: String::new(),
+                expires_ms: None,
+                kind: CredentialType::Token,
+            };
+            (none, Err(e))
+        }
     };
-    let paste = Paste { env: env.clone(), agent: request.agent, target, replaced: Rc::default() };
+    let paste = Paste { env: env.clone(), agent: request.agent, target, replace_other: false, placed: Rc::default() };
     match state {
         Ok(state) => Driven::new(paste, state, now),
         Err(e) => Driven::ended(paste, refusal(&e), now),
@@ -93,12 +112,10 @@ impl Paste {
             n => format!(" ({n} whitespace characters removed)"),
         };
         emit(out, Event::Notice(format!("Read {} characters{removed}.", accepted.chars)));
-        let (id, credential, replaced) =
-            (self.target.profile_id.clone(), accepted.credential, Rc::clone(&self.replaced));
-        let edit = move |store: &mut AuthStore, _: &Loaded| {
-            replaced.set(store.profiles.insert(id.clone(), Profile::new(credential)).is_some());
-            // A paste under a removed synced login's id re-adds it.
-            crate::sync::enable_sync(store, &id);
+        let (target, credential, placed) = (self.target.clone(), accepted.credential, Rc::clone(&self.placed));
+        let replace_other = self.replace_other;
+        let edit = move |store: &mut AuthStore, loaded: &Loaded| {
+            *placed.borrow_mut() = Some(target.place(store, credential, replace_other, loaded.now));
         };
         Turn::Go(State::Edit(Box::new(EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)))))
     }
@@ -110,6 +127,9 @@ impl Paste {
             Ok(loaded) => loaded,
             Err(failure) => return Turn::End(failure.refusal()),
         };
+        if let Some(Err(refused)) = self.placed.borrow().as_ref() {
+            return Turn::End(refusal(refused));
+        }
         let (store, config) = (loaded.locations.store(), loaded.locations.config.clone());
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
         let record = RecordMode::new(&self.env, &store, &config, id, provider, CredentialType::Token);
@@ -121,9 +141,9 @@ impl Paste {
             Ok(events) => out.extend(events.into_iter().map(Effect::Emit)),
             Err(why) => return Turn::End(Done::refused(Exit::Action, why)),
         }
-        let verb = if self.replaced.get() { "replaced the one stored before" } else { "added" };
+        let placed = self.placed.borrow().clone().and_then(Result::ok).unwrap_or(Placed::Added);
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
-        let said = Event::Output(format!("Auth profile: {id} ({provider}/token), {verb}"));
+        let said = Event::Output(format!("Auth profile: {id} ({provider}/token), {}", placed.words()));
         Turn::End(Done::with(Exit::Ok, vec![said]))
     }
 }
@@ -133,6 +153,14 @@ impl Machine for Paste {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
+            State::Claim(mut claim) => match advance(&mut *claim, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Claim(claim), e),
+                Step::Ready(Ok(replace_other)) => {
+                    self.replace_other = replace_other;
+                    Turn::Go(State::Ask)
+                }
+                Step::Ready(Err(done)) => Turn::End(done),
+            },
             State::Ask => match input {
                 Some(Answer::Secret(Ok(secret))) => self.pasted(secret.expose().as_bytes(), now, out),
                 Some(Answer::Secret(Err(SecretError::NotText))) => Turn::End(refusal(&PasteError::NotText)),
@@ -172,6 +200,7 @@ mod tests {
             profile_id: id.map(str::to_string),
             expires_in: expires_in.map(str::to_string),
             agent: None,
+            force: false,
         };
         PasteTokenCommand::new(request, &env(), NOW)
     }
@@ -216,11 +245,83 @@ mod tests {
             host.position(&format!("unlock {}", store_path("main"))),
         );
         assert!(lock < write && write < unlock, "{:?}", host.asked);
-        assert!(host.asked[0].starts_with("secret Paste token for openai"), "asked first: {:?}", host.asked);
+        let secret = host.asked.iter().position(|a| a.starts_with("secret Paste token for openai")).expect("asked");
+        assert!(secret < lock, "asked before the lock: {:?}", host.asked);
         // The same paste again replaces it, and says so.
         host.secret = Some(Ok(Secret::new("sk-FAKE-EF")));
         let (done, _) = host.run(&mut paste("openai", None, None));
-        assert_eq!(done.lines()[0].text, "Auth profile: openai:manual (openai/token), replaced the one stored before");
+        assert_eq!(
+            done.lines()[0].text,
+            "Auth profile: openai:manual (openai/token), replaced the token stored before"
+        );
+    }
+
+    #[test]
+    fn a_credential_of_another_type_is_replaced_only_with_a_yes_or_force() {
+        let key = json!({"type": "api_key", "provider": "openai", "key": "sk-FAKE-key"});
+        let stored = json!({"version": 1, "profiles": {"openai:manual": key}});
+        let run = |answer: Option<bool>, force: bool| {
+            let mut host = Host::with_store(&stored);
+            host.secret = Some(Ok(Secret::new("sk-FAKE-token")));
+            host.answer = answer;
+            let mut flow = paste("openai", None, None);
+            if force {
+                flow = PasteTokenCommand::new(
+                    PasteTokenRequest { provider: "openai".into(), force: true, ..PasteTokenRequest::default() },
+                    &env(),
+                    NOW,
+                );
+            }
+            let (done, _) = host.run(&mut flow);
+            (host, done)
+        };
+        // No terminal to ask, or a no: refused before the token is read, the key kept.
+        for answer in [None, Some(false)] {
+            let (host, done) = run(answer, false);
+            assert_eq!(done.exit, Exit::Action, "{done:?}");
+            assert_eq!(
+                done.lines()[0].text,
+                "error: openai:manual holds an api_key; storing this token there would replace it, so nothing was \
+                 stored"
+            );
+            assert!(done.lines()[1].text.contains("--force"), "{done:?}");
+            assert!(
+                host.asked.iter().any(|a| a == "confirm openai:manual holds an api_key. Replace it with the token?")
+            );
+            assert!(!host.asked.iter().any(|a| a.starts_with("secret") || a.starts_with("write")), "{:?}", host.asked);
+            assert_eq!(host.store()["profiles"]["openai:manual"]["type"], "api_key");
+        }
+        // A yes, or --force without a question: replaced, and said.
+        for (answer, force) in [(Some(true), false), (None, true)] {
+            let (host, done) = run(answer, force);
+            assert_eq!(done.exit, Exit::Ok, "{done:?}");
+            let said = "Auth profile: openai:manual (openai/token), replaced the api_key stored before";
+            assert_eq!(done.lines()[0].text, said);
+            assert_eq!(host.store()["profiles"]["openai:manual"]["type"], "token");
+            assert_eq!(host.asked.iter().any(|a| a.starts_with("confirm")), !force, "{:?}", host.asked);
+        }
+    }
+
+    #[test]
+    fn a_credential_of_another_type_that_appears_during_the_paste_is_not_replaced() {
+        // Another process stores a key at the id after the look and before
+        // the lock: the edit under the lock refuses to replace it.
+        let mut host = host_pasting("sk-FAKE-token");
+        let key = json!({"type": "api_key", "provider": "openai", "key": "sk-FAKE-key"});
+        let (done, _) = host.run_with(
+            &mut paste("openai", None, None),
+            Box::new(move |effect, host| {
+                if matches!(effect, Effect::Lock(_)) && host.store()["profiles"].get("openai:manual").is_none() {
+                    host.files.insert(
+                        store_path("main"),
+                        json!({"version": 1, "profiles": {"openai:manual": key.clone()}}).to_string(),
+                    );
+                }
+            }),
+        );
+        assert_eq!(done.exit, Exit::Action, "{done:?}");
+        assert!(done.lines()[0].text.contains("would replace it"), "{done:?}");
+        assert_eq!(host.store()["profiles"]["openai:manual"]["type"], "api_key");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::claim::Claim;
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
-use super::{Answer, Done, Effect, Event, Exit, SecretError, Step};
+use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
@@ -169,7 +169,7 @@ impl Machine for Paste {
                 }
                 _ => {
                     let prompt = format!("Paste token for {}", escape_control(&self.target.provider));
-                    Turn::Ask(State::Ask, Effect::AskSecret { prompt })
+                    Turn::Ask(State::Ask, Effect::AskSecret { prompt, reply: Reply::new() })
                 }
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {
@@ -311,7 +311,7 @@ mod tests {
         let (done, _) = host.run_with(
             &mut paste("openai", None, None),
             Box::new(move |effect, host| {
-                if matches!(effect, Effect::Lock(_)) && host.store()["profiles"].get("openai:manual").is_none() {
+                if matches!(effect, Effect::Lock { .. }) && host.store()["profiles"].get("openai:manual").is_none() {
                     host.files.insert(
                         store_path("main"),
                         json!({"version": 1, "profiles": {"openai:manual": key.clone()}}).to_string(),

@@ -13,7 +13,7 @@
 
 use super::drive::{Part, advance};
 use super::look::{Look, unreadable_reason};
-use super::{Answer, Done, Effect, Exit, Step, consent};
+use super::{Answer, Done, Effect, Exit, Reply, Step, consent};
 use crate::error::TxnFailure;
 use crate::load::StoreState;
 use crate::paste::PasteTarget;
@@ -55,7 +55,8 @@ impl Claim {
     fn question(&self, held: &str) -> Effect {
         let (id, kind) = (&self.target.profile_id, self.target.kind.as_str());
         let question = format!("{id} holds {held}. Replace it with the {kind}?");
-        Effect::Confirm { question: crate::escape::escape_control(&question).into_owned(), default_yes: false }
+        let question = crate::escape::escape_control(&question).into_owned();
+        Effect::Confirm { question, default_yes: false, reply: Reply::new() }
     }
 }
 

@@ -116,6 +116,28 @@ pub fn all_agents(config: &Config, found: &[String]) -> Vec<String> {
     ids
 }
 
+/// Whether `id` (normalised) is an agent the config knows: the default
+/// agent or one `agents.list` names. An agent is also known when its
+/// folder exists, which only the host can see.
+pub fn listed_agent(config: &Config, id: &str) -> bool {
+    agent_id_default(config) == id || config.agents.iter().any(|a| normalize_agent_id(&a.id) == id)
+}
+
+/// Why a command did not act on the agent it was given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// `--agent` names no agent the config lists and no folder there is:
+    /// most often a typo, which must not become a new agent.
+    #[error("no agent named `{id}` (known agents: {})", known.join(", "))]
+    Unknown {
+        /// The id asked for, normalised.
+        id: String,
+        /// Every known agent, the default first.
+        known: Vec<String>,
+    },
+}
+
 /// Resolves every location once the config is known (the agent dir can
 /// come from `agents.list[].agentDir`).
 pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Locations {

@@ -108,7 +108,7 @@ pub(crate) struct KnownAgent {
 #[derive(Debug)]
 enum Known {
     Stat { id: String, dir: String },
-    Find { id: String, find: FindAgents },
+    Find { id: String, find: Box<FindAgents> },
     Over(Result<(), Box<Done>>),
 }
 
@@ -136,7 +136,7 @@ impl Part for KnownAgent {
                 {
                     Known::Over(Ok(()))
                 }
-                _ => Known::Find { id, find: FindAgents::new(&self.env) },
+                _ => Known::Find { id, find: Box::new(FindAgents::new(&self.env)) },
             },
             Known::Find { id, mut find } => {
                 find.feed(now, input);

@@ -35,7 +35,7 @@ pub(crate) struct Look {
     /// Whether a command that stores a credential may make the agent.
     create: bool,
     /// Whether the agent is known, once the config is read; `None` until then.
-    check: Option<KnownAgent>,
+    check: Option<Box<KnownAgent>>,
 }
 
 /// A finished look: the load, the Keychain items as read (a write-back
@@ -124,7 +124,7 @@ impl Part for Look {
             return Step::Effect(Effect::read(paths.into_iter().collect()));
         }
         let check = self.check.get_or_insert_with(|| {
-            KnownAgent::new(&self.env, &loaded.config.config, self.agent.as_deref(), self.create)
+            Box::new(KnownAgent::new(&self.env, &loaded.config.config, self.agent.as_deref(), self.create))
         });
         match check.next(now) {
             Step::Effect(effect) => return Step::Effect(effect),

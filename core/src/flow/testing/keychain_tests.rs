@@ -85,7 +85,10 @@ fn commands_that_only_edit_the_store_never_read_it() {
     let paste_key = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false };
     let remove = RemoveRequest { profile_id: "anthropic:work".into(), agent: None, yes: true, dry_run: false };
     let clear = CooldownTarget::All;
-    assert!(!reads(AddCommand::new(AddRequest { agent: None, create_agent: false, terminal: true }, &env(), NOW)), "models auth add");
+    assert!(
+        !reads(AddCommand::new(AddRequest { agent: None, create_agent: false, terminal: true }, &env(), NOW)),
+        "models auth add"
+    );
     assert!(!reads(PasteTokenCommand::new(paste_token, &env(), NOW)), "models auth paste-token");
     assert!(!reads(PasteKeyCommand::new(paste_key, &env(), NOW)), "models auth paste-key");
     assert!(!reads(RemoveCommand::new(remove, &env(), NOW)), "models auth remove");

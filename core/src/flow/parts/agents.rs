@@ -211,7 +211,7 @@ mod tests {
         let mut known = KnownAgent::new(&env, &config, Some("lab"), false);
         let dir = "/h/.clawdbot/agents/lab/agent".to_string();
         let Step::Effect(Effect::Stat { paths, .. }) = known.next(0) else { panic!("its folder is looked at") };
-        assert_eq!(paths, [dir.clone()]);
+        assert_eq!(paths, std::slice::from_ref(&dir));
         known.feed(0, Answer::Stats(vec![(dir.clone(), meta(true))]));
         assert!(matches!(known.next(0), Step::Ready(Ok(()))), "its folder makes it known");
 

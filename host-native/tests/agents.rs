@@ -164,3 +164,19 @@ fn a_paste_for_one_agent_leaves_the_others_provider_alone() {
         run(&mut home.clawdbot(&server), &["models", "auth", "token", "--agent", "work", "--provider", "anthropic"]);
     assert_eq!(stdout(&out).trim(), token, "work uses its own token: {}", stderr(&out));
 }
+
+/// A failed command leaves no folder behind: an order set refused for a
+/// listed agent that has no folder yet takes the store lock (which needs
+/// the folder) and removes what it made when it lets go.
+#[test]
+fn a_refused_edit_leaves_no_agent_folder() {
+    let home = two_agents(NOW + 30 * 86_400_000, json!({"id": "work"}));
+    let server = Server::start(Vec::new());
+    let out = run(
+        &mut home.clawdbot(&server),
+        &["models", "auth", "order", "set", "--agent", "work", "--provider", "anthropic", "anthropic:nope"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!work_dir(&home).exists(), "the refused edit left {}", work_dir(&home).display());
+    assert!(home.path().join(".clawdbot/clawdbot.json").exists());
+}

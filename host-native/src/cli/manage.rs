@@ -59,6 +59,8 @@ pub struct PasteKeyArgs {
     /// Profile id (default: <provider>:default).
     #[arg(long)]
     pub profile_id: Option<String>,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
     /// Replace a token or login stored under the id without asking.
     #[arg(long)]
     pub force: bool,
@@ -114,6 +116,7 @@ pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
         provider: args.provider.as_str().into(),
         profile_id: args.profile_id.clone(),
         agent,
+        create_agent: args.create.create_agent,
         force: args.force,
     };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));

@@ -35,6 +35,9 @@ pub struct PasteKeyRequest {
     pub profile_id: Option<String>,
     /// The agent (`None`: the default agent).
     pub agent: Option<String>,
+    /// `--create-agent`: make the agent when it does not exist yet (else
+    /// an agent no config lists and no folder holds is refused).
+    pub create_agent: bool,
     /// Replace a credential of another type at the id without asking.
     pub force: bool,
 }
@@ -49,6 +52,7 @@ enum State {
 struct PasteKey {
     env: Env,
     agent: Option<String>,
+    create_agent: bool,
     target: PasteTarget,
     replace_other: bool,
     placed: Rc<RefCell<Option<Result<Placed, PasteError>>>>,
@@ -75,17 +79,18 @@ impl PasteKeyCommand {
             expires_ms: None,
             kind: CredentialType::ApiKey,
         };
-        let agent = request.agent;
+        let (agent, create_agent) = (request.agent, request.create_agent);
         let command = |target| PasteKey {
             env: env.clone(),
             agent: agent.clone(),
+            create_agent,
             target,
             replace_other: false,
             placed: Rc::default(),
         };
         let inner = match target {
             Ok(target) => {
-                let claim = Claim::new(env, agent.as_deref(), &target, request.force);
+                let claim = Claim::new(env, agent.as_deref(), &target, request.force).creating_agent(create_agent);
                 Driven::new(command(target), State::Claim(Box::new(claim)), now)
             }
             Err(e) => Driven::ended(command(none()), refusal(&e), now),
@@ -105,7 +110,8 @@ impl PasteKey {
         let edit = move |store: &mut AuthStore, loaded: &Loaded| {
             *placed.borrow_mut() = Some(target.place(store, credential, replace_other, loaded.now));
         };
-        let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit));
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
         Turn::Go(State::Edit(Box::new(edit)))
     }
 

@@ -35,6 +35,9 @@ pub struct PasteTokenRequest {
     pub expires_in: Option<String>,
     /// The agent (`None`: the default agent).
     pub agent: Option<String>,
+    /// `--create-agent`: make the agent when it does not exist yet (else
+    /// an agent no config lists and no folder holds is refused).
+    pub create_agent: bool,
     /// Replace a credential of another type at the id without asking.
     pub force: bool,
 }
@@ -49,6 +52,7 @@ pub(crate) enum State {
 pub(crate) struct Paste {
     env: Env,
     agent: Option<String>,
+    create_agent: bool,
     target: PasteTarget,
     /// A credential of another type at the id may be replaced.
     replace_other: bool,
@@ -74,7 +78,8 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
     let target = PasteTarget::new(&request.provider, request.profile_id.as_deref(), request.expires_in.as_deref(), now);
     let (target, state) = match target {
         Ok(target) => {
-            let claim = Claim::new(env, request.agent.as_deref(), &target, request.force);
+            let claim =
+                Claim::new(env, request.agent.as_deref(), &target, request.force).creating_agent(request.create_agent);
             (target, Ok(State::Claim(Box::new(claim))))
         }
         Err(e) => {
@@ -87,7 +92,14 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
             (none, Err(e))
         }
     };
-    let paste = Paste { env: env.clone(), agent: request.agent, target, replace_other: false, placed: Rc::default() };
+    let paste = Paste {
+        env: env.clone(),
+        agent: request.agent,
+        create_agent: request.create_agent,
+        target,
+        replace_other: false,
+        placed: Rc::default(),
+    };
     match state {
         Ok(state) => Driven::new(paste, state, now),
         Err(e) => Driven::ended(paste, refusal(&e), now),
@@ -117,7 +129,9 @@ impl Paste {
         let edit = move |store: &mut AuthStore, loaded: &Loaded| {
             *placed.borrow_mut() = Some(target.place(store, credential, replace_other, loaded.now));
         };
-        Turn::Go(State::Edit(Box::new(EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)))))
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
+        Turn::Go(State::Edit(Box::new(edit)))
     }
 
     /// The store is written: record the mode where the edit's load found
@@ -200,6 +214,7 @@ mod tests {
             profile_id: id.map(str::to_string),
             expires_in: expires_in.map(str::to_string),
             agent: None,
+            create_agent: false,
             force: false,
         };
         PasteTokenCommand::new(request, &env(), NOW)

@@ -42,6 +42,7 @@ enum State {
 struct Setup {
     env: Env,
     agent: Option<String>,
+    create_agent: bool,
     color: bool,
     /// Whether its loads may read the Keychain: only on a terminal, where
     /// someone can answer the prompt macOS may show.
@@ -66,6 +67,7 @@ impl SetupCommand {
         let mut setup = Setup {
             env: env.clone(),
             agent: request.agent.clone(),
+            create_agent: request.create_agent,
             color,
             keychain: request.terminal,
             target: None,
@@ -76,7 +78,8 @@ impl SetupCommand {
         let inner = match crate::providers::find(provider).is_some_and(|p| p.setup_token.is_some()) {
             true => match request.target(now) {
                 Ok(target) => {
-                    let claim = Box::new(Claim::new(env, request.agent.as_deref(), &target, request.force));
+                    let claim = Claim::new(env, request.agent.as_deref(), &target, request.force);
+                    let claim = Box::new(claim.creating_agent(request.create_agent));
                     setup.target = Some(target);
                     let ask = Box::new(SetupTokenCommand::new(request, env, now));
                     Driven::new(setup, State::Claim { claim, ask }, now)
@@ -109,7 +112,8 @@ impl Setup {
                     *placed.borrow_mut() = Some(target.place(store, *credential, replace_other, loaded.now));
                 };
                 let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit))
-                    .reading_keychain(self.keychain);
+                    .reading_keychain(self.keychain)
+                    .creating_agent(self.create_agent);
                 let target = Target { profile_id, mode: CredentialType::Token, at: None };
                 Turn::Go(State::Store { target, edit: Box::new(edit) })
             }
@@ -124,7 +128,9 @@ impl Setup {
     }
 
     fn settle(&self, target: Target, now: Millis) -> State {
-        let settle = Settle::new(&self.env, self.agent.as_deref(), now).reading_keychain(self.keychain);
+        let settle = Settle::new(&self.env, self.agent.as_deref(), now)
+            .reading_keychain(self.keychain)
+            .creating_agent(self.create_agent);
         State::Settle { target, settle: Box::new(settle) }
     }
 

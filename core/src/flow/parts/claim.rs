@@ -52,6 +52,15 @@ impl Claim {
         }
     }
 
+    /// The same claim, for a paste that may make the agent it was given
+    /// (`--create-agent`); otherwise its look refuses an unknown one.
+    pub(crate) fn creating_agent(mut self, create: bool) -> Claim {
+        if let State::Look(look) = self.state {
+            self.state = State::Look(Box::new(look.creating_agent(create)));
+        }
+        self
+    }
+
     fn question(&self, held: &str) -> Effect {
         let (id, kind) = (&self.target.profile_id, self.target.kind.as_str());
         let question = format!("{id} holds {held}. Replace it with the {kind}?");

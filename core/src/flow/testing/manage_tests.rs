@@ -211,7 +211,8 @@ fn an_environment_key_names_the_variable_and_its_file() {
 
 fn paste_key(host: &mut Host, pasted: Result<Secret, SecretError>) -> (Done, Vec<Line>) {
     host.secret = Some(pasted);
-    let request = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, force: false };
+    let request =
+        PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false, force: false };
     host.run(&mut PasteKeyCommand::new(request, &Env::new("/h"), NOW))
 }
 

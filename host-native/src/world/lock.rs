@@ -69,7 +69,7 @@ impl LockOptions {
         LockOptions::of(LockTimings::STORE, "the store lock")
     }
 
-    /// A login source's lock (Claude Code's `<configDir>.lock` in the
+    /// A login source's lock (Claude Code's refresh or write lock in the
     /// default registry), named `what` in the wait notice; the core's
     /// request gives its timings, proper-lockfile's defaults until then.
     pub fn shared(what: &'static str) -> Self {

@@ -16,6 +16,7 @@
 use crate::diag::ReadError;
 use crate::duration::DurationError;
 use crate::io::SecretError;
+use crate::login::LoginError;
 use crate::order::OrderError;
 use crate::paste::PasteError;
 use crate::refresh::RefreshFailure;
@@ -78,6 +79,9 @@ pub enum Error {
     /// A config value that must be an object is something else.
     #[error(transparent)]
     ConfigShape(#[from] ConfigShapeError),
+    /// `models auth login` did not log in.
+    #[error(transparent)]
+    Login(#[from] LoginError),
     /// The host could not read, write or run something.
     #[error(transparent)]
     Io(#[from] crate::io::IoFailure),

@@ -11,6 +11,7 @@
 use crate::error::Error;
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
+use crate::login::LoginError;
 use crate::paste::PasteError;
 use crate::refresh::RefreshFailure;
 use crate::refresh::error::seconds;
@@ -119,6 +120,7 @@ pub fn for_error(error: &Error) -> Vec<String> {
         Error::RefreshFailed(e) => for_refresh_failure(e),
         Error::Plan(e) => one(for_plan(e)),
         Error::Paste(e) => for_paste(e),
+        Error::Login(e) => for_login(e),
         Error::PastedToken(e) => for_pasted_token(e),
         Error::SetupToken(e) => for_setup_token(e),
         Error::ApiKey(ApiKeyError::InnerSpace) => one("Paste the key alone, on one line.".into()),
@@ -153,6 +155,33 @@ fn for_plan(error: &PlanError) -> String {
     match error {
         PlanError::MissingClientId { var, .. } => format!("Store it as clientId in the profile or set {var}."),
         other => for_profile_id(other.profile_id()),
+    }
+}
+
+/// What to do about a login that did not happen.
+fn for_login(error: &LoginError) -> Vec<String> {
+    let again = "Run the login again, and enter the code within its time.";
+    match error {
+        LoginError::DeviceCodesDisabled(_) => vec![
+            "Turn on device code login in ChatGPT's security settings (a workspace admin may have to allow it), \
+             or log in without --device-code."
+                .into(),
+        ],
+        LoginError::Denied(_) | LoginError::Expired(_) | LoginError::SlowDown(_) => vec![again.into()],
+        LoginError::NoTerminal => {
+            vec!["Paste the redirect URL on standard input, or log in with --device-code.".into()]
+        }
+        LoginError::StateMismatch(_) | LoginError::NoCode(_) => {
+            vec!["Start the login again and use the redirect of that login's browser tab.".into()]
+        }
+        LoginError::Delegated { .. } => vec![
+            "Run it on a terminal, or store a 1-year token with `clawdbot models auth setup-token`.".into(),
+        ],
+        LoginError::Origin(var) => vec![format!("Unset {var}, or give it an https:// origin.")],
+        LoginError::NoLogin(_) => {
+            vec!["Store a key or token with `clawdbot models auth paste-api-key` or `paste-token`.".into()]
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -12,6 +12,7 @@
 
 use crate::diag::Severity;
 use crate::flow::{
+    Callback, RandomBytes, Woke,
     Answer, Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer,
     WriteBackPlace,
 };
@@ -108,7 +109,7 @@ impl Memory {
                     said.push(event);
                     continue;
                 }
-                Effect::Unlock { .. } => continue,
+                Effect::Unlock { .. } | Effect::Respond { .. } => continue,
                 asked => self.answer(asked, &mut writes),
             };
             flow.handle(self.now, input);
@@ -175,8 +176,15 @@ impl Memory {
             Effect::Stat { paths, reply } => {
                 reply.with(paths.into_iter().map(|p| (p.clone(), self.meta(&p))).collect())
             }
+            // No clock to wait on (a wait follows only an answer, which
+            // never comes here), no random source, no port to listen on.
+            Effect::Wait { reply, .. } => reply.with(Woke),
+            Effect::Random { reply, .. } => reply.with(RandomBytes(Vec::new())),
+            Effect::Listen { reply, .. } => reply.with(Callback::Failed(IoKind::Unsupported)),
             // Answered by `run`; nothing waits for an answer to these.
-            Effect::Unlock { .. } | Effect::Emit(_) | Effect::Done(_) => Input::from(Answer::Written(Ok(()))),
+            Effect::Unlock { .. } | Effect::Respond { .. } | Effect::Emit(_) | Effect::Done(_) => {
+                Input::from(Answer::Written(Ok(())))
+            }
         }
     }
 

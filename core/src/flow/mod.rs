@@ -96,7 +96,9 @@ pub use doctor::{DoctorCommand, DoctorRequest};
 pub use crate::io::{LockBusy, SecretError};
 pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
-pub use login::{CALLBACK_WAIT_MS, DEFAULT_PROFILE_NAME, LoginCommand, LoginRequest};
+pub use login::{
+    CALLBACK_WAIT_MS, COPILOT_PROVIDER, DEFAULT_PROFILE_NAME, LoginCommand, LoginRequest, SSH_VARS, endpoints_help,
+};
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
 pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
@@ -118,8 +120,9 @@ use crate::time::Millis;
 pub use crate::world::KeychainItem;
 pub(crate) use effect::{Answer, consent};
 pub use effect::{
-    Callback, Effect, Entry, FileMeta, RandomBytes, Woke, HTTP_TIMEOUT_ENV, HttpTimeouts, Input, LOCK_WAIT_ENV, LockAnswer, LockKind, LockRequest,
-    LockTimings, RunAnswer, ShellAnswer, WINDOW_ENV, WriteBack, WriteBackPlace, refresh_window,
+    Callback, Effect, Entry, FileMeta, HTTP_TIMEOUT_ENV, HttpTimeouts, Input, LOCK_WAIT_ENV, LockAnswer, LockKind,
+    LockRequest, LockTimings, RandomBytes, RunAnswer, ShellAnswer, WINDOW_ENV, Woke, WriteBack, WriteBackPlace,
+    refresh_window,
 };
 
 /// How a command ended.

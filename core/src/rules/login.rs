@@ -759,11 +759,25 @@ mod tests {
 
     #[test]
     fn each_provider_gets_its_method_and_the_overrides_move_its_servers() {
-        assert!(matches!(plan("openai-codex", false, None, &Endpoints::defaults()), Ok(Plan::OAuth { method: Method::Pkce, .. })));
-        assert!(matches!(plan("anthropic", false, None, &Endpoints::defaults()), Ok(Plan::Delegated { program: "claude", .. })));
-        assert_eq!(plan("openai", false, None, &Endpoints::defaults()).err(), Some(LoginError::NoLogin("openai".into())));
-        assert!(matches!(plan("nope\u{1b}", false, None, &Endpoints::defaults()), Err(LoginError::UnknownProvider(p)) if p == "nope\\u{1b}"));
-        assert!(matches!(plan("openai-codex", false, Some("x.ghe.com"), &Endpoints::defaults()), Err(LoginError::EnterpriseDomain(_))));
+        assert!(matches!(
+            plan("openai-codex", false, None, &Endpoints::defaults()),
+            Ok(Plan::OAuth { method: Method::Pkce, .. })
+        ));
+        assert!(matches!(
+            plan("anthropic", false, None, &Endpoints::defaults()),
+            Ok(Plan::Delegated { program: "claude", .. })
+        ));
+        assert_eq!(
+            plan("openai", false, None, &Endpoints::defaults()).err(),
+            Some(LoginError::NoLogin("openai".into()))
+        );
+        assert!(
+            matches!(plan("nope\u{1b}", false, None, &Endpoints::defaults()), Err(LoginError::UnknownProvider(p)) if p == "nope\\u{1b}")
+        );
+        assert!(matches!(
+            plan("openai-codex", false, Some("x.ghe.com"), &Endpoints::defaults()),
+            Err(LoginError::EnterpriseDomain(_))
+        ));
         let env = Endpoints::from_env([
             ("CLAWDBOT_AUTH_URL_GITHUB_COPILOT", "http://127.0.0.1:7/"),
             ("CLAWDBOT_API_URL_GITHUB_COPILOT", "http://127.0.0.1:8"),
@@ -771,11 +785,21 @@ mod tests {
         let Ok(Plan::OAuth { servers, .. }) = plan("github-copilot", false, None, &env) else { panic!() };
         assert_eq!(servers.origin, "http://127.0.0.1:7");
         assert_eq!(servers.api_origin.as_deref(), Some("http://127.0.0.1:8"));
-        let Ok(Plan::OAuth { servers, enterprise, .. }) = plan("github-copilot", true, Some("Acme.GHE.com"), &Endpoints::defaults()) else { panic!() };
-        assert_eq!((servers.origin.as_str(), servers.api_origin.as_deref()), ("https://acme.ghe.com", Some("https://api.acme.ghe.com")));
+        let Ok(Plan::OAuth { servers, enterprise, .. }) =
+            plan("github-copilot", true, Some("Acme.GHE.com"), &Endpoints::defaults())
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (servers.origin.as_str(), servers.api_origin.as_deref()),
+            ("https://acme.ghe.com", Some("https://api.acme.ghe.com"))
+        );
         assert_eq!(enterprise.as_deref(), Some("acme.ghe.com"));
         let bad = Endpoints::from_env([("CLAWDBOT_AUTH_URL_OPENAI_CODEX", "http://auth.example")]);
-        assert_eq!(plan("openai-codex", true, None, &bad).err(), Some(LoginError::Origin("CLAWDBOT_AUTH_URL_OPENAI_CODEX".into())));
+        assert_eq!(
+            plan("openai-codex", true, None, &bad).err(),
+            Some(LoginError::Origin("CLAWDBOT_AUTH_URL_OPENAI_CODEX".into()))
+        );
     }
 
     #[test]
@@ -783,16 +807,36 @@ mod tests {
         let (_, login, servers) = codex();
         let request = device_code_request(login, &servers).expect("device");
         assert_eq!(request.url, "https://auth.openai.com/api/accounts/deviceauth/usercode");
-        assert_eq!(request.body.as_ref().map(RequestBody::as_str), Some(r#"{"client_id":"app_EMoamEEZ73f0CkXaXp7hrann"}"#));
-        let got = read_device_code(login, &servers, &answer(200, json!({"device_auth_id": "da-FAKE", "usercode": "ABCD-1234", "interval": "7"})), NOW).expect("code");
-        assert_eq!((got.user_code.as_str(), got.verify_url.as_str()), ("ABCD-1234", "https://auth.openai.com/codex/device"));
+        assert_eq!(
+            request.body.as_ref().map(RequestBody::as_str),
+            Some(r#"{"client_id":"app_EMoamEEZ73f0CkXaXp7hrann"}"#)
+        );
+        let got = read_device_code(
+            login,
+            &servers,
+            &answer(200, json!({"device_auth_id": "da-FAKE", "usercode": "ABCD-1234", "interval": "7"})),
+            NOW,
+        )
+        .expect("code");
+        assert_eq!(
+            (got.user_code.as_str(), got.verify_url.as_str()),
+            ("ABCD-1234", "https://auth.openai.com/codex/device")
+        );
         assert_eq!((got.interval_ms, got.deadline), (7 * SECOND, NOW + 15 * 60 * SECOND));
-        assert_eq!(read_device_code(login, &servers, &answer(404, "<html>nope</html>"), NOW), Err(LoginError::DeviceCodesDisabled(LoginStep::DeviceCode)));
+        assert_eq!(
+            read_device_code(login, &servers, &answer(404, "<html>nope</html>"), NOW),
+            Err(LoginError::DeviceCodesDisabled(LoginStep::DeviceCode))
+        );
         let html = read_device_code(login, &servers, &answer(200, "<html>proxy</html>"), NOW).expect_err("html");
         assert_eq!(html.to_string(), "asking for a device code: unexpected answer: HTTP 200, \"<html>proxy</html>\"");
         let no_id = read_device_code(login, &servers, &answer(200, json!({"user_code": "A"})), NOW).expect_err("no id");
         assert_eq!(no_id, LoginError::MissingField { step: LoginStep::DeviceCode, field: "device_auth_id" });
-        let evil = read_device_code(login, &servers, &answer(200, json!({"device_auth_id": "d", "user_code": "\u{1b}[2J"})), NOW);
+        let evil = read_device_code(
+            login,
+            &servers,
+            &answer(200, json!({"device_auth_id": "d", "user_code": "\u{1b}[2J"})),
+            NOW,
+        );
         assert!(evil.is_err());
     }
 
@@ -801,24 +845,57 @@ mod tests {
         let (provider, login, servers) = codex();
         assert_eq!(read_poll(login, &answer(403, "")), Ok(Polled::Pending));
         assert_eq!(read_poll(login, &answer(404, "{}")), Ok(Polled::Pending));
-        let refused = read_poll(login, &answer(400, json!({"error": {"code": "device_denied", "message": "no"}}))).expect_err("refused");
-        assert_eq!(refused.to_string(), "waiting for the code to be entered: the server refused: HTTP 400, device_denied: no");
-        let done = read_poll(login, &answer(200, json!({"authorization_code": "ac-FAKE", "code_challenge": "c", "code_verifier": "cv-FAKE"}))).expect("code");
+        let refused = read_poll(login, &answer(400, json!({"error": {"code": "device_denied", "message": "no"}})))
+            .expect_err("refused");
+        assert_eq!(
+            refused.to_string(),
+            "waiting for the code to be entered: the server refused: HTTP 400, device_denied: no"
+        );
+        let done = read_poll(
+            login,
+            &answer(200, json!({"authorization_code": "ac-FAKE", "code_challenge": "c", "code_verifier": "cv-FAKE"})),
+        )
+        .expect("code");
         let Polled::Code { code, verifier } = done else { panic!() };
-        let request = exchange_request(login, &servers, "/oauth/token", "https://auth.openai.com/deviceauth/callback", &code, &verifier);
+        let request = exchange_request(
+            login,
+            &servers,
+            "/oauth/token",
+            "https://auth.openai.com/deviceauth/callback",
+            &code,
+            &verifier,
+        );
         assert_eq!(request.url, "https://auth.openai.com/oauth/token");
         assert_eq!(
             request.body.as_ref().map(RequestBody::as_str),
-            Some("grant_type=authorization_code&code=ac-FAKE&redirect_uri=https%3A%2F%2Fauth.openai.com%2Fdeviceauth%2Fcallback&client_id=app_EMoamEEZ73f0CkXaXp7hrann&code_verifier=cv-FAKE")
+            Some(
+                "grant_type=authorization_code&code=ac-FAKE&redirect_uri=https%3A%2F%2Fauth.openai.com%2Fdeviceauth%2Fcallback&client_id=app_EMoamEEZ73f0CkXaXp7hrann&code_verifier=cv-FAKE"
+            )
         );
-        let access = fake_jwt(&json!({"exp": 1_767_300_000, "https://api.openai.com/auth": {"chatgpt_account_id": "acct-FAKE"}}));
+        let access = fake_jwt(
+            &json!({"exp": 1_767_300_000, "https://api.openai.com/auth": {"chatgpt_account_id": "acct-FAKE"}}),
+        );
         let id = fake_jwt(&json!({"email": "op@example.com"}));
-        let login = read_exchange(provider, &answer(200, json!({"access_token": access, "refresh_token": "rt-FAKE", "id_token": id})), NOW).expect("login");
+        let login = read_exchange(
+            provider,
+            &answer(200, json!({"access_token": access, "refresh_token": "rt-FAKE", "id_token": id})),
+            NOW,
+        )
+        .expect("login");
         assert_eq!(login.expires, Some(Expiry::from_ms(1_767_300_000_000.0)));
         assert_eq!((login.account_id.as_deref(), login.email.as_deref()), (Some("acct-FAKE"), Some("op@example.com")));
-        let with_in = read_exchange(provider, &answer(200, json!({"access_token": "opaque", "refresh_token": "rt", "expires_in": 3600})), NOW).expect("login");
+        let with_in = read_exchange(
+            provider,
+            &answer(200, json!({"access_token": "opaque", "refresh_token": "rt", "expires_in": 3600})),
+            NOW,
+        )
+        .expect("login");
         assert_eq!(with_in.expires, Some(Expiry::from_ms((NOW + 3_600_000) as f64)));
-        let no_exp = read_exchange(provider, &answer(200, json!({"access_token": fake_jwt(&json!({})), "refresh_token": "rt"})), NOW);
+        let no_exp = read_exchange(
+            provider,
+            &answer(200, json!({"access_token": fake_jwt(&json!({})), "refresh_token": "rt"})),
+            NOW,
+        );
         assert_eq!(no_exp, Err(LoginError::NoExpiry(LoginStep::Exchange)));
         let leaked = read_exchange(provider, &answer(500, "oops access_token=at-SECRET-VALUE"), NOW).expect_err("500");
         assert!(!leaked.to_string().contains("at-SECRET-VALUE"), "{leaked}");
@@ -829,7 +906,10 @@ mod tests {
         let (login, servers) = copilot();
         let request = device_code_request(login, &servers).expect("device");
         assert_eq!(request.url, "https://github.com/login/device/code");
-        assert_eq!(request.body.as_ref().map(RequestBody::as_str), Some("client_id=Iv1.b507a08c87ecfe98&scope=read%3Auser"));
+        assert_eq!(
+            request.body.as_ref().map(RequestBody::as_str),
+            Some("client_id=Iv1.b507a08c87ecfe98&scope=read%3Auser")
+        );
         let body = json!({"device_code": "dc-FAKE", "user_code": "WDJB-MJHT", "verification_uri": "https://github.com/login/device", "expires_in": 900, "interval": 5});
         let mut code = read_device_code(login, &servers, &answer(200, body), NOW).expect("code");
         let poll = poll_request(login, &servers, &code).expect("poll");
@@ -837,9 +917,18 @@ mod tests {
         assert!(poll.body.as_ref().map(RequestBody::as_str).is_some_and(|b| b.contains("device_code=dc-FAKE")));
         assert_eq!(read_poll(login, &answer(200, json!({"error": "authorization_pending"}))), Ok(Polled::Pending));
         assert_eq!(read_poll(login, &answer(200, json!({"error": "slow_down"}))), Ok(Polled::SlowDown));
-        assert_eq!(read_poll(login, &answer(200, json!({"error": "access_denied"}))), Err(LoginError::Denied(LoginStep::Poll)));
-        assert_eq!(read_poll(login, &answer(200, json!({"error": "expired_token"}))), Err(LoginError::Expired(LoginStep::Poll)));
-        assert_eq!(read_poll(login, &answer(200, json!({"access_token": "gho_FAKE"}))), Ok(Polled::Token(Secret::new("gho_FAKE"))));
+        assert_eq!(
+            read_poll(login, &answer(200, json!({"error": "access_denied"}))),
+            Err(LoginError::Denied(LoginStep::Poll))
+        );
+        assert_eq!(
+            read_poll(login, &answer(200, json!({"error": "expired_token"}))),
+            Err(LoginError::Expired(LoginStep::Poll))
+        );
+        assert_eq!(
+            read_poll(login, &answer(200, json!({"access_token": "gho_FAKE"}))),
+            Ok(Polled::Token(Secret::new("gho_FAKE")))
+        );
         assert_eq!(next_poll(&mut code, &Polled::Pending, NOW), Ok(NOW + 5 * SECOND));
         assert_eq!(next_poll(&mut code, &Polled::SlowDown, NOW), Ok(NOW + 10 * SECOND));
         let mut now = NOW;
@@ -865,7 +954,9 @@ mod tests {
         let grant = login.pkce.as_ref().expect("pkce");
         let url = authorize_url(login, grant, &servers, &pkce);
         assert!(url.starts_with("https://auth.openai.com/oauth/authorize?response_type=code&client_id=app_EMoamEEZ73f0CkXaXp7hrann&redirect_uri=http%3A%2F%2Flocalhost%3A1455%2Fauth%2Fcallback&scope=openid+profile+email+offline_access&code_challenge="), "{url}");
-        assert!(url.contains("code_challenge_method=S256&id_token_add_organizations=true&codex_cli_simplified_flow=true&state="));
+        assert!(url.contains(
+            "code_challenge_method=S256&id_token_add_organizations=true&codex_cli_simplified_flow=true&state="
+        ));
         let state = pkce.state.clone();
         let s = state.expose();
         for pasted in [
@@ -877,11 +968,17 @@ mod tests {
         ] {
             assert_eq!(read_redirect(&pasted, &state, true), Ok(Secret::new("ac-FAKE")), "{pasted}");
         }
-        assert_eq!(read_redirect("code=ac&state=other", &state, true), Err(LoginError::StateMismatch(LoginStep::Redirect)));
+        assert_eq!(
+            read_redirect("code=ac&state=other", &state, true),
+            Err(LoginError::StateMismatch(LoginStep::Redirect))
+        );
         assert_eq!(read_redirect("ac-FAKE#other", &state, true), Err(LoginError::StateMismatch(LoginStep::Redirect)));
         assert_eq!(read_redirect("code=ac", &state, false), Err(LoginError::StateMismatch(LoginStep::Redirect)));
         assert_eq!(read_redirect(&format!("state={s}"), &state, true), Err(LoginError::NoCode(LoginStep::Redirect)));
         assert_eq!(read_redirect("", &state, true), Err(LoginError::NoCode(LoginStep::Redirect)));
-        assert!(matches!(read_redirect("error=access_denied&state=x", &state, true), Err(LoginError::Redirected { .. })));
+        assert!(matches!(
+            read_redirect("error=access_denied&state=x", &state, true),
+            Err(LoginError::Redirected { .. })
+        ));
     }
 }

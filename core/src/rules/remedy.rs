@@ -174,9 +174,9 @@ fn for_login(error: &LoginError) -> Vec<String> {
         LoginError::StateMismatch(_) | LoginError::NoCode(_) => {
             vec!["Start the login again and use the redirect of that login's browser tab.".into()]
         }
-        LoginError::Delegated { .. } => vec![
-            "Run it on a terminal, or store a 1-year token with `clawdbot models auth setup-token`.".into(),
-        ],
+        LoginError::Delegated { .. } => {
+            vec!["Run it on a terminal, or store a 1-year token with `clawdbot models auth setup-token`.".into()]
+        }
         LoginError::Origin(var) => vec![format!("Unset {var}, or give it an https:// origin.")],
         LoginError::NoLogin(_) => {
             vec!["Store a key or token with `clawdbot models auth paste-api-key` or `paste-token`.".into()]

@@ -10,8 +10,8 @@ use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::KeyForm;
 use clawdbot_auth_core::flow::{
-    self, AddCommand, AddRequest, Exit, PasteTokenCommand, PasteTokenRequest, SetupCommand, SetupRequest, TokenCommand,
-    TokenRequest,
+    self, AddCommand, AddRequest, Exit, LoginCommand, LoginRequest, PasteTokenCommand, PasteTokenRequest, SetupCommand,
+    SetupRequest, TokenCommand, TokenRequest,
 };
 use std::io::IsTerminal;
 
@@ -25,6 +25,14 @@ pub struct AuthArgs {
 pub enum AuthCommand {
     /// Interactively add a credential (asks for provider, id and expiry).
     Add,
+    /// Log in to a provider: a device code (no browser needed here), the
+    /// browser with a loopback redirect or a pasted one, or Claude Code's
+    /// own login for Anthropic.
+    #[command(long_about = login_about())]
+    Login(LoginArgs),
+    /// Log in to GitHub Copilot with a device code (`login --provider github-copilot`).
+    #[command(long_about = copilot_about())]
+    LoginGithubCopilot(CopilotLoginArgs),
     /// Store a token read from standard input as a `token` profile.
     PasteToken(PasteArgs),
     /// Store a 1-year Anthropic token: runs `claude setup-token` on a
@@ -50,6 +58,61 @@ pub enum AuthCommand {
     PasteApiKey(super::manage::PasteKeyArgs),
     /// Let the sync bring a removed Claude Code or Codex login back.
     Sync(super::manage::SyncArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    /// The provider to log in to (openai-codex, github-copilot, anthropic; any spelling).
+    #[arg(long)]
+    pub provider: String,
+    /// Log in with a code entered on any device: nothing here needs a browser.
+    #[arg(long)]
+    pub device_code: bool,
+    #[arg(long, help = format!("Profile id (default: <provider>:{})", flow::DEFAULT_PROFILE_NAME))]
+    pub profile_id: Option<String>,
+    /// GitHub Enterprise with data residency: the host (e.g. example.ghe.com).
+    #[arg(long, value_name = "HOST")]
+    pub enterprise_domain: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CopilotLoginArgs {
+    #[arg(long, help = format!("Profile id (default: github-copilot:{})", flow::DEFAULT_PROFILE_NAME))]
+    pub profile_id: Option<String>,
+    /// GitHub Enterprise with data residency: the host (e.g. example.ghe.com).
+    #[arg(long, value_name = "HOST")]
+    pub enterprise_domain: Option<String>,
+    /// Accepted for old scripts; nothing is asked.
+    #[arg(long, hide = true)]
+    pub yes: bool,
+}
+
+/// `login --help`: the methods, the servers each talks to, whose client.
+fn login_about() -> String {
+    format!(
+        "Log in to a provider and store the login as an OAuth profile (under the store lock; a login \
+         already stored under the same id is replaced, and the output says so).\n\n\
+         Device codes work without a terminal or a browser here: the URL and code are printed on stderr, \
+         and the command polls until the code is entered, it expires, or Ctrl-C (nothing is stored). The \
+         browser login listens for the redirect on 127.0.0.1; over SSH, without a display, or when the port \
+         is taken it asks for the redirect URL to be pasted (also from standard input).\n\n\
+         Endpoints:\n{}\n\n\
+         CLAWDBOT_AUTH_URL_<PROVIDER> and CLAWDBOT_API_URL_<PROVIDER> replace the authorization and API \
+         servers' origins (https://, or http:// on a loopback host); CLAWDBOT_TOKEN_URL_<PROVIDER> still \
+         wins for token requests. The client ids are other tools' public ones; the provider's terms apply.",
+        flow::endpoints_help()
+    )
+}
+
+/// `login-github-copilot --help`.
+fn copilot_about() -> String {
+    let copilot =
+        flow::endpoints_help().lines().filter(|l| l.starts_with("github-copilot")).collect::<Vec<_>>().join("\n");
+    format!(
+        "Log in to GitHub Copilot with a device code, as `models auth login --provider github-copilot`. \
+         The GitHub token is stored as the login's refresh token; `models auth token --provider \
+         github-copilot` hands out the short-lived Copilot token exchanged for it.\n\nEndpoints:\n{copilot}"
+    )
 }
 
 #[derive(Args, Debug)]
@@ -119,6 +182,12 @@ pub enum KeyFormat {
 pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
     match args.command {
         AuthCommand::Add => add(agent),
+        AuthCommand::Login(a) => {
+            login(&a.provider, a.device_code, a.profile_id.clone(), a.enterprise_domain.clone(), agent)
+        }
+        AuthCommand::LoginGithubCopilot(a) => {
+            login(flow::COPILOT_PROVIDER, true, a.profile_id.clone(), a.enterprise_domain.clone(), agent)
+        }
         AuthCommand::PasteToken(a) => paste_token(&a, agent),
         AuthCommand::SetupToken(a) => setup_token(&a, agent),
         AuthCommand::Order(cmd) => order::run(cmd, agent),
@@ -137,6 +206,30 @@ fn add(agent: Option<String>) -> Exit {
     let env = current_env();
     let request = AddRequest { agent, terminal: std::io::stdin().is_terminal() };
     let mut flow = AddCommand::new(request, &env, now(&env));
+    let world = NativeWorld::new(&env);
+    Interpreter::new(&world).run(&mut flow).exit
+}
+
+/// `models auth login`: the core's [`LoginCommand`], carried out.
+fn login(
+    provider: &str,
+    device_code: bool,
+    profile_id: Option<String>,
+    enterprise_domain: Option<String>,
+    agent: Option<String>,
+) -> Exit {
+    let env = current_env();
+    let display = cfg!(target_os = "macos") || env.get("DISPLAY").is_some() || env.get("WAYLAND_DISPLAY").is_some();
+    let request = LoginRequest {
+        provider: provider.to_string(),
+        device_code,
+        profile_id,
+        enterprise_domain,
+        agent,
+        terminal: std::io::stdin().is_terminal(),
+        display,
+    };
+    let mut flow = LoginCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
 }

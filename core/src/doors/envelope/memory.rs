@@ -12,9 +12,8 @@
 
 use crate::diag::Severity;
 use crate::flow::{
-    Callback, RandomBytes, Woke,
-    Answer, Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer,
-    WriteBackPlace,
+    Answer, Callback, Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RandomBytes, RunAnswer,
+    SecretError, ShellAnswer, Woke, WriteBackPlace,
 };
 use crate::io::{IoFailure, IoKind, IoStep};
 use crate::paths;

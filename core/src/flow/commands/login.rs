@@ -49,10 +49,18 @@ pub struct LoginRequest {
     pub agent: Option<String>,
     /// Standard input is a terminal (someone can be asked).
     pub terminal: bool,
-    /// A browser on this host can reach the loopback redirect: not over
-    /// SSH, and a display on Linux (the host's fact).
-    pub local_browser: bool,
+    /// This host has a graphical display (macOS, or `DISPLAY` /
+    /// `WAYLAND_DISPLAY` elsewhere): the host's fact. Over SSH (any of
+    /// [`SSH_VARS`] set) a browser here is not assumed either way.
+    pub display: bool,
 }
+
+/// The provider `login-github-copilot` logs in to (the reference's alias).
+pub const COPILOT_PROVIDER: &str = crate::providers::github_copilot::ID;
+
+/// Variables that say the operator is on another machine (SSH), where
+/// a browser cannot reach this host's loopback redirect.
+pub const SSH_VARS: [&str; 3] = ["SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"];
 
 /// The name a login's profile takes when `--profile-id` is not given.
 pub const DEFAULT_PROFILE_NAME: &str = "default";
@@ -95,12 +103,8 @@ impl LoginCommand {
     /// anything is sent.
     pub fn new(request: LoginRequest, env: &Env, now: Millis) -> LoginCommand {
         let endpoints = Endpoints::from_env(env.vars.iter());
-        let planned = login::plan(
-            &request.provider,
-            request.device_code,
-            request.enterprise_domain.as_deref(),
-            &endpoints,
-        );
+        let planned =
+            login::plan(&request.provider, request.device_code, request.enterprise_domain.as_deref(), &endpoints);
         let plan = match planned {
             Ok(plan) => plan,
             Err(e) => return LoginCommand { inner: Driven::ended(empty(env), refusal(&e), now) },
@@ -121,7 +125,7 @@ impl LoginCommand {
             env: env.clone(),
             agent: request.agent,
             terminal: request.terminal,
-            local_browser: request.local_browser,
+            local_browser: request.display && !SSH_VARS.iter().any(|v| env.get(v).is_some()),
             plan,
             target,
             timeouts: HttpTimeouts::from_env(env),
@@ -176,7 +180,8 @@ impl Login {
         match &self.plan {
             Plan::Delegated { program, args, .. } => {
                 if !self.terminal {
-                    let e = LoginError::Delegated { program: command(program, args), how: "it needs a terminal".into() };
+                    let e =
+                        LoginError::Delegated { program: command(program, args), how: "it needs a terminal".into() };
                     return Turn::End(refusal(&e));
                 }
                 let (program, args) = (program.to_string(), args.iter().map(|a| a.to_string()).collect());
@@ -257,13 +262,24 @@ impl Login {
         let endpoints = Endpoints::from_env(self.env.vars.iter());
         let plan = match crate::refresh::plan(&self.target.profile_id, &profile, now, &endpoints) {
             Ok(plan) => plan,
-            Err(_) => return Turn::End(refusal(&LoginError::MissingField { step: LoginStep::CopilotToken, field: "request" })),
+            Err(_) => {
+                return Turn::End(refusal(&LoginError::MissingField {
+                    step: LoginStep::CopilotToken,
+                    field: "request",
+                }));
+            }
         };
         let request = plan.request().clone();
         self.send(State::Copilot { profile: Box::new(profile), plan: Box::new(plan) }, request, *provider)
     }
 
-    fn copilot_token(&self, profile: &Profile, plan: &mut crate::refresh::Plan, input: Answer, now: Millis) -> Turn<State> {
+    fn copilot_token(
+        &self,
+        profile: &Profile,
+        plan: &mut crate::refresh::Plan,
+        input: Answer,
+        now: Millis,
+    ) -> Turn<State> {
         let outcome = match input {
             Answer::Response(Ok(response)) => crate::refresh::apply(plan, profile, &response, now),
             Answer::Response(Err(error)) => Outcome::Failed(error),
@@ -291,7 +307,7 @@ impl Login {
         let Some(pkce) = Pkce::from_random(&bytes) else { return Turn::End(refusal(&LoginError::NoRandom)) };
         let url = login::authorize_url(login, grant, servers, &pkce);
         emit(out, Event::Notice(format!("Open this URL in a browser and log in:\n{url}")));
-        if self.local_browser && self.terminal {
+        if self.local_browser {
             let listen = Effect::Listen {
                 port: grant.port,
                 path: grant.callback_path.to_string(),
@@ -333,9 +349,10 @@ impl Login {
                 emit(out, Event::Notice(format!("Port {port} is in use; paste the redirect instead.")));
                 self.ask_paste(pkce, out)
             }
-            Some(Answer::Callback(Callback::TimedOut)) => {
-                Turn::End(refusal(&LoginError::Transport { step: LoginStep::Redirect, message: "nothing came back in time".into() }))
-            }
+            Some(Answer::Callback(Callback::TimedOut)) => Turn::End(refusal(&LoginError::Transport {
+                step: LoginStep::Redirect,
+                message: "nothing came back in time".into(),
+            })),
             Some(Answer::Callback(Callback::Failed(kind))) => {
                 emit(out, Event::Notice(format!("Cannot listen for the redirect ({kind}); paste it instead.")));
                 self.ask_paste(pkce, out)
@@ -349,8 +366,14 @@ impl Login {
         let Some(grant) = login.pkce.as_ref() else { return internal() };
         match code {
             Ok(code) => {
-                let request =
-                    login::exchange_request(login, servers, grant.token_path, grant.redirect_uri, &code, &pkce.verifier);
+                let request = login::exchange_request(
+                    login,
+                    servers,
+                    grant.token_path,
+                    grant.redirect_uri,
+                    &code,
+                    &pkce.verifier,
+                );
                 self.send(State::Exchange, request, provider)
             }
             Err(e) => Turn::End(refusal(&e)),
@@ -359,7 +382,9 @@ impl Login {
 
     fn pasted(&self, pkce: &Pkce, input: Option<Answer>) -> Turn<State> {
         match input {
-            Some(Answer::Secret(Ok(text))) => self.redirected(login::read_redirect(text.expose(), &pkce.state, true), pkce),
+            Some(Answer::Secret(Ok(text))) => {
+                self.redirected(login::read_redirect(text.expose(), &pkce.state, true), pkce)
+            }
             Some(Answer::Secret(Err(_))) => Turn::End(refusal(&LoginError::NoTerminal)),
             _ => internal(),
         }
@@ -482,11 +507,15 @@ impl Login {
             .store
             .profiles
             .iter()
-            .filter(|(id, p)| crate::provider::same(p.credential.provider(), provider) && crate::logins::by_profile_id(id).is_some())
+            .filter(|(id, p)| {
+                crate::provider::same(p.credential.provider(), provider) && crate::logins::by_profile_id(id).is_some()
+            })
             .map(|(id, _)| id)
             .collect();
         match synced.first() {
-            Some(id) => Turn::End(Done::with(Exit::Ok, vec![Event::Output(format!("Auth profile: {id} ({provider}), synced"))])),
+            Some(id) => {
+                Turn::End(Done::with(Exit::Ok, vec![Event::Output(format!("Auth profile: {id} ({provider}), synced"))]))
+            }
             None => {
                 let Plan::Delegated { program, args, .. } = &self.plan else { return internal() };
                 let how = "it ended, but no login of its was found to sync".to_string();
@@ -497,6 +526,50 @@ impl Login {
 }
 
 flow_of_driven!(LoginCommand);
+
+/// What `models auth login --help` says of each provider's login: its
+/// methods, the servers it talks to and whose client it uses, from the
+/// registry.
+pub fn endpoints_help() -> String {
+    let mut lines = Vec::new();
+    for spec in crate::providers::PROVIDERS.iter() {
+        match &spec.login {
+            Some(crate::providers::LoginSpec::OAuth(l)) => {
+                let mut talks = Vec::new();
+                if let Some(device) = &l.device {
+                    let paths = match device {
+                        DeviceGrant::OpenAi { usercode_path, poll_path, token_path, .. } => {
+                            vec![*usercode_path, *poll_path, *token_path]
+                        }
+                        DeviceGrant::Rfc8628 { code_path, token_path, .. } => vec![*code_path, *token_path],
+                    };
+                    let urls: Vec<String> = paths.iter().map(|p| format!("{}{p}", l.origin)).collect();
+                    let label = if l.pkce.is_some() { "--device-code" } else { "device code" };
+                    talks.push(format!("{label}: {}", urls.join(", ")));
+                }
+                if let Some(pkce) = &l.pkce {
+                    talks.push(format!(
+                        "browser (default): {}{}, {}{}, a redirect to 127.0.0.1:{}",
+                        l.origin, pkce.authorize_path, l.origin, pkce.token_path, pkce.port
+                    ));
+                }
+                if let Some(api) = l.api_origin {
+                    talks.push(format!("then {api}{}", crate::providers::github_copilot::COPILOT_TOKEN_PATH));
+                }
+                lines.push(format!("{}: {} ({}'s client id)", spec.id, talks.join("; "), l.client_of));
+            }
+            Some(crate::providers::LoginSpec::Delegated { program, args }) => {
+                lines.push(format!(
+                    "{}: runs `{}` on the terminal, then syncs its login",
+                    spec.id,
+                    command(program, args)
+                ));
+            }
+            None => {}
+        }
+    }
+    lines.join("\n")
+}
 
 #[cfg(test)]
 mod tests {
@@ -535,7 +608,10 @@ mod tests {
         empty_store()
             .reply(200, json!({"device_auth_id": "da-FAKE-ID", "user_code": "ABCD-1234", "interval": "5"}))
             .reply(403, "")
-            .reply(200, json!({"authorization_code": "ac-FAKE-CODE", "code_challenge": "c", "code_verifier": "cv-FAKE-VER"}))
+            .reply(
+                200,
+                json!({"authorization_code": "ac-FAKE-CODE", "code_challenge": "c", "code_verifier": "cv-FAKE-VER"}),
+            )
             .reply(200, json!({"access_token": access(), "refresh_token": "rt-FAKE-REFRESH", "id_token": "x"}))
     }
 
@@ -577,7 +653,10 @@ mod tests {
         let mut again = codex_device_host();
         again.files = host.files.clone();
         let (done, _) = again.run(&mut login("openai-codex", true));
-        assert_eq!(done.lines()[0].text, "Auth profile: openai-codex:default (openai-codex/oauth), replaced the one stored before");
+        assert_eq!(
+            done.lines()[0].text,
+            "Auth profile: openai-codex:default (openai-codex/oauth), replaced the one stored before"
+        );
     }
 
     #[test]
@@ -590,9 +669,15 @@ mod tests {
             .reply(200, json!({"token": "tid=FAKE-COPILOT", "expires_at": (NOW / 1000) + 1800}));
         let (done, printed) = host.run(&mut login("github-copilot", false));
         assert_eq!(done.exit, Exit::Ok, "{done:?}");
-        assert!(text(&printed, Stream::Stderr).contains("Open https://github.com/login/device and enter the code: WDJB-MJHT"));
+        assert!(
+            text(&printed, Stream::Stderr)
+                .contains("Open https://github.com/login/device and enter the code: WDJB-MJHT")
+        );
         let profile = &host.store()["profiles"]["github-copilot:default"];
-        assert_eq!((profile["refresh"].as_str(), profile["access"].as_str()), (Some("gho_FAKE_GITHUB"), Some("tid=FAKE-COPILOT")));
+        assert_eq!(
+            (profile["refresh"].as_str(), profile["access"].as_str()),
+            (Some("gho_FAKE_GITHUB"), Some("tid=FAKE-COPILOT"))
+        );
         assert!(profile["expires"].as_i64().is_some_and(|e| e > NOW));
         assert_eq!(host.clock, 5_000 + 10_000, "the interval grew by 5 s after slow_down");
         let last = host.posts.last().expect("the exchange");
@@ -630,7 +715,10 @@ mod tests {
         }
         let mut host = empty_store().reply(404, "");
         let (done, _) = host.run(&mut login("openai-codex", true));
-        assert!(done.lines().iter().any(|l| l.text.starts_with("hint: ") && l.text.contains("device code")), "{done:?}");
+        assert!(
+            done.lines().iter().any(|l| l.text.starts_with("hint: ") && l.text.contains("device code")),
+            "{done:?}"
+        );
         let mut host = empty_store();
         let (done, _) = host.run(&mut login("openai-codex", true));
         assert_eq!(done.exit, Exit::Error);
@@ -646,8 +734,10 @@ mod tests {
     }
 
     fn browser_login(terminal: bool, local_browser: bool) -> LoginCommand {
-        let request = LoginRequest { provider: "openai-codex".into(), terminal, local_browser, ..LoginRequest::default() };
-        LoginCommand::new(request, &env(), NOW)
+        let request =
+            LoginRequest { provider: "openai-codex".into(), terminal, display: true, ..LoginRequest::default() };
+        let env = if local_browser { env() } else { env().with_var("SSH_CONNECTION", "10.0.0.2 5 10.0.0.1 22") };
+        LoginCommand::new(request, &env, NOW)
     }
 
     #[test]
@@ -659,7 +749,8 @@ mod tests {
         assert_eq!(done.exit, Exit::Ok, "{done:?}");
         assert!(host.asked.contains(&"listen 1455 /auth/callback".to_string()), "{:?}", host.asked);
         assert_eq!(host.responded, [200]);
-        let exchange = host.posts.last().and_then(|p| p.body.as_ref()).map(|b| b.as_str().to_string()).unwrap_or_default();
+        let exchange =
+            host.posts.last().and_then(|p| p.body.as_ref()).map(|b| b.as_str().to_string()).unwrap_or_default();
         assert!(exchange.contains("redirect_uri=http%3A%2F%2Flocalhost%3A1455%2Fauth%2Fcallback"), "{exchange}");
         assert!(exchange.contains(&format!("code_verifier={}", pkce.verifier.expose())));
         let shown = all(&printed, &done);
@@ -678,7 +769,9 @@ mod tests {
 
     #[test]
     fn a_browser_login_takes_a_pasted_redirect_when_the_port_is_taken_or_there_is_no_browser_here() {
-        for (terminal, local_browser, busy) in [(true, true, true), (true, false, false), (false, false, false)] {
+        for (terminal, local_browser, busy) in
+            [(true, true, true), (false, true, true), (true, false, false), (false, false, false)]
+        {
             let (mut host, pkce) = pkce_host();
             if busy {
                 host.callback = Some(Callback::Busy);

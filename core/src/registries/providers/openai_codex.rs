@@ -1,8 +1,11 @@
 //! OpenAI Codex: ChatGPT OAuth logins, as Codex CLI holds them.
 
-use super::{DeviceGrant, LoginSpec, OAuthLogin, PkceGrant, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
-use crate::time::MINUTE;
+use super::{
+    DeviceGrant, LoginSpec, OAuthLogin, PkceGrant, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests,
+    shapes,
+};
 use crate::store::OAuth;
+use crate::time::MINUTE;
 use serde_json::{Map, Value};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.

@@ -292,6 +292,6 @@ fn an_origin_that_is_neither_https_nor_loopback_is_refused_before_anything_is_se
         &["models", "auth", "login", "--provider", "openai-codex", "--device-code"],
     );
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert!(stderr(&out).contains("CLAWDBOT_AUTH_URL_OPENAI_CODEX: only an https:// origin"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the origin CLAWDBOT_AUTH_URL_OPENAI_CODEX names is not used"), "{}", stderr(&out));
     assert!(server.requests().is_empty());
 }

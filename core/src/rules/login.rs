@@ -77,13 +77,13 @@ pub enum LoginError {
     #[error("--enterprise-domain {0}: not a GitHub Enterprise host name (such as example.ghe.com)")]
     EnterpriseDomain(String),
     /// A variable moving a server names an origin that is not used.
-    #[error("{0}: only an https:// origin, or http:// on a loopback host, is used")]
+    #[error("the origin {0} names is not used: only https://, or http:// on a loopback host")]
     Origin(String),
     /// The browser login needs a terminal or a pasted redirect.
     #[error("the browser login needs a terminal, or the redirect URL on standard input")]
     NoTerminal,
     /// The provider's own CLI did not log in.
-    #[error("`{program}` did not log in: {how}")]
+    #[error("{program} did not log in: {how}")]
     Delegated {
         /// The program run.
         program: String,
@@ -153,7 +153,7 @@ pub enum LoginError {
     #[error("the host gave no random bytes for the login's PKCE values")]
     NoRandom,
     /// The redirect carries the server's error.
-    #[error("{step}: the server sent an error: {code}")]
+    #[error("{step}: the server refused the login ({code})")]
     Redirected {
         /// Where.
         step: LoginStep,
@@ -298,7 +298,7 @@ pub fn plan(
             }
             return Ok(Plan::Delegated { provider: spec, program, args });
         }
-        Some(LoginSpec::OAuth(login)) => login,
+        Some(LoginSpec::OAuth(login)) => *login,
     };
     let Some(refreshable) = spec.refreshable() else { return Err(LoginError::NoLogin(spec.id.to_string())) };
     let method = match (device_code, login.device.is_some(), login.pkce.is_some()) {
@@ -312,15 +312,15 @@ pub fn plan(
             return Err(LoginError::Origin(var));
         }
     }
-    let (mut origin, mut api_origin) = (login.origin.to_string(), login.api_origin.map(str::to_string));
+    let (mut origin, mut api_origin) = (login.origin.to_string(), login.api.as_ref().map(|a| a.origin.to_string()));
     let mut enterprise = None;
     if let Some(domain) = enterprise_domain {
-        let host = providers::github_copilot::github_host(domain)
-            .filter(|_| login.api_origin.is_some())
+        let servers = login
+            .enterprise
+            .and_then(|of| of(domain))
             .ok_or_else(|| LoginError::EnterpriseDomain(escape_control(domain).into()))?;
-        let (web, api) = providers::github_copilot::enterprise_origins(&host);
-        (origin, api_origin) = (web, Some(api));
-        enterprise = Some(host);
+        (origin, api_origin) = (servers.origin, Some(servers.api_origin));
+        enterprise = Some(servers.host);
     }
     if let Some(moved) = endpoints.auth_origin(refreshable) {
         origin = moved.to_string();
@@ -682,7 +682,7 @@ fn seconds_field(body: &Map<String, Value>, field: &str) -> Option<Millis> {
         Value::String(s) => s.trim().parse::<f64>().ok()?,
         _ => return None,
     };
-    (seconds.is_finite() && (0.0..=86_400.0 * 366.0).contains(&seconds)).then(|| (seconds * SECOND as f64) as Millis)
+    (seconds.is_finite() && (0.0..=86_400.0 * 366.0).contains(&seconds)).then_some((seconds * SECOND as f64) as Millis)
 }
 
 fn success(response: &HttpResponse) -> bool {
@@ -704,7 +704,9 @@ fn object(step: LoginStep, response: &HttpResponse) -> Result<Map<String, Value>
 /// A 2xx answer's JSON object; a refusal or an unexpected answer else.
 fn success_object(step: LoginStep, response: &HttpResponse) -> Result<Map<String, Value>, LoginError> {
     let body = object(step, response)?;
-    if success(response) && !(body.contains_key("error") && !body.contains_key("access_token")) {
+    // Some servers answer an OAuth error with 200: no token means no success.
+    let refused = body.contains_key("error") && !body.contains_key("access_token");
+    if success(response) && !refused {
         return Ok(body);
     }
     Err(rejected(step, response, &body))

@@ -77,7 +77,7 @@ pub struct LoginArgs {
 
 #[derive(Args, Debug)]
 pub struct CopilotLoginArgs {
-    #[arg(long, help = format!("Profile id (default: github-copilot:{})", flow::DEFAULT_PROFILE_NAME))]
+    #[arg(long, help = format!("Profile id (default: {}:{})", flow::COPILOT_PROVIDER, flow::DEFAULT_PROFILE_NAME))]
     pub profile_id: Option<String>,
     /// GitHub Enterprise with data residency: the host (e.g. example.ghe.com).
     #[arg(long, value_name = "HOST")]
@@ -107,7 +107,7 @@ fn login_about() -> String {
 /// `login-github-copilot --help`.
 fn copilot_about() -> String {
     let copilot =
-        flow::endpoints_help().lines().filter(|l| l.starts_with("github-copilot")).collect::<Vec<_>>().join("\n");
+        flow::endpoints_help().lines().filter(|l| l.starts_with(flow::COPILOT_PROVIDER)).collect::<Vec<_>>().join("\n");
     format!(
         "Log in to GitHub Copilot with a device code, as `models auth login --provider github-copilot`. \
          The GitHub token is stored as the login's refresh token; `models auth token --provider \

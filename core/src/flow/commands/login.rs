@@ -56,7 +56,7 @@ pub struct LoginRequest {
 }
 
 /// The provider `login-github-copilot` logs in to (the reference's alias).
-pub const COPILOT_PROVIDER: &str = crate::providers::github_copilot::ID;
+pub const COPILOT_PROVIDER: &str = crate::providers::LOGIN_ALIAS.id;
 
 /// Variables that say the operator is on another machine (SSH), where
 /// a browser cannot reach this host's loopback redirect.
@@ -553,8 +553,8 @@ pub fn endpoints_help() -> String {
                         l.origin, pkce.authorize_path, l.origin, pkce.token_path, pkce.port
                     ));
                 }
-                if let Some(api) = l.api_origin {
-                    talks.push(format!("then {api}{}", crate::providers::github_copilot::COPILOT_TOKEN_PATH));
+                if let Some(api) = &l.api {
+                    talks.push(format!("then {}{}", api.origin, api.token_path));
                 }
                 lines.push(format!("{}: {} ({}'s client id)", spec.id, talks.join("; "), l.client_of));
             }
@@ -795,7 +795,10 @@ mod tests {
         let mut host = empty_store();
         let (done, _) = host.run(&mut login("anthropic", false));
         assert_eq!(done.exit, Exit::Action);
-        assert!(done.lines()[0].text.contains("`claude auth login` did not log in: it needs a terminal"), "{done:?}");
+        assert!(
+            done.lines()[0].text.contains("error: claude auth login did not log in: it needs a terminal"),
+            "{done:?}"
+        );
         assert!(done.lines().iter().any(|l| l.text.contains("setup-token")), "{done:?}");
         let mut host = empty_store();
         host.ran = Some(RunAnswer::Exited(0));

@@ -2,8 +2,8 @@
 //! token, on github.com or a GitHub Enterprise host.
 
 use super::{
-    DeviceGrant, FIVE_MINUTES, LoginSpec, OAuthLogin, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests,
-    SuccessShape,
+    ApiServer, DeviceGrant, Enterprise, FIVE_MINUTES, LoginSpec, OAuthLogin, ProviderSpec, RefreshInput, RefreshSpec,
+    RequestError, Requests, SuccessShape,
 };
 use crate::http::HttpRequest;
 
@@ -30,7 +30,8 @@ pub const COPILOT_TOKEN_PATH: &str = "/copilot_internal/v2/token";
 /// VS Code Copilot Chat's GitHub app and its device flow (spec §4, issue 25).
 pub const LOGIN: OAuthLogin = OAuthLogin {
     origin: ORIGIN,
-    api_origin: Some(API_ORIGIN),
+    api: Some(ApiServer { origin: API_ORIGIN, token_path: COPILOT_TOKEN_PATH }),
+    enterprise: Some(enterprise),
     client_id: "Iv1.b507a08c87ecfe98",
     client_of: "VS Code's Copilot Chat",
     device: Some(DeviceGrant::Rfc8628 {
@@ -41,10 +42,11 @@ pub const LOGIN: OAuthLogin = OAuthLogin {
     pkce: None,
 };
 
-/// The origins of a GitHub Enterprise data-residency host (`*.ghe.com`):
-/// its web origin and its API origin.
-pub fn enterprise_origins(domain: &str) -> (String, String) {
-    (format!("https://{domain}"), format!("https://api.{domain}"))
+/// A GitHub Enterprise data-residency host (`example.ghe.com`): its web
+/// origin and its API origin (`https://api.<host>`).
+fn enterprise(domain: &str) -> Option<Enterprise> {
+    let host = github_host(domain)?;
+    Some(Enterprise { origin: format!("https://{host}"), api_origin: format!("https://api.{host}"), host })
 }
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
@@ -62,7 +64,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         on_renewed: None,
         client_vars: None,
     }),
-    login: Some(LoginSpec::OAuth(LOGIN)),
+    login: Some(LoginSpec::OAuth(&LOGIN)),
     ..ProviderSpec::new(ID)
 };
 

@@ -87,6 +87,10 @@ pub static PROVIDERS: &[&ProviderSpec] = &[
 /// the reference's `DEFAULT_PROVIDER`, and the one `models auth add` offers.
 pub const DEFAULT: &ProviderSpec = &anthropic::SPEC;
 
+/// The provider `models auth login-github-copilot` logs in to: the
+/// reference's alias for one provider's login.
+pub const LOGIN_ALIAS: &ProviderSpec = &github_copilot::SPEC;
+
 /// The provider `models auth setup-token` stores tokens of: the one whose
 /// spec has a [`ProviderSpec::setup_token`] profile.
 pub const SETUP_TOKEN: &ProviderSpec = the_one(Role::SetupToken);
@@ -167,7 +171,7 @@ pub struct ProviderSpec {
 #[derive(Debug)]
 pub enum LoginSpec {
     /// Our own OAuth login against the provider's authorization server.
-    OAuth(OAuthLogin),
+    OAuth(&'static OAuthLogin),
     /// The provider's own CLI logs in (run on the terminal), and the sync
     /// brings its login over: Anthropic's sanctioned path is Claude Code's
     /// own login.
@@ -187,8 +191,12 @@ pub struct OAuthLogin {
     /// The authorization server (`https://auth.openai.com`).
     pub origin: &'static str,
     /// The API server the login is exchanged at, when there is one
-    /// (`https://api.github.com`).
-    pub api_origin: Option<&'static str>,
+    /// (`https://api.github.com`), and the path of that exchange.
+    pub api: Option<ApiServer>,
+    /// The web and API origins of an enterprise host the operator names
+    /// (`--enterprise-domain`), with the host to store; `None` for a host
+    /// that is not one.
+    pub enterprise: Option<fn(&str) -> Option<Enterprise>>,
     /// The public client (another tool's; the docs say whose).
     pub client_id: &'static str,
     /// Its device-code grant, when it has one.
@@ -197,6 +205,26 @@ pub struct OAuthLogin {
     pub pkce: Option<PkceGrant>,
     /// Whom the client id belongs to, as `--help` and the docs say it.
     pub client_of: &'static str,
+}
+
+/// A login's API server.
+#[derive(Debug)]
+pub struct ApiServer {
+    /// Its origin.
+    pub origin: &'static str,
+    /// Where the login is exchanged for the token handed out.
+    pub token_path: &'static str,
+}
+
+/// An enterprise host's servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enterprise {
+    /// The host, as the profile stores it (`enterpriseUrl`).
+    pub host: String,
+    /// Its authorization server's origin.
+    pub origin: String,
+    /// Its API server's origin.
+    pub api_origin: String,
 }
 
 /// A device-code grant.

@@ -24,7 +24,8 @@ pub const TOKEN_URL: &str = "https://auth.openai.com/oauth/token";
 /// browser login on port 1455.
 pub const LOGIN: OAuthLogin = OAuthLogin {
     origin: ORIGIN,
-    api_origin: None,
+    api: None,
+    enterprise: None,
     client_id: CLIENT_ID,
     client_of: "Codex CLI",
     device: Some(DeviceGrant::OpenAi {
@@ -56,7 +57,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         // Codex stores the real expiry (spec §4): no margin.
         ..RefreshSpec::oauth2(TOKEN_URL, 0, request)
     }),
-    login: Some(LoginSpec::OAuth(LOGIN)),
+    login: Some(LoginSpec::OAuth(&LOGIN)),
     ..ProviderSpec::new(ID)
 };
 

@@ -334,6 +334,24 @@ mod tests {
         let item = crate::world::KeychainItem { service: "s".into(), account: "a".into() };
         let back = crate::flow::WriteBack { place: WriteBackPlace::Keychain(item), text: Secret::new("x") };
         assert!(asked(&mut memory, Effect::write_back(back), &mut writes).contains("Err"));
+        // A login gets no random bytes and no port; a wait ends at once.
+        let random = Effect::Random { len: 64, reply: Reply::new() };
+        assert_eq!(asked(&mut memory, random, &mut writes), "RandomBytes(<0 bytes>)");
+        let listen = Effect::Listen { port: 1455, path: "/cb".into(), timeout_ms: 1, reply: Reply::new() };
+        assert_eq!(asked(&mut memory, listen, &mut writes), "Callback(Failed(Unsupported))");
+        assert_eq!(asked(&mut memory, Effect::Wait { until: 0, reply: Reply::new() }, &mut writes), "Woke");
         assert!(writes.is_empty());
+    }
+
+    #[test]
+    fn a_login_in_the_envelope_is_refused_without_a_network_and_writes_nothing() {
+        use crate::flow::{LoginCommand, LoginRequest};
+        let mut memory = memory(&[]);
+        for device_code in [true, false] {
+            let request = LoginRequest { provider: "openai-codex".into(), device_code, ..LoginRequest::default() };
+            let ran = memory.run(&mut LoginCommand::new(request, &crate::paths::Env::new("/h"), 0));
+            assert_eq!(ran.exit, Exit::Error, "{:?}", ran.said);
+            assert!(ran.writes.is_empty());
+        }
     }
 }

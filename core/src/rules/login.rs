@@ -535,10 +535,7 @@ pub fn read_exchange(provider: RefreshProvider, response: &HttpResponse, now: Mi
     let (access, refresh) = (need("access_token")?, need("refresh_token")?);
     let access_claims = jwt::claims(access);
     let id_claims = body_text(&body, "id_token").and_then(jwt::claims);
-    let expires = match seconds_field(&body, "expires_in") {
-        Some(ms) => now.saturating_add(ms) as f64,
-        None => access_claims.as_ref().and_then(jwt::expiry_ms).ok_or(LoginError::NoExpiry(step))?,
-    };
+    let expires = crate::refresh::response::token_expiry(&body, access, now).ok_or(LoginError::NoExpiry(step))?;
     let claims = [access_claims.as_ref(), id_claims.as_ref()];
     let account_id = claims.iter().flatten().find_map(|c| jwt::chatgpt_account_id(c)).filter(|a| !a.trim().is_empty());
     let email = id_claims.as_ref().and_then(|c| c.get("email")).and_then(Value::as_str).map(str::to_string);
@@ -546,7 +543,7 @@ pub fn read_exchange(provider: RefreshProvider, response: &HttpResponse, now: Mi
         provider: provider.id().to_string(),
         access: Some(Secret::new(access)),
         refresh: Some(Secret::new(refresh)),
-        expires: Some(Expiry::from_ms(expires)),
+        expires: Some(Expiry::from_millis(expires)),
         email,
         account_id,
         ..OAuth::default()

@@ -435,7 +435,9 @@ pub fn poll_request(login: &OAuthLogin, servers: &Servers, code: &DeviceCode) ->
                 ("device_code", code.handle.expose()),
                 ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
             ]);
-            HttpRequest::post(servers.token(token_path), RequestBody::Form(body))
+            // The device poll is the authorization server's, never the
+            // overridden token URL (for Copilot that is the token exchange).
+            HttpRequest::post(servers.at(token_path), RequestBody::Form(body))
         }
     })
 }
@@ -913,6 +915,8 @@ mod tests {
         let mut code = read_device_code(login, &servers, &answer(200, body), NOW).expect("code");
         let poll = poll_request(login, &servers, &code).expect("poll");
         assert_eq!(poll.url, "https://github.com/login/oauth/access_token");
+        let moved = Servers { token_url: Some("http://127.0.0.1:9/copilot".into()), ..servers.clone() };
+        assert_eq!(poll_request(login, &moved, &code).expect("poll").url, poll.url, "not the Copilot token URL");
         assert!(poll.body.as_ref().map(RequestBody::as_str).is_some_and(|b| b.contains("device_code=dc-FAKE")));
         assert_eq!(read_poll(login, &answer(200, json!({"error": "authorization_pending"}))), Ok(Polled::Pending));
         assert_eq!(read_poll(login, &answer(200, json!({"error": "slow_down"}))), Ok(Polled::SlowDown));

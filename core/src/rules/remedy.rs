@@ -11,7 +11,7 @@
 use crate::error::Error;
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
-use crate::login::LoginError;
+use crate::login::{LoginError, LoginStep};
 use crate::paste::PasteError;
 use crate::refresh::RefreshFailure;
 use crate::refresh::error::seconds;
@@ -177,6 +177,14 @@ fn for_login(error: &LoginError) -> Vec<String> {
         LoginError::Delegated { .. } => {
             vec!["Run it on a terminal, or store a 1-year token with `clawdbot models auth setup-token`.".into()]
         }
+        LoginError::Rejected { step: LoginStep::CopilotToken, status: 401 | 403 | 404, .. } => {
+            vec!["The GitHub account needs Copilot (a subscription, or a seat from its organisation).".into()]
+        }
+        LoginError::Rejected { step: LoginStep::DeviceCode | LoginStep::Poll, status: 400..=499, .. } => vec![
+            "If device code login is off for the account, turn it on (ChatGPT: its security settings, or the \
+             workspace admin), or log in without --device-code."
+                .into(),
+        ],
         LoginError::Origin(var) => vec![format!("Unset {var}, or give it an https:// origin.")],
         LoginError::NoLogin(_) => {
             vec!["Store a key or token with `clawdbot models auth paste-api-key` or `paste-token`.".into()]

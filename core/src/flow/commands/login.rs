@@ -719,6 +719,18 @@ mod tests {
             done.lines().iter().any(|l| l.text.starts_with("hint: ") && l.text.contains("device code")),
             "{done:?}"
         );
+        let mut host = empty_store()
+            .reply(200, json!({"device_code": "dc-FAKE", "user_code": "WDJB", "verification_uri": "https://github.com/login/device", "interval": 1}))
+            .reply(200, json!({"access_token": "gho_FAKE"}))
+            .reply(403, json!({"message": "Resource not accessible by integration"}));
+        let (done, _) = host.run(&mut login("github-copilot", true));
+        assert_eq!(done.exit, Exit::Action, "{done:?}");
+        assert!(
+            done.lines()[0].text.starts_with("error: getting a Copilot token: the server refused: HTTP 403"),
+            "{done:?}"
+        );
+        assert!(done.lines()[1].text.contains("needs Copilot"), "{done:?}");
+        assert!(!host.asked.iter().any(|a| a.starts_with("lock")), "nothing stored: {:?}", host.asked);
         let mut host = empty_store();
         let (done, _) = host.run(&mut login("openai-codex", true));
         assert_eq!(done.exit, Exit::Error);

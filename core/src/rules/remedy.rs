@@ -36,13 +36,25 @@ pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
     if let Some(source) = crate::logins::by_profile_id(id) {
         return source.relogin_hint.to_string();
     }
+    // A provider `models auth login` logs in to is logged in to again there.
+    let login = crate::providers::find(provider)
+        .filter(|p| matches!(p.login, Some(crate::providers::LoginSpec::OAuth(_))))
+        .map(|p| format!("clawdbot models auth login --provider {} --profile-id {id_text}", p.id));
     match id {
-        _ if renewal == Renewal::Refresh => format!(
-            "Run `clawdbot models auth refresh --profile {id_text}`; if the login was revoked, log in again \
-             through the gateway's onboarding, or paste a token with \
-             `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
-        ),
+        _ if renewal == Renewal::Refresh => {
+            let again = match &login {
+                Some(command) => format!("log in again with `{command}`"),
+                None => "log in again through the gateway's onboarding".to_string(),
+            };
+            format!(
+                "Run `clawdbot models auth refresh --profile {id_text}`; if the login was revoked, {again}, or paste \
+                 a token with `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
+            )
+        }
         _ if let Some(hint) = crate::providers::find(provider).and_then(|p| p.relogin_hint) => hint.to_string(),
+        _ if let Some(command) = &login => {
+            format!("Log in again: `{command}` (--device-code on a host without a browser).")
+        }
         _ => format!(
             "Paste a new token: `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
         ),
@@ -267,6 +279,20 @@ mod tests {
         }
         assert!(hints[2].contains("models auth refresh --profile anthropic:work"), "{}", hints[2]);
         assert!(hints[3].contains("paste-token --provider openai --profile-id openai:manual"), "{}", hints[3]);
+    }
+
+    #[test]
+    fn a_login_of_ours_is_renewed_with_models_auth_login() {
+        let dead = for_profile_id("github-copilot:work");
+        assert_eq!(
+            dead,
+            "Log in again: `clawdbot models auth login --provider github-copilot --profile-id github-copilot:work` \
+             (--device-code on a host without a browser)."
+        );
+        let refresh = for_profile("openai-codex:default", "openai-codex", Renewal::Refresh);
+        assert!(refresh.contains("log in again with `clawdbot models auth login --provider openai-codex"), "{refresh}");
+        // A synced login is still renewed in its own tool.
+        assert_eq!(for_profile_id("openai-codex:codex-cli"), "Run `codex login` on the gateway host.");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub struct AuthArgs {
 #[derive(Subcommand, Debug)]
 pub enum AuthCommand {
     /// Interactively add a credential (asks for provider, id and expiry).
-    Add,
+    Add(AddArgs),
     /// Log in to a provider: a device code (no browser needed here), the
     /// browser with a loopback redirect or a pasted one, or Claude Code's
     /// own login for Anthropic.
@@ -61,6 +61,12 @@ pub enum AuthCommand {
 }
 
 #[derive(Args, Debug)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
+}
+
+#[derive(Args, Debug)]
 pub struct LoginArgs {
     /// The provider to log in to (openai-codex, github-copilot, anthropic; any spelling).
     #[arg(long)]
@@ -73,6 +79,8 @@ pub struct LoginArgs {
     /// GitHub Enterprise with data residency: the host (e.g. example.ghe.com).
     #[arg(long, value_name = "HOST")]
     pub enterprise_domain: Option<String>,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
 }
 
 #[derive(Args, Debug)]
@@ -85,6 +93,8 @@ pub struct CopilotLoginArgs {
     /// Accepted for old scripts; nothing is asked.
     #[arg(long, hide = true)]
     pub yes: bool,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
 }
 
 /// `login --help`: the methods, the servers each talks to, whose client.
@@ -125,6 +135,8 @@ pub struct PasteArgs {
     /// When the token expires, from now (e.g. 365d, 12h; a bare number is days).
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
 }
 
 #[derive(Args, Debug)]
@@ -142,6 +154,8 @@ pub struct SetupArgs {
     /// Accepted for old scripts; nothing is asked before running `claude setup-token`.
     #[arg(long, hide = true)]
     pub yes: bool,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
 }
 
 #[derive(Args, Debug)]
@@ -181,12 +195,30 @@ pub enum KeyFormat {
 
 pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
     match args.command {
-        AuthCommand::Add => add(agent),
+        AuthCommand::Add(a) => add(&a, agent),
         AuthCommand::Login(a) => {
-            login(&a.provider, a.device_code, a.profile_id.clone(), a.enterprise_domain.clone(), agent)
+            let request = LoginRequest {
+                provider: a.provider.clone(),
+                device_code: a.device_code,
+                profile_id: a.profile_id.clone(),
+                enterprise_domain: a.enterprise_domain.clone(),
+                create_agent: a.create.create_agent,
+                agent,
+                ..LoginRequest::default()
+            };
+            login(request)
         }
         AuthCommand::LoginGithubCopilot(a) => {
-            login(flow::COPILOT_PROVIDER, true, a.profile_id.clone(), a.enterprise_domain.clone(), agent)
+            let request = LoginRequest {
+                provider: flow::COPILOT_PROVIDER.to_string(),
+                device_code: true,
+                profile_id: a.profile_id.clone(),
+                enterprise_domain: a.enterprise_domain.clone(),
+                create_agent: a.create.create_agent,
+                agent,
+                ..LoginRequest::default()
+            };
+            login(request)
         }
         AuthCommand::PasteToken(a) => paste_token(&a, agent),
         AuthCommand::SetupToken(a) => setup_token(&a, agent),
@@ -202,33 +234,20 @@ pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
 }
 
 /// `models auth add`: the core's [`AddCommand`], carried out.
-fn add(agent: Option<String>) -> Exit {
+fn add(args: &AddArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let request = AddRequest { agent, terminal: std::io::stdin().is_terminal() };
+    let request =
+        AddRequest { agent, create_agent: args.create.create_agent, terminal: std::io::stdin().is_terminal() };
     let mut flow = AddCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
 }
 
 /// `models auth login`: the core's [`LoginCommand`], carried out.
-fn login(
-    provider: &str,
-    device_code: bool,
-    profile_id: Option<String>,
-    enterprise_domain: Option<String>,
-    agent: Option<String>,
-) -> Exit {
+fn login(request: LoginRequest) -> Exit {
     let env = current_env();
     let display = cfg!(target_os = "macos") || env.get("DISPLAY").is_some() || env.get("WAYLAND_DISPLAY").is_some();
-    let request = LoginRequest {
-        provider: provider.to_string(),
-        device_code,
-        profile_id,
-        enterprise_domain,
-        agent,
-        terminal: std::io::stdin().is_terminal(),
-        display,
-    };
+    let request = LoginRequest { terminal: std::io::stdin().is_terminal(), display, ..request };
     let mut flow = LoginCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
@@ -242,6 +261,7 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
         profile_id: args.profile_id.clone(),
         expires_in: args.expires_in.clone(),
         agent,
+        create_agent: args.create.create_agent,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env);
@@ -253,8 +273,13 @@ fn setup_token(args: &SetupArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let terminal = std::io::stdin().is_terminal();
     let world = NativeWorld::new(&env);
-    let request =
-        SetupRequest { profile_id: args.profile_id.clone(), expires_in: args.expires_in.clone(), agent, terminal };
+    let request = SetupRequest {
+        profile_id: args.profile_id.clone(),
+        expires_in: args.expires_in.clone(),
+        agent,
+        create_agent: args.create.create_agent,
+        terminal,
+    };
     let mut flow = SetupCommand::new(&args.provider, request, std::io::stdout().is_terminal(), &env, now(&env));
     Interpreter::new(&world).run(&mut flow).exit
 }

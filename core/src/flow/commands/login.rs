@@ -47,6 +47,8 @@ pub struct LoginRequest {
     pub enterprise_domain: Option<String>,
     /// The agent (`None`: the default agent).
     pub agent: Option<String>,
+    /// `--create-agent`: make the agent `agent` names when it is unknown.
+    pub create_agent: bool,
     /// Standard input is a terminal (someone can be asked).
     pub terminal: bool,
     /// This host has a graphical display (macOS, or `DISPLAY` /
@@ -85,6 +87,7 @@ pub(crate) enum State {
 pub(crate) struct Login {
     env: Env,
     agent: Option<String>,
+    create_agent: bool,
     terminal: bool,
     local_browser: bool,
     plan: Plan,
@@ -124,6 +127,7 @@ impl LoginCommand {
         let machine = Login {
             env: env.clone(),
             agent: request.agent,
+            create_agent: request.create_agent,
             terminal: request.terminal,
             local_browser: request.display && !SSH_VARS.iter().any(|v| env.get(v).is_some()),
             plan,
@@ -140,6 +144,7 @@ fn empty(env: &Env) -> Login {
     Login {
         env: env.clone(),
         agent: None,
+        create_agent: false,
         terminal: false,
         local_browser: false,
         plan: Plan::Delegated { provider: crate::providers::DEFAULT, program: "", args: &[] },
@@ -413,7 +418,9 @@ impl Login {
             replaced.set(store.profiles.insert(id.clone(), profile).is_some());
             crate::sync::enable_sync(store, &id);
         };
-        Turn::Go(State::Store(Box::new(EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)))))
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
+        Turn::Go(State::Store(Box::new(edit)))
     }
 
     fn stored(&self, outcome: Result<Loaded, TxnFailure>) -> Turn<State> {

@@ -86,6 +86,8 @@ mod error;
 mod health;
 #[path = "rules/load.rs"]
 mod load;
+#[path = "rules/login.rs"]
+mod login;
 #[path = "rules/order.rs"]
 mod order;
 #[path = "rules/paste.rs"]

@@ -121,6 +121,10 @@ pub fn environment() -> Vec<Variable> {
             "an OAuth client's id and secret, when a profile has none.",
         ));
     }
+    rows.push(row(
+        &crate::flow::SSH_VARS,
+        "any of them set: models auth login's browser login asks for the redirect to be pasted.",
+    ));
     // Read by the status report's renderer.
     rows.push(row(&["NO_COLOR", "TERM"], "no colours with NO_COLOR set or TERM=dumb (and never off a terminal)."));
     rows

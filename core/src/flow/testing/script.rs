@@ -71,6 +71,15 @@ pub(crate) struct Host {
     /// a file it leaves behind when it runs (Claude Code storing a login).
     pub ran: Option<RunAnswer>,
     pub leaves: Option<(String, String)>,
+    /// How far the host's clock moved past [`NOW`]: a wait moves it to
+    /// its end, and the flow is answered at that time.
+    pub clock: Millis,
+    /// The bytes a random source gives (default: none).
+    pub random: Vec<u8>,
+    /// What a listen hears (default: it fails).
+    pub callback: Option<Callback>,
+    /// The statuses the browser was answered with.
+    pub responded: Vec<u16>,
 }
 
 impl Host {
@@ -113,7 +122,7 @@ impl Host {
                 Effect::Emit(event) => printed.extend(event.lines()),
                 effect => {
                     if let Some(answer) = self.perform(effect) {
-                        flow.handle(NOW, answer.into());
+                        flow.handle(NOW + self.clock, answer.into());
                     }
                 }
             }
@@ -291,6 +300,24 @@ impl Host {
             Effect::AskLine { prompt, .. } => {
                 self.asked.push(format!("ask {prompt}"));
                 Answer::Text(self.lines.pop_front().unwrap_or(Err(crate::io::IoKind::Closed)))
+            }
+            Effect::Wait { until, .. } => {
+                self.asked.push("wait".into());
+                self.clock = self.clock.max(until - NOW);
+                Answer::Woke(Woke)
+            }
+            Effect::Random { len, .. } => {
+                self.asked.push(format!("random {len}"));
+                Answer::Random(RandomBytes(self.random.clone()))
+            }
+            Effect::Listen { port, path, .. } => {
+                self.asked.push(format!("listen {port} {path}"));
+                Answer::Callback(self.callback.take().unwrap_or(Callback::Failed(crate::io::IoKind::Unsupported)))
+            }
+            Effect::Respond { status, .. } => {
+                self.asked.push(format!("respond {status}"));
+                self.responded.push(status);
+                return None;
             }
             Effect::Confirm { question, .. } => {
                 self.asked.push(format!("confirm {question}"));

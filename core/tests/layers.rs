@@ -51,6 +51,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "removal",
             "paste",
             "setup_token",
+            "login",
             "remaining",
             "permissions",
             "error",

@@ -11,12 +11,12 @@
 use crate::host::{self, NativeWorld};
 use crate::http::{self, HttpOptions};
 use crate::world::keychain;
-use crate::world::lock::{self, LockError, LockGuard, LockOptions};
-use crate::world::{fsio, process};
+use crate::world::lock::{self, LockError, LockOptions, LockSet};
+use crate::world::{callback, fsio, process};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
-    Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
-    RunAnswer, SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
+    Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockFolder, LockKind, LockRequest,
+    LockTimings, RandomBytes, RunAnswer, SecretError, ShellAnswer, Stream, Woke, WriteBack, WriteBackPlace,
 };
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
 use std::collections::BTreeMap;
@@ -33,11 +33,13 @@ pub struct Interpreter<'w> {
     /// Why the command's output could not be written (the first failure):
     /// a report nobody received is a command that could not run.
     unwritten: Option<std::io::Error>,
+    /// The browser's request a `Listen` received, until it is answered.
+    callback: Option<std::net::TcpStream>,
 }
 
 impl<'w> Interpreter<'w> {
     pub fn new(world: &'w NativeWorld) -> Self {
-        Interpreter { world, locks: BTreeMap::new(), unwritten: None }
+        Interpreter { world, locks: BTreeMap::new(), unwritten: None, callback: None }
     }
 
     /// Runs `flow` to its end, writing its lines as they come; the final
@@ -130,6 +132,23 @@ impl<'w> Interpreter<'w> {
                 let failed = |e: std::io::Error| IoFailure::new(fsio::io_kind(&e), &path).at(IoStep::SetMode);
                 reply.with(std::fs::set_permissions(&path, permissions).map_err(failed))
             }
+            Effect::Wait { until, reply } => {
+                let left = until.saturating_sub(host::now(self.world.env()));
+                std::thread::sleep(Duration::from_millis(u64::try_from(left).unwrap_or(0)));
+                reply.with(Woke)
+            }
+            Effect::Random { len, reply } => reply.with(RandomBytes(random_bytes(len))),
+            Effect::Listen { port, path, timeout_ms, reply } => {
+                let (heard, stream) = callback::listen(port, &path, Duration::from_millis(timeout_ms));
+                self.callback = stream;
+                reply.with(heard)
+            }
+            Effect::Respond { status, page } => {
+                if let Some(stream) = self.callback.take() {
+                    callback::respond(stream, status, &page);
+                }
+                return None;
+            }
             Effect::Emit(event) => {
                 for line in event.lines() {
                     self.show(&line);
@@ -150,20 +169,25 @@ impl<'w> Interpreter<'w> {
     }
 
     fn lock(&mut self, request: &LockRequest) -> LockAnswer {
-        let options = lock_options(request.kind, request.timings);
-        let taken = match request.kind {
+        let options = lock_options(&request.kind, request.timings);
+        let taken = match &request.kind {
             LockKind::Store => take_store_lock(&request.path, request.timings),
-            LockKind::Shared { .. } => {
-                let dir = Path::new(&request.path);
-                if !dir.is_dir() {
+            LockKind::Shared { folders, owner, .. } => {
+                if !folders.first().is_some_and(is_there) {
                     return LockAnswer::NoTarget;
                 }
-                lock::acquire(dir, &options).map(|guard| Held { guard, made: Vec::new() }).map_err(|e| answer(&e))
+                let paths = folders.iter().map(|f| lock::lock_folder(Path::new(&f.target), f.realpath));
+                match paths.collect::<Result<Vec<_>, _>>() {
+                    Ok(paths) => lock::acquire_set(paths, owner.as_ref().map(Into::into), &options),
+                    Err(e) => Err(e),
+                }
+                .map(|set| Held { set, made: Vec::new() })
+                .map_err(|e| answer(&e))
             }
         };
         match taken {
-            Ok(guard) => {
-                self.locks.insert(request.path.clone(), guard);
+            Ok(set) => {
+                self.locks.insert(request.path.clone(), set);
                 LockAnswer::Taken
             }
             Err(answer) => answer,
@@ -189,7 +213,7 @@ impl<'w> Interpreter<'w> {
 
 /// A lock taken, and the folders made to take it (outermost first).
 struct Held {
-    guard: LockGuard,
+    set: LockSet,
     made: Vec<std::path::PathBuf>,
 }
 
@@ -198,7 +222,7 @@ impl Held {
     /// still empty: a command that wrote nothing (a refused edit) leaves
     /// no agent folder behind.
     fn release(self) {
-        drop(self.guard);
+        drop(self.set);
         for dir in self.made.iter().rev() {
             if std::fs::remove_dir(dir).is_err() {
                 break;
@@ -227,11 +251,11 @@ fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<Held, LockA
             })?
             .join(format!("{name}.lock")),
     };
-    let guard = lock::acquire_lock_dir(lock_path, &lock_options(LockKind::Store, timings)).map_err(|e| answer(&e))?;
+    let guard = lock::acquire_lock_dir(lock_path, &lock_options(&LockKind::Store, timings)).map_err(|e| answer(&e))?;
     // Every writer of the store holds this lock, so a temp file of it now
     // can only be a dead writer's, however young.
     let _ = fsio::remove_leftover_temps(dir, &name);
-    Ok(Held { guard, made })
+    Ok(Held { set: LockSet::from(guard), made })
 }
 
 /// A lock that was not taken, as the core's value: the core words it
@@ -251,12 +275,20 @@ fn answer(e: &LockError) -> LockAnswer {
 
 /// The core's timings, backoff included; how a wait is reported is the
 /// host's.
-fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
+fn lock_options(kind: &LockKind, t: LockTimings) -> LockOptions {
     let base = match kind {
         LockKind::Store => LockOptions::store(),
-        LockKind::Shared { name } => LockOptions::shared(name),
+        LockKind::Shared { name, .. } => LockOptions::shared(name),
     };
     base.timed(t)
+}
+
+/// Whether what a login source's first lock folder needs is there: its
+/// target (resolved through symlinks), or the folder it is made in. When
+/// it is not, the tool never ran here.
+fn is_there(folder: &LockFolder) -> bool {
+    let target = Path::new(&folder.target);
+    if folder.realpath { target.is_dir() } else { target.parent().is_some_and(Path::is_dir) }
 }
 
 /// Asks on the terminal and returns the line typed, for the core to judge
@@ -362,4 +394,15 @@ fn ask_secret(prompt: &str) -> Result<Secret, SecretError> {
     let cap = clawdbot_auth_core::MAX_PASTE_INPUT_BYTES as u64 + 1;
     stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| SecretError::Unreadable(fsio::io_kind(&e)))?;
     String::from_utf8(bytes).map(Secret::new).map_err(|_| SecretError::NotText)
+}
+
+/// `len` bytes from the kernel's random source; none when it cannot be
+/// read (the core then refuses the login rather than use weak values).
+fn random_bytes(len: usize) -> Vec<u8> {
+    use std::io::Read;
+    let mut bytes = vec![0u8; len];
+    match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
+        Ok(()) => bytes,
+        Err(_) => Vec::new(),
+    }
 }

@@ -69,6 +69,8 @@ mod cooldown;
 mod doctor;
 #[path = "commands/list.rs"]
 mod list;
+#[path = "commands/login.rs"]
+mod login;
 #[path = "commands/order.rs"]
 mod order;
 #[path = "commands/paste_key.rs"]
@@ -96,6 +98,9 @@ pub use doctor::{DoctorCommand, DoctorRequest};
 pub use crate::io::{LockBusy, SecretError};
 pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
+pub use login::{
+    CALLBACK_WAIT_MS, COPILOT_PROVIDER, DEFAULT_PROFILE_NAME, LoginCommand, LoginRequest, SSH_VARS, endpoints_help,
+};
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
 pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
@@ -117,8 +122,9 @@ use crate::time::Millis;
 pub use crate::world::KeychainItem;
 pub(crate) use effect::{Answer, consent};
 pub use effect::{
-    Effect, Entry, FileMeta, HTTP_TIMEOUT_ENV, HttpTimeouts, Input, LOCK_WAIT_ENV, LockAnswer, LockKind, LockRequest,
-    LockTimings, RunAnswer, ShellAnswer, WINDOW_ENV, WriteBack, WriteBackPlace, refresh_window,
+    Callback, Effect, Entry, FileMeta, HTTP_TIMEOUT_ENV, HttpTimeouts, Input, LOCK_WAIT_ENV, LockAnswer, LockFolder,
+    LockKind, LockRequest, LockTimings, RandomBytes, RunAnswer, ShellAnswer, WINDOW_ENV, Woke, WriteBack,
+    WriteBackPlace, refresh_window,
 };
 
 /// How a command ended.

@@ -8,6 +8,7 @@
 //!   gateway and Claude Code.
 //! - [`keychain`]: Claude Code's item through `/usr/bin/security`.
 
+pub mod callback;
 pub mod fsio;
 pub mod keychain;
 pub mod lock;

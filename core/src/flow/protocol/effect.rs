@@ -89,11 +89,13 @@ pub enum Effect {
         /// The way back for the answer.
         reply: Reply<Result<(), IoFailure>>,
     },
-    /// Send a refresh request; answered with `reply`.
+    /// Send a request to a provider's token endpoint or, for a login, its
+    /// authorization or API server; answered with `reply`. No redirect is
+    /// followed, and the body is bounded.
     Send {
         /// The request, complete (the host adds nothing).
         request: HttpRequest,
-        /// Whose token endpoint it is, for classifying a transport failure.
+        /// Whose server it is, for classifying a transport failure.
         provider: RefreshProvider,
         /// How long connecting and the whole exchange may take.
         timeouts: HttpTimeouts,
@@ -187,6 +189,45 @@ pub enum Effect {
         /// The way back for the answer.
         reply: Reply<Result<(), IoFailure>>,
     },
+    /// Wait until the host's clock reads `until` (a login's next poll);
+    /// answered with `reply` once it does. An interrupt ends the command
+    /// with nothing stored.
+    Wait {
+        /// When to wake, ms since the epoch, by the clock `now` comes from.
+        until: Millis,
+        /// The way back for the answer.
+        reply: Reply<Woke>,
+    },
+    /// Hand over `len` bytes from the system's secure random source (a
+    /// login's PKCE verifier and state); answered with `reply`.
+    Random {
+        /// How many.
+        len: usize,
+        /// The way back for the answer.
+        reply: Reply<RandomBytes>,
+    },
+    /// Listen on `127.0.0.1:port` for one HTTP `GET` of `path` (a browser
+    /// login's redirect), for at most `timeout_ms`; answered with `reply`.
+    /// The connection stays open for the [`Effect::Respond`] that follows
+    /// a [`Callback::Received`]. Requests for other paths get a 404.
+    Listen {
+        /// The loopback port.
+        port: u16,
+        /// The path the redirect comes to.
+        path: String,
+        /// Give up after this long.
+        timeout_ms: u64,
+        /// The way back for the answer.
+        reply: Reply<Callback>,
+    },
+    /// Answer the request a [`Effect::Listen`] received with `status` and
+    /// `page` (plain text), and close it. No answer.
+    Respond {
+        /// The HTTP status (200, 400).
+        status: u16,
+        /// What the browser shows.
+        page: String,
+    },
     /// Say this. No answer.
     Emit(Event),
     /// The command is over.
@@ -251,6 +292,15 @@ impl fmt::Debug for Effect {
             Effect::SetMode { path, mode, .. } => {
                 f.debug_struct("SetMode").field("path", path).field("mode", &format_args!("{mode:o}")).finish()
             }
+            Effect::Wait { until, .. } => f.debug_struct("Wait").field("until", until).finish(),
+            Effect::Random { len, .. } => f.debug_struct("Random").field("len", len).finish(),
+            Effect::Listen { port, path, timeout_ms, .. } => f
+                .debug_struct("Listen")
+                .field("port", port)
+                .field("path", path)
+                .field("timeout_ms", timeout_ms)
+                .finish(),
+            Effect::Respond { status, .. } => f.debug_struct("Respond").field("status", status).finish(),
             Effect::Emit(event) => f.debug_tuple("Emit").field(event).finish(),
             Effect::Done(done) => f.debug_tuple("Done").field(done).finish(),
         }
@@ -306,6 +356,41 @@ pub(crate) enum Answer {
     /// What an [`Effect::Stat`] found: `None` for a path that is not there
     /// (or cannot be looked at).
     Stats(Vec<(String, Option<FileMeta>)>),
+    /// An [`Effect::Wait`] is over.
+    Woke(Woke),
+    /// The bytes of an [`Effect::Random`].
+    Random(RandomBytes),
+    /// What an [`Effect::Listen`] heard.
+    Callback(Callback),
+}
+
+/// The answer to an [`Effect::Wait`]: the time has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Woke;
+
+/// The answer to an [`Effect::Random`]: bytes from a secure source (they
+/// become secrets, so they are never shown).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RandomBytes(pub Vec<u8>);
+
+impl fmt::Debug for RandomBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RandomBytes(<{} bytes>)", self.0.len())
+    }
+}
+
+/// What an [`Effect::Listen`] heard.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Callback {
+    /// A request for the path came: its query string (it holds the
+    /// authorization code); answer it with [`Effect::Respond`].
+    Received(Secret),
+    /// The port is taken (another login, another program).
+    Busy,
+    /// Nothing came in time.
+    TimedOut,
+    /// Listening failed.
+    Failed(IoKind),
 }
 
 /// One entry of a folder.
@@ -377,6 +462,9 @@ impl fmt::Debug for Answer {
             Answer::Text(text) => f.debug_tuple("Text").field(text).finish(),
             Answer::Entries(entries) => f.debug_tuple("Entries").field(entries).finish(),
             Answer::Stats(stats) => f.debug_tuple("Stats").field(stats).finish(),
+            Answer::Woke(_) => f.write_str("Woke"),
+            Answer::Random(bytes) => bytes.fmt(f),
+            Answer::Callback(callback) => f.debug_tuple("Callback").field(callback).finish(),
         }
     }
 }
@@ -393,7 +481,7 @@ pub struct LockRequest {
 }
 
 /// Whose lock it is, which says how its folder is named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LockKind {
     /// Our store: the folder `<realpath(store)>.lock`, the one a Node
     /// gateway's proper-lockfile takes. The store need not exist yet (its
@@ -402,14 +490,36 @@ pub enum LockKind {
     /// writer of the store holds it, so once it is taken any temp file of
     /// the store is a dead writer's: the host removes them then.
     Store,
-    /// A login source's lock (`logins::SourceLock`): the folder
-    /// `<realpath(path)>.lock` the other tool's proper-lockfile takes
-    /// beside the folder `path`; when `path` is not a folder (the tool
-    /// never ran here) the answer is [`LockAnswer::NoTarget`].
+    /// A login source's lock (`logins::SourceLock`): the lock folders
+    /// another tool's proper-lockfile takes, all or none, in the order
+    /// given: when a later one is busy the ones taken are let go and the
+    /// set is tried again, until the wait is over. When what the first one
+    /// needs is not there (its target, or with `realpath` off the folder
+    /// it is made in) the tool never ran here: the answer is
+    /// [`LockAnswer::NoTarget`]. The request's `path` is the first folder's
+    /// target, the name [`super::Effect::Unlock`] lets go of the set by.
     Shared {
         /// How the wait notice names it ("Claude Code's lock").
         name: &'static str,
+        /// The lock folders, in the order they are taken.
+        folders: Vec<LockFolder>,
+        /// A file written once every folder is held, saying who holds
+        /// them (the host's process and the folders' birth times, in the
+        /// owner record Claude Code reads to tell a dead holder), and
+        /// removed on release when it is still ours.
+        owner: Option<String>,
     },
+}
+
+/// One proper-lockfile lock folder: `lock(target, { realpath })` makes
+/// `<target>.lock`, the target first resolved through symlinks when
+/// `realpath` is on (it must then exist).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockFolder {
+    /// The path locked.
+    pub target: String,
+    /// proper-lockfile's `realpath` option.
+    pub realpath: bool,
 }
 
 /// proper-lockfile's timings, as plain numbers the host turns into waits.

@@ -6,7 +6,9 @@
 //! and str0m's: match the effect, carry it out, hand back
 //! `reply.with(outcome)`.
 
-use super::{Answer, Entry, FileMeta, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer};
+use super::{
+    Answer, Callback, Entry, FileMeta, Input, LockAnswer, RandomBytes, RunAnswer, SecretError, ShellAnswer, Woke,
+};
 use crate::io::{IoFailure, IoKind};
 use crate::refresh::{HttpResponse, RefreshError};
 use crate::secret::Secret;
@@ -109,6 +111,9 @@ answers! {
     Result<String, IoKind> => Text,
     Vec<Entry> => Entries,
     Vec<(String, Option<FileMeta>)> => Stats,
+    Woke => Woke,
+    RandomBytes => Random,
+    Callback => Callback,
 }
 
 #[cfg(test)]

@@ -49,7 +49,8 @@ pub(crate) struct Host {
     pub stuck: BTreeSet<String>,
     /// Paths whose atomic write fails (the disk is full).
     pub full: BTreeSet<String>,
-    /// Lock paths someone else holds for the whole wait.
+    /// Lock targets someone else holds for the whole wait (a shared
+    /// lock's folders by their targets: `/h/.claude` for `~/.claude.lock`).
     pub busy: BTreeSet<String>,
     /// Lock paths the flow holds now.
     pub held: BTreeSet<String>,
@@ -72,6 +73,15 @@ pub(crate) struct Host {
     /// a file it leaves behind when it runs (Claude Code storing a login).
     pub ran: Option<RunAnswer>,
     pub leaves: Option<(String, String)>,
+    /// How far the host's clock moved past [`NOW`]: a wait moves it to
+    /// its end, and the flow is answered at that time.
+    pub clock: Millis,
+    /// The bytes a random source gives (default: none).
+    pub random: Vec<u8>,
+    /// What a listen hears (default: it fails).
+    pub callback: Option<Callback>,
+    /// The statuses the browser was answered with.
+    pub responded: Vec<u16>,
 }
 
 impl Host {
@@ -114,7 +124,7 @@ impl Host {
                 Effect::Emit(event) => printed.extend(event.lines()),
                 effect => {
                     if let Some(answer) = self.perform(effect) {
-                        flow.handle(NOW, answer.into());
+                        flow.handle(NOW + self.clock, answer.into());
                     }
                 }
             }
@@ -195,17 +205,32 @@ impl Host {
             }
             Effect::Lock { request, .. } => {
                 let path = request.path.clone();
-                let shared = matches!(request.kind, LockKind::Shared { .. });
+                let folders = match &request.kind {
+                    LockKind::Shared { folders, .. } => Some(folders.clone()),
+                    LockKind::Store => None,
+                };
                 self.locks.push(request);
-                let there =
-                    self.modes.contains_key(&path) || self.files.keys().any(|p| p.starts_with(&format!("{path}/")));
-                if shared && !there {
+                let is_there =
+                    |p: &str| self.modes.contains_key(p) || self.files.keys().any(|f| f.starts_with(&format!("{p}/")));
+                // A realpath lock needs its target; the others the folder
+                // they are made in.
+                let there = folders.as_ref().and_then(|f| f.first()).is_none_or(|first| {
+                    if first.realpath {
+                        is_there(&first.target)
+                    } else {
+                        first.target.rsplit_once('/').is_some_and(|(parent, _)| is_there(parent))
+                    }
+                });
+                if !there {
                     self.asked.push(format!("lock {path} (no target)"));
                     return Some(Answer::Lock(LockAnswer::NoTarget));
                 }
-                if self.busy.contains(&path) || self.held.contains(&path) {
+                // Someone else holds one of its folders (by their targets),
+                // or the flow asks for what it holds.
+                let targets = folders.map_or_else(|| vec![path.clone()], |f| f.into_iter().map(|f| f.target).collect());
+                if let Some(taken) = targets.iter().find(|t| self.busy.contains(*t)).or(self.held.get(&path)) {
                     self.asked.push(format!("lock {path} (busy)"));
-                    let busy = LockBusy { lock_path: format!("{path}.lock"), waited_ms: 10_000 };
+                    let busy = LockBusy { lock_path: format!("{taken}.lock"), waited_ms: 10_000 };
                     return Some(Answer::Lock(LockAnswer::Busy(busy)));
                 }
                 self.asked.push(format!("lock {path}"));
@@ -281,6 +306,24 @@ impl Host {
             Effect::AskLine { prompt, .. } => {
                 self.asked.push(format!("ask {prompt}"));
                 Answer::Text(self.lines.pop_front().unwrap_or(Err(crate::io::IoKind::Closed)))
+            }
+            Effect::Wait { until, .. } => {
+                self.asked.push("wait".into());
+                self.clock = self.clock.max(until - NOW);
+                Answer::Woke(Woke)
+            }
+            Effect::Random { len, .. } => {
+                self.asked.push(format!("random {len}"));
+                Answer::Random(RandomBytes(self.random.clone()))
+            }
+            Effect::Listen { port, path, .. } => {
+                self.asked.push(format!("listen {port} {path}"));
+                Answer::Callback(self.callback.take().unwrap_or(Callback::Failed(crate::io::IoKind::Unsupported)))
+            }
+            Effect::Respond { status, .. } => {
+                self.asked.push(format!("respond {status}"));
+                self.responded.push(status);
+                return None;
             }
             Effect::Confirm { question, .. } => {
                 self.asked.push(format!("confirm {question}"));

@@ -58,6 +58,8 @@ mod writeback;
 // formats: one file shape each.
 #[path = "formats/dotenv.rs"]
 mod dotenv;
+#[path = "formats/secret_ref.rs"]
+mod secret_ref;
 #[path = "formats/sources/mod.rs"]
 mod sources;
 #[path = "formats/store/mod.rs"]
@@ -76,6 +78,8 @@ mod providers;
 mod config;
 #[path = "settings/paths.rs"]
 mod paths;
+#[path = "settings/secrets.rs"]
+mod secrets;
 
 // rules: every decision, as pure functions.
 #[path = "rules/env_auth.rs"]
@@ -106,6 +110,8 @@ mod removal;
 mod repair;
 #[path = "rules/resolve.rs"]
 mod resolve;
+#[path = "rules/secret_refs.rs"]
+mod secret_refs;
 #[path = "rules/setup_token.rs"]
 mod setup_token;
 #[path = "rules/sync.rs"]

@@ -127,6 +127,13 @@ impl<'w> Interpreter<'w> {
                 let failed = |e: std::io::Error| IoFailure::new(fsio::io_kind(&e), &path).at(IoStep::SetMode);
                 reply.with(std::fs::set_permissions(&path, permissions).map_err(failed))
             }
+            Effect::ReadSecretFile { path, max_bytes, reply } => {
+                reply.with(crate::world::secrets::read_secret_file(&path, max_bytes))
+            }
+            Effect::Inspect { path, reply } => reply.with(crate::world::secrets::inspect(&path)),
+            Effect::RunResolver { command, args, env, stdin, timeout_ms, max_output_bytes, reply } => reply.with(
+                crate::world::secrets::run_resolver(&command, &args, &env, &stdin, timeout_ms, max_output_bytes),
+            ),
             Effect::Emit(event) => {
                 for line in event.lines() {
                     self.show(&line);

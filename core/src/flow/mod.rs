@@ -49,6 +49,8 @@ mod edit;
 mod look;
 #[path = "parts/record_mode.rs"]
 mod record_mode;
+#[path = "parts/refs.rs"]
+mod refs;
 #[path = "parts/refresh_login.rs"]
 mod refresh_login;
 #[path = "parts/save.rs"]
@@ -91,7 +93,7 @@ pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
 
-pub use crate::io::{LockBusy, SecretError};
+pub use crate::io::{LockBusy, Owner, PathFacts, PathKind, ResolverRun, SecretError, SecretFileRead};
 pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
 pub use order::{OrderCommand, OrderRequest};

@@ -62,6 +62,10 @@ pub struct Loaded {
     /// The variables the shell-env fallback imported into [`Loaded::env`]
     /// (A32), so that a key found there is labelled `shell env: VAR` (A31).
     pub shell_applied: Vec<String>,
+    /// What each profile's SecretRef resolved to; empty until a flow
+    /// resolved them (`flow/parts/refs.rs`): a ref without an entry was
+    /// not checked.
+    pub refs: crate::secret_refs::RefStates,
 }
 
 impl Loaded {
@@ -165,6 +169,7 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         gcloud_adc,
         dotenv,
         shell_applied: Vec::new(),
+        refs: Default::default(),
     }
 }
 

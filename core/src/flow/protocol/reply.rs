@@ -7,7 +7,7 @@
 //! `reply.with(outcome)`.
 
 use super::{Answer, Entry, FileMeta, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer};
-use crate::io::{IoFailure, IoKind};
+use crate::io::{IoFailure, IoKind, PathFacts, ResolverRun, SecretFileRead};
 use crate::refresh::{HttpResponse, RefreshError};
 use crate::secret::Secret;
 use crate::world::FileRead;
@@ -109,6 +109,9 @@ answers! {
     Result<String, IoKind> => Text,
     Vec<Entry> => Entries,
     Vec<(String, Option<FileMeta>)> => Stats,
+    SecretFileRead => SecretFile,
+    Option<PathFacts> => Inspected,
+    ResolverRun => Resolved,
 }
 
 #[cfg(test)]

@@ -272,8 +272,23 @@ pub struct RefPlan {
 /// Plans the resolution of every ref in `store`; exec refs run only when
 /// `allow_exec` (or the config's `secrets.allowExec`) says so.
 pub fn plan(store: &AuthStore, secrets: &SecretsConfig, env: &Env, allow_exec: bool) -> RefPlan {
+    plan_where(store, secrets, env, allow_exec, &|_, _| true)
+}
+
+/// [`plan`] for the profiles `keep` picks (a command that hands out one
+/// provider's key resolves only that provider's refs).
+pub fn plan_where(
+    store: &AuthStore,
+    secrets: &SecretsConfig,
+    env: &Env,
+    allow_exec: bool,
+    keep: &dyn Fn(&str, &crate::store::Profile) -> bool,
+) -> RefPlan {
     let mut plan = RefPlan::default();
     for (id, profile) in &store.profiles {
+        if !keep(id, profile) {
+            continue;
+        }
         let Some(r) = profile_ref(profile) else { continue };
         match r.map_err(RefFailure::from).and_then(|r| plan_one(&r, secrets, env)) {
             Err(failure) => {

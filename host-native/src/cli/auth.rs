@@ -107,6 +107,10 @@ pub struct TokenArgs {
         clawdbot_auth_core::format_remaining_short(Some(flow::TOKEN_MIN_VALID_MS as f64))
     ))]
     pub min_valid: Option<String>,
+    /// Run the resolvers of exec SecretRefs (`secrets.providers.<alias>`
+    /// with `source: "exec"`); without it they are "not checked".
+    #[arg(long)]
+    pub allow_exec: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,7 +180,7 @@ fn token(args: &TokenArgs, agent: Option<String>) -> Exit {
         (_, Some(KeyFormat::Env)) => KeyForm::Env,
         _ => KeyForm::Raw,
     };
-    let mut flow = TokenCommand::new(request, &env, now(&env)).form(form);
+    let mut flow = TokenCommand::new(request, &env, now(&env)).form(form).allow_exec(args.allow_exec);
     if let Some(raw) = &args.min_valid {
         flow = flow.min_valid_flag(raw);
     }

@@ -18,6 +18,10 @@ pub struct ListArgs {
     /// Print one JSON document: {agentId, agentDir, storePath, profiles}.
     #[arg(long)]
     pub json: bool,
+    /// Run the resolvers of exec SecretRefs (`secrets.providers.<alias>`
+    /// with `source: "exec"`); without it they are "not checked".
+    #[arg(long)]
+    pub allow_exec: bool,
 }
 
 #[derive(Args, Debug)]
@@ -78,7 +82,8 @@ fn run_flow(flow: &mut dyn Flow) -> Exit {
 /// status` does, so a login kept only there is listed too.
 pub fn list(args: &ListArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let mut flow = ListCommand::new(&env, agent.as_deref(), args.provider.as_deref(), args.json, now(&env));
+    let mut flow = ListCommand::new(&env, agent.as_deref(), args.provider.as_deref(), args.json, now(&env))
+        .allow_exec(args.allow_exec);
     run_flow(&mut flow)
 }
 

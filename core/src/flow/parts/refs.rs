@@ -32,9 +32,13 @@ enum Waiting {
 impl ResolveRefs {
     /// The resolution of `loaded`'s refs; exec resolvers run only when
     /// `allow_exec` (or the config) allows them.
-    pub(crate) fn new(loaded: &Loaded, allow_exec: bool) -> ResolveRefs {
+    pub(crate) fn new(loaded: &Loaded, allow_exec: bool, provider: Option<&str>) -> ResolveRefs {
         let secrets = &loaded.config.config.secrets;
-        let plan = secret_refs::plan(&loaded.store, secrets, &loaded.env, allow_exec);
+        let wanted = provider.map(crate::provider::normalize);
+        let keep = |_: &str, p: &crate::store::Profile| {
+            wanted.as_ref().is_none_or(|w| crate::provider::normalize(p.credential.provider()) == *w)
+        };
+        let plan = secret_refs::plan_where(&loaded.store, secrets, &loaded.env, allow_exec, &keep);
         let execs = plan
             .execs
             .into_iter()
@@ -53,9 +57,10 @@ impl ResolveRefs {
     }
 
     /// Resolves and sets `loaded.refs` in one go, when nothing needs the host
-    /// (no file or exec ref): `None` then; else the part to drive.
-    pub(crate) fn needed(loaded: &mut Loaded, allow_exec: bool) -> Option<ResolveRefs> {
-        let mut part = ResolveRefs::new(loaded, allow_exec);
+    /// (no file or exec ref): `None` then; else the part to drive. Only
+    /// `provider`'s profiles when given.
+    pub(crate) fn needed(loaded: &mut Loaded, allow_exec: bool, provider: Option<&str>) -> Option<ResolveRefs> {
+        let mut part = ResolveRefs::new(loaded, allow_exec, provider);
         if part.files.is_empty() && part.execs.is_empty() {
             loaded.refs = std::mem::take(&mut part.out);
             None

@@ -30,8 +30,9 @@ impl TextStyle {
         let code = match status {
             HealthStatus::Ok => "32",
             HealthStatus::Expiring => "33",
-            HealthStatus::Expired | HealthStatus::Missing => "31",
+            HealthStatus::Expired | HealthStatus::Missing | HealthStatus::Failing => "31",
             HealthStatus::Static => "2",
+            HealthStatus::Unchecked => "33",
         };
         self.paint(code, status.word())
     }

@@ -180,6 +180,8 @@ impl Badge {
             HealthStatus::Expired => "✗",
             HealthStatus::Missing => "?",
             HealthStatus::Static => "●",
+            HealthStatus::Failing => "✗",
+            HealthStatus::Unchecked => "?",
         };
         Badge { status, word: status.word(), icon }
     }

@@ -196,6 +196,8 @@ pub mod rules {
     pub use crate::report::{
         CheckCode, ReportOptions, TextStyle, Verdict, build as build_report, check_code, render_text,
     };
+    pub use crate::secret_ref::{RefSource, SecretRef};
+    pub use crate::secret_refs::{RefCheck, RefStates};
     pub use crate::setup_token::validate_setup_token;
     pub use crate::setup_token::{profile_id_for, profile_name_slug};
     pub use crate::store::{

@@ -261,6 +261,9 @@ mod keychain_tests;
 #[path = "testing/manage_tests.rs"]
 mod manage_tests;
 #[cfg(test)]
+#[path = "testing/refs_tests.rs"]
+mod refs_tests;
+#[cfg(test)]
 #[path = "testing/script.rs"]
 pub(crate) mod script;
 #[cfg(test)]

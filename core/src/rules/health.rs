@@ -601,7 +601,7 @@ mod tests {
         let sent = Secret::new("r-FAKE");
         crate::rejection::record_rejection(&mut store, "anthropic:a", &sent, "invalid_grant", NOW - 3 * HOUR);
         for strict in [false, true] {
-            let s = summarize_with(&Config::default(), &store, &["anthropic".into()], NOW, rules(strict));
+            let s = summarize_with(&Config::default(), &RefStates::new(), &store, &["anthropic".into()], NOW, rules(strict));
             let h = &s.profiles[0];
             assert_eq!(
                 (h.status, h.refreshable, h.reason_code),

@@ -352,3 +352,61 @@ fn no_resolved_value_reaches_any_output_but_tokens_stdout() {
     set_mode(&dir, 0o700);
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+#[test]
+fn paste_ref_stores_a_checked_ref_and_every_rewrite_keeps_refs_as_written() {
+    let home = Home::new();
+    config(&home, json!({"providers": {"vault": {"source": "exec", "command": "/nonexistent/resolver"}}}));
+    // A store as OpenClaw writes it: refs with fields in its own order, one
+    // this version does not know, and a plain key residue beside a ref.
+    let refs = json!({
+        "xai:file": {"type": "api_key", "provider": "xai",
+            "keyRef": {"id": "/providers/xai/apiKey", "provider": "creds", "source": "file", "x-note": [1, {"b": 2, "a": 1}]}},
+        "anthropic:vault": {"type": "token", "provider": "anthropic", "expires": 0,
+            "tokenRef": {"source": "exec", "provider": "vault", "id": "anthropic/setup-token"}},
+        "mistral:spare": {"type": "api_key", "provider": "mistral", "key": "sk-FAKE-spare-0123456789"}
+    });
+    home.write_json(STORE, &json!({"version": 1, "profiles": refs}));
+    let text = |v: &Value| serde_json::to_string(v).unwrap();
+    let same_refs = |home: &Home, what: &str| {
+        let store = home.store();
+        for (id, field) in [("xai:file", "keyRef"), ("anthropic:vault", "tokenRef")] {
+            assert_eq!(text(&store["profiles"][id][field]), text(&refs[id][field]), "{what}: {id}.{field}");
+        }
+    };
+
+    let run = home.run(&["models", "auth", "paste-api-key", "--provider", "openai", "--ref", "env:OPENCLAW_OPENAI_KEY"], b"");
+    assert_eq!(run.code, Some(1), "an unset variable is refused: {}", run.all());
+    assert!(home.store()["profiles"].get("openai:default").is_none(), "nothing stored");
+    let run = run_in(
+        &home,
+        &[("OPENCLAW_OPENAI_KEY", ENV_VALUE)],
+        &["models", "auth", "paste-api-key", "--provider", "openai", "--ref", "env:OPENCLAW_OPENAI_KEY"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(!run.all().contains(ENV_VALUE));
+    let stored = &home.store()["profiles"]["openai:default"];
+    assert_eq!(stored, &json!({"type": "api_key", "provider": "openai", "keyRef": {"source": "env", "id": "OPENCLAW_OPENAI_KEY"}}));
+    same_refs(&home, "paste-api-key --ref");
+
+    let run = home.run(&["models", "auth", "paste-token", "--provider", "anthropic", "--ref", "exec:vault:anthropic/t"], b"");
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(run.err().contains("not checked"), "{}", run.err());
+    assert_eq!(home.store()["profiles"]["anthropic:manual"]["tokenRef"]["id"], "anthropic/t");
+    let run = home.run(
+        &["models", "auth", "paste-token", "--provider", "anthropic", "--ref", "exec:vault:anthropic/t", "--allow-exec"],
+        b"",
+    );
+    assert_eq!(run.code, Some(1), "a resolver that is not there fails: {}", run.all());
+    assert!(run.err().contains("/nonexistent/resolver does not exist"), "{}", run.err());
+
+    let run = home.run(&["models", "auth", "remove", "mistral:spare", "--yes"], b"");
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    same_refs(&home, "remove");
+    let run = home.run(&["doctor", "--yes", "--non-interactive"], b"");
+    assert!(!run.panicked(), "{}", run.all());
+    same_refs(&home, "doctor");
+    let run = home.run(&["models", "auth", "order", "set", "--provider", "xai", "xai:file"], b"");
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    same_refs(&home, "order set");
+}

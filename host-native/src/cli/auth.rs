@@ -62,6 +62,15 @@ pub struct PasteArgs {
     /// When the token expires, from now (e.g. 365d, 12h; a bare number is days).
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
+    /// Store a SecretRef instead of a plain value: JSON
+    /// (`{"source":"exec","provider":"pass","id":"openai/key"}`) or
+    /// `env:VAR`, `file:ALIAS` (a singleValue file), `file:ALIAS:/pointer`,
+    /// `exec:ALIAS:ID`. It must resolve first (exec only with --allow-exec).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Run an exec ref's resolver to check it before storing it.
+    #[arg(long)]
+    pub allow_exec: bool,
 }
 
 #[derive(Args, Debug)]
@@ -155,6 +164,9 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
         agent,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
+    if let Some(reference) = &args.reference {
+        flow = flow.reference(reference, args.allow_exec);
+    }
     let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
 }

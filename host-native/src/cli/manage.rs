@@ -63,6 +63,15 @@ pub struct PasteKeyArgs {
     /// Profile id (default: <provider>:default).
     #[arg(long)]
     pub profile_id: Option<String>,
+    /// Store a SecretRef instead of a plain value: JSON
+    /// (`{"source":"exec","provider":"pass","id":"openai/key"}`) or
+    /// `env:VAR`, `file:ALIAS` (a singleValue file), `file:ALIAS:/pointer`,
+    /// `exec:ALIAS:ID`. It must resolve first (exec only with --allow-exec).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Run an exec ref's resolver to check it before storing it.
+    #[arg(long)]
+    pub allow_exec: bool,
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +124,9 @@ pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
     let request =
         PasteKeyRequest { provider: args.provider.as_str().into(), profile_id: args.profile_id.clone(), agent };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
+    if let Some(reference) = &args.reference {
+        flow = flow.reference(reference, args.allow_exec);
+    }
     run_flow(&mut flow)
 }
 

@@ -19,6 +19,9 @@ use crate::paste::{PasteError, PasteTarget};
 use crate::paths::Env;
 use crate::store::{AuthStore, CredentialType, Profile};
 use crate::time::Millis;
+use super::refs::CheckRef;
+use crate::secret_ref::SecretRef;
+use crate::secret_refs::RefCheck;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -37,12 +40,16 @@ pub struct PasteTokenRequest {
 
 pub(crate) enum State {
     Ask,
+    /// `--ref`: does it resolve before it is stored?
+    Check(Box<CheckRef>),
     Edit(Box<EditStore<'static>>),
     Record { record: Box<RecordMode> },
 }
 
 pub(crate) struct Paste {
     env: Env,
+    /// `--ref`, read: store this ref (`tokenRef`) instead of asking.
+    reference: Option<SecretRef>,
     agent: Option<String>,
     target: PasteTarget,
     replaced: Rc<Cell<bool>>,
@@ -59,6 +66,38 @@ impl PasteTokenCommand {
     pub fn new(request: PasteTokenRequest, env: &Env, now: Millis) -> PasteTokenCommand {
         PasteTokenCommand { inner: start(request, env, now) }
     }
+
+    /// `--ref <json or shorthand>`: store a SecretRef (`tokenRef`) and no
+    /// plain token, once it resolves (an exec ref runs only with
+    /// `allow_exec`; without it the ref is stored unchecked, and said so).
+    pub fn reference(mut self, text: &str, allow_exec: bool) -> PasteTokenCommand {
+        match SecretRef::parse_flag(text) {
+            Ok(r) => {
+                let paste = &mut self.inner.machine;
+                let profile = ref_profile(&paste.target, &r);
+                let check = CheckRef::new(&paste.env, paste.agent.as_deref(), &paste.target.profile_id, profile, allow_exec);
+                paste.reference = Some(r);
+                if let Some(state) = self.inner.state_mut() {
+                    *state = State::Check(Box::new(check));
+                }
+            }
+            Err(e) => self.inner.end(Done::refused(Exit::Usage, format!("--ref: {e}"))),
+        }
+        self
+    }
+}
+
+/// A `token` profile holding `r` as its `tokenRef` and no plain token.
+fn ref_profile(target: &PasteTarget, r: &SecretRef) -> Profile {
+    let token = crate::store::Token {
+        provider: target.provider.clone(),
+        token: None,
+        expires: target.expires_ms.map(crate::time::Expiry::from_millis),
+        email: None,
+    };
+    let mut profile = Profile::new(crate::store::Credential::Token(token));
+    profile.extra.insert("tokenRef".into(), r.to_json());
+    profile
 }
 
 /// The paste as a driven machine, or the refusal of its target.
@@ -68,7 +107,7 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
         Ok(target) => (target, Ok(State::Ask)),
         Err(e) => (PasteTarget { provider: String::new(), profile_id: String::new(), expires_ms: None }, Err(e)),
     };
-    let paste = Paste { env: env.clone(), agent: request.agent, target, replaced: Rc::default() };
+    let paste = Paste { env: env.clone(), reference: None, agent: request.agent, target, replaced: Rc::default() };
     match state {
         Ok(state) => Driven::new(paste, state, now),
         Err(e) => Driven::ended(paste, refusal(&e), now),
@@ -103,6 +142,29 @@ impl Paste {
         Turn::Go(State::Edit(Box::new(EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)))))
     }
 
+    /// What the ref's check found: a failing ref is refused and nothing is
+    /// stored; an unchecked one is stored with a warning.
+    fn checked(&mut self, check: RefCheck, now: Millis, out: &mut Lines) -> Turn<State> {
+        let Some(r) = self.reference.clone() else { return Turn::End(super::internal_end()) };
+        match check {
+            RefCheck::Failing(why) => {
+                let profile = self.target.profile_id.clone();
+                let e = crate::resolve::ResolveError::RefFailing { profile, failure: Some(why) };
+                return Turn::End(Done::refusing(Exit::Action, &e.into()));
+            }
+            RefCheck::NotChecked => {
+                emit(out, Event::warning("the ref was not checked: exec refs run only with --allow-exec"));
+            }
+            RefCheck::Ok(_) => {}
+        }
+        let (id, profile, replaced) = (self.target.profile_id.clone(), ref_profile(&self.target, &r), Rc::clone(&self.replaced));
+        let edit = move |store: &mut AuthStore, _: &Loaded| {
+            replaced.set(store.profiles.insert(id.clone(), profile.clone()).is_some());
+            crate::sync::enable_sync(store, &id);
+        };
+        Turn::Go(State::Edit(Box::new(EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)))))
+    }
+
     /// The store is written: record the mode where the edit's load found
     /// the config.
     fn stored(&mut self, outcome: Result<Loaded, TxnFailure>) -> Turn<State> {
@@ -123,7 +185,8 @@ impl Paste {
         }
         let verb = if self.replaced.get() { "replaced the one stored before" } else { "added" };
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
-        let said = Event::Output(format!("Auth profile: {id} ({provider}/token), {verb}"));
+        let via = self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
+        let said = Event::Output(format!("Auth profile: {id} ({provider}/token{via}), {verb}"));
         Turn::End(Done::with(Exit::Ok, vec![said]))
     }
 }
@@ -143,6 +206,10 @@ impl Machine for Paste {
                     let prompt = format!("Paste token for {}", escape_control(&self.target.provider));
                     Turn::Ask(State::Ask, Effect::AskSecret { prompt, reply: Reply::new() })
                 }
+            },
+            State::Check(mut check) => match advance(&mut *check, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Check(check), e),
+                Step::Ready(found) => self.checked(found, now, out),
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Edit(edit), e),

@@ -154,3 +154,83 @@ fn file_effect(job: &FileJob) -> Effect {
 fn inspect_effect(job: &ExecJob) -> Effect {
     Effect::Inspect { path: job.decl.command.clone(), reply: Reply::new() }
 }
+
+/// Whether a ref about to be stored resolves: one look (the config's
+/// providers, the environment), the ref placed on the profile in memory
+/// only, then its resolution. Ends with what became of it.
+pub(crate) struct CheckRef {
+    profile_id: String,
+    profile: Option<crate::store::Profile>,
+    allow_exec: bool,
+    state: CheckState,
+}
+
+enum CheckState {
+    Look(Box<super::look::Look>),
+    Refs(Box<ResolveRefs>),
+    Over,
+}
+
+impl CheckRef {
+    /// The check of `profile` (holding the ref) stored as `profile_id`.
+    pub(crate) fn new(
+        env: &crate::env::Env,
+        agent: Option<&str>,
+        profile_id: &str,
+        profile: crate::store::Profile,
+        allow_exec: bool,
+    ) -> CheckRef {
+        CheckRef {
+            profile_id: profile_id.to_string(),
+            profile: Some(profile),
+            allow_exec,
+            state: CheckState::Look(Box::new(super::look::Look::new(env, agent))),
+        }
+    }
+}
+
+impl Part for CheckRef {
+    type Out = secret_refs::RefCheck;
+
+    fn feed(&mut self, now: Millis, input: Answer) {
+        match &mut self.state {
+            CheckState::Look(look) => look.feed(now, input),
+            CheckState::Refs(refs) => refs.feed(now, input),
+            CheckState::Over => {}
+        }
+    }
+
+    fn next(&mut self, now: Millis) -> Step<secret_refs::RefCheck> {
+        loop {
+            match std::mem::replace(&mut self.state, CheckState::Over) {
+                CheckState::Look(mut look) => match look.next(now) {
+                    Step::Effect(e) => {
+                        self.state = CheckState::Look(look);
+                        return Step::Effect(e);
+                    }
+                    Step::Ready(looked) => {
+                        // The store in memory only: only this profile, so
+                        // nothing else is resolved (or run).
+                        let mut loaded = looked.loaded;
+                        loaded.store = crate::store::AuthStore::default();
+                        if let Some(profile) = self.profile.take() {
+                            loaded.store.profiles.insert(self.profile_id.clone(), profile);
+                        }
+                        self.state = CheckState::Refs(Box::new(ResolveRefs::new(&loaded, self.allow_exec, None)));
+                    }
+                },
+                CheckState::Refs(mut refs) => match refs.next(now) {
+                    Step::Effect(e) => {
+                        self.state = CheckState::Refs(refs);
+                        return Step::Effect(e);
+                    }
+                    Step::Ready(mut states) => {
+                        let check = states.remove(&self.profile_id).unwrap_or(secret_refs::RefCheck::NotChecked);
+                        return Step::Ready(check);
+                    }
+                },
+                CheckState::Over => return Step::Ready(secret_refs::RefCheck::NotChecked),
+            }
+        }
+    }
+}

@@ -131,10 +131,7 @@ fn resolver(dir: &Path, name: &str, body: &str) -> PathBuf {
 
 fn exec_home(command: &Path, pass_env: &[&str]) -> Home {
     let home = Home::new();
-    config(
-        &home,
-        json!({"providers": {"vault": {"source": "exec", "command": command, "passEnv": pass_env}}}),
-    );
+    config(&home, json!({"providers": {"vault": {"source": "exec", "command": command, "passEnv": pass_env}}}));
     key_ref(&home, json!({"source": "exec", "provider": "vault", "id": "openai/api-key"}));
     home
 }
@@ -144,7 +141,11 @@ fn a_resolver_that_hangs_is_cut_at_5_s_and_one_that_floods_at_1_mib() {
     let bin = std::env::temp_dir().join(format!("clawdbot-refs-{}", std::process::id()));
     let hang = resolver(&bin, "hang", "cat >/dev/null; sleep 60");
     let home = exec_home(&hang, &["PATH"]);
-    let run = run_in(&home, &[("OPENAI_API_KEY", STANDIN)], &["models", "auth", "token", "--provider", "openai", "--allow-exec"]);
+    let run = run_in(
+        &home,
+        &[("OPENAI_API_KEY", STANDIN)],
+        &["models", "auth", "token", "--provider", "openai", "--allow-exec"],
+    );
     assert!(!run.timed_out, "the 120 s guard");
     assert_eq!(run.code, Some(1), "{}", run.all());
     assert!(run.err().contains("did not answer within 5000 ms and was stopped"), "{}", run.err());
@@ -296,10 +297,8 @@ fn no_resolved_value_reaches_any_output_but_tokens_stdout() {
     let home = pass.home("openai/api-key");
     // Beside the exec ref: an env ref and a systemd credential.
     let mut store = home.store();
-    store["profiles"]["anthropic:env"] =
-        json!({"type": "api_key", "provider": "anthropic", "keyRef": {"source": "env", "id": "OPENCLAW_ANTHROPIC_KEY"}});
-    store["profiles"]["xai:file"] =
-        json!({"type": "api_key", "provider": "xai", "keyRef": {"source": "file", "provider": "systemd", "id": "value"}});
+    store["profiles"]["anthropic:env"] = json!({"type": "api_key", "provider": "anthropic", "keyRef": {"source": "env", "id": "OPENCLAW_ANTHROPIC_KEY"}});
+    store["profiles"]["xai:file"] = json!({"type": "api_key", "provider": "xai", "keyRef": {"source": "file", "provider": "systemd", "id": "value"}});
     home.write_json(STORE, &store);
     let mut cfg: Value = serde_json::from_slice(&home.read(CONFIG).unwrap()).unwrap();
     cfg["secrets"]["providers"]["systemd"] =
@@ -375,7 +374,8 @@ fn paste_ref_stores_a_checked_ref_and_every_rewrite_keeps_refs_as_written() {
         }
     };
 
-    let run = home.run(&["models", "auth", "paste-api-key", "--provider", "openai", "--ref", "env:OPENCLAW_OPENAI_KEY"], b"");
+    let run =
+        home.run(&["models", "auth", "paste-api-key", "--provider", "openai", "--ref", "env:OPENCLAW_OPENAI_KEY"], b"");
     assert_eq!(run.code, Some(1), "an unset variable is refused: {}", run.all());
     assert!(home.store()["profiles"].get("openai:default").is_none(), "nothing stored");
     let run = run_in(
@@ -386,15 +386,28 @@ fn paste_ref_stores_a_checked_ref_and_every_rewrite_keeps_refs_as_written() {
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert!(!run.all().contains(ENV_VALUE));
     let stored = &home.store()["profiles"]["openai:default"];
-    assert_eq!(stored, &json!({"type": "api_key", "provider": "openai", "keyRef": {"source": "env", "id": "OPENCLAW_OPENAI_KEY"}}));
+    assert_eq!(
+        stored,
+        &json!({"type": "api_key", "provider": "openai", "keyRef": {"source": "env", "id": "OPENCLAW_OPENAI_KEY"}})
+    );
     same_refs(&home, "paste-api-key --ref");
 
-    let run = home.run(&["models", "auth", "paste-token", "--provider", "anthropic", "--ref", "exec:vault:anthropic/t"], b"");
+    let run =
+        home.run(&["models", "auth", "paste-token", "--provider", "anthropic", "--ref", "exec:vault:anthropic/t"], b"");
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert!(run.err().contains("not checked"), "{}", run.err());
     assert_eq!(home.store()["profiles"]["anthropic:manual"]["tokenRef"]["id"], "anthropic/t");
     let run = home.run(
-        &["models", "auth", "paste-token", "--provider", "anthropic", "--ref", "exec:vault:anthropic/t", "--allow-exec"],
+        &[
+            "models",
+            "auth",
+            "paste-token",
+            "--provider",
+            "anthropic",
+            "--ref",
+            "exec:vault:anthropic/t",
+            "--allow-exec",
+        ],
         b"",
     );
     assert_eq!(run.code, Some(1), "a resolver that is not there fails: {}", run.all());

@@ -49,10 +49,10 @@ mod edit;
 mod look;
 #[path = "parts/record_mode.rs"]
 mod record_mode;
-#[path = "parts/refs.rs"]
-mod refs;
 #[path = "parts/refresh_login.rs"]
 mod refresh_login;
+#[path = "parts/refs.rs"]
+mod refs;
 #[path = "parts/save.rs"]
 mod save;
 #[path = "parts/settle.rs"]

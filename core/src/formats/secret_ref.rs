@@ -199,8 +199,7 @@ impl SecretRef {
     pub fn parse_flag(text: &str) -> Result<SecretRef, RefShapeError> {
         let text = text.trim();
         if text.starts_with('{') {
-            let value: Value =
-                serde_json::from_str(text).map_err(|_| RefShapeError::Shorthand(shorten(text)))?;
+            let value: Value = serde_json::from_str(text).map_err(|_| RefShapeError::Shorthand(shorten(text)))?;
             return SecretRef::from_json(&value);
         }
         let Some((source, rest)) = text.split_once(':') else { return Err(RefShapeError::Shorthand(shorten(text))) };

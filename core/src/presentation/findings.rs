@@ -293,9 +293,13 @@ fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
             Some(RefCheck::NotChecked) => {
                 let fix = crate::remedy::for_ref(&RefCheck::NotChecked).unwrap_or_default();
                 out.push(
-                    Finding::new(check::REF_NOT_CHECKED, Level::Info, format!("{shown}: its exec SecretRef was not run"))
-                        .about(id.clone())
-                        .fix(fix),
+                    Finding::new(
+                        check::REF_NOT_CHECKED,
+                        Level::Info,
+                        format!("{shown}: its exec SecretRef was not run"),
+                    )
+                    .about(id.clone())
+                    .fix(fix),
                 );
             }
             Some(RefCheck::Ok(_)) => {}
@@ -305,7 +309,9 @@ fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
                 Finding::new(
                     check::REF_RESIDUE,
                     Level::Warning,
-                    format!("{shown} holds a plain-text value beside its SecretRef (the ref wins; the value is residue)"),
+                    format!(
+                        "{shown} holds a plain-text value beside its SecretRef (the ref wins; the value is residue)"
+                    ),
                 )
                 .about(id.clone())
                 .at(store.clone())
@@ -316,14 +322,19 @@ fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
     for (var, file) in &loaded.dotenv.origins {
         let provider = crate::providers::PROVIDERS.iter().find(|p| p.env_vars.contains(&var.as_str()));
         if let Some(p) = provider {
-            let fix = format!("clawdbot models auth paste-api-key --provider {} --ref <ref>, then delete {var} from {file}", p.id);
+            let fix = format!(
+                "clawdbot models auth paste-api-key --provider {} --ref <ref>, then delete {var} from {file}",
+                p.id
+            );
             plain.push((format!("{var} in {file}"), fix));
         }
     }
     let config = loaded.show(&loaded.locations.config);
     for provider in loaded.config.config.provider_keys.keys() {
         let shown = escape_control(provider).into_owned();
-        let fix = format!("clawdbot models auth paste-api-key --provider {shown} --ref <ref>, then delete models.providers.{shown}.apiKey");
+        let fix = format!(
+            "clawdbot models auth paste-api-key --provider {shown} --ref <ref>, then delete models.providers.{shown}.apiKey"
+        );
         plain.push((format!("models.providers.{shown}.apiKey in {config}"), fix));
     }
     for (what, fix) in plain {

@@ -154,34 +154,33 @@ fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats
         None => secret_of(&profile.credential),
     };
     let clear = format!("or run `clawdbot models auth cooldown clear {}` once the cause is gone", escape_control(id));
-    let (status, reason_code, hint): (&'static str, String, Option<String>) = if let Some(check) =
-        ref_check.filter(|c| !matches!(c, crate::secret_refs::RefCheck::Ok(_)))
-    {
-        let code = if health.status == HealthStatus::Unchecked { "ref-not-checked" } else { "ref-failing" };
-        (health.status.word(), code.into(), crate::remedy::for_ref(check))
-    } else if secret.is_none() {
-        ("missing-secret", "missing-secret".into(), Some(crate::remedy::for_profile_id(id).to_string()))
-    } else if let Some(reason) = disabled.map(|_| disabled_reason.clone().unwrap_or_else(|| "unknown".into())) {
-        let first = match reason.as_str() {
-            "billing" => "Top up credits (provider billing)",
-            _ => "Wait for the disable to end",
-        };
-        ("disabled", format!("disabled-{reason}"), Some(format!("{first}, {clear}.")))
-    } else if cooldown.is_some() {
-        ("cooldown", "cooldown".into(), Some(format!("Wait for the cooldown to end, {clear}.")))
-    } else {
-        match health.status {
-            HealthStatus::Ok => ("ok", "ok".into(), None),
-            HealthStatus::Static => ("static", "static".into(), None),
-            HealthStatus::Expiring => ("expiring", "expiring".into(), expiring_hint(profile, id)),
-            HealthStatus::Expired => ("expired", "expired".into(), expired_hint(profile, id)),
-            HealthStatus::Missing => {
-                ("unknown", "expiry-unknown".into(), Some(crate::remedy::for_profile_id(id).to_string()))
+    let (status, reason_code, hint): (&'static str, String, Option<String>) =
+        if let Some(check) = ref_check.filter(|c| !matches!(c, crate::secret_refs::RefCheck::Ok(_))) {
+            let code = if health.status == HealthStatus::Unchecked { "ref-not-checked" } else { "ref-failing" };
+            (health.status.word(), code.into(), crate::remedy::for_ref(check))
+        } else if secret.is_none() {
+            ("missing-secret", "missing-secret".into(), Some(crate::remedy::for_profile_id(id).to_string()))
+        } else if let Some(reason) = disabled.map(|_| disabled_reason.clone().unwrap_or_else(|| "unknown".into())) {
+            let first = match reason.as_str() {
+                "billing" => "Top up credits (provider billing)",
+                _ => "Wait for the disable to end",
+            };
+            ("disabled", format!("disabled-{reason}"), Some(format!("{first}, {clear}.")))
+        } else if cooldown.is_some() {
+            ("cooldown", "cooldown".into(), Some(format!("Wait for the cooldown to end, {clear}.")))
+        } else {
+            match health.status {
+                HealthStatus::Ok => ("ok", "ok".into(), None),
+                HealthStatus::Static => ("static", "static".into(), None),
+                HealthStatus::Expiring => ("expiring", "expiring".into(), expiring_hint(profile, id)),
+                HealthStatus::Expired => ("expired", "expired".into(), expired_hint(profile, id)),
+                HealthStatus::Missing => {
+                    ("unknown", "expiry-unknown".into(), Some(crate::remedy::for_profile_id(id).to_string()))
+                }
+                // Decided above, with the ref's own remedy.
+                HealthStatus::Failing | HealthStatus::Unchecked => (health.status.word(), "ref-failing".into(), None),
             }
-            // Decided above, with the ref's own remedy.
-            HealthStatus::Failing | HealthStatus::Unchecked => (health.status.word(), "ref-failing".into(), None),
-        }
-    };
+        };
     Entry {
         id: id.to_string(),
         provider: profile.credential.provider().to_string(),

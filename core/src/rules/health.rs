@@ -570,7 +570,15 @@ mod tests {
     #[test]
     fn a_login_that_renews_itself_is_ok_whatever_its_access_token_says() {
         for exp in [Some(NOW + 3 * HOUR), Some(NOW - 2 * HOUR), None] {
-            let h = judge(&Config::default(), &RefStates::new(), "anthropic:a", &renewing("anthropic", exp), None, NOW, rules(false));
+            let h = judge(
+                &Config::default(),
+                &RefStates::new(),
+                "anthropic:a",
+                &renewing("anthropic", exp),
+                None,
+                NOW,
+                rules(false),
+            );
             assert_eq!((h.status, h.refreshable), (HealthStatus::Ok, true), "expires {exp:?}");
             assert_eq!(h.expires_at, exp.map(Instant::from_millis), "the expiry is still reported");
             let json = serde_json::to_value(&h).unwrap();
@@ -585,12 +593,23 @@ mod tests {
         let h = judge(&Config::default(), &RefStates::new(), "anthropic:a", &soon, None, NOW, rules(true));
         assert_eq!((h.status, h.refreshable), (HealthStatus::Expiring, true));
         let old = renewing("anthropic", Some(NOW - HOUR));
-        assert_eq!(judge(&Config::default(), &RefStates::new(), "a", &old, None, NOW, rules(true)).status, HealthStatus::Expired);
+        assert_eq!(
+            judge(&Config::default(), &RefStates::new(), "a", &old, None, NOW, rules(true)).status,
+            HealthStatus::Expired
+        );
     }
 
     #[test]
     fn a_refresh_token_without_a_known_flow_does_not_renew_anything() {
-        let h = judge(&Config::default(), &RefStates::new(), "acme:a", &renewing("acme", Some(NOW + 3 * HOUR)), None, NOW, rules(false));
+        let h = judge(
+            &Config::default(),
+            &RefStates::new(),
+            "acme:a",
+            &renewing("acme", Some(NOW + 3 * HOUR)),
+            None,
+            NOW,
+            rules(false),
+        );
         assert_eq!((h.status, h.refreshable), (HealthStatus::Expiring, false));
     }
 
@@ -601,7 +620,14 @@ mod tests {
         let sent = Secret::new("r-FAKE");
         crate::rejection::record_rejection(&mut store, "anthropic:a", &sent, "invalid_grant", NOW - 3 * HOUR);
         for strict in [false, true] {
-            let s = summarize_with(&Config::default(), &RefStates::new(), &store, &["anthropic".into()], NOW, rules(strict));
+            let s = summarize_with(
+                &Config::default(),
+                &RefStates::new(),
+                &store,
+                &["anthropic".into()],
+                NOW,
+                rules(strict),
+            );
             let h = &s.profiles[0];
             assert_eq!(
                 (h.status, h.refreshable, h.reason_code),
@@ -642,8 +668,14 @@ mod tests {
             "anthropic:key".into(),
             Profile::new(Credential::ApiKey(ApiKey { provider: "anthropic".into(), ..ApiKey::default() })),
         );
-        let s =
-            summarize(&Config::default(), &RefStates::new(), &store, &["anthropic".into(), "openai".into()], NOW, DEFAULT_WARN_AFTER_MS);
+        let s = summarize(
+            &Config::default(),
+            &RefStates::new(),
+            &store,
+            &["anthropic".into(), "openai".into()],
+            NOW,
+            DEFAULT_WARN_AFTER_MS,
+        );
         assert_eq!(s.providers[0].status, HealthStatus::Expired);
         assert_eq!(s.providers[0].expires_at, Some(Instant::from_millis(NOW - HOUR)));
         assert_eq!(s.providers[1].status, HealthStatus::Missing);
@@ -702,7 +734,14 @@ mod tests {
         assert_eq!(words(claude), ("claude-cli", "claude-code", "Claude Code"));
         assert_eq!(words(codex), ("codex-cli", "codex-cli", "Codex CLI"));
         assert_eq!(words(Source::Env), ("env", "env", "env"));
-        let health = profile_health(&Config::default(), &RefStates::new(), "anthropic:claude-cli", &oauth(Some(NOW + HOUR)), NOW, 0);
+        let health = profile_health(
+            &Config::default(),
+            &RefStates::new(),
+            "anthropic:claude-cli",
+            &oauth(Some(NOW + HOUR)),
+            NOW,
+            0,
+        );
         assert_eq!(serde_json::to_value(&health).expect("json")["source"], serde_json::json!("claude-cli"));
     }
 
@@ -738,11 +777,18 @@ mod tests {
     #[test]
     fn a_token_whose_expiry_is_zero_negative_or_not_finite_never_expires() {
         for e in [0.0, -5.0, f64::NAN, f64::INFINITY] {
-            let h = profile_health(&Config::default(), &RefStates::new(), "t", &token(Some(e)), NOW, DEFAULT_WARN_AFTER_MS);
+            let h =
+                profile_health(&Config::default(), &RefStates::new(), "t", &token(Some(e)), NOW, DEFAULT_WARN_AFTER_MS);
             assert_eq!((h.status, h.expires_at, h.remaining_ms), (HealthStatus::Static, None, None), "expires {e}");
         }
-        let h =
-            profile_health(&Config::default(), &RefStates::new(), "t", &token(Some((NOW + 2 * HOUR) as f64)), NOW, DEFAULT_WARN_AFTER_MS);
+        let h = profile_health(
+            &Config::default(),
+            &RefStates::new(),
+            "t",
+            &token(Some((NOW + 2 * HOUR) as f64)),
+            NOW,
+            DEFAULT_WARN_AFTER_MS,
+        );
         assert_eq!(h.status, HealthStatus::Expiring);
         assert_eq!(h.remaining_ms, Some((2 * HOUR) as f64));
         assert_eq!(h.expires_at, Some(Instant::from_millis(NOW + 2 * HOUR)));
@@ -750,7 +796,9 @@ mod tests {
 
     #[test]
     fn the_warn_window_is_inclusive_and_expiry_at_now_is_expired() {
-        let at = |e: i64, warn: i64| profile_health(&Config::default(), &RefStates::new(), "x", &oauth(Some(e)), NOW, warn).status;
+        let at = |e: i64, warn: i64| {
+            profile_health(&Config::default(), &RefStates::new(), "x", &oauth(Some(e)), NOW, warn).status
+        };
         assert_eq!(at(NOW + HOUR, HOUR), HealthStatus::Expiring, "exactly the window left");
         assert_eq!(at(NOW + HOUR + 1, HOUR), HealthStatus::Ok);
         assert_eq!(at(NOW + 1, HOUR), HealthStatus::Expiring);

@@ -8,8 +8,8 @@ use crate::load::Loaded;
 use crate::order::{is_mode_compatible, resolve_order};
 use crate::provider::{ProfilesOf, normalize};
 use crate::providers::OAuthKey;
-use crate::secret_refs::RefCheck;
 use crate::secret::Secret;
+use crate::secret_refs::RefCheck;
 use crate::store::{Credential, OAuth};
 use crate::time::ExpiryKind;
 
@@ -101,8 +101,7 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
             .cloned()
             .map_or(ProfileKey::Unusable, ProfileKey::Usable),
         Credential::Token(t) => {
-            let Some(token) = from_ref.or(t.token.as_ref()).map(|s| s.expose().trim()).filter(|s| !s.is_empty())
-            else {
+            let Some(token) = from_ref.or(t.token.as_ref()).map(|s| s.expose().trim()).filter(|s| !s.is_empty()) else {
                 return ProfileKey::Unusable;
             };
             if t.expiry().passed(now) {

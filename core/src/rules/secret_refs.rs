@@ -460,11 +460,8 @@ pub fn exec_request(job: &ExecJob) -> String {
 /// The resolver's whole environment: the `passEnv` variables we have, then
 /// its `env` entries. Nothing else of ours reaches it.
 pub fn exec_env(decl: &ExecDecl, env: &Env) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = decl
-        .pass_env
-        .iter()
-        .filter_map(|name| env.vars.get(name).map(|v| (name.clone(), v.clone())))
-        .collect();
+    let mut out: Vec<(String, String)> =
+        decl.pass_env.iter().filter_map(|name| env.vars.get(name).map(|v| (name.clone(), v.clone()))).collect();
     for (k, v) in &decl.env {
         out.retain(|(name, _)| name != k);
         out.push((k.clone(), v.clone()));
@@ -501,9 +498,10 @@ pub fn judge_run(job: &ExecJob, run: &ResolverRun) -> Vec<(String, RefCheck)> {
         .iter()
         .map(|(profile, id)| {
             let value = doc.get("values").and_then(|v| v.get(id)).and_then(Value::as_str);
-            let code = doc.get("errors").and_then(|e| e.get(id)).map(|e| {
-                e.get("code").and_then(Value::as_str).map_or_else(|| "an error".to_string(), str::to_string)
-            });
+            let code = doc
+                .get("errors")
+                .and_then(|e| e.get(id))
+                .map(|e| e.get("code").and_then(Value::as_str).map_or_else(|| "an error".to_string(), str::to_string));
             let check = match (value, code) {
                 (Some(v), _) => non_empty(v, || id.clone()),
                 (None, Some(code)) => RefCheck::Failing(RefFailure::Refused {
@@ -539,7 +537,8 @@ mod tests {
         RefCheck::Ok(Secret::new(v))
     }
 
-    const KEY_REF: &str = r#""openai:ref":{"type":"api_key","provider":"openai","keyRef":{"source":"env","id":"OPENAI_KEY_A"}}"#;
+    const KEY_REF: &str =
+        r#""openai:ref":{"type":"api_key","provider":"openai","keyRef":{"source":"env","id":"OPENAI_KEY_A"}}"#;
 
     #[test]
     fn an_env_ref_reads_the_variable_or_fails_naming_it() {
@@ -547,7 +546,10 @@ mod tests {
         let env = Env::new("/h").with_var("OPENAI_KEY_A", "sk-FAKE-a");
         assert_eq!(plan(&s, &SecretsConfig::default(), &env, false).decided["openai:ref"], ok("sk-FAKE-a"));
         let missing = plan(&s, &SecretsConfig::default(), &Env::new("/h"), false);
-        assert_eq!(missing.decided["openai:ref"], RefCheck::Failing(RefFailure::MissingVariable("OPENAI_KEY_A".into())));
+        assert_eq!(
+            missing.decided["openai:ref"],
+            RefCheck::Failing(RefFailure::MissingVariable("OPENAI_KEY_A".into()))
+        );
         let listed = secrets(r#"{"providers":{"default":{"source":"env","allowlist":["OTHER"]}}}"#);
         assert_eq!(
             plan(&s, &listed, &env, false).decided["openai:ref"],
@@ -590,9 +592,15 @@ mod tests {
         assert_eq!(why(PathFacts { links: 2, ..facts(0o600) }), "/s.json has 2 hard links");
         assert_eq!(why(PathFacts { kind: PathKind::Symlink, ..facts(0o600) }), "/s.json is a symlink");
         assert_eq!(why(PathFacts { owner: Owner::Other, ..facts(0o600) }), "/s.json is owned by another user");
-        assert!(matches!(judge_file(&job, &found(PathFacts { owner: Owner::Root, ..facts(0o400) }))[0].1, RefCheck::Ok(_)));
+        assert!(matches!(
+            judge_file(&job, &found(PathFacts { owner: Owner::Root, ..facts(0o400) }))[0].1,
+            RefCheck::Ok(_)
+        ));
         let missing = FileJob { wants: vec![("p".into(), "/nope".into())], ..job.clone() };
-        assert!(matches!(&judge_file(&missing, &found(facts(0o600)))[0].1, RefCheck::Failing(RefFailure::NoValue { .. })));
+        assert!(matches!(
+            &judge_file(&missing, &found(facts(0o600)))[0].1,
+            RefCheck::Failing(RefFailure::NoValue { .. })
+        ));
         let single = FileJob { mode: FileMode::SingleValue, wants: vec![("p".into(), "value".into())], ..job };
         let read = SecretFileRead::Found { facts: facts(0o400), text: Some(Ok(Secret::new("sk-FAKE-1\n"))) };
         assert_eq!(judge_file(&single, &read), vec![("p".into(), ok("sk-FAKE-1"))]);
@@ -601,7 +609,10 @@ mod tests {
     #[test]
     fn credentials_directory_expands_and_fails_when_unset() {
         let env = Env::new("/h").with_var("CREDENTIALS_DIRECTORY", "/run/credentials/clawdbot.service");
-        assert_eq!(expand_path("$CREDENTIALS_DIRECTORY/openai", &env).unwrap(), "/run/credentials/clawdbot.service/openai");
+        assert_eq!(
+            expand_path("$CREDENTIALS_DIRECTORY/openai", &env).unwrap(),
+            "/run/credentials/clawdbot.service/openai"
+        );
         assert_eq!(expand_path("${CREDENTIALS_DIRECTORY}/o", &env).unwrap(), "/run/credentials/clawdbot.service/o");
         assert_eq!(expand_path("$CREDENTIALS_DIRECTORY/o", &Env::new("/h")), Err(RefFailure::NoCredentialsDirectory));
         assert_eq!(expand_path("~/s.json", &env).unwrap(), "/h/s.json");

@@ -582,7 +582,8 @@ impl Doctor {
             self.note(out, "Missing auth", &lines);
         }
         // SecretRefs and plain-text keys at rest: one line each, with its fix.
-        let secret_ids = [check::REF_FAILING, check::REF_UNSAFE, check::REF_NOT_CHECKED, check::REF_RESIDUE, check::PLAIN_KEY];
+        let secret_ids =
+            [check::REF_FAILING, check::REF_UNSAFE, check::REF_NOT_CHECKED, check::REF_RESIDUE, check::PLAIN_KEY];
         let secrets: Vec<&Finding> = check.found.iter().filter(|f| secret_ids.contains(&f.check_id)).collect();
         check.needs_human |= secrets.iter().any(|f| f.severity == Level::Error);
         let lines: Vec<String> = secrets

@@ -13,8 +13,6 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
 use super::refs::CheckRef;
-use crate::secret_ref::SecretRef;
-use crate::secret_refs::RefCheck;
 use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
@@ -22,6 +20,8 @@ use crate::load::Loaded;
 use crate::paths::Env;
 use crate::provider::ProviderId;
 use crate::secret::Secret;
+use crate::secret_ref::SecretRef;
+use crate::secret_refs::RefCheck;
 use crate::setup_token::clean_pasted_api_key;
 use crate::store::{ApiKey, AuthStore, Credential, CredentialType, Profile};
 use crate::time::Millis;
@@ -72,8 +72,14 @@ impl PasteKeyCommand {
     pub fn new(request: PasteKeyRequest, env: &Env, now: Millis) -> PasteKeyCommand {
         let provider = String::from(request.provider);
         let profile_id = request.profile_id.clone().unwrap_or_else(|| format!("{provider}:default"));
-        let command =
-            PasteKey { env: env.clone(), reference: None, allow_exec: false, agent: request.agent, provider, profile_id };
+        let command = PasteKey {
+            env: env.clone(),
+            reference: None,
+            allow_exec: false,
+            agent: request.agent,
+            provider,
+            profile_id,
+        };
         let inner = if command.provider.is_empty() {
             Driven::ended(command, Done::refused(Exit::Usage, "--provider must not be empty"), now)
         } else if command.profile_id.trim().is_empty() {
@@ -92,7 +98,8 @@ impl PasteKeyCommand {
             Ok(r) => {
                 let machine = &mut self.inner.machine;
                 let profile = ref_profile(&machine.provider, &r);
-                let check = CheckRef::new(&machine.env, machine.agent.as_deref(), &machine.profile_id, profile, allow_exec);
+                let check =
+                    CheckRef::new(&machine.env, machine.agent.as_deref(), &machine.profile_id, profile, allow_exec);
                 machine.reference = Some(r);
                 machine.allow_exec = allow_exec;
                 // Unless the command line was refused already.
@@ -108,7 +115,8 @@ impl PasteKeyCommand {
 
 /// An `api_key` profile holding `r` as its `keyRef` and no plain key.
 fn ref_profile(provider: &str, r: &SecretRef) -> Profile {
-    let mut profile = Profile::new(Credential::ApiKey(ApiKey { provider: provider.to_string(), key: None, email: None }));
+    let mut profile =
+        Profile::new(Credential::ApiKey(ApiKey { provider: provider.to_string(), key: None, email: None }));
     profile.extra.insert("keyRef".into(), r.to_json());
     profile
 }
@@ -141,7 +149,8 @@ impl PasteKey {
         let Some(r) = self.reference.clone() else { return Turn::End(super::internal_end()) };
         match check {
             RefCheck::Failing(why) => {
-                let e = crate::resolve::ResolveError::RefFailing { profile: self.profile_id.clone(), failure: Some(why) };
+                let e =
+                    crate::resolve::ResolveError::RefFailing { profile: self.profile_id.clone(), failure: Some(why) };
                 return Turn::End(Done::refusing(Exit::Action, &e.into()));
             }
             RefCheck::NotChecked => {
@@ -163,7 +172,8 @@ impl PasteKey {
             Ok(loaded) => loaded,
             Err(failure) => return Turn::End(failure.refusal()),
         };
-        let via = self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
+        let via =
+            self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
         emit(out, Event::Output(format!("Auth profile: {} ({}/api_key{via})", self.profile_id, self.provider)));
         let record = RecordMode::new(
             &self.env,

@@ -11,17 +11,17 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
+use super::refs::CheckRef;
 use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paste::{PasteError, PasteTarget};
 use crate::paths::Env;
-use crate::store::{AuthStore, CredentialType, Profile};
-use crate::time::Millis;
-use super::refs::CheckRef;
 use crate::secret_ref::SecretRef;
 use crate::secret_refs::RefCheck;
+use crate::store::{AuthStore, CredentialType, Profile};
+use crate::time::Millis;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -43,7 +43,9 @@ pub(crate) enum State {
     /// `--ref`: does it resolve before it is stored?
     Check(Box<CheckRef>),
     Edit(Box<EditStore<'static>>),
-    Record { record: Box<RecordMode> },
+    Record {
+        record: Box<RecordMode>,
+    },
 }
 
 pub(crate) struct Paste {
@@ -75,7 +77,8 @@ impl PasteTokenCommand {
             Ok(r) => {
                 let paste = &mut self.inner.machine;
                 let profile = ref_profile(&paste.target, &r);
-                let check = CheckRef::new(&paste.env, paste.agent.as_deref(), &paste.target.profile_id, profile, allow_exec);
+                let check =
+                    CheckRef::new(&paste.env, paste.agent.as_deref(), &paste.target.profile_id, profile, allow_exec);
                 paste.reference = Some(r);
                 if let Some(state) = self.inner.state_mut() {
                     *state = State::Check(Box::new(check));
@@ -157,7 +160,8 @@ impl Paste {
             }
             RefCheck::Ok(_) => {}
         }
-        let (id, profile, replaced) = (self.target.profile_id.clone(), ref_profile(&self.target, &r), Rc::clone(&self.replaced));
+        let (id, profile, replaced) =
+            (self.target.profile_id.clone(), ref_profile(&self.target, &r), Rc::clone(&self.replaced));
         let edit = move |store: &mut AuthStore, _: &Loaded| {
             replaced.set(store.profiles.insert(id.clone(), profile.clone()).is_some());
             crate::sync::enable_sync(store, &id);
@@ -185,7 +189,8 @@ impl Paste {
         }
         let verb = if self.replaced.get() { "replaced the one stored before" } else { "added" };
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
-        let via = self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
+        let via =
+            self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
         let said = Event::Output(format!("Auth profile: {id} ({provider}/token{via}), {verb}"));
         Turn::End(Done::with(Exit::Ok, vec![said]))
     }

@@ -12,8 +12,8 @@
 use super::agents::FindAgents;
 use super::drive::{Driven, Lines, Machine, Part, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
-use super::settle::{Settle, Settled};
 use super::refs::ResolveRefs;
+use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Answer, Done, Effect, Event, Exit, Step, internal_end};
 use crate::duration::{DurationUnit, parse_duration};

@@ -4,8 +4,8 @@
 //! [`Effect::RunResolver`] for all its ids. What each answer means is
 //! [`crate::secret_refs`]'s; this part only asks and collects.
 
-use super::drive::Part;
 use super::Step;
+use super::drive::Part;
 use super::{Answer, Effect, Reply};
 use crate::load::Loaded;
 use crate::secret_refs::{self, ExecJob, FileJob, RefStates};
@@ -47,13 +47,7 @@ impl ResolveRefs {
                 (job, env)
             })
             .collect();
-        ResolveRefs {
-            files: plan.files.into(),
-            execs,
-            waiting: Waiting::Nothing,
-            input: None,
-            out: plan.decided,
-        }
+        ResolveRefs { files: plan.files.into(), execs, waiting: Waiting::Nothing, input: None, out: plan.decided }
     }
 
     /// Resolves and sets `loaded.refs` in one go, when nothing needs the host

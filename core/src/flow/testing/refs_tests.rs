@@ -97,7 +97,10 @@ fn a_secrets_file_others_can_read_is_refused_with_the_reason_and_fails_check() {
     host.nlinks.insert(SECRETS.into(), 2);
     let (done, printed) = host.run(&mut status(true, false, &systemd_env()));
     assert_eq!(done.exit, Exit::Action);
-    assert_eq!(report(&done, &printed)["auth"]["oauth"]["profiles"][0]["secretRef"]["reason"], format!("{SECRETS} has 2 hard links"));
+    assert_eq!(
+        report(&done, &printed)["auth"]["oauth"]["profiles"][0]["secretRef"]["reason"],
+        format!("{SECRETS} has 2 hard links")
+    );
 }
 
 #[test]

@@ -173,6 +173,14 @@ fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
         let hint = crate::remedy::for_profile_id(&p.profile_id);
         return format!("{status}: login rejected at refresh ({}) {ago} ago: {hint}", escape_control(&r.code));
     }
+    // A ref that fails or was not run says which and why (its text is
+    // escaped where it was made).
+    if let Some(r) =
+        p.secret_ref.as_ref().filter(|_| matches!(p.status, HealthStatus::Failing | HealthStatus::Unchecked))
+    {
+        let why = r.reason.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
+        return format!("{status}: ref {}{why}", r.reference);
+    }
     let beyond = p.remaining_ms.is_some_and(crate::time::is_beyond_year_9999);
     let when = match p.remaining_ms {
         _ if beyond => format!("expires {}", crate::time::BEYOND_YEAR_9999),

@@ -815,8 +815,10 @@ mod ref_tests {
         let doctor = crate::doctor::preview(&loaded, &report);
         let v = build(&loaded, &report, &doctor, None, |_| true, Limits { rows: None }).to_value();
         let rows = v["profiles"]["rows"].as_array().unwrap();
-        let refs: Vec<(&str, &str)> =
-            rows.iter().map(|r| (r["secretRef"]["ref"].as_str().unwrap(), r["secretRef"]["state"].as_str().unwrap())).collect();
+        let refs: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r["secretRef"]["ref"].as_str().unwrap(), r["secretRef"]["state"].as_str().unwrap()))
+            .collect();
         assert_eq!(refs, [("env:OPENAI_KEY_REF", "ok"), ("file:creds:value", "failing")]);
         assert!(!v.to_string().contains("sk-FAKE-panel"), "no value, not even masked");
     }

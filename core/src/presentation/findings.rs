@@ -337,8 +337,13 @@ fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
         );
         plain.push((format!("models.providers.{shown}.apiKey in {config}"), fix));
     }
-    for (what, fix) in plain {
-        out.push(Finding::new(check::PLAIN_KEY, Level::Info, format!("a plain-text key at rest: {what}")).fix(fix));
+    // One finding for them all: worth knowing, nothing broken.
+    if !plain.is_empty() {
+        let (what, fixes): (Vec<String>, Vec<String>) = plain.into_iter().unzip();
+        let n = what.len();
+        let keys = if n == 1 { "key" } else { "keys" };
+        let message = format!("{n} plain-text {keys} at rest: {}", what.join(", "));
+        out.push(Finding::new(check::PLAIN_KEY, Level::Info, message).fix(fixes.join("; ")));
     }
     out
 }
@@ -446,8 +451,19 @@ mod tests {
         let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
         let report = crate::report::build(&loaded, &Default::default());
         let preview = crate::doctor::preview(&loaded, &report);
+        let all = findings(&loaded, &report, &preview);
+        // The plain keys are one finding, listing each with its command.
+        let plain: Vec<&Finding> = all.iter().filter(|f| f.check_id == check::PLAIN_KEY).collect();
+        assert_eq!(plain.len(), 1);
+        assert!(plain[0].message.starts_with("7 plain-text keys at rest: z:gone in ~/.clawdbot/"), "{plain:?}");
+        assert!(
+            plain[0]
+                .fix_hint
+                .as_deref()
+                .is_some_and(|f| f.contains("paste-token --provider z --profile-id z:gone --ref <ref>"))
+        );
         let got: Vec<String> =
-            findings(&loaded, &report, &preview).iter().map(|f| serde_json::to_string(f).unwrap()).collect();
+            all.iter().filter(|f| f.check_id != check::PLAIN_KEY).map(|f| serde_json::to_string(f).unwrap()).collect();
         let want = [
             r#"{"checkId":"auth/config-unreadable","severity":"error","message":"~/.clawdbot/clawdbot.json: not valid JSON at line 1, column 1: JSON5: EOF parsing identifier","path":"~/.clawdbot/clawdbot.json","fixHint":"fix the file; doctor leaves it as it is"}"#,
             r#"{"checkId":"auth/profile-expired","severity":"info","message":"anthropic:r expired","target":"anthropic:r","fixHint":"refreshes itself when due; nothing to do."}"#,

@@ -793,7 +793,10 @@ mod tests {
         let mut host = Host::with_store(&key_store());
         let (done, printed) = host.run(&mut doctor(DoctorRequest::default()));
         assert_eq!(done.exit, Exit::Ok, "{printed:?}");
-        assert_eq!(text(&printed, Stream::Stdout), "Doctor: model auth is healthy.");
+        // The one note: the key is kept in plain text, and how to move it.
+        let said = text(&printed, Stream::Stdout);
+        assert!(said.starts_with("Secrets\n- 1 plain-text key at rest: anthropic:k in "), "{said}");
+        assert!(said.ends_with("--ref <ref>\n\nDoctor: model auth is healthy."), "{said}");
         assert!(!host.asked.iter().any(|a| a.starts_with("write") || a.starts_with("chmod") || a.starts_with("lock")));
         let (done, printed) = host.run(&mut doctor(DoctorRequest { json: true, ..DoctorRequest::default() }));
         assert_eq!(text(&printed, Stream::Stdout), "", "stdout holds only the document");
@@ -865,7 +868,8 @@ mod tests {
         let (done, _) = host.run(&mut doctor(DoctorRequest { repair: true, json: true, ..DoctorRequest::default() }));
         assert_eq!(done.exit, Exit::Action);
         let doc = document(&done);
-        assert!(doc["findings"][0]["message"].as_str().is_some_and(|m| m.contains("could not fix")), "{doc}");
+        let fixes = doc["findings"].as_array().unwrap().iter().filter_map(|f| f["message"].as_str());
+        assert!(fixes.clone().any(|m| m.contains("could not fix")), "{doc}");
     }
 
     #[test]

@@ -175,13 +175,14 @@ struct Pass {
 }
 
 impl Pass {
-    fn new() -> Option<Pass> {
+    /// A store of its own per test (tests run at once in one process).
+    fn new(tag: &str) -> Option<Pass> {
         if Command::new("pass").arg("version").output().is_err() {
             assert!(std::env::var("CI").as_deref() != Ok("true"), "CI installs pass and gnupg (scripts/test.sh)");
             eprintln!("skipped: pass is not installed (apt-get install pass gnupg)");
             return None;
         }
-        let root = std::env::temp_dir().join(format!("clawdbot-pass-{}", std::process::id()));
+        let root = std::env::temp_dir().join(format!("clawdbot-pass-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let gnupg = root.join("gnupg");
         std::fs::create_dir_all(&gnupg).unwrap();
@@ -270,7 +271,7 @@ impl Drop for Pass {
 
 #[test]
 fn a_pass_backed_exec_ref_is_ok_with_allow_exec_and_not_checked_without() {
-    let Some(pass) = Pass::new() else { return };
+    let Some(pass) = Pass::new("ok") else { return };
     let home = pass.home("openai/api-key");
     let run = pass.run(&home, &["models", "status", "--check", "--json", "--allow-exec"]);
     assert_eq!(run.code, Some(0), "{}", run.all());
@@ -293,7 +294,7 @@ fn a_pass_backed_exec_ref_is_ok_with_allow_exec_and_not_checked_without() {
 
 #[test]
 fn no_resolved_value_reaches_any_output_but_tokens_stdout() {
-    let Some(pass) = Pass::new() else { return };
+    let Some(pass) = Pass::new("canary") else { return };
     let home = pass.home("openai/api-key");
     // Beside the exec ref: an env ref and a systemd credential.
     let mut store = home.store();

@@ -256,13 +256,61 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
     out
 }
 
+/// Every key kept in plain text (the store, `.env`, the config): where it
+/// is, and the command that moves it into a ref.
+pub fn plain_keys(loaded: &Loaded) -> Vec<(String, String)> {
+    use crate::store::Credential;
+    let store = loaded.show(&loaded.locations.store());
+    let mut plain = Vec::new();
+    for (id, profile) in &loaded.store.profiles {
+        let plain_value = match &profile.credential {
+            Credential::ApiKey(k) => k.key.as_ref().is_some_and(|k| !k.is_blank()),
+            Credential::Token(t) => t.token.as_ref().is_some_and(|t| !t.is_blank()),
+            Credential::OAuth(_) => false,
+        };
+        if !plain_value
+            || crate::secret_ref::profile_ref(profile).is_some()
+            || crate::logins::by_profile_id(id).is_some()
+        {
+            continue;
+        }
+        let shown = escape_control(id).into_owned();
+        let provider = escape_control(profile.credential.provider()).into_owned();
+        let command = if profile.credential.kind() == crate::store::CredentialType::Token {
+            "paste-token"
+        } else {
+            "paste-api-key"
+        };
+        let fix = format!("clawdbot models auth {command} --provider {provider} --profile-id {shown} --ref <ref>");
+        plain.push((format!("{shown} in {store}"), fix));
+    }
+    for (var, file) in &loaded.dotenv.origins {
+        let provider = crate::providers::PROVIDERS.iter().find(|p| p.env_vars.contains(&var.as_str()));
+        if let Some(p) = provider {
+            let fix = format!(
+                "clawdbot models auth paste-api-key --provider {} --ref <ref>, then delete {var} from {file}",
+                p.id
+            );
+            plain.push((format!("{var} in {file}"), fix));
+        }
+    }
+    let config = loaded.show(&loaded.locations.config);
+    for provider in loaded.config.config.provider_keys.keys() {
+        let shown = escape_control(provider).into_owned();
+        let fix = format!(
+            "clawdbot models auth paste-api-key --provider {shown} --ref <ref>, then delete models.providers.{shown}.apiKey"
+        );
+        plain.push((format!("models.providers.{shown}.apiKey in {config}"), fix));
+    }
+    plain
+}
+
 /// What doctor says of SecretRefs and of keys kept in plain text.
 fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
     use crate::secret_refs::{RefCheck, RefFailure};
     use crate::store::Credential;
     let mut out = Vec::new();
     let store = loaded.show(&loaded.locations.store());
-    let mut plain = Vec::new();
     for (id, profile) in &loaded.store.profiles {
         let shown = escape_control(id).into_owned();
         let provider = escape_control(profile.credential.provider()).into_owned();
@@ -277,12 +325,7 @@ fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
         };
         let move_it = format!("clawdbot models auth {command} --provider {provider} --profile-id {shown} --ref <ref>");
         match crate::secret_refs::check_of(&loaded.refs, id, profile) {
-            None => {
-                if plain_value && crate::logins::by_profile_id(id).is_none() {
-                    plain.push((format!("{shown} in {store}"), move_it));
-                }
-                continue;
-            }
+            None => continue,
             Some(RefCheck::Failing(why)) => {
                 let unsafe_source = matches!(why, RefFailure::Unsafe { .. });
                 let id_ = if unsafe_source { check::REF_UNSAFE } else { check::REF_FAILING };
@@ -319,24 +362,7 @@ fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
             );
         }
     }
-    for (var, file) in &loaded.dotenv.origins {
-        let provider = crate::providers::PROVIDERS.iter().find(|p| p.env_vars.contains(&var.as_str()));
-        if let Some(p) = provider {
-            let fix = format!(
-                "clawdbot models auth paste-api-key --provider {} --ref <ref>, then delete {var} from {file}",
-                p.id
-            );
-            plain.push((format!("{var} in {file}"), fix));
-        }
-    }
-    let config = loaded.show(&loaded.locations.config);
-    for provider in loaded.config.config.provider_keys.keys() {
-        let shown = escape_control(provider).into_owned();
-        let fix = format!(
-            "clawdbot models auth paste-api-key --provider {shown} --ref <ref>, then delete models.providers.{shown}.apiKey"
-        );
-        plain.push((format!("models.providers.{shown}.apiKey in {config}"), fix));
-    }
+    let plain = plain_keys(loaded);
     // One finding for them all: worth knowing, nothing broken.
     if !plain.is_empty() {
         let (what, fixes): (Vec<String>, Vec<String>) = plain.into_iter().unzip();

@@ -586,13 +586,20 @@ impl Doctor {
             [check::REF_FAILING, check::REF_UNSAFE, check::REF_NOT_CHECKED, check::REF_RESIDUE, check::PLAIN_KEY];
         let secrets: Vec<&Finding> = check.found.iter().filter(|f| secret_ids.contains(&f.check_id)).collect();
         check.needs_human |= secrets.iter().any(|f| f.severity == Level::Error);
-        let lines: Vec<String> = secrets
+        let mut lines: Vec<String> = secrets
             .iter()
+            .filter(|f| f.check_id != check::PLAIN_KEY)
             .map(|f| match &f.fix_hint {
                 Some(fix) => format!("- {} — {fix}", f.message),
                 None => format!("- {}", f.message),
             })
             .collect();
+        // The plain keys one a line, each with the command that moves it.
+        let plain = crate::findings::plain_keys(&check.loaded);
+        if !plain.is_empty() {
+            lines.push("- plain-text keys at rest; each moves into a ref with:".into());
+            lines.extend(plain.into_iter().map(|(what, fix)| format!("  - {what}: {fix}")));
+        }
         self.note(out, "Secrets", &lines);
         if !self.json() {
             let summary = match check.needs_human {
@@ -795,7 +802,10 @@ mod tests {
         assert_eq!(done.exit, Exit::Ok, "{printed:?}");
         // The one note: the key is kept in plain text, and how to move it.
         let said = text(&printed, Stream::Stdout);
-        assert!(said.starts_with("Secrets\n- 1 plain-text key at rest: anthropic:k in "), "{said}");
+        assert!(
+            said.starts_with("Secrets\n- plain-text keys at rest; each moves into a ref with:\n  - anthropic:k in "),
+            "{said}"
+        );
         assert!(said.ends_with("--ref <ref>\n\nDoctor: model auth is healthy."), "{said}");
         assert!(!host.asked.iter().any(|a| a.starts_with("write") || a.starts_with("chmod") || a.starts_with("lock")));
         let (done, printed) = host.run(&mut doctor(DoctorRequest { json: true, ..DoctorRequest::default() }));

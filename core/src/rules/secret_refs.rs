@@ -93,15 +93,15 @@ impl fmt::Display for Unsafety {
 
 /// Whether a secrets file may be read: the first rule it breaks.
 pub fn file_unsafety(facts: &PathFacts) -> Option<Unsafety> {
-    common_unsafety(facts).or_else(|| {
-        if facts.mode & 0o077 != 0 {
-            Some(Unsafety::Readable(facts.mode))
-        } else if facts.links > 1 {
-            Some(Unsafety::HardLinked(facts.links))
-        } else {
-            None
-        }
-    })
+    if let Some(why) = common_unsafety(facts) {
+        Some(why)
+    } else if facts.mode & 0o077 != 0 {
+        Some(Unsafety::Readable(facts.mode))
+    } else if facts.links > 1 {
+        Some(Unsafety::HardLinked(facts.links))
+    } else {
+        None
+    }
 }
 
 /// Whether a resolver may be run: the first rule it breaks.

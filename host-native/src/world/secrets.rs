@@ -8,7 +8,7 @@ use clawdbot_auth_core::flow::{Owner, PathFacts, PathKind, ResolverRun, SecretFi
 use clawdbot_auth_core::{ExitStatus, IoKind, Secret};
 use std::fs::{File, Metadata};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -26,9 +26,8 @@ fn facts(meta: &Metadata) -> PathFacts {
         PathKind::Folder
     } else if t.is_file() {
         PathKind::File
-    } else if t.is_fifo() || t.is_socket() || t.is_block_device() || t.is_char_device() {
-        PathKind::Other
     } else {
+        // A pipe, socket or device.
         PathKind::Other
     };
     // SAFETY: geteuid(2) takes nothing and cannot fail.

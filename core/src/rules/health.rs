@@ -180,6 +180,9 @@ pub struct ProfileHealth {
     /// Its SecretRef and what became of it; `None` without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<RefReport>,
+    /// The agent it is inherited from, when it is not this agent's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
 }
 
 /// A profile's SecretRef as reports show it: where it points and its
@@ -419,6 +422,7 @@ pub fn judge(
         reason_code: rejected.as_ref().map(|_| rejection::REASON_CODE),
         rejection: rejected.map(|r| Rejection::at(r, now)),
         secret_ref,
+        inherited_from: None,
     }
 }
 
@@ -452,7 +456,10 @@ pub fn summarize_with(
         .profiles
         .iter()
         .filter(|(_, p)| wanted.contains(crate::provider::normalized(p.credential.provider()).as_ref()))
-        .map(|(id, p)| judge(config, refs, id, p, rejection::rejection_of(store, id), now, rules))
+        .map(|(id, p)| ProfileHealth {
+            inherited_from: store.inherited_from(id).map(str::to_string),
+            ..judge(config, refs, id, p, rejection::rejection_of(store, id), now, rules)
+        })
         .collect();
     profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));
     let mut names: Vec<&String> = providers.iter().collect();

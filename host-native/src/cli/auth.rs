@@ -24,7 +24,7 @@ pub struct AuthArgs {
 #[derive(Subcommand, Debug)]
 pub enum AuthCommand {
     /// Interactively add a credential (asks for provider, id and expiry).
-    Add,
+    Add(AddArgs),
     /// Store a token read from standard input as a `token` profile.
     PasteToken(PasteArgs),
     /// Store a 1-year Anthropic token: runs `claude setup-token` on a
@@ -53,6 +53,12 @@ pub enum AuthCommand {
 }
 
 #[derive(Args, Debug)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
+}
+
+#[derive(Args, Debug)]
 pub struct PasteArgs {
     /// The provider the token is for (e.g. anthropic, openai; any spelling).
     #[arg(long)]
@@ -71,6 +77,8 @@ pub struct PasteArgs {
     /// Run an exec ref's resolver to check it before storing it.
     #[arg(long)]
     pub allow_exec: bool,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
 }
 
 #[derive(Args, Debug)]
@@ -88,6 +96,8 @@ pub struct SetupArgs {
     /// Accepted for old scripts; nothing is asked before running `claude setup-token`.
     #[arg(long, hide = true)]
     pub yes: bool,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
 }
 
 #[derive(Args, Debug)]
@@ -131,7 +141,7 @@ pub enum KeyFormat {
 
 pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
     match args.command {
-        AuthCommand::Add => add(agent),
+        AuthCommand::Add(a) => add(&a, agent),
         AuthCommand::PasteToken(a) => paste_token(&a, agent),
         AuthCommand::SetupToken(a) => setup_token(&a, agent),
         AuthCommand::Order(cmd) => order::run(cmd, agent),
@@ -146,9 +156,10 @@ pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
 }
 
 /// `models auth add`: the core's [`AddCommand`], carried out.
-fn add(agent: Option<String>) -> Exit {
+fn add(args: &AddArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let request = AddRequest { agent, terminal: std::io::stdin().is_terminal() };
+    let request =
+        AddRequest { agent, create_agent: args.create.create_agent, terminal: std::io::stdin().is_terminal() };
     let mut flow = AddCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
@@ -162,6 +173,7 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
         profile_id: args.profile_id.clone(),
         expires_in: args.expires_in.clone(),
         agent,
+        create_agent: args.create.create_agent,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
     if let Some(reference) = &args.reference {
@@ -176,8 +188,13 @@ fn setup_token(args: &SetupArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let terminal = std::io::stdin().is_terminal();
     let world = NativeWorld::new(&env);
-    let request =
-        SetupRequest { profile_id: args.profile_id.clone(), expires_in: args.expires_in.clone(), agent, terminal };
+    let request = SetupRequest {
+        profile_id: args.profile_id.clone(),
+        expires_in: args.expires_in.clone(),
+        agent,
+        create_agent: args.create.create_agent,
+        terminal,
+    };
     let mut flow = SetupCommand::new(&args.provider, request, std::io::stdout().is_terminal(), &env, now(&env));
     Interpreter::new(&world).run(&mut flow).exit
 }

@@ -72,6 +72,8 @@ pub struct PasteKeyArgs {
     /// Run an exec ref's resolver to check it before storing it.
     #[arg(long)]
     pub allow_exec: bool,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
 }
 
 #[derive(Args, Debug)]
@@ -121,8 +123,12 @@ pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<String>) -> Exit {
 /// echo, or standard input; never argv, where `ps` would show it).
 pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let request =
-        PasteKeyRequest { provider: args.provider.as_str().into(), profile_id: args.profile_id.clone(), agent };
+    let request = PasteKeyRequest {
+        provider: args.provider.as_str().into(),
+        profile_id: args.profile_id.clone(),
+        agent,
+        create_agent: args.create.create_agent,
+    };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
     if let Some(reference) = &args.reference {
         flow = flow.reference(reference, args.allow_exec);

@@ -35,6 +35,9 @@ pub struct PasteKeyRequest {
     pub profile_id: Option<String>,
     /// The agent (`None`: the default agent).
     pub agent: Option<String>,
+    /// `--create-agent`: make the agent when it does not exist yet (else
+    /// an agent no config lists and no folder holds is refused).
+    pub create_agent: bool,
 }
 
 /// The most a pasted API key may take, line end included. The longest
@@ -57,6 +60,7 @@ struct PasteKey {
     reference: Option<SecretRef>,
     allow_exec: bool,
     agent: Option<String>,
+    create_agent: bool,
     provider: String,
     profile_id: String,
 }
@@ -77,6 +81,7 @@ impl PasteKeyCommand {
             reference: None,
             allow_exec: false,
             agent: request.agent,
+            create_agent: request.create_agent,
             provider,
             profile_id,
         };
@@ -139,7 +144,8 @@ impl PasteKey {
             // Pasting under a synced login's id re-adds it.
             crate::sync::enable_sync(store, &id);
         };
-        let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit));
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
         Turn::Go(State::Edit(Box::new(edit)))
     }
 
@@ -163,7 +169,8 @@ impl PasteKey {
             store.profiles.insert(id.clone(), ref_profile(&provider, &r));
             crate::sync::enable_sync(store, &id);
         };
-        let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit));
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
         Turn::Go(State::Edit(Box::new(edit)))
     }
 

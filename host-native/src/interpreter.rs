@@ -149,6 +149,12 @@ impl<'w> Interpreter<'w> {
                 }
                 return None;
             }
+            Effect::ReadSecretFile { path, max_bytes, reply } => {
+                reply.with(crate::world::secrets::read_secret_file(&path, max_bytes))
+            }
+            Effect::Inspect { path, reply } => reply.with(crate::world::secrets::inspect(&path)),
+            Effect::RunResolver { command, args, env, stdin, timeout_ms, max_output_bytes, reply } => reply
+                .with(crate::world::secrets::run_resolver(&command, &args, &env, &stdin, timeout_ms, max_output_bytes)),
             Effect::Emit(event) => {
                 for line in event.lines() {
                     self.show(&line);

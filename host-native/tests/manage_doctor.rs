@@ -223,7 +223,8 @@ fn an_expired_token_is_renewed_with_its_expiry() {
         ),
         "{text}"
     );
-    assert!(!text.contains("paste-token --provider anthropic"), "{text}");
+    let line = text.lines().find(|l| l.starts_with("- anthropic:default: expired")).expect("the expired line");
+    assert!(!line.contains("paste-token"), "{line}");
     let doc = json_of(&doctor(&home, &["--json"]));
     let hints: Vec<&str> = doc["findings"].as_array().unwrap().iter().filter_map(|f| f["fixHint"].as_str()).collect();
     assert!(hints.iter().any(|h| h.contains("models auth setup-token")), "{hints:?}");

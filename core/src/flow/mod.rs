@@ -53,6 +53,8 @@ mod look;
 mod record_mode;
 #[path = "parts/refresh_login.rs"]
 mod refresh_login;
+#[path = "parts/refs.rs"]
+mod refs;
 #[path = "parts/save.rs"]
 mod save;
 #[path = "parts/settle.rs"]
@@ -95,7 +97,7 @@ pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
 
-pub use crate::io::{LockBusy, SecretError};
+pub use crate::io::{LockBusy, Owner, PathFacts, PathKind, ResolverRun, SecretError, SecretFileRead};
 pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
 pub use login::{
@@ -266,6 +268,9 @@ mod keychain_tests;
 #[cfg(test)]
 #[path = "testing/manage_tests.rs"]
 mod manage_tests;
+#[cfg(test)]
+#[path = "testing/refs_tests.rs"]
+mod refs_tests;
 #[cfg(test)]
 #[path = "testing/script.rs"]
 pub(crate) mod script;

@@ -135,6 +135,20 @@ mod tests {
             ResolveError::NoCredentialsForProfile("a:1".into()).into(),
             ResolveError::NeedsRefresh("a:1".into()).into(),
             ResolveError::NoKey("openai".into()).into(),
+            ResolveError::RefFailing { profile: "a:1".into(), failure: None }.into(),
+            ResolveError::RefFailing {
+                profile: "a:1".into(),
+                failure: Some(crate::secret_refs::RefFailure::MissingVariable("OPENAI_KEY".into())),
+            }
+            .into(),
+            ResolveError::RefFailing {
+                profile: "a:1".into(),
+                failure: Some(crate::secret_refs::RefFailure::Unsafe {
+                    path: "/h/s".into(),
+                    why: crate::secret_refs::Unsafety::Readable(0o644),
+                }),
+            }
+            .into(),
             DurationError::Empty.into(),
             crate::paths::AgentError::Unknown { id: "mian".into(), known: vec!["main".into(), "work".into()] }.into(),
             DurationError::Invalid("3 fortnights".into()).into(),

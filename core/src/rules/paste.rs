@@ -349,6 +349,18 @@ impl PasteTarget {
         replace_other: bool,
         now: Millis,
     ) -> Result<Placed, PasteError> {
+        self.place_profile(store, Profile::new(credential), replace_other, now)
+    }
+
+    /// [`PasteTarget::place`] of a whole profile (a credential with a
+    /// SecretRef beside it, `--ref`).
+    pub fn place_profile(
+        &self,
+        store: &mut AuthStore,
+        profile: Profile,
+        replace_other: bool,
+        now: Millis,
+    ) -> Result<Placed, PasteError> {
         if let Some(held) = self.replaces_other(store, now)
             && !replace_other
         {
@@ -356,7 +368,7 @@ impl PasteTarget {
         }
         let id = self.profile_id.clone();
         let unknown = store.shelved.shift_remove(&id).is_some();
-        let before = store.profiles.insert(id, Profile::new(credential));
+        let before = store.profiles.insert(id, profile);
         Ok(match before {
             Some(p) => Placed::Replaced(p.credential.kind()),
             None if unknown => Placed::ReplacedUnknown,

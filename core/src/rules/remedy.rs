@@ -202,6 +202,13 @@ pub fn for_error(error: &Error) -> Vec<String> {
         Error::ApiKey(e) => for_api_key(e),
         Error::Removal(e) => one(for_removal(e)),
         Error::Store(TxnFailure::Busy(busy)) => one(for_stuck_lock(&busy.lock_path)),
+        Error::Resolve(crate::resolve::ResolveError::RefFailing { failure, .. }) => {
+            let check = match failure {
+                Some(f) => crate::secret_refs::RefCheck::Failing(f.clone()),
+                None => crate::secret_refs::RefCheck::NotChecked,
+            };
+            for_ref(&check).into_iter().collect()
+        }
         Error::Agent(crate::paths::AgentError::Unknown { known, .. }) => one(format!(
             "Name one of them (`--agent {}`), or list the new agent in `agents.list` of clawdbot.json; \
              a command that stores a credential creates it with `--create-agent`.",
@@ -209,6 +216,28 @@ pub fn for_error(error: &Error) -> Vec<String> {
         )),
         _ => Vec::new(),
     }
+}
+
+/// What to do about a SecretRef that did not resolve, or was not run.
+pub fn for_ref(check: &crate::secret_refs::RefCheck) -> Option<String> {
+    use crate::secret_refs::{RefCheck, RefFailure, Unsafety};
+    Some(match check {
+        RefCheck::Ok(_) => return None,
+        RefCheck::NotChecked => "Run with --allow-exec to run its resolver, or set secrets.allowExec.".into(),
+        RefCheck::Failing(failure) => match failure {
+            RefFailure::Unsafe { path, why: Unsafety::Readable(_) } => format!("Run `chmod 600 {path}`."),
+            RefFailure::Unsafe { path, why: Unsafety::Writable(_) } => format!("Run `chmod go-w {path}`."),
+            RefFailure::Unsafe { why: Unsafety::HardLinked(_), .. } => "Give the secret a file of its own.".into(),
+            RefFailure::MissingVariable(var) => format!("Set {var} in the environment the gateway runs in."),
+            RefFailure::UnknownProvider(_) | RefFailure::WrongSource { .. } | RefFailure::ProviderInvalid { .. } => {
+                "Declare the provider under secrets.providers in clawdbot.json.".into()
+            }
+            RefFailure::NoCredentialsDirectory => {
+                "Run the gateway as a systemd service with LoadCredentialEncrypted= (docs/security.md).".into()
+            }
+            _ => "Fix the ref's source; the profile fails closed until it resolves.".into(),
+        },
+    })
 }
 
 /// What to do about a lock held past the wait: it is usually a live

@@ -135,6 +135,15 @@ pub struct PasteArgs {
     /// When the token expires, from now (e.g. 365d, 12h; a bare number is days).
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
+    /// Store a SecretRef instead of a plain value: JSON
+    /// (`{"source":"exec","provider":"pass","id":"openai/key"}`) or
+    /// `env:VAR`, `file:ALIAS` (a singleValue file), `file:ALIAS:/pointer`,
+    /// `exec:ALIAS:ID`. It must resolve first (exec only with --allow-exec).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Run an exec ref's resolver to check it before storing it.
+    #[arg(long)]
+    pub allow_exec: bool,
     #[command(flatten)]
     pub create: super::CreateAgentArg,
     /// Replace an API key or login stored under the id without asking.
@@ -190,6 +199,10 @@ pub struct TokenArgs {
         clawdbot_auth_core::format_remaining_short(Some(flow::TOKEN_MIN_VALID_MS as f64))
     ))]
     pub min_valid: Option<String>,
+    /// Run the resolvers of exec SecretRefs (`secrets.providers.<alias>`
+    /// with `source: "exec"`); without it they are "not checked".
+    #[arg(long)]
+    pub allow_exec: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,6 +284,9 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
         force: args.force,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
+    if let Some(reference) = &args.reference {
+        flow = flow.reference(reference, args.allow_exec);
+    }
     let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
 }
@@ -302,7 +318,7 @@ fn token(args: &TokenArgs, agent: Option<String>) -> Exit {
         (_, Some(KeyFormat::Env)) => KeyForm::Env,
         _ => KeyForm::Raw,
     };
-    let mut flow = TokenCommand::new(request, &env, now(&env)).form(form);
+    let mut flow = TokenCommand::new(request, &env, now(&env)).form(form).allow_exec(args.allow_exec);
     if let Some(raw) = &args.min_valid {
         flow = flow.min_valid_flag(raw);
     }

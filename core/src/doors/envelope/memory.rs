@@ -15,7 +15,7 @@ use crate::flow::{
     Answer, Callback, Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RandomBytes, RunAnswer,
     SecretError, ShellAnswer, Woke, WriteBackPlace,
 };
-use crate::io::{IoFailure, IoKind, IoStep};
+use crate::io::{IoFailure, IoKind, IoStep, ResolverRun, SecretFileRead};
 use crate::paths;
 use crate::permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
 use crate::refresh::{TransportFailure, transport_error};
@@ -180,6 +180,12 @@ impl Memory {
             Effect::Wait { reply, .. } => reply.with(Woke),
             Effect::Random { reply, .. } => reply.with(RandomBytes(Vec::new())),
             Effect::Listen { reply, .. } => reply.with(Callback::Failed(IoKind::Unsupported)),
+            // The envelope has no owners or modes to judge a secrets file
+            // by, and never runs a resolver: its flows do not allow exec, and
+            // a ref it cannot read stays unresolved.
+            Effect::ReadSecretFile { reply, .. } => reply.with(SecretFileRead::Unreadable(IoKind::Unsupported)),
+            Effect::Inspect { reply, .. } => reply.with(None),
+            Effect::RunResolver { reply, .. } => reply.with(ResolverRun::Failed(IoKind::Unsupported)),
             // Answered by `run`; nothing waits for an answer to these.
             Effect::Unlock { .. } | Effect::Respond { .. } | Effect::Emit(_) | Effect::Done(_) => {
                 Input::from(Answer::Written(Ok(())))

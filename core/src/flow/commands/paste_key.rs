@@ -14,6 +14,7 @@ use super::claim::Claim;
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
+use super::refs::CheckRef;
 use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
@@ -21,7 +22,9 @@ use crate::load::Loaded;
 use crate::paste::{PasteError, PasteTarget, Placed};
 use crate::paths::Env;
 use crate::provider::ProviderId;
-use crate::store::{AuthStore, CredentialType};
+use crate::secret_ref::SecretRef;
+use crate::secret_refs::RefCheck;
+use crate::store::{ApiKey, AuthStore, Credential, CredentialType, Profile};
 use crate::time::Millis;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -45,12 +48,19 @@ pub struct PasteKeyRequest {
 enum State {
     Claim(Box<Claim>),
     Ask,
+    /// `--ref`: does it resolve before it is stored?
+    Check(Box<CheckRef>),
     Edit(Box<EditStore<'static>>),
     Record(Box<RecordMode>),
 }
 
 struct PasteKey {
     env: Env,
+    /// `--ref`, read: store this ref instead of asking for a key.
+    reference: Option<SecretRef>,
+    /// `--ref`: its check, run once the claim is settled.
+    check: Option<Box<CheckRef>>,
+    allow_exec: bool,
     agent: Option<String>,
     create_agent: bool,
     target: PasteTarget,
@@ -82,6 +92,9 @@ impl PasteKeyCommand {
         let (agent, create_agent) = (request.agent, request.create_agent);
         let command = |target| PasteKey {
             env: env.clone(),
+            reference: None,
+            check: None,
+            allow_exec: false,
             agent: agent.clone(),
             create_agent,
             target,
@@ -97,6 +110,34 @@ impl PasteKeyCommand {
         };
         PasteKeyCommand { inner }
     }
+
+    /// `--ref <json or shorthand>`: store a SecretRef (`keyRef`) and no
+    /// plain key, once it resolves (an exec ref runs only with
+    /// `allow_exec`; without it the ref is stored unchecked, and said so).
+    pub fn reference(mut self, text: &str, allow_exec: bool) -> PasteKeyCommand {
+        match SecretRef::parse_flag(text) {
+            Ok(r) => {
+                let machine = &mut self.inner.machine;
+                let (provider, id) = (&machine.target.provider, &machine.target.profile_id);
+                let profile = ref_profile(provider, &r);
+                let check = CheckRef::new(&machine.env, machine.agent.as_deref(), id, profile, allow_exec);
+                machine.reference = Some(r);
+                machine.allow_exec = allow_exec;
+                // Checked after the claim, unless the command line was refused.
+                machine.check = Some(Box::new(check));
+            }
+            Err(e) => self.inner.end(Done::refused(Exit::Usage, format!("--ref: {e}"))),
+        }
+        self
+    }
+}
+
+/// An `api_key` profile holding `r` as its `keyRef` and no plain key.
+fn ref_profile(provider: &str, r: &SecretRef) -> Profile {
+    let mut profile =
+        Profile::new(Credential::ApiKey(ApiKey { provider: provider.to_string(), key: None, email: None }));
+    profile.extra.insert("keyRef".into(), r.to_json());
+    profile
 }
 
 impl PasteKey {
@@ -115,6 +156,31 @@ impl PasteKey {
         Turn::Go(State::Edit(Box::new(edit)))
     }
 
+    /// What the ref's check found: a failing ref is refused and nothing is
+    /// stored; an unchecked one is stored with a warning.
+    fn checked(&self, check: RefCheck, now: Millis, out: &mut Lines) -> Turn<State> {
+        let Some(r) = self.reference.clone() else { return Turn::End(super::internal_end()) };
+        match check {
+            RefCheck::Failing(why) => {
+                let profile = self.target.profile_id.clone();
+                let e = crate::resolve::ResolveError::RefFailing { profile, failure: Some(why) };
+                return Turn::End(Done::refusing(Exit::Action, &e.into()));
+            }
+            RefCheck::NotChecked => {
+                emit(out, Event::warning("the ref was not checked: exec refs run only with --allow-exec"));
+            }
+            RefCheck::Ok(_) => {}
+        }
+        let profile = ref_profile(&self.target.provider, &r);
+        let (target, placed, replace_other) = (self.target.clone(), Rc::clone(&self.placed), self.replace_other);
+        let edit = move |store: &mut AuthStore, loaded: &Loaded| {
+            *placed.borrow_mut() = Some(target.place_profile(store, profile, replace_other, loaded.now));
+        };
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
+        Turn::Go(State::Edit(Box::new(edit)))
+    }
+
     fn stored(&mut self, outcome: Result<Loaded, TxnFailure>, out: &mut Lines) -> Turn<State> {
         let loaded = match outcome {
             Ok(loaded) => loaded,
@@ -126,7 +192,9 @@ impl PasteKey {
             None => Placed::Added,
         };
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
-        emit(out, Event::Output(format!("Auth profile: {id} ({provider}/api_key), {}", placed.words())));
+        let via =
+            self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
+        emit(out, Event::Output(format!("Auth profile: {id} ({provider}/api_key{via}), {}", placed.words())));
         let record = RecordMode::new(
             &self.env,
             &loaded.locations.store(),
@@ -156,7 +224,10 @@ impl Machine for PasteKey {
                 Step::Effect(e) => Turn::Ask(State::Claim(claim), e),
                 Step::Ready(Ok(replace_other)) => {
                     self.replace_other = replace_other;
-                    Turn::Go(State::Ask)
+                    Turn::Go(match self.check.take() {
+                        Some(check) => State::Check(check),
+                        None => State::Ask,
+                    })
                 }
                 Step::Ready(Err(done)) => Turn::End(done),
             },
@@ -170,6 +241,10 @@ impl Machine for PasteKey {
                     let prompt = format!("Paste the API key for {}", escape_control(&self.target.provider));
                     Turn::Ask(State::Ask, Effect::AskSecret { prompt, reply: Reply::new() })
                 }
+            },
+            State::Check(mut check) => match advance(&mut *check, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Check(check), e),
+                Step::Ready(found) => self.checked(found, now, out),
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Edit(edit), e),

@@ -13,13 +13,16 @@ use super::claim::Claim;
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
+use super::refs::CheckRef;
 use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paste::{PasteError, PasteTarget, Placed};
 use crate::paths::Env;
-use crate::store::{AuthStore, CredentialType};
+use crate::secret_ref::SecretRef;
+use crate::secret_refs::RefCheck;
+use crate::store::{AuthStore, CredentialType, Profile};
 use crate::time::Millis;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -45,12 +48,20 @@ pub struct PasteTokenRequest {
 pub(crate) enum State {
     Claim(Box<Claim>),
     Ask,
+    /// `--ref`: does it resolve before it is stored?
+    Check(Box<CheckRef>),
     Edit(Box<EditStore<'static>>),
-    Record { record: Box<RecordMode> },
+    Record {
+        record: Box<RecordMode>,
+    },
 }
 
 pub(crate) struct Paste {
     env: Env,
+    /// `--ref`, read: store this ref (`tokenRef`) instead of asking.
+    reference: Option<SecretRef>,
+    /// `--ref`: its check, run once the claim is settled.
+    check: Option<Box<CheckRef>>,
     agent: Option<String>,
     create_agent: bool,
     target: PasteTarget,
@@ -71,6 +82,38 @@ impl PasteTokenCommand {
     pub fn new(request: PasteTokenRequest, env: &Env, now: Millis) -> PasteTokenCommand {
         PasteTokenCommand { inner: start(request, env, now) }
     }
+
+    /// `--ref <json or shorthand>`: store a SecretRef (`tokenRef`) and no
+    /// plain token, once it resolves (an exec ref runs only with
+    /// `allow_exec`; without it the ref is stored unchecked, and said so).
+    pub fn reference(mut self, text: &str, allow_exec: bool) -> PasteTokenCommand {
+        match SecretRef::parse_flag(text) {
+            Ok(r) => {
+                let paste = &mut self.inner.machine;
+                let profile = ref_profile(&paste.target, &r);
+                let check =
+                    CheckRef::new(&paste.env, paste.agent.as_deref(), &paste.target.profile_id, profile, allow_exec);
+                paste.reference = Some(r);
+                // Checked after the claim, unless the command line was refused.
+                paste.check = Some(Box::new(check));
+            }
+            Err(e) => self.inner.end(Done::refused(Exit::Usage, format!("--ref: {e}"))),
+        }
+        self
+    }
+}
+
+/// A `token` profile holding `r` as its `tokenRef` and no plain token.
+fn ref_profile(target: &PasteTarget, r: &SecretRef) -> Profile {
+    let token = crate::store::Token {
+        provider: target.provider.clone(),
+        token: None,
+        expires: target.expires_ms.map(crate::time::Expiry::from_millis),
+        email: None,
+    };
+    let mut profile = Profile::new(crate::store::Credential::Token(token));
+    profile.extra.insert("tokenRef".into(), r.to_json());
+    profile
 }
 
 /// The paste as a driven machine, or the refusal of its target.
@@ -94,6 +137,8 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
     };
     let paste = Paste {
         env: env.clone(),
+        reference: None,
+        check: None,
         agent: request.agent,
         create_agent: request.create_agent,
         target,
@@ -134,6 +179,31 @@ impl Paste {
         Turn::Go(State::Edit(Box::new(edit)))
     }
 
+    /// What the ref's check found: a failing ref is refused and nothing is
+    /// stored; an unchecked one is stored with a warning.
+    fn checked(&mut self, check: RefCheck, now: Millis, out: &mut Lines) -> Turn<State> {
+        let Some(r) = self.reference.clone() else { return Turn::End(super::internal_end()) };
+        match check {
+            RefCheck::Failing(why) => {
+                let profile = self.target.profile_id.clone();
+                let e = crate::resolve::ResolveError::RefFailing { profile, failure: Some(why) };
+                return Turn::End(Done::refusing(Exit::Action, &e.into()));
+            }
+            RefCheck::NotChecked => {
+                emit(out, Event::warning("the ref was not checked: exec refs run only with --allow-exec"));
+            }
+            RefCheck::Ok(_) => {}
+        }
+        let (target, profile, placed) = (self.target.clone(), ref_profile(&self.target, &r), Rc::clone(&self.placed));
+        let replace_other = self.replace_other;
+        let edit = move |store: &mut AuthStore, loaded: &Loaded| {
+            *placed.borrow_mut() = Some(target.place_profile(store, profile, replace_other, loaded.now));
+        };
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
+        Turn::Go(State::Edit(Box::new(edit)))
+    }
+
     /// The store is written: record the mode where the edit's load found
     /// the config.
     fn stored(&mut self, outcome: Result<Loaded, TxnFailure>) -> Turn<State> {
@@ -157,7 +227,9 @@ impl Paste {
         }
         let placed = self.placed.borrow().clone().and_then(Result::ok).unwrap_or(Placed::Added);
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
-        let said = Event::Output(format!("Auth profile: {id} ({provider}/token), {}", placed.words()));
+        let via =
+            self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
+        let said = Event::Output(format!("Auth profile: {id} ({provider}/token{via}), {}", placed.words()));
         Turn::End(Done::with(Exit::Ok, vec![said]))
     }
 }
@@ -171,7 +243,10 @@ impl Machine for Paste {
                 Step::Effect(e) => Turn::Ask(State::Claim(claim), e),
                 Step::Ready(Ok(replace_other)) => {
                     self.replace_other = replace_other;
-                    Turn::Go(State::Ask)
+                    Turn::Go(match self.check.take() {
+                        Some(check) => State::Check(check),
+                        None => State::Ask,
+                    })
                 }
                 Step::Ready(Err(done)) => Turn::End(done),
             },
@@ -185,6 +260,10 @@ impl Machine for Paste {
                     let prompt = format!("Paste token for {}", escape_control(&self.target.provider));
                     Turn::Ask(State::Ask, Effect::AskSecret { prompt, reply: Reply::new() })
                 }
+            },
+            State::Check(mut check) => match advance(&mut *check, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Check(check), e),
+                Step::Ready(found) => self.checked(found, now, out),
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Edit(edit), e),

@@ -4,7 +4,7 @@
 
 use super::{Done, Event, Reply};
 use crate::env::Env;
-use crate::io::{ExitStatus, IoFailure, IoKind, LockBusy, SecretError};
+use crate::io::{ExitStatus, IoFailure, IoKind, LockBusy, PathFacts, ResolverRun, SecretError, SecretFileRead};
 use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
 use crate::secret::Secret;
 use crate::time::{Millis, SECOND};
@@ -228,6 +228,49 @@ pub enum Effect {
         /// What the browser shows.
         page: String,
     },
+    /// Read a SecretRef's file: open `path` without following a symlink
+    /// and without blocking, report its facts (`fstat` of what was
+    /// opened), and read its text only when it is a regular file of at
+    /// most `max_bytes`; answered with `reply`. The core decides whether
+    /// the file may be used.
+    ReadSecretFile {
+        /// The file.
+        path: String,
+        /// Read no more than this (a longer file is `TooLarge`).
+        max_bytes: u64,
+        /// The way back for the answer.
+        reply: Reply<SecretFileRead>,
+    },
+    /// Look at `path` without following a symlink (`lstat`); answered
+    /// with `reply` (`None` when there is nothing there). Asked before a
+    /// resolver runs, so the core can refuse one others may change.
+    Inspect {
+        /// The path.
+        path: String,
+        /// The way back for the answer.
+        reply: Reply<Option<PathFacts>>,
+    },
+    /// Run a SecretRef resolver: `command` with `args`, no shell, with
+    /// exactly `env` as its environment, `stdin` written to its standard
+    /// input; kill it (and its children) after `timeout_ms` or once its
+    /// standard output passes `max_output_bytes`; keep nothing of its
+    /// standard error. Answered with `reply`.
+    RunResolver {
+        /// The absolute path of the program.
+        command: String,
+        /// Its arguments.
+        args: Vec<String>,
+        /// Its whole environment.
+        env: Vec<(String, String)>,
+        /// What to write to its standard input (protocol v1's request).
+        stdin: String,
+        /// How long it may run.
+        timeout_ms: u64,
+        /// How much it may print.
+        max_output_bytes: u64,
+        /// The way back for the answer.
+        reply: Reply<ResolverRun>,
+    },
     /// Say this. No answer.
     Emit(Event),
     /// The command is over.
@@ -301,6 +344,17 @@ impl fmt::Debug for Effect {
                 .field("timeout_ms", timeout_ms)
                 .finish(),
             Effect::Respond { status, .. } => f.debug_struct("Respond").field("status", status).finish(),
+            Effect::ReadSecretFile { path, max_bytes, .. } => {
+                f.debug_struct("ReadSecretFile").field("path", path).field("max_bytes", max_bytes).finish()
+            }
+            Effect::Inspect { path, .. } => f.debug_struct("Inspect").field("path", path).finish(),
+            Effect::RunResolver { command, args, env, timeout_ms, .. } => f
+                .debug_struct("RunResolver")
+                .field("command", command)
+                .field("args", args)
+                .field("env", &env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+                .field("timeout_ms", timeout_ms)
+                .finish(),
             Effect::Emit(event) => f.debug_tuple("Emit").field(event).finish(),
             Effect::Done(done) => f.debug_tuple("Done").field(done).finish(),
         }
@@ -362,6 +416,12 @@ pub(crate) enum Answer {
     Random(RandomBytes),
     /// What an [`Effect::Listen`] heard.
     Callback(Callback),
+    /// What an [`Effect::ReadSecretFile`] found.
+    SecretFile(SecretFileRead),
+    /// What an [`Effect::Inspect`] found.
+    Inspected(Option<PathFacts>),
+    /// How an [`Effect::RunResolver`] ended.
+    Resolved(ResolverRun),
 }
 
 /// The answer to an [`Effect::Wait`]: the time has come.
@@ -465,6 +525,17 @@ impl fmt::Debug for Answer {
             Answer::Woke(_) => f.write_str("Woke"),
             Answer::Random(bytes) => bytes.fmt(f),
             Answer::Callback(callback) => f.debug_tuple("Callback").field(callback).finish(),
+            Answer::SecretFile(SecretFileRead::Found { facts, text }) => f
+                .debug_struct("SecretFile")
+                .field("facts", facts)
+                .field("text", &text.as_ref().map(|t| t.as_ref().map(|_| "<hidden>")))
+                .finish(),
+            Answer::SecretFile(read) => f.debug_tuple("SecretFile").field(read).finish(),
+            Answer::Inspected(facts) => f.debug_tuple("Inspected").field(facts).finish(),
+            Answer::Resolved(ResolverRun::Ended { status, stdout }) => {
+                write!(f, "Resolved({status}, <{} bytes>)", stdout.expose().len())
+            }
+            Answer::Resolved(run) => f.debug_tuple("Resolved").field(run).finish(),
         }
     }
 }

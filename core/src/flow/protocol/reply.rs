@@ -9,7 +9,7 @@
 use super::{
     Answer, Callback, Entry, FileMeta, Input, LockAnswer, RandomBytes, RunAnswer, SecretError, ShellAnswer, Woke,
 };
-use crate::io::{IoFailure, IoKind};
+use crate::io::{IoFailure, IoKind, PathFacts, ResolverRun, SecretFileRead};
 use crate::refresh::{HttpResponse, RefreshError};
 use crate::secret::Secret;
 use crate::world::FileRead;
@@ -114,6 +114,9 @@ answers! {
     Woke => Woke,
     RandomBytes => Random,
     Callback => Callback,
+    SecretFileRead => SecretFile,
+    Option<PathFacts> => Inspected,
+    ResolverRun => Resolved,
 }
 
 #[cfg(test)]

@@ -82,6 +82,13 @@ pub(crate) struct Host {
     pub callback: Option<Callback>,
     /// The statuses the browser was answered with.
     pub responded: Vec<u16>,
+    /// SecretRef resolvers by command: how each run ends (a resolver
+    /// is a regular file of mode 0755 unless `modes` says otherwise).
+    pub resolvers: BTreeMap<String, crate::io::ResolverRun>,
+    /// What each resolver was given on stdin, in order.
+    pub stdins: Vec<String>,
+    /// Hard-link counts of files (default 1).
+    pub nlinks: BTreeMap<String, u64>,
 }
 
 impl Host {
@@ -329,6 +336,31 @@ impl Host {
                 self.asked.push(format!("confirm {question}"));
                 Answer::Confirmed(self.answer.map(|yes| if yes { "y" } else { "n" }.to_string()))
             }
+            Effect::ReadSecretFile { path, max_bytes, .. } => {
+                self.asked.push(format!("secret-file {path}"));
+                let Some(text) = self.files.get(&path) else {
+                    return Some(Answer::SecretFile(crate::io::SecretFileRead::Absent));
+                };
+                let facts = self.facts(&path, 0o600);
+                let text = (facts.kind == crate::io::PathKind::File).then(|| {
+                    if text.len() as u64 > max_bytes {
+                        Err(crate::io::IoKind::TooLarge { bytes: Some(text.len() as u64), limit: Some(max_bytes) })
+                    } else {
+                        Ok(Secret::new(text.clone()))
+                    }
+                });
+                Answer::SecretFile(crate::io::SecretFileRead::Found { facts, text })
+            }
+            Effect::Inspect { path, .. } => {
+                self.asked.push(format!("inspect {path}"));
+                Answer::Inspected(self.resolvers.contains_key(&path).then(|| self.facts(&path, 0o755)))
+            }
+            Effect::RunResolver { command, stdin, .. } => {
+                self.asked.push(format!("resolve {command}"));
+                self.stdins.push(stdin);
+                let failed = crate::io::ResolverRun::Failed(crate::io::IoKind::Other { code: None });
+                Answer::Resolved(self.resolvers.get(&command).cloned().unwrap_or(failed))
+            }
         })
     }
 
@@ -345,6 +377,18 @@ impl Host {
             | Effect::Unlock { .. }
             | Effect::Confirm { .. } => {}
             other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// A secrets file's or resolver's facts: `modes` (else `default`),
+    /// `nlinks`, a symlink when `links` has it; always the user's own.
+    fn facts(&self, path: &str, default: u32) -> crate::io::PathFacts {
+        let kind = if self.links.contains_key(path) { crate::io::PathKind::Symlink } else { crate::io::PathKind::File };
+        crate::io::PathFacts {
+            kind,
+            mode: self.modes.get(path).copied().unwrap_or(default),
+            links: self.nlinks.get(path).copied().unwrap_or(1),
+            owner: crate::io::Owner::Me,
         }
     }
 

@@ -14,7 +14,7 @@ use crate::doctor::Issue;
 use crate::health::HealthStatus;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
-use crate::provider::ProviderId;
+use crate::provider::{ProviderId, is_known};
 use crate::refresh::RefreshFailure;
 use crate::refresh::{RefreshProvider, needs_refresh};
 use crate::store::Credential;
@@ -136,10 +136,10 @@ impl Renew {
         let nothing = "nothing to refresh: no OAuth login with a refresh flow";
         State::Done(match &want {
             None => Done::with(Exit::Ok, vec![Event::note(nothing)]),
-            Some(p) if known_provider(&loaded, p) => {
+            Some(p) if is_known(p, &loaded.store) => {
                 Done::with(Exit::Ok, vec![Event::note(format!("{nothing} for \"{p}\""))])
             }
-            Some(p) => Done::refused(Exit::Action, format!("unknown provider \"{p}\": no profile in the store has it")),
+            Some(p) => unknown_provider(p),
         })
     }
 
@@ -205,10 +205,10 @@ impl Renew {
     }
 }
 
-/// A provider the store or the refresh registry knows.
-fn known_provider(loaded: &Loaded, provider: &ProviderId) -> bool {
-    RefreshProvider::from_id(provider).is_some()
-        || loaded.store.profiles.values().any(|p| provider.names(p.credential.provider()))
+/// How a command that acts on a provider's stored profiles ends when
+/// `--provider` names none ([`is_known`]): refused, exit 1.
+pub(crate) fn unknown_provider(provider: &ProviderId) -> Done {
+    Done::refused(Exit::Action, format!("unknown provider \"{provider}\": no profile in the store has it"))
 }
 
 /// The logins doctor refreshes: those it reports as expired or expiring

@@ -163,7 +163,7 @@ pub use sources::claude::encode_hex;
 pub use store::MAX_FILE_BYTES;
 
 // What a command line parses before it builds a flow's request.
-pub use duration::{DurationUnit, parse_duration};
+pub use duration::{DurationFlag, DurationUnit, parse_duration};
 pub use handout::KeyForm;
 pub use paste::PASTED_TOKEN_NAME;
 pub use provider::ProviderId;

@@ -4,11 +4,11 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
+use super::refresh::unknown_provider;
 use super::{Answer, Done, Event, Exit, Step, internal_end};
 use crate::error::TxnFailure;
 use crate::load::Loaded;
 use crate::paths::Env;
-use super::refresh::unknown_provider;
 use crate::provider::{ProfilesOf, ProviderId, is_known};
 use crate::store::AuthStore;
 use crate::time::{Instant, Millis};
@@ -82,8 +82,10 @@ impl Cooldown {
         }
         let Some(cleared) = self.cleared.borrow_mut().take() else {
             return match &self.target {
-                CooldownTarget::Profile(id) => Done::refused(Exit::Action, format!("no profile {id} in this agent's store"))
-                    .hint("`clawdbot models auth list` shows the profiles there are"),
+                CooldownTarget::Profile(id) => {
+                    Done::refused(Exit::Action, format!("no profile {id} in this agent's store"))
+                        .hint("`clawdbot models auth list` shows the profiles there are")
+                }
                 CooldownTarget::Provider(p) => unknown_provider(p),
                 CooldownTarget::All => internal_end(),
             };

@@ -15,7 +15,7 @@ use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Answer, Done, Effect, Event, Exit, Step, internal_end};
-use crate::duration::{DurationUnit, parse_duration};
+use crate::duration::DurationFlag;
 use crate::escape::{escape_control, terminal_safe_json};
 use crate::load::Loaded;
 use crate::paths::Env;
@@ -304,9 +304,10 @@ impl Status {
         if self.request.all_agents && self.request.agent.is_some() {
             return Err(Done::refused(Exit::Usage, super::doctor::ALL_OR_ONE));
         }
-        match parse_duration(&self.request.warn_within, DurationUnit::H) {
+        let flag = DurationFlag::WarnWithin;
+        match flag.parse(&self.request.warn_within) {
             Ok(ms) => self.options.warn_after_ms = ms,
-            Err(e) => return Err(Done::refused(Exit::Usage, format!("--warn-within: {e}"))),
+            Err(e) => return Err(Done::refused(Exit::Usage, format!("{}: {e}", flag.flag()))),
         }
         if !self.request.all_agents {
             let agent = self.request.agent.clone().unwrap_or_default();

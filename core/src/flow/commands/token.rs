@@ -11,7 +11,7 @@ use super::refresh_login::{Ended, RefreshLogin};
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Answer, Done, Effect, Event, Exit, ShellAnswer, Step, look, refresh_window};
-use crate::duration::{DurationUnit, parse_duration};
+use crate::duration::DurationFlag;
 use crate::escape::needs_escape;
 use crate::handout::{self, HandedKey, KeyForm};
 use crate::load::Loaded;
@@ -101,14 +101,15 @@ impl TokenCommand {
         self
     }
 
-    /// `--min-valid` as typed (a bare number is minutes); a duration that
-    /// does not parse ends the command as a usage error before anything
-    /// is read.
+    /// `--min-valid` as typed ([`DurationFlag::MinValid`]: a bare number
+    /// is minutes); a duration that does not parse ends the command as a
+    /// usage error before anything is read.
     pub fn min_valid_flag(mut self, raw: &str) -> TokenCommand {
-        match parse_duration(raw, DurationUnit::M) {
+        let flag = DurationFlag::MinValid;
+        match flag.parse(raw) {
             Ok(ms) => self.min_valid(ms),
             Err(e) => {
-                self.inner.end(Done::refused(Exit::Usage, format!("--min-valid: {e}")));
+                self.inner.end(Done::refused(Exit::Usage, format!("{}: {e}", flag.flag())));
                 self
             }
         }

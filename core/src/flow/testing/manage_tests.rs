@@ -168,7 +168,8 @@ fn cooldown_clear_of_an_unknown_provider_is_refused_as_refresh_refuses_it() {
     assert_eq!(done.lines()[0].text, "error: unknown provider \"antrhopic\": no profile in the store has it");
     assert!(writes(&host).is_empty(), "nothing written for an unknown provider");
     let mut refresh = Host::with_store(&store);
-    let (refused, _) = refresh.run(&mut RefreshCommand::new(Selection::Provider("antrhopic".into()), false, None, &env, NOW));
+    let (refused, _) =
+        refresh.run(&mut RefreshCommand::new(Selection::Provider("antrhopic".into()), false, None, &env, NOW));
     assert_eq!((refused.exit, refused.lines()[0].text.as_str()), (done.exit, done.lines()[0].text.as_str()));
     // A provider the registry knows, without profiles here, has nothing to
     // clear; one the store knows (any spelling) is cleared.

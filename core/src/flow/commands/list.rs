@@ -1,12 +1,12 @@
-//! `clawdbot models auth list`: one look, no write (a list changes
-//! nothing, so what the sync would take is shown but saved only by the
-//! commands that save).
+//! `clawdbot models auth list`: the load `models status` makes, what the
+//! sync took in saved as status saves it (a "synced ..." notice is said
+//! only when it is true), and nothing else written.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
-use super::look::{Look, notices};
+use super::look::saved_notices;
+use super::settle::{Settle, Settled};
 use super::{Answer, Done, Event, Exit, Step};
 use crate::listing::{self, Listing};
-use crate::load::Loaded;
 use crate::load::StoreState;
 use crate::paths::Env;
 use crate::time::Millis;
@@ -28,7 +28,8 @@ impl ListCommand {
     /// `provider`'s when given; one JSON document with `json`.
     pub fn new(env: &Env, agent: Option<&str>, provider: Option<&str>, json: bool, now: Millis) -> ListCommand {
         let list = List { provider: provider.map(str::to_string), json, listing: None };
-        ListCommand { inner: Driven::new(list, Box::new(Look::new(env, agent).reading_keychain(true)), now) }
+        let settle = Settle::new(env, agent, now).reading_keychain(true);
+        ListCommand { inner: Driven::new(list, Box::new(settle), now) }
     }
 
     /// The listing, once done: the view a panel draws.
@@ -38,8 +39,9 @@ impl ListCommand {
 }
 
 impl List {
-    fn listed(&mut self, loaded: Loaded) -> Done {
-        let mut events = notices(&loaded);
+    fn listed(&mut self, settled: Settled) -> Done {
+        let Settled { loaded, save_error } = settled;
+        let mut events = saved_notices(&loaded, save_error.as_deref());
         let listing = listing::list(&loaded, self.provider.as_deref());
         let exit = match loaded.store_state {
             StoreState::Unreadable => {
@@ -62,12 +64,18 @@ impl List {
 }
 
 impl Machine for List {
-    type State = Box<Look>;
+    type State = Box<Settle>;
 
-    fn step(&mut self, mut look: Box<Look>, input: Option<Answer>, now: Millis, _: &mut Lines) -> Turn<Box<Look>> {
-        match advance(&mut *look, input, now) {
-            Step::Effect(e) => Turn::Ask(look, e),
-            Step::Ready(looked) => Turn::End(self.listed(looked.loaded)),
+    fn step(
+        &mut self,
+        mut settle: Box<Settle>,
+        input: Option<Answer>,
+        now: Millis,
+        _: &mut Lines,
+    ) -> Turn<Box<Settle>> {
+        match advance(&mut *settle, input, now) {
+            Step::Effect(e) => Turn::Ask(settle, e),
+            Step::Ready(settled) => Turn::End(self.listed(settled)),
         }
     }
 }

@@ -8,9 +8,10 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::{Look, unreadable_reason};
-use super::refresh_login::{RefreshLogin, RefreshReport};
+use super::refresh_login::{RefreshLogin, RefreshReport, RefreshResult};
 use super::{Answer, Done, Effect, Event, Exit, Step, refresh_window};
 use crate::doctor::Issue;
+use crate::escape::escape_control;
 use crate::health::HealthStatus;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
@@ -61,6 +62,8 @@ struct Renew {
     /// The store as the last refresh left it (doctor recomputes its issues
     /// from it instead of loading again).
     latest: Option<Loaded>,
+    /// What the refreshes changed, one line each: doctor's `changes`.
+    changes: Vec<String>,
 }
 
 /// Refreshing the selected logins one after another.
@@ -85,9 +88,12 @@ impl RefreshCommand {
         RefreshCommand { inner: Driven::new(Renew { keychain, ..Renew::new(false, Voice::Doctor) }, state, now) }
     }
 
-    /// The store as the refreshes left it, once done.
-    pub fn into_loaded(self) -> Option<Loaded> {
-        self.inner.machine.latest
+    /// The store as the refreshes left it, once done, and what they
+    /// changed (a login refreshed or adopted; one already fresh changed
+    /// nothing), one line each, as doctor's `changes` list them.
+    pub fn into_outcome(self) -> (Option<Loaded>, Vec<String>) {
+        let renew = self.inner.machine;
+        (renew.latest, renew.changes)
     }
 }
 
@@ -102,6 +108,7 @@ impl Renew {
             transient: false,
             errors: Vec::new(),
             latest: None,
+            changes: Vec::new(),
         }
     }
 
@@ -160,6 +167,9 @@ impl Renew {
             }
             (Ok(report), Voice::Doctor) => {
                 emit(out, Event::Output(format!("Refreshed {id}: {}", report.result.describe())));
+                if report.result != RefreshResult::AlreadyFresh {
+                    self.changes.push(format!("{}: {}", escape_control(id), report.result.describe()));
+                }
                 self.errors.extend(report.warnings.iter().map(|w| format!("- {id}: {w}")));
             }
             (Err(failure), voice) => {

@@ -141,8 +141,7 @@ impl Token {
     /// The load is saved and its notices printed: the shell-env fallback,
     /// then the key.
     fn loaded(&mut self, settled: Settled, out: &mut Lines) -> State {
-        let mut events = look::notices(&settled.loaded);
-        events.extend(settled.save_error.map(Event::warning));
+        let events = look::saved_notices(&settled.loaded, settled.save_error.as_deref());
         out.extend(events.into_iter().map(Effect::Emit));
         let loaded = settled.loaded;
         match ShellFallback::needed(&loaded, self.now) {

@@ -179,7 +179,7 @@ fn invalid_grant_leaves_the_credential_untouched_and_records_the_failure() {
     assert_eq!(store["profiles"]["anthropic:work"], before, "credential bytes unchanged");
     assert_eq!(store["usageStats"]["anthropic:work"]["failureCounts"]["auth"], 1, "{store}");
     // What looks next (doctor's second look) sees the failure just recorded.
-    let latest = flow.into_loaded().expect("the load after the refusal");
+    let latest = flow.into_outcome().0.expect("the load after the refusal");
     let stats = latest.store.usage_stats.get("anthropic:work").expect("its usage");
     assert_eq!(stats.failure_counts.get("auth"), Some(&1.0));
 }

@@ -7,8 +7,10 @@
 //! - [`lock`]: the proper-lockfile-compatible lock shared with a Node
 //!   gateway and Claude Code.
 //! - [`keychain`]: Claude Code's item through `/usr/bin/security`.
+//! - [`terminal`]: a hidden prompt that restores the echo however it ends.
 
 pub mod fsio;
 pub mod keychain;
 pub mod lock;
 pub mod process;
+pub mod terminal;

@@ -99,8 +99,9 @@ pub enum Effect {
         /// Its arguments.
         args: Vec<String>,
     },
-    /// Ask for a secret: on a terminal with `prompt` and the echo off,
-    /// else read it from standard input; answer with `Answer::Secret`.
+    /// Ask for a secret: on a terminal with `prompt` and the echo off (on
+    /// again however the read ends, a signal included), else read it from
+    /// standard input; answer with `Answer::Secret`.
     AskSecret {
         /// What to ask, without a trailing colon.
         prompt: String,

@@ -48,84 +48,123 @@ fn echoes(master: &OwnedFd) -> bool {
     modes.c_lflag & libc::ECHO != 0
 }
 
+/// A command running under dash on a new pty, in a session of its own.
+struct OnPty {
+    master: OwnedFd,
+    child: std::process::Child,
+    rx: mpsc::Receiver<Vec<u8>>,
+    screen: Vec<u8>,
+}
+
+impl OnPty {
+    /// `clawdbot args` on a new pty, HOME `home`; `None` when dash is not
+    /// installed.
+    fn start(home: &std::path::Path, args: &str) -> Option<OnPty> {
+        let dash = ["/usr/bin/dash", "/bin/dash"].into_iter().find(|p| std::path::Path::new(p).exists());
+        let Some(dash) = dash else {
+            eprintln!("skipped: dash is not installed");
+            return None;
+        };
+        let (master, slave) = open_pty();
+        // `; :` keeps dash the parent (a lone command may be exec'd in its place).
+        let line = format!("{} {args}; :", env!("CARGO_BIN_EXE_clawdbot"));
+        let mut cmd = Command::new(dash);
+        cmd.args(["-c", &line])
+            .env_clear()
+            .env("HOME", home)
+            // No `claude` on PATH: setup-token asks for the token at once.
+            .env("PATH", "/usr/bin:/bin")
+            .env("CLAWDBOT_NOW_MS", NOW.to_string())
+            .env("CLAWDBOT_KEYCHAIN", "off")
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .current_dir(home)
+            .stdin(Stdio::from(slave.try_clone().expect("dup")))
+            .stdout(Stdio::from(slave.try_clone().expect("dup")))
+            .stderr(Stdio::from(slave));
+        // SAFETY: only async-signal-safe calls between fork and exec: a new
+        // session whose controlling terminal is the pty on stdin.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("dash runs");
+        drop(cmd); // the parent's copies of the slave
+        let mut reader = std::fs::File::from(master.try_clone().expect("dup"));
+        let (tx, rx) = mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            // EIO once every slave fd is closed: the end of the screen.
+            while let Ok(n) = reader.read(&mut chunk) {
+                if n == 0 || tx.send(chunk[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Some(OnPty { master, child, rx, screen: Vec::new() })
+    }
+
+    fn shown(&self) -> String {
+        String::from_utf8_lossy(&self.screen).into_owned()
+    }
+
+    /// Waits until the screen shows `text` `times` times in all.
+    fn wait_for(&mut self, text: &str, times: usize) {
+        while self.shown().matches(text).count() < times {
+            match self.rx.recv_timeout(Duration::from_secs(120)) {
+                Ok(bytes) => self.screen.extend(bytes),
+                Err(_) => panic!("{text:?} never appeared: {}", self.shown()),
+            }
+        }
+    }
+
+    /// Waits for the hidden prompt and for the echo to go off: the prompt
+    /// and the mode change are one call apart.
+    fn wait_for_hidden_prompt(&mut self) {
+        self.wait_for("(input is hidden)", 1);
+        for _ in 0..1200 {
+            if !echoes(&self.master) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(!echoes(&self.master), "the prompt hides what is typed");
+    }
+
+    fn type_in(&self, text: &[u8]) {
+        std::fs::File::from(self.master.try_clone().expect("dup")).write_all(text).expect("type");
+    }
+
+    /// Waits for the end; what the screen showed and whether the terminal
+    /// echoes now.
+    fn finish(mut self, after: &str) -> (String, bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while self.child.try_wait().expect("wait").is_none() {
+            assert!(std::time::Instant::now() < deadline, "the command outlived {after}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.screen.extend(self.rx.try_iter().flatten());
+        (self.shown(), echoes(&self.master))
+    }
+}
+
 /// Runs `clawdbot args` under dash on a new pty, ends it with `end` once
 /// the hidden prompt is up, and says what the screen showed and whether
 /// the terminal echoes afterwards; `None` when dash is not installed.
 fn interrupted(args: &str, end: End) -> Option<(String, bool)> {
-    let dash = ["/usr/bin/dash", "/bin/dash"].into_iter().find(|p| std::path::Path::new(p).exists());
-    let Some(dash) = dash else {
-        eprintln!("skipped: dash is not installed");
-        return None;
-    };
     let home = tempfile::tempdir().expect("home");
-    let (master, slave) = open_pty();
-    // `; :` keeps dash the parent (a lone command may be exec'd in its place).
-    let line = format!("{} {args}; :", env!("CARGO_BIN_EXE_clawdbot"));
-    let mut cmd = Command::new(dash);
-    cmd.args(["-c", &line])
-        .env_clear()
-        .env("HOME", home.path())
-        // No `claude` on PATH: setup-token asks for the token at once.
-        .env("PATH", "/usr/bin:/bin")
-        .env("CLAWDBOT_NOW_MS", NOW.to_string())
-        .env("CLAWDBOT_KEYCHAIN", "off")
-        .env("NO_COLOR", "1")
-        .env("TERM", "dumb")
-        .current_dir(home.path())
-        .stdin(Stdio::from(slave.try_clone().expect("dup")))
-        .stdout(Stdio::from(slave.try_clone().expect("dup")))
-        .stderr(Stdio::from(slave));
-    // SAFETY: only async-signal-safe calls between fork and exec: a new
-    // session whose controlling terminal is the pty on stdin.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().expect("dash runs");
-    drop(cmd); // the parent's copies of the slave
-    let mut reader = std::fs::File::from(master.try_clone().expect("dup"));
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        // EIO once every slave fd is closed: the end of the screen.
-        while let Ok(n) = reader.read(&mut chunk) {
-            if n == 0 || tx.send(chunk[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut screen = Vec::new();
-    while !String::from_utf8_lossy(&screen).contains("(input is hidden)") {
-        match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(bytes) => screen.extend(bytes),
-            Err(_) => panic!("no prompt appeared: {}", String::from_utf8_lossy(&screen)),
-        }
-    }
-    // The prompt and the echo change are one call apart: wait until the
-    // echo is off, as a person typing would find it.
-    for _ in 0..1200 {
-        if !echoes(&master) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(!echoes(&master), "the prompt hides what is typed");
+    let mut pty = OnPty::start(home.path(), args)?;
+    pty.wait_for_hidden_prompt();
     match end {
-        End::CtrlC => std::fs::File::from(master.try_clone().expect("dup")).write_all(b"\x03").expect("type ^C"),
+        End::CtrlC => pty.type_in(b"\x03"),
         // SAFETY: a plain kill of the session's process group (dash's pid).
-        End::Signal(signal) => assert_eq!(unsafe { libc::kill(-(child.id() as i32), signal) }, 0),
+        End::Signal(signal) => assert_eq!(unsafe { libc::kill(-(pty.child.id() as i32), signal) }, 0),
     }
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while child.try_wait().expect("wait").is_none() {
-        assert!(std::time::Instant::now() < deadline, "the command outlived {end:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    screen.extend(rx.try_iter().flatten());
-    Some((String::from_utf8_lossy(&screen).into_owned(), echoes(&master)))
+    Some(pty.finish(&format!("{end:?}")))
 }
 
 const PROMPTS: [&str; 3] = [
@@ -148,4 +187,31 @@ fn a_hangup_or_a_kill_at_a_hidden_prompt_leaves_the_echo_on() {
         let Some((screen, echo)) = interrupted(args, End::Signal(signal)) else { return };
         assert!(echo, "{args}: the echo stayed off after signal {signal}:\n{screen}");
     }
+}
+
+/// Issue 23 item 19: docs/cli.md says `--agent` is taken by every
+/// subcommand, `add` included. `models auth add --agent ops` on a terminal
+/// asks its questions and stores the token in that agent's store, and the
+/// terminal echoes again afterwards.
+#[test]
+fn add_with_agent_stores_into_that_agents_store() {
+    let home = tempfile::tempdir().expect("home");
+    let Some(mut pty) = OnPty::start(home.path(), "models auth add --agent ops") else { return };
+    for (n, (question, answer)) in
+        [("Provider [", "openai\n"), ("Profile id [", "\n"), ("Does this token expire?", "n\n")].into_iter().enumerate()
+    {
+        pty.wait_for(question, 1);
+        pty.wait_for("]: ", n + 1);
+        pty.type_in(answer.as_bytes());
+    }
+    pty.wait_for_hidden_prompt();
+    pty.type_in(b"sk-FAKE-typed-for-ops-0123456789\n");
+    let (screen, echo) = pty.finish("the token");
+    assert!(echo, "{screen}");
+    assert!(!screen.contains("typed-for-ops"), "the token was echoed:\n{screen}");
+    let ops = home.path().join(".clawdbot/agents/ops/agent/auth-profiles.json");
+    let store: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ops).unwrap_or_else(|e| panic!("{e}:\n{screen}"))).unwrap();
+    assert_eq!(store["profiles"]["openai:manual"]["token"], "sk-FAKE-typed-for-ops-0123456789");
+    assert!(!home.path().join(".clawdbot/agents/main").exists(), "the default agent was left alone");
 }

@@ -142,6 +142,7 @@ pub use error::Error;
 // What a host hands in.
 pub use env::Env;
 pub use io::{ExitStatus, IoFailure, IoKind, IoStep};
+pub use paths::folders_to_check;
 pub use time::{Instant, Millis};
 pub use world::{FileRead, KeychainItem, MapWorld, World};
 

@@ -123,6 +123,9 @@ pub fn for_error(error: &Error) -> Vec<String> {
         Error::SetupToken(e) => for_setup_token(e),
         Error::ApiKey(ApiKeyError::InnerSpace) => one("Paste the key alone, on one line.".into()),
         Error::Store(TxnFailure::Busy(busy)) => one(for_stuck_lock(&busy.lock_path)),
+        // Worded beside the rule, as a provider's hints are: the load
+        // below this module gives it too.
+        Error::Folder(folder) => one(folder.fix()),
         _ => Vec::new(),
     }
 }

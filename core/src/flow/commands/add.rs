@@ -50,7 +50,7 @@ impl AddCommand {
     pub fn new(request: AddRequest, env: &Env, now: Millis) -> AddCommand {
         let add = Add { env: env.clone(), agent: request.agent };
         let inner = match request.terminal {
-            true => Driven::new(add, State::Provider, now),
+            true => Driven::start(add, State::Provider, env, now),
             false => Driven::ended(
                 add,
                 Done::refused(

@@ -60,7 +60,7 @@ impl CooldownCommand {
             *out.borrow_mut() = Some(ended);
         };
         let edit = Box::new(EditStore::new(env, agent, now, Box::new(edit)));
-        CooldownCommand { inner: Driven::new(Cooldown { target, cleared }, edit, now) }
+        CooldownCommand { inner: Driven::start(Cooldown { target, cleared }, edit, env, now) }
     }
 }
 

@@ -155,7 +155,7 @@ impl DoctorCommand {
         };
         let inner = match both {
             true => Driven::ended(doctor, Done::refused(Exit::Usage, ALL_OR_ONE), now),
-            false => Driven::new(doctor, state, now),
+            false => Driven::start(doctor, state, env, now),
         };
         DoctorCommand { inner }
     }

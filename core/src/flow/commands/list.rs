@@ -29,7 +29,7 @@ impl ListCommand {
     pub fn new(env: &Env, agent: Option<&str>, provider: Option<&str>, json: bool, now: Millis) -> ListCommand {
         let list = List { provider: provider.map(str::to_string), json, listing: None };
         let settle = Settle::new(env, agent, now).reading_keychain(true);
-        ListCommand { inner: Driven::new(list, Box::new(settle), now) }
+        ListCommand { inner: Driven::start(list, Box::new(settle), env, now) }
     }
 
     /// The listing, once done: the view a panel draws.

@@ -70,7 +70,7 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
     };
     let paste = Paste { env: env.clone(), agent: request.agent, target, replaced: Rc::default() };
     match state {
-        Ok(state) => Driven::new(paste, state, now),
+        Ok(state) => Driven::start(paste, state, env, now),
         Err(e) => Driven::ended(paste, refusal(&e), now),
     }
 }

@@ -41,7 +41,7 @@ enum Voice {
 }
 
 enum State {
-    Load { look: Look, selection: Selection },
+    Load { look: Box<Look>, selection: Selection },
     Next { loaded: Box<Loaded>, ids: VecDeque<String> },
     Run { loaded: Box<Loaded>, ids: VecDeque<String>, id: String, refresh: Box<RefreshLogin> },
     Done(Done),
@@ -74,9 +74,9 @@ pub struct RefreshCommand {
 impl RefreshCommand {
     /// `models auth refresh`: one load, then each selected login.
     pub fn new(selection: Selection, force: bool, agent: Option<&str>, env: &Env, now: Millis) -> RefreshCommand {
-        let state = State::Load { look: Look::new(env, agent).reading_keychain(true), selection };
+        let state = State::Load { look: Box::new(Look::new(env, agent).reading_keychain(true)), selection };
         let renew = Renew { agent: agent.map(str::to_string), keychain: true, ..Renew::new(force, Voice::Command) };
-        RefreshCommand { inner: Driven::new(renew, state, now) }
+        RefreshCommand { inner: Driven::start(renew, state, env, now) }
     }
 
     /// Doctor's refreshes of `ids` (see [`due_for_doctor`]), on the load
@@ -244,7 +244,7 @@ impl Machine for Renew {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         let next = match state {
-            State::Load { mut look, selection } => match advance(&mut look, input, now) {
+            State::Load { mut look, selection } => match advance(&mut *look, input, now) {
                 Step::Effect(e) => return Turn::Ask(State::Load { look, selection }, e),
                 Step::Ready(looked) => self.select(looked.loaded, selection),
             },

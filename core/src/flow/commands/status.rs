@@ -239,7 +239,7 @@ impl Part for Assess {
 
 enum State {
     /// `--all-agents`: which agents there are.
-    Find(FindAgents),
+    Find(Box<FindAgents>),
     /// Each agent in turn; the first is the default, read as a bare run
     /// reads it (`CLAWDBOT_AGENT_DIR` applies).
     Agent { agents: VecDeque<String>, first: bool, current: Option<(String, Box<Assess>)> },
@@ -284,7 +284,7 @@ impl StatusCommand {
             request,
         };
         let inner = match status.start() {
-            Ok(state) => Driven::new(status, state, now),
+            Ok(state) => Driven::start(status, state, env, now),
             Err(refusal) => Driven::ended(status, refusal, now),
         };
         StatusCommand { inner }
@@ -320,7 +320,7 @@ impl Status {
                 "--all-agents prints text or JSON; run --plain and --format prometheus per agent",
             ));
         }
-        Ok(State::Find(FindAgents::new(&self.env)))
+        Ok(State::Find(Box::new(FindAgents::new(&self.env))))
     }
 
     /// One agent's report is made: print it (or keep its JSON entry).
@@ -363,7 +363,7 @@ impl Machine for Status {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
-            State::Find(mut find) => match advance(&mut find, input, now) {
+            State::Find(mut find) => match advance(&mut *find, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Find(find), e),
                 Step::Ready(agents) => Turn::Go(State::Agent { agents: agents.into(), first: true, current: None }),
             },

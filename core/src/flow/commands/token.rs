@@ -85,7 +85,7 @@ impl TokenCommand {
             deadline: now.saturating_add(TOKEN_BUDGET_MS),
             now,
         };
-        TokenCommand { inner: Driven::new(token, State::Load(Box::new(settle)), now) }
+        TokenCommand { inner: Driven::start(token, State::Load(Box::new(settle)), env, now) }
     }
 
     /// Prints the key in `form` (default: the key alone).

@@ -196,6 +196,8 @@ fn a_hangup_or_a_kill_at_a_hidden_prompt_leaves_the_echo_on() {
 #[test]
 fn add_with_agent_stores_into_that_agents_store() {
     let home = tempfile::tempdir().expect("home");
+    // An agent that exists (its folder), as `--agent` requires.
+    std::fs::create_dir_all(home.path().join(".clawdbot/agents/ops/agent")).expect("ops's folder");
     let Some(mut pty) = OnPty::start(home.path(), "models auth add --agent ops") else { return };
     for (n, (question, answer)) in
         [("Provider [", "openai\n"), ("Profile id [", "\n"), ("Does this token expire?", "n\n")].into_iter().enumerate()

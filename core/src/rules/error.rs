@@ -84,6 +84,9 @@ pub enum Error {
     /// HOME or the state folder names something that is not a folder.
     #[error(transparent)]
     Folder(#[from] crate::paths::NotAFolder),
+    /// `--agent` named an agent that does not exist.
+    #[error(transparent)]
+    Agent(#[from] crate::paths::AgentError),
 }
 
 #[cfg(test)]
@@ -128,6 +131,7 @@ mod tests {
             ResolveError::NeedsRefresh("a:1".into()).into(),
             ResolveError::NoKey("openai".into()).into(),
             DurationError::Empty.into(),
+            crate::paths::AgentError::Unknown { id: "mian".into(), known: vec!["main".into(), "work".into()] }.into(),
             DurationError::Invalid("3 fortnights".into()).into(),
             WritebackError::NotJson { origin: "~/.codex/auth.json".into() }.into(),
             WritebackError::NotAnObject { origin: "~/.codex/auth.json".into(), field: "tokens" }.into(),

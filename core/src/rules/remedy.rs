@@ -126,6 +126,11 @@ pub fn for_error(error: &Error) -> Vec<String> {
         // Worded beside the rule, as a provider's hints are: the load
         // below this module gives it too.
         Error::Folder(folder) => one(folder.fix()),
+        Error::Agent(crate::paths::AgentError::Unknown { known, .. }) => one(format!(
+            "Name one of them (`--agent {}`), or list the new agent in `agents.list` of clawdbot.json; \
+             a command that stores a credential creates it with `--create-agent`.",
+            known.first().map_or("main", String::as_str)
+        )),
         _ => Vec::new(),
     }
 }

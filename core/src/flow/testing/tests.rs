@@ -737,7 +737,8 @@ fn a_refresh_into_an_unreadable_store_needs_a_person() {
 #[test]
 fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
     let env = Env { not_folders: [HOME.to_string(), format!("{HOME}/.clawdbot")].into(), ..env() };
-    let setup = || SetupRequest { profile_id: None, expires_in: None, agent: None, terminal: true };
+    let setup =
+        || SetupRequest { profile_id: None, expires_in: None, agent: None, terminal: true, create_agent: false };
     let sync = SyncCommand::enable(&env, None, crate::logins::names().next().unwrap_or_default(), NOW);
     let mut flows: Vec<(&str, Box<dyn Flow>)> = vec![
         ("status", Box::new(StatusCommand::new(StatusRequest::bare(false, false, None, true), &env, NOW))),
@@ -777,7 +778,13 @@ fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
         (
             "paste-token",
             Box::new(PasteTokenCommand::new(
-                PasteTokenRequest { provider: "openai".into(), profile_id: None, expires_in: None, agent: None },
+                PasteTokenRequest {
+                    provider: "openai".into(),
+                    profile_id: None,
+                    expires_in: None,
+                    agent: None,
+                    create_agent: false,
+                },
                 &env,
                 NOW,
             )),
@@ -785,12 +792,12 @@ fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
         (
             "paste-api-key",
             Box::new(PasteKeyCommand::new(
-                PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None },
+                PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false },
                 &env,
                 NOW,
             )),
         ),
-        ("add", Box::new(AddCommand::new(AddRequest { agent: None, terminal: true }, &env, NOW))),
+        ("add", Box::new(AddCommand::new(AddRequest { agent: None, terminal: true, create_agent: false }, &env, NOW))),
         ("setup-token", Box::new(SetupCommand::new("anthropic", setup(), true, &env, NOW))),
     ];
     for (name, flow) in &mut flows {

@@ -36,6 +36,10 @@ pub struct StatusArgs {
         clawdbot_auth_core::DurationFlag::WarnWithin.help()
     ))]
     pub warn_within: String,
+    /// Run the resolvers of exec SecretRefs (`secrets.providers.<alias>`
+    /// with `source: "exec"`); without it they are "not checked".
+    #[arg(long)]
+    pub allow_exec: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +83,7 @@ pub fn run(args: &StatusArgs, agent: Option<String>) -> Exit {
         warn_within: args.warn_within.clone(),
         terminal: std::io::stdout().is_terminal(),
     };
-    let mut flow = StatusCommand::new(request, &env, now(&env));
+    let mut flow = StatusCommand::new(request, &env, now(&env)).allow_exec(args.allow_exec);
     let world = NativeWorld::new(&env);
     let exit = Interpreter::new(&world).run(&mut flow).exit;
     std::mem::forget(flow);

@@ -7,10 +7,13 @@
 //! - [`lock`]: the proper-lockfile-compatible lock shared with a Node
 //!   gateway and Claude Code.
 //! - [`keychain`]: Claude Code's item through `/usr/bin/security`.
+//! - [`secrets`]: SecretRef files and resolvers, reported as facts.
 //! - [`terminal`]: a hidden prompt that restores the echo however it ends.
 
+pub mod callback;
 pub mod fsio;
 pub mod keychain;
 pub mod lock;
 pub mod process;
+pub mod secrets;
 pub mod terminal;

@@ -4,6 +4,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
+use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::{Answer, Done, Event, Exit, Step};
 use crate::listing::{self, Listing};
@@ -19,6 +20,7 @@ pub struct ListCommand {
 /// What the list keeps besides its one look.
 struct List {
     provider: Option<String>,
+    allow_exec: bool,
     json: bool,
     listing: Option<Listing>,
 }
@@ -27,9 +29,16 @@ impl ListCommand {
     /// The list of `agent`'s credentials (`None`: the default agent), only
     /// `provider`'s when given; one JSON document with `json`.
     pub fn new(env: &Env, agent: Option<&str>, provider: Option<&str>, json: bool, now: Millis) -> ListCommand {
-        let list = List { provider: provider.map(str::to_string), json, listing: None };
-        let settle = Settle::new(env, agent, now).reading_keychain(true);
-        ListCommand { inner: Driven::start(list, Box::new(settle), env, now) }
+        let list = List { provider: provider.map(str::to_string), allow_exec: false, json, listing: None };
+        let settle = State::Settle(Box::new(Settle::new(env, agent, now).reading_keychain(true)));
+        ListCommand { inner: Driven::start(list, settle, env, now) }
+    }
+
+    /// `--allow-exec`: exec SecretRefs are resolved by running their
+    /// resolvers (else they are listed "not checked").
+    pub fn allow_exec(mut self, allow: bool) -> ListCommand {
+        self.inner.machine.allow_exec = allow;
+        self
     }
 
     /// The listing, once done: the view a panel draws.
@@ -63,19 +72,32 @@ impl List {
     }
 }
 
-impl Machine for List {
-    type State = Box<Settle>;
+enum State {
+    Settle(Box<Settle>),
+    Refs { settled: Box<Settled>, refs: Box<ResolveRefs> },
+}
 
-    fn step(
-        &mut self,
-        mut settle: Box<Settle>,
-        input: Option<Answer>,
-        now: Millis,
-        _: &mut Lines,
-    ) -> Turn<Box<Settle>> {
-        match advance(&mut *settle, input, now) {
-            Step::Effect(e) => Turn::Ask(settle, e),
-            Step::Ready(settled) => Turn::End(self.listed(settled)),
+impl Machine for List {
+    type State = State;
+
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, _: &mut Lines) -> Turn<State> {
+        match state {
+            State::Settle(mut settle) => match advance(&mut *settle, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Settle(settle), e),
+                Step::Ready(mut settled) => {
+                    match ResolveRefs::needed(&mut settled.loaded, self.allow_exec, self.provider.as_deref()) {
+                        None => Turn::End(self.listed(settled)),
+                        Some(refs) => Turn::Go(State::Refs { settled: Box::new(settled), refs: Box::new(refs) }),
+                    }
+                }
+            },
+            State::Refs { mut settled, mut refs } => match advance(&mut *refs, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Refs { settled, refs }, e),
+                Step::Ready(states) => {
+                    settled.loaded.refs = states;
+                    Turn::End(self.listed(*settled))
+                }
+            },
         }
     }
 }

@@ -809,6 +809,16 @@ fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
     let setup =
         || SetupRequest { profile_id: None, expires_in: None, agent: None, terminal: true, create_agent: false };
     let sync = SyncCommand::enable(&env, None, crate::logins::names().next().unwrap_or_default(), NOW);
+    let login = LoginRequest {
+        provider: "openai-codex".into(),
+        device_code: true,
+        profile_id: None,
+        enterprise_domain: None,
+        agent: None,
+        create_agent: false,
+        terminal: true,
+        display: false,
+    };
     let mut flows: Vec<(&str, Box<dyn Flow>)> = vec![
         ("status", Box::new(StatusCommand::new(StatusRequest::bare(false, false, None, true), &env, NOW))),
         (
@@ -868,6 +878,7 @@ fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
         ),
         ("add", Box::new(AddCommand::new(AddRequest { agent: None, terminal: true, create_agent: false }, &env, NOW))),
         ("setup-token", Box::new(SetupCommand::new("anthropic", setup(), true, &env, NOW))),
+        ("login", Box::new(LoginCommand::new(login, &env, NOW))),
     ];
     for (name, flow) in &mut flows {
         let mut host = Host { secret: Some(Ok(Secret::new("sk-FAKE-typed"))), ..Host::default() };

@@ -164,6 +164,7 @@ mod tests {
             .into(),
             TxnFailure::Busy(crate::io::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 }).into(),
             RefreshFailure::Unreadable("not valid JSON".into()).into(),
+            RefreshFailure::ReadOnly { profile_id: "a:1".into(), login: "claude-cli", owner: "Claude Code" }.into(),
             RefreshFailure::Store(TxnFailure::Internal("no answer to the store lock")).into(),
             RefreshFailure::NotSaved(TxnFailure::Io(crate::io::IoFailure::new(
                 crate::io::IoKind::NoSpace,

@@ -13,7 +13,7 @@ use crate::dotenv::{self, Applied};
 use crate::io::IoKind;
 use crate::logins::SourceRead;
 use crate::paths::{self, Env, Locations};
-use crate::sources::{ExternalLogin, legacy};
+use crate::sources::{EndedLogin, ExternalLogin, legacy};
 use crate::store::{AuthStore, parse_store, write_store};
 use crate::sync::{ChangeKind, SyncChange, sync_external};
 use crate::time::Millis;
@@ -49,6 +49,10 @@ pub struct Loaded {
     pub store_state: StoreState,
     /// What the external-login sync and legacy migration changed in `store`.
     pub changes: Vec<SyncChange>,
+    /// The logins other CLIs found ended for good (Claude Code's dead-login
+    /// stub), whose profiles the operator has not removed: never synced,
+    /// and reported as sign-ins that ended.
+    pub ended: Vec<EndedLogin>,
     /// New text for the store file, when something changed and it may be written.
     pub write: Option<String>,
     /// Files to delete once `write` has been persisted.
@@ -130,7 +134,9 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         migrate_legacy(world, &locations, env, &mut store, &mut changes, &mut remove_after_write, &mut diagnostics);
     }
 
-    let found = external_logins(world, env, now, &mut diagnostics);
+    let mut ended = Vec::new();
+    let found = external_logins(world, env, now, &mut diagnostics, &mut ended);
+    ended.retain(|e| !crate::sync::sync_disabled(&store, e.profile_id));
     let synced = sync_external(&mut store, &found);
     // A login synced in with another refresh token is a new login: a
     // refusal recorded for the old token goes with it.
@@ -159,6 +165,7 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         store,
         store_state,
         changes,
+        ended,
         write,
         remove_after_write,
         diagnostics,
@@ -250,36 +257,42 @@ fn migrate_legacy(
 
 /// What to do about a store that cannot be read.
 const STORE_HINT: &str = "Fix the file (or move it away to start over); Clawdbot never writes over it.";
+
 /// The logins of every [`crate::logins::LOGIN_SOURCES`] entry, in registry
-/// order: a source's Keychain item first when it has one, else its file.
+/// order: a source's Keychain item first when it has one, else its file;
+/// and in `ended` the sign-ins a source found ended for good. A stub in a
+/// source's Keychain item is what the tool itself reads, so its file (an
+/// older copy) is then not consulted.
 pub fn external_logins(
     world: &dyn World,
     env: &Env,
     now: Millis,
     diagnostics: &mut Vec<Diagnostic>,
+    ended: &mut Vec<EndedLogin>,
 ) -> Vec<ExternalLogin> {
     let mut found = Vec::new();
     for source in crate::logins::LOGIN_SOURCES {
-        let mut login = None;
+        // A login, or the sign-in the source found ended, or nothing.
         let take = |read: SourceRead, diagnostics: &mut Vec<Diagnostic>| match read {
             SourceRead::Login(l, diags) => {
                 diagnostics.extend(diags);
-                Some(l)
+                (Some(l), None)
             }
             SourceRead::Broken(d) | SourceRead::NoLogin(d) => {
                 diagnostics.push(d.with_hint(source.ignored_hint));
-                None
+                (None, None)
             }
-            SourceRead::Ended(d) => {
+            SourceRead::Ended(e, d) => {
                 diagnostics.push(d);
-                None
+                (None, Some(e))
             }
         };
+        let (mut login, mut signed_out) = (None, None);
         if let Some(keychain) = &source.keychain {
             match world.keychain(&keychain.item(env)) {
                 Some(FileRead::Present { bytes, .. }) => {
                     let text = (keychain.decode)(&String::from_utf8_lossy(&bytes));
-                    login = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
+                    (login, signed_out) = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
                 }
                 Some(FileRead::Unreadable(reason)) => diagnostics.push(
                     Diagnostic::new(Severity::Warning, keychain.origin, format!("cannot be read: {reason}")).with_hint(
@@ -289,17 +302,18 @@ pub fn external_logins(
                 Some(FileRead::Absent) | None => {}
             }
         }
-        if login.is_none() {
+        if login.is_none() && signed_out.is_none() {
             let path = source.file(env);
             match world.read(&path) {
                 FileRead::Present { bytes, mtime_ms } => {
-                    login = take((source.read)(&bytes, &env.shorten(&path), mtime_ms, now), diagnostics);
+                    (login, signed_out) = take((source.read)(&bytes, &env.shorten(&path), mtime_ms, now), diagnostics);
                 }
                 FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
                 FileRead::Absent => {}
             }
         }
         found.extend(login);
+        ended.extend(signed_out);
     }
     found
 }
@@ -572,7 +586,7 @@ mod tests {
         assert_eq!(l.changes.len(), 2);
         assert!(l.write.is_some());
         let mut d = Vec::new();
-        assert_eq!(external_logins(&w, &l.env, NOW, &mut d).len(), 2);
+        assert_eq!(external_logins(&w, &l.env, NOW, &mut d, &mut Vec::new()).len(), 2);
     }
 
     /// Claude Code's dead-login stub is a sign-in that ended, said with

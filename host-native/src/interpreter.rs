@@ -15,7 +15,7 @@ use crate::world::lock::{self, LockError, LockGuard, LockOptions};
 use crate::world::{fsio, process};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
-    Asked, Done, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
+    Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
     RunAnswer, SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
@@ -43,10 +43,10 @@ impl<'w> Interpreter<'w> {
     /// lines and hints are written too, and the end is returned.
     pub fn run(&mut self, flow: &mut dyn Flow) -> Done {
         loop {
-            let done = match flow.poll().split() {
-                Asked::Done(done) => done,
-                asked => {
-                    if let Some(input) = self.perform(asked) {
+            let done = match flow.poll() {
+                Effect::Done(done) => done,
+                effect => {
+                    if let Some(input) = self.perform(effect) {
                         flow.handle(host::now(self.world.env()), input);
                     }
                     continue;
@@ -76,35 +76,35 @@ impl<'w> Interpreter<'w> {
     }
 
     /// Carries out one request; its answer, through the reply it came with.
-    fn perform(&mut self, asked: Asked) -> Option<Input> {
-        Some(match asked {
-            Asked::Read { paths, reply } => {
+    fn perform(&mut self, effect: Effect) -> Option<Input> {
+        Some(match effect {
+            Effect::Read { paths, reply } => {
                 reply.with(paths.into_iter().map(|p| (p.clone(), self.world.read(&p))).collect())
             }
-            Asked::ReadKeychain { item, reply } => reply.with(self.world.keychain(&item)),
-            Asked::Lock { request, reply } => reply.with(self.lock(&request)),
-            Asked::Unlock { path } => {
+            Effect::ReadKeychain { item, reply } => reply.with(self.world.keychain(&item)),
+            Effect::Lock { request, reply } => reply.with(self.lock(&request)),
+            Effect::Unlock { path } => {
                 self.locks.remove(&path);
                 return None;
             }
-            Asked::WriteAtomic { path, text, reply } => {
+            Effect::WriteAtomic { path, text, reply } => {
                 reply.with(fsio::write_atomic(Path::new(&path), text.expose().as_bytes()).map_err(|e| e.failure()))
             }
-            Asked::Remove { path, reply } => {
+            Effect::Remove { path, reply } => {
                 reply.with(fsio::remove_file_if_exists(Path::new(&path)).map(|_| ()).map_err(|e| e.failure()))
             }
-            Asked::Send { request, provider, timeouts, reply } => {
+            Effect::Send { request, provider, timeouts, reply } => {
                 let options = HttpOptions {
                     connect: Duration::from_millis(timeouts.connect_ms),
                     total: Duration::from_millis(timeouts.total_ms),
                 };
                 reply.with(http::send(&request, provider, &options))
             }
-            Asked::SaveBackup { of, text, reply } => {
+            Effect::SaveBackup { of, text, reply } => {
                 reply.with(crate::persist::save_backup(Path::new(&of), text.expose().as_bytes()))
             }
-            Asked::WriteBack { write, reply } => reply.with(self.write_back(&write)),
-            Asked::ShellEnv { shell, command, timeout_ms, reply } => {
+            Effect::WriteBack { write, reply } => reply.with(self.write_back(&write)),
+            Effect::ShellEnv { shell, command, timeout_ms, reply } => {
                 let timeout = Duration::from_millis(timeout_ms);
                 reply.with(match process::run(Path::new(&shell), &["-l", "-c", &command], None, timeout) {
                     Ok(done) if done.status.success() => ShellAnswer::Output(done.stdout),
@@ -113,27 +113,27 @@ impl<'w> Interpreter<'w> {
                     Err(_) => ShellAnswer::Failed,
                 })
             }
-            Asked::RunOnTerminal { program, args, reply } => reply.with(run_on_terminal(&program, &args)),
-            Asked::AskSecret { prompt, reply } => reply.with(ask_secret(&prompt)),
-            Asked::Confirm { question, default_yes, reply } => reply.with(confirm(&question, default_yes)),
-            Asked::AskLine { prompt, reply } => reply.with(ask_line(&prompt)),
-            Asked::ListFolder { path, reply } => reply.with(list_folder(Path::new(&path))),
-            Asked::Stat { paths, reply } => {
+            Effect::RunOnTerminal { program, args, reply } => reply.with(run_on_terminal(&program, &args)),
+            Effect::AskSecret { prompt, reply } => reply.with(ask_secret(&prompt)),
+            Effect::Confirm { question, default_yes, reply } => reply.with(confirm(&question, default_yes)),
+            Effect::AskLine { prompt, reply } => reply.with(ask_line(&prompt)),
+            Effect::ListFolder { path, reply } => reply.with(list_folder(Path::new(&path))),
+            Effect::Stat { paths, reply } => {
                 reply.with(paths.into_iter().map(|p| (p.clone(), stat(Path::new(&p)))).collect())
             }
-            Asked::SetMode { path, mode, reply } => {
+            Effect::SetMode { path, mode, reply } => {
                 use std::os::unix::fs::PermissionsExt;
                 let permissions = std::fs::Permissions::from_mode(mode);
                 let failed = |e: std::io::Error| IoFailure::new(fsio::io_kind(&e), &path).at(IoStep::SetMode);
                 reply.with(std::fs::set_permissions(&path, permissions).map_err(failed))
             }
-            Asked::Emit(event) => {
+            Effect::Emit(event) => {
                 for line in event.lines() {
                     self.show(&line);
                 }
                 return None;
             }
-            Asked::Done(_) => return None,
+            Effect::Done(_) => return None,
         })
     }
 

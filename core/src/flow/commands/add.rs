@@ -4,7 +4,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::paste_token::{self, Paste, PasteTokenRequest};
-use super::{Answer, Done, Effect, Exit, Step};
+use super::{Answer, Done, Effect, Exit, Reply, Step};
 use crate::escape::escape_control;
 use crate::paths::Env;
 use crate::provider::normalize;
@@ -80,7 +80,7 @@ impl Add {
             Some(Answer::Text(Err(why))) => Turn::End(Done::refused(Exit::Error, format!("reading an answer: {why}"))),
             _ => {
                 let prompt = format!("{} [{}]: ", escape_control(question.text), escape_control(&question.default));
-                Turn::Ask(state, Effect::AskLine { prompt })
+                Turn::Ask(state, Effect::AskLine { prompt, reply: Reply::new() })
             }
         }
     }

@@ -12,7 +12,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
-use super::{Answer, Done, Effect, Event, Exit, SecretError, Step};
+use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
@@ -139,7 +139,7 @@ impl Machine for PasteKey {
                 }
                 _ => {
                     let prompt = format!("Paste the API key for {}", escape_control(&self.provider));
-                    Turn::Ask(State::Ask, Effect::AskSecret { prompt })
+                    Turn::Ask(State::Ask, Effect::AskSecret { prompt, reply: Reply::new() })
                 }
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {

@@ -22,7 +22,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::Look;
-use super::{Answer, Done, Effect, Event, Exit, RunAnswer, Step};
+use super::{Answer, Done, Effect, Event, Exit, Reply, RunAnswer, Step};
 use crate::health::{HealthStatus, profile_health};
 use crate::paste::PasteTarget;
 use crate::paths::Env;
@@ -185,7 +185,11 @@ impl Machine for SetupToken {
             },
             State::Run { before } => match input {
                 None => {
-                    let effect = Effect::RunOnTerminal { program: "claude".into(), args: vec!["setup-token".into()] };
+                    let effect = Effect::RunOnTerminal {
+                        program: "claude".into(),
+                        args: vec!["setup-token".into()],
+                        reply: Reply::new(),
+                    };
                     Turn::Ask(State::Run { before }, effect)
                 }
                 Some(Answer::Ran(RunAnswer::Exited(0))) => {
@@ -219,7 +223,10 @@ impl Machine for SetupToken {
             },
             State::Ask => match input {
                 None => {
-                    let effect = Effect::AskSecret { prompt: "Paste the token `claude setup-token` printed".into() };
+                    let effect = Effect::AskSecret {
+                        prompt: "Paste the token `claude setup-token` printed".into(),
+                        reply: Reply::new(),
+                    };
                     Turn::Ask(State::Ask, effect)
                 }
                 Some(Answer::Secret(Ok(secret))) => self.accept(secret.expose()),

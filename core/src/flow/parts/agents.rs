@@ -5,7 +5,7 @@
 //! which of them hold an `agent/` folder.
 
 use super::drive::Part;
-use super::{Answer, Effect, Step};
+use super::{Answer, Effect, Reply, Step};
 use crate::config::{Config, parse_config};
 use crate::paths::{self, Env};
 use crate::time::Millis;
@@ -60,14 +60,14 @@ impl Part for FindAgents {
                 }
                 (State::Config, _) => {
                     self.state = State::Config;
-                    return Step::Effect(Effect::Read(vec![paths::config_path(&self.env)]));
+                    return Step::Effect(Effect::read(vec![paths::config_path(&self.env)]));
                 }
                 (State::Folders { config }, Some(Answer::Entries(entries))) => {
                     State::AgentFolders { config, names: entries.into_iter().map(|e| e.name).collect() }
                 }
                 (State::Folders { config }, _) => {
                     self.state = State::Folders { config };
-                    return Step::Effect(Effect::ListFolder { path: self.agents_dir() });
+                    return Step::Effect(Effect::ListFolder { path: self.agents_dir(), reply: Reply::new() });
                 }
                 (State::AgentFolders { config, names }, Some(Answer::Stats(stats))) => {
                     let mut found: Vec<String> = names
@@ -83,7 +83,7 @@ impl Part for FindAgents {
                 (State::AgentFolders { config, names }, _) => {
                     let inner = names.iter().map(|n| self.inner(n)).collect();
                     self.state = State::AgentFolders { config, names };
-                    return Step::Effect(Effect::Stat(inner));
+                    return Step::Effect(Effect::stat(inner));
                 }
                 (State::Over, _) => return Step::Ready(Vec::new()),
             };
@@ -106,15 +106,17 @@ mod tests {
     #[test]
     fn the_default_then_the_configs_then_each_folder_holding_an_agent_folder() {
         let mut find = FindAgents::new(&Env::new("/h"));
-        let Step::Effect(Effect::Read(paths)) = find.next(0) else { panic!("the config is read first") };
+        let Step::Effect(Effect::Read { paths, .. }) = find.next(0) else { panic!("the config is read first") };
         assert_eq!(paths, ["/h/.clawdbot/clawdbot.json"]);
         let config = FileRead::text(r#"{"agents": {"list": [{"id": "ops"}]}}"#);
         find.feed(0, Answer::Files(vec![(paths[0].clone(), config)]));
-        let Step::Effect(Effect::ListFolder { path }) = find.next(0) else { panic!("then the folder listed") };
+        let Step::Effect(Effect::ListFolder { path, .. }) = find.next(0) else { panic!("then the folder listed") };
         assert_eq!(path, "/h/.clawdbot/agents");
         let entry = |name: &str, folder| Entry { name: name.into(), folder };
         find.feed(0, Answer::Entries(vec![entry("zed", true), entry("notes.txt", false), entry("hollow", true)]));
-        let Step::Effect(Effect::Stat(inner)) = find.next(0) else { panic!("then each entry's agent/ looked at") };
+        let Step::Effect(Effect::Stat { paths: inner, .. }) = find.next(0) else {
+            panic!("then each entry's agent/ looked at")
+        };
         let at = |name: &str| format!("/h/.clawdbot/agents/{name}/agent");
         assert_eq!(inner, [at("zed"), at("notes.txt"), at("hollow")]);
         find.feed(

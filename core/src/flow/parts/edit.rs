@@ -99,7 +99,7 @@ impl<'a> EditStore<'a> {
             State::Locate => match input {
                 None => {
                     let path = paths::config_path(&self.env);
-                    self.ask(Effect::Read(vec![path]), State::Locate)
+                    self.ask(Effect::read(vec![path]), State::Locate)
                 }
                 Some(Answer::Files(files)) => {
                     let config = match files.into_iter().next() {
@@ -122,7 +122,7 @@ impl<'a> EditStore<'a> {
                 None => {
                     let timings = LockTimings::store(&self.env);
                     let lock = LockRequest { path: store_path.clone(), kind: LockKind::Store, timings };
-                    self.ask(Effect::Lock(lock), State::Lock { store_path })
+                    self.ask(Effect::lock(lock), State::Lock { store_path })
                 }
                 Some(Answer::Lock(LockAnswer::Taken)) => {
                     self.store_path = store_path;

@@ -96,7 +96,7 @@ impl Part for Look {
             // Asked once; an answer that never comes reads as "none".
             self.items.insert(item.clone(), None);
             self.asked = Some(item.clone());
-            return Step::Effect(Effect::ReadKeychain(item));
+            return Step::Effect(Effect::read_keychain(item));
         }
         if !paths.is_empty() {
             // A path the host was asked for and did not answer reads as
@@ -104,7 +104,7 @@ impl Part for Look {
             for path in &paths {
                 self.files.insert(path.clone(), FileRead::Absent);
             }
-            return Step::Effect(Effect::Read(paths.into_iter().collect()));
+            return Step::Effect(Effect::read(paths.into_iter().collect()));
         }
         let store_bytes = match self.files.remove(&loaded.locations.store()) {
             Some(FileRead::Present { bytes, .. }) => Some(bytes),

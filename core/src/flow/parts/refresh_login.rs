@@ -30,7 +30,9 @@
 use super::drive::{Part, Pending};
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
-use super::{Answer, Effect, Event, HttpTimeouts, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::{
+    Answer, Effect, Event, HttpTimeouts, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Reply, Step,
+};
 use super::{WriteBack, WriteBackPlace, refresh_window};
 use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
@@ -370,7 +372,7 @@ impl RefreshLogin {
                 None => {
                     let timings = LockTimings::store(&self.env);
                     let lock = LockRequest { path: self.store_path.clone(), kind: LockKind::Store, timings };
-                    Next::Ask(Effect::Lock(lock), State::LockStore)
+                    Next::Ask(Effect::lock(lock), State::LockStore)
                 }
                 Some(Answer::Lock(LockAnswer::Taken)) => {
                     self.held.push(self.store_path.clone());
@@ -392,7 +394,7 @@ impl RefreshLogin {
                     return failed(RefreshFailure::UnknownProfile(self.id.clone()));
                 };
                 match input {
-                    None => Next::Ask(Effect::Lock(lock), State::LockSource),
+                    None => Next::Ask(Effect::lock(lock), State::LockSource),
                     Some(Answer::Lock(LockAnswer::Taken)) => {
                         self.held.push(lock.path);
                         Next::Go(self.look(true))
@@ -432,8 +434,12 @@ impl RefreshLogin {
                             message,
                         )))
                     } else {
-                        let effect =
-                            Effect::Send { request: plan.request().clone(), provider: plan.provider(), timeouts };
+                        let effect = Effect::Send {
+                            request: plan.request().clone(),
+                            provider: plan.provider(),
+                            timeouts,
+                            reply: Reply::new(),
+                        };
                         Next::Ask(effect, State::Send { plan, profile, sent: sent + 1 })
                     }
                 }
@@ -471,7 +477,7 @@ impl RefreshLogin {
                 ))),
             },
             State::ReadBeforeSave { renewed, body } => match input {
-                None => Next::Ask(Effect::Read(vec![self.store_path.clone()]), State::ReadBeforeSave { renewed, body }),
+                None => Next::Ask(Effect::read(vec![self.store_path.clone()]), State::ReadBeforeSave { renewed, body }),
                 Some(input) => {
                     // The store as it is now, so a writer that skipped the
                     // lock keeps what it wrote; if it cannot be read any
@@ -496,7 +502,7 @@ impl RefreshLogin {
                         }
                     };
                     Next::Ask(
-                        Effect::WriteAtomic { path: self.store_path.clone(), text },
+                        Effect::WriteAtomic { path: self.store_path.clone(), text, reply: Reply::new() },
                         State::Save { store, renewed, body },
                     )
                 }
@@ -517,7 +523,7 @@ impl RefreshLogin {
             State::WriteBacks { jobs } => self.write_back(jobs, input),
             State::ReadBeforeRecord { error, refused } => match input {
                 None => {
-                    Next::Ask(Effect::Read(vec![self.store_path.clone()]), State::ReadBeforeRecord { error, refused })
+                    Next::Ask(Effect::read(vec![self.store_path.clone()]), State::ReadBeforeRecord { error, refused })
                 }
                 Some(input) => {
                     // A store that became unreadable meanwhile is not
@@ -544,7 +550,11 @@ impl RefreshLogin {
                     }
                     let Ok(text) = write_store(&store) else { return failed(self.rejected(*error)) };
                     Next::Ask(
-                        Effect::WriteAtomic { path: self.store_path.clone(), text: Secret::new(text) },
+                        Effect::WriteAtomic {
+                            path: self.store_path.clone(),
+                            text: Secret::new(text),
+                            reply: Reply::new(),
+                        },
                         State::Record { error, store: Box::new(store) },
                     )
                 }
@@ -606,7 +616,7 @@ impl RefreshLogin {
         while let Some(job) = jobs.pop_front() {
             match job {
                 Job::File { path, login, asked: false } => {
-                    let effect = Effect::Read(vec![path.clone()]);
+                    let effect = Effect::read(vec![path.clone()]);
                     jobs.push_front(Job::File { path, login, asked: true });
                     return Next::Ask(effect, State::WriteBacks { jobs });
                 }
@@ -620,7 +630,7 @@ impl RefreshLogin {
                     let what = format!("could not update {}'s {shown}", login.owner);
                     match self.merge(login, &String::from_utf8_lossy(&bytes), &shown, Layout::Pretty) {
                         Ok(text) => {
-                            let effect = Effect::WriteBack(WriteBack { place: WriteBackPlace::File { path }, text });
+                            let effect = Effect::write_back(WriteBack { place: WriteBackPlace::File { path }, text });
                             jobs.push_front(Job::Written { what, remedy });
                             return Next::Ask(effect, State::WriteBacks { jobs });
                         }
@@ -633,7 +643,7 @@ impl RefreshLogin {
                     let origin = login.keychain.as_ref().map_or(login.owner, |k| k.origin);
                     match self.merge(login, &text, origin, Layout::Compact) {
                         Ok(text) => {
-                            let effect = Effect::WriteBack(WriteBack { place: WriteBackPlace::Keychain(item), text });
+                            let effect = Effect::write_back(WriteBack { place: WriteBackPlace::Keychain(item), text });
                             jobs.push_front(Job::Written { what, remedy });
                             return Next::Ask(effect, State::WriteBacks { jobs });
                         }

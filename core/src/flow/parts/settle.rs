@@ -101,7 +101,7 @@ impl Part for Settle {
                     None => {
                         let path = first.locations.store();
                         let timings = LockTimings::store(&self.env);
-                        (Some(Effect::Lock(LockRequest { path, kind: LockKind::Store, timings })), State::Lock(first))
+                        (Some(Effect::lock(LockRequest { path, kind: LockKind::Store, timings })), State::Lock(first))
                     }
                     Some(Answer::Lock(LockAnswer::Taken)) => {
                         let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.keychain);

@@ -27,8 +27,9 @@ use std::time::Duration;
 /// The native host's effect interpreter for one command.
 pub struct Interpreter<'w> {
     world: &'w NativeWorld,
-    /// Locks held, by the path the flow named them with.
-    locks: BTreeMap<String, LockGuard>,
+    /// Locks held, by the path the flow named them with, each with the
+    /// folders made to take it.
+    locks: BTreeMap<String, Held>,
     /// Why the command's output could not be written (the first failure):
     /// a report nobody received is a command that could not run.
     unwritten: Option<std::io::Error>,
@@ -56,7 +57,7 @@ impl<'w> Interpreter<'w> {
                 self.show(&line);
             }
             // Whatever the flow still holds is released here.
-            self.locks.clear();
+            std::mem::take(&mut self.locks).into_values().for_each(Held::release);
             if let Err(e) = std::io::stdout().flush() {
                 self.unwritten.get_or_insert(e);
             }
@@ -84,7 +85,9 @@ impl<'w> Interpreter<'w> {
             Effect::ReadKeychain { item, reply } => reply.with(self.world.keychain(&item)),
             Effect::Lock { request, reply } => reply.with(self.lock(&request)),
             Effect::Unlock { path } => {
-                self.locks.remove(&path);
+                if let Some(held) = self.locks.remove(&path) {
+                    held.release();
+                }
                 return None;
             }
             Effect::WriteAtomic { path, text, reply } => {
@@ -155,7 +158,7 @@ impl<'w> Interpreter<'w> {
                 if !dir.is_dir() {
                     return LockAnswer::NoTarget;
                 }
-                lock::acquire(dir, &options).map_err(|e| answer(&e))
+                lock::acquire(dir, &options).map(|guard| Held { guard, made: Vec::new() }).map_err(|e| answer(&e))
             }
         };
         match taken {
@@ -184,13 +187,36 @@ impl<'w> Interpreter<'w> {
     }
 }
 
+/// A lock taken, and the folders made to take it (outermost first).
+struct Held {
+    guard: LockGuard,
+    made: Vec<std::path::PathBuf>,
+}
+
+impl Held {
+    /// Releases the lock, then removes the folders made for it that are
+    /// still empty: a command that wrote nothing (a refused edit) leaves
+    /// no agent folder behind.
+    fn release(self) {
+        drop(self.guard);
+        for dir in self.made.iter().rev() {
+            if std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+        }
+    }
+}
+
 /// Takes the store's lock folder, `<realpath(store)>.lock`. When the store
 /// does not exist yet its folder is made and resolved instead, so that
 /// locking never creates an empty store (which would hide a legacy file
 /// from migration). Leftover temp files of crashed writers go first.
-fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, LockAnswer> {
+fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<Held, LockAnswer> {
     let path = Path::new(store_path);
     let dir = path.parent().unwrap_or(Path::new("."));
+    let mut made: Vec<std::path::PathBuf> =
+        dir.ancestors().take_while(|d| !d.exists()).map(Path::to_path_buf).collect();
+    made.reverse();
     fsio::create_private_dir_all(dir).map_err(|e| LockAnswer::Failed(e.failure()))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let lock_path = match lock::lock_path_for(path) {
@@ -205,7 +231,7 @@ fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, 
     // Every writer of the store holds this lock, so a temp file of it now
     // can only be a dead writer's, however young.
     let _ = fsio::remove_leftover_temps(dir, &name);
-    Ok(guard)
+    Ok(Held { guard, made })
 }
 
 /// A lock that was not taken, as the core's value: the core words it

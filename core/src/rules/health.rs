@@ -188,6 +188,9 @@ pub struct ProfileHealth {
     /// provider's error code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection: Option<Rejection>,
+    /// The agent it is inherited from, when it is not this agent's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
     /// When the sign-in ends for good (ms since the epoch in JSON, as
     /// `expiresAt`), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -451,6 +454,7 @@ pub fn judge(
         refreshable,
         reason_code,
         rejection: rejected.map(|r| Rejection::at(r, now)),
+        inherited_from: None,
         refresh_expires_at: sign_in_ends,
         refresh_remaining_ms: sign_in_ends.map(|at| at.remaining(now)),
         read_only,
@@ -477,6 +481,7 @@ fn ended_health(config: &Config, ended: &EndedLogin) -> ProfileHealth {
         refresh_remaining_ms: None,
         read_only: config.login_read_only(ended.profile_id),
         sign_in_ended: Some(SignInEnded { origin: ended.origin.clone(), reason: ended.reason.clone() }),
+        inherited_from: None,
     }
 }
 
@@ -512,7 +517,10 @@ pub fn summarize_with(
         .filter(|(_, p)| wanted.contains(crate::provider::normalized(p.credential.provider()).as_ref()))
         .map(|(id, p)| {
             let ended = ended.iter().find(|e| e.profile_id == id && p.credential.kind() != CredentialType::ApiKey);
-            judge(config, id, p, rejection::rejection_of(store, id), ended, now, rules)
+            ProfileHealth {
+                inherited_from: store.inherited_from(id).map(str::to_string),
+                ..judge(config, id, p, rejection::rejection_of(store, id), ended, now, rules)
+            }
         })
         .chain(
             ended

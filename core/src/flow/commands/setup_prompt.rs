@@ -52,6 +52,9 @@ pub struct SetupRequest {
     pub expires_in: Option<String>,
     /// `--agent`.
     pub agent: Option<String>,
+    /// `--create-agent`: make the agent when it does not exist yet (else
+    /// an agent no config lists and no folder holds is refused).
+    pub create_agent: bool,
     /// Whether standard input is a terminal (the host knows).
     pub terminal: bool,
 }
@@ -152,7 +155,9 @@ impl SetupToken {
     /// A look at Claude Code's login, which reads its Keychain item only
     /// with someone at the terminal to answer the prompt.
     fn look(&self) -> Look {
-        Look::new(&self.env, self.request.agent.as_deref()).reading_keychain(self.request.terminal)
+        Look::new(&self.env, self.request.agent.as_deref())
+            .reading_keychain(self.request.terminal)
+            .creating_agent(self.request.create_agent)
     }
 
     fn start(&mut self) -> Turn<State> {

@@ -237,14 +237,24 @@ impl RefreshLogin {
         // Nor for a read-only login that still serves: nothing would be done
         // under the lock either (the load synced what its tool has).
         let left = !force && probe.write.is_none() && serves && read_only_source(probe, id).is_some();
+        // A login this agent inherits is its owner's: refreshed once,
+        // under the owner's lock, into the owner's store.
+        let owner = match probe.store.inherited_from(id) {
+            Some(_) => crate::paths::owner(&probe.env, &probe.config.config, &probe.locations),
+            None => None,
+        };
+        let (agent, store_path) = match owner {
+            Some(owner) => (Some(owner.agent_id.clone()), owner.store()),
+            None => (agent.map(str::to_string), probe.locations.store()),
+        };
         RefreshLogin {
             id: id.to_string(),
             force,
             window,
             deadline,
             env: probe.env.clone(),
-            agent: agent.map(str::to_string),
-            store_path: probe.locations.store(),
+            agent,
+            store_path,
             seen_access: access_of(&probe.store, id),
             now: probe.now,
             state: match (fresh, left) {

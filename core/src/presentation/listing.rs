@@ -62,6 +62,9 @@ pub struct Entry {
     /// The secret, masked, for the text form only.
     #[serde(skip)]
     pub masked: String,
+    /// Its SecretRef and what became of it (the value masked, never whole).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<crate::health::RefReport>,
 }
 
 /// The whole `models auth list --json` document.
@@ -119,6 +122,7 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
                 disabled_reason: None,
                 recovery_hint: None,
                 masked: found.value.masked(),
+                secret_ref: None,
             });
         }
     }
@@ -139,35 +143,48 @@ pub fn entry_for(loaded: &Loaded, id: &str) -> Option<Entry> {
 
 fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats>) -> Entry {
     let now = loaded.now;
-    let health = profile_health(&loaded.config.config, id, profile, now, DEFAULT_WARN_AFTER_MS);
+    let health = profile_health(&loaded.config.config, &loaded.refs, id, profile, now, DEFAULT_WARN_AFTER_MS);
     let running = |v: Option<f64>| v.filter(|u| u.is_finite() && *u > now as f64);
     let cooldown = stats.and_then(|s| running(s.cooldown_until));
     let disabled = stats.and_then(|s| running(s.disabled_until));
     let disabled_reason = disabled.and(stats.and_then(|s| s.disabled_reason.clone()));
     let cooldown_reason = cooldown.and(stats.and_then(most_counted_failure));
-    let secret = secret_of(&profile.credential);
-    let clear = format!("or run `clawdbot models auth cooldown clear {}` once the cause is gone", escape_control(id));
-    let (status, reason_code, hint): (&'static str, String, Option<String>) = if secret.is_none() {
-        ("missing-secret", "missing-secret".into(), Some(crate::remedy::for_profile_id(id).to_string()))
-    } else if let Some(reason) = disabled.map(|_| disabled_reason.clone().unwrap_or_else(|| "unknown".into())) {
-        let first = match reason.as_str() {
-            "billing" => "Top up credits (provider billing)",
-            _ => "Wait for the disable to end",
-        };
-        ("disabled", format!("disabled-{reason}"), Some(format!("{first}, {clear}.")))
-    } else if cooldown.is_some() {
-        ("cooldown", "cooldown".into(), Some(format!("Wait for the cooldown to end, {clear}.")))
-    } else {
-        match health.status {
-            HealthStatus::Ok => ("ok", "ok".into(), None),
-            HealthStatus::Static => ("static", "static".into(), None),
-            HealthStatus::Expiring => ("expiring", "expiring".into(), expiring_hint(profile, id)),
-            HealthStatus::Expired => ("expired", "expired".into(), expired_hint(profile, id)),
-            HealthStatus::Missing => {
-                ("unknown", "expiry-unknown".into(), Some(crate::remedy::for_profile_id(id).to_string()))
-            }
-        }
+    // A ref beats a plain value: its resolved value is the secret, and one
+    // that did not resolve leaves none (fail closed).
+    let ref_check = crate::secret_refs::check_of(&loaded.refs, id, profile);
+    let secret = match ref_check {
+        Some(crate::secret_refs::RefCheck::Ok(s)) => Some(s),
+        Some(_) => None,
+        None => secret_of(&profile.credential),
     };
+    let clear = format!("or run `clawdbot models auth cooldown clear {}` once the cause is gone", escape_control(id));
+    let (status, reason_code, hint): (&'static str, String, Option<String>) =
+        if let Some(check) = ref_check.filter(|c| !matches!(c, crate::secret_refs::RefCheck::Ok(_))) {
+            let code = if health.status == HealthStatus::Unchecked { "ref-not-checked" } else { "ref-failing" };
+            (health.status.word(), code.into(), crate::remedy::for_ref(check))
+        } else if secret.is_none() {
+            ("missing-secret", "missing-secret".into(), Some(crate::remedy::for_profile_id(id).to_string()))
+        } else if let Some(reason) = disabled.map(|_| disabled_reason.clone().unwrap_or_else(|| "unknown".into())) {
+            let first = match reason.as_str() {
+                "billing" => "Top up credits (provider billing)",
+                _ => "Wait for the disable to end",
+            };
+            ("disabled", format!("disabled-{reason}"), Some(format!("{first}, {clear}.")))
+        } else if cooldown.is_some() {
+            ("cooldown", "cooldown".into(), Some(format!("Wait for the cooldown to end, {clear}.")))
+        } else {
+            match health.status {
+                HealthStatus::Ok => ("ok", "ok".into(), None),
+                HealthStatus::Static => ("static", "static".into(), None),
+                HealthStatus::Expiring => ("expiring", "expiring".into(), expiring_hint(profile, id)),
+                HealthStatus::Expired => ("expired", "expired".into(), expired_hint(profile, id)),
+                HealthStatus::Missing => {
+                    ("unknown", "expiry-unknown".into(), Some(crate::remedy::for_profile_id(id).to_string()))
+                }
+                // Decided above, with the ref's own remedy.
+                HealthStatus::Failing | HealthStatus::Unchecked => (health.status.word(), "ref-failing".into(), None),
+            }
+        };
     Entry {
         id: id.to_string(),
         provider: profile.credential.provider().to_string(),
@@ -184,6 +201,7 @@ fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats
         disabled_reason,
         recovery_hint: hint,
         masked: secret.map_or_else(|| "missing".into(), |s| s.masked()),
+        secret_ref: health.secret_ref,
     }
 }
 
@@ -252,6 +270,10 @@ pub fn render_text(listing: &Listing) -> Vec<String> {
         }
         lines.push(head);
         lines.push(format!("    secret: {}", escape_control(&e.masked)));
+        if let Some(r) = &e.secret_ref {
+            let why = r.reason.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
+            lines.push(format!("    ref: {} ({}{why})", r.reference, r.state));
+        }
         if let Some(email) = &e.email {
             lines.push(format!("    email: {}", escape_control(email)));
         }
@@ -482,7 +504,7 @@ mod tests {
         assert!(!text.contains("1970") && !text.contains("expires:"), "{text}");
         // `models status --json` gives the same instant as the number it is.
         let profile = l.store.profile("zai:far").unwrap();
-        let health = profile_health(&l.config.config, "zai:far", profile, NOW, DEFAULT_WARN_AFTER_MS);
+        let health = profile_health(&l.config.config, &l.refs, "zai:far", profile, NOW, DEFAULT_WARN_AFTER_MS);
         assert_eq!(serde_json::to_value(&health).unwrap()["expiresAt"], serde_json::json!(1e16));
     }
 

@@ -22,6 +22,7 @@
 use crate::config::Config;
 use crate::refresh::RefreshProvider;
 use crate::rejection::{self, RefreshRejection};
+use crate::secret_refs::{RefCheck, RefStates};
 use crate::sources::EndedLogin;
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
 use crate::time::{ExpiryKind, Instant, Millis, ser_opt_ms};
@@ -57,6 +58,11 @@ pub enum HealthStatus {
     Missing,
     /// An api key, or a token that never expires.
     Static,
+    /// Its SecretRef did not resolve (fail closed: nothing stands in).
+    Failing,
+    /// Its SecretRef is an exec ref that was not allowed to run.
+    #[serde(rename = "not-checked")]
+    Unchecked,
 }
 
 impl HealthStatus {
@@ -68,12 +74,14 @@ impl HealthStatus {
             HealthStatus::Expired => "expired",
             HealthStatus::Missing => "unknown",
             HealthStatus::Static => "static",
+            HealthStatus::Failing => "failing",
+            HealthStatus::Unchecked => "not checked",
         }
     }
 
     /// Whether `--check` counts it as needing a human.
     pub fn is_bad(self) -> bool {
-        matches!(self, HealthStatus::Expired | HealthStatus::Missing)
+        matches!(self, HealthStatus::Expired | HealthStatus::Missing | HealthStatus::Failing)
     }
 }
 
@@ -188,6 +196,9 @@ pub struct ProfileHealth {
     /// provider's error code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection: Option<Rejection>,
+    /// Its SecretRef and what became of it; `None` without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<RefReport>,
     /// The agent it is inherited from, when it is not this agent's own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inherited_from: Option<String>,
@@ -236,6 +247,41 @@ impl ProfileHealth {
             Some(SIGN_IN_ENDING) => self.refresh_remaining_ms.map(|left| format!("sign-in ends in {}", short(left))),
             _ => None,
         }
+    }
+}
+
+/// A profile's SecretRef as reports show it: where it points and its
+/// state, the value masked, never whole.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefReport {
+    /// `source:alias:id` (`exec:pass:openai/key`), or `malformed`.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// `ok`, `failing` or `not checked`.
+    pub state: &'static str,
+    /// Why it fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The resolved value, masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub masked: Option<String>,
+}
+
+impl RefReport {
+    /// The report of `profile`'s ref; `None` without one.
+    pub fn of(refs: &RefStates, id: &str, profile: &Profile) -> Option<RefReport> {
+        let check = crate::secret_refs::check_of(refs, id, profile)?;
+        let reference = match crate::secret_ref::profile_ref(profile)? {
+            Ok(r) => crate::escape::escape_control(&r.to_string()).into_owned(),
+            Err(_) => "malformed".to_string(),
+        };
+        let (reason, masked) = match check {
+            RefCheck::Ok(secret) => (None, Some(secret.masked())),
+            RefCheck::Failing(why) => (Some(crate::escape::escape_control(&why.to_string()).into_owned()), None),
+            RefCheck::NotChecked => (Some("exec refs run only with --allow-exec".to_string()), None),
+        };
+        Some(RefReport { reference, state: check.word(), reason, masked })
     }
 }
 
@@ -367,8 +413,15 @@ pub fn display_label(config: &Config, profile_id: &str, profile: Option<&Profile
 
 /// Classifies one profile at `now` by the default rules, as if nothing had
 /// been refused (`judge` reads the store's record).
-pub fn profile_health(config: &Config, id: &str, profile: &Profile, now: Millis, warn_after_ms: i64) -> ProfileHealth {
-    judge(config, id, profile, None, None, now, HealthRules { warn_after_ms, strict: false })
+pub fn profile_health(
+    config: &Config,
+    refs: &RefStates,
+    id: &str,
+    profile: &Profile,
+    now: Millis,
+    warn_after_ms: i64,
+) -> ProfileHealth {
+    judge(config, refs, id, profile, None, None, now, HealthRules { warn_after_ms, strict: false })
 }
 
 /// Whether a credential renews itself on use: OAuth with a refresh token,
@@ -381,8 +434,11 @@ pub fn renews_itself(credential: &Credential) -> bool {
 /// Classifies one profile at `now`; `rejected` is the refusal that still
 /// applies to it ([`rejection::rejection_of`]), `ended` the other CLI's word
 /// that its sign-in ended ([`crate::load::Loaded::ended`]).
+// Each argument is one thing the verdict weighs, from a different place.
+#[allow(clippy::too_many_arguments)]
 pub fn judge(
     config: &Config,
+    refs: &RefStates,
     id: &str,
     profile: &Profile,
     rejected: Option<RefreshRejection>,
@@ -442,6 +498,14 @@ pub fn judge(
         status = HealthStatus::Expired;
         reason_code = Some(rejection::REASON_CODE);
     }
+    // A ref beats a plain value: one that fails makes the profile fail,
+    // one not checked cannot be called ok.
+    let secret_ref = RefReport::of(refs, id, profile);
+    match crate::secret_refs::check_of(refs, id, profile) {
+        Some(RefCheck::Failing(_)) => status = HealthStatus::Failing,
+        Some(RefCheck::NotChecked) => status = HealthStatus::Unchecked,
+        Some(RefCheck::Ok(_)) | None => {}
+    }
     ProfileHealth {
         profile_id: id.to_string(),
         provider: crate::provider::normalize(c.provider()),
@@ -454,6 +518,7 @@ pub fn judge(
         refreshable,
         reason_code,
         rejection: rejected.map(|r| Rejection::at(r, now)),
+        secret_ref,
         inherited_from: None,
         refresh_expires_at: sign_in_ends,
         refresh_remaining_ms: sign_in_ends.map(|at| at.remaining(now)),
@@ -477,6 +542,7 @@ fn ended_health(config: &Config, ended: &EndedLogin) -> ProfileHealth {
         refreshable: false,
         reason_code: Some(SIGN_IN_ENDED),
         rejection: None,
+        secret_ref: None,
         refresh_expires_at: None,
         refresh_remaining_ms: None,
         read_only: config.login_read_only(ended.profile_id),
@@ -489,18 +555,20 @@ fn ended_health(config: &Config, ended: &EndedLogin) -> ProfileHealth {
 /// default rules.
 pub fn summarize(
     config: &Config,
+    refs: &RefStates,
     store: &AuthStore,
     providers: &[String],
     now: Millis,
     warn_after_ms: i64,
 ) -> HealthSummary {
-    summarize_with(config, store, &[], providers, now, HealthRules { warn_after_ms, strict: false })
+    summarize_with(config, refs, store, &[], providers, now, HealthRules { warn_after_ms, strict: false })
 }
 
 /// [`summarize`] by the given rules, with the sign-ins other CLIs found
 /// ended (`ended`): such a profile is `expired`, stored or not.
 pub fn summarize_with(
     config: &Config,
+    refs: &RefStates,
     store: &AuthStore,
     ended: &[EndedLogin],
     providers: &[String],
@@ -519,7 +587,7 @@ pub fn summarize_with(
             let ended = ended.iter().find(|e| e.profile_id == id && p.credential.kind() != CredentialType::ApiKey);
             ProfileHealth {
                 inherited_from: store.inherited_from(id).map(str::to_string),
-                ..judge(config, id, p, rejection::rejection_of(store, id), ended, now, rules)
+                ..judge(config, refs, id, p, rejection::rejection_of(store, id), ended, now, rules)
             }
         })
         .chain(
@@ -646,8 +714,16 @@ mod tests {
     #[test]
     fn a_login_that_renews_itself_is_ok_whatever_its_access_token_says() {
         for exp in [Some(NOW + 3 * HOUR), Some(NOW - 2 * HOUR), None] {
-            let h =
-                judge(&Config::default(), "anthropic:a", &renewing("anthropic", exp), None, None, NOW, rules(false));
+            let h = judge(
+                &Config::default(),
+                &RefStates::new(),
+                "anthropic:a",
+                &renewing("anthropic", exp),
+                None,
+                None,
+                NOW,
+                rules(false),
+            );
             assert_eq!((h.status, h.refreshable), (HealthStatus::Ok, true), "expires {exp:?}");
             assert_eq!(h.expires_at, exp.map(Instant::from_millis), "the expiry is still reported");
             let json = serde_json::to_value(&h).unwrap();
@@ -659,16 +735,27 @@ mod tests {
     #[test]
     fn strict_keeps_the_references_rule_for_renewing_logins() {
         let soon = renewing("anthropic", Some(NOW + 3 * HOUR));
-        let h = judge(&Config::default(), "anthropic:a", &soon, None, None, NOW, rules(true));
+        let h = judge(&Config::default(), &RefStates::new(), "anthropic:a", &soon, None, None, NOW, rules(true));
         assert_eq!((h.status, h.refreshable), (HealthStatus::Expiring, true));
         let old = renewing("anthropic", Some(NOW - HOUR));
-        assert_eq!(judge(&Config::default(), "a", &old, None, None, NOW, rules(true)).status, HealthStatus::Expired);
+        assert_eq!(
+            judge(&Config::default(), &RefStates::new(), "a", &old, None, None, NOW, rules(true)).status,
+            HealthStatus::Expired
+        );
     }
 
     #[test]
     fn a_refresh_token_without_a_known_flow_does_not_renew_anything() {
-        let h =
-            judge(&Config::default(), "acme:a", &renewing("acme", Some(NOW + 3 * HOUR)), None, None, NOW, rules(false));
+        let h = judge(
+            &Config::default(),
+            &RefStates::new(),
+            "acme:a",
+            &renewing("acme", Some(NOW + 3 * HOUR)),
+            None,
+            None,
+            NOW,
+            rules(false),
+        );
         assert_eq!((h.status, h.refreshable), (HealthStatus::Expiring, false));
     }
 
@@ -679,7 +766,15 @@ mod tests {
         let sent = Secret::new("r-FAKE");
         crate::rejection::record_rejection(&mut store, "anthropic:a", &sent, "invalid_grant", NOW - 3 * HOUR);
         for strict in [false, true] {
-            let s = summarize_with(&Config::default(), &store, &[], &["anthropic".into()], NOW, rules(strict));
+            let s = summarize_with(
+                &Config::default(),
+                &RefStates::new(),
+                &store,
+                &[],
+                &["anthropic".into()],
+                NOW,
+                rules(strict),
+            );
             let h = &s.profiles[0];
             assert_eq!(
                 (h.status, h.refreshable, h.reason_code),
@@ -713,7 +808,15 @@ mod tests {
         }];
         let live = store_of(&[("anthropic:claude-cli", renewing("anthropic", Some(NOW + 3 * HOUR)))]);
         for store in [live, AuthStore::default()] {
-            let s = summarize_with(&Config::default(), &store, &ended, &["anthropic".into()], NOW, rules(false));
+            let s = summarize_with(
+                &Config::default(),
+                &RefStates::new(),
+                &store,
+                &ended,
+                &["anthropic".into()],
+                NOW,
+                rules(false),
+            );
             assert_eq!(s.profiles.len(), 1);
             let h = &s.profiles[0];
             assert_eq!(
@@ -731,8 +834,15 @@ mod tests {
             assert_eq!(s.providers[0].status, HealthStatus::Expired);
         }
         // Another provider asked about: not shown there.
-        let s =
-            summarize_with(&Config::default(), &AuthStore::default(), &ended, &["openai".into()], NOW, rules(false));
+        let s = summarize_with(
+            &Config::default(),
+            &RefStates::new(),
+            &AuthStore::default(),
+            &ended,
+            &["openai".into()],
+            NOW,
+            rules(false),
+        );
         assert!(s.profiles.is_empty());
     }
 
@@ -743,7 +853,16 @@ mod tests {
     fn the_end_of_a_sign_in_makes_a_renewing_login_expiring_then_expired() {
         let judged = |end: i64, warn: i64| {
             let rules = HealthRules { warn_after_ms: warn, strict: false };
-            judge(&Config::default(), "anthropic:a", &ending(Some(NOW + 3 * HOUR), end), None, None, NOW, rules)
+            judge(
+                &Config::default(),
+                &RefStates::new(),
+                "anthropic:a",
+                &ending(Some(NOW + 3 * HOUR), end),
+                None,
+                None,
+                NOW,
+                rules,
+            )
         };
         let h = judged(NOW + 2 * DAY, DEFAULT_WARN_AFTER_MS);
         assert_eq!((h.status, h.refreshable, h.reason_code), (HealthStatus::Expiring, true, Some(SIGN_IN_ENDING)));
@@ -766,7 +885,16 @@ mod tests {
         assert_eq!(over.sign_in_words().as_deref(), Some("sign-in ended 0m ago"));
         // An expired access token stays expired; a refusal keeps its reason.
         let strict = HealthRules { warn_after_ms: DEFAULT_WARN_AFTER_MS, strict: true };
-        let old = judge(&Config::default(), "a", &ending(Some(NOW - HOUR), NOW + DAY), None, None, NOW, strict);
+        let old = judge(
+            &Config::default(),
+            &RefStates::new(),
+            "a",
+            &ending(Some(NOW - HOUR), NOW + DAY),
+            None,
+            None,
+            NOW,
+            strict,
+        );
         assert_eq!(old.status, HealthStatus::Expired);
     }
 
@@ -777,8 +905,9 @@ mod tests {
     fn a_read_only_login_is_ok_until_its_access_token_expires() {
         let config =
             crate::config::parse_config(br#"{"auth":{"loginSources":{"claude-cli":{"readOnly":true}}}}"#, "c").config;
-        let at =
-            |exp: i64, id: &str| judge(&config, id, &renewing("anthropic", Some(exp)), None, None, NOW, rules(false));
+        let at = |exp: i64, id: &str| {
+            judge(&config, &RefStates::new(), id, &renewing("anthropic", Some(exp)), None, None, NOW, rules(false))
+        };
         let h = at(NOW + HOUR, "anthropic:claude-cli");
         assert_eq!((h.status, h.refreshable, h.read_only, h.reason_code), (HealthStatus::Ok, false, true, None));
         assert_eq!(serde_json::to_value(&h).unwrap()["readOnly"], true);
@@ -791,7 +920,7 @@ mod tests {
     }
 
     fn status(p: &Profile) -> HealthStatus {
-        profile_health(&Config::default(), "x", p, NOW, DEFAULT_WARN_AFTER_MS).status
+        profile_health(&Config::default(), &RefStates::new(), "x", p, NOW, DEFAULT_WARN_AFTER_MS).status
     }
 
     #[test]
@@ -818,8 +947,14 @@ mod tests {
             "anthropic:key".into(),
             Profile::new(Credential::ApiKey(ApiKey { provider: "anthropic".into(), ..ApiKey::default() })),
         );
-        let s =
-            summarize(&Config::default(), &store, &["anthropic".into(), "openai".into()], NOW, DEFAULT_WARN_AFTER_MS);
+        let s = summarize(
+            &Config::default(),
+            &RefStates::new(),
+            &store,
+            &["anthropic".into(), "openai".into()],
+            NOW,
+            DEFAULT_WARN_AFTER_MS,
+        );
         assert_eq!(s.providers[0].status, HealthStatus::Expired);
         assert_eq!(s.providers[0].expires_at, Some(Instant::from_millis(NOW - HOUR)));
         assert_eq!(s.providers[1].status, HealthStatus::Missing);
@@ -878,7 +1013,14 @@ mod tests {
         assert_eq!(words(claude), ("claude-cli", "claude-code", "Claude Code"));
         assert_eq!(words(codex), ("codex-cli", "codex-cli", "Codex CLI"));
         assert_eq!(words(Source::Env), ("env", "env", "env"));
-        let health = profile_health(&Config::default(), "anthropic:claude-cli", &oauth(Some(NOW + HOUR)), NOW, 0);
+        let health = profile_health(
+            &Config::default(),
+            &RefStates::new(),
+            "anthropic:claude-cli",
+            &oauth(Some(NOW + HOUR)),
+            NOW,
+            0,
+        );
         assert_eq!(serde_json::to_value(&health).expect("json")["source"], serde_json::json!("claude-cli"));
     }
 
@@ -906,7 +1048,7 @@ mod tests {
         }
         assert_eq!(display_label(&Config::default(), "anthropic:a", Some(&blank)), "anthropic:a");
         assert_eq!(
-            profile_health(&config, "anthropic:a", &stored, NOW, DEFAULT_WARN_AFTER_MS).label,
+            profile_health(&config, &RefStates::new(), "anthropic:a", &stored, NOW, DEFAULT_WARN_AFTER_MS).label,
             "anthropic:a (stored@example.com)"
         );
     }
@@ -914,11 +1056,18 @@ mod tests {
     #[test]
     fn a_token_whose_expiry_is_zero_negative_or_not_finite_never_expires() {
         for e in [0.0, -5.0, f64::NAN, f64::INFINITY] {
-            let h = profile_health(&Config::default(), "t", &token(Some(e)), NOW, DEFAULT_WARN_AFTER_MS);
+            let h =
+                profile_health(&Config::default(), &RefStates::new(), "t", &token(Some(e)), NOW, DEFAULT_WARN_AFTER_MS);
             assert_eq!((h.status, h.expires_at, h.remaining_ms), (HealthStatus::Static, None, None), "expires {e}");
         }
-        let h =
-            profile_health(&Config::default(), "t", &token(Some((NOW + 2 * HOUR) as f64)), NOW, DEFAULT_WARN_AFTER_MS);
+        let h = profile_health(
+            &Config::default(),
+            &RefStates::new(),
+            "t",
+            &token(Some((NOW + 2 * HOUR) as f64)),
+            NOW,
+            DEFAULT_WARN_AFTER_MS,
+        );
         assert_eq!(h.status, HealthStatus::Expiring);
         assert_eq!(h.remaining_ms, Some((2 * HOUR) as f64));
         assert_eq!(h.expires_at, Some(Instant::from_millis(NOW + 2 * HOUR)));
@@ -926,7 +1075,9 @@ mod tests {
 
     #[test]
     fn the_warn_window_is_inclusive_and_expiry_at_now_is_expired() {
-        let at = |e: i64, warn: i64| profile_health(&Config::default(), "x", &oauth(Some(e)), NOW, warn).status;
+        let at = |e: i64, warn: i64| {
+            profile_health(&Config::default(), &RefStates::new(), "x", &oauth(Some(e)), NOW, warn).status
+        };
         assert_eq!(at(NOW + HOUR, HOUR), HealthStatus::Expiring, "exactly the window left");
         assert_eq!(at(NOW + HOUR + 1, HOUR), HealthStatus::Ok);
         assert_eq!(at(NOW + 1, HOUR), HealthStatus::Expiring);
@@ -943,7 +1094,7 @@ mod tests {
 
     fn providers(store: &AuthStore, names: &[&str]) -> HealthSummary {
         let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        summarize(&Config::default(), store, &names, NOW, DEFAULT_WARN_AFTER_MS)
+        summarize(&Config::default(), &RefStates::new(), store, &names, NOW, DEFAULT_WARN_AFTER_MS)
     }
 
     #[test]

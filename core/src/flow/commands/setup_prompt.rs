@@ -130,7 +130,7 @@ impl SetupToken {
         if before.as_ref() == Some(&profile.credential) {
             return false;
         }
-        let health = profile_health(&loaded.config.config, claude::PROFILE_ID, profile, self.now, 0);
+        let health = profile_health(&loaded.config.config, &loaded.refs, claude::PROFILE_ID, profile, self.now, 0);
         !matches!(health.status, HealthStatus::Expired | HealthStatus::Missing)
     }
 

@@ -103,7 +103,8 @@ fn usable(status: HealthStatus) -> Option<Verdict> {
     match status {
         HealthStatus::Ok | HealthStatus::Static => Some(Verdict::Ok),
         HealthStatus::Expiring => Some(Verdict::Expiring),
-        HealthStatus::Expired | HealthStatus::Missing => None,
+        // A ref that failed, or was not allowed to run, fails closed.
+        HealthStatus::Expired | HealthStatus::Missing | HealthStatus::Failing | HealthStatus::Unchecked => None,
     }
 }
 
@@ -120,15 +121,24 @@ pub fn judge(
     let mut deciding: Vec<&str> = Vec::new();
     for provider in cfg.providers_configured() {
         let mut best: Option<(Verdict, String)> = None;
+        let mut closed = false;
         for id in resolve_order(cfg, &loaded.store, &provider, None, loaded.now) {
-            let Some(verdict) = by_id.get(id.as_str()).and_then(|p| usable(p.status)) else {
+            let status = by_id.get(id.as_str()).map(|p| p.status);
+            // A ref that fails before anything usable fails the provider:
+            // nothing after it, not even the environment, stands in.
+            if best.is_none() && matches!(status, Some(HealthStatus::Failing | HealthStatus::Unchecked)) {
+                closed = true;
+                deciding.push(by_id.get(id.as_str()).map_or("", |p| p.profile_id.as_str()));
+                break;
+            }
+            let Some(verdict) = status.and_then(usable) else {
                 continue;
             };
             if best.as_ref().is_none_or(|(b, _)| *b == Verdict::Expiring && verdict == Verdict::Ok) {
                 best = Some((verdict, id));
             }
         }
-        if best.as_ref().is_none_or(|(b, _)| *b != Verdict::Ok) {
+        if !closed && best.as_ref().is_none_or(|(b, _)| *b != Verdict::Ok) {
             let key = env_key_from(&provider, &loaded.env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc)
                 .map(|k| k.source)
                 .or_else(|| config_key(&provider, cfg).map(|_| "models.json".to_string()));

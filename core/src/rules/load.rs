@@ -13,7 +13,7 @@ use crate::dotenv::{self, Applied};
 use crate::io::IoKind;
 use crate::logins::SourceRead;
 use crate::paths::{self, Env, Locations};
-use crate::sources::{ExternalLogin, legacy};
+use crate::sources::{EndedLogin, ExternalLogin, legacy};
 use crate::store::{AuthStore, Inherited, parse_store, write_store};
 use crate::sync::{ChangeKind, SyncChange, sync_external};
 use crate::time::Millis;
@@ -49,6 +49,10 @@ pub struct Loaded {
     pub store_state: StoreState,
     /// What the external-login sync and legacy migration changed in `store`.
     pub changes: Vec<SyncChange>,
+    /// The logins other CLIs found ended for good (Claude Code's dead-login
+    /// stub), whose profiles the operator has not removed: never synced,
+    /// and reported as sign-ins that ended.
+    pub ended: Vec<EndedLogin>,
     /// New text for the store file, when something changed and it may be written.
     pub write: Option<String>,
     /// Files to delete once `write` has been persisted.
@@ -85,6 +89,50 @@ impl Loaded {
 
 /// Loads the agent's credentials from the host's world.
 pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> Loaded {
+    let reachable = Reachable { world, env, skipped: std::cell::Cell::new(false) };
+    let mut loaded = load_from(&reachable, env, now, agent);
+    // Said once, instead of once per file under it.
+    if reachable.skipped.get() {
+        for folder in [paths::unusable_state_dir(env), paths::unreachable_home(env)].into_iter().flatten() {
+            let severity = if folder.state { Severity::Error } else { Severity::Warning };
+            let hint = folder.fix();
+            let diagnostic = Diagnostic::new(severity, folder.path.as_str(), folder.problem()).with_hint(hint);
+            loaded.diagnostics.insert(0, diagnostic);
+            if folder.state && loaded.store_state == StoreState::Missing {
+                loaded.store_state = StoreState::Unreadable;
+                loaded.write = None;
+                loaded.remove_after_write.clear();
+            }
+        }
+    }
+    loaded
+}
+
+/// The host's world, where nothing under a folder the host found not to be
+/// one ([`Env::not_folders`]: HOME or the state folder naming a file) is
+/// read: no file can be there, so each is absent, and the folder is said
+/// once by [`load`] (issue 23 item 12).
+struct Reachable<'a> {
+    world: &'a dyn World,
+    env: &'a Env,
+    skipped: std::cell::Cell<bool>,
+}
+
+impl World for Reachable<'_> {
+    fn read(&self, path: &str) -> FileRead {
+        if self.env.beyond_reach(path).is_some() {
+            self.skipped.set(true);
+            return FileRead::Absent;
+        }
+        self.world.read(path)
+    }
+
+    fn keychain(&self, item: &crate::world::KeychainItem) -> Option<FileRead> {
+        self.world.keychain(item)
+    }
+}
+
+fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> Loaded {
     let mut dotenv_diagnostics = Vec::new();
     let (env, dotenv) = with_dotenv(world, env, &mut dotenv_diagnostics);
     let env = &env;
@@ -138,19 +186,20 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
     }
 
     let owner = paths::owner(env, &config.config, &locations);
-    let found = external_logins(world, env, now, &mut diagnostics);
+    let mut ended = Vec::new();
+    let found = external_logins(world, env, now, &mut diagnostics, &mut ended);
     // The default agent owns the logins; any other keeps updating only the
     // copies an earlier sync left in its own store, and adds none.
-    let owns_logins = locations.agent_id == paths::agent_id(&config.config, None);
+    let owns = locations.agent_id == paths::agent_id(&config.config, None);
     // A login the sync leaves out because `models auth remove` took its
     // profile out: a new login in that tool never appears, so status,
     // list and doctor say why (issue 23 item 11).
-    let held_out = if owns_logins { crate::sync::held_out(&store, &found) } else { Vec::new() };
+    let held_out = if owns { crate::sync::held_out(&store, &found) } else { Vec::new() };
     for source in &held_out {
         let note = Diagnostic::new(Severity::Info, show(&store_path), crate::sync::held_out_words(source));
         diagnostics.push(note.with_hint(source.enable_hint()));
     }
-    let synced = match owns_logins {
+    let synced = match owns {
         true => sync_external(&mut store, &found),
         false => {
             let copies: Vec<ExternalLogin> =
@@ -158,6 +207,12 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
             sync_external(&mut store, &copies)
         }
     };
+    // A sign-in that ended is this agent's news when the login is: it owns
+    // it, inherits it, or holds a copy; and the operator has not removed it.
+    ended.retain(|e| {
+        (owns || owner.is_some() || store.profiles.contains_key(e.profile_id))
+            && !crate::sync::sync_disabled(&store, e.profile_id)
+    });
     // A login synced in with another refresh token is a new login: a
     // refusal recorded for the old token goes with it.
     for change in &synced {
@@ -188,6 +243,7 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         store,
         store_state,
         changes,
+        ended,
         write,
         remove_after_write,
         diagnostics,
@@ -334,36 +390,42 @@ fn migrate_legacy(
 
 /// What to do about a store that cannot be read.
 const STORE_HINT: &str = "Fix the file (or move it away to start over); Clawdbot never writes over it.";
+
 /// The logins of every [`crate::logins::LOGIN_SOURCES`] entry, in registry
-/// order: a source's Keychain item first when it has one, else its file.
+/// order: a source's Keychain item first when it has one, else its file;
+/// and in `ended` the sign-ins a source found ended for good. A stub in a
+/// source's Keychain item is what the tool itself reads, so its file (an
+/// older copy) is then not consulted.
 pub fn external_logins(
     world: &dyn World,
     env: &Env,
     now: Millis,
     diagnostics: &mut Vec<Diagnostic>,
+    ended: &mut Vec<EndedLogin>,
 ) -> Vec<ExternalLogin> {
     let mut found = Vec::new();
     for source in crate::logins::LOGIN_SOURCES {
-        let mut login = None;
+        // A login, or the sign-in the source found ended, or nothing.
         let take = |read: SourceRead, diagnostics: &mut Vec<Diagnostic>| match read {
             SourceRead::Login(l, diags) => {
                 diagnostics.extend(diags);
-                Some(l)
+                (Some(l), None)
             }
             SourceRead::Broken(d) | SourceRead::NoLogin(d) => {
                 diagnostics.push(d.with_hint(source.ignored_hint));
-                None
+                (None, None)
             }
-            SourceRead::Ended(d) => {
+            SourceRead::Ended(e, d) => {
                 diagnostics.push(d);
-                None
+                (None, Some(e))
             }
         };
+        let (mut login, mut signed_out) = (None, None);
         if let Some(keychain) = &source.keychain {
             match world.keychain(&keychain.item(env)) {
                 Some(FileRead::Present { bytes, .. }) => {
                     let text = (keychain.decode)(&String::from_utf8_lossy(&bytes));
-                    login = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
+                    (login, signed_out) = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
                 }
                 Some(FileRead::Unreadable(reason)) => diagnostics.push(
                     Diagnostic::new(Severity::Warning, keychain.origin, format!("cannot be read: {reason}")).with_hint(
@@ -373,17 +435,18 @@ pub fn external_logins(
                 Some(FileRead::Absent) | None => {}
             }
         }
-        if login.is_none() {
+        if login.is_none() && signed_out.is_none() {
             let path = source.file(env);
             match world.read(&path) {
                 FileRead::Present { bytes, mtime_ms } => {
-                    login = take((source.read)(&bytes, &env.shorten(&path), mtime_ms, now), diagnostics);
+                    (login, signed_out) = take((source.read)(&bytes, &env.shorten(&path), mtime_ms, now), diagnostics);
                 }
                 FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
                 FileRead::Absent => {}
             }
         }
         found.extend(login);
+        ended.extend(signed_out);
     }
     found
 }
@@ -578,6 +641,38 @@ mod tests {
         assert_eq!(l.diagnostics[0].hints, [STORE_HINT]);
     }
 
+    /// Issue 23 item 12: with HOME naming a file, every file under it was
+    /// "cannot be read: a parent of the path is not a folder", listed one
+    /// by one (doctor called them unreadable). Nothing under it is read:
+    /// one warning names HOME and the path.
+    #[test]
+    fn nothing_under_a_home_that_is_not_a_folder_is_read_and_it_is_said_once() {
+        let mut w = world(&[]);
+        let not_a_folder = FileRead::Unreadable(IoKind::NotAFolder);
+        for file in ["/h/.claude/.credentials.json", "/h/.codex/auth.json", "/h/.clawdbot/.env"] {
+            w.files.insert(file.into(), not_a_folder.clone());
+        }
+        let env = Env {
+            not_folders: ["/h".to_string()].into(),
+            ..Env::new("/h").with_var(crate::paths::STATE_DIR_ENV, "/srv/state")
+        };
+        let l = load(&w, &env, NOW, None);
+        let said: Vec<String> = l.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(said, ["/h: not a folder (HOME names it); nothing under it is read"]);
+        assert_eq!(l.diagnostics[0].severity, Severity::Warning);
+        assert_eq!(l.diagnostics[0].hints, ["Point HOME at your home folder."]);
+        assert_eq!(l.store_state, StoreState::Missing, "the store is elsewhere");
+        // A load on its own (no command to stop it) with the state folder
+        // out of reach: one error, and the store is never written.
+        let env = Env { not_folders: ["/h".to_string()].into(), ..Env::new("/h").with_var("CLAUDE_CONFIG_DIR", "/c") };
+        let login = r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1769817600000}}"#;
+        let l = load(&world(&[("/c/.credentials.json", login)]), &env, NOW, None);
+        assert!(l.store.profiles.contains_key("anthropic:claude-cli"), "a login elsewhere still shows");
+        assert_eq!(l.diagnostics.len(), 1, "{:?}", l.diagnostics);
+        assert_eq!(l.diagnostics[0].severity, Severity::Error);
+        assert_eq!((l.store_state, l.write.is_none()), (StoreState::Unreadable, true));
+    }
+
     #[test]
     fn a_broken_store_says_it_was_left_as_it_is() {
         let w = world(&[(STORE, "{ broken")]);
@@ -656,7 +751,7 @@ mod tests {
         assert_eq!(l.changes.len(), 2);
         assert!(l.write.is_some());
         let mut d = Vec::new();
-        assert_eq!(external_logins(&w, &l.env, NOW, &mut d).len(), 2);
+        assert_eq!(external_logins(&w, &l.env, NOW, &mut d, &mut Vec::new()).len(), 2);
     }
 
     /// Claude Code's dead-login stub is a sign-in that ended, said with
@@ -680,5 +775,28 @@ mod tests {
         assert_eq!(ended[0].hints.len(), 1);
         assert!(ended[0].hints[0].contains("`claude auth login` on the gateway host"), "{:?}", ended[0].hints);
         assert!(ended[0].hints[0].contains("setup-token"), "{:?}", ended[0].hints);
+        assert_eq!(l.ended.len(), 1);
+        assert_eq!((l.ended[0].profile_id, l.ended[0].reason.as_deref()), ("anthropic:claude-cli", Some("time_limit")));
+    }
+
+    /// A sign-in that ended is news to the agents whose login it is: the
+    /// default one, one that inherits, one holding a copy; not to one that
+    /// opted out, nor after the operator removed the synced profile.
+    #[test]
+    fn a_sign_in_that_ended_concerns_the_agents_whose_login_it_is() {
+        let stub = r#"{"claudeAiOauth":{"accessToken":"","refreshToken":"","expiresAt":0}}"#;
+        let config =
+            r#"{"agents":{"list":[{"id":"main","default":true},{"id":"work"},{"id":"alone","inheritAuth":false}]}}"#;
+        let removed = r#"{"version":1,"profiles":{},"syncDisabled":["anthropic:claude-cli"]}"#;
+        let cases: [(Option<&str>, Option<&str>, usize); 4] =
+            [(None, None, 1), (Some("work"), None, 1), (Some("alone"), None, 0), (None, Some(removed), 0)];
+        for (agent, store, want) in cases {
+            let mut files = vec![("/h/.claude/.credentials.json", stub), ("/h/.clawdbot/clawdbot.json", config)];
+            if let Some(store) = store {
+                files.push((STORE, store));
+            }
+            let l = load(&world(&files), &Env::new("/h"), NOW, agent);
+            assert_eq!(l.ended.len(), want, "{agent:?} {store:?}");
+        }
     }
 }

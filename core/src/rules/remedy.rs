@@ -100,6 +100,20 @@ pub fn for_credential(id: &str, provider: &str, kind: CredentialType, renewal: R
     )
 }
 
+/// The hint for a profile as status judged it: a sign-in that ended or
+/// ends soon says how to sign in again, a read-only login whose access
+/// token expired says to run its own tool, anything else as
+/// [`for_credential`] (a new login, token or key).
+pub fn for_health(p: &crate::health::ProfileHealth) -> String {
+    use crate::health::{READ_ONLY_EXPIRED, SIGN_IN_ENDED, SIGN_IN_ENDING};
+    match (p.reason_code, crate::logins::by_profile_id(&p.profile_id)) {
+        (Some(SIGN_IN_ENDED | SIGN_IN_ENDING), Some(source)) => source.sign_in_again_hint().to_string(),
+        (Some(READ_ONLY_EXPIRED), Some(source)) => source.owner_renews_hint.to_string(),
+        // A token or key is renewed with its own verb and expiry.
+        _ => for_credential(&p.profile_id, &p.provider, p.kind, Renewal::Relogin),
+    }
+}
+
 /// The hint for a provider the configured models use but nothing holds a
 /// credential for: its own words when its file has some; else, for a
 /// provider whose key comes from a variable, that variable and
@@ -202,6 +216,9 @@ pub fn for_error(error: &Error) -> Vec<String> {
         Error::ApiKey(e) => for_api_key(e),
         Error::Removal(e) => one(for_removal(e)),
         Error::Store(TxnFailure::Busy(busy)) => one(for_stuck_lock(&busy.lock_path)),
+        // Worded beside the rule, as a provider's hints are: the load
+        // below this module gives it too.
+        Error::Folder(folder) => one(folder.fix()),
         Error::Resolve(crate::resolve::ResolveError::RefFailing { failure, .. }) => {
             let check = match failure {
                 Some(f) => crate::secret_refs::RefCheck::Failing(f.clone()),
@@ -255,6 +272,9 @@ pub fn for_refresh_failure(failure: &RefreshFailure) -> Vec<String> {
         RefreshFailure::Rejected { profile_id, error } => vec![for_refresh(error, profile_id)],
         RefreshFailure::Plan(e) => vec![for_plan(e)],
         RefreshFailure::SourceBusy { .. } => vec!["Try again in a few seconds.".into()],
+        RefreshFailure::ReadOnly { profile_id, .. } => {
+            crate::logins::by_profile_id(profile_id).map(|s| s.owner_renews_hint.to_string()).into_iter().collect()
+        }
         RefreshFailure::Store(txn) | RefreshFailure::NotSaved(txn) => for_error(&Error::Store(txn.clone())),
         _ => Vec::new(),
     }

@@ -104,7 +104,7 @@ impl PasteKeyCommand {
         let inner = match target {
             Ok(target) => {
                 let claim = Claim::new(env, agent.as_deref(), &target, request.force).creating_agent(create_agent);
-                Driven::new(command(target), State::Claim(Box::new(claim)), now)
+                Driven::start(command(target), State::Claim(Box::new(claim)), env, now)
             }
             Err(e) => Driven::ended(command(none()), refusal(&e), now),
         };

@@ -80,7 +80,7 @@ impl RemoveCommand {
             store_path: String::new(),
             config_path: String::new(),
         };
-        RemoveCommand { inner: Driven::new(remove, State::Look(look), now) }
+        RemoveCommand { inner: Driven::start(remove, State::Look(look), env, now) }
     }
 }
 
@@ -329,7 +329,7 @@ impl SyncCommand {
         };
         let state = SyncState::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit)).reading_keychain(true)));
         let sync = SyncEnable { profile_id, env: env.clone(), agent: agent.map(str::to_string) };
-        Ok(SyncCommand { inner: Driven::new(sync, state, now) })
+        Ok(SyncCommand { inner: Driven::start(sync, state, env, now) })
     }
 }
 

@@ -82,10 +82,13 @@ impl SetupCommand {
                     let claim = Box::new(claim.creating_agent(request.create_agent));
                     setup.target = Some(target);
                     let ask = Box::new(SetupTokenCommand::new(request, env, now));
-                    Driven::new(setup, State::Claim { claim, ask }, now)
+                    Driven::start(setup, State::Claim { claim, ask }, env, now)
                 }
                 // The asking flow words the refusal of its target.
-                Err(_) => Driven::new(setup, State::Ask(Box::new(SetupTokenCommand::new(request, env, now))), now),
+                Err(_) => {
+                    let ask = State::Ask(Box::new(SetupTokenCommand::new(request, env, now)));
+                    Driven::start(setup, ask, env, now)
+                }
             },
             false => Driven::ended(
                 setup,

@@ -587,6 +587,8 @@ pub fn endpoints_help() -> String {
 mod tests {
     use super::*;
     use crate::flow::Stream;
+    use crate::flow::script::{first_error, hints};
+
     use crate::flow::script::{Host, NOW, env, store_path, text};
     use base64::Engine;
     use serde_json::{Value, json};
@@ -706,7 +708,7 @@ mod tests {
         let before = host.files.clone();
         let (done, _) = host.run(&mut login("github-copilot", true));
         assert_eq!(done.exit, Exit::Action, "{done:?}");
-        assert_eq!(done.lines()[0].text, "error: waiting for the code to be entered: the login was denied");
+        assert_eq!(first_error(&done), "waiting for the code to be entered: the login was denied");
         assert_eq!(host.files, before);
         assert!(!host.asked.iter().any(|a| a.starts_with("lock")), "{:?}", host.asked);
     }
@@ -727,26 +729,20 @@ mod tests {
         }
         let mut host = empty_store().reply(404, "");
         let (done, _) = host.run(&mut login("openai-codex", true));
-        assert!(
-            done.lines().iter().any(|l| l.text.starts_with("hint: ") && l.text.contains("device code")),
-            "{done:?}"
-        );
+        assert!(hints(&done).iter().any(|h| h.contains("device code")), "{done:?}");
         let mut host = empty_store()
             .reply(200, json!({"device_code": "dc-FAKE", "user_code": "WDJB", "verification_uri": "https://github.com/login/device", "interval": 1}))
             .reply(200, json!({"access_token": "gho_FAKE"}))
             .reply(403, json!({"message": "Resource not accessible by integration"}));
         let (done, _) = host.run(&mut login("github-copilot", true));
         assert_eq!(done.exit, Exit::Action, "{done:?}");
-        assert!(
-            done.lines()[0].text.starts_with("error: getting a Copilot token: the server refused: HTTP 403"),
-            "{done:?}"
-        );
+        assert!(first_error(&done).starts_with("getting a Copilot token: the server refused: HTTP 403"), "{done:?}");
         assert!(done.lines()[1].text.contains("needs Copilot"), "{done:?}");
         assert!(!host.asked.iter().any(|a| a.starts_with("lock")), "nothing stored: {:?}", host.asked);
         let mut host = empty_store();
         let (done, _) = host.run(&mut login("openai-codex", true));
         assert_eq!(done.exit, Exit::Error);
-        assert_eq!(done.lines()[0].text, "error: asking for a device code: failed: no server in this test");
+        assert_eq!(first_error(&done), "asking for a device code: failed: no server in this test");
     }
 
     fn pkce_host() -> (Host, Pkce) {
@@ -819,10 +815,7 @@ mod tests {
         let mut host = empty_store();
         let (done, _) = host.run(&mut login("anthropic", false));
         assert_eq!(done.exit, Exit::Action);
-        assert!(
-            done.lines()[0].text.contains("error: claude auth login did not log in: it needs a terminal"),
-            "{done:?}"
-        );
+        assert!(first_error(&done).contains("claude auth login did not log in: it needs a terminal"), "{done:?}");
         assert!(done.lines().iter().any(|l| l.text.contains("setup-token")), "{done:?}");
         let mut host = empty_store();
         host.ran = Some(RunAnswer::Exited(0));

@@ -283,7 +283,7 @@ flow_of_driven!(PasteTokenCommand);
 mod tests {
     use super::*;
     use crate::flow::Stream;
-    use crate::flow::script::{CONFIG, Host, NOW, env, store_path, text};
+    use crate::flow::script::{CONFIG, Host, NOW, env, first_error, store_path, text};
     use crate::secret::Secret;
     use serde_json::json;
 
@@ -374,11 +374,10 @@ mod tests {
             let (host, done) = run(answer, false);
             assert_eq!(done.exit, Exit::Action, "{done:?}");
             assert_eq!(
-                done.lines()[0].text,
-                "error: openai:manual holds an api_key; storing this token there would replace it, so nothing was \
-                 stored"
+                first_error(&done),
+                "openai:manual holds an api_key; storing this token there would replace it, so nothing was stored"
             );
-            assert!(done.lines()[1].text.contains("--force"), "{done:?}");
+            assert!(matches!(&done.events[1], Event::Hint(h) if h.contains("--force")), "{done:?}");
             assert!(
                 host.asked.iter().any(|a| a == "confirm openai:manual holds an api_key. Replace it with the token?")
             );

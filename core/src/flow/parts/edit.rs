@@ -338,6 +338,6 @@ mod tests {
         let full = crate::io::IoFailure::new(crate::io::IoKind::NoSpace, "/h/a.json").at(crate::io::IoStep::Replace);
         let done = TxnFailure::Io(full).refusal();
         assert_eq!(done.exit, Exit::Error);
-        assert_eq!(done.lines()[0].text, "error: /h/a.json: cannot replace file: No space left on device");
+        assert_eq!(crate::flow::script::first_error(&done), "/h/a.json: cannot replace file: No space left on device");
     }
 }

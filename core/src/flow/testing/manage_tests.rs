@@ -1,7 +1,7 @@
 //! The management flows driven with scripted inputs: what they read,
 //! lock, write and ask, in which order.
 
-use super::script::{Host, NOW};
+use super::script::{Host, NOW, first_error};
 use super::*;
 use crate::io::IoKind;
 use crate::paths::Env;
@@ -174,10 +174,10 @@ fn a_config_that_cannot_be_read_or_written_removes_nothing() {
     let before = host.files.clone();
     let (done, _) = host.run(&mut remove("anthropic:a", true));
     assert_eq!(done.exit, Exit::Action, "{done:?}");
-    let said = &done.lines()[0].text;
-    assert!(said.starts_with("error: ~/.clawdbot/clawdbot.json cannot be read ("), "{said}");
+    let said = first_error(&done);
+    assert!(said.starts_with("~/.clawdbot/clawdbot.json cannot be read ("), "{said}");
     assert!(said.ends_with("so whether it names anthropic:a is unknown; nothing was removed"), "{said}");
-    assert_eq!(done.lines()[1].text, "hint: Fix ~/.clawdbot/clawdbot.json, then run this again.");
+    assert_eq!(done.events[1], crate::flow::Event::Hint("Fix ~/.clawdbot/clawdbot.json, then run this again.".into()));
     assert_eq!(host.files, before);
     // A full disk under the config: the store is left as it was.
     let mut host = removal_in_config();
@@ -195,18 +195,19 @@ fn an_environment_key_names_the_variable_and_its_file() {
     host.files.insert("/h/.clawdbot/.env".into(), "GEMINI_API_KEY=FAKE-gemini\n".into());
     let (done, _) = host.run(&mut remove("env:GEMINI_API_KEY", true));
     assert_eq!(done.exit, Exit::Action);
-    let said: Vec<String> = done.lines().into_iter().map(|l| l.text).collect();
     assert_eq!(
-        said,
+        done.events,
         [
-            "error: env:GEMINI_API_KEY is not stored: it is the environment variable GEMINI_API_KEY, set in \
-             ~/.clawdbot/.env",
-            "hint: Delete the GEMINI_API_KEY= line from ~/.clawdbot/.env."
+            crate::flow::Event::error(
+                "env:GEMINI_API_KEY is not stored: it is the environment variable GEMINI_API_KEY, set in \
+                 ~/.clawdbot/.env"
+            ),
+            crate::flow::Event::Hint("Delete the GEMINI_API_KEY= line from ~/.clawdbot/.env.".into()),
         ]
     );
     assert!(writes(&host).is_empty());
     let (done, _) = host.run(&mut remove("env:NOPE_API_KEY", true));
-    assert_eq!(done.lines()[0].text, "error: no profile env:NOPE_API_KEY in this agent's store");
+    assert_eq!(first_error(&done), "no profile env:NOPE_API_KEY in this agent's store");
 }
 
 fn paste_key(host: &mut Host, pasted: Result<Secret, SecretError>) -> (Done, Vec<Line>) {
@@ -230,13 +231,13 @@ fn a_pasted_key_is_asked_for_first_then_stored_under_the_lock() {
 fn a_refused_key_ends_before_anything_is_locked_or_written() {
     let too_long = "k".repeat(crate::paste::MAX_API_KEY_INPUT_BYTES + 1);
     let cases = [
-        (Ok(Secret::new("FAKE one two")), Exit::Action, "error: "),
-        (Ok(Secret::new(too_long)), Exit::Action, "error: the input is larger than 64 KiB; no API key is"),
-        (Err(SecretError::NotText), Exit::Action, "error: the pasted value is not UTF-8 text"),
+        (Ok(Secret::new("FAKE one two")), Exit::Action, ""),
+        (Ok(Secret::new(too_long)), Exit::Action, "the input is larger than 64 KiB; no API key is"),
+        (Err(SecretError::NotText), Exit::Action, "the pasted value is not UTF-8 text"),
         (
             Err(SecretError::Unreadable(IoKind::Other { code: None })),
             Exit::Error,
-            "error: reading the key: Input/output error",
+            "reading the key: Input/output error",
         ),
     ];
     for (pasted, exit, said) in cases {
@@ -244,7 +245,7 @@ fn a_refused_key_ends_before_anything_is_locked_or_written() {
         let before = host.files.clone();
         let (done, _) = paste_key(&mut host, pasted);
         assert_eq!(done.exit, exit, "{done:?}");
-        assert!(done.lines()[0].text.starts_with(said), "{done:?}");
+        assert!(!first_error(&done).is_empty() && first_error(&done).starts_with(said), "{done:?}");
         assert!(!format!("{done:?}").contains("FAKE"));
         assert_eq!(events(&host), [Event::Ask], "nothing locked");
         assert_eq!(host.files, before, "nothing written");
@@ -285,7 +286,7 @@ fn cooldown_clear_of_an_unknown_provider_is_refused_as_refresh_refuses_it() {
     let mut host = editing(store.clone());
     let (done, _) = host.run(&mut of("antrhopic"));
     assert_eq!(done.exit, Exit::Action, "{done:?}");
-    assert_eq!(done.lines()[0].text, "error: unknown provider \"antrhopic\": no profile in the store has it");
+    assert_eq!(first_error(&done), "unknown provider \"antrhopic\": no profile in the store has it");
     assert!(writes(&host).is_empty(), "nothing written for an unknown provider");
     let mut refresh = Host::with_store(&store);
     let (refused, _) =

@@ -406,6 +406,27 @@ impl Host {
 }
 
 /// How a write-back to `place` is recorded in [`Host::asked`].
+/// The end's first event when it is an error, its text; "" otherwise.
+/// Tests judge what a flow said by its typed events: the labels are the
+/// renderer's (`Event::lines`).
+pub(crate) fn first_error(done: &Done) -> &str {
+    match done.events.first() {
+        Some(crate::flow::Event::Message { severity: crate::diag::Severity::Error, text }) => text,
+        _ => "",
+    }
+}
+
+/// The hints the end gives, in order.
+pub(crate) fn hints(done: &Done) -> Vec<&str> {
+    done.events
+        .iter()
+        .filter_map(|e| match e {
+            crate::flow::Event::Hint(h) => Some(h.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 pub(crate) fn written_back(place: &WriteBackPlace) -> String {
     match place {
         WriteBackPlace::File { path } => format!("back {path}"),

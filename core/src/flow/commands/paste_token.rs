@@ -183,16 +183,8 @@ impl Paste {
     /// stored; an unchecked one is stored with a warning.
     fn checked(&mut self, check: RefCheck, now: Millis, out: &mut Lines) -> Turn<State> {
         let Some(r) = self.reference.clone() else { return Turn::End(super::internal_end()) };
-        match check {
-            RefCheck::Failing(why) => {
-                let profile = self.target.profile_id.clone();
-                let e = crate::resolve::ResolveError::RefFailing { profile, failure: Some(why) };
-                return Turn::End(Done::refusing(Exit::Action, &e.into()));
-            }
-            RefCheck::NotChecked => {
-                emit(out, Event::warning("the ref was not checked: exec refs run only with --allow-exec"));
-            }
-            RefCheck::Ok(_) => {}
+        if let Err(refused) = super::refs::paste_verdict(check, &self.target.profile_id, out) {
+            return Turn::End(*refused);
         }
         let (target, profile, placed) = (self.target.clone(), ref_profile(&self.target, &r), Rc::clone(&self.placed));
         let replace_other = self.replace_other;

@@ -228,3 +228,25 @@ impl Part for CheckRef {
         }
     }
 }
+
+/// What a paste does with the check of the ref it was given: a failing
+/// ref is refused and nothing is stored; an unchecked one is stored with
+/// a warning (the paste verbs share this).
+pub(crate) fn paste_verdict(
+    check: secret_refs::RefCheck,
+    profile_id: &str,
+    out: &mut super::drive::Lines,
+) -> Result<(), Box<super::Done>> {
+    match check {
+        secret_refs::RefCheck::Failing(why) => {
+            let e = crate::resolve::ResolveError::RefFailing { profile: profile_id.to_string(), failure: Some(why) };
+            Err(Box::new(super::Done::refusing(super::Exit::Action, &e.into())))
+        }
+        secret_refs::RefCheck::NotChecked => {
+            let warning = "the ref was not checked: exec refs run only with --allow-exec";
+            super::drive::emit(out, super::Event::warning(warning));
+            Ok(())
+        }
+        secret_refs::RefCheck::Ok(_) => Ok(()),
+    }
+}

@@ -137,15 +137,8 @@ pub struct PasteArgs {
         DurationFlag::ExpiresIn.help()
     ))]
     pub expires_in: Option<String>,
-    /// Store a SecretRef instead of a plain value: JSON
-    /// (`{"source":"exec","provider":"pass","id":"openai/key"}`) or
-    /// `env:VAR`, `file:ALIAS` (a singleValue file), `file:ALIAS:/pointer`,
-    /// `exec:ALIAS:ID`. It must resolve first (exec only with --allow-exec).
-    #[arg(long = "ref", value_name = "REF")]
-    pub reference: Option<String>,
-    /// Run an exec ref's resolver to check it before storing it.
-    #[arg(long)]
-    pub allow_exec: bool,
+    #[command(flatten)]
+    pub stored_ref: super::RefArg,
     #[command(flatten)]
     pub create: super::CreateAgentArg,
     /// Replace an API key or login stored under the id without asking.
@@ -219,30 +212,25 @@ pub enum KeyFormat {
 pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
     match args.command {
         AuthCommand::Add(a) => add(&a, agent),
-        AuthCommand::Login(a) => {
-            let request = LoginRequest {
-                provider: a.provider.clone(),
-                device_code: a.device_code,
-                profile_id: a.profile_id.clone(),
-                enterprise_domain: a.enterprise_domain.clone(),
-                create_agent: a.create.create_agent,
-                agent,
-                ..LoginRequest::default()
-            };
-            login(request)
-        }
-        AuthCommand::LoginGithubCopilot(a) => {
-            let request = LoginRequest {
-                provider: flow::COPILOT_PROVIDER.to_string(),
-                device_code: true,
-                profile_id: a.profile_id.clone(),
-                enterprise_domain: a.enterprise_domain.clone(),
-                create_agent: a.create.create_agent,
-                agent,
-                ..LoginRequest::default()
-            };
-            login(request)
-        }
+        AuthCommand::Login(a) => login(LoginRequest {
+            provider: a.provider.clone(),
+            device_code: a.device_code,
+            profile_id: a.profile_id.clone(),
+            enterprise_domain: a.enterprise_domain.clone(),
+            create_agent: a.create.create_agent,
+            agent,
+            ..LoginRequest::default()
+        }),
+        // The reference's alias: a Copilot device-code login.
+        AuthCommand::LoginGithubCopilot(a) => login(LoginRequest {
+            provider: flow::COPILOT_PROVIDER.to_string(),
+            device_code: true,
+            profile_id: a.profile_id.clone(),
+            enterprise_domain: a.enterprise_domain.clone(),
+            create_agent: a.create.create_agent,
+            agent,
+            ..LoginRequest::default()
+        }),
         AuthCommand::PasteToken(a) => paste_token(&a, agent),
         AuthCommand::SetupToken(a) => setup_token(&a, agent),
         AuthCommand::Order(cmd) => order::run(cmd, agent),
@@ -288,8 +276,8 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
         force: args.force,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
-    if let Some(reference) = &args.reference {
-        flow = flow.reference(reference, args.allow_exec);
+    if let Some(reference) = &args.stored_ref.reference {
+        flow = flow.reference(reference, args.stored_ref.allow_exec);
     }
     let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit

@@ -63,15 +63,8 @@ pub struct PasteKeyArgs {
     /// Profile id (default: <provider>:default).
     #[arg(long)]
     pub profile_id: Option<String>,
-    /// Store a SecretRef instead of a plain value: JSON
-    /// (`{"source":"exec","provider":"pass","id":"openai/key"}`) or
-    /// `env:VAR`, `file:ALIAS` (a singleValue file), `file:ALIAS:/pointer`,
-    /// `exec:ALIAS:ID`. It must resolve first (exec only with --allow-exec).
-    #[arg(long = "ref", value_name = "REF")]
-    pub reference: Option<String>,
-    /// Run an exec ref's resolver to check it before storing it.
-    #[arg(long)]
-    pub allow_exec: bool,
+    #[command(flatten)]
+    pub stored_ref: super::RefArg,
     #[command(flatten)]
     pub create: super::CreateAgentArg,
     /// Replace a token or login stored under the id without asking.
@@ -134,8 +127,8 @@ pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
         force: args.force,
     };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
-    if let Some(reference) = &args.reference {
-        flow = flow.reference(reference, args.allow_exec);
+    if let Some(reference) = &args.stored_ref.reference {
+        flow = flow.reference(reference, args.stored_ref.allow_exec);
     }
     run_flow(&mut flow)
 }

@@ -82,6 +82,20 @@ pub struct AgentArg {
     pub agent: Option<String>,
 }
 
+/// `--ref` and its `--allow-exec`, declared once for the paste verbs.
+#[derive(Args, Debug, Default, Clone)]
+pub struct RefArg {
+    /// Store a SecretRef instead of a plain value: JSON
+    /// (`{"source":"exec","provider":"pass","id":"openai/key"}`) or
+    /// `env:VAR`, `file:ALIAS` (a singleValue file), `file:ALIAS:/pointer`,
+    /// `exec:ALIAS:ID`. It must resolve first (exec only with --allow-exec).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Run an exec ref's resolver to check it before storing it.
+    #[arg(long)]
+    pub allow_exec: bool,
+}
+
 /// `--create-agent`, declared once for the commands that store a
 /// credential (the others never make an agent).
 #[derive(Args, Debug, Default, Clone)]

@@ -91,6 +91,8 @@ pub mod check {
         REF_RESIDUE,
         PLAIN_KEY,
         SYNC_DISABLED,
+        INHERITED_COPY,
+        CONFIG_RESTRICTS,
     ];
 }
 
@@ -573,5 +575,16 @@ mod tests {
         all.dedup();
         assert_eq!(all.len(), check::ALL.len());
         assert!(check::ALL.iter().all(|id| id.starts_with("auth/")));
+        // Every id the module declares is in ALL: read from its source, so
+        // a new constant cannot be left out.
+        let source = include_str!("findings.rs");
+        let declared: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub const ")?.split_once(": &str = \"")?.1.strip_suffix("\";"))
+            .collect();
+        assert!(declared.len() >= 20, "{declared:?}");
+        for id in declared {
+            assert!(check::ALL.contains(&id), "{id} is missing from check::ALL");
+        }
     }
 }

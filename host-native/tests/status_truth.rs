@@ -231,3 +231,65 @@ fn a_corrupt_store_shows_in_the_json_with_line_column_and_hint() {
     assert!(message.contains("line 3") && message.contains("column"), "{message}");
     assert_eq!(d["hints"][0], "Fix the file (or move it away to start over); Clawdbot never writes over it.");
 }
+
+/// Issue 23 item 6, the operator's journey: a login refused at refresh,
+/// in the `auth` cooldown the refusal started. Every command calls it
+/// expired, before and after `cooldown clear`, and `token` hands out none.
+#[test]
+fn a_login_refused_at_refresh_is_expired_for_every_command_before_and_after_cooldown_clear() {
+    let home = Home::new();
+    let refresh = "sk-ant-ort01-FAKE-dead";
+    let fingerprint = {
+        let mut store = clawdbot_auth_core::rules::AuthStore::default();
+        let login = clawdbot_auth_core::rules::OAuth {
+            provider: "anthropic".into(),
+            refresh: Some(clawdbot_auth_core::Secret::new(refresh)),
+            ..Default::default()
+        };
+        store.profiles.insert(
+            "x".into(),
+            clawdbot_auth_core::rules::Profile::new(clawdbot_auth_core::rules::Credential::OAuth(login)),
+        );
+        clawdbot_auth_core::rules::record_rejection(
+            &mut store,
+            "x",
+            &clawdbot_auth_core::Secret::new(refresh),
+            "invalid_grant",
+            NOW,
+        );
+        let text = clawdbot_auth_core::rules::write_store(&store).expect("text");
+        serde_json::from_str::<Value>(&text).expect("json")["usageStats"]["x"]["refreshRejected"]["fingerprint"].clone()
+    };
+    home.store(json!({"version": 1, "profiles": {"anthropic:claude-cli": {
+            "type": "oauth", "provider": "anthropic", "access": "sk-ant-oat01-FAKE-live-access", "refresh": refresh,
+            "expires": NOW + 3 * HOUR}},
+        "usageStats": {"anthropic:claude-cli": {"errorCount": 1, "failureCounts": {"auth": 1}, "lastFailureAt": NOW - 60_000,
+            "cooldownUntil": NOW + 60_000,
+            "refreshRejected": {"at": NOW - 60_000, "code": "invalid_grant", "fingerprint": fingerprint}}}}));
+    for round in ["in its cooldown", "after cooldown clear"] {
+        let listed = home.run(&["models", "auth", "list"], &[]);
+        let list = stdout(&listed);
+        assert!(
+            list.contains("- anthropic:claude-cli (anthropic/oauth, Claude Code): expired [refresh_rejected]"),
+            "{round}: {list}"
+        );
+        assert!(!list.contains("Wait for the cooldown"), "{round}: {list}");
+        let doc: Value = serde_json::from_str(&stdout(&home.run(&["models", "auth", "list", "--json"], &[]))).unwrap();
+        let status = home.json();
+        let p = &status["auth"]["oauth"]["profiles"][0];
+        assert_eq!(
+            (&p["state"], &p["reasonCode"]),
+            (&doc["profiles"][0]["status"], &doc["profiles"][0]["reasonCode"]),
+            "{round}"
+        );
+        assert_eq!(home.check(&[]), Some(1), "{round}");
+        let token = home.run(&["models", "auth", "token", "--provider", "anthropic"], &[]);
+        assert_eq!(token.status.code(), Some(1), "{round}: {}", stderr(&token));
+        assert_eq!(stdout(&token), "", "{round}: no key of a dead login");
+        let doctor = stdout(&home.run(&["doctor", "--non-interactive"], &[]));
+        assert!(!doctor.contains("anthropic:claude-cli: cooldown"), "{round}: {doctor}");
+        assert!(doctor.contains("- anthropic:claude-cli: expired: login rejected at refresh"), "{round}: {doctor}");
+        let cleared = home.run(&["models", "auth", "cooldown", "clear", "anthropic:claude-cli"], &[]);
+        assert_eq!(cleared.status.code(), Some(0), "{}", stderr(&cleared));
+    }
+}

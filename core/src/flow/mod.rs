@@ -266,3 +266,6 @@ pub(crate) mod script;
 #[cfg(test)]
 #[path = "testing/tests.rs"]
 mod tests;
+#[cfg(test)]
+#[path = "testing/verdict_tests.rs"]
+mod verdict_tests;

@@ -16,7 +16,9 @@ use crate::refresh::RefreshProvider;
 use crate::rejection::{self, RefreshRejection};
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
 use crate::time::{ExpiryKind, Instant, Millis, ser_opt_ms};
+use crate::usage::{Backoff, UnusableKind};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// The reference's `DEFAULT_OAUTH_WARN_MS`: 24 h ([`crate::defaults::WARN_AFTER_MS`]).
@@ -55,6 +57,101 @@ impl HealthStatus {
     /// Whether `--check` counts it as needing a human.
     pub fn is_bad(self) -> bool {
         matches!(self, HealthStatus::Expired | HealthStatus::Missing)
+    }
+}
+
+/// What a profile is, in one word, for every command that shows or uses
+/// it (issue 23 item 6): `models auth list`'s `status`, `models status`'s
+/// `state` and its status line, what `--check` counts, what `doctor`
+/// reports and `models auth token` hands out, and the panel's badge. It is
+/// the profile's [`HealthStatus`] unless something overrules it, in this
+/// order: no secret at all, then an expiry (or a refusal at refresh) or an
+/// unknown expiry, which need a person whatever else holds, then a
+/// disable, then a cooldown, which end by themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Standing {
+    /// Usable, and renews itself or expires after the warning window.
+    Ok,
+    /// Usable, but expires within the warning window and cannot renew itself.
+    Expiring,
+    /// Past its expiry and cannot renew itself, or refused by its provider
+    /// at refresh: only a person can renew it.
+    Expired,
+    /// A login or token without a usable expiry.
+    Unknown,
+    /// An API key, or a token that never expires.
+    Static,
+    /// Backing off after failures (`cooldownUntil`); usable again after.
+    Cooldown,
+    /// Disabled (`disabledUntil`, a billing problem); usable again after.
+    Disabled,
+    /// It holds no key or token at all.
+    MissingSecret,
+}
+
+impl Standing {
+    /// Its word, the `status` of `models auth list`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Standing::Ok => "ok",
+            Standing::Expiring => "expiring",
+            Standing::Expired => "expired",
+            Standing::Unknown => "unknown",
+            Standing::Static => "static",
+            Standing::Cooldown => "cooldown",
+            Standing::Disabled => "disabled",
+            Standing::MissingSecret => "missing-secret",
+        }
+    }
+
+    /// Whether requests can use it, now or once its backoff ends: what
+    /// `--check` counts and `models auth token` hands out. A profile that
+    /// is expired, of unknown expiry or without a secret needs a person.
+    pub fn usable(self) -> bool {
+        !matches!(self, Standing::Expired | Standing::Unknown | Standing::MissingSecret)
+    }
+
+    /// Whether it is backing off (a cooldown or a disable).
+    pub fn backing_off(self) -> bool {
+        matches!(self, Standing::Cooldown | Standing::Disabled)
+    }
+}
+
+/// The one verdict's table, first part: a profile's standing and reason
+/// code (the `reasonCode` of `models auth list`, docs/cli.md) from its
+/// health, the reason its health gave (a refusal at refresh), and whether
+/// it holds a secret.
+fn standing_of(
+    status: HealthStatus,
+    health_reason: Option<&'static str>,
+    has_secret: bool,
+) -> (Standing, Cow<'static, str>) {
+    if !has_secret {
+        return (Standing::MissingSecret, Cow::Borrowed("missing-secret"));
+    }
+    match status {
+        HealthStatus::Expired => (Standing::Expired, Cow::Borrowed(health_reason.unwrap_or("expired"))),
+        HealthStatus::Missing => (Standing::Unknown, Cow::Borrowed("expiry-unknown")),
+        HealthStatus::Ok => (Standing::Ok, Cow::Borrowed("ok")),
+        HealthStatus::Expiring => (Standing::Expiring, Cow::Borrowed("expiring")),
+        HealthStatus::Static => (Standing::Static, Cow::Borrowed("static")),
+    }
+}
+
+/// Its second part: a backoff in force overrules a standing that is
+/// usable, never one that needs a person (an expired token stays expired
+/// in a cooldown, and a login refused at refresh is not "cooling down").
+fn overlay(standing: Standing, reason: Cow<'static, str>, backoff: &Backoff) -> (Standing, Cow<'static, str>) {
+    if !standing.usable() {
+        return (standing, reason);
+    }
+    match backoff.kind {
+        UnusableKind::Disabled => {
+            let why = backoff.reason.as_deref().unwrap_or("unknown");
+            (Standing::Disabled, Cow::Owned(format!("disabled-{why}")))
+        }
+        UnusableKind::Cooldown => (Standing::Cooldown, Cow::Borrowed("cooldown")),
     }
 }
 
@@ -161,14 +258,22 @@ pub struct ProfileHealth {
     /// It renews itself on use: OAuth with a refresh token, of a provider
     /// Clawdbot can refresh, not refused by it.
     pub refreshable: bool,
-    /// Why it is `expired` although its expiry may say otherwise:
-    /// [`rejection::REASON_CODE`] for a login refused at refresh.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason_code: Option<&'static str>,
-    /// The refusal behind [`ProfileHealth::reason_code`]: when, and the
+    /// What every command calls it ([`Standing`]; `state` in JSON, the
+    /// `status` of `models auth list`).
+    #[serde(rename = "state")]
+    pub standing: Standing,
+    /// Why it has its standing, as `models auth list` says it (a stable
+    /// code: `ok`, `cooldown`, `disabled-billing`, and for a login refused
+    /// at refresh [`rejection::REASON_CODE`], ...).
+    pub reason_code: Cow<'static, str>,
+    /// The refusal behind a `refresh_rejected` reason: when, and the
     /// provider's error code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection: Option<Rejection>,
+    /// The cooldown or disable in force, whatever its standing (the
+    /// report's `unusableProfiles` has it in JSON).
+    #[serde(skip)]
+    pub backoff: Option<Backoff>,
 }
 
 /// A refused refresh as the report shows it (no fingerprint: it is of no
@@ -341,9 +446,13 @@ pub fn judge(
     if refreshable && !rules.strict {
         status = HealthStatus::Ok;
     }
+    // Why it is expired although its expiry may say otherwise.
+    let mut health_reason = None;
     if rejected.is_some() {
         status = HealthStatus::Expired;
+        health_reason = Some(rejection::REASON_CODE);
     }
+    let (standing, reason_code) = standing_of(status, health_reason, c.secret().is_some());
     ProfileHealth {
         profile_id: id.to_string(),
         provider: crate::provider::normalize(c.provider()),
@@ -354,9 +463,39 @@ pub fn judge(
         source: Source::of(id),
         label: display_label(config, id, Some(profile)),
         refreshable,
-        reason_code: rejected.as_ref().map(|_| rejection::REASON_CODE),
+        standing,
+        reason_code,
         rejection: rejected.map(|r| Rejection::at(r, now)),
+        backoff: None,
     }
+}
+
+/// The one verdict on a stored profile at `now` (issue 23 item 6): its
+/// health ([`judge`], with the refusal the store recorded for it) and its
+/// [`Standing`], with the cooldown or disable its `usageStats` hold. Every
+/// command that shows, counts or hands out a profile asks this.
+pub fn assess(
+    config: &Config,
+    store: &AuthStore,
+    id: &str,
+    profile: &Profile,
+    now: Millis,
+    rules: HealthRules,
+) -> ProfileHealth {
+    let mut health = judge(config, id, profile, rejection::rejection_of(store, id), now, rules);
+    if let Some(backoff) = store.usage_stats.get(id).and_then(|s| Backoff::of(s, now)) {
+        let reason = std::mem::take(&mut health.reason_code);
+        (health.standing, health.reason_code) = overlay(health.standing, reason, &backoff);
+        health.backoff = Some(backoff);
+    }
+    health
+}
+
+/// [`assess`] of the profile `id` of `store`, by the default rules;
+/// `None` when the store has no such profile.
+pub fn assess_id(config: &Config, store: &AuthStore, id: &str, now: Millis) -> Option<ProfileHealth> {
+    let profile = store.profile(id)?;
+    Some(assess(config, store, id, profile, now, HealthRules::default()))
 }
 
 /// Health of every profile and of each listed provider (§2.10), by the
@@ -387,7 +526,7 @@ pub fn summarize_with(
         .profiles
         .iter()
         .filter(|(_, p)| wanted.contains(crate::provider::normalized(p.credential.provider()).as_ref()))
-        .map(|(id, p)| judge(config, id, p, rejection::rejection_of(store, id), now, rules))
+        .map(|(id, p)| assess(config, store, id, p, now, rules))
         .collect();
     profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));
     let mut names: Vec<&String> = providers.iter().collect();
@@ -510,7 +649,7 @@ mod tests {
             assert_eq!(h.expires_at, exp.map(Instant::from_millis), "the expiry is still reported");
             let json = serde_json::to_value(&h).unwrap();
             assert_eq!(json["refreshable"], true);
-            assert!(json.get("reasonCode").is_none());
+            assert_eq!((&json["state"], &json["reasonCode"]), (&serde_json::json!("ok"), &serde_json::json!("ok")));
         }
     }
 
@@ -539,8 +678,8 @@ mod tests {
             let s = summarize_with(&Config::default(), &store, &["anthropic".into()], NOW, rules(strict));
             let h = &s.profiles[0];
             assert_eq!(
-                (h.status, h.refreshable, h.reason_code),
-                (HealthStatus::Expired, false, Some("refresh_rejected"))
+                (h.status, h.refreshable, h.reason_code.as_ref()),
+                (HealthStatus::Expired, false, "refresh_rejected")
             );
             let json = serde_json::to_value(h).unwrap();
             assert_eq!(json["reasonCode"], "refresh_rejected");

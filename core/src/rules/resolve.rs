@@ -58,9 +58,21 @@ pub enum ProfileKey {
     Unusable,
 }
 
-/// `resolveApiKeyForProfile`, without the refresh.
+/// `resolveApiKeyForProfile`, without the refresh. A profile the one
+/// verdict says needs a person ([`crate::health::Standing::usable`]) is
+/// never handed out: a login refused at refresh is expired whatever its
+/// access token says, and goes through the refresh path, which says why
+/// it cannot be renewed.
 pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
     let Some(profile) = loaded.store.profile(profile_id) else { return ProfileKey::Unusable };
+    let verdict = crate::health::assess(
+        &loaded.config.config,
+        &loaded.store,
+        profile_id,
+        profile,
+        loaded.now,
+        crate::health::HealthRules::default(),
+    );
     let cred = &profile.credential;
     if let Some(cfg) = loaded.config.config.auth.profiles.get(profile_id) {
         if cfg.provider.as_deref().is_some_and(|p| normalize(p) != normalize(cred.provider())) {
@@ -70,26 +82,21 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
             return ProfileKey::Unusable;
         }
     }
-    let now = loaded.now;
     match cred {
-        Credential::ApiKey(k) => {
-            k.key.clone().filter(|k| !k.is_blank()).map_or(ProfileKey::Unusable, ProfileKey::Usable)
-        }
-        Credential::Token(t) => {
-            let Some(token) = t.token.as_ref().map(|s| s.expose().trim()).filter(|s| !s.is_empty()) else {
-                return ProfileKey::Unusable;
-            };
-            if t.expiry().passed(now) {
-                return ProfileKey::Unusable;
-            }
-            ProfileKey::Usable(Secret::new(token))
-        }
         // An unknown expiry is not trusted: the login is handed out only
         // after a refresh has told us when it ends.
         Credential::OAuth(o) => match o.expiry() {
-            ExpiryKind::At(e) if !e.is_past(now) => oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable),
+            ExpiryKind::At(e) if !e.is_past(loaded.now) && verdict.standing.usable() => {
+                oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable)
+            }
             ExpiryKind::At(_) | ExpiryKind::Unknown | ExpiryKind::Never => ProfileKey::Expired,
         },
+        // Blank, or a token past its expiry.
+        _ if !verdict.standing.usable() => ProfileKey::Unusable,
+        Credential::ApiKey(k) => k.key.clone().map_or(ProfileKey::Unusable, ProfileKey::Usable),
+        Credential::Token(t) => {
+            t.token.as_ref().map_or(ProfileKey::Unusable, |s| ProfileKey::Usable(Secret::new(s.expose().trim())))
+        }
     }
 }
 

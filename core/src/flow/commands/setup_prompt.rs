@@ -23,7 +23,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::Look;
 use super::{Answer, Done, Effect, Event, Exit, RunAnswer, Step};
-use crate::health::{HealthStatus, profile_health};
+use crate::health::{HealthRules, assess};
 use crate::paste::PasteTarget;
 use crate::paths::Env;
 use crate::setup_token::check_setup_token;
@@ -127,8 +127,8 @@ impl SetupToken {
         if before.as_ref() == Some(&profile.credential) {
             return false;
         }
-        let health = profile_health(&loaded.config.config, claude::PROFILE_ID, profile, self.now, 0);
-        !matches!(health.status, HealthStatus::Expired | HealthStatus::Missing)
+        let rules = HealthRules { warn_after_ms: 0, strict: false };
+        assess(&loaded.config.config, &loaded.store, claude::PROFILE_ID, profile, self.now, rules).standing.usable()
     }
 
     fn accept(&mut self, raw: &str) -> Turn<State> {

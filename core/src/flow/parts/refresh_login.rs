@@ -222,8 +222,12 @@ impl RefreshLogin {
         window: Millis,
         deadline: Option<Millis>,
     ) -> RefreshLogin {
+        // A login refused at refresh is never fresh, whatever its access
+        // token says (the one verdict calls it expired): the look under the
+        // lock says why, or finds a new login.
+        let refused = rejection::rejection_of(&probe.store, id).is_some();
         let due = match probe.store.profile(id).map(|p| &p.credential) {
-            Some(Credential::OAuth(o)) => refresh::needs_refresh(o, probe.now, window),
+            Some(Credential::OAuth(o)) => refused || refresh::needs_refresh(o, probe.now, window),
             _ => true,
         };
         // Fast path, no lock: fresh and nothing to write.

@@ -23,6 +23,7 @@ use crate::health::{HealthStatus, HealthSummary, ProfileHealth};
 use crate::load::Loaded;
 use crate::order::resolve_order;
 use crate::store::CredentialType;
+use crate::usage::Backoff;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -70,8 +71,16 @@ fn ser_code<S: serde::Serializer>(code: &CheckCode, s: S) -> Result<S::Ok, S::Er
     s.serialize_i32(code.code())
 }
 
-fn usable(status: HealthStatus) -> Option<Verdict> {
-    match status {
+/// What a profile gives a request, by the one verdict: nothing when it
+/// needs a person ([`crate::health::Standing::usable`]), else its health.
+/// A profile backing off is counted by its health (it is tried last, and
+/// works again when its backoff ends); the warnings say when a provider has
+/// nothing else.
+fn usable(p: &ProfileHealth) -> Option<Verdict> {
+    if !p.standing.usable() {
+        return None;
+    }
+    match p.status {
         HealthStatus::Ok | HealthStatus::Static => Some(Verdict::Ok),
         HealthStatus::Expiring => Some(Verdict::Expiring),
         HealthStatus::Expired | HealthStatus::Missing => None,
@@ -89,15 +98,26 @@ pub fn judge(
     let by_id: HashMap<&str, &ProfileHealth> = oauth.profiles.iter().map(|p| (p.profile_id.as_str(), p)).collect();
     let mut in_use = Vec::new();
     let mut deciding: Vec<&str> = Vec::new();
+    let mut warnings = Vec::new();
     for provider in cfg.providers_configured() {
         let mut best: Option<(Verdict, String)> = None;
+        // The usable profiles requests would try, and whether one of them
+        // is free of any backoff.
+        let (mut backing_off, mut any_free) = (Vec::new(), false);
         for id in resolve_order(cfg, &loaded.store, &provider, None, loaded.now) {
-            let Some(verdict) = by_id.get(id.as_str()).and_then(|p| usable(p.status)) else {
+            let Some((p, verdict)) = by_id.get(id.as_str()).and_then(|p| Some((*p, usable(p)?))) else {
                 continue;
             };
+            match &p.backoff {
+                Some(b) if p.standing.backing_off() => backing_off.push((p, b)),
+                _ => any_free = true,
+            }
             if best.as_ref().is_none_or(|(b, _)| *b == Verdict::Expiring && verdict == Verdict::Ok) {
                 best = Some((verdict, id));
             }
+        }
+        if !any_free && !backing_off.is_empty() {
+            warnings.push(all_backing_off(&provider, &backing_off));
         }
         if best.as_ref().is_none_or(|(b, _)| *b != Verdict::Ok) {
             let key = env_key_from(&provider, &loaded.env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc)
@@ -116,17 +136,16 @@ pub fn judge(
         in_use.push(ProviderVerdict { provider, status, via });
     }
 
-    let mut warnings = Vec::new();
     let failing: Vec<&str> =
         in_use.iter().filter(|v| v.status == Verdict::Failing).map(|v| v.provider.as_str()).collect();
     for p in oauth.profiles.iter().filter(|p| p.kind != CredentialType::ApiKey) {
         let cause_of_failure = failing.contains(&crate::provider::normalize(&p.provider).as_str());
-        if deciding.contains(&p.profile_id.as_str()) || cause_of_failure || usable(p.status) == Some(Verdict::Ok) {
+        if deciding.contains(&p.profile_id.as_str()) || cause_of_failure || usable(p) == Some(Verdict::Ok) {
             continue;
         }
         let in_use_provider = in_use.iter().any(|v| v.provider == crate::provider::normalize(&p.provider));
         let why = if in_use_provider { "requests use another credential" } else { "no model in use needs it" };
-        warnings.push(format!("{} is {}; {why}", p.profile_id, p.status.word()));
+        warnings.push(format!("{} is {}; {why}", p.profile_id, p.standing.word()));
     }
     // A tool's own variable set while its provider fails: the operator
     // probably expects the gateway to read it.
@@ -149,6 +168,23 @@ pub fn judge(
         CheckCode::Ok
     };
     CheckSection { rule: if options.strict { "strict" } else { "in-use" }, code, in_use, warnings }
+}
+
+/// The warning for a provider in use whose every usable profile is cooling
+/// down or disabled (issue 23 item 7): requests still try them, last, and
+/// each may fail the same way until its backoff ends.
+fn all_backing_off(provider: &str, profiles: &[(&ProfileHealth, &Backoff)]) -> String {
+    const SHOWN: usize = 3;
+    let mut named: Vec<String> =
+        profiles.iter().take(SHOWN).map(|(p, b)| format!("{} {}", p.profile_id, b.label())).collect();
+    if profiles.len() > SHOWN {
+        named.push(format!("{} more", profiles.len() - SHOWN));
+    }
+    format!(
+        "{provider}: every profile its requests would use is cooling down or disabled ({}); requests may fail \
+         until one is free: see `clawdbot models auth list --provider {provider}`",
+        named.join(", ")
+    )
 }
 
 /// The reference's rule: any stored OAuth or token profile expired or

@@ -124,6 +124,7 @@ mod tests {
             ResolveError::NoCredentialsForProfile("a:1".into()).into(),
             ResolveError::NeedsRefresh("a:1".into()).into(),
             ResolveError::NoKey("openai".into()).into(),
+            ResolveError::NoClientVariable { provider: "openai-codex".into(), kind: "oauth" }.into(),
             DurationError::Empty.into(),
             DurationError::Invalid("3 fortnights".into()).into(),
             WritebackError::NotJson { origin: "~/.codex/auth.json".into() }.into(),

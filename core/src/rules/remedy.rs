@@ -123,6 +123,11 @@ pub fn for_error(error: &Error) -> Vec<String> {
         Error::SetupToken(e) => for_setup_token(e),
         Error::ApiKey(ApiKeyError::InnerSpace) => one("Paste the key alone, on one line.".into()),
         Error::Store(TxnFailure::Busy(busy)) => one(for_stuck_lock(&busy.lock_path)),
+        Error::Resolve(crate::resolve::ResolveError::NoClientVariable { provider, .. }) => one(format!(
+            "Print the key alone and assign it to the variable your client reads: \
+             `export NAME=\"$(clawdbot models auth token --provider {})\"`.",
+            escape_control(provider)
+        )),
         _ => Vec::new(),
     }
 }

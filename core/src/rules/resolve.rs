@@ -44,6 +44,18 @@ pub enum ResolveError {
     /// (the provider id).
     #[error("No API key found for provider \"{0}\".")]
     NoKey(String),
+    /// `--format env` for a key no client of its provider reads from a
+    /// variable, or of a provider the core does not know: there is no
+    /// variable to name.
+    #[error(
+        "no client of {provider} is known to read its {kind} keys from a variable; --format env has no name to give"
+    )]
+    NoClientVariable {
+        /// The provider, normalised (escaped when shown).
+        provider: String,
+        /// The kind of key (`oauth`, `token`, `api_key`).
+        kind: &'static str,
+    },
 }
 
 /// What one profile yields at `now`.

@@ -134,7 +134,10 @@ impl Token {
         if let Some(refusal) = unprintable(&resolved) {
             return State::Done(refusal);
         }
-        let key = handout::render(&HandedKey::of(loaded, &self.request.provider, &resolved), self.form);
+        let key = match handout::render(&HandedKey::of(loaded, &self.request.provider, &resolved), self.form) {
+            Ok(key) => key,
+            Err(e) => return State::Done(Done::refusing(Exit::Action, &e.into())),
+        };
         let mut events = self.cautions(loaded, &resolved);
         events.push(Event::Key { source: resolved.source, key });
         State::Done(Done::with(Exit::Ok, events))

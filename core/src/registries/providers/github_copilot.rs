@@ -1,7 +1,7 @@
 //! GitHub Copilot: a GitHub OAuth token exchanged for a short-lived Copilot
 //! token, on github.com or a GitHub Enterprise host.
 
-use super::{FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, SuccessShape};
+use super::{ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, SuccessShape};
 use crate::http::HttpRequest;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -19,6 +19,10 @@ pub const HEADERS: [(&str, &str); 4] = [
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"],
     env_probe: true,
+    // A login's key is the short-lived Copilot token, which no client
+    // reads from a variable; a stored GitHub token is what pi-ai reads
+    // (and exchanges) first.
+    client_vars: ClientVars { oauth: None, token: Some("COPILOT_GITHUB_TOKEN"), api_key: Some("COPILOT_GITHUB_TOKEN") },
     refresh: Some(RefreshSpec {
         // It depends on the login's GitHub host.
         token_url: None,

@@ -1,6 +1,6 @@
 //! OpenAI Codex: ChatGPT OAuth logins, as Codex CLI holds them.
 
-use super::{ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
+use super::{ClientVars, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
 use crate::store::OAuth;
 use serde_json::{Map, Value};
 
@@ -14,6 +14,10 @@ pub const TOKEN_URL: &str = "https://auth.openai.com/oauth/token";
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
+    // A ChatGPT login's access token is no API key: no client reads it
+    // from a variable. An API key Codex CLI holds is read from
+    // `OPENAI_API_KEY` (credential-formats §3.1).
+    client_vars: ClientVars { oauth: None, token: None, api_key: Some("OPENAI_API_KEY") },
     refresh: Some(RefreshSpec {
         // Codex rotates on every refresh; an answer without a new refresh
         // token would leave the login holding a spent one.

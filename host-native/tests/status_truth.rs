@@ -293,3 +293,57 @@ fn a_login_refused_at_refresh_is_expired_for_every_command_before_and_after_cool
         assert_eq!(cleared.status.code(), Some(0), "{}", stderr(&cleared));
     }
 }
+
+/// Issue 23 item 9: a `.env` key holding an escape counted as ok for
+/// `--check` while `token` refused it, and one that is not UTF-8 was handed
+/// out with U+FFFD in it. Now neither is a key anywhere, and each command
+/// says which file and line.
+#[test]
+fn a_dotenv_key_with_control_characters_or_invalid_utf8_is_no_key_for_any_command() {
+    let home = Home::new();
+    home.write(".clawdbot/clawdbot.json", r#"{"agents":{"defaults":{"model":"openai/gpt-5.2"}}}"#);
+    let path = home.path().join(".clawdbot/.env");
+    std::fs::write(
+        &path,
+        b"ANTHROPIC_API_KEY=\"sk-ant-api03-FAKE\x1b]0;owned\x07\"\nOPENAI_API_KEY=sk-FAKE-\xff\xfe-0123456789\n",
+    )
+    .expect("write .env");
+    let status = home.run(&["models", "status", "--check"], &[]);
+    assert_eq!(status.status.code(), Some(1), "{}", stderr(&status));
+    let said = stderr(&status);
+    for line in [
+        "warning: ~/.clawdbot/.env: line 1: the value of ANTHROPIC_API_KEY holds control characters; not used as a key",
+        "warning: ~/.clawdbot/.env: line 2: the value of OPENAI_API_KEY is not valid UTF-8; not used as a key",
+    ] {
+        assert!(said.contains(line), "{line} in\n{said}");
+    }
+    for provider in ["openai", "anthropic"] {
+        let token = home.run(&["models", "auth", "token", "--provider", provider], &[]);
+        assert_eq!(token.status.code(), Some(1), "{provider}: {}", stderr(&token));
+        assert!(token.stdout.is_empty(), "{provider}: nothing handed out");
+        assert!(stderr(&token).contains("not used as a key"), "{}", stderr(&token));
+    }
+    let doctor = stdout(&home.run(&["doctor", "--non-interactive"], &[]));
+    assert!(doctor.contains("line 2: the value of OPENAI_API_KEY is not valid UTF-8"), "{doctor}");
+    let all = format!("{said}{doctor}");
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{fffd}') && !all.contains("FAKE"), "{all}");
+}
+
+/// Issue 23 item 15: doctor said nothing of a `~/.clawdbot/.env` that
+/// others can read while it holds the daemon's keys.
+#[cfg(unix)]
+#[test]
+fn doctor_reports_and_fixes_a_dotenv_holding_keys_that_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    home.write(".clawdbot/.env", "# the daemon's keys\nOPENAI_API_KEY=sk-FAKE-dotenv-0123456789\n");
+    let path = home.path().join(".clawdbot/.env");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let report = home.run(&["doctor", "--non-interactive"], &[]);
+    assert_eq!(report.status.code(), Some(1));
+    let said = stdout(&report);
+    assert!(said.contains(".clawdbot/.env: file is readable by other users (mode 644, expected 600)"), "{said}");
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644, "reported, not changed");
+    let fixed = home.run(&["doctor", "--fix", "--non-interactive"], &[]);
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "{}", stdout(&fixed));
+}

@@ -191,7 +191,7 @@ fn read_dotenv(world: &dyn World, path: &str, env: &mut Env, applied: &mut Appli
         FileRead::Present { bytes, .. } => {
             let file = dotenv::parse(&bytes, &shown);
             diagnostics.extend(file.diagnostics.iter().cloned());
-            dotenv::apply(env, &file, &shown, applied);
+            diagnostics.extend(crate::env_auth::apply_dotenv(env, &file, path, &shown, applied));
         }
         FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, path, &reason)),
         FileRead::Absent => {}

@@ -304,6 +304,43 @@ mod tests {
     }
 
     #[test]
+    fn a_dotenv_key_that_is_not_utf8_or_holds_control_characters_is_no_key_anywhere() {
+        // Issue 23 item 9: `--check` counted a key holding an escape as ok
+        // while `token` refused it, and handed out an invalid-UTF-8 one with
+        // U+FFFD in it. One rule: such a key is no key, with a warning
+        // naming the file and the line.
+        let dotenv =
+            b"# keys\nANTHROPIC_API_KEY=\"sk-ant-api03-FAKE\x1b[2J\"\nOPENAI_API_KEY=sk-FAKE-\xff\xfe-key\n".to_vec();
+        let config = r#"{"agents":{"defaults":{"model":{"primary":"anthropic/claude-opus-4-5","fallbacks":["openai/gpt-5.2"]}}}}"#;
+        let mut w = MapWorld::default();
+        w.files.insert("/h/.clawdbot/.env".into(), FileRead::Present { bytes: dotenv, mtime_ms: None });
+        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text(config));
+        let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
+        let r = super::super::build(&loaded, &ReportOptions::default());
+        let failing: Vec<(&str, Verdict)> =
+            r.auth.check.in_use.iter().map(|v| (v.provider.as_str(), v.status)).collect();
+        assert_eq!(failing, [("anthropic", Verdict::Failing), ("openai", Verdict::Failing)]);
+        assert_eq!(r.auth.check.code, CheckCode::Action);
+        let said: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            said,
+            [
+                "~/.clawdbot/.env: line 2: the value of ANTHROPIC_API_KEY holds control characters; not used as a key",
+                "~/.clawdbot/.env: line 3: the value of OPENAI_API_KEY is not valid UTF-8; not used as a key",
+            ]
+        );
+        assert!(loaded.diagnostics.iter().all(|d| d.hints == [crate::env_auth::FLAWED_KEY_HINT]));
+        for provider in ["anthropic", "openai"] {
+            assert_eq!(
+                crate::resolve::resolve_key(&loaded, provider, None),
+                Err(crate::resolve::ResolveError::NoKey(provider.into())),
+                "token hands out nothing either"
+            );
+        }
+        assert_eq!(loaded.dotenv.holding_keys, ["/h/.clawdbot/.env"]);
+    }
+
+    #[test]
     fn cwd_dotenv_comes_first_and_may_move_the_state_dir() {
         let mut env = Env::new("/h");
         env.cwd = Some("/work".into());

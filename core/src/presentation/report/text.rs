@@ -177,7 +177,7 @@ fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
         }
         (Standing::MissingSecret, _) => {
             let hint = crate::remedy::for_profile_id(&p.profile_id);
-            format!("{}: it holds no token: {hint}", style.paint("31", p.standing.word()))
+            format!("{}: it holds no key or token: {hint}", style.paint("31", p.standing.word()))
         }
         _ => words,
     }

@@ -254,7 +254,8 @@ pub struct ProfileRow {
     pub kind: &'static str,
     /// Where the credential comes from (the store, or an external CLI's file).
     pub source: &'static str,
-    /// Its health status.
+    /// Its status: styled by its health, worded by the one verdict (the
+    /// `status` of `models auth list`).
     pub badge: Badge,
     /// Absent for a static credential.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -372,7 +373,7 @@ impl IssueRow {
         let (badge, remaining) = if issue.refreshable {
             (Badge::of(HealthStatus::Ok), Some(escape_control(&issue.words).into_owned()))
         } else {
-            (Badge::of(issue.status), issue.remaining_ms.map(|r| format_remaining_short(Some(r))))
+            (Badge::standing(issue.status, issue.standing), issue.remaining_ms.map(|r| format_remaining_short(Some(r))))
         };
         IssueRow {
             profile: Named::of(&issue.profile_id),

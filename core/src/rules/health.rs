@@ -404,7 +404,7 @@ pub fn display_label(config: &Config, profile_id: &str, profile: Option<&Profile
 
 /// Classifies one profile at `now` by the default rules, from the profile
 /// alone: no refusal, no backoff. A command judging a stored profile asks
-/// [`assess`], which reads the store's records too.
+/// `assess`, which reads the store's records too.
 pub fn profile_health(config: &Config, id: &str, profile: &Profile, now: Millis, warn_after_ms: i64) -> ProfileHealth {
     judge(config, id, profile, None, now, HealthRules { warn_after_ms, strict: false })
 }

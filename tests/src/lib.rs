@@ -31,6 +31,12 @@ impl Vector {
         self.case["strict"].as_bool().unwrap_or(false)
     }
 
+    /// `"agent"`: the agent the case is judged for (`--agent`), else the
+    /// default one.
+    pub fn agent(&self) -> Option<&str> {
+        self.case["agent"].as_str()
+    }
+
     pub fn expect(&self) -> &Value {
         &self.case["expect"]
     }
@@ -60,6 +66,9 @@ impl Vector {
         let mut request = json!({ "op": "status", "now": self.now(), "warnAfterMs": self.warn_after_ms(), "env": self.env(), "home": home });
         if self.strict() {
             request["strict"] = Value::Bool(true);
+        }
+        if let Some(agent) = self.agent() {
+            request["agent"] = Value::from(agent);
         }
         request
     }

@@ -274,6 +274,9 @@ pub struct ProfileHealth {
     /// report's `unusableProfiles` has it in JSON).
     #[serde(skip)]
     pub backoff: Option<Backoff>,
+    /// The agent it is inherited from, when it is not this agent's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
 }
 
 /// A refused refresh as the report shows it (no fingerprint: it is of no
@@ -468,6 +471,7 @@ pub fn judge(
         reason_code,
         rejection: rejected.map(|r| Rejection::at(r, now)),
         backoff: None,
+        inherited_from: None,
     }
 }
 
@@ -484,6 +488,7 @@ pub fn assess(
     rules: HealthRules,
 ) -> ProfileHealth {
     let mut health = judge(config, id, profile, rejection::rejection_of(store, id), now, rules);
+    health.inherited_from = store.inherited_from(id).map(str::to_string);
     if let Some(backoff) = store.usage_stats.get(id).and_then(|s| Backoff::of(s, now)) {
         let reason = std::mem::take(&mut health.reason_code);
         (health.standing, health.reason_code) = overlay(health.standing, reason, &backoff);

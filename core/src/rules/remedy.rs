@@ -128,6 +128,11 @@ pub fn for_error(error: &Error) -> Vec<String> {
              `export NAME=\"$(clawdbot models auth token --provider {})\"`.",
             escape_control(provider)
         )),
+        Error::Agent(crate::paths::AgentError::Unknown { known, .. }) => one(format!(
+            "Name one of them (`--agent {}`), or list the new agent in `agents.list` of clawdbot.json; \
+             a command that stores a credential creates it with `--create-agent`.",
+            known.first().map_or("main", String::as_str)
+        )),
         _ => Vec::new(),
     }
 }

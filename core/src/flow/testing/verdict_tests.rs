@@ -216,8 +216,12 @@ fn backing_off() -> Value {
 fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
     let mut host = Host::with_store(&backing_off());
     host.secret = Some(Ok(Secret::new("sk-FAKE-new-0123456789")));
-    let request =
-        PasteKeyRequest { provider: crate::provider::ProviderId::parse("openai"), profile_id: None, agent: None };
+    let request = PasteKeyRequest {
+        provider: crate::provider::ProviderId::parse("openai"),
+        profile_id: None,
+        agent: None,
+        create_agent: false,
+    };
     let (done, _) = host.run(&mut PasteKeyCommand::new(request, &env(), NOW));
     assert_eq!(done.exit, Exit::Ok);
     host.secret = Some(Ok(Secret::new("sk-ant-oat01-FAKE-new-token-0123456789")));
@@ -226,6 +230,7 @@ fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
         profile_id: Some("anthropic:work".into()),
         expires_in: None,
         agent: None,
+        create_agent: false,
     };
     let (done, printed) = host.run(&mut PasteTokenCommand::new(request, &env(), NOW));
     assert_eq!(done.exit, Exit::Ok, "{printed:?} {:?}", done.lines());
@@ -247,8 +252,12 @@ fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
 fn the_same_credential_stored_again_keeps_its_backoff() {
     let mut host = Host::with_store(&backing_off());
     host.secret = Some(Ok(Secret::new("sk-FAKE-old-0123456789")));
-    let request =
-        PasteKeyRequest { provider: crate::provider::ProviderId::parse("openai"), profile_id: None, agent: None };
+    let request = PasteKeyRequest {
+        provider: crate::provider::ProviderId::parse("openai"),
+        profile_id: None,
+        agent: None,
+        create_agent: false,
+    };
     let (done, _) = host.run(&mut PasteKeyCommand::new(request, &env(), NOW));
     assert_eq!(done.exit, Exit::Ok);
     assert_eq!(host.store()["usageStats"]["openai:default"]["disabledReason"], "billing");

@@ -52,6 +52,9 @@ if [ -f scripts/test-wasm.sh ]; then
   SKIP_CARGO_SANDBOX_TEST=1 bash scripts/test-wasm.sh
 fi
 
+step "the real Claude Code 2.1.332 (scripts/test-claude.sh)"
+bash scripts/test-claude.sh
+
 step "short fuzz pass (only when a nightly toolchain is installed)"
 bash scripts/fuzz.sh "${CLAWDBOT_FUZZ_SECONDS:-10}"
 

@@ -11,12 +11,12 @@
 use crate::host::{self, NativeWorld};
 use crate::http::{self, HttpOptions};
 use crate::world::keychain;
-use crate::world::lock::{self, LockError, LockGuard, LockOptions};
+use crate::world::lock::{self, LockError, LockOptions, LockSet};
 use crate::world::{fsio, process};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
-    Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
-    RunAnswer, SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
+    Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockFolder, LockKind, LockRequest,
+    LockTimings, RunAnswer, SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
 use std::collections::BTreeMap;
@@ -150,20 +150,25 @@ impl<'w> Interpreter<'w> {
     }
 
     fn lock(&mut self, request: &LockRequest) -> LockAnswer {
-        let options = lock_options(request.kind, request.timings);
-        let taken = match request.kind {
+        let options = lock_options(&request.kind, request.timings);
+        let taken = match &request.kind {
             LockKind::Store => take_store_lock(&request.path, request.timings),
-            LockKind::Shared { .. } => {
-                let dir = Path::new(&request.path);
-                if !dir.is_dir() {
+            LockKind::Shared { folders, owner, .. } => {
+                if !folders.first().is_some_and(is_there) {
                     return LockAnswer::NoTarget;
                 }
-                lock::acquire(dir, &options).map(|guard| Held { guard, made: Vec::new() }).map_err(|e| answer(&e))
+                let paths = folders.iter().map(|f| lock::lock_folder(Path::new(&f.target), f.realpath));
+                match paths.collect::<Result<Vec<_>, _>>() {
+                    Ok(paths) => lock::acquire_set(paths, owner.as_ref().map(Into::into), &options),
+                    Err(e) => Err(e),
+                }
+                .map(|set| Held { set, made: Vec::new() })
+                .map_err(|e| answer(&e))
             }
         };
         match taken {
-            Ok(guard) => {
-                self.locks.insert(request.path.clone(), guard);
+            Ok(set) => {
+                self.locks.insert(request.path.clone(), set);
                 LockAnswer::Taken
             }
             Err(answer) => answer,
@@ -189,7 +194,7 @@ impl<'w> Interpreter<'w> {
 
 /// A lock taken, and the folders made to take it (outermost first).
 struct Held {
-    guard: LockGuard,
+    set: LockSet,
     made: Vec<std::path::PathBuf>,
 }
 
@@ -198,7 +203,7 @@ impl Held {
     /// still empty: a command that wrote nothing (a refused edit) leaves
     /// no agent folder behind.
     fn release(self) {
-        drop(self.guard);
+        drop(self.set);
         for dir in self.made.iter().rev() {
             if std::fs::remove_dir(dir).is_err() {
                 break;
@@ -227,11 +232,11 @@ fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<Held, LockA
             })?
             .join(format!("{name}.lock")),
     };
-    let guard = lock::acquire_lock_dir(lock_path, &lock_options(LockKind::Store, timings)).map_err(|e| answer(&e))?;
+    let guard = lock::acquire_lock_dir(lock_path, &lock_options(&LockKind::Store, timings)).map_err(|e| answer(&e))?;
     // Every writer of the store holds this lock, so a temp file of it now
     // can only be a dead writer's, however young.
     let _ = fsio::remove_leftover_temps(dir, &name);
-    Ok(Held { guard, made })
+    Ok(Held { set: LockSet::from(guard), made })
 }
 
 /// A lock that was not taken, as the core's value: the core words it
@@ -251,12 +256,20 @@ fn answer(e: &LockError) -> LockAnswer {
 
 /// The core's timings, backoff included; how a wait is reported is the
 /// host's.
-fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
+fn lock_options(kind: &LockKind, t: LockTimings) -> LockOptions {
     let base = match kind {
         LockKind::Store => LockOptions::store(),
-        LockKind::Shared { name } => LockOptions::shared(name),
+        LockKind::Shared { name, .. } => LockOptions::shared(name),
     };
     base.timed(t)
+}
+
+/// Whether what a login source's first lock folder needs is there: its
+/// target (resolved through symlinks), or the folder it is made in. When
+/// it is not, the tool never ran here.
+fn is_there(folder: &LockFolder) -> bool {
+    let target = Path::new(&folder.target);
+    if folder.realpath { target.is_dir() } else { target.parent().is_some_and(Path::is_dir) }
 }
 
 /// Asks on the terminal and returns the line typed, for the core to judge

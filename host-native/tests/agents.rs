@@ -210,3 +210,28 @@ fn doctor_drops_an_agents_copy_of_the_owners_login_with_consent() {
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).contains("(claude-cli, inherited from main)"), "{}", stdout(&out));
 }
+
+/// `--check` and doctor agree when an `auth.profiles` entry leaves a
+/// provider with no usable profile while another would work, and both
+/// name the entry.
+#[test]
+fn check_and_doctor_name_the_config_entry_that_leaves_a_provider_failing() {
+    let home = two_agents(NOW + 30 * 86_400_000, json!({"id": "work"}));
+    let config = json!({"agents": {"list": [{"id": "main", "default": true}]},
+        "auth": {"profiles": {"anthropic:x": {"provider": "anthropic", "mode": "token"}}}});
+    home.write(&home.path().join(".clawdbot/clawdbot.json"), &config.to_string());
+    let store = json!({"version": 1, "profiles": {"anthropic:x": {"type": "token", "provider": "anthropic",
+        "token": "sk-ant-oat01-FAKE-x", "expires": NOW - 86_400_000}}});
+    home.write(&home.store_path(), &store.to_string());
+    let server = Server::start(Vec::new());
+    let out = run(&mut home.clawdbot(&server), &["models", "status", "--check"]);
+    assert_eq!(code(&out), 1);
+    let entry = "auth.profiles in clawdbot.json names only anthropic:x for it; anthropic:claude-cli would work";
+    assert!(stdout(&out).contains(entry), "{}", stdout(&out));
+    let out = run(&mut home.clawdbot(&server), &["doctor", "--non-interactive"]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains(entry), "{}", stdout(&out));
+    let out = run(&mut home.clawdbot(&server), &["doctor", "--json", "--non-interactive"]);
+    let doc: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert!(doc["findings"].as_array().unwrap().iter().any(|f| f["checkId"] == "auth/config-restricts"), "{doc}");
+}

@@ -145,3 +145,131 @@ fn a_writer_waiting_for_a_left_behind_lock_says_so() {
     assert_eq!(err.matches("waiting for").count(), 1, "said once: {err}");
     assert_eq!(fs::read(&store).unwrap(), EMPTY_STORE, "nothing written without the lock");
 }
+
+/// A short-backoff set of options with Claude Code's stale age.
+fn claude_like(max_wait: Duration) -> LockOptions {
+    LockOptions {
+        stale: Duration::from_secs(60),
+        update: Duration::from_secs(5),
+        max_wait,
+        min_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(40),
+        what: "Claude Code's lock",
+        report_wait_after: None,
+    }
+}
+
+/// proper-lockfile's `realpath: false`: the folder is named from the
+/// path as written, through no symlink; with `realpath` on it is the
+/// resolved path's.
+#[test]
+fn realpath_off_names_the_lock_folder_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    fs::create_dir(&real).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let target = link.join(".oauth_refresh");
+    assert_eq!(lock::lock_folder(&target, false).unwrap(), link.join(".oauth_refresh.lock"));
+    let resolved = fs::canonicalize(dir.path()).unwrap().join("real.lock");
+    assert_eq!(lock::lock_folder(&link, true).unwrap(), resolved);
+    assert!(matches!(lock::lock_folder(&dir.path().join("absent"), true), Err(LockError::TargetMissing { .. })));
+}
+
+/// Claude Code's way with its two refresh locks: while the second is
+/// busy, the set does not sit on the first (another process can take it
+/// between rounds); once both are free it holds both, the first taken
+/// first, and lets go of both.
+#[test]
+fn a_set_whose_later_folder_is_busy_lets_go_of_the_earlier_ones_between_rounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join(".oauth_refresh.lock"), dir.path().join("legacy.lock"));
+    fs::create_dir(&second).unwrap(); // an older Claude Code holds the legacy lock
+    let paths = vec![first.clone(), second.clone()];
+    let waiter = std::thread::spawn(move || lock::acquire_set(paths, None, &claude_like(Duration::from_secs(120))));
+    std::thread::sleep(Duration::from_millis(200)); // it is in its rounds by now
+    // While it waits, the first folder is free often enough for another
+    // process to take it; a waiter that held it would make this Busy.
+    let other = lock::acquire_lock_dir(first.clone(), &claude_like(Duration::from_secs(60)));
+    let other = other.unwrap_or_else(|e| panic!("the set sat on its first lock while waiting: {e}"));
+    other.release().unwrap();
+    fs::remove_dir(&second).unwrap();
+    let set = waiter.join().unwrap().unwrap();
+    assert_eq!(set.lock_paths(), [first.as_path(), second.as_path()]);
+    assert!(first.is_dir() && second.is_dir());
+    set.release().unwrap();
+    assert!(!first.exists() && !second.exists());
+}
+
+/// A set held by someone else for the whole wait is Busy, naming the
+/// folder that was held, and leaves nothing of ours behind.
+#[test]
+fn a_set_busy_for_the_whole_wait_names_the_held_folder_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("a.lock"), dir.path().join("b.lock"));
+    fs::create_dir(&second).unwrap();
+    let result = lock::acquire_set(vec![first.clone(), second.clone()], None, &claude_like(Duration::from_millis(300)));
+    let Err(LockError::Busy { lock_path, .. }) = result else { panic!("{result:?}") };
+    assert_eq!(lock_path, second);
+    assert!(!first.exists(), "ours let go");
+    assert!(second.is_dir(), "theirs left alone");
+}
+
+/// A lock folder 30 s old is a live Claude Code's (it touches every 5 s
+/// and calls a lock stale after 60 s): never taken over with its timings,
+/// where proper-lockfile's default 10 s would have.
+#[test]
+fn a_thirty_second_old_lock_is_not_stale_with_claude_codes_timings() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = dir.path().join(".oauth_refresh.lock");
+    fs::create_dir(&held).unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(30);
+    fs::File::open(&held).unwrap().set_times(fs::FileTimes::new().set_modified(old)).unwrap();
+    let result = lock::acquire_set(vec![held.clone()], None, &claude_like(Duration::from_millis(200)));
+    assert!(matches!(result, Err(LockError::Busy { .. })), "{result:?}");
+    assert!(held.is_dir());
+    // Past 60 s it is a dead holder's, and taken over.
+    let older = std::time::SystemTime::now() - Duration::from_secs(61);
+    fs::File::open(&held).unwrap().set_times(fs::FileTimes::new().set_modified(older)).unwrap();
+    lock::acquire_set(vec![held.clone()], None, &claude_like(Duration::ZERO)).unwrap().release().unwrap();
+}
+
+/// The owner record Claude Code reads beside its refresh lock: written
+/// once both folders are held (this process, both birth times), removed
+/// on release, but never when another holder's record replaced it.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_owner_record_says_who_holds_the_set_and_goes_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join(".oauth_refresh.lock"), dir.path().join("legacy.lock"));
+    let owner = dir.path().join(".oauth_refresh.lock.owner");
+    let options = claude_like(Duration::ZERO);
+    let set = lock::acquire_set(vec![first.clone(), second.clone()], Some(owner.clone()), &options).unwrap();
+    let born = |p: &Path| {
+        let since = fs::metadata(p).unwrap().created().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap();
+        since.as_secs() as f64 * 1000.0 + f64::from(since.subsec_nanos()) / 1e6
+    };
+    if fs::metadata(&first).unwrap().created().is_err() {
+        // No birth times on this filesystem: no record, as Claude Code.
+        assert!(!owner.exists());
+        return;
+    }
+    assert_eq!(set.owner_record(), Some(owner.as_path()));
+    let record: serde_json::Value = serde_json::from_str(&fs::read_to_string(&owner).unwrap()).unwrap();
+    assert_eq!(record["pid"], std::process::id());
+    let ns = fs::read_link("/proc/self/ns/pid").map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    assert!(record["pidDomain"].as_str().unwrap().starts_with("linux:"), "{record}");
+    assert!(record["pidDomain"].as_str().unwrap().ends_with(&format!(":{ns}")), "{record}");
+    assert!(record["pidSpace"].as_str().unwrap().ends_with(&format!("#{ns}")), "{record}");
+    assert!((record["lockBirthtimeMs"].as_f64().unwrap() - born(&first)).abs() < 0.001, "{record}");
+    assert!((record["legacyLockBirthtimeMs"].as_f64().unwrap() - born(&second)).abs() < 0.001, "{record}");
+    set.release().unwrap();
+    assert!(!owner.exists() && !first.exists() && !second.exists());
+
+    // A record that is no longer ours stays.
+    let set = lock::acquire_set(vec![first.clone()], Some(owner.clone()), &options).unwrap();
+    let theirs = r#"{"pid":1,"pidDomain":"linux::","pidSpace":"x","lockBirthtimeMs":1}"#;
+    fs::write(&owner, theirs).unwrap();
+    drop(set);
+    assert_eq!(fs::read_to_string(&owner).unwrap(), theirs);
+}

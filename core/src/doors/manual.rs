@@ -173,8 +173,14 @@ pub fn files() -> Vec<File> {
         let owner = source.owner;
         files
             .push(file(source.file(&home), &format!("{owner}'s login, synced in (and written back after a refresh).")));
-        if let Some(lock) = source.lock_path(&home) {
-            files.push(file(format!("{lock}.lock"), &format!("{owner}'s lock folder, taken around a write-back.")));
+        let locks = [(source.lock, "taken around a refresh"), (source.write_lock, "held around a write-back")];
+        for (lock, when) in locks.iter().filter_map(|(lock, when)| lock.as_ref().map(|l| (l, when))) {
+            for (target, _) in source.lock_targets(lock, &home) {
+                files.push(file(format!("{target}.lock"), &format!("{owner}'s lock folder, {when}.")));
+            }
+            if let Some(owner_file) = source.owner_file(lock, &home) {
+                files.push(file(owner_file, &format!("who holds {owner}'s lock while Clawdbot does.")));
+            }
         }
     }
     files
@@ -189,7 +195,7 @@ mod tests {
         let paths: Vec<String> = files().into_iter().map(|f| f.path).collect();
         // The shipped registry's; a test build adds its fixture source after them.
         assert_eq!(
-            paths[..9],
+            paths[..12],
             [
                 "~/.clawdbot/clawdbot.json",
                 "./.env, ~/.clawdbot/.env",
@@ -198,7 +204,10 @@ mod tests {
                 "~/.clawdbot/agents/<id>/agent/auth.json",
                 "~/.clawdbot/credentials/oauth.json",
                 "~/.claude/.credentials.json",
+                "~/.claude/.oauth_refresh.lock",
                 "~/.claude.lock",
+                "~/.claude/.oauth_refresh.lock.owner",
+                "~/.claude/.storage-write.lock",
                 "~/.codex/auth.json",
             ]
         );

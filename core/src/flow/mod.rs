@@ -115,8 +115,8 @@ use crate::time::Millis;
 pub use crate::world::KeychainItem;
 pub(crate) use effect::{Answer, consent};
 pub use effect::{
-    Effect, Entry, FileMeta, HTTP_TIMEOUT_ENV, HttpTimeouts, Input, LOCK_WAIT_ENV, LockAnswer, LockKind, LockRequest,
-    LockTimings, RunAnswer, ShellAnswer, WINDOW_ENV, WriteBack, WriteBackPlace, refresh_window,
+    Effect, Entry, FileMeta, HTTP_TIMEOUT_ENV, HttpTimeouts, Input, LOCK_WAIT_ENV, LockAnswer, LockFolder, LockKind,
+    LockRequest, LockTimings, RunAnswer, ShellAnswer, WINDOW_ENV, WriteBack, WriteBackPlace, refresh_window,
 };
 
 /// How a command ended.

@@ -41,6 +41,9 @@ pub mod check {
     pub const COOLDOWN_STALE: &str = "auth/cooldown-stale";
     /// A credential file or folder others can read.
     pub const PERMISSIONS: &str = "auth/permissions";
+    /// A provider in use fails because `auth.profiles` in clawdbot.json
+    /// names only profiles that cannot be used, leaving usable ones out.
+    pub const CONFIG_RESTRICTS: &str = "auth/config-restricts";
     /// An agent's store holds a copy of a profile it inherits from the
     /// main agent (an older sync made it): `--fix` drops the copy.
     pub const INHERITED_COPY: &str = "auth/inherited-copy";
@@ -177,6 +180,14 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
         out.push(
             Finding::new(id, Level::Error, message).at(d.file.clone()).fix("fix the file; doctor leaves it as it is"),
         );
+    }
+    for r in &report.auth.check.restricted {
+        let text = escape_control(&r.to_string()).into_owned();
+        out.push(Finding::new(check::CONFIG_RESTRICTS, Level::Error, text).at(config.clone()).fix(format!(
+            "add {} to auth.profiles in clawdbot.json, or remove the entries for {}",
+            r.left_out.join(", "),
+            r.provider
+        )));
     }
     for issue in &preview.issues {
         let (id, what) = match issue.status {

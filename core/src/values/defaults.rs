@@ -47,10 +47,9 @@ pub const STORE_LOCK: LockTimings = LockTimings {
     max_backoff_ms: 10 * SECOND,
 };
 
-/// proper-lockfile's defaults (stale 10 s), which the tools that lock
-/// their own files with it keep: Claude Code's `<configDir>.lock` (its
-/// login source says so). Claude Code itself gives up after about 5-10 s
-/// of retries.
+/// proper-lockfile's defaults (stale 10 s, touched every 5 s), for a lock
+/// of a tool that keeps them. A login source declares its own locks'
+/// timings (Claude Code's, stale after 60 s and 15 s, are in its file).
 pub const PROPER_LOCKFILE_LOCK: LockTimings = LockTimings {
     stale_ms: 10 * SECOND,
     update_ms: 5 * SECOND,
@@ -72,8 +71,9 @@ pub struct Defaults {
     pub refresh_margin_ms: Millis,
     /// [`STORE_LOCK`]: the timings of the store's lock.
     pub store_lock: LockTimings,
-    /// [`PROPER_LOCKFILE_LOCK`]: the timings of the other tools' locks
-    /// (Claude Code's), under the name the view has always given them.
+    /// The timings of Claude Code's refresh lock (its login source's), under
+    /// the name the view has always given them; [`PROPER_LOCKFILE_LOCK`]
+    /// in [`ALL`], which knows no login source.
     #[serde(rename = "claudeCodeLock")]
     pub shared_lock: LockTimings,
 }

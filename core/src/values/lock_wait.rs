@@ -5,8 +5,67 @@
 //! looks like a hang, so after about a second the host says who waits for
 //! what, since when the lock is held, and when it will be taken over. The
 //! host measures; this module only words it, so every host says the same.
+//!
+//! A holder tells waiters too: beside its refresh lock Claude Code keeps
+//! an owner record (`.oauth_refresh.lock.owner`) saying which process holds
+//! it, so that a waiter can take over a lock whose holder is gone without
+//! waiting for it to go stale. A host that holds that lock writes the same
+//! record ([`owner_record`]) and removes it on release only while it is
+//! still its own ([`is_own_record`]).
 
 use crate::time::Millis;
+use serde_json::{Map, Value, json};
+
+/// Who holds a lock, as a Linux host knows itself: the facts of Claude
+/// Code 2.1.332's owner record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockOwner<'a> {
+    /// The holder's process id.
+    pub pid: u32,
+    /// `/etc/machine-id`, trimmed (empty when there is none).
+    pub machine_id: &'a str,
+    /// Where `/proc/self/ns/pid` points (`pid:[4026531836]`), empty when
+    /// unknown: pids are only comparable within one namespace.
+    pub pid_namespace: &'a str,
+    /// The host name (`gethostname`).
+    pub host_name: &'a str,
+    /// The lock folder's birth time, in milliseconds with their fraction
+    /// (`stat`'s `birthtimeMs`).
+    pub lock_birth_ms: f64,
+    /// The second (legacy) lock folder's, when it is held too.
+    pub legacy_lock_birth_ms: Option<f64>,
+}
+
+/// The owner record as Claude Code writes and reads it: `{pid, pidDomain,
+/// pidSpace, lockBirthtimeMs, legacyLockBirthtimeMs?}`, where `pidDomain`
+/// is `linux:<machine-id>:<pid namespace>` and `pidSpace` the host name,
+/// then `#<pid namespace>` when it is known. It leaves out the optional
+/// `procStart`: a waiter that finds it unlike its own reading of the
+/// process would take the holder for dead, so only the pid is given,
+/// whose liveness it checks with a signal 0.
+pub fn owner_record(owner: &LockOwner) -> String {
+    let ns = owner.pid_namespace;
+    let space = if ns.is_empty() { owner.host_name.to_string() } else { format!("{}#{ns}", owner.host_name) };
+    let mut record = Map::new();
+    record.insert("pid".into(), owner.pid.into());
+    record.insert("pidDomain".into(), format!("linux:{}:{ns}", owner.machine_id).into());
+    record.insert("pidSpace".into(), space.into());
+    record.insert("lockBirthtimeMs".into(), json!(owner.lock_birth_ms));
+    if let Some(legacy) = owner.legacy_lock_birth_ms {
+        record.insert("legacyLockBirthtimeMs".into(), json!(legacy));
+    }
+    Value::Object(record).to_string()
+}
+
+/// Whether `text` is the record of process `pid` for the lock folder born
+/// at `lock_birth_ms`: only then may its holder remove it. (Birth times
+/// are compared to a microsecond: a number read back from JSON may differ
+/// in its last bit, two lock folders' births by far more.)
+pub fn is_own_record(text: &str, pid: u32, lock_birth_ms: f64) -> bool {
+    let Ok(record) = serde_json::from_str::<Value>(text) else { return false };
+    let born = record["lockBirthtimeMs"].as_f64();
+    record["pid"].as_u64() == Some(u64::from(pid)) && born.is_some_and(|at| (at - lock_birth_ms).abs() < 0.001)
+}
 
 /// What the host knows about a lock it is waiting for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +167,41 @@ mod tests {
         assert_eq!(seconds(1_500), "1.5 s");
         assert_eq!(seconds(1_001), "1.0 s");
         assert_eq!(seconds(250), "0.2 s");
+    }
+
+    /// The record as Claude Code 2.1.332 parses it (its schema: `pid`
+    /// int, `procStart?`, `pidDomain`, `pidSpace`, `lockBirthtimeMs`,
+    /// `legacyLockBirthtimeMs?`), its domain and space as it computes them.
+    #[test]
+    fn the_owner_record_is_claude_codes() {
+        let owner = LockOwner {
+            pid: 4242,
+            machine_id: "0123456789abcdef0123456789abcdef",
+            pid_namespace: "pid:[4026531836]",
+            host_name: "gw1",
+            lock_birth_ms: 1_796_658_538_822.123_5,
+            legacy_lock_birth_ms: Some(1_796_658_538_823.5),
+        };
+        let record: Value = serde_json::from_str(&owner_record(&owner)).expect("json");
+        assert_eq!(
+            record,
+            json!({"pid": 4242, "pidDomain": "linux:0123456789abcdef0123456789abcdef:pid:[4026531836]",
+                   "pidSpace": "gw1#pid:[4026531836]", "lockBirthtimeMs": 1_796_658_538_822.123_5,
+                   "legacyLockBirthtimeMs": 1_796_658_538_823.5})
+        );
+        assert!(record.get("procStart").is_none(), "never a start time it could misread");
+        let alone = LockOwner { pid_namespace: "", legacy_lock_birth_ms: None, ..owner.clone() };
+        let record: Value = serde_json::from_str(&owner_record(&alone)).expect("json");
+        assert_eq!(
+            (record["pidSpace"].as_str(), record["pidDomain"].as_str()),
+            (Some("gw1"), Some("linux:0123456789abcdef0123456789abcdef:"))
+        );
+        assert!(record.get("legacyLockBirthtimeMs").is_none());
+        let text = owner_record(&owner);
+        assert!(is_own_record(&text, 4242, owner.lock_birth_ms));
+        assert!(!is_own_record(&text, 4243, owner.lock_birth_ms), "another process's");
+        assert!(!is_own_record(&text, 4242, owner.lock_birth_ms + 1.0), "another lock's");
+        assert!(!is_own_record("{not json", 4242, owner.lock_birth_ms));
     }
 
     #[test]

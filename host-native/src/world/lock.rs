@@ -14,6 +14,14 @@
 //! which leaves a window of a few system calls instead of a whole
 //! round trip; a holder that loses its lock anyway notices (the folder
 //! vanished or changed under it) through [`LockGuard::is_compromised`].
+//!
+//! A tool may lock with several folders at once (Claude Code takes
+//! `<dir>/.oauth_refresh.lock`, then `<dir>.lock`): [`acquire_set`] takes
+//! them in order, all or none, and when a later one is busy lets go of the
+//! ones it took and tries the set again after a backoff, as Claude Code
+//! does, so a waiter never sits on one lock while it waits for another.
+//! Such a set may carry an owner record beside it ([`LockSet`]), written
+//! once every folder is held and removed on release while it is ours.
 
 use clawdbot_auth_core::flow::LockTimings;
 use std::fmt;
@@ -61,7 +69,7 @@ impl LockOptions {
         LockOptions::of(LockTimings::STORE, "the store lock")
     }
 
-    /// A login source's lock (Claude Code's `<configDir>.lock` in the
+    /// A login source's lock (Claude Code's refresh or write lock in the
     /// default registry), named `what` in the wait notice; the core's
     /// request gives its timings, proper-lockfile's defaults until then.
     pub fn shared(what: &'static str) -> Self {
@@ -146,6 +154,18 @@ pub fn lock_path_for(target: &Path) -> Result<PathBuf, LockError> {
     Ok(PathBuf::from(name))
 }
 
+/// The lock folder proper-lockfile makes for `target`: `<realpath(target)>.lock`
+/// with `realpath` on (the target must exist), else `<target>.lock` as
+/// written (its `realpath: false`).
+pub fn lock_folder(target: &Path, realpath: bool) -> Result<PathBuf, LockError> {
+    if realpath {
+        return lock_path_for(target);
+    }
+    let mut name = target.as_os_str().to_os_string();
+    name.push(".lock");
+    Ok(PathBuf::from(name))
+}
+
 /// Locks `target` (which must exist), waiting up to `options.max_wait`.
 pub fn acquire(target: &Path, options: &LockOptions) -> Result<LockGuard, LockError> {
     acquire_lock_dir(lock_path_for(target)?, options)
@@ -154,20 +174,53 @@ pub fn acquire(target: &Path, options: &LockOptions) -> Result<LockGuard, LockEr
 /// Takes the lock folder `lock_path` itself, waiting up to
 /// `options.max_wait` with exponential, randomised backoff.
 pub fn acquire_lock_dir(lock_path: PathBuf, options: &LockOptions) -> Result<LockGuard, LockError> {
+    let mut set = acquire_set(vec![lock_path], None, options)?;
+    let guard = set.guards.pop();
+    guard.ok_or_else(|| LockError::Io {
+        lock_path: PathBuf::new(),
+        action: "take the lock",
+        source: io::Error::other("no lock folder was taken"),
+    })
+}
+
+/// Takes every folder of `lock_paths`, in order, all or none, waiting up
+/// to `options.max_wait` in total: one round tries each folder once (a
+/// stale one is taken over), and when one is held by someone else the
+/// folders this round took are let go, the last first, before the next
+/// round after a backoff. With `owner`, the owner record is written there
+/// once all are held (Linux; see [`LockSet`]).
+pub fn acquire_set(
+    lock_paths: Vec<PathBuf>,
+    owner: Option<PathBuf>,
+    options: &LockOptions,
+) -> Result<LockSet, LockError> {
     let start = Instant::now();
     let mut attempt: u32 = 0;
     let mut report_at = options.report_wait_after;
     loop {
-        if let Some(identity) = try_take(&lock_path, options.stale)? {
-            return Ok(LockGuard::start(lock_path, identity, options.update));
+        let mut guards: Vec<LockGuard> = Vec::with_capacity(lock_paths.len());
+        let mut busy = None;
+        for lock_path in &lock_paths {
+            // On an error the guards taken so far drop, which releases them.
+            match try_take(lock_path, options.stale)? {
+                Some(identity) => guards.push(LockGuard::start(lock_path.clone(), identity, options.update)),
+                None => {
+                    busy = Some(lock_path);
+                    break;
+                }
+            }
+        }
+        let Some(busy) = busy else { return Ok(LockSet::holding(guards, owner)) };
+        while let Some(guard) = guards.pop() {
+            let _ = guard.release();
         }
         let waited = start.elapsed();
         if report_at.is_some_and(|at| waited >= at) {
             report_at = None;
-            eprintln!("note: {}", waiting_notice(&lock_path, options));
+            eprintln!("note: {}", waiting_notice(busy, options));
         }
         let Some(left) = options.max_wait.checked_sub(waited).filter(|left| !left.is_zero()) else {
-            return Err(LockError::Busy { lock_path, waited });
+            return Err(LockError::Busy { lock_path: busy.clone(), waited });
         };
         // Wake up for the report even in the middle of a long backoff.
         let until_report = report_at.map_or(left, |at| at.saturating_sub(waited));
@@ -417,6 +470,112 @@ impl Drop for LockGuard {
     fn drop(&mut self) {
         let _ = self.release_inner();
     }
+}
+
+/// Locks held together (a [`acquire_set`] of one or more folders), with
+/// the owner record written beside them, if any. Released (owner record
+/// first, then the folders, the last taken first) when dropped or
+/// [`released`](LockSet::release).
+#[derive(Debug)]
+pub struct LockSet {
+    guards: Vec<LockGuard>,
+    owner: Option<OwnerRecord>,
+}
+
+/// The owner record we wrote: where, and what makes it ours.
+#[derive(Debug)]
+struct OwnerRecord {
+    path: PathBuf,
+    pid: u32,
+    lock_birth_ms: f64,
+}
+
+impl From<LockGuard> for LockSet {
+    fn from(guard: LockGuard) -> LockSet {
+        LockSet { guards: vec![guard], owner: None }
+    }
+}
+
+impl LockSet {
+    fn holding(guards: Vec<LockGuard>, owner: Option<PathBuf>) -> LockSet {
+        let owner = owner.and_then(|path| write_owner_record(path, &guards));
+        LockSet { guards, owner }
+    }
+
+    /// The lock folders held, in the order they were taken.
+    pub fn lock_paths(&self) -> Vec<&Path> {
+        self.guards.iter().map(LockGuard::lock_path).collect()
+    }
+
+    /// Where the owner record was written, if one was.
+    pub fn owner_record(&self) -> Option<&Path> {
+        self.owner.as_ref().map(|o| o.path.as_path())
+    }
+
+    /// Releases every lock, saying whether each was still ours.
+    pub fn release(mut self) -> Result<(), LockError> {
+        self.release_inner()
+    }
+
+    fn release_inner(&mut self) -> Result<(), LockError> {
+        if let Some(owner) = self.owner.take() {
+            // Only while it is still ours: a waiter that took the lock
+            // over may have written its own.
+            let ours = fs::read_to_string(&owner.path)
+                .is_ok_and(|text| clawdbot_auth_core::is_own_record(&text, owner.pid, owner.lock_birth_ms));
+            if ours {
+                let _ = fs::remove_file(&owner.path);
+            }
+        }
+        let mut result = Ok(());
+        while let Some(guard) = self.guards.pop() {
+            let released = guard.release();
+            if result.is_ok() {
+                result = released;
+            }
+        }
+        result
+    }
+}
+
+impl Drop for LockSet {
+    fn drop(&mut self) {
+        let _ = self.release_inner();
+    }
+}
+
+/// Writes the owner record of `guards` (the first folder's birth time, and
+/// the second's as the legacy lock's) at `path`, on Linux, where the
+/// record's facts are known; `None` when it was not written (no birth
+/// time, another system, a failed write), which only means a waiter
+/// waits for the lock to go stale instead of proving us gone.
+fn write_owner_record(path: PathBuf, guards: &[LockGuard]) -> Option<OwnerRecord> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let birth_ms = |guard: &LockGuard| {
+        let born = fs::symlink_metadata(guard.lock_path()).ok()?.created().ok()?;
+        let since = born.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+        let ms = since.as_secs() as f64 * 1000.0 + f64::from(since.subsec_nanos()) / 1_000_000.0;
+        (ms > 0.0).then_some(ms)
+    };
+    let lock_birth_ms = birth_ms(guards.first()?)?;
+    let machine_id = fs::read_to_string("/etc/machine-id").unwrap_or_default();
+    let pid_namespace =
+        fs::read_link("/proc/self/ns/pid").map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    // The UTS name `os.hostname()` (gethostname) gives.
+    let host_name = fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let pid = std::process::id();
+    let record = clawdbot_auth_core::owner_record(&clawdbot_auth_core::LockOwner {
+        pid,
+        machine_id: machine_id.trim(),
+        pid_namespace: &pid_namespace,
+        host_name: host_name.trim(),
+        lock_birth_ms,
+        legacy_lock_birth_ms: guards.get(1).and_then(birth_ms),
+    });
+    crate::world::fsio::write_atomic(&path, record.as_bytes()).ok()?;
+    Some(OwnerRecord { path, pid, lock_birth_ms })
 }
 
 #[cfg(test)]

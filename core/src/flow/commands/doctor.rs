@@ -615,6 +615,14 @@ impl Doctor {
             check.needs_human |= issues.iter().any(|i| i.needs_human);
             self.note(out, "Model auth", &issues.iter().map(|i| i.line()).collect::<Vec<_>>());
         }
+        // `--check` and doctor judge a restricting config entry alike.
+        let restricted = &report_after.auth.check.restricted;
+        if !restricted.is_empty() {
+            check.needs_human = true;
+            let lines: Vec<String> =
+                restricted.iter().map(|r| format!("- {}", escape_control(&r.to_string()))).collect();
+            self.note(out, "Config", &lines);
+        }
         let expiry_ids = [check::PROFILE_EXPIRED, check::PROFILE_EXPIRING, check::EXPIRY_UNKNOWN];
         check.found.retain(|f| !expiry_ids.contains(&f.check_id));
         let expiry =

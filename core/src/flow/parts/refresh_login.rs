@@ -13,16 +13,19 @@
 //!    makes the profile fresh, another process (or the other CLI) already
 //!    refreshed: adopt, no request.
 //! 3. For a login source with a lock (`anthropic:claude-cli`: Claude Code's
-//!    `<configDir>.lock`), also take it with the source's timings and look
-//!    once more, so a running Claude Code and this process never spend the
-//!    same refresh token.
+//!    `<dir>/.oauth_refresh.lock` then `<realpath(dir)>.lock`), also take
+//!    it with the source's timings and look once more, so a running Claude
+//!    Code and this process never spend the same refresh token. The host
+//!    keeps touching every lock held while the request is out.
 //! 4. Send the core's request and apply the answer (one form-encoded retry
 //!    at most).
 //! 5. Persist first: read the store once more and put back only the renewed
 //!    profile, so a writer that skips the lock (the reference's
 //!    `paste-token`) loses nothing it wrote during the exchange. Then write
 //!    back to Claude Code (file and/or Keychain) or Codex (`auth.json`),
-//!    keeping all their fields.
+//!    keeping all their fields, under the source's write lock when it has
+//!    one (Claude Code's `.storage-write.lock`): its file is read inside
+//!    that lock, so a write of Claude Code's is never lost to ours.
 //! 6. A dead login (permanent failure) leaves every credential byte as it
 //!    was and records an `auth` failure in `usageStats` (again on a fresh
 //!    read); a passing failure (timeout, 429, 5xx, garbage) writes nothing.
@@ -31,12 +34,13 @@ use super::drive::{Part, Pending};
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
 use super::{
-    Answer, Effect, Event, HttpTimeouts, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Reply, Step,
+    Answer, Effect, Event, HttpTimeouts, KeychainItem, LockAnswer, LockFolder, LockKind, LockRequest, LockTimings,
+    Reply, Step,
 };
 use super::{WriteBack, WriteBackPlace, refresh_window};
 use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
-use crate::logins::LoginSource;
+use crate::logins::{LoginSource, SourceLock};
 use crate::paths::Env;
 use crate::refresh::{self, Endpoints, Outcome, Plan, RefreshError, RefreshFailure, TransportFailure};
 use crate::rejection;
@@ -142,6 +146,10 @@ enum State {
 
 /// One write-back still to do.
 enum Job {
+    /// Take the source's write lock before its file is read.
+    Lock { request: LockRequest, login: &'static LoginSource, asked: bool },
+    /// Let go of it once everything is written.
+    Unlock { path: String },
     /// Read this login source's file and merge into it.
     File { path: String, login: &'static LoginSource, asked: bool },
     /// Merge into the source's Keychain item as the last look read it.
@@ -588,6 +596,9 @@ impl RefreshLogin {
     fn write_back_jobs(&self) -> VecDeque<Job> {
         let mut jobs = VecDeque::new();
         let (Some(_), Some(login)) = (&self.latest, crate::logins::by_profile_id(&self.id)) else { return jobs };
+        if let Some(lock) = &login.write_lock {
+            jobs.push_back(Job::Lock { request: lock_request(login, lock, &self.env), login, asked: false });
+        }
         jobs.push_back(Job::File { path: login.file(&self.env), login, asked: false });
         if let Some(keychain) = &login.keychain {
             let item = keychain.item(&self.env);
@@ -595,6 +606,9 @@ impl RefreshLogin {
                 let text = (keychain.decode)(&String::from_utf8_lossy(bytes));
                 jobs.push_back(Job::Keychain { item, text, login });
             }
+        }
+        if let Some(Job::Lock { request, .. }) = jobs.front() {
+            jobs.push_back(Job::Unlock { path: request.path.clone() });
         }
         jobs
     }
@@ -604,6 +618,37 @@ impl RefreshLogin {
     fn write_back(&mut self, mut jobs: VecDeque<Job>, mut input: Option<Answer>) -> Next {
         while let Some(job) = jobs.pop_front() {
             match job {
+                Job::Lock { request, login, asked: false } => {
+                    let effect = Effect::lock(request.clone());
+                    jobs.push_front(Job::Lock { request, login, asked: true });
+                    return Next::Ask(effect, State::WriteBacks { jobs });
+                }
+                Job::Lock { request, login, asked: true } => match input.take() {
+                    Some(Answer::Lock(LockAnswer::Taken)) => self.held.push(request.path),
+                    // Its folder is gone: nobody to serialise with.
+                    Some(Answer::Lock(LockAnswer::NoTarget)) => jobs.retain(|j| !matches!(j, Job::Unlock { .. })),
+                    // Not taken: nothing of the tool's is written without it.
+                    answer => {
+                        let why = match answer {
+                            Some(Answer::Lock(LockAnswer::Busy(busy))) => {
+                                format!("{} stayed busy ({busy})", lock_name(&request))
+                            }
+                            Some(Answer::Lock(LockAnswer::Failed(failure))) => {
+                                format!("{}: {failure}", lock_name(&request))
+                            }
+                            _ => format!("{} was not taken", lock_name(&request)),
+                        };
+                        self.warnings.push(format!(
+                            "could not update {}'s credentials: {why}; {}",
+                            login.owner, login.write_back.remedy
+                        ));
+                        jobs.clear();
+                    }
+                },
+                Job::Unlock { path } => {
+                    self.held.retain(|held| *held != path);
+                    self.pending.queue.push_back(Effect::Unlock { path });
+                }
                 Job::File { path, login, asked: false } => {
                     let effect = Effect::read(vec![path.clone()]);
                     jobs.push_front(Job::File { path, login, asked: true });
@@ -739,12 +784,29 @@ impl Part for RefreshLogin {
     }
 }
 
-/// The request for `source`'s lock ([`crate::logins::SourceLock`]) in
-/// `env`: its target, its name for the wait notice and its timings.
-fn source_lock(source: &LoginSource, env: &Env) -> Option<LockRequest> {
-    let lock = source.lock?;
-    let path = source.lock_path(env)?;
-    Some(LockRequest { path, kind: LockKind::Shared { name: lock.name }, timings: LockTimings::of(lock.timings) })
+/// The request for `source`'s refresh lock ([`crate::logins::SourceLock`])
+/// in `env`.
+fn source_lock(source: &'static LoginSource, env: &Env) -> Option<LockRequest> {
+    source.lock.as_ref().map(|lock| lock_request(source, lock, env))
+}
+
+/// The request for one of `source`'s locks in `env`: its folders in order,
+/// its owner file, its name for the wait notice and its timings, under
+/// the name of its first folder's target.
+fn lock_request(source: &LoginSource, lock: &SourceLock, env: &Env) -> LockRequest {
+    let folders: Vec<LockFolder> =
+        source.lock_targets(lock, env).into_iter().map(|(target, realpath)| LockFolder { target, realpath }).collect();
+    let path = folders.first().map(|f| f.target.clone()).unwrap_or_else(|| source.dir(env));
+    let kind = LockKind::Shared { name: lock.name, folders, owner: source.owner_file(lock, env) };
+    LockRequest { path, kind, timings: LockTimings::of(lock.timings) }
+}
+
+/// How the wait notice names a lock.
+fn lock_name(request: &LockRequest) -> &'static str {
+    match request.kind {
+        LockKind::Shared { name, .. } => name,
+        LockKind::Store => "the store lock",
+    }
 }
 
 /// The failure of a login refused before, as the refusal recorded it;

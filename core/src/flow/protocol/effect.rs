@@ -393,7 +393,7 @@ pub struct LockRequest {
 }
 
 /// Whose lock it is, which says how its folder is named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LockKind {
     /// Our store: the folder `<realpath(store)>.lock`, the one a Node
     /// gateway's proper-lockfile takes. The store need not exist yet (its
@@ -402,14 +402,36 @@ pub enum LockKind {
     /// writer of the store holds it, so once it is taken any temp file of
     /// the store is a dead writer's: the host removes them then.
     Store,
-    /// A login source's lock (`logins::SourceLock`): the folder
-    /// `<realpath(path)>.lock` the other tool's proper-lockfile takes
-    /// beside the folder `path`; when `path` is not a folder (the tool
-    /// never ran here) the answer is [`LockAnswer::NoTarget`].
+    /// A login source's lock (`logins::SourceLock`): the lock folders
+    /// another tool's proper-lockfile takes, all or none, in the order
+    /// given: when a later one is busy the ones taken are let go and the
+    /// set is tried again, until the wait is over. When what the first one
+    /// needs is not there (its target, or with `realpath` off the folder
+    /// it is made in) the tool never ran here: the answer is
+    /// [`LockAnswer::NoTarget`]. The request's `path` is the first folder's
+    /// target, the name [`super::Effect::Unlock`] lets go of the set by.
     Shared {
         /// How the wait notice names it ("Claude Code's lock").
         name: &'static str,
+        /// The lock folders, in the order they are taken.
+        folders: Vec<LockFolder>,
+        /// A file written once every folder is held, saying who holds
+        /// them (the host's process and the folders' birth times, in the
+        /// owner record Claude Code reads to tell a dead holder), and
+        /// removed on release when it is still ours.
+        owner: Option<String>,
     },
+}
+
+/// One proper-lockfile lock folder: `lock(target, { realpath })` makes
+/// `<target>.lock`, the target first resolved through symlinks when
+/// `realpath` is on (it must then exist).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockFolder {
+    /// The path locked.
+    pub target: String,
+    /// proper-lockfile's `realpath` option.
+    pub realpath: bool,
 }
 
 /// proper-lockfile's timings, as plain numbers the host turns into waits.

@@ -47,7 +47,8 @@ pub(crate) struct Host {
     pub answer: Option<bool>,
     /// Paths whose chmod or removal fails.
     pub stuck: BTreeSet<String>,
-    /// Lock paths someone else holds for the whole wait.
+    /// Lock targets someone else holds for the whole wait (a shared
+    /// lock's folders by their targets: `/h/.claude` for `~/.claude.lock`).
     pub busy: BTreeSet<String>,
     /// Lock paths the flow holds now.
     pub held: BTreeSet<String>,
@@ -193,17 +194,32 @@ impl Host {
             }
             Effect::Lock { request, .. } => {
                 let path = request.path.clone();
-                let shared = matches!(request.kind, LockKind::Shared { .. });
+                let folders = match &request.kind {
+                    LockKind::Shared { folders, .. } => Some(folders.clone()),
+                    LockKind::Store => None,
+                };
                 self.locks.push(request);
-                let there =
-                    self.modes.contains_key(&path) || self.files.keys().any(|p| p.starts_with(&format!("{path}/")));
-                if shared && !there {
+                let is_there =
+                    |p: &str| self.modes.contains_key(p) || self.files.keys().any(|f| f.starts_with(&format!("{p}/")));
+                // A realpath lock needs its target; the others the folder
+                // they are made in.
+                let there = folders.as_ref().and_then(|f| f.first()).is_none_or(|first| {
+                    if first.realpath {
+                        is_there(&first.target)
+                    } else {
+                        first.target.rsplit_once('/').is_some_and(|(parent, _)| is_there(parent))
+                    }
+                });
+                if !there {
                     self.asked.push(format!("lock {path} (no target)"));
                     return Some(Answer::Lock(LockAnswer::NoTarget));
                 }
-                if self.busy.contains(&path) || self.held.contains(&path) {
+                // Someone else holds one of its folders (by their targets),
+                // or the flow asks for what it holds.
+                let targets = folders.map_or_else(|| vec![path.clone()], |f| f.into_iter().map(|f| f.target).collect());
+                if let Some(taken) = targets.iter().find(|t| self.busy.contains(*t)).or(self.held.get(&path)) {
                     self.asked.push(format!("lock {path} (busy)"));
-                    let busy = LockBusy { lock_path: format!("{path}.lock"), waited_ms: 10_000 };
+                    let busy = LockBusy { lock_path: format!("{taken}.lock"), waited_ms: 10_000 };
                     return Some(Answer::Lock(LockAnswer::Busy(busy)));
                 }
                 self.asked.push(format!("lock {path}"));

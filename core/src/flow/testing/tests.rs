@@ -126,7 +126,7 @@ fn a_rotated_refresh_token_is_persisted_before_any_write_back() {
     assert_eq!(claude["claudeAiOauth"]["refreshToken"], NEW_REFRESH);
     assert_eq!(claude["mcpOAuth"]["kept"], true, "their other fields kept");
     // Claude Code's lock was taken inside ours and both were released.
-    let (ours, theirs) = (host.position(&format!("lock {STORE}")), host.position("lock /h/.claude"));
+    let (ours, theirs) = (host.position(&format!("lock {STORE}")), host.position("lock /h/.claude/.oauth_refresh"));
     assert!(ours < theirs);
     assert!(host.held.is_empty());
 }
@@ -145,6 +145,75 @@ fn a_busy_claude_code_lock_sends_nothing_and_releases_ours() {
     assert!(host.asked.contains(&format!("unlock {STORE}")) && host.held.is_empty(), "{:?}", host.asked);
 }
 
+/// Claude Code 2.1.332's protocol: its two refresh locks in its order
+/// (`.oauth_refresh.lock` with the owner record, then the legacy
+/// `<realpath(dir)>.lock`), stale after 60 s and touched every 5 s; its
+/// file read and written back inside `.storage-write.lock` (stale after
+/// 15 s), let go once written.
+#[test]
+fn a_refresh_takes_claude_codes_locks_in_its_order_and_writes_back_under_its_write_lock() {
+    let mut host = Host::default().reply(200, tokens());
+    host.files.insert(CLAUDE_FILE.into(), claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000));
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
+    let (done, printed) = host.run(&mut flow);
+    assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
+    let shared: Vec<&LockRequest> = host.locks.iter().filter(|l| l.kind != LockKind::Store).collect();
+    let [refresh, write] = shared[..] else { panic!("two shared locks: {:?}", host.locks) };
+    let folder = |target: &str, realpath| LockFolder { target: target.into(), realpath };
+    assert_eq!(
+        refresh.kind,
+        LockKind::Shared {
+            name: "Claude Code's lock",
+            folders: vec![folder("/h/.claude/.oauth_refresh", false), folder("/h/.claude", true)],
+            owner: Some("/h/.claude/.oauth_refresh.lock.owner".into()),
+        }
+    );
+    assert_eq!((refresh.timings.stale_ms, refresh.timings.update_ms), (60_000, 5_000));
+    assert_eq!(
+        write.kind,
+        LockKind::Shared {
+            name: "Claude Code's write lock",
+            folders: vec![folder("/h/.claude/.storage-write", false)],
+            owner: None,
+        }
+    );
+    assert_eq!((write.timings.stale_ms, write.timings.update_ms), (15_000, 7_500));
+    // The request goes out under the refresh locks; Claude Code's file is
+    // read again and written inside its write lock, which is then let go.
+    let sent = host.asked.iter().position(|a| a.starts_with("send ")).expect("sent");
+    let locked = host.position("lock /h/.claude/.storage-write");
+    let read = host.asked.iter().rposition(|a| *a == format!("read {CLAUDE_FILE}")).expect("read");
+    let back = host.position(&written_back(&WriteBackPlace::File { path: CLAUDE_FILE.into() }));
+    let unlocked = host.position("unlock /h/.claude/.storage-write");
+    assert!(host.position("lock /h/.claude/.oauth_refresh") < sent && sent < locked, "{:?}", host.asked);
+    assert!(locked < read && read < back && back < unlocked, "{:?}", host.asked);
+    assert!(host.held.is_empty(), "{:?}", host.held);
+}
+
+/// Claude Code holds its write lock for the whole wait: nothing of its
+/// file is written (it may be writing it), our store keeps the new login,
+/// and the warning says what happened and what Claude Code will need.
+#[test]
+fn a_busy_claude_code_write_lock_leaves_its_file_alone() {
+    let mut host = Host::default().reply(200, tokens());
+    let before = claude_file(OLD_ACCESS, OLD_REFRESH, NOW - 60_000);
+    host.files.insert(CLAUDE_FILE.into(), before.clone());
+    host.busy.insert("/h/.claude/.storage-write".into());
+    let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
+    let (done, printed) = host.run(&mut flow);
+    let all = all_text(&done, &printed);
+    assert_eq!(done.exit, Exit::Ok, "our store has the new login: {all}");
+    assert_eq!(host.store()["profiles"]["anthropic:claude-cli"]["refresh"], NEW_REFRESH);
+    assert_eq!(host.files[CLAUDE_FILE], before, "Claude Code's file untouched");
+    assert!(!host.asked.iter().any(|a| a.starts_with("back ")), "{:?}", host.asked);
+    assert!(
+        all.contains("could not update Claude Code's credentials: Claude Code's write lock stayed busy")
+            && all.contains("Claude Code will need `/login`"),
+        "{all}"
+    );
+    assert!(host.held.is_empty(), "{:?}", host.held);
+}
+
 #[test]
 fn a_login_claude_code_refreshed_while_we_waited_for_its_lock_is_adopted() {
     let mut host = Host::default().reply(200, tokens());
@@ -153,7 +222,7 @@ fn a_login_claude_code_refreshed_while_we_waited_for_its_lock_is_adopted() {
     // Claude Code finishes its own refresh just as it lets go of its lock.
     let hook: Hook = Box::new(|effect, host| {
         if let Effect::Lock { request: req, .. } = effect
-            && req.kind == (LockKind::Shared { name: "Claude Code's lock" })
+            && matches!(req.kind, LockKind::Shared { name: "Claude Code's lock", .. })
         {
             host.files.insert(CLAUDE_FILE.into(), claude_file(NEW_ACCESS, NEW_REFRESH, NOW + 8 * 3_600_000));
         }

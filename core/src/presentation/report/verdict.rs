@@ -65,6 +65,35 @@ pub struct CheckSection {
     pub in_use: Vec<ProviderVerdict>,
     /// Problems that did not decide the code, for people to look at.
     pub warnings: Vec<String>,
+    /// Providers failing only because `auth.profiles` names profiles that
+    /// cannot be used (doctor reports each, `--check` warns).
+    #[serde(skip)]
+    pub restricted: Vec<Restricted>,
+}
+
+/// A provider in use that `auth.profiles` in the shared config restricts
+/// to profiles that cannot be used, while others of its profiles could be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restricted {
+    /// The provider, normalised.
+    pub provider: String,
+    /// The entries that restrict it (profile ids this store holds).
+    pub named: Vec<String>,
+    /// Its usable profiles the entries leave out.
+    pub left_out: Vec<String>,
+}
+
+impl std::fmt::Display for Restricted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is failing because auth.profiles in clawdbot.json names only {} for it; {} would work but is left \
+             out (add it to auth.profiles, or remove the entries)",
+            self.provider,
+            self.named.join(", "),
+            self.left_out.join(", ")
+        )
+    }
 }
 
 fn ser_code<S: serde::Serializer>(code: &CheckCode, s: S) -> Result<S::Ok, S::Error> {
@@ -147,6 +176,34 @@ pub fn judge(
         let why = if in_use_provider { "requests use another credential" } else { "no model in use needs it" };
         warnings.push(format!("{} is {}; {why}", p.profile_id, p.standing.word()));
     }
+    // A provider failing because `auth.profiles` in the shared config names
+    // only profiles that cannot be used, while another of its profiles
+    // could: say which entry takes it away.
+    let mut restricted = Vec::new();
+    for provider in &failing {
+        let named: Vec<&str> = cfg
+            .auth
+            .profiles
+            .iter()
+            .filter(|(id, e)| {
+                loaded.store.profiles.contains_key(*id)
+                    && e.provider.as_deref().is_some_and(|p| crate::provider::normalize(p) == *provider)
+            })
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let left_out: Vec<&str> = oauth
+            .profiles
+            .iter()
+            .filter(|p| p.provider == *provider && usable(p).is_some() && !named.contains(&p.profile_id.as_str()))
+            .map(|p| p.profile_id.as_str())
+            .collect();
+        if !named.is_empty() && !left_out.is_empty() {
+            let to_owned = |ids: Vec<&str>| ids.into_iter().map(str::to_string).collect();
+            let r = Restricted { provider: provider.to_string(), named: to_owned(named), left_out: to_owned(left_out) };
+            warnings.push(r.to_string());
+            restricted.push(r);
+        }
+    }
     // A tool's own variable set while its provider fails: the operator
     // probably expects the gateway to read it.
     for source in crate::logins::LOGIN_SOURCES {
@@ -167,7 +224,7 @@ pub fn judge(
     } else {
         CheckCode::Ok
     };
-    CheckSection { rule: if options.strict { "strict" } else { "in-use" }, code, in_use, warnings }
+    CheckSection { rule: if options.strict { "strict" } else { "in-use" }, code, in_use, warnings, restricted }
 }
 
 /// The warning for a provider in use whose every usable profile is cooling

@@ -416,7 +416,10 @@ pub fn build(
         files: file_views(loaded, given),
         check: CheckView { code: code.code(), text: check_meaning(code) },
         warn_after_ms: report.auth.oauth.warn_after_ms,
-        defaults: crate::defaults::ALL,
+        defaults: crate::defaults::Defaults {
+            shared_lock: crate::logins::claude_code::REFRESH_LOCK,
+            ..crate::defaults::ALL
+        },
         store_unreadable: loaded.store_state == StoreState::Unreadable,
         diagnostics: diagnostics(loaded),
         providers: providers(report),

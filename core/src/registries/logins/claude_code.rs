@@ -1,16 +1,19 @@
 //! Claude Code's login: `.credentials.json` in its storage folder
 //! (`$CLAUDE_SECURESTORAGE_CONFIG_DIR`, else `$CLAUDE_CONFIG_DIR`, else
 //! `~/.claude`), or the same JSON as the secret of its macOS Keychain item
-//! (A11). Claude Code refreshes it itself under its lock `<dir>.lock`, so
-//! Clawdbot takes that lock too, and writes renewed tokens back.
+//! (A11). Claude Code refreshes it itself under its two refresh locks
+//! (`<dir>/.oauth_refresh.lock`, then the older `<dir>.lock`) and writes
+//! its credentials under `<dir>/.storage-write.lock`, so Clawdbot takes the
+//! same locks with the same timings, and writes renewed tokens back.
 //!
 //! The document is read by [`crate::sources::claude`] and merged back by
 //! [`crate::writeback::merge_claude_credentials`].
 
-use super::{FolderVar, Home, Keychain, LoginSource, PanelFile, SourceLock, SourceRead, WriteBackSpec};
+use super::{FolderLock, FolderVar, Home, Keychain, LoginSource, PanelFile, SourceLock, SourceRead, WriteBackSpec};
+use crate::defaults::LockTimings;
 use crate::env::Env;
 use crate::sources::claude::{self, ClaudeRead};
-use crate::time::Millis;
+use crate::time::{Millis, SECOND};
 use crate::writeback::{Layout, NewTokens, WritebackError};
 use sha2::{Digest, Sha256};
 
@@ -23,6 +26,30 @@ const SECURE_STORAGE_VAR: &str = "CLAUDE_SECURESTORAGE_CONFIG_DIR";
 /// Claude Code's configuration folder, which is also its storage folder
 /// unless [`SECURE_STORAGE_VAR`] is set.
 const CONFIG_DIR_VAR: &str = "CLAUDE_CONFIG_DIR";
+
+/// Claude Code 2.1.332's refresh locks (its `JBo` options, the same for
+/// both folders): stale after 60 000 ms, the holder's mtime touched every
+/// 5 000 ms. We wait past the stale age, so a crashed holder's lock is
+/// taken over rather than given up on, retrying every 0.1 to 2 s (Claude
+/// Code itself retries every 1 to 2 s).
+pub const REFRESH_LOCK: LockTimings = LockTimings {
+    stale_ms: 60 * SECOND,
+    update_ms: 5 * SECOND,
+    max_wait_ms: 65 * SECOND,
+    min_backoff_ms: 100,
+    max_backoff_ms: 2 * SECOND,
+};
+
+/// Claude Code 2.1.332's lock around every write of its credentials:
+/// stale after 15 000 ms, touched every 7 500 ms (proper-lockfile's
+/// `stale / 2`), retried every 100 to 1 000 ms (its `retries` options).
+pub const WRITE_LOCK: LockTimings = LockTimings {
+    stale_ms: 15 * SECOND,
+    update_ms: 7_500,
+    max_wait_ms: 20 * SECOND,
+    min_backoff_ms: 100,
+    max_backoff_ms: SECOND,
+};
 
 /// Claude Code's login source, listed in [`super::LOGIN_SOURCES`].
 pub const SOURCE: LoginSource = LoginSource {
@@ -44,8 +71,22 @@ pub const SOURCE: LoginSource = LoginSource {
         names: &[".credentials.json", "credentials.json"],
         markers: &["claudeAiOauth"],
     }),
-    // Its `<configDir>.lock`, with proper-lockfile's defaults.
-    lock: Some(SourceLock { target: "", name: "Claude Code's lock", timings: crate::defaults::PROPER_LOCKFILE_LOCK }),
+    // Its refresh locks in its order: `<dir>/.oauth_refresh.lock` (its
+    // `lockfilePath`, realpath off) with the owner record beside it, then
+    // the legacy `<realpath(dir)>.lock`, which older versions take alone.
+    lock: Some(SourceLock {
+        name: "Claude Code's lock",
+        folders: &[FolderLock { target: ".oauth_refresh", realpath: false }, FolderLock { target: "", realpath: true }],
+        owner_file: Some(".oauth_refresh.lock.owner"),
+        timings: REFRESH_LOCK,
+    }),
+    // `lock("<dir>/.storage-write", {realpath: false})`.
+    write_lock: Some(SourceLock {
+        name: "Claude Code's write lock",
+        folders: &[FolderLock { target: ".storage-write", realpath: false }],
+        owner_file: None,
+        timings: WRITE_LOCK,
+    }),
     keychain: Some(Keychain {
         service: keychain_service,
         account: keychain_account,
@@ -194,11 +235,11 @@ mod tests {
     fn the_secure_storage_folder_comes_first_for_file_lock_and_keychain() {
         let both = Env::new("/h").with_var("CLAUDE_CONFIG_DIR", "/cfg").with_var(SECURE_STORAGE_VAR, "/secure");
         assert_eq!(SOURCE.file(&both), "/secure/.credentials.json");
-        assert_eq!(SOURCE.lock_path(&both).as_deref(), Some("/secure"));
+        assert_eq!(refresh_targets(&both)[1], ("/secure".to_string(), true));
         assert_eq!(keychain_service(&both), "Claude Code-credentials-5be4b1b1");
         let empty = Env::new("/h").with_var("CLAUDE_CONFIG_DIR", "/cfg").with_var(SECURE_STORAGE_VAR, "");
         assert_eq!(SOURCE.file(&empty), "/h/.claude/.credentials.json", "empty means ~/.claude");
-        assert_eq!(SOURCE.lock_path(&empty).as_deref(), Some("/h/.claude"));
+        assert_eq!(refresh_targets(&empty)[1], ("/h/.claude".to_string(), true));
         assert_eq!(keychain_service(&empty), "Claude Code-credentials", "empty means the default item");
         let only = Env::new("/h").with_var(SECURE_STORAGE_VAR, "~/vault");
         assert_eq!(SOURCE.file(&only), "/h/vault/.credentials.json");
@@ -212,13 +253,29 @@ mod tests {
         assert_eq!(keychain_service(&config), keychain_service(&composed), "the config folder is hashed in NFC too");
     }
 
+    fn refresh_targets(env: &Env) -> Vec<(String, bool)> {
+        SOURCE.lock_targets(&SOURCE.lock.expect("a refresh lock"), env)
+    }
+
+    /// Claude Code 2.1.332's locks, as read in its binary: the new refresh
+    /// lock then the legacy one, both stale after 60 s and touched every
+    /// 5 s, the owner record beside the first; and the write lock, stale
+    /// after 15 s. None of them is ever called stale sooner.
     #[test]
-    fn its_lock_is_its_folder_with_proper_lockfiles_timings() {
+    fn its_locks_are_claude_codes_with_its_timings() {
         let env = Env::new("/h").with_var("CLAUDE_CONFIG_DIR", "/cc/");
-        assert_eq!(SOURCE.lock_path(&env).as_deref(), Some("/cc"));
-        let lock = SOURCE.lock.expect("a lock");
+        let lock = SOURCE.lock.expect("a refresh lock");
         assert_eq!(lock.name, "Claude Code's lock");
-        assert_eq!((lock.timings.stale_ms, lock.timings.update_ms, lock.timings.max_wait_ms), (10_000, 5_000, 10_000));
+        // `<dir>/.oauth_refresh` + `.lock` as written, then `<realpath(dir)>.lock`.
+        assert_eq!(refresh_targets(&env), [("/cc/.oauth_refresh".to_string(), false), ("/cc".to_string(), true)]);
+        assert_eq!(SOURCE.owner_file(&lock, &env).as_deref(), Some("/cc/.oauth_refresh.lock.owner"));
+        assert_eq!((lock.timings.stale_ms, lock.timings.update_ms), (60_000, 5_000));
+        assert!(lock.timings.max_wait_ms >= lock.timings.stale_ms, "a waiter outlasts a crashed holder");
+        let write = SOURCE.write_lock.expect("a write lock");
+        assert_eq!(SOURCE.lock_targets(&write, &env), [("/cc/.storage-write".to_string(), false)]);
+        assert_eq!(SOURCE.owner_file(&write, &env), None);
+        assert_eq!((write.timings.stale_ms, write.timings.update_ms), (15_000, 7_500));
+        assert!(write.timings.max_wait_ms >= write.timings.stale_ms, "a waiter outlasts a crashed writer");
         assert_eq!(SOURCE.file(&env), "/cc/.credentials.json");
         assert_eq!(SOURCE.file(&Env::new("/h")), "/h/.claude/.credentials.json");
     }

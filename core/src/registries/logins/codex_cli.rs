@@ -30,6 +30,7 @@ pub const SOURCE: LoginSource = LoginSource {
         markers: &["tokens", "OPENAI_API_KEY"],
     }),
     lock: None,
+    write_lock: None,
     keychain: None,
     relogin_hint: "Run `codex login` on the gateway host.",
     ignored_hint: "Run `codex login` again.",

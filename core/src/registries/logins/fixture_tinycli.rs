@@ -8,9 +8,10 @@
 //! below drives the ordinary `models auth refresh` flow, which names no
 //! source: the login is synced from the tool's Keychain item (its service
 //! and account rules), refreshed under the tool's lock (`<folder>.lock`,
-//! with its own timings) and written back to the same item.
+//! with its own timings) and written back to the same item under its
+//! write lock.
 
-use super::{FolderVar, Home, Keychain, LoginSource, SourceLock, SourceRead, WriteBackSpec};
+use super::{FolderLock, FolderVar, Home, Keychain, LoginSource, SourceLock, SourceRead, WriteBackSpec};
 use crate::defaults::LockTimings;
 use crate::diag::{Diagnostic, Severity};
 use crate::env::Env;
@@ -46,7 +47,19 @@ pub const SOURCE: LoginSource = LoginSource {
     file_name: "credentials.json",
     // No input in the admin panel, whose page lists its inputs by hand.
     panel: None,
-    lock: Some(SourceLock { target: "", name: "TinyLLM CLI's lock", timings: LOCK }),
+    lock: Some(SourceLock {
+        name: "TinyLLM CLI's lock",
+        folders: &[FolderLock { target: "", realpath: true }],
+        owner_file: None,
+        timings: LOCK,
+    }),
+    // `<folder>/credentials.json.lock`, held around every write.
+    write_lock: Some(SourceLock {
+        name: "TinyLLM CLI's write lock",
+        folders: &[FolderLock { target: "credentials.json", realpath: false }],
+        owner_file: None,
+        timings: LOCK,
+    }),
     keychain: Some(Keychain { service, account, origin: "TinyLLM CLI keychain item", decode }),
     relogin_hint: "Run `tinyllm login` on the gateway host.",
     ignored_hint: "Run `tinyllm login` again.",
@@ -109,7 +122,7 @@ fn merge(
 mod tests {
     use super::*;
     use crate::flow::script::{Host, NOW, store_path, written_back};
-    use crate::flow::{KeychainItem, LockKind, LockRequest, RefreshCommand, Selection, WriteBackPlace};
+    use crate::flow::{KeychainItem, LockFolder, LockKind, LockRequest, RefreshCommand, Selection, WriteBackPlace};
 
     /// The "one file + one registry line" proof for login sources.
     #[test]
@@ -136,17 +149,38 @@ mod tests {
 
         // Synced from its Keychain item, named by its own rules.
         assert!(host.keychain.contains(&item), "{:?}", host.keychain);
-        // Refreshed under its lock, on its file, with its timings, after
-        // the store's.
+        // Refreshed under its lock, on its folder, with its timings, after
+        // the store's; written back under its write lock.
         let source_lock = LockRequest {
             path: "/h/.tinyllm".into(),
-            kind: LockKind::Shared { name: "TinyLLM CLI's lock" },
+            kind: LockKind::Shared {
+                name: "TinyLLM CLI's lock",
+                folders: vec![LockFolder { target: "/h/.tinyllm".into(), realpath: true }],
+                owner: None,
+            },
+            timings: crate::flow::LockTimings::of(LOCK),
+        };
+        let write_lock = LockRequest {
+            path: "/h/.tinyllm/credentials.json".into(),
+            kind: LockKind::Shared {
+                name: "TinyLLM CLI's write lock",
+                folders: vec![LockFolder { target: "/h/.tinyllm/credentials.json".into(), realpath: false }],
+                owner: None,
+            },
             timings: crate::flow::LockTimings::of(LOCK),
         };
         let store = store_path("main");
-        assert_eq!(host.locks.iter().map(|l| l.path.as_str()).collect::<Vec<_>>(), [&store, &source_lock.path]);
-        assert_eq!(host.locks[1], source_lock);
+        let paths: Vec<&str> = host.locks.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(paths, [&store, &source_lock.path, &write_lock.path]);
+        assert_eq!(host.locks[1..], [source_lock.clone(), write_lock.clone()]);
         assert!(host.asked.contains(&format!("lock {}", source_lock.path)), "taken: {:?}", host.asked);
+        let back = host.position(&written_back(&WriteBackPlace::Keychain(item.clone())));
+        let (locked, unlocked) = (
+            host.position(&format!("lock {}", write_lock.path)),
+            host.position(&format!("unlock {}", write_lock.path)),
+        );
+        assert!(locked < back && back < unlocked, "written under its write lock: {:?}", host.asked);
+        assert!(host.held.is_empty(), "every lock let go: {:?}", host.held);
         let posts: Vec<&str> = host.posts.iter().map(|p| p.url.as_str()).collect();
         assert_eq!(posts, ["https://auth.tinyllm.invalid/oauth/token"], "its provider's endpoint");
         // Written back to the item it came from, its other fields kept.

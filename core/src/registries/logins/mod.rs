@@ -59,6 +59,9 @@ pub struct LoginSource {
     /// The lock the tool takes around its own refreshes, which a refresh
     /// of the synced profile takes too.
     pub lock: Option<SourceLock>,
+    /// The lock the tool holds around every write of its credentials,
+    /// which a write-back holds too.
+    pub write_lock: Option<SourceLock>,
     /// Its Keychain item (macOS), read before its file when present.
     pub keychain: Option<Keychain>,
     /// What to do when the login needs a person.
@@ -156,21 +159,40 @@ pub fn nfc(text: &str) -> String {
     text.nfc().collect()
 }
 
-/// A lock another tool takes around its refreshes, in proper-lockfile's
-/// manner: a folder `<realpath(target)>.lock` whose mtime the holder keeps
-/// fresh. The host takes it with [`crate::flow::LockKind::Shared`]; when
-/// the target folder does not exist the tool never ran here, nobody is
-/// there to serialise with, and the refresh goes on without it.
+/// A lock another tool takes with node's proper-lockfile: one or more
+/// lock folders (made with `mkdir`, their mtime kept fresh by the holder,
+/// taken over once stale), with the tool's own timings. The host takes it
+/// with [`crate::flow::LockKind::Shared`]: the folders in the order
+/// given, all or none, so when a later one is busy the earlier ones are let
+/// go and the whole set is tried again (Claude Code's own way with its two
+/// refresh locks). When the folder the first one lives in does not exist
+/// the tool never ran here, nobody is there to serialise with, and the
+/// command goes on without it.
 #[derive(Debug, Clone, Copy)]
 pub struct SourceLock {
-    /// The folder locked, inside the source's folder; empty for the
-    /// source's folder itself (`<folder>.lock`).
-    pub target: &'static str,
     /// The lock in the wait notice ("waiting for Claude Code's lock").
     pub name: &'static str,
+    /// The lock folders, in the order the tool takes them.
+    pub folders: &'static [FolderLock],
+    /// A file in the source's folder in which the holder says who holds
+    /// the lock (its process, and the lock folders' birth times), so that
+    /// the tool can tell a dead holder from a slow one; `None`: none.
+    pub owner_file: Option<&'static str>,
     /// How stale a holder's lock may grow, how often ours is refreshed and
     /// how long we wait: the tool's own numbers.
     pub timings: crate::defaults::LockTimings,
+}
+
+/// One proper-lockfile lock folder, as `lock(<folder>/<target>, {realpath})`
+/// names it: `<folder>/<target>.lock`, the target first resolved through
+/// symlinks when `realpath` is on (it must then exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FolderLock {
+    /// The locked path inside the source's folder; empty for the folder
+    /// itself (`<folder>.lock`, beside it).
+    pub target: &'static str,
+    /// proper-lockfile's `realpath` option.
+    pub realpath: bool,
 }
 
 /// A Keychain item: its service and account derived from the environment,
@@ -225,10 +247,16 @@ impl LoginSource {
         self.keychain.map(|k| k.item(env))
     }
 
-    /// What its lock is taken on for `env` (the target in its folder),
-    /// if it has one.
-    pub fn lock_path(&self, env: &Env) -> Option<String> {
-        self.lock.map(|lock| crate::env::join(&self.dir(env), lock.target))
+    /// The paths `lock`'s folders lock for `env`, each with whether it is
+    /// resolved through symlinks first, in the order they are taken.
+    pub fn lock_targets(&self, lock: &SourceLock, env: &Env) -> Vec<(String, bool)> {
+        let dir = self.dir(env);
+        lock.folders.iter().map(|f| (crate::env::join(&dir, f.target), f.realpath)).collect()
+    }
+
+    /// Where `lock`'s owner file is for `env`, if it has one.
+    pub fn owner_file(&self, lock: &SourceLock, env: &Env) -> Option<String> {
+        lock.owner_file.map(|name| crate::env::join(&self.dir(env), name))
     }
 }
 

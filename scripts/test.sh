@@ -44,6 +44,18 @@ else
   echo "skipped: systemd-analyze is not installed (apt-get install systemd)"
 fi
 
+step "pass and gnupg (the SecretRef tests' real exec provider)"
+# host-native/tests/secret_refs.rs resolves keys through the real `pass`
+# with a throwaway GNUPGHOME; under CI it must run, not skip.
+if [ "${CI:-}" = true ] && ! { command -v pass >/dev/null 2>&1 && command -v gpg >/dev/null 2>&1; }; then
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pass gnupg >/dev/null \
+    || { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >/dev/null \
+         && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pass gnupg >/dev/null; }
+fi
+command -v pass >/dev/null 2>&1 || echo "note: pass is not installed; the pass-backed SecretRef tests skip (apt-get install pass gnupg)"
+
 step "cargo test (core, CLI, conformance)"
 cargo test -p clawdbot-auth-core -p clawdbot -p clawdbot-conformance
 

@@ -58,6 +58,8 @@ mod writeback;
 // formats: one file shape each.
 #[path = "formats/dotenv.rs"]
 mod dotenv;
+#[path = "formats/secret_ref.rs"]
+mod secret_ref;
 #[path = "formats/sources/mod.rs"]
 mod sources;
 #[path = "formats/store/mod.rs"]
@@ -76,6 +78,8 @@ mod providers;
 mod config;
 #[path = "settings/paths.rs"]
 mod paths;
+#[path = "settings/secrets.rs"]
+mod secrets;
 
 // rules: every decision, as pure functions.
 #[path = "rules/env_auth.rs"]
@@ -86,6 +90,8 @@ mod error;
 mod health;
 #[path = "rules/load.rs"]
 mod load;
+#[path = "rules/login.rs"]
+mod login;
 #[path = "rules/order.rs"]
 mod order;
 #[path = "rules/paste.rs"]
@@ -106,6 +112,8 @@ mod removal;
 mod repair;
 #[path = "rules/resolve.rs"]
 mod resolve;
+#[path = "rules/secret_refs.rs"]
+mod secret_refs;
 #[path = "rules/setup_token.rs"]
 mod setup_token;
 #[path = "rules/sync.rs"]
@@ -190,6 +198,8 @@ pub mod rules {
     pub use crate::report::{
         CheckCode, ReportOptions, TextStyle, Verdict, build as build_report, check_code, render_text,
     };
+    pub use crate::secret_ref::{RefSource, SecretRef};
+    pub use crate::secret_refs::{RefCheck, RefStates};
     pub use crate::setup_token::validate_setup_token;
     pub use crate::setup_token::{profile_id_for, profile_name_slug};
     pub use crate::store::{

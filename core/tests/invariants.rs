@@ -156,11 +156,11 @@ proptest! {
             HealthStatus::Ok => 0,
             HealthStatus::Expiring => 1,
             HealthStatus::Expired => 2,
-            HealthStatus::Missing | HealthStatus::Static => 3,
+            HealthStatus::Missing | HealthStatus::Static | HealthStatus::Failing | HealthStatus::Unchecked => 3,
         };
         let cfg = Default::default();
-        let a = profile_health(&cfg, "x", &p, NOW + t1, 86_400_000).status;
-        let b = profile_health(&cfg, "x", &p, NOW + t1 + dt, 86_400_000).status;
+        let a = profile_health(&cfg, &Default::default(), "x", &p, NOW + t1, 86_400_000).status;
+        let b = profile_health(&cfg, &Default::default(), "x", &p, NOW + t1 + dt, 86_400_000).status;
         if matches!(a, HealthStatus::Missing | HealthStatus::Static) {
             prop_assert_eq!(a, b);
         } else {

@@ -31,9 +31,9 @@ const LAYERS: &[(&str, &[&str])] = &[
             "defaults",
         ],
     ),
-    ("formats", &["store", "sources", "dotenv"]),
+    ("formats", &["store", "sources", "dotenv", "secret_ref"]),
     ("registries", &["providers", "provider", "logins"]),
-    ("settings", &["config", "paths"]),
+    ("settings", &["config", "paths", "secrets"]),
     (
         "rules",
         &[
@@ -51,8 +51,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "removal",
             "paste",
             "setup_token",
+            "login",
             "remaining",
             "permissions",
+            "secret_refs",
             "error",
         ],
     ),

@@ -12,11 +12,11 @@ use crate::host::{self, NativeWorld};
 use crate::http::{self, HttpOptions};
 use crate::world::keychain;
 use crate::world::lock::{self, LockError, LockOptions, LockSet};
-use crate::world::{fsio, process};
+use crate::world::{callback, fsio, process};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
     Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockFolder, LockKind, LockRequest,
-    LockTimings, RunAnswer, SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
+    LockTimings, RandomBytes, RunAnswer, SecretError, ShellAnswer, Stream, Woke, WriteBack, WriteBackPlace,
 };
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
 use std::collections::BTreeMap;
@@ -33,11 +33,13 @@ pub struct Interpreter<'w> {
     /// Why the command's output could not be written (the first failure):
     /// a report nobody received is a command that could not run.
     unwritten: Option<std::io::Error>,
+    /// The browser's request a `Listen` received, until it is answered.
+    callback: Option<std::net::TcpStream>,
 }
 
 impl<'w> Interpreter<'w> {
     pub fn new(world: &'w NativeWorld) -> Self {
-        Interpreter { world, locks: BTreeMap::new(), unwritten: None }
+        Interpreter { world, locks: BTreeMap::new(), unwritten: None, callback: None }
     }
 
     /// Runs `flow` to its end, writing its lines as they come; the final
@@ -130,6 +132,29 @@ impl<'w> Interpreter<'w> {
                 let failed = |e: std::io::Error| IoFailure::new(fsio::io_kind(&e), &path).at(IoStep::SetMode);
                 reply.with(std::fs::set_permissions(&path, permissions).map_err(failed))
             }
+            Effect::Wait { until, reply } => {
+                let left = until.saturating_sub(host::now(self.world.env()));
+                std::thread::sleep(Duration::from_millis(u64::try_from(left).unwrap_or(0)));
+                reply.with(Woke)
+            }
+            Effect::Random { len, reply } => reply.with(RandomBytes(random_bytes(len))),
+            Effect::Listen { port, path, timeout_ms, reply } => {
+                let (heard, stream) = callback::listen(port, &path, Duration::from_millis(timeout_ms));
+                self.callback = stream;
+                reply.with(heard)
+            }
+            Effect::Respond { status, page } => {
+                if let Some(stream) = self.callback.take() {
+                    callback::respond(stream, status, &page);
+                }
+                return None;
+            }
+            Effect::ReadSecretFile { path, max_bytes, reply } => {
+                reply.with(crate::world::secrets::read_secret_file(&path, max_bytes))
+            }
+            Effect::Inspect { path, reply } => reply.with(crate::world::secrets::inspect(&path)),
+            Effect::RunResolver { command, args, env, stdin, timeout_ms, max_output_bytes, reply } => reply
+                .with(crate::world::secrets::run_resolver(&command, &args, &env, &stdin, timeout_ms, max_output_bytes)),
             Effect::Emit(event) => {
                 for line in event.lines() {
                     self.show(&line);
@@ -375,4 +400,15 @@ fn ask_secret(prompt: &str) -> Result<Secret, SecretError> {
     let cap = clawdbot_auth_core::MAX_PASTE_INPUT_BYTES as u64 + 1;
     stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| SecretError::Unreadable(fsio::io_kind(&e)))?;
     String::from_utf8(bytes).map(Secret::new).map_err(|_| SecretError::NotText)
+}
+
+/// `len` bytes from the kernel's random source; none when it cannot be
+/// read (the core then refuses the login rather than use weak values).
+fn random_bytes(len: usize) -> Vec<u8> {
+    use std::io::Read;
+    let mut bytes = vec![0u8; len];
+    match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
+        Ok(()) => bytes,
+        Err(_) => Vec::new(),
+    }
 }

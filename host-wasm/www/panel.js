@@ -355,7 +355,7 @@
         { dataset: { profileId: p.profile.id, status: p.badge.status } },
         el('th', { scope: 'row' }, p.label),
         el('td', { 'data-label': 'Provider' }, p.provider),
-        el('td', { 'data-label': 'Type' }, p.type),
+        el('td', { 'data-label': 'Type' }, p.secretRef ? `${p.type} (ref ${p.secretRef.ref}: ${p.secretRef.state})` : p.type),
         el('td', { 'data-label': 'Source' }, p.source),
         el('td', { 'data-label': 'Status' }, statusBadge(p.badge)),
         el('td', { 'data-label': 'Expires in' }, remainingCell(p.remaining)),

@@ -121,6 +121,14 @@ pub fn environment() -> Vec<Variable> {
             "an OAuth client's id and secret, when a profile has none.",
         ));
     }
+    rows.push(row(
+        &crate::flow::SSH_VARS,
+        "any of them set: models auth login's browser login asks for the redirect to be pasted.",
+    ));
+    rows.push(row(
+        &[crate::secrets::CREDENTIALS_DIRECTORY],
+        "systemd's credentials folder: a file SecretRef provider whose path starts with $CREDENTIALS_DIRECTORY/ reads there.",
+    ));
     // Read by the status report's renderer.
     rows.push(row(&["NO_COLOR", "TERM"], "no colours with NO_COLOR set or TERM=dumb (and never off a terminal)."));
     rows

@@ -51,6 +51,8 @@ mod look;
 mod record_mode;
 #[path = "parts/refresh_login.rs"]
 mod refresh_login;
+#[path = "parts/refs.rs"]
+mod refs;
 #[path = "parts/save.rs"]
 mod save;
 #[path = "parts/settle.rs"]
@@ -67,6 +69,8 @@ mod cooldown;
 mod doctor;
 #[path = "commands/list.rs"]
 mod list;
+#[path = "commands/login.rs"]
+mod login;
 #[path = "commands/order.rs"]
 mod order;
 #[path = "commands/paste_key.rs"]
@@ -91,9 +95,12 @@ pub use add::{AddCommand, AddRequest};
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
 
-pub use crate::io::{LockBusy, SecretError};
+pub use crate::io::{LockBusy, Owner, PathFacts, PathKind, ResolverRun, SecretError, SecretFileRead};
 pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
+pub use login::{
+    CALLBACK_WAIT_MS, COPILOT_PROVIDER, DEFAULT_PROFILE_NAME, LoginCommand, LoginRequest, SSH_VARS, endpoints_help,
+};
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
 pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
@@ -115,8 +122,9 @@ use crate::time::Millis;
 pub use crate::world::KeychainItem;
 pub(crate) use effect::{Answer, consent};
 pub use effect::{
-    Effect, Entry, FileMeta, HTTP_TIMEOUT_ENV, HttpTimeouts, Input, LOCK_WAIT_ENV, LockAnswer, LockFolder, LockKind,
-    LockRequest, LockTimings, RunAnswer, ShellAnswer, WINDOW_ENV, WriteBack, WriteBackPlace, refresh_window,
+    Callback, Effect, Entry, FileMeta, HTTP_TIMEOUT_ENV, HttpTimeouts, Input, LOCK_WAIT_ENV, LockAnswer, LockFolder,
+    LockKind, LockRequest, LockTimings, RandomBytes, RunAnswer, ShellAnswer, WINDOW_ENV, Woke, WriteBack,
+    WriteBackPlace, refresh_window,
 };
 
 /// How a command ended.
@@ -258,6 +266,9 @@ mod keychain_tests;
 #[cfg(test)]
 #[path = "testing/manage_tests.rs"]
 mod manage_tests;
+#[cfg(test)]
+#[path = "testing/refs_tests.rs"]
+mod refs_tests;
 #[cfg(test)]
 #[path = "testing/script.rs"]
 pub(crate) mod script;

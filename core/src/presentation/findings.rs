@@ -55,6 +55,18 @@ pub mod check {
     pub const PROFILE_ID_MISMATCH: &str = "auth/profile-id-mismatch";
     /// What the sync or migration took could not be saved.
     pub const NOT_SAVED: &str = "auth/not-saved";
+    /// A SecretRef does not resolve (the profile fails closed).
+    pub const REF_FAILING: &str = "auth/ref-failing";
+    /// A SecretRef's file others can read, or hard-linked, a symlink; or
+    /// its resolver others can change.
+    pub const REF_UNSAFE: &str = "auth/ref-unsafe";
+    /// An exec SecretRef that was not run (`--allow-exec` runs it).
+    pub const REF_NOT_CHECKED: &str = "auth/ref-not-checked";
+    /// A profile with a SecretRef still holds a plain value (residue).
+    pub const REF_RESIDUE: &str = "auth/ref-residue";
+    /// Plain-text keys at rest (the store, `.env`, the config), each with
+    /// the command that moves it into a ref.
+    pub const PLAIN_KEY: &str = "auth/plain-key";
 
     /// Every id, in the order docs/doctor.md lists them.
     pub const ALL: &[&str] = &[
@@ -73,6 +85,11 @@ pub mod check {
         MISSING_PROVIDER,
         PROFILE_ID_MISMATCH,
         NOT_SAVED,
+        REF_FAILING,
+        REF_UNSAFE,
+        REF_NOT_CHECKED,
+        REF_RESIDUE,
+        PLAIN_KEY,
     ];
 }
 
@@ -243,6 +260,7 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
             out.push(Finding::new(check::LEGACY_FILE, Level::Info, message).at(change.origin.clone()));
         }
     }
+    out.extend(ref_findings(loaded));
     for provider in &report.auth.missing_providers_in_use {
         let shown = escape_control(provider).into_owned();
         out.push(
@@ -254,6 +272,124 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
             .about(provider.clone())
             .fix(format!("clawdbot models auth paste-api-key --provider {shown}")),
         );
+    }
+    out
+}
+
+/// Every key kept in plain text (the store, `.env`, the config): where it
+/// is, and the command that moves it into a ref.
+pub fn plain_keys(loaded: &Loaded) -> Vec<(String, String)> {
+    use crate::store::Credential;
+    let store = loaded.show(&loaded.locations.store());
+    let mut plain = Vec::new();
+    for (id, profile) in &loaded.store.profiles {
+        let plain_value = match &profile.credential {
+            Credential::ApiKey(k) => k.key.as_ref().is_some_and(|k| !k.is_blank()),
+            Credential::Token(t) => t.token.as_ref().is_some_and(|t| !t.is_blank()),
+            Credential::OAuth(_) => false,
+        };
+        if !plain_value
+            || crate::secret_ref::profile_ref(profile).is_some()
+            || crate::logins::by_profile_id(id).is_some()
+        {
+            continue;
+        }
+        let shown = escape_control(id).into_owned();
+        let provider = escape_control(profile.credential.provider()).into_owned();
+        let command = if profile.credential.kind() == crate::store::CredentialType::Token {
+            "paste-token"
+        } else {
+            "paste-api-key"
+        };
+        let fix = format!("clawdbot models auth {command} --provider {provider} --profile-id {shown} --ref <ref>");
+        plain.push((format!("{shown} in {store}"), fix));
+    }
+    for (var, file) in &loaded.dotenv.origins {
+        let provider = crate::providers::PROVIDERS.iter().find(|p| p.env_vars.contains(&var.as_str()));
+        if let Some(p) = provider {
+            let fix = format!(
+                "clawdbot models auth paste-api-key --provider {} --ref <ref>, then delete {var} from {file}",
+                p.id
+            );
+            plain.push((format!("{var} in {file}"), fix));
+        }
+    }
+    let config = loaded.show(&loaded.locations.config);
+    for provider in loaded.config.config.provider_keys.keys() {
+        let shown = escape_control(provider).into_owned();
+        let fix = format!(
+            "clawdbot models auth paste-api-key --provider {shown} --ref <ref>, then delete models.providers.{shown}.apiKey"
+        );
+        plain.push((format!("models.providers.{shown}.apiKey in {config}"), fix));
+    }
+    plain
+}
+
+/// What doctor says of SecretRefs and of keys kept in plain text.
+fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
+    use crate::secret_refs::{RefCheck, RefFailure};
+    use crate::store::Credential;
+    let mut out = Vec::new();
+    let store = loaded.show(&loaded.locations.store());
+    for (id, profile) in &loaded.store.profiles {
+        let shown = escape_control(id).into_owned();
+        let provider = escape_control(profile.credential.provider()).into_owned();
+        let plain_value = match &profile.credential {
+            Credential::ApiKey(k) => k.key.as_ref().is_some_and(|k| !k.is_blank()),
+            Credential::Token(t) => t.token.as_ref().is_some_and(|t| !t.is_blank()),
+            Credential::OAuth(_) => false,
+        };
+        let command = match profile.credential {
+            Credential::Token(_) => "paste-token",
+            _ => "paste-api-key",
+        };
+        let move_it = format!("clawdbot models auth {command} --provider {provider} --profile-id {shown} --ref <ref>");
+        match crate::secret_refs::check_of(&loaded.refs, id, profile) {
+            None => continue,
+            Some(RefCheck::Failing(why)) => {
+                let unsafe_source = matches!(why, RefFailure::Unsafe { .. });
+                let id_ = if unsafe_source { check::REF_UNSAFE } else { check::REF_FAILING };
+                let message = escape_control(&format!("{shown}: its SecretRef does not resolve: {why}")).into_owned();
+                let fix = crate::remedy::for_ref(&RefCheck::Failing(why.clone())).unwrap_or_default();
+                out.push(Finding::new(id_, Level::Error, message).about(id.clone()).fix(fix));
+            }
+            Some(RefCheck::NotChecked) => {
+                let fix = crate::remedy::for_ref(&RefCheck::NotChecked).unwrap_or_default();
+                out.push(
+                    Finding::new(
+                        check::REF_NOT_CHECKED,
+                        Level::Info,
+                        format!("{shown}: its exec SecretRef was not run"),
+                    )
+                    .about(id.clone())
+                    .fix(fix),
+                );
+            }
+            Some(RefCheck::Ok(_)) => {}
+        }
+        if plain_value {
+            out.push(
+                Finding::new(
+                    check::REF_RESIDUE,
+                    Level::Warning,
+                    format!(
+                        "{shown} holds a plain-text value beside its SecretRef (the ref wins; the value is residue)"
+                    ),
+                )
+                .about(id.clone())
+                .at(store.clone())
+                .fix(format!("{move_it} (stores the ref alone)")),
+            );
+        }
+    }
+    let plain = plain_keys(loaded);
+    // One finding for them all: worth knowing, nothing broken.
+    if !plain.is_empty() {
+        let (what, fixes): (Vec<String>, Vec<String>) = plain.into_iter().unzip();
+        let n = what.len();
+        let keys = if n == 1 { "key" } else { "keys" };
+        let message = format!("{n} plain-text {keys} at rest: {}", what.join(", "));
+        out.push(Finding::new(check::PLAIN_KEY, Level::Info, message).fix(fixes.join("; ")));
     }
     out
 }
@@ -361,8 +497,19 @@ mod tests {
         let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
         let report = crate::report::build(&loaded, &Default::default());
         let preview = crate::doctor::preview(&loaded, &report);
+        let all = findings(&loaded, &report, &preview);
+        // The plain keys are one finding, listing each with its command.
+        let plain: Vec<&Finding> = all.iter().filter(|f| f.check_id == check::PLAIN_KEY).collect();
+        assert_eq!(plain.len(), 1);
+        assert!(plain[0].message.starts_with("7 plain-text keys at rest: z:gone in ~/.clawdbot/"), "{plain:?}");
+        assert!(
+            plain[0]
+                .fix_hint
+                .as_deref()
+                .is_some_and(|f| f.contains("paste-token --provider z --profile-id z:gone --ref <ref>"))
+        );
         let got: Vec<String> =
-            findings(&loaded, &report, &preview).iter().map(|f| serde_json::to_string(f).unwrap()).collect();
+            all.iter().filter(|f| f.check_id != check::PLAIN_KEY).map(|f| serde_json::to_string(f).unwrap()).collect();
         let want = [
             r#"{"checkId":"auth/config-unreadable","severity":"error","message":"~/.clawdbot/clawdbot.json: not valid JSON at line 1, column 1: JSON5: EOF parsing identifier","path":"~/.clawdbot/clawdbot.json","fixHint":"fix the file; doctor leaves it as it is"}"#,
             r#"{"checkId":"auth/profile-expired","severity":"info","message":"anthropic:r expired","target":"anthropic:r","fixHint":"refreshes itself when due; nothing to do."}"#,

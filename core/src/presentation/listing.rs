@@ -11,6 +11,7 @@ use crate::escape::escape_control;
 use crate::health::{HealthRules, ProfileHealth, Source, Standing, assess};
 use crate::load::Loaded;
 use crate::provider::normalize;
+use crate::secret_refs::RefStates;
 use crate::store::{Credential, Profile, UsageStats};
 use crate::time::Instant;
 use crate::time::Millis;
@@ -64,6 +65,9 @@ pub struct Entry {
     /// The secret, masked, for the text form only.
     #[serde(skip)]
     pub masked: String,
+    /// Its SecretRef and what became of it (the value masked, never whole).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<crate::health::RefReport>,
 }
 
 /// The whole `models auth list --json` document.
@@ -121,6 +125,7 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
                 disabled_reason: None,
                 recovery_hint: None,
                 masked: found.value.masked(),
+                secret_ref: None,
             });
         }
     }
@@ -133,21 +138,38 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
 }
 
 fn entry(loaded: &Loaded, id: &str, profile: &Profile) -> Entry {
-    let health = assess(&loaded.config.config, &loaded.store, id, profile, loaded.now, HealthRules::default());
-    entry_of(&health, profile, loaded.store.usage_stats.get(id), loaded.now)
+    let health =
+        assess(&loaded.config.config, &loaded.refs, &loaded.store, id, profile, loaded.now, HealthRules::default());
+    entry_of(&health, profile, &loaded.refs, loaded.store.usage_stats.get(id), loaded.now)
 }
 
 /// The list's entry for a profile the one verdict ([`assess`]) judged
-/// (status, reason and hint), with the backoffs its `stats` hold at `now`.
-pub fn entry_of(health: &ProfileHealth, profile: &Profile, stats: Option<&UsageStats>, now: Millis) -> Entry {
+/// (status, reason and hint), with the backoffs its `stats` hold at `now`
+/// and its SecretRef's state in `refs`.
+pub fn entry_of(
+    health: &ProfileHealth,
+    profile: &Profile,
+    refs: &RefStates,
+    stats: Option<&UsageStats>,
+    now: Millis,
+) -> Entry {
     let id = health.profile_id.as_str();
     let running = |v: Option<f64>| v.filter(|u| u.is_finite() && *u > now as f64);
     let cooldown = stats.and_then(|s| running(s.cooldown_until));
     let disabled = stats.and_then(|s| running(s.disabled_until));
     let disabled_reason = disabled.and(stats.and_then(|s| s.disabled_reason.clone()));
     let cooldown_reason = cooldown.and(stats.and_then(crate::usage::most_counted_failure));
+    // A ref beats a plain value: its resolved value is the secret, and one
+    // that did not resolve leaves none (fail closed).
+    let ref_check = crate::secret_refs::check_of(refs, id, profile);
+    let secret = match ref_check {
+        Some(crate::secret_refs::RefCheck::Ok(s)) => Some(s),
+        Some(_) => None,
+        None => profile.credential.secret(),
+    };
     let clear = format!("or run `clawdbot models auth cooldown clear {}` once the cause is gone", escape_control(id));
     let hint = match health.standing {
+        Standing::Failing | Standing::NotChecked => ref_check.and_then(crate::remedy::for_ref),
         Standing::MissingSecret | Standing::Unknown => Some(crate::remedy::for_profile_id(id)),
         Standing::Disabled => {
             let first = match disabled_reason.as_deref() {
@@ -164,7 +186,6 @@ pub fn entry_of(health: &ProfileHealth, profile: &Profile, stats: Option<&UsageS
         Standing::Expired if health.rejection.is_some() => Some(crate::remedy::for_profile_id(id)),
         Standing::Expired => expired_hint(profile, id),
     };
-    let secret = profile.credential.secret();
     Entry {
         id: id.to_string(),
         provider: profile.credential.provider().to_string(),
@@ -181,6 +202,7 @@ pub fn entry_of(health: &ProfileHealth, profile: &Profile, stats: Option<&UsageS
         disabled_reason,
         recovery_hint: hint,
         masked: secret.map_or_else(|| "missing".into(), |s| s.masked()),
+        secret_ref: health.secret_ref.clone(),
     }
 }
 
@@ -228,6 +250,10 @@ pub fn render_text(listing: &Listing) -> Vec<String> {
         }
         lines.push(head);
         lines.push(format!("    secret: {}", escape_control(&e.masked)));
+        if let Some(r) = &e.secret_ref {
+            let why = r.reason.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
+            lines.push(format!("    ref: {} ({}{why})", r.reference, r.state));
+        }
         if let Some(email) = &e.email {
             lines.push(format!("    email: {}", escape_control(email)));
         }
@@ -458,7 +484,7 @@ mod tests {
         assert!(!text.contains("1970") && !text.contains("expires:"), "{text}");
         // `models status --json` gives the same instant as the number it is.
         let profile = l.store.profile("zai:far").unwrap();
-        let health = crate::health::profile_health(&l.config.config, "zai:far", profile, NOW, 86_400_000);
+        let health = crate::health::profile_health(&l.config.config, &l.refs, "zai:far", profile, NOW, 86_400_000);
         assert_eq!(serde_json::to_value(&health).unwrap()["expiresAt"], serde_json::json!(1e16));
     }
 
@@ -467,8 +493,8 @@ mod tests {
         let store = r#"{"version":1,"profiles":{"zai:k":{"type":"api_key","provider":"zai","key":"FAKE-k"}}}"#;
         let l = loaded(store, Env::new("/h"));
         let profile = l.store.profile("zai:k").unwrap();
-        let health = assess(&l.config.config, &l.store, "zai:k", profile, NOW, HealthRules::default());
-        assert_eq!(entry_of(&health, profile, None, NOW), list(&l, None).profiles[0]);
+        let health = assess(&l.config.config, &l.refs, &l.store, "zai:k", profile, NOW, HealthRules::default());
+        assert_eq!(entry_of(&health, profile, &l.refs, None, NOW), list(&l, None).profiles[0]);
     }
 
     #[test]

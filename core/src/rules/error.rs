@@ -16,6 +16,7 @@
 use crate::diag::ReadError;
 use crate::duration::DurationError;
 use crate::io::SecretError;
+use crate::login::LoginError;
 use crate::order::OrderError;
 use crate::paste::PasteError;
 use crate::refresh::RefreshFailure;
@@ -78,6 +79,9 @@ pub enum Error {
     /// A config value that must be an object is something else.
     #[error(transparent)]
     ConfigShape(#[from] ConfigShapeError),
+    /// `models auth login` did not log in.
+    #[error(transparent)]
+    Login(#[from] LoginError),
     /// The host could not read, write or run something.
     #[error(transparent)]
     Io(#[from] crate::io::IoFailure),
@@ -128,6 +132,20 @@ mod tests {
             ResolveError::NeedsRefresh("a:1".into()).into(),
             ResolveError::NoKey("openai".into()).into(),
             ResolveError::NoClientVariable { provider: "openai-codex".into(), kind: "oauth" }.into(),
+            ResolveError::RefFailing { profile: "a:1".into(), failure: None }.into(),
+            ResolveError::RefFailing {
+                profile: "a:1".into(),
+                failure: Some(crate::secret_refs::RefFailure::MissingVariable("OPENAI_KEY".into())),
+            }
+            .into(),
+            ResolveError::RefFailing {
+                profile: "a:1".into(),
+                failure: Some(crate::secret_refs::RefFailure::Unsafe {
+                    path: "/h/s".into(),
+                    why: crate::secret_refs::Unsafety::Readable(0o644),
+                }),
+            }
+            .into(),
             DurationError::Empty.into(),
             crate::paths::AgentError::Unknown { id: "mian".into(), known: vec!["main".into(), "work".into()] }.into(),
             DurationError::Invalid("3 fortnights".into()).into(),
@@ -176,6 +194,39 @@ mod tests {
             )))
             .into(),
         ];
+        {
+            use crate::login::{LoginError as L, LoginStep as S};
+            all.extend(
+                [
+                    L::UnknownProvider("nope".into()),
+                    L::NoLogin("openai".into()),
+                    L::NoDeviceCode("anthropic".into()),
+                    L::EnterpriseDomain("x y".into()),
+                    L::Origin("CLAWDBOT_AUTH_URL_OPENAI_CODEX".into()),
+                    L::NoTerminal,
+                    L::Delegated { program: "claude auth login".into(), how: "it exited with 1".into() },
+                    L::DeviceCodesDisabled(S::DeviceCode),
+                    L::Rejected { step: S::Poll, status: 400, code: Some("bad".into()), description: None },
+                    L::Unexpected { step: S::Exchange, status: 200, excerpt: "<html>".into() },
+                    L::MissingField { step: S::CopilotToken, field: "token" },
+                    L::Transport { step: S::Redirect, message: "timed out".into() },
+                    L::Expired(S::Poll),
+                    L::SlowDown(S::Poll),
+                    L::Denied(S::Poll),
+                    L::NoExpiry(S::Exchange),
+                    L::StateMismatch(S::Redirect),
+                    L::NoCode(S::Redirect),
+                    L::NoRandom,
+                    L::Redirected { step: S::Redirect, code: "access_denied".into() },
+                ]
+                .into_iter()
+                .map(Error::from),
+            );
+            // A server echoing a secret back.
+            let echoed = crate::http::HttpResponse::new(500, vec![], format!("{{\"error\": \"access_token={s}\"}}"));
+            let codex = crate::providers::RefreshProvider::from_id("openai-codex").expect("built in");
+            all.extend(crate::login::read_exchange(codex, &echoed, 0).err().map(Error::from));
+        }
         // The rules that see a secret, fed one.
         let setup = [
             String::new(),

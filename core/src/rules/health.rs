@@ -14,6 +14,7 @@
 use crate::config::Config;
 use crate::refresh::RefreshProvider;
 use crate::rejection::{self, RefreshRejection};
+use crate::secret_refs::{RefCheck, RefStates};
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
 use crate::time::{ExpiryKind, Instant, Millis, ser_opt_ms};
 use crate::usage::{Backoff, UnusableKind};
@@ -40,6 +41,11 @@ pub enum HealthStatus {
     Missing,
     /// An api key, or a token that never expires.
     Static,
+    /// Its SecretRef did not resolve (fail closed: nothing stands in).
+    Failing,
+    /// Its SecretRef is an exec ref that was not allowed to run.
+    #[serde(rename = "not-checked")]
+    Unchecked,
 }
 
 impl HealthStatus {
@@ -51,12 +57,14 @@ impl HealthStatus {
             HealthStatus::Expired => "expired",
             HealthStatus::Missing => "unknown",
             HealthStatus::Static => "static",
+            HealthStatus::Failing => "failing",
+            HealthStatus::Unchecked => "not checked",
         }
     }
 
     /// Whether `--check` counts it as needing a human.
     pub fn is_bad(self) -> bool {
-        matches!(self, HealthStatus::Expired | HealthStatus::Missing)
+        matches!(self, HealthStatus::Expired | HealthStatus::Missing | HealthStatus::Failing)
     }
 }
 
@@ -68,8 +76,7 @@ impl HealthStatus {
 /// order: no secret at all, then an expiry (or a refusal at refresh) or an
 /// unknown expiry, which need a person whatever else holds, then a
 /// disable, then a cooldown, which end by themselves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Standing {
     /// Usable, and renews itself or expires after the warning window.
     Ok,
@@ -88,6 +95,10 @@ pub enum Standing {
     Disabled,
     /// It holds no key or token at all.
     MissingSecret,
+    /// Its SecretRef did not resolve (fail closed: nothing stands in).
+    Failing,
+    /// Its SecretRef is an exec ref that was not allowed to run.
+    NotChecked,
 }
 
 impl Standing {
@@ -102,19 +113,32 @@ impl Standing {
             Standing::Cooldown => "cooldown",
             Standing::Disabled => "disabled",
             Standing::MissingSecret => "missing-secret",
+            Standing::Failing => "failing",
+            Standing::NotChecked => "not checked",
         }
     }
 
     /// Whether requests can use it, now or once its backoff ends: what
     /// `--check` counts and `models auth token` hands out. A profile that
-    /// is expired, of unknown expiry or without a secret needs a person.
+    /// is expired, of unknown expiry, without a secret or whose SecretRef
+    /// fails (or may not run) needs a person.
     pub fn usable(self) -> bool {
-        !matches!(self, Standing::Expired | Standing::Unknown | Standing::MissingSecret)
+        !matches!(
+            self,
+            Standing::Expired | Standing::Unknown | Standing::MissingSecret | Standing::Failing | Standing::NotChecked
+        )
     }
 
     /// Whether it is backing off (a cooldown or a disable).
     pub fn backing_off(self) -> bool {
         matches!(self, Standing::Cooldown | Standing::Disabled)
+    }
+}
+
+/// Serialised as its [`Standing::word`], the word `models auth list` prints.
+impl Serialize for Standing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.word())
     }
 }
 
@@ -127,8 +151,12 @@ fn standing_of(
     health_reason: Option<&'static str>,
     has_secret: bool,
 ) -> (Standing, Cow<'static, str>) {
-    if !has_secret {
-        return (Standing::MissingSecret, Cow::Borrowed("missing-secret"));
+    // A ref beats a plain value: its state comes first.
+    match status {
+        HealthStatus::Failing => return (Standing::Failing, Cow::Borrowed("ref-failing")),
+        HealthStatus::Unchecked => return (Standing::NotChecked, Cow::Borrowed("ref-not-checked")),
+        _ if !has_secret => return (Standing::MissingSecret, Cow::Borrowed("missing-secret")),
+        _ => {}
     }
     match status {
         HealthStatus::Expired => (Standing::Expired, Cow::Borrowed(health_reason.unwrap_or("expired"))),
@@ -136,6 +164,8 @@ fn standing_of(
         HealthStatus::Ok => (Standing::Ok, Cow::Borrowed("ok")),
         HealthStatus::Expiring => (Standing::Expiring, Cow::Borrowed("expiring")),
         HealthStatus::Static => (Standing::Static, Cow::Borrowed("static")),
+        HealthStatus::Failing => (Standing::Failing, Cow::Borrowed("ref-failing")),
+        HealthStatus::Unchecked => (Standing::NotChecked, Cow::Borrowed("ref-not-checked")),
     }
 }
 
@@ -274,9 +304,47 @@ pub struct ProfileHealth {
     /// report's `unusableProfiles` has it in JSON).
     #[serde(skip)]
     pub backoff: Option<Backoff>,
+    /// Its SecretRef and what became of it; `None` without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<RefReport>,
     /// The agent it is inherited from, when it is not this agent's own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inherited_from: Option<String>,
+}
+
+/// A profile's SecretRef as reports show it: where it points and its
+/// state, the value masked, never whole.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefReport {
+    /// `source:alias:id` (`exec:pass:openai/key`), or `malformed`.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// `ok`, `failing` or `not checked`.
+    pub state: &'static str,
+    /// Why it fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The resolved value, masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub masked: Option<String>,
+}
+
+impl RefReport {
+    /// The report of `profile`'s ref; `None` without one.
+    pub fn of(refs: &RefStates, id: &str, profile: &Profile) -> Option<RefReport> {
+        let check = crate::secret_refs::check_of(refs, id, profile)?;
+        let reference = match crate::secret_ref::profile_ref(profile)? {
+            Ok(r) => crate::escape::escape_control(&r.to_string()).into_owned(),
+            Err(_) => "malformed".to_string(),
+        };
+        let (reason, masked) = match check {
+            RefCheck::Ok(secret) => (None, Some(secret.masked())),
+            RefCheck::Failing(why) => (Some(crate::escape::escape_control(&why.to_string()).into_owned()), None),
+            RefCheck::NotChecked => (Some("exec refs run only with --allow-exec".to_string()), None),
+        };
+        Some(RefReport { reference, state: check.word(), reason, masked })
+    }
 }
 
 /// A refused refresh as the report shows it (no fingerprint: it is of no
@@ -406,10 +474,17 @@ pub fn display_label(config: &Config, profile_id: &str, profile: Option<&Profile
 }
 
 /// Classifies one profile at `now` by the default rules, from the profile
-/// alone: no refusal, no backoff. A command judging a stored profile asks
-/// `assess`, which reads the store's records too.
-pub fn profile_health(config: &Config, id: &str, profile: &Profile, now: Millis, warn_after_ms: i64) -> ProfileHealth {
-    judge(config, id, profile, None, now, HealthRules { warn_after_ms, strict: false })
+/// (and its SecretRef) alone: no refusal, no backoff. A command judging a
+/// stored profile asks `assess`, which reads the store's records too.
+pub fn profile_health(
+    config: &Config,
+    refs: &RefStates,
+    id: &str,
+    profile: &Profile,
+    now: Millis,
+    warn_after_ms: i64,
+) -> ProfileHealth {
+    judge(config, refs, id, profile, None, now, HealthRules { warn_after_ms, strict: false })
 }
 
 /// Whether a credential renews itself on use: OAuth with a refresh token,
@@ -423,6 +498,7 @@ pub fn renews_itself(credential: &Credential) -> bool {
 /// applies to it ([`rejection::rejection_of`]).
 pub fn judge(
     config: &Config,
+    refs: &RefStates,
     id: &str,
     profile: &Profile,
     rejected: Option<RefreshRejection>,
@@ -456,7 +532,22 @@ pub fn judge(
         status = HealthStatus::Expired;
         health_reason = Some(rejection::REASON_CODE);
     }
-    let (standing, reason_code) = standing_of(status, health_reason, c.secret().is_some());
+    // A ref beats a plain value: one that fails makes the profile fail,
+    // one not checked cannot be called ok.
+    let secret_ref = RefReport::of(refs, id, profile);
+    let ref_check = crate::secret_refs::check_of(refs, id, profile);
+    match &ref_check {
+        Some(RefCheck::Failing(_)) => status = HealthStatus::Failing,
+        Some(RefCheck::NotChecked) => status = HealthStatus::Unchecked,
+        Some(RefCheck::Ok(_)) | None => {}
+    }
+    // Its secret is the ref's value when it has one, else the plain one.
+    let has_secret = match ref_check {
+        Some(RefCheck::Ok(value)) => !value.is_blank(),
+        Some(_) => false,
+        None => c.secret().is_some(),
+    };
+    let (standing, reason_code) = standing_of(status, health_reason, has_secret);
     ProfileHealth {
         profile_id: id.to_string(),
         provider: crate::provider::normalize(c.provider()),
@@ -471,6 +562,7 @@ pub fn judge(
         reason_code,
         rejection: rejected.map(|r| Rejection::at(r, now)),
         backoff: None,
+        secret_ref,
         inherited_from: None,
     }
 }
@@ -481,13 +573,14 @@ pub fn judge(
 /// command that shows, counts or hands out a profile asks this.
 pub fn assess(
     config: &Config,
+    refs: &RefStates,
     store: &AuthStore,
     id: &str,
     profile: &Profile,
     now: Millis,
     rules: HealthRules,
 ) -> ProfileHealth {
-    let mut health = judge(config, id, profile, rejection::rejection_of(store, id), now, rules);
+    let mut health = judge(config, refs, id, profile, rejection::rejection_of(store, id), now, rules);
     health.inherited_from = store.inherited_from(id).map(str::to_string);
     if let Some(backoff) = store.usage_stats.get(id).and_then(|s| Backoff::of(s, now)) {
         let reason = std::mem::take(&mut health.reason_code);
@@ -499,26 +592,28 @@ pub fn assess(
 
 /// [`assess`] of the profile `id` of `store`, by the default rules;
 /// `None` when the store has no such profile.
-pub fn assess_id(config: &Config, store: &AuthStore, id: &str, now: Millis) -> Option<ProfileHealth> {
+pub fn assess_id(config: &Config, refs: &RefStates, store: &AuthStore, id: &str, now: Millis) -> Option<ProfileHealth> {
     let profile = store.profile(id)?;
-    Some(assess(config, store, id, profile, now, HealthRules::default()))
+    Some(assess(config, refs, store, id, profile, now, HealthRules::default()))
 }
 
 /// Health of every profile and of each listed provider (§2.10), by the
 /// default rules.
 pub fn summarize(
     config: &Config,
+    refs: &RefStates,
     store: &AuthStore,
     providers: &[String],
     now: Millis,
     warn_after_ms: i64,
 ) -> HealthSummary {
-    summarize_with(config, store, providers, now, HealthRules { warn_after_ms, strict: false })
+    summarize_with(config, refs, store, providers, now, HealthRules { warn_after_ms, strict: false })
 }
 
 /// [`summarize`] by the given rules.
 pub fn summarize_with(
     config: &Config,
+    refs: &RefStates,
     store: &AuthStore,
     providers: &[String],
     now: Millis,
@@ -532,7 +627,7 @@ pub fn summarize_with(
         .profiles
         .iter()
         .filter(|(_, p)| wanted.contains(crate::provider::normalized(p.credential.provider()).as_ref()))
-        .map(|(id, p)| assess(config, store, id, p, now, rules))
+        .map(|(id, p)| assess(config, refs, store, id, p, now, rules))
         .collect();
     profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));
     let mut names: Vec<&String> = providers.iter().collect();
@@ -650,7 +745,15 @@ mod tests {
     #[test]
     fn a_login_that_renews_itself_is_ok_whatever_its_access_token_says() {
         for exp in [Some(NOW + 3 * HOUR), Some(NOW - 2 * HOUR), None] {
-            let h = judge(&Config::default(), "anthropic:a", &renewing("anthropic", exp), None, NOW, rules(false));
+            let h = judge(
+                &Config::default(),
+                &RefStates::new(),
+                "anthropic:a",
+                &renewing("anthropic", exp),
+                None,
+                NOW,
+                rules(false),
+            );
             assert_eq!((h.status, h.refreshable), (HealthStatus::Ok, true), "expires {exp:?}");
             assert_eq!(h.expires_at, exp.map(Instant::from_millis), "the expiry is still reported");
             let json = serde_json::to_value(&h).unwrap();
@@ -662,15 +765,26 @@ mod tests {
     #[test]
     fn strict_keeps_the_references_rule_for_renewing_logins() {
         let soon = renewing("anthropic", Some(NOW + 3 * HOUR));
-        let h = judge(&Config::default(), "anthropic:a", &soon, None, NOW, rules(true));
+        let h = judge(&Config::default(), &RefStates::new(), "anthropic:a", &soon, None, NOW, rules(true));
         assert_eq!((h.status, h.refreshable), (HealthStatus::Expiring, true));
         let old = renewing("anthropic", Some(NOW - HOUR));
-        assert_eq!(judge(&Config::default(), "a", &old, None, NOW, rules(true)).status, HealthStatus::Expired);
+        assert_eq!(
+            judge(&Config::default(), &RefStates::new(), "a", &old, None, NOW, rules(true)).status,
+            HealthStatus::Expired
+        );
     }
 
     #[test]
     fn a_refresh_token_without_a_known_flow_does_not_renew_anything() {
-        let h = judge(&Config::default(), "acme:a", &renewing("acme", Some(NOW + 3 * HOUR)), None, NOW, rules(false));
+        let h = judge(
+            &Config::default(),
+            &RefStates::new(),
+            "acme:a",
+            &renewing("acme", Some(NOW + 3 * HOUR)),
+            None,
+            NOW,
+            rules(false),
+        );
         assert_eq!((h.status, h.refreshable), (HealthStatus::Expiring, false));
     }
 
@@ -681,7 +795,14 @@ mod tests {
         let sent = Secret::new("r-FAKE");
         crate::rejection::record_rejection(&mut store, "anthropic:a", &sent, "invalid_grant", NOW - 3 * HOUR);
         for strict in [false, true] {
-            let s = summarize_with(&Config::default(), &store, &["anthropic".into()], NOW, rules(strict));
+            let s = summarize_with(
+                &Config::default(),
+                &RefStates::new(),
+                &store,
+                &["anthropic".into()],
+                NOW,
+                rules(strict),
+            );
             let h = &s.profiles[0];
             assert_eq!(
                 (h.status, h.refreshable, h.reason_code.as_ref()),
@@ -695,7 +816,7 @@ mod tests {
     }
 
     fn status(p: &Profile) -> HealthStatus {
-        profile_health(&Config::default(), "x", p, NOW, DEFAULT_WARN_AFTER_MS).status
+        profile_health(&Config::default(), &RefStates::new(), "x", p, NOW, DEFAULT_WARN_AFTER_MS).status
     }
 
     #[test]
@@ -722,8 +843,14 @@ mod tests {
             "anthropic:key".into(),
             Profile::new(Credential::ApiKey(ApiKey { provider: "anthropic".into(), ..ApiKey::default() })),
         );
-        let s =
-            summarize(&Config::default(), &store, &["anthropic".into(), "openai".into()], NOW, DEFAULT_WARN_AFTER_MS);
+        let s = summarize(
+            &Config::default(),
+            &RefStates::new(),
+            &store,
+            &["anthropic".into(), "openai".into()],
+            NOW,
+            DEFAULT_WARN_AFTER_MS,
+        );
         assert_eq!(s.providers[0].status, HealthStatus::Expired);
         assert_eq!(s.providers[0].expires_at, Some(Instant::from_millis(NOW - HOUR)));
         assert_eq!(s.providers[1].status, HealthStatus::Missing);
@@ -782,7 +909,14 @@ mod tests {
         assert_eq!(words(claude), ("claude-cli", "claude-code", "Claude Code"));
         assert_eq!(words(codex), ("codex-cli", "codex-cli", "Codex CLI"));
         assert_eq!(words(Source::Env), ("env", "env", "env"));
-        let health = profile_health(&Config::default(), "anthropic:claude-cli", &oauth(Some(NOW + HOUR)), NOW, 0);
+        let health = profile_health(
+            &Config::default(),
+            &RefStates::new(),
+            "anthropic:claude-cli",
+            &oauth(Some(NOW + HOUR)),
+            NOW,
+            0,
+        );
         assert_eq!(serde_json::to_value(&health).expect("json")["source"], serde_json::json!("claude-cli"));
     }
 
@@ -810,7 +944,7 @@ mod tests {
         }
         assert_eq!(display_label(&Config::default(), "anthropic:a", Some(&blank)), "anthropic:a");
         assert_eq!(
-            profile_health(&config, "anthropic:a", &stored, NOW, DEFAULT_WARN_AFTER_MS).label,
+            profile_health(&config, &RefStates::new(), "anthropic:a", &stored, NOW, DEFAULT_WARN_AFTER_MS).label,
             "anthropic:a (stored@example.com)"
         );
     }
@@ -818,11 +952,18 @@ mod tests {
     #[test]
     fn a_token_whose_expiry_is_zero_negative_or_not_finite_never_expires() {
         for e in [0.0, -5.0, f64::NAN, f64::INFINITY] {
-            let h = profile_health(&Config::default(), "t", &token(Some(e)), NOW, DEFAULT_WARN_AFTER_MS);
+            let h =
+                profile_health(&Config::default(), &RefStates::new(), "t", &token(Some(e)), NOW, DEFAULT_WARN_AFTER_MS);
             assert_eq!((h.status, h.expires_at, h.remaining_ms), (HealthStatus::Static, None, None), "expires {e}");
         }
-        let h =
-            profile_health(&Config::default(), "t", &token(Some((NOW + 2 * HOUR) as f64)), NOW, DEFAULT_WARN_AFTER_MS);
+        let h = profile_health(
+            &Config::default(),
+            &RefStates::new(),
+            "t",
+            &token(Some((NOW + 2 * HOUR) as f64)),
+            NOW,
+            DEFAULT_WARN_AFTER_MS,
+        );
         assert_eq!(h.status, HealthStatus::Expiring);
         assert_eq!(h.remaining_ms, Some((2 * HOUR) as f64));
         assert_eq!(h.expires_at, Some(Instant::from_millis(NOW + 2 * HOUR)));
@@ -830,7 +971,9 @@ mod tests {
 
     #[test]
     fn the_warn_window_is_inclusive_and_expiry_at_now_is_expired() {
-        let at = |e: i64, warn: i64| profile_health(&Config::default(), "x", &oauth(Some(e)), NOW, warn).status;
+        let at = |e: i64, warn: i64| {
+            profile_health(&Config::default(), &RefStates::new(), "x", &oauth(Some(e)), NOW, warn).status
+        };
         assert_eq!(at(NOW + HOUR, HOUR), HealthStatus::Expiring, "exactly the window left");
         assert_eq!(at(NOW + HOUR + 1, HOUR), HealthStatus::Ok);
         assert_eq!(at(NOW + 1, HOUR), HealthStatus::Expiring);
@@ -847,7 +990,7 @@ mod tests {
 
     fn providers(store: &AuthStore, names: &[&str]) -> HealthSummary {
         let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        summarize(&Config::default(), store, &names, NOW, DEFAULT_WARN_AFTER_MS)
+        summarize(&Config::default(), &RefStates::new(), store, &names, NOW, DEFAULT_WARN_AFTER_MS)
     }
 
     #[test]

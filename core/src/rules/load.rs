@@ -62,6 +62,10 @@ pub struct Loaded {
     /// The variables the shell-env fallback imported into [`Loaded::env`]
     /// (A32), so that a key found there is labelled `shell env: VAR` (A31).
     pub shell_applied: Vec<String>,
+    /// What each profile's SecretRef resolved to: the load decides what
+    /// needs no host (env refs), a flow the rest (`flow/parts/refs.rs`); a
+    /// ref without an entry was not checked.
+    pub refs: crate::secret_refs::RefStates,
 }
 
 impl Loaded {
@@ -164,7 +168,7 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         inherit(world, env, &owner, &found, &mut store, &mut diagnostics);
     }
     let gcloud_adc = gcloud_adc(world, env);
-    Loaded {
+    let mut loaded = Loaded {
         now,
         env: env.clone(),
         locations,
@@ -178,7 +182,14 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         gcloud_adc,
         dotenv,
         shell_applied: Vec::new(),
-    }
+        refs: Default::default(),
+    };
+    // What needs no host is decided here, so every host reports it alike:
+    // env refs, malformed refs, exec refs not run. A file or exec ref
+    // stays unchecked until a flow resolves it (`flow/parts/refs.rs`).
+    let secrets = &loaded.config.config.secrets;
+    loaded.refs = crate::secret_refs::plan(&loaded.store, secrets, &loaded.env, false).decided;
+    loaded
 }
 
 /// Adds the owner's profiles (with the logins synced in, in memory: the

@@ -117,11 +117,15 @@ pub fn is_order_eligible(config: &Config, store: &AuthStore, profile_id: &str, k
             return false;
         }
     }
-    has_usable_secret(credential, now)
+    let has_ref = store.profile(profile_id).is_some_and(|p| crate::secret_ref::profile_ref(p).is_some());
+    has_usable_secret(credential, has_ref, now)
 }
 
-fn has_usable_secret(credential: &Credential, now: Millis) -> bool {
-    let present = |s: &Option<crate::secret::Secret>| s.as_ref().is_some_and(|s| !s.is_blank());
+/// A profile with a SecretRef holds a credential whatever its plain value
+/// says: the ref beats it, and a ref that fails keeps its place in the
+/// order so that it fails closed there.
+fn has_usable_secret(credential: &Credential, has_ref: bool, now: Millis) -> bool {
+    let present = |s: &Option<crate::secret::Secret>| has_ref || s.as_ref().is_some_and(|s| !s.is_blank());
     match credential {
         Credential::ApiKey(k) => present(&k.key),
         Credential::Token(t) => {

@@ -11,6 +11,7 @@
 use crate::error::Error;
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
+use crate::login::{LoginError, LoginStep};
 use crate::paste::PasteError;
 use crate::refresh::RefreshFailure;
 use crate::refresh::error::seconds;
@@ -35,13 +36,25 @@ pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
     if let Some(source) = crate::logins::by_profile_id(id) {
         return source.relogin_hint.to_string();
     }
+    // A provider `models auth login` logs in to is logged in to again there.
+    let login = crate::providers::find(provider)
+        .filter(|p| matches!(p.login, Some(crate::providers::LoginSpec::OAuth(_))))
+        .map(|p| format!("clawdbot models auth login --provider {} --profile-id {id_text}", p.id));
     match id {
-        _ if renewal == Renewal::Refresh => format!(
-            "Run `clawdbot models auth refresh --profile {id_text}`; if the login was revoked, log in again \
-             through the gateway's onboarding, or paste a token with \
-             `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
-        ),
+        _ if renewal == Renewal::Refresh => {
+            let again = match &login {
+                Some(command) => format!("log in again with `{command}`"),
+                None => "log in again through the gateway's onboarding".to_string(),
+            };
+            format!(
+                "Run `clawdbot models auth refresh --profile {id_text}`; if the login was revoked, {again}, or paste \
+                 a token with `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
+            )
+        }
         _ if let Some(hint) = crate::providers::find(provider).and_then(|p| p.relogin_hint) => hint.to_string(),
+        _ if let Some(command) = &login => {
+            format!("Log in again: `{command}` (--device-code on a host without a browser).")
+        }
         _ => format!(
             "Paste a new token: `clawdbot models auth paste-token --provider {provider_text} --profile-id {id_text}`."
         ),
@@ -119,6 +132,7 @@ pub fn for_error(error: &Error) -> Vec<String> {
         Error::RefreshFailed(e) => for_refresh_failure(e),
         Error::Plan(e) => one(for_plan(e)),
         Error::Paste(e) => for_paste(e),
+        Error::Login(e) => for_login(e),
         Error::PastedToken(e) => for_pasted_token(e),
         Error::SetupToken(e) => for_setup_token(e),
         Error::ApiKey(ApiKeyError::InnerSpace) => one("Paste the key alone, on one line.".into()),
@@ -128,6 +142,13 @@ pub fn for_error(error: &Error) -> Vec<String> {
              `export NAME=\"$(clawdbot models auth token --provider {})\"`.",
             escape_control(provider)
         )),
+        Error::Resolve(crate::resolve::ResolveError::RefFailing { failure, .. }) => {
+            let check = match failure {
+                Some(f) => crate::secret_refs::RefCheck::Failing(f.clone()),
+                None => crate::secret_refs::RefCheck::NotChecked,
+            };
+            for_ref(&check).into_iter().collect()
+        }
         Error::Agent(crate::paths::AgentError::Unknown { known, .. }) => one(format!(
             "Name one of them (`--agent {}`), or list the new agent in `agents.list` of clawdbot.json; \
              a command that stores a credential creates it with `--create-agent`.",
@@ -135,6 +156,28 @@ pub fn for_error(error: &Error) -> Vec<String> {
         )),
         _ => Vec::new(),
     }
+}
+
+/// What to do about a SecretRef that did not resolve, or was not run.
+pub fn for_ref(check: &crate::secret_refs::RefCheck) -> Option<String> {
+    use crate::secret_refs::{RefCheck, RefFailure, Unsafety};
+    Some(match check {
+        RefCheck::Ok(_) => return None,
+        RefCheck::NotChecked => "Run with --allow-exec to run its resolver, or set secrets.allowExec.".into(),
+        RefCheck::Failing(failure) => match failure {
+            RefFailure::Unsafe { path, why: Unsafety::Readable(_) } => format!("Run `chmod 600 {path}`."),
+            RefFailure::Unsafe { path, why: Unsafety::Writable(_) } => format!("Run `chmod go-w {path}`."),
+            RefFailure::Unsafe { why: Unsafety::HardLinked(_), .. } => "Give the secret a file of its own.".into(),
+            RefFailure::MissingVariable(var) => format!("Set {var} in the environment the gateway runs in."),
+            RefFailure::UnknownProvider(_) | RefFailure::WrongSource { .. } | RefFailure::ProviderInvalid { .. } => {
+                "Declare the provider under secrets.providers in clawdbot.json.".into()
+            }
+            RefFailure::NoCredentialsDirectory => {
+                "Run the gateway as a systemd service with LoadCredentialEncrypted= (docs/security.md).".into()
+            }
+            _ => "Fix the ref's source; the profile fails closed until it resolves.".into(),
+        },
+    })
 }
 
 /// What to do about a lock held past the wait: it is usually a live
@@ -163,6 +206,41 @@ fn for_plan(error: &PlanError) -> String {
     match error {
         PlanError::MissingClientId { var, .. } => format!("Store it as clientId in the profile or set {var}."),
         other => for_profile_id(other.profile_id()),
+    }
+}
+
+/// What to do about a login that did not happen.
+fn for_login(error: &LoginError) -> Vec<String> {
+    let again = "Run the login again, and enter the code within its time.";
+    match error {
+        LoginError::DeviceCodesDisabled(_) => vec![
+            "Turn on device code login in ChatGPT's security settings (a workspace admin may have to allow it), \
+             or log in without --device-code."
+                .into(),
+        ],
+        LoginError::Denied(_) | LoginError::Expired(_) | LoginError::SlowDown(_) => vec![again.into()],
+        LoginError::NoTerminal => {
+            vec!["Paste the redirect URL on standard input, or log in with --device-code.".into()]
+        }
+        LoginError::StateMismatch(_) | LoginError::NoCode(_) => {
+            vec!["Start the login again and use the redirect of that login's browser tab.".into()]
+        }
+        LoginError::Delegated { .. } => {
+            vec!["Run it on a terminal, or store a 1-year token with `clawdbot models auth setup-token`.".into()]
+        }
+        LoginError::Rejected { step: LoginStep::CopilotToken, status: 401 | 403 | 404, .. } => {
+            vec!["The GitHub account needs Copilot (a subscription, or a seat from its organisation).".into()]
+        }
+        LoginError::Rejected { step: LoginStep::DeviceCode | LoginStep::Poll, status: 400..=499, .. } => vec![
+            "If device code login is off for the account, turn it on (ChatGPT: its security settings, or the \
+             workspace admin), or log in without --device-code."
+                .into(),
+        ],
+        LoginError::Origin(var) => vec![format!("Unset {var}, or give it an https:// origin.")],
+        LoginError::NoLogin(_) => {
+            vec!["Store a key or token with `clawdbot models auth paste-api-key` or `paste-token`.".into()]
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -240,6 +318,20 @@ mod tests {
         }
         assert!(hints[2].contains("models auth refresh --profile anthropic:work"), "{}", hints[2]);
         assert!(hints[3].contains("paste-token --provider openai --profile-id openai:manual"), "{}", hints[3]);
+    }
+
+    #[test]
+    fn a_login_of_ours_is_renewed_with_models_auth_login() {
+        let dead = for_profile_id("github-copilot:work");
+        assert_eq!(
+            dead,
+            "Log in again: `clawdbot models auth login --provider github-copilot --profile-id github-copilot:work` \
+             (--device-code on a host without a browser)."
+        );
+        let refresh = for_profile("openai-codex:default", "openai-codex", Renewal::Refresh);
+        assert!(refresh.contains("log in again with `clawdbot models auth login --provider openai-codex"), "{refresh}");
+        // A synced login is still renewed in its own tool.
+        assert_eq!(for_profile_id("openai-codex:codex-cli"), "Run `codex login` on the gateway host.");
     }
 
     #[test]

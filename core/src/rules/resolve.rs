@@ -9,6 +9,7 @@ use crate::order::{is_mode_compatible, resolve_order};
 use crate::provider::{ProfilesOf, normalize};
 use crate::providers::OAuthKey;
 use crate::secret::Secret;
+use crate::secret_refs::RefCheck;
 use crate::store::{Credential, OAuth};
 use crate::time::ExpiryKind;
 
@@ -56,6 +57,18 @@ pub enum ResolveError {
         /// The kind of key (`oauth`, `token`, `api_key`).
         kind: &'static str,
     },
+    /// The profile's SecretRef did not resolve, or was not allowed to run
+    /// (`failure: None`); nothing stands in for it (fail closed).
+    #[error("the SecretRef of profile \"{profile}\" {}", match failure {
+        Some(f) => format!("did not resolve: {f}"),
+        None => "was not checked: it runs a resolver, which needs --allow-exec".to_string(),
+    })]
+    RefFailing {
+        /// The profile id.
+        profile: String,
+        /// Why it did not resolve; `None`: it was not run.
+        failure: Option<crate::secret_refs::RefFailure>,
+    },
 }
 
 /// What one profile yields at `now`.
@@ -68,6 +81,9 @@ pub enum ProfileKey {
     /// Absent, blank, expired (a static token), or at odds with its
     /// `auth.profiles` entry.
     Unusable,
+    /// Its SecretRef did not resolve or was not run (why; `None`: not
+    /// run): no other credential stands in.
+    Closed(Option<crate::secret_refs::RefFailure>),
 }
 
 /// `resolveApiKeyForProfile`, without the refresh. A profile the one
@@ -79,6 +95,7 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
     let Some(profile) = loaded.store.profile(profile_id) else { return ProfileKey::Unusable };
     let verdict = crate::health::assess(
         &loaded.config.config,
+        &loaded.refs,
         &loaded.store,
         profile_id,
         profile,
@@ -94,6 +111,13 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
             return ProfileKey::Unusable;
         }
     }
+    // A ref beats a plain value, and a failing one fails closed.
+    let from_ref = match crate::secret_refs::check_of(&loaded.refs, profile_id, profile) {
+        Some(RefCheck::Ok(value)) => Some(value),
+        Some(RefCheck::Failing(why)) => return ProfileKey::Closed(Some(why.clone())),
+        Some(RefCheck::NotChecked) => return ProfileKey::Closed(None),
+        None => None,
+    };
     match cred {
         // An unknown expiry is not trusted: the login is handed out only
         // after a refresh has told us when it ends.
@@ -105,10 +129,10 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
         },
         // Blank, or a token past its expiry.
         _ if !verdict.standing.usable() => ProfileKey::Unusable,
-        Credential::ApiKey(k) => k.key.clone().map_or(ProfileKey::Unusable, ProfileKey::Usable),
-        Credential::Token(t) => {
-            t.token.as_ref().map_or(ProfileKey::Unusable, |s| ProfileKey::Usable(Secret::new(s.expose().trim())))
-        }
+        Credential::ApiKey(k) => from_ref.or(k.key.as_ref()).cloned().map_or(ProfileKey::Unusable, ProfileKey::Usable),
+        Credential::Token(t) => from_ref
+            .or(t.token.as_ref())
+            .map_or(ProfileKey::Unusable, |s| ProfileKey::Usable(Secret::new(s.expose().trim()))),
     }
 }
 
@@ -136,12 +160,16 @@ pub fn resolve_key(loaded: &Loaded, provider: &str, profile: Option<&str>) -> Re
             ProfileKey::Usable(key) => Ok(from_profile(id, key)),
             ProfileKey::Expired => Err(ResolveError::NeedsRefresh(id.to_string())),
             ProfileKey::Unusable => Err(ResolveError::NoCredentialsForProfile(id.to_string())),
+            ProfileKey::Closed(failure) => Err(ResolveError::RefFailing { profile: id.to_string(), failure }),
         };
     }
     let mut expired = None;
     for id in resolve_order(&loaded.config.config, &loaded.store, provider, None, loaded.now) {
         match profile_key(loaded, &id) {
             ProfileKey::Usable(key) => return Ok(from_profile(&id, key)),
+            // Fail closed: neither a later profile nor the environment
+            // stands in for a ref that did not resolve.
+            ProfileKey::Closed(failure) => return Err(ResolveError::RefFailing { profile: id, failure }),
             ProfileKey::Expired if expired.is_none() => expired = Some(id),
             _ => {}
         }

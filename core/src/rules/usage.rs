@@ -468,19 +468,25 @@ pub fn backoff_cause_changed(store: &AuthStore, profile_id: &str, now: Millis) -
 /// recorded there were the old one's, so they end, as [`end_backoff`]
 /// ends them when `doctor` finds a backoff's cause gone (a rejected login
 /// since renewed, [`backoff_cause_changed`]), and a refusal recorded for the
-/// old login goes with them. "Another one" is another key, token or refresh
-/// token ([`crate::store::Credential::identity`]): a login renewed by a
+/// old login goes with them. "Another one" is another key, token, refresh
+/// token ([`crate::store::Credential::identity`]) or SecretRef: a login renewed by a
 /// refresh or a sync keeps its backoff. `before` is the store as it was
 /// read under the lock, `after` the same store once a command stored its
 /// credential. Returns the ids whose backoff ended, with what ended.
 pub fn end_backoffs_of_replaced(before: &AuthStore, after: &mut AuthStore, now: Millis) -> Vec<(String, EndedBackoff)> {
+    // What a profile's secret is: its value, or the SecretRef that names it.
+    let what = |store: &AuthStore, id: &str| {
+        let p = store.profile(id)?;
+        let reference = crate::secret_ref::profile_ref(p).and_then(Result::ok).map(|r| r.to_string());
+        let value = p.credential.identity().map(str::to_string);
+        (value.is_some() || reference.is_some()).then_some((value, reference))
+    };
     let replaced: Vec<String> = after
         .usage_stats
         .keys()
         .filter(|id| {
-            let new = after.credential(id).map(crate::store::Credential::identity);
-            let old = before.credential(id).map(crate::store::Credential::identity);
-            new.is_some() && new != old
+            let new = what(after, id);
+            new.is_some() && new != what(before, id)
         })
         .cloned()
         .collect();
@@ -644,6 +650,29 @@ mod tests {
         assert!(unusable_profiles(&store, NOW).is_empty());
         assert_eq!(end_backoff(&mut store, "a", NOW), None, "a second clear changes nothing");
         assert_eq!(end_backoff(&mut store, "missing", NOW), None);
+    }
+
+    #[test]
+    fn a_credential_stored_in_place_of_another_starts_without_its_backoff() {
+        let parse = |profiles: &str| {
+            let doc = format!(
+                r#"{{"version":1,"profiles":{{{profiles}}},
+                   "usageStats":{{"a":{{"errorCount":1,"disabledUntil":{u},"disabledReason":"billing","lastUsed":5}}}}}}"#,
+                u = NOW + HOUR
+            );
+            crate::store::parse_store(doc.as_bytes(), "s").expect("store").0
+        };
+        let key = |k: &str| format!(r#""a":{{"type":"api_key","provider":"openai","key":"{k}"}}"#);
+        let by_ref = r#""a":{"type":"api_key","provider":"openai","keyRef":{"source":"env","id":"OPENAI_KEY"}}"#;
+        let before = parse(&key("sk-FAKE-old"));
+        for (after, ends) in [(key("sk-FAKE-new"), true), (key(" sk-FAKE-old "), false), (by_ref.to_string(), true)] {
+            let mut store = parse(&after);
+            let ended = end_backoffs_of_replaced(&before, &mut store, NOW);
+            assert_eq!(ended.len(), usize::from(ends), "{after}");
+            let s = &store.usage_stats["a"];
+            assert_eq!(s.disabled_until.is_none(), ends, "{after}");
+            assert_eq!(s.last_used, Some(5.0), "round robin keeps what it reads");
+        }
     }
 
     #[test]

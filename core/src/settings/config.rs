@@ -28,6 +28,8 @@ pub struct Config {
     pub custom_providers: Vec<String>,
     /// `env.shellEnv.enabled`: import missing keys from the login shell.
     pub shell_env_enabled: bool,
+    /// `secrets`: the providers SecretRefs name.
+    pub secrets: crate::secrets::SecretsConfig,
 }
 
 /// The config's `auth` object.
@@ -303,6 +305,13 @@ impl ConfigReader<'_> {
         }
         if let Some(shell) = self.object(root, "env.shellEnv") {
             cfg.shell_env_enabled = shell.get("enabled").and_then(Value::as_bool).unwrap_or(false);
+        }
+        if let Some(secrets) = self.object(root, "secrets") {
+            let (secrets, warnings) = crate::secrets::read_secrets(secrets);
+            cfg.secrets = secrets;
+            for (field, message) in warnings {
+                self.diagnostics.push(Diagnostic::new(Severity::Warning, self.origin, message).at(field));
+            }
         }
         cfg
     }

@@ -242,6 +242,83 @@ pub enum SecretError {
     Unreadable(IoKind),
 }
 
+/// What a path is, looked at without following a symlink (`lstat`, or
+/// `fstat` of the file opened without following one): the facts a
+/// SecretRef's safety rules read. The host reports; the core decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathFacts {
+    /// What kind of thing it is.
+    pub kind: PathKind,
+    /// Its permission bits (`mode & 0o7777`).
+    pub mode: u32,
+    /// Its number of hard links.
+    pub links: u64,
+    /// Who owns it, relative to the user running the command.
+    pub owner: Owner,
+}
+
+/// A path's kind, as `lstat` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// A regular file.
+    File,
+    /// A folder.
+    Folder,
+    /// A symlink (not followed).
+    Symlink,
+    /// A device, pipe or socket.
+    Other,
+}
+
+/// Who owns a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// The user running the command.
+    Me,
+    /// The superuser (systemd's credential files may be root's).
+    Root,
+    /// Someone else.
+    Other,
+}
+
+/// What the host found reading a secrets file
+/// (`Effect::ReadSecretFile`): the file opened without following a
+/// symlink, its facts, and its text when it is a regular file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SecretFileRead {
+    /// Nothing there.
+    Absent,
+    /// It could not be opened or looked at (a symlink cannot be opened).
+    Unreadable(IoKind),
+    /// Opened: its facts, and its text (read only when it is a regular
+    /// file; `Err` when longer than the limit asked or not text).
+    Found {
+        /// What it is.
+        facts: PathFacts,
+        /// Its text; `None` when it is not a regular file.
+        text: Option<Result<crate::secret::Secret, IoKind>>,
+    },
+}
+
+/// How a resolver program ended (`Effect::RunResolver`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolverRun {
+    /// It ended by itself: how, and what it printed on stdout (at most
+    /// the limit asked; stderr is never kept, it may hold a secret).
+    Ended {
+        /// Its exit status.
+        status: ExitStatus,
+        /// Its standard output.
+        stdout: crate::secret::Secret,
+    },
+    /// It ran past its time and was killed with its children.
+    TimedOut,
+    /// It printed more than the limit and was killed.
+    TooMuchOutput,
+    /// It could not be started.
+    Failed(IoKind),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

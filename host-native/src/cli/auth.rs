@@ -10,8 +10,8 @@ use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
 use clawdbot_auth_core::KeyForm;
 use clawdbot_auth_core::flow::{
-    self, AddCommand, AddRequest, Exit, PasteTokenCommand, PasteTokenRequest, SetupCommand, SetupRequest, TokenCommand,
-    TokenRequest,
+    self, AddCommand, AddRequest, Exit, LoginCommand, LoginRequest, PasteTokenCommand, PasteTokenRequest, SetupCommand,
+    SetupRequest, TokenCommand, TokenRequest,
 };
 use std::io::IsTerminal;
 
@@ -25,6 +25,14 @@ pub struct AuthArgs {
 pub enum AuthCommand {
     /// Interactively add a credential (asks for provider, id and expiry).
     Add(AddArgs),
+    /// Log in to a provider: a device code (no browser needed here), the
+    /// browser with a loopback redirect or a pasted one, or Claude Code's
+    /// own login for Anthropic.
+    #[command(long_about = login_about())]
+    Login(LoginArgs),
+    /// Log in to GitHub Copilot with a device code (`login --provider github-copilot`).
+    #[command(long_about = copilot_about())]
+    LoginGithubCopilot(CopilotLoginArgs),
     /// Store a token read from standard input as a `token` profile.
     PasteToken(PasteArgs),
     /// Store a 1-year Anthropic token: runs `claude setup-token` on a
@@ -59,6 +67,65 @@ pub struct AddArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct LoginArgs {
+    /// The provider to log in to (openai-codex, github-copilot, anthropic; any spelling).
+    #[arg(long)]
+    pub provider: String,
+    /// Log in with a code entered on any device: nothing here needs a browser.
+    #[arg(long)]
+    pub device_code: bool,
+    #[arg(long, help = format!("Profile id (default: <provider>:{})", flow::DEFAULT_PROFILE_NAME))]
+    pub profile_id: Option<String>,
+    /// GitHub Enterprise with data residency: the host (e.g. example.ghe.com).
+    #[arg(long, value_name = "HOST")]
+    pub enterprise_domain: Option<String>,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
+}
+
+#[derive(Args, Debug)]
+pub struct CopilotLoginArgs {
+    #[arg(long, help = format!("Profile id (default: {}:{})", flow::COPILOT_PROVIDER, flow::DEFAULT_PROFILE_NAME))]
+    pub profile_id: Option<String>,
+    /// GitHub Enterprise with data residency: the host (e.g. example.ghe.com).
+    #[arg(long, value_name = "HOST")]
+    pub enterprise_domain: Option<String>,
+    /// Accepted for old scripts; nothing is asked.
+    #[arg(long, hide = true)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
+}
+
+/// `login --help`: the methods, the servers each talks to, whose client.
+fn login_about() -> String {
+    format!(
+        "Log in to a provider and store the login as an OAuth profile (under the store lock; a login \
+         already stored under the same id is replaced, and the output says so).\n\n\
+         Device codes work without a terminal or a browser here: the URL and code are printed on stderr, \
+         and the command polls until the code is entered, it expires, or Ctrl-C (nothing is stored). The \
+         browser login listens for the redirect on 127.0.0.1; over SSH, without a display, or when the port \
+         is taken it asks for the redirect URL to be pasted (also from standard input).\n\n\
+         Endpoints:\n{}\n\n\
+         CLAWDBOT_AUTH_URL_<PROVIDER> and CLAWDBOT_API_URL_<PROVIDER> replace the authorization and API \
+         servers' origins (https://, or http:// on a loopback host); CLAWDBOT_TOKEN_URL_<PROVIDER> still \
+         wins for token requests. The client ids are other tools' public ones; the provider's terms apply.",
+        flow::endpoints_help()
+    )
+}
+
+/// `login-github-copilot --help`.
+fn copilot_about() -> String {
+    let copilot =
+        flow::endpoints_help().lines().filter(|l| l.starts_with(flow::COPILOT_PROVIDER)).collect::<Vec<_>>().join("\n");
+    format!(
+        "Log in to GitHub Copilot with a device code, as `models auth login --provider github-copilot`. \
+         The GitHub token is stored as the login's refresh token; `models auth token --provider \
+         github-copilot` hands out the short-lived Copilot token exchanged for it.\n\nEndpoints:\n{copilot}"
+    )
+}
+
+#[derive(Args, Debug)]
 pub struct PasteArgs {
     /// The provider the token is for (e.g. anthropic, openai; any spelling).
     #[arg(long)]
@@ -68,6 +135,15 @@ pub struct PasteArgs {
     /// When the token expires, from now (e.g. 365d, 12h; a bare number is days).
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
+    /// Store a SecretRef instead of a plain value: JSON
+    /// (`{"source":"exec","provider":"pass","id":"openai/key"}`) or
+    /// `env:VAR`, `file:ALIAS` (a singleValue file), `file:ALIAS:/pointer`,
+    /// `exec:ALIAS:ID`. It must resolve first (exec only with --allow-exec).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Run an exec ref's resolver to check it before storing it.
+    #[arg(long)]
+    pub allow_exec: bool,
     #[command(flatten)]
     pub create: super::CreateAgentArg,
 }
@@ -117,6 +193,10 @@ pub struct TokenArgs {
         clawdbot_auth_core::format_remaining_short(Some(flow::TOKEN_MIN_VALID_MS as f64))
     ))]
     pub min_valid: Option<String>,
+    /// Run the resolvers of exec SecretRefs (`secrets.providers.<alias>`
+    /// with `source: "exec"`); without it they are "not checked".
+    #[arg(long)]
+    pub allow_exec: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +209,30 @@ pub enum KeyFormat {
 pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
     match args.command {
         AuthCommand::Add(a) => add(&a, agent),
+        AuthCommand::Login(a) => {
+            let request = LoginRequest {
+                provider: a.provider.clone(),
+                device_code: a.device_code,
+                profile_id: a.profile_id.clone(),
+                enterprise_domain: a.enterprise_domain.clone(),
+                create_agent: a.create.create_agent,
+                agent,
+                ..LoginRequest::default()
+            };
+            login(request)
+        }
+        AuthCommand::LoginGithubCopilot(a) => {
+            let request = LoginRequest {
+                provider: flow::COPILOT_PROVIDER.to_string(),
+                device_code: true,
+                profile_id: a.profile_id.clone(),
+                enterprise_domain: a.enterprise_domain.clone(),
+                create_agent: a.create.create_agent,
+                agent,
+                ..LoginRequest::default()
+            };
+            login(request)
+        }
         AuthCommand::PasteToken(a) => paste_token(&a, agent),
         AuthCommand::SetupToken(a) => setup_token(&a, agent),
         AuthCommand::Order(cmd) => order::run(cmd, agent),
@@ -152,6 +256,16 @@ fn add(args: &AddArgs, agent: Option<String>) -> Exit {
     Interpreter::new(&world).run(&mut flow).exit
 }
 
+/// `models auth login`: the core's [`LoginCommand`], carried out.
+fn login(request: LoginRequest) -> Exit {
+    let env = current_env();
+    let display = cfg!(target_os = "macos") || env.get("DISPLAY").is_some() || env.get("WAYLAND_DISPLAY").is_some();
+    let request = LoginRequest { terminal: std::io::stdin().is_terminal(), display, ..request };
+    let mut flow = LoginCommand::new(request, &env, now(&env));
+    let world = NativeWorld::new(&env);
+    Interpreter::new(&world).run(&mut flow).exit
+}
+
 /// `models auth paste-token`: the core's [`PasteTokenCommand`], carried out.
 fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
     let env = current_env();
@@ -163,6 +277,9 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
         create_agent: args.create.create_agent,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
+    if let Some(reference) = &args.reference {
+        flow = flow.reference(reference, args.allow_exec);
+    }
     let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
 }
@@ -193,7 +310,7 @@ fn token(args: &TokenArgs, agent: Option<String>) -> Exit {
         (_, Some(KeyFormat::Env)) => KeyForm::Env,
         _ => KeyForm::Raw,
     };
-    let mut flow = TokenCommand::new(request, &env, now(&env)).form(form);
+    let mut flow = TokenCommand::new(request, &env, now(&env)).form(form).allow_exec(args.allow_exec);
     if let Some(raw) = &args.min_valid {
         flow = flow.min_valid_flag(raw);
     }

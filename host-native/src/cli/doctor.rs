@@ -38,6 +38,10 @@ pub struct DoctorArgs {
     /// Check every agent under the state dir; the exit code is the worst.
     #[arg(long)]
     pub all_agents: bool,
+    /// Run the resolvers of exec SecretRefs to check them; without it they
+    /// are "not checked" (file and env refs are always checked).
+    #[arg(long)]
+    pub allow_exec: bool,
 }
 
 pub fn run(args: &DoctorArgs) -> Exit {
@@ -52,6 +56,6 @@ pub fn run(args: &DoctorArgs) -> Exit {
         terminal: std::io::stdin().is_terminal(),
     };
     let world = NativeWorld::new(&env);
-    let mut flow = DoctorCommand::new(request, &env, now(&env));
+    let mut flow = DoctorCommand::new(request, &env, now(&env)).check_refs(args.allow_exec);
     Interpreter::new(&world).run(&mut flow).exit
 }

@@ -18,6 +18,10 @@ pub struct ListArgs {
     /// Print one JSON document: {agentId, agentDir, storePath, profiles}.
     #[arg(long)]
     pub json: bool,
+    /// Run the resolvers of exec SecretRefs (`secrets.providers.<alias>`
+    /// with `source: "exec"`); without it they are "not checked".
+    #[arg(long)]
+    pub allow_exec: bool,
 }
 
 #[derive(Args, Debug)]
@@ -59,6 +63,15 @@ pub struct PasteKeyArgs {
     /// Profile id (default: <provider>:default).
     #[arg(long)]
     pub profile_id: Option<String>,
+    /// Store a SecretRef instead of a plain value: JSON
+    /// (`{"source":"exec","provider":"pass","id":"openai/key"}`) or
+    /// `env:VAR`, `file:ALIAS` (a singleValue file), `file:ALIAS:/pointer`,
+    /// `exec:ALIAS:ID`. It must resolve first (exec only with --allow-exec).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Run an exec ref's resolver to check it before storing it.
+    #[arg(long)]
+    pub allow_exec: bool,
     #[command(flatten)]
     pub create: super::CreateAgentArg,
 }
@@ -80,7 +93,8 @@ fn run_flow(flow: &mut dyn Flow) -> Exit {
 /// status` does, so a login kept only there is listed too.
 pub fn list(args: &ListArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let mut flow = ListCommand::new(&env, agent.as_deref(), args.provider.as_deref(), args.json, now(&env));
+    let mut flow = ListCommand::new(&env, agent.as_deref(), args.provider.as_deref(), args.json, now(&env))
+        .allow_exec(args.allow_exec);
     run_flow(&mut flow)
 }
 
@@ -116,6 +130,9 @@ pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
         create_agent: args.create.create_agent,
     };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
+    if let Some(reference) = &args.reference {
+        flow = flow.reference(reference, args.allow_exec);
+    }
     run_flow(&mut flow)
 }
 

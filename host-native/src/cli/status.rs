@@ -34,6 +34,10 @@ pub struct StatusArgs {
     /// How soon an expiry counts as "expiring" (e.g. 24h, 90m, 2d).
     #[arg(long, value_name = "DURATION", default_value = clawdbot_auth_core::defaults::WARN_WITHIN)]
     pub warn_within: String,
+    /// Run the resolvers of exec SecretRefs (`secrets.providers.<alias>`
+    /// with `source: "exec"`); without it they are "not checked".
+    #[arg(long)]
+    pub allow_exec: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +81,7 @@ pub fn run(args: &StatusArgs, agent: Option<String>) -> Exit {
         warn_within: args.warn_within.clone(),
         terminal: std::io::stdout().is_terminal(),
     };
-    let mut flow = StatusCommand::new(request, &env, now(&env));
+    let mut flow = StatusCommand::new(request, &env, now(&env)).allow_exec(args.allow_exec);
     let world = NativeWorld::new(&env);
     let exit = Interpreter::new(&world).run(&mut flow).exit;
     std::mem::forget(flow);

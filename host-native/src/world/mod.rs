@@ -7,8 +7,11 @@
 //! - [`lock`]: the proper-lockfile-compatible lock shared with a Node
 //!   gateway and Claude Code.
 //! - [`keychain`]: Claude Code's item through `/usr/bin/security`.
+//! - [`secrets`]: SecretRef files and resolvers, reported as facts.
 
+pub mod callback;
 pub mod fsio;
 pub mod keychain;
 pub mod lock;
 pub mod process;
+pub mod secrets;

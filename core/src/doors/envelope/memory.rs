@@ -12,10 +12,10 @@
 
 use crate::diag::Severity;
 use crate::flow::{
-    Answer, Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer,
-    WriteBackPlace,
+    Answer, Callback, Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RandomBytes, RunAnswer,
+    SecretError, ShellAnswer, Woke, WriteBackPlace,
 };
-use crate::io::{IoFailure, IoKind, IoStep};
+use crate::io::{IoFailure, IoKind, IoStep, ResolverRun, SecretFileRead};
 use crate::paths;
 use crate::permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
 use crate::refresh::{TransportFailure, transport_error};
@@ -108,7 +108,7 @@ impl Memory {
                     said.push(event);
                     continue;
                 }
-                Effect::Unlock { .. } => continue,
+                Effect::Unlock { .. } | Effect::Respond { .. } => continue,
                 asked => self.answer(asked, &mut writes),
             };
             flow.handle(self.now, input);
@@ -175,8 +175,21 @@ impl Memory {
             Effect::Stat { paths, reply } => {
                 reply.with(paths.into_iter().map(|p| (p.clone(), self.meta(&p))).collect())
             }
+            // No clock to wait on (a wait follows only an answer, which
+            // never comes here), no random source, no port to listen on.
+            Effect::Wait { reply, .. } => reply.with(Woke),
+            Effect::Random { reply, .. } => reply.with(RandomBytes(Vec::new())),
+            Effect::Listen { reply, .. } => reply.with(Callback::Failed(IoKind::Unsupported)),
+            // The envelope has no owners or modes to judge a secrets file
+            // by, and never runs a resolver: its flows do not allow exec, and
+            // a ref it cannot read stays unresolved.
+            Effect::ReadSecretFile { reply, .. } => reply.with(SecretFileRead::Unreadable(IoKind::Unsupported)),
+            Effect::Inspect { reply, .. } => reply.with(None),
+            Effect::RunResolver { reply, .. } => reply.with(ResolverRun::Failed(IoKind::Unsupported)),
             // Answered by `run`; nothing waits for an answer to these.
-            Effect::Unlock { .. } | Effect::Emit(_) | Effect::Done(_) => Input::from(Answer::Written(Ok(()))),
+            Effect::Unlock { .. } | Effect::Respond { .. } | Effect::Emit(_) | Effect::Done(_) => {
+                Input::from(Answer::Written(Ok(())))
+            }
         }
     }
 
@@ -327,6 +340,24 @@ mod tests {
         let item = crate::world::KeychainItem { service: "s".into(), account: "a".into() };
         let back = crate::flow::WriteBack { place: WriteBackPlace::Keychain(item), text: Secret::new("x") };
         assert!(asked(&mut memory, Effect::write_back(back), &mut writes).contains("Err"));
+        // A login gets no random bytes and no port; a wait ends at once.
+        let random = Effect::Random { len: 64, reply: Reply::new() };
+        assert_eq!(asked(&mut memory, random, &mut writes), "RandomBytes(<0 bytes>)");
+        let listen = Effect::Listen { port: 1455, path: "/cb".into(), timeout_ms: 1, reply: Reply::new() };
+        assert_eq!(asked(&mut memory, listen, &mut writes), "Callback(Failed(Unsupported))");
+        assert_eq!(asked(&mut memory, Effect::Wait { until: 0, reply: Reply::new() }, &mut writes), "Woke");
         assert!(writes.is_empty());
+    }
+
+    #[test]
+    fn a_login_in_the_envelope_is_refused_without_a_network_and_writes_nothing() {
+        use crate::flow::{LoginCommand, LoginRequest};
+        let mut memory = memory(&[]);
+        for device_code in [true, false] {
+            let request = LoginRequest { provider: "openai-codex".into(), device_code, ..LoginRequest::default() };
+            let ran = memory.run(&mut LoginCommand::new(request, &crate::paths::Env::new("/h"), 0));
+            assert_eq!(ran.exit, Exit::Error, "{:?}", ran.said);
+            assert!(ran.writes.is_empty());
+        }
     }
 }

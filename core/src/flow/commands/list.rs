@@ -4,6 +4,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::{Look, notices};
+use super::refs::ResolveRefs;
 use super::{Answer, Done, Event, Exit, Step};
 use crate::listing::{self, Listing};
 use crate::load::Loaded;
@@ -19,6 +20,7 @@ pub struct ListCommand {
 /// What the list keeps besides its one look.
 struct List {
     provider: Option<String>,
+    allow_exec: bool,
     json: bool,
     listing: Option<Listing>,
 }
@@ -27,8 +29,16 @@ impl ListCommand {
     /// The list of `agent`'s credentials (`None`: the default agent), only
     /// `provider`'s when given; one JSON document with `json`.
     pub fn new(env: &Env, agent: Option<&str>, provider: Option<&str>, json: bool, now: Millis) -> ListCommand {
-        let list = List { provider: provider.map(str::to_string), json, listing: None };
-        ListCommand { inner: Driven::new(list, Box::new(Look::new(env, agent).reading_keychain(true)), now) }
+        let list = List { provider: provider.map(str::to_string), allow_exec: false, json, listing: None };
+        let look = State::Look(Box::new(Look::new(env, agent).reading_keychain(true)));
+        ListCommand { inner: Driven::new(list, look, now) }
+    }
+
+    /// `--allow-exec`: exec SecretRefs are resolved by running their
+    /// resolvers (else they are listed "not checked").
+    pub fn allow_exec(mut self, allow: bool) -> ListCommand {
+        self.inner.machine.allow_exec = allow;
+        self
     }
 
     /// The listing, once done: the view a panel draws.
@@ -61,13 +71,33 @@ impl List {
     }
 }
 
-impl Machine for List {
-    type State = Box<Look>;
+enum State {
+    Look(Box<Look>),
+    Refs { loaded: Box<Loaded>, refs: Box<ResolveRefs> },
+}
 
-    fn step(&mut self, mut look: Box<Look>, input: Option<Answer>, now: Millis, _: &mut Lines) -> Turn<Box<Look>> {
-        match advance(&mut *look, input, now) {
-            Step::Effect(e) => Turn::Ask(look, e),
-            Step::Ready(looked) => Turn::End(self.listed(looked.loaded)),
+impl Machine for List {
+    type State = State;
+
+    fn step(&mut self, state: State, input: Option<Answer>, now: Millis, _: &mut Lines) -> Turn<State> {
+        match state {
+            State::Look(mut look) => match advance(&mut *look, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Look(look), e),
+                Step::Ready(looked) => {
+                    let mut loaded = looked.loaded;
+                    match ResolveRefs::needed(&mut loaded, self.allow_exec, self.provider.as_deref()) {
+                        None => Turn::End(self.listed(loaded)),
+                        Some(refs) => Turn::Go(State::Refs { loaded: Box::new(loaded), refs: Box::new(refs) }),
+                    }
+                }
+            },
+            State::Refs { mut loaded, mut refs } => match advance(&mut *refs, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Refs { loaded, refs }, e),
+                Step::Ready(states) => {
+                    loaded.refs = states;
+                    Turn::End(self.listed(*loaded))
+                }
+            },
         }
     }
 }

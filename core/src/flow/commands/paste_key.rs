@@ -12,6 +12,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
+use super::refs::CheckRef;
 use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
@@ -19,6 +20,8 @@ use crate::load::Loaded;
 use crate::paths::Env;
 use crate::provider::ProviderId;
 use crate::secret::Secret;
+use crate::secret_ref::SecretRef;
+use crate::secret_refs::RefCheck;
 use crate::setup_token::clean_pasted_api_key;
 use crate::store::{ApiKey, AuthStore, Credential, CredentialType, Profile};
 use crate::time::Millis;
@@ -45,12 +48,17 @@ pub const MAX_API_KEY_INPUT_BYTES: usize = 64 * 1024;
 
 enum State {
     Ask,
+    /// `--ref`: does it resolve before it is stored?
+    Check(Box<CheckRef>),
     Edit(Box<EditStore<'static>>),
     Record(Box<RecordMode>),
 }
 
 struct PasteKey {
     env: Env,
+    /// `--ref`, read: store this ref instead of asking for a key.
+    reference: Option<SecretRef>,
+    allow_exec: bool,
     agent: Option<String>,
     create_agent: bool,
     provider: String,
@@ -70,6 +78,8 @@ impl PasteKeyCommand {
         let profile_id = request.profile_id.clone().unwrap_or_else(|| format!("{provider}:default"));
         let command = PasteKey {
             env: env.clone(),
+            reference: None,
+            allow_exec: false,
             agent: request.agent,
             create_agent: request.create_agent,
             provider,
@@ -84,6 +94,36 @@ impl PasteKeyCommand {
         };
         PasteKeyCommand { inner }
     }
+
+    /// `--ref <json or shorthand>`: store a SecretRef (`keyRef`) and no
+    /// plain key, once it resolves (an exec ref runs only with
+    /// `allow_exec`; without it the ref is stored unchecked, and said so).
+    pub fn reference(mut self, text: &str, allow_exec: bool) -> PasteKeyCommand {
+        match SecretRef::parse_flag(text) {
+            Ok(r) => {
+                let machine = &mut self.inner.machine;
+                let profile = ref_profile(&machine.provider, &r);
+                let check =
+                    CheckRef::new(&machine.env, machine.agent.as_deref(), &machine.profile_id, profile, allow_exec);
+                machine.reference = Some(r);
+                machine.allow_exec = allow_exec;
+                // Unless the command line was refused already.
+                if let Some(state) = self.inner.state_mut() {
+                    *state = State::Check(Box::new(check));
+                }
+            }
+            Err(e) => self.inner.end(Done::refused(Exit::Usage, format!("--ref: {e}"))),
+        }
+        self
+    }
+}
+
+/// An `api_key` profile holding `r` as its `keyRef` and no plain key.
+fn ref_profile(provider: &str, r: &SecretRef) -> Profile {
+    let mut profile =
+        Profile::new(Credential::ApiKey(ApiKey { provider: provider.to_string(), key: None, email: None }));
+    profile.extra.insert("keyRef".into(), r.to_json());
+    profile
 }
 
 impl PasteKey {
@@ -109,12 +149,39 @@ impl PasteKey {
         Turn::Go(State::Edit(Box::new(edit)))
     }
 
+    /// What the ref's check found: a failing ref is refused and nothing is
+    /// stored; an unchecked one is stored with a warning.
+    fn checked(&self, check: RefCheck, now: Millis, out: &mut Lines) -> Turn<State> {
+        let Some(r) = self.reference.clone() else { return Turn::End(super::internal_end()) };
+        match check {
+            RefCheck::Failing(why) => {
+                let e =
+                    crate::resolve::ResolveError::RefFailing { profile: self.profile_id.clone(), failure: Some(why) };
+                return Turn::End(Done::refusing(Exit::Action, &e.into()));
+            }
+            RefCheck::NotChecked => {
+                emit(out, Event::warning("the ref was not checked: exec refs run only with --allow-exec"));
+            }
+            RefCheck::Ok(_) => {}
+        }
+        let (id, provider) = (self.profile_id.clone(), self.provider.clone());
+        let edit = move |store: &mut AuthStore, _: &Loaded| {
+            store.profiles.insert(id.clone(), ref_profile(&provider, &r));
+            crate::sync::enable_sync(store, &id);
+        };
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
+        Turn::Go(State::Edit(Box::new(edit)))
+    }
+
     fn stored(&mut self, outcome: Result<Loaded, TxnFailure>, out: &mut Lines) -> Turn<State> {
         let loaded = match outcome {
             Ok(loaded) => loaded,
             Err(failure) => return Turn::End(failure.refusal()),
         };
-        emit(out, Event::Output(format!("Auth profile: {} ({}/api_key)", self.profile_id, self.provider)));
+        let via =
+            self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
+        emit(out, Event::Output(format!("Auth profile: {} ({}/api_key{via})", self.profile_id, self.provider)));
         let record = RecordMode::new(
             &self.env,
             &loaded.locations.store(),
@@ -152,6 +219,10 @@ impl Machine for PasteKey {
                     let prompt = format!("Paste the API key for {}", escape_control(&self.provider));
                     Turn::Ask(State::Ask, Effect::AskSecret { prompt, reply: Reply::new() })
                 }
+            },
+            State::Check(mut check) => match advance(&mut *check, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Check(check), e),
+                Step::Ready(found) => self.checked(found, now, out),
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Edit(edit), e),

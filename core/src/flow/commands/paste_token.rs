@@ -11,12 +11,15 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
+use super::refs::CheckRef;
 use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paste::{PasteError, PasteTarget};
 use crate::paths::Env;
+use crate::secret_ref::SecretRef;
+use crate::secret_refs::RefCheck;
 use crate::store::{AuthStore, CredentialType, Profile};
 use crate::time::Millis;
 use std::cell::Cell;
@@ -40,12 +43,18 @@ pub struct PasteTokenRequest {
 
 pub(crate) enum State {
     Ask,
+    /// `--ref`: does it resolve before it is stored?
+    Check(Box<CheckRef>),
     Edit(Box<EditStore<'static>>),
-    Record { record: Box<RecordMode> },
+    Record {
+        record: Box<RecordMode>,
+    },
 }
 
 pub(crate) struct Paste {
     env: Env,
+    /// `--ref`, read: store this ref (`tokenRef`) instead of asking.
+    reference: Option<SecretRef>,
     agent: Option<String>,
     create_agent: bool,
     target: PasteTarget,
@@ -63,6 +72,39 @@ impl PasteTokenCommand {
     pub fn new(request: PasteTokenRequest, env: &Env, now: Millis) -> PasteTokenCommand {
         PasteTokenCommand { inner: start(request, env, now) }
     }
+
+    /// `--ref <json or shorthand>`: store a SecretRef (`tokenRef`) and no
+    /// plain token, once it resolves (an exec ref runs only with
+    /// `allow_exec`; without it the ref is stored unchecked, and said so).
+    pub fn reference(mut self, text: &str, allow_exec: bool) -> PasteTokenCommand {
+        match SecretRef::parse_flag(text) {
+            Ok(r) => {
+                let paste = &mut self.inner.machine;
+                let profile = ref_profile(&paste.target, &r);
+                let check =
+                    CheckRef::new(&paste.env, paste.agent.as_deref(), &paste.target.profile_id, profile, allow_exec);
+                paste.reference = Some(r);
+                if let Some(state) = self.inner.state_mut() {
+                    *state = State::Check(Box::new(check));
+                }
+            }
+            Err(e) => self.inner.end(Done::refused(Exit::Usage, format!("--ref: {e}"))),
+        }
+        self
+    }
+}
+
+/// A `token` profile holding `r` as its `tokenRef` and no plain token.
+fn ref_profile(target: &PasteTarget, r: &SecretRef) -> Profile {
+    let token = crate::store::Token {
+        provider: target.provider.clone(),
+        token: None,
+        expires: target.expires_ms.map(crate::time::Expiry::from_millis),
+        email: None,
+    };
+    let mut profile = Profile::new(crate::store::Credential::Token(token));
+    profile.extra.insert("tokenRef".into(), r.to_json());
+    profile
 }
 
 /// The paste as a driven machine, or the refusal of its target.
@@ -74,6 +116,7 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
     };
     let paste = Paste {
         env: env.clone(),
+        reference: None,
         agent: request.agent,
         create_agent: request.create_agent,
         target,
@@ -115,6 +158,32 @@ impl Paste {
         Turn::Go(State::Edit(Box::new(edit)))
     }
 
+    /// What the ref's check found: a failing ref is refused and nothing is
+    /// stored; an unchecked one is stored with a warning.
+    fn checked(&mut self, check: RefCheck, now: Millis, out: &mut Lines) -> Turn<State> {
+        let Some(r) = self.reference.clone() else { return Turn::End(super::internal_end()) };
+        match check {
+            RefCheck::Failing(why) => {
+                let profile = self.target.profile_id.clone();
+                let e = crate::resolve::ResolveError::RefFailing { profile, failure: Some(why) };
+                return Turn::End(Done::refusing(Exit::Action, &e.into()));
+            }
+            RefCheck::NotChecked => {
+                emit(out, Event::warning("the ref was not checked: exec refs run only with --allow-exec"));
+            }
+            RefCheck::Ok(_) => {}
+        }
+        let (id, profile, replaced) =
+            (self.target.profile_id.clone(), ref_profile(&self.target, &r), Rc::clone(&self.replaced));
+        let edit = move |store: &mut AuthStore, _: &Loaded| {
+            replaced.set(store.profiles.insert(id.clone(), profile.clone()).is_some());
+            crate::sync::enable_sync(store, &id);
+        };
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
+        Turn::Go(State::Edit(Box::new(edit)))
+    }
+
     /// The store is written: record the mode where the edit's load found
     /// the config.
     fn stored(&mut self, outcome: Result<Loaded, TxnFailure>) -> Turn<State> {
@@ -135,7 +204,9 @@ impl Paste {
         }
         let verb = if self.replaced.get() { "replaced the one stored before" } else { "added" };
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
-        let said = Event::Output(format!("Auth profile: {id} ({provider}/token), {verb}"));
+        let via =
+            self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
+        let said = Event::Output(format!("Auth profile: {id} ({provider}/token{via}), {verb}"));
         Turn::End(Done::with(Exit::Ok, vec![said]))
     }
 }
@@ -155,6 +226,10 @@ impl Machine for Paste {
                     let prompt = format!("Paste token for {}", escape_control(&self.target.provider));
                     Turn::Ask(State::Ask, Effect::AskSecret { prompt, reply: Reply::new() })
                 }
+            },
+            State::Check(mut check) => match advance(&mut *check, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Check(check), e),
+                Step::Ready(found) => self.checked(found, now, out),
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Edit(edit), e),

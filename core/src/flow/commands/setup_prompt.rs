@@ -131,7 +131,9 @@ impl SetupToken {
             return false;
         }
         let rules = HealthRules { warn_after_ms: 0, strict: false };
-        assess(&loaded.config.config, &loaded.store, claude::PROFILE_ID, profile, self.now, rules).standing.usable()
+        let health =
+            assess(&loaded.config.config, &loaded.refs, &loaded.store, claude::PROFILE_ID, profile, self.now, rules);
+        health.standing.usable()
     }
 
     fn accept(&mut self, raw: &str) -> Turn<State> {

@@ -12,6 +12,7 @@
 use super::agents::FindAgents;
 use super::drive::{Driven, Lines, Machine, Part, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
+use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Answer, Done, Effect, Event, Exit, Step, internal_end};
@@ -135,6 +136,7 @@ pub(crate) fn style(env: &Env, terminal: bool) -> TextStyle {
 /// One agent's look, sync saved, shell fallback applied, report made.
 struct Assess {
     options: ReportOptions,
+    allow_exec: bool,
     now: Millis,
     state: AssessState,
     input: Option<Answer>,
@@ -147,6 +149,7 @@ struct Assess {
 enum AssessState {
     Load(Box<Settle>),
     Shell { loaded: Box<Loaded>, shell: ShellFallback },
+    Refs { loaded: Box<Loaded>, refs: Box<ResolveRefs> },
     Over,
 }
 
@@ -157,14 +160,27 @@ struct Assessed {
 }
 
 impl Assess {
-    fn new(env: &Env, agent: Option<&str>, options: ReportOptions, now: Millis) -> Assess {
+    fn new(env: &Env, agent: Option<&str>, options: ReportOptions, allow_exec: bool, now: Millis) -> Assess {
         Assess {
             options,
+            allow_exec,
             now,
             state: AssessState::Load(Box::new(Settle::new(env, agent, now).reading_keychain(true))),
             input: None,
             queue: VecDeque::new(),
             assessed: None,
+        }
+    }
+
+    /// The refs are resolved (through the host when a file or resolver is
+    /// involved), then the report is made.
+    fn refs(&mut self, mut loaded: Loaded) -> Option<Step<Assessed>> {
+        match ResolveRefs::needed(&mut loaded, self.allow_exec, None) {
+            None => Some(self.ready(loaded)),
+            Some(refs) => {
+                self.state = AssessState::Refs { loaded: Box::new(loaded), refs: Box::new(refs) };
+                None
+            }
         }
     }
 
@@ -189,6 +205,7 @@ impl Part for Assess {
         self.now = now;
         match &mut self.state {
             AssessState::Load(settle) => settle.feed(now, input),
+            AssessState::Refs { refs, .. } => refs.feed(now, input),
             _ => self.input = Some(input),
         }
     }
@@ -214,7 +231,11 @@ impl Part for Assess {
                         self.queue.extend(notices.into_iter().map(Effect::Emit));
                         match ShellFallback::needed(&loaded, self.now) {
                             Some(shell) => self.state = AssessState::Shell { loaded: Box::new(loaded), shell },
-                            None => return self.ready(loaded),
+                            None => {
+                                if let Some(step) = self.refs(loaded) {
+                                    return step;
+                                }
+                            }
                         }
                     }
                 },
@@ -223,12 +244,24 @@ impl Part for Assess {
                         let (imported, warning) = shell.apply(&mut loaded, answer);
                         self.queue.extend(warning.map(Effect::Emit));
                         self.options.shell_applied = imported;
-                        return self.ready(*loaded);
+                        if let Some(step) = self.refs(*loaded) {
+                            return step;
+                        }
                     }
                     _ => {
                         let effect = shell.effect();
                         self.state = AssessState::Shell { loaded, shell };
                         return Step::Effect(effect);
+                    }
+                },
+                AssessState::Refs { mut loaded, mut refs } => match refs.next(self.now) {
+                    Step::Effect(e) => {
+                        self.state = AssessState::Refs { loaded, refs };
+                        return Step::Effect(e);
+                    }
+                    Step::Ready(states) => {
+                        loaded.refs = states;
+                        return self.ready(*loaded);
                     }
                 },
                 AssessState::Over => return Step::Effect(Effect::Done(internal_end())),
@@ -247,6 +280,8 @@ enum State {
 
 struct Status {
     env: Env,
+    /// `--allow-exec`: exec refs' resolvers may run.
+    allow_exec: bool,
     request: StatusRequest,
     format: StatusFormat,
     options: ReportOptions,
@@ -276,6 +311,7 @@ impl StatusCommand {
         };
         let mut status = Status {
             env: env.clone(),
+            allow_exec: false,
             format,
             options: ReportOptions { strict: request.strict, ..ReportOptions::default() },
             worst: CheckCode::Ok,
@@ -288,6 +324,15 @@ impl StatusCommand {
             Err(refusal) => Driven::ended(status, refusal, now),
         };
         StatusCommand { inner }
+    }
+}
+
+impl StatusCommand {
+    /// `--allow-exec`: SecretRefs of the exec source are resolved by
+    /// running their resolvers (else they are reported "not checked").
+    pub fn allow_exec(mut self, allow: bool) -> StatusCommand {
+        self.inner.machine.allow_exec = allow;
+        self
     }
 }
 
@@ -378,7 +423,7 @@ impl Machine for Status {
             State::Agent { mut agents, first, current: None } => {
                 let Some(agent) = agents.pop_front() else { return Turn::End(self.finish()) };
                 let asked = (!first).then_some(agent.as_str());
-                let assess = Assess::new(&self.env, asked, self.options.clone(), now);
+                let assess = Assess::new(&self.env, asked, self.options.clone(), self.allow_exec, now);
                 Turn::Go(State::Agent { agents, first, current: Some((agent, Box::new(assess))) })
             }
         }

@@ -8,6 +8,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::refresh_login::{Ended, RefreshLogin};
+use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Answer, Done, Effect, Event, Exit, ShellAnswer, Step, look, refresh_window};
@@ -52,6 +53,10 @@ enum State {
         loaded: Box<Loaded>,
         shell: ShellFallback,
     },
+    Refs {
+        loaded: Box<Loaded>,
+        refs: Box<ResolveRefs>,
+    },
     Refresh {
         loaded: Box<Loaded>,
         refresh: Box<RefreshLogin>,
@@ -64,6 +69,7 @@ enum State {
 
 struct Token {
     request: TokenRequest,
+    allow_exec: bool,
     form: KeyForm,
     min_valid: Millis,
     deadline: Millis,
@@ -81,12 +87,20 @@ impl TokenCommand {
         let settle = Settle::new(env, request.agent.as_deref(), now).reading_keychain(true);
         let token = Token {
             request,
+            allow_exec: false,
             form: KeyForm::Raw,
             min_valid: TOKEN_MIN_VALID_MS,
             deadline: now.saturating_add(TOKEN_BUDGET_MS),
             now,
         };
         TokenCommand { inner: Driven::new(token, State::Load(Box::new(settle)), now) }
+    }
+
+    /// `--allow-exec`: a SecretRef of the exec source is resolved by
+    /// running its resolver (else it fails closed as "not checked").
+    pub fn allow_exec(mut self, allow: bool) -> TokenCommand {
+        self.inner.machine.allow_exec = allow;
+        self
     }
 
     /// Prints the key in `form` (default: the key alone).
@@ -129,7 +143,7 @@ impl Token {
     fn hand_out(&self, loaded: &Loaded, resolved: Result<ResolvedKey, ResolveError>) -> State {
         let resolved = match resolved {
             Ok(r) => r,
-            Err(e) => return State::Done(Done::refused(Exit::Action, e.to_string())),
+            Err(e) => return State::Done(Done::refusing(Exit::Action, &crate::Error::from(e))),
         };
         if let Some(refusal) = unprintable(&resolved) {
             return State::Done(refusal);
@@ -149,7 +163,9 @@ impl Token {
     /// it is the best there is, and works until then.
     fn cautions(&self, loaded: &Loaded, resolved: &ResolvedKey) -> Vec<Event> {
         let Some(id) = resolved.profile_id.as_deref() else { return Vec::new() };
-        let Some(verdict) = crate::health::assess_id(&loaded.config.config, &loaded.store, id, loaded.now) else {
+        let Some(verdict) =
+            crate::health::assess_id(&loaded.config.config, &loaded.refs, &loaded.store, id, loaded.now)
+        else {
             return Vec::new();
         };
         let shown = crate::escape::escape_control(id);
@@ -182,7 +198,15 @@ impl Token {
         let loaded = settled.loaded;
         match ShellFallback::needed(&loaded, self.now) {
             Some(shell) => State::Shell { loaded: Box::new(loaded), shell },
+            None => self.refs(loaded),
+        }
+    }
+
+    /// The provider's SecretRefs are resolved, then the key.
+    fn refs(&mut self, mut loaded: Loaded) -> State {
+        match ResolveRefs::needed(&mut loaded, self.allow_exec, Some(&self.request.provider)) {
             None => self.resolve(loaded),
+            Some(refs) => State::Refs { loaded: Box::new(loaded), refs: Box::new(refs) },
         }
     }
 
@@ -190,7 +214,7 @@ impl Token {
         if let (_, Some(warning)) = shell.apply(&mut loaded, answer) {
             emit(out, warning);
         }
-        self.resolve(loaded)
+        self.refs(loaded)
     }
 
     /// A login expiring within this is refreshed first: the refresh
@@ -321,6 +345,13 @@ impl Machine for Token {
                 _ => {
                     let effect = shell.effect();
                     return Turn::Ask(State::Shell { loaded, shell }, effect);
+                }
+            },
+            State::Refs { mut loaded, mut refs } => match advance(&mut *refs, input, now) {
+                Step::Effect(e) => return Turn::Ask(State::Refs { loaded, refs }, e),
+                Step::Ready(states) => {
+                    loaded.refs = states;
+                    self.resolve(*loaded)
                 }
             },
             State::Refresh { loaded, mut refresh, resolved, id, still_valid } => {

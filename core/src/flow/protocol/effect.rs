@@ -4,7 +4,7 @@
 
 use super::{Done, Event, Reply};
 use crate::env::Env;
-use crate::io::{ExitStatus, IoFailure, IoKind, LockBusy, SecretError};
+use crate::io::{ExitStatus, IoFailure, IoKind, LockBusy, PathFacts, ResolverRun, SecretError, SecretFileRead};
 use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
 use crate::secret::Secret;
 use crate::time::{Millis, SECOND};
@@ -89,11 +89,13 @@ pub enum Effect {
         /// The way back for the answer.
         reply: Reply<Result<(), IoFailure>>,
     },
-    /// Send a refresh request; answered with `reply`.
+    /// Send a request to a provider's token endpoint or, for a login, its
+    /// authorization or API server; answered with `reply`. No redirect is
+    /// followed, and the body is bounded.
     Send {
         /// The request, complete (the host adds nothing).
         request: HttpRequest,
-        /// Whose token endpoint it is, for classifying a transport failure.
+        /// Whose server it is, for classifying a transport failure.
         provider: RefreshProvider,
         /// How long connecting and the whole exchange may take.
         timeouts: HttpTimeouts,
@@ -187,6 +189,88 @@ pub enum Effect {
         /// The way back for the answer.
         reply: Reply<Result<(), IoFailure>>,
     },
+    /// Wait until the host's clock reads `until` (a login's next poll);
+    /// answered with `reply` once it does. An interrupt ends the command
+    /// with nothing stored.
+    Wait {
+        /// When to wake, ms since the epoch, by the clock `now` comes from.
+        until: Millis,
+        /// The way back for the answer.
+        reply: Reply<Woke>,
+    },
+    /// Hand over `len` bytes from the system's secure random source (a
+    /// login's PKCE verifier and state); answered with `reply`.
+    Random {
+        /// How many.
+        len: usize,
+        /// The way back for the answer.
+        reply: Reply<RandomBytes>,
+    },
+    /// Listen on `127.0.0.1:port` for one HTTP `GET` of `path` (a browser
+    /// login's redirect), for at most `timeout_ms`; answered with `reply`.
+    /// The connection stays open for the [`Effect::Respond`] that follows
+    /// a [`Callback::Received`]. Requests for other paths get a 404.
+    Listen {
+        /// The loopback port.
+        port: u16,
+        /// The path the redirect comes to.
+        path: String,
+        /// Give up after this long.
+        timeout_ms: u64,
+        /// The way back for the answer.
+        reply: Reply<Callback>,
+    },
+    /// Answer the request a [`Effect::Listen`] received with `status` and
+    /// `page` (plain text), and close it. No answer.
+    Respond {
+        /// The HTTP status (200, 400).
+        status: u16,
+        /// What the browser shows.
+        page: String,
+    },
+    /// Read a SecretRef's file: open `path` without following a symlink
+    /// and without blocking, report its facts (`fstat` of what was
+    /// opened), and read its text only when it is a regular file of at
+    /// most `max_bytes`; answered with `reply`. The core decides whether
+    /// the file may be used.
+    ReadSecretFile {
+        /// The file.
+        path: String,
+        /// Read no more than this (a longer file is `TooLarge`).
+        max_bytes: u64,
+        /// The way back for the answer.
+        reply: Reply<SecretFileRead>,
+    },
+    /// Look at `path` without following a symlink (`lstat`); answered
+    /// with `reply` (`None` when there is nothing there). Asked before a
+    /// resolver runs, so the core can refuse one others may change.
+    Inspect {
+        /// The path.
+        path: String,
+        /// The way back for the answer.
+        reply: Reply<Option<PathFacts>>,
+    },
+    /// Run a SecretRef resolver: `command` with `args`, no shell, with
+    /// exactly `env` as its environment, `stdin` written to its standard
+    /// input; kill it (and its children) after `timeout_ms` or once its
+    /// standard output passes `max_output_bytes`; keep nothing of its
+    /// standard error. Answered with `reply`.
+    RunResolver {
+        /// The absolute path of the program.
+        command: String,
+        /// Its arguments.
+        args: Vec<String>,
+        /// Its whole environment.
+        env: Vec<(String, String)>,
+        /// What to write to its standard input (protocol v1's request).
+        stdin: String,
+        /// How long it may run.
+        timeout_ms: u64,
+        /// How much it may print.
+        max_output_bytes: u64,
+        /// The way back for the answer.
+        reply: Reply<ResolverRun>,
+    },
     /// Say this. No answer.
     Emit(Event),
     /// The command is over.
@@ -251,6 +335,26 @@ impl fmt::Debug for Effect {
             Effect::SetMode { path, mode, .. } => {
                 f.debug_struct("SetMode").field("path", path).field("mode", &format_args!("{mode:o}")).finish()
             }
+            Effect::Wait { until, .. } => f.debug_struct("Wait").field("until", until).finish(),
+            Effect::Random { len, .. } => f.debug_struct("Random").field("len", len).finish(),
+            Effect::Listen { port, path, timeout_ms, .. } => f
+                .debug_struct("Listen")
+                .field("port", port)
+                .field("path", path)
+                .field("timeout_ms", timeout_ms)
+                .finish(),
+            Effect::Respond { status, .. } => f.debug_struct("Respond").field("status", status).finish(),
+            Effect::ReadSecretFile { path, max_bytes, .. } => {
+                f.debug_struct("ReadSecretFile").field("path", path).field("max_bytes", max_bytes).finish()
+            }
+            Effect::Inspect { path, .. } => f.debug_struct("Inspect").field("path", path).finish(),
+            Effect::RunResolver { command, args, env, timeout_ms, .. } => f
+                .debug_struct("RunResolver")
+                .field("command", command)
+                .field("args", args)
+                .field("env", &env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+                .field("timeout_ms", timeout_ms)
+                .finish(),
             Effect::Emit(event) => f.debug_tuple("Emit").field(event).finish(),
             Effect::Done(done) => f.debug_tuple("Done").field(done).finish(),
         }
@@ -306,6 +410,47 @@ pub(crate) enum Answer {
     /// What an [`Effect::Stat`] found: `None` for a path that is not there
     /// (or cannot be looked at).
     Stats(Vec<(String, Option<FileMeta>)>),
+    /// An [`Effect::Wait`] is over.
+    Woke(Woke),
+    /// The bytes of an [`Effect::Random`].
+    Random(RandomBytes),
+    /// What an [`Effect::Listen`] heard.
+    Callback(Callback),
+    /// What an [`Effect::ReadSecretFile`] found.
+    SecretFile(SecretFileRead),
+    /// What an [`Effect::Inspect`] found.
+    Inspected(Option<PathFacts>),
+    /// How an [`Effect::RunResolver`] ended.
+    Resolved(ResolverRun),
+}
+
+/// The answer to an [`Effect::Wait`]: the time has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Woke;
+
+/// The answer to an [`Effect::Random`]: bytes from a secure source (they
+/// become secrets, so they are never shown).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RandomBytes(pub Vec<u8>);
+
+impl fmt::Debug for RandomBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RandomBytes(<{} bytes>)", self.0.len())
+    }
+}
+
+/// What an [`Effect::Listen`] heard.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Callback {
+    /// A request for the path came: its query string (it holds the
+    /// authorization code); answer it with [`Effect::Respond`].
+    Received(Secret),
+    /// The port is taken (another login, another program).
+    Busy,
+    /// Nothing came in time.
+    TimedOut,
+    /// Listening failed.
+    Failed(IoKind),
 }
 
 /// One entry of a folder.
@@ -377,6 +522,20 @@ impl fmt::Debug for Answer {
             Answer::Text(text) => f.debug_tuple("Text").field(text).finish(),
             Answer::Entries(entries) => f.debug_tuple("Entries").field(entries).finish(),
             Answer::Stats(stats) => f.debug_tuple("Stats").field(stats).finish(),
+            Answer::Woke(_) => f.write_str("Woke"),
+            Answer::Random(bytes) => bytes.fmt(f),
+            Answer::Callback(callback) => f.debug_tuple("Callback").field(callback).finish(),
+            Answer::SecretFile(SecretFileRead::Found { facts, text }) => f
+                .debug_struct("SecretFile")
+                .field("facts", facts)
+                .field("text", &text.as_ref().map(|t| t.as_ref().map(|_| "<hidden>")))
+                .finish(),
+            Answer::SecretFile(read) => f.debug_tuple("SecretFile").field(read).finish(),
+            Answer::Inspected(facts) => f.debug_tuple("Inspected").field(facts).finish(),
+            Answer::Resolved(ResolverRun::Ended { status, stdout }) => {
+                write!(f, "Resolved({status}, <{} bytes>)", stdout.expose().len())
+            }
+            Answer::Resolved(run) => f.debug_tuple("Resolved").field(run).finish(),
         }
     }
 }

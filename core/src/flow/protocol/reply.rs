@@ -6,8 +6,10 @@
 //! and str0m's: match the effect, carry it out, hand back
 //! `reply.with(outcome)`.
 
-use super::{Answer, Entry, FileMeta, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer};
-use crate::io::{IoFailure, IoKind};
+use super::{
+    Answer, Callback, Entry, FileMeta, Input, LockAnswer, RandomBytes, RunAnswer, SecretError, ShellAnswer, Woke,
+};
+use crate::io::{IoFailure, IoKind, PathFacts, ResolverRun, SecretFileRead};
 use crate::refresh::{HttpResponse, RefreshError};
 use crate::secret::Secret;
 use crate::world::FileRead;
@@ -109,6 +111,12 @@ answers! {
     Result<String, IoKind> => Text,
     Vec<Entry> => Entries,
     Vec<(String, Option<FileMeta>)> => Stats,
+    Woke => Woke,
+    RandomBytes => Random,
+    Callback => Callback,
+    SecretFileRead => SecretFile,
+    Option<PathFacts> => Inspected,
+    ResolverRun => Resolved,
 }
 
 #[cfg(test)]

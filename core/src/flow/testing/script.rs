@@ -71,6 +71,22 @@ pub(crate) struct Host {
     /// a file it leaves behind when it runs (Claude Code storing a login).
     pub ran: Option<RunAnswer>,
     pub leaves: Option<(String, String)>,
+    /// How far the host's clock moved past [`NOW`]: a wait moves it to
+    /// its end, and the flow is answered at that time.
+    pub clock: Millis,
+    /// The bytes a random source gives (default: none).
+    pub random: Vec<u8>,
+    /// What a listen hears (default: it fails).
+    pub callback: Option<Callback>,
+    /// The statuses the browser was answered with.
+    pub responded: Vec<u16>,
+    /// SecretRef resolvers by command: how each run ends (a resolver
+    /// is a regular file of mode 0755 unless `modes` says otherwise).
+    pub resolvers: BTreeMap<String, crate::io::ResolverRun>,
+    /// What each resolver was given on stdin, in order.
+    pub stdins: Vec<String>,
+    /// Hard-link counts of files (default 1).
+    pub nlinks: BTreeMap<String, u64>,
 }
 
 impl Host {
@@ -113,7 +129,7 @@ impl Host {
                 Effect::Emit(event) => printed.extend(event.lines()),
                 effect => {
                     if let Some(answer) = self.perform(effect) {
-                        flow.handle(NOW, answer.into());
+                        flow.handle(NOW + self.clock, answer.into());
                     }
                 }
             }
@@ -292,9 +308,52 @@ impl Host {
                 self.asked.push(format!("ask {prompt}"));
                 Answer::Text(self.lines.pop_front().unwrap_or(Err(crate::io::IoKind::Closed)))
             }
+            Effect::Wait { until, .. } => {
+                self.asked.push("wait".into());
+                self.clock = self.clock.max(until - NOW);
+                Answer::Woke(Woke)
+            }
+            Effect::Random { len, .. } => {
+                self.asked.push(format!("random {len}"));
+                Answer::Random(RandomBytes(self.random.clone()))
+            }
+            Effect::Listen { port, path, .. } => {
+                self.asked.push(format!("listen {port} {path}"));
+                Answer::Callback(self.callback.take().unwrap_or(Callback::Failed(crate::io::IoKind::Unsupported)))
+            }
+            Effect::Respond { status, .. } => {
+                self.asked.push(format!("respond {status}"));
+                self.responded.push(status);
+                return None;
+            }
             Effect::Confirm { question, .. } => {
                 self.asked.push(format!("confirm {question}"));
                 Answer::Confirmed(self.answer.map(|yes| if yes { "y" } else { "n" }.to_string()))
+            }
+            Effect::ReadSecretFile { path, max_bytes, .. } => {
+                self.asked.push(format!("secret-file {path}"));
+                let Some(text) = self.files.get(&path) else {
+                    return Some(Answer::SecretFile(crate::io::SecretFileRead::Absent));
+                };
+                let facts = self.facts(&path, 0o600);
+                let text = (facts.kind == crate::io::PathKind::File).then(|| {
+                    if text.len() as u64 > max_bytes {
+                        Err(crate::io::IoKind::TooLarge { bytes: Some(text.len() as u64), limit: Some(max_bytes) })
+                    } else {
+                        Ok(Secret::new(text.clone()))
+                    }
+                });
+                Answer::SecretFile(crate::io::SecretFileRead::Found { facts, text })
+            }
+            Effect::Inspect { path, .. } => {
+                self.asked.push(format!("inspect {path}"));
+                Answer::Inspected(self.resolvers.contains_key(&path).then(|| self.facts(&path, 0o755)))
+            }
+            Effect::RunResolver { command, stdin, .. } => {
+                self.asked.push(format!("resolve {command}"));
+                self.stdins.push(stdin);
+                let failed = crate::io::ResolverRun::Failed(crate::io::IoKind::Other { code: None });
+                Answer::Resolved(self.resolvers.get(&command).cloned().unwrap_or(failed))
             }
         })
     }
@@ -312,6 +371,18 @@ impl Host {
             | Effect::Unlock { .. }
             | Effect::Confirm { .. } => {}
             other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// A secrets file's or resolver's facts: `modes` (else `default`),
+    /// `nlinks`, a symlink when `links` has it; always the user's own.
+    fn facts(&self, path: &str, default: u32) -> crate::io::PathFacts {
+        let kind = if self.links.contains_key(path) { crate::io::PathKind::Symlink } else { crate::io::PathKind::File };
+        crate::io::PathFacts {
+            kind,
+            mode: self.modes.get(path).copied().unwrap_or(default),
+            links: self.nlinks.get(path).copied().unwrap_or(1),
+            owner: crate::io::Owner::Me,
         }
     }
 

@@ -160,7 +160,8 @@ fn doctor_reports_a_refused_login_with_its_remedy_and_not_as_a_cooldown() {
     assert!(!said.contains("anthropic:claude-cli: cooldown"), "{said}");
     let doc: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in doc["findings"].as_array().unwrap() {
+    // Findings about a profile (the store-wide ones name none).
+    for f in doc["findings"].as_array().unwrap().iter().filter(|f| f.get("target").is_some()) {
         let target = f["target"].as_str().unwrap_or("-").to_string();
         found.entry(target).or_default().push(f["checkId"].as_str().unwrap().to_string());
     }

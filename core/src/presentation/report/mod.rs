@@ -273,7 +273,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         let env_found = env_key_from(provider, env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc);
         let cfg_found = config_key(provider, cfg);
         let group = by_provider.get(provider.as_str()).map_or(&[][..], Vec::as_slice);
-        let counts = profile_counts(cfg, group, &unusable_by_id);
+        let counts = profile_counts(cfg, &loaded.refs, group, &unusable_by_id);
         let n_oauth = counts.oauth + counts.token + usize::from(env_found.as_ref().is_some_and(FoundKey::is_oauth));
         if n_oauth > 0 {
             with_oauth.push(format!("{provider} ({n_oauth})"));
@@ -310,7 +310,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         cfg.providers_in_use().into_iter().filter(|p| !provider_auth.iter().any(|a| &a.provider == p)).collect();
 
     let raw_default = cfg.models.primary.clone().unwrap_or_else(|| cfg.resolved_default());
-    let oauth = health::summarize_with(cfg, store, &providers, now, options.rules());
+    let oauth = health::summarize_with(cfg, &loaded.refs, store, &providers, now, options.rules());
     let check = verdict::judge(loaded, &oauth, &missing_in_use, options);
     StatusReport {
         config_path: loaded.locations.config.clone(),
@@ -353,13 +353,27 @@ fn unreadable_files(loaded: &Loaded) -> Vec<String> {
 
 fn profile_counts(
     cfg: &Config,
+    refs: &crate::secret_refs::RefStates,
     profiles: &[(&String, &Profile)],
     unusable: &std::collections::HashMap<&str, &Unusable>,
 ) -> ProfileCounts {
     let mut counts = ProfileCounts { count: 0, oauth: 0, token: 0, api_key: 0, labels: Vec::new() };
     for &(id, profile) in profiles {
         counts.count += 1;
+        // A ref beats the plain value: it is what the label shows.
+        let secret_ref = health::RefReport::of(refs, id, profile).map(|r| match &r.masked {
+            Some(masked) => format!("ref {} {masked}", r.reference),
+            None => format!("ref {} {}", r.reference, r.state),
+        });
         let mut label = match &profile.credential {
+            Credential::ApiKey(_) if secret_ref.is_some() => {
+                counts.api_key += 1;
+                format!("{id}={}", secret_ref.clone().unwrap_or_default())
+            }
+            Credential::Token(_) if secret_ref.is_some() => {
+                counts.token += 1;
+                format!("{id}=token:{}", secret_ref.clone().unwrap_or_default())
+            }
             Credential::ApiKey(k) => {
                 counts.api_key += 1;
                 format!("{id}={}", k.key.as_ref().map_or_else(|| "missing".into(), |s| s.masked()))

@@ -139,6 +139,8 @@ fn status_name(s: HealthStatus) -> &'static str {
         HealthStatus::Expired => "expired",
         HealthStatus::Missing => "missing",
         HealthStatus::Static => "static",
+        HealthStatus::Failing => "failing",
+        HealthStatus::Unchecked => "not_checked",
     }
 }
 

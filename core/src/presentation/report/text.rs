@@ -30,8 +30,9 @@ impl TextStyle {
         let code = match status {
             HealthStatus::Ok => "32",
             HealthStatus::Expiring => "33",
-            HealthStatus::Expired | HealthStatus::Missing => "31",
+            HealthStatus::Expired | HealthStatus::Missing | HealthStatus::Failing => "31",
             HealthStatus::Static => "2",
+            HealthStatus::Unchecked => "33",
         };
         self.paint(code, status.word())
     }
@@ -197,6 +198,14 @@ fn expiry_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
         let ago = format_remaining_short(Some(r.ago_ms));
         let hint = crate::remedy::for_profile_id(&p.profile_id);
         return format!("{status}: login rejected at refresh ({}) {ago} ago: {hint}", escape_control(&r.code));
+    }
+    // A ref that fails or was not run says which and why (its text is
+    // escaped where it was made).
+    if let Some(r) =
+        p.secret_ref.as_ref().filter(|_| matches!(p.status, HealthStatus::Failing | HealthStatus::Unchecked))
+    {
+        let why = r.reason.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
+        return format!("{status}: ref {}{why}", r.reference);
     }
     let beyond = p.remaining_ms.is_some_and(crate::time::is_beyond_year_9999);
     let when = match p.remaining_ms {

@@ -19,7 +19,7 @@
 
 use super::{CheckCode, ReportOptions};
 use crate::env_auth::{config_key, env_key_from};
-use crate::health::{HealthStatus, HealthSummary, ProfileHealth};
+use crate::health::{HealthStatus, HealthSummary, ProfileHealth, Standing};
 use crate::load::Loaded;
 use crate::order::resolve_order;
 use crate::store::CredentialType;
@@ -112,7 +112,8 @@ fn usable(p: &ProfileHealth) -> Option<Verdict> {
     match p.status {
         HealthStatus::Ok | HealthStatus::Static => Some(Verdict::Ok),
         HealthStatus::Expiring => Some(Verdict::Expiring),
-        HealthStatus::Expired | HealthStatus::Missing => None,
+        // A ref that failed, or was not allowed to run, fails closed.
+        HealthStatus::Expired | HealthStatus::Missing | HealthStatus::Failing | HealthStatus::Unchecked => None,
     }
 }
 
@@ -133,8 +134,18 @@ pub fn judge(
         // The usable profiles requests would try, and whether one of them
         // is free of any backoff.
         let (mut backing_off, mut any_free) = (Vec::new(), false);
+        let mut closed = false;
         for id in resolve_order(cfg, &loaded.store, &provider, None, loaded.now) {
-            let Some((p, verdict)) = by_id.get(id.as_str()).and_then(|p| Some((*p, usable(p)?))) else {
+            let judged = by_id.get(id.as_str()).copied();
+            // A ref that fails before anything usable fails the provider:
+            // nothing after it, not even the environment, stands in.
+            if best.is_none() && judged.is_some_and(|p| matches!(p.standing, Standing::Failing | Standing::NotChecked))
+            {
+                closed = true;
+                deciding.push(judged.map_or("", |p| p.profile_id.as_str()));
+                break;
+            }
+            let Some((p, verdict)) = judged.and_then(|p| Some((p, usable(p)?))) else {
                 continue;
             };
             match &p.backoff {
@@ -148,7 +159,7 @@ pub fn judge(
         if !any_free && !backing_off.is_empty() {
             warnings.push(all_backing_off(&provider, &backing_off));
         }
-        if best.as_ref().is_none_or(|(b, _)| *b != Verdict::Ok) {
+        if !closed && best.as_ref().is_none_or(|(b, _)| *b != Verdict::Ok) {
             let key = env_key_from(&provider, &loaded.env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc)
                 .map(|k| k.source)
                 .or_else(|| config_key(&provider, cfg).map(|_| "models.json".to_string()));

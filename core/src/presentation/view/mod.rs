@@ -180,6 +180,8 @@ impl Badge {
             HealthStatus::Expired => "✗",
             HealthStatus::Missing => "?",
             HealthStatus::Static => "●",
+            HealthStatus::Failing => "✗",
+            HealthStatus::Unchecked => "?",
         };
         Badge { status, word: status.word(), icon }
     }
@@ -269,6 +271,23 @@ pub struct ProfileRow {
     /// What fixes it, as `models auth list` says, escaped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_hint: Option<String>,
+    /// Its SecretRef and its state (`ok`, `failing`, `not checked`) and
+    /// why; never a value, not even masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<RefRow>,
+}
+
+/// A profile's SecretRef as the panel shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RefRow {
+    /// `source:alias:id`, escaped.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// `ok`, `failing` or `not checked`.
+    pub state: &'static str,
+    /// Why it fails or was not checked, escaped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A provider the configured models use, without credentials.
@@ -486,7 +505,7 @@ fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<Prof
         // The list's words for the verdict the report made (its warning
         // window and rules), so the badge and the reason never disagree.
         let listed = loaded.store.profile(&p.profile_id).map(|profile| {
-            crate::listing::entry_of(p, profile, loaded.store.usage_stats.get(&p.profile_id), loaded.now)
+            crate::listing::entry_of(p, profile, &loaded.refs, loaded.store.usage_stats.get(&p.profile_id), loaded.now)
         });
         let backoff = listed.as_ref().and_then(|e| {
             let (word, until, why) = match (&e.disabled_until, &e.cooldown_until) {
@@ -508,6 +527,11 @@ fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<Prof
             reason_code: listed.as_ref().map_or_else(String::new, |e| escape_control(&e.reason_code).into_owned()),
             backoff,
             recovery_hint: listed.and_then(|e| e.recovery_hint).map(|h| escape_control(&h).into_owned()),
+            secret_ref: p.secret_ref.as_ref().map(|r| RefRow {
+                reference: escape_control(&r.reference).into_owned(),
+                state: r.state,
+                reason: r.reason.as_deref().map(|w| escape_control(w).into_owned()),
+            }),
         }
     })
 }
@@ -790,5 +814,32 @@ mod tests {
         assert_eq!(from("xai").as_deref(), Some("env"));
         assert_eq!(from("custom").as_deref(), Some("models.json: sk-FAKEC...KECUSTOM"));
         assert_eq!(from("groq").as_deref(), Some("missing"), "no overview entry at all");
+    }
+}
+
+#[cfg(test)]
+mod ref_tests {
+    use super::*;
+    use crate::world::{FileRead, MapWorld};
+
+    #[test]
+    fn the_panel_shows_each_ref_and_its_state_never_its_value() {
+        let mut w = MapWorld::default();
+        let store = r#"{"version":1,"profiles":{
+            "openai:env":{"type":"api_key","provider":"openai","keyRef":{"source":"env","id":"OPENAI_KEY_REF"}},
+            "openai:file":{"type":"api_key","provider":"openai","keyRef":{"source":"file","provider":"creds","id":"value"}}}}"#;
+        w.files.insert("/h/.clawdbot/agents/main/agent/auth-profiles.json".into(), FileRead::text(store));
+        let env = crate::paths::Env::new("/h").with_var("OPENAI_KEY_REF", "sk-FAKE-panel-canary-0123456789");
+        let loaded = crate::load::load(&w, &env, 1_767_225_600_000, None);
+        let report = crate::report::build(&loaded, &crate::report::ReportOptions::default());
+        let doctor = crate::doctor::preview(&loaded, &report);
+        let v = build(&loaded, &report, &doctor, None, |_| true, Limits { rows: None }).to_value();
+        let rows = v["profiles"]["rows"].as_array().unwrap();
+        let refs: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r["secretRef"]["ref"].as_str().unwrap(), r["secretRef"]["state"].as_str().unwrap()))
+            .collect();
+        assert_eq!(refs, [("env:OPENAI_KEY_REF", "ok"), ("file:creds:value", "failing")]);
+        assert!(!v.to_string().contains("sk-FAKE-panel"), "no value, not even masked");
     }
 }

@@ -1,7 +1,7 @@
 //! Anthropic: Claude Code's OAuth login (refreshed as Claude Code does),
 //! setup tokens and API keys.
 
-use super::{ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests};
+use super::{ClientVars, FIVE_MINUTES, LoginSpec, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests};
 use crate::http::{HttpRequest, RequestBody, form};
 use serde_json::Value;
 
@@ -27,6 +27,9 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     legacy_profile_id: Some("anthropic:default"),
     setup_token: Some("anthropic:default"),
     refresh: Some(RefreshSpec::oauth2(TOKEN_URL, FIVE_MINUTES, request)),
+    // Anthropic's sanctioned login for third-party tools is Claude Code's
+    // own (its successor dropped its PKCE flow): run it, then sync.
+    login: Some(LoginSpec::Delegated { program: "claude", args: &["auth", "login"] }),
     ..ProviderSpec::new(ID)
 };
 

@@ -1,7 +1,10 @@
 //! GitHub Copilot: a GitHub OAuth token exchanged for a short-lived Copilot
 //! token, on github.com or a GitHub Enterprise host.
 
-use super::{ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, SuccessShape};
+use super::{
+    ApiServer, ClientVars, DeviceGrant, Enterprise, FIVE_MINUTES, LoginSpec, OAuthLogin, ProviderSpec, RefreshInput,
+    RefreshSpec, RequestError, Requests, SuccessShape,
+};
 use crate::http::HttpRequest;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -14,6 +17,37 @@ pub const HEADERS: [(&str, &str); 4] = [
     ("Editor-Plugin-Version", "copilot-chat/0.35.0"),
     ("Copilot-Integration-Id", "vscode-chat"),
 ];
+
+/// GitHub's web origin, where the device flow runs (`--enterprise-domain`
+/// and `CLAWDBOT_AUTH_URL_GITHUB_COPILOT` move it).
+pub const ORIGIN: &str = "https://github.com";
+/// GitHub's API, where the Copilot token is exchanged
+/// (`CLAWDBOT_API_URL_GITHUB_COPILOT` moves it).
+pub const API_ORIGIN: &str = "https://api.github.com";
+/// The Copilot token exchange's path under the API origin.
+pub const COPILOT_TOKEN_PATH: &str = "/copilot_internal/v2/token";
+
+/// VS Code Copilot Chat's GitHub app and its device flow (spec §4, issue 25).
+pub const LOGIN: OAuthLogin = OAuthLogin {
+    origin: ORIGIN,
+    api: Some(ApiServer { origin: API_ORIGIN, token_path: COPILOT_TOKEN_PATH }),
+    enterprise: Some(enterprise),
+    client_id: "Iv1.b507a08c87ecfe98",
+    client_of: "VS Code's Copilot Chat",
+    device: Some(DeviceGrant::Rfc8628 {
+        code_path: "/login/device/code",
+        token_path: "/login/oauth/access_token",
+        scope: "read:user",
+    }),
+    pkce: None,
+};
+
+/// A GitHub Enterprise data-residency host (`example.ghe.com`): its web
+/// origin and its API origin (`https://api.<host>`).
+fn enterprise(domain: &str) -> Option<Enterprise> {
+    let host = github_host(domain)?;
+    Some(Enterprise { origin: format!("https://{host}"), api_origin: format!("https://api.{host}"), host })
+}
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
@@ -34,15 +68,17 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         on_renewed: None,
         client_vars: None,
     }),
+    login: Some(LoginSpec::OAuth(&LOGIN)),
     ..ProviderSpec::new(ID)
 };
 
 /// `GET https://api.<host>/copilot_internal/v2/token` with the GitHub token
 /// as the bearer.
 fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
-    let target = match input.url_override {
-        Some(u) => u.to_string(),
-        None => {
+    let target = match (input.url_override, input.api_origin) {
+        (Some(u), _) => u.to_string(),
+        (None, Some(origin)) => format!("{origin}{COPILOT_TOKEN_PATH}"),
+        (None, None) => {
             let domain = match input.cred.enterprise_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
                 None => "github.com".to_string(),
                 Some(u) => github_host(u).ok_or_else(|| RequestError::InvalidEnterpriseUrl {
@@ -50,7 +86,7 @@ fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
                     url: crate::escape::escape_control(&bounded(u, 120)).into_owned(),
                 })?,
             };
-            format!("https://api.{domain}/copilot_internal/v2/token")
+            format!("https://api.{domain}{COPILOT_TOKEN_PATH}")
         }
     };
     let mut request = HttpRequest::get(target).with_header("Authorization", format!("Bearer {}", input.refresh_token));

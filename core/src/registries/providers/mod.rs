@@ -87,6 +87,10 @@ pub static PROVIDERS: &[&ProviderSpec] = &[
 /// the reference's `DEFAULT_PROVIDER`, and the one `models auth add` offers.
 pub const DEFAULT: &ProviderSpec = &anthropic::SPEC;
 
+/// The provider `models auth login-github-copilot` logs in to: the
+/// reference's alias for one provider's login.
+pub const LOGIN_ALIAS: &ProviderSpec = &github_copilot::SPEC;
+
 /// The provider `models auth setup-token` stores tokens of: the one whose
 /// spec has a [`ProviderSpec::setup_token`] profile.
 pub const SETUP_TOKEN: &ProviderSpec = the_one(Role::SetupToken);
@@ -159,6 +163,118 @@ pub struct ProviderSpec {
     pub setup_token: Option<&'static str>,
     /// Its OAuth refresh flow (spec §4), when it has one.
     pub refresh: Option<RefreshSpec>,
+    /// How `models auth login` logs in to it (issue 25), when it can.
+    pub login: Option<LoginSpec>,
+}
+
+/// How `models auth login --provider P` gets a login of this provider.
+#[derive(Debug)]
+pub enum LoginSpec {
+    /// Our own OAuth login against the provider's authorization server.
+    OAuth(&'static OAuthLogin),
+    /// The provider's own CLI logs in (run on the terminal), and the sync
+    /// brings its login over: Anthropic's sanctioned path is Claude Code's
+    /// own login.
+    Delegated {
+        /// The program, looked up on PATH.
+        program: &'static str,
+        /// Its arguments.
+        args: &'static [&'static str],
+    },
+}
+
+/// An OAuth login's endpoints and client: paths under an origin, so that
+/// `CLAWDBOT_AUTH_URL_<PROVIDER>` and `CLAWDBOT_API_URL_<PROVIDER>` move
+/// the whole server.
+#[derive(Debug)]
+pub struct OAuthLogin {
+    /// The authorization server (`https://auth.openai.com`).
+    pub origin: &'static str,
+    /// The API server the login is exchanged at, when there is one
+    /// (`https://api.github.com`), and the path of that exchange.
+    pub api: Option<ApiServer>,
+    /// The web and API origins of an enterprise host the operator names
+    /// (`--enterprise-domain`), with the host to store; `None` for a host
+    /// that is not one.
+    pub enterprise: Option<fn(&str) -> Option<Enterprise>>,
+    /// The public client (another tool's; the docs say whose).
+    pub client_id: &'static str,
+    /// Its device-code grant, when it has one.
+    pub device: Option<DeviceGrant>,
+    /// Its browser login (authorization code with PKCE), when it has one.
+    pub pkce: Option<PkceGrant>,
+    /// Whom the client id belongs to, as `--help` and the docs say it.
+    pub client_of: &'static str,
+}
+
+/// A login's API server.
+#[derive(Debug)]
+pub struct ApiServer {
+    /// Its origin.
+    pub origin: &'static str,
+    /// Where the login is exchanged for the token handed out.
+    pub token_path: &'static str,
+}
+
+/// An enterprise host's servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enterprise {
+    /// The host, as the profile stores it (`enterpriseUrl`).
+    pub host: String,
+    /// Its authorization server's origin.
+    pub origin: String,
+    /// Its API server's origin.
+    pub api_origin: String,
+}
+
+/// A device-code grant.
+#[derive(Debug)]
+pub enum DeviceGrant {
+    /// OpenAI's device authorization (Codex CLI): a user code, polled for
+    /// an authorization code that is then exchanged with PKCE.
+    OpenAi {
+        /// `POST` JSON `{client_id}`: the user code.
+        usercode_path: &'static str,
+        /// `POST` JSON `{device_auth_id, user_code}`, polled.
+        poll_path: &'static str,
+        /// Where the user enters the code.
+        verify_path: &'static str,
+        /// The form-encoded code exchange.
+        token_path: &'static str,
+        /// The `redirect_uri` the exchange names (under the origin).
+        redirect_path: &'static str,
+        /// How long a code lives, ms.
+        lifetime_ms: Millis,
+    },
+    /// RFC 8628 (GitHub): a device code, polled at the token endpoint.
+    Rfc8628 {
+        /// `POST` form `client_id`, `scope`.
+        code_path: &'static str,
+        /// `POST` form `client_id`, `device_code`, `grant_type`, polled.
+        token_path: &'static str,
+        /// The scope asked for.
+        scope: &'static str,
+    },
+}
+
+/// A browser login: authorization code with PKCE (S256) and a loopback
+/// redirect.
+#[derive(Debug)]
+pub struct PkceGrant {
+    /// Where the browser goes.
+    pub authorize_path: &'static str,
+    /// The form-encoded code exchange.
+    pub token_path: &'static str,
+    /// The loopback port the redirect comes back to.
+    pub port: u16,
+    /// The redirect's path.
+    pub callback_path: &'static str,
+    /// `redirect_uri` as registered for the client.
+    pub redirect_uri: &'static str,
+    /// The scope asked for.
+    pub scope: &'static str,
+    /// Further query parameters the client sends.
+    pub extra: &'static [(&'static str, &'static str)],
 }
 
 /// The variables a provider's clients read a key from, one per kind of
@@ -302,6 +418,11 @@ pub struct RefreshInput<'a> {
     pub refresh_token: &'a str,
     /// `CLAWDBOT_TOKEN_URL_<PROVIDER>` when set.
     pub url_override: Option<&'a str>,
+    /// `CLAWDBOT_AUTH_URL_<PROVIDER>` when set: the authorization
+    /// server's origin, under which the token path is kept.
+    pub auth_origin: Option<&'a str>,
+    /// `CLAWDBOT_API_URL_<PROVIDER>` when set: the API server's origin.
+    pub api_origin: Option<&'a str>,
     /// The OAuth client id and secret from the host's variables
     /// ([`RefreshSpec::client_vars`]).
     pub client_id: Option<&'a str>,
@@ -379,6 +500,7 @@ impl ProviderSpec {
             legacy_profile_id: None,
             setup_token: None,
             refresh: None,
+            login: None,
         }
     }
 
@@ -472,6 +594,18 @@ impl RefreshProvider {
     /// for proxies: `CLAWDBOT_TOKEN_URL_<PROVIDER>`.
     pub fn token_url_env_var(self) -> String {
         format!("CLAWDBOT_TOKEN_URL_{}", env_suffix(self.id()))
+    }
+
+    /// The variable that overrides its login's authorization server:
+    /// `CLAWDBOT_AUTH_URL_<PROVIDER>`.
+    pub fn auth_url_env_var(self) -> String {
+        format!("CLAWDBOT_AUTH_URL_{}", env_suffix(self.id()))
+    }
+
+    /// The variable that overrides its login's API server:
+    /// `CLAWDBOT_API_URL_<PROVIDER>`.
+    pub fn api_url_env_var(self) -> String {
+        format!("CLAWDBOT_API_URL_{}", env_suffix(self.id()))
     }
 }
 

@@ -1,7 +1,11 @@
 //! OpenAI Codex: ChatGPT OAuth logins, as Codex CLI holds them.
 
-use super::{ClientVars, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
+use super::{
+    ClientVars, DeviceGrant, LoginSpec, OAuthLogin, PkceGrant, ProviderSpec, RefreshInput, RefreshSpec, RequestError,
+    Requests, shapes,
+};
 use crate::store::OAuth;
+use crate::time::MINUTE;
 use serde_json::{Map, Value};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -9,8 +13,39 @@ pub const ID: &str = "openai-codex";
 
 /// Codex CLI's public client (spec §4, formats §3.4).
 pub const CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
+/// OpenAI's authorization server (`CLAWDBOT_AUTH_URL_OPENAI_CODEX` moves it).
+pub const ORIGIN: &str = "https://auth.openai.com";
+/// The token endpoint's path under [`ORIGIN`].
+pub const TOKEN_PATH: &str = "/oauth/token";
 /// OpenAI's token endpoint, as Codex CLI calls it (spec §4).
 pub const TOKEN_URL: &str = "https://auth.openai.com/oauth/token";
+
+/// Codex CLI's logins (issue 25; Codex CLI's source): device codes and the
+/// browser login on port 1455.
+pub const LOGIN: OAuthLogin = OAuthLogin {
+    origin: ORIGIN,
+    api: None,
+    enterprise: None,
+    client_id: CLIENT_ID,
+    client_of: "Codex CLI",
+    device: Some(DeviceGrant::OpenAi {
+        usercode_path: "/api/accounts/deviceauth/usercode",
+        poll_path: "/api/accounts/deviceauth/token",
+        verify_path: "/codex/device",
+        token_path: TOKEN_PATH,
+        redirect_path: "/deviceauth/callback",
+        lifetime_ms: 15 * MINUTE,
+    }),
+    pkce: Some(PkceGrant {
+        authorize_path: "/oauth/authorize",
+        token_path: TOKEN_PATH,
+        port: 1455,
+        callback_path: "/auth/callback",
+        redirect_uri: "http://localhost:1455/auth/callback",
+        scope: "openid profile email offline_access",
+        extra: &[("id_token_add_organizations", "true"), ("codex_cli_simplified_flow", "true")],
+    }),
+};
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
@@ -26,11 +61,14 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         // Codex stores the real expiry (spec §4): no margin.
         ..RefreshSpec::oauth2(TOKEN_URL, 0, request)
     }),
+    login: Some(LoginSpec::OAuth(&LOGIN)),
     ..ProviderSpec::new(ID)
 };
 
 fn request(input: &RefreshInput<'_>) -> Result<Requests, RequestError> {
-    Ok(shapes::public_client_form(input, TOKEN_URL, CLIENT_ID))
+    // A moved authorization server moves its token endpoint too.
+    let moved = input.auth_origin.map(|origin| format!("{origin}{TOKEN_PATH}"));
+    Ok(shapes::public_client_form(input, moved.as_deref().unwrap_or(TOKEN_URL), CLIENT_ID))
 }
 
 /// The ChatGPT workspace Codex bills against, from the new access token's

@@ -16,6 +16,10 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Endpoints {
     token_urls: BTreeMap<RefreshProvider, String>,
+    /// `CLAWDBOT_AUTH_URL_<PROVIDER>`: a login's authorization server.
+    auth_origins: BTreeMap<RefreshProvider, String>,
+    /// `CLAWDBOT_API_URL_<PROVIDER>`: a login's API server.
+    api_origins: BTreeMap<RefreshProvider, String>,
     clients: BTreeMap<RefreshProvider, Client>,
     ignored: Vec<String>,
 }
@@ -41,6 +45,13 @@ impl Endpoints {
     /// not used and its variable is listed in [`Endpoints::ignored`], so the
     /// host can warn instead of silently sending a refresh token somewhere
     /// unexpected.
+    ///
+    /// `CLAWDBOT_AUTH_URL_<PROVIDER>` and `CLAWDBOT_API_URL_<PROVIDER>`
+    /// replace the origin of a login's authorization and API servers
+    /// (`models auth login`, and the refresh endpoints under them); only an
+    /// `https://` origin, or an `http://` one on a loopback host, is used,
+    /// else the variable is listed in [`Endpoints::ignored`]. A token URL
+    /// override still wins for token requests.
     pub fn from_env<K, V>(vars: impl IntoIterator<Item = (K, V)>) -> Self
     where
         K: AsRef<str>,
@@ -48,6 +59,8 @@ impl Endpoints {
     {
         let names: Vec<(String, RefreshProvider)> =
             RefreshProvider::all().map(|p| (p.token_url_env_var(), p)).collect();
+        let origins: Vec<(String, String, RefreshProvider)> =
+            RefreshProvider::all().map(|p| (p.auth_url_env_var(), p.api_url_env_var(), p)).collect();
         let mut endpoints = Endpoints::default();
         for (name, value) in vars {
             let (name, value) = (name.as_ref(), value.as_ref().trim());
@@ -62,6 +75,14 @@ impl Endpoints {
                     client.id = Some(value.to_string());
                 } else {
                     client.secret = Some(Secret::new(value));
+                }
+            } else if let Some((auth, _, provider)) = origins.iter().find(|(a, b, _)| a == name || b == name) {
+                let map = if auth == name { &mut endpoints.auth_origins } else { &mut endpoints.api_origins };
+                match origin(value) {
+                    Some(origin) => {
+                        map.insert(*provider, origin);
+                    }
+                    None => endpoints.ignored.push(name.to_string()),
                 }
             } else if let Some((_, provider)) = names.iter().find(|(n, _)| n == name) {
                 if is_http_url(value) {
@@ -86,6 +107,16 @@ impl Endpoints {
         self.token_urls.get(&provider).map(String::as_str)
     }
 
+    /// The origin replacing `provider`'s authorization server, if any.
+    pub fn auth_origin(&self, provider: RefreshProvider) -> Option<&str> {
+        self.auth_origins.get(&provider).map(String::as_str)
+    }
+
+    /// The origin replacing `provider`'s API server, if any.
+    pub fn api_origin(&self, provider: RefreshProvider) -> Option<&str> {
+        self.api_origins.get(&provider).map(String::as_str)
+    }
+
     /// The host's OAuth client id for `provider`.
     pub fn client_id(&self, provider: RefreshProvider) -> Option<&str> {
         self.clients.get(&provider)?.id.as_deref()
@@ -100,6 +131,29 @@ impl Endpoints {
     pub fn ignored(&self) -> &[String] {
         &self.ignored
     }
+}
+
+/// `value` as an origin a login may talk to: `https://host[:port]`, or
+/// `http://` on a loopback host (a test's fake server, a local proxy);
+/// a trailing slash is dropped. `None` for anything else.
+pub(crate) fn origin(value: &str) -> Option<String> {
+    let value = value.trim().trim_end_matches('/');
+    let lower = value.to_ascii_lowercase();
+    let (secure, rest) = match (lower.strip_prefix("https://"), lower.strip_prefix("http://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        (None, None) => return None,
+    };
+    let host_ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    if rest.is_empty() || !rest.chars().all(host_ok) {
+        return None;
+    }
+    let host = match rest.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => rest.split(':').next().unwrap_or(""),
+    };
+    let loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
+    (secure || loopback).then(|| value.to_string())
 }
 
 fn is_http_url(value: &str) -> bool {
@@ -131,6 +185,28 @@ mod tests {
         assert_eq!(e.client_secret(p("chutes")).map(Secret::expose), Some("csecret-FAKE"));
         assert_eq!(e.client_id(p("anthropic")), None);
         assert!(!format!("{e:?}").contains("csecret-FAKE"));
+    }
+
+    #[test]
+    fn a_login_origin_is_https_or_on_a_loopback_host() {
+        let e = Endpoints::from_env([
+            ("CLAWDBOT_AUTH_URL_OPENAI_CODEX", "http://127.0.0.1:8123/"),
+            ("CLAWDBOT_API_URL_GITHUB_COPILOT", "https://ghe.example"),
+            ("CLAWDBOT_AUTH_URL_GITHUB_COPILOT", "http://github.evil.example"),
+            ("CLAWDBOT_AUTH_URL_ANTHROPIC", "https://a.example/with/path"),
+        ]);
+        let p = |id: &str| RefreshProvider::from_id(id).expect("built in");
+        assert_eq!(e.auth_origin(p("openai-codex")), Some("http://127.0.0.1:8123"));
+        assert_eq!(e.api_origin(p("github-copilot")), Some("https://ghe.example"));
+        assert_eq!(e.auth_origin(p("github-copilot")), None);
+        assert_eq!(e.auth_origin(p("anthropic")), None);
+        assert_eq!(e.ignored(), ["CLAWDBOT_AUTH_URL_GITHUB_COPILOT", "CLAWDBOT_AUTH_URL_ANTHROPIC"]);
+        for ok in ["http://localhost:1", "http://[::1]:9", "https://x.ghe.com"] {
+            assert!(origin(ok).is_some(), "{ok}");
+        }
+        for bad in ["ftp://x", "http://10.0.0.1", "https://", "https://a b", "https://a?x=1"] {
+            assert!(origin(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

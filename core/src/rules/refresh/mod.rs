@@ -24,7 +24,7 @@ mod endpoints;
 pub(crate) mod error;
 mod failure;
 mod plan;
-mod response;
+pub(crate) mod response;
 
 pub use crate::http::{HttpRequest, HttpResponse, Method};
 pub use crate::providers::RefreshProvider;

@@ -151,6 +151,8 @@ pub fn plan(profile_id: &str, profile: &Profile, _now: Millis, endpoints: &Endpo
         cred,
         refresh_token: refresh,
         url_override: endpoints.token_url_override(provider),
+        auth_origin: endpoints.auth_origin(provider),
+        api_origin: endpoints.api_origin(provider),
         client_id,
         client_secret,
     };

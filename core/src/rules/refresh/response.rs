@@ -199,8 +199,7 @@ fn renewed(
             if flow.refresh_token_required && refresh.is_none() {
                 return Err("refresh_token");
             }
-            let expires_in = positive(body, "expires_in").ok_or("expires_in")?;
-            let real_expiry = now.saturating_add(ms_from_seconds(expires_in));
+            let real_expiry = token_expiry(body, access, now).ok_or("expires_in")?;
             cred.access = Some(Secret::new(access));
             if let Some(refresh) = refresh {
                 cred.refresh = Some(Secret::new(refresh));
@@ -232,6 +231,18 @@ fn renewed(
 fn stored_expiry(real_expiry: Millis, margin: Millis, now: Millis) -> Millis {
     let lifetime = real_expiry.saturating_sub(now).max(0);
     real_expiry.saturating_sub(margin.min(lifetime / 2))
+}
+
+/// When a new access token expires: `expires_in` seconds after `now`,
+/// else the token's own JWT `exp` (Codex's rule, formats §3.3: its token
+/// endpoint may leave `expires_in` out). `None` when neither says.
+pub(crate) fn token_expiry(body: &Map<String, Value>, access: &str, now: Millis) -> Option<Millis> {
+    match positive(body, "expires_in") {
+        Some(seconds) => Some(now.saturating_add(ms_from_seconds(seconds))),
+        None => {
+            crate::sources::jwt::claims(access).as_ref().and_then(crate::sources::jwt::expiry_ms).map(|ms| ms as Millis)
+        }
+    }
 }
 
 fn ms_from_seconds(seconds: f64) -> Millis {
@@ -379,6 +390,15 @@ mod tests {
         let blank = fake_jwt(&json!({"https://api.openai.com/auth": {"chatgpt_account_id": " "}}));
         let body = json!({"access_token": blank, "refresh_token": "rt-FAKE-NEW", "expires_in": 1}).to_string();
         assert_eq!(oauth(&refreshed(run("openai-codex", 200, &body))).account_id.as_deref(), Some("acct-old"));
+    }
+
+    #[test]
+    fn without_expires_in_the_access_token_s_jwt_exp_is_the_expiry() {
+        let access = fake_jwt(&json!({"exp": 1_768_000_000}));
+        let body = json!({"access_token": access, "refresh_token": "rt-FAKE-NEW"}).to_string();
+        assert_eq!(expires(&refreshed(run("openai-codex", 200, &body))), 1_768_000_000_000.0);
+        let no_exp = json!({"access_token": fake_jwt(&json!({})), "refresh_token": "rt-FAKE-NEW"}).to_string();
+        assert_eq!(failed(run("openai-codex", 200, &no_exp)).cause, Cause::MissingField { field: "expires_in" });
     }
 
     #[test]

@@ -150,6 +150,7 @@ pub use error::Error;
 // What a host hands in.
 pub use env::Env;
 pub use io::{ExitStatus, IoFailure, IoKind, IoStep};
+pub use paths::folders_to_check;
 pub use time::{Instant, Millis};
 pub use world::{FileRead, KeychainItem, MapWorld, World};
 
@@ -171,7 +172,7 @@ pub use sources::claude::encode_hex;
 pub use store::MAX_FILE_BYTES;
 
 // What a command line parses before it builds a flow's request.
-pub use duration::{DurationUnit, parse_duration};
+pub use duration::{DurationFlag, DurationUnit, parse_duration};
 pub use handout::KeyForm;
 pub use paste::PASTED_TOKEN_NAME;
 pub use provider::ProviderId;

@@ -4,9 +4,9 @@
 
 use crate::world::fsio;
 use crate::world::keychain::{self, KeychainRead};
-use clawdbot_auth_core::Env;
 use clawdbot_auth_core::Millis;
 use clawdbot_auth_core::manual;
+use clawdbot_auth_core::{Env, folders_to_check};
 use clawdbot_auth_core::{FileRead, IoKind, KeychainItem, World};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -87,7 +87,18 @@ pub fn current_env() -> Env {
     let cwd = std::env::current_dir().ok().map(|d| d.to_string_lossy().into_owned());
     // The Keychain account of a login source may be the user's name, which
     // cron and launchd often leave out of USER.
-    Env { vars, home, cwd, login_name: keychain::passwd_user_name(), system_keychain: cfg!(target_os = "macos") }
+    let mut env = Env {
+        vars,
+        home,
+        cwd,
+        login_name: keychain::passwd_user_name(),
+        system_keychain: cfg!(target_os = "macos"),
+        not_folders: Default::default(),
+    };
+    // The folders the core asks about that cannot hold a file: what it
+    // does about them is its own (issue 23 item 12).
+    env.not_folders = folders_to_check(&env).into_iter().filter(|p| fsio::cannot_hold_files(Path::new(p))).collect();
+    env
 }
 
 /// Now, in ms. `CLAWDBOT_NOW_MS` pins it: a testing aid, like

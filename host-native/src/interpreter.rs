@@ -12,7 +12,7 @@ use crate::host::{self, NativeWorld};
 use crate::http::{self, HttpOptions};
 use crate::world::keychain;
 use crate::world::lock::{self, LockError, LockOptions, LockSet};
-use crate::world::{callback, fsio, process};
+use crate::world::{callback, fsio, process, terminal};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
     Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockFolder, LockKind, LockRequest,
@@ -386,18 +386,21 @@ fn run_on_terminal(program: &str, args: &[String]) -> RunAnswer {
     }
 }
 
-/// A secret from the terminal with the echo off, else from standard input
-/// (at most the core's paste limit, plus one byte so that it sees "too long").
+/// A secret from the terminal with the echo off (back on however the read
+/// ends, a signal included: [`terminal`]), else from standard input (at
+/// most the core's paste limit, plus one byte so that it sees "too long").
 fn ask_secret(prompt: &str) -> Result<Secret, SecretError> {
     use std::io::{IsTerminal, Read};
     let stdin = std::io::stdin();
+    let cap = clawdbot_auth_core::MAX_PASTE_INPUT_BYTES as u64 + 1;
     if stdin.is_terminal() {
-        return rpassword::prompt_password(format!("{prompt} (input is hidden): "))
-            .map(Secret::new)
-            .map_err(|e| SecretError::Unreadable(fsio::io_kind(&e)));
+        return match terminal::read_hidden(&format!("{prompt} (input is hidden): "), cap) {
+            Ok(line) => Ok(Secret::new(line)),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(SecretError::NotText),
+            Err(e) => Err(SecretError::Unreadable(fsio::io_kind(&e))),
+        };
     }
     let mut bytes = Vec::new();
-    let cap = clawdbot_auth_core::MAX_PASTE_INPUT_BYTES as u64 + 1;
     stdin.lock().take(cap).read_to_end(&mut bytes).map_err(|e| SecretError::Unreadable(fsio::io_kind(&e)))?;
     String::from_utf8(bytes).map(Secret::new).map_err(|_| SecretError::NotText)
 }

@@ -96,8 +96,40 @@ fn list_shows_every_source_status_and_backoff_with_masked_secrets() {
     assert_no_canary(&text);
     assert!(stdout(&text).contains("secret: sk-FAKE-...abcdefgh"), "{}", stdout(&text));
     assert!(stdout(&text).contains("(anthropic/oauth, Claude Code): ok"), "{}", stdout(&text));
-    let store_before = home.store_text();
-    assert_eq!(home.store_text(), store_before, "a list writes nothing");
+}
+
+/// Issue 23 item 14: `list` said "synced anthropic credentials from claude
+/// cli" and saved nothing, so the next command said it again. It saves
+/// what the sync took in, as `status` does, and says it once.
+#[test]
+fn list_saves_what_it_says_it_synced_and_says_it_once() {
+    let home = billing_home();
+    let synced = "synced anthropic credentials from claude cli";
+    let first = clawdbot(&home, &["models", "auth", "list"]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    assert!(stderr(&first).contains(synced), "{}", stderr(&first));
+    assert!(home.store()["profiles"].get("anthropic:claude-cli").is_some(), "the synced login was saved");
+    let after = home.store_text();
+    for args in [&["models", "auth", "list"][..], &["models", "status"]] {
+        let again = clawdbot(&home, args);
+        assert!(!stderr(&again).contains("synced"), "{args:?} said it again: {}", stderr(&again));
+    }
+    assert_eq!(home.store_text(), after, "nothing more written");
+    // A store that cannot be written (a folder nobody can create, even
+    // root): the list says so instead of "synced".
+    let server = Server::start(Vec::new());
+    let out = home
+        .clawdbot(&server)
+        .args(["models", "auth", "list"])
+        .env("CLAWDBOT_AGENT_DIR", "/proc/clawdbot-test/agent")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("not saved (the store could not be written; used for this run only): {synced}")),
+        "{err}"
+    );
+    assert!(!err.lines().any(|l| l.starts_with(synced)), "{err}");
 }
 
 #[test]

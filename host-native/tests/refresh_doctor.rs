@@ -32,6 +32,21 @@ fn doctor_refreshes_a_login_inside_the_refresh_window_with_yes() {
     assert_eq!(home.store()["profiles"]["anthropic:work"]["access"], NEW_ACCESS);
 }
 
+/// Issue 23 item 14: `doctor --json --fix` refreshed the login and wrote
+/// the store, and its `changes` said nothing of it.
+#[test]
+fn doctor_json_fix_lists_the_refreshes_it_made_in_changes() {
+    let server = Server::start(vec![Reply::tokens(NEW_ACCESS, Some(NEW_REFRESH))]);
+    let home = Home::new().with_expired_profile();
+    let out = run(&mut home.clawdbot(&server), &["doctor", "--json", "--fix"]);
+    assert_eq!(server.posts(), 1, "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(home.store()["profiles"]["anthropic:work"]["access"], NEW_ACCESS);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let changes = doc["changes"].as_array().expect("changes");
+    assert!(changes.contains(&json!("anthropic:work: refreshed")), "{doc}");
+    assert!(!stdout(&out).contains(NEW_ACCESS) && !stderr(&out).contains(NEW_ACCESS), "no secret shown");
+}
+
 #[test]
 fn doctor_leaves_a_login_that_is_not_due_alone_and_prints_no_remedy() {
     // An 8 h login: "expiring" by doctor's 24 h window, but refreshing it

@@ -467,6 +467,56 @@ fn a_sync_that_was_not_saved_is_not_announced_as_done() {
     assert!(!doctor.out().contains("healthy"), "{}", doctor.out());
 }
 
+/// Issue 23 item 12: HOME or `CLAWDBOT_STATE_DIR` naming a file made every
+/// message blame a credential file ("a parent of the path is not a
+/// folder"), doctor listed files that cannot exist as unreadable, and a
+/// paste asked for the token, then named the folder it could not make.
+/// Now each command says once which variable names what, and ends (exit 1)
+/// before it reads or asks anything.
+#[test]
+fn a_home_or_state_folder_that_is_a_file_is_named_once_by_every_command() {
+    let home = Home::new();
+    home.write("file", b"not a folder");
+    let file = home.join("file");
+    let file = file.to_str().expect("utf-8");
+    let commands: [&[&str]; 7] = [
+        &["models", "status"],
+        &["models", "status", "--check", "--json"],
+        &["doctor", "--non-interactive"],
+        &["models", "auth", "list"],
+        &["models", "auth", "token", "--provider", "openai"],
+        PASTE,
+        &["models", "auth", "paste-api-key", "--provider", "openai"],
+    ];
+    for variable in ["HOME", "CLAWDBOT_STATE_DIR"] {
+        for args in commands {
+            let run = run_cmd(home.cmd().env(variable, file), args, b"sk-FAKE-typed-0123456789\n", RUN_LIMIT);
+            let all = run.all();
+            assert_code(&run, 1);
+            assert_eq!(all.matches(file).count(), 1, "{variable}: {}: the path once:\n{all}", run.what());
+            assert!(all.contains(&format!("{file}: not a folder ({variable} names it)")), "{}:\n{all}", run.what());
+            assert!(!all.contains("a parent of the path") && !all.contains("Read "), "{}:\n{all}", run.what());
+        }
+    }
+    assert!(home.read(STORE).is_none(), "nothing written");
+    // HOME naming a file while the state folder is elsewhere (a service
+    // run with HOME=/dev/null): one warning, and no file under HOME is
+    // listed as unreadable.
+    let state = home.join("state");
+    let state = state.to_str().expect("utf-8");
+    let run = run_cmd(
+        home.cmd().env("HOME", file).env("CLAWDBOT_STATE_DIR", state),
+        &["doctor", "--non-interactive"],
+        b"",
+        RUN_LIMIT,
+    );
+    let all = run.all();
+    let warning = format!("{file}: not a folder (HOME names it); nothing under it is read");
+    // Once in doctor's report, once among the load's notices on stderr.
+    assert_eq!((run.out().matches(&warning).count(), run.err().matches(&warning).count()), (1, 1), "{all}");
+    assert!(!all.contains(".claude") && !all.contains(".codex") && !all.contains("Unreadable"), "{all}");
+}
+
 #[test]
 fn doctor_lists_every_unreadable_file_it_read_on_stdout() {
     let home = Home::new();

@@ -11,8 +11,7 @@ use crate::time::{MINUTE, Millis, SECOND};
 
 pub use crate::env::KEYCHAIN_ENV;
 
-/// The user's home folder, which a host reads to fill [`Env::home`].
-pub const HOME_ENV: &str = "HOME";
+pub use crate::env::HOME_ENV;
 
 /// Pins a host's clock to this many milliseconds since the epoch (a
 /// testing aid, like `SOURCE_DATE_EPOCH`).
@@ -48,10 +47,16 @@ pub fn environment() -> Vec<Variable> {
     let claude = claude_code::SOURCE;
     let codex = codex_cli::SOURCE;
     let mut rows = vec![
-        row(&[HOME_ENV], "where everything lives by default."),
+        row(
+            &[HOME_ENV],
+            "where everything lives by default; naming a file, nothing under it is read (one warning says so).",
+        ),
         row(
             &[paths::STATE_DIR_ENV, paths::LEGACY_STATE_DIR_ENV],
-            format!("the state folder (default {state}; the second is its legacy name)."),
+            format!(
+                "the state folder (default {state}; the second is its legacy name); naming a file, every command \
+                 stops at once (exit 1) and says so."
+            ),
         ),
         row(&[paths::CONFIG_PATH_ENV], "the config file (default <state>/clawdbot.json)."),
         row(

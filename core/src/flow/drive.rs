@@ -58,6 +58,18 @@ impl<M: Machine> Driven<M> {
         Driven { machine, state: Some(state), input: None, now, queue: VecDeque::new(), done: None }
     }
 
+    /// `machine` starting in `state`, at `now`, unless the environment puts
+    /// everything Clawdbot keeps out of reach (the state folder, or the
+    /// HOME it is in, is not a folder: [`crate::paths::unusable_state_dir`]):
+    /// then it ends before its first step with that one error, nothing
+    /// read, written or asked (issue 23 item 12). Every command starts so.
+    pub(crate) fn start(machine: M, state: M::State, env: &crate::paths::Env, now: Millis) -> Driven<M> {
+        match crate::paths::unusable_state_dir(env) {
+            Some(folder) => Driven::ended(machine, Done::refusing(super::Exit::Action, &folder.into()), now),
+            None => Driven::new(machine, state, now),
+        }
+    }
+
     /// Ends the command before its first step (a refused command line).
     pub(crate) fn end(&mut self, done: Done) {
         self.state = None;

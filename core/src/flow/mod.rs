@@ -224,7 +224,8 @@ impl Exit {
                              credential (expired, refused at refresh, without an expiry, or none), or \
                              auth-profiles.json or clawdbot.json cannot be read (with --strict: any stored OAuth \
                              login or token expired or without an expiry); doctor: a human must act; other \
-                             commands: the request was refused (unknown profile, malformed token)."
+                             commands: the request was refused (unknown profile, malformed token); every command: \
+                             the state folder (CLAWDBOT_STATE_DIR, or the HOME it is in) names a file."
                 .into(),
             Exit::Expiring => format!(
                 "with --check: the best credential of a provider in use expires within the warning window \

@@ -114,6 +114,14 @@ pub fn same(a: &str, b: &str) -> bool {
     normalized(a) == normalized(b)
 }
 
+/// Whether `provider` names a provider at all: one the registry has data
+/// for, or one a stored profile has. A `--provider` naming neither is a
+/// typo (`antrhopic`), which every command that acts on a provider's
+/// stored profiles (`refresh`, `cooldown clear`) refuses the same way.
+pub fn is_known(provider: &ProviderId, store: &AuthStore) -> bool {
+    provider.spec().is_some() || store.profiles.values().any(|p| provider.names(p.credential.provider()))
+}
+
 /// A store's profiles of one provider. The store is a file format below the
 /// registry, so the lookup that needs the registry's aliases lives here.
 pub trait ProfilesOf {

@@ -85,6 +85,9 @@ pub enum Error {
     /// The host could not read, write or run something.
     #[error(transparent)]
     Io(#[from] crate::io::IoFailure),
+    /// HOME or the state folder names something that is not a folder.
+    #[error(transparent)]
+    Folder(#[from] crate::paths::NotAFolder),
     /// `--agent` named an agent that does not exist.
     #[error(transparent)]
     Agent(#[from] crate::paths::AgentError),
@@ -187,6 +190,9 @@ mod tests {
             .into(),
             TxnFailure::Busy(crate::io::LockBusy { lock_path: "/h/.claude.lock".into(), waited_ms: 10_000 }).into(),
             RefreshFailure::Unreadable("not valid JSON".into()).into(),
+            crate::paths::NotAFolder { variable: Some("CLAWDBOT_STATE_DIR"), path: "/h/f".into(), state: true }.into(),
+            crate::paths::NotAFolder { variable: None, path: "/h/.clawdbot".into(), state: true }.into(),
+            crate::paths::NotAFolder { variable: Some("HOME"), path: "/dev/null".into(), state: false }.into(),
             RefreshFailure::Store(TxnFailure::Internal("no answer to the store lock")).into(),
             RefreshFailure::NotSaved(TxnFailure::Io(crate::io::IoFailure::new(
                 crate::io::IoKind::NoSpace,

@@ -82,6 +82,50 @@ impl Loaded {
 
 /// Loads the agent's credentials from the host's world.
 pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> Loaded {
+    let reachable = Reachable { world, env, skipped: std::cell::Cell::new(false) };
+    let mut loaded = load_from(&reachable, env, now, agent);
+    // Said once, instead of once per file under it.
+    if reachable.skipped.get() {
+        for folder in [paths::unusable_state_dir(env), paths::unreachable_home(env)].into_iter().flatten() {
+            let severity = if folder.state { Severity::Error } else { Severity::Warning };
+            let hint = folder.fix();
+            let diagnostic = Diagnostic::new(severity, folder.path.as_str(), folder.problem()).with_hint(hint);
+            loaded.diagnostics.insert(0, diagnostic);
+            if folder.state && loaded.store_state == StoreState::Missing {
+                loaded.store_state = StoreState::Unreadable;
+                loaded.write = None;
+                loaded.remove_after_write.clear();
+            }
+        }
+    }
+    loaded
+}
+
+/// The host's world, where nothing under a folder the host found not to be
+/// one ([`Env::not_folders`]: HOME or the state folder naming a file) is
+/// read: no file can be there, so each is absent, and the folder is said
+/// once by [`load`] (issue 23 item 12).
+struct Reachable<'a> {
+    world: &'a dyn World,
+    env: &'a Env,
+    skipped: std::cell::Cell<bool>,
+}
+
+impl World for Reachable<'_> {
+    fn read(&self, path: &str) -> FileRead {
+        if self.env.beyond_reach(path).is_some() {
+            self.skipped.set(true);
+            return FileRead::Absent;
+        }
+        self.world.read(path)
+    }
+
+    fn keychain(&self, item: &crate::world::KeychainItem) -> Option<FileRead> {
+        self.world.keychain(item)
+    }
+}
+
+fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> Loaded {
     let mut dotenv_diagnostics = Vec::new();
     let (env, dotenv) = with_dotenv(world, env, &mut dotenv_diagnostics);
     let env = &env;
@@ -563,6 +607,38 @@ mod tests {
             ]
         );
         assert_eq!(l.diagnostics[0].hints, [STORE_HINT]);
+    }
+
+    /// Issue 23 item 12: with HOME naming a file, every file under it was
+    /// "cannot be read: a parent of the path is not a folder", listed one
+    /// by one (doctor called them unreadable). Nothing under it is read:
+    /// one warning names HOME and the path.
+    #[test]
+    fn nothing_under_a_home_that_is_not_a_folder_is_read_and_it_is_said_once() {
+        let mut w = world(&[]);
+        let not_a_folder = FileRead::Unreadable(IoKind::NotAFolder);
+        for file in ["/h/.claude/.credentials.json", "/h/.codex/auth.json", "/h/.clawdbot/.env"] {
+            w.files.insert(file.into(), not_a_folder.clone());
+        }
+        let env = Env {
+            not_folders: ["/h".to_string()].into(),
+            ..Env::new("/h").with_var(crate::paths::STATE_DIR_ENV, "/srv/state")
+        };
+        let l = load(&w, &env, NOW, None);
+        let said: Vec<String> = l.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(said, ["/h: not a folder (HOME names it); nothing under it is read"]);
+        assert_eq!(l.diagnostics[0].severity, Severity::Warning);
+        assert_eq!(l.diagnostics[0].hints, ["Point HOME at your home folder."]);
+        assert_eq!(l.store_state, StoreState::Missing, "the store is elsewhere");
+        // A load on its own (no command to stop it) with the state folder
+        // out of reach: one error, and the store is never written.
+        let env = Env { not_folders: ["/h".to_string()].into(), ..Env::new("/h").with_var("CLAUDE_CONFIG_DIR", "/c") };
+        let login = r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1769817600000}}"#;
+        let l = load(&world(&[("/c/.credentials.json", login)]), &env, NOW, None);
+        assert!(l.store.profiles.contains_key("anthropic:claude-cli"), "a login elsewhere still shows");
+        assert_eq!(l.diagnostics.len(), 1, "{:?}", l.diagnostics);
+        assert_eq!(l.diagnostics[0].severity, Severity::Error);
+        assert_eq!((l.store_state, l.write.is_none()), (StoreState::Unreadable, true));
     }
 
     #[test]

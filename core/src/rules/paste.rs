@@ -244,7 +244,7 @@ fn check_profile_id(raw: &str, provider: &ProviderId) -> Result<String, PasteErr
 /// `now + duration`, refused when it is not in the future or past the
 /// latest JavaScript date.
 fn expiry_from(raw: &str, now: Millis) -> Result<Millis, PasteError> {
-    let ms = crate::duration::parse_duration(raw, crate::duration::DurationUnit::D)?;
+    let ms = crate::duration::DurationFlag::ExpiresIn.parse(raw)?;
     if ms <= 0 {
         return Err(PasteError::ExpiresNow);
     }

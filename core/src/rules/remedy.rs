@@ -142,6 +142,9 @@ pub fn for_error(error: &Error) -> Vec<String> {
              `export NAME=\"$(clawdbot models auth token --provider {})\"`.",
             escape_control(provider)
         )),
+        // Worded beside the rule, as a provider's hints are: the load
+        // below this module gives it too.
+        Error::Folder(folder) => one(folder.fix()),
         Error::Resolve(crate::resolve::ResolveError::RefFailing { failure, .. }) => {
             let check = match failure {
                 Some(f) => crate::secret_refs::RefCheck::Failing(f.clone()),

@@ -65,6 +65,86 @@ pub fn state_dir(env: &Env) -> String {
     }
 }
 
+/// The variable that placed the state folder: [`STATE_DIR_ENV`] or its
+/// legacy name; `None` for the default, `~/.clawdbot`.
+fn state_dir_variable(env: &Env) -> Option<&'static str> {
+    [STATE_DIR_ENV, LEGACY_STATE_DIR_ENV].into_iter().find(|v| env.get(v).is_some())
+}
+
+/// The folders a host tells the core about ([`Env::not_folders`]): HOME and
+/// the state folder, whichever variable placed it. Every file Clawdbot
+/// keeps is under the one, and by default every other CLI's under the other.
+pub fn folders_to_check(env: &Env) -> Vec<String> {
+    let mut folders = vec![env.home.clone(), state_dir(env)];
+    folders.dedup();
+    folders
+}
+
+/// A folder the environment names that is not one (a file, a device, or
+/// a path under a file): HOME or `CLAWDBOT_STATE_DIR` pointing at a file
+/// (issue 23 item 12). Said once, naming the variable and the path, instead
+/// of once per file under it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {}", self.problem())]
+pub struct NotAFolder {
+    /// The variable that names it (`HOME`, `CLAWDBOT_STATE_DIR`, ...);
+    /// `None` for `~/.clawdbot` under a HOME that is a folder.
+    pub variable: Option<&'static str>,
+    /// The path as named, resolved.
+    pub path: String,
+    /// Whether Clawdbot's own files were to be in it: then nothing can
+    /// run. Else it is HOME, and only other CLIs' files are missed.
+    pub state: bool,
+}
+
+impl NotAFolder {
+    /// What is wrong with the path, without it: a diagnostic's message.
+    pub fn problem(&self) -> String {
+        let named = self.variable.map(|v| format!(" ({v} names it)")).unwrap_or_default();
+        let consequence = if self.state { "Clawdbot keeps its files in it" } else { "nothing under it is read" };
+        format!("not a folder{named}; {consequence}")
+    }
+
+    /// What to do about it: point the variable at a folder. Data beside
+    /// the rule, as a provider's hints are, because the load below
+    /// [`crate::remedy`] gives it too; `remedy::for_error` reads it.
+    pub fn fix(&self) -> String {
+        match self.variable {
+            Some(crate::env::HOME_ENV) => "Point HOME at your home folder.".into(),
+            Some(variable) => format!("Point {variable} at a folder, or unset it to keep the files in ~/.clawdbot."),
+            None => {
+                format!("Move {} away (the folder is made when needed), or set {STATE_DIR_ENV} to a folder.", self.path)
+            }
+        }
+    }
+}
+
+/// The state folder cannot hold files (as [`Env::not_folders`] says): no
+/// command can read or write anything Clawdbot keeps, and each ends at
+/// once with this, before it reads or asks anything.
+pub fn unusable_state_dir(env: &Env) -> Option<NotAFolder> {
+    let state = state_dir(env);
+    env.beyond_reach(&state)?;
+    // Blame what a variable names: HOME itself when HOME is the file.
+    let (variable, path) = match state_dir_variable(env) {
+        Some(variable) => (Some(variable), state),
+        None if env.beyond_reach(&env.home).is_some() => (Some(crate::env::HOME_ENV), env.home.clone()),
+        None => (None, state),
+    };
+    Some(NotAFolder { variable, path, state: true })
+}
+
+/// HOME cannot hold files while the state folder is elsewhere (a service
+/// run with `HOME=/dev/null`): the other CLIs' files under it cannot exist.
+pub fn unreachable_home(env: &Env) -> Option<NotAFolder> {
+    env.beyond_reach(&env.home)?;
+    if unusable_state_dir(env).is_some() {
+        return None;
+    }
+    let path = env.home.clone();
+    Some(NotAFolder { variable: Some(crate::env::HOME_ENV), path, state: false })
+}
+
 /// Config file: `CLAWDBOT_CONFIG_PATH`, else `<state>/clawdbot.json`.
 pub fn config_path(env: &Env) -> String {
     match env.get(CONFIG_PATH_ENV) {
@@ -230,6 +310,39 @@ mod tests {
         assert_eq!(l.config, "/etc/c.json");
         let blank = env().with_var("CLAWDBOT_STATE_DIR", "  ");
         assert_eq!(state_dir(&blank), "/home/u/.clawdbot");
+    }
+
+    /// Issue 23 item 12: the folder that is not one is blamed on the
+    /// variable that names it, and only the state folder stops a command.
+    #[test]
+    fn a_folder_that_is_not_one_is_blamed_on_the_variable_that_names_it() {
+        let bad = |e: Env, paths: &[&str]| Env { not_folders: paths.iter().map(|p| p.to_string()).collect(), ..e };
+        assert_eq!(folders_to_check(&env()), ["/home/u", "/home/u/.clawdbot"]);
+        let var = env().with_var(STATE_DIR_ENV, "/srv/file");
+        assert_eq!(folders_to_check(&var), ["/home/u", "/srv/file"]);
+        assert_eq!(unusable_state_dir(&var), None, "nothing found wrong");
+        let home_file = bad(env(), &["/home/u", "/home/u/.clawdbot"]);
+        let blamed = unusable_state_dir(&home_file).expect("HOME is a file");
+        assert_eq!((blamed.variable, blamed.path.as_str()), (Some("HOME"), "/home/u"));
+        assert_eq!(blamed.to_string(), "/home/u: not a folder (HOME names it); Clawdbot keeps its files in it");
+        let state_file = bad(var.clone(), &["/srv/file"]);
+        let blamed = unusable_state_dir(&state_file).expect("the state folder is a file");
+        assert_eq!((blamed.variable, blamed.path.as_str()), (Some(STATE_DIR_ENV), "/srv/file"));
+        assert_eq!(unreachable_home(&state_file), None);
+        let legacy = bad(env().with_var(LEGACY_STATE_DIR_ENV, "/old"), &["/old"]);
+        assert_eq!(unusable_state_dir(&legacy).and_then(|f| f.variable), Some(LEGACY_STATE_DIR_ENV));
+        let dot_file = bad(env(), &["/home/u/.clawdbot"]);
+        let blamed = unusable_state_dir(&dot_file).expect("~/.clawdbot is a file");
+        assert_eq!((blamed.variable, blamed.path.as_str()), (None, "/home/u/.clawdbot"));
+        // HOME a file, the state folder elsewhere: commands run; only the
+        // other CLIs' files under HOME are missed.
+        assert_eq!(unreachable_home(&home_file), None, "said once, as the state folder's");
+        let service = bad(var, &["/home/u"]);
+        assert_eq!(unusable_state_dir(&service), None);
+        let home = unreachable_home(&service).expect("HOME is a file");
+        assert_eq!(home.to_string(), "/home/u: not a folder (HOME names it); nothing under it is read");
+        assert_eq!(service.beyond_reach("/home/u/.claude/.credentials.json"), Some("/home/u"));
+        assert_eq!(service.beyond_reach("/home/user2/x"), None, "a whole segment");
     }
 
     #[test]

@@ -7,12 +7,12 @@
 use crate::time::{MINUTE, Millis, SECOND};
 
 /// How soon an expiry counts as "expiring", as `--warn-within` spells it.
-/// [`WARN_AFTER_MS`] is derived from this text at compile time, so the
-/// flag's default and the number the rules use cannot drift apart.
+/// A test reads it with the flag's own parser and finds [`WARN_AFTER_MS`],
+/// so the flag's default and the number the rules use cannot drift apart.
 pub const WARN_WITHIN: &str = "24h";
 
 /// [`WARN_WITHIN`] in milliseconds: the reference's `DEFAULT_OAUTH_WARN_MS`.
-pub const WARN_AFTER_MS: Millis = const_duration_ms(WARN_WITHIN);
+pub const WARN_AFTER_MS: Millis = 24 * crate::time::HOUR;
 
 /// How long before its expiry a login is refreshed: Claude Code's five
 /// minutes, so a request never leaves with a token that dies on the way.
@@ -87,42 +87,15 @@ pub const ALL: Defaults = Defaults {
     shared_lock: PROPER_LOCKFILE_LOCK,
 };
 
-/// A whole number followed by `s`, `m`, `h` or `d`, in milliseconds,
-/// evaluated by the compiler: a default that does not parse fails the build.
-const fn const_duration_ms(text: &str) -> Millis {
-    let bytes = text.as_bytes();
-    assert!(bytes.len() >= 2, "a default duration is digits and a unit");
-    let mut value: Millis = 0;
-    let mut i = 0;
-    while i < bytes.len() - 1 {
-        let digit = bytes[i];
-        assert!(digit.is_ascii_digit(), "a default duration is digits and a unit");
-        value = value * 10 + (digit - b'0') as Millis;
-        i += 1;
-    }
-    let unit = match bytes[bytes.len() - 1] {
-        b's' => SECOND,
-        b'm' => crate::time::MINUTE,
-        b'h' => crate::time::HOUR,
-        b'd' => crate::time::DAY,
-        _ => panic!("a default duration ends in s, m, h or d"),
-    };
-    value * unit
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::duration::{DurationUnit, parse_duration};
+    use crate::duration::DurationFlag;
 
     #[test]
     fn the_warn_window_text_means_what_the_cli_parser_reads() {
         assert_eq!(WARN_AFTER_MS, 86_400_000, "the reference's 24 h");
-        assert_eq!(parse_duration(WARN_WITHIN, DurationUnit::H), Ok(WARN_AFTER_MS));
-        assert_eq!(const_duration_ms("90m"), 90 * 60_000);
-        assert_eq!(const_duration_ms("2d"), 2 * 86_400_000);
-        assert_eq!(const_duration_ms("45s"), 45_000);
-        assert_eq!(const_duration_ms("7h"), 7 * 3_600_000);
+        assert_eq!(DurationFlag::WarnWithin.parse(WARN_WITHIN), Ok(WARN_AFTER_MS));
     }
 
     /// The spec's numbers (§2.3, A17), spelled out: proper-lockfile's

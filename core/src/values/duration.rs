@@ -1,5 +1,11 @@
 //! Durations as operators type them: `365d`, `1.5h`, `90` (A68, §2.13).
 //!
+//! Every duration a command reads is one of the [`DurationFlag`]s and is
+//! parsed by [`DurationFlag::parse`]; a bare number keeps the unit it has
+//! always had for its option (days, minutes, hours: scripts written for
+//! the reference pass `--expires-in 365`), and [`DurationFlag::help`] is
+//! the one sentence every `--help` says it with (issue 23 item 13).
+//!
 //! The reference matches `^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$` on the trimmed,
 //! lower-cased input and rounds `value × unit` with `Math.round`. This parser
 //! accepts exactly the same language without a regex engine, and computes
@@ -47,6 +53,17 @@ impl DurationUnit {
         }
     }
 
+    /// The unit's name in words, plural (`days`), as help texts say it.
+    pub fn words(self) -> &'static str {
+        match self {
+            DurationUnit::Ms => "milliseconds",
+            DurationUnit::S => "seconds",
+            DurationUnit::M => "minutes",
+            DurationUnit::H => "hours",
+            DurationUnit::D => "days",
+        }
+    }
+
     /// The unit spelled as in a duration, already lower-cased.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
@@ -57,6 +74,59 @@ impl DurationUnit {
             "d" => Some(DurationUnit::D),
             _ => None,
         }
+    }
+}
+
+/// An option that takes a duration, and the unit a bare number is in.
+///
+/// The units differ by option, as they always have (the reference's
+/// `--expires-in` is days; `--min-valid` counts minutes and `--warn-within`
+/// hours), so a unit is never required, and every help text states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DurationFlag {
+    /// `--expires-in` of `paste-token` and `setup-token`, and `add`'s
+    /// "Expires in" question: days (A63).
+    ExpiresIn,
+    /// `--min-valid` of `models auth token`: minutes.
+    MinValid,
+    /// `--warn-within` of `models status`: hours.
+    WarnWithin,
+}
+
+impl DurationFlag {
+    /// Every option that takes a duration.
+    pub const ALL: [DurationFlag; 3] = [DurationFlag::ExpiresIn, DurationFlag::MinValid, DurationFlag::WarnWithin];
+
+    /// The option as typed, `--expires-in`.
+    pub fn flag(self) -> &'static str {
+        match self {
+            DurationFlag::ExpiresIn => "--expires-in",
+            DurationFlag::MinValid => "--min-valid",
+            DurationFlag::WarnWithin => "--warn-within",
+        }
+    }
+
+    /// The unit of a number typed without one.
+    pub fn bare_unit(self) -> DurationUnit {
+        match self {
+            DurationFlag::ExpiresIn => DurationUnit::D,
+            DurationFlag::MinValid => DurationUnit::M,
+            DurationFlag::WarnWithin => DurationUnit::H,
+        }
+    }
+
+    /// The option's value in whole milliseconds.
+    pub fn parse(self, raw: &str) -> Result<i64, DurationError> {
+        parse_duration(raw, self.bare_unit())
+    }
+
+    /// What every help text of the option says about its units:
+    /// `a number with ms, s, m, h or d; a bare number is days`.
+    pub fn help(self) -> String {
+        let units = [DurationUnit::Ms, DurationUnit::S, DurationUnit::M, DurationUnit::H, DurationUnit::D];
+        let units: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
+        let (last, rest) = units.split_last().map_or((&"", &[][..]), |(l, r)| (l, r));
+        format!("a number with {} or {last}; a bare number is {}", rest.join(", "), self.bare_unit().words())
     }
 }
 
@@ -199,6 +269,19 @@ mod tests {
         assert!(parse_duration("106751991167301d", D).is_err());
         assert!(parse_duration("99999999999999999999999999", D).is_err());
         assert!(parse_duration("9223372036854775807.5ms", D).is_err());
+    }
+
+    /// Issue 23 item 13: a bare number keeps its option's unit, and the
+    /// help says which.
+    #[test]
+    fn each_option_reads_a_bare_number_in_its_own_unit_and_says_so() {
+        assert_eq!(DurationFlag::ExpiresIn.parse("365"), DurationFlag::ExpiresIn.parse("365d"));
+        assert_eq!(DurationFlag::MinValid.parse("10"), Ok(600_000));
+        assert_eq!(DurationFlag::WarnWithin.parse("24"), Ok(86_400_000));
+        assert_eq!(DurationFlag::WarnWithin.parse("90m"), Ok(5_400_000), "a unit wins");
+        assert_eq!(DurationFlag::ExpiresIn.help(), "a number with ms, s, m, h or d; a bare number is days");
+        assert!(DurationFlag::MinValid.help().ends_with("a bare number is minutes"));
+        assert!(DurationFlag::WarnWithin.help().ends_with("a bare number is hours"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! Paths are plain `/`-joined strings: the native host passes the real
 //! HOME, the browser and the sandbox pass `~`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The environment facts the rules read. Hosts collect them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,7 +23,15 @@ pub struct Env {
     /// The host has a system Keychain (macOS). Whether it is read is the
     /// core's rule: [`Env::keychain_in_use`].
     pub system_keychain: bool,
+    /// Of the folders the core asks about (`paths::folders_to_check`:
+    /// HOME and the state folder), those the host found to be something
+    /// else, or under something else: no file can be under them. Empty
+    /// where the host has no disk to look at.
+    pub not_folders: BTreeSet<String>,
 }
+
+/// The user's home folder, which a host reads to fill [`Env::home`].
+pub const HOME_ENV: &str = "HOME";
 
 /// Whether the Keychain is read: `off` never, `security` through the first
 /// `security` on `PATH` even off macOS (for tests with a fake one); unset,
@@ -34,7 +42,14 @@ impl Env {
     /// An environment with only a home folder: no variables, no working
     /// directory.
     pub fn new(home: impl Into<String>) -> Self {
-        Env { vars: BTreeMap::new(), home: home.into(), cwd: None, login_name: None, system_keychain: false }
+        Env {
+            vars: BTreeMap::new(),
+            home: home.into(),
+            cwd: None,
+            login_name: None,
+            system_keychain: false,
+            not_folders: BTreeSet::new(),
+        }
     }
 
     /// The same environment with `name` set to `value` (tests and hosts
@@ -86,6 +101,13 @@ impl Env {
             return normalize(raw);
         }
         join(self.cwd.as_deref().unwrap_or(""), raw)
+    }
+
+    /// The folder of `not_folders` that `path` is, or is under.
+    pub fn beyond_reach(&self, path: &str) -> Option<&str> {
+        self.not_folders.iter().map(String::as_str).find(|folder| {
+            path.strip_prefix(folder.trim_end_matches('/')).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
     }
 
     /// `$HOME/x` shown as `~/x` (the reference's `shortenHomePath`).

@@ -8,11 +8,11 @@ use super::order::{self, OrderCommand};
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::{Args, Subcommand};
-use clawdbot_auth_core::KeyForm;
 use clawdbot_auth_core::flow::{
     self, AddCommand, AddRequest, Exit, LoginCommand, LoginRequest, PasteTokenCommand, PasteTokenRequest, SetupCommand,
     SetupRequest, TokenCommand, TokenRequest,
 };
+use clawdbot_auth_core::{DurationFlag, KeyForm};
 use std::io::IsTerminal;
 
 #[derive(Args, Debug)]
@@ -132,8 +132,10 @@ pub struct PasteArgs {
     pub provider: String,
     #[arg(long, help = format!("Profile id (default: <provider>:{})", clawdbot_auth_core::PASTED_TOKEN_NAME))]
     pub profile_id: Option<String>,
-    /// When the token expires, from now (e.g. 365d, 12h; a bare number is days).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", help = format!(
+        "When the token expires, from now, e.g. 365d or 12h ({})",
+        DurationFlag::ExpiresIn.help()
+    ))]
     pub expires_in: Option<String>,
     /// Store a SecretRef instead of a plain value: JSON
     /// (`{"source":"exec","provider":"pass","id":"openai/key"}`) or
@@ -156,8 +158,9 @@ pub struct SetupArgs {
     #[arg(long, help = format!("Profile id (default: {})", flow::DEFAULT_PROFILE_ID))]
     pub profile_id: Option<String>,
     #[arg(long, value_name = "DURATION", help = format!(
-        "When the token expires, from now (default {}, what `claude setup-token` issues)",
-        flow::DEFAULT_EXPIRES_IN
+        "When the token expires, from now (default {}, what `claude setup-token` issues; {})",
+        flow::DEFAULT_EXPIRES_IN,
+        DurationFlag::ExpiresIn.help()
     ))]
     pub expires_in: Option<String>,
     /// Accepted for old scripts; nothing is asked before running `claude setup-token`.
@@ -188,8 +191,9 @@ pub struct TokenArgs {
     #[arg(long, value_enum)]
     pub format: Option<KeyFormat>,
     #[arg(long, value_name = "DURATION", help = format!(
-        "Refresh first when the key would expire sooner than this (e.g. 10m, 1h; a bare number is minutes). \
+        "Refresh first when the key would expire sooner than this, e.g. 10m or 1h ({}). \
          Default {}, so a key outlives Claude Code's 5-minute helper cache",
+        DurationFlag::MinValid.help(),
         clawdbot_auth_core::format_remaining_short(Some(flow::TOKEN_MIN_VALID_MS as f64))
     ))]
     pub min_valid: Option<String>,

@@ -182,4 +182,42 @@ mod tests {
         walk(&Cli::command(), "clawdbot", &mut bare);
         assert!(bare.is_empty(), "flags without help: {bare:#?}");
     }
+
+    /// Issue 23 item 13: a bare number is days for `--expires-in`, minutes
+    /// for `--min-valid` and hours for `--warn-within` (as scripts for the
+    /// reference expect), so every duration option's help says which, in
+    /// the core's words; `setup-token --expires-in` and `--warn-within`
+    /// said nothing.
+    #[test]
+    fn every_duration_option_says_the_unit_of_a_bare_number() {
+        use clawdbot_auth_core::DurationFlag;
+        fn walk(cmd: &clap::Command, path: &str, seen: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let names = arg.get_value_names().unwrap_or_default();
+                if !names.iter().any(|n| n.as_str() == "DURATION") {
+                    continue;
+                }
+                let long = format!("--{}", arg.get_long().unwrap_or_default());
+                let flag = DurationFlag::ALL.into_iter().find(|f| f.flag() == long);
+                let flag = flag.unwrap_or_else(|| panic!("{path} {long} is no DurationFlag"));
+                let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+                assert!(help.contains(&flag.help()), "{path} {long}: {help}");
+                seen.push(format!("{path} {long}"));
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), seen);
+            }
+        }
+        let mut seen = Vec::new();
+        walk(&Cli::command(), "clawdbot", &mut seen);
+        assert_eq!(
+            seen,
+            [
+                "clawdbot models status --warn-within",
+                "clawdbot models auth paste-token --expires-in",
+                "clawdbot models auth setup-token --expires-in",
+                "clawdbot models auth token --min-valid",
+            ]
+        );
+    }
 }

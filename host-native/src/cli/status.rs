@@ -31,8 +31,10 @@ pub struct StatusArgs {
     /// (JSON) each; --check exits with the worst of them.
     #[arg(long)]
     pub all_agents: bool,
-    /// How soon an expiry counts as "expiring" (e.g. 24h, 90m, 2d).
-    #[arg(long, value_name = "DURATION", default_value = clawdbot_auth_core::defaults::WARN_WITHIN)]
+    #[arg(long, value_name = "DURATION", default_value = clawdbot_auth_core::defaults::WARN_WITHIN, help = format!(
+        "How soon an expiry counts as \"expiring\", e.g. 24h, 90m or 2d ({})",
+        clawdbot_auth_core::DurationFlag::WarnWithin.help()
+    ))]
     pub warn_within: String,
     /// Run the resolvers of exec SecretRefs (`secrets.providers.<alias>`
     /// with `source: "exec"`); without it they are "not checked".

@@ -203,6 +203,15 @@ pub fn io_kind(err: &io::Error) -> IoKind {
     }
 }
 
+/// Whether no file can be under `path`: it is something other than a
+/// folder (through symlinks), or under such a thing.
+pub fn cannot_hold_files(path: &Path) -> bool {
+    match fs::metadata(path) {
+        Ok(meta) => !meta.is_dir(),
+        Err(err) => err.raw_os_error() == Some(libc::ENOTDIR),
+    }
+}
+
 /// Follows a symlink chain to the path a write must replace.
 ///
 /// Relative link targets are taken relative to the link's folder, as the

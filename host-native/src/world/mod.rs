@@ -8,6 +8,7 @@
 //!   gateway and Claude Code.
 //! - [`keychain`]: Claude Code's item through `/usr/bin/security`.
 //! - [`secrets`]: SecretRef files and resolvers, reported as facts.
+//! - [`terminal`]: a hidden prompt that restores the echo however it ends.
 
 pub mod callback;
 pub mod fsio;
@@ -15,3 +16,4 @@ pub mod keychain;
 pub mod lock;
 pub mod process;
 pub mod secrets;
+pub mod terminal;

@@ -2,9 +2,11 @@
 //! the expiry on the terminal, then runs `paste-token` with the answers.
 //! Scripts use `paste-token` itself: without a terminal nothing is asked.
 
+use super::DEFAULT_EXPIRES_IN;
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::paste_token::{self, Paste, PasteTokenRequest};
 use super::{Answer, Done, Effect, Exit, Reply, Step};
+use crate::duration::DurationFlag;
 use crate::escape::escape_control;
 use crate::paths::Env;
 use crate::provider::normalize;
@@ -24,7 +26,7 @@ pub struct AddRequest {
 
 /// One question and the answer used when none is typed.
 struct Question {
-    text: &'static str,
+    text: String,
     default: String,
 }
 
@@ -52,7 +54,7 @@ impl AddCommand {
     pub fn new(request: AddRequest, env: &Env, now: Millis) -> AddCommand {
         let add = Add { env: env.clone(), agent: request.agent, create_agent: request.create_agent };
         let inner = match request.terminal {
-            true => Driven::new(add, State::Provider, now),
+            true => Driven::start(add, State::Provider, env, now),
             false => Driven::ended(
                 add,
                 Done::refused(
@@ -83,7 +85,7 @@ impl Add {
             }
             Some(Answer::Text(Err(why))) => Turn::End(Done::refused(Exit::Error, format!("reading an answer: {why}"))),
             _ => {
-                let prompt = format!("{} [{}]: ", escape_control(question.text), escape_control(&question.default));
+                let prompt = format!("{} [{}]: ", escape_control(&question.text), escape_control(&question.default));
                 Turn::Ask(state, Effect::AskLine { prompt, reply: Reply::new() })
             }
         }
@@ -107,18 +109,18 @@ impl Machine for Add {
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, _out: &mut Lines) -> Turn<State> {
         match state {
             State::Provider => {
-                let question = Question { text: "Provider", default: crate::providers::DEFAULT.id.into() };
+                let question = Question { text: "Provider".into(), default: crate::providers::DEFAULT.id.into() };
                 self.ask(question, input, State::Provider, |answer| {
                     Turn::Go(State::ProfileId { provider: normalize(&answer) })
                 })
             }
             State::ProfileId { provider } => {
-                let question = Question { text: "Profile id", default: format!("{provider}:manual") };
+                let question = Question { text: "Profile id".into(), default: format!("{provider}:manual") };
                 let state = State::ProfileId { provider: provider.clone() };
                 self.ask(question, input, state, |profile_id| Turn::Go(State::Expires { provider, profile_id }))
             }
             State::Expires { provider, profile_id } => {
-                let question = Question { text: "Does this token expire? (y/N)", default: "n".into() };
+                let question = Question { text: "Does this token expire? (y/N)".into(), default: "n".into() };
                 let state = State::Expires { provider: provider.clone(), profile_id: profile_id.clone() };
                 self.ask(question, input, state, |answer| match answer.to_lowercase().as_str() {
                     "y" | "yes" => Turn::Go(State::ExpiresIn { provider, profile_id }),
@@ -126,7 +128,9 @@ impl Machine for Add {
                 })
             }
             State::ExpiresIn { provider, profile_id } => {
-                let question = Question { text: "Expires in", default: "365d".into() };
+                // The unit of a bare number, as `--expires-in`'s help says it.
+                let units = DurationFlag::ExpiresIn.help();
+                let question = Question { text: format!("Expires in ({units})"), default: DEFAULT_EXPIRES_IN.into() };
                 let state = State::ExpiresIn { provider: provider.clone(), profile_id: profile_id.clone() };
                 self.ask(question, input, state, |expires| self.paste(provider, profile_id, Some(expires), now))
             }
@@ -174,7 +178,7 @@ mod tests {
                 "ask Provider [anthropic]: ",
                 "ask Profile id [zai:manual]: ",
                 "ask Does this token expire? (y/N) [n]: ",
-                "ask Expires in [365d]: "
+                "ask Expires in (a number with ms, s, m, h or d; a bare number is days) [365d]: "
             ]
         );
         let profile = &host.store()["profiles"]["zai:manual"];

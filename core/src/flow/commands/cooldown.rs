@@ -4,11 +4,12 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
+use super::refresh::unknown_provider;
 use super::{Answer, Done, Event, Exit, Step, internal_end};
 use crate::error::TxnFailure;
 use crate::load::Loaded;
 use crate::paths::Env;
-use crate::provider::{ProfilesOf, ProviderId};
+use crate::provider::{ProfilesOf, ProviderId, is_known};
 use crate::store::AuthStore;
 use crate::time::{Instant, Millis};
 use crate::usage::{EndedBackoff, end_backoff};
@@ -26,7 +27,8 @@ pub enum CooldownTarget {
     All,
 }
 
-/// What the edit found: `None` when the one profile asked for is not there.
+/// What the edit found: `None` when the one profile asked for is not
+/// there, or the provider asked for is unknown.
 type Cleared = Rc<RefCell<Option<Vec<(String, EndedBackoff)>>>>;
 
 /// `models auth cooldown clear` as a flow.
@@ -49,6 +51,8 @@ impl CooldownCommand {
             let ids: Vec<String> = match &wanted {
                 CooldownTarget::Profile(id) if !store.profiles.contains_key(id) => return,
                 CooldownTarget::Profile(id) => vec![id.clone()],
+                // A typo (`antrhopic`) is refused as `refresh` refuses it.
+                CooldownTarget::Provider(p) if !is_known(p, store) => return,
                 CooldownTarget::Provider(p) => store.profiles_for(p).map(|(id, _)| id.clone()).collect(),
                 CooldownTarget::All => store.profiles.keys().cloned().collect(),
             };
@@ -56,7 +60,7 @@ impl CooldownCommand {
             *out.borrow_mut() = Some(ended);
         };
         let edit = Box::new(EditStore::new(env, agent, now, Box::new(edit)));
-        CooldownCommand { inner: Driven::new(Cooldown { target, cleared }, edit, now) }
+        CooldownCommand { inner: Driven::start(Cooldown { target, cleared }, edit, env, now) }
     }
 }
 
@@ -77,9 +81,14 @@ impl Cooldown {
             return failure.refusal();
         }
         let Some(cleared) = self.cleared.borrow_mut().take() else {
-            let CooldownTarget::Profile(id) = &self.target else { return internal_end() };
-            return Done::refused(Exit::Action, format!("no profile {id} in this agent's store"))
-                .hint("`clawdbot models auth list` shows the profiles there are");
+            return match &self.target {
+                CooldownTarget::Profile(id) => {
+                    Done::refused(Exit::Action, format!("no profile {id} in this agent's store"))
+                        .hint("`clawdbot models auth list` shows the profiles there are")
+                }
+                CooldownTarget::Provider(p) => unknown_provider(p),
+                CooldownTarget::All => internal_end(),
+            };
         };
         let mut events: Vec<Event> = cleared.iter().map(|(id, e)| Event::Output(describe(id, e))).collect();
         if events.is_empty() {

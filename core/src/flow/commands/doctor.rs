@@ -164,7 +164,7 @@ impl DoctorCommand {
         };
         let inner = match both {
             true => Driven::ended(doctor, Done::refused(Exit::Usage, ALL_OR_ONE), now),
-            false => Driven::new(doctor, state, now),
+            false => Driven::start(doctor, state, env, now),
         };
         DoctorCommand { inner }
     }
@@ -603,7 +603,7 @@ impl Doctor {
 
     fn refreshing(
         &mut self,
-        check: Box<Check>,
+        mut check: Box<Check>,
         mut due: Box<RefreshCommand>,
         input: Option<Answer>,
         now: Millis,
@@ -613,7 +613,9 @@ impl Doctor {
             Step::Effect(e) => Turn::Ask(State::Refreshing { check, due }, self.forward(e)),
             Step::Ready(done) => {
                 self.ended(done, out);
-                let after = due.into_loaded().unwrap_or_else(|| (*check.loaded).clone());
+                let (after, refreshed) = due.into_outcome();
+                check.changes.extend(refreshed);
+                let after = after.unwrap_or_else(|| (*check.loaded).clone());
                 self.checked(check, after, out)
             }
         }

@@ -1,13 +1,13 @@
-//! `clawdbot models auth list`: one look, no write (a list changes
-//! nothing, so what the sync would take is shown but saved only by the
-//! commands that save).
+//! `clawdbot models auth list`: the load `models status` makes, what the
+//! sync took in saved as status saves it (a "synced ..." notice is said
+//! only when it is true), and nothing else written.
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
-use super::look::{Look, notices};
+use super::look::saved_notices;
 use super::refs::ResolveRefs;
+use super::settle::{Settle, Settled};
 use super::{Answer, Done, Event, Exit, Step};
 use crate::listing::{self, Listing};
-use crate::load::Loaded;
 use crate::load::StoreState;
 use crate::paths::Env;
 use crate::time::Millis;
@@ -30,8 +30,8 @@ impl ListCommand {
     /// `provider`'s when given; one JSON document with `json`.
     pub fn new(env: &Env, agent: Option<&str>, provider: Option<&str>, json: bool, now: Millis) -> ListCommand {
         let list = List { provider: provider.map(str::to_string), allow_exec: false, json, listing: None };
-        let look = State::Look(Box::new(Look::new(env, agent).reading_keychain(true)));
-        ListCommand { inner: Driven::new(list, look, now) }
+        let settle = State::Settle(Box::new(Settle::new(env, agent, now).reading_keychain(true)));
+        ListCommand { inner: Driven::start(list, settle, env, now) }
     }
 
     /// `--allow-exec`: exec SecretRefs are resolved by running their
@@ -48,8 +48,9 @@ impl ListCommand {
 }
 
 impl List {
-    fn listed(&mut self, loaded: Loaded) -> Done {
-        let mut events = notices(&loaded);
+    fn listed(&mut self, settled: Settled) -> Done {
+        let Settled { loaded, save_error } = settled;
+        let mut events = saved_notices(&loaded, save_error.as_deref());
         let listing = listing::list(&loaded, self.provider.as_deref());
         let exit = match loaded.store_state {
             StoreState::Unreadable => {
@@ -72,8 +73,8 @@ impl List {
 }
 
 enum State {
-    Look(Box<Look>),
-    Refs { loaded: Box<Loaded>, refs: Box<ResolveRefs> },
+    Settle(Box<Settle>),
+    Refs { settled: Box<Settled>, refs: Box<ResolveRefs> },
 }
 
 impl Machine for List {
@@ -81,21 +82,20 @@ impl Machine for List {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, _: &mut Lines) -> Turn<State> {
         match state {
-            State::Look(mut look) => match advance(&mut *look, input, now) {
-                Step::Effect(e) => Turn::Ask(State::Look(look), e),
-                Step::Ready(looked) => {
-                    let mut loaded = looked.loaded;
-                    match ResolveRefs::needed(&mut loaded, self.allow_exec, self.provider.as_deref()) {
-                        None => Turn::End(self.listed(loaded)),
-                        Some(refs) => Turn::Go(State::Refs { loaded: Box::new(loaded), refs: Box::new(refs) }),
+            State::Settle(mut settle) => match advance(&mut *settle, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Settle(settle), e),
+                Step::Ready(mut settled) => {
+                    match ResolveRefs::needed(&mut settled.loaded, self.allow_exec, self.provider.as_deref()) {
+                        None => Turn::End(self.listed(settled)),
+                        Some(refs) => Turn::Go(State::Refs { settled: Box::new(settled), refs: Box::new(refs) }),
                     }
                 }
             },
-            State::Refs { mut loaded, mut refs } => match advance(&mut *refs, input, now) {
-                Step::Effect(e) => Turn::Ask(State::Refs { loaded, refs }, e),
+            State::Refs { mut settled, mut refs } => match advance(&mut *refs, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Refs { settled, refs }, e),
                 Step::Ready(states) => {
-                    loaded.refs = states;
-                    Turn::End(self.listed(*loaded))
+                    settled.loaded.refs = states;
+                    Turn::End(self.listed(*settled))
                 }
             },
         }

@@ -135,7 +135,7 @@ impl LoginCommand {
             timeouts: HttpTimeouts::from_env(env),
             replaced: Rc::default(),
         };
-        LoginCommand { inner: Driven::new(machine, State::Start, now) }
+        LoginCommand { inner: Driven::start(machine, State::Start, env, now) }
     }
 }
 

@@ -83,7 +83,7 @@ impl OrderCommand {
                 State::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))))
             }
         };
-        OrderCommand { inner: Driven::new(Order { request, now, set }, state, now) }
+        OrderCommand { inner: Driven::start(Order { request, now, set }, state, env, now) }
     }
 }
 

@@ -90,7 +90,7 @@ impl PasteKeyCommand {
         } else if command.profile_id.trim().is_empty() {
             Driven::ended(command, Done::refused(Exit::Usage, "--profile-id must not be empty"), now)
         } else {
-            Driven::new(command, State::Ask, now)
+            Driven::start(command, State::Ask, env, now)
         };
         PasteKeyCommand { inner }
     }

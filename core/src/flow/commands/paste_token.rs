@@ -123,7 +123,7 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
         replaced: Rc::default(),
     };
     match state {
-        Ok(state) => Driven::new(paste, state, now),
+        Ok(state) => Driven::start(paste, state, env, now),
         Err(e) => Driven::ended(paste, refusal(&e), now),
     }
 }

@@ -8,13 +8,14 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::{Look, unreadable_reason};
-use super::refresh_login::{RefreshLogin, RefreshReport};
+use super::refresh_login::{RefreshLogin, RefreshReport, RefreshResult};
 use super::{Answer, Done, Effect, Event, Exit, Step, refresh_window};
 use crate::doctor::Issue;
+use crate::escape::escape_control;
 use crate::health::HealthStatus;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
-use crate::provider::ProviderId;
+use crate::provider::{ProviderId, is_known};
 use crate::refresh::RefreshFailure;
 use crate::refresh::{RefreshProvider, needs_refresh};
 use crate::store::Credential;
@@ -40,7 +41,7 @@ enum Voice {
 }
 
 enum State {
-    Load { look: Look, selection: Selection },
+    Load { look: Box<Look>, selection: Selection },
     Next { loaded: Box<Loaded>, ids: VecDeque<String> },
     Run { loaded: Box<Loaded>, ids: VecDeque<String>, id: String, refresh: Box<RefreshLogin> },
     Done(Done),
@@ -61,6 +62,8 @@ struct Renew {
     /// The store as the last refresh left it (doctor recomputes its issues
     /// from it instead of loading again).
     latest: Option<Loaded>,
+    /// What the refreshes changed, one line each: doctor's `changes`.
+    changes: Vec<String>,
 }
 
 /// Refreshing the selected logins one after another.
@@ -71,9 +74,9 @@ pub struct RefreshCommand {
 impl RefreshCommand {
     /// `models auth refresh`: one load, then each selected login.
     pub fn new(selection: Selection, force: bool, agent: Option<&str>, env: &Env, now: Millis) -> RefreshCommand {
-        let state = State::Load { look: Look::new(env, agent).reading_keychain(true), selection };
+        let state = State::Load { look: Box::new(Look::new(env, agent).reading_keychain(true)), selection };
         let renew = Renew { agent: agent.map(str::to_string), keychain: true, ..Renew::new(force, Voice::Command) };
-        RefreshCommand { inner: Driven::new(renew, state, now) }
+        RefreshCommand { inner: Driven::start(renew, state, env, now) }
     }
 
     /// Doctor's refreshes of `ids` (see [`due_for_doctor`]), on the load
@@ -85,9 +88,12 @@ impl RefreshCommand {
         RefreshCommand { inner: Driven::new(Renew { keychain, ..Renew::new(false, Voice::Doctor) }, state, now) }
     }
 
-    /// The store as the refreshes left it, once done.
-    pub fn into_loaded(self) -> Option<Loaded> {
-        self.inner.machine.latest
+    /// The store as the refreshes left it, once done, and what they
+    /// changed (a login refreshed or adopted; one already fresh changed
+    /// nothing), one line each, as doctor's `changes` list them.
+    pub fn into_outcome(self) -> (Option<Loaded>, Vec<String>) {
+        let renew = self.inner.machine;
+        (renew.latest, renew.changes)
     }
 }
 
@@ -102,6 +108,7 @@ impl Renew {
             transient: false,
             errors: Vec::new(),
             latest: None,
+            changes: Vec::new(),
         }
     }
 
@@ -136,10 +143,10 @@ impl Renew {
         let nothing = "nothing to refresh: no OAuth login with a refresh flow";
         State::Done(match &want {
             None => Done::with(Exit::Ok, vec![Event::note(nothing)]),
-            Some(p) if known_provider(&loaded, p) => {
+            Some(p) if is_known(p, &loaded.store) => {
                 Done::with(Exit::Ok, vec![Event::note(format!("{nothing} for \"{p}\""))])
             }
-            Some(p) => Done::refused(Exit::Action, format!("unknown provider \"{p}\": no profile in the store has it")),
+            Some(p) => unknown_provider(p),
         })
     }
 
@@ -160,6 +167,9 @@ impl Renew {
             }
             (Ok(report), Voice::Doctor) => {
                 emit(out, Event::Output(format!("Refreshed {id}: {}", report.result.describe())));
+                if report.result != RefreshResult::AlreadyFresh {
+                    self.changes.push(format!("{}: {}", escape_control(id), report.result.describe()));
+                }
                 self.errors.extend(report.warnings.iter().map(|w| format!("- {id}: {w}")));
             }
             (Err(failure), voice) => {
@@ -205,10 +215,10 @@ impl Renew {
     }
 }
 
-/// A provider the store or the refresh registry knows.
-fn known_provider(loaded: &Loaded, provider: &ProviderId) -> bool {
-    RefreshProvider::from_id(provider).is_some()
-        || loaded.store.profiles.values().any(|p| provider.names(p.credential.provider()))
+/// How a command that acts on a provider's stored profiles ends when
+/// `--provider` names none ([`is_known`]): refused, exit 1.
+pub(crate) fn unknown_provider(provider: &ProviderId) -> Done {
+    Done::refused(Exit::Action, format!("unknown provider \"{provider}\": no profile in the store has it"))
 }
 
 /// The logins doctor refreshes: those it reports as expired or expiring
@@ -234,7 +244,7 @@ impl Machine for Renew {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         let next = match state {
-            State::Load { mut look, selection } => match advance(&mut look, input, now) {
+            State::Load { mut look, selection } => match advance(&mut *look, input, now) {
                 Step::Effect(e) => return Turn::Ask(State::Load { look, selection }, e),
                 Step::Ready(looked) => self.select(looked.loaded, selection),
             },

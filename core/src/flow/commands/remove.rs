@@ -61,7 +61,7 @@ impl RemoveCommand {
     pub fn new(request: RemoveRequest, env: &Env, now: Millis) -> RemoveCommand {
         let look = Look::new(env, request.agent.as_deref());
         let remove = Remove { request, env: env.clone(), now, removed: Rc::default() };
-        RemoveCommand { inner: Driven::new(remove, State::Look(look), now) }
+        RemoveCommand { inner: Driven::start(remove, State::Look(look), env, now) }
     }
 }
 
@@ -280,7 +280,7 @@ impl SyncCommand {
         };
         let state = SyncState::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit)).reading_keychain(true)));
         let sync = SyncEnable { profile_id, env: env.clone(), agent: agent.map(str::to_string) };
-        Ok(SyncCommand { inner: Driven::new(sync, state, now) })
+        Ok(SyncCommand { inner: Driven::start(sync, state, env, now) })
     }
 }
 

@@ -109,7 +109,7 @@ impl SetupTokenCommand {
     /// A setup-token for `request`, at `now`, in `env`.
     pub fn new(request: SetupRequest, env: &Env, now: Millis) -> SetupTokenCommand {
         let setup = SetupToken { request, env: env.clone(), now, target: None, outcome: None };
-        SetupTokenCommand { inner: Driven::new(setup, State::Start, now) }
+        SetupTokenCommand { inner: Driven::start(setup, State::Start, env, now) }
     }
 
     /// What to store, once the flow ended with [`Exit::Ok`].

@@ -59,7 +59,7 @@ impl SetupCommand {
         };
         // The provider's own file says whether it has a setup-token.
         let inner = match crate::providers::find(provider).is_some_and(|p| p.setup_token.is_some()) {
-            true => Driven::new(setup, State::Ask(Box::new(SetupTokenCommand::new(request, env, now))), now),
+            true => Driven::start(setup, State::Ask(Box::new(SetupTokenCommand::new(request, env, now))), env, now),
             false => Driven::ended(
                 setup,
                 Done::refused(

@@ -16,7 +16,7 @@ use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Answer, Done, Effect, Event, Exit, Step, internal_end};
-use crate::duration::{DurationUnit, parse_duration};
+use crate::duration::DurationFlag;
 use crate::escape::{escape_control, terminal_safe_json};
 use crate::load::Loaded;
 use crate::paths::Env;
@@ -272,7 +272,7 @@ impl Part for Assess {
 
 enum State {
     /// `--all-agents`: which agents there are.
-    Find(FindAgents),
+    Find(Box<FindAgents>),
     /// Each agent in turn; the first is the default, read as a bare run
     /// reads it (`CLAWDBOT_AGENT_DIR` applies).
     Agent { agents: VecDeque<String>, first: bool, current: Option<(String, Box<Assess>)> },
@@ -320,7 +320,7 @@ impl StatusCommand {
             request,
         };
         let inner = match status.start() {
-            Ok(state) => Driven::new(status, state, now),
+            Ok(state) => Driven::start(status, state, env, now),
             Err(refusal) => Driven::ended(status, refusal, now),
         };
         StatusCommand { inner }
@@ -349,9 +349,10 @@ impl Status {
         if self.request.all_agents && self.request.agent.is_some() {
             return Err(Done::refused(Exit::Usage, super::doctor::ALL_OR_ONE));
         }
-        match parse_duration(&self.request.warn_within, DurationUnit::H) {
+        let flag = DurationFlag::WarnWithin;
+        match flag.parse(&self.request.warn_within) {
             Ok(ms) => self.options.warn_after_ms = ms,
-            Err(e) => return Err(Done::refused(Exit::Usage, format!("--warn-within: {e}"))),
+            Err(e) => return Err(Done::refused(Exit::Usage, format!("{}: {e}", flag.flag()))),
         }
         if !self.request.all_agents {
             let agent = self.request.agent.clone().unwrap_or_default();
@@ -364,7 +365,7 @@ impl Status {
                 "--all-agents prints text or JSON; run --plain and --format prometheus per agent",
             ));
         }
-        Ok(State::Find(FindAgents::new(&self.env)))
+        Ok(State::Find(Box::new(FindAgents::new(&self.env))))
     }
 
     /// One agent's report is made: print it (or keep its JSON entry).
@@ -407,7 +408,7 @@ impl Machine for Status {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
-            State::Find(mut find) => match advance(&mut find, input, now) {
+            State::Find(mut find) => match advance(&mut *find, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Find(find), e),
                 Step::Ready(agents) => Turn::Go(State::Agent { agents: agents.into(), first: true, current: None }),
             },

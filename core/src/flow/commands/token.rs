@@ -12,7 +12,7 @@ use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
 use super::{Answer, Done, Effect, Event, Exit, ShellAnswer, Step, look, refresh_window};
-use crate::duration::{DurationUnit, parse_duration};
+use crate::duration::DurationFlag;
 use crate::escape::needs_escape;
 use crate::handout::{self, HandedKey, KeyForm};
 use crate::load::Loaded;
@@ -93,7 +93,7 @@ impl TokenCommand {
             deadline: now.saturating_add(TOKEN_BUDGET_MS),
             now,
         };
-        TokenCommand { inner: Driven::new(token, State::Load(Box::new(settle)), now) }
+        TokenCommand { inner: Driven::start(token, State::Load(Box::new(settle)), env, now) }
     }
 
     /// `--allow-exec`: a SecretRef of the exec source is resolved by
@@ -116,14 +116,15 @@ impl TokenCommand {
         self
     }
 
-    /// `--min-valid` as typed (a bare number is minutes); a duration that
-    /// does not parse ends the command as a usage error before anything
-    /// is read.
+    /// `--min-valid` as typed ([`DurationFlag::MinValid`]: a bare number
+    /// is minutes); a duration that does not parse ends the command as a
+    /// usage error before anything is read.
     pub fn min_valid_flag(mut self, raw: &str) -> TokenCommand {
-        match parse_duration(raw, DurationUnit::M) {
+        let flag = DurationFlag::MinValid;
+        match flag.parse(raw) {
             Ok(ms) => self.min_valid(ms),
             Err(e) => {
-                self.inner.end(Done::refused(Exit::Usage, format!("--min-valid: {e}")));
+                self.inner.end(Done::refused(Exit::Usage, format!("{}: {e}", flag.flag())));
                 self
             }
         }
@@ -192,8 +193,7 @@ impl Token {
     /// The load is saved and its notices printed: the shell-env fallback,
     /// then the key.
     fn loaded(&mut self, settled: Settled, out: &mut Lines) -> State {
-        let mut events = look::notices(&settled.loaded);
-        events.extend(settled.save_error.map(Event::warning));
+        let events = look::saved_notices(&settled.loaded, settled.save_error.as_deref());
         out.extend(events.into_iter().map(Effect::Emit));
         let loaded = settled.loaded;
         match ShellFallback::needed(&loaded, self.now) {

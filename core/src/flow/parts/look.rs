@@ -173,16 +173,11 @@ impl World for Fed<'_> {
     }
 }
 
-/// What a load changed and what it found wrong.
-pub(crate) fn notices(loaded: &Loaded) -> Vec<Event> {
-    let mut events: Vec<Event> = loaded.changes.iter().map(|c| Event::Notice(c.to_string())).collect();
-    events.extend(diagnostics(loaded));
-    events
-}
-
-/// The notices of a load whose changes a command tried to save: each
-/// change says whether it was saved ([`crate::doctor::change_notes`]),
-/// then the diagnostics, then why the save failed.
+/// The notices of a load whose changes a command tried to save (a
+/// [`super::settle::Settle`]'s): each change says whether it was saved
+/// ([`crate::doctor::change_notes`]), then the diagnostics, then why the
+/// save failed. The one way a load's changes are announced, so no command
+/// says "synced" of a change it did not save (issue 23 item 14).
 pub(crate) fn saved_notices(loaded: &Loaded, save_error: Option<&str>) -> Vec<Event> {
     let mut events: Vec<Event> =
         crate::doctor::change_notes(loaded, save_error).into_iter().map(Event::Notice).collect();

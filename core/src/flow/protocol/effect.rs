@@ -133,8 +133,9 @@ pub enum Effect {
         /// The way back for the answer.
         reply: Reply<RunAnswer>,
     },
-    /// Ask for a secret: on a terminal with `prompt` and the echo off,
-    /// else read it from standard input; answered with `reply`.
+    /// Ask for a secret: on a terminal with `prompt` and the echo off (on
+    /// again however the read ends, a signal included), else read it from
+    /// standard input; answered with `reply`.
     AskSecret {
         /// What to ask, without a trailing colon.
         prompt: String,

@@ -153,6 +153,34 @@ fn cooldown_clear_of_one_profile_ends_its_backoff_and_an_unknown_one_is_refused(
     assert!(writes(&host).is_empty(), "nothing written for an unknown profile");
 }
 
+/// Issue 23 item 11: `cooldown clear --provider antrhopic` said "nothing
+/// to clear" and exited 0; a provider neither the registry nor the store
+/// knows is refused as `refresh` refuses it, by the same rule.
+#[test]
+fn cooldown_clear_of_an_unknown_provider_is_refused_as_refresh_refuses_it() {
+    let mut store = two_profiles();
+    store["usageStats"] = json!({"anthropic:a": {"cooldownUntil": NOW + 60_000, "errorCount": 2}});
+    let env = Env::new("/h");
+    let of = |p: &str| CooldownCommand::clear(&env, None, CooldownTarget::Provider(p.into()), NOW);
+    let mut host = editing(store.clone());
+    let (done, _) = host.run(&mut of("antrhopic"));
+    assert_eq!(done.exit, Exit::Action, "{done:?}");
+    assert_eq!(done.lines()[0].text, "error: unknown provider \"antrhopic\": no profile in the store has it");
+    assert!(writes(&host).is_empty(), "nothing written for an unknown provider");
+    let mut refresh = Host::with_store(&store);
+    let (refused, _) =
+        refresh.run(&mut RefreshCommand::new(Selection::Provider("antrhopic".into()), false, None, &env, NOW));
+    assert_eq!((refused.exit, refused.lines()[0].text.as_str()), (done.exit, done.lines()[0].text.as_str()));
+    // A provider the registry knows, without profiles here, has nothing to
+    // clear; one the store knows (any spelling) is cleared.
+    let (done, _) = editing(store.clone()).run(&mut of("openai"));
+    assert_eq!(done.exit, Exit::Ok, "{done:?}");
+    assert!(done.lines()[0].text.starts_with("Nothing to clear for the openai profiles"), "{done:?}");
+    let (done, _) = editing(store).run(&mut of(" Anthropic "));
+    assert_eq!(done.exit, Exit::Ok, "{done:?}");
+    assert!(done.lines()[0].text.starts_with("Cleared anthropic:a:"), "{done:?}");
+}
+
 #[test]
 fn cooldown_clear_writes_under_the_lock_and_a_second_clear_writes_nothing() {
     let mut store = two_profiles();

@@ -251,7 +251,7 @@ fn invalid_grant_leaves_the_credential_untouched_and_records_the_failure() {
     assert_eq!(store["profiles"]["anthropic:work"], before, "credential bytes unchanged");
     assert_eq!(store["usageStats"]["anthropic:work"]["failureCounts"]["auth"], 1, "{store}");
     // What looks next (doctor's second look) sees the failure just recorded.
-    let latest = flow.into_loaded().expect("the load after the refusal");
+    let latest = flow.into_outcome().0.expect("the load after the refusal");
     let stats = latest.store.usage_stats.get("anthropic:work").expect("its usage");
     assert_eq!(stats.failure_counts.get("auth"), Some(&1.0));
 }
@@ -795,5 +795,104 @@ fn a_refresh_into_an_unreadable_store_needs_a_person() {
         let refusal = all.lines().find(|l| l.contains("refusing to refresh into an unreadable store: "));
         assert!(refusal.is_some_and(|l| l.starts_with("error: ")), "{all}");
         assert_eq!(host.files[STORE], "{ not json");
+    }
+}
+
+/// Issue 23 item 12: with the state folder (or the HOME it is in) naming a
+/// file, each command said "a parent of the path is not a folder" of every
+/// file, and a paste asked for the token first. Every command now ends at
+/// once with one error naming the variable and the path, having read,
+/// locked, written and asked nothing.
+#[test]
+fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
+    let env = Env { not_folders: [HOME.to_string(), format!("{HOME}/.clawdbot")].into(), ..env() };
+    let setup =
+        || SetupRequest { profile_id: None, expires_in: None, agent: None, terminal: true, create_agent: false };
+    let sync = SyncCommand::enable(&env, None, crate::logins::names().next().unwrap_or_default(), NOW);
+    let login = LoginRequest {
+        provider: "openai-codex".into(),
+        device_code: true,
+        profile_id: None,
+        enterprise_domain: None,
+        agent: None,
+        create_agent: false,
+        terminal: true,
+        display: false,
+    };
+    let mut flows: Vec<(&str, Box<dyn Flow>)> = vec![
+        ("status", Box::new(StatusCommand::new(StatusRequest::bare(false, false, None, true), &env, NOW))),
+        (
+            "doctor",
+            Box::new(DoctorCommand::new(DoctorRequest { terminal: true, ..DoctorRequest::default() }, &env, NOW)),
+        ),
+        (
+            "token",
+            Box::new(TokenCommand::new(
+                TokenRequest { provider: "openai".into(), profile: None, agent: None, force: false },
+                &env,
+                NOW,
+            )),
+        ),
+        ("refresh", Box::new(RefreshCommand::new(Selection::All, false, None, &env, NOW))),
+        (
+            "order",
+            Box::new(OrderCommand::new(
+                OrderRequest::Get { provider: "openai".into(), json: false, resolved: true },
+                None,
+                &env,
+                NOW,
+            )),
+        ),
+        ("list", Box::new(ListCommand::new(&env, None, None, false, NOW))),
+        ("cooldown", Box::new(CooldownCommand::clear(&env, None, CooldownTarget::All, NOW))),
+        (
+            "remove",
+            Box::new(RemoveCommand::new(
+                RemoveRequest { profile_id: "openai:x".into(), agent: None, yes: true, dry_run: false },
+                &env,
+                NOW,
+            )),
+        ),
+        ("sync", Box::new(sync.expect("a login source"))),
+        (
+            "paste-token",
+            Box::new(PasteTokenCommand::new(
+                PasteTokenRequest {
+                    provider: "openai".into(),
+                    profile_id: None,
+                    expires_in: None,
+                    agent: None,
+                    create_agent: false,
+                },
+                &env,
+                NOW,
+            )),
+        ),
+        (
+            "paste-api-key",
+            Box::new(PasteKeyCommand::new(
+                PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false },
+                &env,
+                NOW,
+            )),
+        ),
+        ("add", Box::new(AddCommand::new(AddRequest { agent: None, terminal: true, create_agent: false }, &env, NOW))),
+        ("setup-token", Box::new(SetupCommand::new("anthropic", setup(), true, &env, NOW))),
+        ("login", Box::new(LoginCommand::new(login, &env, NOW))),
+    ];
+    for (name, flow) in &mut flows {
+        let mut host = Host { secret: Some(Ok(Secret::new("sk-FAKE-typed"))), ..Host::default() };
+        let (done, printed) = host.run(&mut **flow);
+        assert_eq!(done.exit, Exit::Action, "{name}: {done:?}");
+        assert!(host.asked.is_empty(), "{name} asked {:?}", host.asked);
+        let said: Vec<String> = printed.iter().chain(&done.lines()).map(|l| l.text.clone()).collect();
+        assert_eq!(
+            said,
+            [
+                "error: /h: not a folder (HOME names it); Clawdbot keeps its files in it",
+                "hint: Point HOME at your home folder."
+            ],
+            "{name}"
+        );
     }
 }

@@ -274,6 +274,9 @@ mod refs_tests;
 #[path = "testing/script.rs"]
 pub(crate) mod script;
 #[cfg(test)]
+#[path = "testing/sign_in_tests.rs"]
+mod sign_in_tests;
+#[cfg(test)]
 #[path = "testing/tests.rs"]
 mod tests;
 #[cfg(test)]

@@ -73,6 +73,9 @@ impl Issue {
 
 /// `status` of a profile in words (see [`Issue::words`]).
 fn words_of(status: HealthStatus, p: &ProfileHealth) -> String {
+    if let Some(words) = p.sign_in_words() {
+        return format!("{}: {}", status.word(), crate::escape::escape_control(&words));
+    }
     if let Some(r) = &p.rejection {
         let ago = format_remaining_short(Some(r.ago_ms));
         return format!("expired: login rejected at refresh ({}) {ago} ago", crate::escape::escape_control(&r.code));
@@ -138,8 +141,13 @@ pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
     if p.kind == CredentialType::ApiKey && !empty {
         return None;
     }
+    // A sign-in that ended or ends soon, or a read-only login whose access
+    // token expired: only a person can act, whatever renews the token.
+    let person = p.sign_in_words().is_some() || p.health_reason == Some(crate::health::READ_ONLY_EXPIRED);
     let (status, words) = if empty {
         (p.status, "missing-secret: it holds no key or token".to_string())
+    } else if person {
+        (p.status, words_of(p.status, p))
     } else if p.refreshable {
         let due = match p.remaining_ms {
             Some(r) if r <= 0.0 => HealthStatus::Expired,
@@ -152,7 +160,7 @@ pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
     } else {
         return None;
     };
-    let needs_human = empty || !p.refreshable;
+    let needs_human = empty || person || !p.refreshable;
     Some(Issue {
         profile_id: p.profile_id.clone(),
         status,
@@ -160,11 +168,7 @@ pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
         refreshable: p.refreshable,
         needs_human,
         // No remedy next to a login that needs none.
-        hint: if needs_human {
-            crate::remedy::for_profile(&p.profile_id, &p.provider, crate::remedy::Renewal::Relogin)
-        } else {
-            REFRESHES_ITSELF.to_string()
-        },
+        hint: if needs_human { crate::remedy::for_health(p) } else { REFRESHES_ITSELF.to_string() },
         standing: p.standing,
         reason_code: (p.reason_code != p.standing.word()).then(|| p.reason_code.to_string()),
         words,

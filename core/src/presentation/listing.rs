@@ -138,8 +138,9 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
 }
 
 fn entry(loaded: &Loaded, id: &str, profile: &Profile) -> Entry {
+    let rules = HealthRules::default();
     let health =
-        assess(&loaded.config.config, &loaded.refs, &loaded.store, id, profile, loaded.now, HealthRules::default());
+        assess(&loaded.config.config, &loaded.refs, &loaded.store, &loaded.ended, id, profile, loaded.now, rules);
     entry_of(&health, profile, &loaded.refs, loaded.store.usage_stats.get(id), loaded.now)
 }
 
@@ -493,7 +494,7 @@ mod tests {
         let store = r#"{"version":1,"profiles":{"zai:k":{"type":"api_key","provider":"zai","key":"FAKE-k"}}}"#;
         let l = loaded(store, Env::new("/h"));
         let profile = l.store.profile("zai:k").unwrap();
-        let health = assess(&l.config.config, &l.refs, &l.store, "zai:k", profile, NOW, HealthRules::default());
+        let health = l.assess("zai:k", HealthRules::default()).unwrap();
         assert_eq!(entry_of(&health, profile, &l.refs, None, NOW), list(&l, None).profiles[0]);
     }
 

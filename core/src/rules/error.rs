@@ -193,6 +193,7 @@ mod tests {
             crate::paths::NotAFolder { variable: Some("CLAWDBOT_STATE_DIR"), path: "/h/f".into(), state: true }.into(),
             crate::paths::NotAFolder { variable: None, path: "/h/.clawdbot".into(), state: true }.into(),
             crate::paths::NotAFolder { variable: Some("HOME"), path: "/dev/null".into(), state: false }.into(),
+            RefreshFailure::ReadOnly { profile_id: "a:1".into(), login: "claude-cli", owner: "Claude Code" }.into(),
             RefreshFailure::Store(TxnFailure::Internal("no answer to the store lock")).into(),
             RefreshFailure::NotSaved(TxnFailure::Io(crate::io::IoFailure::new(
                 crate::io::IoKind::NoSpace,

@@ -10,11 +10,20 @@
 //! - a login whose refresh the provider refused for good
 //!   ([`crate::rejection`]) is `expired`, with a reason, whatever its
 //!   access token says.
+//!
+//! And the end of a sign-in (issue 21): a login another CLI found ended
+//! (Claude Code's dead-login stub) is `expired` even when nothing is stored
+//! yet, as is one whose sign-in end date has passed; within
+//! [`crate::defaults::SIGN_IN_WARN_MS`] of that date it is `expiring`
+//! although its access token renews itself. A login the operator made
+//! read-only here is renewed by its own tool, not by us: `ok` until its
+//! access token expires, then `expired` with what to run.
 
 use crate::config::Config;
 use crate::refresh::RefreshProvider;
 use crate::rejection::{self, RefreshRejection};
 use crate::secret_refs::{RefCheck, RefStates};
+use crate::sources::EndedLogin;
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
 use crate::time::{ExpiryKind, Instant, Millis, ser_opt_ms};
 use crate::usage::{Backoff, UnusableKind};
@@ -24,6 +33,16 @@ use std::cmp::Ordering;
 
 /// The reference's `DEFAULT_OAUTH_WARN_MS`: 24 h ([`crate::defaults::WARN_AFTER_MS`]).
 pub const DEFAULT_WARN_AFTER_MS: i64 = crate::defaults::WARN_AFTER_MS;
+
+/// `reasonCode` of a sign-in that ended: the other CLI found it ended
+/// (its dead-login stub), or the date it ends for good has passed.
+pub const SIGN_IN_ENDED: &str = "sign_in_ended";
+/// `reasonCode` of a sign-in that ends for good within
+/// [`crate::defaults::SIGN_IN_WARN_MS`] (or the warn window when longer).
+pub const SIGN_IN_ENDING: &str = "sign_in_ending";
+/// `reasonCode` of a read-only login (its own tool renews it) whose access
+/// token has expired.
+pub const READ_ONLY_EXPIRED: &str = "read_only_expired";
 
 /// A credential's health as `models status` classifies it (serialised lower
 /// case).
@@ -161,8 +180,8 @@ fn standing_of(
     match status {
         HealthStatus::Expired => (Standing::Expired, Cow::Borrowed(health_reason.unwrap_or("expired"))),
         HealthStatus::Missing => (Standing::Unknown, Cow::Borrowed("expiry-unknown")),
-        HealthStatus::Ok => (Standing::Ok, Cow::Borrowed("ok")),
-        HealthStatus::Expiring => (Standing::Expiring, Cow::Borrowed("expiring")),
+        HealthStatus::Ok => (Standing::Ok, Cow::Borrowed(health_reason.unwrap_or("ok"))),
+        HealthStatus::Expiring => (Standing::Expiring, Cow::Borrowed(health_reason.unwrap_or("expiring"))),
         HealthStatus::Static => (Standing::Static, Cow::Borrowed("static")),
         HealthStatus::Failing => (Standing::Failing, Cow::Borrowed("ref-failing")),
         HealthStatus::Unchecked => (Standing::NotChecked, Cow::Borrowed("ref-not-checked")),
@@ -296,6 +315,12 @@ pub struct ProfileHealth {
     /// code: `ok`, `cooldown`, `disabled-billing`, and for a login refused
     /// at refresh [`rejection::REASON_CODE`], ...).
     pub reason_code: Cow<'static, str>,
+    /// Why it has its health when its expiry alone does not say it:
+    /// [`rejection::REASON_CODE`] for a login refused at refresh,
+    /// [`SIGN_IN_ENDED`], [`SIGN_IN_ENDING`], [`READ_ONLY_EXPIRED`]. The
+    /// [`ProfileHealth::reason_code`] of its standing when it decides it.
+    #[serde(skip)]
+    pub health_reason: Option<&'static str>,
     /// The refusal behind a `refresh_rejected` reason: when, and the
     /// provider's error code.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -310,6 +335,52 @@ pub struct ProfileHealth {
     /// The agent it is inherited from, when it is not this agent's own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inherited_from: Option<String>,
+    /// When the sign-in ends for good (ms since the epoch in JSON, as
+    /// `expiresAt`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_expires_at: Option<Instant>,
+    /// `refresh_expires_at` minus `now`, ms (negative once past), for the
+    /// text ("sign-in ends in 2d").
+    #[serde(skip)]
+    pub refresh_remaining_ms: Option<f64>,
+    /// The login is read-only here (`auth.loginSources.<name>.readOnly`):
+    /// its own tool renews it, Clawdbot never does.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+    /// The other CLI found the sign-in ended (its dead-login stub): where,
+    /// and why when it said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_in_ended: Option<SignInEnded>,
+}
+
+/// A sign-in another CLI found ended, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInEnded {
+    /// Where the stub was read (a path, or the Keychain item).
+    pub origin: String,
+    /// Why, as the tool wrote it (`time_limit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ProfileHealth {
+    /// Why it has its status, in words, when the sign-in decided it:
+    /// `sign-in ended (loginEnded: time_limit)`, `sign-in ended 2d ago`,
+    /// `sign-in ends in 2d`.
+    pub fn sign_in_words(&self) -> Option<String> {
+        let short = |ms: f64| crate::remaining::format_remaining_short(Some(ms));
+        match self.health_reason {
+            Some(SIGN_IN_ENDED) => Some(match (&self.sign_in_ended, self.refresh_remaining_ms) {
+                (Some(SignInEnded { reason: Some(r), .. }), _) => format!("sign-in ended (loginEnded: {r})"),
+                (Some(_), _) => "sign-in ended (its refresh was refused)".to_string(),
+                (None, Some(left)) => format!("sign-in ended {} ago", short(-left)),
+                (None, None) => "sign-in ended".to_string(),
+            }),
+            Some(SIGN_IN_ENDING) => self.refresh_remaining_ms.map(|left| format!("sign-in ends in {}", short(left))),
+            _ => None,
+        }
+    }
 }
 
 /// A profile's SecretRef as reports show it: where it points and its
@@ -484,7 +555,7 @@ pub fn profile_health(
     now: Millis,
     warn_after_ms: i64,
 ) -> ProfileHealth {
-    judge(config, refs, id, profile, None, now, HealthRules { warn_after_ms, strict: false })
+    judge(config, refs, id, profile, None, None, now, HealthRules { warn_after_ms, strict: false })
 }
 
 /// Whether a credential renews itself on use: OAuth with a refresh token,
@@ -495,18 +566,29 @@ pub fn renews_itself(credential: &Credential) -> bool {
 }
 
 /// Classifies one profile at `now`; `rejected` is the refusal that still
-/// applies to it ([`rejection::rejection_of`]).
+/// applies to it ([`rejection::rejection_of`]), `ended` the other CLI's word
+/// that its sign-in ended ([`crate::load::Loaded::ended`]).
+// Each argument is one thing the verdict weighs, from a different place.
+#[allow(clippy::too_many_arguments)]
 pub fn judge(
     config: &Config,
     refs: &RefStates,
     id: &str,
     profile: &Profile,
     rejected: Option<RefreshRejection>,
+    ended: Option<&EndedLogin>,
     now: Millis,
     rules: HealthRules,
 ) -> ProfileHealth {
     let c = &profile.credential;
-    let refreshable = rejected.is_none() && renews_itself(c);
+    let read_only = config.login_read_only(id);
+    let sign_in_ends = match c {
+        Credential::OAuth(o) => o.sign_in_ends(),
+        _ => None,
+    };
+    let sign_in_over = ended.is_some() || sign_in_ends.is_some_and(|at| at.is_past(now));
+    let renews = rejected.is_none() && !sign_in_over && renews_itself(c);
+    let refreshable = renews && !read_only;
     let warn_after_ms = rules.warn_after_ms;
     let (mut status, expires_at, remaining_ms) = match c.expiry() {
         ExpiryKind::Never => (HealthStatus::Static, None, None),
@@ -523,11 +605,30 @@ pub fn judge(
             (status, Some(e), Some(remaining))
         }
     };
+    // Why it has its status when its expiry alone does not say it.
+    let mut health_reason = None;
     if refreshable && !rules.strict {
         status = HealthStatus::Ok;
     }
-    // Why it is expired although its expiry may say otherwise.
-    let mut health_reason = None;
+    // Its own tool renews a read-only login: ok until its access token
+    // has expired, and then only running the tool helps.
+    if renews && read_only && !rules.strict && status == HealthStatus::Expiring {
+        status = HealthStatus::Ok;
+    }
+    if renews && read_only && status == HealthStatus::Expired {
+        health_reason = Some(READ_ONLY_EXPIRED);
+    }
+    if let Some(end) = sign_in_ends.filter(|_| !sign_in_over) {
+        let window = crate::defaults::SIGN_IN_WARN_MS.max(warn_after_ms) as f64;
+        if end.remaining(now) <= window && matches!(status, HealthStatus::Ok | HealthStatus::Expiring) {
+            status = HealthStatus::Expiring;
+            health_reason = Some(SIGN_IN_ENDING);
+        }
+    }
+    if sign_in_over {
+        status = HealthStatus::Expired;
+        health_reason = Some(SIGN_IN_ENDED);
+    }
     if rejected.is_some() {
         status = HealthStatus::Expired;
         health_reason = Some(rejection::REASON_CODE);
@@ -560,9 +661,41 @@ pub fn judge(
         refreshable,
         standing,
         reason_code,
+        health_reason,
         rejection: rejected.map(|r| Rejection::at(r, now)),
         backoff: None,
         secret_ref,
+        inherited_from: None,
+        refresh_expires_at: sign_in_ends,
+        refresh_remaining_ms: sign_in_ends.map(|at| at.remaining(now)),
+        read_only,
+        sign_in_ended: ended.map(|e| SignInEnded { origin: e.origin.clone(), reason: e.reason.clone() }),
+    }
+}
+
+/// The health of a sign-in another CLI found ended while the store holds
+/// nothing under its profile: `expired`, never "missing".
+fn ended_health(config: &Config, ended: &EndedLogin) -> ProfileHealth {
+    ProfileHealth {
+        profile_id: ended.profile_id.to_string(),
+        provider: crate::provider::normalize(ended.provider),
+        kind: CredentialType::OAuth,
+        status: HealthStatus::Expired,
+        expires_at: None,
+        remaining_ms: None,
+        source: Source::of(ended.profile_id),
+        label: display_label(config, ended.profile_id, None),
+        refreshable: false,
+        standing: Standing::Expired,
+        reason_code: Cow::Borrowed(SIGN_IN_ENDED),
+        health_reason: Some(SIGN_IN_ENDED),
+        rejection: None,
+        backoff: None,
+        secret_ref: None,
+        refresh_expires_at: None,
+        refresh_remaining_ms: None,
+        read_only: config.login_read_only(ended.profile_id),
+        sign_in_ended: Some(SignInEnded { origin: ended.origin.clone(), reason: ended.reason.clone() }),
         inherited_from: None,
     }
 }
@@ -571,16 +704,21 @@ pub fn judge(
 /// health ([`judge`], with the refusal the store recorded for it) and its
 /// [`Standing`], with the cooldown or disable its `usageStats` hold. Every
 /// command that shows, counts or hands out a profile asks this.
+// Each argument is one record the verdict weighs, from a different place.
+#[allow(clippy::too_many_arguments)]
 pub fn assess(
     config: &Config,
     refs: &RefStates,
     store: &AuthStore,
+    ended: &[EndedLogin],
     id: &str,
     profile: &Profile,
     now: Millis,
     rules: HealthRules,
 ) -> ProfileHealth {
-    let mut health = judge(config, refs, id, profile, rejection::rejection_of(store, id), now, rules);
+    // Another CLI's word that the sign-in ended is about its login, never a key.
+    let ended = ended.iter().find(|e| e.profile_id == id && profile.credential.kind() != CredentialType::ApiKey);
+    let mut health = judge(config, refs, id, profile, rejection::rejection_of(store, id), ended, now, rules);
     health.inherited_from = store.inherited_from(id).map(str::to_string);
     if let Some(backoff) = store.usage_stats.get(id).and_then(|s| Backoff::of(s, now)) {
         let reason = std::mem::take(&mut health.reason_code);
@@ -588,13 +726,6 @@ pub fn assess(
         health.backoff = Some(backoff);
     }
     health
-}
-
-/// [`assess`] of the profile `id` of `store`, by the default rules;
-/// `None` when the store has no such profile.
-pub fn assess_id(config: &Config, refs: &RefStates, store: &AuthStore, id: &str, now: Millis) -> Option<ProfileHealth> {
-    let profile = store.profile(id)?;
-    Some(assess(config, refs, store, id, profile, now, HealthRules::default()))
 }
 
 /// Health of every profile and of each listed provider (§2.10), by the
@@ -607,14 +738,16 @@ pub fn summarize(
     now: Millis,
     warn_after_ms: i64,
 ) -> HealthSummary {
-    summarize_with(config, refs, store, providers, now, HealthRules { warn_after_ms, strict: false })
+    summarize_with(config, refs, store, &[], providers, now, HealthRules { warn_after_ms, strict: false })
 }
 
-/// [`summarize`] by the given rules.
+/// [`summarize`] by the given rules, with the sign-ins other CLIs found
+/// ended (`ended`): such a profile is `expired`, stored or not.
 pub fn summarize_with(
     config: &Config,
     refs: &RefStates,
     store: &AuthStore,
+    ended: &[EndedLogin],
     providers: &[String],
     now: Millis,
     rules: HealthRules,
@@ -627,7 +760,14 @@ pub fn summarize_with(
         .profiles
         .iter()
         .filter(|(_, p)| wanted.contains(crate::provider::normalized(p.credential.provider()).as_ref()))
-        .map(|(id, p)| assess(config, refs, store, id, p, now, rules))
+        .map(|(id, p)| assess(config, refs, store, ended, id, p, now, rules))
+        .chain(
+            ended
+                .iter()
+                .filter(|e| !store.profiles.contains_key(e.profile_id))
+                .filter(|e| wanted.contains(crate::provider::normalized(e.provider).as_ref()))
+                .map(|e| ended_health(config, e)),
+        )
         .collect();
     profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));
     let mut names: Vec<&String> = providers.iter().collect();
@@ -712,7 +852,7 @@ mod tests {
     use crate::config::ProfileConfig;
     use crate::secret::Secret;
     use crate::store::{ApiKey, OAuth, Token};
-    use crate::time::{Expiry, HOUR};
+    use crate::time::{DAY, Expiry, HOUR};
 
     const NOW: Millis = 1767225600000;
 
@@ -751,6 +891,7 @@ mod tests {
                 "anthropic:a",
                 &renewing("anthropic", exp),
                 None,
+                None,
                 NOW,
                 rules(false),
             );
@@ -765,11 +906,11 @@ mod tests {
     #[test]
     fn strict_keeps_the_references_rule_for_renewing_logins() {
         let soon = renewing("anthropic", Some(NOW + 3 * HOUR));
-        let h = judge(&Config::default(), &RefStates::new(), "anthropic:a", &soon, None, NOW, rules(true));
+        let h = judge(&Config::default(), &RefStates::new(), "anthropic:a", &soon, None, None, NOW, rules(true));
         assert_eq!((h.status, h.refreshable), (HealthStatus::Expiring, true));
         let old = renewing("anthropic", Some(NOW - HOUR));
         assert_eq!(
-            judge(&Config::default(), &RefStates::new(), "a", &old, None, NOW, rules(true)).status,
+            judge(&Config::default(), &RefStates::new(), "a", &old, None, None, NOW, rules(true)).status,
             HealthStatus::Expired
         );
     }
@@ -781,6 +922,7 @@ mod tests {
             &RefStates::new(),
             "acme:a",
             &renewing("acme", Some(NOW + 3 * HOUR)),
+            None,
             None,
             NOW,
             rules(false),
@@ -799,6 +941,7 @@ mod tests {
                 &Config::default(),
                 &RefStates::new(),
                 &store,
+                &[],
                 &["anthropic".into()],
                 NOW,
                 rules(strict),
@@ -813,6 +956,138 @@ mod tests {
             assert_eq!(json["rejection"]["code"], "invalid_grant");
             assert_eq!(s.providers[0].status, HealthStatus::Expired);
         }
+    }
+
+    fn ending(exp: Option<i64>, end: i64) -> Profile {
+        let mut p = renewing("anthropic", exp);
+        if let Credential::OAuth(o) = &mut p.credential {
+            o.refresh_expires = Some(Expiry::from_millis(end));
+        }
+        p
+    }
+
+    /// Claude Code's dead-login stub: the login is `expired` with its
+    /// reason whatever the stored access token says, and shows even when
+    /// the store holds nothing yet (never "missing").
+    #[test]
+    fn a_sign_in_another_cli_found_ended_is_expired_stored_or_not() {
+        let ended = [EndedLogin {
+            profile_id: "anthropic:claude-cli",
+            provider: "anthropic",
+            reason: Some("time_limit".into()),
+            origin: "~/.claude/.credentials.json".into(),
+        }];
+        let live = store_of(&[("anthropic:claude-cli", renewing("anthropic", Some(NOW + 3 * HOUR)))]);
+        for store in [live, AuthStore::default()] {
+            let s = summarize_with(
+                &Config::default(),
+                &RefStates::new(),
+                &store,
+                &ended,
+                &["anthropic".into()],
+                NOW,
+                rules(false),
+            );
+            assert_eq!(s.profiles.len(), 1);
+            let h = &s.profiles[0];
+            assert_eq!(
+                (h.profile_id.as_str(), h.status, h.refreshable, h.health_reason),
+                ("anthropic:claude-cli", HealthStatus::Expired, false, Some(SIGN_IN_ENDED))
+            );
+            assert_eq!(h.sign_in_words().as_deref(), Some("sign-in ended (loginEnded: time_limit)"));
+            let json = serde_json::to_value(h).unwrap();
+            assert_eq!(json["reasonCode"], "sign_in_ended");
+            assert_eq!(
+                json["signInEnded"],
+                serde_json::json!({"origin": "~/.claude/.credentials.json", "reason": "time_limit"})
+            );
+            assert_eq!(json["source"], "claude-cli");
+            assert_eq!(s.providers[0].status, HealthStatus::Expired);
+        }
+        // Another provider asked about: not shown there.
+        let s = summarize_with(
+            &Config::default(),
+            &RefStates::new(),
+            &AuthStore::default(),
+            &ended,
+            &["openai".into()],
+            NOW,
+            rules(false),
+        );
+        assert!(s.profiles.is_empty());
+    }
+
+    /// `refreshTokenExpiresAt`: within 3 days of it a login is `expiring`
+    /// although its access token renews itself, past it `expired`; further
+    /// out it is only shown.
+    #[test]
+    fn the_end_of_a_sign_in_makes_a_renewing_login_expiring_then_expired() {
+        let judged = |end: i64, warn: i64| {
+            let rules = HealthRules { warn_after_ms: warn, strict: false };
+            judge(
+                &Config::default(),
+                &RefStates::new(),
+                "anthropic:a",
+                &ending(Some(NOW + 3 * HOUR), end),
+                None,
+                None,
+                NOW,
+                rules,
+            )
+        };
+        let h = judged(NOW + 2 * DAY, DEFAULT_WARN_AFTER_MS);
+        assert_eq!((h.status, h.refreshable, h.health_reason), (HealthStatus::Expiring, true, Some(SIGN_IN_ENDING)));
+        assert_eq!(h.sign_in_words().as_deref(), Some("sign-in ends in 2d"));
+        let json = serde_json::to_value(&h).unwrap();
+        assert_eq!(json["refreshExpiresAt"], serde_json::json!(NOW + 2 * DAY), "a number, as expiresAt");
+        assert_eq!(json["reasonCode"], "sign_in_ending");
+        assert_eq!(judged(NOW + 3 * DAY, DEFAULT_WARN_AFTER_MS).status, HealthStatus::Expiring, "3 days inclusive");
+        let far = judged(NOW + 3 * DAY + 1, DEFAULT_WARN_AFTER_MS);
+        assert_eq!(
+            (far.status, far.health_reason, far.refresh_expires_at),
+            (HealthStatus::Ok, None, Some(Instant::from_millis(NOW + 3 * DAY + 1)))
+        );
+        assert_eq!(judged(NOW + 5 * DAY, 7 * DAY).status, HealthStatus::Expiring, "a longer warn window counts");
+        let over = judged(NOW, DEFAULT_WARN_AFTER_MS);
+        assert_eq!(
+            (over.status, over.refreshable, over.health_reason),
+            (HealthStatus::Expired, false, Some(SIGN_IN_ENDED))
+        );
+        assert_eq!(over.sign_in_words().as_deref(), Some("sign-in ended 0m ago"));
+        // An expired access token stays expired; a refusal keeps its reason.
+        let strict = HealthRules { warn_after_ms: DEFAULT_WARN_AFTER_MS, strict: true };
+        let old = judge(
+            &Config::default(),
+            &RefStates::new(),
+            "a",
+            &ending(Some(NOW - HOUR), NOW + DAY),
+            None,
+            None,
+            NOW,
+            strict,
+        );
+        assert_eq!(old.status, HealthStatus::Expired);
+    }
+
+    /// A login made read-only here is its own tool's to renew: `ok` while
+    /// its access token works (never "expiring" all day long), `expired`
+    /// with its reason after, and never counted as renewing itself.
+    #[test]
+    fn a_read_only_login_is_ok_until_its_access_token_expires() {
+        let config =
+            crate::config::parse_config(br#"{"auth":{"loginSources":{"claude-cli":{"readOnly":true}}}}"#, "c").config;
+        let at = |exp: i64, id: &str| {
+            judge(&config, &RefStates::new(), id, &renewing("anthropic", Some(exp)), None, None, NOW, rules(false))
+        };
+        let h = at(NOW + HOUR, "anthropic:claude-cli");
+        assert_eq!((h.status, h.refreshable, h.read_only, h.health_reason), (HealthStatus::Ok, false, true, None));
+        assert_eq!(serde_json::to_value(&h).unwrap()["readOnly"], true);
+        let h = at(NOW - HOUR, "anthropic:claude-cli");
+        assert_eq!((h.status, h.health_reason), (HealthStatus::Expired, Some(READ_ONLY_EXPIRED)));
+        assert_eq!(crate::remedy::for_health(&h), crate::logins::claude_code::SOURCE.owner_renews_hint);
+        let other = at(NOW - HOUR, "anthropic:mine");
+        assert_eq!((other.status, other.refreshable, other.read_only), (HealthStatus::Ok, true, false));
+        assert!(serde_json::to_value(&other).unwrap().get("readOnly").is_none());
     }
 
     fn status(p: &Profile) -> HealthStatus {

@@ -13,7 +13,7 @@ use crate::dotenv::{self, Applied};
 use crate::io::IoKind;
 use crate::logins::SourceRead;
 use crate::paths::{self, Env, Locations};
-use crate::sources::{ExternalLogin, legacy};
+use crate::sources::{EndedLogin, ExternalLogin, legacy};
 use crate::store::{AuthStore, Inherited, parse_store, write_store};
 use crate::sync::{ChangeKind, SyncChange, sync_external};
 use crate::time::Millis;
@@ -49,6 +49,10 @@ pub struct Loaded {
     pub store_state: StoreState,
     /// What the external-login sync and legacy migration changed in `store`.
     pub changes: Vec<SyncChange>,
+    /// The logins other CLIs found ended for good (Claude Code's dead-login
+    /// stub), whose profiles the operator has not removed: never synced,
+    /// and reported as sign-ins that ended.
+    pub ended: Vec<EndedLogin>,
     /// New text for the store file, when something changed and it may be written.
     pub write: Option<String>,
     /// Files to delete once `write` has been persisted.
@@ -69,6 +73,16 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// The one verdict on the stored profile `id` by `rules`
+    /// (`health::assess` over this load's records: its refusals,
+    /// backoffs, SecretRefs and the sign-ins other CLIs found ended);
+    /// `None` when the store has no such profile.
+    pub fn assess(&self, id: &str, rules: crate::health::HealthRules) -> Option<crate::health::ProfileHealth> {
+        let profile = self.store.profile(id)?;
+        let (config, refs) = (&self.config.config, &self.refs);
+        Some(crate::health::assess(config, refs, &self.store, &self.ended, id, profile, self.now, rules))
+    }
+
     /// A file's path as messages show it.
     pub fn show(&self, path: &str) -> String {
         self.env.shorten(path)
@@ -179,10 +193,12 @@ fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> 
     }
 
     let owner = paths::owner(env, &config.config, &locations);
-    let found = external_logins(world, env, now, &mut diagnostics);
+    let mut ended = Vec::new();
+    let found = external_logins(world, env, now, &mut diagnostics, &mut ended);
     // The default agent owns the logins; any other keeps updating only the
     // copies an earlier sync left in its own store, and adds none.
-    let synced = match locations.agent_id == paths::agent_id(&config.config, None) {
+    let owns = locations.agent_id == paths::agent_id(&config.config, None);
+    let synced = match owns {
         true => sync_external(&mut store, &found),
         false => {
             let copies: Vec<ExternalLogin> =
@@ -190,6 +206,12 @@ fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> 
             sync_external(&mut store, &copies)
         }
     };
+    // A sign-in that ended is this agent's news when the login is: it owns
+    // it, inherits it, or holds a copy; and the operator has not removed it.
+    ended.retain(|e| {
+        (owns || owner.is_some() || store.profiles.contains_key(e.profile_id))
+            && !crate::sync::sync_disabled(&store, e.profile_id)
+    });
     // A login synced in with another refresh token is a new login: a
     // refusal recorded for the old token goes with it.
     for change in &synced {
@@ -220,6 +242,7 @@ fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> 
         store,
         store_state,
         changes,
+        ended,
         write,
         remove_after_write,
         diagnostics,
@@ -365,36 +388,42 @@ fn migrate_legacy(
 
 /// What to do about a store that cannot be read.
 const STORE_HINT: &str = "Fix the file (or move it away to start over); Clawdbot never writes over it.";
+
 /// The logins of every [`crate::logins::LOGIN_SOURCES`] entry, in registry
-/// order: a source's Keychain item first when it has one, else its file.
+/// order: a source's Keychain item first when it has one, else its file;
+/// and in `ended` the sign-ins a source found ended for good. A stub in a
+/// source's Keychain item is what the tool itself reads, so its file (an
+/// older copy) is then not consulted.
 pub fn external_logins(
     world: &dyn World,
     env: &Env,
     now: Millis,
     diagnostics: &mut Vec<Diagnostic>,
+    ended: &mut Vec<EndedLogin>,
 ) -> Vec<ExternalLogin> {
     let mut found = Vec::new();
     for source in crate::logins::LOGIN_SOURCES {
-        let mut login = None;
+        // A login, or the sign-in the source found ended, or nothing.
         let take = |read: SourceRead, diagnostics: &mut Vec<Diagnostic>| match read {
             SourceRead::Login(l, diags) => {
                 diagnostics.extend(diags);
-                Some(l)
+                (Some(l), None)
             }
             SourceRead::Broken(d) | SourceRead::NoLogin(d) => {
                 diagnostics.push(d.with_hint(source.ignored_hint));
-                None
+                (None, None)
             }
-            SourceRead::Ended(d) => {
+            SourceRead::Ended(e, d) => {
                 diagnostics.push(d);
-                None
+                (None, Some(e))
             }
         };
+        let (mut login, mut signed_out) = (None, None);
         if let Some(keychain) = &source.keychain {
             match world.keychain(&keychain.item(env)) {
                 Some(FileRead::Present { bytes, .. }) => {
                     let text = (keychain.decode)(&String::from_utf8_lossy(&bytes));
-                    login = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
+                    (login, signed_out) = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
                 }
                 Some(FileRead::Unreadable(reason)) => diagnostics.push(
                     Diagnostic::new(Severity::Warning, keychain.origin, format!("cannot be read: {reason}")).with_hint(
@@ -404,17 +433,18 @@ pub fn external_logins(
                 Some(FileRead::Absent) | None => {}
             }
         }
-        if login.is_none() {
+        if login.is_none() && signed_out.is_none() {
             let path = source.file(env);
             match world.read(&path) {
                 FileRead::Present { bytes, mtime_ms } => {
-                    login = take((source.read)(&bytes, &env.shorten(&path), mtime_ms, now), diagnostics);
+                    (login, signed_out) = take((source.read)(&bytes, &env.shorten(&path), mtime_ms, now), diagnostics);
                 }
                 FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
                 FileRead::Absent => {}
             }
         }
         found.extend(login);
+        ended.extend(signed_out);
     }
     found
 }
@@ -719,7 +749,7 @@ mod tests {
         assert_eq!(l.changes.len(), 2);
         assert!(l.write.is_some());
         let mut d = Vec::new();
-        assert_eq!(external_logins(&w, &l.env, NOW, &mut d).len(), 2);
+        assert_eq!(external_logins(&w, &l.env, NOW, &mut d, &mut Vec::new()).len(), 2);
     }
 
     /// Claude Code's dead-login stub is a sign-in that ended, said with
@@ -743,5 +773,28 @@ mod tests {
         assert_eq!(ended[0].hints.len(), 1);
         assert!(ended[0].hints[0].contains("`claude auth login` on the gateway host"), "{:?}", ended[0].hints);
         assert!(ended[0].hints[0].contains("setup-token"), "{:?}", ended[0].hints);
+        assert_eq!(l.ended.len(), 1);
+        assert_eq!((l.ended[0].profile_id, l.ended[0].reason.as_deref()), ("anthropic:claude-cli", Some("time_limit")));
+    }
+
+    /// A sign-in that ended is news to the agents whose login it is: the
+    /// default one, one that inherits, one holding a copy; not to one that
+    /// opted out, nor after the operator removed the synced profile.
+    #[test]
+    fn a_sign_in_that_ended_concerns_the_agents_whose_login_it_is() {
+        let stub = r#"{"claudeAiOauth":{"accessToken":"","refreshToken":"","expiresAt":0}}"#;
+        let config =
+            r#"{"agents":{"list":[{"id":"main","default":true},{"id":"work"},{"id":"alone","inheritAuth":false}]}}"#;
+        let removed = r#"{"version":1,"profiles":{},"syncDisabled":["anthropic:claude-cli"]}"#;
+        let cases: [(Option<&str>, Option<&str>, usize); 4] =
+            [(None, None, 1), (Some("work"), None, 1), (Some("alone"), None, 0), (None, Some(removed), 0)];
+        for (agent, store, want) in cases {
+            let mut files = vec![("/h/.claude/.credentials.json", stub), ("/h/.clawdbot/clawdbot.json", config)];
+            if let Some(store) = store {
+                files.push((STORE, store));
+            }
+            let l = load(&world(&files), &Env::new("/h"), NOW, agent);
+            assert_eq!(l.ended.len(), want, "{agent:?} {store:?}");
+        }
     }
 }

@@ -61,6 +61,31 @@ pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
     }
 }
 
+/// The hint for a profile as status judged it: a sign-in that ended or
+/// ends soon says how to sign in again, a read-only login whose access
+/// token expired says to run its own tool, anything else as
+/// [`for_profile`] (a new login or token).
+pub fn for_health(p: &crate::health::ProfileHealth) -> String {
+    use crate::health::{READ_ONLY_EXPIRED, SIGN_IN_ENDED, SIGN_IN_ENDING};
+    match (p.health_reason, crate::logins::by_profile_id(&p.profile_id)) {
+        (Some(SIGN_IN_ENDED | SIGN_IN_ENDING), Some(source)) => source.sign_in_again_hint().to_string(),
+        (Some(READ_ONLY_EXPIRED), Some(source)) => source.owner_renews_hint.to_string(),
+        _ => for_profile(&p.profile_id, &p.provider, Renewal::Relogin),
+    }
+}
+
+/// What to do about a key handed out that expires sooner than the caller
+/// asked (`token --min-valid`): a read-only login is renewed by running its
+/// own tool; one that renews itself needs nothing (its refresh failed, and
+/// that failure said why); anything else needs a new login or token.
+pub fn for_short_key(p: &crate::health::ProfileHealth) -> Option<String> {
+    match crate::logins::by_profile_id(&p.profile_id) {
+        Some(source) if p.read_only => Some(source.owner_renews_hint.to_string()),
+        _ if p.refreshable => None,
+        _ => Some(for_health(p)),
+    }
+}
+
 /// The hint for a provider the configured models use but nothing holds a
 /// credential for.
 pub fn for_missing_provider(provider: &str) -> String {
@@ -198,6 +223,9 @@ pub fn for_refresh_failure(failure: &RefreshFailure) -> Vec<String> {
         RefreshFailure::Rejected { profile_id, error } => vec![for_refresh(error, profile_id)],
         RefreshFailure::Plan(e) => vec![for_plan(e)],
         RefreshFailure::SourceBusy { .. } => vec!["Try again in a few seconds.".into()],
+        RefreshFailure::ReadOnly { profile_id, .. } => {
+            crate::logins::by_profile_id(profile_id).map(|s| s.owner_renews_hint.to_string()).into_iter().collect()
+        }
         RefreshFailure::Store(txn) | RefreshFailure::NotSaved(txn) => for_error(&Error::Store(txn.clone())),
         _ => Vec::new(),
     }

@@ -93,15 +93,9 @@ pub enum ProfileKey {
 /// it cannot be renewed.
 pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
     let Some(profile) = loaded.store.profile(profile_id) else { return ProfileKey::Unusable };
-    let verdict = crate::health::assess(
-        &loaded.config.config,
-        &loaded.refs,
-        &loaded.store,
-        profile_id,
-        profile,
-        loaded.now,
-        crate::health::HealthRules::default(),
-    );
+    let Some(verdict) = loaded.assess(profile_id, crate::health::HealthRules::default()) else {
+        return ProfileKey::Unusable;
+    };
     let cred = &profile.credential;
     if let Some(cfg) = loaded.config.config.auth.profiles.get(profile_id) {
         if cfg.provider.as_deref().is_some_and(|p| normalize(p) != normalize(cred.provider())) {

@@ -77,6 +77,11 @@ pub fn decide(existing: Option<&Profile>, found: &ExternalLogin) -> Decision {
     if merged(existing, found).credential == *stored {
         return Decision::Same;
     }
+    // The very login the store holds, with something the CLI knows better
+    // about it (when its sign-in ends): the store learns it.
+    if same_tokens(stored, incoming) {
+        return Decision::Take;
+    }
     let life = |c: &Credential| c.expiry().at().map_or(0.0, |at| at.ms());
     if life(incoming) > life(stored) { Decision::Take } else { Decision::KeepNewer }
 }
@@ -86,6 +91,17 @@ pub fn decide(existing: Option<&Profile>, found: &ExternalLogin) -> Decision {
 /// provider's credential, or an API key.
 fn holds_this_login(stored: &Credential, incoming: &Credential) -> bool {
     stored.provider() == incoming.provider() && stored.kind() != CredentialType::ApiKey
+}
+
+/// Whether two credentials hold the same secrets and expiry.
+fn same_tokens(a: &Credential, b: &Credential) -> bool {
+    match (a, b) {
+        (Credential::OAuth(a), Credential::OAuth(b)) => {
+            a.access == b.access && a.refresh == b.refresh && a.expires == b.expires
+        }
+        (Credential::Token(a), Credential::Token(b)) => a.token == b.token && a.expires == b.expires,
+        _ => false,
+    }
 }
 
 /// The found credential, keeping what the store knew that the CLI does not
@@ -100,6 +116,13 @@ fn merged(existing: &Profile, found: &ExternalLogin) -> Profile {
             }
             if let (None, Credential::OAuth(old)) = (&o.account_id, &existing.credential) {
                 o.account_id = old.account_id.clone();
+            }
+            // When the sign-in ends, for the refresh token it was learnt
+            // with (a CLI that does not write it has not changed it).
+            if let (None, Credential::OAuth(old)) = (&o.refresh_expires, &existing.credential)
+                && old.refresh == o.refresh
+            {
+                o.refresh_expires = old.refresh_expires.clone();
             }
         }
         Credential::Token(t) if t.email.is_none() => t.email = old_email,
@@ -324,6 +347,37 @@ mod tests {
             ),
             Decision::KeepRefreshable
         );
+    }
+
+    /// Claude Code's `refreshTokenExpiresAt` is learnt even when the
+    /// tokens are the ones the store holds, and a CLI that does not write
+    /// it does not make the store forget it for the same refresh token.
+    #[test]
+    fn when_the_sign_in_ends_is_learnt_for_the_same_login_and_kept_for_its_refresh_token() {
+        let with_end = |c: Credential, end: Option<i64>| match c {
+            Credential::OAuth(mut o) => {
+                o.refresh_expires = end.map(Expiry::from_millis);
+                Credential::OAuth(o)
+            }
+            other => other,
+        };
+        let mut s = store_with(o("a", "r", 10));
+        let known = login(with_end(o("a", "r", 10), Some(99)));
+        assert_eq!(decide(s.profiles.get("anthropic:claude-cli"), &known), Decision::Take);
+        assert_eq!(sync_external(&mut s, std::slice::from_ref(&known)).len(), 1);
+        let Credential::OAuth(c) = &s.profiles["anthropic:claude-cli"].credential else { panic!("oauth") };
+        assert_eq!(c.sign_in_ends().map(|at| at.ms()), Some(99.0));
+        assert!(sync_external(&mut s, &[known]).is_empty(), "then it is the same");
+        // Silent about it, same refresh token: kept.
+        assert_eq!(decide(s.profiles.get("anthropic:claude-cli"), &login(o("a", "r", 10))), Decision::Same);
+        // A newer access token of the same refresh token: still kept.
+        sync_external(&mut s, &[login(o("a2", "r", 20))]);
+        let Credential::OAuth(c) = &s.profiles["anthropic:claude-cli"].credential else { panic!("oauth") };
+        assert_eq!(c.sign_in_ends().map(|at| at.ms()), Some(99.0));
+        // Another refresh token, no word of the end: not carried over.
+        sync_external(&mut s, &[login(o("b", "r-new", 30))]);
+        let Credential::OAuth(c) = &s.profiles["anthropic:claude-cli"].credential else { panic!("oauth") };
+        assert_eq!(c.sign_in_ends(), None);
     }
 
     #[test]

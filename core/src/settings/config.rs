@@ -41,6 +41,11 @@ pub struct AuthConfig {
     pub order: OrderedMap<Vec<String>>,
     /// `auth.cooldowns`, the back-off settings.
     pub cooldowns: Cooldowns,
+    /// The login sources whose logins are read-only here
+    /// (`auth.loginSources.<name>.readOnly: true`): synced and reported,
+    /// never refreshed or written back, because their own tool renews them
+    /// ([`Config::login_read_only`]). Registry names, each once.
+    pub read_only_logins: Vec<&'static str>,
 }
 
 /// One `auth.profiles.<id>` entry: metadata the config keeps about a profile.
@@ -277,6 +282,11 @@ impl ConfigReader<'_> {
                 }
             }
         }
+        if let Some(sources) = self.object(root, "auth.loginSources") {
+            for (name, entry) in sources {
+                self.login_source(&mut cfg.auth, name, entry);
+            }
+        }
         cfg.models = self.models(root);
         if let Some(list) = root.get("agents").and_then(|a| a.get("list")) {
             match list {
@@ -314,6 +324,31 @@ impl ConfigReader<'_> {
             }
         }
         cfg
+    }
+
+    /// One `auth.loginSources.<name>` entry: a source the registry knows
+    /// (by name or alias), and what the operator chose for it.
+    fn login_source(&mut self, auth: &mut AuthConfig, name: &str, entry: &Value) {
+        let field = format!("auth.loginSources.{name}");
+        let Some(source) = crate::logins::by_name(name.trim()) else {
+            let known: Vec<&str> = crate::logins::names().collect();
+            let message = format!("names no login source this clawdbot knows ({}); ignored", known.join(", "));
+            self.diagnostics.push(Diagnostic::new(Severity::Warning, self.origin, message).at(field));
+            return;
+        };
+        let Value::Object(e) = entry else {
+            if !entry.is_null() {
+                self.warn(&field, entry, "an object");
+            }
+            return;
+        };
+        match e.get("readOnly") {
+            Some(Value::Bool(true)) if !auth.read_only_logins.contains(&source.name) => {
+                auth.read_only_logins.push(source.name);
+            }
+            None | Some(Value::Null | Value::Bool(_)) => {}
+            Some(other) => self.warn(&format!("{field}.readOnly"), other, "true or false"),
+        }
     }
 
     fn models(&mut self, root: &Value) -> ModelsConfig {
@@ -408,6 +443,13 @@ pub fn parse_model_ref(raw: &str) -> Option<(String, String)> {
 }
 
 impl Config {
+    /// Whether the login synced into `profile_id` is read-only here: a
+    /// login source the operator set `readOnly` for. Such a login is synced
+    /// and reported, and never refreshed or written back by Clawdbot.
+    pub fn login_read_only(&self, profile_id: &str) -> bool {
+        crate::logins::by_profile_id(profile_id).is_some_and(|s| self.auth.read_only_logins.contains(&s.name))
+    }
+
     /// Resolves an alias (`agents.defaults.models.<key>.alias`) to its key.
     pub fn resolve_alias<'a>(&'a self, raw: &'a str) -> &'a str {
         let wanted = raw.trim();
@@ -518,6 +560,43 @@ mod tests {
         assert_eq!(c.provider_keys["custom"], "sk-FAKE");
         assert!(c.shell_env_enabled);
         assert_eq!(c.agents[0].id, "main");
+    }
+
+    /// A login source is made read-only by name or alias; anything else
+    /// there is a warning naming the field, and changes nothing.
+    #[test]
+    fn login_sources_are_made_read_only_by_name_or_alias() {
+        let r = parse_config(
+            br#"{ auth: { loginSources: { 'claude-code': { readOnly: true }, 'codex-cli': { readOnly: false } } } }"#,
+            "clawdbot.json",
+        );
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(r.config.auth.read_only_logins, ["claude-cli"]);
+        assert!(r.config.login_read_only("anthropic:claude-cli"));
+        assert!(!r.config.login_read_only("openai-codex:codex-cli"));
+        assert!(!r.config.login_read_only("anthropic:default"), "a store profile has no owner to renew it");
+        let r = parse_config(
+            br#"{ auth: { loginSources: { gemini: { readOnly: true }, 'claude-cli': { readOnly: 'yes' }, 'codex-cli': 1 } } }"#,
+            "clawdbot.json",
+        );
+        assert!(r.config.auth.read_only_logins.is_empty());
+        let said: Vec<(String, String)> =
+            r.diagnostics.iter().map(|d| (d.field.clone().unwrap_or_default(), d.message.clone())).collect();
+        assert_eq!(
+            said,
+            [
+                (
+                    "auth.loginSources.gemini".to_string(),
+                    "names no login source this clawdbot knows (claude-cli, codex-cli, tinyllm-cli); ignored"
+                        .to_string()
+                ),
+                (
+                    "auth.loginSources.claude-cli.readOnly".to_string(),
+                    "is a string, expected true or false; ignored".to_string()
+                ),
+                ("auth.loginSources.codex-cli".to_string(), "is a number, expected an object; ignored".to_string()),
+            ]
+        );
     }
 
     #[test]

@@ -18,6 +18,12 @@ pub const WARN_AFTER_MS: Millis = 24 * crate::time::HOUR;
 /// minutes, so a request never leaves with a token that dies on the way.
 pub const REFRESH_MARGIN_MS: Millis = 5 * MINUTE;
 
+/// How soon the end of a sign-in (the date its refresh token stops working
+/// for good, whatever refreshing does) counts as "expiring": Claude Code
+/// warns during the last 3 days, and so do we (or within the warn window,
+/// when that is longer).
+pub const SIGN_IN_WARN_MS: Millis = 3 * crate::time::DAY;
+
 /// How a host waits for one of the cross-process locks (a folder whose
 /// mtime the holder keeps fresh), in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

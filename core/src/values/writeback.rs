@@ -41,13 +41,19 @@ pub struct NewTokens<'a> {
     pub refresh: Option<&'a Secret>,
     /// Milliseconds since the epoch; written as an integer.
     pub expires_ms: Option<Millis>,
+    /// When the sign-in ends for good, ms since the epoch, when known;
+    /// `None` keeps what the document says.
+    pub refresh_expires_ms: Option<Millis>,
     /// Codex only: an id token the server returned with the refresh.
     pub id_token: Option<&'a Secret>,
 }
 
 impl std::fmt::Debug for NewTokens<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewTokens").field("expires_ms", &self.expires_ms).finish_non_exhaustive()
+        f.debug_struct("NewTokens")
+            .field("expires_ms", &self.expires_ms)
+            .field("refresh_expires_ms", &self.refresh_expires_ms)
+            .finish_non_exhaustive()
     }
 }
 
@@ -63,9 +69,12 @@ pub enum Layout {
 
 /// Claude Code's credentials (`.credentials.json` text or the Keychain
 /// secret) with `claudeAiOauth.accessToken`, `refreshToken` and `expiresAt`
-/// replaced. Every other key and field is kept in its place; a missing
-/// `claudeAiOauth` is created. `refresh: None` keeps the stored refresh
-/// token (the server did not rotate it).
+/// replaced (and `refreshTokenExpiresAt` when known). Every other key and
+/// field is kept in its place; a missing `claudeAiOauth` is created.
+/// `refresh: None` keeps the stored refresh token (the server did not
+/// rotate it). A `loginEnded` mark of Claude Code's dead-login stub goes:
+/// the document holds a live login again, and Claude Code must not read
+/// it as one that ended.
 pub fn merge_claude_credentials(
     text: &str,
     origin: &str,
@@ -81,6 +90,10 @@ pub fn merge_claude_credentials(
     if let Some(ms) = tokens.expires_ms {
         block.insert("expiresAt".into(), Value::from(ms));
     }
+    if let Some(ms) = tokens.refresh_expires_ms {
+        block.insert("refreshTokenExpiresAt".into(), Value::from(ms));
+    }
+    block.shift_remove("loginEnded");
     Ok(render(&Value::Object(root), layout))
 }
 
@@ -170,7 +183,7 @@ mod tests {
 }"#;
 
     fn tokens<'a>(access: &'a Secret, refresh: Option<&'a Secret>) -> NewTokens<'a> {
-        NewTokens { access, refresh, expires_ms: Some(1_767_225_600_000), id_token: None }
+        NewTokens { access, refresh, expires_ms: Some(1_767_225_600_000), refresh_expires_ms: None, id_token: None }
     }
 
     #[test]
@@ -186,6 +199,26 @@ mod tests {
         assert_eq!(v, want);
         let keys: Vec<&String> = v["claudeAiOauth"].as_object().expect("obj").keys().collect();
         assert_eq!(keys[0], "accessToken", "field order kept");
+    }
+
+    /// Writing a renewed login into Claude Code's dead-login stub makes it
+    /// a live login again: no `loginEnded` left to say otherwise, the other
+    /// fields kept; the sign-in's end is written when known, else kept.
+    #[test]
+    fn a_renewed_login_over_a_stub_drops_login_ended_and_keeps_the_rest() {
+        let stub = r#"{"claudeAiOauth":{"accessToken":"","refreshToken":"","expiresAt":0,"loginEnded":"time_limit","refreshTokenExpiresAt":1769817600000,"subscriptionType":"max"},"mcpOAuth":{}}"#;
+        let (a, r) = (Secret::new("sk-ant-oat01-NEW"), Secret::new("sk-ant-ort01-NEW"));
+        let out = merge_claude_credentials(stub, "f", &tokens(&a, Some(&r)), Layout::Compact).expect("merges");
+        let v: Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(
+            v,
+            json!({"claudeAiOauth":{"accessToken":"sk-ant-oat01-NEW","refreshToken":"sk-ant-ort01-NEW","expiresAt":1_767_225_600_000_i64,
+                   "refreshTokenExpiresAt":1769817600000_i64,"subscriptionType":"max"},"mcpOAuth":{}})
+        );
+        let known = NewTokens { refresh_expires_ms: Some(1_772_000_000_000), ..tokens(&a, Some(&r)) };
+        let out = merge_claude_credentials(stub, "f", &known, Layout::Compact).expect("merges");
+        let v: Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["claudeAiOauth"]["refreshTokenExpiresAt"], 1_772_000_000_000_i64);
     }
 
     #[test]
@@ -215,14 +248,20 @@ mod tests {
     fn codex_updates_tokens_and_last_refresh_only() {
         let text = r#"{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{"id_token":"id-OLD","access_token":"at-OLD","refresh_token":"rt-OLD","account_id":"acc"},"last_refresh":"2020-01-01T00:00:00Z","extra":true}"#;
         let (a, r, id) = (Secret::new("at-NEW"), Secret::new("rt-NEW"), Secret::new("id-NEW"));
-        let t = NewTokens { access: &a, refresh: Some(&r), expires_ms: None, id_token: Some(&id) };
+        let t = NewTokens {
+            access: &a,
+            refresh: Some(&r),
+            expires_ms: None,
+            refresh_expires_ms: None,
+            id_token: Some(&id),
+        };
         let out = merge_codex_auth(text, "auth.json", &t, 1_767_225_600_000).expect("merges");
         let v: Value = serde_json::from_str(&out).expect("json");
         assert_eq!(
             v,
             json!({"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{"id_token":"id-NEW","access_token":"at-NEW","refresh_token":"rt-NEW","account_id":"acc"},"last_refresh":"2026-01-01T00:00:00Z","extra":true})
         );
-        let t = NewTokens { access: &a, refresh: None, expires_ms: None, id_token: None };
+        let t = NewTokens { access: &a, refresh: None, expires_ms: None, refresh_expires_ms: None, id_token: None };
         let v: Value = serde_json::from_str(&merge_codex_auth(text, "a", &t, 0).expect("merges")).expect("json");
         assert_eq!(v["tokens"]["refresh_token"], "rt-OLD");
         assert_eq!(v["tokens"]["id_token"], "id-OLD");
@@ -231,7 +270,10 @@ mod tests {
     #[test]
     fn debug_of_new_tokens_shows_only_the_expiry() {
         let a = Secret::new("sk-ant-oat01-FAKE-NEW");
-        assert_eq!(format!("{:?}", tokens(&a, None)), "NewTokens { expires_ms: Some(1767225600000), .. }");
+        assert_eq!(
+            format!("{:?}", tokens(&a, None)),
+            "NewTokens { expires_ms: Some(1767225600000), refresh_expires_ms: None, .. }"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::Look;
 use super::{Answer, Done, Effect, Event, Exit, Reply, RunAnswer, Step};
-use crate::health::{HealthRules, assess};
+use crate::health::HealthRules;
 use crate::paste::PasteTarget;
 use crate::paths::Env;
 use crate::setup_token::check_setup_token;
@@ -131,9 +131,7 @@ impl SetupToken {
             return false;
         }
         let rules = HealthRules { warn_after_ms: 0, strict: false };
-        let health =
-            assess(&loaded.config.config, &loaded.refs, &loaded.store, claude::PROFILE_ID, profile, self.now, rules);
-        health.standing.usable()
+        loaded.assess(claude::PROFILE_ID, rules).is_some_and(|health| health.standing.usable())
     }
 
     fn accept(&mut self, raw: &str) -> Turn<State> {

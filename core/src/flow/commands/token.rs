@@ -164,9 +164,7 @@ impl Token {
     /// it is the best there is, and works until then.
     fn cautions(&self, loaded: &Loaded, resolved: &ResolvedKey) -> Vec<Event> {
         let Some(id) = resolved.profile_id.as_deref() else { return Vec::new() };
-        let Some(verdict) =
-            crate::health::assess_id(&loaded.config.config, &loaded.refs, &loaded.store, id, loaded.now)
-        else {
+        let Some(verdict) = loaded.assess(id, crate::health::HealthRules::default()) else {
             return Vec::new();
         };
         let shown = crate::escape::escape_control(id);
@@ -183,9 +181,7 @@ impl Token {
             events.push(Event::warning(format!(
                 "{shown}: the key expires in {left}, sooner than --min-valid ({wanted})"
             )));
-            if !verdict.refreshable {
-                events.push(Event::Hint(crate::remedy::for_profile_id(id)));
-            }
+            events.extend(crate::remedy::for_short_key(&verdict).map(Event::Hint));
         }
         events
     }

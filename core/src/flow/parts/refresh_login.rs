@@ -62,6 +62,9 @@ pub enum RefreshResult {
     AlreadyFresh,
     /// Claude Code or Codex had refreshed it; their tokens were taken.
     Adopted,
+    /// Due, but read-only here and still valid: its own tool renews it
+    /// (`auth.loginSources.<name>.readOnly`); nothing was sent or written.
+    LeftToOwner,
 }
 
 impl RefreshResult {
@@ -71,6 +74,7 @@ impl RefreshResult {
             RefreshResult::Refreshed => "refreshed",
             RefreshResult::AlreadyFresh => "already fresh",
             RefreshResult::Adopted => "adopted the login Claude Code or Codex had refreshed",
+            RefreshResult::LeftToOwner => "read-only here: left for its own tool to renew",
         }
     }
 }
@@ -236,12 +240,17 @@ impl RefreshLogin {
         // token says (the one verdict calls it expired): the look under the
         // lock says why, or finds a new login.
         let refused = rejection::rejection_of(&probe.store, id).is_some();
-        let due = match probe.store.profile(id).map(|p| &p.credential) {
-            Some(Credential::OAuth(o)) => refused || refresh::needs_refresh(o, probe.now, window),
-            _ => true,
+        let (due, serves) = match probe.store.profile(id).map(|p| &p.credential) {
+            Some(Credential::OAuth(o)) => {
+                (refused || refresh::needs_refresh(o, probe.now, window), serves(o, probe.now))
+            }
+            _ => (true, false),
         };
         // Fast path, no lock: fresh and nothing to write.
         let fresh = !force && probe.write.is_none() && !due;
+        // Nor for a read-only login that still serves: nothing would be done
+        // under the lock either (the load synced what its tool has).
+        let left = !force && probe.write.is_none() && serves && read_only_source(probe, id).is_some();
         // A login this agent inherits is its owner's: refreshed once,
         // under the owner's lock, into the owner's store.
         let owner = match probe.store.inherited_from(id) {
@@ -262,7 +271,11 @@ impl RefreshLogin {
             store_path,
             seen_access: access_of(&probe.store, id),
             now: probe.now,
-            state: if fresh { State::Finish(Ok(report(RefreshResult::AlreadyFresh))) } else { State::LockStore },
+            state: match (fresh, left) {
+                (true, _) => State::Finish(Ok(report(RefreshResult::AlreadyFresh))),
+                (false, true) => State::Finish(Ok(report(RefreshResult::LeftToOwner))),
+                (false, false) => State::LockStore,
+            },
             pending: Pending::default(),
             held: Vec::new(),
             warnings: Vec::new(),
@@ -333,6 +346,20 @@ impl RefreshLogin {
         }
         if !due {
             return ended(Ok(report(if synced { RefreshResult::Adopted } else { RefreshResult::AlreadyFresh })));
+        }
+        // A login the operator made read-only is its own tool's to renew:
+        // never refreshed nor written back here. Its access token serves
+        // until it expires; then only running the tool helps.
+        if let Some(source) = self.latest.as_ref().and_then(|l| read_only_source(l, &self.id)) {
+            let serves = matches!(&profile.credential, Credential::OAuth(o) if serves(o, self.now));
+            if serves && !self.force {
+                return ended(Ok(report(RefreshResult::LeftToOwner)));
+            }
+            return failed(RefreshFailure::ReadOnly {
+                profile_id: self.id.clone(),
+                login: source.name,
+                owner: source.owner,
+            });
         }
         // Another tool shares this login under its lock: serialise with it,
         // then look again (it may have refreshed while we waited).
@@ -702,6 +729,7 @@ impl RefreshLogin {
             access,
             refresh: renewed.oauth.refresh.as_ref(),
             expires_ms: renewed.oauth.expiry().at().map(|at| at.ms() as Millis),
+            refresh_expires_ms: renewed.oauth.sign_in_ends().map(|at| at.ms() as Millis),
             id_token: renewed.id_token.as_ref(),
         };
         (login.write_back.merge)(text, origin, &tokens, layout, self.now).map(Secret::new).map_err(|e| e.to_string())
@@ -807,6 +835,17 @@ fn lock_name(request: &LockRequest) -> &'static str {
         LockKind::Shared { name, .. } => name,
         LockKind::Store => "the store lock",
     }
+}
+
+/// Whether a login's access token still works at `now` (a known expiry
+/// not yet passed).
+fn serves(o: &OAuth, now: Millis) -> bool {
+    o.expiry().at().is_some_and(|at| !at.is_past(now))
+}
+
+/// The login source of `id` when the operator made it read-only here.
+fn read_only_source(loaded: &Loaded, id: &str) -> Option<&'static LoginSource> {
+    crate::logins::by_profile_id(id).filter(|_| loaded.config.config.login_read_only(id))
 }
 
 /// The failure of a login refused before, as the refusal recorded it;

@@ -4,9 +4,10 @@
 //! With a refresh token the login is stored as `oauth` (refreshable, and
 //! refreshed in cooperation with Claude Code); without one, as a `token`.
 
-use super::{ExternalLogin, oauth, token};
+use super::{EndedLogin, ExternalLogin, oauth, token};
 use crate::diag::{Diagnostic, ReadError, Severity, kind_of, parse_json};
 use crate::secret::Secret;
+use crate::store::Credential;
 use crate::time::{Expiry, ExpiryKind};
 use serde_json::Value;
 
@@ -24,7 +25,7 @@ pub enum ClaudeRead {
     NoLogin(Diagnostic),
     /// The stub Claude Code leaves when its login was refused at refresh:
     /// the sign-in ended and only a person can sign in again.
-    Ended(Diagnostic),
+    Ended(EndedLogin, Diagnostic),
     /// Not usable: the diagnostic names the file and field.
     Broken(Diagnostic),
 }
@@ -42,15 +43,20 @@ fn is_ended_stub(oauth: &serde_json::Map<String, Value>) -> bool {
     blank("accessToken") && blank("refreshToken") && (zero || oauth.contains_key("loginEnded"))
 }
 
+/// `loginEnded` as Claude Code wrote it, control characters removed and
+/// cut to 40 characters; `None` when absent, empty or not text.
+fn ended_reason(oauth: &serde_json::Map<String, Value>) -> Option<String> {
+    let raw = oauth.get("loginEnded").and_then(Value::as_str)?;
+    let shown: String = raw.trim().chars().filter(|c| !c.is_control()).take(40).collect();
+    (!shown.is_empty()).then_some(shown)
+}
+
 /// Why the sign-in ended, in words, from `loginEnded`.
-fn ended_because(oauth: &serde_json::Map<String, Value>) -> String {
-    match oauth.get("loginEnded").and_then(Value::as_str).map(str::trim) {
+fn ended_because(reason: Option<&str>) -> String {
+    match reason {
         Some("time_limit") => "it reached its time limit (loginEnded: time_limit)".into(),
-        Some(other) if !other.is_empty() => {
-            let shown: String = other.chars().filter(|c| !c.is_control()).take(40).collect();
-            format!("loginEnded: {shown}")
-        }
-        _ => "its refresh token was refused".into(),
+        Some(other) => format!("loginEnded: {other}"),
+        None => "its refresh token was refused".into(),
     }
 }
 
@@ -79,9 +85,11 @@ pub fn read(bytes: &[u8], origin: &str) -> ClaudeRead {
         Some(other) => return broken("claudeAiOauth", format!("is {}, expected an object", kind_of(other))),
     };
     if is_ended_stub(oauth_block) {
+        let reason = ended_reason(oauth_block);
         let message =
-            format!("sign-in ended: Claude Code's login was refused at refresh, {}", ended_because(oauth_block));
-        return ClaudeRead::Ended(Diagnostic::new(Severity::Warning, origin, message).at("claudeAiOauth"));
+            format!("sign-in ended: Claude Code's login was refused at refresh, {}", ended_because(reason.as_deref()));
+        let ended = EndedLogin { profile_id: PROFILE_ID, provider: PROVIDER, reason, origin: origin.to_string() };
+        return ClaudeRead::Ended(ended, Diagnostic::new(Severity::Warning, origin, message).at("claudeAiOauth"));
     }
     let access = match oauth_block.get("accessToken") {
         Some(Value::String(s)) if !s.trim().is_empty() => Secret::new(s.clone()),
@@ -119,7 +127,19 @@ pub fn read(bytes: &[u8], origin: &str) -> ClaudeRead {
         _ => None,
     };
     let credential = match refresh {
-        Some(refresh) => oauth(PROVIDER, access, refresh, expires),
+        Some(refresh) => {
+            let mut login = oauth(PROVIDER, access, refresh, expires);
+            if let Credential::OAuth(o) = &mut login {
+                // The date the sign-in ends for good (2.1.3xx); anything
+                // but a time after 1970 is left out, as an older Claude
+                // Code wrote nothing.
+                o.refresh_expires = oauth_block
+                    .get("refreshTokenExpiresAt")
+                    .and_then(Expiry::from_json)
+                    .filter(|e| ExpiryKind::of_expiring(Some(e)) != ExpiryKind::Unknown);
+            }
+            login
+        }
         None => token(PROVIDER, access, expires),
     };
     ClaudeRead::Login(ExternalLogin { profile_id: PROFILE_ID, credential, origin: origin.to_string() })
@@ -154,7 +174,6 @@ pub fn encode_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Credential;
 
     const FILE: &str = "~/.claude/.credentials.json";
 
@@ -191,22 +210,46 @@ mod tests {
     #[test]
     fn the_dead_login_stub_is_a_sign_in_that_ended() {
         let stub = br#"{"claudeAiOauth": {"accessToken": "", "refreshToken": "", "expiresAt": 0, "scopes": ["user:inference"]}}"#;
-        let ClaudeRead::Ended(d) = read(stub, FILE) else { panic!("{:?}", read(stub, FILE)) };
+        let ClaudeRead::Ended(e, d) = read(stub, FILE) else { panic!("{:?}", read(stub, FILE)) };
+        assert_eq!(
+            (e.profile_id, e.provider, e.reason.as_deref(), e.origin.as_str()),
+            (PROFILE_ID, PROVIDER, None, FILE)
+        );
         assert_eq!(d.field.as_deref(), Some("claudeAiOauth"));
         assert_eq!(
             d.message,
             "sign-in ended: Claude Code's login was refused at refresh, its refresh token was refused"
         );
         let timed_out = br#"{"claudeAiOauth": {"accessToken": "", "refreshToken": "", "expiresAt": 0, "loginEnded": "time_limit", "subscriptionType": "max"}, "mcpOAuth": {}}"#;
-        let ClaudeRead::Ended(d) = read(timed_out, FILE) else { panic!() };
+        let ClaudeRead::Ended(e, d) = read(timed_out, FILE) else { panic!() };
         assert!(d.message.ends_with("it reached its time limit (loginEnded: time_limit)"), "{}", d.message);
+        assert_eq!(e.reason.as_deref(), Some("time_limit"));
         let odd =
             br#"{"claudeAiOauth": {"accessToken": "", "refreshToken": "", "expiresAt": 0, "loginEnded": "on_hold\n"}}"#;
-        let ClaudeRead::Ended(d) = read(odd, FILE) else { panic!() };
+        let ClaudeRead::Ended(e, d) = read(odd, FILE) else { panic!() };
         assert!(d.message.ends_with("loginEnded: on_hold"), "{}", d.message);
+        assert_eq!(e.reason.as_deref(), Some("on_hold"));
         // A live access token is not a stub, whatever else the block says.
         let live = br#"{"claudeAiOauth": {"accessToken": "sk-ant-oat01-FAKE", "refreshToken": "", "expiresAt": 1769817600000}}"#;
         assert!(matches!(read(live, FILE), ClaudeRead::Login(_)));
+    }
+
+    /// Claude Code 2.1.3xx's `refreshTokenExpiresAt` (when the sign-in
+    /// ends for good) goes into the login; anything but a number is left out.
+    #[test]
+    fn the_date_the_sign_in_ends_is_read_with_the_login() {
+        let with = br#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-FAKE","refreshToken":"sk-ant-ort01-FAKE","expiresAt":1769817600000,"refreshTokenExpiresAt":1772236800000}}"#;
+        let ClaudeRead::Login(l) = read(with, FILE) else { panic!() };
+        let Credential::OAuth(o) = &l.credential else { panic!() };
+        assert_eq!(o.sign_in_ends().map(|at| at.ms()), Some(1772236800000.0));
+        for odd in [r#""1772236800000""#, "null", "0"] {
+            let text = format!(
+                r#"{{"claudeAiOauth":{{"accessToken":"a","refreshToken":"r","expiresAt":1769817600000,"refreshTokenExpiresAt":{odd}}}}}"#
+            );
+            let ClaudeRead::Login(l) = read(text.as_bytes(), FILE) else { panic!("{odd}") };
+            let Credential::OAuth(o) = &l.credential else { panic!() };
+            assert_eq!(o.refresh_expires, None, "{odd}");
+        }
     }
 
     #[test]

@@ -24,6 +24,22 @@ pub struct ExternalLogin {
     pub origin: String,
 }
 
+/// A login another CLI itself found ended for good: its refresh was refused
+/// and it left a stub where the login was (Claude Code's `loginEnded`).
+/// Never synced; status and doctor show it as a sign-in that ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedLogin {
+    /// The store profile its login is synced into (`anthropic:claude-cli`).
+    pub profile_id: &'static str,
+    /// That profile's provider.
+    pub provider: &'static str,
+    /// Why, as the tool wrote it (`time_limit`), control characters
+    /// removed; `None` when it did not say.
+    pub reason: Option<String>,
+    /// Where the stub was read, for messages (a path or the Keychain item).
+    pub origin: String,
+}
+
 impl ExternalLogin {
     /// The login as a store profile, with no extra fields.
     pub fn profile(&self) -> Profile {

@@ -191,6 +191,11 @@ pub struct OAuth {
     /// When `access` expires (`expires`, ms since the epoch, already minus the
     /// provider's margin); `None`: unknown ([`OAuth::expiry`]).
     pub expires: Option<Expiry>,
+    /// When the sign-in ends for good (`refreshExpires`, ms since the
+    /// epoch): the refresh token stops working then, whatever refreshing
+    /// does. Claude Code's `refreshTokenExpiresAt`; `None`: not known
+    /// ([`OAuth::sign_in_ends`]).
+    pub refresh_expires: Option<Expiry>,
     /// The account it belongs to (`email`), shown in labels only.
     pub email: Option<String>,
     /// GitHub Copilot on an enterprise host.
@@ -286,6 +291,12 @@ impl OAuth {
     /// [`Credential::expiry`] of a login.
     pub fn expiry(&self) -> ExpiryKind {
         ExpiryKind::of_expiring(self.expires.as_ref())
+    }
+
+    /// When the sign-in ends for good, when the file says so with a
+    /// meaningful time (`0` or a negative number says nothing).
+    pub fn sign_in_ends(&self) -> Option<crate::time::Instant> {
+        ExpiryKind::of_expiring(self.refresh_expires.as_ref()).at()
     }
 }
 

@@ -292,6 +292,7 @@ impl Reader<'_> {
                 access: take.secret("access"),
                 refresh: take.secret("refresh"),
                 expires: take.expiry("expires"),
+                refresh_expires: take.expiry("refreshExpires"),
                 email: take.text("email"),
                 enterprise_url: take.text("enterpriseUrl"),
                 project_id: take.text("projectId"),

@@ -173,6 +173,9 @@ pub fn profile_to_json(profile: &Profile) -> Value {
             if let Some(e) = &o.expires {
                 out.insert("expires".into(), e.to_json());
             }
+            if let Some(e) = &o.refresh_expires {
+                out.insert("refreshExpires".into(), e.to_json());
+            }
             text(&mut out, "email", &o.email);
             text(&mut out, "enterpriseUrl", &o.enterprise_url);
             text(&mut out, "projectId", &o.project_id);

@@ -257,6 +257,10 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     for p in cfg.providers_mentioned() {
         add(&p);
     }
+    // A sign-in another CLI found ended shows under its provider.
+    for e in &loaded.ended {
+        add(e.provider);
+    }
     for p in env_probe_providers() {
         if env_key_from(p, env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc).is_some() {
             add(p);
@@ -306,11 +310,17 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             models_json: cfg_shown,
         });
     }
-    let missing_in_use: Vec<String> =
-        cfg.providers_in_use().into_iter().filter(|p| !provider_auth.iter().any(|a| &a.provider == p)).collect();
+    // A provider whose login another CLI found ended is no "missing" one:
+    // its profile is reported expired, with what to run.
+    let missing_in_use: Vec<String> = cfg
+        .providers_in_use()
+        .into_iter()
+        .filter(|p| !provider_auth.iter().any(|a| &a.provider == p))
+        .filter(|p| !loaded.ended.iter().any(|e| crate::provider::normalize(e.provider) == *p))
+        .collect();
 
     let raw_default = cfg.models.primary.clone().unwrap_or_else(|| cfg.resolved_default());
-    let oauth = health::summarize_with(cfg, &loaded.refs, store, &providers, now, options.rules());
+    let oauth = health::summarize_with(cfg, &loaded.refs, store, &loaded.ended, &providers, now, options.rules());
     let check = verdict::judge(loaded, &oauth, &missing_in_use, options);
     StatusReport {
         config_path: loaded.locations.config.clone(),

@@ -207,6 +207,9 @@ fn expiry_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
         let why = r.reason.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
         return format!("{status}: ref {}{why}", r.reference);
     }
+    if let Some(words) = p.sign_in_words() {
+        return format!("{status}: {}: {}", escape_control(&words), crate::remedy::for_health(p));
+    }
     let beyond = p.remaining_ms.is_some_and(crate::time::is_beyond_year_9999);
     let when = match p.remaining_ms {
         _ if beyond => format!("expires {}", crate::time::BEYOND_YEAR_9999),
@@ -214,9 +217,22 @@ fn expiry_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
         Some(r) if p.expires_at.is_some() => format!("expires in {}", format_remaining_short(Some(r))),
         _ => "expiry unknown".to_string(),
     };
+    // When the sign-in ends, once it is known and not yet near.
+    let ends = match p.refresh_remaining_ms {
+        Some(left) => format!("; sign-in ends in {}", format_remaining_short(Some(left))),
+        None => String::new(),
+    };
     match p.status {
         HealthStatus::Static => status,
-        HealthStatus::Ok if p.refreshable => format!("{status}, refreshes on use (access token {when})"),
+        HealthStatus::Ok if p.refreshable => format!("{status}, refreshes on use (access token {when}{ends})"),
+        HealthStatus::Ok if p.read_only => {
+            format!("{status}, renewed by {} (read-only here; access token {when}{ends})", p.source.label())
+        }
+        HealthStatus::Expired if p.health_reason == Some(crate::health::READ_ONLY_EXPIRED) => format!(
+            "{status} {} (read-only here): {}",
+            when.trim_start_matches("expired "),
+            crate::remedy::for_health(p)
+        ),
         HealthStatus::Expired => format!("{status} {}", when.trim_start_matches("expired ")),
         HealthStatus::Missing => format!("{status} expires unknown"),
         _ => format!("{status} {when}"),

@@ -537,6 +537,69 @@ mod tests {
         );
     }
 
+    const CLAUDE: &str = "/h/.claude/.credentials.json";
+
+    /// Claude Code's dead-login stub is a sign-in that ended: `--check`
+    /// says a human must act, whether or not the store holds a login yet,
+    /// and the provider is never "missing".
+    #[test]
+    fn claude_codes_dead_login_stub_fails_the_check_stored_login_or_not() {
+        let stub = (
+            CLAUDE,
+            r#"{"claudeAiOauth":{"accessToken":"","refreshToken":"","expiresAt":0,"loginEnded":"time_limit"}}"#
+                .to_string(),
+        );
+        let live = store(&format!(
+            r#""anthropic:claude-cli":{{"type":"oauth","provider":"anthropic","access":"a-FAKE","refresh":"r-FAKE","expires":{}}}"#,
+            NOW + 3 * HOUR
+        ));
+        for files in [vec![stub.clone()], vec![stub.clone(), live]] {
+            let r = report(&files, Env::new("/h"), false);
+            assert_eq!(r.auth.check.code, CheckCode::Action, "{files:?}");
+            assert!(r.auth.missing_providers_in_use.is_empty(), "{:?}", r.auth.missing_providers_in_use);
+            let p = &r.auth.oauth.profiles[0];
+            assert_eq!(
+                (p.profile_id.as_str(), p.status, p.health_reason),
+                ("anthropic:claude-cli", HealthStatus::Expired, Some(crate::health::SIGN_IN_ENDED))
+            );
+            assert_eq!(r.auth.check.in_use[0].status, Verdict::Failing);
+            let text = super::super::render_text(&r, &Env::new("/h"), Default::default());
+            assert!(
+                text.contains("- anthropic:claude-cli expired: sign-in ended (loginEnded: time_limit): Sign in again: run `claude auth login` on the gateway host"),
+                "{text}"
+            );
+            assert!(!text.contains("Missing auth"), "{text}");
+        }
+        // With another credential serving anthropic, only a warning.
+        let env = Env::new("/h").with_var("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE");
+        let r = report(&[stub], env, false);
+        assert_eq!(r.auth.check.code, CheckCode::Ok);
+        assert_eq!(r.auth.check.warnings, ["anthropic:claude-cli is expired; requests use another credential"]);
+    }
+
+    /// A Claude Code sign-in that ends for good in 2 days is `expiring`
+    /// (`--check` 2) although the access token renews itself; the report
+    /// says when, as a number in `--json` beside `expiresAt`.
+    #[test]
+    fn a_claude_sign_in_ending_in_two_days_is_expiring() {
+        let end = NOW + 48 * HOUR;
+        let login = format!(
+            r#"{{"claudeAiOauth":{{"accessToken":"a-FAKE","refreshToken":"r-FAKE","expiresAt":{},"refreshTokenExpiresAt":{end}}}}}"#,
+            NOW + 8 * HOUR
+        );
+        let r = report(&[(CLAUDE, login)], Env::new("/h"), false);
+        assert_eq!(r.auth.check.code, CheckCode::Expiring);
+        let json = r.to_value();
+        let p = &json["auth"]["oauth"]["profiles"][0];
+        assert_eq!(p["status"], "expiring");
+        assert_eq!(p["reasonCode"], "sign_in_ending");
+        assert_eq!(p["refreshable"], true);
+        assert_eq!(p["refreshExpiresAt"], serde_json::json!(end));
+        assert_eq!(p["expiresAt"], serde_json::json!(NOW + 8 * HOUR));
+        let text = super::super::render_text(&r, &Env::new("/h"), Default::default());
+        assert!(text.contains("- anthropic:claude-cli expiring: sign-in ends in 2d: Sign in again"), "{text}");
+    }
+
     #[test]
     fn the_section_as_json_carries_the_code_as_a_number() {
         let r = report(&[], Env::new("/h"), false);

@@ -98,6 +98,9 @@ pub const SOURCE: LoginSource = LoginSource {
     relogin_hint: "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run \
                    `claude setup-token` and then `clawdbot models auth setup-token` for a 1-year token.",
     ignored_hint: "Log in again in Claude Code (run `claude`, then `/login`).",
+    ended_hint: Some(ENDED_HINT),
+    owner_renews_hint: "Run `claude` on the gateway host: Claude Code renews its own login when it runs, and the \
+                        next clawdbot command syncs it.",
     rejected_why: Some("The refresh token was rejected; Claude Code shares this login and may have rotated it. "),
     headless: Some((
         "CLAUDE_CODE_OAUTH_TOKEN",
@@ -131,7 +134,7 @@ fn read(bytes: &[u8], origin: &str, _mtime_ms: Option<f64>, _now: Millis) -> Sou
     match claude::read(bytes, origin) {
         ClaudeRead::Login(l) => SourceRead::Login(l, Vec::new()),
         ClaudeRead::NoLogin(d) => SourceRead::NoLogin(d),
-        ClaudeRead::Ended(d) => SourceRead::Ended(d.with_hint(ENDED_HINT)),
+        ClaudeRead::Ended(ended, d) => SourceRead::Ended(ended, d.with_hint(ENDED_HINT)),
         ClaudeRead::Broken(d) => SourceRead::Broken(d),
     }
 }

@@ -34,6 +34,9 @@ pub const SOURCE: LoginSource = LoginSource {
     keychain: None,
     relogin_hint: "Run `codex login` on the gateway host.",
     ignored_hint: "Run `codex login` again.",
+    ended_hint: None,
+    owner_renews_hint: "Run `codex` on the gateway host: Codex renews its own login when it runs, and the next \
+                        clawdbot command syncs it.",
     rejected_why: None,
     headless: None,
     read,

@@ -63,6 +63,8 @@ pub const SOURCE: LoginSource = LoginSource {
     keychain: Some(Keychain { service, account, origin: "TinyLLM CLI keychain item", decode }),
     relogin_hint: "Run `tinyllm login` on the gateway host.",
     ignored_hint: "Run `tinyllm login` again.",
+    ended_hint: None,
+    owner_renews_hint: "Run `tinyllm` on the gateway host.",
     rejected_why: None,
     headless: None,
     read,

@@ -68,6 +68,14 @@ pub struct LoginSource {
     pub relogin_hint: &'static str,
     /// What to do when its file held no usable login.
     pub ignored_hint: &'static str,
+    /// What to do when the tool found its sign-in ended for good
+    /// ([`SourceRead::Ended`], or the sign-in's end date passed); `None`:
+    /// [`LoginSource::relogin_hint`].
+    pub ended_hint: Option<&'static str>,
+    /// What to do when the login is read-only here (the operator's
+    /// `auth.loginSources.<name>.readOnly`) and its access token expired:
+    /// run the tool, which renews its own login, and the next sync takes it.
+    pub owner_renews_hint: &'static str,
     /// Said before the hint when its refresh token was rejected, when the
     /// tool shares the token and rotates it itself.
     pub rejected_why: Option<&'static str>,
@@ -221,8 +229,9 @@ pub enum SourceRead {
     NoLogin(Diagnostic),
     /// A login the tool itself found ended for good (refused at refresh):
     /// the diagnostic says why and carries what a person must run. It is
-    /// never synced, so it never replaces the stored login.
-    Ended(Diagnostic),
+    /// never synced, so it never replaces the stored login; status and
+    /// doctor show it as a sign-in that ended.
+    Ended(crate::sources::EndedLogin, Diagnostic),
     /// Not usable: the diagnostic names the file and field.
     Broken(Diagnostic),
 }
@@ -285,6 +294,13 @@ impl Eq for LoginSource {}
 impl fmt::Debug for LoginSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "LoginSource({})", self.name)
+    }
+}
+
+impl LoginSource {
+    /// What to run when its sign-in ended for good.
+    pub fn sign_in_again_hint(&self) -> &'static str {
+        self.ended_hint.unwrap_or(self.relogin_hint)
     }
 }
 

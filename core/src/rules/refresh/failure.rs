@@ -43,6 +43,18 @@ pub enum RefreshFailure {
     /// it (the refresh token may now be spent).
     #[error("the login was refreshed but could not be saved: {0}")]
     NotSaved(TxnFailure),
+    /// The login is read-only here (`auth.loginSources.<source>.readOnly`)
+    /// and its access token no longer serves: its own tool renews it,
+    /// Clawdbot never does.
+    #[error("the login is read-only here (auth.loginSources.{login}.readOnly): {owner} renews it, Clawdbot does not")]
+    ReadOnly {
+        /// The profile it was about.
+        profile_id: String,
+        /// The login source's name (`claude-cli`).
+        login: &'static str,
+        /// The tool, as messages name it ("Claude Code").
+        owner: &'static str,
+    },
     /// The login source's lock could not be attempted.
     #[error("{owner}'s lock: {failure}")]
     SourceLockFailed {
@@ -57,7 +69,10 @@ impl RefreshFailure {
     /// A human must act (log in again, fix the profile); retrying will not help.
     pub fn is_permanent(&self) -> bool {
         match self {
-            RefreshFailure::UnknownProfile(_) | RefreshFailure::Plan(_) | RefreshFailure::Unreadable(_) => true,
+            RefreshFailure::UnknownProfile(_)
+            | RefreshFailure::Plan(_)
+            | RefreshFailure::Unreadable(_)
+            | RefreshFailure::ReadOnly { .. } => true,
             RefreshFailure::Rejected { error, .. } => error.is_permanent(),
             RefreshFailure::SourceBusy { .. }
             | RefreshFailure::Store(_)

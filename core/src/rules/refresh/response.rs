@@ -205,6 +205,12 @@ fn renewed(
                 cred.refresh = Some(Secret::new(refresh));
             }
             cred.expires = Some(Expiry::from_millis(stored_expiry(real_expiry, margin, now)));
+            // When the sign-in ends for good, when the server says (some
+            // answer with it at login only; a refresh never extends it
+            // otherwise, so the stored date stays).
+            if let Some(secs) = positive(body, "refresh_token_expires_in") {
+                cred.refresh_expires = Some(Expiry::from_millis(now.saturating_add(ms_from_seconds(secs))));
+            }
         }
     }
     if let Some(take_extras) = flow.on_renewed {
@@ -320,6 +326,23 @@ mod tests {
 
     fn expires(p: &Profile) -> f64 {
         oauth(p).expires.as_ref().map(Expiry::ms).unwrap_or(f64::NAN)
+    }
+
+    /// When the sign-in ends is kept through a refresh (refreshing does not
+    /// extend it), and taken from `refresh_token_expires_in` when the
+    /// server says.
+    #[test]
+    fn the_end_of_the_sign_in_is_kept_or_taken_from_the_answer() {
+        let (mut plan, mut old) = setup("anthropic");
+        if let Credential::OAuth(c) = &mut old.credential {
+            c.refresh_expires = Some(Expiry::from_millis(NOW + 2 * 86_400_000));
+        }
+        let body = r#"{"access_token":"at-FAKE-NEW","refresh_token":"rt-FAKE-NEW","expires_in":28800}"#;
+        let p = refreshed(apply(&mut plan, &old, &reply(200, body), NOW));
+        assert_eq!(oauth(&p).sign_in_ends().map(|at| at.ms()), Some((NOW + 2 * 86_400_000) as f64));
+        let body = r#"{"access_token":"at-FAKE-NEW","expires_in":28800,"refresh_token_expires_in":2592000}"#;
+        let p = refreshed(run("anthropic", 200, body));
+        assert_eq!(oauth(&p).sign_in_ends().map(|at| at.ms()), Some((NOW + 2_592_000_000) as f64));
     }
 
     #[test]

@@ -156,11 +156,36 @@ fn a_removed_synced_login_survives_the_next_sync_until_enabled() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stdout(&out).contains("Claude Code's own login is untouched"), "{}", stdout(&out));
     assert!(home.claude_credentials().exists(), "Claude Code's file is left alone");
-    // The next commands load (and sync) again: the login stays out.
-    for args in [&["models", "status", "--json"][..], &["models", "auth", "list", "--json"][..]] {
-        let out = clawdbot(&home, args);
-        assert!(!stdout(&out).contains("anthropic:claude-cli"), "{args:?} brought it back: {}", stdout(&out));
-    }
+    // The next commands load (and sync) again: the login stays out, and
+    // each says why and how to bring it back (issue 23 item 11).
+    let note = "note: ~/.clawdbot/agents/main/agent/auth-profiles.json: Claude Code has a login, which is not \
+                synced: `models auth remove anthropic:claude-cli` took it out\n\
+                hint: Run `clawdbot models auth sync --enable claude-cli` to sync Claude Code's login again.\n";
+    let status = clawdbot(&home, &["models", "status", "--json"]);
+    let ids: Vec<Value> = json_of(&status)["auth"]["oauth"]["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profileId"].clone())
+        .collect();
+    assert!(!ids.contains(&json!("anthropic:claude-cli")), "status brought it back: {ids:?}");
+    assert!(stderr(&status).contains(note), "{}", stderr(&status));
+    let list = clawdbot(&home, &["models", "auth", "list"]);
+    assert!(!stdout(&list).contains("anthropic:claude-cli"), "list brought it back: {}", stdout(&list));
+    assert!(stderr(&list).contains(note), "{}", stderr(&list));
+    let doctor = clawdbot(&home, &["doctor", "--non-interactive"]);
+    assert!(
+        stdout(&doctor).contains(
+            "Logins left out of the sync\n- Claude Code has a login, which is not synced: `models auth remove \
+             anthropic:claude-cli` took it out — Run `clawdbot models auth sync --enable claude-cli` to sync Claude \
+             Code's login again.\n"
+        ),
+        "{}",
+        stdout(&doctor)
+    );
+    let doctor = json_of(&clawdbot(&home, &["doctor", "--json"]));
+    let finding = doctor["findings"].as_array().unwrap().iter().find(|f| f["checkId"] == "auth/sync-disabled");
+    assert_eq!(finding.map(|f| f["target"].clone()), Some(json!("anthropic:claude-cli")), "{doctor}");
     assert!(home.store()["profiles"].get("anthropic:claude-cli").is_none());
     assert_eq!(home.store()["syncDisabled"], json!(["anthropic:claude-cli"]));
 
@@ -206,6 +231,100 @@ fn remove_dry_run_unknown_id_and_no_terminal_change_nothing() {
     assert_eq!(code(&unasked), 64, "nobody to ask without --yes");
     assert!(stderr(&unasked).contains("--yes"), "{}", stderr(&unasked));
     assert_eq!(home.store_text(), before);
+}
+
+/// A config that names `anthropic:work` in its profiles and, alone, in
+/// its order: what a removal killed between its writes left when it wrote
+/// the store first.
+fn config_naming_work(home: &Home) -> std::path::PathBuf {
+    let config = home.path().join(".clawdbot/clawdbot.json");
+    let doc = json!({"auth": {"profiles": {"anthropic:work": {"provider": "anthropic", "mode": "api_key"}},
+                              "order": {"anthropic": ["anthropic:work"]}}});
+    home.write(&config, &doc.to_string());
+    config
+}
+
+#[test]
+fn remove_finishes_an_id_only_the_config_names() {
+    // The id is gone from the store but the config's order still names it
+    // alone: every other anthropic key is hidden (issue 23 item 2).
+    let home = billing_home();
+    let config = config_naming_work(&home);
+    let mut store = home.store();
+    store["profiles"].as_object_mut().unwrap().remove("anthropic:work");
+    store.as_object_mut().unwrap().remove("order");
+    store.as_object_mut().unwrap().remove("lastGood");
+    store.as_object_mut().unwrap().remove("usageStats");
+    home.write(&home.store_path(), &store.to_string());
+    let hidden = clawdbot(&home, &["models", "auth", "token", "--provider", "anthropic"]);
+    assert_eq!(code(&hidden), 1, "the config's order hides anthropic:spare and Claude Code's login");
+    let before = home.store_text();
+    let out = clawdbot(&home, &["models", "auth", "remove", "anthropic:work", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with(
+            "Removing anthropic:work from ~/.clawdbot/clawdbot.json (the store no longer holds it)\n\
+             Updated ~/.clawdbot/clawdbot.json\nRemoved anthropic:work.\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(home.store_text(), before, "the store is not written");
+    let config_now: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    assert_eq!(config_now, json!({"auth": {"profiles": {}, "order": {}}}));
+    let token = clawdbot(&home, &["models", "auth", "token", "--provider", "anthropic"]);
+    assert_eq!(code(&token), 0, "the other keys are usable again: {}", stderr(&token));
+}
+
+#[test]
+fn remove_over_an_unreadable_config_removes_nothing_and_says_so() {
+    let home = billing_home();
+    let config = home.path().join(".clawdbot/clawdbot.json");
+    home.write(&config, "{ auth: { profiles: ");
+    let before = home.store_text();
+    let out = clawdbot(&home, &["models", "auth", "remove", "anthropic:work", "--yes"]);
+    assert_eq!(code(&out), 1, "it exited 0 in silence (issue 23 item 2): {}", stderr(&out));
+    assert!(stderr(&out).starts_with("error: ~/.clawdbot/clawdbot.json cannot be read ("), "{}", stderr(&out));
+    assert!(
+        stderr(&out).ends_with(
+            "so whether it names anthropic:work is unknown; nothing was removed\nhint: Fix \
+             ~/.clawdbot/clawdbot.json, then run this again.\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(home.store_text(), before);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "{ auth: { profiles: ");
+}
+
+#[test]
+fn removing_an_environment_key_names_the_file_or_the_variable_to_edit() {
+    // `list` shows env:GEMINI_API_KEY; `remove` of it answered "no profile
+    // ... `list` shows the profiles there are" (issue 23 item 11).
+    let home = Home::new();
+    home.write(&home.path().join(".clawdbot/.env"), "GEMINI_API_KEY=FAKE-gemini-0123456789\n");
+    let listed = clawdbot(&home, &["models", "auth", "list"]);
+    assert!(stdout(&listed).contains("- env:GEMINI_API_KEY (google/api_key, env)"), "{}", stdout(&listed));
+    let out = clawdbot(&home, &["models", "auth", "remove", "env:GEMINI_API_KEY", "--yes"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        stderr(&out),
+        "error: env:GEMINI_API_KEY is not stored: it is the environment variable GEMINI_API_KEY, set in \
+         ~/.clawdbot/.env\nhint: Delete the GEMINI_API_KEY= line from ~/.clawdbot/.env.\n"
+    );
+    let server = Server::start(Vec::new());
+    let out = home
+        .clawdbot(&server)
+        .env("GROQ_API_KEY", "FAKE-groq")
+        .args(["models", "auth", "remove", "env:GROQ_API_KEY", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("it is the environment variable GROQ_API_KEY\nhint: Unset GROQ_API_KEY where"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -309,12 +428,123 @@ fn paste_api_key_refuses_a_broken_key_and_writes_nothing() {
 }
 
 #[test]
-fn a_paste_under_a_removed_synced_id_lifts_the_removal() {
+fn every_paste_verb_refuses_an_id_a_login_source_syncs_into() {
+    // paste-api-key used to store a key under anthropic:claude-cli, which
+    // the next sync then shadowed with Claude Code's login (issue 23 item 4).
     let home = billing_home();
     assert_eq!(code(&clawdbot(&home, &["models", "auth", "remove", "anthropic:claude-cli", "--yes"])), 0);
-    let args = ["models", "auth", "paste-api-key", "--provider", "anthropic", "--profile-id", "anthropic:claude-cli"];
-    assert_eq!(code(&clawdbot_with_stdin(&home, &args, CANARY.as_bytes())), 0);
-    assert!(home.store().get("syncDisabled").is_none());
+    let before = home.store_text();
+    let verbs: [&[&str]; 3] = [
+        &["models", "auth", "paste-api-key", "--provider", "anthropic", "--profile-id", "anthropic:claude-cli"],
+        &["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:claude-cli"],
+        &["models", "auth", "setup-token", "--profile-id", "anthropic:claude-cli"],
+    ];
+    for args in verbs {
+        let out = clawdbot_with_stdin(&home, args, format!("sk-ant-oat01-{}\n", "A".repeat(80)).as_bytes());
+        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(
+                "error: --profile-id anthropic:claude-cli is where the sync keeps that tool's own login, and the \
+                 next sync would overwrite a pasted credential\nhint: Pick another id (e.g. anthropic:manual).\n\
+                 hint: Run `clawdbot models auth sync --enable claude-cli` to sync Claude Code's login again.\n"
+            ),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(home.store_text(), before, "{args:?} wrote");
+    }
+    // And every id check paste-token makes, paste-api-key makes too.
+    for (id, says) in [
+        ("anthropic:x", "belongs to provider anthropic, not openai"),
+        (":x", "is not of the form <provider>:<name>"),
+        ("openai", "is not of the form <provider>:<name>"),
+        ("openai: x", "has whitespace inside it"),
+        ("openai-codex:codex-cli", "is where the sync keeps that tool's own login"),
+        ("openai:\u{1b}[2J", "contains control characters (openai:\\u{1b}[2J)"),
+    ] {
+        let args = ["models", "auth", "paste-api-key", "--provider", "openai", "--profile-id", id];
+        let out = clawdbot_with_stdin(&home, &args, CANARY.as_bytes());
+        assert_ne!(code(&out), 0, "{id:?} was accepted");
+        assert!(stderr(&out).contains(says), "{id:?}: {}", stderr(&out));
+        assert_eq!(home.store_text(), before, "{id:?} was stored");
+    }
+}
+
+#[test]
+fn a_setup_token_and_a_pasted_key_never_replace_each_other_unasked() {
+    // Both go to anthropic:default by default (issue 23 item 3).
+    let home = Home::new();
+    let setup = format!("sk-ant-oat01-{}\n", "S".repeat(80));
+    let out = clawdbot_with_stdin(&home, &["models", "auth", "setup-token"], setup.as_bytes());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("Auth profile: anthropic:default (anthropic/token), added\n"), "{}", stdout(&out));
+    let key = ["models", "auth", "paste-api-key", "--provider", "anthropic"];
+    let out = clawdbot_with_stdin(&home, &key, CANARY.as_bytes());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: anthropic:default holds a token (expires in 365d); storing this api_key there would replace it, so \
+         nothing was stored\nhint: Run it again with --force to replace it, or keep both: --profile-id \
+         anthropic:<name>.\n"
+    );
+    assert_no_canary(&out);
+    assert_eq!(home.store()["profiles"]["anthropic:default"]["type"], "token", "the setup-token is kept");
+    // --force replaces it, and says so; the reverse is refused the same way.
+    let out = clawdbot_with_stdin(&home, &[&key[..], &["--force"]].concat(), CANARY.as_bytes());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .contains("Auth profile: anthropic:default (anthropic/api_key), replaced the token stored before\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = clawdbot_with_stdin(&home, &["models", "auth", "setup-token"], setup.as_bytes());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("error: anthropic:default holds an api_key; storing this token"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(home.store()["profiles"]["anthropic:default"]["key"], CANARY, "the key is kept");
+    // The same type is replaced without a question, and said.
+    let out = clawdbot_with_stdin(&home, &key, b"sk-FAKE-second-key\n");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("replaced the api_key stored before"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_paste_of_nothing_says_what_was_expected() {
+    // An empty or closed standard input said only "Required" (issue 23 item 11).
+    let home = Home::new();
+    for (args, what) in [
+        (&["models", "auth", "paste-token", "--provider", "openai"][..], "a token"),
+        (&["models", "auth", "paste-api-key", "--provider", "openai"][..], "an API key"),
+    ] {
+        for input in [&b""[..], b"\n  \n"] {
+            let out = clawdbot_with_stdin(&home, args, input);
+            assert_eq!(code(&out), 1);
+            assert_eq!(
+                stderr(&out),
+                format!(
+                    "error: Required: {what}, and the prompt's answer or standard input was empty\nhint: Paste it at \
+                     the prompt on a terminal, or pipe it into the command's standard input.\n"
+                ),
+                "{args:?}"
+            );
+        }
+    }
+    let out = clawdbot_with_stdin(&home, &["models", "auth", "setup-token"], b"");
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).starts_with("error: no token was given (the prompt's answer or standard input was empty)\n"));
+    // An API key refused by setup-token is sent to paste-api-key.
+    let out = clawdbot_with_stdin(&home, &["models", "auth", "setup-token"], b"sk-ant-api03-FAKE-0123456789\n");
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("hint: Store keys with `clawdbot models auth paste-api-key --provider anthropic`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!home.store_path().exists());
 }
 
 #[test]

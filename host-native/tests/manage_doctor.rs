@@ -199,3 +199,33 @@ fn models_json_is_status_json() {
     assert!(json_of(&ops)["auth"]["storePath"].as_str().unwrap().contains("agents/ops/agent"));
     assert_eq!(code(&models(&home, &["--json", "status"])), 64, "the alias is for `models` alone");
 }
+
+#[test]
+fn an_expired_token_is_renewed_with_its_expiry() {
+    // Doctor sent an expired setup-token to `paste-token` without
+    // `--expires-in`, which stores the new token with no expiry, so next
+    // year's was never warned about (issue 23 item 10).
+    let home = Home::new();
+    let store = json!({"version": 1, "profiles": {
+        "anthropic:default": {"type": "token", "provider": "anthropic", "token": "sk-ant-oat01-FAKE", "expires": NOW - 1000},
+        "zai:team": {"type": "token", "provider": "zai", "token": "FAKE-zai", "expires": NOW - 1000}}});
+    home.write(&home.store_path(), &store.to_string());
+    let out = doctor(&home, &["--non-interactive"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Run `clawdbot models auth setup-token` for a new 1-year token (it runs `claude setup-token`)."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "`clawdbot models auth paste-token --provider zai --profile-id zai:team --expires-in <lifetime>`"
+        ),
+        "{text}"
+    );
+    let line = text.lines().find(|l| l.starts_with("- anthropic:default: expired")).expect("the expired line");
+    assert!(!line.contains("paste-token"), "{line}");
+    let doc = json_of(&doctor(&home, &["--json"]));
+    let hints: Vec<&str> = doc["findings"].as_array().unwrap().iter().filter_map(|f| f["fixHint"].as_str()).collect();
+    assert!(hints.iter().any(|h| h.contains("models auth setup-token")), "{hints:?}");
+}

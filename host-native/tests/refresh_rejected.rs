@@ -49,8 +49,10 @@ fn a_refused_refresh_marks_the_login_dead_until_a_new_login() {
     );
 
     // Logging in again (a pasted token replaces the dead login) ends it.
+    // A token replacing a login is another type: a script says --force
+    // (issue 23 item 3; on a terminal the paste asks).
     let mut cmd = home.clawdbot(&server);
-    cmd.args(["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:work"]);
+    cmd.args(["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:work", "--force"]);
     cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
     std::io::Write::write_all(

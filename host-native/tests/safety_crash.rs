@@ -366,3 +366,103 @@ fn stale_temps_of_every_written_file_are_cleaned() {
         assert!(path.exists(), "a live writer's {} was removed", path.display());
     }
 }
+
+/// The other profiles of the removal's store.
+const BYSTANDERS: usize = 1_500;
+
+/// `models auth remove` writes two files. SIGKILLed at seeded moments on a
+/// 1 500-profile store (so that the kills land between the writes too),
+/// it must leave a state in which the provider's other keys are usable
+/// and `remove` run again finishes: the config is written first (issue 23
+/// item 2). The store-first order left the id only in the config, whose
+/// order then hid every other key (`token` exit 1), and a second `remove`
+/// refused ("no profile ... in this agent's store").
+#[test]
+fn remove_survives_sigkill_between_its_two_writes() {
+    let home = Home::new();
+    // Each pasted profile has its mode recorded in the config too, so both
+    // files are large and a kill lands between their writes often.
+    let (mut profiles, mut modes) = (serde_json::Map::new(), serde_json::Map::new());
+    for n in 0..BYSTANDERS {
+        let key = format!("sk-bystander-{n:04}-0000000000");
+        profiles.insert(format!("openai:by-{n}"), json!({"type": "api_key", "provider": "openai", "key": key}));
+        modes.insert(format!("openai:by-{n}"), json!({"provider": "openai", "mode": "api_key"}));
+    }
+    modes.insert("anthropic:gone".into(), json!({"provider": "anthropic", "mode": "api_key"}));
+    profiles.insert(
+        "anthropic:gone".into(),
+        json!({"type": "api_key", "provider": "anthropic", "key": "sk-ant-api03-GONE"}),
+    );
+    profiles.insert(
+        "anthropic:spare".into(),
+        json!({"type": "api_key", "provider": "anthropic", "key": "sk-ant-api03-SPARE"}),
+    );
+    let store = json!({"version": 1, "profiles": profiles});
+    let config = json!({"auth": {"profiles": modes, "order": {"anthropic": ["anthropic:gone"]}}});
+    let names_gone = |home: &Home| {
+        let store = home.store();
+        let config: Value = serde_json::from_slice(&home.read(CONFIG).expect("config")).expect("config is JSON");
+        (store["profiles"].get("anthropic:gone").is_some(), config.to_string().contains("anthropic:gone"))
+    };
+    let remove = ["models", "auth", "remove", "anthropic:gone", "--yes"];
+    // Each kill costs three runs on a large store: fewer than the others.
+    let (mut rng, wanted) = (XorShift::new(0x5eed_0005), kills_wanted() / 4);
+    let (mut kills, mut between, mut iterations) = (0, 0, 0);
+    let mut window_us = None;
+    let started = Instant::now();
+    while kills < wanted {
+        assert!(iterations < wanted * 8, "too few runs could be killed ({kills} of {iterations})");
+        iterations += 1;
+        home.write_json(STORE, &store);
+        home.write_json(CONFIG, &config);
+        let Some(window) = window_us else {
+            // How long one removal takes sets where to kill.
+            let run = home.run(&remove, b"");
+            assert_eq!(run.code, Some(0), "{}", run.err());
+            window_us = Some((run.elapsed.as_micros() as u64).max(1_000));
+            continue;
+        };
+        let mut child = home
+            .cmd()
+            .args(remove)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn clawdbot");
+        std::thread::sleep(Duration::from_micros(rng.below(window)));
+        let killed = child.try_wait().expect("try_wait").is_none();
+        if killed {
+            child.kill().expect("SIGKILL");
+        }
+        let _ = child.wait();
+        if !killed {
+            continue;
+        }
+        kills += 1;
+        if home.lock_dir().exists() {
+            std::fs::remove_dir(home.lock_dir()).expect("remove a dead holder's lock");
+        }
+        let (in_store, in_config) = names_gone(&home);
+        if in_store && !in_config {
+            between += 1;
+        }
+        let token = home.run(&["models", "auth", "token", "--provider", "anthropic"], b"");
+        assert_eq!(
+            token.code,
+            Some(0),
+            "kill {kills} (store names it: {in_store}, config: {in_config}): no anthropic key is usable: {}",
+            token.err()
+        );
+        if in_store || in_config {
+            let again = home.run(&remove, b"");
+            assert_eq!(again.code, Some(0), "kill {kills}: remove run again: {}", again.err());
+            assert_eq!(names_gone(&home), (false, false), "kill {kills}: the id is still named");
+        }
+        assert_eq!(home.store()["profiles"].as_object().map(|p| p.len()), Some(BYSTANDERS + 1), "kill {kills}");
+    }
+    println!(
+        "safety_crash remove: {kills} kills ({between} between the two writes) in {iterations} runs, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}

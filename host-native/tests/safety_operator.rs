@@ -75,7 +75,7 @@ fn a_wrapped_paste_is_cleaned_and_counted_and_a_replacement_is_named() {
     assert_eq!(home.store()["profiles"]["openai:manual"]["token"], "sk-FAKE-ABCD");
     let second = home.run(PASTE, b"sk-FAKE-EF\n");
     assert_code(&second, 0);
-    assert!(second.out().contains("replaced the one stored before"), "{}", second.out());
+    assert!(second.out().contains("replaced the token stored before"), "{}", second.out());
 }
 
 #[test]
@@ -116,8 +116,8 @@ fn paste_token_refuses_ids_and_expiries_that_cannot_work() {
         (
             &["--profile-id", "anthropic:claude-cli"],
             1,
-            "next sync would overwrite a pasted token\n",
-            "hint: Pick another id (e.g. openai:manual).\nhint: To let the sync",
+            "next sync would overwrite a pasted credential\n",
+            "hint: Pick another id (e.g. openai:manual).\nhint: Run `clawdbot models auth sync --enable claude-cli`",
         ),
         (&["--expires-in", "0"], 64, "must be longer than 0", ""),
         (
@@ -396,14 +396,19 @@ fn hints_name_commands_this_binary_has() {
         assert!(!all.contains("clawdbot configure") && !all.contains("clawdbot onboard"), "{}:\n{all}", run.what());
     }
     let doctor = runs[1].out();
-    assert!(doctor.contains("`clawdbot models auth paste-token --provider openai --profile-id openai:t`"), "{doctor}");
+    assert!(
+        doctor.contains(
+            "`clawdbot models auth paste-token --provider openai --profile-id openai:t --expires-in <lifetime>`"
+        ),
+        "{doctor}"
+    );
     // A login that renews itself needs no remedy at all (issue 12).
     assert!(
         doctor.contains("- anthropic:w: access token expired 1m ago — refreshes itself when due; nothing to do."),
         "{doctor}"
     );
-    assert!(runs[0].out().contains("models auth paste-token --provider openrouter"), "{}", runs[0].out());
-    assert!(doctor.contains("- openrouter: no credentials for a provider in use — Set its API key env var, or run `clawdbot models auth paste-token --provider openrouter`."), "{doctor}");
+    assert!(runs[0].out().contains("models auth paste-api-key --provider openrouter"), "{}", runs[0].out());
+    assert!(doctor.contains("- openrouter: no credentials for a provider in use — Set OPENROUTER_API_KEY, or store a key with `clawdbot models auth paste-api-key --provider openrouter`."), "{doctor}");
 }
 
 #[test]

@@ -41,6 +41,8 @@ mod drive;
 // transaction, the refresh protocol).
 #[path = "parts/agents.rs"]
 mod agents;
+#[path = "parts/claim.rs"]
+mod claim;
 #[path = "parts/config_edit.rs"]
 mod config_edit;
 #[path = "parts/edit.rs"]

@@ -359,7 +359,15 @@ mod tests {
         assert!(p.issues.iter().all(|i| i.needs_human && !i.refreshable), "{:?}", p.issues);
         assert!(p.needs_human());
         assert!(p.issues[0].line().contains("paste-token --provider anthropic --profile-id anthropic:a"));
-        assert!(p.issues[1].line().contains("paste-token --provider anthropic --profile-id anthropic:t"));
+        // A setup-token is renewed by `setup-token`, which stores the new
+        // one's expiry (issue 23 item 10).
+        assert!(
+            p.issues[1]
+                .line()
+                .contains("Run `clawdbot models auth setup-token --profile-id anthropic:t` for a new 1-year token"),
+            "{}",
+            p.issues[1].line()
+        );
     }
 
     #[test]

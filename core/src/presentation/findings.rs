@@ -67,6 +67,9 @@ pub mod check {
     /// Plain-text keys at rest (the store, `.env`, the config), each with
     /// the command that moves it into a ref.
     pub const PLAIN_KEY: &str = "auth/plain-key";
+    /// Another CLI holds a login the sync leaves out, because `models auth
+    /// remove` took its profile out.
+    pub const SYNC_DISABLED: &str = "auth/sync-disabled";
 
     /// Every id, in the order docs/doctor.md lists them.
     pub const ALL: &[&str] = &[
@@ -90,6 +93,7 @@ pub mod check {
         REF_NOT_CHECKED,
         REF_RESIDUE,
         PLAIN_KEY,
+        SYNC_DISABLED,
     ];
 }
 
@@ -196,6 +200,14 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
         let message = escape_control(&d.to_string()).into_owned();
         out.push(
             Finding::new(id, Level::Error, message).at(d.file.clone()).fix("fix the file; doctor leaves it as it is"),
+        );
+    }
+    for source in &loaded.held_out {
+        let message = crate::sync::held_out_words(source);
+        out.push(
+            Finding::new(check::SYNC_DISABLED, Level::Warning, message)
+                .about(source.profile_id)
+                .fix(source.enable_hint()),
         );
     }
     for r in &report.auth.check.restricted {
@@ -513,8 +525,8 @@ mod tests {
         let want = [
             r#"{"checkId":"auth/config-unreadable","severity":"error","message":"~/.clawdbot/clawdbot.json: not valid JSON at line 1, column 1: JSON5: EOF parsing identifier","path":"~/.clawdbot/clawdbot.json","fixHint":"fix the file; doctor leaves it as it is"}"#,
             r#"{"checkId":"auth/profile-expired","severity":"info","message":"anthropic:r expired","target":"anthropic:r","fixHint":"refreshes itself when due; nothing to do."}"#,
-            r#"{"checkId":"auth/profile-expired","severity":"error","message":"z:gone expired","target":"z:gone","fixHint":"Paste a new token: `clawdbot models auth paste-token --provider z --profile-id z:gone`."}"#,
-            r#"{"checkId":"auth/profile-expiring","severity":"error","message":"z:soon expires soon","target":"z:soon","fixHint":"Paste a new token: `clawdbot models auth paste-token --provider z --profile-id z:soon`."}"#,
+            r#"{"checkId":"auth/profile-expired","severity":"error","message":"z:gone expired","target":"z:gone","fixHint":"Paste a new token with its lifetime: `clawdbot models auth paste-token --provider z --profile-id z:gone --expires-in <lifetime>` (e.g. 90d), so its expiry is warned about again."}"#,
+            r#"{"checkId":"auth/profile-expiring","severity":"error","message":"z:soon expires soon","target":"z:soon","fixHint":"Paste a new token with its lifetime: `clawdbot models auth paste-token --provider z --profile-id z:soon --expires-in <lifetime>` (e.g. 90d), so its expiry is warned about again."}"#,
             r#"{"checkId":"auth/expiry-unknown","severity":"error","message":"z:unknown has no usable expiry","target":"z:unknown","fixHint":"Paste a new token: `clawdbot models auth paste-token --provider z --profile-id z:unknown`."}"#,
             r#"{"checkId":"auth/cooldown","severity":"warning","message":"z:bill is disabled (billing)","target":"z:bill","fixHint":"Top up credits (provider billing), then clawdbot models auth cooldown clear z:bill"}"#,
             r#"{"checkId":"auth/cooldown","severity":"warning","message":"z:off is disabled (unknown)","target":"z:off","fixHint":"Wait for it to end, or once the cause is gone: clawdbot models auth cooldown clear z:off"}"#,

@@ -110,7 +110,7 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
             let var = found.source.rsplit(": ").next().unwrap_or(&found.source).to_string();
             let oauth = found.is_oauth();
             profiles.push(Entry {
-                id: format!("env:{var}"),
+                id: format!("{}{var}", crate::removal::ENV_ID_PREFIX),
                 provider: p.to_string(),
                 kind: if oauth { "token" } else { "api_key" },
                 source: Source::Env,
@@ -171,7 +171,7 @@ pub fn entry_of(
     let clear = format!("or run `clawdbot models auth cooldown clear {}` once the cause is gone", escape_control(id));
     let hint = match health.standing {
         Standing::Failing | Standing::NotChecked => ref_check.and_then(crate::remedy::for_ref),
-        Standing::MissingSecret | Standing::Unknown => Some(crate::remedy::for_profile_id(id)),
+        Standing::MissingSecret | Standing::Unknown => Some(renew_hint(profile, id)),
         Standing::Disabled => {
             let first = match disabled_reason.as_deref() {
                 Some("billing") => "Top up credits (provider billing)",
@@ -181,10 +181,12 @@ pub fn entry_of(
         }
         Standing::Cooldown => Some(format!("Wait for the cooldown to end, {clear}.")),
         Standing::Ok | Standing::Static => None,
+        // A sign-in that ends soon is renewed by signing in again.
+        Standing::Expiring if health.health_reason.is_some() => Some(crate::remedy::for_health(health)),
         Standing::Expiring => expiring_hint(profile, id),
-        // A login its provider refused needs a new one: a refresh would
-        // only be refused again.
-        Standing::Expired if health.rejection.is_some() => Some(crate::remedy::for_profile_id(id)),
+        // A login its provider refused, a sign-in that ended, a read-only
+        // login past its expiry: a refresh here would not help.
+        Standing::Expired if health.health_reason.is_some() => Some(crate::remedy::for_health(health)),
         Standing::Expired => expired_hint(profile, id),
     };
     Entry {
@@ -211,8 +213,14 @@ fn refreshable(profile: &Profile) -> bool {
     matches!(&profile.credential, Credential::OAuth(o) if o.refresh.as_ref().is_some_and(|r| !r.is_blank()))
 }
 
+/// What renews `profile` when it needs a person: doctor's words for it.
+fn renew_hint(profile: &Profile, id: &str) -> String {
+    let (provider, kind) = (profile.credential.provider(), profile.credential.kind());
+    crate::remedy::for_credential(id, provider, kind, crate::remedy::Renewal::Relogin)
+}
+
 fn expiring_hint(profile: &Profile, id: &str) -> Option<String> {
-    (!refreshable(profile)).then(|| crate::remedy::for_profile_id(id).to_string())
+    (!refreshable(profile)).then(|| renew_hint(profile, id))
 }
 
 fn expired_hint(profile: &Profile, id: &str) -> Option<String> {
@@ -220,9 +228,9 @@ fn expired_hint(profile: &Profile, id: &str) -> Option<String> {
         true => format!(
             "Run `clawdbot models auth refresh --profile {}`; if that fails: {}",
             escape_control(id),
-            crate::remedy::for_profile_id(id)
+            renew_hint(profile, id)
         ),
-        false => crate::remedy::for_profile_id(id).to_string(),
+        false => renew_hint(profile, id),
     })
 }
 
@@ -387,7 +395,7 @@ mod tests {
             "Auth file: ~/.clawdbot/agents/main/agent/auth-profiles.json",
             "- anthropic:nokey (anthropic/api_key, store): missing-secret",
             "    secret: missing",
-            "    hint: Paste a new token: `clawdbot models auth paste-token --provider anthropic --profile-id anthropic:nokey`.",
+            "    hint: Paste a new key: `clawdbot models auth paste-api-key --provider anthropic --profile-id anthropic:nokey`.",
             "- openai:off (openai/api_key, store): disabled [disabled-unknown]",
             "    secret: sk-FAKE-...89abcdef",
             "    cooldown until: 2026-01-01T01:00:00Z",
@@ -405,11 +413,13 @@ mod tests {
             "    secret: FA...en",
             "    email: z@example.com",
             "    expires: 2026-01-01T01:00:00Z",
-            "    hint: Paste a new token: `clawdbot models auth paste-token --provider zai --profile-id zai:soon`.",
+            "    hint: Paste a new token with its lifetime: `clawdbot models auth paste-token --provider zai --profile-id zai:soon \
+             --expires-in <lifetime>` (e.g. 90d), so its expiry is warned about again.",
             "- zai:gone (zai/token, store): expired",
             "    secret: FA...en",
             "    expires: 2025-12-31T23:59:59.999Z",
-            "    hint: Paste a new token: `clawdbot models auth paste-token --provider zai --profile-id zai:gone`.",
+            "    hint: Paste a new token with its lifetime: `clawdbot models auth paste-token --provider zai --profile-id zai:gone \
+             --expires-in <lifetime>` (e.g. 90d), so its expiry is warned about again.",
             "- minimax-portal:old (minimax-portal/oauth, store): expired",
             "    secret: FAKE-acc...-minimax",
             "    expires: 2025-12-31T23:59:59.999Z",

@@ -21,6 +21,7 @@ use crate::order::OrderError;
 use crate::paste::PasteError;
 use crate::refresh::RefreshFailure;
 use crate::refresh::{PlanError, RefreshError};
+use crate::removal::RemovalError;
 use crate::repair::ConfigShapeError;
 use crate::resolve::ResolveError;
 use crate::setup_token::{ApiKeyError, PastedTokenError, SetupTokenError};
@@ -76,6 +77,9 @@ pub enum Error {
     /// No secret could be read from the terminal.
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// `models auth remove` removed nothing.
+    #[error(transparent)]
+    Removal(#[from] RemovalError),
     /// A config value that must be an object is something else.
     #[error(transparent)]
     ConfigShape(#[from] ConfigShapeError),
@@ -170,11 +174,38 @@ mod tests {
             PasteError::TooLong(9000).into(),
             PasteError::InputTooLong.into(),
             PasteError::ApiKeyAsToken.into(),
+            PasteError::NoProviderPart("work".into(), "openai".into()).into(),
+            PasteError::ProfileIdSpace("openai: x".into(), "openai".into()).into(),
+            PasteError::KeyInputTooLong.into(),
+            PasteError::Key(ApiKeyError::Empty).into(),
+            PasteError::WouldReplace {
+                id: "anthropic:default".into(),
+                held: "a token (expires in 300d)".into(),
+                pasted: "api_key",
+                provider: "anthropic".into(),
+            }
+            .into(),
             SecretError::NotText.into(),
             // A kind the host reports, which each flow puts in a sentence
             // of its own ("could not read the token: ...").
             SecretError::Unreadable(crate::io::IoKind::PermissionDenied).into(),
             ConfigShapeError { path: "auth".into(), found: "a string" }.into(),
+            RemovalError::NotFound("anthropic:x".into()).into(),
+            RemovalError::FromEnvironment {
+                id: "env:X".into(),
+                var: "X".into(),
+                file: Some("~/.clawdbot/.env".into()),
+            }
+            .into(),
+            RemovalError::FromEnvironment { id: "env:X".into(), var: "X".into(), file: None }.into(),
+            RemovalError::ConfigUnreadable {
+                id: "anthropic:x".into(),
+                config: "~/.clawdbot/clawdbot.json".into(),
+                why: "line 1, column 2: expected value".into(),
+            }
+            .into(),
+            RemovalError::ConfigNotWritten { config: "~/.clawdbot/clawdbot.json".into(), why: "disk full".into() }
+                .into(),
             crate::io::IoFailure::new(crate::io::IoKind::NoSpace, "/h/a.json").at(crate::io::IoStep::Replace).into(),
             RefreshFailure::UnknownProfile("a:1".into()).into(),
             RefreshFailure::Plan(PlanError::MissingRefreshToken { profile_id: "a:1".into() }).into(),

@@ -66,6 +66,9 @@ pub struct Loaded {
     /// The variables the shell-env fallback imported into [`Loaded::env`]
     /// (A32), so that a key found there is labelled `shell env: VAR` (A31).
     pub shell_applied: Vec<String>,
+    /// The login sources holding a login the sync left out, because
+    /// `models auth remove` took its profile out (`syncDisabled`).
+    pub held_out: Vec<&'static crate::logins::LoginSource>,
     /// What each profile's SecretRef resolved to: the load decides what
     /// needs no host (env refs), a flow the rest (`flow/parts/refs.rs`); a
     /// ref without an entry was not checked.
@@ -198,6 +201,14 @@ fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> 
     // The default agent owns the logins; any other keeps updating only the
     // copies an earlier sync left in its own store, and adds none.
     let owns = locations.agent_id == paths::agent_id(&config.config, None);
+    // A login the sync leaves out because `models auth remove` took its
+    // profile out: a new login in that tool never appears, so status,
+    // list and doctor say why (issue 23 item 11).
+    let held_out = if owns { crate::sync::held_out(&store, &found) } else { Vec::new() };
+    for source in &held_out {
+        let note = Diagnostic::new(Severity::Info, show(&store_path), crate::sync::held_out_words(source));
+        diagnostics.push(note.with_hint(source.enable_hint()));
+    }
     let synced = match owns {
         true => sync_external(&mut store, &found),
         false => {
@@ -249,6 +260,7 @@ fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> 
         gcloud_adc,
         dotenv,
         shell_applied: Vec::new(),
+        held_out,
         refs: Default::default(),
     };
     // What needs no host is decided here, so every host reports it alike:

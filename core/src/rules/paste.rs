@@ -1,19 +1,23 @@
 //! The rules for a credential an operator types or pastes
-//! (`models auth paste-token`, `models auth add`).
+//! (`models auth paste-token`, `paste-api-key`, `setup-token`, `add`).
 //!
 //! A careless paste used to brick an agent: twelve megabytes of NUL bytes
 //! were stored as a "token", the store grew past the readers' size cap,
 //! and from then on every command refused the store and every good key in
 //! it. So everything about a paste is checked here, before anything is
-//! written: where it goes ([`PasteTarget::new`]: provider, profile id,
-//! expiry) and what it is ([`PasteTarget::accept`]: text, no control
-//! characters, a sane length, a token rather than an API key). The host
-//! only reads standard input and prints. No message ever quotes the secret.
+//! written: where it goes ([`PasteTarget::new`], [`PasteTarget::api_key`],
+//! [`PasteTarget::setup_token`]: provider, profile id, expiry, each verb's
+//! default id, one id check for all of them), what it is
+//! ([`PasteTarget::accept`]: text, no control characters, a sane length, a
+//! token rather than an API key), and what storing it may replace
+//! ([`PasteTarget::place`]: never a credential of another type unasked).
+//! The host only reads standard input and prints. No message ever quotes
+//! the secret.
 
-use crate::escape::needs_escape;
+use crate::escape::{escape_control, needs_escape};
 use crate::provider::ProviderId;
 use crate::setup_token::{self, clean_pasted_token};
-use crate::store::{Credential, Token};
+use crate::store::{ApiKey, AuthStore, Credential, CredentialType, Profile, Token};
 use crate::time::{Expiry, Millis};
 use thiserror::Error;
 
@@ -66,11 +70,19 @@ pub enum PasteError {
     /// `--profile-id` holds control characters (the escaped id is given).
     #[error("--profile-id contains control characters ({0}); ids are printed on terminals")]
     ProfileIdControl(String),
+    /// `--profile-id` is not `<provider>:<name>`: no `:`, or nothing before
+    /// it (the id, and the provider for the example).
+    #[error("--profile-id {0} is not of the form <provider>:<name>")]
+    NoProviderPart(String, String),
+    /// `--profile-id` has whitespace inside it (the id, and the provider for
+    /// the example).
+    #[error("--profile-id {0:?} has whitespace inside it")]
+    ProfileIdSpace(String, String),
     /// `--profile-id` is a login source's profile id, which the sync overwrites
     /// (the id, and the provider for the example).
     #[error(
         "--profile-id {0} is where the sync keeps that tool's own login, and the next sync would \
-         overwrite a pasted token"
+         overwrite a pasted credential"
     )]
     ReservedProfileId(String, String),
     /// `--profile-id` names another provider than `--provider`.
@@ -114,6 +126,25 @@ pub enum PasteError {
          x-api-key, not as a token"
     )]
     ApiKeyAsToken,
+    /// A pasted API key is longer than [`MAX_API_KEY_INPUT_BYTES`].
+    #[error("the input is larger than {} KiB; no API key is", MAX_API_KEY_INPUT_BYTES / 1024)]
+    KeyInputTooLong,
+    /// A pasted API key was refused (empty, or more than one word).
+    #[error(transparent)]
+    Key(#[from] setup_token::ApiKeyError),
+    /// The id holds a credential of another type, which the paste would
+    /// replace; nobody said it may.
+    #[error("{id} holds {held}; storing this {pasted} there would replace it, so nothing was stored")]
+    WouldReplace {
+        /// The profile id.
+        id: String,
+        /// What it holds, in words (`a token (expires in 200d)`).
+        held: String,
+        /// The type pasted (`api_key`).
+        pasted: &'static str,
+        /// The provider, for the example id.
+        provider: String,
+    },
 }
 
 impl PasteError {
@@ -128,6 +159,8 @@ impl PasteError {
                 | PasteError::EmptyProfileId
                 | PasteError::EmptyProfileName(..)
                 | PasteError::ProfileIdControl(_)
+                | PasteError::NoProviderPart(..)
+                | PasteError::ProfileIdSpace(..)
                 | PasteError::ProviderMismatch { .. }
                 | PasteError::Duration(_)
                 | PasteError::ExpiresNow
@@ -140,15 +173,31 @@ impl PasteError {
 /// `<provider>:manual`.
 pub const PASTED_TOKEN_NAME: &str = "manual";
 
+/// The name a pasted API key's profile gets when no `--profile-id` is
+/// given: `<provider>:default`, as onboarding stores keys (A75).
+pub const PASTED_KEY_NAME: &str = "default";
+
+/// How long a setup-token lives unless `--expires-in` says otherwise (what
+/// `claude setup-token` issues).
+pub const SETUP_TOKEN_EXPIRES_IN: &str = "365d";
+
+/// The most a pasted API key may take, line end included. The longest
+/// provider keys are a few hundred bytes; more is a paste of something
+/// else. The host reads one byte past [`MAX_PASTE_INPUT_BYTES`], so a
+/// longer input is refused here, never cut short and stored.
+pub const MAX_API_KEY_INPUT_BYTES: usize = 64 * 1024;
+
 /// Where a paste goes, checked before the operator is asked for the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasteTarget {
     /// The normalised provider.
     pub provider: String,
-    /// Where it is stored: `--profile-id`, or `<provider>:manual`.
+    /// Where it is stored: `--profile-id`, or the verb's default.
     pub profile_id: String,
     /// The absolute expiry, when `--expires-in` was given.
     pub expires_ms: Option<Millis>,
+    /// What is stored: a `token` or an `api_key`.
+    pub kind: CredentialType,
 }
 
 /// A secret that passed every rule.
@@ -162,32 +211,73 @@ pub struct AcceptedPaste {
     pub removed: usize,
 }
 
+/// What a paste did to its profile id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    /// Nothing was stored there.
+    Added,
+    /// A credential of this type was replaced.
+    Replaced(CredentialType),
+    /// A profile of a type this version does not know was replaced.
+    ReplacedUnknown,
+}
+
+impl Placed {
+    /// How the paste's answer says it: `added`, `replaced the token stored
+    /// before`.
+    pub fn words(self) -> String {
+        match self {
+            Placed::Added => "added".into(),
+            Placed::Replaced(kind) => format!("replaced the {} stored before", kind.as_str()),
+            Placed::ReplacedUnknown => "replaced the profile of an unknown type stored before".into(),
+        }
+    }
+}
+
 impl PasteTarget {
-    /// Checks `--provider`, `--profile-id` (default `<provider>:manual`) and
-    /// `--expires-in` (a duration, default unit days) against `now`.
+    /// `models auth paste-token` and `add`: checks `--provider`,
+    /// `--profile-id` (default `<provider>:manual`) and `--expires-in` (a
+    /// duration, default unit days) against `now`.
     pub fn new(
         provider: &str,
         profile_id: Option<&str>,
         expires_in: Option<&str>,
         now: Millis,
     ) -> Result<PasteTarget, PasteError> {
-        if provider.chars().any(needs_escape) {
-            return Err(PasteError::ProviderControl(crate::escape::escape_control(provider).into_owned()));
-        }
-        let provider = ProviderId::parse(provider);
-        if provider.is_empty() {
-            return Err(PasteError::EmptyProvider);
-        }
-        let profile_id = match profile_id {
-            None => format!("{provider}:{PASTED_TOKEN_NAME}"),
-            Some(id) => check_profile_id(id, &provider)?,
-        };
+        let provider = checked_provider(provider)?;
+        let profile_id = checked_or_default(profile_id, &provider, PASTED_TOKEN_NAME)?;
         let expires_ms = expires_in.map(|raw| expiry_from(raw, now)).transpose()?;
-        Ok(PasteTarget { provider: provider.into(), profile_id, expires_ms })
+        Ok(PasteTarget { provider: provider.into(), profile_id, expires_ms, kind: CredentialType::Token })
     }
 
-    /// Cleans and checks the pasted bytes and builds the token credential.
+    /// `models auth paste-api-key`: `--provider` and `--profile-id`
+    /// (default `<provider>:default`), checked as a token's.
+    pub fn api_key(provider: &str, profile_id: Option<&str>) -> Result<PasteTarget, PasteError> {
+        let provider = checked_provider(provider)?;
+        let profile_id = checked_or_default(profile_id, &provider, PASTED_KEY_NAME)?;
+        Ok(PasteTarget { provider: provider.into(), profile_id, expires_ms: None, kind: CredentialType::ApiKey })
+    }
+
+    /// `models auth setup-token`: a token of the provider the registry
+    /// gives setup-tokens to, under `--profile-id` (default the registry's
+    /// id, `anthropic:default`), expiring after `--expires-in` (default
+    /// [`SETUP_TOKEN_EXPIRES_IN`]).
+    pub fn setup_token(
+        profile_id: Option<&str>,
+        expires_in: Option<&str>,
+        now: Millis,
+    ) -> Result<PasteTarget, PasteError> {
+        let spec = crate::providers::SETUP_TOKEN;
+        let id = profile_id.or(spec.setup_token);
+        PasteTarget::new(spec.id, id, Some(expires_in.unwrap_or(SETUP_TOKEN_EXPIRES_IN)), now)
+    }
+
+    /// Cleans and checks the pasted bytes and builds the credential of the
+    /// target's kind.
     pub fn accept(&self, raw: &[u8]) -> Result<AcceptedPaste, PasteError> {
+        if self.kind == CredentialType::ApiKey {
+            return self.accept_key(raw);
+        }
         if raw.len() > MAX_PASTE_INPUT_BYTES {
             return Err(PasteError::InputTooLong);
         }
@@ -212,31 +302,164 @@ impl PasteTarget {
         });
         Ok(AcceptedPaste { credential, chars, removed })
     }
+
+    /// An API key: at most [`MAX_API_KEY_INPUT_BYTES`], UTF-8, one word once
+    /// its line ends are gone ([`setup_token::clean_pasted_api_key`]).
+    fn accept_key(&self, raw: &[u8]) -> Result<AcceptedPaste, PasteError> {
+        if raw.len() > MAX_API_KEY_INPUT_BYTES {
+            return Err(PasteError::KeyInputTooLong);
+        }
+        let text = std::str::from_utf8(raw).map_err(|_| PasteError::NotText)?;
+        let key = setup_token::clean_pasted_api_key(text)?;
+        let chars = key.chars().count();
+        let removed = text.chars().count() - chars;
+        let credential = Credential::ApiKey(ApiKey {
+            provider: self.provider.clone(),
+            key: Some(crate::secret::Secret::new(key)),
+            email: None,
+        });
+        Ok(AcceptedPaste { credential, chars, removed })
+    }
+
+    /// What the id holds that storing this paste would replace without
+    /// being the same type: `Some(words)` for a credential of another type
+    /// (or a profile of a type this version does not know), which only an
+    /// operator's yes or `--force` may replace.
+    pub fn replaces_other(&self, store: &AuthStore, now: Millis) -> Option<String> {
+        let id = self.profile_id.as_str();
+        match store.profiles.get(id) {
+            Some(p) if p.credential.kind() == self.kind => None,
+            Some(p) => Some(held_words(&p.credential, now)),
+            None => store.shelved.get(id).map(|raw| {
+                let kind = raw.get("type").and_then(serde_json::Value::as_str).unwrap_or("?");
+                format!("a profile of type {:?}, which this version does not know", escape_control(kind))
+            }),
+        }
+    }
+
+    /// Stores `credential` under the id, in `store` as read under the lock:
+    /// the one write of every paste verb. A credential of another type there
+    /// is replaced only when `replace_other` (the operator said yes, or
+    /// `--force`); otherwise nothing changes and the refusal says what it
+    /// holds.
+    pub fn place(
+        &self,
+        store: &mut AuthStore,
+        credential: Credential,
+        replace_other: bool,
+        now: Millis,
+    ) -> Result<Placed, PasteError> {
+        self.place_profile(store, Profile::new(credential), replace_other, now)
+    }
+
+    /// [`PasteTarget::place`] of a whole profile (a credential with a
+    /// SecretRef beside it, `--ref`).
+    pub fn place_profile(
+        &self,
+        store: &mut AuthStore,
+        profile: Profile,
+        replace_other: bool,
+        now: Millis,
+    ) -> Result<Placed, PasteError> {
+        if let Some(held) = self.replaces_other(store, now)
+            && !replace_other
+        {
+            return Err(self.would_replace(held));
+        }
+        let id = self.profile_id.clone();
+        let unknown = store.shelved.shift_remove(&id).is_some();
+        let before = store.profiles.insert(id, profile);
+        Ok(match before {
+            Some(p) => Placed::Replaced(p.credential.kind()),
+            None if unknown => Placed::ReplacedUnknown,
+            None => Placed::Added,
+        })
+    }
+
+    /// The refusal to replace what the id holds (`held`, in words).
+    pub fn would_replace(&self, held: String) -> PasteError {
+        PasteError::WouldReplace {
+            id: escape_control(&self.profile_id).into_owned(),
+            held,
+            pasted: self.kind.as_str(),
+            provider: self.provider.clone(),
+        }
+    }
 }
 
-/// The id as given (trimmed), or why it cannot hold a pasted token.
+/// A stored credential in words, for the question before replacing it:
+/// `a token (expires in 200d)`, `an api_key`, `an oauth login`.
+fn held_words(credential: &Credential, now: Millis) -> String {
+    let kind = credential.kind();
+    let what = match kind {
+        CredentialType::ApiKey => "an api_key".to_string(),
+        CredentialType::Token => "a token".to_string(),
+        CredentialType::OAuth => "an oauth login".to_string(),
+    };
+    match credential.expiry() {
+        crate::time::ExpiryKind::At(at) if kind != CredentialType::ApiKey => {
+            let remaining = at.remaining(now);
+            let when = crate::remaining::format_remaining_short(Some(remaining.abs()));
+            match remaining > 0.0 {
+                true => format!("{what} (expires in {when})"),
+                false => format!("{what} (expired {when} ago)"),
+            }
+        }
+        _ => what,
+    }
+}
+
+/// `--provider`, normalised, or why it cannot be one.
+fn checked_provider(provider: &str) -> Result<ProviderId, PasteError> {
+    if provider.chars().any(needs_escape) {
+        return Err(PasteError::ProviderControl(escape_control(provider).into_owned()));
+    }
+    let provider = ProviderId::parse(provider);
+    if provider.is_empty() {
+        return Err(PasteError::EmptyProvider);
+    }
+    Ok(provider)
+}
+
+/// `--profile-id` checked, or `<provider>:<default_name>`.
+fn checked_or_default(raw: Option<&str>, provider: &ProviderId, default_name: &str) -> Result<String, PasteError> {
+    match raw {
+        None => Ok(format!("{provider}:{default_name}")),
+        Some(id) => check_profile_id(id, provider),
+    }
+}
+
+/// The id as given (trimmed), or why it cannot hold a pasted credential:
+/// the one id check of every paste verb. An id is `<provider>:<name>`, its
+/// provider part naming `--provider` (in any spelling), its name not
+/// empty, with no whitespace or control character anywhere, and not an id
+/// a login source's sync writes ([`is_reserved_profile_id`]).
 fn check_profile_id(raw: &str, provider: &ProviderId) -> Result<String, PasteError> {
     let id = raw.trim();
     if id.is_empty() {
         return Err(PasteError::EmptyProfileId);
     }
     if id.chars().any(needs_escape) {
-        return Err(PasteError::ProfileIdControl(crate::escape::escape_control(id).into_owned()));
+        return Err(PasteError::ProfileIdControl(escape_control(id).into_owned()));
     }
     if is_reserved_profile_id(id) {
         return Err(PasteError::ReservedProfileId(id.to_string(), provider.to_string()));
     }
-    if let Some((id_provider, name)) = id.split_once(':') {
-        if !provider.names(id_provider) {
-            return Err(PasteError::ProviderMismatch {
-                id: id.to_string(),
-                id_provider: id_provider.to_string(),
-                provider: provider.to_string(),
-            });
-        }
-        if name.trim().is_empty() {
-            return Err(PasteError::EmptyProfileName(id.to_string(), provider.to_string()));
-        }
+    if id.chars().any(char::is_whitespace) {
+        return Err(PasteError::ProfileIdSpace(id.to_string(), provider.to_string()));
+    }
+    let Some((id_provider, name)) = id.split_once(':').filter(|(p, _)| !p.is_empty()) else {
+        return Err(PasteError::NoProviderPart(id.to_string(), provider.to_string()));
+    };
+    if !provider.names(id_provider) {
+        return Err(PasteError::ProviderMismatch {
+            id: id.to_string(),
+            id_provider: id_provider.to_string(),
+            provider: provider.to_string(),
+        });
+    }
+    if name.is_empty() {
+        return Err(PasteError::EmptyProfileName(id.to_string(), provider.to_string()));
     }
     Ok(id.to_string())
 }
@@ -269,7 +492,92 @@ mod tests {
         let t = target(" OpenAI ", None).unwrap();
         assert_eq!((t.provider.as_str(), t.profile_id.as_str()), ("openai", "openai:manual"));
         assert_eq!(target("openai", Some(" OpenAI:work ")).unwrap().profile_id, "OpenAI:work");
-        assert_eq!(target("openai", Some("work")).unwrap().profile_id, "work");
+        assert_eq!(target("z.ai", Some("zai:me@example.com")).unwrap().profile_id, "zai:me@example.com");
+    }
+
+    #[test]
+    fn each_verb_has_its_default_id_and_one_id_check() {
+        let key = PasteTarget::api_key(" OpenAI ", None).unwrap();
+        assert_eq!((key.profile_id.as_str(), key.kind), ("openai:default", CredentialType::ApiKey));
+        let setup = PasteTarget::setup_token(None, None, NOW).unwrap();
+        assert_eq!((setup.provider.as_str(), setup.profile_id.as_str()), ("anthropic", "anthropic:default"));
+        assert_eq!(setup.expires_ms, Some(NOW + 365 * crate::time::DAY));
+        // Every id paste-token refuses, paste-api-key and setup-token refuse
+        // the same way (issue 23 item 4).
+        let ids = [
+            ("anthropic:x", "openai"),
+            (":x", "openai"),
+            ("openai", "openai"),
+            ("x", "openai"),
+            ("openai: x", "openai"),
+            ("openai:a b", "openai"),
+            ("openai:", "openai"),
+            ("openai:\u{1b}[2J", "openai"),
+            ("openai-codex:codex-cli", "openai"),
+            ("openai-codex:codex-cli", "openai-codex"),
+            ("anthropic:claude-cli", "anthropic"),
+            ("openai:x", "anthropic"),
+            (" ", "anthropic"),
+        ];
+        for (id, provider) in ids {
+            let token = target(provider, Some(id)).unwrap_err();
+            assert_eq!(PasteTarget::api_key(provider, Some(id)), Err(token.clone()), "{id}");
+            if provider == "anthropic" {
+                assert_eq!(PasteTarget::setup_token(Some(id), None, NOW), Err(token), "{id}");
+            }
+        }
+        assert!(matches!(target("openai", Some("openai")), Err(PasteError::NoProviderPart(..))));
+        assert!(matches!(target("openai", Some(":x")), Err(PasteError::NoProviderPart(..))));
+        assert!(matches!(target("openai", Some("openai: x")), Err(PasteError::ProfileIdSpace(..))));
+        assert!(target("openai", Some("openai: x")).unwrap_err().is_usage());
+    }
+
+    #[test]
+    fn a_credential_of_another_type_is_replaced_only_when_allowed_and_every_replacement_is_said() {
+        let token = PasteTarget::setup_token(None, None, NOW).unwrap();
+        let key = PasteTarget::api_key("anthropic", None).unwrap();
+        let mut store = AuthStore::default();
+        let pasted = |t: &PasteTarget, raw: &str| t.accept(raw.as_bytes()).unwrap().credential;
+        let setup = format!("sk-ant-oat01-{}", "A".repeat(80));
+        assert_eq!(token.place(&mut store, pasted(&token, &setup), false, NOW), Ok(Placed::Added));
+        // The key would replace the 1-year token: refused, the store as it was.
+        let before = store.clone();
+        let refused = key.place(&mut store, pasted(&key, "sk-ant-api03-FAKE"), false, NOW).unwrap_err();
+        assert_eq!(store, before);
+        assert_eq!(
+            refused.to_string(),
+            "anthropic:default holds a token (expires in 365d); storing this api_key there would replace it, \
+             so nothing was stored"
+        );
+        assert!(!refused.is_usage());
+        assert_eq!(key.replaces_other(&store, NOW).as_deref(), Some("a token (expires in 365d)"));
+        // Allowed, it replaces, and says what.
+        let placed = key.place(&mut store, pasted(&key, "sk-ant-api03-FAKE"), true, NOW);
+        assert_eq!(placed, Ok(Placed::Replaced(CredentialType::Token)));
+        assert_eq!(placed.unwrap().words(), "replaced the token stored before");
+        // The same type replaces without asking, and says so too.
+        assert_eq!(key.replaces_other(&store, NOW), None);
+        let again = key.place(&mut store, pasted(&key, "sk-ant-api03-FAKE2"), false, NOW);
+        assert_eq!(again, Ok(Placed::Replaced(CredentialType::ApiKey)));
+        // A profile of a type this version does not know counts as another type.
+        store.shelved.insert("anthropic:odd".into(), serde_json::json!({"type": "future"}));
+        let odd = PasteTarget::api_key("anthropic", Some("anthropic:odd")).unwrap();
+        assert!(odd.replaces_other(&store, NOW).is_some_and(|w| w.contains("\"future\"")));
+        assert_eq!(odd.place(&mut store, pasted(&odd, "k"), true, NOW), Ok(Placed::ReplacedUnknown));
+        assert!(!store.shelved.contains_key("anthropic:odd"));
+    }
+
+    #[test]
+    fn an_api_key_is_one_word_of_text_within_its_limit() {
+        let key = PasteTarget::api_key("openai", None).unwrap();
+        let ok = key.accept(b" sk-FAKE-key\r\n").unwrap();
+        assert_eq!((ok.chars, ok.removed), (11, 3));
+        assert!(matches!(&ok.credential, Credential::ApiKey(k) if k.key.as_ref().unwrap().expose() == "sk-FAKE-key"));
+        assert_eq!(key.accept(b"\xff"), Err(PasteError::NotText));
+        assert_eq!(key.accept(b"a b"), Err(PasteError::Key(setup_token::ApiKeyError::InnerSpace)));
+        assert_eq!(key.accept(b"\n"), Err(PasteError::Key(setup_token::ApiKeyError::Empty)));
+        assert_eq!(key.accept(&vec![b'k'; MAX_API_KEY_INPUT_BYTES + 1]), Err(PasteError::KeyInputTooLong));
+        assert!(key.accept(&vec![b'k'; MAX_API_KEY_INPUT_BYTES]).is_ok());
     }
 
     #[test]

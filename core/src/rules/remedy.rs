@@ -16,7 +16,9 @@ use crate::paste::PasteError;
 use crate::refresh::RefreshFailure;
 use crate::refresh::error::seconds;
 use crate::refresh::{Cause, ErrorKind, PlanError, RefreshError, TransportFailure};
+use crate::removal::RemovalError;
 use crate::setup_token::{ApiKeyError, PastedTokenError, SetupTokenError};
+use crate::store::CredentialType;
 
 /// How a profile can be renewed, as far as the hint is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,16 +63,54 @@ pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
     }
 }
 
+/// The hint for profile `id` of `provider` holding a credential of `kind`
+/// that needs renewing: [`for_profile`], except for an API key (pasted
+/// with `paste-api-key`) and a token, whose replacement must carry an
+/// expiry again (issue 23 item 10). A token of
+/// the provider with a setup-token (Anthropic's) is renewed with
+/// `models auth setup-token`, which stores the new one with its 365 days;
+/// any other token is pasted with `--expires-in`, or its next expiry is
+/// never warned about.
+pub fn for_credential(id: &str, provider: &str, kind: CredentialType, renewal: Renewal) -> String {
+    let synced = crate::logins::by_profile_id(id).is_some();
+    if kind == CredentialType::OAuth || synced || renewal == Renewal::Refresh {
+        return for_profile(id, provider, renewal);
+    }
+    let spec = crate::providers::find(provider);
+    let id_text = escape_control(id);
+    if kind == CredentialType::ApiKey {
+        return format!(
+            "Paste a new key: `clawdbot models auth paste-api-key --provider {} --profile-id {id_text}`.",
+            escape_control(provider)
+        );
+    }
+    if let Some(default_id) = spec.and_then(|p| p.setup_token) {
+        let named = if id == default_id { String::new() } else { format!(" --profile-id {id_text}") };
+        return format!(
+            "Run `clawdbot models auth setup-token{named}` for a new 1-year token (it runs `claude setup-token`)."
+        );
+    }
+    if let Some(hint) = spec.and_then(|p| p.relogin_hint) {
+        return hint.to_string();
+    }
+    format!(
+        "Paste a new token with its lifetime: `clawdbot models auth paste-token --provider {} --profile-id \
+         {id_text} --expires-in <lifetime>` (e.g. 90d), so its expiry is warned about again.",
+        escape_control(provider)
+    )
+}
+
 /// The hint for a profile as status judged it: a sign-in that ended or
 /// ends soon says how to sign in again, a read-only login whose access
 /// token expired says to run its own tool, anything else as
-/// [`for_profile`] (a new login or token).
+/// [`for_credential`] (a new login, token or key).
 pub fn for_health(p: &crate::health::ProfileHealth) -> String {
     use crate::health::{READ_ONLY_EXPIRED, SIGN_IN_ENDED, SIGN_IN_ENDING};
     match (p.health_reason, crate::logins::by_profile_id(&p.profile_id)) {
         (Some(SIGN_IN_ENDED | SIGN_IN_ENDING), Some(source)) => source.sign_in_again_hint().to_string(),
         (Some(READ_ONLY_EXPIRED), Some(source)) => source.owner_renews_hint.to_string(),
-        _ => for_profile(&p.profile_id, &p.provider, Renewal::Relogin),
+        // A token or key is renewed with its own verb and expiry.
+        _ => for_credential(&p.profile_id, &p.provider, p.kind, Renewal::Relogin),
     }
 }
 
@@ -87,16 +127,41 @@ pub fn for_short_key(p: &crate::health::ProfileHealth) -> Option<String> {
 }
 
 /// The hint for a provider the configured models use but nothing holds a
-/// credential for.
+/// credential for: its own words when its file has some; else, for a
+/// provider whose key comes from a variable, that variable and
+/// `paste-api-key` (issue 23 item 11); for one whose login another CLI
+/// holds, that CLI's login.
 pub fn for_missing_provider(provider: &str) -> String {
     let provider_text = escape_control(provider);
     // Exactly the id: the report names providers as the files spell them.
-    match crate::providers::find(provider).filter(|p| p.id == provider).and_then(|p| p.missing_hint) {
-        Some(hint) => hint.to_string(),
-        None => {
-            format!("Set its API key env var, or run `clawdbot models auth paste-token --provider {provider_text}`.")
-        }
+    let spec = crate::providers::find(provider).filter(|p| p.id == provider);
+    if let Some(hint) = spec.and_then(|p| p.missing_hint) {
+        return hint.to_string();
     }
+    let paste_key = format!("`clawdbot models auth paste-api-key --provider {provider_text}`");
+    let Some(spec) = spec else {
+        return format!("Store its API key with {paste_key}, or a token with `models auth paste-token`.");
+    };
+    if spec.gcloud_adc {
+        return "Run `gcloud auth application-default login` on the gateway host, and set GOOGLE_CLOUD_PROJECT \
+                and GOOGLE_CLOUD_LOCATION."
+            .to_string();
+    }
+    if let Some(var) = spec.api_key_var() {
+        return format!("Set {var}, or store a key with {paste_key}.");
+    }
+    if let Some(var) = spec.env_vars.first() {
+        return format!(
+            "Set {var}, or store a token with `clawdbot models auth paste-token --provider {provider_text}`."
+        );
+    }
+    if let Some(source) = crate::logins::LOGIN_SOURCES.iter().find(|s| s.provider == spec.id) {
+        return source.relogin_hint.to_string();
+    }
+    format!(
+        "Log in through the gateway's onboarding, or paste a token with \
+         `clawdbot models auth paste-token --provider {provider_text}`."
+    )
 }
 
 /// What a rejected refresh token tells: a login shared with the tool that
@@ -160,7 +225,8 @@ pub fn for_error(error: &Error) -> Vec<String> {
         Error::Login(e) => for_login(e),
         Error::PastedToken(e) => for_pasted_token(e),
         Error::SetupToken(e) => for_setup_token(e),
-        Error::ApiKey(ApiKeyError::InnerSpace) => one("Paste the key alone, on one line.".into()),
+        Error::ApiKey(e) => for_api_key(e),
+        Error::Removal(e) => one(for_removal(e)),
         Error::Store(TxnFailure::Busy(busy)) => one(for_stuck_lock(&busy.lock_path)),
         Error::Resolve(crate::resolve::ResolveError::NoClientVariable { provider, .. }) => one(format!(
             "Print the key alone and assign it to the variable your client reads: \
@@ -280,26 +346,62 @@ fn for_paste(error: &PasteError) -> Vec<String> {
     match error {
         PasteError::ProviderControl(_) => one("Type the provider id itself.".into()),
         PasteError::EmptyProfileName(_, provider) => one(format!("Use e.g. {provider}:manual.")),
-        PasteError::ReservedProfileId(_, provider) => vec![
-            format!("Pick another id (e.g. {provider}:manual)."),
-            "To let the sync bring that login back after `models auth remove`, run \
-             `clawdbot models auth sync --enable claude-cli` (or `codex-cli`)."
-                .into(),
-        ],
+        PasteError::NoProviderPart(_, provider) | PasteError::ProfileIdSpace(_, provider) => {
+            one(format!("Use {provider}:<name>, e.g. {provider}:work."))
+        }
+        PasteError::ReservedProfileId(id, provider) => {
+            let mut hints = vec![format!("Pick another id (e.g. {provider}:manual).")];
+            // The login source whose sync writes the id says how to get its login back.
+            if let Some(source) = crate::logins::by_profile_id(id) {
+                hints.push(source.enable_hint());
+            }
+            hints
+        }
         PasteError::ProviderMismatch { provider, .. } => one(format!("Use {provider}:<name>.")),
         PasteError::ExpiresBeyondJs => one("Leave it out for a token that does not expire.".into()),
         PasteError::ApiKeyAsToken => {
             one("Store it with `clawdbot models auth paste-api-key --provider anthropic`.".into())
         }
+        PasteError::WouldReplace { provider, .. } => {
+            one(format!("Run it again with --force to replace it, or keep both: --profile-id {provider}:<name>."))
+        }
         PasteError::Cleaning(e) => for_pasted_token(e),
+        PasteError::Key(e) => for_api_key(e),
         _ => Vec::new(),
     }
 }
 
+fn for_removal(error: &RemovalError) -> String {
+    match error {
+        RemovalError::NotFound(_) => "`clawdbot models auth list` shows the profiles there are.".into(),
+        RemovalError::FromEnvironment { var, file: Some(file), .. } => {
+            format!("Delete the {var}= line from {file}.")
+        }
+        RemovalError::FromEnvironment { var, file: None, .. } => format!(
+            "Unset {var} where the environment is set: the shell profile, or the gateway's service file \
+             (`Environment=` of its systemd unit)."
+        ),
+        RemovalError::ConfigUnreadable { config, .. } => format!("Fix {config}, then run this again."),
+        RemovalError::ConfigNotWritten { config, .. } => {
+            format!("Run this again once {config} can be read and written.")
+        }
+    }
+}
+
+fn for_api_key(error: &ApiKeyError) -> Vec<String> {
+    match error {
+        ApiKeyError::InnerSpace => vec!["Paste the key alone, on one line.".into()],
+        ApiKeyError::Empty => vec![PIPE_IT_IN.into()],
+    }
+}
+
+/// Where an empty paste's value goes: typed at the prompt, or piped in.
+const PIPE_IT_IN: &str = "Paste it at the prompt on a terminal, or pipe it into the command's standard input.";
+
 fn for_pasted_token(error: &PastedTokenError) -> Vec<String> {
     match error {
         PastedTokenError::LooksLikeCodeAndState => vec!["Paste the token itself.".into()],
-        _ => Vec::new(),
+        PastedTokenError::Empty => vec![PIPE_IT_IN.into()],
     }
 }
 
@@ -398,7 +500,8 @@ mod tests {
         );
         assert_eq!(
             for_missing_provider("groq\u{1b}"),
-            "Set its API key env var, or run `clawdbot models auth paste-token --provider groq\\u{1b}`."
+            "Store its API key with `clawdbot models auth paste-api-key --provider groq\\u{1b}`, or a token with \
+             `models auth paste-token`."
         );
         assert_eq!(
             why_refresh_was_rejected("anthropic:claude-cli"),
@@ -428,10 +531,31 @@ mod tests {
             hints(PasteError::ReservedProfileId("anthropic:claude-cli".into(), "anthropic".into()).into()),
             [
                 "Pick another id (e.g. anthropic:manual).",
-                "To let the sync bring that login back after `models auth remove`, run \
-                 `clawdbot models auth sync --enable claude-cli` (or `codex-cli`)."
+                "Run `clawdbot models auth sync --enable claude-cli` to sync Claude Code's login again."
             ]
         );
+        assert_eq!(
+            hints(PasteError::NoProviderPart("work".into(), "openai".into()).into()),
+            ["Use openai:<name>, e.g. openai:work."]
+        );
+        assert_eq!(
+            hints(PasteError::ProfileIdSpace("openai: x".into(), "openai".into()).into()),
+            ["Use openai:<name>, e.g. openai:work."]
+        );
+        let would = PasteError::WouldReplace {
+            id: "anthropic:default".into(),
+            held: "a token (expires in 300d)".into(),
+            pasted: "api_key",
+            provider: "anthropic".into(),
+        };
+        assert_eq!(
+            hints(would.into()),
+            ["Run it again with --force to replace it, or keep both: --profile-id anthropic:<name>."]
+        );
+        let pipe = "Paste it at the prompt on a terminal, or pipe it into the command's standard input.";
+        assert_eq!(hints(PastedTokenError::Empty.into()), [pipe]);
+        assert_eq!(hints(ApiKeyError::Empty.into()), [pipe]);
+        assert_eq!(hints(PasteError::Key(ApiKeyError::Empty).into()), [pipe]);
         assert_eq!(hints(PasteError::ExpiresBeyondJs.into()), ["Leave it out for a token that does not expire."]);
         assert_eq!(
             hints(PasteError::ApiKeyAsToken.into()),
@@ -471,6 +595,56 @@ mod tests {
         assert_eq!(hints(no_refresh.into()), [for_profile_id("openai:x")]);
         // A cause with nothing to do about it has no hint.
         assert!(hints(PasteError::EmptyProvider.into()).is_empty());
+    }
+
+    #[test]
+    fn a_missing_provider_names_its_variable_and_the_paste_that_stores_its_key() {
+        assert_eq!(
+            for_missing_provider("openai"),
+            "Set OPENAI_API_KEY, or store a key with `clawdbot models auth paste-api-key --provider openai`."
+        );
+        assert_eq!(
+            for_missing_provider("qwen-portal"),
+            "Set QWEN_PORTAL_API_KEY, or store a key with `clawdbot models auth paste-api-key --provider qwen-portal`."
+        );
+        assert_eq!(
+            for_missing_provider("github-copilot"),
+            "Set COPILOT_GITHUB_TOKEN, or store a token with `clawdbot models auth paste-token --provider \
+             github-copilot`."
+        );
+        assert!(for_missing_provider("google-vertex").starts_with("Run `gcloud auth application-default login`"));
+        assert_eq!(for_missing_provider("openai-codex"), "Run `codex login` on the gateway host.");
+        assert!(for_missing_provider("google-gemini-cli").contains("paste-token --provider google-gemini-cli"));
+        assert!(for_missing_provider("OpenRouter").contains("paste-api-key --provider OpenRouter"));
+    }
+
+    #[test]
+    fn a_token_is_renewed_with_its_expiry_and_a_key_with_paste_api_key() {
+        let hint = |id: &str, provider: &str, kind| for_credential(id, provider, kind, Renewal::Relogin);
+        assert_eq!(
+            hint("anthropic:default", "anthropic", CredentialType::Token),
+            "Run `clawdbot models auth setup-token` for a new 1-year token (it runs `claude setup-token`)."
+        );
+        assert_eq!(
+            hint("anthropic:work", "anthropic", CredentialType::Token),
+            "Run `clawdbot models auth setup-token --profile-id anthropic:work` for a new 1-year token (it runs \
+             `claude setup-token`)."
+        );
+        assert_eq!(
+            hint("zai:t", "zai", CredentialType::Token),
+            "Paste a new token with its lifetime: `clawdbot models auth paste-token --provider zai --profile-id zai:t \
+             --expires-in <lifetime>` (e.g. 90d), so its expiry is warned about again."
+        );
+        assert_eq!(
+            hint("openai:k", "openai", CredentialType::ApiKey),
+            "Paste a new key: `clawdbot models auth paste-api-key --provider openai --profile-id openai:k`."
+        );
+        // A login is renewed as before; a synced one in the tool that owns it.
+        assert_eq!(hint("zai:o", "zai", CredentialType::OAuth), for_profile("zai:o", "zai", Renewal::Relogin));
+        assert_eq!(
+            hint("anthropic:claude-cli", "anthropic", CredentialType::Token),
+            for_profile_id("anthropic:claude-cli")
+        );
     }
 
     #[test]

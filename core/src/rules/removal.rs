@@ -11,10 +11,72 @@
 //! on the next load; the removal therefore also records that the sync must
 //! leave it out ([`crate::sync::disable_sync`]). The other CLI's own login
 //! is never touched.
+//!
+//! The two files are written one after the other, config first (issue 23
+//! item 2): a crash between the writes leaves the id a stored profile that
+//! no config entry or config order names, which is usable as any stored
+//! profile and which `remove` finishes when run again. The other order
+//! left the id named only by the config, whose order then hid every other
+//! key of the provider. An id only the config names (left by that order,
+//! or by hand) is removed from the config alone.
 
 use crate::health::Source;
 use crate::store::AuthStore;
 use serde_json::Value;
+use thiserror::Error;
+
+/// Why `models auth remove` removed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RemovalError {
+    /// Neither the store nor the config names the id.
+    #[error("no profile {0} in this agent's store")]
+    NotFound(String),
+    /// The id is how `models auth list` shows a key from the environment,
+    /// which no file of ours holds.
+    #[error("{id} is not stored: it is the environment variable {var}{}", from_file(.file))]
+    FromEnvironment {
+        /// The id as given (`env:GEMINI_API_KEY`).
+        id: String,
+        /// The variable.
+        var: String,
+        /// The `.env` file that set it, as shown, when one did.
+        file: Option<String>,
+    },
+    /// The config cannot be read, so whether it names the id is unknown;
+    /// the removal edits the config first, so nothing is removed.
+    #[error("{config} cannot be read ({why}), so whether it names {id} is unknown; nothing was removed")]
+    ConfigUnreadable {
+        /// The id to remove.
+        id: String,
+        /// The config, as shown.
+        config: String,
+        /// Why it cannot be read.
+        why: String,
+    },
+    /// The config could not be edited; the store was left as it was.
+    #[error("{config} could not be updated: {why}; nothing was removed")]
+    ConfigNotWritten {
+        /// The config, as shown.
+        config: String,
+        /// Why.
+        why: String,
+    },
+}
+
+fn from_file(file: &Option<String>) -> String {
+    file.as_deref().map(|f| format!(", set in {f}")).unwrap_or_default()
+}
+
+/// The variable an id of an environment key names (`env:GEMINI_API_KEY`),
+/// as `models auth list` shows such keys.
+pub fn env_var_of(profile_id: &str) -> Option<&str> {
+    profile_id.strip_prefix(ENV_ID_PREFIX).filter(|var| !var.is_empty())
+}
+
+/// How `models auth list` names a key found in the environment:
+/// `env:<VARIABLE>`.
+pub const ENV_ID_PREFIX: &str = "env:";
 
 /// What a removal took out of the store, for the command's report.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -35,7 +97,6 @@ pub struct Removed {
 
 impl Removed {
     /// Whether the store held anything of this id.
-    #[cfg(test)]
     pub fn anything(&self) -> bool {
         self.profile || !self.orders.is_empty() || !self.last_good.is_empty() || self.usage_stats
     }

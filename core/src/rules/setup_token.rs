@@ -44,7 +44,7 @@ pub const API_KEY_PREFIXES: [&str; 2] = ["sk-ant-api03-", "sk-ant-admin01-"];
 #[non_exhaustive]
 pub enum SetupTokenError {
     /// Nothing but whitespace was given.
-    #[error("no token was given")]
+    #[error("no token was given (the prompt's answer or standard input was empty)")]
     Empty,
     /// Whitespace inside the value: a paste wrapped over lines.
     #[error("the token has whitespace inside it (a wrapped paste?)")]
@@ -117,7 +117,7 @@ pub fn profile_id_for(provider: &str, name: &str) -> String {
 #[non_exhaustive]
 pub enum PastedTokenError {
     /// Nothing but whitespace (and invisible characters) was pasted.
-    #[error("Required")]
+    #[error("Required: a token, and the prompt's answer or standard input was empty")]
     Empty,
     /// The paste holds `#`: an OAuth redirect's `code#state`, not a token.
     #[error("the pasted value contains '#', so it looks like an OAuth redirect's code#state, not a token")]
@@ -146,7 +146,7 @@ pub fn clean_pasted_token(raw: &str) -> Result<String, PastedTokenError> {
 #[non_exhaustive]
 pub enum ApiKeyError {
     /// Nothing but whitespace was pasted.
-    #[error("Required")]
+    #[error("Required: an API key, and the prompt's answer or standard input was empty")]
     Empty,
     /// Whitespace or control characters inside the key.
     #[error("the pasted key has whitespace or control characters inside it")]

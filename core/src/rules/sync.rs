@@ -178,6 +178,23 @@ pub fn enable_sync(store: &mut AuthStore, profile_id: &str) -> bool {
     changed
 }
 
+/// Why a login another CLI holds is not in the store: `models auth
+/// remove` took its profile out, and the sync leaves it out until `models
+/// auth sync --enable` ([`crate::logins::LoginSource::enable_hint`]).
+pub fn held_out_words(source: &crate::logins::LoginSource) -> String {
+    format!("{} has a login, which is not synced: `models auth remove {}` took it out", source.owner, source.profile_id)
+}
+
+/// The login sources among `found` whose login the sync leaves out of
+/// `store` because the operator removed its profile.
+pub fn held_out(store: &AuthStore, found: &[ExternalLogin]) -> Vec<&'static crate::logins::LoginSource> {
+    found
+        .iter()
+        .filter(|login| sync_disabled(store, login.profile_id))
+        .filter_map(|login| crate::logins::by_profile_id(login.profile_id))
+        .collect()
+}
+
 /// Applies every found login to the store; returns what changed. A login
 /// whose profile the operator removed stays out (`sync_disabled`).
 pub fn sync_external(store: &mut AuthStore, found: &[ExternalLogin]) -> Vec<SyncChange> {

@@ -148,6 +148,9 @@ pub struct PasteArgs {
     pub allow_exec: bool,
     #[command(flatten)]
     pub create: super::CreateAgentArg,
+    /// Replace an API key or login stored under the id without asking.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -168,6 +171,9 @@ pub struct SetupArgs {
     pub yes: bool,
     #[command(flatten)]
     pub create: super::CreateAgentArg,
+    /// Replace an API key or login stored under the id without asking.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -279,6 +285,7 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
         expires_in: args.expires_in.clone(),
         agent,
         create_agent: args.create.create_agent,
+        force: args.force,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
     if let Some(reference) = &args.reference {
@@ -299,6 +306,7 @@ fn setup_token(args: &SetupArgs, agent: Option<String>) -> Exit {
         agent,
         create_agent: args.create.create_agent,
         terminal,
+        force: args.force,
     };
     let mut flow = SetupCommand::new(&args.provider, request, std::io::stdout().is_terminal(), &env, now(&env));
     Interpreter::new(&world).run(&mut flow).exit

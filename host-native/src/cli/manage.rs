@@ -74,6 +74,9 @@ pub struct PasteKeyArgs {
     pub allow_exec: bool,
     #[command(flatten)]
     pub create: super::CreateAgentArg,
+    /// Replace a token or login stored under the id without asking.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -128,6 +131,7 @@ pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
         profile_id: args.profile_id.clone(),
         agent,
         create_agent: args.create.create_agent,
+        force: args.force,
     };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
     if let Some(reference) = &args.reference {

@@ -97,6 +97,7 @@ impl Add {
             profile_id: Some(profile_id),
             expires_in,
             agent: self.agent.clone(),
+            force: false,
             create_agent: self.create_agent,
         };
         Turn::Go(State::Paste(Box::new(paste_token::start(request, &self.env, now))))

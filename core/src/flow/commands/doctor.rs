@@ -577,6 +577,13 @@ impl Doctor {
         }
         let warnings: Vec<String> = check.plan.warnings.iter().map(|l| format!("- {l}")).collect();
         self.note(out, "Warnings about files read", &warnings);
+        let held_out: Vec<String> = check
+            .loaded
+            .held_out
+            .iter()
+            .map(|source| format!("- {} — {}", crate::sync::held_out_words(source), source.enable_hint()))
+            .collect();
+        self.note(out, "Logins left out of the sync", &held_out);
         Turn::Go(State::Refresh(check))
     }
 

@@ -148,7 +148,12 @@ fn empty(env: &Env) -> Login {
         terminal: false,
         local_browser: false,
         plan: Plan::Delegated { provider: crate::providers::DEFAULT, program: "", args: &[] },
-        target: PasteTarget { provider: String::new(), profile_id: String::new(), expires_ms: None },
+        target: PasteTarget {
+            provider: String::new(),
+            profile_id: String::new(),
+            expires_ms: None,
+            kind: CredentialType::OAuth,
+        },
         timeouts: HttpTimeouts::from_env(env),
         replaced: Rc::default(),
     }

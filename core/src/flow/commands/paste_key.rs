@@ -1,14 +1,16 @@
-//! `clawdbot models auth paste-api-key --provider P [--profile-id ID]`:
-//! stores a pasted API key as an `api_key` profile, in one locked edit of
-//! the store, then records the profile's mode in the config (as
-//! `paste-token` does) in one locked edit of the config.
+//! `clawdbot models auth paste-api-key --provider P [--profile-id ID]
+//! [--force]`: stores a pasted API key as an `api_key` profile, in one
+//! locked edit of the store, then records the profile's mode in the config
+//! (as `paste-token` does) in one locked edit of the config.
 //!
-//! The flow asks for the key ([`Effect::AskSecret`]: a prompt without echo,
-//! or standard input, never argv) and judges the bytes itself: at most
-//! [`MAX_API_KEY_INPUT_BYTES`], UTF-8, and what
-//! [`crate::setup_token::clean_pasted_api_key`] accepts. The key is never
-//! printed.
+//! The target is checked as every paste's ([`PasteTarget::api_key`]: the
+//! one id check, default `<provider>:default`), then what the id holds
+//! ([`Claim`]: a token or login there is replaced only with a yes or
+//! `--force`). The flow asks for the key ([`Effect::AskSecret`]: a prompt
+//! without echo, or standard input, never argv) and the rules judge the
+//! bytes ([`PasteTarget::accept`]). The key is never printed.
 
+use super::claim::Claim;
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
@@ -17,14 +19,15 @@ use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
+use crate::paste::{PasteError, PasteTarget, Placed};
 use crate::paths::Env;
 use crate::provider::ProviderId;
-use crate::secret::Secret;
 use crate::secret_ref::SecretRef;
 use crate::secret_refs::RefCheck;
-use crate::setup_token::clean_pasted_api_key;
 use crate::store::{ApiKey, AuthStore, Credential, CredentialType, Profile};
 use crate::time::Millis;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// What `models auth paste-api-key` was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,15 +41,12 @@ pub struct PasteKeyRequest {
     /// `--create-agent`: make the agent when it does not exist yet (else
     /// an agent no config lists and no folder holds is refused).
     pub create_agent: bool,
+    /// Replace a credential of another type at the id without asking.
+    pub force: bool,
 }
 
-/// The most a pasted API key may take, line end included. The longest
-/// provider keys are a few hundred bytes; more is a paste of something
-/// else. The host reads one byte past [`crate::MAX_PASTE_INPUT_BYTES`], so
-/// a longer input is refused here, never cut short and stored.
-pub const MAX_API_KEY_INPUT_BYTES: usize = 64 * 1024;
-
 enum State {
+    Claim(Box<Claim>),
     Ask,
     /// `--ref`: does it resolve before it is stored?
     Check(Box<CheckRef>),
@@ -58,11 +58,14 @@ struct PasteKey {
     env: Env,
     /// `--ref`, read: store this ref instead of asking for a key.
     reference: Option<SecretRef>,
+    /// `--ref`: its check, run once the claim is settled.
+    check: Option<Box<CheckRef>>,
     allow_exec: bool,
     agent: Option<String>,
     create_agent: bool,
-    provider: String,
-    profile_id: String,
+    target: PasteTarget,
+    replace_other: bool,
+    placed: Rc<RefCell<Option<Result<Placed, PasteError>>>>,
 }
 
 /// `models auth paste-api-key` as a flow.
@@ -70,27 +73,40 @@ pub struct PasteKeyCommand {
     inner: Driven<PasteKey>,
 }
 
+/// A refused paste: exit 64 for a wrong command line, else 1.
+fn refusal(e: &PasteError) -> Done {
+    Done::refusing(if e.is_usage() { Exit::Usage } else { Exit::Action }, &e.clone().into())
+}
+
 impl PasteKeyCommand {
-    /// The command as asked, at `now`. A usage error ends it before the
+    /// The command as asked, at `now`. A refused target ends it before the
     /// key is asked for.
     pub fn new(request: PasteKeyRequest, env: &Env, now: Millis) -> PasteKeyCommand {
-        let provider = String::from(request.provider);
-        let profile_id = request.profile_id.clone().unwrap_or_else(|| format!("{provider}:default"));
-        let command = PasteKey {
+        let target = PasteTarget::api_key(&request.provider, request.profile_id.as_deref());
+        let none = || PasteTarget {
+            provider: String::new(),
+            profile_id: String::new(),
+            expires_ms: None,
+            kind: CredentialType::ApiKey,
+        };
+        let (agent, create_agent) = (request.agent, request.create_agent);
+        let command = |target| PasteKey {
             env: env.clone(),
             reference: None,
+            check: None,
             allow_exec: false,
-            agent: request.agent,
-            create_agent: request.create_agent,
-            provider,
-            profile_id,
+            agent: agent.clone(),
+            create_agent,
+            target,
+            replace_other: false,
+            placed: Rc::default(),
         };
-        let inner = if command.provider.is_empty() {
-            Driven::ended(command, Done::refused(Exit::Usage, "--provider must not be empty"), now)
-        } else if command.profile_id.trim().is_empty() {
-            Driven::ended(command, Done::refused(Exit::Usage, "--profile-id must not be empty"), now)
-        } else {
-            Driven::start(command, State::Ask, env, now)
+        let inner = match target {
+            Ok(target) => {
+                let claim = Claim::new(env, agent.as_deref(), &target, request.force).creating_agent(create_agent);
+                Driven::start(command(target), State::Claim(Box::new(claim)), env, now)
+            }
+            Err(e) => Driven::ended(command(none()), refusal(&e), now),
         };
         PasteKeyCommand { inner }
     }
@@ -102,15 +118,13 @@ impl PasteKeyCommand {
         match SecretRef::parse_flag(text) {
             Ok(r) => {
                 let machine = &mut self.inner.machine;
-                let profile = ref_profile(&machine.provider, &r);
-                let check =
-                    CheckRef::new(&machine.env, machine.agent.as_deref(), &machine.profile_id, profile, allow_exec);
+                let (provider, id) = (&machine.target.provider, &machine.target.profile_id);
+                let profile = ref_profile(provider, &r);
+                let check = CheckRef::new(&machine.env, machine.agent.as_deref(), id, profile, allow_exec);
                 machine.reference = Some(r);
                 machine.allow_exec = allow_exec;
-                // Unless the command line was refused already.
-                if let Some(state) = self.inner.state_mut() {
-                    *state = State::Check(Box::new(check));
-                }
+                // Checked after the claim, unless the command line was refused.
+                machine.check = Some(Box::new(check));
             }
             Err(e) => self.inner.end(Done::refused(Exit::Usage, format!("--ref: {e}"))),
         }
@@ -127,22 +141,15 @@ fn ref_profile(provider: &str, r: &SecretRef) -> Profile {
 }
 
 impl PasteKey {
-    /// Judges the pasted bytes; a key it accepts goes into the store.
+    /// Judges the pasted bytes; a key the rules accept goes into the store.
     fn pasted(&self, pasted: &str, now: Millis) -> Turn<State> {
-        if pasted.len() > MAX_API_KEY_INPUT_BYTES {
-            let why = format!("the input is larger than {} KiB; no API key is", MAX_API_KEY_INPUT_BYTES / 1024);
-            return Turn::End(Done::refused(Exit::Action, why));
-        }
-        let key = match clean_pasted_api_key(pasted) {
-            Ok(key) => Secret::new(key),
-            Err(e) => return Turn::End(Done::refusing(Exit::Action, &e.into())),
+        let credential = match self.target.accept(pasted.as_bytes()) {
+            Ok(accepted) => accepted.credential,
+            Err(e) => return Turn::End(refusal(&e)),
         };
-        let (id, provider) = (self.profile_id.clone(), self.provider.clone());
-        let edit = move |store: &mut AuthStore, _: &Loaded| {
-            let credential = Credential::ApiKey(ApiKey { provider, key: Some(key), email: None });
-            store.profiles.insert(id.clone(), Profile::new(credential));
-            // Pasting under a synced login's id re-adds it.
-            crate::sync::enable_sync(store, &id);
+        let (target, placed, replace_other) = (self.target.clone(), Rc::clone(&self.placed), self.replace_other);
+        let edit = move |store: &mut AuthStore, loaded: &Loaded| {
+            *placed.borrow_mut() = Some(target.place(store, credential, replace_other, loaded.now));
         };
         let edit =
             EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
@@ -155,8 +162,8 @@ impl PasteKey {
         let Some(r) = self.reference.clone() else { return Turn::End(super::internal_end()) };
         match check {
             RefCheck::Failing(why) => {
-                let e =
-                    crate::resolve::ResolveError::RefFailing { profile: self.profile_id.clone(), failure: Some(why) };
+                let profile = self.target.profile_id.clone();
+                let e = crate::resolve::ResolveError::RefFailing { profile, failure: Some(why) };
                 return Turn::End(Done::refusing(Exit::Action, &e.into()));
             }
             RefCheck::NotChecked => {
@@ -164,10 +171,10 @@ impl PasteKey {
             }
             RefCheck::Ok(_) => {}
         }
-        let (id, provider) = (self.profile_id.clone(), self.provider.clone());
-        let edit = move |store: &mut AuthStore, _: &Loaded| {
-            store.profiles.insert(id.clone(), ref_profile(&provider, &r));
-            crate::sync::enable_sync(store, &id);
+        let profile = ref_profile(&self.target.provider, &r);
+        let (target, placed, replace_other) = (self.target.clone(), Rc::clone(&self.placed), self.replace_other);
+        let edit = move |store: &mut AuthStore, loaded: &Loaded| {
+            *placed.borrow_mut() = Some(target.place_profile(store, profile, replace_other, loaded.now));
         };
         let edit =
             EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
@@ -179,15 +186,21 @@ impl PasteKey {
             Ok(loaded) => loaded,
             Err(failure) => return Turn::End(failure.refusal()),
         };
+        let placed = match self.placed.borrow().clone() {
+            Some(Err(refused)) => return Turn::End(refusal(&refused)),
+            Some(Ok(placed)) => placed,
+            None => Placed::Added,
+        };
+        let (id, provider) = (&self.target.profile_id, &self.target.provider);
         let via =
             self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
-        emit(out, Event::Output(format!("Auth profile: {} ({}/api_key{via})", self.profile_id, self.provider)));
+        emit(out, Event::Output(format!("Auth profile: {id} ({provider}/api_key{via}), {}", placed.words())));
         let record = RecordMode::new(
             &self.env,
             &loaded.locations.store(),
             &loaded.locations.config,
-            &self.profile_id,
-            &self.provider,
+            id,
+            provider,
             CredentialType::ApiKey,
         );
         Turn::Go(State::Record(Box::new(record)))
@@ -207,16 +220,25 @@ impl Machine for PasteKey {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
+            State::Claim(mut claim) => match advance(&mut *claim, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Claim(claim), e),
+                Step::Ready(Ok(replace_other)) => {
+                    self.replace_other = replace_other;
+                    Turn::Go(match self.check.take() {
+                        Some(check) => State::Check(check),
+                        None => State::Ask,
+                    })
+                }
+                Step::Ready(Err(done)) => Turn::End(done),
+            },
             State::Ask => match input {
                 Some(Answer::Secret(Ok(secret))) => self.pasted(secret.expose(), now),
-                Some(Answer::Secret(Err(SecretError::NotText))) => {
-                    Turn::End(Done::refused(Exit::Action, "the key is not UTF-8 text"))
-                }
+                Some(Answer::Secret(Err(SecretError::NotText))) => Turn::End(refusal(&PasteError::NotText)),
                 Some(Answer::Secret(Err(SecretError::Unreadable(why)))) => {
                     Turn::End(Done::refused(Exit::Error, format!("reading the key: {why}")))
                 }
                 _ => {
-                    let prompt = format!("Paste the API key for {}", escape_control(&self.provider));
+                    let prompt = format!("Paste the API key for {}", escape_control(&self.target.provider));
                     Turn::Ask(State::Ask, Effect::AskSecret { prompt, reply: Reply::new() })
                 }
             },

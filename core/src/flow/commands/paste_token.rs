@@ -2,12 +2,14 @@
 //! [--expires-in D]`: stores a pasted token as a `token` profile.
 //!
 //! Where the token goes is checked before it is asked for
-//! ([`PasteTarget`]); the host reads it (a prompt without echo, or
-//! standard input, never argv) and the core judges the bytes. Then one
-//! locked edit of the store (a paste under a removed synced login's id
-//! lets the sync bring it back), and the profile's mode recorded in the
-//! config ([`RecordMode`]). The token is never printed.
+//! ([`PasteTarget`]), and so is what the id holds ([`Claim`]: a
+//! credential of another type is replaced only with a yes or `--force`);
+//! the host reads it (a prompt without echo, or standard input, never
+//! argv) and the core judges the bytes. Then one locked edit of the store
+//! ([`PasteTarget::place`]), and the profile's mode recorded in the config
+//! ([`RecordMode`]). The token is never printed.
 
+use super::claim::Claim;
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
@@ -16,13 +18,13 @@ use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
-use crate::paste::{PasteError, PasteTarget};
+use crate::paste::{PasteError, PasteTarget, Placed};
 use crate::paths::Env;
 use crate::secret_ref::SecretRef;
 use crate::secret_refs::RefCheck;
 use crate::store::{AuthStore, CredentialType, Profile};
 use crate::time::Millis;
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// What `models auth paste-token` was given.
@@ -39,9 +41,12 @@ pub struct PasteTokenRequest {
     /// `--create-agent`: make the agent when it does not exist yet (else
     /// an agent no config lists and no folder holds is refused).
     pub create_agent: bool,
+    /// Replace a credential of another type at the id without asking.
+    pub force: bool,
 }
 
 pub(crate) enum State {
+    Claim(Box<Claim>),
     Ask,
     /// `--ref`: does it resolve before it is stored?
     Check(Box<CheckRef>),
@@ -55,10 +60,15 @@ pub(crate) struct Paste {
     env: Env,
     /// `--ref`, read: store this ref (`tokenRef`) instead of asking.
     reference: Option<SecretRef>,
+    /// `--ref`: its check, run once the claim is settled.
+    check: Option<Box<CheckRef>>,
     agent: Option<String>,
     create_agent: bool,
     target: PasteTarget,
-    replaced: Rc<Cell<bool>>,
+    /// A credential of another type at the id may be replaced.
+    replace_other: bool,
+    /// What the store edit did: placed, or why not.
+    placed: Rc<RefCell<Option<Result<Placed, PasteError>>>>,
 }
 
 /// `models auth paste-token` as a flow.
@@ -84,9 +94,8 @@ impl PasteTokenCommand {
                 let check =
                     CheckRef::new(&paste.env, paste.agent.as_deref(), &paste.target.profile_id, profile, allow_exec);
                 paste.reference = Some(r);
-                if let Some(state) = self.inner.state_mut() {
-                    *state = State::Check(Box::new(check));
-                }
+                // Checked after the claim, unless the command line was refused.
+                paste.check = Some(Box::new(check));
             }
             Err(e) => self.inner.end(Done::refused(Exit::Usage, format!("--ref: {e}"))),
         }
@@ -111,16 +120,30 @@ fn ref_profile(target: &PasteTarget, r: &SecretRef) -> Profile {
 pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Driven<Paste> {
     let target = PasteTarget::new(&request.provider, request.profile_id.as_deref(), request.expires_in.as_deref(), now);
     let (target, state) = match target {
-        Ok(target) => (target, Ok(State::Ask)),
-        Err(e) => (PasteTarget { provider: String::new(), profile_id: String::new(), expires_ms: None }, Err(e)),
+        Ok(target) => {
+            let claim =
+                Claim::new(env, request.agent.as_deref(), &target, request.force).creating_agent(request.create_agent);
+            (target, Ok(State::Claim(Box::new(claim))))
+        }
+        Err(e) => {
+            let none = PasteTarget {
+                provider: String::new(),
+                profile_id: String::new(),
+                expires_ms: None,
+                kind: CredentialType::Token,
+            };
+            (none, Err(e))
+        }
     };
     let paste = Paste {
         env: env.clone(),
         reference: None,
+        check: None,
         agent: request.agent,
         create_agent: request.create_agent,
         target,
-        replaced: Rc::default(),
+        replace_other: false,
+        placed: Rc::default(),
     };
     match state {
         Ok(state) => Driven::start(paste, state, env, now),
@@ -146,12 +169,10 @@ impl Paste {
             n => format!(" ({n} whitespace characters removed)"),
         };
         emit(out, Event::Notice(format!("Read {} characters{removed}.", accepted.chars)));
-        let (id, credential, replaced) =
-            (self.target.profile_id.clone(), accepted.credential, Rc::clone(&self.replaced));
-        let edit = move |store: &mut AuthStore, _: &Loaded| {
-            replaced.set(store.profiles.insert(id.clone(), Profile::new(credential)).is_some());
-            // A paste under a removed synced login's id re-adds it.
-            crate::sync::enable_sync(store, &id);
+        let (target, credential, placed) = (self.target.clone(), accepted.credential, Rc::clone(&self.placed));
+        let replace_other = self.replace_other;
+        let edit = move |store: &mut AuthStore, loaded: &Loaded| {
+            *placed.borrow_mut() = Some(target.place(store, credential, replace_other, loaded.now));
         };
         let edit =
             EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
@@ -173,11 +194,10 @@ impl Paste {
             }
             RefCheck::Ok(_) => {}
         }
-        let (id, profile, replaced) =
-            (self.target.profile_id.clone(), ref_profile(&self.target, &r), Rc::clone(&self.replaced));
-        let edit = move |store: &mut AuthStore, _: &Loaded| {
-            replaced.set(store.profiles.insert(id.clone(), profile.clone()).is_some());
-            crate::sync::enable_sync(store, &id);
+        let (target, profile, placed) = (self.target.clone(), ref_profile(&self.target, &r), Rc::clone(&self.placed));
+        let replace_other = self.replace_other;
+        let edit = move |store: &mut AuthStore, loaded: &Loaded| {
+            *placed.borrow_mut() = Some(target.place_profile(store, profile, replace_other, loaded.now));
         };
         let edit =
             EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
@@ -191,6 +211,9 @@ impl Paste {
             Ok(loaded) => loaded,
             Err(failure) => return Turn::End(failure.refusal()),
         };
+        if let Some(Err(refused)) = self.placed.borrow().as_ref() {
+            return Turn::End(refusal(refused));
+        }
         let (store, config) = (loaded.locations.store(), loaded.locations.config.clone());
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
         let record = RecordMode::new(&self.env, &store, &config, id, provider, CredentialType::Token);
@@ -202,11 +225,11 @@ impl Paste {
             Ok(events) => out.extend(events.into_iter().map(Effect::Emit)),
             Err(why) => return Turn::End(Done::refused(Exit::Action, why)),
         }
-        let verb = if self.replaced.get() { "replaced the one stored before" } else { "added" };
+        let placed = self.placed.borrow().clone().and_then(Result::ok).unwrap_or(Placed::Added);
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
         let via =
             self.reference.as_ref().map(|r| format!(", ref {}", escape_control(&r.to_string()))).unwrap_or_default();
-        let said = Event::Output(format!("Auth profile: {id} ({provider}/token{via}), {verb}"));
+        let said = Event::Output(format!("Auth profile: {id} ({provider}/token{via}), {}", placed.words()));
         Turn::End(Done::with(Exit::Ok, vec![said]))
     }
 }
@@ -216,6 +239,17 @@ impl Machine for Paste {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
+            State::Claim(mut claim) => match advance(&mut *claim, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Claim(claim), e),
+                Step::Ready(Ok(replace_other)) => {
+                    self.replace_other = replace_other;
+                    Turn::Go(match self.check.take() {
+                        Some(check) => State::Check(check),
+                        None => State::Ask,
+                    })
+                }
+                Step::Ready(Err(done)) => Turn::End(done),
+            },
             State::Ask => match input {
                 Some(Answer::Secret(Ok(secret))) => self.pasted(secret.expose().as_bytes(), now, out),
                 Some(Answer::Secret(Err(SecretError::NotText))) => Turn::End(refusal(&PasteError::NotText)),
@@ -260,6 +294,7 @@ mod tests {
             expires_in: expires_in.map(str::to_string),
             agent: None,
             create_agent: false,
+            force: false,
         };
         PasteTokenCommand::new(request, &env(), NOW)
     }
@@ -304,11 +339,83 @@ mod tests {
             host.position(&format!("unlock {}", store_path("main"))),
         );
         assert!(lock < write && write < unlock, "{:?}", host.asked);
-        assert!(host.asked[0].starts_with("secret Paste token for openai"), "asked first: {:?}", host.asked);
+        let secret = host.asked.iter().position(|a| a.starts_with("secret Paste token for openai")).expect("asked");
+        assert!(secret < lock, "asked before the lock: {:?}", host.asked);
         // The same paste again replaces it, and says so.
         host.secret = Some(Ok(Secret::new("sk-FAKE-EF")));
         let (done, _) = host.run(&mut paste("openai", None, None));
-        assert_eq!(done.lines()[0].text, "Auth profile: openai:manual (openai/token), replaced the one stored before");
+        assert_eq!(
+            done.lines()[0].text,
+            "Auth profile: openai:manual (openai/token), replaced the token stored before"
+        );
+    }
+
+    #[test]
+    fn a_credential_of_another_type_is_replaced_only_with_a_yes_or_force() {
+        let key = json!({"type": "api_key", "provider": "openai", "key": "sk-FAKE-key"});
+        let stored = json!({"version": 1, "profiles": {"openai:manual": key}});
+        let run = |answer: Option<bool>, force: bool| {
+            let mut host = Host::with_store(&stored);
+            host.secret = Some(Ok(Secret::new("sk-FAKE-token")));
+            host.answer = answer;
+            let mut flow = paste("openai", None, None);
+            if force {
+                flow = PasteTokenCommand::new(
+                    PasteTokenRequest { provider: "openai".into(), force: true, ..PasteTokenRequest::default() },
+                    &env(),
+                    NOW,
+                );
+            }
+            let (done, _) = host.run(&mut flow);
+            (host, done)
+        };
+        // No terminal to ask, or a no: refused before the token is read, the key kept.
+        for answer in [None, Some(false)] {
+            let (host, done) = run(answer, false);
+            assert_eq!(done.exit, Exit::Action, "{done:?}");
+            assert_eq!(
+                done.lines()[0].text,
+                "error: openai:manual holds an api_key; storing this token there would replace it, so nothing was \
+                 stored"
+            );
+            assert!(done.lines()[1].text.contains("--force"), "{done:?}");
+            assert!(
+                host.asked.iter().any(|a| a == "confirm openai:manual holds an api_key. Replace it with the token?")
+            );
+            assert!(!host.asked.iter().any(|a| a.starts_with("secret") || a.starts_with("write")), "{:?}", host.asked);
+            assert_eq!(host.store()["profiles"]["openai:manual"]["type"], "api_key");
+        }
+        // A yes, or --force without a question: replaced, and said.
+        for (answer, force) in [(Some(true), false), (None, true)] {
+            let (host, done) = run(answer, force);
+            assert_eq!(done.exit, Exit::Ok, "{done:?}");
+            let said = "Auth profile: openai:manual (openai/token), replaced the api_key stored before";
+            assert_eq!(done.lines()[0].text, said);
+            assert_eq!(host.store()["profiles"]["openai:manual"]["type"], "token");
+            assert_eq!(host.asked.iter().any(|a| a.starts_with("confirm")), !force, "{:?}", host.asked);
+        }
+    }
+
+    #[test]
+    fn a_credential_of_another_type_that_appears_during_the_paste_is_not_replaced() {
+        // Another process stores a key at the id after the look and before
+        // the lock: the edit under the lock refuses to replace it.
+        let mut host = host_pasting("sk-FAKE-token");
+        let key = json!({"type": "api_key", "provider": "openai", "key": "sk-FAKE-key"});
+        let (done, _) = host.run_with(
+            &mut paste("openai", None, None),
+            Box::new(move |effect, host| {
+                if matches!(effect, Effect::Lock { .. }) && host.store()["profiles"].get("openai:manual").is_none() {
+                    host.files.insert(
+                        store_path("main"),
+                        json!({"version": 1, "profiles": {"openai:manual": key.clone()}}).to_string(),
+                    );
+                }
+            }),
+        );
+        assert_eq!(done.exit, Exit::Action, "{done:?}");
+        assert!(done.lines()[0].text.contains("would replace it"), "{done:?}");
+        assert_eq!(host.store()["profiles"]["openai:manual"]["type"], "api_key");
     }
 
     #[test]

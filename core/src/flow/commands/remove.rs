@@ -2,9 +2,12 @@
 //! auth sync --enable`, which lets the sync bring a removed login back.
 //!
 //! remove: one look to find the profile and say what would go, a question
-//! unless `--yes` (nothing is written with `--dry-run`), then one locked
-//! edit of the store and, when the config names the profile, one locked
-//! edit of the config. The rules are [`crate::removal`].
+//! unless `--yes` (nothing is written with `--dry-run`), then, when the
+//! config names the profile, one locked edit of the config, and then one
+//! locked edit of the store. Config first, so that a crash or a failure
+//! between the two leaves a usable state that `remove` finishes when run
+//! again ([`crate::removal`] says why). An id only the config names is
+//! removed from the config; a config that cannot be read removes nothing.
 
 use super::config_edit::{ConfigEdit, ConfigEdited, backup_note};
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
@@ -15,7 +18,7 @@ use super::{Answer, Done, Effect, Event, Exit, Reply, Step, consent};
 use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
-use crate::removal::{Removed, remove_from_config, remove_profile, synced_from};
+use crate::removal::{RemovalError, Removed, env_var_of, remove_from_config, remove_profile, synced_from};
 use crate::store::AuthStore;
 use crate::time::Millis;
 use std::cell::RefCell;
@@ -36,11 +39,18 @@ pub struct RemoveRequest {
 
 type Shared = Rc<RefCell<Option<Removed>>>;
 
+/// What the look found to take: in the config, in the store, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Plan {
+    config: bool,
+    store: bool,
+}
+
 enum State {
     Look(Look),
-    Confirm { config: bool },
-    Edit { edit: Box<EditStore<'static>>, config: bool },
-    Config { edit: ConfigEdit, loaded: Box<Loaded> },
+    Confirm(Plan),
+    Config { edit: ConfigEdit, plan: Plan },
+    Edit(Box<EditStore<'static>>),
     Done(Done),
 }
 
@@ -49,6 +59,8 @@ struct Remove {
     env: Env,
     now: Millis,
     removed: Shared,
+    store_path: String,
+    config_path: String,
 }
 
 /// `models auth remove` as a flow.
@@ -60,9 +72,21 @@ impl RemoveCommand {
     /// The command as asked, at `now`.
     pub fn new(request: RemoveRequest, env: &Env, now: Millis) -> RemoveCommand {
         let look = Look::new(env, request.agent.as_deref());
-        let remove = Remove { request, env: env.clone(), now, removed: Rc::default() };
+        let remove = Remove {
+            request,
+            env: env.clone(),
+            now,
+            removed: Rc::default(),
+            store_path: String::new(),
+            config_path: String::new(),
+        };
         RemoveCommand { inner: Driven::start(remove, State::Look(look), env, now) }
     }
+}
+
+/// A removal refused: it needs a person.
+fn refused(error: RemovalError) -> State {
+    State::Done(Done::refusing(Exit::Action, &error.into()))
 }
 
 impl Remove {
@@ -72,31 +96,47 @@ impl Remove {
 
     /// The look: is it there, what would go, and ask.
     fn looked(&mut self, loaded: Loaded, out: &mut Lines) -> State {
-        let id = self.id();
+        let id = self.id().to_string();
         if loaded.store_state == StoreState::Unreadable {
             let why = format!("refusing to modify an unreadable store: {}", unreadable_reason(&loaded));
             return State::Done(Done::refused(Exit::Action, why));
         }
-        let mut preview = loaded.store.clone();
-        let removed = remove_profile(&mut preview, &self.request.profile_id);
-        if !removed.profile {
-            return State::Done(
-                Done::refused(Exit::Action, format!("no profile {id} in this agent's store"))
-                    .hint("`clawdbot models auth list` shows the profiles there are"),
-            );
+        let config_shown = loaded.env.shorten(&loaded.locations.config);
+        if loaded.config.unreadable {
+            let why = loaded.config.diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; ");
+            return refused(RemovalError::ConfigUnreadable { id, config: config_shown, why });
         }
+        let mut preview = loaded.store.clone();
+        let removed = remove_profile(&mut preview, &id);
         let mut config_preview = loaded.config.raw.clone().unwrap_or_default();
-        let config = remove_from_config(&mut config_preview, &self.request.profile_id);
+        let plan = Plan {
+            config: remove_from_config(&mut config_preview, &id),
+            store: removed.anything() || removed.sync_disabled,
+        };
+        if !plan.config && !removed.anything() {
+            return refused(match env_var_of(&id) {
+                Some(var) if loaded.env.get(var).is_some() => RemovalError::FromEnvironment {
+                    id: id.clone(),
+                    var: var.to_string(),
+                    file: loaded.dotenv.origin(var).map(str::to_string),
+                },
+                _ => RemovalError::NotFound(id),
+            });
+        }
+        self.store_path = loaded.locations.store();
+        self.config_path = loaded.locations.config.clone();
         let verb = match (self.request.dry_run, self.request.yes) {
             (true, _) => "Would remove",
             (false, true) => "Removing",
             (false, false) => "About to remove",
         };
-        let store_shown = loaded.env.shorten(&loaded.locations.store());
-        let config_shown = loaded.env.shorten(&loaded.locations.config);
-        let mut lines = vec![format!("{verb} {id} from {store_shown}")];
+        let store_shown = loaded.env.shorten(&self.store_path);
+        let mut lines = match removed.anything() {
+            true => vec![format!("{verb} {id} from {store_shown}")],
+            false => vec![format!("{verb} {id} from {config_shown} (the store no longer holds it)")],
+        };
         lines.extend(references(&removed).into_iter().map(|r| format!("  and {r}")));
-        if config {
+        if plan.config && removed.anything() {
             lines.push(format!("  and its entry in {config_shown}"));
         }
         for line in lines {
@@ -106,23 +146,38 @@ impl Remove {
             return State::Done(Done::with(Exit::Ok, vec![Event::Output("Nothing was changed (--dry-run).".into())]));
         }
         match self.request.yes {
-            true => self.edit(config),
-            false => State::Confirm { config },
+            true => self.start(plan),
+            false => State::Confirm(plan),
         }
     }
 
-    fn edit(&mut self, config: bool) -> State {
+    /// The writes, config first.
+    fn start(&mut self, plan: Plan) -> State {
+        if !plan.config {
+            return self.edit();
+        }
+        let profile_id = self.request.profile_id.clone();
+        let edit = ConfigEdit::new(
+            &self.env,
+            &self.store_path,
+            &self.config_path,
+            Box::new(move |doc| Ok(remove_from_config(doc, &profile_id))),
+        );
+        State::Config { edit, plan }
+    }
+
+    fn edit(&mut self) -> State {
         let (id, out) = (self.request.profile_id.clone(), Rc::clone(&self.removed));
         let edit = move |store: &mut AuthStore, _: &Loaded| {
             *out.borrow_mut() = Some(remove_profile(store, &id));
         };
         let flow = EditStore::new(&self.env, self.request.agent.as_deref(), self.now, Box::new(edit));
-        State::Edit { edit: Box::new(flow), config }
+        State::Edit(Box::new(flow))
     }
 
-    fn answered(&mut self, config: bool, answer: Option<bool>) -> State {
+    fn answered(&mut self, plan: Plan, answer: Option<bool>) -> State {
         match answer {
-            Some(true) => self.edit(config),
+            Some(true) => self.start(plan),
             Some(false) => State::Done(Done::refused(Exit::Action, "nothing was removed")),
             None => State::Done(
                 Done::refused(Exit::Usage, "not on a terminal, so nobody can confirm the removal")
@@ -131,36 +186,9 @@ impl Remove {
         }
     }
 
-    /// The store is edited: on to the config, or done.
-    fn stored(&mut self, outcome: Result<Loaded, TxnFailure>, config: bool, out: &mut Lines) -> State {
-        let loaded = match outcome {
-            Ok(loaded) => loaded,
-            Err(failure) => return State::Done(failure.refusal()),
-        };
-        let id = self.id();
-        let removed = self.removed.borrow().as_ref().is_some_and(|r| r.profile);
-        emit(
-            out,
-            Event::Output(match removed {
-                true => format!("Removed {id}."),
-                false => format!("{id} was already gone from the store."),
-            }),
-        );
-        if !config {
-            return State::Done(self.finish());
-        }
-        let profile_id = self.request.profile_id.clone();
-        let edit = ConfigEdit::new(
-            &self.env,
-            &loaded.locations.store(),
-            &loaded.locations.config,
-            Box::new(move |doc| Ok(remove_from_config(doc, &profile_id))),
-        );
-        State::Config { edit, loaded: Box::new(loaded) }
-    }
-
-    fn configured(&mut self, loaded: &Loaded, edited: ConfigEdited, out: &mut Lines) -> State {
-        let shown = loaded.env.shorten(&loaded.locations.config);
+    /// The config is edited: on to the store, or done.
+    fn configured(&mut self, plan: Plan, edited: ConfigEdited, out: &mut Lines) -> State {
+        let shown = self.env.shorten(&self.config_path);
         match edited {
             ConfigEdited::Written { backup } => {
                 if let Some(bak) = backup {
@@ -170,10 +198,33 @@ impl Remove {
             }
             ConfigEdited::Unchanged => {}
             ConfigEdited::Failed(why) => {
-                let message = format!("the profile is removed, but {shown} still names it: {why}");
-                return State::Done(Done::refused(Exit::Error, message));
+                let error = RemovalError::ConfigNotWritten { config: shown, why };
+                return State::Done(Done::refusing(Exit::Error, &error.into()));
             }
         }
+        match plan.store {
+            true => self.edit(),
+            false => {
+                emit(out, Event::Output(format!("Removed {}.", self.id())));
+                State::Done(self.finish())
+            }
+        }
+    }
+
+    /// The store is edited: done.
+    fn stored(&mut self, outcome: Result<Loaded, TxnFailure>, out: &mut Lines) -> State {
+        if let Err(failure) = outcome {
+            return State::Done(failure.refusal());
+        }
+        let id = self.id();
+        let removed = self.removed.borrow().as_ref().is_some_and(Removed::anything);
+        emit(
+            out,
+            Event::Output(match removed {
+                true => format!("Removed {id}."),
+                false => format!("{id} was already gone from the store."),
+            }),
+        );
         State::Done(self.finish())
     }
 
@@ -185,7 +236,7 @@ impl Remove {
             let source = crate::health::Source::of(&self.request.profile_id).status_word();
             events.push(Event::Output(format!(
                 "{cli}'s own login is untouched; the sync leaves {} out until you run \
-                 `clawdbot models auth sync --enable {source}` (or paste a credential under that id).",
+                 `clawdbot models auth sync --enable {source}`.",
                 self.id()
             )));
         }
@@ -221,26 +272,24 @@ impl Machine for Remove {
                 Step::Effect(e) => return Turn::Ask(State::Look(look), e),
                 Step::Ready(looked) => self.looked(looked.loaded, out),
             },
-            State::Confirm { config } => match input {
-                Some(Answer::Confirmed(None)) => self.answered(config, None),
+            State::Confirm(plan) => match input {
+                Some(Answer::Confirmed(None)) => self.answered(plan, None),
                 Some(Answer::Confirmed(Some(line))) if consent(&line, false).is_some() => {
-                    self.answered(config, consent(&line, false))
+                    self.answered(plan, consent(&line, false))
                 }
                 _ => {
                     let question = format!("Remove {}?", self.id());
-                    return Turn::Ask(
-                        State::Confirm { config },
-                        Effect::Confirm { question, default_yes: false, reply: Reply::new() },
-                    );
+                    let confirm = Effect::Confirm { question, default_yes: false, reply: Reply::new() };
+                    return Turn::Ask(State::Confirm(plan), confirm);
                 }
             },
-            State::Edit { mut edit, config } => match advance(&mut *edit, input, now) {
-                Step::Effect(e) => return Turn::Ask(State::Edit { edit, config }, e),
-                Step::Ready(outcome) => self.stored(outcome, config, out),
+            State::Config { mut edit, plan } => match advance(&mut edit, input, now) {
+                Step::Effect(e) => return Turn::Ask(State::Config { edit, plan }, e),
+                Step::Ready(edited) => self.configured(plan, edited, out),
             },
-            State::Config { mut edit, loaded } => match advance(&mut edit, input, now) {
-                Step::Effect(e) => return Turn::Ask(State::Config { edit, loaded }, e),
-                Step::Ready(edited) => self.configured(&loaded, edited, out),
+            State::Edit(mut edit) => match advance(&mut *edit, input, now) {
+                Step::Effect(e) => return Turn::Ask(State::Edit(edit), e),
+                Step::Ready(outcome) => self.stored(outcome, out),
             },
             State::Done(done) => return Turn::End(done),
         };

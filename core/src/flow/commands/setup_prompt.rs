@@ -41,7 +41,7 @@ pub const DEFAULT_PROFILE_ID: &str = match crate::providers::SETUP_TOKEN.setup_t
 };
 /// How long a setup-token lives unless `--expires-in` says otherwise
 /// (what `claude setup-token` issues).
-pub const DEFAULT_EXPIRES_IN: &str = "365d";
+pub const DEFAULT_EXPIRES_IN: &str = crate::paste::SETUP_TOKEN_EXPIRES_IN;
 
 /// What `models auth setup-token` was asked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,6 +57,15 @@ pub struct SetupRequest {
     pub create_agent: bool,
     /// Whether standard input is a terminal (the host knows).
     pub terminal: bool,
+    /// Replace a credential of another type at the id without asking.
+    pub force: bool,
+}
+
+impl SetupRequest {
+    /// Where the token goes: the one check every paste verb makes.
+    pub(crate) fn target(&self, now: Millis) -> Result<PasteTarget, crate::paste::PasteError> {
+        PasteTarget::setup_token(self.profile_id.as_deref(), self.expires_in.as_deref(), now)
+    }
 }
 
 /// What the flow decided.
@@ -161,9 +170,7 @@ impl SetupToken {
     }
 
     fn start(&mut self) -> Turn<State> {
-        let id = self.request.profile_id.as_deref().unwrap_or(DEFAULT_PROFILE_ID);
-        let expires = self.request.expires_in.as_deref().unwrap_or(DEFAULT_EXPIRES_IN);
-        match PasteTarget::new(SETUP_TOKEN_PROVIDER, Some(id), Some(expires), self.now) {
+        match self.request.target(self.now) {
             Ok(target) => {
                 self.target = Some(target);
                 Turn::Go(match self.request.terminal {
@@ -171,8 +178,7 @@ impl SetupToken {
                     false => State::Ask,
                 })
             }
-            Err(e) if e.is_usage() => Turn::End(Done::refused(Exit::Usage, e.to_string())),
-            Err(e) => refused(e.to_string()),
+            Err(e) => Turn::End(Done::refusing(if e.is_usage() { Exit::Usage } else { Exit::Action }, &e.into())),
         }
     }
 }

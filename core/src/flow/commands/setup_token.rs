@@ -1,9 +1,13 @@
-//! `clawdbot models auth setup-token`, whole: the token asked for
+//! `clawdbot models auth setup-token`, whole: the target checked as every
+//! paste's, what the id holds ([`Claim`]: an API key or login there is
+//! replaced only with a yes or `--force`, asked before `claude
+//! setup-token` prints a token it shows once), the token asked for
 //! ([`SetupTokenCommand`]), stored under the store lock, the load saved
 //! (what the sync took, such as the login an older Claude Code stored),
 //! the mode recorded in `clawdbot.json` ([`RecordMode`]), then the
 //! profile's status line as `models status` prints it.
 
+use super::claim::Claim;
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
 use super::look::saved_notices;
@@ -11,10 +15,13 @@ use super::record_mode::RecordMode;
 use super::settle::{Settle, Settled};
 use super::{Answer, Done, Effect, Event, Exit, SetupOutcome, SetupRequest, SetupTokenCommand, Step};
 use crate::load::Loaded;
+use crate::paste::{PasteError, PasteTarget, Placed};
 use crate::paths::Env;
 use crate::report::{self, ReportOptions};
-use crate::store::{AuthStore, CredentialType, Profile};
+use crate::store::{AuthStore, CredentialType};
 use crate::time::Millis;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Where the profile goes, once the token is known.
 struct Target {
@@ -25,6 +32,7 @@ struct Target {
 }
 
 enum State {
+    Claim { claim: Box<Claim>, ask: Box<SetupTokenCommand> },
     Ask(Box<SetupTokenCommand>),
     Store { target: Target, edit: Box<EditStore<'static>> },
     Settle { target: Target, settle: Box<Settle> },
@@ -39,6 +47,12 @@ struct Setup {
     /// Whether its loads may read the Keychain: only on a terminal, where
     /// someone can answer the prompt macOS may show.
     keychain: bool,
+    /// Where a pasted token goes (checked before anything is asked).
+    target: Option<PasteTarget>,
+    /// A credential of another type at the id may be replaced.
+    replace_other: bool,
+    /// What the store edit did: placed, or why not.
+    placed: Rc<RefCell<Option<Result<Placed, PasteError>>>>,
 }
 
 /// `models auth setup-token` as one flow.
@@ -50,16 +64,32 @@ impl SetupCommand {
     /// `--provider` as given (only Anthropic has a setup-token); `color`:
     /// standard output is a terminal.
     pub fn new(provider: &str, request: SetupRequest, color: bool, env: &Env, now: Millis) -> SetupCommand {
-        let setup = Setup {
+        let mut setup = Setup {
             env: env.clone(),
             agent: request.agent.clone(),
             create_agent: request.create_agent,
             color,
             keychain: request.terminal,
+            target: None,
+            replace_other: false,
+            placed: Rc::default(),
         };
         // The provider's own file says whether it has a setup-token.
         let inner = match crate::providers::find(provider).is_some_and(|p| p.setup_token.is_some()) {
-            true => Driven::start(setup, State::Ask(Box::new(SetupTokenCommand::new(request, env, now))), env, now),
+            true => match request.target(now) {
+                Ok(target) => {
+                    let claim = Claim::new(env, request.agent.as_deref(), &target, request.force);
+                    let claim = Box::new(claim.creating_agent(request.create_agent));
+                    setup.target = Some(target);
+                    let ask = Box::new(SetupTokenCommand::new(request, env, now));
+                    Driven::start(setup, State::Claim { claim, ask }, env, now)
+                }
+                // The asking flow words the refusal of its target.
+                Err(_) => {
+                    let ask = State::Ask(Box::new(SetupTokenCommand::new(request, env, now)));
+                    Driven::start(setup, ask, env, now)
+                }
+            },
             false => Driven::ended(
                 setup,
                 Done::refused(
@@ -77,9 +107,12 @@ impl Setup {
     fn asked(&self, ask: &SetupTokenCommand, done: Done, now: Millis) -> Turn<State> {
         match ask.outcome().cloned() {
             Some(SetupOutcome::Store { profile_id, credential }) => {
-                let id = profile_id.clone();
-                let edit = move |store: &mut AuthStore, _: &Loaded| {
-                    store.profiles.insert(id.clone(), Profile::new(*credential));
+                let Some(target) = self.target.clone() else {
+                    return Turn::End(Done::refused(Exit::Error, "internal: a token without its target"));
+                };
+                let (placed, replace_other) = (Rc::clone(&self.placed), self.replace_other);
+                let edit = move |store: &mut AuthStore, loaded: &Loaded| {
+                    *placed.borrow_mut() = Some(target.place(store, *credential, replace_other, loaded.now));
                 };
                 let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit))
                     .reading_keychain(self.keychain)
@@ -122,6 +155,14 @@ impl Setup {
             Ok(events) => out.extend(events.into_iter().map(Effect::Emit)),
             Err(why) => return Turn::End(Done::refused(Exit::Action, why)),
         }
+        // What was stored, and what it replaced, as every paste says it.
+        if let Some(Ok(placed)) = self.placed.borrow().as_ref() {
+            let (id, provider) = (&target.profile_id, crate::providers::SETUP_TOKEN.id);
+            out.push_back(Effect::Emit(Event::Output(format!(
+                "Auth profile: {id} ({provider}/token), {}",
+                placed.words()
+            ))));
+        }
         let loaded = &settled.loaded;
         out.extend(saved_notices(loaded, settled.save_error.as_deref()).into_iter().map(Effect::Emit));
         let report = report::build(loaded, &ReportOptions::default());
@@ -142,6 +183,14 @@ impl Machine for Setup {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
+            State::Claim { mut claim, ask } => match advance(&mut *claim, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Claim { claim, ask }, e),
+                Step::Ready(Ok(replace_other)) => {
+                    self.replace_other = replace_other;
+                    Turn::Go(State::Ask(ask))
+                }
+                Step::Ready(Err(done)) => Turn::End(done),
+            },
             State::Ask(mut ask) => match advance(&mut *ask, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Ask(ask), e),
                 Step::Ready(done) => self.asked(&ask, done, now),
@@ -149,6 +198,9 @@ impl Machine for Setup {
             State::Store { mut target, mut edit } => match advance(&mut *edit, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Store { target, edit }, e),
                 Step::Ready(Ok(loaded)) => {
+                    if let Some(Err(refused)) = self.placed.borrow().as_ref() {
+                        return Turn::End(Done::refusing(Exit::Action, &refused.clone().into()));
+                    }
                     target.at = Some(located(&loaded));
                     Turn::Go(self.settle(target, now))
                 }
@@ -196,6 +248,10 @@ mod tests {
         let (done, printed) = host.run(&mut setup("Anthropic"));
         assert_eq!(done.exit, Exit::Ok, "{done:?} {printed:?}");
         assert_eq!(done.lines()[0].text, "- anthropic:default ok expires in 365d");
+        assert!(
+            text(&printed, Stream::Stdout).contains("Auth profile: anthropic:default (anthropic/token), added"),
+            "{printed:?}"
+        );
         assert_eq!(host.store()["profiles"]["anthropic:default"]["type"], "token");
         let config: Value = serde_json::from_str(&host.files[CONFIG]).expect("config written");
         assert_eq!(config["auth"]["profiles"]["anthropic:default"]["mode"], "token");

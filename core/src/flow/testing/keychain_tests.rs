@@ -82,7 +82,8 @@ fn doctor_and_setup_token_read_it_only_with_someone_to_answer_the_prompt() {
 #[test]
 fn commands_that_only_edit_the_store_never_read_it() {
     let paste_token = PasteTokenRequest { provider: "anthropic".into(), ..PasteTokenRequest::default() };
-    let paste_key = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false };
+    let paste_key =
+        PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false, force: false };
     let remove = RemoveRequest { profile_id: "anthropic:work".into(), agent: None, yes: true, dry_run: false };
     let clear = CooldownTarget::All;
     assert!(

@@ -78,21 +78,141 @@ fn a_confirmed_removal_edits_the_store_under_the_lock_and_leaves_a_silent_config
 }
 
 #[test]
-fn the_config_is_edited_in_a_second_locked_step_only_when_it_names_the_profile() {
+fn the_config_is_edited_first_in_a_locked_step_of_its_own_only_when_it_names_the_profile() {
     let mut host = editing(two_profiles());
     host.files.insert(CONFIG.into(), json!({"auth": {"profiles": {"anthropic:a": {"mode": "api_key"}}}}).to_string());
     let (done, _) = host.run(&mut remove("anthropic:a", true));
     assert_eq!(done.exit, Exit::Ok);
-    assert_eq!(writes(&host), [STORE, CONFIG]);
+    assert_eq!(writes(&host), [CONFIG, STORE], "the config first (issue 23 item 2)");
     assert_eq!(events(&host).iter().filter(|e| **e == Event::Lock).count(), 2);
     assert!(host.held.is_empty());
     let config: Value = serde_json::from_str(&host.files[CONFIG]).unwrap();
     assert_eq!(config, json!({"auth": {"profiles": {}}}));
 }
 
+/// The key `models auth token --provider anthropic` hands out on `host`'s
+/// files, or how it ended.
+fn anthropic_key(host: &mut Host) -> Result<String, Done> {
+    let request = TokenRequest { provider: "anthropic".into(), profile: None, agent: None, force: false };
+    let (done, _) = host.run(&mut TokenCommand::new(request, &Env::new("/h"), NOW));
+    match done.events.first() {
+        Some(super::Event::Key { key, .. }) if done.exit == Exit::Ok => Ok(key.expose().to_string()),
+        _ => Err(done),
+    }
+}
+
+/// Two keys of anthropic, and a config that names the first in its
+/// profiles and, alone, in its order.
+fn removal_in_config() -> Host {
+    let mut host = Host::with_store(&two_profiles());
+    let config = json!({"auth": {"profiles": {"anthropic:a": {"provider": "anthropic", "mode": "api_key"}},
+                                 "order": {"anthropic": ["anthropic:a"]}}});
+    host.files.insert(CONFIG.into(), config.to_string());
+    host
+}
+
+#[test]
+fn a_removal_stopped_before_any_of_its_writes_leaves_a_usable_state_that_remove_finishes() {
+    // The process dies just before each write in turn (a SIGKILL or a full
+    // disk): the provider still has a key, and `remove` run again
+    // finishes. Config first: stopped before the store write, the config
+    // is done and the store still holds the profile.
+    let writes_of_a_removal = {
+        let mut host = removal_in_config();
+        host.run(&mut remove("anthropic:a", true));
+        writes(&host)
+    };
+    assert_eq!(writes_of_a_removal.len(), 2);
+    for (k, path) in writes_of_a_removal.iter().enumerate() {
+        let mut host = removal_in_config();
+        let seen = std::cell::Cell::new(0);
+        let stop = |e: &Effect| {
+            matches!(e, Effect::WriteAtomic { .. }) && {
+                seen.set(seen.get() + 1);
+                seen.get() > k
+            }
+        };
+        let stopped = host.run_until(&mut remove("anthropic:a", true), stop, || NOW);
+        assert!(matches!(&stopped, Effect::WriteAtomic { path: p, .. } if p == path), "{stopped:?}");
+        host.held.clear(); // the dead process's lock goes stale
+        assert!(anthropic_key(&mut host).is_ok(), "stopped before writing {path}: the provider has no key");
+        let (done, printed) = host.run(&mut remove("anthropic:a", true));
+        assert_eq!(done.exit, Exit::Ok, "stopped before writing {path}, then: {printed:?} {done:?}");
+        let (store, config) = (host.store(), host.files[CONFIG].clone());
+        assert!(store["profiles"].get("anthropic:a").is_none() && store.get("order").is_none(), "{store}");
+        assert!(!config.contains("anthropic:a"), "{config}");
+        assert_eq!(anthropic_key(&mut host), Ok("FAKE-b".to_string()));
+    }
+    assert_eq!(writes_of_a_removal, [CONFIG, STORE]);
+}
+
+#[test]
+fn an_id_only_the_config_names_is_removed_from_the_config() {
+    // What a crash between the writes left when the store went first: the
+    // config's order names a profile the store lost, hiding the others.
+    let mut host = removal_in_config();
+    let mut store = two_profiles();
+    store["profiles"].as_object_mut().unwrap().remove("anthropic:a");
+    store.as_object_mut().unwrap().remove("order");
+    host.files.insert(STORE.into(), store.to_string());
+    assert!(anthropic_key(&mut host).is_err(), "the config's order hides anthropic:b");
+    let before = host.files[STORE].clone();
+    host.asked.clear();
+    let (done, printed) = host.run(&mut remove("anthropic:a", true));
+    assert_eq!(done.exit, Exit::Ok, "{printed:?} {done:?}");
+    let said: Vec<&str> = printed.iter().map(|l| l.text.as_str()).collect();
+    assert!(said[0].starts_with("Removing anthropic:a from ~/.clawdbot/clawdbot.json (the store no longer holds it)"));
+    assert_eq!(writes(&host), [CONFIG], "the store is not written");
+    assert_eq!(host.files[STORE], before);
+    assert_eq!(anthropic_key(&mut host), Ok("FAKE-b".to_string()));
+}
+
+#[test]
+fn a_config_that_cannot_be_read_or_written_removes_nothing() {
+    let mut host = removal_in_config();
+    host.files.insert(CONFIG.into(), "{ auth: ".into());
+    let before = host.files.clone();
+    let (done, _) = host.run(&mut remove("anthropic:a", true));
+    assert_eq!(done.exit, Exit::Action, "{done:?}");
+    let said = &done.lines()[0].text;
+    assert!(said.starts_with("error: ~/.clawdbot/clawdbot.json cannot be read ("), "{said}");
+    assert!(said.ends_with("so whether it names anthropic:a is unknown; nothing was removed"), "{said}");
+    assert_eq!(done.lines()[1].text, "hint: Fix ~/.clawdbot/clawdbot.json, then run this again.");
+    assert_eq!(host.files, before);
+    // A full disk under the config: the store is left as it was.
+    let mut host = removal_in_config();
+    host.full.insert(CONFIG.into());
+    let before = host.files.clone();
+    let (done, _) = host.run(&mut remove("anthropic:a", true));
+    assert_eq!(done.exit, Exit::Error, "{done:?}");
+    assert!(done.lines()[0].text.contains("nothing was removed"), "{done:?}");
+    assert_eq!(host.files, before);
+}
+
+#[test]
+fn an_environment_key_names_the_variable_and_its_file() {
+    let mut host = editing(two_profiles());
+    host.files.insert("/h/.clawdbot/.env".into(), "GEMINI_API_KEY=FAKE-gemini\n".into());
+    let (done, _) = host.run(&mut remove("env:GEMINI_API_KEY", true));
+    assert_eq!(done.exit, Exit::Action);
+    let said: Vec<String> = done.lines().into_iter().map(|l| l.text).collect();
+    assert_eq!(
+        said,
+        [
+            "error: env:GEMINI_API_KEY is not stored: it is the environment variable GEMINI_API_KEY, set in \
+             ~/.clawdbot/.env",
+            "hint: Delete the GEMINI_API_KEY= line from ~/.clawdbot/.env."
+        ]
+    );
+    assert!(writes(&host).is_empty());
+    let (done, _) = host.run(&mut remove("env:NOPE_API_KEY", true));
+    assert_eq!(done.lines()[0].text, "error: no profile env:NOPE_API_KEY in this agent's store");
+}
+
 fn paste_key(host: &mut Host, pasted: Result<Secret, SecretError>) -> (Done, Vec<Line>) {
     host.secret = Some(pasted);
-    let request = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false };
+    let request =
+        PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false, force: false };
     host.run(&mut PasteKeyCommand::new(request, &Env::new("/h"), NOW))
 }
 
@@ -108,11 +228,11 @@ fn a_pasted_key_is_asked_for_first_then_stored_under_the_lock() {
 
 #[test]
 fn a_refused_key_ends_before_anything_is_locked_or_written() {
-    let too_long = "k".repeat(paste_key::MAX_API_KEY_INPUT_BYTES + 1);
+    let too_long = "k".repeat(crate::paste::MAX_API_KEY_INPUT_BYTES + 1);
     let cases = [
         (Ok(Secret::new("FAKE one two")), Exit::Action, "error: "),
         (Ok(Secret::new(too_long)), Exit::Action, "error: the input is larger than 64 KiB; no API key is"),
-        (Err(SecretError::NotText), Exit::Action, "error: the key is not UTF-8 text"),
+        (Err(SecretError::NotText), Exit::Action, "error: the pasted value is not UTF-8 text"),
         (
             Err(SecretError::Unreadable(IoKind::Other { code: None })),
             Exit::Error,
@@ -131,7 +251,7 @@ fn a_refused_key_ends_before_anything_is_locked_or_written() {
     }
     // A key of exactly the limit is judged on its content, not refused for size.
     let mut host = editing(two_profiles());
-    let (done, _) = paste_key(&mut host, Ok(Secret::new("k".repeat(paste_key::MAX_API_KEY_INPUT_BYTES))));
+    let (done, _) = paste_key(&mut host, Ok(Secret::new("k".repeat(crate::paste::MAX_API_KEY_INPUT_BYTES))));
     assert_eq!(done.exit, Exit::Ok, "{done:?}");
 }
 
@@ -265,6 +385,29 @@ fn removing_a_synced_login_keeps_it_out_and_sync_enable_brings_it_back() {
     assert!(host.files.contains_key(claude));
     assert_eq!(host.store()["syncDisabled"], json!(["anthropic:claude-cli"]));
     assert!(host.store()["profiles"].get("anthropic:claude-cli").is_none());
+
+    // Claude Code logs in again: the login stays out, and status, list and
+    // doctor say why and how to bring it back (issue 23 item 11).
+    let note = "note: ~/.clawdbot/agents/main/agent/auth-profiles.json: Claude Code has a login, which is not \
+                synced: `models auth remove anthropic:claude-cli` took it out";
+    let hint = "hint: Run `clawdbot models auth sync --enable claude-cli` to sync Claude Code's login again.";
+    let said = |printed: &[Line], done: &Done| {
+        let all: Vec<String> = printed.iter().chain(&done.lines()).map(|l| l.text.clone()).collect();
+        all.windows(2).any(|w| w[0] == note && w[1] == hint)
+    };
+    host.edits_only = false;
+    let env = Env::new("/h");
+    let mut status = StatusCommand::new(StatusRequest::bare(false, false, None, false), &env, NOW);
+    let (done, printed) = host.run(&mut status);
+    assert!(said(&printed, &done), "status: {printed:?}");
+    let (done, printed) = host.run(&mut ListCommand::new(&env, None, None, false, NOW));
+    assert!(said(&printed, &done), "list: {printed:?}");
+    let doctor = DoctorRequest { non_interactive: true, ..DoctorRequest::default() };
+    let (done, printed) = host.run(&mut DoctorCommand::new(doctor, &env, NOW));
+    let out = super::script::text(&printed, Stream::Stdout);
+    assert!(out.contains("Logins left out of the sync\n- Claude Code has a login"), "doctor: {out}");
+    assert!(out.contains("— Run `clawdbot models auth sync --enable claude-cli`"), "doctor: {out}");
+    assert!(host.store()["profiles"].get("anthropic:claude-cli").is_none(), "{done:?}");
 
     let mut sync = SyncCommand::enable(&Env::new("/h"), None, "claude-cli", NOW).unwrap();
     let (done, _) = host.run(&mut sync);

@@ -47,6 +47,8 @@ pub(crate) struct Host {
     pub answer: Option<bool>,
     /// Paths whose chmod or removal fails.
     pub stuck: BTreeSet<String>,
+    /// Paths whose atomic write fails (the disk is full).
+    pub full: BTreeSet<String>,
     /// Lock targets someone else holds for the whole wait (a shared
     /// lock's folders by their targets: `/h/.claude` for `~/.claude.lock`).
     pub busy: BTreeSet<String>,
@@ -249,6 +251,10 @@ impl Host {
             }
             Effect::WriteAtomic { path, text, .. } => {
                 self.asked.push(format!("write {path}"));
+                if self.full.contains(&path) {
+                    let full = crate::io::IoFailure::new(crate::io::IoKind::NoSpace, &path);
+                    return Some(Answer::Written(Err(full.at(crate::io::IoStep::Write))));
+                }
                 self.files.insert(path, text.expose().to_string());
                 Answer::Written(Ok(()))
             }

@@ -806,8 +806,7 @@ fn a_refresh_into_an_unreadable_store_needs_a_person() {
 #[test]
 fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
     let env = Env { not_folders: [HOME.to_string(), format!("{HOME}/.clawdbot")].into(), ..env() };
-    let setup =
-        || SetupRequest { profile_id: None, expires_in: None, agent: None, terminal: true, create_agent: false };
+    let setup = || SetupRequest { terminal: true, ..SetupRequest::default() };
     let sync = SyncCommand::enable(&env, None, crate::logins::names().next().unwrap_or_default(), NOW);
     let login = LoginRequest {
         provider: "openai-codex".into(),
@@ -857,13 +856,7 @@ fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
         (
             "paste-token",
             Box::new(PasteTokenCommand::new(
-                PasteTokenRequest {
-                    provider: "openai".into(),
-                    profile_id: None,
-                    expires_in: None,
-                    agent: None,
-                    create_agent: false,
-                },
+                PasteTokenRequest { provider: "openai".into(), ..PasteTokenRequest::default() },
                 &env,
                 NOW,
             )),
@@ -871,7 +864,13 @@ fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
         (
             "paste-api-key",
             Box::new(PasteKeyCommand::new(
-                PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false },
+                PasteKeyRequest {
+                    provider: "openai".into(),
+                    profile_id: None,
+                    agent: None,
+                    create_agent: false,
+                    force: false,
+                },
                 &env,
                 NOW,
             )),

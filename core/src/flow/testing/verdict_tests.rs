@@ -222,6 +222,7 @@ fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
         profile_id: None,
         agent: None,
         create_agent: false,
+        force: false,
     };
     let (done, _) = host.run(&mut PasteKeyCommand::new(request, &env(), NOW));
     assert_eq!(done.exit, Exit::Ok);
@@ -232,6 +233,7 @@ fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
         expires_in: None,
         agent: None,
         create_agent: false,
+        force: false,
     };
     let (done, printed) = host.run(&mut PasteTokenCommand::new(request, &env(), NOW));
     assert_eq!(done.exit, Exit::Ok, "{printed:?} {:?}", done.lines());
@@ -258,6 +260,7 @@ fn the_same_credential_stored_again_keeps_its_backoff() {
         profile_id: None,
         agent: None,
         create_agent: false,
+        force: false,
     };
     let (done, _) = host.run(&mut PasteKeyCommand::new(request, &env(), NOW));
     assert_eq!(done.exit, Exit::Ok);

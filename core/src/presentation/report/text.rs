@@ -321,7 +321,7 @@ pub(crate) mod tests {
             "- xai effective=env:xai-FAKE...23456789 | env=xai-FAKE...23456789 | source=shell env: XAI_API_KEY\n",
             "\n",
             "Missing auth\n",
-            "- groq Set its API key env var, or run `clawdbot models auth paste-token --provider groq`.\n",
+            "- groq Set GROQ_API_KEY, or store a key with `clawdbot models auth paste-api-key --provider groq`.\n",
             "\n",
             "OAuth/token status\n",
             "- anthropic:far ok expires never (beyond year 9999)\n",
@@ -386,7 +386,7 @@ pub(crate) mod tests {
         let r = super::super::build(&loaded, &options);
         let text = render_text(&r, &loaded.env, TextStyle { color: true });
         for line in [
-            "- \u{1b}[31mgroq\u{1b}[0m Set its API key env var",
+            "- \u{1b}[31mgroq\u{1b}[0m Set GROQ_API_KEY, or store a key",
             "- anthropic:far \u{1b}[32mok\u{1b}[0m expires never (beyond year 9999)\n",
             "- anthropic:forever \u{1b}[2mstatic\u{1b}[0m\n",
             "- anthropic:old \u{1b}[31mexpired\u{1b}[0m 2h ago\n",

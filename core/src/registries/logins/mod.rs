@@ -237,6 +237,12 @@ pub enum SourceRead {
 }
 
 impl LoginSource {
+    /// How an operator lets the sync bring its login back after `models
+    /// auth remove` took it out: the one sentence every message uses.
+    pub fn enable_hint(&self) -> String {
+        format!("Run `clawdbot models auth sync --enable {}` to sync {}'s login again.", self.name, self.owner)
+    }
+
     /// Its folder for `env`.
     pub fn dir(&self, env: &Env) -> String {
         let named = self.home.env_vars.iter().find_map(|var| var.value(env));

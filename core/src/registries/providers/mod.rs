@@ -504,6 +504,13 @@ impl ProviderSpec {
         }
     }
 
+    /// The variable its API key is read from: the first of `env_vars`
+    /// that does not hold a token (`…_TOKEN`), or `None` when it reads no
+    /// API key from the environment.
+    pub fn api_key_var(&self) -> Option<&'static str> {
+        self.env_vars.iter().copied().find(|v| !v.ends_with("_TOKEN"))
+    }
+
     /// Its refresh flow as a handle, when it has one.
     pub fn refreshable(&'static self) -> Option<RefreshProvider> {
         self.refresh.as_ref().map(|_| RefreshProvider(self))

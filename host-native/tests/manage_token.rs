@@ -128,3 +128,44 @@ fn a_key_from_the_environment_keeps_its_kind_in_every_form() {
     let doc: Value = serde_json::from_str(&stdout(&run_with("ANTHROPIC_API_KEY", &["--json"]))).unwrap();
     assert_eq!(doc, json!({"token": "sk-ant-FAKE-env", "type": "api_key", "provider": "anthropic"}));
 }
+
+/// Issue 23 item 5: `eval "$(clawdbot models auth token --format env)"`
+/// must never run anything. A provider whose id starts with a digit once
+/// gave `42AI_API_KEY='...'`, which a shell runs as a command (and prints
+/// the key in its error); `OPENAI_CODEX_API_KEY` was read by nobody.
+#[test]
+fn env_format_names_only_a_variable_a_client_reads_and_refuses_otherwise() {
+    let home = Home::new();
+    let store = json!({"version": 1, "profiles": {
+        "42ai:default": {"type": "api_key", "provider": "42ai", "key": "sk-FAKE-42ai-0123456789"},
+        "openai-codex:work": {"type": "oauth", "provider": "openai-codex", "access": "FAKE-codex-access",
+                              "refresh": "FAKE-codex-refresh", "expires": NOW + 60 * MINUTE},
+        "openai:default": {"type": "api_key", "provider": "openai", "key": "sk-FAKE-openai-0123456789"}}});
+    home.write(&home.store_path(), &store.to_string());
+    let server = Server::start(Vec::new());
+    let env_form = |provider: &str| {
+        run(&mut home.clawdbot(&server), &["models", "auth", "token", "--provider", provider, "--format", "env"])
+    };
+    for provider in ["42ai", "openai-codex"] {
+        let out = env_form(provider);
+        assert_eq!(code(&out), 1, "{provider}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "{provider}: nothing to eval");
+        let said = stderr(&out);
+        assert!(said.contains("--format env has no name to give") && said.contains("hint: "), "{said}");
+        assert!(!said.contains("FAKE"), "{said}");
+        // The key itself is still there for whoever names the variable.
+        let raw = run(&mut home.clawdbot(&server), &["models", "auth", "token", "--provider", provider]);
+        assert_eq!(code(&raw), 0, "{provider}: {}", stderr(&raw));
+    }
+    let out = env_form("openai");
+    assert_eq!(stdout(&out).trim(), "OPENAI_API_KEY='sk-FAKE-openai-0123456789'");
+    // What `eval` would run is one assignment, and it sets the variable.
+    let sh = std::process::Command::new("sh")
+        .args(["-c", &format!("{}\nprintf %s \"$OPENAI_API_KEY\"", stdout(&out).trim())])
+        .output()
+        .unwrap();
+    assert_eq!(
+        (sh.status.code(), stdout(&sh).as_str(), stderr(&sh).as_str()),
+        (Some(0), "sk-FAKE-openai-0123456789", "")
+    );
+}

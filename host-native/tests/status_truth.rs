@@ -231,3 +231,119 @@ fn a_corrupt_store_shows_in_the_json_with_line_column_and_hint() {
     assert!(message.contains("line 3") && message.contains("column"), "{message}");
     assert_eq!(d["hints"][0], "Fix the file (or move it away to start over); Clawdbot never writes over it.");
 }
+
+/// Issue 23 item 6, the operator's journey: a login refused at refresh,
+/// in the `auth` cooldown the refusal started. Every command calls it
+/// expired, before and after `cooldown clear`, and `token` hands out none.
+#[test]
+fn a_login_refused_at_refresh_is_expired_for_every_command_before_and_after_cooldown_clear() {
+    let home = Home::new();
+    let refresh = "sk-ant-ort01-FAKE-dead";
+    let fingerprint = {
+        let mut store = clawdbot_auth_core::rules::AuthStore::default();
+        let login = clawdbot_auth_core::rules::OAuth {
+            provider: "anthropic".into(),
+            refresh: Some(clawdbot_auth_core::Secret::new(refresh)),
+            ..Default::default()
+        };
+        store.profiles.insert(
+            "x".into(),
+            clawdbot_auth_core::rules::Profile::new(clawdbot_auth_core::rules::Credential::OAuth(login)),
+        );
+        clawdbot_auth_core::rules::record_rejection(
+            &mut store,
+            "x",
+            &clawdbot_auth_core::Secret::new(refresh),
+            "invalid_grant",
+            NOW,
+        );
+        let text = clawdbot_auth_core::rules::write_store(&store).expect("text");
+        serde_json::from_str::<Value>(&text).expect("json")["usageStats"]["x"]["refreshRejected"]["fingerprint"].clone()
+    };
+    home.store(json!({"version": 1, "profiles": {"anthropic:claude-cli": {
+            "type": "oauth", "provider": "anthropic", "access": "sk-ant-oat01-FAKE-live-access", "refresh": refresh,
+            "expires": NOW + 3 * HOUR}},
+        "usageStats": {"anthropic:claude-cli": {"errorCount": 1, "failureCounts": {"auth": 1}, "lastFailureAt": NOW - 60_000,
+            "cooldownUntil": NOW + 60_000,
+            "refreshRejected": {"at": NOW - 60_000, "code": "invalid_grant", "fingerprint": fingerprint}}}}));
+    for round in ["in its cooldown", "after cooldown clear"] {
+        let listed = home.run(&["models", "auth", "list"], &[]);
+        let list = stdout(&listed);
+        assert!(
+            list.contains("- anthropic:claude-cli (anthropic/oauth, Claude Code): expired [refresh_rejected]"),
+            "{round}: {list}"
+        );
+        assert!(!list.contains("Wait for the cooldown"), "{round}: {list}");
+        let doc: Value = serde_json::from_str(&stdout(&home.run(&["models", "auth", "list", "--json"], &[]))).unwrap();
+        let status = home.json();
+        let p = &status["auth"]["oauth"]["profiles"][0];
+        assert_eq!(
+            (&p["state"], &p["reasonCode"]),
+            (&doc["profiles"][0]["status"], &doc["profiles"][0]["reasonCode"]),
+            "{round}"
+        );
+        assert_eq!(home.check(&[]), Some(1), "{round}");
+        let token = home.run(&["models", "auth", "token", "--provider", "anthropic"], &[]);
+        assert_eq!(token.status.code(), Some(1), "{round}: {}", stderr(&token));
+        assert_eq!(stdout(&token), "", "{round}: no key of a dead login");
+        let doctor = stdout(&home.run(&["doctor", "--non-interactive"], &[]));
+        assert!(!doctor.contains("anthropic:claude-cli: cooldown"), "{round}: {doctor}");
+        assert!(doctor.contains("- anthropic:claude-cli: expired: login rejected at refresh"), "{round}: {doctor}");
+        let cleared = home.run(&["models", "auth", "cooldown", "clear", "anthropic:claude-cli"], &[]);
+        assert_eq!(cleared.status.code(), Some(0), "{}", stderr(&cleared));
+    }
+}
+
+/// Issue 23 item 9: a `.env` key holding an escape counted as ok for
+/// `--check` while `token` refused it, and one that is not UTF-8 was handed
+/// out with U+FFFD in it. Now neither is a key anywhere, and each command
+/// says which file and line.
+#[test]
+fn a_dotenv_key_with_control_characters_or_invalid_utf8_is_no_key_for_any_command() {
+    let home = Home::new();
+    home.write(".clawdbot/clawdbot.json", r#"{"agents":{"defaults":{"model":"openai/gpt-5.2"}}}"#);
+    let path = home.path().join(".clawdbot/.env");
+    std::fs::write(
+        &path,
+        b"ANTHROPIC_API_KEY=\"sk-ant-api03-FAKE\x1b]0;owned\x07\"\nOPENAI_API_KEY=sk-FAKE-\xff\xfe-0123456789\n",
+    )
+    .expect("write .env");
+    let status = home.run(&["models", "status", "--check"], &[]);
+    assert_eq!(status.status.code(), Some(1), "{}", stderr(&status));
+    let said = stderr(&status);
+    for line in [
+        "warning: ~/.clawdbot/.env: line 1: the value of ANTHROPIC_API_KEY holds control characters; not used as a key",
+        "warning: ~/.clawdbot/.env: line 2: the value of OPENAI_API_KEY is not valid UTF-8; not used as a key",
+    ] {
+        assert!(said.contains(line), "{line} in\n{said}");
+    }
+    for provider in ["openai", "anthropic"] {
+        let token = home.run(&["models", "auth", "token", "--provider", provider], &[]);
+        assert_eq!(token.status.code(), Some(1), "{provider}: {}", stderr(&token));
+        assert!(token.stdout.is_empty(), "{provider}: nothing handed out");
+        assert!(stderr(&token).contains("not used as a key"), "{}", stderr(&token));
+    }
+    let doctor = stdout(&home.run(&["doctor", "--non-interactive"], &[]));
+    assert!(doctor.contains("line 2: the value of OPENAI_API_KEY is not valid UTF-8"), "{doctor}");
+    let all = format!("{said}{doctor}");
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{fffd}') && !all.contains("FAKE"), "{all}");
+}
+
+/// Issue 23 item 15: doctor said nothing of a `~/.clawdbot/.env` that
+/// others can read while it holds the daemon's keys.
+#[cfg(unix)]
+#[test]
+fn doctor_reports_and_fixes_a_dotenv_holding_keys_that_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    home.write(".clawdbot/.env", "# the daemon's keys\nOPENAI_API_KEY=sk-FAKE-dotenv-0123456789\n");
+    let path = home.path().join(".clawdbot/.env");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let report = home.run(&["doctor", "--non-interactive"], &[]);
+    assert_eq!(report.status.code(), Some(1));
+    let said = stdout(&report);
+    assert!(said.contains(".clawdbot/.env: file is readable by other users (mode 644, expected 600)"), "{said}");
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644, "reported, not changed");
+    let fixed = home.run(&["doctor", "--fix", "--non-interactive"], &[]);
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "{}", stdout(&fixed));
+}

@@ -173,7 +173,8 @@ pub fn files() -> Vec<File> {
         file(at.config.clone(), "the gateway's config (JSON5); rewritten as JSON after a backup when it was JSON5."),
         file(
             format!("./.env, {}", paths::join(&at.state_dir, ".env")),
-            "variables read as the gateway reads them, never overriding one already set.",
+            "variables read as the gateway reads them, never overriding one already set; a key there that is not \
+             UTF-8 or holds control characters is no key. The state folder's is kept 0600 when it holds keys.",
         ),
         file(store.clone(), "an agent's credential store (0600)."),
         file(format!("{store}.lock"), "the store's lock folder, shared with the Node gateway."),

@@ -281,3 +281,6 @@ mod sign_in_tests;
 #[cfg(test)]
 #[path = "testing/tests.rs"]
 mod tests;
+#[cfg(test)]
+#[path = "testing/verdict_tests.rs"]
+mod verdict_tests;

@@ -33,6 +33,62 @@ pub struct DotenvFile {
     pub vars: Vec<(String, String)>,
     /// One warning per line that is not a variable.
     pub diagnostics: Vec<Diagnostic>,
+    /// The variables of [`DotenvFile::vars`] whose value can be no key
+    /// ([`Flaw`]), with the line each starts on.
+    pub flawed: Vec<Flawed>,
+}
+
+/// Why a value read from a `.env` file can be no key: a key is one line of
+/// printable text, and what the file holds there is something else. Node
+/// reads such a value all the same (invalid bytes become U+FFFD); a key
+/// made of it is refused by every server, and printing it would hand a
+/// terminal its escapes (issue 23 item 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flaw {
+    /// Its bytes are not UTF-8.
+    NotUtf8,
+    /// It holds a control or bidi character ([`crate::escape::needs_escape`]),
+    /// a line break included.
+    ControlCharacters,
+}
+
+impl Flaw {
+    /// What the value is, for a message.
+    pub fn words(self) -> &'static str {
+        match self {
+            Flaw::NotUtf8 => "is not valid UTF-8",
+            Flaw::ControlCharacters => "holds control characters",
+        }
+    }
+
+    /// The flaw of `value`, whose lines `lines_ok` says were UTF-8.
+    fn of(value: &str, lines_ok: bool) -> Option<Flaw> {
+        if !lines_ok {
+            Some(Flaw::NotUtf8)
+        } else if value.chars().any(crate::escape::needs_escape) {
+            Some(Flaw::ControlCharacters)
+        } else {
+            None
+        }
+    }
+}
+
+/// A variable whose value has a [`Flaw`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flawed {
+    /// The variable.
+    pub name: String,
+    /// The line its entry starts on, from 1.
+    pub line: usize,
+    /// What is wrong with its value.
+    pub flaw: Flaw,
+}
+
+impl DotenvFile {
+    /// The flaw of the value `name` holds, if it has one.
+    pub fn flaw_of(&self, name: &str) -> Option<&Flawed> {
+        self.flawed.iter().find(|f| f.name == name)
+    }
 }
 
 /// What to tell an operator about a line that is not a variable.
@@ -40,7 +96,9 @@ pub const BAD_LINE_HINT: &str = "Write it as NAME=value, or start it with # to k
 
 /// Parses a `.env` file's bytes; `shown` is its path as messages show it.
 pub fn parse(bytes: &[u8], shown: &str) -> DotenvFile {
-    let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes));
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let utf8 = utf8_lines(bytes);
+    let text = String::from_utf8_lossy(bytes);
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let lines: Vec<&str> = text.split('\n').collect();
     let mut file = DotenvFile::default();
@@ -55,10 +113,17 @@ pub fn parse(bytes: &[u8], shown: &str) -> DotenvFile {
         number += used;
         match entry {
             Entry::Skip => {}
-            Entry::Var(name, value) => match file.vars.iter_mut().find(|(n, _)| *n == name) {
-                Some(slot) => slot.1 = value,
-                None => file.vars.push((name, value)),
-            },
+            Entry::Var(name, value) => {
+                let lines_ok = (line..line + used).all(|n| utf8.get(n - 1).copied().unwrap_or(true));
+                file.flawed.retain(|f| f.name != name);
+                if let Some(flaw) = Flaw::of(&value, lines_ok) {
+                    file.flawed.push(Flawed { name: name.clone(), line, flaw });
+                }
+                match file.vars.iter_mut().find(|(n, _)| *n == name) {
+                    Some(slot) => slot.1 = value,
+                    None => file.vars.push((name, value)),
+                }
+            }
             Entry::Malformed => file.diagnostics.push(
                 Diagnostic::new(Severity::Warning, shown, format!("line {line} is not NAME=value; ignored"))
                     .with_hint(BAD_LINE_HINT),
@@ -66,6 +131,32 @@ pub fn parse(bytes: &[u8], shown: &str) -> DotenvFile {
         }
     }
     file
+}
+
+/// Whether each line of `bytes` is UTF-8, the lines split as [`parse`]
+/// splits the text (`\r\n`, `\r` and `\n` each end one; a replacement
+/// character never adds a break, so the lines match one for one).
+fn utf8_lines(bytes: &[u8]) -> Vec<bool> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => Some(2),
+            b'\r' | b'\n' => Some(1),
+            _ => None,
+        };
+        match end {
+            Some(n) => {
+                out.push(std::str::from_utf8(&bytes[start..i]).is_ok());
+                i += n;
+                start = i;
+            }
+            None => i += 1,
+        }
+    }
+    out.push(std::str::from_utf8(&bytes[start..]).is_ok());
+    out
 }
 
 enum Entry {
@@ -141,6 +232,9 @@ fn quoted(quote: char, first: &str, more: &[&str]) -> Option<(String, usize)> {
 pub struct Applied {
     /// Variable → the file (as shown) that set it.
     pub origins: std::collections::BTreeMap<String, String>,
+    /// The files (full paths) that were read and hold a key variable,
+    /// usable or not: they must be private as a store is.
+    pub holding_keys: Vec<String>,
 }
 
 impl Applied {
@@ -151,10 +245,11 @@ impl Applied {
 }
 
 /// Sets each variable of `file` that `env` does not already have (even an
-/// empty one counts as set, as in Node's `dotenv`), recording its origin.
-pub fn apply(env: &mut Env, file: &DotenvFile, shown: &str, applied: &mut Applied) {
+/// empty one counts as set, as in Node's `dotenv`), recording its origin;
+/// a variable `skip` names is left out.
+pub fn apply(env: &mut Env, file: &DotenvFile, shown: &str, applied: &mut Applied, skip: impl Fn(&str) -> bool) {
     for (name, value) in &file.vars {
-        if !env.is_set(name) {
+        if !env.is_set(name) && !skip(name) {
             env.vars.insert(name.clone(), value.clone());
             applied.origins.insert(name.clone(), shown.to_string());
         }
@@ -237,8 +332,8 @@ mod tests {
     fn a_variable_already_set_is_never_overridden_even_when_empty() {
         let mut env = Env::new("/h").with_var("A", "").with_var("B", "proc");
         let mut applied = Applied::default();
-        apply(&mut env, &parse(b"A=file\nB=file\nC=file\n", "one"), "one", &mut applied);
-        apply(&mut env, &parse(b"C=two\nD=two\n", "two"), "two", &mut applied);
+        apply(&mut env, &parse(b"A=file\nB=file\nC=file\n", "one"), "one", &mut applied, |_| false);
+        apply(&mut env, &parse(b"C=two\nD=two\n", "two"), "two", &mut applied, |_| false);
         assert_eq!(env.vars["A"], "");
         assert_eq!(env.vars["B"], "proc");
         assert_eq!((env.vars["C"].as_str(), applied.origin("C")), ("file", Some("one")));
@@ -269,5 +364,22 @@ mod tests {
         assert_eq!(vars("K =v\n"), pairs(&[("K", "v")]));
         assert_eq!(vars("A=é\"b\"\n"), pairs(&[("A", "é\"b\"")]));
         assert_eq!(vars("A=\"é\"\n"), pairs(&[("A", "é")]));
+    }
+
+    #[test]
+    fn a_value_that_can_be_no_key_is_marked_with_its_line() {
+        let bytes = b"A=ok\r\nB=sk-\xff-FAKE\nC=\"sk-\x1b[31m\"\nD=\"one\ntwo\"\nE=fine\nB=again\xfe\n";
+        let f = parse(bytes, "f");
+        let flawed: Vec<(&str, usize, Flaw)> = f.flawed.iter().map(|x| (x.name.as_str(), x.line, x.flaw)).collect();
+        assert_eq!(
+            flawed,
+            [("C", 3, Flaw::ControlCharacters), ("D", 4, Flaw::ControlCharacters), ("B", 7, Flaw::NotUtf8)],
+            "a later value of B replaces the earlier one, flaw and all"
+        );
+        assert_eq!(f.flaw_of("A"), None);
+        assert_eq!(f.flaw_of("E"), None, "the line after a value of two lines is counted right");
+        let fixed = parse(b"B=sk-\xff\nB=good\n", "f");
+        assert_eq!(fixed.flawed, [], "a later good value clears it");
+        assert_eq!(utf8_lines(b"a\r\nb\rc\n\xff"), [true, true, true, false]);
     }
 }

@@ -2,7 +2,7 @@
 //! A69-A74). The host asks, applies and prints; the panel shows the same
 //! preview.
 
-use crate::health::{HealthStatus, ProfileHealth};
+use crate::health::{HealthStatus, ProfileHealth, Standing};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
 use crate::report::StatusReport;
@@ -49,9 +49,14 @@ pub struct Issue {
     /// The remedy to print: a re-login command when a person must act, else a
     /// note that it refreshes itself.
     pub hint: String,
-    /// [`crate::rejection::REASON_CODE`] for a login refused at refresh.
+    /// What every command calls it (the one verdict; `state` in JSON).
+    #[serde(rename = "state")]
+    pub standing: Standing,
+    /// Why, when the status alone does not say it: the reason code of
+    /// `models auth list` ([`crate::rejection::REASON_CODE`] for a login
+    /// refused at refresh, `expiry-unknown`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason_code: Option<&'static str>,
+    pub reason_code: Option<String>,
     /// The status in words: `expired 2h ago`, `expiring (3h)`,
     /// `expired: login rejected at refresh (invalid_grant) 3h ago`.
     #[serde(skip)]
@@ -130,13 +135,18 @@ pub const REFRESHES_ITSELF: &str = "refreshes itself when due; nothing to do.";
 /// still lists it, so that it can offer to refresh it now (A74). Anything
 /// else that is expired, expiring or of unknown expiry needs a human.
 pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
-    if p.kind == CredentialType::ApiKey {
+    // A profile without a secret needs a person, whatever its kind (the
+    // one verdict, [`Standing`]); otherwise API keys are never an issue.
+    let empty = p.standing == Standing::MissingSecret;
+    if p.kind == CredentialType::ApiKey && !empty {
         return None;
     }
     // A sign-in that ended or ends soon, or a read-only login whose access
     // token expired: only a person can act, whatever renews the token.
-    let person = p.sign_in_words().is_some() || p.reason_code == Some(crate::health::READ_ONLY_EXPIRED);
-    let (status, words) = if person {
+    let person = p.sign_in_words().is_some() || p.health_reason == Some(crate::health::READ_ONLY_EXPIRED);
+    let (status, words) = if empty {
+        (p.status, "missing-secret: it holds no key or token".to_string())
+    } else if person {
         (p.status, words_of(p.status, p))
     } else if p.refreshable {
         let due = match p.remaining_ms {
@@ -150,7 +160,7 @@ pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
     } else {
         return None;
     };
-    let needs_human = person || !p.refreshable;
+    let needs_human = empty || person || !p.refreshable;
     Some(Issue {
         profile_id: p.profile_id.clone(),
         status,
@@ -159,17 +169,30 @@ pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
         needs_human,
         // No remedy next to a login that needs none.
         hint: if needs_human { crate::remedy::for_health(p) } else { REFRESHES_ITSELF.to_string() },
-        reason_code: p.reason_code,
+        standing: p.standing,
+        reason_code: (p.reason_code != p.standing.word()).then(|| p.reason_code.to_string()),
         words,
     })
 }
 
+/// The profiles the one verdict says need a person (expired, refused at
+/// refresh, of unknown expiry, without a secret): doctor reports them with
+/// their remedy, never as a backoff to wait for.
+pub fn needs_person(report: &StatusReport) -> std::collections::HashSet<&str> {
+    report.auth.oauth.profiles.iter().filter(|p| !p.standing.usable()).map(|p| p.profile_id.as_str()).collect()
+}
+
 /// Doctor's preview of `loaded`, whose report is `report`.
 pub fn preview(loaded: &Loaded, report: &StatusReport) -> DoctorPreview {
+    // A profile that needs a person is reported with its remedy among the
+    // issues, not as a cooldown to wait for (the one verdict: a login
+    // refused at refresh is expired, not cooling down).
+    let needs_person = needs_person(report);
     let cooldowns = report
         .auth
         .unusable_profiles
         .iter()
+        .filter(|u| !needs_person.contains(u.profile_id.as_str()))
         .map(|u| {
             let rem = format_remaining_short(Some(u.remaining_ms));
             let id = &u.profile_id;
@@ -293,7 +316,7 @@ mod tests {
         assert_eq!(p.issues.len(), 1);
         let issue = &p.issues[0];
         assert!(issue.needs_human && !issue.refreshable);
-        assert_eq!(issue.reason_code, Some("refresh_rejected"));
+        assert_eq!(issue.reason_code.as_deref(), Some("refresh_rejected"));
         assert_eq!(
             issue.line(),
             "- anthropic:claude-cli: expired: login rejected at refresh (invalid_grant) 3h ago — Log in again in \

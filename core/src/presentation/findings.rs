@@ -8,7 +8,7 @@
 use crate::diag::Severity;
 use crate::doctor::DoctorPreview;
 use crate::escape::escape_control;
-use crate::health::HealthStatus;
+use crate::health::{HealthStatus, Standing};
 use crate::load::{Loaded, StoreState};
 use crate::remedy::for_profile_id;
 use crate::report::StatusReport;
@@ -31,6 +31,8 @@ pub mod check {
     pub const PROFILE_EXPIRING: &str = "auth/profile-expiring";
     /// An OAuth login or token has no usable expiry.
     pub const EXPIRY_UNKNOWN: &str = "auth/expiry-unknown";
+    /// A profile holds no key or token at all.
+    pub const MISSING_SECRET: &str = "auth/missing-secret";
     /// The provider rejected the login (an `auth` failure) and it backs off.
     pub const LOGIN_REJECTED: &str = "auth/login-rejected";
     /// A profile is in a cooldown or disabled (billing, rate limits).
@@ -77,6 +79,7 @@ pub mod check {
         PROFILE_EXPIRED,
         PROFILE_EXPIRING,
         EXPIRY_UNKNOWN,
+        MISSING_SECRET,
         LOGIN_REJECTED,
         COOLDOWN,
         COOLDOWN_STALE,
@@ -219,6 +222,7 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
     }
     for issue in &preview.issues {
         let (id, what) = match issue.status {
+            _ if issue.standing == Standing::MissingSecret => (check::MISSING_SECRET, "holds no key or token"),
             HealthStatus::Expired => (check::PROFILE_EXPIRED, "expired"),
             HealthStatus::Missing => (check::EXPIRY_UNKNOWN, "has no usable expiry"),
             _ => (check::PROFILE_EXPIRING, "expires soon"),
@@ -229,7 +233,9 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
             Finding::new(id, level, format!("{shown} {what}")).about(issue.profile_id.clone()).fix(issue.hint.clone()),
         );
     }
-    for u in &report.auth.unusable_profiles {
+    // A profile that needs a person was reported above with its remedy.
+    let needs_person = crate::doctor::needs_person(report);
+    for u in report.auth.unusable_profiles.iter().filter(|u| !needs_person.contains(u.profile_id.as_str())) {
         let shown = escape_control(&u.profile_id).into_owned();
         let stats = loaded.store.usage_stats.get(&u.profile_id);
         let auth = FailureReason::Auth.as_str();

@@ -6,7 +6,7 @@
 //! of this crate that holds a secret unmasked.
 
 use crate::load::Loaded;
-use crate::resolve::ResolvedKey;
+use crate::resolve::{ResolveError, ResolvedKey};
 use crate::secret::Secret;
 use crate::store::CredentialType;
 use crate::time::Instant;
@@ -73,31 +73,23 @@ struct KeyJson<'a> {
     expires_at: Option<&'a str>,
 }
 
-/// The variable a provider's clients read the key from: the provider's
-/// [`crate::providers::ClientVars`] when it has them (for Anthropic an
-/// OAuth or setup token goes in `ANTHROPIC_AUTH_TOKEN`, sent as a bearer
-/// token, and a key in `ANTHROPIC_API_KEY`); elsewhere the provider's own
-/// variable, else `<PROVIDER>_API_KEY`.
-pub fn client_env_var(provider: &str, kind: CredentialType) -> String {
-    let bearer = kind != CredentialType::ApiKey;
-    let spec = crate::providers::find(provider);
-    // Exactly the id, as before the registry: a stored "Anthropic" gets the
-    // generic choice below.
-    if let Some(vars) = spec.filter(|p| p.id == provider).and_then(|p| p.client_vars) {
-        return if bearer { vars.bearer } else { vars.api_key }.into();
-    }
-    let vars = spec.map_or(&[][..], |p| p.env_vars);
-    let preferred = vars.iter().find(|v| v.contains("TOKEN") == bearer).or(vars.first());
-    match preferred {
-        Some(v) => (*v).to_string(),
-        None => {
-            let stem: String = provider
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
-                .collect();
-            format!("{stem}_API_KEY")
-        }
-    }
+/// The variable a provider's clients read a key of `kind` from: the
+/// provider's [`crate::providers::ClientVars`] (for Anthropic an OAuth or
+/// setup token goes in `ANTHROPIC_AUTH_TOKEN`, sent as a bearer token, and
+/// a key in `ANTHROPIC_API_KEY`). `None` for a provider whose clients read
+/// no such key from a variable, and for one the core does not know: no
+/// name is made up (`OPENAI_CODEX_API_KEY` is read by nobody).
+pub fn client_env_var(provider: &str, kind: CredentialType) -> Option<&'static str> {
+    crate::providers::find(provider)?.client_vars.for_kind(kind)
+}
+
+/// Whether `name` is a name a POSIX shell can assign: a letter or `_`,
+/// then letters, digits and `_`. Anything else in front of `=` makes `eval`
+/// run a command instead (`42AI_API_KEY='...'`).
+pub fn is_shell_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// `'text'` for a POSIX shell: single quotes, each `'` written `'\''`.
@@ -105,12 +97,17 @@ pub fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// The one line printed for `form`.
-pub fn render(key: &HandedKey<'_>, form: KeyForm) -> Secret {
-    Secret::new(match form {
+/// The one line printed for `form`, or why the key cannot be printed so:
+/// `--format env` for a key no client of its provider reads from a
+/// variable (issue 23 item 5).
+pub fn render(key: &HandedKey<'_>, form: KeyForm) -> Result<Secret, ResolveError> {
+    Ok(Secret::new(match form {
         KeyForm::Raw => key.key.expose().to_string(),
         KeyForm::Env => {
-            format!("{}={}", client_env_var(&key.provider, key.kind), shell_quote(key.key.expose()))
+            let var = client_env_var(&key.provider, key.kind).filter(|v| is_shell_name(v)).ok_or_else(|| {
+                ResolveError::NoClientVariable { provider: key.provider.clone(), kind: key.kind.as_str() }
+            })?;
+            format!("{var}={}", shell_quote(key.key.expose()))
         }
         KeyForm::Json => {
             let doc = KeyJson {
@@ -122,7 +119,7 @@ pub fn render(key: &HandedKey<'_>, form: KeyForm) -> Secret {
             };
             serde_json::to_string(&doc).unwrap_or_default()
         }
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -131,17 +128,51 @@ mod tests {
 
     #[test]
     fn the_variable_follows_the_kind_of_key() {
-        assert_eq!(client_env_var("anthropic", CredentialType::OAuth), "ANTHROPIC_AUTH_TOKEN");
-        assert_eq!(client_env_var("anthropic", CredentialType::Token), "ANTHROPIC_AUTH_TOKEN");
-        assert_eq!(client_env_var("anthropic", CredentialType::ApiKey), "ANTHROPIC_API_KEY");
-        assert_eq!(client_env_var("openai", CredentialType::ApiKey), "OPENAI_API_KEY");
-        assert_eq!(client_env_var("chutes", CredentialType::OAuth), "CHUTES_OAUTH_TOKEN");
-        assert_eq!(client_env_var("chutes", CredentialType::ApiKey), "CHUTES_API_KEY");
-        assert_eq!(client_env_var("my-llm.v2", CredentialType::ApiKey), "MY_LLM_V2_API_KEY");
-        assert_eq!(client_env_var("my-llm.v2", CredentialType::OAuth), "MY_LLM_V2_API_KEY");
-        // No variable of the wanted kind: the provider's first one.
-        assert_eq!(client_env_var("github-copilot", CredentialType::ApiKey), "COPILOT_GITHUB_TOKEN");
-        assert_eq!(client_env_var("zai", CredentialType::Token), "ZAI_API_KEY");
+        let var = client_env_var;
+        assert_eq!(var("anthropic", CredentialType::OAuth), Some("ANTHROPIC_AUTH_TOKEN"));
+        assert_eq!(var("anthropic", CredentialType::Token), Some("ANTHROPIC_AUTH_TOKEN"));
+        assert_eq!(var("anthropic", CredentialType::ApiKey), Some("ANTHROPIC_API_KEY"));
+        assert_eq!(var("openai", CredentialType::ApiKey), Some("OPENAI_API_KEY"));
+        assert_eq!(var("chutes", CredentialType::OAuth), Some("CHUTES_OAUTH_TOKEN"));
+        assert_eq!(var("chutes", CredentialType::ApiKey), Some("CHUTES_API_KEY"));
+        assert_eq!(var("zai", CredentialType::Token), Some("ZAI_API_KEY"));
+        assert_eq!(var("github-copilot", CredentialType::ApiKey), Some("COPILOT_GITHUB_TOKEN"));
+        // No name is made up: a ChatGPT login, a Copilot token, a Cloud
+        // Code login and a provider nobody registered have none.
+        assert_eq!(var("openai-codex", CredentialType::OAuth), None);
+        assert_eq!(var("openai-codex", CredentialType::ApiKey), Some("OPENAI_API_KEY"));
+        assert_eq!(var("github-copilot", CredentialType::OAuth), None);
+        assert_eq!(var("google-gemini-cli", CredentialType::OAuth), None);
+        assert_eq!(var("my-llm.v2", CredentialType::ApiKey), None);
+        assert_eq!(var("42ai", CredentialType::ApiKey), None);
+    }
+
+    #[test]
+    fn every_registered_client_variable_is_a_shell_name() {
+        for p in crate::providers::PROVIDERS {
+            let vars = p.client_vars;
+            for var in [vars.oauth, vars.token, vars.api_key].into_iter().flatten() {
+                assert!(is_shell_name(var), "{}: {var}", p.id);
+            }
+        }
+        for bad in ["", "42AI_API_KEY", "A-B", "A B", "A=B", "É", "A;B", "$(x)"] {
+            assert!(!is_shell_name(bad), "{bad:?}");
+        }
+        for good in ["A", "_", "a_1", "OPENAI_API_KEY"] {
+            assert!(is_shell_name(good), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn the_env_form_refuses_when_no_client_reads_a_variable() {
+        let key = Secret::new("FAKE-key");
+        for (provider, kind) in [("42ai", CredentialType::ApiKey), ("openai-codex", CredentialType::OAuth)] {
+            let handed = HandedKey { key: &key, kind, provider: provider.into(), profile_id: None, expires_at: None };
+            let refused = render(&handed, KeyForm::Env).expect_err(provider);
+            assert!(!refused.to_string().contains("FAKE"), "{refused}");
+            assert_eq!(refused, ResolveError::NoClientVariable { provider: provider.into(), kind: kind.as_str() });
+            assert_eq!(render(&handed, KeyForm::Raw).map(|k| k.expose().to_string()), Ok("FAKE-key".into()));
+        }
     }
 
     fn loaded(store: &str) -> Loaded {
@@ -191,10 +222,11 @@ mod tests {
             profile_id: Some("anthropic:t"),
             expires_at: Some("2026-01-01T01:00:00Z".into()),
         };
-        assert_eq!(render(&handed, KeyForm::Raw).expose(), "sk-ant-oat01-FAKE");
-        assert_eq!(render(&handed, KeyForm::Env).expose(), "ANTHROPIC_AUTH_TOKEN='sk-ant-oat01-FAKE'");
+        let shown = |form| render(&handed, form).map(|k| k.expose().to_string()).unwrap();
+        assert_eq!(shown(KeyForm::Raw), "sk-ant-oat01-FAKE");
+        assert_eq!(shown(KeyForm::Env), "ANTHROPIC_AUTH_TOKEN='sk-ant-oat01-FAKE'");
         assert_eq!(
-            render(&handed, KeyForm::Json).expose(),
+            shown(KeyForm::Json),
             r#"{"token":"sk-ant-oat01-FAKE","type":"token","provider":"anthropic","profileId":"anthropic:t","expiresAt":"2026-01-01T01:00:00Z"}"#
         );
         assert_eq!(KeyForm::default(), KeyForm::Raw);
@@ -211,8 +243,8 @@ mod tests {
             profile_id: None,
             expires_at: None,
         };
-        assert_eq!(render(&handed, KeyForm::Env).expose(), r"OPENAI_API_KEY='sk-FAKE'\''$(x)'");
-        let doc: serde_json::Value = serde_json::from_str(render(&handed, KeyForm::Json).expose()).unwrap();
+        assert_eq!(render(&handed, KeyForm::Env).unwrap().expose(), r"OPENAI_API_KEY='sk-FAKE'\''$(x)'");
+        let doc: serde_json::Value = serde_json::from_str(render(&handed, KeyForm::Json).unwrap().expose()).unwrap();
         assert_eq!(doc, serde_json::json!({"token": "sk-FAKE'$(x)", "type": "api_key", "provider": "openai"}));
     }
 }

@@ -8,11 +8,13 @@
 
 use crate::env_auth::{env_key, env_probe_providers};
 use crate::escape::escape_control;
-use crate::health::{DEFAULT_WARN_AFTER_MS, HealthStatus, Source, profile_health};
+use crate::health::{HealthRules, ProfileHealth, Source, Standing, assess};
 use crate::load::Loaded;
 use crate::provider::normalize;
+use crate::secret_refs::RefStates;
 use crate::store::{Credential, Profile, UsageStats};
 use crate::time::Instant;
+use crate::time::Millis;
 use serde::Serialize;
 
 /// One listed credential: the JSON entry of `models auth list --json`.
@@ -40,7 +42,8 @@ pub struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// `ok`, `expiring`, `expired`, `unknown`, `static`, `cooldown`,
-    /// `disabled`, `missing-secret`.
+    /// `disabled`, `missing-secret`: the profile's [`Standing`], the one
+    /// verdict every command gives it.
     pub status: &'static str,
     /// Why, as a stable code (see docs/cli.md).
     pub reason_code: String,
@@ -97,7 +100,7 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
         .profiles
         .iter()
         .filter(|(_, p)| wanted(p.credential.provider()))
-        .map(|(id, p)| entry(loaded, id, p, loaded.store.usage_stats.get(id)))
+        .map(|(id, p)| entry(loaded, id, p))
         .collect();
     for p in env_probe_providers() {
         if !wanted(p) {
@@ -114,8 +117,8 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
                 inherited_from: None,
                 email: None,
                 expires_at: None,
-                status: "static",
-                reason_code: "static".into(),
+                status: Standing::Static.word(),
+                reason_code: Standing::Static.word().into(),
                 cooldown_until: None,
                 cooldown_reason: None,
                 disabled_until: None,
@@ -134,83 +137,76 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
     }
 }
 
-/// The entry `models auth list` shows for the stored profile `id`, for a
-/// page that lists profiles its own way (the admin panel's view).
-pub fn entry_for(loaded: &Loaded, id: &str) -> Option<Entry> {
-    let profile = loaded.store.profiles.get(id)?;
-    Some(entry(loaded, id, profile, loaded.store.usage_stats.get(id)))
+fn entry(loaded: &Loaded, id: &str, profile: &Profile) -> Entry {
+    let rules = HealthRules::default();
+    let health =
+        assess(&loaded.config.config, &loaded.refs, &loaded.store, &loaded.ended, id, profile, loaded.now, rules);
+    entry_of(&health, profile, &loaded.refs, loaded.store.usage_stats.get(id), loaded.now)
 }
 
-fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats>) -> Entry {
-    let now = loaded.now;
-    let health = profile_health(&loaded.config.config, &loaded.refs, id, profile, now, DEFAULT_WARN_AFTER_MS);
+/// The list's entry for a profile the one verdict ([`assess`]) judged
+/// (status, reason and hint), with the backoffs its `stats` hold at `now`
+/// and its SecretRef's state in `refs`.
+pub fn entry_of(
+    health: &ProfileHealth,
+    profile: &Profile,
+    refs: &RefStates,
+    stats: Option<&UsageStats>,
+    now: Millis,
+) -> Entry {
+    let id = health.profile_id.as_str();
     let running = |v: Option<f64>| v.filter(|u| u.is_finite() && *u > now as f64);
     let cooldown = stats.and_then(|s| running(s.cooldown_until));
     let disabled = stats.and_then(|s| running(s.disabled_until));
     let disabled_reason = disabled.and(stats.and_then(|s| s.disabled_reason.clone()));
-    let cooldown_reason = cooldown.and(stats.and_then(most_counted_failure));
+    let cooldown_reason = cooldown.and(stats.and_then(crate::usage::most_counted_failure));
     // A ref beats a plain value: its resolved value is the secret, and one
     // that did not resolve leaves none (fail closed).
-    let ref_check = crate::secret_refs::check_of(&loaded.refs, id, profile);
+    let ref_check = crate::secret_refs::check_of(refs, id, profile);
     let secret = match ref_check {
         Some(crate::secret_refs::RefCheck::Ok(s)) => Some(s),
         Some(_) => None,
-        None => secret_of(&profile.credential),
+        None => profile.credential.secret(),
     };
     let clear = format!("or run `clawdbot models auth cooldown clear {}` once the cause is gone", escape_control(id));
-    let (status, reason_code, hint): (&'static str, String, Option<String>) =
-        if let Some(check) = ref_check.filter(|c| !matches!(c, crate::secret_refs::RefCheck::Ok(_))) {
-            let code = if health.status == HealthStatus::Unchecked { "ref-not-checked" } else { "ref-failing" };
-            (health.status.word(), code.into(), crate::remedy::for_ref(check))
-        } else if secret.is_none() {
-            ("missing-secret", "missing-secret".into(), Some(renew_hint(profile, id)))
-        } else if let Some(reason) = disabled.map(|_| disabled_reason.clone().unwrap_or_else(|| "unknown".into())) {
-            let first = match reason.as_str() {
-                "billing" => "Top up credits (provider billing)",
+    let hint = match health.standing {
+        Standing::Failing | Standing::NotChecked => ref_check.and_then(crate::remedy::for_ref),
+        Standing::MissingSecret | Standing::Unknown => Some(renew_hint(profile, id)),
+        Standing::Disabled => {
+            let first = match disabled_reason.as_deref() {
+                Some("billing") => "Top up credits (provider billing)",
                 _ => "Wait for the disable to end",
             };
-            ("disabled", format!("disabled-{reason}"), Some(format!("{first}, {clear}.")))
-        } else if cooldown.is_some() {
-            ("cooldown", "cooldown".into(), Some(format!("Wait for the cooldown to end, {clear}.")))
-        } else {
-            match health.status {
-                HealthStatus::Ok => ("ok", "ok".into(), None),
-                HealthStatus::Static => ("static", "static".into(), None),
-                HealthStatus::Expiring => ("expiring", "expiring".into(), expiring_hint(profile, id)),
-                HealthStatus::Expired => ("expired", "expired".into(), expired_hint(profile, id)),
-                HealthStatus::Missing => ("unknown", "expiry-unknown".into(), Some(renew_hint(profile, id))),
-                // Decided above, with the ref's own remedy.
-                HealthStatus::Failing | HealthStatus::Unchecked => (health.status.word(), "ref-failing".into(), None),
-            }
-        };
+            Some(format!("{first}, {clear}."))
+        }
+        Standing::Cooldown => Some(format!("Wait for the cooldown to end, {clear}.")),
+        Standing::Ok | Standing::Static => None,
+        // A sign-in that ends soon is renewed by signing in again.
+        Standing::Expiring if health.health_reason.is_some() => Some(crate::remedy::for_health(health)),
+        Standing::Expiring => expiring_hint(profile, id),
+        // A login its provider refused, a sign-in that ended, a read-only
+        // login past its expiry: a refresh here would not help.
+        Standing::Expired if health.health_reason.is_some() => Some(crate::remedy::for_health(health)),
+        Standing::Expired => expired_hint(profile, id),
+    };
     Entry {
         id: id.to_string(),
         provider: profile.credential.provider().to_string(),
         kind: profile.credential.kind().as_str(),
         source: Source::of(id),
-        inherited_from: loaded.store.inherited_from(id).map(str::to_string),
+        inherited_from: health.inherited_from.clone(),
         email: profile.credential.email().map(str::to_string),
         expires_at: health.expires_at.and_then(Instant::iso),
-        status,
-        reason_code,
+        status: health.standing.word(),
+        reason_code: health.reason_code.to_string(),
         cooldown_until: cooldown.and_then(iso),
         cooldown_reason,
         disabled_until: disabled.and_then(iso),
         disabled_reason,
         recovery_hint: hint,
         masked: secret.map_or_else(|| "missing".into(), |s| s.masked()),
-        secret_ref: health.secret_ref,
+        secret_ref: health.secret_ref.clone(),
     }
-}
-
-/// The secret a client would use; `None` when blank.
-fn secret_of(c: &Credential) -> Option<&crate::secret::Secret> {
-    let s = match c {
-        Credential::ApiKey(k) => k.key.as_ref(),
-        Credential::Token(t) => t.token.as_ref(),
-        Credential::OAuth(o) => o.access.as_ref().or(o.refresh.as_ref()),
-    };
-    s.filter(|s| !s.is_blank())
 }
 
 fn refreshable(profile: &Profile) -> bool {
@@ -236,17 +232,6 @@ fn expired_hint(profile: &Profile, id: &str) -> Option<String> {
         ),
         false => renew_hint(profile, id),
     })
-}
-
-/// The failure reason counted most often (the first of equals).
-fn most_counted_failure(stats: &UsageStats) -> Option<String> {
-    let mut best: Option<(&String, f64)> = None;
-    for (reason, n) in &stats.failure_counts {
-        if *n > 0.0 && best.is_none_or(|(_, m)| *n > m) {
-            best = Some((reason, *n));
-        }
-    }
-    best.map(|(r, _)| r.clone())
 }
 
 /// The text form: one block per credential, escaped for a terminal.
@@ -510,16 +495,17 @@ mod tests {
         assert!(!text.contains("1970") && !text.contains("expires:"), "{text}");
         // `models status --json` gives the same instant as the number it is.
         let profile = l.store.profile("zai:far").unwrap();
-        let health = profile_health(&l.config.config, &l.refs, "zai:far", profile, NOW, DEFAULT_WARN_AFTER_MS);
+        let health = crate::health::profile_health(&l.config.config, &l.refs, "zai:far", profile, NOW, 86_400_000);
         assert_eq!(serde_json::to_value(&health).unwrap()["expiresAt"], serde_json::json!(1e16));
     }
 
     #[test]
-    fn entry_for_is_the_listed_entry() {
+    fn entry_of_the_one_verdict_is_the_listed_entry() {
         let store = r#"{"version":1,"profiles":{"zai:k":{"type":"api_key","provider":"zai","key":"FAKE-k"}}}"#;
         let l = loaded(store, Env::new("/h"));
-        assert_eq!(entry_for(&l, "zai:k"), Some(list(&l, None).profiles[0].clone()));
-        assert_eq!(entry_for(&l, "zai:other"), None);
+        let profile = l.store.profile("zai:k").unwrap();
+        let health = l.assess("zai:k", HealthRules::default()).unwrap();
+        assert_eq!(entry_of(&health, profile, &l.refs, None, NOW), list(&l, None).profiles[0]);
     }
 
     #[test]

@@ -13,6 +13,44 @@ pub fn env_vars_for(provider: &str) -> &'static [&'static str] {
     crate::providers::find(provider).map_or(&[], |p| p.env_vars)
 }
 
+/// Whether `name` is a variable some provider's key is read from.
+pub fn is_key_var(name: &str) -> bool {
+    crate::providers::PROVIDERS.iter().any(|p| p.env_vars.contains(&name))
+}
+
+/// What to do about a key a `.env` file holds that can be no key.
+pub const FLAWED_KEY_HINT: &str =
+    "Write the key on one line, exactly as the provider issued it, and save the file as UTF-8.";
+
+/// Applies a `.env` file read from `path` (`shown` as messages show it) to
+/// `env` (see [`crate::dotenv::apply`]), by the one rule for a key found
+/// there (issue 23 item 9): a key variable whose value is not UTF-8 or holds
+/// control characters is no key, for every command (`models status`,
+/// `--check`, `token`, `doctor`). It is left out, as if the line were not
+/// there, and a warning names the file and the line (never the value).
+/// Other variables are applied as the gateway reads them.
+pub fn apply_dotenv(
+    env: &mut Env,
+    file: &crate::dotenv::DotenvFile,
+    path: &str,
+    shown: &str,
+    applied: &mut Applied,
+) -> Vec<crate::diag::Diagnostic> {
+    let unusable = |name: &str| is_key_var(name) && file.flaw_of(name).is_some();
+    crate::dotenv::apply(env, file, shown, applied, unusable);
+    if file.vars.iter().any(|(name, _)| is_key_var(name)) && !applied.holding_keys.iter().any(|p| p == path) {
+        applied.holding_keys.push(path.to_string());
+    }
+    file.flawed
+        .iter()
+        .filter(|f| is_key_var(&f.name))
+        .map(|f| {
+            let message = format!("line {}: the value of {} {}; not used as a key", f.line, f.name, f.flaw.words());
+            crate::diag::Diagnostic::new(crate::diag::Severity::Warning, shown, message).with_hint(FLAWED_KEY_HINT)
+        })
+        .collect()
+}
+
 /// Providers `models status` probes for env keys even when nothing else
 /// mentions them, in the order it lists them.
 pub fn env_probe_providers() -> impl Iterator<Item = &'static str> {

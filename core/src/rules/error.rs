@@ -138,6 +138,7 @@ mod tests {
             ResolveError::NoCredentialsForProfile("a:1".into()).into(),
             ResolveError::NeedsRefresh("a:1".into()).into(),
             ResolveError::NoKey("openai".into()).into(),
+            ResolveError::NoClientVariable { provider: "openai-codex".into(), kind: "oauth" }.into(),
             ResolveError::RefFailing { profile: "a:1".into(), failure: None }.into(),
             ResolveError::RefFailing {
                 profile: "a:1".into(),

@@ -26,7 +26,9 @@ use crate::secret_refs::{RefCheck, RefStates};
 use crate::sources::EndedLogin;
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
 use crate::time::{ExpiryKind, Instant, Millis, ser_opt_ms};
+use crate::usage::{Backoff, UnusableKind};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// The reference's `DEFAULT_OAUTH_WARN_MS`: 24 h ([`crate::defaults::WARN_AFTER_MS`]).
@@ -82,6 +84,123 @@ impl HealthStatus {
     /// Whether `--check` counts it as needing a human.
     pub fn is_bad(self) -> bool {
         matches!(self, HealthStatus::Expired | HealthStatus::Missing | HealthStatus::Failing)
+    }
+}
+
+/// What a profile is, in one word, for every command that shows or uses
+/// it (issue 23 item 6): `models auth list`'s `status`, `models status`'s
+/// `state` and its status line, what `--check` counts, what `doctor`
+/// reports and `models auth token` hands out, and the panel's badge. It is
+/// the profile's [`HealthStatus`] unless something overrules it, in this
+/// order: no secret at all, then an expiry (or a refusal at refresh) or an
+/// unknown expiry, which need a person whatever else holds, then a
+/// disable, then a cooldown, which end by themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Standing {
+    /// Usable, and renews itself or expires after the warning window.
+    Ok,
+    /// Usable, but expires within the warning window and cannot renew itself.
+    Expiring,
+    /// Past its expiry and cannot renew itself, or refused by its provider
+    /// at refresh: only a person can renew it.
+    Expired,
+    /// A login or token without a usable expiry.
+    Unknown,
+    /// An API key, or a token that never expires.
+    Static,
+    /// Backing off after failures (`cooldownUntil`); usable again after.
+    Cooldown,
+    /// Disabled (`disabledUntil`, a billing problem); usable again after.
+    Disabled,
+    /// It holds no key or token at all.
+    MissingSecret,
+    /// Its SecretRef did not resolve (fail closed: nothing stands in).
+    Failing,
+    /// Its SecretRef is an exec ref that was not allowed to run.
+    NotChecked,
+}
+
+impl Standing {
+    /// Its word, the `status` of `models auth list`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Standing::Ok => "ok",
+            Standing::Expiring => "expiring",
+            Standing::Expired => "expired",
+            Standing::Unknown => "unknown",
+            Standing::Static => "static",
+            Standing::Cooldown => "cooldown",
+            Standing::Disabled => "disabled",
+            Standing::MissingSecret => "missing-secret",
+            Standing::Failing => "failing",
+            Standing::NotChecked => "not checked",
+        }
+    }
+
+    /// Whether requests can use it, now or once its backoff ends: what
+    /// `--check` counts and `models auth token` hands out. A profile that
+    /// is expired, of unknown expiry, without a secret or whose SecretRef
+    /// fails (or may not run) needs a person.
+    pub fn usable(self) -> bool {
+        !matches!(
+            self,
+            Standing::Expired | Standing::Unknown | Standing::MissingSecret | Standing::Failing | Standing::NotChecked
+        )
+    }
+
+    /// Whether it is backing off (a cooldown or a disable).
+    pub fn backing_off(self) -> bool {
+        matches!(self, Standing::Cooldown | Standing::Disabled)
+    }
+}
+
+/// Serialised as its [`Standing::word`], the word `models auth list` prints.
+impl Serialize for Standing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.word())
+    }
+}
+
+/// The one verdict's table, first part: a profile's standing and reason
+/// code (the `reasonCode` of `models auth list`, docs/cli.md) from its
+/// health, the reason its health gave (a refusal at refresh), and whether
+/// it holds a secret.
+fn standing_of(
+    status: HealthStatus,
+    health_reason: Option<&'static str>,
+    has_secret: bool,
+) -> (Standing, Cow<'static, str>) {
+    // A ref beats a plain value: its state comes first.
+    match status {
+        HealthStatus::Failing => return (Standing::Failing, Cow::Borrowed("ref-failing")),
+        HealthStatus::Unchecked => return (Standing::NotChecked, Cow::Borrowed("ref-not-checked")),
+        _ if !has_secret => return (Standing::MissingSecret, Cow::Borrowed("missing-secret")),
+        _ => {}
+    }
+    match status {
+        HealthStatus::Expired => (Standing::Expired, Cow::Borrowed(health_reason.unwrap_or("expired"))),
+        HealthStatus::Missing => (Standing::Unknown, Cow::Borrowed("expiry-unknown")),
+        HealthStatus::Ok => (Standing::Ok, Cow::Borrowed(health_reason.unwrap_or("ok"))),
+        HealthStatus::Expiring => (Standing::Expiring, Cow::Borrowed(health_reason.unwrap_or("expiring"))),
+        HealthStatus::Static => (Standing::Static, Cow::Borrowed("static")),
+        HealthStatus::Failing => (Standing::Failing, Cow::Borrowed("ref-failing")),
+        HealthStatus::Unchecked => (Standing::NotChecked, Cow::Borrowed("ref-not-checked")),
+    }
+}
+
+/// Its second part: a backoff in force overrules a standing that is
+/// usable, never one that needs a person (an expired token stays expired
+/// in a cooldown, and a login refused at refresh is not "cooling down").
+fn overlay(standing: Standing, reason: Cow<'static, str>, backoff: &Backoff) -> (Standing, Cow<'static, str>) {
+    if !standing.usable() {
+        return (standing, reason);
+    }
+    match backoff.kind {
+        UnusableKind::Disabled => {
+            let why = backoff.reason.as_deref().unwrap_or("unknown");
+            (Standing::Disabled, Cow::Owned(format!("disabled-{why}")))
+        }
+        UnusableKind::Cooldown => (Standing::Cooldown, Cow::Borrowed("cooldown")),
     }
 }
 
@@ -188,14 +307,28 @@ pub struct ProfileHealth {
     /// It renews itself on use: OAuth with a refresh token, of a provider
     /// Clawdbot can refresh, not refused by it.
     pub refreshable: bool,
-    /// Why it is `expired` although its expiry may say otherwise:
-    /// [`rejection::REASON_CODE`] for a login refused at refresh.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason_code: Option<&'static str>,
-    /// The refusal behind [`ProfileHealth::reason_code`]: when, and the
+    /// What every command calls it ([`Standing`]; `state` in JSON, the
+    /// `status` of `models auth list`).
+    #[serde(rename = "state")]
+    pub standing: Standing,
+    /// Why it has its standing, as `models auth list` says it (a stable
+    /// code: `ok`, `cooldown`, `disabled-billing`, and for a login refused
+    /// at refresh [`rejection::REASON_CODE`], ...).
+    pub reason_code: Cow<'static, str>,
+    /// Why it has its health when its expiry alone does not say it:
+    /// [`rejection::REASON_CODE`] for a login refused at refresh,
+    /// [`SIGN_IN_ENDED`], [`SIGN_IN_ENDING`], [`READ_ONLY_EXPIRED`]. The
+    /// [`ProfileHealth::reason_code`] of its standing when it decides it.
+    #[serde(skip)]
+    pub health_reason: Option<&'static str>,
+    /// The refusal behind a `refresh_rejected` reason: when, and the
     /// provider's error code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection: Option<Rejection>,
+    /// The cooldown or disable in force, whatever its standing (the
+    /// report's `unusableProfiles` has it in JSON).
+    #[serde(skip)]
+    pub backoff: Option<Backoff>,
     /// Its SecretRef and what became of it; `None` without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<RefReport>,
@@ -237,7 +370,7 @@ impl ProfileHealth {
     /// `sign-in ends in 2d`.
     pub fn sign_in_words(&self) -> Option<String> {
         let short = |ms: f64| crate::remaining::format_remaining_short(Some(ms));
-        match self.reason_code {
+        match self.health_reason {
             Some(SIGN_IN_ENDED) => Some(match (&self.sign_in_ended, self.refresh_remaining_ms) {
                 (Some(SignInEnded { reason: Some(r), .. }), _) => format!("sign-in ended (loginEnded: {r})"),
                 (Some(_), _) => "sign-in ended (its refresh was refused)".to_string(),
@@ -411,8 +544,9 @@ pub fn display_label(config: &Config, profile_id: &str, profile: Option<&Profile
     }
 }
 
-/// Classifies one profile at `now` by the default rules, as if nothing had
-/// been refused (`judge` reads the store's record).
+/// Classifies one profile at `now` by the default rules, from the profile
+/// (and its SecretRef) alone: no refusal, no backoff. A command judging a
+/// stored profile asks `assess`, which reads the store's records too.
 pub fn profile_health(
     config: &Config,
     refs: &RefStates,
@@ -471,7 +605,8 @@ pub fn judge(
             (status, Some(e), Some(remaining))
         }
     };
-    let mut reason_code = None;
+    // Why it has its status when its expiry alone does not say it.
+    let mut health_reason = None;
     if refreshable && !rules.strict {
         status = HealthStatus::Ok;
     }
@@ -481,31 +616,39 @@ pub fn judge(
         status = HealthStatus::Ok;
     }
     if renews && read_only && status == HealthStatus::Expired {
-        reason_code = Some(READ_ONLY_EXPIRED);
+        health_reason = Some(READ_ONLY_EXPIRED);
     }
     if let Some(end) = sign_in_ends.filter(|_| !sign_in_over) {
         let window = crate::defaults::SIGN_IN_WARN_MS.max(warn_after_ms) as f64;
         if end.remaining(now) <= window && matches!(status, HealthStatus::Ok | HealthStatus::Expiring) {
             status = HealthStatus::Expiring;
-            reason_code = Some(SIGN_IN_ENDING);
+            health_reason = Some(SIGN_IN_ENDING);
         }
     }
     if sign_in_over {
         status = HealthStatus::Expired;
-        reason_code = Some(SIGN_IN_ENDED);
+        health_reason = Some(SIGN_IN_ENDED);
     }
     if rejected.is_some() {
         status = HealthStatus::Expired;
-        reason_code = Some(rejection::REASON_CODE);
+        health_reason = Some(rejection::REASON_CODE);
     }
     // A ref beats a plain value: one that fails makes the profile fail,
     // one not checked cannot be called ok.
     let secret_ref = RefReport::of(refs, id, profile);
-    match crate::secret_refs::check_of(refs, id, profile) {
+    let ref_check = crate::secret_refs::check_of(refs, id, profile);
+    match &ref_check {
         Some(RefCheck::Failing(_)) => status = HealthStatus::Failing,
         Some(RefCheck::NotChecked) => status = HealthStatus::Unchecked,
         Some(RefCheck::Ok(_)) | None => {}
     }
+    // Its secret is the ref's value when it has one, else the plain one.
+    let has_secret = match ref_check {
+        Some(RefCheck::Ok(value)) => !value.is_blank(),
+        Some(_) => false,
+        None => c.secret().is_some(),
+    };
+    let (standing, reason_code) = standing_of(status, health_reason, has_secret);
     ProfileHealth {
         profile_id: id.to_string(),
         provider: crate::provider::normalize(c.provider()),
@@ -516,8 +659,11 @@ pub fn judge(
         source: Source::of(id),
         label: display_label(config, id, Some(profile)),
         refreshable,
+        standing,
         reason_code,
+        health_reason,
         rejection: rejected.map(|r| Rejection::at(r, now)),
+        backoff: None,
         secret_ref,
         inherited_from: None,
         refresh_expires_at: sign_in_ends,
@@ -540,8 +686,11 @@ fn ended_health(config: &Config, ended: &EndedLogin) -> ProfileHealth {
         source: Source::of(ended.profile_id),
         label: display_label(config, ended.profile_id, None),
         refreshable: false,
-        reason_code: Some(SIGN_IN_ENDED),
+        standing: Standing::Expired,
+        reason_code: Cow::Borrowed(SIGN_IN_ENDED),
+        health_reason: Some(SIGN_IN_ENDED),
         rejection: None,
+        backoff: None,
         secret_ref: None,
         refresh_expires_at: None,
         refresh_remaining_ms: None,
@@ -549,6 +698,34 @@ fn ended_health(config: &Config, ended: &EndedLogin) -> ProfileHealth {
         sign_in_ended: Some(SignInEnded { origin: ended.origin.clone(), reason: ended.reason.clone() }),
         inherited_from: None,
     }
+}
+
+/// The one verdict on a stored profile at `now` (issue 23 item 6): its
+/// health ([`judge`], with the refusal the store recorded for it) and its
+/// [`Standing`], with the cooldown or disable its `usageStats` hold. Every
+/// command that shows, counts or hands out a profile asks this.
+// Each argument is one record the verdict weighs, from a different place.
+#[allow(clippy::too_many_arguments)]
+pub fn assess(
+    config: &Config,
+    refs: &RefStates,
+    store: &AuthStore,
+    ended: &[EndedLogin],
+    id: &str,
+    profile: &Profile,
+    now: Millis,
+    rules: HealthRules,
+) -> ProfileHealth {
+    // Another CLI's word that the sign-in ended is about its login, never a key.
+    let ended = ended.iter().find(|e| e.profile_id == id && profile.credential.kind() != CredentialType::ApiKey);
+    let mut health = judge(config, refs, id, profile, rejection::rejection_of(store, id), ended, now, rules);
+    health.inherited_from = store.inherited_from(id).map(str::to_string);
+    if let Some(backoff) = store.usage_stats.get(id).and_then(|s| Backoff::of(s, now)) {
+        let reason = std::mem::take(&mut health.reason_code);
+        (health.standing, health.reason_code) = overlay(health.standing, reason, &backoff);
+        health.backoff = Some(backoff);
+    }
+    health
 }
 
 /// Health of every profile and of each listed provider (§2.10), by the
@@ -583,13 +760,7 @@ pub fn summarize_with(
         .profiles
         .iter()
         .filter(|(_, p)| wanted.contains(crate::provider::normalized(p.credential.provider()).as_ref()))
-        .map(|(id, p)| {
-            let ended = ended.iter().find(|e| e.profile_id == id && p.credential.kind() != CredentialType::ApiKey);
-            ProfileHealth {
-                inherited_from: store.inherited_from(id).map(str::to_string),
-                ..judge(config, refs, id, p, rejection::rejection_of(store, id), ended, now, rules)
-            }
-        })
+        .map(|(id, p)| assess(config, refs, store, ended, id, p, now, rules))
         .chain(
             ended
                 .iter()
@@ -728,7 +899,7 @@ mod tests {
             assert_eq!(h.expires_at, exp.map(Instant::from_millis), "the expiry is still reported");
             let json = serde_json::to_value(&h).unwrap();
             assert_eq!(json["refreshable"], true);
-            assert!(json.get("reasonCode").is_none());
+            assert_eq!((&json["state"], &json["reasonCode"]), (&serde_json::json!("ok"), &serde_json::json!("ok")));
         }
     }
 
@@ -777,8 +948,8 @@ mod tests {
             );
             let h = &s.profiles[0];
             assert_eq!(
-                (h.status, h.refreshable, h.reason_code),
-                (HealthStatus::Expired, false, Some("refresh_rejected"))
+                (h.status, h.refreshable, h.reason_code.as_ref()),
+                (HealthStatus::Expired, false, "refresh_rejected")
             );
             let json = serde_json::to_value(h).unwrap();
             assert_eq!(json["reasonCode"], "refresh_rejected");
@@ -820,7 +991,7 @@ mod tests {
             assert_eq!(s.profiles.len(), 1);
             let h = &s.profiles[0];
             assert_eq!(
-                (h.profile_id.as_str(), h.status, h.refreshable, h.reason_code),
+                (h.profile_id.as_str(), h.status, h.refreshable, h.health_reason),
                 ("anthropic:claude-cli", HealthStatus::Expired, false, Some(SIGN_IN_ENDED))
             );
             assert_eq!(h.sign_in_words().as_deref(), Some("sign-in ended (loginEnded: time_limit)"));
@@ -865,7 +1036,7 @@ mod tests {
             )
         };
         let h = judged(NOW + 2 * DAY, DEFAULT_WARN_AFTER_MS);
-        assert_eq!((h.status, h.refreshable, h.reason_code), (HealthStatus::Expiring, true, Some(SIGN_IN_ENDING)));
+        assert_eq!((h.status, h.refreshable, h.health_reason), (HealthStatus::Expiring, true, Some(SIGN_IN_ENDING)));
         assert_eq!(h.sign_in_words().as_deref(), Some("sign-in ends in 2d"));
         let json = serde_json::to_value(&h).unwrap();
         assert_eq!(json["refreshExpiresAt"], serde_json::json!(NOW + 2 * DAY), "a number, as expiresAt");
@@ -873,13 +1044,13 @@ mod tests {
         assert_eq!(judged(NOW + 3 * DAY, DEFAULT_WARN_AFTER_MS).status, HealthStatus::Expiring, "3 days inclusive");
         let far = judged(NOW + 3 * DAY + 1, DEFAULT_WARN_AFTER_MS);
         assert_eq!(
-            (far.status, far.reason_code, far.refresh_expires_at),
+            (far.status, far.health_reason, far.refresh_expires_at),
             (HealthStatus::Ok, None, Some(Instant::from_millis(NOW + 3 * DAY + 1)))
         );
         assert_eq!(judged(NOW + 5 * DAY, 7 * DAY).status, HealthStatus::Expiring, "a longer warn window counts");
         let over = judged(NOW, DEFAULT_WARN_AFTER_MS);
         assert_eq!(
-            (over.status, over.refreshable, over.reason_code),
+            (over.status, over.refreshable, over.health_reason),
             (HealthStatus::Expired, false, Some(SIGN_IN_ENDED))
         );
         assert_eq!(over.sign_in_words().as_deref(), Some("sign-in ended 0m ago"));
@@ -909,10 +1080,10 @@ mod tests {
             judge(&config, &RefStates::new(), id, &renewing("anthropic", Some(exp)), None, None, NOW, rules(false))
         };
         let h = at(NOW + HOUR, "anthropic:claude-cli");
-        assert_eq!((h.status, h.refreshable, h.read_only, h.reason_code), (HealthStatus::Ok, false, true, None));
+        assert_eq!((h.status, h.refreshable, h.read_only, h.health_reason), (HealthStatus::Ok, false, true, None));
         assert_eq!(serde_json::to_value(&h).unwrap()["readOnly"], true);
         let h = at(NOW - HOUR, "anthropic:claude-cli");
-        assert_eq!((h.status, h.reason_code), (HealthStatus::Expired, Some(READ_ONLY_EXPIRED)));
+        assert_eq!((h.status, h.health_reason), (HealthStatus::Expired, Some(READ_ONLY_EXPIRED)));
         assert_eq!(crate::remedy::for_health(&h), crate::logins::claude_code::SOURCE.owner_renews_hint);
         let other = at(NOW - HOUR, "anthropic:mine");
         assert_eq!((other.status, other.refreshable, other.read_only), (HealthStatus::Ok, true, false));

@@ -76,6 +76,16 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// The one verdict on the stored profile `id` by `rules`
+    /// (`health::assess` over this load's records: its refusals,
+    /// backoffs, SecretRefs and the sign-ins other CLIs found ended);
+    /// `None` when the store has no such profile.
+    pub fn assess(&self, id: &str, rules: crate::health::HealthRules) -> Option<crate::health::ProfileHealth> {
+        let profile = self.store.profile(id)?;
+        let (config, refs) = (&self.config.config, &self.refs);
+        Some(crate::health::assess(config, refs, &self.store, &self.ended, id, profile, self.now, rules))
+    }
+
     /// A file's path as messages show it.
     pub fn show(&self, path: &str) -> String {
         self.env.shorten(path)
@@ -331,7 +341,7 @@ fn read_dotenv(world: &dyn World, path: &str, env: &mut Env, applied: &mut Appli
         FileRead::Present { bytes, .. } => {
             let file = dotenv::parse(&bytes, &shown);
             diagnostics.extend(file.diagnostics.iter().cloned());
-            dotenv::apply(env, &file, &shown, applied);
+            diagnostics.extend(crate::env_auth::apply_dotenv(env, &file, path, &shown, applied));
         }
         FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, path, &reason)),
         FileRead::Absent => {}

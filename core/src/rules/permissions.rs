@@ -99,11 +99,14 @@ impl PrivatePath {
     }
 }
 
-/// Every path that must be private: the state dir, the config, the legacy
-/// OAuth import, for each agent in `agents` its folders, store and legacy
-/// store, and every login source's credentials file and folder (Claude
-/// Code's, Codex's). Each path appears once, in a stable order.
-pub fn private_paths(env: &Env, config: &Config, agents: &[String]) -> Vec<PrivatePath> {
+/// Every path that must be private: the state dir, the config, the
+/// state dir's `.env` when it holds keys (`holding_keys`: the `.env` files
+/// the load read that hold a key variable; a project's own `./.env` is not
+/// ours to change), the legacy OAuth import, for each agent in `agents` its
+/// folders, store and legacy store, and every login source's credentials
+/// file and folder (Claude Code's, Codex's). Each path appears once, in a
+/// stable order.
+pub fn private_paths(env: &Env, config: &Config, agents: &[String], holding_keys: &[String]) -> Vec<PrivatePath> {
     let mut out: Vec<PrivatePath> = Vec::new();
     let mut add = |path: String, kind: PathKind, store: bool| {
         if !path.is_empty() && !out.iter().any(|p| p.path == path) {
@@ -113,6 +116,10 @@ pub fn private_paths(env: &Env, config: &Config, agents: &[String]) -> Vec<Priva
     let first = locate(env, config, agents.first().map(String::as_str));
     add(first.state_dir.clone(), PathKind::Folder, false);
     add(first.config.clone(), PathKind::File, false);
+    let dotenv = join(&first.state_dir, ".env");
+    if holding_keys.contains(&dotenv) {
+        add(dotenv, PathKind::File, false);
+    }
     if let Some(credentials) = parent(&first.oauth_json) {
         add(credentials, PathKind::Folder, false);
     }
@@ -190,7 +197,7 @@ mod tests {
     #[test]
     fn every_credential_path_of_every_agent_is_listed_once() {
         let env = Env::new("/h");
-        let paths = private_paths(&env, &Config::default(), &["main".to_string(), "work".to_string()]);
+        let paths = private_paths(&env, &Config::default(), &["main".to_string(), "work".to_string()], &[]);
         let listed: Vec<&str> = paths.iter().map(|p| p.path.as_str()).collect();
         for want in [
             "/h/.clawdbot",
@@ -220,7 +227,7 @@ mod tests {
 
     #[test]
     fn the_list_is_in_a_stable_order_with_each_kind_and_flag() {
-        let paths = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string(), "work".to_string()]);
+        let paths = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string(), "work".to_string()], &[]);
         let rows: Vec<(&str, PathKind, bool, bool)> =
             paths.iter().map(|p| (p.path.as_str(), p.kind, p.store, p.foreign_folder)).collect();
         use PathKind::{File, Folder};
@@ -253,9 +260,21 @@ mod tests {
     }
 
     #[test]
+    fn the_state_dirs_dotenv_is_listed_when_it_holds_keys() {
+        let agents = ["main".to_string()];
+        let listed = |holding: &[String]| -> Vec<String> {
+            private_paths(&Env::new("/h"), &Config::default(), &agents, holding).into_iter().map(|p| p.path).collect()
+        };
+        let with = listed(&["/work/.env".to_string(), "/h/.clawdbot/.env".to_string()]);
+        assert_eq!(with[..3], ["/h/.clawdbot", "/h/.clawdbot/clawdbot.json", "/h/.clawdbot/.env"]);
+        assert!(!with.contains(&"/work/.env".to_string()), "a project's .env is not ours: {with:?}");
+        assert!(!listed(&[]).contains(&"/h/.clawdbot/.env".to_string()));
+    }
+
+    #[test]
     fn an_agent_named_twice_is_listed_once() {
-        let once = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string()]);
-        let twice = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string(), "main".to_string()]);
+        let once = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string()], &[]);
+        let twice = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string(), "main".to_string()], &[]);
         assert_eq!(twice, once);
     }
 
@@ -268,7 +287,7 @@ mod tests {
             agent_dir: Some("/srv/ext/agent".into()),
             inherit_auth: true,
         });
-        let paths = private_paths(&Env::new("/h"), &config, &["ext".to_string()]);
+        let paths = private_paths(&Env::new("/h"), &config, &["ext".to_string()], &[]);
         let listed: Vec<&str> = paths.iter().map(|p| p.path.as_str()).collect();
         assert!(
             listed.contains(&"/srv/ext/agent") && listed.contains(&"/srv/ext/agent/auth-profiles.json"),
@@ -365,7 +384,7 @@ mod tests {
         assert!(!is_exposed(0o600) && !is_exposed(0o700) && !is_exposed(0o400));
         assert!(is_exposed(0o644) && is_exposed(0o640) && is_exposed(0o701));
         assert!(others_can_write(0o777) && others_can_write(0o1777) && !others_can_write(0o755));
-        let paths = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string()]);
+        let paths = private_paths(&Env::new("/h"), &Config::default(), &["main".to_string()], &[]);
         let find = |p: &str| paths.iter().find(|x| x.path == p).unwrap().clone();
         let auth = find("/h/.codex/auth.json");
         assert!(auth.exposed(0o644));

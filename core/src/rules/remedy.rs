@@ -106,11 +106,23 @@ pub fn for_credential(id: &str, provider: &str, kind: CredentialType, renewal: R
 /// [`for_credential`] (a new login, token or key).
 pub fn for_health(p: &crate::health::ProfileHealth) -> String {
     use crate::health::{READ_ONLY_EXPIRED, SIGN_IN_ENDED, SIGN_IN_ENDING};
-    match (p.reason_code, crate::logins::by_profile_id(&p.profile_id)) {
+    match (p.health_reason, crate::logins::by_profile_id(&p.profile_id)) {
         (Some(SIGN_IN_ENDED | SIGN_IN_ENDING), Some(source)) => source.sign_in_again_hint().to_string(),
         (Some(READ_ONLY_EXPIRED), Some(source)) => source.owner_renews_hint.to_string(),
         // A token or key is renewed with its own verb and expiry.
         _ => for_credential(&p.profile_id, &p.provider, p.kind, Renewal::Relogin),
+    }
+}
+
+/// What to do about a key handed out that expires sooner than the caller
+/// asked (`token --min-valid`): a read-only login is renewed by running its
+/// own tool; one that renews itself needs nothing (its refresh failed, and
+/// that failure said why); anything else needs a new login or token.
+pub fn for_short_key(p: &crate::health::ProfileHealth) -> Option<String> {
+    match crate::logins::by_profile_id(&p.profile_id) {
+        Some(source) if p.read_only => Some(source.owner_renews_hint.to_string()),
+        _ if p.refreshable => None,
+        _ => Some(for_health(p)),
     }
 }
 
@@ -216,6 +228,11 @@ pub fn for_error(error: &Error) -> Vec<String> {
         Error::ApiKey(e) => for_api_key(e),
         Error::Removal(e) => one(for_removal(e)),
         Error::Store(TxnFailure::Busy(busy)) => one(for_stuck_lock(&busy.lock_path)),
+        Error::Resolve(crate::resolve::ResolveError::NoClientVariable { provider, .. }) => one(format!(
+            "Print the key alone and assign it to the variable your client reads: \
+             `export NAME=\"$(clawdbot models auth token --provider {})\"`.",
+            escape_control(provider)
+        )),
         // Worded beside the rule, as a provider's hints are: the load
         // below this module gives it too.
         Error::Folder(folder) => one(folder.fix()),

@@ -45,6 +45,18 @@ pub enum ResolveError {
     /// (the provider id).
     #[error("No API key found for provider \"{0}\".")]
     NoKey(String),
+    /// `--format env` for a key no client of its provider reads from a
+    /// variable, or of a provider the core does not know: there is no
+    /// variable to name.
+    #[error(
+        "no client of {provider} is known to read its {kind} keys from a variable; --format env has no name to give"
+    )]
+    NoClientVariable {
+        /// The provider, normalised (escaped when shown).
+        provider: String,
+        /// The kind of key (`oauth`, `token`, `api_key`).
+        kind: &'static str,
+    },
     /// The profile's SecretRef did not resolve, or was not allowed to run
     /// (`failure: None`); nothing stands in for it (fail closed).
     #[error("the SecretRef of profile \"{profile}\" {}", match failure {
@@ -74,9 +86,16 @@ pub enum ProfileKey {
     Closed(Option<crate::secret_refs::RefFailure>),
 }
 
-/// `resolveApiKeyForProfile`, without the refresh.
+/// `resolveApiKeyForProfile`, without the refresh. A profile the one
+/// verdict says needs a person ([`crate::health::Standing::usable`]) is
+/// never handed out: a login refused at refresh is expired whatever its
+/// access token says, and goes through the refresh path, which says why
+/// it cannot be renewed.
 pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
     let Some(profile) = loaded.store.profile(profile_id) else { return ProfileKey::Unusable };
+    let Some(verdict) = loaded.assess(profile_id, crate::health::HealthRules::default()) else {
+        return ProfileKey::Unusable;
+    };
     let cred = &profile.credential;
     if let Some(cfg) = loaded.config.config.auth.profiles.get(profile_id) {
         if cfg.provider.as_deref().is_some_and(|p| normalize(p) != normalize(cred.provider())) {
@@ -86,7 +105,6 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
             return ProfileKey::Unusable;
         }
     }
-    let now = loaded.now;
     // A ref beats a plain value, and a failing one fails closed.
     let from_ref = match crate::secret_refs::check_of(&loaded.refs, profile_id, profile) {
         Some(RefCheck::Ok(value)) => Some(value),
@@ -95,26 +113,20 @@ pub fn profile_key(loaded: &Loaded, profile_id: &str) -> ProfileKey {
         None => None,
     };
     match cred {
-        Credential::ApiKey(k) => from_ref
-            .or(k.key.as_ref())
-            .filter(|k| !k.is_blank())
-            .cloned()
-            .map_or(ProfileKey::Unusable, ProfileKey::Usable),
-        Credential::Token(t) => {
-            let Some(token) = from_ref.or(t.token.as_ref()).map(|s| s.expose().trim()).filter(|s| !s.is_empty()) else {
-                return ProfileKey::Unusable;
-            };
-            if t.expiry().passed(now) {
-                return ProfileKey::Unusable;
-            }
-            ProfileKey::Usable(Secret::new(token))
-        }
         // An unknown expiry is not trusted: the login is handed out only
         // after a refresh has told us when it ends.
         Credential::OAuth(o) => match o.expiry() {
-            ExpiryKind::At(e) if !e.is_past(now) => oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable),
+            ExpiryKind::At(e) if !e.is_past(loaded.now) && verdict.standing.usable() => {
+                oauth_api_key(o).map_or(ProfileKey::Unusable, ProfileKey::Usable)
+            }
             ExpiryKind::At(_) | ExpiryKind::Unknown | ExpiryKind::Never => ProfileKey::Expired,
         },
+        // Blank, or a token past its expiry.
+        _ if !verdict.standing.usable() => ProfileKey::Unusable,
+        Credential::ApiKey(k) => from_ref.or(k.key.as_ref()).cloned().map_or(ProfileKey::Unusable, ProfileKey::Usable),
+        Credential::Token(t) => from_ref
+            .or(t.token.as_ref())
+            .map_or(ProfileKey::Unusable, |s| ProfileKey::Usable(Secret::new(s.expose().trim()))),
     }
 }
 

@@ -438,11 +438,17 @@ pub fn end_backoff(store: &mut AuthStore, profile_id: &str, now: Millis) -> Opti
 /// (a rejected login that was not expired yet looks the same; clearing is
 /// harmless then, the next rejection backs off again). Billing and rate
 /// limits cannot be judged from here, and neither can a key without an
-/// expiry. `doctor` offers [`end_backoff`] for these.
+/// expiry, nor a login whose refusal at refresh still applies to it.
+/// `doctor` offers [`end_backoff`] for these.
 pub fn backoff_cause_changed(store: &AuthStore, profile_id: &str, now: Millis) -> bool {
     let (Some(stats), Some(profile)) = (store.usage_stats.get(profile_id), store.profile(profile_id)) else {
         return false;
     };
+    // A login whose refresh token was refused, and still is the one
+    // stored, was not renewed, whatever its access token's expiry says.
+    if crate::rejection::rejection_of(store, profile_id).is_some() {
+        return false;
+    }
     let now_ms = now as f64;
     if !stats.unusable_until().is_some_and(|u| u > now_ms) {
         return false;
@@ -455,6 +461,98 @@ pub fn backoff_cause_changed(store: &AuthStore, profile_id: &str, now: Millis) -
         return false;
     };
     after_auth && expires > failed_at && expires > now_ms
+}
+
+/// A credential stored under an id in place of another one is a new
+/// credential (issue 23 item 7): the cooldown, disable and failure counts
+/// recorded there were the old one's, so they end, as [`end_backoff`]
+/// ends them when `doctor` finds a backoff's cause gone (a rejected login
+/// since renewed, [`backoff_cause_changed`]), and a refusal recorded for the
+/// old login goes with them. "Another one" is another key, token, refresh
+/// token ([`crate::store::Credential::identity`]) or SecretRef: a login renewed by a
+/// refresh or a sync keeps its backoff. `before` is the store as it was
+/// read under the lock, `after` the same store once a command stored its
+/// credential. Returns the ids whose backoff ended, with what ended.
+pub fn end_backoffs_of_replaced(before: &AuthStore, after: &mut AuthStore, now: Millis) -> Vec<(String, EndedBackoff)> {
+    // What a profile's secret is: its value, or the SecretRef that names it.
+    let what = |store: &AuthStore, id: &str| {
+        let p = store.profile(id)?;
+        let reference = crate::secret_ref::profile_ref(p).and_then(Result::ok).map(|r| r.to_string());
+        let value = p.credential.identity().map(str::to_string);
+        (value.is_some() || reference.is_some()).then_some((value, reference))
+    };
+    let replaced: Vec<String> = after
+        .usage_stats
+        .keys()
+        .filter(|id| {
+            let new = what(after, id);
+            new.is_some() && new != what(before, id)
+        })
+        .cloned()
+        .collect();
+    let mut ended = Vec::new();
+    for id in replaced {
+        crate::rejection::forget_stale(after, &id);
+        if let Some(what) = end_backoff(after, &id, now) {
+            ended.push((id, what));
+        }
+    }
+    ended
+}
+
+/// A cooldown or disable in force (`usageStats`), as every command shows
+/// it: the one reading of "is this profile backing off now".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Backoff {
+    /// A cooldown, or a disable (which wins when both run).
+    pub kind: UnusableKind,
+    /// When it ends, ms since the epoch.
+    #[serde(serialize_with = "crate::time::ser_ms")]
+    pub until: f64,
+    /// `until` minus `now`, ms; always positive.
+    #[serde(serialize_with = "crate::time::ser_ms")]
+    pub remaining_ms: f64,
+    /// Why: a disable's `disabledReason`, or for a cooldown the failure
+    /// counted most.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Backoff {
+    /// The cooldown or disable `stats` hold at `now`, if one runs.
+    pub fn of(stats: &UsageStats, now: Millis) -> Option<Backoff> {
+        let now_ms = now as f64;
+        let running = |v: Option<f64>| v.filter(|u| u.is_finite() && *u > now_ms);
+        let (kind, until, reason) = match (running(stats.disabled_until), running(stats.cooldown_until)) {
+            (Some(until), _) => (UnusableKind::Disabled, until, stats.disabled_reason.clone()),
+            (None, Some(until)) => (UnusableKind::Cooldown, until, most_counted_failure(stats)),
+            (None, None) => return None,
+        };
+        Some(Backoff { kind, until, remaining_ms: until - now_ms, reason })
+    }
+
+    /// `cooldown 4m` or `disabled:billing 5h`, as `models status` labels
+    /// a profile (unescaped: the reason comes from the file).
+    pub fn label(&self) -> String {
+        let rem = crate::remaining::format_remaining_short(Some(self.remaining_ms));
+        match self.kind {
+            UnusableKind::Cooldown => format!("cooldown {rem}"),
+            UnusableKind::Disabled => format!("disabled:{} {rem}", self.reason.as_deref().unwrap_or("unknown")),
+        }
+    }
+}
+
+/// The failure reason counted most often (the first of equals); `None`
+/// when nothing was counted.
+pub fn most_counted_failure(stats: &UsageStats) -> Option<String> {
+    let mut best: Option<(&String, f64)> = None;
+    for (reason, n) in &stats.failure_counts {
+        if *n > 0.0 && best.is_none_or(|(_, m)| *n > m) {
+            best = Some((reason, *n));
+        }
+    }
+    best.map(|(r, _)| r.clone())
 }
 
 /// Whether a profile is unusable, and why.
@@ -552,6 +650,29 @@ mod tests {
         assert!(unusable_profiles(&store, NOW).is_empty());
         assert_eq!(end_backoff(&mut store, "a", NOW), None, "a second clear changes nothing");
         assert_eq!(end_backoff(&mut store, "missing", NOW), None);
+    }
+
+    #[test]
+    fn a_credential_stored_in_place_of_another_starts_without_its_backoff() {
+        let parse = |profiles: &str| {
+            let doc = format!(
+                r#"{{"version":1,"profiles":{{{profiles}}},
+                   "usageStats":{{"a":{{"errorCount":1,"disabledUntil":{u},"disabledReason":"billing","lastUsed":5}}}}}}"#,
+                u = NOW + HOUR
+            );
+            crate::store::parse_store(doc.as_bytes(), "s").expect("store").0
+        };
+        let key = |k: &str| format!(r#""a":{{"type":"api_key","provider":"openai","key":"{k}"}}"#);
+        let by_ref = r#""a":{"type":"api_key","provider":"openai","keyRef":{"source":"env","id":"OPENAI_KEY"}}"#;
+        let before = parse(&key("sk-FAKE-old"));
+        for (after, ends) in [(key("sk-FAKE-new"), true), (key(" sk-FAKE-old "), false), (by_ref.to_string(), true)] {
+            let mut store = parse(&after);
+            let ended = end_backoffs_of_replaced(&before, &mut store, NOW);
+            assert_eq!(ended.len(), usize::from(ends), "{after}");
+            let s = &store.usage_stats["a"];
+            assert_eq!(s.disabled_until.is_none(), ends, "{after}");
+            assert_eq!(s.last_used, Some(5.0), "round robin keeps what it reads");
+        }
     }
 
     #[test]

@@ -186,7 +186,7 @@ pub struct TokenArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// raw (the key alone), json, or env (`VAR='key'`, shell-quoted, with the
-    /// variable the provider's clients read).
+    /// variable the provider's clients read; refused where they read none).
     #[arg(long, value_enum)]
     pub format: Option<KeyFormat>,
     #[arg(long, value_name = "DURATION", help = format!(

@@ -737,6 +737,11 @@ fn held_back(private: &PrivatePath, meta: &FileMeta, loaded: &Loaded) -> Option<
     // A warning or error about a whole file (no field) says it was not read
     // as what it should be; one about a field means the file parsed. The
     // store's "not saved" is about the write, not the read.
+    // A `.env` file is read line by line: a line it ignored is no file it
+    // could not read, and it is listed only once read.
+    if loaded.dotenv.holding_keys.contains(&private.path) {
+        return None;
+    }
     let shown = loaded.show(&private.path);
     let unread = loaded.diagnostics.iter().any(|d| {
         (d.file == private.path || d.file == shown)
@@ -806,7 +811,7 @@ impl Machine for Doctor {
                     found.sort();
                     let config = &check.loaded.config.config;
                     let agents = agents_to_check(config, check.agent.as_deref(), &found);
-                    let paths = private_paths(&self.env, config, &agents);
+                    let paths = private_paths(&self.env, config, &agents, &check.loaded.dotenv.holding_keys);
                     Turn::Go(State::Stat { check, paths })
                 }
                 _ => {
@@ -963,6 +968,34 @@ mod tests {
         let doc = document(&done);
         let fixes = doc["findings"].as_array().unwrap().iter().filter_map(|f| f["message"].as_str());
         assert!(fixes.clone().any(|m| m.contains("could not fix")), "{doc}");
+    }
+
+    #[test]
+    fn a_dotenv_holding_keys_that_others_can_read_is_reported_and_made_private() {
+        // Issue 23 item 15: `~/.clawdbot/.env` at 0644 with the daemon's
+        // keys went unreported. A line doctor's load ignored is no reason
+        // to leave the file as it is.
+        let dotenv = format!("{STATE}/.env");
+        let mut host = Host::with_store(&key_store());
+        host.files.insert(dotenv.clone(), "not a line\nOPENAI_API_KEY=sk-FAKE-dotenv-0123456789\n".into());
+        host.modes.insert(dotenv.clone(), 0o644);
+        let (done, printed) = host.run(&mut doctor(DoctorRequest::default()));
+        assert_eq!(done.exit, Exit::Action);
+        let out = text(&printed, Stream::Stdout);
+        assert!(
+            out.contains(&format!("- {dotenv}: file is readable by other users (mode 644, expected 600)")),
+            "{out}"
+        );
+        let (done, printed) = host.run(&mut doctor(DoctorRequest { repair: true, ..DoctorRequest::default() }));
+        assert_eq!(done.exit, Exit::Ok, "{printed:?}");
+        assert_eq!(host.modes[&dotenv], 0o600);
+        // Without keys it is no credential file: its mode is the owner's.
+        let mut host = Host::with_store(&key_store());
+        host.files.insert(dotenv.clone(), "LOG_LEVEL=debug\n".into());
+        host.modes.insert(dotenv.clone(), 0o644);
+        let (done, _) = host.run(&mut doctor(DoctorRequest { repair: true, ..DoctorRequest::default() }));
+        assert_eq!((done.exit, host.modes[&dotenv]), (Exit::Ok, 0o644));
+        assert!(!host.asked.iter().any(|a| a.starts_with("chmod")), "{:?}", host.asked);
     }
 
     #[test]

@@ -23,7 +23,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::Look;
 use super::{Answer, Done, Effect, Event, Exit, Reply, RunAnswer, Step};
-use crate::health::{HealthStatus, profile_health};
+use crate::health::HealthRules;
 use crate::paste::PasteTarget;
 use crate::paths::Env;
 use crate::setup_token::check_setup_token;
@@ -139,8 +139,8 @@ impl SetupToken {
         if before.as_ref() == Some(&profile.credential) {
             return false;
         }
-        let health = profile_health(&loaded.config.config, &loaded.refs, claude::PROFILE_ID, profile, self.now, 0);
-        !matches!(health.status, HealthStatus::Expired | HealthStatus::Missing)
+        let rules = HealthRules { warn_after_ms: 0, strict: false };
+        loaded.assess(claude::PROFILE_ID, rules).is_some_and(|health| health.standing.usable())
     }
 
     fn accept(&mut self, raw: &str) -> Turn<State> {

@@ -19,6 +19,7 @@ use crate::load::Loaded;
 use crate::paths::Env;
 use crate::refresh::RefreshFailure;
 use crate::refresh::needs_refresh;
+use crate::remaining::format_remaining_short;
 use crate::repair::format_auth_doctor_hint;
 use crate::resolve::{ResolveError, ResolvedKey, resolve_key};
 use crate::store::Credential;
@@ -148,8 +149,41 @@ impl Token {
         if let Some(refusal) = unprintable(&resolved) {
             return State::Done(refusal);
         }
-        let key = handout::render(&HandedKey::of(loaded, &self.request.provider, &resolved), self.form);
-        State::Done(Done::with(Exit::Ok, vec![Event::Key { source: resolved.source, key }]))
+        let key = match handout::render(&HandedKey::of(loaded, &self.request.provider, &resolved), self.form) {
+            Ok(key) => key,
+            Err(e) => return State::Done(Done::refusing(Exit::Action, &e.into())),
+        };
+        let mut events = self.cautions(loaded, &resolved);
+        events.push(Event::Key { source: resolved.source, key });
+        State::Done(Done::with(Exit::Ok, events))
+    }
+
+    /// What to say before handing out a key that may not serve: its
+    /// profile is backing off (the one verdict), or it expires within
+    /// `--min-valid` (issue 23 items 6 and 8). The key is still handed out:
+    /// it is the best there is, and works until then.
+    fn cautions(&self, loaded: &Loaded, resolved: &ResolvedKey) -> Vec<Event> {
+        let Some(id) = resolved.profile_id.as_deref() else { return Vec::new() };
+        let Some(verdict) = loaded.assess(id, crate::health::HealthRules::default()) else {
+            return Vec::new();
+        };
+        let shown = crate::escape::escape_control(id);
+        let mut events = Vec::new();
+        if let Some(b) = verdict.backoff.as_ref().filter(|_| verdict.standing.backing_off()) {
+            let label = crate::escape::escape_control(&b.label()).into_owned();
+            events.push(Event::warning(format!("{shown} is backing off ({label}); its key may be refused until then")));
+        }
+        if let Some(left) =
+            verdict.expires_at.map(|e| e.remaining(loaded.now)).filter(|left| *left < self.min_valid as f64)
+        {
+            let (left, wanted) =
+                (format_remaining_short(Some(left)), format_remaining_short(Some(self.min_valid as f64)));
+            events.push(Event::warning(format!(
+                "{shown}: the key expires in {left}, sooner than --min-valid ({wanted})"
+            )));
+            events.extend(crate::remedy::for_short_key(&verdict).map(Event::Hint));
+        }
+        events
     }
 
     /// The load is saved and its notices printed: the shell-env fallback,

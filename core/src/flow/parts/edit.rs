@@ -230,6 +230,9 @@ impl<'a> EditStore<'a> {
         if let Some(edit) = self.edit.take() {
             edit(&mut store, &loaded);
         }
+        // A credential the edit stored in place of another starts clean: the
+        // old one's cooldown and disable were not about it.
+        crate::usage::end_backoffs_of_replaced(&loaded.store, &mut store, self.now);
         let changed = store != loaded.store;
         loaded.store = store;
         if !changed && loaded.write.is_none() {

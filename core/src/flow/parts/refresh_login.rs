@@ -236,8 +236,14 @@ impl RefreshLogin {
         window: Millis,
         deadline: Option<Millis>,
     ) -> RefreshLogin {
+        // A login refused at refresh is never fresh, whatever its access
+        // token says (the one verdict calls it expired): the look under the
+        // lock says why, or finds a new login.
+        let refused = rejection::rejection_of(&probe.store, id).is_some();
         let (due, serves) = match probe.store.profile(id).map(|p| &p.credential) {
-            Some(Credential::OAuth(o)) => (refresh::needs_refresh(o, probe.now, window), serves(o, probe.now)),
+            Some(Credential::OAuth(o)) => {
+                (refused || refresh::needs_refresh(o, probe.now, window), serves(o, probe.now))
+            }
             _ => (true, false),
         };
         // Fast path, no lock: fresh and nothing to write.

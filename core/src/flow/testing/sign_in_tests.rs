@@ -242,15 +242,23 @@ fn a_read_only_claude_login_is_synced_and_never_refreshed_or_written_back() {
 }
 
 /// Read-only, still valid but inside the refresh window: the key is
-/// handed out as it is, without a lock or a request; `--force` (a client
-/// got a 401) cannot refresh it either and says to run `claude`.
+/// handed out as it is, without a lock or a request, with a word that it
+/// expires sooner than `--min-valid` and that running `claude` renews it
+/// (issue 23 item 8); `--force` (a client got a 401) cannot refresh it
+/// either and says to run `claude`.
 #[test]
 fn a_read_only_login_inside_the_refresh_window_is_handed_out_as_it_is() {
     let mut host = read_only_host(NOW + 3 * 60_000);
     let (done, printed) = host.run(&mut token(false));
     assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
     assert_eq!(text(&done.lines(), Stream::Stdout), STORED_ACCESS);
-    assert!(!all_text(&done, &printed).contains("warning"), "{}", all_text(&done, &printed));
+    let said = all_text(&done, &printed);
+    assert!(
+        said.contains("warning: anthropic:claude-cli: the key expires in 3m, sooner than --min-valid (10m)"),
+        "{said}"
+    );
+    assert!(said.contains("hint: Run `claude` on the gateway host"), "{said}");
+    assert_eq!(said.matches("warning").count(), 1, "{said}");
     assert!(host.posts.is_empty() && !host.asked.iter().any(|a| a.starts_with("lock /h/.claude")), "{:?}", host.asked);
     // With the sync saved, not even our store's lock is taken.
     host.asked.clear();

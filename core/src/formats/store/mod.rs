@@ -243,6 +243,31 @@ impl Credential {
         }
     }
 
+    /// The secret a client would be handed (an OAuth login's access token,
+    /// else its refresh token); `None` when it holds none, or only blanks.
+    pub fn secret(&self) -> Option<&Secret> {
+        fn held(s: &Option<Secret>) -> Option<&Secret> {
+            s.as_ref().filter(|s| !s.is_blank())
+        }
+        match self {
+            Credential::ApiKey(k) => held(&k.key),
+            Credential::Token(t) => held(&t.token),
+            Credential::OAuth(o) => held(&o.access).or(held(&o.refresh)),
+        }
+    }
+
+    /// What makes it this credential and no other: the key, the token, or
+    /// a login's refresh token (its access token renews; a new refresh
+    /// token is a new login), trimmed. `None` when it holds none.
+    pub fn identity(&self) -> Option<&str> {
+        let s = match self {
+            Credential::ApiKey(k) => k.key.as_ref(),
+            Credential::Token(t) => t.token.as_ref(),
+            Credential::OAuth(o) => o.refresh.as_ref().filter(|r| !r.is_blank()).or(o.access.as_ref()),
+        };
+        s.map(|s| s.expose().trim()).filter(|s| !s.is_empty())
+    }
+
     /// What its expiry tells the rules: an API key never expires, a token
     /// without a meaningful `expires` never does either, a login without
     /// one expires at an unknown time.

@@ -7,7 +7,7 @@
 
 use super::StatusReport;
 use crate::escape::escape_control;
-use crate::health::HealthStatus;
+use crate::health::{HealthStatus, Standing};
 use crate::paths::Env;
 use crate::remaining::format_remaining_short;
 use crate::store::CredentialType;
@@ -174,6 +174,25 @@ fn origin(p: &crate::health::ProfileHealth) -> String {
 /// `ok, refreshes on use (access token expires in 3h)`, or the refusal
 /// with its remedy.
 fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
+    let words = expiry_words(p, style);
+    // The one verdict leads: what `models auth list` calls it, then what
+    // its expiry says.
+    match (p.standing, &p.backoff) {
+        (Standing::Cooldown | Standing::Disabled, Some(b)) => {
+            let why = b.reason.as_deref().map(|r| format!(" ({})", escape_control(r))).unwrap_or_default();
+            let rem = format_remaining_short(Some(b.remaining_ms));
+            format!("{} for {rem}{why}; {words}", style.paint("33", p.standing.word()))
+        }
+        (Standing::MissingSecret, _) => {
+            let hint = crate::remedy::for_profile_id(&p.profile_id);
+            format!("{}: it holds no key or token: {hint}", style.paint("31", p.standing.word()))
+        }
+        _ => words,
+    }
+}
+
+/// A profile's health in words (see [`health_words`]).
+fn expiry_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
     let status = style.status(p.status);
     if let Some(r) = &p.rejection {
         let ago = format_remaining_short(Some(r.ago_ms));
@@ -209,7 +228,7 @@ fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
         HealthStatus::Ok if p.read_only => {
             format!("{status}, renewed by {} (read-only here; access token {when}{ends})", p.source.label())
         }
-        HealthStatus::Expired if p.reason_code == Some(crate::health::READ_ONLY_EXPIRED) => format!(
+        HealthStatus::Expired if p.health_reason == Some(crate::health::READ_ONLY_EXPIRED) => format!(
             "{status} {} (read-only here): {}",
             when.trim_start_matches("expired "),
             crate::remedy::for_health(p)

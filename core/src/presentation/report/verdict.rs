@@ -19,10 +19,11 @@
 
 use super::{CheckCode, ReportOptions};
 use crate::env_auth::{config_key, env_key_from};
-use crate::health::{HealthStatus, HealthSummary, ProfileHealth};
+use crate::health::{HealthStatus, HealthSummary, ProfileHealth, Standing};
 use crate::load::Loaded;
 use crate::order::resolve_order;
 use crate::store::CredentialType;
+use crate::usage::Backoff;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -99,8 +100,16 @@ fn ser_code<S: serde::Serializer>(code: &CheckCode, s: S) -> Result<S::Ok, S::Er
     s.serialize_i32(code.code())
 }
 
-fn usable(status: HealthStatus) -> Option<Verdict> {
-    match status {
+/// What a profile gives a request, by the one verdict: nothing when it
+/// needs a person ([`crate::health::Standing::usable`]), else its health.
+/// A profile backing off is counted by its health (it is tried last, and
+/// works again when its backoff ends); the warnings say when a provider has
+/// nothing else.
+fn usable(p: &ProfileHealth) -> Option<Verdict> {
+    if !p.standing.usable() {
+        return None;
+    }
+    match p.status {
         HealthStatus::Ok | HealthStatus::Static => Some(Verdict::Ok),
         HealthStatus::Expiring => Some(Verdict::Expiring),
         // A ref that failed, or was not allowed to run, fails closed.
@@ -119,24 +128,36 @@ pub fn judge(
     let by_id: HashMap<&str, &ProfileHealth> = oauth.profiles.iter().map(|p| (p.profile_id.as_str(), p)).collect();
     let mut in_use = Vec::new();
     let mut deciding: Vec<&str> = Vec::new();
+    let mut warnings = Vec::new();
     for provider in cfg.providers_configured() {
         let mut best: Option<(Verdict, String)> = None;
+        // The usable profiles requests would try, and whether one of them
+        // is free of any backoff.
+        let (mut backing_off, mut any_free) = (Vec::new(), false);
         let mut closed = false;
         for id in resolve_order(cfg, &loaded.store, &provider, None, loaded.now) {
-            let status = by_id.get(id.as_str()).map(|p| p.status);
+            let judged = by_id.get(id.as_str()).copied();
             // A ref that fails before anything usable fails the provider:
             // nothing after it, not even the environment, stands in.
-            if best.is_none() && matches!(status, Some(HealthStatus::Failing | HealthStatus::Unchecked)) {
+            if best.is_none() && judged.is_some_and(|p| matches!(p.standing, Standing::Failing | Standing::NotChecked))
+            {
                 closed = true;
-                deciding.push(by_id.get(id.as_str()).map_or("", |p| p.profile_id.as_str()));
+                deciding.push(judged.map_or("", |p| p.profile_id.as_str()));
                 break;
             }
-            let Some(verdict) = status.and_then(usable) else {
+            let Some((p, verdict)) = judged.and_then(|p| Some((p, usable(p)?))) else {
                 continue;
             };
+            match &p.backoff {
+                Some(b) if p.standing.backing_off() => backing_off.push((p, b)),
+                _ => any_free = true,
+            }
             if best.as_ref().is_none_or(|(b, _)| *b == Verdict::Expiring && verdict == Verdict::Ok) {
                 best = Some((verdict, id));
             }
+        }
+        if !any_free && !backing_off.is_empty() {
+            warnings.push(all_backing_off(&provider, &backing_off));
         }
         if !closed && best.as_ref().is_none_or(|(b, _)| *b != Verdict::Ok) {
             let key = env_key_from(&provider, &loaded.env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc)
@@ -155,17 +176,16 @@ pub fn judge(
         in_use.push(ProviderVerdict { provider, status, via });
     }
 
-    let mut warnings = Vec::new();
     let failing: Vec<&str> =
         in_use.iter().filter(|v| v.status == Verdict::Failing).map(|v| v.provider.as_str()).collect();
     for p in oauth.profiles.iter().filter(|p| p.kind != CredentialType::ApiKey) {
         let cause_of_failure = failing.contains(&crate::provider::normalize(&p.provider).as_str());
-        if deciding.contains(&p.profile_id.as_str()) || cause_of_failure || usable(p.status) == Some(Verdict::Ok) {
+        if deciding.contains(&p.profile_id.as_str()) || cause_of_failure || usable(p) == Some(Verdict::Ok) {
             continue;
         }
         let in_use_provider = in_use.iter().any(|v| v.provider == crate::provider::normalize(&p.provider));
         let why = if in_use_provider { "requests use another credential" } else { "no model in use needs it" };
-        warnings.push(format!("{} is {}; {why}", p.profile_id, p.status.word()));
+        warnings.push(format!("{} is {}; {why}", p.profile_id, p.standing.word()));
     }
     // A provider failing because `auth.profiles` in the shared config names
     // only profiles that cannot be used, while another of its profiles
@@ -185,9 +205,7 @@ pub fn judge(
         let left_out: Vec<&str> = oauth
             .profiles
             .iter()
-            .filter(|p| {
-                p.provider == *provider && usable(p.status).is_some() && !named.contains(&p.profile_id.as_str())
-            })
+            .filter(|p| p.provider == *provider && usable(p).is_some() && !named.contains(&p.profile_id.as_str()))
             .map(|p| p.profile_id.as_str())
             .collect();
         if !named.is_empty() && !left_out.is_empty() {
@@ -218,6 +236,23 @@ pub fn judge(
         CheckCode::Ok
     };
     CheckSection { rule: if options.strict { "strict" } else { "in-use" }, code, in_use, warnings, restricted }
+}
+
+/// The warning for a provider in use whose every usable profile is cooling
+/// down or disabled (issue 23 item 7): requests still try them, last, and
+/// each may fail the same way until its backoff ends.
+fn all_backing_off(provider: &str, profiles: &[(&ProfileHealth, &Backoff)]) -> String {
+    const SHOWN: usize = 3;
+    let mut named: Vec<String> =
+        profiles.iter().take(SHOWN).map(|(p, b)| format!("{} {}", p.profile_id, b.label())).collect();
+    if profiles.len() > SHOWN {
+        named.push(format!("{} more", profiles.len() - SHOWN));
+    }
+    format!(
+        "{provider}: every profile its requests would use is cooling down or disabled ({}); requests may fail \
+         until one is free: see `clawdbot models auth list --provider {provider}`",
+        named.join(", ")
+    )
 }
 
 /// The reference's rule: any stored OAuth or token profile expired or
@@ -334,6 +369,43 @@ mod tests {
         let set = Env::new("/h").with_var("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE-process");
         let source = report(&files, set, false).auth.providers[0].env.clone().map(|s| s.source);
         assert_eq!(source.as_deref(), Some("env: ANTHROPIC_API_KEY"));
+    }
+
+    #[test]
+    fn a_dotenv_key_that_is_not_utf8_or_holds_control_characters_is_no_key_anywhere() {
+        // Issue 23 item 9: `--check` counted a key holding an escape as ok
+        // while `token` refused it, and handed out an invalid-UTF-8 one with
+        // U+FFFD in it. One rule: such a key is no key, with a warning
+        // naming the file and the line.
+        let dotenv =
+            b"# keys\nANTHROPIC_API_KEY=\"sk-ant-api03-FAKE\x1b[2J\"\nOPENAI_API_KEY=sk-FAKE-\xff\xfe-key\n".to_vec();
+        let config = r#"{"agents":{"defaults":{"model":{"primary":"anthropic/claude-opus-4-5","fallbacks":["openai/gpt-5.2"]}}}}"#;
+        let mut w = MapWorld::default();
+        w.files.insert("/h/.clawdbot/.env".into(), FileRead::Present { bytes: dotenv, mtime_ms: None });
+        w.files.insert("/h/.clawdbot/clawdbot.json".into(), FileRead::text(config));
+        let loaded = crate::load::load(&w, &Env::new("/h"), NOW, None);
+        let r = super::super::build(&loaded, &ReportOptions::default());
+        let failing: Vec<(&str, Verdict)> =
+            r.auth.check.in_use.iter().map(|v| (v.provider.as_str(), v.status)).collect();
+        assert_eq!(failing, [("anthropic", Verdict::Failing), ("openai", Verdict::Failing)]);
+        assert_eq!(r.auth.check.code, CheckCode::Action);
+        let said: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            said,
+            [
+                "~/.clawdbot/.env: line 2: the value of ANTHROPIC_API_KEY holds control characters; not used as a key",
+                "~/.clawdbot/.env: line 3: the value of OPENAI_API_KEY is not valid UTF-8; not used as a key",
+            ]
+        );
+        assert!(loaded.diagnostics.iter().all(|d| d.hints == [crate::env_auth::FLAWED_KEY_HINT]));
+        for provider in ["anthropic", "openai"] {
+            assert_eq!(
+                crate::resolve::resolve_key(&loaded, provider, None),
+                Err(crate::resolve::ResolveError::NoKey(provider.into())),
+                "token hands out nothing either"
+            );
+        }
+        assert_eq!(loaded.dotenv.holding_keys, ["/h/.clawdbot/.env"]);
     }
 
     #[test]
@@ -487,7 +559,7 @@ mod tests {
             assert!(r.auth.missing_providers_in_use.is_empty(), "{:?}", r.auth.missing_providers_in_use);
             let p = &r.auth.oauth.profiles[0];
             assert_eq!(
-                (p.profile_id.as_str(), p.status, p.reason_code),
+                (p.profile_id.as_str(), p.status, p.health_reason),
                 ("anthropic:claude-cli", HealthStatus::Expired, Some(crate::health::SIGN_IN_ENDED))
             );
             assert_eq!(r.auth.check.in_use[0].status, Verdict::Failing);

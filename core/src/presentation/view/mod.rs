@@ -18,7 +18,7 @@ use crate::defaults::Defaults;
 use crate::diag::Diagnostic;
 use crate::doctor::{DoctorPreview, Issue};
 use crate::escape::escape_control;
-use crate::health::{HealthStatus, collation_key};
+use crate::health::{HealthStatus, Standing, collation_key};
 use crate::load::{Loaded, StoreState};
 use crate::order::{order_for, resolve_order};
 use crate::provider::ProviderId;
@@ -185,6 +185,18 @@ impl Badge {
         };
         Badge { status, word: status.word(), icon }
     }
+
+    /// A profile's badge: styled by its health, worded and drawn by its
+    /// standing (the one verdict, as `models auth list` says it).
+    fn standing(status: HealthStatus, standing: Standing) -> Self {
+        let icon = match standing {
+            Standing::Cooldown => "⏸",
+            Standing::Disabled => "⊘",
+            Standing::MissingSecret => "∅",
+            _ => Badge::of(status).icon,
+        };
+        Badge { status, word: standing.word(), icon }
+    }
 }
 
 /// Time left: the instant (for a live countdown) and the core's short text
@@ -244,7 +256,8 @@ pub struct ProfileRow {
     pub kind: &'static str,
     /// Where the credential comes from (the store, or an external CLI's file).
     pub source: &'static str,
-    /// Its health status.
+    /// Its status: styled by its health, worded by the one verdict (the
+    /// `status` of `models auth list`).
     pub badge: Badge,
     /// Absent for a static credential.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -379,7 +392,7 @@ impl IssueRow {
         let (badge, remaining) = if issue.refreshable {
             (Badge::of(HealthStatus::Ok), Some(escape_control(&issue.words).into_owned()))
         } else {
-            (Badge::of(issue.status), issue.remaining_ms.map(|r| format_remaining_short(Some(r))))
+            (Badge::standing(issue.status, issue.standing), issue.remaining_ms.map(|r| format_remaining_short(Some(r))))
         };
         IssueRow {
             profile: Named::of(&issue.profile_id),
@@ -489,7 +502,11 @@ fn providers(report: &StatusReport) -> Vec<ProviderRow> {
 fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<ProfileRow> {
     let all = &report.auth.oauth.profiles;
     Page::of(all, all.len(), limits, |p| {
-        let listed = crate::listing::entry_for(loaded, &p.profile_id);
+        // The list's words for the verdict the report made (its warning
+        // window and rules), so the badge and the reason never disagree.
+        let listed = loaded.store.profile(&p.profile_id).map(|profile| {
+            crate::listing::entry_of(p, profile, &loaded.refs, loaded.store.usage_stats.get(&p.profile_id), loaded.now)
+        });
         let backoff = listed.as_ref().and_then(|e| {
             let (word, until, why) = match (&e.disabled_until, &e.cooldown_until) {
                 (Some(until), _) => ("disabled", until, &e.disabled_reason),
@@ -505,7 +522,7 @@ fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<Prof
             provider: escape_control(&p.provider).into_owned(),
             kind: p.kind.as_str(),
             source: p.source.status_word(),
-            badge: Badge::of(p.status),
+            badge: Badge::standing(p.status, p.standing),
             remaining: (p.status != HealthStatus::Static).then(|| Remaining::of(p.expires_at, p.remaining_ms)),
             reason_code: listed.as_ref().map_or_else(String::new, |e| escape_control(&e.reason_code).into_owned()),
             backoff,
@@ -664,7 +681,7 @@ mod tests {
         assert_eq!(
             v["profiles"]["rows"][9],
             parsed(
-                r#"{"profile":{"id":"openai:off","shown":"openai:off"},"label":"openai:off","provider":"openai","type":"api_key","source":"store","badge":{"status":"static","word":"static","icon":"●"},"reasonCode":"disabled-billing","backoff":"disabled until 2026-01-01T05:00:00Z (billing)","recoveryHint":"Top up credits (provider billing), or run `clawdbot models auth cooldown clear openai:off` once the cause is gone."}"#
+                r#"{"profile":{"id":"openai:off","shown":"openai:off"},"label":"openai:off","provider":"openai","type":"api_key","source":"store","badge":{"status":"static","word":"disabled","icon":"⊘"},"reasonCode":"disabled-billing","backoff":"disabled until 2026-01-01T05:00:00Z (billing)","recoveryHint":"Top up credits (provider billing), or run `clawdbot models auth cooldown clear openai:off` once the cause is gone."}"#
             ),
             "a static key has no time left"
         );

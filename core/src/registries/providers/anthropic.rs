@@ -20,7 +20,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     env_probe: true,
     // Anthropic's SDKs send `ANTHROPIC_AUTH_TOKEN` as a bearer token and
     // `ANTHROPIC_API_KEY` as `x-api-key`.
-    client_vars: Some(ClientVars { bearer: "ANTHROPIC_AUTH_TOKEN", api_key: "ANTHROPIC_API_KEY" }),
+    client_vars: ClientVars::split("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"),
     missing_hint: Some(
         "Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`.",
     ),

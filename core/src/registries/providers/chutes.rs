@@ -1,7 +1,7 @@
 //! Chutes: OAuth logins whose client the operator registers (its id is in
 //! the profile or the host's environment).
 
-use super::{ClientEnv, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests};
+use super::{ClientEnv, ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests};
 use crate::http::{HttpRequest, RequestBody, form};
 use serde_json::Value;
 
@@ -22,6 +22,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         client_vars: Some(ClientEnv { id_var: CLIENT_ID_VAR, secret_var: CLIENT_SECRET_VAR }),
         ..RefreshSpec::oauth2(TOKEN_URL, FIVE_MINUTES, request)
     }),
+    client_vars: ClientVars::split("CHUTES_OAUTH_TOKEN", "CHUTES_API_KEY"),
     ..ProviderSpec::new(ID)
 };
 

@@ -9,7 +9,7 @@
 //! the login with its margin, and its hints appear in the status report and
 //! in a failed refresh's diagnostic.
 
-use super::{FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
+use super::{ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
 
 pub const ID: &str = "tinyllm";
 pub const TOKEN_URL: &str = "https://auth.tinyllm.invalid/oauth/token";
@@ -21,6 +21,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     relogin_hint: Some("Run `tinyllm login` on the gateway host."),
     missing_hint: Some("Run `tinyllm login`, or set TINYLLM_API_KEY."),
     refresh: Some(RefreshSpec::oauth2(TOKEN_URL, FIVE_MINUTES, request)),
+    client_vars: ClientVars::any("TINYLLM_API_KEY"),
     ..ProviderSpec::new(ID)
 };
 
@@ -58,7 +59,10 @@ mod tests {
         let env = Env::new("/h").with_var("TINYLLM_API_KEY", "sk-FAKE-TINY");
         let found = crate::env_auth::env_key("tiny-llm", &env, &[], false).expect("found");
         assert_eq!((found.value.expose(), found.source.as_str()), ("sk-FAKE-TINY", "env: TINYLLM_API_KEY"));
-        assert_eq!(crate::handout::client_env_var("tinyllm", crate::store::CredentialType::ApiKey), "TINYLLM_API_KEY");
+        assert_eq!(
+            crate::handout::client_env_var("tinyllm", crate::store::CredentialType::ApiKey),
+            Some("TINYLLM_API_KEY")
+        );
 
         // Its OAuth login is refreshable and is planned to its endpoint.
         let plan = refresh::plan("tinyllm:me", &login(), NOW, &Endpoints::defaults()).expect("plan");

@@ -2,8 +2,8 @@
 //! token, on github.com or a GitHub Enterprise host.
 
 use super::{
-    ApiServer, DeviceGrant, Enterprise, FIVE_MINUTES, LoginSpec, OAuthLogin, ProviderSpec, RefreshInput, RefreshSpec,
-    RequestError, Requests, SuccessShape,
+    ApiServer, ClientVars, DeviceGrant, Enterprise, FIVE_MINUTES, LoginSpec, OAuthLogin, ProviderSpec, RefreshInput,
+    RefreshSpec, RequestError, Requests, SuccessShape,
 };
 use crate::http::HttpRequest;
 
@@ -53,6 +53,10 @@ fn enterprise(domain: &str) -> Option<Enterprise> {
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"],
     env_probe: true,
+    // A login's key is the short-lived Copilot token, which no client
+    // reads from a variable; a stored GitHub token is what pi-ai reads
+    // (and exchanges) first.
+    client_vars: ClientVars { oauth: None, token: Some("COPILOT_GITHUB_TOKEN"), api_key: Some("COPILOT_GITHUB_TOKEN") },
     refresh: Some(RefreshSpec {
         // It depends on the login's GitHub host.
         token_url: None,

@@ -45,7 +45,7 @@ pub mod zai;
 mod fixture_tinyllm;
 
 use crate::http::HttpRequest;
-use crate::store::{OAuth, Profile};
+use crate::store::{CredentialType, OAuth, Profile};
 use crate::time::{MINUTE, Millis};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -140,10 +140,10 @@ pub struct ProviderSpec {
     /// Its key comes from Google's application default credentials
     /// (`gcloud auth application-default login`) rather than a variable.
     pub gcloud_adc: bool,
-    /// The variables its model clients read a handed-out key from, when they
-    /// differ by credential kind; otherwise the first of `env_vars` fitting
-    /// the kind is used.
-    pub client_vars: Option<ClientVars>,
+    /// The variable its model clients read a handed-out key from, by kind
+    /// of key (`models auth token --format env`); none where no client
+    /// reads such a key from a variable, so that no name is made up.
+    pub client_vars: ClientVars,
     /// How an OAuth access token becomes the key handed to model clients.
     pub oauth_key: OAuthKey,
     /// What to do when the configured models use it and nothing holds a
@@ -277,14 +277,44 @@ pub struct PkceGrant {
     pub extra: &'static [(&'static str, &'static str)],
 }
 
-/// The variables a client reads: a bearer token goes in `bearer`, an API key
-/// in `api_key`.
-#[derive(Debug, Clone, Copy)]
+/// The variables a provider's clients read a key from, one per kind of
+/// key; `None` where they read none (a Google Cloud Code login's
+/// `{token, projectId}`, a ChatGPT login's access token). Each is a shell
+/// name (`[A-Za-z_][A-Za-z0-9_]*`; a test holds every provider to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientVars {
-    /// Variable a bearer credential (OAuth or setup token) is handed out in.
-    pub bearer: &'static str,
-    /// Variable an API key is handed out in.
-    pub api_key: &'static str,
+    /// The variable an OAuth login's key is handed out in.
+    pub oauth: Option<&'static str>,
+    /// The variable a stored token (a setup-token, a pasted one) is
+    /// handed out in.
+    pub token: Option<&'static str>,
+    /// The variable an API key is handed out in.
+    pub api_key: Option<&'static str>,
+}
+
+impl ClientVars {
+    /// No client reads a key of this provider from a variable.
+    pub const NONE: ClientVars = ClientVars { oauth: None, token: None, api_key: None };
+
+    /// Its clients read every kind of key from `var`.
+    pub const fn any(var: &'static str) -> ClientVars {
+        ClientVars { oauth: Some(var), token: Some(var), api_key: Some(var) }
+    }
+
+    /// A bearer credential (a login or a token) in `bearer`, an API key in
+    /// `api_key`.
+    pub const fn split(bearer: &'static str, api_key: &'static str) -> ClientVars {
+        ClientVars { oauth: Some(bearer), token: Some(bearer), api_key: Some(api_key) }
+    }
+
+    /// The variable for a key of `kind`.
+    pub fn for_kind(&self, kind: CredentialType) -> Option<&'static str> {
+        match kind {
+            CredentialType::OAuth => self.oauth,
+            CredentialType::Token => self.token,
+            CredentialType::ApiKey => self.api_key,
+        }
+    }
 }
 
 /// The key an OAuth profile hands out (A22).
@@ -462,7 +492,7 @@ impl ProviderSpec {
             env_vars: &[],
             env_probe: false,
             gcloud_adc: false,
-            client_vars: None,
+            client_vars: ClientVars::NONE,
             oauth_key: OAuthKey::AccessToken,
             missing_hint: None,
             relogin_hint: None,

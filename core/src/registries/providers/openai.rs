@@ -1,14 +1,18 @@
 //! OpenAI's API. An API key only (spec §2.6): a ChatGPT login is the
 //! separate provider `openai-codex`.
 
-use super::{NoKeyHint, ProviderSpec};
+use super::{ClientVars, NoKeyHint, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "openai";
 
+/// The variable its key is read from, and handed out in (`models auth token
+/// --format env`): what its clients read.
+pub const KEY_VAR: &str = "OPENAI_API_KEY";
+
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
-    env_vars: &["OPENAI_API_KEY"],
+    env_vars: &[KEY_VAR],
     env_probe: true,
     // Someone with a Codex login asking for `openai` usually wants the
     // Codex provider; the reference's words.
@@ -17,5 +21,6 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         message: "No API key found for provider \"openai\". You are authenticated with OpenAI Codex OAuth. Use \
                   openai-codex/gpt-5.2 (ChatGPT OAuth) or set OPENAI_API_KEY for openai/gpt-5.2.",
     }),
+    client_vars: ClientVars::any(KEY_VAR),
     ..ProviderSpec::new(ID)
 };

@@ -1,8 +1,8 @@
 //! OpenAI Codex: ChatGPT OAuth logins, as Codex CLI holds them.
 
 use super::{
-    DeviceGrant, LoginSpec, OAuthLogin, PkceGrant, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests,
-    shapes,
+    ClientVars, DeviceGrant, LoginSpec, OAuthLogin, PkceGrant, ProviderSpec, RefreshInput, RefreshSpec, RequestError,
+    Requests, shapes,
 };
 use crate::store::OAuth;
 use crate::time::MINUTE;
@@ -49,6 +49,10 @@ pub const LOGIN: OAuthLogin = OAuthLogin {
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
+    // A ChatGPT login's access token is no API key: no client reads it
+    // from a variable. An API key Codex CLI holds is read from
+    // `OPENAI_API_KEY` (credential-formats §3.1).
+    client_vars: ClientVars { oauth: None, token: None, api_key: Some("OPENAI_API_KEY") },
     refresh: Some(RefreshSpec {
         // Codex rotates on every refresh; an answer without a new refresh
         // token would leave the login holding a spent one.

@@ -1,10 +1,18 @@
 //! OpenRouter. An API key only (spec §2.6).
 
-use super::ProviderSpec;
+use super::{ClientVars, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "openrouter";
 
+/// The variable its key is read from, and handed out in (`models auth token
+/// --format env`): what its clients read.
+pub const KEY_VAR: &str = "OPENROUTER_API_KEY";
+
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
-pub const SPEC: ProviderSpec =
-    ProviderSpec { env_vars: &["OPENROUTER_API_KEY"], env_probe: true, ..ProviderSpec::new(ID) };
+pub const SPEC: ProviderSpec = ProviderSpec {
+    env_vars: &[KEY_VAR],
+    env_probe: true,
+    client_vars: ClientVars::any(KEY_VAR),
+    ..ProviderSpec::new(ID)
+};

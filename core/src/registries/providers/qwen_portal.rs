@@ -1,6 +1,6 @@
 //! Qwen Portal: Qwen Code's OAuth logins.
 
-use super::{ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
+use super::{ClientVars, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
 use crate::store::OAuth;
 use serde_json::{Map, Value};
 
@@ -23,6 +23,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         // Qwen stores the real expiry (spec §4): no margin.
         ..RefreshSpec::oauth2(TOKEN_URL, 0, request)
     }),
+    client_vars: ClientVars::split("QWEN_OAUTH_TOKEN", "QWEN_PORTAL_API_KEY"),
     ..ProviderSpec::new(ID)
 };
 

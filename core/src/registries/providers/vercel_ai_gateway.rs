@@ -1,9 +1,14 @@
 //! Vercel AI Gateway. An API key only (spec §2.6).
 
-use super::ProviderSpec;
+use super::{ClientVars, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "vercel-ai-gateway";
 
+/// The variable its key is read from, and handed out in (`models auth token
+/// --format env`): what its clients read.
+pub const KEY_VAR: &str = "AI_GATEWAY_API_KEY";
+
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
-pub const SPEC: ProviderSpec = ProviderSpec { env_vars: &["AI_GATEWAY_API_KEY"], ..ProviderSpec::new(ID) };
+pub const SPEC: ProviderSpec =
+    ProviderSpec { env_vars: &[KEY_VAR], client_vars: ClientVars::any(KEY_VAR), ..ProviderSpec::new(ID) };

@@ -89,6 +89,8 @@ pub(crate) struct Host {
     pub stdins: Vec<String>,
     /// Hard-link counts of files (default 1).
     pub nlinks: BTreeMap<String, u64>,
+    /// The events the last flow run emitted before its end, in order.
+    pub emitted: Vec<crate::flow::Event>,
 }
 
 impl Host {
@@ -123,12 +125,16 @@ impl Host {
     /// carried out.
     pub(crate) fn run_with(&mut self, flow: &mut dyn Flow, mut hook: Hook<'_>) -> (Done, Vec<Line>) {
         let mut printed = Vec::new();
+        self.emitted.clear();
         for _ in 0..10_000 {
             let effect = flow.poll();
             hook(&effect, self);
             match effect {
                 Effect::Done(done) => return (done, printed),
-                Effect::Emit(event) => printed.extend(event.lines()),
+                Effect::Emit(event) => {
+                    printed.extend(event.lines());
+                    self.emitted.push(event);
+                }
                 effect => {
                     if let Some(answer) = self.perform(effect) {
                         flow.handle(NOW + self.clock, answer.into());
@@ -416,15 +422,35 @@ pub(crate) fn first_error(done: &Done) -> &str {
     }
 }
 
-/// The hints the end gives, in order.
-pub(crate) fn hints(done: &Done) -> Vec<&str> {
-    done.events
-        .iter()
+/// The texts of the messages at `severity` among `events` (what a flow
+/// emitted, what its end says), in order.
+pub(crate) fn said<'a>(
+    events: impl IntoIterator<Item = &'a crate::flow::Event>,
+    severity: crate::diag::Severity,
+) -> Vec<&'a str> {
+    events
+        .into_iter()
+        .filter_map(|e| match e {
+            crate::flow::Event::Message { severity: s, text } if *s == severity => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The hints among `events`, in order.
+pub(crate) fn hints_in<'a>(events: impl IntoIterator<Item = &'a crate::flow::Event>) -> Vec<&'a str> {
+    events
+        .into_iter()
         .filter_map(|e| match e {
             crate::flow::Event::Hint(h) => Some(h.as_str()),
             _ => None,
         })
         .collect()
+}
+
+/// The hints the end gives, in order.
+pub(crate) fn hints(done: &Done) -> Vec<&str> {
+    hints_in(&done.events)
 }
 
 pub(crate) fn written_back(place: &WriteBackPlace) -> String {

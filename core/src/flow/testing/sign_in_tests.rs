@@ -2,8 +2,9 @@
 //! date a sign-in ends for good, and a login the operator made read-only,
 //! through the commands an operator runs, against the scripted host.
 
-use super::script::{CONFIG, Host, NOW, env, store_path, text, written_back};
+use super::script::{CONFIG, Host, NOW, env, hints_in, said, store_path, text, written_back};
 use super::*;
+use crate::diag::Severity;
 use crate::time::{DAY, HOUR};
 use serde_json::{Value, json};
 
@@ -252,13 +253,17 @@ fn a_read_only_login_inside_the_refresh_window_is_handed_out_as_it_is() {
     let (done, printed) = host.run(&mut token(false));
     assert_eq!(done.exit, Exit::Ok, "{}", all_text(&done, &printed));
     assert_eq!(text(&done.lines(), Stream::Stdout), STORED_ACCESS);
-    let said = all_text(&done, &printed);
-    assert!(
-        said.contains("warning: anthropic:claude-cli: the key expires in 3m, sooner than --min-valid (10m)"),
-        "{said}"
+    let events: Vec<_> = host.emitted.iter().chain(&done.events).collect();
+    assert_eq!(
+        said(events.iter().copied(), Severity::Warning),
+        ["anthropic:claude-cli: the key expires in 3m, sooner than --min-valid (10m)"],
+        "{}",
+        all_text(&done, &printed)
     );
-    assert!(said.contains("hint: Run `claude` on the gateway host"), "{said}");
-    assert_eq!(said.matches("warning").count(), 1, "{said}");
+    assert!(
+        hints_in(events.iter().copied()).iter().any(|h| h.starts_with("Run `claude` on the gateway host")),
+        "{events:?}"
+    );
     assert!(host.posts.is_empty() && !host.asked.iter().any(|a| a.starts_with("lock /h/.claude")), "{:?}", host.asked);
     // With the sync saved, not even our store's lock is taken.
     host.asked.clear();

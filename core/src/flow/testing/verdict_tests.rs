@@ -3,8 +3,10 @@
 //! `models auth token` and the panel's view give each profile the same
 //! status, read through what each command prints.
 
-use super::script::{Host, NOW, env, store_path, text};
+use super::script::{Host, NOW, env, first_error, hints, hints_in, said, store_path, text};
 use super::*;
+use crate::diag::Severity;
+use crate::flow::Event;
 use crate::secret::Secret;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -189,9 +191,9 @@ fn token_hands_out_no_key_of_a_login_refused_at_refresh_cooling_or_not() {
         lines.extend(done.lines());
         assert_eq!(done.exit, Exit::Action, "{id}: {lines:?}");
         assert!(!lines.iter().any(|l| l.text.contains("FAKE-dead")), "{lines:?}");
-        let said = text(&lines, Stream::Stderr);
-        assert!(said.contains(&format!("error: {id}: ")) && said.contains("invalid_grant"), "{said}");
-        assert!(said.contains("hint: ") && said.contains(&crate::remedy::for_profile_id(id)), "{said}");
+        let error = first_error(&done);
+        assert!(error.starts_with(&format!("{id}: ")) && error.contains("invalid_grant"), "{lines:?}");
+        assert!(hints(&done).iter().any(|h| h.contains(&crate::remedy::for_profile_id(id))), "{lines:?}");
         assert!(host.posts.is_empty(), "a refused refresh token is not sent again");
     }
     let mut host = Host::with_store(&every_standing());
@@ -303,24 +305,24 @@ fn token_says_when_the_key_it_hands_out_expires_within_min_valid_or_backs_off() 
                             "expires": NOW + 5 * 60_000},
         "openai:off": {"type": "api_key", "provider": "openai", "key": "sk-FAKE-off-0123456789"}},
       "usageStats": {"openai:off": {"disabledUntil": NOW + 5 * HOUR, "disabledReason": "billing"}}});
-    let said = |flow: &mut TokenCommand| {
+    // The exit, the warnings and hints, and whether a key was handed out.
+    let run = |flow: &mut TokenCommand| {
         let mut host = Host::with_store(&store);
-        let (done, printed) = host.run(flow);
-        let mut lines = printed;
-        lines.extend(done.lines());
-        (done.exit, text(&lines, Stream::Stderr), lines.iter().any(|l| l.stream == Stream::Stdout))
+        let (done, _) = host.run(flow);
+        let events: Vec<Event> = host.emitted.iter().chain(&done.events).cloned().collect();
+        let warnings: Vec<String> = said(&events, Severity::Warning).into_iter().map(String::from).collect();
+        let hints: Vec<String> = hints_in(&events).into_iter().map(String::from).collect();
+        (done.exit, warnings, hints, events.iter().any(|e| matches!(e, Event::Key { .. })))
     };
-    let (exit, stderr, printed) = said(&mut token(None, "anthropic"));
-    assert_eq!((exit, printed), (Exit::Ok, true), "the key still works for 5 minutes: {stderr}");
-    assert!(
-        stderr.contains("warning: anthropic:short: the key expires in 5m, sooner than --min-valid (10m)"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("hint: "), "a token that cannot renew itself: {stderr}");
-    let (_, stderr, _) = said(&mut token(None, "anthropic").min_valid(60_000));
-    assert!(!stderr.contains("warning"), "{stderr}");
+    let (exit, warnings, hints, handed) = run(&mut token(None, "anthropic"));
+    assert_eq!((exit, handed), (Exit::Ok, true), "the key still works for 5 minutes: {warnings:?}");
+    assert_eq!(warnings, ["anthropic:short: the key expires in 5m, sooner than --min-valid (10m)"]);
+    assert!(!hints.is_empty(), "a token that cannot renew itself says what renews it");
+    let (_, warnings, _, _) = run(&mut token(None, "anthropic").min_valid(60_000));
+    assert!(warnings.is_empty(), "{warnings:?}");
 
-    let (exit, stderr, printed) = said(&mut token(None, "openai"));
-    assert_eq!((exit, printed), (Exit::Ok, true));
-    assert!(stderr.contains("warning: openai:off is backing off (disabled:billing 5h)"), "{stderr}");
+    let (exit, warnings, _, handed) = run(&mut token(None, "openai"));
+    assert_eq!((exit, handed), (Exit::Ok, true));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("openai:off is backing off (disabled:billing 5h)"), "{warnings:?}");
 }

@@ -15,8 +15,9 @@ use crate::world::lock::{self, LockError, LockOptions, LockSet};
 use crate::world::{callback, fsio, process, terminal};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
-    Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockFolder, LockKind, LockRequest,
-    LockTimings, RandomBytes, RunAnswer, SecretError, ShellAnswer, Stream, Woke, WriteBack, WriteBackPlace,
+    Done, Effect, Entry, Event, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockFolder, LockKind,
+    LockRequest, LockTimings, RandomBytes, RunAnswer, SecretError, ShellAnswer, Stream, Woke, WriteBack,
+    WriteBackPlace,
 };
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
 use std::collections::BTreeMap;
@@ -55,8 +56,8 @@ impl<'w> Interpreter<'w> {
                     continue;
                 }
             };
-            for line in done.lines() {
-                self.show(&line);
+            for event in &done.events {
+                self.emit(event);
             }
             // Whatever the flow still holds is released here.
             std::mem::take(&mut self.locks).into_values().for_each(Held::release);
@@ -156,13 +157,25 @@ impl<'w> Interpreter<'w> {
             Effect::RunResolver { command, args, env, stdin, timeout_ms, max_output_bytes, reply } => reply
                 .with(crate::world::secrets::run_resolver(&command, &args, &env, &stdin, timeout_ms, max_output_bytes)),
             Effect::Emit(event) => {
-                for line in event.lines() {
-                    self.show(&line);
-                }
+                self.emit(&event);
                 return None;
             }
             Effect::Done(_) => return None,
         })
+    }
+
+    /// Writes what an event says: a document into standard output as the
+    /// core produces it, anything else as its lines.
+    fn emit(&mut self, event: &Event) {
+        match event {
+            Event::Document(document) => {
+                let mut out = std::io::stdout().lock();
+                if let Err(e) = document.write_to(&mut out).and_then(|()| out.write_all(b"\n")) {
+                    self.unwritten.get_or_insert(e);
+                }
+            }
+            event => event.lines().iter().for_each(|line| self.show(line)),
+        }
     }
 
     /// Writes one line, remembering a failed write of the output.

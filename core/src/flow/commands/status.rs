@@ -15,14 +15,15 @@ use super::look::saved_notices;
 use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
-use super::{Answer, Done, Effect, Event, Exit, Step, internal_end};
+use super::{Answer, Document, Done, Effect, Event, Exit, Step, internal_end};
 use crate::duration::DurationFlag;
-use crate::escape::{escape_control, terminal_safe_json};
+use crate::escape::escape_control;
 use crate::load::Loaded;
 use crate::paths::Env;
-use crate::report::{self, CheckCode, ReportOptions, StatusReport, TextStyle};
+use crate::report::{self, AgentReport, AllAgentsReport, CheckCode, ReportOptions, StatusReport, TextStyle};
 use crate::time::Millis;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// How the report is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,11 +288,13 @@ struct Status {
     options: ReportOptions,
     worst: CheckCode,
     /// `--all-agents --json`: one entry per agent.
-    entries: Vec<serde_json::Value>,
-    /// The last agent's load and report. The process ends after the
-    /// command: a host may leave them unfreed (for a large store freeing
-    /// every allocation one by one is a sixth of the run).
-    kept: Option<Assessed>,
+    entries: Vec<AgentReport>,
+    /// The last agent's load and report (shared with the document that
+    /// prints it), and `--all-agents --json`'s document. The process ends
+    /// after the command: a host may leave them unfreed (for a large store
+    /// freeing every allocation one by one is a sixth of the run).
+    kept: Option<(Loaded, Arc<StatusReport>)>,
+    kept_all: Option<Arc<AllAgentsReport>>,
 }
 
 /// `models status` as a flow.
@@ -317,6 +320,7 @@ impl StatusCommand {
             worst: CheckCode::Ok,
             entries: Vec::new(),
             kept: None,
+            kept_all: None,
             request,
         };
         let inner = match status.start() {
@@ -370,33 +374,43 @@ impl Status {
 
     /// One agent's report is made: print it (or keep its JSON entry).
     fn reported(&mut self, agent: &str, assessed: Assessed, out: &mut Lines) {
-        let Assessed { loaded, assessment } = &assessed;
+        let Assessed { loaded, assessment } = assessed;
         self.worst = self.worst.worst(assessment.check);
         let style = style(&loaded.env, self.request.terminal);
-        match (self.request.all_agents, self.format) {
-            (false, format) => out.push_back(Effect::Emit(Event::Report(assessment.render(loaded, format, style)))),
+        let report = match (self.request.all_agents, self.format) {
+            // Written into the output as it is produced, not made first.
+            (false, StatusFormat::Json) => {
+                let report = Arc::new(assessment.report);
+                out.push_back(Effect::Emit(Event::Document(Document::status(Arc::clone(&report)))));
+                report
+            }
+            (false, format) => {
+                out.push_back(Effect::Emit(Event::Report(assessment.render(&loaded, format, style))));
+                Arc::new(assessment.report)
+            }
             (true, StatusFormat::Json) => {
-                let mut entry = serde_json::json!({"agentId": agent, "check": assessment.check.code()});
-                if let (Some(e), serde_json::Value::Object(r)) = (entry.as_object_mut(), assessment.report.to_value()) {
-                    e.extend(r);
-                }
-                self.entries.push(entry);
+                let check = assessment.check.code();
+                self.entries.push(AgentReport { agent_id: agent.to_string(), check, report: assessment.report });
+                return;
             }
             (true, _) => {
                 out.push_back(Effect::Emit(Event::Output(format!("== Agent: {agent} =="))));
-                let text = assessment.render(loaded, StatusFormat::Text, style);
+                let text = assessment.render(&loaded, StatusFormat::Text, style);
                 out.push_back(Effect::Emit(Event::Report(text)));
                 out.push_back(Effect::Emit(Event::Output(String::new())));
+                Arc::new(assessment.report)
             }
-        }
-        self.kept = Some(assessed);
+        };
+        self.kept = Some((loaded, report));
     }
 
     fn finish(&mut self) -> Done {
         let mut events = Vec::new();
         if self.request.all_agents && self.format == StatusFormat::Json {
-            let doc = serde_json::json!({"check": self.worst.code(), "agents": std::mem::take(&mut self.entries)});
-            events.push(Event::Report(terminal_safe_json(&doc)));
+            let agents = std::mem::take(&mut self.entries);
+            let all = Arc::new(AllAgentsReport { check: self.worst.code(), agents });
+            events.push(Event::Document(Document::all_agents(Arc::clone(&all))));
+            self.kept_all = Some(all);
         }
         let exit = if self.request.check { exit_of(self.worst) } else { Exit::Ok };
         Done::with(exit, events)
@@ -436,8 +450,10 @@ flow_of_driven!(StatusCommand);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::escape::terminal_safe_json;
     use crate::flow::script::{Host, NOW, env, store_path, text};
     use crate::flow::{Line, Stream};
+    use crate::world::FileRead;
     use serde_json::{Value, json};
 
     const HOUR: Millis = 3_600_000;
@@ -518,6 +534,94 @@ mod tests {
         let (_, printed) = run(StatusRequest { format: Some(StatusFormat::Prometheus), ..request() }, &mut host);
         assert!(stdout(&printed).contains("clawdbot_auth_check{agent=\"main\"} 0"), "{printed:?}");
         assert!(!stdout(&printed).ends_with('\n'), "the host adds the line end");
+    }
+
+    /// Records each piece the document is handed to its output in.
+    #[derive(Default)]
+    struct Pieces(Vec<usize>, Vec<u8>);
+
+    impl std::io::Write for Pieces {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.push(buf.len());
+            self.1.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn many_profiles(n: usize) -> String {
+        let profiles: serde_json::Map<String, Value> = (0..n)
+            .map(|i| {
+                let p = json!({"type": "api_key", "provider": "openai", "key": format!("sk-FAKE-{i:08}-FAKEFAKE")});
+                (format!("openai:user{i}\u{202e}"), p)
+            })
+            .collect();
+        json!({"version": 1, "profiles": profiles}).to_string()
+    }
+
+    /// Issue 27 item 1: `--json` is not made as one text and handed over;
+    /// the flow hands the host a document that writes itself into the
+    /// output in pieces, with the bytes the finished text had.
+    #[test]
+    fn json_is_a_document_written_into_the_output_in_pieces_with_the_texts_bytes() {
+        let mut host = Host::default();
+        host.files.insert(store_path("main"), many_profiles(3000));
+        let (_, printed) = run(StatusRequest { json: true, ..request() }, &mut host);
+        let documents: Vec<&Document> = host
+            .emitted
+            .iter()
+            .filter_map(|e| match e {
+                Event::Document(d) => Some(d),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(documents.len(), 1, "{:?}", host.emitted);
+        assert!(!host.emitted.iter().any(|e| matches!(e, Event::Report(_))), "no finished text besides");
+        let mut pieces = Pieces::default();
+        documents[0].write_to(&mut pieces).unwrap();
+        assert!(pieces.0.len() > 3, "written in pieces: {:?}", pieces.0);
+        assert!(pieces.0.iter().all(|&n| n <= 1 << 16), "{:?}", pieces.0);
+        // The bytes of the text a terminal host prints, which are those
+        // of the report as one terminal-safe document.
+        let text = String::from_utf8(pieces.1).unwrap();
+        assert_eq!(text, stdout(&printed));
+        let loaded = crate::load::load(&host_world(&host), &env(), NOW, None);
+        let report = report::build(&loaded, &ReportOptions::default());
+        assert_eq!(text, terminal_safe_json(&report));
+        assert!(text.contains("\\u202e") && !text.contains('\u{202e}'), "terminal-safe");
+    }
+
+    /// `--all-agents --json` has the bytes it had when each entry was the
+    /// report's JSON value with `agentId` and `check` put first.
+    #[test]
+    fn all_agents_json_has_the_bytes_of_the_entries_made_as_values() {
+        let mut host = Host { folders: vec!["ops"], ..Host::default() };
+        host.files.insert(store_path("ops"), oauth_store(NOW - HOUR, false));
+        host.files.insert(store_path("main"), many_profiles(20));
+        let (done, _) = run(StatusRequest { all_agents: true, json: true, ..request() }, &mut host);
+        let [Event::Document(document)] = &done.events[..] else { panic!("one document: {:?}", done.events) };
+        let mut entries = Vec::new();
+        for (agent, asked) in [("main", None), ("ops", Some("ops"))] {
+            let loaded = crate::load::load(&host_world(&host), &env(), NOW, asked);
+            let assessment = assess(&loaded, &ReportOptions::default());
+            let mut entry = json!({"agentId": agent, "check": assessment.check.code()});
+            if let (Some(e), Value::Object(r)) = (entry.as_object_mut(), assessment.report.to_value()) {
+                e.extend(r);
+            }
+            entries.push(entry);
+        }
+        assert_eq!(document.text(), terminal_safe_json(&json!({"check": 1, "agents": entries})));
+    }
+
+    /// The scripted host's files as a world, for building the expected report.
+    fn host_world(host: &Host) -> crate::world::MapWorld {
+        let mut world = crate::world::MapWorld::default();
+        for (path, text) in &host.files {
+            world.files.insert(path.clone(), FileRead::text(text));
+        }
+        world
     }
 
     #[test]

@@ -89,6 +89,30 @@ pub struct StatusReport {
     pub unreadable_files: Vec<String>,
 }
 
+/// `models status --all-agents --json`: the worst check of every agent,
+/// then one entry per agent, in the order the agents were reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AllAgentsReport {
+    /// The worst agent's check code.
+    pub check: i32,
+    /// Each agent's entry.
+    pub agents: Vec<AgentReport>,
+}
+
+/// One agent's entry in [`AllAgentsReport`]: its id and check code, then
+/// the keys of its [`StatusReport`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentReport {
+    /// The agent, normalised.
+    pub agent_id: String,
+    /// Its `--check` code.
+    pub check: i32,
+    /// Its report, whose keys follow.
+    #[serde(flatten)]
+    pub report: StatusReport,
+}
+
 /// The `auth` part of the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

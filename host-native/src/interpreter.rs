@@ -34,13 +34,25 @@ pub struct Interpreter<'w> {
     /// Why the command's output could not be written (the first failure):
     /// a report nobody received is a command that could not run.
     unwritten: Option<std::io::Error>,
+    /// Standard output, gathered into large writes: doctor says tens of
+    /// thousands of lines on a large store, and a write per line was a
+    /// system call each. Written out before anything goes to standard
+    /// error and before every other effect (a question, a program on the
+    /// terminal, a wait), so what is shown and in what order is unchanged.
+    stdout: std::io::BufWriter<std::io::Stdout>,
     /// The browser's request a `Listen` received, until it is answered.
     callback: Option<std::net::TcpStream>,
 }
 
 impl<'w> Interpreter<'w> {
     pub fn new(world: &'w NativeWorld) -> Self {
-        Interpreter { world, locks: BTreeMap::new(), unwritten: None, callback: None }
+        Interpreter {
+            world,
+            locks: BTreeMap::new(),
+            unwritten: None,
+            callback: None,
+            stdout: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+        }
     }
 
     /// Runs `flow` to its end, writing its lines as they come; the final
@@ -61,9 +73,7 @@ impl<'w> Interpreter<'w> {
             }
             // Whatever the flow still holds is released here.
             std::mem::take(&mut self.locks).into_values().for_each(Held::release);
-            if let Err(e) = std::io::stdout().flush() {
-                self.unwritten.get_or_insert(e);
-            }
+            self.flush();
             return match self.unwritten.take() {
                 // `> /dev/full`, a closed pipe: the key or the report was
                 // lost, so the command did not do its job (issue 23 item 8).
@@ -79,8 +89,18 @@ impl<'w> Interpreter<'w> {
         }
     }
 
+    /// Writes out what standard output holds, remembering a failure.
+    fn flush(&mut self) {
+        if let Err(e) = self.stdout.flush() {
+            self.unwritten.get_or_insert(e);
+        }
+    }
+
     /// Carries out one request; its answer, through the reply it came with.
     fn perform(&mut self, effect: Effect) -> Option<Input> {
+        if !matches!(effect, Effect::Emit(_)) {
+            self.flush();
+        }
         Some(match effect {
             Effect::Read { paths, reply } => {
                 reply.with(paths.into_iter().map(|p| (p.clone(), self.world.read(&p))).collect())
@@ -169,8 +189,8 @@ impl<'w> Interpreter<'w> {
     fn emit(&mut self, event: &Event) {
         match event {
             Event::Document(document) => {
-                let mut out = std::io::stdout().lock();
-                if let Err(e) = document.write_to(&mut out).and_then(|()| out.write_all(b"\n")) {
+                let out = &mut self.stdout;
+                if let Err(e) = document.write_to(&mut *out).and_then(|()| out.write_all(b"\n")) {
                     self.unwritten.get_or_insert(e);
                 }
             }
@@ -178,12 +198,21 @@ impl<'w> Interpreter<'w> {
         }
     }
 
-    /// Writes one line, remembering a failed write of the output.
+    /// Writes one line (already escaped by the core), remembering a failed
+    /// write of the output. A line for standard error first writes out
+    /// what standard output holds, so the two keep their order.
     fn show(&mut self, line: &Line) {
-        if let Err(e) = print(line)
-            && line.stream == Stream::Stdout
-        {
-            self.unwritten.get_or_insert(e);
+        match line.stream {
+            Stream::Stdout => {
+                let out = &mut self.stdout;
+                if let Err(e) = out.write_all(line.text.as_bytes()).and_then(|()| out.write_all(b"\n")) {
+                    self.unwritten.get_or_insert(e);
+                }
+            }
+            Stream::Stderr => {
+                self.flush();
+                let _ = writeln!(std::io::stderr(), "{}", line.text);
+            }
         }
     }
 
@@ -375,14 +404,6 @@ fn stat(path: &Path) -> Option<FileMeta> {
 fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
     use std::os::unix::process::ExitStatusExt;
     ExitStatus { code: status.code(), signal: status.signal() }
-}
-
-/// Writes a line as the core rendered it (already escaped).
-fn print(line: &Line) -> std::io::Result<()> {
-    match line.stream {
-        Stream::Stdout => writeln!(std::io::stdout(), "{}", line.text),
-        Stream::Stderr => writeln!(std::io::stderr(), "{}", line.text),
-    }
 }
 
 /// Runs `program` with the terminal as its stdin, stdout and stderr (the

@@ -24,7 +24,7 @@ use super::{
 use crate::diag::Severity;
 use crate::doctor::{DoctorPreview, change_notes, preview};
 use crate::escape::{escape_control, terminal_safe_json};
-use crate::findings::{DoctorDocument, Finding, Level, check, findings};
+use crate::findings::{DoctorDocument, Finding, Level, check, findings_with, plain_keys};
 use crate::load::Loaded;
 use crate::paths::{self, Env};
 use crate::permissions::{
@@ -87,6 +87,8 @@ struct Check {
     report: Box<StatusReport>,
     plan: DoctorPreview,
     found: Vec<Finding>,
+    /// The plain-text keys at rest ([`plain_keys`]), made once.
+    plain: Vec<(String, String)>,
     changes: Vec<String>,
     needs_human: bool,
 }
@@ -198,12 +200,13 @@ impl Doctor {
 
     /// A note: its title, its lines, a blank line; nothing with `--json`
     /// or without lines. Every line is escaped.
-    fn note(&self, out: &mut Lines, title: &str, lines: &[String]) {
-        if self.json() || lines.is_empty() {
+    fn note<L: Into<String>>(&self, out: &mut Lines, title: &str, lines: impl IntoIterator<Item = L>) {
+        let mut lines = lines.into_iter().peekable();
+        if self.json() || lines.peek().is_none() {
             return;
         }
         out.push_back(Effect::Emit(Event::Output(title.to_string())));
-        out.extend(lines.iter().map(|l| Effect::Emit(Event::Output(l.clone()))));
+        out.extend(lines.map(|l| Effect::Emit(Event::Output(l.into()))));
         out.push_back(Effect::Emit(Event::Output(String::new())));
     }
 
@@ -279,12 +282,13 @@ impl Doctor {
         out.extend(saved_notices(&loaded, save_error.as_deref()).into_iter().map(Effect::Emit));
         let report = report::build(&loaded, &ReportOptions::default());
         let plan = preview(&loaded, &report);
-        let mut found = findings(&loaded, &report, &plan);
+        let plain = plain_keys(&loaded);
+        let mut found = findings_with(&loaded, &report, &plan, &plain);
         let notes = change_notes(&loaded, save_error.as_deref());
-        self.note(out, "Auth changes", &notes.iter().map(|c| format!("- {c}")).collect::<Vec<_>>());
+        self.note(out, "Auth changes", notes.iter().map(|c| format!("- {c}")));
         if let Some(e) = &save_error {
             found.push(Finding::new(check::NOT_SAVED, Level::Warning, escape_control(e).into_owned()));
-            self.note(out, "Not saved", &[format!("- {e}")]);
+            self.note(out, "Not saved", [format!("- {e}")]);
         }
         Box::new(Check {
             agent,
@@ -296,6 +300,7 @@ impl Doctor {
             report: Box::new(report),
             plan,
             found,
+            plain,
         })
     }
 
@@ -308,7 +313,7 @@ impl Doctor {
         let Some(fix) = fix else { return Turn::Go(State::Stale(check)) };
         let text = escape_control(&fix.change_text).into_owned();
         if input.is_none() {
-            self.note(out, "Auth profiles", &[format!("- {text}")]);
+            self.note(out, "Auth profiles", [format!("- {text}")]);
         }
         match self.confirm("Update Anthropic OAuth profile id in config now?", input) {
             Consent::Ask(effect) => Turn::Ask(State::Repair(check), effect),
@@ -385,7 +390,7 @@ impl Doctor {
                     )
                 })
                 .collect();
-            self.note(out, "Stale cooldowns", &lines);
+            self.note(out, "Stale cooldowns", lines);
         }
         match self.confirm("End these cooldowns now?", input) {
             Consent::Ask(effect) => Turn::Ask(State::Stale(check), effect),
@@ -426,7 +431,7 @@ impl Doctor {
                 .iter()
                 .map(|id| format!("- {}: a copy of {from}'s, which this agent inherits", escape_control(id)))
                 .collect();
-            self.note(out, "Copies of inherited profiles", &lines);
+            self.note(out, "Copies of inherited profiles", lines);
         }
         match self.confirm(&format!("Drop these copies (this agent then uses {from}'s)?"), input) {
             Consent::Ask(effect) => Turn::Ask(State::Copies { check, edit: None }, effect),
@@ -573,17 +578,17 @@ impl Doctor {
         if !check.plan.problems.is_empty() {
             check.needs_human = true;
             let lines: Vec<String> = check.plan.problems.iter().map(|l| format!("- {l}")).collect();
-            self.note(out, "Unreadable files (left untouched)", &lines);
+            self.note(out, "Unreadable files (left untouched)", lines);
         }
         let warnings: Vec<String> = check.plan.warnings.iter().map(|l| format!("- {l}")).collect();
-        self.note(out, "Warnings about files read", &warnings);
+        self.note(out, "Warnings about files read", warnings);
         let held_out: Vec<String> = check
             .loaded
             .held_out
             .iter()
             .map(|source| format!("- {} — {}", crate::sync::held_out_words(source), source.enable_hint()))
             .collect();
-        self.note(out, "Logins left out of the sync", &held_out);
+        self.note(out, "Logins left out of the sync", held_out);
         Turn::Go(State::Refresh(check))
     }
 
@@ -591,8 +596,7 @@ impl Doctor {
     fn refresh(&mut self, check: Box<Check>, input: Option<Answer>, out: &mut Lines) -> Turn<State> {
         let due = due_for_doctor(&check.loaded, &check.plan.issues);
         if due.is_empty() {
-            let loaded = (*check.loaded).clone();
-            return self.checked(check, loaded, out);
+            return self.checked(check, None, out);
         }
         match self.confirm("Refresh expiring OAuth tokens now?", input) {
             Consent::Ask(effect) => Turn::Ask(State::Refresh(check), effect),
@@ -601,10 +605,7 @@ impl Doctor {
                 let due = Box::new(RefreshCommand::doctor((*check.loaded).clone(), due, keychain));
                 Turn::Go(State::Refreshing { check, due })
             }
-            Consent::No => {
-                let loaded = (*check.loaded).clone();
-                self.checked(check, loaded, out)
-            }
+            Consent::No => self.checked(check, None, out),
         }
     }
 
@@ -622,21 +623,30 @@ impl Doctor {
                 self.ended(done, out);
                 let (after, refreshed) = due.into_outcome();
                 check.changes.extend(refreshed);
-                let after = after.unwrap_or_else(|| (*check.loaded).clone());
                 self.checked(check, after, out)
             }
         }
     }
 
     /// One agent is checked: its last notes, its document and exit.
-    fn checked(&mut self, mut check: Box<Check>, after: Loaded, out: &mut Lines) -> Turn<State> {
+    /// `after`: the load after the refreshes, when one ran and looked
+    /// again; without it the load is the one checked, whose report,
+    /// preview and findings are not made a second time.
+    fn checked(&mut self, mut check: Box<Check>, after: Option<Loaded>, out: &mut Lines) -> Turn<State> {
         // The expiry issues and findings as the store is after the refreshes.
-        let report_after = report::build(&after, &ReportOptions::default());
-        let after_plan = preview(&after, &report_after);
+        let refreshed = after.map(|after| {
+            let report = report::build(&after, &ReportOptions::default());
+            let plan = preview(&after, &report);
+            (after, report, plan)
+        });
+        let (after, report_after, after_plan) = match &refreshed {
+            Some((after, report, plan)) => (after, report, plan),
+            None => (&*check.loaded, &*check.report, &check.plan),
+        };
         let issues = &after_plan.issues;
         if !issues.is_empty() {
             check.needs_human |= issues.iter().any(|i| i.needs_human);
-            self.note(out, "Model auth", &issues.iter().map(|i| i.line()).collect::<Vec<_>>());
+            self.note(out, "Model auth", issues.iter().map(|i| i.line()));
         }
         // `--check` and doctor judge a restricting config entry alike.
         let restricted = &report_after.auth.check.restricted;
@@ -644,13 +654,23 @@ impl Doctor {
             check.needs_human = true;
             let lines: Vec<String> =
                 restricted.iter().map(|r| format!("- {}", escape_control(&r.to_string()))).collect();
-            self.note(out, "Config", &lines);
+            self.note(out, "Config", lines);
         }
+        // The expiry findings go last, made again from the load after the
+        // refreshes; without one they are the ones found, whose inputs are
+        // the same.
         let expiry_ids = [check::PROFILE_EXPIRED, check::PROFILE_EXPIRING, check::EXPIRY_UNKNOWN];
-        check.found.retain(|f| !expiry_ids.contains(&f.check_id));
-        let expiry =
-            findings(&after, &report_after, &after_plan).into_iter().filter(|f| expiry_ids.contains(&f.check_id));
-        check.found.extend(expiry);
+        let (mut found, found_expiry): (Vec<Finding>, Vec<Finding>) =
+            std::mem::take(&mut check.found).into_iter().partition(|f| !expiry_ids.contains(&f.check_id));
+        match refreshed.is_some() {
+            true => found.extend(
+                findings_with(after, report_after, after_plan, &check.plain)
+                    .into_iter()
+                    .filter(|f| expiry_ids.contains(&f.check_id)),
+            ),
+            false => found.extend(found_expiry),
+        }
+        check.found = found;
         let missing = &check.report.auth.missing_providers_in_use;
         if !missing.is_empty() {
             check.needs_human = true;
@@ -661,7 +681,7 @@ impl Doctor {
                     format!("- {prov}: no credentials for a provider in use — {hint}")
                 })
                 .collect();
-            self.note(out, "Missing auth", &lines);
+            self.note(out, "Missing auth", lines);
         }
         // SecretRefs and plain-text keys at rest: one line each, with its fix.
         let secret_ids =
@@ -677,12 +697,11 @@ impl Doctor {
             })
             .collect();
         // The plain keys one a line, each with the command that moves it.
-        let plain = crate::findings::plain_keys(&check.loaded);
-        if !plain.is_empty() {
+        if !check.plain.is_empty() {
             lines.push("- plain-text keys at rest; each moves into a ref with:".into());
-            lines.extend(plain.into_iter().map(|(what, fix)| format!("  - {what}: {fix}")));
+            lines.extend(check.plain.iter().map(|(what, fix)| format!("  - {what}: {fix}")));
         }
-        self.note(out, "Secrets", &lines);
+        self.note(out, "Secrets", lines);
         if !self.json() {
             let summary = match check.needs_human {
                 true => "Doctor: action needed (see above).",
@@ -693,15 +712,17 @@ impl Doctor {
                 out.push_back(Effect::Emit(Event::Output(String::new())));
             }
         }
-        let Check { found, changes, needs_human, .. } = *check;
-        let mut document = DoctorDocument::new(&after.locations.agent_id, found, changes);
+        let agent_id = after.locations.agent_id.clone();
+        let after_plan = refreshed.map(|(_, _, plan)| plan);
+        let Check { found, changes, needs_human, plan, .. } = *check;
+        let mut document = DoctorDocument::new(&agent_id, found, changes);
         // The exit rule is the text mode's; the document agrees with it.
         document.ok = !needs_human;
         if needs_human {
             self.worst = Exit::Action;
         }
         self.documents.push(document);
-        self.previews.push(after_plan);
+        self.previews.push(after_plan.unwrap_or(plan));
         Turn::Go(State::NextAgent)
     }
 

@@ -382,16 +382,16 @@ fn list_folder(dir: &Path) -> Vec<Entry> {
 /// its target with that folder's mode.
 fn stat(path: &Path) -> Option<FileMeta> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path).ok()?;
-    let link_folder = std::fs::symlink_metadata(path)
-        .ok()
-        .filter(|link| link.file_type().is_symlink())
-        .and_then(|_| std::fs::canonicalize(path).ok())
-        .and_then(|target| {
-            let dir = target.parent()?.to_path_buf();
-            let mode = std::fs::metadata(&dir).ok()?.permissions().mode() & 0o7777;
-            Some((dir.to_string_lossy().into_owned(), mode))
-        });
+    // One system call unless it is a symlink (`--all-agents` looks at every
+    // agent's folder).
+    let link = std::fs::symlink_metadata(path).ok()?;
+    let is_link = link.file_type().is_symlink();
+    let meta = if is_link { std::fs::metadata(path).ok()? } else { link };
+    let link_folder = is_link.then(|| std::fs::canonicalize(path).ok()).flatten().and_then(|target| {
+        let dir = target.parent()?.to_path_buf();
+        let mode = std::fs::metadata(&dir).ok()?.permissions().mode() & 0o7777;
+        Some((dir.to_string_lossy().into_owned(), mode))
+    });
     Some(FileMeta {
         folder: meta.is_dir(),
         regular: meta.is_file(),

@@ -14,7 +14,7 @@ use super::agents::FindAgents;
 use super::config_edit::{ConfigEdit, ConfigEdited};
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
-use super::look::saved_notices;
+use super::look::{keep_shared_fresh, saved_notices};
 use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::{
@@ -25,7 +25,7 @@ use crate::diag::Severity;
 use crate::doctor::{DoctorPreview, change_notes, preview};
 use crate::escape::{escape_control, terminal_safe_json};
 use crate::findings::{DoctorDocument, Finding, Level, check, findings_with, plain_keys};
-use crate::load::Loaded;
+use crate::load::{Loaded, Shared};
 use crate::paths::{self, Env};
 use crate::permissions::{
     PathKind, PrivatePath, agents_to_check, others_can_write, parent, private_paths, symlink_text,
@@ -36,6 +36,7 @@ use crate::store::AuthStore;
 use crate::time::Millis;
 use crate::usage::backoff_cause_changed;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// What `doctor` was asked, flags as given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,6 +131,13 @@ struct Doctor {
     /// Each agent's preview after its repairs, beside its document.
     previews: Vec<DoctorPreview>,
     worst: Exit,
+    /// `--all-agents`: what the agents' loads read alike, read once and
+    /// handed from one agent's load to the next; dropped when a repair
+    /// writes a file it was read from.
+    shared: Option<Arc<Shared>>,
+    /// `--all-agents`: the config as read to find the agents, for the
+    /// first agent's load.
+    config_read: Option<(String, crate::world::FileRead)>,
 }
 
 /// The refusal of `--all-agents` beside `--agent`, for every command that
@@ -163,6 +171,8 @@ impl DoctorCommand {
             documents: Vec::new(),
             previews: Vec::new(),
             worst: Exit::Ok,
+            shared: None,
+            config_read: None,
         };
         let inner = match both {
             true => Driven::ended(doctor, Done::refused(Exit::Usage, ALL_OR_ONE), now),
@@ -271,9 +281,12 @@ impl Doctor {
         }
         // The default agent as a bare run checks it (`CLAWDBOT_AGENT_DIR`).
         let agent = (!std::mem::replace(&mut self.first, false)).then_some(agent);
-        let settle =
-            Box::new(Settle::new(&self.env, agent.as_deref(), now).reading_keychain(self.request.reads_keychain()));
-        Turn::Go(State::Load { agent, settle })
+        let all = self.request.all_agents;
+        let settle = Settle::new(&self.env, agent.as_deref(), now)
+            .reading_keychain(self.request.reads_keychain())
+            .sharing(self.shared.clone().filter(|_| all), all)
+            .answered(self.config_read.take());
+        Turn::Go(State::Load { agent, settle: Box::new(settle) })
     }
 
     /// The load is saved: what it found, and the notes of what it did.
@@ -792,11 +805,27 @@ impl Machine for Doctor {
     type State = State;
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
+        let turn = self.step_in(state, input, now, out);
+        // A repair that writes a file the agents' loads share makes the
+        // next agent's load read it again.
+        if let Turn::Ask(_, effect) = &turn {
+            keep_shared_fresh(&mut self.shared, effect);
+        }
+        for effect in out.iter() {
+            keep_shared_fresh(&mut self.shared, effect);
+        }
+        turn
+    }
+}
+
+impl Doctor {
+    fn step_in(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
             State::Find(mut find) => match advance(&mut find, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Find(find), e),
                 Step::Ready(agents) => {
                     self.agents = agents.into();
+                    self.config_read = find.config_read();
                     Turn::Go(State::NextAgent)
                 }
             },
@@ -804,6 +833,9 @@ impl Machine for Doctor {
             State::Load { agent, mut settle } => match advance(&mut *settle, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Load { agent, settle }, e),
                 Step::Ready(mut settled) => {
+                    if self.request.all_agents {
+                        self.shared = settle.shared();
+                    }
                     let refs = self.check_refs.and_then(|allow| ResolveRefs::needed(&mut settled.loaded, allow, None));
                     match refs {
                         Some(refs) => Turn::Go(State::Refs { agent, settled: Box::new(settled), refs: Box::new(refs) }),
@@ -1139,5 +1171,41 @@ mod tests {
             lock < host.position(&format!("write {}", crate::flow::script::CONFIG)),
             "written under the store lock"
         );
+    }
+
+    /// Issue 27 item 3: `--all-agents` reads the config once for all the
+    /// agents, unless a repair wrote it: then the next agent's load reads
+    /// it again, and judges it as written.
+    #[test]
+    fn all_agents_reads_the_config_once_unless_a_repair_wrote_it() {
+        let login = json!({"type": "oauth", "provider": "anthropic", "access": "a-FAKE", "refresh": "r-FAKE",
+                           "expires": NOW + 48 * HOUR});
+        let store = json!({"version": 1, "profiles": {"anthropic:me@example.com": login}});
+        let mut host = Host { folders: vec!["ops", "lab"], ..Host::with_store(&store) };
+        host.files.insert(store_path("ops"), key_store().to_string());
+        host.files.insert(store_path("lab"), key_store().to_string());
+        let config = json!({"auth": {"profiles": {"anthropic:default": {"provider": "anthropic", "mode": "oauth"}}}});
+        host.files.insert(crate::flow::script::CONFIG.into(), config.to_string());
+        let reads =
+            |host: &Host| host.asked.iter().filter(|a| **a == format!("read {}", crate::flow::script::CONFIG)).count();
+        // Nothing repaired: read once, for the agents' list and every load.
+        let request = DoctorRequest { all_agents: true, non_interactive: true, ..DoctorRequest::default() };
+        let (done, _) = host.run(&mut doctor(request));
+        assert_eq!(done.exit, Exit::Action, "the mismatch is left as a finding");
+        assert_eq!(reads(&host), 1, "{:?}", host.asked);
+        // The main agent's repair writes it (under the lock, where it is
+        // read again); the next agent reads it once more, as written.
+        host.asked.clear();
+        let (done, printed) =
+            host.run(&mut doctor(DoctorRequest { all_agents: true, yes: true, ..DoctorRequest::default() }));
+        let write = host.position(&format!("write {}", crate::flow::script::CONFIG));
+        // The agents in order: main, lab, ops.
+        let lab = host.position(&format!("read {}", store_path("lab")));
+        let ops = host.position(&format!("read {}", store_path("ops")));
+        assert!(write < lab && lab < ops, "{:?}", host.asked);
+        let config_read = format!("read {}", crate::flow::script::CONFIG);
+        assert!(host.asked[write..ops].contains(&config_read), "lab reads it again: {:?}", host.asked);
+        assert_eq!(done.exit, Exit::Ok, "{printed:?}");
+        assert!(!host.asked[ops..].contains(&config_read), "then shared again: {:?}", host.asked);
     }
 }

@@ -49,7 +49,7 @@ impl Document {
     /// 64 KiB (give it the output itself, unbuffered or line-buffered),
     /// without the final line end: the bytes of [`Document::text`].
     /// Characters a terminal would act on are escaped
-    /// ([`crate::escape::TerminalSafeFormatter`]).
+    /// (serde's pretty layout; DEL, C1 and bidi controls as `\uXXXX`).
     pub fn write_to<W: Write>(&self, out: W) -> io::Result<()> {
         let mut out = io::BufWriter::with_capacity(PIECE, out);
         match &self.body {

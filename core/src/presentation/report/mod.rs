@@ -18,7 +18,7 @@ pub use verdict::{CheckSection, Verdict};
 
 use crate::config::Config;
 use crate::env_auth::{FoundKey, config_key, env_key_from, env_probe_providers};
-use crate::health::{self, HealthRules, HealthSummary, collate};
+use crate::health::{self, HealthRules, HealthSummary};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
 use crate::store::{Credential, Profile};
@@ -290,7 +290,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             add(p);
         }
     }
-    providers.sort_by(|a, b| collate(a, b));
+    providers.sort_by_cached_key(|p| health::collation_key(p));
 
     let unusable = unusable_profiles(store, now);
     let unusable_by_id: std::collections::HashMap<&str, &Unusable> =

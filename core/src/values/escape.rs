@@ -14,7 +14,9 @@ pub fn needs_escape(c: char) -> bool {
 
 /// Replaces control and bidi-override characters with `\u{..}` escapes.
 pub fn escape_control(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
+    // Printable ASCII (nearly every id and line) holds nothing to escape:
+    // checked a byte at a time, without decoding characters.
+    if s.bytes().all(|b| matches!(b, 0x20..=0x7e)) || !s.chars().any(needs_escape) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

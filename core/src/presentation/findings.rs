@@ -240,7 +240,7 @@ pub fn findings_with(
             _ => (check::PROFILE_EXPIRING, "expires soon"),
         };
         let level = if issue.needs_human { Level::Error } else { Level::Info };
-        let shown = escape_control(&issue.profile_id).into_owned();
+        let shown = escape_control(&issue.profile_id);
         out.push(
             Finding::new(id, level, format!("{shown} {what}")).about(issue.profile_id.clone()).fix(issue.hint.clone()),
         );
@@ -248,7 +248,7 @@ pub fn findings_with(
     // A profile that needs a person was reported above with its remedy.
     let needs_person = crate::doctor::needs_person(report);
     for u in report.auth.unusable_profiles.iter().filter(|u| !needs_person.contains(u.profile_id.as_str())) {
-        let shown = escape_control(&u.profile_id).into_owned();
+        let shown = escape_control(&u.profile_id);
         let stats = loaded.store.usage_stats.get(&u.profile_id);
         let auth = FailureReason::Auth.as_str();
         let rejected = stats.is_some_and(|s| {
@@ -320,8 +320,8 @@ pub fn plain_keys(loaded: &Loaded) -> Vec<(String, String)> {
         {
             continue;
         }
-        let shown = escape_control(id).into_owned();
-        let provider = escape_control(profile.credential.provider()).into_owned();
+        let shown = escape_control(id);
+        let provider = escape_control(profile.credential.provider());
         let command = if profile.credential.kind() == crate::store::CredentialType::Token {
             "paste-token"
         } else {

@@ -30,6 +30,15 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape_control`] of a text made for the purpose: the same text back
+/// when nothing needs escaping (no copy).
+pub fn escape_owned(s: String) -> String {
+    match escape_control(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(escaped) => escaped,
+    }
+}
+
 /// serde_json's pretty layout, writing the characters serde leaves raw but a
 /// terminal would act on (DEL, C1 controls, bidi controls) as `\uXXXX`
 /// escapes. In JSON they can only occur inside strings, where the escape

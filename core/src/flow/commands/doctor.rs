@@ -215,6 +215,8 @@ impl Doctor {
         if self.json() || lines.peek().is_none() {
             return;
         }
+        // Room for them all at once: a note can be tens of thousands of lines.
+        out.reserve(lines.size_hint().0 + 2);
         out.push_back(Effect::Emit(Event::Output(title.to_string())));
         out.extend(lines.map(|l| Effect::Emit(Event::Output(l.into()))));
         out.push_back(Effect::Emit(Event::Output(String::new())));

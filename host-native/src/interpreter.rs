@@ -180,6 +180,14 @@ impl<'w> Interpreter<'w> {
                 self.world.remember_keychain(item, write.text.expose());
                 Ok(())
             }
+            WriteBackPlace::SealedKeychain(item) => {
+                let bin = keychain::security_binary(self.world.env().get("PATH"));
+                let (service, account) = (&item.service, &item.account);
+                keychain::write_sealed_password(&bin, service, account, &write.text, keychain::TIMEOUT)
+                    .map_err(|e| IoFailure::new(e.kind(), format!("Keychain item {service}")))?;
+                self.world.remember_keychain(item, write.text.expose());
+                Ok(())
+            }
         }
     }
 }

@@ -11,13 +11,13 @@ use crate::config::{ConfigRead, parse_config};
 use crate::diag::{Diagnostic, Severity};
 use crate::dotenv::{self, Applied};
 use crate::io::IoKind;
-use crate::logins::SourceRead;
+use crate::logins::{LinkedRead, SourceRead};
 use crate::paths::{self, Env, Locations};
 use crate::sources::{ExternalLogin, legacy};
 use crate::store::{AuthStore, parse_store, write_store};
 use crate::sync::{ChangeKind, SyncChange, sync_external};
 use crate::time::Millis;
-use crate::world::{FileRead, World};
+use crate::world::{FileRead, KeychainItem, World};
 
 /// What became of `auth-profiles.json` in this load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -276,10 +276,20 @@ pub fn external_logins(
             }
         };
         if let Some(keychain) = &source.keychain {
-            match world.keychain(&keychain.item(env)) {
+            let item = keychain.item(env);
+            match world.keychain(&item) {
                 Some(FileRead::Present { bytes, .. }) => {
                     let text = (keychain.decode)(&String::from_utf8_lossy(&bytes));
-                    login = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
+                    match follow_linked(world, keychain, &item, text) {
+                        LinkedRead::Whole(text) => {
+                            login = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
+                        }
+                        LinkedRead::Partial(text, lost) => {
+                            diagnostics.push(lost);
+                            login = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
+                        }
+                        LinkedRead::Unusable(d) => diagnostics.push(d.with_hint(source.ignored_hint)),
+                    }
                 }
                 Some(FileRead::Unreadable(reason)) => diagnostics.push(
                     Diagnostic::new(Severity::Warning, keychain.origin, format!("cannot be read: {reason}")).with_hint(
@@ -302,6 +312,22 @@ pub fn external_logins(
         found.extend(login);
     }
     found
+}
+
+/// The document of a Keychain item `item` whose decoded secret is `text`:
+/// with the second item it points at joined in, when the source has one
+/// ([`crate::logins::Linked`], Claude Code's overflow). That item is read
+/// through `world` like the first, so a look asks the host for it next.
+fn follow_linked(
+    world: &dyn World,
+    keychain: &crate::logins::Keychain,
+    item: &KeychainItem,
+    text: String,
+) -> LinkedRead {
+    let Some(linked) = keychain.linked else { return LinkedRead::Whole(text) };
+    let Some(other) = (linked.item)(&text, item) else { return LinkedRead::Whole(text) };
+    let read = world.keychain(&other).unwrap_or(FileRead::Absent);
+    (linked.join)(&text, &read, keychain.origin, &other)
 }
 
 /// Another tool's file that exists but cannot be read: worth a warning, not

@@ -461,6 +461,12 @@ pub enum WriteBackPlace {
     },
     /// A login source's Keychain item (macOS), as the core named it.
     Keychain(KeychainItem),
+    /// A Keychain item whose secret is sealed: ciphertext whose key is kept
+    /// in the item that points at it (Claude Code's overflow item). It is
+    /// often too long for one `security -i` line and shows nothing without
+    /// that key, so the host passes it on `security`'s command line, as
+    /// Claude Code does.
+    SealedKeychain(KeychainItem),
 }
 
 /// What `line`, typed at an [`Effect::Confirm`], means: `y`/`yes` is yes,

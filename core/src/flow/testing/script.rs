@@ -243,7 +243,9 @@ impl Host {
                 self.asked.push(written_back(&w.place));
                 match w.place {
                     WriteBackPlace::File { path } => self.files.insert(path, w.text.expose().to_string()),
-                    WriteBackPlace::Keychain(item) => self.items.insert(item, w.text.expose().to_string()),
+                    WriteBackPlace::Keychain(item) | WriteBackPlace::SealedKeychain(item) => {
+                        self.items.insert(item, w.text.expose().to_string())
+                    }
                 };
                 Answer::Written(Ok(()))
             }
@@ -317,6 +319,7 @@ pub(crate) fn written_back(place: &WriteBackPlace) -> String {
     match place {
         WriteBackPlace::File { path } => format!("back {path}"),
         WriteBackPlace::Keychain(item) => format!("back keychain {} {}", item.service, item.account),
+        WriteBackPlace::SealedKeychain(item) => format!("back sealed keychain {} {}", item.service, item.account),
     }
 }
 

@@ -47,7 +47,7 @@ pub const SOURCE: LoginSource = LoginSource {
     // No input in the admin panel, whose page lists its inputs by hand.
     panel: None,
     lock: Some(SourceLock { target: "", name: "TinyLLM CLI's lock", timings: LOCK }),
-    keychain: Some(Keychain { service, account, origin: "TinyLLM CLI keychain item", decode }),
+    keychain: Some(Keychain { service, account, origin: "TinyLLM CLI keychain item", decode, linked: None }),
     relogin_hint: "Run `tinyllm login` on the gateway host.",
     ignored_hint: "Run `tinyllm login` again.",
     rejected_why: None,

@@ -187,6 +187,71 @@ pub struct Keychain {
     pub origin: &'static str,
     /// Turns `security`'s output into the document `read` takes.
     pub decode: fn(&str) -> String,
+    /// A second item this one may point at (Claude Code's overflow), read
+    /// after it and written with it; `None` for a tool with one item.
+    pub linked: Option<Linked>,
+}
+
+/// A second Keychain item the first one can point at: Claude Code moves
+/// sections of a large item into a sealed `<service>-overflow-a|b` item.
+/// The core follows the pointer on read (the host reads whatever item the
+/// core names) and keeps both items right when it writes renewed tokens
+/// back.
+#[derive(Clone, Copy)]
+pub struct Linked {
+    /// The item the document `doc` (the first item's decoded text) points
+    /// at, named from the first item `main`; `None`: it points nowhere.
+    pub item: fn(doc: &str, main: &KeychainItem) -> Option<KeychainItem>,
+    /// The document the login is read from: `doc` with the linked item
+    /// (as the host read it; absent when it has none) joined in. `origin`
+    /// names the first item and `item` is the second, for diagnostics.
+    pub join: fn(doc: &str, linked: &crate::world::FileRead, origin: &str, item: &KeychainItem) -> LinkedRead,
+    /// Renewed tokens put back: the items to write, in order (a resealed
+    /// second item before the first one that names it), each with its new
+    /// secret. `doc` is the first item's decoded text, `linked` the second
+    /// item's secret if it was read, `main` the first item, `origin` how
+    /// messages name it; `merge` puts the tokens into a document of the
+    /// tool's (text in, text out).
+    pub write_back: LinkedWriteBack,
+}
+
+/// [`Linked::write_back`]: `(doc, linked, main, origin, merge)` to the
+/// writes.
+pub type LinkedWriteBack = fn(
+    doc: &str,
+    linked: Option<&str>,
+    main: &KeychainItem,
+    origin: &str,
+    merge: &MergeTokens<'_>,
+) -> Result<Vec<KeychainWrite>, crate::writeback::WritebackError>;
+
+/// Puts renewed tokens into one of a tool's documents: text in, text out.
+pub type MergeTokens<'a> = dyn Fn(&str) -> Result<String, crate::writeback::WritebackError> + 'a;
+
+/// One Keychain item a write-back writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeychainWrite {
+    /// The item.
+    pub item: KeychainItem,
+    /// Its new secret.
+    pub text: String,
+    /// Whether `text` is ciphertext whose key is in another item
+    /// ([`crate::flow::WriteBackPlace::SealedKeychain`]).
+    pub sealed: bool,
+}
+
+/// A first item read with the second one it points at.
+#[derive(Debug)]
+pub enum LinkedRead {
+    /// The whole document.
+    Whole(String),
+    /// The document without what the second item held, which could not be
+    /// followed; the login is still there. The diagnostic says which item
+    /// and why.
+    Partial(String, Diagnostic),
+    /// The login itself is in the second item, which could not be
+    /// followed: the diagnostic says which item and why.
+    Unusable(Diagnostic),
 }
 
 /// What a source's document holds.

@@ -11,7 +11,7 @@ use crate::config::{ConfigRead, parse_config};
 use crate::diag::{Diagnostic, Severity};
 use crate::dotenv::{self, Applied};
 use crate::io::IoKind;
-use crate::logins::{LinkedRead, SourceRead};
+use crate::logins::{Elsewhere, LinkedRead, LoginSource, Placed, SourceRead};
 use crate::paths::{self, Env, Locations};
 use crate::sources::{ExternalLogin, legacy};
 use crate::store::{AuthStore, parse_store, write_store};
@@ -62,6 +62,9 @@ pub struct Loaded {
     /// The variables the shell-env fallback imported into [`Loaded::env`]
     /// (A32), so that a key found there is labelled `shell env: VAR` (A31).
     pub shell_applied: Vec<String>,
+    /// Logins other tools keep where this host cannot read them (Codex's
+    /// keyring): what status and doctor say instead of "missing".
+    pub elsewhere: Vec<Elsewhere>,
 }
 
 impl Loaded {
@@ -130,7 +133,7 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         migrate_legacy(world, &locations, env, &mut store, &mut changes, &mut remove_after_write, &mut diagnostics);
     }
 
-    let found = external_logins(world, env, now, &mut diagnostics);
+    let Found { logins: found, elsewhere } = external_logins(world, env, now, &mut diagnostics);
     let synced = sync_external(&mut store, &found);
     // A login synced in with another refresh token is a new login: a
     // refusal recorded for the old token goes with it.
@@ -165,6 +168,7 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         gcloud_adc,
         dotenv,
         shell_applied: Vec::new(),
+        elsewhere,
     }
 }
 
@@ -250,15 +254,21 @@ fn migrate_legacy(
 
 /// What to do about a store that cannot be read.
 const STORE_HINT: &str = "Fix the file (or move it away to start over); Clawdbot never writes over it.";
+/// What the other tools' logins are.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The logins read, ready to sync.
+    pub logins: Vec<ExternalLogin>,
+    /// The logins kept where this host cannot read them.
+    pub elsewhere: Vec<Elsewhere>,
+}
+
 /// The logins of every [`crate::logins::LOGIN_SOURCES`] entry, in registry
-/// order: a source's Keychain item first when it has one, else its file.
-pub fn external_logins(
-    world: &dyn World,
-    env: &Env,
-    now: Millis,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<ExternalLogin> {
-    let mut found = Vec::new();
+/// order: a source's Keychain item first when it has one, else its file,
+/// unless the tool's own settings keep the login elsewhere
+/// ([`crate::logins::Placement`]).
+pub fn external_logins(world: &dyn World, env: &Env, now: Millis, diagnostics: &mut Vec<Diagnostic>) -> Found {
+    let mut found = Found::default();
     for source in crate::logins::LOGIN_SOURCES {
         let mut login = None;
         let take = |read: SourceRead, diagnostics: &mut Vec<Diagnostic>| match read {
@@ -299,19 +309,63 @@ pub fn external_logins(
                 Some(FileRead::Absent) | None => {}
             }
         }
-        if login.is_none() {
+        let (placed, settings) = placement(world, env, source, diagnostics);
+        let (read_file, mut elsewhere) = match placed {
+            Placed::File(problem) => {
+                diagnostics.extend(problem);
+                (true, None)
+            }
+            Placed::FileElse(e) => (true, Some(e)),
+            Placed::Elsewhere(e) => (false, Some(e)),
+        };
+        if login.is_none() && read_file {
             let path = source.file(env);
             match world.read(&path) {
                 FileRead::Present { bytes, mtime_ms } => {
+                    // The tool falls back on its file: that is its login.
+                    elsewhere = None;
                     login = take((source.read)(&bytes, &env.shorten(&path), mtime_ms, now), diagnostics);
                 }
                 FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
                 FileRead::Absent => {}
             }
         }
-        found.extend(login);
+        if let Some(e) = elsewhere.filter(|_| login.is_none()) {
+            diagnostics.push(elsewhere_note(&settings, &e));
+            found.elsewhere.push(e);
+        }
+        found.logins.extend(login);
     }
     found
+}
+
+/// Where `source`'s own settings keep its login, and the settings file as
+/// messages name it; its credentials file when it has no such settings.
+fn placement(
+    world: &dyn World,
+    env: &Env,
+    source: &LoginSource,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Placed, String) {
+    let Some(placement) = source.placement else { return (Placed::File(None), String::new()) };
+    let dir = source.dir(env);
+    let path = paths::join(&dir, placement.file);
+    let shown = env.shorten(&path);
+    let placed = match world.read(&path) {
+        FileRead::Present { bytes, .. } => (placement.read)(&bytes, &shown, &dir, &env.shorten(&dir)),
+        FileRead::Unreadable(reason) => {
+            diagnostics.push(unreadable(env, &path, &reason));
+            Placed::File(None)
+        }
+        FileRead::Absent => Placed::File(None),
+    };
+    (placed, shown)
+}
+
+/// The note that a tool keeps its login where this host cannot read it,
+/// on its settings file (`settings`) and setting.
+fn elsewhere_note(settings: &str, e: &Elsewhere) -> Diagnostic {
+    Diagnostic::new(Severity::Info, settings, e.message.clone()).at(e.setting).with_hint(e.hint.clone())
 }
 
 /// The document of a Keychain item `item` whose decoded secret is `text`:
@@ -598,7 +652,7 @@ mod tests {
         assert_eq!(l.changes.len(), 2);
         assert!(l.write.is_some());
         let mut d = Vec::new();
-        assert_eq!(external_logins(&w, &l.env, NOW, &mut d).len(), 2);
+        assert_eq!(external_logins(&w, &l.env, NOW, &mut d).logins.len(), 2);
     }
 
     /// Claude Code's dead-login stub is a sign-in that ended, said with

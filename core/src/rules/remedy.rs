@@ -49,8 +49,12 @@ pub fn for_profile(id: &str, provider: &str, renewal: Renewal) -> String {
 }
 
 /// The hint for a provider the configured models use but nothing holds a
-/// credential for.
-pub fn for_missing_provider(provider: &str) -> String {
+/// credential for; when another tool keeps its login where this host cannot
+/// read it (`elsewhere`, Codex's keyring), where it is and what to change.
+pub fn for_missing_provider(provider: &str, elsewhere: &[crate::logins::Elsewhere]) -> String {
+    if let Some(e) = elsewhere.iter().find(|e| e.provider == provider) {
+        return format!("{}. {}", e.message, e.hint);
+    }
     let provider_text = escape_control(provider);
     // Exactly the id: the report names providers as the files spell them.
     match crate::providers::find(provider).filter(|p| p.id == provider).and_then(|p| p.missing_hint) {
@@ -222,8 +226,8 @@ mod tests {
             for_profile("openai-codex:codex-cli", "openai-codex", Renewal::Relogin),
             for_profile("anthropic:work", "anthropic", Renewal::Refresh),
             for_profile("openai:manual", "openai", Renewal::Relogin),
-            for_missing_provider("anthropic"),
-            for_missing_provider("openrouter"),
+            for_missing_provider("anthropic", &[]),
+            for_missing_provider("openrouter", &[]),
         ];
         for hint in &hints {
             assert!(!hint.contains("clawdbot configure") && !hint.contains("clawdbot onboard"), "{hint}");
@@ -260,11 +264,11 @@ mod tests {
             "Paste a new token: `clawdbot models auth paste-token --provider qwen-portal --profile-id qwen-portal:q`."
         );
         assert_eq!(
-            for_missing_provider("anthropic"),
+            for_missing_provider("anthropic", &[]),
             "Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`."
         );
         assert_eq!(
-            for_missing_provider("groq\u{1b}"),
+            for_missing_provider("groq\u{1b}", &[]),
             "Set its API key env var, or run `clawdbot models auth paste-token --provider groq\\u{1b}`."
         );
         assert_eq!(

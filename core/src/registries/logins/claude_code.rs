@@ -60,6 +60,7 @@ pub const SOURCE: LoginSource = LoginSource {
         decode: claude::decode_keychain_output,
         linked: Some(OVERFLOW),
     }),
+    placement: None,
     // `claude setup-token` does not renew this login: it is renewed in
     // Claude Code; a 1-year token is the other way out.
     relogin_hint: "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run \

@@ -1,12 +1,14 @@
-//! Codex CLI's login: `$CODEX_HOME/auth.json` (default `~/.codex`, A13).
-//! No Keychain item and no lock; renewed tokens are written back to the
-//! file.
+//! Codex CLI's login: `$CODEX_HOME/auth.json` (default `~/.codex`, A13),
+//! unless `cli_auth_credentials_store` in `$CODEX_HOME/config.toml` keeps
+//! it in the system keyring, in an encrypted file, or in memory (Codex
+//! 0.171), where this host cannot read it. Renewed tokens are written back
+//! to the file.
 //!
 //! The document is read by [`crate::sources::codex`] and merged back by
 //! [`crate::writeback::merge_codex_auth`].
 
-use super::{FolderVar, Home, LoginSource, PanelFile, SourceRead, WriteBackSpec};
-use crate::sources::codex::{self, CodexRead};
+use super::{Elsewhere, FolderVar, Home, LoginSource, PanelFile, Placed, Placement, SourceRead, WriteBackSpec};
+use crate::sources::codex::{self, CodexRead, Keyring, Store};
 use crate::time::Millis;
 use crate::writeback::{Layout, NewTokens, WritebackError};
 
@@ -31,6 +33,7 @@ pub const SOURCE: LoginSource = LoginSource {
     }),
     lock: None,
     keychain: None,
+    placement: Some(Placement { file: "config.toml", read: placement }),
     relogin_hint: "Run `codex login` on the gateway host.",
     ignored_hint: "Run `codex login` again.",
     rejected_why: None,
@@ -52,6 +55,47 @@ fn merge(
     crate::writeback::merge_codex_auth(text, origin, &tokens, now)
 }
 
+/// Where `config.toml` (`origin`) puts the login of the Codex folder `dir`
+/// (`shown`, as messages write it).
+fn placement(bytes: &[u8], origin: &str, dir: &str, shown: &str) -> Placed {
+    let (setting, problem) = codex::store_setting(bytes, origin);
+    let value = match setting.store {
+        Store::File => return Placed::File(problem),
+        Store::Keyring => "keyring",
+        Store::Auto => "auto",
+        Store::Ephemeral => "ephemeral",
+    };
+    let keyring = match setting.keyring {
+        Keyring::Direct => {
+            format!("the system keyring (service \"Codex Auth\", account \"{}\")", codex::keyring_account(dir))
+        }
+        Keyring::Secrets => {
+            format!("an encrypted file under {shown}/secrets/ whose passphrase is in the system keyring")
+        }
+    };
+    let said = format!("as {} = \"{value}\" in {origin} says", codex::STORE_KEY);
+    let message = match setting.store {
+        Store::Auto => format!(
+            "Codex CLI keeps its login in {keyring} when it can, {said}, and there is no {shown}/auth.json to \
+             fall back on: this host cannot read the keyring"
+        ),
+        Store::Ephemeral => {
+            format!("Codex CLI keeps its login in its own memory only, {said}: this host cannot read it")
+        }
+        _ => format!("Codex CLI keeps its login in {keyring}, {said}: this host cannot read it"),
+    };
+    let hint = format!(
+        "To share Codex's login with the gateway, set {} = \"file\" in {origin} and run `codex login` on the \
+         gateway host: Codex then keeps it in {shown}/auth.json.",
+        codex::STORE_KEY
+    );
+    let elsewhere = Elsewhere { provider: codex::PROVIDER, setting: codex::STORE_KEY, message, hint };
+    match setting.store {
+        Store::Auto => Placed::FileElse(elsewhere),
+        _ => Placed::Elsewhere(elsewhere),
+    }
+}
+
 fn read(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> SourceRead {
     match codex::read(bytes, origin, mtime_ms, now) {
         CodexRead::Login(l, diagnostics) => SourceRead::Login(l, diagnostics),
@@ -64,10 +108,123 @@ fn read(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> Sourc
 mod tests {
     use super::*;
 
+    use crate::flow::script::{CONFIG, Host, NOW, env};
+    use crate::flow::{DoctorCommand, DoctorRequest, Flow, ListCommand, StatusCommand, StatusRequest};
+
     #[test]
     fn its_file_follows_codex_home() {
         let env = crate::env::Env::new("/h");
         assert_eq!(SOURCE.file(&env), "/h/.codex/auth.json");
         assert_eq!(SOURCE.file(&env.with_var("CODEX_HOME", "/codex")), "/codex/auth.json");
+    }
+
+    /// A Codex login, its access token good for ten days.
+    const AUTH_JSON: &str = r#"{"tokens":{"access_token":"eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjgwODk2MDB9.FAKE","refresh_token":"rt_FAKE","account_id":"acct"}}"#;
+
+    /// A host whose models use Codex's provider, with Codex's `config.toml`
+    /// (if any) and `auth.json` (if any).
+    fn host(config_toml: Option<&str>, auth_json: bool) -> Host {
+        let mut host = Host::default();
+        host.files
+            .insert(CONFIG.into(), r#"{"agents":{"defaults":{"model":{"primary":"openai-codex/gpt-5.2"}}}}"#.into());
+        if let Some(text) = config_toml {
+            host.files.insert("/h/.codex/config.toml".into(), text.into());
+        }
+        if auth_json {
+            host.files.insert("/h/.codex/auth.json".into(), AUTH_JSON.into());
+        }
+        host
+    }
+
+    fn printed(host: &mut Host, mut flow: impl Flow) -> String {
+        let (done, lines) = host.run(&mut flow);
+        let mut text: Vec<String> = lines.iter().map(|l| l.text.clone()).collect();
+        text.extend(done.lines().iter().map(|l| l.text.clone()));
+        text.join("\n")
+    }
+
+    fn status(host: &mut Host) -> String {
+        let request = StatusRequest {
+            json: false,
+            plain: false,
+            format: None,
+            check: false,
+            strict: false,
+            agent: None,
+            all_agents: false,
+            warn_within: crate::defaults::WARN_WITHIN.into(),
+            terminal: false,
+        };
+        printed(host, StatusCommand::new(request, &env(), NOW))
+    }
+
+    const KEYRING: &str = "Codex CLI keeps its login in the system keyring (service \"Codex Auth\", account \"cli|";
+    const TO_FILE: &str = "set cli_auth_credentials_store = \"file\" in ~/.codex/config.toml and run `codex login`";
+
+    /// Codex 0.171's `cli_auth_credentials_store = "keyring"`: status, the
+    /// listing and doctor say where the login is, that this host cannot
+    /// read it and how to make Codex keep a file, instead of "missing".
+    #[test]
+    fn a_login_in_the_keyring_is_named_where_it_is_in_status_list_and_doctor() {
+        let toml = "cli_auth_credentials_store = \"keyring\"\n";
+        let shown = status(&mut host(Some(toml), false));
+        assert!(
+            shown.contains(&format!("note: ~/.codex/config.toml: cli_auth_credentials_store: {KEYRING}")),
+            "{shown}"
+        );
+        assert!(shown.contains(TO_FILE), "{shown}");
+        let missing = shown.lines().find(|l| l.starts_with("- openai-codex ")).expect("the missing provider");
+        assert!(missing.contains(KEYRING) && missing.contains(TO_FILE), "{missing}");
+        let account = format!("cli|{}", &codex::keyring_account("/h/.codex")[4..]);
+        assert!(shown.contains(&account), "{shown}");
+
+        let listed = printed(&mut host(Some(toml), false), ListCommand::new(&env(), None, None, false, NOW));
+        assert!(listed.contains(KEYRING) && listed.contains(TO_FILE), "{listed}");
+
+        let request = DoctorRequest { non_interactive: true, ..DoctorRequest::default() };
+        let doctor = printed(&mut host(Some(toml), false), DoctorCommand::new(request, &env(), NOW));
+        let missing = doctor.lines().find(|l| l.starts_with("- openai-codex: ")).expect("the missing provider");
+        assert!(missing.contains(KEYRING) && missing.contains(TO_FILE), "{doctor}");
+    }
+
+    #[test]
+    fn each_store_setting_is_said_as_codex_keeps_it() {
+        let cases = [
+            ("[features]\nsecret_auth_storage = true\n", "keyring", "in an encrypted file under ~/.codex/secrets/"),
+            ("", "ephemeral", "in its own memory only"),
+            ("", "auto", "when it can, as cli_auth_credentials_store = \"auto\""),
+        ];
+        for (extra, value, says) in cases {
+            let toml = format!("cli_auth_credentials_store = \"{value}\"\n{extra}");
+            let shown = status(&mut host(Some(&toml), false));
+            assert!(shown.contains(says) && shown.contains(TO_FILE), "{value}: {shown}");
+        }
+    }
+
+    #[test]
+    fn auto_falls_back_on_the_file_and_keyring_never_reads_it() {
+        let mut auto = host(Some("cli_auth_credentials_store = \"auto\""), true);
+        let shown = status(&mut auto);
+        assert!(!shown.contains("Codex CLI keeps its login"), "{shown}");
+        assert!(auto.store()["profiles"].get(codex::PROFILE_ID).is_some(), "synced from the file");
+
+        let mut keyring = host(Some("cli_auth_credentials_store = \"keyring\""), true);
+        let shown = status(&mut keyring);
+        assert!(shown.contains(KEYRING), "{shown}");
+        assert!(!keyring.files.contains_key(&crate::flow::script::store_path("main")), "nothing synced: {shown}");
+    }
+
+    #[test]
+    fn a_file_store_or_a_broken_config_reads_the_file_as_before() {
+        for toml in [None, Some("cli_auth_credentials_store = \"file\""), Some("model = \"o3\"")] {
+            let mut h = host(toml, true);
+            let shown = status(&mut h);
+            assert!(!shown.contains("Codex CLI keeps its login"), "{toml:?}: {shown}");
+            assert!(h.store()["profiles"].get(codex::PROFILE_ID).is_some(), "{toml:?}");
+        }
+        let mut broken = host(Some("cli_auth_credentials_store = [1"), true);
+        let shown = status(&mut broken);
+        assert!(shown.contains("warning: ~/.codex/config.toml: the top level: is not valid TOML"), "{shown}");
+        assert!(broken.store()["profiles"].get(codex::PROFILE_ID).is_some(), "the file still read");
     }
 }

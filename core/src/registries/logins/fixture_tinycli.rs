@@ -48,6 +48,7 @@ pub const SOURCE: LoginSource = LoginSource {
     panel: None,
     lock: Some(SourceLock { target: "", name: "TinyLLM CLI's lock", timings: LOCK }),
     keychain: Some(Keychain { service, account, origin: "TinyLLM CLI keychain item", decode, linked: None }),
+    placement: None,
     relogin_hint: "Run `tinyllm login` on the gateway host.",
     ignored_hint: "Run `tinyllm login` again.",
     rejected_why: None,

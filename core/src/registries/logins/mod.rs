@@ -61,6 +61,9 @@ pub struct LoginSource {
     pub lock: Option<SourceLock>,
     /// Its Keychain item (macOS), read before its file when present.
     pub keychain: Option<Keychain>,
+    /// Where the tool keeps its login when its own settings choose
+    /// (Codex's `cli_auth_credentials_store`); `None`: always its file.
+    pub placement: Option<Placement>,
     /// What to do when the login needs a person.
     pub relogin_hint: &'static str,
     /// What to do when its file held no usable login.
@@ -96,6 +99,46 @@ pub struct WriteBackSpec {
         layout: crate::writeback::Layout,
         now: Millis,
     ) -> Result<String, crate::writeback::WritebackError>,
+}
+
+/// A tool's own setting for where it keeps its login: its settings file,
+/// read before its credentials file.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement {
+    /// The settings file, inside [`LoginSource::home`] (`config.toml`).
+    pub file: &'static str,
+    /// What the settings `bytes` (the file as messages name it: `origin`)
+    /// say, for the tool's folder `dir` (as messages name it: `shown_dir`).
+    pub read: fn(bytes: &[u8], origin: &str, dir: &str, shown_dir: &str) -> Placed,
+}
+
+/// Where a tool's settings put its login.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placed {
+    /// Its credentials file, as without settings; and what is wrong with
+    /// the settings, if anything.
+    File(Option<Diagnostic>),
+    /// Its credentials file when it is there (the tool falls back to it),
+    /// else somewhere this host cannot read.
+    FileElse(Elsewhere),
+    /// Somewhere this host cannot read: the credentials file is not the
+    /// tool's login, and is not read.
+    Elsewhere(Elsewhere),
+}
+
+/// A login a tool keeps where this host cannot read it. Status, the
+/// listing and doctor say so instead of "missing".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Elsewhere {
+    /// The provider whose login it is.
+    pub provider: &'static str,
+    /// The setting that puts it there, in the settings file.
+    #[serde(skip)]
+    pub setting: &'static str,
+    /// Where the login is, and that this host cannot read it.
+    pub message: String,
+    /// How to make the tool keep it where this host reads it.
+    pub hint: String,
 }
 
 /// A login source's file in the admin panel: one input, and the rules

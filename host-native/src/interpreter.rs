@@ -11,7 +11,7 @@
 use crate::host::{self, NativeWorld};
 use crate::http::{self, HttpOptions};
 use crate::world::keychain;
-use crate::world::lock::{self, LockError, LockGuard, LockOptions};
+use crate::world::lock::{self, FileLockGuard, LockError, LockGuard, LockOptions};
 use crate::world::{fsio, process};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
@@ -24,11 +24,19 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
+/// A lock held: a proper-lockfile folder, or another tool's `flock`ed file;
+/// dropping it releases it.
+#[allow(dead_code)] // held for its drop
+enum Held {
+    Folder(LockGuard),
+    File(FileLockGuard),
+}
+
 /// The native host's effect interpreter for one command.
 pub struct Interpreter<'w> {
     world: &'w NativeWorld,
     /// Locks held, by the path the flow named them with.
-    locks: BTreeMap<String, LockGuard>,
+    locks: BTreeMap<String, Held>,
     /// Why the command's output could not be written (the first failure):
     /// a report nobody received is a command that could not run.
     unwritten: Option<std::io::Error>,
@@ -149,13 +157,20 @@ impl<'w> Interpreter<'w> {
     fn lock(&mut self, request: &LockRequest) -> LockAnswer {
         let options = lock_options(request.kind, request.timings);
         let taken = match request.kind {
-            LockKind::Store => take_store_lock(&request.path, request.timings),
+            LockKind::Store => take_store_lock(&request.path, request.timings).map(Held::Folder),
             LockKind::Shared { .. } => {
                 let dir = Path::new(&request.path);
                 if !dir.is_dir() {
                     return LockAnswer::NoTarget;
                 }
-                lock::acquire(dir, &options).map_err(|e| answer(&e))
+                lock::acquire(dir, &options).map(Held::Folder).map_err(|e| answer(&e))
+            }
+            LockKind::File { .. } => {
+                let file = Path::new(&request.path);
+                if !file.parent().is_some_and(Path::is_dir) {
+                    return LockAnswer::NoTarget;
+                }
+                lock::acquire_file_lock(file, &options).map(Held::File).map_err(|e| answer(&e))
             }
         };
         match taken {
@@ -236,7 +251,7 @@ fn answer(e: &LockError) -> LockAnswer {
 fn lock_options(kind: LockKind, t: LockTimings) -> LockOptions {
     let base = match kind {
         LockKind::Store => LockOptions::store(),
-        LockKind::Shared { name } => LockOptions::shared(name),
+        LockKind::Shared { name } | LockKind::File { name } => LockOptions::shared(name),
     };
     base.timed(t)
 }

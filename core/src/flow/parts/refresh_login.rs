@@ -769,7 +769,11 @@ impl Part for RefreshLogin {
 fn source_lock(source: &LoginSource, env: &Env) -> Option<LockRequest> {
     let lock = source.lock?;
     let path = source.lock_path(env)?;
-    Some(LockRequest { path, kind: LockKind::Shared { name: lock.name }, timings: LockTimings::of(lock.timings) })
+    let kind = match lock.style {
+        crate::logins::LockStyle::Folder => LockKind::Shared { name: lock.name },
+        crate::logins::LockStyle::File => LockKind::File { name: lock.name },
+    };
+    Some(LockRequest { path, kind, timings: LockTimings::of(lock.timings) })
 }
 
 /// The failure of a login refused before, as the refusal recorded it;

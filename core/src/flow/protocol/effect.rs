@@ -341,6 +341,14 @@ pub enum LockKind {
         /// How the wait notice names it ("Claude Code's lock").
         name: &'static str,
     },
+    /// A login source's lock file (`logins::LockStyle::File`): an
+    /// exclusive `flock(2)` on the file `path`, made when missing, as Codex
+    /// CLI locks its `auth.lock`; when the file's folder does not exist (the
+    /// tool never ran here) the answer is [`LockAnswer::NoTarget`].
+    File {
+        /// How the wait notice names it ("Codex CLI's lock").
+        name: &'static str,
+    },
 }
 
 /// proper-lockfile's timings, as plain numbers the host turns into waits.

@@ -193,10 +193,15 @@ impl Host {
             }
             Effect::Lock(request) => {
                 let path = request.path.clone();
-                let shared = matches!(request.kind, LockKind::Shared { .. });
+                let shared = matches!(request.kind, LockKind::Shared { .. } | LockKind::File { .. });
+                // A lock file needs its folder; a lock folder its target.
+                let target = match request.kind {
+                    LockKind::File { .. } => path.rsplit_once('/').map_or(path.clone(), |(dir, _)| dir.to_string()),
+                    _ => path.clone(),
+                };
                 self.locks.push(request);
                 let there =
-                    self.modes.contains_key(&path) || self.files.keys().any(|p| p.starts_with(&format!("{path}/")));
+                    self.modes.contains_key(&target) || self.files.keys().any(|p| p.starts_with(&format!("{target}/")));
                 if shared && !there {
                     self.asked.push(format!("lock {path} (no target)"));
                     return Some(Answer::Lock(LockAnswer::NoTarget));

@@ -8,8 +8,8 @@
 //! [`crate::writeback::merge_claude_credentials`].
 
 use super::{
-    FolderVar, Home, Keychain, KeychainWrite, Linked, LinkedRead, LoginSource, PanelFile, SourceLock, SourceRead,
-    WriteBackSpec,
+    FolderVar, Home, Keychain, KeychainWrite, Linked, LinkedRead, LockStyle, LoginSource, PanelFile, SourceLock,
+    SourceRead, WriteBackSpec,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::env::Env;
@@ -52,7 +52,12 @@ pub const SOURCE: LoginSource = LoginSource {
         markers: &["claudeAiOauth"],
     }),
     // Its `<configDir>.lock`, with proper-lockfile's defaults.
-    lock: Some(SourceLock { target: "", name: "Claude Code's lock", timings: crate::defaults::PROPER_LOCKFILE_LOCK }),
+    lock: Some(SourceLock {
+        target: "",
+        style: LockStyle::Folder,
+        name: "Claude Code's lock",
+        timings: crate::defaults::PROPER_LOCKFILE_LOCK,
+    }),
     keychain: Some(Keychain {
         service: keychain_service,
         account: keychain_account,

@@ -2,14 +2,19 @@
 //! unless `cli_auth_credentials_store` in `$CODEX_HOME/config.toml` keeps
 //! it in the system keyring, in an encrypted file, or in memory (Codex
 //! 0.171), where this host cannot read it. Renewed tokens are written back
-//! to the file.
+//! to the file, under Codex's own `auth.lock` (an exclusive `flock`, which
+//! Codex 0.171 takes before it commits a refresh of its own).
 //!
 //! The document is read by [`crate::sources::codex`] and merged back by
 //! [`crate::writeback::merge_codex_auth`].
 
-use super::{Elsewhere, FolderVar, Home, LoginSource, PanelFile, Placed, Placement, SourceRead, WriteBackSpec};
+use super::{
+    Elsewhere, FolderVar, Home, LockStyle, LoginSource, PanelFile, Placed, Placement, SourceLock, SourceRead,
+    WriteBackSpec,
+};
+use crate::defaults::LockTimings;
 use crate::sources::codex::{self, CodexRead, Keyring, Store};
-use crate::time::Millis;
+use crate::time::{Millis, SECOND};
 use crate::writeback::{Layout, NewTokens, WritebackError};
 
 /// Codex CLI's login source, listed in [`super::LOGIN_SOURCES`].
@@ -31,7 +36,12 @@ pub const SOURCE: LoginSource = LoginSource {
         names: &[],
         markers: &["tokens", "OPENAI_API_KEY"],
     }),
-    lock: None,
+    lock: Some(SourceLock {
+        target: "auth.lock",
+        style: LockStyle::File,
+        name: "Codex CLI's lock",
+        timings: AUTH_LOCK,
+    }),
     keychain: None,
     placement: Some(Placement { file: "config.toml", read: placement }),
     relogin_hint: "Run `codex login` on the gateway host.",
@@ -41,6 +51,18 @@ pub const SOURCE: LoginSource = LoginSource {
     read,
     write_back: WriteBackSpec { remedy: "Codex will need `codex login`", merge },
 };
+
+/// Codex CLI 0.171 takes an exclusive `flock(2)` on `$CODEX_HOME/auth.lock`
+/// (made when missing) after its refresh request answered, re-reads
+/// `auth.json`, and commits its new tokens only if the file still holds
+/// the login it refreshed ("Credentials changed before refresh commit."),
+/// else it takes the file's. Holding that lock over our whole refresh makes
+/// a Codex commit wait for our write-back, then find our tokens (observed
+/// with `strace` on the published binary; docs/oauth.md). Codex waits for
+/// the lock without a limit; we wait at most 10 s. A `flock` is released by
+/// the kernel when its holder exits, so it is never stale.
+const AUTH_LOCK: LockTimings =
+    LockTimings { stale_ms: 0, update_ms: 0, max_wait_ms: 10 * SECOND, min_backoff_ms: 50, max_backoff_ms: SECOND };
 
 /// Codex keeps no expiry of its own (it reads the token's `exp`), and
 /// stamps `last_refresh` with `now`.
@@ -212,6 +234,43 @@ mod tests {
         let shown = status(&mut keyring);
         assert!(shown.contains(KEYRING), "{shown}");
         assert!(!keyring.files.contains_key(&crate::flow::script::store_path("main")), "nothing synced: {shown}");
+    }
+
+    /// Codex's `auth.lock` (a `flock`) is taken after the store's lock and
+    /// held until its `auth.json` has the new tokens, so a Codex refresh
+    /// committing at the same time waits, then finds them.
+    #[test]
+    fn a_refresh_holds_codex_s_auth_lock_until_auth_json_is_written() {
+        use crate::flow::{LockKind, LockRequest, RefreshCommand, Selection};
+        let expired = r#"{"tokens":{"access_token":"eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjcyMjU1MDB9.FAKE","refresh_token":"rt_FAKE_OLD"}}"#;
+        let mut host = Host::default()
+            .reply(200, r#"{"access_token":"at-FAKE-NEW","refresh_token":"rt-FAKE-NEW","expires_in":864000}"#);
+        host.files.insert("/h/.codex/auth.json".into(), expired.into());
+        let mut flow = RefreshCommand::new(Selection::Profile(codex::PROFILE_ID.into()), false, None, &env(), NOW);
+        let (done, lines) = host.run(&mut flow);
+        assert_eq!(done.exit, crate::flow::Exit::Ok, "{done:?} {lines:?}");
+        let lock = LockRequest {
+            path: "/h/.codex/auth.lock".into(),
+            kind: LockKind::File { name: "Codex CLI's lock" },
+            timings: crate::flow::LockTimings::of(AUTH_LOCK),
+        };
+        assert_eq!(host.locks.get(1), Some(&lock), "{:?}", host.locks);
+        let taken = host.position("lock /h/.codex/auth.lock");
+        let sent = host.position("send https://auth.openai.com/oauth/token");
+        let written = host.position("back /h/.codex/auth.json");
+        let released = host.position("unlock /h/.codex/auth.lock");
+        assert!(taken < sent && sent < written && written < released, "{:?}", host.asked);
+        assert!(host.files["/h/.codex/auth.json"].contains("rt-FAKE-NEW"));
+        // Busy for the whole wait: nothing sent, Codex's file untouched.
+        let mut busy = Host::default().reply(200, "{}");
+        busy.files.insert("/h/.codex/auth.json".into(), expired.into());
+        busy.busy.insert("/h/.codex/auth.lock".into());
+        let mut flow = RefreshCommand::new(Selection::Profile(codex::PROFILE_ID.into()), false, None, &env(), NOW);
+        let (done, lines) = busy.run(&mut flow);
+        assert_ne!(done.exit, crate::flow::Exit::Ok);
+        assert!(busy.posts.is_empty() && busy.files["/h/.codex/auth.json"] == expired, "{lines:?}");
+        let said: Vec<String> = lines.iter().chain(done.lines().iter()).map(|l| l.text.clone()).collect();
+        assert!(said.iter().any(|l| l.contains("Codex CLI is holding its credentials lock")), "{said:?}");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! and account rules), refreshed under the tool's lock (`<folder>.lock`,
 //! with its own timings) and written back to the same item.
 
-use super::{FolderVar, Home, Keychain, LoginSource, SourceLock, SourceRead, WriteBackSpec};
+use super::{FolderVar, Home, Keychain, LockStyle, LoginSource, SourceLock, SourceRead, WriteBackSpec};
 use crate::defaults::LockTimings;
 use crate::diag::{Diagnostic, Severity};
 use crate::env::Env;
@@ -46,7 +46,7 @@ pub const SOURCE: LoginSource = LoginSource {
     file_name: "credentials.json",
     // No input in the admin panel, whose page lists its inputs by hand.
     panel: None,
-    lock: Some(SourceLock { target: "", name: "TinyLLM CLI's lock", timings: LOCK }),
+    lock: Some(SourceLock { target: "", style: LockStyle::Folder, name: "TinyLLM CLI's lock", timings: LOCK }),
     keychain: Some(Keychain { service, account, origin: "TinyLLM CLI keychain item", decode, linked: None }),
     placement: None,
     relogin_hint: "Run `tinyllm login` on the gateway host.",

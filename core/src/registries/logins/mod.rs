@@ -199,21 +199,37 @@ pub fn nfc(text: &str) -> String {
     text.nfc().collect()
 }
 
-/// A lock another tool takes around its refreshes, in proper-lockfile's
-/// manner: a folder `<realpath(target)>.lock` whose mtime the holder keeps
-/// fresh. The host takes it with [`crate::flow::LockKind::Shared`]; when
-/// the target folder does not exist the tool never ran here, nobody is
-/// there to serialise with, and the refresh goes on without it.
+/// A lock another tool takes around its refreshes: in proper-lockfile's
+/// manner, a folder `<realpath(target)>.lock` whose mtime the holder keeps
+/// fresh (Claude Code), or `flock(2)` on a lock file (Codex CLI). The host
+/// takes it with [`crate::flow::LockKind::Shared`] or
+/// [`crate::flow::LockKind::File`]; when the source's folder does not exist
+/// the tool never ran here, nobody is there to serialise with, and the
+/// refresh goes on without it.
 #[derive(Debug, Clone, Copy)]
 pub struct SourceLock {
-    /// The folder locked, inside the source's folder; empty for the
-    /// source's folder itself (`<folder>.lock`).
+    /// What is locked, inside the source's folder: a folder (empty for the
+    /// source's folder itself, `<folder>.lock`) or the lock file.
     pub target: &'static str,
+    /// How the tool takes it.
+    pub style: LockStyle,
     /// The lock in the wait notice ("waiting for Claude Code's lock").
     pub name: &'static str,
     /// How stale a holder's lock may grow, how often ours is refreshed and
     /// how long we wait: the tool's own numbers.
     pub timings: crate::defaults::LockTimings,
+}
+
+/// How a tool takes its lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockStyle {
+    /// proper-lockfile's folder `<realpath(target)>.lock`, its mtime kept
+    /// fresh, taken over once stale.
+    Folder,
+    /// An exclusive `flock(2)` on the file `target` (made when missing),
+    /// which the kernel releases when its holder exits: never stale, so the
+    /// timings' stale and update do not apply.
+    File,
 }
 
 /// A Keychain item: its service and account derived from the environment,

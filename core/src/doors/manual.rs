@@ -172,8 +172,19 @@ pub fn files() -> Vec<File> {
         let owner = source.owner;
         files
             .push(file(source.file(&home), &format!("{owner}'s login, synced in (and written back after a refresh).")));
-        if let Some(lock) = source.lock_path(&home) {
-            files.push(file(format!("{lock}.lock"), &format!("{owner}'s lock folder, taken around a write-back.")));
+        if let Some(placement) = source.placement {
+            let settings = paths::join(&source.dir(&home), placement.file);
+            files.push(file(settings, &format!("{owner}'s settings: where it keeps its login.")));
+        }
+        if let (Some(lock), Some(how)) = (source.lock_path(&home), source.lock) {
+            files.push(match how.style {
+                crate::logins::LockStyle::Folder => {
+                    file(format!("{lock}.lock"), &format!("{owner}'s lock folder, taken around a write-back."))
+                }
+                crate::logins::LockStyle::File => {
+                    file(lock, &format!("{owner}'s lock file (flock), held around a refresh and its write-back."))
+                }
+            });
         }
     }
     files
@@ -188,7 +199,7 @@ mod tests {
         let paths: Vec<String> = files().into_iter().map(|f| f.path).collect();
         // The shipped registry's; a test build adds its fixture source after them.
         assert_eq!(
-            paths[..9],
+            paths[..11],
             [
                 "~/.clawdbot/clawdbot.json",
                 "./.env, ~/.clawdbot/.env",
@@ -199,6 +210,8 @@ mod tests {
                 "~/.claude/.credentials.json",
                 "~/.claude.lock",
                 "~/.codex/auth.json",
+                "~/.codex/config.toml",
+                "~/.codex/auth.lock",
             ]
         );
     }

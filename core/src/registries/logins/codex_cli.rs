@@ -210,6 +210,15 @@ mod tests {
     }
 
     #[test]
+    fn sync_enable_says_where_the_login_is_instead_of_waiting_for_one() {
+        let mut h = host(Some("cli_auth_credentials_store = \"keyring\""), false);
+        let flow = crate::flow::SyncCommand::enable(&env(), None, "codex-cli", NOW).expect("a source");
+        let shown = printed(&mut h, flow);
+        assert!(shown.contains(&format!("No login to sync for openai-codex:codex-cli: {KEYRING}")), "{shown}");
+        assert!(shown.contains(&format!("hint: To share Codex's login with the gateway, {TO_FILE}")), "{shown}");
+    }
+
+    #[test]
     fn each_store_setting_is_said_as_codex_keeps_it() {
         let cases = [
             ("[features]\nsecret_auth_storage = true\n", "keyring", "in an encrypted file under ~/.codex/secrets/"),

@@ -15,7 +15,7 @@ use crate::world::lock::{self, FileLockGuard, LockError, LockGuard, LockOptions}
 use crate::world::{fsio, process};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
-    Asked, Done, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
+    Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockKind, LockRequest, LockTimings,
     RunAnswer, SecretError, ShellAnswer, Stream, WriteBack, WriteBackPlace,
 };
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
@@ -27,7 +27,7 @@ use std::time::Duration;
 /// A lock held: a proper-lockfile folder, or another tool's `flock`ed file;
 /// dropping it releases it.
 #[allow(dead_code)] // held for its drop
-enum Held {
+enum Guard {
     Folder(LockGuard),
     File(FileLockGuard),
 }
@@ -35,7 +35,8 @@ enum Held {
 /// The native host's effect interpreter for one command.
 pub struct Interpreter<'w> {
     world: &'w NativeWorld,
-    /// Locks held, by the path the flow named them with.
+    /// Locks held, by the path the flow named them with, each with the
+    /// folders made to take it.
     locks: BTreeMap<String, Held>,
     /// Why the command's output could not be written (the first failure):
     /// a report nobody received is a command that could not run.
@@ -51,10 +52,10 @@ impl<'w> Interpreter<'w> {
     /// lines and hints are written too, and the end is returned.
     pub fn run(&mut self, flow: &mut dyn Flow) -> Done {
         loop {
-            let done = match flow.poll().split() {
-                Asked::Done(done) => done,
-                asked => {
-                    if let Some(input) = self.perform(asked) {
+            let done = match flow.poll() {
+                Effect::Done(done) => done,
+                effect => {
+                    if let Some(input) = self.perform(effect) {
                         flow.handle(host::now(self.world.env()), input);
                     }
                     continue;
@@ -64,7 +65,7 @@ impl<'w> Interpreter<'w> {
                 self.show(&line);
             }
             // Whatever the flow still holds is released here.
-            self.locks.clear();
+            std::mem::take(&mut self.locks).into_values().for_each(Held::release);
             if let Err(e) = std::io::stdout().flush() {
                 self.unwritten.get_or_insert(e);
             }
@@ -84,35 +85,37 @@ impl<'w> Interpreter<'w> {
     }
 
     /// Carries out one request; its answer, through the reply it came with.
-    fn perform(&mut self, asked: Asked) -> Option<Input> {
-        Some(match asked {
-            Asked::Read { paths, reply } => {
+    fn perform(&mut self, effect: Effect) -> Option<Input> {
+        Some(match effect {
+            Effect::Read { paths, reply } => {
                 reply.with(paths.into_iter().map(|p| (p.clone(), self.world.read(&p))).collect())
             }
-            Asked::ReadKeychain { item, reply } => reply.with(self.world.keychain(&item)),
-            Asked::Lock { request, reply } => reply.with(self.lock(&request)),
-            Asked::Unlock { path } => {
-                self.locks.remove(&path);
+            Effect::ReadKeychain { item, reply } => reply.with(self.world.keychain(&item)),
+            Effect::Lock { request, reply } => reply.with(self.lock(&request)),
+            Effect::Unlock { path } => {
+                if let Some(held) = self.locks.remove(&path) {
+                    held.release();
+                }
                 return None;
             }
-            Asked::WriteAtomic { path, text, reply } => {
+            Effect::WriteAtomic { path, text, reply } => {
                 reply.with(fsio::write_atomic(Path::new(&path), text.expose().as_bytes()).map_err(|e| e.failure()))
             }
-            Asked::Remove { path, reply } => {
+            Effect::Remove { path, reply } => {
                 reply.with(fsio::remove_file_if_exists(Path::new(&path)).map(|_| ()).map_err(|e| e.failure()))
             }
-            Asked::Send { request, provider, timeouts, reply } => {
+            Effect::Send { request, provider, timeouts, reply } => {
                 let options = HttpOptions {
                     connect: Duration::from_millis(timeouts.connect_ms),
                     total: Duration::from_millis(timeouts.total_ms),
                 };
                 reply.with(http::send(&request, provider, &options))
             }
-            Asked::SaveBackup { of, text, reply } => {
+            Effect::SaveBackup { of, text, reply } => {
                 reply.with(crate::persist::save_backup(Path::new(&of), text.expose().as_bytes()))
             }
-            Asked::WriteBack { write, reply } => reply.with(self.write_back(&write)),
-            Asked::ShellEnv { shell, command, timeout_ms, reply } => {
+            Effect::WriteBack { write, reply } => reply.with(self.write_back(&write)),
+            Effect::ShellEnv { shell, command, timeout_ms, reply } => {
                 let timeout = Duration::from_millis(timeout_ms);
                 reply.with(match process::run(Path::new(&shell), &["-l", "-c", &command], None, timeout) {
                     Ok(done) if done.status.success() => ShellAnswer::Output(done.stdout),
@@ -121,27 +124,27 @@ impl<'w> Interpreter<'w> {
                     Err(_) => ShellAnswer::Failed,
                 })
             }
-            Asked::RunOnTerminal { program, args, reply } => reply.with(run_on_terminal(&program, &args)),
-            Asked::AskSecret { prompt, reply } => reply.with(ask_secret(&prompt)),
-            Asked::Confirm { question, default_yes, reply } => reply.with(confirm(&question, default_yes)),
-            Asked::AskLine { prompt, reply } => reply.with(ask_line(&prompt)),
-            Asked::ListFolder { path, reply } => reply.with(list_folder(Path::new(&path))),
-            Asked::Stat { paths, reply } => {
+            Effect::RunOnTerminal { program, args, reply } => reply.with(run_on_terminal(&program, &args)),
+            Effect::AskSecret { prompt, reply } => reply.with(ask_secret(&prompt)),
+            Effect::Confirm { question, default_yes, reply } => reply.with(confirm(&question, default_yes)),
+            Effect::AskLine { prompt, reply } => reply.with(ask_line(&prompt)),
+            Effect::ListFolder { path, reply } => reply.with(list_folder(Path::new(&path))),
+            Effect::Stat { paths, reply } => {
                 reply.with(paths.into_iter().map(|p| (p.clone(), stat(Path::new(&p)))).collect())
             }
-            Asked::SetMode { path, mode, reply } => {
+            Effect::SetMode { path, mode, reply } => {
                 use std::os::unix::fs::PermissionsExt;
                 let permissions = std::fs::Permissions::from_mode(mode);
                 let failed = |e: std::io::Error| IoFailure::new(fsio::io_kind(&e), &path).at(IoStep::SetMode);
                 reply.with(std::fs::set_permissions(&path, permissions).map_err(failed))
             }
-            Asked::Emit(event) => {
+            Effect::Emit(event) => {
                 for line in event.lines() {
                     self.show(&line);
                 }
                 return None;
             }
-            Asked::Done(_) => return None,
+            Effect::Done(_) => return None,
         })
     }
 
@@ -157,20 +160,22 @@ impl<'w> Interpreter<'w> {
     fn lock(&mut self, request: &LockRequest) -> LockAnswer {
         let options = lock_options(request.kind, request.timings);
         let taken = match request.kind {
-            LockKind::Store => take_store_lock(&request.path, request.timings).map(Held::Folder),
+            LockKind::Store => take_store_lock(&request.path, request.timings),
             LockKind::Shared { .. } => {
                 let dir = Path::new(&request.path);
                 if !dir.is_dir() {
                     return LockAnswer::NoTarget;
                 }
-                lock::acquire(dir, &options).map(Held::Folder).map_err(|e| answer(&e))
+                lock::acquire(dir, &options).map(|guard| Held::new(Guard::Folder(guard))).map_err(|e| answer(&e))
             }
             LockKind::File { .. } => {
                 let file = Path::new(&request.path);
                 if !file.parent().is_some_and(Path::is_dir) {
                     return LockAnswer::NoTarget;
                 }
-                lock::acquire_file_lock(file, &options).map(Held::File).map_err(|e| answer(&e))
+                lock::acquire_file_lock(file, &options)
+                    .map(|guard| Held::new(Guard::File(guard)))
+                    .map_err(|e| answer(&e))
             }
         };
         match taken {
@@ -207,13 +212,41 @@ impl<'w> Interpreter<'w> {
     }
 }
 
+/// A lock taken, and the folders made to take it (outermost first).
+struct Held {
+    guard: Guard,
+    made: Vec<std::path::PathBuf>,
+}
+
+impl Held {
+    /// A lock that needed no folder made.
+    fn new(guard: Guard) -> Held {
+        Held { guard, made: Vec::new() }
+    }
+
+    /// Releases the lock, then removes the folders made for it that are
+    /// still empty: a command that wrote nothing (a refused edit) leaves
+    /// no agent folder behind.
+    fn release(self) {
+        drop(self.guard);
+        for dir in self.made.iter().rev() {
+            if std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+        }
+    }
+}
+
 /// Takes the store's lock folder, `<realpath(store)>.lock`. When the store
 /// does not exist yet its folder is made and resolved instead, so that
 /// locking never creates an empty store (which would hide a legacy file
 /// from migration). Leftover temp files of crashed writers go first.
-fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, LockAnswer> {
+fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<Held, LockAnswer> {
     let path = Path::new(store_path);
     let dir = path.parent().unwrap_or(Path::new("."));
+    let mut made: Vec<std::path::PathBuf> =
+        dir.ancestors().take_while(|d| !d.exists()).map(Path::to_path_buf).collect();
+    made.reverse();
     fsio::create_private_dir_all(dir).map_err(|e| LockAnswer::Failed(e.failure()))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let lock_path = match lock::lock_path_for(path) {
@@ -228,7 +261,7 @@ fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<LockGuard, 
     // Every writer of the store holds this lock, so a temp file of it now
     // can only be a dead writer's, however young.
     let _ = fsio::remove_leftover_temps(dir, &name);
-    Ok(guard)
+    Ok(Held { guard: Guard::Folder(guard), made })
 }
 
 /// A lock that was not taken, as the core's value: the core words it

@@ -388,7 +388,7 @@ fn list_shows_a_login_kept_only_in_the_keychain() {
 
 #[test]
 fn every_auth_command_takes_agent_on_the_leaf_and_the_group() {
-    let home = billing_home();
+    let home = with_agents(billing_home());
     // Each parses (a usage error would be 64); what they then refuse
     // without a terminal or a store is theirs.
     for args in [
@@ -408,11 +408,18 @@ fn every_auth_command_takes_agent_on_the_leaf_and_the_group() {
     assert_eq!(json_of(&out)["agentId"], "ops");
 }
 
+/// `home` whose config lists the agents `ops` and `lab` beside `main`.
+fn with_agents(home: Home) -> Home {
+    let config = json!({"agents": {"list": [{"id": "main", "default": true}, {"id": "ops"}, {"id": "lab"}]}});
+    home.write(&home.path().join(".clawdbot/clawdbot.json"), &config.to_string());
+    home
+}
+
 /// docs/cli.md: `--agent ID` is accepted at every level, `models`, `models
 /// auth` and each subcommand, and the innermost wins.
 #[test]
 fn every_models_command_takes_agent_at_every_level() {
-    let home = billing_home();
+    let home = with_agents(billing_home());
     let leaves: [&[&str]; 14] = [
         &["status"],
         &["auth", "add"],
@@ -491,4 +498,48 @@ fn a_paste_under_a_removed_synced_id_is_refused_and_points_to_sync_enable() {
     assert_ne!(code(&out), 0, "{}", stderr(&out));
     assert!(stderr(&out).contains("models auth sync --enable"), "{}", stderr(&out));
     assert!(home.store().get("syncDisabled").is_some(), "{}", home.store());
+}
+
+/// Issue 22 item 4: a typo in `--agent` creates nothing. Read-only and
+/// writing commands alike refuse an agent that no config lists and no
+/// folder holds, exit 1 and name the known agents; `--create-agent` lets
+/// a paste make a new one.
+#[test]
+fn an_unknown_agent_is_refused_and_nothing_is_created() {
+    let home = billing_home();
+    let agents = home.path().join(".clawdbot/agents");
+    for args in [
+        &["models", "status", "--agent", "mian"][..],
+        &["models", "status", "--agent", "mian", "--check"][..],
+        &["models", "auth", "token", "--agent", "wrok", "--provider", "anthropic"][..],
+        &["doctor", "--agent", "typo4", "--json"][..],
+        &["doctor", "--agent", "typo4", "--fix", "--yes"][..],
+        &["models", "auth", "order", "set", "--agent", "c", "--provider", "anthropic", "anthropic:work"][..],
+        &["models", "auth", "list", "--agent", "c"][..],
+        &["models", "auth", "cooldown", "clear", "--agent", "c", "--all"][..],
+        &["models", "auth", "remove", "--agent", "c", "anthropic:work", "--yes"][..],
+        &["models", "auth", "refresh", "--agent", "c", "--all"][..],
+    ] {
+        let out = clawdbot_with_stdin(&home, args, CANARY.as_bytes());
+        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("no agent named") && err.contains("known agents: main"), "{args:?}: {err}");
+        let entries: Vec<_> = std::fs::read_dir(&agents).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(entries, ["main"], "{args:?} made a folder");
+    }
+    let paste = ["models", "auth", "paste-api-key", "--agent", "work", "--provider", "openai"];
+    let out = clawdbot_with_stdin(&home, &paste, CANARY.as_bytes());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--create-agent"), "{}", stderr(&out));
+    assert!(!agents.join("work").exists());
+    let out = clawdbot_with_stdin(&home, &[&paste[..], &["--create-agent"]].concat(), CANARY.as_bytes());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(agents.join("work/agent/auth-profiles.json").exists());
+    // Known from then on: its folder exists.
+    let out = clawdbot(&home, &["models", "auth", "list", "--agent", "work", "--json"]);
+    assert_eq!((code(&out), json_of(&out)["agentId"].as_str()), (0, Some("work")), "{}", stderr(&out));
+    // A listed agent with no folder is known too.
+    home.write(&home.path().join(".clawdbot/clawdbot.json"), r#"{"agents":{"list":[{"id":"main"},{"id":"lab"}]}}"#);
+    let out = clawdbot(&home, &["models", "auth", "list", "--agent", "lab", "--json"]);
+    assert_eq!((code(&out), json_of(&out)["agentId"].as_str()), (0, Some("lab")), "{}", stderr(&out));
 }

@@ -157,6 +157,9 @@ fn two_agents() -> Home {
     let ops = home.path().join(".clawdbot/agents/ops/agent/auth-profiles.json");
     let expiring = json!({"version": 1, "profiles": {"anthropic:t": {"type": "token", "provider": "anthropic", "token": "sk-ant-oat01-FAKE", "expires": NOW + 3_600_000}}});
     home.write(&ops, &expiring.to_string());
+    // `ops` judged on its own store: it would otherwise inherit main's key.
+    let config = json!({"agents": {"list": [{"id": "main", "default": true}, {"id": "ops", "inheritAuth": false}]}});
+    home.write(&home.path().join(".clawdbot/clawdbot.json"), &config.to_string());
     home
 }
 

@@ -38,6 +38,7 @@ function statusRequest(vector) {
   if (vector.warnAfterMs !== undefined) request.warnAfterMs = vector.warnAfterMs;
   if (vector.strict !== undefined) request.strict = vector.strict;
   if (vector.keychain !== undefined) request.keychain = vector.keychain;
+  if (vector.agent !== undefined) request.agent = vector.agent;
   return request;
 }
 

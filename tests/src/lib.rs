@@ -31,6 +31,12 @@ impl Vector {
         self.case["strict"].as_bool().unwrap_or(false)
     }
 
+    /// `"agent"`: the agent the case is judged for (`--agent`), else the
+    /// default one.
+    pub fn agent(&self) -> Option<&str> {
+        self.case["agent"].as_str()
+    }
+
     pub fn expect(&self) -> &Value {
         &self.case["expect"]
     }
@@ -80,6 +86,9 @@ impl Vector {
         }
         if let Some(items) = self.case.get("keychain") {
             request["keychain"] = items.clone();
+        }
+        if let Some(agent) = self.agent() {
+            request["agent"] = Value::from(agent);
         }
         request
     }

@@ -55,6 +55,9 @@ fn cli_for<'a>(v: &Vector, home: &'a Home) -> Cli<'a> {
 fn status_args(v: &Vector, extra: &[&'static str]) -> Vec<String> {
     let mut args: Vec<String> = ["models", "status"].iter().map(|s| s.to_string()).collect();
     args.extend(extra.iter().map(|s| s.to_string()));
+    if let Some(agent) = v.agent() {
+        args.extend(["--agent".into(), agent.to_string()]);
+    }
     if v.strict() {
         args.push("--strict".into());
     }
@@ -103,7 +106,9 @@ fn run_json(v: &Vector) -> Vec<String> {
     let providers: Vec<String> =
         v.expect().get("order").and_then(Value::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default();
     for p in &providers {
-        let got = cli.run(&["models", "auth", "order", "get", "--provider", p, "--json", "--resolved"]);
+        let mut args = vec!["models", "auth", "order", "get", "--provider", p, "--json", "--resolved"];
+        args.extend(v.agent().map(|a| ["--agent", a]).into_iter().flatten());
+        let got = cli.run(&args);
         bad.extend(sanity(&got));
         if got.code != Some(0) {
             bad.push(format!("{}: exit {:?}: {}", got.what(), got.code, got.stderr_text()));

@@ -7,16 +7,14 @@
 //! ```text
 //! loop {
 //!     match flow.poll() {
-//!         Effect::Read(paths)     => flow.handle(now(), Answer::Files(read_each(paths))),
-//!         Effect::ReadKeychain(item) => flow.handle(now(), Answer::Keychain(keychain(item))),
-//!         Effect::Lock(req)       => flow.handle(now(), Answer::Lock(take(req))),   // busy is an input
+//!         Effect::Read { paths, reply } => flow.handle(now(), reply.with(read_each(paths))),
+//!         Effect::Lock { request, reply } => flow.handle(now(), reply.with(take(request))), // busy is an answer
 //!         Effect::Unlock { path } => release(path),
-//!         Effect::WriteAtomic { path, text } | Effect::Remove { path } | Effect::WriteBack(..)
-//!                                 => flow.handle(now(), Answer::Written(perform(..))),
-//!         Effect::Send { request, .. } => flow.handle(now(), Answer::Response(http(request))),
-//!         Effect::ShellEnv { .. } => flow.handle(now(), Answer::ShellEnv(run_shell(..))),
-//!         Effect::Emit(event)     => write(event.lines()),
-//!         Effect::Done(done)      => break done,
+//!         Effect::WriteAtomic { path, text, reply } => flow.handle(now(), reply.with(write(path, text))),
+//!         Effect::Send { request, reply, .. } => flow.handle(now(), reply.with(http(request))),
+//!         // ... each effect that wants an answer carries the `Reply` typed for it
+//!         Effect::Emit(event) => write(event.lines()),
+//!         Effect::Done(done) => break done,
 //!     }
 //! }
 //! ```
@@ -104,7 +102,7 @@ pub use crate::refresh::RefreshFailure;
 pub use refresh::{RefreshCommand, Selection, due_for_doctor};
 pub use refresh_login::{RefreshReport, RefreshResult};
 pub use remove::{RemoveCommand, RemoveRequest, SyncCommand};
-pub use reply::{Answers, Asked, Reply};
+pub use reply::{Answers, Reply};
 pub use setup_prompt::{
     DEFAULT_EXPIRES_IN, DEFAULT_PROFILE_ID, SETUP_TOKEN_PROVIDER, SetupOutcome, SetupRequest, SetupTokenCommand,
 };

@@ -30,6 +30,9 @@ pub struct Entry {
     /// Where it comes from.
     #[serde(serialize_with = "Source::ser_list_word")]
     pub source: Source,
+    /// The agent it is inherited from, when it is not this agent's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
     /// The account, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -105,6 +108,7 @@ pub fn list(loaded: &Loaded, provider: Option<&str>) -> Listing {
                 provider: p.to_string(),
                 kind: if oauth { "token" } else { "api_key" },
                 source: Source::Env,
+                inherited_from: None,
                 email: None,
                 expires_at: None,
                 status: "static",
@@ -169,6 +173,7 @@ fn entry(loaded: &Loaded, id: &str, profile: &Profile, stats: Option<&UsageStats
         provider: profile.credential.provider().to_string(),
         kind: profile.credential.kind().as_str(),
         source: Source::of(id),
+        inherited_from: loaded.store.inherited_from(id).map(str::to_string),
         email: profile.credential.email().map(str::to_string),
         expires_at: health.expires_at.and_then(Instant::iso),
         status,
@@ -232,12 +237,14 @@ pub fn render_text(listing: &Listing) -> Vec<String> {
         lines.push("No credentials.".into());
     }
     for e in &listing.profiles {
+        let from = e.inherited_from.as_deref().map(|o| format!(", inherited from {}", escape_control(o)));
         let mut head = format!(
-            "- {} ({}/{}, {}): {}",
+            "- {} ({}/{}, {}{}): {}",
             escape_control(&e.id),
             escape_control(&e.provider),
             e.kind,
             e.source.label(),
+            from.unwrap_or_default(),
             e.status
         );
         if e.reason_code != e.status {

@@ -81,6 +81,9 @@ pub enum Error {
     /// The host could not read, write or run something.
     #[error(transparent)]
     Io(#[from] crate::io::IoFailure),
+    /// `--agent` named an agent that does not exist.
+    #[error(transparent)]
+    Agent(#[from] crate::paths::AgentError),
 }
 
 #[cfg(test)]
@@ -125,6 +128,7 @@ mod tests {
             ResolveError::NeedsRefresh("a:1".into()).into(),
             ResolveError::NoKey("openai".into()).into(),
             DurationError::Empty.into(),
+            crate::paths::AgentError::Unknown { id: "mian".into(), known: vec!["main".into(), "work".into()] }.into(),
             DurationError::Invalid("3 fortnights".into()).into(),
             WritebackError::NotJson { origin: "~/.codex/auth.json".into() }.into(),
             WritebackError::NotAnObject { origin: "~/.codex/auth.json".into(), field: "tokens" }.into(),

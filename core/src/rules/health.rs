@@ -169,6 +169,9 @@ pub struct ProfileHealth {
     /// provider's error code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection: Option<Rejection>,
+    /// The agent it is inherited from, when it is not this agent's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
 }
 
 /// A refused refresh as the report shows it (no fingerprint: it is of no
@@ -356,6 +359,7 @@ pub fn judge(
         refreshable,
         reason_code: rejected.as_ref().map(|_| rejection::REASON_CODE),
         rejection: rejected.map(|r| Rejection::at(r, now)),
+        inherited_from: None,
     }
 }
 
@@ -387,7 +391,10 @@ pub fn summarize_with(
         .profiles
         .iter()
         .filter(|(_, p)| wanted.contains(crate::provider::normalized(p.credential.provider()).as_ref()))
-        .map(|(id, p)| judge(config, id, p, rejection::rejection_of(store, id), now, rules))
+        .map(|(id, p)| ProfileHealth {
+            inherited_from: store.inherited_from(id).map(str::to_string),
+            ..judge(config, id, p, rejection::rejection_of(store, id), now, rules)
+        })
         .collect();
     profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));
     let mut names: Vec<&String> = providers.iter().collect();

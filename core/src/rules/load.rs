@@ -14,7 +14,7 @@ use crate::io::IoKind;
 use crate::logins::{Elsewhere, LinkedRead, LoginSource, Placed, SourceRead};
 use crate::paths::{self, Env, Locations};
 use crate::sources::{ExternalLogin, legacy};
-use crate::store::{AuthStore, parse_store, write_store};
+use crate::store::{AuthStore, Inherited, parse_store, write_store};
 use crate::sync::{ChangeKind, SyncChange, sync_external};
 use crate::time::Millis;
 use crate::world::{FileRead, KeychainItem, World};
@@ -133,8 +133,18 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         migrate_legacy(world, &locations, env, &mut store, &mut changes, &mut remove_after_write, &mut diagnostics);
     }
 
+    let owner = paths::owner(env, &config.config, &locations);
     let Found { logins: found, elsewhere } = external_logins(world, env, now, &mut diagnostics);
-    let synced = sync_external(&mut store, &found);
+    // The default agent owns the logins; any other keeps updating only the
+    // copies an earlier sync left in its own store, and adds none.
+    let synced = match locations.agent_id == paths::agent_id(&config.config, None) {
+        true => sync_external(&mut store, &found),
+        false => {
+            let copies: Vec<ExternalLogin> =
+                found.iter().filter(|l| store.profiles.contains_key(l.profile_id)).cloned().collect();
+            sync_external(&mut store, &copies)
+        }
+    };
     // A login synced in with another refresh token is a new login: a
     // refusal recorded for the old token goes with it.
     for change in &synced {
@@ -153,6 +163,9 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
     if write.is_none() {
         remove_after_write.clear();
     }
+    if let Some(owner) = owner {
+        inherit(world, env, &owner, &found, &mut store, &mut diagnostics);
+    }
     let gcloud_adc = gcloud_adc(world, env);
     Loaded {
         now,
@@ -170,6 +183,49 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
         shell_applied: Vec::new(),
         elsewhere,
     }
+}
+
+/// Adds the owner's profiles (with the logins synced in, in memory: the
+/// owner's own commands save them) under `store`'s own, each id this
+/// agent does not hold itself, nor removed from its sync. Nothing of them
+/// is ever written to this agent's file ([`AuthStore::inherited`]).
+fn inherit(
+    world: &dyn World,
+    env: &Env,
+    owner: &Locations,
+    found: &[ExternalLogin],
+    store: &mut AuthStore,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let path = owner.store();
+    let shown = env.shorten(&path);
+    let not_inherited = |why: String| {
+        Diagnostic::new(Severity::Warning, shown.clone(), format!("{why}; this agent inherits nothing from it"))
+    };
+    let mut theirs = match world.read(&path) {
+        FileRead::Present { bytes, .. } => match parse_store(&bytes, &shown) {
+            // Its own findings are its agent's to report.
+            Ok((theirs, _)) => theirs,
+            Err(e) => {
+                diagnostics.push(not_inherited(e.to_string()));
+                return;
+            }
+        },
+        FileRead::Unreadable(reason) => {
+            diagnostics.push(not_inherited(format!("cannot be read: {reason}")));
+            return;
+        }
+        FileRead::Absent => AuthStore::default(),
+    };
+    sync_external(&mut theirs, found);
+    let mut inherited = Inherited { from: owner.agent_id.clone(), profiles: Default::default() };
+    for (id, profile) in theirs.profiles {
+        if !store.profiles.contains_key(&id) && !crate::sync::sync_disabled(store, &id) {
+            store.profiles.insert(id.clone(), profile.clone());
+            inherited.profiles.insert(id, profile);
+        }
+    }
+    store.inherited = Some(inherited);
 }
 
 /// `env` with what `./.env` and then `<stateDir>/.env` add, as the gateway

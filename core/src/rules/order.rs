@@ -74,13 +74,16 @@ pub fn order_for<'a>(orders: &'a OrderedMap<Vec<String>>, key: &ProviderId) -> O
 }
 
 /// The base list when no order is set: the config's profiles for the
-/// provider if it names any, else the store's.
+/// provider if it names any this store holds (its own or inherited), else
+/// the store's. `clawdbot.json` is shared by every agent: an entry a paste
+/// for one agent recorded must not take a provider away from another
+/// agent that does not hold that profile (issue 22).
 fn default_base_order(config: &Config, store: &AuthStore, key: &ProviderId) -> Vec<String> {
     let configured: Vec<String> = config
         .auth
         .profiles
         .iter()
-        .filter(|(_, p)| p.provider.as_deref().is_some_and(|p| key.names(p)))
+        .filter(|(id, p)| p.provider.as_deref().is_some_and(|p| key.names(p)) && store.profiles.contains_key(*id))
         .map(|(id, _)| id.clone())
         .collect();
     if !configured.is_empty() {
@@ -393,6 +396,19 @@ mod tests {
         cfg.auth.profiles.insert("openai:x".into(), cfg_profile("openai", CredentialType::ApiKey));
         // Round-robin over the config's ids only; equal scores keep config order.
         assert_eq!(order(&cfg, &s, "anthropic"), ids(&["anthropic:c", "anthropic:a"]));
+    }
+
+    /// `clawdbot.json` is shared by every agent: an entry for a profile
+    /// this agent's store does not hold (a paste for another agent
+    /// recorded it) does not take the provider's own profiles away.
+    #[test]
+    fn config_profiles_another_agent_holds_do_not_restrict_this_one() {
+        let s = store(vec![("anthropic:claude-cli", oauth("anthropic")), ("anthropic:b", api("anthropic"))]);
+        let mut cfg = Config::default();
+        cfg.auth.profiles.insert("anthropic:default".into(), cfg_profile("anthropic", CredentialType::Token));
+        assert_eq!(order(&cfg, &s, "anthropic"), ids(&["anthropic:claude-cli", "anthropic:b"]));
+        cfg.auth.profiles.insert("anthropic:b".into(), cfg_profile("anthropic", CredentialType::ApiKey));
+        assert_eq!(order(&cfg, &s, "anthropic"), ids(&["anthropic:b"]), "one it holds restricts it");
     }
 
     #[test]

@@ -266,6 +266,7 @@ mod tests {
             id: "ext".into(),
             default: false,
             agent_dir: Some("/srv/ext/agent".into()),
+            inherit_auth: true,
         });
         let paths = private_paths(&Env::new("/h"), &config, &["ext".to_string()]);
         let listed: Vec<&str> = paths.iter().map(|p| p.path.as_str()).collect();
@@ -340,7 +341,12 @@ mod tests {
     fn the_config_lists_agents_to_check_too() {
         let mut cfg = Config::default();
         for id in ["Ops", "main"] {
-            cfg.agents.push(crate::config::AgentEntry { id: id.into(), default: false, agent_dir: None });
+            cfg.agents.push(crate::config::AgentEntry {
+                id: id.into(),
+                default: false,
+                agent_dir: None,
+                inherit_auth: true,
+            });
         }
         // With none marked default, the first listed agent is the default one.
         assert_eq!(agents_to_check(&cfg, None, &["ops".into(), "lab".into()]), ["ops", "main", "lab"]);

@@ -127,6 +127,11 @@ pub fn for_error(error: &Error) -> Vec<String> {
         Error::SetupToken(e) => for_setup_token(e),
         Error::ApiKey(ApiKeyError::InnerSpace) => one("Paste the key alone, on one line.".into()),
         Error::Store(TxnFailure::Busy(busy)) => one(for_stuck_lock(&busy.lock_path)),
+        Error::Agent(crate::paths::AgentError::Unknown { known, .. }) => one(format!(
+            "Name one of them (`--agent {}`), or list the new agent in `agents.list` of clawdbot.json; \
+             a command that stores a credential creates it with `--create-agent`.",
+            known.first().map_or("main", String::as_str)
+        )),
         _ => Vec::new(),
     }
 }

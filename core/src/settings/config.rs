@@ -90,6 +90,10 @@ pub struct AgentEntry {
     pub default: bool,
     /// `agentDir`: where its agent folder is, when not the usual place.
     pub agent_dir: Option<String>,
+    /// `inheritAuth` (default true): whether it sees the default agent's
+    /// profiles under its own. `false` opts it out: it then has only what
+    /// its own store holds.
+    pub inherit_auth: bool,
 }
 
 use crate::diag::{Diagnostic, ReadError, Severity, kind_of, text_of};
@@ -281,6 +285,7 @@ impl ConfigReader<'_> {
                             id: id.to_string(),
                             default: item.get("default").and_then(Value::as_bool).unwrap_or(false),
                             agent_dir: item.get("agentDir").and_then(Value::as_str).map(str::to_string),
+                            inherit_auth: item.get("inheritAuth").and_then(Value::as_bool).unwrap_or(true),
                         });
                     }
                 }
@@ -661,8 +666,8 @@ mod tests {
         assert_eq!(
             c.agents,
             vec![
-                AgentEntry { id: "a".into(), default: false, agent_dir: None },
-                AgentEntry { id: "b".into(), default: true, agent_dir: Some("~/b".into()) },
+                AgentEntry { id: "a".into(), default: false, agent_dir: None, inherit_auth: true },
+                AgentEntry { id: "b".into(), default: true, agent_dir: Some("~/b".into()), inherit_auth: true },
             ]
         );
         assert_eq!(c.custom_providers, vec!["x", "y"]);

@@ -116,6 +116,43 @@ pub fn all_agents(config: &Config, found: &[String]) -> Vec<String> {
     ids
 }
 
+/// Whether `id` (normalised) is an agent the config knows: the default
+/// agent or one `agents.list` names. An agent is also known when its
+/// folder exists, which only the host can see.
+pub fn listed_agent(config: &Config, id: &str) -> bool {
+    agent_id_default(config) == id || config.agents.iter().any(|a| normalize_agent_id(&a.id) == id)
+}
+
+/// The agent whose profiles `locations`' agent sees under its own, and
+/// where they are: the default agent, for every other agent that did not
+/// opt out (`inheritAuth: false`) and does not share its folder. The
+/// default agent owns the logins synced from Claude Code and Codex; the
+/// others read them through it, so a single-use refresh token is never
+/// copied into a second store.
+pub fn owner(env: &Env, config: &Config, locations: &Locations) -> Option<Locations> {
+    let entry = config.agents.iter().find(|a| normalize_agent_id(&a.id) == locations.agent_id);
+    if entry.is_some_and(|a| !a.inherit_auth) {
+        return None;
+    }
+    let owner = locate(env, config, None);
+    (owner.agent_id != locations.agent_id && owner.agent_dir != locations.agent_dir).then_some(owner)
+}
+
+/// Why a command did not act on the agent it was given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// `--agent` names no agent the config lists and no folder there is:
+    /// most often a typo, which must not become a new agent.
+    #[error("no agent named `{id}` (known agents: {})", known.join(", "))]
+    Unknown {
+        /// The id asked for, normalised.
+        id: String,
+        /// Every known agent, the default first.
+        known: Vec<String>,
+    },
+}
+
 /// Resolves every location once the config is known (the agent dir can
 /// come from `agents.list[].agentDir`).
 pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Locations {
@@ -152,7 +189,12 @@ mod tests {
     #[test]
     fn all_agents_puts_the_default_first_and_lists_each_once() {
         let mut config = Config::default();
-        config.agents.push(crate::config::AgentEntry { id: "Ops".into(), default: false, agent_dir: None });
+        config.agents.push(crate::config::AgentEntry {
+            id: "Ops".into(),
+            default: false,
+            agent_dir: None,
+            inherit_auth: true,
+        });
         let found = ["main".to_string(), "ops".into(), "lab".into()];
         assert_eq!(all_agents(&config, &found), ["ops", "main", "lab"], "the first listed is the default");
         assert_eq!(all_agents(&Config::default(), &[]), ["main"]);
@@ -193,8 +235,13 @@ mod tests {
     #[test]
     fn named_agents_use_config_dir_or_state_layout() {
         let mut cfg = Config::default();
-        cfg.agents.push(AgentEntry { id: "Work Bot".into(), default: false, agent_dir: Some("~/work-agent".into()) });
-        cfg.agents.push(AgentEntry { id: "ops".into(), default: true, agent_dir: None });
+        cfg.agents.push(AgentEntry {
+            id: "Work Bot".into(),
+            default: false,
+            agent_dir: Some("~/work-agent".into()),
+            inherit_auth: true,
+        });
+        cfg.agents.push(AgentEntry { id: "ops".into(), default: true, agent_dir: None, inherit_auth: true });
         assert_eq!(locate(&env(), &cfg, Some("work bot")).agent_dir, "/home/u/work-agent");
         let l = locate(&env(), &cfg, None);
         assert_eq!(l.agent_id, "ops");
@@ -281,8 +328,8 @@ mod tests {
     #[test]
     fn the_agent_dir_variable_is_only_the_default_agent_s_when_none_is_asked_for() {
         let mut cfg = Config::default();
-        cfg.agents.push(AgentEntry { id: "main".into(), default: true, agent_dir: None });
-        cfg.agents.push(AgentEntry { id: "ops".into(), default: false, agent_dir: None });
+        cfg.agents.push(AgentEntry { id: "main".into(), default: true, agent_dir: None, inherit_auth: true });
+        cfg.agents.push(AgentEntry { id: "ops".into(), default: false, agent_dir: None, inherit_auth: true });
         let e = env().with_var("CLAWDBOT_AGENT_DIR", "/agent");
         assert_eq!(locate(&e, &cfg, None).agent_dir, "/agent");
         assert_eq!(locate(&e, &cfg, Some("main")).agent_dir, "/home/u/.clawdbot/agents/main/agent");
@@ -295,8 +342,8 @@ mod tests {
     fn the_first_listed_agent_is_the_default_when_none_says_so() {
         let mut cfg = Config::default();
         assert_eq!(agent_id(&cfg, None), "main");
-        cfg.agents.push(AgentEntry { id: "First".into(), default: false, agent_dir: None });
-        cfg.agents.push(AgentEntry { id: "second".into(), default: false, agent_dir: None });
+        cfg.agents.push(AgentEntry { id: "First".into(), default: false, agent_dir: None, inherit_auth: true });
+        cfg.agents.push(AgentEntry { id: "second".into(), default: false, agent_dir: None, inherit_auth: true });
         assert_eq!(agent_id(&cfg, None), "first");
         cfg.agents[1].default = true;
         assert_eq!(agent_id(&cfg, None), "second");

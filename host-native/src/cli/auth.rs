@@ -24,7 +24,7 @@ pub struct AuthArgs {
 #[derive(Subcommand, Debug)]
 pub enum AuthCommand {
     /// Interactively add a credential (asks for provider, id and expiry).
-    Add,
+    Add(AddArgs),
     /// Store a token read from standard input as a `token` profile.
     PasteToken(PasteArgs),
     /// Store a 1-year Anthropic token: runs `claude setup-token` on a
@@ -53,6 +53,12 @@ pub enum AuthCommand {
 }
 
 #[derive(Args, Debug)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
+}
+
+#[derive(Args, Debug)]
 pub struct PasteArgs {
     /// The provider the token is for (e.g. anthropic, openai; any spelling).
     #[arg(long)]
@@ -62,6 +68,8 @@ pub struct PasteArgs {
     /// When the token expires, from now (e.g. 365d, 12h; a bare number is days).
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
 }
 
 #[derive(Args, Debug)]
@@ -79,6 +87,8 @@ pub struct SetupArgs {
     /// Accepted for old scripts; nothing is asked before running `claude setup-token`.
     #[arg(long, hide = true)]
     pub yes: bool,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
 }
 
 #[derive(Args, Debug)]
@@ -118,7 +128,7 @@ pub enum KeyFormat {
 
 pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
     match args.command {
-        AuthCommand::Add => add(agent),
+        AuthCommand::Add(a) => add(&a, agent),
         AuthCommand::PasteToken(a) => paste_token(&a, agent),
         AuthCommand::SetupToken(a) => setup_token(&a, agent),
         AuthCommand::Order(cmd) => order::run(cmd, agent),
@@ -133,9 +143,10 @@ pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
 }
 
 /// `models auth add`: the core's [`AddCommand`], carried out.
-fn add(agent: Option<String>) -> Exit {
+fn add(args: &AddArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let request = AddRequest { agent, terminal: std::io::stdin().is_terminal() };
+    let request =
+        AddRequest { agent, create_agent: args.create.create_agent, terminal: std::io::stdin().is_terminal() };
     let mut flow = AddCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env);
     Interpreter::new(&world).run(&mut flow).exit
@@ -149,6 +160,7 @@ fn paste_token(args: &PasteArgs, agent: Option<String>) -> Exit {
         profile_id: args.profile_id.clone(),
         expires_in: args.expires_in.clone(),
         agent,
+        create_agent: args.create.create_agent,
     };
     let mut flow = PasteTokenCommand::new(request, &env, now(&env));
     let world = NativeWorld::new(&env);
@@ -160,8 +172,13 @@ fn setup_token(args: &SetupArgs, agent: Option<String>) -> Exit {
     let env = current_env();
     let terminal = std::io::stdin().is_terminal();
     let world = NativeWorld::new(&env);
-    let request =
-        SetupRequest { profile_id: args.profile_id.clone(), expires_in: args.expires_in.clone(), agent, terminal };
+    let request = SetupRequest {
+        profile_id: args.profile_id.clone(),
+        expires_in: args.expires_in.clone(),
+        agent,
+        create_agent: args.create.create_agent,
+        terminal,
+    };
     let mut flow = SetupCommand::new(&args.provider, request, std::io::stdout().is_terminal(), &env, now(&env));
     Interpreter::new(&world).run(&mut flow).exit
 }

@@ -59,6 +59,8 @@ pub struct PasteKeyArgs {
     /// Profile id (default: <provider>:default).
     #[arg(long)]
     pub profile_id: Option<String>,
+    #[command(flatten)]
+    pub create: super::CreateAgentArg,
 }
 
 #[derive(Args, Debug)]
@@ -107,8 +109,12 @@ pub fn cooldown(cmd: &CooldownCommandArgs, agent: Option<String>) -> Exit {
 /// echo, or standard input; never argv, where `ps` would show it).
 pub fn paste_api_key(args: &PasteKeyArgs, agent: Option<String>) -> Exit {
     let env = current_env();
-    let request =
-        PasteKeyRequest { provider: args.provider.as_str().into(), profile_id: args.profile_id.clone(), agent };
+    let request = PasteKeyRequest {
+        provider: args.provider.as_str().into(),
+        profile_id: args.profile_id.clone(),
+        agent,
+        create_agent: args.create.create_agent,
+    };
     let mut flow = PasteKeyCommand::new(request, &env, now(&env));
     run_flow(&mut flow)
 }

@@ -82,6 +82,17 @@ pub struct AgentArg {
     pub agent: Option<String>,
 }
 
+/// `--create-agent`, declared once for the commands that store a
+/// credential (the others never make an agent).
+#[derive(Args, Debug, Default, Clone)]
+pub struct CreateAgentArg {
+    /// Make the agent `--agent` names when the config does not list it and
+    /// it has no folder yet. Without it such an agent is refused (exit 1,
+    /// naming the known agents): a typo must not become an agent.
+    #[arg(long)]
+    pub create_agent: bool,
+}
+
 #[derive(Args, Debug)]
 pub struct ModelsArgs {
     #[command(subcommand)]

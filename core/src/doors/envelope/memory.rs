@@ -12,7 +12,7 @@
 
 use crate::diag::Severity;
 use crate::flow::{
-    Answer, Asked, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer,
+    Answer, Effect, Entry, Event, Exit, FileMeta, Flow, Input, LockAnswer, RunAnswer, SecretError, ShellAnswer,
     WriteBackPlace,
 };
 use crate::io::{IoFailure, IoKind, IoStep};
@@ -99,16 +99,16 @@ impl Memory {
         let mut said = Vec::new();
         let mut writes = Vec::new();
         for _ in 0..MAX_EFFECTS {
-            let input = match flow.poll().split() {
-                Asked::Done(done) => {
+            let input = match flow.poll() {
+                Effect::Done(done) => {
                     said.extend(done.events);
                     return Ran { exit: done.exit, said, writes };
                 }
-                Asked::Emit(event) => {
+                Effect::Emit(event) => {
                     said.push(event);
                     continue;
                 }
-                Asked::Unlock { .. } => continue,
+                Effect::Unlock { .. } => continue,
                 asked => self.answer(asked, &mut writes),
             };
             flow.handle(self.now, input);
@@ -118,24 +118,24 @@ impl Memory {
     }
 
     /// The answer to one request, through the reply it came with.
-    fn answer(&mut self, asked: Asked, writes: &mut Vec<Write>) -> Input {
+    fn answer(&mut self, asked: Effect, writes: &mut Vec<Write>) -> Input {
         let mut record = |path: &str, change: Change| writes.push(Write { path: path.to_string(), change });
         let unsupported = |at: String| Err(IoFailure::new(IoKind::Unsupported, at).at(IoStep::Write));
         match asked {
-            Asked::Read { paths, reply } => reply.with(
+            Effect::Read { paths, reply } => reply.with(
                 paths
                     .into_iter()
                     .map(|p| (p.clone(), self.files.get(&p).cloned().unwrap_or(FileRead::Absent)))
                     .collect(),
             ),
-            Asked::ReadKeychain { reply, .. } => reply.with(None),
-            Asked::Lock { reply, .. } => reply.with(LockAnswer::Taken),
-            Asked::WriteAtomic { path, text, reply } => {
+            Effect::ReadKeychain { reply, .. } => reply.with(None),
+            Effect::Lock { reply, .. } => reply.with(LockAnswer::Taken),
+            Effect::WriteAtomic { path, text, reply } => {
                 self.files.insert(path.clone(), FileRead::text(text.expose()));
                 record(&path, Change::Text(text));
                 reply.with(Ok(()))
             }
-            Asked::WriteBack { write, reply } => match write.place {
+            Effect::WriteBack { write, reply } => match write.place {
                 WriteBackPlace::File { path } => {
                     self.files.insert(path.clone(), FileRead::text(write.text.expose()));
                     record(&path, Change::Text(write.text));
@@ -145,7 +145,7 @@ impl Memory {
                     reply.with(unsupported(format!("Keychain item {}", item.service)))
                 }
             },
-            Asked::SaveBackup { of, text, reply } => {
+            Effect::SaveBackup { of, text, reply } => {
                 let (folder, name) = of.rsplit_once('/').unwrap_or(("", of.as_str()));
                 let taken = self.entries(folder);
                 let taken: Vec<&str> = taken.iter().map(|e| e.name.as_str()).collect();
@@ -154,29 +154,31 @@ impl Memory {
                 record(&path, Change::Text(text));
                 reply.with(Ok(path))
             }
-            Asked::Remove { path, reply } => {
+            Effect::Remove { path, reply } => {
                 if self.files.remove(&path).is_some() {
                     record(&path, Change::Removed);
                 }
                 reply.with(Ok(()))
             }
-            Asked::SetMode { path, mode, reply } => {
+            Effect::SetMode { path, mode, reply } => {
                 self.modes.insert(path.clone(), mode);
                 record(&path, Change::Mode(mode));
                 reply.with(Ok(()))
             }
-            Asked::Send { provider, reply, .. } => {
+            Effect::Send { provider, reply, .. } => {
                 reply.with(Err(transport_error(provider, TransportFailure::Other, "the envelope has no network")))
             }
-            Asked::ShellEnv { reply, .. } => reply.with(ShellAnswer::Failed),
-            Asked::RunOnTerminal { reply, .. } => reply.with(RunAnswer::Failed(IoKind::NoTerminal)),
-            Asked::AskSecret { reply, .. } => reply.with(Err(SecretError::Unreadable(IoKind::NoTerminal))),
-            Asked::Confirm { reply, .. } => reply.with(None),
-            Asked::AskLine { reply, .. } => reply.with(Err(IoKind::NoTerminal)),
-            Asked::ListFolder { path, reply } => reply.with(self.entries(&path)),
-            Asked::Stat { paths, reply } => reply.with(paths.into_iter().map(|p| (p.clone(), self.meta(&p))).collect()),
+            Effect::ShellEnv { reply, .. } => reply.with(ShellAnswer::Failed),
+            Effect::RunOnTerminal { reply, .. } => reply.with(RunAnswer::Failed(IoKind::NoTerminal)),
+            Effect::AskSecret { reply, .. } => reply.with(Err(SecretError::Unreadable(IoKind::NoTerminal))),
+            Effect::Confirm { reply, .. } => reply.with(None),
+            Effect::AskLine { reply, .. } => reply.with(Err(IoKind::NoTerminal)),
+            Effect::ListFolder { path, reply } => reply.with(self.entries(&path)),
+            Effect::Stat { paths, reply } => {
+                reply.with(paths.into_iter().map(|p| (p.clone(), self.meta(&p))).collect())
+            }
             // Answered by `run`; nothing waits for an answer to these.
-            Asked::Unlock { .. } | Asked::Emit(_) | Asked::Done(_) => Input::from(Answer::Written(Ok(()))),
+            Effect::Unlock { .. } | Effect::Emit(_) | Effect::Done(_) => Input::from(Answer::Written(Ok(()))),
         }
     }
 
@@ -220,7 +222,7 @@ impl Memory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::Effect;
+    use crate::flow::{Effect, Reply};
     use crate::flow::{OrderCommand, OrderRequest};
     use crate::paths::Env;
 
@@ -276,16 +278,20 @@ mod tests {
         assert_eq!(memory.meta("~/.clawdbot/agents").map(|m| (m.folder, m.mode)), Some((true, PRIVATE_DIR_MODE)));
         assert_eq!(memory.meta("~/.codex"), None);
         let mut writes = Vec::new();
-        memory.answer(Effect::SetMode { path: STORE.into(), mode: 0o640 }.split(), &mut writes);
+        memory.answer(Effect::SetMode { path: STORE.into(), mode: 0o640, reply: Reply::new() }, &mut writes);
         assert_eq!(memory.meta(STORE).map(|m| m.mode), Some(0o640));
-        let backup = Effect::SaveBackup { of: "~/.clawdbot/clawdbot.json".into(), text: Secret::new("// mine") };
-        let Answer::Saved(Ok(first)) = memory.answer(backup.clone().split(), &mut writes).0 else { panic!("saved") };
-        let Answer::Saved(Ok(second)) = memory.answer(backup.split(), &mut writes).0 else { panic!("saved") };
+        let backup = Effect::SaveBackup {
+            of: "~/.clawdbot/clawdbot.json".into(),
+            text: Secret::new("// mine"),
+            reply: Reply::new(),
+        };
+        let Answer::Saved(Ok(first)) = memory.answer(backup.clone(), &mut writes).0 else { panic!("saved") };
+        let Answer::Saved(Ok(second)) = memory.answer(backup, &mut writes).0 else { panic!("saved") };
         assert_eq!(
             [first.as_str(), second.as_str()],
             ["~/.clawdbot/clawdbot.json.bak", "~/.clawdbot/clawdbot.json.bak.1"]
         );
-        memory.answer(Effect::Remove { path: STORE.into() }.split(), &mut writes);
+        memory.answer(Effect::Remove { path: STORE.into(), reply: Reply::new() }, &mut writes);
         assert!(memory.file(STORE).is_none());
         let kinds: Vec<&str> = writes
             .iter()
@@ -302,19 +308,27 @@ mod tests {
     fn nobody_answers_and_nothing_leaves() {
         let mut memory = memory(&[]);
         let mut writes = Vec::new();
-        let asked = |m: &mut Memory, e: Effect, w: &mut Vec<Write>| format!("{:?}", m.answer(e.split(), w));
+        let asked = |m: &mut Memory, e: Effect, w: &mut Vec<Write>| format!("{:?}", m.answer(e, w));
         assert_eq!(
-            asked(&mut memory, Effect::Confirm { question: "q".into(), default_yes: true }, &mut writes),
+            asked(
+                &mut memory,
+                Effect::Confirm { question: "q".into(), default_yes: true, reply: Reply::new() },
+                &mut writes
+            ),
             "Answer(None)"
         );
-        assert_eq!(asked(&mut memory, Effect::AskLine { prompt: "p".into() }, &mut writes), "Text(Err(NoTerminal))");
-        let secret = asked(&mut memory, Effect::AskSecret { prompt: "p".into() }, &mut writes);
+        assert_eq!(
+            asked(&mut memory, Effect::AskLine { prompt: "p".into(), reply: Reply::new() }, &mut writes),
+            "Text(Err(NoTerminal))"
+        );
+        let secret = asked(&mut memory, Effect::AskSecret { prompt: "p".into(), reply: Reply::new() }, &mut writes);
         assert_eq!(secret, "Secret(Unreadable(NoTerminal))");
-        let shell = Effect::ShellEnv { shell: "/bin/sh".into(), command: "env".into(), timeout_ms: 1 };
+        let shell =
+            Effect::ShellEnv { shell: "/bin/sh".into(), command: "env".into(), timeout_ms: 1, reply: Reply::new() };
         assert_eq!(asked(&mut memory, shell, &mut writes), "ShellEnv(Failed)");
         let item = crate::world::KeychainItem { service: "s".into(), account: "a".into() };
         let back = crate::flow::WriteBack { place: WriteBackPlace::Keychain(item), text: Secret::new("x") };
-        assert!(asked(&mut memory, Effect::WriteBack(back), &mut writes).contains("Err"));
+        assert!(asked(&mut memory, Effect::write_back(back), &mut writes).contains("Err"));
         assert!(writes.is_empty());
     }
 }

@@ -4,7 +4,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::paste_token::{self, Paste, PasteTokenRequest};
-use super::{Answer, Done, Effect, Exit, Step};
+use super::{Answer, Done, Effect, Exit, Reply, Step};
 use crate::escape::escape_control;
 use crate::paths::Env;
 use crate::provider::normalize;
@@ -15,6 +15,9 @@ use crate::time::Millis;
 pub struct AddRequest {
     /// The agent (`None`: the default agent).
     pub agent: Option<String>,
+    /// `--create-agent`: make the agent when it does not exist yet (else
+    /// an agent no config lists and no folder holds is refused).
+    pub create_agent: bool,
     /// Whether standard input is a terminal (the host knows).
     pub terminal: bool,
 }
@@ -36,6 +39,7 @@ enum State {
 struct Add {
     env: Env,
     agent: Option<String>,
+    create_agent: bool,
 }
 
 /// `models auth add` as a flow.
@@ -46,7 +50,7 @@ pub struct AddCommand {
 impl AddCommand {
     /// The command as asked, at `now`.
     pub fn new(request: AddRequest, env: &Env, now: Millis) -> AddCommand {
-        let add = Add { env: env.clone(), agent: request.agent };
+        let add = Add { env: env.clone(), agent: request.agent, create_agent: request.create_agent };
         let inner = match request.terminal {
             true => Driven::new(add, State::Provider, now),
             false => Driven::ended(
@@ -80,14 +84,19 @@ impl Add {
             Some(Answer::Text(Err(why))) => Turn::End(Done::refused(Exit::Error, format!("reading an answer: {why}"))),
             _ => {
                 let prompt = format!("{} [{}]: ", escape_control(question.text), escape_control(&question.default));
-                Turn::Ask(state, Effect::AskLine { prompt })
+                Turn::Ask(state, Effect::AskLine { prompt, reply: Reply::new() })
             }
         }
     }
 
     fn paste(&self, provider: String, profile_id: String, expires_in: Option<String>, now: Millis) -> Turn<State> {
-        let request =
-            PasteTokenRequest { provider, profile_id: Some(profile_id), expires_in, agent: self.agent.clone() };
+        let request = PasteTokenRequest {
+            provider,
+            profile_id: Some(profile_id),
+            expires_in,
+            agent: self.agent.clone(),
+            create_agent: self.create_agent,
+        };
         Turn::Go(State::Paste(Box::new(paste_token::start(request, &self.env, now))))
     }
 }
@@ -139,7 +148,7 @@ mod tests {
     use serde_json::json;
 
     fn add(terminal: bool) -> AddCommand {
-        AddCommand::new(AddRequest { agent: None, terminal }, &env(), NOW)
+        AddCommand::new(AddRequest { agent: None, create_agent: false, terminal }, &env(), NOW)
     }
 
     #[test]

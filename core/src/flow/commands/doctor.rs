@@ -16,7 +16,7 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::{
-    Answer, CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, RefreshCommand, Step, consent,
+    Answer, CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, RefreshCommand, Reply, Step, consent,
     due_for_doctor,
 };
 use crate::diag::Severity;
@@ -225,8 +225,13 @@ impl Doctor {
         if self.request.never_asks() {
             return Consent::No;
         }
-        let ask =
-            || Consent::Ask(Effect::Confirm { question: escape_control(question).into_owned(), default_yes: true });
+        let ask = || {
+            Consent::Ask(Effect::Confirm {
+                question: escape_control(question).into_owned(),
+                default_yes: true,
+                reply: Reply::new(),
+            })
+        };
         match input {
             Some(Answer::Confirmed(Some(line))) => match consent(&line, true) {
                 Some(true) => Consent::Yes,
@@ -428,7 +433,8 @@ impl Doctor {
                 Pending::Asked => Some(self.confirm(&question, input.clone())),
                 Pending::None => Some(self.confirm(&question, None)),
             };
-            let chmod = Effect::SetMode { path: private.path.clone(), mode: private.repaired_mode(bits) };
+            let chmod =
+                Effect::SetMode { path: private.path.clone(), mode: private.repaired_mode(bits), reply: Reply::new() };
             // The path waits at the front for the answer.
             let wait = |items: &mut VecDeque<_>, pending| {
                 items.push_front((private.clone(), meta.clone()));
@@ -675,7 +681,7 @@ impl Machine for Doctor {
                 }
                 _ => {
                     let path = self.agents_dir(&check);
-                    Turn::Ask(State::Folders(check), Effect::ListFolder { path })
+                    Turn::Ask(State::Folders(check), Effect::ListFolder { path, reply: Reply::new() })
                 }
             },
             State::Stat { check, paths } => match input {
@@ -692,7 +698,7 @@ impl Machine for Doctor {
                     Turn::Go(State::Mode(Modes { check, items, perms: Permissions::default(), pending: Pending::None }))
                 }
                 _ => {
-                    let effect = Effect::Stat(paths.iter().map(|p| p.path.clone()).collect());
+                    let effect = Effect::stat(paths.iter().map(|p| p.path.clone()).collect());
                     Turn::Ask(State::Stat { check, paths }, effect)
                 }
             },

@@ -12,7 +12,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
-use super::{Answer, Done, Effect, Event, Exit, SecretError, Step};
+use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
@@ -32,6 +32,9 @@ pub struct PasteKeyRequest {
     pub profile_id: Option<String>,
     /// The agent (`None`: the default agent).
     pub agent: Option<String>,
+    /// `--create-agent`: make the agent when it does not exist yet (else
+    /// an agent no config lists and no folder holds is refused).
+    pub create_agent: bool,
 }
 
 /// The most a pasted API key may take, line end included. The longest
@@ -49,6 +52,7 @@ enum State {
 struct PasteKey {
     env: Env,
     agent: Option<String>,
+    create_agent: bool,
     provider: String,
     profile_id: String,
 }
@@ -64,7 +68,13 @@ impl PasteKeyCommand {
     pub fn new(request: PasteKeyRequest, env: &Env, now: Millis) -> PasteKeyCommand {
         let provider = String::from(request.provider);
         let profile_id = request.profile_id.clone().unwrap_or_else(|| format!("{provider}:default"));
-        let command = PasteKey { env: env.clone(), agent: request.agent, provider, profile_id };
+        let command = PasteKey {
+            env: env.clone(),
+            agent: request.agent,
+            create_agent: request.create_agent,
+            provider,
+            profile_id,
+        };
         let inner = if command.provider.is_empty() {
             Driven::ended(command, Done::refused(Exit::Usage, "--provider must not be empty"), now)
         } else if command.profile_id.trim().is_empty() {
@@ -94,7 +104,8 @@ impl PasteKey {
             // Pasting under a synced login's id re-adds it.
             crate::sync::enable_sync(store, &id);
         };
-        let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit));
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
         Turn::Go(State::Edit(Box::new(edit)))
     }
 
@@ -139,7 +150,7 @@ impl Machine for PasteKey {
                 }
                 _ => {
                     let prompt = format!("Paste the API key for {}", escape_control(&self.provider));
-                    Turn::Ask(State::Ask, Effect::AskSecret { prompt })
+                    Turn::Ask(State::Ask, Effect::AskSecret { prompt, reply: Reply::new() })
                 }
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {

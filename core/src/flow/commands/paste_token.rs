@@ -11,7 +11,7 @@
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
-use super::{Answer, Done, Effect, Event, Exit, SecretError, Step};
+use super::{Answer, Done, Effect, Event, Exit, Reply, SecretError, Step};
 use crate::error::TxnFailure;
 use crate::escape::escape_control;
 use crate::load::Loaded;
@@ -33,6 +33,9 @@ pub struct PasteTokenRequest {
     pub expires_in: Option<String>,
     /// The agent (`None`: the default agent).
     pub agent: Option<String>,
+    /// `--create-agent`: make the agent when it does not exist yet (else
+    /// an agent no config lists and no folder holds is refused).
+    pub create_agent: bool,
 }
 
 pub(crate) enum State {
@@ -44,6 +47,7 @@ pub(crate) enum State {
 pub(crate) struct Paste {
     env: Env,
     agent: Option<String>,
+    create_agent: bool,
     target: PasteTarget,
     replaced: Rc<Cell<bool>>,
 }
@@ -68,7 +72,13 @@ pub(crate) fn start(request: PasteTokenRequest, env: &Env, now: Millis) -> Drive
         Ok(target) => (target, Ok(State::Ask)),
         Err(e) => (PasteTarget { provider: String::new(), profile_id: String::new(), expires_ms: None }, Err(e)),
     };
-    let paste = Paste { env: env.clone(), agent: request.agent, target, replaced: Rc::default() };
+    let paste = Paste {
+        env: env.clone(),
+        agent: request.agent,
+        create_agent: request.create_agent,
+        target,
+        replaced: Rc::default(),
+    };
     match state {
         Ok(state) => Driven::new(paste, state, now),
         Err(e) => Driven::ended(paste, refusal(&e), now),
@@ -100,7 +110,9 @@ impl Paste {
             // A paste under a removed synced login's id re-adds it.
             crate::sync::enable_sync(store, &id);
         };
-        Turn::Go(State::Edit(Box::new(EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)))))
+        let edit =
+            EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
+        Turn::Go(State::Edit(Box::new(edit)))
     }
 
     /// The store is written: record the mode where the edit's load found
@@ -141,7 +153,7 @@ impl Machine for Paste {
                 }
                 _ => {
                     let prompt = format!("Paste token for {}", escape_control(&self.target.provider));
-                    Turn::Ask(State::Ask, Effect::AskSecret { prompt })
+                    Turn::Ask(State::Ask, Effect::AskSecret { prompt, reply: Reply::new() })
                 }
             },
             State::Edit(mut edit) => match advance(&mut *edit, input, now) {
@@ -172,6 +184,7 @@ mod tests {
             profile_id: id.map(str::to_string),
             expires_in: expires_in.map(str::to_string),
             agent: None,
+            create_agent: false,
         };
         PasteTokenCommand::new(request, &env(), NOW)
     }

@@ -11,7 +11,7 @@ use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::look::{Look, unreadable_reason};
 use super::settle::Settle;
-use super::{Answer, Done, Effect, Event, Exit, Step, consent};
+use super::{Answer, Done, Effect, Event, Exit, Reply, Step, consent};
 use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
 use crate::paths::Env;
@@ -228,7 +228,10 @@ impl Machine for Remove {
                 }
                 _ => {
                     let question = format!("Remove {}?", self.id());
-                    return Turn::Ask(State::Confirm { config }, Effect::Confirm { question, default_yes: false });
+                    return Turn::Ask(
+                        State::Confirm { config },
+                        Effect::Confirm { question, default_yes: false, reply: Reply::new() },
+                    );
                 }
             },
             State::Edit { mut edit, config } => match advance(&mut *edit, input, now) {

@@ -22,7 +22,7 @@
 
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::look::Look;
-use super::{Answer, Done, Effect, Event, Exit, RunAnswer, Step};
+use super::{Answer, Done, Effect, Event, Exit, Reply, RunAnswer, Step};
 use crate::health::{HealthStatus, profile_health};
 use crate::paste::PasteTarget;
 use crate::paths::Env;
@@ -52,6 +52,9 @@ pub struct SetupRequest {
     pub expires_in: Option<String>,
     /// `--agent`.
     pub agent: Option<String>,
+    /// `--create-agent`: make the agent when it does not exist yet (else
+    /// an agent no config lists and no folder holds is refused).
+    pub create_agent: bool,
     /// Whether standard input is a terminal (the host knows).
     pub terminal: bool,
 }
@@ -152,7 +155,9 @@ impl SetupToken {
     /// A look at Claude Code's login, which reads its Keychain item only
     /// with someone at the terminal to answer the prompt.
     fn look(&self) -> Look {
-        Look::new(&self.env, self.request.agent.as_deref()).reading_keychain(self.request.terminal)
+        Look::new(&self.env, self.request.agent.as_deref())
+            .reading_keychain(self.request.terminal)
+            .creating_agent(self.request.create_agent)
     }
 
     fn start(&mut self) -> Turn<State> {
@@ -185,7 +190,11 @@ impl Machine for SetupToken {
             },
             State::Run { before } => match input {
                 None => {
-                    let effect = Effect::RunOnTerminal { program: "claude".into(), args: vec!["setup-token".into()] };
+                    let effect = Effect::RunOnTerminal {
+                        program: "claude".into(),
+                        args: vec!["setup-token".into()],
+                        reply: Reply::new(),
+                    };
                     Turn::Ask(State::Run { before }, effect)
                 }
                 Some(Answer::Ran(RunAnswer::Exited(0))) => {
@@ -219,7 +228,10 @@ impl Machine for SetupToken {
             },
             State::Ask => match input {
                 None => {
-                    let effect = Effect::AskSecret { prompt: "Paste the token `claude setup-token` printed".into() };
+                    let effect = Effect::AskSecret {
+                        prompt: "Paste the token `claude setup-token` printed".into(),
+                        reply: Reply::new(),
+                    };
                     Turn::Ask(State::Ask, effect)
                 }
                 Some(Answer::Secret(Ok(secret))) => self.accept(secret.expose()),

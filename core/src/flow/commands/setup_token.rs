@@ -34,6 +34,7 @@ enum State {
 struct Setup {
     env: Env,
     agent: Option<String>,
+    create_agent: bool,
     color: bool,
     /// Whether its loads may read the Keychain: only on a terminal, where
     /// someone can answer the prompt macOS may show.
@@ -49,7 +50,13 @@ impl SetupCommand {
     /// `--provider` as given (only Anthropic has a setup-token); `color`:
     /// standard output is a terminal.
     pub fn new(provider: &str, request: SetupRequest, color: bool, env: &Env, now: Millis) -> SetupCommand {
-        let setup = Setup { env: env.clone(), agent: request.agent.clone(), color, keychain: request.terminal };
+        let setup = Setup {
+            env: env.clone(),
+            agent: request.agent.clone(),
+            create_agent: request.create_agent,
+            color,
+            keychain: request.terminal,
+        };
         // The provider's own file says whether it has a setup-token.
         let inner = match crate::providers::find(provider).is_some_and(|p| p.setup_token.is_some()) {
             true => Driven::new(setup, State::Ask(Box::new(SetupTokenCommand::new(request, env, now))), now),
@@ -75,7 +82,8 @@ impl Setup {
                     store.profiles.insert(id.clone(), Profile::new(*credential));
                 };
                 let edit = EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit))
-                    .reading_keychain(self.keychain);
+                    .reading_keychain(self.keychain)
+                    .creating_agent(self.create_agent);
                 let target = Target { profile_id, mode: CredentialType::Token, at: None };
                 Turn::Go(State::Store { target, edit: Box::new(edit) })
             }
@@ -90,7 +98,9 @@ impl Setup {
     }
 
     fn settle(&self, target: Target, now: Millis) -> State {
-        let settle = Settle::new(&self.env, self.agent.as_deref(), now).reading_keychain(self.keychain);
+        let settle = Settle::new(&self.env, self.agent.as_deref(), now)
+            .reading_keychain(self.keychain)
+            .creating_agent(self.create_agent);
         State::Settle { target, settle: Box::new(settle) }
     }
 

@@ -10,7 +10,7 @@
 //! `clawdbot.json.bak.N` when that name is taken: no backup is overwritten.
 
 use super::drive::Part;
-use super::{Answer, Effect, Event, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::{Answer, Effect, Event, LockAnswer, LockKind, LockRequest, LockTimings, Reply, Step};
 use crate::config::{is_plain_json, parse_config};
 use crate::paths::Env;
 use crate::secret::Secret;
@@ -133,7 +133,7 @@ impl Part for ConfigEdit {
                     (false, _) => {
                         let timings = LockTimings::store(&self.env);
                         let req = LockRequest { path: self.store_path.clone(), kind: LockKind::Store, timings };
-                        (Some(Effect::Lock(req)), State::Lock)
+                        (Some(Effect::lock(req)), State::Lock)
                     }
                     (true, Some(Answer::Lock(LockAnswer::Taken))) => (None, State::Read),
                     (true, Some(Answer::Lock(answer))) => {
@@ -143,7 +143,7 @@ impl Part for ConfigEdit {
                     (true, _) => (None, State::Over(ConfigEdited::Failed("the store could not be locked".into()))),
                 },
                 State::Read => match (self.asked, input) {
-                    (false, _) => (Some(Effect::Read(vec![self.config_path.clone()])), State::Read),
+                    (false, _) => (Some(Effect::read(vec![self.config_path.clone()])), State::Read),
                     (true, Some(Answer::Files(files))) => {
                         let read = files.into_iter().find(|(p, _)| *p == self.config_path).map(|(_, r)| r);
                         (None, self.edited(read.unwrap_or(FileRead::Absent)))
@@ -152,8 +152,11 @@ impl Part for ConfigEdit {
                 },
                 State::Backup { original, text } => match (self.asked, input) {
                     (false, _) => {
-                        let effect =
-                            Effect::SaveBackup { of: self.config_path.clone(), text: Secret::new(original.clone()) };
+                        let effect = Effect::SaveBackup {
+                            of: self.config_path.clone(),
+                            text: Secret::new(original.clone()),
+                            reply: Reply::new(),
+                        };
                         (Some(effect), State::Backup { original, text })
                     }
                     (true, Some(Answer::Saved(Ok(saved)))) => {
@@ -166,7 +169,11 @@ impl Part for ConfigEdit {
                 State::Write { mut writes, backup } => match (self.asked, input) {
                     (false, _) => match writes.front() {
                         Some((path, text)) => {
-                            let effect = Effect::WriteAtomic { path: path.clone(), text: Secret::new(text.clone()) };
+                            let effect = Effect::WriteAtomic {
+                                path: path.clone(),
+                                text: Secret::new(text.clone()),
+                                reply: Reply::new(),
+                            };
                             (Some(effect), State::Write { writes, backup })
                         }
                         None => (None, State::Unlock(ConfigEdited::Written { backup })),

@@ -6,6 +6,7 @@
 //! write, so a concurrent writer that took the lock loses nothing, and
 //! one that skipped it loses nothing it finished before our lock.
 
+use super::agents::KnownAgent;
 use super::drive::{Part, Pending};
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
@@ -24,6 +25,7 @@ pub(crate) type EditFn<'a> = Box<dyn FnOnce(&mut AuthStore, &Loaded) + 'a>;
 
 enum State {
     Locate,
+    Check { check: KnownAgent, store_path: String },
     Lock { store_path: String },
     Look(Look),
     Save { loaded: Box<Loaded>, save: Save },
@@ -51,6 +53,8 @@ pub(crate) struct EditStore<'a> {
     /// Whether its look reads the Keychain ([`Look::reading_keychain`]).
     keychain: bool,
     agent: Option<String>,
+    /// Whether it may make the agent it was given (`--create-agent`).
+    create: bool,
     now: Millis,
     edit: Option<EditFn<'a>>,
     state: State,
@@ -67,6 +71,7 @@ impl<'a> EditStore<'a> {
             env: env.clone(),
             keychain: false,
             agent: agent.map(str::to_string),
+            create: false,
             now,
             edit: Some(edit),
             state: State::Locate,
@@ -80,6 +85,13 @@ impl<'a> EditStore<'a> {
     /// command's decision).
     pub(crate) fn reading_keychain(mut self, may: bool) -> EditStore<'a> {
         self.set_reading_keychain(may);
+        self
+    }
+
+    /// The same edit, making the agent it was given when there is none
+    /// yet (else an unknown agent is refused before anything is locked).
+    pub(crate) fn creating_agent(mut self, create: bool) -> EditStore<'a> {
+        self.create = create;
         self
     }
 
@@ -99,7 +111,7 @@ impl<'a> EditStore<'a> {
             State::Locate => match input {
                 None => {
                     let path = paths::config_path(&self.env);
-                    self.ask(Effect::Read(vec![path]), State::Locate)
+                    self.ask(Effect::read(vec![path]), State::Locate)
                 }
                 Some(Answer::Files(files)) => {
                     let config = match files.into_iter().next() {
@@ -109,7 +121,8 @@ impl<'a> EditStore<'a> {
                         _ => Config::default(),
                     };
                     let store_path = paths::locate(&self.env, &config, self.agent.as_deref()).store();
-                    self.state = State::Lock { store_path };
+                    let check = KnownAgent::new(&self.env, &config, self.agent.as_deref(), self.create);
+                    self.state = State::Check { check, store_path };
                     None
                 }
                 Some(_) => {
@@ -118,16 +131,31 @@ impl<'a> EditStore<'a> {
                     None
                 }
             },
+            State::Check { mut check, store_path } => {
+                if let Some(input) = input {
+                    check.feed(self.now, input);
+                }
+                match check.next(self.now) {
+                    Step::Effect(effect) => self.ask(effect, State::Check { check, store_path }),
+                    Step::Ready(Ok(())) => {
+                        self.state = State::Lock { store_path };
+                        None
+                    }
+                    // Refused before the lock, which would make the folder.
+                    Step::Ready(Err(refused)) => self.ask(Effect::Done(*refused), State::Done),
+                }
+            }
             State::Lock { store_path } => match input {
                 None => {
                     let timings = LockTimings::store(&self.env);
                     let lock = LockRequest { path: store_path.clone(), kind: LockKind::Store, timings };
-                    self.ask(Effect::Lock(lock), State::Lock { store_path })
+                    self.ask(Effect::lock(lock), State::Lock { store_path })
                 }
                 Some(Answer::Lock(LockAnswer::Taken)) => {
                     self.store_path = store_path;
+                    // The agent was found known (or may be made) before the lock.
                     let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.keychain);
-                    self.state = State::Look(look);
+                    self.state = State::Look(look.creating_agent(true));
                     None
                 }
                 Some(Answer::Lock(LockAnswer::Busy(busy))) => {

@@ -8,6 +8,7 @@
 //! few rounds, each asking only for what is new. Each look reads each file
 //! at most once; a new look (after taking a lock) reads them again.
 
+use super::agents::KnownAgent;
 use super::drive::Part;
 use super::{Answer, Effect, Event, Step};
 use crate::load::{Loaded, load};
@@ -31,6 +32,10 @@ pub(crate) struct Look {
     /// The item of the last [`Effect::ReadKeychain`], which the next
     /// [`Answer::Keychain`] answers.
     asked: Option<KeychainItem>,
+    /// Whether a command that stores a credential may make the agent.
+    create: bool,
+    /// Whether the agent is known, once the config is read; `None` until then.
+    check: Option<Box<KnownAgent>>,
 }
 
 /// A finished look: the load, the Keychain items as read (a write-back
@@ -53,7 +58,16 @@ impl Look {
             items: BTreeMap::new(),
             keychain: false,
             asked: None,
+            create: false,
+            check: None,
         }
+    }
+
+    /// The same look, for a command that may make the agent it was given
+    /// (`--create-agent`); others refuse an unknown one.
+    pub(crate) fn creating_agent(mut self, create: bool) -> Look {
+        self.create = create;
+        self
     }
 
     /// The same look, asking for the login sources' Keychain items when
@@ -75,7 +89,10 @@ impl Part for Look {
 
     /// Takes the answer to this look's last effect; anything else is not
     /// for a look and is ignored.
-    fn feed(&mut self, _now: Millis, input: Answer) {
+    fn feed(&mut self, now: Millis, input: Answer) {
+        if let Some(check) = &mut self.check {
+            return check.feed(now, input);
+        }
         match input {
             Answer::Files(files) => self.files.extend(files),
             Answer::Keychain(read) => {
@@ -96,7 +113,7 @@ impl Part for Look {
             // Asked once; an answer that never comes reads as "none".
             self.items.insert(item.clone(), None);
             self.asked = Some(item.clone());
-            return Step::Effect(Effect::ReadKeychain(item));
+            return Step::Effect(Effect::read_keychain(item));
         }
         if !paths.is_empty() {
             // A path the host was asked for and did not answer reads as
@@ -104,7 +121,16 @@ impl Part for Look {
             for path in &paths {
                 self.files.insert(path.clone(), FileRead::Absent);
             }
-            return Step::Effect(Effect::Read(paths.into_iter().collect()));
+            return Step::Effect(Effect::read(paths.into_iter().collect()));
+        }
+        let check = self.check.get_or_insert_with(|| {
+            Box::new(KnownAgent::new(&self.env, &loaded.config.config, self.agent.as_deref(), self.create))
+        });
+        match check.next(now) {
+            Step::Effect(effect) => return Step::Effect(effect),
+            // A part ends the whole command by asking for its end.
+            Step::Ready(Err(refused)) => return Step::Effect(Effect::Done(*refused)),
+            Step::Ready(Ok(())) => {}
         }
         let store_bytes = match self.files.remove(&loaded.locations.store()) {
             Some(FileRead::Present { bytes, .. }) => Some(bytes),

@@ -30,7 +30,9 @@
 use super::drive::{Part, Pending};
 use super::look::{Look, unreadable_reason};
 use super::save::Save;
-use super::{Answer, Effect, Event, HttpTimeouts, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Step};
+use super::{
+    Answer, Effect, Event, HttpTimeouts, KeychainItem, LockAnswer, LockKind, LockRequest, LockTimings, Reply, Step,
+};
 use super::{WriteBack, WriteBackPlace, refresh_window};
 use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
@@ -232,14 +234,24 @@ impl RefreshLogin {
         };
         // Fast path, no lock: fresh and nothing to write.
         let fresh = !force && probe.write.is_none() && !due;
+        // A login this agent inherits is its owner's: refreshed once,
+        // under the owner's lock, into the owner's store.
+        let owner = match probe.store.inherited_from(id) {
+            Some(_) => crate::paths::owner(&probe.env, &probe.config.config, &probe.locations),
+            None => None,
+        };
+        let (agent, store_path) = match owner {
+            Some(owner) => (Some(owner.agent_id.clone()), owner.store()),
+            None => (agent.map(str::to_string), probe.locations.store()),
+        };
         RefreshLogin {
             id: id.to_string(),
             force,
             window,
             deadline,
             env: probe.env.clone(),
-            agent: agent.map(str::to_string),
-            store_path: probe.locations.store(),
+            agent,
+            store_path,
             seen_access: access_of(&probe.store, id),
             now: probe.now,
             state: if fresh { State::Finish(Ok(report(RefreshResult::AlreadyFresh))) } else { State::LockStore },
@@ -349,7 +361,7 @@ impl RefreshLogin {
                 None => {
                     let timings = LockTimings::store(&self.env);
                     let lock = LockRequest { path: self.store_path.clone(), kind: LockKind::Store, timings };
-                    Next::Ask(Effect::Lock(lock), State::LockStore)
+                    Next::Ask(Effect::lock(lock), State::LockStore)
                 }
                 Some(Answer::Lock(LockAnswer::Taken)) => {
                     self.held.push(self.store_path.clone());
@@ -371,7 +383,7 @@ impl RefreshLogin {
                     return failed(RefreshFailure::UnknownProfile(self.id.clone()));
                 };
                 match input {
-                    None => Next::Ask(Effect::Lock(lock), State::LockSource),
+                    None => Next::Ask(Effect::lock(lock), State::LockSource),
                     Some(Answer::Lock(LockAnswer::Taken)) => {
                         self.held.push(lock.path);
                         Next::Go(self.look(true))
@@ -411,8 +423,12 @@ impl RefreshLogin {
                             message,
                         )))
                     } else {
-                        let effect =
-                            Effect::Send { request: plan.request().clone(), provider: plan.provider(), timeouts };
+                        let effect = Effect::Send {
+                            request: plan.request().clone(),
+                            provider: plan.provider(),
+                            timeouts,
+                            reply: Reply::new(),
+                        };
                         Next::Ask(effect, State::Send { plan, profile, sent: sent + 1 })
                     }
                 }
@@ -450,7 +466,7 @@ impl RefreshLogin {
                 ))),
             },
             State::ReadBeforeSave { renewed, body } => match input {
-                None => Next::Ask(Effect::Read(vec![self.store_path.clone()]), State::ReadBeforeSave { renewed, body }),
+                None => Next::Ask(Effect::read(vec![self.store_path.clone()]), State::ReadBeforeSave { renewed, body }),
                 Some(input) => {
                     // The store as it is now, so a writer that skipped the
                     // lock keeps what it wrote; if it cannot be read any
@@ -475,7 +491,7 @@ impl RefreshLogin {
                         }
                     };
                     Next::Ask(
-                        Effect::WriteAtomic { path: self.store_path.clone(), text },
+                        Effect::WriteAtomic { path: self.store_path.clone(), text, reply: Reply::new() },
                         State::Save { store, renewed, body },
                     )
                 }
@@ -496,7 +512,7 @@ impl RefreshLogin {
             State::WriteBacks { jobs } => self.write_back(jobs, input),
             State::ReadBeforeRecord { error, refused } => match input {
                 None => {
-                    Next::Ask(Effect::Read(vec![self.store_path.clone()]), State::ReadBeforeRecord { error, refused })
+                    Next::Ask(Effect::read(vec![self.store_path.clone()]), State::ReadBeforeRecord { error, refused })
                 }
                 Some(input) => {
                     // A store that became unreadable meanwhile is not
@@ -523,7 +539,11 @@ impl RefreshLogin {
                     }
                     let Ok(text) = write_store(&store) else { return failed(self.rejected(*error)) };
                     Next::Ask(
-                        Effect::WriteAtomic { path: self.store_path.clone(), text: Secret::new(text) },
+                        Effect::WriteAtomic {
+                            path: self.store_path.clone(),
+                            text: Secret::new(text),
+                            reply: Reply::new(),
+                        },
                         State::Record { error, store: Box::new(store) },
                     )
                 }
@@ -592,7 +612,7 @@ impl RefreshLogin {
         while let Some(job) = jobs.pop_front() {
             match job {
                 Job::File { path, login, asked: false } => {
-                    let effect = Effect::Read(vec![path.clone()]);
+                    let effect = Effect::read(vec![path.clone()]);
                     jobs.push_front(Job::File { path, login, asked: true });
                     return Next::Ask(effect, State::WriteBacks { jobs });
                 }
@@ -606,7 +626,7 @@ impl RefreshLogin {
                     let what = format!("could not update {}'s {shown}", login.owner);
                     match self.merge(login, &String::from_utf8_lossy(&bytes), &shown, Layout::Pretty) {
                         Ok(text) => {
-                            let effect = Effect::WriteBack(WriteBack { place: WriteBackPlace::File { path }, text });
+                            let effect = Effect::write_back(WriteBack { place: WriteBackPlace::File { path }, text });
                             jobs.push_front(Job::Written { what, remedy });
                             return Next::Ask(effect, State::WriteBacks { jobs });
                         }
@@ -629,7 +649,7 @@ impl RefreshLogin {
                         continue;
                     }
                     if let Some((place, text)) = writes.pop_front() {
-                        let effect = Effect::WriteBack(WriteBack { place, text });
+                        let effect = Effect::write_back(WriteBack { place, text });
                         jobs.push_front(Job::KeychainWrites { writes, what, remedy, asked: true });
                         return Next::Ask(effect, State::WriteBacks { jobs });
                     }

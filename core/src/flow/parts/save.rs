@@ -3,7 +3,7 @@
 //! between loses nothing). One part, used by every flow that saves.
 
 use super::drive::Part;
-use super::{Answer, Effect, Event, Step};
+use super::{Answer, Effect, Event, Reply, Step};
 use crate::io::{IoFailure, IoKind};
 use crate::secret::Secret;
 use crate::time::Millis;
@@ -70,8 +70,8 @@ impl Part for Save {
                 continue;
             }
             let effect = match (self.text.take(), self.removes.front()) {
-                (Some(text), _) => Effect::WriteAtomic { path: self.path.clone(), text },
-                (None, Some(path)) => Effect::Remove { path: path.clone() },
+                (Some(text), _) => Effect::WriteAtomic { path: self.path.clone(), text, reply: Reply::new() },
+                (None, Some(path)) => Effect::Remove { path: path.clone(), reply: Reply::new() },
                 (None, None) => return Step::Ready(Ok(())),
             };
             self.asked = Some(effect.clone());

@@ -35,6 +35,8 @@ pub(crate) struct Settle {
     env: Env,
     /// Whether its looks read the Keychain ([`Look::reading_keychain`]).
     keychain: bool,
+    /// Whether its looks may make the agent ([`Look::creating_agent`]).
+    create_agent: bool,
     agent: Option<String>,
     now: Millis,
     state: State,
@@ -47,11 +49,21 @@ impl Settle {
         Settle {
             env: env.clone(),
             keychain: false,
+            create_agent: false,
             agent: agent.map(str::to_string),
             now,
             state: State::First(Look::new(env, agent)),
             pending: Pending::default(),
         }
+    }
+
+    /// The same load, for a command that may make the agent it was given.
+    pub(crate) fn creating_agent(mut self, create: bool) -> Settle {
+        self.create_agent = create;
+        if let State::First(look) = self.state {
+            self.state = State::First(look.creating_agent(create));
+        }
+        self
     }
 
     /// The same load, reading the Keychain when `may`.
@@ -101,10 +113,12 @@ impl Part for Settle {
                     None => {
                         let path = first.locations.store();
                         let timings = LockTimings::store(&self.env);
-                        (Some(Effect::Lock(LockRequest { path, kind: LockKind::Store, timings })), State::Lock(first))
+                        (Some(Effect::lock(LockRequest { path, kind: LockKind::Store, timings })), State::Lock(first))
                     }
                     Some(Answer::Lock(LockAnswer::Taken)) => {
-                        let look = Look::new(&self.env, self.agent.as_deref()).reading_keychain(self.keychain);
+                        let look = Look::new(&self.env, self.agent.as_deref())
+                            .reading_keychain(self.keychain)
+                            .creating_agent(self.create_agent);
                         (None, State::Second { first, look })
                     }
                     Some(Answer::Lock(answer)) => {

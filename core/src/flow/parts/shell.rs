@@ -3,7 +3,7 @@
 //! framed by markers a login banner cannot forge. A shell that fails,
 //! hangs or imports nothing only costs a warning.
 
-use super::{Effect, Event, ShellAnswer};
+use super::{Effect, Event, Reply, ShellAnswer};
 use crate::env_auth::{self, ShellEnvProbe};
 use crate::load::Loaded;
 use crate::time::{Millis, SECOND};
@@ -36,7 +36,12 @@ impl ShellFallback {
 
     /// The effect that runs the shell.
     pub(crate) fn effect(&self) -> Effect {
-        Effect::ShellEnv { shell: self.shell.clone(), command: self.probe.command(), timeout_ms: self.timeout_ms }
+        Effect::ShellEnv {
+            shell: self.shell.clone(),
+            command: self.probe.command(),
+            timeout_ms: self.timeout_ms,
+            reply: Reply::new(),
+        }
     }
 
     /// Applies what the shell printed to `loaded`'s environment: the

@@ -2,7 +2,7 @@
 //! ([`Input`], made only through a typed reply): the protocol's requests
 //! and answers, with the values they carry.
 
-use super::{Done, Event};
+use super::{Done, Event, Reply};
 use crate::env::Env;
 use crate::io::{ExitStatus, IoFailure, IoKind, LockBusy, SecretError};
 use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
@@ -31,27 +31,44 @@ pub fn refresh_window(env: &Env) -> Millis {
 /// What the host is asked to do next.
 #[derive(Clone, PartialEq)]
 pub enum Effect {
-    /// Read these files; answer with `Answer::Files`, one entry per path.
-    Read(Vec<String>),
+    /// Read these files; answered with `reply`, one entry per path.
+    Read {
+        /// The files.
+        paths: Vec<String>,
+        /// The way back for the answer.
+        reply: Reply<Vec<(String, FileRead)>>,
+    },
     /// Read this Keychain item (a login source's, named by the core);
-    /// answer with `Answer::Keychain` (`None` when this host has no
+    /// answered with `reply` (`None` when this host has no
     /// Keychain or no such item). A command that may not read the Keychain
     /// never asks.
-    ReadKeychain(KeychainItem),
-    /// Take a lock; answer with `Answer::Lock`.
-    Lock(LockRequest),
+    ReadKeychain {
+        /// The item.
+        item: KeychainItem,
+        /// The way back for the answer.
+        reply: Reply<Option<FileRead>>,
+    },
+    /// Take a lock; answered with `reply`.
+    Lock {
+        /// Which lock.
+        request: LockRequest,
+        /// The way back for the answer.
+        reply: Reply<LockAnswer>,
+    },
     /// Release the lock taken for `path`. No answer.
     Unlock {
         /// The path of the [`LockRequest`].
         path: String,
     },
     /// Replace `path` with `text` atomically (temp file, fsync, rename),
-    /// private to the user; answer with `Answer::Written`.
+    /// private to the user; answered with `reply`.
     WriteAtomic {
         /// The file to replace (symlinks are written through).
         path: String,
         /// Its whole new content; it holds credentials.
         text: Secret,
+        /// The way back for the answer.
+        reply: Reply<Result<(), IoFailure>>,
     },
     /// Save `text` beside the file `of` under a name no file has yet (the
     /// core's [`crate::config::backup_name`] over the folder's listing,
@@ -62,13 +79,17 @@ pub enum Effect {
         of: String,
         /// The original, as read.
         text: Secret,
+        /// The way back for the answer.
+        reply: Reply<Result<String, IoFailure>>,
     },
-    /// Remove `path` if it exists; answer with `Answer::Written`.
+    /// Remove `path` if it exists; answered with `reply`.
     Remove {
         /// The file to remove.
         path: String,
+        /// The way back for the answer.
+        reply: Reply<Result<(), IoFailure>>,
     },
-    /// Send a refresh request; answer with `Answer::Response`.
+    /// Send a refresh request; answered with `reply`.
     Send {
         /// The request, complete (the host adds nothing).
         request: HttpRequest,
@@ -76,9 +97,16 @@ pub enum Effect {
         provider: RefreshProvider,
         /// How long connecting and the whole exchange may take.
         timeouts: HttpTimeouts,
+        /// The way back for the answer.
+        reply: Reply<Result<HttpResponse, RefreshError>>,
     },
-    /// Give another CLI its renewed login; answer with `Answer::Written`.
-    WriteBack(WriteBack),
+    /// Give another CLI its renewed login; answered with `reply`.
+    WriteBack {
+        /// What to write where.
+        write: WriteBack,
+        /// The way back for the answer.
+        reply: Reply<Result<(), IoFailure>>,
+    },
     /// Run `shell -l -c command` within `timeout_ms`; answer with
     /// `Answer::ShellEnv`.
     ShellEnv {
@@ -89,21 +117,27 @@ pub enum Effect {
         command: String,
         /// Kill it (and its children) after this long.
         timeout_ms: u64,
+        /// The way back for the answer.
+        reply: Reply<ShellAnswer>,
     },
     /// Run `program args` attached to the terminal (its prompts and
-    /// output are the user's); answer with `Answer::Ran`. Only asked
+    /// output are the user's); answered with `reply`. Only asked
     /// when standard input is a terminal.
     RunOnTerminal {
         /// The program, looked up on PATH.
         program: String,
         /// Its arguments.
         args: Vec<String>,
+        /// The way back for the answer.
+        reply: Reply<RunAnswer>,
     },
     /// Ask for a secret: on a terminal with `prompt` and the echo off,
-    /// else read it from standard input; answer with `Answer::Secret`.
+    /// else read it from standard input; answered with `reply`.
     AskSecret {
         /// What to ask, without a trailing colon.
         prompt: String,
+        /// The way back for the answer.
+        reply: Reply<Result<Secret, SecretError>>,
     },
     /// Ask the operator a yes/no question; answer with
     /// `Answer::Confirmed`: the line typed, as read (the core decides what
@@ -115,6 +149,8 @@ pub enum Effect {
         /// What an empty answer means: doctor's repairs default to yes
         /// (`[Y/n]`), a removal to no (`[y/N]`).
         default_yes: bool,
+        /// The way back for the answer.
+        reply: Reply<Option<String>>,
     },
     /// Ask for one line of text on the terminal, showing `prompt` as it
     /// is (terminal-safe, with its default and colon); answer with
@@ -122,23 +158,34 @@ pub enum Effect {
     AskLine {
         /// The whole prompt.
         prompt: String,
+        /// The way back for the answer.
+        reply: Reply<Result<String, IoKind>>,
     },
-    /// List the entries of a folder; answer with `Answer::Entries`
+    /// List the entries of a folder; answered with `reply`
     /// (none when it cannot be listed).
     ListFolder {
         /// The folder.
         path: String,
+        /// The way back for the answer.
+        reply: Reply<Vec<Entry>>,
     },
     /// Look at these paths, following symlinks; answer with
     /// `Answer::Stats`, one entry per path.
-    Stat(Vec<String>),
+    Stat {
+        /// The paths.
+        paths: Vec<String>,
+        /// The way back for the answer.
+        reply: Reply<Vec<(String, Option<FileMeta>)>>,
+    },
     /// Set the permission bits of `path` (following symlinks: the target
-    /// is what holds the secret); answer with `Answer::Written`.
+    /// is what holds the secret); answered with `reply`.
     SetMode {
         /// The file or folder.
         path: String,
         /// The new bits (`0o600`-style).
         mode: u32,
+        /// The way back for the answer.
+        reply: Reply<Result<(), IoFailure>>,
     },
     /// Say this. No answer.
     Emit(Event),
@@ -146,39 +193,62 @@ pub enum Effect {
     Done(Done),
 }
 
+/// The effects a flow asks most often, with their way back made here.
+impl Effect {
+    pub(crate) fn read(paths: Vec<String>) -> Effect {
+        Effect::Read { paths, reply: Reply::new() }
+    }
+
+    pub(crate) fn read_keychain(item: KeychainItem) -> Effect {
+        Effect::ReadKeychain { item, reply: Reply::new() }
+    }
+
+    pub(crate) fn lock(request: LockRequest) -> Effect {
+        Effect::Lock { request, reply: Reply::new() }
+    }
+
+    pub(crate) fn write_back(write: WriteBack) -> Effect {
+        Effect::WriteBack { write, reply: Reply::new() }
+    }
+
+    pub(crate) fn stat(paths: Vec<String>) -> Effect {
+        Effect::Stat { paths, reply: Reply::new() }
+    }
+}
+
 impl fmt::Debug for Effect {
     /// Never shows a secret: texts to write are shown by length only.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Effect::Read(paths) => f.debug_tuple("Read").field(paths).finish(),
-            Effect::ReadKeychain(item) => f.debug_tuple("ReadKeychain").field(item).finish(),
-            Effect::Lock(req) => f.debug_tuple("Lock").field(req).finish(),
+            Effect::Read { paths, .. } => f.debug_tuple("Read").field(paths).finish(),
+            Effect::ReadKeychain { item, .. } => f.debug_tuple("ReadKeychain").field(item).finish(),
+            Effect::Lock { request, .. } => f.debug_tuple("Lock").field(request).finish(),
             Effect::Unlock { path } => f.debug_struct("Unlock").field("path", path).finish(),
-            Effect::WriteAtomic { path, text } => {
+            Effect::WriteAtomic { path, text, .. } => {
                 f.debug_struct("WriteAtomic").field("path", path).field("bytes", &text.expose().len()).finish()
             }
-            Effect::Remove { path } => f.debug_struct("Remove").field("path", path).finish(),
-            Effect::SaveBackup { of, text } => {
+            Effect::Remove { path, .. } => f.debug_struct("Remove").field("path", path).finish(),
+            Effect::SaveBackup { of, text, .. } => {
                 f.debug_struct("SaveBackup").field("of", of).field("bytes", &text.expose().len()).finish()
             }
             Effect::Send { request, provider, .. } => {
                 f.debug_struct("Send").field("url", &request.url).field("provider", provider).finish()
             }
-            Effect::WriteBack(w) => f.debug_tuple("WriteBack").field(w).finish(),
+            Effect::WriteBack { write, .. } => f.debug_tuple("WriteBack").field(write).finish(),
             Effect::ShellEnv { shell, timeout_ms, .. } => {
                 f.debug_struct("ShellEnv").field("shell", shell).field("timeout_ms", timeout_ms).finish()
             }
-            Effect::RunOnTerminal { program, args } => {
+            Effect::RunOnTerminal { program, args, .. } => {
                 f.debug_struct("RunOnTerminal").field("program", program).field("args", args).finish()
             }
-            Effect::AskSecret { prompt } => f.debug_struct("AskSecret").field("prompt", prompt).finish(),
-            Effect::Confirm { question, default_yes } => {
+            Effect::AskSecret { prompt, .. } => f.debug_struct("AskSecret").field("prompt", prompt).finish(),
+            Effect::Confirm { question, default_yes, .. } => {
                 f.debug_struct("Confirm").field("question", question).field("default_yes", default_yes).finish()
             }
-            Effect::AskLine { prompt } => f.debug_struct("AskLine").field("prompt", prompt).finish(),
-            Effect::ListFolder { path } => f.debug_struct("ListFolder").field("path", path).finish(),
-            Effect::Stat(paths) => f.debug_tuple("Stat").field(paths).finish(),
-            Effect::SetMode { path, mode } => {
+            Effect::AskLine { prompt, .. } => f.debug_struct("AskLine").field("prompt", prompt).finish(),
+            Effect::ListFolder { path, .. } => f.debug_struct("ListFolder").field("path", path).finish(),
+            Effect::Stat { paths, .. } => f.debug_tuple("Stat").field(paths).finish(),
+            Effect::SetMode { path, mode, .. } => {
                 f.debug_struct("SetMode").field("path", path).field("mode", &format_args!("{mode:o}")).finish()
             }
             Effect::Emit(event) => f.debug_tuple("Emit").field(event).finish(),
@@ -187,9 +257,8 @@ impl fmt::Debug for Effect {
     }
 }
 
-/// What the host hands back: made only by answering the request it was
-/// given ([`Effect::split`] hands the host a [`Reply`](super::Reply) typed for it), so an
-/// answer to the wrong effect does not compile.
+/// What the host hands back: made only through the [`Reply`] of the
+/// effect it answers, so an answer to the wrong effect does not compile.
 #[derive(Clone)]
 pub struct Input(pub(crate) Answer);
 

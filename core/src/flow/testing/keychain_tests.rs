@@ -82,10 +82,13 @@ fn doctor_and_setup_token_read_it_only_with_someone_to_answer_the_prompt() {
 #[test]
 fn commands_that_only_edit_the_store_never_read_it() {
     let paste_token = PasteTokenRequest { provider: "anthropic".into(), ..PasteTokenRequest::default() };
-    let paste_key = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None };
+    let paste_key = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false };
     let remove = RemoveRequest { profile_id: "anthropic:work".into(), agent: None, yes: true, dry_run: false };
     let clear = CooldownTarget::All;
-    assert!(!reads(AddCommand::new(AddRequest { agent: None, terminal: true }, &env(), NOW)), "models auth add");
+    assert!(
+        !reads(AddCommand::new(AddRequest { agent: None, create_agent: false, terminal: true }, &env(), NOW)),
+        "models auth add"
+    );
     assert!(!reads(PasteTokenCommand::new(paste_token, &env(), NOW)), "models auth paste-token");
     assert!(!reads(PasteKeyCommand::new(paste_key, &env(), NOW)), "models auth paste-key");
     assert!(!reads(RemoveCommand::new(remove, &env(), NOW)), "models auth remove");

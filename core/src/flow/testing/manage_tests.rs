@@ -92,7 +92,7 @@ fn the_config_is_edited_in_a_second_locked_step_only_when_it_names_the_profile()
 
 fn paste_key(host: &mut Host, pasted: Result<Secret, SecretError>) -> (Done, Vec<Line>) {
     host.secret = Some(pasted);
-    let request = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None };
+    let request = PasteKeyRequest { provider: "openai".into(), profile_id: None, agent: None, create_agent: false };
     host.run(&mut PasteKeyCommand::new(request, &Env::new("/h"), NOW))
 }
 

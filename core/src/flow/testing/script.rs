@@ -160,12 +160,12 @@ impl Host {
         }
         Some(match effect {
             Effect::Done(_) | Effect::Emit(_) => return None,
-            Effect::Read(paths) => {
+            Effect::Read { paths, .. } => {
                 self.asked.extend(paths.iter().map(|p| format!("read {p}")));
                 let read = |p: &String| self.files.get(p).map_or(FileRead::Absent, |t| FileRead::text(t.clone()));
                 Answer::Files(paths.iter().map(|p| (p.clone(), read(p))).collect())
             }
-            Effect::ReadKeychain(item) => {
+            Effect::ReadKeychain { item, .. } => {
                 let held = self.items.get(&item).cloned().map(FileRead::text);
                 self.keychain.push(item);
                 Answer::Keychain(held)
@@ -184,14 +184,14 @@ impl Host {
                 };
                 Answer::Response(Ok(reply))
             }
-            Effect::RunOnTerminal { program, args } => {
+            Effect::RunOnTerminal { program, args, .. } => {
                 self.asked.push(format!("run {program} {}", args.join(" ")).trim_end().to_string());
                 if let Some((path, text)) = self.leaves.take() {
                     self.files.insert(path, text);
                 }
                 Answer::Ran(self.ran.clone().unwrap_or(RunAnswer::NotFound))
             }
-            Effect::Lock(request) => {
+            Effect::Lock { request, .. } => {
                 let path = request.path.clone();
                 let shared = matches!(request.kind, LockKind::Shared { .. } | LockKind::File { .. });
                 // A lock file needs its folder; a lock folder its target.
@@ -220,12 +220,12 @@ impl Host {
                 self.held.remove(&path);
                 return None;
             }
-            Effect::WriteAtomic { path, text } => {
+            Effect::WriteAtomic { path, text, .. } => {
                 self.asked.push(format!("write {path}"));
                 self.files.insert(path, text.expose().to_string());
                 Answer::Written(Ok(()))
             }
-            Effect::SaveBackup { of, text } => {
+            Effect::SaveBackup { of, text, .. } => {
                 // The first free name, as the host picks it.
                 let name = std::iter::once(format!("{of}.bak"))
                     .chain((1..).map(|n| format!("{of}.bak.{n}")))
@@ -235,7 +235,7 @@ impl Host {
                 self.files.insert(name.clone(), text.expose().to_string());
                 Answer::Saved(Ok(name))
             }
-            Effect::Remove { path } => {
+            Effect::Remove { path, .. } => {
                 self.asked.push(format!("remove {path}"));
                 if self.stuck.contains(&path) {
                     let denied = crate::io::IoFailure::new(crate::io::IoKind::PermissionDenied, &path);
@@ -244,7 +244,7 @@ impl Host {
                 self.files.remove(&path);
                 Answer::Written(Ok(()))
             }
-            Effect::WriteBack(w) => {
+            Effect::WriteBack { write: w, .. } => {
                 self.asked.push(written_back(&w.place));
                 match w.place {
                     WriteBackPlace::File { path } => self.files.insert(path, w.text.expose().to_string()),
@@ -254,15 +254,15 @@ impl Host {
                 };
                 Answer::Written(Ok(()))
             }
-            Effect::ListFolder { path } => {
+            Effect::ListFolder { path, .. } => {
                 self.asked.push(format!("list {path}"));
                 Answer::Entries(self.folders.iter().map(|n| Entry { name: n.to_string(), folder: true }).collect())
             }
-            Effect::Stat(paths) => {
+            Effect::Stat { paths, .. } => {
                 self.asked.push(format!("stat {}", paths.len()));
                 Answer::Stats(paths.iter().map(|p| (p.clone(), self.meta(p))).collect())
             }
-            Effect::SetMode { path, mode } => {
+            Effect::SetMode { path, mode, .. } => {
                 self.asked.push(format!("chmod {mode:o} {path}"));
                 if self.stuck.contains(&path) {
                     let denied = crate::io::IoFailure::new(crate::io::IoKind::PermissionDenied, &path);
@@ -275,11 +275,11 @@ impl Host {
                 self.asked.push(format!("shell {shell}"));
                 Answer::ShellEnv(self.shell.clone().unwrap_or(ShellAnswer::Failed))
             }
-            Effect::AskSecret { prompt } => {
+            Effect::AskSecret { prompt, .. } => {
                 self.asked.push(format!("secret {prompt}"));
                 Answer::Secret(self.secret.take().unwrap_or(Err(SecretError::Unreadable(crate::io::IoKind::Closed))))
             }
-            Effect::AskLine { prompt } => {
+            Effect::AskLine { prompt, .. } => {
                 self.asked.push(format!("ask {prompt}"));
                 Answer::Text(self.lines.pop_front().unwrap_or(Err(crate::io::IoKind::Closed)))
             }
@@ -293,13 +293,13 @@ impl Host {
     /// What a store edit may ask, checked before it is carried out.
     fn check_edit(&self, effect: &Effect) {
         match effect {
-            Effect::Lock(_) => assert!(self.held.is_empty(), "a flow never takes a lock while it holds one"),
+            Effect::Lock { .. } => assert!(self.held.is_empty(), "a flow never takes a lock while it holds one"),
             Effect::WriteAtomic { path, .. } => assert!(!self.held.is_empty(), "{path} written outside the lock"),
             Effect::AskSecret { .. } => assert!(self.secret.is_some(), "the test gives the pasted key"),
             Effect::Done(_)
             | Effect::Emit(_)
-            | Effect::Read(_)
-            | Effect::ReadKeychain(_)
+            | Effect::Read { .. }
+            | Effect::ReadKeychain { .. }
             | Effect::Unlock { .. }
             | Effect::Confirm { .. } => {}
             other => panic!("unexpected {other:?}"),

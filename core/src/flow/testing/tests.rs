@@ -54,8 +54,11 @@ fn racing_callers_make_one_post_the_others_adopt_under_the_lock() {
     let mut callers: Vec<TokenCommand> = (0..3).map(|_| token_cmd("anthropic")).collect();
     // Every caller loads and finds the login expired before anyone locks.
     let asked: Vec<Effect> =
-        callers.iter_mut().map(|c| host.run_until(c, |e| matches!(e, Effect::Lock(_)), || NOW)).collect();
-    assert!(asked.iter().all(|e| matches!(e, Effect::Lock(r) if r.kind == LockKind::Store)), "{asked:?}");
+        callers.iter_mut().map(|c| host.run_until(c, |e| matches!(e, Effect::Lock { .. }), || NOW)).collect();
+    assert!(
+        asked.iter().all(|e| matches!(e, Effect::Lock { request: r, .. } if r.kind == LockKind::Store)),
+        "{asked:?}"
+    );
     assert!(host.posts.is_empty());
     for (caller, lock) in callers.iter_mut().zip(asked) {
         let input = host.perform(lock).expect("lock answer");
@@ -149,7 +152,7 @@ fn a_login_claude_code_refreshed_while_we_waited_for_its_lock_is_adopted() {
     let mut flow = RefreshCommand::new(Selection::Profile("anthropic:claude-cli".into()), false, None, &env(), NOW);
     // Claude Code finishes its own refresh just as it lets go of its lock.
     let hook: Hook = Box::new(|effect, host| {
-        if let Effect::Lock(req) = effect
+        if let Effect::Lock { request: req, .. } = effect
             && req.kind == (LockKind::Shared { name: "Claude Code's lock" })
         {
             host.files.insert(CLAUDE_FILE.into(), claude_file(NEW_ACCESS, NEW_REFRESH, NOW + 8 * 3_600_000));
@@ -326,9 +329,10 @@ fn doctor_refreshes_only_what_is_due() {
 
 #[test]
 fn effects_never_show_a_secret_in_debug() {
-    let effect = Effect::WriteAtomic { path: STORE.into(), text: crate::secret::Secret::new(NEW_REFRESH) };
+    let effect =
+        Effect::WriteAtomic { path: STORE.into(), text: crate::secret::Secret::new(NEW_REFRESH), reply: Reply::new() };
     assert!(!format!("{effect:?}").contains("FAKE"));
-    let effect = Effect::WriteBack(WriteBack {
+    let effect = Effect::write_back(WriteBack {
         place: WriteBackPlace::Keychain(KeychainItem { service: "s".into(), account: "a".into() }),
         text: crate::secret::Secret::new(NEW_REFRESH),
     });
@@ -498,8 +502,8 @@ fn a_host_that_answers_nothing_cannot_make_a_look_ask_forever() {
                 assert_eq!(done.exit, Exit::Action, "no key anywhere: {done:?}");
                 return;
             }
-            Effect::Read(_) => flow.handle(NOW, Answer::Files(Vec::new()).into()),
-            Effect::ReadKeychain(_) => flow.handle(NOW, Answer::Files(Vec::new()).into()),
+            Effect::Read { .. } => flow.handle(NOW, Answer::Files(Vec::new()).into()),
+            Effect::ReadKeychain { .. } => flow.handle(NOW, Answer::Files(Vec::new()).into()),
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -651,13 +655,13 @@ fn an_expired_login_that_renews_itself_is_refreshed_before_an_env_key_is_used() 
 #[test]
 fn debug_shows_what_crosses_the_boundary_and_never_a_secret() {
     let secret = "sk-ant-oat01-DEBUG-FAKE";
-    let write = Effect::WriteAtomic { path: STORE.into(), text: Secret::new(secret) };
+    let write = Effect::WriteAtomic { path: STORE.into(), text: Secret::new(secret), reply: Reply::new() };
     assert_eq!(format!("{write:?}"), format!("WriteAtomic {{ path: {STORE:?}, bytes: {} }}", secret.len()));
     let place = WriteBackPlace::File { path: CLAUDE_FILE.into() };
     let back = WriteBack { place: place.clone(), text: Secret::new(secret) };
     assert_eq!(format!("{back:?}"), format!("WriteBack {{ place: {place:?}, bytes: {} }}", secret.len()));
     assert_eq!(
-        format!("{:?}", Effect::WriteBack(back)),
+        format!("{:?}", Effect::write_back(back)),
         format!("WriteBack(WriteBack {{ place: {place:?}, bytes: 23 }})")
     );
 

@@ -58,6 +58,31 @@ pub struct AuthStore {
     pub shelved: Map<String, Value>,
     /// Top-level keys this version does not know, kept as read.
     pub extra: Map<String, Value>,
+    /// What this agent sees through from the agent it inherits from.
+    pub inherited: Option<Inherited>,
+}
+
+/// The profiles an agent sees through from its owner (the main agent),
+/// by id, as the owner holds them. They are in [`AuthStore::profiles`]
+/// too, where the rules see them, but they are the owner's: the writer
+/// never puts them in this agent's file, so no secret is copied. A
+/// profile an edit changed is this agent's own from then on.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Inherited {
+    /// The owner's agent id.
+    pub from: String,
+    /// Its profiles this agent does not hold itself.
+    pub profiles: OrderedMap<Profile>,
+}
+
+impl AuthStore {
+    /// The agent `id` is seen through from, when it is not this store's
+    /// own (inherited and unchanged).
+    pub fn inherited_from(&self, id: &str) -> Option<&str> {
+        let inherited = self.inherited.as_ref()?;
+        let theirs = inherited.profiles.get(id)?;
+        (self.profiles.get(id) == Some(theirs)).then_some(inherited.from.as_str())
+    }
 }
 
 /// One entry of `profiles`: its credential and whatever else it holds.

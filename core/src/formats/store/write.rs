@@ -113,7 +113,7 @@ pub fn store_to_json(store: &AuthStore) -> Value {
     let mut root = Map::new();
     root.insert("version".into(), Value::from(STORE_VERSION));
     let mut profiles = Map::new();
-    for (id, profile) in &store.profiles {
+    for (id, profile) in store.profiles.iter().filter(|(id, _)| store.inherited_from(id).is_none()) {
         profiles.insert(id.clone(), profile_to_json(profile));
     }
     for (id, raw) in &store.shelved {

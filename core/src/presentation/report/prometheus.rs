@@ -64,7 +64,8 @@ pub fn render_prometheus(report: &StatusReport, check: CheckCode, agent: &str, n
         "When the profile's credential expires (Unix seconds); absent for keys, tokens that never expire \
          and expiries beyond the year 9999.",
     );
-    for p in profiles {
+    // An inherited profile's expiry is its owner's series: each secret once.
+    for p in profiles.iter().filter(|p| p.inherited_from.is_none()) {
         if let Some(at) = p.expires_at.filter(|at| !at.is_far_future()) {
             let _ = writeln!(
                 out,
@@ -79,12 +80,14 @@ pub fn render_prometheus(report: &StatusReport, check: CheckCode, agent: &str, n
     family(
         &mut out,
         "clawdbot_auth_profile_status",
-        "1 for the profile's current status (ok, expiring, expired, missing, static).",
+        "1 for the profile's current status (ok, expiring, expired, missing, static); `owner` is the agent \
+         whose store holds it (another than `agent` for an inherited profile).",
     );
     for p in profiles {
+        let owner = p.inherited_from.as_deref().map_or_else(|| agent.clone(), label);
         let _ = writeln!(
             out,
-            "clawdbot_auth_profile_status{{agent=\"{agent}\",profile=\"{}\",provider=\"{}\",type=\"{}\",source=\"{}\",status=\"{}\"}} 1",
+            "clawdbot_auth_profile_status{{agent=\"{agent}\",owner=\"{owner}\",profile=\"{}\",provider=\"{}\",type=\"{}\",source=\"{}\",status=\"{}\"}} 1",
             label(&p.profile_id),
             label(&p.provider),
             p.kind.as_str(),
@@ -197,19 +200,19 @@ mod tests {
             "clawdbot_auth_profile_expiry_timestamp_seconds{agent=\"a\\\"gent\",profile=\"anthropic:tok\",provider=\"anthropic\",type=\"token\"} 1767484800\n",
             "clawdbot_auth_profile_expiry_timestamp_seconds{agent=\"a\\\"gent\",profile=\"anthropic:work\",provider=\"anthropic\",type=\"oauth\"} 1767236400\n",
             "clawdbot_auth_profile_expiry_timestamp_seconds{agent=\"a\\\"gent\",profile=\"openai-codex:codex-cli\",provider=\"openai-codex\",type=\"oauth\"} 1767229200\n",
-            "# HELP clawdbot_auth_profile_status 1 for the profile's current status (ok, expiring, expired, missing, static).\n",
+            "# HELP clawdbot_auth_profile_status 1 for the profile's current status (ok, expiring, expired, missing, static); `owner` is the agent whose store holds it (another than `agent` for an inherited profile).\n",
             "# TYPE clawdbot_auth_profile_status gauge\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:far\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"ok\"} 1\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:forever\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"static\"} 1\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:old\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"expired\"} 1\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:soon\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"expiring\"} 1\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:tok\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"ok\"} 1\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:unknown\",provider=\"anthropic\",type=\"oauth\",source=\"store\",status=\"missing\"} 1\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"anthropic:work\",provider=\"anthropic\",type=\"oauth\",source=\"store\",status=\"ok\"} 1\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"openai:cool\",provider=\"openai\",type=\"api_key\",source=\"store\",status=\"static\"} 1\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"openai:key\",provider=\"openai\",type=\"api_key\",source=\"store\",status=\"static\"} 1\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"openai:off\",provider=\"openai\",type=\"api_key\",source=\"store\",status=\"static\"} 1\n",
-            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",profile=\"openai-codex:codex-cli\",provider=\"openai-codex\",type=\"oauth\",source=\"codex-cli\",status=\"ok\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"anthropic:far\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"ok\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"anthropic:forever\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"static\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"anthropic:old\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"expired\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"anthropic:soon\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"expiring\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"anthropic:tok\",provider=\"anthropic\",type=\"token\",source=\"store\",status=\"ok\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"anthropic:unknown\",provider=\"anthropic\",type=\"oauth\",source=\"store\",status=\"missing\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"anthropic:work\",provider=\"anthropic\",type=\"oauth\",source=\"store\",status=\"ok\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"openai:cool\",provider=\"openai\",type=\"api_key\",source=\"store\",status=\"static\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"openai:key\",provider=\"openai\",type=\"api_key\",source=\"store\",status=\"static\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"openai:off\",provider=\"openai\",type=\"api_key\",source=\"store\",status=\"static\"} 1\n",
+            "clawdbot_auth_profile_status{agent=\"a\\\"gent\",owner=\"a\\\"gent\",profile=\"openai-codex:codex-cli\",provider=\"openai-codex\",type=\"oauth\",source=\"codex-cli\",status=\"ok\"} 1\n",
             "# HELP clawdbot_auth_provider_status 1 for each provider's rolled-up status.\n",
             "# TYPE clawdbot_auth_provider_status gauge\n",
             "clawdbot_auth_provider_status{agent=\"a\\\"gent\",provider=\"anthropic\",status=\"expired\"} 1\n",

@@ -118,11 +118,7 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
         out.push_str("- none\n");
     }
     for p in timed {
-        let source = match p.source {
-            crate::health::Source::Store => String::new(),
-            other => format!(" ({})", other.status_word()),
-        };
-        let _ = writeln!(out, "- {} {}{source}", esc(&p.label), health_words(p, style));
+        let _ = writeln!(out, "- {} {}{}", esc(&p.label), health_words(p, style), origin(p));
     }
 
     let check = &auth.check;
@@ -155,11 +151,22 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
 /// `models status` prints it (what `setup-token` shows after storing).
 pub fn profile_status_line(report: &StatusReport, profile_id: &str, style: TextStyle) -> Option<String> {
     let p = report.auth.oauth.profiles.iter().find(|p| p.profile_id == profile_id)?;
+    Some(format!("- {} {}{}", escape_control(&p.label), health_words(p, style), origin(p)))
+}
+
+/// Where a profile comes from, when not this agent's own store: ` (claude-cli)`,
+/// ` (inherited from main)`, ` (claude-cli, inherited from main)`.
+fn origin(p: &crate::health::ProfileHealth) -> String {
     let source = match p.source {
-        crate::health::Source::Store => String::new(),
-        other => format!(" ({})", other.status_word()),
+        crate::health::Source::Store => None,
+        other => Some(other.status_word().to_string()),
     };
-    Some(format!("- {} {}{source}", escape_control(&p.label), health_words(p, style)))
+    let from = p.inherited_from.as_deref().map(|o| format!("inherited from {}", escape_control(o)));
+    let parts: Vec<String> = source.into_iter().chain(from).collect();
+    match parts.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", parts.join(", ")),
+    }
 }
 
 /// A profile's status in words: `ok expires in 3d`, `expired 2h ago`,

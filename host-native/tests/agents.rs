@@ -180,3 +180,33 @@ fn a_refused_edit_leaves_no_agent_folder() {
     assert!(!work_dir(&home).exists(), "the refused edit left {}", work_dir(&home).display());
     assert!(home.path().join(".clawdbot/clawdbot.json").exists());
 }
+
+/// A copy an older sync left in an agent's store keeps working, and doctor
+/// offers to drop it when it is the owner's very credential.
+#[test]
+fn doctor_drops_an_agents_copy_of_the_owners_login_with_consent() {
+    let home = two_agents(NOW + 30 * 86_400_000, json!({"id": "work"}));
+    let server = Server::start(Vec::new());
+    // main syncs Claude Code's login; an older version copied it into work.
+    let out = run(&mut home.clawdbot(&server), &["models", "status"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let work_store = work_dir(&home).join("agent/auth-profiles.json");
+    home.write(&work_store, &home.store_text());
+    let out = run(&mut home.clawdbot(&server), &["models", "status", "--agent", "work", "--check"]);
+    assert_eq!(code(&out), 0, "the copy keeps working: {}", stdout(&out));
+    assert!(!stdout(&out).contains("inherited"), "its own copy wins: {}", stdout(&out));
+
+    let out = run(&mut home.clawdbot(&server), &["doctor", "--agent", "work", "--json", "--non-interactive"]);
+    let doc: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let found = doc["findings"].as_array().expect("findings");
+    assert!(found.iter().any(|f| f["checkId"] == "auth/inherited-copy"), "{doc}");
+    assert!(std::fs::read_to_string(&work_store).unwrap().contains("claude-cli"), "nothing dropped without consent");
+
+    let out = run(&mut home.clawdbot(&server), &["doctor", "--agent", "work", "--yes"]);
+    assert!(stdout(&out).contains("Copies of inherited profiles"), "{}", stdout(&out));
+    let text = std::fs::read_to_string(&work_store).unwrap();
+    assert!(!text.contains("sk-ant-"), "the copy is gone: {text}");
+    let out = run(&mut home.clawdbot(&server), &["models", "status", "--agent", "work", "--check"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("(claude-cli, inherited from main)"), "{}", stdout(&out));
+}

@@ -39,6 +39,9 @@ pub mod check {
     pub const COOLDOWN_STALE: &str = "auth/cooldown-stale";
     /// A credential file or folder others can read.
     pub const PERMISSIONS: &str = "auth/permissions";
+    /// An agent's store holds a copy of a profile it inherits from the
+    /// main agent (an older sync made it): `--fix` drops the copy.
+    pub const INHERITED_COPY: &str = "auth/inherited-copy";
     /// A legacy `auth.json` or `credentials/oauth.json` was migrated.
     pub const LEGACY_FILE: &str = "auth/legacy-file";
     /// A provider the config's models use has no credentials.

@@ -218,8 +218,12 @@ fn inherit(
         FileRead::Absent => AuthStore::default(),
     };
     sync_external(&mut theirs, found);
-    let mut inherited = Inherited { from: owner.agent_id.clone(), profiles: Default::default() };
+    let mut inherited = Inherited { from: owner.agent_id.clone(), ..Inherited::default() };
     for (id, profile) in theirs.profiles {
+        if store.profiles.get(&id).is_some_and(|own| own.credential == profile.credential) {
+            inherited.copies.push(id);
+            continue;
+        }
         if !store.profiles.contains_key(&id) && !crate::sync::sync_disabled(store, &id) {
             store.profiles.insert(id.clone(), profile.clone());
             inherited.profiles.insert(id, profile);

@@ -13,6 +13,7 @@
 use super::agents::FindAgents;
 use super::config_edit::{ConfigEdit, ConfigEdited};
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
+use super::edit::EditStore;
 use super::look::saved_notices;
 use super::settle::{Settle, Settled};
 use super::{
@@ -30,6 +31,7 @@ use crate::permissions::{
 };
 use crate::providers::LEGACY_PROFILE;
 use crate::report::{self, ReportOptions, StatusReport};
+use crate::store::AuthStore;
 use crate::time::Millis;
 use crate::usage::backoff_cause_changed;
 use std::collections::VecDeque;
@@ -103,6 +105,7 @@ enum State {
     Repair(Box<Check>),
     RepairEdit { check: Box<Check>, edit: Box<ConfigEdit>, text: String },
     Stale(Box<Check>),
+    Copies { check: Box<Check>, edit: Option<Box<EditStore<'static>>> },
     Cooldown { check: Box<Check>, ids: VecDeque<String>, flow: Option<(String, Box<CooldownCommand>)> },
     Folders(Box<Check>),
     Stat { check: Box<Check>, paths: Vec<PrivatePath> },
@@ -356,7 +359,7 @@ impl Doctor {
             self.note(out, "Auth profile cooldowns", &check.plan.cooldowns);
         }
         if stale.is_empty() {
-            return Turn::Go(State::Folders(check));
+            return Turn::Go(State::Copies { check, edit: None });
         }
         if input.is_none() {
             let lines: Vec<String> = stale
@@ -373,7 +376,69 @@ impl Doctor {
         match self.confirm("End these cooldowns now?", input) {
             Consent::Ask(effect) => Turn::Ask(State::Stale(check), effect),
             Consent::Yes => Turn::Go(State::Cooldown { check, ids: stale, flow: None }),
-            Consent::No => Turn::Go(State::Folders(check)),
+            Consent::No => Turn::Go(State::Copies { check, edit: None }),
+        }
+    }
+
+    /// The copies an older sync left in this agent's store of profiles it
+    /// now inherits, identical to the owner's: dropped with consent, so
+    /// one refresh token lives in one store (issue 22).
+    fn copies(
+        &self,
+        mut check: Box<Check>,
+        edit: Option<Box<EditStore<'static>>>,
+        input: Option<Answer>,
+        now: Millis,
+        out: &mut Lines,
+    ) -> Turn<State> {
+        if let Some(mut edit) = edit {
+            return match advance(&mut *edit, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Copies { check, edit: Some(edit) }, e),
+                Step::Ready(Ok(_)) => {
+                    let ids = check.loaded.store.inherited.as_ref().map(|i| i.copies.join(", ")).unwrap_or_default();
+                    check.changes.push(format!("dropped the copies of {} (inherited instead)", escape_control(&ids)));
+                    Turn::Go(State::Folders(check))
+                }
+                Step::Ready(Err(failure)) => Turn::End(failure.refusal()),
+            };
+        }
+        let Some(inherited) = check.loaded.store.inherited.clone().filter(|i| !i.copies.is_empty()) else {
+            return Turn::Go(State::Folders(check));
+        };
+        let from = escape_control(&inherited.from).into_owned();
+        if input.is_none() {
+            let lines: Vec<String> = inherited
+                .copies
+                .iter()
+                .map(|id| format!("- {}: a copy of {from}'s, which this agent inherits", escape_control(id)))
+                .collect();
+            self.note(out, "Copies of inherited profiles", &lines);
+        }
+        match self.confirm(&format!("Drop these copies (this agent then uses {from}'s)?"), input) {
+            Consent::Ask(effect) => Turn::Ask(State::Copies { check, edit: None }, effect),
+            Consent::Yes => {
+                // Under the lock, each id still a copy of the owner's.
+                let drop_copies = |store: &mut AuthStore, _: &Loaded| {
+                    let copies = store.inherited.as_ref().map(|i| i.copies.clone()).unwrap_or_default();
+                    for id in copies {
+                        store.profiles.shift_remove(&id);
+                    }
+                };
+                let agent = Some(check.loaded.locations.agent_id.as_str());
+                let edit = EditStore::new(&self.env, agent, now, Box::new(drop_copies))
+                    .reading_keychain(self.request.reads_keychain());
+                Turn::Go(State::Copies { check, edit: Some(Box::new(edit)) })
+            }
+            Consent::No => {
+                for id in &inherited.copies {
+                    let what = format!("{} is a copy of {from}'s, which this agent inherits", escape_control(id));
+                    let finding = Finding::new(check::INHERITED_COPY, Level::Warning, what)
+                        .at(self.env.shorten(&check.loaded.locations.store()))
+                        .fix("clawdbot doctor --fix");
+                    check.found.push(finding);
+                }
+                Turn::Go(State::Folders(check))
+            }
         }
     }
 
@@ -388,7 +453,7 @@ impl Doctor {
         out: &mut Lines,
     ) -> Turn<State> {
         let Some((id, mut flow)) = flow else {
-            let Some(id) = ids.pop_front() else { return Turn::Go(State::Folders(check)) };
+            let Some(id) = ids.pop_front() else { return Turn::Go(State::Copies { check, edit: None }) };
             let agent = Some(check.loaded.locations.agent_id.as_str());
             let flow = CooldownCommand::clear(&self.env, agent, CooldownTarget::Profile(id.clone()), now)
                 .reading_keychain(self.request.reads_keychain());
@@ -669,6 +734,7 @@ impl Machine for Doctor {
                 Step::Ready(edited) => self.repaired(check, edited, text, out),
             },
             State::Stale(check) => self.stale(check, input, out),
+            State::Copies { check, edit } => self.copies(check, edit, input, now, out),
             State::Cooldown { check, ids, flow } => self.cooldown(check, ids, flow, input, now, out),
             State::Folders(check) => match input {
                 Some(Answer::Entries(entries)) => {

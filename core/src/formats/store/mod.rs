@@ -73,6 +73,10 @@ pub struct Inherited {
     pub from: String,
     /// Its profiles this agent does not hold itself.
     pub profiles: OrderedMap<Profile>,
+    /// The profiles this agent holds with the very credential the owner
+    /// holds under the same id: copies an older sync made, which doctor
+    /// offers to drop (the agent then inherits them).
+    pub copies: Vec<String>,
 }
 
 impl AuthStore {

@@ -37,6 +37,7 @@ function statusRequest(vector) {
   const request = { op: 'status', now: vector.now, env: vector.env ?? {}, home };
   if (vector.warnAfterMs !== undefined) request.warnAfterMs = vector.warnAfterMs;
   if (vector.strict !== undefined) request.strict = vector.strict;
+  if (vector.keychain !== undefined) request.keychain = vector.keychain;
   if (vector.agent !== undefined) request.agent = vector.agent;
   return request;
 }

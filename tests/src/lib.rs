@@ -56,6 +56,23 @@ impl Vector {
             .collect()
     }
 
+    /// The macOS Keychain items of the case, `(service, account, secret as
+    /// `security` prints it)`; a secret given as JSON is its compact text.
+    pub fn keychain(&self) -> Vec<(String, String, String)> {
+        let Some(Value::Array(items)) = self.case.get("keychain") else { return Vec::new() };
+        items
+            .iter()
+            .map(|item| {
+                let field = |name: &str| item[name].as_str().unwrap_or_default().to_string();
+                let secret = match &item["secret"] {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                (field("service"), field("account"), secret)
+            })
+            .collect()
+    }
+
     pub fn env(&self) -> Map<String, Value> {
         self.case.get("env").and_then(Value::as_object).cloned().unwrap_or_default()
     }
@@ -66,6 +83,9 @@ impl Vector {
         let mut request = json!({ "op": "status", "now": self.now(), "warnAfterMs": self.warn_after_ms(), "env": self.env(), "home": home });
         if self.strict() {
             request["strict"] = Value::Bool(true);
+        }
+        if let Some(items) = self.case.get("keychain") {
+            request["keychain"] = items.clone();
         }
         if let Some(agent) = self.agent() {
             request["agent"] = Value::from(agent);

@@ -7,18 +7,41 @@ use clawdbot_conformance::{Outcome, Vector, check, vectors};
 use cli_common::{Cli, Home, Run, STORE};
 use serde_json::{Map, Value};
 
-/// A HOME holding the vector's files.
+/// A HOME holding the vector's files, and its Keychain items behind a
+/// fake `security` in `fakebin/` (outside the files a vector names).
 fn home_for(v: &Vector) -> Home {
     let home = Home::new();
     for (rel, text) in v.home_files() {
         home.write(&rel, text.as_bytes());
     }
+    for (i, (service, account, secret)) in v.keychain().into_iter().enumerate() {
+        for (name, text) in [("service", service), ("account", account), ("secret", secret)] {
+            home.write(&format!("fakebin/items/{i}/{name}"), text.as_bytes());
+        }
+    }
+    if !v.keychain().is_empty() {
+        // `find-generic-password -a ACCOUNT -w -s SERVICE`: the item's secret,
+        // or exit 44 (not found) as `security` does.
+        let script = "#!/bin/sh\nhere=$(dirname \"$0\")\n[ \"$1\" = find-generic-password ] || exit 1\n\
+            for item in \"$here\"/items/*; do\n\
+              if [ \"$(cat \"$item/account\")\" = \"$3\" ] && [ \"$(cat \"$item/service\")\" = \"$6\" ]; then\n\
+                cat \"$item/secret\"; exit 0\n  fi\ndone\nexit 44\n";
+        home.write("fakebin/security", script.as_bytes());
+        let path = home.join("fakebin/security");
+        let mode = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755);
+        std::fs::set_permissions(&path, mode).expect("chmod");
+    }
     home
 }
 
-/// The CLI as the vector wants it: its clock and its environment.
+/// The CLI as the vector wants it: its clock, its environment, and the
+/// fake `security` when it has Keychain items.
 fn cli_for<'a>(v: &Vector, home: &'a Home) -> Cli<'a> {
     let mut cli = Cli::new(home.path()).env("CLAWDBOT_NOW_MS", &v.now().to_string());
+    if !v.keychain().is_empty() {
+        let path = format!("{}:{}", home.join("fakebin").display(), std::env::var("PATH").unwrap_or_default());
+        cli = cli.env("PATH", &path).env("CLAWDBOT_KEYCHAIN", "security");
+    }
     for (key, value) in v.env() {
         let value = match value {
             Value::String(s) => s,

@@ -221,6 +221,37 @@ pub fn write_generic_password(
     }
 }
 
+/// Adds or updates a generic password whose secret is sealed (ciphertext
+/// whose key is kept in another item, Claude Code's overflow item): with
+/// `-w` on argv, as Claude Code writes it, since it is often longer than a
+/// `security -i` line and shows nothing without the key. The core says
+/// which secrets are sealed (`WriteBackPlace::SealedKeychain`); every other
+/// secret goes through [`write_generic_password`], on stdin.
+pub fn write_sealed_password(
+    security_bin: &Path,
+    service: &str,
+    account: &str,
+    sealed: &Secret,
+    timeout: Duration,
+) -> Result<(), KeychainWriteError> {
+    let args = ["add-generic-password", "-U", "-a", account, "-s", service, "-w", sealed.expose()];
+    let finished = match run(security_bin, &args, None, timeout) {
+        Ok(finished) => finished,
+        Err(RunFailure::TimedOut) => return Err(KeychainWriteError::TimedOut(timeout)),
+        Err(RunFailure::Spawn(source)) => {
+            return Err(KeychainWriteError::Spawn { bin: security_bin.to_path_buf(), source });
+        }
+        Err(RunFailure::Io(err)) => return Err(KeychainWriteError::Io(err)),
+    };
+    match finished.status.code() {
+        Some(0) => Ok(()),
+        Some(EXIT_LOCKED) => Err(KeychainWriteError::Locked),
+        _ => Err(KeychainWriteError::Failed {
+            reason: failure_reason(finished.status, &finished.stderr, &[sealed.expose()]),
+        }),
+    }
+}
+
 /// Quotes a word for `security -i`'s line parser: double quotes, with `"`
 /// and `\` escaped by a backslash.
 fn quote(word: &str) -> String {

@@ -102,6 +102,7 @@ pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
 pub use login::{
     CALLBACK_WAIT_MS, COPILOT_PROVIDER, DEFAULT_PROFILE_NAME, LoginCommand, LoginRequest, SSH_VARS, endpoints_help,
+    login_models_help,
 };
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};

@@ -69,6 +69,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         client_vars: None,
     }),
     login: Some(LoginSpec::OAuth(&LOGIN)),
+    // Served on every Copilot plan; which models a plan serves varies.
+    login_model: Some("github-copilot/gpt-4.1"),
     ..ProviderSpec::new(ID)
 };
 

@@ -165,6 +165,10 @@ pub struct ProviderSpec {
     pub refresh: Option<RefreshSpec>,
     /// How `models auth login` logs in to it (issue 25), when it can.
     pub login: Option<LoginSpec>,
+    /// The model `models auth login --set-default` makes the default one
+    /// (`agents.defaults.model.primary`): the one the provider's login is
+    /// for. Model ids change faster than logins; the docs say to check.
+    pub login_model: Option<&'static str>,
 }
 
 /// How `models auth login --provider P` gets a login of this provider.
@@ -501,6 +505,7 @@ impl ProviderSpec {
             setup_token: None,
             refresh: None,
             login: None,
+            login_model: None,
         }
     }
 

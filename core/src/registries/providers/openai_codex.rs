@@ -62,6 +62,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         ..RefreshSpec::oauth2(TOKEN_URL, 0, request)
     }),
     login: Some(LoginSpec::OAuth(&LOGIN)),
+    // The model the reference names for a ChatGPT login (spec §2.6).
+    login_model: Some("openai-codex/gpt-5.2"),
     ..ProviderSpec::new(ID)
 };
 

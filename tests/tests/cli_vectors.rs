@@ -90,8 +90,11 @@ fn run_json(v: &Vector) -> Vec<String> {
     let before = home.read(STORE);
     let status = run(&cli, &status_args(v, &["--json", "--check"]));
     let mut bad = sanity(&status);
+    // Exit 1 with nothing on stdout: the command refused to run.
+    let refused = (status.code == Some(1) && status.stdout.is_empty()).then(|| status.stderr_text());
     let report = match status.json() {
         Ok(doc) => doc,
+        Err(_) if refused.is_some() => Value::Null,
         Err(e) => {
             bad.push(e);
             Value::Null
@@ -130,10 +133,51 @@ fn run_json(v: &Vector) -> Vec<String> {
         diagnostics: status.stderr_text(),
         order: Some(Value::Object(order)),
         store_unchanged: Some(after == before),
+        refused,
     };
     bad.extend(check(v, &outcome));
+    if outcome.refused.is_some() {
+        bad.extend(refused_in_text(v));
+        return bad;
+    }
     bad.extend(run_text(v, outcome.check));
     bad
+}
+
+/// A refusal holds in text mode too, with and without `--check`: exit 1,
+/// nothing on stdout, and the HOME left without a new folder.
+fn refused_in_text(v: &Vector) -> Vec<String> {
+    let home = home_for(v);
+    let before = folders(home.path());
+    let cli = cli_for(v, &home);
+    let mut bad = Vec::new();
+    for run in [run(&cli, &status_args(v, &["--check"])), run(&cli, &status_args(v, &[]))] {
+        bad.extend(sanity(&run));
+        if run.code != Some(1) || !run.stdout.is_empty() {
+            bad.push(format!("{}: a refusal exits 1 and prints nothing: {:?}", run.what(), run.code));
+        }
+    }
+    if folders(home.path()) != before {
+        bad.push("a refused command left a folder behind".into());
+    }
+    bad
+}
+
+/// Every folder under `root`, relative to it.
+fn folders(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+                stack.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Text mode in a fresh copy of the HOME (so it syncs too): `--check` agrees

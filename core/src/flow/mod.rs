@@ -94,6 +94,7 @@ mod token;
 
 pub use crate::error::TxnFailure;
 pub use add::{AddCommand, AddRequest};
+pub use agents::AgentCheck;
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
 

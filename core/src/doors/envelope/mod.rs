@@ -31,6 +31,7 @@ mod memory;
 mod order;
 
 use crate::config::parse_config;
+use crate::flow::AgentCheck;
 use crate::load::{Loaded, StoreState, load};
 use crate::paths::{self, Env};
 use crate::report::{self, ReportOptions, TextStyle};
@@ -71,6 +72,14 @@ fn respond(req: &Value) -> Result<Value, String> {
     }
     let agent = req.get("agent").and_then(Value::as_str);
     let world = world_of(req, &env, agent)?;
+    if agent.is_some() {
+        // An unknown agent is refused as every command refuses it.
+        let config = config_of(&world, &env);
+        let ran = memory::Memory::new(world.files.clone(), now).run(&mut AgentCheck::new(&env, &config, agent, now));
+        if ran.exit != crate::flow::Exit::Ok {
+            return Err(ran.refusal());
+        }
+    }
     let loaded = load(&world, &env, now, agent);
     match op {
         "setOrder" => return order::set_order(req, &world, &loaded, agent),
@@ -210,15 +219,22 @@ fn world_of(req: &Value, env: &Env, agent: Option<&str>) -> Result<MapWorld, Str
     if let Some((_, text)) = roles.iter().find(|(role, _)| *role == FileRole::Config) {
         world.files.insert(config_path.clone(), FileRead::text(text.clone()));
     }
-    let config = match world.read(&config_path) {
-        FileRead::Present { bytes, .. } => parse_config(&bytes, &config_path).config,
-        _ => crate::config::Config::default(),
-    };
+    let config = config_of(&world, env);
     let locations = paths::locate(env, &config, agent);
     for (role, text) in roles {
         world.files.insert(role.path(&locations), FileRead::text(text));
     }
     Ok(world)
+}
+
+/// The config the CLI would read in `world` (the default when absent or
+/// unreadable), which decides where the agent's files are.
+fn config_of(world: &MapWorld, env: &Env) -> crate::config::Config {
+    let config_path = paths::config_path(env);
+    match world.read(&config_path) {
+        FileRead::Present { bytes, .. } => parse_config(&bytes, &config_path).config,
+        _ => crate::config::Config::default(),
+    }
 }
 
 /// A file given as its text, as `{"$text": ...}`, or as any JSON value

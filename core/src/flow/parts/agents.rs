@@ -161,6 +161,48 @@ impl Part for KnownAgent {
     }
 }
 
+/// The known-agent rule as a flow of its own, for a host that looks at a
+/// home without running a command (the envelope the panel and the sandbox
+/// call): it ends `Ok`, or with the refusal every command gives an
+/// unknown `--agent`, having read the config and the agents' folders.
+pub struct AgentCheck {
+    part: KnownAgent,
+    input: Option<Answer>,
+    now: Millis,
+    done: Option<Done>,
+}
+
+impl AgentCheck {
+    /// Whether `agent` (`None`: the default one) is known under `config`.
+    pub fn new(env: &Env, config: &Config, agent: Option<&str>, now: Millis) -> AgentCheck {
+        AgentCheck { part: KnownAgent::new(env, config, agent, false), input: None, now, done: None }
+    }
+}
+
+impl super::Flow for AgentCheck {
+    fn poll(&mut self) -> Effect {
+        if let Some(done) = &self.done {
+            return Effect::Done(done.clone());
+        }
+        if let Some(input) = self.input.take() {
+            self.part.feed(self.now, input);
+        }
+        match self.part.next(self.now) {
+            Step::Effect(effect) => effect,
+            Step::Ready(known) => {
+                let done = known.map_or_else(|refused| *refused, |()| Done::with(Exit::Ok, Vec::new()));
+                self.done = Some(done.clone());
+                Effect::Done(done)
+            }
+        }
+    }
+
+    fn handle(&mut self, now: Millis, input: super::Input) {
+        self.now = now;
+        self.input = Some(input.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

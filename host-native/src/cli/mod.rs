@@ -127,6 +127,7 @@ pub struct ModelsArgs {
 #[derive(Subcommand, Debug)]
 pub enum ModelsCommand {
     /// Which credentials are ok, expiring, expired or missing.
+    #[command(after_long_help = status::probes_help())]
     Status(status::StatusArgs),
     /// Add, paste, order and print credentials.
     Auth(auth::AuthArgs),

@@ -36,6 +36,7 @@ fn status() -> StatusCommand {
         all_agents: false,
         warn_within: crate::defaults::WARN_WITHIN.into(),
         terminal: false,
+        probe: None,
     };
     StatusCommand::new(request, &env(), NOW)
 }

@@ -229,6 +229,7 @@ mod tests {
             seen,
             [
                 "clawdbot models status --warn-within",
+                "clawdbot models status --probe-timeout",
                 "clawdbot models auth paste-token --expires-in",
                 "clawdbot models auth setup-token --expires-in",
                 "clawdbot models auth token --min-valid",

@@ -31,6 +31,19 @@ pub struct StatusArgs {
     /// unknown) counts too.
     #[arg(long)]
     pub strict: bool,
+    /// Every agent under the state dir: one section (text) or one entry
+    /// (JSON) each; --check exits with the worst of them.
+    #[arg(long)]
+    pub all_agents: bool,
+    #[arg(long, value_name = "DURATION", default_value = clawdbot_auth_core::defaults::WARN_WITHIN, help = format!(
+        "How soon an expiry counts as \"expiring\", e.g. 24h, 90m or 2d ({})",
+        clawdbot_auth_core::DurationFlag::WarnWithin.help()
+    ))]
+    pub warn_within: String,
+    /// Run the resolvers of exec SecretRefs (`secrets.providers.<alias>`
+    /// with `source: "exec"`); without it they are "not checked".
+    #[arg(long)]
+    pub allow_exec: bool,
     /// Send each usable credential (profile, env or models.json key) of the
     /// providers in use the cheapest request that proves it works, and
     /// report how it came out (ok, auth, billing, rate_limit, timeout,
@@ -54,19 +67,6 @@ pub struct StatusArgs {
     /// How many probes run at once (1 to 16).
     #[arg(long, value_name = "N", requires = "probe", default_value_t = clawdbot_auth_core::flow::PROBE_CONCURRENCY)]
     pub probe_concurrency: usize,
-    /// Every agent under the state dir: one section (text) or one entry
-    /// (JSON) each; --check exits with the worst of them.
-    #[arg(long)]
-    pub all_agents: bool,
-    #[arg(long, value_name = "DURATION", default_value = clawdbot_auth_core::defaults::WARN_WITHIN, help = format!(
-        "How soon an expiry counts as \"expiring\", e.g. 24h, 90m or 2d ({})",
-        clawdbot_auth_core::DurationFlag::WarnWithin.help()
-    ))]
-    pub warn_within: String,
-    /// Run the resolvers of exec SecretRefs (`secrets.providers.<alias>`
-    /// with `source: "exec"`); without it they are "not checked".
-    #[arg(long)]
-    pub allow_exec: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -330,3 +330,35 @@ fn no_output_of_any_format_holds_a_probed_secret() {
         }
     }
 }
+
+#[test]
+fn a_codex_login_sends_its_account_and_copilot_exchanges_its_github_token_whatever_the_copilot_token_says() {
+    let store = json!({"version": 1, "profiles": {
+        "openai-codex:default": {"type": "oauth", "provider": "openai-codex", "access": "eyJ-FAKE-codex-access",
+            "refresh": "rt-FAKE-codex", "expires": NOW + HOUR, "accountId": "acct-FAKE-1"},
+        "github-copilot:default": {"type": "oauth", "provider": "github-copilot", "access": "tid=FAKE-copilot",
+            "refresh": "ghu_FAKE-github", "expires": NOW - HOUR, "enterpriseUrl": "example.ghe.com"}}});
+    let mut host = Host::with_store(&store);
+    host.probe_replies.push(("", answer(200, r#"{"token":"tid=FAKE-new","expires_at":1}"#)));
+    let named =
+        ProbeRequest { providers: vec!["openai-codex".into(), "github-copilot".into()], ..ProbeRequest::default() };
+    let before = host.files[&store_path("main")].clone();
+    let (done, doc) = json_of(&mut host, Some(named));
+    let statuses: Vec<&Value> =
+        doc["auth"]["probes"]["results"].as_array().into_iter().flatten().map(|r| &r["status"]).collect();
+    assert_eq!(statuses, [&json!("ok"), &json!("ok")], "{doc}");
+    let batch = &host.batches[0].0;
+    assert_eq!(batch[0].url, "https://chatgpt.com/backend-api/wham/usage");
+    assert_eq!(batch[0].header("authorization"), Some("Bearer eyJ-FAKE-codex-access"));
+    assert_eq!(batch[0].header("chatgpt-account-id"), Some("acct-FAKE-1"));
+    assert_eq!(batch[1].url, "https://api.example.ghe.com/copilot_internal/v2/token");
+    assert_eq!(batch[1].header("authorization"), Some("Bearer ghu_FAKE-github"));
+    assert_eq!(batch[1].header("editor-version"), Some("vscode/1.107.0"));
+    assert_eq!(host.files[&store_path("main")], before, "the Copilot token it answered with is not kept");
+    assert!(host.posts.is_empty(), "no refresh");
+    assert_eq!(
+        done.exit,
+        Exit::Action,
+        "anthropic, the default model's provider, has nothing: --check still judges it"
+    );
+}

@@ -164,7 +164,7 @@ pub use secret::{Secret, mask};
 // file modes of the files it writes, the size limits of what it reads.
 pub use config::backup_name;
 pub use http::Exchange;
-pub use lock_wait::{LockOwner, LockWait, is_own_record, owner_record, waiting_notice};
+pub use lock_wait::{LockOwner, LockWait, is_own_record, owner_record, waiting_notice, waiting_notice_file};
 pub use logins::names as login_source_names;
 pub use paste::MAX_PASTE_INPUT_BYTES;
 pub use permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};

@@ -11,7 +11,7 @@
 use crate::host::{self, NativeWorld};
 use crate::http::{self, HttpOptions};
 use crate::world::keychain;
-use crate::world::lock::{self, LockError, LockOptions, LockSet};
+use crate::world::lock::{self, FileLockGuard, LockError, LockOptions, LockSet};
 use crate::world::{callback, fsio, process, terminal};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
@@ -23,6 +23,14 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
+
+/// A lock held: proper-lockfile folders, or another tool's `flock`ed
+/// file; dropping it releases it.
+#[allow(dead_code)] // held for its drop
+enum Guard {
+    Folders(LockSet),
+    File(FileLockGuard),
+}
 
 /// The native host's effect interpreter for one command.
 pub struct Interpreter<'w> {
@@ -194,8 +202,17 @@ impl<'w> Interpreter<'w> {
                     Ok(paths) => lock::acquire_set(paths, owner.as_ref().map(Into::into), &options),
                     Err(e) => Err(e),
                 }
-                .map(|set| Held { set, made: Vec::new() })
+                .map(|set| Held::new(Guard::Folders(set)))
                 .map_err(|e| answer(&e))
+            }
+            LockKind::File { .. } => {
+                let file = Path::new(&request.path);
+                if !file.parent().is_some_and(Path::is_dir) {
+                    return LockAnswer::NoTarget;
+                }
+                lock::acquire_file_lock(file, &options)
+                    .map(|guard| Held::new(Guard::File(guard)))
+                    .map_err(|e| answer(&e))
             }
         };
         match taken {
@@ -220,22 +237,35 @@ impl<'w> Interpreter<'w> {
                 self.world.remember_keychain(item, write.text.expose());
                 Ok(())
             }
+            WriteBackPlace::SealedKeychain(item) => {
+                let bin = keychain::security_binary(self.world.env().get("PATH"));
+                let (service, account) = (&item.service, &item.account);
+                keychain::write_sealed_password(&bin, service, account, &write.text, keychain::TIMEOUT)
+                    .map_err(|e| IoFailure::new(e.kind(), format!("Keychain item {service}")))?;
+                self.world.remember_keychain(item, write.text.expose());
+                Ok(())
+            }
         }
     }
 }
 
 /// A lock taken, and the folders made to take it (outermost first).
 struct Held {
-    set: LockSet,
+    guard: Guard,
     made: Vec<std::path::PathBuf>,
 }
 
 impl Held {
+    /// A lock that needed no folder made.
+    fn new(guard: Guard) -> Held {
+        Held { guard, made: Vec::new() }
+    }
+
     /// Releases the lock, then removes the folders made for it that are
     /// still empty: a command that wrote nothing (a refused edit) leaves
     /// no agent folder behind.
     fn release(self) {
-        drop(self.set);
+        drop(self.guard);
         for dir in self.made.iter().rev() {
             if std::fs::remove_dir(dir).is_err() {
                 break;
@@ -268,7 +298,7 @@ fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<Held, LockA
     // Every writer of the store holds this lock, so a temp file of it now
     // can only be a dead writer's, however young.
     let _ = fsio::remove_leftover_temps(dir, &name);
-    Ok(Held { set: LockSet::from(guard), made })
+    Ok(Held { guard: Guard::Folders(LockSet::from(guard)), made })
 }
 
 /// A lock that was not taken, as the core's value: the core words it
@@ -291,7 +321,7 @@ fn answer(e: &LockError) -> LockAnswer {
 fn lock_options(kind: &LockKind, t: LockTimings) -> LockOptions {
     let base = match kind {
         LockKind::Store => LockOptions::store(),
-        LockKind::Shared { name, .. } => LockOptions::shared(name),
+        LockKind::Shared { name, .. } | LockKind::File { name } => LockOptions::shared(name),
     };
     base.timed(t)
 }

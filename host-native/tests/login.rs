@@ -63,7 +63,7 @@ fn a_codex_device_login_stores_the_jwt_s_expiry_and_account_and_refreshes() {
         run(&mut clawdbot(&home, &server), &["models", "auth", "login", "--provider", "openai-codex", "--device-code"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
-        stdout(&out).ends_with("Auth profile: openai-codex:default (openai-codex/oauth), added\n"),
+        stdout(&out).starts_with("Auth profile: openai-codex:default (openai-codex/oauth), added\n"),
         "{}",
         stdout(&out)
     );

@@ -223,10 +223,17 @@ pub fn files() -> Vec<File> {
         let owner = source.owner;
         files
             .push(file(source.file(&home), &format!("{owner}'s login, synced in (and written back after a refresh).")));
+        if let Some(placement) = source.placement {
+            let settings = paths::join(&source.dir(&home), placement.file);
+            files.push(file(settings, &format!("{owner}'s settings: where it keeps its login.")));
+        }
         let locks = [(source.lock, "taken around a refresh"), (source.write_lock, "held around a write-back")];
         for (lock, when) in locks.iter().filter_map(|(lock, when)| lock.as_ref().map(|l| (l, when))) {
             for (target, _) in source.lock_targets(lock, &home) {
                 files.push(file(format!("{target}.lock"), &format!("{owner}'s lock folder, {when}.")));
+            }
+            if let Some(lock_file) = source.lock_file(lock, &home) {
+                files.push(file(lock_file, &format!("{owner}'s lock file (flock), {when} and its write-back.")));
             }
             if let Some(owner_file) = source.owner_file(lock, &home) {
                 files.push(file(owner_file, &format!("who holds {owner}'s lock while Clawdbot does.")));
@@ -245,7 +252,7 @@ mod tests {
         let paths: Vec<String> = files().into_iter().map(|f| f.path).collect();
         // The shipped registry's; a test build adds its fixture source after them.
         assert_eq!(
-            paths[..12],
+            paths[..14],
             [
                 "~/.clawdbot/clawdbot.json",
                 "./.env, ~/.clawdbot/.env",
@@ -259,6 +266,8 @@ mod tests {
                 "~/.claude/.oauth_refresh.lock.owner",
                 "~/.claude/.storage-write.lock",
                 "~/.codex/auth.json",
+                "~/.codex/config.toml",
+                "~/.codex/auth.lock",
             ]
         );
     }

@@ -96,6 +96,7 @@ mod token;
 
 pub use crate::error::TxnFailure;
 pub use add::{AddCommand, AddRequest};
+pub use agents::AgentCheck;
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
 
@@ -104,6 +105,7 @@ pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
 pub use login::{
     CALLBACK_WAIT_MS, COPILOT_PROVIDER, DEFAULT_PROFILE_NAME, LoginCommand, LoginRequest, SSH_VARS, endpoints_help,
+    login_models_help,
 };
 pub use order::{OrderCommand, OrderRequest};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};

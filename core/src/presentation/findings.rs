@@ -290,7 +290,7 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
                 format!("{shown}: no credentials for a provider in use"),
             )
             .about(provider.clone())
-            .fix(format!("clawdbot models auth paste-api-key --provider {shown}")),
+            .fix(crate::remedy::for_missing_provider(provider, &loaded.elsewhere)),
         );
     }
     out
@@ -558,9 +558,12 @@ mod tests {
         assert_eq!(
             missing,
             [
-                r#"{"checkId":"auth/missing-provider","severity":"error","message":"anthropic: no credentials for a provider in use","target":"anthropic","fixHint":"clawdbot models auth paste-api-key --provider anthropic"}"#
+                r#"{"checkId":"auth/missing-provider","severity":"error","message":"anthropic: no credentials for a provider in use","target":"anthropic","fixHint":"Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`."}"#
             ]
         );
+        // The remedy is the one the text report gives (remedy::for_missing_provider).
+        let missing = f.iter().find(|f| f.check_id == check::MISSING_PROVIDER).map(|f| f.fix_hint.clone());
+        assert_eq!(missing, Some(Some(crate::remedy::for_missing_provider("anthropic", &[]))));
     }
 
     #[test]

@@ -141,7 +141,9 @@ impl Memory {
                     record(&path, Change::Text(write.text));
                     reply.with(Ok(()))
                 }
-                WriteBackPlace::Keychain(item) => reply.with(unsupported(format!("Keychain item {}", item.service))),
+                WriteBackPlace::Keychain(item) | WriteBackPlace::SealedKeychain(item) => {
+                    reply.with(unsupported(format!("Keychain item {}", item.service)))
+                }
             },
             Effect::SaveBackup { of, text, reply } => {
                 let (folder, name) = of.rsplit_once('/').unwrap_or(("", of.as_str()));

@@ -611,6 +611,14 @@ pub enum LockKind {
         /// removed on release when it is still ours.
         owner: Option<String>,
     },
+    /// A login source's lock file (`logins::LockStyle::File`): an
+    /// exclusive `flock(2)` on the file `path`, made when missing, as Codex
+    /// CLI locks its `auth.lock`; when the file's folder does not exist (the
+    /// tool never ran here) the answer is [`LockAnswer::NoTarget`].
+    File {
+        /// How the wait notice names it ("Codex CLI's lock").
+        name: &'static str,
+    },
 }
 
 /// One proper-lockfile lock folder: `lock(target, { realpath })` makes
@@ -742,6 +750,12 @@ pub enum WriteBackPlace {
     },
     /// A login source's Keychain item (macOS), as the core named it.
     Keychain(KeychainItem),
+    /// A Keychain item whose secret is sealed: ciphertext whose key is kept
+    /// in the item that points at it (Claude Code's overflow item). It is
+    /// often too long for one `security -i` line and shows nothing without
+    /// that key, so the host passes it on `security`'s command line, as
+    /// Claude Code does.
+    SealedKeychain(KeychainItem),
 }
 
 /// What `line`, typed at an [`Effect::Confirm`], means: `y`/`yes` is yes,

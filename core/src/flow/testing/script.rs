@@ -238,6 +238,10 @@ impl Host {
                 let path = request.path.clone();
                 let folders = match &request.kind {
                     LockKind::Shared { folders, .. } => Some(folders.clone()),
+                    LockKind::File { .. } => {
+                        // A lock file needs the folder it is made in.
+                        Some(vec![LockFolder { target: request.path.clone(), realpath: false }])
+                    }
                     LockKind::Store => None,
                 };
                 self.locks.push(request);
@@ -305,7 +309,9 @@ impl Host {
                 self.asked.push(written_back(&w.place));
                 match w.place {
                     WriteBackPlace::File { path } => self.files.insert(path, w.text.expose().to_string()),
-                    WriteBackPlace::Keychain(item) => self.items.insert(item, w.text.expose().to_string()),
+                    WriteBackPlace::Keychain(item) | WriteBackPlace::SealedKeychain(item) => {
+                        self.items.insert(item, w.text.expose().to_string())
+                    }
                 };
                 Answer::Written(Ok(()))
             }
@@ -475,6 +481,7 @@ pub(crate) fn written_back(place: &WriteBackPlace) -> String {
     match place {
         WriteBackPlace::File { path } => format!("back {path}"),
         WriteBackPlace::Keychain(item) => format!("back keychain {} {}", item.service, item.account),
+        WriteBackPlace::SealedKeychain(item) => format!("back sealed keychain {} {}", item.service, item.account),
     }
 }
 

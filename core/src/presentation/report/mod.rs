@@ -103,6 +103,9 @@ pub struct AuthSection {
     pub providers_with_o_auth: Vec<String>,
     /// Providers the configured models use that have no credentials.
     pub missing_providers_in_use: Vec<String>,
+    /// Logins other tools keep where this host cannot read them (Codex's
+    /// keyring): a provider missing above says where its login is.
+    pub logins_elsewhere: Vec<crate::logins::Elsewhere>,
     /// Each provider with any credential, in the core's provider collation.
     pub providers: Vec<ProviderAuth>,
     /// Profiles cooling down or disabled now (`usageStats`).
@@ -354,6 +357,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             },
             providers_with_o_auth: with_oauth,
             missing_providers_in_use: missing_in_use,
+            logins_elsewhere: loaded.elsewhere.clone(),
             providers: provider_auth,
             unusable_profiles: unusable,
             oauth,

@@ -108,7 +108,7 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
     if !auth.missing_providers_in_use.is_empty() {
         out.push_str("\nMissing auth\n");
         for p in &auth.missing_providers_in_use {
-            let hint = crate::remedy::for_missing_provider(p);
+            let hint = crate::remedy::for_missing_provider(p, &auth.logins_elsewhere);
             let _ = writeln!(out, "- {} {}", style.paint("31", &esc(p)), hint);
         }
     }

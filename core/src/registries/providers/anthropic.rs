@@ -8,6 +8,9 @@ use serde_json::Value;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "anthropic";
+/// Its model the reference uses when none is configured, and the one a
+/// login makes the default (`--set-default`).
+pub const MODEL: &str = "anthropic/claude-opus-4-5";
 
 /// Claude Code's public OAuth client, which pi-ai shares (spec §4, formats §2.1).
 pub const CLIENT_ID: &str = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
@@ -55,6 +58,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     // own (its successor dropped its PKCE flow): run it, then sync.
     login: Some(LoginSpec::Delegated { program: "claude", args: &["auth", "login"] }),
     probes: PROBES,
+    login_model: Some(MODEL),
     ..ProviderSpec::new(ID)
 };
 

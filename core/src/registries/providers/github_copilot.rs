@@ -88,6 +88,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     }),
     login: Some(LoginSpec::OAuth(&LOGIN)),
     probes: PROBES,
+    // Served on every Copilot plan; which models a plan serves varies.
+    login_model: Some("github-copilot/gpt-4.1"),
     ..ProviderSpec::new(ID)
 };
 

@@ -88,6 +88,10 @@ pub static PROVIDERS: &[&ProviderSpec] = &[
 /// the reference's `DEFAULT_PROVIDER`, and the one `models auth add` offers.
 pub const DEFAULT: &ProviderSpec = &anthropic::SPEC;
 
+/// The model the reference uses when none is configured: the default
+/// provider's own.
+pub const DEFAULT_MODEL: &str = anthropic::MODEL;
+
 /// The provider `models auth login-github-copilot` logs in to: the
 /// reference's alias for one provider's login.
 pub const LOGIN_ALIAS: &ProviderSpec = &github_copilot::SPEC;
@@ -170,6 +174,10 @@ pub struct ProviderSpec {
     /// kind of credential (`models status --probe`, issue 26); none when
     /// it has no read-only endpoint that needs the key.
     pub probes: &'static [probe::Probe],
+    /// The model `models auth login --set-default` makes the default one
+    /// (`agents.defaults.model.primary`): the one the provider's login is
+    /// for. Model ids change faster than logins; the docs say to check.
+    pub login_model: Option<&'static str>,
 }
 
 /// How `models auth login --provider P` gets a login of this provider.
@@ -507,6 +515,7 @@ impl ProviderSpec {
             refresh: None,
             login: None,
             probes: &[],
+            login_model: None,
         }
     }
 

@@ -76,6 +76,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     }),
     login: Some(LoginSpec::OAuth(&LOGIN)),
     probes: PROBES,
+    // The model the reference names for a ChatGPT login (spec §2.6).
+    login_model: Some("openai-codex/gpt-5.2"),
     ..ProviderSpec::new(ID)
 };
 

@@ -40,12 +40,15 @@ pub fn live_page(index_html: &str) -> String {
 
 /// The view the page asks for (`GET /api/view?rows=200&text=1`), made by
 /// the envelope's view builder over what `seen` read: `{"locations",
-/// "view", "live": {"version"}}`. No secret is in it (the view's own rule).
+/// "view", "live": {"version", "readAt"}}` (`readAt`: when the files were
+/// read, as the CLI writes an instant). No secret is in it (the view's own
+/// rule).
 pub fn view(seen: &Seen, env: &Env, agent: Option<&str>, url: &str) -> Result<String, String> {
     let asked = view_options(url);
     let mut doc = view_document(&seen.world, &seen.loaded, env, agent, &asked)?;
     if let Value::Object(fields) = &mut doc {
-        fields.insert("live".into(), serde_json::json!({ "version": env!("CARGO_PKG_VERSION") }));
+        let read_at = crate::time::Instant::from_ms(seen.loaded.now as f64).shown();
+        fields.insert("live".into(), serde_json::json!({ "version": env!("CARGO_PKG_VERSION"), "readAt": read_at }));
     }
     serde_json::to_string(&doc).map_err(|e| e.to_string())
 }

@@ -10,10 +10,17 @@
 // A classic script (not a module) so that it also runs from file://, where
 // browsers refuse module scripts and fetch(); there it loads the
 // `offline/` build (classic glue + the module's bytes as base64).
+//
+// Served by `clawdbot panel` (the page is marked `live`), it loads no
+// WebAssembly and reads no file: the server, on the gateway host, makes
+// the same view with the native core from that host's files, and runs the
+// CLI's own commands for the buttons (`api/verb`). The page signs in once
+// with the token in its URL's #fragment, which it removes at once.
 'use strict';
 
 (function () {
   const REFRESH_EVERY_MS = 60000;
+  const LIVE = (document.querySelector('meta[name="clawdbot-mode"]') || {}).content === 'live';
 
   let core = null; // { handle(string): string, formatRemainingShort(number): string, formatInstant(number): string, version(): string }
   const state = {
@@ -21,8 +28,10 @@
     storeEdited: false, // the store text came from a reorder
     showAll: false, // the operator asked for every row
     view: null, // the last view
+    live: null, // live only: what the server says of its read ({version, readAt})
     error: null, // the core's error, if it refused the request
     renderedAt: 0,
+    busy: false, // live only: a verb or a refresh is on its way
   };
   /** How the last refreshes went, for tests and the curious. */
   const stats = { refreshes: 0, coreCallsLastRefresh: 0, computeMs: 0, renderMs: 0 };
@@ -59,7 +68,7 @@
   /** The core's formatRemainingShort (spec 2.9), for live countdowns: the
    * rule lives in Rust only, exported by the wasm module. */
   function formatRemainingShort(ms) {
-    return core.formatRemainingShort(typeof ms === 'number' ? ms : NaN);
+    return core ? core.formatRemainingShort(typeof ms === 'number' ? ms : NaN) : '';
   }
 
   /** A precise countdown, `1d 02:03:04`, so the display visibly ticks. */
@@ -77,7 +86,7 @@
    * for an instant past the year 9999 (the far-future rule lives in Rust
    * only, like the rounding above). */
   function formatInstant(ms) {
-    return core.formatInstant(typeof ms === 'number' ? ms : NaN);
+    return core ? core.formatInstant(typeof ms === 'number' ? ms : NaN) : '';
   }
 
   /** A status badge: the icon and word the core chose for it. */
@@ -96,19 +105,25 @@
   function remainingCell(remaining) {
     if (!remaining) return el('span', { class: 'remaining' }, '—');
     if (typeof remaining.expiresAt !== 'number') return el('span', { class: 'remaining' }, remaining.text);
-    const node = el('span', { class: 'remaining', dataset: { expiresAt: String(remaining.expiresAt) } });
+    const node = el('span', {
+      class: 'remaining',
+      dataset: { expiresAt: String(remaining.expiresAt), text: remaining.text },
+    });
     updateRemaining(node, Date.now());
     return node;
   }
 
+  /** The short text is the core's: live from the WebAssembly core, or,
+   * served live by the host (no core in the page), the view's own text of
+   * the last read, a minute old at most; the precise clock ticks either way. */
   function updateRemaining(node, now) {
     const expiresAt = Number(node.dataset.expiresAt);
     const left = expiresAt - now;
     node.replaceChildren(
-      el('span', { class: 'remaining-short' }, formatRemainingShort(left)),
+      el('span', { class: 'remaining-short' }, core ? formatRemainingShort(left) : node.dataset.text),
       el('span', { class: 'remaining-precise' }, formatCountdown(left)),
     );
-    node.title = `expires ${formatInstant(expiresAt)}`;
+    if (core) node.title = `expires ${formatInstant(expiresAt)}`;
   }
 
   function emptyNote(text) {
@@ -180,6 +195,7 @@
   }
 
   function anyFileLoaded() {
+    if (LIVE) return Boolean(state.view);
     return Object.values(state.files).some(Boolean);
   }
 
@@ -191,6 +207,10 @@
   const ROW_LIMIT = 200;
 
   function refresh() {
+    if (LIVE) {
+      liveRefresh();
+      return;
+    }
     // Re-rendering replaces the order buttons; keep focus on the same one.
     const focused = document.activeElement;
     const focusKey = focused && focused.dataset && focused.dataset.move ? { ...focused.dataset } : null;
@@ -242,9 +262,11 @@
     }
     renderCheck(view.check);
     renderWhy(view.diagnostics);
-    $('checked-at').textContent =
-      `Checked ${formatInstant(state.renderedAt)}; rechecked every minute. ` +
-      `"Expiring" means within ${formatRemainingShort(view.warnAfterMs)}.`;
+    $('checked-at').textContent = LIVE
+      ? `Read on the host at ${state.live.readAt}; read again every minute. ` +
+        `"Expiring" means within ${view.defaults.warnWithin}.`
+      : `Checked ${formatInstant(state.renderedAt)}; rechecked every minute. ` +
+        `"Expiring" means within ${formatRemainingShort(view.warnAfterMs)}.`;
     renderDiagnostics(view);
     renderProviders(view.providers);
     renderProfiles(view.profiles);
@@ -252,6 +274,7 @@
     renderCooldowns(view.cooldowns);
     renderDoctor(view.doctor);
     renderOrder(view.orders);
+    renderLive();
     $('status-text').textContent = view.text || '';
   }
 
@@ -270,6 +293,13 @@
       else if (file) text = `Loaded ${file.name}`;
       $(`file-${role}-state`).textContent = text;
     }
+  }
+
+  function renderLive() {
+    if (!LIVE) return;
+    const providers = $('add-providers');
+    const known = ((state.view && state.view.providers) || []).map((p) => p.provider.id);
+    providers.replaceChildren(...known.map((id) => el('option', { value: id })));
   }
 
   function renderCheck(check, message) {
@@ -362,10 +392,12 @@
         el('td', { 'data-label': 'Reason' }, p.reasonCode),
         el('td', { 'data-label': 'Back-off' }, p.backoff || ''),
         el('td', { 'data-label': 'Fix' }, p.recoveryHint || ''),
+        LIVE ? el('td', { 'data-label': 'Actions', class: 'actions' }, profileActions(p)) : null,
       ),
     );
+    const headings = ['Profile', 'Provider', 'Type', 'Source', 'Status', 'Expires in', 'Reason', 'Back-off', 'Fix'];
     $('profiles').replaceChildren(
-      table('Profiles', ['Profile', 'Provider', 'Type', 'Source', 'Status', 'Expires in', 'Reason', 'Back-off', 'Fix'], rows),
+      table('Profiles', LIVE ? [...headings, 'Actions'] : headings, rows),
       more(profiles, 'profiles') || '',
     );
   }
@@ -394,10 +426,21 @@
         el('th', { scope: 'row' }, u.profile.shown),
         el('td', { 'data-label': 'Kind' }, u.text),
         el('td', { 'data-label': 'Usable again in' }, remainingCell(u.remaining)),
+        LIVE
+          ? el(
+              'td',
+              { 'data-label': 'Actions', class: 'actions' },
+              verbButton(`Clear the cooldown of ${u.profile.shown}`, 'Clear', {
+                verb: 'cooldownClear',
+                profileId: u.profile.id,
+              }),
+            )
+          : null,
       ),
     );
+    const headings = ['Profile', 'Kind', 'Usable again in'];
     $('cooldowns').replaceChildren(
-      table('Profiles in cooldown', ['Profile', 'Kind', 'Usable again in'], rows),
+      table('Profiles in cooldown', LIVE ? [...headings, 'Actions'] : headings, rows),
       more(cooldowns, 'profiles') || '',
     );
   }
@@ -535,6 +578,12 @@
         ),
         more(order.editable, 'profiles'),
         order.effectiveNote ? el('p', { class: 'meta effective-order' }, order.effectiveNote) : null,
+        LIVE && order.stored
+          ? verbButton(`Clear the ${order.provider.shown} order`, 'Clear this order', {
+              verb: 'orderClear',
+              provider,
+            })
+          : null,
       );
     });
     $('order').replaceChildren(...groups);
@@ -551,7 +600,7 @@
         'aria-label': `Move ${entry.profile.shown} ${direction} in the ${order.provider.shown} order`,
         disabled,
         dataset: { move: direction, provider, profileId: entry.profile.id },
-        onclick: () => move(provider, entry.profile.id, delta),
+        onclick: () => (LIVE ? liveMove(provider, entry.profile.id, delta) : move(provider, entry.profile.id, delta)),
       },
       delta < 0 ? '↑ Up' : '↓ Down',
     );
@@ -599,6 +648,185 @@
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  // ------------------------------------------------------------------- live
+
+  /** The page's token, from the #fragment `clawdbot panel` printed; taken
+   * out of the address bar at once (no history entry keeps it). */
+  function takeToken() {
+    const match = /^#token=([0-9a-f]+)$/.exec(location.hash);
+    if (!match) return null;
+    history.replaceState(null, '', location.pathname + location.search);
+    return match[1];
+  }
+
+  /** Trades the token for the session cookie (same origin, JSON, once). */
+  async function signIn(token) {
+    const response = await fetch('api/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    if (response.ok) return null;
+    const answer = await response.json().catch(() => ({}));
+    return answer.error || `sign-in refused (${response.status})`;
+  }
+
+  function liveState(text) {
+    $('live-state').textContent = text;
+  }
+
+  /** One view from the host: its files read now, the native core's view. */
+  async function liveRefresh() {
+    const started = performance.now();
+    const query = `rows=${state.showAll ? '' : ROW_LIMIT}&text=${textShown() ? 1 : 0}`;
+    liveState('Reading…');
+    let answer;
+    let status = 0;
+    try {
+      const response = await fetch(`api/view?${query}`, { headers: { Accept: 'application/json' } });
+      status = response.status;
+      answer = await response.json();
+    } catch (error) {
+      answer = { error: `the panel did not answer: ${error.message}` };
+    }
+    stats.computeMs = performance.now() - started;
+    state.renderedAt = Date.now();
+    if (status === 200 && answer.view) {
+      state.view = answer.view;
+      state.live = answer.live;
+      state.error = null;
+      $('core-version').textContent = `${answer.live.version} (on the host)`;
+      liveState('');
+    } else {
+      state.error = answer.error || `the panel answered ${status}`;
+      liveState(state.error);
+    }
+    const drawn = performance.now();
+    renderAll();
+    stats.renderMs = performance.now() - drawn;
+    stats.refreshes += 1;
+  }
+
+  /** A button that runs one verb on the host. */
+  function verbButton(label, text, body) {
+    return el(
+      'button',
+      { type: 'button', class: 'secondary verb', 'aria-label': label, dataset: { verb: body.verb }, onclick: () => runVerb(body) },
+      text,
+    );
+  }
+
+  function profileActions(p) {
+    const id = p.profile.id;
+    const name = p.profile.shown;
+    return [
+      p.backoff ? verbButton(`Clear the cooldown of ${name}`, 'Clear cooldown', { verb: 'cooldownClear', profileId: id }) : null,
+      p.type === 'oauth' ? verbButton(`Refresh ${name} now`, 'Refresh', { verb: 'refresh', profileId: id }) : null,
+      verbButton(`Remove ${name}`, 'Remove', { verb: 'remove', profileId: id }),
+    ].filter(Boolean);
+  }
+
+  async function postVerb(body) {
+    try {
+      const response = await fetch('api/verb', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const answer = await response.json().catch(() => ({}));
+      return response.ok ? answer : { error: answer.error || `the panel answered ${response.status}` };
+    } catch (error) {
+      return { error: `the panel did not answer: ${error.message}` };
+    }
+  }
+
+  /** Runs one verb: a question the command asks (the CLI's own words) is
+   * asked here, and the verb sent again with the answer; a secret is taken
+   * from `secretField` only when the command asks for it, sent once, and
+   * the field emptied. Then the host is read again. */
+  async function runVerb(body, secretField) {
+    if (state.busy) return;
+    state.busy = true;
+    try {
+      let asked = { ...body };
+      let answer = await postVerb(asked);
+      let secretSent = false;
+      for (;;) {
+        if (answer.confirm) {
+          if (!window.confirm(answer.confirm)) {
+            showResult({ command: answer.command, cancelled: true });
+            return;
+          }
+          asked = { ...asked, confirm: answer.confirm };
+        } else if (answer.secret) {
+          const secret = secretField ? secretField.value : '';
+          if (secretSent || !secret) {
+            showResult({ command: answer.command, error: `${answer.secret}: fill in the secret field` });
+            return;
+          }
+          secretField.value = '';
+          secretSent = true;
+          asked = { ...asked, secret };
+        } else {
+          break;
+        }
+        answer = await postVerb(asked);
+      }
+      showResult(answer);
+      await liveRefresh();
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  /** What the command said, as the CLI would print it. */
+  function showResult(answer) {
+    const box = $('verb-result');
+    box.hidden = false;
+    const ok = answer.ok === true;
+    box.className = `verb-result ${ok ? 'verb-ok' : 'verb-failed'}`;
+    const head = answer.cancelled
+      ? `Not run: ${answer.command}`
+      : answer.error
+        ? `${answer.command ? `${answer.command}: ` : ''}${answer.error}`
+        : `Ran ${answer.command}: ${ok ? 'done' : `exit ${answer.exit}`}`;
+    box.replaceChildren(
+      el('p', { class: 'verb-head' }, head),
+      (answer.lines || []).length
+        ? el('pre', { class: 'verb-lines' }, answer.lines.map((l) => l.text).join('\n'))
+        : null,
+    );
+  }
+
+  function liveMove(provider, profileId, delta) {
+    runVerb({ verb: 'orderMove', provider, profileId, by: delta });
+  }
+
+  function wireLive() {
+    $('lede-files').hidden = true;
+    $('lede-live').hidden = false;
+    $('files-card').hidden = true;
+    $('download-part').hidden = true;
+    $('live').hidden = false;
+    $('add-card').hidden = false;
+    $('live-refresh').addEventListener('click', () => liveRefresh());
+    $('add-kind').addEventListener('change', () => {
+      $('add-expires-label').hidden = $('add-kind').value !== 'pasteToken';
+    });
+    $('add-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const kind = $('add-kind').value;
+      const body = { verb: kind, provider: $('add-provider').value.trim(), profileId: $('add-profile').value.trim() };
+      if (kind === 'pasteToken') body.expiresIn = $('add-expires').value.trim();
+      runVerb(body, $('add-secret'));
+    });
+    $('status-text')
+      .closest('details')
+      .addEventListener('toggle', () => {
+        if (textShown()) liveRefresh();
+      });
   }
 
   // ------------------------------------------------------------------ files
@@ -666,14 +894,29 @@
 
   function tick() {
     const now = Date.now();
-    if (anyFileLoaded() && now - state.renderedAt >= REFRESH_EVERY_MS) {
+    if ((LIVE || anyFileLoaded()) && now - state.renderedAt >= REFRESH_EVERY_MS && !state.busy) {
       refresh();
       return;
     }
     for (const node of document.querySelectorAll('[data-expires-at]')) updateRemaining(node, now);
   }
 
+  async function initLive() {
+    wireLive();
+    const token = takeToken();
+    const refused = token ? await signIn(token) : null;
+    await liveRefresh();
+    // A used or old link is no trouble while this browser is signed in.
+    if (refused && !state.view) liveState(refused);
+    setInterval(tick, 1000);
+    document.body.dataset.ready = '1';
+  }
+
   async function init() {
+    if (LIVE) {
+      await initLive();
+      return;
+    }
     try {
       core = await loadCore();
     } catch (error) {
@@ -694,7 +937,7 @@
   }
 
   // For tests and the curious: the display helpers and the refresh statistics.
-  window.clawdbotPanel = { formatRemainingShort, formatCountdown, kindOf, stats };
+  window.clawdbotPanel = { formatRemainingShort, formatCountdown, kindOf, stats, live: LIVE };
 
   init();
 })();

@@ -11,31 +11,16 @@
 // the browser (default /usr/bin/chromium).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { CANARIES, CONFIG, NOW, STORE, clawdbotBin, envFor, root, startPanel, writeSmallHome } from './live-home.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const clawdbotBin =
-  process.env.CLAWDBOT_BIN || join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'debug/clawdbot');
 const shots = join(process.env.CARGO_TARGET_DIR || join(root, 'target'));
-
-/** The pinned clock of the server, the CLI and the page: 2026-01-01. */
-const NOW = 1767225600000;
-const HOUR = 3600000;
-const DAY = 24 * HOUR;
-/** Secrets whose middles no mask shows: none may reach the page. */
-const CANARIES = ['CANARYWORK', 'CANARYSPARE', 'CANARYROUTER', 'CANARYMANUAL', 'CANARYCLAUDE', 'CANARYPASTED'];
-
-const STORE = '.clawdbot/agents/main/agent/auth-profiles.json';
-const CONFIG = '.clawdbot/clawdbot.json';
 
 let scratch;
 let home;
@@ -45,86 +30,6 @@ let page;
 let origin;
 const problems = [];
 const bodies = []; // every API answer the page received
-
-/** The issue's small home: a Claude Code login, a Codex login, three API
- * keys (one in a rate-limit cooldown), one token expired two days ago, a
- * default model with a fallback. */
-async function writeSmallHome(dir) {
-  const files = {
-    [STORE]: {
-      version: 1,
-      profiles: {
-        'anthropic:manual': { type: 'token', provider: 'anthropic', token: 'sk-ant-oat01-FAKE-CANARYMANUAL-0123456789', expires: NOW - 2 * DAY },
-        'openai:work': { type: 'api_key', provider: 'openai', key: 'sk-FAKE-work-0123456789-CANARYWORK-abcdefgh' },
-        'openai:spare': { type: 'api_key', provider: 'openai', key: 'sk-FAKE-spare-0123456789-CANARYSPARE-abcdefgh' },
-        'openrouter:default': { type: 'api_key', provider: 'openrouter', key: 'sk-or-FAKE-0123456789-CANARYROUTER-abcdefgh' },
-      },
-      order: { openai: ['openai:work', 'openai:spare'] },
-      usageStats: {
-        'openai:work': { cooldownUntil: NOW + 12 * 60000, errorCount: 1, failureCounts: { rate_limit: 1 }, lastFailureAt: NOW - 60000 },
-      },
-    },
-    [CONFIG]: { agents: { defaults: { model: { primary: 'anthropic/claude-opus-4-5', fallbacks: ['openai/gpt-5'] } } } },
-    '.claude/.credentials.json': {
-      claudeAiOauth: {
-        accessToken: 'sk-ant-oat01-FAKE-CANARYCLAUDE-0123456789',
-        refreshToken: 'sk-ant-ort01-FAKE-CANARYCLAUDE-0123456789',
-        expiresAt: NOW + 8 * HOUR,
-        scopes: ['user:inference'],
-      },
-    },
-    '.codex/auth.json': {
-      auth_mode: 'chatgpt',
-      OPENAI_API_KEY: null,
-      tokens: {
-        id_token: 'eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJlbWFpbCI6InVzZXJAZXhhbXBsZS5pbnZhbGlkIn0.FAKESIG',
-        access_token:
-          'eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJleHAiOjE3NjgwODk2MDAsImh0dHBzOi8vYXBpLm9wZW5haS5jb20vYXV0aCI6eyJjaGF0Z3B0X2FjY291bnRfaWQiOiJhY2N0LUZBS0UifX0.FAKESIG',
-        refresh_token: 'rt_FAKEFAKEFAKE',
-        account_id: 'acct-FAKE',
-      },
-      last_refresh: '2025-12-31T00:00:00Z',
-    },
-  };
-  for (const [rel, content] of Object.entries(files)) {
-    const path = join(dir, rel);
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await writeFile(path, JSON.stringify(content, null, 2), { mode: 0o600 });
-  }
-}
-
-/** The environment every run gets: nothing of ours but PATH. */
-function envFor(dir) {
-  return {
-    HOME: dir,
-    PATH: process.env.PATH,
-    CLAWDBOT_NOW_MS: String(NOW),
-    CLAWDBOT_KEYCHAIN: 'off',
-    NO_COLOR: '1',
-    USER: 'tester',
-  };
-}
-
-/** Starts `clawdbot panel` and reads the link it prints. */
-function startPanel(dir) {
-  const child = spawn(clawdbotBin, ['panel', '--port', '0', '--no-open'], { env: envFor(dir), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolveLink, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no link within 120 s: ${stderr}`)), 120000);
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      const match = /(http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolveLink({ child, link: match[1], stderr: () => stderr });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`clawdbot panel exited with ${code}: ${stderr}`)));
-  });
-}
 
 /** Runs the CLI on a copy of the HOME as it is now; the files it leaves. */
 async function cliOnCopy(args, input = '') {
@@ -207,6 +112,30 @@ test('the printed link signs in and the page shows this host live', { timeout: 1
   assert.ok(profiles.includes('anthropic:claude-cli') && profiles.includes('openai-codex:codex-cli'), `${profiles}`);
   const cooldowns = await page.$$eval('#cooldowns tbody tr', (rows) => rows.map((r) => r.dataset.profileId));
   assert.deepEqual(cooldowns, ['openai:work']);
+  // At a glance (item 1): what requests use and why, in the CLI's words;
+  // spares marked; the CLI's warnings, the models; problems first.
+  const usedNow = await page.$eval('#providers tr[data-provider="anthropic"] td.used-now', (td) => td.textContent);
+  assert.match(usedNow, /ok\s*anthropic:claude-cli\s*ok, refreshes on use \(access token expires in 8h\)/);
+  assert.match(await page.$eval('#providers tr[data-provider="openai"] td.used-now', (td) => td.textContent), /openai:spare/);
+  assert.equal(await page.textContent('#check-code'), '0', 'the check and the providers agree');
+  assert.match(await page.textContent('#warnings'), /anthropic:manual is expired; requests use another credential/);
+  assert.match(await page.textContent('#models'), /anthropic\/claude-opus-4-5.*fallbacks.*openai\/gpt-5/s);
+  const rows = await page.$$eval('#profiles tbody tr', (trs) =>
+    trs.map((tr) => [tr.dataset.profileId, tr.querySelector('.role')?.textContent ?? '', tr.querySelector('.words').textContent]),
+  );
+  assert.deepEqual(rows.slice(0, 2), [
+    ['anthropic:manual', 'spare', 'expired 2d ago'],
+    ['openai:work', 'spare', 'cooldown for 12m (rate_limit); static'],
+  ]);
+  assert.deepEqual(rows.find((r) => r[0] === 'anthropic:claude-cli').slice(1), ['in use', 'ok, refreshes on use (access token expires in 8h)']);
+  const main = await page.textContent('main');
+  assert.ok(!main.includes('0m now') && !main.includes('0mnow'), 'an expired token is not "0m now"');
+  assert.doesNotMatch(main, /\bnull\b|\bundefined\b|\[object /, 'no value drawn as JavaScript text');
+  // The counts filter, made by the core: problems only, then all again.
+  await page.click('#profile-filter button[data-only="problems"]');
+  await page.waitForFunction(() => document.querySelectorAll('#profiles tbody tr').length === 2);
+  await page.click('#profile-filter button[data-only="all"]');
+  await page.waitForFunction(() => document.querySelectorAll('#profiles tbody tr').length === 6);
   // The same link again: used, but this browser is signed in.
   const again = await fetch(`${origin}/api/session`, {
     method: 'POST',

@@ -27,6 +27,7 @@
     files: {}, // role -> { name, text }
     storeEdited: false, // the store text came from a reorder
     showAll: false, // the operator asked for every row
+    only: 'all', // the profile table's filter: all, problems, or a status word (the core filters)
     view: null, // the last view
     live: null, // live only: what the server says of its read ({version, readAt})
     error: null, // the core's error, if it refused the request
@@ -54,7 +55,7 @@
       else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? '' : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === undefined || child === null || child === false) continue;
       node.append(child instanceof Node ? child : String(child));
     }
@@ -63,6 +64,19 @@
 
   function $(id) {
     return document.getElementById(id);
+  }
+
+  /** An id or path with a line-break opportunity after each `:`, `-`,
+   * `.`, `/`, `@` and `_`, so that a long one wraps between its parts
+   * rather than mid-word (display only: the text is unchanged). */
+  function breakable(text) {
+    const parts = String(text).split(/(?<=[:\-./@_])/);
+    const nodes = [];
+    parts.forEach((part, i) => {
+      if (i > 0) nodes.push(el('wbr'));
+      nodes.push(part);
+    });
+    return el('span', { class: 'id' }, nodes);
   }
 
   /** The core's formatRemainingShort (spec 2.9), for live countdowns: the
@@ -104,6 +118,8 @@
    * never expires. */
   function remainingCell(remaining) {
     if (!remaining) return el('span', { class: 'remaining' }, '—');
+    // Past: the CLI's words ("expired 2d ago"), not a countdown at zero.
+    if (remaining.past) return el('span', { class: 'remaining remaining-past' }, remaining.past);
     if (typeof remaining.expiresAt !== 'number') return el('span', { class: 'remaining' }, remaining.text);
     const node = el('span', {
       class: 'remaining',
@@ -218,7 +234,7 @@
     const started = performance.now();
     // One call per refresh: the view holds everything the page shows. Also
     // made with no file, for the locations the labels show.
-    const paging = state.showAll ? {} : { rows: ROW_LIMIT };
+    const paging = { ...(state.showAll ? {} : { rows: ROW_LIMIT }), only: state.only };
     // The CLI text (megabytes for a big store) only while its panel is open.
     const response = call(request('view', { ...paging, text: textShown() }));
     stats.computeMs = performance.now() - started;
@@ -247,6 +263,9 @@
     if (state.error) {
       renderCheck(null, `The core could not check these files: ${state.error}`);
       renderWhy([]);
+      renderModels(null);
+      renderWarnings(null);
+      $('profile-filter').hidden = true;
       for (const id of SECTIONS) $(id).replaceChildren(emptyNote('No result.'));
       $('status-text').textContent = '';
       $('checked-at').textContent = '';
@@ -255,6 +274,9 @@
     if (!view || !anyFileLoaded()) {
       renderCheck(null, 'Load a credential file to see the status.');
       renderWhy([]);
+      renderModels(null);
+      renderWarnings(null);
+      $('profile-filter').hidden = true;
       for (const id of SECTIONS) $(id).replaceChildren(emptyNote('Nothing loaded yet.'));
       $('status-text').textContent = '';
       $('checked-at').textContent = '';
@@ -262,6 +284,8 @@
     }
     renderCheck(view.check);
     renderWhy(view.diagnostics);
+    renderModels(view.models);
+    renderWarnings(view.warnings);
     $('checked-at').textContent = LIVE
       ? `Read on the host at ${state.live.readAt}; read again every minute. ` +
         `"Expiring" means within ${view.defaults.warnWithin}.`
@@ -269,6 +293,7 @@
         `"Expiring" means within ${formatRemainingShort(view.warnAfterMs)}.`;
     renderDiagnostics(view);
     renderProviders(view.providers);
+    renderFilter(view);
     renderProfiles(view.profiles);
     renderMissing(view.missing);
     renderCooldowns(view.cooldowns);
@@ -293,6 +318,64 @@
       else if (file) text = `Loaded ${file.name}`;
       $(`file-${role}-state`).textContent = text;
     }
+  }
+
+  /** The models the check judges: the default and its fallbacks. */
+  function renderModels(models) {
+    const line = $('models');
+    line.hidden = !models;
+    if (!models) return;
+    const parts = [el('span', { class: 'label' }, 'Default model '), el('code', {}, breakable(models.default))];
+    if (models.fallbacks.length) {
+      parts.push(el('span', { class: 'label' }, ' · fallbacks '));
+      models.fallbacks.forEach((m, i) => parts.push(i ? ', ' : '', el('code', {}, breakable(m))));
+    }
+    if (models.image) parts.push(el('span', { class: 'label' }, ' · image model '), el('code', {}, breakable(models.image)));
+    line.replaceChildren(...parts);
+  }
+
+  /** The warnings `models status` prints under the check. */
+  function renderWarnings(warnings) {
+    const box = $('warnings');
+    box.hidden = !warnings || warnings.total === 0;
+    if (box.hidden) return;
+    box.replaceChildren(
+      el('p', { class: 'warnings-head' }, 'Warnings (not counted by the check)'),
+      el('ul', { class: 'plain' }, warnings.rows.map((w) => el('li', {}, w))),
+      more(warnings, 'warnings') || '',
+    );
+  }
+
+  /** Counts by status, each a filter the core applies (problems first). */
+  function renderFilter(view) {
+    const bar = $('profile-filter');
+    const counts = view.profileCounts || [];
+    const total = counts.reduce((n, c) => n + c.count, 0);
+    const problems = counts.filter((c) => c.problem).reduce((n, c) => n + c.count, 0);
+    bar.hidden = total === 0;
+    const choice = (only, content, label) =>
+      el(
+        'button',
+        {
+          type: 'button',
+          class: `filter-choice${view.only === only ? ' chosen' : ''}`,
+          'aria-pressed': String(view.only === only),
+          'aria-label': label,
+          dataset: { only },
+          onclick: () => {
+            state.only = only;
+            refresh();
+          },
+        },
+        content,
+      );
+    bar.replaceChildren(
+      choice('all', `All ${total}`, `All ${total} profiles`),
+      choice('problems', `Needs a look ${problems}`, `${problems} profiles that need a look`),
+      ...counts.map((c) =>
+        choice(c.badge.word, [statusBadge(c.badge), ` ${c.count}`], `${c.count} ${c.badge.word}`),
+      ),
+    );
   }
 
   function renderLive() {
@@ -360,42 +443,67 @@
         el(
           'th',
           { scope: 'row' },
-          p.provider.shown,
+          breakable(p.provider.shown),
           p.inUseWithoutCredentials ? el('span', { class: 'tag' }, ' in use, no credentials') : null,
         ),
-        el('td', { 'data-label': 'Status' }, statusBadge(p.badge)),
-        el('td', { 'data-label': 'Expires in' }, remainingCell(p.remaining)),
-        el('td', { 'data-label': 'Profiles' }, String(p.profiles)),
+        el('td', { 'data-label': 'Requests use', class: 'used-now' }, usedNowCell(p.usedNow)),
+        el(
+          'td',
+          { 'data-label': 'All its profiles' },
+          statusBadge(p.badge),
+          ` ${p.profiles} profile${p.profiles === 1 ? '' : 's'}`,
+          p.remaining && p.remaining.past ? el('div', { class: 'words' }, `earliest ${p.remaining.past}`) : null,
+        ),
         el('td', { 'data-label': 'Credentials from', class: 'wrap' }, p.credentialsFrom),
       ),
     );
     $('providers').replaceChildren(
-      table('Providers', ['Provider', 'Status', 'Expires in', 'Profiles', 'Credentials from'], rows),
+      table('Providers', ['Provider', 'Requests use now', 'All its profiles', 'Credentials from'], rows),
     );
+  }
+
+  /** What a provider's requests use now and how the check judges it, in
+   * the words of `models status`; providers the models do not use say so. */
+  function usedNowCell(used) {
+    if (!used) return el('span', { class: 'meta' }, 'not used by the configured models');
+    return [
+      statusBadge(used.badge),
+      used.via ? [' ', el('span', { class: 'via' }, breakable(used.via))] : el('span', { class: 'words' }, ' no usable credential'),
+      used.words ? el('div', { class: 'words' }, used.words) : null,
+    ];
   }
 
   function renderProfiles(profiles) {
     if (profiles.total === 0) {
-      $('profiles').replaceChildren(emptyNote('No profiles.'));
+      const filtered = state.view && state.view.only !== 'all';
+      $('profiles').replaceChildren(emptyNote(filtered ? 'No profile has that status.' : 'No profiles.'));
       return;
     }
     const rows = profiles.rows.map((p) =>
       el(
         'tr',
-        { dataset: { profileId: p.profile.id, status: p.badge.status } },
-        el('th', { scope: 'row' }, p.label),
-        el('td', { 'data-label': 'Provider' }, p.provider),
-        el('td', { 'data-label': 'Type' }, p.secretRef ? `${p.type} (ref ${p.secretRef.ref}: ${p.secretRef.state})` : p.type),
-        el('td', { 'data-label': 'Source' }, p.source),
-        el('td', { 'data-label': 'Status' }, statusBadge(p.badge)),
+        { dataset: { profileId: p.profile.id, status: p.badge.status }, class: p.problem ? 'problem' : null },
+        el('th', { scope: 'row' }, breakable(p.label)),
+        el(
+          'td',
+          { 'data-label': 'Credential' },
+          `${p.provider} · ${p.type}${p.secretRef ? ` (ref ${p.secretRef.ref}: ${p.secretRef.state})` : ''} · ${p.source}`,
+        ),
+        el(
+          'td',
+          { 'data-label': 'Status' },
+          statusBadge(p.badge),
+          p.role ? el('span', { class: `role role-${p.role.replace(' ', '-')}` }, p.role) : null,
+          el('div', { class: 'words' }, p.words),
+        ),
         el('td', { 'data-label': 'Expires in' }, remainingCell(p.remaining)),
         el('td', { 'data-label': 'Reason' }, p.reasonCode),
         el('td', { 'data-label': 'Back-off' }, p.backoff || ''),
-        el('td', { 'data-label': 'Fix' }, p.recoveryHint || ''),
+        el('td', { 'data-label': 'Fix', class: 'fix' }, p.recoveryHint || ''),
         LIVE ? el('td', { 'data-label': 'Actions', class: 'actions' }, profileActions(p)) : null,
       ),
     );
-    const headings = ['Profile', 'Provider', 'Type', 'Source', 'Status', 'Expires in', 'Reason', 'Back-off', 'Fix'];
+    const headings = ['Profile', 'Credential', 'Status', 'Expires in', 'Reason', 'Back-off', 'Fix'];
     $('profiles').replaceChildren(
       table('Profiles', LIVE ? [...headings, 'Actions'] : headings, rows),
       more(profiles, 'profiles') || '',
@@ -423,7 +531,7 @@
       el(
         'tr',
         { dataset: { profileId: u.profile.id } },
-        el('th', { scope: 'row' }, u.profile.shown),
+        el('th', { scope: 'row' }, breakable(u.profile.shown)),
         el('td', { 'data-label': 'Kind' }, u.text),
         el('td', { 'data-label': 'Usable again in' }, remainingCell(u.remaining)),
         LIVE
@@ -565,7 +673,7 @@
               'li',
               { dataset: { profileId: entry.profile.id } },
               el('span', { class: 'order-position', 'aria-hidden': 'true' }, `${index + 1}.`),
-              el('span', { class: 'order-id' }, entry.profile.shown),
+              el('span', { class: 'order-id' }, breakable(entry.profile.shown)),
               entry.backingOff ? el('span', { class: 'tag' }, ` ${entry.backingOff}`) : null,
               el(
                 'span',
@@ -680,7 +788,8 @@
   /** One view from the host: its files read now, the native core's view. */
   async function liveRefresh() {
     const started = performance.now();
-    const query = `rows=${state.showAll ? '' : ROW_LIMIT}&text=${textShown() ? 1 : 0}`;
+    const query =
+      `rows=${state.showAll ? '' : ROW_LIMIT}&text=${textShown() ? 1 : 0}&only=${encodeURIComponent(state.only)}`;
     liveState('Reading…');
     let answer;
     let status = 0;
@@ -878,6 +987,7 @@
       }
       state.storeEdited = false;
       state.showAll = false;
+      state.only = 'all';
       $('download-store').disabled = true;
       $('order-status').textContent = '';
       refresh();

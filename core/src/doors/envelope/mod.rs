@@ -95,7 +95,14 @@ fn respond(req: &Value) -> Result<Value, String> {
         // The text is the largest part of a big store's view (6 MB for 60 000
         // profiles): a page that does not show it says `"text": false`.
         let text = req.get("text").and_then(Value::as_bool) != Some(false);
-        let asked = ViewOptions { report: options, limits: view::Limits { rows: rows_limit(req)? }, text };
+        let only = match req.get("only") {
+            None | Some(Value::Null) => view::Only::All,
+            Some(v) => v
+                .as_str()
+                .and_then(view::Only::parse)
+                .ok_or("request.only must be \"all\", \"problems\" or a status word (\"expired\", ...)")?,
+        };
+        let asked = ViewOptions { report: options, limits: view::Limits { rows: rows_limit(req)?, only }, text };
         return view_document(&world, &loaded, &env, agent, &asked);
     }
     // The report and its check code exactly as `models status` makes them.
@@ -551,6 +558,8 @@ mod tests {
             call(json!({ "op": "view", "now": NOW, "rows": "2" }))["error"],
             "request.rows must be a whole number of rows"
         );
+        assert!(call(json!({ "op": "view", "now": NOW, "only": "bogus" }))["error"].is_string());
+        assert_eq!(call(json!({ "op": "view", "now": NOW, "only": "expired" }))["view"]["only"], "expired");
     }
 
     #[test]

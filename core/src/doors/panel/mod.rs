@@ -20,7 +20,7 @@ use crate::envelope::{ViewOptions, view_document};
 use crate::flow::Seen;
 use crate::paths::Env;
 use crate::report::ReportOptions;
-use crate::view::Limits;
+use crate::view::{Limits, Only};
 use serde_json::Value;
 
 pub use gate::{Asset, Gate, Refusal, Request, Route};
@@ -54,14 +54,16 @@ pub fn view(seen: &Seen, env: &Env, agent: Option<&str>, url: &str) -> Result<St
 }
 
 /// The view's options from the request's query: `rows` (a whole number;
-/// all rows when absent or not one) and `text` (`1`: the CLI's text too).
+/// all rows when absent or not one), `text` (`1`: the CLI's text too) and
+/// `only` (the profile table's filter, [`Only::parse`]; all when unknown).
 fn view_options(url: &str) -> ViewOptions {
     let query = url.split_once('?').map_or("", |(_, q)| q);
-    let mut asked = ViewOptions { report: ReportOptions::default(), limits: Limits { rows: None }, text: false };
+    let mut asked = ViewOptions { report: ReportOptions::default(), limits: Limits::default(), text: false };
     for pair in query.split('&') {
         match pair.split_once('=') {
             Some(("rows", n)) => asked.limits.rows = n.parse::<usize>().ok(),
             Some(("text", v)) => asked.text = v == "1",
+            Some(("only", word)) => asked.limits.only = Only::parse(&word.replace("%20", " ")).unwrap_or_default(),
             _ => {}
         }
     }
@@ -78,7 +80,11 @@ mod tests {
         assert_eq!((asked.limits.rows, asked.text), (Some(200), true));
         let asked = view_options("/api/view");
         assert_eq!((asked.limits.rows, asked.text), (None, false));
-        let asked = view_options("/api/view?rows=-3&text=yes");
+        let asked = view_options("/api/view?rows=-3&text=yes&only=nope");
         assert_eq!((asked.limits.rows, asked.text), (None, false), "no guess at what was meant");
+        assert_eq!(asked.limits.only, Only::All);
+        assert_eq!(view_options("/api/view?only=expired").limits.only.word(), "expired");
+        assert_eq!(view_options("/api/view?only=not%20checked").limits.only.word(), "not checked");
+        assert_eq!(view_options("/api/view?only=problems").limits.only, Only::Problems);
     }
 }

@@ -12,7 +12,7 @@
 //! hex form macOS 26 prints, and never put the secret on argv where `ps`
 //! shows it.
 
-use super::process::{RunFailure, run};
+use super::process::{Finished, RunFailure, run};
 use clawdbot_auth_core::{Secret, encode_hex};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
@@ -203,22 +203,8 @@ pub fn write_generic_password(
     if line.len() > MAX_INTERACTIVE_LINE {
         return Err(KeychainWriteError::TooLong { len: line.len() });
     }
-    let finished = match run(security_bin, &["-i"], Some(line.into_bytes()), timeout) {
-        Ok(finished) => finished,
-        Err(RunFailure::TimedOut) => return Err(KeychainWriteError::TimedOut(timeout)),
-        Err(RunFailure::Spawn(source)) => {
-            return Err(KeychainWriteError::Spawn { bin: security_bin.to_path_buf(), source });
-        }
-        Err(RunFailure::Io(err)) => return Err(KeychainWriteError::Io(err)),
-    };
-    match finished.status.code() {
-        Some(0) => Ok(()),
-        Some(EXIT_LOCKED) => Err(KeychainWriteError::Locked),
-        _ => {
-            let secrets = [hex.as_str(), json_compact.expose()];
-            Err(KeychainWriteError::Failed { reason: failure_reason(finished.status, &finished.stderr, &secrets) })
-        }
-    }
+    let ran = run(security_bin, &["-i"], Some(line.into_bytes()), timeout);
+    written(ran, security_bin, timeout, &[hex.as_str(), json_compact.expose()])
 }
 
 /// Adds or updates a generic password whose secret is sealed (ciphertext
@@ -235,7 +221,18 @@ pub fn write_sealed_password(
     timeout: Duration,
 ) -> Result<(), KeychainWriteError> {
     let args = ["add-generic-password", "-U", "-a", account, "-s", service, "-w", sealed.expose()];
-    let finished = match run(security_bin, &args, None, timeout) {
+    written(run(security_bin, &args, None, timeout), security_bin, timeout, &[sealed.expose()])
+}
+
+/// How a `security` write ended, with `secrets` kept out of the reason a
+/// failure gives.
+fn written(
+    ran: Result<Finished, RunFailure>,
+    security_bin: &Path,
+    timeout: Duration,
+    secrets: &[&str],
+) -> Result<(), KeychainWriteError> {
+    let finished = match ran {
         Ok(finished) => finished,
         Err(RunFailure::TimedOut) => return Err(KeychainWriteError::TimedOut(timeout)),
         Err(RunFailure::Spawn(source)) => {
@@ -246,9 +243,7 @@ pub fn write_sealed_password(
     match finished.status.code() {
         Some(0) => Ok(()),
         Some(EXIT_LOCKED) => Err(KeychainWriteError::Locked),
-        _ => Err(KeychainWriteError::Failed {
-            reason: failure_reason(finished.status, &finished.stderr, &[sealed.expose()]),
-        }),
+        _ => Err(KeychainWriteError::Failed { reason: failure_reason(finished.status, &finished.stderr, secrets) }),
     }
 }
 

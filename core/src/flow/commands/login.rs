@@ -985,7 +985,7 @@ mod tests {
         let (done, _) = host.run(&mut LoginCommand::new(request, &env(), NOW));
         assert_eq!(done.exit, Exit::Ok, "{done:?}");
         let written: Value = serde_json::from_str(&host.files[CONFIG]).expect("json");
-        assert_eq!(written["agents"]["defaults"]["model"], crate::providers::anthropic::MODEL);
+        assert_eq!(written["agents"]["defaults"]["model"], crate::providers::DEFAULT_MODEL);
         assert_eq!(written["auth"]["profiles"]["anthropic:claude-cli"]["mode"], "oauth");
     }
 

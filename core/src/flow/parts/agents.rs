@@ -4,7 +4,7 @@
 //! Three questions to the host: the config, the folder's entries, and
 //! which of them hold an `agent/` folder.
 
-use super::drive::Part;
+use super::drive::{Driven, Lines, Machine, Part, Turn, advance, flow_of_driven};
 use super::{Answer, Done, Effect, Exit, Reply, Step};
 use crate::config::{Config, parse_config};
 use crate::paths::{self, AgentError, Env};
@@ -166,42 +166,38 @@ impl Part for KnownAgent {
 /// call): it ends `Ok`, or with the refusal every command gives an
 /// unknown `--agent`, having read the config and the agents' folders.
 pub struct AgentCheck {
-    part: KnownAgent,
-    input: Option<Answer>,
-    now: Millis,
-    done: Option<Done>,
+    inner: Driven<Checking>,
 }
+
+struct Checking;
 
 impl AgentCheck {
     /// Whether `agent` (`None`: the default one) is known under `config`.
     pub fn new(env: &Env, config: &Config, agent: Option<&str>, now: Millis) -> AgentCheck {
-        AgentCheck { part: KnownAgent::new(env, config, agent, false), input: None, now, done: None }
+        let part = Box::new(KnownAgent::new(env, config, agent, false));
+        AgentCheck { inner: Driven::start(Checking, part, env, now) }
     }
 }
 
-impl super::Flow for AgentCheck {
-    fn poll(&mut self) -> Effect {
-        if let Some(done) = &self.done {
-            return Effect::Done(done.clone());
-        }
-        if let Some(input) = self.input.take() {
-            self.part.feed(self.now, input);
-        }
-        match self.part.next(self.now) {
-            Step::Effect(effect) => effect,
-            Step::Ready(known) => {
-                let done = known.map_or_else(|refused| *refused, |()| Done::with(Exit::Ok, Vec::new()));
-                self.done = Some(done.clone());
-                Effect::Done(done)
-            }
-        }
-    }
+impl Machine for Checking {
+    type State = Box<KnownAgent>;
 
-    fn handle(&mut self, now: Millis, input: super::Input) {
-        self.now = now;
-        self.input = Some(input.0);
+    fn step(
+        &mut self,
+        mut part: Box<KnownAgent>,
+        input: Option<Answer>,
+        now: Millis,
+        _: &mut Lines,
+    ) -> Turn<Self::State> {
+        match advance(&mut *part, input, now) {
+            Step::Effect(effect) => Turn::Ask(part, effect),
+            Step::Ready(Ok(())) => Turn::End(Done::with(Exit::Ok, Vec::new())),
+            Step::Ready(Err(refused)) => Turn::End(*refused),
+        }
     }
 }
+
+flow_of_driven!(AgentCheck);
 
 #[cfg(test)]
 mod tests {

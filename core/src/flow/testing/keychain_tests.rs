@@ -26,18 +26,7 @@ fn reads(mut flow: impl Flow) -> bool {
 }
 
 fn status() -> StatusCommand {
-    let request = StatusRequest {
-        json: false,
-        plain: false,
-        format: None,
-        check: false,
-        strict: false,
-        agent: None,
-        all_agents: false,
-        warn_within: crate::defaults::WARN_WITHIN.into(),
-        terminal: false,
-    };
-    StatusCommand::new(request, &env(), NOW)
+    StatusCommand::new(StatusRequest::bare(false, false, None, false), &env(), NOW)
 }
 
 fn setup(terminal: bool) -> SetupCommand {

@@ -214,10 +214,8 @@ fn backing_off() -> Value {
                            "lastFailureAt": NOW - 60_000}}})
 }
 
-#[test]
-fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
-    let mut host = Host::with_store(&backing_off());
-    host.secret = Some(Ok(Secret::new("sk-FAKE-new-0123456789")));
+/// `paste-api-key --provider openai`, the secret the host is given.
+fn paste_openai_key() -> PasteKeyCommand {
     let request = PasteKeyRequest {
         provider: crate::provider::ProviderId::parse("openai"),
         profile_id: None,
@@ -225,7 +223,14 @@ fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
         create_agent: false,
         force: false,
     };
-    let (done, _) = host.run(&mut PasteKeyCommand::new(request, &env(), NOW));
+    PasteKeyCommand::new(request, &env(), NOW)
+}
+
+#[test]
+fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
+    let mut host = Host::with_store(&backing_off());
+    host.secret = Some(Ok(Secret::new("sk-FAKE-new-0123456789")));
+    let (done, _) = host.run(&mut paste_openai_key());
     assert_eq!(done.exit, Exit::Ok);
     host.secret = Some(Ok(Secret::new("sk-ant-oat01-FAKE-new-token-0123456789")));
     let request = PasteTokenRequest {
@@ -256,14 +261,7 @@ fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
 fn the_same_credential_stored_again_keeps_its_backoff() {
     let mut host = Host::with_store(&backing_off());
     host.secret = Some(Ok(Secret::new("sk-FAKE-old-0123456789")));
-    let request = PasteKeyRequest {
-        provider: crate::provider::ProviderId::parse("openai"),
-        profile_id: None,
-        agent: None,
-        create_agent: false,
-        force: false,
-    };
-    let (done, _) = host.run(&mut PasteKeyCommand::new(request, &env(), NOW));
+    let (done, _) = host.run(&mut paste_openai_key());
     assert_eq!(done.exit, Exit::Ok);
     assert_eq!(host.store()["usageStats"]["openai:default"]["disabledReason"], "billing");
 }

@@ -173,18 +173,7 @@ mod tests {
     }
 
     fn status(host: &mut Host) -> String {
-        let request = StatusRequest {
-            json: false,
-            plain: false,
-            format: None,
-            check: false,
-            strict: false,
-            agent: None,
-            all_agents: false,
-            warn_within: crate::defaults::WARN_WITHIN.into(),
-            terminal: false,
-        };
-        printed(host, StatusCommand::new(request, &env(), NOW))
+        printed(host, StatusCommand::new(StatusRequest::bare(false, false, None, false), &env(), NOW))
     }
 
     const KEYRING: &str = "Codex CLI keeps its login in the system keyring (service \"Codex Auth\", account \"cli|";

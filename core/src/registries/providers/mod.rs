@@ -87,6 +87,10 @@ pub static PROVIDERS: &[&ProviderSpec] = &[
 /// the reference's `DEFAULT_PROVIDER`, and the one `models auth add` offers.
 pub const DEFAULT: &ProviderSpec = &anthropic::SPEC;
 
+/// The model the reference uses when none is configured: the default
+/// provider's own.
+pub const DEFAULT_MODEL: &str = anthropic::MODEL;
+
 /// The provider `models auth login-github-copilot` logs in to: the
 /// reference's alias for one provider's login.
 pub const LOGIN_ALIAS: &ProviderSpec = &github_copilot::SPEC;

@@ -388,6 +388,13 @@ fn each_verb_leaves_the_files_the_cli_leaves() {
         json!({"verb": "pasteKey", "provider": "anthropic", "secret": pasted}),
     );
     assert!(!answer.to_string().contains("PASTEDMIDDLE") && !panel.stderr().contains("PASTEDMIDDLE"));
+    let token = format!("sk-ant-oat01-FAKE-TOKENMIDDLE-{}", "a".repeat(80));
+    let answer = same(
+        &["models", "auth", "paste-token", "--provider", "anthropic", "--expires-in", "30d"],
+        &token,
+        json!({"verb": "pasteToken", "provider": "anthropic", "expiresIn": "30d", "secret": token}),
+    );
+    assert!(!answer.to_string().contains("TOKENMIDDLE") && !panel.stderr().contains("TOKENMIDDLE"));
     same(
         &["models", "auth", "order", "clear", "--provider", "openai"],
         "",

@@ -98,6 +98,8 @@ mod order;
 mod paste;
 #[path = "rules/permissions.rs"]
 mod permissions;
+#[path = "rules/probe.rs"]
+mod probe;
 #[path = "rules/refresh/mod.rs"]
 mod refresh;
 #[path = "rules/rejection.rs"]
@@ -164,6 +166,7 @@ pub use secret::{Secret, mask};
 // The effects it carries out: HTTP for a refresh, a lock's wait notice, the
 // file modes of the files it writes, the size limits of what it reads.
 pub use config::backup_name;
+pub use http::Exchange;
 pub use lock_wait::{LockOwner, LockWait, is_own_record, owner_record, waiting_notice, waiting_notice_file};
 pub use logins::names as login_source_names;
 pub use paste::MAX_PASTE_INPUT_BYTES;

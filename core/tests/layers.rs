@@ -44,6 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "order",
             "resolve",
             "refresh",
+            "probe",
             "rejection",
             "remedy",
             "usage",

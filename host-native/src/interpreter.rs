@@ -155,6 +155,13 @@ impl<'w> Interpreter<'w> {
                 };
                 reply.with(http::send(&request, provider, &options))
             }
+            Effect::SendAll { requests, concurrency, timeouts, max_body_bytes, reply } => {
+                let options = HttpOptions {
+                    connect: Duration::from_millis(timeouts.connect_ms),
+                    total: Duration::from_millis(timeouts.total_ms),
+                };
+                reply.with(http::send_all(&requests, concurrency, &options, max_body_bytes))
+            }
             Effect::SaveBackup { of, text, reply } => {
                 reply.with(crate::persist::save_backup(Path::new(&of), text.expose().as_bytes()))
             }

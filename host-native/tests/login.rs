@@ -185,7 +185,7 @@ fn garbage_html_an_oversized_body_or_a_redirect_end_with_the_step_named_and_noth
             "asking for a device code: unexpected answer: HTTP 200",
         ),
         (Reply::raw(200, &[], b"\x00\xff garbage"), 3, "asking for a device code: unexpected answer"),
-        (Reply::raw(200, &[], &big), 3, "asking for a device code: failed"),
+        (Reply::raw(200, &[], &big), 3, "asking for a device code: answered with too large a body"),
         (Reply::raw(302, &[("Location", "https://evil.example/")], b""), 3, "asking for a device code: was redirected"),
         (Reply::raw(404, &[], b"Not Found"), 1, "device codes are not enabled for this account"),
     ] {

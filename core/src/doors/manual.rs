@@ -151,6 +151,43 @@ pub fn provider_variables() -> Vec<&'static str> {
     names
 }
 
+/// One provider's row of what `models status --probe` sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeRow {
+    /// The provider's id.
+    pub provider: &'static str,
+    /// What its probe sends, per kind of credential; for the providers
+    /// without one, that they are not probed.
+    pub sends: String,
+}
+
+/// What `models status --probe` sends for each provider, from the
+/// registry: one row per provider with a cheap check, then one naming the
+/// others (`provider` empty), which are reported "not probed (no cheap
+/// check)".
+pub fn probes() -> Vec<ProbeRow> {
+    use crate::providers::probe::kinds_words;
+    let mut rows = Vec::new();
+    let mut none = Vec::new();
+    for spec in crate::providers::PROVIDERS.iter() {
+        if spec.probes.is_empty() {
+            none.push(spec.id);
+            continue;
+        }
+        let sends = match spec.probes {
+            [only] if only.kinds == crate::providers::probe::ANY => only.describe(),
+            probes => probes
+                .iter()
+                .map(|p| format!("{}: {}", kinds_words(p.kinds), p.describe()))
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        rows.push(ProbeRow { provider: spec.id, sends });
+    }
+    rows.push(ProbeRow { provider: "", sends: format!("not probed (no cheap check): {}", none.join(", ")) });
+    rows
+}
+
 /// One row of a manual's FILES section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
@@ -233,6 +270,28 @@ mod tests {
                 "~/.codex/auth.lock",
             ]
         );
+    }
+
+    #[test]
+    fn the_probe_table_says_what_each_provider_sends_and_who_is_not_probed() {
+        let rows = probes();
+        let sends = |id: &str| rows.iter().find(|r| r.provider == id).map(|r| r.sends.clone()).unwrap_or_default();
+        assert_eq!(sends("openai"), "GET https://api.openai.com/v1/models, the key as a bearer");
+        assert_eq!(sends("openrouter"), "GET https://openrouter.ai/api/v1/key, the key as a bearer");
+        assert_eq!(
+            sends("google"),
+            "GET https://generativelanguage.googleapis.com/v1beta/models, the key in x-goog-api-key"
+        );
+        assert!(
+            sends("anthropic").starts_with("API key: GET https://api.anthropic.com/v1/models, the key in x-api-key")
+        );
+        assert!(
+            sends("anthropic").contains("login or token: GET https://api.anthropic.com/v1/models, the key as a bearer")
+        );
+        assert!(sends("openai-codex").contains("GET https://chatgpt.com/backend-api/wham/usage"));
+        assert!(sends("github-copilot").contains("/copilot_internal/v2/token, the GitHub token as a bearer"));
+        let last = rows.last().expect("the others' row");
+        assert!(last.provider.is_empty() && last.sends.contains("google-vertex"), "{last:?}");
     }
 
     #[test]

@@ -107,11 +107,24 @@ pub fn for_credential(id: &str, provider: &str, kind: CredentialType, renewal: R
 pub fn for_health(p: &crate::health::ProfileHealth) -> String {
     use crate::health::{READ_ONLY_EXPIRED, SIGN_IN_ENDED, SIGN_IN_ENDING};
     match (p.health_reason, crate::logins::by_profile_id(&p.profile_id)) {
+        (Some(crate::rejection::PROBE_REASON_CODE), _) => for_probe_refusal(p),
         (Some(SIGN_IN_ENDED | SIGN_IN_ENDING), Some(source)) => source.sign_in_again_hint().to_string(),
         (Some(READ_ONLY_EXPIRED), Some(source)) => source.owner_renews_hint.to_string(),
         // A token or key is renewed with its own verb and expiry.
         _ => for_credential(&p.profile_id, &p.provider, p.kind, Renewal::Relogin),
     }
+}
+
+/// What to do about a credential its provider refused when probed
+/// (issue 26): out of credit, top up; refused, a new credential. Either
+/// way a later probe that succeeds ends the record.
+fn for_probe_refusal(p: &crate::health::ProfileHealth) -> String {
+    let probe = format!("`clawdbot models status --probe --probe-profile {}`", escape_control(&p.profile_id));
+    if p.rejection.as_ref().and_then(|r| r.status.as_deref()) == Some("billing") {
+        return format!("Top up the account's credit with the provider, then run {probe} to clear this.");
+    }
+    let renew = for_credential(&p.profile_id, &p.provider, p.kind, Renewal::Relogin);
+    format!("{renew} If the provider accepts it again, {probe} clears this.")
 }
 
 /// What to do about a key handed out that expires sooner than the caller

@@ -131,6 +131,7 @@ pub struct ModelsArgs {
 #[derive(Subcommand, Debug)]
 pub enum ModelsCommand {
     /// Which credentials are ok, expiring, expired or missing.
+    #[command(after_long_help = status::probes_help())]
     Status(status::StatusArgs),
     /// Add, paste, order and print credentials.
     Auth(auth::AuthArgs),
@@ -233,6 +234,7 @@ mod tests {
             seen,
             [
                 "clawdbot models status --warn-within",
+                "clawdbot models status --probe-timeout",
                 "clawdbot models auth paste-token --expires-in",
                 "clawdbot models auth setup-token --expires-in",
                 "clawdbot models auth token --min-valid",

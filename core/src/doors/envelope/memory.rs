@@ -168,6 +168,12 @@ impl Memory {
             Effect::Send { provider, reply, .. } => {
                 reply.with(Err(transport_error(provider, TransportFailure::Other, "the envelope has no network")))
             }
+            Effect::SendAll { requests, reply, .. } => reply.with(
+                requests
+                    .iter()
+                    .map(|_| crate::http::Exchange { answer: Err(TransportFailure::Other), latency_ms: 0 })
+                    .collect(),
+            ),
             Effect::ShellEnv { reply, .. } => reply.with(ShellAnswer::Failed),
             Effect::RunOnTerminal { reply, .. } => reply.with(RunAnswer::Failed(IoKind::NoTerminal)),
             Effect::AskSecret { reply, .. } => reply.with(Err(SecretError::Unreadable(IoKind::NoTerminal))),

@@ -69,6 +69,11 @@ pub(crate) struct Host {
     pub locks: Vec<LockRequest>,
     /// The requests sent to the token server, in order.
     pub posts: Vec<HttpRequest>,
+    /// Probe servers: the first whose text the URL contains answers a
+    /// request of a batch; none: a transport failure.
+    pub probe_replies: Vec<(&'static str, Result<HttpResponse, crate::http::TransportFailure>)>,
+    /// The batches sent, with their concurrency and timeouts.
+    pub batches: Vec<(Vec<HttpRequest>, usize, HttpTimeouts)>,
     /// How a program run on the terminal ends (default: not on PATH), and
     /// a file it leaves behind when it runs (Claude Code storing a login).
     pub ran: Option<RunAnswer>,
@@ -208,6 +213,19 @@ impl Host {
                     _ => self.replies.pop_front()?,
                 };
                 Answer::Response(Ok(reply))
+            }
+            Effect::SendAll { requests, concurrency, timeouts, .. } => {
+                self.asked.push(format!("send-all {}", requests.len()));
+                let exchanges = requests
+                    .iter()
+                    .map(|r| {
+                        let reply = self.probe_replies.iter().find(|(at, _)| r.url.contains(at));
+                        let answer = reply.map_or(Err(crate::http::TransportFailure::Connect), |(_, a)| a.clone());
+                        crate::http::Exchange { answer, latency_ms: 50 }
+                    })
+                    .collect();
+                self.batches.push((requests, concurrency, timeouts));
+                Answer::Exchanges(exchanges)
             }
             Effect::RunOnTerminal { program, args, .. } => {
                 self.asked.push(format!("run {program} {}", args.join(" ")).trim_end().to_string());

@@ -119,6 +119,10 @@ pub struct AuthSection {
     /// on stderr), as `{severity, path, message, hints}`.
     #[serde(serialize_with = "crate::diag::ser_status_json")]
     pub diagnostics: Vec<crate::diag::Diagnostic>,
+    /// What `--probe` found (the successor's `auth.probes`); absent
+    /// without `--probe`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probes: Option<crate::probe::ProbeRun>,
 }
 
 /// The shell-env fallback: reading keys from the login shell when the process
@@ -196,16 +200,25 @@ pub struct ReportOptions {
     /// `--strict`: the reference's `--check` (every stored profile counts,
     /// and an access token's expiry counts even when it would be refreshed).
     pub strict: bool,
+    /// What `--probe` found, when it ran: the report shows it and `--check`
+    /// counts it.
+    pub probes: Option<crate::probe::ProbeRun>,
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        ReportOptions { warn_after_ms: health::DEFAULT_WARN_AFTER_MS, shell_applied: Vec::new(), strict: false }
+        ReportOptions {
+            warn_after_ms: health::DEFAULT_WARN_AFTER_MS,
+            shell_applied: Vec::new(),
+            strict: false,
+            probes: None,
+        }
     }
 }
 
 impl ReportOptions {
-    fn rules(&self) -> HealthRules {
+    /// The health rules these options judge by.
+    pub fn rules(&self) -> HealthRules {
         HealthRules { warn_after_ms: self.warn_after_ms, strict: self.strict }
     }
 }
@@ -350,6 +363,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             oauth,
             check,
             diagnostics: loaded.diagnostics.clone(),
+            probes: options.probes.clone(),
         },
     }
 }

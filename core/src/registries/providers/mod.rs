@@ -33,6 +33,7 @@ pub mod openai_codex;
 pub mod opencode;
 pub mod opencode_zen;
 pub mod openrouter;
+pub mod probe;
 pub mod qwen_portal;
 pub mod shapes;
 pub mod synthetic;
@@ -169,6 +170,10 @@ pub struct ProviderSpec {
     pub refresh: Option<RefreshSpec>,
     /// How `models auth login` logs in to it (issue 25), when it can.
     pub login: Option<LoginSpec>,
+    /// The cheapest requests that prove one of its credentials works, by
+    /// kind of credential (`models status --probe`, issue 26); none when
+    /// it has no read-only endpoint that needs the key.
+    pub probes: &'static [probe::Probe],
     /// The model `models auth login --set-default` makes the default one
     /// (`agents.defaults.model.primary`): the one the provider's login is
     /// for. Model ids change faster than logins; the docs say to check.
@@ -509,6 +514,7 @@ impl ProviderSpec {
             setup_token: None,
             refresh: None,
             login: None,
+            probes: &[],
             login_model: None,
         }
     }
@@ -552,6 +558,12 @@ pub(crate) fn normalized(provider: &str) -> Cow<'_, str> {
 /// `CLAWDBOT_TOKEN_URL_<PROVIDER>`-style suffix: upper-cased, `-` and `.` as `_`.
 pub(crate) fn env_suffix(provider: &str) -> String {
     normalized(provider).chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+}
+
+/// The variable that replaces its API server's origin (a login's, and its
+/// probe's): `CLAWDBOT_API_URL_<PROVIDER>`.
+pub fn api_url_env_var(provider: &str) -> String {
+    format!("CLAWDBOT_API_URL_{}", env_suffix(provider))
 }
 
 /// The providers whose env keys are looked for unasked, in listing order.
@@ -621,7 +633,7 @@ impl RefreshProvider {
     /// The variable that overrides its login's API server:
     /// `CLAWDBOT_API_URL_<PROVIDER>`.
     pub fn api_url_env_var(self) -> String {
-        format!("CLAWDBOT_API_URL_{}", env_suffix(self.id()))
+        api_url_env_var(self.id())
     }
 }
 

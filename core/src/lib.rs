@@ -140,11 +140,14 @@ mod view;
 // flows: every command as a state machine (core/src/flow).
 pub mod flow;
 
-// doors: the JSON envelope (wasm, sandbox) and the manual's tables.
+// doors: the JSON envelope (wasm, sandbox), the manual's tables, and the
+// loopback panel's rules.
 #[path = "doors/envelope/mod.rs"]
 pub mod envelope;
 #[path = "doors/manual.rs"]
 pub mod manual;
+#[path = "doors/panel/mod.rs"]
+pub mod panel;
 
 // The one error root, for a host or gateway that holds more than one kind.
 pub use error::Error;

@@ -18,6 +18,7 @@ use clawdbot_auth_core::flow::{
     Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockFolder, LockKind, LockRequest,
     LockTimings, RandomBytes, RunAnswer, SecretError, ShellAnswer, Stream, Woke, WriteBack, WriteBackPlace,
 };
+use clawdbot_auth_core::panel::{Asked, Question};
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -32,6 +33,25 @@ enum Guard {
     File(FileLockGuard),
 }
 
+/// A command run for the panel's page instead of a terminal: its
+/// questions are answered from the page's request (or stop the run before
+/// anything is written, the question going back to the page), and its
+/// lines are kept for the answer instead of printed.
+pub struct PageIo {
+    /// The verb, with the answers the page sent (none for a look).
+    pub asked: Option<Asked>,
+    /// What the command said, in order, as a terminal would show it.
+    pub lines: Vec<Line>,
+    /// The question the run stopped at, if it did.
+    pub question: Option<Question>,
+}
+
+impl PageIo {
+    pub fn new(asked: Option<Asked>) -> PageIo {
+        PageIo { asked, lines: Vec::new(), question: None }
+    }
+}
+
 /// The native host's effect interpreter for one command.
 pub struct Interpreter<'w> {
     world: &'w NativeWorld,
@@ -43,11 +63,29 @@ pub struct Interpreter<'w> {
     unwritten: Option<std::io::Error>,
     /// The browser's request a `Listen` received, until it is answered.
     callback: Option<std::net::TcpStream>,
+    /// The panel's page, when the command runs for it.
+    page: Option<PageIo>,
 }
 
 impl<'w> Interpreter<'w> {
     pub fn new(world: &'w NativeWorld) -> Self {
-        Interpreter { world, locks: BTreeMap::new(), unwritten: None, callback: None }
+        Interpreter { world, locks: BTreeMap::new(), unwritten: None, callback: None, page: None }
+    }
+
+    /// An interpreter for a command the panel's page asked for.
+    pub fn for_page(world: &'w NativeWorld, page: PageIo) -> Self {
+        Interpreter { page: Some(page), ..Interpreter::new(world) }
+    }
+
+    /// The page's side of the run: what it said, and the question it
+    /// stopped at.
+    pub fn into_page(self) -> Option<PageIo> {
+        self.page
+    }
+
+    /// The run stopped at a question the page must answer first.
+    fn stopped(&self) -> bool {
+        self.page.as_ref().is_some_and(|page| page.question.is_some())
     }
 
     /// Runs `flow` to its end, writing its lines as they come; the final
@@ -59,6 +97,10 @@ impl<'w> Interpreter<'w> {
                 effect => {
                     if let Some(input) = self.perform(effect) {
                         flow.handle(host::now(self.world.env()), input);
+                    } else if self.stopped() {
+                        // Nothing was written yet: a question comes first.
+                        std::mem::take(&mut self.locks).into_values().for_each(Held::release);
+                        return Done::quiet(Exit::Action);
                     }
                     continue;
                 }
@@ -133,9 +175,27 @@ impl<'w> Interpreter<'w> {
                     Err(_) => ShellAnswer::Failed,
                 })
             }
+            Effect::RunOnTerminal { reply, .. } if self.page.is_some() => {
+                reply.with(RunAnswer::Failed(IoKind::NoTerminal))
+            }
             Effect::RunOnTerminal { program, args, reply } => reply.with(run_on_terminal(&program, &args)),
-            Effect::AskSecret { prompt, reply } => reply.with(ask_secret(&prompt)),
-            Effect::Confirm { question, default_yes, reply } => reply.with(confirm(&question, default_yes)),
+            Effect::AskSecret { prompt, reply } => match &mut self.page {
+                Some(page) => match page.asked.as_mut().map(|asked| asked.secret(&prompt)) {
+                    Some(Ok(secret)) => reply.with(Ok(secret)),
+                    Some(Err(question)) => return page.stop(question),
+                    None => return page.stop(Question::Secret(prompt)),
+                },
+                None => reply.with(ask_secret(&prompt)),
+            },
+            Effect::Confirm { question, default_yes, reply } => match &mut self.page {
+                Some(page) => match page.asked.as_ref().map(|asked| asked.confirm(&question)) {
+                    Some(Ok(answer)) => reply.with(answer),
+                    Some(Err(question)) => return page.stop(question),
+                    None => return page.stop(Question::Confirm(question)),
+                },
+                None => reply.with(confirm(&question, default_yes)),
+            },
+            Effect::AskLine { reply, .. } if self.page.is_some() => reply.with(Err(IoKind::NoTerminal)),
             Effect::AskLine { prompt, reply } => reply.with(ask_line(&prompt)),
             Effect::ListFolder { path, reply } => reply.with(list_folder(Path::new(&path))),
             Effect::Stat { paths, reply } => {
@@ -180,8 +240,13 @@ impl<'w> Interpreter<'w> {
         })
     }
 
-    /// Writes one line, remembering a failed write of the output.
+    /// Writes one line, remembering a failed write of the output; for the
+    /// page, keeps it.
     fn show(&mut self, line: &Line) {
+        if let Some(page) = &mut self.page {
+            page.lines.push(line.clone());
+            return;
+        }
         if let Err(e) = print(line)
             && line.stream == Stream::Stdout
         {
@@ -246,6 +311,14 @@ impl<'w> Interpreter<'w> {
                 Ok(())
             }
         }
+    }
+}
+
+impl PageIo {
+    /// Stops the run at `question`: no answer goes back to the flow.
+    fn stop(&mut self, question: Question) -> Option<Input> {
+        self.question = Some(question);
+        None
     }
 }
 
@@ -444,7 +517,7 @@ fn ask_secret(prompt: &str) -> Result<Secret, SecretError> {
 
 /// `len` bytes from the kernel's random source; none when it cannot be
 /// read (the core then refuses the login rather than use weak values).
-fn random_bytes(len: usize) -> Vec<u8> {
+pub fn random_bytes(len: usize) -> Vec<u8> {
     use std::io::Read;
     let mut bytes = vec![0u8; len];
     match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {

@@ -77,6 +77,8 @@ mod list;
 mod login;
 #[path = "commands/order.rs"]
 mod order;
+#[path = "commands/panel_look.rs"]
+mod panel_look;
 #[path = "commands/paste_key.rs"]
 mod paste_key;
 #[path = "commands/paste_token.rs"]
@@ -108,6 +110,7 @@ pub use login::{
     login_models_help,
 };
 pub use order::{OrderCommand, OrderRequest};
+pub use panel_look::{PanelLook, Seen};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
 pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
 

@@ -91,11 +91,22 @@ fn respond(req: &Value) -> Result<Value, String> {
     }
     let strict = req.get("strict").and_then(Value::as_bool).unwrap_or(false);
     let options = ReportOptions { warn_after_ms, strict, ..ReportOptions::default() };
+    if op == "view" {
+        // The text is the largest part of a big store's view (6 MB for 60 000
+        // profiles): a page that does not show it says `"text": false`.
+        let text = req.get("text").and_then(Value::as_bool) != Some(false);
+        let only = match req.get("only") {
+            None | Some(Value::Null) => view::Only::All,
+            Some(v) => v
+                .as_str()
+                .and_then(view::Only::parse)
+                .ok_or("request.only must be \"all\", \"problems\" or a status word (\"expired\", ...)")?,
+        };
+        let asked = ViewOptions { report: options, limits: view::Limits { rows: rows_limit(req)?, only }, text };
+        return view_document(&world, &loaded, &env, agent, &asked);
+    }
     // The report and its check code exactly as `models status` makes them.
     let crate::flow::Assessment { report, check } = crate::flow::assess(&loaded, &options);
-    if op == "view" {
-        return view_response(req, &world, &loaded, &report, &env, agent);
-    }
     let mut out = base_response(&loaded, &report, check);
     match op {
         "renderText" => {
@@ -118,27 +129,40 @@ fn respond(req: &Value) -> Result<Value, String> {
     Ok(Value::Object(out))
 }
 
+/// What a view is asked to hold.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ViewOptions {
+    /// The window and rule of the report, as `models status` takes them.
+    pub report: ReportOptions,
+    /// How many rows of each long list.
+    pub limits: view::Limits,
+    /// Whether the CLI's text is in it.
+    pub text: bool,
+}
+
 /// The page's one call per refresh: `{"locations", "view"}`, what it shows
 /// and nothing else (no report, no store, so no secret). The other ops do
 /// not carry the view: for a big store it would add a third to their cost.
-fn view_response(
-    req: &Value,
+///
+/// The one view builder: the envelope's `view` op makes it over the files
+/// a page was given, `clawdbot panel` over the files this host read
+/// (`flow::PanelLook`); `world` holds those files (doctor runs over them,
+/// in memory) and `loaded` is their load.
+pub(crate) fn view_document(
     world: &MapWorld,
     loaded: &Loaded,
-    report: &report::StatusReport,
     env: &Env,
     agent: Option<&str>,
+    asked: &ViewOptions,
 ) -> Result<Value, String> {
-    let limits = view::Limits { rows: rows_limit(req)? };
+    // The report exactly as `models status` makes it.
+    let report = crate::flow::assess(loaded, &asked.report).report;
     let doctor = doctor::run(world, env, agent, loaded.now)?;
-    // The text is the largest part of a big store's view (6 MB for 60 000
-    // profiles): a page that does not show it says `"text": false`.
-    let wants_text = req.get("text").and_then(Value::as_bool) != Some(false);
-    let text = wants_text.then(|| report::render_text(report, env, TextStyle::default()));
+    let text = asked.text.then(|| report::render_text(&report, env, TextStyle::default()));
     let given =
         |role: FileRole| matches!(world.files.get(&role.path(&loaded.locations)), Some(FileRead::Present { .. }));
-    let view = view::build(loaded, report, &doctor.preview, text, given, limits);
-    Ok(json!({ "locations": locations(loaded), "view": doctor.into_view(view, limits) }))
+    let view = view::build(loaded, &report, &doctor.preview, text, given, asked.limits);
+    Ok(json!({ "locations": locations(loaded), "view": doctor.into_view(view, asked.limits) }))
 }
 
 /// `"rows"`: how many rows of each long list the view carries (all when absent).
@@ -534,6 +558,8 @@ mod tests {
             call(json!({ "op": "view", "now": NOW, "rows": "2" }))["error"],
             "request.rows must be a whole number of rows"
         );
+        assert!(call(json!({ "op": "view", "now": NOW, "only": "bogus" }))["error"].is_string());
+        assert_eq!(call(json!({ "op": "view", "now": NOW, "only": "expired" }))["view"]["only"], "expired");
     }
 
     #[test]

@@ -134,8 +134,7 @@ fn list_status_and_the_panel_give_each_profile_one_status_and_reason() {
     let loaded = crate::load::load(&world, &env(), NOW, None);
     let report = crate::report::build(&loaded, &Default::default());
     let doctor = crate::doctor::preview(&loaded, &report);
-    let view =
-        crate::view::build(&loaded, &report, &doctor, None, |_| true, crate::view::Limits { rows: None }).to_value();
+    let view = crate::view::build(&loaded, &report, &doctor, None, |_| true, crate::view::Limits::default()).to_value();
     let panel: BTreeMap<String, (String, String)> = view["profiles"]["rows"]
         .as_array()
         .unwrap()

@@ -10,7 +10,7 @@ pub use prometheus::render_prometheus;
 /// made from a report (the view).
 #[cfg(test)]
 pub(crate) use text::tests::busy_home;
-pub use text::{TextStyle, profile_status_line, render_text};
+pub use text::{TextStyle, profile_status_line, render_text, status_words};
 
 mod verdict;
 

@@ -189,6 +189,14 @@ pub fn profile_status_line(report: &StatusReport, profile_id: &str, style: TextS
     Some(format!("- {} {}{}", escape_control(&p.label), health_words(p, style), origin(p)))
 }
 
+/// A profile's status in the words `models status` prints after its id,
+/// without colours: `expired 2d ago`, `ok, refreshes on use (access token
+/// expires in 8h)`, `cooldown for 12m (rate_limit); static` (the panel's
+/// view shows the same words).
+pub fn status_words(p: &crate::health::ProfileHealth) -> String {
+    health_words(p, TextStyle::default())
+}
+
 /// Where a profile comes from, when not this agent's own store: ` (claude-cli)`,
 /// ` (inherited from main)`, ` (claude-cli, inherited from main)`.
 fn origin(p: &crate::health::ProfileHealth) -> String {

@@ -10,15 +10,18 @@
 #   (listed in clawdbot.json, and as folders) / one agent of 5 000;
 # - doctor's growth (5 000, 20 000, 100 000 profiles) and `--all-agents`'
 #   (250, 500, 1 000 agents), per item;
-# - every output of `models status` at 0, 50, 5 000 and 100 000 profiles.
+# - every output of `models status` at 0, 50, 5 000 and 100 000 profiles;
+# - the sandboxed module's size and its speed against the native core.
 # Runs are interleaved A B A B ... and timed by scripts/bench.py (wall and
 # CPU time, peak memory from wait4's rusage).
 #
 # usage: scripts/bench.sh [--quick] [--rounds N]
-#   --quick      20 000 profiles and 200 agents instead (a minute or two)
+#   --quick      20 000 profiles and 200 agents instead, no sandbox section
 #   BENCH_WORK   a folder to keep the generated homes in between runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=false
+for arg in "$@"; do [ "$arg" != --quick ] || quick=true; done
 
 cargo build -q --release -p clawdbot
 bin="${CARGO_TARGET_DIR:-$PWD/target}/release/clawdbot"
@@ -28,3 +31,23 @@ if [ -z "$work" ]; then
     trap 'rm -rf "$work"' EXIT
 fi
 python3 scripts/bench.py "$bin" "$work" "$@"
+
+# The sandboxed module (docs/wasm.md): its size as shipped against the
+# 400 KiB budget, and one `status` call through it in wasmtime against the
+# same call through the native core, both in one process (the module
+# compiled once, one instance reused; run alternately, median of the
+# per-pair ratios). Not the whole `clawdbot` process: that would add the
+# process start and file reads to one side only.
+sandbox_section() {
+    scripts/build-wasm.sh >/dev/null
+    local module=dist/sandbox/clawdbot-auth.wasm
+    echo
+    echo "Sandbox module (target: at most 409,600 bytes; at most 3x native, in-process):"
+    echo
+    echo "| module | bytes | gzip -9 bytes |"
+    echo "|---|---:|---:|"
+    echo "| $module | $(wc -c <"$module") | $(gzip -9c "$module" | wc -c) |"
+    echo
+    cargo bench -q -p clawdbot-bench --bench wasm_vs_native -- 50 5000 2>/dev/null
+}
+$quick || sandbox_section

@@ -40,7 +40,10 @@ if [[ "$installed" != "wasm-bindgen $bindgen_version" ]]; then
     cargo install wasm-bindgen-cli --version "$bindgen_version" --no-default-features
 fi
 
-cargo build --profile wasm --target "$target" -p clawdbot-auth-wasm -p clawdbot-auth-sandbox
+# Two builds: one would unify the core's features, and the sandbox builds it
+# without `network` (core/Cargo.toml), which the wasm-bindgen build keeps.
+cargo build --profile wasm --target "$target" -p clawdbot-auth-wasm
+cargo build --profile wasm --target "$target" -p clawdbot-auth-sandbox
 
 # binaryen's wasm-opt (Debian's package) shrinks the sandbox module by another ~35%.
 # (Not the wasm-bindgen builds: it breaks their externref table set-up.)

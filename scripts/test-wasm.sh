@@ -2,7 +2,8 @@
 # Builds the wasm artefacts and runs every test of them:
 #   1. the sandboxed module under wasmtime vs the native core (cargo)
 #   2. the Node build against the shared vectors (node --test)
-#   3. the admin panel in headless Chromium (playwright-core, node --test)
+#   3. the admin panel in headless Chromium (playwright-core, node --test):
+#      the file-drop page (dist/web), then `clawdbot panel` serving it live
 #   4. the store lock against the npm package proper-lockfile (node --test)
 # Idempotent: installs Chromium and the npm packages only when missing or
 # out of date, so a second run spends its time on the tests alone.
@@ -52,7 +53,10 @@ fi
 step "admin panel in headless Chromium"
 (cd "$browser_test" && CHROMIUM="$chromium" node --test panel.test.mjs)
 
+step "clawdbot panel, live, in headless Chromium (the journey of issue 28)"
+(cd "$browser_test" && CHROMIUM="$chromium" node --test live.test.mjs)
+
 step "the store lock against the real proper-lockfile (Node)"
 (cd "$browser_test" && node --test lockfile-interop.test.mjs)
 
-printf '\nAll wasm tests passed. Screenshot: target/panel.png\n'
+printf '\nAll wasm tests passed. Screenshots: target/panel.png, target/panel-live.png, target/panel-live-400px.png\n'

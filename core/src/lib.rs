@@ -98,6 +98,8 @@ mod order;
 mod paste;
 #[path = "rules/permissions.rs"]
 mod permissions;
+#[path = "rules/probe.rs"]
+mod probe;
 #[path = "rules/refresh/mod.rs"]
 mod refresh;
 #[path = "rules/rejection.rs"]
@@ -138,11 +140,14 @@ mod view;
 // flows: every command as a state machine (core/src/flow).
 pub mod flow;
 
-// doors: the JSON envelope (wasm, sandbox) and the manual's tables.
+// doors: the JSON envelope (wasm, sandbox), the manual's tables, and the
+// loopback panel's rules.
 #[path = "doors/envelope/mod.rs"]
 pub mod envelope;
 #[path = "doors/manual.rs"]
 pub mod manual;
+#[path = "doors/panel/mod.rs"]
+pub mod panel;
 
 // The one error root, for a host or gateway that holds more than one kind.
 pub use error::Error;
@@ -161,7 +166,8 @@ pub use secret::{Secret, mask};
 // The effects it carries out: HTTP for a refresh, a lock's wait notice, the
 // file modes of the files it writes, the size limits of what it reads.
 pub use config::backup_name;
-pub use lock_wait::{LockOwner, LockWait, is_own_record, owner_record, waiting_notice};
+pub use http::Exchange;
+pub use lock_wait::{LockOwner, LockWait, is_own_record, owner_record, waiting_notice, waiting_notice_file};
 pub use logins::names as login_source_names;
 pub use paste::MAX_PASTE_INPUT_BYTES;
 pub use permissions::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};

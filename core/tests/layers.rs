@@ -44,6 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "order",
             "resolve",
             "refresh",
+            "probe",
             "rejection",
             "remedy",
             "usage",
@@ -60,7 +61,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("presentation", &["report", "doctor", "findings", "listing", "view", "handout"]),
     ("flows", &["flow"]),
-    ("doors", &["envelope", "manual"]),
+    ("doors", &["envelope", "manual", "panel"]),
 ];
 
 /// Imports that still climb, each with the branch that removes it. The lead

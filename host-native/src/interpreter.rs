@@ -11,7 +11,7 @@
 use crate::host::{self, NativeWorld};
 use crate::http::{self, HttpOptions};
 use crate::world::keychain;
-use crate::world::lock::{self, LockError, LockOptions, LockSet};
+use crate::world::lock::{self, FileLockGuard, LockError, LockOptions, LockSet};
 use crate::world::{callback, fsio, process, terminal};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
@@ -19,11 +19,39 @@ use clawdbot_auth_core::flow::{
     LockRequest, LockTimings, RandomBytes, RunAnswer, SecretError, ShellAnswer, Stream, Woke, WriteBack,
     WriteBackPlace,
 };
+use clawdbot_auth_core::panel::{Asked, Question};
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
+
+/// A lock held: proper-lockfile folders, or another tool's `flock`ed
+/// file; dropping it releases it.
+#[allow(dead_code)] // held for its drop
+enum Guard {
+    Folders(LockSet),
+    File(FileLockGuard),
+}
+
+/// A command run for the panel's page instead of a terminal: its
+/// questions are answered from the page's request (or stop the run before
+/// anything is written, the question going back to the page), and its
+/// lines are kept for the answer instead of printed.
+pub struct PageIo {
+    /// The verb, with the answers the page sent (none for a look).
+    pub asked: Option<Asked>,
+    /// What the command said, in order, as a terminal would show it.
+    pub lines: Vec<Line>,
+    /// The question the run stopped at, if it did.
+    pub question: Option<Question>,
+}
+
+impl PageIo {
+    pub fn new(asked: Option<Asked>) -> PageIo {
+        PageIo { asked, lines: Vec::new(), question: None }
+    }
+}
 
 /// The native host's effect interpreter for one command.
 pub struct Interpreter<'w> {
@@ -42,6 +70,8 @@ pub struct Interpreter<'w> {
     stdout: std::io::BufWriter<std::io::Stdout>,
     /// The browser's request a `Listen` received, until it is answered.
     callback: Option<std::net::TcpStream>,
+    /// The panel's page, when the command runs for it.
+    page: Option<PageIo>,
 }
 
 impl<'w> Interpreter<'w> {
@@ -51,8 +81,25 @@ impl<'w> Interpreter<'w> {
             locks: BTreeMap::new(),
             unwritten: None,
             callback: None,
+            page: None,
             stdout: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
         }
+    }
+
+    /// An interpreter for a command the panel's page asked for.
+    pub fn for_page(world: &'w NativeWorld, page: PageIo) -> Self {
+        Interpreter { page: Some(page), ..Interpreter::new(world) }
+    }
+
+    /// The page's side of the run: what it said, and the question it
+    /// stopped at.
+    pub fn into_page(self) -> Option<PageIo> {
+        self.page
+    }
+
+    /// The run stopped at a question the page must answer first.
+    fn stopped(&self) -> bool {
+        self.page.as_ref().is_some_and(|page| page.question.is_some())
     }
 
     /// Runs `flow` to its end, writing its lines as they come; the final
@@ -64,6 +111,10 @@ impl<'w> Interpreter<'w> {
                 effect => {
                     if let Some(input) = self.perform(effect) {
                         flow.handle(host::now(self.world.env()), input);
+                    } else if self.stopped() {
+                        // Nothing was written yet: a question comes first.
+                        std::mem::take(&mut self.locks).into_values().for_each(Held::release);
+                        return Done::quiet(Exit::Action);
                     }
                     continue;
                 }
@@ -126,6 +177,13 @@ impl<'w> Interpreter<'w> {
                 };
                 reply.with(http::send(&request, provider, &options))
             }
+            Effect::SendAll { requests, concurrency, timeouts, max_body_bytes, reply } => {
+                let options = HttpOptions {
+                    connect: Duration::from_millis(timeouts.connect_ms),
+                    total: Duration::from_millis(timeouts.total_ms),
+                };
+                reply.with(http::send_all(&requests, concurrency, &options, max_body_bytes))
+            }
             Effect::SaveBackup { of, text, reply } => {
                 reply.with(crate::persist::save_backup(Path::new(&of), text.expose().as_bytes()))
             }
@@ -139,9 +197,27 @@ impl<'w> Interpreter<'w> {
                     Err(_) => ShellAnswer::Failed,
                 })
             }
+            Effect::RunOnTerminal { reply, .. } if self.page.is_some() => {
+                reply.with(RunAnswer::Failed(IoKind::NoTerminal))
+            }
             Effect::RunOnTerminal { program, args, reply } => reply.with(run_on_terminal(&program, &args)),
-            Effect::AskSecret { prompt, reply } => reply.with(ask_secret(&prompt)),
-            Effect::Confirm { question, default_yes, reply } => reply.with(confirm(&question, default_yes)),
+            Effect::AskSecret { prompt, reply } => match &mut self.page {
+                Some(page) => match page.asked.as_mut().map(|asked| asked.secret(&prompt)) {
+                    Some(Ok(secret)) => reply.with(Ok(secret)),
+                    Some(Err(question)) => return page.stop(question),
+                    None => return page.stop(Question::Secret(prompt)),
+                },
+                None => reply.with(ask_secret(&prompt)),
+            },
+            Effect::Confirm { question, default_yes, reply } => match &mut self.page {
+                Some(page) => match page.asked.as_ref().map(|asked| asked.confirm(&question)) {
+                    Some(Ok(answer)) => reply.with(answer),
+                    Some(Err(question)) => return page.stop(question),
+                    None => return page.stop(Question::Confirm(question)),
+                },
+                None => reply.with(confirm(&question, default_yes)),
+            },
+            Effect::AskLine { reply, .. } if self.page.is_some() => reply.with(Err(IoKind::NoTerminal)),
             Effect::AskLine { prompt, reply } => reply.with(ask_line(&prompt)),
             Effect::ListFolder { path, reply } => reply.with(list_folder(Path::new(&path))),
             Effect::Stat { paths, reply } => {
@@ -185,10 +261,11 @@ impl<'w> Interpreter<'w> {
     }
 
     /// Writes what an event says: a document into standard output as the
-    /// core produces it, anything else as its lines.
+    /// core produces it, anything else as its lines (for the page, every
+    /// event as its lines).
     fn emit(&mut self, event: &Event) {
         match event {
-            Event::Document(document) => {
+            Event::Document(document) if self.page.is_none() => {
                 let out = &mut self.stdout;
                 if let Err(e) = document.write_to(&mut *out).and_then(|()| out.write_all(b"\n")) {
                     self.unwritten.get_or_insert(e);
@@ -199,9 +276,14 @@ impl<'w> Interpreter<'w> {
     }
 
     /// Writes one line (already escaped by the core), remembering a failed
-    /// write of the output. A line for standard error first writes out
-    /// what standard output holds, so the two keep their order.
+    /// write of the output; for the page, keeps it. A line for standard
+    /// error first writes out what standard output holds, so the two keep
+    /// their order.
     fn show(&mut self, line: &Line) {
+        if let Some(page) = &mut self.page {
+            page.lines.push(line.clone());
+            return;
+        }
         match line.stream {
             Stream::Stdout => {
                 let out = &mut self.stdout;
@@ -229,8 +311,17 @@ impl<'w> Interpreter<'w> {
                     Ok(paths) => lock::acquire_set(paths, owner.as_ref().map(Into::into), &options),
                     Err(e) => Err(e),
                 }
-                .map(|set| Held { set, made: Vec::new() })
+                .map(|set| Held::new(Guard::Folders(set)))
                 .map_err(|e| answer(&e))
+            }
+            LockKind::File { .. } => {
+                let file = Path::new(&request.path);
+                if !file.parent().is_some_and(Path::is_dir) {
+                    return LockAnswer::NoTarget;
+                }
+                lock::acquire_file_lock(file, &options)
+                    .map(|guard| Held::new(Guard::File(guard)))
+                    .map_err(|e| answer(&e))
             }
         };
         match taken {
@@ -255,22 +346,43 @@ impl<'w> Interpreter<'w> {
                 self.world.remember_keychain(item, write.text.expose());
                 Ok(())
             }
+            WriteBackPlace::SealedKeychain(item) => {
+                let bin = keychain::security_binary(self.world.env().get("PATH"));
+                let (service, account) = (&item.service, &item.account);
+                keychain::write_sealed_password(&bin, service, account, &write.text, keychain::TIMEOUT)
+                    .map_err(|e| IoFailure::new(e.kind(), format!("Keychain item {service}")))?;
+                self.world.remember_keychain(item, write.text.expose());
+                Ok(())
+            }
         }
+    }
+}
+
+impl PageIo {
+    /// Stops the run at `question`: no answer goes back to the flow.
+    fn stop(&mut self, question: Question) -> Option<Input> {
+        self.question = Some(question);
+        None
     }
 }
 
 /// A lock taken, and the folders made to take it (outermost first).
 struct Held {
-    set: LockSet,
+    guard: Guard,
     made: Vec<std::path::PathBuf>,
 }
 
 impl Held {
+    /// A lock that needed no folder made.
+    fn new(guard: Guard) -> Held {
+        Held { guard, made: Vec::new() }
+    }
+
     /// Releases the lock, then removes the folders made for it that are
     /// still empty: a command that wrote nothing (a refused edit) leaves
     /// no agent folder behind.
     fn release(self) {
-        drop(self.set);
+        drop(self.guard);
         for dir in self.made.iter().rev() {
             if std::fs::remove_dir(dir).is_err() {
                 break;
@@ -303,7 +415,7 @@ fn take_store_lock(store_path: &str, timings: LockTimings) -> Result<Held, LockA
     // Every writer of the store holds this lock, so a temp file of it now
     // can only be a dead writer's, however young.
     let _ = fsio::remove_leftover_temps(dir, &name);
-    Ok(Held { set: LockSet::from(guard), made })
+    Ok(Held { guard: Guard::Folders(LockSet::from(guard)), made })
 }
 
 /// A lock that was not taken, as the core's value: the core words it
@@ -326,7 +438,7 @@ fn answer(e: &LockError) -> LockAnswer {
 fn lock_options(kind: &LockKind, t: LockTimings) -> LockOptions {
     let base = match kind {
         LockKind::Store => LockOptions::store(),
-        LockKind::Shared { name, .. } => LockOptions::shared(name),
+        LockKind::Shared { name, .. } | LockKind::File { name } => LockOptions::shared(name),
     };
     base.timed(t)
 }
@@ -441,7 +553,7 @@ fn ask_secret(prompt: &str) -> Result<Secret, SecretError> {
 
 /// `len` bytes from the kernel's random source; none when it cannot be
 /// read (the core then refuses the login rather than use weak values).
-fn random_bytes(len: usize) -> Vec<u8> {
+pub fn random_bytes(len: usize) -> Vec<u8> {
     use std::io::Read;
     let mut bytes = vec![0u8; len];
     match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {

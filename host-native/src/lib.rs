@@ -4,5 +4,6 @@ pub mod cli;
 pub mod host;
 pub mod http;
 pub mod interpreter;
+pub mod panel;
 pub mod persist;
 pub mod world;

@@ -63,7 +63,7 @@ fn a_codex_device_login_stores_the_jwt_s_expiry_and_account_and_refreshes() {
         run(&mut clawdbot(&home, &server), &["models", "auth", "login", "--provider", "openai-codex", "--device-code"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
-        stdout(&out).ends_with("Auth profile: openai-codex:default (openai-codex/oauth), added\n"),
+        stdout(&out).starts_with("Auth profile: openai-codex:default (openai-codex/oauth), added\n"),
         "{}",
         stdout(&out)
     );
@@ -185,7 +185,7 @@ fn garbage_html_an_oversized_body_or_a_redirect_end_with_the_step_named_and_noth
             "asking for a device code: unexpected answer: HTTP 200",
         ),
         (Reply::raw(200, &[], b"\x00\xff garbage"), 3, "asking for a device code: unexpected answer"),
-        (Reply::raw(200, &[], &big), 3, "asking for a device code: failed"),
+        (Reply::raw(200, &[], &big), 3, "asking for a device code: answered with too large a body"),
         (Reply::raw(302, &[("Location", "https://evil.example/")], b""), 3, "asking for a device code: was redirected"),
         (Reply::raw(404, &[], b"Not Found"), 1, "device codes are not enabled for this account"),
     ] {

@@ -147,6 +147,13 @@ impl OnPty {
             assert!(std::time::Instant::now() < deadline, "the command outlived {after}");
             std::thread::sleep(Duration::from_millis(50));
         }
+        // dash may go first (a hangup ends it at once): wait for the whole
+        // process group, clawdbot's handler included, to be gone.
+        // SAFETY: signal 0 only asks whether the group still has a member.
+        while unsafe { libc::kill(-(self.child.id() as i32), 0) } == 0 {
+            assert!(std::time::Instant::now() < deadline, "clawdbot outlived {after}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
         self.screen.extend(self.rx.try_iter().flatten());
         (self.shown(), echoes(&self.master))
     }

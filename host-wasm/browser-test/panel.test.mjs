@@ -280,8 +280,9 @@ function assertMatchesVector(panel, vector) {
 }
 
 /** Vectors the panel can reproduce: files it has inputs for, no environment,
- * and the default rule (`--strict` is a CLI option; the panel shows what
- * `models status --check` judges by default). */
+ * the default rule (`--strict` is a CLI option; the panel shows what
+ * `models status --check` judges by default) and the default agent (the
+ * page has no agent picker: a vector judged for `--agent` is another view). */
 const panelVectors = readdirSync(vectorsDir)
   .filter((name) => name.endsWith('.json') && name !== 'units.json')
   .sort()
@@ -289,7 +290,11 @@ const panelVectors = readdirSync(vectorsDir)
   .filter((v) => {
     const paths = Object.keys(v.home ?? {});
     return (
-      paths.length > 0 && paths.every((p) => p in INPUT_FOR_PATH) && Object.keys(v.env ?? {}).length === 0 && !v.strict
+      paths.length > 0 &&
+      paths.every((p) => p in INPUT_FOR_PATH) &&
+      Object.keys(v.env ?? {}).length === 0 &&
+      !v.strict &&
+      v.agent === undefined
     );
   });
 

@@ -37,6 +37,7 @@ function statusRequest(vector) {
   const request = { op: 'status', now: vector.now, env: vector.env ?? {}, home };
   if (vector.warnAfterMs !== undefined) request.warnAfterMs = vector.warnAfterMs;
   if (vector.strict !== undefined) request.strict = vector.strict;
+  if (vector.keychain !== undefined) request.keychain = vector.keychain;
   if (vector.agent !== undefined) request.agent = vector.agent;
   return request;
 }
@@ -60,8 +61,15 @@ for (const { path, name } of files) {
   test(name, () => {
     const vector = JSON.parse(readFileSync(path, 'utf8'));
     const response = JSON.parse(core.handle(JSON.stringify(statusRequest(vector))));
-    assert.equal(response.error, undefined, `the core answered an error: ${response.error}`);
     const expect = vector.expect ?? {};
+    if ('refused' in expect) {
+      // Refused as the CLI refuses it, by the view too.
+      assert.ok(String(response.error ?? '').includes(expect.refused), `want a refusal: ${JSON.stringify(response)}`);
+      const view = JSON.parse(core.handle(JSON.stringify({ ...statusRequest(vector), op: 'view' })));
+      assert.ok(String(view.error ?? '').includes(expect.refused), 'the view refuses too');
+      return;
+    }
+    assert.equal(response.error, undefined, `the core answered an error: ${response.error}`);
     if ('check' in expect) {
       assert.equal(response.check, expect.check, 'check code');
     }

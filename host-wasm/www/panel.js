@@ -10,19 +10,29 @@
 // A classic script (not a module) so that it also runs from file://, where
 // browsers refuse module scripts and fetch(); there it loads the
 // `offline/` build (classic glue + the module's bytes as base64).
+//
+// Served by `clawdbot panel` (the page is marked `live`), it loads no
+// WebAssembly and reads no file: the server, on the gateway host, makes
+// the same view with the native core from that host's files, and runs the
+// CLI's own commands for the buttons (`api/verb`). The page signs in once
+// with the token in its URL's #fragment, which it removes at once.
 'use strict';
 
 (function () {
   const REFRESH_EVERY_MS = 60000;
+  const LIVE = (document.querySelector('meta[name="clawdbot-mode"]') || {}).content === 'live';
 
   let core = null; // { handle(string): string, formatRemainingShort(number): string, formatInstant(number): string, version(): string }
   const state = {
     files: {}, // role -> { name, text }
     storeEdited: false, // the store text came from a reorder
     showAll: false, // the operator asked for every row
+    only: 'all', // the profile table's filter: all, problems, or a status word (the core filters)
     view: null, // the last view
+    live: null, // live only: what the server says of its read ({version, readAt})
     error: null, // the core's error, if it refused the request
     renderedAt: 0,
+    busy: false, // live only: a verb or a refresh is on its way
   };
   /** How the last refreshes went, for tests and the curious. */
   const stats = { refreshes: 0, coreCallsLastRefresh: 0, computeMs: 0, renderMs: 0 };
@@ -45,7 +55,7 @@
       else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? '' : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === undefined || child === null || child === false) continue;
       node.append(child instanceof Node ? child : String(child));
     }
@@ -56,10 +66,23 @@
     return document.getElementById(id);
   }
 
+  /** An id or path with a line-break opportunity after each `:`, `-`,
+   * `.`, `/`, `@` and `_`, so that a long one wraps between its parts
+   * rather than mid-word (display only: the text is unchanged). */
+  function breakable(text) {
+    const parts = String(text).split(/(?<=[:\-./@_])/);
+    const nodes = [];
+    parts.forEach((part, i) => {
+      if (i > 0) nodes.push(el('wbr'));
+      nodes.push(part);
+    });
+    return el('span', { class: 'id' }, nodes);
+  }
+
   /** The core's formatRemainingShort (spec 2.9), for live countdowns: the
    * rule lives in Rust only, exported by the wasm module. */
   function formatRemainingShort(ms) {
-    return core.formatRemainingShort(typeof ms === 'number' ? ms : NaN);
+    return core ? core.formatRemainingShort(typeof ms === 'number' ? ms : NaN) : '';
   }
 
   /** A precise countdown, `1d 02:03:04`, so the display visibly ticks. */
@@ -77,7 +100,7 @@
    * for an instant past the year 9999 (the far-future rule lives in Rust
    * only, like the rounding above). */
   function formatInstant(ms) {
-    return core.formatInstant(typeof ms === 'number' ? ms : NaN);
+    return core ? core.formatInstant(typeof ms === 'number' ? ms : NaN) : '';
   }
 
   /** A status badge: the icon and word the core chose for it. */
@@ -95,20 +118,28 @@
    * never expires. */
   function remainingCell(remaining) {
     if (!remaining) return el('span', { class: 'remaining' }, '—');
+    // Past: the CLI's words ("expired 2d ago"), not a countdown at zero.
+    if (remaining.past) return el('span', { class: 'remaining remaining-past' }, remaining.past);
     if (typeof remaining.expiresAt !== 'number') return el('span', { class: 'remaining' }, remaining.text);
-    const node = el('span', { class: 'remaining', dataset: { expiresAt: String(remaining.expiresAt) } });
+    const node = el('span', {
+      class: 'remaining',
+      dataset: { expiresAt: String(remaining.expiresAt), text: remaining.text },
+    });
     updateRemaining(node, Date.now());
     return node;
   }
 
+  /** The short text is the core's: live from the WebAssembly core, or,
+   * served live by the host (no core in the page), the view's own text of
+   * the last read, a minute old at most; the precise clock ticks either way. */
   function updateRemaining(node, now) {
     const expiresAt = Number(node.dataset.expiresAt);
     const left = expiresAt - now;
     node.replaceChildren(
-      el('span', { class: 'remaining-short' }, formatRemainingShort(left)),
+      el('span', { class: 'remaining-short' }, core ? formatRemainingShort(left) : node.dataset.text),
       el('span', { class: 'remaining-precise' }, formatCountdown(left)),
     );
-    node.title = `expires ${formatInstant(expiresAt)}`;
+    if (core) node.title = `expires ${formatInstant(expiresAt)}`;
   }
 
   function emptyNote(text) {
@@ -180,6 +211,7 @@
   }
 
   function anyFileLoaded() {
+    if (LIVE) return Boolean(state.view);
     return Object.values(state.files).some(Boolean);
   }
 
@@ -191,6 +223,10 @@
   const ROW_LIMIT = 200;
 
   function refresh() {
+    if (LIVE) {
+      liveRefresh();
+      return;
+    }
     // Re-rendering replaces the order buttons; keep focus on the same one.
     const focused = document.activeElement;
     const focusKey = focused && focused.dataset && focused.dataset.move ? { ...focused.dataset } : null;
@@ -198,7 +234,7 @@
     const started = performance.now();
     // One call per refresh: the view holds everything the page shows. Also
     // made with no file, for the locations the labels show.
-    const paging = state.showAll ? {} : { rows: ROW_LIMIT };
+    const paging = { ...(state.showAll ? {} : { rows: ROW_LIMIT }), only: state.only };
     // The CLI text (megabytes for a big store) only while its panel is open.
     const response = call(request('view', { ...paging, text: textShown() }));
     stats.computeMs = performance.now() - started;
@@ -227,6 +263,9 @@
     if (state.error) {
       renderCheck(null, `The core could not check these files: ${state.error}`);
       renderWhy([]);
+      renderModels(null);
+      renderWarnings(null);
+      $('profile-filter').hidden = true;
       for (const id of SECTIONS) $(id).replaceChildren(emptyNote('No result.'));
       $('status-text').textContent = '';
       $('checked-at').textContent = '';
@@ -235,6 +274,9 @@
     if (!view || !anyFileLoaded()) {
       renderCheck(null, 'Load a credential file to see the status.');
       renderWhy([]);
+      renderModels(null);
+      renderWarnings(null);
+      $('profile-filter').hidden = true;
       for (const id of SECTIONS) $(id).replaceChildren(emptyNote('Nothing loaded yet.'));
       $('status-text').textContent = '';
       $('checked-at').textContent = '';
@@ -242,16 +284,22 @@
     }
     renderCheck(view.check);
     renderWhy(view.diagnostics);
-    $('checked-at').textContent =
-      `Checked ${formatInstant(state.renderedAt)}; rechecked every minute. ` +
-      `"Expiring" means within ${formatRemainingShort(view.warnAfterMs)}.`;
+    renderModels(view.models);
+    renderWarnings(view.warnings);
+    $('checked-at').textContent = LIVE
+      ? `Read on the host at ${state.live.readAt}; read again every minute. ` +
+        `"Expiring" means within ${view.defaults.warnWithin}.`
+      : `Checked ${formatInstant(state.renderedAt)}; rechecked every minute. ` +
+        `"Expiring" means within ${formatRemainingShort(view.warnAfterMs)}.`;
     renderDiagnostics(view);
     renderProviders(view.providers);
+    renderFilter(view);
     renderProfiles(view.profiles);
     renderMissing(view.missing);
     renderCooldowns(view.cooldowns);
     renderDoctor(view.doctor);
     renderOrder(view.orders);
+    renderLive();
     $('status-text').textContent = view.text || '';
   }
 
@@ -270,6 +318,71 @@
       else if (file) text = `Loaded ${file.name}`;
       $(`file-${role}-state`).textContent = text;
     }
+  }
+
+  /** The models the check judges: the default and its fallbacks. */
+  function renderModels(models) {
+    const line = $('models');
+    line.hidden = !models;
+    if (!models) return;
+    const parts = [el('span', { class: 'label' }, 'Default model '), el('code', {}, breakable(models.default))];
+    if (models.fallbacks.length) {
+      parts.push(el('span', { class: 'label' }, ' · fallbacks '));
+      models.fallbacks.forEach((m, i) => parts.push(i ? ', ' : '', el('code', {}, breakable(m))));
+    }
+    if (models.image) parts.push(el('span', { class: 'label' }, ' · image model '), el('code', {}, breakable(models.image)));
+    line.replaceChildren(...parts);
+  }
+
+  /** The warnings `models status` prints under the check. */
+  function renderWarnings(warnings) {
+    const box = $('warnings');
+    box.hidden = !warnings || warnings.total === 0;
+    if (box.hidden) return;
+    box.replaceChildren(
+      el('p', { class: 'warnings-head' }, 'Warnings (not counted by the check)'),
+      el('ul', { class: 'plain' }, warnings.rows.map((w) => el('li', {}, w))),
+      more(warnings, 'warnings') || '',
+    );
+  }
+
+  /** Counts by status, each a filter the core applies (problems first). */
+  function renderFilter(view) {
+    const bar = $('profile-filter');
+    const counts = view.profileCounts || [];
+    const total = counts.reduce((n, c) => n + c.count, 0);
+    const problems = counts.filter((c) => c.problem).reduce((n, c) => n + c.count, 0);
+    bar.hidden = total === 0;
+    const choice = (only, content, label) =>
+      el(
+        'button',
+        {
+          type: 'button',
+          class: `filter-choice${view.only === only ? ' chosen' : ''}`,
+          'aria-pressed': String(view.only === only),
+          'aria-label': label,
+          dataset: { only },
+          onclick: () => {
+            state.only = only;
+            refresh();
+          },
+        },
+        content,
+      );
+    bar.replaceChildren(
+      choice('all', `All ${total}`, `All ${total} profiles`),
+      choice('problems', `Needs a look ${problems}`, `${problems} profiles that need a look`),
+      ...counts.map((c) =>
+        choice(c.badge.word, [statusBadge(c.badge), ` ${c.count}`], `${c.count} ${c.badge.word}`),
+      ),
+    );
+  }
+
+  function renderLive() {
+    if (!LIVE) return;
+    const providers = $('add-providers');
+    const known = ((state.view && state.view.providers) || []).map((p) => p.provider.id);
+    providers.replaceChildren(...known.map((id) => el('option', { value: id })));
   }
 
   function renderCheck(check, message) {
@@ -330,42 +443,69 @@
         el(
           'th',
           { scope: 'row' },
-          p.provider.shown,
+          breakable(p.provider.shown),
           p.inUseWithoutCredentials ? el('span', { class: 'tag' }, ' in use, no credentials') : null,
         ),
-        el('td', { 'data-label': 'Status' }, statusBadge(p.badge)),
-        el('td', { 'data-label': 'Expires in' }, remainingCell(p.remaining)),
-        el('td', { 'data-label': 'Profiles' }, String(p.profiles)),
+        el('td', { 'data-label': 'Requests use', class: 'used-now' }, usedNowCell(p.usedNow)),
+        el(
+          'td',
+          { 'data-label': 'All its profiles' },
+          statusBadge(p.badge),
+          ` ${p.profiles} profile${p.profiles === 1 ? '' : 's'}`,
+          p.remaining && p.remaining.past ? el('div', { class: 'words' }, `earliest ${p.remaining.past}`) : null,
+        ),
         el('td', { 'data-label': 'Credentials from', class: 'wrap' }, p.credentialsFrom),
       ),
     );
     $('providers').replaceChildren(
-      table('Providers', ['Provider', 'Status', 'Expires in', 'Profiles', 'Credentials from'], rows),
+      table('Providers', ['Provider', 'Requests use now', 'All its profiles', 'Credentials from'], rows),
     );
+  }
+
+  /** What a provider's requests use now and how the check judges it, in
+   * the words of `models status`; providers the models do not use say so. */
+  function usedNowCell(used) {
+    if (!used) return el('span', { class: 'meta' }, 'not used by the configured models');
+    return [
+      statusBadge(used.badge),
+      used.via ? [' ', el('span', { class: 'via' }, breakable(used.via))] : el('span', { class: 'words' }, ' no usable credential'),
+      used.words ? el('div', { class: 'words' }, used.words) : null,
+    ];
   }
 
   function renderProfiles(profiles) {
     if (profiles.total === 0) {
-      $('profiles').replaceChildren(emptyNote('No profiles.'));
+      const filtered = state.view && state.view.only !== 'all';
+      $('profiles').replaceChildren(emptyNote(filtered ? 'No profile has that status.' : 'No profiles.'));
       return;
     }
     const rows = profiles.rows.map((p) =>
       el(
         'tr',
-        { dataset: { profileId: p.profile.id, status: p.badge.status } },
-        el('th', { scope: 'row' }, p.label),
-        el('td', { 'data-label': 'Provider' }, p.provider),
-        el('td', { 'data-label': 'Type' }, p.secretRef ? `${p.type} (ref ${p.secretRef.ref}: ${p.secretRef.state})` : p.type),
-        el('td', { 'data-label': 'Source' }, p.source),
-        el('td', { 'data-label': 'Status' }, statusBadge(p.badge)),
+        { dataset: { profileId: p.profile.id, status: p.badge.status }, class: p.problem ? 'problem' : null },
+        el('th', { scope: 'row' }, breakable(p.label)),
+        el(
+          'td',
+          { 'data-label': 'Credential' },
+          `${p.provider} · ${p.type}${p.secretRef ? ` (ref ${p.secretRef.ref}: ${p.secretRef.state})` : ''} · ${p.source}`,
+        ),
+        el(
+          'td',
+          { 'data-label': 'Status' },
+          statusBadge(p.badge),
+          p.role ? el('span', { class: `role role-${p.role.replace(' ', '-')}` }, p.role) : null,
+          el('div', { class: 'words' }, p.words),
+        ),
         el('td', { 'data-label': 'Expires in' }, remainingCell(p.remaining)),
         el('td', { 'data-label': 'Reason' }, p.reasonCode),
         el('td', { 'data-label': 'Back-off' }, p.backoff || ''),
-        el('td', { 'data-label': 'Fix' }, p.recoveryHint || ''),
+        el('td', { 'data-label': 'Fix', class: 'fix' }, p.recoveryHint || ''),
+        LIVE ? el('td', { 'data-label': 'Actions', class: 'actions' }, profileActions(p)) : null,
       ),
     );
+    const headings = ['Profile', 'Credential', 'Status', 'Expires in', 'Reason', 'Back-off', 'Fix'];
     $('profiles').replaceChildren(
-      table('Profiles', ['Profile', 'Provider', 'Type', 'Source', 'Status', 'Expires in', 'Reason', 'Back-off', 'Fix'], rows),
+      table('Profiles', LIVE ? [...headings, 'Actions'] : headings, rows),
       more(profiles, 'profiles') || '',
     );
   }
@@ -391,13 +531,24 @@
       el(
         'tr',
         { dataset: { profileId: u.profile.id } },
-        el('th', { scope: 'row' }, u.profile.shown),
+        el('th', { scope: 'row' }, breakable(u.profile.shown)),
         el('td', { 'data-label': 'Kind' }, u.text),
         el('td', { 'data-label': 'Usable again in' }, remainingCell(u.remaining)),
+        LIVE
+          ? el(
+              'td',
+              { 'data-label': 'Actions', class: 'actions' },
+              verbButton(`Clear the cooldown of ${u.profile.shown}`, 'Clear', {
+                verb: 'cooldownClear',
+                profileId: u.profile.id,
+              }),
+            )
+          : null,
       ),
     );
+    const headings = ['Profile', 'Kind', 'Usable again in'];
     $('cooldowns').replaceChildren(
-      table('Profiles in cooldown', ['Profile', 'Kind', 'Usable again in'], rows),
+      table('Profiles in cooldown', LIVE ? [...headings, 'Actions'] : headings, rows),
       more(cooldowns, 'profiles') || '',
     );
   }
@@ -522,7 +673,7 @@
               'li',
               { dataset: { profileId: entry.profile.id } },
               el('span', { class: 'order-position', 'aria-hidden': 'true' }, `${index + 1}.`),
-              el('span', { class: 'order-id' }, entry.profile.shown),
+              el('span', { class: 'order-id' }, breakable(entry.profile.shown)),
               entry.backingOff ? el('span', { class: 'tag' }, ` ${entry.backingOff}`) : null,
               el(
                 'span',
@@ -535,6 +686,12 @@
         ),
         more(order.editable, 'profiles'),
         order.effectiveNote ? el('p', { class: 'meta effective-order' }, order.effectiveNote) : null,
+        LIVE && order.stored
+          ? verbButton(`Clear the ${order.provider.shown} order`, 'Clear this order', {
+              verb: 'orderClear',
+              provider,
+            })
+          : null,
       );
     });
     $('order').replaceChildren(...groups);
@@ -551,7 +708,7 @@
         'aria-label': `Move ${entry.profile.shown} ${direction} in the ${order.provider.shown} order`,
         disabled,
         dataset: { move: direction, provider, profileId: entry.profile.id },
-        onclick: () => move(provider, entry.profile.id, delta),
+        onclick: () => (LIVE ? liveMove(provider, entry.profile.id, delta) : move(provider, entry.profile.id, delta)),
       },
       delta < 0 ? '↑ Up' : '↓ Down',
     );
@@ -599,6 +756,186 @@
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  // ------------------------------------------------------------------- live
+
+  /** The page's token, from the #fragment `clawdbot panel` printed; taken
+   * out of the address bar at once (no history entry keeps it). */
+  function takeToken() {
+    const match = /^#token=([0-9a-f]+)$/.exec(location.hash);
+    if (!match) return null;
+    history.replaceState(null, '', location.pathname + location.search);
+    return match[1];
+  }
+
+  /** Trades the token for the session cookie (same origin, JSON, once). */
+  async function signIn(token) {
+    const response = await fetch('api/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    if (response.ok) return null;
+    const answer = await response.json().catch(() => ({}));
+    return answer.error || `sign-in refused (${response.status})`;
+  }
+
+  function liveState(text) {
+    $('live-state').textContent = text;
+  }
+
+  /** One view from the host: its files read now, the native core's view. */
+  async function liveRefresh() {
+    const started = performance.now();
+    const query =
+      `rows=${state.showAll ? '' : ROW_LIMIT}&text=${textShown() ? 1 : 0}&only=${encodeURIComponent(state.only)}`;
+    liveState('Reading…');
+    let answer;
+    let status = 0;
+    try {
+      const response = await fetch(`api/view?${query}`, { headers: { Accept: 'application/json' } });
+      status = response.status;
+      answer = await response.json();
+    } catch (error) {
+      answer = { error: `the panel did not answer: ${error.message}` };
+    }
+    stats.computeMs = performance.now() - started;
+    state.renderedAt = Date.now();
+    if (status === 200 && answer.view) {
+      state.view = answer.view;
+      state.live = answer.live;
+      state.error = null;
+      $('core-version').textContent = `${answer.live.version} (on the host)`;
+      liveState('');
+    } else {
+      state.error = answer.error || `the panel answered ${status}`;
+      liveState(state.error);
+    }
+    const drawn = performance.now();
+    renderAll();
+    stats.renderMs = performance.now() - drawn;
+    stats.refreshes += 1;
+  }
+
+  /** A button that runs one verb on the host. */
+  function verbButton(label, text, body) {
+    return el(
+      'button',
+      { type: 'button', class: 'secondary verb', 'aria-label': label, dataset: { verb: body.verb }, onclick: () => runVerb(body) },
+      text,
+    );
+  }
+
+  function profileActions(p) {
+    const id = p.profile.id;
+    const name = p.profile.shown;
+    return [
+      p.backoff ? verbButton(`Clear the cooldown of ${name}`, 'Clear cooldown', { verb: 'cooldownClear', profileId: id }) : null,
+      p.type === 'oauth' ? verbButton(`Refresh ${name} now`, 'Refresh', { verb: 'refresh', profileId: id }) : null,
+      verbButton(`Remove ${name}`, 'Remove', { verb: 'remove', profileId: id }),
+    ].filter(Boolean);
+  }
+
+  async function postVerb(body) {
+    try {
+      const response = await fetch('api/verb', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const answer = await response.json().catch(() => ({}));
+      return response.ok ? answer : { error: answer.error || `the panel answered ${response.status}` };
+    } catch (error) {
+      return { error: `the panel did not answer: ${error.message}` };
+    }
+  }
+
+  /** Runs one verb: a question the command asks (the CLI's own words) is
+   * asked here, and the verb sent again with the answer; a secret is taken
+   * from `secretField` only when the command asks for it, sent once, and
+   * the field emptied. Then the host is read again. */
+  async function runVerb(body, secretField) {
+    if (state.busy) return;
+    state.busy = true;
+    try {
+      let asked = { ...body };
+      let answer = await postVerb(asked);
+      let secretSent = false;
+      for (;;) {
+        if (answer.confirm) {
+          if (!window.confirm(answer.confirm)) {
+            showResult({ command: answer.command, cancelled: true });
+            return;
+          }
+          asked = { ...asked, confirm: answer.confirm };
+        } else if (answer.secret) {
+          const secret = secretField ? secretField.value : '';
+          if (secretSent || !secret) {
+            showResult({ command: answer.command, error: `${answer.secret}: fill in the secret field` });
+            return;
+          }
+          secretField.value = '';
+          secretSent = true;
+          asked = { ...asked, secret };
+        } else {
+          break;
+        }
+        answer = await postVerb(asked);
+      }
+      showResult(answer);
+      await liveRefresh();
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  /** What the command said, as the CLI would print it. */
+  function showResult(answer) {
+    const box = $('verb-result');
+    box.hidden = false;
+    const ok = answer.ok === true;
+    box.className = `verb-result ${ok ? 'verb-ok' : 'verb-failed'}`;
+    const head = answer.cancelled
+      ? `Not run: ${answer.command}`
+      : answer.error
+        ? `${answer.command ? `${answer.command}: ` : ''}${answer.error}`
+        : `Ran ${answer.command}: ${ok ? 'done' : `exit ${answer.exit}`}`;
+    box.replaceChildren(
+      el('p', { class: 'verb-head' }, head),
+      (answer.lines || []).length
+        ? el('pre', { class: 'verb-lines' }, answer.lines.map((l) => l.text).join('\n'))
+        : null,
+    );
+  }
+
+  function liveMove(provider, profileId, delta) {
+    runVerb({ verb: 'orderMove', provider, profileId, by: delta });
+  }
+
+  function wireLive() {
+    $('lede-files').hidden = true;
+    $('lede-live').hidden = false;
+    $('files-card').hidden = true;
+    $('download-part').hidden = true;
+    $('live').hidden = false;
+    $('add-card').hidden = false;
+    $('live-refresh').addEventListener('click', () => liveRefresh());
+    $('add-kind').addEventListener('change', () => {
+      $('add-expires-label').hidden = $('add-kind').value !== 'pasteToken';
+    });
+    $('add-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const kind = $('add-kind').value;
+      const body = { verb: kind, provider: $('add-provider').value.trim(), profileId: $('add-profile').value.trim() };
+      if (kind === 'pasteToken') body.expiresIn = $('add-expires').value.trim();
+      runVerb(body, $('add-secret'));
+    });
+    $('status-text')
+      .closest('details')
+      .addEventListener('toggle', () => {
+        if (textShown()) liveRefresh();
+      });
   }
 
   // ------------------------------------------------------------------ files
@@ -650,6 +987,7 @@
       }
       state.storeEdited = false;
       state.showAll = false;
+      state.only = 'all';
       $('download-store').disabled = true;
       $('order-status').textContent = '';
       refresh();
@@ -666,14 +1004,29 @@
 
   function tick() {
     const now = Date.now();
-    if (anyFileLoaded() && now - state.renderedAt >= REFRESH_EVERY_MS) {
+    if ((LIVE || anyFileLoaded()) && now - state.renderedAt >= REFRESH_EVERY_MS && !state.busy) {
       refresh();
       return;
     }
     for (const node of document.querySelectorAll('[data-expires-at]')) updateRemaining(node, now);
   }
 
+  async function initLive() {
+    wireLive();
+    const token = takeToken();
+    const refused = token ? await signIn(token) : null;
+    await liveRefresh();
+    // A used or old link is no trouble while this browser is signed in.
+    if (refused && !state.view) liveState(refused);
+    setInterval(tick, 1000);
+    document.body.dataset.ready = '1';
+  }
+
   async function init() {
+    if (LIVE) {
+      await initLive();
+      return;
+    }
     try {
       core = await loadCore();
     } catch (error) {
@@ -694,7 +1047,7 @@
   }
 
   // For tests and the curious: the display helpers and the refresh statistics.
-  window.clawdbotPanel = { formatRemainingShort, formatCountdown, kindOf, stats };
+  window.clawdbotPanel = { formatRemainingShort, formatCountdown, kindOf, stats, live: LIVE };
 
   init();
 })();

@@ -56,6 +56,23 @@ impl Vector {
             .collect()
     }
 
+    /// The macOS Keychain items of the case, `(service, account, secret as
+    /// `security` prints it)`; a secret given as JSON is its compact text.
+    pub fn keychain(&self) -> Vec<(String, String, String)> {
+        let Some(Value::Array(items)) = self.case.get("keychain") else { return Vec::new() };
+        items
+            .iter()
+            .map(|item| {
+                let field = |name: &str| item[name].as_str().unwrap_or_default().to_string();
+                let secret = match &item["secret"] {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                (field("service"), field("account"), secret)
+            })
+            .collect()
+    }
+
     pub fn env(&self) -> Map<String, Value> {
         self.case.get("env").and_then(Value::as_object).cloned().unwrap_or_default()
     }
@@ -66,6 +83,9 @@ impl Vector {
         let mut request = json!({ "op": "status", "now": self.now(), "warnAfterMs": self.warn_after_ms(), "env": self.env(), "home": home });
         if self.strict() {
             request["strict"] = Value::Bool(true);
+        }
+        if let Some(items) = self.case.get("keychain") {
+            request["keychain"] = items.clone();
         }
         if let Some(agent) = self.agent() {
             request["agent"] = Value::from(agent);
@@ -132,12 +152,28 @@ pub struct Outcome {
     pub order: Option<Value>,
     /// Whether the store's bytes are exactly as before (hosts with files).
     pub store_unchanged: Option<bool>,
+    /// Why the command refused to run (the CLI's errors on exit 1 with no
+    /// report, the envelope's `error`); `None` when it ran.
+    pub refused: Option<String>,
 }
 
 impl Outcome {
     /// From an envelope response document.
     pub fn from_envelope(resp: &Value) -> Outcome {
-        assert!(resp.get("error").is_none(), "envelope error: {resp}");
+        if let Some(error) = resp.get("error") {
+            let refused = Some(error.as_str().map_or_else(|| error.to_string(), str::to_string));
+            return Outcome {
+                report: Value::Null,
+                check: -1,
+                store: Value::Null,
+                store_written: false,
+                files_removed: Vec::new(),
+                diagnostics: String::new(),
+                order: None,
+                store_unchanged: None,
+                refused,
+            };
+        }
         Outcome {
             report: resp["report"].clone(),
             check: resp["check"].as_i64().unwrap_or(-1),
@@ -150,6 +186,7 @@ impl Outcome {
             diagnostics: resp["diagnostics"].to_string(),
             order: Some(resp["order"].clone()),
             store_unchanged: None,
+            refused: None,
         }
     }
 }
@@ -159,6 +196,19 @@ pub fn check(vector: &Vector, out: &Outcome) -> Vec<String> {
     let mut bad = Vec::new();
     let expect = vector.expect();
     let mut mismatch = |what: String| bad.push(what);
+    // A refusal is the whole outcome: nothing else was made to compare.
+    match (expect.get("refused").and_then(Value::as_str), &out.refused) {
+        (Some(want), Some(got)) if got.contains(want) => return bad,
+        (Some(want), got) => {
+            mismatch(format!("refused: want a refusal saying {want:?}, got {got:?}"));
+            return bad;
+        }
+        (None, Some(got)) => {
+            mismatch(format!("refused unexpectedly: {got}"));
+            return bad;
+        }
+        (None, None) => {}
+    }
     if let Some(c) = expect.get("check").and_then(Value::as_i64)
         && c != out.check
     {

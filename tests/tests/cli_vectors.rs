@@ -7,18 +7,41 @@ use clawdbot_conformance::{Outcome, Vector, check, vectors};
 use cli_common::{Cli, Home, Run, STORE};
 use serde_json::{Map, Value};
 
-/// A HOME holding the vector's files.
+/// A HOME holding the vector's files, and its Keychain items behind a
+/// fake `security` in `fakebin/` (outside the files a vector names).
 fn home_for(v: &Vector) -> Home {
     let home = Home::new();
     for (rel, text) in v.home_files() {
         home.write(&rel, text.as_bytes());
     }
+    for (i, (service, account, secret)) in v.keychain().into_iter().enumerate() {
+        for (name, text) in [("service", service), ("account", account), ("secret", secret)] {
+            home.write(&format!("fakebin/items/{i}/{name}"), text.as_bytes());
+        }
+    }
+    if !v.keychain().is_empty() {
+        // `find-generic-password -a ACCOUNT -w -s SERVICE`: the item's secret,
+        // or exit 44 (not found) as `security` does.
+        let script = "#!/bin/sh\nhere=$(dirname \"$0\")\n[ \"$1\" = find-generic-password ] || exit 1\n\
+            for item in \"$here\"/items/*; do\n\
+              if [ \"$(cat \"$item/account\")\" = \"$3\" ] && [ \"$(cat \"$item/service\")\" = \"$6\" ]; then\n\
+                cat \"$item/secret\"; exit 0\n  fi\ndone\nexit 44\n";
+        home.write("fakebin/security", script.as_bytes());
+        let path = home.join("fakebin/security");
+        let mode = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755);
+        std::fs::set_permissions(&path, mode).expect("chmod");
+    }
     home
 }
 
-/// The CLI as the vector wants it: its clock and its environment.
+/// The CLI as the vector wants it: its clock, its environment, and the
+/// fake `security` when it has Keychain items.
 fn cli_for<'a>(v: &Vector, home: &'a Home) -> Cli<'a> {
     let mut cli = Cli::new(home.path()).env("CLAWDBOT_NOW_MS", &v.now().to_string());
+    if !v.keychain().is_empty() {
+        let path = format!("{}:{}", home.join("fakebin").display(), std::env::var("PATH").unwrap_or_default());
+        cli = cli.env("PATH", &path).env("CLAWDBOT_KEYCHAIN", "security");
+    }
     for (key, value) in v.env() {
         let value = match value {
             Value::String(s) => s,
@@ -67,8 +90,11 @@ fn run_json(v: &Vector) -> Vec<String> {
     let before = home.read(STORE);
     let status = run(&cli, &status_args(v, &["--json", "--check"]));
     let mut bad = sanity(&status);
+    // Exit 1 with nothing on stdout: the command refused to run.
+    let refused = (status.code == Some(1) && status.stdout.is_empty()).then(|| status.stderr_text());
     let report = match status.json() {
         Ok(doc) => doc,
+        Err(_) if refused.is_some() => Value::Null,
         Err(e) => {
             bad.push(e);
             Value::Null
@@ -107,10 +133,51 @@ fn run_json(v: &Vector) -> Vec<String> {
         diagnostics: status.stderr_text(),
         order: Some(Value::Object(order)),
         store_unchanged: Some(after == before),
+        refused,
     };
     bad.extend(check(v, &outcome));
+    if outcome.refused.is_some() {
+        bad.extend(refused_in_text(v));
+        return bad;
+    }
     bad.extend(run_text(v, outcome.check));
     bad
+}
+
+/// A refusal holds in text mode too, with and without `--check`: exit 1,
+/// nothing on stdout, and the HOME left without a new folder.
+fn refused_in_text(v: &Vector) -> Vec<String> {
+    let home = home_for(v);
+    let before = folders(home.path());
+    let cli = cli_for(v, &home);
+    let mut bad = Vec::new();
+    for run in [run(&cli, &status_args(v, &["--check"])), run(&cli, &status_args(v, &[]))] {
+        bad.extend(sanity(&run));
+        if run.code != Some(1) || !run.stdout.is_empty() {
+            bad.push(format!("{}: a refusal exits 1 and prints nothing: {:?}", run.what(), run.code));
+        }
+    }
+    if folders(home.path()) != before {
+        bad.push("a refused command left a folder behind".into());
+    }
+    bad
+}
+
+/// Every folder under `root`, relative to it.
+fn folders(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+                stack.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Text mode in a fresh copy of the HOME (so it syncs too): `--check` agrees

@@ -183,3 +183,42 @@ fn memory_does_not_grow_across_calls() {
     // megabytes; allow one 64 KiB page of allocator slack.
     assert!(after <= before + 65_536, "linear memory grew from {before} to {after} bytes over 1000 calls");
 }
+
+#[test]
+fn a_large_call_grows_memory_in_a_few_large_steps() {
+    // A store of 1000 profiles (about 200 KB): the call needs some 6 MB,
+    // which growing page by page as each allocation asks takes dozens of
+    // `memory.grow`s (and in a JavaScript host as many new ArrayBuffers).
+    let mut profiles = serde_json::Map::new();
+    for i in 0..1000_i64 {
+        let provider = ["anthropic", "openai", "zai"][(i % 3) as usize];
+        let profile = match i % 3 {
+            0 => serde_json::json!({"type": "api_key", "provider": provider, "key": format!("sk-FAKE-{i:08}")}),
+            1 => serde_json::json!({"type": "token", "provider": provider, "token": format!("FAKE-{i}"),
+                                    "expires": 1_767_225_600_000_i64 + i * 3_600_000}),
+            _ => serde_json::json!({"type": "oauth", "provider": provider, "access": "FAKE", "refresh": "FAKE",
+                                    "expires": 1_767_225_600_000_i64 - 3_600_000 + i * 60_000}),
+        };
+        profiles.insert(format!("{provider}:user{i}"), profile);
+    }
+    let store = serde_json::json!({"version": 1, "profiles": profiles});
+    let request =
+        serde_json::json!({"op": "status", "now": 1_767_225_600_000_i64, "files": {"store": store}}).to_string();
+    let native = envelope::handle(&request);
+
+    let mut sandbox = Sandbox::new();
+    let (bytes, grows) = (sandbox.memory_bytes(), sandbox.memory_grows());
+    assert_eq!(sandbox.handle(&request).expect("no trap"), native);
+    let (first_bytes, first_grows) = (sandbox.memory_bytes(), sandbox.memory_grows());
+    assert!(first_bytes >= bytes + (2 << 20), "the call should need memory: {bytes} -> {first_bytes} bytes");
+    // The memory at least doubles when it grows: from ~1.3 MB that is a
+    // handful of steps, whatever the number of allocations.
+    assert!(
+        first_grows - grows <= 6,
+        "linear memory grew {} times in one call ({bytes} -> {first_bytes} bytes)",
+        first_grows - grows
+    );
+    // The same call again fits in what the first one left.
+    assert_eq!(sandbox.handle(&request).expect("no trap"), native);
+    assert_eq!(sandbox.memory_grows(), first_grows, "a second call of the same size grew the memory");
+}

@@ -151,6 +151,43 @@ pub fn provider_variables() -> Vec<&'static str> {
     names
 }
 
+/// One provider's row of what `models status --probe` sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeRow {
+    /// The provider's id.
+    pub provider: &'static str,
+    /// What its probe sends, per kind of credential; for the providers
+    /// without one, that they are not probed.
+    pub sends: String,
+}
+
+/// What `models status --probe` sends for each provider, from the
+/// registry: one row per provider with a cheap check, then one naming the
+/// others (`provider` empty), which are reported "not probed (no cheap
+/// check)".
+pub fn probes() -> Vec<ProbeRow> {
+    use crate::providers::probe::kinds_words;
+    let mut rows = Vec::new();
+    let mut none = Vec::new();
+    for spec in crate::providers::PROVIDERS.iter() {
+        if spec.probes.is_empty() {
+            none.push(spec.id);
+            continue;
+        }
+        let sends = match spec.probes {
+            [only] if only.kinds == crate::providers::probe::ANY => only.describe(),
+            probes => probes
+                .iter()
+                .map(|p| format!("{}: {}", kinds_words(p.kinds), p.describe()))
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        rows.push(ProbeRow { provider: spec.id, sends });
+    }
+    rows.push(ProbeRow { provider: "", sends: format!("not probed (no cheap check): {}", none.join(", ")) });
+    rows
+}
+
 /// One row of a manual's FILES section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
@@ -186,10 +223,17 @@ pub fn files() -> Vec<File> {
         let owner = source.owner;
         files
             .push(file(source.file(&home), &format!("{owner}'s login, synced in (and written back after a refresh).")));
+        if let Some(placement) = source.placement {
+            let settings = paths::join(&source.dir(&home), placement.file);
+            files.push(file(settings, &format!("{owner}'s settings: where it keeps its login.")));
+        }
         let locks = [(source.lock, "taken around a refresh"), (source.write_lock, "held around a write-back")];
         for (lock, when) in locks.iter().filter_map(|(lock, when)| lock.as_ref().map(|l| (l, when))) {
             for (target, _) in source.lock_targets(lock, &home) {
                 files.push(file(format!("{target}.lock"), &format!("{owner}'s lock folder, {when}.")));
+            }
+            if let Some(lock_file) = source.lock_file(lock, &home) {
+                files.push(file(lock_file, &format!("{owner}'s lock file (flock), {when} and its write-back.")));
             }
             if let Some(owner_file) = source.owner_file(lock, &home) {
                 files.push(file(owner_file, &format!("who holds {owner}'s lock while Clawdbot does.")));
@@ -208,7 +252,7 @@ mod tests {
         let paths: Vec<String> = files().into_iter().map(|f| f.path).collect();
         // The shipped registry's; a test build adds its fixture source after them.
         assert_eq!(
-            paths[..12],
+            paths[..14],
             [
                 "~/.clawdbot/clawdbot.json",
                 "./.env, ~/.clawdbot/.env",
@@ -222,8 +266,32 @@ mod tests {
                 "~/.claude/.oauth_refresh.lock.owner",
                 "~/.claude/.storage-write.lock",
                 "~/.codex/auth.json",
+                "~/.codex/config.toml",
+                "~/.codex/auth.lock",
             ]
         );
+    }
+
+    #[test]
+    fn the_probe_table_says_what_each_provider_sends_and_who_is_not_probed() {
+        let rows = probes();
+        let sends = |id: &str| rows.iter().find(|r| r.provider == id).map(|r| r.sends.clone()).unwrap_or_default();
+        assert_eq!(sends("openai"), "GET https://api.openai.com/v1/models, the key as a bearer");
+        assert_eq!(sends("openrouter"), "GET https://openrouter.ai/api/v1/key, the key as a bearer");
+        assert_eq!(
+            sends("google"),
+            "GET https://generativelanguage.googleapis.com/v1beta/models, the key in x-goog-api-key"
+        );
+        assert!(
+            sends("anthropic").starts_with("API key: GET https://api.anthropic.com/v1/models, the key in x-api-key")
+        );
+        assert!(
+            sends("anthropic").contains("login or token: GET https://api.anthropic.com/v1/models, the key as a bearer")
+        );
+        assert!(sends("openai-codex").contains("GET https://chatgpt.com/backend-api/wham/usage"));
+        assert!(sends("github-copilot").contains("/copilot_internal/v2/token, the GitHub token as a bearer"));
+        let last = rows.last().expect("the others' row");
+        assert!(last.provider.is_empty() && last.sends.contains("google-vertex"), "{last:?}");
     }
 
     #[test]

@@ -51,6 +51,8 @@ mod config_edit;
 mod edit;
 #[path = "parts/look.rs"]
 mod look;
+#[path = "parts/probe.rs"]
+mod probe;
 #[path = "parts/record_mode.rs"]
 mod record_mode;
 #[path = "parts/refresh_login.rs"]
@@ -77,6 +79,8 @@ mod list;
 mod login;
 #[path = "commands/order.rs"]
 mod order;
+#[path = "commands/panel_look.rs"]
+mod panel_look;
 #[path = "commands/paste_key.rs"]
 mod paste_key;
 #[path = "commands/paste_token.rs"]
@@ -96,6 +100,7 @@ mod token;
 
 pub use crate::error::TxnFailure;
 pub use add::{AddCommand, AddRequest};
+pub use agents::AgentCheck;
 pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
 
@@ -105,11 +110,14 @@ pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
 pub use login::{
     CALLBACK_WAIT_MS, COPILOT_PROVIDER, DEFAULT_PROFILE_NAME, LoginCommand, LoginRequest, SSH_VARS, endpoints_help,
+    login_models_help,
 };
 pub use order::{OrderCommand, OrderRequest};
+pub use panel_look::{PanelLook, Seen};
 pub use paste_key::{PasteKeyCommand, PasteKeyRequest};
 pub use paste_token::{PasteTokenCommand, PasteTokenRequest};
 
+pub use crate::probe::{DEFAULT_CONCURRENCY as PROBE_CONCURRENCY, DEFAULT_TIMEOUT as PROBE_TIMEOUT};
 pub use crate::refresh::RefreshFailure;
 pub use refresh::{RefreshCommand, Selection, due_for_doctor};
 pub use refresh_login::{RefreshReport, RefreshResult};
@@ -120,7 +128,7 @@ pub use setup_prompt::{
 };
 pub use setup_token::SetupCommand;
 pub use shell::{SHELL_ENV_TIMEOUT_ENV, SHELL_ENV_TIMEOUT_MS};
-pub use status::{Assessment, StatusCommand, StatusFormat, StatusRequest, assess};
+pub use status::{Assessment, ProbeRequest, StatusCommand, StatusFormat, StatusRequest, assess};
 pub use token::{TOKEN_BUDGET_MS, TOKEN_MIN_VALID_MS, TokenCommand, TokenRequest};
 
 use crate::time::Millis;
@@ -226,7 +234,8 @@ impl Exit {
         match self {
             Exit::Ok => "ok.".into(),
             Exit::Action => "action needed: with --check, a provider the configured models use has no usable \
-                             credential (expired, refused at refresh, without an expiry, or none), or \
+                             credential (expired, refused at refresh or by a probe, without an expiry, or none), \
+                             with --probe a credential probed was refused (auth, billing), or \
                              auth-profiles.json or clawdbot.json cannot be read (with --strict: any stored OAuth \
                              login or token expired or without an expiry); doctor: a human must act; other \
                              commands: the request was refused (unknown profile, malformed token); every command: \
@@ -272,6 +281,9 @@ mod keychain_tests;
 #[cfg(test)]
 #[path = "testing/manage_tests.rs"]
 mod manage_tests;
+#[cfg(test)]
+#[path = "testing/probe_tests.rs"]
+mod probe_tests;
 #[cfg(test)]
 #[path = "testing/refs_tests.rs"]
 mod refs_tests;

@@ -76,6 +76,9 @@ fn words_of(status: HealthStatus, p: &ProfileHealth) -> String {
     if let Some(words) = p.sign_in_words() {
         return format!("{}: {}", status.word(), crate::escape::escape_control(&words));
     }
+    if let Some(words) = p.rejection.as_ref().and_then(crate::health::Rejection::probe_words) {
+        return words;
+    }
     if let Some(r) = &p.rejection {
         let ago = format_remaining_short(Some(r.ago_ms));
         return format!("expired: login rejected at refresh ({}) {ago} ago", crate::escape::escape_control(&r.code));
@@ -138,7 +141,8 @@ pub fn issue_of(p: &ProfileHealth, warn_after_ms: i64) -> Option<Issue> {
     // A profile without a secret needs a person, whatever its kind (the
     // one verdict, [`Standing`]); otherwise API keys are never an issue.
     let empty = p.standing == Standing::MissingSecret;
-    if p.kind == CredentialType::ApiKey && !empty {
+    // A key its provider refused when probed needs a person, as a login does.
+    if p.kind == CredentialType::ApiKey && !empty && p.rejection.is_none() {
         return None;
     }
     // A sign-in that ended or ends soon, or a read-only login whose access

@@ -33,6 +33,10 @@ pub mod check {
     pub const EXPIRY_UNKNOWN: &str = "auth/expiry-unknown";
     /// A profile holds no key or token at all.
     pub const MISSING_SECRET: &str = "auth/missing-secret";
+    /// A probe (`models status --probe`) found the credential refused by
+    /// its provider (`auth`) or out of credit (`billing`); it stays so until
+    /// the credential changes or a later probe succeeds.
+    pub const PROFILE_REJECTED: &str = "auth/profile-rejected";
     /// The provider rejected the login (an `auth` failure) and it backs off.
     pub const LOGIN_REJECTED: &str = "auth/login-rejected";
     /// A profile is in a cooldown or disabled (billing, rate limits).
@@ -80,6 +84,7 @@ pub mod check {
         PROFILE_EXPIRING,
         EXPIRY_UNKNOWN,
         MISSING_SECRET,
+        PROFILE_REJECTED,
         LOGIN_REJECTED,
         COOLDOWN,
         COOLDOWN_STALE,
@@ -233,17 +238,18 @@ pub fn findings_with(
         )));
     }
     for issue in &preview.issues {
+        let rejected = issue.standing == Standing::Rejected;
         let (id, what) = match issue.status {
             _ if issue.standing == Standing::MissingSecret => (check::MISSING_SECRET, "holds no key or token"),
+            _ if rejected => (check::PROFILE_REJECTED, issue.words.as_str()),
             HealthStatus::Expired => (check::PROFILE_EXPIRED, "expired"),
             HealthStatus::Missing => (check::EXPIRY_UNKNOWN, "has no usable expiry"),
             _ => (check::PROFILE_EXPIRING, "expires soon"),
         };
         let level = if issue.needs_human { Level::Error } else { Level::Info };
         let shown = escape_control(&issue.profile_id);
-        out.push(
-            Finding::new(id, level, format!("{shown} {what}")).about(issue.profile_id.clone()).fix(issue.hint.clone()),
-        );
+        let message = if rejected { format!("{shown}: {what}") } else { format!("{shown} {what}") };
+        out.push(Finding::new(id, level, message).about(issue.profile_id.clone()).fix(issue.hint.clone()));
     }
     // A profile that needs a person was reported above with its remedy.
     let needs_person = crate::doctor::needs_person(report);
@@ -296,7 +302,7 @@ pub fn findings_with(
                 format!("{shown}: no credentials for a provider in use"),
             )
             .about(provider.clone())
-            .fix(format!("clawdbot models auth paste-api-key --provider {shown}")),
+            .fix(crate::remedy::for_missing_provider(provider, &loaded.elsewhere)),
         );
     }
     out
@@ -565,9 +571,12 @@ mod tests {
         assert_eq!(
             missing,
             [
-                r#"{"checkId":"auth/missing-provider","severity":"error","message":"anthropic: no credentials for a provider in use","target":"anthropic","fixHint":"clawdbot models auth paste-api-key --provider anthropic"}"#
+                r#"{"checkId":"auth/missing-provider","severity":"error","message":"anthropic: no credentials for a provider in use","target":"anthropic","fixHint":"Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`."}"#
             ]
         );
+        // The remedy is the one the text report gives (remedy::for_missing_provider).
+        let missing = f.iter().find(|f| f.check_id == check::MISSING_PROVIDER).map(|f| f.fix_hint.clone());
+        assert_eq!(missing, Some(Some(crate::remedy::for_missing_provider("anthropic", &[]))));
     }
 
     #[test]

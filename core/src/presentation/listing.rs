@@ -186,6 +186,7 @@ pub fn entry_of(
         Standing::Expiring => expiring_hint(profile, id),
         // A login its provider refused, a sign-in that ended, a read-only
         // login past its expiry: a refresh here would not help.
+        Standing::Rejected => Some(crate::remedy::for_health(health)),
         Standing::Expired if health.health_reason.is_some() => Some(crate::remedy::for_health(health)),
         Standing::Expired => expired_hint(profile, id),
     };

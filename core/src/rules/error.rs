@@ -128,6 +128,7 @@ mod tests {
             TxnFailure::Newer(crate::store::WriteRefused::NewerVersion { found: "2".into() }).into(),
             OrderError::MissingProvider.into(),
             OrderError::MissingProfileIds.into(),
+            OrderError::CannotMove { profile_id: "a:1".into(), by: -1 }.into(),
             OrderError::ProfileNotFound { profile_id: "a:1".into(), agent_dir: "/h/agent".into() }.into(),
             OrderError::WrongProvider {
                 profile_id: "a:1".into(),

@@ -21,7 +21,7 @@
 
 use crate::config::Config;
 use crate::refresh::RefreshProvider;
-use crate::rejection::{self, RefreshRejection};
+use crate::rejection::{self, ProbeRejection, RefreshRejection};
 use crate::secret_refs::{RefCheck, RefStates};
 use crate::sources::EndedLogin;
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
@@ -105,6 +105,10 @@ pub enum Standing {
     /// Past its expiry and cannot renew itself, or refused by its provider
     /// at refresh: only a person can renew it.
     Expired,
+    /// Its provider refused it when probed (`auth`, `billing`;
+    /// `models status --probe`): only a person can act, until the
+    /// credential changes or a later probe succeeds.
+    Rejected,
     /// A login or token without a usable expiry.
     Unknown,
     /// An API key, or a token that never expires.
@@ -128,6 +132,7 @@ impl Standing {
             Standing::Ok => "ok",
             Standing::Expiring => "expiring",
             Standing::Expired => "expired",
+            Standing::Rejected => "rejected",
             Standing::Unknown => "unknown",
             Standing::Static => "static",
             Standing::Cooldown => "cooldown",
@@ -145,7 +150,12 @@ impl Standing {
     pub fn usable(self) -> bool {
         !matches!(
             self,
-            Standing::Expired | Standing::Unknown | Standing::MissingSecret | Standing::Failing | Standing::NotChecked
+            Standing::Expired
+                | Standing::Rejected
+                | Standing::Unknown
+                | Standing::MissingSecret
+                | Standing::Failing
+                | Standing::NotChecked
         )
     }
 
@@ -179,6 +189,9 @@ fn standing_of(
         _ => {}
     }
     match status {
+        HealthStatus::Expired if health_reason == Some(rejection::PROBE_REASON_CODE) => {
+            (Standing::Rejected, Cow::Borrowed(rejection::PROBE_REASON_CODE))
+        }
         HealthStatus::Expired => (Standing::Expired, Cow::Borrowed(health_reason.unwrap_or("expired"))),
         HealthStatus::Missing => (Standing::Unknown, Cow::Borrowed("expiry-unknown")),
         HealthStatus::Ok => (Standing::Ok, Cow::Borrowed(health_reason.unwrap_or("ok"))),
@@ -419,16 +432,22 @@ impl RefReport {
     }
 }
 
-/// A refused refresh as the report shows it (no fingerprint: it is of no
-/// use to a reader).
+/// A refusal as the report shows it (no fingerprint: it is of no use to a
+/// reader): a refresh the token endpoint refused for good, or a probe the
+/// provider answered with `auth` or `billing`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rejection {
-    /// The provider's error code (`invalid_grant`).
+    /// The provider's error code (`invalid_grant`, `invalid_api_key`).
     pub code: String,
     /// When the refusal happened, ms since the epoch.
     #[serde(serialize_with = "crate::time::ser_ms")]
     pub at: f64,
+    /// What was refused: `refresh` or `probe`.
+    pub by: &'static str,
+    /// A probe's class: `auth` or `billing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     /// How long ago, at the report's `now` (for "3h ago").
     #[serde(skip)]
     pub ago_ms: f64,
@@ -436,7 +455,24 @@ pub struct Rejection {
 
 impl Rejection {
     fn at(r: RefreshRejection, now: Millis) -> Self {
-        Rejection { ago_ms: now as f64 - r.at, code: r.code, at: r.at }
+        Rejection { ago_ms: now as f64 - r.at, code: r.code, at: r.at, by: "refresh", status: None }
+    }
+
+    fn of_probe(r: ProbeRejection, now: Millis) -> Self {
+        Rejection { ago_ms: now as f64 - r.at, code: r.code, at: r.at, by: "probe", status: Some(r.status) }
+    }
+
+    /// Whether a probe found it refused (else a refresh was).
+    pub fn by_probe(&self) -> bool {
+        self.by == "probe"
+    }
+
+    /// A probe's refusal in words: `rejected by the provider at
+    /// 2026-01-01T00:00:00Z (auth: invalid_api_key)`; `None` for a refresh's.
+    pub fn probe_words(&self) -> Option<String> {
+        let status = self.status.as_deref().filter(|_| self.by_probe())?;
+        let at = Instant::from_ms(self.at).shown();
+        Some(format!("rejected by the provider at {at} ({status}: {})", crate::escape::escape_control(&self.code)))
     }
 }
 
@@ -721,6 +757,17 @@ pub fn assess(
     let ended = ended.iter().find(|e| e.profile_id == id && profile.credential.kind() != CredentialType::ApiKey);
     let mut health = judge(config, refs, id, profile, rejection::rejection_of(store, id), ended, now, rules);
     health.inherited_from = store.inherited_from(id).map(str::to_string);
+    // A probe the provider refused (issue 26): only a person can act, as
+    // long as the profile holds the secret that was refused. Whatever
+    // already needs a person keeps its own reason.
+    let probed = rejection::probed_secret(refs, id, profile);
+    if let Some(refused) = rejection::probe_rejection_of(store, id, probed).filter(|_| health.standing.usable()) {
+        health.status = HealthStatus::Expired;
+        health.refreshable = false;
+        health.health_reason = Some(rejection::PROBE_REASON_CODE);
+        (health.standing, health.reason_code) = standing_of(health.status, health.health_reason, true);
+        health.rejection = Some(Rejection::of_probe(refused, now));
+    }
     if let Some(backoff) = store.usage_stats.get(id).and_then(|s| Backoff::of(s, now)) {
         let reason = std::mem::take(&mut health.reason_code);
         (health.standing, health.reason_code) = overlay(health.standing, reason, &backoff);

@@ -11,13 +11,13 @@ use crate::config::{ConfigRead, parse_config};
 use crate::diag::{Diagnostic, Severity};
 use crate::dotenv::{self, Applied};
 use crate::io::IoKind;
-use crate::logins::SourceRead;
+use crate::logins::{Elsewhere, LinkedRead, LoginSource, Placed, SourceRead};
 use crate::paths::{self, Env, Locations};
 use crate::sources::{EndedLogin, ExternalLogin, legacy};
 use crate::store::{AuthStore, Inherited, parse_store, write_store};
 use crate::sync::{ChangeKind, SyncChange, sync_external};
 use crate::time::Millis;
-use crate::world::{FileRead, World};
+use crate::world::{FileRead, KeychainItem, World};
 use std::sync::Arc;
 
 /// What became of `auth-profiles.json` in this load.
@@ -75,6 +75,9 @@ pub struct Loaded {
     /// needs no host (env refs), a flow the rest (`flow/parts/refs.rs`); a
     /// ref without an entry was not checked.
     pub refs: crate::secret_refs::RefStates,
+    /// Logins other tools keep where this host cannot read them (Codex's
+    /// keyring): what status and doctor say instead of "missing".
+    pub elsewhere: Vec<Elsewhere>,
 }
 
 impl Loaded {
@@ -120,6 +123,7 @@ pub struct Shared {
     /// Where the default agent's files are.
     default: Locations,
     logins: Vec<ExternalLogin>,
+    elsewhere: Vec<Elsewhere>,
     login_diagnostics: Vec<Diagnostic>,
     ended: Vec<EndedLogin>,
     gcloud_adc: bool,
@@ -168,6 +172,7 @@ impl Shared {
             config: Arc::clone(&self.config),
             default: self.default.clone(),
             logins: self.logins.clone(),
+            elsewhere: self.elsewhere.clone(),
             login_diagnostics: self.login_diagnostics.clone(),
             ended: self.ended.clone(),
             gcloud_adc: self.gcloud_adc,
@@ -291,8 +296,8 @@ fn read_shared(world: &dyn World, env: &Env, now: Millis) -> Shared {
             ..ConfigRead::default()
         },
     };
-    let (mut login_diagnostics, mut ended) = (Vec::new(), Vec::new());
-    let logins = external_logins(world, &env, now, &mut login_diagnostics, &mut ended);
+    let mut login_diagnostics = Vec::new();
+    let Found { logins, elsewhere, ended } = external_logins(world, &env, now, &mut login_diagnostics);
     let gcloud_adc = gcloud_adc(world, &env);
     let default = paths::locate(&env, &config.config, None);
     Shared {
@@ -302,6 +307,7 @@ fn read_shared(world: &dyn World, env: &Env, now: Millis) -> Shared {
         config: Arc::new(config),
         default,
         logins,
+        elsewhere,
         login_diagnostics,
         ended,
         gcloud_adc,
@@ -431,6 +437,7 @@ fn load_agent(world: &dyn World, shared: &Shared, now: Millis, agent: Option<&st
         shell_applied: Vec::new(),
         held_out,
         refs: Default::default(),
+        elsewhere: shared.elsewhere.clone(),
     };
     // What needs no host is decided here, so every host reports it alike:
     // env refs, malformed refs, exec refs not run. A file or exec ref
@@ -460,6 +467,7 @@ fn unfinished(shared: &Shared, locations: Locations, now: Millis) -> Loaded {
         shell_applied: Vec::new(),
         held_out: Vec::new(),
         refs: Default::default(),
+        elsewhere: Vec::new(),
     }
 }
 
@@ -603,19 +611,25 @@ fn migrate_legacy(
 /// What to do about a store that cannot be read.
 const STORE_HINT: &str = "Fix the file (or move it away to start over); Clawdbot never writes over it.";
 
+/// What the other tools' logins are.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The logins read, ready to sync.
+    pub logins: Vec<ExternalLogin>,
+    /// The logins kept where this host cannot read them.
+    pub elsewhere: Vec<Elsewhere>,
+    /// The sign-ins a source found ended for good.
+    pub ended: Vec<EndedLogin>,
+}
+
 /// The logins of every [`crate::logins::LOGIN_SOURCES`] entry, in registry
-/// order: a source's Keychain item first when it has one, else its file;
-/// and in `ended` the sign-ins a source found ended for good. A stub in a
-/// source's Keychain item is what the tool itself reads, so its file (an
-/// older copy) is then not consulted.
-pub fn external_logins(
-    world: &dyn World,
-    env: &Env,
-    now: Millis,
-    diagnostics: &mut Vec<Diagnostic>,
-    ended: &mut Vec<EndedLogin>,
-) -> Vec<ExternalLogin> {
-    let mut found = Vec::new();
+/// order: a source's Keychain item first when it has one, else its file,
+/// unless the tool's own settings keep the login elsewhere
+/// ([`crate::logins::Placement`]). A stub in a source's Keychain item is
+/// what the tool itself reads, so its file (an older copy) is then not
+/// consulted.
+pub fn external_logins(world: &dyn World, env: &Env, now: Millis, diagnostics: &mut Vec<Diagnostic>) -> Found {
+    let mut found = Found::default();
     for source in crate::logins::LOGIN_SOURCES {
         // A login, or the sign-in the source found ended, or nothing.
         let take = |read: SourceRead, diagnostics: &mut Vec<Diagnostic>| match read {
@@ -634,10 +648,21 @@ pub fn external_logins(
         };
         let (mut login, mut signed_out) = (None, None);
         if let Some(keychain) = &source.keychain {
-            match world.keychain(&keychain.item(env)) {
+            let item = keychain.item(env);
+            match world.keychain(&item) {
                 Some(FileRead::Present { bytes, .. }) => {
                     let text = (keychain.decode)(&String::from_utf8_lossy(&bytes));
-                    (login, signed_out) = take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics);
+                    let read = |text: &str, diagnostics: &mut Vec<Diagnostic>| {
+                        take((source.read)(text.as_bytes(), keychain.origin, None, now), diagnostics)
+                    };
+                    match follow_linked(world, keychain, &item, text) {
+                        LinkedRead::Whole(text) => (login, signed_out) = read(&text, diagnostics),
+                        LinkedRead::Partial(text, lost) => {
+                            diagnostics.push(lost);
+                            (login, signed_out) = read(&text, diagnostics);
+                        }
+                        LinkedRead::Unusable(d) => diagnostics.push(d.with_hint(source.ignored_hint)),
+                    }
                 }
                 Some(FileRead::Unreadable(reason)) => diagnostics.push(
                     Diagnostic::new(Severity::Warning, keychain.origin, format!("cannot be read: {reason}")).with_hint(
@@ -647,20 +672,80 @@ pub fn external_logins(
                 Some(FileRead::Absent) | None => {}
             }
         }
-        if login.is_none() && signed_out.is_none() {
+        let (placed, settings) = placement(world, env, source, diagnostics);
+        let (read_file, mut elsewhere) = match placed {
+            Placed::File(problem) => {
+                diagnostics.extend(problem);
+                (true, None)
+            }
+            Placed::FileElse(e) => (true, Some(e)),
+            Placed::Elsewhere(e) => (false, Some(e)),
+        };
+        if login.is_none() && signed_out.is_none() && read_file {
             let path = source.file(env);
             match world.read(&path) {
                 FileRead::Present { bytes, mtime_ms } => {
+                    // The tool falls back on its file: that is its login.
+                    elsewhere = None;
                     (login, signed_out) = take((source.read)(&bytes, &env.shorten(&path), mtime_ms, now), diagnostics);
                 }
                 FileRead::Unreadable(reason) => diagnostics.push(unreadable(env, &path, &reason)),
                 FileRead::Absent => {}
             }
         }
-        found.extend(login);
-        ended.extend(signed_out);
+        if let Some(e) = elsewhere.filter(|_| login.is_none() && signed_out.is_none()) {
+            diagnostics.push(elsewhere_note(&settings, &e));
+            found.elsewhere.push(e);
+        }
+        found.logins.extend(login);
+        found.ended.extend(signed_out);
     }
     found
+}
+
+/// Where `source`'s own settings keep its login, and the settings file as
+/// messages name it; its credentials file when it has no such settings.
+fn placement(
+    world: &dyn World,
+    env: &Env,
+    source: &LoginSource,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Placed, String) {
+    let Some(placement) = source.placement else { return (Placed::File(None), String::new()) };
+    let dir = source.dir(env);
+    let path = paths::join(&dir, placement.file);
+    let shown = env.shorten(&path);
+    let placed = match world.read(&path) {
+        FileRead::Present { bytes, .. } => (placement.read)(&bytes, &shown, &dir, &env.shorten(&dir)),
+        FileRead::Unreadable(reason) => {
+            diagnostics.push(unreadable(env, &path, &reason));
+            Placed::File(None)
+        }
+        FileRead::Absent => Placed::File(None),
+    };
+    (placed, shown)
+}
+
+/// The note that a tool keeps its login where this host cannot read it,
+/// on its settings file (`settings`) and setting.
+fn elsewhere_note(settings: &str, e: &Elsewhere) -> Diagnostic {
+    Diagnostic::new(Severity::Info, settings, e.message.clone()).at(e.setting).with_hint(e.hint.clone())
+}
+
+/// The document of a Keychain item `item` whose decoded secret is `text`:
+/// with the second item it points at joined in, when the source has one
+/// ([`crate::logins::Linked`], Claude Code's overflow). That item is read
+/// through `world` like the first, so a look asks the host for it next.
+fn follow_linked(
+    world: &dyn World,
+    keychain: &crate::logins::Keychain,
+    item: &KeychainItem,
+    text: String,
+) -> LinkedRead {
+    let Some(linked) = keychain.linked else { return LinkedRead::Whole(text) };
+    let Some(other) = (linked.item)(&text, item) else { return LinkedRead::Whole(text) };
+    let read = world.keychain(&other).unwrap_or(FileRead::Absent);
+    (linked.join)(&text, &read, keychain.origin, &other)
 }
 
 /// Another tool's file that exists but cannot be read: worth a warning, not
@@ -963,7 +1048,7 @@ mod tests {
         assert_eq!(l.changes.len(), 2);
         assert!(l.write.is_some());
         let mut d = Vec::new();
-        assert_eq!(external_logins(&w, &l.env, NOW, &mut d, &mut Vec::new()).len(), 2);
+        assert_eq!(external_logins(&w, &l.env, NOW, &mut d).logins.len(), 2);
     }
 
     /// Claude Code's dead-login stub is a sign-in that ended, said with

@@ -201,6 +201,7 @@ pub fn from_refresh(step: LoginStep, error: &crate::refresh::RefreshError) -> Lo
                 TransportFailure::Connect => "could not connect",
                 TransportFailure::Tls => "TLS failed",
                 TransportFailure::Redirect => "was redirected (not followed)",
+                TransportFailure::TooLarge => "answered with too large a body",
                 TransportFailure::Other => "failed",
             };
             let message = if message.is_empty() { what.to_string() } else { format!("{what}: {message}") };

@@ -228,6 +228,15 @@ pub enum OrderError {
         /// The `--provider` given, normalised.
         provider: String,
     },
+    /// A move (the panel's up or down) would leave the list, or the
+    /// profile is not in it.
+    #[error("Auth profile \"{profile_id}\" cannot move {by} in this order.")]
+    CannotMove {
+        /// The id, as given.
+        profile_id: String,
+        /// The places it was to move.
+        by: isize,
+    },
 }
 
 /// `models auth order set` (A65, §3.1): every id, trimmed, must be a

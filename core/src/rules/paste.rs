@@ -176,6 +176,8 @@ pub const PASTED_TOKEN_NAME: &str = "manual";
 /// The name a pasted API key's profile gets when no `--profile-id` is
 /// given: `<provider>:default`, as onboarding stores keys (A75).
 pub const PASTED_KEY_NAME: &str = "default";
+/// The name a login's profile takes when `--profile-id` is not given.
+pub const LOGIN_NAME: &str = "default";
 
 /// How long a setup-token lives unless `--expires-in` says otherwise (what
 /// `claude setup-token` issues).
@@ -228,7 +230,7 @@ impl Placed {
     pub fn words(self) -> String {
         match self {
             Placed::Added => "added".into(),
-            Placed::Replaced(kind) => format!("replaced the {} stored before", kind.as_str()),
+            Placed::Replaced(kind) => format!("replaced the {} stored before", noun(kind)),
             Placed::ReplacedUnknown => "replaced the profile of an unknown type stored before".into(),
         }
     }
@@ -256,6 +258,14 @@ impl PasteTarget {
         let provider = checked_provider(provider)?;
         let profile_id = checked_or_default(profile_id, &provider, PASTED_KEY_NAME)?;
         Ok(PasteTarget { provider: provider.into(), profile_id, expires_ms: None, kind: CredentialType::ApiKey })
+    }
+
+    /// `models auth login`: an OAuth login of `provider` under
+    /// `--profile-id` (default `<provider>:default`), checked as a paste's.
+    pub fn login(provider: &str, profile_id: Option<&str>) -> Result<PasteTarget, PasteError> {
+        let provider = checked_provider(provider)?;
+        let profile_id = checked_or_default(profile_id, &provider, LOGIN_NAME)?;
+        Ok(PasteTarget { provider: provider.into(), profile_id, expires_ms: None, kind: CredentialType::OAuth })
     }
 
     /// `models auth setup-token`: a token of the provider the registry
@@ -381,9 +391,18 @@ impl PasteTarget {
         PasteError::WouldReplace {
             id: escape_control(&self.profile_id).into_owned(),
             held,
-            pasted: self.kind.as_str(),
+            pasted: noun(self.kind),
             provider: self.provider.clone(),
         }
+    }
+}
+
+/// A credential type as the paste verbs name it: its type name, and a
+/// login for `oauth` ("replaced the oauth login stored before").
+fn noun(kind: CredentialType) -> &'static str {
+    match kind {
+        CredentialType::OAuth => "oauth login",
+        other => other.as_str(),
     }
 }
 

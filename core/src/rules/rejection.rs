@@ -12,9 +12,18 @@
 //! Codex login synced with another refresh token, a pasted token (which has
 //! no refresh token) or removing the profile all end it without anyone
 //! having to remember to clear it.
+//!
+//! A probe's refusal (`models status --probe`, issue 26) is kept the same
+//! way, as `probeRejected: {at, status, code, fingerprint}`: the class the
+//! probe found (`auth`, `billing`), the provider's error code, and the
+//! fingerprint of the secret the probe sent (the key, the token, a login's
+//! access token; Copilot's GitHub token). It applies while the profile
+//! still holds that secret, and a later probe that succeeds removes it.
 
+use crate::providers::probe::{KeyOf, Probe};
 use crate::secret::Secret;
-use crate::store::{AuthStore, Credential};
+use crate::secret_refs::{RefCheck, RefStates};
+use crate::store::{AuthStore, Credential, Profile};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -102,6 +111,91 @@ pub fn code_of(oauth_error: Option<&str>, status: Option<u16>) -> String {
         (None, Some(status)) => format!("http_{status}"),
         (None, None) => "refused".to_string(),
     }
+}
+
+/// The `usageStats` field that holds a probe's refusal.
+pub const PROBE_FIELD: &str = "probeRejected";
+
+/// The reason code of a credential whose probe was refused.
+pub const PROBE_REASON_CODE: &str = "probe_rejected";
+
+/// One refused probe, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeRejection {
+    /// When the probe was answered, ms since the epoch (an integer).
+    #[serde(serialize_with = "crate::time::ser_ms")]
+    pub at: f64,
+    /// The class of the answer: `auth` or `billing`.
+    pub status: String,
+    /// The provider's error code (`invalid_api_key`), or `http_401`.
+    pub code: String,
+    /// [`fingerprint`] of the secret the probe sent.
+    pub fingerprint: String,
+}
+
+/// The secret a probe of profile `id` sends: its SecretRef's value when it
+/// has a ref (none when the ref did not resolve), else what its provider's
+/// probe reads (Copilot's GitHub token is a login's refresh token; any
+/// other login's is its access token), else the key or token.
+pub fn probed_secret<'a>(refs: &'a RefStates, id: &str, profile: &'a Profile) -> Option<&'a Secret> {
+    let held = |s: &'a Option<Secret>| s.as_ref().filter(|s| !s.is_blank());
+    match crate::secret_refs::check_of(refs, id, profile) {
+        Some(RefCheck::Ok(value)) => return (!value.is_blank()).then_some(value),
+        Some(_) => return None,
+        None => {}
+    }
+    let c = &profile.credential;
+    let probe = crate::providers::find(c.provider()).and_then(|spec| Probe::for_kind(spec.probes, c.kind()));
+    match (c, probe.map(|p| p.key_of)) {
+        (Credential::OAuth(o), Some(KeyOf::Refresh)) => held(&o.refresh),
+        (Credential::OAuth(o), _) => held(&o.access),
+        (other, _) => other.secret(),
+    }
+}
+
+/// The probe refusal that still applies to profile `id`: recorded, and
+/// for `probed`, the secret a probe of it would send now ([`probed_secret`]).
+pub fn probe_rejection_of(store: &AuthStore, id: &str, probed: Option<&Secret>) -> Option<ProbeRejection> {
+    let probed = probed?;
+    let record = store.usage_stats.get(id)?.extra.get(PROBE_FIELD)?;
+    let rejection: ProbeRejection = serde_json::from_value(record.clone()).ok()?;
+    (rejection.fingerprint == fingerprint(probed) && rejection.at.is_finite()).then_some(rejection)
+}
+
+/// Records that a probe of profile `id` that sent the secret whose
+/// fingerprint is `sent` was refused (`status`: `auth` or `billing`).
+/// Nothing is recorded when the profile holds another secret by now (it
+/// changed meanwhile: the refusal is not about it) or is gone. Returns
+/// whether the store changed.
+pub fn record_probe_rejection(
+    store: &mut AuthStore,
+    refs: &RefStates,
+    id: &str,
+    sent: &str,
+    status: &str,
+    code: &str,
+    now: Millis,
+) -> bool {
+    let Some(profile) = store.profiles.get(id) else { return false };
+    if probed_secret(refs, id, profile).map(fingerprint).as_deref() != Some(sent) {
+        return false;
+    }
+    let record =
+        ProbeRejection { at: now as f64, status: status.to_string(), code: code.to_string(), fingerprint: sent.into() };
+    let value = serde_json::to_value(&record).unwrap_or_default();
+    let stats = store.usage_stats.entry(id.to_string()).or_default();
+    if stats.extra.get(PROBE_FIELD) == Some(&value) {
+        return false;
+    }
+    stats.extra.insert(PROBE_FIELD.to_string(), value);
+    true
+}
+
+/// Removes a probe refusal of profile `id`: a probe of it just succeeded.
+/// Returns whether it removed one.
+pub fn forget_probe_rejection(store: &mut AuthStore, id: &str) -> bool {
+    store.usage_stats.get_mut(id).is_some_and(|stats| stats.extra.shift_remove(PROBE_FIELD).is_some())
 }
 
 #[cfg(test)]
@@ -203,5 +297,57 @@ mod tests {
         assert_eq!(f.len(), "sha256:".len() + 16);
         assert_eq!(f, fingerprint(&Secret::new(" r-FAKE-1\n")));
         assert_ne!(f, fingerprint(&Secret::new("r-FAKE-2")));
+    }
+
+    #[test]
+    fn a_probe_refusal_applies_to_the_secret_the_probe_sent_until_it_changes() {
+        let refs = RefStates::new();
+        let key = |k: &str| {
+            let key =
+                crate::store::ApiKey { provider: "openai".into(), key: Some(Secret::new(k)), ..Default::default() };
+            Profile::new(Credential::ApiKey(key))
+        };
+        let mut s = AuthStore::default();
+        s.profiles.insert("openai:k".into(), key("sk-FAKE-1"));
+        let sent = fingerprint(&Secret::new("sk-FAKE-1"));
+        assert!(!record_probe_rejection(&mut s, &refs, "openai:k", "sha256:other", "auth", "x", NOW), "another key");
+        assert!(!record_probe_rejection(&mut s, &refs, "openai:gone", &sent, "auth", "x", NOW));
+        assert!(record_probe_rejection(&mut s, &refs, "openai:k", &sent, "auth", "invalid_api_key", NOW));
+        let json = serde_json::to_string(&s.usage_stats["openai:k"].extra).unwrap();
+        assert!(!json.contains("sk-FAKE-1"), "never the key: {json}");
+        let now_probed = |s: &AuthStore| probed_secret(&refs, "openai:k", &s.profiles["openai:k"]).cloned();
+        let r = probe_rejection_of(&s, "openai:k", now_probed(&s).as_ref()).expect("applies");
+        assert_eq!((r.status.as_str(), r.code.as_str(), r.at), ("auth", "invalid_api_key", NOW as f64));
+        // A new key ends it; a success removes it.
+        s.profiles.insert("openai:k".into(), key("sk-FAKE-2"));
+        assert_eq!(probe_rejection_of(&s, "openai:k", now_probed(&s).as_ref()), None);
+        assert!(forget_probe_rejection(&mut s, "openai:k"));
+        assert!(!forget_probe_rejection(&mut s, "openai:k"));
+    }
+
+    #[test]
+    fn the_secret_a_probe_sends_is_the_refs_value_a_logins_access_token_or_copilots_github_token() {
+        let login = |provider: &str| {
+            Profile::new(Credential::OAuth(OAuth {
+                provider: provider.into(),
+                access: Some(Secret::new("acc")),
+                refresh: Some(Secret::new("ref")),
+                ..OAuth::default()
+            }))
+        };
+        let refs = RefStates::new();
+        let shown = |p: &Profile| probed_secret(&refs, "x:y", p).map(|s| s.expose().to_string());
+        assert_eq!(shown(&login("anthropic")).as_deref(), Some("acc"));
+        assert_eq!(shown(&login("github-copilot")).as_deref(), Some("ref"));
+        let mut with_ref = Profile::new(Credential::ApiKey(crate::store::ApiKey {
+            provider: "openai".into(),
+            key: Some(Secret::new("plain")),
+            ..Default::default()
+        }));
+        with_ref.extra.insert("keyRef".into(), serde_json::json!({"source": "env", "provider": "default", "id": "K"}));
+        let mut resolved = RefStates::new();
+        resolved.insert("x:y".into(), RefCheck::Ok(Secret::new("from-ref")));
+        assert_eq!(probed_secret(&resolved, "x:y", &with_ref).map(Secret::expose), Some("from-ref"));
+        assert_eq!(probed_secret(&RefStates::new(), "x:y", &with_ref), None, "a ref not resolved sends nothing");
     }
 }

@@ -107,11 +107,24 @@ pub fn for_credential(id: &str, provider: &str, kind: CredentialType, renewal: R
 pub fn for_health(p: &crate::health::ProfileHealth) -> String {
     use crate::health::{READ_ONLY_EXPIRED, SIGN_IN_ENDED, SIGN_IN_ENDING};
     match (p.health_reason, crate::logins::by_profile_id(&p.profile_id)) {
+        (Some(crate::rejection::PROBE_REASON_CODE), _) => for_probe_refusal(p),
         (Some(SIGN_IN_ENDED | SIGN_IN_ENDING), Some(source)) => source.sign_in_again_hint().to_string(),
         (Some(READ_ONLY_EXPIRED), Some(source)) => source.owner_renews_hint.to_string(),
         // A token or key is renewed with its own verb and expiry.
         _ => for_credential(&p.profile_id, &p.provider, p.kind, Renewal::Relogin),
     }
+}
+
+/// What to do about a credential its provider refused when probed
+/// (issue 26): out of credit, top up; refused, a new credential. Either
+/// way a later probe that succeeds ends the record.
+fn for_probe_refusal(p: &crate::health::ProfileHealth) -> String {
+    let probe = format!("`clawdbot models status --probe --probe-profile {}`", escape_control(&p.profile_id));
+    if p.rejection.as_ref().and_then(|r| r.status.as_deref()) == Some("billing") {
+        return format!("Top up the account's credit with the provider, then run {probe} to clear this.");
+    }
+    let renew = for_credential(&p.profile_id, &p.provider, p.kind, Renewal::Relogin);
+    format!("{renew} If the provider accepts it again, {probe} clears this.")
 }
 
 /// What to do about a key handed out that expires sooner than the caller
@@ -127,11 +140,16 @@ pub fn for_short_key(p: &crate::health::ProfileHealth) -> Option<String> {
 }
 
 /// The hint for a provider the configured models use but nothing holds a
-/// credential for: its own words when its file has some; else, for a
-/// provider whose key comes from a variable, that variable and
-/// `paste-api-key` (issue 23 item 11); for one whose login another CLI
-/// holds, that CLI's login.
-pub fn for_missing_provider(provider: &str) -> String {
+/// credential for: when another tool keeps its login where this host
+/// cannot read it (`elsewhere`, Codex's keyring), where it is and what to
+/// change; its own words when its file has some; else, for a provider
+/// whose key comes from a variable, that variable and `paste-api-key`
+/// (issue 23 item 11); for one whose login another CLI holds, that CLI's
+/// login.
+pub fn for_missing_provider(provider: &str, elsewhere: &[crate::logins::Elsewhere]) -> String {
+    if let Some(e) = elsewhere.iter().find(|e| e.provider == provider) {
+        return format!("{}. {}", e.message, e.hint);
+    }
     let provider_text = escape_control(provider);
     // Exactly the id: the report names providers as the files spell them.
     let spec = crate::providers::find(provider).filter(|p| p.id == provider);
@@ -443,8 +461,8 @@ mod tests {
             for_profile("openai-codex:codex-cli", "openai-codex", Renewal::Relogin),
             for_profile("anthropic:work", "anthropic", Renewal::Refresh),
             for_profile("openai:manual", "openai", Renewal::Relogin),
-            for_missing_provider("anthropic"),
-            for_missing_provider("openrouter"),
+            for_missing_provider("anthropic", &[]),
+            for_missing_provider("openrouter", &[]),
         ];
         for hint in &hints {
             assert!(!hint.contains("clawdbot configure") && !hint.contains("clawdbot onboard"), "{hint}");
@@ -495,11 +513,11 @@ mod tests {
             "Paste a new token: `clawdbot models auth paste-token --provider qwen-portal --profile-id qwen-portal:q`."
         );
         assert_eq!(
-            for_missing_provider("anthropic"),
+            for_missing_provider("anthropic", &[]),
             "Run `clawdbot models auth setup-token` or `clawdbot models auth paste-token --provider anthropic`."
         );
         assert_eq!(
-            for_missing_provider("groq\u{1b}"),
+            for_missing_provider("groq\u{1b}", &[]),
             "Store its API key with `clawdbot models auth paste-api-key --provider groq\\u{1b}`, or a token with \
              `models auth paste-token`."
         );
@@ -600,22 +618,22 @@ mod tests {
     #[test]
     fn a_missing_provider_names_its_variable_and_the_paste_that_stores_its_key() {
         assert_eq!(
-            for_missing_provider("openai"),
+            for_missing_provider("openai", &[]),
             "Set OPENAI_API_KEY, or store a key with `clawdbot models auth paste-api-key --provider openai`."
         );
         assert_eq!(
-            for_missing_provider("qwen-portal"),
+            for_missing_provider("qwen-portal", &[]),
             "Set QWEN_PORTAL_API_KEY, or store a key with `clawdbot models auth paste-api-key --provider qwen-portal`."
         );
         assert_eq!(
-            for_missing_provider("github-copilot"),
+            for_missing_provider("github-copilot", &[]),
             "Set COPILOT_GITHUB_TOKEN, or store a token with `clawdbot models auth paste-token --provider \
              github-copilot`."
         );
-        assert!(for_missing_provider("google-vertex").starts_with("Run `gcloud auth application-default login`"));
-        assert_eq!(for_missing_provider("openai-codex"), "Run `codex login` on the gateway host.");
-        assert!(for_missing_provider("google-gemini-cli").contains("paste-token --provider google-gemini-cli"));
-        assert!(for_missing_provider("OpenRouter").contains("paste-api-key --provider OpenRouter"));
+        assert!(for_missing_provider("google-vertex", &[]).starts_with("Run `gcloud auth application-default login`"));
+        assert_eq!(for_missing_provider("openai-codex", &[]), "Run `codex login` on the gateway host.");
+        assert!(for_missing_provider("google-gemini-cli", &[]).contains("paste-token --provider google-gemini-cli"));
+        assert!(for_missing_provider("OpenRouter", &[]).contains("paste-api-key --provider OpenRouter"));
     }
 
     #[test]

@@ -280,6 +280,29 @@ pub fn apply_auth_profile_config(
     Ok(())
 }
 
+/// Makes `model` the default agent model, `agents.defaults.model`: its
+/// `primary` when it is an object (the fallbacks kept), the whole value
+/// when it is a string or absent. Another type is an error rather than
+/// being overwritten. Whether anything changed.
+pub fn set_default_model(config_json: &mut Value, model: &str) -> Result<bool, ConfigShapeError> {
+    let root = object_at(config_json, "(root)")?;
+    let agents = object_at(root.entry("agents").or_insert(Value::Null), "agents")?;
+    let defaults = object_at(agents.entry("defaults").or_insert(Value::Null), "agents.defaults")?;
+    let mut target = defaults.entry("model").or_insert(Value::Null);
+    let mut path = "agents.defaults.model";
+    if let Value::Object(o) = target {
+        (target, path) = (o.entry("primary").or_insert(Value::Null), "agents.defaults.model.primary");
+    }
+    if !(target.is_string() || target.is_null()) {
+        return Err(ConfigShapeError { path: path.into(), found: json_kind(target) });
+    }
+    if target.as_str() == Some(model) {
+        return Ok(false);
+    }
+    *target = Value::from(model);
+    Ok(true)
+}
+
 /// `[id, ...existing without id]`; a list that is not an array (the
 /// reference's `null` case) becomes `[id]`.
 fn with_profile_first(list: &Value, profile_id: &str) -> Vec<Value> {
@@ -317,6 +340,28 @@ mod tests {
     use crate::secret::Secret;
     use crate::store::{ApiKey, OAuth, Profile};
     use serde_json::json;
+
+    #[test]
+    fn the_default_model_is_set_where_the_config_keeps_it() {
+        let set = |mut doc: Value| set_default_model(&mut doc, "openai-codex/gpt-5.2").map(|changed| (changed, doc));
+        // Absent: made, as the string form.
+        assert_eq!(set(json!({})).unwrap(), (true, json!({"agents": {"defaults": {"model": "openai-codex/gpt-5.2"}}})));
+        // The string form is replaced; the object form keeps its fallbacks.
+        let string = json!({"agents": {"defaults": {"model": "anthropic/claude-opus-4-5"}}, "x": 1});
+        assert_eq!(set(string).unwrap().1, json!({"agents": {"defaults": {"model": "openai-codex/gpt-5.2"}}, "x": 1}));
+        let object = json!({"agents": {"defaults": {"model": {"primary": "a/b", "fallbacks": ["c/d"]}}}});
+        assert_eq!(
+            set(object).unwrap().1,
+            json!({"agents": {"defaults": {"model": {"primary": "openai-codex/gpt-5.2", "fallbacks": ["c/d"]}}}})
+        );
+        // Already the default: nothing to write.
+        let same = json!({"agents": {"defaults": {"model": {"primary": "openai-codex/gpt-5.2"}}}});
+        assert_eq!(set(same.clone()).unwrap(), (false, same));
+        // A shape the tool does not know is an error naming where.
+        let wrong = set(json!({"agents": {"defaults": {"model": {"primary": 3}}}})).unwrap_err();
+        assert_eq!(wrong.path, "agents.defaults.model.primary");
+        assert_eq!(set(json!({"agents": []})).unwrap_err().path, "agents");
+    }
 
     fn oauth(provider: &str, email: Option<&str>) -> Credential {
         Credential::OAuth(OAuth {

@@ -211,6 +211,18 @@ fn is_format(text: &str) -> bool {
     )
 }
 
+/// Whether lower-cased `text` speaks of billing (the phrases of the billing
+/// class): a probe's answer is read with the same words as a run's failure.
+pub(crate) fn mentions_billing(text: &str) -> bool {
+    is_billing(text)
+}
+
+/// Whether lower-cased `text` speaks of a refused credential (the phrases
+/// of the auth class).
+pub(crate) fn mentions_auth(text: &str) -> bool {
+    is_auth(text)
+}
+
 /// `/\b402\b/`, the billing phrases, or `billing` next to a word about paying.
 fn is_billing(text: &str) -> bool {
     contains_word(text, "402")

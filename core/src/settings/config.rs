@@ -8,7 +8,7 @@
 use crate::store::{CredentialType, OrderedMap};
 
 /// The reference's built-in default model, used when none is configured.
-pub const DEFAULT_MODEL: &str = "anthropic/claude-opus-4-5";
+pub const DEFAULT_MODEL: &str = crate::providers::DEFAULT_MODEL;
 /// The provider of [`DEFAULT_MODEL`], assumed for a model ref without
 /// `provider/`.
 pub const DEFAULT_PROVIDER: &str = crate::providers::DEFAULT.id;

@@ -24,6 +24,21 @@ pub const REFRESH_MARGIN_MS: Millis = 5 * MINUTE;
 /// when that is longer).
 pub const SIGN_IN_WARN_MS: Millis = 3 * crate::time::DAY;
 
+/// The port `clawdbot panel` listens on unless `--port` says another (the
+/// gateway's own dashboard is on 18789).
+pub const PANEL_PORT: u16 = 18790;
+
+/// How long the link `clawdbot panel` prints may be used, once: ten
+/// minutes, Jupyter's order of magnitude for a token typed or pasted by hand.
+pub const PANEL_TOKEN_TTL_MS: Millis = 10 * MINUTE;
+
+/// The panel's token and session ids: 32 random bytes each.
+pub const PANEL_TOKEN_BYTES: usize = 32;
+
+/// How often the panel's page asks for a fresh view (and the envelope's
+/// page re-reads its files).
+pub const PANEL_REFRESH_MS: Millis = MINUTE;
+
 /// How a host waits for one of the cross-process locks (a folder whose
 /// mtime the holder keeps fresh), in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

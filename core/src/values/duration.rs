@@ -91,11 +91,15 @@ pub enum DurationFlag {
     MinValid,
     /// `--warn-within` of `models status`: hours.
     WarnWithin,
+    /// `--probe-timeout` of `models status --probe`: milliseconds, as the
+    /// successor's `--probe-timeout <ms>`.
+    ProbeTimeout,
 }
 
 impl DurationFlag {
     /// Every option that takes a duration.
-    pub const ALL: [DurationFlag; 3] = [DurationFlag::ExpiresIn, DurationFlag::MinValid, DurationFlag::WarnWithin];
+    pub const ALL: [DurationFlag; 4] =
+        [DurationFlag::ExpiresIn, DurationFlag::MinValid, DurationFlag::WarnWithin, DurationFlag::ProbeTimeout];
 
     /// The option as typed, `--expires-in`.
     pub fn flag(self) -> &'static str {
@@ -103,6 +107,7 @@ impl DurationFlag {
             DurationFlag::ExpiresIn => "--expires-in",
             DurationFlag::MinValid => "--min-valid",
             DurationFlag::WarnWithin => "--warn-within",
+            DurationFlag::ProbeTimeout => "--probe-timeout",
         }
     }
 
@@ -112,6 +117,7 @@ impl DurationFlag {
             DurationFlag::ExpiresIn => DurationUnit::D,
             DurationFlag::MinValid => DurationUnit::M,
             DurationFlag::WarnWithin => DurationUnit::H,
+            DurationFlag::ProbeTimeout => DurationUnit::Ms,
         }
     }
 

@@ -106,6 +106,17 @@ pub fn waiting_notice(wait: &LockWait) -> String {
     )
 }
 
+/// The same for a lock file another tool holds with `flock(2)` (Codex
+/// CLI's `auth.lock`), which is never stale: the kernel releases it when
+/// its holder exits.
+pub fn waiting_notice_file(what: &str, lock_path: &str, gives_up_after_ms: i64) -> String {
+    format!(
+        "waiting for {what} ({}); it is released when its holder finishes or exits; giving up after {}",
+        crate::escape::escape_control(lock_path),
+        seconds(gives_up_after_ms),
+    )
+}
+
 /// `2026-01-01 12:01:07 UTC`: the date too, since a lock left behind may
 /// be days old.
 fn clock_time(at: Millis) -> String {
@@ -158,6 +169,16 @@ mod tests {
              a lock nobody refreshes is taken over after 30 s; giving up after 45 s"
         );
         assert!(wait(Some(i64::MAX), None).contains("held since an unknown time ("));
+    }
+
+    #[test]
+    fn a_lock_file_is_not_said_to_go_stale() {
+        assert_eq!(
+            waiting_notice_file("Codex CLI's lock", "/h/.codex/auth.lock", 10_000),
+            "waiting for Codex CLI's lock (/h/.codex/auth.lock); it is released when its holder finishes or exits; \
+             giving up after 10 s"
+        );
+        assert!(!waiting_notice_file("x", "/h/\u{1b}[2J", 1).contains('\u{1b}'));
     }
 
     #[test]

@@ -30,6 +30,15 @@ pub enum WritebackError {
         /// The JSON path that is not an object.
         field: &'static str,
     },
+    /// A part the document needs (Claude Code's overflow item) is missing
+    /// or does not open.
+    #[error("{origin} {why}, so it was not updated")]
+    Unreadable {
+        /// How messages name the part.
+        origin: String,
+        /// What is wrong with it, in the core's words (no secret).
+        why: String,
+    },
 }
 
 /// The token values a refresh produced.
@@ -60,8 +69,10 @@ impl std::fmt::Debug for NewTokens<'_> {
 /// How the Claude Code document is written out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
-    /// One line, as the Keychain item must be (macOS 26 reads back anything
-    /// with a newline as hex, formats §1.2).
+    /// One line of printable ASCII, as the Keychain item must be: macOS 26
+    /// reads back anything with a newline as hex (formats §1.2), and Claude
+    /// Code 2.1.3xx escapes every other character to `\uXXXX` before its
+    /// hex write ([`keychain_text`]).
     Compact,
     /// Indented, as Claude Code writes its file.
     Pretty,
@@ -155,13 +166,35 @@ fn parse_object(text: &str, origin: &str) -> Result<Map<String, Value>, Writebac
 
 fn render(value: &Value, layout: Layout) -> String {
     match layout {
-        Layout::Compact => value.to_string(),
+        Layout::Compact => keychain_text(value),
         Layout::Pretty => {
             let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
             text.push('\n');
             text
         }
     }
+}
+
+/// `value` as Claude Code (2.1.3xx) writes a Keychain item: compact JSON
+/// with every character outside printable ASCII (`0x20..=0x7e`) written
+/// as `\uXXXX` (UTF-16 units, so a character beyond the BMP is a
+/// surrogate pair). Such characters only occur inside strings, where the
+/// escape means the same character, so the document reads back the same
+/// while `security` never sees a byte that makes macOS print hex.
+pub fn keychain_text(value: &Value) -> String {
+    let compact = value.to_string();
+    let mut out = String::with_capacity(compact.len());
+    for c in compact.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -219,6 +252,22 @@ mod tests {
         let out = merge_claude_credentials(stub, "f", &known, Layout::Compact).expect("merges");
         let v: Value = serde_json::from_str(&out).expect("json");
         assert_eq!(v["claudeAiOauth"]["refreshTokenExpiresAt"], 1_772_000_000_000_i64);
+    }
+
+    /// Claude Code 2.1.3xx escapes everything outside printable ASCII
+    /// before it writes its item, and so do we: the same characters, read
+    /// back by any JSON reader.
+    #[test]
+    fn the_keychain_form_is_printable_ascii() {
+        let value = json!({"name": "Jos\u{e9} \u{1f600}", "tab": "a\tb", "del": "\u{7f}"});
+        let text = keychain_text(&value);
+        assert_eq!(text, r#"{"name":"Jos\u00e9 \ud83d\ude00","tab":"a\tb","del":"\u007f"}"#);
+        assert!(text.bytes().all(|b| (0x20..=0x7e).contains(&b)));
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
+        let a = Secret::new("sk-ant-oat01-NEW");
+        let doc = r#"{"claudeAiOauth":{"accessToken":"x"},"owner":"Zo\u00eb"}"#;
+        let out = merge_claude_credentials(doc, "f", &tokens(&a, None), Layout::Compact).unwrap();
+        assert!(out.contains(r#""owner":"Zo\u00eb""#), "{out}");
     }
 
     #[test]

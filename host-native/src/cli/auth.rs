@@ -81,6 +81,14 @@ pub struct LoginArgs {
     pub enterprise_domain: Option<String>,
     #[command(flatten)]
     pub create: super::CreateAgentArg,
+    /// Replace an API key or token stored under the id without asking.
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long, help = format!(
+        "Also make the provider's model the default (agents.defaults.model; {})",
+        flow::login_models_help()
+    ))]
+    pub set_default: bool,
 }
 
 #[derive(Args, Debug)]
@@ -95,13 +103,22 @@ pub struct CopilotLoginArgs {
     pub yes: bool,
     #[command(flatten)]
     pub create: super::CreateAgentArg,
+    /// Replace an API key or token stored under the id without asking.
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long, help = format!(
+        "Also make Copilot's model the default (agents.defaults.model; {})",
+        flow::login_models_help()
+    ))]
+    pub set_default: bool,
 }
 
 /// `login --help`: the methods, the servers each talks to, whose client.
 fn login_about() -> String {
     format!(
         "Log in to a provider and store the login as an OAuth profile (under the store lock; a login \
-         already stored under the same id is replaced, and the output says so).\n\n\
+         already stored under the same id is replaced, and the output says so; an API key or token there \
+         is replaced only when you say yes, asked before anything is sent, or with --force).\n\n\
          Device codes work without a terminal or a browser here: the URL and code are printed on stderr, \
          and the command polls until the code is entered, it expires, or Ctrl-C (nothing is stored). The \
          browser login listens for the redirect on 127.0.0.1; over SSH, without a display, or when the port \
@@ -218,6 +235,8 @@ pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
             profile_id: a.profile_id.clone(),
             enterprise_domain: a.enterprise_domain.clone(),
             create_agent: a.create.create_agent,
+            force: a.force,
+            set_default: a.set_default,
             agent,
             ..LoginRequest::default()
         }),
@@ -228,6 +247,8 @@ pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
             profile_id: a.profile_id.clone(),
             enterprise_domain: a.enterprise_domain.clone(),
             create_agent: a.create.create_agent,
+            force: a.force,
+            set_default: a.set_default,
             agent,
             ..LoginRequest::default()
         }),

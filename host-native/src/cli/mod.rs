@@ -6,6 +6,7 @@ mod doctor;
 mod man;
 mod manage;
 mod order;
+mod panel;
 mod refresh;
 mod status;
 
@@ -70,6 +71,9 @@ pub enum Command {
     },
     /// Print a manual page (roff), or write them all with --out-dir.
     Man(man::ManArgs),
+    /// Serve the admin panel on this host's loopback interface (see --help).
+    #[command(long_about = panel::LONG_ABOUT)]
+    Panel(panel::PanelArgs),
 }
 
 /// `--agent`, declared once: `models` and `doctor` flatten it, and being
@@ -127,6 +131,7 @@ pub struct ModelsArgs {
 #[derive(Subcommand, Debug)]
 pub enum ModelsCommand {
     /// Which credentials are ok, expiring, expired or missing.
+    #[command(after_long_help = status::probes_help())]
     Status(status::StatusArgs),
     /// Add, paste, order and print credentials.
     Auth(auth::AuthArgs),
@@ -165,6 +170,7 @@ fn run(cli: Cli) -> Exit {
             print_all(&script, "the completion script")
         }
         Command::Man(args) => man::run(&args),
+        Command::Panel(args) => panel::run(&args),
     }
 }
 
@@ -228,6 +234,7 @@ mod tests {
             seen,
             [
                 "clawdbot models status --warn-within",
+                "clawdbot models status --probe-timeout",
                 "clawdbot models auth paste-token --expires-in",
                 "clawdbot models auth setup-token --expires-in",
                 "clawdbot models auth token --min-valid",

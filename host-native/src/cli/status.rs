@@ -1,10 +1,11 @@
-//! `clawdbot models status`: reads, syncs, reports. Never refreshes, never
-//! touches the network (the reference's text mode did both).
+//! `clawdbot models status`: reads, syncs, reports. Never refreshes, and
+//! touches the network only with `--probe` (the reference's text mode did
+//! both unasked).
 
 use crate::host::{NativeWorld, current_env, now};
 use crate::interpreter::Interpreter;
 use clap::Args;
-use clawdbot_auth_core::flow::{Exit, StatusCommand, StatusFormat, StatusRequest};
+use clawdbot_auth_core::flow::{Exit, ProbeRequest, StatusCommand, StatusFormat, StatusRequest};
 use std::io::IsTerminal;
 
 #[derive(Args, Debug, Default)]
@@ -20,11 +21,14 @@ pub struct StatusArgs {
     #[arg(long)]
     pub plain: bool,
     /// Exit 1 if a provider in use has no usable credential (or a file is
-    /// unreadable), 2 if the best one it has is expiring, else 0.
+    /// unreadable), or with --probe if a probed credential was refused
+    /// (auth, billing); 2 if the best one it has is expiring, else 0.
     #[arg(long)]
     pub check: bool,
     /// Judge as the reference does: every stored profile counts, and an
-    /// access token's expiry counts even when it would be refreshed.
+    /// access token's expiry counts even when it would be refreshed; with
+    /// --probe, a probe that proved nothing (rate_limit, timeout, format,
+    /// unknown) counts too.
     #[arg(long)]
     pub strict: bool,
     /// Every agent under the state dir: one section (text) or one entry
@@ -40,6 +44,29 @@ pub struct StatusArgs {
     /// with `source: "exec"`); without it they are "not checked".
     #[arg(long)]
     pub allow_exec: bool,
+    /// Send each usable credential (profile, env or models.json key) of the
+    /// providers in use the cheapest request that proves it works, and
+    /// report how it came out (ok, auth, billing, rate_limit, timeout,
+    /// format, unknown). Never refreshes a login. A refusal is remembered
+    /// until the credential changes or a later probe succeeds.
+    #[arg(long)]
+    pub probe: bool,
+    /// Probe this provider's credentials instead of the providers in use
+    /// (repeatable, or comma-separated).
+    #[arg(long, value_name = "PROVIDER", requires = "probe")]
+    pub probe_provider: Vec<String>,
+    /// Probe this profile (repeatable, or comma-separated).
+    #[arg(long, value_name = "ID", requires = "probe")]
+    pub probe_profile: Vec<String>,
+    #[arg(long, value_name = "DURATION", requires = "probe", default_value = clawdbot_auth_core::flow::PROBE_TIMEOUT,
+        help = format!(
+            "How long each probe may take, whole ({})",
+            clawdbot_auth_core::DurationFlag::ProbeTimeout.help()
+        ))]
+    pub probe_timeout: String,
+    /// How many probes run at once (1 to 16).
+    #[arg(long, value_name = "N", requires = "probe", default_value_t = clawdbot_auth_core::flow::PROBE_CONCURRENCY)]
+    pub probe_concurrency: usize,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,9 +83,27 @@ impl StatusArgs {
             json,
             plain,
             warn_within: clawdbot_auth_core::defaults::WARN_WITHIN.into(),
+            probe_timeout: clawdbot_auth_core::flow::PROBE_TIMEOUT.into(),
+            probe_concurrency: clawdbot_auth_core::flow::PROBE_CONCURRENCY,
             ..StatusArgs::default()
         }
     }
+}
+
+/// `--help`'s table of what `--probe` sends, from the core's registry.
+pub fn probes_help() -> String {
+    let rows: Vec<String> = clawdbot_auth_core::manual::probes()
+        .into_iter()
+        .map(
+            |r| if r.provider.is_empty() { format!("  {}", r.sends) } else { format!("  {}: {}", r.provider, r.sends) },
+        )
+        .collect();
+    format!(
+        "What --probe sends (one request per credential, read-only, nothing refreshed; an expired login is \
+         reported expired, not probed; CLAWDBOT_API_URL_<PROVIDER> replaces the origin, https:// or http:// \
+         on a loopback host):\n{}",
+        rows.join("\n")
+    )
 }
 
 /// The core's [`StatusCommand`], carried out. Its load and report are
@@ -82,6 +127,12 @@ pub fn run(args: &StatusArgs, agent: Option<String>) -> Exit {
         all_agents: args.all_agents,
         warn_within: args.warn_within.clone(),
         terminal: std::io::stdout().is_terminal(),
+        probe: args.probe.then(|| ProbeRequest {
+            providers: args.probe_provider.clone(),
+            profiles: args.probe_profile.clone(),
+            timeout: args.probe_timeout.clone(),
+            concurrency: args.probe_concurrency,
+        }),
     };
     let mut flow = StatusCommand::new(request, &env, now(&env)).allow_exec(args.allow_exec);
     let world = NativeWorld::new(&env);

@@ -12,7 +12,7 @@
 //! hex form macOS 26 prints, and never put the secret on argv where `ps`
 //! shows it.
 
-use super::process::{RunFailure, run};
+use super::process::{Finished, RunFailure, run};
 use clawdbot_auth_core::{Secret, encode_hex};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
@@ -203,7 +203,36 @@ pub fn write_generic_password(
     if line.len() > MAX_INTERACTIVE_LINE {
         return Err(KeychainWriteError::TooLong { len: line.len() });
     }
-    let finished = match run(security_bin, &["-i"], Some(line.into_bytes()), timeout) {
+    let ran = run(security_bin, &["-i"], Some(line.into_bytes()), timeout);
+    written(ran, security_bin, timeout, &[hex.as_str(), json_compact.expose()])
+}
+
+/// Adds or updates a generic password whose secret is sealed (ciphertext
+/// whose key is kept in another item, Claude Code's overflow item): with
+/// `-w` on argv, as Claude Code writes it, since it is often longer than a
+/// `security -i` line and shows nothing without the key. The core says
+/// which secrets are sealed (`WriteBackPlace::SealedKeychain`); every other
+/// secret goes through [`write_generic_password`], on stdin.
+pub fn write_sealed_password(
+    security_bin: &Path,
+    service: &str,
+    account: &str,
+    sealed: &Secret,
+    timeout: Duration,
+) -> Result<(), KeychainWriteError> {
+    let args = ["add-generic-password", "-U", "-a", account, "-s", service, "-w", sealed.expose()];
+    written(run(security_bin, &args, None, timeout), security_bin, timeout, &[sealed.expose()])
+}
+
+/// How a `security` write ended, with `secrets` kept out of the reason a
+/// failure gives.
+fn written(
+    ran: Result<Finished, RunFailure>,
+    security_bin: &Path,
+    timeout: Duration,
+    secrets: &[&str],
+) -> Result<(), KeychainWriteError> {
+    let finished = match ran {
         Ok(finished) => finished,
         Err(RunFailure::TimedOut) => return Err(KeychainWriteError::TimedOut(timeout)),
         Err(RunFailure::Spawn(source)) => {
@@ -214,10 +243,7 @@ pub fn write_generic_password(
     match finished.status.code() {
         Some(0) => Ok(()),
         Some(EXIT_LOCKED) => Err(KeychainWriteError::Locked),
-        _ => {
-            let secrets = [hex.as_str(), json_compact.expose()];
-            Err(KeychainWriteError::Failed { reason: failure_reason(finished.status, &finished.stderr, &secrets) })
-        }
+        _ => Err(KeychainWriteError::Failed { reason: failure_reason(finished.status, &finished.stderr, secrets) }),
     }
 }
 

@@ -251,6 +251,54 @@ fn waiting_notice(lock_path: &Path, options: &LockOptions) -> String {
     })
 }
 
+/// An exclusive `flock(2)` on another tool's lock file (Codex CLI's
+/// `auth.lock`), held until dropped: closing the file releases it, and so
+/// does the kernel when this process dies, so it is never stale.
+#[derive(Debug)]
+pub struct FileLockGuard {
+    _file: File,
+}
+
+/// Takes an exclusive `flock` on `path` (made with mode 0600 when missing;
+/// its folder must exist), retrying with the same backoff as a lock
+/// folder until `options.max_wait`. std's `File::try_lock` is `flock`
+/// on Unix, the call Codex makes.
+pub fn acquire_file_lock(path: &Path, options: &LockOptions) -> Result<FileLockGuard, LockError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let io_err = |action, source| LockError::Io { lock_path: path.to_path_buf(), action, source };
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| io_err("open the lock file", e))?;
+    let start = Instant::now();
+    let mut attempt: u32 = 0;
+    let mut report_at = options.report_wait_after;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(FileLockGuard { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => {}
+            Err(fs::TryLockError::Error(e)) => return Err(io_err("lock the lock file", e)),
+        }
+        let waited = start.elapsed();
+        if report_at.is_some_and(|at| waited >= at) {
+            report_at = None;
+            let gives_up = i64::try_from(options.max_wait.as_millis()).unwrap_or(i64::MAX);
+            let notice = clawdbot_auth_core::waiting_notice_file(options.what, &path.to_string_lossy(), gives_up);
+            eprintln!("note: {notice}");
+        }
+        let Some(left) = options.max_wait.checked_sub(waited).filter(|left| !left.is_zero()) else {
+            return Err(LockError::Busy { lock_path: path.to_path_buf(), waited });
+        };
+        let until_report = report_at.map_or(left, |at| at.saturating_sub(waited));
+        thread::sleep(backoff(attempt, options).min(left).min(until_report));
+        attempt = attempt.saturating_add(1);
+    }
+}
+
 /// Which folder we made, so a replaced one is told apart from ours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct DirIdentity {

@@ -18,6 +18,9 @@
 
 use std::alloc::{Layout, alloc as raw_alloc, dealloc as raw_dealloc};
 
+#[cfg(target_arch = "wasm32")]
+mod heap;
+
 /// The alignment of every buffer handed across the ABI (bytes).
 const ALIGN: usize = 1;
 

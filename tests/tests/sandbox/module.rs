@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use wasmtime::{Engine, Instance, Memory, Module, Store, TypedFunc};
+use wasmtime::{Engine, Instance, Memory, Module, ResourceLimiter, Store, TypedFunc};
 
 /// Where `scripts/build-wasm.sh` puts the module, relative to the workspace root.
 const DEFAULT_PATH: &str = "dist/sandbox/clawdbot-auth.wasm";
@@ -112,9 +112,26 @@ fn newest_file(dir: &Path) -> Option<(SystemTime, PathBuf)> {
     newest
 }
 
+/// Counts the times the instance's linear memory grows (and allows each).
+#[derive(Default)]
+pub struct Grows(usize);
+
+impl ResourceLimiter for Grows {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > current {
+            self.0 += 1;
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
 /// One live instance of the module: its own store, memory and allocator.
 pub struct Sandbox {
-    store: Store<()>,
+    store: Store<Grows>,
     memory: Memory,
     alloc: TypedFunc<u32, u32>,
     dealloc: TypedFunc<(u32, u32), ()>,
@@ -125,7 +142,8 @@ impl Sandbox {
     /// Instantiates the shared module with an empty import list.
     pub fn new() -> Self {
         let (engine, module) = compiled();
-        let mut store = Store::new(engine, ());
+        let mut store = Store::new(engine, Grows::default());
+        store.limiter(|grows| grows);
         let instance = Instance::new(&mut store, module, &[]).expect("instantiate with no imports");
         let memory = instance.get_memory(&mut store, "memory").expect("exported memory");
         let alloc = instance.get_typed_func(&mut store, "alloc").expect("alloc(len) -> ptr");
@@ -163,5 +181,10 @@ impl Sandbox {
     /// The current size of the instance's linear memory, in bytes.
     pub fn memory_bytes(&self) -> usize {
         self.memory.data_size(&self.store)
+    }
+
+    /// How many times the instance's linear memory has grown so far.
+    pub fn memory_grows(&self) -> usize {
+        self.store.data().0
     }
 }

@@ -13,8 +13,9 @@ pub fn case_files() -> Vec<PathBuf> {
 }
 
 /// The envelope `status` request a vector describes: its clock, window,
-/// rule (`strict`), environment and home files. A `{"$text": "..."}` home entry is raw file
-/// text; any other value is the file's JSON.
+/// rule (`strict`), environment, home files and Keychain items. A
+/// `{"$text": "..."}` home entry is raw file text; any other value is the
+/// file's JSON.
 pub fn status_request(vector: &Value) -> Value {
     let mut request = Map::new();
     request.insert("op".into(), json!("status"));
@@ -37,5 +38,8 @@ pub fn status_request(vector: &Value) -> Value {
         }
     }
     request.insert("home".into(), Value::Object(home));
+    if let Some(items) = vector.get("keychain") {
+        request.insert("keychain".into(), items.clone());
+    }
     Value::Object(request)
 }

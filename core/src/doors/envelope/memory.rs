@@ -141,7 +141,9 @@ impl Memory {
                     record(&path, Change::Text(write.text));
                     reply.with(Ok(()))
                 }
-                WriteBackPlace::Keychain(item) => reply.with(unsupported(format!("Keychain item {}", item.service))),
+                WriteBackPlace::Keychain(item) | WriteBackPlace::SealedKeychain(item) => {
+                    reply.with(unsupported(format!("Keychain item {}", item.service)))
+                }
             },
             Effect::SaveBackup { of, text, reply } => {
                 let (folder, name) = of.rsplit_once('/').unwrap_or(("", of.as_str()));
@@ -166,6 +168,12 @@ impl Memory {
             Effect::Send { provider, reply, .. } => {
                 reply.with(Err(transport_error(provider, TransportFailure::Other, "the envelope has no network")))
             }
+            Effect::SendAll { requests, reply, .. } => reply.with(
+                requests
+                    .iter()
+                    .map(|_| crate::http::Exchange { answer: Err(TransportFailure::Other), latency_ms: 0 })
+                    .collect(),
+            ),
             Effect::ShellEnv { reply, .. } => reply.with(ShellAnswer::Failed),
             Effect::RunOnTerminal { reply, .. } => reply.with(RunAnswer::Failed(IoKind::NoTerminal)),
             Effect::AskSecret { reply, .. } => reply.with(Err(SecretError::Unreadable(IoKind::NoTerminal))),

@@ -1,14 +1,18 @@
 //! One JSON request/response over the whole core, for every non-native host
 //! (the browser panel, the sandboxed module, tests).
 //!
-//! Request: `{"op", "now", "warnAfterMs"?, "strict"?, "env"?, "agent"?, "files"?, "home"?}`.
+//! Request: `{"op", "now", "warnAfterMs"?, "strict"?, "env"?, "agent"?, "files"?, "home"?, "keychain"?}`.
 //! `strict` judges `--check` by the reference's rule (`models status --strict`).
 //! `files` holds file contents by role (`store`, `claude`, `codex`,
 //! `config`, `legacyStore`, `oauthJson`, see `view::FileRole`); the envelope
 //! places each where the CLI would read it, for the agent the config names
 //! as default (or `agent`), exactly as `paths::locate` decides. `home`
 //! holds contents by path relative to HOME. The envelope's HOME is `~`, so
-//! every path in the response reads `~/.clawdbot/...`. Errors come back as
+//! every path in the response reads `~/.clawdbot/...`. `keychain` holds
+//! macOS Keychain items as `security` would print their secrets:
+//! `[{"service", "account", "secret"}]` (a secret given as JSON is its
+//! compact text); the login sources' items are looked up there by the
+//! service and account their rules name. Errors come back as
 //! `{"error": ...}`; nothing here panics on any input.
 //!
 //! Every report-making op also answers `locations` (where it looked); the
@@ -27,6 +31,7 @@ mod memory;
 mod order;
 
 use crate::config::parse_config;
+use crate::flow::AgentCheck;
 use crate::load::{Loaded, StoreState, load};
 use crate::paths::{self, Env};
 use crate::report::{self, ReportOptions, TextStyle};
@@ -67,6 +72,14 @@ fn respond(req: &Value) -> Result<Value, String> {
     }
     let agent = req.get("agent").and_then(Value::as_str);
     let world = world_of(req, &env, agent)?;
+    if agent.is_some() {
+        // An unknown agent is refused as every command refuses it.
+        let config = config_of(&world, &env);
+        let ran = memory::Memory::new(world.files.clone(), now).run(&mut AgentCheck::new(&env, &config, agent, now));
+        if ran.exit != crate::flow::Exit::Ok {
+            return Err(ran.refusal());
+        }
+    }
     let loaded = load(&world, &env, now, agent);
     match op {
         "setOrder" => return order::set_order(req, &world, &loaded, agent),
@@ -78,11 +91,22 @@ fn respond(req: &Value) -> Result<Value, String> {
     }
     let strict = req.get("strict").and_then(Value::as_bool).unwrap_or(false);
     let options = ReportOptions { warn_after_ms, strict, ..ReportOptions::default() };
+    if op == "view" {
+        // The text is the largest part of a big store's view (6 MB for 60 000
+        // profiles): a page that does not show it says `"text": false`.
+        let text = req.get("text").and_then(Value::as_bool) != Some(false);
+        let only = match req.get("only") {
+            None | Some(Value::Null) => view::Only::All,
+            Some(v) => v
+                .as_str()
+                .and_then(view::Only::parse)
+                .ok_or("request.only must be \"all\", \"problems\" or a status word (\"expired\", ...)")?,
+        };
+        let asked = ViewOptions { report: options, limits: view::Limits { rows: rows_limit(req)?, only }, text };
+        return view_document(&world, &loaded, &env, agent, &asked);
+    }
     // The report and its check code exactly as `models status` makes them.
     let crate::flow::Assessment { report, check } = crate::flow::assess(&loaded, &options);
-    if op == "view" {
-        return view_response(req, &world, &loaded, &report, &env, agent);
-    }
     let mut out = base_response(&loaded, &report, check);
     match op {
         "renderText" => {
@@ -105,27 +129,40 @@ fn respond(req: &Value) -> Result<Value, String> {
     Ok(Value::Object(out))
 }
 
+/// What a view is asked to hold.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ViewOptions {
+    /// The window and rule of the report, as `models status` takes them.
+    pub report: ReportOptions,
+    /// How many rows of each long list.
+    pub limits: view::Limits,
+    /// Whether the CLI's text is in it.
+    pub text: bool,
+}
+
 /// The page's one call per refresh: `{"locations", "view"}`, what it shows
 /// and nothing else (no report, no store, so no secret). The other ops do
 /// not carry the view: for a big store it would add a third to their cost.
-fn view_response(
-    req: &Value,
+///
+/// The one view builder: the envelope's `view` op makes it over the files
+/// a page was given, `clawdbot panel` over the files this host read
+/// (`flow::PanelLook`); `world` holds those files (doctor runs over them,
+/// in memory) and `loaded` is their load.
+pub(crate) fn view_document(
     world: &MapWorld,
     loaded: &Loaded,
-    report: &report::StatusReport,
     env: &Env,
     agent: Option<&str>,
+    asked: &ViewOptions,
 ) -> Result<Value, String> {
-    let limits = view::Limits { rows: rows_limit(req)? };
+    // The report exactly as `models status` makes it.
+    let report = crate::flow::assess(loaded, &asked.report).report;
     let doctor = doctor::run(world, env, agent, loaded.now)?;
-    // The text is the largest part of a big store's view (6 MB for 60 000
-    // profiles): a page that does not show it says `"text": false`.
-    let wants_text = req.get("text").and_then(Value::as_bool) != Some(false);
-    let text = wants_text.then(|| report::render_text(report, env, TextStyle::default()));
+    let text = asked.text.then(|| report::render_text(&report, env, TextStyle::default()));
     let given =
         |role: FileRole| matches!(world.files.get(&role.path(&loaded.locations)), Some(FileRead::Present { .. }));
-    let view = view::build(loaded, report, &doctor.preview, text, given, limits);
-    Ok(json!({ "locations": locations(loaded), "view": doctor.into_view(view, limits) }))
+    let view = view::build(loaded, &report, &doctor.preview, text, given, asked.limits);
+    Ok(json!({ "locations": locations(loaded), "view": doctor.into_view(view, asked.limits) }))
 }
 
 /// `"rows"`: how many rows of each long list the view carries (all when absent).
@@ -171,6 +208,24 @@ fn world_of(req: &Value, env: &Env, agent: Option<&str>) -> Result<MapWorld, Str
         }
         Some(_) => return Err("request.home must be an object".into()),
     }
+    match req.get("keychain") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                let field = |name: &str| item.get(name).and_then(Value::as_str).map(str::to_string);
+                let (Some(service), Some(account)) = (field("service"), field("account")) else {
+                    return Err("request.keychain items need \"service\" and \"account\" strings".into());
+                };
+                let secret = match item.get("secret") {
+                    Some(Value::String(text)) => text.clone(),
+                    Some(other) => other.to_string(),
+                    None => return Err("request.keychain items need a \"secret\"".into()),
+                };
+                world.keychain.insert(crate::world::KeychainItem { service, account }, FileRead::text(secret));
+            }
+        }
+        Some(_) => return Err("request.keychain must be an array of items".into()),
+    }
     let by_role = match req.get("files") {
         None => return Ok(world),
         Some(Value::Object(files)) => files,
@@ -188,15 +243,22 @@ fn world_of(req: &Value, env: &Env, agent: Option<&str>) -> Result<MapWorld, Str
     if let Some((_, text)) = roles.iter().find(|(role, _)| *role == FileRole::Config) {
         world.files.insert(config_path.clone(), FileRead::text(text.clone()));
     }
-    let config = match world.read(&config_path) {
-        FileRead::Present { bytes, .. } => parse_config(&bytes, &config_path).config,
-        _ => crate::config::Config::default(),
-    };
+    let config = config_of(&world, env);
     let locations = paths::locate(env, &config, agent);
     for (role, text) in roles {
         world.files.insert(role.path(&locations), FileRead::text(text));
     }
     Ok(world)
+}
+
+/// The config the CLI would read in `world` (the default when absent or
+/// unreadable), which decides where the agent's files are.
+fn config_of(world: &MapWorld, env: &Env) -> crate::config::Config {
+    let config_path = paths::config_path(env);
+    match world.read(&config_path) {
+        FileRead::Present { bytes, .. } => parse_config(&bytes, &config_path).config,
+        _ => crate::config::Config::default(),
+    }
 }
 
 /// A file given as its text, as `{"$text": ...}`, or as any JSON value
@@ -265,6 +327,21 @@ mod tests {
     fn oauth_store(expires: i64) -> Value {
         json!({ "version": 1, "profiles": { "anthropic:a": {
             "type": "oauth", "provider": "anthropic", "access": "a-FAKE", "refresh": "r-FAKE", "expires": expires } } })
+    }
+
+    /// Keychain items given with the request are the items a login
+    /// source's rules name: Claude Code's, for the user in `env`.
+    #[test]
+    fn keychain_items_in_the_request_are_read_as_the_host_would() {
+        let item = json!({"service": "Claude Code-credentials", "account": "tester", "secret":
+            {"claudeAiOauth": {"accessToken": "sk-ant-oat01-FAKE", "refreshToken": "sk-ant-ort01-FAKE", "expiresAt": NOW + HOUR}}});
+        let out = call(json!({"now": NOW, "env": {"USER": "tester"}, "keychain": [item]}));
+        let profiles = out["report"]["auth"]["oauth"]["profiles"].as_array().expect("profiles").clone();
+        assert!(profiles.iter().any(|p| p["profileId"] == "anthropic:claude-cli"), "{out}");
+        let other_user = call(json!({"now": NOW, "env": {"USER": "someone"}, "keychain": [item]}));
+        assert_eq!(other_user["report"]["auth"]["oauth"]["profiles"], json!([]));
+        assert_eq!(call(json!({"now": NOW, "keychain": {}}))["error"], "request.keychain must be an array of items");
+        assert!(call(json!({"now": NOW, "keychain": [{"service": "s"}]}))["error"].as_str().is_some());
     }
 
     #[test]
@@ -481,6 +558,8 @@ mod tests {
             call(json!({ "op": "view", "now": NOW, "rows": "2" }))["error"],
             "request.rows must be a whole number of rows"
         );
+        assert!(call(json!({ "op": "view", "now": NOW, "only": "bogus" }))["error"].is_string());
+        assert_eq!(call(json!({ "op": "view", "now": NOW, "only": "expired" }))["view"]["only"], "expired");
     }
 
     #[test]

@@ -5,7 +5,6 @@ use super::memory::Memory;
 use crate::flow::{Exit, OrderCommand, OrderRequest};
 use crate::load::Loaded;
 use crate::store::{parse_store, store_to_json};
-use crate::view;
 use crate::world::{FileRead, MapWorld};
 use serde_json::{Value, json};
 
@@ -16,12 +15,13 @@ pub(super) fn set_order(req: &Value, world: &MapWorld, loaded: &Loaded, agent: O
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         _ => return Err("setOrder needs \"order\": a list of profile ids".into()),
     };
-    order_set(world, loaded, agent, provider, ids)
+    order_run(world, loaded, agent, OrderRequest::Set { provider: provider.into(), profile_ids: ids })
 }
 
 /// `{"op": "moveInOrder", "provider", "profileId", "by": -1 | 1}`: moves one
-/// profile in the list the panel's editor shows ([`view::editable_order`])
-/// and sets the result as the provider's order, as `setOrder` does.
+/// profile in the list the panel's editor shows ([`crate::view::editable_order`])
+/// and sets the result as the provider's order: `order set` with that
+/// list, made from the store under the lock (`OrderRequest::Move`).
 pub(super) fn move_in_order(
     req: &Value,
     world: &MapWorld,
@@ -35,22 +35,13 @@ pub(super) fn move_in_order(
         .and_then(Value::as_i64)
         .and_then(|n| isize::try_from(n).ok())
         .ok_or("moveInOrder needs \"by\"")?;
-    let current = view::editable_order(loaded, provider);
-    let next = view::moved(&current, profile_id, by)
-        .ok_or_else(|| format!("\"{}\" cannot move {by} in this order", crate::escape::escape_control(profile_id)))?;
-    order_set(world, loaded, agent, provider, next)
+    let request = OrderRequest::Move { provider: provider.into(), profile_id: profile_id.to_string(), by };
+    order_run(world, loaded, agent, request)
 }
 
-/// Runs `order set` and answers the store as it left it: `store`,
-/// `storeText` (the file to download) and every write.
-fn order_set(
-    world: &MapWorld,
-    loaded: &Loaded,
-    agent: Option<&str>,
-    provider: &str,
-    profile_ids: Vec<String>,
-) -> Result<Value, String> {
-    let request = OrderRequest::Set { provider: provider.into(), profile_ids };
+/// Runs `order set` (or its move) and answers the store as it left it:
+/// `store`, `storeText` (the file to download) and every write.
+fn order_run(world: &MapWorld, loaded: &Loaded, agent: Option<&str>, request: OrderRequest) -> Result<Value, String> {
     let mut memory = Memory::new(world.files.clone(), loaded.now);
     let ran = memory.run(&mut OrderCommand::new(request, agent, &loaded.env, loaded.now));
     if ran.exit != Exit::Ok {

@@ -4,6 +4,7 @@
 
 use super::DEFAULT_EXPIRES_IN;
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
+use super::look::Look;
 use super::paste_token::{self, Paste, PasteTokenRequest};
 use super::{Answer, Done, Effect, Exit, Reply, Step};
 use crate::duration::DurationFlag;
@@ -31,10 +32,21 @@ struct Question {
 }
 
 enum State {
+    /// `--agent` names an agent that exists (or `--create-agent`): looked
+    /// at before the first question, so a typo is not found after them.
+    Agent(Box<Look>),
     Provider,
-    ProfileId { provider: String },
-    Expires { provider: String, profile_id: String },
-    ExpiresIn { provider: String, profile_id: String },
+    ProfileId {
+        provider: String,
+    },
+    Expires {
+        provider: String,
+        profile_id: String,
+    },
+    ExpiresIn {
+        provider: String,
+        profile_id: String,
+    },
     Paste(Box<Driven<Paste>>),
 }
 
@@ -52,9 +64,13 @@ pub struct AddCommand {
 impl AddCommand {
     /// The command as asked, at `now`.
     pub fn new(request: AddRequest, env: &Env, now: Millis) -> AddCommand {
+        let first = match request.agent.as_deref() {
+            Some(agent) => State::Agent(Box::new(Look::new(env, Some(agent)).creating_agent(request.create_agent))),
+            None => State::Provider,
+        };
         let add = Add { env: env.clone(), agent: request.agent, create_agent: request.create_agent };
         let inner = match request.terminal {
-            true => Driven::start(add, State::Provider, env, now),
+            true => Driven::start(add, first, env, now),
             false => Driven::ended(
                 add,
                 Done::refused(
@@ -109,6 +125,10 @@ impl Machine for Add {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, _out: &mut Lines) -> Turn<State> {
         match state {
+            State::Agent(mut look) => match advance(&mut *look, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Agent(look), e),
+                Step::Ready(_) => Turn::Go(State::Provider),
+            },
             State::Provider => {
                 let question = Question { text: "Provider".into(), default: crate::providers::DEFAULT.id.into() };
                 self.ask(question, input, State::Provider, |answer| {
@@ -148,7 +168,7 @@ flow_of_driven!(AddCommand);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::script::{Host, NOW, env};
+    use crate::flow::script::{Host, NOW, env, first_error};
     use crate::secret::Secret;
     use serde_json::json;
 
@@ -193,9 +213,29 @@ mod tests {
         assert!(host.store()["profiles"]["anthropic:work"].get("expires").is_none());
         host.lines = [Err(crate::io::IoKind::Other { code: None })].into();
         let (done, _) = host.run(&mut add(true));
-        assert_eq!(
-            (done.exit, done.lines()[0].text.as_str()),
-            (Exit::Error, "error: reading an answer: Input/output error")
-        );
+        assert_eq!((done.exit, first_error(&done)), (Exit::Error, "reading an answer: Input/output error"));
+    }
+
+    /// `--agent` with a name no config lists and no folder holds is refused
+    /// before the first question (issue 22): the operator does not answer
+    /// three questions and paste a secret to learn of a typo. With
+    /// `--create-agent` the questions come.
+    #[test]
+    fn an_unknown_agent_is_refused_before_anything_is_asked() {
+        let run = |create_agent: bool| {
+            let mut host = Host::with_store(&json!({"version": 1, "profiles": {}}));
+            host.lines = [Ok(String::new()), Ok(String::new()), Ok("n".into())].into();
+            host.secret = Some(Ok(Secret::new("sk-ant-oat01-FAKE")));
+            let request = AddRequest { agent: Some("typo".into()), create_agent, terminal: true };
+            let (done, _) = host.run(&mut AddCommand::new(request, &env(), NOW));
+            (done, host.asked)
+        };
+        let (done, asked) = run(false);
+        assert_eq!(done.exit, Exit::Action, "{done:?}");
+        assert!(first_error(&done).starts_with("no agent named `typo`"), "{done:?}");
+        assert!(!asked.iter().any(|a| a.starts_with("ask ") || a.starts_with("secret")), "{asked:?}");
+        let (done, asked) = run(true);
+        assert_eq!(done.exit, Exit::Ok, "{done:?}");
+        assert!(asked.iter().any(|a| a.starts_with("ask Provider")), "{asked:?}");
     }
 }

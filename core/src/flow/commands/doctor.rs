@@ -692,7 +692,7 @@ impl Doctor {
             let lines: Vec<String> = missing
                 .iter()
                 .map(|prov| {
-                    let hint = crate::remedy::for_missing_provider(prov);
+                    let hint = crate::remedy::for_missing_provider(prov, &check.report.auth.logins_elsewhere);
                     format!("- {prov}: no credentials for a provider in use — {hint}")
                 })
                 .collect();

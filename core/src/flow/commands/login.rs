@@ -1,7 +1,12 @@
 //! `clawdbot models auth login --provider P [--device-code]
-//! [--profile-id ID] [--enterprise-domain HOST]` and `login-github-copilot`:
-//! a login of our own, stored under the store lock like any paste
-//! (issue 25).
+//! [--profile-id ID] [--enterprise-domain HOST] [--force] [--set-default]`
+//! and `login-github-copilot`: a login of our own, stored under the store
+//! lock like any paste (issue 25).
+//!
+//! Like a paste it looks at the id first ([`Claim`]): a credential of
+//! another type there (a pasted key, a setup-token) is replaced only with
+//! a yes or `--force`, asked before any request is sent, and the store
+//! edit applies the same rule under the lock ([`PasteTarget::place`]).
 //!
 //! Which login, which requests and how each answer reads are the rules'
 //! (`rules/login.rs`); this flow only sequences them: ask for a device
@@ -12,6 +17,7 @@
 //! on the terminal and synced. Nothing is stored unless the login
 //! completed; no token, code or verifier is ever said.
 
+use super::claim::Claim;
 use super::drive::{Driven, Lines, Machine, Turn, advance, emit, flow_of_driven};
 use super::edit::EditStore;
 use super::record_mode::RecordMode;
@@ -21,14 +27,14 @@ use crate::error::TxnFailure;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::load::Loaded;
 use crate::login::{self, DeviceCode, LoginError, LoginStep, Method, Pkce, Plan, Polled, Servers};
-use crate::paste::PasteTarget;
+use crate::paste::{PasteError, PasteTarget, Placed};
 use crate::paths::Env;
 use crate::providers::{DeviceGrant, OAuthLogin, RefreshProvider};
 use crate::refresh::{Endpoints, Outcome};
 use crate::secret::Secret;
 use crate::store::{AuthStore, Credential, CredentialType, Profile};
 use crate::time::{MINUTE, Millis};
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// How long the browser login listens for its redirect.
@@ -49,6 +55,12 @@ pub struct LoginRequest {
     pub agent: Option<String>,
     /// `--create-agent`: make the agent `agent` names when it is unknown.
     pub create_agent: bool,
+    /// `--force`: replace a credential of another type at the id without
+    /// asking.
+    pub force: bool,
+    /// `--set-default`: make the provider's login model
+    /// (`ProviderSpec::login_model`) the default agent model.
+    pub set_default: bool,
     /// Standard input is a terminal (someone can be asked).
     pub terminal: bool,
     /// This host has a graphical display (macOS, or `DISPLAY` /
@@ -65,23 +77,34 @@ pub const COPILOT_PROVIDER: &str = crate::providers::LOGIN_ALIAS.id;
 pub const SSH_VARS: [&str; 3] = ["SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"];
 
 /// The name a login's profile takes when `--profile-id` is not given.
-pub const DEFAULT_PROFILE_NAME: &str = "default";
+pub const DEFAULT_PROFILE_NAME: &str = crate::paste::LOGIN_NAME;
 
 pub(crate) enum State {
+    Claim(Box<Claim>),
     Start,
     DeviceCode,
     Poll(Box<DeviceCode>),
     Wait(Box<DeviceCode>),
     Exchange,
-    Copilot { profile: Box<Profile>, plan: Box<crate::refresh::Plan> },
+    Copilot {
+        profile: Box<Profile>,
+        plan: Box<crate::refresh::Plan>,
+    },
     Random,
     Listen(Box<Pkce>),
-    Respond { code: Result<Secret, LoginError>, pkce: Box<Pkce> },
+    Respond {
+        code: Result<Secret, LoginError>,
+        pkce: Box<Pkce>,
+    },
     Paste(Box<Pkce>),
     Run,
     Sync(Box<Settle>),
     Store(Box<EditStore<'static>>),
-    Record(Box<RecordMode>),
+    /// The config write, and the line that says what was stored.
+    Record {
+        record: Box<RecordMode>,
+        said: String,
+    },
 }
 
 pub(crate) struct Login {
@@ -93,7 +116,12 @@ pub(crate) struct Login {
     plan: Plan,
     target: PasteTarget,
     timeouts: HttpTimeouts,
-    replaced: Rc<Cell<bool>>,
+    /// A credential of another type at the id may be replaced.
+    replace_other: bool,
+    /// The model to make the default, when `--set-default` asked.
+    default_model: Option<&'static str>,
+    /// What the store edit did: placed, or why not.
+    placed: Rc<RefCell<Option<Result<Placed, PasteError>>>>,
 }
 
 /// `models auth login` as a flow.
@@ -112,16 +140,24 @@ impl LoginCommand {
             Ok(plan) => plan,
             Err(e) => return LoginCommand { inner: Driven::ended(empty(env), refusal(&e), now) },
         };
-        let provider = match &plan {
-            Plan::OAuth { provider, .. } => provider.id(),
-            Plan::Delegated { provider, .. } => provider.id,
+        let spec = match &plan {
+            Plan::OAuth { provider, .. } => provider.spec(),
+            Plan::Delegated { provider, .. } => *provider,
         };
-        let id = request.profile_id.clone().unwrap_or_else(|| format!("{provider}:{DEFAULT_PROFILE_NAME}"));
-        let target = match PasteTarget::new(provider, Some(&id), None, now) {
+        let target = match PasteTarget::login(spec.id, request.profile_id.as_deref()) {
             Ok(target) => target,
             Err(e) => {
                 let exit = if e.is_usage() { Exit::Usage } else { Exit::Action };
                 return LoginCommand { inner: Driven::ended(empty(env), Done::refusing(exit, &e.into()), now) };
+            }
+        };
+        let first = match &plan {
+            // The sync stores Claude Code's login under its own id.
+            Plan::Delegated { .. } => State::Start,
+            Plan::OAuth { .. } => {
+                let claim = Claim::new(env, request.agent.as_deref(), &target, request.force)
+                    .creating_agent(request.create_agent);
+                State::Claim(Box::new(claim))
             }
         };
         let machine = Login {
@@ -133,9 +169,11 @@ impl LoginCommand {
             plan,
             target,
             timeouts: HttpTimeouts::from_env(env),
-            replaced: Rc::default(),
+            replace_other: false,
+            default_model: if request.set_default { spec.login_model } else { None },
+            placed: Rc::default(),
         };
-        LoginCommand { inner: Driven::start(machine, State::Start, env, now) }
+        LoginCommand { inner: Driven::start(machine, first, env, now) }
     }
 }
 
@@ -155,7 +193,9 @@ fn empty(env: &Env) -> Login {
             kind: CredentialType::OAuth,
         },
         timeouts: HttpTimeouts::from_env(env),
-        replaced: Rc::default(),
+        replace_other: false,
+        default_model: None,
+        placed: Rc::default(),
     }
 }
 
@@ -416,12 +456,17 @@ impl Login {
         Turn::End(refusal(&LoginError::Delegated { program: command(program, args), how }))
     }
 
-    /// The login goes under its id, replacing whatever was there (said).
+    /// The login goes under its id by the paste verbs' rule
+    /// ([`PasteTarget::place`]): a credential of another type is replaced
+    /// only when the claim allowed it; what was replaced is said.
     fn store(&self, profile: Profile, now: Millis) -> Turn<State> {
-        let (id, replaced) = (self.target.profile_id.clone(), Rc::clone(&self.replaced));
-        let edit = move |store: &mut AuthStore, _: &Loaded| {
-            replaced.set(store.profiles.insert(id.clone(), profile).is_some());
-            crate::sync::enable_sync(store, &id);
+        let (target, placed, replace_other) = (self.target.clone(), Rc::clone(&self.placed), self.replace_other);
+        let edit = move |store: &mut AuthStore, loaded: &Loaded| {
+            let outcome = target.place_profile(store, profile, replace_other, loaded.now);
+            if outcome.is_ok() {
+                crate::sync::enable_sync(store, &target.profile_id);
+            }
+            *placed.borrow_mut() = Some(outcome);
         };
         let edit =
             EditStore::new(&self.env, self.agent.as_deref(), now, Box::new(edit)).creating_agent(self.create_agent);
@@ -433,20 +478,30 @@ impl Login {
             Ok(loaded) => loaded,
             Err(failure) => return Turn::End(failure.refusal()),
         };
-        let (store, config) = (loaded.locations.store(), loaded.locations.config.clone());
+        let placed = match self.placed.borrow().clone() {
+            Some(Ok(placed)) => placed,
+            Some(Err(refused)) => return Turn::End(Done::refusing(Exit::Action, &refused.into())),
+            None => return internal(),
+        };
         let (id, provider) = (&self.target.profile_id, &self.target.provider);
-        let record = RecordMode::new(&self.env, &store, &config, id, provider, CredentialType::OAuth);
-        Turn::Go(State::Record(Box::new(record)))
+        let said = format!("Auth profile: {id} ({provider}/oauth), {}", placed.words());
+        Turn::Go(State::Record { record: Box::new(self.record(&loaded, id, provider)), said })
     }
 
-    fn recorded(&self, recorded: Result<Vec<Event>, String>, out: &mut Lines) -> Turn<State> {
+    /// The profile's mode in the config, with the default model when
+    /// `--set-default` asked: one config write.
+    fn record(&self, loaded: &Loaded, id: &str, provider: &str) -> RecordMode {
+        let (store, config) = (loaded.locations.store(), loaded.locations.config.clone());
+        let at = (store.as_str(), config.as_str());
+        RecordMode::setting_default(&self.env, at, id, provider, CredentialType::OAuth, self.default_model)
+    }
+
+    /// What was stored, then what the config write said.
+    fn recorded(recorded: Result<Vec<Event>, String>, said: String) -> Turn<State> {
         match recorded {
-            Ok(events) => out.extend(events.into_iter().map(Effect::Emit)),
-            Err(why) => return Turn::End(Done::refused(Exit::Action, why)),
+            Ok(events) => Turn::End(Done::with(Exit::Ok, std::iter::once(Event::Output(said)).chain(events).collect())),
+            Err(why) => Turn::End(Done::refused(Exit::Action, why)),
         }
-        let verb = if self.replaced.get() { "replaced the one stored before" } else { "added" };
-        let (id, provider) = (&self.target.profile_id, &self.target.provider);
-        Turn::End(Done::with(Exit::Ok, vec![Event::Output(format!("Auth profile: {id} ({provider}/oauth), {verb}"))]))
     }
 }
 
@@ -472,6 +527,14 @@ impl Machine for Login {
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
+            State::Claim(mut claim) => match advance(&mut *claim, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Claim(claim), e),
+                Step::Ready(Ok(replace_other)) => {
+                    self.replace_other = replace_other;
+                    Turn::Go(State::Start)
+                }
+                Step::Ready(Err(done)) => Turn::End(done),
+            },
             State::Start => self.start(out),
             State::DeviceCode => self.device_code(input, now, out),
             State::Poll(code) => self.poll(code, input, now),
@@ -500,9 +563,9 @@ impl Machine for Login {
                 Step::Effect(e) => Turn::Ask(State::Store(edit), e),
                 Step::Ready(outcome) => self.stored(outcome),
             },
-            State::Record(mut record) => match advance(&mut *record, input, now) {
-                Step::Effect(e) => Turn::Ask(State::Record(record), e),
-                Step::Ready(recorded) => self.recorded(recorded, out),
+            State::Record { mut record, said } => match advance(&mut *record, input, now) {
+                Step::Effect(e) => Turn::Ask(State::Record { record, said }, e),
+                Step::Ready(recorded) => Self::recorded(recorded, said),
             },
         }
     }
@@ -525,6 +588,12 @@ impl Login {
             .map(|(id, _)| id)
             .collect();
         match synced.first() {
+            // `--set-default`: the model goes into the config with the
+            // profile's mode, as after any login.
+            Some(id) if self.default_model.is_some() => {
+                let said = format!("Auth profile: {id} ({provider}), synced");
+                Turn::Go(State::Record { record: Box::new(self.record(loaded, id, provider)), said })
+            }
             Some(id) => {
                 Turn::End(Done::with(Exit::Ok, vec![Event::Output(format!("Auth profile: {id} ({provider}), synced"))]))
             }
@@ -583,13 +652,20 @@ pub fn endpoints_help() -> String {
     lines.join("\n")
 }
 
+/// What `--set-default` makes the default, per provider with a login:
+/// `openai-codex: openai-codex/gpt-5.2, ...`, from the registry.
+pub fn login_models_help() -> String {
+    let models = crate::providers::PROVIDERS.iter().filter(|spec| spec.login.is_some());
+    models.filter_map(|spec| spec.login_model.map(|m| format!("{}: {m}", spec.id))).collect::<Vec<_>>().join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::flow::Stream;
     use crate::flow::script::{first_error, hints};
 
-    use crate::flow::script::{Host, NOW, env, store_path, text};
+    use crate::flow::script::{CONFIG, Host, NOW, env, store_path, text};
     use base64::Engine;
     use serde_json::{Value, json};
 
@@ -669,8 +745,81 @@ mod tests {
         let (done, _) = again.run(&mut login("openai-codex", true));
         assert_eq!(
             done.lines()[0].text,
-            "Auth profile: openai-codex:default (openai-codex/oauth), replaced the one stored before"
+            "Auth profile: openai-codex:default (openai-codex/oauth), replaced the oauth login stored before"
         );
+    }
+
+    /// A login under an id that holds an API key (a pasted one, or the
+    /// reverse of issue 23 item 3) asks before any request is sent, as a
+    /// paste does: refused without a terminal to ask, with nothing sent or
+    /// stored; a yes or `--force` replaces it, and says what it replaced.
+    #[test]
+    fn a_login_replaces_a_key_at_its_id_only_with_a_yes_or_force() {
+        let key_store = json!({"version": 1, "profiles": {
+            "openai-codex:default": {"type": "api_key", "provider": "openai-codex", "key": "sk-FAKE-kept"}}});
+        let host_with_key = || {
+            let mut host = codex_device_host();
+            host.files.insert(store_path("main"), key_store.to_string());
+            host
+        };
+        let mut host = host_with_key();
+        let (done, _) = host.run(&mut login("openai-codex", true));
+        assert_eq!(done.exit, Exit::Action, "{done:?}");
+        assert!(first_error(&done).starts_with("openai-codex:default holds an api_key"), "{done:?}");
+        assert!(host.posts.is_empty(), "nothing is sent before the operator agreed");
+        assert_eq!(host.store(), key_store, "nothing is stored");
+
+        for (answer, force) in [(Some(true), false), (None, true)] {
+            let mut host = host_with_key();
+            host.answer = answer;
+            let request = LoginRequest {
+                provider: "openai-codex".into(),
+                device_code: true,
+                force,
+                terminal: answer.is_some(),
+                ..LoginRequest::default()
+            };
+            let (done, _) = host.run(&mut LoginCommand::new(request, &env(), NOW));
+            assert_eq!(done.exit, Exit::Ok, "{done:?}");
+            assert_eq!(
+                done.lines()[0].text,
+                "Auth profile: openai-codex:default (openai-codex/oauth), replaced the api_key stored before"
+            );
+            assert_eq!(host.store()["profiles"]["openai-codex:default"]["type"], "oauth");
+        }
+    }
+
+    /// `--set-default` makes the provider's login model the default in the
+    /// same config write that records the profile's mode, fallbacks kept.
+    #[test]
+    fn set_default_makes_the_login_s_model_the_default_in_the_one_config_write() {
+        let mut host = codex_device_host();
+        let config = CONFIG;
+        host.files.insert(config.into(), json!({"agents": {"defaults": {"model": {"primary": "anthropic/claude-opus-4-5", "fallbacks": ["groq/llama"]}}}}).to_string());
+        let request = LoginRequest {
+            provider: "openai-codex".into(),
+            device_code: true,
+            set_default: true,
+            ..LoginRequest::default()
+        };
+        let (done, _) = host.run(&mut LoginCommand::new(request, &env(), NOW));
+        assert_eq!(done.exit, Exit::Ok, "{done:?}");
+        let written: Value = serde_json::from_str(&host.files[config]).expect("json");
+        assert_eq!(
+            written["agents"]["defaults"]["model"],
+            json!({"primary": "openai-codex/gpt-5.2", "fallbacks": ["groq/llama"]})
+        );
+        assert_eq!(written["auth"]["profiles"]["openai-codex:default"]["mode"], "oauth");
+        assert_eq!(host.asked.iter().filter(|a| *a == &format!("write {config}")).count(), 1, "{:?}", host.asked);
+        assert!(done.lines().iter().any(|l| l.text == "Default model: openai-codex/gpt-5.2"), "{done:?}");
+        // Without it, the default model is left as it was.
+        let mut host = codex_device_host();
+        host.files
+            .insert(config.into(), json!({"agents": {"defaults": {"model": "anthropic/claude-opus-4-5"}}}).to_string());
+        let (done, _) = host.run(&mut login("openai-codex", true));
+        let written: Value = serde_json::from_str(&host.files[config]).expect("json");
+        assert_eq!(written["agents"]["defaults"]["model"], "anthropic/claude-opus-4-5");
+        assert!(!done.lines().iter().any(|l| l.text.starts_with("Default model")), "{done:?}");
     }
 
     #[test]
@@ -826,6 +975,18 @@ mod tests {
         assert!(host.asked.contains(&"run claude auth login".to_string()), "{:?}", host.asked);
         assert_eq!(done.exit, Exit::Ok, "{done:?}");
         assert!(done.lines()[0].text.contains("anthropic:claude-cli"), "{done:?}");
+        // `--set-default` after Claude Code's login: the synced profile's
+        // mode and the model, in one config write.
+        let mut host = empty_store();
+        host.ran = Some(RunAnswer::Exited(0));
+        host.leaves = Some(("/h/.claude/.credentials.json".into(), creds.to_string()));
+        let request =
+            LoginRequest { provider: "anthropic".into(), terminal: true, set_default: true, ..LoginRequest::default() };
+        let (done, _) = host.run(&mut LoginCommand::new(request, &env(), NOW));
+        assert_eq!(done.exit, Exit::Ok, "{done:?}");
+        let written: Value = serde_json::from_str(&host.files[CONFIG]).expect("json");
+        assert_eq!(written["agents"]["defaults"]["model"], crate::providers::DEFAULT_MODEL);
+        assert_eq!(written["auth"]["profiles"]["anthropic:claude-cli"]["mode"], "oauth");
     }
 
     #[test]

@@ -33,6 +33,18 @@ pub enum OrderRequest {
         /// Profile ids that must exist, in order.
         profile_ids: Vec<String>,
     },
+    /// Move one profile `by` places (-1 up, 1 down) in the list the
+    /// panel's order editor shows (the override, else the order in effect),
+    /// and store the result as the override: `set` with that list, the list
+    /// taken from the store read under the lock (the panel's up and down).
+    Move {
+        /// The provider.
+        provider: ProviderId,
+        /// The profile to move.
+        profile_id: String,
+        /// Places to move it: negative is towards the front.
+        by: isize,
+    },
     /// Remove the override.
     Clear {
         /// The provider.
@@ -75,6 +87,18 @@ impl OrderCommand {
                 };
                 State::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))))
             }
+            OrderRequest::Move { provider, profile_id, by } => {
+                let (provider, id, by, out) = (provider.clone(), profile_id.clone(), *by, Rc::clone(&set));
+                let edit = move |store: &mut crate::store::AuthStore, loaded: &Loaded| {
+                    let dir = loaded.env.shorten(&loaded.locations.agent_dir);
+                    let current = crate::view::editable_order(loaded, &provider);
+                    *out.borrow_mut() = Some(match crate::view::moved(&current, &id, by) {
+                        Some(ids) => order::set_order(store, &provider, &ids, &dir),
+                        None => Err(OrderError::CannotMove { profile_id: id.clone(), by }),
+                    });
+                };
+                State::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))))
+            }
             OrderRequest::Clear { provider } => {
                 let provider = provider.clone();
                 let edit = move |store: &mut crate::store::AuthStore, _: &Loaded| {
@@ -92,6 +116,7 @@ impl Order {
         match &self.request {
             OrderRequest::Get { provider, .. }
             | OrderRequest::Set { provider, .. }
+            | OrderRequest::Move { provider, .. }
             | OrderRequest::Clear { provider } => provider,
         }
     }
@@ -151,7 +176,7 @@ impl Order {
             Event::Output(format!("Provider: {}", self.provider())),
         ];
         match &self.request {
-            OrderRequest::Set { .. } => match self.set.borrow_mut().take() {
+            OrderRequest::Set { .. } | OrderRequest::Move { .. } => match self.set.borrow_mut().take() {
                 Some(Ok(ids)) => events.push(Event::Output(format!("Order override: {}", ids.join(", ")))),
                 Some(Err(e)) => return Done::refused(Exit::Action, e.to_string()),
                 None => return internal_end(),

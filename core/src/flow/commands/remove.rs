@@ -351,10 +351,17 @@ impl Machine for SyncEnable {
                 Step::Ready(settled) => {
                     let id = self.profile_id;
                     let mut events = vec![Event::Output(format!("The sync may bring {id} in again."))];
-                    events.push(Event::Output(match settled.loaded.store.profiles.contains_key(id) {
-                        true => format!("{id} is in the store."),
-                        false => format!("No login to sync for {id} right now; it comes in once there is one."),
+                    let provider = crate::logins::by_profile_id(id).map(|s| s.provider);
+                    let elsewhere = settled.loaded.elsewhere.iter().find(|e| Some(e.provider) == provider);
+                    events.push(Event::Output(match (settled.loaded.store.profiles.contains_key(id), elsewhere) {
+                        (true, _) => format!("{id} is in the store."),
+                        // Where the tool keeps it instead, and how to share it.
+                        (false, Some(e)) => format!("No login to sync for {id}: {}.", e.message),
+                        (false, None) => format!("No login to sync for {id} right now; it comes in once there is one."),
                     }));
+                    if let Some(e) = elsewhere.filter(|_| !settled.loaded.store.profiles.contains_key(id)) {
+                        events.push(Event::Hint(e.hint.clone()));
+                    }
                     events.extend(settled.save_error.map(Event::warning));
                     Turn::End(Done::with(Exit::Ok, events))
                 }

@@ -1,6 +1,8 @@
 //! `clawdbot models status` (and bare `clawdbot models`): read, sync,
-//! report. Never refreshes and never touches the network (the reference's
-//! text mode did both).
+//! report. Never refreshes, and touches the network only when `--probe`
+//! asks (the reference's text mode did both unasked): then one cheap
+//! request per credential, sent as one batch ([`Probing`]), whose refusals
+//! are kept in the store.
 //!
 //! Per agent: the load whose sync is saved ([`Settle`]), its notices, the
 //! shell-env fallback when it is needed, then the report and what
@@ -12,6 +14,7 @@
 use super::agents::FindAgents;
 use super::drive::{Driven, Lines, Machine, Part, Turn, advance, flow_of_driven};
 use super::look::{keep_shared_fresh, saved_notices};
+use super::probe::Probing;
 use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
@@ -59,6 +62,64 @@ pub struct StatusRequest {
     pub warn_within: String,
     /// Standard output is a terminal (colours are the flow's call).
     pub terminal: bool,
+    /// `--probe` and its options (`None`: no probe, nothing sent).
+    pub probe: Option<ProbeRequest>,
+}
+
+/// `--probe`'s options, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeRequest {
+    /// `--probe-provider`, each repeatable or comma-separated.
+    pub providers: Vec<String>,
+    /// `--probe-profile`, each repeatable or comma-separated.
+    pub profiles: Vec<String>,
+    /// `--probe-timeout` (a bare number is milliseconds).
+    pub timeout: String,
+    /// `--probe-concurrency`.
+    pub concurrency: usize,
+}
+
+impl Default for ProbeRequest {
+    fn default() -> Self {
+        ProbeRequest {
+            providers: Vec::new(),
+            profiles: Vec::new(),
+            timeout: crate::probe::DEFAULT_TIMEOUT.into(),
+            concurrency: crate::probe::DEFAULT_CONCURRENCY,
+        }
+    }
+}
+
+impl ProbeRequest {
+    /// The options as the rules take them, or why the command line is wrong.
+    fn checked(&self) -> Result<crate::probe::ProbeOptions, String> {
+        let flag = DurationFlag::ProbeTimeout;
+        let timeout_ms = match flag.parse(&self.timeout) {
+            Ok(ms) if ms > 0 => ms.unsigned_abs(),
+            Ok(_) => return Err(format!("{}: must be more than 0", flag.flag())),
+            Err(e) => return Err(format!("{}: {e}", flag.flag())),
+        };
+        let max = crate::probe::MAX_CONCURRENCY;
+        if !(1..=max).contains(&self.concurrency) {
+            return Err(format!("--probe-concurrency: must be 1 to {max}"));
+        }
+        let split = |items: &[String]| -> Vec<String> {
+            let mut out: Vec<String> = Vec::new();
+            for item in items.iter().flat_map(|i| i.split(',')).map(str::trim).filter(|i| !i.is_empty()) {
+                if !out.iter().any(|o| o == item) {
+                    out.push(item.to_string());
+                }
+            }
+            out
+        };
+        let providers = split(&self.providers).iter().map(|p| crate::provider::normalize(p)).collect();
+        Ok(crate::probe::ProbeOptions {
+            providers,
+            profiles: split(&self.profiles),
+            timeout_ms,
+            concurrency: self.concurrency,
+        })
+    }
 }
 
 impl StatusRequest {
@@ -74,6 +135,7 @@ impl StatusRequest {
             all_agents: false,
             warn_within: crate::defaults::WARN_WITHIN.into(),
             terminal,
+            probe: None,
         }
     }
 }
@@ -136,7 +198,11 @@ pub(crate) fn style(env: &Env, terminal: bool) -> TextStyle {
 
 /// One agent's look, sync saved, shell fallback applied, report made.
 struct Assess {
+    env: Env,
+    agent: Option<String>,
     options: ReportOptions,
+    /// `--probe`: probe the load before the report is made.
+    probe: Option<crate::probe::ProbeOptions>,
     allow_exec: bool,
     now: Millis,
     state: AssessState,
@@ -153,6 +219,7 @@ enum AssessState {
     Load(Box<Settle>),
     Shell { loaded: Box<Loaded>, shell: ShellFallback },
     Refs { loaded: Box<Loaded>, refs: Box<ResolveRefs> },
+    Probe(Box<Probing>),
     Over,
 }
 
@@ -166,9 +233,20 @@ struct Assessed {
 
 impl Assess {
     /// One agent's assessment, over `settle`, its load.
-    fn new(settle: Settle, options: ReportOptions, allow_exec: bool, now: Millis) -> Assess {
+    fn new(
+        env: &Env,
+        agent: Option<&str>,
+        settle: Settle,
+        options: ReportOptions,
+        probe: Option<crate::probe::ProbeOptions>,
+        allow_exec: bool,
+        now: Millis,
+    ) -> Assess {
         Assess {
+            env: env.clone(),
+            agent: agent.map(str::to_string),
             options,
+            probe,
             allow_exec,
             now,
             state: AssessState::Load(Box::new(settle)),
@@ -183,9 +261,24 @@ impl Assess {
     /// involved), then the report is made.
     fn refs(&mut self, mut loaded: Loaded) -> Option<Step<Assessed>> {
         match ResolveRefs::needed(&mut loaded, self.allow_exec, None) {
-            None => Some(self.ready(loaded)),
+            None => self.resolved(loaded),
             Some(refs) => {
                 self.state = AssessState::Refs { loaded: Box::new(loaded), refs: Box::new(refs) };
+                None
+            }
+        }
+    }
+
+    /// Every ref resolved: probe first when asked (the probe sends what the
+    /// refs resolved to), else make the report.
+    fn resolved(&mut self, loaded: Loaded) -> Option<Step<Assessed>> {
+        match self.probe.take() {
+            None => Some(self.ready(loaded)),
+            Some(options) => {
+                let (shell, rules) = (self.options.shell_applied.clone(), self.options.rules());
+                let agent = self.agent.as_deref();
+                let probing = Probing::new(&self.env, agent, loaded, options, shell, rules, self.now);
+                self.state = AssessState::Probe(Box::new(probing));
                 None
             }
         }
@@ -213,6 +306,7 @@ impl Part for Assess {
         match &mut self.state {
             AssessState::Load(settle) => settle.feed(now, input),
             AssessState::Refs { refs, .. } => refs.feed(now, input),
+            AssessState::Probe(probing) => probing.feed(now, input),
             _ => self.input = Some(input),
         }
     }
@@ -269,7 +363,19 @@ impl Part for Assess {
                     }
                     Step::Ready(states) => {
                         loaded.refs = states;
-                        return self.ready(*loaded);
+                        if let Some(step) = self.resolved(*loaded) {
+                            return step;
+                        }
+                    }
+                },
+                AssessState::Probe(mut probing) => match probing.next(self.now) {
+                    Step::Effect(e) => {
+                        self.state = AssessState::Probe(probing);
+                        return Step::Effect(e);
+                    }
+                    Step::Ready((loaded, run)) => {
+                        self.options.probes = Some(run);
+                        return self.ready(loaded);
                     }
                 },
                 AssessState::Over => return Step::Effect(Effect::Done(internal_end())),
@@ -293,6 +399,8 @@ struct Status {
     request: StatusRequest,
     format: StatusFormat,
     options: ReportOptions,
+    /// `--probe`'s options, checked.
+    probe: Option<crate::probe::ProbeOptions>,
     worst: CheckCode,
     /// `--all-agents --json`: one entry per agent.
     entries: Vec<AgentReport>,
@@ -331,6 +439,7 @@ impl StatusCommand {
             allow_exec: false,
             format,
             options: ReportOptions { strict: request.strict, ..ReportOptions::default() },
+            probe: None,
             worst: CheckCode::Ok,
             entries: Vec::new(),
             shared: None,
@@ -373,6 +482,12 @@ impl Status {
         match flag.parse(&self.request.warn_within) {
             Ok(ms) => self.options.warn_after_ms = ms,
             Err(e) => return Err(Done::refused(Exit::Usage, format!("{}: {e}", flag.flag()))),
+        }
+        if let Some(probe) = &self.request.probe {
+            if self.format == StatusFormat::Plain {
+                return Err(Done::refused(Exit::Usage, "--probe prints text, JSON or Prometheus; not --plain"));
+            }
+            self.probe = Some(probe.checked().map_err(|why| Done::refused(Exit::Usage, why))?);
         }
         if !self.request.all_agents {
             let agent = self.request.agent.clone().unwrap_or_default();
@@ -469,7 +584,8 @@ impl Machine for Status {
                     .reading_keychain(true)
                     .sharing(self.shared.clone(), self.request.all_agents)
                     .answered(self.config_read.take());
-                let assess = Assess::new(settle, self.options.clone(), self.allow_exec, now);
+                let (options, probe) = (self.options.clone(), self.probe.clone());
+                let assess = Assess::new(&self.env, asked, settle, options, probe, self.allow_exec, now);
                 Turn::Go(State::Agent { agents, first, current: Some((agent, Box::new(assess))) })
             }
         }

@@ -4,7 +4,7 @@
 //! Three questions to the host: the config, the folder's entries, and
 //! which of them hold an `agent/` folder.
 
-use super::drive::Part;
+use super::drive::{Driven, Lines, Machine, Part, Turn, advance, flow_of_driven};
 use super::{Answer, Done, Effect, Exit, Reply, Step};
 use crate::config::{Config, parse_config};
 use crate::paths::{self, AgentError, Env};
@@ -174,6 +174,44 @@ impl Part for KnownAgent {
         }
     }
 }
+
+/// The known-agent rule as a flow of its own, for a host that looks at a
+/// home without running a command (the envelope the panel and the sandbox
+/// call): it ends `Ok`, or with the refusal every command gives an
+/// unknown `--agent`, having read the config and the agents' folders.
+pub struct AgentCheck {
+    inner: Driven<Checking>,
+}
+
+struct Checking;
+
+impl AgentCheck {
+    /// Whether `agent` (`None`: the default one) is known under `config`.
+    pub fn new(env: &Env, config: &Config, agent: Option<&str>, now: Millis) -> AgentCheck {
+        let part = Box::new(KnownAgent::new(env, config, agent, false));
+        AgentCheck { inner: Driven::start(Checking, part, env, now) }
+    }
+}
+
+impl Machine for Checking {
+    type State = Box<KnownAgent>;
+
+    fn step(
+        &mut self,
+        mut part: Box<KnownAgent>,
+        input: Option<Answer>,
+        now: Millis,
+        _: &mut Lines,
+    ) -> Turn<Self::State> {
+        match advance(&mut *part, input, now) {
+            Step::Effect(effect) => Turn::Ask(part, effect),
+            Step::Ready(Ok(())) => Turn::End(Done::with(Exit::Ok, Vec::new())),
+            Step::Ready(Err(refused)) => Turn::End(*refused),
+        }
+    }
+}
+
+flow_of_driven!(AgentCheck);
 
 #[cfg(test)]
 mod tests {

@@ -221,7 +221,7 @@ pub(crate) fn keep_shared_fresh(shared: &mut Option<Arc<Shared>>, effect: &Effec
         Effect::WriteBack { write, .. } => match &write.place {
             super::WriteBackPlace::File { path } => path,
             // A Keychain item a look read from.
-            super::WriteBackPlace::Keychain(_) => {
+            super::WriteBackPlace::Keychain(_) | super::WriteBackPlace::SealedKeychain(_) => {
                 *shared = None;
                 return;
             }

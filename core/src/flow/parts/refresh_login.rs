@@ -40,7 +40,7 @@ use super::{
 use super::{WriteBack, WriteBackPlace, refresh_window};
 use crate::error::TxnFailure;
 use crate::load::{Loaded, StoreState};
-use crate::logins::{LoginSource, SourceLock};
+use crate::logins::{KeychainWrite, LoginSource, SourceLock};
 use crate::paths::Env;
 use crate::refresh::{self, Endpoints, Outcome, Plan, RefreshError, RefreshFailure, TransportFailure};
 use crate::rejection;
@@ -156,8 +156,12 @@ enum Job {
     Unlock { path: String },
     /// Read this login source's file and merge into it.
     File { path: String, login: &'static LoginSource, asked: bool },
-    /// Merge into the source's Keychain item as the last look read it.
-    Keychain { item: KeychainItem, text: String, login: &'static LoginSource },
+    /// Merge into the source's Keychain item as the last look read it
+    /// (`linked`: the second item it points at, as read).
+    Keychain { item: KeychainItem, text: String, linked: Option<String>, login: &'static LoginSource },
+    /// Keychain items to write in order, the next one only once the one
+    /// before was written (a resealed overflow before the item naming it).
+    KeychainWrites { writes: VecDeque<(WriteBackPlace, Secret)>, what: String, remedy: &'static str, asked: bool },
     /// The answer to a write-back; on failure, warn with this prefix.
     Written { what: String, remedy: &'static str },
 }
@@ -631,7 +635,14 @@ impl RefreshLogin {
             let item = keychain.item(&self.env);
             if let Some(FileRead::Present { bytes, .. }) = self.keychain.get(&item) {
                 let text = (keychain.decode)(&String::from_utf8_lossy(bytes));
-                jobs.push_back(Job::Keychain { item, text, login });
+                let linked =
+                    keychain.linked.and_then(|linked| (linked.item)(&text, &item)).and_then(|other| {
+                        match self.keychain.get(&other) {
+                            Some(FileRead::Present { bytes, .. }) => Some(String::from_utf8_lossy(bytes).into_owned()),
+                            _ => None,
+                        }
+                    });
+                jobs.push_back(Job::Keychain { item, text, linked, login });
             }
         }
         if let Some(Job::Lock { request, .. }) = jobs.front() {
@@ -698,17 +709,25 @@ impl RefreshLogin {
                         Err(e) => self.warnings.push(format!("{what}: {e}; {remedy}")),
                     }
                 }
-                Job::Keychain { item, text, login } => {
+                Job::Keychain { item, text, linked, login } => {
                     let what = format!("could not update {}'s Keychain item", login.owner);
                     let remedy = login.write_back.remedy;
-                    let origin = login.keychain.as_ref().map_or(login.owner, |k| k.origin);
-                    match self.merge(login, &text, origin, Layout::Compact) {
-                        Ok(text) => {
-                            let effect = Effect::write_back(WriteBack { place: WriteBackPlace::Keychain(item), text });
-                            jobs.push_front(Job::Written { what, remedy });
-                            return Next::Ask(effect, State::WriteBacks { jobs });
-                        }
+                    match self.keychain_writes(login, &item, &text, linked.as_deref()) {
+                        Ok(writes) => jobs.push_front(Job::KeychainWrites { writes, what, remedy, asked: false }),
                         Err(e) => self.warnings.push(format!("{what}: {e}; {remedy}")),
+                    }
+                }
+                Job::KeychainWrites { mut writes, what, remedy, asked } => {
+                    if asked && let Some(Answer::Written(Err(e))) = input.take() {
+                        // The items after this one name it: they stay as
+                        // they were.
+                        self.warnings.push(format!("{what}: {e}; {remedy}"));
+                        continue;
+                    }
+                    if let Some((place, text)) = writes.pop_front() {
+                        let effect = Effect::write_back(WriteBack { place, text });
+                        jobs.push_front(Job::KeychainWrites { writes, what, remedy, asked: true });
+                        return Next::Ask(effect, State::WriteBacks { jobs });
                     }
                 }
                 Job::Written { what, remedy } => {
@@ -723,16 +742,46 @@ impl RefreshLogin {
 
     /// The other CLI's text with the new tokens in, every other field kept.
     fn merge(&self, login: &LoginSource, text: &str, origin: &str, layout: Layout) -> Result<Secret, String> {
+        let tokens = self.new_tokens()?;
+        (login.write_back.merge)(text, origin, &tokens, layout, self.now).map(Secret::new).map_err(|e| e.to_string())
+    }
+
+    /// The renewed tokens, as a write-back merges them.
+    fn new_tokens(&self) -> Result<NewTokens<'_>, String> {
         let Some(renewed) = &self.renewed else { return Err("nothing to write back".into()) };
         let Some(access) = renewed.oauth.access.as_ref() else { return Err("no access token".into()) };
-        let tokens = NewTokens {
+        Ok(NewTokens {
             access,
             refresh: renewed.oauth.refresh.as_ref(),
             expires_ms: renewed.oauth.expiry().at().map(|at| at.ms() as Millis),
             refresh_expires_ms: renewed.oauth.sign_in_ends().map(|at| at.ms() as Millis),
             id_token: renewed.id_token.as_ref(),
+        })
+    }
+
+    /// The Keychain items to write for the renewed login: its item
+    /// `item` (decoded secret `text`) merged, and the second item it
+    /// points at (`linked`) when the source's rules say so.
+    fn keychain_writes(
+        &self,
+        login: &LoginSource,
+        item: &KeychainItem,
+        text: &str,
+        linked: Option<&str>,
+    ) -> Result<VecDeque<(WriteBackPlace, Secret)>, String> {
+        let origin = login.keychain.as_ref().map_or(login.owner, |k| k.origin);
+        let Some(rules) = login.keychain.as_ref().and_then(|k| k.linked) else {
+            let text = self.merge(login, text, origin, Layout::Compact)?;
+            return Ok(VecDeque::from([(WriteBackPlace::Keychain(item.clone()), text)]));
         };
-        (login.write_back.merge)(text, origin, &tokens, layout, self.now).map(Secret::new).map_err(|e| e.to_string())
+        let tokens = self.new_tokens()?;
+        let merge = |doc: &str| (login.write_back.merge)(doc, origin, &tokens, Layout::Compact, self.now);
+        let writes = (rules.write_back)(text, linked, item, origin, &merge).map_err(|e| e.to_string())?;
+        let place = |w: &KeychainWrite| match w.sealed {
+            true => WriteBackPlace::SealedKeychain(w.item.clone()),
+            false => WriteBackPlace::Keychain(w.item.clone()),
+        };
+        Ok(writes.into_iter().map(|w| (place(&w), Secret::new(w.text))).collect())
     }
 }
 
@@ -818,21 +867,25 @@ fn source_lock(source: &'static LoginSource, env: &Env) -> Option<LockRequest> {
     source.lock.as_ref().map(|lock| lock_request(source, lock, env))
 }
 
-/// The request for one of `source`'s locks in `env`: its folders in order,
-/// its owner file, its name for the wait notice and its timings, under
-/// the name of its first folder's target.
+/// The request for one of `source`'s locks in `env`: its folders in order
+/// (named by the first one's target) with its owner file, or its lock
+/// file; its name for the wait notice and its timings.
 fn lock_request(source: &LoginSource, lock: &SourceLock, env: &Env) -> LockRequest {
+    let timings = LockTimings::of(lock.timings);
+    if let Some(path) = source.lock_file(lock, env) {
+        return LockRequest { path, kind: LockKind::File { name: lock.name }, timings };
+    }
     let folders: Vec<LockFolder> =
         source.lock_targets(lock, env).into_iter().map(|(target, realpath)| LockFolder { target, realpath }).collect();
     let path = folders.first().map(|f| f.target.clone()).unwrap_or_else(|| source.dir(env));
     let kind = LockKind::Shared { name: lock.name, folders, owner: source.owner_file(lock, env) };
-    LockRequest { path, kind, timings: LockTimings::of(lock.timings) }
+    LockRequest { path, kind, timings }
 }
 
 /// How the wait notice names a lock.
 fn lock_name(request: &LockRequest) -> &'static str {
     match request.kind {
-        LockKind::Shared { name, .. } => name,
+        LockKind::Shared { name, .. } | LockKind::File { name } => name,
         LockKind::Store => "the store lock",
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{Done, Event, Reply};
 use crate::env::Env;
+use crate::http::Exchange;
 use crate::io::{ExitStatus, IoFailure, IoKind, LockBusy, PathFacts, ResolverRun, SecretError, SecretFileRead};
 use crate::refresh::{HttpRequest, HttpResponse, RefreshError, RefreshProvider};
 use crate::secret::Secret;
@@ -101,6 +102,26 @@ pub enum Effect {
         timeouts: HttpTimeouts,
         /// The way back for the answer.
         reply: Reply<Result<HttpResponse, RefreshError>>,
+    },
+    /// Send a batch of requests (`models status --probe`), at most
+    /// `concurrency` at a time, each bounded by `timeouts`; answered with
+    /// `reply`: one [`Exchange`] per request, in the order given, with the
+    /// time each took by the host's clock. No redirect is followed (a
+    /// redirect is [`crate::TransportFailure::Redirect`]), and at most
+    /// `max_body_bytes` of a body is read (more is
+    /// [`crate::TransportFailure::TooLarge`]).
+    SendAll {
+        /// The requests, complete (the host adds nothing); they hold
+        /// secrets, so they are never printed.
+        requests: Vec<HttpRequest>,
+        /// How many may be in flight at once (at least 1).
+        concurrency: usize,
+        /// How long connecting and each whole exchange may take.
+        timeouts: HttpTimeouts,
+        /// The most of a body to read.
+        max_body_bytes: u64,
+        /// The way back for the answer.
+        reply: Reply<Vec<Exchange>>,
     },
     /// Give another CLI its renewed login; answered with `reply`.
     WriteBack {
@@ -319,6 +340,12 @@ impl fmt::Debug for Effect {
             Effect::Send { request, provider, .. } => {
                 f.debug_struct("Send").field("url", &request.url).field("provider", provider).finish()
             }
+            Effect::SendAll { requests, concurrency, timeouts, .. } => f
+                .debug_struct("SendAll")
+                .field("urls", &requests.iter().map(|r| r.url.as_str()).collect::<Vec<_>>())
+                .field("concurrency", concurrency)
+                .field("timeouts", timeouts)
+                .finish(),
             Effect::WriteBack { write, .. } => f.debug_tuple("WriteBack").field(write).finish(),
             Effect::ShellEnv { shell, timeout_ms, .. } => {
                 f.debug_struct("ShellEnv").field("shell", shell).field("timeout_ms", timeout_ms).finish()
@@ -394,6 +421,8 @@ pub(crate) enum Answer {
     Saved(Result<String, IoFailure>),
     /// The answer to an [`Effect::Send`], or why there was none.
     Response(Result<HttpResponse, RefreshError>),
+    /// The exchanges of an [`Effect::SendAll`], one per request, in order.
+    Exchanges(Vec<Exchange>),
     /// What the shell of an [`Effect::ShellEnv`] printed.
     ShellEnv(ShellAnswer),
     /// The line the operator typed at an [`Effect::Confirm`]; `None`:
@@ -514,6 +543,7 @@ impl fmt::Debug for Answer {
             Answer::Written(result) => f.debug_tuple("Written").field(result).finish(),
             Answer::Saved(result) => f.debug_tuple("Saved").field(result).finish(),
             Answer::Response(result) => f.debug_tuple("Response").field(result).finish(),
+            Answer::Exchanges(exchanges) => f.debug_tuple("Exchanges").field(exchanges).finish(),
             Answer::ShellEnv(ShellAnswer::Output(out)) => write!(f, "ShellEnv(<{} bytes>)", out.len()),
             Answer::ShellEnv(answer) => f.debug_tuple("ShellEnv").field(answer).finish(),
             Answer::Ran(answer) => f.debug_tuple("Ran").field(answer).finish(),
@@ -580,6 +610,14 @@ pub enum LockKind {
         /// owner record Claude Code reads to tell a dead holder), and
         /// removed on release when it is still ours.
         owner: Option<String>,
+    },
+    /// A login source's lock file (`logins::LockStyle::File`): an
+    /// exclusive `flock(2)` on the file `path`, made when missing, as Codex
+    /// CLI locks its `auth.lock`; when the file's folder does not exist (the
+    /// tool never ran here) the answer is [`LockAnswer::NoTarget`].
+    File {
+        /// How the wait notice names it ("Codex CLI's lock").
+        name: &'static str,
     },
 }
 
@@ -712,6 +750,12 @@ pub enum WriteBackPlace {
     },
     /// A login source's Keychain item (macOS), as the core named it.
     Keychain(KeychainItem),
+    /// A Keychain item whose secret is sealed: ciphertext whose key is kept
+    /// in the item that points at it (Claude Code's overflow item). It is
+    /// often too long for one `security -i` line and shows nothing without
+    /// that key, so the host passes it on `security`'s command line, as
+    /// Claude Code does.
+    SealedKeychain(KeychainItem),
 }
 
 /// What `line`, typed at an [`Effect::Confirm`], means: `y`/`yes` is yes,

@@ -9,6 +9,7 @@
 use super::{
     Answer, Callback, Entry, FileMeta, Input, LockAnswer, RandomBytes, RunAnswer, SecretError, ShellAnswer, Woke,
 };
+use crate::http::Exchange;
 use crate::io::{IoFailure, IoKind, PathFacts, ResolverRun, SecretFileRead};
 use crate::refresh::{HttpResponse, RefreshError};
 use crate::secret::Secret;
@@ -104,6 +105,7 @@ answers! {
     Result<(), IoFailure> => Written,
     Result<String, IoFailure> => Saved,
     Result<HttpResponse, RefreshError> => Response,
+    Vec<Exchange> => Exchanges,
     ShellAnswer => ShellEnv,
     Option<String> => Confirmed,
     RunAnswer => Ran,

@@ -69,6 +69,11 @@ pub(crate) struct Host {
     pub locks: Vec<LockRequest>,
     /// The requests sent to the token server, in order.
     pub posts: Vec<HttpRequest>,
+    /// Probe servers: the first whose text the URL contains answers a
+    /// request of a batch; none: a transport failure.
+    pub probe_replies: Vec<(&'static str, Result<HttpResponse, crate::http::TransportFailure>)>,
+    /// The batches sent, with their concurrency and timeouts.
+    pub batches: Vec<(Vec<HttpRequest>, usize, HttpTimeouts)>,
     /// How a program run on the terminal ends (default: not on PATH), and
     /// a file it leaves behind when it runs (Claude Code storing a login).
     pub ran: Option<RunAnswer>,
@@ -209,6 +214,19 @@ impl Host {
                 };
                 Answer::Response(Ok(reply))
             }
+            Effect::SendAll { requests, concurrency, timeouts, .. } => {
+                self.asked.push(format!("send-all {}", requests.len()));
+                let exchanges = requests
+                    .iter()
+                    .map(|r| {
+                        let reply = self.probe_replies.iter().find(|(at, _)| r.url.contains(at));
+                        let answer = reply.map_or(Err(crate::http::TransportFailure::Connect), |(_, a)| a.clone());
+                        crate::http::Exchange { answer, latency_ms: 50 }
+                    })
+                    .collect();
+                self.batches.push((requests, concurrency, timeouts));
+                Answer::Exchanges(exchanges)
+            }
             Effect::RunOnTerminal { program, args, .. } => {
                 self.asked.push(format!("run {program} {}", args.join(" ")).trim_end().to_string());
                 if let Some((path, text)) = self.leaves.take() {
@@ -220,6 +238,10 @@ impl Host {
                 let path = request.path.clone();
                 let folders = match &request.kind {
                     LockKind::Shared { folders, .. } => Some(folders.clone()),
+                    LockKind::File { .. } => {
+                        // A lock file needs the folder it is made in.
+                        Some(vec![LockFolder { target: request.path.clone(), realpath: false }])
+                    }
                     LockKind::Store => None,
                 };
                 self.locks.push(request);
@@ -287,7 +309,9 @@ impl Host {
                 self.asked.push(written_back(&w.place));
                 match w.place {
                     WriteBackPlace::File { path } => self.files.insert(path, w.text.expose().to_string()),
-                    WriteBackPlace::Keychain(item) => self.items.insert(item, w.text.expose().to_string()),
+                    WriteBackPlace::Keychain(item) | WriteBackPlace::SealedKeychain(item) => {
+                        self.items.insert(item, w.text.expose().to_string())
+                    }
                 };
                 Answer::Written(Ok(()))
             }
@@ -457,6 +481,7 @@ pub(crate) fn written_back(place: &WriteBackPlace) -> String {
     match place {
         WriteBackPlace::File { path } => format!("back {path}"),
         WriteBackPlace::Keychain(item) => format!("back keychain {} {}", item.service, item.account),
+        WriteBackPlace::SealedKeychain(item) => format!("back sealed keychain {} {}", item.service, item.account),
     }
 }
 

@@ -51,6 +51,7 @@ fn status_check() -> StatusCommand {
         all_agents: false,
         warn_within: crate::defaults::WARN_WITHIN.into(),
         terminal: false,
+        probe: None,
     };
     StatusCommand::new(request, &env(), NOW)
 }

@@ -813,10 +813,8 @@ fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
         device_code: true,
         profile_id: None,
         enterprise_domain: None,
-        agent: None,
-        create_agent: false,
         terminal: true,
-        display: false,
+        ..LoginRequest::default()
     };
     let mut flows: Vec<(&str, Box<dyn Flow>)> = vec![
         ("status", Box::new(StatusCommand::new(StatusRequest::bare(false, false, None, true), &env, NOW))),

@@ -134,8 +134,7 @@ fn list_status_and_the_panel_give_each_profile_one_status_and_reason() {
     let loaded = crate::load::load(&world, &env(), NOW, None);
     let report = crate::report::build(&loaded, &Default::default());
     let doctor = crate::doctor::preview(&loaded, &report);
-    let view =
-        crate::view::build(&loaded, &report, &doctor, None, |_| true, crate::view::Limits { rows: None }).to_value();
+    let view = crate::view::build(&loaded, &report, &doctor, None, |_| true, crate::view::Limits::default()).to_value();
     let panel: BTreeMap<String, (String, String)> = view["profiles"]["rows"]
         .as_array()
         .unwrap()
@@ -215,10 +214,8 @@ fn backing_off() -> Value {
                            "lastFailureAt": NOW - 60_000}}})
 }
 
-#[test]
-fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
-    let mut host = Host::with_store(&backing_off());
-    host.secret = Some(Ok(Secret::new("sk-FAKE-new-0123456789")));
+/// `paste-api-key --provider openai`, the secret the host is given.
+fn paste_openai_key() -> PasteKeyCommand {
     let request = PasteKeyRequest {
         provider: crate::provider::ProviderId::parse("openai"),
         profile_id: None,
@@ -226,7 +223,14 @@ fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
         create_agent: false,
         force: false,
     };
-    let (done, _) = host.run(&mut PasteKeyCommand::new(request, &env(), NOW));
+    PasteKeyCommand::new(request, &env(), NOW)
+}
+
+#[test]
+fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
+    let mut host = Host::with_store(&backing_off());
+    host.secret = Some(Ok(Secret::new("sk-FAKE-new-0123456789")));
+    let (done, _) = host.run(&mut paste_openai_key());
     assert_eq!(done.exit, Exit::Ok);
     host.secret = Some(Ok(Secret::new("sk-ant-oat01-FAKE-new-token-0123456789")));
     let request = PasteTokenRequest {
@@ -257,14 +261,7 @@ fn a_new_credential_does_not_inherit_the_old_ones_cooldown_or_disable() {
 fn the_same_credential_stored_again_keeps_its_backoff() {
     let mut host = Host::with_store(&backing_off());
     host.secret = Some(Ok(Secret::new("sk-FAKE-old-0123456789")));
-    let request = PasteKeyRequest {
-        provider: crate::provider::ProviderId::parse("openai"),
-        profile_id: None,
-        agent: None,
-        create_agent: false,
-        force: false,
-    };
-    let (done, _) = host.run(&mut PasteKeyCommand::new(request, &env(), NOW));
+    let (done, _) = host.run(&mut paste_openai_key());
     assert_eq!(done.exit, Exit::Ok);
     assert_eq!(host.store()["usageStats"]["openai:default"]["disabledReason"], "billing");
 }

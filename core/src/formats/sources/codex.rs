@@ -85,6 +85,103 @@ pub fn read(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> C
     CodexRead::Login(ExternalLogin { profile_id: PROFILE_ID, credential, origin: origin.to_string() }, diagnostics)
 }
 
+/// Where Codex CLI keeps its login: `cli_auth_credentials_store` in
+/// `$CODEX_HOME/config.toml` (Codex 0.171; `file` when absent, the
+/// default its packaged builds ship).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// `auth.json` in `$CODEX_HOME`.
+    File,
+    /// The system keyring only; Codex deletes `auth.json` once it saved there.
+    Keyring,
+    /// The keyring first, `auth.json` when the keyring fails; a load falls
+    /// back to the file.
+    Auto,
+    /// Codex's memory only, for the life of the process.
+    Ephemeral,
+}
+
+/// Which keyring backend Codex uses: `[features] secret_auth_storage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyring {
+    /// The login's JSON as the keyring item `Codex Auth` /
+    /// `cli|<16 hex of sha256(CODEX_HOME)>`.
+    Direct,
+    /// An age-encrypted file under `$CODEX_HOME/secrets/`, its passphrase
+    /// in the keyring.
+    Secrets,
+}
+
+/// Codex's login storage settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreSetting {
+    /// `cli_auth_credentials_store`.
+    pub store: Store,
+    /// The keyring backend, for `keyring` and `auto`.
+    pub keyring: Keyring,
+}
+
+impl Default for StoreSetting {
+    fn default() -> Self {
+        StoreSetting { store: Store::File, keyring: Keyring::Direct }
+    }
+}
+
+/// The setting `cli_auth_credentials_store` names, as it is spelt.
+pub const STORE_KEY: &str = "cli_auth_credentials_store";
+
+/// Reads Codex's `config.toml` (`origin` names it) for where it keeps its
+/// login. A file that is not TOML, or a value Codex does not take, gives
+/// the default (`file`) with a diagnostic naming the file and key.
+pub fn store_setting(bytes: &[u8], origin: &str) -> (StoreSetting, Option<Diagnostic>) {
+    let warn = |field: &str, message: String| Some(Diagnostic::new(Severity::Warning, origin, message).at(field));
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text.trim_start_matches('\u{feff}'),
+        Err(_) => return (StoreSetting::default(), warn("the top level", "is not UTF-8 text".into())),
+    };
+    let table = match text.parse::<toml::Table>() {
+        Ok(table) => table,
+        Err(e) => {
+            let at = e.span().map(|span| format!(" (at byte {})", span.start)).unwrap_or_default();
+            let message = format!("is not valid TOML{at}; where Codex keeps its login is not known");
+            return (StoreSetting::default(), warn("the top level", message));
+        }
+    };
+    let keyring = match table.get("features").and_then(|f| f.get("secret_auth_storage")) {
+        Some(toml::Value::Boolean(true)) => Keyring::Secrets,
+        _ => Keyring::Direct,
+    };
+    let store = match table.get(STORE_KEY) {
+        None => Store::File,
+        Some(toml::Value::String(s)) => match s.as_str() {
+            "file" => Store::File,
+            "keyring" => Store::Keyring,
+            "auto" => Store::Auto,
+            "ephemeral" => Store::Ephemeral,
+            other => {
+                let shown: String = other.chars().filter(|c| !c.is_control()).take(40).collect();
+                let message = format!("is \"{shown}\", which Codex does not take (file, keyring, auto, ephemeral)");
+                return (StoreSetting { store: Store::File, keyring }, warn(STORE_KEY, message));
+            }
+        },
+        Some(other) => {
+            let message = format!("is a {}, expected a string", other.type_str());
+            return (StoreSetting { store: Store::File, keyring }, warn(STORE_KEY, message));
+        }
+    };
+    (StoreSetting { store, keyring }, None)
+}
+
+/// The keyring account Codex files the login of `codex_home` under:
+/// `cli|` and the first 16 hex digits of SHA-256 over the folder's path
+/// (Codex takes its canonical path; this is the path as given).
+pub fn keyring_account(codex_home: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(codex_home.as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("cli|{hex}")
+}
+
 fn last_refresh_ms(root: &Value) -> Option<f64> {
     let raw = root.get("last_refresh")?.as_str()?;
     let t = chrono::DateTime::parse_from_rfc3339(raw).ok()?;
@@ -120,6 +217,39 @@ mod tests {
         assert_eq!(l.credential.expires().unwrap().ms(), 1000.0 + HOUR as f64);
         let CodexRead::Login(l, _) = read(bare, FILE, None, NOW) else { panic!() };
         assert_eq!(l.credential.expires().unwrap().ms(), (NOW + HOUR) as f64);
+    }
+
+    #[test]
+    fn the_store_setting_is_read_from_config_toml() {
+        let read = |text: &str| store_setting(text.as_bytes(), "~/.codex/config.toml");
+        assert_eq!(read(""), (StoreSetting::default(), None));
+        assert_eq!(read("model = \"o3\"\n").0.store, Store::File);
+        let keyring =
+            read("# where\ncli_auth_credentials_store = \"keyring\"\n[features]\nsecret_auth_storage = true\n");
+        assert_eq!(keyring, (StoreSetting { store: Store::Keyring, keyring: Keyring::Secrets }, None));
+        assert_eq!(read("cli_auth_credentials_store = 'auto'").0.store, Store::Auto);
+        assert_eq!(read("cli_auth_credentials_store = \"ephemeral\"").0.store, Store::Ephemeral);
+        assert_eq!(read("cli_auth_credentials_store = \"file\"").0.store, Store::File);
+        // A table after the key does not hide it; one before it owns it.
+        assert_eq!(read("[profiles.x]\ncli_auth_credentials_store = \"keyring\"").0.store, Store::File);
+        let (setting, d) = read("cli_auth_credentials_store = \"vault\"");
+        assert_eq!(setting.store, Store::File);
+        let d = d.expect("a diagnostic");
+        assert_eq!((d.field.as_deref(), d.file.as_str()), (Some("cli_auth_credentials_store"), "~/.codex/config.toml"));
+        assert!(d.message.contains("\"vault\", which Codex does not take"), "{}", d.message);
+        let (_, d) = read("cli_auth_credentials_store = 3");
+        assert!(d.expect("a diagnostic").message.contains("expected a string"));
+        let (setting, d) = read("cli_auth_credentials_store = \"keyring");
+        assert_eq!(setting, StoreSetting::default());
+        assert!(d.expect("a diagnostic").message.starts_with("is not valid TOML"));
+        assert!(read("\u{feff}cli_auth_credentials_store = \"keyring\"").1.is_none(), "a byte-order mark");
+        assert!(store_setting(b"\xff", "c").1.is_some());
+    }
+
+    /// Computed apart with Python's hashlib.
+    #[test]
+    fn the_keyring_account_hashes_the_folder() {
+        assert_eq!(keyring_account("/home/me/.codex"), "cli|7616cc814b62d7d6");
     }
 
     #[test]

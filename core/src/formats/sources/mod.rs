@@ -5,6 +5,7 @@
 //! hide a healthy store, and the reverse.
 
 pub mod claude;
+pub mod claude_overflow;
 pub mod codex;
 pub mod jwt;
 pub mod legacy;

@@ -10,7 +10,7 @@ pub use prometheus::render_prometheus;
 /// made from a report (the view).
 #[cfg(test)]
 pub(crate) use text::tests::busy_home;
-pub use text::{TextStyle, profile_status_line, render_text};
+pub use text::{TextStyle, profile_status_line, render_text, status_words};
 
 mod verdict;
 
@@ -127,6 +127,9 @@ pub struct AuthSection {
     pub providers_with_o_auth: Vec<String>,
     /// Providers the configured models use that have no credentials.
     pub missing_providers_in_use: Vec<String>,
+    /// Logins other tools keep where this host cannot read them (Codex's
+    /// keyring): a provider missing above says where its login is.
+    pub logins_elsewhere: Vec<crate::logins::Elsewhere>,
     /// Each provider with any credential, in the core's provider collation.
     pub providers: Vec<ProviderAuth>,
     /// Profiles cooling down or disabled now (`usageStats`).
@@ -140,6 +143,10 @@ pub struct AuthSection {
     /// on stderr), as `{severity, path, message, hints}`.
     #[serde(serialize_with = "crate::diag::ser_status_json")]
     pub diagnostics: Vec<crate::diag::Diagnostic>,
+    /// What `--probe` found (the successor's `auth.probes`); absent
+    /// without `--probe`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probes: Option<crate::probe::ProbeRun>,
 }
 
 /// The shell-env fallback: reading keys from the login shell when the process
@@ -217,16 +224,25 @@ pub struct ReportOptions {
     /// `--strict`: the reference's `--check` (every stored profile counts,
     /// and an access token's expiry counts even when it would be refreshed).
     pub strict: bool,
+    /// What `--probe` found, when it ran: the report shows it and `--check`
+    /// counts it.
+    pub probes: Option<crate::probe::ProbeRun>,
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        ReportOptions { warn_after_ms: health::DEFAULT_WARN_AFTER_MS, shell_applied: Vec::new(), strict: false }
+        ReportOptions {
+            warn_after_ms: health::DEFAULT_WARN_AFTER_MS,
+            shell_applied: Vec::new(),
+            strict: false,
+            probes: None,
+        }
     }
 }
 
 impl ReportOptions {
-    fn rules(&self) -> HealthRules {
+    /// The health rules these options judge by.
+    pub fn rules(&self) -> HealthRules {
         HealthRules { warn_after_ms: self.warn_after_ms, strict: self.strict }
     }
 }
@@ -365,11 +381,13 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             },
             providers_with_o_auth: with_oauth,
             missing_providers_in_use: missing_in_use,
+            logins_elsewhere: loaded.elsewhere.clone(),
             providers: provider_auth,
             unusable_profiles: unusable,
             oauth,
             check,
             diagnostics: loaded.diagnostics.clone(),
+            probes: options.probes.clone(),
         },
     }
 }

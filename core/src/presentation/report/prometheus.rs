@@ -129,7 +129,47 @@ pub fn render_prometheus(report: &StatusReport, check: CheckCode, agent: &str, n
             seconds(u.until)
         );
     }
+    if let Some(run) = &report.auth.probes {
+        family(
+            &mut out,
+            "clawdbot_auth_probe_status",
+            "1 for each credential `--probe` checked, by how it came out (ok, auth, billing, rate_limit, \
+             timeout, format, unknown, not_probed); `target` is the profile id, `env: VAR` or models.json.",
+        );
+        for r in &run.results {
+            let _ = writeln!(
+                out,
+                "clawdbot_auth_probe_status{{agent=\"{agent}\",provider=\"{}\",target=\"{}\",source=\"{}\",status=\"{}\",reason=\"{}\"}} 1",
+                label(&r.provider),
+                label(&r.label),
+                source_name(r.source),
+                r.status.word(),
+                label(r.reason_code.as_deref().unwrap_or(""))
+            );
+        }
+        family(&mut out, "clawdbot_auth_probe_latency_seconds", "How long each probe's exchange took.");
+        for r in &run.results {
+            if let Some(ms) = r.latency_ms {
+                let _ = writeln!(
+                    out,
+                    "clawdbot_auth_probe_latency_seconds{{agent=\"{agent}\",provider=\"{}\",target=\"{}\"}} {}",
+                    label(&r.provider),
+                    label(&r.label),
+                    seconds(ms as f64)
+                );
+            }
+        }
+    }
     out
+}
+
+/// A probe target's source, as `--json` names it.
+fn source_name(source: crate::probe::TargetSource) -> &'static str {
+    match source {
+        crate::probe::TargetSource::Profile => "profile",
+        crate::probe::TargetSource::Env => "env",
+        crate::probe::TargetSource::ModelsJson => "models.json",
+    }
 }
 
 fn status_name(s: HealthStatus) -> &'static str {

@@ -108,18 +108,46 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
     if !auth.missing_providers_in_use.is_empty() {
         out.push_str("\nMissing auth\n");
         for p in &auth.missing_providers_in_use {
-            let hint = crate::remedy::for_missing_provider(p);
+            let hint = crate::remedy::for_missing_provider(p, &auth.logins_elsewhere);
             let _ = writeln!(out, "- {} {}", style.paint("31", &esc(p)), hint);
         }
     }
 
     out.push_str("\nOAuth/token status\n");
-    let timed: Vec<_> = auth.oauth.profiles.iter().filter(|p| p.kind != CredentialType::ApiKey).collect();
+    // An API key has no expiry to show, but a refusal a probe found it
+    // keeps saying until the key changes.
+    let timed: Vec<_> =
+        auth.oauth.profiles.iter().filter(|p| p.kind != CredentialType::ApiKey || p.rejection.is_some()).collect();
     if timed.is_empty() {
         out.push_str("- none\n");
     }
     for p in timed {
         let _ = writeln!(out, "- {} {}{}", esc(&p.label), health_words(p, style), origin(p));
+    }
+
+    if let Some(run) = &auth.probes {
+        let _ = writeln!(
+            out,
+            "\nAuth probes ({} {}; {} at a time, {}ms each; took {}ms)",
+            run.total_targets,
+            if run.total_targets == 1 { "target" } else { "targets" },
+            run.options.concurrency,
+            run.options.timeout_ms,
+            run.duration_ms
+        );
+        if run.results.is_empty() {
+            out.push_str("- none\n");
+        }
+        for r in &run.results {
+            let words = r.words();
+            let shown = match r.status {
+                crate::probe::ProbeStatus::Ok => style.paint("32", &words),
+                s if s.is_refusal() => style.paint("31", &words),
+                crate::probe::ProbeStatus::NotProbed => style.paint("2", &words),
+                _ => style.paint("33", &words),
+            };
+            let _ = writeln!(out, "- {} {} {shown}", esc(&r.provider), esc(&r.label));
+        }
     }
 
     let check = &auth.check;
@@ -139,6 +167,12 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
         let via = v.via.as_deref().map_or_else(|| " (no usable credential)".to_string(), |via| format!(" via {via}"));
         let _ = writeln!(out, "- {} {status}{}", esc(&v.provider), esc(&via));
     }
+    if !check.probes.is_empty() {
+        out.push_str("\nProbes counted by --check\n");
+        for w in &check.probes {
+            let _ = writeln!(out, "- {}", esc(w));
+        }
+    }
     if !check.warnings.is_empty() {
         out.push_str("\nWarnings (not counted by --check)\n");
         for w in &check.warnings {
@@ -153,6 +187,14 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
 pub fn profile_status_line(report: &StatusReport, profile_id: &str, style: TextStyle) -> Option<String> {
     let p = report.auth.oauth.profiles.iter().find(|p| p.profile_id == profile_id)?;
     Some(format!("- {} {}{}", escape_control(&p.label), health_words(p, style), origin(p)))
+}
+
+/// A profile's status in the words `models status` prints after its id,
+/// without colours: `expired 2d ago`, `ok, refreshes on use (access token
+/// expires in 8h)`, `cooldown for 12m (rate_limit); static` (the panel's
+/// view shows the same words).
+pub fn status_words(p: &crate::health::ProfileHealth) -> String {
+    health_words(p, TextStyle::default())
 }
 
 /// Where a profile comes from, when not this agent's own store: ` (claude-cli)`,
@@ -194,6 +236,9 @@ fn health_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
 /// A profile's health in words (see [`health_words`]).
 fn expiry_words(p: &crate::health::ProfileHealth, style: TextStyle) -> String {
     let status = style.status(p.status);
+    if let Some(words) = p.rejection.as_ref().and_then(crate::health::Rejection::probe_words) {
+        return format!("{}: {}", style.paint("31", &words), crate::remedy::for_health(p));
+    }
     if let Some(r) = &p.rejection {
         let ago = format_remaining_short(Some(r.ago_ms));
         let hint = crate::remedy::for_profile_id(&p.profile_id);

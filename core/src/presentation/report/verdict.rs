@@ -65,6 +65,11 @@ pub struct CheckSection {
     pub in_use: Vec<ProviderVerdict>,
     /// Problems that did not decide the code, for people to look at.
     pub warnings: Vec<String>,
+    /// What `--probe` found that decided the code: credentials their
+    /// provider refused (`auth`, `billing`), and with `--strict` the ones
+    /// the probe could not prove. Absent without `--probe`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<String>,
     /// Providers failing only because `auth.profiles` names profiles that
     /// cannot be used (doctor reports each, `--check` warns).
     #[serde(skip)]
@@ -160,9 +165,16 @@ pub fn judge(
             warnings.push(all_backing_off(&provider, &backing_off));
         }
         if !closed && best.as_ref().is_none_or(|(b, _)| *b != Verdict::Ok) {
+            // A key a probe of this run found refused stands in for nothing.
+            let refused = |label: &str| {
+                options.probes.as_ref().is_some_and(|run| {
+                    run.refusals().any(|r| r.profile_id.is_none() && r.provider == provider && r.label == label)
+                })
+            };
             let key = env_key_from(&provider, &loaded.env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc)
                 .map(|k| k.source)
-                .or_else(|| config_key(&provider, cfg).map(|_| "models.json".to_string()));
+                .filter(|source| !refused(source))
+                .or_else(|| config_key(&provider, cfg).map(|_| "models.json".to_string()).filter(|l| !refused(l)));
             if let Some(source) = key {
                 best = Some((Verdict::Ok, source));
             }
@@ -226,7 +238,7 @@ pub fn judge(
         }
     }
 
-    let code = if options.strict {
+    let mut code = if options.strict {
         strict_code(loaded, oauth, missing_in_use)
     } else if loaded.has_errors() || !failing.is_empty() {
         CheckCode::Action
@@ -235,7 +247,26 @@ pub fn judge(
     } else {
         CheckCode::Ok
     };
-    CheckSection { rule: if options.strict { "strict" } else { "in-use" }, code, in_use, warnings, restricted }
+    // `--probe` (issue 26): a credential probed (one of a provider in use,
+    // or one asked for by name) that its provider refused needs a person;
+    // one the probe could not prove is a warning, which `--strict` counts.
+    let mut probes = Vec::new();
+    if let Some(run) = &options.probes {
+        for r in run.refusals() {
+            probes.push(format!("{} ({}): refused by the provider: {}", r.label, r.provider, r.words()));
+            code = code.worst(CheckCode::Action);
+        }
+        for r in run.inconclusive() {
+            let line = format!("{} ({}): the probe proved nothing: {}", r.label, r.provider, r.words());
+            if options.strict {
+                probes.push(line);
+                code = code.worst(CheckCode::Action);
+            } else {
+                warnings.push(line);
+            }
+        }
+    }
+    CheckSection { rule: if options.strict { "strict" } else { "in-use" }, code, in_use, warnings, probes, restricted }
 }
 
 /// The warning for a provider in use whose every usable profile is cooling

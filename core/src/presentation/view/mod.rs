@@ -23,7 +23,7 @@ use crate::load::{Loaded, StoreState};
 use crate::order::{order_for, resolve_order};
 use crate::provider::ProviderId;
 use crate::remaining::format_remaining_short;
-use crate::report::{CheckCode, StatusReport, check_code};
+use crate::report::{CheckCode, StatusReport, Verdict, check_code, status_words};
 use crate::time::Instant;
 use crate::usage::UnusableKind;
 use serde::Serialize;
@@ -48,10 +48,22 @@ pub struct View {
     pub store_unreadable: bool,
     /// Problems reading the files, errors first.
     pub diagnostics: Vec<Diagnostic>,
+    /// The models the agent is configured for, whose providers `--check`
+    /// judges.
+    pub models: ModelsView,
+    /// The warnings `models status` prints under the check ("Warnings (not
+    /// counted by --check)"), escaped; first rows only.
+    pub warnings: Page<String>,
     /// Every provider with credentials, health or use, in the core's collation.
     pub providers: Vec<ProviderRow>,
-    /// Every profile's health, as `models auth list` sees it, first rows only.
+    /// The profiles the table lists ([`Limits::only`]), those that need a
+    /// look first, each as `models auth list` sees it; first rows only.
     pub profiles: Page<ProfileRow>,
+    /// How many profiles have each status (of all of them, whatever the
+    /// table lists), those that need a look first.
+    pub profile_counts: Vec<CountRow>,
+    /// The table's filter in effect (`all`, `problems`, or a status word).
+    pub only: &'static str,
     /// Providers the configured models use that have no credentials.
     pub missing: Vec<MissingRow>,
     /// Profiles cooling down or disabled now (`usageStats`), first rows only.
@@ -123,6 +135,98 @@ pub struct Limits {
     /// hundred rows of a 60 000-profile store; building, encoding and
     /// decoding the rest would cost seconds for nothing.
     pub rows: Option<usize>,
+    /// Which profiles the profile table lists.
+    pub only: Only,
+}
+
+/// Which profiles the profile table lists: the page's filter, applied
+/// before the rows are cut, so that the 3 expired profiles of 60 000 are
+/// all found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Only {
+    /// Every profile.
+    #[default]
+    All,
+    /// Those that need a look ([`needs_a_look`]).
+    Problems,
+    /// Those with this status (`models auth list`'s word).
+    Standing(Standing),
+}
+
+impl Only {
+    /// The filter a page names: `all`, `problems`, or a status word
+    /// (`expired`, `cooldown`, ...); `None` for any other word.
+    pub fn parse(word: &str) -> Option<Only> {
+        match word {
+            "all" => Some(Only::All),
+            "problems" => Some(Only::Problems),
+            _ => STANDINGS.into_iter().find(|s| s.word() == word).map(Only::Standing),
+        }
+    }
+
+    /// Its word, as [`Only::parse`] reads it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Only::All => "all",
+            Only::Problems => "problems",
+            Only::Standing(s) => s.word(),
+        }
+    }
+
+    fn admits(self, standing: Standing) -> bool {
+        match self {
+            Only::All => true,
+            Only::Problems => needs_a_look(standing),
+            Only::Standing(s) => s == standing,
+        }
+    }
+}
+
+/// Every status a profile can have, those that need a look first: the
+/// order of the counts and of the table.
+const STANDINGS: [Standing; 10] = [
+    Standing::Expired,
+    Standing::Failing,
+    Standing::MissingSecret,
+    Standing::Disabled,
+    Standing::Cooldown,
+    Standing::Expiring,
+    Standing::Unknown,
+    Standing::NotChecked,
+    Standing::Ok,
+    Standing::Static,
+];
+
+/// Whether a profile with this status needs someone to look at it: every
+/// status but `ok` and `static`. The table lists these first.
+pub fn needs_a_look(standing: Standing) -> bool {
+    !matches!(standing, Standing::Ok | Standing::Static)
+}
+
+/// The models the configured agent uses, as `models status` prints them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelsView {
+    /// The default model, aliases resolved (`provider/model`).
+    pub default: String,
+    /// The fallback models, in order.
+    pub fallbacks: Vec<String>,
+    /// The image model, when one is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The image fallback models, in order.
+    pub image_fallbacks: Vec<String>,
+}
+
+/// How many profiles have one status.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountRow {
+    /// The status, as the profile rows badge it.
+    pub badge: Badge,
+    /// How many.
+    pub count: usize,
+    /// Whether it needs a look ([`needs_a_look`]).
+    pub problem: bool,
 }
 
 /// The first rows of a long list, and how long it is.
@@ -212,11 +316,16 @@ pub struct Remaining {
     pub remaining_ms: Option<f64>,
     /// The remaining time in the CLI's short form (`2h`, `0m` once past).
     pub text: String,
+    /// Once past, the CLI's words for it: `expired 2d ago`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub past: Option<String>,
 }
 
 impl Remaining {
     fn of(expires_at: Option<Instant>, remaining_ms: Option<f64>) -> Self {
-        Remaining { expires_at, remaining_ms, text: format_remaining_short(remaining_ms) }
+        let past =
+            remaining_ms.filter(|r| *r <= 0.0).map(|r| format!("expired {} ago", format_remaining_short(Some(-r))));
+        Remaining { expires_at, remaining_ms, text: format_remaining_short(remaining_ms), past }
     }
 }
 
@@ -239,6 +348,26 @@ pub struct ProviderRow {
     pub credentials_from: String,
     /// The configured models use it and it has no credentials.
     pub in_use_without_credentials: bool,
+    /// For a provider the configured models use: the credential requests
+    /// use now and how `--check` judges it (the "In use" line of `models
+    /// status`). The badge above rolls up every profile, spares included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_now: Option<UsedNow>,
+}
+
+/// The credential a provider's requests use now, as `models status` says it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UsedNow {
+    /// The verdict (`ok`, `expiring`, `failing`), styled as a status.
+    pub badge: Badge,
+    /// The credential: a profile id or where a key comes from (`env:
+    /// OPENAI_API_KEY`), escaped; absent when none is usable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// That profile's status in the CLI's words (`ok, refreshes on use
+    /// (access token expires in 8h)`); absent for a key from elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<String>,
 }
 
 /// One row of the profile table.
@@ -259,6 +388,15 @@ pub struct ProfileRow {
     /// Its status: styled by its health, worded by the one verdict (the
     /// `status` of `models auth list`).
     pub badge: Badge,
+    /// Its status in the words `models status` prints (`expired 2d ago`,
+    /// `ok, refreshes on use (access token expires in 8h)`).
+    pub words: String,
+    /// For a provider in use: `in use` (requests use it now) or `spare`
+    /// (another of the provider's credentials is used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
+    /// It needs a look ([`needs_a_look`]): listed first.
+    pub problem: bool,
     /// Absent for a static credential.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<Remaining>,
@@ -373,8 +511,8 @@ pub struct IssueRow {
     pub profile: Named,
     /// Its health; `ok` for a login that renews itself.
     pub badge: Badge,
-    /// Time left in short form, or for a self-renewing login the words "access
-    /// token expired 1m ago".
+    /// Time left in short form (`3h`; once past, `expired 2d ago`), or for a
+    /// self-renewing login the words "access token expired 1m ago".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<String>,
     /// What a person should run; only on rows that need one, so that no
@@ -392,7 +530,10 @@ impl IssueRow {
         let (badge, remaining) = if issue.refreshable {
             (Badge::of(HealthStatus::Ok), Some(escape_control(&issue.words).into_owned()))
         } else {
-            (Badge::standing(issue.status, issue.standing), issue.remaining_ms.map(|r| format_remaining_short(Some(r))))
+            (
+                Badge::standing(issue.status, issue.standing),
+                issue.remaining_ms.map(|r| Remaining::of(None, Some(r))).map(|r| r.past.unwrap_or(r.text)),
+            )
         };
         IssueRow {
             profile: Named::of(&issue.profile_id),
@@ -441,8 +582,19 @@ pub fn build(
         },
         store_unreadable: loaded.store_state == StoreState::Unreadable,
         diagnostics: diagnostics(loaded),
+        models: ModelsView {
+            default: escape_control(&report.resolved_default).into_owned(),
+            fallbacks: report.fallbacks.iter().map(|m| escape_control(m).into_owned()).collect(),
+            image: report.image_model.as_deref().map(|m| escape_control(m).into_owned()),
+            image_fallbacks: report.image_fallbacks.iter().map(|m| escape_control(m).into_owned()).collect(),
+        },
+        warnings: Page::of(&report.auth.check.warnings, report.auth.check.warnings.len(), limits, |w| {
+            escape_control(w).into_owned()
+        }),
         providers: providers(report),
         profiles: profiles(loaded, report, limits),
+        profile_counts: counts(report),
+        only: limits.only.word(),
         missing: report
             .auth
             .missing_providers_in_use
@@ -491,7 +643,51 @@ fn providers(report: &StatusReport) -> Vec<ProviderRow> {
                 profiles: rollup.map_or(0, |p| p.profiles.len()),
                 credentials_from,
                 in_use_without_credentials: auth.missing_providers_in_use.iter().any(|m| m == name),
+                used_now: used_now(report, name),
             }
+        })
+        .collect()
+}
+
+/// The "In use" verdict of `provider`, with the words of the profile it
+/// names.
+fn used_now(report: &StatusReport, provider: &str) -> Option<UsedNow> {
+    let verdict = report.auth.check.in_use.iter().find(|v| crate::provider::same(&v.provider, provider))?;
+    let (status, word) = match verdict.status {
+        Verdict::Ok => (HealthStatus::Ok, "ok"),
+        Verdict::Expiring => (HealthStatus::Expiring, "expiring"),
+        Verdict::Failing => (HealthStatus::Expired, "failing"),
+    };
+    let profile =
+        verdict.via.as_deref().and_then(|via| report.auth.oauth.profiles.iter().find(|p| p.profile_id == via));
+    Some(UsedNow {
+        badge: Badge { word, ..Badge::of(status) },
+        via: verdict.via.as_deref().map(|v| escape_control(v).into_owned()),
+        words: profile.map(status_words),
+    })
+}
+
+/// A profile's part in its provider's requests: `in use`, `spare`, or
+/// nothing when the configured models do not use the provider.
+fn role(report: &StatusReport, p: &crate::health::ProfileHealth) -> Option<&'static str> {
+    let verdict = report.auth.check.in_use.iter().find(|v| crate::provider::same(&v.provider, &p.provider))?;
+    Some(if verdict.via.as_deref() == Some(p.profile_id.as_str()) { "in use" } else { "spare" })
+}
+
+/// How many profiles have each status, those that need a look first; only
+/// the statuses some profile has.
+fn counts(report: &StatusReport) -> Vec<CountRow> {
+    let all = &report.auth.oauth.profiles;
+    STANDINGS
+        .into_iter()
+        .filter_map(|standing| {
+            let with: Vec<_> = all.iter().filter(|p| p.standing == standing).collect();
+            let first = with.first()?;
+            Some(CountRow {
+                badge: Badge::standing(first.status, standing),
+                count: with.len(),
+                problem: needs_a_look(standing),
+            })
         })
         .collect()
 }
@@ -500,8 +696,12 @@ fn providers(report: &StatusReport) -> Vec<ProviderRow> {
 /// `models auth list` adds (reason, back-off, recovery hint), so the page
 /// and the CLI list say the same.
 fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<ProfileRow> {
-    let all = &report.auth.oauth.profiles;
-    Page::of(all, all.len(), limits, |p| {
+    // Those that need a look first, each group in the report's order.
+    let mut listed: Vec<&crate::health::ProfileHealth> =
+        report.auth.oauth.profiles.iter().filter(|p| limits.only.admits(p.standing)).collect();
+    listed.sort_by_key(|p| !needs_a_look(p.standing));
+    let total = listed.len();
+    Page::of(listed, total, limits, |p| {
         // The list's words for the verdict the report made (its warning
         // window and rules), so the badge and the reason never disagree.
         let listed = loaded.store.profile(&p.profile_id).map(|profile| {
@@ -523,6 +723,9 @@ fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<Prof
             kind: p.kind.as_str(),
             source: p.source.status_word(),
             badge: Badge::standing(p.status, p.standing),
+            words: status_words(p),
+            role: role(report, p),
+            problem: needs_a_look(p.standing),
             remaining: (p.status != HealthStatus::Static).then(|| Remaining::of(p.expires_at, p.remaining_ms)),
             reason_code: listed.as_ref().map_or_else(String::new, |e| escape_control(&e.reason_code).into_owned()),
             backoff,
@@ -644,7 +847,7 @@ mod tests {
         let (loaded, options) = crate::report::busy_home();
         let report = crate::report::build(&loaded, &options);
         let doctor = crate::doctor::preview(&loaded, &report);
-        build(&loaded, &report, &doctor, None, |_| true, Limits { rows }).to_value()
+        build(&loaded, &report, &doctor, None, |_| true, Limits { rows, ..Limits::default() }).to_value()
     }
 
     fn parsed(text: &str) -> Value {
@@ -652,12 +855,14 @@ mod tests {
     }
 
     #[test]
+    /// Issue 28: each provider in use says what requests use now, in the
+    /// words of `models status`'s "In use" section, beside the roll-up.
     fn providers_say_their_roll_up_count_and_where_credentials_come_from() {
         let v = busy_view(None);
         assert_eq!(
             v["providers"],
             parsed(
-                r#"[{"provider":{"id":"anthropic","shown":"anthropic"},"badge":{"status":"expired","word":"expired","icon":"✗"},"remaining":{"expiresAt":1767218400000,"remainingMs":-7200000,"text":"0m"},"profiles":7,"credentialsFrom":"profiles: ~/.clawdbot/agents/main/agent/auth-profiles.json","inUseWithoutCredentials":false},{"provider":{"id":"custom","shown":"custom"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"models.json: sk-FAKEC...KECUSTOM","inUseWithoutCredentials":false},{"provider":{"id":"google","shown":"google"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"env: FAKE-gem...23456789","inUseWithoutCredentials":false},{"provider":{"id":"groq","shown":"groq"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"missing","inUseWithoutCredentials":true},{"provider":{"id":"openai","shown":"openai"},"badge":{"status":"static","word":"static","icon":"●"},"profiles":3,"credentialsFrom":"profiles: ~/.clawdbot/agents/main/agent/auth-profiles.json","inUseWithoutCredentials":false},{"provider":{"id":"openai-codex","shown":"openai-codex"},"badge":{"status":"ok","word":"ok","icon":"✓"},"remaining":{"expiresAt":1767229200000,"remainingMs":3600000,"text":"1h"},"profiles":1,"credentialsFrom":"profiles: ~/.clawdbot/agents/main/agent/auth-profiles.json","inUseWithoutCredentials":false},{"provider":{"id":"xai","shown":"xai"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"env: xai-FAKE...23456789","inUseWithoutCredentials":false}]"#
+                r#"[{"provider":{"id":"anthropic","shown":"anthropic"},"badge":{"status":"expired","word":"expired","icon":"✗"},"remaining":{"expiresAt":1767218400000,"remainingMs":-7200000,"text":"0m","past":"expired 2h ago"},"profiles":7,"credentialsFrom":"profiles: ~/.clawdbot/agents/main/agent/auth-profiles.json","inUseWithoutCredentials":false,"usedNow":{"badge":{"status":"ok","word":"ok","icon":"✓"},"via":"anthropic:work","words":"ok, refreshes on use (access token expires in 3h)"}},{"provider":{"id":"custom","shown":"custom"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"models.json: sk-FAKEC...KECUSTOM","inUseWithoutCredentials":false},{"provider":{"id":"google","shown":"google"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"env: FAKE-gem...23456789","inUseWithoutCredentials":false,"usedNow":{"badge":{"status":"ok","word":"ok","icon":"✓"},"via":"env: GEMINI_API_KEY"}},{"provider":{"id":"groq","shown":"groq"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"missing","inUseWithoutCredentials":true,"usedNow":{"badge":{"status":"expired","word":"failing","icon":"✗"}}},{"provider":{"id":"openai","shown":"openai"},"badge":{"status":"static","word":"static","icon":"●"},"profiles":3,"credentialsFrom":"profiles: ~/.clawdbot/agents/main/agent/auth-profiles.json","inUseWithoutCredentials":false,"usedNow":{"badge":{"status":"ok","word":"ok","icon":"✓"},"via":"openai:key","words":"static"}},{"provider":{"id":"openai-codex","shown":"openai-codex"},"badge":{"status":"ok","word":"ok","icon":"✓"},"remaining":{"expiresAt":1767229200000,"remainingMs":3600000,"text":"1h"},"profiles":1,"credentialsFrom":"profiles: ~/.clawdbot/agents/main/agent/auth-profiles.json","inUseWithoutCredentials":false},{"provider":{"id":"xai","shown":"xai"},"badge":{"status":"missing","word":"unknown","icon":"?"},"profiles":0,"credentialsFrom":"env: xai-FAKE...23456789","inUseWithoutCredentials":false,"usedNow":{"badge":{"status":"ok","word":"ok","icon":"✓"},"via":"shell env: XAI_API_KEY"}}]"#
             )
         );
     }
@@ -672,16 +877,19 @@ mod tests {
             )
         );
         assert_eq!(v["profiles"]["total"], 11);
+        let row = |id: &str| {
+            v["profiles"]["rows"].as_array().unwrap().iter().find(|r| r["profile"]["id"] == id).cloned().unwrap()
+        };
         assert_eq!(
-            v["profiles"]["rows"][0],
+            row("anthropic:far"),
             parsed(
-                r#"{"profile":{"id":"anthropic:far","shown":"anthropic:far"},"label":"anthropic:far","provider":"anthropic","type":"token","source":"store","badge":{"status":"ok","word":"ok","icon":"✓"},"remaining":{"expiresAt":300000000000000,"remainingMs":298232774400000,"text":"never (beyond year 9999)"},"reasonCode":"ok"}"#
+                r#"{"profile":{"id":"anthropic:far","shown":"anthropic:far"},"label":"anthropic:far","provider":"anthropic","type":"token","source":"store","badge":{"status":"ok","word":"ok","icon":"✓"},"words":"ok expires never (beyond year 9999)","role":"spare","problem":false,"remaining":{"expiresAt":300000000000000,"remainingMs":298232774400000,"text":"never (beyond year 9999)"},"reasonCode":"ok"}"#
             )
         );
         assert_eq!(
-            v["profiles"]["rows"][9],
+            row("openai:off"),
             parsed(
-                r#"{"profile":{"id":"openai:off","shown":"openai:off"},"label":"openai:off","provider":"openai","type":"api_key","source":"store","badge":{"status":"static","word":"disabled","icon":"⊘"},"reasonCode":"disabled-billing","backoff":"disabled until 2026-01-01T05:00:00Z (billing)","recoveryHint":"Top up credits (provider billing), or run `clawdbot models auth cooldown clear openai:off` once the cause is gone."}"#
+                r#"{"profile":{"id":"openai:off","shown":"openai:off"},"label":"openai:off","provider":"openai","type":"api_key","source":"store","badge":{"status":"static","word":"disabled","icon":"⊘"},"words":"disabled for 5h (billing); static","role":"spare","problem":true,"reasonCode":"disabled-billing","backoff":"disabled until 2026-01-01T05:00:00Z (billing)","recoveryHint":"Top up credits (provider billing), or run `clawdbot models auth cooldown clear openai:off` once the cause is gone."}"#
             ),
             "a static key has no time left"
         );
@@ -701,7 +909,7 @@ mod tests {
         assert_eq!((d["needsHuman"]["total"].clone(), d["refreshesItself"]["total"].clone()), (json!(3), json!(2)));
         assert_eq!(d["needsHuman"]["rows"].as_array().map(Vec::len), Some(1), "paged");
         assert_eq!(d["needsHuman"]["rows"][0]["profile"]["id"], "anthropic:old");
-        assert_eq!(d["needsHuman"]["rows"][0]["remaining"], "0m");
+        assert_eq!(d["needsHuman"]["rows"][0]["remaining"], "expired 2h ago", "not \"0m\"");
         assert_eq!(d["refreshesItself"]["rows"][0]["profile"]["id"], "anthropic:work");
         assert_eq!(
             d["cooldowns"],
@@ -744,7 +952,8 @@ mod tests {
         let loaded = crate::load::load(&w, &crate::paths::Env::new("/h"), 1_767_225_600_000, None);
         let report = crate::report::build(&loaded, &Default::default());
         let doctor = crate::doctor::preview(&loaded, &report);
-        build(&loaded, &report, &doctor, Some("TEXT".into()), |_| false, Limits { rows }).to_value()
+        build(&loaded, &report, &doctor, Some("TEXT".into()), |_| false, Limits { rows, ..Limits::default() })
+            .to_value()
     }
 
     const STORE: &str = "/h/.clawdbot/agents/main/agent/auth-profiles.json";
@@ -818,6 +1027,117 @@ mod tests {
 }
 
 #[cfg(test)]
+mod glance_tests {
+    use super::*;
+    use crate::world::{FileRead, MapWorld};
+    use serde_json::{Value, json};
+
+    const NOW: i64 = 1_767_225_600_000;
+    const HOUR: i64 = 3_600_000;
+
+    /// Issue 28's small home: Claude Code's login, an expired pasted token,
+    /// two openai keys (the first in a rate-limit cooldown), a default model
+    /// and a fallback.
+    fn small_home(only: Only, rows: Option<usize>) -> Value {
+        let mut w = MapWorld::default();
+        let store = json!({"version": 1, "profiles": {
+            "anthropic:manual": {"type": "token", "provider": "anthropic", "token": "t-FAKE", "expires": NOW - 48 * HOUR},
+            "openai:work": {"type": "api_key", "provider": "openai", "key": "k-FAKE"},
+            "openai:spare": {"type": "api_key", "provider": "openai", "key": "k-FAKE"}},
+            "order": {"openai": ["openai:work", "openai:spare"]},
+            "usageStats": {"openai:work": {"cooldownUntil": NOW + 12 * 60_000, "failureCounts": {"rate_limit": 1}}}});
+        let claude =
+            json!({"claudeAiOauth": {"accessToken": "a-FAKE", "refreshToken": "r-FAKE", "expiresAt": NOW + 8 * HOUR}});
+        let config = json!({"agents": {"defaults": {"model": {"primary": "anthropic/claude-opus-4-5", "fallbacks": ["openai/gpt-5"]}}}});
+        for (path, doc) in [
+            ("/h/.clawdbot/agents/main/agent/auth-profiles.json", store),
+            ("/h/.claude/.credentials.json", claude),
+            ("/h/.clawdbot/clawdbot.json", config),
+        ] {
+            w.files.insert(path.into(), FileRead::text(doc.to_string()));
+        }
+        let loaded = crate::load::load(&w, &crate::paths::Env::new("/h"), NOW, None);
+        let report = crate::report::build(&loaded, &crate::report::ReportOptions::default());
+        let doctor = crate::doctor::preview(&loaded, &report);
+        build(&loaded, &report, &doctor, None, |_| true, Limits { rows, only }).to_value()
+    }
+
+    #[test]
+    fn each_provider_says_what_requests_use_now_in_the_clis_words() {
+        let v = small_home(Only::All, None);
+        let used = |p: &str| {
+            v["providers"].as_array().unwrap().iter().find(|r| r["provider"]["id"] == p).unwrap()["usedNow"].clone()
+        };
+        assert_eq!(
+            used("anthropic"),
+            json!({"badge": {"status": "ok", "word": "ok", "icon": "✓"}, "via": "anthropic:claude-cli",
+                   "words": "ok, refreshes on use (access token expires in 8h)"})
+        );
+        assert_eq!(used("openai")["via"], "openai:spare", "the one in cooldown is not what requests use");
+        assert_eq!(v["check"]["code"], 0, "and the check agrees");
+        assert_eq!(
+            v["warnings"],
+            json!({"total": 1, "rows": ["anthropic:manual is expired; requests use another credential"]})
+        );
+        assert_eq!(
+            v["models"],
+            json!({"default": "anthropic/claude-opus-4-5", "fallbacks": ["openai/gpt-5"], "imageFallbacks": []})
+        );
+    }
+
+    #[test]
+    fn problems_come_first_with_the_clis_words_and_spares_are_marked() {
+        let v = small_home(Only::All, None);
+        let rows = v["profiles"]["rows"].as_array().unwrap();
+        let seen: Vec<(&str, &str, &str, bool)> = rows
+            .iter()
+            .map(|r| {
+                let id = r["profile"]["id"].as_str().unwrap();
+                (id, r["words"].as_str().unwrap(), r["role"].as_str().unwrap_or("-"), r["problem"].as_bool().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("anthropic:manual", "expired 2d ago", "spare", true),
+                ("openai:work", "cooldown for 12m (rate_limit); static", "spare", true),
+                ("anthropic:claude-cli", "ok, refreshes on use (access token expires in 8h)", "in use", false),
+                ("openai:spare", "static", "in use", false),
+            ]
+        );
+        assert_eq!(rows[0]["remaining"]["past"], "expired 2d ago", "not \"0m now\"");
+        let counts: Vec<(&str, u64, bool)> = v["profileCounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (c["badge"]["word"].as_str().unwrap(), c["count"].as_u64().unwrap(), c["problem"].as_bool().unwrap())
+            })
+            .collect();
+        assert_eq!(counts, [("expired", 1, true), ("cooldown", 1, true), ("ok", 1, false), ("static", 1, false)]);
+        assert_eq!(v["only"], "all");
+    }
+
+    #[test]
+    fn the_filter_applies_before_the_rows_are_cut_and_the_counts_stay_whole() {
+        let v = small_home(Only::Problems, Some(1));
+        assert_eq!(v["profiles"]["total"], 2);
+        assert_eq!(v["profiles"]["rows"].as_array().map(Vec::len), Some(1));
+        assert_eq!(v["profileCounts"].as_array().map(Vec::len), Some(4), "the counts are of every profile");
+        assert_eq!(v["only"], "problems");
+        let v = small_home(Only::parse("cooldown").unwrap(), None);
+        assert_eq!(v["profiles"]["rows"][0]["profile"]["id"], "openai:work");
+        assert_eq!(v["profiles"]["total"], 1);
+        assert_eq!(Only::parse("expired"), Some(Only::Standing(Standing::Expired)));
+        assert_eq!(Only::parse("missing-secret").map(Only::word), Some("missing-secret"));
+        assert_eq!(Only::parse("bogus"), None);
+        for standing in STANDINGS {
+            assert_eq!(Only::parse(standing.word()), Some(Only::Standing(standing)), "{}", standing.word());
+        }
+    }
+}
+
+#[cfg(test)]
 mod ref_tests {
     use super::*;
     use crate::world::{FileRead, MapWorld};
@@ -833,13 +1153,13 @@ mod ref_tests {
         let loaded = crate::load::load(&w, &env, 1_767_225_600_000, None);
         let report = crate::report::build(&loaded, &crate::report::ReportOptions::default());
         let doctor = crate::doctor::preview(&loaded, &report);
-        let v = build(&loaded, &report, &doctor, None, |_| true, Limits { rows: None }).to_value();
+        let v = build(&loaded, &report, &doctor, None, |_| true, Limits::default()).to_value();
         let rows = v["profiles"]["rows"].as_array().unwrap();
         let refs: Vec<(&str, &str)> = rows
             .iter()
             .map(|r| (r["secretRef"]["ref"].as_str().unwrap(), r["secretRef"]["state"].as_str().unwrap()))
             .collect();
-        assert_eq!(refs, [("env:OPENAI_KEY_REF", "ok"), ("file:creds:value", "failing")]);
+        assert_eq!(refs, [("file:creds:value", "failing"), ("env:OPENAI_KEY_REF", "ok")], "the failing one first");
         assert!(!v.to_string().contains("sk-FAKE-panel"), "no value, not even masked");
     }
 }

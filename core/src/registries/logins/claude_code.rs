@@ -9,12 +9,19 @@
 //! The document is read by [`crate::sources::claude`] and merged back by
 //! [`crate::writeback::merge_claude_credentials`].
 
-use super::{FolderLock, FolderVar, Home, Keychain, LoginSource, PanelFile, SourceLock, SourceRead, WriteBackSpec};
+use super::{
+    FolderLock, FolderVar, Home, Keychain, KeychainWrite, Linked, LinkedRead, LockStyle, LoginSource, PanelFile,
+    SourceLock, SourceRead, WriteBackSpec,
+};
 use crate::defaults::LockTimings;
+use crate::diag::{Diagnostic, Severity};
 use crate::env::Env;
 use crate::sources::claude::{self, ClaudeRead};
+use crate::sources::claude_overflow as overflow;
 use crate::time::{Millis, SECOND};
+use crate::world::{FileRead, KeychainItem};
 use crate::writeback::{Layout, NewTokens, WritebackError};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// The Keychain account Claude Code uses when the host has no user name.
@@ -76,14 +83,17 @@ pub const SOURCE: LoginSource = LoginSource {
     // the legacy `<realpath(dir)>.lock`, which older versions take alone.
     lock: Some(SourceLock {
         name: "Claude Code's lock",
-        folders: &[FolderLock { target: ".oauth_refresh", realpath: false }, FolderLock { target: "", realpath: true }],
+        style: LockStyle::Folders(&[
+            FolderLock { target: ".oauth_refresh", realpath: false },
+            FolderLock { target: "", realpath: true },
+        ]),
         owner_file: Some(".oauth_refresh.lock.owner"),
         timings: REFRESH_LOCK,
     }),
     // `lock("<dir>/.storage-write", {realpath: false})`.
     write_lock: Some(SourceLock {
         name: "Claude Code's write lock",
-        folders: &[FolderLock { target: ".storage-write", realpath: false }],
+        style: LockStyle::Folders(&[FolderLock { target: ".storage-write", realpath: false }]),
         owner_file: None,
         timings: WRITE_LOCK,
     }),
@@ -92,7 +102,9 @@ pub const SOURCE: LoginSource = LoginSource {
         account: keychain_account,
         origin: "Claude Code keychain item",
         decode: claude::decode_keychain_output,
+        linked: Some(OVERFLOW),
     }),
+    placement: None,
     // `claude setup-token` does not renew this login: it is renewed in
     // Claude Code; a 1-year token is the other way out.
     relogin_hint: "Log in again in Claude Code on the gateway host (run `claude`, then `/login`), or run \
@@ -180,6 +192,79 @@ pub fn keychain_service(env: &Env) -> String {
         None => String::new(),
     };
     format!("Claude Code{oauth_suffix}-credentials{dir_hash}")
+}
+
+/// Claude Code's overflow items (2.1.3xx): `<service>-overflow-a|b`, under
+/// the same account, sealed with the key the main item's
+/// `keychainOverflow` pointer holds ([`crate::sources::claude_overflow`]).
+const OVERFLOW: Linked = Linked { item: overflow_item, join: overflow_join, write_back: overflow_write_back };
+
+/// The overflow item `doc`'s pointer names, if it has one.
+fn overflow_item(doc: &str, main: &KeychainItem) -> Option<KeychainItem> {
+    let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(doc) else { return None };
+    let slot = overflow::pointer(&doc)?.slot;
+    Some(KeychainItem { service: overflow::overflow_service(&main.service, slot), account: main.account.clone() })
+}
+
+/// The main item joined with its overflow as Claude Code joins them; an
+/// overflow that cannot be followed is named, its secret never shown.
+fn overflow_join(doc: &str, linked: &FileRead, origin: &str, item: &KeychainItem) -> LinkedRead {
+    let Ok(Value::Object(main)) = serde_json::from_str::<Value>(doc) else {
+        // Not a document: the reader says so.
+        return LinkedRead::Whole(doc.to_string());
+    };
+    let secret;
+    let linked = match linked {
+        FileRead::Present { bytes, .. } => {
+            secret = String::from_utf8_lossy(bytes);
+            Ok(secret.as_ref())
+        }
+        FileRead::Absent => Err(overflow::Missing::Absent),
+        FileRead::Unreadable(why) => Err(overflow::Missing::Unreadable(why.to_string())),
+    };
+    let name = format!("{origin}'s overflow ({})", item.service);
+    match overflow::follow(&main, linked) {
+        overflow::Joined::Whole(whole) => LinkedRead::Whole(Value::Object(whole).to_string()),
+        overflow::Joined::Partial(main, why) => LinkedRead::Partial(
+            Value::Object(main).to_string(),
+            Diagnostic::new(
+                Severity::Warning,
+                name,
+                format!("{why}; Claude Code reads its login without the sections it moved there"),
+            )
+            .at(overflow::POINTER_KEY),
+        ),
+        overflow::Joined::LoginSealed(why) => LinkedRead::Unusable(
+            Diagnostic::new(Severity::Warning, origin, format!("holds its login in {name}, which {why}"))
+                .at(overflow::POINTER_KEY),
+        ),
+    }
+}
+
+/// Renewed tokens into the main item and, when the login is sealed there,
+/// a resealed overflow written first ([`overflow::rewrite`]).
+fn overflow_write_back(
+    doc: &str,
+    linked: Option<&str>,
+    main: &KeychainItem,
+    origin: &str,
+    merge: &dyn Fn(&str) -> Result<String, WritebackError>,
+) -> Result<Vec<KeychainWrite>, WritebackError> {
+    let map = match serde_json::from_str::<Value>(doc.trim_start_matches('\u{feff}')) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(WritebackError::NotAnObject { origin: origin.into(), field: "the top level" }),
+        Err(_) => return Err(WritebackError::NotJson { origin: origin.into() }),
+    };
+    let out = overflow::rewrite(&map, linked, origin, merge)?;
+    let mut writes = Vec::with_capacity(2);
+    if let Some((slot, sealed)) = out.overflow {
+        let item =
+            KeychainItem { service: overflow::overflow_service(&main.service, slot), account: main.account.clone() };
+        writes.push(KeychainWrite { item, text: sealed, sealed: true });
+    }
+    let text = crate::writeback::keychain_text(&Value::Object(out.main));
+    writes.push(KeychainWrite { item: main.clone(), text, sealed: false });
+    Ok(writes)
 }
 
 #[cfg(test)]

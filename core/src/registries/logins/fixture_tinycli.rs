@@ -11,7 +11,7 @@
 //! with its own timings) and written back to the same item under its
 //! write lock.
 
-use super::{FolderLock, FolderVar, Home, Keychain, LoginSource, SourceLock, SourceRead, WriteBackSpec};
+use super::{FolderLock, FolderVar, Home, Keychain, LockStyle, LoginSource, SourceLock, SourceRead, WriteBackSpec};
 use crate::defaults::LockTimings;
 use crate::diag::{Diagnostic, Severity};
 use crate::env::Env;
@@ -49,18 +49,19 @@ pub const SOURCE: LoginSource = LoginSource {
     panel: None,
     lock: Some(SourceLock {
         name: "TinyLLM CLI's lock",
-        folders: &[FolderLock { target: "", realpath: true }],
+        style: LockStyle::Folders(&[FolderLock { target: "", realpath: true }]),
         owner_file: None,
         timings: LOCK,
     }),
     // `<folder>/credentials.json.lock`, held around every write.
     write_lock: Some(SourceLock {
         name: "TinyLLM CLI's write lock",
-        folders: &[FolderLock { target: "credentials.json", realpath: false }],
+        style: LockStyle::Folders(&[FolderLock { target: "credentials.json", realpath: false }]),
         owner_file: None,
         timings: LOCK,
     }),
-    keychain: Some(Keychain { service, account, origin: "TinyLLM CLI keychain item", decode }),
+    keychain: Some(Keychain { service, account, origin: "TinyLLM CLI keychain item", decode, linked: None }),
+    placement: None,
     relogin_hint: "Run `tinyllm login` on the gateway host.",
     ignored_hint: "Run `tinyllm login` again.",
     ended_hint: None,

@@ -64,6 +64,9 @@ pub struct LoginSource {
     pub write_lock: Option<SourceLock>,
     /// Its Keychain item (macOS), read before its file when present.
     pub keychain: Option<Keychain>,
+    /// Where the tool keeps its login when its own settings choose
+    /// (Codex's `cli_auth_credentials_store`); `None`: always its file.
+    pub placement: Option<Placement>,
     /// What to do when the login needs a person.
     pub relogin_hint: &'static str,
     /// What to do when its file held no usable login.
@@ -107,6 +110,46 @@ pub struct WriteBackSpec {
         layout: crate::writeback::Layout,
         now: Millis,
     ) -> Result<String, crate::writeback::WritebackError>,
+}
+
+/// A tool's own setting for where it keeps its login: its settings file,
+/// read before its credentials file.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement {
+    /// The settings file, inside [`LoginSource::home`] (`config.toml`).
+    pub file: &'static str,
+    /// What the settings `bytes` (the file as messages name it: `origin`)
+    /// say, for the tool's folder `dir` (as messages name it: `shown_dir`).
+    pub read: fn(bytes: &[u8], origin: &str, dir: &str, shown_dir: &str) -> Placed,
+}
+
+/// Where a tool's settings put its login.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placed {
+    /// Its credentials file, as without settings; and what is wrong with
+    /// the settings, if anything.
+    File(Option<Diagnostic>),
+    /// Its credentials file when it is there (the tool falls back to it),
+    /// else somewhere this host cannot read.
+    FileElse(Elsewhere),
+    /// Somewhere this host cannot read: the credentials file is not the
+    /// tool's login, and is not read.
+    Elsewhere(Elsewhere),
+}
+
+/// A login a tool keeps where this host cannot read it. Status, the
+/// listing and doctor say so instead of "missing".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Elsewhere {
+    /// The provider whose login it is.
+    pub provider: &'static str,
+    /// The setting that puts it there, in the settings file.
+    #[serde(skip)]
+    pub setting: &'static str,
+    /// Where the login is, and that this host cannot read it.
+    pub message: String,
+    /// How to make the tool keep it where this host reads it.
+    pub hint: String,
 }
 
 /// A login source's file in the admin panel: one input, and the rules
@@ -167,21 +210,17 @@ pub fn nfc(text: &str) -> String {
     text.nfc().collect()
 }
 
-/// A lock another tool takes with node's proper-lockfile: one or more
-/// lock folders (made with `mkdir`, their mtime kept fresh by the holder,
-/// taken over once stale), with the tool's own timings. The host takes it
-/// with [`crate::flow::LockKind::Shared`]: the folders in the order
-/// given, all or none, so when a later one is busy the earlier ones are let
-/// go and the whole set is tried again (Claude Code's own way with its two
-/// refresh locks). When the folder the first one lives in does not exist
-/// the tool never ran here, nobody is there to serialise with, and the
-/// command goes on without it.
+/// A lock another tool takes around its refreshes or writes, with the
+/// tool's own timings: node's proper-lockfile folders (Claude Code) or
+/// `flock(2)` on a lock file (Codex CLI). When the folder it lives in
+/// does not exist the tool never ran here, nobody is there to serialise
+/// with, and the command goes on without it.
 #[derive(Debug, Clone, Copy)]
 pub struct SourceLock {
     /// The lock in the wait notice ("waiting for Claude Code's lock").
     pub name: &'static str,
-    /// The lock folders, in the order the tool takes them.
-    pub folders: &'static [FolderLock],
+    /// How the tool takes it, and what it locks.
+    pub style: LockStyle,
     /// A file in the source's folder in which the holder says who holds
     /// the lock (its process, and the lock folders' birth times), so that
     /// the tool can tell a dead holder from a slow one; `None`: none.
@@ -189,6 +228,21 @@ pub struct SourceLock {
     /// How stale a holder's lock may grow, how often ours is refreshed and
     /// how long we wait: the tool's own numbers.
     pub timings: crate::defaults::LockTimings,
+}
+
+/// How a tool takes its lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockStyle {
+    /// proper-lockfile lock folders (made with `mkdir`, their mtime kept
+    /// fresh by the holder, taken over once stale), in the order the tool
+    /// takes them. The host takes them all or none: when a later one is
+    /// busy the earlier ones are let go and the whole set is tried again
+    /// (Claude Code's own way with its two refresh locks).
+    Folders(&'static [FolderLock]),
+    /// An exclusive `flock(2)` on this file inside the source's folder
+    /// (made when missing), which the kernel releases when its holder
+    /// exits: never stale, so the timings' stale and update do not apply.
+    File(&'static str),
 }
 
 /// One proper-lockfile lock folder, as `lock(<folder>/<target>, {realpath})`
@@ -217,6 +271,71 @@ pub struct Keychain {
     pub origin: &'static str,
     /// Turns `security`'s output into the document `read` takes.
     pub decode: fn(&str) -> String,
+    /// A second item this one may point at (Claude Code's overflow), read
+    /// after it and written with it; `None` for a tool with one item.
+    pub linked: Option<Linked>,
+}
+
+/// A second Keychain item the first one can point at: Claude Code moves
+/// sections of a large item into a sealed `<service>-overflow-a|b` item.
+/// The core follows the pointer on read (the host reads whatever item the
+/// core names) and keeps both items right when it writes renewed tokens
+/// back.
+#[derive(Clone, Copy)]
+pub struct Linked {
+    /// The item the document `doc` (the first item's decoded text) points
+    /// at, named from the first item `main`; `None`: it points nowhere.
+    pub item: fn(doc: &str, main: &KeychainItem) -> Option<KeychainItem>,
+    /// The document the login is read from: `doc` with the linked item
+    /// (as the host read it; absent when it has none) joined in. `origin`
+    /// names the first item and `item` is the second, for diagnostics.
+    pub join: fn(doc: &str, linked: &crate::world::FileRead, origin: &str, item: &KeychainItem) -> LinkedRead,
+    /// Renewed tokens put back: the items to write, in order (a resealed
+    /// second item before the first one that names it), each with its new
+    /// secret. `doc` is the first item's decoded text, `linked` the second
+    /// item's secret if it was read, `main` the first item, `origin` how
+    /// messages name it; `merge` puts the tokens into a document of the
+    /// tool's (text in, text out).
+    pub write_back: LinkedWriteBack,
+}
+
+/// [`Linked::write_back`]: `(doc, linked, main, origin, merge)` to the
+/// writes.
+pub type LinkedWriteBack = fn(
+    doc: &str,
+    linked: Option<&str>,
+    main: &KeychainItem,
+    origin: &str,
+    merge: &MergeTokens<'_>,
+) -> Result<Vec<KeychainWrite>, crate::writeback::WritebackError>;
+
+/// Puts renewed tokens into one of a tool's documents: text in, text out.
+pub type MergeTokens<'a> = dyn Fn(&str) -> Result<String, crate::writeback::WritebackError> + 'a;
+
+/// One Keychain item a write-back writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeychainWrite {
+    /// The item.
+    pub item: KeychainItem,
+    /// Its new secret.
+    pub text: String,
+    /// Whether `text` is ciphertext whose key is in another item
+    /// ([`crate::flow::WriteBackPlace::SealedKeychain`]).
+    pub sealed: bool,
+}
+
+/// A first item read with the second one it points at.
+#[derive(Debug)]
+pub enum LinkedRead {
+    /// The whole document.
+    Whole(String),
+    /// The document without what the second item held, which could not be
+    /// followed; the login is still there. The diagnostic says which item
+    /// and why.
+    Partial(String, Diagnostic),
+    /// The login itself is in the second item, which could not be
+    /// followed: the diagnostic says which item and why.
+    Unusable(Diagnostic),
 }
 
 /// What a source's document holds.
@@ -264,9 +383,23 @@ impl LoginSource {
 
     /// The paths `lock`'s folders lock for `env`, each with whether it is
     /// resolved through symlinks first, in the order they are taken.
+    /// None for a lock file.
     pub fn lock_targets(&self, lock: &SourceLock, env: &Env) -> Vec<(String, bool)> {
         let dir = self.dir(env);
-        lock.folders.iter().map(|f| (crate::env::join(&dir, f.target), f.realpath)).collect()
+        match lock.style {
+            LockStyle::Folders(folders) => {
+                folders.iter().map(|f| (crate::env::join(&dir, f.target), f.realpath)).collect()
+            }
+            LockStyle::File(_) => Vec::new(),
+        }
+    }
+
+    /// Where `lock`'s file is for `env` when the tool `flock`s a file.
+    pub fn lock_file(&self, lock: &SourceLock, env: &Env) -> Option<String> {
+        match lock.style {
+            LockStyle::File(name) => Some(crate::env::join(&self.dir(env), name)),
+            LockStyle::Folders(_) => None,
+        }
     }
 
     /// Where `lock`'s owner file is for `env`, if it has one.

@@ -1,18 +1,45 @@
 //! Anthropic: Claude Code's OAuth login (refreshed as Claude Code does),
 //! setup tokens and API keys.
 
+use super::probe::{BEARERS, KeyIn, Probe};
 use super::{ClientVars, FIVE_MINUTES, LoginSpec, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests};
 use crate::http::{HttpRequest, RequestBody, form};
 use serde_json::Value;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "anthropic";
+/// Its model the reference uses when none is configured, and the one a
+/// login makes the default (`--set-default`).
+pub const MODEL: &str = "anthropic/claude-opus-4-5";
 
 /// Claude Code's public OAuth client, which pi-ai shares (spec §4, formats §2.1).
 pub const CLIENT_ID: &str = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
 /// pi-ai's URL. Newer clients use `https://platform.claude.com/v1/oauth/token`;
 /// the old host still answers and is what the reference sends.
 pub const TOKEN_URL: &str = "https://console.anthropic.com/v1/oauth/token";
+
+/// Its API server (`CLAWDBOT_API_URL_ANTHROPIC` replaces it).
+pub const API_ORIGIN: &str = "https://api.anthropic.com";
+
+/// The API version every request names.
+const VERSION: (&str, &str) = ("anthropic-version", "2023-06-01");
+
+/// `models status --probe`: the model list, read-only and free. An API key
+/// goes in `x-api-key`; a login's access token or a setup-token is a
+/// bearer, with the beta flag that lets an OAuth token reach the API.
+pub const PROBES: &[Probe] = &[
+    Probe {
+        kinds: &[crate::store::CredentialType::ApiKey],
+        key_in: KeyIn::Header("x-api-key"),
+        headers: &[VERSION],
+        ..Probe::get(API_ORIGIN, "/v1/models")
+    },
+    Probe {
+        kinds: BEARERS,
+        headers: &[VERSION, ("anthropic-beta", "oauth-2025-04-20")],
+        ..Probe::get(API_ORIGIN, "/v1/models")
+    },
+];
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
@@ -30,6 +57,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     // Anthropic's sanctioned login for third-party tools is Claude Code's
     // own (its successor dropped its PKCE flow): run it, then sync.
     login: Some(LoginSpec::Delegated { program: "claude", args: &["auth", "login"] }),
+    probes: PROBES,
+    login_model: Some(MODEL),
     ..ProviderSpec::new(ID)
 };
 

@@ -1,6 +1,7 @@
 //! GitHub Copilot: a GitHub OAuth token exchanged for a short-lived Copilot
 //! token, on github.com or a GitHub Enterprise host.
 
+use super::probe::{KeyOf, Probe};
 use super::{
     ApiServer, ClientVars, DeviceGrant, Enterprise, FIVE_MINUTES, LoginSpec, OAuthLogin, ProviderSpec, RefreshInput,
     RefreshSpec, RequestError, Requests, SuccessShape,
@@ -49,6 +50,23 @@ fn enterprise(domain: &str) -> Option<Enterprise> {
     Some(Enterprise { origin: format!("https://{host}"), api_origin: format!("https://api.{host}"), host })
 }
 
+/// `models status --probe`: the Copilot token exchange with the GitHub
+/// token (a login's refresh token, or a stored or `COPILOT_GITHUB_TOKEN`
+/// token), which proves the account still has Copilot; the Copilot token
+/// it answers with is not kept.
+pub const PROBES: &[Probe] = &[Probe {
+    key_of: KeyOf::Refresh,
+    headers: &HEADERS,
+    login_origin: Some(login_api_origin),
+    ..Probe::get(API_ORIGIN, COPILOT_TOKEN_PATH)
+}];
+
+/// A login's own API origin: its GitHub Enterprise host's.
+fn login_api_origin(login: &crate::store::OAuth) -> Option<String> {
+    let host = login.enterprise_url.as_deref().map(str::trim).filter(|u| !u.is_empty())?;
+    enterprise(host).map(|e| e.api_origin)
+}
+
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"],
@@ -69,6 +87,9 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         client_vars: None,
     }),
     login: Some(LoginSpec::OAuth(&LOGIN)),
+    probes: PROBES,
+    // Served on every Copilot plan; which models a plan serves varies.
+    login_model: Some("github-copilot/gpt-4.1"),
     ..ProviderSpec::new(ID)
 };
 

@@ -1,5 +1,6 @@
 //! Groq. An API key only (spec §2.6).
 
+use super::probe::Probe;
 use super::{ClientVars, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -9,10 +10,17 @@ pub const ID: &str = "groq";
 /// --format env`): what its clients read.
 pub const KEY_VAR: &str = "GROQ_API_KEY";
 
+/// Its API server (`CLAWDBOT_API_URL_GROQ` replaces it).
+pub const API_ORIGIN: &str = "https://api.groq.com";
+
+/// `models status --probe`: its model list, read-only and free.
+pub const PROBES: &[Probe] = &[Probe::get(API_ORIGIN, "/openai/v1/models")];
+
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &[KEY_VAR],
     env_probe: true,
     client_vars: ClientVars::any(KEY_VAR),
+    probes: PROBES,
     ..ProviderSpec::new(ID)
 };

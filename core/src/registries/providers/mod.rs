@@ -33,6 +33,7 @@ pub mod openai_codex;
 pub mod opencode;
 pub mod opencode_zen;
 pub mod openrouter;
+pub mod probe;
 pub mod qwen_portal;
 pub mod shapes;
 pub mod synthetic;
@@ -86,6 +87,10 @@ pub static PROVIDERS: &[&ProviderSpec] = &[
 /// The provider a bare model name (`opus`, no `provider/`) belongs to, as
 /// the reference's `DEFAULT_PROVIDER`, and the one `models auth add` offers.
 pub const DEFAULT: &ProviderSpec = &anthropic::SPEC;
+
+/// The model the reference uses when none is configured: the default
+/// provider's own.
+pub const DEFAULT_MODEL: &str = anthropic::MODEL;
 
 /// The provider `models auth login-github-copilot` logs in to: the
 /// reference's alias for one provider's login.
@@ -165,6 +170,14 @@ pub struct ProviderSpec {
     pub refresh: Option<RefreshSpec>,
     /// How `models auth login` logs in to it (issue 25), when it can.
     pub login: Option<LoginSpec>,
+    /// The cheapest requests that prove one of its credentials works, by
+    /// kind of credential (`models status --probe`, issue 26); none when
+    /// it has no read-only endpoint that needs the key.
+    pub probes: &'static [probe::Probe],
+    /// The model `models auth login --set-default` makes the default one
+    /// (`agents.defaults.model.primary`): the one the provider's login is
+    /// for. Model ids change faster than logins; the docs say to check.
+    pub login_model: Option<&'static str>,
 }
 
 /// How `models auth login --provider P` gets a login of this provider.
@@ -501,6 +514,8 @@ impl ProviderSpec {
             setup_token: None,
             refresh: None,
             login: None,
+            probes: &[],
+            login_model: None,
         }
     }
 
@@ -543,6 +558,12 @@ pub(crate) fn normalized(provider: &str) -> Cow<'_, str> {
 /// `CLAWDBOT_TOKEN_URL_<PROVIDER>`-style suffix: upper-cased, `-` and `.` as `_`.
 pub(crate) fn env_suffix(provider: &str) -> String {
     normalized(provider).chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+}
+
+/// The variable that replaces its API server's origin (a login's, and its
+/// probe's): `CLAWDBOT_API_URL_<PROVIDER>`.
+pub fn api_url_env_var(provider: &str) -> String {
+    format!("CLAWDBOT_API_URL_{}", env_suffix(provider))
 }
 
 /// The providers whose env keys are looked for unasked, in listing order.
@@ -612,7 +633,7 @@ impl RefreshProvider {
     /// The variable that overrides its login's API server:
     /// `CLAWDBOT_API_URL_<PROVIDER>`.
     pub fn api_url_env_var(self) -> String {
-        format!("CLAWDBOT_API_URL_{}", env_suffix(self.id()))
+        api_url_env_var(self.id())
     }
 }
 

@@ -1,5 +1,6 @@
 //! OpenAI Codex: ChatGPT OAuth logins, as Codex CLI holds them.
 
+use super::probe::Probe;
 use super::{
     ClientVars, DeviceGrant, LoginSpec, OAuthLogin, PkceGrant, ProviderSpec, RefreshInput, RefreshSpec, RequestError,
     Requests, shapes,
@@ -47,6 +48,18 @@ pub const LOGIN: OAuthLogin = OAuthLogin {
     }),
 };
 
+/// The ChatGPT backend Codex CLI talks to (`CLAWDBOT_API_URL_OPENAI_CODEX`
+/// replaces it).
+pub const API_ORIGIN: &str = "https://chatgpt.com";
+
+/// `models status --probe`: the usage page Codex CLI reads for its limits,
+/// read-only and free, with the workspace the login bills against.
+pub const PROBES: &[Probe] = &[Probe {
+    kinds: &[crate::store::CredentialType::OAuth],
+    account_header: Some("ChatGPT-Account-Id"),
+    ..Probe::get(API_ORIGIN, "/backend-api/wham/usage")
+}];
+
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     // A ChatGPT login's access token is no API key: no client reads it
@@ -62,6 +75,9 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         ..RefreshSpec::oauth2(TOKEN_URL, 0, request)
     }),
     login: Some(LoginSpec::OAuth(&LOGIN)),
+    probes: PROBES,
+    // The model the reference names for a ChatGPT login (spec §2.6).
+    login_model: Some("openai-codex/gpt-5.2"),
     ..ProviderSpec::new(ID)
 };
 

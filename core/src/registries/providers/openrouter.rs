@@ -1,5 +1,6 @@
 //! OpenRouter. An API key only (spec §2.6).
 
+use super::probe::Probe;
 use super::{ClientVars, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -9,10 +10,17 @@ pub const ID: &str = "openrouter";
 /// --format env`): what its clients read.
 pub const KEY_VAR: &str = "OPENROUTER_API_KEY";
 
+/// Its API server (`CLAWDBOT_API_URL_OPENROUTER` replaces it).
+pub const API_ORIGIN: &str = "https://openrouter.ai";
+
+/// `models status --probe`: the key's own record (its limit and usage), read-only and free.
+pub const PROBES: &[Probe] = &[Probe::get(API_ORIGIN, "/api/v1/key")];
+
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &[KEY_VAR],
     env_probe: true,
     client_vars: ClientVars::any(KEY_VAR),
+    probes: PROBES,
     ..ProviderSpec::new(ID)
 };

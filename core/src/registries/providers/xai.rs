@@ -1,5 +1,6 @@
 //! xAI (Grok). An API key only (spec §2.6).
 
+use super::probe::Probe;
 use super::{ClientVars, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -9,10 +10,17 @@ pub const ID: &str = "xai";
 /// --format env`): what its clients read.
 pub const KEY_VAR: &str = "XAI_API_KEY";
 
+/// Its API server (`CLAWDBOT_API_URL_XAI` replaces it).
+pub const API_ORIGIN: &str = "https://api.x.ai";
+
+/// `models status --probe`: its model list, read-only and free.
+pub const PROBES: &[Probe] = &[Probe::get(API_ORIGIN, "/v1/models")];
+
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
     env_vars: &[KEY_VAR],
     env_probe: true,
     client_vars: ClientVars::any(KEY_VAR),
+    probes: PROBES,
     ..ProviderSpec::new(ID)
 };

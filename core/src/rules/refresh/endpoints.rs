@@ -18,8 +18,9 @@ pub struct Endpoints {
     token_urls: BTreeMap<RefreshProvider, String>,
     /// `CLAWDBOT_AUTH_URL_<PROVIDER>`: a login's authorization server.
     auth_origins: BTreeMap<RefreshProvider, String>,
-    /// `CLAWDBOT_API_URL_<PROVIDER>`: a login's API server.
-    api_origins: BTreeMap<RefreshProvider, String>,
+    /// `CLAWDBOT_API_URL_<PROVIDER>`: a provider's API server (a login's,
+    /// a probe's), by provider id: every provider has one.
+    api_origins: BTreeMap<&'static str, String>,
     clients: BTreeMap<RefreshProvider, Client>,
     ignored: Vec<String>,
 }
@@ -48,7 +49,8 @@ impl Endpoints {
     ///
     /// `CLAWDBOT_AUTH_URL_<PROVIDER>` and `CLAWDBOT_API_URL_<PROVIDER>`
     /// replace the origin of a login's authorization and API servers
-    /// (`models auth login`, and the refresh endpoints under them); only an
+    /// (`models auth login`, and the refresh endpoints under them; the API
+    /// server of any provider for `models status --probe`); only an
     /// `https://` origin, or an `http://` one on a loopback host, is used,
     /// else the variable is listed in [`Endpoints::ignored`]. A token URL
     /// override still wins for token requests.
@@ -59,8 +61,10 @@ impl Endpoints {
     {
         let names: Vec<(String, RefreshProvider)> =
             RefreshProvider::all().map(|p| (p.token_url_env_var(), p)).collect();
-        let origins: Vec<(String, String, RefreshProvider)> =
-            RefreshProvider::all().map(|p| (p.auth_url_env_var(), p.api_url_env_var(), p)).collect();
+        let auth_vars: Vec<(String, RefreshProvider)> =
+            RefreshProvider::all().map(|p| (p.auth_url_env_var(), p)).collect();
+        let api_vars: Vec<(String, &'static str)> =
+            crate::providers::PROVIDERS.iter().map(|p| (crate::providers::api_url_env_var(p.id), p.id)).collect();
         let mut endpoints = Endpoints::default();
         for (name, value) in vars {
             let (name, value) = (name.as_ref(), value.as_ref().trim());
@@ -76,11 +80,17 @@ impl Endpoints {
                 } else {
                     client.secret = Some(Secret::new(value));
                 }
-            } else if let Some((auth, _, provider)) = origins.iter().find(|(a, b, _)| a == name || b == name) {
-                let map = if auth == name { &mut endpoints.auth_origins } else { &mut endpoints.api_origins };
+            } else if let Some((_, provider)) = auth_vars.iter().find(|(a, _)| a == name) {
                 match origin(value) {
                     Some(origin) => {
-                        map.insert(*provider, origin);
+                        endpoints.auth_origins.insert(*provider, origin);
+                    }
+                    None => endpoints.ignored.push(name.to_string()),
+                }
+            } else if let Some((_, provider)) = api_vars.iter().find(|(a, _)| a == name) {
+                match origin(value) {
+                    Some(origin) => {
+                        endpoints.api_origins.insert(provider, origin);
                     }
                     None => endpoints.ignored.push(name.to_string()),
                 }
@@ -114,7 +124,13 @@ impl Endpoints {
 
     /// The origin replacing `provider`'s API server, if any.
     pub fn api_origin(&self, provider: RefreshProvider) -> Option<&str> {
-        self.api_origins.get(&provider).map(String::as_str)
+        self.api_origin_of(provider.id())
+    }
+
+    /// The origin replacing the API server of the provider `id` (any
+    /// provider's, as the registry spells it), if any.
+    pub fn api_origin_of(&self, id: &str) -> Option<&str> {
+        self.api_origins.get(id).map(String::as_str)
     }
 
     /// The host's OAuth client id for `provider`.
@@ -201,6 +217,14 @@ mod tests {
         assert_eq!(e.auth_origin(p("github-copilot")), None);
         assert_eq!(e.auth_origin(p("anthropic")), None);
         assert_eq!(e.ignored(), ["CLAWDBOT_AUTH_URL_GITHUB_COPILOT", "CLAWDBOT_AUTH_URL_ANTHROPIC"]);
+        // Every provider's API server moves, refreshable or not (a probe's).
+        let e = Endpoints::from_env([
+            ("CLAWDBOT_API_URL_OPENROUTER", "http://127.0.0.1:9/"),
+            ("CLAWDBOT_API_URL_OPENAI", "http://203.0.113.9"),
+        ]);
+        assert_eq!(e.api_origin_of("openrouter"), Some("http://127.0.0.1:9"));
+        assert_eq!(e.api_origin_of("openai"), None, "plain http off the loopback");
+        assert_eq!(e.ignored(), ["CLAWDBOT_API_URL_OPENAI"]);
         for ok in ["http://localhost:1", "http://[::1]:9", "https://x.ghe.com"] {
             assert!(origin(ok).is_some(), "{ok}");
         }

@@ -75,34 +75,7 @@ pub enum Cause {
     },
 }
 
-/// The ways a host's HTTP call can fail before there is a response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportFailure {
-    /// The server did not answer in time.
-    Timeout,
-    /// No connection could be made (DNS, refused, unreachable).
-    Connect,
-    /// The TLS handshake failed (certificate, protocol).
-    Tls,
-    /// Token endpoints do not redirect; a redirect means a proxy, a captive
-    /// portal or a wrong override URL, and following it would send the
-    /// refresh token elsewhere.
-    Redirect,
-    /// Any other failure of the host's HTTP client.
-    Other,
-}
-
-impl TransportFailure {
-    fn describe(self) -> &'static str {
-        match self {
-            TransportFailure::Timeout => "timed out",
-            TransportFailure::Connect => "could not connect",
-            TransportFailure::Tls => "TLS failed",
-            TransportFailure::Redirect => "was redirected",
-            TransportFailure::Other => "failed",
-        }
-    }
-}
+pub use crate::http::TransportFailure;
 
 /// A failure of the host's HTTP client, as a [`RefreshError`]. Always
 /// transient: nothing was learnt about the login. `message` is bounded and

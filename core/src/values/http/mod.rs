@@ -151,10 +151,17 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The raw body; it may hold new tokens, so it is never printed.
     pub body: Vec<u8>,
+    /// Without the `network` feature there is no response at all: a host
+    /// with no network (the sandboxed module) answers every request with
+    /// a transport failure, and the code that reads a response is left out
+    /// of its build.
+    #[cfg(not(feature = "network"))]
+    never: std::convert::Infallible,
 }
 
 impl HttpResponse {
     /// A response as the host received it.
+    #[cfg(feature = "network")]
     pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
         HttpResponse { status, headers, body: body.into() }
     }
@@ -173,6 +180,52 @@ impl fmt::Debug for HttpResponse {
             .field("body", &format_args!("<redacted, {} bytes>", self.body.len()))
             .finish()
     }
+}
+
+/// The ways a host's HTTP call can fail before there is a whole response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    /// The server did not answer in time.
+    Timeout,
+    /// No connection could be made (DNS, refused, unreachable).
+    Connect,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// Token endpoints do not redirect; a redirect means a proxy, a captive
+    /// portal or a wrong override URL, and following it would send the
+    /// refresh token elsewhere.
+    Redirect,
+    /// The body was larger than the request allowed: no endpoint the core
+    /// talks to answers that much, so it is not one of them.
+    TooLarge,
+    /// Any other failure of the host's HTTP client.
+    Other,
+}
+
+impl TransportFailure {
+    /// What happened, in a few words (`timed out`).
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            TransportFailure::Timeout => "timed out",
+            TransportFailure::Connect => "could not connect",
+            TransportFailure::Tls => "TLS failed",
+            TransportFailure::Redirect => "was redirected",
+            TransportFailure::TooLarge => "answered with too large a body",
+            TransportFailure::Other => "failed",
+        }
+    }
+}
+
+/// One request of a batch ([`crate::flow::Effect::SendAll`]) as the host
+/// carried it out: its answer or why there is none, and how long it took
+/// by the host's clock (the core reads no clock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// The response, or the way the call failed.
+    pub answer: Result<HttpResponse, TransportFailure>,
+    /// From sending the request to the end of the answer (or of the
+    /// failure), in milliseconds.
+    pub latency_ms: u64,
 }
 
 /// A JSON answer's text field, trimmed; `None` when absent, not text or blank.

@@ -105,19 +105,54 @@ struct Permissions {
 enum State {
     Find(FindAgents),
     NextAgent,
-    Load { agent: Option<String>, settle: Box<Settle> },
-    Refs { agent: Option<String>, settled: Box<Settled>, refs: Box<ResolveRefs> },
+    Load {
+        agent: Option<String>,
+        settle: Box<Settle>,
+    },
+    Refs {
+        agent: Option<String>,
+        settled: Box<Settled>,
+        refs: Box<ResolveRefs>,
+    },
     Repair(Box<Check>),
-    RepairEdit { check: Box<Check>, edit: Box<ConfigEdit>, text: String },
+    RepairEdit {
+        check: Box<Check>,
+        edit: Box<ConfigEdit>,
+        text: String,
+    },
     Stale(Box<Check>),
-    Copies { check: Box<Check>, edit: Option<Box<EditStore<'static>>> },
-    Cooldown { check: Box<Check>, ids: VecDeque<String>, flow: Option<(String, Box<CooldownCommand>)> },
+    Copies {
+        check: Box<Check>,
+        edit: Option<Box<EditStore<'static>>>,
+    },
+    Cooldown {
+        check: Box<Check>,
+        ids: VecDeque<String>,
+        flow: Option<(String, Box<CooldownCommand>)>,
+    },
     Folders(Box<Check>),
-    Stat { check: Box<Check>, paths: Vec<PrivatePath> },
+    Stat {
+        check: Box<Check>,
+        paths: Vec<PrivatePath>,
+    },
     Mode(Modes),
     Refresh(Box<Check>),
-    Refreshing { check: Box<Check>, due: Box<RefreshCommand> },
+    Refreshing {
+        check: Box<Check>,
+        due: Box<RefreshCommand>,
+    },
+    /// Lines to say, a batch a step (a large store's notes are tens of
+    /// thousands of lines: queued all at once, each as its own effect,
+    /// they took more memory than the notes themselves), then the next
+    /// state.
+    Say {
+        lines: std::vec::IntoIter<String>,
+        then: Box<State>,
+    },
 }
+
+/// How many lines [`State::Say`] queues a step.
+const SAY_BATCH: usize = 4096;
 
 struct Doctor {
     env: Env,
@@ -211,15 +246,21 @@ impl Doctor {
     /// A note: its title, its lines, a blank line; nothing with `--json`
     /// or without lines. Every line is escaped.
     fn note<L: Into<String>>(&self, out: &mut Lines, title: &str, lines: impl IntoIterator<Item = L>) {
+        let mut said = Vec::new();
+        self.note_into(&mut said, title, lines);
+        out.extend(said.into_iter().map(|l| Effect::Emit(Event::Output(l))));
+    }
+
+    /// [`Doctor::note`]'s lines, kept to be said later ([`State::Say`]).
+    fn note_into<L: Into<String>>(&self, said: &mut Vec<String>, title: &str, lines: impl IntoIterator<Item = L>) {
         let mut lines = lines.into_iter().peekable();
         if self.json() || lines.peek().is_none() {
             return;
         }
-        // Room for them all at once: a note can be tens of thousands of lines.
-        out.reserve(lines.size_hint().0 + 2);
-        out.push_back(Effect::Emit(Event::Output(title.to_string())));
-        out.extend(lines.map(|l| Effect::Emit(Event::Output(l.into()))));
-        out.push_back(Effect::Emit(Event::Output(String::new())));
+        said.reserve(lines.size_hint().0 + 2);
+        said.push(title.to_string());
+        said.extend(lines.map(Into::into));
+        said.push(String::new());
     }
 
     /// A line about a repair: on stdout, or on stderr beside `--json`'s document.
@@ -608,10 +649,10 @@ impl Doctor {
     }
 
     /// Offers to refresh the OAuth logins that are due.
-    fn refresh(&mut self, check: Box<Check>, input: Option<Answer>, out: &mut Lines) -> Turn<State> {
+    fn refresh(&mut self, check: Box<Check>, input: Option<Answer>) -> Turn<State> {
         let due = due_for_doctor(&check.loaded, &check.plan.issues);
         if due.is_empty() {
-            return self.checked(check, None, out);
+            return self.checked(check, None);
         }
         match self.confirm("Refresh expiring OAuth tokens now?", input) {
             Consent::Ask(effect) => Turn::Ask(State::Refresh(check), effect),
@@ -620,7 +661,7 @@ impl Doctor {
                 let due = Box::new(RefreshCommand::doctor((*check.loaded).clone(), due, keychain));
                 Turn::Go(State::Refreshing { check, due })
             }
-            Consent::No => self.checked(check, None, out),
+            Consent::No => self.checked(check, None),
         }
     }
 
@@ -638,7 +679,7 @@ impl Doctor {
                 self.ended(done, out);
                 let (after, refreshed) = due.into_outcome();
                 check.changes.extend(refreshed);
-                self.checked(check, after, out)
+                self.checked(check, after)
             }
         }
     }
@@ -647,7 +688,9 @@ impl Doctor {
     /// `after`: the load after the refreshes, when one ran and looked
     /// again; without it the load is the one checked, whose report,
     /// preview and findings are not made a second time.
-    fn checked(&mut self, mut check: Box<Check>, after: Option<Loaded>, out: &mut Lines) -> Turn<State> {
+    fn checked(&mut self, mut check: Box<Check>, after: Option<Loaded>) -> Turn<State> {
+        // Its notes are said a batch at a time, after what is queued.
+        let mut said = Vec::new();
         // The expiry issues and findings as the store is after the refreshes.
         let refreshed = after.map(|after| {
             let report = report::build(&after, &ReportOptions::default());
@@ -661,7 +704,7 @@ impl Doctor {
         let issues = &after_plan.issues;
         if !issues.is_empty() {
             check.needs_human |= issues.iter().any(|i| i.needs_human);
-            self.note(out, "Model auth", issues.iter().map(|i| i.line()));
+            self.note_into(&mut said, "Model auth", issues.iter().map(|i| i.line()));
         }
         // `--check` and doctor judge a restricting config entry alike.
         let restricted = &report_after.auth.check.restricted;
@@ -669,7 +712,7 @@ impl Doctor {
             check.needs_human = true;
             let lines: Vec<String> =
                 restricted.iter().map(|r| format!("- {}", escape_control(&r.to_string()))).collect();
-            self.note(out, "Config", lines);
+            self.note_into(&mut said, "Config", lines);
         }
         // The expiry findings go last, made again from the load after the
         // refreshes; without one they are the ones found, whose inputs are
@@ -696,7 +739,7 @@ impl Doctor {
                     format!("- {prov}: no credentials for a provider in use — {hint}")
                 })
                 .collect();
-            self.note(out, "Missing auth", lines);
+            self.note_into(&mut said, "Missing auth", lines);
         }
         // SecretRefs and plain-text keys at rest: one line each, with its fix.
         let secret_ids =
@@ -716,15 +759,15 @@ impl Doctor {
             lines.push("- plain-text keys at rest; each moves into a ref with:".into());
             lines.extend(check.plain.iter().map(|(what, fix)| format!("  - {what}: {fix}")));
         }
-        self.note(out, "Secrets", lines);
+        self.note_into(&mut said, "Secrets", lines);
         if !self.json() {
             let summary = match check.needs_human {
                 true => "Doctor: action needed (see above).",
                 false => "Doctor: model auth is healthy.",
             };
-            out.push_back(Effect::Emit(Event::Output(summary.into())));
+            said.push(summary.into());
             if self.request.all_agents {
-                out.push_back(Effect::Emit(Event::Output(String::new())));
+                said.push(String::new());
             }
         }
         let agent_id = after.locations.agent_id.clone();
@@ -738,7 +781,7 @@ impl Doctor {
         }
         self.documents.push(document);
         self.previews.push(after_plan.unwrap_or(plan));
-        Turn::Go(State::NextAgent)
+        Turn::Go(State::Say { lines: said.into_iter(), then: Box::new(State::NextAgent) })
     }
 
     fn finish(&mut self) -> Done {
@@ -832,6 +875,13 @@ impl Doctor {
                 }
             },
             State::NextAgent => self.next_agent(now, out),
+            State::Say { mut lines, then } => {
+                out.extend(lines.by_ref().take(SAY_BATCH).map(|l| Effect::Emit(Event::Output(l))));
+                match lines.len() {
+                    0 => Turn::Go(*then),
+                    _ => Turn::Go(State::Say { lines, then }),
+                }
+            }
             State::Load { agent, mut settle } => match advance(&mut *settle, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Load { agent, settle }, e),
                 Step::Ready(mut settled) => {
@@ -893,7 +943,7 @@ impl Doctor {
                 }
             },
             State::Mode(modes) => self.mode(modes, input, out),
-            State::Refresh(check) => self.refresh(check, input, out),
+            State::Refresh(check) => self.refresh(check, input),
             State::Refreshing { check, due } => self.refreshing(check, due, input, now, out),
         }
     }

@@ -8,12 +8,12 @@
 mod module;
 
 use clawdbot_auth_core::Env;
-use clawdbot_auth_core::rules::Config;
 use clawdbot_auth_core::rules::claude::{ClaudeRead, read};
 use clawdbot_auth_core::rules::load;
 use clawdbot_auth_core::rules::parse_store;
 use clawdbot_auth_core::rules::summarize;
 use clawdbot_auth_core::rules::sync_external;
+use clawdbot_auth_core::rules::{Config, RefStates};
 use clawdbot_auth_core::rules::{ReportOptions, TextStyle, build_report, render_text};
 use clawdbot_auth_core::{FileRead, MapWorld};
 use clawdbot_bench::{NOW, claude_text, status_request, store_text};
@@ -51,7 +51,7 @@ fn stages(c: &mut Criterion) {
         providers.sort();
         providers.dedup();
         group.bench_with_input(BenchmarkId::new("classify", n), &store, |b, s| {
-            b.iter(|| summarize(&Config::default(), s, &providers, NOW, 86_400_000));
+            b.iter(|| summarize(&Config::default(), &RefStates::default(), s, &providers, NOW, 86_400_000));
         });
         let w = world(n);
         let loaded = load(&w, &env, NOW, None);

@@ -88,7 +88,7 @@ pub fn current_env() -> Env {
     // The Keychain account of a login source may be the user's name, which
     // cron and launchd often leave out of USER.
     let mut env = Env {
-        vars,
+        vars: std::sync::Arc::new(vars),
         home,
         cwd,
         login_name: keychain::passwd_user_name(),

@@ -15,8 +15,9 @@ use crate::world::lock::{self, FileLockGuard, LockError, LockOptions, LockSet};
 use crate::world::{callback, fsio, process, terminal};
 use clawdbot_auth_core::World;
 use clawdbot_auth_core::flow::{
-    Done, Effect, Entry, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockFolder, LockKind, LockRequest,
-    LockTimings, RandomBytes, RunAnswer, SecretError, ShellAnswer, Stream, Woke, WriteBack, WriteBackPlace,
+    Done, Effect, Entry, Event, Exit, FileMeta, Flow, Input, Line, LockAnswer, LockBusy, LockFolder, LockKind,
+    LockRequest, LockTimings, RandomBytes, RunAnswer, SecretError, ShellAnswer, Stream, Woke, WriteBack,
+    WriteBackPlace,
 };
 use clawdbot_auth_core::panel::{Asked, Question};
 use clawdbot_auth_core::{ExitStatus, IoFailure, IoKind, IoStep, Secret};
@@ -61,6 +62,12 @@ pub struct Interpreter<'w> {
     /// Why the command's output could not be written (the first failure):
     /// a report nobody received is a command that could not run.
     unwritten: Option<std::io::Error>,
+    /// Standard output, gathered into large writes: doctor says tens of
+    /// thousands of lines on a large store, and a write per line was a
+    /// system call each. Written out before anything goes to standard
+    /// error and before every other effect (a question, a program on the
+    /// terminal, a wait), so what is shown and in what order is unchanged.
+    stdout: std::io::BufWriter<std::io::Stdout>,
     /// The browser's request a `Listen` received, until it is answered.
     callback: Option<std::net::TcpStream>,
     /// The panel's page, when the command runs for it.
@@ -69,7 +76,14 @@ pub struct Interpreter<'w> {
 
 impl<'w> Interpreter<'w> {
     pub fn new(world: &'w NativeWorld) -> Self {
-        Interpreter { world, locks: BTreeMap::new(), unwritten: None, callback: None, page: None }
+        Interpreter {
+            world,
+            locks: BTreeMap::new(),
+            unwritten: None,
+            callback: None,
+            page: None,
+            stdout: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+        }
     }
 
     /// An interpreter for a command the panel's page asked for.
@@ -105,14 +119,12 @@ impl<'w> Interpreter<'w> {
                     continue;
                 }
             };
-            for line in done.lines() {
-                self.show(&line);
+            for event in &done.events {
+                self.emit(event);
             }
             // Whatever the flow still holds is released here.
             std::mem::take(&mut self.locks).into_values().for_each(Held::release);
-            if let Err(e) = std::io::stdout().flush() {
-                self.unwritten.get_or_insert(e);
-            }
+            self.flush();
             return match self.unwritten.take() {
                 // `> /dev/full`, a closed pipe: the key or the report was
                 // lost, so the command did not do its job (issue 23 item 8).
@@ -128,8 +140,18 @@ impl<'w> Interpreter<'w> {
         }
     }
 
+    /// Writes out what standard output holds, remembering a failure.
+    fn flush(&mut self) {
+        if let Err(e) = self.stdout.flush() {
+            self.unwritten.get_or_insert(e);
+        }
+    }
+
     /// Carries out one request; its answer, through the reply it came with.
     fn perform(&mut self, effect: Effect) -> Option<Input> {
+        if !matches!(effect, Effect::Emit(_)) {
+            self.flush();
+        }
         Some(match effect {
             Effect::Read { paths, reply } => {
                 reply.with(paths.into_iter().map(|p| (p.clone(), self.world.read(&p))).collect())
@@ -231,26 +253,48 @@ impl<'w> Interpreter<'w> {
             Effect::RunResolver { command, args, env, stdin, timeout_ms, max_output_bytes, reply } => reply
                 .with(crate::world::secrets::run_resolver(&command, &args, &env, &stdin, timeout_ms, max_output_bytes)),
             Effect::Emit(event) => {
-                for line in event.lines() {
-                    self.show(&line);
-                }
+                self.emit(&event);
                 return None;
             }
             Effect::Done(_) => return None,
         })
     }
 
-    /// Writes one line, remembering a failed write of the output; for the
-    /// page, keeps it.
+    /// Writes what an event says: a document into standard output as the
+    /// core produces it, anything else as its lines (for the page, every
+    /// event as its lines).
+    fn emit(&mut self, event: &Event) {
+        match event {
+            Event::Document(document) if self.page.is_none() => {
+                let out = &mut self.stdout;
+                if let Err(e) = document.write_to(&mut *out).and_then(|()| out.write_all(b"\n")) {
+                    self.unwritten.get_or_insert(e);
+                }
+            }
+            event => event.lines().iter().for_each(|line| self.show(line)),
+        }
+    }
+
+    /// Writes one line (already escaped by the core), remembering a failed
+    /// write of the output; for the page, keeps it. A line for standard
+    /// error first writes out what standard output holds, so the two keep
+    /// their order.
     fn show(&mut self, line: &Line) {
         if let Some(page) = &mut self.page {
             page.lines.push(line.clone());
             return;
         }
-        if let Err(e) = print(line)
-            && line.stream == Stream::Stdout
-        {
-            self.unwritten.get_or_insert(e);
+        match line.stream {
+            Stream::Stdout => {
+                let out = &mut self.stdout;
+                if let Err(e) = out.write_all(line.text.as_bytes()).and_then(|()| out.write_all(b"\n")) {
+                    self.unwritten.get_or_insert(e);
+                }
+            }
+            Stream::Stderr => {
+                self.flush();
+                let _ = writeln!(std::io::stderr(), "{}", line.text);
+            }
         }
     }
 
@@ -450,16 +494,16 @@ fn list_folder(dir: &Path) -> Vec<Entry> {
 /// its target with that folder's mode.
 fn stat(path: &Path) -> Option<FileMeta> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path).ok()?;
-    let link_folder = std::fs::symlink_metadata(path)
-        .ok()
-        .filter(|link| link.file_type().is_symlink())
-        .and_then(|_| std::fs::canonicalize(path).ok())
-        .and_then(|target| {
-            let dir = target.parent()?.to_path_buf();
-            let mode = std::fs::metadata(&dir).ok()?.permissions().mode() & 0o7777;
-            Some((dir.to_string_lossy().into_owned(), mode))
-        });
+    // One system call unless it is a symlink (`--all-agents` looks at every
+    // agent's folder).
+    let link = std::fs::symlink_metadata(path).ok()?;
+    let is_link = link.file_type().is_symlink();
+    let meta = if is_link { std::fs::metadata(path).ok()? } else { link };
+    let link_folder = is_link.then(|| std::fs::canonicalize(path).ok()).flatten().and_then(|target| {
+        let dir = target.parent()?.to_path_buf();
+        let mode = std::fs::metadata(&dir).ok()?.permissions().mode() & 0o7777;
+        Some((dir.to_string_lossy().into_owned(), mode))
+    });
     Some(FileMeta {
         folder: meta.is_dir(),
         regular: meta.is_file(),
@@ -472,14 +516,6 @@ fn stat(path: &Path) -> Option<FileMeta> {
 fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
     use std::os::unix::process::ExitStatusExt;
     ExitStatus { code: status.code(), signal: status.signal() }
-}
-
-/// Writes a line as the core rendered it (already escaped).
-fn print(line: &Line) -> std::io::Result<()> {
-    match line.stream {
-        Stream::Stdout => writeln!(std::io::stdout(), "{}", line.text),
-        Stream::Stderr => writeln!(std::io::stderr(), "{}", line.text),
-    }
 }
 
 /// Runs `program` with the terminal as its stdin, stdout and stderr (the

@@ -404,3 +404,40 @@ fn man_out_dir_errors_name_the_path() {
         assert!(err.contains(&named.display().to_string()), "{} is not named: {err}", named.display());
     }
 }
+
+/// Issue 27: standard output is gathered into large writes (doctor says
+/// tens of thousands of lines on a large store), yet a terminal or a log
+/// taking both streams sees every line where it was said: standard output
+/// goes out before anything is written to standard error.
+#[test]
+fn stdout_and_stderr_keep_their_order_in_one_stream() {
+    let home = home_with_store(
+        r#"{"version":1,"profiles":{"openai:k":{"type":"api_key","provider":"openai","key":"sk-FAKEFAKEFAKEFAKEFAKE"}}}"#,
+    );
+    // Claude Code's file is unreadable JSON: a warning on stderr, said
+    // after doctor's "== Agent" line on stdout and before its notes.
+    std::fs::create_dir_all(home.path().join(".claude")).unwrap();
+    std::fs::write(home.path().join(".claude/.credentials.json"), "{not json").unwrap();
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clawdbot"))
+        .args(["doctor", "--all-agents", "--non-interactive"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("CLAWDBOT_NOW_MS", NOW)
+        .env("CLAWDBOT_KEYCHAIN", "off")
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    let mut both = String::new();
+    std::io::Read::read_to_string(&mut { reader }, &mut both).unwrap();
+    child.wait().unwrap();
+    let at = |what: &str| both.find(what).unwrap_or_else(|| panic!("{what:?} in {both}"));
+    let (agent, warning, summary) = (at("== Agent: main =="), at("warning: "), at("Doctor: "));
+    assert!(agent < warning && warning < summary, "{both}");
+    // And each stream alone is what it was.
+    let out = clawdbot(home.path(), &["doctor", "--all-agents", "--non-interactive"]);
+    let (stdout, stderr) = (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap());
+    assert!(stdout.starts_with("== Agent: main ==\n") && !stdout.contains("warning: "), "{stdout}");
+    assert!(stderr.contains("warning: ") && !stderr.contains("Doctor: "), "{stderr}");
+}

@@ -27,6 +27,8 @@
 #![warn(missing_docs)]
 
 // The protocol: what a flow asks, what comes back, what it says.
+#[path = "protocol/document.rs"]
+mod document;
 #[path = "protocol/effect.rs"]
 mod effect;
 #[path = "protocol/event.rs"]
@@ -103,6 +105,7 @@ pub use cooldown::{CooldownCommand, CooldownTarget};
 pub use doctor::{DoctorCommand, DoctorRequest};
 
 pub use crate::io::{LockBusy, Owner, PathFacts, PathKind, ResolverRun, SecretError, SecretFileRead};
+pub use document::Document;
 pub use event::{Event, Line, Stream};
 pub use list::ListCommand;
 pub use login::{

@@ -250,7 +250,7 @@ impl Applied {
 pub fn apply(env: &mut Env, file: &DotenvFile, shown: &str, applied: &mut Applied, skip: impl Fn(&str) -> bool) {
     for (name, value) in &file.vars {
         if !env.is_set(name) && !skip(name) {
-            env.vars.insert(name.clone(), value.clone());
+            std::sync::Arc::make_mut(&mut env.vars).insert(name.clone(), value.clone());
             applied.origins.insert(name.clone(), shown.to_string());
         }
     }

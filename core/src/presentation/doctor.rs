@@ -67,7 +67,7 @@ impl Issue {
     /// `- <id>: <status in words> — <hint>`, the "Model auth" note line.
     pub fn line(&self) -> String {
         let line = format!("- {}: {} — {}", self.profile_id, self.words, self.hint);
-        crate::escape::escape_control(&line).into_owned()
+        crate::escape::escape_owned(line)
     }
 }
 
@@ -208,7 +208,7 @@ pub fn preview(loaded: &Loaded, report: &StatusReport) -> DoctorPreview {
                 ),
             };
             // The id and `disabledReason` come from the store: escaped.
-            crate::escape::escape_control(&line).into_owned()
+            crate::escape::escape_owned(line)
         })
         .collect();
     DoctorPreview {

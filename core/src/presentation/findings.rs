@@ -190,9 +190,21 @@ pub fn cooldown_clear_hint(profile_id: &str) -> String {
     format!("clawdbot models auth cooldown clear {}", escape_control(profile_id))
 }
 
+/// [`findings_with`] the load's own [`plain_keys`].
+#[cfg(test)]
+pub(crate) fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview) -> Vec<Finding> {
+    findings_with(loaded, report, preview, &plain_keys(loaded))
+}
+
 /// The findings a load and its report show: unreadable files, expiries,
-/// backoffs, migrations and missing providers.
-pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview) -> Vec<Finding> {
+/// backoffs, migrations, missing providers, SecretRefs and `plain`, the
+/// load's [`plain_keys`] (doctor lists them too, so it makes them once).
+pub fn findings_with(
+    loaded: &Loaded,
+    report: &StatusReport,
+    preview: &DoctorPreview,
+    plain: &[(String, String)],
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let store = loaded.show(&loaded.locations.store());
     let config = loaded.show(&loaded.locations.config);
@@ -235,14 +247,14 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
             _ => (check::PROFILE_EXPIRING, "expires soon"),
         };
         let level = if issue.needs_human { Level::Error } else { Level::Info };
-        let shown = escape_control(&issue.profile_id).into_owned();
+        let shown = escape_control(&issue.profile_id);
         let message = if rejected { format!("{shown}: {what}") } else { format!("{shown} {what}") };
         out.push(Finding::new(id, level, message).about(issue.profile_id.clone()).fix(issue.hint.clone()));
     }
     // A profile that needs a person was reported above with its remedy.
     let needs_person = crate::doctor::needs_person(report);
     for u in report.auth.unusable_profiles.iter().filter(|u| !needs_person.contains(u.profile_id.as_str())) {
-        let shown = escape_control(&u.profile_id).into_owned();
+        let shown = escape_control(&u.profile_id);
         let stats = loaded.store.usage_stats.get(&u.profile_id);
         let auth = FailureReason::Auth.as_str();
         let rejected = stats.is_some_and(|s| {
@@ -280,7 +292,7 @@ pub fn findings(loaded: &Loaded, report: &StatusReport, preview: &DoctorPreview)
             out.push(Finding::new(check::LEGACY_FILE, Level::Info, message).at(change.origin.clone()));
         }
     }
-    out.extend(ref_findings(loaded));
+    out.extend(ref_findings(loaded, plain));
     for provider in &report.auth.missing_providers_in_use {
         let shown = escape_control(provider).into_owned();
         out.push(
@@ -314,8 +326,8 @@ pub fn plain_keys(loaded: &Loaded) -> Vec<(String, String)> {
         {
             continue;
         }
-        let shown = escape_control(id).into_owned();
-        let provider = escape_control(profile.credential.provider()).into_owned();
+        let shown = escape_control(id);
+        let provider = escape_control(profile.credential.provider());
         let command = if profile.credential.kind() == crate::store::CredentialType::Token {
             "paste-token"
         } else {
@@ -346,12 +358,14 @@ pub fn plain_keys(loaded: &Loaded) -> Vec<(String, String)> {
 }
 
 /// What doctor says of SecretRefs and of keys kept in plain text.
-fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
+fn ref_findings(loaded: &Loaded, plain: &[(String, String)]) -> Vec<Finding> {
     use crate::secret_refs::{RefCheck, RefFailure};
     use crate::store::Credential;
     let mut out = Vec::new();
     let store = loaded.show(&loaded.locations.store());
     for (id, profile) in &loaded.store.profiles {
+        // Only a profile with a SecretRef has anything to say here.
+        let Some(ref_check) = crate::secret_refs::check_of(&loaded.refs, id, profile) else { continue };
         let shown = escape_control(id).into_owned();
         let provider = escape_control(profile.credential.provider()).into_owned();
         let plain_value = match &profile.credential {
@@ -364,16 +378,15 @@ fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
             _ => "paste-api-key",
         };
         let move_it = format!("clawdbot models auth {command} --provider {provider} --profile-id {shown} --ref <ref>");
-        match crate::secret_refs::check_of(&loaded.refs, id, profile) {
-            None => continue,
-            Some(RefCheck::Failing(why)) => {
+        match ref_check {
+            RefCheck::Failing(why) => {
                 let unsafe_source = matches!(why, RefFailure::Unsafe { .. });
                 let id_ = if unsafe_source { check::REF_UNSAFE } else { check::REF_FAILING };
                 let message = escape_control(&format!("{shown}: its SecretRef does not resolve: {why}")).into_owned();
                 let fix = crate::remedy::for_ref(&RefCheck::Failing(why.clone())).unwrap_or_default();
                 out.push(Finding::new(id_, Level::Error, message).about(id.clone()).fix(fix));
             }
-            Some(RefCheck::NotChecked) => {
+            RefCheck::NotChecked => {
                 let fix = crate::remedy::for_ref(&RefCheck::NotChecked).unwrap_or_default();
                 out.push(
                     Finding::new(
@@ -385,7 +398,7 @@ fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
                     .fix(fix),
                 );
             }
-            Some(RefCheck::Ok(_)) => {}
+            RefCheck::Ok(_) => {}
         }
         if plain_value {
             out.push(
@@ -402,14 +415,14 @@ fn ref_findings(loaded: &Loaded) -> Vec<Finding> {
             );
         }
     }
-    let plain = plain_keys(loaded);
     // One finding for them all: worth knowing, nothing broken.
     if !plain.is_empty() {
-        let (what, fixes): (Vec<String>, Vec<String>) = plain.into_iter().unzip();
-        let n = what.len();
+        let n = plain.len();
         let keys = if n == 1 { "key" } else { "keys" };
-        let message = format!("{n} plain-text {keys} at rest: {}", what.join(", "));
-        out.push(Finding::new(check::PLAIN_KEY, Level::Info, message).fix(fixes.join("; ")));
+        let what = plain.iter().map(|(what, _)| what.as_str()).collect::<Vec<_>>().join(", ");
+        let fixes = plain.iter().map(|(_, fix)| fix.as_str()).collect::<Vec<_>>().join("; ");
+        let message = format!("{n} plain-text {keys} at rest: {what}");
+        out.push(Finding::new(check::PLAIN_KEY, Level::Info, message).fix(fixes));
     }
     out
 }

@@ -151,7 +151,7 @@ pub fn apply_shell_env(env: &mut Env, output: &[u8]) -> Vec<String> {
         let Ok(entry) = std::str::from_utf8(entry) else { continue };
         let Some((name, value)) = entry.split_once('=') else { continue };
         if SHELL_ENV_EXPECTED_KEYS.contains(&name) && env.get(name).is_none() && !value.trim().is_empty() {
-            env.vars.insert(name.to_string(), value.to_string());
+            std::sync::Arc::make_mut(&mut env.vars).insert(name.to_string(), value.to_string());
             applied.push(name.to_string());
         }
     }

@@ -29,6 +29,7 @@ use crate::time::{ExpiryKind, Instant, Millis, ser_opt_ms};
 use crate::usage::{Backoff, UnusableKind};
 use serde::Serialize;
 use std::borrow::Cow;
+#[cfg(test)]
 use std::cmp::Ordering;
 
 /// The reference's `DEFAULT_OAUTH_WARN_MS`: 24 h ([`crate::defaults::WARN_AFTER_MS`]).
@@ -818,7 +819,7 @@ pub fn summarize_with(
         .collect();
     profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));
     let mut names: Vec<&String> = providers.iter().collect();
-    names.sort_by(|a, b| collate(a, b));
+    names.sort_by_cached_key(|name| collation_key(name));
     names.dedup();
     let mut ranges: std::collections::HashMap<&str, std::ops::Range<usize>> = std::collections::HashMap::new();
     for (i, p) in profiles.iter().enumerate() {
@@ -864,21 +865,39 @@ fn roll_up(provider: &str, profiles: &[ProfileHealth], range: std::ops::Range<us
     }
 }
 
-/// An approximation of JavaScript's `localeCompare` (ICU root collation)
-/// for ids: punctuation before digits before letters, letters compared
-/// case-insensitively first, lower case before upper case on a tie.
+/// Punctuation in [`collation_key`]'s order.
+const PUNCT: &[u8] = b"_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+/// What [`PUNCT_RANK`] holds for an ASCII character that is no punctuation.
+const NOT_PUNCT: u8 = u8::MAX;
+/// Each ASCII character's place in [`PUNCT`] (looked up, not searched for:
+/// every character of every id sorted goes through here).
+const PUNCT_RANK: [u8; 128] = {
+    let mut rank = [NOT_PUNCT; 128];
+    let mut i = 0;
+    while i < PUNCT.len() {
+        rank[PUNCT[i] as usize] = i as u8;
+        i += 1;
+    }
+    rank
+};
+
+/// Two ids compared by their [`collation_key`]s (what the tests pin).
+#[cfg(test)]
 pub fn collate(a: &str, b: &str) -> Ordering {
     collation_key(a).cmp(&collation_key(b))
 }
 
-/// A sort key with [`collate`]'s order: primary weights, then case bits.
-/// Computed once per item, so sorting n ids costs n keys, not n log n.
+/// The sort key of an approximation of JavaScript's `localeCompare` (ICU
+/// root collation) for ids: punctuation before digits before letters,
+/// letters compared case-insensitively first, lower case before upper case
+/// on a tie. Primary weights, then case bits; computed once per item
+/// (`sort_by_cached_key`), so sorting n ids costs n keys, not two per
+/// comparison.
 pub fn collation_key(s: &str) -> (Vec<u32>, Vec<bool>) {
-    const PUNCT: &[u8] = b"_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
     let weight = |c: char| -> u32 {
         if c.is_whitespace() {
             c as u32
-        } else if let Some(i) = c.is_ascii().then(|| PUNCT.iter().position(|&p| p as char == c)).flatten() {
+        } else if let Some(&i) = PUNCT_RANK.get(c as usize).filter(|&&i| i != NOT_PUNCT) {
             0x1_0000 + i as u32
         } else if c.is_ascii_digit() {
             0x2_0000 + c as u32
@@ -1178,6 +1197,18 @@ mod tests {
         assert_eq!(s.providers[1].status, HealthStatus::Missing);
         let ids: Vec<&str> = s.profiles.iter().map(|p| p.profile_id.as_str()).collect();
         assert_eq!(ids, ["anthropic:key", "anthropic:ok", "anthropic:old", "anthropic:soon"]);
+    }
+
+    #[test]
+    fn collation_weighs_each_punctuation_mark_by_its_place_in_the_list() {
+        // The table gives what searching the list gave, for every character.
+        for c in (0..0x300u32).filter_map(char::from_u32) {
+            let (weights, _) = collation_key(&c.to_string());
+            match PUNCT.iter().position(|&p| p as char == c) {
+                Some(i) if !c.is_whitespace() => assert_eq!(weights, [0x1_0000 + i as u32], "{c:?}"),
+                _ => assert!(weights[0] < 0x1_0000 || weights[0] >= 0x2_0000, "{c:?}"),
+            }
+        }
     }
 
     #[test]

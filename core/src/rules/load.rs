@@ -18,6 +18,7 @@ use crate::store::{AuthStore, Inherited, parse_store, write_store};
 use crate::sync::{ChangeKind, SyncChange, sync_external};
 use crate::time::Millis;
 use crate::world::{FileRead, KeychainItem, World};
+use std::sync::Arc;
 
 /// What became of `auth-profiles.json` in this load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -41,8 +42,9 @@ pub struct Loaded {
     pub env: Env,
     /// Where every file was looked for.
     pub locations: Locations,
-    /// The config as read, with its diagnostics.
-    pub config: ConfigRead,
+    /// The config as read, with its diagnostics (shared by every agent a
+    /// run loads: `--all-agents` parses it once).
+    pub config: Arc<ConfigRead>,
     /// The store as the rules see it (after sync and migration).
     pub store: AuthStore,
     /// Whether the store was found, absent or unusable.
@@ -102,10 +104,115 @@ impl Loaded {
 
 /// Loads the agent's credentials from the host's world.
 pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> Loaded {
+    load_sharing(world, env, now, agent, None).0
+}
+
+/// What every agent of one run reads alike: the `.env` files and the
+/// environment they make, the config, the logins other CLIs hold, Google's
+/// ADC, and (once an agent inherited from it) the default agent's store
+/// as the others inherit it. `--all-agents` reads and parses them once and
+/// hands them to each agent's load ([`load_sharing`]) instead of reading
+/// them again per agent.
+#[derive(Debug)]
+pub struct Shared {
+    /// The environment with what the `.env` files add.
+    env: Env,
+    dotenv: Applied,
+    dotenv_diagnostics: Vec<Diagnostic>,
+    config: Arc<ConfigRead>,
+    /// Where the default agent's files are.
+    default: Locations,
+    logins: Vec<ExternalLogin>,
+    elsewhere: Vec<Elsewhere>,
+    login_diagnostics: Vec<Diagnostic>,
+    ended: Vec<EndedLogin>,
+    gcloud_adc: bool,
+    /// Whether one of these reads was beyond reach ([`Reachable`]).
+    skipped: bool,
+    /// Every file these were read from (a write to one makes them stale).
+    paths: Vec<String>,
+    /// The default agent's store as another agent inherits it, once read.
+    owner: Option<OwnerStore>,
+}
+
+/// The default agent's store as read for inheriting: the logins synced in,
+/// or why nothing can be inherited from it.
+#[derive(Debug)]
+struct OwnerStore {
+    path: String,
+    /// The default agent's id.
+    from: String,
+    store: Result<AuthStore, String>,
+    skipped: bool,
+}
+
+impl Shared {
+    /// Whether writing `path` makes these stale: it is one of the files
+    /// read.
+    pub(crate) fn read_from(&self, path: &str) -> bool {
+        self.paths.iter().any(|p| p == path)
+    }
+
+    /// Whether writing `path` makes the default agent's store as inherited
+    /// stale.
+    pub(crate) fn owner_at(&self, path: &str) -> bool {
+        self.owner.as_ref().is_some_and(|o| o.path == path)
+    }
+
+    /// The same, without the default agent's store (it is read again).
+    pub(crate) fn without_owner(&self) -> Shared {
+        Shared { owner: None, ..self.clone_parts() }
+    }
+
+    fn clone_parts(&self) -> Shared {
+        Shared {
+            env: self.env.clone(),
+            dotenv: self.dotenv.clone(),
+            dotenv_diagnostics: self.dotenv_diagnostics.clone(),
+            config: Arc::clone(&self.config),
+            default: self.default.clone(),
+            logins: self.logins.clone(),
+            elsewhere: self.elsewhere.clone(),
+            login_diagnostics: self.login_diagnostics.clone(),
+            ended: self.ended.clone(),
+            gcloud_adc: self.gcloud_adc,
+            skipped: self.skipped,
+            paths: self.paths.clone(),
+            owner: None,
+        }
+    }
+}
+
+/// [`load`], with what an earlier load of the same run read for every
+/// agent (`shared`, which must come from a load of the same environment
+/// that read the Keychain alike); returns the load and what it shares, to
+/// hand to the next agent's load.
+pub(crate) fn load_sharing(
+    world: &dyn World,
+    env: &Env,
+    now: Millis,
+    agent: Option<&str>,
+    shared: Option<&Arc<Shared>>,
+) -> (Loaded, Arc<Shared>) {
     let reachable = Reachable { world, env, skipped: std::cell::Cell::new(false) };
-    let mut loaded = load_from(&reachable, env, now, agent);
+    let shared = match shared {
+        Some(shared) => Arc::clone(shared),
+        None => {
+            let noted = Noted { world: &reachable, paths: Default::default() };
+            let mut shared = read_shared(&noted, env, now);
+            shared.skipped = reachable.skipped.replace(false);
+            shared.paths = noted.paths.into_inner();
+            Arc::new(shared)
+        }
+    };
+    let (mut loaded, owner) = load_agent(&reachable, &shared, now, agent);
+    let skipped = reachable.skipped.get() || shared.skipped || owner.as_ref().is_some_and(|o| o.skipped);
+    let shared = match owner {
+        Some(owner) => Arc::new(Shared { owner: Some(owner), ..shared.clone_parts() }),
+        None => shared,
+    };
     // Said once, instead of once per file under it.
-    if reachable.skipped.get() {
+    if skipped {
         for folder in [paths::unusable_state_dir(env), paths::unreachable_home(env)].into_iter().flatten() {
             let severity = if folder.state { Severity::Error } else { Severity::Warning };
             let hint = folder.fix();
@@ -118,7 +225,7 @@ pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> L
             }
         }
     }
-    loaded
+    (loaded, shared)
 }
 
 /// The host's world, where nothing under a folder the host found not to be
@@ -143,13 +250,38 @@ impl World for Reachable<'_> {
     fn keychain(&self, item: &crate::world::KeychainItem) -> Option<FileRead> {
         self.world.keychain(item)
     }
+
+    fn knows(&self, path: &str) -> bool {
+        self.env.beyond_reach(path).is_some() || self.world.knows(path)
+    }
 }
 
-fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> Loaded {
+/// A world that notes which files were read.
+struct Noted<'a> {
+    world: &'a dyn World,
+    paths: std::cell::RefCell<Vec<String>>,
+}
+
+impl World for Noted<'_> {
+    fn read(&self, path: &str) -> FileRead {
+        self.paths.borrow_mut().push(path.to_string());
+        self.world.read(path)
+    }
+
+    fn keychain(&self, item: &crate::world::KeychainItem) -> Option<FileRead> {
+        self.world.keychain(item)
+    }
+
+    fn knows(&self, path: &str) -> bool {
+        self.world.knows(path)
+    }
+}
+
+/// What every agent reads alike (see [`Shared`]).
+fn read_shared(world: &dyn World, env: &Env, now: Millis) -> Shared {
     let mut dotenv_diagnostics = Vec::new();
     let (env, dotenv) = with_dotenv(world, env, &mut dotenv_diagnostics);
-    let env = &env;
-    let config_path = paths::config_path(env);
+    let config_path = paths::config_path(&env);
     let show = |p: &str| env.shorten(p);
     let config = match world.read(&config_path) {
         FileRead::Absent => ConfigRead::default(),
@@ -164,10 +296,44 @@ fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> 
             ..ConfigRead::default()
         },
     };
+    let mut login_diagnostics = Vec::new();
+    let Found { logins, elsewhere, ended } = external_logins(world, &env, now, &mut login_diagnostics);
+    let gcloud_adc = gcloud_adc(world, &env);
+    let default = paths::locate(&env, &config.config, None);
+    Shared {
+        env,
+        dotenv,
+        dotenv_diagnostics,
+        config: Arc::new(config),
+        default,
+        logins,
+        elsewhere,
+        login_diagnostics,
+        ended,
+        gcloud_adc,
+        skipped: false,
+        paths: Vec::new(),
+        owner: None,
+    }
+}
+
+/// One agent's load over what the run shares; the default agent's store as
+/// inherited, when this load read it (it was not shared yet).
+fn load_agent(world: &dyn World, shared: &Shared, now: Millis, agent: Option<&str>) -> (Loaded, Option<OwnerStore>) {
+    let env = &shared.env;
+    let config = &shared.config;
+    let show = |p: &str| env.shorten(p);
     let locations = paths::locate(env, &config.config, agent);
-    let mut diagnostics = dotenv_diagnostics;
-    diagnostics.extend(config.diagnostics.iter().cloned());
     let store_path = locations.store();
+    // A world fed by rounds (a flow's look) that has no answer for the
+    // store yet: everything else this agent reads depends on it, so this
+    // round only asks for it, and the load is made once it is known.
+    if !world.knows(&store_path) {
+        let _ = world.read(&store_path);
+        return (unfinished(shared, locations, now), None);
+    }
+    let mut diagnostics = shared.dotenv_diagnostics.clone();
+    diagnostics.extend(config.diagnostics.iter().cloned());
     let mut changes = Vec::new();
     let mut remove_after_write = Vec::new();
 
@@ -198,21 +364,23 @@ fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> 
         migrate_legacy(world, &locations, env, &mut store, &mut changes, &mut remove_after_write, &mut diagnostics);
     }
 
-    let owner = paths::owner(env, &config.config, &locations);
-    let Found { logins: found, elsewhere, mut ended } = external_logins(world, env, now, &mut diagnostics);
+    let owner = paths::inherits_from(&config.config, &locations, &shared.default).then_some(&shared.default);
+    let mut ended = shared.ended.clone();
+    diagnostics.extend(shared.login_diagnostics.iter().cloned());
+    let found = &shared.logins;
     // The default agent owns the logins; any other keeps updating only the
     // copies an earlier sync left in its own store, and adds none.
     let owns = locations.agent_id == paths::agent_id(&config.config, None);
     // A login the sync leaves out because `models auth remove` took its
     // profile out: a new login in that tool never appears, so status,
     // list and doctor say why (issue 23 item 11).
-    let held_out = if owns { crate::sync::held_out(&store, &found) } else { Vec::new() };
+    let held_out = if owns { crate::sync::held_out(&store, found) } else { Vec::new() };
     for source in &held_out {
         let note = Diagnostic::new(Severity::Info, show(&store_path), crate::sync::held_out_words(source));
         diagnostics.push(note.with_hint(source.enable_hint()));
     }
     let synced = match owns {
-        true => sync_external(&mut store, &found),
+        true => sync_external(&mut store, found),
         false => {
             let copies: Vec<ExternalLogin> =
                 found.iter().filter(|l| store.profiles.contains_key(l.profile_id)).cloned().collect();
@@ -243,15 +411,20 @@ fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> 
     if write.is_none() {
         remove_after_write.clear();
     }
+    let mut read_owner = None;
     if let Some(owner) = owner {
-        inherit(world, env, &owner, &found, &mut store, &mut diagnostics);
+        let path = owner.store();
+        let theirs = match shared.owner.as_ref().filter(|o| o.path == path) {
+            Some(theirs) => theirs,
+            None => read_owner.insert(owner_store(world, env, owner, found)),
+        };
+        inherit(env, theirs, &mut store, &mut diagnostics);
     }
-    let gcloud_adc = gcloud_adc(world, env);
     let mut loaded = Loaded {
         now,
         env: env.clone(),
         locations,
-        config,
+        config: Arc::clone(config),
         store,
         store_state,
         changes,
@@ -259,63 +432,97 @@ fn load_from(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> 
         write,
         remove_after_write,
         diagnostics,
-        gcloud_adc,
-        dotenv,
+        gcloud_adc: shared.gcloud_adc,
+        dotenv: shared.dotenv.clone(),
         shell_applied: Vec::new(),
         held_out,
         refs: Default::default(),
-        elsewhere,
+        elsewhere: shared.elsewhere.clone(),
     };
     // What needs no host is decided here, so every host reports it alike:
     // env refs, malformed refs, exec refs not run. A file or exec ref
     // stays unchecked until a flow resolves it (`flow/parts/refs.rs`).
     let secrets = &loaded.config.config.secrets;
     loaded.refs = crate::secret_refs::plan(&loaded.store, secrets, &loaded.env, false).decided;
-    loaded
+    (loaded, read_owner)
+}
+
+/// A load that is not done: the round of a look that asked for the store
+/// and will load again once it has it (nothing reads this one).
+fn unfinished(shared: &Shared, locations: Locations, now: Millis) -> Loaded {
+    Loaded {
+        now,
+        env: shared.env.clone(),
+        locations,
+        config: Arc::clone(&shared.config),
+        store: AuthStore::default(),
+        store_state: StoreState::Missing,
+        changes: Vec::new(),
+        ended: Vec::new(),
+        write: None,
+        remove_after_write: Vec::new(),
+        diagnostics: Vec::new(),
+        gcloud_adc: shared.gcloud_adc,
+        dotenv: shared.dotenv.clone(),
+        shell_applied: Vec::new(),
+        held_out: Vec::new(),
+        refs: Default::default(),
+        elsewhere: Vec::new(),
+    }
+}
+
+/// The default agent's store as another agent inherits it: read, with the
+/// logins synced in (in memory: the owner's own commands save them), or
+/// why it cannot be inherited.
+fn owner_store(world: &dyn World, env: &Env, owner: &Locations, found: &[ExternalLogin]) -> OwnerStore {
+    let path = owner.store();
+    let shown = env.shorten(&path);
+    let probe = Reachable { world, env, skipped: std::cell::Cell::new(false) };
+    let store = match probe.read(&path) {
+        FileRead::Present { bytes, .. } => match parse_store(&bytes, &shown) {
+            // Its own findings are its agent's to report.
+            Ok((mut theirs, _)) => {
+                sync_external(&mut theirs, found);
+                Ok(theirs)
+            }
+            Err(e) => Err(e.to_string()),
+        },
+        FileRead::Unreadable(reason) => Err(format!("cannot be read: {reason}")),
+        FileRead::Absent => {
+            let mut theirs = AuthStore::default();
+            sync_external(&mut theirs, found);
+            Ok(theirs)
+        }
+    };
+    OwnerStore { path, from: owner.agent_id.clone(), store, skipped: probe.skipped.get() }
 }
 
 /// Adds the owner's profiles (with the logins synced in, in memory: the
 /// owner's own commands save them) under `store`'s own, each id this
 /// agent does not hold itself, nor removed from its sync. Nothing of them
 /// is ever written to this agent's file ([`AuthStore::inherited`]).
-fn inherit(
-    world: &dyn World,
-    env: &Env,
-    owner: &Locations,
-    found: &[ExternalLogin],
-    store: &mut AuthStore,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    let path = owner.store();
-    let shown = env.shorten(&path);
-    let not_inherited = |why: String| {
-        Diagnostic::new(Severity::Warning, shown.clone(), format!("{why}; this agent inherits nothing from it"))
-    };
-    let mut theirs = match world.read(&path) {
-        FileRead::Present { bytes, .. } => match parse_store(&bytes, &shown) {
-            // Its own findings are its agent's to report.
-            Ok((theirs, _)) => theirs,
-            Err(e) => {
-                diagnostics.push(not_inherited(e.to_string()));
-                return;
-            }
-        },
-        FileRead::Unreadable(reason) => {
-            diagnostics.push(not_inherited(format!("cannot be read: {reason}")));
+fn inherit(env: &Env, owner: &OwnerStore, store: &mut AuthStore, diagnostics: &mut Vec<Diagnostic>) {
+    let theirs = match &owner.store {
+        Ok(theirs) => theirs,
+        Err(why) => {
+            let shown = env.shorten(&owner.path);
+            diagnostics.push(Diagnostic::new(
+                Severity::Warning,
+                shown,
+                format!("{why}; this agent inherits nothing from it"),
+            ));
             return;
         }
-        FileRead::Absent => AuthStore::default(),
     };
-    sync_external(&mut theirs, found);
-    let mut inherited = Inherited { from: owner.agent_id.clone(), ..Inherited::default() };
-    for (id, profile) in theirs.profiles {
-        if store.profiles.get(&id).is_some_and(|own| own.credential == profile.credential) {
-            inherited.copies.push(id);
+    let mut inherited = Inherited { from: owner.from.clone(), ..Inherited::default() };
+    for (id, profile) in &theirs.profiles {
+        if store.profiles.get(id).is_some_and(|own| own.credential == profile.credential) {
+            inherited.copies.push(id.clone());
             continue;
         }
-        if !store.profiles.contains_key(&id) && !crate::sync::sync_disabled(store, &id) {
+        if !store.profiles.contains_key(id) && !crate::sync::sync_disabled(store, id) {
             store.profiles.insert(id.clone(), profile.clone());
-            inherited.profiles.insert(id, profile);
+            inherited.profiles.insert(id.clone(), profile.clone());
         }
     }
     store.inherited = Some(inherited);

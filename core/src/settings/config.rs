@@ -30,6 +30,25 @@ pub struct Config {
     pub shell_env_enabled: bool,
     /// `secrets`: the providers SecretRefs name.
     pub secrets: crate::secrets::SecretsConfig,
+    /// `agents.list` by normalised id, made on first use
+    /// (`paths::locate` and the agent lookups).
+    pub(crate) agent_index: AgentIndex,
+}
+
+/// Where each agent of `agents.list` is, by normalised id (the first entry
+/// that normalises to it), with the length of the list it indexes: a
+/// config that lists 1 000 agents normalised every id again for each
+/// agent's lookups, a million times in one `--all-agents` run. Made once,
+/// on first use, by `paths`, which normalises ids; a list that grew since
+/// (a config built up in code) is scanned instead. It is derived data:
+/// two configs are equal or not by what they hold, never by their index.
+#[derive(Debug, Clone, Default)]
+pub struct AgentIndex(pub(crate) std::sync::OnceLock<(usize, std::collections::HashMap<String, usize>)>);
+
+impl PartialEq for AgentIndex {
+    fn eq(&self, _: &AgentIndex) -> bool {
+        true
+    }
 }
 
 /// The config's `auth` object.

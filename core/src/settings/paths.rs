@@ -187,20 +187,38 @@ pub fn agent_id(config: &Config, requested: Option<&str>) -> String {
 /// them), each once, by normalised id.
 pub fn all_agents(config: &Config, found: &[String]) -> Vec<String> {
     let mut ids = vec![agent_id(config, None)];
+    let mut seen: std::collections::HashSet<String> = ids.iter().cloned().collect();
     let listed = config.agents.iter().map(|a| a.id.as_str());
     for id in listed.chain(found.iter().map(String::as_str)).map(normalize_agent_id) {
-        if !ids.contains(&id) {
+        if seen.insert(id.clone()) {
             ids.push(id);
         }
     }
     ids
 }
 
+/// The config's entry for the agent `id` (normalised): the first of
+/// `agents.list` whose id normalises to it. Through the config's index
+/// ([`crate::config::AgentIndex`]), made here on first use.
+fn entry<'a>(config: &'a Config, id: &str) -> Option<&'a crate::config::AgentEntry> {
+    let (indexed, index) = config.agent_index.0.get_or_init(|| {
+        let mut index = std::collections::HashMap::new();
+        for (i, a) in config.agents.iter().enumerate() {
+            index.entry(normalize_agent_id(&a.id)).or_insert(i);
+        }
+        (config.agents.len(), index)
+    });
+    match *indexed == config.agents.len() {
+        true => index.get(id).and_then(|&i| config.agents.get(i)),
+        false => config.agents.iter().find(|a| normalize_agent_id(&a.id) == id),
+    }
+}
+
 /// Whether `id` (normalised) is an agent the config knows: the default
 /// agent or one `agents.list` names. An agent is also known when its
 /// folder exists, which only the host can see.
 pub fn listed_agent(config: &Config, id: &str) -> bool {
-    agent_id_default(config) == id || config.agents.iter().any(|a| normalize_agent_id(&a.id) == id)
+    agent_id_default(config) == id || entry(config, id).is_some()
 }
 
 /// The agent whose profiles `locations`' agent sees under its own, and
@@ -210,12 +228,17 @@ pub fn listed_agent(config: &Config, id: &str) -> bool {
 /// others read them through it, so a single-use refresh token is never
 /// copied into a second store.
 pub fn owner(env: &Env, config: &Config, locations: &Locations) -> Option<Locations> {
-    let entry = config.agents.iter().find(|a| normalize_agent_id(&a.id) == locations.agent_id);
-    if entry.is_some_and(|a| !a.inherit_auth) {
-        return None;
-    }
     let owner = locate(env, config, None);
-    (owner.agent_id != locations.agent_id && owner.agent_dir != locations.agent_dir).then_some(owner)
+    inherits_from(config, locations, &owner).then_some(owner)
+}
+
+/// Whether `locations`' agent inherits from the default agent, whose
+/// locations are `default` ([`owner`], for a caller that has them).
+pub fn inherits_from(config: &Config, locations: &Locations, default: &Locations) -> bool {
+    if entry(config, &locations.agent_id).is_some_and(|a| !a.inherit_auth) {
+        return false;
+    }
+    default.agent_id != locations.agent_id && default.agent_dir != locations.agent_dir
 }
 
 /// Why a command did not act on the agent it was given.
@@ -239,12 +262,7 @@ pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Loca
     let state = state_dir(env);
     let agent_id = agent_id(config, requested_agent);
     let default_agent = agent_id == agent_id_default(config);
-    let configured_dir = config
-        .agents
-        .iter()
-        .find(|a| normalize_agent_id(&a.id) == agent_id)
-        .and_then(|a| a.agent_dir.as_deref())
-        .map(|d| env.resolve(d));
+    let configured_dir = entry(config, &agent_id).and_then(|a| a.agent_dir.as_deref()).map(|d| env.resolve(d));
     let env_dir = env.get(AGENT_DIR_ENV).or_else(|| env.get(PI_AGENT_DIR_ENV)).map(|d| env.resolve(d));
     let agent_dir = match (configured_dir, env_dir) {
         (Some(dir), _) => dir,

@@ -6,13 +6,16 @@
 //! HOME, the browser and the sandbox pass `~`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The environment facts the rules read. Hosts collect them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Env {
     /// The process environment, by name; only the variables the rules read
-    /// matter.
-    pub vars: BTreeMap<String, String>,
+    /// matter. Shared: an environment is copied into every location and
+    /// load, and a change (a `.env` file, the shell fallback) copies the
+    /// map first (`Arc::make_mut`).
+    pub vars: Arc<BTreeMap<String, String>>,
     /// The user's home folder (`~` in hosts that have none).
     pub home: String,
     /// The working directory, to resolve relative overrides.
@@ -43,7 +46,7 @@ impl Env {
     /// directory.
     pub fn new(home: impl Into<String>) -> Self {
         Env {
-            vars: BTreeMap::new(),
+            vars: Arc::default(),
             home: home.into(),
             cwd: None,
             login_name: None,
@@ -55,7 +58,7 @@ impl Env {
     /// The same environment with `name` set to `value` (tests and hosts
     /// building one up).
     pub fn with_var(mut self, name: &str, value: &str) -> Self {
-        self.vars.insert(name.to_string(), value.to_string());
+        Arc::make_mut(&mut self.vars).insert(name.to_string(), value.to_string());
         self
     }
 
@@ -136,6 +139,15 @@ pub fn join(base: &str, rest: &str) -> String {
 
 /// Removes `.` segments, `..` against a real parent, and doubled slashes.
 fn normalize(path: &str) -> String {
+    // Most paths have none of these: they come back as they are, without
+    // taking them apart (every location of every agent is joined here).
+    let mut segments = path.split('/');
+    if path.starts_with('/') {
+        segments.next();
+    }
+    if !path.is_empty() && segments.all(|seg| !matches!(seg, "" | "." | "..")) {
+        return path.to_string();
+    }
     let absolute = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for seg in path.split('/') {
@@ -164,5 +176,52 @@ mod tests {
         assert!(!mac.clone().with_var(KEYCHAIN_ENV, "off").keychain_in_use());
         assert!(linux.clone().with_var(KEYCHAIN_ENV, "security").keychain_in_use(), "a fake `security` in tests");
         assert!(mac.with_var(KEYCHAIN_ENV, "").keychain_in_use(), "empty is unset");
+    }
+
+    /// The shortcut for a path that is normal already gives what taking it
+    /// apart gives.
+    #[test]
+    fn a_normal_path_comes_back_as_it_is_and_any_other_is_normalised() {
+        let apart = |path: &str| {
+            let absolute = path.starts_with('/');
+            let mut parts: Vec<&str> = Vec::new();
+            for seg in path.split('/') {
+                match seg {
+                    "" | "." => {}
+                    ".." if parts.last().is_some_and(|p| *p != ".." && *p != "~") => {
+                        parts.pop();
+                    }
+                    other => parts.push(other),
+                }
+            }
+            let body = parts.join("/");
+            if absolute { format!("/{body}") } else { body }
+        };
+        for path in [
+            "",
+            "/",
+            "//",
+            "a",
+            "/a",
+            "a/",
+            "/a/",
+            "/a//b",
+            "/a/./b",
+            "/a/../b",
+            "../a",
+            "~/../a",
+            "a/..",
+            "./a",
+            "/h/.clawdbot/agents/ops/agent",
+            "~/x",
+            ".",
+            "..",
+            "/..",
+            "a/b/c",
+            "/.hidden/x",
+            "/a/..b/c.",
+        ] {
+            assert_eq!(normalize(path), apart(path), "{path:?}");
+        }
     }
 }

@@ -14,7 +14,9 @@ pub fn needs_escape(c: char) -> bool {
 
 /// Replaces control and bidi-override characters with `\u{..}` escapes.
 pub fn escape_control(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
+    // Printable ASCII (nearly every id and line) holds nothing to escape:
+    // checked a byte at a time, without decoding characters.
+    if s.bytes().all(|b| matches!(b, 0x20..=0x7e)) || !s.chars().any(needs_escape) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -28,28 +30,54 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape_control`] of a text made for the purpose: the same text back
+/// when nothing needs escaping (no copy).
+pub fn escape_owned(s: String) -> String {
+    match escape_control(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(escaped) => escaped,
+    }
+}
+
 /// serde_json's pretty layout, writing the characters serde leaves raw but a
 /// terminal would act on (DEL, C1 controls, bidi controls) as `\uXXXX`
 /// escapes. In JSON they can only occur inside strings, where the escape
 /// means the same character, so the document stays valid and equal.
 ///
-/// Only string fragments are scanned, a byte at a time for the three lead
-/// bytes such a character can start with, and safe runs are copied whole:
-/// a 100 000-profile `--json` is ~75 MB, so the escaper is on the hot path.
-pub struct TerminalSafeFormatter(serde_json::ser::PrettyFormatter<'static>);
+/// A 100 000-profile `--json` is ~90 MB, so this is on the hot path: a
+/// string fragment of plain ASCII (nearly all of them) is copied whole after
+/// one word-at-a-time check; any other is scanned for the three lead bytes
+/// such a character can start with, copying the safe runs whole; and each
+/// line's break and indent is one write (serde's `PrettyFormatter` writes
+/// the indent two spaces at a time), with the same bytes as serde's.
+#[derive(Debug, Default)]
+pub struct TerminalSafeFormatter {
+    /// How deep the writer is in arrays and objects.
+    depth: usize,
+    /// Whether the array or object being written holds a value yet.
+    has_value: bool,
+}
 
 impl TerminalSafeFormatter {
     /// A formatter with serde_json's pretty layout (two-space indent).
     pub fn new() -> Self {
-        TerminalSafeFormatter(serde_json::ser::PrettyFormatter::new())
+        TerminalSafeFormatter::default()
+    }
+
+    /// A line break and the indent of the current depth.
+    fn newline<W: ?Sized + std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+        match BREAK_AND_INDENT.get(..1 + 2 * self.depth) {
+            Some(line) => out.write_all(line),
+            None => {
+                out.write_all(b"\n")?;
+                (0..self.depth).try_for_each(|_| out.write_all(b"  "))
+            }
+        }
     }
 }
 
-impl Default for TerminalSafeFormatter {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// A line break and the indent of up to 32 levels, two spaces each.
+const BREAK_AND_INDENT: &[u8; 65] = b"\n                                                                ";
 
 /// Whether a character that needs escaping can start with `byte`: DEL is
 /// 0x7F; C1 (U+0080..=U+009F) is 0xC2 0x80..=0x9F; every bidi control
@@ -66,6 +94,10 @@ impl serde_json::ser::Formatter for TerminalSafeFormatter {
         fragment: &str,
     ) -> std::io::Result<()> {
         let bytes = fragment.as_bytes();
+        // ASCII without DEL holds nothing to escape.
+        if fragment.is_ascii() && !bytes.contains(&0x7f) {
+            return out.write_all(bytes);
+        }
         let mut start = 0;
         // Only the bytes that may start an escaped character are looked at
         // closer; an iterator, not an index stepped by hand, so no step can
@@ -81,33 +113,53 @@ impl serde_json::ser::Formatter for TerminalSafeFormatter {
         out.write_all(&bytes[start..])
     }
 
-    // The layout is the pretty formatter's.
+    // The layout is serde_json's `PrettyFormatter`'s, byte for byte.
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.0.begin_array(out)
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(b"[")
     }
     fn end_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.0.end_array(out)
+        self.depth = self.depth.saturating_sub(1);
+        if self.has_value {
+            self.newline(out)?;
+        }
+        out.write_all(b"]")
     }
     fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
-        self.0.begin_array_value(out, first)
+        if !first {
+            out.write_all(b",")?;
+        }
+        self.newline(out)
     }
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.0.end_array_value(out)
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _out: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
     fn begin_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.0.begin_object(out)
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(b"{")
     }
     fn end_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.0.end_object(out)
+        self.depth = self.depth.saturating_sub(1);
+        if self.has_value {
+            self.newline(out)?;
+        }
+        out.write_all(b"}")
     }
     fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
-        self.0.begin_object_key(out, first)
+        if !first {
+            out.write_all(b",")?;
+        }
+        self.newline(out)
     }
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.0.begin_object_value(out)
+        out.write_all(b": ")
     }
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.0.end_object_value(out)
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _out: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -115,24 +167,33 @@ impl serde_json::ser::Formatter for TerminalSafeFormatter {
 /// final newline: for a flow's printed line.
 pub fn terminal_safe_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, TerminalSafeFormatter::new());
     // Writing to a Vec fails only for a value serde cannot represent.
-    if value.serialize(&mut serializer).is_err() {
+    if stream_terminal_safe_json(&mut out, value).is_err() {
         return "null".into();
     }
     // The formatter writes only whole UTF-8 characters and ASCII escapes.
     String::from_utf8(out).unwrap_or_else(|_| "null".into())
 }
 
-/// Writes `value` as pretty JSON through [`TerminalSafeFormatter`], then a
-/// newline. Give it a buffered writer: serde writes many small pieces.
-pub fn write_terminal_safe_json<W: std::io::Write, T: serde::Serialize + ?Sized>(
+/// Writes `value` into `out` as [`terminal_safe_json`] makes it (pretty,
+/// terminal-safe, no final newline), piece by piece as serde produces it.
+/// Give it a buffered writer: serde writes many small pieces.
+pub fn stream_terminal_safe_json<W: std::io::Write, T: serde::Serialize + ?Sized>(
     out: W,
     value: &T,
 ) -> std::io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(out, TerminalSafeFormatter::new());
-    value.serialize(&mut serializer).map_err(std::io::Error::other)?;
-    serializer.into_inner().write_all(b"\n")
+    value.serialize(&mut serializer).map_err(std::io::Error::other)
+}
+
+/// Writes `value` as pretty JSON through [`TerminalSafeFormatter`], then a
+/// newline. Give it a buffered writer: serde writes many small pieces.
+pub fn write_terminal_safe_json<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    mut out: W,
+    value: &T,
+) -> std::io::Result<()> {
+    stream_terminal_safe_json(&mut out, value)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]
@@ -169,6 +230,22 @@ mod tests {
         let mut out = Vec::new();
         write_terminal_safe_json(&mut out, &doc).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string_pretty(&doc).unwrap() + "\n");
+    }
+
+    #[test]
+    fn the_layout_is_serdes_at_every_depth_and_with_empty_containers() {
+        // Deeper than the one-write indent (32 levels), with empty arrays
+        // and objects at each level and values after nested ones.
+        let mut doc = serde_json::json!({"leaf": [1, {}, [], "x\u{7f}"]});
+        for depth in 0..40 {
+            doc = match depth % 2 {
+                0 => serde_json::json!([doc, {}, [], depth]),
+                _ => serde_json::json!({"a": {}, "b": doc, "c": [], "d": "é"}),
+            };
+        }
+        let ours = terminal_safe_json(&doc);
+        let serdes = serde_json::to_string_pretty(&doc).unwrap().replace('\u{7f}', "\\u007f");
+        assert_eq!(ours, serdes);
     }
 
     #[test]

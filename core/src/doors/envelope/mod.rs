@@ -66,7 +66,7 @@ fn respond(req: &Value) -> Result<Value, String> {
     if let Some(Value::Object(vars)) = req.get("env") {
         for (k, v) in vars {
             if let Some(v) = v.as_str() {
-                env.vars.insert(k.clone(), v.to_string());
+                std::sync::Arc::make_mut(&mut env.vars).insert(k.clone(), v.to_string());
             }
         }
     }

@@ -14,7 +14,7 @@ use super::agents::FindAgents;
 use super::config_edit::{ConfigEdit, ConfigEdited};
 use super::drive::{Driven, Lines, Machine, Turn, advance, flow_of_driven};
 use super::edit::EditStore;
-use super::look::saved_notices;
+use super::look::{keep_shared_fresh, saved_notices};
 use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::{
@@ -24,8 +24,8 @@ use super::{
 use crate::diag::Severity;
 use crate::doctor::{DoctorPreview, change_notes, preview};
 use crate::escape::{escape_control, terminal_safe_json};
-use crate::findings::{DoctorDocument, Finding, Level, check, findings};
-use crate::load::Loaded;
+use crate::findings::{DoctorDocument, Finding, Level, check, findings_with, plain_keys};
+use crate::load::{Loaded, Shared};
 use crate::paths::{self, Env};
 use crate::permissions::{
     PathKind, PrivatePath, agents_to_check, others_can_write, parent, private_paths, symlink_text,
@@ -36,6 +36,7 @@ use crate::store::AuthStore;
 use crate::time::Millis;
 use crate::usage::backoff_cause_changed;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// What `doctor` was asked, flags as given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,6 +88,8 @@ struct Check {
     report: Box<StatusReport>,
     plan: DoctorPreview,
     found: Vec<Finding>,
+    /// The plain-text keys at rest ([`plain_keys`]), made once.
+    plain: Vec<(String, String)>,
     changes: Vec<String>,
     needs_human: bool,
 }
@@ -128,6 +131,13 @@ struct Doctor {
     /// Each agent's preview after its repairs, beside its document.
     previews: Vec<DoctorPreview>,
     worst: Exit,
+    /// `--all-agents`: what the agents' loads read alike, read once and
+    /// handed from one agent's load to the next; dropped when a repair
+    /// writes a file it was read from.
+    shared: Option<Arc<Shared>>,
+    /// `--all-agents`: the config as read to find the agents, for the
+    /// first agent's load.
+    config_read: Option<(String, crate::world::FileRead)>,
 }
 
 /// The refusal of `--all-agents` beside `--agent`, for every command that
@@ -161,6 +171,8 @@ impl DoctorCommand {
             documents: Vec::new(),
             previews: Vec::new(),
             worst: Exit::Ok,
+            shared: None,
+            config_read: None,
         };
         let inner = match both {
             true => Driven::ended(doctor, Done::refused(Exit::Usage, ALL_OR_ONE), now),
@@ -198,12 +210,15 @@ impl Doctor {
 
     /// A note: its title, its lines, a blank line; nothing with `--json`
     /// or without lines. Every line is escaped.
-    fn note(&self, out: &mut Lines, title: &str, lines: &[String]) {
-        if self.json() || lines.is_empty() {
+    fn note<L: Into<String>>(&self, out: &mut Lines, title: &str, lines: impl IntoIterator<Item = L>) {
+        let mut lines = lines.into_iter().peekable();
+        if self.json() || lines.peek().is_none() {
             return;
         }
+        // Room for them all at once: a note can be tens of thousands of lines.
+        out.reserve(lines.size_hint().0 + 2);
         out.push_back(Effect::Emit(Event::Output(title.to_string())));
-        out.extend(lines.iter().map(|l| Effect::Emit(Event::Output(l.clone()))));
+        out.extend(lines.map(|l| Effect::Emit(Event::Output(l.into()))));
         out.push_back(Effect::Emit(Event::Output(String::new())));
     }
 
@@ -268,9 +283,12 @@ impl Doctor {
         }
         // The default agent as a bare run checks it (`CLAWDBOT_AGENT_DIR`).
         let agent = (!std::mem::replace(&mut self.first, false)).then_some(agent);
-        let settle =
-            Box::new(Settle::new(&self.env, agent.as_deref(), now).reading_keychain(self.request.reads_keychain()));
-        Turn::Go(State::Load { agent, settle })
+        let all = self.request.all_agents;
+        let settle = Settle::new(&self.env, agent.as_deref(), now)
+            .reading_keychain(self.request.reads_keychain())
+            .sharing(self.shared.clone().filter(|_| all), all)
+            .answered(self.config_read.take());
+        Turn::Go(State::Load { agent, settle: Box::new(settle) })
     }
 
     /// The load is saved: what it found, and the notes of what it did.
@@ -279,12 +297,13 @@ impl Doctor {
         out.extend(saved_notices(&loaded, save_error.as_deref()).into_iter().map(Effect::Emit));
         let report = report::build(&loaded, &ReportOptions::default());
         let plan = preview(&loaded, &report);
-        let mut found = findings(&loaded, &report, &plan);
+        let plain = plain_keys(&loaded);
+        let mut found = findings_with(&loaded, &report, &plan, &plain);
         let notes = change_notes(&loaded, save_error.as_deref());
-        self.note(out, "Auth changes", &notes.iter().map(|c| format!("- {c}")).collect::<Vec<_>>());
+        self.note(out, "Auth changes", notes.iter().map(|c| format!("- {c}")));
         if let Some(e) = &save_error {
             found.push(Finding::new(check::NOT_SAVED, Level::Warning, escape_control(e).into_owned()));
-            self.note(out, "Not saved", &[format!("- {e}")]);
+            self.note(out, "Not saved", [format!("- {e}")]);
         }
         Box::new(Check {
             agent,
@@ -296,6 +315,7 @@ impl Doctor {
             report: Box::new(report),
             plan,
             found,
+            plain,
         })
     }
 
@@ -308,7 +328,7 @@ impl Doctor {
         let Some(fix) = fix else { return Turn::Go(State::Stale(check)) };
         let text = escape_control(&fix.change_text).into_owned();
         if input.is_none() {
-            self.note(out, "Auth profiles", &[format!("- {text}")]);
+            self.note(out, "Auth profiles", [format!("- {text}")]);
         }
         match self.confirm("Update Anthropic OAuth profile id in config now?", input) {
             Consent::Ask(effect) => Turn::Ask(State::Repair(check), effect),
@@ -385,7 +405,7 @@ impl Doctor {
                     )
                 })
                 .collect();
-            self.note(out, "Stale cooldowns", &lines);
+            self.note(out, "Stale cooldowns", lines);
         }
         match self.confirm("End these cooldowns now?", input) {
             Consent::Ask(effect) => Turn::Ask(State::Stale(check), effect),
@@ -426,7 +446,7 @@ impl Doctor {
                 .iter()
                 .map(|id| format!("- {}: a copy of {from}'s, which this agent inherits", escape_control(id)))
                 .collect();
-            self.note(out, "Copies of inherited profiles", &lines);
+            self.note(out, "Copies of inherited profiles", lines);
         }
         match self.confirm(&format!("Drop these copies (this agent then uses {from}'s)?"), input) {
             Consent::Ask(effect) => Turn::Ask(State::Copies { check, edit: None }, effect),
@@ -573,17 +593,17 @@ impl Doctor {
         if !check.plan.problems.is_empty() {
             check.needs_human = true;
             let lines: Vec<String> = check.plan.problems.iter().map(|l| format!("- {l}")).collect();
-            self.note(out, "Unreadable files (left untouched)", &lines);
+            self.note(out, "Unreadable files (left untouched)", lines);
         }
         let warnings: Vec<String> = check.plan.warnings.iter().map(|l| format!("- {l}")).collect();
-        self.note(out, "Warnings about files read", &warnings);
+        self.note(out, "Warnings about files read", warnings);
         let held_out: Vec<String> = check
             .loaded
             .held_out
             .iter()
             .map(|source| format!("- {} — {}", crate::sync::held_out_words(source), source.enable_hint()))
             .collect();
-        self.note(out, "Logins left out of the sync", &held_out);
+        self.note(out, "Logins left out of the sync", held_out);
         Turn::Go(State::Refresh(check))
     }
 
@@ -591,8 +611,7 @@ impl Doctor {
     fn refresh(&mut self, check: Box<Check>, input: Option<Answer>, out: &mut Lines) -> Turn<State> {
         let due = due_for_doctor(&check.loaded, &check.plan.issues);
         if due.is_empty() {
-            let loaded = (*check.loaded).clone();
-            return self.checked(check, loaded, out);
+            return self.checked(check, None, out);
         }
         match self.confirm("Refresh expiring OAuth tokens now?", input) {
             Consent::Ask(effect) => Turn::Ask(State::Refresh(check), effect),
@@ -601,10 +620,7 @@ impl Doctor {
                 let due = Box::new(RefreshCommand::doctor((*check.loaded).clone(), due, keychain));
                 Turn::Go(State::Refreshing { check, due })
             }
-            Consent::No => {
-                let loaded = (*check.loaded).clone();
-                self.checked(check, loaded, out)
-            }
+            Consent::No => self.checked(check, None, out),
         }
     }
 
@@ -622,21 +638,30 @@ impl Doctor {
                 self.ended(done, out);
                 let (after, refreshed) = due.into_outcome();
                 check.changes.extend(refreshed);
-                let after = after.unwrap_or_else(|| (*check.loaded).clone());
                 self.checked(check, after, out)
             }
         }
     }
 
     /// One agent is checked: its last notes, its document and exit.
-    fn checked(&mut self, mut check: Box<Check>, after: Loaded, out: &mut Lines) -> Turn<State> {
+    /// `after`: the load after the refreshes, when one ran and looked
+    /// again; without it the load is the one checked, whose report,
+    /// preview and findings are not made a second time.
+    fn checked(&mut self, mut check: Box<Check>, after: Option<Loaded>, out: &mut Lines) -> Turn<State> {
         // The expiry issues and findings as the store is after the refreshes.
-        let report_after = report::build(&after, &ReportOptions::default());
-        let after_plan = preview(&after, &report_after);
+        let refreshed = after.map(|after| {
+            let report = report::build(&after, &ReportOptions::default());
+            let plan = preview(&after, &report);
+            (after, report, plan)
+        });
+        let (after, report_after, after_plan) = match &refreshed {
+            Some((after, report, plan)) => (after, report, plan),
+            None => (&*check.loaded, &*check.report, &check.plan),
+        };
         let issues = &after_plan.issues;
         if !issues.is_empty() {
             check.needs_human |= issues.iter().any(|i| i.needs_human);
-            self.note(out, "Model auth", &issues.iter().map(|i| i.line()).collect::<Vec<_>>());
+            self.note(out, "Model auth", issues.iter().map(|i| i.line()));
         }
         // `--check` and doctor judge a restricting config entry alike.
         let restricted = &report_after.auth.check.restricted;
@@ -644,13 +669,23 @@ impl Doctor {
             check.needs_human = true;
             let lines: Vec<String> =
                 restricted.iter().map(|r| format!("- {}", escape_control(&r.to_string()))).collect();
-            self.note(out, "Config", &lines);
+            self.note(out, "Config", lines);
         }
+        // The expiry findings go last, made again from the load after the
+        // refreshes; without one they are the ones found, whose inputs are
+        // the same.
         let expiry_ids = [check::PROFILE_EXPIRED, check::PROFILE_EXPIRING, check::EXPIRY_UNKNOWN];
-        check.found.retain(|f| !expiry_ids.contains(&f.check_id));
-        let expiry =
-            findings(&after, &report_after, &after_plan).into_iter().filter(|f| expiry_ids.contains(&f.check_id));
-        check.found.extend(expiry);
+        let (mut found, found_expiry): (Vec<Finding>, Vec<Finding>) =
+            std::mem::take(&mut check.found).into_iter().partition(|f| !expiry_ids.contains(&f.check_id));
+        match refreshed.is_some() {
+            true => found.extend(
+                findings_with(after, report_after, after_plan, &check.plain)
+                    .into_iter()
+                    .filter(|f| expiry_ids.contains(&f.check_id)),
+            ),
+            false => found.extend(found_expiry),
+        }
+        check.found = found;
         let missing = &check.report.auth.missing_providers_in_use;
         if !missing.is_empty() {
             check.needs_human = true;
@@ -661,7 +696,7 @@ impl Doctor {
                     format!("- {prov}: no credentials for a provider in use — {hint}")
                 })
                 .collect();
-            self.note(out, "Missing auth", &lines);
+            self.note(out, "Missing auth", lines);
         }
         // SecretRefs and plain-text keys at rest: one line each, with its fix.
         let secret_ids =
@@ -677,12 +712,11 @@ impl Doctor {
             })
             .collect();
         // The plain keys one a line, each with the command that moves it.
-        let plain = crate::findings::plain_keys(&check.loaded);
-        if !plain.is_empty() {
+        if !check.plain.is_empty() {
             lines.push("- plain-text keys at rest; each moves into a ref with:".into());
-            lines.extend(plain.into_iter().map(|(what, fix)| format!("  - {what}: {fix}")));
+            lines.extend(check.plain.iter().map(|(what, fix)| format!("  - {what}: {fix}")));
         }
-        self.note(out, "Secrets", &lines);
+        self.note(out, "Secrets", lines);
         if !self.json() {
             let summary = match check.needs_human {
                 true => "Doctor: action needed (see above).",
@@ -693,15 +727,17 @@ impl Doctor {
                 out.push_back(Effect::Emit(Event::Output(String::new())));
             }
         }
-        let Check { found, changes, needs_human, .. } = *check;
-        let mut document = DoctorDocument::new(&after.locations.agent_id, found, changes);
+        let agent_id = after.locations.agent_id.clone();
+        let after_plan = refreshed.map(|(_, _, plan)| plan);
+        let Check { found, changes, needs_human, plan, .. } = *check;
+        let mut document = DoctorDocument::new(&agent_id, found, changes);
         // The exit rule is the text mode's; the document agrees with it.
         document.ok = !needs_human;
         if needs_human {
             self.worst = Exit::Action;
         }
         self.documents.push(document);
-        self.previews.push(after_plan);
+        self.previews.push(after_plan.unwrap_or(plan));
         Turn::Go(State::NextAgent)
     }
 
@@ -771,11 +807,27 @@ impl Machine for Doctor {
     type State = State;
 
     fn step(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
+        let turn = self.step_in(state, input, now, out);
+        // A repair that writes a file the agents' loads share makes the
+        // next agent's load read it again.
+        if let Turn::Ask(_, effect) = &turn {
+            keep_shared_fresh(&mut self.shared, effect);
+        }
+        for effect in out.iter() {
+            keep_shared_fresh(&mut self.shared, effect);
+        }
+        turn
+    }
+}
+
+impl Doctor {
+    fn step_in(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
             State::Find(mut find) => match advance(&mut find, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Find(find), e),
                 Step::Ready(agents) => {
                     self.agents = agents.into();
+                    self.config_read = find.config_read();
                     Turn::Go(State::NextAgent)
                 }
             },
@@ -783,6 +835,9 @@ impl Machine for Doctor {
             State::Load { agent, mut settle } => match advance(&mut *settle, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Load { agent, settle }, e),
                 Step::Ready(mut settled) => {
+                    if self.request.all_agents {
+                        self.shared = settle.shared();
+                    }
                     let refs = self.check_refs.and_then(|allow| ResolveRefs::needed(&mut settled.loaded, allow, None));
                     match refs {
                         Some(refs) => Turn::Go(State::Refs { agent, settled: Box::new(settled), refs: Box::new(refs) }),
@@ -1118,5 +1173,41 @@ mod tests {
             lock < host.position(&format!("write {}", crate::flow::script::CONFIG)),
             "written under the store lock"
         );
+    }
+
+    /// Issue 27 item 3: `--all-agents` reads the config once for all the
+    /// agents, unless a repair wrote it: then the next agent's load reads
+    /// it again, and judges it as written.
+    #[test]
+    fn all_agents_reads_the_config_once_unless_a_repair_wrote_it() {
+        let login = json!({"type": "oauth", "provider": "anthropic", "access": "a-FAKE", "refresh": "r-FAKE",
+                           "expires": NOW + 48 * HOUR});
+        let store = json!({"version": 1, "profiles": {"anthropic:me@example.com": login}});
+        let mut host = Host { folders: vec!["ops", "lab"], ..Host::with_store(&store) };
+        host.files.insert(store_path("ops"), key_store().to_string());
+        host.files.insert(store_path("lab"), key_store().to_string());
+        let config = json!({"auth": {"profiles": {"anthropic:default": {"provider": "anthropic", "mode": "oauth"}}}});
+        host.files.insert(crate::flow::script::CONFIG.into(), config.to_string());
+        let reads =
+            |host: &Host| host.asked.iter().filter(|a| **a == format!("read {}", crate::flow::script::CONFIG)).count();
+        // Nothing repaired: read once, for the agents' list and every load.
+        let request = DoctorRequest { all_agents: true, non_interactive: true, ..DoctorRequest::default() };
+        let (done, _) = host.run(&mut doctor(request));
+        assert_eq!(done.exit, Exit::Action, "the mismatch is left as a finding");
+        assert_eq!(reads(&host), 1, "{:?}", host.asked);
+        // The main agent's repair writes it (under the lock, where it is
+        // read again); the next agent reads it once more, as written.
+        host.asked.clear();
+        let (done, printed) =
+            host.run(&mut doctor(DoctorRequest { all_agents: true, yes: true, ..DoctorRequest::default() }));
+        let write = host.position(&format!("write {}", crate::flow::script::CONFIG));
+        // The agents in order: main, lab, ops.
+        let lab = host.position(&format!("read {}", store_path("lab")));
+        let ops = host.position(&format!("read {}", store_path("ops")));
+        assert!(write < lab && lab < ops, "{:?}", host.asked);
+        let config_read = format!("read {}", crate::flow::script::CONFIG);
+        assert!(host.asked[write..ops].contains(&config_read), "lab reads it again: {:?}", host.asked);
+        assert_eq!(done.exit, Exit::Ok, "{printed:?}");
+        assert!(!host.asked[ops..].contains(&config_read), "then shared again: {:?}", host.asked);
     }
 }

@@ -13,19 +13,20 @@
 
 use super::agents::FindAgents;
 use super::drive::{Driven, Lines, Machine, Part, Turn, advance, flow_of_driven};
-use super::look::saved_notices;
+use super::look::{keep_shared_fresh, saved_notices};
 use super::probe::Probing;
 use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::shell::ShellFallback;
-use super::{Answer, Done, Effect, Event, Exit, Step, internal_end};
+use super::{Answer, Document, Done, Effect, Event, Exit, Step, internal_end};
 use crate::duration::DurationFlag;
-use crate::escape::{escape_control, terminal_safe_json};
-use crate::load::Loaded;
+use crate::escape::escape_control;
+use crate::load::{Loaded, Shared};
 use crate::paths::Env;
-use crate::report::{self, CheckCode, ReportOptions, StatusReport, TextStyle};
+use crate::report::{self, AgentReport, AllAgentsReport, CheckCode, ReportOptions, StatusReport, TextStyle};
 use crate::time::Millis;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// How the report is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,6 +211,8 @@ struct Assess {
     queue: VecDeque<Effect>,
     /// The result, once its notices are shown.
     assessed: Option<Assessed>,
+    /// What the load read for every agent.
+    shared: Option<Arc<Shared>>,
 }
 
 enum AssessState {
@@ -224,12 +227,16 @@ enum AssessState {
 struct Assessed {
     loaded: Loaded,
     assessment: Assessment,
+    /// What its load read for every agent, for the next agent's.
+    shared: Option<Arc<Shared>>,
 }
 
 impl Assess {
+    /// One agent's assessment, over `settle`, its load.
     fn new(
         env: &Env,
         agent: Option<&str>,
+        settle: Settle,
         options: ReportOptions,
         probe: Option<crate::probe::ProbeOptions>,
         allow_exec: bool,
@@ -242,10 +249,11 @@ impl Assess {
             probe,
             allow_exec,
             now,
-            state: AssessState::Load(Box::new(Settle::new(env, agent, now).reading_keychain(true))),
+            state: AssessState::Load(Box::new(settle)),
             input: None,
             queue: VecDeque::new(),
             assessed: None,
+            shared: None,
         }
     }
 
@@ -279,7 +287,7 @@ impl Assess {
     /// The report is made: its notices first, then the result.
     fn ready(&mut self, loaded: Loaded) -> Step<Assessed> {
         let assessment = assess(&loaded, &self.options);
-        let assessed = Assessed { loaded, assessment };
+        let assessed = Assessed { loaded, assessment, shared: self.shared.take() };
         match self.queue.pop_front() {
             Some(effect) => {
                 self.assessed = Some(assessed);
@@ -320,6 +328,7 @@ impl Part for Assess {
                         return Step::Effect(e);
                     }
                     Step::Ready(Settled { loaded, save_error }) => {
+                        self.shared = settle.shared();
                         let notices = saved_notices(&loaded, save_error.as_deref());
                         self.queue.extend(notices.into_iter().map(Effect::Emit));
                         match ShellFallback::needed(&loaded, self.now) {
@@ -394,11 +403,20 @@ struct Status {
     probe: Option<crate::probe::ProbeOptions>,
     worst: CheckCode,
     /// `--all-agents --json`: one entry per agent.
-    entries: Vec<serde_json::Value>,
-    /// The last agent's load and report. The process ends after the
-    /// command: a host may leave them unfreed (for a large store freeing
-    /// every allocation one by one is a sixth of the run).
-    kept: Option<Assessed>,
+    entries: Vec<AgentReport>,
+    /// `--all-agents`: what the agents' loads read alike (the config, the
+    /// `.env` files, other CLIs' logins, the default agent's store), read
+    /// once and handed from one agent's load to the next.
+    shared: Option<Arc<Shared>>,
+    /// `--all-agents`: the config as read to find the agents, for the
+    /// first agent's load.
+    config_read: Option<(String, crate::world::FileRead)>,
+    /// The last agent's load and report (shared with the document that
+    /// prints it), and `--all-agents --json`'s document. The process ends
+    /// after the command: a host may leave them unfreed (for a large store
+    /// freeing every allocation one by one is a sixth of the run).
+    kept: Option<(Loaded, Arc<StatusReport>)>,
+    kept_all: Option<Arc<AllAgentsReport>>,
 }
 
 /// `models status` as a flow.
@@ -424,7 +442,10 @@ impl StatusCommand {
             probe: None,
             worst: CheckCode::Ok,
             entries: Vec::new(),
+            shared: None,
+            config_read: None,
             kept: None,
+            kept_all: None,
             request,
         };
         let inner = match status.start() {
@@ -484,33 +505,46 @@ impl Status {
 
     /// One agent's report is made: print it (or keep its JSON entry).
     fn reported(&mut self, agent: &str, assessed: Assessed, out: &mut Lines) {
-        let Assessed { loaded, assessment } = &assessed;
+        let Assessed { loaded, assessment, shared } = assessed;
+        if self.request.all_agents {
+            self.shared = shared;
+        }
         self.worst = self.worst.worst(assessment.check);
         let style = style(&loaded.env, self.request.terminal);
-        match (self.request.all_agents, self.format) {
-            (false, format) => out.push_back(Effect::Emit(Event::Report(assessment.render(loaded, format, style)))),
+        let report = match (self.request.all_agents, self.format) {
+            // Written into the output as it is produced, not made first.
+            (false, StatusFormat::Json) => {
+                let report = Arc::new(assessment.report);
+                out.push_back(Effect::Emit(Event::Document(Document::status(Arc::clone(&report)))));
+                report
+            }
+            (false, format) => {
+                out.push_back(Effect::Emit(Event::Report(assessment.render(&loaded, format, style))));
+                Arc::new(assessment.report)
+            }
             (true, StatusFormat::Json) => {
-                let mut entry = serde_json::json!({"agentId": agent, "check": assessment.check.code()});
-                if let (Some(e), serde_json::Value::Object(r)) = (entry.as_object_mut(), assessment.report.to_value()) {
-                    e.extend(r);
-                }
-                self.entries.push(entry);
+                let check = assessment.check.code();
+                self.entries.push(AgentReport { agent_id: agent.to_string(), check, report: assessment.report });
+                return;
             }
             (true, _) => {
                 out.push_back(Effect::Emit(Event::Output(format!("== Agent: {agent} =="))));
-                let text = assessment.render(loaded, StatusFormat::Text, style);
+                let text = assessment.render(&loaded, StatusFormat::Text, style);
                 out.push_back(Effect::Emit(Event::Report(text)));
                 out.push_back(Effect::Emit(Event::Output(String::new())));
+                Arc::new(assessment.report)
             }
-        }
-        self.kept = Some(assessed);
+        };
+        self.kept = Some((loaded, report));
     }
 
     fn finish(&mut self) -> Done {
         let mut events = Vec::new();
         if self.request.all_agents && self.format == StatusFormat::Json {
-            let doc = serde_json::json!({"check": self.worst.code(), "agents": std::mem::take(&mut self.entries)});
-            events.push(Event::Report(terminal_safe_json(&doc)));
+            let agents = std::mem::take(&mut self.entries);
+            let all = Arc::new(AllAgentsReport { check: self.worst.code(), agents });
+            events.push(Event::Document(Document::all_agents(Arc::clone(&all))));
+            self.kept_all = Some(all);
         }
         let exit = if self.request.check { exit_of(self.worst) } else { Exit::Ok };
         Done::with(exit, events)
@@ -524,11 +558,17 @@ impl Machine for Status {
         match state {
             State::Find(mut find) => match advance(&mut *find, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Find(find), e),
-                Step::Ready(agents) => Turn::Go(State::Agent { agents: agents.into(), first: true, current: None }),
+                Step::Ready(agents) => {
+                    self.config_read = find.config_read();
+                    Turn::Go(State::Agent { agents: agents.into(), first: true, current: None })
+                }
             },
             State::Agent { agents, first, current: Some((agent, mut assess)) } => {
                 match advance(&mut *assess, input, now) {
-                    Step::Effect(e) => Turn::Ask(State::Agent { agents, first, current: Some((agent, assess)) }, e),
+                    Step::Effect(e) => {
+                        keep_shared_fresh(&mut self.shared, &e);
+                        Turn::Ask(State::Agent { agents, first, current: Some((agent, assess)) }, e)
+                    }
                     Step::Ready(assessed) => {
                         self.reported(&agent, assessed, out);
                         Turn::Go(State::Agent { agents, first: false, current: None })
@@ -538,8 +578,14 @@ impl Machine for Status {
             State::Agent { mut agents, first, current: None } => {
                 let Some(agent) = agents.pop_front() else { return Turn::End(self.finish()) };
                 let asked = (!first).then_some(agent.as_str());
-                let assess =
-                    Assess::new(&self.env, asked, self.options.clone(), self.probe.clone(), self.allow_exec, now);
+                // `--all-agents`: over what the agents read alike, each
+                // agent one the run found.
+                let settle = Settle::new(&self.env, asked, now)
+                    .reading_keychain(true)
+                    .sharing(self.shared.clone(), self.request.all_agents)
+                    .answered(self.config_read.take());
+                let (options, probe) = (self.options.clone(), self.probe.clone());
+                let assess = Assess::new(&self.env, asked, settle, options, probe, self.allow_exec, now);
                 Turn::Go(State::Agent { agents, first, current: Some((agent, Box::new(assess))) })
             }
         }
@@ -551,8 +597,10 @@ flow_of_driven!(StatusCommand);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::escape::terminal_safe_json;
     use crate::flow::script::{Host, NOW, env, store_path, text};
     use crate::flow::{Line, Stream};
+    use crate::world::FileRead;
     use serde_json::{Value, json};
 
     const HOUR: Millis = 3_600_000;
@@ -633,6 +681,174 @@ mod tests {
         let (_, printed) = run(StatusRequest { format: Some(StatusFormat::Prometheus), ..request() }, &mut host);
         assert!(stdout(&printed).contains("clawdbot_auth_check{agent=\"main\"} 0"), "{printed:?}");
         assert!(!stdout(&printed).ends_with('\n'), "the host adds the line end");
+    }
+
+    /// Records each piece the document is handed to its output in.
+    #[derive(Default)]
+    struct Pieces(Vec<usize>, Vec<u8>);
+
+    impl std::io::Write for Pieces {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.push(buf.len());
+            self.1.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn many_profiles(n: usize) -> String {
+        let profiles: serde_json::Map<String, Value> = (0..n)
+            .map(|i| {
+                let p = json!({"type": "api_key", "provider": "openai", "key": format!("sk-FAKE-{i:08}-FAKEFAKE")});
+                (format!("openai:user{i}\u{202e}"), p)
+            })
+            .collect();
+        json!({"version": 1, "profiles": profiles}).to_string()
+    }
+
+    /// Issue 27 item 1: `--json` is not made as one text and handed over;
+    /// the flow hands the host a document that writes itself into the
+    /// output in pieces, with the bytes the finished text had.
+    #[test]
+    fn json_is_a_document_written_into_the_output_in_pieces_with_the_texts_bytes() {
+        let mut host = Host::default();
+        host.files.insert(store_path("main"), many_profiles(3000));
+        let (_, printed) = run(StatusRequest { json: true, ..request() }, &mut host);
+        let documents: Vec<&Document> = host
+            .emitted
+            .iter()
+            .filter_map(|e| match e {
+                Event::Document(d) => Some(d),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(documents.len(), 1, "{:?}", host.emitted);
+        assert!(!host.emitted.iter().any(|e| matches!(e, Event::Report(_))), "no finished text besides");
+        let mut pieces = Pieces::default();
+        documents[0].write_to(&mut pieces).unwrap();
+        assert!(pieces.0.len() > 3, "written in pieces: {:?}", pieces.0);
+        assert!(pieces.0.iter().all(|&n| n <= 1 << 16), "{:?}", pieces.0);
+        // The bytes of the text a terminal host prints, which are those
+        // of the report as one terminal-safe document.
+        let text = String::from_utf8(pieces.1).unwrap();
+        assert_eq!(text, stdout(&printed));
+        let loaded = crate::load::load(&host_world(&host), &env(), NOW, None);
+        let report = report::build(&loaded, &ReportOptions::default());
+        assert_eq!(text, terminal_safe_json(&report));
+        assert!(text.contains("\\u202e") && !text.contains('\u{202e}'), "terminal-safe");
+    }
+
+    /// `--all-agents --json` has the bytes it had when each entry was the
+    /// report's JSON value with `agentId` and `check` put first.
+    #[test]
+    fn all_agents_json_has_the_bytes_of_the_entries_made_as_values() {
+        let mut host = Host { folders: vec!["ops"], ..Host::default() };
+        host.files.insert(store_path("ops"), oauth_store(NOW - HOUR, false));
+        host.files.insert(store_path("main"), many_profiles(20));
+        let (done, _) = run(StatusRequest { all_agents: true, json: true, ..request() }, &mut host);
+        let [Event::Document(document)] = &done.events[..] else { panic!("one document: {:?}", done.events) };
+        let mut entries = Vec::new();
+        for (agent, asked) in [("main", None), ("ops", Some("ops"))] {
+            let loaded = crate::load::load(&host_world(&host), &env(), NOW, asked);
+            let assessment = assess(&loaded, &ReportOptions::default());
+            let mut entry = json!({"agentId": agent, "check": assessment.check.code()});
+            if let (Some(e), Value::Object(r)) = (entry.as_object_mut(), assessment.report.to_value()) {
+                e.extend(r);
+            }
+            entries.push(entry);
+        }
+        assert_eq!(document.text(), terminal_safe_json(&json!({"check": 1, "agents": entries})));
+    }
+
+    /// Issue 27 item 3: `--all-agents` reads the config, the `.env` files
+    /// and every other CLI's login (file and Keychain item) once per run,
+    /// not once per agent; each agent's own store once; the default
+    /// agent's store (which the others inherit) once for all of them.
+    #[test]
+    fn all_agents_reads_what_every_agent_shares_once_per_run() {
+        const CLAUDE: &str = "/h/.claude/.credentials.json";
+        let login = json!({"claudeAiOauth": {"accessToken": "a-FAKE", "refreshToken": "r-FAKE", "expiresAt": NOW + 30 * 24 * HOUR}});
+        let listed = json!({"agents": {"list": [{"id": "main", "default": true}, {"id": "ops"}, {"id": "lab"}]}});
+        let mut host = Host { folders: vec!["zeta", "ops"], ..Host::default() };
+        host.files.insert(crate::flow::script::CONFIG.into(), listed.to_string());
+        host.files.insert(CLAUDE.into(), login.to_string());
+        host.files.insert(store_path("main"), oauth_store(NOW + 48 * HOUR, true));
+        host.files.insert(store_path("ops"), oauth_store(NOW - HOUR, false));
+        host.files.insert(store_path("zeta"), oauth_store(NOW + 48 * HOUR, true));
+        let keychain_on = env();
+        // The first run syncs Claude Code's login into the default agent's
+        // store, and looks again under the store's lock; then the runs
+        // that only read.
+        let _ = host.run(&mut StatusCommand::new(StatusRequest { all_agents: true, ..request() }, &keychain_on, NOW));
+        for json in [false, true] {
+            host.asked.clear();
+            host.keychain.clear();
+            let request = StatusRequest { all_agents: true, json, ..request() };
+            let (done, printed) = host.run(&mut StatusCommand::new(request, &keychain_on, NOW));
+            assert_eq!(done.exit, Exit::Ok, "{printed:?}");
+            let reads = |path: &str| host.asked.iter().filter(|a| **a == format!("read {path}")).count();
+            // The config once (listing the agents; the loads share that
+            // read), each login source once, each agent's store once, the
+            // default agent's once more: as the store the others inherit,
+            // read once for all of them.
+            assert_eq!(reads(crate::flow::script::CONFIG), 1, "{:?}", host.asked);
+            assert_eq!(reads(CLAUDE), 1, "{:?}", host.asked);
+            assert_eq!(reads("/h/.codex/auth.json"), 1, "{:?}", host.asked);
+            assert_eq!(reads("/h/.clawdbot/.env"), 1, "{:?}", host.asked);
+            for agent in ["ops", "lab", "zeta"] {
+                assert_eq!(reads(&store_path(agent)), 1, "{agent}: {:?}", host.asked);
+            }
+            assert_eq!(reads(&store_path("main")), 2, "{:?}", host.asked);
+            let mut items = host.keychain.clone();
+            items.dedup();
+            assert_eq!(items.len(), host.keychain.len(), "a Keychain item asked twice: {:?}", host.keychain);
+            assert!(!host.keychain.is_empty(), "the Keychain is read here");
+            // Every agent still inherits the login synced into the default
+            // agent, and says so.
+            let out = stdout(&printed);
+            let text = match json {
+                true => done.events.iter().map(|e| e.lines()[0].text.clone()).collect::<String>(),
+                false => out,
+            };
+            assert!(text.matches("anthropic:claude-cli").count() >= 4, "{text}");
+        }
+    }
+
+    /// What a run shares across its agents' loads stays true to the disk:
+    /// a write to a file it was read from drops it, a write to the default
+    /// agent's store drops only that store as inherited.
+    #[test]
+    fn what_agents_share_is_dropped_when_a_file_it_was_read_from_is_written() {
+        use crate::world::MapWorld;
+        let mut world = MapWorld::default();
+        world.files.insert(store_path("main"), FileRead::text(oauth_store(NOW + HOUR, true)));
+        world.files.insert(crate::flow::script::CONFIG.into(), FileRead::text("{}"));
+        let (_, shared) = crate::load::load_sharing(&world, &env(), NOW, Some("ops"), None);
+        assert!(shared.owner_at(&store_path("main")), "ops inherited from main's store");
+        let write = |path: &str| Effect::WriteAtomic {
+            path: path.into(),
+            text: crate::secret::Secret::new("{}"),
+            reply: crate::flow::Reply::new(),
+        };
+        let mut kept = Some(Arc::clone(&shared));
+        keep_shared_fresh(&mut kept, &write(&store_path("ops")));
+        assert!(kept.as_ref().is_some_and(|s| Arc::ptr_eq(s, &shared)), "an agent's own store is its own");
+        keep_shared_fresh(&mut kept, &write(&store_path("main")));
+        let without = kept.clone().expect("kept without the owner's store");
+        assert!(!without.owner_at(&store_path("main")) && without.read_from(crate::flow::script::CONFIG));
+        keep_shared_fresh(&mut kept, &write(crate::flow::script::CONFIG));
+        assert!(kept.is_none(), "the config was written: read it again");
+    }
+
+    /// The scripted host's files as a world, for building the expected report.
+    fn host_world(host: &Host) -> crate::world::MapWorld {
+        let mut world = crate::world::MapWorld::default();
+        for (path, text) in &host.files {
+            world.files.insert(path.clone(), FileRead::text(text));
+        }
+        world
     }
 
     #[test]

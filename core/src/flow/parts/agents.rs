@@ -24,11 +24,20 @@ pub(crate) struct FindAgents {
     env: Env,
     state: State,
     input: Option<Answer>,
+    /// The config as the host read it, for the first load of the run.
+    config_read: Option<(String, FileRead)>,
 }
 
 impl FindAgents {
     pub(crate) fn new(env: &Env) -> FindAgents {
-        FindAgents { env: env.clone(), state: State::Config, input: None }
+        FindAgents { env: env.clone(), state: State::Config, input: None, config_read: None }
+    }
+
+    /// The config as it was read to find the agents: the first agent's load
+    /// takes it as read ([`super::look::Look::answered`]), so a run reads
+    /// it once.
+    pub(crate) fn config_read(&mut self) -> Option<(String, FileRead)> {
+        self.config_read.take()
     }
 
     fn agents_dir(&self) -> String {
@@ -52,12 +61,14 @@ impl Part for FindAgents {
             let input = self.input.take();
             self.state = match (std::mem::replace(&mut self.state, State::Over), input) {
                 (State::Config, Some(Answer::Files(files))) => {
-                    let config = match files.into_iter().next() {
+                    let read = files.into_iter().next();
+                    let config = match &read {
                         Some((path, FileRead::Present { bytes, .. })) => {
-                            parse_config(&bytes, &self.env.shorten(&path)).config
+                            parse_config(bytes, &self.env.shorten(path)).config
                         }
                         _ => Config::default(),
                     };
+                    self.config_read = read;
                     State::Folders { config: Box::new(config) }
                 }
                 (State::Config, _) => {
@@ -72,18 +83,21 @@ impl Part for FindAgents {
                     return Step::Effect(Effect::ListFolder { path: self.agents_dir(), reply: Reply::new() });
                 }
                 (State::AgentFolders { config, names }, Some(Answer::Stats(stats))) => {
-                    let mut found: Vec<String> = names
+                    let folders: std::collections::HashSet<String> = stats
                         .into_iter()
-                        .filter(|name| {
-                            let inner = self.inner(name);
-                            stats.iter().any(|(p, meta)| *p == inner && meta.as_ref().is_some_and(|m| m.folder))
-                        })
+                        .filter(|(_, meta)| meta.as_ref().is_some_and(|m| m.folder))
+                        .map(|(path, _)| path)
                         .collect();
+                    let mut found: Vec<String> =
+                        names.into_iter().filter(|name| folders.contains(&self.inner(name))).collect();
                     found.sort();
                     return Step::Ready(paths::all_agents(&config, &found));
                 }
                 (State::AgentFolders { config, names }, _) => {
-                    let inner = names.iter().map(|n| self.inner(n)).collect();
+                    // An agent the config lists is one whatever its folder
+                    // holds (`paths::all_agents`): only the others are looked at.
+                    let listed = |name: &String| paths::listed_agent(&config, &paths::normalize_agent_id(name));
+                    let inner: Vec<String> = names.iter().filter(|n| !listed(n)).map(|n| self.inner(n)).collect();
                     self.state = State::AgentFolders { config, names };
                     return Step::Effect(Effect::stat(inner));
                 }

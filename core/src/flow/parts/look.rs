@@ -11,12 +11,13 @@
 use super::agents::KnownAgent;
 use super::drive::Part;
 use super::{Answer, Effect, Event, Step};
-use crate::load::{Loaded, load};
+use crate::load::{Loaded, Shared, load_sharing};
 use crate::paths::Env;
 use crate::time::Millis;
 use crate::world::{FileRead, KeychainItem, World};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// A load in progress.
 #[derive(Debug)]
@@ -36,6 +37,11 @@ pub(crate) struct Look {
     create: bool,
     /// Whether the agent is known, once the config is read; `None` until then.
     check: Option<Box<KnownAgent>>,
+    /// What an earlier look of the same run read for every agent (the
+    /// config, the `.env` files, other CLIs' logins): not read again.
+    shared: Option<Arc<Shared>>,
+    /// Whether the agent is known already (`--all-agents` found it).
+    known: bool,
 }
 
 /// A finished look: the load, the Keychain items as read (a write-back
@@ -46,6 +52,8 @@ pub(crate) struct Looked {
     pub loaded: Loaded,
     pub keychain: BTreeMap<KeychainItem, FileRead>,
     pub store_bytes: Option<Vec<u8>>,
+    /// What this look read for every agent, for the next agent's look.
+    pub shared: Arc<Shared>,
 }
 
 impl Look {
@@ -60,7 +68,32 @@ impl Look {
             asked: None,
             create: false,
             check: None,
+            shared: None,
+            known: false,
         }
+    }
+
+    /// The same look, over what an earlier look of the same run read for
+    /// every agent ([`Looked::shared`], made with the same environment and
+    /// the same Keychain rule): only the agent's own files are read.
+    pub(crate) fn sharing(mut self, shared: Option<Arc<Shared>>) -> Look {
+        self.shared = shared;
+        self
+    }
+
+    /// The same look, with files the command read already (the config, as
+    /// `--all-agents` read it to find the agents): they are not asked for
+    /// again.
+    pub(crate) fn answered(mut self, files: impl IntoIterator<Item = (String, FileRead)>) -> Look {
+        self.files.extend(files);
+        self
+    }
+
+    /// The same look, for an agent known to exist (`--all-agents` found
+    /// it among the config's or the folders): it is not looked up again.
+    pub(crate) fn known_agent(mut self, known: bool) -> Look {
+        self.known = known;
+        self
     }
 
     /// The same look, for a command that may make the agent it was given
@@ -107,7 +140,7 @@ impl Part for Look {
     fn next(&mut self, now: Millis) -> Step<Looked> {
         let items = (self.keychain && self.env.keychain_in_use()).then_some(&self.items);
         let world = Fed { files: &self.files, items, missing: RefCell::default() };
-        let loaded = load(&world, &self.env, now, self.agent.as_deref());
+        let (loaded, shared) = load_sharing(&world, &self.env, now, self.agent.as_deref(), self.shared.as_ref());
         let Missing { items, paths } = world.missing.into_inner();
         if let Some(item) = items.into_iter().next() {
             // Asked once; an answer that never comes reads as "none".
@@ -123,9 +156,10 @@ impl Part for Look {
             }
             return Step::Effect(Effect::read(paths.into_iter().collect()));
         }
-        let check = self.check.get_or_insert_with(|| {
-            Box::new(KnownAgent::new(&self.env, &loaded.config.config, self.agent.as_deref(), self.create))
-        });
+        let agent = self.agent.as_deref().filter(|_| !self.known);
+        let check = self
+            .check
+            .get_or_insert_with(|| Box::new(KnownAgent::new(&self.env, &loaded.config.config, agent, self.create)));
         match check.next(now) {
             Step::Effect(effect) => return Step::Effect(effect),
             // A part ends the whole command by asking for its end.
@@ -138,7 +172,7 @@ impl Part for Look {
         };
         let keychain =
             std::mem::take(&mut self.items).into_iter().filter_map(|(item, read)| Some((item, read?))).collect();
-        Step::Ready(Looked { loaded, keychain, store_bytes })
+        Step::Ready(Looked { loaded, keychain, store_bytes, shared })
     }
 }
 
@@ -162,6 +196,10 @@ impl World for Fed<'_> {
         }
     }
 
+    fn knows(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+
     fn keychain(&self, item: &KeychainItem) -> Option<FileRead> {
         match self.items?.get(item) {
             Some(read) => read.clone(),
@@ -170,6 +208,30 @@ impl World for Fed<'_> {
                 None
             }
         }
+    }
+}
+
+/// Keeps what a run shares across its agents' looks true to the disk: a
+/// write or removal of a file it was read from (`effect`, on its way to
+/// the host) drops it, so the next look reads again; a write of the
+/// default agent's store drops only that store as inherited.
+pub(crate) fn keep_shared_fresh(shared: &mut Option<Arc<Shared>>, effect: &Effect) {
+    let path = match effect {
+        Effect::WriteAtomic { path, .. } | Effect::Remove { path, .. } => path,
+        Effect::WriteBack { write, .. } => match &write.place {
+            super::WriteBackPlace::File { path } => path,
+            // A Keychain item a look read from.
+            super::WriteBackPlace::Keychain(_) | super::WriteBackPlace::SealedKeychain(_) => {
+                *shared = None;
+                return;
+            }
+        },
+        _ => return,
+    };
+    match shared.as_deref() {
+        Some(s) if s.read_from(path) => *shared = None,
+        Some(s) if s.owner_at(path) => *shared = Some(Arc::new(s.without_owner())),
+        _ => {}
     }
 }
 

@@ -9,9 +9,10 @@ use super::drive::{Part, Pending};
 use super::look::Look;
 use super::save::Save;
 use super::{Answer, Effect, LockAnswer, LockKind, LockRequest, LockTimings, Step};
-use crate::load::Loaded;
+use crate::load::{Loaded, Shared};
 use crate::paths::Env;
 use crate::time::Millis;
+use std::sync::Arc;
 
 /// The load to go on with; `save_error` says why its changes could not be
 /// saved (the command goes on with them in memory).
@@ -42,6 +43,8 @@ pub(crate) struct Settle {
     state: State,
     /// What it owes the host before it moves on.
     pending: Pending,
+    /// What its last look read for every agent ([`Look::sharing`]).
+    shared: Option<Arc<Shared>>,
 }
 
 impl Settle {
@@ -54,7 +57,33 @@ impl Settle {
             now,
             state: State::First(Look::new(env, agent)),
             pending: Pending::default(),
+            shared: None,
         }
+    }
+
+    /// The same load, its first look over what an earlier load of the same
+    /// run read for every agent, and for an agent known to exist
+    /// ([`Look::sharing`], [`Look::known_agent`]). A look under the lock
+    /// reads everything again.
+    pub(crate) fn sharing(mut self, shared: Option<Arc<Shared>>, known: bool) -> Settle {
+        if let State::First(look) = self.state {
+            self.state = State::First(look.sharing(shared).known_agent(known));
+        }
+        self
+    }
+
+    /// The same load, its first look with files the command read already
+    /// ([`Look::answered`]).
+    pub(crate) fn answered(mut self, files: impl IntoIterator<Item = (String, crate::world::FileRead)>) -> Settle {
+        if let State::First(look) = self.state {
+            self.state = State::First(look.answered(files));
+        }
+        self
+    }
+
+    /// What the last look read for every agent, for the next agent's load.
+    pub(crate) fn shared(&self) -> Option<Arc<Shared>> {
+        self.shared.clone()
     }
 
     /// The same load, for a command that may make the agent it was given.
@@ -105,9 +134,13 @@ impl Part for Settle {
                         return Step::Effect(e);
                     }
                     Step::Ready(looked) if looked.loaded.write.is_none() => {
+                        self.shared = Some(looked.shared);
                         return Step::Ready(Settled { loaded: looked.loaded, save_error: None });
                     }
-                    Step::Ready(looked) => (None, State::Lock(Box::new(looked.loaded))),
+                    Step::Ready(looked) => {
+                        self.shared = Some(looked.shared);
+                        (None, State::Lock(Box::new(looked.loaded)))
+                    }
                 },
                 State::Lock(first) => match input {
                     None => {
@@ -133,6 +166,7 @@ impl Part for Settle {
                         return Step::Effect(e);
                     }
                     Step::Ready(looked) => {
+                        self.shared = Some(looked.shared);
                         let fresh = Box::new(looked.loaded);
                         match &fresh.write {
                             Some(text) => {

@@ -9,9 +9,12 @@
 //!
 //! Escaping is the terminal renderer's: an event holds text as the command
 //! said it, and [`Event::lines`] neutralises control characters from files
-//! in every line but a [`Event::Report`], which a core renderer made for its
-//! medium (the status text with its colours, a terminal-safe `--json`).
+//! in every line but a [`Event::Report`] or [`Event::Document`], which a
+//! core renderer made for its medium (the status text with its colours, a
+//! terminal-safe `--json`). A host with an output stream writes a
+//! `Document` into it as it is produced; [`Event::lines`] makes it one text.
 
+use super::Document;
 use crate::diag::{Diagnostic, Severity};
 use crate::escape::escape_control;
 use crate::secret::Secret;
@@ -24,6 +27,10 @@ pub enum Event {
     /// its medium: the status text, a listing, a `--json` document.
     /// Written as it is.
     Report(String),
+    /// A large document for standard output (`models status --json`),
+    /// written into the output as it is produced
+    /// ([`Document::write_to`]) instead of made as one text first.
+    Document(Document),
     /// One line of the command's answer on standard output ("Updated
     /// ~/.clawdbot/clawdbot.json").
     Output(String),
@@ -74,6 +81,7 @@ impl Event {
         let safe = |text: &str| escape_control(text).into_owned();
         match self {
             Event::Report(text) => vec![Line::out(text.clone())],
+            Event::Document(document) => vec![Line::out(document.text())],
             Event::Output(text) => vec![Line::out(safe(text))],
             Event::Notice(text) => vec![Line::err(safe(text))],
             Event::Message { severity, text } => vec![labelled(severity.label(), &safe(text))],
@@ -101,6 +109,7 @@ impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Event::Report(text) => f.debug_tuple("Report").field(text).finish(),
+            Event::Document(document) => f.debug_tuple("Document").field(document).finish(),
             Event::Output(text) => f.debug_tuple("Output").field(text).finish(),
             Event::Notice(text) => f.debug_tuple("Notice").field(text).finish(),
             Event::Message { severity, text } => f.debug_tuple("Message").field(severity).field(text).finish(),

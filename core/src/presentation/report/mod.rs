@@ -18,7 +18,7 @@ pub use verdict::{CheckSection, Verdict};
 
 use crate::config::Config;
 use crate::env_auth::{FoundKey, config_key, env_key_from, env_probe_providers};
-use crate::health::{self, HealthRules, HealthSummary, collate};
+use crate::health::{self, HealthRules, HealthSummary};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
 use crate::store::{Credential, Profile};
@@ -87,6 +87,30 @@ pub struct StatusReport {
     /// tell an unreadable store from an expired login.
     #[serde(skip)]
     pub unreadable_files: Vec<String>,
+}
+
+/// `models status --all-agents --json`: the worst check of every agent,
+/// then one entry per agent, in the order the agents were reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AllAgentsReport {
+    /// The worst agent's check code.
+    pub check: i32,
+    /// Each agent's entry.
+    pub agents: Vec<AgentReport>,
+}
+
+/// One agent's entry in [`AllAgentsReport`]: its id and check code, then
+/// the keys of its [`StatusReport`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentReport {
+    /// The agent, normalised.
+    pub agent_id: String,
+    /// Its `--check` code.
+    pub check: i32,
+    /// Its report, whose keys follow.
+    #[serde(flatten)]
+    pub report: StatusReport,
 }
 
 /// The `auth` part of the report.
@@ -282,7 +306,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             add(p);
         }
     }
-    providers.sort_by(|a, b| collate(a, b));
+    providers.sort_by_cached_key(|p| health::collation_key(p));
 
     let unusable = unusable_profiles(store, now);
     let unusable_by_id: std::collections::HashMap<&str, &Unusable> =

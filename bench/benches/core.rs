@@ -8,12 +8,12 @@
 mod module;
 
 use clawdbot_auth_core::Env;
-use clawdbot_auth_core::rules::{Config, RefStates};
 use clawdbot_auth_core::rules::claude::{ClaudeRead, read};
 use clawdbot_auth_core::rules::load;
 use clawdbot_auth_core::rules::parse_store;
 use clawdbot_auth_core::rules::summarize;
 use clawdbot_auth_core::rules::sync_external;
+use clawdbot_auth_core::rules::{Config, RefStates};
 use clawdbot_auth_core::rules::{ReportOptions, TextStyle, build_report, render_text};
 use clawdbot_auth_core::{FileRead, MapWorld};
 use clawdbot_bench::{NOW, claude_text, status_request, store_text};

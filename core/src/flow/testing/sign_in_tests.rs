@@ -202,13 +202,16 @@ fn a_read_only_claude_login_is_synced_and_never_refreshed_or_written_back() {
     let (done, printed) = host.run(&mut refresh_claude());
     let all = all_text(&done, &printed);
     assert_eq!(done.exit, Exit::Action, "{all}");
+    let events: Vec<_> = host.emitted.iter().chain(&done.events).collect();
     assert!(
-        all.contains(
-            "error: anthropic:claude-cli: the login is read-only here (auth.loginSources.claude-cli.readOnly)"
-        ),
+        said(events.iter().copied(), Severity::Error).iter().any(|e| e
+            .starts_with("anthropic:claude-cli: the login is read-only here (auth.loginSources.claude-cli.readOnly)")),
         "{all}"
     );
-    assert!(all.contains("hint: Run `claude` on the gateway host"), "{all}");
+    assert!(
+        hints_in(events.iter().copied()).iter().any(|h| h.starts_with("Run `claude` on the gateway host")),
+        "{all}"
+    );
     let (done, printed) = host.run(&mut token(false));
     let all = all_text(&done, &printed);
     assert_eq!(done.exit, Exit::Action, "{all}");

@@ -882,12 +882,12 @@ fn every_command_stops_before_anything_when_the_state_folder_is_not_a_folder() {
         let (done, printed) = host.run(&mut **flow);
         assert_eq!(done.exit, Exit::Action, "{name}: {done:?}");
         assert!(host.asked.is_empty(), "{name} asked {:?}", host.asked);
-        let said: Vec<String> = printed.iter().chain(&done.lines()).map(|l| l.text.clone()).collect();
+        assert!(printed.is_empty() && host.emitted.is_empty(), "{name}: {printed:?}");
         assert_eq!(
-            said,
+            done.events,
             [
-                "error: /h: not a folder (HOME names it); Clawdbot keeps its files in it",
-                "hint: Point HOME at your home folder."
+                Event::error("/h: not a folder (HOME names it); Clawdbot keeps its files in it"),
+                Event::Hint("Point HOME at your home folder.".into())
             ],
             "{name}"
         );

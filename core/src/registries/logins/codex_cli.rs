@@ -137,8 +137,9 @@ fn read(bytes: &[u8], origin: &str, mtime_ms: Option<f64>, now: Millis) -> Sourc
 mod tests {
     use super::*;
 
-    use crate::flow::script::{CONFIG, Host, NOW, env};
-    use crate::flow::{DoctorCommand, DoctorRequest, Flow, ListCommand, StatusCommand, StatusRequest};
+    use crate::diag::Severity;
+    use crate::flow::script::{CONFIG, Host, NOW, env, hints_in};
+    use crate::flow::{DoctorCommand, DoctorRequest, Event, Flow, ListCommand, StatusCommand, StatusRequest};
 
     #[test]
     fn its_file_follows_codex_home() {
@@ -172,8 +173,28 @@ mod tests {
         text.join("\n")
     }
 
+    /// What a run said, as typed events: those emitted, then its end's.
+    fn events(host: &mut Host, mut flow: impl Flow) -> Vec<Event> {
+        let (done, _) = host.run(&mut flow);
+        host.emitted.iter().cloned().chain(done.events).collect()
+    }
+
+    /// The diagnostics at `severity` among `events`, as `file: field:
+    /// message` (the renderer adds the label).
+    fn diagnostics(events: &[Event], severity: Severity) -> Vec<String> {
+        let of = |e: &Event| match e {
+            Event::Diagnostic(d) if d.severity == severity => Some(d.to_string()),
+            _ => None,
+        };
+        events.iter().filter_map(of).collect()
+    }
+
+    fn bare_status() -> StatusCommand {
+        StatusCommand::new(StatusRequest::bare(false, false, None, false), &env(), NOW)
+    }
+
     fn status(host: &mut Host) -> String {
-        printed(host, StatusCommand::new(StatusRequest::bare(false, false, None, false), &env(), NOW))
+        printed(host, bare_status())
     }
 
     const KEYRING: &str = "Codex CLI keeps its login in the system keyring (service \"Codex Auth\", account \"cli|";
@@ -185,11 +206,10 @@ mod tests {
     #[test]
     fn a_login_in_the_keyring_is_named_where_it_is_in_status_list_and_doctor() {
         let toml = "cli_auth_credentials_store = \"keyring\"\n";
+        let notes = diagnostics(&events(&mut host(Some(toml), false), bare_status()), Severity::Info);
+        let note = format!("~/.codex/config.toml: cli_auth_credentials_store: {KEYRING}");
+        assert!(notes.iter().any(|n| n.starts_with(&note)), "{notes:?}");
         let shown = status(&mut host(Some(toml), false));
-        assert!(
-            shown.contains(&format!("note: ~/.codex/config.toml: cli_auth_credentials_store: {KEYRING}")),
-            "{shown}"
-        );
         assert!(shown.contains(TO_FILE), "{shown}");
         let missing = shown.lines().find(|l| l.starts_with("- openai-codex ")).expect("the missing provider");
         assert!(missing.contains(KEYRING) && missing.contains(TO_FILE), "{missing}");
@@ -209,9 +229,12 @@ mod tests {
     fn sync_enable_says_where_the_login_is_instead_of_waiting_for_one() {
         let mut h = host(Some("cli_auth_credentials_store = \"keyring\""), false);
         let flow = crate::flow::SyncCommand::enable(&env(), None, "codex-cli", NOW).expect("a source");
-        let shown = printed(&mut h, flow);
-        assert!(shown.contains(&format!("No login to sync for openai-codex:codex-cli: {KEYRING}")), "{shown}");
-        assert!(shown.contains(&format!("hint: To share Codex's login with the gateway, {TO_FILE}")), "{shown}");
+        let said = events(&mut h, flow);
+        let shown: Vec<String> = said.iter().flat_map(Event::lines).map(|l| l.text).collect();
+        let keyring = format!("No login to sync for openai-codex:codex-cli: {KEYRING}");
+        assert!(shown.iter().any(|l| l.contains(&keyring)), "{shown:?}");
+        let to_file = format!("To share Codex's login with the gateway, {TO_FILE}");
+        assert!(hints_in(&said).iter().any(|h| h.starts_with(&to_file)), "{said:?}");
     }
 
     #[test]
@@ -287,8 +310,9 @@ mod tests {
             assert!(h.store()["profiles"].get(codex::PROFILE_ID).is_some(), "{toml:?}");
         }
         let mut broken = host(Some("cli_auth_credentials_store = [1"), true);
-        let shown = status(&mut broken);
-        assert!(shown.contains("warning: ~/.codex/config.toml: the top level: is not valid TOML"), "{shown}");
+        let warnings = diagnostics(&events(&mut broken, bare_status()), Severity::Warning);
+        let invalid = "~/.codex/config.toml: the top level: is not valid TOML";
+        assert!(warnings.iter().any(|w| w.starts_with(invalid)), "{warnings:?}");
         assert!(broken.store()["profiles"].get(codex::PROFILE_ID).is_some(), "the file still read");
     }
 }

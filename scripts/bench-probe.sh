@@ -60,7 +60,7 @@ mkdir -p "$home/.clawdbot/agents/main/agent"
 python3 - "$home/.clawdbot/agents/main/agent/auth-profiles.json" "$n" <<'EOF'
 import json, sys
 path, n = sys.argv[1], int(sys.argv[2])
-profiles = {f"anthropic:k{i:02}": {"type": "api_key", "provider": "anthropic", "key": f"sk-ant-api03-BENCH-{i:02}-0123456789"} for i in range(n)}
+profiles = {f"anthropic:k{i:02}": {"type": "api_key", "provider": "anthropic", "key": f"sk-ant-api03-FAKE-BENCH-{i:02}-0123456789"} for i in range(n)}
 json.dump({"version": 1, "profiles": profiles}, open(path, "w"))
 EOF
 

@@ -16,8 +16,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 const NOW: i64 = 1_767_225_600_000;
-const KEY: &str = "sk-ant-api03-CANARY-0123456789abcdef";
-const NEW_KEY: &str = "sk-ant-api03-FRESH-0123456789abcdef";
+const KEY: &str = "sk-ant-api03-FAKE-CANARY-0123456789abcdef";
+const NEW_KEY: &str = "sk-ant-api03-FAKE-FRESH-0123456789abcdef";
 
 /// How the fake server answers every request.
 #[derive(Clone)]

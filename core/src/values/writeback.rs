@@ -204,7 +204,7 @@ mod tests {
 
     const CLAUDE: &str = r#"{
   "claudeAiOauth": {
-    "accessToken": "sk-ant-oat01-OLD",
+    "accessToken": "sk-ant-oat01-FAKE-OLD",
     "refreshToken": "sk-ant-ort01-OLD",
     "expiresAt": 1,
     "scopes": ["user:inference"],
@@ -221,13 +221,13 @@ mod tests {
 
     #[test]
     fn claude_keeps_every_other_key_and_field() {
-        let (a, r) = (Secret::new("sk-ant-oat01-NEW"), Secret::new("sk-ant-ort01-NEW"));
+        let (a, r) = (Secret::new("sk-ant-oat01-FAKE-NEW"), Secret::new("sk-ant-ort01-FAKE-NEW"));
         let out = merge_claude_credentials(CLAUDE, "f", &tokens(&a, Some(&r)), Layout::Compact).expect("merges");
         assert!(!out.contains('\n'), "compact for the Keychain");
         let v: Value = serde_json::from_str(&out).expect("json");
         let mut want: Value = serde_json::from_str(CLAUDE).expect("json");
-        want["claudeAiOauth"]["accessToken"] = json!("sk-ant-oat01-NEW");
-        want["claudeAiOauth"]["refreshToken"] = json!("sk-ant-ort01-NEW");
+        want["claudeAiOauth"]["accessToken"] = json!("sk-ant-oat01-FAKE-NEW");
+        want["claudeAiOauth"]["refreshToken"] = json!("sk-ant-ort01-FAKE-NEW");
         want["claudeAiOauth"]["expiresAt"] = json!(1_767_225_600_000_i64);
         assert_eq!(v, want);
         let keys: Vec<&String> = v["claudeAiOauth"].as_object().expect("obj").keys().collect();
@@ -240,12 +240,12 @@ mod tests {
     #[test]
     fn a_renewed_login_over_a_stub_drops_login_ended_and_keeps_the_rest() {
         let stub = r#"{"claudeAiOauth":{"accessToken":"","refreshToken":"","expiresAt":0,"loginEnded":"time_limit","refreshTokenExpiresAt":1769817600000,"subscriptionType":"max"},"mcpOAuth":{}}"#;
-        let (a, r) = (Secret::new("sk-ant-oat01-NEW"), Secret::new("sk-ant-ort01-NEW"));
+        let (a, r) = (Secret::new("sk-ant-oat01-FAKE-NEW"), Secret::new("sk-ant-ort01-FAKE-NEW"));
         let out = merge_claude_credentials(stub, "f", &tokens(&a, Some(&r)), Layout::Compact).expect("merges");
         let v: Value = serde_json::from_str(&out).expect("json");
         assert_eq!(
             v,
-            json!({"claudeAiOauth":{"accessToken":"sk-ant-oat01-NEW","refreshToken":"sk-ant-ort01-NEW","expiresAt":1_767_225_600_000_i64,
+            json!({"claudeAiOauth":{"accessToken":"sk-ant-oat01-FAKE-NEW","refreshToken":"sk-ant-ort01-FAKE-NEW","expiresAt":1_767_225_600_000_i64,
                    "refreshTokenExpiresAt":1769817600000_i64,"subscriptionType":"max"},"mcpOAuth":{}})
         );
         let known = NewTokens { refresh_expires_ms: Some(1_772_000_000_000), ..tokens(&a, Some(&r)) };
@@ -264,7 +264,7 @@ mod tests {
         assert_eq!(text, r#"{"name":"Jos\u00e9 \ud83d\ude00","tab":"a\tb","del":"\u007f"}"#);
         assert!(text.bytes().all(|b| (0x20..=0x7e).contains(&b)));
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
-        let a = Secret::new("sk-ant-oat01-NEW");
+        let a = Secret::new("sk-ant-oat01-FAKE-NEW");
         let doc = r#"{"claudeAiOauth":{"accessToken":"x"},"owner":"Zo\u00eb"}"#;
         let out = merge_claude_credentials(doc, "f", &tokens(&a, None), Layout::Compact).unwrap();
         assert!(out.contains(r#""owner":"Zo\u00eb""#), "{out}");
@@ -272,7 +272,7 @@ mod tests {
 
     #[test]
     fn claude_without_new_refresh_keeps_the_old_one() {
-        let a = Secret::new("sk-ant-oat01-NEW");
+        let a = Secret::new("sk-ant-oat01-FAKE-NEW");
         let out = merge_claude_credentials(CLAUDE, "f", &tokens(&a, None), Layout::Pretty).expect("merges");
         assert!(out.ends_with("}\n"));
         let v: Value = serde_json::from_str(&out).expect("json");
@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn claude_errors_name_the_file_and_hold_no_token() {
-        let a = Secret::new("sk-ant-oat01-NEW");
+        let a = Secret::new("sk-ant-oat01-FAKE-NEW");
         let err = merge_claude_credentials("{nope", "~/.claude/.credentials.json", &tokens(&a, None), Layout::Pretty)
             .expect_err("bad json");
         assert!(err.to_string().contains("~/.claude/.credentials.json"));
@@ -289,7 +289,7 @@ mod tests {
             .expect_err("not an object");
         assert!(!err.to_string().contains("NEW"));
         let out = merge_claude_credentials("{}", "f", &tokens(&a, None), Layout::Compact).expect("creates the block");
-        assert!(out.contains("sk-ant-oat01-NEW"));
+        assert!(out.contains("sk-ant-oat01-FAKE-NEW"));
         assert!(!format!("{:?}", tokens(&a, None)).contains("NEW"));
     }
 

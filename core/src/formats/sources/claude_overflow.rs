@@ -672,13 +672,13 @@ mod tests {
 
     fn merge_tokens(text: &str) -> Result<String, WritebackError> {
         let mut doc: Value = serde_json::from_str(text).map_err(|_| WritebackError::NotJson { origin: "t".into() })?;
-        doc["claudeAiOauth"]["accessToken"] = json!("sk-ant-oat01-NEW");
+        doc["claudeAiOauth"]["accessToken"] = json!("sk-ant-oat01-FAKE-NEW");
         Ok(doc.to_string())
     }
 
     #[test]
     fn a_rewrite_of_a_main_item_login_keeps_the_overflow_and_rebinds_the_login() {
-        let login = json!({"accessToken": "sk-ant-oat01-OLD", "expiresAt": 1});
+        let login = json!({"accessToken": "sk-ant-oat01-FAKE-OLD", "expiresAt": 1});
         let hash = login_hash(&obj(json!({"claudeAiOauth": login})));
         let main = obj(json!({"claudeAiOauth": login,
             "keychainOverflow": {"slot": "a", "key": "k", "login": hash, "organizationUuid": null, "member": "m"}}));
@@ -697,7 +697,7 @@ mod tests {
 
     #[test]
     fn a_rewrite_of_a_sealed_login_reseals_into_the_other_slot_under_a_new_key() {
-        let sections = json!({"claudeAiOauth": {"accessToken": "sk-ant-oat01-OLD", "refreshToken": "r"}, "enterpriseGateway": {"u": 1}});
+        let sections = json!({"claudeAiOauth": {"accessToken": "sk-ant-oat01-FAKE-OLD", "refreshToken": "r"}, "enterpriseGateway": {"u": 1}});
         let main = obj(json!({"organizationUuid": "", "keychainOverflow": {"slot": "a", "key": BASE64.encode(KEY),
             "login": login_hash(&Map::new()), "organizationUuid": "", "member": member_hash(&Map::new())}}));
         let secret = sealed(&sections);
@@ -708,11 +708,11 @@ mod tests {
         assert_eq!(ptr.slot, Slot::B);
         assert_ne!(out.main[POINTER_KEY]["key"], json!(BASE64.encode(KEY)), "a new key");
         let opened = open(&ptr, &resealed).expect("opens with the new key");
-        assert_eq!(opened["claudeAiOauth"], json!({"accessToken": "sk-ant-oat01-NEW", "refreshToken": "r"}));
+        assert_eq!(opened["claudeAiOauth"], json!({"accessToken": "sk-ant-oat01-FAKE-NEW", "refreshToken": "r"}));
         assert_eq!(opened["enterpriseGateway"], json!({"u": 1}));
         assert!(open(&pointer(&main).unwrap(), &resealed).is_err(), "not with the old key");
         // Claude Code reads it back: the login comes from the new slot.
-        assert_eq!(join(&out.main, &opened)["claudeAiOauth"]["accessToken"], "sk-ant-oat01-NEW");
+        assert_eq!(join(&out.main, &opened)["claudeAiOauth"]["accessToken"], "sk-ant-oat01-FAKE-NEW");
         assert_eq!(out.main["organizationUuid"], "");
         // Deterministic: the same write twice is the same write.
         assert_eq!(rewrite(&main, Some(&secret), "item", &merge_tokens).unwrap(), out);

@@ -1,7 +1,7 @@
 //! Google AI Studio (Gemini API keys). An API key only (spec §2.6).
 
+use super::ProviderSpec;
 use super::probe::{KeyIn, Probe};
-use super::{ClientVars, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "google";
@@ -18,10 +18,4 @@ pub const PROBES: &[Probe] =
     &[Probe { key_in: KeyIn::Header("x-goog-api-key"), ..Probe::get(API_ORIGIN, "/v1beta/models") }];
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
-pub const SPEC: ProviderSpec = ProviderSpec {
-    env_vars: &[KEY_VAR],
-    env_probe: true,
-    client_vars: ClientVars::any(KEY_VAR),
-    probes: PROBES,
-    ..ProviderSpec::new(ID)
-};
+pub const SPEC: ProviderSpec = ProviderSpec::api_key(ID, &[KEY_VAR], PROBES);

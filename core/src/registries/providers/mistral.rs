@@ -1,7 +1,7 @@
 //! Mistral. An API key only (spec §2.6).
 
+use super::ProviderSpec;
 use super::probe::Probe;
-use super::{ClientVars, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "mistral";
@@ -17,10 +17,4 @@ pub const API_ORIGIN: &str = "https://api.mistral.ai";
 pub const PROBES: &[Probe] = &[Probe::get(API_ORIGIN, "/v1/models")];
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
-pub const SPEC: ProviderSpec = ProviderSpec {
-    env_vars: &[KEY_VAR],
-    env_probe: true,
-    client_vars: ClientVars::any(KEY_VAR),
-    probes: PROBES,
-    ..ProviderSpec::new(ID)
-};
+pub const SPEC: ProviderSpec = ProviderSpec::api_key(ID, &[KEY_VAR], PROBES);

@@ -519,6 +519,19 @@ impl ProviderSpec {
         }
     }
 
+    /// A provider reached with an API key read from `vars` (the first is
+    /// the one its clients read, and `token --format env` names), proved
+    /// by `probes`: most providers are no more than this.
+    pub const fn api_key(id: &'static str, vars: &'static [&'static str], probes: &'static [probe::Probe]) -> Self {
+        ProviderSpec {
+            env_vars: vars,
+            env_probe: true,
+            client_vars: ClientVars::any(vars[0]),
+            probes,
+            ..ProviderSpec::new(id)
+        }
+    }
+
     /// The variable its API key is read from: the first of `env_vars`
     /// that does not hold a token (`…_TOKEN`), or `None` when it reads no
     /// API key from the environment.

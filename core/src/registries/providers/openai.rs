@@ -2,7 +2,7 @@
 //! separate provider `openai-codex`.
 
 use super::probe::Probe;
-use super::{ClientVars, NoKeyHint, ProviderSpec};
+use super::{NoKeyHint, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "openai";
@@ -19,8 +19,6 @@ pub const PROBES: &[Probe] = &[Probe::get(API_ORIGIN, "/v1/models")];
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
-    env_vars: &[KEY_VAR],
-    env_probe: true,
     // Someone with a Codex login asking for `openai` usually wants the
     // Codex provider; the reference's words.
     no_key_hint: Some(NoKeyHint {
@@ -28,7 +26,5 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         message: "No API key found for provider \"openai\". You are authenticated with OpenAI Codex OAuth. Use \
                   openai-codex/gpt-5.2 (ChatGPT OAuth) or set OPENAI_API_KEY for openai/gpt-5.2.",
     }),
-    client_vars: ClientVars::any(KEY_VAR),
-    probes: PROBES,
-    ..ProviderSpec::new(ID)
+    ..ProviderSpec::api_key(ID, &[KEY_VAR], PROBES)
 };

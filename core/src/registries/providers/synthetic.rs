@@ -1,6 +1,6 @@
 //! Synthetic. An API key only (spec §2.6).
 
-use super::{ClientVars, ProviderSpec};
+use super::ProviderSpec;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "synthetic";
@@ -10,9 +10,4 @@ pub const ID: &str = "synthetic";
 pub const KEY_VAR: &str = "SYNTHETIC_API_KEY";
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
-pub const SPEC: ProviderSpec = ProviderSpec {
-    env_vars: &[KEY_VAR],
-    env_probe: true,
-    client_vars: ClientVars::any(KEY_VAR),
-    ..ProviderSpec::new(ID)
-};
+pub const SPEC: ProviderSpec = ProviderSpec::api_key(ID, &[KEY_VAR], &[]);

@@ -1,6 +1,6 @@
 //! Z.AI (GLM). An API key only (spec §2.6); its id has several spellings.
 
-use super::{ClientVars, ProviderSpec};
+use super::ProviderSpec;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "zai";
@@ -13,8 +13,5 @@ pub const KEY_VAR: &str = "ZAI_API_KEY";
 pub const SPEC: ProviderSpec = ProviderSpec {
     // The reference's `normalizeProviderId` folds these into `zai` (A34).
     aliases: &["z.ai", "z-ai"],
-    env_vars: &[KEY_VAR, "Z_AI_API_KEY"],
-    env_probe: true,
-    client_vars: ClientVars::any(KEY_VAR),
-    ..ProviderSpec::new(ID)
+    ..ProviderSpec::api_key(ID, &[KEY_VAR, "Z_AI_API_KEY"], &[])
 };

@@ -76,6 +76,24 @@ pub struct LoginArgs {
     pub device_code: bool,
     #[arg(long, help = format!("Profile id (default: <provider>:{})", flow::DEFAULT_PROFILE_NAME))]
     pub profile_id: Option<String>,
+    #[command(flatten)]
+    pub options: LoginOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct CopilotLoginArgs {
+    #[arg(long, help = format!("Profile id (default: {}:{})", flow::COPILOT_PROVIDER, flow::DEFAULT_PROFILE_NAME))]
+    pub profile_id: Option<String>,
+    /// Accepted for old scripts; nothing is asked.
+    #[arg(long, hide = true)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub options: LoginOptions,
+}
+
+/// What `login` and its Copilot alias both take, declared once.
+#[derive(Args, Debug)]
+pub struct LoginOptions {
     /// GitHub Enterprise with data residency: the host (e.g. example.ghe.com).
     #[arg(long, value_name = "HOST")]
     pub enterprise_domain: Option<String>,
@@ -91,26 +109,27 @@ pub struct LoginArgs {
     pub set_default: bool,
 }
 
-#[derive(Args, Debug)]
-pub struct CopilotLoginArgs {
-    #[arg(long, help = format!("Profile id (default: {}:{})", flow::COPILOT_PROVIDER, flow::DEFAULT_PROFILE_NAME))]
-    pub profile_id: Option<String>,
-    /// GitHub Enterprise with data residency: the host (e.g. example.ghe.com).
-    #[arg(long, value_name = "HOST")]
-    pub enterprise_domain: Option<String>,
-    /// Accepted for old scripts; nothing is asked.
-    #[arg(long, hide = true)]
-    pub yes: bool,
-    #[command(flatten)]
-    pub create: super::CreateAgentArg,
-    /// Replace an API key or token stored under the id without asking.
-    #[arg(long)]
-    pub force: bool,
-    #[arg(long, help = format!(
-        "Also make Copilot's model the default (agents.defaults.model; {})",
-        flow::login_models_help()
-    ))]
-    pub set_default: bool,
+impl LoginOptions {
+    /// The request for `provider` with these options.
+    fn request(
+        &self,
+        provider: String,
+        device_code: bool,
+        profile_id: Option<String>,
+        agent: Option<String>,
+    ) -> LoginRequest {
+        LoginRequest {
+            provider,
+            device_code,
+            profile_id,
+            enterprise_domain: self.enterprise_domain.clone(),
+            create_agent: self.create.create_agent,
+            force: self.force,
+            set_default: self.set_default,
+            agent,
+            ..LoginRequest::default()
+        }
+    }
 }
 
 /// `login --help`: the methods, the servers each talks to, whose client.
@@ -229,29 +248,13 @@ pub enum KeyFormat {
 pub fn run(args: AuthArgs, agent: Option<String>) -> Exit {
     match args.command {
         AuthCommand::Add(a) => add(&a, agent),
-        AuthCommand::Login(a) => login(LoginRequest {
-            provider: a.provider.clone(),
-            device_code: a.device_code,
-            profile_id: a.profile_id.clone(),
-            enterprise_domain: a.enterprise_domain.clone(),
-            create_agent: a.create.create_agent,
-            force: a.force,
-            set_default: a.set_default,
-            agent,
-            ..LoginRequest::default()
-        }),
+        AuthCommand::Login(a) => {
+            login(a.options.request(a.provider.clone(), a.device_code, a.profile_id.clone(), agent))
+        }
         // The reference's alias: a Copilot device-code login.
-        AuthCommand::LoginGithubCopilot(a) => login(LoginRequest {
-            provider: flow::COPILOT_PROVIDER.to_string(),
-            device_code: true,
-            profile_id: a.profile_id.clone(),
-            enterprise_domain: a.enterprise_domain.clone(),
-            create_agent: a.create.create_agent,
-            force: a.force,
-            set_default: a.set_default,
-            agent,
-            ..LoginRequest::default()
-        }),
+        AuthCommand::LoginGithubCopilot(a) => {
+            login(a.options.request(flow::COPILOT_PROVIDER.to_string(), true, a.profile_id.clone(), agent))
+        }
         AuthCommand::PasteToken(a) => paste_token(&a, agent),
         AuthCommand::SetupToken(a) => setup_token(&a, agent),
         AuthCommand::Order(cmd) => order::run(cmd, agent),

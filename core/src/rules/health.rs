@@ -894,23 +894,53 @@ pub fn collate(a: &str, b: &str) -> Ordering {
 /// (`sort_by_cached_key`), so sorting n ids costs n keys, not two per
 /// comparison.
 pub fn collation_key(s: &str) -> (Vec<u32>, Vec<bool>) {
-    let weight = |c: char| -> u32 {
-        if c.is_whitespace() {
-            c as u32
-        } else if let Some(&i) = PUNCT_RANK.get(c as usize).filter(|&&i| i != NOT_PUNCT) {
-            0x1_0000 + i as u32
-        } else if c.is_ascii_digit() {
-            0x2_0000 + c as u32
-        } else if c.is_ascii_alphabetic() {
-            0x3_0000 + c.to_ascii_lowercase() as u32
-        } else if c.is_alphabetic() {
-            0x3_0000 + c.to_lowercase().next().unwrap_or(c) as u32
-        } else {
-            0x40_0000 + c as u32
-        }
-    };
+    // Nearly every id is ASCII: its weights come from a table, a byte each.
+    if s.is_ascii() {
+        let weights = s.bytes().map(|b| ASCII_WEIGHT[usize::from(b) & 0x7f]).collect();
+        return (weights, s.bytes().map(|b| b.is_ascii_uppercase()).collect());
+    }
     (s.chars().map(weight).collect(), s.chars().map(char::is_uppercase).collect())
 }
+
+/// A character's primary weight in [`collation_key`].
+fn weight(c: char) -> u32 {
+    if c.is_whitespace() {
+        c as u32
+    } else if let Some(&i) = PUNCT_RANK.get(c as usize).filter(|&&i| i != NOT_PUNCT) {
+        0x1_0000 + i as u32
+    } else if c.is_ascii_digit() {
+        0x2_0000 + c as u32
+    } else if c.is_ascii_alphabetic() {
+        0x3_0000 + c.to_ascii_lowercase() as u32
+    } else if c.is_alphabetic() {
+        0x3_0000 + c.to_lowercase().next().unwrap_or(c) as u32
+    } else {
+        0x40_0000 + c as u32
+    }
+}
+
+/// [`weight`] of each ASCII character, computed when the crate is compiled
+/// by the same rules (a test holds the two together).
+const ASCII_WEIGHT: [u32; 128] = {
+    let mut table = [0; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        table[i] = if matches!(b, b'\t'..=b'\r' | b' ') {
+            b as u32
+        } else if PUNCT_RANK[i] != NOT_PUNCT {
+            0x1_0000 + PUNCT_RANK[i] as u32
+        } else if b.is_ascii_digit() {
+            0x2_0000 + b as u32
+        } else if b.is_ascii_alphabetic() {
+            0x3_0000 + b.to_ascii_lowercase() as u32
+        } else {
+            0x40_0000 + b as u32
+        };
+        i += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -1208,6 +1238,19 @@ mod tests {
                 Some(i) if !c.is_whitespace() => assert_eq!(weights, [0x1_0000 + i as u32], "{c:?}"),
                 _ => assert!(weights[0] < 0x1_0000 || weights[0] >= 0x2_0000, "{c:?}"),
             }
+        }
+    }
+
+    /// The ASCII table weighs each character as the rules do, and an ASCII
+    /// id's key is the one the character-by-character path makes.
+    #[test]
+    fn collation_of_ascii_by_table_is_collation_by_the_rules() {
+        for b in 0u8..128 {
+            assert_eq!(ASCII_WEIGHT[usize::from(b)], weight(b as char), "{b:#x}");
+        }
+        for id in ["", "Anthropic:Work-1", "a b\t\x0bc", "openai:user{9}~$", "\x7f\x00"] {
+            let slow = (id.chars().map(weight).collect::<Vec<_>>(), id.chars().map(char::is_uppercase).collect());
+            assert_eq!(collation_key(id), slow, "{id:?}");
         }
     }
 

@@ -134,21 +134,37 @@ pub fn join(base: &str, rest: &str) -> String {
     if rest.is_empty() {
         return base.to_string();
     }
-    normalize(&format!("{base}/{rest}"))
+    let mut path = String::with_capacity(base.len() + 1 + rest.len());
+    path.push_str(base);
+    path.push('/');
+    path.push_str(rest);
+    match is_normal(&path) {
+        true => path,
+        false => take_apart(&path),
+    }
 }
 
 /// Removes `.` segments, `..` against a real parent, and doubled slashes.
 fn normalize(path: &str) -> String {
-    // Most paths have none of these: they come back as they are, without
-    // taking them apart (every location of every agent is joined here).
-    let mut segments = path.split('/');
-    if path.starts_with('/') {
-        segments.next();
+    match is_normal(path) {
+        true => path.to_string(),
+        false => take_apart(path),
     }
-    if !path.is_empty() && segments.all(|seg| !matches!(seg, "" | "." | "..")) {
-        return path.to_string();
+}
+
+/// Whether `path` has none of what [`normalize`] removes: most paths (every
+/// location of every agent is joined here) come back as they are, checked
+/// in one pass over the bytes instead of being taken apart.
+fn is_normal(path: &str) -> bool {
+    let body = path.strip_prefix('/').unwrap_or(path).as_bytes();
+    let mut start = 0;
+    for end in (0..body.len()).filter(|&i| body[i] == b'/').chain([body.len()]) {
+        if matches!(&body[start..end], b"" | b"." | b"..") {
+            return false;
+        }
+        start = end + 1;
     }
-    take_apart(path)
+    !path.is_empty()
 }
 
 /// [`normalize`] the long way: segment by segment.

@@ -556,17 +556,55 @@ pub fn find(provider: &str) -> Option<&'static ProviderSpec> {
 /// registered alias folded into its provider's id (`z.ai` → `zai`, A34).
 /// Borrowed when the id is already normal (nearly every id in a store).
 pub(crate) fn normalized(provider: &str) -> Cow<'_, str> {
-    let trimmed = provider.trim();
-    let p: Cow<'_, str> = if trimmed.chars().any(char::is_uppercase) {
-        Cow::Owned(trimmed.to_lowercase())
+    // Every profile, config ref and env probe of every agent comes through
+    // here: an ASCII id (nearly all) is trimmed and lower-cased byte by
+    // byte, as `str::trim` and `to_lowercase` would.
+    let p: Cow<'_, str> = if provider.is_ascii() {
+        let trimmed = provider.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+        match trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => Cow::Owned(trimmed.to_ascii_lowercase()),
+            false => Cow::Borrowed(trimmed),
+        }
     } else {
-        Cow::Borrowed(trimmed)
+        let trimmed = provider.trim();
+        match trimmed.chars().any(char::is_uppercase) {
+            true => Cow::Owned(trimmed.to_lowercase()),
+            false => Cow::Borrowed(trimmed),
+        }
     };
-    match PROVIDERS.iter().find(|spec| spec.aliases.contains(&&*p)) {
-        Some(spec) => Cow::Borrowed(spec.id),
+    match ALIASES.iter().find(|(alias, _)| *alias == &*p) {
+        Some((_, id)) => Cow::Borrowed(id),
         None => p,
     }
 }
+
+/// How many aliases the registry holds.
+const ALIAS_COUNT: usize = {
+    let (mut n, mut i) = (0, 0);
+    while i < PROVIDERS.len() {
+        n += PROVIDERS[i].aliases.len();
+        i += 1;
+    }
+    n
+};
+
+/// Every alias with its provider's id, gathered from [`PROVIDERS`] when the
+/// crate is compiled ([`normalized`] looks an id up here instead of walking
+/// every provider's list).
+static ALIASES: [(&str, &str); ALIAS_COUNT] = {
+    let mut out = [("", ""); ALIAS_COUNT];
+    let (mut n, mut i) = (0, 0);
+    while i < PROVIDERS.len() {
+        let mut j = 0;
+        while j < PROVIDERS[i].aliases.len() {
+            out[n] = (PROVIDERS[i].aliases[j], PROVIDERS[i].id);
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+};
 
 /// `CLAWDBOT_TOKEN_URL_<PROVIDER>`-style suffix: upper-cased, `-` and `.` as `_`.
 pub(crate) fn env_suffix(provider: &str) -> String {
@@ -712,6 +750,26 @@ mod tests {
             assert!(std::ptr::eq(find(p.id).expect("found"), *p), "{}", p.id);
             for alias in p.aliases {
                 assert!(seen.insert(alias), "{alias} names two providers");
+            }
+        }
+    }
+
+    /// The byte-wise path for ASCII ids trims and lower-cases exactly as
+    /// `str::trim` and `to_lowercase` do (vertical tab included), and
+    /// every alias folds into its provider.
+    #[test]
+    fn ascii_ids_normalise_as_the_unicode_rules_do() {
+        let slow = |p: &str| {
+            let t = p.trim().to_lowercase();
+            PROVIDERS.iter().find(|s| s.aliases.contains(&t.as_str())).map_or(t.clone(), |s| s.id.to_string())
+        };
+        for p in ["OpenAI", " \x0b\tZ.AI\r\n\x0c", "z-ai", "Tiny-LLM", "zai", "", " ", "a b", "\x0b", "x\u{85}", "ÄNTHROPIC"] {
+            assert_eq!(normalized(p), slow(p), "{p:?}");
+        }
+        assert_eq!(ALIASES.len(), PROVIDERS.iter().map(|p| p.aliases.len()).sum::<usize>());
+        for p in PROVIDERS {
+            for alias in p.aliases {
+                assert_eq!(normalized(&alias.to_uppercase()), p.id);
             }
         }
     }

@@ -149,7 +149,11 @@ impl<'w> Interpreter<'w> {
 
     /// Carries out one request; its answer, through the reply it came with.
     fn perform(&mut self, effect: Effect) -> Option<Input> {
-        if !matches!(effect, Effect::Emit(_)) {
+        // What standard output holds is written out before anything that
+        // waits or talks to the user; reading files does neither, so a run
+        // over many agents writes its reports in large pieces, not one
+        // write per agent.
+        if !matches!(effect, Effect::Emit(_) | Effect::Read { .. } | Effect::Stat { .. } | Effect::ListFolder { .. }) {
             self.flush();
         }
         Some(match effect {

@@ -31,13 +31,23 @@ pub fn format_remaining_short(ms: Option<f64>) -> String {
     }
     let minutes = js_round(ms / 60_000.0).max(1.0);
     if minutes < 60.0 {
-        return format!("{minutes:.0}m");
+        return whole(minutes, 'm');
     }
     let hours = js_round(minutes / 60.0);
     if hours < 48.0 {
-        return format!("{hours:.0}h");
+        return whole(hours, 'h');
     }
-    format!("{:.0}d", js_round(hours / 24.0))
+    whole(js_round(hours / 24.0), 'd')
+}
+
+/// A whole number of `unit`s as `{:.0}` prints it: below the year 9999
+/// every count is a small integer, printed as one (`{:.0}` of a float
+/// takes the exact, slow path of float formatting).
+fn whole(count: f64, unit: char) -> String {
+    if count.fract() == 0.0 && (0.0..9.0e15).contains(&count) {
+        return format!("{}{unit}", count as u64);
+    }
+    format!("{count:.0}{unit}")
 }
 
 /// JavaScript's `Math.round`: the nearest integer, ties toward +∞.

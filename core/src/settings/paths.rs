@@ -156,6 +156,17 @@ pub fn config_path(env: &Env) -> String {
 /// The reference's `normalizeAgentId`: trimmed, lower-case, and only
 /// `[a-z0-9_-]` (other runs become `-`); empty means the default agent.
 pub fn normalize_agent_id(raw: &str) -> String {
+    // Nearly every id is normal already (every agent's is normalised
+    // several times a run): kept as it is.
+    let plain = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-';
+    if raw.bytes().all(|b| plain(&b)) && !raw.starts_with('-') && !raw.ends_with('-') && !raw.is_empty() {
+        return raw.to_string();
+    }
+    normalize_agent_id_spelled_out(raw)
+}
+
+/// [`normalize_agent_id`] character by character.
+fn normalize_agent_id_spelled_out(raw: &str) -> String {
     let mut out = String::new();
     for c in raw.trim().to_lowercase().chars() {
         if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
@@ -447,6 +458,9 @@ mod tests {
 
     #[test]
     fn agent_ids_are_normalised_as_the_reference_does() {
+        for id in ["ops", "a__b--c", "-a", "a-", "", "Ops", "a b", "agent0001", "_x_", "é", "0"] {
+            assert_eq!(normalize_agent_id(id), normalize_agent_id_spelled_out(id), "{id:?}");
+        }
         assert_eq!(normalize_agent_id(" Work Bot "), "work-bot");
         assert_eq!(normalize_agent_id("a__b--c"), "a__b--c");
         assert_eq!(normalize_agent_id("a!!b"), "a-b", "a run of others is one dash");

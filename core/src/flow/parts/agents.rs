@@ -44,8 +44,9 @@ impl FindAgents {
         paths::join(&paths::state_dir(&self.env), "agents")
     }
 
-    fn inner(&self, name: &str) -> String {
-        paths::join(&paths::join(&self.agents_dir(), name), "agent")
+    /// `<agents_dir>/<name>/agent`.
+    fn inner(agents_dir: &str, name: &str) -> String {
+        paths::join(&paths::join(agents_dir, name), "agent")
     }
 }
 
@@ -88,8 +89,9 @@ impl Part for FindAgents {
                         .filter(|(_, meta)| meta.as_ref().is_some_and(|m| m.folder))
                         .map(|(path, _)| path)
                         .collect();
+                    let dir = self.agents_dir();
                     let mut found: Vec<String> =
-                        names.into_iter().filter(|name| folders.contains(&self.inner(name))).collect();
+                        names.into_iter().filter(|name| folders.contains(&Self::inner(&dir, name))).collect();
                     found.sort();
                     return Step::Ready(paths::all_agents(&config, &found));
                 }
@@ -97,7 +99,8 @@ impl Part for FindAgents {
                     // An agent the config lists is one whatever its folder
                     // holds (`paths::all_agents`): only the others are looked at.
                     let listed = |name: &String| paths::listed_agent(&config, &paths::normalize_agent_id(name));
-                    let inner: Vec<String> = names.iter().filter(|n| !listed(n)).map(|n| self.inner(n)).collect();
+                    let dir = self.agents_dir();
+                    let inner: Vec<String> = names.iter().filter(|n| !listed(n)).map(|n| Self::inner(&dir, n)).collect();
                     self.state = State::AgentFolders { config, names };
                     return Step::Effect(Effect::stat(inner));
                 }

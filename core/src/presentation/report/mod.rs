@@ -359,14 +359,15 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         .filter(|p| !loaded.ended.iter().any(|e| crate::provider::normalize(e.provider) == *p))
         .collect();
 
-    let raw_default = cfg.models.primary.clone().unwrap_or_else(|| cfg.resolved_default());
+    let resolved_default = cfg.resolved_default();
+    let raw_default = cfg.models.primary.clone().unwrap_or_else(|| resolved_default.clone());
     let oauth = health::summarize_with(cfg, &loaded.refs, store, &loaded.ended, &providers, now, options.rules());
     let check = verdict::judge(loaded, &oauth, &missing_in_use, options);
     StatusReport {
         config_path: loaded.locations.config.clone(),
         agent_dir: loaded.locations.agent_dir.clone(),
         default_model: raw_default,
-        resolved_default: cfg.resolved_default(),
+        resolved_default,
         fallbacks: cfg.models.fallbacks.clone(),
         image_model: cfg.models.image_primary.clone(),
         image_fallbacks: cfg.models.image_fallbacks.clone(),

@@ -38,8 +38,23 @@ impl TextStyle {
     }
 }
 
+/// `label` padded to 14 characters (as `{label:<14}`), `: `, `value`, a
+/// line end: written into `out` as they are, no text made in between.
 fn line(out: &mut String, label: &str, value: &str) {
-    let _ = writeln!(out, "{label:<14}: {value}");
+    out.push_str(label);
+    for _ in label.chars().count()..14 {
+        out.push(' ');
+    }
+    out.push_str(": ");
+    out.push_str(value);
+    out.push('\n');
+}
+
+/// [`line`] of a label counting `n` items: `Fallbacks (2)`.
+fn counted_line(out: &mut String, label: &str, n: usize, value: &str) {
+    let mut counted = String::with_capacity(label.len() + 8);
+    let _ = write!(counted, "{label} ({n})");
+    line(out, &counted, value);
 }
 
 fn list_or_dash(items: &[String]) -> String {
@@ -48,31 +63,29 @@ fn list_or_dash(items: &[String]) -> String {
 
 /// Renders the report. `env` shortens paths under HOME to `~`.
 pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String {
-    let mut out = String::new();
-    let esc = |s: &str| escape_control(s).into_owned();
-    line(&mut out, "Config", &esc(&env.shorten(&report.config_path)));
-    line(&mut out, "Agent dir", &esc(&env.shorten(&report.agent_dir)));
-    let default = if report.default_model == report.resolved_default {
-        report.resolved_default.clone()
-    } else {
-        format!("{} (from {})", report.resolved_default, report.default_model)
-    };
-    line(&mut out, "Default", &esc(&default));
-    line(&mut out, &format!("Fallbacks ({})", report.fallbacks.len()), &list_or_dash(&report.fallbacks));
-    line(&mut out, "Image model", &esc(report.image_model.as_deref().unwrap_or("-")));
-    line(
-        &mut out,
-        &format!("Image fallbacks ({})", report.image_fallbacks.len()),
-        &list_or_dash(&report.image_fallbacks),
-    );
+    // About the size of what one agent's report prints, so that the text
+    // grows a few times at most.
+    let mut out = String::with_capacity(2048);
+    line(&mut out, "Config", &escape_control(&env.shorten(&report.config_path)));
+    line(&mut out, "Agent dir", &escape_control(&env.shorten(&report.agent_dir)));
+    match report.default_model == report.resolved_default {
+        true => line(&mut out, "Default", &escape_control(&report.resolved_default)),
+        false => {
+            let default = format!("{} (from {})", report.resolved_default, report.default_model);
+            line(&mut out, "Default", &escape_control(&default))
+        }
+    }
+    counted_line(&mut out, "Fallbacks", report.fallbacks.len(), &list_or_dash(&report.fallbacks));
+    line(&mut out, "Image model", &escape_control(report.image_model.as_deref().unwrap_or("-")));
+    counted_line(&mut out, "Image fallbacks", report.image_fallbacks.len(), &list_or_dash(&report.image_fallbacks));
     let aliases: Vec<String> = report.aliases.iter().map(|(a, k)| format!("{a} -> {k}")).collect();
-    line(&mut out, &format!("Aliases ({})", aliases.len()), &list_or_dash(&aliases));
+    counted_line(&mut out, "Aliases", aliases.len(), &list_or_dash(&aliases));
     let allowed = if report.allowed.is_empty() { "all".to_string() } else { list_or_dash(&report.allowed) };
-    line(&mut out, &format!("Configured models ({})", report.allowed.len()), &allowed);
+    counted_line(&mut out, "Configured models", report.allowed.len(), &allowed);
 
     let auth = &report.auth;
     out.push_str("\nAuth overview\n");
-    line(&mut out, "Auth store", &esc(&env.shorten(&auth.store_path)));
+    line(&mut out, "Auth store", &escape_control(&env.shorten(&auth.store_path)));
     let shell = &auth.shell_env_fallback;
     let shell_text = match (shell.enabled, shell.applied_keys.is_empty()) {
         (false, _) => "off".to_string(),
@@ -80,36 +93,47 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
         (true, false) => format!("on (applied: {})", shell.applied_keys.join(", ")),
     };
     line(&mut out, "Shell env", &shell_text);
-    line(
+    counted_line(
         &mut out,
-        &format!("Providers w/ OAuth/tokens ({})", auth.providers_with_o_auth.len()),
+        "Providers w/ OAuth/tokens",
+        auth.providers_with_o_auth.len(),
         &list_or_dash(&auth.providers_with_o_auth),
     );
+    // Each provider's line is put together in one buffer, reused, then
+    // escaped as a whole into the output.
+    let mut row = String::new();
     for p in &auth.providers {
-        let mut parts = vec![format!("{} effective={}:{}", p.provider, p.effective.kind, p.effective.detail)];
+        row.clear();
+        let _ = write!(row, "{} effective={}:{}", p.provider, p.effective.kind, p.effective.detail);
         if p.profiles.count > 0 {
-            parts.push(format!(
-                "profiles={} (oauth={}, token={}, api_key={})",
+            let _ = write!(
+                row,
+                " | profiles={} (oauth={}, token={}, api_key={}) | ",
                 p.profiles.count, p.profiles.oauth, p.profiles.token, p.profiles.api_key
-            ));
-            parts.push(p.profiles.labels.join(", "));
+            );
+            for (i, label) in p.profiles.labels.iter().enumerate() {
+                if i > 0 {
+                    row.push_str(", ");
+                }
+                row.push_str(label);
+            }
         }
         if let Some(e) = &p.env {
-            parts.push(format!("env={}", e.value));
-            parts.push(format!("source={}", e.source));
+            let _ = write!(row, " | env={} | source={}", e.value, e.source);
         }
         if let Some(m) = &p.models_json {
-            parts.push(format!("models.json={}", m.value));
-            parts.push(format!("source={}", m.source));
+            let _ = write!(row, " | models.json={} | source={}", m.value, m.source);
         }
-        let _ = writeln!(out, "- {}", esc(&parts.join(" | ")));
+        out.push_str("- ");
+        out.push_str(&escape_control(&row));
+        out.push('\n');
     }
 
     if !auth.missing_providers_in_use.is_empty() {
         out.push_str("\nMissing auth\n");
         for p in &auth.missing_providers_in_use {
             let hint = crate::remedy::for_missing_provider(p, &auth.logins_elsewhere);
-            let _ = writeln!(out, "- {} {}", style.paint("31", &esc(p)), hint);
+            let _ = writeln!(out, "- {} {}", style.paint("31", &escape_control(p)), hint);
         }
     }
 
@@ -122,7 +146,7 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
         out.push_str("- none\n");
     }
     for p in timed {
-        let _ = writeln!(out, "- {} {}{}", esc(&p.label), health_words(p, style), origin(p));
+        let _ = writeln!(out, "- {} {}{}", escape_control(&p.label), health_words(p, style), origin(p));
     }
 
     if let Some(run) = &auth.probes {
@@ -146,7 +170,7 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
                 crate::probe::ProbeStatus::NotProbed => style.paint("2", &words),
                 _ => style.paint("33", &words),
             };
-            let _ = writeln!(out, "- {} {} {shown}", esc(&r.provider), esc(&r.label));
+            let _ = writeln!(out, "- {} {} {shown}", escape_control(&r.provider), escape_control(&r.label));
         }
     }
 
@@ -165,18 +189,18 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
             super::Verdict::Failing => style.paint("31", "failing"),
         };
         let via = v.via.as_deref().map_or_else(|| " (no usable credential)".to_string(), |via| format!(" via {via}"));
-        let _ = writeln!(out, "- {} {status}{}", esc(&v.provider), esc(&via));
+        let _ = writeln!(out, "- {} {status}{}", escape_control(&v.provider), escape_control(&via));
     }
     if !check.probes.is_empty() {
         out.push_str("\nProbes counted by --check\n");
         for w in &check.probes {
-            let _ = writeln!(out, "- {}", esc(w));
+            let _ = writeln!(out, "- {}", escape_control(w));
         }
     }
     if !check.warnings.is_empty() {
         out.push_str("\nWarnings (not counted by --check)\n");
         for w in &check.warnings {
-            let _ = writeln!(out, "- {}", esc(w));
+            let _ = writeln!(out, "- {}", escape_control(w));
         }
     }
     out

@@ -9,6 +9,7 @@ use crate::secret::Secret;
 /// Which variables hold a provider's key, in priority order (ref table plus
 /// the later providers of §5 item 20; each provider's file lists its own).
 /// `ANTHROPIC_OAUTH_TOKEN` comes first.
+#[cfg(test)]
 pub fn env_vars_for(provider: &str) -> &'static [&'static str] {
     crate::providers::find(provider).map_or(&[], |p| p.env_vars)
 }
@@ -91,10 +92,12 @@ pub fn env_key_from(
     dotenv: &Applied,
     gcloud_adc: bool,
 ) -> Option<FoundKey> {
-    if crate::providers::find(provider).is_some_and(|p| p.gcloud_adc) {
+    // The registry is looked up once (every agent probes every provider).
+    let spec = crate::providers::find(provider);
+    if spec.is_some_and(|p| p.gcloud_adc) {
         return gcloud_adc.then(|| FoundKey { value: Secret::new("<authenticated>"), source: "gcloud adc".into() });
     }
-    env_vars_for(provider).iter().find_map(|var| {
+    spec.map_or(&[][..], |p| p.env_vars).iter().find_map(|var| {
         let value = env.get(var)?;
         let source = match dotenv.origin(var) {
             _ if shell_applied.iter().any(|a| a == var) => format!("shell env: {var}"),
@@ -103,6 +106,17 @@ pub fn env_key_from(
         };
         Some(FoundKey { value: Secret::new(value), source })
     })
+}
+
+/// Whether [`env_key_from`] finds a key for `provider`: the same test,
+/// without making the key and the words of its source (the report asks
+/// it of every provider it probes, for every agent).
+pub fn has_env_key(provider: &str, env: &Env, gcloud_adc: bool) -> bool {
+    match crate::providers::find(provider) {
+        Some(p) if p.gcloud_adc => gcloud_adc,
+        Some(p) => p.env_vars.iter().any(|var| env.get(var).is_some()),
+        None => false,
+    }
 }
 
 /// `models.providers.<provider>.apiKey` of the config (normalised lookup).
@@ -338,6 +352,19 @@ mod tests {
             assert_eq!(env_vars_for(provider), *vars, "{provider}");
         }
         assert_eq!(env_vars_for(" OpenAI "), ["OPENAI_API_KEY"], "looked up by the normalised id");
+    }
+
+    /// The report's cheap probe answers as the full lookup does.
+    #[test]
+    fn has_env_key_is_whether_env_key_from_finds_one() {
+        let env = Env::new("/h").with_var("GH_TOKEN", "gh-FAKE").with_var("OPENAI_API_KEY", " ");
+        for gcloud in [false, true] {
+            for p in crate::providers::PROVIDERS.iter().map(|p| p.id).chain([" GitHub-Copilot ", "nobody"]) {
+                let found = env_key_from(p, &env, &[], &Applied::default(), gcloud).is_some();
+                assert_eq!(has_env_key(p, &env, gcloud), found, "{p} {gcloud}");
+            }
+        }
+        assert!(has_env_key("github-copilot", &env, false) && !has_env_key("openai", &env, false));
     }
 
     #[test]

@@ -523,7 +523,13 @@ impl Config {
     /// Every provider the config mentions: the models in use, the allow-list
     /// and custom providers.
     pub fn providers_mentioned(&self) -> Vec<String> {
-        let mut out = self.providers_in_use();
+        self.mentioned_besides(self.providers_in_use())
+    }
+
+    /// [`Config::providers_mentioned`] from the providers in use as
+    /// [`Config::providers_in_use`] made them (`out`), for a caller that
+    /// has them already.
+    pub fn mentioned_besides(&self, mut out: Vec<String>) -> Vec<String> {
         let extra = self
             .models
             .allowed

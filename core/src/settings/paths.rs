@@ -153,6 +153,14 @@ pub fn config_path(env: &Env) -> String {
     }
 }
 
+/// [`config_path`], the state folder (`state`, [`state_dir`]) known.
+fn config_path_in(env: &Env, state: &str) -> String {
+    match env.get(CONFIG_PATH_ENV) {
+        Some(p) => env.resolve(p),
+        None => join(state, "clawdbot.json"),
+    }
+}
+
 /// The reference's `normalizeAgentId`: trimmed, lower-case, and only
 /// `[a-z0-9_-]` (other runs become `-`); empty means the default agent.
 pub fn normalize_agent_id(raw: &str) -> String {
@@ -284,7 +292,7 @@ pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Loca
         Some(d) => join(&env.resolve(d), "oauth.json"),
         None => join(&state, "credentials/oauth.json"),
     };
-    Locations { config: config_path(env), state_dir: state, agent_id, agent_dir, oauth_json, env: env.clone() }
+    Locations { config: config_path_in(env, &state), state_dir: state, agent_id, agent_dir, oauth_json, env: env.clone() }
 }
 
 fn agent_id_default(config: &Config) -> String {

@@ -17,7 +17,7 @@ mod verdict;
 pub use verdict::{CheckSection, Verdict};
 
 use crate::config::Config;
-use crate::env_auth::{FoundKey, config_key, env_key_from, env_probe_providers};
+use crate::env_auth::{FoundKey, config_key, env_key_from, env_probe_providers, has_env_key};
 use crate::health::{self, HealthRules, HealthSummary};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
@@ -294,7 +294,8 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         }
         add(p.credential.provider());
     }
-    for p in cfg.providers_mentioned() {
+    let in_use = cfg.providers_in_use();
+    for p in cfg.mentioned_besides(in_use.clone()) {
         add(&p);
     }
     // A sign-in another CLI found ended shows under its provider.
@@ -302,12 +303,14 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         add(e.provider);
     }
     for p in env_probe_providers() {
-        if env_key_from(p, env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc).is_some() {
+        if has_env_key(p, env, loaded.gcloud_adc) {
             add(p);
         }
     }
     providers.sort_by_cached_key(|p| health::collation_key(p));
 
+    // Every provider with profiles shows the store's path (shortened once).
+    let store_shown = env.shorten(&store_path);
     let unusable = unusable_profiles(store, now);
     let unusable_by_id: std::collections::HashMap<&str, &Unusable> =
         unusable.iter().map(|u| (u.profile_id.as_str(), u)).collect();
@@ -334,7 +337,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
             source: format!("models.json: {}", env.shorten(&loaded.locations.config)),
         });
         let effective = if counts.count > 0 {
-            Effective { kind: "profiles", detail: env.shorten(&store_path) }
+            Effective { kind: "profiles", detail: store_shown.clone() }
         } else if let Some(e) = &env_shown {
             Effective { kind: "env", detail: e.value.clone() }
         } else if let Some(c) = &cfg_shown {
@@ -352,8 +355,7 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     }
     // A provider whose login another CLI found ended is no "missing" one:
     // its profile is reported expired, with what to run.
-    let missing_in_use: Vec<String> = cfg
-        .providers_in_use()
+    let missing_in_use: Vec<String> = in_use
         .into_iter()
         .filter(|p| !provider_auth.iter().any(|a| &a.provider == p))
         .filter(|p| !loaded.ended.iter().any(|e| crate::provider::normalize(e.provider) == *p))

@@ -119,6 +119,33 @@ pub fn has_env_key(provider: &str, env: &Env, gcloud_adc: bool) -> bool {
     }
 }
 
+/// The env-probed providers ([`env_probe_providers`]) an environment holds
+/// a key for ([`has_env_key`] of each, in listing order): the same for
+/// every agent of a run, so a load made over what the run shares carries
+/// the one made for it. Tied to the variables it was made from: an
+/// environment changed since (the shell fallback's keys) is probed again.
+#[derive(Debug, Clone)]
+pub struct EnvProbe {
+    vars: std::sync::Arc<std::collections::BTreeMap<String, String>>,
+    gcloud_adc: bool,
+    found: Vec<&'static str>,
+}
+
+impl EnvProbe {
+    /// Probes `env` (Google's ADC present or not: `gcloud_adc`).
+    pub fn of(env: &Env, gcloud_adc: bool) -> EnvProbe {
+        let found = env_probe_providers().filter(|p| has_env_key(p, env, gcloud_adc)).collect();
+        EnvProbe { vars: std::sync::Arc::clone(&env.vars), gcloud_adc, found }
+    }
+
+    /// The providers found, if this probe was made of `env`'s very
+    /// variables and the same ADC answer; `None` when it must be made again.
+    pub fn found_in(&self, env: &Env, gcloud_adc: bool) -> Option<&[&'static str]> {
+        let same = std::sync::Arc::ptr_eq(&self.vars, &env.vars) && self.gcloud_adc == gcloud_adc;
+        same.then_some(&self.found[..])
+    }
+}
+
 /// `models.providers.<provider>.apiKey` of the config (normalised lookup).
 pub fn config_key(provider: &str, config: &Config) -> Option<Secret> {
     let want = ProviderId::parse(provider);

@@ -78,6 +78,10 @@ pub struct Loaded {
     /// Logins other tools keep where this host cannot read them (Codex's
     /// keyring): what status and doctor say instead of "missing".
     pub elsewhere: Vec<Elsewhere>,
+    /// Which env-probed providers [`Loaded::env`] holds keys for, as the
+    /// run found them once for all its agents (the report probes again
+    /// when `env` is no longer the one probed).
+    pub env_probe: Option<Arc<crate::env_auth::EnvProbe>>,
 }
 
 impl Loaded {
@@ -104,7 +108,7 @@ impl Loaded {
 
 /// Loads the agent's credentials from the host's world.
 pub fn load(world: &dyn World, env: &Env, now: Millis, agent: Option<&str>) -> Loaded {
-    load_sharing(world, env, now, agent, None).0
+    load_sharing(world, env, now, agent, None, None).0
 }
 
 /// What every agent of one run reads alike: the `.env` files and the
@@ -127,6 +131,8 @@ pub struct Shared {
     login_diagnostics: Vec<Diagnostic>,
     ended: Vec<EndedLogin>,
     gcloud_adc: bool,
+    /// The env-probed providers `env` holds keys for.
+    env_probe: Arc<crate::env_auth::EnvProbe>,
     /// Whether one of these reads was beyond reach ([`Reachable`]).
     skipped: bool,
     /// Every file these were read from (a write to one makes them stale).
@@ -176,6 +182,7 @@ impl Shared {
             login_diagnostics: self.login_diagnostics.clone(),
             ended: self.ended.clone(),
             gcloud_adc: self.gcloud_adc,
+            env_probe: Arc::clone(&self.env_probe),
             skipped: self.skipped,
             paths: self.paths.clone(),
             owner: None,
@@ -193,13 +200,14 @@ pub(crate) fn load_sharing(
     now: Millis,
     agent: Option<&str>,
     shared: Option<&Arc<Shared>>,
+    parsed: Option<&(String, Arc<ConfigRead>)>,
 ) -> (Loaded, Arc<Shared>) {
     let reachable = Reachable { world, env, skipped: std::cell::Cell::new(false) };
     let shared = match shared {
         Some(shared) => Arc::clone(shared),
         None => {
             let noted = Noted { world: &reachable, paths: Default::default() };
-            let mut shared = read_shared(&noted, env, now);
+            let mut shared = read_shared(&noted, env, now, parsed);
             shared.skipped = reachable.skipped.replace(false);
             shared.paths = noted.paths.into_inner();
             Arc::new(shared)
@@ -278,42 +286,51 @@ impl World for Noted<'_> {
 }
 
 /// What every agent reads alike (see [`Shared`]).
-fn read_shared(world: &dyn World, env: &Env, now: Millis) -> Shared {
+/// `parsed`: the config at a path as the command parsed it already, from
+/// the bytes the world hands in for that path (`--all-agents`).
+fn read_shared(world: &dyn World, env: &Env, now: Millis, parsed: Option<&(String, Arc<ConfigRead>)>) -> Shared {
     let mut dotenv_diagnostics = Vec::new();
     let (env, dotenv) = with_dotenv(world, env, &mut dotenv_diagnostics);
     let config_path = paths::config_path(&env);
     let show = |p: &str| env.shorten(p);
-    let config = match world.read(&config_path) {
-        FileRead::Absent => ConfigRead::default(),
-        FileRead::Present { bytes, .. } => parse_config(&bytes, &show(&config_path)),
-        FileRead::Unreadable(reason) => ConfigRead {
-            diagnostics: vec![Diagnostic::new(
-                Severity::Error,
-                show(&config_path),
-                format!("cannot be read: {reason}"),
-            )],
-            unreadable: true,
-            ..ConfigRead::default()
-        },
+    let parsed = parsed.filter(|(path, _)| *path == config_path).map(|(_, config)| config);
+    let config = match (world.read(&config_path), parsed) {
+        (FileRead::Present { .. }, Some(parsed)) => Arc::clone(parsed),
+        (read, _) => Arc::new(parse_read_config(read, &show(&config_path))),
     };
     let mut login_diagnostics = Vec::new();
     let Found { logins, elsewhere, ended } = external_logins(world, &env, now, &mut login_diagnostics);
     let gcloud_adc = gcloud_adc(world, &env);
     let default = paths::locate(&env, &config.config, None);
+    let env_probe = Arc::new(crate::env_auth::EnvProbe::of(&env, gcloud_adc));
     Shared {
         env,
         dotenv,
         dotenv_diagnostics,
-        config: Arc::new(config),
+        config,
         default,
         logins,
         elsewhere,
         login_diagnostics,
         ended,
         gcloud_adc,
+        env_probe,
         skipped: false,
         paths: Vec::new(),
         owner: None,
+    }
+}
+
+/// The config as `read` from its file (`shown` as messages show it).
+fn parse_read_config(read: FileRead, shown: &str) -> ConfigRead {
+    match read {
+        FileRead::Absent => ConfigRead::default(),
+        FileRead::Present { bytes, .. } => parse_config(&bytes, shown),
+        FileRead::Unreadable(reason) => ConfigRead {
+            diagnostics: vec![Diagnostic::new(Severity::Error, shown, format!("cannot be read: {reason}"))],
+            unreadable: true,
+            ..ConfigRead::default()
+        },
     }
 }
 
@@ -438,6 +455,7 @@ fn load_agent(world: &dyn World, shared: &Shared, now: Millis, agent: Option<&st
         held_out,
         refs: Default::default(),
         elsewhere: shared.elsewhere.clone(),
+        env_probe: Some(Arc::clone(&shared.env_probe)),
     };
     // What needs no host is decided here, so every host reports it alike:
     // env refs, malformed refs, exec refs not run. A file or exec ref
@@ -468,6 +486,7 @@ fn unfinished(shared: &Shared, locations: Locations, now: Millis) -> Loaded {
         held_out: Vec::new(),
         refs: Default::default(),
         elsewhere: Vec::new(),
+        env_probe: None,
     }
 }
 
@@ -977,6 +996,24 @@ mod tests {
         assert_eq!(l.store_state, StoreState::Unreadable);
         assert!(l.diagnostics[0].message.ends_with("; the file was left as it is"), "{}", l.diagnostics[0]);
         assert_eq!(l.diagnostics[0].hints, [STORE_HINT]);
+    }
+
+    /// Issue 27 item 3: `--all-agents` parses the config once. The first
+    /// load takes the config as the command parsed it to find the agents
+    /// (for the path it was read from), still noting the file as read;
+    /// a parse made for another path is not taken.
+    #[test]
+    fn a_load_takes_the_config_as_parsed_for_its_path_instead_of_parsing_it_again() {
+        const CONFIG: &str = "/h/.clawdbot/clawdbot.json";
+        let w = world(&[(CONFIG, "{}")]);
+        let parsed = Arc::new(parse_config(br#"{"agents":{"defaults":{"model":"openai/gpt-x"}}}"#, "~/x"));
+        let (loaded, shared) =
+            load_sharing(&w, &Env::new("/h"), NOW, None, None, Some(&(CONFIG.into(), Arc::clone(&parsed))));
+        assert!(Arc::ptr_eq(&loaded.config, &parsed), "taken, not parsed again");
+        assert_eq!(loaded.config.config.models.primary.as_deref(), Some("openai/gpt-x"));
+        assert!(shared.read_from(CONFIG), "still a file the run read");
+        let (elsewhere, _) = load_sharing(&w, &Env::new("/h"), NOW, None, None, Some(&("/other.json".into(), parsed)));
+        assert_eq!(elsewhere.config.config.models.primary, None, "parsed from what was read");
     }
 
     #[test]

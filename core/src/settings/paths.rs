@@ -292,7 +292,14 @@ pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Loca
         Some(d) => join(&env.resolve(d), "oauth.json"),
         None => join(&state, "credentials/oauth.json"),
     };
-    Locations { config: config_path_in(env, &state), state_dir: state, agent_id, agent_dir, oauth_json, env: env.clone() }
+    Locations {
+        config: config_path_in(env, &state),
+        state_dir: state,
+        agent_id,
+        agent_dir,
+        oauth_json,
+        env: env.clone(),
+    }
 }
 
 fn agent_id_default(config: &Config) -> String {

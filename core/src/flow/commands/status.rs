@@ -411,6 +411,8 @@ struct Status {
     /// `--all-agents`: the config as read to find the agents, for the
     /// first agent's load.
     config_read: Option<(String, crate::world::FileRead)>,
+    /// The same, as parsed to find the agents.
+    config_parsed: Option<(String, Arc<crate::config::ConfigRead>)>,
     /// The last agent's load and report (shared with the document that
     /// prints it), and `--all-agents --json`'s document. The process ends
     /// after the command: a host may leave them unfreed (for a large store
@@ -444,6 +446,7 @@ impl StatusCommand {
             entries: Vec::new(),
             shared: None,
             config_read: None,
+            config_parsed: None,
             kept: None,
             kept_all: None,
             request,
@@ -560,6 +563,7 @@ impl Machine for Status {
                 Step::Effect(e) => Turn::Ask(State::Find(find), e),
                 Step::Ready(agents) => {
                     self.config_read = find.config_read();
+                    self.config_parsed = find.parsed_config();
                     Turn::Go(State::Agent { agents: agents.into(), first: true, current: None })
                 }
             },
@@ -583,7 +587,8 @@ impl Machine for Status {
                 let settle = Settle::new(&self.env, asked, now)
                     .reading_keychain(true)
                     .sharing(self.shared.clone(), self.request.all_agents)
-                    .answered(self.config_read.take());
+                    .answered(self.config_read.take())
+                    .parsed_config(self.config_parsed.take());
                 let (options, probe) = (self.options.clone(), self.probe.clone());
                 let assess = Assess::new(&self.env, asked, settle, options, probe, self.allow_exec, now);
                 Turn::Go(State::Agent { agents, first, current: Some((agent, Box::new(assess))) })
@@ -825,7 +830,7 @@ mod tests {
         let mut world = MapWorld::default();
         world.files.insert(store_path("main"), FileRead::text(oauth_store(NOW + HOUR, true)));
         world.files.insert(crate::flow::script::CONFIG.into(), FileRead::text("{}"));
-        let (_, shared) = crate::load::load_sharing(&world, &env(), NOW, Some("ops"), None);
+        let (_, shared) = crate::load::load_sharing(&world, &env(), NOW, Some("ops"), None, None);
         assert!(shared.owner_at(&store_path("main")), "ops inherited from main's store");
         let write = |path: &str| Effect::WriteAtomic {
             path: path.into(),

@@ -6,16 +6,17 @@
 
 use super::drive::{Driven, Lines, Machine, Part, Turn, advance, flow_of_driven};
 use super::{Answer, Done, Effect, Exit, Reply, Step};
-use crate::config::{Config, parse_config};
+use crate::config::{Config, ConfigRead, parse_config};
 use crate::paths::{self, AgentError, Env};
 use crate::time::Millis;
 use crate::world::FileRead;
+use std::sync::Arc;
 
 #[derive(Debug)]
 enum State {
     Config,
-    Folders { config: Box<Config> },
-    AgentFolders { config: Box<Config>, names: Vec<String> },
+    Folders { config: Arc<ConfigRead> },
+    AgentFolders { config: Arc<ConfigRead>, names: Vec<String> },
     Over,
 }
 
@@ -26,11 +27,13 @@ pub(crate) struct FindAgents {
     input: Option<Answer>,
     /// The config as the host read it, for the first load of the run.
     config_read: Option<(String, FileRead)>,
+    /// The config as parsed, by its path, for the same.
+    parsed: Option<(String, Arc<ConfigRead>)>,
 }
 
 impl FindAgents {
     pub(crate) fn new(env: &Env) -> FindAgents {
-        FindAgents { env: env.clone(), state: State::Config, input: None, config_read: None }
+        FindAgents { env: env.clone(), state: State::Config, input: None, config_read: None, parsed: None }
     }
 
     /// The config as it was read to find the agents: the first agent's load
@@ -38,6 +41,13 @@ impl FindAgents {
     /// it once.
     pub(crate) fn config_read(&mut self) -> Option<(String, FileRead)> {
         self.config_read.take()
+    }
+
+    /// The config as parsed to find the agents, by its path: the first
+    /// agent's load takes it instead of parsing the same bytes again
+    /// ([`super::look::Look::parsed_config`]).
+    pub(crate) fn parsed_config(&mut self) -> Option<(String, Arc<ConfigRead>)> {
+        self.parsed.take()
     }
 
     fn agents_dir(&self) -> String {
@@ -65,12 +75,14 @@ impl Part for FindAgents {
                     let read = files.into_iter().next();
                     let config = match &read {
                         Some((path, FileRead::Present { bytes, .. })) => {
-                            parse_config(bytes, &self.env.shorten(path)).config
+                            let parsed = Arc::new(parse_config(bytes, &self.env.shorten(path)));
+                            self.parsed = Some((path.clone(), Arc::clone(&parsed)));
+                            parsed
                         }
-                        _ => Config::default(),
+                        _ => Arc::new(ConfigRead::default()),
                     };
                     self.config_read = read;
-                    State::Folders { config: Box::new(config) }
+                    State::Folders { config }
                 }
                 (State::Config, _) => {
                     self.state = State::Config;
@@ -93,14 +105,15 @@ impl Part for FindAgents {
                     let mut found: Vec<String> =
                         names.into_iter().filter(|name| folders.contains(&Self::inner(&dir, name))).collect();
                     found.sort();
-                    return Step::Ready(paths::all_agents(&config, &found));
+                    return Step::Ready(paths::all_agents(&config.config, &found));
                 }
                 (State::AgentFolders { config, names }, _) => {
                     // An agent the config lists is one whatever its folder
                     // holds (`paths::all_agents`): only the others are looked at.
-                    let listed = |name: &String| paths::listed_agent(&config, &paths::normalize_agent_id(name));
+                    let listed = |name: &String| paths::listed_agent(&config.config, &paths::normalize_agent_id(name));
                     let dir = self.agents_dir();
-                    let inner: Vec<String> = names.iter().filter(|n| !listed(n)).map(|n| Self::inner(&dir, n)).collect();
+                    let inner: Vec<String> =
+                        names.iter().filter(|n| !listed(n)).map(|n| Self::inner(&dir, n)).collect();
                     self.state = State::AgentFolders { config, names };
                     return Step::Effect(Effect::stat(inner));
                 }

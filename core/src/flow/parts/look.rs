@@ -42,6 +42,9 @@ pub(crate) struct Look {
     shared: Option<Arc<Shared>>,
     /// Whether the agent is known already (`--all-agents` found it).
     known: bool,
+    /// The config as a command parsed it already, by its path
+    /// ([`Look::parsed_config`]).
+    parsed: Option<(String, Arc<crate::config::ConfigRead>)>,
 }
 
 /// A finished look: the load, the Keychain items as read (a write-back
@@ -70,6 +73,7 @@ impl Look {
             check: None,
             shared: None,
             known: false,
+            parsed: None,
         }
     }
 
@@ -86,6 +90,14 @@ impl Look {
     /// again.
     pub(crate) fn answered(mut self, files: impl IntoIterator<Item = (String, FileRead)>) -> Look {
         self.files.extend(files);
+        self
+    }
+
+    /// The same look, with the config as the command parsed it from the
+    /// bytes it hands in with [`Look::answered`] (`--all-agents`, to find
+    /// the agents): the load takes it instead of parsing them again.
+    pub(crate) fn parsed_config(mut self, parsed: Option<(String, Arc<crate::config::ConfigRead>)>) -> Look {
+        self.parsed = parsed;
         self
     }
 
@@ -140,7 +152,8 @@ impl Part for Look {
     fn next(&mut self, now: Millis) -> Step<Looked> {
         let items = (self.keychain && self.env.keychain_in_use()).then_some(&self.items);
         let world = Fed { files: &self.files, items, missing: RefCell::default() };
-        let (loaded, shared) = load_sharing(&world, &self.env, now, self.agent.as_deref(), self.shared.as_ref());
+        let (agent, shared) = (self.agent.as_deref(), self.shared.as_ref());
+        let (loaded, shared) = load_sharing(&world, &self.env, now, agent, shared, self.parsed.as_ref());
         let Missing { items, paths } = world.missing.into_inner();
         if let Some(item) = items.into_iter().next() {
             // Asked once; an answer that never comes reads as "none".

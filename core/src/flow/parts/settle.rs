@@ -81,6 +81,15 @@ impl Settle {
         self
     }
 
+    /// The same load, its first look with the config as the command parsed
+    /// it ([`Look::parsed_config`]).
+    pub(crate) fn parsed_config(mut self, parsed: Option<(String, Arc<crate::config::ConfigRead>)>) -> Settle {
+        if let State::First(look) = self.state {
+            self.state = State::First(look.parsed_config(parsed));
+        }
+        self
+    }
+
     /// What the last look read for every agent, for the next agent's load.
     pub(crate) fn shared(&self) -> Option<Arc<Shared>> {
         self.shared.clone()

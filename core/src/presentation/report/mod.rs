@@ -17,7 +17,7 @@ mod verdict;
 pub use verdict::{CheckSection, Verdict};
 
 use crate::config::Config;
-use crate::env_auth::{FoundKey, config_key, env_key_from, env_probe_providers, has_env_key};
+use crate::env_auth::{EnvProbe, FoundKey, config_key, env_key_from};
 use crate::health::{self, HealthRules, HealthSummary};
 use crate::load::Loaded;
 use crate::remaining::format_remaining_short;
@@ -302,10 +302,18 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     for e in &loaded.ended {
         add(e.provider);
     }
-    for p in env_probe_providers() {
-        if has_env_key(p, env, loaded.gcloud_adc) {
-            add(p);
+    // The run's probe when it was made of this very environment (every
+    // agent's, unless the shell fallback added keys), else probed here.
+    let probed;
+    let found = match loaded.env_probe.as_deref().and_then(|probe| probe.found_in(env, loaded.gcloud_adc)) {
+        Some(found) => found,
+        None => {
+            probed = EnvProbe::of(env, loaded.gcloud_adc);
+            probed.found_in(env, loaded.gcloud_adc).unwrap_or_default()
         }
+    };
+    for p in found {
+        add(p);
     }
     providers.sort_by_cached_key(|p| health::collation_key(p));
 
@@ -471,6 +479,7 @@ mod tests {
     use super::*;
     use crate::paths::Env;
     use crate::world::{FileRead, MapWorld};
+    use std::sync::Arc;
 
     #[test]
     fn codes_and_the_worst_of_two() {
@@ -555,6 +564,33 @@ mod tests {
         assert_eq!(r.unreadable_files, ["~/.clawdbot/agents/main/agent/auth-profiles.json"]);
         let fine = crate::load::load(&MapWorld::default(), &Env::new("/h"), 1_767_225_600_000, None);
         assert_eq!(build(&fine, &Default::default()).unreadable_files, Vec::<String>::new());
+    }
+
+    /// Issue 27 item 3: which env-probed providers hold a key is found once
+    /// per run, not once per agent: every agent's load carries the same
+    /// probe; the report takes it while the load's variables are the ones
+    /// probed, and probes again once they changed (the shell fallback's).
+    #[test]
+    fn env_keys_are_probed_once_per_run_and_again_when_the_variables_change() {
+        let (provider, var) = crate::providers::PROVIDERS
+            .iter()
+            .find_map(|p| p.env_probe.then(|| p.env_vars.first().map(|v| (p.id, *v))).flatten())
+            .unwrap();
+        let w = MapWorld::default();
+        let env = Env::new("/h");
+        let (main, shared) = crate::load::load_sharing(&w, &env, 1_767_225_600_000, None, None, None);
+        let (ops, _) = crate::load::load_sharing(&w, &env, 1_767_225_600_000, Some("ops"), Some(&shared), None);
+        let (a, b) = (main.env_probe.clone().unwrap(), ops.env_probe.clone().unwrap());
+        assert!(Arc::ptr_eq(&a, &b), "one probe for the run");
+        assert_eq!(a.found_in(&ops.env, ops.gcloud_adc), Some(&[][..]));
+        let shown =
+            |loaded: &Loaded| build(loaded, &Default::default()).auth.providers.iter().any(|p| p.provider == provider);
+        assert!(!shown(&ops));
+        // The shell fallback imports a key: a new map of variables.
+        let mut with_key = ops;
+        with_key.env = with_key.env.clone().with_var(var, "FAKE-KEY-0123456789");
+        assert_eq!(a.found_in(&with_key.env, with_key.gcloud_adc), None, "made of other variables");
+        assert!(shown(&with_key), "{provider} found by probing again");
     }
 
     #[test]

@@ -763,7 +763,9 @@ mod tests {
             let t = p.trim().to_lowercase();
             PROVIDERS.iter().find(|s| s.aliases.contains(&t.as_str())).map_or(t.clone(), |s| s.id.to_string())
         };
-        for p in ["OpenAI", " \x0b\tZ.AI\r\n\x0c", "z-ai", "Tiny-LLM", "zai", "", " ", "a b", "\x0b", "x\u{85}", "ÄNTHROPIC"] {
+        for p in
+            ["OpenAI", " \x0b\tZ.AI\r\n\x0c", "z-ai", "Tiny-LLM", "zai", "", " ", "a b", "\x0b", "x\u{85}", "ÄNTHROPIC"]
+        {
             assert_eq!(normalized(p), slow(p), "{p:?}");
         }
         assert_eq!(ALIASES.len(), PROVIDERS.iter().map(|p| p.aliases.len()).sum::<usize>());

@@ -157,14 +157,7 @@ fn normalize(path: &str) -> String {
 /// in one pass over the bytes instead of being taken apart.
 fn is_normal(path: &str) -> bool {
     let body = path.strip_prefix('/').unwrap_or(path).as_bytes();
-    let mut start = 0;
-    for end in (0..body.len()).filter(|&i| body[i] == b'/').chain([body.len()]) {
-        if matches!(&body[start..end], b"" | b"." | b"..") {
-            return false;
-        }
-        start = end + 1;
-    }
-    !path.is_empty()
+    !path.is_empty() && body.split(|&b| b == b'/').all(|segment| !matches!(segment, b"" | b"." | b".."))
 }
 
 /// [`normalize`] the long way: segment by segment.

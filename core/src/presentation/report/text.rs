@@ -53,7 +53,15 @@ fn line(out: &mut String, label: &str, value: &str) {
 /// [`line`] of a label counting `n` items: `Fallbacks (2)`.
 fn counted_line(out: &mut String, label: &str, n: usize, value: &str) {
     let mut counted = String::with_capacity(label.len() + 8);
-    let _ = write!(counted, "{label} ({n})");
+    counted.push_str(label);
+    counted.push_str(" (");
+    match u8::try_from(n) {
+        Ok(digit @ 0..=9) => counted.push(char::from(b'0' + digit)),
+        _ => {
+            let _ = write!(counted, "{n}");
+        }
+    }
+    counted.push(')');
     line(out, &counted, value);
 }
 
@@ -104,7 +112,9 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
     let mut row = String::new();
     for p in &auth.providers {
         row.clear();
-        let _ = write!(row, "{} effective={}:{}", p.provider, p.effective.kind, p.effective.detail);
+        for piece in [p.provider.as_str(), " effective=", p.effective.kind, ":", p.effective.detail.as_str()] {
+            row.push_str(piece);
+        }
         if p.profiles.count > 0 {
             let _ = write!(
                 row,
@@ -119,10 +129,14 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
             }
         }
         if let Some(e) = &p.env {
-            let _ = write!(row, " | env={} | source={}", e.value, e.source);
+            for piece in [" | env=", e.value.as_str(), " | source=", e.source.as_str()] {
+                row.push_str(piece);
+            }
         }
         if let Some(m) = &p.models_json {
-            let _ = write!(row, " | models.json={} | source={}", m.value, m.source);
+            for piece in [" | models.json=", m.value.as_str(), " | source=", m.source.as_str()] {
+                row.push_str(piece);
+            }
         }
         out.push_str("- ");
         out.push_str(&escape_control(&row));

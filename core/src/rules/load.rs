@@ -340,7 +340,9 @@ fn load_agent(world: &dyn World, shared: &Shared, now: Millis, agent: Option<&st
     let env = &shared.env;
     let config = &shared.config;
     let show = |p: &str| env.shorten(p);
-    let locations = paths::locate(env, &config.config, agent);
+    // Every agent of the run is where the default agent's locations say,
+    // but for its own folder.
+    let locations = paths::locate_from(&shared.default, &config.config, agent);
     let store_path = locations.store();
     // A world fed by rounds (a flow's look) that has no answer for the
     // store yet: everything else this agent reads depends on it, so this

@@ -279,15 +279,7 @@ pub enum AgentError {
 /// come from `agents.list[].agentDir`).
 pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Locations {
     let state = state_dir(env);
-    let agent_id = agent_id(config, requested_agent);
-    let default_agent = agent_id == agent_id_default(config);
-    let configured_dir = entry(config, &agent_id).and_then(|a| a.agent_dir.as_deref()).map(|d| env.resolve(d));
-    let env_dir = env.get(AGENT_DIR_ENV).or_else(|| env.get(PI_AGENT_DIR_ENV)).map(|d| env.resolve(d));
-    let agent_dir = match (configured_dir, env_dir) {
-        (Some(dir), _) => dir,
-        (None, Some(dir)) if default_agent && requested_agent.is_none() => dir,
-        _ => join(&state, &format!("agents/{agent_id}/agent")),
-    };
+    let (agent_id, agent_dir) = agent_place(env, config, &state, requested_agent);
     let oauth_json = match env.get(OAUTH_DIR_ENV) {
         Some(d) => join(&env.resolve(d), "oauth.json"),
         None => join(&state, "credentials/oauth.json"),
@@ -300,6 +292,46 @@ pub fn locate(env: &Env, config: &Config, requested_agent: Option<&str>) -> Loca
         oauth_json,
         env: env.clone(),
     }
+}
+
+/// [`locate`] for an agent of the environment and config another agent's
+/// locations (`base`) were resolved in: what no agent changes (the state
+/// folder, the config, `oauth.json`) is taken from them, only the agent's
+/// own place is resolved (`--all-agents` locates every agent).
+pub fn locate_from(base: &Locations, config: &Config, requested_agent: Option<&str>) -> Locations {
+    let (agent_id, agent_dir) = agent_place(&base.env, config, &base.state_dir, requested_agent);
+    Locations {
+        config: base.config.clone(),
+        state_dir: base.state_dir.clone(),
+        agent_id,
+        agent_dir,
+        oauth_json: base.oauth_json.clone(),
+        env: base.env.clone(),
+    }
+}
+
+/// The agent asked for (else the default) and its folder: the config's
+/// `agentDir`, else for the default agent asked for by no name the env
+/// override, else `<state>/agents/<id>/agent`.
+fn agent_place(env: &Env, config: &Config, state: &str, requested_agent: Option<&str>) -> (String, String) {
+    let agent_id = agent_id(config, requested_agent);
+    let configured_dir = entry(config, &agent_id).and_then(|a| a.agent_dir.as_deref()).map(|d| env.resolve(d));
+    // With no agent asked for, the agent is the default one.
+    let env_dir = || env.get(AGENT_DIR_ENV).or_else(|| env.get(PI_AGENT_DIR_ENV)).map(|d| env.resolve(d));
+    let agent_dir = match configured_dir {
+        Some(dir) => dir,
+        None => match requested_agent.is_none().then(env_dir).flatten() {
+            Some(dir) => dir,
+            None => {
+                let mut inner = String::with_capacity(agent_id.len() + 13);
+                for piece in ["agents/", agent_id.as_str(), "/agent"] {
+                    inner.push_str(piece);
+                }
+                join(state, &inner)
+            }
+        },
+    };
+    (agent_id, agent_dir)
 }
 
 fn agent_id_default(config: &Config) -> String {
@@ -327,6 +359,35 @@ mod tests {
 
     fn env() -> Env {
         Env::new("/home/u")
+    }
+
+    /// Another agent located from the default one's locations is where
+    /// `locate` puts it, whatever the overrides and the config say.
+    #[test]
+    fn an_agent_located_from_another_is_where_locate_puts_it() {
+        let mut config = Config::default();
+        for (id, dir) in [("Ops", Some("~/ops-dir")), ("lab", None), ("main", None)] {
+            config.agents.push(AgentEntry {
+                id: id.into(),
+                default: false,
+                agent_dir: dir.map(Into::into),
+                inherit_auth: true,
+            });
+        }
+        let envs = [
+            env(),
+            env().with_var("CLAWDBOT_STATE_DIR", "~/state").with_var("CLAWDBOT_AGENT_DIR", "/agent-env"),
+            env().with_var("PI_CODING_AGENT_DIR", "/pi").with_var("CLAWDBOT_OAUTH_DIR", "/oauth"),
+            env().with_var("CLAWDBOT_CONFIG_PATH", "/etc/c.json"),
+        ];
+        for e in envs {
+            for cfg in [Config::default(), config.clone()] {
+                let base = locate(&e, &cfg, None);
+                for agent in [None, Some("ops"), Some("Lab"), Some("main"), Some("new one")] {
+                    assert_eq!(locate_from(&base, &cfg, agent), locate(&e, &cfg, agent), "{agent:?} {e:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -491,9 +491,14 @@ impl Config {
     /// Providers of the models in use: default, fallbacks, image model and
     /// image fallbacks (not the allow-list), de-duplicated in that order.
     pub fn providers_in_use(&self) -> Vec<String> {
+        self.providers_in_use_with(&self.resolved_default())
+    }
+
+    /// [`Config::providers_in_use`], the default model resolved already
+    /// (`default`, [`Config::resolved_default`]).
+    pub fn providers_in_use_with(&self, default: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let default = self.resolved_default();
-        let refs = std::iter::once(default.as_str())
+        let refs = std::iter::once(default)
             .chain(self.models.fallbacks.iter().map(String::as_str))
             .chain(self.models.image_primary.iter().map(String::as_str))
             .chain(self.models.image_fallbacks.iter().map(String::as_str));
@@ -511,7 +516,12 @@ impl Config {
     /// allow-list (`agents.defaults.models`), normalised and de-duplicated.
     /// What `models status --check` judges.
     pub fn providers_configured(&self) -> Vec<String> {
-        let mut out = self.providers_in_use();
+        self.configured_besides(self.providers_in_use())
+    }
+
+    /// [`Config::providers_configured`] from the providers in use as
+    /// [`Config::providers_in_use`] made them (`out`).
+    pub fn configured_besides(&self, mut out: Vec<String>) -> Vec<String> {
         for p in self.models.allowed.keys().filter_map(|k| parse_model_ref(k).map(|(p, _)| p)) {
             if !out.contains(&p) {
                 out.push(p);

@@ -294,7 +294,11 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         }
         add(p.credential.provider());
     }
-    let in_use = cfg.providers_in_use();
+    // The default model resolved, and the providers in use, once for
+    // every use below.
+    let resolved_default = cfg.resolved_default();
+    let in_use = cfg.providers_in_use_with(&resolved_default);
+    let configured = cfg.configured_besides(in_use.clone());
     for p in cfg.mentioned_besides(in_use.clone()) {
         add(&p);
     }
@@ -369,10 +373,9 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
         .filter(|p| !loaded.ended.iter().any(|e| crate::provider::normalize(e.provider) == *p))
         .collect();
 
-    let resolved_default = cfg.resolved_default();
     let raw_default = cfg.models.primary.clone().unwrap_or_else(|| resolved_default.clone());
     let oauth = health::summarize_with(cfg, &loaded.refs, store, &loaded.ended, &providers, now, options.rules());
-    let check = verdict::judge(loaded, &oauth, &missing_in_use, options);
+    let check = verdict::judge(loaded, &oauth, configured, &missing_in_use, options);
     StatusReport {
         config_path: loaded.locations.config.clone(),
         agent_dir: loaded.locations.agent_dir.clone(),

@@ -122,10 +122,12 @@ fn usable(p: &ProfileHealth) -> Option<Verdict> {
     }
 }
 
-/// Judges a load whose profiles `oauth` classified.
+/// Judges a load whose profiles `oauth` classified, provider by provider
+/// of those `configured` ([`crate::config::Config::providers_configured`]).
 pub fn judge(
     loaded: &Loaded,
     oauth: &HealthSummary,
+    configured: Vec<String>,
     missing_in_use: &[String],
     options: &ReportOptions,
 ) -> CheckSection {
@@ -134,7 +136,7 @@ pub fn judge(
     let mut in_use = Vec::new();
     let mut deciding: Vec<&str> = Vec::new();
     let mut warnings = Vec::new();
-    for provider in cfg.providers_configured() {
+    for provider in configured {
         let mut best: Option<(Verdict, String)> = None;
         // The usable profiles requests would try, and whether one of them
         // is free of any backoff.

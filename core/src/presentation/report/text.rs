@@ -55,14 +55,20 @@ fn counted_line(out: &mut String, label: &str, n: usize, value: &str) {
     let mut counted = String::with_capacity(label.len() + 8);
     counted.push_str(label);
     counted.push_str(" (");
-    match u8::try_from(n) {
-        Ok(digit @ 0..=9) => counted.push(char::from(b'0' + digit)),
-        _ => {
-            let _ = write!(counted, "{n}");
-        }
-    }
+    push_count(&mut counted, n);
     counted.push(')');
     line(out, &counted, value);
+}
+
+/// `n` in decimal, as `{n}` writes it; a single digit (nearly every count
+/// a report shows) pushed as it is.
+fn push_count(out: &mut String, n: usize) {
+    match u8::try_from(n) {
+        Ok(digit @ 0..=9) => out.push(char::from(b'0' + digit)),
+        _ => {
+            let _ = write!(out, "{n}");
+        }
+    }
 }
 
 fn list_or_dash(items: &[String]) -> String {
@@ -116,11 +122,17 @@ pub fn render_text(report: &StatusReport, env: &Env, style: TextStyle) -> String
             row.push_str(piece);
         }
         if p.profiles.count > 0 {
-            let _ = write!(
-                row,
-                " | profiles={} (oauth={}, token={}, api_key={}) | ",
-                p.profiles.count, p.profiles.oauth, p.profiles.token, p.profiles.api_key
-            );
+            let counts = &p.profiles;
+            for (words, n) in [
+                (" | profiles=", counts.count),
+                (" (oauth=", counts.oauth),
+                (", token=", counts.token),
+                (", api_key=", counts.api_key),
+            ] {
+                row.push_str(words);
+                push_count(&mut row, n);
+            }
+            row.push_str(") | ");
             for (i, label) in p.profiles.labels.iter().enumerate() {
                 if i > 0 {
                     row.push_str(", ");

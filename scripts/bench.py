@@ -9,10 +9,11 @@ peak resident memory (getrusage's ru_maxrss). Wall and CPU times are
 medians, memory the median peak. Each ratio compares two figures of the
 same interleaved runs.
 
-usage: bench.py BIN WORK [--rounds R] [--quick]
-  BIN   the clawdbot binary
-  WORK  a folder for the generated homes (scripts/gen-home.py), kept
-        between runs
+usage: bench.py BIN WORK [--rounds R] [--quick] [--agents]
+  BIN       the clawdbot binary
+  WORK      a folder for the generated homes (scripts/gen-home.py), kept
+            between runs
+  --agents  only the `--all-agents` rows and their growth in agents
 """
 import os
 import statistics
@@ -103,6 +104,17 @@ def mib(kib):
     return "%.1f" % (kib / 1024)
 
 
+def print_agents_growth(scale):
+    print("`--all-agents`, linear in agents (µs per agent flat; listed in clawdbot.json, 5 profiles each):")
+    print()
+    print("| agents | `--check` (ms) | µs / agent | `--json` (ms) | µs / agent | peak RSS check / json (MiB) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for a, (c, j) in scale:
+        print("| %d | %.2f | %.1f | %.2f | %.1f | %s / %s |" % (a, c.ms, c.ms * 1000 / a, j.ms, j.ms * 1000 / a,
+                                                            mib(c.kib), mib(j.kib)))
+    print()
+
+
 def main():
     args = sys.argv[1:]
     rounds, quick = 11, False
@@ -113,6 +125,9 @@ def main():
     if "--quick" in args:
         args.remove("--quick")
         quick = True
+    agents_only = "--agents" in args
+    if agents_only:
+        args.remove("--agents")
     binary, work = os.path.abspath(args[0]), os.path.abspath(args[1])
     os.makedirs(work, exist_ok=True)
     big = 20000 if quick else 100000
@@ -126,16 +141,17 @@ def main():
     print()
 
     # One agent of `big` profiles: --check, --json, doctor, and the floor.
-    h_big = gen(work, "home-%d" % big, big)
-    floor_big = Cmd(["/bin/cat", *stores(h_big)], h_big)
-    check_big = Cmd(status + ["--check"], h_big)
-    json_big = Cmd(status + ["--json"], h_big)
-    doctor_big = Cmd([binary, "doctor", "--non-interactive"], h_big)
-    interleaved([floor_big, check_big, json_big, doctor_big], rounds)
+    h_big = None if agents_only else gen(work, "home-%d" % big, big)
+    floor_big = Cmd(["/bin/cat", *stores(h_big)], h_big) if h_big else None
+    check_big = Cmd(status + ["--check"], h_big) if h_big else None
+    json_big = Cmd(status + ["--json"], h_big) if h_big else None
+    doctor_big = Cmd([binary, "doctor", "--non-interactive"], h_big) if h_big else None
+    if h_big:
+        interleaved([floor_big, check_big, json_big, doctor_big], rounds)
 
     # Doctor's growth: the same at a twentieth and a fifth of the size.
     growth = []
-    for n in (big // 20, big // 5):
+    for n in () if agents_only else (big // 20, big // 5):
         h = gen(work, "home-%d" % n, n)
         pair = [Cmd(["/bin/cat", *stores(h)], h), Cmd(status + ["--check"], h),
                 Cmd([binary, "doctor", "--non-interactive"], h)]
@@ -173,8 +189,9 @@ def main():
             what, home, floor.ms, a.ms, b.ms, fx(b.ms, a.ms), fx(b.cpu, a.cpu), target, mib(a.kib), mib(b.kib),
             fx(b.kib, a.kib), mem_target))
 
-    row("`--json` / `--check`", "1 agent, %d profiles" % big, floor_big, check_big, json_big, "<= 1.2x", "<= 1.1x")
-    row("`doctor` / `--check`", "1 agent, %d profiles" % big, floor_big, check_big, doctor_big, "<= 1.3x")
+    if not agents_only:
+        row("`--json` / `--check`", "1 agent, %d profiles" % big, floor_big, check_big, json_big, "<= 1.2x", "<= 1.1x")
+        row("`doctor` / `--check`", "1 agent, %d profiles" % big, floor_big, check_big, doctor_big, "<= 1.3x")
     for kind in ("listed", "folders"):
         fl, chk, js = many[kind]
         home = "%d agents x 5 (%s) / 1 x %d" % (agents, "in clawdbot.json" if kind == "listed" else "folders", total)
@@ -183,6 +200,12 @@ def main():
     print()
     print("(The floor is `cat` of the stores of B's home; for the agents rows A's is %.2f ms.)" % one[0].ms)
     print()
+    if agents_only:
+        print_agents_growth(scale)
+        print("Output bytes: one agent of %d: `--check` %d, `--json` %d; %d agents: `--all-agents --check` %d, "
+              "`--all-agents --json` %d." % (total, one[1].out_bytes(), one[2].out_bytes(), agents,
+                                             many["listed"][1].out_bytes(), many["listed"][2].out_bytes()))
+        return
     print("doctor, linear in profiles (µs per profile flat; `--check` beside it as the yardstick):")
     print()
     print("| profiles | cat (ms) | `--check` (ms) | doctor (ms) | doctor / `--check` | CPU | `--check` µs / profile | doctor µs / profile | peak RSS check / doctor (MiB) |")
@@ -192,14 +215,7 @@ def main():
             n, f.ms, c.ms, d.ms, fx(d.ms, c.ms), fx(d.cpu, c.cpu), c.ms * 1000 / n, d.ms * 1000 / n, mib(c.kib),
             mib(d.kib)))
     print()
-    print("`--all-agents`, linear in agents (µs per agent flat; listed in clawdbot.json, 5 profiles each):")
-    print()
-    print("| agents | `--check` (ms) | µs / agent | `--json` (ms) | µs / agent | peak RSS check / json (MiB) |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    for a, (c, j) in scale:
-        print("| %d | %.2f | %.1f | %.2f | %.1f | %s / %s |" % (a, c.ms, c.ms * 1000 / a, j.ms, j.ms * 1000 / a,
-                                                            mib(c.kib), mib(j.kib)))
-    print()
+    print_agents_growth(scale)
     print("Every output of `models status`, one agent (the earlier table's columns, interleaved):")
     print()
     print("| profiles | store bytes | cat (ms) | `--check` (ms) | `--json` (ms) | text (ms) | prometheus (ms) | check / cat | json / check | text / check | prom / check | peak RSS check / json (MiB) |")

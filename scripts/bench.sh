@@ -15,13 +15,14 @@
 # Runs are interleaved A B A B ... and timed by scripts/bench.py (wall and
 # CPU time, peak memory from wait4's rusage).
 #
-# usage: scripts/bench.sh [--quick] [--rounds N]
+# usage: scripts/bench.sh [--quick] [--agents] [--rounds N]
 #   --quick      20 000 profiles and 200 agents instead, no sandbox section
+#   --agents     only the `--all-agents` rows and their growth, no sandbox
 #   BENCH_WORK   a folder to keep the generated homes in between runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false
-for arg in "$@"; do [ "$arg" != --quick ] || quick=true; done
+for arg in "$@"; do [ "$arg" != --quick ] && [ "$arg" != --agents ] || quick=true; done
 
 cargo build -q --release -p clawdbot
 bin="${CARGO_TARGET_DIR:-$PWD/target}/release/clawdbot"

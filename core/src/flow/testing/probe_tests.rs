@@ -259,6 +259,44 @@ fn only_the_providers_in_use_or_the_ones_named_are_probed_and_a_provider_without
 }
 
 #[test]
+fn a_refused_spare_is_a_warning_and_only_a_credential_in_use_fails_check() {
+    const SPARE: &str = "sk-ant-api03-FAKE-SPARE-0123456789";
+    // The order leaves anthropic:spare out: no request would use it.
+    let store = json!({"version": 1, "order": {"anthropic": ["anthropic:default"]}, "profiles": {
+        "anthropic:default": {"type": "api_key", "provider": "anthropic", "key": KEY},
+        "anthropic:spare": {"type": "api_key", "provider": "anthropic", "key": SPARE},
+        "openai:spare": {"type": "api_key", "provider": "openai", "key": OPENAI_KEY}}});
+    let mut host = Host::with_store(&store);
+    host.probe_replies.push((SPARE, answer(401, REVOKED)));
+    host.probe_replies.push(("api.openai.com", answer(401, "{}")));
+    host.probe_replies.push((ANTHROPIC, answer(200, r#"{"data":[]}"#)));
+    let (done, doc) = json_of(&mut host, probe());
+    assert_eq!(done.exit, Exit::Ok, "{}", doc["auth"]["check"]);
+    let warnings = doc["auth"]["check"]["warnings"].to_string();
+    assert!(
+        warnings.contains("anthropic:spare (anthropic): refused by the provider: auth (authentication_error), 50ms; no request uses it"),
+        "{warnings}"
+    );
+    assert!(doc["auth"]["check"].get("probes").is_none(), "{}", doc["auth"]["check"]);
+    assert_eq!(
+        host.store()["usageStats"]["anthropic:spare"]["probeRejected"]["status"],
+        "auth",
+        "remembered all the same"
+    );
+    // A provider no model uses, probed because it was named: a spare too.
+    let named = ProbeRequest { providers: vec!["openai".into()], ..ProbeRequest::default() };
+    assert_eq!(json_of(&mut host, Some(named.clone())).0.exit, Exit::Ok);
+    // --strict counts every stored profile, as it does without --probe.
+    let strict = StatusRequest { strict: true, ..status(true, Some(named)) };
+    assert_eq!(run(&mut host, strict).0.exit, Exit::Action);
+    // The profile requests use, refused: 1.
+    host.probe_replies.insert(0, (KEY, answer(401, REVOKED)));
+    let (done, doc) = json_of(&mut host, probe());
+    assert_eq!(done.exit, Exit::Action);
+    assert_eq!(doc["auth"]["check"]["probes"].as_array().map(Vec::len), Some(1), "{}", doc["auth"]["check"]);
+}
+
+#[test]
 fn an_env_key_is_probed_and_a_refused_one_fails_check_without_being_stored() {
     let mut host = Host::default();
     host.probe_replies.push((ANTHROPIC, answer(401, REVOKED)));

@@ -101,9 +101,10 @@ pub fn probes_help() -> String {
         )
         .collect();
     format!(
-        "What --probe sends (one request per credential, read-only, nothing refreshed; an expired login is \
-         reported expired, not probed; CLAWDBOT_API_URL_<PROVIDER> replaces the origin, https:// or http:// \
-         on a loopback host):\n{}",
+        "What --probe sends (one request per credential, nothing refreshed: a free read where the provider has \
+         one, else the smallest completion, which spends one output token; an expired login is reported \
+         expired, not probed; CLAWDBOT_API_URL_<PROVIDER> replaces the origin, https:// or http:// on a \
+         loopback host):\n{}",
         rows.join("\n")
     )
 }

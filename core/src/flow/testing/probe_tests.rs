@@ -230,24 +230,24 @@ fn only_the_providers_in_use_or_the_ones_named_are_probed_and_a_provider_without
     let store = json!({"version": 1, "profiles": {
         "anthropic:default": {"type": "api_key", "provider": "anthropic", "key": KEY},
         "openai:spare": {"type": "api_key", "provider": "openai", "key": OPENAI_KEY},
-        "zai:default": {"type": "api_key", "provider": "zai", "key": "zai-FAKE-0123456789"}}});
+        "chutes:default": {"type": "api_key", "provider": "chutes", "key": "cpk-FAKE-0123456789"}}});
     let mut host = Host::with_store(&store);
     host.probe_replies.push(("", answer(200, "{}")));
     let (_, doc) = json_of(&mut host, probe());
     let labels: Vec<&str> =
         doc["auth"]["probes"]["results"].as_array().into_iter().flatten().filter_map(|r| r["label"].as_str()).collect();
     assert_eq!(labels, ["anthropic:default"], "the default model's provider alone");
-    let named = ProbeRequest { providers: vec!["OpenAI, zai".into()], ..ProbeRequest::default() };
+    let named = ProbeRequest { providers: vec!["OpenAI, chutes".into()], ..ProbeRequest::default() };
     let (_, doc) = json_of(&mut host, Some(named));
     let results = &doc["auth"]["probes"]["results"];
     assert_eq!((&results[0]["label"], &results[0]["status"]), (&json!("openai:spare"), &json!("ok")));
     assert_eq!(
         (&results[1]["label"], &results[1]["status"], &results[1]["reasonCode"]),
-        (&json!("zai:default"), &json!("not_probed"), &json!("no_cheap_check"))
+        (&json!("chutes:default"), &json!("not_probed"), &json!("no_cheap_check"))
     );
     assert_eq!(doc["auth"]["probes"]["totalTargets"], 2);
-    assert_eq!(doc["auth"]["probes"]["options"]["providers"], json!(["openai", "zai"]));
-    let one = ProbeRequest { profiles: vec!["zai:default".into()], ..ProbeRequest::default() };
+    assert_eq!(doc["auth"]["probes"]["options"]["providers"], json!(["openai", "chutes"]));
+    let one = ProbeRequest { profiles: vec!["chutes:default".into()], ..ProbeRequest::default() };
     host.asked.clear();
     let (_, doc) = json_of(&mut host, Some(one));
     assert_eq!(doc["auth"]["probes"]["results"].as_array().map(Vec::len), Some(1));
@@ -294,6 +294,28 @@ fn a_refused_spare_is_a_warning_and_only_a_credential_in_use_fails_check() {
     let (done, doc) = json_of(&mut host, probe());
     assert_eq!(done.exit, Exit::Action);
     assert_eq!(doc["auth"]["check"]["probes"].as_array().map(Vec::len), Some(1), "{}", doc["auth"]["check"]);
+}
+
+#[test]
+fn a_provider_without_a_free_read_is_probed_with_the_smallest_completion() {
+    const ZAI_KEY: &str = "zai-FAKE-CANARY-0123456789";
+    let store = json!({"version": 1, "profiles": {
+        "zai:default": {"type": "api_key", "provider": "zai", "key": ZAI_KEY}}});
+    let mut host = Host::with_store(&store);
+    host.probe_replies
+        .push(("api.z.ai", answer(401, r#"{"error":{"code":"1000","message":"Authentication Failed"}}"#)));
+    let named = ProbeRequest { providers: vec!["zai".into()], ..ProbeRequest::default() };
+    let (_, doc) = json_of(&mut host, Some(named));
+    let r = &doc["auth"]["probes"]["results"][0];
+    assert_eq!((&r["label"], &r["status"], &r["reasonCode"]), (&json!("zai:default"), &json!("auth"), &json!("1000")));
+    let sent = &host.batches[0].0[0];
+    assert_eq!(
+        (sent.method, sent.url.as_str()),
+        (crate::http::Method::Post, "https://api.z.ai/api/paas/v4/chat/completions")
+    );
+    let body: Value = serde_json::from_str(sent.body.as_ref().map_or("", |b| b.as_str())).expect("JSON body");
+    assert_eq!((&body["model"], &body["max_tokens"]), (&json!("glm-4.5-flash"), &json!(1)));
+    assert!(!body.to_string().contains("CANARY"), "the key travels in its header only");
 }
 
 #[test]

@@ -103,7 +103,7 @@ struct Permissions {
 }
 
 enum State {
-    Find(FindAgents),
+    Find(Box<FindAgents>),
     NextAgent,
     Load {
         agent: Option<String>,
@@ -188,7 +188,7 @@ impl DoctorCommand {
     /// The command as asked, at `now`.
     pub fn new(request: DoctorRequest, env: &Env, now: Millis) -> DoctorCommand {
         let state = match request.all_agents {
-            true => State::Find(FindAgents::new(env)),
+            true => State::Find(Box::new(FindAgents::new(env))),
             false => State::NextAgent,
         };
         let agents = match request.all_agents {
@@ -866,7 +866,7 @@ impl Machine for Doctor {
 impl Doctor {
     fn step_in(&mut self, state: State, input: Option<Answer>, now: Millis, out: &mut Lines) -> Turn<State> {
         match state {
-            State::Find(mut find) => match advance(&mut find, input, now) {
+            State::Find(mut find) => match advance(&mut *find, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Find(find), e),
                 Step::Ready(agents) => {
                     self.agents = agents.into();

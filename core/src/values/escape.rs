@@ -88,7 +88,7 @@ impl TerminalSafeFormatter {
 
     /// A line break and the indent of the current depth.
     fn newline<W: ?Sized + std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
-        match BREAK_AND_INDENT.get(..1 + 2 * self.depth) {
+        match COMMA_BREAK_AND_INDENT.get(1..2 + 2 * self.depth) {
             Some(line) => out.write_all(line),
             None => {
                 out.write_all(b"\n")?;
@@ -96,10 +96,24 @@ impl TerminalSafeFormatter {
             }
         }
     }
+
+    /// The comma before every value but the first, then [`Self::newline`]:
+    /// one write (a line of JSON is a handful of small writes).
+    fn next_line<W: ?Sized + std::io::Write>(&self, out: &mut W, first: bool) -> std::io::Result<()> {
+        match (first, COMMA_BREAK_AND_INDENT.get(..2 + 2 * self.depth)) {
+            (false, Some(line)) => out.write_all(line),
+            (false, None) => {
+                out.write_all(b",")?;
+                self.newline(out)
+            }
+            (true, _) => self.newline(out),
+        }
+    }
 }
 
-/// A line break and the indent of up to 32 levels, two spaces each.
-const BREAK_AND_INDENT: &[u8; 65] = b"\n                                                                ";
+/// A comma, a line break and the indent of up to 32 levels, two spaces
+/// each.
+const COMMA_BREAK_AND_INDENT: &[u8; 66] = b",\n                                                                ";
 
 /// Whether a character that needs escaping can start with `byte`: DEL is
 /// 0x7F; C1 (U+0080..=U+009F) is 0xC2 0x80..=0x9F; every bidi control
@@ -149,10 +163,7 @@ impl serde_json::ser::Formatter for TerminalSafeFormatter {
         out.write_all(b"]")
     }
     fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
-        if !first {
-            out.write_all(b",")?;
-        }
-        self.newline(out)
+        self.next_line(out, first)
     }
     fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _out: &mut W) -> std::io::Result<()> {
         self.has_value = true;
@@ -171,10 +182,7 @@ impl serde_json::ser::Formatter for TerminalSafeFormatter {
         out.write_all(b"}")
     }
     fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
-        if !first {
-            out.write_all(b",")?;
-        }
-        self.newline(out)
+        self.next_line(out, first)
     }
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
         out.write_all(b": ")
@@ -296,6 +304,17 @@ mod tests {
             "{\n  \"d\": [\n    1,\n    \"x\"\n  ],\n  \"e\": [\n    [\n      true\n    ]\n  ]\n}"
         );
         assert_eq!(terminal_safe_json(&doc), serde_json::to_string_pretty(&doc).unwrap());
+    }
+
+    /// Commas, breaks and indents written together are serde's, byte for
+    /// byte, at every depth: inside the table and beyond it.
+    #[test]
+    fn each_line_is_serdes_at_any_depth() {
+        let mut doc = serde_json::json!([1, {"a": 2, "b": [3, 4]}]);
+        for depth in 0..40 {
+            doc = serde_json::json!({"k": doc.clone(), "l": [depth, depth + 1], "m": {}});
+            assert_eq!(terminal_safe_json(&doc), serde_json::to_string_pretty(&doc).unwrap(), "{depth}");
+        }
     }
 
     #[test]

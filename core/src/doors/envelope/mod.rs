@@ -81,28 +81,26 @@ fn respond(req: &Value) -> Result<Value, String> {
         }
     }
     let loaded = load(&world, &env, now, agent);
+    let strict = req.get("strict").and_then(Value::as_bool).unwrap_or(false);
+    let options = ReportOptions { warn_after_ms, strict, ..ReportOptions::default() };
     match op {
         "setOrder" => return order::set_order(req, &world, &loaded, agent),
-        "moveInOrder" => return order::move_in_order(req, &world, &loaded, agent),
+        "moveInOrder" => {
+            // With `"view"`, the page's one call per move: the store written
+            // and the view of it, nothing else.
+            let asked = match req.get("view") {
+                None | Some(Value::Null) => None,
+                Some(asked) => Some(view_options(asked, options.clone())?),
+            };
+            return order::move_in_order(req, &world, &loaded, agent, asked.as_ref());
+        }
         _ => {}
     }
     if !matches!(op, "status" | "renderText" | "doctorPreview" | "view" | "listProfiles") {
         return Err(format!("unknown op \"{}\"", crate::escape::escape_control(op)));
     }
-    let strict = req.get("strict").and_then(Value::as_bool).unwrap_or(false);
-    let options = ReportOptions { warn_after_ms, strict, ..ReportOptions::default() };
     if op == "view" {
-        // The text is the largest part of a big store's view (6 MB for 60 000
-        // profiles): a page that does not show it says `"text": false`.
-        let text = req.get("text").and_then(Value::as_bool) != Some(false);
-        let only = match req.get("only") {
-            None | Some(Value::Null) => view::Only::All,
-            Some(v) => v
-                .as_str()
-                .and_then(view::Only::parse)
-                .ok_or("request.only must be \"all\", \"problems\" or a status word (\"expired\", ...)")?,
-        };
-        let asked = ViewOptions { report: options, limits: view::Limits { rows: rows_limit(req)?, only }, text };
+        let asked = view_options(req, options)?;
         return view_document(&world, &loaded, &env, agent, &asked);
     }
     // The report and its check code exactly as `models status` makes them.
@@ -165,14 +163,33 @@ pub(crate) fn view_document(
     Ok(json!({ "locations": locations(loaded), "view": doctor.into_view(view, asked.limits) }))
 }
 
-/// `"rows"`: how many rows of each long list the view carries (all when absent).
-fn rows_limit(req: &Value) -> Result<Option<usize>, String> {
-    match req.get("rows") {
+/// What a view is asked to hold: `"rows"`, `"from"`, `"only"` and
+/// `"text"`, read from `req` (the request, or `moveInOrder`'s `"view"`).
+fn view_options(req: &Value, report: ReportOptions) -> Result<ViewOptions, String> {
+    // The text is the largest part of a big store's view (6 MB for 60 000
+    // profiles): a page that does not show it says `"text": false`.
+    let text = req.get("text").and_then(Value::as_bool) != Some(false);
+    let only = match req.get("only") {
+        None | Some(Value::Null) => view::Only::All,
+        Some(v) => v
+            .as_str()
+            .and_then(view::Only::parse)
+            .ok_or("request.only must be \"all\", \"problems\" or a status word (\"expired\", ...)")?,
+    };
+    let rows = whole_number(req, "rows")?;
+    let from = whole_number(req, "from")?.unwrap_or(0);
+    Ok(ViewOptions { report, limits: view::Limits { rows, only, from }, text })
+}
+
+/// `"rows"`: how many rows of each long list the view carries (all when
+/// absent); `"from"`: where the profile table's rows start (0 when absent).
+fn whole_number(req: &Value, key: &str) -> Result<Option<usize>, String> {
+    match req.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
             .as_u64()
             .map(|n| Some(usize::try_from(n).unwrap_or(usize::MAX)))
-            .ok_or_else(|| "request.rows must be a whole number of rows".to_string()),
+            .ok_or_else(|| format!("request.{key} must be a whole number of rows")),
     }
 }
 
@@ -525,6 +542,83 @@ mod tests {
             call(json!({ "op": "status", "now": NOW, "files": { "store": { "version": 1, "profiles": {} } } }));
         assert!(status.get("view").is_none() && status["report"].is_object(), "status answers what it did, no view");
         assert_eq!(status["locations"]["store"], "~/.clawdbot/agents/main/agent/auth-profiles.json");
+    }
+
+    #[test]
+    fn the_profile_table_is_paged_from_where_the_page_asks() {
+        let key = json!({ "type": "api_key", "provider": "openai", "key": "k-FAKE" });
+        let profiles: Map<String, Value> = (0..5).map(|i| (format!("openai:{i}"), key.clone())).collect();
+        let page = |from: Value| {
+            let r = call(json!({ "op": "view", "now": NOW, "rows": 2, "from": from, "text": false,
+                "files": { "store": { "version": 1, "profiles": profiles } } }));
+            let ids: Vec<Value> = r["view"]["profiles"]["rows"]
+                .as_array()
+                .map(|rows| rows.iter().map(|row| row["profile"]["id"].clone()).collect())
+                .unwrap_or_default();
+            (r["view"]["profiles"]["from"].clone(), ids, r)
+        };
+        let (from, ids, first) = page(Value::Null);
+        assert_eq!((from, ids), (Value::Null, vec![json!("openai:0"), json!("openai:1")]), "no `from` at the start");
+        let (from, ids, r) = page(json!(2));
+        assert_eq!((from, ids), (json!(2), vec![json!("openai:2"), json!("openai:3")]));
+        assert_eq!(r["view"]["profiles"]["total"], 5);
+        assert_eq!(r["view"]["cooldowns"], first["view"]["cooldowns"], "only the profile table is paged");
+        assert_eq!(r["view"]["orders"], first["view"]["orders"]);
+        // Past the end (the list shrank): its last page.
+        let (from, ids, _) = page(json!(9));
+        assert_eq!((from, ids), (json!(4), vec![json!("openai:4")]));
+        assert_eq!(page(json!(-1)).2["error"], "request.from must be a whole number of rows");
+    }
+
+    #[test]
+    fn a_paged_view_cuts_a_finding_too_long_to_lay_out_and_doctor_json_keeps_it_whole() {
+        // 400 plain-text keys: doctor's one finding names every one of them.
+        let key = |i: usize| json!({ "type": "api_key", "provider": "openai", "key": format!("sk-FAKE-{i:04}") });
+        let profiles: Map<String, Value> = (0..400).map(|i| (format!("openai:k{i:04}"), key(i))).collect();
+        let files = json!({ "store": { "version": 1, "profiles": profiles } });
+        let whole = call(json!({ "op": "doctorPreview", "now": NOW, "files": files }));
+        let plain = |findings: &Value| {
+            findings.as_array().and_then(|f| f.iter().find(|f| f["checkId"] == "auth/plain-key")).cloned()
+        };
+        let message = plain(&whole["doctor"]["findings"]).map(|f| f["message"].clone()).unwrap_or_default();
+        assert!(message.as_str().is_some_and(|m| m.len() > 10_000 && m.contains("openai:k0399")), "{message}");
+        let paged = call(json!({ "op": "view", "now": NOW, "rows": 200, "files": files }));
+        let row = plain(&paged["view"]["doctor"]["findings"]["rows"]).unwrap_or_default();
+        for field in ["message", "fixHint"] {
+            let text = row[field].as_str().unwrap_or_default();
+            assert!(text.len() < 2_200, "{field} cut: {} bytes", text.len());
+            assert!(text.ends_with("more bytes: `clawdbot doctor` prints it whole)"), "{text}");
+        }
+        assert!(row["message"].as_str().is_some_and(|m| m.starts_with("400 plain-text keys at rest: openai:k0000")));
+        let all = call(json!({ "op": "view", "now": NOW, "files": files }));
+        assert_eq!(plain(&all["view"]["doctor"]["findings"]["rows"]).map(|f| f["message"].clone()), Some(message));
+    }
+
+    #[test]
+    fn move_in_order_with_a_view_answers_the_store_written_and_its_view_in_one_call() {
+        let key = json!({ "type": "api_key", "provider": "zai", "key": "k-FAKE" });
+        let store = json!({ "version": 1, "profiles": { "zai:a": key, "zai:b": key }, "order": { "z.ai": ["zai:b", "zai:a"] } });
+        let files = json!({ "store": store });
+        let asked = json!({ "rows": 200, "text": false });
+        let r = call(json!({ "op": "moveInOrder", "now": NOW, "files": files, "provider": "zai", "profileId": "zai:a",
+            "by": -1, "view": asked }));
+        let keys: Vec<&String> = r.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        assert_eq!(keys, ["locations", "view", "storeText"], "{r}");
+        let written = r["storeText"].as_str().unwrap_or_default().to_string();
+        let plain = call(
+            json!({ "op": "moveInOrder", "now": NOW, "files": files, "provider": "zai", "profileId": "zai:a", "by": -1 }),
+        );
+        assert_eq!(plain["storeText"], Value::from(written.clone()), "the same store written");
+        let mut again = asked.clone();
+        again["op"] = "view".into();
+        again["now"] = NOW.into();
+        again["files"] = json!({ "store": written });
+        assert_eq!(r["view"], call(again)["view"], "the view of the store written, as a view call makes it");
+        assert_eq!(r["view"]["orders"][0]["editable"]["rows"][0]["profile"]["id"], "zai:a");
+        let bad =
+            call(json!({ "op": "moveInOrder", "now": NOW, "files": files, "provider": "zai", "profileId": "zai:a",
+            "by": -1, "view": { "only": "bogus" } }));
+        assert!(bad["error"].is_string(), "{bad}");
     }
 
     #[test]

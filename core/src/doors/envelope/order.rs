@@ -1,9 +1,11 @@
 //! `setOrder` and `moveInOrder`: `clawdbot models auth order set`, run
 //! over the request's files; the store it writes is the answer.
 
+use super::ViewOptions;
 use super::memory::Memory;
 use crate::flow::{Exit, OrderCommand, OrderRequest};
 use crate::load::Loaded;
+use crate::load::load;
 use crate::store::{parse_store, store_to_json};
 use crate::world::{FileRead, MapWorld};
 use serde_json::{Value, json};
@@ -15,18 +17,24 @@ pub(super) fn set_order(req: &Value, world: &MapWorld, loaded: &Loaded, agent: O
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         _ => return Err("setOrder needs \"order\": a list of profile ids".into()),
     };
-    order_run(world, loaded, agent, OrderRequest::Set { provider: provider.into(), profile_ids: ids })
+    order_run(world, loaded, agent, OrderRequest::Set { provider: provider.into(), profile_ids: ids }, None)
 }
 
 /// `{"op": "moveInOrder", "provider", "profileId", "by": -1 | 1}`: moves one
 /// profile in the list the panel's editor shows ([`crate::view::editable_order`])
 /// and sets the result as the provider's order: `order set` with that
 /// list, made from the store under the lock (`OrderRequest::Move`).
+///
+/// With `view` (the request's `"view": {"rows", "from", "only", "text"}`),
+/// the answer is the page's whole refresh in one call: `storeText` and the
+/// view of the files as the command left them (`locations`, `view`), not
+/// the store as JSON nor the writes.
 pub(super) fn move_in_order(
     req: &Value,
     world: &MapWorld,
     loaded: &Loaded,
     agent: Option<&str>,
+    view: Option<&ViewOptions>,
 ) -> Result<Value, String> {
     let provider = req.get("provider").and_then(Value::as_str).ok_or("moveInOrder needs \"provider\"")?;
     let profile_id = req.get("profileId").and_then(Value::as_str).ok_or("moveInOrder needs \"profileId\"")?;
@@ -36,12 +44,18 @@ pub(super) fn move_in_order(
         .and_then(|n| isize::try_from(n).ok())
         .ok_or("moveInOrder needs \"by\"")?;
     let request = OrderRequest::Move { provider: provider.into(), profile_id: profile_id.to_string(), by };
-    order_run(world, loaded, agent, request)
+    order_run(world, loaded, agent, request, view)
 }
 
 /// Runs `order set` (or its move) and answers the store as it left it:
 /// `store`, `storeText` (the file to download) and every write.
-fn order_run(world: &MapWorld, loaded: &Loaded, agent: Option<&str>, request: OrderRequest) -> Result<Value, String> {
+fn order_run(
+    world: &MapWorld,
+    loaded: &Loaded,
+    agent: Option<&str>,
+    request: OrderRequest,
+    view: Option<&ViewOptions>,
+) -> Result<Value, String> {
     let mut memory = Memory::new(world.files.clone(), loaded.now);
     let ran = memory.run(&mut OrderCommand::new(request, agent, &loaded.env, loaded.now));
     if ran.exit != Exit::Ok {
@@ -52,6 +66,16 @@ fn order_run(world: &MapWorld, loaded: &Loaded, agent: Option<&str>, request: Or
         Some(FileRead::Present { bytes, .. }) => String::from_utf8_lossy(bytes).into_owned(),
         _ => return Err(format!("{} was not written", loaded.show(&path))),
     };
+    if let Some(asked) = view {
+        // The files as the command left them, loaded as the CLI's next run would.
+        let after = MapWorld { files: memory.into_files(), keychain: world.keychain.clone() };
+        let reloaded = load(&after, &loaded.env, loaded.now, agent);
+        let mut answer = super::view_document(&after, &reloaded, &loaded.env, agent, asked)?;
+        if let Value::Object(fields) = &mut answer {
+            fields.insert("storeText".into(), Value::from(text));
+        }
+        return Ok(answer);
+    }
     let store = parse_store(text.as_bytes(), &loaded.show(&path)).map(|(store, _)| store_to_json(&store));
     Ok(json!({
         "store": store.unwrap_or(Value::Null),

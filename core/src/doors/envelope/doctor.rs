@@ -41,11 +41,23 @@ pub(super) struct DoctorRun {
     pub document: DoctorDocument,
     /// Its exit and writes.
     pub ran: Ran,
+    /// The load and report it checked last, when asked to keep them
+    /// ([`run_keeping`]).
+    pub load: Option<(crate::load::Loaded, crate::report::StatusReport)>,
 }
 
 /// Runs doctor for `agent` (`None`: the config's default) as the CLI
 /// would with `--non-interactive --json`.
 pub(super) fn run(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis) -> Result<DoctorRun, String> {
+    run_with(world, env, agent, now, false)
+}
+
+/// [`run`], keeping the load and report doctor checked last (`load`).
+pub(super) fn run_keeping(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis) -> Result<DoctorRun, String> {
+    run_with(world, env, agent, now, true)
+}
+
+fn run_with(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis, keep: bool) -> Result<DoctorRun, String> {
     let request = DoctorRequest {
         non_interactive: true,
         json: true,
@@ -53,12 +65,16 @@ pub(super) fn run(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis)
         ..DoctorRequest::default()
     };
     let mut command = DoctorCommand::new(request, env, now);
+    if keep {
+        command = command.keeping_loads();
+    }
     let ran = Memory::new(world.files.clone(), now).run(&mut command);
+    let load = command.take_loads().into_iter().next();
     let Some((preview, document)) = command.checked().next() else {
         return Err(format!("doctor checked nothing: {}", ran.refusal()));
     };
     let preview = DoctorPreview { changes: document.changes.clone(), ..preview.clone() };
-    Ok(DoctorRun { preview, document: document.clone(), ran })
+    Ok(DoctorRun { preview, document: document.clone(), ran, load })
 }
 
 impl DoctorRun {

@@ -88,11 +88,16 @@ pub fn serve(agent: Option<String>, port: u16, no_open: bool) -> Exit {
             Err(e) => return crate::cli::failed(Exit::Error, format!("cannot serve on 127.0.0.1:{port}: {e}")),
         };
         let tx = tx.clone();
+        // Each request's body is read on a thread of its own, so a client
+        // that sends slowly (or not at all) stalls only itself; the loop
+        // below decides one whole request at a time.
         std::thread::spawn(move || {
-            while let Ok(request) = server.recv() {
-                if tx.send(request).is_err() {
-                    break;
-                }
+            while let Ok(mut request) = server.recv() {
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    let body = read_body(&mut request);
+                    let _ = tx.send(Arrived { request, body });
+                });
             }
         });
     }
@@ -112,7 +117,7 @@ pub fn serve(agent: Option<String>, port: u16, no_open: bool) -> Exit {
     let mut panel = Panel { env, agent, gate: &mut gate };
     loop {
         match rx.recv_timeout(Duration::from_secs(1)) {
-            Ok(request) => panel.answer(request),
+            Ok(arrived) => panel.answer(arrived),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => return Exit::Error,
         }
@@ -122,6 +127,12 @@ pub fn serve(agent: Option<String>, port: u16, no_open: bool) -> Exit {
             remove_opener(opened.take());
         }
     }
+}
+
+/// A request whose body has been read (or found too large, or unreadable).
+struct Arrived {
+    request: tiny_http::Request,
+    body: Result<Secret, Answer>,
 }
 
 struct Panel<'g> {
@@ -149,7 +160,7 @@ impl Answer {
 }
 
 impl Panel<'_> {
-    fn answer(&mut self, mut request: tiny_http::Request) {
+    fn answer(&mut self, Arrived { request, body }: Arrived) {
         let headers: Vec<(String, String)> = request
             .headers()
             .iter()
@@ -162,7 +173,7 @@ impl Panel<'_> {
                 Answer { status: 200, content_type: kind.content_type(), body: served(kind), cookie: None }
             }
             Route::View => self.view(&url),
-            Route::Exchange => match read_body(&mut request) {
+            Route::Exchange => match body {
                 Ok(body) => {
                     let random = random_bytes(PANEL_TOKEN_BYTES);
                     match self.gate.exchange(body.expose().as_bytes(), &random, host::now(&self.env)) {
@@ -172,7 +183,7 @@ impl Panel<'_> {
                 }
                 Err(answer) => answer,
             },
-            Route::Verb => match read_body(&mut request) {
+            Route::Verb => match body {
                 Ok(body) => self.verb(body),
                 Err(answer) => answer,
             },
@@ -190,7 +201,9 @@ impl Panel<'_> {
         {
             response.add_header(header);
         }
-        let _ = request.respond(response);
+        // Written out on a thread of its own: a client that reads slowly
+        // stalls only itself.
+        std::thread::spawn(move || request.respond(response));
     }
 
     /// `GET /api/view`: a look at the files now, made into the view.

@@ -220,6 +220,27 @@ fn every_request_to_another_name_is_refused_static_files_included() {
 }
 
 #[test]
+fn a_client_that_sends_slowly_stalls_only_itself() {
+    let (home, server) = (small_home(), Server::start(Vec::new()));
+    let panel = Panel::start(&home, &server);
+    let cookie = panel.sign_in();
+    // A write whose body never comes: its headers promise 60 000 bytes (more than the server buffers before it hands a request over).
+    let mut slow = TcpStream::connect(("127.0.0.1", panel.port)).expect("connect");
+    let head = format!(
+        "POST /api/verb HTTP/1.1\r\nHost: {}\r\nOrigin: {}\r\nContent-Type: application/json\r\nCookie: {cookie}\r\n\
+         Content-Length: 60000\r\n\r\n{{\"verb\"",
+        panel.host(),
+        panel.origin()
+    );
+    slow.write_all(head.as_bytes()).unwrap();
+    // Everyone else is still answered, the page and a command alike.
+    assert_eq!(panel.get("/", &[]).status, 200);
+    let answer = panel.get("/api/view", &[("Cookie", &cookie)]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    drop(slow);
+}
+
+#[test]
 fn every_answer_says_no_store_no_referrer_its_csp_and_no_cors() {
     let (home, server) = (small_home(), Server::start(Vec::new()));
     let panel = Panel::start(&home, &server);

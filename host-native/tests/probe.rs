@@ -39,6 +39,8 @@ enum Answer {
 #[derive(Default)]
 struct Seen {
     requests: Vec<(String, Vec<(String, String)>)>,
+    /// Each request's method and body (read by its Content-Length).
+    bodies: Vec<(String, String)>,
     in_flight: usize,
     most_in_flight: usize,
 }
@@ -71,6 +73,10 @@ impl Fake {
         self.seen.lock().unwrap().requests.clone()
     }
 
+    fn bodies(&self) -> Vec<(String, String)> {
+        self.seen.lock().unwrap().bodies.clone()
+    }
+
     fn most_in_flight(&self) -> usize {
         self.seen.lock().unwrap().most_in_flight
     }
@@ -82,6 +88,7 @@ fn serve(mut stream: TcpStream, seen: &Mutex<Seen>, answer: &Answer) {
     if reader.read_line(&mut line).is_err() {
         return;
     }
+    let method = line.split_whitespace().next().unwrap_or_default().to_string();
     let path = line.split_whitespace().nth(1).unwrap_or_default().to_string();
     let mut headers = Vec::new();
     loop {
@@ -93,8 +100,14 @@ fn serve(mut stream: TcpStream, seen: &Mutex<Seen>, answer: &Answer) {
             headers.push((n.trim().to_lowercase(), v.trim().to_string()));
         }
     }
+    let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0u8; length];
+    if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+        return;
+    }
     {
         let mut s = seen.lock().unwrap();
+        s.bodies.push((method, String::from_utf8_lossy(&body).into_owned()));
         s.requests.push((path, headers));
         s.in_flight += 1;
         s.most_in_flight = s.most_in_flight.max(s.in_flight);
@@ -282,6 +295,28 @@ fn the_request_carries_the_key_where_anthropic_wants_it() {
 }
 
 #[test]
+fn a_provider_without_a_free_read_gets_one_completion_of_one_token() {
+    let fake = Fake::start(Answer::Json(200, json!({"choices": [{"message": {"content": "h"}}]})));
+    let home = Home::new();
+    let zai = "zai-FAKE-CANARY-ZAI-0123456789";
+    let store = json!({"version": 1, "profiles": {"zai:default": {"type": "api_key", "provider": "zai", "key": zai}}});
+    std::fs::write(home.store_path(), store.to_string()).unwrap();
+    let mut cmd = home.clawdbot(&fake);
+    cmd.env("CLAWDBOT_API_URL_ZAI", fake.origin());
+    let o = run(cmd, &["models", "status", "--json", "--probe", "--probe-provider", "zai"], None);
+    let doc: Value = serde_json::from_str(&out(&o)).unwrap_or_else(|e| panic!("{e}: {}", err(&o)));
+    assert_eq!(doc["auth"]["probes"]["results"][0]["status"], "ok", "{doc}");
+    let (path, headers) = fake.requests().into_iter().next().expect("one request");
+    assert_eq!(path, "/api/paas/v4/chat/completions");
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    assert_eq!(header("authorization"), Some(format!("Bearer {zai}")));
+    let (method, body) = fake.bodies().into_iter().next().expect("one body");
+    let body: Value = serde_json::from_str(&body).expect("a JSON body");
+    assert_eq!((method.as_str(), &body["model"], &body["max_tokens"]), ("POST", &json!("glm-4.5-flash"), &json!(1)));
+    assert!(!out(&o).contains("CANARY") && !err(&o).contains("CANARY"));
+}
+
+#[test]
 fn a_hung_server_costs_one_timeout_per_slot_and_never_more_than_the_concurrency_at_once() {
     let fake = Fake::start(Answer::Never);
     let home = Home::new();
@@ -382,6 +417,9 @@ fn help_lists_what_each_providers_probe_sends() {
         "google: GET https://generativelanguage.googleapis.com/v1beta/models, the key in x-goog-api-key",
         "openai-codex: login: GET https://chatgpt.com/backend-api/wham/usage",
         "github-copilot: GET https://api.github.com/copilot_internal/v2/token",
+        "zai: POST https://api.z.ai/api/paas/v4/chat/completions, a completion of glm-4.5-flash with max_tokens 1 \
+         (spends one output token), the key as a bearer",
+        "venice: GET https://api.venice.ai/api/v1/api_keys/rate_limits, the key as a bearer",
         "not probed (no cheap check): ",
     ] {
         assert!(help.contains(line), "{line} not in {help}");

@@ -235,7 +235,7 @@ impl Exit {
             Exit::Ok => "ok.".into(),
             Exit::Action => "action needed: with --check, a provider the configured models use has no usable \
                              credential (expired, refused at refresh or by a probe, without an expiry, or none), \
-                             with --probe a credential probed was refused (auth, billing), or \
+                             with --probe a credential in use was refused (auth, billing), or \
                              auth-profiles.json or clawdbot.json cannot be read (with --strict: any stored OAuth \
                              login or token expired or without an expiry); doctor: a human must act; other \
                              commands: the request was refused (unknown profile, malformed token); every command: \

@@ -21,8 +21,10 @@ pub struct StatusArgs {
     #[arg(long)]
     pub plain: bool,
     /// Exit 1 if a provider in use has no usable credential (or a file is
-    /// unreadable), or with --probe if a probed credential was refused
-    /// (auth, billing); 2 if the best one it has is expiring, else 0.
+    /// unreadable), or with --probe if a credential in use was refused
+    /// (auth, billing: one its requests would try, or the env key it falls
+    /// back to; a refused spare is a warning); 2 if the best one it has is
+    /// expiring, else 0.
     #[arg(long)]
     pub check: bool,
     /// Judge as the reference does: every stored profile counts, and an
@@ -99,9 +101,10 @@ pub fn probes_help() -> String {
         )
         .collect();
     format!(
-        "What --probe sends (one request per credential, read-only, nothing refreshed; an expired login is \
-         reported expired, not probed; CLAWDBOT_API_URL_<PROVIDER> replaces the origin, https:// or http:// \
-         on a loopback host):\n{}",
+        "What --probe sends (one request per credential, nothing refreshed: a free read where the provider has \
+         one, else the smallest completion, which spends one output token; an expired login is reported \
+         expired, not probed; CLAWDBOT_API_URL_<PROVIDER> replaces the origin, https:// or http:// on a \
+         loopback host):\n{}",
         rows.join("\n")
     )
 }

@@ -230,24 +230,24 @@ fn only_the_providers_in_use_or_the_ones_named_are_probed_and_a_provider_without
     let store = json!({"version": 1, "profiles": {
         "anthropic:default": {"type": "api_key", "provider": "anthropic", "key": KEY},
         "openai:spare": {"type": "api_key", "provider": "openai", "key": OPENAI_KEY},
-        "zai:default": {"type": "api_key", "provider": "zai", "key": "zai-FAKE-0123456789"}}});
+        "chutes:default": {"type": "api_key", "provider": "chutes", "key": "cpk-FAKE-0123456789"}}});
     let mut host = Host::with_store(&store);
     host.probe_replies.push(("", answer(200, "{}")));
     let (_, doc) = json_of(&mut host, probe());
     let labels: Vec<&str> =
         doc["auth"]["probes"]["results"].as_array().into_iter().flatten().filter_map(|r| r["label"].as_str()).collect();
     assert_eq!(labels, ["anthropic:default"], "the default model's provider alone");
-    let named = ProbeRequest { providers: vec!["OpenAI, zai".into()], ..ProbeRequest::default() };
+    let named = ProbeRequest { providers: vec!["OpenAI, chutes".into()], ..ProbeRequest::default() };
     let (_, doc) = json_of(&mut host, Some(named));
     let results = &doc["auth"]["probes"]["results"];
     assert_eq!((&results[0]["label"], &results[0]["status"]), (&json!("openai:spare"), &json!("ok")));
     assert_eq!(
         (&results[1]["label"], &results[1]["status"], &results[1]["reasonCode"]),
-        (&json!("zai:default"), &json!("not_probed"), &json!("no_cheap_check"))
+        (&json!("chutes:default"), &json!("not_probed"), &json!("no_cheap_check"))
     );
     assert_eq!(doc["auth"]["probes"]["totalTargets"], 2);
-    assert_eq!(doc["auth"]["probes"]["options"]["providers"], json!(["openai", "zai"]));
-    let one = ProbeRequest { profiles: vec!["zai:default".into()], ..ProbeRequest::default() };
+    assert_eq!(doc["auth"]["probes"]["options"]["providers"], json!(["openai", "chutes"]));
+    let one = ProbeRequest { profiles: vec!["chutes:default".into()], ..ProbeRequest::default() };
     host.asked.clear();
     let (_, doc) = json_of(&mut host, Some(one));
     assert_eq!(doc["auth"]["probes"]["results"].as_array().map(Vec::len), Some(1));
@@ -256,6 +256,66 @@ fn only_the_providers_in_use_or_the_ones_named_are_probed_and_a_provider_without
     run(&mut host, status(false, Some(missing)));
     let warned = said(&host.emitted, Severity::Warning);
     assert_eq!(warned, ["--probe: nothing to probe for nope:x"]);
+}
+
+#[test]
+fn a_refused_spare_is_a_warning_and_only_a_credential_in_use_fails_check() {
+    const SPARE: &str = "sk-ant-api03-FAKE-SPARE-0123456789";
+    // The order leaves anthropic:spare out: no request would use it.
+    let store = json!({"version": 1, "order": {"anthropic": ["anthropic:default"]}, "profiles": {
+        "anthropic:default": {"type": "api_key", "provider": "anthropic", "key": KEY},
+        "anthropic:spare": {"type": "api_key", "provider": "anthropic", "key": SPARE},
+        "openai:spare": {"type": "api_key", "provider": "openai", "key": OPENAI_KEY}}});
+    let mut host = Host::with_store(&store);
+    host.probe_replies.push((SPARE, answer(401, REVOKED)));
+    host.probe_replies.push(("api.openai.com", answer(401, "{}")));
+    host.probe_replies.push((ANTHROPIC, answer(200, r#"{"data":[]}"#)));
+    let (done, doc) = json_of(&mut host, probe());
+    assert_eq!(done.exit, Exit::Ok, "{}", doc["auth"]["check"]);
+    let warnings = doc["auth"]["check"]["warnings"].to_string();
+    assert!(
+        warnings.contains("anthropic:spare (anthropic): refused by the provider: auth (authentication_error), 50ms; no request uses it"),
+        "{warnings}"
+    );
+    assert!(doc["auth"]["check"].get("probes").is_none(), "{}", doc["auth"]["check"]);
+    assert_eq!(
+        host.store()["usageStats"]["anthropic:spare"]["probeRejected"]["status"],
+        "auth",
+        "remembered all the same"
+    );
+    // A provider no model uses, probed because it was named: a spare too.
+    let named = ProbeRequest { providers: vec!["openai".into()], ..ProbeRequest::default() };
+    assert_eq!(json_of(&mut host, Some(named.clone())).0.exit, Exit::Ok);
+    // --strict counts every stored profile, as it does without --probe.
+    let strict = StatusRequest { strict: true, ..status(true, Some(named)) };
+    assert_eq!(run(&mut host, strict).0.exit, Exit::Action);
+    // The profile requests use, refused: 1.
+    host.probe_replies.insert(0, (KEY, answer(401, REVOKED)));
+    let (done, doc) = json_of(&mut host, probe());
+    assert_eq!(done.exit, Exit::Action);
+    assert_eq!(doc["auth"]["check"]["probes"].as_array().map(Vec::len), Some(1), "{}", doc["auth"]["check"]);
+}
+
+#[test]
+fn a_provider_without_a_free_read_is_probed_with_the_smallest_completion() {
+    const ZAI_KEY: &str = "zai-FAKE-CANARY-0123456789";
+    let store = json!({"version": 1, "profiles": {
+        "zai:default": {"type": "api_key", "provider": "zai", "key": ZAI_KEY}}});
+    let mut host = Host::with_store(&store);
+    host.probe_replies
+        .push(("api.z.ai", answer(401, r#"{"error":{"code":"1000","message":"Authentication Failed"}}"#)));
+    let named = ProbeRequest { providers: vec!["zai".into()], ..ProbeRequest::default() };
+    let (_, doc) = json_of(&mut host, Some(named));
+    let r = &doc["auth"]["probes"]["results"][0];
+    assert_eq!((&r["label"], &r["status"], &r["reasonCode"]), (&json!("zai:default"), &json!("auth"), &json!("1000")));
+    let sent = &host.batches[0].0[0];
+    assert_eq!(
+        (sent.method, sent.url.as_str()),
+        (crate::http::Method::Post, "https://api.z.ai/api/paas/v4/chat/completions")
+    );
+    let body: Value = serde_json::from_str(sent.body.as_ref().map_or("", |b| b.as_str())).expect("JSON body");
+    assert_eq!((&body["model"], &body["max_tokens"]), (&json!("glm-4.5-flash"), &json!(1)));
+    assert!(!body.to_string().contains("CANARY"), "the key travels in its header only");
 }
 
 #[test]

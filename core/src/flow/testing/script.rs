@@ -69,7 +69,8 @@ pub(crate) struct Host {
     pub locks: Vec<LockRequest>,
     /// The requests sent to the token server, in order.
     pub posts: Vec<HttpRequest>,
-    /// Probe servers: the first whose text the URL contains answers a
+    /// Probe servers: the first whose text the URL or a header's value
+    /// contains (a key tells two profiles of a provider apart) answers a
     /// request of a batch; none: a transport failure.
     pub probe_replies: Vec<(&'static str, Result<HttpResponse, crate::http::TransportFailure>)>,
     /// The batches sent, with their concurrency and timeouts.
@@ -219,7 +220,10 @@ impl Host {
                 let exchanges = requests
                     .iter()
                     .map(|r| {
-                        let reply = self.probe_replies.iter().find(|(at, _)| r.url.contains(at));
+                        let reply = self
+                            .probe_replies
+                            .iter()
+                            .find(|(at, _)| r.url.contains(at) || r.headers.iter().any(|(_, v)| v.contains(at)));
                         let answer = reply.map_or(Err(crate::http::TransportFailure::Connect), |(_, a)| a.clone());
                         crate::http::Exchange { answer, latency_ms: 50 }
                     })

@@ -25,7 +25,7 @@ use crate::order::resolve_order;
 use crate::store::CredentialType;
 use crate::usage::Backoff;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One provider's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -134,13 +134,20 @@ pub fn judge(
     let mut in_use = Vec::new();
     let mut deciding: Vec<&str> = Vec::new();
     let mut warnings = Vec::new();
+    // The profiles requests would try, for `--probe`: a refusal of one of
+    // them is a credential in use.
+    let mut ordered: HashSet<String> = HashSet::new();
     for provider in cfg.providers_configured() {
         let mut best: Option<(Verdict, String)> = None;
         // The usable profiles requests would try, and whether one of them
         // is free of any backoff.
         let (mut backing_off, mut any_free) = (Vec::new(), false);
         let mut closed = false;
-        for id in resolve_order(cfg, &loaded.store, &provider, None, loaded.now) {
+        let order = resolve_order(cfg, &loaded.store, &provider, None, loaded.now);
+        if options.probes.is_some() {
+            ordered.extend(order.iter().cloned());
+        }
+        for id in order {
             let judged = by_id.get(id.as_str()).copied();
             // A ref that fails before anything usable fails the provider:
             // nothing after it, not even the environment, stands in.
@@ -247,14 +254,28 @@ pub fn judge(
     } else {
         CheckCode::Ok
     };
-    // `--probe` (issue 26): a credential probed (one of a provider in use,
-    // or one asked for by name) that its provider refused needs a person;
-    // one the probe could not prove is a warning, which `--strict` counts.
+    // `--probe` (issue 26): a credential in use that its provider refused
+    // needs a person. In use: a profile that requests of a provider in use
+    // would try, or an env or `models.json` key such a provider falls back
+    // to. A refused spare (left out of the order, or of a provider no
+    // model uses, probed because it was named) is a warning, as is a
+    // credential the probe could not prove; `--strict` counts both, as it
+    // counts every stored profile.
     let mut probes = Vec::new();
     if let Some(run) = &options.probes {
+        let in_use_provider = |p: &str| in_use.iter().any(|v| v.provider == p);
         for r in run.refusals() {
-            probes.push(format!("{} ({}): refused by the provider: {}", r.label, r.provider, r.words()));
-            code = code.worst(CheckCode::Action);
+            let used = match &r.profile_id {
+                Some(id) => ordered.contains(id),
+                None => in_use_provider(&r.provider),
+            };
+            let line = format!("{} ({}): refused by the provider: {}", r.label, r.provider, r.words());
+            if used || options.strict {
+                probes.push(line);
+                code = code.worst(CheckCode::Action);
+            } else {
+                warnings.push(format!("{line}; no request uses it"));
+            }
         }
         for r in run.inconclusive() {
             let line = format!("{} ({}): the probe proved nothing: {}", r.label, r.provider, r.words());

@@ -1,5 +1,9 @@
 //! Chutes: OAuth logins whose client the operator registers (its id is in
 //! the profile or the host's environment).
+//!
+//! No probe (`models status --probe` says "no cheap check"): Chutes serves
+//! models that come and go, so no model id would stay valid for the
+//! smallest completion, and its model list does not need a key.
 
 use super::{ClientEnv, ClientVars, FIVE_MINUTES, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests};
 use crate::http::{HttpRequest, RequestBody, form};

@@ -15,6 +15,8 @@ pub const CLIENT_SECRET: &str = "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";
 pub const SPEC: ProviderSpec = ProviderSpec {
     oauth_key: OAuthKey::TokenAndProject,
     refresh: Some(RefreshSpec::oauth2(super::google_gemini_cli::TOKEN_URL, FIVE_MINUTES, request)),
+    // Cloud Code Assist's start-up call, as Gemini CLI's logins.
+    probes: super::google_gemini_cli::PROBES,
     ..ProviderSpec::new(ID)
 };
 

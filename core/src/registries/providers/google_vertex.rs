@@ -1,5 +1,9 @@
 //! Google Vertex AI: authenticated by Google's application default
 //! credentials, not by a key variable.
+//!
+//! No probe ("no cheap check"): a request needs a project and a region
+//! that no credential here names, and an access token minted from the
+//! application default credentials, which a probe never mints.
 
 use super::ProviderSpec;
 

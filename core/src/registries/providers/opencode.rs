@@ -1,4 +1,8 @@
 //! OpenCode, which also accepts an OpenCode Zen key. An API key only (spec §2.6).
+//!
+//! No probe ("no cheap check"): Zen's model list answers without a key,
+//! its free models answer only OpenCode's own client, and every other
+//! request is billed per request, whatever its size.
 
 use super::{ClientVars, ProviderSpec};
 

@@ -1,4 +1,6 @@
 //! OpenCode Zen. An API key only (spec §2.6).
+//!
+//! No probe ("no cheap check"), for the reasons `opencode` has none.
 
 use super::{ClientVars, ProviderSpec};
 

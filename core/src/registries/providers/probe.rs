@@ -2,16 +2,26 @@
 //! (`models status --probe`, issue 26).
 //!
 //! Each provider with one declares it in its own file, in its
-//! [`super::ProviderSpec::probes`]: a read-only `GET` that needs the key
-//! and costs nothing (a model list, a key's own record, a usage page, a
-//! token exchange whose answer is not kept). A provider without such an
-//! endpoint declares none and is reported "not probed (no cheap check)":
-//! a completion would spend the operator's money or quota to find out.
+//! [`super::ProviderSpec::probes`]. The cheapest first: a read-only `GET`
+//! that needs the key and costs nothing (a model list, a key's own record,
+//! a usage or quota page, a token exchange whose answer is not kept), or a
+//! `POST` that generates nothing (Code Assist's start-up call). Where the
+//! provider has neither, the smallest completion: one word in, at most
+//! one token out (`max_tokens: 1`) of the cheapest model it documents,
+//! which spends that token of the operator's quota. A provider with no
+//! request of either kind that a key alone can make (a model id that is
+//! not stable, a project and region to name) declares none and is
+//! reported "not probed (no cheap check)".
+//!
+//! A model id in a completion ages faster than an endpoint: a model the
+//! provider retired answers 400 or 404, which classifies as `format` (a
+//! warning, never a refusal), while a revoked key is still refused with
+//! 401 before the model is looked at.
 //!
 //! The registry says what is sent; the probe rules (`rules/probe.rs`)
 //! decide what is probed and what an answer means.
 
-use crate::http::HttpRequest;
+use crate::http::{HttpRequest, RequestBody};
 use crate::secret::Secret;
 use crate::store::{CredentialType, OAuth};
 
@@ -42,6 +52,18 @@ pub enum KeyOf {
     Refresh,
 }
 
+/// What a probe asks of its endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// `GET` the path: a read that costs nothing.
+    Read,
+    /// `POST` this JSON body to the path: a call that generates nothing.
+    Post(&'static str),
+    /// The smallest OpenAI-style chat completion of this model: one user
+    /// word, `max_tokens: 1`. It spends one output token.
+    Completion(&'static str),
+}
+
 /// One provider's probe for some kinds of credential.
 #[derive(Debug)]
 pub struct Probe {
@@ -49,8 +71,10 @@ pub struct Probe {
     pub kinds: &'static [CredentialType],
     /// The API server's origin (`CLAWDBOT_API_URL_<PROVIDER>` replaces it).
     pub origin: &'static str,
-    /// The path of the `GET` under the origin.
+    /// The path under the origin.
     pub path: &'static str,
+    /// What is sent there.
+    pub ask: Ask,
     /// How the key is presented.
     pub key_in: KeyIn,
     /// Which secret is sent.
@@ -73,12 +97,24 @@ impl Probe {
             kinds: ANY,
             origin,
             path,
+            ask: Ask::Read,
             key_in: KeyIn::Bearer,
             key_of: KeyOf::Secret,
             headers: &[],
             account_header: None,
             login_origin: None,
         }
+    }
+
+    /// `POST origin path` with `body`, the key as a bearer.
+    pub const fn post(origin: &'static str, path: &'static str, body: &'static str) -> Probe {
+        Probe { ask: Ask::Post(body), ..Probe::get(origin, path) }
+    }
+
+    /// The smallest chat completion of `model` at `origin path`, the key
+    /// as a bearer.
+    pub const fn completion(origin: &'static str, path: &'static str, model: &'static str) -> Probe {
+        Probe { ask: Ask::Completion(model), ..Probe::get(origin, path) }
     }
 
     /// The probe of `probes` for a credential of `kind`, if any.
@@ -98,11 +134,16 @@ impl Probe {
         }
     }
 
-    /// The request, complete: `GET <origin><path>` with the key where the
+    /// The request, complete: `<origin><path>` with the key where the
     /// provider wants it. It holds the key: sent, never printed.
     pub fn request(&self, key: &Secret, origin: &str, login: Option<&OAuth>) -> HttpRequest {
         let key = key.expose().trim();
-        let mut request = HttpRequest::get(format!("{origin}{}", self.path));
+        let url = format!("{origin}{}", self.path);
+        let mut request = match self.ask {
+            Ask::Read => HttpRequest::get(url),
+            Ask::Post(body) => HttpRequest::post(url, RequestBody::Json(body.to_string())),
+            Ask::Completion(model) => HttpRequest::post(url, RequestBody::Json(completion_body(model))),
+        };
         request = match self.key_in {
             KeyIn::Bearer => request.with_header("Authorization", format!("Bearer {key}")),
             KeyIn::Scheme(scheme) => request.with_header("Authorization", format!("{scheme} {key}")),
@@ -130,7 +171,15 @@ impl Probe {
             (KeyOf::Secret, KeyIn::Scheme(s)) => format!("Authorization: {s} <key>"),
             (KeyOf::Secret, KeyIn::Header(h)) => format!("the key in {h}"),
         };
-        let mut parts = vec![format!("GET {}{}", self.origin, self.path), key];
+        let at = format!("{}{}", self.origin, self.path);
+        let mut parts = vec![match self.ask {
+            Ask::Read => format!("GET {at}"),
+            Ask::Post(_) => format!("POST {at} (generates nothing)"),
+            Ask::Completion(model) => {
+                format!("POST {at}, a completion of {model} with max_tokens 1 (spends one output token)")
+            }
+        }];
+        parts.push(key);
         parts.extend(
             self.headers
                 .iter()
@@ -142,6 +191,16 @@ impl Probe {
         }
         parts.join(", ")
     }
+}
+
+/// The body of the smallest completion: one word in, one token out.
+fn completion_body(model: &str) -> String {
+    serde_json::json!({
+        "model": model,
+        "max_tokens": 1,
+        "messages": [{"role": "user", "content": "hi"}],
+    })
+    .to_string()
 }
 
 /// The words for the kinds a probe is for: `API key`, `login or token`.
@@ -183,7 +242,29 @@ mod tests {
     }
 
     #[test]
-    fn every_probe_is_a_read_of_an_https_origin_and_each_kind_has_at_most_one() {
+    fn a_completion_asks_for_one_token_and_a_post_sends_its_body_neither_holding_the_key() {
+        let key = Secret::new("zai-FAKE-CANARY-1");
+        let r = Probe::completion("https://z", "/v4/chat/completions", "glm-tiny").request(&key, "https://z", None);
+        assert_eq!((r.method, r.url.as_str()), (crate::http::Method::Post, "https://z/v4/chat/completions"));
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        let body: serde_json::Value =
+            serde_json::from_str(r.body.as_ref().map_or("", RequestBody::as_str)).expect("a JSON body");
+        assert_eq!(
+            body,
+            serde_json::json!({"model": "glm-tiny", "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]})
+        );
+        assert_eq!(r.header("authorization"), Some("Bearer zai-FAKE-CANARY-1"));
+        let post = Probe::post("https://c", "/v1:load", r#"{"m":1}"#);
+        let r = post.request(&key, "https://c", None);
+        assert_eq!(r.body.as_ref().map(RequestBody::as_str), Some(r#"{"m":1}"#));
+        assert_eq!(post.describe(), "POST https://c/v1:load (generates nothing), the key as a bearer");
+        let said = Probe::completion("https://z", "/c", "m").describe();
+        assert!(said.contains("a completion of m with max_tokens 1 (spends one output token)"), "{said}");
+    }
+
+    #[test]
+    fn every_probe_is_at_an_https_origin_each_kind_has_at_most_one_and_only_a_completion_spends() {
+        let mut completions = 0;
         for spec in PROVIDERS {
             for kind in ANY {
                 let n = spec.probes.iter().filter(|p| p.kinds.contains(kind)).count();
@@ -192,7 +273,18 @@ mod tests {
             for p in spec.probes {
                 assert!(p.origin.starts_with("https://") && !p.origin.ends_with('/'), "{}", spec.id);
                 assert!(p.path.starts_with('/'), "{}", spec.id);
+                match p.ask {
+                    Ask::Read => {}
+                    Ask::Post(body) => {
+                        assert!(serde_json::from_str::<serde_json::Value>(body).is_ok(), "{}", spec.id)
+                    }
+                    Ask::Completion(model) => {
+                        completions += 1;
+                        assert!(!model.is_empty() && p.path.ends_with("/chat/completions"), "{}", spec.id);
+                    }
+                }
             }
         }
+        assert!(completions > 0, "the registry names the providers a completion proves");
     }
 }

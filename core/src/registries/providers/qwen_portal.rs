@@ -1,5 +1,6 @@
 //! Qwen Portal: Qwen Code's OAuth logins.
 
+use super::probe::Probe;
 use super::{ClientVars, ProviderSpec, RefreshInput, RefreshSpec, RequestError, Requests, shapes};
 use crate::store::OAuth;
 use serde_json::{Map, Value};
@@ -11,6 +12,15 @@ pub const ID: &str = "qwen-portal";
 pub const CLIENT_ID: &str = "f0304373b74a44d2b584a3fb70ca9e56";
 /// Qwen Portal's token endpoint, as Qwen Code calls it (spec §4).
 pub const TOKEN_URL: &str = "https://chat.qwen.ai/api/v1/oauth2/token";
+
+/// Its API server (spec: the login's base, `https://portal.qwen.ai/v1`;
+/// `CLAWDBOT_API_URL_QWEN_PORTAL` replaces it).
+pub const API_ORIGIN: &str = "https://portal.qwen.ai";
+
+/// `models status --probe`: the portal has no read that needs the token,
+/// so the smallest completion of `coder-model`, the model Qwen Code's
+/// logins are for (one request of the login's daily allowance).
+pub const PROBES: &[Probe] = &[Probe::completion(API_ORIGIN, "/v1/chat/completions", "coder-model")];
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
 pub const SPEC: ProviderSpec = ProviderSpec {
@@ -24,6 +34,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         ..RefreshSpec::oauth2(TOKEN_URL, 0, request)
     }),
     client_vars: ClientVars::split("QWEN_OAUTH_TOKEN", "QWEN_PORTAL_API_KEY"),
+    probes: PROBES,
     ..ProviderSpec::new(ID)
 };
 

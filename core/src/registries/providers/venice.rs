@@ -1,5 +1,6 @@
 //! Venice. An API key only (spec §2.6).
 
+use super::probe::Probe;
 use super::{ClientVars, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -9,6 +10,16 @@ pub const ID: &str = "venice";
 /// --format env`): what its clients read.
 pub const KEY_VAR: &str = "VENICE_API_KEY";
 
+/// Its API server (`CLAWDBOT_API_URL_VENICE` replaces it).
+pub const API_ORIGIN: &str = "https://api.venice.ai";
+
+/// `models status --probe`: the key's own balances and rate limits, read-only and free; an inference-only key may read it.
+pub const PROBES: &[Probe] = &[Probe::get(API_ORIGIN, "/api/v1/api_keys/rate_limits")];
+
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
-pub const SPEC: ProviderSpec =
-    ProviderSpec { env_vars: &[KEY_VAR], client_vars: ClientVars::any(KEY_VAR), ..ProviderSpec::new(ID) };
+pub const SPEC: ProviderSpec = ProviderSpec {
+    env_vars: &[KEY_VAR],
+    client_vars: ClientVars::any(KEY_VAR),
+    probes: PROBES,
+    ..ProviderSpec::new(ID)
+};

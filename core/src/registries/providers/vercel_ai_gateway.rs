@@ -1,5 +1,6 @@
 //! Vercel AI Gateway. An API key only (spec §2.6).
 
+use super::probe::Probe;
 use super::{ClientVars, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
@@ -9,6 +10,16 @@ pub const ID: &str = "vercel-ai-gateway";
 /// --format env`): what its clients read.
 pub const KEY_VAR: &str = "AI_GATEWAY_API_KEY";
 
+/// Its API server (`CLAWDBOT_API_URL_VERCEL_AI_GATEWAY` replaces it).
+pub const API_ORIGIN: &str = "https://ai-gateway.vercel.sh";
+
+/// `models status --probe`: the team's credit balance, read-only and free.
+pub const PROBES: &[Probe] = &[Probe::get(API_ORIGIN, "/v1/credits")];
+
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
-pub const SPEC: ProviderSpec =
-    ProviderSpec { env_vars: &[KEY_VAR], client_vars: ClientVars::any(KEY_VAR), ..ProviderSpec::new(ID) };
+pub const SPEC: ProviderSpec = ProviderSpec {
+    env_vars: &[KEY_VAR],
+    client_vars: ClientVars::any(KEY_VAR),
+    probes: PROBES,
+    ..ProviderSpec::new(ID)
+};

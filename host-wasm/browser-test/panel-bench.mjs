@@ -17,7 +17,10 @@
 // Run: scripts/build-wasm.sh, then (cd host-wasm/browser-test && npm ci &&
 // node panel-bench.mjs [--rounds N] [--sizes 15000,30000,60000]).
 // CHROMIUM overrides the browser (default /usr/bin/chromium); BENCH_WORK
-// keeps the generated homes (scripts/gen-home.py) between runs.
+// keeps the generated homes (scripts/gen-home.py) between runs;
+// PANEL_BENCH_VERBOSE=1 prints each time's split (the core call and its
+// JSON, building the DOM, the rest: layout, paint, reading the file);
+// PANEL_BENCH_CAP_MS (default 180000) is when a time counts as unfinished.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -452,7 +452,6 @@
         },
         text,
       );
-    const last = Math.floor((page.total - 1) / ROW_LIMIT) * ROW_LIMIT;
     return el(
       'p',
       { class: 'meta more pager' },
@@ -461,9 +460,10 @@
       ' ',
       go(Math.max(0, from - ROW_LIMIT), `Previous ${ROW_LIMIT} profiles`, 'Previous', from === 0),
       ' ',
-      go(from + ROW_LIMIT, `Next ${ROW_LIMIT} profiles`, 'Next', from + page.rows.length >= page.total),
+      go(from + page.rows.length, `Next ${ROW_LIMIT} profiles`, 'Next', from + page.rows.length >= page.total),
       ' ',
-      go(last, 'Last profiles', 'Last', from + page.rows.length >= page.total),
+      // Past the end: the core answers the last page.
+      go(page.total, 'Last profiles', 'Last', from + page.rows.length >= page.total),
     );
   }
 

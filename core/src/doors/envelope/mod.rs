@@ -17,8 +17,8 @@
 //!
 //! Every report-making op also answers `locations` (where it looked); the
 //! `view` op answers only that and `view::View`, everything the
-//! admin panel shows (`"rows"` pages its long lists, `"text": false` leaves
-//! out the CLI text).
+//! admin panel shows (`"rows"` cuts its long lists, `"from"` pages its
+//! profile table, `"text": false` leaves out the CLI text).
 //!
 //! What a command would do is the command's own flow, run over the
 //! request's files in memory (`envelope/memory.rs`): the doctor panel and
@@ -183,7 +183,7 @@ fn view_options(req: &Value, report: ReportOptions) -> Result<ViewOptions, Strin
 /// runs over them first; when it wrote nothing, saw every input (no
 /// Keychain items) and the report is asked with the default options, the view is made from the load and report doctor
 /// made of the same files, rather than loading them again (at 60 000
-/// profiles, a third of the call).
+/// profiles natively, 1.5 s became 0.56 s).
 pub(super) fn view_of(
     world: &MapWorld,
     env: &Env,

@@ -6,8 +6,9 @@
 #                                 glue + the module as base64: browsers refuse
 #                                 module scripts and fetch() there)
 #   dist/sandbox/clawdbot-auth.wasm  the import-free module (alloc/dealloc/handle)
-# Idempotent: installs the wasm32 target and the wasm-bindgen CLI only when
-# missing, and cargo skips the build when nothing changed.
+# Idempotent: installs the wasm32 target, the wasm-bindgen CLI and the
+# sandbox's nightly toolchain with rust-src only when missing, and cargo
+# skips the build when nothing changed.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,10 +41,28 @@ if [[ "$installed" != "wasm-bindgen $bindgen_version" ]]; then
     cargo install wasm-bindgen-cli --version "$bindgen_version" --no-default-features
 fi
 
+# The sandbox module alone is built with a pinned nightly that rebuilds std
+# from source (the rust-src component) for size: sorts and the rest of
+# core/alloc chosen for size (`optimize_for_size`), and panics that abort at
+# once with no message formatting (`-C panic=immediate-abort`): 147 KB less
+# (docs/wasm.md). Only nightly accepts `-Z build-std`; everything else,
+# the wasm-bindgen build included, stays on the stable toolchain. Pinned so
+# the unstable flags keep their meaning; installed when missing.
+sandbox_toolchain=nightly-2026-05-20
+if ! rustup toolchain list | grep -q "^$sandbox_toolchain"; then
+    echo "build-wasm: installing the $sandbox_toolchain toolchain (with rust-src) for the sandbox module"
+    rustup toolchain install "$sandbox_toolchain" --profile minimal --component rust-src
+elif ! rustup component list --toolchain "$sandbox_toolchain" --installed | grep -q '^rust-src'; then
+    echo "build-wasm: installing rust-src for $sandbox_toolchain"
+    rustup component add rust-src --toolchain "$sandbox_toolchain"
+fi
+
 # Two builds: one would unify the core's features, and the sandbox builds it
 # without `network` (core/Cargo.toml), which the wasm-bindgen build keeps.
 cargo build --profile wasm --target "$target" -p clawdbot-auth-wasm
-cargo build --profile wasm --target "$target" -p clawdbot-auth-sandbox
+RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+    cargo "+$sandbox_toolchain" build --profile wasm --target "$target" -p clawdbot-auth-sandbox \
+    -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
 
 # binaryen's wasm-opt (Debian's package) shrinks the sandbox module by another ~35%.
 # (Not the wasm-bindgen builds: it breaks their externref table set-up.)

@@ -660,6 +660,55 @@ test('a 60 000-profile store is computed once per refresh', { timeout: 300000 },
   assertNoProblems();
 });
 
+test('the profile table is paged by the core: 200 rows a page, first to last, a filter starts again', { timeout: 120000 }, async () => {
+  // 450 API keys, 5 of them expired tokens: three pages, the problems first.
+  const profiles = {};
+  for (let i = 0; i < 450; i += 1) {
+    const id = `openai:key-${String(i).padStart(3, '0')}`;
+    profiles[id] = i % 90 === 1
+      ? { type: 'token', provider: 'openai', token: `sk-FAKE-token-${i}-0123456789`, expires: NOW - 2 * HOUR }
+      : { type: 'api_key', provider: 'openai', key: `sk-FAKE-key-${i}-0123456789abcdef` };
+  }
+  await loadFiles(page, NOW, { store: ['auth-profiles.json', { version: 1, profiles }] });
+  const table = async () =>
+    page.evaluate(() => ({
+      ids: Array.from(document.querySelectorAll('#profiles tbody tr'), (tr) => tr.dataset.profileId),
+      rows: document.querySelector('#profiles .pager-rows')?.textContent.trim() ?? null,
+      disabled: Object.fromEntries(
+        Array.from(document.querySelectorAll('#profiles .pager button'), (b) => [b.dataset.page, b.disabled]),
+      ),
+    }));
+  const go = async (which) => {
+    const before = await page.evaluate(() => window.clawdbotPanel.stats.refreshes);
+    await page.click(`#profiles .pager button[data-page="${which}"]`);
+    await page.waitForFunction((n) => window.clawdbotPanel.stats.refreshes > n, before);
+    return table();
+  };
+  const first = await table();
+  assert.equal(first.ids.length, 200);
+  assert.equal(first.rows, 'Profiles 1–200 of 450');
+  assert.deepEqual(first.disabled, { first: true, previous: true, next: false, last: false });
+  assert.ok(first.ids.slice(0, 5).every((id) => [1, 91, 181, 271, 361].includes(Number(id.slice(-3)))), `problems first: ${first.ids.slice(0, 5)}`);
+  const second = await go('next');
+  assert.equal(second.rows, 'Profiles 201–400 of 450');
+  assert.equal(second.ids.length, 200);
+  assert.ok(second.ids.every((id) => !first.ids.includes(id)), 'the next page holds other profiles');
+  const last = await go('last');
+  assert.equal(last.rows, 'Profiles 401–450 of 450');
+  assert.deepEqual(last.disabled, { first: false, previous: false, next: true, last: true });
+  const seen = new Set([...first.ids, ...second.ids, ...last.ids]);
+  assert.equal(seen.size, 450, 'the three pages hold every profile once');
+  assert.equal((await go('previous')).rows, 'Profiles 201–400 of 450');
+  // A filter lists from its first row again; one page needs no pager.
+  await page.click('#profile-filter button[data-only="expired"]');
+  await page.waitForFunction(() => document.querySelectorAll('#profiles tbody tr').length === 5);
+  assert.equal((await table()).rows, null, 'no pager for 5 rows');
+  await page.click('#profile-filter button[data-only="all"]');
+  await page.waitForFunction(() => document.querySelector('#profiles .pager-rows')?.textContent.startsWith('Profiles 1–200'));
+  assert.equal(await page.locator('#profiles .more button', { hasText: 'Show all' }).count(), 0, 'no "Show all"');
+  assertNoProblems();
+});
+
 test('the text output is the CLI text, fetched when it is opened', { timeout: 60000 }, async () => {
   const vector = readVector('08-mixed-providers.json');
   await loadVector(page, vector);

@@ -26,7 +26,7 @@
   const state = {
     files: {}, // role -> { name, text }
     storeEdited: false, // the store text came from a reorder
-    showAll: false, // the operator asked for every row
+    from: 0, // where the profile table's page starts (the core pages it)
     only: 'all', // the profile table's filter: all, problems, or a status word (the core filters)
     view: null, // the last view
     live: null, // live only: what the server says of its read ({version, readAt})
@@ -217,26 +217,40 @@
 
   // ----------------------------------------------------------------- render
 
-  /** Rows each list shows until "Show all": enough to read, few enough that
-   * a 60 000-profile store costs the core, the JSON and every second's
-   * countdown next to nothing. The core pages the lists (`rows`). */
+  /** Rows each list shows, and the profile table's page: enough to read,
+   * few enough that a 60 000-profile store costs the layout, the JSON and
+   * every second's countdown next to nothing (drawing all 60 000 rows took
+   * Chromium minutes). The core cuts the lists (`rows`) and pages the
+   * profile table (`from`); its text output lists everything. */
   const ROW_LIMIT = 200;
+
+  /** What the view is asked to hold: the rows, the profile table's page
+   * and filter, and the CLI text (megabytes for a big store) only while
+   * its panel is open. */
+  function viewAsked() {
+    return { rows: ROW_LIMIT, from: state.from, only: state.only, text: textShown() };
+  }
 
   function refresh() {
     if (LIVE) {
       liveRefresh();
       return;
     }
+    // One call per refresh: the view holds everything the page shows. Also
+    // made with no file, for the locations the labels show.
+    show(() => call(request('view', viewAsked())));
+  }
+
+  /** Draws the view `ask` answers (one core call), timing both; draws
+   * nothing when it answers null. */
+  function show(ask) {
     // Re-rendering replaces the order buttons; keep focus on the same one.
     const focused = document.activeElement;
     const focusKey = focused && focused.dataset && focused.dataset.move ? { ...focused.dataset } : null;
     const callsBefore = coreCalls;
     const started = performance.now();
-    // One call per refresh: the view holds everything the page shows. Also
-    // made with no file, for the locations the labels show.
-    const paging = { ...(state.showAll ? {} : { rows: ROW_LIMIT }), only: state.only };
-    // The CLI text (megabytes for a big store) only while its panel is open.
-    const response = call(request('view', { ...paging, text: textShown() }));
+    const response = ask();
+    if (!response) return;
     stats.computeMs = performance.now() - started;
     stats.coreCallsLastRefresh = coreCalls - callsBefore;
     state.error = response.error || null;
@@ -253,6 +267,7 @@
       );
       if (again && !again.disabled) again.focus();
     }
+    return response;
   }
 
   const SECTIONS = ['providers', 'profiles', 'missing', 'cooldowns', 'doctor', 'diagnostics', 'order'];
@@ -364,6 +379,7 @@
           dataset: { only },
           onclick: () => {
             state.only = only;
+            state.from = 0;
             refresh();
           },
         },
@@ -409,25 +425,45 @@
     );
   }
 
-  /** Under a paged list: how much of it shows, and a button for the rest. */
+  /** Under a cut list: how much of it shows (the text output lists all). */
   function more(page, noun) {
     if (page.rows.length >= page.total) return null;
-    return el(
-      'p',
-      { class: 'meta more' },
-      `Showing ${page.rows.length} of ${page.total} ${noun}; the text output below lists all. `,
+    return el('p', { class: 'meta more' }, `Showing ${page.rows.length} of ${page.total} ${noun}; the text output below lists all.`);
+  }
+
+  /** Under the profile table: which rows of the list show, and buttons for
+   * the pages before and after (the core cuts each page, `from`). */
+  function pager(page) {
+    const from = page.from || 0;
+    if (from === 0 && page.rows.length >= page.total) return null;
+    const go = (to, label, text, disabled) =>
       el(
         'button',
         {
           type: 'button',
           class: 'secondary',
+          'aria-label': label,
+          disabled,
+          dataset: { page: text.toLowerCase() },
           onclick: () => {
-            state.showAll = true;
+            state.from = to;
             refresh();
           },
         },
-        `Show all ${page.total}`,
-      ),
+        text,
+      );
+    return el(
+      'p',
+      { class: 'meta more pager' },
+      el('span', { class: 'pager-rows' }, `Profiles ${from + 1}–${from + page.rows.length} of ${page.total} `),
+      go(0, 'First profiles', 'First', from === 0),
+      ' ',
+      go(Math.max(0, from - ROW_LIMIT), `Previous ${ROW_LIMIT} profiles`, 'Previous', from === 0),
+      ' ',
+      go(from + page.rows.length, `Next ${ROW_LIMIT} profiles`, 'Next', from + page.rows.length >= page.total),
+      ' ',
+      // Past the end: the core answers the last page.
+      go(page.total, 'Last profiles', 'Last', from + page.rows.length >= page.total),
     );
   }
 
@@ -506,7 +542,7 @@
     const headings = ['Profile', 'Credential', 'Status', 'Expires in', 'Reason', 'Back-off', 'Fix'];
     $('profiles').replaceChildren(
       table('Profiles', LIVE ? [...headings, 'Actions'] : headings, rows),
-      more(profiles, 'profiles') || '',
+      pager(profiles) || '',
     );
   }
 
@@ -722,18 +758,26 @@
   // ------------------------------------------------------------- reordering
 
   /** Asks the core to move one profile in the order it shows, and keeps
-   * the store it answers (to download). */
+   * the store it answers (to download). One call: the core answers the
+   * store it wrote and the view of it. */
   function move(provider, profileId, delta) {
-    const answer = call(request('moveInOrder', { provider, profileId, by: delta }));
-    if (answer.error || typeof answer.storeText !== 'string') {
-      $('order-status').textContent = `Could not set the order: ${answer.error || 'no store in the answer'}`;
+    let failed = null;
+    show(() => {
+      const answer = call(request('moveInOrder', { provider, profileId, by: delta, view: viewAsked() }));
+      if (answer.error || typeof answer.storeText !== 'string') {
+        failed = answer.error || 'no store in the answer';
+        return null; // the files are as they were, and so is the page
+      }
+      const previousName = state.files.store ? state.files.store.name : 'auth-profiles.json';
+      state.files.store = { name: previousName, text: answer.storeText };
+      state.storeEdited = true;
+      $('download-store').disabled = false;
+      return answer;
+    });
+    if (failed) {
+      $('order-status').textContent = `Could not set the order: ${failed}`;
       return;
     }
-    const previousName = state.files.store ? state.files.store.name : 'auth-profiles.json';
-    state.files.store = { name: previousName, text: answer.storeText };
-    state.storeEdited = true;
-    $('download-store').disabled = false;
-    refresh();
     const group = (state.view.orders || []).find((o) => o.provider.id === provider);
     const shownOrder = group ? group.editable.rows.map((e) => e.profile.shown).join(', ') : '';
     $('order-status').textContent = `${group ? group.provider.shown : ''} order: ${shownOrder}. Download auth-profiles.json to keep it.`;
@@ -789,7 +833,7 @@
   async function liveRefresh() {
     const started = performance.now();
     const query =
-      `rows=${state.showAll ? '' : ROW_LIMIT}&text=${textShown() ? 1 : 0}&only=${encodeURIComponent(state.only)}`;
+      `rows=${ROW_LIMIT}&from=${state.from}&text=${textShown() ? 1 : 0}&only=${encodeURIComponent(state.only)}`;
     liveState('Reading…');
     let answer;
     let status = 0;
@@ -948,7 +992,10 @@
 
   function take(role, name, text) {
     state.files[role] = { name, text };
-    if (role === 'store') state.storeEdited = false;
+    if (role === 'store') {
+      state.storeEdited = false;
+      state.from = 0;
+    }
   }
 
   function wireFiles() {
@@ -986,7 +1033,7 @@
         $(`file-${role}`).value = '';
       }
       state.storeEdited = false;
-      state.showAll = false;
+      state.from = 0;
       state.only = 'all';
       $('download-store').disabled = true;
       $('order-status').textContent = '';

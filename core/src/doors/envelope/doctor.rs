@@ -41,11 +41,23 @@ pub(super) struct DoctorRun {
     pub document: DoctorDocument,
     /// Its exit and writes.
     pub ran: Ran,
+    /// The load and report it checked last, when asked to keep them
+    /// ([`run_keeping`]).
+    pub load: Option<(crate::load::Loaded, crate::report::StatusReport)>,
 }
 
 /// Runs doctor for `agent` (`None`: the config's default) as the CLI
 /// would with `--non-interactive --json`.
 pub(super) fn run(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis) -> Result<DoctorRun, String> {
+    run_with(world, env, agent, now, false)
+}
+
+/// [`run`], keeping the load and report doctor checked last (`load`).
+pub(super) fn run_keeping(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis) -> Result<DoctorRun, String> {
+    run_with(world, env, agent, now, true)
+}
+
+fn run_with(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis, keep: bool) -> Result<DoctorRun, String> {
     let request = DoctorRequest {
         non_interactive: true,
         json: true,
@@ -53,12 +65,16 @@ pub(super) fn run(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis)
         ..DoctorRequest::default()
     };
     let mut command = DoctorCommand::new(request, env, now);
+    if keep {
+        command = command.keeping_loads();
+    }
     let ran = Memory::new(world.files.clone(), now).run(&mut command);
+    let load = command.take_loads().into_iter().next();
     let Some((preview, document)) = command.checked().next() else {
         return Err(format!("doctor checked nothing: {}", ran.refusal()));
     };
     let preview = DoctorPreview { changes: document.changes.clone(), ..preview.clone() };
-    Ok(DoctorRun { preview, document: document.clone(), ran })
+    Ok(DoctorRun { preview, document: document.clone(), ran, load })
 }
 
 impl DoctorRun {
@@ -81,7 +97,11 @@ impl DoctorRun {
         let mut value = view.to_value();
         let others: Vec<&Finding> =
             self.document.findings.iter().filter(|f| !SHOWN_AS_ROWS.contains(&f.check_id)).collect();
-        let rows: Vec<Value> = others.iter().take(limits.rows.unwrap_or(usize::MAX)).map(|f| finding_row(f)).collect();
+        // A page that asks for some rows (a paged view) gets each text cut
+        // to what it can lay out; asked for everything, it gets them whole.
+        let cut = limits.rows.map(|_| FINDING_TEXT_LIMIT);
+        let rows: Vec<Value> =
+            others.iter().take(limits.rows.unwrap_or(usize::MAX)).map(|f| finding_row(f, cut)).collect();
         let writes: Vec<String> = self.ran.writes.iter().map(|w| escape_control(&w.path).into_owned()).collect();
         if let Some(Value::Object(doctor)) = value.get_mut("doctor") {
             doctor.insert("findings".into(), json!({ "total": others.len(), "rows": rows }));
@@ -91,15 +111,25 @@ impl DoctorRun {
     }
 }
 
-/// A finding as the page shows it: every text escaped, no raw target.
-fn finding_row(finding: &Finding) -> Value {
+/// How long a finding's message or fix may be in a paged view (bytes):
+/// a few lines of a page.
+const FINDING_TEXT_LIMIT: usize = 2000;
+
+/// A finding as the page shows it: every text escaped, no raw target; with
+/// `cut`, its message and fix cut to about that many bytes
+/// ([`crate::view::cut_text`]).
+fn finding_row(finding: &Finding, cut: Option<usize>) -> Value {
+    let shown = |text: &str| {
+        let whole = cut.and_then(|limit| crate::view::cut_text(text, limit));
+        escape_control(whole.as_deref().unwrap_or(text)).into_owned()
+    };
     let mut row = Map::new();
     row.insert("checkId".into(), Value::from(finding.check_id));
     row.insert("severity".into(), serde_json::to_value(finding.severity).unwrap_or_default());
-    row.insert("message".into(), Value::from(escape_control(&finding.message).into_owned()));
+    row.insert("message".into(), Value::from(shown(&finding.message)));
     for (key, text) in [("path", &finding.path), ("fixHint", &finding.fix_hint)] {
         if let Some(text) = text {
-            row.insert(key.into(), Value::from(escape_control(text).into_owned()));
+            row.insert(key.into(), Value::from(shown(text)));
         }
     }
     Value::Object(row)

@@ -89,6 +89,11 @@ impl Memory {
         Memory { files, modes: BTreeMap::new(), now }
     }
 
+    /// Every file as the commands run so far left them.
+    pub fn into_files(self) -> BTreeMap<String, FileRead> {
+        self.files
+    }
+
     /// The file at `path` as the commands run so far left it.
     pub fn file(&self, path: &str) -> Option<&FileRead> {
         self.files.get(path)

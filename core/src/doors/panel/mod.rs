@@ -54,8 +54,9 @@ pub fn view(seen: &Seen, env: &Env, agent: Option<&str>, url: &str) -> Result<St
 }
 
 /// The view's options from the request's query: `rows` (a whole number;
-/// all rows when absent or not one), `text` (`1`: the CLI's text too) and
-/// `only` (the profile table's filter, [`Only::parse`]; all when unknown).
+/// all rows when absent or not one), `text` (`1`: the CLI's text too),
+/// `only` (the profile table's filter, [`Only::parse`]; all when unknown)
+/// and `from` (where the profile table's page starts; 0 when not a number).
 fn view_options(url: &str) -> ViewOptions {
     let query = url.split_once('?').map_or("", |(_, q)| q);
     let mut asked = ViewOptions { report: ReportOptions::default(), limits: Limits::default(), text: false };
@@ -63,6 +64,7 @@ fn view_options(url: &str) -> ViewOptions {
         match pair.split_once('=') {
             Some(("rows", n)) => asked.limits.rows = n.parse::<usize>().ok(),
             Some(("text", v)) => asked.text = v == "1",
+            Some(("from", n)) => asked.limits.from = n.parse::<usize>().unwrap_or(0),
             Some(("only", word)) => asked.limits.only = Only::parse(&word.replace("%20", " ")).unwrap_or_default(),
             _ => {}
         }
@@ -83,6 +85,8 @@ mod tests {
         let asked = view_options("/api/view?rows=-3&text=yes&only=nope");
         assert_eq!((asked.limits.rows, asked.text), (None, false), "no guess at what was meant");
         assert_eq!(asked.limits.only, Only::All);
+        assert_eq!(view_options("/api/view?rows=200&from=400").limits.from, 400);
+        assert_eq!(view_options("/api/view?rows=200&from=x").limits.from, 0);
         assert_eq!(view_options("/api/view?only=expired").limits.only.word(), "expired");
         assert_eq!(view_options("/api/view?only=not%20checked").limits.only.word(), "not checked");
         assert_eq!(view_options("/api/view?only=problems").limits.only, Only::Problems);

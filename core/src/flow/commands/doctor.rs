@@ -165,6 +165,10 @@ struct Doctor {
     documents: Vec<DoctorDocument>,
     /// Each agent's preview after its repairs, beside its document.
     previews: Vec<DoctorPreview>,
+    /// Set by [`DoctorCommand::keeping_loads`]: each agent's load and report
+    /// as checked last are kept in `loads` rather than dropped.
+    keep_loads: bool,
+    loads: Vec<(Loaded, StatusReport)>,
     worst: Exit,
     /// `--all-agents`: what the agents' loads read alike, read once and
     /// handed from one agent's load to the next; dropped when a repair
@@ -205,6 +209,8 @@ impl DoctorCommand {
             first,
             documents: Vec::new(),
             previews: Vec::new(),
+            keep_loads: false,
+            loads: Vec::new(),
             worst: Exit::Ok,
             shared: None,
             config_read: None,
@@ -228,6 +234,21 @@ impl DoctorCommand {
     /// repairs, and its `--json` document (the panel shows both).
     pub fn checked(&self) -> impl Iterator<Item = (&DoctorPreview, &DoctorDocument)> {
         self.inner.machine.previews.iter().zip(&self.inner.machine.documents)
+    }
+
+    /// Keep each agent's load and report as last checked (after the
+    /// refreshes, if one ran), with the default report options, for
+    /// [`DoctorCommand::take_loads`]: the panel's view of files doctor left
+    /// as they were is made from them instead of loading them again.
+    pub fn keeping_loads(mut self) -> DoctorCommand {
+        self.inner.machine.keep_loads = true;
+        self
+    }
+
+    /// The loads and reports kept ([`DoctorCommand::keeping_loads`]), one
+    /// per agent checked.
+    pub fn take_loads(&mut self) -> Vec<(Loaded, StatusReport)> {
+        std::mem::take(&mut self.inner.machine.loads)
     }
 }
 
@@ -771,8 +792,14 @@ impl Doctor {
             }
         }
         let agent_id = after.locations.agent_id.clone();
-        let after_plan = refreshed.map(|(_, _, plan)| plan);
-        let Check { found, changes, needs_human, plan, .. } = *check;
+        let (after_plan, last) = match refreshed {
+            Some((after, report, plan)) => (Some(plan), Some((after, report))),
+            None => (None, None),
+        };
+        let Check { found, changes, needs_human, plan, loaded, report, .. } = *check;
+        if self.keep_loads {
+            self.loads.push(last.unwrap_or((*loaded, *report)));
+        }
         let mut document = DoctorDocument::new(&agent_id, found, changes);
         // The exit rule is the text mode's; the document agrees with it.
         document.ok = !needs_human;

@@ -137,6 +137,9 @@ pub struct Limits {
     pub rows: Option<usize>,
     /// Which profiles the profile table lists.
     pub only: Only,
+    /// Where the profile table's rows start: the page's pager shows
+    /// `rows` of them at a time from here (0: the first).
+    pub from: usize,
 }
 
 /// Which profiles the profile table lists: the page's filter, applied
@@ -229,13 +232,21 @@ pub struct CountRow {
     pub problem: bool,
 }
 
-/// The first rows of a long list, and how long it is.
+/// The first rows of a long list (or, for the profile table, the rows from
+/// [`Limits::from`]), and how long it is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Page<T> {
     /// How many items the whole list has, even when `rows` is cut short.
     pub total: usize,
-    /// The first items, at most [`Limits::rows`] of them.
+    /// Where `rows` starts in the whole list; absent when at the start.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub from: usize,
+    /// The items from `from` on, at most [`Limits::rows`] of them.
     pub rows: Vec<T>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl<T> Page<T> {
@@ -244,9 +255,43 @@ impl<T> Page<T> {
     where
         F: FnMut(I) -> T,
     {
-        let rows = items.into_iter().take(limits.rows.unwrap_or(usize::MAX)).map(row).collect();
-        Page { total, rows }
+        Page::starting(items, total, 0, limits, row)
     }
+
+    /// `limits.rows` items of `items` (of `total`) from `from` on (the last
+    /// page when `from` is past the end), each made by `row`.
+    fn starting<I, F>(items: impl IntoIterator<Item = I>, total: usize, from: usize, limits: Limits, row: F) -> Self
+    where
+        F: FnMut(I) -> T,
+    {
+        let per_page = limits.rows.unwrap_or(usize::MAX);
+        // Past the end (the list shrank since the page asked): its last page.
+        let from = if from < total { from } else { total.saturating_sub(1) / per_page.max(1) * per_page.max(1) };
+        let rows = items.into_iter().skip(from).take(per_page).map(row).collect();
+        Page { total, from, rows }
+    }
+}
+
+/// A text the page shows in one piece, cut to about `limit` characters
+/// after the last `, ` or `; ` that fits, with what was left out said: one
+/// of doctor's findings names every plain-text key at rest (8 MB of
+/// message and fix for 60 000 profiles), which the CLI prints whole and a
+/// page cannot lay out. `None` when it fits.
+pub fn cut_text(text: &str, limit: usize) -> Option<String> {
+    if text.len() <= limit {
+        return None;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    let head = match head.rfind([',', ';']) {
+        Some(at) if at > 0 => &head[..at],
+        _ => head,
+    };
+    let cut = text.len() - head.len();
+    Some(format!("{head} … ({cut} more bytes: `clawdbot doctor` prints it whole)"))
 }
 
 /// An id the page may send back (`id`, raw) and the text it shows (`shown`).
@@ -701,7 +746,7 @@ fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<Prof
         report.auth.oauth.profiles.iter().filter(|p| limits.only.admits(p.standing)).collect();
     listed.sort_by_key(|p| !needs_a_look(p.standing));
     let total = listed.len();
-    Page::of(listed, total, limits, |p| {
+    Page::starting(listed, total, limits.from, limits, |p| {
         // The list's words for the verdict the report made (its warning
         // window and rules), so the badge and the reason never disagree.
         let listed = loaded.store.profile(&p.profile_id).map(|profile| {
@@ -1059,7 +1104,7 @@ mod glance_tests {
         let loaded = crate::load::load(&w, &crate::paths::Env::new("/h"), NOW, None);
         let report = crate::report::build(&loaded, &crate::report::ReportOptions::default());
         let doctor = crate::doctor::preview(&loaded, &report);
-        build(&loaded, &report, &doctor, None, |_| true, Limits { rows, only }).to_value()
+        build(&loaded, &report, &doctor, None, |_| true, Limits { rows, only, from: 0 }).to_value()
     }
 
     #[test]

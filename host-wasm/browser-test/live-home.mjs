@@ -2,6 +2,7 @@
 // (live.test.mjs) and of the screenshots in docs/panel.md (panel-shots.mjs):
 // `clawdbot panel` on a temporary HOME, with the clock pinned.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
@@ -108,3 +109,14 @@ export function startPanel(dir) {
   });
 }
 
+/** A free TCP port on the loopback interface. */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}

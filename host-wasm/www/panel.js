@@ -871,14 +871,21 @@
     );
   }
 
+  /** Each action a profile row can offer (the core says which it does):
+   * its button's label for a screen reader and its text. */
+  const PROFILE_ACTIONS = {
+    cooldownClear: (name) => [`Clear the cooldown of ${name}`, 'Clear cooldown'],
+    refresh: (name) => [`Refresh ${name} now`, 'Refresh'],
+    remove: (name) => [`Remove ${name}`, 'Remove'],
+  };
+
   function profileActions(p) {
-    const id = p.profile.id;
-    const name = p.profile.shown;
-    return [
-      p.backoff ? verbButton(`Clear the cooldown of ${name}`, 'Clear cooldown', { verb: 'cooldownClear', profileId: id }) : null,
-      p.type === 'oauth' ? verbButton(`Refresh ${name} now`, 'Refresh', { verb: 'refresh', profileId: id }) : null,
-      verbButton(`Remove ${name}`, 'Remove', { verb: 'remove', profileId: id }),
-    ].filter(Boolean);
+    return (p.actions || [])
+      .filter((verb) => PROFILE_ACTIONS[verb])
+      .map((verb) => {
+        const [label, text] = PROFILE_ACTIONS[verb](p.profile.shown);
+        return verbButton(label, text, { verb, profileId: p.profile.id });
+      });
   }
 
   async function postVerb(body) {

@@ -290,6 +290,20 @@ mod tests {
     }
 
     #[test]
+    fn every_action_a_profile_row_offers_is_a_verb_the_panel_runs() {
+        use crate::view::RowAction;
+        for (action, command) in [
+            (RowAction::CooldownClear, "clawdbot models auth cooldown clear openai:a"),
+            (RowAction::Refresh, "clawdbot models auth refresh --profile openai:a"),
+            (RowAction::Remove, "clawdbot models auth remove openai:a"),
+        ] {
+            let body = json!({ "verb": action, "profileId": "openai:a" }).to_string();
+            let asked = parse(body.as_bytes()).unwrap_or_else(|e| panic!("{action:?}: {e}"));
+            assert_eq!(asked.command_line(), command);
+        }
+    }
+
+    #[test]
     fn the_answer_never_carries_a_secret_line() {
         let asked = parse(br#"{"verb":"cooldownClear","profileId":"openai:a"}"#).unwrap();
         let line = |text: &str, secret| Line { stream: Stream::Stdout, text: text.into(), secret };

@@ -24,6 +24,7 @@ use crate::order::{order_for, resolve_order};
 use crate::provider::ProviderId;
 use crate::remaining::format_remaining_short;
 use crate::report::{CheckCode, StatusReport, Verdict, check_code, status_words};
+use crate::store::CredentialType;
 use crate::time::Instant;
 use crate::usage::UnusableKind;
 use serde::Serialize;
@@ -458,6 +459,34 @@ pub struct ProfileRow {
     /// why; never a value, not even masked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<RefRow>,
+    /// What the live panel offers to run on it, in this order.
+    pub actions: Vec<RowAction>,
+}
+
+/// A command the live panel offers on a profile row: the name of the
+/// panel's verb that runs it (`cooldownClear`, `refresh`, `remove`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RowAction {
+    /// `models auth cooldown clear`, while a cooldown or disable is in force.
+    CooldownClear,
+    /// `models auth refresh --profile`, for an OAuth login.
+    Refresh,
+    /// `models auth remove`, for every profile.
+    Remove,
+}
+
+impl RowAction {
+    /// The actions a profile row offers: clearing a backoff it has,
+    /// refreshing an OAuth login (the command itself says when it cannot),
+    /// removing it.
+    fn offered(kind: CredentialType, backing_off: bool) -> Vec<RowAction> {
+        let refresh = kind == CredentialType::OAuth;
+        [(backing_off, RowAction::CooldownClear), (refresh, RowAction::Refresh), (true, RowAction::Remove)]
+            .into_iter()
+            .filter_map(|(offered, action)| offered.then_some(action))
+            .collect()
+    }
 }
 
 /// A profile's SecretRef as the panel shows it.
@@ -773,13 +802,14 @@ fn profiles(loaded: &Loaded, report: &StatusReport, limits: Limits) -> Page<Prof
             problem: needs_a_look(p.standing),
             remaining: (p.status != HealthStatus::Static).then(|| Remaining::of(p.expires_at, p.remaining_ms)),
             reason_code: listed.as_ref().map_or_else(String::new, |e| escape_control(&e.reason_code).into_owned()),
-            backoff,
             recovery_hint: listed.and_then(|e| e.recovery_hint).map(|h| escape_control(&h).into_owned()),
             secret_ref: p.secret_ref.as_ref().map(|r| RefRow {
                 reference: escape_control(&r.reference).into_owned(),
                 state: r.state,
                 reason: r.reason.as_deref().map(|w| escape_control(w).into_owned()),
             }),
+            actions: RowAction::offered(p.kind, backoff.is_some()),
+            backoff,
         }
     })
 }
@@ -928,16 +958,17 @@ mod tests {
         assert_eq!(
             row("anthropic:far"),
             parsed(
-                r#"{"profile":{"id":"anthropic:far","shown":"anthropic:far"},"label":"anthropic:far","provider":"anthropic","type":"token","source":"store","badge":{"status":"ok","word":"ok","icon":"✓"},"words":"ok expires never (beyond year 9999)","role":"spare","problem":false,"remaining":{"expiresAt":300000000000000,"remainingMs":298232774400000,"text":"never (beyond year 9999)"},"reasonCode":"ok"}"#
+                r#"{"profile":{"id":"anthropic:far","shown":"anthropic:far"},"label":"anthropic:far","provider":"anthropic","type":"token","source":"store","badge":{"status":"ok","word":"ok","icon":"✓"},"words":"ok expires never (beyond year 9999)","role":"spare","problem":false,"remaining":{"expiresAt":300000000000000,"remainingMs":298232774400000,"text":"never (beyond year 9999)"},"reasonCode":"ok","actions":["remove"]}"#
             )
         );
         assert_eq!(
             row("openai:off"),
             parsed(
-                r#"{"profile":{"id":"openai:off","shown":"openai:off"},"label":"openai:off","provider":"openai","type":"api_key","source":"store","badge":{"status":"static","word":"disabled","icon":"⊘"},"words":"disabled for 5h (billing); static","role":"spare","problem":true,"reasonCode":"disabled-billing","backoff":"disabled until 2026-01-01T05:00:00Z (billing)","recoveryHint":"Top up credits (provider billing), or run `clawdbot models auth cooldown clear openai:off` once the cause is gone."}"#
+                r#"{"profile":{"id":"openai:off","shown":"openai:off"},"label":"openai:off","provider":"openai","type":"api_key","source":"store","badge":{"status":"static","word":"disabled","icon":"⊘"},"words":"disabled for 5h (billing); static","role":"spare","problem":true,"reasonCode":"disabled-billing","backoff":"disabled until 2026-01-01T05:00:00Z (billing)","recoveryHint":"Top up credits (provider billing), or run `clawdbot models auth cooldown clear openai:off` once the cause is gone.","actions":["cooldownClear","remove"]}"#
             ),
             "a static key has no time left"
         );
+        assert_eq!(row("anthropic:work")["actions"], json!(["refresh", "remove"]), "an OAuth login");
         assert_eq!(v["check"], json!({ "code": 1, "text": check_meaning(CheckCode::Action) }));
         assert_eq!(v["storeUnreadable"], false);
         assert_eq!(

@@ -521,15 +521,17 @@ impl ProviderSpec {
 
     /// A provider reached with an API key read from `vars` (the first is
     /// the one its clients read, and `token --format env` names), proved
-    /// by `probes`: most providers are no more than this.
+    /// by `probes`, whose key `models status` looks for even when nothing
+    /// else mentions it: most providers are no more than this.
     pub const fn api_key(id: &'static str, vars: &'static [&'static str], probes: &'static [probe::Probe]) -> Self {
-        ProviderSpec {
-            env_vars: vars,
-            env_probe: true,
-            client_vars: ClientVars::any(vars[0]),
-            probes,
-            ..ProviderSpec::new(id)
-        }
+        ProviderSpec { env_probe: true, ..ProviderSpec::keyed(id, vars, probes) }
+    }
+
+    /// As [`ProviderSpec::api_key`], but its key is looked for only when
+    /// the configured models or a profile mention the provider (the
+    /// reference's env probes leave it out, spec §2.6).
+    pub const fn keyed(id: &'static str, vars: &'static [&'static str], probes: &'static [probe::Probe]) -> Self {
+        ProviderSpec { env_vars: vars, client_vars: ClientVars::any(vars[0]), probes, ..ProviderSpec::new(id) }
     }
 
     /// The variable its API key is read from: the first of `env_vars`

@@ -4,7 +4,7 @@
 //! its free models answer only OpenCode's own client, and every other
 //! request is billed per request, whatever its size.
 
-use super::{ClientVars, ProviderSpec};
+use super::ProviderSpec;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "opencode";
@@ -14,8 +14,4 @@ pub const ID: &str = "opencode";
 pub const KEY_VAR: &str = "OPENCODE_API_KEY";
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
-pub const SPEC: ProviderSpec = ProviderSpec {
-    env_vars: &[KEY_VAR, "OPENCODE_ZEN_API_KEY"],
-    client_vars: ClientVars::any(KEY_VAR),
-    ..ProviderSpec::new(ID)
-};
+pub const SPEC: ProviderSpec = ProviderSpec::keyed(ID, &[KEY_VAR, "OPENCODE_ZEN_API_KEY"], &[]);

@@ -2,7 +2,7 @@
 //!
 //! No probe ("no cheap check"), for the reasons `opencode` has none.
 
-use super::{ClientVars, ProviderSpec};
+use super::ProviderSpec;
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "opencode-zen";
@@ -12,5 +12,4 @@ pub const ID: &str = "opencode-zen";
 pub const KEY_VAR: &str = "OPENCODE_ZEN_API_KEY";
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
-pub const SPEC: ProviderSpec =
-    ProviderSpec { env_vars: &[KEY_VAR], client_vars: ClientVars::any(KEY_VAR), ..ProviderSpec::new(ID) };
+pub const SPEC: ProviderSpec = ProviderSpec::keyed(ID, &[KEY_VAR], &[]);

@@ -1,7 +1,7 @@
 //! Vercel AI Gateway. An API key only (spec §2.6).
 
+use super::ProviderSpec;
 use super::probe::Probe;
-use super::{ClientVars, ProviderSpec};
 
 /// Provider id as profiles, configs and `provider/model` refs spell it.
 pub const ID: &str = "vercel-ai-gateway";
@@ -17,9 +17,4 @@ pub const API_ORIGIN: &str = "https://ai-gateway.vercel.sh";
 pub const PROBES: &[Probe] = &[Probe::get(API_ORIGIN, "/v1/credits")];
 
 /// This provider's registry entry, listed in [`super::PROVIDERS`].
-pub const SPEC: ProviderSpec = ProviderSpec {
-    env_vars: &[KEY_VAR],
-    client_vars: ClientVars::any(KEY_VAR),
-    probes: PROBES,
-    ..ProviderSpec::new(ID)
-};
+pub const SPEC: ProviderSpec = ProviderSpec::keyed(ID, &[KEY_VAR], PROBES);

@@ -22,6 +22,42 @@ pub fn handle(request_json: &str) -> String {
     clawdbot_auth_core::envelope::handle(request_json)
 }
 
+/// The panel's session over one set of picked files
+/// ([`clawdbot_auth_core::envelope::Session`]): opened once per file pick
+/// with the page's `view` request, it keeps in this module's memory the
+/// files and what the core made of them, so that a page of the profile
+/// table is cut from that (no parse, no report) and an order move runs
+/// `models auth order set` over the kept files. Every answer is the one
+/// the envelope's `view` and `moveInOrder` ops give for the same files.
+/// Never throws: errors come back as `{"error": "..."}`.
+#[wasm_bindgen]
+pub struct Session {
+    inner: clawdbot_auth_core::envelope::Session,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Opens the files of `request_json`, a `view` request.
+    #[wasm_bindgen(constructor)]
+    pub fn new(request_json: &str) -> Session {
+        Session { inner: clawdbot_auth_core::envelope::Session::open(request_json) }
+    }
+
+    /// The view asked for (`{"rows", "from", "only", "text", "now"?}`):
+    /// `{"locations", "view"}`.
+    pub fn view(&mut self, asked_json: &str) -> String {
+        self.inner.view(asked_json)
+    }
+
+    /// One order move (`{"provider", "profileId", "by", "view"}`):
+    /// `{"locations", "view", "storeText"}`; the session keeps the store
+    /// it wrote.
+    #[wasm_bindgen(js_name = moveInOrder)]
+    pub fn move_in_order(&mut self, request_json: &str) -> String {
+        self.inner.move_in_order(request_json)
+    }
+}
+
 /// The core's remaining-time text (`3h`, `2d`, `0m`, `unknown`) for live
 /// countdowns, so the panel never re-implements the rounding rule (spec §2.9).
 #[wasm_bindgen(js_name = formatRemainingShort)]

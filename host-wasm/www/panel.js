@@ -33,6 +33,7 @@
     error: null, // the core's error, if it refused the request
     renderedAt: 0,
     busy: false, // live only: a verb or a refresh is on its way
+    session: null, // the core's session over the picked files (core.Session), opened at the first view after a pick
   };
   /** How the last refreshes went, for tests and the curious. */
   const stats = { refreshes: 0, coreCallsLastRefresh: 0, computeMs: 0, renderMs: 0 };
@@ -195,6 +196,26 @@
     }
   }
 
+  /** One call to the session over the picked files: the page's call in,
+   * the parsed answer out. The session is opened (the files parsed and
+   * checked, once) at the first call after the files changed; later calls
+   * are cut from what it kept (a page) or run over its files (a move). */
+  function sessionCall(method, asked) {
+    coreCalls += 1;
+    try {
+      if (!state.session) state.session = new core.Session(JSON.stringify(request('view')));
+      return JSON.parse(state.session[method](JSON.stringify(asked)));
+    } catch (error) {
+      return { error: `the core's answer could not be read: ${error.message}` };
+    }
+  }
+
+  /** The files changed: the next view opens a new session. */
+  function filesChanged() {
+    if (state.session) state.session.free();
+    state.session = null;
+  }
+
   /** The picked files by role, as the envelope takes them. */
   function files() {
     const out = {};
@@ -231,14 +252,23 @@
     return { rows: ROW_LIMIT, from: state.from, only: state.only, text: textShown() };
   }
 
-  function refresh() {
+  /** Draws the view again: `recheck` (the minute's refresh) has the core
+   * check the files again at this instant; otherwise the page (another
+   * page of the table, the text opened) is cut from what the session
+   * keeps. */
+  function refresh(recheck) {
     if (LIVE) {
       liveRefresh();
       return;
     }
-    // One call per refresh: the view holds everything the page shows. Also
-    // made with no file, for the locations the labels show.
-    show(() => call(request('view', viewAsked())));
+    // One call per refresh: the view holds everything the page shows. With
+    // no file, the envelope's view, for the locations the labels show.
+    if (!anyFileLoaded()) {
+      show(() => call(request('view', viewAsked())));
+      return;
+    }
+    const asked = recheck ? Object.assign(viewAsked(), { now: Date.now() }) : viewAsked();
+    show(() => sessionCall('view', asked));
   }
 
   /** Draws the view `ask` answers (one core call), timing both; draws
@@ -763,7 +793,7 @@
   function move(provider, profileId, delta) {
     let failed = null;
     show(() => {
-      const answer = call(request('moveInOrder', { provider, profileId, by: delta, view: viewAsked() }));
+      const answer = sessionCall('moveInOrder', { provider, profileId, by: delta, now: Date.now(), view: viewAsked() });
       if (answer.error || typeof answer.storeText !== 'string') {
         failed = answer.error || 'no store in the answer';
         return null; // the files are as they were, and so is the page
@@ -998,6 +1028,7 @@
   }
 
   function take(role, name, text) {
+    filesChanged();
     state.files[role] = { name, text };
     if (role === 'store') {
       state.storeEdited = false;
@@ -1035,6 +1066,7 @@
       refresh();
     });
     $('clear-files').addEventListener('click', () => {
+      filesChanged();
       for (const role of roles()) {
         state.files[role] = null;
         $(`file-${role}`).value = '';
@@ -1059,7 +1091,7 @@
   function tick() {
     const now = Date.now();
     if ((LIVE || anyFileLoaded()) && now - state.renderedAt >= REFRESH_EVERY_MS && !state.busy) {
-      refresh();
+      refresh(true);
       return;
     }
     for (const node of document.querySelectorAll('[data-expires-at]')) updateRemaining(node, now);

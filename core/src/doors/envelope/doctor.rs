@@ -49,15 +49,35 @@ pub(super) struct DoctorRun {
 /// Runs doctor for `agent` (`None`: the config's default) as the CLI
 /// would with `--non-interactive --json`.
 pub(super) fn run(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis) -> Result<DoctorRun, String> {
-    run_with(world, env, agent, now, false)
+    run_with(world, env, agent, now, false, None)
 }
 
 /// [`run`], keeping the load and report doctor checked last (`load`).
 pub(super) fn run_keeping(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis) -> Result<DoctorRun, String> {
-    run_with(world, env, agent, now, true)
+    run_with(world, env, agent, now, true, None)
 }
 
-fn run_with(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis, keep: bool) -> Result<DoctorRun, String> {
+/// [`run_keeping`] over `loaded`, the load of `world` a command just left
+/// ([`DoctorCommand::over_load`]): doctor checks it rather than loading
+/// the files again.
+pub(super) fn run_over(
+    world: &MapWorld,
+    env: &Env,
+    agent: Option<&str>,
+    now: Millis,
+    loaded: crate::load::Loaded,
+) -> Result<DoctorRun, String> {
+    run_with(world, env, agent, now, true, Some(loaded))
+}
+
+fn run_with(
+    world: &MapWorld,
+    env: &Env,
+    agent: Option<&str>,
+    now: Millis,
+    keep: bool,
+    loaded: Option<crate::load::Loaded>,
+) -> Result<DoctorRun, String> {
     let request = DoctorRequest {
         non_interactive: true,
         json: true,
@@ -67,6 +87,9 @@ fn run_with(world: &MapWorld, env: &Env, agent: Option<&str>, now: Millis, keep:
     let mut command = DoctorCommand::new(request, env, now);
     if keep {
         command = command.keeping_loads();
+    }
+    if let Some(loaded) = loaded {
+        command = command.over_load(loaded);
     }
     let ran = Memory::new(world.files.clone(), now).run(&mut command);
     let load = command.take_loads().into_iter().next();
@@ -92,7 +115,7 @@ impl DoctorRun {
     /// The view's doctor panel as doctor decided it: nothing is needed only
     /// when doctor would exit 0; what it found beyond the rows is listed
     /// (`findings`, a page) with the files it wrote (`writes`, paths).
-    pub fn into_view(self, mut view: View, limits: Limits) -> Value {
+    pub fn view_value(&self, mut view: View, limits: Limits) -> Value {
         view.doctor.nothing_needed = self.document.ok;
         let mut value = view.to_value();
         let others: Vec<&Finding> =

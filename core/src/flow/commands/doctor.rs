@@ -169,6 +169,9 @@ struct Doctor {
     /// as checked last are kept in `loads` rather than dropped.
     keep_loads: bool,
     loads: Vec<(Loaded, StatusReport)>,
+    /// Set by [`DoctorCommand::over_load`]: the first agent's load, made
+    /// already, used instead of loading its files again.
+    given: Option<Box<Loaded>>,
     worst: Exit,
     /// `--all-agents`: what the agents' loads read alike, read once and
     /// handed from one agent's load to the next; dropped when a repair
@@ -211,6 +214,7 @@ impl DoctorCommand {
             previews: Vec::new(),
             keep_loads: false,
             loads: Vec::new(),
+            given: None,
             worst: Exit::Ok,
             shared: None,
             config_read: None,
@@ -242,6 +246,17 @@ impl DoctorCommand {
     /// as they were is made from them instead of loading them again.
     pub fn keeping_loads(mut self) -> DoctorCommand {
         self.inner.machine.keep_loads = true;
+        self
+    }
+
+    /// The same doctor, its (first) agent's load taken to be `loaded`
+    /// rather than read and loaded again: for a caller that holds the load
+    /// its own command just left, which reading the files it wrote would
+    /// give again (it saved everything it changed and has nothing left to
+    /// save: [`Loaded::write`] is `None`). The panel's order move over a
+    /// 60 000-profile store spends its time in that second load.
+    pub fn over_load(mut self, loaded: Loaded) -> DoctorCommand {
+        self.inner.machine.given = Some(Box::new(loaded));
         self
     }
 
@@ -345,12 +360,25 @@ impl Doctor {
         }
         // The default agent as a bare run checks it (`CLAWDBOT_AGENT_DIR`).
         let agent = (!std::mem::replace(&mut self.first, false)).then_some(agent);
+        if let Some(loaded) = self.given.take() {
+            return self.settled(agent, Settled { loaded: *loaded, save_error: None }, out);
+        }
         let all = self.request.all_agents;
         let settle = Settle::new(&self.env, agent.as_deref(), now)
             .reading_keychain(self.request.reads_keychain())
             .sharing(self.shared.clone().filter(|_| all), all)
             .answered(self.config_read.take());
         Turn::Go(State::Load { agent, settle: Box::new(settle) })
+    }
+
+    /// The agent's load is settled: its SecretRefs resolved through the
+    /// host when asked, then checked.
+    fn settled(&mut self, agent: Option<String>, mut settled: Settled, out: &mut Lines) -> Turn<State> {
+        let refs = self.check_refs.and_then(|allow| ResolveRefs::needed(&mut settled.loaded, allow, None));
+        match refs {
+            Some(refs) => Turn::Go(State::Refs { agent, settled: Box::new(settled), refs: Box::new(refs) }),
+            None => Turn::Go(State::Repair(self.loaded(agent, settled, out))),
+        }
     }
 
     /// The load is saved: what it found, and the notes of what it did.
@@ -911,15 +939,11 @@ impl Doctor {
             }
             State::Load { agent, mut settle } => match advance(&mut *settle, input, now) {
                 Step::Effect(e) => Turn::Ask(State::Load { agent, settle }, e),
-                Step::Ready(mut settled) => {
+                Step::Ready(settled) => {
                     if self.request.all_agents {
                         self.shared = settle.shared();
                     }
-                    let refs = self.check_refs.and_then(|allow| ResolveRefs::needed(&mut settled.loaded, allow, None));
-                    match refs {
-                        Some(refs) => Turn::Go(State::Refs { agent, settled: Box::new(settled), refs: Box::new(refs) }),
-                        None => Turn::Go(State::Repair(self.loaded(agent, settled, out))),
-                    }
+                    self.settled(agent, settled, out)
                 }
             },
             State::Refs { agent, mut settled, mut refs } => match advance(&mut *refs, input, now) {

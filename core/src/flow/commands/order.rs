@@ -71,6 +71,9 @@ struct Order {
     request: OrderRequest,
     now: Millis,
     set: SetResult,
+    /// Set by [`OrderCommand::keeping_load`]: the load the edit left.
+    keep: bool,
+    kept: Option<Loaded>,
 }
 
 impl OrderCommand {
@@ -107,7 +110,22 @@ impl OrderCommand {
                 State::Edit(Box::new(EditStore::new(env, agent, now, Box::new(edit))))
             }
         };
-        OrderCommand { inner: Driven::start(Order { request, now, set }, state, env, now) }
+        let order = Order { request, now, set, keep: false, kept: None };
+        OrderCommand { inner: Driven::start(order, state, env, now) }
+    }
+
+    /// Keep the load a `set`, `move` or `clear` ended with (the store as
+    /// written) for [`OrderCommand::take_load`]: the panel's view after a
+    /// move is made from it instead of loading the written store again.
+    pub fn keeping_load(mut self) -> OrderCommand {
+        self.inner.machine.keep = true;
+        self
+    }
+
+    /// The load kept ([`OrderCommand::keeping_load`]), once the command
+    /// has ended with exit 0.
+    pub fn take_load(&mut self) -> Option<Loaded> {
+        self.inner.machine.kept.take()
     }
 }
 
@@ -166,7 +184,7 @@ impl Order {
     }
 
     /// `set` or `clear` is done: say what the store holds now.
-    fn edited(&self, outcome: Result<Loaded, TxnFailure>) -> Done {
+    fn edited(&mut self, outcome: Result<Loaded, TxnFailure>) -> Done {
         let loaded = match outcome {
             Ok(loaded) => loaded,
             Err(failure) => return failure.refusal(),
@@ -182,6 +200,9 @@ impl Order {
                 None => return internal_end(),
             },
             _ => events.push(Event::Output("Cleared per-agent order override.".into())),
+        }
+        if self.keep {
+            self.kept = Some(loaded);
         }
         Done::with(Exit::Ok, events)
     }

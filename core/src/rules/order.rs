@@ -258,10 +258,14 @@ pub fn set_order<S: AsRef<str>>(
     if provider.is_empty() {
         return Err(OrderError::MissingProvider);
     }
+    // The first of each id, in order. A set, not a scan of the list so far:
+    // the panel sets a list of every profile of a provider (12 000 at
+    // 60 000 profiles), which scanning made 70 million comparisons.
     let mut ids: Vec<String> = Vec::with_capacity(profile_ids.len());
+    let mut seen = std::collections::HashSet::with_capacity(profile_ids.len());
     for raw in profile_ids {
         let id = raw.as_ref().trim();
-        if !id.is_empty() && !ids.iter().any(|seen| seen == id) {
+        if !id.is_empty() && seen.insert(id) {
             ids.push(id.to_string());
         }
     }

@@ -17,6 +17,7 @@ import { freePort } from './live-home.mjs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -694,6 +695,63 @@ test('the profile table is paged by the core: 200 rows a page, first to last, a 
   await page.click('#profile-filter button[data-only="all"]');
   await page.waitForFunction(() => document.querySelector('#profiles .pager-rows')?.textContent.startsWith('Profiles 1–200'));
   assert.equal(await page.locator('#profiles .more button', { hasText: 'Show all' }).count(), 0, 'no "Show all"');
+  assertNoProblems();
+});
+
+test('pages and a move are cut from the files the page keeps: the rows a fresh view gives', { timeout: 120000 }, async () => {
+  // What the envelope answers in one whole request (the Node build of the same module).
+  const { handle } = createRequire(import.meta.url)(join(root, 'dist/node/clawdbot_auth_wasm.js'));
+  const profiles = {};
+  for (let i = 0; i < 450; i += 1) {
+    const id = `openai:key-${String(i).padStart(3, '0')}`;
+    profiles[id] = i % 90 === 1
+      ? { type: 'token', provider: 'openai', token: `sk-FAKE-token-${i}-0123456789`, expires: NOW - 2 * HOUR }
+      : { type: 'api_key', provider: 'openai', key: `sk-FAKE-key-${i}-0123456789abcdef` };
+  }
+  const store = { version: 1, profiles, order: { openai: ['openai:key-002', 'openai:key-003', 'openai:key-004'] } };
+  const config = { agents: { defaults: { model: { primary: 'openai/gpt-5' } } } };
+  const files = (storeText) => ({ config: JSON.stringify(config, null, 2), store: storeText });
+  const view = (storeText, from) =>
+    JSON.parse(handle(JSON.stringify({ op: 'view', now: NOW, env: {}, files: files(storeText), rows: 200, from, only: 'all', text: false }))).view;
+  const rowsOf = (v) => v.profiles.rows.map((p) => [p.profile.id, p.role ?? null]);
+  const drawn = () =>
+    page.evaluate(() =>
+      Array.from(document.querySelectorAll('#profiles tbody tr'), (tr) => [tr.dataset.profileId, tr.querySelector('.role')?.textContent ?? null]),
+    );
+  const refreshed = async (action) => {
+    const before = await page.evaluate(() => window.clawdbotPanel.stats.refreshes);
+    await action();
+    await page.waitForFunction((n) => window.clawdbotPanel.stats.refreshes > n, before);
+  };
+  const storeText = JSON.stringify(store, null, 2);
+  await loadFiles(page, NOW, { config: ['clawdbot.json', config], store: ['auth-profiles.json', storeText] });
+  const opened = await page.evaluate(() => window.clawdbotPanel.stats.sessionsOpened);
+  assert.ok(opened >= 1, `the picks opened the core's session over the files (${opened})`);
+  assert.deepEqual(await drawn(), rowsOf(view(storeText, 0)));
+  assert.ok((await drawn()).some(([id, role]) => id === 'openai:key-002' && role === 'in use'), 'the stored order decides');
+  await refreshed(() => page.click('#profiles .pager button[data-page="next"]'));
+  assert.deepEqual(await drawn(), rowsOf(view(storeText, 200)), 'the second page');
+
+  // The move, from the second page: the page stays there, drawn from the store the move wrote.
+  await refreshed(() => page.getByRole('button', { name: 'Move openai:key-002 down in the openai order' }).click());
+  const moved = JSON.parse(
+    handle(JSON.stringify({ op: 'moveInOrder', now: NOW, env: {}, files: files(storeText), provider: 'openai', profileId: 'openai:key-002', by: 1 })),
+  ).storeText;
+  assert.deepEqual(JSON.parse(moved).order.openai, ['openai:key-003', 'openai:key-002', 'openai:key-004']);
+  assert.deepEqual(await drawn(), rowsOf(view(moved, 200)), 'the second page of the store written');
+  const orderShown = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('#order li'), (li) => li.querySelector('button.move')?.dataset.profileId).filter(Boolean),
+  );
+  assert.deepEqual(orderShown.slice(0, 3), ['openai:key-003', 'openai:key-002', 'openai:key-004']);
+  await refreshed(() => page.click('#profiles .pager button[data-page="first"]'));
+  const first = await drawn();
+  assert.deepEqual(first, rowsOf(view(moved, 0)), 'the first page of the store written');
+  assert.ok(first.some(([id, role]) => id === 'openai:key-003' && role === 'in use'), 'the moved order decides');
+  assert.equal(
+    await page.evaluate(() => window.clawdbotPanel.stats.sessionsOpened),
+    opened,
+    'the files were opened once: pages and the move reuse what the core kept',
+  );
   assertNoProblems();
 });
 

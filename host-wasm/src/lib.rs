@@ -50,11 +50,18 @@ impl Session {
     }
 
     /// One order move (`{"provider", "profileId", "by", "view"}`):
-    /// `{"locations", "view", "storeText"}`; the session keeps the store
-    /// it wrote.
+    /// `{"locations", "view"}`; the session keeps the store it wrote
+    /// ([`Session::store_text`]).
     #[wasm_bindgen(js_name = moveInOrder)]
     pub fn move_in_order(&mut self, request_json: &str) -> String {
         self.inner.move_in_order(request_json)
+    }
+
+    /// The store file as the session holds it (as the last move wrote
+    /// it: the file to download), or `undefined`.
+    #[wasm_bindgen(js_name = storeText)]
+    pub fn store_text(&self) -> Option<String> {
+        self.inner.store_text()
     }
 }
 

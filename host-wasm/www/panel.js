@@ -36,7 +36,7 @@
     session: null, // the core's session over the picked files (core.Session), opened at the first view after a pick
   };
   /** How the last refreshes went, for tests and the curious. */
-  const stats = { refreshes: 0, coreCallsLastRefresh: 0, computeMs: 0, renderMs: 0 };
+  const stats = { refreshes: 0, coreCallsLastRefresh: 0, computeMs: 0, renderMs: 0, sessionsOpened: 0 };
   let coreCalls = 0;
 
   /** The roles the page has an input for, in page order (`data-kind`). */
@@ -203,23 +203,38 @@
   function sessionCall(method, asked) {
     coreCalls += 1;
     try {
-      if (!state.session) state.session = new core.Session(JSON.stringify(request('view')));
+      if (!state.session) {
+        state.session = new core.Session(JSON.stringify(request('view')));
+        stats.sessionsOpened += 1;
+      }
       return JSON.parse(state.session[method](JSON.stringify(asked)));
     } catch (error) {
       return { error: `the core's answer could not be read: ${error.message}` };
     }
   }
 
+  /** The store's text: a store reordered here is held by the session
+   * (`text: null`) and taken from it only when needed (a download, a new
+   * session), not carried through every move. */
+  function storeText() {
+    const file = state.files.store;
+    if (file && file.text === null && state.session) file.text = state.session.storeText() ?? '';
+    return file ? file.text : null;
+  }
+
   /** The files changed: the next view opens a new session. */
   function filesChanged() {
-    if (state.session) state.session.free();
+    if (state.session) {
+      storeText();
+      state.session.free();
+    }
     state.session = null;
   }
 
   /** The picked files by role, as the envelope takes them. */
   function files() {
     const out = {};
-    for (const [role, file] of Object.entries(state.files)) if (file) out[role] = file.text;
+    for (const [role, file] of Object.entries(state.files)) if (file) out[role] = role === 'store' ? storeText() : file.text;
     return out;
   }
 
@@ -794,12 +809,13 @@
     let failed = null;
     show(() => {
       const answer = sessionCall('moveInOrder', { provider, profileId, by: delta, now: Date.now(), view: viewAsked() });
-      if (answer.error || typeof answer.storeText !== 'string') {
-        failed = answer.error || 'no store in the answer';
+      if (answer.error || !answer.view) {
+        failed = answer.error || 'no view in the answer';
         return null; // the files are as they were, and so is the page
       }
       const previousName = state.files.store ? state.files.store.name : 'auth-profiles.json';
-      state.files.store = { name: previousName, text: answer.storeText };
+      // The session holds the store written (storeText() takes it when needed).
+      state.files.store = { name: previousName, text: null };
       state.storeEdited = true;
       $('download-store').disabled = false;
       return answer;
@@ -822,9 +838,9 @@
   }
 
   function downloadStore() {
-    const file = state.files.store;
-    if (!file) return;
-    const url = URL.createObjectURL(new Blob([file.text], { type: 'application/json' }));
+    const text = storeText();
+    if (text === null) return;
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
     const link = el('a', { href: url, download: 'auth-profiles.json', hidden: true });
     document.body.append(link);
     link.click();

@@ -69,9 +69,11 @@ impl Session {
     /// `{"provider", "profileId", "by", "now"?, "view": {...}}`: the
     /// `moveInOrder` op over the kept files (`models auth order set`'s own
     /// flow, under its lock, in memory), answering what that op answers
-    /// with `"view"`: `{"locations", "view", "storeText"}`. The files the
-    /// command left and their model become the session's. A refused move
-    /// changes nothing.
+    /// with `"view"` but the store's text: `{"locations", "view"}`
+    /// ([`Session::store_text`] has the file, 12 MB at 60 000 profiles,
+    /// which a page needs only to download it). The files the command left
+    /// and their model become the session's. A refused move changes
+    /// nothing.
     pub fn move_in_order(&mut self, request: &str) -> String {
         let open = match &mut self.open {
             Ok(open) => open,
@@ -88,15 +90,26 @@ impl Session {
                 agent: open.ground.agent.as_deref(),
             };
             let moved = order::move_model(&req, &at, &open.ground.options)?;
-            let mut view = moved.model.view(&moved.after, &open.ground.env, &asked);
-            if let Value::Object(fields) = &mut view {
-                fields.insert("storeText".into(), Value::from(moved.text));
-            }
+            let view = moved.model.view(&moved.after, &open.ground.env, &asked);
             open.ground.world = moved.after;
             open.ground.now = now;
             open.model = moved.model;
             Ok(view)
         }))
+    }
+}
+
+impl Session {
+    /// The store file as the session holds it (as the last move wrote it),
+    /// or `None` when there is none (or the session did not open).
+    pub fn store_text(&self) -> Option<String> {
+        let ground = &self.open.as_ref().ok()?.ground;
+        let config = super::config_of(&ground.world, &ground.env);
+        let path = crate::paths::locate(&ground.env, &config, ground.agent.as_deref()).store();
+        match ground.world.files.get(&path) {
+            Some(crate::world::FileRead::Present { bytes, .. }) => Some(String::from_utf8_lossy(bytes).into_owned()),
+            _ => None,
+        }
     }
 }
 
@@ -194,8 +207,8 @@ mod tests {
         let mut session = open(&files);
         let asked = json!({ "rows": 3, "from": 0, "only": "all", "text": true });
         let request = json!({ "provider": "anthropic", "profileId": "anthropic:a", "by": -1, "view": asked });
-        let moved = parsed(&session.move_in_order(&request.to_string()));
-        let text = moved["storeText"].as_str().expect("the store written").to_string();
+        let view = parsed(&session.move_in_order(&request.to_string()));
+        let text = session.store_text().expect("the store written");
         let written: Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(written["order"]["anthropic"], json!(["anthropic:a", "anthropic:c", "anthropic:b", "anthropic:d"]));
         // What the one-request envelope answers for the same move.
@@ -203,12 +216,12 @@ mod tests {
         op["op"] = json!("moveInOrder");
         op["now"] = json!(NOW);
         op["files"] = files.clone();
+        let mut moved = view.clone();
+        moved["storeText"] = json!(text);
         assert_eq!(moved, handle(&op));
         // And what a fresh view of the written store shows, page by page.
         let mut after = files.clone();
         after["store"] = json!({ "$text": text });
-        let mut view = moved.clone();
-        view.as_object_mut().map(|fields| fields.remove("storeText"));
         assert_eq!(view, fresh_view(&after, NOW, &asked));
         assert_eq!(
             view["view"]["providers"][0]["usedNow"]["via"], "anthropic:a",
@@ -220,8 +233,8 @@ mod tests {
         }
         // A second move starts from the first one's store.
         let back = json!({ "provider": "anthropic", "profileId": "anthropic:a", "by": 1, "view": asked });
-        let moved = parsed(&session.move_in_order(&back.to_string()));
-        let written: Value = serde_json::from_str(moved["storeText"].as_str().unwrap_or_default()).expect("JSON");
+        assert!(parsed(&session.move_in_order(&back.to_string()))["view"].is_object());
+        let written: Value = serde_json::from_str(&session.store_text().unwrap_or_default()).expect("JSON");
         assert_eq!(written["order"]["anthropic"], files["store"]["order"]["anthropic"]);
     }
 
@@ -235,12 +248,11 @@ mod tests {
         let mut session = open(&files);
         let asked = json!({ "rows": 50, "text": true });
         let request = json!({ "provider": "anthropic", "profileId": "anthropic:d", "by": -3, "view": asked });
-        let moved = parsed(&session.move_in_order(&request.to_string()));
-        let text = moved["storeText"].as_str().expect("the store written: {moved}").to_string();
+        let view = parsed(&session.move_in_order(&request.to_string()));
+        let text = session.store_text().expect("the store written");
+        assert!(text.contains("openai-codex"), "the sync's profile is in the store written: {text}");
         let mut after = files.clone();
         after["store"] = json!({ "$text": text });
-        let mut view = moved.clone();
-        view.as_object_mut().map(|fields| fields.remove("storeText"));
         assert_eq!(view, fresh_view(&after, NOW, &asked));
     }
 
@@ -249,9 +261,11 @@ mod tests {
         let files = files();
         let mut session = open(&files);
         let before = parsed(&session.view("{}"));
+        let text = session.store_text();
         let refused = parsed(&session.move_in_order(r#"{"provider":"anthropic","profileId":"anthropic:c","by":-1}"#));
         assert!(refused["error"].is_string(), "{refused}");
         assert_eq!(parsed(&session.view("{}")), before);
+        assert_eq!(session.store_text(), text);
         let later = json!({ "now": NOW + 2 * HOUR });
         assert_eq!(parsed(&session.view(&later.to_string())), fresh_view(&files, NOW + 2 * HOUR, &json!({})));
         assert_eq!(
@@ -264,6 +278,7 @@ mod tests {
     #[test]
     fn a_session_that_could_not_open_answers_why() {
         let mut session = Session::open(r#"{"op":"view"}"#);
+        assert_eq!(session.store_text(), None);
         assert_eq!(parsed(&session.view("{}"))["error"], "request.now must be a number (ms)");
         assert_eq!(parsed(&session.move_in_order("{}"))["error"], "request.now must be a number (ms)");
         let mut session = open(&files());

@@ -17,6 +17,8 @@ cd "$root"
 target=wasm32-unknown-unknown
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 release_dir="$target_dir/$target/wasm"
+# The wasm-bindgen module's own profile: opt-level 3, for the panel's speed (Cargo.toml).
+panel_dir="$target_dir/$target/wasm-panel"
 dist="$root/dist"
 
 # The CLI must be exactly the version of the wasm-bindgen crate; the root
@@ -59,7 +61,7 @@ fi
 
 # Two builds: one would unify the core's features, and the sandbox builds it
 # without `network` (core/Cargo.toml), which the wasm-bindgen build keeps.
-cargo build --profile wasm --target "$target" -p clawdbot-auth-wasm
+cargo build --profile wasm-panel --target "$target" -p clawdbot-auth-wasm
 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
     cargo "+$sandbox_toolchain" build --profile wasm --target "$target" -p clawdbot-auth-sandbox \
     -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
@@ -78,7 +80,7 @@ fi
 # it lets binaryen emit GC types that wasmtime and Node reject).
 shrink() { wasm-opt -Oz --strip-debug --strip-producers "$1" -o "$1"; }
 
-bindgen_input="$release_dir/clawdbot_auth_wasm.wasm"
+bindgen_input="$panel_dir/clawdbot_auth_wasm.wasm"
 sandbox_input="$release_dir/clawdbot_auth_sandbox.wasm"
 
 rm -rf "$dist/node" "$dist/web" "$dist/sandbox"

@@ -8,6 +8,14 @@
 
 use wasm_bindgen::prelude::*;
 
+// The sandbox module's heap (dlmalloc over memory grown in large steps),
+// the one file both modules use: std's allocator grows the memory per
+// allocation, and in a browser each grow replaces the memory's
+// ArrayBuffer (docs/performance.md, the admin panel).
+#[cfg(target_arch = "wasm32")]
+#[path = "../sandbox/src/heap.rs"]
+mod heap;
+
 /// Handles one envelope request and returns the response JSON. The ops
 /// (docs/wasm.md): `view` (everything the panel shows), `status`,
 /// `renderText`, `listProfiles`, `doctorPreview` (`clawdbot doctor

@@ -283,7 +283,10 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     // Each profile under its normalised provider, once, in store order: the
     // per-provider counts below read their group instead of scanning (and
     // normalising) every profile once per provider.
-    let mut by_provider: std::collections::HashMap<String, Vec<(&String, &Profile)>> = std::collections::HashMap::new();
+    // Sized for the providers a store holds (a handful; never more than
+    // its profiles), so that no agent's report grows the table.
+    let mut by_provider: std::collections::HashMap<String, Vec<(&String, &Profile)>> =
+        std::collections::HashMap::with_capacity(store.profiles.len().min(16));
     for (id, p) in &store.profiles {
         let key = crate::provider::normalized(p.credential.provider());
         match by_provider.get_mut(key.as_ref()) {

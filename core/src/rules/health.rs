@@ -29,7 +29,6 @@ use crate::time::{ExpiryKind, Instant, Millis, ser_opt_ms};
 use crate::usage::{Backoff, UnusableKind};
 use serde::Serialize;
 use std::borrow::Cow;
-#[cfg(test)]
 use std::cmp::Ordering;
 
 /// The reference's `DEFAULT_OAUTH_WARN_MS`: 24 h ([`crate::defaults::WARN_AFTER_MS`]).
@@ -817,9 +816,9 @@ pub fn summarize_with(
                 .map(|e| ended_health(config, e)),
         )
         .collect();
-    profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));
+    sort_collated(&mut profiles, |p| [&p.provider, &p.profile_id]);
     let mut names: Vec<&String> = providers.iter().collect();
-    names.sort_by_cached_key(|name| collation_key(name));
+    sort_collated(&mut names, |name| [name]);
     names.dedup();
     let mut ranges: std::collections::HashMap<&str, std::ops::Range<usize>> = std::collections::HashMap::new();
     for (i, p) in profiles.iter().enumerate() {
@@ -881,11 +880,42 @@ const PUNCT_RANK: [u8; 128] = {
     rank
 };
 
-/// Two ids compared by their [`collation_key`]s (what the tests pin).
-#[cfg(test)]
+/// Two ids in [`collation_key`]'s order. Two ASCII ids (nearly all) are
+/// compared in place, by the same table, without making either key.
 pub fn collate(a: &str, b: &str) -> Ordering {
-    collation_key(a).cmp(&collation_key(b))
+    if !(a.is_ascii() && b.is_ascii()) {
+        return collation_key(a).cmp(&collation_key(b));
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let weight = |c: u8| ASCII_WEIGHT[usize::from(c & 0x7f)];
+    let weights = a.iter().zip(b).map(|(&x, &y)| weight(x).cmp(&weight(y))).find(|o| o.is_ne());
+    let case = || {
+        let upper = |c: &u8| c.is_ascii_uppercase();
+        a.iter().map(upper).cmp(b.iter().map(upper))
+    };
+    weights.unwrap_or_else(|| a.len().cmp(&b.len()).then_with(case))
 }
+
+/// Sorts `items` by the ids `ids` gives each (the first, then the next on
+/// a tie), each in [`collation_key`]'s order; stable. A few items (every
+/// agent's providers and profiles) are compared in place ([`collate`]);
+/// more get their keys made once each.
+pub fn sort_collated<T, const N: usize>(items: &mut [T], ids: impl Fn(&T) -> [&str; N]) {
+    if items.len() <= FEW {
+        let pairwise = |x: &T, y: &T| {
+            let (x, y) = (ids(x), ids(y));
+            x.iter().zip(&y).map(|(a, b)| collate(a, b)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
+        };
+        items.sort_by(pairwise);
+    } else {
+        items.sort_by_cached_key(|item| ids(item).map(collation_key));
+    }
+}
+
+/// Up to how many items [`sort_collated`] compares in place: a sort of n
+/// compares about n log n pairs, so for a handful that is cheaper than n
+/// keys made and freed.
+const FEW: usize = 16;
 
 /// The sort key of an approximation of JavaScript's `localeCompare` (ICU
 /// root collation) for ids: punctuation before digits before letters,
@@ -1302,6 +1332,26 @@ mod tests {
         for id in ["", "Anthropic:Work-1", "a b\t\x0bc", "openai:user{9}~$", "\x7f\x00"] {
             let weights: Vec<u32> = id.chars().map(weight).collect();
             assert_eq!(collation_key(id).weights(), weights, "{id:?}");
+        }
+    }
+
+    /// The in-place comparison and the sort helper order ids as their keys
+    /// do, for a few items and for many.
+    #[test]
+    fn collate_in_place_is_the_order_of_the_keys() {
+        let ids = ["", "a", "A", "ab", "aB", "Ab", "a-b", "a1", "a b", "é", "É", "ab:x", "z", "\x00", "~", "A-", "a_"];
+        for a in ids {
+            for b in ids {
+                assert_eq!(collate(a, b), collation_key(a).cmp(&collation_key(b)), "{a:?} {b:?}");
+            }
+        }
+        let many: Vec<String> = (0..40).map(|i| format!("{}{}", ids[i % ids.len()], i % 3)).collect();
+        for n in [FEW, many.len()] {
+            let mut sorted: Vec<&str> = many.iter().map(String::as_str).take(n).collect();
+            let mut by_keys = sorted.clone();
+            sort_collated(&mut sorted, |s| [s]);
+            by_keys.sort_by_cached_key(|s| collation_key(s));
+            assert_eq!(sorted, by_keys, "{n} items");
         }
     }
 

@@ -129,25 +129,46 @@ pub struct EnvProbe {
     vars: std::sync::Arc<std::collections::BTreeMap<String, String>>,
     gcloud_adc: bool,
     found: Vec<&'static str>,
+    /// Every registered provider that [`has_env_key`], env-probed or not:
+    /// the report asks [`env_key_from`] only of these (each agent's report
+    /// asks of every provider it lists).
+    keyed: Vec<&'static str>,
 }
 
 impl EnvProbe {
     /// Probes `env` (Google's ADC present or not: `gcloud_adc`).
     pub fn of(env: &Env, gcloud_adc: bool) -> EnvProbe {
         let found = env_probe_providers().filter(|p| has_env_key(p, env, gcloud_adc)).collect();
-        EnvProbe { vars: std::sync::Arc::clone(&env.vars), gcloud_adc, found }
+        let keyed =
+            crate::providers::PROVIDERS.iter().map(|p| p.id).filter(|p| has_env_key(p, env, gcloud_adc)).collect();
+        EnvProbe { vars: std::sync::Arc::clone(&env.vars), gcloud_adc, found, keyed }
     }
 
-    /// The providers found, if this probe was made of `env`'s very
-    /// variables and the same ADC answer; `None` when it must be made again.
+    /// Whether this probe was made of `env`'s very variables and the same
+    /// ADC answer; when not, it must be made again.
+    pub fn made_of(&self, env: &Env, gcloud_adc: bool) -> bool {
+        std::sync::Arc::ptr_eq(&self.vars, &env.vars) && self.gcloud_adc == gcloud_adc
+    }
+
+    /// The providers found, if this probe was made of `env`
+    /// ([`EnvProbe::made_of`]); `None` when it must be made again.
     pub fn found_in(&self, env: &Env, gcloud_adc: bool) -> Option<&[&'static str]> {
-        let same = std::sync::Arc::ptr_eq(&self.vars, &env.vars) && self.gcloud_adc == gcloud_adc;
-        same.then_some(&self.found[..])
+        self.made_of(env, gcloud_adc).then_some(&self.found[..])
+    }
+
+    /// Whether [`env_key_from`] can find a key for `provider` (a normalised
+    /// id) in the environment this probe was made of.
+    pub fn holds_key(&self, provider: &str) -> bool {
+        self.keyed.contains(&provider)
     }
 }
 
 /// `models.providers.<provider>.apiKey` of the config (normalised lookup).
 pub fn config_key(provider: &str, config: &Config) -> Option<Secret> {
+    // Most configs name no key: nothing to normalise `provider` for.
+    if config.provider_keys.is_empty() {
+        return None;
+    }
     let want = ProviderId::parse(provider);
     config.provider_keys.iter().find(|(k, _)| want.names(k)).map(|(_, v)| Secret::new(v.clone()))
 }
@@ -392,6 +413,17 @@ mod tests {
             }
         }
         assert!(has_env_key("github-copilot", &env, false) && !has_env_key("openai", &env, false));
+        // The probe the report asks first holds the same answer for every
+        // registered provider (the report's ids are normalised).
+        let env = env.with_var("ANTHROPIC_OAUTH_TOKEN", "sk-ant-oat-FAKE");
+        for gcloud in [false, true] {
+            let probe = EnvProbe::of(&env, gcloud);
+            for p in crate::providers::PROVIDERS.iter().map(|p| p.id) {
+                let found = env_key_from(p, &env, &[], &Applied::default(), gcloud).is_some();
+                assert_eq!(probe.holds_key(p), found, "{p} {gcloud}");
+            }
+            assert!(!probe.holds_key("nobody"));
+        }
     }
 
     #[test]

@@ -29,7 +29,6 @@ use crate::time::{ExpiryKind, Instant, Millis, ser_opt_ms};
 use crate::usage::{Backoff, UnusableKind};
 use serde::Serialize;
 use std::borrow::Cow;
-#[cfg(test)]
 use std::cmp::Ordering;
 
 /// The reference's `DEFAULT_OAUTH_WARN_MS`: 24 h ([`crate::defaults::WARN_AFTER_MS`]).
@@ -817,9 +816,9 @@ pub fn summarize_with(
                 .map(|e| ended_health(config, e)),
         )
         .collect();
-    profiles.sort_by_cached_key(|p| (collation_key(&p.provider), collation_key(&p.profile_id)));
+    sort_collated(&mut profiles, |p| [&p.provider, &p.profile_id]);
     let mut names: Vec<&String> = providers.iter().collect();
-    names.sort_by_cached_key(|name| collation_key(name));
+    sort_collated(&mut names, |name| [name]);
     names.dedup();
     let mut ranges: std::collections::HashMap<&str, std::ops::Range<usize>> = std::collections::HashMap::new();
     for (i, p) in profiles.iter().enumerate() {
@@ -881,11 +880,42 @@ const PUNCT_RANK: [u8; 128] = {
     rank
 };
 
-/// Two ids compared by their [`collation_key`]s (what the tests pin).
-#[cfg(test)]
+/// Two ids in [`collation_key`]'s order. Two ASCII ids (nearly all) are
+/// compared in place, by the same table, without making either key.
 pub fn collate(a: &str, b: &str) -> Ordering {
-    collation_key(a).cmp(&collation_key(b))
+    if !(a.is_ascii() && b.is_ascii()) {
+        return collation_key(a).cmp(&collation_key(b));
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let weight = |c: u8| ASCII_WEIGHT[usize::from(c & 0x7f)];
+    let weights = a.iter().zip(b).map(|(&x, &y)| weight(x).cmp(&weight(y))).find(|o| o.is_ne());
+    let case = || {
+        let upper = |c: &u8| c.is_ascii_uppercase();
+        a.iter().map(upper).cmp(b.iter().map(upper))
+    };
+    weights.unwrap_or_else(|| a.len().cmp(&b.len()).then_with(case))
 }
+
+/// Sorts `items` by the ids `ids` gives each (the first, then the next on
+/// a tie), each in [`collation_key`]'s order; stable. A few items (every
+/// agent's providers and profiles) are compared in place ([`collate`]);
+/// more get their keys made once each.
+pub fn sort_collated<T, const N: usize>(items: &mut [T], ids: impl Fn(&T) -> [&str; N]) {
+    if items.len() <= FEW {
+        let pairwise = |x: &T, y: &T| {
+            let (x, y) = (ids(x), ids(y));
+            x.iter().zip(&y).map(|(a, b)| collate(a, b)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
+        };
+        items.sort_by(pairwise);
+    } else {
+        items.sort_by_cached_key(|item| ids(item).map(collation_key));
+    }
+}
+
+/// Up to how many items [`sort_collated`] compares in place: a sort of n
+/// compares about n log n pairs, so for a handful that is cheaper than n
+/// keys made and freed.
+const FEW: usize = 16;
 
 /// The sort key of an approximation of JavaScript's `localeCompare` (ICU
 /// root collation) for ids: punctuation before digits before letters,
@@ -893,13 +923,45 @@ pub fn collate(a: &str, b: &str) -> Ordering {
 /// on a tie. Primary weights, then case bits; computed once per item
 /// (`sort_by_cached_key`), so sorting n ids costs n keys, not two per
 /// comparison.
-pub fn collation_key(s: &str) -> (Vec<u32>, Vec<bool>) {
-    // Nearly every id is ASCII: its weights come from a table, a byte each.
+pub fn collation_key(s: &str) -> CollationKey {
+    // One byte string: each weight in three big-endian bytes (every weight
+    // is below 2^24), three zero bytes (below every weight, so an id that is
+    // a prefix of another sorts first, as with the weights alone), then a
+    // case byte each. Ordered as (weights, case bits) would be, with one
+    // allocation instead of two, and compared as bytes (every agent's
+    // report sorts its ids).
     if s.is_ascii() {
-        let weights = s.bytes().map(|b| ASCII_WEIGHT[usize::from(b) & 0x7f]).collect();
-        return (weights, s.bytes().map(|b| b.is_ascii_uppercase()).collect());
+        // Nearly every id is ASCII: its key bytes come from a table, filled
+        // into a buffer of the final size.
+        let bytes = s.as_bytes();
+        let mut key = vec![0; 4 * bytes.len() + 3];
+        let (weights, rest) = key.split_at_mut(3 * bytes.len());
+        for (to, &b) in weights.chunks_exact_mut(3).zip(bytes) {
+            to.copy_from_slice(&ASCII_KEY[usize::from(b & 0x7f)]);
+        }
+        for (to, &b) in rest.iter_mut().skip(3).zip(bytes) {
+            *to = u8::from(b.is_ascii_uppercase());
+        }
+        return CollationKey(key);
     }
-    (s.chars().map(weight).collect(), s.chars().map(char::is_uppercase).collect())
+    let mut key = Vec::with_capacity(4 * s.len() + 3);
+    s.chars().for_each(|c| key.extend_from_slice(&weight_bytes(weight(c))));
+    key.extend_from_slice(&[0; 3]);
+    key.extend(s.chars().map(|c| u8::from(c.is_uppercase())));
+    CollationKey(key)
+}
+
+/// The sort key [`collation_key`] makes: compare two, not their parts.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CollationKey(Vec<u8>);
+
+impl CollationKey {
+    /// The primary weights alone (what the tests pin).
+    #[cfg(test)]
+    fn weights(&self) -> Vec<u32> {
+        let n = (self.0.len() - 3) / 4;
+        self.0[..3 * n].chunks(3).map(|w| u32::from_be_bytes([0, w[0], w[1], w[2]])).collect()
+    }
 }
 
 /// A character's primary weight in [`collation_key`].
@@ -918,6 +980,24 @@ fn weight(c: char) -> u32 {
         0x40_0000 + c as u32
     }
 }
+
+/// A weight as the three big-endian bytes of its key (every weight is
+/// below 2^24).
+const fn weight_bytes(w: u32) -> [u8; 3] {
+    let [_, a, b, c] = w.to_be_bytes();
+    [a, b, c]
+}
+
+/// [`ASCII_WEIGHT`] as key bytes ([`weight_bytes`]).
+const ASCII_KEY: [[u8; 3]; 128] = {
+    let mut table = [[0; 3]; 128];
+    let mut i = 0;
+    while i < 128 {
+        table[i] = weight_bytes(ASCII_WEIGHT[i]);
+        i += 1;
+    }
+    table
+};
 
 /// [`weight`] of each ASCII character, computed when the crate is compiled
 /// by the same rules (a test holds the two together).
@@ -1233,7 +1313,8 @@ mod tests {
     fn collation_weighs_each_punctuation_mark_by_its_place_in_the_list() {
         // The table gives what searching the list gave, for every character.
         for c in (0..0x300u32).filter_map(char::from_u32) {
-            let (weights, _) = collation_key(&c.to_string());
+            let key = collation_key(&c.to_string());
+            let weights = key.weights();
             match PUNCT.iter().position(|&p| p as char == c) {
                 Some(i) if !c.is_whitespace() => assert_eq!(weights, [0x1_0000 + i as u32], "{c:?}"),
                 _ => assert!(weights[0] < 0x1_0000 || weights[0] >= 0x2_0000, "{c:?}"),
@@ -1249,8 +1330,61 @@ mod tests {
             assert_eq!(ASCII_WEIGHT[usize::from(b)], weight(b as char), "{b:#x}");
         }
         for id in ["", "Anthropic:Work-1", "a b\t\x0bc", "openai:user{9}~$", "\x7f\x00"] {
-            let slow = (id.chars().map(weight).collect::<Vec<_>>(), id.chars().map(char::is_uppercase).collect());
-            assert_eq!(collation_key(id), slow, "{id:?}");
+            let weights: Vec<u32> = id.chars().map(weight).collect();
+            assert_eq!(collation_key(id).weights(), weights, "{id:?}");
+        }
+    }
+
+    /// The in-place comparison and the sort helper order ids as their keys
+    /// do, for a few items and for many.
+    #[test]
+    fn collate_in_place_is_the_order_of_the_keys() {
+        let ids = ["", "a", "A", "ab", "aB", "Ab", "a-b", "a1", "a b", "é", "É", "ab:x", "z", "\x00", "~", "A-", "a_"];
+        for a in ids {
+            for b in ids {
+                assert_eq!(collate(a, b), collation_key(a).cmp(&collation_key(b)), "{a:?} {b:?}");
+            }
+        }
+        let many: Vec<String> = (0..40).map(|i| format!("{}{}", ids[i % ids.len()], i % 3)).collect();
+        for n in [FEW, many.len()] {
+            let mut sorted: Vec<&str> = many.iter().map(String::as_str).take(n).collect();
+            let mut by_keys = sorted.clone();
+            sort_collated(&mut sorted, |s| [s]);
+            by_keys.sort_by_cached_key(|s| collation_key(s));
+            assert_eq!(sorted, by_keys, "{n} items");
+        }
+    }
+
+    /// One vector orders ids as the weights, then the case bits, would:
+    /// a prefix first, case only on a tie.
+    #[test]
+    fn a_collation_key_orders_as_weights_then_case() {
+        let ids = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "aB",
+            "Ab",
+            "a-b",
+            "a1",
+            "a b",
+            "é",
+            "É",
+            "ab:x",
+            "\u{85}",
+            "z",
+            "\x00",
+            "\u{10ffff}",
+            "\u{2066}",
+        ];
+        for a in ids {
+            for b in ids {
+                let pair = |s: &str| {
+                    (s.chars().map(weight).collect::<Vec<_>>(), s.chars().map(char::is_uppercase).collect::<Vec<_>>())
+                };
+                assert_eq!(collation_key(a).cmp(&collation_key(b)), pair(a).cmp(&pair(b)), "{a:?} {b:?}");
+            }
         }
     }
 

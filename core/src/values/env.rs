@@ -121,7 +121,14 @@ impl Env {
         let home = self.home.trim_end_matches('/');
         match path.strip_prefix(home) {
             Some("") => "~".to_string(),
-            Some(rest) if rest.starts_with('/') => format!("~{rest}"),
+            Some(rest) if rest.starts_with('/') => {
+                // By hand, not `format!`: every line of every agent's
+                // report shows a path.
+                let mut short = String::with_capacity(1 + rest.len());
+                short.push('~');
+                short.push_str(rest);
+                short
+            }
             _ => path.to_string(),
         }
     }

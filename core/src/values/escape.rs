@@ -130,8 +130,10 @@ impl serde_json::ser::Formatter for TerminalSafeFormatter {
         fragment: &str,
     ) -> std::io::Result<()> {
         let bytes = fragment.as_bytes();
-        // ASCII without DEL holds nothing to escape.
-        if fragment.is_ascii() && !bytes.contains(&0x7f) {
+        // Printable ASCII holds nothing to escape: one pass, eight bytes at
+        // a time (serde hands over the runs between the characters it
+        // escapes itself, so nothing below 0x20 is ever in a fragment).
+        if printable_ascii(bytes) {
             return out.write_all(bytes);
         }
         let mut start = 0;

@@ -283,7 +283,10 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     // Each profile under its normalised provider, once, in store order: the
     // per-provider counts below read their group instead of scanning (and
     // normalising) every profile once per provider.
-    let mut by_provider: std::collections::HashMap<String, Vec<(&String, &Profile)>> = std::collections::HashMap::new();
+    // Sized for the providers a store holds (a handful; never more than
+    // its profiles), so that no agent's report grows the table.
+    let mut by_provider: std::collections::HashMap<String, Vec<(&String, &Profile)>> =
+        std::collections::HashMap::with_capacity(store.profiles.len().min(16));
     for (id, p) in &store.profiles {
         let key = crate::provider::normalized(p.credential.provider());
         match by_provider.get_mut(key.as_ref()) {
@@ -308,18 +311,15 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     }
     // The run's probe when it was made of this very environment (every
     // agent's, unless the shell fallback added keys), else probed here.
-    let probed;
-    let found = match loaded.env_probe.as_deref().and_then(|probe| probe.found_in(env, loaded.gcloud_adc)) {
-        Some(found) => found,
-        None => {
-            probed = EnvProbe::of(env, loaded.gcloud_adc);
-            probed.found_in(env, loaded.gcloud_adc).unwrap_or_default()
-        }
+    let mut probed = None;
+    let probe = match loaded.env_probe.as_deref().filter(|probe| probe.made_of(env, loaded.gcloud_adc)) {
+        Some(probe) => probe,
+        None => probed.insert(EnvProbe::of(env, loaded.gcloud_adc)),
     };
-    for p in found {
+    for p in probe.found_in(env, loaded.gcloud_adc).unwrap_or_default() {
         add(p);
     }
-    providers.sort_by_cached_key(|p| health::collation_key(p));
+    health::sort_collated(&mut providers, |p| [p]);
 
     // Every provider with profiles shows the store's path (shortened once).
     let store_shown = env.shorten(&store_path);
@@ -329,7 +329,10 @@ pub fn build(loaded: &Loaded, options: &ReportOptions) -> StatusReport {
     let mut provider_auth = Vec::new();
     let mut with_oauth = Vec::new();
     for provider in &providers {
-        let env_found = env_key_from(provider, env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc);
+        let env_found = probe
+            .holds_key(provider)
+            .then(|| env_key_from(provider, env, &options.shell_applied, &loaded.dotenv, loaded.gcloud_adc))
+            .flatten();
         let cfg_found = config_key(provider, cfg);
         let group = by_provider.get(provider.as_str()).map_or(&[][..], Vec::as_slice);
         let counts = profile_counts(cfg, &loaded.refs, group, &unusable_by_id);

@@ -55,11 +55,11 @@ impl Session {
             Err(why) => return answer(Err(why.clone())),
         };
         answer(parse(asked).and_then(|asked| {
-            if let Some(now) = now_of(&asked)? {
-                if now != open.ground.now {
-                    open.ground.now = now;
-                    open.model = model_at(&open.ground)?;
-                }
+            if let Some(now) = now_of(&asked)?
+                && now != open.ground.now
+            {
+                open.ground.now = now;
+                open.model = model_at(&open.ground)?;
             }
             let options = view_options(&asked, open.ground.options.clone())?;
             Ok(open.model.view(&open.ground.world, &open.ground.env, &options))

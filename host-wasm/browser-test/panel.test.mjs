@@ -649,8 +649,9 @@ test('a 60 000-profile store is computed once per refresh', { timeout: 300000 },
   assertNoProblems();
 });
 
-test('the profile table is paged by the core: 200 rows a page, first to last, a filter starts again', { timeout: 120000 }, async () => {
-  // 450 API keys, 5 of them expired tokens: three pages, the problems first.
+/** 450 OpenAI profiles, every 90th (from the second) an expired token:
+ * three pages of the profile table, the problems first. */
+function threePages() {
   const profiles = {};
   for (let i = 0; i < 450; i += 1) {
     const id = `openai:key-${String(i).padStart(3, '0')}`;
@@ -658,6 +659,12 @@ test('the profile table is paged by the core: 200 rows a page, first to last, a 
       ? { type: 'token', provider: 'openai', token: `sk-FAKE-token-${i}-0123456789`, expires: NOW - 2 * HOUR }
       : { type: 'api_key', provider: 'openai', key: `sk-FAKE-key-${i}-0123456789abcdef` };
   }
+  return profiles;
+}
+
+test('the profile table is paged by the core: 200 rows a page, first to last, a filter starts again', { timeout: 120000 }, async () => {
+  // 450 API keys, 5 of them expired tokens: three pages, the problems first.
+  const profiles = threePages();
   await loadFiles(page, NOW, { store: ['auth-profiles.json', { version: 1, profiles }] });
   const table = async () =>
     page.evaluate(() => ({
@@ -701,13 +708,7 @@ test('the profile table is paged by the core: 200 rows a page, first to last, a 
 test('pages and a move are cut from the files the page keeps: the rows a fresh view gives', { timeout: 120000 }, async () => {
   // What the envelope answers in one whole request (the Node build of the same module).
   const { handle } = createRequire(import.meta.url)(join(root, 'dist/node/clawdbot_auth_wasm.js'));
-  const profiles = {};
-  for (let i = 0; i < 450; i += 1) {
-    const id = `openai:key-${String(i).padStart(3, '0')}`;
-    profiles[id] = i % 90 === 1
-      ? { type: 'token', provider: 'openai', token: `sk-FAKE-token-${i}-0123456789`, expires: NOW - 2 * HOUR }
-      : { type: 'api_key', provider: 'openai', key: `sk-FAKE-key-${i}-0123456789abcdef` };
-  }
+  const profiles = threePages();
   const store = { version: 1, profiles, order: { openai: ['openai:key-002', 'openai:key-003', 'openai:key-004'] } };
   const config = { agents: { defaults: { model: { primary: 'openai/gpt-5' } } } };
   const files = (storeText) => ({ config: JSON.stringify(config, null, 2), store: storeText });

@@ -45,10 +45,21 @@ pub struct Session {
 
 #[wasm_bindgen]
 impl Session {
-    /// Opens the files of `request_json`, a `view` request.
+    /// Opens the files of `request_json`, a `view` request. The files may
+    /// instead come beside it: `roles[i]`'s text is `texts[i]` (a large
+    /// store is then not escaped into the request and unescaped again;
+    /// [`clawdbot_auth_core::envelope::Session::open_with_files`]).
     #[wasm_bindgen(constructor)]
-    pub fn new(request_json: &str) -> Session {
-        Session { inner: clawdbot_auth_core::envelope::Session::open(request_json) }
+    pub fn new(request_json: &str, roles: Option<Vec<String>>, texts: Option<Vec<String>>) -> Session {
+        let inner = match (roles, texts) {
+            (None, None) => clawdbot_auth_core::envelope::Session::open(request_json),
+            (roles, texts) => clawdbot_auth_core::envelope::Session::open_with_files(
+                request_json,
+                roles.unwrap_or_default(),
+                texts.unwrap_or_default(),
+            ),
+        };
+        Session { inner }
     }
 
     /// The view asked for (`{"rows", "from", "only", "text", "now"?}`):

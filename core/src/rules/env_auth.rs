@@ -138,9 +138,10 @@ pub struct EnvProbe {
 impl EnvProbe {
     /// Probes `env` (Google's ADC present or not: `gcloud_adc`).
     pub fn of(env: &Env, gcloud_adc: bool) -> EnvProbe {
-        let found = env_probe_providers().filter(|p| has_env_key(p, env, gcloud_adc)).collect();
-        let keyed =
+        let keyed: Vec<&'static str> =
             crate::providers::PROVIDERS.iter().map(|p| p.id).filter(|p| has_env_key(p, env, gcloud_adc)).collect();
+        // The env-probed ones among them, in listing order.
+        let found = env_probe_providers().filter(|p| keyed.contains(p)).collect();
         EnvProbe { vars: std::sync::Arc::clone(&env.vars), gcloud_adc, found, keyed }
     }
 

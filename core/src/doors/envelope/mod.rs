@@ -76,12 +76,22 @@ impl Ground {
     }
 }
 
+/// What a request whose `"now"` is missing or no number is told.
+const NOW_IS_A_NUMBER: &str = "request.now must be a number (ms)";
+
+/// A request's `"now"` (ms), `None` when it gives none: required where a
+/// request is whole ([`ground_of`]), optional in a session's later calls.
+fn now_of(req: &Value) -> Result<Option<crate::time::Millis>, String> {
+    match req.get("now") {
+        None | Some(Value::Null) => Ok(None),
+        Some(now) => now.as_f64().filter(|n| n.is_finite()).map(|n| Some(n as i64)).ok_or(NOW_IS_A_NUMBER.into()),
+    }
+}
+
 /// The request's ground: `now`, `warnAfterMs`, `strict`, `env`, `agent`
 /// and the files; an unknown agent is refused as every command refuses it.
 fn ground_of(req: &Value) -> Result<Ground, String> {
-    let now =
-        req.get("now").and_then(Value::as_f64).filter(|n| n.is_finite()).ok_or("request.now must be a number (ms)")?
-            as i64;
+    let now = now_of(req)?.ok_or(NOW_IS_A_NUMBER)?;
     let warn_after_ms = req
         .get("warnAfterMs")
         .and_then(Value::as_f64)

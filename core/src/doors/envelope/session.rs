@@ -14,7 +14,7 @@
 //! what the one-request envelope answers for the same files (the tests
 //! below hold the two side by side).
 
-use super::{Ground, Model, answer, ground_of, order, parse, view_options};
+use super::{Ground, Model, answer, ground_of, now_of, order, parse, view_options};
 use serde_json::Value;
 
 /// The files a page opened and the model of their view.
@@ -111,12 +111,7 @@ impl Session {
             let now = now_of(&req)?.unwrap_or(open.ground.now);
             let asked = req.get("view").cloned().unwrap_or(Value::Object(Default::default()));
             let asked = view_options(&asked, open.ground.options.clone())?;
-            let at = order::At {
-                world: &open.ground.world,
-                env: &open.ground.env,
-                now,
-                agent: open.ground.agent.as_deref(),
-            };
+            let at = order::At { now, ..open.ground.at() };
             let moved = order::move_model(&req, &at, &open.ground.options)?;
             let view = moved.model.view(&moved.after, &open.ground.env, &asked);
             open.ground.world = moved.after;
@@ -147,18 +142,6 @@ fn model_at(ground: &Ground) -> Result<Model, String> {
     let Ground { world, env, agent, now, options } = ground;
     let doctor = super::doctor::run_keeping(world, env, agent.as_deref(), *now)?;
     Ok(Model::of(doctor, world, env, agent.as_deref(), *now, options))
-}
-
-/// A call's `"now"`, when it gives one.
-fn now_of(req: &Value) -> Result<Option<crate::time::Millis>, String> {
-    match req.get("now") {
-        None | Some(Value::Null) => Ok(None),
-        Some(now) => now
-            .as_f64()
-            .filter(|n| n.is_finite())
-            .map(|n| Some(n as i64))
-            .ok_or("request.now must be a number (ms)".into()),
-    }
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ pub const STORE_VERSION: i64 = 1;
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Ordered map used throughout the store: file order is kept.
-pub type OrderedMap<V> = indexmap::IndexMap<String, V>;
+pub type OrderedMap<V> = indexmap::IndexMap<String, V, foldhash::fast::FixedState>;
 
 /// One agent's `auth-profiles.json`, every part of it kept so that a rewrite
 /// loses nothing.

@@ -33,7 +33,10 @@ impl ProviderId {
 
     /// Whether a stored `provider` text names this provider.
     pub fn names(&self, stored: &str) -> bool {
-        normalized(stored) == self.0
+        // Nearly every stored id is already normal: equal to this one, it
+        // names it, because a normal form normalises to itself (the
+        // registry's `a_normal_form_is_its_own_normal_form`).
+        stored == self.0 || normalized(stored) == self.0
     }
 
     /// Its registry entry, when the core has data for it.
@@ -126,11 +129,11 @@ pub fn is_known(provider: &ProviderId, store: &AuthStore) -> bool {
 /// registry, so the lookup that needs the registry's aliases lives here.
 pub trait ProfilesOf {
     /// Profiles whose provider normalises to `provider`, in file order.
-    fn profiles_for<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = (&'a String, &'a Profile)> + 'a;
+    fn profiles_for<'a>(&'a self, provider: &str) -> impl Iterator<Item = (&'a String, &'a Profile)> + use<'a, Self>;
 }
 
 impl ProfilesOf for AuthStore {
-    fn profiles_for<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = (&'a String, &'a Profile)> + 'a {
+    fn profiles_for<'a>(&'a self, provider: &str) -> impl Iterator<Item = (&'a String, &'a Profile)> + use<'a> {
         let want = ProviderId::parse(provider);
         self.profiles.iter().filter(move |(_, p)| want.names(p.credential.provider()))
     }

@@ -778,6 +778,27 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// [`ProviderId::names`](crate::provider::ProviderId::names) takes
+        /// a stored id equal to a normal form as naming it without
+        /// normalising it: that holds only if normalising is idempotent.
+        #[test]
+        fn a_normal_form_is_its_own_normal_form(raw in "\\PC{0,12}|[ \\x0bA-Za-z.-]{0,12}") {
+            let once = normalized(&raw).into_owned();
+            proptest::prop_assert_eq!(normalized(&once), once.as_str());
+        }
+    }
+
+    #[test]
+    fn every_registry_id_and_alias_normalises_to_a_fixed_point() {
+        for p in PROVIDERS {
+            assert_eq!(normalized(p.id), p.id, "{} is not normal", p.id);
+            for alias in p.aliases {
+                assert_eq!(normalized(&normalized(alias)), normalized(alias), "{alias}");
+            }
+        }
+    }
+
     #[test]
     fn ids_round_trip_and_normalise() {
         for p in RefreshProvider::all() {

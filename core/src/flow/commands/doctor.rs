@@ -18,12 +18,12 @@ use super::look::{keep_shared_fresh, saved_notices};
 use super::refs::ResolveRefs;
 use super::settle::{Settle, Settled};
 use super::{
-    Answer, CooldownCommand, CooldownTarget, Done, Effect, Event, Exit, FileMeta, RefreshCommand, Reply, Step, consent,
-    due_for_doctor,
+    Answer, CooldownCommand, CooldownTarget, Document, Done, Effect, Event, Exit, FileMeta, RefreshCommand, Reply,
+    Step, consent, due_for_doctor,
 };
 use crate::diag::Severity;
 use crate::doctor::{DoctorPreview, change_notes, preview};
-use crate::escape::{escape_control, terminal_safe_json};
+use crate::escape::escape_control;
 use crate::findings::{DoctorDocument, Finding, Level, check, findings_with, plain_keys};
 use crate::load::{Loaded, Shared};
 use crate::paths::{self, Env};
@@ -162,7 +162,10 @@ struct Doctor {
     check_refs: Option<bool>,
     agents: VecDeque<String>,
     first: bool,
-    documents: Vec<DoctorDocument>,
+    /// Each agent's `--json` document; shared with the [`Document`] the
+    /// run ends with, which the host writes out and the envelope never
+    /// renders.
+    documents: Arc<Vec<DoctorDocument>>,
     /// Each agent's preview after its repairs, beside its document.
     previews: Vec<DoctorPreview>,
     /// Set by [`DoctorCommand::keeping_loads`]: each agent's load and report
@@ -210,7 +213,7 @@ impl DoctorCommand {
             check_refs: None,
             agents,
             first,
-            documents: Vec::new(),
+            documents: Arc::default(),
             previews: Vec::new(),
             keep_loads: false,
             loads: Vec::new(),
@@ -237,7 +240,7 @@ impl DoctorCommand {
     /// Each agent checked so far: what doctor found in its load after its
     /// repairs, and its `--json` document (the panel shows both).
     pub fn checked(&self) -> impl Iterator<Item = (&DoctorPreview, &DoctorDocument)> {
-        self.inner.machine.previews.iter().zip(&self.inner.machine.documents)
+        self.inner.machine.previews.iter().zip(self.inner.machine.documents.iter())
     }
 
     /// Keep each agent's load and report as last checked (after the
@@ -834,7 +837,7 @@ impl Doctor {
         if needs_human {
             self.worst = Exit::Action;
         }
-        self.documents.push(document);
+        Arc::make_mut(&mut self.documents).push(document);
         self.previews.push(after_plan.unwrap_or(plan));
         Turn::Go(State::Say { lines: said.into_iter(), then: Box::new(State::NextAgent) })
     }
@@ -842,14 +845,7 @@ impl Doctor {
     fn finish(&mut self) -> Done {
         let mut events = Vec::new();
         if self.json() {
-            let text = match (self.request.all_agents, self.documents.first()) {
-                (false, Some(document)) => terminal_safe_json(document),
-                _ => {
-                    let ok = self.documents.iter().all(|d| d.ok);
-                    terminal_safe_json(&serde_json::json!({"ok": ok, "agents": self.documents}))
-                }
-            };
-            events.push(Event::Report(text));
+            events.push(Event::Document(Document::doctor(Arc::clone(&self.documents), self.request.all_agents)));
         }
         Done::with(self.worst, events)
     }
@@ -1056,6 +1052,28 @@ mod tests {
         assert_eq!(text(&printed, Stream::Stdout), "", "stdout holds only the document");
         assert_eq!(document(&done)["ok"], true);
         assert_eq!(document(&done)["agentId"], "main");
+    }
+
+    /// `--json` ends with one [`Document`], written by the host, never a
+    /// finished text: the panel runs doctor on every pick and move and
+    /// never prints it. Its bytes are the document's, as one text, and
+    /// `--all-agents`' are `{"ok", "agents"}` over every agent's.
+    #[test]
+    fn json_is_a_document_with_the_bytes_of_the_documents_as_text() {
+        let mut host = Host::with_store(&expired_store());
+        for all_agents in [false, true] {
+            let mut command = doctor(DoctorRequest { json: true, all_agents, ..DoctorRequest::default() });
+            let (done, _) = host.run(&mut command);
+            let [Event::Document(written)] = &done.events[..] else { panic!("one document: {:?}", done.events) };
+            let documents: Vec<DoctorDocument> = command.checked().map(|(_, d)| d.clone()).collect();
+            assert_eq!(documents.len(), 1);
+            let expected = match all_agents {
+                false => crate::escape::terminal_safe_json(&documents[0]),
+                true => crate::escape::terminal_safe_json(&json!({"ok": false, "agents": documents})),
+            };
+            assert_eq!(written.text(), expected);
+            assert_eq!(done.lines()[0].text, expected);
+        }
     }
 
     #[test]

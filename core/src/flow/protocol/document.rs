@@ -12,7 +12,9 @@
 //! stream and the tests use).
 
 use crate::escape::stream_terminal_safe_json;
+use crate::findings::DoctorDocument;
 use crate::report::{AllAgentsReport, StatusReport};
+use serde::Serialize;
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -32,6 +34,17 @@ enum Body {
     Status(Arc<StatusReport>),
     /// `models status --all-agents --json`: every agent's.
     AllAgents(Arc<AllAgentsReport>),
+    /// `doctor --json`: the agent's document; with `--all-agents`, every
+    /// agent's under `agents`.
+    Doctor { documents: Arc<Vec<DoctorDocument>>, all_agents: bool },
+}
+
+/// `doctor --all-agents --json`: whether every agent is ok, then each
+/// agent's document.
+#[derive(Serialize)]
+struct DoctorAgents<'a> {
+    ok: bool,
+    agents: &'a [DoctorDocument],
 }
 
 impl Document {
@@ -45,6 +58,12 @@ impl Document {
         Document { body: Body::AllAgents(report) }
     }
 
+    /// `doctor --json`'s document: the one agent's (`all_agents` false and
+    /// one agent checked), else every agent's under `agents`.
+    pub(crate) fn doctor(documents: Arc<Vec<DoctorDocument>>, all_agents: bool) -> Document {
+        Document { body: Body::Doctor { documents, all_agents } }
+    }
+
     /// Writes the document into `out` as it is produced, in pieces of
     /// 64 KiB (give it the output itself, unbuffered or line-buffered),
     /// without the final line end: the bytes of [`Document::text`].
@@ -55,6 +74,13 @@ impl Document {
         match &self.body {
             Body::Status(report) => stream_terminal_safe_json(&mut out, &**report)?,
             Body::AllAgents(report) => stream_terminal_safe_json(&mut out, &**report)?,
+            Body::Doctor { documents, all_agents } => match (all_agents, documents.first()) {
+                (false, Some(document)) => stream_terminal_safe_json(&mut out, document)?,
+                _ => {
+                    let ok = documents.iter().all(|d| d.ok);
+                    stream_terminal_safe_json(&mut out, &DoctorAgents { ok, agents: documents })?
+                }
+            },
         }
         out.flush()
     }
@@ -75,6 +101,7 @@ impl fmt::Debug for Document {
         match &self.body {
             Body::Status(report) => write!(f, "status report of {}", report.agent_dir),
             Body::AllAgents(report) => write!(f, "status reports of {} agents", report.agents.len()),
+            Body::Doctor { documents, .. } => write!(f, "doctor's documents of {} agents", documents.len()),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::config::Config;
 use crate::provider::{ProfilesOf, ProviderId};
-use crate::store::{AuthStore, Credential, CredentialType, OrderedMap, Profile};
+use crate::store::{AuthStore, Credential, CredentialType, OrderedMap, Profile, UsageStats};
 use crate::time::Millis;
 use foldhash::fast::FixedState;
 use std::collections::HashSet;
@@ -60,14 +60,14 @@ pub fn resolve_order(
         .filter_map(|id| {
             let profile = store.profile(id)?;
             let wanted = !seen.contains(id) && eligible_profile(config, id, profile, &key, now) && seen.insert(id);
-            wanted.then(|| Candidate { id, profile, backing_off_until: backing_off_until(store, id, now) })
+            wanted.then(|| Candidate { id, profile, usage: store.usage_stats.get(id) })
         })
         .collect();
     // An explicit list keeps its order (backoffs last); an empty one has
     // nothing to order either way.
     let ordered = match explicit {
-        Some(_) => cooldowns_last(eligible),
-        None => round_robin(store, eligible),
+        Some(_) => cooldowns_last(eligible, now),
+        None => round_robin(eligible, now),
     };
     preferred_first(ordered, preferred)
 }
@@ -76,8 +76,7 @@ pub fn resolve_order(
 struct Candidate<'a> {
     id: &'a str,
     profile: &'a Profile,
-    /// When its backoff ends, if it is backing off.
-    backing_off_until: Option<f64>,
+    usage: Option<&'a UsageStats>,
 }
 
 /// The first order list whose key normalises to `key` (file order decides
@@ -105,9 +104,10 @@ fn default_base_order<'a>(config: &'a Config, store: &'a AuthStore, key: &Provid
     store.profiles_for(key).map(|(id, _)| id.as_str()).collect()
 }
 
-/// Whether `profile_id`, stored as `profile`, may appear in the order for the (normalised)
-/// provider `key` at `now` (A39, §5 item 7). It may not when:
-/// - the store has no credential for it, or one for another provider;
+/// Whether `profile_id`, stored as `profile` (an id the store does not
+/// hold never is), may appear in the order for the (normalised) provider
+/// `key` at `now` (A39, §5 item 7). It may not when:
+/// - its credential is for another provider;
 /// - its config entry names another provider, or a `mode` the stored type
 ///   does not satisfy ([`is_mode_compatible`]);
 /// - its key or token is empty, or its token has a passed `expires`;
@@ -147,47 +147,54 @@ fn has_usable_secret(credential: &Credential, has_ref: bool, now: Millis) -> boo
     }
 }
 
-/// When a profile backing off becomes usable again, if it is backing off.
-fn backing_off_until(store: &AuthStore, profile_id: &str, now: Millis) -> Option<f64> {
-    store.usage_stats.get(profile_id)?.unusable_until().filter(|until| (now as f64) < *until)
+/// When a profile with these usage stats becomes usable again, if it is
+/// backing off.
+fn backing_off_until(usage: Option<&UsageStats>, now: Millis) -> Option<f64> {
+    usage?.unusable_until().filter(|until| (now as f64) < *until)
 }
 
 /// Splits into (available in input order, backing off sorted by the end of
 /// their backoff).
-fn split_backing_off(candidates: Vec<Candidate<'_>>) -> (Vec<Candidate<'_>>, Vec<&str>) {
-    let (mut waiting, available): (Vec<Candidate>, Vec<Candidate>) =
-        candidates.into_iter().partition(|c| c.backing_off_until.is_some());
+fn split_backing_off(candidates: Vec<Candidate<'_>>, now: Millis) -> (Vec<Candidate<'_>>, Vec<&str>) {
+    let mut available = Vec::with_capacity(candidates.len());
+    let mut waiting: Vec<(f64, &str)> = Vec::new();
+    for candidate in candidates {
+        match backing_off_until(candidate.usage, now) {
+            Some(until) => waiting.push((until, candidate.id)),
+            None => available.push(candidate),
+        }
+    }
     // Stable: equal ends keep their base order.
-    waiting.sort_by(|a, b| a.backing_off_until.unwrap_or(0.0).total_cmp(&b.backing_off_until.unwrap_or(0.0)));
-    (available, waiting.into_iter().map(|c| c.id).collect())
+    waiting.sort_by(|a, b| a.0.total_cmp(&b.0));
+    (available, waiting.into_iter().map(|(_, id)| id).collect())
 }
 
 /// The explicit-order branch (A36): order kept, backing-off ids last.
-fn cooldowns_last(candidates: Vec<Candidate>) -> Vec<String> {
-    let (available, waiting) = split_backing_off(candidates);
+fn cooldowns_last(candidates: Vec<Candidate>, now: Millis) -> Vec<String> {
+    let (available, waiting) = split_backing_off(candidates, now);
     available.iter().map(|c| c.id).chain(waiting).map(str::to_string).collect()
 }
 
 /// The round-robin branch (A37): by type score, then least recently used,
 /// stable, backing-off ids last.
-fn round_robin(store: &AuthStore, candidates: Vec<Candidate>) -> Vec<String> {
-    let (available, waiting) = split_backing_off(candidates);
+fn round_robin(candidates: Vec<Candidate>, now: Millis) -> Vec<String> {
+    let (available, waiting) = split_backing_off(candidates, now);
     // Each key once per id, not twice per comparison: on a 60 000-profile
     // store the comparisons' lookups cost the panel ~80 ms.
-    let mut keyed: Vec<((u8, f64), &str)> = available.iter().map(|c| (round_robin_key(store, c), c.id)).collect();
+    let mut keyed: Vec<((u8, f64), &str)> = available.iter().map(|c| (round_robin_key(c), c.id)).collect();
     keyed.sort_by(|((score_a, used_a), _), ((score_b, used_b), _)| score_a.cmp(score_b).then(used_a.total_cmp(used_b)));
     keyed.into_iter().map(|(_, id)| id).chain(waiting).map(str::to_string).collect()
 }
 
 /// `(type score, lastUsed)`: oauth 0, token 1, api_key 2; a missing or NaN
 /// `lastUsed` counts as 0, as `?? 0` does for the former.
-fn round_robin_key(store: &AuthStore, candidate: &Candidate) -> (u8, f64) {
+fn round_robin_key(candidate: &Candidate) -> (u8, f64) {
     let score = match candidate.profile.credential.kind() {
         CredentialType::OAuth => 0,
         CredentialType::Token => 1,
         CredentialType::ApiKey => 2,
     };
-    let last_used = store.usage_stats.get(candidate.id).and_then(|s| s.last_used).filter(|v| !v.is_nan());
+    let last_used = candidate.usage.and_then(|s| s.last_used).filter(|v| !v.is_nan());
     // `+ 0.0` folds -0 into 0 so the total order does not split them.
     (score, last_used.unwrap_or(0.0) + 0.0)
 }
@@ -778,7 +785,7 @@ mod properties {
             }
             // Backing-off ids come after every available one (preferred aside).
             let rest = if preferred.as_ref().is_some_and(|p| got.first() == Some(p)) { &got[1..] } else { &got[..] };
-            let waiting: Vec<bool> = rest.iter().map(|id| backing_off_until(&store, id, NOW).is_some()).collect();
+            let waiting: Vec<bool> = rest.iter().map(|id| backing_off_until(store.usage_stats.get(id), NOW).is_some()).collect();
             prop_assert!(waiting.windows(2).all(|w| w[0] <= w[1]), "cooldown not last: {:?}", got);
         }
     }

@@ -75,7 +75,7 @@ pub(super) fn move_model(req: &Value, at: &At, options: &ReportOptions) -> Resul
 /// is the load of those files ([`Model::after`]).
 fn ordered(at: &At, request: OrderRequest, options: &ReportOptions) -> Result<Moved, String> {
     let (memory, _, load) = run_order(at, request, true)?;
-    let text = store_text(at, &memory)?;
+    let (_, text) = store_file(at, &memory)?;
     let At { world, env, now, agent } = *at;
     // The files as the command left them, seen as the CLI's next run would.
     let after = MapWorld { files: memory.into_files(), keychain: world.keychain.clone() };
@@ -99,12 +99,12 @@ fn run_order(at: &At, request: OrderRequest, keep: bool) -> Result<(Memory, Ran,
     Ok((memory, ran, command.take_load()))
 }
 
-/// The store file as the command left it.
-fn store_text(at: &At, memory: &Memory) -> Result<String, String> {
+/// The store file as the command left it: its path and its text.
+fn store_file(at: &At, memory: &Memory) -> Result<(String, String), String> {
     // Where the command wrote the store: the agent's folder the config names.
     let path = paths::locate(at.env, &super::config_of(at.world, at.env), at.agent).store();
     match memory.file(&path) {
-        Some(FileRead::Present { bytes, .. }) => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        Some(FileRead::Present { bytes, .. }) => Ok((path, String::from_utf8_lossy(bytes).into_owned())),
         _ => Err(format!("{} was not written", at.env.shorten(&path))),
     }
 }
@@ -112,7 +112,7 @@ fn store_text(at: &At, memory: &Memory) -> Result<String, String> {
 /// Runs `order set` (or its move) and answers the store as it left it:
 /// `store`, `storeText` (the file to download) and every write.
 fn order_run(at: &At, request: OrderRequest, view: Option<&ViewOptions>) -> Result<Value, String> {
-    let At { world, env, agent, .. } = *at;
+    let env = at.env;
     if let Some(asked) = view {
         let Moved { after, text, model } = ordered(at, request, &asked.report)?;
         let mut answer = model.view(&after, env, asked);
@@ -122,8 +122,7 @@ fn order_run(at: &At, request: OrderRequest, view: Option<&ViewOptions>) -> Resu
         return Ok(answer);
     }
     let (memory, ran, _) = run_order(at, request, false)?;
-    let text = store_text(at, &memory)?;
-    let path = paths::locate(env, &super::config_of(world, env), agent).store();
+    let (path, text) = store_file(at, &memory)?;
     let store = parse_store(text.as_bytes(), &env.shorten(&path)).map(|(store, _)| store_to_json(&store));
     Ok(json!({
         "store": store.unwrap_or(Value::Null),
